@@ -1,0 +1,70 @@
+package dev.lockstep.core.internal;
+
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * The one waiting policy of every spinning primitive in Lockstep: spin, then yield, then park briefly.
+ *
+ * <p>A waiter keeps a step counter in a local {@code int} (no allocation) and calls
+ * {@link #idle(int)} once per failed check of its wait condition:
+ * <pre>{@code
+ * int step = 0;
+ * while (!condition()) {
+ *     step = SpinPolicy.idle(step);
+ * }
+ * }</pre>
+ *
+ * <ol>
+ *   <li>the first {@link #SPINS} steps busy-wait with {@link Thread#onSpinWait()} (a PAUSE hint): the
+ *       cheapest hand-over when the holder runs on another core and releases within a microsecond or
+ *       so;</li>
+ *   <li>the next {@link #YIELDS} steps call {@link Thread#yield()}: when threads outnumber cores, the
+ *       holder (or the next in line of a FIFO lock) may be descheduled, and yielding lets it run;</li>
+ *   <li>after that each step parks the thread for {@link #PARK_NANOS} ns with
+ *       {@link LockSupport#parkNanos(long)}, so a long wait costs no CPU. Spin locks have no waiter list to
+ *       unpark, so the park is a timed nap: Linux timer slack makes it last about 50-60 µs more than
+ *       asked. A thread whose interrupt status is set (an uninterruptible {@code lock()}) yields
+ *       instead, since park would return at once.</li>
+ * </ol>
+ *
+ * <p>Tuning, read once at class initialisation: system properties {@code lockstep.spins} (default
+ * 100), {@code lockstep.yields} (default 20) and {@code lockstep.parkNanos} (default 20000).
+ */
+public final class SpinPolicy {
+    /** Busy-spin steps before the first yield. */
+    public static final int SPINS = Integer.getInteger("lockstep.spins", 100);
+    /** Yield steps after the spins, before parking. */
+    public static final int YIELDS = Integer.getInteger("lockstep.yields", 20);
+    /** Nanoseconds of each timed park once spins and yields are spent. */
+    public static final long PARK_NANOS = Long.getLong("lockstep.parkNanos", 20_000L);
+
+    private static final int PARK_FROM = SPINS + YIELDS;
+
+    private SpinPolicy() {
+    }
+
+    /**
+     * Waits once according to the policy.
+     *
+     * @param step how many times this waiter has idled so far (start at 0)
+     * @return the step to pass next time
+     */
+    public static int idle(int step) {
+        if (step < SPINS) {
+            Thread.onSpinWait();
+        } else if (step < PARK_FROM || Thread.currentThread().isInterrupted()) {
+            Thread.yield();
+        } else {
+            LockSupport.parkNanos(PARK_NANOS);
+        }
+        return step == Integer.MAX_VALUE ? step : step + 1;
+    }
+
+    /**
+     * Whether a waiter at this step has gone past spinning and yielding and is parking: used by
+     * primitives that publish "a waiter may be parked" to decide whether to unpark.
+     */
+    public static boolean isParking(int step) {
+        return step >= PARK_FROM;
+    }
+}

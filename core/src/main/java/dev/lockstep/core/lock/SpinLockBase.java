@@ -1,0 +1,147 @@
+package dev.lockstep.core.lock;
+
+import dev.lockstep.core.internal.Waits;
+
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.Lock;
+
+/**
+ * The {@link Lock} contract shared by every spin lock of this package, written once: ownership checks,
+ * the three waiting modes, and the refusal of conditions. Each subclass supplies one algorithm through
+ * {@link #tryAcquire()}, {@link #acquire(int, long)} and {@link #release()}.
+ *
+ * <p>Contract, for every lock:
+ * <ul>
+ *   <li>{@link #tryLock()} never waits;</li>
+ *   <li>{@link #tryLock(long, TimeUnit)} waits until it gets the lock or the time has elapsed, and
+ *       throws {@link InterruptedException} if interrupted while waiting;</li>
+ *   <li>{@link #lockInterruptibly()} throws {@link InterruptedException} if interrupted before or
+ *       while waiting;</li>
+ *   <li>{@link #lock()} ignores interrupts (the status is kept);</li>
+ *   <li>{@link #unlock()} by a thread that does not hold the lock, or of a free lock, throws
+ *       {@link IllegalMonitorStateException};</li>
+ *   <li>the locks are not reentrant: {@link #lock()} by the holder throws
+ *       {@link IllegalMonitorStateException} instead of deadlocking;</li>
+ *   <li>{@link #newCondition()} throws {@link UnsupportedOperationException}.</li>
+ * </ul>
+ * Waiting follows {@link dev.lockstep.core.internal.SpinPolicy}: spin, yield, then short parks.
+ */
+abstract class SpinLockBase implements Lock {
+    /**
+     * The holder, for the ownership checks only. Plain: written by the holder after it acquired and
+     * cleared by it before it releases, so the algorithm's own acquire/release orders these writes. A
+     * thread reading it can see its own reference only if it wrote it itself and has not cleared it
+     * since (a thread never sees an older value than its own last write), i.e. only if it holds the
+     * lock; any other value, stale or not, means "not me".
+     */
+    private Thread owner;
+
+    /** Acquires if that needs no waiting; never waits. */
+    abstract boolean tryAcquire();
+
+    /**
+     * Acquires, waiting as {@code mode} says ({@link Waits#UNINTERRUPTIBLE}, {@link Waits#INTERRUPTIBLE}
+     * or {@link Waits#TIMED} until {@code deadline}).
+     *
+     * @return {@code true} once acquired; {@code false} only for a timed wait that reached its deadline,
+     * after withdrawing from the lock
+     * @throws InterruptedException only in the interruptible modes, after withdrawing from the lock
+     */
+    abstract boolean acquire(int mode, long deadline) throws InterruptedException;
+
+    /** Releases the lock; called by the holder only. */
+    abstract void release();
+
+    /**
+     * Whether some thread holds the lock: a snapshot for monitoring and tests, not for
+     * synchronization (the holder is recorded just after it acquires and cleared just before it
+     * releases).
+     */
+    public final boolean isLocked() {
+        return owner != null;
+    }
+
+    /** Whether the current thread holds this lock. */
+    public final boolean isHeldByCurrentThread() {
+        return owner == Thread.currentThread();
+    }
+
+    private void checkNotHeld() {
+        if (owner == Thread.currentThread()) {
+            throw new IllegalMonitorStateException(getClass().getSimpleName()
+                    + " is not reentrant and the current thread already holds it");
+        }
+    }
+
+    @Override
+    public final void lock() {
+        checkNotHeld();
+        try {
+            acquire(Waits.UNINTERRUPTIBLE, 0L);
+        } catch (InterruptedException impossible) {
+            throw new AssertionError("uninterruptible acquire threw", impossible);
+        }
+        owner = Thread.currentThread();
+    }
+
+    @Override
+    public final void lockInterruptibly() throws InterruptedException {
+        checkNotHeld();
+        Waits.checkInterrupt();
+        acquire(Waits.INTERRUPTIBLE, 0L);
+        owner = Thread.currentThread();
+    }
+
+    @Override
+    public final boolean tryLock() {
+        checkNotHeld();
+        if (tryAcquire()) {
+            owner = Thread.currentThread();
+            return true;
+        }
+        return false;
+    }
+
+    @Override
+    public final boolean tryLock(long time, TimeUnit unit) throws InterruptedException {
+        Waits.requireUnit(unit);
+        checkNotHeld();
+        Waits.checkInterrupt();
+        long deadline = Waits.deadline(time, unit);
+        if (tryAcquire() || acquire(Waits.TIMED, deadline)) {
+            owner = Thread.currentThread();
+            return true;
+        }
+        return false;
+    }
+
+    @Override
+    public final void unlock() {
+        if (owner != Thread.currentThread()) {
+            throw new IllegalMonitorStateException(getClass().getSimpleName() + " is "
+                    + (isLocked() ? "held by another thread" : "not locked") + "; only its holder may unlock it");
+        }
+        owner = null;
+        release();
+    }
+
+    /**
+     * Not supported: spin locks have no wait queue to park condition waiters on.
+     *
+     * @throws UnsupportedOperationException always
+     */
+    @Override
+    public final Condition newCondition() {
+        throw new UnsupportedOperationException(getClass().getSimpleName()
+                + " is a spin lock and has no conditions; use dev.lockstep.core.sync.Mutex, whose"
+                + " newCondition() supports await/signal");
+    }
+
+    @Override
+    public String toString() {
+        Thread holder = owner;
+        return super.toString() + (holder != null && isLocked() ? "[Locked by thread " + holder.getName() + "]"
+                : isLocked() ? "[Locked]" : "[Unlocked]");
+    }
+}
