@@ -7,4 +7,5 @@
  */
 module dev.lockstep.core {
     exports dev.lockstep.core.lock;
+    exports dev.lockstep.core.queue;
 }
