@@ -76,22 +76,31 @@ public final class ClhLock extends SpinLockBase {
         }
     }
 
+    /** A thread's spare node, in a holder object so that recycling is a plain field write, not a ThreadLocal.set. */
+    static final class Spare {
+        Node node;
+    }
+
     private final PaddedReference<Node> tail = new PaddedReference<>(new Node(RELEASED));
     /** Each thread's spare node; a thread that has none (first use, or after giving up) allocates one. */
-    private final ThreadLocal<Node> spareNode = new ThreadLocal<>();
-    /** The holder's node and the predecessor it acquired through. Plain: written and read by the holder only. */
+    private final ThreadLocal<Spare> spares = ThreadLocal.withInitial(Spare::new);
+    /**
+     * The holder's node, the predecessor it acquired through, and its spare holder. Plain: written by
+     * the holder after it acquired and read by it in unlock; the lock's own acquire/release orders them.
+     */
     private Node holderNode;
     private Node holderPred;
+    private Spare holderSpare;
 
     /** A free lock. */
     public ClhLock() {
     }
 
-    private Node takeSpareNode() {
-        Node node = spareNode.get();
+    private Node takeSpareNode(Spare spare) {
+        Node node = spare.node;
         if (node == null) {
             node = new Node(WAITING);
-            spareNode.set(node);
+            spare.node = node;
         }
         // Plain: the node is ours alone until the tail swap (a volatile RMW) publishes it.
         node.state = WAITING;
@@ -113,7 +122,8 @@ public final class ClhLock extends SpinLockBase {
         if (skipAbandoned(last).getStateAcquire() != RELEASED) {
             return false; // held or queued: fail without enqueuing
         }
-        Node node = takeSpareNode();
+        Spare spare = spares.get();
+        Node node = takeSpareNode(spare);
         if (!tail.compareAndSet(last, node)) {
             return false;
         }
@@ -123,15 +133,17 @@ public final class ClhLock extends SpinLockBase {
         if (pred.getStateAcquire() == RELEASED) {
             holderNode = node;
             holderPred = pred;
+            holderSpare = spare;
             return true;
         }
-        abandon(node, pred);
+        abandon(spare, node, pred);
         return false;
     }
 
     @Override
     boolean acquire(int mode, long deadline) throws InterruptedException {
-        Node node = takeSpareNode();
+        Spare spare = spares.get();
+        Node node = takeSpareNode(spare);
         // getAndSet is a volatile RMW: our node's initialisation is visible to our successor.
         Node pred = tail.getAndSet(node);
         int step = 0;
@@ -141,6 +153,7 @@ public final class ClhLock extends SpinLockBase {
             if (state == RELEASED) {
                 holderNode = node;
                 holderPred = pred;
+                holderSpare = spare;
                 return true;
             }
             if (state == ABANDONED) {
@@ -151,32 +164,34 @@ public final class ClhLock extends SpinLockBase {
             try {
                 giveUp = Waits.shouldGiveUp(mode, deadline);
             } catch (InterruptedException e) {
-                abandon(node, pred);
+                abandon(spare, node, pred);
                 throw e;
             }
             if (giveUp) {
-                abandon(node, pred);
+                abandon(spare, node, pred);
                 return false;
             }
             step = SpinPolicy.idle(step);
         }
     }
 
-    private void abandon(Node node, Node pred) {
+    private static void abandon(Spare spare, Node node, Node pred) {
         node.pred = pred;                  // plain: published by the release store below
         node.setStateRelease(ABANDONED);   // our successor now waits on pred instead
-        spareNode.remove();                // the node stays in the queue: never reuse it
+        spare.node = null;                 // the node stays in the queue: never reuse it
     }
 
     @Override
     void release() {
         Node node = holderNode;
         Node pred = holderPred;
+        Spare spare = holderSpare;
         holderNode = null;
         holderPred = null;
+        holderSpare = null;
         // Release: the critical section's writes are visible to the successor that reads RELEASED.
         node.setStateRelease(RELEASED);
         // Nobody reads pred any more (its one successor was us): it becomes our node for next time.
-        spareNode.set(pred);
+        spare.node = pred;
     }
 }
