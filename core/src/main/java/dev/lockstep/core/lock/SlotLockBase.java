@@ -11,6 +11,11 @@ import dev.lockstep.core.internal.Waits;
  * is reclaimed by the next thread that finds none free). When more live threads than slots use the
  * lock, the acquiring call throws {@link IllegalStateException} naming the limit, before it touches
  * the lock's state. See {@link ThreadSlots}.
+ *
+ * <p>{@code tryLock()} runs the entry protocol once and withdraws instead of waiting. Two threads
+ * calling it at the same moment may therefore both give way (each sees the other mid-entry), even
+ * though neither ends up holding the lock: jcstress reports that outcome as interesting, not
+ * forbidden. It never lets both in.
  */
 abstract class SlotLockBase extends SpinLockBase {
     final ThreadSlots slots;
