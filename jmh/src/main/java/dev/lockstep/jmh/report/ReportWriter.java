@@ -146,7 +146,7 @@ public final class ReportWriter {
                 row.add(r.otherParams().isEmpty() ? "—" : r.otherParams());
             }
             BenchResult b = r.result();
-            row.add(num(b.score()) + " ± " + (Double.isNaN(b.scoreError()) ? "n/a" : num(b.scoreError())));
+            row.add(scoreCell(b.score(), b.scoreError()));
             row.add(r.baseline() ? "1 (baseline)" : Double.isNaN(r.ratio()) ? "n/a" : ratio(r.ratio()));
             row.add(Double.isNaN(b.allocNorm()) ? "n/a" : alloc(b.allocNorm()));
             rows.add(row);
@@ -269,25 +269,35 @@ public final class ReportWriter {
 
     // ---------------------------------------------------------------- numbers
 
-    /** A score: 4 significant digits, no exponent for ordinary magnitudes. */
+    /** A score: about 4 significant digits, no exponent for ordinary magnitudes. */
     static String num(double v) {
         if (Double.isNaN(v)) {
             return "n/a";
         }
+        return String.format(Locale.ROOT, "%." + decimals(v) + "f", v);
+    }
+
+    /** "score ± error", the error with as many decimals as the score. */
+    static String scoreCell(double score, double error) {
+        if (Double.isNaN(score)) {
+            return "n/a";
+        }
+        String e = Double.isNaN(error) ? "n/a" : String.format(Locale.ROOT, "%." + decimals(score) + "f", error);
+        return num(score) + " ± " + e;
+    }
+
+    private static int decimals(double v) {
         double a = Math.abs(v);
-        if (a >= 1000) {
-            return String.format(Locale.ROOT, "%.0f", v);
+        if (a >= 1000 || a == 0 || !Double.isFinite(a)) {
+            return 0;
         }
         if (a >= 100) {
-            return String.format(Locale.ROOT, "%.1f", v);
+            return 1;
         }
         if (a >= 1) {
-            return String.format(Locale.ROOT, "%.3f", v);
+            return 3;
         }
-        if (a == 0) {
-            return "0";
-        }
-        return String.format(Locale.ROOT, "%.3g", v);
+        return Math.min(12, 2 - (int) Math.floor(Math.log10(a))); // 3 significant digits
     }
 
     /** A ratio: 3 significant digits, at most 2 decimals. */
