@@ -67,6 +67,7 @@ public final class QuickReport {
             "  --measurement-time T      (default 1s)",
             "  --jvm-args-append ARGS    extra arguments for the forked JVMs (space separated)",
             "  --no-gc                   do not add the GC profiler (no gc.alloc.rate.norm column)",
+            "  --lock-wait T             while another JMH run holds /tmp/jmh.lock, retry for up to T (default 10m; 0 = fail at once)",
             "  --baseline FAMILY=IMPL    override the baseline (repeatable; also FAMILY.method=IMPL)",
             "  --dry-run                 list what would run and the time estimate, run nothing",
             "  --help");
@@ -87,6 +88,7 @@ public final class QuickReport {
         TimeValue measurementTime = TimeValue.seconds(1);
         String jvmArgsAppend;
         boolean gc = true;
+        TimeValue lockWait = TimeValue.minutes(10);
         boolean dryRun;
         boolean help;
 
@@ -138,7 +140,7 @@ public final class QuickReport {
                 }
                 Files.createDirectories(a.out);
                 json = a.out.resolve("results.json");
-                runJmh(a, json);
+                runJmhWhenFree(a, json, out);
                 source = "results.json (QuickReport run)";
                 extra.add("Selection: include " + a.includes() + (a.excludes.isEmpty() ? "" : ", exclude " + a.excludes)
                         + (a.params.isEmpty() ? "" : ", params " + paramsText(a.params)));
@@ -223,6 +225,7 @@ public final class QuickReport {
                 case "--warmup-time": a.warmupTime = time(opt, v); break;
                 case "--measurement-time": a.measurementTime = time(opt, v); break;
                 case "--jvm-args-append": a.jvmArgsAppend = v; break;
+                case "--lock-wait": a.lockWait = "0".equals(v.trim()) ? TimeValue.NONE : time(opt, v); break;
                 default: throw new IllegalArgumentException("unknown option: " + opt);
             }
         }
@@ -285,6 +288,33 @@ public final class QuickReport {
 
     private static double seconds(TimeValue t) {
         return t.convertTo(TimeUnit.MILLISECONDS) / 1000.0;
+    }
+
+    /**
+     * Runs JMH; while another JMH run on this machine holds its lock (JMH then fails at once), waits
+     * and retries until {@code --lock-wait} is spent.
+     */
+    private static void runJmhWhenFree(Args a, Path json, PrintStream out) throws RunnerException {
+        long waitMs = a.lockWait == TimeValue.NONE ? 0 : a.lockWait.convertTo(TimeUnit.MILLISECONDS);
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(waitMs);
+        while (true) {
+            try {
+                runJmh(a, json);
+                return;
+            } catch (RunnerException e) {
+                boolean locked = String.valueOf(e.getMessage()).contains("JMH lock");
+                if (!locked || System.nanoTime() - deadline >= 0) {
+                    throw e;
+                }
+                out.println("QuickReport: another JMH run holds the JMH lock; retrying in 15 s");
+                try {
+                    Thread.sleep(15_000);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+            }
+        }
     }
 
     private static void runJmh(Args a, Path json) throws RunnerException {

@@ -257,6 +257,9 @@ class ReportTest {
         assertEquals(List.of("X", "Y"), List.of(a.params.get("impl")));
         assertEquals("X", a.baselines.get("F"));
         assertFalse(a.gc);
+        assertEquals(600_000, a.lockWait.convertTo(java.util.concurrent.TimeUnit.MILLISECONDS), "default 10 min");
+        assertEquals(org.openjdk.jmh.runner.options.TimeValue.NONE,
+                QuickReport.parse(new String[] {"--lock-wait", "0"}).lockWait);
         assertEquals(List.of(QuickReport.DEFAULT_INCLUDE), QuickReport.parse(new String[0]).includes());
     }
 
