@@ -44,11 +44,6 @@ public final class ReportModel {
         public boolean higherIsBetter() {
             return BenchResult.isHigherBetter(mode);
         }
-
-        /** "method" or "method (avgt)" when a family mixes modes. */
-        public String title() {
-            return method;
-        }
     }
 
     /** One benchmark class. */

@@ -97,8 +97,12 @@ public final class ReportWriter {
     static Table summary(Family f) {
         List<String> header = new ArrayList<>();
         header.add(ReportModel.IMPL);
+        Set<String> modes = new LinkedHashSet<>();
         for (MethodTable t : f.methods()) {
-            header.add(t.method() + " (" + (t.higherIsBetter() ? "↑" : "↓") + ")");
+            modes.add(t.mode());
+        }
+        for (MethodTable t : f.methods()) {
+            header.add(t.method() + (modes.size() > 1 ? " " + t.mode() : "") + " (" + (t.higherIsBetter() ? "↑" : "↓") + ")");
         }
         List<List<String>> rows = new ArrayList<>();
         List<Boolean> bold = new ArrayList<>();
@@ -109,7 +113,7 @@ public final class ReportWriter {
             for (MethodTable t : f.methods()) {
                 String cell = "—";
                 for (Row r : t.rows()) {
-                    if (r.label().equals(label)) {
+                    if (r.label().equals(label) && cell.equals("—")) {
                         cell = r.baseline() ? "1 (baseline)" : ratio(r.ratio()) + "×";
                         allBase &= r.baseline();
                     }
