@@ -1,0 +1,173 @@
+package dev.lockstep.jmh.report;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+
+/**
+ * JMH results grouped for the report: per benchmark family (class), per benchmark method and mode,
+ * one row per {@code @Param} combination, each with its ratio to the baseline.
+ *
+ * <p>The baseline of a method is a value of its {@code impl} parameter: the one named in the
+ * baselines (key {@code Family.method}, then {@code Family}; see {@link #loadBaselines()}) if that
+ * value was run, else the first {@code impl} value in the results (JMH runs and writes parameter
+ * values in declaration order, and the benchmarks put their anchor first). Each row is compared with
+ * the baseline row that has the same other parameters. A method without an {@code impl} parameter
+ * is compared with its first row.
+ *
+ * <p>Ratio = score / baseline score, whatever the mode: for throughput above 1 is better, for time
+ * per operation below 1 is better ({@link MethodTable#higherIsBetter()}).
+ */
+public final class ReportModel {
+    /** The parameter that names the implementation under test. */
+    public static final String IMPL = "impl";
+    /** Classpath resource with baseline overrides, {@code Family=impl} or {@code Family.method=impl}. */
+    public static final String BASELINES_RESOURCE = "report-baselines.properties";
+
+    /** One result and how it compares. */
+    public record Row(BenchResult result, String impl, String otherParams, double ratio, boolean baseline) {
+        /** impl and other parameters, for labels. */
+        public String label() {
+            return otherParams.isEmpty() ? impl : impl + " [" + otherParams + "]";
+        }
+    }
+
+    /** One benchmark method in one mode. */
+    public record MethodTable(String method, String mode, int threads, String unit, String baselineImpl,
+                              String note, List<Row> rows) {
+        public boolean higherIsBetter() {
+            return BenchResult.isHigherBetter(mode);
+        }
+    }
+
+    /** One benchmark class. */
+    public record Family(String name, List<MethodTable> methods) {
+        /** The row labels of all methods, in order of first appearance. */
+        public List<String> labels() {
+            Set<String> s = new LinkedHashSet<>();
+            for (MethodTable t : methods) {
+                for (Row r : t.rows()) {
+                    s.add(r.label());
+                }
+            }
+            return new ArrayList<>(s);
+        }
+    }
+
+    private final List<Family> families;
+
+    private ReportModel(List<Family> families) {
+        this.families = families;
+    }
+
+    public List<Family> families() {
+        return families;
+    }
+
+    /** Loads {@link #BASELINES_RESOURCE} from the class path; empty if absent. */
+    public static Map<String, String> loadBaselines() {
+        Map<String, String> m = new LinkedHashMap<>();
+        try (InputStream in = ReportModel.class.getClassLoader().getResourceAsStream(BASELINES_RESOURCE)) {
+            if (in != null) {
+                Properties p = new Properties();
+                p.load(in);
+                for (String k : p.stringPropertyNames()) {
+                    m.put(k.trim(), p.getProperty(k).trim());
+                }
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot read " + BASELINES_RESOURCE + ": " + e.getMessage(), e);
+        }
+        return m;
+    }
+
+    /** Groups {@code results} (in file order) and computes ratios against the baselines. */
+    public static ReportModel build(List<BenchResult> results, Map<String, String> baselines) {
+        // family -> "method\0mode" -> results, all in order of first appearance
+        Map<String, Map<String, List<BenchResult>>> byFamily = new LinkedHashMap<>();
+        for (BenchResult r : results) {
+            byFamily.computeIfAbsent(r.family(), k -> new LinkedHashMap<>())
+                    .computeIfAbsent(r.method() + '\0' + r.mode(), k -> new ArrayList<>())
+                    .add(r);
+        }
+        List<Family> families = new ArrayList<>();
+        for (Map.Entry<String, Map<String, List<BenchResult>>> f : byFamily.entrySet()) {
+            List<MethodTable> tables = new ArrayList<>();
+            for (List<BenchResult> group : f.getValue().values()) {
+                tables.add(table(f.getKey(), group, baselines));
+            }
+            families.add(new Family(f.getKey(), List.copyOf(tables)));
+        }
+        return new ReportModel(List.copyOf(families));
+    }
+
+    private static MethodTable table(String family, List<BenchResult> group, Map<String, String> baselines) {
+        BenchResult first = group.get(0);
+        List<String> impls = new ArrayList<>();
+        for (BenchResult r : group) {
+            String v = r.params().get(IMPL);
+            if (v != null && !impls.contains(v)) {
+                impls.add(v);
+            }
+        }
+        String note = "";
+        String baseline;
+        if (impls.isEmpty()) {
+            baseline = null;
+            note = "no `" + IMPL + "` parameter: ratios are to the first row";
+        } else {
+            String wanted = baselines.get(family + "." + first.method());
+            if (wanted == null) {
+                wanted = baselines.get(family);
+            }
+            if (wanted != null && impls.contains(wanted)) {
+                baseline = wanted;
+            } else {
+                baseline = impls.get(0);
+                if (wanted != null) {
+                    note = "configured baseline " + wanted + " was not run: using " + baseline;
+                }
+            }
+        }
+
+        List<Row> rows = new ArrayList<>();
+        for (BenchResult r : group) {
+            String impl = r.params().getOrDefault(IMPL, "—");
+            String others = otherParams(r);
+            BenchResult base = null;
+            if (baseline == null) {
+                base = first;
+            } else {
+                for (BenchResult b : group) {
+                    if (baseline.equals(b.params().get(IMPL)) && otherParams(b).equals(others)) {
+                        base = b;
+                        break;
+                    }
+                }
+            }
+            double ratio = base == null || !(base.score() > 0) ? Double.NaN : r.score() / base.score();
+            rows.add(new Row(r, impl, others, ratio, base == r));
+        }
+        return new MethodTable(first.method(), first.mode(), first.threads(), first.unit(), baseline, note,
+                List.copyOf(rows));
+    }
+
+    private static String otherParams(BenchResult r) {
+        StringBuilder b = new StringBuilder();
+        for (Map.Entry<String, String> e : r.params().entrySet()) {
+            if (!e.getKey().equals(IMPL)) {
+                if (b.length() > 0) {
+                    b.append(", ");
+                }
+                b.append(e.getKey()).append('=').append(e.getValue());
+            }
+        }
+        return b.toString();
+    }
+}
