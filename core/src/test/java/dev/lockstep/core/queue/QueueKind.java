@@ -5,6 +5,8 @@ import java.util.function.IntFunction;
 /** The queues of issue 4 (array and unbounded), with how many producers/consumers each allows. */
 enum QueueKind {
     SPSC(SpscArrayQueue::new, false, false),
+    MPSC(MpscArrayQueue::new, true, false),
+    SPMC(SpmcArrayQueue::new, false, true),
     MPMC(MpmcArrayQueue::new, true, true);
 
     private final IntFunction<ConcurrentQueue<Long>> factory;
