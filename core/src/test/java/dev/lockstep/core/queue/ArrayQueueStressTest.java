@@ -29,17 +29,19 @@ class ArrayQueueStressTest {
     @EnumSource(QueueKind.class)
     @Timeout(30)
     void everyElementExactlyOnceInPerProducerOrder(QueueKind kind) throws Exception {
-        runStress(kind.create(64), kind.multiProducer ? THREADS_WHEN_MULTI : 1,
-                kind.multiConsumer ? THREADS_WHEN_MULTI : 1);
+        ConcurrentQueue<Long> q = kind.create(64);
+        runStress(q, kind.multiProducer ? THREADS_WHEN_MULTI : 1, kind.multiConsumer ? THREADS_WHEN_MULTI : 1,
+                q.capacity());
     }
 
-    static void runStress(ConcurrentQueue<Long> q, int producers, int consumers) throws Exception {
+    /** @param maxSize the bound size() must respect (the capacity, or Integer.MAX_VALUE if unbounded) */
+    static void runStress(ConcurrentQueue<Long> q, int producers, int consumers, int maxSize) throws Exception {
         final int perProducer = TOTAL / producers;
         final int total = perProducer * producers;
         final AtomicIntegerArray seen = new AtomicIntegerArray(total);
         final AtomicLong consumed = new AtomicLong();
         final AtomicReference<Throwable> failure = new AtomicReference<>();
-        final int capacity = q.capacity();
+        final int capacity = maxSize;
         List<Thread> threads = new ArrayList<>();
         for (int id = 0; id < producers; id++) {
             final int producer = id;
