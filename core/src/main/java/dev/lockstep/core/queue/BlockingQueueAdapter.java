@@ -18,8 +18,8 @@ import java.util.function.Supplier;
 
 /**
  * The {@link BlockingQueue} contract over a non-blocking bounded {@link ConcurrentQueue}, written once
- * for every blocking queue of this package ({@code SpscBlockingQueue}, {@code MpscBlockingQueue},
- * {@code SpmcBlockingQueue}, {@code MpmcBlockingQueue}, {@link PriorityMessageQueue}). The wrapped
+ * for every blocking queue of this package ({@link SpscBlockingQueue}, {@link MpscBlockingQueue},
+ * {@link SpmcBlockingQueue}, {@link MpmcBlockingQueue}, {@link PriorityMessageQueue}). The wrapped
  * queue does the work; this class adds waiting: {@code put}/{@code take} and the timed
  * {@code offer}/{@code poll}.
  *
@@ -468,6 +468,7 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
         return queue.iterator();
     }
 
+    /** The wrapped queue's {@code toString()}. */
     @Override
     public String toString() {
         return queue.toString();
