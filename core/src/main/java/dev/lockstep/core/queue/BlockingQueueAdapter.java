@@ -302,8 +302,9 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
         Objects.requireNonNull(e, "e");
         Waits.requireUnit(unit);
         Waits.checkInterrupt();
-        long deadline = Waits.deadline(timeout, unit);
-        return offer(e) || awaitOffer(e, Waits.TIMED, deadline);
+        // The deadline is computed only when the fast attempt fails (System.nanoTime() costs tens of ns):
+        // starting the clock a little later can only make the wait longer, never shorter.
+        return offer(e) || awaitOffer(e, Waits.TIMED, Waits.deadline(timeout, unit));
     }
 
     /**
@@ -327,9 +328,9 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
     public E poll(long timeout, TimeUnit unit) throws InterruptedException {
         Waits.requireUnit(unit);
         Waits.checkInterrupt();
-        long deadline = Waits.deadline(timeout, unit);
         E e = poll();
-        return e != null ? e : awaitPoll(Waits.TIMED, deadline);
+        // Deadline only after the fast attempt failed: see offer(e, timeout, unit).
+        return e != null ? e : awaitPoll(Waits.TIMED, Waits.deadline(timeout, unit));
     }
 
     @Override

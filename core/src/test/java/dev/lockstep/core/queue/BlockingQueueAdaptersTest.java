@@ -47,7 +47,7 @@ class BlockingQueueAdaptersTest {
     @ParameterizedTest
     @MethodSource("kinds")
     void putTakeMillionChecksums(Kind kind) throws Exception {
-        BlockingQueue<Long> q = kind.factory.apply(64);
+        BlockingQueue<Long> q = kind.factory.apply(1024);
         int total = 1_000_000;
         int perProducer = total / kind.producers;
         int perConsumer = perProducer * kind.producers / kind.consumers;
