@@ -32,8 +32,9 @@ import java.util.function.Supplier;
  * {@code Condition.signalAll}).
  *
  * <p>Properties: the wrapped queue's safety and ordering; blocking methods are interruptible
- * ({@link InterruptedException}, interrupt status cleared) and timed waits never return before their
- * timeout has elapsed; no lost wake-up (see the implementation notes); waiters are not served in FIFO
+ * ({@link InterruptedException}, interrupt status cleared; an interrupt that arrives together with the
+ * element or slot a waiter was waiting for may lose the race: the call then succeeds and the interrupt
+ * status stays set) and timed waits never return before their timeout has elapsed; no lost wake-up (see the implementation notes); waiters are not served in FIFO
  * order. The thread discipline of the wrapped queue stays: an SPSC adapter has one producer thread
  * (every inserting method) and one consumer thread (every removing method, {@code drainTo} included).
  * Space: the wrapped queue plus two padded waiter-stack heads; an operation that does not wait
