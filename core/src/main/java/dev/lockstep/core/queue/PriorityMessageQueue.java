@@ -37,7 +37,7 @@ import java.util.function.ToIntFunction;
  * list's head: both O(1). The structure is guarded by a short critical section under a
  * {@link TtasLock} (spin, then the shared {@code SpinPolicy} back-off); {@code poll} on an empty queue and
  * {@code offer} on a full one answer from a volatile size without taking the lock. Blocking
- * ({@code put}/{@code take}/timed variants) is the shared {@link BlockingQueue} adapter of this package:
+ * ({@code put}/{@code take}/timed variants) is the shared {@link java.util.concurrent.BlockingQueue} adapter of this package:
  * spin, then park, woken by the other side.
  *
  * <p>Properties:
@@ -92,6 +92,9 @@ public final class PriorityMessageQueue<E> extends BlockingQueueAdapter<E> {
     /**
      * The priority the queue gives {@code e}.
      *
+     * @param e a message
+     * @return its priority, in {@code 0 .. 31}
+     * @throws NullPointerException     if {@code e} is null
      * @throws IllegalArgumentException if the priority is outside {@code 0 .. 31}
      */
     public int priorityOf(E e) {
