@@ -189,6 +189,60 @@ class BlockingQueueAdaptersTest {
         assertEquals(43L, rest.get(rest.size() - 1), "the woken put inserted last");
     }
 
+    /** fill, drain, relaxedOffer and relaxedPoll wake the other side too (they go through the adapter). */
+    @ParameterizedTest
+    @MethodSource("kinds")
+    void batchAndRelaxedOperationsWakeWaiters(Kind kind) throws Exception {
+        ConcurrentQueue<Long> q = (ConcurrentQueue<Long>) kind.factory.apply(2);
+        BlockingQueue<Long> bq = (BlockingQueue<Long>) q;
+        for (int round = 0; round < 2; round++) {
+            boolean relaxed = round == 1;
+            AtomicReference<Long> got = new AtomicReference<>();
+            Thread consumer = new Thread(() -> {
+                try {
+                    got.set(bq.take());
+                } catch (InterruptedException e) {
+                    got.set(-1L);
+                }
+            });
+            consumer.start();
+            awaitParked(consumer);
+            if (relaxed) {
+                while (!q.relaxedOffer(7L)) {
+                    Thread.onSpinWait(); // relaxed: may fail spuriously
+                }
+            } else {
+                assertEquals(1, q.fill(() -> 7L, 1));
+            }
+            consumer.join();
+            assertEquals(7L, got.get());
+
+            while (q.offer(1L)) {
+                // fill to capacity
+            }
+            Thread producer = new Thread(() -> {
+                try {
+                    bq.put(8L);
+                } catch (InterruptedException e) {
+                    got.set(-1L);
+                }
+            });
+            producer.start();
+            awaitParked(producer);
+            if (relaxed) {
+                while (q.relaxedPoll() == null) {
+                    Thread.onSpinWait();
+                }
+            } else {
+                assertEquals(1, q.drain(e -> { }, 1));
+            }
+            producer.join();
+            List<Long> rest = new ArrayList<>();
+            bq.drainTo(rest);
+            assertEquals(8L, rest.get(rest.size() - 1));
+        }
+    }
+
     @ParameterizedTest
     @MethodSource("kinds")
     void interruptWhileBlockedThrowsAndClearsStatus(Kind kind) throws Exception {
