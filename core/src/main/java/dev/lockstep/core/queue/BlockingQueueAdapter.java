@@ -1,0 +1,478 @@
+package dev.lockstep.core.queue;
+
+import dev.lockstep.core.internal.PaddedReference;
+import dev.lockstep.core.internal.SpinPolicy;
+import dev.lockstep.core.internal.Waits;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.AbstractQueue;
+import java.util.Collection;
+import java.util.Iterator;
+import java.util.Objects;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+
+/**
+ * The {@link BlockingQueue} contract over a non-blocking bounded {@link ConcurrentQueue}, written once
+ * for every blocking queue of this package ({@link SpscBlockingQueue}, {@link MpscBlockingQueue},
+ * {@link SpmcBlockingQueue}, {@link MpmcBlockingQueue}, {@link PriorityMessageQueue}). The wrapped
+ * queue does the work; this class adds waiting: {@code put}/{@code take} and the timed
+ * {@code offer}/{@code poll}.
+ *
+ * <p>Waiting: a thread that finds the queue full (producer) or empty (consumer) first retries under
+ * {@link SpinPolicy}'s spin and yield budget; then it announces itself on a waiter stack, re-checks the
+ * queue, and parks with {@link LockSupport#park(Object)} until a thread on the other side unparks it.
+ * Every successful insertion checks the consumers' waiter stack and every successful removal the
+ * producers' one, with one volatile load each; only when a waiter is announced does it wake the
+ * waiters (all of them: each re-checks, the losers announce themselves again, as after
+ * {@code Condition.signalAll}).
+ *
+ * <p>Properties: the wrapped queue's safety and ordering; blocking methods are interruptible
+ * ({@link InterruptedException}, interrupt status cleared; an interrupt that arrives together with the
+ * element or slot a waiter was waiting for may lose the race: the call then succeeds and the interrupt
+ * status stays set) and timed waits never return before their timeout has elapsed; no lost wake-up (see the implementation notes); waiters are not served in FIFO
+ * order. The thread discipline of the wrapped queue stays: an SPSC adapter has one producer thread
+ * (every inserting method) and one consumer thread (every removing method, {@code drainTo} included).
+ * Space: the wrapped queue plus two padded waiter-stack heads; an operation that does not wait
+ * allocates nothing; a thread that parks allocates one small node per park.
+ *
+ * <p>Source: the announce/re-check/park handshake is Dekker's (E. W. Dijkstra, <i>Cooperating
+ * sequential processes</i>, 1965) as used by the eventcounts of Reed &amp; Kanodia (CACM 22(2), 1979)
+ * and by {@code java.util.concurrent}'s synchronizers; the waiter stack is Treiber's (IBM RJ 5118, 1986).
+ *
+ * @param <E> the element type; null elements are rejected with {@link NullPointerException}
+ */
+abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements BlockingQueue<E>, ConcurrentQueue<E> {
+    /*
+     * Implementation notes.
+     *
+     * No lost wake-up. A consumer about to park does
+     *     (C1) push its node onto notEmptyWaiters  (volatile CAS)
+     *     (C2) re-check: queue.poll()
+     * and parks only if C2 found nothing. A producer does
+     *     (P1) queue.offer(e)                      (publishes e)
+     *     (P2) full fence, unless the kind's offer already is a volatile read-modify-write (see below)
+     *     (P3) volatile load of notEmptyWaiters; if non-null, detach the whole stack and unpark each node
+     * C1 and P3 are synchronization actions, and P2/the CAS order P1 before P3 as the StoreLoad barrier of
+     * Dekker's handshake: either P3 comes after C1 in the synchronization order and sees the node (or an
+     * empty stack because another producer detached it, and that producer unparks it), or C1 comes after
+     * P3, so C2 comes after P1 and finds e (or finds it already taken by another consumer, whose own
+     * removal then leaves no element for us to miss). LockSupport's permit closes the window between
+     * "unpark" and "park": an unpark that comes first makes the park return at once. The producer side
+     * (waiting for space) is the mirror image with notFullWaiters and the consumer's poll.
+     *
+     * The fence P2: a queue whose offer ends with a release store (SPSC, SPMC producers) lets the load P3
+     * move before that store (StoreLoad reordering, allowed even on x86), hence the fence. A queue that
+     * makes an element available by a volatile read-modify-write of its producer index (CAS, as in the
+     * MPSC and MPMC producers) and returns null from poll only after a volatile read of that index already
+     * gives P1 -> P3 their order; the subclass says so with offerIsSeqCst / pollIsSeqCst, and the fence
+     * is skipped. Same for the consumer side.
+     *
+     * Waiter nodes are never reused: a node is pushed once, and leaves the stack either detached by a
+     * signaller (who reads next before unparking) or popped by its own thread when it gives up while still
+     * the head; a node that gives up deeper in the stack stays, cancelled (thread == null), until the next
+     * signal detaches it or a push skips it. Pushes skip cancelled nodes at the top, so the cancelled nodes
+     * left under live ones are at most (waiting threads)^2.
+     */
+
+    /** A parked (or about to park) thread. */
+    static final class Waiter {
+        private static final VarHandle THREAD;
+
+        static {
+            try {
+                THREAD = MethodHandles.lookup().findVarHandle(Waiter.class, "thread", Thread.class);
+            } catch (ReflectiveOperationException e) {
+                throw new ExceptionInInitializerError(e);
+            }
+        }
+
+        /** The waiting thread; null once it stopped waiting. */
+        Thread thread;
+        /** The node below in the stack. Plain: written before the push CAS publishes the node, then fixed. */
+        Waiter next;
+
+        Waiter(Thread thread) {
+            this.thread = thread; // plain: published by the push CAS
+        }
+
+        Thread threadOpaque() {
+            return (Thread) THREAD.getOpaque(this);
+        }
+
+        void cancel() {
+            // Opaque: only tells a later signaller (or pusher) it may skip this node; a signaller that
+            // still sees the thread unparks it once more, which park's contract allows (spurious wake).
+            THREAD.setOpaque(this, null);
+        }
+    }
+
+    final ConcurrentQueue<E> queue;
+    private final int capacity;
+    private final boolean offerIsSeqCst;
+    private final boolean pollIsSeqCst;
+    /** Consumers waiting for an element. */
+    private final PaddedReference<Waiter> notEmptyWaiters = new PaddedReference<>(null);
+    /** Producers waiting for space. */
+    private final PaddedReference<Waiter> notFullWaiters = new PaddedReference<>(null);
+
+    /**
+     * @param queue         the bounded queue to wrap, owned by the adapter from now on
+     * @param offerIsSeqCst whether the queue's successful {@code offer} makes the element available by a
+     *                      volatile read-modify-write, and its {@code poll} returns null only after a
+     *                      volatile read that would have seen it (then no fence is needed after offer)
+     * @param pollIsSeqCst  the same for {@code poll} freeing a slot and {@code offer} failing
+     */
+    BlockingQueueAdapter(ConcurrentQueue<E> queue, boolean offerIsSeqCst, boolean pollIsSeqCst) {
+        int cap = queue.capacity();
+        if (cap == UNBOUNDED || cap <= 0) {
+            throw new IllegalArgumentException("a blocking adapter needs a bounded queue, capacity: " + cap);
+        }
+        this.queue = queue;
+        this.capacity = cap;
+        this.offerIsSeqCst = offerIsSeqCst;
+        this.pollIsSeqCst = pollIsSeqCst;
+    }
+
+    // ------------------------------------------------------------------ signalling
+
+    /** After a successful insertion: wakes the consumers waiting for an element, if any. */
+    private void signalNotEmpty() {
+        if (!offerIsSeqCst) {
+            // P2, the StoreLoad barrier of the handshake: the insertion's release store must not be
+            // reordered after the waiter check below.
+            VarHandle.fullFence();
+        }
+        // P3, volatile: the one extra load of the hot path; usually null.
+        if (notEmptyWaiters.getVolatile() != null) {
+            wakeAll(notEmptyWaiters);
+        }
+    }
+
+    /** After a successful removal: wakes the producers waiting for space, if any. */
+    private void signalNotFull() {
+        if (!pollIsSeqCst) {
+            VarHandle.fullFence(); // StoreLoad: the removal's release store before the waiter check
+        }
+        if (notFullWaiters.getVolatile() != null) { // volatile: see signalNotEmpty
+            wakeAll(notFullWaiters);
+        }
+    }
+
+    private static void wakeAll(PaddedReference<Waiter> stack) {
+        // Volatile swap: detaches every node announced so far; nodes pushed later wait for a later signal,
+        // and their pushers re-check the queue after pushing.
+        Waiter w = stack.getAndSet(null);
+        while (w != null) {
+            Waiter next = w.next; // plain: fixed before the push CAS that we acquired through the swap
+            Thread t = w.threadOpaque();
+            if (t != null) {
+                LockSupport.unpark(t);
+            }
+            w = next;
+        }
+    }
+
+    private static void push(PaddedReference<Waiter> stack, Waiter w) {
+        for (; ; ) {
+            Waiter head = stack.getVolatile();
+            Waiter below = head;
+            while (below != null && below.threadOpaque() == null) {
+                below = below.next; // skip the cancelled nodes on top
+            }
+            w.next = below; // plain: published by the CAS
+            // C1, volatile CAS: the announcement, ordered before the re-check that follows (StoreLoad).
+            if (stack.compareAndSet(head, w)) {
+                return;
+            }
+        }
+    }
+
+    private static void leave(PaddedReference<Waiter> stack, Waiter w) {
+        w.cancel();
+        // Pop our own node if it is still on top (volatile CAS; failure means it was detached or covered).
+        stack.compareAndSet(w, w.next);
+    }
+
+    // ------------------------------------------------------------------ waiting
+
+    /**
+     * Polls, waiting as {@code mode} says ({@link Waits#INTERRUPTIBLE}, or {@link Waits#TIMED} until
+     * {@code deadline}).
+     *
+     * @return the element, or null when a timed wait reached its deadline
+     */
+    private E awaitPoll(int mode, long deadline) throws InterruptedException {
+        int step = 0;
+        for (; ; ) {
+            E e = poll();
+            if (e != null) {
+                return e;
+            }
+            if (Waits.shouldGiveUp(mode, deadline)) {
+                return null;
+            }
+            if (!SpinPolicy.isParking(step)) {
+                step = SpinPolicy.idle(step);
+                continue;
+            }
+            Waiter w = new Waiter(Thread.currentThread());
+            push(notEmptyWaiters, w); // C1
+            try {
+                e = poll(); // C2: re-check after announcing
+                if (e != null) {
+                    return e;
+                }
+                if (Waits.shouldGiveUp(mode, deadline)) {
+                    return null;
+                }
+                park(mode, deadline);
+            } finally {
+                leave(notEmptyWaiters, w);
+            }
+        }
+    }
+
+    /** Offers, waiting like {@link #awaitPoll}; returns whether {@code e} was inserted. */
+    private boolean awaitOffer(E e, int mode, long deadline) throws InterruptedException {
+        int step = 0;
+        for (; ; ) {
+            if (offer(e)) {
+                return true;
+            }
+            if (Waits.shouldGiveUp(mode, deadline)) {
+                return false;
+            }
+            if (!SpinPolicy.isParking(step)) {
+                step = SpinPolicy.idle(step);
+                continue;
+            }
+            Waiter w = new Waiter(Thread.currentThread());
+            push(notFullWaiters, w); // announce (volatile CAS), then re-check
+            try {
+                if (offer(e)) {
+                    return true;
+                }
+                if (Waits.shouldGiveUp(mode, deadline)) {
+                    return false;
+                }
+                park(mode, deadline);
+            } finally {
+                leave(notFullWaiters, w);
+            }
+        }
+    }
+
+    private void park(int mode, long deadline) {
+        if (mode == Waits.TIMED) {
+            // May return early (spurious wake-up): the caller loops and checks the deadline again, so a
+            // timed wait never gives up before its time.
+            LockSupport.parkNanos(this, deadline - System.nanoTime());
+        } else {
+            LockSupport.park(this);
+        }
+    }
+
+    // ------------------------------------------------------------------ BlockingQueue
+
+    /**
+     * Inserts {@code e}, waiting for space if the queue is full.
+     *
+     * @throws InterruptedException if interrupted before or while waiting (the status is cleared)
+     */
+    @Override
+    public void put(E e) throws InterruptedException {
+        Objects.requireNonNull(e, "e");
+        Waits.checkInterrupt();
+        if (!offer(e)) {
+            awaitOffer(e, Waits.INTERRUPTIBLE, 0L);
+        }
+    }
+
+    /**
+     * Inserts {@code e}, waiting up to the timeout for space.
+     *
+     * @return whether {@code e} was inserted; {@code false} only once the timeout has elapsed
+     */
+    @Override
+    public boolean offer(E e, long timeout, TimeUnit unit) throws InterruptedException {
+        Objects.requireNonNull(e, "e");
+        Waits.requireUnit(unit);
+        Waits.checkInterrupt();
+        // The deadline is computed only when the fast attempt fails (System.nanoTime() costs tens of ns):
+        // starting the clock a little later can only make the wait longer, never shorter.
+        return offer(e) || awaitOffer(e, Waits.TIMED, Waits.deadline(timeout, unit));
+    }
+
+    /**
+     * Removes the head, waiting for an element if the queue is empty.
+     *
+     * @throws InterruptedException if interrupted before or while waiting (the status is cleared)
+     */
+    @Override
+    public E take() throws InterruptedException {
+        Waits.checkInterrupt();
+        E e = poll();
+        return e != null ? e : awaitPoll(Waits.INTERRUPTIBLE, 0L);
+    }
+
+    /**
+     * Removes the head, waiting up to the timeout for an element.
+     *
+     * @return the head, or null only once the timeout has elapsed
+     */
+    @Override
+    public E poll(long timeout, TimeUnit unit) throws InterruptedException {
+        Waits.requireUnit(unit);
+        Waits.checkInterrupt();
+        E e = poll();
+        // Deadline only after the fast attempt failed: see offer(e, timeout, unit).
+        return e != null ? e : awaitPoll(Waits.TIMED, Waits.deadline(timeout, unit));
+    }
+
+    @Override
+    public int remainingCapacity() {
+        return Math.max(0, capacity - queue.size());
+    }
+
+    @Override
+    public int drainTo(Collection<? super E> c) {
+        return drainTo(c, Integer.MAX_VALUE);
+    }
+
+    /**
+     * Moves up to {@code maxElements} elements, in queue order, to {@code c}.
+     *
+     * @throws NullPointerException     if {@code c} is null
+     * @throws IllegalArgumentException if {@code c} is this queue
+     */
+    @Override
+    public int drainTo(Collection<? super E> c, int maxElements) {
+        Objects.requireNonNull(c, "c");
+        if (c == this) {
+            throw new IllegalArgumentException("cannot drain a queue into itself");
+        }
+        if (maxElements <= 0) {
+            return 0;
+        }
+        int n = queue.drain(c::add, maxElements);
+        if (n > 0) {
+            signalNotFull();
+        }
+        return n;
+    }
+
+    // ------------------------------------------------------------------ Queue and ConcurrentQueue
+
+    /** Inserts {@code e} if there is space, without waiting. */
+    @Override
+    public boolean offer(E e) {
+        if (queue.offer(e)) { // P1 (throws NullPointerException for null)
+            signalNotEmpty();
+            return true;
+        }
+        return false;
+    }
+
+    /** Removes the head if there is one, without waiting. */
+    @Override
+    public E poll() {
+        E e = queue.poll();
+        if (e != null) {
+            signalNotFull();
+        }
+        return e;
+    }
+
+    @Override
+    public E peek() {
+        return queue.peek();
+    }
+
+    @Override
+    public boolean relaxedOffer(E e) {
+        if (queue.relaxedOffer(e)) {
+            signalNotEmpty();
+            return true;
+        }
+        return false;
+    }
+
+    @Override
+    public E relaxedPoll() {
+        E e = queue.relaxedPoll();
+        if (e != null) {
+            signalNotFull();
+        }
+        return e;
+    }
+
+    @Override
+    public E relaxedPeek() {
+        return queue.relaxedPeek();
+    }
+
+    @Override
+    public int drain(Consumer<? super E> consumer, int limit) {
+        int n = queue.drain(consumer, limit);
+        if (n > 0) {
+            signalNotFull();
+        }
+        return n;
+    }
+
+    @Override
+    public int fill(Supplier<? extends E> supplier, int limit) {
+        int n = queue.fill(supplier, limit);
+        if (n > 0) {
+            signalNotEmpty();
+        }
+        return n;
+    }
+
+    /** Removes one instance of {@code o}, if the wrapped queue supports removal from the middle. */
+    @Override
+    public boolean remove(Object o) {
+        if (queue.remove(o)) {
+            signalNotFull();
+            return true;
+        }
+        return false;
+    }
+
+    @Override
+    public boolean contains(Object o) {
+        return queue.contains(o);
+    }
+
+    @Override
+    public int capacity() {
+        return capacity;
+    }
+
+    @Override
+    public int size() {
+        return queue.size();
+    }
+
+    @Override
+    public boolean isEmpty() {
+        return queue.isEmpty();
+    }
+
+    /** The wrapped queue's iterator (weakly consistent or a snapshot, as the wrapped queue documents). */
+    @Override
+    public Iterator<E> iterator() {
+        return queue.iterator();
+    }
+
+    /** The wrapped queue's {@code toString()}. */
+    @Override
+    public String toString() {
+        return queue.toString();
+    }
+}

@@ -1,0 +1,253 @@
+package dev.lockstep.core.queue;
+
+import dev.lockstep.core.internal.PaddedLong;
+import dev.lockstep.core.internal.SpinPolicy;
+
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+
+/**
+ * A bounded queue for any number of producer threads and exactly one consumer thread, backed by an
+ * array: the classic shape for an actor's or event loop's mailbox.
+ *
+ * <pre>{@code
+ * ConcurrentQueue<Event> mailbox = new MpscArrayQueue<>(8192);
+ * mailbox.offer(event);                          // any thread; false when full
+ * mailbox.drain(this::handle, 256);              // the one consumer thread
+ * }</pre>
+ *
+ * <p><b>Threads.</b> Any thread may call the producer methods ({@code offer}, {@code add},
+ * {@code relaxedOffer}, {@code fill}); at most one thread at a time the consumer methods ({@code poll},
+ * {@code remove()}, {@code peek}, {@code element}, {@code relaxedPoll}, {@code relaxedPeek},
+ * {@code drain}, {@code clear}). {@link #size()}, {@link #isEmpty()}, {@link #capacity()}: any thread.
+ *
+ * <p><b>Algorithm.</b> As JCTools' {@code MpscArrayQueue} (N. Wakart, M. Thompson et al.): producers
+ * claim an index by compare-and-set on the producer index, checked against a cached producer limit
+ * (consumer index + capacity, refreshed only when reached, so producers rarely read the consumer's
+ * line), then store the element into the claimed slot; the slot itself is the consumer's "full" flag
+ * (FastForward, Giacomoni et al., PPoPP 2008), so the consumer never reads the producer index except to
+ * tell "empty" from "claimed but not yet written". {@link #fill} claims its whole batch with one
+ * compare-and-set.
+ *
+ * <p><b>Properties.</b> FIFO in claim order (per producer: in program order); producers lock-free;
+ * the strict {@link #poll()}/{@link #peek()} wait (per {@link SpinPolicy}) for a producer that has
+ * claimed the head slot but not yet written it (preempted in a window of a few instructions) rather than
+ * report an empty queue that is not; {@link #relaxedPoll()}, {@link #relaxedPeek()} and {@link #drain}
+ * return instead and are wait-free. No allocation after construction; space: one array of
+ * {@link #capacity()} references and three padded cells. Capacity is rounded up to a power of two. Null
+ * elements are rejected. No iterator (see {@link ArrayQueueBase#iterator()}).
+ *
+ * @param <E> the element type
+ */
+public final class MpscArrayQueue<E> extends ArrayQueueBase<E> {
+    /*
+     * Implementation notes.
+     * - Slot of index i is empty (null) from the consumer's null store (before its release of
+     *   consumerIndex = i + 1 - capacity or later) until the producer that claimed i stores the
+     *   element (release). A producer writes slot i only after it has seen, through an acquire chain
+     *   (consumerIndex -> producerLimit), a consumer index > i - capacity: so the consumer's null store
+     *   happens before the producer's element store (no write-write race on the slot).
+     * - producerLimit <= consumerIndex + capacity at all times (it is computed from a consumer index
+     *   value, and the consumer index only grows); a racing producer may store an older, smaller limit:
+     *   that only costs another refresh.
+     * - A fill whose supplier fails after the claim writes FILLER into its remaining slots; the
+     *   consumer discards FILLER.
+     */
+    private final PaddedLong producerLimit;
+
+    /**
+     * An empty queue.
+     *
+     * @param capacity at least 1; rounded up to a power of two
+     * @throws IllegalArgumentException if {@code capacity <= 0} or {@code capacity > 2^30}
+     */
+    public MpscArrayQueue(int capacity) {
+        super(capacity, 1);
+        this.producerLimit = new PaddedLong(this.capacity);
+    }
+
+    @Override
+    public boolean offer(E e) {
+        checkElement(e);
+        // Acquire: pairs with the release below, extending the consumer index's happens-before chain.
+        long limit = producerLimit.getAcquire();
+        long p;
+        do {
+            p = producerIndex.getVolatile(); // volatile: fresh value for the CAS
+            if (p >= limit) {
+                // Acquire: the consumer's null stores below this index happen before our element store.
+                limit = consumerIndex.getAcquire() + capacity;
+                if (p >= limit) {
+                    return false;
+                }
+                producerLimit.setRelease(limit); // release: hands the chain on to other producers
+            }
+        } while (!producerIndex.compareAndSet(p, p + 1)); // volatile CAS: index p is ours alone
+        // Release: the element's fields are visible before the consumer sees the slot full.
+        ELEMENT.setRelease(buffer, (int) p & (buffer.length - 1), e);
+        return true;
+    }
+
+    /** The same as {@link #offer} (it fails only when full). */
+    @Override
+    public boolean relaxedOffer(E e) {
+        return offer(e);
+    }
+
+    @Override
+    public E poll() {
+        return poll(false);
+    }
+
+    /** Like {@link #poll}, but returns null when the head slot is claimed and not yet written. */
+    @Override
+    public E relaxedPoll() {
+        return poll(true);
+    }
+
+    @SuppressWarnings("unchecked")
+    private E poll(boolean relaxed) {
+        final Object[] buffer = this.buffer;
+        final int mask = buffer.length - 1;
+        while (true) {
+            final long c = consumerIndex.getPlain(); // plain: only the consumer writes it
+            final int i = (int) c & mask;
+            Object e = ELEMENT.getAcquire(buffer, i); // acquire: pairs with the producer's release
+            if (e == null) {
+                // Volatile: if no producer has claimed c, the queue is empty.
+                if (relaxed || c == producerIndex.getVolatile()) {
+                    return null;
+                }
+                e = awaitElement(buffer, i); // claimed, being written: it comes within a few instructions
+            }
+            ELEMENT.set(buffer, i, null); // plain: published to producers by the release below
+            // Release: the slot is empty before producers can see the index (and claim the slot again).
+            consumerIndex.setRelease(c + 1);
+            if (e != FILLER) {
+                return (E) e;
+            }
+        }
+    }
+
+    private static Object awaitElement(Object[] buffer, int i) {
+        Object e;
+        int step = 0;
+        while ((e = ELEMENT.getAcquire(buffer, i)) == null) { // acquire: as in poll
+            step = SpinPolicy.idle(step);
+        }
+        return e;
+    }
+
+    @Override
+    public E peek() {
+        return peek(false);
+    }
+
+    /** Like {@link #peek}, but returns null when the head slot is claimed and not yet written. */
+    @Override
+    public E relaxedPeek() {
+        return peek(true);
+    }
+
+    @SuppressWarnings("unchecked")
+    private E peek(boolean relaxed) {
+        final Object[] buffer = this.buffer;
+        final int mask = buffer.length - 1;
+        while (true) {
+            final long c = consumerIndex.getPlain(); // plain: consumer-owned
+            final int i = (int) c & mask;
+            Object e = ELEMENT.getAcquire(buffer, i); // acquire: as in poll
+            if (e == null) {
+                if (relaxed || c == producerIndex.getVolatile()) {
+                    return null;
+                }
+                e = awaitElement(buffer, i);
+            }
+            if (e != FILLER) {
+                return (E) e;
+            }
+            ELEMENT.set(buffer, i, null); // a filler at the head: remove it as poll would
+            consumerIndex.setRelease(c + 1);
+        }
+    }
+
+    /**
+     * Removes up to {@code limit} elements, stopping at the first slot not yet written (like
+     * {@link #relaxedPoll()}), and publishes the consumer index once for the whole batch. If
+     * {@code consumer} throws, the elements handed over so far (including the one it threw on) are
+     * removed and the rest stay queued.
+     */
+    @Override
+    @SuppressWarnings("unchecked")
+    public int drain(Consumer<? super E> consumer, int limit) {
+        checkLimit(consumer, limit);
+        final Object[] buffer = this.buffer;
+        final int mask = buffer.length - 1;
+        final long c = consumerIndex.getPlain(); // plain: consumer-owned
+        int taken = 0;
+        int delivered = 0;
+        try {
+            while (delivered < limit) {
+                final int i = (int) (c + taken) & mask;
+                final Object e = ELEMENT.getAcquire(buffer, i); // acquire: as in poll
+                if (e == null) {
+                    break;
+                }
+                ELEMENT.set(buffer, i, null); // plain: published by the release in finally
+                taken++;
+                if (e != FILLER) {
+                    delivered++;
+                    consumer.accept((E) e);
+                }
+            }
+        } finally {
+            if (taken > 0) {
+                // Release: the batch's slots are empty before producers can claim them again.
+                consumerIndex.setRelease(c + taken);
+            }
+        }
+        return delivered;
+    }
+
+    /**
+     * Inserts up to {@code limit} elements, claiming the batch (at most the free space) with one
+     * compare-and-set of the producer index. If {@code supplier} throws or returns null, the claimed
+     * slots not yet filled get an internal marker that the consumer skips, and the exception is
+     * rethrown; the elements supplied before stay inserted.
+     */
+    @Override
+    public int fill(Supplier<? extends E> supplier, int limit) {
+        checkLimit(supplier, limit);
+        if (limit == 0) {
+            return 0;
+        }
+        final Object[] buffer = this.buffer;
+        final int mask = buffer.length - 1;
+        long producerLimit = this.producerLimit.getAcquire(); // acquire: as in offer
+        long p;
+        int n;
+        do {
+            p = producerIndex.getVolatile();
+            if (p + limit > producerLimit) {
+                producerLimit = consumerIndex.getAcquire() + capacity; // acquire: as in offer
+                if (p >= producerLimit) {
+                    return 0;
+                }
+                this.producerLimit.setRelease(producerLimit);
+            }
+            n = (int) Math.min(limit, producerLimit - p);
+        } while (!producerIndex.compareAndSet(p, p + n)); // volatile CAS: indices p .. p+n-1 are ours
+        int k = 0;
+        try {
+            for (; k < n; k++) {
+                // Release: as in offer.
+                ELEMENT.setRelease(buffer, (int) (p + k) & mask, checkElement(supplier.get()));
+            }
+        } finally {
+            for (; k < n; k++) { // only after a throw: complete our claim so the consumer is not stuck
+                ELEMENT.setRelease(buffer, (int) (p + k) & mask, FILLER);
+            }
+        }
+        return n;
+    }
+}

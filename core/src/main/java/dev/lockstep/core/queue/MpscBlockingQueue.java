@@ -1,0 +1,45 @@
+package dev.lockstep.core.queue;
+
+/**
+ * A bounded {@link java.util.concurrent.BlockingQueue} for any number of producer threads and one consumer thread: a {@link MpscArrayQueue} with
+ * blocking {@code put}/{@code take} and timed {@code offer}/{@code poll} (spin, then park until the
+ * other side wakes the thread). Drop-in for {@link java.util.concurrent.ArrayBlockingQueue} where the
+ * thread discipline holds.
+ *
+ * <pre>{@code
+ * BlockingQueue<Event> events = new MpscBlockingQueue<>(1024);
+ * // producer threads: events.put(e);
+ * // consumer thread:  Event e = events.take();
+ * }</pre>
+ *
+ * <p><b>Thread discipline</b>: any number of producer threads and one consumer thread. Every inserting method ({@code offer}, {@code put},
+ * {@code add}, {@code fill}) counts as producing and every removing method ({@code poll}, {@code take},
+ * {@code drainTo}, {@code clear}, {@code drain}) as consuming; breaking the discipline breaks the queue
+ * (elements lost or duplicated), as with the wrapped {@link MpscArrayQueue}.
+ *
+ * <p>Algorithm and properties: those of {@link MpscArrayQueue} (FIFO, linearizable, capacity rounded
+ * up to a power of two as documented there); waiting as described in the package's shared adapter:
+ * bounded spin under the shared spin policy, then {@link java.util.concurrent.locks.LockSupport#park}
+ * with a Dekker-style announce/re-check handshake, so no wake-up is lost; interruptible; timed waits
+ * never return early. Iteration, {@code contains} and {@code remove(Object)} are not supported (the
+ * ring has no consistent traversal). Space: the ring plus two padded waiter heads; {@code offer} and
+ * {@code poll} allocate nothing, a thread that parks allocates one small node per park.
+ *
+ * @param <E> the element type; null elements are rejected with {@link NullPointerException}
+ */
+public final class MpscBlockingQueue<E> extends BlockingQueueAdapter<E> {
+    /**
+     * An empty queue.
+     *
+     * @param capacity the least capacity; rounded up to a power of two (see {@link #capacity()})
+     * @throws IllegalArgumentException if {@code capacity <= 0} or above 2^30
+     */
+    public MpscBlockingQueue(int capacity) {
+        // offerIsSeqCst true: offer claims the slot by a volatile CAS of producerIndex, and poll
+        // answers empty only after a volatile read of producerIndex (a claimed, unwritten slot
+        // makes it wait), so no fence.
+        // pollIsSeqCst false: poll frees the slot by release stores and offer reads consumerIndex
+        // with acquire, so the adapter fences after poll.
+        super(new MpscArrayQueue<>(capacity), true, false);
+    }
+}

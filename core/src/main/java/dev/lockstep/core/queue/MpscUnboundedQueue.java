@@ -1,0 +1,415 @@
+package dev.lockstep.core.queue;
+
+import dev.lockstep.core.internal.PaddedLong;
+import dev.lockstep.core.internal.PaddedReference;
+import dev.lockstep.core.internal.SpinPolicy;
+
+import java.util.AbstractQueue;
+import java.util.Iterator;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+
+import static dev.lockstep.core.queue.ArrayQueueBase.ELEMENT;
+import static dev.lockstep.core.queue.ArrayQueueBase.FILLER;
+import static dev.lockstep.core.queue.ArrayQueueBase.checkElement;
+import static dev.lockstep.core.queue.ArrayQueueBase.checkLimit;
+
+/**
+ * An unbounded queue for any number of producer threads and exactly one consumer thread, made of
+ * linked array chunks: a mailbox that never rejects a message, and that allocates nothing per element
+ * once warmed up.
+ *
+ * <pre>{@code
+ * ConcurrentQueue<Runnable> tasks = new MpscUnboundedQueue<>(1024);   // 1024-slot chunks
+ * tasks.offer(task);                       // any thread; never fails
+ * tasks.drain(Runnable::run, 64);          // the one consumer thread
+ * }</pre>
+ *
+ * <p><b>Threads.</b> Any thread may call {@code offer}, {@code add}, {@code relaxedOffer}, {@code fill};
+ * at most one thread at a time {@code poll}, {@code remove()}, {@code peek}, {@code element},
+ * {@code relaxedPoll}, {@code relaxedPeek}, {@code drain}, {@code clear}. {@link #size()},
+ * {@link #isEmpty()}: any thread.
+ *
+ * <p><b>Algorithm.</b> JCTools' {@code MpscUnboundedArrayQueue} (N. Wakart, 2016), a linked list of
+ * arrays: producers claim an index by compare-and-set on the producer index, which counts in steps of
+ * two so that its lowest bit can mean "a chunk switch is in progress". The last slot of every chunk is
+ * not an element: the producer that claims it takes the lock bit, links a new chunk (holding its own
+ * element in slot 0), installs it as the producers' chunk, releases the index, and finally stores a
+ * {@code JUMP} marker in that last slot, which sends the consumer to the next chunk. Slots are the
+ * consumer's "full" flags (FastForward, Giacomoni et al. 2008), as in {@link MpscArrayQueue}.
+ *
+ * <p><b>Recycling.</b> When the consumer leaves a chunk, it has emptied every slot of it, and no
+ * producer can write into it any more (a producer writes only after a successful compare-and-set of an
+ * index inside the producers' current chunk). The consumer then offers the chunk as the single
+ * <i>spare</i>; the next chunk switch takes the spare instead of allocating. So while the consumer
+ * keeps within about one chunk of the producers, the queue allocates nothing; a larger backlog
+ * allocates one chunk per {@code chunkSize - 1} elements, and the chunks beyond the one spare are left
+ * to the garbage collector once consumed.
+ *
+ * <p><b>Properties.</b> FIFO in claim order (per producer: in program order); unbounded
+ * ({@link #capacity()} is {@link #UNBOUNDED}; {@code offer} always returns true). Producers are
+ * lock-free except during a chunk switch (once per {@code chunkSize - 1} elements), when they wait
+ * ({@link SpinPolicy}) for the switching producer for a few instructions. The strict
+ * {@link #poll()}/{@link #peek()} wait for a producer that claimed the head slot but has not written
+ * it; the relaxed ones and {@link #drain} return instead. Space: the live chunks
+ * ({@code chunkSize + 1} references each), plus at most one spare, plus five padded cells. Chunk size
+ * is rounded up to a power of two, at least 2; each chunk carries {@code chunkSize - 1} elements. Null
+ * elements are rejected. No iterator (like the array queues).
+ *
+ * @param <E> the element type
+ */
+public final class MpscUnboundedQueue<E> extends AbstractQueue<E> implements ConcurrentQueue<E> {
+    /*
+     * Implementation notes.
+     * - Index i (sequence s = i >>> 1) lives in chunk slot s & mask; slot mask is the JUMP slot, slot
+     *   chunkSize holds the link to the next chunk. Indices advance by 2 per element, by 4 at a switch
+     *   (the JUMP position and the switching producer's own element in slot 0 of the new chunk).
+     * - Producers read the index (volatile) before the chunk (acquire). A switch stores the new chunk
+     *   (release) before the index (release), so the chunk read is at least as new as the index; if it
+     *   is newer, the index has moved and the compare-and-set fails. Hence a producer writes only into
+     *   the chunk that its index belongs to.
+     * - The consumer reads JUMP with acquire; the switcher stored the link and the new chunk's slot 0
+     *   before JUMP (release).
+     * - Recycled chunks: every slot is null when the consumer hands the chunk over (release store of
+     *   spare; the switcher takes it with getAndSet, which acquires), so producers never see old data.
+     * - JUMP positions below sequence x: floor(x / chunkSize); size() subtracts them.
+     */
+    private static final Object JUMP = new Object() {
+        @Override
+        public String toString() {
+            return "JUMP";
+        }
+    };
+
+    private final int chunkSize;
+    private final int mask;
+    private final PaddedLong producerIndex = new PaddedLong(0);
+    private final PaddedLong consumerIndex = new PaddedLong(0);
+    private final PaddedReference<Object[]> producerChunk;
+    /** Consumer-owned (plain); padded so the producers' lines stay clean. */
+    private final PaddedReference<Object[]> consumerChunk;
+    /** At most one consumed, emptied chunk for the next switch to reuse. */
+    private final PaddedReference<Object[]> spare = new PaddedReference<>(null);
+
+    /**
+     * An empty queue.
+     *
+     * @param chunkSize slots per chunk, at least 1; rounded up to a power of two, at least 2
+     * @throws IllegalArgumentException if {@code chunkSize <= 0} or {@code chunkSize > 2^30}
+     */
+    public MpscUnboundedQueue(int chunkSize) {
+        if (chunkSize <= 0) {
+            throw new IllegalArgumentException("chunkSize must be > 0: " + chunkSize);
+        }
+        if (chunkSize > ArrayQueueBase.MAX_CAPACITY) {
+            throw new IllegalArgumentException("chunkSize must be <= " + ArrayQueueBase.MAX_CAPACITY + ": " + chunkSize);
+        }
+        this.chunkSize = ArrayQueueBase.roundUpCapacity(chunkSize, 2);
+        this.mask = this.chunkSize - 1;
+        Object[] first = new Object[this.chunkSize + 1];
+        this.producerChunk = new PaddedReference<>(first);
+        this.consumerChunk = new PaddedReference<>(first);
+    }
+
+    /** Always {@link #UNBOUNDED}. */
+    @Override
+    public int capacity() {
+        return UNBOUNDED;
+    }
+
+    /** The chunk size in slots (after rounding); each chunk carries one element fewer. */
+    public int chunkSize() {
+        return chunkSize;
+    }
+
+    /** Inserts {@code e}; always returns true. */
+    @Override
+    public boolean offer(E e) {
+        checkElement(e);
+        int step = 0;
+        while (true) {
+            final long p = producerIndex.getVolatile(); // volatile: fresh for the CAS; read before the chunk
+            if ((p & 1) != 0) {
+                step = SpinPolicy.idle(step); // another producer is switching chunks
+                continue;
+            }
+            final Object[] chunk = producerChunk.getAcquire(); // acquire: see the notes
+            final int offset = (int) (p >>> 1) & mask;
+            if (offset == mask) {
+                if (producerIndex.compareAndSet(p, p + 1)) { // volatile CAS: the switch lock is ours
+                    switchChunk(chunk, p, e);
+                    return true;
+                }
+            } else if (producerIndex.compareAndSet(p, p + 2)) { // volatile CAS: index p is ours
+                ELEMENT.setRelease(chunk, offset, e); // release: element visible before the slot is full
+                return true;
+            }
+        }
+    }
+
+    /** Called by the producer that holds the switch lock (odd index p + 1); stores e in the new chunk. */
+    private void switchChunk(Object[] old, long p, Object e) {
+        Object[] next = spare.getAndSet(null); // volatile RMW: acquires the consumer's null stores
+        if (next == null) {
+            next = new Object[chunkSize + 1];
+        }
+        ELEMENT.set(next, 0, e); // plain: published by the JUMP release below
+        ELEMENT.set(old, chunkSize, next); // plain: the link, published by the JUMP release below
+        producerChunk.setRelease(next); // release: before the index that lets producers in
+        producerIndex.setRelease(p + 4); // release: producers reading it see the new chunk
+        ELEMENT.setRelease(old, mask, JUMP); // release: link and slot 0 visible before the consumer sees JUMP
+    }
+
+    /** The same as {@link #offer}. */
+    @Override
+    public boolean relaxedOffer(E e) {
+        return offer(e);
+    }
+
+    @Override
+    public E poll() {
+        return poll(false);
+    }
+
+    /** Like {@link #poll}, but returns null when the head slot is claimed and not yet written. */
+    @Override
+    public E relaxedPoll() {
+        return poll(true);
+    }
+
+    @SuppressWarnings("unchecked")
+    private E poll(boolean relaxed) {
+        while (true) {
+            Object[] chunk = consumerChunk.getPlain(); // plain: consumer-owned
+            long c = consumerIndex.getPlain();
+            int offset = (int) (c >>> 1) & mask;
+            Object e = head(chunk, offset, c, relaxed);
+            if (e == null) {
+                return null;
+            }
+            if (e == JUMP) {
+                chunk = leave(chunk);
+                c += 2;
+                offset = 0;
+                e = ELEMENT.getAcquire(chunk, 0); // never null: stored before JUMP
+            }
+            ELEMENT.set(chunk, offset, null); // plain: slots are not reused before the spare release
+            consumerIndex.setRelease(c + 2); // release: for size() only
+            if (e != FILLER) {
+                return (E) e;
+            }
+        }
+    }
+
+    /** The head slot's content, waiting for a claimed slot unless relaxed; null when empty. */
+    private Object head(Object[] chunk, int offset, long c, boolean relaxed) {
+        Object e = ELEMENT.getAcquire(chunk, offset); // acquire: pairs with the producer's release
+        if (e == null) {
+            // Volatile: if no producer has claimed c (or the JUMP at c), the queue is empty.
+            if (relaxed || c == producerIndex.getVolatile()) {
+                return null;
+            }
+            int step = 0;
+            while ((e = ELEMENT.getAcquire(chunk, offset)) == null) {
+                step = SpinPolicy.idle(step);
+            }
+        }
+        return e;
+    }
+
+    /** Moves the consumer past a JUMP to the next chunk and offers the emptied chunk as the spare. */
+    private Object[] leave(Object[] chunk) {
+        final Object[] next = (Object[]) ELEMENT.get(chunk, chunkSize); // plain: published by JUMP
+        ELEMENT.set(chunk, mask, null);
+        ELEMENT.set(chunk, chunkSize, null);
+        consumerChunk.setPlain(next);
+        // Only the consumer stores non-null into spare, so seeing it empty means we may fill it.
+        if (spare.getAcquire() == null) {
+            spare.setRelease(chunk); // release: all of the chunk's null stores before it is reused
+        }
+        return next;
+    }
+
+    @Override
+    public E peek() {
+        return peek(false);
+    }
+
+    /** Like {@link #peek}, but returns null when the head slot is claimed and not yet written. */
+    @Override
+    public E relaxedPeek() {
+        return peek(true);
+    }
+
+    @SuppressWarnings("unchecked")
+    private E peek(boolean relaxed) {
+        while (true) {
+            Object[] chunk = consumerChunk.getPlain();
+            long c = consumerIndex.getPlain();
+            int offset = (int) (c >>> 1) & mask;
+            Object e = head(chunk, offset, c, relaxed);
+            if (e == null) {
+                return null;
+            }
+            if (e == JUMP) { // step over the JUMP (consumer-side state only) and look again
+                leave(chunk);
+                consumerIndex.setRelease(c + 2);
+                continue;
+            }
+            if (e != FILLER) {
+                return (E) e;
+            }
+            ELEMENT.set(chunk, offset, null); // a filler at the head: remove it as poll would
+            consumerIndex.setRelease(c + 2);
+        }
+    }
+
+    /**
+     * Removes up to {@code limit} elements, stopping at the first slot not yet written (like
+     * {@link #relaxedPoll()}), and publishes the consumer index once for the whole batch. If
+     * {@code consumer} throws, the elements handed over so far (including the one it threw on) are
+     * removed and the rest stay queued.
+     */
+    @Override
+    @SuppressWarnings("unchecked")
+    public int drain(Consumer<? super E> consumer, int limit) {
+        checkLimit(consumer, limit);
+        Object[] chunk = consumerChunk.getPlain(); // plain: consumer-owned
+        final long start = consumerIndex.getPlain();
+        long c = start;
+        int delivered = 0;
+        try {
+            while (delivered < limit) {
+                int offset = (int) (c >>> 1) & mask;
+                Object e = ELEMENT.getAcquire(chunk, offset); // acquire: as in poll
+                if (e == null) {
+                    break;
+                }
+                if (e == JUMP) {
+                    chunk = leave(chunk);
+                    c += 2;
+                    offset = 0;
+                    e = ELEMENT.getAcquire(chunk, 0);
+                }
+                ELEMENT.set(chunk, offset, null);
+                c += 2;
+                if (e != FILLER) {
+                    delivered++;
+                    consumer.accept((E) e);
+                }
+            }
+        } finally {
+            if (c != start) {
+                consumerIndex.setRelease(c); // release: for size() only
+            }
+        }
+        return delivered;
+    }
+
+    /**
+     * Inserts {@code limit} elements (the queue is never full), claiming each run of them that fits in
+     * the current chunk with one compare-and-set (one per {@code chunkSize - 1} elements at most). If
+     * {@code supplier} throws or returns null, the claimed slots not yet filled get an internal marker
+     * that the consumer skips, and the exception is rethrown; the elements supplied before stay
+     * inserted.
+     */
+    @Override
+    public int fill(Supplier<? extends E> supplier, int limit) {
+        checkLimit(supplier, limit);
+        int done = 0;
+        int step = 0;
+        while (done < limit) {
+            final long p = producerIndex.getVolatile(); // volatile: as in offer
+            if ((p & 1) != 0) {
+                step = SpinPolicy.idle(step);
+                continue;
+            }
+            final Object[] chunk = producerChunk.getAcquire(); // acquire: as in offer
+            final int offset = (int) (p >>> 1) & mask;
+            if (offset == mask) {
+                if (producerIndex.compareAndSet(p, p + 1)) {
+                    switchChunk(chunk, p, checkedOrFiller(supplier, chunk, p));
+                    done++;
+                }
+                continue;
+            }
+            final int n = Math.min(limit - done, mask - offset);
+            if (!producerIndex.compareAndSet(p, p + 2L * n)) { // volatile CAS: n indices are ours
+                continue;
+            }
+            int k = 0;
+            try {
+                for (; k < n; k++) {
+                    ELEMENT.setRelease(chunk, offset + k, checkElement(supplier.get())); // release: as in offer
+                }
+            } finally {
+                for (; k < n; k++) { // only after a throw: complete our claim so the consumer is not stuck
+                    ELEMENT.setRelease(chunk, offset + k, FILLER);
+                }
+            }
+            done += n;
+        }
+        return done;
+    }
+
+    /**
+     * The element for a switch: the switch must complete even if the supplier fails, so a failure
+     * completes it with a filler (from a finally block) and then propagates.
+     */
+    private Object checkedOrFiller(Supplier<? extends E> supplier, Object[] chunk, long p) {
+        Object e = FILLER;
+        try {
+            e = checkElement(supplier.get());
+            return e;
+        } finally {
+            if (e == FILLER) {
+                switchChunk(chunk, p, FILLER);
+            }
+        }
+    }
+
+    /**
+     * The number of elements, within {@code [0, Integer.MAX_VALUE]}: reads the consumer index, the
+     * producer index and the consumer index again until the two consumer reads agree, then subtracts
+     * the JUMP positions between them. A snapshot under contention.
+     */
+    @Override
+    public int size() {
+        long after = consumerIndex.getVolatile(); // volatile: the reads stay in program order
+        while (true) {
+            long before = after;
+            long p = producerIndex.getVolatile();
+            after = consumerIndex.getVolatile();
+            if (before == after) {
+                long ps = p >>> 1;
+                long cs = after >>> 1;
+                long shift = Integer.numberOfTrailingZeros(chunkSize);
+                long size = (ps - cs) - ((ps >>> shift) - (cs >>> shift));
+                return size <= 0 ? 0 : (int) Math.min(size, Integer.MAX_VALUE);
+            }
+        }
+    }
+
+    @Override
+    public boolean isEmpty() {
+        return size() == 0;
+    }
+
+    /**
+     * Not supported (see {@link ArrayQueueBase#iterator()}); {@code contains}, {@code remove(Object)},
+     * {@code toArray} throw as well.
+     *
+     * @throws UnsupportedOperationException always
+     */
+    @Override
+    public Iterator<E> iterator() {
+        throw new UnsupportedOperationException(
+                "MpscUnboundedQueue has no iterator (a concurrent queue cannot be traversed consistently); use drain()");
+    }
+
+    /** Class name, size and chunk size, e.g. {@code MpscUnboundedQueue[size=3, chunkSize=1024]}. */
+    @Override
+    public String toString() {
+        return "MpscUnboundedQueue[size=" + size() + ", chunkSize=" + chunkSize + "]";
+    }
+}

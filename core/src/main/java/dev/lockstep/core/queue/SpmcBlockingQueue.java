@@ -1,0 +1,45 @@
+package dev.lockstep.core.queue;
+
+/**
+ * A bounded {@link java.util.concurrent.BlockingQueue} for one producer thread and any number of consumer threads: a {@link SpmcArrayQueue} with
+ * blocking {@code put}/{@code take} and timed {@code offer}/{@code poll} (spin, then park until the
+ * other side wakes the thread). Drop-in for {@link java.util.concurrent.ArrayBlockingQueue} where the
+ * thread discipline holds.
+ *
+ * <pre>{@code
+ * BlockingQueue<Event> events = new SpmcBlockingQueue<>(1024);
+ * // producer thread:  events.put(e);
+ * // consumer threads: Event e = events.take();
+ * }</pre>
+ *
+ * <p><b>Thread discipline</b>: one producer thread and any number of consumer threads. Every inserting method ({@code offer}, {@code put},
+ * {@code add}, {@code fill}) counts as producing and every removing method ({@code poll}, {@code take},
+ * {@code drainTo}, {@code clear}, {@code drain}) as consuming; breaking the discipline breaks the queue
+ * (elements lost or duplicated), as with the wrapped {@link SpmcArrayQueue}.
+ *
+ * <p>Algorithm and properties: those of {@link SpmcArrayQueue} (FIFO, linearizable, capacity rounded
+ * up to a power of two as documented there); waiting as described in the package's shared adapter:
+ * bounded spin under the shared spin policy, then {@link java.util.concurrent.locks.LockSupport#park}
+ * with a Dekker-style announce/re-check handshake, so no wake-up is lost; interruptible; timed waits
+ * never return early. Iteration, {@code contains} and {@code remove(Object)} are not supported (the
+ * ring has no consistent traversal). Space: the ring plus two padded waiter heads; {@code offer} and
+ * {@code poll} allocate nothing, a thread that parks allocates one small node per park.
+ *
+ * @param <E> the element type; null elements are rejected with {@link NullPointerException}
+ */
+public final class SpmcBlockingQueue<E> extends BlockingQueueAdapter<E> {
+    /**
+     * An empty queue.
+     *
+     * @param capacity the least capacity; rounded up to a power of two (see {@link #capacity()})
+     * @throws IllegalArgumentException if {@code capacity <= 0} or above 2^30
+     */
+    public SpmcBlockingQueue(int capacity) {
+        // offerIsSeqCst false: offer publishes by a release store of producerIndex, so the
+        // adapter fences after it.
+        // pollIsSeqCst true: poll claims the slot by a volatile CAS of consumerIndex, and offer
+        // answers full only after a volatile read of consumerIndex (a claimed, unread slot makes
+        // it wait), so no fence.
+        super(new SpmcArrayQueue<>(capacity), false, true);
+    }
+}

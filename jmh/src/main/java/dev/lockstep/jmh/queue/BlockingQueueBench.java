@@ -1,0 +1,271 @@
+package dev.lockstep.jmh.queue;
+
+import dev.lockstep.core.queue.MpmcBlockingQueue;
+import dev.lockstep.core.queue.MpscBlockingQueue;
+import dev.lockstep.core.queue.SpmcBlockingQueue;
+import dev.lockstep.core.queue.SpscBlockingQueue;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Group;
+import org.openjdk.jmh.annotations.GroupThreads;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.infra.Control;
+
+import java.util.Queue;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedTransferQueue;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Lockstep's blocking queues ({@code Spsc/Mpsc/Spmc/MpmcBlockingQueue}) against
+ * {@link ArrayBlockingQueue} (the anchor, first {@code impl}), {@link LinkedTransferQueue} and the JCTools
+ * queue of the same kind driven by a spin loop (no blocking: the upper bound of what a non-blocking
+ * ring gives), capacity {@value #CAPACITY}, one group per kind with its thread discipline:
+ * {@code spsc} 1 producer / 1 consumer, {@code mpsc} 2/1, {@code spmc} 1/2, {@code mpmc} 2/2.
+ *
+ * <p>Producers put, consumers take, as fast as they can; the score is puts + takes per microsecond (the
+ * {@code :take} sub-score is the transfer rate). So that an iteration can end while a thread waits, put
+ * and take are called as {@code offer(e, 1 ms)} / {@code poll(1 ms)} retried until they succeed: under
+ * load they never time out, and they run the same spin-then-park path as put/take (the deadline costs
+ * one {@code System.nanoTime()} per call, in every implementation alike).
+ *
+ * <p>{@link LinkedTransferQueue} is unbounded: a {@link Semaphore} of {@value #CAPACITY} permits bounds it
+ * (acquired before the put, released after the take), as a user needing back-pressure would do.
+ *
+ * <p>Elements are one pre-allocated {@code Integer}: with {@code -prof gc}, Lockstep, JCTools and
+ * ArrayBlockingQueue show (about) 0 B/op; LinkedTransferQueue allocates a node per element, and any
+ * blocking queue allocates a little when threads park (Lockstep: one waiter node per park;
+ * ArrayBlockingQueue: AQS condition nodes).
+ */
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+@Warmup(iterations = 2, time = 1)
+@Measurement(iterations = 3, time = 1)
+@Fork(1)
+public class BlockingQueueBench {
+    static final int CAPACITY = 1024;
+    static final Integer ELEMENT = 42;
+    static final long TIMEOUT_NS = 1_000_000L;
+
+    /** The queue under test, shared by the threads of one group. */
+    public abstract static class Shared {
+        BlockingQueue<Integer> blocking;
+        Queue<Integer> spinning;
+        Semaphore permits;
+
+        abstract String impl();
+
+        abstract String kind();
+
+        @Setup(Level.Trial)
+        public void setUp() {
+            switch (impl()) {
+                case "ArrayBlockingQueue":
+                    blocking = new ArrayBlockingQueue<>(CAPACITY);
+                    break;
+                case "LinkedTransferQueue":
+                    blocking = new LinkedTransferQueue<>();
+                    permits = new Semaphore(CAPACITY);
+                    break;
+                case "JCTools":
+                    spinning = switch (kind()) {
+                        case "Spsc" -> new org.jctools.queues.SpscArrayQueue<>(CAPACITY);
+                        case "Mpsc" -> new org.jctools.queues.MpscArrayQueue<>(CAPACITY);
+                        case "Spmc" -> new org.jctools.queues.SpmcArrayQueue<>(CAPACITY);
+                        default -> new org.jctools.queues.MpmcArrayQueue<>(CAPACITY);
+                    };
+                    break;
+                case "Lockstep":
+                    blocking = switch (kind()) {
+                        case "Spsc" -> new SpscBlockingQueue<>(CAPACITY);
+                        case "Mpsc" -> new MpscBlockingQueue<>(CAPACITY);
+                        case "Spmc" -> new SpmcBlockingQueue<>(CAPACITY);
+                        default -> new MpmcBlockingQueue<>(CAPACITY);
+                    };
+                    break;
+                default:
+                    throw new IllegalArgumentException("unknown impl " + impl());
+            }
+        }
+
+        final void put(Control control) throws InterruptedException {
+            BlockingQueue<Integer> q = blocking;
+            if (q == null) {
+                while (!spinning.offer(ELEMENT)) {
+                    if (control.stopMeasurement) {
+                        return;
+                    }
+                    Thread.onSpinWait();
+                }
+                return;
+            }
+            Semaphore p = permits;
+            if (p != null) {
+                while (!p.tryAcquire(TIMEOUT_NS, TimeUnit.NANOSECONDS)) {
+                    if (control.stopMeasurement) {
+                        return;
+                    }
+                }
+            }
+            while (!q.offer(ELEMENT, TIMEOUT_NS, TimeUnit.NANOSECONDS)) {
+                if (control.stopMeasurement) {
+                    return;
+                }
+            }
+        }
+
+        final Integer take(Control control) throws InterruptedException {
+            BlockingQueue<Integer> q = blocking;
+            Integer e;
+            if (q == null) {
+                while ((e = spinning.poll()) == null) {
+                    if (control.stopMeasurement) {
+                        return null;
+                    }
+                    Thread.onSpinWait();
+                }
+                return e;
+            }
+            while ((e = q.poll(TIMEOUT_NS, TimeUnit.NANOSECONDS)) == null) {
+                if (control.stopMeasurement) {
+                    return null;
+                }
+            }
+            if (permits != null) {
+                permits.release();
+            }
+            return e;
+        }
+    }
+
+    @State(Scope.Group)
+    public static class Spsc extends Shared {
+        @Param({"ArrayBlockingQueue", "LinkedTransferQueue", "JCTools", "Lockstep"})
+        public String impl;
+
+        @Override
+        String impl() {
+            return impl;
+        }
+
+        @Override
+        String kind() {
+            return "Spsc";
+        }
+    }
+
+    @State(Scope.Group)
+    public static class Mpsc extends Shared {
+        @Param({"ArrayBlockingQueue", "LinkedTransferQueue", "JCTools", "Lockstep"})
+        public String impl;
+
+        @Override
+        String impl() {
+            return impl;
+        }
+
+        @Override
+        String kind() {
+            return "Mpsc";
+        }
+    }
+
+    @State(Scope.Group)
+    public static class Spmc extends Shared {
+        @Param({"ArrayBlockingQueue", "LinkedTransferQueue", "JCTools", "Lockstep"})
+        public String impl;
+
+        @Override
+        String impl() {
+            return impl;
+        }
+
+        @Override
+        String kind() {
+            return "Spmc";
+        }
+    }
+
+    @State(Scope.Group)
+    public static class Mpmc extends Shared {
+        @Param({"ArrayBlockingQueue", "LinkedTransferQueue", "JCTools", "Lockstep"})
+        public String impl;
+
+        @Override
+        String impl() {
+            return impl;
+        }
+
+        @Override
+        String kind() {
+            return "Mpmc";
+        }
+    }
+
+    @Benchmark
+    @Group("spsc")
+    @GroupThreads(1)
+    public void spscPut(Spsc s, Control c) throws InterruptedException {
+        s.put(c);
+    }
+
+    @Benchmark
+    @Group("spsc")
+    @GroupThreads(1)
+    public Integer spscTake(Spsc s, Control c) throws InterruptedException {
+        return s.take(c);
+    }
+
+    @Benchmark
+    @Group("mpsc")
+    @GroupThreads(2)
+    public void mpscPut(Mpsc s, Control c) throws InterruptedException {
+        s.put(c);
+    }
+
+    @Benchmark
+    @Group("mpsc")
+    @GroupThreads(1)
+    public Integer mpscTake(Mpsc s, Control c) throws InterruptedException {
+        return s.take(c);
+    }
+
+    @Benchmark
+    @Group("spmc")
+    @GroupThreads(1)
+    public void spmcPut(Spmc s, Control c) throws InterruptedException {
+        s.put(c);
+    }
+
+    @Benchmark
+    @Group("spmc")
+    @GroupThreads(2)
+    public Integer spmcTake(Spmc s, Control c) throws InterruptedException {
+        return s.take(c);
+    }
+
+    @Benchmark
+    @Group("mpmc")
+    @GroupThreads(2)
+    public void mpmcPut(Mpmc s, Control c) throws InterruptedException {
+        s.put(c);
+    }
+
+    @Benchmark
+    @Group("mpmc")
+    @GroupThreads(2)
+    public Integer mpmcTake(Mpmc s, Control c) throws InterruptedException {
+        return s.take(c);
+    }
+}
