@@ -161,7 +161,7 @@ public final class Monitor {
         return lock.tryLock(time, Waits.requireUnit(unit));
     }
 
-    /** Enters if that needs no waiting. */
+    /** Enters if that needs no waiting; like {@code ReentrantLock.tryLock()}, ignores fairness. */
     public boolean tryEnter() {
         return lock.tryLock();
     }
@@ -204,7 +204,9 @@ public final class Monitor {
         long deadline = Waits.deadline(time, unit);
         boolean reentrant = lock.isHeldByCurrentThread();
         Waits.checkInterrupt();
-        if (!lock.tryLock() && !lock.tryLock(deadline - System.nanoTime(), TimeUnit.NANOSECONDS)) {
+        // A fair monitor does not barge (Mutex.tryLock() would, as ReentrantLock's does).
+        if ((lock.isFair() || !lock.tryLock())
+                && !lock.tryLock(deadline - System.nanoTime(), TimeUnit.NANOSECONDS)) {
             return false;
         }
         boolean satisfied = false;
@@ -434,7 +436,9 @@ public final class Monitor {
         try {
             for (; ; ) {
                 try {
-                    return lock.tryLock() || lock.tryLock(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
+                    // A fair monitor does not barge (Mutex.tryLock() would, as ReentrantLock's does).
+                    return (!lock.isFair() && lock.tryLock())
+                            || lock.tryLock(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
                 } catch (InterruptedException e) {
                     interrupted = true; // keep waiting; restore the status at the end
                 }
