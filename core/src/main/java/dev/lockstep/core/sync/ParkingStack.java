@@ -107,10 +107,16 @@ final class ParkingStack {
     }
 
     /**
-     * Takes every node off the stack and unparks the threads of the waiting ones. Volatile swap: it
-     * follows the caller's volatile write of the predicate (see the class comment).
+     * Takes every node off the stack and unparks the threads of the waiting ones. Volatile read and
+     * swap: they follow the caller's volatile write of the predicate (see the class comment).
      */
     void wakeAll() {
+        // Volatile read first: after the caller's volatile write of the predicate it is as good as the
+        // swap for the Dekker argument, and it keeps the common no-waiter case free of a write to the
+        // head's cache line.
+        if (head.getVolatile() == null) {
+            return;
+        }
         Node n = head.getAndSet(null);
         while (n != null) {
             Node next = n.getNextAcquire(); // read before waking: the owner may return right after
@@ -161,7 +167,9 @@ final class ParkingStack {
 
     /** Drops every node (plain-release: the caller owns the stack exclusively at that point). */
     void clear() {
-        head.setRelease(null);
+        if (head.getPlain() != null) { // plain read: the caller owns the stack; skip a needless write
+            head.setRelease(null);
+        }
     }
 
     /** Unlinks every cancelled node reachable from head. */
