@@ -8,4 +8,5 @@
 module dev.lockstep.core {
     exports dev.lockstep.core.lock;
     exports dev.lockstep.core.queue;
+    exports dev.lockstep.core.sync;
 }

@@ -1,0 +1,617 @@
+package dev.lockstep.core.sync;
+
+import dev.lockstep.core.internal.Waits;
+
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.function.BooleanSupplier;
+
+/**
+ * A monitor with guards: one thread at a time occupies it, and a thread can wait, on entering or
+ * while inside, for a boolean condition over the monitor's state (a {@link Guard}). Leaving the
+ * monitor re-evaluates the guards that threads wait for and wakes one thread whose guard has become
+ * true &mdash; never a herd that re-checks and goes back to sleep, and no {@code signal} call to
+ * forget.
+ *
+ * <pre>{@code
+ * final class BoundedBuffer<E> {
+ *     private final Monitor monitor = new Monitor();
+ *     private final Monitor.Guard notFull = monitor.newGuard(() -> count < items.length);
+ *     private final Monitor.Guard notEmpty = monitor.newGuard(() -> count > 0);
+ *     // items, putIndex, takeIndex, count: guarded by monitor
+ *
+ *     void put(E e) throws InterruptedException {
+ *         monitor.enterWhen(notFull);
+ *         try {
+ *             items[putIndex] = e; putIndex = (putIndex + 1) % items.length; count++;
+ *         } finally {
+ *             monitor.leave(); // wakes one thread waiting on notEmpty (now true), if any
+ *         }
+ *     }
+ * }
+ * }</pre>
+ *
+ * <p>The construct is Hoare's and Brinch Hansen's monitor (C.A.R. Hoare, <i>Monitors: an operating
+ * system structuring concept</i>, CACM 17(10), 1974; P. Brinch Hansen, <i>Operating System
+ * Principles</i>, 1973) with implicit signalling on declarative conditions, as in Guava's
+ * {@code com.google.common.util.concurrent.Monitor} (whose API this follows) and the "automatic
+ * signal" monitors of Buhr, Fortier &amp; Coffin (<i>Monitor classification</i>, ACM Computing
+ * Surveys 27(1), 1995). Signalling is signal-and-continue (Mesa semantics): a woken thread re-acquires
+ * the monitor and re-checks its guard, so guards need no care about who runs first.
+ *
+ * <p>Implementation: a {@link Mutex} (spin-then-park, optionally fair) with one {@link Condition} per
+ * guard. The monitor keeps the list of guards that have waiters; when the occupant leaves (or starts
+ * waiting), it evaluates those guards in turn and signals <em>one</em> waiter of the first guard found
+ * true. That waiter, once it has entered and left, signals the next, and so on (chained signalling):
+ * each state change wakes at most one thread, and only one whose guard was true at the time.
+ *
+ * <p>Properties: mutual exclusion (the Mutex); reentrant (an occupant may enter again and must leave
+ * as many times; guards are evaluated only when the outermost occupancy ends); no lost wake-up (a
+ * thread that waits for a guard is woken whenever the guard is true at some leave and no other
+ * thread takes it first); fairness: that of the Mutex for entering, FIFO among the waiters of one
+ * guard, and guards are checked most-recently-waited-for first; progress: blocking. Guards are
+ * evaluated only by the occupant, so they may read the monitor's state with plain accesses; they must
+ * be quick and free of side effects. A guard that throws makes the monitor wake every waiter (so that
+ * none is stranded) and the exception propagates to the thread that evaluated it. Space: one Mutex,
+ * one condition per guard, nothing per waiting thread beyond the Mutex's reusable node. Works with
+ * virtual threads.
+ */
+public final class Monitor {
+    /*
+     * Implementation notes.
+     * activeGuards (a singly linked list through Guard.next) and every Guard.waiterCount are guarded by
+     * the Mutex: plain accesses. A guard is in the list iff waiterCount > 0. Signalling before waiting:
+     * a thread that waits while it has occupied the monitor (waitFor, or enterWhen by an occupant
+     * re-entering) may have changed the state, and await releases the monitor, so it signals first, as
+     * leave() would. A freshly entered thread has changed nothing since the last leave signalled, so it
+     * does not. A thread that gives up after it may have consumed a signal (interrupted) passes it on.
+     */
+
+    /**
+     * A boolean condition over the monitor's state that threads can wait for. Evaluated only while
+     * occupying the monitor.
+     */
+    public abstract static class Guard {
+        final Monitor monitor;
+        final Condition condition;
+        /** Threads waiting for this guard; guarded by the monitor. */
+        int waiterCount;
+        /** The next guard with waiters; guarded by the monitor. */
+        Guard next;
+
+        /**
+         * @param monitor the monitor whose state this guard reads
+         * @throws NullPointerException if {@code monitor} is null
+         */
+        protected Guard(Monitor monitor) {
+            if (monitor == null) {
+                throw new NullPointerException("monitor");
+            }
+            this.monitor = monitor;
+            this.condition = monitor.lock.newCondition();
+        }
+
+        /**
+         * Evaluates the guard. Called only by the thread occupying the monitor; must not change the
+         * monitor's state.
+         */
+        public abstract boolean isSatisfied();
+    }
+
+    private static final class SupplierGuard extends Guard {
+        private final BooleanSupplier test;
+
+        SupplierGuard(Monitor monitor, BooleanSupplier test) {
+            super(monitor);
+            this.test = test;
+        }
+
+        @Override
+        public boolean isSatisfied() {
+            return test.getAsBoolean();
+        }
+    }
+
+    private final Mutex lock;
+    /** Guards with waiters, most recently waited-for first; guarded by lock. */
+    private Guard activeGuards;
+
+    /** An unfair monitor (entering threads may barge ahead of queued ones, like {@code new ReentrantLock()}). */
+    public Monitor() {
+        this(false);
+    }
+
+    /** A monitor whose entering threads are served FIFO if {@code fair}. */
+    public Monitor(boolean fair) {
+        this.lock = new Mutex(fair, "Monitor");
+    }
+
+    /**
+     * A guard evaluating {@code condition}, e.g. {@code monitor.newGuard(() -> count < capacity)}.
+     *
+     * @throws NullPointerException if {@code condition} is null
+     */
+    public Guard newGuard(BooleanSupplier condition) {
+        if (condition == null) {
+            throw new NullPointerException("condition");
+        }
+        return new SupplierGuard(this, condition);
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Entering unconditionally
+
+    /** Enters, waiting as long as needed; ignores interrupts (the status is kept). */
+    public void enter() {
+        lock.lock();
+    }
+
+    /** Enters, waiting at most the given time; ignores interrupts (the status is kept). */
+    public boolean enter(long time, TimeUnit unit) {
+        return lockUninterruptibly(Waits.deadline(time, Waits.requireUnit(unit)));
+    }
+
+    /** Enters, waiting as long as needed. */
+    public void enterInterruptibly() throws InterruptedException {
+        lock.lockInterruptibly();
+    }
+
+    /** Enters, waiting at most the given time. */
+    public boolean enterInterruptibly(long time, TimeUnit unit) throws InterruptedException {
+        return lock.tryLock(time, Waits.requireUnit(unit));
+    }
+
+    /** Enters if that needs no waiting; like {@code ReentrantLock.tryLock()}, ignores fairness. */
+    public boolean tryEnter() {
+        return lock.tryLock();
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Entering when a guard is satisfied
+
+    /**
+     * Enters when the guard is satisfied, waiting as long as needed.
+     *
+     * @throws InterruptedException if interrupted while waiting (the monitor is then not occupied)
+     */
+    public void enterWhen(Guard guard) throws InterruptedException {
+        checkGuard(guard);
+        boolean reentrant = lock.isHeldByCurrentThread();
+        lock.lockInterruptibly();
+        boolean satisfied = false;
+        try {
+            if (!guard.isSatisfied()) {
+                await(guard, reentrant);
+            }
+            satisfied = true;
+        } finally {
+            if (!satisfied) {
+                leaveAfterFailure(reentrant, true);
+            }
+        }
+    }
+
+    /**
+     * Enters when the guard is satisfied, waiting at most the given time in all (for the monitor and
+     * for the guard).
+     *
+     * @return whether the monitor was entered (with the guard satisfied)
+     * @throws InterruptedException if interrupted while waiting (the monitor is then not occupied)
+     */
+    public boolean enterWhen(Guard guard, long time, TimeUnit unit) throws InterruptedException {
+        Waits.requireUnit(unit);
+        checkGuard(guard);
+        long deadline = Waits.deadline(time, unit);
+        boolean reentrant = lock.isHeldByCurrentThread();
+        Waits.checkInterrupt();
+        // A fair monitor does not barge (Mutex.tryLock() would, as ReentrantLock's does).
+        if ((lock.isFair() || !lock.tryLock())
+                && !lock.tryLock(deadline - System.nanoTime(), TimeUnit.NANOSECONDS)) {
+            return false;
+        }
+        boolean satisfied = false;
+        boolean threw = true;
+        try {
+            satisfied = guard.isSatisfied() || awaitNanos(guard, deadline, reentrant);
+            threw = false;
+            return satisfied;
+        } finally {
+            if (!satisfied) {
+                leaveAfterFailure(reentrant, threw);
+            }
+        }
+    }
+
+    /** Enters when the guard is satisfied, waiting as long as needed; ignores interrupts (status kept). */
+    public void enterWhenUninterruptibly(Guard guard) {
+        checkGuard(guard);
+        boolean reentrant = lock.isHeldByCurrentThread();
+        lock.lock();
+        boolean satisfied = false;
+        try {
+            if (!guard.isSatisfied()) {
+                awaitUninterruptibly(guard, reentrant);
+            }
+            satisfied = true;
+        } finally {
+            if (!satisfied) {
+                leaveAfterFailure(reentrant, true);
+            }
+        }
+    }
+
+    /**
+     * Enters when the guard is satisfied, waiting at most the given time in all; ignores interrupts
+     * (the status is kept).
+     *
+     * @return whether the monitor was entered (with the guard satisfied)
+     */
+    public boolean enterWhenUninterruptibly(Guard guard, long time, TimeUnit unit) {
+        Waits.requireUnit(unit);
+        checkGuard(guard);
+        long deadline = Waits.deadline(time, unit);
+        boolean reentrant = lock.isHeldByCurrentThread();
+        if (!lockUninterruptibly(deadline)) {
+            return false;
+        }
+        boolean satisfied = false;
+        boolean threw = true;
+        try {
+            satisfied = guard.isSatisfied() || awaitNanosUninterruptibly(guard, deadline, reentrant);
+            threw = false;
+            return satisfied;
+        } finally {
+            if (!satisfied) {
+                leaveAfterFailure(reentrant, threw);
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Entering if a guard is satisfied (no waiting for the guard)
+
+    /**
+     * Enters (waiting for the monitor as long as needed, ignoring interrupts) if the guard is then
+     * satisfied; otherwise leaves at once.
+     *
+     * @return whether the monitor was entered
+     */
+    public boolean enterIf(Guard guard) {
+        checkGuard(guard);
+        lock.lock();
+        return stayIfSatisfied(guard);
+    }
+
+    /** As {@link #enterIf(Guard)}, waiting at most the given time for the monitor. */
+    public boolean enterIf(Guard guard, long time, TimeUnit unit) {
+        Waits.requireUnit(unit);
+        checkGuard(guard);
+        return lockUninterruptibly(Waits.deadline(time, unit)) && stayIfSatisfied(guard);
+    }
+
+    /** As {@link #enterIf(Guard)}, but interruptible while waiting for the monitor. */
+    public boolean enterIfInterruptibly(Guard guard) throws InterruptedException {
+        checkGuard(guard);
+        lock.lockInterruptibly();
+        return stayIfSatisfied(guard);
+    }
+
+    /** Enters if the monitor is free and the guard satisfied; never waits. */
+    public boolean tryEnterIf(Guard guard) {
+        checkGuard(guard);
+        return lock.tryLock() && stayIfSatisfied(guard);
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Waiting inside
+
+    /**
+     * Waits, while occupying the monitor, until the guard is satisfied (the monitor is released while
+     * waiting and re-occupied, with the same depth, before returning or throwing).
+     *
+     * @throws IllegalMonitorStateException if the current thread does not occupy the monitor
+     * @throws InterruptedException         if interrupted while waiting
+     */
+    public void waitFor(Guard guard) throws InterruptedException {
+        checkOccupant(guard);
+        if (!guard.isSatisfied()) {
+            await(guard, true);
+        }
+    }
+
+    /**
+     * As {@link #waitFor(Guard)}, waiting at most the given time.
+     *
+     * @return whether the guard is satisfied
+     */
+    public boolean waitFor(Guard guard, long time, TimeUnit unit) throws InterruptedException {
+        Waits.requireUnit(unit);
+        checkOccupant(guard);
+        long deadline = Waits.deadline(time, unit);
+        return guard.isSatisfied() || awaitNanos(guard, deadline, true);
+    }
+
+    /** As {@link #waitFor(Guard)}, ignoring interrupts (the status is kept). */
+    public void waitForUninterruptibly(Guard guard) {
+        checkOccupant(guard);
+        if (!guard.isSatisfied()) {
+            awaitUninterruptibly(guard, true);
+        }
+    }
+
+    /** As {@link #waitFor(Guard, long, TimeUnit)}, ignoring interrupts (the status is kept). */
+    public boolean waitForUninterruptibly(Guard guard, long time, TimeUnit unit) {
+        Waits.requireUnit(unit);
+        checkOccupant(guard);
+        long deadline = Waits.deadline(time, unit);
+        return guard.isSatisfied() || awaitNanosUninterruptibly(guard, deadline, true);
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Leaving and introspection
+
+    /**
+     * Leaves the monitor (one level, if entered several times). Leaving the outermost level wakes one
+     * thread waiting for a guard that is now satisfied, if any.
+     *
+     * @throws IllegalMonitorStateException if the current thread does not occupy the monitor
+     */
+    public void leave() {
+        if (!lock.isHeldByCurrentThread()) {
+            throw new IllegalMonitorStateException("the current thread does not occupy this Monitor");
+        }
+        try {
+            if (lock.getHoldCount() == 1) {
+                signalNextWaiter();
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Whether the monitor is fair. */
+    public boolean isFair() {
+        return lock.isFair();
+    }
+
+    /** Whether some thread occupies the monitor: a snapshot. */
+    public boolean isOccupied() {
+        return lock.isLocked();
+    }
+
+    /** Whether the current thread occupies the monitor. */
+    public boolean isOccupiedByCurrentThread() {
+        return lock.isHeldByCurrentThread();
+    }
+
+    /** How many times the current thread has entered without leaving (0 if it does not occupy it). */
+    public int getOccupiedDepth() {
+        return lock.getHoldCount();
+    }
+
+    /** The number of threads waiting to enter (not counting guard waiters): an estimate. */
+    public int getQueueLength() {
+        return lock.getQueueLength();
+    }
+
+    /**
+     * The number of threads waiting for the guard: an estimate. The caller must occupy the monitor.
+     *
+     * @throws IllegalMonitorStateException if the current thread does not occupy the monitor
+     */
+    public int getWaitQueueLength(Guard guard) {
+        checkOccupant(guard);
+        return guard.waiterCount;
+    }
+
+    /** Whether threads wait for the guard (same rules as {@link #getWaitQueueLength(Guard)}). */
+    public boolean hasWaiters(Guard guard) {
+        return getWaitQueueLength(guard) > 0;
+    }
+
+    @Override
+    public String toString() {
+        return super.toString() + "[" + lock + "]";
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Internals; all but the lock helpers run while occupying the monitor
+
+    private void checkGuard(Guard guard) {
+        if (guard.monitor != this) {
+            throw new IllegalMonitorStateException("the guard belongs to another Monitor");
+        }
+    }
+
+    private void checkOccupant(Guard guard) {
+        checkGuard(guard);
+        if (!lock.isHeldByCurrentThread()) {
+            throw new IllegalMonitorStateException("the current thread does not occupy this Monitor");
+        }
+    }
+
+    /** Timed, uninterruptible acquisition of the Mutex (its tryLock(time) is interruptible). */
+    private boolean lockUninterruptibly(long deadline) {
+        boolean interrupted = false;
+        try {
+            for (; ; ) {
+                try {
+                    // A fair monitor does not barge (Mutex.tryLock() would, as ReentrantLock's does).
+                    return (!lock.isFair() && lock.tryLock())
+                            || lock.tryLock(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
+                } catch (InterruptedException e) {
+                    interrupted = true; // keep waiting; restore the status at the end
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private boolean stayIfSatisfied(Guard guard) {
+        boolean satisfied = false;
+        try {
+            satisfied = guard.isSatisfied();
+            return satisfied;
+        } finally {
+            if (!satisfied) {
+                lock.unlock(); // nothing changed while inside: no signal needed
+            }
+        }
+    }
+
+    /**
+     * Leaves after a failed enterWhen. A thread that was interrupted or whose guard threw may have
+     * been signalled (consumed a wake-up) without using it: pass it on, unless it is a re-entrant
+     * occupant (it already signalled before waiting, and its outer level still occupies).
+     */
+    private void leaveAfterFailure(boolean reentrant, boolean threw) {
+        try {
+            if (threw && !reentrant) {
+                signalNextWaiter();
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Signals one waiter of the first satisfied guard with waiters. */
+    private void signalNextWaiter() {
+        for (Guard g = activeGuards; g != null; g = g.next) {
+            if (isSatisfied(g)) {
+                g.condition.signal();
+                return;
+            }
+        }
+    }
+
+    /** Evaluates a guard for signalling; if it throws, wakes everybody so that nobody is stranded. */
+    private boolean isSatisfied(Guard guard) {
+        try {
+            return guard.isSatisfied();
+        } catch (RuntimeException | Error e) {
+            signalAllWaiters();
+            throw e;
+        }
+    }
+
+    private void signalAllWaiters() {
+        for (Guard g = activeGuards; g != null; g = g.next) {
+            g.condition.signalAll();
+        }
+    }
+
+    private void beginWaitingFor(Guard guard) {
+        if (guard.waiterCount++ == 0) {
+            guard.next = activeGuards;
+            activeGuards = guard;
+        }
+    }
+
+    private void endWaitingFor(Guard guard) {
+        if (--guard.waiterCount == 0) {
+            Guard prev = null;
+            for (Guard g = activeGuards; g != null; prev = g, g = g.next) {
+                if (g == guard) {
+                    if (prev == null) {
+                        activeGuards = g.next;
+                    } else {
+                        prev.next = g.next;
+                    }
+                    g.next = null;
+                    return;
+                }
+            }
+        }
+    }
+
+    private void await(Guard guard, boolean signalBeforeWaiting) throws InterruptedException {
+        if (signalBeforeWaiting) {
+            signalNextWaiter();
+        }
+        beginWaitingFor(guard);
+        try {
+            do {
+                guard.condition.await();
+            } while (!guard.isSatisfied());
+        } finally {
+            endWaitingFor(guard);
+        }
+    }
+
+    private void awaitUninterruptibly(Guard guard, boolean signalBeforeWaiting) {
+        if (signalBeforeWaiting) {
+            signalNextWaiter();
+        }
+        beginWaitingFor(guard);
+        try {
+            do {
+                guard.condition.awaitUninterruptibly();
+            } while (!guard.isSatisfied());
+        } finally {
+            endWaitingFor(guard);
+        }
+    }
+
+    /** Waits for the guard until the deadline; false if it passed with the guard unsatisfied. */
+    private boolean awaitNanos(Guard guard, long deadline, boolean signalBeforeWaiting)
+            throws InterruptedException {
+        boolean firstTime = true;
+        try {
+            do {
+                long nanos = deadline - System.nanoTime();
+                if (nanos <= 0) {
+                    return false;
+                }
+                if (firstTime) {
+                    if (signalBeforeWaiting) {
+                        signalNextWaiter();
+                    }
+                    beginWaitingFor(guard);
+                    firstTime = false;
+                }
+                guard.condition.awaitNanos(nanos);
+            } while (!guard.isSatisfied());
+            return true;
+        } finally {
+            if (!firstTime) {
+                endWaitingFor(guard);
+            }
+        }
+    }
+
+    private boolean awaitNanosUninterruptibly(Guard guard, long deadline, boolean signalBeforeWaiting) {
+        boolean interrupted = false;
+        boolean firstTime = true;
+        try {
+            do {
+                long nanos = deadline - System.nanoTime();
+                if (nanos <= 0) {
+                    return false;
+                }
+                if (firstTime) {
+                    if (signalBeforeWaiting) {
+                        signalNextWaiter();
+                    }
+                    beginWaitingFor(guard);
+                    firstTime = false;
+                }
+                try {
+                    guard.condition.awaitNanos(nanos);
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            } while (!guard.isSatisfied());
+            return true;
+        } finally {
+            if (!firstTime) {
+                endWaitingFor(guard);
+            }
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+}

@@ -1,0 +1,552 @@
+package dev.lockstep.core.sync;
+
+import dev.lockstep.core.internal.SpinPolicy;
+import dev.lockstep.core.internal.Waits;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.AbstractOwnableSynchronizer;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.Lock;
+
+/**
+ * A reentrant mutual-exclusion lock that spins briefly and then parks, with working
+ * {@linkplain #newCondition() conditions}: a drop-in for {@link java.util.concurrent.locks.ReentrantLock}
+ * that does not use {@code AbstractQueuedSynchronizer}.
+ *
+ * <pre>{@code
+ * Mutex mutex = new Mutex();              // unfair (barging), like new ReentrantLock()
+ * Condition notEmpty = mutex.newCondition();
+ * mutex.lock();
+ * try {
+ *     while (queue.isEmpty()) {
+ *         notEmpty.await();
+ *     }
+ *     return queue.remove();
+ * } finally {
+ *     mutex.unlock();
+ * }
+ * }</pre>
+ *
+ * <p><b>Modes.</b> {@link #Mutex()} is <em>unfair</em> (barging): an arriving thread may take a free
+ * lock ahead of parked waiters, which gives the best throughput; a woken waiter that loses the race is
+ * queued first again, so it is overtaken only by threads that arrive while it wakes up.
+ * {@link #Mutex(boolean) Mutex(true)} is <em>fair</em>: FIFO hand-off, the releasing thread passes
+ * the lock directly to the longest-waiting thread and arriving threads queue behind it (the untimed
+ * {@link #tryLock()} barges even in fair mode, as in ReentrantLock). Both modes are reentrant: the
+ * holder may lock again, and must unlock as many times ({@link #getHoldCount()}). A Mutex may be named
+ * ({@link #Mutex(String)}) for {@link Lockdep} reports, {@link #toString()} and thread dumps.
+ *
+ * <p><b>Algorithm.</b> A state word holds {@code LOCKED} and {@code PARKED} ("the waiter queue is not
+ * empty") bits, as in Drepper's futex mutex (<i>Futexes Are Tricky</i>, 2011, mutex #3) and WebKit's
+ * {@code WTF::Lock} (F. Pizlo, <i>Locking in WebKit</i>, 2016): lock and unlock are one
+ * compare-and-set each when uncontended. A thread that finds the lock held spins for
+ * {@link SpinPolicy}'s budget (spins, then yields) as long as nobody is parked, then enqueues itself in
+ * a FIFO {@link WaitQueue} guarded by a small queue lock, sets {@code PARKED}, and parks with
+ * {@code LockSupport.park(this)}. An unlock that finds {@code PARKED} dequeues the first waiter under
+ * the queue lock and either frees the lock and wakes it (unfair) or hands the lock over to it (fair).
+ *
+ * <p><b>Properties.</b> Mutual exclusion; deadlock-free; fair mode is starvation-free and FIFO in
+ * queue order; unfair mode is not starvation-free in theory (a waiter can lose every race). Space: one
+ * object with four words of state, plus one reusable wait node per thread that ever waited (shared by
+ * all Mutexes): uncontended lock/unlock and contended waits allocate nothing once a thread has its node.
+ *
+ * <p><b>Diagnostics.</b> This class extends {@link AbstractOwnableSynchronizer} and records its
+ * holder there, and waiters park with the Mutex as blocker: {@code jstack}, thread dumps and
+ * {@code java.lang.management.ThreadMXBean.findDeadlockedThreads()} show who holds a Mutex and who waits
+ * for it, and report deadlocks among platform threads. {@link DeadlockDetector#findDeadlocks()} also
+ * covers virtual threads. {@link Lockdep} checks lock order when enabled.
+ *
+ * <p>Works under virtual threads: waiting parks with {@link java.util.concurrent.locks.LockSupport},
+ * which unmounts a virtual thread instead of pinning its carrier.
+ */
+public final class Mutex extends AbstractOwnableSynchronizer implements Lock {
+    /*
+     * Implementation notes.
+     * state: LOCKED bit = held; PARKED bit = the wait queue is (or is about to be) non-empty. PARKED is
+     * set and cleared only under the queue lock, and a waiter sets it (CAS) only while LOCKED is set, so
+     * an unlock whose CAS LOCKED -> 0 succeeds knows nobody is queued, and an unlock that finds PARKED
+     * takes the queue lock and sees every queued waiter. While LOCKED is set and the queue lock is held,
+     * nobody else changes state, so the unlocker's slow path writes it with a plain release store.
+     * Fair mode invariant: PARKED implies LOCKED (unlock hands a held lock over while waiters remain).
+     * holds (hold count) and the AOS owner are written by the holder only, after acquiring and before
+     * releasing, so the state word's acquire/release orders them (see isHeldByCurrentThread).
+     * A wait node is WAITING exactly while it is queued; grants are written under the queue lock, so a
+     * withdrawing waiter (timeout/interrupt) decides under the queue lock whether it was granted.
+     */
+    private static final long serialVersionUID = 1L;
+
+    private static final int LOCKED = 1;
+    private static final int PARKED = 2;
+
+    private static final VarHandle STATE;
+
+    static {
+        try {
+            STATE = MethodHandles.lookup().findVarHandle(Mutex.class, "state", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    private transient int state;
+    /** Hold count; plain: written and read by the holder only. */
+    private transient int holds;
+    private final boolean fair;
+    private final String name;
+    private final transient WaitQueue queue = new WaitQueue();
+
+    /** An unfair, unnamed Mutex: the same defaults as {@code new ReentrantLock()}. */
+    public Mutex() {
+        this(false, null);
+    }
+
+    /** An unnamed Mutex, fair (FIFO hand-off) if {@code fair} is true. */
+    public Mutex(boolean fair) {
+        this(fair, null);
+    }
+
+    /** An unfair Mutex with a name for {@link Lockdep} reports and {@link #toString()} (null: unnamed). */
+    public Mutex(String name) {
+        this(false, name);
+    }
+
+    /** A Mutex with the given fairness and name (null: unnamed). */
+    public Mutex(boolean fair, String name) {
+        this.fair = fair;
+        this.name = name;
+    }
+
+    /** A deserialized Mutex is a new, free one with the same fairness and name (as for ReentrantLock). */
+    private Object readResolve() {
+        return new Mutex(fair, name);
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Lock
+
+    /** Acquires the lock, waiting as long as needed; ignores interrupts (the status is kept). */
+    @Override
+    public void lock() {
+        if (Lockdep.ENABLED) {
+            Lockdep.CHECKER.beforeAcquire(this);
+        }
+        // Volatile CAS: acquires the previous holder's release; fair mode too (0 = nobody queued).
+        if (!STATE.compareAndSet(this, 0, LOCKED)) {
+            lockSlowUninterruptibly();
+        } else {
+            setExclusiveOwnerThread(Thread.currentThread());
+            holds = 1;
+        }
+        if (Lockdep.ENABLED) {
+            Lockdep.CHECKER.acquired(this);
+        }
+    }
+
+    /** Acquires the lock unless interrupted before or while waiting. */
+    @Override
+    public void lockInterruptibly() throws InterruptedException {
+        Waits.checkInterrupt();
+        if (Lockdep.ENABLED) {
+            Lockdep.CHECKER.beforeAcquire(this);
+        }
+        if (!STATE.compareAndSet(this, 0, LOCKED)) {
+            lockSlow(Waits.INTERRUPTIBLE, 0L);
+        } else {
+            setExclusiveOwnerThread(Thread.currentThread());
+            holds = 1;
+        }
+        if (Lockdep.ENABLED) {
+            Lockdep.CHECKER.acquired(this);
+        }
+    }
+
+    /**
+     * Acquires the lock if it is free (or already held by the current thread); never waits. Barges
+     * even in fair mode, as {@link java.util.concurrent.locks.ReentrantLock#tryLock()} does.
+     */
+    @Override
+    public boolean tryLock() {
+        Thread me = Thread.currentThread();
+        for (; ; ) {
+            int s = (int) STATE.getVolatile(this);
+            if ((s & LOCKED) != 0) {
+                if (getExclusiveOwnerThread() == me) {
+                    incrementHolds();
+                    break;
+                }
+                return false;
+            }
+            // Volatile CAS: acquires the previous holder's release. Keeps PARKED as it is.
+            if (STATE.compareAndSet(this, s, s | LOCKED)) {
+                setExclusiveOwnerThread(me);
+                holds = 1;
+                break;
+            }
+        }
+        if (Lockdep.ENABLED) {
+            Lockdep.CHECKER.acquired(this);
+        }
+        return true;
+    }
+
+    /**
+     * Acquires the lock, waiting at most {@code time}; throws {@link InterruptedException} if interrupted
+     * before or while waiting. In fair mode it does not barge ahead of queued threads.
+     */
+    @Override
+    public boolean tryLock(long time, TimeUnit unit) throws InterruptedException {
+        Waits.requireUnit(unit);
+        Waits.checkInterrupt();
+        long deadline = Waits.deadline(time, unit);
+        if (STATE.compareAndSet(this, 0, LOCKED)) {
+            setExclusiveOwnerThread(Thread.currentThread());
+            holds = 1;
+        } else if (!lockSlow(Waits.TIMED, deadline)) {
+            return false;
+        }
+        if (Lockdep.ENABLED) {
+            Lockdep.CHECKER.acquired(this);
+        }
+        return true;
+    }
+
+    /**
+     * Releases one hold; the lock is free once the holder has unlocked as many times as it locked.
+     *
+     * @throws IllegalMonitorStateException if the current thread does not hold the lock
+     */
+    @Override
+    public void unlock() {
+        if (getExclusiveOwnerThread() != Thread.currentThread()) {
+            throw notHeld("unlock");
+        }
+        if (Lockdep.ENABLED) {
+            Lockdep.CHECKER.released(this);
+        }
+        if (--holds == 0) {
+            setExclusiveOwnerThread(null); // plain: before the release below, which orders it
+            // Volatile CAS (release side): publishes the critical section. Fails iff PARKED is set.
+            if (!STATE.compareAndSet(this, LOCKED, 0)) {
+                unlockSlow();
+            }
+        }
+    }
+
+    /** Returns a new condition bound to this Mutex (see {@link MutexCondition}). */
+    @Override
+    public Condition newCondition() {
+        return new MutexCondition(this);
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Queries
+
+    /** Whether this Mutex is fair (FIFO hand-off). */
+    public boolean isFair() {
+        return fair;
+    }
+
+    /** The name given at construction, or null. */
+    public String name() {
+        return name;
+    }
+
+    /** Whether some thread holds the lock (a snapshot for monitoring, not for synchronization). */
+    public boolean isLocked() {
+        return ((int) STATE.getVolatile(this) & LOCKED) != 0;
+    }
+
+    /**
+     * Whether the current thread holds the lock. Exact: the owner field is written only by the holder,
+     * so a thread reads its own reference there only if it holds the lock.
+     */
+    public boolean isHeldByCurrentThread() {
+        return getExclusiveOwnerThread() == Thread.currentThread();
+    }
+
+    /** The current thread's number of holds (0 if it does not hold the lock). */
+    public int getHoldCount() {
+        return isHeldByCurrentThread() ? holds : 0;
+    }
+
+    /** The holder, or null (a snapshot; may be momentarily null while a hand-over is in progress). */
+    public Thread getOwner() {
+        return getExclusiveOwnerThread();
+    }
+
+    /** Whether any thread is parked waiting for the lock (a snapshot). */
+    public boolean hasQueuedThreads() {
+        return ((int) STATE.getVolatile(this) & PARKED) != 0;
+    }
+
+    /** Whether {@code thread} is parked waiting for this lock (a snapshot). */
+    public boolean hasQueuedThread(Thread thread) {
+        queue.lock();
+        try {
+            for (WaitNode p = queue.first(); p != null; p = p.next) {
+                if (p.thread == thread) {
+                    return true;
+                }
+            }
+            return false;
+        } finally {
+            queue.unlock();
+        }
+    }
+
+    /** The number of parked waiters (a snapshot; spinning threads are not counted). */
+    public int getQueueLength() {
+        queue.lock();
+        try {
+            return queue.size();
+        } finally {
+            queue.unlock();
+        }
+    }
+
+    /**
+     * Whether some thread awaits {@code condition}.
+     *
+     * @throws IllegalArgumentException if the condition does not belong to this Mutex
+     * @throws IllegalMonitorStateException if the current thread does not hold this Mutex
+     */
+    public boolean hasWaiters(Condition condition) {
+        return ownCondition(condition).hasWaiters();
+    }
+
+    /** The number of threads awaiting {@code condition} (same checks as {@link #hasWaiters}). */
+    public int getWaitQueueLength(Condition condition) {
+        return ownCondition(condition).waitQueueLength();
+    }
+
+    private MutexCondition ownCondition(Condition condition) {
+        if (!(condition instanceof MutexCondition) || ((MutexCondition) condition).mutex != this) {
+            throw new IllegalArgumentException("not a condition of this Mutex: " + condition);
+        }
+        return (MutexCondition) condition;
+    }
+
+    @Override
+    public String toString() {
+        Thread holder = getExclusiveOwnerThread();
+        String id = name != null ? name : "Mutex@" + Integer.toHexString(System.identityHashCode(this));
+        return id + (holder != null ? "[Locked by thread " + holder.getName() + "]"
+                : isLocked() ? "[Locked]" : "[Unlocked]");
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Internals, also used by MutexCondition
+
+    IllegalMonitorStateException notHeld(String what) {
+        return new IllegalMonitorStateException("cannot " + what + ": " + this
+                + " is not held by the current thread \"" + Thread.currentThread().getName() + "\"");
+    }
+
+    private void incrementHolds() {
+        if (holds == Integer.MAX_VALUE) {
+            throw new Error("Maximum lock count exceeded");
+        }
+        holds++;
+    }
+
+    /** The holder's count, for a condition wait that releases all holds. */
+    int holdsOfHolder() {
+        return holds;
+    }
+
+    /** Releases every hold of the holder (condition wait); returns how many there were. */
+    int releaseAll() {
+        int saved = holds;
+        if (Lockdep.ENABLED) {
+            for (int i = 0; i < saved; i++) {
+                Lockdep.CHECKER.released(this);
+            }
+        }
+        holds = 0;
+        setExclusiveOwnerThread(null);
+        if (!STATE.compareAndSet(this, LOCKED, 0)) {
+            unlockSlow();
+        }
+        return saved;
+    }
+
+    /** Re-acquires after a condition wait, uninterruptibly, restoring {@code savedHolds}. */
+    void reacquire(int savedHolds) {
+        if (!STATE.compareAndSet(this, 0, LOCKED)) {
+            lockSlowUninterruptibly();
+        } else {
+            setExclusiveOwnerThread(Thread.currentThread());
+        }
+        holds = savedHolds;
+        if (Lockdep.ENABLED) {
+            for (int i = 0; i < savedHolds; i++) {
+                Lockdep.CHECKER.acquired(this);
+            }
+        }
+    }
+
+    /** {@link #lockSlow} for uninterruptible callers. */
+    private void lockSlowUninterruptibly() {
+        try {
+            lockSlow(Waits.UNINTERRUPTIBLE, 0L);
+        } catch (InterruptedException impossible) {
+            throw new AssertionError("uninterruptible wait threw", impossible);
+        }
+    }
+
+    /**
+     * The contended acquisition: reentrancy, spinning, queueing and parking.
+     *
+     * @return true once acquired (owner and holds set); false only for a timed wait that expired
+     * @throws InterruptedException in the interruptible modes, after withdrawing from the queue
+     */
+    private boolean lockSlow(int mode, long deadline) throws InterruptedException {
+        Thread me = Thread.currentThread();
+        if (getExclusiveOwnerThread() == me) {
+            incrementHolds();
+            return true;
+        }
+        WaitNode node = null;
+        boolean woken = false; // unfair mode: we were queued, woken, and lost the race: queue first again
+        int step = 0;
+        for (; ; ) {
+            int s = (int) STATE.getVolatile(this);
+            if ((s & LOCKED) == 0 && (!fair || s == 0)) {
+                // Volatile CAS: acquires the previous holder's release; keeps PARKED as it is.
+                if (STATE.compareAndSet(this, s, s | LOCKED)) {
+                    break;
+                }
+                continue;
+            }
+            if (mode == Waits.TIMED && System.nanoTime() - deadline >= 0) {
+                if (woken) {
+                    wakeNextIfUnlocked(); // pass on the wake-up we were given and do not use
+                }
+                return false;
+            }
+            if ((s & PARKED) == 0 && !SpinPolicy.isParking(step)) {
+                step = SpinPolicy.idle(step); // held, nobody parked yet: the holder may release soon
+                continue;
+            }
+            if (node == null) {
+                node = WaitNode.current();
+            }
+            queue.lock();
+            s = (int) STATE.getVolatile(this);
+            if ((s & LOCKED) == 0) {
+                queue.unlock(); // freed meanwhile (unfair; fair: s == 0, queue empty): retry the CAS
+                continue;
+            }
+            // Volatile CAS while LOCKED is set: an unlock from now on takes the slow path and this queue lock.
+            if ((s & PARKED) == 0 && !STATE.compareAndSet(this, s, s | PARKED)) {
+                queue.unlock();
+                continue;
+            }
+            if (woken) {
+                queue.addFirst(node);
+            } else {
+                queue.addLast(node);
+            }
+            node.setBlockedOn(this);
+            queue.unlock();
+            int r = node.await(this, mode, deadline);
+            if (r < 0) {
+                queue.lock();
+                if (node.statusAcquire() == WaitNode.WAITING) {
+                    queue.remove(node);
+                    if (queue.isEmpty()) {
+                        clearParkedBit();
+                    }
+                    queue.unlock();
+                    node.setBlockedOn(null);
+                    if (r == WaitNode.INTERRUPTED) {
+                        throw new InterruptedException();
+                    }
+                    return false;
+                }
+                queue.unlock();
+                node.setBlockedOn(null);
+                node.setStatusPlain(WaitNode.IDLE);
+                if (!fair) {
+                    // Woken while giving up: pass the wake-up on, or a queued waiter could sleep on a free lock.
+                    wakeNextIfUnlocked();
+                    if (r == WaitNode.INTERRUPTED) {
+                        throw new InterruptedException();
+                    }
+                    return false;
+                }
+                // Fair: the lock was handed to us while giving up: take it (the interrupt came too late).
+                if (r == WaitNode.INTERRUPTED) {
+                    node.interrupted = true;
+                }
+            }
+            node.setBlockedOn(null);
+            node.setStatusPlain(WaitNode.IDLE); // plain: dequeued, ours again
+            if (fair) {
+                break; // handed over: LOCKED was kept set for us
+            }
+            woken = true;
+            step = 0;
+        }
+        setExclusiveOwnerThread(me);
+        holds = 1;
+        if (node != null) {
+            node.restoreInterrupt();
+        }
+        return true;
+    }
+
+    /** Clears PARKED after the queue became empty. Under the queue lock (nobody else sets PARKED). */
+    private void clearParkedBit() {
+        for (; ; ) {
+            int s = (int) STATE.getVolatile(this);
+            // Volatile CAS: LOCKED may change concurrently in unfair mode (bargers, unlock fast path
+            // cannot run while PARKED is set, but a CAS 0|PARKED -> LOCKED|PARKED can).
+            if (STATE.compareAndSet(this, s, s & ~PARKED)) {
+                return;
+            }
+        }
+    }
+
+    /**
+     * Unfair mode: a woken waiter gives up without taking the lock; if the lock is free, wake the next
+     * waiter in its place (if it is held, its holder's unlock will see PARKED and wake one).
+     */
+    private void wakeNextIfUnlocked() {
+        WaitNode next = null;
+        queue.lock();
+        if (((int) STATE.getVolatile(this) & LOCKED) == 0 && !queue.isEmpty()) {
+            next = queue.grantFirst();
+            if (queue.isEmpty()) {
+                clearParkedBit();
+            }
+        }
+        queue.unlock();
+        WaitQueue.unpark(next);
+    }
+
+    /** Unlock with PARKED set: wake (unfair) or hand over to (fair) the first waiter. */
+    private void unlockSlow() {
+        WaitNode next;
+        queue.lock();
+        if (queue.isEmpty()) {
+            next = null;
+            // Release: publishes the critical section. Nobody else writes state while LOCKED is set and
+            // we hold the queue lock; the waiters that set PARKED all withdrew.
+            STATE.setRelease(this, 0);
+        } else {
+            next = queue.grantFirst();
+            if (fair) {
+                // Hand-over: LOCKED stays set; the grant's release store publishes the critical section.
+                STATE.setRelease(this, queue.isEmpty() ? LOCKED : LOCKED | PARKED);
+            } else {
+                // Release: frees the lock; the woken thread competes for it like any arriving thread.
+                STATE.setRelease(this, queue.isEmpty() ? 0 : PARKED);
+            }
+        }
+        queue.unlock();
+        WaitQueue.unpark(next);
+    }
+}

@@ -1,0 +1,160 @@
+package dev.lockstep.core.sync;
+
+import dev.lockstep.core.internal.SpinPolicy;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * The FIFO list of parked waiters of one primitive, guarded by a tiny spin lock (the "queue lock").
+ *
+ * <p>This is the design of WebKit's {@code WTF::Lock}/{@code ParkingLot} (F. Pizlo, <i>Locking in
+ * WebKit</i>, 2016) and of Linux futex hash buckets: the primitive's state word is changed with
+ * compare-and-set on the fast paths; only threads that must sleep, and releasers that must wake
+ * them, take the queue lock, whose critical sections are a few pointer updates. Holding it, a
+ * releaser can decide atomically whom to wake and what the state word becomes, which makes hand-off,
+ * cancellation (timeouts, interrupts) and FIFO fairness simple to get right. Waiting for the queue
+ * lock follows {@link SpinPolicy}.
+ *
+ * <p>Space: three words plus one {@link WaitNode} per thread (not per wait).
+ */
+final class WaitQueue {
+    private static final VarHandle QLOCK;
+    private static final VarHandle HEAD;
+
+    static {
+        try {
+            MethodHandles.Lookup lookup = MethodHandles.lookup();
+            QLOCK = lookup.findVarHandle(WaitQueue.class, "qlock", int.class);
+            HEAD = lookup.findVarHandle(WaitQueue.class, "head", WaitNode.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    private int qlock;
+    /** Written under the queue lock with volatile stores, so that it may be read without it. */
+    private WaitNode head;
+    /** Guarded by the queue lock. */
+    private WaitNode tail;
+
+    void lock() {
+        // Volatile CAS (acquire side): the previous queue-lock holder's list updates are visible.
+        if (QLOCK.compareAndSet(this, 0, 1)) {
+            return;
+        }
+        int step = 0;
+        do {
+            step = SpinPolicy.idle(step);
+        } while ((int) QLOCK.getOpaque(this) != 0 || !QLOCK.compareAndSet(this, 0, 1));
+    }
+
+    void unlock() {
+        // Release: our list updates are visible to the next queue-lock holder.
+        QLOCK.setRelease(this, 0);
+    }
+
+    /**
+     * Whether a waiter may be queued, read without the queue lock. Volatile: a releaser that has just
+     * changed the state word with a volatile CAS and reads null here is ordered (sequential
+     * consistency of volatile accesses) before a waiter's enqueue, and that waiter re-checks the state
+     * after enqueuing (the Dekker handshake that rules out lost wake-ups in Semaphore and ReadWriteMutex).
+     */
+    boolean hasWaiters() {
+        return HEAD.getVolatile(this) != null;
+    }
+
+    /** Under the queue lock. */
+    WaitNode first() {
+        return head;
+    }
+
+    /** Under the queue lock. */
+    boolean isEmpty() {
+        return head == null;
+    }
+
+    /** Appends a node (status set to WAITING). Under the queue lock. */
+    void addLast(WaitNode node) {
+        node.setStatusPlain(WaitNode.WAITING);
+        node.next = null;
+        node.prev = tail;
+        if (tail == null) {
+            HEAD.setVolatile(this, node); // volatile: see hasWaiters()
+        } else {
+            tail.next = node;
+        }
+        tail = node;
+    }
+
+    /** Puts a node first (status set to WAITING). Under the queue lock. */
+    void addFirst(WaitNode node) {
+        node.setStatusPlain(WaitNode.WAITING);
+        node.prev = null;
+        node.next = head;
+        if (head == null) {
+            tail = node;
+        } else {
+            head.prev = node;
+        }
+        HEAD.setVolatile(this, node);
+    }
+
+    /** Unlinks a queued node (status back to IDLE). Under the queue lock. */
+    void remove(WaitNode node) {
+        WaitNode p = node.prev;
+        WaitNode n = node.next;
+        if (p == null) {
+            HEAD.setVolatile(this, n);
+        } else {
+            p.next = n;
+        }
+        if (n == null) {
+            tail = p;
+        } else {
+            n.prev = p;
+        }
+        node.next = null;
+        node.prev = null;
+        // Plain is enough: only the node's own thread calls remove for itself; releasers use grant().
+        node.setStatusPlain(WaitNode.IDLE);
+    }
+
+    /**
+     * Unlinks the first node and marks it GRANTED, returning it; the caller unparks it after releasing
+     * the queue lock ({@link #unpark}). Under the queue lock, with a non-empty queue.
+     */
+    WaitNode grantFirst() {
+        WaitNode node = head;
+        WaitNode n = node.next;
+        HEAD.setVolatile(this, n);
+        if (n == null) {
+            tail = null;
+        } else {
+            n.prev = null;
+        }
+        node.next = null;
+        // Release: the granter's writes (state, critical section) are visible to the woken waiter.
+        // Set under the queue lock, so a waiter that withdraws (and takes the queue lock) sees either
+        // WAITING and unlinks itself, or GRANTED: never a grant that lands on a reused node.
+        node.setStatusRelease(WaitNode.GRANTED);
+        return node;
+    }
+
+    /** Counts queued threads. Under the queue lock. */
+    int size() {
+        int n = 0;
+        for (WaitNode p = head; p != null; p = p.next) {
+            n++;
+        }
+        return n;
+    }
+
+    /** Wakes a granted node's thread (an extra unpark of a thread no longer waiting is harmless). */
+    static void unpark(WaitNode node) {
+        if (node != null) {
+            LockSupport.unpark(node.thread);
+        }
+    }
+}
