@@ -2,7 +2,6 @@ package dev.lockstep.jcstress.queue;
 
 import dev.lockstep.core.queue.MpscArrayQueue;
 import org.openjdk.jcstress.annotations.Actor;
-import org.openjdk.jcstress.annotations.Arbiter;
 import org.openjdk.jcstress.annotations.JCStressTest;
 import org.openjdk.jcstress.annotations.Outcome;
 import org.openjdk.jcstress.annotations.State;
@@ -12,17 +11,16 @@ import static org.openjdk.jcstress.annotations.Expect.ACCEPTABLE;
 import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
 
 /**
- * {@link MpscArrayQueue} of capacity 1: one element queued at the start; actor1 offers 2, reads size(), offers 3;
- * actor2 polls, reads size(), polls. Every read must lie within [0, 1] (the capacity), whatever the
- * interleaving (size() reads consumer index, producer index, consumer index again, retries until the
- * two consumer reads agree, and clamps).
+ * size() of {@link MpscArrayQueue} (2 slots) under concurrent offers and polls, one element queued at the
+ * start: actor1 produces and reads size() around its offer; actor2, the consumer, alternately polls and offers, so both indices move while actor1 reads. Every read must lie within [0, 2]: size() reads the consumer index, the producer
+ * index and the consumer index again, retries until the two consumer reads agree, and clamps.
  */
 @JCStressTest
-@Outcome(id = {"0, 0", "0, 1", "1, 0", "1, 1"}, expect = ACCEPTABLE, desc = "within bounds")
+@Outcome(id = {"0, 0", "0, 1", "0, 2", "1, 0", "1, 1", "1, 2", "2, 0", "2, 1", "2, 2"}, expect = ACCEPTABLE, desc = "within [0, 2]")
 @Outcome(expect = FORBIDDEN, desc = "size() negative or above the bound")
 @State
 public class MpscArrayQueueSizeBoundsTest {
-    private final MpscArrayQueue<Integer> q = new MpscArrayQueue<>(1);
+    private final MpscArrayQueue<Integer> q = new MpscArrayQueue<>(2);
 
     {
         q.offer(1);
@@ -30,15 +28,18 @@ public class MpscArrayQueueSizeBoundsTest {
 
     @Actor
     public void actor1(II_Result r) {
-        q.offer(2);
         r.r1 = q.size();
-        q.offer(3);
+        q.offer(2);
+        r.r2 = q.size();
     }
 
     @Actor
-    public void actor2(II_Result r) {
+    public void actor2() {
         q.poll();
-        r.r2 = q.size();
+        q.offer(3);
         q.poll();
+        q.offer(4);
+        q.poll();
+        q.offer(5);
     }
 }
