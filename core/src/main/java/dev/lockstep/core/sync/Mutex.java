@@ -82,12 +82,20 @@ public final class Mutex extends AbstractOwnableSynchronizer implements Lock {
 
     private static final VarHandle STATE;
 
+    /**
+     * Lockdep's switch, copied so that Lockdep (and WaitNode) are initialised with this class, by the
+     * thread that creates the first Mutex: a class initialised lazily inside lock() by many virtual
+     * threads at once makes the losers wait for the initialisation, which pins their carriers.
+     */
+    private static final boolean LOCKDEP = Lockdep.ENABLED;
+
     static {
         try {
             STATE = MethodHandles.lookup().findVarHandle(Mutex.class, "state", int.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
+        WaitNode.initialize();
     }
 
     private transient int state;
@@ -129,7 +137,7 @@ public final class Mutex extends AbstractOwnableSynchronizer implements Lock {
     /** Acquires the lock, waiting as long as needed; ignores interrupts (the status is kept). */
     @Override
     public void lock() {
-        if (Lockdep.ENABLED) {
+        if (LOCKDEP) {
             Lockdep.CHECKER.beforeAcquire(this);
         }
         // Volatile CAS: acquires the previous holder's release; fair mode too (0 = nobody queued).
@@ -139,7 +147,7 @@ public final class Mutex extends AbstractOwnableSynchronizer implements Lock {
             setExclusiveOwnerThread(Thread.currentThread());
             holds = 1;
         }
-        if (Lockdep.ENABLED) {
+        if (LOCKDEP) {
             Lockdep.CHECKER.acquired(this);
         }
     }
@@ -148,7 +156,7 @@ public final class Mutex extends AbstractOwnableSynchronizer implements Lock {
     @Override
     public void lockInterruptibly() throws InterruptedException {
         Waits.checkInterrupt();
-        if (Lockdep.ENABLED) {
+        if (LOCKDEP) {
             Lockdep.CHECKER.beforeAcquire(this);
         }
         if (!STATE.compareAndSet(this, 0, LOCKED)) {
@@ -157,7 +165,7 @@ public final class Mutex extends AbstractOwnableSynchronizer implements Lock {
             setExclusiveOwnerThread(Thread.currentThread());
             holds = 1;
         }
-        if (Lockdep.ENABLED) {
+        if (LOCKDEP) {
             Lockdep.CHECKER.acquired(this);
         }
     }
@@ -185,7 +193,7 @@ public final class Mutex extends AbstractOwnableSynchronizer implements Lock {
                 break;
             }
         }
-        if (Lockdep.ENABLED) {
+        if (LOCKDEP) {
             Lockdep.CHECKER.acquired(this);
         }
         return true;
@@ -206,7 +214,7 @@ public final class Mutex extends AbstractOwnableSynchronizer implements Lock {
         } else if (!lockSlow(Waits.TIMED, deadline)) {
             return false;
         }
-        if (Lockdep.ENABLED) {
+        if (LOCKDEP) {
             Lockdep.CHECKER.acquired(this);
         }
         return true;
@@ -222,7 +230,7 @@ public final class Mutex extends AbstractOwnableSynchronizer implements Lock {
         if (getExclusiveOwnerThread() != Thread.currentThread()) {
             throw notHeld("unlock");
         }
-        if (Lockdep.ENABLED) {
+        if (LOCKDEP) {
             Lockdep.CHECKER.released(this);
         }
         if (--holds == 0) {
@@ -359,7 +367,7 @@ public final class Mutex extends AbstractOwnableSynchronizer implements Lock {
     /** Releases every hold of the holder (condition wait); returns how many there were. */
     int releaseAll() {
         int saved = holds;
-        if (Lockdep.ENABLED) {
+        if (LOCKDEP) {
             for (int i = 0; i < saved; i++) {
                 Lockdep.CHECKER.released(this);
             }
@@ -380,7 +388,7 @@ public final class Mutex extends AbstractOwnableSynchronizer implements Lock {
             setExclusiveOwnerThread(Thread.currentThread());
         }
         holds = savedHolds;
-        if (Lockdep.ENABLED) {
+        if (LOCKDEP) {
             for (int i = 0; i < savedHolds; i++) {
                 Lockdep.CHECKER.acquired(this);
             }

@@ -79,6 +79,7 @@ public final class ReadWriteMutex extends AbstractOwnableSynchronizer implements
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
+        WaitNode.initialize(); // here, not lazily under contention (see Mutex)
     }
 
     private transient long state;

@@ -65,6 +65,7 @@ public class Semaphore {
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
+        WaitNode.initialize(); // here, not lazily under contention (see Mutex)
     }
 
     private int permits;

@@ -78,6 +78,11 @@ final class WaitNode {
         this.thread = thread;
     }
 
+    /** Forces this class's initialisation (see Mutex's static initialiser). */
+    static void initialize() {
+        // nothing: calling it is the point
+    }
+
     /** The current thread's lock node (created and registered on first use). */
     static WaitNode current() {
         WaitNode node = CURRENT.get();
