@@ -70,6 +70,9 @@ public final class Mutex extends AbstractOwnableSynchronizer implements Lock {
      * takes the queue lock and sees every queued waiter. While LOCKED is set and the queue lock is held,
      * nobody else changes state, so the unlocker's slow path writes it with a plain release store.
      * Fair mode invariant: PARKED implies LOCKED (unlock hands a held lock over while waiters remain).
+     * WAKING (unfair mode only) is set by whoever grants a queued node (unlockSlow, wakeNextIfUnlocked,
+     * under the queue lock) and cleared by the woken thread when it acquires, queues again, or gives up:
+     * at most one woken-but-not-yet-running waiter at a time.
      * holds (hold count) and the AOS owner are written by the holder only, after acquiring and before
      * releasing, so the state word's acquire/release orders them (see isHeldByCurrentThread).
      * A wait node is WAITING exactly while it is queued; grants are written under the queue lock, so a
@@ -79,6 +82,8 @@ public final class Mutex extends AbstractOwnableSynchronizer implements Lock {
 
     private static final int LOCKED = 1;
     private static final int PARKED = 2;
+    /** Unfair mode: a woken waiter has not yet run; unlocks need not wake another one. */
+    private static final int WAKING = 4;
 
     private static final VarHandle STATE;
 
@@ -418,24 +423,28 @@ public final class Mutex extends AbstractOwnableSynchronizer implements Lock {
         }
         WaitNode node = null;
         boolean woken = false; // unfair mode: we were queued, woken, and lost the race: queue first again
+        boolean waking = false; // unfair mode: the WAKING bit is ours (we were woken and have not acted yet)
         int step = 0;
         for (; ; ) {
             int s = (int) STATE.getVolatile(this);
             if ((s & LOCKED) == 0 && (!fair || s == 0)) {
-                // Volatile CAS: acquires the previous holder's release; keeps PARKED as it is.
-                if (STATE.compareAndSet(this, s, s | LOCKED)) {
+                // Volatile CAS: acquires the previous holder's release; keeps PARKED as it is, and
+                // clears WAKING if it is ours (the next unlock may wake another waiter).
+                if (STATE.compareAndSet(this, s, waking ? (s | LOCKED) & ~WAKING : s | LOCKED)) {
                     break;
                 }
                 continue;
             }
             if (mode == Waits.TIMED && System.nanoTime() - deadline >= 0) {
-                if (woken) {
+                if (waking) {
                     wakeNextIfUnlocked(); // pass on the wake-up we were given and do not use
                 }
                 return false;
             }
-            if ((s & PARKED) == 0 && !SpinPolicy.isParking(step)) {
-                step = SpinPolicy.idle(step); // held, nobody parked yet: the holder may release soon
+            if (((s & PARKED) == 0 || waking) && !SpinPolicy.isParking(step)) {
+                // Held, and nobody parked yet (or we were just woken: while WAKING is set the holder
+                // releases without waking anyone, so the lock is ours to take when it comes free).
+                step = SpinPolicy.idle(step);
                 continue;
             }
             if (node == null) {
@@ -447,11 +456,14 @@ public final class Mutex extends AbstractOwnableSynchronizer implements Lock {
                 queue.unlock(); // freed meanwhile (unfair; fair: s == 0, queue empty): retry the CAS
                 continue;
             }
-            // Volatile CAS while LOCKED is set: an unlock from now on takes the slow path and this queue lock.
-            if ((s & PARKED) == 0 && !STATE.compareAndSet(this, s, s | PARKED)) {
+            // Volatile CAS while LOCKED is set: an unlock from now on takes the slow path and this queue
+            // lock. A woken waiter going back to sleep also clears WAKING (unlocks must wake again).
+            if (((s & PARKED) == 0 || waking)
+                    && !STATE.compareAndSet(this, s, waking ? (s | PARKED) & ~WAKING : s | PARKED)) {
                 queue.unlock();
                 continue;
             }
+            waking = false;
             if (woken) {
                 queue.addFirst(node);
             } else {
@@ -479,7 +491,7 @@ public final class Mutex extends AbstractOwnableSynchronizer implements Lock {
                 node.setStatusPlain(WaitNode.IDLE);
                 if (!fair) {
                     // Woken while giving up: pass the wake-up on, or a queued waiter could sleep on a free lock.
-                    wakeNextIfUnlocked();
+                    wakeNextIfUnlocked(); // clears the WAKING bit the granter set for us
                     if (r == WaitNode.INTERRUPTED) {
                         throw new InterruptedException();
                     }
@@ -496,6 +508,7 @@ public final class Mutex extends AbstractOwnableSynchronizer implements Lock {
                 break; // handed over: LOCKED was kept set for us
             }
             woken = true;
+            waking = true; // the granter set WAKING for us
             step = 0;
         }
         setExclusiveOwnerThread(me);
@@ -525,18 +538,48 @@ public final class Mutex extends AbstractOwnableSynchronizer implements Lock {
     private void wakeNextIfUnlocked() {
         WaitNode next = null;
         queue.lock();
-        if (((int) STATE.getVolatile(this) & LOCKED) == 0 && !queue.isEmpty()) {
-            next = queue.grantFirst();
-            if (queue.isEmpty()) {
-                clearParkedBit();
+        for (; ; ) {
+            int s = (int) STATE.getVolatile(this);
+            int n = s & ~WAKING;
+            boolean wake = (s & LOCKED) == 0 && !queue.isEmpty();
+            if (wake) {
+                n |= WAKING; // hand our wake-up to the next waiter
+                if (queue.first().next == null) {
+                    n &= ~PARKED; // it is the last one
+                }
+            }
+            // Volatile CAS: bargers may change LOCKED concurrently; PARKED/WAKING change only under the
+            // queue lock, which we hold.
+            if (STATE.compareAndSet(this, s, n)) {
+                if (wake) {
+                    next = queue.grantFirst();
+                }
+                break;
             }
         }
         queue.unlock();
         WaitQueue.unpark(next);
     }
 
-    /** Unlock with PARKED set: wake (unfair) or hand over to (fair) the first waiter. */
+    /**
+     * Unlock with PARKED set: wake (unfair) or hand over to (fair) the first waiter. In unfair mode, if
+     * a woken waiter has not run yet (WAKING), just release: it will take the lock or queue again, and
+     * waking a second one would only add an unpark per unlock (the "woken" flag of Go's sync.Mutex;
+     * AQS clears a node's signal status for the same reason).
+     */
     private void unlockSlow() {
+        if (!fair) {
+            for (; ; ) {
+                int s = (int) STATE.getVolatile(this);
+                if ((s & WAKING) == 0) {
+                    break;
+                }
+                // Volatile CAS (release side): publishes the critical section to the woken thread.
+                if (STATE.compareAndSet(this, s, s & ~LOCKED)) {
+                    return;
+                }
+            }
+        }
         WaitNode next;
         queue.lock();
         if (queue.isEmpty()) {
@@ -551,7 +594,8 @@ public final class Mutex extends AbstractOwnableSynchronizer implements Lock {
                 STATE.setRelease(this, queue.isEmpty() ? LOCKED : LOCKED | PARKED);
             } else {
                 // Release: frees the lock; the woken thread competes for it like any arriving thread.
-                STATE.setRelease(this, queue.isEmpty() ? 0 : PARKED);
+                // WAKING can only be set under the queue lock while the lock is free, so it is clear here.
+                STATE.setRelease(this, (queue.isEmpty() ? 0 : PARKED) | WAKING);
             }
         }
         queue.unlock();
