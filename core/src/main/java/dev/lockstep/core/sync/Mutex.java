@@ -46,6 +46,9 @@ import java.util.concurrent.locks.Lock;
  * a FIFO {@link WaitQueue} guarded by a small queue lock, sets {@code PARKED}, and parks with
  * {@code LockSupport.park(this)}. An unlock that finds {@code PARKED} dequeues the first waiter under
  * the queue lock and either frees the lock and wakes it (unfair) or hands the lock over to it (fair).
+ * In unfair mode a third bit, {@code WAKING}, marks a woken waiter that has not run yet; while it is
+ * set, unlocks release without waking anyone else (as the "woken" flag of Go's {@code sync.Mutex}), so
+ * a busy lock costs at most one unpark per wake-up cycle, not one per unlock.
  *
  * <p><b>Properties.</b> Mutual exclusion; deadlock-free; fair mode is starvation-free and FIFO in
  * queue order; unfair mode is not starvation-free in theory (a waiter can lose every race). Space: one
