@@ -61,7 +61,7 @@ final class LockOrderChecker {
                 for (Object h : mine) {
                     Map<Object, Throwable> out = edges.computeIfAbsent(h, k -> new WeakHashMap<>());
                     if (!out.containsKey(lock)) {
-                        out.put(lock, new Throwable("order " + h + " -> " + lock + " established by thread \""
+                        out.put(lock, new Throwable("order " + label(h) + " -> " + label(lock) + " established by thread \""
                                 + Thread.currentThread().getName() + "\" here"));
                     }
                 }
@@ -122,16 +122,25 @@ final class LockOrderChecker {
 
     private PotentialDeadlockException describe(Object heldLock, Object acquiring, List<Object> reverse) {
         StringBuilder sb = new StringBuilder("potential deadlock: thread \"")
-                .append(Thread.currentThread().getName()).append("\" acquires ").append(acquiring)
-                .append(" while holding ").append(heldLock).append(", but the reverse order ");
+                .append(Thread.currentThread().getName()).append("\" acquires ").append(label(acquiring))
+                .append(" while holding ").append(label(heldLock)).append(", but the reverse order ");
         for (int i = 0; i < reverse.size(); i++) {
-            sb.append(i == 0 ? "" : " -> ").append(reverse.get(i));
+            sb.append(i == 0 ? "" : " -> ").append(label(reverse.get(i)));
         }
         sb.append(" was established earlier (see the cause for where); two threads taking both orders at"
                 + " once deadlock");
         Throwable first = edges.get(reverse.get(0)).get(reverse.get(1));
         return new PotentialDeadlockException(sb.toString(), heldLock, acquiring,
                 Collections.unmodifiableList(reverse), first);
+    }
+
+    /** A lock's name for reports: a Mutex's name, else its identity. */
+    static String label(Object lock) {
+        if (lock instanceof Mutex) {
+            Mutex m = (Mutex) lock;
+            return m.name() != null ? m.name() : "Mutex@" + Integer.toHexString(System.identityHashCode(m));
+        }
+        return String.valueOf(lock);
     }
 
     private static boolean containsIdentity(List<Object> list, Object o) {

@@ -46,6 +46,9 @@ import java.util.concurrent.locks.Lock;
  * a FIFO {@link WaitQueue} guarded by a small queue lock, sets {@code PARKED}, and parks with
  * {@code LockSupport.park(this)}. An unlock that finds {@code PARKED} dequeues the first waiter under
  * the queue lock and either frees the lock and wakes it (unfair) or hands the lock over to it (fair).
+ * In unfair mode a third bit, {@code WAKING}, marks a woken waiter that has not run yet; while it is
+ * set, unlocks release without waking anyone else (as the "woken" flag of Go's {@code sync.Mutex}), so
+ * a busy lock costs at most one unpark per wake-up cycle, not one per unlock.
  *
  * <p><b>Properties.</b> Mutual exclusion; deadlock-free; fair mode is starvation-free and FIFO in
  * queue order; unfair mode is not starvation-free in theory (a waiter can lose every race). Space: one
@@ -70,6 +73,9 @@ public final class Mutex extends AbstractOwnableSynchronizer implements Lock {
      * takes the queue lock and sees every queued waiter. While LOCKED is set and the queue lock is held,
      * nobody else changes state, so the unlocker's slow path writes it with a plain release store.
      * Fair mode invariant: PARKED implies LOCKED (unlock hands a held lock over while waiters remain).
+     * WAKING (unfair mode only) is set by whoever grants a queued node (unlockSlow, wakeNextIfUnlocked,
+     * under the queue lock) and cleared by the woken thread when it acquires, queues again, or gives up:
+     * at most one woken-but-not-yet-running waiter at a time.
      * holds (hold count) and the AOS owner are written by the holder only, after acquiring and before
      * releasing, so the state word's acquire/release orders them (see isHeldByCurrentThread).
      * A wait node is WAITING exactly while it is queued; grants are written under the queue lock, so a
@@ -79,8 +85,17 @@ public final class Mutex extends AbstractOwnableSynchronizer implements Lock {
 
     private static final int LOCKED = 1;
     private static final int PARKED = 2;
+    /** Unfair mode: a woken waiter has not yet run; unlocks need not wake another one. */
+    private static final int WAKING = 4;
 
     private static final VarHandle STATE;
+
+    /**
+     * Lockdep's switch, copied so that Lockdep (and WaitNode) are initialised with this class, by the
+     * thread that creates the first Mutex: a class initialised lazily inside lock() by many virtual
+     * threads at once makes the losers wait for the initialisation, which pins their carriers.
+     */
+    private static final boolean LOCKDEP = Lockdep.ENABLED;
 
     static {
         try {
@@ -88,6 +103,7 @@ public final class Mutex extends AbstractOwnableSynchronizer implements Lock {
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
+        WaitNode.initialize();
     }
 
     private transient int state;
@@ -129,7 +145,7 @@ public final class Mutex extends AbstractOwnableSynchronizer implements Lock {
     /** Acquires the lock, waiting as long as needed; ignores interrupts (the status is kept). */
     @Override
     public void lock() {
-        if (Lockdep.ENABLED) {
+        if (LOCKDEP) {
             Lockdep.CHECKER.beforeAcquire(this);
         }
         // Volatile CAS: acquires the previous holder's release; fair mode too (0 = nobody queued).
@@ -139,7 +155,7 @@ public final class Mutex extends AbstractOwnableSynchronizer implements Lock {
             setExclusiveOwnerThread(Thread.currentThread());
             holds = 1;
         }
-        if (Lockdep.ENABLED) {
+        if (LOCKDEP) {
             Lockdep.CHECKER.acquired(this);
         }
     }
@@ -148,7 +164,7 @@ public final class Mutex extends AbstractOwnableSynchronizer implements Lock {
     @Override
     public void lockInterruptibly() throws InterruptedException {
         Waits.checkInterrupt();
-        if (Lockdep.ENABLED) {
+        if (LOCKDEP) {
             Lockdep.CHECKER.beforeAcquire(this);
         }
         if (!STATE.compareAndSet(this, 0, LOCKED)) {
@@ -157,7 +173,7 @@ public final class Mutex extends AbstractOwnableSynchronizer implements Lock {
             setExclusiveOwnerThread(Thread.currentThread());
             holds = 1;
         }
-        if (Lockdep.ENABLED) {
+        if (LOCKDEP) {
             Lockdep.CHECKER.acquired(this);
         }
     }
@@ -185,7 +201,7 @@ public final class Mutex extends AbstractOwnableSynchronizer implements Lock {
                 break;
             }
         }
-        if (Lockdep.ENABLED) {
+        if (LOCKDEP) {
             Lockdep.CHECKER.acquired(this);
         }
         return true;
@@ -206,7 +222,7 @@ public final class Mutex extends AbstractOwnableSynchronizer implements Lock {
         } else if (!lockSlow(Waits.TIMED, deadline)) {
             return false;
         }
-        if (Lockdep.ENABLED) {
+        if (LOCKDEP) {
             Lockdep.CHECKER.acquired(this);
         }
         return true;
@@ -222,7 +238,7 @@ public final class Mutex extends AbstractOwnableSynchronizer implements Lock {
         if (getExclusiveOwnerThread() != Thread.currentThread()) {
             throw notHeld("unlock");
         }
-        if (Lockdep.ENABLED) {
+        if (LOCKDEP) {
             Lockdep.CHECKER.released(this);
         }
         if (--holds == 0) {
@@ -359,7 +375,7 @@ public final class Mutex extends AbstractOwnableSynchronizer implements Lock {
     /** Releases every hold of the holder (condition wait); returns how many there were. */
     int releaseAll() {
         int saved = holds;
-        if (Lockdep.ENABLED) {
+        if (LOCKDEP) {
             for (int i = 0; i < saved; i++) {
                 Lockdep.CHECKER.released(this);
             }
@@ -380,7 +396,7 @@ public final class Mutex extends AbstractOwnableSynchronizer implements Lock {
             setExclusiveOwnerThread(Thread.currentThread());
         }
         holds = savedHolds;
-        if (Lockdep.ENABLED) {
+        if (LOCKDEP) {
             for (int i = 0; i < savedHolds; i++) {
                 Lockdep.CHECKER.acquired(this);
             }
@@ -410,24 +426,28 @@ public final class Mutex extends AbstractOwnableSynchronizer implements Lock {
         }
         WaitNode node = null;
         boolean woken = false; // unfair mode: we were queued, woken, and lost the race: queue first again
+        boolean waking = false; // unfair mode: the WAKING bit is ours (we were woken and have not acted yet)
         int step = 0;
         for (; ; ) {
             int s = (int) STATE.getVolatile(this);
             if ((s & LOCKED) == 0 && (!fair || s == 0)) {
-                // Volatile CAS: acquires the previous holder's release; keeps PARKED as it is.
-                if (STATE.compareAndSet(this, s, s | LOCKED)) {
+                // Volatile CAS: acquires the previous holder's release; keeps PARKED as it is, and
+                // clears WAKING if it is ours (the next unlock may wake another waiter).
+                if (STATE.compareAndSet(this, s, waking ? (s | LOCKED) & ~WAKING : s | LOCKED)) {
                     break;
                 }
                 continue;
             }
             if (mode == Waits.TIMED && System.nanoTime() - deadline >= 0) {
-                if (woken) {
+                if (waking) {
                     wakeNextIfUnlocked(); // pass on the wake-up we were given and do not use
                 }
                 return false;
             }
-            if ((s & PARKED) == 0 && !SpinPolicy.isParking(step)) {
-                step = SpinPolicy.idle(step); // held, nobody parked yet: the holder may release soon
+            if (((s & PARKED) == 0 || waking) && !SpinPolicy.isParking(step)) {
+                // Held, and nobody parked yet (or we were just woken: while WAKING is set the holder
+                // releases without waking anyone, so the lock is ours to take when it comes free).
+                step = SpinPolicy.idle(step);
                 continue;
             }
             if (node == null) {
@@ -439,11 +459,14 @@ public final class Mutex extends AbstractOwnableSynchronizer implements Lock {
                 queue.unlock(); // freed meanwhile (unfair; fair: s == 0, queue empty): retry the CAS
                 continue;
             }
-            // Volatile CAS while LOCKED is set: an unlock from now on takes the slow path and this queue lock.
-            if ((s & PARKED) == 0 && !STATE.compareAndSet(this, s, s | PARKED)) {
+            // Volatile CAS while LOCKED is set: an unlock from now on takes the slow path and this queue
+            // lock. A woken waiter going back to sleep also clears WAKING (unlocks must wake again).
+            if (((s & PARKED) == 0 || waking)
+                    && !STATE.compareAndSet(this, s, waking ? (s | PARKED) & ~WAKING : s | PARKED)) {
                 queue.unlock();
                 continue;
             }
+            waking = false;
             if (woken) {
                 queue.addFirst(node);
             } else {
@@ -471,7 +494,7 @@ public final class Mutex extends AbstractOwnableSynchronizer implements Lock {
                 node.setStatusPlain(WaitNode.IDLE);
                 if (!fair) {
                     // Woken while giving up: pass the wake-up on, or a queued waiter could sleep on a free lock.
-                    wakeNextIfUnlocked();
+                    wakeNextIfUnlocked(); // clears the WAKING bit the granter set for us
                     if (r == WaitNode.INTERRUPTED) {
                         throw new InterruptedException();
                     }
@@ -488,6 +511,7 @@ public final class Mutex extends AbstractOwnableSynchronizer implements Lock {
                 break; // handed over: LOCKED was kept set for us
             }
             woken = true;
+            waking = true; // the granter set WAKING for us
             step = 0;
         }
         setExclusiveOwnerThread(me);
@@ -517,18 +541,48 @@ public final class Mutex extends AbstractOwnableSynchronizer implements Lock {
     private void wakeNextIfUnlocked() {
         WaitNode next = null;
         queue.lock();
-        if (((int) STATE.getVolatile(this) & LOCKED) == 0 && !queue.isEmpty()) {
-            next = queue.grantFirst();
-            if (queue.isEmpty()) {
-                clearParkedBit();
+        for (; ; ) {
+            int s = (int) STATE.getVolatile(this);
+            int n = s & ~WAKING;
+            boolean wake = (s & LOCKED) == 0 && !queue.isEmpty();
+            if (wake) {
+                n |= WAKING; // hand our wake-up to the next waiter
+                if (queue.first().next == null) {
+                    n &= ~PARKED; // it is the last one
+                }
+            }
+            // Volatile CAS: bargers may change LOCKED concurrently; PARKED/WAKING change only under the
+            // queue lock, which we hold.
+            if (STATE.compareAndSet(this, s, n)) {
+                if (wake) {
+                    next = queue.grantFirst();
+                }
+                break;
             }
         }
         queue.unlock();
         WaitQueue.unpark(next);
     }
 
-    /** Unlock with PARKED set: wake (unfair) or hand over to (fair) the first waiter. */
+    /**
+     * Unlock with PARKED set: wake (unfair) or hand over to (fair) the first waiter. In unfair mode, if
+     * a woken waiter has not run yet (WAKING), just release: it will take the lock or queue again, and
+     * waking a second one would only add an unpark per unlock (the "woken" flag of Go's sync.Mutex;
+     * AQS clears a node's signal status for the same reason).
+     */
     private void unlockSlow() {
+        if (!fair) {
+            for (; ; ) {
+                int s = (int) STATE.getVolatile(this);
+                if ((s & WAKING) == 0) {
+                    break;
+                }
+                // Volatile CAS (release side): publishes the critical section to the woken thread.
+                if (STATE.compareAndSet(this, s, s & ~LOCKED)) {
+                    return;
+                }
+            }
+        }
         WaitNode next;
         queue.lock();
         if (queue.isEmpty()) {
@@ -543,7 +597,8 @@ public final class Mutex extends AbstractOwnableSynchronizer implements Lock {
                 STATE.setRelease(this, queue.isEmpty() ? LOCKED : LOCKED | PARKED);
             } else {
                 // Release: frees the lock; the woken thread competes for it like any arriving thread.
-                STATE.setRelease(this, queue.isEmpty() ? 0 : PARKED);
+                // WAKING can only be set under the queue lock while the lock is free, so it is clear here.
+                STATE.setRelease(this, (queue.isEmpty() ? 0 : PARKED) | WAKING);
             }
         }
         queue.unlock();

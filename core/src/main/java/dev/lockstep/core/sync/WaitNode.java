@@ -1,11 +1,13 @@
 package dev.lockstep.core.sync;
 
+import dev.lockstep.core.internal.SpinPolicy;
 import dev.lockstep.core.internal.Waits;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -76,6 +78,17 @@ final class WaitNode {
 
     private WaitNode(Thread thread) {
         this.thread = thread;
+    }
+
+    /**
+     * Forces the initialisation of this class and of the helpers of the waiting paths (see Mutex's
+     * static initialiser): loading a class for the first time inside a contended wait, by many virtual
+     * threads at once, makes them contend for the class loader's lock, which pins their carriers.
+     */
+    static void initialize() {
+        if (SpinPolicy.SPINS < 0 || Waits.deadline(0L, TimeUnit.NANOSECONDS) == 0L && SpinPolicy.isParking(0)) {
+            Thread.onSpinWait(); // never runs: the calls above are the point
+        }
     }
 
     /** The current thread's lock node (created and registered on first use). */

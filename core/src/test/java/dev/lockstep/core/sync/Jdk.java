@@ -89,7 +89,11 @@ final class Jdk {
             Method getName = Class.forName("jdk.jfr.EventType").getMethod("getName");
             Consumer<Object> handler = ev -> {
                 try {
-                    onEventName.accept((String) getName.invoke(getEventType.invoke(ev)));
+                    String name = (String) getName.invoke(getEventType.invoke(ev));
+                    if (name.equals("jdk.VirtualThreadPinned") && Boolean.getBoolean("lockstep.test.printPinned")) {
+                        System.err.println(ev);
+                    }
+                    onEventName.accept(name);
                 } catch (ReflectiveOperationException e) {
                     throw new AssertionError(e);
                 }

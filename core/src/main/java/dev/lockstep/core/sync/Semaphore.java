@@ -1,0 +1,363 @@
+package dev.lockstep.core.sync;
+
+import dev.lockstep.core.internal.SpinPolicy;
+import dev.lockstep.core.internal.Waits;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A counting semaphore with the public methods of {@link java.util.concurrent.Semaphore}: a pool of
+ * permits that {@code acquire} takes (waiting while too few are available) and {@code release} gives
+ * back. Permits are not owned: any thread may release.
+ *
+ * <pre>{@code
+ * Semaphore slots = new Semaphore(10);     // at most 10 concurrent requests
+ * slots.acquire();
+ * try {
+ *     callBackend();
+ * } finally {
+ *     slots.release();
+ * }
+ * }</pre>
+ *
+ * <p><b>Binary semaphore.</b> {@code new Semaphore(1)} is a lock without an owner: unlike {@link Mutex}
+ * it is not reentrant and may be released by a thread other than the one that acquired it (for
+ * hand-off between threads, or as a "done" signal with {@code new Semaphore(0)}); it has no conditions
+ * and no deadlock diagnostics. Releasing more than acquired raises the count above one.
+ *
+ * <p><b>Fairness.</b> {@link #Semaphore(int)} is unfair: an arriving thread may take permits ahead of
+ * parked waiters. {@link #Semaphore(int, boolean) Semaphore(n, true)} is fair: arriving threads queue
+ * behind waiters, and permits go to waiters in FIFO order; a large request at the head of the queue
+ * is served before smaller ones behind it. In both modes, the untimed {@link #tryAcquire()} barges,
+ * as in the JDK. The initial count may be negative (releases must come first), as in the JDK.
+ *
+ * <p><b>Algorithm.</b> The permit count is one word changed by compare-and-set. A thread that cannot
+ * take its permits spins for {@link SpinPolicy}'s budget (unfair mode), then enqueues a reusable
+ * per-thread node in a FIFO {@link WaitQueue} and parks with {@code LockSupport.park(this)}. Whoever
+ * makes permits available (release, a waiter withdrawing) and sees a non-empty queue takes the
+ * queue lock and grants permits to waiters from the head, deducting them for the waiter (direct
+ * hand-off: a woken waiter never has to compete again). A waiter re-checks the count after enqueuing,
+ * and a releaser checks the queue after adding permits, both with sequentially consistent accesses,
+ * so one of them always sees the other (no lost wake-up). Same structure as the JDK's and
+ * Linux's semaphores (a count plus a FIFO of sleepers under a spin lock: Linux
+ * {@code kernel/locking/semaphore.c}).
+ *
+ * <p><b>Properties.</b> Safety: permits are conserved (granted + available = initial + released
+ * &minus; acquired); progress: a waiter is woken whenever enough permits are available for the head of
+ * the queue; fair mode is FIFO. Space: one object; one reusable node per waiting thread; acquire and
+ * release allocate nothing.
+ */
+public class Semaphore {
+    /*
+     * Implementation notes.
+     * permits: changed only by CAS. Queue nodes: arg = permits wanted. A node is granted (dequeued,
+     * status GRANTED, permits already deducted) only under the queue lock, by drainLocked(); a waiter
+     * that gives up withdraws under the queue lock if still WAITING. Invariant after every drain: the
+     * head of the queue wants more permits than are available (or the queue is empty).
+     */
+    private static final VarHandle PERMITS;
+
+    static {
+        try {
+            PERMITS = MethodHandles.lookup().findVarHandle(Semaphore.class, "permits", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+        WaitNode.initialize(); // here, not lazily under contention (see Mutex)
+    }
+
+    private int permits;
+    private final boolean fair;
+    private final WaitQueue queue = new WaitQueue();
+
+    /** An unfair semaphore with {@code permits} initial permits (may be negative). */
+    public Semaphore(int permits) {
+        this(permits, false);
+    }
+
+    /** A semaphore with {@code permits} initial permits (may be negative), fair if {@code fair}. */
+    public Semaphore(int permits, boolean fair) {
+        this.permits = permits;
+        this.fair = fair;
+    }
+
+    private static int checkPermits(int n) {
+        if (n < 0) {
+            throw new IllegalArgumentException("permits must be >= 0: " + n);
+        }
+        return n;
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Acquire
+
+    /** Acquires one permit, waiting if needed; interruptible. */
+    public void acquire() throws InterruptedException {
+        acquire(1);
+    }
+
+    /** Acquires {@code n} permits at once, waiting if needed; interruptible. */
+    public void acquire(int n) throws InterruptedException {
+        checkPermits(n);
+        Waits.checkInterrupt();
+        if (!tryTake(n, fair)) {
+            acquireSlow(n, Waits.INTERRUPTIBLE, 0L);
+        }
+    }
+
+    /** Acquires one permit, waiting if needed; ignores interrupts (the status is kept). */
+    public void acquireUninterruptibly() {
+        acquireUninterruptibly(1);
+    }
+
+    /** Acquires {@code n} permits, waiting if needed; ignores interrupts (the status is kept). */
+    public void acquireUninterruptibly(int n) {
+        checkPermits(n);
+        if (!tryTake(n, fair)) {
+            try {
+                acquireSlow(n, Waits.UNINTERRUPTIBLE, 0L);
+            } catch (InterruptedException impossible) {
+                throw new AssertionError("uninterruptible wait threw", impossible);
+            }
+        }
+    }
+
+    /** Takes one permit if available now; never waits; barges even when fair. */
+    public boolean tryAcquire() {
+        return tryTake(1, false);
+    }
+
+    /** Takes {@code n} permits if available now; never waits; barges even when fair. */
+    public boolean tryAcquire(int n) {
+        checkPermits(n);
+        return tryTake(n, false);
+    }
+
+    /** Acquires one permit, waiting at most {@code timeout}; interruptible. */
+    public boolean tryAcquire(long timeout, TimeUnit unit) throws InterruptedException {
+        return tryAcquire(1, timeout, unit);
+    }
+
+    /** Acquires {@code n} permits, waiting at most {@code timeout}; interruptible. */
+    public boolean tryAcquire(int n, long timeout, TimeUnit unit) throws InterruptedException {
+        checkPermits(n);
+        Waits.requireUnit(unit);
+        Waits.checkInterrupt();
+        long deadline = Waits.deadline(timeout, unit);
+        return tryTake(n, fair) || acquireSlow(n, Waits.TIMED, deadline);
+    }
+
+    /** One attempt; in fair mode ({@code respectQueue}) only if nobody is queued. */
+    private boolean tryTake(int n, boolean respectQueue) {
+        if (respectQueue && queue.hasWaiters()) {
+            return false;
+        }
+        for (; ; ) {
+            int s = (int) PERMITS.getVolatile(this);
+            if (s - n < 0) {
+                return false;
+            }
+            // Volatile CAS: acquires the releasers' writes (release-acquire through the count).
+            if (PERMITS.compareAndSet(this, s, s - n)) {
+                return true;
+            }
+        }
+    }
+
+    private boolean acquireSlow(int n, int mode, long deadline) throws InterruptedException {
+        if (!fair) {
+            for (int step = 0; !SpinPolicy.isParking(step); ) {
+                if (mode == Waits.TIMED && System.nanoTime() - deadline >= 0) {
+                    return false;
+                }
+                step = SpinPolicy.idle(step);
+                if (tryTake(n, false)) {
+                    return true;
+                }
+            }
+        }
+        if (mode == Waits.TIMED && System.nanoTime() - deadline >= 0) {
+            return false;
+        }
+        WaitNode node = WaitNode.current();
+        queue.lock();
+        node.arg = n;
+        queue.addLast(node); // volatile store of head if the queue was empty: see WaitQueue.hasWaiters
+        node.setBlockedOn(this);
+        WaitNode wake = drainLocked(); // re-check the count: permits released before we were visible
+        queue.unlock();
+        unparkOther(wake);
+        int r = node.await(this, mode, deadline);
+        node.setBlockedOn(null);
+        if (r < 0) {
+            queue.lock();
+            if (node.statusAcquire() == WaitNode.WAITING) {
+                queue.remove(node);
+                wake = drainLocked(); // we may have been the head that blocked smaller requests
+                queue.unlock();
+                unparkOther(wake);
+                if (r == WaitNode.INTERRUPTED) {
+                    throw new InterruptedException();
+                }
+                return false;
+            }
+            queue.unlock();
+            if (r == WaitNode.INTERRUPTED) {
+                node.interrupted = true; // granted first: keep the permits and the interrupt status
+            }
+        }
+        node.setStatusPlain(WaitNode.IDLE);
+        node.restoreInterrupt();
+        return true;
+    }
+
+    /**
+     * Grants permits to waiters from the head while enough are available. Under the queue lock. Nodes
+     * after the first are unparked here (their links may be reused as soon as they are granted); the
+     * first is returned for the caller to unpark after releasing the queue lock.
+     */
+    private WaitNode drainLocked() {
+        WaitNode first = null;
+        while (!queue.isEmpty()) {
+            WaitNode head = queue.first();
+            int need = head.arg;
+            int s;
+            do {
+                s = (int) PERMITS.getVolatile(this);
+                if (s - need < 0) {
+                    return first;
+                }
+                // Volatile CAS: deducts for the waiter; the grant's release store publishes it.
+            } while (!PERMITS.compareAndSet(this, s, s - need));
+            WaitNode granted = queue.grantFirst();
+            if (first == null) {
+                first = granted;
+            } else {
+                WaitQueue.unpark(granted);
+            }
+        }
+        return first;
+    }
+
+    private static void unparkOther(WaitNode node) {
+        if (node != null && node.thread != Thread.currentThread()) {
+            WaitQueue.unpark(node);
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Release
+
+    /** Releases one permit. */
+    public void release() {
+        release(1);
+    }
+
+    /**
+     * Releases {@code n} permits.
+     *
+     * @throws IllegalArgumentException if {@code n < 0}
+     * @throws Error "Maximum permit count exceeded" if the count would overflow {@code int}
+     */
+    public void release(int n) {
+        checkPermits(n);
+        for (; ; ) {
+            int s = (int) PERMITS.getVolatile(this);
+            int next = s + n;
+            if (next < s) {
+                throw new Error("Maximum permit count exceeded");
+            }
+            // Volatile CAS: publishes the releaser's writes to the acquirer, and orders the queue check
+            // below after it (Dekker handshake with an enqueuing waiter's re-check).
+            if (PERMITS.compareAndSet(this, s, next)) {
+                break;
+            }
+        }
+        wakeWaiters();
+    }
+
+    private void wakeWaiters() {
+        if (queue.hasWaiters()) {
+            queue.lock();
+            WaitNode wake = drainLocked();
+            queue.unlock();
+            WaitQueue.unpark(wake);
+        }
+    }
+
+    /**
+     * Takes all available permits and returns how many; if the count is negative, resets it to zero
+     * and returns that negative count (as the JDK does). Afterwards zero permits are available.
+     */
+    public int drainPermits() {
+        for (; ; ) {
+            int s = (int) PERMITS.getVolatile(this);
+            if (s == 0) {
+                return 0;
+            }
+            if (PERMITS.compareAndSet(this, s, 0)) {
+                if (s < 0) {
+                    wakeWaiters(); // requests of 0 permits may now pass
+                }
+                return s;
+            }
+        }
+    }
+
+    /**
+     * Removes {@code reduction} permits without waiting (the count may become negative).
+     *
+     * @throws IllegalArgumentException if {@code reduction < 0}
+     * @throws Error "Permit count underflow" if the count would overflow {@code int}
+     */
+    public void reducePermits(int reduction) {
+        if (reduction < 0) {
+            throw new IllegalArgumentException("reduction must be >= 0: " + reduction);
+        }
+        for (; ; ) {
+            int s = (int) PERMITS.getVolatile(this);
+            int next = s - reduction;
+            if (next > s) {
+                throw new Error("Permit count underflow");
+            }
+            if (PERMITS.compareAndSet(this, s, next)) {
+                return;
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Queries
+
+    /** The number of permits available now (a snapshot). */
+    public int availablePermits() {
+        return (int) PERMITS.getVolatile(this);
+    }
+
+    /** Whether this semaphore is fair. */
+    public boolean isFair() {
+        return fair;
+    }
+
+    /** Whether any thread is parked waiting (a snapshot). */
+    public boolean hasQueuedThreads() {
+        return queue.hasWaiters();
+    }
+
+    /** The number of parked waiters (a snapshot; spinning threads are not counted). */
+    public int getQueueLength() {
+        queue.lock();
+        try {
+            return queue.size();
+        } finally {
+            queue.unlock();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return super.toString() + "[Permits = " + availablePermits() + "]";
+    }
+}
