@@ -37,8 +37,10 @@ import java.util.concurrent.TimeUnit;
  * take its permits spins for {@link SpinPolicy}'s budget (unfair mode), then enqueues a reusable
  * per-thread node in a FIFO {@link WaitQueue} and parks with {@code LockSupport.park(this)}. Whoever
  * makes permits available (release, a waiter withdrawing) and sees a non-empty queue takes the
- * queue lock and grants permits to waiters from the head, deducting them for the waiter (direct
- * hand-off: a woken waiter never has to compete again). A waiter re-checks the count after enqueuing,
+ * queue lock and wakes waiters from the head for as many permits as are available: in fair mode it
+ * deducts the permits for them (direct hand-off: a woken waiter never competes again); in unfair mode
+ * the woken waiters retry like arriving threads and, if they lose, queue again at the head (no lock
+ * convoy: permits are never reserved for a thread that is not running yet). A waiter re-checks the count after enqueuing,
  * and a releaser checks the queue after adding permits, both with sequentially consistent accesses,
  * so one of them always sees the other (no lost wake-up). Same structure as the JDK's and
  * Linux's semaphores (a count plus a FIFO of sleepers under a spin lock: Linux
@@ -53,9 +55,10 @@ public class Semaphore {
     /*
      * Implementation notes.
      * permits: changed only by CAS. Queue nodes: arg = permits wanted. A node is granted (dequeued,
-     * status GRANTED, permits already deducted) only under the queue lock, by drainLocked(); a waiter
-     * that gives up withdraws under the queue lock if still WAITING. Invariant after every drain: the
-     * head of the queue wants more permits than are available (or the queue is empty).
+     * status GRANTED; fair mode: permits already deducted; unfair mode: woken to retry) only under the
+     * queue lock, by drainLocked(); a waiter that gives up withdraws under the queue lock if still
+     * WAITING, and an unfair waiter woken while giving up passes the wake-up on. Invariant after every
+     * drain: the head of the queue wants more permits than are available (or the queue is empty).
      */
     private static final VarHandle PERMITS;
 
@@ -182,43 +185,93 @@ public class Semaphore {
             return false;
         }
         WaitNode node = WaitNode.current();
-        queue.lock();
-        node.arg = n;
-        queue.addLast(node); // volatile store of head if the queue was empty: see WaitQueue.hasWaiters
-        node.setBlockedOn(this);
-        WaitNode wake = drainLocked(); // re-check the count: permits released before we were visible
-        queue.unlock();
-        unparkOther(wake);
-        int r = node.await(this, mode, deadline);
-        node.setBlockedOn(null);
-        if (r < 0) {
-            queue.lock();
-            if (node.statusAcquire() == WaitNode.WAITING) {
-                queue.remove(node);
-                wake = drainLocked(); // we may have been the head that blocked smaller requests
-                queue.unlock();
-                unparkOther(wake);
-                if (r == WaitNode.INTERRUPTED) {
-                    throw new InterruptedException();
+        boolean woken = false; // unfair: woken once, lost the race: queue first again
+        for (; ; ) {
+            if (mode == Waits.TIMED && System.nanoTime() - deadline >= 0) {
+                if (woken) {
+                    wakeWaiters(); // pass on the wake-up we were given and do not use
                 }
                 return false;
             }
-            queue.unlock();
-            if (r == WaitNode.INTERRUPTED) {
-                node.interrupted = true; // granted first: keep the permits and the interrupt status
+            queue.lock();
+            node.arg = n;
+            // Volatile store of head if the queue was empty: see WaitQueue.hasWaiters.
+            if (woken) {
+                queue.addFirst(node);
+            } else {
+                queue.addLast(node);
             }
+            node.setBlockedOn(this);
+            WaitNode wake = drainLocked(); // re-check the count: permits released before we were visible
+            queue.unlock();
+            unparkOther(wake);
+            int r = node.await(this, mode, deadline);
+            node.setBlockedOn(null);
+            if (r < 0) {
+                queue.lock();
+                if (node.statusAcquire() == WaitNode.WAITING) {
+                    queue.remove(node);
+                    wake = drainLocked(); // we may have been the head that blocked smaller requests
+                    queue.unlock();
+                    unparkOther(wake);
+                    if (r == WaitNode.INTERRUPTED) {
+                        throw new InterruptedException();
+                    }
+                    return false;
+                }
+                queue.unlock();
+                node.setStatusPlain(WaitNode.IDLE);
+                if (!fair) {
+                    wakeWaiters(); // woken while giving up: pass the wake-up on
+                    if (r == WaitNode.INTERRUPTED) {
+                        throw new InterruptedException();
+                    }
+                    return false;
+                }
+                if (r == WaitNode.INTERRUPTED) {
+                    node.interrupted = true; // granted first: keep the permits and the interrupt status
+                }
+                break;
+            }
+            node.setStatusPlain(WaitNode.IDLE);
+            if (fair || tryTake(n, false)) {
+                break; // fair: the permits were deducted for us; unfair: we won the retry
+            }
+            woken = true;
         }
-        node.setStatusPlain(WaitNode.IDLE);
         node.restoreInterrupt();
         return true;
     }
 
     /**
-     * Grants permits to waiters from the head while enough are available. Under the queue lock. Nodes
-     * after the first are unparked here (their links may be reused as soon as they are granted); the
-     * first is returned for the caller to unpark after releasing the queue lock.
+     * Wakes waiters from the head while enough permits are available for them. Under the queue lock.
+     * Fair mode hands the permits over (deducts them for the waiter: FIFO, no barging). Unfair mode
+     * only wakes the waiters, which then compete for the permits like arriving threads (as the JDK's
+     * unfair Semaphore does): handing permits to a thread that still has to be scheduled would idle
+     * them for a wake-up latency on every release (a lock convoy). Nodes after the first are unparked
+     * here (their links may be reused as soon as they are granted); the first is returned for the caller
+     * to unpark after releasing the queue lock.
      */
     private WaitNode drainLocked() {
+        if (!fair) {
+            WaitNode first = null;
+            int available = (int) PERMITS.getVolatile(this);
+            while (!queue.isEmpty() && available - queue.first().arg >= 0) {
+                available -= queue.first().arg;
+                WaitNode woken = queue.grantFirst();
+                if (first == null) {
+                    first = woken;
+                } else {
+                    WaitQueue.unpark(woken);
+                }
+            }
+            return first;
+        }
+        return drainFairLocked();
+    }
+
+    /** Fair mode: grants (deducts) permits to waiters from the head while enough are available. */
+    private WaitNode drainFairLocked() {
         WaitNode first = null;
         while (!queue.isEmpty()) {
             WaitNode head = queue.first();
