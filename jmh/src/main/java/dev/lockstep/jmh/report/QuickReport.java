@@ -62,9 +62,9 @@ public final class QuickReport {
             "  --param NAME=V1,V2        override a @Param (repeatable), e.g. --param impl=ReentrantLock,TicketLock",
             "  --forks N                 forks per benchmark (default 1)",
             "  --warmup-iterations N     (default 1)",
-            "  --warmup-time T           e.g. 500ms, 1s (default 1s)",
+            "  --warmup-time T           e.g. 500ms, 1s (default 500ms)",
             "  --iterations N            measurement iterations (default 2)",
-            "  --measurement-time T      (default 1s)",
+            "  --measurement-time T      (default 700ms)",
             "  --jvm-args-append ARGS    extra arguments for the forked JVMs (space separated)",
             "  --no-gc                   do not add the GC profiler (no gc.alloc.rate.norm column)",
             "  --lock-wait T             while another JMH run holds /tmp/jmh.lock, retry for up to T (default 10m; 0 = fail at once)",
@@ -83,9 +83,9 @@ public final class QuickReport {
         final Map<String, String> baselines = new LinkedHashMap<>();
         int forks = 1;
         int warmupIterations = 1;
-        TimeValue warmupTime = TimeValue.seconds(1);
+        TimeValue warmupTime = TimeValue.milliseconds(500);
         int iterations = 2;
-        TimeValue measurementTime = TimeValue.seconds(1);
+        TimeValue measurementTime = TimeValue.milliseconds(700);
         String jvmArgsAppend;
         boolean gc = true;
         TimeValue lockWait = TimeValue.minutes(10);
