@@ -24,9 +24,12 @@ import java.util.Objects;
  * and 25: producerIndex at 144, consumerIndex at 288, mask at 12, the other read-only fields from 432;
  * with -XX:+UseCompactObjectHeaders or -XX:-UseCompressedClassPointers there is no hole and they all
  * come after the last padding. An int padding field would not help: HotSpot lays out a class's longs
- * before its ints, so it would leave the hole next to producerIndex.) The ring array is allocated right after the queue object, so the read-only fields may share a
- * line with the array's header and first slots: that line is read on every operation anyway (the
- * element VarHandle's bounds check reads the array length).
+ * before its ints, so it would leave the hole next to producerIndex.)
+ *
+ * The read-only fields at the end have no padding after them: the ring array, allocated right after
+ * the queue object, may share their line with its header and first slots. That line is read on every
+ * operation anyway: the element VarHandle checks each index against the array's length (a VarHandle
+ * cannot skip the bounds check as JCTools' Unsafe access does), so the length load stays.
  */
 
 /** Left padding: keeps the producer's fields off the object header's and the previous object's lines. */
@@ -162,12 +165,12 @@ abstract class ArrayQueuePad2<E> extends ArrayQueueConsumerFields<E> {
  * {@link #size()}, and the unsupported iterator.
  *
  * <p>Indices are {@code long}s that only grow (2^63 operations before they wrap); the slot of index
- * {@code i} is {@code (int) i & mask}, with {@code mask = capacity - 1} kept in a final field next to
- * {@code buffer} (the element VarHandle still checks the index against the array's length).
+ * {@code i} is {@code (int) i & mask}, with {@code mask = capacity - 1} kept in a final field (the
+ * element VarHandle still checks the index against the array's length).
  *
  * <p>The producer's fields, the consumer's fields and the read-only fields ({@code buffer},
- * {@code mask}, {@code capacity}) each sit between 128-byte paddings, so no two of them share a cache
- * line (nor an adjacent-line prefetch pair); the queue allocates nothing but itself and its ring(s).
+ * {@code mask}, {@code capacity}) are 128 bytes of padding apart, so no two of them share a cache line
+ * (nor an adjacent-line prefetch pair); the queue allocates nothing but itself and its ring(s).
  */
 abstract class ArrayQueueBase<E> extends ArrayQueuePad2<E> implements ConcurrentQueue<E> {
     /*
