@@ -1,31 +1,194 @@
 package dev.lockstep.core.queue;
 
-import dev.lockstep.core.internal.PaddedLong;
-
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.AbstractQueue;
 import java.util.Iterator;
 import java.util.Objects;
 
+/*
+ * The field layout of the bounded array queues, JCTools-style (class-hierarchy padding: HotSpot lays
+ * out a superclass's fields before its subclass's), written once for all four of them:
+ *
+ *   header | ArrayQueuePad0 (128 B) | producer side: producerIndex, producerLimit
+ *          | ArrayQueuePad1 (128 B) | consumer side: consumerIndex, consumerLimit
+ *          | ArrayQueuePad2 (128 B) | ArrayQueueBase: buffer, mask, capacity (final) | subclass fields
+ *
+ * The hot indices are fields of the queue itself, not of separate padded cells: one dependent load
+ * less per access than internal.PaddedLong (the reason for this layout: measured on the SPSC hot path).
+ * internal.LhsPadding cannot be used here, as these classes must extend AbstractQueue. The padding is
+ * made of longs, not bytes: byte padding would end 4 bytes short of an 8-byte boundary after a 12-byte
+ * header, and HotSpot (JDK 15+) may put a subclass's int field (mask, capacity) into that hole, right
+ * next to producerIndex. With longs the only hole is right after the header, 128 bytes from any hot
+ * field, where a read-only int (mask) does no harm. (Checked with Unsafe.objectFieldOffset on JDK 17
+ * and 25: producerIndex at 144, consumerIndex at 288, mask at 12, the other read-only fields from 432;
+ * with -XX:+UseCompactObjectHeaders or -XX:-UseCompressedClassPointers there is no hole and they all
+ * come after the last padding. An int padding field would not help: HotSpot lays out a class's longs
+ * before its ints, so it would leave the hole next to producerIndex.)
+ *
+ * The read-only fields at the end have no padding after them: the ring array, allocated right after
+ * the queue object, may share their line with its header and first slots. That line is read on every
+ * operation anyway: the element VarHandle checks each index against the array's length (a VarHandle
+ * cannot skip the bounds check as JCTools' Unsafe access does), so the length load stays.
+ */
+
+/** Left padding: keeps the producer's fields off the object header's and the previous object's lines. */
+@SuppressWarnings("unused")
+abstract class ArrayQueuePad0<E> extends AbstractQueue<E> {
+    long p0_00, p0_01, p0_02, p0_03, p0_04, p0_05, p0_06, p0_07;
+    long p0_08, p0_09, p0_10, p0_11, p0_12, p0_13, p0_14, p0_15;
+}
+
+/** The producer-side fields, written by producers only (read by consumers only in the slow paths). */
+abstract class ArrayQueueProducerFields<E> extends ArrayQueuePad0<E> {
+    private static final VarHandle PRODUCER_INDEX;
+    private static final VarHandle PRODUCER_LIMIT;
+
+    static {
+        try {
+            MethodHandles.Lookup lookup = MethodHandles.lookup();
+            PRODUCER_INDEX = lookup.findVarHandle(ArrayQueueProducerFields.class, "producerIndex", long.class);
+            PRODUCER_LIMIT = lookup.findVarHandle(ArrayQueueProducerFields.class, "producerLimit", long.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    /** The next index to produce (multi-producer kinds: to claim); only grows. */
+    private long producerIndex;
+    /** The producer's cache, an index below which producing needs no look at the consumer's side. */
+    private long producerLimit;
+
+    final long getPlainProducerIndex() {
+        return producerIndex;
+    }
+
+    final long getAcquireProducerIndex() {
+        return (long) PRODUCER_INDEX.getAcquire(this);
+    }
+
+    final long getVolatileProducerIndex() {
+        return (long) PRODUCER_INDEX.getVolatile(this);
+    }
+
+    final void setReleaseProducerIndex(long value) {
+        PRODUCER_INDEX.setRelease(this, value);
+    }
+
+    final boolean compareAndSetProducerIndex(long expected, long value) {
+        return PRODUCER_INDEX.compareAndSet(this, expected, value);
+    }
+
+    final long getPlainProducerLimit() {
+        return producerLimit;
+    }
+
+    final long getAcquireProducerLimit() {
+        return (long) PRODUCER_LIMIT.getAcquire(this);
+    }
+
+    final void setPlainProducerLimit(long value) {
+        producerLimit = value;
+    }
+
+    final void setReleaseProducerLimit(long value) {
+        PRODUCER_LIMIT.setRelease(this, value);
+    }
+}
+
+/** Padding between the producer's and the consumer's fields. */
+@SuppressWarnings("unused")
+abstract class ArrayQueuePad1<E> extends ArrayQueueProducerFields<E> {
+    long p1_00, p1_01, p1_02, p1_03, p1_04, p1_05, p1_06, p1_07;
+    long p1_08, p1_09, p1_10, p1_11, p1_12, p1_13, p1_14, p1_15;
+}
+
+/** The consumer-side fields, written by consumers only (read by producers only in the slow paths). */
+abstract class ArrayQueueConsumerFields<E> extends ArrayQueuePad1<E> {
+    private static final VarHandle CONSUMER_INDEX;
+    private static final VarHandle CONSUMER_LIMIT;
+
+    static {
+        try {
+            MethodHandles.Lookup lookup = MethodHandles.lookup();
+            CONSUMER_INDEX = lookup.findVarHandle(ArrayQueueConsumerFields.class, "consumerIndex", long.class);
+            CONSUMER_LIMIT = lookup.findVarHandle(ArrayQueueConsumerFields.class, "consumerLimit", long.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    /** The next index to consume (multi-consumer kinds: to claim); only grows. */
+    private long consumerIndex;
+    /** The consumers' cache, an index below which consuming needs no look at the producer's side. */
+    private long consumerLimit;
+
+    final long getPlainConsumerIndex() {
+        return consumerIndex;
+    }
+
+    final long getAcquireConsumerIndex() {
+        return (long) CONSUMER_INDEX.getAcquire(this);
+    }
+
+    final long getVolatileConsumerIndex() {
+        return (long) CONSUMER_INDEX.getVolatile(this);
+    }
+
+    final void setReleaseConsumerIndex(long value) {
+        CONSUMER_INDEX.setRelease(this, value);
+    }
+
+    final boolean compareAndSetConsumerIndex(long expected, long value) {
+        return CONSUMER_INDEX.compareAndSet(this, expected, value);
+    }
+
+    final long getAcquireConsumerLimit() {
+        return (long) CONSUMER_LIMIT.getAcquire(this);
+    }
+
+    final void setReleaseConsumerLimit(long value) {
+        CONSUMER_LIMIT.setRelease(this, value);
+    }
+}
+
+/** Padding between the consumer's fields and the read-only fields (and the next object on the heap). */
+@SuppressWarnings("unused")
+abstract class ArrayQueuePad2<E> extends ArrayQueueConsumerFields<E> {
+    long p2_00, p2_01, p2_02, p2_03, p2_04, p2_05, p2_06, p2_07;
+    long p2_08, p2_09, p2_10, p2_11, p2_12, p2_13, p2_14, p2_15;
+}
+
 /**
- * What the bounded array queues share: the ring (a power-of-two {@code Object[]}), the two padded
- * indices, argument checks, {@link #size()}, and the unsupported iterator.
+ * What the bounded array queues share: the ring (a power-of-two {@code Object[]}), the two indices and
+ * two caches (inherited, padded: see the layout comment at the top of this file), argument checks,
+ * {@link #size()}, and the unsupported iterator.
  *
  * <p>Indices are {@code long}s that only grow (2^63 operations before they wrap); the slot of index
- * {@code i} is {@code i & (buffer.length - 1)}, a form for which HotSpot's C2 drops the array bounds
- * check.
+ * {@code i} is {@code (int) i & mask}, with {@code mask = capacity - 1} kept in a final field (the
+ * element VarHandle still checks the index against the array's length).
  *
- * <p>The indices live in {@link PaddedLong} cells (one allocation each, at construction), so the
- * producer's and the consumer's index never share a cache line with each other or with the queue's
- * read-only fields ({@code buffer}, {@code capacity}).
+ * <p>The producer's fields, the consumer's fields and the read-only fields ({@code buffer},
+ * {@code mask}, {@code capacity}) are 128 bytes of padding apart, so no two of them share a cache line
+ * (nor an adjacent-line prefetch pair); the queue allocates nothing but itself and its ring(s).
  */
-abstract class ArrayQueueBase<E> extends AbstractQueue<E> implements ConcurrentQueue<E> {
+abstract class ArrayQueueBase<E> extends ArrayQueuePad2<E> implements ConcurrentQueue<E> {
     /*
      * Implementation notes.
      * Invariant (all kinds): consumerIndex <= producerIndex <= consumerIndex + capacity, where the
      * multi-consumer kinds count a claimed-but-not-yet-read slot as consumed and the multi-producer
      * kinds count a claimed-but-not-yet-written slot as produced. size() reads them as described there.
+     *
+     * Contract with BlockingQueueAdapter (its offerIsSeqCst / pollIsSeqCst flags, which let it skip
+     * the StoreLoad fence of its no-lost-wake-up handshake; keep these when changing a queue):
+     * - MPSC, MPMC: offer makes an element available by a volatile CAS of producerIndex
+     *   (compareAndSetProducerIndex), and poll answers "empty" only after a volatile read of
+     *   producerIndex (getVolatileProducerIndex), waiting for a claimed but unwritten slot.
+     * - SPMC, MPMC: poll takes an element by a volatile CAS of consumerIndex
+     *   (compareAndSetConsumerIndex), and offer answers "full" only after a volatile read of
+     *   consumerIndex (getVolatileConsumerIndex), waiting for a claimed but unread slot.
+     * - SPSC (both sides) and the single-threaded side of MPSC/SPMC end with release stores only: the
+     *   adapter fences after them (flag false).
      */
 
     /** Array element access modes for the ring. */
@@ -48,12 +211,13 @@ abstract class ArrayQueueBase<E> extends AbstractQueue<E> implements ConcurrentQ
 
     /** The ring; its length is {@link #capacity}, a power of two. Read-only after construction. */
     final Object[] buffer;
+    /** {@code capacity - 1}: slot of index i is {@code (int) i & mask}. */
+    final int mask;
     final int capacity;
-    final PaddedLong producerIndex = new PaddedLong(0);
-    final PaddedLong consumerIndex = new PaddedLong(0);
 
     ArrayQueueBase(int requestedCapacity, int minimum) {
         this.capacity = roundUpCapacity(requestedCapacity, minimum);
+        this.mask = capacity - 1;
         this.buffer = new Object[capacity];
     }
 
@@ -102,11 +266,11 @@ abstract class ArrayQueueBase<E> extends AbstractQueue<E> implements ConcurrentQ
      */
     @Override
     public final int size() {
-        long after = consumerIndex.getVolatile(); // volatile: the three reads stay in program order
+        long after = getVolatileConsumerIndex(); // volatile: the three reads stay in program order
         while (true) {
             long before = after;
-            long p = producerIndex.getVolatile();
-            after = consumerIndex.getVolatile();
+            long p = getVolatileProducerIndex();
+            after = getVolatileConsumerIndex();
             if (before == after) {
                 long size = p - after;
                 return size <= 0 ? 0 : (int) Math.min(size, capacity);

@@ -27,7 +27,7 @@ import java.util.function.Supplier;
  * then hands the slot over. Batch operations claim a whole batch with one compare-and-set.
  *
  * <p><b>Properties.</b> Linearizable FIFO (in index order); no allocation after construction; space: one
- * array of {@link #capacity()} references, one of {@code capacity} longs, two padded cells. Progress:
+ * array of {@link #capacity()} references, one of {@code capacity} longs, the queue object (indices padded inline). Progress:
  * the relaxed methods are lock-free; the strict {@link #offer}/{@link #poll} are lock-free except that a
  * thread that finds a slot claimed by another thread which has not finished with it (preempted between
  * claiming and writing, or claiming and reading) waits for it ({@link SpinPolicy}) rather than report a
@@ -47,6 +47,9 @@ public final class MpmcArrayQueue<E> extends ArrayQueueBase<E> {
      *   that. So every element access is ordered by the slot's sequence (no data race).
      * - A multi-producer fill whose supplier fails after the claim writes FILLER into its remaining
      *   slots; consumers discard FILLER.
+     * - BlockingQueueAdapter relies on: offer claims by a volatile CAS of producerIndex and poll says
+     *   "empty" only after a volatile read of it; poll claims by a volatile CAS of consumerIndex and
+     *   offer says "full" only after a volatile read of it (see ArrayQueueBase).
      */
     private static final VarHandle SEQUENCE = MethodHandles.arrayElementVarHandle(long[].class);
 
@@ -80,22 +83,22 @@ public final class MpmcArrayQueue<E> extends ArrayQueueBase<E> {
 
     private boolean offer(Object e, boolean relaxed) {
         final long[] sequences = this.sequences;
-        final int mask = sequences.length - 1;
+        final int mask = this.mask; // both rings have capacity slots
         int step = 0;
         while (true) {
-            final long p = producerIndex.getVolatile(); // volatile: fresh value for the CAS below
+            final long p = getVolatileProducerIndex(); // volatile: fresh value for the CAS below
             final int s = (int) p & mask;
             // Acquire: seeing seq == p means the last consumer of this slot has finished with it.
             final long seq = (long) SEQUENCE.getAcquire(sequences, s);
             if (seq == p) {
-                if (producerIndex.compareAndSet(p, p + 1)) { // volatile CAS: index p is ours alone
+                if (compareAndSetProducerIndex(p, p + 1)) { // volatile CAS: index p is ours alone
                     ELEMENT.set(buffer, s, e); // plain: the slot is ours until the release below
                     SEQUENCE.setRelease(sequences, s, p + 1); // release: element visible before "full"
                     return true;
                 }
             } else if (seq < p) { // slot still holds index p - capacity
                 // Volatile: full only if no consumer has even claimed p - capacity.
-                if (relaxed || p - capacity >= consumerIndex.getVolatile()) {
+                if (relaxed || p - capacity >= getVolatileConsumerIndex()) {
                     return false;
                 }
                 step = SpinPolicy.idle(step); // a consumer claimed it and is reading: wait for it
@@ -118,15 +121,15 @@ public final class MpmcArrayQueue<E> extends ArrayQueueBase<E> {
     @SuppressWarnings("unchecked")
     private E poll(boolean relaxed) {
         final long[] sequences = this.sequences;
-        final int mask = sequences.length - 1;
+        final int mask = this.mask; // both rings have capacity slots
         int step = 0;
         while (true) {
-            final long c = consumerIndex.getVolatile(); // volatile: fresh value for the CAS below
+            final long c = getVolatileConsumerIndex(); // volatile: fresh value for the CAS below
             final int s = (int) c & mask;
             // Acquire: seeing seq == c + 1 means the producer's element store is visible.
             final long seq = (long) SEQUENCE.getAcquire(sequences, s);
             if (seq == c + 1) {
-                if (consumerIndex.compareAndSet(c, c + 1)) { // volatile CAS: index c is ours alone
+                if (compareAndSetConsumerIndex(c, c + 1)) { // volatile CAS: index c is ours alone
                     final Object e = ELEMENT.get(buffer, s); // plain: ordered by the acquire above
                     ELEMENT.set(buffer, s, null); // plain: published by the release below
                     // Release: our read and the null are done before the next producer takes the slot.
@@ -138,7 +141,7 @@ public final class MpmcArrayQueue<E> extends ArrayQueueBase<E> {
                 }
             } else if (seq < c + 1) { // index c not produced yet
                 // Volatile: empty only if no producer has claimed c.
-                if (relaxed || c >= producerIndex.getVolatile()) {
+                if (relaxed || c >= getVolatileProducerIndex()) {
                     return null;
                 }
                 step = SpinPolicy.idle(step); // a producer claimed c and is writing: wait for it
@@ -161,23 +164,23 @@ public final class MpmcArrayQueue<E> extends ArrayQueueBase<E> {
     @SuppressWarnings("unchecked")
     private E peek(boolean relaxed) {
         final long[] sequences = this.sequences;
-        final int mask = sequences.length - 1;
+        final int mask = this.mask; // both rings have capacity slots
         int step = 0;
         while (true) {
-            final long c = consumerIndex.getVolatile();
+            final long c = getVolatileConsumerIndex();
             final int s = (int) c & mask;
             final long seq = (long) SEQUENCE.getAcquire(sequences, s); // acquire: as in poll
             if (seq == c + 1) {
                 // Acquire: keeps the re-check of the index below after this read.
                 final Object e = ELEMENT.getAcquire(buffer, s);
-                if (consumerIndex.getVolatile() == c) { // nobody took c meanwhile: e is the head
+                if (getVolatileConsumerIndex() == c) { // nobody took c meanwhile: e is the head
                     if (e != FILLER) {
                         return (E) e;
                     }
                     discardFiller(c, s); // a filler at the head: remove it, then look again
                 }
             } else if (seq < c + 1) {
-                if (relaxed || c >= producerIndex.getVolatile()) {
+                if (relaxed || c >= getVolatileProducerIndex()) {
                     return null;
                 }
                 step = SpinPolicy.idle(step);
@@ -186,7 +189,7 @@ public final class MpmcArrayQueue<E> extends ArrayQueueBase<E> {
     }
 
     private void discardFiller(long c, int s) {
-        if (consumerIndex.compareAndSet(c, c + 1)) {
+        if (compareAndSetConsumerIndex(c, c + 1)) {
             ELEMENT.set(buffer, s, null); // plain: published by the release below
             SEQUENCE.setRelease(sequences, s, c + capacity); // release: as in poll
         }
@@ -206,17 +209,17 @@ public final class MpmcArrayQueue<E> extends ArrayQueueBase<E> {
             return 0;
         }
         final long[] sequences = this.sequences;
-        final int mask = sequences.length - 1;
+        final int mask = this.mask; // both rings have capacity slots
         long c;
         int n;
         do {
-            c = consumerIndex.getVolatile();
+            c = getVolatileConsumerIndex();
             // Volatile: the claim must not exceed what producers have claimed.
-            n = (int) Math.min(limit, producerIndex.getVolatile() - c);
+            n = (int) Math.min(limit, getVolatileProducerIndex() - c);
             if (n <= 0) {
                 return 0;
             }
-        } while (!consumerIndex.compareAndSet(c, c + n)); // volatile CAS: indices c .. c+n-1 are ours
+        } while (!compareAndSetConsumerIndex(c, c + n)); // volatile CAS: indices c .. c+n-1 are ours
         int k = 0;
         int delivered = 0;
         try {
@@ -263,17 +266,17 @@ public final class MpmcArrayQueue<E> extends ArrayQueueBase<E> {
             return 0;
         }
         final long[] sequences = this.sequences;
-        final int mask = sequences.length - 1;
+        final int mask = this.mask; // both rings have capacity slots
         long p;
         int n;
         do {
-            p = producerIndex.getVolatile();
+            p = getVolatileProducerIndex();
             // Volatile: the claim must stay within capacity of what consumers have claimed.
-            n = (int) Math.min(limit, capacity - (p - consumerIndex.getVolatile()));
+            n = (int) Math.min(limit, capacity - (p - getVolatileConsumerIndex()));
             if (n <= 0) {
                 return 0;
             }
-        } while (!producerIndex.compareAndSet(p, p + n)); // volatile CAS: indices p .. p+n-1 are ours
+        } while (!compareAndSetProducerIndex(p, p + n)); // volatile CAS: indices p .. p+n-1 are ours
         int k = 0;
         try {
             for (; k < n; k++) {

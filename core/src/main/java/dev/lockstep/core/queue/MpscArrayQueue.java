@@ -1,6 +1,5 @@
 package dev.lockstep.core.queue;
 
-import dev.lockstep.core.internal.PaddedLong;
 import dev.lockstep.core.internal.SpinPolicy;
 
 import java.util.function.Consumer;
@@ -34,7 +33,7 @@ import java.util.function.Supplier;
  * claimed the head slot but not yet written it (preempted in a window of a few instructions) rather than
  * report an empty queue that is not; {@link #relaxedPoll()}, {@link #relaxedPeek()} and {@link #drain}
  * return instead and are wait-free. No allocation after construction; space: one array of
- * {@link #capacity()} references and three padded cells. Capacity is rounded up to a power of two. Null
+ * {@link #capacity()} references plus the queue object (indices padded inline). Capacity is rounded up to a power of two. Null
  * elements are rejected. No iterator (see {@link ArrayQueueBase#iterator()}).
  *
  * @param <E> the element type
@@ -47,14 +46,14 @@ public final class MpscArrayQueue<E> extends ArrayQueueBase<E> {
      *   element (release). A producer writes slot i only after it has seen, through an acquire chain
      *   (consumerIndex -> producerLimit), a consumer index > i - capacity: so the consumer's null store
      *   happens before the producer's element store (no write-write race on the slot).
-     * - producerLimit <= consumerIndex + capacity at all times (it is computed from a consumer index
-     *   value, and the consumer index only grows); a racing producer may store an older, smaller limit:
-     *   that only costs another refresh.
+     * - producerLimit (inherited field) <= consumerIndex + capacity at all times (it is computed from a
+     *   consumer index value, and the consumer index only grows); a racing producer may store an older,
+     *   smaller limit: that only costs another refresh. It starts at 0: the first offer refreshes it.
+     * - BlockingQueueAdapter relies on: offer claims by a volatile CAS of producerIndex, and poll says
+     *   "empty" only after a volatile read of it (see ArrayQueueBase).
      * - A fill whose supplier fails after the claim writes FILLER into its remaining slots; the
      *   consumer discards FILLER.
      */
-    private final PaddedLong producerLimit;
-
     /**
      * An empty queue.
      *
@@ -63,28 +62,27 @@ public final class MpscArrayQueue<E> extends ArrayQueueBase<E> {
      */
     public MpscArrayQueue(int capacity) {
         super(capacity, 1);
-        this.producerLimit = new PaddedLong(this.capacity);
     }
 
     @Override
     public boolean offer(E e) {
         checkElement(e);
         // Acquire: pairs with the release below, extending the consumer index's happens-before chain.
-        long limit = producerLimit.getAcquire();
+        long limit = getAcquireProducerLimit();
         long p;
         do {
-            p = producerIndex.getVolatile(); // volatile: fresh value for the CAS
+            p = getVolatileProducerIndex(); // volatile: fresh value for the CAS
             if (p >= limit) {
                 // Acquire: the consumer's null stores below this index happen before our element store.
-                limit = consumerIndex.getAcquire() + capacity;
+                limit = getAcquireConsumerIndex() + capacity;
                 if (p >= limit) {
                     return false;
                 }
-                producerLimit.setRelease(limit); // release: hands the chain on to other producers
+                setReleaseProducerLimit(limit); // release: hands the chain on to other producers
             }
-        } while (!producerIndex.compareAndSet(p, p + 1)); // volatile CAS: index p is ours alone
+        } while (!compareAndSetProducerIndex(p, p + 1)); // volatile CAS: index p is ours alone
         // Release: the element's fields are visible before the consumer sees the slot full.
-        ELEMENT.setRelease(buffer, (int) p & (buffer.length - 1), e);
+        ELEMENT.setRelease(buffer, (int) p & mask, e);
         return true;
     }
 
@@ -108,21 +106,21 @@ public final class MpscArrayQueue<E> extends ArrayQueueBase<E> {
     @SuppressWarnings("unchecked")
     private E poll(boolean relaxed) {
         final Object[] buffer = this.buffer;
-        final int mask = buffer.length - 1;
+        final int mask = this.mask;
         while (true) {
-            final long c = consumerIndex.getPlain(); // plain: only the consumer writes it
+            final long c = getPlainConsumerIndex(); // plain: only the consumer writes it
             final int i = (int) c & mask;
             Object e = ELEMENT.getAcquire(buffer, i); // acquire: pairs with the producer's release
             if (e == null) {
                 // Volatile: if no producer has claimed c, the queue is empty.
-                if (relaxed || c == producerIndex.getVolatile()) {
+                if (relaxed || c == getVolatileProducerIndex()) {
                     return null;
                 }
                 e = awaitElement(buffer, i); // claimed, being written: it comes within a few instructions
             }
             ELEMENT.set(buffer, i, null); // plain: published to producers by the release below
             // Release: the slot is empty before producers can see the index (and claim the slot again).
-            consumerIndex.setRelease(c + 1);
+            setReleaseConsumerIndex(c + 1);
             if (e != FILLER) {
                 return (E) e;
             }
@@ -152,13 +150,14 @@ public final class MpscArrayQueue<E> extends ArrayQueueBase<E> {
     @SuppressWarnings("unchecked")
     private E peek(boolean relaxed) {
         final Object[] buffer = this.buffer;
-        final int mask = buffer.length - 1;
+        final int mask = this.mask;
         while (true) {
-            final long c = consumerIndex.getPlain(); // plain: consumer-owned
+            final long c = getPlainConsumerIndex(); // plain: consumer-owned
             final int i = (int) c & mask;
             Object e = ELEMENT.getAcquire(buffer, i); // acquire: as in poll
             if (e == null) {
-                if (relaxed || c == producerIndex.getVolatile()) {
+                // Volatile: as in poll.
+                if (relaxed || c == getVolatileProducerIndex()) {
                     return null;
                 }
                 e = awaitElement(buffer, i);
@@ -167,7 +166,7 @@ public final class MpscArrayQueue<E> extends ArrayQueueBase<E> {
                 return (E) e;
             }
             ELEMENT.set(buffer, i, null); // a filler at the head: remove it as poll would
-            consumerIndex.setRelease(c + 1);
+            setReleaseConsumerIndex(c + 1); // release: as in poll
         }
     }
 
@@ -182,8 +181,8 @@ public final class MpscArrayQueue<E> extends ArrayQueueBase<E> {
     public int drain(Consumer<? super E> consumer, int limit) {
         checkLimit(consumer, limit);
         final Object[] buffer = this.buffer;
-        final int mask = buffer.length - 1;
-        final long c = consumerIndex.getPlain(); // plain: consumer-owned
+        final int mask = this.mask;
+        final long c = getPlainConsumerIndex(); // plain: consumer-owned
         int taken = 0;
         int delivered = 0;
         try {
@@ -203,7 +202,7 @@ public final class MpscArrayQueue<E> extends ArrayQueueBase<E> {
         } finally {
             if (taken > 0) {
                 // Release: the batch's slots are empty before producers can claim them again.
-                consumerIndex.setRelease(c + taken);
+                setReleaseConsumerIndex(c + taken);
             }
         }
         return delivered;
@@ -222,21 +221,21 @@ public final class MpscArrayQueue<E> extends ArrayQueueBase<E> {
             return 0;
         }
         final Object[] buffer = this.buffer;
-        final int mask = buffer.length - 1;
-        long producerLimit = this.producerLimit.getAcquire(); // acquire: as in offer
+        final int mask = this.mask;
+        long producerLimit = getAcquireProducerLimit(); // acquire: as in offer
         long p;
         int n;
         do {
-            p = producerIndex.getVolatile();
+            p = getVolatileProducerIndex(); // volatile: fresh value for the CAS
             if (p + limit > producerLimit) {
-                producerLimit = consumerIndex.getAcquire() + capacity; // acquire: as in offer
+                producerLimit = getAcquireConsumerIndex() + capacity; // acquire: as in offer
                 if (p >= producerLimit) {
                     return 0;
                 }
-                this.producerLimit.setRelease(producerLimit);
+                setReleaseProducerLimit(producerLimit); // release: as in offer
             }
             n = (int) Math.min(limit, producerLimit - p);
-        } while (!producerIndex.compareAndSet(p, p + n)); // volatile CAS: indices p .. p+n-1 are ours
+        } while (!compareAndSetProducerIndex(p, p + n)); // volatile CAS: indices p .. p+n-1 are ours
         int k = 0;
         try {
             for (; k < n; k++) {

@@ -1,6 +1,5 @@
 package dev.lockstep.core.queue;
 
-import dev.lockstep.core.internal.PaddedLong;
 import dev.lockstep.core.internal.SpinPolicy;
 
 import java.util.function.Consumer;
@@ -31,7 +30,7 @@ import java.util.function.Supplier;
  * consumer succeeded); the producer's strict {@link #offer} waits (per {@link SpinPolicy}) when the
  * next slot is claimed by a consumer that has not yet emptied it, rather than report a full queue that
  * is not; {@link #relaxedOffer} returns false instead. No allocation after construction; space: one
- * array of {@link #capacity()} references and three padded cells. Capacity is rounded up to a power
+ * array of {@link #capacity()} references plus the queue object (indices padded inline). Capacity is rounded up to a power
  * of two. Null elements are rejected. No iterator (see {@link ArrayQueueBase#iterator()}).
  *
  * @param <E> the element type
@@ -45,10 +44,12 @@ public final class SpmcArrayQueue<E> extends ArrayQueueBase<E> {
      * - A consumer claims i only after an acquire read of a producer index > i, directly or through
      *   producerIndexCache (written with release after such an acquire read: a happens-before chain to
      *   the producer's element store). It reads the element plain, then frees the slot (release null).
-     * - producerIndexCache <= producerIndex always; a racing consumer may store an older value: only a
+     * - producerIndexCache is the inherited consumer-side field consumerLimit.
+     *   producerIndexCache <= producerIndex always; a racing consumer may store an older value: only a
      *   refresh more.
+     * - BlockingQueueAdapter relies on: poll claims by a volatile CAS of consumerIndex, and offer says
+     *   "full" only after a volatile read of it (see ArrayQueueBase).
      */
-    private final PaddedLong producerIndexCache = new PaddedLong(0);
 
     /**
      * An empty queue.
@@ -73,18 +74,18 @@ public final class SpmcArrayQueue<E> extends ArrayQueueBase<E> {
 
     private boolean offer(Object e, boolean relaxed) {
         final Object[] buffer = this.buffer;
-        final long p = producerIndex.getPlain(); // plain: only the producer writes it
-        final int i = (int) p & (buffer.length - 1);
+        final long p = getPlainProducerIndex(); // plain: only the producer writes it
+        final int i = (int) p & mask;
         // Acquire: a null seen here was stored (release) by the consumer after it read the old element.
         if (ELEMENT.getAcquire(buffer, i) != null) {
             // Volatile: really full only if no consumer has claimed index p - capacity yet.
-            if (relaxed || p - capacity >= consumerIndex.getVolatile()) {
+            if (relaxed || p - capacity >= getVolatileConsumerIndex()) {
                 return false;
             }
             awaitEmpty(buffer, i);
         }
         ELEMENT.set(buffer, i, e); // plain: published by the release below
-        producerIndex.setRelease(p + 1); // release: element visible before the index
+        setReleaseProducerIndex(p + 1); // release: element visible before the index
         return true;
     }
 
@@ -101,16 +102,16 @@ public final class SpmcArrayQueue<E> extends ArrayQueueBase<E> {
         final Object[] buffer = this.buffer;
         long c;
         do {
-            c = consumerIndex.getVolatile(); // volatile: fresh value for the CAS
-            if (c >= producerIndexCache.getAcquire()) { // acquire: see the class notes
-                final long p = producerIndex.getAcquire(); // acquire: elements below p are visible
+            c = getVolatileConsumerIndex(); // volatile: fresh value for the CAS
+            if (c >= getAcquireConsumerLimit()) { // acquire: see the class notes (producerIndexCache)
+                final long p = getAcquireProducerIndex(); // acquire: elements below p are visible
                 if (c >= p) {
                     return null;
                 }
-                producerIndexCache.setRelease(p); // release: hands the chain on to other consumers
+                setReleaseConsumerLimit(p); // release: hands the chain on to other consumers
             }
-        } while (!consumerIndex.compareAndSet(c, c + 1)); // volatile CAS: index c is ours alone
-        final int i = (int) c & (buffer.length - 1);
+        } while (!compareAndSetConsumerIndex(c, c + 1)); // volatile CAS: index c is ours alone
+        final int i = (int) c & mask;
         final Object e = ELEMENT.get(buffer, i); // plain: ordered by the acquire of the producer index
         // Release: our read is done before the producer can see the slot empty and reuse it.
         ELEMENT.setRelease(buffer, i, null);
@@ -128,13 +129,13 @@ public final class SpmcArrayQueue<E> extends ArrayQueueBase<E> {
     public E peek() {
         final Object[] buffer = this.buffer;
         while (true) {
-            final long c = consumerIndex.getVolatile();
-            if (c >= producerIndex.getAcquire()) { // acquire: elements below the index are visible
+            final long c = getVolatileConsumerIndex(); // volatile: read before the element
+            if (c >= getAcquireProducerIndex()) { // acquire: elements below the index are visible
                 return null;
             }
             // Acquire: keeps the re-check of the consumer index below after this read.
-            final Object e = ELEMENT.getAcquire(buffer, (int) c & (buffer.length - 1));
-            if (e != null && consumerIndex.getVolatile() == c) { // nobody took c meanwhile: e is the head
+            final Object e = ELEMENT.getAcquire(buffer, (int) c & mask);
+            if (e != null && getVolatileConsumerIndex() == c) { // nobody took c meanwhile: e is the head
                 return (E) e;
             }
         }
@@ -160,17 +161,17 @@ public final class SpmcArrayQueue<E> extends ArrayQueueBase<E> {
             return 0;
         }
         final Object[] buffer = this.buffer;
-        final int mask = buffer.length - 1;
+        final int mask = this.mask;
         long c;
         int n;
         do {
-            c = consumerIndex.getVolatile();
+            c = getVolatileConsumerIndex(); // volatile: fresh value for the CAS
             // Acquire: elements below the producer index are visible.
-            n = (int) Math.min(limit, producerIndex.getAcquire() - c);
+            n = (int) Math.min(limit, getAcquireProducerIndex() - c);
             if (n <= 0) {
                 return 0;
             }
-        } while (!consumerIndex.compareAndSet(c, c + n)); // volatile CAS: indices c .. c+n-1 are ours
+        } while (!compareAndSetConsumerIndex(c, c + n)); // volatile CAS: indices c .. c+n-1 are ours
         int k = 0;
         try {
             for (; k < n; k++) {
@@ -195,10 +196,10 @@ public final class SpmcArrayQueue<E> extends ArrayQueueBase<E> {
     public int fill(Supplier<? extends E> supplier, int limit) {
         checkLimit(supplier, limit);
         final Object[] buffer = this.buffer;
-        final int mask = buffer.length - 1;
-        final long p = producerIndex.getPlain(); // plain: producer-owned
+        final int mask = this.mask;
+        final long p = getPlainProducerIndex(); // plain: producer-owned
         // Volatile: indices below the consumer index are claimed; their slots empty soon (awaitEmpty).
-        final int n = (int) Math.min(limit, capacity - (p - consumerIndex.getVolatile()));
+        final int n = (int) Math.min(limit, capacity - (p - getVolatileConsumerIndex()));
         int done = 0;
         try {
             while (done < n) {
@@ -212,7 +213,7 @@ public final class SpmcArrayQueue<E> extends ArrayQueueBase<E> {
             }
         } finally {
             if (done > 0) {
-                producerIndex.setRelease(p + done); // release: the batch's elements before the index
+                setReleaseProducerIndex(p + done); // release: the batch's elements before the index
             }
         }
         return done;

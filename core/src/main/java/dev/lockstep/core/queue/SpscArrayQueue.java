@@ -1,7 +1,5 @@
 package dev.lockstep.core.queue;
 
-import dev.lockstep.core.internal.PaddedLong;
-
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 
@@ -35,7 +33,8 @@ import java.util.function.Supplier;
  *
  * <p><b>Properties.</b> FIFO; every operation wait-free (no loop depends on the other thread);
  * {@code relaxed*} are the same as the strict methods (nothing here can fail spuriously); no allocation
- * after construction; space: one array of {@link #capacity()} references plus four padded cells.
+ * after construction; space: one array of {@link #capacity()} references plus the queue object (its
+ * indices padded inline, about 450 bytes).
  * Capacity is rounded up to a power of two ({@code new SpscArrayQueue<>(1000).capacity() == 1024}).
  * Null elements are rejected. No iterator (see {@link ArrayQueueBase#iterator()}).
  *
@@ -48,15 +47,14 @@ public final class SpscArrayQueue<E> extends ArrayQueueBase<E> {
      *   empties full ones; each hands a slot to the other with a release store that the other reads
      *   with an acquire load (element visible before its slot is seen full; the consumer's read of the
      *   old element happens before the producer overwrites it).
-     * - producerLimit: an index below which every slot is known to be empty (producer-owned, plain).
+     * - producerLimit (inherited field): an index below which every slot is known to be empty
+     *   (producer-owned, plain).
      *   If slot (p + lookAhead) is empty, then so are p .. p + lookAhead - 1: the consumer empties slots
      *   in index order, and the single producer has filled every index below p.
      */
     private static final int MAX_LOOK_AHEAD = 4096;
 
     private final int lookAhead;
-    /** Producer-owned cache; in its own padded cell so the consumer's lines stay clean. */
-    private final PaddedLong producerLimit = new PaddedLong(0);
 
     /**
      * An empty queue.
@@ -73,15 +71,16 @@ public final class SpscArrayQueue<E> extends ArrayQueueBase<E> {
     public boolean offer(E e) {
         checkElement(e);
         final Object[] buffer = this.buffer;
-        final int mask = buffer.length - 1;
-        final long p = producerIndex.getPlain(); // plain: only the producer writes it
-        if (p >= producerLimit.getPlain() && !refreshLimit(buffer, mask, p)) {
+        final int mask = this.mask;
+        final long p = getPlainProducerIndex(); // plain: only the producer writes it
+        // Plain: producerLimit is producer-owned.
+        if (p >= getPlainProducerLimit() && !refreshLimit(buffer, mask, p)) {
             return false;
         }
         // Release: the element's own fields are visible before the consumer can see the slot full.
         ELEMENT.setRelease(buffer, (int) p & mask, e);
         // Release: for size() only (the consumer reads slots, not this index).
-        producerIndex.setRelease(p + 1);
+        setReleaseProducerIndex(p + 1);
         return true;
     }
 
@@ -89,11 +88,11 @@ public final class SpscArrayQueue<E> extends ArrayQueueBase<E> {
     private boolean refreshLimit(Object[] buffer, int mask, long p) {
         // Acquire: a null seen here was stored (release) by the consumer after it read the old element.
         if (ELEMENT.getAcquire(buffer, (int) (p + lookAhead) & mask) == null) {
-            producerLimit.setPlain(p + lookAhead); // plain: producer-owned
+            setPlainProducerLimit(p + lookAhead); // plain: producer-owned
             return true;
         }
-        if (ELEMENT.getAcquire(buffer, (int) p & mask) == null) {
-            producerLimit.setPlain(p + 1);
+        if (ELEMENT.getAcquire(buffer, (int) p & mask) == null) { // acquire: as above
+            setPlainProducerLimit(p + 1); // plain: producer-owned
             return true;
         }
         return false;
@@ -109,8 +108,8 @@ public final class SpscArrayQueue<E> extends ArrayQueueBase<E> {
     @SuppressWarnings("unchecked")
     public E poll() {
         final Object[] buffer = this.buffer;
-        final long c = consumerIndex.getPlain(); // plain: only the consumer writes it
-        final int i = (int) c & (buffer.length - 1);
+        final long c = getPlainConsumerIndex(); // plain: only the consumer writes it
+        final int i = (int) c & mask;
         // Acquire: pairs with the producer's release store of the element (element visible before seen).
         final Object e = ELEMENT.getAcquire(buffer, i);
         if (e == null) {
@@ -119,7 +118,7 @@ public final class SpscArrayQueue<E> extends ArrayQueueBase<E> {
         // Release: our read of e is done before the producer can see the slot empty and overwrite it.
         ELEMENT.setRelease(buffer, i, null);
         // Release: the slot is empty (the store above) before the index says so (fill and size rely on it).
-        consumerIndex.setRelease(c + 1);
+        setReleaseConsumerIndex(c + 1);
         return (E) e;
     }
 
@@ -132,9 +131,8 @@ public final class SpscArrayQueue<E> extends ArrayQueueBase<E> {
     @Override
     @SuppressWarnings("unchecked")
     public E peek() {
-        final Object[] buffer = this.buffer;
         // Acquire: as in poll; plain index read: consumer-owned.
-        return (E) ELEMENT.getAcquire(buffer, (int) consumerIndex.getPlain() & (buffer.length - 1));
+        return (E) ELEMENT.getAcquire(buffer, (int) getPlainConsumerIndex() & mask);
     }
 
     /** The same as {@link #peek}. */
@@ -153,8 +151,8 @@ public final class SpscArrayQueue<E> extends ArrayQueueBase<E> {
     public int drain(Consumer<? super E> consumer, int limit) {
         checkLimit(consumer, limit);
         final Object[] buffer = this.buffer;
-        final int mask = buffer.length - 1;
-        final long c = consumerIndex.getPlain(); // plain: consumer-owned
+        final int mask = this.mask;
+        final long c = getPlainConsumerIndex(); // plain: consumer-owned
         int n = 0;
         try {
             while (n < limit) {
@@ -169,7 +167,7 @@ public final class SpscArrayQueue<E> extends ArrayQueueBase<E> {
             }
         } finally {
             if (n > 0) {
-                consumerIndex.setRelease(c + n); // release: the batch's slots are empty before this
+                setReleaseConsumerIndex(c + n); // release: the batch's slots are empty before this
             }
         }
         return n;
@@ -183,10 +181,10 @@ public final class SpscArrayQueue<E> extends ArrayQueueBase<E> {
     public int fill(Supplier<? extends E> supplier, int limit) {
         checkLimit(supplier, limit);
         final Object[] buffer = this.buffer;
-        final int mask = buffer.length - 1;
-        final long p = producerIndex.getPlain(); // plain: producer-owned
+        final int mask = this.mask;
+        final long p = getPlainProducerIndex(); // plain: producer-owned
         // Acquire: every slot below the consumer index was emptied (release) before the index was stored.
-        final long free = capacity - (p - consumerIndex.getAcquire());
+        final long free = capacity - (p - getAcquireConsumerIndex());
         final int n = (int) Math.min(limit, free);
         int done = 0;
         try {
@@ -197,7 +195,7 @@ public final class SpscArrayQueue<E> extends ArrayQueueBase<E> {
             }
         } finally {
             if (done > 0) {
-                producerIndex.setRelease(p + done); // release: for size(); the slots carry the elements
+                setReleaseProducerIndex(p + done); // release: for size(); the slots carry the elements
             }
         }
         return done;
