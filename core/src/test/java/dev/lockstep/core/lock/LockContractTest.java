@@ -20,15 +20,31 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class LockContractTest {
 
-    /** Holds {@code lock} in another thread until the returned latch is counted down. */
-    private static CountDownLatch holdInAnotherThread(SpinLockBase lock) throws InterruptedException {
+    /** A thread holding a lock until {@link #release()}. */
+    private static final class Holder {
+        private final CountDownLatch release = new CountDownLatch(1);
+        private Thread thread;
+
+        /**
+         * Lets the holder unlock and waits until its thread has ended, so that a slot-based lock's slot
+         * is free again for the next thread (a live holder thread keeps its slot).
+         */
+        void release() throws InterruptedException {
+            release.countDown();
+            thread.join(10_000);
+            assertFalse(thread.isAlive(), "holder did not finish");
+        }
+    }
+
+    /** Holds {@code lock} in another thread until the returned holder is released. */
+    private static Holder holdInAnotherThread(SpinLockBase lock) throws InterruptedException {
+        Holder holder = new Holder();
         CountDownLatch held = new CountDownLatch(1);
-        CountDownLatch release = new CountDownLatch(1);
-        Locks.start("holder", () -> {
+        holder.thread = Locks.start("holder", () -> {
             lock.lock();
             held.countDown();
             try {
-                release.await();
+                holder.release.await();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             } finally {
@@ -36,7 +52,7 @@ class LockContractTest {
             }
         });
         assertTrue(held.await(10, TimeUnit.SECONDS), "holder did not get the lock");
-        return release;
+        return holder;
     }
 
     @ParameterizedTest(name = "{0}")
@@ -58,9 +74,9 @@ class LockContractTest {
     @MethodSource("dev.lockstep.core.lock.Locks#all")
     void tryLockFailsWithoutWaitingWhenHeld(Locks.Kind kind) throws Exception {
         SpinLockBase lock = kind.create();
-        CountDownLatch release = holdInAnotherThread(lock);
+        Holder holder = holdInAnotherThread(lock);
         assertFalse(lock.tryLock());
-        release.countDown();
+        holder.release();
         Locks.assertUsableFromAnotherThread(lock);
         assertTrue(lock.tryLock());
         lock.unlock();
@@ -70,14 +86,14 @@ class LockContractTest {
     @MethodSource("dev.lockstep.core.lock.Locks#all")
     void timedTryLockNeverGivesUpEarly(Locks.Kind kind) throws Exception {
         SpinLockBase lock = kind.create();
-        CountDownLatch release = holdInAnotherThread(lock);
+        Holder holder = holdInAnotherThread(lock);
         long start = System.nanoTime();
         assertFalse(lock.tryLock(50, TimeUnit.MILLISECONDS));
         long waited = System.nanoTime() - start;
         assertTrue(waited >= TimeUnit.MILLISECONDS.toNanos(50), "gave up after " + waited + " ns");
         assertFalse(lock.tryLock(0, TimeUnit.SECONDS));
         assertFalse(lock.tryLock(-5, TimeUnit.SECONDS));
-        release.countDown();
+        holder.release();
         // The timed-out attempts withdrew cleanly: the lock still works for everyone.
         Locks.assertUsableFromAnotherThread(lock);
         assertTrue(lock.tryLock(1, TimeUnit.SECONDS));
@@ -88,14 +104,14 @@ class LockContractTest {
     @MethodSource("dev.lockstep.core.lock.Locks#all")
     void timedTryLockSucceedsWhenReleasedDuringTheWait(Locks.Kind kind) throws Exception {
         SpinLockBase lock = kind.create();
-        CountDownLatch release = holdInAnotherThread(lock);
+        Holder holder = holdInAnotherThread(lock);
         Locks.start("releaser", () -> {
             try {
                 Thread.sleep(30);
             } catch (InterruptedException ignored) {
                 // released below anyway
             }
-            release.countDown();
+            holder.release.countDown();
         });
         assertTrue(lock.tryLock(20, TimeUnit.SECONDS));
         assertTrue(lock.isHeldByCurrentThread());
@@ -106,7 +122,7 @@ class LockContractTest {
     @MethodSource("dev.lockstep.core.lock.Locks#all")
     void lockInterruptiblyThrowsWhenInterruptedWhileWaiting(Locks.Kind kind) throws Exception {
         SpinLockBase lock = kind.create();
-        CountDownLatch release = holdInAnotherThread(lock);
+        Holder holder = holdInAnotherThread(lock);
         AtomicReference<Throwable> thrown = new AtomicReference<>();
         Thread waiter = Locks.start("waiter", () -> {
             try {
@@ -121,7 +137,7 @@ class LockContractTest {
         waiter.join(10_000);
         assertFalse(waiter.isAlive());
         assertTrue(thrown.get() instanceof InterruptedException, "thrown: " + thrown.get());
-        release.countDown();
+        holder.release();
         Locks.assertUsableFromAnotherThread(lock);
     }
 
@@ -129,7 +145,7 @@ class LockContractTest {
     @MethodSource("dev.lockstep.core.lock.Locks#all")
     void timedTryLockThrowsWhenInterruptedWhileWaiting(Locks.Kind kind) throws Exception {
         SpinLockBase lock = kind.create();
-        CountDownLatch release = holdInAnotherThread(lock);
+        Holder holder = holdInAnotherThread(lock);
         AtomicReference<Throwable> thrown = new AtomicReference<>();
         Thread waiter = Locks.start("waiter", () -> {
             try {
@@ -142,7 +158,7 @@ class LockContractTest {
         waiter.interrupt();
         waiter.join(10_000);
         assertTrue(thrown.get() instanceof InterruptedException, "thrown: " + thrown.get());
-        release.countDown();
+        holder.release();
         Locks.assertUsableFromAnotherThread(lock);
     }
 
@@ -162,7 +178,7 @@ class LockContractTest {
     @MethodSource("dev.lockstep.core.lock.Locks#all")
     void plainLockIgnoresInterruptsAndKeepsTheStatus(Locks.Kind kind) throws Exception {
         SpinLockBase lock = kind.create();
-        CountDownLatch release = holdInAnotherThread(lock);
+        Holder holder = holdInAnotherThread(lock);
         AtomicReference<Boolean> statusKept = new AtomicReference<>();
         Thread waiter = Locks.start("waiter", () -> {
             lock.lock();
@@ -173,7 +189,7 @@ class LockContractTest {
         waiter.interrupt();
         Thread.sleep(20);
         assertTrue(waiter.isAlive(), "lock() must keep waiting when interrupted");
-        release.countDown();
+        holder.release();
         waiter.join(10_000);
         assertEquals(Boolean.TRUE, statusKept.get());
     }
@@ -184,11 +200,11 @@ class LockContractTest {
         SpinLockBase lock = kind.create();
         IllegalMonitorStateException free = assertThrows(IllegalMonitorStateException.class, lock::unlock);
         assertTrue(free.getMessage().contains("not locked"), free.getMessage());
-        CountDownLatch release = holdInAnotherThread(lock);
+        Holder holder = holdInAnotherThread(lock);
         IllegalMonitorStateException other = assertThrows(IllegalMonitorStateException.class, lock::unlock);
         assertTrue(other.getMessage().contains("another thread"), other.getMessage());
         assertTrue(lock.isLocked(), "a rejected unlock must not release the holder's lock");
-        release.countDown();
+        holder.release();
     }
 
     @ParameterizedTest(name = "{0}")
