@@ -118,12 +118,14 @@ public final class ClhLock extends SpinLockBase {
 
     @Override
     boolean tryAcquire() {
+        // Volatile: we may CAS on this value, and the chain behind it is read with acquire loads anyway.
         Node last = tail.getVolatile();
         if (skipAbandoned(last).getStateAcquire() != RELEASED) {
             return false; // held or queued: fail without enqueuing
         }
         Spare spare = spares.get();
         Node node = takeSpareNode(spare);
+        // Volatile CAS: publishes our node's initialisation to a successor, as the swap in acquire does.
         if (!tail.compareAndSet(last, node)) {
             return false;
         }
