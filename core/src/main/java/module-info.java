@@ -9,4 +9,6 @@ module dev.lockstep.core {
     exports dev.lockstep.core.lock;
     exports dev.lockstep.core.queue;
     exports dev.lockstep.core.sync;
+    // The spin/park policy and padding are shared with the ipc module, and only with it.
+    exports dev.lockstep.core.internal to dev.lockstep.ipc;
 }

@@ -1,0 +1,175 @@
+package dev.lockstep.ipc.shm;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Path;
+import java.util.zip.CRC32C;
+
+/**
+ * The header every Lockstep shared-memory file starts with, described once (the binary layout lives
+ * here and nowhere else).
+ *
+ * <pre>
+ *   0                   1                   2                   3
+ *   0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
+ *  +---------------------------------------------------------------+
+ *  |                  Magic "LOCKSTEP" (8 bytes)                   |  0
+ *  +---------------------------------------------------------------+
+ *  |                 Layout version (int)                          |  8
+ *  +---------------------------------------------------------------+
+ *  |                 Structure kind (int)                          | 12
+ *  +---------------------------------------------------------------+
+ *  |                 Header length (int) = 128                     | 16
+ *  +---------------------------------------------------------------+
+ *  |                 Reserved (int) = 0                            | 20
+ *  +---------------------------------------------------------------+
+ *  |                 File length (long)                            | 24
+ *  |                 Creator pid (long)                            | 32
+ *  |                 Creator process start time (long)             | 40
+ *  |                 Creation time, epoch ms (long)                | 48
+ *  |                 Size parameter 0 (long)                       | 56
+ *  |                 Size parameter 1 (long)                       | 64
+ *  |                 Size parameter 2 (long)                       | 72
+ *  |                 Size parameter 3 (long)                       | 80
+ *  +---------------------------------------------------------------+
+ *  |                 CRC-32C of bytes 0..87 (int)                  | 88
+ *  +---------------------------------------------------------------+
+ *  |                 Reserved, zero (36 bytes)                     | 92
+ *  +---------------------------------------------------------------+
+ *  |                 Structure area (128-byte aligned) ...         | 128
+ * </pre>
+ *
+ * <p>The header is written once, before the file becomes visible under its name, and never changes;
+ * the checksum makes any later change (a stray write, a fuzzed byte) detectable at open. The size
+ * parameters are the structure's own (capacity, maximum message length, parties ...): each structure's
+ * descriptor says which is which. The creator's pid and process start time identify the creating
+ * process even after its pid is reused ({@link ProcessIdentity}).
+ *
+ * <p>All values use the platform byte order: a file written on a machine of the other order shows a
+ * byte-reversed magic, which {@link #validate} reports as such.
+ */
+public final class FileLayout {
+    /** "LOCKSTEP" in ASCII, read as a little-endian long. */
+    public static final long MAGIC = 0x5045_5453_4B43_4F4CL;
+    /** Version of this header and of every structure layout behind it; bump on any layout change. */
+    public static final int LAYOUT_VERSION = 1;
+
+    public static final int MAGIC_OFFSET = 0;
+    public static final int VERSION_OFFSET = 8;
+    public static final int KIND_OFFSET = 12;
+    public static final int HEADER_LENGTH_OFFSET = 16;
+    public static final int FILE_LENGTH_OFFSET = 24;
+    public static final int CREATOR_PID_OFFSET = 32;
+    public static final int CREATOR_START_TIME_OFFSET = 40;
+    public static final int CREATION_TIME_OFFSET = 48;
+    public static final int PARAMS_OFFSET = 56;
+    /** Number of size parameters a structure may record. */
+    public static final int PARAM_COUNT = 4;
+    public static final int CHECKSUM_OFFSET = 88;
+    /** Bytes covered by the checksum: everything before it. */
+    public static final int CHECKSUMMED_LENGTH = CHECKSUM_OFFSET;
+    /** Length of the header; the structure area starts here, on a 128-byte boundary. */
+    public static final int HEADER_LENGTH = 128;
+
+    private FileLayout() {
+    }
+
+    /** The fields of a header, decoded. */
+    public record Header(int layoutVersion, StructureKind kind, long fileLength, ProcessIdentity creator,
+                         long creationTimeMillis, long[] params) {
+        /** Size parameter {@code i} (see the structure's descriptor). */
+        public long param(int i) {
+            return params[i];
+        }
+    }
+
+    /**
+     * Encodes a header into a new {@link #HEADER_LENGTH}-byte buffer, checksum included.
+     */
+    public static ByteBuffer encode(StructureKind kind, long fileLength, ProcessIdentity creator,
+                                    long creationTimeMillis, long... params) {
+        if (params.length > PARAM_COUNT) {
+            throw new IllegalArgumentException("at most " + PARAM_COUNT + " size parameters: " + params.length);
+        }
+        ByteBuffer b = ByteBuffer.allocate(HEADER_LENGTH).order(ByteOrder.nativeOrder());
+        b.putLong(MAGIC_OFFSET, MAGIC);
+        b.putInt(VERSION_OFFSET, LAYOUT_VERSION);
+        b.putInt(KIND_OFFSET, kind.code());
+        b.putInt(HEADER_LENGTH_OFFSET, HEADER_LENGTH);
+        b.putLong(FILE_LENGTH_OFFSET, fileLength);
+        b.putLong(CREATOR_PID_OFFSET, creator.pid());
+        b.putLong(CREATOR_START_TIME_OFFSET, creator.startTime());
+        b.putLong(CREATION_TIME_OFFSET, creationTimeMillis);
+        for (int i = 0; i < params.length; i++) {
+            b.putLong(PARAMS_OFFSET + 8 * i, params[i]);
+        }
+        b.putInt(CHECKSUM_OFFSET, checksum(b));
+        return b;
+    }
+
+    /**
+     * Decodes and checks a header read from {@code file}, whose actual length is {@code actualLength}.
+     *
+     * @param header       at least the bytes read from the start of the file (fewer than
+     *                     {@link #HEADER_LENGTH} means the file is truncated)
+     * @param expectedKind the kind the caller wants, or {@code null} for any (inspection tools)
+     * @throws IncompatibleFileException naming the file and the first mismatch found
+     */
+    public static Header validate(Path file, ByteBuffer header, long actualLength, StructureKind expectedKind)
+            throws IncompatibleFileException {
+        ByteBuffer b = header.duplicate().order(ByteOrder.nativeOrder());
+        if (actualLength < HEADER_LENGTH || b.limit() < HEADER_LENGTH) {
+            throw new IncompatibleFileException(file, "truncated: " + actualLength
+                    + " bytes, shorter than the " + HEADER_LENGTH + "-byte Lockstep header");
+        }
+        long magic = b.getLong(MAGIC_OFFSET);
+        if (magic != MAGIC) {
+            if (magic == Long.reverseBytes(MAGIC)) {
+                throw new IncompatibleFileException(file, "written with the other byte order");
+            }
+            throw new IncompatibleFileException(file, String.format(
+                    "not a Lockstep file (magic 0x%016x, expected 0x%016x)", magic, MAGIC));
+        }
+        int storedChecksum = b.getInt(CHECKSUM_OFFSET);
+        int computed = checksum(b);
+        if (storedChecksum != computed) {
+            throw new IncompatibleFileException(file, String.format(
+                    "corrupt header (checksum 0x%08x, computed 0x%08x)", storedChecksum, computed));
+        }
+        int version = b.getInt(VERSION_OFFSET);
+        if (version != LAYOUT_VERSION) {
+            throw new IncompatibleFileException(file, "layout version " + version
+                    + ", this library reads version " + LAYOUT_VERSION);
+        }
+        int headerLength = b.getInt(HEADER_LENGTH_OFFSET);
+        if (headerLength != HEADER_LENGTH) {
+            throw new IncompatibleFileException(file, "header length " + headerLength + ", expected " + HEADER_LENGTH);
+        }
+        int kindCode = b.getInt(KIND_OFFSET);
+        StructureKind kind = StructureKind.ofCode(kindCode);
+        if (kind == null) {
+            throw new IncompatibleFileException(file, "unknown structure kind " + kindCode);
+        }
+        if (expectedKind != null && kind != expectedKind) {
+            throw new IncompatibleFileException(file, "holds a " + kind + ", not a " + expectedKind);
+        }
+        long fileLength = b.getLong(FILE_LENGTH_OFFSET);
+        if (fileLength != actualLength) {
+            throw new IncompatibleFileException(file, "file is " + actualLength + " bytes, header says "
+                    + fileLength + (actualLength < fileLength ? " (truncated)" : ""));
+        }
+        long[] params = new long[PARAM_COUNT];
+        for (int i = 0; i < PARAM_COUNT; i++) {
+            params[i] = b.getLong(PARAMS_OFFSET + 8 * i);
+        }
+        return new Header(version, kind, fileLength,
+                new ProcessIdentity(b.getLong(CREATOR_PID_OFFSET), b.getLong(CREATOR_START_TIME_OFFSET)),
+                b.getLong(CREATION_TIME_OFFSET), params);
+    }
+
+    private static int checksum(ByteBuffer b) {
+        CRC32C crc = new CRC32C();
+        crc.update(b.duplicate().position(0).limit(CHECKSUMMED_LENGTH));
+        return (int) crc.getValue();
+    }
+}

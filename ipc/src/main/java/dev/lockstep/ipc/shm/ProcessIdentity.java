@@ -1,0 +1,104 @@
+package dev.lockstep.ipc.shm;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.Optional;
+
+/**
+ * A process, identified so that a reused pid is not mistaken for it: the pid plus the process's
+ * start time.
+ *
+ * <p>Robust structures record the identity of the process that owns something (a lock, permits, a
+ * claim in a ring) and later ask {@link #isAlive()}: the owner is alive only if a process with that pid
+ * exists, is not a zombie, and started at the recorded time. A pid reused by a new process (containers
+ * recycle small pids quickly) has another start time, so the new process is never taken for the dead
+ * owner, and a lock is never stolen from a live one.
+ *
+ * <p>On Linux the start time is field 22 of {@code /proc/<pid>/stat} (clock ticks since boot: exact,
+ * the same for every reader); elsewhere it is {@link ProcessHandle.Info#startInstant()} in epoch
+ * milliseconds. Both are read through the same function, so values written by one process compare
+ * equal in another on the same machine.
+ */
+public record ProcessIdentity(long pid, long startTime) {
+    private static final boolean PROC = Files.isReadable(Path.of("/proc/self/stat"));
+    private static final ProcessIdentity CURRENT = of(ProcessHandle.current().pid())
+            .orElseThrow(() -> new IllegalStateException("cannot read this process's start time"));
+
+    /** The identity of this process. */
+    public static ProcessIdentity current() {
+        return CURRENT;
+    }
+
+    /** The identity of the live process {@code pid}, or empty if there is none (or it is a zombie). */
+    public static Optional<ProcessIdentity> of(long pid) {
+        if (pid <= 0) {
+            return Optional.empty();
+        }
+        long start = startTimeOf(pid);
+        return start < 0 ? Optional.empty() : Optional.of(new ProcessIdentity(pid, start));
+    }
+
+    /**
+     * Whether this process is still running: same pid, same start time, not a zombie. A process that
+     * was killed is dead from the moment the kernel marks it a zombie, before its parent reaps it.
+     */
+    public boolean isAlive() {
+        if (this.equals(CURRENT)) {
+            return true;
+        }
+        return pid > 0 && startTimeOf(pid) == startTime;
+    }
+
+    /** Whether {@code pid} and {@code startTime} (as stored in a file) name a live process. */
+    public static boolean isAlive(long pid, long startTime) {
+        return new ProcessIdentity(pid, startTime).isAlive();
+    }
+
+    /** Start time of a live, non-zombie process, or -1. */
+    private static long startTimeOf(long pid) {
+        if (PROC) {
+            return procStartTime(pid);
+        }
+        return ProcessHandle.of(pid)
+                .filter(ProcessHandle::isAlive)
+                .flatMap(h -> h.info().startInstant())
+                .map(Instant::toEpochMilli)
+                .orElse(-1L);
+    }
+
+    private static long procStartTime(long pid) {
+        String stat;
+        try {
+            stat = new String(Files.readAllBytes(Path.of("/proc", Long.toString(pid), "stat")), StandardCharsets.US_ASCII);
+        } catch (IOException | SecurityException e) {
+            return -1;
+        }
+        // "pid (comm) state ppid ...": comm may hold spaces and parentheses, so parse after the last ')'.
+        int close = stat.lastIndexOf(')');
+        if (close < 0 || close + 2 >= stat.length()) {
+            return -1;
+        }
+        String[] fields = stat.substring(close + 2).split(" ");
+        // fields[0] is field 3 (state); field 22 (starttime) is fields[19].
+        if (fields.length < 20) {
+            return -1;
+        }
+        char state = fields[0].isEmpty() ? '?' : fields[0].charAt(0);
+        if (state == 'Z' || state == 'X' || state == 'x') {
+            return -1;
+        }
+        try {
+            return Long.parseLong(fields[19]);
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "pid " + pid + " (start " + startTime + ")";
+    }
+}
