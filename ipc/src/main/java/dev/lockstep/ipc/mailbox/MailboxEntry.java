@@ -1,0 +1,40 @@
+package dev.lockstep.ipc.mailbox;
+
+import java.nio.file.Path;
+import java.time.Instant;
+
+import dev.lockstep.ipc.shm.FileLayout;
+import dev.lockstep.ipc.shm.ProcessIdentity;
+import dev.lockstep.ipc.shm.StructureKind;
+
+/**
+ * One named structure of a {@link Mailboxes} namespace, as listed: its name, what it holds, and who
+ * created it. {@code problem} is non-null for a file that is not a valid Lockstep structure (the
+ * listing reports it instead of failing).
+ */
+public record MailboxEntry(String name, Path path, StructureKind kind, long fileLength, ProcessIdentity creator,
+                           Instant created, String problem) {
+
+    static MailboxEntry of(String name, Path path, FileLayout.Header header) {
+        return new MailboxEntry(name, path, header.kind(), header.fileLength(), header.creator(),
+                Instant.ofEpochMilli(header.creationTimeMillis()), null);
+    }
+
+    static MailboxEntry invalid(String name, Path path, String problem) {
+        return new MailboxEntry(name, path, null, -1, null, null, problem);
+    }
+
+    /** Whether the file is a valid Lockstep structure. */
+    public boolean isValid() {
+        return problem == null;
+    }
+
+    @Override
+    public String toString() {
+        if (!isValid()) {
+            return name + "  INVALID: " + problem;
+        }
+        return String.format("%-24s %-20s %10d B  created %s by %s%s", name, kind, fileLength, created, creator,
+                creator.isAlive() ? " (alive)" : "");
+    }
+}

@@ -1,0 +1,102 @@
+package dev.lockstep.ipc.mailbox;
+
+import java.io.IOException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+import dev.lockstep.ipc.shm.SharedFile;
+import dev.lockstep.ipc.shm.ShmDirectory;
+
+/**
+ * Named mailboxes: indirect communication between processes that agree on a name, not on a file.
+ *
+ * <pre>{@code
+ * Mailboxes boxes = Mailboxes.openDefault();          // /dev/shm/lockstep-<user>
+ * Path orders = boxes.path("orders");                 // validated name
+ * for (MailboxEntry e : boxes.list()) System.out.println(e);
+ * boxes.remove("orders");
+ * }</pre>
+ *
+ * A namespace is a {@link ShmDirectory}: one folder, one file per name, each file a Lockstep structure
+ * with its own validated header, so the namespace needs no registry that a crash could corrupt.
+ * Opening or creating by name is done by each structure's factories with {@link #path(String)}; the
+ * channel shortcuts live here. Removing a name unlinks the file: processes that have it open keep
+ * working on it, new opens no longer see it (the {@code shm_unlink} contract), so a name can be
+ * re-created at once.
+ */
+public final class Mailboxes {
+    private final ShmDirectory directory;
+
+    private Mailboxes(ShmDirectory directory) {
+        this.directory = directory;
+    }
+
+    /** The namespace in the default folder ({@link ShmDirectory#defaultPath()}). */
+    public static Mailboxes openDefault() throws IOException {
+        return new Mailboxes(ShmDirectory.openDefault());
+    }
+
+    /** The namespace in {@code folder} (created 0700 if absent). */
+    public static Mailboxes open(Path folder) throws IOException {
+        return new Mailboxes(ShmDirectory.open(folder));
+    }
+
+    /** The folder. */
+    public ShmDirectory directory() {
+        return directory;
+    }
+
+    /**
+     * The file behind {@code name}.
+     *
+     * @throws IllegalArgumentException if the name is not valid ({@link ShmDirectory#NAME_REGEX})
+     */
+    public Path path(String name) {
+        return directory.resolve(name);
+    }
+
+    /** Whether {@code name} exists (valid name required). */
+    public boolean exists(String name) {
+        return java.nio.file.Files.exists(path(name));
+    }
+
+    /** What {@code name} holds, or empty if there is no such name. */
+    public Optional<MailboxEntry> describe(String name) throws IOException {
+        Path p = path(name);
+        try {
+            return Optional.of(MailboxEntry.of(name, p, SharedFile.readHeader(p, null)));
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        } catch (IOException e) {
+            return Optional.of(MailboxEntry.invalid(name, p, e.getMessage()));
+        }
+    }
+
+    /** Every structure in the namespace, sorted by name; invalid files are listed with their problem. */
+    public List<MailboxEntry> list() throws IOException {
+        List<MailboxEntry> entries = new ArrayList<>();
+        for (String name : directory.list()) {
+            describe(name).ifPresent(entries::add);
+        }
+        return entries;
+    }
+
+    /**
+     * Removes {@code name}.
+     *
+     * @return whether it existed
+     */
+    public boolean remove(String name) throws IOException {
+        return directory.remove(Objects.requireNonNull(name, "name"));
+    }
+
+    @Override
+    public String toString() {
+        return "Mailboxes(" + directory + ")";
+    }
+
+}
