@@ -35,6 +35,27 @@ public final class ManyToOneChannel extends ShmChannel {
         super(file);
     }
 
+    private ManyToOneChannel(java.nio.ByteBuffer buffer, int offset, int capacity, int slots) throws IOException {
+        super(null, buffer, offset, capacity, slots);
+    }
+
+    /**
+     * A channel laid out in a region of a mapping the caller shares by other means (several channels
+     * in one {@link SharedFile}, tests): {@link ChannelDescriptor#structureLength} bytes from
+     * {@code offset}, all zero before first use. Closing it leaves the mapping alone.
+     *
+     * @throws IllegalArgumentException if the buffer is not direct, or the region is misaligned (offset
+     *                                  not a multiple of 128) or outside it
+     */
+    public static ManyToOneChannel wrap(java.nio.ByteBuffer buffer, int offset, int capacity, int producerSlots) {
+        try {
+            return new ManyToOneChannel(checkRegion(buffer, offset, capacity, producerSlots), offset, capacity,
+                    producerSlots);
+        } catch (IOException impossible) {
+            throw new IllegalArgumentException(impossible.getMessage(), impossible);
+        }
+    }
+
     /** Creates a channel file with a ring of {@code capacity} bytes and {@value #DEFAULT_PRODUCER_SLOTS} producer slots. */
     public static ManyToOneChannel create(Path file, int capacity) throws IOException {
         return create(file, capacity, DEFAULT_PRODUCER_SLOTS);
@@ -77,7 +98,7 @@ public final class ManyToOneChannel extends ShmChannel {
     public Sender sender() {
         int slot = takeSlot();
         if (slot < 0) {
-            throw new IllegalStateException(path() + ": all " + producerSlots + " producer slots are taken");
+            throw new IllegalStateException(name + ": all " + producerSlots + " producer slots are taken");
         }
         return newSender(slot);
     }

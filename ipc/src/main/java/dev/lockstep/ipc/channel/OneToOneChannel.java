@@ -32,6 +32,26 @@ public final class OneToOneChannel extends ShmChannel {
         super(file);
     }
 
+    private OneToOneChannel(java.nio.ByteBuffer buffer, int offset, int capacity) throws IOException {
+        super(null, buffer, offset, capacity, 1);
+    }
+
+    /**
+     * A channel laid out in a region of a mapping the caller shares by other means (for example several
+     * channels in one {@link SharedFile}, or tests): {@link ChannelDescriptor#structureLength} bytes
+     * from {@code offset}, all zero before first use. Closing it leaves the mapping alone.
+     *
+     * @throws IllegalArgumentException if the buffer is not direct, or the region is misaligned (offset
+     *                                  not a multiple of 128) or outside it
+     */
+    public static OneToOneChannel wrap(java.nio.ByteBuffer buffer, int offset, int capacity) {
+        try {
+            return new OneToOneChannel(checkRegion(buffer, offset, capacity, 1), offset, capacity);
+        } catch (IOException impossible) {
+            throw new IllegalArgumentException(impossible.getMessage(), impossible);
+        }
+    }
+
     /**
      * Creates a channel file with a ring of {@code capacity} bytes.
      *
@@ -82,7 +102,7 @@ public final class OneToOneChannel extends ShmChannel {
                 break;
             }
             if (System.nanoTime() - deadline >= 0) {
-                throw new IllegalStateException(path() + ": the dead producer pid " + pid
+                throw new IllegalStateException(name + ": the dead producer pid " + pid
                         + " left a claim the consumer has not recovered yet (is a consumer running?)");
             }
             Thread.onSpinWait();

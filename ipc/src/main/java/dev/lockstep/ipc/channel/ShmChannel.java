@@ -117,7 +117,9 @@ public abstract sealed class ShmChannel implements AutoCloseable permits OneToOn
     /** A heartbeat older than this many ms makes {@link #isConsumerAlive()} false. */
     public static final long STALE_HEARTBEAT_MILLIS = Math.max(1_000L, 20 * Heartbeats.PERIOD_MILLIS);
 
+    /** The file, or null for a channel wrapped around a caller's region. */
     final SharedFile file;
+    final String name;
     final ByteBuffer buffer;
     final int capacity;
     final int mask;
@@ -132,28 +134,50 @@ public abstract sealed class ShmChannel implements AutoCloseable permits OneToOn
     private final List<AutoCloseable> handles = new CopyOnWriteArrayList<>();
 
     ShmChannel(SharedFile file) throws IOException {
+        this(file, file.buffer(), SharedFile.STRUCTURE_OFFSET, file.header().param(PARAM_CAPACITY),
+                file.header().param(PARAM_PRODUCER_SLOTS));
+        file.requireParam(PARAM_MAX_MESSAGE_LENGTH, "maximum message length", maxMessageLength);
+    }
+
+    /** A channel over {@code buffer} whose structure area starts at {@code structureOffset}. */
+    ShmChannel(SharedFile file, ByteBuffer buffer, int structureOffset, long cap, long slots) throws IOException {
         this.file = file;
-        this.buffer = file.buffer();
-        long cap = file.header().param(PARAM_CAPACITY);
-        long slots = file.header().param(PARAM_PRODUCER_SLOTS);
+        this.buffer = buffer;
+        this.name = file != null ? file.path().toString() : "buffer region at " + structureOffset;
         if (cap < MIN_CAPACITY || cap > MAX_CAPACITY || Long.bitCount(cap) != 1 || slots < 1
                 || slots > MAX_PRODUCER_SLOTS) {
-            throw new dev.lockstep.ipc.shm.IncompatibleFileException(file.path(),
+            throw new dev.lockstep.ipc.shm.IncompatibleFileException(file == null ? null : file.path(),
                     "bad channel parameters: capacity " + cap + ", producer slots " + slots);
         }
         this.capacity = (int) cap;
         this.mask = capacity - 1;
         this.producerSlots = (int) slots;
         this.maxMessageLength = RecordDescriptor.maxMessageLength(capacity);
-        file.requireParam(PARAM_MAX_MESSAGE_LENGTH, "maximum message length", maxMessageLength);
-        this.structureOffset = SharedFile.STRUCTURE_OFFSET;
+        this.structureOffset = structureOffset;
         this.headOffset = structureOffset + HEAD_OFFSET;
         this.tailOffset = structureOffset + TAIL_OFFSET;
         this.consumerPidOffset = structureOffset + CONSUMER_PID_OFFSET;
         this.dataOffset = structureOffset + ChannelDescriptor.dataOffset(producerSlots);
         if ((long) dataOffset + capacity > buffer.capacity()) {
-            throw new dev.lockstep.ipc.shm.IncompatibleFileException(file.path(), "file too short for its ring");
+            throw new dev.lockstep.ipc.shm.IncompatibleFileException(file == null ? null : file.path(),
+                    "too short for its ring");
         }
+    }
+
+    /** Checks the arguments of the {@code wrap} factories. */
+    static ByteBuffer checkRegion(ByteBuffer buffer, int offset, int capacity, int slots) {
+        Objects.requireNonNull(buffer, "buffer");
+        checkCapacity(capacity);
+        checkProducerSlots(slots);
+        if (!buffer.isDirect()) {
+            throw new IllegalArgumentException("buffer must be direct (a mapping): " + buffer);
+        }
+        if (offset < 0 || (offset & (MappedAccess.LINE - 1)) != 0
+                || (long) offset + structureLength(capacity, slots) > buffer.capacity()) {
+            throw new IllegalArgumentException("region [" + offset + ", +" + structureLength(capacity, slots)
+                    + ") must be 128-byte aligned and inside the buffer of " + buffer.capacity() + " bytes: " + offset);
+        }
+        return buffer.duplicate().order(java.nio.ByteOrder.nativeOrder());
     }
 
     static SharedFile createFile(Path file, StructureKind kind, int capacity, int slots, boolean openExisting)
@@ -234,7 +258,7 @@ public abstract sealed class ShmChannel implements AutoCloseable permits OneToOn
                 producers.add(e);
             }
         }
-        return new ChannelStats(file.path().toString(), this instanceof OneToOneChannel ? "one-to-one" : "many-to-one",
+        return new ChannelStats(name, this instanceof OneToOneChannel ? "one-to-one" : "many-to-one",
                 capacity, maxMessageLength,
                 // Opaque reads: a monitoring snapshot needs untorn, recent values, no ordering.
                 (long) MappedAccess.LONG.getOpaque(buffer, headOffset),
@@ -259,9 +283,9 @@ public abstract sealed class ShmChannel implements AutoCloseable permits OneToOn
         return producerSlots;
     }
 
-    /** The channel file. */
+    /** The channel file ({@code null} for a {@code wrap}ped region). */
     public Path path() {
-        return file.path();
+        return file == null ? null : file.path();
     }
 
     /** Closes every sender and receiver made by this object, then the mapping. */
@@ -275,12 +299,14 @@ public abstract sealed class ShmChannel implements AutoCloseable permits OneToOn
             }
         }
         handles.clear();
-        file.close();
+        if (file != null) {
+            file.close();
+        }
     }
 
     @Override
     public String toString() {
-        return getClass().getSimpleName() + "[" + file.path() + ", capacity " + capacity + "]";
+        return getClass().getSimpleName() + "[" + name + ", capacity " + capacity + "]";
     }
 
     // ------------------------------------------------------------------ shared machinery
@@ -347,7 +373,7 @@ public abstract sealed class ShmChannel implements AutoCloseable permits OneToOn
             if (pid != 0) {
                 if (endpointAlive(pidOffset)) {
                     if (mustTake) {
-                        throw new IllegalStateException(file.path() + ": a live " + role + " is registered: pid "
+                        throw new IllegalStateException(name + ": a live " + role + " is registered: pid "
                                 + Math.abs(pid) + (Math.abs(pid) == me.pid() ? " (this process)" : ""));
                     }
                     return false;
