@@ -10,4 +10,5 @@ module dev.lockstep.ipc {
 
     exports dev.lockstep.ipc.mailbox;
     exports dev.lockstep.ipc.shm;
+    exports dev.lockstep.ipc.channel;
 }

@@ -1,0 +1,105 @@
+package dev.lockstep.ipc.channel;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Objects;
+
+import dev.lockstep.ipc.shm.SharedFile;
+import dev.lockstep.ipc.shm.StructureKind;
+
+/**
+ * A shared-memory channel with many producers - threads of any number of processes, one
+ * {@link Sender} each - and one consumer.
+ *
+ * <pre>{@code
+ * ManyToOneChannel ch = ManyToOneChannel.openOrCreate(dir.resolve("log"), 1 << 20);
+ * // any thread, any process:
+ * try (Sender out = ch.sender()) {
+ *     out.send(2, line, 0, line.length);
+ * }
+ * // the consumer:
+ * try (Receiver in = ch.receiver()) {
+ *     in.awaitReceive(handler, 256);
+ * }
+ * }</pre>
+ *
+ * <p>Each sender owns one of the file's producer slots (default {@value #DEFAULT_PRODUCER_SLOTS}); a
+ * slot of a dead process is reused once the consumer has skipped that process's unfinished claim.
+ * Protocol, properties and robustness: {@link ShmChannel}.
+ */
+public final class ManyToOneChannel extends ShmChannel {
+    /** Producer slots of a file created without an explicit count. */
+    public static final int DEFAULT_PRODUCER_SLOTS = 64;
+
+    private ManyToOneChannel(SharedFile file) throws IOException {
+        super(file);
+    }
+
+    private ManyToOneChannel(java.nio.ByteBuffer buffer, int offset, int capacity, int slots) throws IOException {
+        super(null, buffer, offset, capacity, slots);
+    }
+
+    /**
+     * A channel laid out in a region of a mapping the caller shares by other means (several channels
+     * in one {@link SharedFile}, tests): {@link ChannelDescriptor#structureLength} bytes from
+     * {@code offset}, all zero before first use. Closing it leaves the mapping alone.
+     *
+     * @throws IllegalArgumentException if the buffer is not direct, or the region is misaligned (offset
+     *                                  not a multiple of 128) or outside it
+     */
+    public static ManyToOneChannel wrap(java.nio.ByteBuffer buffer, int offset, int capacity, int producerSlots) {
+        try {
+            return new ManyToOneChannel(checkRegion(buffer, offset, capacity, producerSlots), offset, capacity,
+                    producerSlots);
+        } catch (IOException impossible) {
+            throw new IllegalArgumentException(impossible.getMessage(), impossible);
+        }
+    }
+
+    /** Creates a channel file with a ring of {@code capacity} bytes and {@value #DEFAULT_PRODUCER_SLOTS} producer slots. */
+    public static ManyToOneChannel create(Path file, int capacity) throws IOException {
+        return create(file, capacity, DEFAULT_PRODUCER_SLOTS);
+    }
+
+    /**
+     * Creates a channel file.
+     *
+     * @throws IllegalArgumentException if capacity is not a power of two in [1 KiB, 1 GiB] or
+     *                                  producerSlots is not in [1, 4096]
+     * @throws java.nio.file.FileAlreadyExistsException if the file exists
+     */
+    public static ManyToOneChannel create(Path file, int capacity, int producerSlots) throws IOException {
+        return new ManyToOneChannel(createFile(file, StructureKind.MANY_TO_ONE_CHANNEL, capacity, producerSlots, false));
+    }
+
+    /** Opens an existing channel file. */
+    public static ManyToOneChannel open(Path file) throws IOException {
+        Objects.requireNonNull(file, "file");
+        return new ManyToOneChannel(SharedFile.open(file, StructureKind.MANY_TO_ONE_CHANNEL));
+    }
+
+    /** Opens the file, or creates it; an existing file must have the same capacity and slot count. */
+    public static ManyToOneChannel openOrCreate(Path file, int capacity, int producerSlots) throws IOException {
+        return new ManyToOneChannel(createFile(file, StructureKind.MANY_TO_ONE_CHANNEL, capacity, producerSlots, true));
+    }
+
+    /** Opens the file, or creates it with {@value #DEFAULT_PRODUCER_SLOTS} producer slots. */
+    public static ManyToOneChannel openOrCreate(Path file, int capacity) throws IOException {
+        return openOrCreate(file, capacity, DEFAULT_PRODUCER_SLOTS);
+    }
+
+    /**
+     * Registers a new sender in a free producer slot.
+     *
+     * @throws IllegalStateException if all slots are held by live processes (or by dead ones whose last
+     *                               claim the consumer has not skipped yet)
+     */
+    @Override
+    public Sender sender() {
+        int slot = takeSlot();
+        if (slot < 0) {
+            throw new IllegalStateException(name + ": all " + producerSlots + " producer slots are taken");
+        }
+        return newSender(slot);
+    }
+}

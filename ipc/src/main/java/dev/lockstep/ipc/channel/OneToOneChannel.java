@@ -1,0 +1,114 @@
+package dev.lockstep.ipc.channel;
+
+import static dev.lockstep.ipc.channel.ChannelDescriptor.*;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Objects;
+
+import dev.lockstep.ipc.shm.MappedAccess;
+import dev.lockstep.ipc.shm.SharedFile;
+import dev.lockstep.ipc.shm.StructureKind;
+
+/**
+ * A shared-memory channel with one producer and one consumer, possibly in different processes.
+ *
+ * <pre>{@code
+ * try (OneToOneChannel ch = OneToOneChannel.openOrCreate(dir.resolve("ticks"), 64 * 1024);
+ *      Sender out = ch.sender()) {
+ *     out.send(1, bytes, 0, bytes.length);
+ * }
+ * }</pre>
+ *
+ * <p>The protocol, properties and robustness are those of {@link ShmChannel}, with a single producer
+ * slot: a second live producer is refused ({@link IllegalStateException} naming the file and the
+ * owner's pid), a dead one is replaced once the consumer has skipped its unfinished claim.
+ */
+public final class OneToOneChannel extends ShmChannel {
+    /** How long {@link #sender()} waits for the consumer to recover a dead predecessor's claim. */
+    private static final long TAKEOVER_WAIT_NANOS = 2_000_000_000L;
+
+    private OneToOneChannel(SharedFile file) throws IOException {
+        super(file);
+    }
+
+    private OneToOneChannel(java.nio.ByteBuffer buffer, int offset, int capacity) throws IOException {
+        super(null, buffer, offset, capacity, 1);
+    }
+
+    /**
+     * A channel laid out in a region of a mapping the caller shares by other means (for example several
+     * channels in one {@link SharedFile}, or tests): {@link ChannelDescriptor#structureLength} bytes
+     * from {@code offset}, all zero before first use. Closing it leaves the mapping alone.
+     *
+     * @throws IllegalArgumentException if the buffer is not direct, or the region is misaligned (offset
+     *                                  not a multiple of 128) or outside it
+     */
+    public static OneToOneChannel wrap(java.nio.ByteBuffer buffer, int offset, int capacity) {
+        try {
+            return new OneToOneChannel(checkRegion(buffer, offset, capacity, 1), offset, capacity);
+        } catch (IOException impossible) {
+            throw new IllegalArgumentException(impossible.getMessage(), impossible);
+        }
+    }
+
+    /**
+     * Creates a channel file with a ring of {@code capacity} bytes.
+     *
+     * @throws IllegalArgumentException if capacity is not a power of two in [1 KiB, 1 GiB]
+     * @throws java.nio.file.FileAlreadyExistsException if the file exists
+     */
+    public static OneToOneChannel create(Path file, int capacity) throws IOException {
+        return new OneToOneChannel(createFile(file, StructureKind.ONE_TO_ONE_CHANNEL, capacity, 1, false));
+    }
+
+    /**
+     * Opens an existing channel file.
+     *
+     * @throws java.nio.file.NoSuchFileException if absent
+     * @throws dev.lockstep.ipc.shm.IncompatibleFileException if it is not a valid one-to-one channel
+     */
+    public static OneToOneChannel open(Path file) throws IOException {
+        Objects.requireNonNull(file, "file");
+        return new OneToOneChannel(SharedFile.open(file, StructureKind.ONE_TO_ONE_CHANNEL));
+    }
+
+    /** Opens the file, or creates it with {@code capacity}; an existing file must have that capacity. */
+    public static OneToOneChannel openOrCreate(Path file, int capacity) throws IOException {
+        return new OneToOneChannel(createFile(file, StructureKind.ONE_TO_ONE_CHANNEL, capacity, 1, true));
+    }
+
+    /**
+     * Registers the producer.
+     *
+     * @throws IllegalStateException if a live producer is registered (naming the file and its pid), or
+     *                               a dead producer's unfinished claim is not recovered within 2 s
+     *                               (no consumer running)
+     */
+    @Override
+    public Sender sender() {
+        int slot = structureOffset + slotOffset(0);
+        long deadline = System.nanoTime() + TAKEOVER_WAIT_NANOS;
+        while (true) {
+            // Acquire: pairs with the registration's release of the pid.
+            long pid = (long) MappedAccess.LONG.getAcquire(buffer, slot + SLOT_PID_OFFSET);
+            if (pid == 0 || endpointAlive(slot + SLOT_PID_OFFSET)) {
+                break; // free, or live: registerEndpoint takes it or throws
+            }
+            // Dead predecessor: wait until the consumer is past its last claim (opaque: written long ago).
+            long end = (long) MappedAccess.LONG.getOpaque(buffer, slot + SLOT_INTENT_POSITION_OFFSET)
+                    + (long) MappedAccess.LONG.getOpaque(buffer, slot + SLOT_INTENT_LENGTH_OFFSET);
+            if (end <= (long) MappedAccess.LONG.getAcquire(buffer, headOffset)) { // acquire: as Sender's
+                break;
+            }
+            if (System.nanoTime() - deadline >= 0) {
+                throw new IllegalStateException(name + ": the dead producer pid " + pid
+                        + " left a claim the consumer has not recovered yet (is a consumer running?)");
+            }
+            Thread.onSpinWait();
+            Thread.yield();
+        }
+        registerEndpoint(slot + SLOT_PID_OFFSET, "producer", true);
+        return newSender(0);
+    }
+}

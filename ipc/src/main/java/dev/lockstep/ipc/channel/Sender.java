@@ -1,0 +1,311 @@
+package dev.lockstep.ipc.channel;
+
+import static dev.lockstep.ipc.channel.ChannelDescriptor.*;
+import static dev.lockstep.ipc.channel.RecordDescriptor.*;
+
+import java.nio.ByteBuffer;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+
+import org.agrona.concurrent.IdleStrategy;
+
+import dev.lockstep.core.internal.Waits;
+import dev.lockstep.ipc.shm.Heartbeats;
+import dev.lockstep.ipc.shm.Idle;
+import dev.lockstep.ipc.shm.MappedAccess;
+
+/**
+ * The producer side of a {@link ShmChannel}: one registered producer slot, used by one thread at a
+ * time (take one sender per thread). Closing it releases the slot.
+ *
+ * <p>Zero-copy sending:
+ * <pre>{@code
+ * int at = sender.tryClaim(3, 16);
+ * if (at >= 0) {
+ *     ByteBuffer b = sender.buffer();
+ *     b.putLong(at, id).putLong(at + 8, price);   // absolute puts only
+ *     sender.commit(at);
+ * }
+ * }</pre>
+ * Copying sending: {@link #trySend(int, byte[], int, int)} (non-blocking, {@code false} when full),
+ * {@link #send(int, byte[], int, int)} (blocks), {@link #trySend(int, byte[], int, int, long, TimeUnit)}
+ * (timed), and the same with a {@link ByteBuffer} source. Types are {@code >= 0}; bodies are at most
+ * {@link ShmChannel#maxMessageLength()} bytes, else {@link IllegalArgumentException} and nothing is
+ * written. The protocol is described in {@link ShmChannel}.
+ */
+public final class Sender implements AutoCloseable {
+    private final ShmChannel channel;
+    private final ByteBuffer buffer;
+    private final int slot;
+    private final int slotOffset;
+    private final int capacity;
+    private final int mask;
+    private final int maxMessageLength;
+    private final int tailOffset;
+    private final int headOffset;
+    private final int dataOffset;
+    private final Heartbeats.Registration heartbeat;
+    /** Lower bound of head last read (plain: this thread only). */
+    private long headCache;
+    /** Absolute offset of the pending claim's header, or -1. */
+    private int pendingHeader = -1;
+    private int pendingType;
+    private int pendingLength;
+    private int pendingAligned;
+    private boolean closed;
+
+    Sender(ShmChannel channel, int slot) {
+        this.channel = channel;
+        this.buffer = channel.buffer;
+        this.slot = slot;
+        this.slotOffset = channel.structureOffset + slotOffset(slot);
+        this.capacity = channel.capacity;
+        this.mask = channel.mask;
+        this.maxMessageLength = channel.maxMessageLength;
+        this.tailOffset = channel.tailOffset;
+        this.headOffset = channel.headOffset;
+        this.dataOffset = channel.dataOffset;
+        this.heartbeat = Heartbeats.register(buffer, slotOffset + SLOT_HEARTBEAT_OFFSET);
+        // Acquire: pairs with the consumer's release of head; the space below head + capacity is zero.
+        this.headCache = (long) MappedAccess.LONG.getAcquire(buffer, headOffset);
+    }
+
+    /** The channel's mapping: write claimed bodies here with absolute puts. */
+    public ByteBuffer buffer() {
+        return buffer;
+    }
+
+    /** This sender's producer slot index. */
+    public int slot() {
+        return slot;
+    }
+
+    /**
+     * Claims space for a {@code length}-byte message of {@code type}.
+     *
+     * @return the offset in {@link #buffer()} where the body goes, or -1 if the ring is full
+     * @throws IllegalArgumentException if {@code type < 0} or {@code length} is outside
+     *                                  [0, maxMessageLength]
+     * @throws IllegalStateException    if a claim is pending or the sender is closed
+     */
+    public int tryClaim(int type, int length) {
+        checkMessage(type, length);
+        if (pendingHeader >= 0) {
+            throw new IllegalStateException("a claim is pending: commit or abort it first");
+        }
+        return claim(type, length);
+    }
+
+    private int claim(int type, int length) {
+        int aligned = alignedLength(length);
+        while (true) {
+            // Volatile: the value the CAS compares against (opaque would do; volatile keeps it simple).
+            long tail = (long) MappedAccess.LONG.getVolatile(buffer, tailOffset);
+            int index = (int) (tail & mask);
+            int toEnd = capacity - index;
+            int required = aligned <= toEnd ? aligned : toEnd + aligned;
+            if (tail + required - headCache > capacity) {
+                // Acquire: pairs with the consumer's release of head, so the freed space reads as zero
+                // (and our CASes from 0 below compare with the consumer's zeroing, not older bytes).
+                headCache = (long) MappedAccess.LONG.getAcquire(buffer, headOffset);
+                if (tail + required - headCache > capacity) {
+                    // Full. Opaque: withdraw a stale intent from an earlier failed CAS (no ordering needed:
+                    // the consumer only waits longer while it sees it).
+                    MappedAccess.LONG.setOpaque(buffer, slotOffset + SLOT_INTENT_LENGTH_OFFSET, 0L);
+                    return -1;
+                }
+            }
+            // Opaque intent stores: the volatile CAS below orders them before the tail moves, which is
+            // all the consumer needs (it reads them only after seeing tail > head).
+            MappedAccess.LONG.setOpaque(buffer, slotOffset + SLOT_INTENT_POSITION_OFFSET, tail);
+            MappedAccess.LONG.setOpaque(buffer, slotOffset + SLOT_INTENT_LENGTH_OFFSET, (long) required);
+            // Volatile CAS: claims [tail, tail + required) for us alone.
+            if (!MappedAccess.LONG.compareAndSet(buffer, tailOffset, tail, tail + required)) {
+                continue;
+            }
+            int recordIndex = index;
+            if (required != aligned) {
+                // Wrap: pad to the ring's end. CAS from 0 (volatile): never overwrite a consumer
+                // revocation; if it fails the consumer already padded this part.
+                MappedAccess.LONG.compareAndSet(buffer, dataOffset + index, 0L, header(toEnd, PADDING_TYPE));
+                recordIndex = 0;
+            }
+            int at = dataOffset + recordIndex;
+            // Volatile CAS from 0: publishes {extent, claimant} as one word and is a full fence, so the
+            // header is visible before any body byte stored after it (the store-store order the
+            // consumer's recovery relies on). Failure: the consumer revoked this claim; claim again.
+            if (!MappedAccess.LONG.compareAndSet(buffer, at, 0L, header(-aligned, CLAIMED_FLAG | slot))) {
+                continue;
+            }
+            pendingHeader = at;
+            pendingType = type;
+            pendingLength = length;
+            pendingAligned = aligned;
+            return at + HEADER_LENGTH;
+        }
+    }
+
+    /**
+     * Publishes the claimed message.
+     *
+     * @param index the value {@link #tryClaim} returned
+     * @return {@code true} if delivered; {@code false} if the consumer revoked the claim (claim timeout
+     *         exceeded): the message is lost and must be sent again
+     * @throws IllegalStateException if {@code index} is not the pending claim
+     */
+    public boolean commit(int index) {
+        int at = checkPending(index);
+        pendingHeader = -1;
+        // Volatile CAS: releases the body (a consumer that acquires the committed header sees it whole);
+        // a CAS, not a store, so a revoked claim is detected instead of resurrected.
+        return MappedAccess.LONG.compareAndSet(buffer, at, header(-pendingAligned, CLAIMED_FLAG | slot),
+                header(HEADER_LENGTH + pendingLength, pendingType));
+    }
+
+    /**
+     * Withdraws the claimed message: its space becomes padding the consumer skips.
+     *
+     * @return {@code false} if the claim had already been revoked
+     */
+    public boolean abort(int index) {
+        int at = checkPending(index);
+        pendingHeader = -1;
+        // Volatile CAS: as commit; padding carries the aligned length.
+        return MappedAccess.LONG.compareAndSet(buffer, at, header(-pendingAligned, CLAIMED_FLAG | slot),
+                header(pendingAligned, PADDING_TYPE));
+    }
+
+    private int checkPending(int index) {
+        if (pendingHeader < 0 || index != pendingHeader + HEADER_LENGTH) {
+            throw new IllegalStateException("no pending claim at " + index
+                    + (pendingHeader < 0 ? "" : " (pending: " + (pendingHeader + HEADER_LENGTH) + ")"));
+        }
+        return pendingHeader;
+    }
+
+    /** Sends {@code src[offset, offset + length)}; {@code false} (nothing written) if the ring is full. */
+    public boolean trySend(int type, byte[] src, int offset, int length) {
+        Objects.requireNonNull(src, "src");
+        Objects.checkFromIndexSize(offset, length, src.length);
+        int at = tryClaim(type, length);
+        if (at < 0) {
+            return false;
+        }
+        buffer.put(at, src, offset, length); // plain: released by commit
+        return commitOrRetry(at);
+    }
+
+    /** Sends {@code src[offset, offset + length)} (absolute, src's position unchanged); {@code false} if full. */
+    public boolean trySend(int type, ByteBuffer src, int offset, int length) {
+        Objects.requireNonNull(src, "src");
+        Objects.checkFromIndexSize(offset, length, src.limit());
+        int at = tryClaim(type, length);
+        if (at < 0) {
+            return false;
+        }
+        buffer.put(at, src, offset, length); // plain: released by commit
+        return commitOrRetry(at);
+    }
+
+    private boolean commitOrRetry(int at) {
+        // A revoked copy (only after a claim timeout: we stalled for seconds) reports "not sent" so
+        // the caller's retry policy applies.
+        return commit(at);
+    }
+
+    /** Sends, waiting (idle strategy {@link Idle#backoff()}) while the ring is full. */
+    public void send(int type, byte[] src, int offset, int length) throws InterruptedException {
+        if (trySend(type, src, offset, length)) {
+            return;
+        }
+        IdleStrategy idle = Idle.backoff(); // only when we must wait: a send that fits allocates nothing
+        do {
+            Waits.checkInterrupt();
+            idle.idle();
+        } while (!trySend(type, src, offset, length));
+    }
+
+    /** Sends, waiting while the ring is full. */
+    public void send(int type, ByteBuffer src, int offset, int length) throws InterruptedException {
+        if (trySend(type, src, offset, length)) {
+            return;
+        }
+        IdleStrategy idle = Idle.backoff();
+        do {
+            Waits.checkInterrupt();
+            idle.idle();
+        } while (!trySend(type, src, offset, length));
+    }
+
+    /** Sends, waiting at most {@code timeout} while the ring is full; {@code false} on timeout. */
+    public boolean trySend(int type, byte[] src, int offset, int length, long timeout, TimeUnit unit)
+            throws InterruptedException {
+        Waits.requireUnit(unit);
+        if (trySend(type, src, offset, length)) {
+            return true;
+        }
+        long deadline = Waits.deadline(timeout, unit);
+        IdleStrategy idle = Idle.backoff();
+        while (true) {
+            if (Waits.shouldGiveUp(Waits.TIMED, deadline)) {
+                return false;
+            }
+            idle.idle();
+            if (trySend(type, src, offset, length)) {
+                return true;
+            }
+        }
+    }
+
+    /** Sends, waiting at most {@code timeout} while the ring is full; {@code false} on timeout. */
+    public boolean trySend(int type, ByteBuffer src, int offset, int length, long timeout, TimeUnit unit)
+            throws InterruptedException {
+        Waits.requireUnit(unit);
+        if (trySend(type, src, offset, length)) {
+            return true;
+        }
+        long deadline = Waits.deadline(timeout, unit);
+        IdleStrategy idle = Idle.backoff();
+        while (true) {
+            if (Waits.shouldGiveUp(Waits.TIMED, deadline)) {
+                return false;
+            }
+            idle.idle();
+            if (trySend(type, src, offset, length)) {
+                return true;
+            }
+        }
+    }
+
+    private void checkMessage(int type, int length) {
+        if (closed) {
+            throw new IllegalStateException("sender is closed");
+        }
+        if (type < 0) {
+            throw new IllegalArgumentException("type must be >= 0: " + type);
+        }
+        if (length < 0 || length > maxMessageLength) {
+            throw new IllegalArgumentException("message length must be in [0, " + maxMessageLength + "]: " + length);
+        }
+    }
+
+    /** Aborts a pending claim, stops the heartbeat and releases the slot. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        if (pendingHeader >= 0) {
+            abort(pendingHeader + HEADER_LENGTH);
+        }
+        closed = true;
+        heartbeat.close();
+        channel.releaseEndpoint(slotOffset + SLOT_PID_OFFSET);
+        channel.forget(this);
+    }
+
+    @Override
+    public String toString() {
+        return "Sender[slot " + slot + " of " + channel.path() + "]";
+    }
+}

@@ -1,0 +1,126 @@
+package dev.lockstep.ipc.channel;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import dev.lockstep.ipc.test.ChildJvm;
+
+/**
+ * Channels across real processes: self-checking messages of varied lengths (see
+ * {@link ChannelMessages}), checked whole by the consumer: nothing lost, duplicated, torn or out of
+ * order per producer.
+ *
+ * <p>Counts: property {@code lockstep.channel.messages} = messages per test (default 500,000: the two
+ * tests move 1,000,000 messages in ~10 s on 2 cores); e.g. {@code -Dlockstep.channel.messages=10000000}
+ * for a long run.
+ */
+@Timeout(300)
+class ChannelProcessTest {
+    static final long MESSAGES = Long.getLong("lockstep.channel.messages", 500_000L);
+
+    @TempDir
+    Path dir;
+
+    /** Checks each message and per-producer order; counts problems instead of throwing. */
+    static final class Checker implements MessageHandler {
+        final int max;
+        final long[] next;
+        long received;
+        long bad;
+        String firstProblem;
+
+        Checker(int max, int producers) {
+            this.max = max;
+            this.next = new long[producers];
+        }
+
+        @Override
+        public void onMessage(int type, ByteBuffer buffer, int offset, int length) {
+            received++;
+            if (!ChannelMessages.check(buffer, offset, length, max)) {
+                problem("torn or corrupt message of length " + length + " at message " + received);
+                return;
+            }
+            int producer = buffer.getInt(offset);
+            int seq = buffer.getInt(offset + 4);
+            if (producer < 0 || producer >= next.length || seq != next[producer]) {
+                problem("producer " + producer + " seq " + seq + ", expected "
+                        + (producer >= 0 && producer < next.length ? next[producer] : -1));
+                return;
+            }
+            next[producer]++;
+        }
+
+        private void problem(String what) {
+            if (firstProblem == null) {
+                firstProblem = what;
+            }
+            bad++;
+        }
+    }
+
+    @Test
+    void oneToOneAcrossProcesses() throws Exception {
+        Path file = dir.resolve("one");
+        try (OneToOneChannel ch = OneToOneChannel.create(file, 64 * 1024); Receiver in = ch.receiver()) {
+            List<String[]> one = new ArrayList<>();
+            one.add(new String[] {"one", "0", Long.toString(MESSAGES), "claim"});
+            run(ch, in, one, 1);
+        }
+    }
+
+    @Test
+    void manyToOneThreeProducerProcesses() throws Exception {
+        Path file = dir.resolve("many");
+        long each = MESSAGES / 3;
+        try (ManyToOneChannel ch = ManyToOneChannel.create(file, 64 * 1024, 8); Receiver in = ch.receiver()) {
+            run(ch, in, List.of(
+                    new String[] {"many", "0", Long.toString(each), "copy"},
+                    new String[] {"many", "1", Long.toString(each), "claim"},
+                    new String[] {"many", "2", Long.toString(each), "copy"}), 3);
+        }
+    }
+
+    private void run(ShmChannel ch, Receiver in, List<String[]> producers, int count) throws Exception {
+        List<ChildJvm> children = new ArrayList<>();
+        long expected = 0;
+        try {
+            for (String[] a : producers) {
+                children.add(ChildJvm.start(dir, ChannelProducerMain.class,
+                        ch.path().toString(), a[0], a[1], a[2], a[3]));
+                expected += Long.parseLong(a[2]);
+            }
+            Checker checker = new Checker(ch.maxMessageLength(), count);
+            long start = System.nanoTime();
+            long deadline = start + Duration.ofSeconds(240).toNanos();
+            while (checker.received < expected && System.nanoTime() < deadline) {
+                in.awaitReceive(checker, 1024, 100, java.util.concurrent.TimeUnit.MILLISECONDS);
+            }
+            double secs = (System.nanoTime() - start) / 1e9;
+            for (ChildJvm c : children) {
+                assertEquals(0, c.await(Duration.ofSeconds(60)), c.output());
+            }
+            assertEquals(0, in.receive(checker, 10), "nothing beyond what was sent");
+            System.out.printf("%s: %d messages from %d processes in %.2f s (%.0f msg/s incl. JVM start)%n",
+                    ch, checker.received, count, secs, checker.received / secs);
+            assertEquals(0, checker.bad, checker.firstProblem);
+            assertEquals(expected, checker.received);
+            for (int p = 0; p < count; p++) {
+                assertEquals(Long.parseLong(producers.get(p)[2]), checker.next[p], "producer " + p);
+            }
+            assertEquals(0, ch.stats().recoveredClaims());
+            ChannelTest.assertFreeSpaceIsZero(ch);
+        } finally {
+            children.forEach(ChildJvm::close);
+        }
+    }
+}

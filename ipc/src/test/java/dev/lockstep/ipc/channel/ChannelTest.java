@@ -1,0 +1,421 @@
+package dev.lockstep.ipc.channel;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import dev.lockstep.ipc.shm.MappedAccess;
+import dev.lockstep.ipc.shm.ProcessIdentity;
+
+@Timeout(30)
+class ChannelTest {
+    @TempDir
+    Path dir;
+
+    /** Collects received messages as byte arrays (tests only: allocates). */
+    static final class Collector implements MessageHandler {
+        final List<byte[]> bodies = new ArrayList<>();
+        final List<Integer> types = new ArrayList<>();
+
+        @Override
+        public void onMessage(int type, ByteBuffer buffer, int offset, int length) {
+            byte[] b = new byte[length];
+            buffer.get(offset, b, 0, length);
+            bodies.add(b);
+            types.add(type);
+        }
+    }
+
+    private static byte[] body(int seed, int length) {
+        byte[] b = new byte[length];
+        new Random(seed).nextBytes(b);
+        return b;
+    }
+
+    @Test
+    void roundTripsEveryLengthFromZeroToMax() throws IOException {
+        try (OneToOneChannel ch = OneToOneChannel.create(dir.resolve("c"), 4096);
+             Sender out = ch.sender(); Receiver in = ch.receiver()) {
+            assertEquals(512, ch.maxMessageLength());
+            Collector c = new Collector();
+            for (int len = 0; len <= ch.maxMessageLength(); len++) {
+                assertTrue(out.trySend(len % 5, body(len, len), 0, len));
+                assertTrue(in.tryReceive(c));
+                assertFalse(in.tryReceive(c), "exactly one message");
+                assertArrayEquals(body(len, len), c.bodies.get(len), "length " + len);
+                assertEquals(len % 5, c.types.get(len));
+            }
+            ChannelStats s = ch.stats();
+            assertTrue(s.head() > 10 * ch.capacity(), "wrapped many times: " + s.head());
+            assertEquals(s.head(), s.tail());
+            assertEquals(0, s.recoveredClaims());
+            assertFreeSpaceIsZero(ch);
+        }
+    }
+
+    @Test
+    void wrapAroundPadsAndBatchesKeepOrder() throws IOException {
+        try (ManyToOneChannel ch = ManyToOneChannel.create(dir.resolve("c"), 1024, 2);
+             Sender out = ch.sender(); Receiver in = ch.receiver()) {
+            Collector c = new Collector();
+            int sent = 0;
+            for (int round = 0; round < 50; round++) {
+                // 100-byte bodies take 112 aligned bytes: 1024 is not a multiple, so wraps need padding.
+                while (out.trySend(1, body(sent, 100), 0, 100)) {
+                    sent++;
+                }
+                assertTrue(ch.stats().fill() > ch.capacity() - 2 * 112, "filled: " + ch.stats());
+                in.receive(c, Integer.MAX_VALUE);
+            }
+            assertEquals(sent, c.bodies.size());
+            for (int i = 0; i < sent; i++) {
+                assertArrayEquals(body(i, 100), c.bodies.get(i), "message " + i);
+            }
+            assertTrue(ch.stats().tail() > (long) sent * 112, "padding was inserted at wraps: " + ch.stats().tail());
+            assertFreeSpaceIsZero(ch);
+        }
+    }
+
+    @Test
+    void claimCommitAndAbort() throws IOException {
+        try (OneToOneChannel ch = OneToOneChannel.create(dir.resolve("c"), 1024);
+             Sender out = ch.sender(); Receiver in = ch.receiver()) {
+            Collector c = new Collector();
+            int at = out.tryClaim(9, 16);
+            assertTrue(at >= 0);
+            assertThrows(IllegalStateException.class, () -> out.tryClaim(9, 16), "one claim at a time");
+            assertFalse(in.tryReceive(c), "claimed, not committed: invisible");
+            out.buffer().putLong(at, 1234L).putLong(at + 8, 5678L);
+            assertTrue(out.commit(at));
+            assertThrows(IllegalStateException.class, () -> out.commit(at), "already committed");
+            assertTrue(in.tryReceive(c));
+            assertEquals(1234L, ByteBuffer.wrap(c.bodies.get(0)).order(java.nio.ByteOrder.nativeOrder()).getLong(0));
+            assertEquals(9, c.types.get(0));
+
+            int aborted = out.tryClaim(3, 40);
+            out.buffer().putLong(aborted, 99L);
+            assertTrue(out.abort(aborted));
+            assertTrue(out.trySend(4, new byte[] {7}, 0, 1));
+            assertEquals(1, in.receive(c, 10), "the aborted record is skipped as padding");
+            assertEquals(4, c.types.get(1));
+            assertFreeSpaceIsZero(ch);
+        }
+    }
+
+    @Test
+    void fullRingRefusesUntilConsumed() throws IOException {
+        try (OneToOneChannel ch = OneToOneChannel.create(dir.resolve("c"), 1024);
+             Sender out = ch.sender(); Receiver in = ch.receiver()) {
+            int n = 0;
+            while (out.trySend(0, new byte[56], 0, 56)) {
+                n++;
+            }
+            assertEquals(1024 / 64, n, "exactly capacity / record size fit");
+            assertEquals(-1, out.tryClaim(0, 0), "even an empty message does not fit");
+            long tail = ch.stats().tail();
+            assertFalse(out.trySend(0, new byte[56], 0, 56));
+            assertEquals(tail, ch.stats().tail(), "a refused send changes nothing");
+            assertTrue(in.tryReceive((t, b, o, l) -> { }));
+            assertTrue(out.trySend(0, new byte[56], 0, 56), "room again");
+        }
+    }
+
+    @Test
+    void badArgumentsAreRefusedAndNothingIsWritten() throws IOException {
+        assertThrows(NullPointerException.class, () -> OneToOneChannel.create(null, 1024));
+        for (int cap : new int[] {0, -1024, 512, 1000, 3000, 1 << 31 >>> 1 | 1}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> ManyToOneChannel.create(dir.resolve("bad"), cap));
+            assertTrue(e.getMessage().contains(": " + cap), e.getMessage());
+        }
+        assertThrows(IllegalArgumentException.class, () -> ManyToOneChannel.create(dir.resolve("bad"), 1024, 0));
+        assertFalse(Files.exists(dir.resolve("bad")), "no file left by a refused create");
+        try (ManyToOneChannel ch = ManyToOneChannel.create(dir.resolve("c"), 1024);
+             Sender out = ch.sender(); Receiver in = ch.receiver()) {
+            IllegalArgumentException big = assertThrows(IllegalArgumentException.class,
+                    () -> out.trySend(1, new byte[129], 0, 129));
+            assertTrue(big.getMessage().contains("[0, 128]: 129"), big.getMessage());
+            assertThrows(IllegalArgumentException.class, () -> out.tryClaim(1, -1));
+            assertThrows(IllegalArgumentException.class, () -> out.tryClaim(-2, 1));
+            assertThrows(NullPointerException.class, () -> out.trySend(1, (byte[]) null, 0, 0));
+            assertThrows(IndexOutOfBoundsException.class, () -> out.trySend(1, new byte[4], 2, 3));
+            assertThrows(IllegalArgumentException.class, () -> in.receive((t, b, o, l) -> { }, 0));
+            assertThrows(NullPointerException.class, () -> in.receive(null, 1));
+            assertThrows(IllegalArgumentException.class, () -> ch.receiver(Duration.ZERO));
+            ChannelStats s = ch.stats();
+            assertEquals(0, s.head());
+            assertEquals(0, s.tail(), "nothing claimed by refused sends");
+            assertTrue(out.trySend(1, new byte[128], 0, 128), "max length fits");
+        }
+    }
+
+    @Test
+    void secondLiveConsumerAndOneToOneProducerAreRefusedDeadOnesReplaced() throws IOException {
+        Path file = dir.resolve("c");
+        try (OneToOneChannel ch = OneToOneChannel.create(file, 1024)) {
+            Receiver first = ch.receiver();
+            IllegalStateException e = assertThrows(IllegalStateException.class, ch::receiver);
+            assertTrue(e.getMessage().contains(file.toString()), e.getMessage());
+            assertTrue(e.getMessage().contains("pid " + ProcessHandle.current().pid()), e.getMessage());
+            first.close();
+            ch.receiver().close(); // free again after close
+
+            Sender p = ch.sender();
+            IllegalStateException e2 = assertThrows(IllegalStateException.class, ch::sender);
+            assertTrue(e2.getMessage().contains("producer"), e2.getMessage());
+            p.close();
+
+            // A consumer whose process is gone (same pid, other start time: a reused pid) is replaced.
+            Receiver zombie = ch.receiver();
+            int pidAt = ch.consumerPidOffset;
+            MappedAccess.LONG.setVolatile(ch.buffer, pidAt + 8, ProcessIdentity.current().startTime() + 12345);
+            assertFalse(ch.isConsumerAlive());
+            Receiver successor = ch.receiver();
+            assertNotNull(successor);
+            assertTrue(ch.isConsumerAlive());
+            assertEquals(1, ch.stats().consumerTakeovers());
+            zombie.close(); // its release CAS must not free the successor's registration... (same pid)
+        }
+    }
+
+    @Test
+    void deadProducersClaimIsRecoveredAndItsCommitFails() throws IOException {
+        try (ManyToOneChannel ch = ManyToOneChannel.create(dir.resolve("c"), 1024, 4);
+             Sender dying = ch.sender(); Sender alive = ch.sender(); Receiver in = ch.receiver()) {
+            int at = dying.tryClaim(1, 32);
+            dying.buffer().putLong(at, 42L); // half-written body
+            assertTrue(alive.trySend(2, new byte[] {1, 2, 3}, 0, 3));
+            Collector c = new Collector();
+            assertEquals(0, in.receive(c, 10), "blocked behind the claim");
+            killSlot(ch, dying.slot());
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            while (c.bodies.isEmpty() && System.nanoTime() < deadline) {
+                in.receive(c, 10);
+            }
+            assertEquals(1, c.bodies.size(), "only the live producer's message");
+            assertEquals(2, c.types.get(0));
+            assertFalse(dying.commit(at), "the revoked claim cannot be committed");
+            assertEquals(1, ch.stats().recoveredClaims());
+            assertEquals(40, ch.stats().recoveredBytes());
+            assertFreeSpaceIsZero(ch);
+        }
+    }
+
+    @Test
+    void claimWithUnwrittenHeaderOfDeadProducerIsSkippedByIntent() throws IOException {
+        try (ManyToOneChannel ch = ManyToOneChannel.create(dir.resolve("c"), 1024, 4);
+             Sender dying = ch.sender(); Sender alive = ch.sender(); Receiver in = ch.receiver()) {
+            // Simulate a producer killed between its tail CAS and its header CAS: intent + tail only.
+            int slot = ch.structureOffset + ChannelDescriptor.slotOffset(dying.slot());
+            MappedAccess.LONG.setVolatile(ch.buffer, slot + ChannelDescriptor.SLOT_INTENT_POSITION_OFFSET, 0L);
+            MappedAccess.LONG.setVolatile(ch.buffer, slot + ChannelDescriptor.SLOT_INTENT_LENGTH_OFFSET, 48L);
+            MappedAccess.LONG.setVolatile(ch.buffer, ch.tailOffset, 48L);
+            assertTrue(alive.trySend(2, new byte[] {9}, 0, 1));
+            Collector c = new Collector();
+            awaitSome(in, c, 200);
+            assertTrue(c.bodies.isEmpty(), "a live claimant is waited for");
+            killSlot(ch, dying.slot());
+            awaitSome(in, c, 5_000);
+            assertEquals(1, c.bodies.size());
+            assertEquals(1, ch.stats().recoveredClaims());
+            assertEquals(48, ch.stats().recoveredBytes());
+        }
+    }
+
+    @Test
+    void liveClaimOlderThanTheTimeoutIsRevoked() throws IOException {
+        try (OneToOneChannel ch = OneToOneChannel.create(dir.resolve("c"), 1024);
+             Sender out = ch.sender(); Receiver in = ch.receiver(Duration.ofMillis(50))) {
+            int at = out.tryClaim(1, 8);
+            Collector c = new Collector();
+            awaitSome(in, c, 2_000);
+            while (ch.stats().recoveredClaims() == 0) {
+                in.receive(c, 1);
+            }
+            assertEquals(1, ch.stats().timeoutRecoveries());
+            assertFalse(out.commit(at));
+            assertTrue(out.trySend(5, new byte[3], 0, 3));
+            awaitSome(in, c, 1_000);
+            assertEquals(List.of(5), c.types);
+        }
+    }
+
+    @Test
+    void blockingCallsHonourInterruptsAndTimeouts() throws Exception {
+        try (OneToOneChannel ch = OneToOneChannel.create(dir.resolve("c"), 1024);
+             Sender out = ch.sender(); Receiver in = ch.receiver()) {
+            Collector c = new Collector();
+            assertEquals(0, in.awaitReceive(c, 1, 20, TimeUnit.MILLISECONDS));
+            AtomicReference<Throwable> thrown = new AtomicReference<>();
+            Thread t = new Thread(() -> {
+                try {
+                    in.awaitReceive(c, 1);
+                } catch (Throwable e) {
+                    thrown.set(e);
+                }
+            });
+            t.start();
+            Thread.sleep(20);
+            t.interrupt();
+            t.join(5_000);
+            assertTrue(thrown.get() instanceof InterruptedException, String.valueOf(thrown.get()));
+
+            while (out.trySend(0, new byte[100], 0, 100)) {
+                // fill
+            }
+            assertFalse(out.trySend(0, new byte[100], 0, 100, 20, TimeUnit.MILLISECONDS));
+            Thread.currentThread().interrupt();
+            assertThrows(InterruptedException.class, () -> out.send(0, new byte[100], 0, 100));
+            assertFalse(Thread.interrupted(), "status cleared by the exception");
+
+            CountDownLatch started = new CountDownLatch(1);
+            Future<?> blocked = Executors.newSingleThreadExecutor(r -> {
+                Thread d = new Thread(r);
+                d.setDaemon(true);
+                return d;
+            }).submit(() -> {
+                started.countDown();
+                out.send(7, ByteBuffer.allocate(100), 0, 100);
+                return null;
+            });
+            started.await();
+            in.receive(c, 100);
+            blocked.get(5, TimeUnit.SECONDS);
+            assertEquals(1, in.receive(c, 100), "the blocked send got through");
+            assertEquals(7, c.types.get(c.types.size() - 1));
+        }
+    }
+
+    @Test
+    void manyThreadsManyToOneNoLossNoDuplicatePerProducerOrder() throws Exception {
+        manyProducers(Executors.newFixedThreadPool(4), 4, 50_000);
+    }
+
+    @Test
+    void virtualThreadsSendAndReceive() throws Exception {
+        ExecutorService virtual;
+        try {
+            virtual = (ExecutorService) Executors.class.getMethod("newVirtualThreadPerTaskExecutor").invoke(null);
+        } catch (NoSuchMethodException e) {
+            assumeTrue(false, "no virtual threads before Java 21");
+            return;
+        }
+        manyProducers(virtual, 8, 10_000);
+    }
+
+    private void manyProducers(ExecutorService pool, int producers, int perProducer) throws Exception {
+        try (ManyToOneChannel ch = ManyToOneChannel.create(dir.resolve("m"), 4096, producers);
+             Receiver in = ch.receiver()) {
+            List<Future<?>> futures = new ArrayList<>();
+            for (int p = 0; p < producers; p++) {
+                int id = p;
+                futures.add(pool.submit(() -> {
+                    try (Sender out = ch.sender()) {
+                        ByteBuffer msg = ByteBuffer.allocate(64).order(java.nio.ByteOrder.nativeOrder());
+                        for (int seq = 0; seq < perProducer; seq++) {
+                            int len = 8 + (seq % 7) * 8;
+                            for (int i = 0; i < len; i += 8) {
+                                msg.putLong(i, ((long) id << 32) | seq);
+                            }
+                            out.send(id, msg, 0, len);
+                        }
+                    }
+                    return null;
+                }));
+            }
+            long[] next = new long[producers];
+            long[] bad = new long[1];
+            MessageHandler check = (type, b, off, len) -> {
+                long v = b.getLong(off);
+                int seq = (int) v;
+                if ((int) (v >>> 32) != type || seq != next[type] || len != 8 + (seq % 7) * 8) {
+                    bad[0]++;
+                }
+                for (int i = 0; i < len; i += 8) {
+                    if (b.getLong(off + i) != v) {
+                        bad[0]++;
+                    }
+                }
+                next[type] = seq + 1;
+            };
+            long total = (long) producers * perProducer;
+            for (long got = 0; got < total; ) {
+                got += in.awaitReceive(check, 256);
+            }
+            for (Future<?> f : futures) {
+                f.get(10, TimeUnit.SECONDS);
+            }
+            assertEquals(0, bad[0], "torn, lost, duplicated or reordered messages");
+            for (int p = 0; p < producers; p++) {
+                assertEquals(perProducer, next[p], "producer " + p);
+            }
+            assertFalse(in.tryReceive(check), "nothing extra");
+            assertFreeSpaceIsZero(ch);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void statsPrintEndpoints() throws IOException {
+        try (ManyToOneChannel ch = ManyToOneChannel.create(dir.resolve("c"), 2048, 3);
+             Sender out = ch.sender(); Receiver in = ch.receiver()) {
+            out.trySend(1, new byte[10], 0, 10);
+            ChannelStats s = ch.stats();
+            assertEquals(24, s.fill());
+            assertEquals(1, s.producers().size());
+            assertEquals(ProcessHandle.current().pid(), s.consumer().pid());
+            assertTrue(s.consumer().alive());
+            assertTrue(ch.isProducerAlive());
+            String text = s.toString();
+            assertTrue(text.contains("many-to-one") && text.contains("fill 24") && text.contains("producer[0]"), text);
+        }
+    }
+
+    /** Marks a slot's owner as a dead process (same pid, another start time: as if the pid was reused). */
+    private static void killSlot(ShmChannel ch, int slot) {
+        int at = ch.structureOffset + ChannelDescriptor.slotOffset(slot);
+        MappedAccess.LONG.setVolatile(ch.buffer, at + ChannelDescriptor.SLOT_START_TIME_OFFSET, -77L);
+    }
+
+    private static void awaitSome(Receiver in, Collector c, long millis) {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
+        int before = c.bodies.size();
+        while (c.bodies.size() == before && System.nanoTime() < deadline) {
+            in.receive(c, 10);
+            Thread.onSpinWait();
+        }
+    }
+
+    /** The protocol's invariant: [tail, head + capacity) reads as zero. */
+    static void assertFreeSpaceIsZero(ShmChannel ch) {
+        long head = (long) MappedAccess.LONG.getVolatile(ch.buffer, ch.headOffset);
+        long tail = (long) MappedAccess.LONG.getVolatile(ch.buffer, ch.tailOffset);
+        for (long p = tail; p < head + ch.capacity; p += 8) {
+            assertEquals(0L, ch.buffer.getLong(ch.dataOffset + (int) (p & ch.mask)), "free word at position " + p);
+        }
+    }
+}
