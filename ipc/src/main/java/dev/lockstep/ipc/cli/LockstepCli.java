@@ -20,12 +20,17 @@ import dev.lockstep.ipc.shm.ShmDirectory;
  *
  * <pre>
  *   java -jar ipc/target/lockstep-ipc-cli.jar stat [file-or-folder ...]
+ *   java -jar ipc/target/lockstep-ipc-cli.jar pong demo            # terminal 1
+ *   java -jar ipc/target/lockstep-ipc-cli.jar ping demo            # terminal 2 (or: ping demo --spawn)
+ *   java -jar ipc/target/lockstep-ipc-cli.jar throughput demo --size 32
  * </pre>
  *
  * {@code stat} prints, for every Lockstep file given (or every file of a folder; default: the default
  * mailbox folder), its header (kind, layout version, sizes, creator and whether it is alive) and the
  * structure's live state (positions, fill level, peers and heartbeats, owners, recovery counters), like
  * AeronStat does for Aeron's counters. It only reads: inspecting never changes a file.
+ * {@code ping}/{@code pong} and {@code throughput} are the two-process demonstrations ({@link Demos}).
+ * Bad arguments end with status 2 and a message naming the argument.
  */
 public final class LockstepCli {
     private LockstepCli() {
@@ -42,11 +47,28 @@ public final class LockstepCli {
             return args.length == 0 ? 2 : 0;
         }
         String[] rest = Arrays.copyOfRange(args, 1, args.length);
-        switch (args[0]) {
+        try {
+            return dispatch(args[0], rest, out, err);
+        } catch (IllegalArgumentException e) {
+            err.println(args[0] + ": " + e.getMessage());
+            return 2;
+        }
+    }
+
+    private static int dispatch(String command, String[] rest, PrintStream out, PrintStream err) throws Exception {
+        switch (command) {
             case "stat":
                 return stat(rest, out, err);
+            case "ping":
+                return Demos.ping(rest, out);
+            case "pong":
+                return Demos.pong(rest, out);
+            case "throughput":
+                return Demos.throughput(rest, out);
+            case "sink":
+                return Demos.sink(rest, out);
             default:
-                err.println("unknown command: " + args[0]);
+                err.println("unknown command: " + command);
                 usage(err);
                 return 2;
         }
@@ -56,6 +78,12 @@ public final class LockstepCli {
         out.println("usage: lockstep-ipc <command> [arguments]");
         out.println("  stat [file-or-folder ...]   headers and live state of shared-memory structures");
         out.println("                              (default: " + ShmDirectory.defaultPath() + ")");
+        out.println("  pong [name]                 echo round trips on channels <name>.ping/<name>.pong (default name: demo)");
+        out.println("  ping [name] [--count N] [--size B] [--warmup N] [--spawn]");
+        out.println("                              round trips to a pong process (--spawn starts it), latency percentiles");
+        out.println("  throughput [name] [--messages N] [--size B]");
+        out.println("                              starts a receiving process and streams N messages to it");
+        out.println("  options: --dir FOLDER       mailbox folder instead of the default");
     }
 
     static int stat(String[] args, PrintStream out, PrintStream err) throws IOException {

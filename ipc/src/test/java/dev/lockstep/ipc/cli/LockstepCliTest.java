@@ -43,6 +43,43 @@ class LockstepCliTest {
     }
 
     @Test
+    void pingSpawnsPongAndPrintsPercentilesThenStatShowsTheChannels() throws Exception {
+        String[] r = run("ping", "cli", "--spawn", "--count", "2000", "--warmup", "500", "--dir", dir.toString());
+        assertEquals("0", r[0], r[1] + r[2]);
+        assertTrue(r[1].matches("(?s).*round trip ns: min \\d+  p50 \\d+  p90 \\d+  p99 \\d+  p99.9 \\d+  max \\d+.*"), r[1]);
+        String[] s = run("stat", dir.resolve("cli.ping").toString());
+        assertEquals("0", s[0], s[1]);
+        assertTrue(s[1].contains("ONE_TO_ONE_CHANNEL") && s[1].contains("capacity 65536 B"), s[1]);
+        // 2500 pings of 32 bytes (40-byte records) and a stop: the consumer's position proves they went
+        // through (plus any wrap padding), and everything sent was consumed.
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("head (\\d+), tail (\\d+)").matcher(s[1]);
+        assertTrue(m.find(), s[1]);
+        assertEquals(m.group(1), m.group(2), s[1]);
+        long head = Long.parseLong(m.group(1));
+        assertTrue(head >= 2501 * 40 && head < 2501 * 40 + 8 * 40, s[1]);
+    }
+
+    @Test
+    void throughputCountsEveryMessageInTheSink() throws Exception {
+        String[] r = run("throughput", "tp", "--messages", "100000", "--size", "100", "--dir", dir.toString());
+        assertEquals("0", r[0], r[1] + r[2]);
+        assertTrue(r[1].contains("messages/s"), r[1]);
+        String[] big = run("throughput", "tp", "--messages", "1", "--size", "1000000", "--dir", dir.toString());
+        assertEquals("2", big[0]);
+        assertTrue(big[2].contains("exceeds the channel's maximum message length"), big[2]);
+    }
+
+    @Test
+    void badOptionsAreNamed() throws Exception {
+        String[] r = run("ping", "--count", "x", "--dir", dir.toString());
+        assertEquals("2", r[0]);
+        assertTrue(r[2].contains("--count must be a number: x"), r[2]);
+        r = run("ping", "bad/name", "--dir", dir.toString());
+        assertEquals("2", r[0]);
+        assertTrue(r[2].contains("bad name"), r[2]);
+    }
+
+    @Test
     void usageErrors() throws Exception {
         assertEquals("2", run()[0]);
         String[] r = run("frobnicate");
