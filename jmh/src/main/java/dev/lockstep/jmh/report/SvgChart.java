@@ -112,6 +112,11 @@ public final class SvgChart {
                             "<text x=\"%.1f\" y=\"%d\" font-weight=\"bold\" fill=\"%s\">%s</text>\n",
                             x1 + 8, cy + 4, BASELINE, esc("baseline = " + ReportWriter.num(r.result().score())
                                     + " " + t.unit())));
+                } else if (r.reference()) {
+                    s.append(String.format(Locale.ROOT,
+                            "<text x=\"%.1f\" y=\"%d\" fill=\"%s\">%s</text>\n",
+                            x1 + 8, cy + 4, BASELINE, esc("as measured = " + ReportWriter.num(r.result().score())
+                                    + " " + t.unit() + " (reference)")));
                 } else if (!(ratio > 0) || !Double.isFinite(ratio)) {
                     s.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%d\" fill=\"#888888\">n/a</text>\n",
                             x1 + 6, cy + 4));
