@@ -235,6 +235,16 @@ public final class IpcSession implements AutoCloseable {
         }
     }
 
+    /** The session's folder (removed by {@link #close()}). */
+    Path directory() {
+        return dir;
+    }
+
+    /** The peer process. */
+    ProcessHandle peer() {
+        return peer.toHandle();
+    }
+
     /** The bench's end of the link. */
     IpcLink link() {
         return link;

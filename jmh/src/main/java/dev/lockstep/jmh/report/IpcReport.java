@@ -274,7 +274,7 @@ final class IpcReport {
             dhi = dlo * 10;
         }
         s.append("<text x=\"10\" y=\"").append(top + 18).append("\" font-weight=\"bold\" font-size=\"13\">")
-                .append(SvgChart.esc("Round trip " + rt.method() + " (" + rt.mode() + "), ns, lower is better"))
+                .append(SvgChart.esc("Round trip (" + rt.method() + ", " + rt.mode() + "), lower is better"))
                 .append("</text>\n");
         int lx = 10;
         for (int i = 0; i < PERCENTILES.length; i++) {
@@ -347,7 +347,7 @@ final class IpcReport {
                     tx, y - 4, tx, bottom, t == 1.0 ? "#222222" : "#dddddd"));
             s.append(String.format(Locale.ROOT,
                     "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\" fill=\"#444444\">%s</text>\n",
-                    tx, bottom + 14, SvgChart.esc(ReportWriter.ratio(t) + "×")));
+                    tx, bottom + 14, SvgChart.esc(SvgChart.tick(t) + "×")));
         }
         for (MethodTable t : tps) {
             for (Row r : t.rows()) {

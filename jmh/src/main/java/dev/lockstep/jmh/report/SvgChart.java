@@ -210,7 +210,7 @@ public final class SvgChart {
         return out;
     }
 
-    private static String tick(double t) {
+    static String tick(double t) {
         if (t >= 1) {
             return String.format(Locale.ROOT, "%.0f", t);
         }
