@@ -180,7 +180,8 @@ final class IpcReport {
                     baseline = true;
                 } else {
                     double b50 = base == null ? Double.NaN : base.result().percentile(50.0);
-                    row.add(ReportWriter.ratio(r.result().percentile(50.0) / b50) + "×");
+                    double ratio = r.result().percentile(50.0) / b50;
+                    row.add(Double.isNaN(ratio) ? "n/a" : ReportWriter.ratio(ratio) + "×");
                 }
                 if (r != null) {
                     maxAlloc = max(maxAlloc, r.result().allocNorm());

@@ -27,7 +27,9 @@ import java.util.Set;
  * with no ratio, and they are never a baseline.
  *
  * <p>Ratio = score / baseline score, whatever the mode: for throughput above 1 is better, for time
- * per operation below 1 is better ({@link MethodTable#higherIsBetter()}).
+ * per operation below 1 is better ({@link MethodTable#higherIsBetter()}). SampleTime ({@code sample})
+ * results are compared by their medians (p50 from {@code scorePercentiles}) when the file has them: their
+ * mean is dominated by a few descheduled samples ({@link MethodTable#comparesMedians()}).
  */
 public final class ReportModel {
     /** The parameter that names the implementation under test. */
@@ -54,6 +56,28 @@ public final class ReportModel {
         public boolean higherIsBetter() {
             return BenchResult.isHigherBetter(mode);
         }
+
+        /** Whether ratios compare medians (SampleTime with percentiles) rather than scores. */
+        public boolean comparesMedians() {
+            return comparesMedians(mode, rows.stream().map(Row::result).toList());
+        }
+
+        static boolean comparesMedians(String mode, List<BenchResult> results) {
+            if (!"sample".equals(mode) || results.isEmpty()) {
+                return false;
+            }
+            for (BenchResult r : results) {
+                if (Double.isNaN(r.percentile(50.0))) {
+                    return false;
+                }
+            }
+            return true;
+        }
+    }
+
+    /** The value a row is compared by: its p50 when {@code medians}, else its score. */
+    static double compared(BenchResult r, boolean medians) {
+        return medians ? r.percentile(50.0) : r.score();
     }
 
     /** One benchmark class. */
@@ -153,6 +177,7 @@ public final class ReportModel {
             }
         }
 
+        boolean medians = MethodTable.comparesMedians(first.mode(), group);
         List<Row> rows = new ArrayList<>();
         for (BenchResult r : group) {
             String impl = r.params().getOrDefault(implParam, "—");
@@ -169,7 +194,8 @@ public final class ReportModel {
                     }
                 }
             }
-            double ratio = base == null || !(base.score() > 0) ? Double.NaN : r.score() / base.score();
+            double ratio = base == null || !(compared(base, medians) > 0) ? Double.NaN
+                    : compared(r, medians) / compared(base, medians);
             rows.add(new Row(r, impl, others, ratio, base == r, reference));
         }
         return new MethodTable(first.method(), first.mode(), first.threads(), first.unit(), baseline, note,

@@ -159,7 +159,8 @@ public final class ReportWriter {
             header.add("MB/s");
         }
         String base = t.baselineImpl() == null ? "first row" : t.baselineImpl();
-        header.add("ratio to " + base + " (×, " + (t.higherIsBetter() ? "higher" : "lower") + " is better)");
+        header.add((t.comparesMedians() ? "p50 ratio to " : "ratio to ") + base + " (×, "
+                + (t.higherIsBetter() ? "higher" : "lower") + " is better)");
         header.add("gc.alloc.rate.norm (B/op)");
         List<List<String>> rows = new ArrayList<>();
         List<Boolean> bold = new ArrayList<>();
