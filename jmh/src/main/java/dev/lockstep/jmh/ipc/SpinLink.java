@@ -11,7 +11,7 @@ abstract class SpinLink extends IpcLink {
     static final int CHECK_MASK = (1 << 16) - 1;
 
     /** Set by {@link IpcSession} when the peer process exits; read in spin loops only every 65536 turns. */
-    volatile boolean peerGone;
+    volatile boolean peerGone; // volatile: written by the JDK's process-reaper thread, read by the benchmark thread
 
     /** Called once per spin turn with the turn count; throws when the peer has gone. */
     final void spin(int turn) throws IOException {

@@ -54,7 +54,7 @@ final class IpcReport {
     /** Whether {@code t} is a message throughput table: its score × the {@code size} parameter is MB/s. */
     static boolean isMessageThroughput(MethodTable t) {
         return "thrpt".equals(t.mode()) && "ops/us".equals(t.unit()) && !t.rows().isEmpty()
-                && t.rows().get(0).result().family().startsWith("Ipc")
+                && THROUGHPUT.equals(t.rows().get(0).result().family())
                 && t.rows().get(0).result().params().containsKey("size");
     }
 
