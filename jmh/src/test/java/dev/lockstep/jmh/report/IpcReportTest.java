@@ -90,8 +90,8 @@ class IpcReportTest {
         String md = ReportWriter.markdown(model(), rs, meta());
         assertTrue(md.contains("| mechanism | score ± error (ns/op) | p50 (ns/op) | p99 (ns/op) | p99.9 (ns/op) "
                 + "| p50 ratio to agrona (×, lower is better) | gc.alloc.rate.norm (B/op) |"), md);
-        assertTrue(md.contains("| floor | 400.0 ± n/a | 200.0 | 600.0 | 9000 | as measured (reference) | ≈ 0 |"), md);
-        assertTrue(md.contains("| pipe | 60000 ± n/a | 50000 | 90000 | 400000 | 83.3 | ≈ 0 |"), md);
+        assertTrue(md.contains("| floor | 400.0 ± n/a | 200.0 | 600.0 | 9000 | as measured (reference) | 30.00 |"), md);
+        assertTrue(md.contains("| pipe | 60000 ± n/a | 50000 | 90000 | 400000 | 83.3 | 12.50 |"), md);
         assertTrue(md.contains("| mechanism | params | score ± error (ops/us) | MB/s | ratio to agrona"), md);
         assertTrue(md.contains("| pipe | size=1024 | 1.000 ± n/a | 1024 | 0.0500 | ≈ 0 |"), md);
         assertTrue(md.contains("| **agrona** | **size=32** | **40.000 ± n/a** | **1280** | **1 (baseline)** | **≈ 0** |"), md);
@@ -104,12 +104,13 @@ class IpcReportTest {
                 "round trip p50 × agrona (lower is better)",
                 "32 B msgs/µs", "32 B × agrona (higher is better)", "32 B MB/s",
                 "1024 B msgs/µs", "1024 B × agrona (higher is better)", "1024 B MB/s",
-                "max gc.alloc.rate.norm (B/op)"), t.header());
+                "gc.alloc.rate.norm (B/op, max of throughput runs)"), t.header());
         assertEquals(List.of("agrona", "floor", "pipe", "agronaManyToOne"), t.rows().stream().map(r -> r.get(0)).toList());
         assertEquals(List.of("agrona", "600.0", "3000", "20000", "1 (baseline)", "40.000", "1 (baseline)", "1280",
                 "20.000", "1 (baseline)", "20480", "≈ 0"), t.rows().get(0));
         assertEquals(List.of("floor", "200.0", "600.0", "9000", "as measured (reference)", "—", "—", "—", "—", "—", "—",
-                "≈ 0"), t.rows().get(1));
+                "30.00"), t.rows().get(1)); // no throughput run: the round trip's allocation
+        assertEquals("≈ 0", t.rows().get(2).get(11), "pipe: its throughput runs' 0.001, not the SampleTime 12.5");
         assertEquals("83.3×", t.rows().get(2).get(4)); // pipe p50 50000 / agrona p50 600
         assertEquals("0.0200×", t.rows().get(2).get(6)); // pipe 0.8 / 40 at 32 B
         assertEquals(List.of("agronaManyToOne", "—", "—", "—", "—", "10.000", "0.25×", "320.0", "5.000", "0.25×",
