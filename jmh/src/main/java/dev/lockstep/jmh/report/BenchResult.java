@@ -25,10 +25,13 @@ import java.util.Map;
  * @param jvm            VM name, version and JDK version of the run
  * @param jvmArgs        the forked JVM's arguments
  * @param jmhVersion     the JMH version that wrote the row
+ * @param percentiles    {@code primaryMetric.scorePercentiles}: percentile (e.g. 50.0, 99.9) to score, in the
+ *                       primary unit; meaningful for SampleTime ({@code sample}) rows, empty when absent
  */
 public record BenchResult(String benchmark, String family, String method, String mode, int threads, int forks,
                           Map<String, String> params, double score, double scoreError, String unit,
-                          double allocNorm, String settings, String jvm, List<String> jvmArgs, String jmhVersion) {
+                          double allocNorm, String settings, String jvm, List<String> jvmArgs, String jmhVersion,
+                          Map<Double, Double> percentiles) {
 
     /** Secondary metric with the normalised allocation rate; JMH before 1.37 prefixed it with '·'. */
     static final String ALLOC_NORM = "gc.alloc.rate.norm";
@@ -36,6 +39,12 @@ public record BenchResult(String benchmark, String family, String method, String
     /** Whether a bigger score is better: throughput yes, time per operation (avgt, sample, ss) no. */
     public boolean higherIsBetter() {
         return isHigherBetter(mode);
+    }
+
+    /** The score at percentile {@code p} (e.g. 99.9), NaN if the file did not record it. */
+    public double percentile(double p) {
+        Double v = percentiles.get(p);
+        return v == null ? Double.NaN : v;
     }
 
     static boolean isHigherBetter(String mode) {
@@ -85,6 +94,15 @@ public record BenchResult(String benchmark, String family, String method, String
         double score = Json.toDouble(primary.get("score"));
         double error = Json.toDouble(primary.get("scoreError"));
         String unit = primary.get("scoreUnit") instanceof String ? (String) primary.get("scoreUnit") : "?";
+        Map<Double, Double> percentiles = new java.util.TreeMap<>();
+        if (primary.get("scorePercentiles") instanceof Map) {
+            for (Map.Entry<?, ?> e : ((Map<?, ?>) primary.get("scorePercentiles")).entrySet()) {
+                double p = Json.toDouble(String.valueOf(e.getKey()));
+                if (!Double.isNaN(p)) {
+                    percentiles.put(p, Json.toDouble(e.getValue()));
+                }
+            }
+        }
 
         double alloc = Double.NaN;
         if (m.get("secondaryMetrics") instanceof Map) {
@@ -112,7 +130,8 @@ public record BenchResult(String benchmark, String family, String method, String
         }
         return new BenchResult(name, family, method, text(m.get("mode")), (int) orNaN(m.get("threads"), 0), forks,
                 Collections.unmodifiableMap(params), score, error, unit, alloc, settings, jvm,
-                Collections.unmodifiableList(jvmArgs), text(m.get("jmhVersion")));
+                Collections.unmodifiableList(jvmArgs), text(m.get("jmhVersion")),
+                Collections.unmodifiableMap(percentiles));
     }
 
     private static double orNaN(Object v, double dflt) {

@@ -43,6 +43,10 @@ import java.util.concurrent.TimeUnit;
  * java -cp jmh/target/benchmarks.jar dev.lockstep.jmh.report.QuickReport --from-json full.json --docs docs/benchmarks
  * </pre>
  *
+ * The quick set is every benchmark class, the two-process IPC ones included ({@code IpcRoundTripBench},
+ * {@code IpcThroughputBench}: their report section compares all mechanisms in one chart, see
+ * {@link IpcReport}).
+ *
  * Exit status: 0 on success, 1 when JMH or the rendering fails, 2 on a usage error.
  */
 public final class QuickReport {
@@ -50,6 +54,15 @@ public final class QuickReport {
     static final String DEFAULT_INCLUDE = "dev\\.lockstep\\.jmh\\.";
     /** Rough cost of one fork besides its iterations: JVM start, JIT, JMH setup, GC profiler. */
     static final double FORK_OVERHEAD_S = 1.5;
+    /** Extra cost of a two-process (IPC) benchmark run: starting and stopping the peer JVM. */
+    static final double PEER_OVERHEAD_S = 1.0;
+    /** Package of the two-process benchmarks, whose runs each start a peer JVM. */
+    static final String IPC_PACKAGE = "dev.lockstep.jmh.ipc.";
+    /**
+     * JVM arguments every fork keeps: JMH replaces the annotations' {@code @Fork(jvmArgsAppend)} by
+     * {@code --jvm-args-append}, and the IPC benchmarks' Agrona buffers need this export.
+     */
+    static final String[] REQUIRED_JVM_ARGS = {"--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED"};
 
     static final String USAGE = String.join("\n",
             "Usage: java -cp benchmarks.jar dev.lockstep.jmh.report.QuickReport [options]",
@@ -265,6 +278,7 @@ public final class QuickReport {
             return false;
         }
         long runs = 0;
+        long peerRuns = 0;
         Map<String, Long> perClass = new LinkedHashMap<>();
         for (BenchmarkListEntry e : entries) {
             long n = e.getMode() == Mode.All ? Mode.values().length - 1 : 1;
@@ -274,10 +288,13 @@ public final class QuickReport {
                 n *= override != null ? override.length : Math.max(1, p.getValue().length);
             }
             runs += n;
+            if (e.getUserClassQName().startsWith(IPC_PACKAGE)) {
+                peerRuns += n;
+            }
             perClass.merge(e.getUserClassQName(), n, Long::sum);
         }
         double iterS = a.warmupIterations * seconds(a.warmupTime) + a.iterations * seconds(a.measurementTime);
-        double totalS = runs * a.forks * (iterS + FORK_OVERHEAD_S);
+        double totalS = runs * a.forks * (iterS + FORK_OVERHEAD_S) + peerRuns * a.forks * PEER_OVERHEAD_S;
         out.printf(Locale.ROOT, "QuickReport: %d benchmark runs (%d methods) in %s%n", runs, entries.size(), perClass);
         out.printf(Locale.ROOT, "QuickReport: forks %d, warmup %d × %s, measurement %d × %s, profilers %s%n",
                 a.forks, a.warmupIterations, a.warmupTime, a.iterations, a.measurementTime, a.gc ? "gc" : "none");
@@ -340,7 +357,9 @@ public final class QuickReport {
             ob.addProfiler(GCProfiler.class);
         }
         if (a.jvmArgsAppend != null && !a.jvmArgsAppend.isBlank()) {
-            ob.jvmArgsAppend(a.jvmArgsAppend.trim().split("\\s+"));
+            List<String> args = new ArrayList<>(List.of(a.jvmArgsAppend.trim().split("\\s+")));
+            args.addAll(List.of(REQUIRED_JVM_ARGS));
+            ob.jvmArgsAppend(args.toArray(new String[0]));
         }
         new Runner(ob.build()).run();
     }

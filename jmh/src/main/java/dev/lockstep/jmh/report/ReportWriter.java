@@ -49,6 +49,9 @@ public final class ReportWriter {
         for (Family f : model.families()) {
             Files.writeString(dir.resolve(chartFile(f.name())), SvgChart.render(f), StandardCharsets.UTF_8);
         }
+        if (IpcReport.present(model)) {
+            Files.writeString(dir.resolve(IpcReport.CHART), IpcReport.render(model), StandardCharsets.UTF_8);
+        }
         Files.writeString(dir.resolve(HTML), html(model, results, meta), StandardCharsets.UTF_8);
         Path md = dir.resolve(MARKDOWN);
         Files.writeString(md, markdown(model, results, meta), StandardCharsets.UTF_8);
@@ -96,7 +99,7 @@ public final class ReportWriter {
     /** Rows = implementations, columns = methods, cells = ratio to baseline. */
     static Table summary(Family f) {
         List<String> header = new ArrayList<>();
-        header.add(ReportModel.IMPL);
+        header.add(f.methods().isEmpty() ? ReportModel.IMPL : f.methods().get(0).implParam());
         Set<String> modes = new LinkedHashSet<>();
         for (MethodTable t : f.methods()) {
             modes.add(t.mode());
@@ -114,7 +117,7 @@ public final class ReportWriter {
                 String cell = "—";
                 for (Row r : t.rows()) {
                     if (r.label().equals(label) && cell.equals("—")) {
-                        cell = r.baseline() ? "1 (baseline)" : ratio(r.ratio()) + "×";
+                        cell = r.baseline() ? "1 (baseline)" : r.reference() ? AS_MEASURED : ratio(r.ratio()) + "×";
                         allBase &= r.baseline();
                     }
                 }
@@ -126,20 +129,38 @@ public final class ReportWriter {
         return new Table(header, rows, bold);
     }
 
-    /** The detailed table of one method. */
+    /** The ratio cell of a reference row (e.g. the IPC floor): it is shown as measured, not compared. */
+    static final String AS_MEASURED = "as measured (reference)";
+
+    /**
+     * The detailed table of one method. SampleTime methods get p50, p99 and p99.9 columns (from
+     * {@code scorePercentiles}); IPC throughput methods ({@link IpcReport#isMessageThroughput}) get MB/s.
+     */
     static Table detail(MethodTable t) {
         boolean anyOther = false;
+        boolean percentiles = false;
         for (Row r : t.rows()) {
             anyOther |= !r.otherParams().isEmpty();
+            percentiles |= "sample".equals(t.mode()) && !Double.isNaN(r.result().percentile(50.0));
         }
+        boolean mbs = IpcReport.isMessageThroughput(t);
         List<String> header = new ArrayList<>();
-        header.add(ReportModel.IMPL);
+        header.add(t.implParam());
         if (anyOther) {
             header.add("params");
         }
         header.add("score ± error (" + t.unit() + ")");
+        if (percentiles) {
+            for (double p : IpcReport.PERCENTILES) {
+                header.add(IpcReport.percentileName(p) + " (" + t.unit() + ")");
+            }
+        }
+        if (mbs) {
+            header.add("MB/s");
+        }
         String base = t.baselineImpl() == null ? "first row" : t.baselineImpl();
-        header.add("ratio to " + base + " (×, " + (t.higherIsBetter() ? "higher" : "lower") + " is better)");
+        header.add((t.comparesMedians() ? "p50 ratio to " : "ratio to ") + base + " (×, "
+                + (t.higherIsBetter() ? "higher" : "lower") + " is better)");
         header.add("gc.alloc.rate.norm (B/op)");
         List<List<String>> rows = new ArrayList<>();
         List<Boolean> bold = new ArrayList<>();
@@ -151,7 +172,16 @@ public final class ReportWriter {
             }
             BenchResult b = r.result();
             row.add(scoreCell(b.score(), b.scoreError()));
-            row.add(r.baseline() ? "1 (baseline)" : Double.isNaN(r.ratio()) ? "n/a" : ratio(r.ratio()));
+            if (percentiles) {
+                for (double p : IpcReport.PERCENTILES) {
+                    row.add(num(b.percentile(p)));
+                }
+            }
+            if (mbs) {
+                row.add(num(IpcReport.megabytesPerSecond(b)));
+            }
+            row.add(r.baseline() ? "1 (baseline)" : r.reference() ? AS_MEASURED
+                    : Double.isNaN(r.ratio()) ? "n/a" : ratio(r.ratio()));
             row.add(Double.isNaN(b.allocNorm()) ? "n/a" : alloc(b.allocNorm()));
             rows.add(row);
             bold.add(r.baseline());
@@ -190,6 +220,12 @@ public final class ReportWriter {
                 }
                 mdTable(s, detail(t));
             }
+        }
+        if (IpcReport.present(model)) {
+            s.append("\n## IPC: all mechanisms\n\n");
+            s.append(md(IpcReport.INTRO)).append("\n\n");
+            s.append("![IPC mechanisms](").append(IpcReport.CHART).append(")\n\n");
+            mdTable(s, IpcReport.table(model));
         }
         return s.toString();
     }
@@ -249,6 +285,11 @@ public final class ReportWriter {
                 }
                 htmlTable(s, detail(t));
             }
+        }
+        if (IpcReport.present(model)) {
+            s.append("<h2>IPC: all mechanisms</h2>\n<p>").append(SvgChart.esc(IpcReport.INTRO)).append("</p>\n");
+            s.append(IpcReport.render(model));
+            htmlTable(s, IpcReport.table(model));
         }
         s.append("</body></html>\n");
         return s.toString();

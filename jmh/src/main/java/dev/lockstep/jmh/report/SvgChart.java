@@ -110,8 +110,14 @@ public final class SvgChart {
                             x1 - 3, y, BAR_H, BASELINE));
                     s.append(String.format(Locale.ROOT,
                             "<text x=\"%.1f\" y=\"%d\" font-weight=\"bold\" fill=\"%s\">%s</text>\n",
-                            x1 + 8, cy + 4, BASELINE, esc("baseline = " + ReportWriter.num(r.result().score())
+                            x1 + 8, cy + 4, BASELINE, esc("baseline " + (t.comparesMedians() ? "p50 " : "") + "= "
+                                    + ReportWriter.num(ReportModel.compared(r.result(), t.comparesMedians()))
                                     + " " + t.unit())));
+                } else if (r.reference()) {
+                    s.append(String.format(Locale.ROOT,
+                            "<text x=\"%.1f\" y=\"%d\" fill=\"%s\">%s</text>\n",
+                            x1 + 8, cy + 4, BASELINE, esc("as measured: " + ReportWriter.num(
+                                    ReportModel.compared(r.result(), t.comparesMedians())) + " " + t.unit())));
                 } else if (!(ratio > 0) || !Double.isFinite(ratio)) {
                     s.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%d\" fill=\"#888888\">n/a</text>\n",
                             x1 + 6, cy + 4));
@@ -205,7 +211,7 @@ public final class SvgChart {
         return out;
     }
 
-    private static String tick(double t) {
+    static String tick(double t) {
         if (t >= 1) {
             return String.format(Locale.ROOT, "%.0f", t);
         }
