@@ -20,7 +20,12 @@ public enum StructureKind {
     /** Inter-process barrier that breaks when a party dies. */
     BARRIER(6),
     /** Inter-process event (set / reset / wait). */
-    EVENT(7);
+    EVENT(7),
+    /**
+     * A region with a Lockstep header whose body is not a Lockstep structure: benchmark anchors (an
+     * Agrona ring, the cache-line floor) and tools. {@code stat} shows its header only.
+     */
+    RAW(8);
 
     private final int code;
 

@@ -58,7 +58,7 @@ final class AgronaLink extends SpinLink {
     }
 
     private static StructureKind kind(boolean manyToOne) {
-        return manyToOne ? StructureKind.MANY_TO_ONE_CHANNEL : StructureKind.ONE_TO_ONE_CHANNEL;
+        return StructureKind.RAW; // not a Lockstep structure: stat must not read it as a channel
     }
 
     /** The bench side: creates the file (zeroed, which is an empty ring). */

@@ -44,12 +44,12 @@ final class FloorLink extends SpinLink {
 
     /** The bench side: creates the file. */
     static FloorLink create(Path path) throws IOException {
-        return new FloorLink(SharedFile.create(path, StructureKind.ONE_TO_ONE_CHANNEL, LENGTH, b -> { }, FORMAT), true);
+        return new FloorLink(SharedFile.create(path, StructureKind.RAW, LENGTH, b -> { }, FORMAT), true);
     }
 
     /** The peer side: opens the file the bench created. */
     static FloorLink open(Path path) throws IOException {
-        SharedFile f = SharedFile.open(path, StructureKind.ONE_TO_ONE_CHANNEL);
+        SharedFile f = SharedFile.open(path, StructureKind.RAW);
         f.requireParam(0, "format", FORMAT);
         return new FloorLink(f, false);
     }

@@ -101,8 +101,9 @@ public final class IpcPeer {
                 ch.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), Integer.parseInt(port)));
                 return new ChannelLink(ch, ch);
             }
-            // case LOCKSTEP / LOCKSTEP_MANY_TO_ONE: added when the channel lands (open the file IpcSession
-            // created and wrap it in a LockstepLink).
+            case LOCKSTEP:
+            case LOCKSTEP_MANY_TO_ONE:
+                return LockstepLink.open(dir, m == Mechanism.LOCKSTEP_MANY_TO_ONE);
             default:
                 throw new IllegalArgumentException("no peer side for " + m);
         }

@@ -148,8 +148,12 @@ public final class IpcSession implements AutoCloseable {
                 link = new ChannelLink(ch, ch);
                 break;
             }
-            // case LOCKSTEP / LOCKSTEP_MANY_TO_ONE: added when the channel lands (create the channel file
-            // here with the same RING_CAPACITY, wrap it in a LockstepLink, then startPeer + awaitReady).
+            case LOCKSTEP:
+            case LOCKSTEP_MANY_TO_ONE:
+                link = LockstepLink.create(dir, m == Mechanism.LOCKSTEP_MANY_TO_ONE, RING_CAPACITY);
+                startPeer(m, mode, size, null);
+                awaitReady();
+                break;
             default:
                 throw new IllegalArgumentException("no bench side for " + m);
         }

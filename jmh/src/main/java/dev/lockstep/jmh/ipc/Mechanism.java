@@ -26,9 +26,11 @@ public enum Mechanism {
     /** Unix domain stream socket ({@code SocketChannel} with {@code UnixDomainSocketAddress}). */
     UDS("uds", true),
     /** Loopback TCP, {@code TCP_NODELAY} on both ends. */
-    TCP("tcp", true);
-    // Lockstep's own channels: LOCKSTEP("lockstep", true) and LOCKSTEP_MANY_TO_ONE("lockstepManyToOne", true)
-    // are added when the channel lands (dev.lockstep.ipc.channel.OneToOneChannel / ManyToOneChannel).
+    TCP("tcp", true),
+    /** Lockstep {@code OneToOneChannel}, one channel file per direction, {@link IpcSession#RING_CAPACITY} bytes. */
+    LOCKSTEP("lockstep", true),
+    /** Lockstep {@code ManyToOneChannel}, one channel file per direction, {@link IpcSession#RING_CAPACITY} bytes. */
+    LOCKSTEP_MANY_TO_ONE("lockstepManyToOne", true);
 
     private final String paramName;
     private final boolean sinkCapable;

@@ -1,0 +1,93 @@
+package dev.lockstep.jmh.ipc;
+
+import java.io.IOException;
+import java.nio.file.Path;
+
+import dev.lockstep.ipc.channel.ManyToOneChannel;
+import dev.lockstep.ipc.channel.MessageHandler;
+import dev.lockstep.ipc.channel.OneToOneChannel;
+import dev.lockstep.ipc.channel.Receiver;
+import dev.lockstep.ipc.channel.Sender;
+import dev.lockstep.ipc.channel.ShmChannel;
+
+/**
+ * Lockstep's own channels ({@link OneToOneChannel} or {@link ManyToOneChannel}), one channel file per
+ * direction ({@value #TO_PEER}, {@value #TO_BENCH}), each with a ring of
+ * {@link IpcSession#RING_CAPACITY} bytes like the Agrona anchor. No JVM flag needed.
+ */
+final class LockstepLink extends SpinLink {
+    static final String TO_PEER = "to-peer";
+    static final String TO_BENCH = "to-bench";
+    private static final int MSG_TYPE = 1;
+
+    private final ShmChannel outChannel;
+    private final ShmChannel inChannel;
+    private final Sender out;
+    private final Receiver in;
+    private final byte[] message = pattern(MAX_MESSAGE);
+    private final MessageHandler counter = this::onMessage; // created once: the hot path allocates nothing
+    private long messages;
+
+    private LockstepLink(ShmChannel outChannel, ShmChannel inChannel) {
+        this.outChannel = outChannel;
+        this.inChannel = inChannel;
+        this.out = outChannel.sender();
+        this.in = inChannel.receiver();
+    }
+
+    /** The bench side: creates both channel files. */
+    static LockstepLink create(Path dir, boolean manyToOne, int capacity) throws IOException {
+        ShmChannel toPeer = manyToOne ? ManyToOneChannel.create(dir.resolve(TO_PEER), capacity)
+                : OneToOneChannel.create(dir.resolve(TO_PEER), capacity);
+        ShmChannel toBench = manyToOne ? ManyToOneChannel.create(dir.resolve(TO_BENCH), capacity)
+                : OneToOneChannel.create(dir.resolve(TO_BENCH), capacity);
+        return new LockstepLink(toPeer, toBench);
+    }
+
+    /** The peer side: opens the files the bench created. */
+    static LockstepLink open(Path dir, boolean manyToOne) throws IOException {
+        ShmChannel toPeer = manyToOne ? ManyToOneChannel.open(dir.resolve(TO_PEER)) : OneToOneChannel.open(dir.resolve(TO_PEER));
+        ShmChannel toBench = manyToOne ? ManyToOneChannel.open(dir.resolve(TO_BENCH)) : OneToOneChannel.open(dir.resolve(TO_BENCH));
+        return new LockstepLink(toBench, toPeer);
+    }
+
+    private void onMessage(int type, java.nio.ByteBuffer buffer, int offset, int length) {
+        messages++;
+    }
+
+    @Override
+    void send(int length) throws IOException {
+        for (int turn = 0; !out.trySend(MSG_TYPE, message, 0, length); turn++) {
+            spin(turn); // ring full: the sink has not caught up (back-pressure)
+        }
+    }
+
+    @Override
+    boolean receive(int length) throws IOException {
+        for (int turn = 0; !in.tryReceive(counter); turn++) {
+            spin(turn);
+        }
+        return true;
+    }
+
+    @Override
+    boolean drain() throws IOException {
+        for (int turn = 0; in.receive(counter, Integer.MAX_VALUE) == 0; turn++) {
+            spin(turn);
+        }
+        return true;
+    }
+
+    /** Messages received so far (for the peer's sanity checks). */
+    long messages() {
+        return messages;
+    }
+
+    @Override
+    public void close() {
+        out.close();
+        in.close();
+        outChannel.close();
+        inChannel.close();
+    }
+}
