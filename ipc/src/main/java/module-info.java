@@ -8,5 +8,6 @@ module dev.lockstep.ipc {
     requires transitive dev.lockstep.core;
     requires transitive org.agrona;
 
+    exports dev.lockstep.ipc.queue;
     exports dev.lockstep.ipc.shm;
 }
