@@ -50,9 +50,12 @@ import dev.lockstep.ipc.shm.StructureKind;
  *       {@value #MAX_PRIORITY} (POSIX's minimum {@code MQ_PRIO_MAX} is 32); larger is more urgent.
  *       Messages may be empty.</li>
  *   <li>A receive returns the message with the highest priority, and among those the oldest (the
- *       lowest send sequence number, taken when the send completes): FIFO within a priority. Against
- *       concurrent sends the choice is made among the messages published when the receive scanned
- *       their slots; on a queue that no one is sending to, the order is exact.</li>
+ *       lowest send sequence number, taken when the send completes): FIFO within a priority. A receive
+ *       never passes over a waiting message of at least the same priority that was sent before the
+ *       message it takes (sent before: the first send completed before the second began); in
+ *       particular one consumer receives one producer's messages of one priority in send order.
+ *       Messages sent concurrently are ordered by their sequence numbers only among those the scan
+ *       saw; on a queue no one is sending to, the order is exact.</li>
  *   <li>{@code send} blocks while the queue is full, {@code trySend} fails at once, the timed
  *       {@code trySend} waits up to its timeout; likewise {@code receive} / {@code tryReceive}.
  *       Blocking calls throw {@link InterruptedException} when interrupted, and poll with
@@ -77,7 +80,9 @@ import dev.lockstep.ipc.shm.StructureKind;
  *       delivered to another receive. Every message sent by a completed {@code send} is returned by
  *       exactly one completed receive; a consumer killed after its receive returned has the message,
  *       one killed inside it does not (this is at-least-once only for work the caller does after the
- *       receive returns, which the queue cannot see).</li>
+ *       receive returns, which the queue cannot see). A message given back this way may be received
+ *       after newer messages of its priority: the ordering guarantee above holds between live
+ *       processes.</li>
  * </ul>
  * Liveness is checked only for slots that look stuck: a receive or send that fails or has to wait
  * runs a recovery scan at most once per {@value #RECOVERY_INTERVAL_MICROS} µs per handle, and checks a
@@ -91,7 +96,7 @@ import dev.lockstep.ipc.shm.StructureKind;
  * only its own slot. Fairness: none among waiting senders or receivers (polling). Space:
  * {@code 256 + 8 * maxMessages} bytes of control plus {@code maxMessages} slots of
  * {@code align64(16 + maxMessageSize)} bytes. Time: a receive scans all state words (8 bytes per slot,
- * densely packed); an empty queue is detected from one counter.
+ * densely packed) and re-reads those before the chosen one; an empty queue is detected from one counter.
  */
 public final class SharedPriorityQueue implements AutoCloseable {
     /** The highest priority; priorities are 0 .. {@value}. */
@@ -119,7 +124,14 @@ public final class SharedPriorityQueue implements AutoCloseable {
      * (opaque: the words are only candidates), keep the READY word with the largest key
      * (priority << 56 | (SEQUENCE_MASK - sequence)), CAS it READY(p, s) -> READING(me) (volatile:
      * acquires the sender's release, so payload and length are visible). The READY word contains a
-     * never-reused sequence number, so this CAS has no ABA. Decrement the ready count, copy out, then
+     * never-reused sequence number, so this CAS has no ABA. Before the CAS, the slots before the
+     * candidate are read again: the scan may have read slot j before a message m1 was published there
+     * and the candidate's slot k > j after a newer m2 was (m1.publish happens-before m2.publish, e.g.
+     * one producer's two sends). The scan's read of m2 was an acquire, so the re-read of slot j sees
+     * m1 (or its later claim); slots after k were read after m2 anyway. If a better READY word shows
+     * up, scan again. A claimed message is never given back (a give-back would hide it from a third
+     * receive's scan and break the argument), so a receive never takes a message while an older
+     * message of at least its priority, published before it, waits. Decrement the ready count, copy out, then
      * setRelease(state, FREE). Only then return: a receive that returned has released its slot.
      *
      * Recovery: a slot in WRITING(o) / READING(o) with o != this process and o dead (pid gone, a
@@ -477,8 +489,9 @@ public final class SharedPriorityQueue implements AutoCloseable {
             bestAt = -1;
             long bestKey = -1L;
             for (int i = 0, stateAt = statesBase; i < n; i++, stateAt += 8) {
-                // opaque: a candidate only; the CAS below acquires the payload
-                long w = (long) MappedAccess.LONG.getOpaque(b, stateAt);
+                // acquire: if this word is the one we pick, every publish that happened before it is
+                // visible to the re-check below (per-producer FIFO); a plain load on x86
+                long w = (long) MappedAccess.LONG.getAcquire(b, stateAt);
                 if ((w & STATE_MASK) == READY) {
                     long key = (w & ~STATE_MASK & ~SEQUENCE_MASK) | (SEQUENCE_MASK - (w & SEQUENCE_MASK));
                     if (key > bestKey) {
@@ -493,6 +506,9 @@ public final class SharedPriorityQueue implements AutoCloseable {
             }
             // volatile CAS: claims the message and acquires the sender's release of READY (payload visible);
             // the READY word holds a unique sequence number, so no ABA
+            if (betterReadyBefore(bestAt, bestKey)) {
+                continue; // a better message was published while we scanned past its slot: scan again
+            }
             if (MappedAccess.LONG.compareAndSet(b, bestAt, best, myReading)) {
                 break;
             }
@@ -513,6 +529,21 @@ public final class SharedPriorityQueue implements AutoCloseable {
         MappedAccess.LONG.setRelease(b, bestAt, FREE);
         dst.position(dst.position() + length);
         return PriorityQueueDescriptor.priority(best);
+    }
+
+    /** Whether a READY message with a larger key than {@code key} waits in a slot before {@code endAt}. */
+    private boolean betterReadyBefore(int endAt, long key) {
+        final ByteBuffer b = buffer;
+        for (int stateAt = statesBase; stateAt < endAt; stateAt += 8) {
+            // opaque is enough: every publish that happened before the candidate's publish happens
+            // before this read (the scan acquired the candidate's word), so it cannot be missed here
+            long w = (long) MappedAccess.LONG.getOpaque(b, stateAt);
+            if ((w & STATE_MASK) == READY
+                    && ((w & ~STATE_MASK & ~SEQUENCE_MASK) | (SEQUENCE_MASK - (w & SEQUENCE_MASK))) > key) {
+                return true;
+            }
+        }
+        return false;
     }
 
     // ---------------------------------------------------------------- recovery
