@@ -245,8 +245,11 @@ public final class SharedPriorityQueue implements AutoCloseable {
      */
     public static SharedPriorityQueue inMemory(int maxMessages, int maxMessageSize) {
         long length = checkSizes(maxMessages, maxMessageSize);
-        ByteBuffer b = ByteBuffer.allocateDirect((int) length + MappedAccess.LINE)
-                .alignedSlice(MappedAccess.LINE).order(ByteOrder.nativeOrder());
+        ByteBuffer b = ByteBuffer.allocateDirect((int) MappedAccess.align(length, MappedAccess.LINE) + MappedAccess.LINE)
+                .alignedSlice(MappedAccess.LINE).order(ByteOrder.nativeOrder()); // the slice's limit is rounded down
+        if (b.capacity() < length) {
+            throw new IllegalStateException("aligned slice of " + b.capacity() + " bytes < " + length);
+        }
         return new SharedPriorityQueue(null, b, 0, maxMessages, maxMessageSize);
     }
 
