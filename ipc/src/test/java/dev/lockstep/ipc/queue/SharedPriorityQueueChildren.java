@@ -110,4 +110,65 @@ final class SharedPriorityQueueChildren {
             }
         }
     }
+    // ------------------------------------------------------------ crash-test format
+    // int id, int index, int length, int CRC-32C of bytes [16, length), then random filler: large
+    // messages whose copy takes long compared with producing and checking them, so that a kill often
+    // lands inside a send or a receive.
+
+    static void encodeCrash(ByteBuffer b, byte[] filler, int id, int index, int length, int fillerOffset) {
+        b.clear();
+        b.putInt(0, id).putInt(4, index).putInt(8, length);
+        b.put(16, filler, fillerOffset, length - 16);
+        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+        crc.update(b.duplicate().position(16).limit(length));
+        b.putInt(12, (int) crc.getValue());
+        b.limit(length);
+    }
+
+    /** Null if {@code b[0, length)} is a whole crash-format message, else why not. */
+    static String checkCrash(ByteBuffer b, int length) {
+        if (length < 16 || b.getInt(8) != length) {
+            return "length " + length + ", message says " + (length >= 12 ? b.getInt(8) : -1);
+        }
+        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+        crc.update(b.duplicate().position(16).limit(length));
+        return (int) crc.getValue() == b.getInt(12) ? null
+                : "torn message " + b.getInt(0) + "/" + b.getInt(4) + " of " + length + " bytes (CRC mismatch)";
+    }
+
+    /** args: file, producer id. Sends crash-format messages of random length until killed. */
+    static final class CrashProducer {
+        public static void main(String[] args) throws Exception {
+            int id = Integer.parseInt(args[1]);
+            Random rnd = new Random(id);
+            try (SharedPriorityQueue q = SharedPriorityQueue.open(Path.of(args[0]))) {
+                byte[] filler = new byte[q.maxMessageSize() + 4096];
+                rnd.nextBytes(filler);
+                ByteBuffer src = ByteBuffer.allocate(q.maxMessageSize());
+                System.out.println("READY");
+                for (int i = 0; ; i++) {
+                    encodeCrash(src, filler, id, i, 16 + rnd.nextInt(q.maxMessageSize() - 15), rnd.nextInt(4096));
+                    q.send(i % (SharedPriorityQueue.MAX_PRIORITY + 1), src);
+                }
+            }
+        }
+    }
+
+    /** args: file. Receives and checks crash-format messages until killed; prints "TORN ..." for a bad one. */
+    static final class CrashConsumer {
+        public static void main(String[] args) throws Exception {
+            try (SharedPriorityQueue q = SharedPriorityQueue.open(Path.of(args[0]))) {
+                ByteBuffer dst = ByteBuffer.allocate(q.maxMessageSize());
+                System.out.println("READY");
+                while (true) {
+                    q.receive(dst.clear());
+                    String bad = checkCrash(dst, dst.position());
+                    if (bad != null) {
+                        System.out.println("TORN " + bad);
+                        System.out.flush();
+                    }
+                }
+            }
+        }
+    }
 }
