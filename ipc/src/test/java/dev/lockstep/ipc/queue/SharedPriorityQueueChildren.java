@@ -171,4 +171,32 @@ final class SharedPriorityQueueChildren {
             }
         }
     }
+    /**
+     * args: file. Plays a process that dies inside a receive and inside a send: claims the READY
+     * message in slot 0 (READY -> READING(me)) and the free slot 1 (FREE -> WRITING(me), half a payload
+     * written), with its own real identity, prints "CLAIMED" and waits to be killed.
+     */
+    static final class Claimer {
+        public static void main(String[] args) throws Exception {
+            try (dev.lockstep.ipc.shm.SharedFile raw = dev.lockstep.ipc.shm.SharedFile.open(Path.of(args[0]),
+                    dev.lockstep.ipc.shm.StructureKind.PRIORITY_QUEUE)) {
+                ByteBuffer b = raw.buffer();
+                dev.lockstep.ipc.shm.ProcessIdentity me = dev.lockstep.ipc.shm.ProcessIdentity.current();
+                int states = dev.lockstep.ipc.shm.SharedFile.STRUCTURE_OFFSET + PriorityQueueDescriptor.STATES_OFFSET;
+                long ready = (long) dev.lockstep.ipc.shm.MappedAccess.LONG.getVolatile(b, states);
+                if (!dev.lockstep.ipc.shm.MappedAccess.LONG.compareAndSet(b, states, ready,
+                        PriorityQueueDescriptor.ownerWord(PriorityQueueDescriptor.READING, me.pid(), me.startTime()))) {
+                    throw new IllegalStateException("slot 0 changed");
+                }
+                dev.lockstep.ipc.shm.MappedAccess.LONG.getAndAdd(b,
+                        dev.lockstep.ipc.shm.SharedFile.STRUCTURE_OFFSET + PriorityQueueDescriptor.READY_COUNT_OFFSET, -1L);
+                if (!dev.lockstep.ipc.shm.MappedAccess.LONG.compareAndSet(b, states + 8, PriorityQueueDescriptor.FREE,
+                        PriorityQueueDescriptor.ownerWord(PriorityQueueDescriptor.WRITING, me.pid(), me.startTime()))) {
+                    throw new IllegalStateException("slot 1 not free");
+                }
+                System.out.println("CLAIMED");
+                Thread.sleep(60_000);
+            }
+        }
+    }
 }

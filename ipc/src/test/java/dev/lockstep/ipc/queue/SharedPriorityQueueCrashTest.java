@@ -110,6 +110,38 @@ class SharedPriorityQueueCrashTest {
         System.out.println("crash test: " + KILLS + " rounds, " + stuckSeen + " stuck slots reclaimed");
     }
 
+    /**
+     * A real process holding a receive claim and a send claim: nothing is reclaimed while it lives (a
+     * live owner is never robbed), everything once it is killed (found dead by pid and start time, as a
+     * zombie or after being reaped), through the ordinary timed calls.
+     */
+    @Test
+    void aLiveOwnerKeepsItsClaimsAndADeadOnesAreReclaimed() throws Exception {
+        Path file = dir.resolve("claims");
+        try (SharedPriorityQueue q = SharedPriorityQueue.create(file, 2, 64)) {
+            ByteBuffer src = ByteBuffer.allocate(64);
+            ByteBuffer dst = ByteBuffer.allocate(64);
+            SharedPriorityQueueChildren.encode(src, 7, 0, 9, 64);
+            assertTrue(q.trySend(9, src)); // slot 0
+            try (ChildJvm claimer = ChildJvm.start(dir, SharedPriorityQueueChildren.Claimer.class, file.toString())) {
+                claimer.awaitLine("CLAIMED", Duration.ofSeconds(30));
+                assertEquals(0, q.recover(), "the owner is alive");
+                assertEquals(-1, q.tryReceive(dst, 20, TimeUnit.MILLISECONDS), "its claimed message stays claimed");
+                SharedPriorityQueueChildren.encode(src, 8, 0, 1, 64);
+                assertFalse(q.trySend(1, src, 20, TimeUnit.MILLISECONDS), "its claimed slot stays claimed");
+                claimer.kill();
+            }
+            assertEquals(9, q.tryReceive(dst.clear(), 5, TimeUnit.SECONDS), "the dead receiver's message comes back");
+            assertNull(SharedPriorityQueueChildren.check(dst, dst.position(), 9));
+            assertEquals(7, dst.getInt(0));
+            for (int i = 0; i < 2; i++) {
+                SharedPriorityQueueChildren.encode(src, 8, i, 1, 64);
+                assertTrue(q.trySend(1, src, 5, TimeUnit.SECONDS), "slot " + i + " usable again");
+            }
+            assertEquals(2, q.size());
+        }
+    }
+
     private static int claimedSlots(SharedFile raw, SharedPriorityQueue q) {
         ByteBuffer b = raw.buffer();
         int claimed = 0;
