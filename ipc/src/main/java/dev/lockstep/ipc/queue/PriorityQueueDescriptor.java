@@ -11,12 +11,13 @@ import dev.lockstep.ipc.shm.MappedAccess;
  *  +---------------------------------------------------------------+
  *  | Sequence counter (long): next send sequence number            |  0      own 128-byte line
  *  +---------------------------------------------------------------+
- *  | Ready count (long): upper bound on READY slots (a hint)       |  128    own 128-byte line
+ *  | Ready bits: one bit per slot, ceil(maxMessages / 64) longs;   |  128
+ *  | bit i set = slot i may be READY (a superset), padded to 128   |
  *  +---------------------------------------------------------------+
- *  | State words: one long per slot, maxMessages of them,          |  256
- *  | densely packed (a receive scans them all), padded to 128      |
+ *  | State words: one long per slot, maxMessages of them,          |  statesOffset(maxMessages)
+ *  | densely packed, padded to 128                                 |
  *  +---------------------------------------------------------------+
- *  | Slot 0: ready word copy (long) | length (int) | reserved (int)|  SLOTS_OFFSET
+ *  | Slot 0: ready word copy (long) | length (int) | reserved (int)|  slotsOffset(maxMessages)
  *  |         payload (maxMessageSize bytes, padded to 64)          |
  *  | Slot 1 ...                                                    |  + slotStride
  *  +---------------------------------------------------------------+
@@ -46,8 +47,7 @@ public final class PriorityQueueDescriptor {
     public static final int PARAM_MAX_PRIORITY = 2;
 
     public static final int SEQUENCE_OFFSET = 0;
-    public static final int READY_COUNT_OFFSET = MappedAccess.LINE;
-    public static final int STATES_OFFSET = 2 * MappedAccess.LINE;
+    public static final int READY_BITS_OFFSET = MappedAccess.LINE;
 
     /** Within a slot: the READY word the sender published, kept so a crashed reader's claim can be undone. */
     public static final int SLOT_READY_WORD_OFFSET = 0;
@@ -75,9 +75,19 @@ public final class PriorityQueueDescriptor {
     private PriorityQueueDescriptor() {
     }
 
+    /** Offset of the ready-bits word holding slot {@code i}'s bit ({@code 1L << (i & 63)}). */
+    public static int readyBitsOffset(int i) {
+        return READY_BITS_OFFSET + 8 * (i >>> 6);
+    }
+
+    /** Offset of the first state word. */
+    public static int statesOffset(int maxMessages) {
+        return READY_BITS_OFFSET + MappedAccess.align(8 * ((maxMessages + 63) >>> 6), MappedAccess.LINE);
+    }
+
     /** Offset of slot {@code i}'s state word. */
-    public static int stateOffset(int i) {
-        return STATES_OFFSET + 8 * i;
+    public static int stateOffset(int maxMessages, int i) {
+        return statesOffset(maxMessages) + 8 * i;
     }
 
     /** Distance between two slots. */
@@ -87,7 +97,7 @@ public final class PriorityQueueDescriptor {
 
     /** Offset of the first slot. */
     public static long slotsOffset(int maxMessages) {
-        return MappedAccess.align(STATES_OFFSET + 8L * maxMessages, MappedAccess.LINE);
+        return MappedAccess.align(statesOffset(maxMessages) + 8L * maxMessages, MappedAccess.LINE);
     }
 
     /** Length of the whole structure area. */

@@ -94,9 +94,11 @@ import dev.lockstep.ipc.shm.StructureKind;
  * sends and receives are lock-free among live processes (a claim is one compare-and-set; a failed CAS
  * means another operation succeeded); a process stalled (not dead) in the middle of an operation holds
  * only its own slot. Fairness: none among waiting senders or receivers (polling). Space:
- * {@code 256 + 8 * maxMessages} bytes of control plus {@code maxMessages} slots of
- * {@code align64(16 + maxMessageSize)} bytes. Time: a receive scans all state words (8 bytes per slot,
- * densely packed) and re-reads those before the chosen one; an empty queue is detected from one counter.
+ * {@code 128 + align128(8 * ceil(maxMessages / 64)) + align128(8 * maxMessages)} bytes of control
+ * plus {@code maxMessages} slots of {@code align64(16 + maxMessageSize)} bytes. Time: a send reads
+ * state words from a cursor until it finds a free slot; a receive reads the ready bits
+ * ({@code maxMessages / 64} words) and the state word of every slot that holds a message, then re-reads
+ * those before the chosen one: O(messages in the queue), and an empty queue costs the bits only.
  */
 public final class SharedPriorityQueue implements AutoCloseable {
     /** The highest priority; priorities are 0 .. {@value}. */
@@ -115,32 +117,35 @@ public final class SharedPriorityQueue implements AutoCloseable {
      * CAS traffic), CAS FREE -> WRITING(me) (volatile: acquires the previous reader's release of the
      * slot, so our payload writes cannot overtake its reads), write payload and length (plain: the slot
      * is ours), take sequence = getAndAdd(sequence counter), store a copy of the READY word into the slot
-     * (plain), increment the ready count, then setRelease(state, READY(priority, sequence)). The ready
-     * count is incremented BEFORE the publish and decremented AFTER a claim, so it is never below the
-     * number of READY slots (it is an upper bound and may only drift upward after a crash between
-     * the two steps; drift costs empty-queue scans, never a missed message).
+     * (plain), set the slot's ready bit (getAndBitwiseOr), then setRelease(state, READY(priority,
+     * sequence)). Ready bits are set BEFORE the publish and cleared AFTER a claim, so they are a
+     * superset of the READY slots; a slot's bit is touched only by whoever holds the slot (its sender,
+     * its claimer) or by recovery while the slot belongs to a dead process, so no clear can erase
+     * another operation's set.
      *
-     * Receive: if the ready count (acquire) is <= 0, the queue is empty. Else scan every state word
-     * (opaque: the words are only candidates), keep the READY word with the largest key
+     * Receive: read the ready-bit words (opaque: they only select state words; all zero = empty); for
+     * each set bit read the state word (acquire), keep the READY word with the largest key
      * (priority << 56 | (SEQUENCE_MASK - sequence)), CAS it READY(p, s) -> READING(me) (volatile:
      * acquires the sender's release, so payload and length are visible). The READY word contains a
      * never-reused sequence number, so this CAS has no ABA. Before the CAS, the slots before the
-     * candidate are read again: the scan may have read slot j before a message m1 was published there
-     * and the candidate's slot k > j after a newer m2 was (m1.publish happens-before m2.publish, e.g.
-     * one producer's two sends). The scan's read of m2 was an acquire, so the re-read of slot j sees
-     * m1 (or its later claim); slots after k were read after m2 anyway. If a better READY word shows
-     * up, scan again. A claimed message is never given back (a give-back would hide it from a third
+     * candidate are read again (bits, then state words): the scan may have read slot j before a
+     * message m1 was published there and the candidate's slot k > j after a newer m2 was
+     * (m1.publish happens-before m2.publish, e.g. one producer's two sends). The scan's read of m2 was
+     * an acquire, so the re-read of bit j and slot j sees m1 (or its later claim); slots after k were
+     * read after m2 anyway (and a bits word read before m2's state word already holds bit j if it holds
+     * bit k: both set by read-modify-writes of one word, j's first). If a better READY word shows up,
+     * scan again. A claimed message is never given back (a give-back would hide it from a third
      * receive's scan and break the argument), so a receive never takes a message while an older
-     * message of at least its priority, published before it, waits. Decrement the ready count, copy out, then
-     * setRelease(state, FREE). Only then return: a receive that returned has released its slot.
+     * message of at least its priority, published before it, waits. Clear the slot's bit, copy out,
+     * then setRelease(state, FREE). Only then return: a receive that returned has released its slot.
      *
      * Recovery: a slot in WRITING(o) / READING(o) with o != this process and o dead (pid gone, a
-     * zombie, or another start time) is CASed WRITING(o) -> FREE or READING(o) -> the READY word copy
-     * kept in the slot (incrementing the ready count first, undone if the CAS fails). Only the owner
-     * moves its slot out of WRITING/READING otherwise, and a dead owner moves nothing, so the CAS
-     * cannot race with the owner. The owner is encoded in the state word itself (24-bit pid, low 38
-     * bits of the start time), so claim and ownership are one atomic step; processes whose pid does
-     * not fit in 24 bits are refused (Linux pid_max is at most 2^22).
+     * zombie, or another start time) is CASed WRITING(o) -> FREE (clearing its bit first, while no one
+     * else may set it) or READING(o) -> the READY word copy kept in the slot (setting its bit first).
+     * Only the owner moves its slot out of WRITING/READING otherwise, and a dead owner moves nothing,
+     * so the CAS cannot race with the owner. The owner is encoded in the state word itself (24-bit
+     * pid, low 38 bits of the start time), so claim and ownership are one atomic step; processes whose
+     * pid does not fit in 24 bits are refused (Linux pid_max is at most 2^22).
      *
      * Invariants: a slot's payload is written only in WRITING by its owner, read only in READING by
      * its owner; READY words are unique (sequence numbers are never reused: 2^56 sends).
@@ -156,7 +161,8 @@ public final class SharedPriorityQueue implements AutoCloseable {
     private final int slotsBase;
     private final int statesBase;
     private final int sequenceOffset;
-    private final int readyCountOffset;
+    private final int readyBitsBase;
+    private final int readyBitsWords;
     private final long myWriting;
     private final long myReading;
     /** Per handle, racy on purpose: where the next send starts looking for a FREE slot. */
@@ -174,9 +180,10 @@ public final class SharedPriorityQueue implements AutoCloseable {
         this.maxMessageSize = maxMessageSize;
         this.slotStride = PriorityQueueDescriptor.slotStride(maxMessageSize);
         this.slotsBase = base + (int) PriorityQueueDescriptor.slotsOffset(maxMessages);
-        this.statesBase = base + PriorityQueueDescriptor.STATES_OFFSET;
+        this.statesBase = base + PriorityQueueDescriptor.statesOffset(maxMessages);
         this.sequenceOffset = base + PriorityQueueDescriptor.SEQUENCE_OFFSET;
-        this.readyCountOffset = base + PriorityQueueDescriptor.READY_COUNT_OFFSET;
+        this.readyBitsBase = base + PriorityQueueDescriptor.READY_BITS_OFFSET;
+        this.readyBitsWords = (maxMessages + 63) >>> 6;
         ProcessIdentity me = ProcessIdentity.current();
         if (me.pid() > PriorityQueueDescriptor.PID_MASK) {
             throw new UnsupportedOperationException("pid " + me.pid() + " does not fit in the 24-bit owner field");
@@ -398,8 +405,8 @@ public final class SharedPriorityQueue implements AutoCloseable {
         long ready = PriorityQueueDescriptor.readyWord(priority, sequence);
         // plain: kept for recovery of a dead reader's claim; published by the release store below
         MappedAccess.LONG.set(b, slot + PriorityQueueDescriptor.SLOT_READY_WORD_OFFSET, ready);
-        // atomic add, before the publish: the count stays >= the number of READY slots
-        MappedAccess.LONG.getAndAdd(b, readyCountOffset, 1L);
+        // atomic or, before the publish: the ready bits stay a superset of the READY slots
+        MappedAccess.LONG.getAndBitwiseOr(b, readyBitsBase + 8 * (i >>> 6), 1L << i);
         // release: payload, length and ready-word copy are visible to whoever acquires READY
         MappedAccess.LONG.setRelease(b, stateAt, ready);
         src.position(src.position() + length);
@@ -479,53 +486,57 @@ public final class SharedPriorityQueue implements AutoCloseable {
 
     private int poll(ByteBuffer dst) {
         final ByteBuffer b = buffer;
-        // acquire: pairs with the senders' atomic increments; the count is never below the READY slots,
-        // so 0 means no message was published before this read
-        if ((long) MappedAccess.LONG.getAcquire(b, readyCountOffset) <= 0) {
-            return -1;
-        }
-        final int n = maxMessages;
         long best;
         int bestAt;
         while (true) {
             best = 0L;
             bestAt = -1;
             long bestKey = -1L;
-            for (int i = 0, stateAt = statesBase; i < n; i++, stateAt += 8) {
-                // acquire: if this word is the one we pick, every publish that happened before it is
-                // visible to the re-check below (per-producer FIFO); a plain load on x86
-                long w = (long) MappedAccess.LONG.getAcquire(b, stateAt);
-                if ((w & STATE_MASK) == READY) {
-                    long key = (w & ~STATE_MASK & ~SEQUENCE_MASK) | (SEQUENCE_MASK - (w & SEQUENCE_MASK));
-                    if (key > bestKey) {
-                        bestKey = key;
-                        best = w;
-                        bestAt = stateAt;
+            for (int word = 0; word < readyBitsWords; word++) {
+                // opaque: the bits only say which state words to read (a superset of the READY ones: set
+                // before a publish, cleared after a claim); all zero = empty
+                long bits = (long) MappedAccess.LONG.getOpaque(b, readyBitsBase + 8 * word);
+                while (bits != 0L) {
+                    int i = (word << 6) + Long.numberOfTrailingZeros(bits);
+                    bits &= bits - 1;
+                    int stateAt = statesBase + 8 * i;
+                    // acquire: if this word is the one we pick, every publish that happened before it is
+                    // visible to the re-check below (per-producer FIFO); a plain load on x86
+                    long w = (long) MappedAccess.LONG.getAcquire(b, stateAt);
+                    if ((w & STATE_MASK) == READY) {
+                        long key = (w & ~STATE_MASK & ~SEQUENCE_MASK) | (SEQUENCE_MASK - (w & SEQUENCE_MASK));
+                        if (key > bestKey) {
+                            bestKey = key;
+                            best = w;
+                            bestAt = stateAt;
+                        }
                     }
                 }
             }
             if (bestAt < 0) {
                 return -1;
             }
-            // volatile CAS: claims the message and acquires the sender's release of READY (payload visible);
-            // the READY word holds a unique sequence number, so no ABA
-            if (betterReadyBefore(bestAt, bestKey)) {
+            if (betterReadyBefore((bestAt - statesBase) >>> 3, bestKey)) {
                 continue; // a better message was published while we scanned past its slot: scan again
             }
+            // volatile CAS: claims the message and acquires the sender's release of READY (payload visible);
+            // the READY word holds a unique sequence number, so no ABA
             if (MappedAccess.LONG.compareAndSet(b, bestAt, best, myReading)) {
                 break;
             }
         }
-        // atomic add, after the claim: the count stays >= the number of READY slots
-        MappedAccess.LONG.getAndAdd(b, readyCountOffset, -1L);
-        int slot = slotsBase + ((bestAt - statesBase) >>> 3) * slotStride;
+        int index = (bestAt - statesBase) >>> 3;
+        // atomic and-not, after the claim: the bits stay a superset of the READY slots; no one else
+        // sets this bit before we free the slot (only a sender of this slot, or recovery of a dead claim)
+        MappedAccess.LONG.getAndBitwiseAnd(b, readyBitsBase + 8 * (index >>> 6), ~(1L << index));
+        int slot = slotsBase + index * slotStride;
         // plain: written before the sender's release, which our CAS acquired; the slot is ours (READING)
         int length = (int) MappedAccess.INT.get(b, slot + PriorityQueueDescriptor.SLOT_LENGTH_OFFSET);
         if (length < 0 || length > maxMessageSize) {
             // only a foreign write to the file can get here: give the message back and refuse it
             MappedAccess.LONG.setRelease(b, bestAt, best);
             throw new IllegalStateException("corrupt message length " + length + " in slot "
-                    + ((bestAt - statesBase) >>> 3));
+                    + index);
         }
         dst.put(dst.position(), b, slot + PriorityQueueDescriptor.SLOT_PAYLOAD_OFFSET, length); // plain: ours
         // release: our reads of the payload complete before the next sender's claim (its CAS acquires)
@@ -534,16 +545,25 @@ public final class SharedPriorityQueue implements AutoCloseable {
         return PriorityQueueDescriptor.priority(best);
     }
 
-    /** Whether a READY message with a larger key than {@code key} waits in a slot before {@code endAt}. */
-    private boolean betterReadyBefore(int endAt, long key) {
+    /** Whether a READY message with a larger key than {@code key} waits in a slot before slot {@code end}. */
+    private boolean betterReadyBefore(int end, long key) {
         final ByteBuffer b = buffer;
-        for (int stateAt = statesBase; stateAt < endAt; stateAt += 8) {
-            // opaque is enough: every publish that happened before the candidate's publish happens
-            // before this read (the scan acquired the candidate's word), so it cannot be missed here
-            long w = (long) MappedAccess.LONG.getOpaque(b, stateAt);
-            if ((w & STATE_MASK) == READY
-                    && ((w & ~STATE_MASK & ~SEQUENCE_MASK) | (SEQUENCE_MASK - (w & SEQUENCE_MASK))) > key) {
-                return true;
+        for (int word = 0, words = (end + 63) >>> 6; word < words; word++) {
+            // opaque is enough, here and below: every publish that happened before the candidate's
+            // publish (and the bit set before it) happens before these reads, since the scan acquired
+            // the candidate's state word, so such a message cannot be missed here
+            long bits = (long) MappedAccess.LONG.getOpaque(b, readyBitsBase + 8 * word);
+            while (bits != 0L) {
+                int i = (word << 6) + Long.numberOfTrailingZeros(bits);
+                if (i >= end) {
+                    break;
+                }
+                bits &= bits - 1;
+                long w = (long) MappedAccess.LONG.getOpaque(b, statesBase + 8 * i);
+                if ((w & STATE_MASK) == READY
+                        && ((w & ~STATE_MASK & ~SEQUENCE_MASK) | (SEQUENCE_MASK - (w & SEQUENCE_MASK))) > key) {
+                    return true;
+                }
             }
         }
         return false;
@@ -593,7 +613,11 @@ public final class SharedPriorityQueue implements AutoCloseable {
             if (!ownerDead(w)) {
                 continue;
             }
+            int bitAt = readyBitsBase + 8 * (i >>> 6);
             if (state == WRITING) {
+                // atomic and-not, BEFORE freeing: the dead sender may have set the bit; while the slot is
+                // WRITING(dead) no one else can set it, after the CAS a new sender could
+                MappedAccess.LONG.getAndBitwiseAnd(b, bitAt, ~(1L << i));
                 // volatile CAS: only the (dead) owner could have changed it; nothing was published
                 if (MappedAccess.LONG.compareAndSet(b, stateAt, w, FREE)) {
                     reclaimed++;
@@ -601,12 +625,12 @@ public final class SharedPriorityQueue implements AutoCloseable {
             } else {
                 int slot = slotsBase + i * slotStride;
                 long ready = (long) MappedAccess.LONG.get(b, slot + PriorityQueueDescriptor.SLOT_READY_WORD_OFFSET); // plain: see acquire above
-                MappedAccess.LONG.getAndAdd(b, readyCountOffset, 1L); // before re-publishing: count stays an upper bound
+                // atomic or, before re-publishing: the bits stay a superset (a bit left set when the CAS
+                // fails costs a reader one extra state read, never a missed message)
+                MappedAccess.LONG.getAndBitwiseOr(b, bitAt, 1L << i);
                 // volatile CAS: re-publishes the untouched message with its original priority and sequence
                 if (MappedAccess.LONG.compareAndSet(b, stateAt, w, ready)) {
                     reclaimed++;
-                } else {
-                    MappedAccess.LONG.getAndAdd(b, readyCountOffset, -1L);
                 }
             }
             seenOwners[i] = 0L;

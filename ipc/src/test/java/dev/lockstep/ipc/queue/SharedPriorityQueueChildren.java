@@ -182,14 +182,14 @@ final class SharedPriorityQueueChildren {
                     dev.lockstep.ipc.shm.StructureKind.PRIORITY_QUEUE)) {
                 ByteBuffer b = raw.buffer();
                 dev.lockstep.ipc.shm.ProcessIdentity me = dev.lockstep.ipc.shm.ProcessIdentity.current();
-                int states = dev.lockstep.ipc.shm.SharedFile.STRUCTURE_OFFSET + PriorityQueueDescriptor.STATES_OFFSET;
+                int states = dev.lockstep.ipc.shm.SharedFile.STRUCTURE_OFFSET + PriorityQueueDescriptor.statesOffset(2);
                 long ready = (long) dev.lockstep.ipc.shm.MappedAccess.LONG.getVolatile(b, states);
                 if (!dev.lockstep.ipc.shm.MappedAccess.LONG.compareAndSet(b, states, ready,
                         PriorityQueueDescriptor.ownerWord(PriorityQueueDescriptor.READING, me.pid(), me.startTime()))) {
                     throw new IllegalStateException("slot 0 changed");
                 }
-                dev.lockstep.ipc.shm.MappedAccess.LONG.getAndAdd(b,
-                        dev.lockstep.ipc.shm.SharedFile.STRUCTURE_OFFSET + PriorityQueueDescriptor.READY_COUNT_OFFSET, -1L);
+                dev.lockstep.ipc.shm.MappedAccess.LONG.getAndBitwiseAnd(b,
+                        dev.lockstep.ipc.shm.SharedFile.STRUCTURE_OFFSET + PriorityQueueDescriptor.READY_BITS_OFFSET, ~1L);
                 if (!dev.lockstep.ipc.shm.MappedAccess.LONG.compareAndSet(b, states + 8, PriorityQueueDescriptor.FREE,
                         PriorityQueueDescriptor.ownerWord(PriorityQueueDescriptor.WRITING, me.pid(), me.startTime()))) {
                     throw new IllegalStateException("slot 1 not free");

@@ -146,7 +146,7 @@ class SharedPriorityQueueCrashTest {
         ByteBuffer b = raw.buffer();
         int claimed = 0;
         for (int i = 0; i < q.maxMessages(); i++) {
-            long w = (long) MappedAccess.LONG.getVolatile(b, SharedFile.STRUCTURE_OFFSET + PriorityQueueDescriptor.stateOffset(i));
+            long w = (long) MappedAccess.LONG.getVolatile(b, SharedFile.STRUCTURE_OFFSET + PriorityQueueDescriptor.stateOffset(q.maxMessages(), i));
             long s = w & PriorityQueueDescriptor.STATE_MASK;
             if (s == PriorityQueueDescriptor.WRITING || s == PriorityQueueDescriptor.READING) {
                 claimed++;

@@ -120,7 +120,7 @@ class SharedPriorityQueueProcessTest {
             try (SharedFile raw = SharedFile.open(file, StructureKind.PRIORITY_QUEUE)) {
                 ByteBuffer b = raw.buffer();
                 ByteBuffer bigEndian = b.duplicate().order(java.nio.ByteOrder.BIG_ENDIAN); // payloads are written big-endian
-                int states = SharedFile.STRUCTURE_OFFSET + PriorityQueueDescriptor.STATES_OFFSET;
+                int states = SharedFile.STRUCTURE_OFFSET + PriorityQueueDescriptor.statesOffset(q.maxMessages());
                 int slots = SharedFile.STRUCTURE_OFFSET + (int) PriorityQueueDescriptor.slotsOffset(q.maxMessages());
                 int stride = PriorityQueueDescriptor.slotStride(q.maxMessageSize());
                 for (int i = 0; i < q.maxMessages(); i++) {

@@ -243,7 +243,7 @@ class SharedPriorityQueueTest {
             assertTrue(q.trySend(6, msg(6, 6)));
             assertTrue(q.trySend(2, msg(2, 2)));
             ByteBuffer b = raw.buffer();
-            int states = SharedFile.STRUCTURE_OFFSET + PriorityQueueDescriptor.STATES_OFFSET;
+            int states = SharedFile.STRUCTURE_OFFSET + PriorityQueueDescriptor.statesOffset(3);
             int slots = SharedFile.STRUCTURE_OFFSET + (int) PriorityQueueDescriptor.slotsOffset(3);
             int stride = PriorityQueueDescriptor.slotStride(8);
             long deadWriting = PriorityQueueDescriptor.ownerWord(PriorityQueueDescriptor.WRITING, 0xFFFFFF, 12345);
@@ -252,10 +252,12 @@ class SharedPriorityQueueTest {
             long ready0 = (long) MappedAccess.LONG.getVolatile(b, states);
             assertEquals(6, PriorityQueueDescriptor.priority(ready0));
             assertTrue(MappedAccess.LONG.compareAndSet(b, states, ready0, deadReading));
-            MappedAccess.LONG.getAndAdd(b, SharedFile.STRUCTURE_OFFSET + PriorityQueueDescriptor.READY_COUNT_OFFSET, -1L);
+            int bits = SharedFile.STRUCTURE_OFFSET + PriorityQueueDescriptor.READY_BITS_OFFSET;
+            MappedAccess.LONG.getAndBitwiseAnd(b, bits, ~1L); // the receiver cleared its ready bit
             // slot 2: a dead sender claimed it and wrote half a message
             b.putInt(slots + 2 * stride + PriorityQueueDescriptor.SLOT_PAYLOAD_OFFSET, 99);
             MappedAccess.LONG.setVolatile(b, states + 16, deadWriting);
+            MappedAccess.LONG.getAndBitwiseOr(b, bits, 4L); // and had set its ready bit before dying
 
             assertFalse(q.trySend(0, msg(0, 0)), "all three slots taken");
             ByteBuffer dst = ByteBuffer.allocate(8);
@@ -268,6 +270,10 @@ class SharedPriorityQueueTest {
                 assertTrue(q.trySend(1, msg(i, i)), "capacity fully usable again");
             }
             assertEquals(0, q.recover());
+            for (int i = 0; i < 3; i++) {
+                assertEquals(1, q.tryReceive(dst.clear()));
+            }
+            assertEquals(0L, (long) MappedAccess.LONG.getVolatile(b, bits), "no ready bit left behind");
         }
     }
 
