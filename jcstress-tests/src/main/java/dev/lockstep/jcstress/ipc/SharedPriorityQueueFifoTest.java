@@ -18,44 +18,44 @@ import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
  * duplicated message, over the queue's shared-memory layout (an {@code inMemory} queue: the same code
  * and layout as a mapped file, without creating a file per jcstress state).
  *
- * <p>Setup: 64 slots; slots 1..62 hold FILLER messages (priority 0), slots 0 and 63 are free and the
- * send cursor is at 0. The producer sends M1 then M2 (both priority 5): M1 lands in slot 0, M2 in
- * slot 63. The consumer receives once. Its scan reads slot 0 long before slot 63, so it can see M2
- * published but not M1, although M1 was published first: the receive must then not take M2.
+ * <p>Setup: 128 slots (two words of ready bits); all but slots 63 and 64 hold FILLER messages
+ * (priority 0) and the send cursor is at 0. The producer sends M1 then M2 (both priority 5): M1 lands
+ * in slot 63 (the last of the first bits word), M2 in slot 64 (the first of the second). The consumer
+ * receives once: it reads the first bits word, the fillers' state words, then the second bits word,
+ * so it can see M2 published but not M1, although M1 was published first: the receive must then not
+ * take M2 (it must re-read the slots before its candidate).
  * <ul>
  *   <li>r1: what the consumer got: 1 = M1, 2 = M2, 3 = a FILLER, 0 = nothing;</li>
  *   <li>r2: the arbiter's M messages as digits in receive order (12 = M1 then M2);</li>
- *   <li>r3: FILLER messages received by both, in all (must be 62).</li>
+ *   <li>r3: FILLER messages received by both, in all (must be 126).</li>
  * </ul>
  */
 @JCStressTest
-@Outcome(id = "3, 12, 62", expect = ACCEPTABLE, desc = "consumer scanned before M1 and M2 were published")
-@Outcome(id = "1, 2, 62", expect = ACCEPTABLE, desc = "consumer got M1, the older of the two")
-@Outcome(id = "2, 1, 62", expect = FORBIDDEN, desc = "consumer took M2 while the older M1 of the same priority waited")
-@Outcome(id = "0, 12, 62", expect = FORBIDDEN, desc = "receive found nothing in a non-empty queue")
+@Outcome(id = "3, 12, 126", expect = ACCEPTABLE, desc = "consumer scanned before M1 and M2 were published")
+@Outcome(id = "1, 2, 126", expect = ACCEPTABLE, desc = "consumer got M1, the older of the two")
+@Outcome(id = "2, 1, 126", expect = FORBIDDEN, desc = "consumer took M2 while the older M1 of the same priority waited")
+@Outcome(id = "0, 12, 126", expect = FORBIDDEN, desc = "receive found nothing in a non-empty queue")
 @Outcome(expect = FORBIDDEN, desc = "a message lost, duplicated or out of order")
 @State
 public class SharedPriorityQueueFifoTest {
     private static final int FILLER = 3;
-    private final SharedPriorityQueue queue = SharedPriorityQueue.inMemory(64, 8);
+    private final SharedPriorityQueue queue = SharedPriorityQueue.inMemory(128, 8);
     private final ByteBuffer producerBuf = ByteBuffer.allocate(8);
     private final ByteBuffer consumerBuf = ByteBuffer.allocate(8);
 
     public SharedPriorityQueueFifoTest() {
         ByteBuffer b = ByteBuffer.allocate(8);
-        queue.trySend(1, b.clear().putInt(0, FILLER)); // slot 0, taken back below
-        for (int i = 1; i <= 62; i++) {
-            queue.trySend(0, b.clear().putInt(0, FILLER)); // slots 1..62
+        for (int i = 0; i < 128; i++) { // slot i; the cursor wraps back to 0
+            queue.trySend(i == 63 ? 2 : i == 64 ? 1 : 0, b.clear().putInt(0, FILLER));
         }
-        queue.trySend(2, b.clear().putInt(0, FILLER)); // slot 63; the cursor wraps to 0
         queue.tryReceive(b.clear()); // priority 2: frees slot 63
-        queue.tryReceive(b.clear()); // priority 1: frees slot 0
+        queue.tryReceive(b.clear()); // priority 1: frees slot 64
     }
 
     @Actor
     public void producer() {
-        queue.trySend(5, producerBuf.clear().putInt(0, 1)); // M1 -> slot 0
-        queue.trySend(5, producerBuf.clear().putInt(0, 2)); // M2 -> slot 63
+        queue.trySend(5, producerBuf.clear().putInt(0, 1)); // M1 -> slot 63
+        queue.trySend(5, producerBuf.clear().putInt(0, 2)); // M2 -> slot 64
     }
 
     @Actor
