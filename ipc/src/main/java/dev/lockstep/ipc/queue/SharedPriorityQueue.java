@@ -85,7 +85,8 @@ import dev.lockstep.ipc.shm.StructureKind;
  *       processes.</li>
  * </ul>
  * Liveness is checked only for slots that look stuck: a receive or send that fails or has to wait
- * runs a recovery scan at most once per {@value #RECOVERY_INTERVAL_MICROS} µs per handle, and checks a
+ * runs a recovery scan at most once per {@value #RECOVERY_INTERVAL_MICROS} µs per handle (or 50 ns per
+ * slot, if longer, so that a large queue polled while empty spends little on it), and checks a
  * slot's owner only if the slot held the same owner word on the previous scan. {@link #recover()}
  * checks every claimed slot at once.
  *
@@ -165,6 +166,7 @@ public final class SharedPriorityQueue implements AutoCloseable {
     private final int readyBitsWords;
     private final long myWriting;
     private final long myReading;
+    private final long recoveryIntervalNanos;
     /** Per handle, racy on purpose: where the next send starts looking for a FREE slot. */
     private int sendCursor;
     /** Per handle, racy on purpose: when the last automatic recovery scan ran. */
@@ -191,6 +193,7 @@ public final class SharedPriorityQueue implements AutoCloseable {
         this.myWriting = PriorityQueueDescriptor.ownerWord(WRITING, me.pid(), me.startTime());
         this.myReading = PriorityQueueDescriptor.ownerWord(READING, me.pid(), me.startTime());
         this.seenOwners = new long[maxMessages];
+        this.recoveryIntervalNanos = Math.max(RECOVERY_INTERVAL_NANOS, 50L * maxMessages);
         this.lastRecoveryNanos = System.nanoTime();
     }
 
@@ -585,7 +588,7 @@ public final class SharedPriorityQueue implements AutoCloseable {
 
     private int maybeRecover() {
         long now = System.nanoTime();
-        if (now - lastRecoveryNanos < RECOVERY_INTERVAL_NANOS) { // plain: per-handle rate limit, racy on purpose
+        if (now - lastRecoveryNanos < recoveryIntervalNanos) { // plain: per-handle rate limit, racy on purpose
             return 0;
         }
         lastRecoveryNanos = now;
