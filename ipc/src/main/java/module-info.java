@@ -8,7 +8,8 @@ module dev.lockstep.ipc {
     requires transitive dev.lockstep.core;
     requires transitive org.agrona;
 
-    exports dev.lockstep.ipc.mailbox;
-    exports dev.lockstep.ipc.shm;
     exports dev.lockstep.ipc.channel;
+    exports dev.lockstep.ipc.mailbox;
+    exports dev.lockstep.ipc.queue;
+    exports dev.lockstep.ipc.shm;
 }

@@ -1,0 +1,137 @@
+package dev.lockstep.ipc.queue;
+
+import dev.lockstep.ipc.shm.MappedAccess;
+
+/**
+ * The binary layout of a {@link SharedPriorityQueue}'s structure area (after the 128-byte file header),
+ * described once, in the style of Agrona's {@code RingBufferDescriptor}.
+ *
+ * <pre>
+ *  offset (from the structure area's start)
+ *  +---------------------------------------------------------------+
+ *  | Sequence counter (long): next send sequence number            |  0      own 128-byte line
+ *  +---------------------------------------------------------------+
+ *  | Ready bits: one bit per slot, ceil(maxMessages / 64) longs;   |  128
+ *  | bit i set = slot i may be READY (a superset), padded to 128   |
+ *  +---------------------------------------------------------------+
+ *  | State words: one long per slot, maxMessages of them,          |  statesOffset(maxMessages)
+ *  | densely packed, padded to 128                                 |
+ *  +---------------------------------------------------------------+
+ *  | Slot 0: ready word copy (long) | length (int) | reserved (int)|  slotsOffset(maxMessages)
+ *  |         payload (maxMessageSize bytes, padded to 64)          |
+ *  | Slot 1 ...                                                    |  + slotStride
+ *  +---------------------------------------------------------------+
+ * </pre>
+ *
+ * <h2>State word</h2>
+ * <pre>
+ *   bits 63..62   state: 00 FREE, 01 WRITING, 10 READY, 11 READING
+ *   FREE          all other bits zero
+ *   READY         bits 61..56 priority, bits 55..0 sequence number
+ *   WRITING,
+ *   READING       bits 61..38 owner pid (24 bits), bits 37..0 owner start time (low 38 bits)
+ * </pre>
+ * The owner is the process (pid plus start time, {@link dev.lockstep.ipc.shm.ProcessIdentity}), so one
+ * compare-and-set both claims the slot and names its owner: there is no window in which a slot is
+ * claimed but its owner unknown.
+ *
+ * <p>Header size parameters: 0 = maximum message count, 1 = maximum message size (bytes),
+ * 2 = maximum priority.
+ */
+public final class PriorityQueueDescriptor {
+    /** Header size parameter: maximum number of messages. */
+    public static final int PARAM_MAX_MESSAGES = 0;
+    /** Header size parameter: maximum message size in bytes. */
+    public static final int PARAM_MAX_MESSAGE_SIZE = 1;
+    /** Header size parameter: maximum priority. */
+    public static final int PARAM_MAX_PRIORITY = 2;
+
+    public static final int SEQUENCE_OFFSET = 0;
+    public static final int READY_BITS_OFFSET = MappedAccess.LINE;
+
+    /** Within a slot: the READY word the sender published, kept so a crashed reader's claim can be undone. */
+    public static final int SLOT_READY_WORD_OFFSET = 0;
+    /** Within a slot: the message length. */
+    public static final int SLOT_LENGTH_OFFSET = 8;
+    /** Within a slot: the payload. */
+    public static final int SLOT_PAYLOAD_OFFSET = 16;
+    /** Slots are 64-byte aligned so that one slot's payload never shares a cache line with another's. */
+    public static final int SLOT_ALIGNMENT = 64;
+
+    public static final long STATE_MASK = 3L << 62;
+    public static final long FREE = 0L;
+    public static final long WRITING = 1L << 62;
+    public static final long READY = 2L << 62;
+    public static final long READING = 3L << 62;
+
+    public static final int PRIORITY_SHIFT = 56;
+    public static final long PRIORITY_MASK = 0x3FL;
+    public static final long SEQUENCE_MASK = (1L << 56) - 1;
+
+    public static final int PID_SHIFT = 38;
+    public static final long PID_MASK = (1L << 24) - 1;
+    public static final long START_TIME_MASK = (1L << 38) - 1;
+
+    private PriorityQueueDescriptor() {
+    }
+
+    /** Offset of the ready-bits word holding slot {@code i}'s bit ({@code 1L << (i & 63)}). */
+    public static int readyBitsOffset(int i) {
+        return READY_BITS_OFFSET + 8 * (i >>> 6);
+    }
+
+    /** Offset of the first state word. */
+    public static int statesOffset(int maxMessages) {
+        return READY_BITS_OFFSET + MappedAccess.align(8 * ((maxMessages + 63) >>> 6), MappedAccess.LINE);
+    }
+
+    /** Offset of slot {@code i}'s state word. */
+    public static int stateOffset(int maxMessages, int i) {
+        return statesOffset(maxMessages) + 8 * i;
+    }
+
+    /** Distance between two slots. */
+    public static int slotStride(int maxMessageSize) {
+        return MappedAccess.align(SLOT_PAYLOAD_OFFSET + maxMessageSize, SLOT_ALIGNMENT);
+    }
+
+    /** Offset of the first slot. */
+    public static long slotsOffset(int maxMessages) {
+        return MappedAccess.align(statesOffset(maxMessages) + 8L * maxMessages, MappedAccess.LINE);
+    }
+
+    /** Length of the whole structure area. */
+    public static long structureLength(int maxMessages, int maxMessageSize) {
+        return slotsOffset(maxMessages) + (long) maxMessages * slotStride(maxMessageSize);
+    }
+
+    /** A READY word. */
+    public static long readyWord(int priority, long sequence) {
+        return READY | ((long) priority << PRIORITY_SHIFT) | (sequence & SEQUENCE_MASK);
+    }
+
+    /** An owner word (WRITING or READING) for {@code pid} / {@code startTime}. */
+    public static long ownerWord(long state, long pid, long startTime) {
+        return state | ((pid & PID_MASK) << PID_SHIFT) | (startTime & START_TIME_MASK);
+    }
+
+    /** The priority of a READY word. */
+    public static int priority(long readyWord) {
+        return (int) ((readyWord >>> PRIORITY_SHIFT) & PRIORITY_MASK);
+    }
+
+    /** The sequence number of a READY word. */
+    public static long sequence(long readyWord) {
+        return readyWord & SEQUENCE_MASK;
+    }
+
+    /** The pid in an owner word. */
+    public static long ownerPid(long ownerWord) {
+        return (ownerWord >>> PID_SHIFT) & PID_MASK;
+    }
+
+    /** The (truncated) start time in an owner word. */
+    public static long ownerStartTime(long ownerWord) {
+        return ownerWord & START_TIME_MASK;
+    }
+}

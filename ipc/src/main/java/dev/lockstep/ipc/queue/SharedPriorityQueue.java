@@ -1,0 +1,706 @@
+package dev.lockstep.ipc.queue;
+
+import static dev.lockstep.ipc.queue.PriorityQueueDescriptor.FREE;
+import static dev.lockstep.ipc.queue.PriorityQueueDescriptor.READING;
+import static dev.lockstep.ipc.queue.PriorityQueueDescriptor.READY;
+import static dev.lockstep.ipc.queue.PriorityQueueDescriptor.SEQUENCE_MASK;
+import static dev.lockstep.ipc.queue.PriorityQueueDescriptor.STATE_MASK;
+import static dev.lockstep.ipc.queue.PriorityQueueDescriptor.WRITING;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.ReadOnlyBufferException;
+import java.nio.file.Path;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+import org.agrona.concurrent.IdleStrategy;
+
+import dev.lockstep.core.internal.Waits;
+import dev.lockstep.ipc.shm.FileLayout;
+import dev.lockstep.ipc.shm.Idle;
+import dev.lockstep.ipc.shm.IncompatibleFileException;
+import dev.lockstep.ipc.shm.MappedAccess;
+import dev.lockstep.ipc.shm.ProcessIdentity;
+import dev.lockstep.ipc.shm.SharedFile;
+import dev.lockstep.ipc.shm.StructureKind;
+
+/**
+ * A bounded priority message queue in shared memory for many producer and many consumer processes
+ * (and threads), in the manner of POSIX {@code mq_send}/{@code mq_receive} and Boost.Interprocess
+ * {@code message_queue}, that survives the death of any producer or consumer.
+ *
+ * <pre>{@code
+ * Path file = ShmDirectory.openDefault().resolve("jobs");
+ * try (SharedPriorityQueue q = SharedPriorityQueue.openOrCreate(file, 256, 1024)) {
+ *     q.send(7, ByteBuffer.wrap("urgent".getBytes(US_ASCII)));      // producer process
+ *
+ *     ByteBuffer dst = ByteBuffer.allocateDirect(q.maxMessageSize()); // consumer process, reused
+ *     int priority = q.receive(dst.clear());  // highest priority, oldest first; blocks while empty
+ *     int length = dst.position();            // the message is dst[0, length)
+ * }
+ * }</pre>
+ *
+ * <h2>Contract</h2>
+ * <ul>
+ *   <li>The maximum message count and maximum message size are fixed at creation and recorded in the
+ *       file header; {@link #open} reads them from there. Priorities range over 0 ..
+ *       {@value #MAX_PRIORITY} (POSIX's minimum {@code MQ_PRIO_MAX} is 32); larger is more urgent.
+ *       Messages may be empty.</li>
+ *   <li>A receive returns the message with the highest priority, and among those the oldest (the
+ *       lowest send sequence number, taken when the send completes): FIFO within a priority. A receive
+ *       never passes over a waiting message of at least the same priority that was sent before the
+ *       message it takes (sent before: the first send completed before the second began); in
+ *       particular one consumer receives one producer's messages of one priority in send order.
+ *       Messages sent concurrently are ordered by their sequence numbers only among those the scan
+ *       saw; on a queue no one is sending to, the order is exact.</li>
+ *   <li>{@code send} blocks while the queue is full, {@code trySend} fails at once, the timed
+ *       {@code trySend} waits up to its timeout; likewise {@code receive} / {@code tryReceive}.
+ *       Blocking calls throw {@link InterruptedException} when interrupted, and poll with
+ *       {@link Idle#backoff()} (created only when a call has to wait): a process cannot unpark another.</li>
+ *   <li>Receives copy into the caller's buffer and allocate nothing: they return the priority, and
+ *       the buffer's position advances by the message length. The buffer must have room for
+ *       {@link #maxMessageSize()} bytes, as {@code mq_receive} requires.</li>
+ *   <li>Bad input (priority out of range, a message larger than the maximum, a too small or read-only
+ *       receive buffer, non-positive sizes, a file of another kind) throws before anything is written.</li>
+ * </ul>
+ *
+ * <h2>Crash recovery</h2>
+ * Every message lives in a slot whose state word is FREE, WRITING(owner), READY or READING(owner), the
+ * owner being a process (pid plus start time, {@link ProcessIdentity}). A process killed at any moment
+ * leaves at most its claimed slots behind, and they are reclaimed once the owner is seen dead:
+ * <ul>
+ *   <li>WRITING(dead) becomes FREE: the send never returned and the message is never delivered, not
+ *       even in part (a message becomes visible only by the release store that publishes it, after
+ *       its last byte).</li>
+ *   <li>READING(dead) becomes READY again, with its original priority and sequence number: the
+ *       receive never returned (a receive returns only after releasing its slot), so the message is
+ *       delivered to another receive. Every message sent by a completed {@code send} is returned by
+ *       exactly one completed receive; a consumer killed after its receive returned has the message,
+ *       one killed inside it does not (this is at-least-once only for work the caller does after the
+ *       receive returns, which the queue cannot see). A message given back this way may be received
+ *       after newer messages of its priority: the ordering guarantee above holds between live
+ *       processes.</li>
+ * </ul>
+ * Liveness is checked only for slots that look stuck: a receive or send that fails or has to wait
+ * runs a recovery scan at most once per {@value #RECOVERY_INTERVAL_MICROS} µs per handle (or 50 ns per
+ * slot, if longer, so that a large queue polled while empty spends little on it), and checks a
+ * slot's owner only if the slot held the same owner word on the previous scan. {@link #recover()}
+ * checks every claimed slot at once.
+ *
+ * <h2>Properties</h2>
+ * Safety: no loss, no duplicate, no torn message, across processes and crashes (above). Progress:
+ * sends and receives are lock-free among live processes (a claim is one compare-and-set; a failed CAS
+ * means another operation succeeded); a process stalled (not dead) in the middle of an operation holds
+ * only its own slot. Fairness: none among waiting senders or receivers (polling). Space:
+ * {@code 128 + align128(8 * ceil(maxMessages / 64)) + align128(8 * maxMessages)} bytes of control
+ * plus {@code maxMessages} slots of {@code align64(16 + maxMessageSize)} bytes. Time: a send reads
+ * state words from a cursor until it finds a free slot; a receive reads the ready bits
+ * ({@code maxMessages / 64} words) and the state word of every slot that holds a message, then re-reads
+ * those before the chosen one: O(messages in the queue), and an empty queue costs the bits only.
+ */
+public final class SharedPriorityQueue implements AutoCloseable {
+    /** The highest priority; priorities are 0 .. {@value}. */
+    public static final int MAX_PRIORITY = 31;
+    /** Largest accepted maximum message count. */
+    public static final int MAX_MESSAGES_LIMIT = 1 << 20;
+    /** Minimum time between two automatic recovery scans of one handle, µs. */
+    public static final long RECOVERY_INTERVAL_MICROS = 1000;
+
+    /*
+     * Implementation notes.
+     *
+     * Layout: PriorityQueueDescriptor. All shared words are accessed through MappedAccess.LONG/INT.
+     *
+     * Send: scan the state words from a per-handle cursor for FREE (opaque pre-read to avoid useless
+     * CAS traffic), CAS FREE -> WRITING(me) (volatile: acquires the previous reader's release of the
+     * slot, so our payload writes cannot overtake its reads), write payload and length (plain: the slot
+     * is ours), take sequence = getAndAdd(sequence counter), store a copy of the READY word into the slot
+     * (plain), set the slot's ready bit (getAndBitwiseOr), then setRelease(state, READY(priority,
+     * sequence)). Ready bits are set BEFORE the publish and cleared AFTER a claim, so they are a
+     * superset of the READY slots; a slot's bit is touched only by whoever holds the slot (its sender,
+     * its claimer) or by recovery while the slot belongs to a dead process, so no clear can erase
+     * another operation's set.
+     *
+     * Receive: read the ready-bit words (opaque: they only select state words; all zero = empty); for
+     * each set bit read the state word (acquire), keep the READY word with the largest key
+     * (priority << 56 | (SEQUENCE_MASK - sequence)), CAS it READY(p, s) -> READING(me) (volatile:
+     * acquires the sender's release, so payload and length are visible). The READY word contains a
+     * never-reused sequence number, so this CAS has no ABA. Before the CAS, the slots before the
+     * candidate are read again (bits, then state words): the scan may have read slot j before a
+     * message m1 was published there and the candidate's slot k > j after a newer m2 was
+     * (m1.publish happens-before m2.publish, e.g. one producer's two sends). The scan's read of m2 was
+     * an acquire, so the re-read of bit j and slot j sees m1 (or its later claim); slots after k were
+     * read after m2 anyway (and a bits word read before m2's state word already holds bit j if it holds
+     * bit k: both set by read-modify-writes of one word, j's first). If a better READY word shows up,
+     * scan again. A claimed message is never given back (a give-back would hide it from a third
+     * receive's scan and break the argument), so a receive never takes a message while an older
+     * message of at least its priority, published before it, waits. Clear the slot's bit, copy out,
+     * then setRelease(state, FREE). Only then return: a receive that returned has released its slot.
+     *
+     * Recovery: a slot in WRITING(o) / READING(o) with o != this process and o dead (pid gone, a
+     * zombie, or another start time) is CASed WRITING(o) -> FREE (clearing its bit first, while no one
+     * else may set it) or READING(o) -> the READY word copy kept in the slot (setting its bit first).
+     * Only the owner moves its slot out of WRITING/READING otherwise, and a dead owner moves nothing,
+     * so the CAS cannot race with the owner. The owner is encoded in the state word itself (24-bit
+     * pid, low 38 bits of the start time), so claim and ownership are one atomic step; processes whose
+     * pid does not fit in 24 bits are refused (Linux pid_max is at most 2^22).
+     *
+     * Invariants: a slot's payload is written only in WRITING by its owner, read only in READING by
+     * its owner; READY words are unique (sequence numbers are never reused: 2^56 sends).
+     */
+
+    private static final long RECOVERY_INTERVAL_NANOS = TimeUnit.MICROSECONDS.toNanos(RECOVERY_INTERVAL_MICROS);
+
+    private final SharedFile file;
+    private final ByteBuffer buffer;
+    private final int maxMessages;
+    private final int maxMessageSize;
+    private final int slotStride;
+    private final int slotsBase;
+    private final int statesBase;
+    private final int sequenceOffset;
+    private final int readyBitsBase;
+    private final int readyBitsWords;
+    private final long myWriting;
+    private final long myReading;
+    private final long recoveryIntervalNanos;
+    /** Per handle, racy on purpose: where the next send starts looking for a FREE slot. */
+    private int sendCursor;
+    /** Per handle, racy on purpose: when the last automatic recovery scan ran. */
+    private long lastRecoveryNanos;
+    /** Per handle, racy on purpose: the owner words seen by the last recovery scan (stuck detection). */
+    private final long[] seenOwners;
+    private volatile boolean closed;
+
+    private SharedPriorityQueue(SharedFile file, ByteBuffer buffer, int base, int maxMessages, int maxMessageSize) {
+        this.file = file;
+        this.buffer = buffer;
+        this.maxMessages = maxMessages;
+        this.maxMessageSize = maxMessageSize;
+        this.slotStride = PriorityQueueDescriptor.slotStride(maxMessageSize);
+        this.slotsBase = base + (int) PriorityQueueDescriptor.slotsOffset(maxMessages);
+        this.statesBase = base + PriorityQueueDescriptor.statesOffset(maxMessages);
+        this.sequenceOffset = base + PriorityQueueDescriptor.SEQUENCE_OFFSET;
+        this.readyBitsBase = base + PriorityQueueDescriptor.READY_BITS_OFFSET;
+        this.readyBitsWords = (maxMessages + 63) >>> 6;
+        ProcessIdentity me = ProcessIdentity.current();
+        if (me.pid() > PriorityQueueDescriptor.PID_MASK) {
+            throw new UnsupportedOperationException("pid " + me.pid() + " does not fit in the 24-bit owner field");
+        }
+        this.myWriting = PriorityQueueDescriptor.ownerWord(WRITING, me.pid(), me.startTime());
+        this.myReading = PriorityQueueDescriptor.ownerWord(READING, me.pid(), me.startTime());
+        this.seenOwners = new long[maxMessages];
+        this.recoveryIntervalNanos = Math.max(RECOVERY_INTERVAL_NANOS, 50L * maxMessages);
+        this.lastRecoveryNanos = System.nanoTime();
+    }
+
+    // ---------------------------------------------------------------- factories
+
+    /**
+     * Creates the queue file {@code file}; fails if it exists.
+     *
+     * @throws IllegalArgumentException if {@code maxMessages} is not in 1 .. {@value #MAX_MESSAGES_LIMIT},
+     *                                  {@code maxMessageSize} is not positive, or the file would exceed 2 GiB
+     * @throws java.nio.file.FileAlreadyExistsException if it exists
+     */
+    public static SharedPriorityQueue create(Path file, int maxMessages, int maxMessageSize) throws IOException {
+        Objects.requireNonNull(file, "file");
+        long length = checkSizes(maxMessages, maxMessageSize);
+        SharedFile f = SharedFile.create(file, StructureKind.PRIORITY_QUEUE, length, b -> { }, // all zeros: every slot FREE
+                maxMessages, maxMessageSize, MAX_PRIORITY);
+        return new SharedPriorityQueue(f, f.buffer(), SharedFile.STRUCTURE_OFFSET, maxMessages, maxMessageSize);
+    }
+
+    /**
+     * Opens the existing queue file {@code file}, with the sizes it was created with.
+     *
+     * @throws java.nio.file.NoSuchFileException if it does not exist
+     * @throws IncompatibleFileException         if it is not a priority queue file (it is left untouched)
+     */
+    public static SharedPriorityQueue open(Path file) throws IOException {
+        Objects.requireNonNull(file, "file");
+        SharedFile f = SharedFile.open(file, StructureKind.PRIORITY_QUEUE);
+        try {
+            return fromFile(f);
+        } catch (IOException | RuntimeException e) {
+            f.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Opens {@code file} if it exists, else creates it; an existing file must have the same sizes.
+     *
+     * @throws IncompatibleFileException if it exists with other sizes or holds another kind
+     */
+    public static SharedPriorityQueue openOrCreate(Path file, int maxMessages, int maxMessageSize) throws IOException {
+        Objects.requireNonNull(file, "file");
+        long length = checkSizes(maxMessages, maxMessageSize);
+        SharedFile f = SharedFile.openOrCreate(file, StructureKind.PRIORITY_QUEUE, length, b -> { },
+                maxMessages, maxMessageSize, MAX_PRIORITY);
+        try {
+            return fromFile(f);
+        } catch (IOException | RuntimeException e) {
+            f.close();
+            throw e;
+        }
+    }
+
+    /**
+     * A queue in this process's memory (a direct buffer, no file): the same code over the same layout,
+     * for tests, benchmarks and threads of one process.
+     */
+    public static SharedPriorityQueue inMemory(int maxMessages, int maxMessageSize) {
+        long length = checkSizes(maxMessages, maxMessageSize);
+        ByteBuffer b = ByteBuffer.allocateDirect((int) MappedAccess.align(length, MappedAccess.LINE) + MappedAccess.LINE)
+                .alignedSlice(MappedAccess.LINE).order(ByteOrder.nativeOrder()); // the slice's limit is rounded down
+        if (b.capacity() < length) {
+            throw new IllegalStateException("aligned slice of " + b.capacity() + " bytes < " + length);
+        }
+        return new SharedPriorityQueue(null, b, 0, maxMessages, maxMessageSize);
+    }
+
+    private static SharedPriorityQueue fromFile(SharedFile f) throws IOException {
+        FileLayout.Header h = f.header();
+        long maxMessages = h.param(PriorityQueueDescriptor.PARAM_MAX_MESSAGES);
+        long maxMessageSize = h.param(PriorityQueueDescriptor.PARAM_MAX_MESSAGE_SIZE);
+        f.requireParam(PriorityQueueDescriptor.PARAM_MAX_PRIORITY, "maximum priority", MAX_PRIORITY);
+        if (maxMessages < 1 || maxMessages > MAX_MESSAGES_LIMIT || maxMessageSize < 1 || maxMessageSize > Integer.MAX_VALUE) {
+            throw new IncompatibleFileException(f.path(), "bad sizes: maxMessages " + maxMessages
+                    + ", maxMessageSize " + maxMessageSize);
+        }
+        long expected = SharedFile.STRUCTURE_OFFSET + MappedAccess.align(
+                PriorityQueueDescriptor.structureLength((int) maxMessages, (int) maxMessageSize), MappedAccess.LINE);
+        if (h.fileLength() != expected) {
+            throw new IncompatibleFileException(f.path(), "file is " + h.fileLength() + " bytes, a queue of "
+                    + maxMessages + " x " + maxMessageSize + " needs " + expected);
+        }
+        return new SharedPriorityQueue(f, f.buffer(), SharedFile.STRUCTURE_OFFSET, (int) maxMessages, (int) maxMessageSize);
+    }
+
+    private static long checkSizes(int maxMessages, int maxMessageSize) {
+        if (maxMessages < 1 || maxMessages > MAX_MESSAGES_LIMIT) {
+            throw new IllegalArgumentException("maxMessages must be in 1.." + MAX_MESSAGES_LIMIT + ": " + maxMessages);
+        }
+        if (maxMessageSize < 1) {
+            throw new IllegalArgumentException("maxMessageSize must be > 0: " + maxMessageSize);
+        }
+        long length = PriorityQueueDescriptor.structureLength(maxMessages, maxMessageSize);
+        if (length > Integer.MAX_VALUE - 2L * MappedAccess.LINE - SharedFile.STRUCTURE_OFFSET) {
+            throw new IllegalArgumentException("a queue of " + maxMessages + " messages of " + maxMessageSize
+                    + " bytes needs " + length + " bytes; at most 2 GiB");
+        }
+        return length;
+    }
+
+    // ---------------------------------------------------------------- send
+
+    /**
+     * Sends the bytes {@code src[position, limit)} with {@code priority}, waiting while the queue is
+     * full. On return {@code src}'s position is at its limit.
+     *
+     * @throws IllegalArgumentException if the priority or the length is out of range
+     * @throws InterruptedException     if interrupted before the message was sent (nothing sent)
+     */
+    public void send(int priority, ByteBuffer src) throws InterruptedException {
+        int length = checkSend(priority, src);
+        Waits.checkInterrupt();
+        if (!offer(priority, src, length)) {
+            await(priority, src, length, Waits.INTERRUPTIBLE, 0L);
+        }
+    }
+
+    /**
+     * Sends if a slot is free now.
+     *
+     * @return whether it was sent (if not, {@code src} is unchanged)
+     */
+    public boolean trySend(int priority, ByteBuffer src) {
+        int length = checkSend(priority, src);
+        if (offer(priority, src, length)) {
+            return true;
+        }
+        maybeRecover();
+        return offer(priority, src, length);
+    }
+
+    /**
+     * Sends, waiting up to {@code timeout} for a free slot.
+     *
+     * @return whether it was sent (if not, {@code src} is unchanged)
+     * @throws InterruptedException if interrupted while waiting (nothing sent)
+     */
+    public boolean trySend(int priority, ByteBuffer src, long timeout, TimeUnit unit) throws InterruptedException {
+        Waits.requireUnit(unit);
+        int length = checkSend(priority, src);
+        Waits.checkInterrupt();
+        return offer(priority, src, length)
+                || await(priority, src, length, Waits.TIMED, Waits.deadline(timeout, unit));
+    }
+
+    private int checkSend(int priority, ByteBuffer src) {
+        Objects.requireNonNull(src, "src");
+        if (priority < 0 || priority > MAX_PRIORITY) {
+            throw new IllegalArgumentException("priority must be in 0.." + MAX_PRIORITY + ": " + priority);
+        }
+        int length = src.remaining();
+        if (length > maxMessageSize) {
+            throw new IllegalArgumentException("message of " + length + " bytes exceeds the maximum message size "
+                    + maxMessageSize);
+        }
+        ensureOpen();
+        return length;
+    }
+
+    private boolean await(int priority, ByteBuffer src, int length, int mode, long deadline) throws InterruptedException {
+        IdleStrategy idle = Idle.backoff(); // created only now that the call has to wait
+        while (true) {
+            if (Waits.shouldGiveUp(mode, deadline)) {
+                return false;
+            }
+            idle.idle();
+            maybeRecover();
+            if (offer(priority, src, length)) {
+                return true;
+            }
+        }
+    }
+
+    private boolean offer(int priority, ByteBuffer src, int length) {
+        final ByteBuffer b = buffer;
+        final int n = maxMessages;
+        int i = sendCursor; // plain: a per-handle hint, any value in range works
+        if (i >= n || i < 0) {
+            i = 0;
+        }
+        for (int k = 0; k < n; k++, i = (i + 1 == n) ? 0 : i + 1) {
+            int stateAt = statesBase + 8 * i;
+            // opaque pre-check: only a candidate, the CAS below decides; avoids CAS traffic on busy slots
+            if ((long) MappedAccess.LONG.getOpaque(b, stateAt) == FREE
+                    // volatile CAS: claims the slot and acquires the last reader's release of it, so our
+                    // payload writes below cannot be seen before its reads finished
+                    && MappedAccess.LONG.compareAndSet(b, stateAt, FREE, myWriting)) {
+                sendCursor = (i + 1 == n) ? 0 : i + 1; // plain: hint
+                publish(i, stateAt, priority, src, length);
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void publish(int i, int stateAt, int priority, ByteBuffer src, int length) {
+        final ByteBuffer b = buffer;
+        int slot = slotsBase + i * slotStride;
+        try {
+            // plain: the slot is ours (WRITING); the release store of READY below publishes these bytes
+            b.put(slot + PriorityQueueDescriptor.SLOT_PAYLOAD_OFFSET, src, src.position(), length);
+            MappedAccess.INT.set(b, slot + PriorityQueueDescriptor.SLOT_LENGTH_OFFSET, length); // plain: same
+        } catch (RuntimeException | Error e) {
+            // release: gives the slot back; nothing was published
+            MappedAccess.LONG.setRelease(b, stateAt, FREE);
+            throw e;
+        }
+        // atomic add: unique, increasing sequence numbers across all processes (FIFO within a priority)
+        long sequence = (long) MappedAccess.LONG.getAndAdd(b, sequenceOffset, 1L);
+        long ready = PriorityQueueDescriptor.readyWord(priority, sequence);
+        // plain: kept for recovery of a dead reader's claim; published by the release store below
+        MappedAccess.LONG.set(b, slot + PriorityQueueDescriptor.SLOT_READY_WORD_OFFSET, ready);
+        // atomic or, before the publish: the ready bits stay a superset of the READY slots
+        MappedAccess.LONG.getAndBitwiseOr(b, readyBitsBase + 8 * (i >>> 6), 1L << i);
+        // release: payload, length and ready-word copy are visible to whoever acquires READY
+        MappedAccess.LONG.setRelease(b, stateAt, ready);
+        src.position(src.position() + length);
+    }
+
+    // ---------------------------------------------------------------- receive
+
+    /**
+     * Receives the highest-priority, oldest message into {@code dst} (at its position, which advances
+     * by the message length), waiting while the queue is empty.
+     *
+     * @return the message's priority
+     * @throws IllegalArgumentException if {@code dst} has less than {@link #maxMessageSize()} bytes remaining
+     * @throws InterruptedException     if interrupted before a message was taken (nothing taken)
+     */
+    public int receive(ByteBuffer dst) throws InterruptedException {
+        checkReceive(dst);
+        Waits.checkInterrupt();
+        int p = poll(dst);
+        return p >= 0 ? p : awaitMessage(dst, Waits.INTERRUPTIBLE, 0L);
+    }
+
+    /**
+     * Receives a message if one is ready now.
+     *
+     * @return its priority, or -1 if the queue is empty ({@code dst} unchanged)
+     */
+    public int tryReceive(ByteBuffer dst) {
+        checkReceive(dst);
+        int p = poll(dst);
+        if (p >= 0) {
+            return p;
+        }
+        return maybeRecover() > 0 ? poll(dst) : -1;
+    }
+
+    /**
+     * Receives a message, waiting up to {@code timeout}.
+     *
+     * @return its priority, or -1 on timeout ({@code dst} unchanged)
+     * @throws InterruptedException if interrupted while waiting (nothing taken)
+     */
+    public int tryReceive(ByteBuffer dst, long timeout, TimeUnit unit) throws InterruptedException {
+        Waits.requireUnit(unit);
+        checkReceive(dst);
+        Waits.checkInterrupt();
+        int p = poll(dst);
+        return p >= 0 ? p : awaitMessage(dst, Waits.TIMED, Waits.deadline(timeout, unit));
+    }
+
+    private void checkReceive(ByteBuffer dst) {
+        Objects.requireNonNull(dst, "dst");
+        if (dst.isReadOnly()) {
+            throw new ReadOnlyBufferException();
+        }
+        if (dst.remaining() < maxMessageSize) {
+            throw new IllegalArgumentException("receive buffer has " + dst.remaining()
+                    + " bytes remaining, less than the maximum message size " + maxMessageSize);
+        }
+        ensureOpen();
+    }
+
+    private int awaitMessage(ByteBuffer dst, int mode, long deadline) throws InterruptedException {
+        IdleStrategy idle = Idle.backoff(); // created only now that the call has to wait
+        while (true) {
+            if (Waits.shouldGiveUp(mode, deadline)) {
+                return -1;
+            }
+            idle.idle();
+            maybeRecover();
+            int p = poll(dst);
+            if (p >= 0) {
+                return p;
+            }
+        }
+    }
+
+    private int poll(ByteBuffer dst) {
+        final ByteBuffer b = buffer;
+        long best;
+        int bestAt;
+        while (true) {
+            best = 0L;
+            bestAt = -1;
+            long bestKey = -1L;
+            for (int word = 0; word < readyBitsWords; word++) {
+                // opaque: the bits only say which state words to read (a superset of the READY ones: set
+                // before a publish, cleared after a claim); all zero = empty
+                long bits = (long) MappedAccess.LONG.getOpaque(b, readyBitsBase + 8 * word);
+                while (bits != 0L) {
+                    int i = (word << 6) + Long.numberOfTrailingZeros(bits);
+                    bits &= bits - 1;
+                    int stateAt = statesBase + 8 * i;
+                    // acquire: if this word is the one we pick, every publish that happened before it is
+                    // visible to the re-check below (per-producer FIFO); a plain load on x86
+                    long w = (long) MappedAccess.LONG.getAcquire(b, stateAt);
+                    if ((w & STATE_MASK) == READY) {
+                        long key = (w & ~STATE_MASK & ~SEQUENCE_MASK) | (SEQUENCE_MASK - (w & SEQUENCE_MASK));
+                        if (key > bestKey) {
+                            bestKey = key;
+                            best = w;
+                            bestAt = stateAt;
+                        }
+                    }
+                }
+            }
+            if (bestAt < 0) {
+                return -1;
+            }
+            if (betterReadyBefore((bestAt - statesBase) >>> 3, bestKey)) {
+                continue; // a better message was published while we scanned past its slot: scan again
+            }
+            // volatile CAS: claims the message and acquires the sender's release of READY (payload visible);
+            // the READY word holds a unique sequence number, so no ABA
+            if (MappedAccess.LONG.compareAndSet(b, bestAt, best, myReading)) {
+                break;
+            }
+        }
+        int index = (bestAt - statesBase) >>> 3;
+        // atomic and-not, after the claim: the bits stay a superset of the READY slots; no one else
+        // sets this bit before we free the slot (only a sender of this slot, or recovery of a dead claim)
+        MappedAccess.LONG.getAndBitwiseAnd(b, readyBitsBase + 8 * (index >>> 6), ~(1L << index));
+        int slot = slotsBase + index * slotStride;
+        // plain: written before the sender's release, which our CAS acquired; the slot is ours (READING)
+        int length = (int) MappedAccess.INT.get(b, slot + PriorityQueueDescriptor.SLOT_LENGTH_OFFSET);
+        if (length < 0 || length > maxMessageSize) {
+            // only a foreign write to the file can get here: give the message back and refuse it
+            MappedAccess.LONG.setRelease(b, bestAt, best);
+            throw new IllegalStateException("corrupt message length " + length + " in slot "
+                    + index);
+        }
+        dst.put(dst.position(), b, slot + PriorityQueueDescriptor.SLOT_PAYLOAD_OFFSET, length); // plain: ours
+        // release: our reads of the payload complete before the next sender's claim (its CAS acquires)
+        MappedAccess.LONG.setRelease(b, bestAt, FREE);
+        dst.position(dst.position() + length);
+        return PriorityQueueDescriptor.priority(best);
+    }
+
+    /** Whether a READY message with a larger key than {@code key} waits in a slot before slot {@code end}. */
+    private boolean betterReadyBefore(int end, long key) {
+        final ByteBuffer b = buffer;
+        for (int word = 0, words = (end + 63) >>> 6; word < words; word++) {
+            // opaque is enough, here and below: every publish that happened before the candidate's
+            // publish (and the bit set before it) happens before these reads, since the scan acquired
+            // the candidate's state word, so such a message cannot be missed here
+            long bits = (long) MappedAccess.LONG.getOpaque(b, readyBitsBase + 8 * word);
+            while (bits != 0L) {
+                int i = (word << 6) + Long.numberOfTrailingZeros(bits);
+                if (i >= end) {
+                    break;
+                }
+                bits &= bits - 1;
+                long w = (long) MappedAccess.LONG.getOpaque(b, statesBase + 8 * i);
+                if ((w & STATE_MASK) == READY
+                        && ((w & ~STATE_MASK & ~SEQUENCE_MASK) | (SEQUENCE_MASK - (w & SEQUENCE_MASK))) > key) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    // ---------------------------------------------------------------- recovery
+
+    /**
+     * Reclaims every slot whose owner process is dead: an unfinished send's slot becomes free, an
+     * unfinished receive's message becomes ready again. Called automatically by operations that fail or
+     * wait (see the class comment); call it directly after learning that a peer died.
+     *
+     * @return the number of slots reclaimed
+     */
+    public int recover() {
+        ensureOpen();
+        return recoverScan(false);
+    }
+
+    private int maybeRecover() {
+        long now = System.nanoTime();
+        if (now - lastRecoveryNanos < recoveryIntervalNanos) { // plain: per-handle rate limit, racy on purpose
+            return 0;
+        }
+        lastRecoveryNanos = now;
+        return recoverScan(true);
+    }
+
+    private int recoverScan(boolean onlyStuck) {
+        final ByteBuffer b = buffer;
+        int reclaimed = 0;
+        for (int i = 0; i < maxMessages; i++) {
+            int stateAt = statesBase + 8 * i;
+            // acquire: for READING, the slot's ready-word copy (written before the sender's release,
+            // acquired by the reader's CAS) is then visible to us
+            long w = (long) MappedAccess.LONG.getAcquire(b, stateAt);
+            long state = w & STATE_MASK;
+            if (state != WRITING && state != READING || w == myWriting || w == myReading) {
+                seenOwners[i] = 0L;
+                continue;
+            }
+            boolean stuck = seenOwners[i] == w;
+            seenOwners[i] = w;
+            if (onlyStuck && !stuck) {
+                continue; // first sighting: most likely an operation in progress; check next time
+            }
+            if (!ownerDead(w)) {
+                continue;
+            }
+            int bitAt = readyBitsBase + 8 * (i >>> 6);
+            if (state == WRITING) {
+                // atomic and-not, BEFORE freeing: the dead sender may have set the bit; while the slot is
+                // WRITING(dead) no one else can set it, after the CAS a new sender could
+                MappedAccess.LONG.getAndBitwiseAnd(b, bitAt, ~(1L << i));
+                // volatile CAS: only the (dead) owner could have changed it; nothing was published
+                if (MappedAccess.LONG.compareAndSet(b, stateAt, w, FREE)) {
+                    reclaimed++;
+                }
+            } else {
+                int slot = slotsBase + i * slotStride;
+                long ready = (long) MappedAccess.LONG.get(b, slot + PriorityQueueDescriptor.SLOT_READY_WORD_OFFSET); // plain: see acquire above
+                // atomic or, before re-publishing: the bits stay a superset (a bit left set when the CAS
+                // fails costs a reader one extra state read, never a missed message)
+                MappedAccess.LONG.getAndBitwiseOr(b, bitAt, 1L << i);
+                // volatile CAS: re-publishes the untouched message with its original priority and sequence
+                if (MappedAccess.LONG.compareAndSet(b, stateAt, w, ready)) {
+                    reclaimed++;
+                }
+            }
+            seenOwners[i] = 0L;
+        }
+        return reclaimed;
+    }
+
+    private static boolean ownerDead(long ownerWord) {
+        long pid = PriorityQueueDescriptor.ownerPid(ownerWord);
+        Optional<ProcessIdentity> live = ProcessIdentity.of(pid);
+        return live.isEmpty()
+                || (live.get().startTime() & PriorityQueueDescriptor.START_TIME_MASK) != PriorityQueueDescriptor.ownerStartTime(ownerWord);
+    }
+
+    // ---------------------------------------------------------------- inspection
+
+    /** The maximum number of messages. */
+    public int maxMessages() {
+        return maxMessages;
+    }
+
+    /** The maximum message size in bytes. */
+    public int maxMessageSize() {
+        return maxMessageSize;
+    }
+
+    /** The file, or {@code null} for an {@link #inMemory} queue. */
+    public Path path() {
+        return file == null ? null : file.path();
+    }
+
+    /** The number of messages ready to be received (a snapshot, exact only when no one is operating). */
+    public int size() {
+        ensureOpen();
+        int ready = 0;
+        for (int i = 0; i < maxMessages; i++) {
+            // opaque: a statistic
+            if (((long) MappedAccess.LONG.getOpaque(buffer, statesBase + 8 * i) & STATE_MASK) == READY) {
+                ready++;
+            }
+        }
+        return ready;
+    }
+
+    /** Whether {@link #size()} is 0. */
+    public boolean isEmpty() {
+        return size() == 0;
+    }
+
+    private void ensureOpen() {
+        if (closed) {
+            throw new IllegalStateException(this + " is closed");
+        }
+    }
+
+    /** Closes this handle; the file and its messages stay for other handles and processes. */
+    @Override
+    public void close() {
+        closed = true;
+        if (file != null) {
+            file.close();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "SharedPriorityQueue[" + (file == null ? "in memory" : file.path()) + ", " + maxMessages + " x "
+                + maxMessageSize + " bytes]";
+    }
+}

@@ -1,0 +1,354 @@
+package dev.lockstep.ipc.queue;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import dev.lockstep.ipc.shm.IncompatibleFileException;
+import dev.lockstep.ipc.shm.MappedAccess;
+import dev.lockstep.ipc.shm.SharedFile;
+import dev.lockstep.ipc.shm.StructureKind;
+
+@Timeout(30)
+class SharedPriorityQueueTest {
+    @TempDir
+    Path dir;
+
+    static ByteBuffer msg(int a, int b) {
+        return ByteBuffer.allocate(8).putInt(0, a).putInt(4, b);
+    }
+
+    @Test
+    void receivesHighestPriorityFirstThenOldest() throws IOException {
+        try (SharedPriorityQueue q = SharedPriorityQueue.create(dir.resolve("q"), 64, 16)) {
+            Random rnd = new Random(42);
+            int[] prios = new int[50];
+            for (int i = 0; i < prios.length; i++) {
+                prios[i] = rnd.nextInt(SharedPriorityQueue.MAX_PRIORITY + 1);
+                assertTrue(q.trySend(prios[i], msg(i, prios[i])));
+            }
+            assertEquals(50, q.size());
+            ByteBuffer dst = ByteBuffer.allocate(16);
+            int lastPrio = Integer.MAX_VALUE;
+            int lastIndex = -1;
+            for (int k = 0; k < prios.length; k++) {
+                int p = q.tryReceive(dst.clear());
+                assertEquals(8, dst.position(), "length");
+                int index = dst.getInt(0);
+                assertEquals(prios[index], p, "priority returned with the message");
+                assertEquals(p, dst.getInt(4));
+                assertTrue(p <= lastPrio, "priority order: " + p + " after " + lastPrio);
+                if (p == lastPrio) {
+                    assertTrue(index > lastIndex, "FIFO within priority " + p + ": " + index + " after " + lastIndex);
+                }
+                lastPrio = p;
+                lastIndex = index;
+            }
+            assertEquals(-1, q.tryReceive(dst.clear()));
+            assertTrue(q.isEmpty());
+        }
+    }
+
+    @Test
+    void fullAndEmptyAndEveryLength() {
+        try (SharedPriorityQueue q = SharedPriorityQueue.inMemory(4, 100)) {
+            ByteBuffer dst = ByteBuffer.allocate(100);
+            assertEquals(-1, q.tryReceive(dst));
+            assertEquals(0, dst.position(), "dst unchanged on empty");
+            for (int i = 0; i < 4; i++) {
+                ByteBuffer src = ByteBuffer.allocate(i * 33);
+                for (int j = 0; j < src.capacity(); j++) {
+                    src.put(j, (byte) (i + j));
+                }
+                assertTrue(q.trySend(5, src));
+                assertEquals(src.limit(), src.position(), "src consumed");
+            }
+            ByteBuffer extra = ByteBuffer.allocate(3);
+            assertFalse(q.trySend(31, extra), "full");
+            assertEquals(0, extra.position(), "src unchanged when full");
+            for (int i = 0; i < 4; i++) {
+                assertEquals(5, q.tryReceive(dst.clear()));
+                assertEquals(i * 33, dst.position(), "length of message " + i);
+                for (int j = 0; j < i * 33; j++) {
+                    assertEquals((byte) (i + j), dst.get(j));
+                }
+            }
+            // capacity is fully reusable, many times over
+            for (int round = 0; round < 1000; round++) {
+                for (int i = 0; i < 4; i++) {
+                    assertTrue(q.trySend(i, msg(round, i)));
+                }
+                for (int i = 3; i >= 0; i--) {
+                    assertEquals(i, q.tryReceive(dst.clear()));
+                    assertEquals(round, dst.getInt(0));
+                }
+            }
+        }
+    }
+
+    @Test
+    void blockingReceiveWakesOnSendAndBlockingSendWakesOnReceive() throws Exception {
+        try (SharedPriorityQueue q = SharedPriorityQueue.inMemory(1, 8)) {
+            ExecutorService ex = Executors.newSingleThreadExecutor();
+            try {
+                Future<Integer> r = ex.submit(() -> q.receive(ByteBuffer.allocate(8)));
+                Thread.sleep(50);
+                assertFalse(r.isDone());
+                q.send(9, msg(1, 2));
+                assertEquals(9, r.get(10, TimeUnit.SECONDS));
+
+                q.send(1, msg(1, 1));
+                Future<?> s = ex.submit(() -> {
+                    q.send(2, msg(2, 2));
+                    return null;
+                });
+                Thread.sleep(50);
+                assertFalse(s.isDone(), "send blocks while full");
+                ByteBuffer dst = ByteBuffer.allocate(8);
+                assertEquals(1, q.receive(dst));
+                s.get(10, TimeUnit.SECONDS);
+                assertEquals(2, q.receive(dst.clear()));
+            } finally {
+                ex.shutdownNow();
+            }
+        }
+    }
+
+    @Test
+    void timedCallsTimeOutAndInterruptsAreHonoured() throws Exception {
+        try (SharedPriorityQueue q = SharedPriorityQueue.inMemory(1, 8)) {
+            ByteBuffer dst = ByteBuffer.allocate(8);
+            long t0 = System.nanoTime();
+            assertEquals(-1, q.tryReceive(dst, 30, TimeUnit.MILLISECONDS));
+            assertTrue(System.nanoTime() - t0 >= TimeUnit.MILLISECONDS.toNanos(30), "waited the timeout");
+            assertTrue(q.trySend(0, msg(0, 0), 0, TimeUnit.SECONDS));
+            assertFalse(q.trySend(0, msg(0, 0), 20, TimeUnit.MILLISECONDS));
+
+            Thread.currentThread().interrupt();
+            assertThrows(InterruptedException.class, () -> q.send(1, msg(1, 1)));
+            assertFalse(Thread.interrupted(), "status cleared");
+            assertEquals(0, q.receive(dst), "the interrupted send put nothing in");
+
+            AtomicReference<Throwable> thrown = new AtomicReference<>();
+            Thread waiter = new Thread(() -> {
+                try {
+                    q.receive(ByteBuffer.allocate(8));
+                } catch (Throwable e) {
+                    thrown.set(e);
+                }
+            });
+            waiter.start();
+            Thread.sleep(30);
+            waiter.interrupt();
+            waiter.join(10_000);
+            assertFalse(waiter.isAlive());
+            assertTrue(thrown.get() instanceof InterruptedException, String.valueOf(thrown.get()));
+        }
+    }
+
+    @Test
+    void badInputIsRefusedNamingTheValueAndChangesNothing() throws IOException {
+        Path file = dir.resolve("bad");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> SharedPriorityQueue.create(file, 0, 8));
+        assertTrue(e.getMessage().contains(": 0"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> SharedPriorityQueue.create(file, 4, -1));
+        assertTrue(e.getMessage().contains(": -1"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> SharedPriorityQueue.openOrCreate(file, -5, 8));
+        assertThrows(IllegalArgumentException.class, () -> SharedPriorityQueue.create(file, 1 << 20, 1 << 20));
+        assertFalse(Files.exists(file), "nothing created");
+
+        try (SharedPriorityQueue q = SharedPriorityQueue.create(file, 4, 8)) {
+            e = assertThrows(IllegalArgumentException.class, () -> q.trySend(32, msg(0, 0)));
+            assertTrue(e.getMessage().contains("32"), e.getMessage());
+            e = assertThrows(IllegalArgumentException.class, () -> q.trySend(-1, msg(0, 0)));
+            assertTrue(e.getMessage().contains("-1"), e.getMessage());
+            ByteBuffer big = ByteBuffer.allocate(9);
+            e = assertThrows(IllegalArgumentException.class, () -> q.send(0, big));
+            assertTrue(e.getMessage().contains("9 bytes"), e.getMessage());
+            assertEquals(0, big.position());
+            assertThrows(IllegalArgumentException.class, () -> q.tryReceive(ByteBuffer.allocate(7)));
+            assertThrows(java.nio.ReadOnlyBufferException.class, () -> q.tryReceive(ByteBuffer.allocate(8).asReadOnlyBuffer()));
+            assertThrows(NullPointerException.class, () -> q.trySend(0, null));
+            assertTrue(q.isEmpty(), "nothing was sent");
+            assertEquals(-1, q.tryReceive(ByteBuffer.allocate(8)));
+        }
+        try (SharedPriorityQueue q = SharedPriorityQueue.inMemory(1, 8)) {
+            q.close();
+            assertThrows(IllegalStateException.class, () -> q.trySend(0, msg(0, 0)));
+        }
+    }
+
+    @Test
+    void wrongKindAndWrongSizesAreRefusedAndTheFileIsUntouched() throws IOException {
+        Path mutex = dir.resolve("m");
+        SharedFile.create(mutex, StructureKind.MUTEX, 4096, b -> { }).close();
+        byte[] before = Files.readAllBytes(mutex);
+        IncompatibleFileException e = assertThrows(IncompatibleFileException.class, () -> SharedPriorityQueue.open(mutex));
+        assertTrue(e.getMessage().contains("MUTEX"), e.getMessage());
+        assertThrows(IncompatibleFileException.class, () -> SharedPriorityQueue.openOrCreate(mutex, 4, 8));
+        assertArrayEquals(before, Files.readAllBytes(mutex));
+
+        Path q = dir.resolve("q");
+        SharedPriorityQueue.create(q, 4, 8).close();
+        assertThrows(IncompatibleFileException.class, () -> SharedPriorityQueue.openOrCreate(q, 8, 8));
+        try (SharedPriorityQueue opened = SharedPriorityQueue.open(q)) {
+            assertEquals(4, opened.maxMessages());
+            assertEquals(8, opened.maxMessageSize());
+        }
+    }
+
+    @Test
+    void twoHandlesShareTheMessages() throws Exception {
+        Path file = dir.resolve("shared");
+        try (SharedPriorityQueue a = SharedPriorityQueue.openOrCreate(file, 8, 8);
+             SharedPriorityQueue b = SharedPriorityQueue.openOrCreate(file, 8, 8)) {
+            a.send(3, msg(7, 7));
+            b.send(4, msg(8, 8));
+            ByteBuffer dst = ByteBuffer.allocate(8);
+            assertEquals(4, a.receive(dst));
+            assertEquals(8, dst.getInt(0));
+            assertEquals(3, b.receive(dst.clear()));
+            assertEquals(7, dst.getInt(0));
+        }
+    }
+
+    /** A dead owner (pid 0xFFFFFF never exists: Linux pid_max is at most 2^22) left its slots claimed. */
+    @Test
+    void deadOwnersSlotsAreReclaimed() throws IOException {
+        Path file = dir.resolve("crash");
+        try (SharedPriorityQueue q = SharedPriorityQueue.create(file, 3, 8);
+             SharedFile raw = SharedFile.open(file, StructureKind.PRIORITY_QUEUE)) {
+            assertTrue(q.trySend(6, msg(6, 6)));
+            assertTrue(q.trySend(2, msg(2, 2)));
+            ByteBuffer b = raw.buffer();
+            int states = SharedFile.STRUCTURE_OFFSET + PriorityQueueDescriptor.statesOffset(3);
+            int slots = SharedFile.STRUCTURE_OFFSET + (int) PriorityQueueDescriptor.slotsOffset(3);
+            int stride = PriorityQueueDescriptor.slotStride(8);
+            long deadWriting = PriorityQueueDescriptor.ownerWord(PriorityQueueDescriptor.WRITING, 0xFFFFFF, 12345);
+            long deadReading = PriorityQueueDescriptor.ownerWord(PriorityQueueDescriptor.READING, 0xFFFFFF, 12345);
+            // slot 0 holds the priority-6 message: a dead receiver claimed it, decremented the count and died
+            long ready0 = (long) MappedAccess.LONG.getVolatile(b, states);
+            assertEquals(6, PriorityQueueDescriptor.priority(ready0));
+            assertTrue(MappedAccess.LONG.compareAndSet(b, states, ready0, deadReading));
+            int bits = SharedFile.STRUCTURE_OFFSET + PriorityQueueDescriptor.READY_BITS_OFFSET;
+            MappedAccess.LONG.getAndBitwiseAnd(b, bits, ~1L); // the receiver cleared its ready bit
+            // slot 2: a dead sender claimed it and wrote half a message
+            b.putInt(slots + 2 * stride + PriorityQueueDescriptor.SLOT_PAYLOAD_OFFSET, 99);
+            MappedAccess.LONG.setVolatile(b, states + 16, deadWriting);
+            MappedAccess.LONG.getAndBitwiseOr(b, bits, 4L); // and had set its ready bit before dying
+
+            assertFalse(q.trySend(0, msg(0, 0)), "all three slots taken");
+            ByteBuffer dst = ByteBuffer.allocate(8);
+            assertEquals(2, q.tryReceive(dst), "the claimed message is not visible before recovery");
+            assertEquals(2, q.recover(), "both dead claims reclaimed");
+            assertEquals(6, q.tryReceive(dst.clear()), "the dead receiver's message is delivered again, same priority");
+            assertEquals(6, dst.getInt(0));
+            assertEquals(-1, q.tryReceive(dst.clear()), "the half-written message is never delivered");
+            for (int i = 0; i < 3; i++) {
+                assertTrue(q.trySend(1, msg(i, i)), "capacity fully usable again");
+            }
+            assertEquals(0, q.recover());
+            for (int i = 0; i < 3; i++) {
+                assertEquals(1, q.tryReceive(dst.clear()));
+            }
+            assertEquals(0L, (long) MappedAccess.LONG.getVolatile(b, bits), "no ready bit left behind");
+        }
+    }
+
+    @Test
+    void manyProducersAndConsumersLoseAndDuplicateNothing() throws Exception {
+        runProducersConsumers(Executors.defaultThreadFactory());
+    }
+
+    @Test
+    void worksOnVirtualThreads() throws Exception {
+        assumeTrue(Runtime.version().feature() >= 21, "virtual threads need JDK 21+");
+        ThreadFactory virtual;
+        try {
+            Object builder = Thread.class.getMethod("ofVirtual").invoke(null);
+            virtual = (ThreadFactory) Class.forName("java.lang.Thread$Builder").getMethod("factory").invoke(builder);
+        } catch (ReflectiveOperationException e) {
+            throw new AssertionError(e);
+        }
+        runProducersConsumers(virtual);
+    }
+
+    private void runProducersConsumers(ThreadFactory threads) throws Exception {
+        int producers = 4;
+        int consumers = 4;
+        int perProducer = 20_000;
+        try (SharedPriorityQueue q = SharedPriorityQueue.inMemory(16, 8)) {
+            ExecutorService ex = Executors.newFixedThreadPool(producers + consumers, threads);
+            try {
+                CountDownLatch start = new CountDownLatch(1);
+                List<Future<long[]>> received = new ArrayList<>();
+                for (int p = 0; p < producers; p++) {
+                    int id = p;
+                    ex.submit(() -> {
+                        start.await();
+                        ByteBuffer src = ByteBuffer.allocate(8);
+                        for (int i = 0; i < perProducer; i++) {
+                            q.send(i % 4, src.clear().putInt(0, id).putInt(4, i));
+                        }
+                        return null;
+                    });
+                }
+                int total = producers * perProducer;
+                java.util.concurrent.atomic.AtomicInteger remaining = new java.util.concurrent.atomic.AtomicInteger(total);
+                for (int c = 0; c < consumers; c++) {
+                    received.add(ex.submit(() -> {
+                        start.await();
+                        long[] seen = new long[total];
+                        int n = 0;
+                        ByteBuffer dst = ByteBuffer.allocate(8);
+                        while (remaining.get() > 0) {
+                            int prio = q.tryReceive(dst.clear(), 10, TimeUnit.MILLISECONDS);
+                            if (prio >= 0) {
+                                remaining.decrementAndGet();
+                                assertEquals(dst.getInt(4) % 4, prio, "priority travels with the message");
+                                seen[n++] = (long) dst.getInt(0) * perProducer + dst.getInt(4);
+                            }
+                        }
+                        return java.util.Arrays.copyOf(seen, n);
+                    }));
+                }
+                start.countDown();
+                boolean[] got = new boolean[total];
+                int count = 0;
+                for (Future<long[]> f : received) {
+                    for (long id : f.get(20, TimeUnit.SECONDS)) {
+                        assertFalse(got[(int) id], "duplicate " + id);
+                        got[(int) id] = true;
+                        count++;
+                    }
+                }
+                assertEquals(total, count, "every message received once");
+                assertTrue(q.isEmpty());
+            } finally {
+                ex.shutdownNow();
+            }
+        }
+    }
+}
