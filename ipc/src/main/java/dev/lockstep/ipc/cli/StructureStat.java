@@ -7,6 +7,7 @@ import java.util.List;
 
 import dev.lockstep.ipc.channel.ManyToOneChannel;
 import dev.lockstep.ipc.channel.OneToOneChannel;
+import dev.lockstep.ipc.queue.SharedPriorityQueue;
 
 import dev.lockstep.ipc.shm.FileLayout;
 
@@ -31,6 +32,11 @@ final class StructureStat {
             case MANY_TO_ONE_CHANNEL:
                 try (ManyToOneChannel ch = ManyToOneChannel.open(file)) {
                     return lines(ch.stats().toString(), 1);
+                }
+            case PRIORITY_QUEUE:
+                try (SharedPriorityQueue q = SharedPriorityQueue.open(file)) {
+                    return List.of("messages        " + q.size() + " of " + q.maxMessages() + ", up to "
+                            + q.maxMessageSize() + " B each, priorities 0.." + SharedPriorityQueue.MAX_PRIORITY);
                 }
             default:
                 return List.of();

@@ -80,6 +80,17 @@ class LockstepCliTest {
     }
 
     @Test
+    void statShowsPriorityQueueFill() throws Exception {
+        try (var q = dev.lockstep.ipc.queue.SharedPriorityQueue.create(dir.resolve("jobs"), 8, 100)) {
+            q.trySend(3, java.nio.ByteBuffer.wrap(new byte[10]));
+            q.trySend(5, java.nio.ByteBuffer.wrap(new byte[10]));
+        }
+        String[] r = run("stat", dir.resolve("jobs").toString());
+        assertEquals("0", r[0], r[1]);
+        assertTrue(r[1].contains("messages        2 of 8, up to 100 B each"), r[1]);
+    }
+
+    @Test
     void usageErrors() throws Exception {
         assertEquals("2", run()[0]);
         String[] r = run("frobnicate");

@@ -104,6 +104,8 @@ public final class IpcPeer {
             case LOCKSTEP:
             case LOCKSTEP_MANY_TO_ONE:
                 return LockstepLink.open(dir, m == Mechanism.LOCKSTEP_MANY_TO_ONE);
+            case LOCKSTEP_PRIORITY_QUEUE:
+                return PriorityQueueLink.open(dir);
             default:
                 throw new IllegalArgumentException("no peer side for " + m);
         }

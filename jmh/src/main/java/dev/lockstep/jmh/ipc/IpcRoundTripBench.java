@@ -45,7 +45,7 @@ public class IpcRoundTripBench {
     /** Message length in bytes. */
     public static final int SIZE = 32;
 
-    @Param({"agrona", "lockstep", "floor", "pipe", "fifo", "uds", "tcp"})
+    @Param({"agrona", "lockstep", "lockstepPriorityQueue", "floor", "pipe", "fifo", "uds", "tcp"})
     public String mechanism;
 
     private IpcSession session;

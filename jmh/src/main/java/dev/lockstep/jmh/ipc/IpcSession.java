@@ -154,6 +154,11 @@ public final class IpcSession implements AutoCloseable {
                 startPeer(m, mode, size, null);
                 awaitReady();
                 break;
+            case LOCKSTEP_PRIORITY_QUEUE:
+                link = PriorityQueueLink.create(dir);
+                startPeer(m, mode, size, null);
+                awaitReady();
+                break;
             default:
                 throw new IllegalArgumentException("no bench side for " + m);
         }

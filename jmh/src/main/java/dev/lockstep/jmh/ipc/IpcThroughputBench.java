@@ -40,7 +40,7 @@ import java.util.concurrent.TimeUnit;
 @Fork(value = 1, jvmArgsAppend = {"--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED"})
 @State(Scope.Thread)
 public class IpcThroughputBench {
-    @Param({"agrona", "lockstep", "agronaManyToOne", "lockstepManyToOne", "pipe", "fifo", "uds", "tcp"})
+    @Param({"agrona", "lockstep", "agronaManyToOne", "lockstepManyToOne", "lockstepPriorityQueue", "pipe", "fifo", "uds", "tcp"})
     public String mechanism;
 
     /** Message length in bytes. */

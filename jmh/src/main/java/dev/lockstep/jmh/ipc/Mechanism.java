@@ -30,7 +30,9 @@ public enum Mechanism {
     /** Lockstep {@code OneToOneChannel}, one channel file per direction, {@link IpcSession#RING_CAPACITY} bytes. */
     LOCKSTEP("lockstep", true),
     /** Lockstep {@code ManyToOneChannel}, one channel file per direction, {@link IpcSession#RING_CAPACITY} bytes. */
-    LOCKSTEP_MANY_TO_ONE("lockstepManyToOne", true);
+    LOCKSTEP_MANY_TO_ONE("lockstepManyToOne", true),
+    /** Lockstep {@code SharedPriorityQueue} (many-to-many, priority order), one queue file per direction. */
+    LOCKSTEP_PRIORITY_QUEUE("lockstepPriorityQueue", true);
 
     private final String paramName;
     private final boolean sinkCapable;
