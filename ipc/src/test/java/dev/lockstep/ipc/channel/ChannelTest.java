@@ -197,7 +197,8 @@ class ChannelTest {
             assertNotNull(successor);
             assertTrue(ch.isConsumerAlive());
             assertEquals(1, ch.stats().consumerTakeovers());
-            zombie.close(); // its release CAS must not free the successor's registration... (same pid)
+            successor.close();
+            zombie.close(); // already replaced: closing it only stops its heartbeat
         }
     }
 
