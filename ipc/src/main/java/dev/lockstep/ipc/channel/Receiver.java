@@ -221,6 +221,7 @@ public final class Receiver implements AutoCloseable {
                 return false;
             }
             long end = Math.min(pos + ALIGNMENT, pos + (capacity - (pos & mask)));
+            // Volatile CAS: fails if the word changed meanwhile (then re-read it).
             if (MappedAccess.LONG.compareAndSet(buffer, at, word, header((int) (end - pos), PADDING_TYPE))) {
                 recovered((int) (end - pos), true);
             }
@@ -257,6 +258,7 @@ public final class Receiver implements AutoCloseable {
             long tail = (long) MappedAccess.LONG.getAcquire(buffer, tailOffset);
             long limit = Math.min(tail, pos + toEnd);
             padTo = pos + ALIGNMENT;
+            // Acquire: a nonzero word seen here is a header published by a producer's CAS.
             while (padTo < limit && (long) MappedAccess.LONG.getAcquire(buffer, dataOffset + (int) (padTo & mask)) == 0) {
                 padTo += ALIGNMENT;
             }

@@ -356,6 +356,7 @@ public abstract sealed class ShmChannel implements AutoCloseable permits OneToOn
             // Registering: the start time may not be written yet; the pid alone decides.
             return ProcessIdentity.of(-pid).isPresent();
         }
+        // Opaque: ordered after the acquire of the pid above, which the registering release published.
         return ProcessIdentity.isAlive(pid, (long) MappedAccess.LONG.getOpaque(buffer, pidOffset + 8));
     }
 

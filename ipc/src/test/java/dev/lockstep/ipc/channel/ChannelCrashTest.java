@@ -132,4 +132,57 @@ class ChannelCrashTest {
             assertTrue(stats.recoveredClaims() >= sorted.length, stats.toString());
         }
     }
+
+    /**
+     * One-to-one: the single producer is killed (often inside a claim) and a new producer process takes
+     * over its slot each time; the consumer recovers the dead claim so the successor can register.
+     */
+    @Test
+    void oneToOneProducerKilledAndReplaced() throws Exception {
+        Path file = dir.resolve("crash-one");
+        int kills = Math.max(3, KILLS / 3);
+        int finalId = kills + 1;
+        try (OneToOneChannel ch = OneToOneChannel.create(file, 16 * 1024)) {
+            Receiver in = ch.receiver();
+            ChannelProcessTest.Checker checker = new ChannelProcessTest.Checker(ch.maxMessageLength(), kills + 2);
+            AtomicReference<Throwable> consumerFailure = new AtomicReference<>();
+            Thread consumer = new Thread(() -> {
+                try {
+                    while (!Thread.currentThread().isInterrupted()) {
+                        if (in.receive(checker, 256) == 0) {
+                            Thread.onSpinWait();
+                        }
+                    }
+                } catch (Throwable t) {
+                    consumerFailure.set(t);
+                }
+            }, "crash-test-consumer-1to1");
+            consumer.start();
+            Random random = new Random();
+            for (int k = 1; k <= kills; k++) {
+                try (ChildJvm victim = ChildJvm.start(dir, ChannelProducerMain.class, file.toString(), "one",
+                        Integer.toString(k), "-1", k % 2 == 0 ? "claim" : "slow")) {
+                    victim.awaitLine("READY", Duration.ofSeconds(30));
+                    Thread.sleep(20 + random.nextInt(60));
+                    victim.kill();
+                }
+            }
+            try (ChildJvm last = ChildJvm.start(dir, ChannelProducerMain.class, file.toString(), "one",
+                    Integer.toString(finalId), "10000", "claim")) {
+                assertEquals(0, last.await(Duration.ofSeconds(60)), last.output());
+            }
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (checker.next[finalId] < 10_000 && System.nanoTime() < deadline && consumerFailure.get() == null) {
+                Thread.sleep(5);
+            }
+            consumer.interrupt();
+            consumer.join(10_000);
+            in.close();
+            assertEquals(null, consumerFailure.get());
+            System.out.printf("one-to-one crash test: %d kills, %d messages checked, %d bad%n%s",
+                    kills, checker.received, checker.bad, ch.stats());
+            assertEquals(0, checker.bad, checker.firstProblem);
+            assertEquals(10_000, checker.next[finalId], "the successor after the kills got everything through");
+        }
+    }
 }

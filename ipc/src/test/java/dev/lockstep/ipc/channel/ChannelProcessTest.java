@@ -90,6 +90,53 @@ class ChannelProcessTest {
         }
     }
 
+    @Test
+    @Timeout(60)
+    void deadConsumerIsReplacedAndTheNewOneContinuesAtHead() throws Exception {
+        Path file = dir.resolve("takeover");
+        try (OneToOneChannel ch = OneToOneChannel.create(file, 64 * 1024); Sender out = ch.sender();
+             ChildJvm child = ChildJvm.start(dir, ChannelConsumerMain.class, file.toString(), "1000")) {
+            child.awaitLine("READY", Duration.ofSeconds(30));
+            IllegalStateException live = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+                    ch::receiver);
+            org.junit.jupiter.api.Assertions.assertTrue(live.getMessage().contains("pid " + child.pid()), live.getMessage());
+            ByteBuffer scratch = ByteBuffer.allocate(ch.maxMessageLength()).order(java.nio.ByteOrder.nativeOrder());
+            int total = 3000;
+            int seq = 0;
+            for (; seq < 1000; seq++) { // the child consumes exactly these
+                int len = ChannelMessages.length(0, seq, ch.maxMessageLength());
+                ChannelMessages.write(scratch, 0, 0, seq, len);
+                out.send(1, scratch, 0, len);
+            }
+            String stopped = child.awaitLine("STOPPED", Duration.ofSeconds(30));
+            assertEquals("999 bad 0", stopped);
+            for (; seq < 1050; seq++) { // pending in the ring when the consumer dies (<= 50 * 520 B fit)
+                int len = ChannelMessages.length(0, seq, ch.maxMessageLength());
+                ChannelMessages.write(scratch, 0, 0, seq, len);
+                org.junit.jupiter.api.Assertions.assertTrue(out.trySend(1, scratch, 0, len));
+            }
+            child.kill();
+            org.junit.jupiter.api.Assertions.assertFalse(ch.isConsumerAlive());
+            try (Receiver in = ch.receiver()) {
+                assertEquals(1, ch.stats().consumerTakeovers());
+                Checker checker = new Checker(ch.maxMessageLength(), 1);
+                checker.next[0] = 1000; // the dead consumer took 0..999
+                for (; seq < total; seq++) {
+                    int len = ChannelMessages.length(0, seq, ch.maxMessageLength());
+                    ChannelMessages.write(scratch, 0, 0, seq, len);
+                    while (!out.trySend(1, scratch, 0, len)) {
+                        in.receive(checker, 64);
+                    }
+                }
+                while (in.receive(checker, 64) > 0) {
+                    // drain
+                }
+                assertEquals(0, checker.bad, checker.firstProblem);
+                assertEquals(total, checker.next[0], "continued exactly where the dead consumer stopped");
+            }
+        }
+    }
+
     private void run(ShmChannel ch, Receiver in, List<String[]> producers, int count) throws Exception {
         List<ChildJvm> children = new ArrayList<>();
         long expected = 0;
