@@ -2,7 +2,8 @@ package dev.lockstep.ipc.shm;
 
 import java.nio.ByteBuffer;
 import java.util.Objects;
-import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Heartbeats for every open endpoint of this process, written by one daemon thread.
@@ -20,7 +21,9 @@ public final class Heartbeats {
     /** Period between beats, ms: property {@code lockstep.ipc.heartbeatMillis}, default 100. */
     public static final long PERIOD_MILLIS = Long.getLong("lockstep.ipc.heartbeatMillis", 100L);
 
-    private static final CopyOnWriteArrayList<Registration> REGISTRATIONS = new CopyOnWriteArrayList<>();
+    // A concurrent set, not a copy-on-write list: endpoints come and go often (a jcstress state, a
+    // short-lived sender per thread) and each add/remove must stay O(1).
+    private static final Set<Registration> REGISTRATIONS = ConcurrentHashMap.newKeySet();
     private static Thread beater;
 
     private Heartbeats() {
