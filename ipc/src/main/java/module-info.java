@@ -9,4 +9,5 @@ module dev.lockstep.ipc {
     requires transitive org.agrona;
 
     exports dev.lockstep.ipc.shm;
+    exports dev.lockstep.ipc.sync;
 }
