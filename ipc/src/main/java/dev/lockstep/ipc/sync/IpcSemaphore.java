@@ -383,6 +383,14 @@ public final class IpcSemaphore extends IpcSyncBase {
      */
     private boolean reclaimDeadHolders() {
         ByteBuffer b = buf();
+        // A process killed inside the guard (e.g. between its two writes of a release) may hold no
+        // permits in its slot any more; the guard word still names it. Opaque: a candidate only.
+        long guard = (long) MappedAccess.LONG.getOpaque(b, BASE + GUARD_OFFSET);
+        if (guard != 0L && Owners.isDead(guard)) {
+            guardLock(b); // takes the guard over from the dead process and recomputes
+            guardUnlock(b);
+            return true;
+        }
         for (int i = 0; i < slots; i++) {
             int at = BASE + slotOffset(i);
             // Opaque: candidates only, confirmed under the guard (a dead token stays dead).

@@ -156,6 +156,21 @@ class IpcSemaphoreTest {
         }
     }
 
+    /** A process killed inside the guard between "held -= n" and "available += n" of a release. */
+    @Test
+    void processKilledMidReleaseInsideTheGuard() throws Exception {
+        try (IpcSemaphore s = IpcSemaphore.create(dir.resolve("s"), 4, 4)) {
+            ByteBuffer b = s.file.buffer();
+            long dead = IpcMutexTest.fakeDeadToken();
+            MappedAccess.LONG.setVolatile(b, BASE + IpcSemaphoreDescriptor.slotOffset(2) + IpcSemaphoreDescriptor.SLOT_TOKEN, dead);
+            MappedAccess.LONG.setVolatile(b, BASE + IpcSemaphoreDescriptor.AVAILABLE_OFFSET, 3L); // one permit in limbo
+            MappedAccess.LONG.setVolatile(b, BASE + IpcSemaphoreDescriptor.GUARD_OFFSET, dead);
+            assertTrue(s.tryAcquire(4, 5, TimeUnit.SECONDS), "the dead updater's permit came back: " + s);
+            s.release(4);
+            assertEquals(4, s.availablePermits());
+        }
+    }
+
     /** A real process holding 2 of 3 permits is killed: its permits come back to a waiter. */
     @Test
     void killedHoldersPermitsComeBack() throws Exception {
@@ -173,10 +188,53 @@ class IpcSemaphoreTest {
         }
     }
 
-    /** Child: {@code FILE N}: acquires N permits, reports, sleeps until killed. */
+    /**
+     * Processes killed at random moments while they acquire and release as fast as they can (so
+     * some die inside the guard, between the slot and the count update): afterwards every permit is
+     * back, and none was created. Rounds: {@code lockstep.crash.kills / 5}, at least 2 (2 children each).
+     */
+    @Test
+    void randomKillsNeitherLoseNorCreatePermits() throws Exception {
+        Path p = dir.resolve("s");
+        int permits = 3;
+        int rounds = Math.max(2, IpcMutexCrashTest.KILLS / 5);
+        java.util.Random random = new java.util.Random();
+        try (IpcSemaphore s = IpcSemaphore.create(p, permits, 8)) {
+            for (int round = 0; round < rounds; round++) {
+                try (ChildJvm a = ChildJvm.start(dir, IpcMutexCrashTest.FAST_JVM, Child.class, p.toString(), "loop");
+                     ChildJvm b = ChildJvm.start(dir, IpcMutexCrashTest.FAST_JVM, Child.class, p.toString(), "loop")) {
+                    a.awaitLine("LOOPING", Duration.ofSeconds(60));
+                    b.awaitLine("LOOPING", Duration.ofSeconds(60));
+                    Thread.sleep(5 + random.nextInt(40));
+                    a.kill();
+                    Thread.sleep(random.nextInt(5));
+                    b.kill();
+                    assertTrue(!a.output().contains("ERROR") && !b.output().contains("ERROR"), a.output() + b.output());
+                }
+            }
+            assertTrue(s.tryAcquire(permits, 20, TimeUnit.SECONDS), "permits lost: " + s);
+            assertEquals(0, s.availablePermits(), "permits created");
+            assertFalse(s.tryAcquire());
+            s.release(permits);
+            assertEquals(permits, s.availablePermits());
+        }
+    }
+
+    /** Child: {@code FILE N}: acquires N permits, reports, sleeps until killed; {@code FILE loop}: acquire/release forever. */
     public static final class Child {
         public static void main(String[] args) throws Exception {
             IpcSemaphore s = IpcSemaphore.open(Path.of(args[0]));
+            if (args[1].equals("loop")) {
+                System.out.println("LOOPING");
+                for (long i = 0; ; i++) {
+                    int n = 1 + (int) (i % 2);
+                    s.acquire(n);
+                    if (s.heldPermits() < n || s.heldPermits() > s.permits()) {
+                        System.out.println("ERROR held " + s.heldPermits());
+                    }
+                    s.release(n);
+                }
+            }
             s.acquire(Integer.parseInt(args[1]));
             System.out.println("HOLDING " + s.heldPermits());
             Thread.sleep(Long.MAX_VALUE);
