@@ -90,11 +90,66 @@ class IpcMutexCrashTest {
         }
     }
 
+    /**
+     * Two processes lock and unlock in a loop and are killed at random moments (inside or outside the
+     * critical section, mid-CAS, mid-unlock), each replaced by a new one. No holder may ever find
+     * another inside without an owner-died notice, and the lock never stays stuck.
+     * Kills: {@code max(3, lockstep.crash.kills / 2)}.
+     */
+    @Test
+    void randomKillsOfLoopingProcesses() throws Exception {
+        Path file = dir.resolve("m");
+        int kills = Math.max(3, KILLS / 2);
+        java.util.Random random = new java.util.Random();
+        StringBuilder outputs = new StringBuilder();
+        try (IpcMutex parent = IpcMutex.create(file, 128)) {
+            ChildJvm[] children = new ChildJvm[2];
+            for (int i = 0; i < 2; i++) {
+                children[i] = ChildJvm.start(dir, FAST_JVM, Child.class, "loop", file.toString());
+                children[i].awaitLine("LOOPS", WAIT);
+            }
+            try {
+                for (int k = 0; k < kills; k++) {
+                    Thread.sleep(5 + random.nextInt(30));
+                    int victim = random.nextInt(2);
+                    children[victim].kill();
+                    outputs.append(children[victim].output());
+                    children[victim] = ChildJvm.start(dir, FAST_JVM, Child.class, "loop", file.toString());
+                    children[victim].awaitLine("LOOPS", WAIT);
+                }
+            } finally {
+                for (ChildJvm c : children) {
+                    c.kill();
+                    outputs.append(c.output());
+                }
+            }
+            assertFalse(outputs.toString().contains("ERROR"), outputs.toString());
+            LockStatus s = parent.tryLockRobust(20, TimeUnit.SECONDS);
+            assertTrue(s.acquired(), "the lock was left stuck");
+            parent.unlock();
+        }
+    }
+
     /** Child process: {@code hold FILE} (lock, report, sleep until killed) or {@code holdFor FILE MS}. */
     public static final class Child {
         public static void main(String[] args) throws Exception {
             try (IpcMutex m = IpcMutex.open(Path.of(args[1]))) {
                 ByteBuffer data = m.data();
+                if (args[0].equals("loop")) {
+                    System.out.println("LOOPS");
+                    while (true) {
+                        if (m.lockRobust() == LockStatus.OWNER_DIED) {
+                            data.putLong(8, 0); // the dead holder may have died inside: repair
+                            m.markConsistent();
+                        } else if (data.getLong(8) != 0) {
+                            System.out.println("ERROR another holder is inside");
+                        }
+                        data.putLong(8, 1);
+                        data.putLong(0, data.getLong(0) + 1);
+                        data.putLong(8, 0);
+                        m.unlock();
+                    }
+                }
                 System.out.println("WAITING");
                 LockStatus s = m.lockRobust();
                 if (s == LockStatus.OWNER_DIED) {
