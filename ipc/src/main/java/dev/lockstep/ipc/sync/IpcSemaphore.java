@@ -69,7 +69,8 @@ import dev.lockstep.ipc.shm.StructureKind;
  * or dead (a process stopped with SIGSTOP while holding the guard delays the others); not fair (no
  * FIFO order; a large request can be overtaken by small ones). Space: 256 bytes + 128 per slot. A
  * process needs a slot to acquire: at most {@code slots} processes hold permits at once (a dead
- * process's slot is reused).
+ * process's slot is reused). {@link #close()} does not release this process's permits: they stay
+ * held until released through another instance or until the process exits.
  */
 public final class IpcSemaphore extends IpcSyncBase {
     /*

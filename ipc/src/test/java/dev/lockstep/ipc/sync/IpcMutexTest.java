@@ -209,6 +209,31 @@ class IpcMutexTest {
         }
     }
 
+    /** The idle strategy is created only by calls that wait, and the one set is the one used. */
+    @Test
+    void idleStrategyOnlyWhenWaiting() throws Exception {
+        Path p = dir.resolve("m");
+        try (IpcMutex a = IpcMutex.create(p, 0); IpcMutex b = IpcMutex.open(p)) {
+            java.util.concurrent.atomic.AtomicInteger created = new java.util.concurrent.atomic.AtomicInteger();
+            b.setIdleStrategy(() -> {
+                created.incrementAndGet();
+                return dev.lockstep.ipc.shm.Idle.sleeping();
+            });
+            for (int i = 0; i < 100; i++) {
+                b.lock();
+                b.unlock();
+            }
+            assertTrue(b.tryLock(1, TimeUnit.SECONDS));
+            b.unlock();
+            assertEquals(0, created.get(), "uncontended calls created an idle strategy");
+            a.lock();
+            assertFalse(b.tryLock(10, TimeUnit.MILLISECONDS));
+            assertEquals(1, created.get(), "one strategy per waiting call");
+            a.unlock();
+            assertThrows(NullPointerException.class, () -> b.setIdleStrategy(null));
+        }
+    }
+
     @Test
     void badInputAndWrongFiles() throws Exception {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> IpcMutex.create(dir.resolve("x"), -1));
