@@ -12,4 +12,5 @@ module dev.lockstep.ipc {
     exports dev.lockstep.ipc.mailbox;
     exports dev.lockstep.ipc.queue;
     exports dev.lockstep.ipc.shm;
+    exports dev.lockstep.ipc.sync;
 }

@@ -1,0 +1,61 @@
+package dev.lockstep.ipc.sync;
+
+import dev.lockstep.ipc.shm.MappedAccess;
+
+/**
+ * Layout of an {@link IpcBarrier} file's structure area (offsets relative to
+ * {@link dev.lockstep.ipc.shm.SharedFile#STRUCTURE_OFFSET}). Header kind
+ * {@link dev.lockstep.ipc.shm.StructureKind#BARRIER}; size parameter 0 is the number of parties.
+ *
+ * <pre>
+ *   0                   1                   2                   3
+ *   0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
+ *  +---------------------------------------------------------------+
+ *  |  State (long): generation (bits 63..32) | broken (bit 31)     |  0
+ *  |                | arrived in this generation (bits 30..0)      |
+ *  |  padding to 128 (CAS'ed by arrivals, polled by waiters)       |
+ *  +---------------------------------------------------------------+
+ *  |  Break reason (long): generation (63..32) | code (31..0):     | 128
+ *  |     pid of a dead party, or -1 timeout, -2 interrupt, -3 reset|
+ *  |  Ended broken (long): generation + 1 of the last generation   | 136
+ *  |     that reset() ended broken (0 = none)                      |
+ *  |  padding to 256                                               |
+ *  +---------------------------------------------------------------+
+ *  |  Party slot 0 (long): token of the registered party, 0 = free | 256
+ *  |  Party slot 1 ...                                             | 264
+ *  +---------------------------------------------------------------+
+ * </pre>
+ */
+public final class IpcBarrierDescriptor {
+    /** Generation, broken bit and arrival count, changed only by compare-and-set. */
+    public static final int STATE_OFFSET = 0;
+    /** Why the current generation broke (generation-tagged). */
+    public static final int REASON_OFFSET = MappedAccess.LINE;
+    /** Generation + 1 of the last generation that {@code reset()} ended while broken. */
+    public static final int ENDED_BROKEN_OFFSET = REASON_OFFSET + 8;
+    /** First party slot (8 bytes each: written only on register/leave/reset, read by waiters each ms). */
+    public static final int SLOTS_OFFSET = 2 * MappedAccess.LINE;
+    /** Bit of the state set while the generation is broken. */
+    public static final long BROKEN_BIT = 1L << 31;
+    /** Mask of the arrival count in the state. */
+    public static final long ARRIVED_MASK = BROKEN_BIT - 1;
+    /** Break codes (negative; a positive code is a dead party's pid). */
+    public static final int REASON_TIMEOUT = -1;
+    public static final int REASON_INTERRUPT = -2;
+    public static final int REASON_RESET = -3;
+    /** Header size parameter: parties. */
+    public static final int PARAM_PARTIES = 0;
+
+    private IpcBarrierDescriptor() {
+    }
+
+    /** Offset of party slot {@code i}. */
+    public static int slotOffset(int i) {
+        return SLOTS_OFFSET + 8 * i;
+    }
+
+    /** Bytes of structure area for {@code parties} parties. */
+    public static long structureLength(int parties) {
+        return SLOTS_OFFSET + 8L * parties;
+    }
+}

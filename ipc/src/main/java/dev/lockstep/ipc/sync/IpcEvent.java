@@ -1,0 +1,150 @@
+package dev.lockstep.ipc.sync;
+
+import static dev.lockstep.ipc.sync.IpcEventDescriptor.PARAM_AUTO_RESET;
+import static dev.lockstep.ipc.sync.IpcEventDescriptor.STATE_OFFSET;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+
+import org.agrona.concurrent.IdleStrategy;
+
+import dev.lockstep.core.internal.Waits;
+import dev.lockstep.ipc.shm.MappedAccess;
+import dev.lockstep.ipc.shm.SharedFile;
+import dev.lockstep.ipc.shm.StructureKind;
+
+/**
+ * An event shared by processes through a memory-mapped file: one process {@link #set()}s it, others
+ * {@link #await()} it. A manual-reset event stays set (every waiter, present and future, passes) until
+ * {@link #reset()}; an auto-reset event lets exactly one waiter through per {@code set()} and resets
+ * itself (the Win32 event semantics).
+ *
+ * <pre>{@code
+ * // Workers wait until the loader process has filled the shared tables.
+ * try (IpcEvent ready = IpcEvent.openOrCreate(dir.resolve("tables-ready"), false)) {
+ *     if (loader) { load(); ready.set(); }
+ *     else if (!ready.await(30, TimeUnit.SECONDS)) { throw new IllegalStateException("loader late"); }
+ * }
+ * }</pre>
+ *
+ * <h2>Algorithm and properties</h2>
+ * One word, 0 or 1. {@code set} is a volatile store of 1 (auto-reset: the same); {@code reset} a
+ * volatile store of 0; a manual-reset waiter polls until it reads 1 (acquire); an auto-reset waiter
+ * consumes the 1 with a compare-and-set 1 -&gt; 0, so one set releases one waiter. Memory effects:
+ * actions before {@code set()} happen before the actions after the {@code await} that saw it. A set
+ * followed at once by a reset may be missed by a waiter that did not poll in between (no pulse
+ * semantics, as with any level-triggered flag). Waiters poll and idle with an Agrona
+ * {@link IdleStrategy} (default {@link dev.lockstep.ipc.shm.Idle#backoff()}; trade-offs in
+ * {@link dev.lockstep.ipc.shm.Idle}; {@link #setIdleStrategy}), created only when they have to wait;
+ * interrupts and deadlines are checked after every idle. Waiting is wait-free on the setter's side,
+ * blocking on the waiter's; no order among auto-reset waiters. Space: 128 bytes.
+ *
+ * <h2>Crash behaviour</h2>
+ * Nothing is owned: a process that dies leaves the event as it last wrote it (set or not); waiters
+ * for a setter that died wait until their timeout, so waits on events set by other processes should
+ * be timed.
+ */
+public final class IpcEvent extends IpcSyncBase {
+    private final boolean autoReset;
+
+    private IpcEvent(SharedFile file) {
+        super(file);
+        this.autoReset = file.header().param(PARAM_AUTO_RESET) != 0;
+    }
+
+    /** Creates an event file, not set. */
+    public static IpcEvent create(Path file, boolean autoReset) throws IOException {
+        return new IpcEvent(SharedFile.create(file, StructureKind.EVENT, IpcEventDescriptor.STRUCTURE_LENGTH,
+                b -> { }, autoReset ? 1 : 0));
+    }
+
+    /**
+     * Opens an existing event file.
+     *
+     * @throws dev.lockstep.ipc.shm.IncompatibleFileException if it is not an event file
+     */
+    public static IpcEvent open(Path file) throws IOException {
+        return new IpcEvent(SharedFile.open(file, StructureKind.EVENT));
+    }
+
+    /** Opens the file, creating it (not set) if absent; an existing one must have the same reset mode. */
+    public static IpcEvent openOrCreate(Path file, boolean autoReset) throws IOException {
+        return new IpcEvent(SharedFile.openOrCreate(file, StructureKind.EVENT, IpcEventDescriptor.STRUCTURE_LENGTH,
+                b -> { }, autoReset ? 1 : 0));
+    }
+
+    /** Whether one {@code set()} releases one waiter and resets (true), or stays set until reset (false). */
+    public boolean isAutoReset() {
+        return autoReset;
+    }
+
+    /** Sets the event: releases waiters (all for manual-reset, one for auto-reset). */
+    public void set() {
+        // Volatile store: the setter's prior writes are visible to the waiter whose acquire read or CAS
+        // sees the 1 (release would do for that; volatile also orders it before the setter's later reads,
+        // so "set then check whether a waiter consumed it" works).
+        MappedAccess.LONG.setVolatile(buf(), BASE + STATE_OFFSET, 1L);
+    }
+
+    /** Resets the event (a no-op if it is not set). */
+    public void reset() {
+        // Volatile: ordered with the surrounding set/await calls of this thread.
+        MappedAccess.LONG.setVolatile(buf(), BASE + STATE_OFFSET, 0L);
+    }
+
+    /** Whether the event is set (a snapshot). */
+    public boolean isSet() {
+        return (long) MappedAccess.LONG.getAcquire(buf(), BASE + STATE_OFFSET) != 0L; // acquire: pairs with set()
+    }
+
+    /** Waits until the event is set (auto-reset: and consumes it). */
+    public void await() throws InterruptedException {
+        Waits.checkInterrupt();
+        await(Waits.INTERRUPTIBLE, 0L);
+    }
+
+    /**
+     * Waits at most {@code time} for the event.
+     *
+     * @return whether it was set (and, auto-reset, consumed by this call) before the time elapsed
+     */
+    public boolean await(long time, TimeUnit unit) throws InterruptedException {
+        Waits.requireUnit(unit);
+        Waits.checkInterrupt();
+        return await(Waits.TIMED, Waits.deadline(time, unit));
+    }
+
+    /** Passes if the event is set now (auto-reset: consumes it); never waits. */
+    public boolean tryAwait() {
+        ByteBuffer b = buf();
+        int at = BASE + STATE_OFFSET;
+        if (autoReset) {
+            // Opaque pre-read; the volatile CAS consumes the set and acquires the setter's writes.
+            return (long) MappedAccess.LONG.getOpaque(b, at) != 0L && MappedAccess.LONG.compareAndSet(b, at, 1L, 0L);
+        }
+        return (long) MappedAccess.LONG.getAcquire(b, at) != 0L; // acquire: pairs with set()
+    }
+
+    private boolean await(int mode, long deadline) throws InterruptedException {
+        if (tryAwait()) {
+            return true;
+        }
+        IdleStrategy idle = newIdle(); // only now: a call that passes allocates nothing
+        while (true) {
+            idle.idle();
+            if (tryAwait()) {
+                return true;
+            }
+            if (Waits.shouldGiveUp(mode, deadline)) {
+                return false;
+            }
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "IpcEvent[" + path() + (autoReset ? ", auto-reset" : ", manual-reset") + (isSet() ? ", set]" : ", not set]");
+    }
+}

@@ -1,0 +1,252 @@
+package dev.lockstep.ipc.sync;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import dev.lockstep.ipc.shm.IncompatibleFileException;
+import dev.lockstep.ipc.shm.MappedAccess;
+import dev.lockstep.ipc.shm.SharedFile;
+import dev.lockstep.ipc.test.ChildJvm;
+
+/**
+ * Contract of {@link IpcSemaphore}; dead holders simulated with a dead token in the file, and one
+ * real child process killed while it holds permits.
+ */
+@Timeout(60)
+class IpcSemaphoreTest {
+    private static final int BASE = SharedFile.STRUCTURE_OFFSET;
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void acquireReleaseAndCounts() throws Exception {
+        try (IpcSemaphore s = IpcSemaphore.create(dir.resolve("s"), 3, 8)) {
+            assertEquals(3, s.permits());
+            assertTrue(s.tryAcquire(2));
+            assertEquals(1, s.availablePermits());
+            assertEquals(2, s.heldPermits());
+            assertFalse(s.tryAcquire(2));
+            assertFalse(s.tryAcquire(2, 20, TimeUnit.MILLISECONDS));
+            s.release();
+            assertTrue(s.tryAcquire(2, 1, TimeUnit.SECONDS));
+            assertEquals(3, s.heldPermits());
+            s.release(3);
+            assertEquals(3, s.availablePermits());
+            assertTrue(s.tryAcquire(0));
+            s.release(0);
+        }
+    }
+
+    @Test
+    void badInput() throws Exception {
+        assertMessage(IllegalArgumentException.class, "permits must be >= 0: -1", () -> IpcSemaphore.create(dir.resolve("x"), -1, 4));
+        assertMessage(IllegalArgumentException.class, "maxProcesses must be in [1, 2^20]: 0", () -> IpcSemaphore.create(dir.resolve("x"), 1, 0));
+        try (IpcSemaphore s = IpcSemaphore.create(dir.resolve("s"), 2, 4)) {
+            assertMessage(IllegalArgumentException.class, "permits must be >= 0: -2", () -> s.tryAcquire(-2));
+            assertMessage(IllegalArgumentException.class, "permits must be >= 0: -2", () -> s.release(-2));
+            assertMessage(IllegalArgumentException.class, "cannot acquire 3 permits: the semaphore has 2", () -> s.acquire(3));
+            assertMessage(IllegalStateException.class, "this process holds 0", s::release);
+            s.acquire();
+            assertMessage(IllegalStateException.class, "cannot release 2 permits", () -> s.release(2));
+            assertEquals(1, s.availablePermits(), "a refused release changes nothing");
+            s.release();
+        }
+        IpcMutex.create(dir.resolve("m"), 0).close();
+        assertThrows(IncompatibleFileException.class, () -> IpcSemaphore.open(dir.resolve("m")));
+        assertThrows(IncompatibleFileException.class, () -> IpcSemaphore.openOrCreate(dir.resolve("s"), 3, 4));
+    }
+
+    @Test
+    void timeoutsAndInterrupts() throws Exception {
+        try (IpcSemaphore s = IpcSemaphore.create(dir.resolve("s"), 1, 4)) {
+            s.acquire();
+            long t0 = System.nanoTime();
+            assertFalse(s.tryAcquire(30, TimeUnit.MILLISECONDS));
+            assertTrue(System.nanoTime() - t0 >= TimeUnit.MILLISECONDS.toNanos(30));
+            Thread.currentThread().interrupt();
+            assertThrows(InterruptedException.class, s::acquire);
+            AtomicReference<Throwable> r = new AtomicReference<>();
+            Thread waiter = TestThreads.virtual(() -> {
+                try {
+                    s.acquire();
+                    r.set(new AssertionError("acquired"));
+                } catch (Throwable e) {
+                    r.set(e);
+                }
+            });
+            Thread.sleep(20);
+            waiter.interrupt();
+            waiter.join();
+            assertTrue(r.get() instanceof InterruptedException, String.valueOf(r.get()));
+            Thread blocked = TestThreads.virtual(s::acquireUninterruptibly);
+            Thread.sleep(20);
+            assertTrue(blocked.isAlive());
+            s.release();
+            blocked.join();
+            assertEquals(0, s.availablePermits());
+            s.release(); // a thread of this process may release permits another thread acquired
+            assertEquals(1, s.availablePermits());
+        }
+    }
+
+    @Test
+    void neverMoreHoldersThanPermits() throws Exception {
+        Path p = dir.resolve("s");
+        try (IpcSemaphore first = IpcSemaphore.create(p, 2, 4)) {
+            AtomicInteger inside = new AtomicInteger();
+            AtomicReference<String> failure = new AtomicReference<>();
+            List<Thread> ts = new ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                IpcSemaphore s = IpcSemaphore.open(p);
+                ts.add(TestThreads.virtual(() -> {
+                    for (int k = 0; k < 5_000; k++) {
+                        s.acquireUninterruptibly();
+                        if (inside.incrementAndGet() > 2) {
+                            failure.set("more than 2 holders");
+                        }
+                        inside.decrementAndGet();
+                        s.release();
+                    }
+                }));
+            }
+            for (Thread t : ts) {
+                t.join();
+            }
+            assertEquals(null, failure.get());
+            assertEquals(2, first.availablePermits());
+        }
+    }
+
+    @Test
+    void deadHoldersPermitsComeBack() throws Exception {
+        try (IpcSemaphore s = IpcSemaphore.create(dir.resolve("s"), 5, 4)) {
+            ByteBuffer b = s.file.buffer();
+            long dead = IpcMutexTest.fakeDeadToken();
+            // A dead process holds 3 (slot 1) ...
+            MappedAccess.LONG.setVolatile(b, BASE + IpcSemaphoreDescriptor.slotOffset(1) + IpcSemaphoreDescriptor.SLOT_TOKEN, dead);
+            MappedAccess.LONG.setVolatile(b, BASE + IpcSemaphoreDescriptor.slotOffset(1) + IpcSemaphoreDescriptor.SLOT_HELD, 3L);
+            MappedAccess.LONG.setVolatile(b, BASE + IpcSemaphoreDescriptor.AVAILABLE_OFFSET, 2L);
+            assertTrue(s.tryAcquire(2));
+            assertEquals(0, s.availablePermits());
+            // ... and died inside the guard, after taking a permit from 'available' but before recording it.
+            MappedAccess.LONG.setVolatile(b, BASE + IpcSemaphoreDescriptor.AVAILABLE_OFFSET, -1L);
+            MappedAccess.LONG.setVolatile(b, BASE + IpcSemaphoreDescriptor.GUARD_OFFSET, dead);
+            assertTrue(s.tryAcquire(3, 5, TimeUnit.SECONDS), "the dead holder's 3 permits came back");
+            assertEquals(0, s.availablePermits());
+            assertEquals(5, s.heldPermits());
+            s.release(5);
+            assertEquals(5, s.availablePermits());
+            assertTrue(s.recoveries() >= 1);
+        }
+    }
+
+    /** A process killed inside the guard between "held -= n" and "available += n" of a release. */
+    @Test
+    void processKilledMidReleaseInsideTheGuard() throws Exception {
+        try (IpcSemaphore s = IpcSemaphore.create(dir.resolve("s"), 4, 4)) {
+            ByteBuffer b = s.file.buffer();
+            long dead = IpcMutexTest.fakeDeadToken();
+            MappedAccess.LONG.setVolatile(b, BASE + IpcSemaphoreDescriptor.slotOffset(2) + IpcSemaphoreDescriptor.SLOT_TOKEN, dead);
+            MappedAccess.LONG.setVolatile(b, BASE + IpcSemaphoreDescriptor.AVAILABLE_OFFSET, 3L); // one permit in limbo
+            MappedAccess.LONG.setVolatile(b, BASE + IpcSemaphoreDescriptor.GUARD_OFFSET, dead);
+            assertTrue(s.tryAcquire(4, 5, TimeUnit.SECONDS), "the dead updater's permit came back: " + s);
+            s.release(4);
+            assertEquals(4, s.availablePermits());
+        }
+    }
+
+    /** A real process holding 2 of 3 permits is killed: its permits come back to a waiter. */
+    @Test
+    void killedHoldersPermitsComeBack() throws Exception {
+        Path p = dir.resolve("s");
+        try (IpcSemaphore s = IpcSemaphore.create(p, 3, 4);
+             ChildJvm child = ChildJvm.start(dir, IpcMutexCrashTest.FAST_JVM, Child.class, p.toString(), "2")) {
+            assertEquals("2", child.awaitLine("HOLDING", Duration.ofSeconds(60)));
+            assertEquals(1, s.availablePermits());
+            assertFalse(s.tryAcquire(2, 20, TimeUnit.MILLISECONDS), "a live holder keeps its permits");
+            child.kill();
+            assertTrue(s.tryAcquire(3, 10, TimeUnit.SECONDS), "the killed holder's permits came back");
+            assertEquals(3, s.heldPermits());
+            assertEquals(1, s.recoveries());
+            s.release(3);
+        }
+    }
+
+    /**
+     * Processes killed at random moments while they acquire and release as fast as they can (so
+     * some die inside the guard, between the slot and the count update): afterwards every permit is
+     * back, and none was created. Rounds: {@code lockstep.crash.kills / 5}, at least 2 (2 children each).
+     */
+    @Test
+    void randomKillsNeitherLoseNorCreatePermits() throws Exception {
+        Path p = dir.resolve("s");
+        int permits = 3;
+        int rounds = Math.max(2, IpcMutexCrashTest.KILLS / 5);
+        java.util.Random random = new java.util.Random();
+        try (IpcSemaphore s = IpcSemaphore.create(p, permits, 8)) {
+            for (int round = 0; round < rounds; round++) {
+                try (ChildJvm a = ChildJvm.start(dir, IpcMutexCrashTest.FAST_JVM, Child.class, p.toString(), "loop");
+                     ChildJvm b = ChildJvm.start(dir, IpcMutexCrashTest.FAST_JVM, Child.class, p.toString(), "loop")) {
+                    a.awaitLine("LOOPING", Duration.ofSeconds(60));
+                    b.awaitLine("LOOPING", Duration.ofSeconds(60));
+                    Thread.sleep(5 + random.nextInt(40));
+                    a.kill();
+                    Thread.sleep(random.nextInt(5));
+                    b.kill();
+                    assertTrue(!a.output().contains("ERROR") && !b.output().contains("ERROR"), a.output() + b.output());
+                }
+            }
+            assertTrue(s.tryAcquire(permits, 20, TimeUnit.SECONDS), "permits lost: " + s);
+            assertEquals(0, s.availablePermits(), "permits created");
+            assertFalse(s.tryAcquire());
+            s.release(permits);
+            assertEquals(permits, s.availablePermits());
+        }
+    }
+
+    /** Child: {@code FILE N}: acquires N permits, reports, sleeps until killed; {@code FILE loop}: acquire/release forever. */
+    public static final class Child {
+        public static void main(String[] args) throws Exception {
+            IpcSemaphore s = IpcSemaphore.open(Path.of(args[0]));
+            if (args[1].equals("loop")) {
+                System.out.println("LOOPING");
+                for (long i = 0; ; i++) {
+                    int n = 1 + (int) (i % 2);
+                    s.acquire(n);
+                    if (s.heldPermits() < n || s.heldPermits() > s.permits()) {
+                        System.out.println("ERROR held " + s.heldPermits());
+                    }
+                    s.release(n);
+                }
+            }
+            s.acquire(Integer.parseInt(args[1]));
+            System.out.println("HOLDING " + s.heldPermits());
+            Thread.sleep(Long.MAX_VALUE);
+        }
+    }
+
+    interface Action {
+        void run() throws Exception;
+    }
+
+    static void assertMessage(Class<? extends Throwable> type, String part, Action action) {
+        Throwable t = assertThrows(type, action::run);
+        assertTrue(t.getMessage() != null && t.getMessage().contains(part), t.getMessage());
+    }
+}
