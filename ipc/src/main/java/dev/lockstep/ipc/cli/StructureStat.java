@@ -8,6 +8,10 @@ import java.util.List;
 import dev.lockstep.ipc.channel.ManyToOneChannel;
 import dev.lockstep.ipc.channel.OneToOneChannel;
 import dev.lockstep.ipc.queue.SharedPriorityQueue;
+import dev.lockstep.ipc.sync.IpcBarrier;
+import dev.lockstep.ipc.sync.IpcEvent;
+import dev.lockstep.ipc.sync.IpcMutex;
+import dev.lockstep.ipc.sync.IpcSemaphore;
 
 import dev.lockstep.ipc.shm.FileLayout;
 
@@ -37,6 +41,27 @@ final class StructureStat {
                 try (SharedPriorityQueue q = SharedPriorityQueue.open(file)) {
                     return List.of("messages        " + q.size() + " of " + q.maxMessages() + ", up to "
                             + q.maxMessageSize() + " B each, priorities 0.." + SharedPriorityQueue.MAX_PRIORITY);
+                }
+            case MUTEX:
+                try (IpcMutex m = IpcMutex.open(file)) {
+                    long owner = m.ownerPid();
+                    return List.of("owner           " + (m.isLocked() ? "pid " + owner : "none (unlocked)"),
+                            "consistent      " + m.isConsistent() + ", dead owners recovered " + m.recoveries());
+                }
+            case SEMAPHORE:
+                try (IpcSemaphore sem = IpcSemaphore.open(file)) {
+                    return List.of("permits         " + sem.availablePermits() + " available of " + sem.permits(),
+                            "recoveries      " + sem.recoveries());
+                }
+            case BARRIER:
+                try (IpcBarrier b = IpcBarrier.open(file)) {
+                    return List.of("parties         " + b.getParties() + ", waiting " + b.getNumberWaiting()
+                            + (b.isBroken() ? ", BROKEN" : ""));
+                }
+            case EVENT:
+                try (IpcEvent e = IpcEvent.open(file)) {
+                    return List.of("state           " + (e.isSet() ? "set" : "reset")
+                            + (e.isAutoReset() ? " (auto-reset)" : " (manual reset)"));
                 }
             default:
                 return List.of();

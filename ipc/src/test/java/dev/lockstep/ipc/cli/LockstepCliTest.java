@@ -91,6 +91,25 @@ class LockstepCliTest {
     }
 
     @Test
+    void statShowsSynchronizerState() throws Exception {
+        try (var m = dev.lockstep.ipc.sync.IpcMutex.create(dir.resolve("m"), 64);
+             var sem = dev.lockstep.ipc.sync.IpcSemaphore.create(dir.resolve("s"), 3, 4);
+             var b = dev.lockstep.ipc.sync.IpcBarrier.create(dir.resolve("b"), 2);
+             var e = dev.lockstep.ipc.sync.IpcEvent.create(dir.resolve("e"), false)) {
+            m.lock();
+            sem.acquire();
+            e.set();
+            String[] r = run("stat", dir.toString());
+            assertEquals("0", r[0], r[1]);
+            assertTrue(r[1].contains("owner           pid " + ProcessHandle.current().pid()), r[1]);
+            assertTrue(r[1].contains("permits         2 available of 3"), r[1]);
+            assertTrue(r[1].contains("parties         2, waiting 0"), r[1]);
+            assertTrue(r[1].contains("state           set (manual reset)"), r[1]);
+            m.unlock();
+        }
+    }
+
+    @Test
     void usageErrors() throws Exception {
         assertEquals("2", run()[0]);
         String[] r = run("frobnicate");
