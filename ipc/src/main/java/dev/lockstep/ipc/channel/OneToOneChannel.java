@@ -20,14 +20,15 @@ import dev.lockstep.ipc.shm.StructureKind;
  * }
  * }</pre>
  *
- * <p>The protocol, properties and robustness are those of {@link ShmChannel}, with a single producer
- * slot: a second live producer is refused ({@link IllegalStateException} naming the file and the
- * owner's pid), a dead one is replaced once the consumer has skipped its unfinished claim.
+ * <p>The API, properties and robustness are those of {@link ShmChannel}, with one producer: a second
+ * live producer is refused ({@link IllegalStateException} naming the file and the owner's pid), a dead
+ * one is replaced. Being alone, the producer needs no atomic read-modify-write: it writes the body,
+ * then publishes the header with a release store, then the tail (Agrona's {@code OneToOneRingBuffer}
+ * protocol). A claim is therefore invisible until commit, and a producer killed mid-claim leaves
+ * nothing for the consumer to recover: its successor clears the unfinished body and recounts the
+ * records published after the last stored tail.
  */
 public final class OneToOneChannel extends ShmChannel {
-    /** How long {@link #sender()} waits for the consumer to recover a dead predecessor's claim. */
-    private static final long TAKEOVER_WAIT_NANOS = 2_000_000_000L;
-
     private OneToOneChannel(SharedFile file) throws IOException {
         super(file);
     }
@@ -79,35 +80,14 @@ public final class OneToOneChannel extends ShmChannel {
     }
 
     /**
-     * Registers the producer.
+     * Registers the producer. A dead predecessor is replaced at once: it published nothing it had not
+     * committed, and the new sender finds where it really stopped (see {@link Sender}).
      *
-     * @throws IllegalStateException if a live producer is registered (naming the file and its pid), or
-     *                               a dead producer's unfinished claim is not recovered within 2 s
-     *                               (no consumer running)
+     * @throws IllegalStateException if a live producer is registered (naming the file and its pid)
      */
     @Override
     public Sender sender() {
         int slot = structureOffset + slotOffset(0);
-        long deadline = System.nanoTime() + TAKEOVER_WAIT_NANOS;
-        while (true) {
-            // Acquire: pairs with the registration's release of the pid.
-            long pid = (long) MappedAccess.LONG.getAcquire(buffer, slot + SLOT_PID_OFFSET);
-            if (pid == 0 || endpointAlive(slot + SLOT_PID_OFFSET)) {
-                break; // free, or live: registerEndpoint takes it or throws
-            }
-            // Dead predecessor: wait until the consumer is past its last claim (opaque: written long ago).
-            long end = (long) MappedAccess.LONG.getOpaque(buffer, slot + SLOT_INTENT_POSITION_OFFSET)
-                    + (long) MappedAccess.LONG.getOpaque(buffer, slot + SLOT_INTENT_LENGTH_OFFSET);
-            if (end <= (long) MappedAccess.LONG.getAcquire(buffer, headOffset)) { // acquire: as Sender's
-                break;
-            }
-            if (System.nanoTime() - deadline >= 0) {
-                throw new IllegalStateException(name + ": the dead producer pid " + pid
-                        + " left a claim the consumer has not recovered yet (is a consumer running?)");
-            }
-            Thread.onSpinWait();
-            Thread.yield();
-        }
         registerEndpoint(slot + SLOT_PID_OFFSET, "producer", true);
         return newSender(0);
     }

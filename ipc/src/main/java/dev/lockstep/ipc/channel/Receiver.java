@@ -30,6 +30,8 @@ import dev.lockstep.ipc.shm.MappedAccess;
  * <p>If the handler throws, the message counts as consumed and the exception propagates.
  */
 public final class Receiver implements AutoCloseable {
+    /** Many-to-one: empty polls between two reads of the tail (a power of two). */
+    static final int EMPTY_POLLS_PER_TAIL_CHECK = 64;
     private final ShmChannel channel;
     private final ByteBuffer buffer;
     private final int capacity;
@@ -41,6 +43,10 @@ public final class Receiver implements AutoCloseable {
     private final int producerSlots;
     private final long claimTimeoutNanos;
     private final Heartbeats.Registration heartbeat;
+    /** One-to-one: a zero header at head always means "empty" (the producer publishes only at commit). */
+    private final boolean single;
+    /** Empty polls since the tail was last read (many-to-one; plain: this thread only). */
+    private int emptyPolls;
     /** Our head (plain: only this receiver writes head). */
     private long head;
     /** Position where we are stuck behind a claim, when we first saw it, when we last checked. */
@@ -61,6 +67,7 @@ public final class Receiver implements AutoCloseable {
         this.producerSlots = channel.producerSlots;
         this.claimTimeoutNanos = claimTimeoutNanos;
         this.heartbeat = Heartbeats.register(buffer, channel.structureOffset + CONSUMER_HEARTBEAT_OFFSET);
+        this.single = channel instanceof OneToOneChannel;
         // Acquire: a previous consumer's zeroing happened before its head release.
         this.head = (long) MappedAccess.LONG.getAcquire(buffer, headOffset);
         resumeAfterDeadConsumer();
@@ -146,6 +153,14 @@ public final class Receiver implements AutoCloseable {
                     continue;
                 }
                 if (word == 0) {
+                    // One-to-one: nothing uncommitted is ever visible, so zero is "empty". Many-to-one:
+                    // zero is usually "empty" too; only a claim between its tail CAS and its header CAS
+                    // (or a producer that died there) looks the same. Reading the tail on every empty
+                    // poll would pull the producers' tail line across cores each time, so look only
+                    // every EMPTY_POLLS_PER_TAIL_CHECK polls: recovery is ~1 ms anyway.
+                    if (single || (++emptyPolls & (EMPTY_POLLS_PER_TAIL_CHECK - 1)) != 0) {
+                        break;
+                    }
                     // Acquire: if tail moved past pos, the claimant's intent (written before its tail CAS)
                     // is visible to the recovery in stuck().
                     long tail = (long) MappedAccess.LONG.getAcquire(buffer, tailOffset);

@@ -45,6 +45,10 @@ public final class Sender implements AutoCloseable {
     private final int headOffset;
     private final int dataOffset;
     private final Heartbeats.Registration heartbeat;
+    /** One-to-one: the only producer, which publishes nothing before commit (see claimSingle). */
+    private final boolean single;
+    /** One-to-one: the producer position (plain: only this sender moves the tail). */
+    private long tail;
     /** Lower bound of head last read (plain: this thread only). */
     private long headCache;
     /** Absolute offset of the pending claim's header, or -1. */
@@ -68,6 +72,60 @@ public final class Sender implements AutoCloseable {
         this.heartbeat = Heartbeats.register(buffer, slotOffset + SLOT_HEARTBEAT_OFFSET);
         // Acquire: pairs with the consumer's release of head; the space below head + capacity is zero.
         this.headCache = (long) MappedAccess.LONG.getAcquire(buffer, headOffset);
+        this.single = channel instanceof OneToOneChannel;
+        if (single) {
+            this.tail = recoverTail();
+            zeroFreeSpace();
+        }
+    }
+
+    /**
+     * One-to-one: where the previous producer really stopped. It publishes a record's header before
+     * the tail, so one that died in between left records past the stored tail (perhaps already
+     * consumed, so head may even be ahead of it). Walk forward from max(tail, head) over published
+     * headers until a zero header that the consumer has not passed, and store the result.
+     */
+    private long recoverTail() {
+        // Acquire: pairs with the previous producer's release of the tail after its last commit.
+        long stored = (long) MappedAccess.LONG.getAcquire(buffer, tailOffset);
+        long pos = Math.max(stored, headCache);
+        while (true) {
+            // Acquire: a published header comes with its record.
+            long word = (long) MappedAccess.LONG.getAcquire(buffer, dataOffset + (int) (pos & mask));
+            int length = length(word);
+            if (length > 0) {
+                pos += (length + ALIGNMENT - 1) & -ALIGNMENT; // a record or padding nobody counted in the tail
+                continue;
+            }
+            // Acquire: the consumer may have consumed and zeroed records past pos meanwhile.
+            headCache = (long) MappedAccess.LONG.getAcquire(buffer, headOffset);
+            if (headCache > pos) {
+                pos = headCache;
+                continue;
+            }
+            break;
+        }
+        if (pos != stored) {
+            // Release: as after a commit.
+            MappedAccess.LONG.setRelease(buffer, tailOffset, pos);
+        }
+        return pos;
+    }
+
+    /**
+     * One-to-one: a predecessor that died (or aborted by closing) between claim and commit may have
+     * left body bytes past the tail, where the consumer expects zeros. Clear the free space before the
+     * first claim. The consumer reads only the header word at head <= tail, which no uncommitted claim
+     * ever writes, so this races with nothing it reads.
+     */
+    private void zeroFreeSpace() {
+        long end = headCache + capacity;
+        for (long pos = tail + HEADER_LENGTH; pos < end; pos += ALIGNMENT) {
+            int at = dataOffset + (int) (pos & mask);
+            if (buffer.getLong(at) != 0L) {  // plain: read first so clean pages are not dirtied
+                buffer.putLong(at, 0L);        // plain: published by our first commit's release
+            }
+        }
     }
 
     /** The channel's mapping: write claimed bodies here with absolute puts. */
@@ -93,7 +151,51 @@ public final class Sender implements AutoCloseable {
         if (pendingHeader >= 0) {
             throw new IllegalStateException("a claim is pending: commit or abort it first");
         }
-        return claim(type, length);
+        return single ? claimSingle(type, length) : claim(type, length);
+    }
+
+    /**
+     * One-to-one claim: nothing is published until commit, so a producer that dies between claim and
+     * commit leaves nothing the consumer could see (its header word stays zero: "empty"), and the
+     * hot path has no atomic read-modify-write at all (Agrona's OneToOneRingBuffer protocol).
+     */
+    private int claimSingle(int type, int length) {
+        int aligned = alignedLength(length);
+        int index = (int) (tail & mask);
+        int toEnd = capacity - index;
+        int required = aligned <= toEnd ? aligned : toEnd + aligned;
+        if (tail + required - headCache > capacity) {
+            // Acquire: pairs with the consumer's release of head, so the freed space reads as zero.
+            headCache = (long) MappedAccess.LONG.getAcquire(buffer, headOffset);
+            if (tail + required - headCache > capacity) {
+                return -1;
+            }
+        }
+        int at = dataOffset + (required == aligned ? index : 0);
+        pendingHeader = at;
+        pendingType = type;
+        pendingLength = length;
+        pendingAligned = required; // the whole extent, padding included: commit publishes both
+        return at + HEADER_LENGTH;
+    }
+
+    /** One-to-one commit (or abort as padding): header, then the wrap padding, then the tail. */
+    private boolean publishSingle(long recordHeader) {
+        int at = pendingHeader;
+        pendingHeader = -1;
+        int index = (int) (tail & mask);
+        // Release: the body (plain stores) is visible before the header that says it is there.
+        MappedAccess.LONG.setRelease(buffer, at, recordHeader);
+        if (at != dataOffset + index) {
+            // Wrapped: the padding to the ring's end goes after the record, so a consumer that skips it
+            // finds the record already published (release: orders after the record header).
+            MappedAccess.LONG.setRelease(buffer, dataOffset + index, header(capacity - index, PADDING_TYPE));
+        }
+        tail += pendingAligned;
+        // Release: only for readers of the tail (statistics, a successor producer); the consumer
+        // never reads it on its fast path, so this store stays in our cache.
+        MappedAccess.LONG.setRelease(buffer, tailOffset, tail);
+        return true;
     }
 
     private int claim(int type, int length) {
@@ -155,6 +257,9 @@ public final class Sender implements AutoCloseable {
      */
     public boolean commit(int index) {
         int at = checkPending(index);
+        if (single) {
+            return publishSingle(header(HEADER_LENGTH + pendingLength, pendingType));
+        }
         pendingHeader = -1;
         // Volatile CAS: releases the body (a consumer that acquires the committed header sees it whole);
         // a CAS, not a store, so a revoked claim is detected instead of resurrected.
@@ -169,6 +274,11 @@ public final class Sender implements AutoCloseable {
      */
     public boolean abort(int index) {
         int at = checkPending(index);
+        if (single) {
+            // Published as padding (the consumer zeroes it), not dropped: the body bytes already
+            // written must not stay in the free space.
+            return publishSingle(header(alignedLength(pendingLength), PADDING_TYPE));
+        }
         pendingHeader = -1;
         // Volatile CAS: as commit; padding carries the aligned length.
         return MappedAccess.LONG.compareAndSet(buffer, at, header(-pendingAligned, CLAIMED_FLAG | slot),

@@ -80,6 +80,14 @@ public abstract sealed class ShmChannel implements AutoCloseable permits OneToOn
      *     body. A failed commit means the claim was revoked: the message is not delivered and commit
      *     returns false. abort = the same CAS to a padding header.
      *
+     * One-to-one (Sender.claimSingle / publishSingle): the single producer skips steps 2-5 and the
+     * CASes. Claim only reserves space locally; commit stores the header with release (body visible
+     * first), then a wrap's padding header, then the tail with release. Nothing uncommitted is ever
+     * visible, so a zero header at head is simply "empty" and the consumer never reads the tail. A
+     * producer killed mid-claim leaves body bytes in free space and, if it died between header and
+     * tail, published records beyond the stored tail: its successor walks forward from max(tail, head)
+     * over published headers to find the real tail, then zeroes the free space, before its first claim.
+     *
      * Consumer at head, header word w:
      *  - length > 0: a message (deliver) or padding (skip); then the record is zeroed - header turned
      *    into padding first, then body, then header - and head is released after the batch.
@@ -87,8 +95,9 @@ public abstract sealed class ShmChannel implements AutoCloseable permits OneToOn
      *    dead (pid + start time, ProcessIdentity), or the record has been stuck longer than the claim
      *    timeout, CAS the header to padding of the same length (counted in the statistics). The CAS
      *    fails if the producer committed meanwhile: then the message is delivered normally.
-     *  - w == 0 and head < tail: a producer moved the tail but has not written the header (or died
-     *    there). Find the slots whose intent range covers head: if none of them is alive and they agree
+     *  - w == 0 and head < tail (many-to-one; the tail is read only every 64 empty polls, so the
+     *    producers' tail line is not pulled across cores on every poll): a producer moved the tail but
+     *    has not written the header (or died there). Find the slots whose intent range covers head: if none of them is alive and they agree
      *    on the range's end, CAS the header from 0 to padding up to that end (or the ring's end); if one
      *    is alive, wait. Otherwise (two producers died in the same instant with disagreeing stale
      *    intents, or a slot was corrupted) fall back to the claim timeout and pad up to the next nonzero

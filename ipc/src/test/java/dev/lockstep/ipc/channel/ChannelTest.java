@@ -247,8 +247,86 @@ class ChannelTest {
     }
 
     @Test
-    void liveClaimOlderThanTheTimeoutIsRevoked() throws IOException {
+    void oneToOneClaimIsInvisibleUntilCommitAndADeadProducersBodyIsClearedBySuccessor() throws IOException {
         try (OneToOneChannel ch = OneToOneChannel.create(dir.resolve("c"), 1024);
+             Receiver in = ch.receiver()) {
+            Sender dying = ch.sender();
+            assertTrue(dying.trySend(1, new byte[] {1}, 0, 1));
+            int at = dying.tryClaim(2, 100);
+            for (int i = 0; i < 100; i++) {
+                dying.buffer().put(at + i, (byte) 0x7F); // a body that would parse as headers if left
+            }
+            Collector c = new Collector();
+            awaitSome(in, c, 200);
+            awaitSome(in, c, 50);
+            assertEquals(List.of(1), c.types, "only the committed message; the claim blocks nothing");
+            // The producer dies mid-claim: its slot's process is gone, the claim never commits.
+            killSlot(ch, 0);
+            try (Sender successor = ch.sender()) {
+                for (int i = 0; i < 5; i++) {
+                    assertTrue(successor.trySend(3, new byte[] {(byte) i}, 0, 1));
+                }
+                for (int i = 0; i < 10 && c.bodies.size() < 6; i++) {
+                    awaitSome(in, c, 100);
+                }
+            }
+            assertEquals(List.of(1, 3, 3, 3, 3, 3), c.types, "no garbage from the dead body");
+            assertEquals(0, ch.stats().recoveredClaims(), "nothing to recover");
+            assertFreeSpaceIsZero(ch);
+        }
+    }
+
+    @Test
+    void oneToOneSuccessorFindsRecordsItsPredecessorPublishedButDidNotCountInTheTail() throws IOException {
+        for (int consumedBeforeTakeover = 0; consumedBeforeTakeover <= 1; consumedBeforeTakeover++) {
+            try (OneToOneChannel ch = OneToOneChannel.create(dir.resolve("c" + consumedBeforeTakeover), 1024);
+                 Receiver in = ch.receiver()) {
+                Sender dying = ch.sender();
+                assertTrue(dying.trySend(1, new byte[20], 0, 20));
+                assertTrue(dying.trySend(2, new byte[20], 0, 20));
+                // Died after publishing the second header, before storing the tail.
+                MappedAccess.LONG.setVolatile(ch.buffer, ch.tailOffset, 32L);
+                Collector c = new Collector();
+                if (consumedBeforeTakeover == 1) {
+                    awaitSome(in, c, 1_000);
+                    while (c.bodies.size() < 2) {
+                        awaitSome(in, c, 100);
+                    }
+                }
+                killSlot(ch, 0);
+                try (Sender successor = ch.sender()) {
+                    assertEquals(64L, (long) MappedAccess.LONG.getVolatile(ch.buffer, ch.tailOffset), "tail repaired");
+                    assertTrue(successor.trySend(3, new byte[] {3}, 0, 1));
+                    while (c.bodies.size() < 3) {
+                        awaitSome(in, c, 100);
+                    }
+                }
+                assertEquals(List.of(1, 2, 3), c.types, "the unaccounted record is neither lost nor overwritten");
+                assertFreeSpaceIsZero(ch);
+            }
+        }
+    }
+
+    @Test
+    void oneToOneAbortLeavesNoBodyBehind() throws IOException {
+        try (OneToOneChannel ch = OneToOneChannel.create(dir.resolve("c"), 1024);
+             Sender out = ch.sender(); Receiver in = ch.receiver()) {
+            int at = out.tryClaim(2, 100);
+            for (int i = 0; i < 100; i++) {
+                out.buffer().put(at + i, (byte) 0x7F);
+            }
+            assertTrue(out.abort(at));
+            assertTrue(out.trySend(4, new byte[] {4}, 0, 1));
+            Collector c = new Collector();
+            awaitSome(in, c, 1_000);
+            assertEquals(List.of(4), c.types);
+            assertFreeSpaceIsZero(ch);
+        }
+    }
+
+    @Test
+    void liveClaimOlderThanTheTimeoutIsRevoked() throws IOException {
+        try (ManyToOneChannel ch = ManyToOneChannel.create(dir.resolve("c"), 1024);
              Sender out = ch.sender(); Receiver in = ch.receiver(Duration.ofMillis(50))) {
             int at = out.tryClaim(1, 8);
             Collector c = new Collector();
