@@ -8,6 +8,8 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 
+import dev.lockstep.ipc.channel.ManyToOneChannel;
+import dev.lockstep.ipc.channel.OneToOneChannel;
 import dev.lockstep.ipc.shm.SharedFile;
 import dev.lockstep.ipc.shm.ShmDirectory;
 
@@ -23,8 +25,8 @@ import dev.lockstep.ipc.shm.ShmDirectory;
  *
  * A namespace is a {@link ShmDirectory}: one folder, one file per name, each file a Lockstep structure
  * with its own validated header, so the namespace needs no registry that a crash could corrupt.
- * Opening or creating by name is done by each structure's factories with {@link #path(String)}; the
- * channel shortcuts live here. Removing a name unlinks the file: processes that have it open keep
+ * Opening or creating by name is done by each structure's factories with {@link #path(String)}, or
+ * for channels by the shortcuts {@link #oneToOne(String, int)} and {@link #manyToOne(String, int)}. Removing a name unlinks the file: processes that have it open keep
  * working on it, new opens no longer see it (the {@code shm_unlink} contract), so a name can be
  * re-created at once.
  */
@@ -57,6 +59,22 @@ public final class Mailboxes {
      */
     public Path path(String name) {
         return directory.resolve(name);
+    }
+
+    /**
+     * Opens the one-to-one channel {@code name}, creating it with a ring of {@code capacity} bytes if
+     * absent (an existing one must have that capacity and kind).
+     */
+    public OneToOneChannel oneToOne(String name, int capacity) throws IOException {
+        return OneToOneChannel.openOrCreate(path(name), capacity);
+    }
+
+    /**
+     * Opens the many-to-one channel {@code name}, creating it with a ring of {@code capacity} bytes if
+     * absent (an existing one must have that capacity and kind).
+     */
+    public ManyToOneChannel manyToOne(String name, int capacity) throws IOException {
+        return ManyToOneChannel.openOrCreate(path(name), capacity);
     }
 
     /** Whether {@code name} exists (valid name required). */

@@ -58,6 +58,24 @@ class MailboxesTest {
     }
 
     @Test
+    void channelShortcutsOpenOrCreateByNameAndCheckTheKind() throws Exception {
+        Mailboxes boxes = Mailboxes.open(dir);
+        try (var a = boxes.oneToOne("ticks", 4096); var b = boxes.oneToOne("ticks", 4096);
+             var out = a.sender(); var in = b.receiver()) {
+            assertTrue(out.trySend(7, new byte[] {1, 2}, 0, 2));
+            int[] type = {-1};
+            assertTrue(in.tryReceive((t, buf, off, len) -> type[0] = t));
+            assertEquals(7, type[0], "one channel behind one name");
+        }
+        assertEquals(StructureKind.ONE_TO_ONE_CHANNEL, boxes.describe("ticks").orElseThrow().kind());
+        try (var m = boxes.manyToOne("orders", 4096)) {
+            assertEquals(4096, m.capacity());
+        }
+        assertThrows(dev.lockstep.ipc.shm.IncompatibleFileException.class, () -> boxes.manyToOne("ticks", 4096));
+        assertThrows(dev.lockstep.ipc.shm.IncompatibleFileException.class, () -> boxes.oneToOne("ticks", 8192));
+    }
+
+    @Test
     void badNamesAreRefused() throws IOException {
         Mailboxes boxes = Mailboxes.open(dir);
         for (String bad : new String[] {"", "..", "a/b", ".x", "y".repeat(65)}) {
