@@ -89,7 +89,12 @@ public final class LockstepCli {
     static int stat(String[] args, PrintStream out, PrintStream err) throws IOException {
         List<Path> targets = new ArrayList<>();
         if (args.length == 0) {
-            targets.add(ShmDirectory.defaultPath());
+            Path folder = ShmDirectory.defaultPath();
+            if (!Files.isDirectory(folder)) {
+                out.println(folder + ": no structures (the folder does not exist yet)");
+                return 0;
+            }
+            targets.add(folder);
         } else {
             for (String a : args) {
                 targets.add(Path.of(a));

@@ -110,6 +110,26 @@ class LockstepCliTest {
     }
 
     @Test
+    void statOfTheDefaultFolderSaysWhenThereIsNothing() throws Exception {
+        String before = System.getProperty(dev.lockstep.ipc.shm.ShmDirectory.DIR_PROPERTY);
+        System.setProperty(dev.lockstep.ipc.shm.ShmDirectory.DIR_PROPERTY, dir.resolve("absent").toString());
+        try {
+            String[] r = run("stat");
+            assertEquals("0", r[0], r[1]);
+            assertTrue(r[1].contains("no structures (the folder does not exist yet)"), r[1]);
+            Files.createDirectory(dir.resolve("absent"));
+            r = run("stat");
+            assertTrue(r[1].contains("absent: no structures"), r[1]);
+        } finally {
+            if (before == null) {
+                System.clearProperty(dev.lockstep.ipc.shm.ShmDirectory.DIR_PROPERTY);
+            } else {
+                System.setProperty(dev.lockstep.ipc.shm.ShmDirectory.DIR_PROPERTY, before);
+            }
+        }
+    }
+
+    @Test
     void usageErrors() throws Exception {
         assertEquals("2", run()[0]);
         String[] r = run("frobnicate");
