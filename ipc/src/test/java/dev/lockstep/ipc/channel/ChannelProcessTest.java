@@ -19,13 +19,13 @@ import dev.lockstep.ipc.test.ChildJvm;
  * {@link ChannelMessages}), checked whole by the consumer: nothing lost, duplicated, torn or out of
  * order per producer.
  *
- * <p>Counts: property {@code lockstep.channel.messages} = messages per test (default 500,000: the two
- * tests move 1,000,000 messages in ~10 s on 2 cores); e.g. {@code -Dlockstep.channel.messages=10000000}
+ * <p>Counts: property {@code lockstep.channel.messages} = messages per test (default 600,000: the two
+ * tests move 1,200,000 messages in a few seconds on 2 cores); e.g. {@code -Dlockstep.channel.messages=10000000}
  * for a long run.
  */
 @Timeout(300)
 class ChannelProcessTest {
-    static final long MESSAGES = Long.getLong("lockstep.channel.messages", 500_000L);
+    static final long MESSAGES = Long.getLong("lockstep.channel.messages", 600_000L);
 
     @TempDir
     Path dir;
