@@ -79,6 +79,9 @@ public final class IpcSemaphore extends IpcSyncBase {
      * slot token names a process that was alive when it last changed its slot. All writes happen under
      * the guard; the guard's volatile CAS and release store order them for the next guard holder, so
      * writes inside are opaque (lock-free readers of 'available' and slot tokens see untorn values).
+     * Every recomputation (recoverLocked) rewrites 'available': an update under the same guard hold
+     * must read the count after it (tryOnce re-reads it after claimSlotLocked, which may reuse a dead
+     * holder's slot and so recover its permits).
      */
     private final long permits;
     private final int slots;
@@ -320,6 +323,13 @@ public final class IpcSemaphore extends IpcSyncBase {
             int s = slot;
             if (s < 0) {
                 s = claimSlotLocked(b);
+                // Re-read (opaque, under the guard): reusing a dead holder's slot returned its permits
+                // (recoverLocked rewrote the count); 'available - n' from the value read before the
+                // claim would erase that recovery and lose those permits for good.
+                available = (long) MappedAccess.LONG.getOpaque(b, BASE + AVAILABLE_OFFSET);
+                if (available < n) {
+                    return false; // only if the count was too high before; the claimed slot holds 0
+                }
             }
             int heldAt = BASE + slotOffset(s) + SLOT_HELD;
             // Opaque under the guard; a crash between these two writes is undone by recomputeLocked.
@@ -410,7 +420,10 @@ public final class IpcSemaphore extends IpcSyncBase {
         return false;
     }
 
-    /** Clears the slots of the dead {@code token} and recomputes the available count; guard held. */
+    /**
+     * Clears the slots of the dead {@code token} and recomputes the available count; guard held. The
+     * caller must not write a count it read before this call (it would undo the recomputation).
+     */
     private void recoverLocked(ByteBuffer b, long deadToken) {
         long held = 0;
         for (int i = 0; i < slots; i++) {

@@ -199,7 +199,9 @@ class IpcSemaphoreTest {
         int permits = 3;
         int rounds = Math.max(2, IpcMutexCrashTest.KILLS / 5);
         java.util.Random random = new java.util.Random();
-        try (IpcSemaphore s = IpcSemaphore.create(p, permits, 8)) {
+        // 3 slots: the 2 children and this process at most are alive at once, and the table is full of
+        // dead tokens from round 2 on, so even the default count exercises the reuse of dead slots.
+        try (IpcSemaphore s = IpcSemaphore.create(p, permits, 3)) {
             for (int round = 0; round < rounds; round++) {
                 try (ChildJvm a = ChildJvm.start(dir, IpcMutexCrashTest.FAST_JVM, Child.class, p.toString(), "loop");
                      ChildJvm b = ChildJvm.start(dir, IpcMutexCrashTest.FAST_JVM, Child.class, p.toString(), "loop")) {
@@ -212,12 +214,68 @@ class IpcSemaphoreTest {
                     assertTrue(!a.output().contains("ERROR") && !b.output().contains("ERROR"), a.output() + b.output());
                 }
             }
-            assertTrue(s.tryAcquire(permits, 20, TimeUnit.SECONDS), "permits lost: " + s);
-            assertEquals(0, s.availablePermits(), "permits created");
+            assertTrue(s.tryAcquire(permits, 20, TimeUnit.SECONDS), () -> "permits lost: " + s + dump(s));
+            assertEquals(0, s.availablePermits(), () -> "permits created" + dump(s));
             assertFalse(s.tryAcquire());
             s.release(permits);
             assertEquals(permits, s.availablePermits());
         }
+    }
+
+    /**
+     * A process that finds the holding table full reuses the slot of a dead holder, which returns that
+     * holder's permits (a recomputation of the available count) in the middle of the acquire: the
+     * acquire must then take its permits from the recomputed count, not from the count it read before
+     * claiming the slot (which would erase the recovery: the dead holder's permits were lost forever).
+     */
+    @Test
+    void slotReuseReturnsTheDeadHoldersPermits() throws Exception {
+        try (IpcSemaphore s = IpcSemaphore.create(dir.resolve("s"), 3, 1)) {
+            ByteBuffer b = s.file.buffer();
+            long dead = IpcMutexTest.fakeDeadToken();
+            // The only slot: a dead process holding 2 of the 3 permits; 1 available.
+            MappedAccess.LONG.setVolatile(b, BASE + IpcSemaphoreDescriptor.slotOffset(0) + IpcSemaphoreDescriptor.SLOT_TOKEN, dead);
+            MappedAccess.LONG.setVolatile(b, BASE + IpcSemaphoreDescriptor.slotOffset(0) + IpcSemaphoreDescriptor.SLOT_HELD, 2L);
+            MappedAccess.LONG.setVolatile(b, BASE + IpcSemaphoreDescriptor.AVAILABLE_OFFSET, 1L);
+            assertTrue(s.tryAcquire(1), "the table is full of dead holders: one slot is reused");
+            assertEquals(1, s.heldPermits(), dump(s));
+            assertEquals(2, s.availablePermits(), () -> "the dead holder's 2 permits came back" + dump(s));
+            assertEquals(1, s.recoveries());
+            assertTrue(s.tryAcquire(2), dump(s));
+            s.release(3);
+            assertEquals(3, s.availablePermits(), dump(s));
+        }
+    }
+
+    /** The holding table, the guard and the counts, for failure messages. */
+    static String dump(IpcSemaphore s) {
+        ByteBuffer b = s.file.buffer();
+        StringBuilder sb = new StringBuilder("\n  available=")
+                .append((long) MappedAccess.LONG.getVolatile(b, BASE + IpcSemaphoreDescriptor.AVAILABLE_OFFSET))
+                .append(" recoveries=")
+                .append((long) MappedAccess.LONG.getVolatile(b, BASE + IpcSemaphoreDescriptor.RECOVERIES_OFFSET));
+        long guard = (long) MappedAccess.LONG.getVolatile(b, BASE + IpcSemaphoreDescriptor.GUARD_OFFSET);
+        sb.append(" guard=").append(describe(guard));
+        long sum = 0;
+        int slots = (int) s.file.header().param(IpcSemaphoreDescriptor.PARAM_SLOTS);
+        for (int i = 0; i < slots; i++) {
+            int at = BASE + IpcSemaphoreDescriptor.slotOffset(i);
+            long token = (long) MappedAccess.LONG.getVolatile(b, at + IpcSemaphoreDescriptor.SLOT_TOKEN);
+            long held = (long) MappedAccess.LONG.getVolatile(b, at + IpcSemaphoreDescriptor.SLOT_HELD);
+            if (token != 0L) {
+                sum += held;
+            }
+            sb.append("\n  slot ").append(i).append(": ").append(describe(token)).append(" held=").append(held);
+        }
+        return sb.append("\n  sum(held of non-free slots)=").append(sum).append('\n').toString();
+    }
+
+    private static String describe(long token) {
+        if (token == 0L) {
+            return "free(0)";
+        }
+        return String.format("0x%016x (pid %d, %s)", token, Owners.pid(token),
+                token == Owners.CURRENT ? "this process" : Owners.isDead(token) ? "dead" : "alive");
     }
 
     /** Child: {@code FILE N}: acquires N permits, reports, sleeps until killed; {@code FILE loop}: acquire/release forever. */
