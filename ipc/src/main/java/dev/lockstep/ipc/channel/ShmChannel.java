@@ -350,7 +350,7 @@ public abstract sealed class ShmChannel implements AutoCloseable permits OneToOn
         }
         long start = (long) MappedAccess.LONG.getOpaque(buffer, pidOffset + 8); // ordered by the acquire above
         long realPid = Math.abs(pid);
-        boolean alive = pid > 0 ? ProcessIdentity.isAlive(pid, start) : ProcessIdentity.of(realPid).isPresent();
+        boolean alive = pid > 0 ? ProcessIdentity.isAlive(pid, start) : ProcessIdentity.mayBeAlive(realPid, 0L, 0L);
         return new ChannelStats.Endpoint(slot, realPid, start, alive, Heartbeats.age(buffer, heartbeatOffset));
     }
 
@@ -363,7 +363,7 @@ public abstract sealed class ShmChannel implements AutoCloseable permits OneToOn
         }
         if (pid < 0) {
             // Registering: the start time may not be written yet; the pid alone decides.
-            return ProcessIdentity.of(-pid).isPresent();
+            return ProcessIdentity.mayBeAlive(-pid, 0L, 0L);
         }
         // Opaque: ordered after the acquire of the pid above, which the registering release published.
         return ProcessIdentity.isAlive(pid, (long) MappedAccess.LONG.getOpaque(buffer, pidOffset + 8));

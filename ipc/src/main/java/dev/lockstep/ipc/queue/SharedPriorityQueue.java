@@ -13,7 +13,6 @@ import java.nio.ByteOrder;
 import java.nio.ReadOnlyBufferException;
 import java.nio.file.Path;
 import java.util.Objects;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 import org.agrona.concurrent.IdleStrategy;
@@ -643,9 +642,9 @@ public final class SharedPriorityQueue implements AutoCloseable {
 
     private static boolean ownerDead(long ownerWord) {
         long pid = PriorityQueueDescriptor.ownerPid(ownerWord);
-        Optional<ProcessIdentity> live = ProcessIdentity.of(pid);
-        return live.isEmpty()
-                || (live.get().startTime() & PriorityQueueDescriptor.START_TIME_MASK) != PriorityQueueDescriptor.ownerStartTime(ownerWord);
+        // Dead only when certainly gone; an unreadable /proc counts as alive (never take a live claim).
+        return !ProcessIdentity.mayBeAlive(pid, PriorityQueueDescriptor.ownerStartTime(ownerWord),
+                PriorityQueueDescriptor.START_TIME_MASK);
     }
 
     // ---------------------------------------------------------------- inspection

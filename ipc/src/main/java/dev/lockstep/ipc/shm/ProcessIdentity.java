@@ -1,8 +1,10 @@
 package dev.lockstep.ipc.shm;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Optional;
@@ -24,6 +26,8 @@ import java.util.Optional;
  */
 public record ProcessIdentity(long pid, long startTime) {
     private static final boolean PROC = Files.isReadable(Path.of("/proc/self/stat"));
+    /** procStartTime's answer when /proc could not be read for another reason than absence. */
+    private static final long UNKNOWN = -2;
     private static final ProcessIdentity CURRENT = of(ProcessHandle.current().pid())
             .orElseThrow(() -> new IllegalStateException("cannot read this process's start time"));
 
@@ -32,24 +36,57 @@ public record ProcessIdentity(long pid, long startTime) {
         return CURRENT;
     }
 
-    /** The identity of the live process {@code pid}, or empty if there is none (or it is a zombie). */
+    /**
+     * The identity of the live process {@code pid}, or empty if there is none (or it is a zombie).
+     *
+     * @throws UncheckedIOException if {@code /proc} cannot be read for another reason than the process
+     *                              being gone (e.g. too many open files): no verdict is better than a
+     *                              wrong one
+     */
     public static Optional<ProcessIdentity> of(long pid) {
         if (pid <= 0) {
             return Optional.empty();
         }
         long start = startTimeOf(pid);
+        if (start == UNKNOWN) {
+            throw new UncheckedIOException(new IOException("cannot read the state of pid " + pid));
+        }
         return start < 0 ? Optional.empty() : Optional.of(new ProcessIdentity(pid, start));
+    }
+
+    /**
+     * Whether process {@code pid} may still be the one whose start time, masked by {@code mask}, is
+     * {@code maskedStartTime} (structures that pack the start time into fewer bits pass their mask;
+     * mask 0 accepts any start time). {@code false} only when it is certainly gone: no such pid, a
+     * zombie, or another start time (a reused pid). When it cannot be told (an I/O error reading
+     * {@code /proc}), the answer is {@code true}: a robust structure must never take something away
+     * from a process that may be alive.
+     */
+    public static boolean mayBeAlive(long pid, long maskedStartTime, long mask) {
+        if (pid <= 0) {
+            return false;
+        }
+        if (pid == CURRENT.pid) {
+            return (CURRENT.startTime & mask) == maskedStartTime;
+        }
+        long start = startTimeOf(pid);
+        if (start == UNKNOWN) {
+            return true;
+        }
+        return start >= 0 && (start & mask) == maskedStartTime;
     }
 
     /**
      * Whether this process is still running: same pid, same start time, not a zombie. A process that
      * was killed is dead from the moment the kernel marks it a zombie, before its parent reaps it.
+     * When {@code /proc} cannot be read (an I/O error other than absence), the answer is {@code true}
+     * (see {@link #mayBeAlive}).
      */
     public boolean isAlive() {
         if (this.equals(CURRENT)) {
             return true;
         }
-        return pid > 0 && startTimeOf(pid) == startTime;
+        return mayBeAlive(pid, startTime, -1L);
     }
 
     /** Whether {@code pid} and {@code startTime} (as stored in a file) name a live process. */
@@ -57,7 +94,7 @@ public record ProcessIdentity(long pid, long startTime) {
         return new ProcessIdentity(pid, startTime).isAlive();
     }
 
-    /** Start time of a live, non-zombie process, or -1. */
+    /** Start time of a live, non-zombie process, -1 if there is none, UNKNOWN if /proc cannot be read. */
     private static long startTimeOf(long pid) {
         if (PROC) {
             return procStartTime(pid);
@@ -71,10 +108,15 @@ public record ProcessIdentity(long pid, long startTime) {
 
     private static long procStartTime(long pid) {
         String stat;
+        Path file = Path.of("/proc", Long.toString(pid), "stat");
         try {
-            stat = new String(Files.readAllBytes(Path.of("/proc", Long.toString(pid), "stat")), StandardCharsets.US_ASCII);
-        } catch (IOException | SecurityException e) {
+            stat = new String(Files.readAllBytes(file), StandardCharsets.US_ASCII);
+        } catch (NoSuchFileException gone) {
             return -1;
+        } catch (IOException | SecurityException e) {
+            // Absent pids give NoSuchFileException (or ESRCH while the process is being reaped, which
+            // Files reports as an IOException too): tell that apart from a failure to read.
+            return Files.exists(Path.of("/proc", Long.toString(pid))) ? UNKNOWN : -1;
         }
         // "pid (comm) state ppid ...": comm may hold spaces and parentheses, so parse after the last ')'.
         int close = stat.lastIndexOf(')');

@@ -1,6 +1,5 @@
 package dev.lockstep.ipc.sync;
 
-import java.util.Optional;
 
 import dev.lockstep.ipc.shm.ProcessIdentity;
 
@@ -50,8 +49,8 @@ final class Owners {
         if (token == CURRENT) {
             return false;
         }
-        Optional<ProcessIdentity> now = ProcessIdentity.of(pid(token));
-        return now.isEmpty() || (now.get().startTime() & 0xFFFF_FFFFL) != (token & 0xFFFF_FFFFL);
+        // Dead only when certainly gone; an unreadable /proc counts as alive (never rob a live owner).
+        return !ProcessIdentity.mayBeAlive(pid(token), token & 0xFFFF_FFFFL, 0xFFFF_FFFFL);
     }
 
     static String describe(long token) {

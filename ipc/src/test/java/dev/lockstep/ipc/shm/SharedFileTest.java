@@ -219,9 +219,14 @@ class SharedFileTest {
         Process p = new ProcessBuilder("sleep", "30").start();
         ProcessIdentity child = ProcessIdentity.of(p.pid()).orElseThrow();
         assertTrue(child.isAlive());
+        assertTrue(ProcessIdentity.mayBeAlive(p.pid(), child.startTime() & 0xFFFF, 0xFFFF), "masked start time");
+        assertTrue(ProcessIdentity.mayBeAlive(p.pid(), 0, 0), "any start time");
+        assertFalse(ProcessIdentity.mayBeAlive(p.pid(), (child.startTime() + 1) & 0xFFFF, 0xFFFF), "reused pid");
         p.destroyForcibly().waitFor();
         assertFalse(child.isAlive(), "killed");
         assertFalse(ProcessIdentity.of(p.pid()).isPresent());
+        assertFalse(ProcessIdentity.mayBeAlive(p.pid(), 0, 0));
+        assertFalse(ProcessIdentity.mayBeAlive(-1, 0, 0));
     }
 
     /** Creates a file larger than the child's file-size limit: an exception, not a crash. */

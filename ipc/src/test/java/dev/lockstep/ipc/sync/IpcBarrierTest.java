@@ -105,10 +105,12 @@ class IpcBarrierTest {
             assertEquals(2, r.size());
             long timeouts = r.stream().filter(x -> x instanceof TimeoutException).count();
             long broken = r.stream().filter(x -> x instanceof BrokenBarrierException).count();
-            assertEquals(1, timeouts, r.toString());
-            assertEquals(1, broken, r.toString());
-            assertTrue(((Throwable) r.stream().filter(x -> x instanceof BrokenBarrierException).findFirst().get())
-                    .getMessage().contains("timed out"));
+            // The first to time out breaks the barrier; the other sees it broken, unless its own equal
+            // deadline passed first (both then report a timeout, as CyclicBarrier may).
+            assertTrue(timeouts >= 1, r.toString());
+            assertEquals(2, timeouts + broken, r.toString());
+            r.stream().filter(x -> x instanceof BrokenBarrierException).findFirst()
+                    .ifPresent(e -> assertTrue(((Throwable) e).getMessage().contains("timed out"), r.toString()));
             assertTrue(main.isBroken());
             try (IpcBarrier late = IpcBarrier.open(file)) { // closing frees its party slot
                 assertThrows(BrokenBarrierException.class, late::await, "arriving at a broken barrier");
