@@ -328,11 +328,8 @@ public final class Sender implements AutoCloseable {
         if (trySend(type, src, offset, length)) {
             return;
         }
-        IdleStrategy idle = Idle.backoff(); // only when we must wait: a send that fits allocates nothing
-        do {
-            Waits.checkInterrupt();
-            idle.idle();
-        } while (!trySend(type, src, offset, length));
+        // Waiting: the ByteBuffer variant's loop; the wrapper is allocated only now, like its idle strategy.
+        send(type, ByteBuffer.wrap(src), offset, length);
     }
 
     /** Sends, waiting while the ring is full. */
@@ -354,17 +351,8 @@ public final class Sender implements AutoCloseable {
         if (trySend(type, src, offset, length)) {
             return true;
         }
-        long deadline = Waits.deadline(timeout, unit);
-        IdleStrategy idle = Idle.backoff();
-        while (true) {
-            if (Waits.shouldGiveUp(Waits.TIMED, deadline)) {
-                return false;
-            }
-            idle.idle();
-            if (trySend(type, src, offset, length)) {
-                return true;
-            }
-        }
+        // Waiting: the ByteBuffer variant's loop; the wrapper is allocated only now, like its idle strategy.
+        return trySend(type, ByteBuffer.wrap(src), offset, length, timeout, unit);
     }
 
     /** Sends, waiting at most {@code timeout} while the ring is full; {@code false} on timeout. */

@@ -3,7 +3,6 @@ package dev.lockstep.ipc.test;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -154,10 +153,5 @@ public final class ChildJvm implements AutoCloseable {
         if (process.isAlive()) {
             kill();
         }
-    }
-
-    /** Turns an {@link IOException} into an unchecked one (for lambdas in tests). */
-    public static UncheckedIOException unchecked(IOException e) {
-        return new UncheckedIOException(e);
     }
 }
