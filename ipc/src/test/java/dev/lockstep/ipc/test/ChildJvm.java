@@ -119,6 +119,29 @@ public final class ChildJvm implements AutoCloseable {
     }
 
     /**
+     * Stops the child with SIGSTOP: it keeps its pid, its mappings and everything it holds, but runs no
+     * instruction until {@link #resume()} (the fault a GC pause, a debugger or a throttled container
+     * causes: a stalled process, not a dead one).
+     */
+    public void stall() throws IOException, InterruptedException {
+        signal("STOP");
+    }
+
+    /** Continues a child stopped by {@link #stall()} (SIGCONT). */
+    public void resume() throws IOException, InterruptedException {
+        signal("CONT");
+    }
+
+    /** Sends {@code SIG<name>} to the child through kill(1), failing if it could not be delivered. */
+    public void signal(String name) throws IOException, InterruptedException {
+        Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(pid())).redirectErrorStream(true).start();
+        String said = new String(kill.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (kill.waitFor() != 0) {
+            throw new IOException("kill -" + name + " " + pid() + " failed: " + said);
+        }
+    }
+
+    /**
      * Reads lines from the child's output until one starts with {@code prefix}: a simple way for a child
      * to say "ready" or report a value.
      *
@@ -151,6 +174,11 @@ public final class ChildJvm implements AutoCloseable {
     @Override
     public void close() {
         if (process.isAlive()) {
+            try {
+                resume(); // a stopped child would not die before SIGCONT on some kernels' accounting
+            } catch (IOException | InterruptedException ignored) {
+                // it is killed below anyway
+            }
             kill();
         }
     }
