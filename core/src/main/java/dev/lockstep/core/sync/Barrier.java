@@ -43,6 +43,15 @@ import java.util.concurrent.locks.LockSupport;
  *       happens-before every return from {@code await} of that round.</li>
  * </ul>
  *
+ * <p>The barrier action may call back into the barrier: {@link #getNumberWaiting()} (which counts
+ * every party, as CyclicBarrier's does) and {@link #isBroken()} answer as usual; {@link #reset()}
+ * does what it does in CyclicBarrier: the round being tripped is broken (its other parties get
+ * {@code BrokenBarrierException}), the tripping thread returns 0, and the barrier is fresh afterwards.
+ * {@link #await()} from the barrier action throws {@link IllegalStateException} (a deliberate
+ * difference: CyclicBarrier would block that call until another thread broke the barrier, since the
+ * round it waits in can never fill); the exception leaves the action, so the round breaks as for any
+ * action that throws.
+ *
  * <p>Algorithm: each round is a small record holding one packed state word (arrivals, departures,
  * outcome) and a Treiber stack of parked waiters. Arrival is one compare-and-set on the word; the last
  * arrival runs the action, installs the next round, publishes the outcome TRIPPED and unparks the
@@ -57,7 +66,7 @@ import java.util.concurrent.locks.LockSupport;
  * or breaking thread (no herd beyond the round's own waiters); space — two round records plus one
  * node per parked thread. No AQS, no lock; works with virtual threads (park/unpark only).
  */
-public final class Barrier {
+public class Barrier {
     /*
      * Implementation notes.
      * Round.state: bits 0..30 arrived (0..parties), bits 31..61 departed (0..parties), bits 62..63
@@ -108,6 +117,15 @@ public final class Barrier {
     private final Runnable barrierAction;
     private final PaddedReference<Round> current = new PaddedReference<>(new Round());
     private final PaddedReference<Round> spare = new PaddedReference<>(null);
+    /**
+     * The thread running the barrier action, or null. Plain: it is only compared with the reading
+     * thread, and by the Java memory model's happens-before consistency a thread never reads back its
+     * own overwritten value nor a value that another thread could write for it (others write only
+     * themselves or null).
+     */
+    private Thread tripper;
+    /** The barrier action called {@link #reset()}. Plain: written and read by the tripper only. */
+    private boolean resetByAction;
 
     /**
      * A barrier for {@code parties} threads, without barrier action.
@@ -203,6 +221,10 @@ public final class Barrier {
                 current.compareAndSet(r, new Round());
                 return;
             } else if (outcome == OPEN) {
+                if (tripper == Thread.currentThread()) {
+                    resetByAction = true; // from the action: trip() breaks this round afterwards
+                    return;
+                }
                 step = SpinPolicy.idle(step); // tripping: the last arriver is running the action
             }
             // TRIPPED or SPARE: a stale reference; read current again
@@ -233,6 +255,10 @@ public final class Barrier {
                     break;
                 }
             } else if (outcome == OPEN) {
+                if (tripper == Thread.currentThread()) {
+                    throw new IllegalStateException("await called from the barrier action of " + this
+                            + ": the round being tripped cannot fill again");
+                }
                 // The last arriver is running the action (CyclicBarrier's callers block on its lock
                 // here, uninterruptibly): wait for the next round.
                 step = SpinPolicy.idle(step);
@@ -249,13 +275,26 @@ public final class Barrier {
     private void trip(Round r) {
         Runnable action = barrierAction;
         if (action != null) {
+            tripper = Thread.currentThread();
             try {
                 action.run();
             } catch (Throwable t) {
+                tripper = null;
+                resetByAction = false;
                 // Volatile RMW: nobody else writes a full round's word before its outcome is set.
                 r.state.getAndAdd((long) BROKEN << OUTCOME_SHIFT);
                 r.waiters.wakeAll();
                 throw t;
+            }
+            tripper = null;
+            if (resetByAction) {
+                // CyclicBarrier's reset() from the action: the round breaks (its other parties get
+                // BrokenBarrierException), the tripping thread returns normally, the barrier is fresh.
+                resetByAction = false;
+                r.state.getAndAdd((long) BROKEN << OUTCOME_SHIFT); // volatile RMW, as above
+                r.waiters.wakeAll();
+                current.compareAndSet(r, new Round()); // volatile; nobody else replaces a tripping round
+                return;
             }
         }
         Round next = spare.getAndSet(null); // volatile: acquires the recycler's writes

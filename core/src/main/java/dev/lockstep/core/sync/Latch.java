@@ -33,7 +33,7 @@ import java.util.concurrent.locks.LockSupport;
  * stack head, plus one small node per thread parked at a time (none for waits ended in the spin phase).
  * Works with virtual threads (park/unpark only, nothing pins a carrier).
  */
-public final class Latch {
+public class Latch {
     /*
      * Implementation notes.
      * count only decreases, by CAS, and never below zero; the thread whose CAS takes it from 1 to 0

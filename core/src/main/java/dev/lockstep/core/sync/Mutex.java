@@ -5,6 +5,7 @@ import dev.lockstep.core.internal.Waits;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.util.Collection;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.AbstractOwnableSynchronizer;
 import java.util.concurrent.locks.Condition;
@@ -64,7 +65,7 @@ import java.util.concurrent.locks.Lock;
  * <p>Works under virtual threads: waiting parks with {@link java.util.concurrent.locks.LockSupport},
  * which unmounts a virtual thread instead of pinning its carrier.
  */
-public final class Mutex extends AbstractOwnableSynchronizer implements Lock {
+public class Mutex extends AbstractOwnableSynchronizer implements Lock {
     /*
      * Implementation notes.
      * state: LOCKED bit = held; PARKED bit = the wait queue is (or is about to be) non-empty. PARKED is
@@ -111,7 +112,8 @@ public final class Mutex extends AbstractOwnableSynchronizer implements Lock {
     private transient int holds;
     private final boolean fair;
     private final String name;
-    private final transient WaitQueue queue = new WaitQueue();
+    /** Serialized as an empty queue (all its fields are transient): a copy has no waiters. */
+    private final WaitQueue queue = new WaitQueue();
 
     /** An unfair, unnamed Mutex: the same defaults as {@code new ReentrantLock()}. */
     public Mutex() {
@@ -134,10 +136,11 @@ public final class Mutex extends AbstractOwnableSynchronizer implements Lock {
         this.name = name;
     }
 
-    /** A deserialized Mutex is a new, free one with the same fairness and name (as for ReentrantLock). */
-    private Object readResolve() {
-        return new Mutex(fair, name);
-    }
+    /*
+     * Serialization: as for ReentrantLock, a deserialized Mutex is free (state, holds and the owner are
+     * transient) with the same fairness and name, and of the same class (no readResolve, so subclasses
+     * deserialize as themselves).
+     */
 
     // ---------------------------------------------------------------------------------------------
     // Lock
@@ -287,7 +290,11 @@ public final class Mutex extends AbstractOwnableSynchronizer implements Lock {
         return isHeldByCurrentThread() ? holds : 0;
     }
 
-    /** The holder, or null (a snapshot; may be momentarily null while a hand-over is in progress). */
+    /**
+     * The holder, or null (a snapshot; may be momentarily null while a hand-over is in progress).
+     * Public here ({@code protected} in ReentrantLock): a subclass that re-declares it public, as the
+     * JSR-166 TCK's {@code PublicReentrantLock} does, still compiles.
+     */
     public Thread getOwner() {
         return getExclusiveOwnerThread();
     }
@@ -297,16 +304,18 @@ public final class Mutex extends AbstractOwnableSynchronizer implements Lock {
         return ((int) STATE.getVolatile(this) & PARKED) != 0;
     }
 
-    /** Whether {@code thread} is parked waiting for this lock (a snapshot). */
+    /**
+     * Whether {@code thread} is parked waiting for this lock (a snapshot).
+     *
+     * @throws NullPointerException if {@code thread} is null (as ReentrantLock)
+     */
     public boolean hasQueuedThread(Thread thread) {
+        if (thread == null) {
+            throw new NullPointerException("thread");
+        }
         queue.lock();
         try {
-            for (WaitNode p = queue.first(); p != null; p = p.next) {
-                if (p.thread == thread) {
-                    return true;
-                }
-            }
-            return false;
+            return queue.contains(thread);
         } finally {
             queue.unlock();
         }
@@ -323,8 +332,22 @@ public final class Mutex extends AbstractOwnableSynchronizer implements Lock {
     }
 
     /**
+     * The threads parked waiting for the lock, for monitoring (a snapshot, in queue order; threads
+     * still in their short spin phase are not included), as {@code ReentrantLock.getQueuedThreads()}.
+     */
+    protected Collection<Thread> getQueuedThreads() {
+        queue.lock();
+        try {
+            return queue.threads();
+        } finally {
+            queue.unlock();
+        }
+    }
+
+    /**
      * Whether some thread awaits {@code condition}.
      *
+     * @throws NullPointerException if {@code condition} is null
      * @throws IllegalArgumentException if the condition does not belong to this Mutex
      * @throws IllegalMonitorStateException if the current thread does not hold this Mutex
      */
@@ -337,19 +360,34 @@ public final class Mutex extends AbstractOwnableSynchronizer implements Lock {
         return ownCondition(condition).waitQueueLength();
     }
 
+    /**
+     * The threads awaiting {@code condition}, for monitoring (a snapshot, in signal order; same checks
+     * as {@link #hasWaiters}), as {@code ReentrantLock.getWaitingThreads(Condition)}.
+     */
+    protected Collection<Thread> getWaitingThreads(Condition condition) {
+        return ownCondition(condition).waitingThreads();
+    }
+
+    /** The JDK's checks, in its order: NullPointerException, then IllegalArgumentException. */
     private MutexCondition ownCondition(Condition condition) {
+        if (condition == null) {
+            throw new NullPointerException("condition");
+        }
         if (!(condition instanceof MutexCondition) || ((MutexCondition) condition).mutex != this) {
             throw new IllegalArgumentException("not a condition of this Mutex: " + condition);
         }
         return (MutexCondition) condition;
     }
 
+    /**
+     * The JDK's format: an identity ({@link #name()} if named, else the class name and identity hash)
+     * followed by {@code "[Unlocked]"} or {@code "[Locked by thread <name>]"}.
+     */
     @Override
     public String toString() {
         Thread holder = getExclusiveOwnerThread();
-        String id = name != null ? name : "Mutex@" + Integer.toHexString(System.identityHashCode(this));
-        return id + (holder != null ? "[Locked by thread " + holder.getName() + "]"
-                : isLocked() ? "[Locked]" : "[Unlocked]");
+        return (name != null ? name : super.toString())
+                + (holder != null ? "[Locked by thread " + holder.getName() + "]" : "[Unlocked]");
     }
 
     // ---------------------------------------------------------------------------------------------

@@ -2,7 +2,10 @@ package dev.lockstep.core.sync;
 
 import dev.lockstep.core.internal.Waits;
 
+import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Date;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 
@@ -19,6 +22,11 @@ import java.util.concurrent.locks.Condition;
  * (no lost signal). There are no spurious wake-ups: {@code await} returns only when signalled,
  * interrupted, or timed out. A signal that races with an interrupt wins if its compare-and-set came
  * first: {@code await} then returns normally with the interrupt status set.
+ *
+ * <p>Argument and state checks come in the JDK's order ({@code AbstractQueuedSynchronizer.ConditionObject}):
+ * a null argument ({@link NullPointerException}), then a pending interrupt
+ * ({@link InterruptedException}, for the interruptible waits), then not holding the Mutex
+ * ({@link IllegalMonitorStateException}).
  *
  * <p>Each thread reuses one condition node for all its waits: awaiting allocates nothing.
  */
@@ -45,8 +53,8 @@ final class MutexCondition implements Condition {
 
     @Override
     public void await() throws InterruptedException {
-        checkHeld("await");
         Waits.checkInterrupt();
+        checkHeld("await");
         doAwait(Waits.INTERRUPTIBLE, 0L);
     }
 
@@ -62,8 +70,8 @@ final class MutexCondition implements Condition {
 
     @Override
     public long awaitNanos(long nanosTimeout) throws InterruptedException {
-        checkHeld("await");
         Waits.checkInterrupt();
+        checkHeld("await");
         long deadline = Waits.deadline(nanosTimeout, TimeUnit.NANOSECONDS);
         doAwait(Waits.TIMED, deadline);
         // The remaining time (<= 0 once the deadline passed), measured after re-acquiring, as AQS does.
@@ -73,8 +81,8 @@ final class MutexCondition implements Condition {
     @Override
     public boolean await(long time, TimeUnit unit) throws InterruptedException {
         Waits.requireUnit(unit);
-        checkHeld("await");
         Waits.checkInterrupt();
+        checkHeld("await");
         return doAwait(Waits.TIMED, Waits.deadline(time, unit));
     }
 
@@ -83,8 +91,8 @@ final class MutexCondition implements Condition {
         if (deadline == null) {
             throw new NullPointerException("deadline");
         }
-        checkHeld("await");
         Waits.checkInterrupt();
+        checkHeld("await");
         long millis = deadline.getTime() - System.currentTimeMillis();
         return doAwait(Waits.TIMED, Waits.deadline(millis, TimeUnit.MILLISECONDS));
     }
@@ -197,6 +205,18 @@ final class MutexCondition implements Condition {
             }
         }
         return n;
+    }
+
+    /** Holding the mutex. */
+    Collection<Thread> waitingThreads() {
+        checkHeld("query waiters");
+        List<Thread> list = new ArrayList<>();
+        for (WaitNode p = first; p != null; p = p.next) {
+            if (p.statusAcquire() == WaitNode.WAITING) {
+                list.add(p.thread);
+            }
+        }
+        return list;
     }
 
     @Override

@@ -3,8 +3,10 @@ package dev.lockstep.core.sync;
 import dev.lockstep.core.internal.SpinPolicy;
 import dev.lockstep.core.internal.Waits;
 
+import java.io.Serializable;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.util.Collection;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -50,8 +52,11 @@ import java.util.concurrent.TimeUnit;
  * &minus; acquired); progress: a waiter is woken whenever enough permits are available for the head of
  * the queue; fair mode is FIFO. Space: one object; one reusable node per waiting thread; acquire and
  * release allocate nothing.
+ *
+ * <p><b>Serialization.</b> As the JDK's: a deserialized semaphore has the permit count and fairness
+ * of the original at the time it was written, and no waiters.
  */
-public class Semaphore {
+public class Semaphore implements Serializable {
     /*
      * Implementation notes.
      * permits: changed only by CAS. Queue nodes: arg = permits wanted. A node is granted (dequeued,
@@ -60,6 +65,7 @@ public class Semaphore {
      * WAITING, and an unfair waiter woken while giving up passes the wake-up on. Invariant after every
      * drain: the head of the queue wants more permits than are available (or the queue is empty).
      */
+    private static final long serialVersionUID = 1L;
     private static final VarHandle PERMITS;
 
     static {
@@ -73,6 +79,7 @@ public class Semaphore {
 
     private int permits;
     private final boolean fair;
+    /** Serialized as an empty queue (all its fields are transient). */
     private final WaitQueue queue = new WaitQueue();
 
     /** An unfair semaphore with {@code permits} initial permits (may be negative). */
@@ -404,6 +411,19 @@ public class Semaphore {
         queue.lock();
         try {
             return queue.size();
+        } finally {
+            queue.unlock();
+        }
+    }
+
+    /**
+     * The threads parked waiting for permits, for monitoring (a snapshot, in queue order; threads
+     * still in their short spin phase are not included), as the JDK's {@code getQueuedThreads()}.
+     */
+    protected Collection<Thread> getQueuedThreads() {
+        queue.lock();
+        try {
+            return queue.threads();
         } finally {
             queue.unlock();
         }

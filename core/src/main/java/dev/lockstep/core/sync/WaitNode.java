@@ -5,9 +5,9 @@ import dev.lockstep.core.internal.Waits;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -20,6 +20,11 @@ import java.util.concurrent.locks.LockSupport;
  * <p>Nodes are created once per thread (a {@link ThreadLocal}), so contended paths allocate nothing
  * after a thread's first wait. Every lock node is also entered once in a global registry that
  * {@link DeadlockDetector} walks; entries of terminated threads are swept as the registry grows.
+ * Registration is lock-free and never waits for another thread (no monitor, so no pinned carrier
+ * before JDK 24, and no queue of registering threads behind a sweep): the registry is a
+ * {@link ConcurrentLinkedQueue} (Michael &amp; Scott's lock-free queue), and the sweep is done by
+ * the one registering thread that wins a compare-and-set on the sweep threshold, while the others
+ * register and go on.
  */
 final class WaitNode {
     /*
@@ -55,11 +60,25 @@ final class WaitNode {
 
     private static final ThreadLocal<WaitNode> CURRENT = new ThreadLocal<>();
 
-    /** Lock nodes of (possibly terminated) threads, for {@link DeadlockDetector}. */
-    static final Set<WaitNode> REGISTRY = ConcurrentHashMap.newKeySet();
-    private static final Object SWEEP_LOCK = new Object();
-    /** Registry size that triggers the next sweep; volatile: read without the lock as a hint. */
-    private static volatile int sweepAt = 1024;
+    /** Lock nodes of (possibly terminated) threads, for {@link DeadlockDetector}. Lock-free. */
+    static final ConcurrentLinkedQueue<WaitNode> REGISTRY = new ConcurrentLinkedQueue<>();
+    private static final VarHandle REGISTERED;
+    private static final VarHandle SWEEP_AT;
+    /** Nodes in the registry (registered minus swept): the registry's own size() is O(n). */
+    private static int registered;
+    /** Registry size that triggers the next sweep; {@link #SWEEPING} while one runs. */
+    private static int sweepAt = 1024;
+    private static final int SWEEPING = Integer.MAX_VALUE;
+
+    static {
+        try {
+            MethodHandles.Lookup lookup = MethodHandles.lookup();
+            REGISTERED = lookup.findStaticVarHandle(WaitNode.class, "registered", int.class);
+            SWEEP_AT = lookup.findStaticVarHandle(WaitNode.class, "sweepAt", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
 
     final Thread thread;
     /** Queue links, guarded by the queue lock (condition lists: by the mutex). */
@@ -86,7 +105,8 @@ final class WaitNode {
      * threads at once, makes them contend for the class loader's lock, which pins their carriers.
      */
     static void initialize() {
-        if (SpinPolicy.SPINS < 0 || Waits.deadline(0L, TimeUnit.NANOSECONDS) == 0L && SpinPolicy.isParking(0)) {
+        if (SpinPolicy.SPINS < 0 || Waits.deadline(0L, TimeUnit.NANOSECONDS) == 0L && SpinPolicy.isParking(0)
+                || new DeadNodes().removed != 0) {
             Thread.onSpinWait(); // never runs: the calls above are the point
         }
     }
@@ -102,15 +122,45 @@ final class WaitNode {
         return node;
     }
 
+    /**
+     * Enters a node in the registry; the registration that reaches the threshold sweeps out the nodes
+     * of terminated threads (amortised O(1) per registration). Never waits: a registration that
+     * meets a sweep in progress just adds its node (the sweep may or may not see it; either is fine).
+     */
     private static void register(WaitNode node) {
-        REGISTRY.add(node);
-        if (REGISTRY.size() >= sweepAt) {
-            synchronized (SWEEP_LOCK) {
-                if (REGISTRY.size() >= sweepAt) {
-                    REGISTRY.removeIf(n -> !n.thread.isAlive());
-                    sweepAt = Math.max(1024, REGISTRY.size() * 2); // amortised O(1) per registration
-                }
+        REGISTRY.offer(node); // lock-free (CAS on the tail)
+        // Volatile RMW: an exact count (a node is counted once in, and once out by the only sweeper).
+        int n = (int) REGISTERED.getAndAdd(1) + 1;
+        // Volatile read, then CAS: exactly one registrant takes a due sweep; the rest see SWEEPING.
+        int at = (int) SWEEP_AT.getVolatile();
+        if (n >= at && at != SWEEPING && SWEEP_AT.compareAndSet(at, SWEEPING)) {
+            DeadNodes dead = new DeadNodes();
+            try {
+                // Lock-free removal (CAS of each item to null, then unlinking): concurrent offers and
+                // the detector's traversals go on meanwhile.
+                REGISTRY.removeIf(dead);
+            } finally {
+                int live = (int) REGISTERED.getAndAdd(-dead.removed) - dead.removed;
+                // Volatile store: ends the sweep (also if it failed); the next threshold doubles the survivors.
+                SWEEP_AT.setVolatile(Math.max(1024, live * 2));
             }
+        }
+    }
+
+    /**
+     * The sweep's predicate, counting what it removes (exact: the sweep is the only remover, so each
+     * removal it asks for succeeds). A class rather than a lambda: nothing to link on first use.
+     */
+    private static final class DeadNodes implements Predicate<WaitNode> {
+        int removed;
+
+        @Override
+        public boolean test(WaitNode w) {
+            if (w.thread.isAlive()) {
+                return false;
+            }
+            removed++;
+            return true;
         }
     }
 

@@ -2,8 +2,11 @@ package dev.lockstep.core.sync;
 
 import dev.lockstep.core.internal.SpinPolicy;
 
+import java.io.Serializable;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -18,8 +21,13 @@ import java.util.concurrent.locks.LockSupport;
  * lock follows {@link SpinPolicy}.
  *
  * <p>Space: three words plus one {@link WaitNode} per thread (not per wait).
+ *
+ * <p>Serializable only so that the primitives that hold one in a final field can be serializable:
+ * every field is transient, so a deserialized queue is empty and unlocked (waiters belong to the
+ * JVM that had them).
  */
-final class WaitQueue {
+final class WaitQueue implements Serializable {
+    private static final long serialVersionUID = 1L;
     private static final VarHandle QLOCK;
     private static final VarHandle HEAD;
 
@@ -33,11 +41,11 @@ final class WaitQueue {
         }
     }
 
-    private int qlock;
+    private transient int qlock;
     /** Written under the queue lock with volatile stores, so that it may be read without it. */
-    private WaitNode head;
+    private transient WaitNode head;
     /** Guarded by the queue lock. */
-    private WaitNode tail;
+    private transient WaitNode tail;
 
     void lock() {
         // Volatile CAS (acquire side): the previous queue-lock holder's list updates are visible.
@@ -149,6 +157,25 @@ final class WaitQueue {
             n++;
         }
         return n;
+    }
+
+    /** Whether {@code thread} is queued. Under the queue lock. */
+    boolean contains(Thread thread) {
+        for (WaitNode p = head; p != null; p = p.next) {
+            if (p.thread == thread) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The queued threads, head first (a new list: monitoring only). Under the queue lock. */
+    List<Thread> threads() {
+        List<Thread> list = new ArrayList<>();
+        for (WaitNode p = head; p != null; p = p.next) {
+            list.add(p.thread);
+        }
+        return list;
     }
 
     /** Wakes a granted node's thread (an extra unpark of a thread no longer waiting is harmless). */
