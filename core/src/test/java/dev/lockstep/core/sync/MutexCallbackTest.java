@@ -77,6 +77,8 @@ class MutexCallbackTest {
             m.lock();
             m.lock();
             interrupted.thread.interrupt();
+            // Until the interrupted waiter has withdrawn, a signal could still reach it first (and win).
+            waitUntil("the interrupted waiter withdraws", () -> m.getWaitQueueLength(c) == 1);
             Thread.sleep(20);
             assertFalse(interrupted.isDone(), "the exception is thrown only once the Mutex is held again");
             c.signal(); // must go to the waiter still waiting, not to the interrupted one
