@@ -212,6 +212,27 @@ class MutexJdkContractTest {
     }
 
     @Test
+    void aPendingInterruptFailsTheInterruptibleAcquisitionsEvenOfAFreeLock() {
+        for (boolean fair : FAIRNESS) {
+            Mutex m = new Mutex(fair);
+            Thread.currentThread().interrupt();
+            assertThrows(InterruptedException.class, m::lockInterruptibly);
+            assertFalse(Thread.interrupted(), "cleared");
+            Thread.currentThread().interrupt();
+            assertThrows(InterruptedException.class, () -> m.tryLock(1, TimeUnit.SECONDS));
+            assertFalse(Thread.interrupted(), "cleared");
+            assertFalse(m.isLocked(), "not acquired");
+            // The untimed tryLock and lock() ignore the interrupt and keep it.
+            Thread.currentThread().interrupt();
+            assertTrue(m.tryLock());
+            m.lock();
+            assertTrue(Thread.interrupted());
+            m.unlock();
+            m.unlock();
+        }
+    }
+
+    @Test
     void toStringHasTheJdkFormat() throws Exception {
         Mutex unnamed = new Mutex();
         String id = Mutex.class.getName() + "@" + Integer.toHexString(System.identityHashCode(unnamed));

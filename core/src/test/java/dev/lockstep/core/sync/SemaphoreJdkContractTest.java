@@ -104,6 +104,29 @@ class SemaphoreJdkContractTest {
     }
 
     @Test
+    void aPendingInterruptFailsTheInterruptibleAcquisitionsEvenWithPermitsAvailable() {
+        for (boolean fair : FAIRNESS) {
+            Semaphore s = new Semaphore(5, fair);
+            Thread.currentThread().interrupt();
+            assertThrows(InterruptedException.class, s::acquire);
+            Thread.currentThread().interrupt();
+            assertThrows(InterruptedException.class, () -> s.acquire(2));
+            Thread.currentThread().interrupt();
+            assertThrows(InterruptedException.class, () -> s.tryAcquire(1, TimeUnit.SECONDS));
+            Thread.currentThread().interrupt();
+            assertThrows(InterruptedException.class, () -> s.tryAcquire(2, 1, TimeUnit.SECONDS));
+            assertFalse(Thread.interrupted(), "cleared");
+            assertEquals(5, s.availablePermits(), "nothing taken");
+            // The untimed tryAcquire and the uninterruptible acquire ignore the interrupt and keep it.
+            Thread.currentThread().interrupt();
+            assertTrue(s.tryAcquire());
+            s.acquireUninterruptibly(2);
+            assertTrue(Thread.interrupted());
+            assertEquals(2, s.availablePermits());
+        }
+    }
+
+    @Test
     void nonPositiveTimeoutsDoNotWait() throws Exception {
         for (boolean fair : FAIRNESS) {
             Semaphore s = new Semaphore(1, fair);
