@@ -161,6 +161,7 @@ public class Barrier {
      * @return the arrival index: {@code getParties() - 1} for the first, 0 for the last
      * @throws InterruptedException   if interrupted before or while waiting (the round is then broken)
      * @throws BrokenBarrierException if the round is or becomes broken while waiting (see class doc)
+     * @throws IllegalStateException  if called from the barrier action (see class doc)
      */
     public int await() throws InterruptedException, BrokenBarrierException {
         try {
@@ -179,6 +180,7 @@ public class Barrier {
      * @throws InterruptedException   if interrupted before or while waiting (the round is then broken)
      * @throws BrokenBarrierException if the round is or becomes broken while waiting
      * @throws TimeoutException       if the time elapsed (the round is then broken)
+     * @throws IllegalStateException  if called from the barrier action (see class doc)
      */
     public int await(long timeout, TimeUnit unit)
             throws InterruptedException, BrokenBarrierException, TimeoutException {
@@ -200,7 +202,9 @@ public class Barrier {
     /**
      * Resets the barrier to its initial state: parties waiting in the current round get
      * {@link BrokenBarrierException}, and a broken barrier becomes usable again. If the last arriver is
-     * running the barrier action, the reset takes effect after that round.
+     * running the barrier action, the reset takes effect after that round; if the barrier action itself
+     * calls it, the round being tripped breaks for its other parties when the action returns (the
+     * tripping thread returns normally), as in CyclicBarrier.
      */
     public void reset() {
         int step = 0;
