@@ -8,6 +8,7 @@ import java.lang.reflect.Field;
 import java.lang.reflect.Method;
 import java.util.concurrent.atomic.AtomicBoolean;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -139,6 +140,32 @@ class WaitNodeRegistryTest {
         assertTrue(SWEEP_AT.getInt(null) >= 1024, "the threshold is re-armed after the sweep");
         assumeTrue(conclusive > 0, "in " + attempts + " attempts no registration started while a sweep of "
                 + NODES + " nodes was running (machine too loaded?): registration during a sweep not shown");
+    }
+
+    @Test
+    void concurrentRegistrationsAndSweepsKeepAnExactCount() throws Exception {
+        Field registered = WaitNode.class.getDeclaredField("registered");
+        registered.setAccessible(true);
+        Thread dead = new Thread("dead");
+        dead.start();
+        dead.join();
+        Thread[] threads = new Thread[4];
+        for (int t = 0; t < threads.length; t++) {
+            threads[t] = new Thread(() -> {
+                for (int i = 0; i < 20_000; i++) {
+                    register(dead); // all sweepable: sweeps run again and again, concurrently with offers
+                }
+            }, "registrant-" + t);
+        }
+        for (Thread t : threads) {
+            t.start();
+        }
+        for (Thread t : threads) {
+            t.join();
+        }
+        assertTrue(SWEEP_AT.getInt(null) >= 1024, "no sweep left in progress");
+        assertEquals(WaitNode.REGISTRY.size(), registered.getInt(null),
+                "the count the sweeps are triggered by matches the registry");
     }
 
     @Test
