@@ -835,8 +835,8 @@ public class ReadWriteMutex extends AbstractOwnableSynchronizer implements ReadW
     /**
      * A condition of the write lock, with the {@code java.util.concurrent.locks.Condition} contract:
      * every method requires the write lock ({@link IllegalMonitorStateException}); {@code await*}
-     * releases all write holds, waits, and takes the write lock again with the same count before
-     * returning or throwing; no spurious wake-ups.
+     * releases all write holds (and the caller's read holds, if it also holds the read lock), waits,
+     * and takes them all back before returning or throwing; no spurious wake-ups.
      *
      * <p>Waiters form a FIFO list through their lock node ({@code arg == COND}), guarded by the lock's
      * queue lock. {@code signal} moves the first one to the lock's queue as a writer (the waiter is then
@@ -916,6 +916,7 @@ public class ReadWriteMutex extends AbstractOwnableSynchronizer implements ReadW
         private boolean doAwait(int mode, long deadline) throws InterruptedException {
             WaitQueue q = lock.queue;
             WaitNode node = WaitNode.current();
+            int savedReads = lock.getReadHoldCount(); // a write holder may also read (mid-downgrade)
             q.lock();
             node.arg = COND;
             node.next = null;
@@ -928,6 +929,11 @@ public class ReadWriteMutex extends AbstractOwnableSynchronizer implements ReadW
             last = node;
             q.unlock();
             int saved = lock.writeHolds;
+            // Release the read holds too (as AQS's full release does), or the signalled waiter could
+            // never be granted the write lock: it would wait for its own reads.
+            for (int i = 0; i < savedReads; i++) {
+                lock.releaseRead();
+            }
             lock.releaseWriteFully();
             int r = node.await(this, mode, deadline);
             if (r < 0) {
@@ -941,6 +947,7 @@ public class ReadWriteMutex extends AbstractOwnableSynchronizer implements ReadW
                 q.unlock();
                 if (inList) { // not signalled: take the lock again, then report the timeout or interrupt
                     lock.reacquireWrite(saved);
+                    lock.restoreReads(savedReads);
                     if (r == WaitNode.INTERRUPTED) {
                         throw new InterruptedException();
                     }
@@ -956,6 +963,7 @@ public class ReadWriteMutex extends AbstractOwnableSynchronizer implements ReadW
             node.setStatusPlain(WaitNode.IDLE);
             lock.setExclusiveOwnerThread(Thread.currentThread());
             lock.writeHolds = saved;
+            lock.restoreReads(savedReads);
             node.restoreInterrupt();
             return true;
         }
@@ -1038,6 +1046,13 @@ public class ReadWriteMutex extends AbstractOwnableSynchronizer implements ReadW
         @Override
         public String toString() {
             return super.toString() + "[condition of the write lock of " + lock + "]";
+        }
+    }
+
+    /** Takes back, as the write holder, the read holds a condition wait released. */
+    private void restoreReads(int holds) {
+        for (int i = 0; i < holds; i++) {
+            tryRead(false); // the write holder always gets a read hold
         }
     }
 

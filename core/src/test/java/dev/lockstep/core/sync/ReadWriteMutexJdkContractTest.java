@@ -39,7 +39,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * write lock (signalled waiters are queued for the lock), argument checks, serialization and
  * {@code toString}. Written for this project from the contract; no TCK code.
  */
-@Timeout(30)
+@Timeout(value = 30, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class ReadWriteMutexJdkContractTest {
 
     /** Exposes the protected monitoring methods, as a user's subclass would (they must be overridable). */
@@ -589,6 +589,43 @@ class ReadWriteMutexJdkContractTest {
         rw.writeLock().unlock();
         u.join();
         assertTrue(after[2]);
+        assertUnlocked(rw);
+    }
+
+    /**
+     * A condition wait by a write holder that also holds the read lock (mid-downgrade) releases the
+     * read holds too, so that other threads can take the write lock and signal, and returns with both
+     * restored (what AQS does, since its full release drops the whole state).
+     */
+    @ParameterizedTest(name = "fair={0}")
+    @ValueSource(booleans = {false, true})
+    void awaitWithReadHoldsReleasesAndRestoresThem(boolean fair) throws Exception {
+        Exposed rw = new Exposed(fair);
+        Condition c = rw.writeLock().newCondition();
+        CountDownLatch waiting = new CountDownLatch(1);
+        int[] after = new int[2];
+        Thread t = start("write+read holder", () -> {
+            rw.writeLock().lock();
+            rw.readLock().lock();
+            rw.readLock().lock();
+            waiting.countDown();
+            c.awaitUninterruptibly();
+            after[0] = rw.getWriteHoldCount();
+            after[1] = rw.getReadHoldCount();
+            rw.readLock().unlock();
+            rw.readLock().unlock();
+            rw.writeLock().unlock();
+        });
+        waiting.await();
+        assertTrue(rw.writeLock().tryLock(10, TimeUnit.SECONDS), "the waiter's read holds were not released");
+        assertEquals(0, rw.getReadLockCount());
+        assertEquals(List.of(t), List.copyOf(rw.getWaitingThreads(c)));
+        c.signal();
+        rw.writeLock().unlock();
+        t.join();
+        assertEquals(1, after[0]);
+        assertEquals(2, after[1]);
+        assertEquals(0, rw.getReadLockCount());
         assertUnlocked(rw);
     }
 

@@ -142,7 +142,7 @@ class ReadWriteMutexTest {
         AtomicReference<Boolean> wrote = new AtomicReference<>();
         Thread writer = start("writer", () -> {
             try {
-                wrote.set(rw.writeLock().tryLock(300, TimeUnit.MILLISECONDS));
+                wrote.set(rw.writeLock().tryLock(1500, TimeUnit.MILLISECONDS)); // long enough for the reader to park on a loaded machine
             } catch (InterruptedException e) {
                 throw new AssertionError(e);
             }
