@@ -149,40 +149,36 @@ class MonitorCallbackTest {
     @Test
     void waitForWhoseGuardThrowsAfterWakeUpKeepsTheOccupancy() throws Exception {
         RuntimeException boom = new IllegalStateException("boom");
-        AtomicBoolean explode = new AtomicBoolean();
+        String waiterName = "waitFor";
+        // True for the leaver once count > 0; throws when the woken waiter re-checks it.
         Monitor.Guard g = monitor.newGuard(() -> {
-            if (explode.get()) {
+            if (count > 0 && Thread.currentThread().getName().equals(waiterName)) {
                 throw boom;
             }
             return count > 0;
         });
         CountDownLatch waiting = new CountDownLatch(1);
-        TestThreads.Forked<int[]> w = fork("waitFor", () -> {
+        TestThreads.Forked<Integer> w = fork(waiterName, () -> {
             monitor.enter();
             monitor.enter();
             waiting.countDown();
             try {
                 monitor.waitFor(g);
-                return null;
+                return -1; // not expected: its re-check throws
             } catch (IllegalStateException expected) {
                 assertSame(boom, expected);
-                int[] r = {monitor.getOccupiedDepth()};
+                int depth = monitor.getOccupiedDepth();
                 monitor.leave();
                 monitor.leave();
-                return r;
+                return depth;
             }
         });
         waiting.await();
         waitUntilParked(w.thread);
         monitor.enter();
         count = 1;
-        monitor.leave(); // g true: the waiter is signalled ...
-        explode.set(true); // ... and its re-check throws (it may have re-checked before: then it returned)
-        int[] depth = w.get(5, TimeUnit.SECONDS);
-        if (depth != null) {
-            assertEquals(2, depth[0]);
-        }
-        explode.set(false);
+        monitor.leave(); // g is true: the waiter is signalled, re-checks, and its guard throws
+        assertEquals(2, w.get(5, TimeUnit.SECONDS), "the thrower still occupies, at its depth");
         count = 0;
         assertUsable();
     }
