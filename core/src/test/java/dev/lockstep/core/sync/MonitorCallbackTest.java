@@ -192,7 +192,11 @@ class MonitorCallbackTest {
         Monitor.Guard slow = monitor.newGuard(() -> {
             if (block.get()) {
                 inGuard.countDown();
-                MutexTest.awaitQuietly(unblock);
+                try {
+                    unblock.await();
+                } catch (InterruptedException e) {
+                    throw new AssertionError(e);
+                }
             }
             return count > 0;
         });

@@ -22,7 +22,6 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.Lock;
 
-import static dev.lockstep.core.sync.MutexTest.start;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -74,6 +73,13 @@ class ReadWriteMutexJdkContractTest {
         public Collection<Thread> getWaitingThreads(Condition c) {
             return super.getWaitingThreads(c);
         }
+    }
+
+    static Thread start(String name, Runnable r) {
+        Thread t = new Thread(r, name);
+        t.setDaemon(true);
+        t.start();
+        return t;
     }
 
     /** Polls until {@code t} is in the lock's queue. */
@@ -706,7 +712,11 @@ class ReadWriteMutexJdkContractTest {
         Thread other = start("other reader", () -> {
             rw.readLock().lock();
             held.countDown();
-            MutexTest.awaitQuietly(done);
+            try {
+                done.await();
+            } catch (InterruptedException e) {
+                throw new AssertionError(e);
+            }
             rw.readLock().unlock();
         });
         held.await();
