@@ -52,7 +52,13 @@ import java.util.function.BooleanSupplier;
  * guard, and guards are checked most-recently-waited-for first; progress: blocking. Guards are
  * evaluated only by the occupant, so they may read the monitor's state with plain accesses; they must
  * be quick and free of side effects. A guard that throws makes the monitor wake every waiter (so that
- * none is stranded) and the exception propagates to the thread that evaluated it. Space: one Mutex,
+ * none is stranded) and the exception propagates to the thread that evaluated it (a thread whose own
+ * guard threw gets that exception, any later one from passing its wake-up on added as suppressed). A
+ * guard may use the monitor re-entrantly (queries, balanced enter/leave, enterIf), but must not wait
+ * (waitFor, enterWhen that would wait) or leave the level it is evaluated at: that would release the
+ * monitor in the middle of the evaluation, and is refused with {@link IllegalStateException}. A guard
+ * that blocks blocks its evaluator, who occupies the monitor; other threads' timed and interruptible
+ * entries still time out and are interruptible. Space: one Mutex,
  * one condition per guard, nothing per waiting thread beyond the Mutex's reusable node. Works with
  * virtual threads.
  */
@@ -115,6 +121,11 @@ public final class Monitor {
     private final Mutex lock;
     /** Guards with waiters, most recently waited-for first; guarded by lock. */
     private Guard activeGuards;
+    /**
+     * While a guard is being evaluated: the evaluator's occupancy depth at that moment, else 0.
+     * Guarded by lock (only the occupant evaluates, reads or writes it).
+     */
+    private int evaluatingAt;
 
     /** An unfair monitor (entering threads may barge ahead of queued ones, like {@code new ReentrantLock()}). */
     public Monitor() {
@@ -178,16 +189,13 @@ public final class Monitor {
         checkGuard(guard);
         boolean reentrant = lock.isHeldByCurrentThread();
         lock.lockInterruptibly();
-        boolean satisfied = false;
         try {
-            if (!guard.isSatisfied()) {
+            if (!evaluate(guard)) {
                 await(guard, reentrant);
             }
-            satisfied = true;
-        } finally {
-            if (!satisfied) {
-                leaveAfterFailure(reentrant, true);
-            }
+        } catch (Throwable t) {
+            leaveAfterFailure(reentrant, t);
+            throw t;
         }
     }
 
@@ -209,17 +217,17 @@ public final class Monitor {
                 && !lock.tryLock(deadline - System.nanoTime(), TimeUnit.NANOSECONDS)) {
             return false;
         }
-        boolean satisfied = false;
-        boolean threw = true;
+        boolean satisfied;
         try {
-            satisfied = guard.isSatisfied() || awaitNanos(guard, deadline, reentrant);
-            threw = false;
-            return satisfied;
-        } finally {
-            if (!satisfied) {
-                leaveAfterFailure(reentrant, threw);
-            }
+            satisfied = evaluate(guard) || awaitNanos(guard, deadline, reentrant);
+        } catch (Throwable t) {
+            leaveAfterFailure(reentrant, t);
+            throw t;
         }
+        if (!satisfied) {
+            leaveAfterFailure(reentrant, null);
+        }
+        return satisfied;
     }
 
     /** Enters when the guard is satisfied, waiting as long as needed; ignores interrupts (status kept). */
@@ -227,16 +235,13 @@ public final class Monitor {
         checkGuard(guard);
         boolean reentrant = lock.isHeldByCurrentThread();
         lock.lock();
-        boolean satisfied = false;
         try {
-            if (!guard.isSatisfied()) {
+            if (!evaluate(guard)) {
                 awaitUninterruptibly(guard, reentrant);
             }
-            satisfied = true;
-        } finally {
-            if (!satisfied) {
-                leaveAfterFailure(reentrant, true);
-            }
+        } catch (Throwable t) {
+            leaveAfterFailure(reentrant, t);
+            throw t;
         }
     }
 
@@ -254,17 +259,17 @@ public final class Monitor {
         if (!lockUninterruptibly(deadline)) {
             return false;
         }
-        boolean satisfied = false;
-        boolean threw = true;
+        boolean satisfied;
         try {
-            satisfied = guard.isSatisfied() || awaitNanosUninterruptibly(guard, deadline, reentrant);
-            threw = false;
-            return satisfied;
-        } finally {
-            if (!satisfied) {
-                leaveAfterFailure(reentrant, threw);
-            }
+            satisfied = evaluate(guard) || awaitNanosUninterruptibly(guard, deadline, reentrant);
+        } catch (Throwable t) {
+            leaveAfterFailure(reentrant, t);
+            throw t;
         }
+        if (!satisfied) {
+            leaveAfterFailure(reentrant, null);
+        }
+        return satisfied;
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -314,7 +319,7 @@ public final class Monitor {
      */
     public void waitFor(Guard guard) throws InterruptedException {
         checkOccupant(guard);
-        if (!guard.isSatisfied()) {
+        if (!evaluate(guard)) {
             await(guard, true);
         }
     }
@@ -328,13 +333,13 @@ public final class Monitor {
         Waits.requireUnit(unit);
         checkOccupant(guard);
         long deadline = Waits.deadline(time, unit);
-        return guard.isSatisfied() || awaitNanos(guard, deadline, true);
+        return evaluate(guard) || awaitNanos(guard, deadline, true);
     }
 
     /** As {@link #waitFor(Guard)}, ignoring interrupts (the status is kept). */
     public void waitForUninterruptibly(Guard guard) {
         checkOccupant(guard);
-        if (!guard.isSatisfied()) {
+        if (!evaluate(guard)) {
             awaitUninterruptibly(guard, true);
         }
     }
@@ -344,7 +349,7 @@ public final class Monitor {
         Waits.requireUnit(unit);
         checkOccupant(guard);
         long deadline = Waits.deadline(time, unit);
-        return guard.isSatisfied() || awaitNanosUninterruptibly(guard, deadline, true);
+        return evaluate(guard) || awaitNanosUninterruptibly(guard, deadline, true);
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -360,6 +365,7 @@ public final class Monitor {
         if (!lock.isHeldByCurrentThread()) {
             throw new IllegalMonitorStateException("the current thread does not occupy this Monitor");
         }
+        checkNotEvaluating("leave()");
         try {
             if (lock.getHoldCount() == 1) {
                 signalNextWaiter();
@@ -418,6 +424,9 @@ public final class Monitor {
     // Internals; all but the lock helpers run while occupying the monitor
 
     private void checkGuard(Guard guard) {
+        if (guard == null) {
+            throw new NullPointerException("guard");
+        }
         if (guard.monitor != this) {
             throw new IllegalMonitorStateException("the guard belongs to another Monitor");
         }
@@ -427,6 +436,34 @@ public final class Monitor {
         checkGuard(guard);
         if (!lock.isHeldByCurrentThread()) {
             throw new IllegalMonitorStateException("the current thread does not occupy this Monitor");
+        }
+    }
+
+    /**
+     * Evaluates a guard (the occupant only), recording that an evaluation is in progress so that a
+     * guard that tries to wait or to leave is refused ({@link #checkNotEvaluating}).
+     */
+    private boolean evaluate(Guard guard) {
+        int outer = evaluatingAt;
+        evaluatingAt = lock.getHoldCount();
+        try {
+            return guard.isSatisfied();
+        } finally {
+            evaluatingAt = outer;
+        }
+    }
+
+    /**
+     * Refuses to release the monitor from inside a guard's evaluation: waiting (which releases it) or
+     * leaving the level the guard is evaluated at would let other threads change the state the
+     * evaluation reads, and, from leave(), evaluate the same guard again, recursively without end.
+     */
+    private void checkNotEvaluating(String what) {
+        // Waiting releases every level (the condition wait releases all holds); leaving releases one.
+        boolean releases = what.startsWith("leave") ? lock.getHoldCount() <= evaluatingAt : true;
+        if (evaluatingAt != 0 && releases) {
+            throw new IllegalStateException("a Guard of " + this + " called " + what
+                    + " while being evaluated: guards must not wait or leave the monitor");
         }
     }
 
@@ -453,7 +490,7 @@ public final class Monitor {
     private boolean stayIfSatisfied(Guard guard) {
         boolean satisfied = false;
         try {
-            satisfied = guard.isSatisfied();
+            satisfied = evaluate(guard);
             return satisfied;
         } finally {
             if (!satisfied) {
@@ -463,14 +500,20 @@ public final class Monitor {
     }
 
     /**
-     * Leaves after a failed enterWhen. A thread that was interrupted or whose guard threw may have
-     * been signalled (consumed a wake-up) without using it: pass it on, unless it is a re-entrant
-     * occupant (it already signalled before waiting, and its outer level still occupies).
+     * Leaves after a failed enterWhen. A thread that was interrupted or whose guard threw
+     * ({@code failure} not null) may have been signalled (consumed a wake-up) without using it: pass it
+     * on, unless it is a re-entrant occupant (it already signalled before waiting, and its outer level
+     * still occupies). If passing it on throws too (another guard), that exception is added to
+     * {@code failure} as suppressed: the caller sees its own failure first.
      */
-    private void leaveAfterFailure(boolean reentrant, boolean threw) {
+    private void leaveAfterFailure(boolean reentrant, Throwable failure) {
         try {
-            if (threw && !reentrant) {
+            if (failure != null && !reentrant) {
                 signalNextWaiter();
+            }
+        } catch (RuntimeException | Error e) {
+            if (e != failure) { // a guard may throw one cached instance again: no self-suppression
+                failure.addSuppressed(e);
             }
         } finally {
             lock.unlock();
@@ -490,7 +533,7 @@ public final class Monitor {
     /** Evaluates a guard for signalling; if it throws, wakes everybody so that nobody is stranded. */
     private boolean isSatisfied(Guard guard) {
         try {
-            return guard.isSatisfied();
+            return evaluate(guard);
         } catch (RuntimeException | Error e) {
             signalAllWaiters();
             throw e;
@@ -528,6 +571,7 @@ public final class Monitor {
     }
 
     private void await(Guard guard, boolean signalBeforeWaiting) throws InterruptedException {
+        checkNotEvaluating("a waiting method");
         if (signalBeforeWaiting) {
             signalNextWaiter();
         }
@@ -535,13 +579,14 @@ public final class Monitor {
         try {
             do {
                 guard.condition.await();
-            } while (!guard.isSatisfied());
+            } while (!evaluate(guard));
         } finally {
             endWaitingFor(guard);
         }
     }
 
     private void awaitUninterruptibly(Guard guard, boolean signalBeforeWaiting) {
+        checkNotEvaluating("a waiting method");
         if (signalBeforeWaiting) {
             signalNextWaiter();
         }
@@ -549,7 +594,7 @@ public final class Monitor {
         try {
             do {
                 guard.condition.awaitUninterruptibly();
-            } while (!guard.isSatisfied());
+            } while (!evaluate(guard));
         } finally {
             endWaitingFor(guard);
         }
@@ -558,6 +603,7 @@ public final class Monitor {
     /** Waits for the guard until the deadline; false if it passed with the guard unsatisfied. */
     private boolean awaitNanos(Guard guard, long deadline, boolean signalBeforeWaiting)
             throws InterruptedException {
+        checkNotEvaluating("a waiting method");
         boolean firstTime = true;
         try {
             do {
@@ -573,7 +619,7 @@ public final class Monitor {
                     firstTime = false;
                 }
                 guard.condition.awaitNanos(nanos);
-            } while (!guard.isSatisfied());
+            } while (!evaluate(guard));
             return true;
         } finally {
             if (!firstTime) {
@@ -583,6 +629,7 @@ public final class Monitor {
     }
 
     private boolean awaitNanosUninterruptibly(Guard guard, long deadline, boolean signalBeforeWaiting) {
+        checkNotEvaluating("a waiting method");
         boolean interrupted = false;
         boolean firstTime = true;
         try {
@@ -603,7 +650,7 @@ public final class Monitor {
                 } catch (InterruptedException e) {
                     interrupted = true;
                 }
-            } while (!guard.isSatisfied());
+            } while (!evaluate(guard));
             return true;
         } finally {
             if (!firstTime) {

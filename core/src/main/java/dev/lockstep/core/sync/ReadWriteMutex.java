@@ -3,8 +3,14 @@ package dev.lockstep.core.sync;
 import dev.lockstep.core.internal.SpinPolicy;
 import dev.lockstep.core.internal.Waits;
 
+import java.io.IOException;
+import java.io.ObjectInputStream;
+import java.io.Serializable;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Date;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.AbstractOwnableSynchronizer;
 import java.util.concurrent.locks.Condition;
@@ -12,8 +18,11 @@ import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReadWriteLock;
 
 /**
- * A read-write lock with writer preference: any number of readers, or one writer; once a writer
- * waits, arriving readers wait behind it, so a stream of readers cannot starve writers.
+ * A reentrant read-write lock with writer preference: any number of readers, or one writer; once a
+ * writer waits, arriving readers wait behind it, so a stream of readers cannot starve writers. A
+ * drop-in for {@link java.util.concurrent.locks.ReentrantReadWriteLock}: the same public and protected
+ * API (nested {@link ReadLock} and {@link WriteLock}, hold counts, queue and condition queries,
+ * {@code Serializable}) and the same contract, without {@code AbstractQueuedSynchronizer}.
  *
  * <pre>{@code
  * ReadWriteMutex rw = new ReadWriteMutex();
@@ -27,13 +36,33 @@ import java.util.concurrent.locks.ReadWriteLock;
  * }
  * }</pre>
  *
- * <p><b>Semantics.</b> The write lock is reentrant and owned (only its holder may unlock it); its holder
- * may also take the read lock (and so downgrade: lock write, lock read, unlock write). The read lock is
- * <em>not reentrant</em> and not owned (like {@link java.util.concurrent.locks.StampedLock}): a thread
- * holding it must not lock it again, because a writer that arrived in between makes the second
- * acquisition wait for the writer, which waits for the first one (use ReentrantReadWriteLock if
- * reads nest). Neither lock supports conditions (use {@link Mutex}). Upgrading read to write deadlocks,
- * as everywhere.
+ * <p><b>Semantics</b> (those of ReentrantReadWriteLock, except where marked).
+ * <ul>
+ *   <li>Both locks are reentrant. Read holds are counted per thread ({@link #getReadHoldCount()}); a
+ *       thread that holds the read lock always gets it again at once, even while a writer waits (it
+ *       would otherwise wait for a writer that waits for it).</li>
+ *   <li>The write lock is owned: only its holder may unlock it. Its holder may also take the read lock,
+ *       and so downgrade (lock write, lock read, unlock write). The write lock has
+ *       {@linkplain WriteLock#newCondition() conditions}; the read lock has none
+ *       ({@link UnsupportedOperationException}).</li>
+ *   <li><b>Upgrade is refused (differs from the JDK).</b> Read to write upgrade deadlocks in every
+ *       read-write lock: the writer waits for all read holds, its own included. ReentrantReadWriteLock
+ *       then hangs forever; here a blocking write acquisition ({@code lock()},
+ *       {@code lockInterruptibly()}, {@code tryLock(time, unit)}) by a thread that holds read holds but
+ *       not the write lock throws {@link IllegalMonitorStateException} at once, and {@code tryLock()}
+ *       returns false (as in the JDK).</li>
+ *   <li><b>Fairness.</b> {@link #ReadWriteMutex()} is non-fair: a writer may barge ahead of queued
+ *       threads; a reader waits while any writer is queued (writer preference; the JDK's non-fair mode
+ *       only waits for a writer at the head of the queue, a heuristic). {@link #ReadWriteMutex(boolean)
+ *       ReadWriteMutex(true)} is fair: readers and writers that find threads queued queue behind them,
+ *       and parked threads are granted in arrival order (a writer at the head alone, or all the readers
+ *       up to the next writer). In both modes {@code tryLock()} barges (takes an available lock at
+ *       once, ahead of queued threads), and a reentrant acquisition never waits.</li>
+ *   <li>{@code tryLock(time, unit)} with a time of zero or less does not wait; {@code lockInterruptibly}
+ *       and timed {@code tryLock} throw {@link InterruptedException} if the thread is interrupted on entry.
+ *       Limits: 2<sup>31</sup>-1 write holds, 2<sup>32</sup>-1 read holds in all (JDK: 65535 each); beyond
+ *       them {@link Error}, as in the JDK.</li>
+ * </ul>
  *
  * <p><b>Algorithm.</b> One 64-bit state word: reader count (bits 0-31), a writer bit (32), and the
  * number of waiting writers (bits 33-62). A reader enters with one compare-and-set when there is
@@ -44,23 +73,40 @@ import java.util.concurrent.locks.ReadWriteLock;
  * queue lock: a writer at the head, or every reader up to the next queued writer (so readers queued
  * before a writer are not overtaken by it). This is the classic writer-preference policy of Courtois,
  * Heymans &amp; Parnas, <i>Concurrent control with "readers" and "writers"</i>, CACM 14(10), 1971
- * (second problem), with FIFO hand-off among parked threads.
+ * (second problem), with FIFO hand-off among parked threads. Per-thread read holds are counted as in
+ * ReentrantReadWriteLock (Doug Lea, JSR-166): the first reader's count in two fields of the lock, every
+ * other thread's in a {@code HoldCounter} found through a one-entry cache of the last reader and a
+ * {@link ThreadLocal}. Conditions of the write lock keep their waiters in a list guarded by the queue
+ * lock; a signal moves the waiter's node to the lock's queue as a writer (as AQS does), so the
+ * signalled thread is queued for the lock before the signaller releases it.
  *
  * <p><b>Properties.</b> Mutual exclusion between a writer and anyone else; writers are not starved by
  * readers; readers are not starved by writers either, since queued readers are granted in arrival order
- * relative to queued writers. Space: one object; one reusable node per waiting thread; uncontended
- * read and write lock/unlock allocate nothing. Extends {@link AbstractOwnableSynchronizer}: the write
- * holder shows in thread dumps.
+ * relative to queued writers. Space: one object; one reusable node per waiting thread (also used for
+ * condition waits); one {@code HoldCounter} per thread that read-locked while another thread held a
+ * read lock, kept for the life of the lock or of the thread, so that read locking allocates nothing after a
+ * thread's first time (the JDK instead drops it at each full release). Uncontended read and write
+ * lock/unlock allocate nothing. Extends {@link AbstractOwnableSynchronizer}: the write holder shows in
+ * thread dumps.
  */
-public final class ReadWriteMutex extends AbstractOwnableSynchronizer implements ReadWriteLock {
+public class ReadWriteMutex extends AbstractOwnableSynchronizer implements ReadWriteLock, Serializable {
     /*
      * Implementation notes.
      * Writer bit and reader count are never both set except when the writer itself also read-locks
      * (downgrade). WWAIT counts queued writer nodes: incremented under the queue lock when a writer
-     * enqueues, decremented when it is granted (in the same CAS that sets WRITER) or withdraws. Grants
-     * happen only under the queue lock in drainLocked(); invariant after it: the queue head cannot be
-     * granted in the current state. Waiters re-check after enqueuing; releasers check the queue after
-     * their volatile RMW (Dekker handshake through volatile accesses: no lost wake-up).
+     * enqueues (or a condition waiter is transferred to the queue), decremented when it is granted (in
+     * the same CAS that sets WRITER) or withdraws. Grants happen only under the queue lock in
+     * drainLocked(); invariant after it: the queue head cannot be granted in the current state. Waiters
+     * re-check after enqueuing; releasers check the queue after their volatile RMW (Dekker handshake
+     * through volatile accesses: no lost wake-up).
+     * Read holds: firstReader/firstReaderHoldCount belong to the thread that moved the reader count
+     * from 0 to 1 by its own CAS, until it releases its last hold (it then writes null before its
+     * releasing CAS, so the next first reader's write is ordered after it). Every other thread counts in
+     * its own HoldCounter. A thread reads firstReader == itself only if it wrote it (no out-of-thin-air
+     * values), so the per-thread counts are exact for the current thread.
+     * A node's arg: READ or WRITE while in the lock queue, COND while in a condition's list; both lists
+     * are guarded by the queue lock, so a condition waiter that gives up and a signaller that transfers
+     * it decide under it.
      */
     private static final long serialVersionUID = 1L;
 
@@ -70,6 +116,7 @@ public final class ReadWriteMutex extends AbstractOwnableSynchronizer implements
     private static final long WWAIT_MASK = ~(READ_MASK | WRITER);
     private static final int READ = 0;
     private static final int WRITE = 1;
+    private static final int COND = 2;
 
     private static final VarHandle STATE;
 
@@ -82,36 +129,78 @@ public final class ReadWriteMutex extends AbstractOwnableSynchronizer implements
         WaitNode.initialize(); // here, not lazily under contention (see Mutex)
     }
 
+    /** A thread's read holds of this lock (a thread id, not the Thread, so that no dead thread is kept). */
+    static final class HoldCounter {
+        int count;
+        @SuppressWarnings("deprecation") // Thread.threadId() is JDK 19+; getId() is the same value
+        final long tid = Thread.currentThread().getId();
+    }
+
+    private final boolean fair;
     private transient long state;
     /** Write hold count; plain: the write holder's only. */
     private transient int writeHolds;
-    private final transient WaitQueue queue = new WaitQueue();
-    private final transient ReadLock readLock = new ReadLock();
-    private final transient WriteLock writeLock = new WriteLock();
+    /** The first reader (see the implementation notes); plain. */
+    private transient Thread firstReader;
+    /** firstReader's holds; plain: written and read by firstReader only. */
+    private transient int firstReaderHoldCount;
+    /** The HoldCounter of the last thread that counted there; plain (a hint, checked by tid). */
+    private transient HoldCounter cachedHoldCounter;
+    // Not final, set again by readObject; a ReadWriteMutex must be published safely, like any object
+    // that is not immutable.
+    private transient ThreadLocal<HoldCounter> readHolds;
+    private transient WaitQueue queue;
+    private transient ReadLock readerLock;
+    private transient WriteLock writerLock;
 
-    /** A free read-write lock. */
+    /** A free, non-fair read-write lock. */
     public ReadWriteMutex() {
+        this(false);
     }
 
-    /** A deserialized ReadWriteMutex is a new, free one (as for ReentrantReadWriteLock). */
-    private Object readResolve() {
-        return new ReadWriteMutex();
+    /** A free read-write lock, fair (arrival order among threads that must wait) if {@code fair}. */
+    public ReadWriteMutex(boolean fair) {
+        this.fair = fair;
+        init();
+    }
+
+    private void init() {
+        readHolds = new ThreadLocal<>();
+        queue = new WaitQueue();
+        readerLock = new ReadLock(this);
+        writerLock = new WriteLock(this);
+    }
+
+    /** A deserialized ReadWriteMutex is free, with the same fairness (as ReentrantReadWriteLock). */
+    private void readObject(ObjectInputStream in) throws IOException, ClassNotFoundException {
+        in.defaultReadObject();
+        init();
     }
 
     @Override
-    public Lock readLock() {
-        return readLock;
+    public ReadWriteMutex.ReadLock readLock() {
+        return readerLock;
     }
 
     @Override
-    public Lock writeLock() {
-        return writeLock;
+    public ReadWriteMutex.WriteLock writeLock() {
+        return writerLock;
     }
 
     // ---------------------------------------------------------------------------------------------
-    // Queries
+    // Queries (those of ReentrantReadWriteLock)
 
-    /** Number of read holds now (a snapshot). */
+    /** Whether this lock is fair. */
+    public final boolean isFair() {
+        return fair;
+    }
+
+    /** The thread that holds the write lock, or null (a snapshot). */
+    protected Thread getOwner() {
+        return getExclusiveOwnerThread();
+    }
+
+    /** Number of read holds of all threads now (a snapshot). */
     public int getReadLockCount() {
         return (int) (stateVolatile() & READ_MASK);
     }
@@ -126,18 +215,53 @@ public final class ReadWriteMutex extends AbstractOwnableSynchronizer implements
         return getExclusiveOwnerThread() == Thread.currentThread();
     }
 
-    /** The current thread's write holds. */
+    /** The current thread's write holds (0 if it does not hold the write lock). */
     public int getWriteHoldCount() {
         return isWriteLockedByCurrentThread() ? writeHolds : 0;
     }
 
-    /** Whether threads are parked waiting (a snapshot). */
-    public boolean hasQueuedThreads() {
+    /** The current thread's read holds. */
+    public int getReadHoldCount() {
+        if (getReadLockCount() == 0) {
+            return 0;
+        }
+        Thread me = Thread.currentThread();
+        if (firstReader == me) { // plain: see the implementation notes
+            return firstReaderHoldCount;
+        }
+        HoldCounter rh = holdCounterOf(me, false);
+        return rh == null ? 0 : rh.count;
+    }
+
+    /** Whether threads are queued for the read or the write lock (a snapshot). */
+    public final boolean hasQueuedThreads() {
         return queue.hasWaiters();
     }
 
-    /** Number of parked waiters (a snapshot). */
-    public int getQueueLength() {
+    /**
+     * Whether {@code thread} is queued for the read or the write lock (a snapshot).
+     *
+     * @throws NullPointerException if {@code thread} is null
+     */
+    public final boolean hasQueuedThread(Thread thread) {
+        if (thread == null) {
+            throw new NullPointerException("thread");
+        }
+        queue.lock();
+        try {
+            for (WaitNode p = queue.first(); p != null; p = p.next) {
+                if (p.thread == thread) {
+                    return true;
+                }
+            }
+            return false;
+        } finally {
+            queue.unlock();
+        }
+    }
+
+    /** Number of queued threads (a snapshot; threads still spinning before they queue are not counted). */
+    public final int getQueueLength() {
         queue.lock();
         try {
             return queue.size();
@@ -146,9 +270,74 @@ public final class ReadWriteMutex extends AbstractOwnableSynchronizer implements
         }
     }
 
+    /** The threads queued for the read or the write lock, in queue order (a snapshot). */
+    protected Collection<Thread> getQueuedThreads() {
+        return queuedThreads(-1);
+    }
+
+    /** The threads queued for the write lock (a snapshot). */
+    protected Collection<Thread> getQueuedWriterThreads() {
+        return queuedThreads(WRITE);
+    }
+
+    /** The threads queued for the read lock (a snapshot). */
+    protected Collection<Thread> getQueuedReaderThreads() {
+        return queuedThreads(READ);
+    }
+
+    private Collection<Thread> queuedThreads(int kind) {
+        ArrayList<Thread> list = new ArrayList<>();
+        queue.lock();
+        try {
+            for (WaitNode p = queue.first(); p != null; p = p.next) {
+                if (kind < 0 || p.arg == kind) {
+                    list.add(p.thread);
+                }
+            }
+        } finally {
+            queue.unlock();
+        }
+        return list;
+    }
+
+    /**
+     * Whether some thread awaits {@code condition}, a condition of this lock's write lock.
+     *
+     * @throws NullPointerException         if {@code condition} is null
+     * @throws IllegalArgumentException     if it is not a condition of this lock
+     * @throws IllegalMonitorStateException if the current thread does not hold the write lock
+     */
+    public boolean hasWaiters(Condition condition) {
+        return ownCondition(condition).waiters(null) > 0;
+    }
+
+    /** The number of threads awaiting {@code condition} (same exceptions as {@link #hasWaiters}). */
+    public int getWaitQueueLength(Condition condition) {
+        return ownCondition(condition).waiters(null);
+    }
+
+    /** The threads awaiting {@code condition} (same exceptions as {@link #hasWaiters}). */
+    protected Collection<Thread> getWaitingThreads(Condition condition) {
+        ArrayList<Thread> list = new ArrayList<>();
+        ownCondition(condition).waiters(list);
+        return list;
+    }
+
+    private WriteCondition ownCondition(Condition condition) {
+        if (condition == null) {
+            throw new NullPointerException("condition");
+        }
+        if (!(condition instanceof WriteCondition) || ((WriteCondition) condition).lock != this) {
+            throw new IllegalArgumentException("not a condition of this ReadWriteMutex: " + condition);
+        }
+        return (WriteCondition) condition;
+    }
+
+    /** The state, e.g. {@code ...ReadWriteMutex@1b6d3586[Write locks = 0, Read locks = 2]}. */
     @Override
     public String toString() {
         long s = stateVolatile();
+        // writeHolds is read racily here: a diagnostic snapshot (an int cannot tear).
         return super.toString() + "[Write locks = " + ((s & WRITER) != 0 ? writeHolds : 0)
                 + ", Read locks = " + (s & READ_MASK) + "]";
     }
@@ -160,32 +349,102 @@ public final class ReadWriteMutex extends AbstractOwnableSynchronizer implements
     // ---------------------------------------------------------------------------------------------
     // Read side
 
-    /** One attempt at a read hold; {@code respectWriters}: refuse while a writer waits. */
-    private boolean tryRead(boolean respectWriters) {
+    private void acquireRead() {
+        long s = stateVolatile();
+        // Fast path. Volatile CAS: acquires the last writer's release.
+        if ((s & (WRITER | WWAIT_MASK)) == 0 && (s & READ_MASK) != READ_MASK && !(fair && queue.hasWaiters())
+                && STATE.compareAndSet(this, s, s + 1)) {
+            recordRead((s & READ_MASK) == 0);
+        } else if (!tryRead(true)) {
+            acquireUninterruptibly(READ);
+        }
+    }
+
+    /**
+     * One attempt at a read hold (recorded when taken). {@code respectQueue}: refuse, unless this is a
+     * reentrant acquisition, while a writer waits (fair: while anybody waits).
+     */
+    private boolean tryRead(boolean respectQueue) {
+        Thread me = Thread.currentThread();
+        int mine = -1; // the current thread's read holds, computed once if needed
         for (; ; ) {
             long s = stateVolatile();
-            if ((s & WRITER) != 0 && getExclusiveOwnerThread() != Thread.currentThread()) {
+            boolean owner = getExclusiveOwnerThread() == me;
+            if ((s & WRITER) != 0 && !owner) {
                 return false;
             }
-            if (respectWriters && (s & WWAIT_MASK) != 0 && getExclusiveOwnerThread() != Thread.currentThread()) {
-                return false;
+            if (respectQueue && !owner && (fair ? queue.hasWaiters() : (s & WWAIT_MASK) != 0)) {
+                if (mine < 0) {
+                    mine = getReadHoldCount();
+                }
+                if (mine == 0) {
+                    return false;
+                }
             }
             if ((s & READ_MASK) == READ_MASK) {
                 throw new Error("Maximum lock count exceeded");
             }
             // Volatile CAS: acquires the last writer's release.
             if (STATE.compareAndSet(this, s, s + 1)) {
+                recordRead((s & READ_MASK) == 0);
                 return true;
             }
         }
     }
 
-    private void readUnlock() {
+    /** Counts a read hold of the current thread, taken when the reader count was {@code wasFree ? 0 : >0}. */
+    private void recordRead(boolean wasFree) {
+        Thread me = Thread.currentThread();
+        // Plain accesses to firstReader/firstReaderHoldCount/cachedHoldCounter: see the implementation
+        // notes. A 0 -> 1 CAS of the reader count happens-after the previous first reader's null write
+        // (it precedes that reader's releasing CAS), so this write is ordered after it (JLS 17.4.5).
+        if (wasFree) {
+            firstReader = me;
+            firstReaderHoldCount = 1;
+        } else if (firstReader == me) {
+            firstReaderHoldCount++;
+        } else {
+            holdCounterOf(me, true).count++;
+        }
+    }
+
+    /** The thread's HoldCounter (created if {@code create}, else possibly null); the current thread only. */
+    @SuppressWarnings("deprecation") // Thread.threadId() is JDK 19+
+    private HoldCounter holdCounterOf(Thread me, boolean create) {
+        HoldCounter rh = cachedHoldCounter; // plain: a hint; its tid is final, so a racy read is safe
+        if (rh != null && rh.tid == me.getId()) {
+            return rh;
+        }
+        rh = readHolds.get();
+        if (rh == null) {
+            if (!create) {
+                return null;
+            }
+            rh = new HoldCounter(); // once per thread and lock: kept, so later reads allocate nothing
+            readHolds.set(rh);
+        }
+        cachedHoldCounter = rh;
+        return rh;
+    }
+
+    private void releaseRead() {
+        Thread me = Thread.currentThread();
+        if (firstReader == me) { // plain: see the implementation notes
+            if (firstReaderHoldCount == 1) {
+                firstReader = null; // before the releasing CAS below, which orders it
+            } else {
+                firstReaderHoldCount--;
+            }
+        } else {
+            HoldCounter rh = holdCounterOf(me, false);
+            if (rh == null || rh.count == 0) {
+                throw new IllegalMonitorStateException("read unlock of " + this
+                        + ": the current thread \"" + me.getName() + "\" holds no read lock");
+            }
+            rh.count--;
+        }
         for (; ; ) {
             long s = stateVolatile();
-            if ((s & READ_MASK) == 0) {
-                throw new IllegalMonitorStateException("read unlock of " + this + ": no read lock is held");
-            }
             // Volatile CAS: releases the reader's accesses; orders the queue check below after it.
             if (STATE.compareAndSet(this, s, s - 1)) {
                 if (((s - 1) & READ_MASK) == 0) {
@@ -199,7 +458,19 @@ public final class ReadWriteMutex extends AbstractOwnableSynchronizer implements
     // ---------------------------------------------------------------------------------------------
     // Write side
 
-    private boolean tryWrite() {
+    private void acquireWrite() {
+        // Fast path. Volatile CAS: acquires the previous holders' releases.
+        if (!(fair && queue.hasWaiters()) && STATE.compareAndSet(this, 0L, WRITER)) {
+            setExclusiveOwnerThread(Thread.currentThread());
+            writeHolds = 1;
+        } else if (!tryWrite(true)) {
+            refuseUpgrade();
+            acquireUninterruptibly(WRITE);
+        }
+    }
+
+    /** One attempt at the write lock; {@code respectQueue}: in fair mode, refuse while threads are queued. */
+    private boolean tryWrite(boolean respectQueue) {
         Thread me = Thread.currentThread();
         if (getExclusiveOwnerThread() == me) {
             if (writeHolds == Integer.MAX_VALUE) {
@@ -210,7 +481,7 @@ public final class ReadWriteMutex extends AbstractOwnableSynchronizer implements
         }
         for (; ; ) {
             long s = stateVolatile();
-            if ((s & (WRITER | READ_MASK)) != 0) {
+            if ((s & (WRITER | READ_MASK)) != 0 || respectQueue && fair && queue.hasWaiters()) {
                 return false;
             }
             // Volatile CAS: acquires the previous holders' releases.
@@ -222,17 +493,36 @@ public final class ReadWriteMutex extends AbstractOwnableSynchronizer implements
         }
     }
 
-    private void writeUnlock() {
+    /** A thread with read holds (and not the write lock) would wait for itself forever: refuse. */
+    private void refuseUpgrade() {
+        if (getReadHoldCount() > 0) {
+            throw new IllegalMonitorStateException("write lock of " + this + " requested by \""
+                    + Thread.currentThread().getName() + "\", which holds " + getReadHoldCount()
+                    + " read hold(s): read-to-write upgrade would deadlock; release the read lock first");
+        }
+    }
+
+    private void releaseWrite() {
         if (getExclusiveOwnerThread() != Thread.currentThread()) {
             throw new IllegalMonitorStateException("write unlock of " + this
                     + ": the current thread does not hold the write lock");
         }
         if (--writeHolds == 0) {
-            setExclusiveOwnerThread(null); // plain: ordered by the release below
-            // Volatile RMW: releases the critical section; orders the queue check after it.
-            STATE.getAndAdd(this, -WRITER);
-            wakeWaiters();
+            releaseWriteFully();
         }
+    }
+
+    private void releaseWriteFully() {
+        writeHolds = 0;
+        setExclusiveOwnerThread(null); // plain: ordered by the release below
+        // Volatile RMW: releases the critical section; orders the queue check after it.
+        STATE.getAndAdd(this, -WRITER);
+        wakeWaiters();
+    }
+
+    private IllegalMonitorStateException writeNotHeld(String what) {
+        return new IllegalMonitorStateException("cannot " + what + ": the write lock of " + this
+                + " is not held by the current thread \"" + Thread.currentThread().getName() + "\"");
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -292,7 +582,7 @@ public final class ReadWriteMutex extends AbstractOwnableSynchronizer implements
     /**
      * Spins, then queues and parks for the read ({@code kind == READ}) or write side.
      *
-     * @return true once held; false if a timed wait expired
+     * @return true once held (hold recorded); false if a timed wait expired
      */
     private boolean acquireSlow(int kind, int mode, long deadline) throws InterruptedException {
         for (int step = 0; !SpinPolicy.isParking(step); ) {
@@ -300,7 +590,7 @@ public final class ReadWriteMutex extends AbstractOwnableSynchronizer implements
                 return false;
             }
             step = SpinPolicy.idle(step);
-            if (kind == READ ? tryRead(true) : tryWrite()) {
+            if (kind == READ ? tryRead(true) : tryWrite(true)) {
                 return true;
             }
         }
@@ -343,12 +633,19 @@ public final class ReadWriteMutex extends AbstractOwnableSynchronizer implements
             }
         }
         node.setStatusPlain(WaitNode.IDLE);
+        onGranted(kind);
+        node.restoreInterrupt();
+        return true;
+    }
+
+    /** Bookkeeping of a thread whose queued node was granted (the granter already changed the state). */
+    private void onGranted(int kind) {
         if (kind == WRITE) {
             setExclusiveOwnerThread(Thread.currentThread());
             writeHolds = 1;
+        } else {
+            recordRead(false); // a granted reader did not move the count from 0 itself: not firstReader
         }
-        node.restoreInterrupt();
-        return true;
     }
 
     private void acquireUninterruptibly(int kind) {
@@ -359,115 +656,411 @@ public final class ReadWriteMutex extends AbstractOwnableSynchronizer implements
         }
     }
 
-    /** The read side. Not reentrant; no conditions. */
-    final class ReadLock implements Lock {
-        @Override
-        public void lock() {
-            long s = stateVolatile();
-            // Fast path. Volatile CAS: acquires the last writer's release.
-            if ((s & (WRITER | WWAIT_MASK)) != 0 || (s & READ_MASK) == READ_MASK
-                    || !STATE.compareAndSet(ReadWriteMutex.this, s, s + 1)) {
-                if (!tryRead(true)) {
-                    acquireUninterruptibly(READ);
-                }
+    /**
+     * The read lock of a {@link ReadWriteMutex}: shared, reentrant, without conditions; barging
+     * {@link #tryLock()}. See the class documentation of {@link ReadWriteMutex} for the policy.
+     */
+    public static class ReadLock implements Lock, Serializable {
+        private static final long serialVersionUID = 1L;
+        private final ReadWriteMutex lock;
+
+        /**
+         * The read lock of {@code lock} (for subclasses; use {@link ReadWriteMutex#readLock()}).
+         *
+         * @throws NullPointerException if {@code lock} is null
+         */
+        protected ReadLock(ReadWriteMutex lock) {
+            if (lock == null) {
+                throw new NullPointerException("lock");
             }
+            this.lock = lock;
         }
 
+        /** Takes a read hold, waiting while another thread holds the write lock (or, see the policy, waits for it). */
+        @Override
+        public void lock() {
+            lock.acquireRead();
+        }
+
+        /** As {@link #lock()}, interruptibly; throws at once if the interrupt status is set. */
         @Override
         public void lockInterruptibly() throws InterruptedException {
             Waits.checkInterrupt();
-            if (!tryRead(true)) {
-                acquireSlow(READ, Waits.INTERRUPTIBLE, 0L);
+            if (!lock.tryRead(true)) {
+                lock.acquireSlow(READ, Waits.INTERRUPTIBLE, 0L);
             }
         }
 
-        /** Takes a read hold if no writer holds the lock; barges ahead of waiting writers. Never waits. */
+        /**
+         * Takes a read hold if no other thread holds the write lock, barging ahead of queued threads
+         * even in fair mode (as ReentrantReadWriteLock). Never waits.
+         */
         @Override
         public boolean tryLock() {
-            return tryRead(false);
+            return lock.tryRead(false);
         }
 
+        /**
+         * As {@link #lock()}, giving up after the time (fairness honoured; a time of zero or less does
+         * not wait).
+         *
+         * @throws NullPointerException if {@code unit} is null
+         */
         @Override
         public boolean tryLock(long time, TimeUnit unit) throws InterruptedException {
             Waits.requireUnit(unit);
             Waits.checkInterrupt();
             long deadline = Waits.deadline(time, unit);
-            return tryRead(true) || acquireSlow(READ, Waits.TIMED, deadline);
+            return lock.tryRead(true) || lock.acquireSlow(READ, Waits.TIMED, deadline);
         }
 
-        /** @throws IllegalMonitorStateException if no read hold exists */
+        /** Releases one read hold of the current thread; {@link IllegalMonitorStateException} if it has none. */
         @Override
         public void unlock() {
-            readUnlock();
+            lock.releaseRead();
         }
 
-        /** @throws UnsupportedOperationException always: use {@link Mutex} for conditions */
+        /** @throws UnsupportedOperationException always: read locks have no conditions */
         @Override
         public Condition newCondition() {
-            throw new UnsupportedOperationException("the read lock of ReadWriteMutex has no conditions");
+            throw new UnsupportedOperationException("the read lock of a ReadWriteMutex has no conditions"
+                    + " (the write lock has)");
         }
 
+        /** E.g. {@code ...ReadWriteMutex$ReadLock@1b6d3586[Read locks = 2]}. */
         @Override
         public String toString() {
-            return "read lock of " + ReadWriteMutex.this;
+            return super.toString() + "[Read locks = " + lock.getReadLockCount() + "]";
         }
     }
 
-    /** The write side. Reentrant and owned; no conditions. */
-    final class WriteLock implements Lock {
-        @Override
-        public void lock() {
-            // Fast path. Volatile CAS: acquires the previous holders' releases.
-            if (STATE.compareAndSet(ReadWriteMutex.this, 0L, WRITER)) {
-                setExclusiveOwnerThread(Thread.currentThread());
-                writeHolds = 1;
-            } else if (!tryWrite()) {
-                acquireUninterruptibly(WRITE);
+    /**
+     * The write lock of a {@link ReadWriteMutex}: exclusive, reentrant, owned, with conditions;
+     * barging {@link #tryLock()}. See the class documentation of {@link ReadWriteMutex} for the policy.
+     */
+    public static class WriteLock implements Lock, Serializable {
+        private static final long serialVersionUID = 1L;
+        private final ReadWriteMutex lock;
+
+        /**
+         * The write lock of {@code lock} (for subclasses; use {@link ReadWriteMutex#writeLock()}).
+         *
+         * @throws NullPointerException if {@code lock} is null
+         */
+        protected WriteLock(ReadWriteMutex lock) {
+            if (lock == null) {
+                throw new NullPointerException("lock");
             }
+            this.lock = lock;
         }
 
+        /**
+         * Takes the write lock (again, if held), waiting while any other thread holds the read or write lock.
+         *
+         * @throws IllegalMonitorStateException if the current thread holds read holds and not the write
+         *                                      lock (an upgrade, which would deadlock)
+         */
+        @Override
+        public void lock() {
+            lock.acquireWrite();
+        }
+
+        /** As {@link #lock()}, interruptibly; throws at once if the interrupt status is set. */
         @Override
         public void lockInterruptibly() throws InterruptedException {
             Waits.checkInterrupt();
-            if (!tryWrite()) {
-                acquireSlow(WRITE, Waits.INTERRUPTIBLE, 0L);
+            if (!lock.tryWrite(true)) {
+                lock.refuseUpgrade();
+                lock.acquireSlow(WRITE, Waits.INTERRUPTIBLE, 0L);
             }
         }
 
+        /** Takes the write lock if it is free (or held by the current thread), barging even in fair mode. */
         @Override
         public boolean tryLock() {
-            return tryWrite();
+            return lock.tryWrite(false);
         }
 
+        /**
+         * As {@link #lock()}, giving up after the time (fairness honoured; a time of zero or less does
+         * not wait).
+         *
+         * @throws NullPointerException if {@code unit} is null
+         */
         @Override
         public boolean tryLock(long time, TimeUnit unit) throws InterruptedException {
             Waits.requireUnit(unit);
             Waits.checkInterrupt();
             long deadline = Waits.deadline(time, unit);
-            return tryWrite() || acquireSlow(WRITE, Waits.TIMED, deadline);
+            if (lock.tryWrite(true)) {
+                return true;
+            }
+            lock.refuseUpgrade();
+            return lock.acquireSlow(WRITE, Waits.TIMED, deadline);
         }
 
-        /** @throws IllegalMonitorStateException if the current thread does not hold the write lock */
+        /** Releases one write hold; {@link IllegalMonitorStateException} if the current thread does not hold it. */
         @Override
         public void unlock() {
-            writeUnlock();
+            lock.releaseWrite();
         }
 
-        /** @throws UnsupportedOperationException always: use {@link Mutex} for conditions */
+        /** A new condition of this write lock (the JDK {@link Condition} contract; see {@link ReadWriteMutex}). */
         @Override
         public Condition newCondition() {
-            throw new UnsupportedOperationException("the write lock of ReadWriteMutex has no conditions;"
-                    + " use dev.lockstep.core.sync.Mutex");
+            return new WriteCondition(lock);
         }
 
         /** Whether the current thread holds the write lock. */
         public boolean isHeldByCurrentThread() {
-            return isWriteLockedByCurrentThread();
+            return lock.isWriteLockedByCurrentThread();
+        }
+
+        /** The current thread's write holds (0 if it does not hold it). */
+        public int getHoldCount() {
+            return lock.getWriteHoldCount();
+        }
+
+        /** E.g. {@code ...ReadWriteMutex$WriteLock@1b6d3586[Locked by thread main]} or {@code [Unlocked]}. */
+        @Override
+        public String toString() {
+            Thread o = lock.getExclusiveOwnerThread();
+            return super.toString() + (o == null ? "[Unlocked]" : "[Locked by thread " + o.getName() + "]");
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Conditions of the write lock
+
+    /**
+     * A condition of the write lock, with the {@code java.util.concurrent.locks.Condition} contract:
+     * every method requires the write lock ({@link IllegalMonitorStateException}); {@code await*}
+     * releases all write holds (and the caller's read holds, if it also holds the read lock), waits,
+     * and takes them all back before returning or throwing; no spurious wake-ups.
+     *
+     * <p>Waiters form a FIFO list through their lock node ({@code arg == COND}), guarded by the lock's
+     * queue lock. {@code signal} moves the first one to the lock's queue as a writer (the waiter is then
+     * queued for the lock, and is woken when the lock grants it); a waiter that times out or is
+     * interrupted takes the queue lock and either finds itself still in the list (it unlinks itself: it
+     * did not consume a signal, and throws or returns false after taking the lock again) or already
+     * transferred (it was signalled first: it waits for the lock and returns normally, keeping the
+     * interrupt status).
+     */
+    static final class WriteCondition implements Condition {
+        final ReadWriteMutex lock;
+        /** The waiters' lock nodes, linked by next; guarded by lock.queue's queue lock. */
+        private WaitNode first;
+        private WaitNode last;
+
+        WriteCondition(ReadWriteMutex lock) {
+            this.lock = lock;
+        }
+
+        private void checkHeld(String what) {
+            if (!lock.isWriteLockedByCurrentThread()) {
+                throw lock.writeNotHeld(what);
+            }
+        }
+
+        @Override
+        public void await() throws InterruptedException {
+            checkHeld("await");
+            Waits.checkInterrupt();
+            doAwait(Waits.INTERRUPTIBLE, 0L);
+        }
+
+        @Override
+        public void awaitUninterruptibly() {
+            checkHeld("await");
+            try {
+                doAwait(Waits.UNINTERRUPTIBLE, 0L);
+            } catch (InterruptedException impossible) {
+                throw new AssertionError("uninterruptible wait threw", impossible);
+            }
+        }
+
+        @Override
+        public long awaitNanos(long nanosTimeout) throws InterruptedException {
+            checkHeld("await");
+            Waits.checkInterrupt();
+            long deadline = Waits.deadline(nanosTimeout, TimeUnit.NANOSECONDS);
+            doAwait(Waits.TIMED, deadline);
+            // The remaining time (<= 0 once the deadline passed), measured after re-acquiring, as AQS does.
+            return deadline - System.nanoTime();
+        }
+
+        @Override
+        public boolean await(long time, TimeUnit unit) throws InterruptedException {
+            Waits.requireUnit(unit);
+            checkHeld("await");
+            Waits.checkInterrupt();
+            return doAwait(Waits.TIMED, Waits.deadline(time, unit));
+        }
+
+        @Override
+        public boolean awaitUntil(Date deadline) throws InterruptedException {
+            if (deadline == null) {
+                throw new NullPointerException("deadline");
+            }
+            checkHeld("await");
+            Waits.checkInterrupt();
+            long millis = deadline.getTime() - System.currentTimeMillis();
+            return doAwait(Waits.TIMED, Waits.deadline(millis, TimeUnit.MILLISECONDS));
+        }
+
+        /**
+         * Enqueues, releases the write lock, waits, re-acquires.
+         *
+         * @return false iff a timed wait ended by its deadline (not signalled)
+         */
+        private boolean doAwait(int mode, long deadline) throws InterruptedException {
+            WaitQueue q = lock.queue;
+            WaitNode node = WaitNode.current();
+            int savedReads = lock.getReadHoldCount(); // a write holder may also read (mid-downgrade)
+            q.lock();
+            node.arg = COND;
+            node.next = null;
+            node.setStatusPlain(WaitNode.WAITING); // plain: published by the queue lock's release below
+            if (last == null) {
+                first = node;
+            } else {
+                last.next = node;
+            }
+            last = node;
+            q.unlock();
+            int saved = lock.writeHolds;
+            // Release the read holds too (as AQS's full release does), or the signalled waiter could
+            // never be granted the write lock: it would wait for its own reads.
+            for (int i = 0; i < savedReads; i++) {
+                lock.releaseRead();
+            }
+            lock.releaseWriteFully();
+            int r = node.await(this, mode, deadline);
+            if (r < 0) {
+                q.lock();
+                // Under the queue lock: a signaller moves a node out of the list only while holding it.
+                boolean inList = node.arg == COND;
+                if (inList) {
+                    unlink(node);
+                    node.setStatusPlain(WaitNode.IDLE); // plain: our own node, no longer reachable
+                }
+                q.unlock();
+                if (inList) { // not signalled: take the lock again, then report the timeout or interrupt
+                    lock.reacquireWrite(saved);
+                    lock.restoreReads(savedReads);
+                    if (r == WaitNode.INTERRUPTED) {
+                        throw new InterruptedException();
+                    }
+                    return false;
+                }
+                // Signalled first: queued for the lock. Wait for the grant; keep the interrupt status.
+                if (r == WaitNode.INTERRUPTED) {
+                    node.interrupted = true;
+                }
+                r = node.await(lock, Waits.UNINTERRUPTIBLE, 0L);
+            }
+            // r == GRANTED: the lock granted our transferred node (WRITER set, WWAIT decremented).
+            node.setStatusPlain(WaitNode.IDLE);
+            lock.setExclusiveOwnerThread(Thread.currentThread());
+            lock.writeHolds = saved;
+            lock.restoreReads(savedReads);
+            node.restoreInterrupt();
+            return true;
+        }
+
+        /** Unlinks a node from the list. Under the queue lock. */
+        private void unlink(WaitNode node) {
+            WaitNode prev = null;
+            for (WaitNode p = first; p != null; prev = p, p = p.next) {
+                if (p == node) {
+                    if (prev == null) {
+                        first = p.next;
+                    } else {
+                        prev.next = p.next;
+                    }
+                    if (last == p) {
+                        last = prev;
+                    }
+                    p.next = null;
+                    return;
+                }
+            }
+        }
+
+        /** Moves the first waiter to the lock's queue as a writer. Under the queue lock, holding the write lock. */
+        private boolean transferFirst() {
+            WaitNode node = first;
+            if (node == null) {
+                return false;
+            }
+            first = node.next;
+            if (first == null) {
+                last = null;
+            }
+            node.next = null;
+            node.arg = WRITE;
+            // Volatile RMW: the transferred node counts as a waiting writer (readers arriving now wait).
+            STATE.getAndAdd(lock, WWAIT);
+            // The status stays WAITING throughout (addLast writes the same value): the waiter never sees
+            // its wait end between the two lists. It is woken when the lock grants it.
+            lock.queue.addLast(node);
+            return true;
+        }
+
+        @Override
+        public void signal() {
+            checkHeld("signal");
+            lock.queue.lock();
+            transferFirst();
+            lock.queue.unlock();
+        }
+
+        @Override
+        public void signalAll() {
+            checkHeld("signal");
+            lock.queue.lock();
+            while (transferFirst()) {
+                // all of them, in order
+            }
+            lock.queue.unlock();
+        }
+
+        /** Counts the waiters, adding their threads to {@code threads} if not null. Holding the write lock. */
+        int waiters(Collection<Thread> threads) {
+            checkHeld("query waiters");
+            int n = 0;
+            lock.queue.lock();
+            try {
+                for (WaitNode p = first; p != null; p = p.next) {
+                    n++;
+                    if (threads != null) {
+                        threads.add(p.thread);
+                    }
+                }
+            } finally {
+                lock.queue.unlock();
+            }
+            return n;
         }
 
         @Override
         public String toString() {
-            return "write lock of " + ReadWriteMutex.this;
+            return super.toString() + "[condition of the write lock of " + lock + "]";
         }
+    }
+
+    /** Takes back, as the write holder, the read holds a condition wait released. */
+    private void restoreReads(int holds) {
+        for (int i = 0; i < holds; i++) {
+            tryRead(false); // the write holder always gets a read hold
+        }
+    }
+
+    /** Takes the write lock again after a condition wait that was not signalled, restoring the holds. */
+    private void reacquireWrite(int savedHolds) {
+        if (!tryWrite(true)) {
+            acquireUninterruptibly(WRITE);
+        }
+        writeHolds = savedHolds;
     }
 }
