@@ -223,6 +223,15 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
             Waiter w = new Waiter(Thread.currentThread());
             push(notEmptyWaiters, w); // C1
             try {
+                // C1 -> C2, the StoreLoad edge of the handshake on the waiter's side. The push is a volatile
+                // CAS, but the re-check may begin with acquire or plain loads of the ring (the SPSC and SPMC
+                // polls read the slot with getAcquire): the VarHandle spec puts only volatile accesses into
+                // the one synchronization order, and lets an acquire load that follows a volatile store in
+                // program order read a value older than it (only the x86/HotSpot locked CAS forbids that).
+                // fullFence has the effect of C++'s atomic_thread_fence(seq_cst) (its javadoc): paired with
+                // the signaller's fence (P2) or volatile read-modify-write (P1), the store-buffering outcome
+                // "neither sees the other's write" is excluded. Slow path only: once per park.
+                VarHandle.fullFence();
                 e = poll(); // C2: re-check after announcing
                 if (e != null) {
                     return e;
@@ -254,6 +263,9 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
             Waiter w = new Waiter(Thread.currentThread());
             push(notFullWaiters, w); // announce (volatile CAS), then re-check
             try {
+                // Announce -> re-check, StoreLoad: see awaitPoll (the SPSC/MPSC offer reads the slot or the
+                // consumer index with acquire loads, which a volatile CAS alone does not order by the spec).
+                VarHandle.fullFence();
                 if (offer(e)) {
                     return true;
                 }
@@ -359,11 +371,7 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
         if (maxElements <= 0) {
             return 0;
         }
-        int n = queue.drain(c::add, maxElements);
-        if (n > 0) {
-            signalNotFull();
-        }
-        return n;
+        return drain(c::add, maxElements);
     }
 
     // ------------------------------------------------------------------ Queue and ConcurrentQueue
@@ -416,27 +424,64 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
         return queue.relaxedPeek();
     }
 
+    /**
+     * Removes up to {@code limit} elements and hands each, in queue order, to {@code consumer}, then wakes
+     * the producers waiting for space. If {@code consumer} throws, the exception propagates and the
+     * producers are woken all the same for the slots freed before the throw (whether the element handed to
+     * the throwing call stays in the queue is the wrapped queue's rule: see the class of each kind).
+     */
     @Override
     public int drain(Consumer<? super E> consumer, int limit) {
-        int n = queue.drain(consumer, limit);
-        if (n > 0) {
-            signalNotFull();
+        int n = 0;
+        boolean returned = false;
+        try {
+            n = queue.drain(consumer, limit);
+            returned = true;
+            return n;
+        } finally {
+            // Every exit: after a throw we do not know how many slots were freed, so we signal anyway
+            // (a signal nobody waits for costs one fence and one volatile load; a woken waiter re-checks).
+            if (n > 0 || !returned) {
+                signalNotFull();
+            }
         }
-        return n;
     }
 
+    /**
+     * Inserts up to {@code limit} elements from {@code supplier}, then wakes the consumers waiting for an
+     * element. If {@code supplier} throws (or supplies null), the exception propagates and both sides are
+     * woken: consumers for the elements inserted before the throw, producers for any slot the wrapped
+     * queue had promised to the supplier and gives back.
+     */
     @Override
     public int fill(Supplier<? extends E> supplier, int limit) {
-        int n = queue.fill(supplier, limit);
-        if (n > 0) {
-            signalNotEmpty();
+        int n = 0;
+        boolean returned = false;
+        try {
+            n = queue.fill(supplier, limit);
+            returned = true;
+            return n;
+        } finally {
+            if (n > 0 || !returned) {
+                signalNotEmpty();
+            }
+            if (!returned) {
+                signalNotFull(); // a reservation given back (PriorityMessageQueue) frees a slot
+            }
         }
-        return n;
     }
 
-    /** Removes one instance of {@code o}, if the wrapped queue supports removal from the middle. */
+    /**
+     * Removes one element equal to {@code o} and wakes the producers waiting for space. Whether the kind
+     * supports removal from the middle is the wrapped queue's rule (see the README's queue tables).
+     *
+     * @return {@code false} for null, or when no equal element was found
+     */
     @Override
     public boolean remove(Object o) {
+        if (o == null) {
+            return false; // as ArrayBlockingQueue: a queue of non-null elements never holds null
+        }
         if (queue.remove(o)) {
             signalNotFull();
             return true;
@@ -444,9 +489,21 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
         return false;
     }
 
+    /** Whether an element equal to {@code o} was present during the call; {@code false} for null. */
     @Override
     public boolean contains(Object o) {
-        return queue.contains(o);
+        return o != null && queue.contains(o);
+    }
+
+    /**
+     * Removes every element and wakes the producers waiting for space. Elements inserted concurrently
+     * may stay. It is a removing method: under an SPSC or MPSC adapter only the consumer thread may call it.
+     */
+    @Override
+    public void clear() {
+        // drain, not AbstractQueue's poll loop: one batch update of the wrapped queue, one signal.
+        // Bounded by the elements present: a concurrent producer cannot keep it running forever.
+        drain(e -> { }, Math.max(1, queue.size()));
     }
 
     @Override
@@ -464,15 +521,59 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
         return queue.isEmpty();
     }
 
-    /** The wrapped queue's iterator (weakly consistent or a snapshot, as the wrapped queue documents). */
+    /**
+     * The wrapped queue's iterator (weakly consistent or a snapshot, as the wrapped queue documents), in
+     * queue order. Its {@code remove()} (which {@code removeIf}, {@code removeAll} and {@code retainAll}
+     * use) removes through the wrapped queue and then wakes the producers waiting for space.
+     */
     @Override
     public Iterator<E> iterator() {
-        return queue.iterator();
+        Iterator<E> it = queue.iterator();
+        return new Iterator<>() {
+            @Override
+            public boolean hasNext() {
+                return it.hasNext();
+            }
+
+            @Override
+            public E next() {
+                return it.next();
+            }
+
+            @Override
+            public void remove() {
+                it.remove();
+                // Always, even if the element had already been taken by another thread (the wrapped
+                // iterator's remove is then a no-op): a spurious wake only costs the waiter a re-check.
+                signalNotFull();
+            }
+        };
     }
 
-    /** The wrapped queue's {@code toString()}. */
+    /** The elements in queue order, from the wrapped queue (a weakly consistent traversal or a snapshot). */
+    @Override
+    public Object[] toArray() {
+        return queue.toArray();
+    }
+
+    /**
+     * The elements in queue order, in {@code a} if they fit (then followed by one null, if there is room),
+     * else in a new array of {@code a}'s runtime type.
+     *
+     * @throws NullPointerException if {@code a} is null
+     * @throws ArrayStoreException  if an element is not an instance of {@code a}'s component type
+     */
+    @Override
+    public <T> T[] toArray(T[] a) {
+        return queue.toArray(Objects.requireNonNull(a, "a"));
+    }
+
+    /**
+     * The elements in queue order, as {@link java.util.AbstractCollection#toString()} writes them
+     * ({@code "[a, b]"}), from one weakly consistent traversal.
+     */
     @Override
     public String toString() {
-        return queue.toString();
+        return super.toString();
     }
 }
