@@ -216,7 +216,7 @@ class RingDefectRegressionTest {
         churn.setDaemon(true);
         churn.start();
         try {
-            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(300);
+            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(Long.getLong("lockstep.test.peekMillis", 1000));
             long peeks = 0;
             while (System.nanoTime() < deadline) {
                 for (int i = 0; i < 1000; i++) {
