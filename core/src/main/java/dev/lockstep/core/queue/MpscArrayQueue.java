@@ -118,6 +118,9 @@ public final class MpscArrayQueue<E> extends ArrayQueueBase<E> {
                 }
                 e = awaitElement(buffer, i); // claimed, being written: it comes within a few instructions
             }
+            if (e == PENDING) {
+                return null; // a fill's supplier is computing the head: never wait for user code
+            }
             ELEMENT.set(buffer, i, null); // plain: published to producers by the release below
             // Release: the slot is empty before producers can see the index (and claim the slot again).
             setReleaseConsumerIndex(c + 1);
@@ -125,6 +128,19 @@ public final class MpscArrayQueue<E> extends ArrayQueueBase<E> {
                 return (E) e;
             }
         }
+    }
+
+    /**
+     * Waits for the producer that claimed the head to store into it: an offer's element, or a fill's
+     * PENDING (stored right after its claim, before it calls user code). So the wait covers a few
+     * instructions of a producer, never user code.
+     */
+    @Override
+    Object elementAt(long i) {
+        // Acquire: pairs with the producer's release store, so the element's fields are visible. The
+        // slot may hold a later index's element (never visited by the same traversal) or a marker.
+        final Object e = ELEMENT.getAcquire(buffer, (int) i & mask);
+        return e == FILLER || e == PENDING ? null : e;
     }
 
     private static Object awaitElement(Object[] buffer, int i) {
@@ -162,6 +178,9 @@ public final class MpscArrayQueue<E> extends ArrayQueueBase<E> {
                 }
                 e = awaitElement(buffer, i);
             }
+            if (e == PENDING) {
+                return null; // as in poll
+            }
             if (e != FILLER) {
                 return (E) e;
             }
@@ -172,9 +191,11 @@ public final class MpscArrayQueue<E> extends ArrayQueueBase<E> {
 
     /**
      * Removes up to {@code limit} elements, stopping at the first slot not yet written (like
-     * {@link #relaxedPoll()}), and publishes the consumer index once for the whole batch. If
-     * {@code consumer} throws, the elements handed over so far (including the one it threw on) are
-     * removed and the rest stay queued.
+     * {@link #relaxedPoll()}). Each element's slot is emptied and the consumer index published before
+     * the element is passed to {@code consumer}, so the consumer may re-enter the queue (offer, or poll
+     * and drain from this consumer thread) and nothing is held while it runs. If {@code consumer}
+     * throws, the elements handed over so far (including the one it threw on) are removed and the rest
+     * stay queued; the exception propagates.
      */
     @Override
     @SuppressWarnings("unchecked")
@@ -182,27 +203,20 @@ public final class MpscArrayQueue<E> extends ArrayQueueBase<E> {
         checkLimit(consumer, limit);
         final Object[] buffer = this.buffer;
         final int mask = this.mask;
-        final long c = getPlainConsumerIndex(); // plain: consumer-owned
-        int taken = 0;
         int delivered = 0;
-        try {
-            while (delivered < limit) {
-                final int i = (int) (c + taken) & mask;
-                final Object e = ELEMENT.getAcquire(buffer, i); // acquire: as in poll
-                if (e == null) {
-                    break;
-                }
-                ELEMENT.set(buffer, i, null); // plain: published by the release in finally
-                taken++;
-                if (e != FILLER) {
-                    delivered++;
-                    consumer.accept((E) e);
-                }
+        while (delivered < limit) {
+            final long c = getPlainConsumerIndex(); // plain: consumer-owned (re-read: consumer may re-enter)
+            final int i = (int) c & mask;
+            final Object e = ELEMENT.getAcquire(buffer, i); // acquire: as in poll
+            if (e == null || e == PENDING) {
+                break;
             }
-        } finally {
-            if (taken > 0) {
-                // Release: the batch's slots are empty before producers can claim them again.
-                setReleaseConsumerIndex(c + taken);
+            ELEMENT.set(buffer, i, null); // plain: published by the release below
+            // Release: the slot is empty before producers can claim it again.
+            setReleaseConsumerIndex(c + 1);
+            if (e != FILLER) {
+                delivered++;
+                consumer.accept((E) e);
             }
         }
         return delivered;
@@ -210,9 +224,12 @@ public final class MpscArrayQueue<E> extends ArrayQueueBase<E> {
 
     /**
      * Inserts up to {@code limit} elements, claiming the batch (at most the free space) with one
-     * compare-and-set of the producer index. If {@code supplier} throws or returns null, the claimed
-     * slots not yet filled get an internal marker that the consumer skips, and the exception is
-     * rethrown; the elements supplied before stay inserted.
+     * compare-and-set of the producer index. Before calling {@code supplier} for a slot it marks the
+     * slot PENDING, so the consumer reaching it answers "empty" instead of waiting for the supplier
+     * (elements claimed after it wait behind it: FIFO in claim order). If {@code supplier} throws or
+     * returns null, the claimed slots not yet filled get an internal marker that the consumer skips, and
+     * the exception is rethrown; the elements supplied before stay inserted. The supplier may re-enter
+     * the queue.
      */
     @Override
     public int fill(Supplier<? extends E> supplier, int limit) {
@@ -239,8 +256,12 @@ public final class MpscArrayQueue<E> extends ArrayQueueBase<E> {
         int k = 0;
         try {
             for (; k < n; k++) {
-                // Release: as in offer.
-                ELEMENT.setRelease(buffer, (int) (p + k) & mask, checkElement(supplier.get()));
+                final int i = (int) (p + k) & mask;
+                // Opaque: only a marker that tells the consumer "user code, do not wait"; opaque keeps the
+                // slot's writes coherent (PENDING is never read after the element that replaces it).
+                ELEMENT.setOpaque(buffer, i, PENDING);
+                final Object e = checkElement(supplier.get());
+                ELEMENT.setRelease(buffer, i, e); // release: as in offer
             }
         } finally {
             for (; k < n; k++) { // only after a throw: complete our claim so the consumer is not stuck
