@@ -142,7 +142,18 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
 
     /** After a successful insertion: wakes the consumers waiting for an element, if any. */
     private void signalNotEmpty() {
-        if (!offerIsSeqCst) {
+        signalNotEmpty(false);
+    }
+
+    /**
+     * Like {@link #signalNotEmpty()}; {@code fence} forces the StoreLoad fence even for a kind whose
+     * {@code offer} is a volatile read-modify-write: a multi-producer {@code fill} claims its batch by
+     * the CAS first and publishes each element later with a release store, and a strict {@code poll}
+     * that meets a slot whose supplier is still running answers "empty" instead of waiting for it, so
+     * the CAS no longer orders the element's publication before our waiter check.
+     */
+    private void signalNotEmpty(boolean fence) {
+        if (fence || !offerIsSeqCst) {
             // P2, the StoreLoad barrier of the handshake: the insertion's release store must not be
             // reordered after the waiter check below.
             VarHandle.fullFence();
@@ -236,6 +247,12 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
                 if (e != null) {
                     return e;
                 }
+                // Our polls may have freed slots without returning an element: the rings' polls skip the
+                // slots of removed elements and of a failed fill's remainder (FILLER), which size() no
+                // longer counts but producers can reuse only once a consumer has passed them. A producer
+                // parked beside such slots would wait for our signal while we wait for its element; so,
+                // before parking (or giving up), tell the producers. Slow path only.
+                signalNotFull();
                 if (Waits.shouldGiveUp(mode, deadline)) {
                     return null;
                 }
@@ -432,10 +449,16 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
      */
     @Override
     public int drain(Consumer<? super E> consumer, int limit) {
+        Objects.requireNonNull(consumer, "consumer");
+        if (limit < 0) {
+            throw new IllegalArgumentException("limit must be >= 0: " + limit);
+        }
         int n = 0;
         boolean returned = false;
         try {
-            n = queue.drain(consumer, limit);
+            // The rings free each slot before handing its element over: signal then, so that a consumer
+            // that blocks (or runs long) does not keep a producer parked beside a free slot.
+            n = queue.drain(new SignallingConsumer(consumer), limit);
             returned = true;
             return n;
         } finally {
@@ -455,19 +478,60 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
      */
     @Override
     public int fill(Supplier<? extends E> supplier, int limit) {
+        Objects.requireNonNull(supplier, "supplier");
+        if (limit < 0) {
+            throw new IllegalArgumentException("limit must be >= 0: " + limit);
+        }
         int n = 0;
         boolean returned = false;
         try {
-            n = queue.fill(supplier, limit);
+            // Signals before each supplier call after the first: the element before it is published by
+            // then, so a supplier that blocks does not keep a consumer parked beside an element.
+            n = queue.fill(new SignallingSupplier(supplier), limit);
             returned = true;
             return n;
         } finally {
             if (n > 0 || !returned) {
-                signalNotEmpty();
+                signalNotEmpty(true);
             }
             if (!returned) {
                 signalNotFull(); // a reservation given back (PriorityMessageQueue) frees a slot
             }
+        }
+    }
+
+    /** A drain consumer that wakes the producers waiting for space before handing each element over. */
+    private final class SignallingConsumer implements Consumer<E> {
+        private final Consumer<? super E> consumer;
+
+        SignallingConsumer(Consumer<? super E> consumer) {
+            this.consumer = consumer;
+        }
+
+        @Override
+        public void accept(E e) {
+            signalNotFull(); // the slot of e is free already (the rings' drains free it first)
+            consumer.accept(e);
+        }
+    }
+
+    /** A fill supplier that wakes the waiting consumers before each call after the first. */
+    private final class SignallingSupplier implements Supplier<E> {
+        private final Supplier<? extends E> supplier;
+        private boolean first = true; // plain: used by the filling thread only
+
+        SignallingSupplier(Supplier<? extends E> supplier) {
+            this.supplier = supplier;
+        }
+
+        @Override
+        public E get() {
+            if (first) {
+                first = false;
+            } else {
+                signalNotEmpty(true); // the previous element is published before the next supplier call
+            }
+            return supplier.get();
         }
     }
 

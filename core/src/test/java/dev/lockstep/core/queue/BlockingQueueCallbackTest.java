@@ -16,6 +16,7 @@ import java.util.function.IntFunction;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -310,6 +311,127 @@ class BlockingQueueCallbackTest {
         release.countDown();
         assertEquals(1, drainer.awaitDone("blocking drain consumer"));
         producer.awaitDone("producer after the blocking consumer returned");
+        got.addAll(pollAll(q));
+        assertExactlyOnce(all, got, null, kind);
+        assertQueueUsable(q);
+    }
+
+    /**
+     * A fill whose supplier throws at once leaves its claimed slots to be skipped (multi-producer rings):
+     * a producer parked behind them and a consumer that skips them must still meet (they parked waiting
+     * for each other before: the consumer's skipping polls returned null and signalled nobody).
+     */
+    @ParameterizedTest
+    @MethodSource("kinds")
+    void failedFillThenParkedProducerAndConsumerMeet(Kind kind) throws Exception {
+        BlockingQueueAdapter<Integer> q = kind.factory.apply(2);
+        assertThrows(IllegalStateException.class, () -> q.fill(() -> {
+            throw new IllegalStateException("supplier failed");
+        }, 2));
+        // Producer: the test thread's role for the single-producer kinds is given to this thread.
+        Blocked producer = Blocked.startParkedOrDone(() -> {
+            q.put(4); // priority 0 in PriorityMessageQueue: FIFO
+            q.put(8);
+            q.put(12);
+            return null;
+        });
+        Blocked consumer = new Blocked(() -> List.of(q.take(), q.take(), q.take()));
+        consumer.start();
+        assertEquals(List.of(4, 8, 12), consumer.awaitDone("consumer after a failed fill"));
+        producer.awaitDone("producer after a failed fill");
+        assertQueueUsable(q);
+    }
+
+    /**
+     * A fill supplier that blocks after supplying one element: a consumer parked before the fill gets
+     * that element while the supplier is still blocked; a second timed poll does not overshoot its
+     * deadline by waiting for the supplier; an interrupted take answers the interrupt.
+     */
+    @ParameterizedTest
+    @MethodSource("kinds")
+    void fillSupplierThatBlocks(Kind kind) throws Exception {
+        BlockingQueueAdapter<Integer> q = kind.factory.apply(4);
+        Blocked consumer = Blocked.startParked(q::take);
+        CountDownLatch blocked = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        AtomicInteger calls = new AtomicInteger();
+        Blocked filler = new Blocked(() -> q.fill(() -> {
+            if (calls.incrementAndGet() == 2) {
+                blocked.countDown();
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+            return calls.get();
+        }, 2));
+        filler.start();
+        assertTrue(blocked.await(WAKE_MS, TimeUnit.MILLISECONDS));
+        try {
+            assertEquals(1, consumer.awaitDone("consumer beside a published element, supplier blocked"));
+            // The consumer thread is done: this thread may now consume (single-consumer kinds too).
+            long t0 = System.nanoTime();
+            assertNull(q.poll(50, TimeUnit.MILLISECONDS), "the blocked supplier's element is not there yet");
+            long tookMs = (System.nanoTime() - t0) / 1_000_000;
+            assertTrue(tookMs >= 50 && tookMs < 50 + WAKE_MS / 2, "timed poll took " + tookMs + " ms");
+            Thread.currentThread().interrupt();
+            assertThrows(InterruptedException.class, q::take);
+            assertFalse(Thread.interrupted());
+            Blocked taker = Blocked.startParked(q::take);
+            taker.interrupt();
+            taker.join(WAKE_MS);
+            assertFalse(taker.isAlive(), "take answered the interrupt");
+            assertTrue(taker.failure.get() instanceof InterruptedException, "take threw " + taker.failure.get());
+        } finally {
+            release.countDown();
+        }
+        assertEquals(2, filler.awaitDone("fill"));
+        assertEquals(2, q.take());
+        assertQueueUsable(q);
+    }
+
+    /** A drain consumer that blocks: a producer parked beside the slot the drain already freed completes. */
+    @ParameterizedTest
+    @MethodSource("kinds")
+    void drainConsumerThatBlocksDoesNotHoldFreedSlots(Kind kind) throws Exception {
+        BlockingQueueAdapter<Integer> q = kind.factory.apply(2);
+        List<Integer> all = fillUp(q);
+        Blocked producer = Blocked.startParked(() -> {
+            q.put(100);
+            return null;
+        });
+        all.add(100);
+        CountDownLatch inConsumer = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        List<Integer> got = new ArrayList<>();
+        Blocked drainer = new Blocked(() -> q.drain(e -> {
+            got.add(e);
+            inConsumer.countDown();
+            try {
+                release.await();
+            } catch (InterruptedException ex) {
+                throw new IllegalStateException(ex);
+            }
+        }, 1));
+        drainer.start();
+        assertTrue(inConsumer.await(WAKE_MS, TimeUnit.MILLISECONDS));
+        try {
+            if (!kind.keepsFailedElement) {
+                // The rings free the slot before handing the element over.
+                producer.awaitDone("producer beside a slot freed by a drain whose consumer blocks");
+            } else {
+                // PriorityMessageQueue keeps the slot until the consumer returns (it puts the message
+                // back if the consumer throws): the producer waits for the consumer, as with
+                // ArrayBlockingQueue.drainTo, whose add runs under the queue's lock.
+                producer.join(100);
+                assertTrue(producer.isAlive());
+            }
+        } finally {
+            release.countDown();
+        }
+        assertEquals(1, drainer.awaitDone("drain"));
+        producer.awaitDone("producer");
         got.addAll(pollAll(q));
         assertExactlyOnce(all, got, null, kind);
         assertQueueUsable(q);
