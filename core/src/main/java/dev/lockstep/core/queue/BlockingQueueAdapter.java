@@ -115,6 +115,7 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
     private final int capacity;
     private final boolean offerIsSeqCst;
     private final boolean pollIsSeqCst;
+    private final boolean sweepsSkippedSlots;
     /** Consumers waiting for an element. */
     private final PaddedReference<Waiter> notEmptyWaiters = new PaddedReference<>(null);
     /** Producers waiting for space. */
@@ -128,6 +129,18 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
      * @param pollIsSeqCst  the same for {@code poll} freeing a slot and {@code offer} failing
      */
     BlockingQueueAdapter(ConcurrentQueue<E> queue, boolean offerIsSeqCst, boolean pollIsSeqCst) {
+        this(queue, offerIsSeqCst, pollIsSeqCst, false);
+    }
+
+    /**
+     * @param sweepsSkippedSlots whether any thread may consume (MPMC), so that a producer whose
+     *                           {@code offer} fails while {@code size() < capacity()} may call the wrapped
+     *                           queue's {@code peek}, which discards the skipped slots (removed elements,
+     *                           a failed fill's remainder) at the head, and try again
+     */
+    BlockingQueueAdapter(ConcurrentQueue<E> queue, boolean offerIsSeqCst, boolean pollIsSeqCst,
+                         boolean sweepsSkippedSlots) {
+        this.sweepsSkippedSlots = sweepsSkippedSlots;
         int cap = queue.capacity();
         if (cap == UNBOUNDED || cap <= 0) {
             throw new IllegalArgumentException("a blocking adapter needs a bounded queue, capacity: " + cap);
@@ -399,6 +412,17 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
         if (queue.offer(e)) { // P1 (throws NullPointerException for null)
             signalNotEmpty();
             return true;
+        }
+        // Full path only. MPMC: the slots of removed elements stay in the ring, skipped, until a consumer
+        // passes them; size() no longer counts them. So that offer fails only when size() says full
+        // (as ArrayBlockingQueue), discard them from the head (peek does, any thread may consume here)
+        // and try once more.
+        if (sweepsSkippedSlots && queue.size() < capacity) {
+            queue.relaxedPeek();
+            if (queue.offer(e)) {
+                signalNotEmpty();
+                return true;
+            }
         }
         return false;
     }

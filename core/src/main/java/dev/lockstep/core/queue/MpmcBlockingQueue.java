@@ -39,6 +39,6 @@ public final class MpmcBlockingQueue<E> extends BlockingQueueAdapter<E> {
         // empty only after a volatile read of it, so no fence.
         // pollIsSeqCst true: poll claims by a volatile CAS of consumerIndex and offer answers
         // full only after a volatile read of it, so no fence.
-        super(new MpmcArrayQueue<>(capacity), true, true);
+        super(new MpmcArrayQueue<>(capacity), true, true, true); // true: any thread may sweep skipped slots
     }
 }
