@@ -55,7 +55,7 @@ class BlockingQueueCallbackTest {
                 new Kind("MpscBlockingQueue", MpscBlockingQueue::new, false),
                 new Kind("SpmcBlockingQueue", SpmcBlockingQueue::new, false),
                 new Kind("MpmcBlockingQueue", MpmcBlockingQueue::new, false),
-                new Kind("PriorityMessageQueue", c -> new PriorityMessageQueue<>(c, e -> e % 4), true));
+                new Kind("PriorityMessageQueue", c -> new PriorityMessageQueue<>(c, e -> 0), true));
     }
 
     /** A thread blocked in a queue operation; records the result or the failure. */
@@ -434,6 +434,153 @@ class BlockingQueueCallbackTest {
         producer.awaitDone("producer");
         got.addAll(pollAll(q));
         assertExactlyOnce(all, got, null, kind);
+        assertQueueUsable(q);
+    }
+
+    /** Whether the kind removes from the middle (MPMC ring, PriorityMessageQueue). */
+    private static boolean removal(Kind kind) {
+        return kind.name.startsWith("Mpmc") || kind.keepsFailedElement;
+    }
+
+    /**
+     * removeIf whose predicate matches 1, then throws at 3: the exception propagates, 1 is removed, the
+     * producer parked on the full queue takes its slot, nothing else changes. Kinds without removal
+     * throw UnsupportedOperationException at the first match and lose nothing.
+     */
+    @ParameterizedTest
+    @MethodSource("kinds")
+    void removeIfPredicateThrows(Kind kind) throws Exception {
+        BlockingQueueAdapter<Integer> q = kind.factory.apply(4);
+        List<Integer> all = fillUp(q);
+        if (!removal(kind)) {
+            assertThrows(UnsupportedOperationException.class, () -> q.removeIf(e -> e == 1));
+            assertEquals(all, pollAll(q), "nothing lost");
+            assertQueueUsable(q);
+            return;
+        }
+        Blocked producer = Blocked.startParked(() -> {
+            q.put(100);
+            return null;
+        });
+        assertThrows(IllegalStateException.class, () -> q.removeIf(e -> {
+            if (e == 3) {
+                throw new IllegalStateException("predicate failed");
+            }
+            return e == 1;
+        }));
+        producer.awaitDone("removeIf removed 1 before its predicate threw");
+        List<Integer> rest = pollAll(q);
+        assertEquals(Set.of(2, 3, 4, 100), new HashSet<>(rest));
+        assertEquals(4, rest.size());
+        assertQueueUsable(q);
+    }
+
+    /** A removeIf predicate that re-enters the queue (size, peek, contains, offer, poll): no deadlock. */
+    @ParameterizedTest
+    @MethodSource("kinds")
+    void removeIfPredicateReenters(Kind kind) throws Exception {
+        if (!removal(kind)) {
+            return; // no removal: removeIf throws at its first match (removeIfPredicateThrows)
+        }
+        BlockingQueueAdapter<Integer> q = kind.factory.apply(8);
+        List<Integer> all = new ArrayList<>(List.of(4, 8, 12));
+        all.forEach(q::add);
+        List<Integer> polled = new ArrayList<>();
+        boolean changed = q.removeIf(e -> {
+            q.size();
+            q.peek();
+            q.contains(e);
+            if (e == 4) {
+                assertTrue(q.offer(16)); // may or may not be seen by this traversal
+                all.add(16);
+                polled.add(q.poll()); // takes 4 itself: the traversal must not return it twice or fail
+            }
+            return e == 8;
+        });
+        assertTrue(changed);
+        List<Integer> seen = new ArrayList<>(polled);
+        seen.addAll(pollAll(q));
+        all.remove(Integer.valueOf(8));
+        assertExactlyOnce(all, seen, null, kind);
+        assertQueueUsable(q);
+    }
+
+    /** forEach whose action throws: the exception propagates, the queue is unchanged. */
+    @ParameterizedTest
+    @MethodSource("kinds")
+    void forEachActionThrows(Kind kind) throws Exception {
+        BlockingQueueAdapter<Integer> q = kind.factory.apply(4);
+        List<Integer> all = fillUp(q);
+        List<Integer> seen = new ArrayList<>();
+        assertThrows(ArithmeticException.class, () -> q.forEach(e -> {
+            seen.add(e);
+            if (seen.size() == 2) {
+                throw new ArithmeticException("action failed");
+            }
+        }));
+        assertEquals(all.subList(0, 2), seen);
+        assertEquals(all, pollAll(q), "nothing removed");
+        assertQueueUsable(q);
+    }
+
+    /** forEach whose action re-enters with poll and offer: no exception, no element twice, none lost. */
+    @ParameterizedTest
+    @MethodSource("kinds")
+    void forEachActionReenters(Kind kind) throws Exception {
+        BlockingQueueAdapter<Integer> q = kind.factory.apply(4);
+        List<Integer> all = new ArrayList<>(List.of(4, 8));
+        all.forEach(q::add);
+        List<Integer> polled = new ArrayList<>();
+        List<Integer> visited = new ArrayList<>();
+        q.forEach(e -> {
+            visited.add(e);
+            if (e == 4) {
+                polled.add(q.poll());
+                if (q.offer(12)) {
+                    all.add(12);
+                }
+            }
+        });
+        assertEquals(visited.size(), new HashSet<>(visited).size(), "an element visited twice: " + visited);
+        assertTrue(all.containsAll(visited), "visited an element never inserted: " + visited);
+        List<Integer> seen = new ArrayList<>(polled);
+        seen.addAll(pollAll(q));
+        assertExactlyOnce(all, seen, null, kind);
+        assertQueueUsable(q);
+    }
+
+    /** forEach whose action blocks holds nothing: another thread meanwhile polls and offers freely. */
+    @ParameterizedTest
+    @MethodSource("kinds")
+    void forEachActionThatBlocksHoldsNothing(Kind kind) throws Exception {
+        BlockingQueueAdapter<Integer> q = kind.factory.apply(2);
+        List<Integer> all = fillUp(q);
+        CountDownLatch inAction = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        Blocked iterating = new Blocked(() -> {
+            q.forEach(e -> {
+                inAction.countDown();
+                try {
+                    release.await();
+                } catch (InterruptedException ex) {
+                    throw new IllegalStateException(ex);
+                }
+            });
+            return null;
+        });
+        iterating.start();
+        assertTrue(inAction.await(WAKE_MS, TimeUnit.MILLISECONDS));
+        try {
+            // This thread is the only producer and consumer meanwhile.
+            Integer head = q.poll(WAKE_MS, TimeUnit.MILLISECONDS);
+            assertEquals(all.get(0), head);
+            assertTrue(q.offer(100, WAKE_MS, TimeUnit.MILLISECONDS));
+        } finally {
+            release.countDown();
+        }
+        iterating.awaitDone("forEach");
+        List<Integer> rest = pollAll(q);
+        assertEquals(List.of(all.get(1), 100), rest);
         assertQueueUsable(q);
     }
 
