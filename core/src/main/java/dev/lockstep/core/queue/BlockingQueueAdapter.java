@@ -37,8 +37,27 @@ import java.util.function.Supplier;
  * status stays set) and timed waits never return before their timeout has elapsed; no lost wake-up (see the implementation notes); waiters are not served in FIFO
  * order. The thread discipline of the wrapped queue stays: an SPSC adapter has one producer thread
  * (every inserting method) and one consumer thread (every removing method, {@code drainTo} included).
- * Space: the wrapped queue plus two padded waiter-stack heads; an operation that does not wait
- * allocates nothing; a thread that parks allocates one small node per park.
+ * Space: the wrapped queue plus two padded waiter-stack heads; {@code offer}/{@code poll}/{@code put}/
+ * {@code take} that do not wait allocate nothing; a thread that parks allocates one small node per park;
+ * {@code drain}/{@code drainTo}/{@code fill} allocate one small wrapper per call.
+ *
+ * <p>User code. {@code drainTo}'s target collection, {@code drain}'s consumer, {@code fill}'s supplier,
+ * {@code removeIf}'s predicate and {@code forEach}'s action run outside any lock and may throw, block
+ * or re-enter the queue: the exception propagates, the waiters on the other side are woken for every
+ * slot freed or element inserted before the throw (and, during a blocked callback, for those freed or
+ * inserted so far: the signals are per element), and nothing is duplicated. Whether the element handed
+ * to a consumer that threw stays queued is the wrapped queue's rule (the rings: delivered;
+ * {@link PriorityMessageQueue}: put back). No blocking method waits for user code: the rings' strict
+ * {@code poll}/{@code offer} wait only for another thread's few instructions between its claim and its
+ * write (never for a supplier or handler), so timed waits end at their deadline and {@code put}/
+ * {@code take} answer interrupts.
+ *
+ * <p>Collection views. {@code iterator()}, {@code contains}, {@code toArray}, {@code toString} are the
+ * wrapped queue's (weakly consistent rings, a snapshot in {@link PriorityMessageQueue}); removal through
+ * the iterator ({@code iterator().remove()}, {@code removeIf}, {@code removeAll}, {@code retainAll}) and
+ * {@code remove(Object)} are supported where the wrapped queue supports removal (MPMC ring, priority
+ * queue; the others throw {@link UnsupportedOperationException}) and wake the producers parked for
+ * space. {@code contains(null)} and {@code remove(null)} return {@code false}.
  *
  * <p>Source: the announce/re-check/park handshake is Dekker's (E. W. Dijkstra, <i>Cooperating
  * sequential processes</i>, 1965) as used by the eventcounts of Reed &amp; Kanodia (CACM 22(2), 1979)
@@ -52,6 +71,7 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
      *
      * No lost wake-up. A consumer about to park does
      *     (C1) push its node onto notEmptyWaiters  (volatile CAS)
+     *     (F)  VarHandle.fullFence()
      *     (C2) re-check: queue.poll()
      * and parks only if C2 found nothing. A producer does
      *     (P1) queue.offer(e)                      (publishes e)
@@ -65,12 +85,30 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
      * "unpark" and "park": an unpark that comes first makes the park return at once. The producer side
      * (waiting for space) is the mirror image with notFullWaiters and the consumer's poll.
      *
+     * The fence F: C2 may begin with acquire or plain loads (SPSC/SPMC poll reads the slot first), and by
+     * the VarHandle spec a volatile store orders nothing after it for such loads: only the JMM's
+     * synchronization order (volatile accesses) or a fence does. fullFence is specified to have the effect
+     * of atomic_thread_fence(seq_cst); with P2 (or the volatile RMW P1 plus volatile read in C2, below)
+     * the store-buffering outcome "C2 misses e and P3 misses the node" is forbidden. Once per park.
+     *
      * The fence P2: a queue whose offer ends with a release store (SPSC, SPMC producers) lets the load P3
      * move before that store (StoreLoad reordering, allowed even on x86), hence the fence. A queue that
      * makes an element available by a volatile read-modify-write of its producer index (CAS, as in the
      * MPSC and MPMC producers) and returns null from poll only after a volatile read of that index already
      * gives P1 -> P3 their order; the subclass says so with offerIsSeqCst / pollIsSeqCst, and the fence
      * is skipped. Same for the consumer side.
+     *
+     * Batches. drain signals not-full before handing each element over (the rings free the slot first),
+     * fill signals not-empty before each supplier call after the first and at the end, always with the
+     * fence (a multi-producer fill claims by CAS first and publishes later by a release store, and the
+     * strict poll answers "empty" at a slot whose supplier runs, so offerIsSeqCst's reasoning does not
+     * cover it). Both also signal in a finally block, so a throw from user code cannot skip the signal.
+     *
+     * Skipped slots. The rings turn removed elements and a failed fill's remainder into FILLER slots that
+     * polls skip; size() does not count them, but producers can reuse them only after a consumer passed
+     * them. A poll that skipped some and returned null signals nobody, so a consumer about to park (or to
+     * give up) signals not-full first; otherwise a producer parked beside those slots and the consumer
+     * parked for its element would wait for each other for ever.
      *
      * Waiter nodes are never reused: a node is pushed once, and leaves the stack either detached by a
      * signaller (who reads next before unparking) or popped by its own thread when it gives up while still
