@@ -134,10 +134,11 @@ class BlockingQueueThreadPoolTest {
     @ParameterizedTest
     @MethodSource("kinds")
     void everyTaskRunsExactlyOnce(Kind kind) throws Exception {
-        BlockingQueue<Runnable> q = kind.factory.apply(16);
+        BlockingQueue<Runnable> q = kind.factory.apply(256);
         int workers = kind.multiConsumer ? 3 : 1;
         ThreadPoolExecutor pool = new ThreadPoolExecutor(workers, workers, 1, TimeUnit.MINUTES, q);
-        int n = 20_000;
+        // CI: 2,000 tasks (a second or two); -Dlockstep.tpe.tasks=200000 for a long run.
+        int n = Integer.getInteger("lockstep.tpe.tasks", 2_000);
         for (int i = 0; i < n; i++) {
             Runnable t = task(i);
             // put when full (execute rejects when the queue is full and no worker can be added)
@@ -146,7 +147,7 @@ class BlockingQueueThreadPoolTest {
                     pool.execute(t);
                     break;
                 } catch (java.util.concurrent.RejectedExecutionException full) {
-                    Thread.onSpinWait();
+                    Thread.yield(); // queue full: let the workers run (2 cores)
                 }
             }
         }
