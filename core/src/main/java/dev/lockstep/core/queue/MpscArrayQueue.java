@@ -1,5 +1,6 @@
 package dev.lockstep.core.queue;
 
+import dev.lockstep.core.internal.PaddedLong;
 import dev.lockstep.core.internal.SpinPolicy;
 
 import java.util.function.Consumer;
@@ -62,6 +63,17 @@ public final class MpscArrayQueue<E> extends ArrayQueueBase<E> {
      */
     public MpscArrayQueue(int capacity) {
         super(capacity, 1);
+    }
+
+    /**
+     * FILLER slots between the indices (the remainder of fills whose supplier failed): {@link #size()}
+     * subtracts them. Padded; touched only by a failed fill and by the consumer skipping a FILLER.
+     */
+    private final PaddedLong fillers = new PaddedLong(0);
+
+    @Override
+    long markerCount() {
+        return fillers.getVolatile(); // volatile: read between the index reads of size()
     }
 
     @Override
@@ -127,6 +139,7 @@ public final class MpscArrayQueue<E> extends ArrayQueueBase<E> {
             if (e != FILLER) {
                 return (E) e;
             }
+            fillers.getAndAdd(-1); // volatile RMW: its increment happened before the FILLER we acquired
         }
     }
 
@@ -186,6 +199,7 @@ public final class MpscArrayQueue<E> extends ArrayQueueBase<E> {
             }
             ELEMENT.set(buffer, i, null); // a filler at the head: remove it as poll would
             setReleaseConsumerIndex(c + 1); // release: as in poll
+            fillers.getAndAdd(-1); // volatile RMW: as in poll
         }
     }
 
@@ -217,6 +231,8 @@ public final class MpscArrayQueue<E> extends ArrayQueueBase<E> {
             if (e != FILLER) {
                 delivered++;
                 consumer.accept((E) e);
+            } else {
+                fillers.getAndAdd(-1); // volatile RMW: as in poll
             }
         }
         return delivered;
@@ -264,6 +280,9 @@ public final class MpscArrayQueue<E> extends ArrayQueueBase<E> {
                 ELEMENT.setRelease(buffer, i, e); // release: as in offer
             }
         } finally {
+            if (k < n) {
+                fillers.getAndAdd(n - k); // volatile RMW: before the release stores that show the FILLERs
+            }
             for (; k < n; k++) { // only after a throw: complete our claim so the consumer is not stuck
                 ELEMENT.setRelease(buffer, (int) (p + k) & mask, FILLER);
             }
