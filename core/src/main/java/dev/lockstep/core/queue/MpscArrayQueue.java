@@ -30,12 +30,24 @@ import java.util.function.Supplier;
  * compare-and-set.
  *
  * <p><b>Properties.</b> FIFO in claim order (per producer: in program order); producers lock-free;
- * the strict {@link #poll()}/{@link #peek()} wait (per {@link SpinPolicy}) for a producer that has
- * claimed the head slot but not yet written it (preempted in a window of a few instructions) rather than
- * report an empty queue that is not; {@link #relaxedPoll()}, {@link #relaxedPeek()} and {@link #drain}
- * return instead and are wait-free. No allocation after construction; space: one array of
- * {@link #capacity()} references plus the queue object (indices padded inline). Capacity is rounded up to a power of two. Null
- * elements are rejected. No iterator (see {@link ArrayQueueBase#iterator()}).
+ * {@link #relaxedPoll()}, {@link #relaxedPeek()} and {@link #drain} are wait-free. No allocation after
+ * construction; space: one array of {@link #capacity()} references plus the queue object (indices
+ * padded inline) and one padded counter. Capacity is rounded up to a power of two. Null elements are
+ * rejected.
+ *
+ * <p><b>The one wait that remains.</b> The strict {@link #poll()}/{@link #peek()} wait (per
+ * {@link SpinPolicy}) for a producer that has claimed the head index but not yet stored into its slot:
+ * an {@code offer} between its compare-and-set and its store, or a {@code fill} between its
+ * compare-and-set and its PENDING mark. Both are a few instructions of this class, never user code: a
+ * {@link #fill} marks each slot PENDING before calling its supplier, and the consumer that finds PENDING
+ * at the head answers "empty" instead of waiting (the elements claimed after it wait behind it: FIFO in
+ * claim order). {@link #drain} empties each slot and publishes the consumer index before calling its
+ * handler, so the handler may re-enter the queue.
+ *
+ * <p><b>Iteration.</b> Weakly consistent iterator ({@link ArrayQueueBase}); no removal from the
+ * middle ({@code remove(Object)} and {@code Iterator.remove()} throw
+ * {@link UnsupportedOperationException}): the consumer takes slots with a plain read, which a removal
+ * would race unless every poll paid an atomic read-modify-write.
  *
  * @param <E> the element type
  */
@@ -53,7 +65,9 @@ public final class MpscArrayQueue<E> extends ArrayQueueBase<E> {
      * - BlockingQueueAdapter relies on: offer claims by a volatile CAS of producerIndex, and poll says
      *   "empty" only after a volatile read of it (see ArrayQueueBase).
      * - A fill whose supplier fails after the claim writes FILLER into its remaining slots; the
-     *   consumer discards FILLER.
+     *   consumer discards FILLER. fillers counts them (size() subtracts it).
+     * - A fill stores PENDING (opaque) into the slot before calling its supplier; the consumer answers
+     *   empty on PENDING (one reference compare on the poll path).
      */
     /**
      * An empty queue.
