@@ -25,16 +25,45 @@ import java.util.function.Supplier;
  * producer of i may write", {@code seq[s] == i + 1} means "full, consumer of i may read"; the consumer
  * then sets {@code seq[s] = i + capacity} for the producer of the next lap. Producers claim an index by
  * compare-and-set on the producer index, consumers on the consumer index; the claimed slot's sequence
- * then hands the slot over. Batch operations claim a whole batch with one compare-and-set.
+ * then hands the slot over. {@link #fill} claims its batch with one compare-and-set; {@link #drain}
+ * claims one index per element (as JCTools), so it never holds a slot while its handler runs.
  *
- * <p><b>Properties.</b> Linearizable FIFO (in index order); no allocation after construction; space: one
- * array of {@link #capacity()} references, one of {@code capacity} longs, the queue object (indices padded inline). Progress:
- * the relaxed methods are lock-free; the strict {@link #offer}/{@link #poll} are lock-free except that a
- * thread that finds a slot claimed by another thread which has not finished with it (preempted between
- * claiming and writing, or claiming and reading) waits for it ({@link SpinPolicy}) rather than report a
- * full or empty queue that is not: the same blocking window as Vyukov's and JCTools' queues. Capacity
- * is rounded up to a power of two, at least 2 (the sequence scheme needs two slots). Null elements are
- * rejected. No iterator (see {@link ArrayQueueBase#iterator()}).
+ * <p><b>Properties.</b> Linearizable FIFO (in index order) for {@code offer}/{@code poll}/{@code peek};
+ * no allocation after construction; space: one array of {@link #capacity()} references, one of
+ * {@code capacity} longs, the queue object (indices padded inline) and one padded counter. Capacity is
+ * rounded up to a power of two, at least 2 (the sequence scheme needs two slots). Null elements are
+ * rejected.
+ *
+ * <p><b>Progress, and the waits that remain.</b> The relaxed methods and {@link #drain} are lock-free
+ * and never wait. The strict {@link #offer}/{@link #poll}/{@link #peek} wait (per {@link SpinPolicy})
+ * only for another thread inside a few instructions of this class, never for user code:
+ * <ul>
+ *   <li>a strict {@code poll}/{@code peek} whose head index is claimed by a producer that has not yet
+ *       published it: an {@code offer} between its claim and its store, or a {@code fill} between its
+ *       claim and its PENDING mark. While a fill's supplier runs, the slot holds PENDING and a strict
+ *       {@code poll}/{@code peek} answers "empty" instead (the elements claimed after it stay behind it:
+ *       FIFO in claim order, so a supplier that blocks delays them, and a poll may then report empty
+ *       while they are stored; a fill is not atomic);</li>
+ *   <li>a strict {@code offer} whose slot is still held by a consumer between its claim and its
+ *       release (takeClaimed: a read, a null store, a release store);</li>
+ *   <li>a consumer or peek whose slot is locked by a remover (removeAt: a read, a store, an increment);</li>
+ *   <li>{@code fill} waiting for a slot of its batch to be released by such a consumer.</li>
+ * </ul>
+ * So every wait is bounded by the time another thread, once scheduled, needs to finish a few
+ * instructions (as in Vyukov's and JCTools' queues); a preempted thread can stretch it.
+ *
+ * <p><b>Iteration and removal.</b> The iterator is weakly consistent ({@link ArrayQueueBase}).
+ * {@code remove(Object)} and {@code Iterator.remove()} are supported: O(capacity) scan, then a lock of
+ * the one slot (compare-and-set of its sequence from full to "being written"), a check that no consumer
+ * has claimed the index, and a FILLER in place of the element, which consumers skip. {@code size()}
+ * does not count removed slots. The offer and poll paths pay one volatile re-read of the slot's
+ * sequence after the consumer's claim (the consumer's half of the Dekker pair with the remover).
+ *
+ * <pre>{@code
+ * MpmcArrayQueue<Runnable> q = new MpmcArrayQueue<>(1024);
+ * q.offer(task);
+ * boolean cancelled = q.remove(task);   // true only if no consumer took it first
+ * }</pre>
  *
  * @param <E> the element type
  */
@@ -47,7 +76,14 @@ public final class MpmcArrayQueue<E> extends ArrayQueueBase<E> {
      *   load of seq == i + 1, before its release store of seq = i + capacity; the next producer acquires
      *   that. So every element access is ordered by the slot's sequence (no data race).
      * - A multi-producer fill whose supplier fails after the claim writes FILLER into its remaining
-     *   slots; consumers discard FILLER.
+     *   slots; consumers discard FILLER. fillers counts FILLER slots in [consumerIndex, producerIndex):
+     *   incremented before the release that shows a FILLER, decremented by the consumer that skips it.
+     * - A fill marks the slot PENDING (opaque) after its slot is free and before calling the supplier;
+     *   consumers read the element slot only in the "not produced" branch, to tell PENDING (user code:
+     *   answer empty) from a producer's few instructions (wait).
+     * - removeAt locks a full slot by CAS seq i + 1 -> i; i is below every live producer index, so no
+     *   producer can mistake it; consumers and peek see "not produced" and wait. Dekker pair: remover
+     *   (CAS seq; volatile read consumerIndex) vs consumer (CAS consumerIndex; volatile read seq).
      * - BlockingQueueAdapter relies on: offer claims by a volatile CAS of producerIndex and poll says
      *   "empty" only after a volatile read of it; poll claims by a volatile CAS of consumerIndex and
      *   offer says "full" only after a volatile read of it (see ArrayQueueBase).

@@ -1,5 +1,6 @@
 package dev.lockstep.core.queue;
 
+import dev.lockstep.core.internal.PaddedLong;
 import dev.lockstep.core.internal.SpinPolicy;
 
 import java.util.function.Consumer;
@@ -29,12 +30,24 @@ import java.util.function.Supplier;
  * compare-and-set.
  *
  * <p><b>Properties.</b> FIFO in claim order (per producer: in program order); producers lock-free;
- * the strict {@link #poll()}/{@link #peek()} wait (per {@link SpinPolicy}) for a producer that has
- * claimed the head slot but not yet written it (preempted in a window of a few instructions) rather than
- * report an empty queue that is not; {@link #relaxedPoll()}, {@link #relaxedPeek()} and {@link #drain}
- * return instead and are wait-free. No allocation after construction; space: one array of
- * {@link #capacity()} references plus the queue object (indices padded inline). Capacity is rounded up to a power of two. Null
- * elements are rejected. No iterator (see {@link ArrayQueueBase#iterator()}).
+ * {@link #relaxedPoll()}, {@link #relaxedPeek()} and {@link #drain} are wait-free. No allocation after
+ * construction; space: one array of {@link #capacity()} references plus the queue object (indices
+ * padded inline) and one padded counter. Capacity is rounded up to a power of two. Null elements are
+ * rejected.
+ *
+ * <p><b>The one wait that remains.</b> The strict {@link #poll()}/{@link #peek()} wait (per
+ * {@link SpinPolicy}) for a producer that has claimed the head index but not yet stored into its slot:
+ * an {@code offer} between its compare-and-set and its store, or a {@code fill} between its
+ * compare-and-set and its PENDING mark. Both are a few instructions of this class, never user code: a
+ * {@link #fill} marks each slot PENDING before calling its supplier, and the consumer that finds PENDING
+ * at the head answers "empty" instead of waiting (the elements claimed after it wait behind it: FIFO in
+ * claim order). {@link #drain} empties each slot and publishes the consumer index before calling its
+ * handler, so the handler may re-enter the queue.
+ *
+ * <p><b>Iteration.</b> Weakly consistent iterator ({@link ArrayQueueBase}); no removal from the
+ * middle ({@code remove(Object)} and {@code Iterator.remove()} throw
+ * {@link UnsupportedOperationException}): the consumer takes slots with a plain read, which a removal
+ * would race unless every poll paid an atomic read-modify-write.
  *
  * @param <E> the element type
  */
@@ -52,7 +65,9 @@ public final class MpscArrayQueue<E> extends ArrayQueueBase<E> {
      * - BlockingQueueAdapter relies on: offer claims by a volatile CAS of producerIndex, and poll says
      *   "empty" only after a volatile read of it (see ArrayQueueBase).
      * - A fill whose supplier fails after the claim writes FILLER into its remaining slots; the
-     *   consumer discards FILLER.
+     *   consumer discards FILLER. fillers counts them (size() subtracts it).
+     * - A fill stores PENDING (opaque) into the slot before calling its supplier; the consumer answers
+     *   empty on PENDING (one reference compare on the poll path).
      */
     /**
      * An empty queue.
@@ -62,6 +77,17 @@ public final class MpscArrayQueue<E> extends ArrayQueueBase<E> {
      */
     public MpscArrayQueue(int capacity) {
         super(capacity, 1);
+    }
+
+    /**
+     * FILLER slots between the indices (the remainder of fills whose supplier failed): {@link #size()}
+     * subtracts them. Padded; touched only by a failed fill and by the consumer skipping a FILLER.
+     */
+    private final PaddedLong fillers = new PaddedLong(0);
+
+    @Override
+    long markerCount() {
+        return fillers.getVolatile(); // volatile: read between the index reads of size()
     }
 
     @Override
@@ -127,6 +153,7 @@ public final class MpscArrayQueue<E> extends ArrayQueueBase<E> {
             if (e != FILLER) {
                 return (E) e;
             }
+            fillers.getAndAdd(-1); // volatile RMW: its increment happened before the FILLER we acquired
         }
     }
 
@@ -186,6 +213,7 @@ public final class MpscArrayQueue<E> extends ArrayQueueBase<E> {
             }
             ELEMENT.set(buffer, i, null); // a filler at the head: remove it as poll would
             setReleaseConsumerIndex(c + 1); // release: as in poll
+            fillers.getAndAdd(-1); // volatile RMW: as in poll
         }
     }
 
@@ -217,6 +245,8 @@ public final class MpscArrayQueue<E> extends ArrayQueueBase<E> {
             if (e != FILLER) {
                 delivered++;
                 consumer.accept((E) e);
+            } else {
+                fillers.getAndAdd(-1); // volatile RMW: as in poll
             }
         }
         return delivered;
@@ -264,6 +294,9 @@ public final class MpscArrayQueue<E> extends ArrayQueueBase<E> {
                 ELEMENT.setRelease(buffer, i, e); // release: as in offer
             }
         } finally {
+            if (k < n) {
+                fillers.getAndAdd(n - k); // volatile RMW: before the release stores that show the FILLERs
+            }
             for (; k < n; k++) { // only after a throw: complete our claim so the consumer is not stuck
                 ELEMENT.setRelease(buffer, (int) (p + k) & mask, FILLER);
             }

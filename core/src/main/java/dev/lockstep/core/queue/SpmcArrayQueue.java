@@ -24,14 +24,22 @@ import java.util.function.Supplier;
  * reached); the producer publishes elements by a release store of the producer index. Slots are freed
  * by the consumer's null store, and the producer treats a non-null slot as full (FastForward,
  * Giacomoni et al., PPoPP 2008), so it never has to know which consumer is still reading. {@link #drain}
- * claims its whole batch with one compare-and-set.
+ * claims one index per element and empties the slot before its handler runs; {@link #fill} inserts one
+ * element at a time, after its supplier returned it.
  *
  * <p><b>Properties.</b> FIFO; consumers lock-free (a compare-and-set fails only because another
  * consumer succeeded); the producer's strict {@link #offer} waits (per {@link SpinPolicy}) when the
  * next slot is claimed by a consumer that has not yet emptied it, rather than report a full queue that
- * is not; {@link #relaxedOffer} returns false instead. No allocation after construction; space: one
- * array of {@link #capacity()} references plus the queue object (indices padded inline). Capacity is rounded up to a power
- * of two. Null elements are rejected. No iterator (see {@link ArrayQueueBase#iterator()}).
+ * is not: the one wait that remains, a consumer's few instructions between its claim and its null store
+ * (never user code: {@link #drain} empties each slot before its handler runs). {@link #relaxedOffer}
+ * returns false instead. No allocation after construction; space: one array of {@link #capacity()}
+ * references plus the queue object (indices padded inline). Capacity is rounded up to a power of two.
+ * Null elements are rejected.
+ *
+ * <p><b>Iteration.</b> Weakly consistent iterator ({@link ArrayQueueBase}); no removal from the
+ * middle ({@code remove(Object)} and {@code Iterator.remove()} throw
+ * {@link UnsupportedOperationException}): consumers read the element of their claimed slot plainly,
+ * which a removal would race unless every poll paid an atomic read-modify-write.
  *
  * @param <E> the element type
  */

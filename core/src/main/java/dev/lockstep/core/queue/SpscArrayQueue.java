@@ -36,7 +36,11 @@ import java.util.function.Supplier;
  * after construction; space: one array of {@link #capacity()} references plus the queue object (its
  * indices padded inline, about 450 bytes).
  * Capacity is rounded up to a power of two ({@code new SpscArrayQueue<>(1000).capacity() == 1024}).
- * Null elements are rejected. No iterator (see {@link ArrayQueueBase#iterator()}).
+ * Null elements are rejected. {@link #drain} and {@link #fill} move one element at a time (index
+ * published before the handler runs, element inserted after the supplier returned it), so user code may
+ * re-enter the queue. Weakly consistent iterator ({@link ArrayQueueBase}); no removal from the middle
+ * ({@code remove(Object)} throws {@link UnsupportedOperationException}: the consumer's plain take would
+ * race it).
  *
  * @param <E> the element type
  */

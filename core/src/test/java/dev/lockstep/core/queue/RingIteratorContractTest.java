@@ -200,7 +200,7 @@ class RingIteratorContractTest {
     /** Elements per producer: small for CI, more with -Dlockstep.test.iteratorElements. */
     private static void weaklyConsistent(ConcurrentQueue<Long> q, int producers, int consumers, boolean removal)
             throws Exception {
-        final int perProducer = Integer.getInteger("lockstep.test.iteratorElements", 5_000);
+        final int perProducer = Integer.getInteger("lockstep.test.iteratorElements", 2_500);
         final long total = (long) perProducer * producers;
         Set<Long> polled = ConcurrentHashMap.newKeySet();
         Set<Long> removed = ConcurrentHashMap.newKeySet();
