@@ -65,8 +65,9 @@ import java.util.function.ToIntFunction;
  * ({@code priorityOf}, {@code equals}, suppliers, consumers, predicates) never runs under the lock, so
  * it may re-enter the queue. A {@code drain} consumer or {@code drainTo} target that throws gets its
  * message put back at the head of its priority (nothing is lost, as with
- * {@code ArrayBlockingQueue.drainTo}); a {@code fill} supplier that throws keeps the messages supplied
- * before it.
+ * {@code ArrayBlockingQueue.drainTo}, whose element stays queued when {@code add} throws; this is
+ * stricter than {@link ConcurrentQueue#drain}, under which the rings count that element as delivered);
+ * a {@code fill} supplier that throws keeps the messages supplied before it.
  *
  * @param <E> the message type; null messages are rejected with {@link NullPointerException}
  */
