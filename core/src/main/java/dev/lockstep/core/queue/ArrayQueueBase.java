@@ -203,6 +203,10 @@ abstract class ArrayQueueBase<E> extends ArrayQueuePad2<E> implements Concurrent
      *   consumerIndex (getVolatileConsumerIndex), waiting for a claimed but unread slot.
      * - SPSC (both sides) and the single-threaded side of MPSC/SPMC end with release stores only: the
      *   adapter fences after them (flag false).
+     * - MPSC, MPMC fill: a consumer that meets a PENDING slot answers "empty" (without waiting), and the
+     *   fill hands the slot over by a release store; so fill ends with a full fence, which keeps the
+     *   "offer is seq-cst" promise for the adapter's signal after fill. MPSC unbounded fill is a loop of
+     *   offers. drain of every kind removes through the same index/slot operations as poll.
      */
 
     /** Array element access modes for the ring. */

@@ -3,6 +3,7 @@ package dev.lockstep.core.queue;
 import dev.lockstep.core.internal.PaddedLong;
 import dev.lockstep.core.internal.SpinPolicy;
 
+import java.lang.invoke.VarHandle;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 
@@ -300,6 +301,11 @@ public final class MpscArrayQueue<E> extends ArrayQueueBase<E> {
             for (; k < n; k++) { // only after a throw: complete our claim so the consumer is not stuck
                 ELEMENT.setRelease(buffer, (int) (p + k) & mask, FILLER);
             }
+            // Full fence: a consumer that met PENDING answered "empty" without the volatile read of the
+            // producer index that offer's CAS pairs with; our element stores are release stores only, so
+            // order them before any later load of the caller (BlockingQueueAdapter's waiter check relies
+            // on offerIsSeqCst): once per fill, not per element.
+            VarHandle.fullFence();
         }
         return n;
     }
