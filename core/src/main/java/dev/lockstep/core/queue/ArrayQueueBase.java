@@ -4,6 +4,7 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.AbstractQueue;
 import java.util.Iterator;
+import java.util.NoSuchElementException;
 import java.util.Objects;
 
 /*
@@ -162,7 +163,7 @@ abstract class ArrayQueuePad2<E> extends ArrayQueueConsumerFields<E> {
 /**
  * What the bounded array queues share: the ring (a power-of-two {@code Object[]}), the two indices and
  * two caches (inherited, padded: see the layout comment at the top of this file), argument checks,
- * {@link #size()}, and the unsupported iterator.
+ * {@link #size()}, and the weakly consistent iterator.
  *
  * <p>Indices are {@code long}s that only grow (2^63 operations before they wrap); the slot of index
  * {@code i} is {@code (int) i & mask}, with {@code mask = capacity - 1} kept in a final field (the
@@ -171,6 +172,19 @@ abstract class ArrayQueuePad2<E> extends ArrayQueueConsumerFields<E> {
  * <p>The producer's fields, the consumer's fields and the read-only fields ({@code buffer},
  * {@code mask}, {@code capacity}) are 128 bytes of padding apart, so no two of them share a cache line
  * (nor an adjacent-line prefetch pair); the queue allocates nothing but itself and its ring(s).
+ *
+ * <p><b>Iterator.</b> {@link #iterator()} is weakly consistent, with the contract of
+ * {@link java.util.concurrent.ArrayBlockingQueue}'s: it reads the consumer index {@code c} and the
+ * producer index {@code p} once, then visits the indices {@code c .. min(p, c + capacity) - 1} in
+ * order, each at most once, and returns what each slot holds for that index (skipping slots already
+ * consumed, not yet written, or holding an internal marker). Since it visits at most {@code capacity}
+ * consecutive indices, it reads every slot at most once: it never returns an element twice in one
+ * traversal, never one that was not inserted, never throws {@link java.util.ConcurrentModificationException},
+ * and elements inserted after it was created may or may not be seen. {@code contains}, {@code toArray},
+ * {@code toString} ({@code [a, b, c]}, as {@code ArrayBlockingQueue}) are built on it, and so are
+ * {@code remove(Object)} and {@code Iterator.remove()} in the kinds that support removal (only
+ * {@link MpmcArrayQueue}; the others throw {@link UnsupportedOperationException}, see their javadoc).
+ * All of them are O(capacity) and allocate (the iterator), unlike the queue operations.
  */
 abstract class ArrayQueueBase<E> extends ArrayQueuePad2<E> implements ConcurrentQueue<E> {
     /*
@@ -189,6 +203,10 @@ abstract class ArrayQueueBase<E> extends ArrayQueuePad2<E> implements Concurrent
      *   consumerIndex (getVolatileConsumerIndex), waiting for a claimed but unread slot.
      * - SPSC (both sides) and the single-threaded side of MPSC/SPMC end with release stores only: the
      *   adapter fences after them (flag false).
+     * - MPSC, MPMC fill: a consumer that meets a PENDING slot answers "empty" (without waiting), and the
+     *   fill hands the slot over by a release store; so fill ends with a full fence, which keeps the
+     *   "offer is seq-cst" promise for the adapter's signal after fill. MPSC unbounded fill is a loop of
+     *   offers. drain of every kind removes through the same index/slot operations as poll.
      */
 
     /** Array element access modes for the ring. */
@@ -206,6 +224,19 @@ abstract class ArrayQueueBase<E> extends ArrayQueuePad2<E> implements Concurrent
         @Override
         public String toString() {
             return "FILLER";
+        }
+    };
+
+    /**
+     * Written (opaque) by a multi-producer {@code fill} into the claimed slot whose element its supplier
+     * is computing, for as long as the supplier runs: a consumer that finds it at the head answers
+     * "empty" instead of waiting for user code. Overwritten by the element (or by {@link #FILLER} when
+     * the supplier fails). Never handed to a caller.
+     */
+    static final Object PENDING = new Object() {
+        @Override
+        public String toString() {
+            return "PENDING";
         }
     };
 
@@ -272,10 +303,18 @@ abstract class ArrayQueueBase<E> extends ArrayQueuePad2<E> implements Concurrent
             long p = getVolatileProducerIndex();
             after = getVolatileConsumerIndex();
             if (before == after) {
-                long size = p - after;
+                long size = p - after - markerCount();
                 return size <= 0 ? 0 : (int) Math.min(size, capacity);
             }
         }
+    }
+
+    /**
+     * How many slots between the indices hold an internal marker rather than an element (counted only
+     * by the kinds that can remove from the middle, {@link MpmcArrayQueue}); 0 by default.
+     */
+    long markerCount() {
+        return 0;
     }
 
     /** Whether the queue looked empty at one instant (the same consistent pair as {@link #size()}). */
@@ -285,22 +324,140 @@ abstract class ArrayQueueBase<E> extends ArrayQueuePad2<E> implements Concurrent
     }
 
     /**
-     * Not supported: a concurrent ring has no cheap consistent traversal. Consequently the
-     * {@code AbstractCollection} methods built on the iterator ({@code contains}, {@code remove(Object)},
-     * {@code toArray}, {@code removeAll}, ...) throw {@link UnsupportedOperationException} too; use
-     * {@link #drain} to take elements out in bulk. {@link #toString()} is overridden and works.
-     *
-     * @throws UnsupportedOperationException always
+     * The element at index {@code i} if the slot still holds one for that index (or, in the kinds where
+     * the slot is its own full flag, for a later index: never visited by the same traversal), with its
+     * fields visible to the caller; null if consumed, not yet written, or a marker. Called by the
+     * iterator from any thread.
      */
-    @Override
-    public final Iterator<E> iterator() {
+    abstract Object elementAt(long i);
+
+    /**
+     * Removes the element {@code e} found at index {@code i} if it is still there, not yet claimed by a
+     * consumer. Only the kinds that support removal override this.
+     *
+     * @return whether this call removed it
+     * @throws UnsupportedOperationException if this kind cannot remove from the middle
+     */
+    boolean removeAt(long i, Object e) {
         throw new UnsupportedOperationException(getClass().getSimpleName()
-                + " has no iterator (a concurrent ring cannot be traversed consistently); use drain()");
+                + " cannot remove from the middle (its consumers take slots with plain reads, which a removal"
+                + " would race): use MpmcArrayQueue, or drain()");
     }
 
-    /** Class name, size and capacity, e.g. {@code SpscArrayQueue[size=3, capacity=16]}. */
+    /** A weakly consistent iterator: see the class comment. */
     @Override
-    public final String toString() {
-        return getClass().getSimpleName() + "[size=" + size() + ", capacity=" + capacity + "]";
+    public final Iterator<E> iterator() {
+        return new RingIterator();
+    }
+
+    /** False for null (the queue holds none); otherwise a traversal with {@code equals}. */
+    @Override
+    public final boolean contains(Object o) {
+        if (o == null) {
+            return false;
+        }
+        for (long i = startIndex(), end = endIndex(i); i < end; i++) {
+            Object e = elementAt(i);
+            if (e != null && o.equals(e)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Removes one element equal to {@code o} that no consumer has claimed yet, and answers whether this
+     * call removed it (false also when a consumer took it first). Supported only where
+     * {@link #removeAt} is.
+     *
+     * @throws UnsupportedOperationException if this kind cannot remove from the middle (and o is non-null)
+     */
+    @Override
+    public final boolean remove(Object o) {
+        if (o == null) {
+            return false;
+        }
+        for (long i = startIndex(), end = endIndex(i); i < end; i++) {
+            Object e = elementAt(i);
+            if (e != null && o.equals(e) && removeAt(i, e)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The first index a traversal visits: the consumer index (volatile: read before the producer index). */
+    private long startIndex() {
+        return getVolatileConsumerIndex();
+    }
+
+    /** One past the last index a traversal visits: at most capacity indices from {@code start}. */
+    private long endIndex(long start) {
+        // Volatile: read after the consumer index (synchronization order), so p - start is a real count.
+        return Math.min(getVolatileProducerIndex(), start + capacity);
+    }
+
+    /** The weakly consistent iterator (see the class comment); not thread-safe itself. */
+    private final class RingIterator implements Iterator<E> {
+        private long cursor;
+        private final long end;
+        private Object nextItem;
+        private long nextIndex;
+        private Object lastItem;
+        private long lastIndex;
+
+        RingIterator() {
+            cursor = startIndex();
+            end = endIndex(cursor);
+            advance();
+        }
+
+        private void advance() {
+            while (cursor < end) {
+                long i = cursor++;
+                Object e = elementAt(i);
+                if (e != null) {
+                    nextItem = e;
+                    nextIndex = i;
+                    return;
+                }
+            }
+            nextItem = null;
+        }
+
+        @Override
+        public boolean hasNext() {
+            return nextItem != null;
+        }
+
+        @Override
+        @SuppressWarnings("unchecked")
+        public E next() {
+            Object e = nextItem;
+            if (e == null) {
+                throw new NoSuchElementException();
+            }
+            lastItem = e;
+            lastIndex = nextIndex;
+            advance();
+            return (E) e;
+        }
+
+        /**
+         * Removes the last returned element if no consumer has claimed it yet (otherwise it is gone
+         * already, and this does nothing, as {@code ArrayBlockingQueue}'s iterator).
+         *
+         * @throws IllegalStateException         if {@code next} was not called, or remove already was
+         * @throws UnsupportedOperationException if this kind cannot remove from the middle
+         */
+        @Override
+        public void remove() {
+            Object e = lastItem;
+            if (e == null) {
+                throw new IllegalStateException("next() has not returned an element since the last remove()");
+            }
+            lastItem = null;
+            removeAt(lastIndex, e);
+        }
     }
 }

@@ -37,8 +37,27 @@ import java.util.function.Supplier;
  * status stays set) and timed waits never return before their timeout has elapsed; no lost wake-up (see the implementation notes); waiters are not served in FIFO
  * order. The thread discipline of the wrapped queue stays: an SPSC adapter has one producer thread
  * (every inserting method) and one consumer thread (every removing method, {@code drainTo} included).
- * Space: the wrapped queue plus two padded waiter-stack heads; an operation that does not wait
- * allocates nothing; a thread that parks allocates one small node per park.
+ * Space: the wrapped queue plus two padded waiter-stack heads; {@code offer}/{@code poll}/{@code put}/
+ * {@code take} that do not wait allocate nothing; a thread that parks allocates one small node per park;
+ * {@code drain}/{@code drainTo}/{@code fill} allocate one small wrapper per call.
+ *
+ * <p>User code. {@code drainTo}'s target collection, {@code drain}'s consumer, {@code fill}'s supplier,
+ * {@code removeIf}'s predicate and {@code forEach}'s action run outside any lock and may throw, block
+ * or re-enter the queue: the exception propagates, the waiters on the other side are woken for every
+ * slot freed or element inserted before the throw (and, during a blocked callback, for those freed or
+ * inserted so far: the signals are per element), and nothing is duplicated. Whether the element handed
+ * to a consumer that threw stays queued is the wrapped queue's rule (the rings: delivered;
+ * {@link PriorityMessageQueue}: put back). No blocking method waits for user code: the rings' strict
+ * {@code poll}/{@code offer} wait only for another thread's few instructions between its claim and its
+ * write (never for a supplier or handler), so timed waits end at their deadline and {@code put}/
+ * {@code take} answer interrupts.
+ *
+ * <p>Collection views. {@code iterator()}, {@code contains}, {@code toArray}, {@code toString} are the
+ * wrapped queue's (weakly consistent rings, a snapshot in {@link PriorityMessageQueue}); removal through
+ * the iterator ({@code iterator().remove()}, {@code removeIf}, {@code removeAll}, {@code retainAll}) and
+ * {@code remove(Object)} are supported where the wrapped queue supports removal (MPMC ring, priority
+ * queue; the others throw {@link UnsupportedOperationException}) and wake the producers parked for
+ * space. {@code contains(null)} and {@code remove(null)} return {@code false}.
  *
  * <p>Source: the announce/re-check/park handshake is Dekker's (E. W. Dijkstra, <i>Cooperating
  * sequential processes</i>, 1965) as used by the eventcounts of Reed &amp; Kanodia (CACM 22(2), 1979)
@@ -52,6 +71,7 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
      *
      * No lost wake-up. A consumer about to park does
      *     (C1) push its node onto notEmptyWaiters  (volatile CAS)
+     *     (F)  VarHandle.fullFence()
      *     (C2) re-check: queue.poll()
      * and parks only if C2 found nothing. A producer does
      *     (P1) queue.offer(e)                      (publishes e)
@@ -65,12 +85,30 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
      * "unpark" and "park": an unpark that comes first makes the park return at once. The producer side
      * (waiting for space) is the mirror image with notFullWaiters and the consumer's poll.
      *
+     * The fence F: C2 may begin with acquire or plain loads (SPSC/SPMC poll reads the slot first), and by
+     * the VarHandle spec a volatile store orders nothing after it for such loads: only the JMM's
+     * synchronization order (volatile accesses) or a fence does. fullFence is specified to have the effect
+     * of atomic_thread_fence(seq_cst); with P2 (or the volatile RMW P1 plus volatile read in C2, below)
+     * the store-buffering outcome "C2 misses e and P3 misses the node" is forbidden. Once per park.
+     *
      * The fence P2: a queue whose offer ends with a release store (SPSC, SPMC producers) lets the load P3
      * move before that store (StoreLoad reordering, allowed even on x86), hence the fence. A queue that
      * makes an element available by a volatile read-modify-write of its producer index (CAS, as in the
      * MPSC and MPMC producers) and returns null from poll only after a volatile read of that index already
      * gives P1 -> P3 their order; the subclass says so with offerIsSeqCst / pollIsSeqCst, and the fence
      * is skipped. Same for the consumer side.
+     *
+     * Batches. drain signals not-full before handing each element over (the rings free the slot first),
+     * fill signals not-empty before each supplier call after the first and at the end, always with the
+     * fence (a multi-producer fill claims by CAS first and publishes later by a release store, and the
+     * strict poll answers "empty" at a slot whose supplier runs, so offerIsSeqCst's reasoning does not
+     * cover it). Both also signal in a finally block, so a throw from user code cannot skip the signal.
+     *
+     * Skipped slots. The rings turn removed elements and a failed fill's remainder into FILLER slots that
+     * polls skip; size() does not count them, but producers can reuse them only after a consumer passed
+     * them. A poll that skipped some and returned null signals nobody, so a consumer about to park (or to
+     * give up) signals not-full first; otherwise a producer parked beside those slots and the consumer
+     * parked for its element would wait for each other for ever.
      *
      * Waiter nodes are never reused: a node is pushed once, and leaves the stack either detached by a
      * signaller (who reads next before unparking) or popped by its own thread when it gives up while still
@@ -115,6 +153,7 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
     private final int capacity;
     private final boolean offerIsSeqCst;
     private final boolean pollIsSeqCst;
+    private final boolean sweepsSkippedSlots;
     /** Consumers waiting for an element. */
     private final PaddedReference<Waiter> notEmptyWaiters = new PaddedReference<>(null);
     /** Producers waiting for space. */
@@ -128,6 +167,18 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
      * @param pollIsSeqCst  the same for {@code poll} freeing a slot and {@code offer} failing
      */
     BlockingQueueAdapter(ConcurrentQueue<E> queue, boolean offerIsSeqCst, boolean pollIsSeqCst) {
+        this(queue, offerIsSeqCst, pollIsSeqCst, false);
+    }
+
+    /**
+     * @param sweepsSkippedSlots whether any thread may consume (MPMC), so that a producer whose
+     *                           {@code offer} fails while {@code size() < capacity()} may call the wrapped
+     *                           queue's {@code peek}, which discards the skipped slots (removed elements,
+     *                           a failed fill's remainder) at the head, and try again
+     */
+    BlockingQueueAdapter(ConcurrentQueue<E> queue, boolean offerIsSeqCst, boolean pollIsSeqCst,
+                         boolean sweepsSkippedSlots) {
+        this.sweepsSkippedSlots = sweepsSkippedSlots;
         int cap = queue.capacity();
         if (cap == UNBOUNDED || cap <= 0) {
             throw new IllegalArgumentException("a blocking adapter needs a bounded queue, capacity: " + cap);
@@ -142,7 +193,18 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
 
     /** After a successful insertion: wakes the consumers waiting for an element, if any. */
     private void signalNotEmpty() {
-        if (!offerIsSeqCst) {
+        signalNotEmpty(false);
+    }
+
+    /**
+     * Like {@link #signalNotEmpty()}; {@code fence} forces the StoreLoad fence even for a kind whose
+     * {@code offer} is a volatile read-modify-write: a multi-producer {@code fill} claims its batch by
+     * the CAS first and publishes each element later with a release store, and a strict {@code poll}
+     * that meets a slot whose supplier is still running answers "empty" instead of waiting for it, so
+     * the CAS no longer orders the element's publication before our waiter check.
+     */
+    private void signalNotEmpty(boolean fence) {
+        if (fence || !offerIsSeqCst) {
             // P2, the StoreLoad barrier of the handshake: the insertion's release store must not be
             // reordered after the waiter check below.
             VarHandle.fullFence();
@@ -223,10 +285,25 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
             Waiter w = new Waiter(Thread.currentThread());
             push(notEmptyWaiters, w); // C1
             try {
+                // C1 -> C2, the StoreLoad edge of the handshake on the waiter's side. The push is a volatile
+                // CAS, but the re-check may begin with acquire or plain loads of the ring (the SPSC and SPMC
+                // polls read the slot with getAcquire): the VarHandle spec puts only volatile accesses into
+                // the one synchronization order, and lets an acquire load that follows a volatile store in
+                // program order read a value older than it (only the x86/HotSpot locked CAS forbids that).
+                // fullFence has the effect of C++'s atomic_thread_fence(seq_cst) (its javadoc): paired with
+                // the signaller's fence (P2) or volatile read-modify-write (P1), the store-buffering outcome
+                // "neither sees the other's write" is excluded. Slow path only: once per park.
+                VarHandle.fullFence();
                 e = poll(); // C2: re-check after announcing
                 if (e != null) {
                     return e;
                 }
+                // Our polls may have freed slots without returning an element: the rings' polls skip the
+                // slots of removed elements and of a failed fill's remainder (FILLER), which size() no
+                // longer counts but producers can reuse only once a consumer has passed them. A producer
+                // parked beside such slots would wait for our signal while we wait for its element; so,
+                // before parking (or giving up), tell the producers. Slow path only.
+                signalNotFull();
                 if (Waits.shouldGiveUp(mode, deadline)) {
                     return null;
                 }
@@ -254,6 +331,9 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
             Waiter w = new Waiter(Thread.currentThread());
             push(notFullWaiters, w); // announce (volatile CAS), then re-check
             try {
+                // Announce -> re-check, StoreLoad: see awaitPoll (the SPSC/MPSC offer reads the slot or the
+                // consumer index with acquire loads, which a volatile CAS alone does not order by the spec).
+                VarHandle.fullFence();
                 if (offer(e)) {
                     return true;
                 }
@@ -359,11 +439,7 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
         if (maxElements <= 0) {
             return 0;
         }
-        int n = queue.drain(c::add, maxElements);
-        if (n > 0) {
-            signalNotFull();
-        }
-        return n;
+        return drain(c::add, maxElements);
     }
 
     // ------------------------------------------------------------------ Queue and ConcurrentQueue
@@ -374,6 +450,17 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
         if (queue.offer(e)) { // P1 (throws NullPointerException for null)
             signalNotEmpty();
             return true;
+        }
+        // Full path only. MPMC: the slots of removed elements stay in the ring, skipped, until a consumer
+        // passes them; size() no longer counts them. So that offer fails only when size() says full
+        // (as ArrayBlockingQueue), discard them from the head (peek does, any thread may consume here)
+        // and try once more.
+        if (sweepsSkippedSlots && queue.size() < capacity) {
+            queue.relaxedPeek();
+            if (queue.offer(e)) {
+                signalNotEmpty();
+                return true;
+            }
         }
         return false;
     }
@@ -416,27 +503,111 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
         return queue.relaxedPeek();
     }
 
+    /**
+     * Removes up to {@code limit} elements and hands each, in queue order, to {@code consumer}, then wakes
+     * the producers waiting for space. If {@code consumer} throws, the exception propagates and the
+     * producers are woken all the same for the slots freed before the throw (whether the element handed to
+     * the throwing call stays in the queue is the wrapped queue's rule: see the class of each kind).
+     */
     @Override
     public int drain(Consumer<? super E> consumer, int limit) {
-        int n = queue.drain(consumer, limit);
-        if (n > 0) {
-            signalNotFull();
+        Objects.requireNonNull(consumer, "consumer");
+        if (limit < 0) {
+            throw new IllegalArgumentException("limit must be >= 0: " + limit);
         }
-        return n;
+        int n = 0;
+        boolean returned = false;
+        try {
+            // The rings free each slot before handing its element over: signal then, so that a consumer
+            // that blocks (or runs long) does not keep a producer parked beside a free slot.
+            n = queue.drain(new SignallingConsumer(consumer), limit);
+            returned = true;
+            return n;
+        } finally {
+            // Every exit: after a throw we do not know how many slots were freed, so we signal anyway
+            // (a signal nobody waits for costs one fence and one volatile load; a woken waiter re-checks).
+            if (n > 0 || !returned) {
+                signalNotFull();
+            }
+        }
     }
 
+    /**
+     * Inserts up to {@code limit} elements from {@code supplier}, then wakes the consumers waiting for an
+     * element. If {@code supplier} throws (or supplies null), the exception propagates and both sides are
+     * woken: consumers for the elements inserted before the throw, producers for any slot the wrapped
+     * queue had promised to the supplier and gives back.
+     */
     @Override
     public int fill(Supplier<? extends E> supplier, int limit) {
-        int n = queue.fill(supplier, limit);
-        if (n > 0) {
-            signalNotEmpty();
+        Objects.requireNonNull(supplier, "supplier");
+        if (limit < 0) {
+            throw new IllegalArgumentException("limit must be >= 0: " + limit);
         }
-        return n;
+        int n = 0;
+        boolean returned = false;
+        try {
+            // Signals before each supplier call after the first: the element before it is published by
+            // then, so a supplier that blocks does not keep a consumer parked beside an element.
+            n = queue.fill(new SignallingSupplier(supplier), limit);
+            returned = true;
+            return n;
+        } finally {
+            if (n > 0 || !returned) {
+                signalNotEmpty(true);
+            }
+            if (!returned) {
+                signalNotFull(); // a reservation given back (PriorityMessageQueue) frees a slot
+            }
+        }
     }
 
-    /** Removes one instance of {@code o}, if the wrapped queue supports removal from the middle. */
+    /** A drain consumer that wakes the producers waiting for space before handing each element over. */
+    private final class SignallingConsumer implements Consumer<E> {
+        private final Consumer<? super E> consumer;
+
+        SignallingConsumer(Consumer<? super E> consumer) {
+            this.consumer = consumer;
+        }
+
+        @Override
+        public void accept(E e) {
+            signalNotFull(); // the slot of e is free already (the rings' drains free it first)
+            consumer.accept(e);
+        }
+    }
+
+    /** A fill supplier that wakes the waiting consumers before each call after the first. */
+    private final class SignallingSupplier implements Supplier<E> {
+        private final Supplier<? extends E> supplier;
+        private boolean first = true; // plain: used by the filling thread only
+
+        SignallingSupplier(Supplier<? extends E> supplier) {
+            this.supplier = supplier;
+        }
+
+        @Override
+        public E get() {
+            if (first) {
+                first = false;
+            } else {
+                signalNotEmpty(true); // the previous element is published before the next supplier call
+            }
+            return supplier.get();
+        }
+    }
+
+    /**
+     * Removes one element equal to {@code o} and wakes the producers waiting for space. Whether the kind
+     * supports removal from the middle is the wrapped queue's rule (see the README's queue tables).
+     *
+     * @return {@code false} for null, or when no equal element was found
+     */
     @Override
     public boolean remove(Object o) {
+        if (o == null) {
+            return false; // as ArrayBlockingQueue: a queue of non-null elements never holds null
+        }
         if (queue.remove(o)) {
             signalNotFull();
             return true;
@@ -444,9 +615,21 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
         return false;
     }
 
+    /** Whether an element equal to {@code o} was present during the call; {@code false} for null. */
     @Override
     public boolean contains(Object o) {
-        return queue.contains(o);
+        return o != null && queue.contains(o);
+    }
+
+    /**
+     * Removes every element and wakes the producers waiting for space. Elements inserted concurrently
+     * may stay. It is a removing method: under an SPSC or MPSC adapter only the consumer thread may call it.
+     */
+    @Override
+    public void clear() {
+        // drain, not AbstractQueue's poll loop: one batch update of the wrapped queue, one signal.
+        // Bounded by the elements present: a concurrent producer cannot keep it running forever.
+        drain(e -> { }, Math.max(1, queue.size()));
     }
 
     @Override
@@ -464,15 +647,59 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
         return queue.isEmpty();
     }
 
-    /** The wrapped queue's iterator (weakly consistent or a snapshot, as the wrapped queue documents). */
+    /**
+     * The wrapped queue's iterator (weakly consistent or a snapshot, as the wrapped queue documents), in
+     * queue order. Its {@code remove()} (which {@code removeIf}, {@code removeAll} and {@code retainAll}
+     * use) removes through the wrapped queue and then wakes the producers waiting for space.
+     */
     @Override
     public Iterator<E> iterator() {
-        return queue.iterator();
+        Iterator<E> it = queue.iterator();
+        return new Iterator<>() {
+            @Override
+            public boolean hasNext() {
+                return it.hasNext();
+            }
+
+            @Override
+            public E next() {
+                return it.next();
+            }
+
+            @Override
+            public void remove() {
+                it.remove();
+                // Always, even if the element had already been taken by another thread (the wrapped
+                // iterator's remove is then a no-op): a spurious wake only costs the waiter a re-check.
+                signalNotFull();
+            }
+        };
     }
 
-    /** The wrapped queue's {@code toString()}. */
+    /** The elements in queue order, from the wrapped queue (a weakly consistent traversal or a snapshot). */
+    @Override
+    public Object[] toArray() {
+        return queue.toArray();
+    }
+
+    /**
+     * The elements in queue order, in {@code a} if they fit (then followed by one null, if there is room),
+     * else in a new array of {@code a}'s runtime type.
+     *
+     * @throws NullPointerException if {@code a} is null
+     * @throws ArrayStoreException  if an element is not an instance of {@code a}'s component type
+     */
+    @Override
+    public <T> T[] toArray(T[] a) {
+        return queue.toArray(Objects.requireNonNull(a, "a"));
+    }
+
+    /**
+     * The elements in queue order, as {@link java.util.AbstractCollection#toString()} writes them
+     * ({@code "[a, b]"}), from one weakly consistent traversal.
+     */
     @Override
     public String toString() {
-        return queue.toString();
+        return super.toString();
     }
 }

@@ -21,8 +21,15 @@ package dev.lockstep.core.queue;
  * up to a power of two as documented there); waiting as described in the package's shared adapter:
  * bounded spin under the shared spin policy, then {@link java.util.concurrent.locks.LockSupport#park}
  * with a Dekker-style announce/re-check handshake, so no wake-up is lost; interruptible; timed waits
- * never return early. Iteration, {@code contains} and {@code remove(Object)} are not supported (the
- * ring has no consistent traversal). Space: the ring plus two padded waiter heads; {@code offer} and
+ * never return early. {@code iterator()}, {@code contains}, {@code toArray}, {@code toString} and
+ * {@code forEach} use the ring's weakly consistent traversal (never throws
+ * {@code ConcurrentModificationException}, returns no element twice and none that was never inserted;
+ * O(capacity), allocates the iterator). Removal from the middle is supported ({@code remove(Object)},
+ * {@code iterator().remove()}, {@code removeIf}, {@code removeAll}, {@code retainAll}; O(capacity)
+ * each) and wakes producers parked in {@code put}; a removed element's slot stays in the ring, skipped,
+ * until consumers pass it ({@code size()} no longer counts it; {@code offer} discards such slots at the
+ * head before it reports "full"). A drop-in {@code ThreadPoolExecutor} work queue: {@code execute},
+ * {@code remove(Runnable)}, {@code purge()}, {@code shutdownNow()}. Space: the ring plus two padded waiter heads; {@code offer} and
  * {@code poll} allocate nothing, a thread that parks allocates one small node per park.
  *
  * @param <E> the element type; null elements are rejected with {@link NullPointerException}
@@ -39,6 +46,6 @@ public final class MpmcBlockingQueue<E> extends BlockingQueueAdapter<E> {
         // empty only after a volatile read of it, so no fence.
         // pollIsSeqCst true: poll claims by a volatile CAS of consumerIndex and offer answers
         // full only after a volatile read of it, so no fence.
-        super(new MpmcArrayQueue<>(capacity), true, true);
+        super(new MpmcArrayQueue<>(capacity), true, true, true); // true: any thread may sweep skipped slots
     }
 }

@@ -1,7 +1,9 @@
 package dev.lockstep.core.queue;
 
+import dev.lockstep.core.internal.PaddedLong;
 import dev.lockstep.core.internal.SpinPolicy;
 
+import java.lang.invoke.VarHandle;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 
@@ -29,12 +31,24 @@ import java.util.function.Supplier;
  * compare-and-set.
  *
  * <p><b>Properties.</b> FIFO in claim order (per producer: in program order); producers lock-free;
- * the strict {@link #poll()}/{@link #peek()} wait (per {@link SpinPolicy}) for a producer that has
- * claimed the head slot but not yet written it (preempted in a window of a few instructions) rather than
- * report an empty queue that is not; {@link #relaxedPoll()}, {@link #relaxedPeek()} and {@link #drain}
- * return instead and are wait-free. No allocation after construction; space: one array of
- * {@link #capacity()} references plus the queue object (indices padded inline). Capacity is rounded up to a power of two. Null
- * elements are rejected. No iterator (see {@link ArrayQueueBase#iterator()}).
+ * {@link #relaxedPoll()}, {@link #relaxedPeek()} and {@link #drain} are wait-free. No allocation after
+ * construction; space: one array of {@link #capacity()} references plus the queue object (indices
+ * padded inline) and one padded counter. Capacity is rounded up to a power of two. Null elements are
+ * rejected.
+ *
+ * <p><b>The one wait that remains.</b> The strict {@link #poll()}/{@link #peek()} wait (per
+ * {@link SpinPolicy}) for a producer that has claimed the head index but not yet stored into its slot:
+ * an {@code offer} between its compare-and-set and its store, or a {@code fill} between its
+ * compare-and-set and its PENDING mark. Both are a few instructions of this class, never user code: a
+ * {@link #fill} marks each slot PENDING before calling its supplier, and the consumer that finds PENDING
+ * at the head answers "empty" instead of waiting (the elements claimed after it wait behind it: FIFO in
+ * claim order). {@link #drain} empties each slot and publishes the consumer index before calling its
+ * handler, so the handler may re-enter the queue.
+ *
+ * <p><b>Iteration.</b> Weakly consistent iterator ({@link ArrayQueueBase}); no removal from the
+ * middle ({@code remove(Object)} and {@code Iterator.remove()} throw
+ * {@link UnsupportedOperationException}): the consumer takes slots with a plain read, which a removal
+ * would race unless every poll paid an atomic read-modify-write.
  *
  * @param <E> the element type
  */
@@ -52,7 +66,9 @@ public final class MpscArrayQueue<E> extends ArrayQueueBase<E> {
      * - BlockingQueueAdapter relies on: offer claims by a volatile CAS of producerIndex, and poll says
      *   "empty" only after a volatile read of it (see ArrayQueueBase).
      * - A fill whose supplier fails after the claim writes FILLER into its remaining slots; the
-     *   consumer discards FILLER.
+     *   consumer discards FILLER. fillers counts them (size() subtracts it).
+     * - A fill stores PENDING (opaque) into the slot before calling its supplier; the consumer answers
+     *   empty on PENDING (one reference compare on the poll path).
      */
     /**
      * An empty queue.
@@ -62,6 +78,17 @@ public final class MpscArrayQueue<E> extends ArrayQueueBase<E> {
      */
     public MpscArrayQueue(int capacity) {
         super(capacity, 1);
+    }
+
+    /**
+     * FILLER slots between the indices (the remainder of fills whose supplier failed): {@link #size()}
+     * subtracts them. Padded; touched only by a failed fill and by the consumer skipping a FILLER.
+     */
+    private final PaddedLong fillers = new PaddedLong(0);
+
+    @Override
+    long markerCount() {
+        return fillers.getVolatile(); // volatile: read between the index reads of size()
     }
 
     @Override
@@ -118,13 +145,30 @@ public final class MpscArrayQueue<E> extends ArrayQueueBase<E> {
                 }
                 e = awaitElement(buffer, i); // claimed, being written: it comes within a few instructions
             }
+            if (e == PENDING) {
+                return null; // a fill's supplier is computing the head: never wait for user code
+            }
             ELEMENT.set(buffer, i, null); // plain: published to producers by the release below
             // Release: the slot is empty before producers can see the index (and claim the slot again).
             setReleaseConsumerIndex(c + 1);
             if (e != FILLER) {
                 return (E) e;
             }
+            fillers.getAndAdd(-1); // volatile RMW: its increment happened before the FILLER we acquired
         }
+    }
+
+    /**
+     * Waits for the producer that claimed the head to store into it: an offer's element, or a fill's
+     * PENDING (stored right after its claim, before it calls user code). So the wait covers a few
+     * instructions of a producer, never user code.
+     */
+    @Override
+    Object elementAt(long i) {
+        // Acquire: pairs with the producer's release store, so the element's fields are visible. The
+        // slot may hold a later index's element (never visited by the same traversal) or a marker.
+        final Object e = ELEMENT.getAcquire(buffer, (int) i & mask);
+        return e == FILLER || e == PENDING ? null : e;
     }
 
     private static Object awaitElement(Object[] buffer, int i) {
@@ -162,19 +206,25 @@ public final class MpscArrayQueue<E> extends ArrayQueueBase<E> {
                 }
                 e = awaitElement(buffer, i);
             }
+            if (e == PENDING) {
+                return null; // as in poll
+            }
             if (e != FILLER) {
                 return (E) e;
             }
             ELEMENT.set(buffer, i, null); // a filler at the head: remove it as poll would
             setReleaseConsumerIndex(c + 1); // release: as in poll
+            fillers.getAndAdd(-1); // volatile RMW: as in poll
         }
     }
 
     /**
      * Removes up to {@code limit} elements, stopping at the first slot not yet written (like
-     * {@link #relaxedPoll()}), and publishes the consumer index once for the whole batch. If
-     * {@code consumer} throws, the elements handed over so far (including the one it threw on) are
-     * removed and the rest stay queued.
+     * {@link #relaxedPoll()}). Each element's slot is emptied and the consumer index published before
+     * the element is passed to {@code consumer}, so the consumer may re-enter the queue (offer, or poll
+     * and drain from this consumer thread) and nothing is held while it runs. If {@code consumer}
+     * throws, the elements handed over so far (including the one it threw on) are removed and the rest
+     * stay queued; the exception propagates.
      */
     @Override
     @SuppressWarnings("unchecked")
@@ -182,27 +232,22 @@ public final class MpscArrayQueue<E> extends ArrayQueueBase<E> {
         checkLimit(consumer, limit);
         final Object[] buffer = this.buffer;
         final int mask = this.mask;
-        final long c = getPlainConsumerIndex(); // plain: consumer-owned
-        int taken = 0;
         int delivered = 0;
-        try {
-            while (delivered < limit) {
-                final int i = (int) (c + taken) & mask;
-                final Object e = ELEMENT.getAcquire(buffer, i); // acquire: as in poll
-                if (e == null) {
-                    break;
-                }
-                ELEMENT.set(buffer, i, null); // plain: published by the release in finally
-                taken++;
-                if (e != FILLER) {
-                    delivered++;
-                    consumer.accept((E) e);
-                }
+        while (delivered < limit) {
+            final long c = getPlainConsumerIndex(); // plain: consumer-owned (re-read: consumer may re-enter)
+            final int i = (int) c & mask;
+            final Object e = ELEMENT.getAcquire(buffer, i); // acquire: as in poll
+            if (e == null || e == PENDING) {
+                break;
             }
-        } finally {
-            if (taken > 0) {
-                // Release: the batch's slots are empty before producers can claim them again.
-                setReleaseConsumerIndex(c + taken);
+            ELEMENT.set(buffer, i, null); // plain: published by the release below
+            // Release: the slot is empty before producers can claim it again.
+            setReleaseConsumerIndex(c + 1);
+            if (e != FILLER) {
+                delivered++;
+                consumer.accept((E) e);
+            } else {
+                fillers.getAndAdd(-1); // volatile RMW: as in poll
             }
         }
         return delivered;
@@ -210,9 +255,12 @@ public final class MpscArrayQueue<E> extends ArrayQueueBase<E> {
 
     /**
      * Inserts up to {@code limit} elements, claiming the batch (at most the free space) with one
-     * compare-and-set of the producer index. If {@code supplier} throws or returns null, the claimed
-     * slots not yet filled get an internal marker that the consumer skips, and the exception is
-     * rethrown; the elements supplied before stay inserted.
+     * compare-and-set of the producer index. Before calling {@code supplier} for a slot it marks the
+     * slot PENDING, so the consumer reaching it answers "empty" instead of waiting for the supplier
+     * (elements claimed after it wait behind it: FIFO in claim order). If {@code supplier} throws or
+     * returns null, the claimed slots not yet filled get an internal marker that the consumer skips, and
+     * the exception is rethrown; the elements supplied before stay inserted. The supplier may re-enter
+     * the queue.
      */
     @Override
     public int fill(Supplier<? extends E> supplier, int limit) {
@@ -239,13 +287,25 @@ public final class MpscArrayQueue<E> extends ArrayQueueBase<E> {
         int k = 0;
         try {
             for (; k < n; k++) {
-                // Release: as in offer.
-                ELEMENT.setRelease(buffer, (int) (p + k) & mask, checkElement(supplier.get()));
+                final int i = (int) (p + k) & mask;
+                // Opaque: only a marker that tells the consumer "user code, do not wait"; opaque keeps the
+                // slot's writes coherent (PENDING is never read after the element that replaces it).
+                ELEMENT.setOpaque(buffer, i, PENDING);
+                final Object e = checkElement(supplier.get());
+                ELEMENT.setRelease(buffer, i, e); // release: as in offer
             }
         } finally {
+            if (k < n) {
+                fillers.getAndAdd(n - k); // volatile RMW: before the release stores that show the FILLERs
+            }
             for (; k < n; k++) { // only after a throw: complete our claim so the consumer is not stuck
                 ELEMENT.setRelease(buffer, (int) (p + k) & mask, FILLER);
             }
+            // Full fence: a consumer that met PENDING answered "empty" without the volatile read of the
+            // producer index that offer's CAS pairs with; our element stores are release stores only, so
+            // order them before any later load of the caller (BlockingQueueAdapter's waiter check relies
+            // on offerIsSeqCst): once per fill, not per element.
+            VarHandle.fullFence();
         }
         return n;
     }

@@ -54,7 +54,8 @@ import static dev.lockstep.core.queue.ArrayQueueBase.checkLimit;
  * it; the relaxed ones and {@link #drain} return instead. Space: the live chunks
  * ({@code chunkSize + 1} references each), plus at most one spare, plus five padded cells. Chunk size
  * is rounded up to a power of two, at least 2; each chunk carries {@code chunkSize - 1} elements. Null
- * elements are rejected. No iterator (like the array queues).
+ * elements are rejected. Weakly consistent iterator (see {@link #iterator()}); no removal from the
+ * middle.
  *
  * @param <E> the element type
  */
@@ -222,7 +223,7 @@ public final class MpscUnboundedQueue<E> extends AbstractQueue<E> implements Con
         final Object[] next = (Object[]) ELEMENT.get(chunk, chunkSize); // plain: published by JUMP
         ELEMENT.set(chunk, mask, null);
         ELEMENT.set(chunk, chunkSize, null);
-        consumerChunk.setPlain(next);
+        consumerChunk.setRelease(next); // release: for the iterator (the consumer reads it plain)
         // Only the consumer stores non-null into spare, so seeing it empty means we may fill it.
         if (spare.getAcquire() == null) {
             spare.setRelease(chunk); // release: all of the chunk's null stores before it is reused
@@ -266,106 +267,41 @@ public final class MpscUnboundedQueue<E> extends AbstractQueue<E> implements Con
 
     /**
      * Removes up to {@code limit} elements, stopping at the first slot not yet written (like
-     * {@link #relaxedPoll()}), and publishes the consumer index once for the whole batch. If
-     * {@code consumer} throws, the elements handed over so far (including the one it threw on) are
-     * removed and the rest stay queued.
+     * {@link #relaxedPoll()}). Each element's slot is emptied and the consumer index published before
+     * the element is passed to {@code consumer}, so the consumer may re-enter the queue (offer, or poll
+     * and drain from this consumer thread) and nothing is held while it runs. If {@code consumer}
+     * throws, the elements handed over so far (including the one it threw on) are removed and the rest
+     * stay queued; the exception propagates.
      */
     @Override
-    @SuppressWarnings("unchecked")
     public int drain(Consumer<? super E> consumer, int limit) {
         checkLimit(consumer, limit);
-        Object[] chunk = consumerChunk.getPlain(); // plain: consumer-owned
-        final long start = consumerIndex.getPlain();
-        long c = start;
         int delivered = 0;
-        try {
-            while (delivered < limit) {
-                int offset = (int) (c >>> 1) & mask;
-                Object e = ELEMENT.getAcquire(chunk, offset); // acquire: as in poll
-                if (e == null) {
-                    break;
-                }
-                if (e == JUMP) {
-                    chunk = leave(chunk);
-                    c += 2;
-                    offset = 0;
-                    e = ELEMENT.getAcquire(chunk, 0);
-                }
-                ELEMENT.set(chunk, offset, null);
-                c += 2;
-                if (e != FILLER) {
-                    delivered++;
-                    consumer.accept((E) e);
-                }
+        while (delivered < limit) {
+            final E e = poll(true); // relaxed: stops at a claimed, unwritten head
+            if (e == null) {
+                break;
             }
-        } finally {
-            if (c != start) {
-                consumerIndex.setRelease(c); // release: for size() only
-            }
+            delivered++;
+            consumer.accept(e);
         }
         return delivered;
     }
 
     /**
-     * Inserts {@code limit} elements (the queue is never full), claiming each run of them that fits in
-     * the current chunk with one compare-and-set (one per {@code chunkSize - 1} elements at most). If
-     * {@code supplier} throws or returns null, the claimed slots not yet filled get an internal marker
-     * that the consumer skips, and the exception is rethrown; the elements supplied before stay
-     * inserted.
+     * Inserts {@code limit} elements (the queue is never full) by calling {@code supplier} and then
+     * {@link #offer}ing its element, one at a time: no index is claimed while user code runs, so no
+     * consumer ever waits for the supplier, and the supplier may re-enter the queue. If
+     * {@code supplier} throws or returns null, the elements supplied before stay inserted and the
+     * exception propagates.
      */
     @Override
     public int fill(Supplier<? extends E> supplier, int limit) {
         checkLimit(supplier, limit);
-        int done = 0;
-        int step = 0;
-        while (done < limit) {
-            final long p = producerIndex.getVolatile(); // volatile: as in offer
-            if ((p & 1) != 0) {
-                step = SpinPolicy.idle(step);
-                continue;
-            }
-            final Object[] chunk = producerChunk.getAcquire(); // acquire: as in offer
-            final int offset = (int) (p >>> 1) & mask;
-            if (offset == mask) {
-                if (producerIndex.compareAndSet(p, p + 1)) {
-                    switchChunk(chunk, p, checkedOrFiller(supplier, chunk, p));
-                    done++;
-                }
-                continue;
-            }
-            final int n = Math.min(limit - done, mask - offset);
-            if (!producerIndex.compareAndSet(p, p + 2L * n)) { // volatile CAS: n indices are ours
-                continue;
-            }
-            int k = 0;
-            try {
-                for (; k < n; k++) {
-                    ELEMENT.setRelease(chunk, offset + k, checkElement(supplier.get())); // release: as in offer
-                }
-            } finally {
-                for (; k < n; k++) { // only after a throw: complete our claim so the consumer is not stuck
-                    ELEMENT.setRelease(chunk, offset + k, FILLER);
-                }
-            }
-            done += n;
+        for (int done = 0; done < limit; done++) {
+            offer(checkElement(supplier.get()));
         }
-        return done;
-    }
-
-    /**
-     * The element for a switch: the switch must complete even if the supplier fails, so a failure
-     * completes it with a filler (from a finally block) and then propagates.
-     */
-    private Object checkedOrFiller(Supplier<? extends E> supplier, Object[] chunk, long p) {
-        Object e = FILLER;
-        try {
-            e = checkElement(supplier.get());
-            return e;
-        } finally {
-            if (e == FILLER) {
-                switchChunk(chunk, p, FILLER);
-            }
-        }
+        return limit;
     }
 
     /**
@@ -396,20 +332,107 @@ public final class MpscUnboundedQueue<E> extends AbstractQueue<E> implements Con
     }
 
     /**
-     * Not supported (see {@link ArrayQueueBase#iterator()}); {@code contains}, {@code remove(Object)},
-     * {@code toArray} throw as well.
-     *
-     * @throws UnsupportedOperationException always
+     * A weakly consistent iterator ({@code ConcurrentLinkedQueue}'s contract): it reads the consumer's
+     * chunk and index once, then walks the slots from there up to the producer index read at its start,
+     * following the JUMP links. It never returns an element twice in one traversal (each slot is read at
+     * most once while an element lives in it: a chunk is recycled only after all its elements were
+     * consumed), never one that was not inserted, never throws
+     * {@link java.util.ConcurrentModificationException}; elements inserted after its start may or may not
+     * be seen. {@link Iterator#remove()} is not supported (the single consumer takes slots with plain
+     * reads, which a removal would race).
      */
     @Override
     public Iterator<E> iterator() {
-        throw new UnsupportedOperationException(
-                "MpscUnboundedQueue has no iterator (a concurrent queue cannot be traversed consistently); use drain()");
+        return new ChunkIterator();
     }
 
-    /** Class name, size and chunk size, e.g. {@code MpscUnboundedQueue[size=3, chunkSize=1024]}. */
+    /** False for null; otherwise a traversal with {@code equals}. */
     @Override
-    public String toString() {
-        return "MpscUnboundedQueue[size=" + size() + ", chunkSize=" + chunkSize + "]";
+    public boolean contains(Object o) {
+        return o != null && super.contains(o);
+    }
+
+    /**
+     * Not supported: the single consumer takes slots with plain reads, which a removal from the middle
+     * would race (see the README's queue properties).
+     *
+     * @throws UnsupportedOperationException always (false for null)
+     */
+    @Override
+    public boolean remove(Object o) {
+        if (o == null) {
+            return false;
+        }
+        throw new UnsupportedOperationException("MpscUnboundedQueue cannot remove from the middle: use drain()");
+    }
+
+    private final class ChunkIterator implements Iterator<E> {
+        private Object[] chunk;
+        private long position;
+        private final long end;
+        private Object nextItem;
+
+        ChunkIterator() {
+            Object[] ch;
+            long c;
+            do {
+                // Volatile reads: the index is read twice around the chunk; equal values mean the chunk
+                // was read while the consumer was at that index (or stepping over the JUMP at it).
+                c = consumerIndex.getVolatile();
+                ch = consumerChunk.getAcquire(); // acquire: pairs with leave()'s release
+            } while (consumerIndex.getVolatile() != c);
+            long p = producerIndex.getVolatile(); // volatile: read after the consumer index
+            end = p & ~1L; // an odd index is a switch in progress: its element is not there yet
+            chunk = ch;
+            position = c;
+            if (((int) (c >>> 1) & mask) == mask && ELEMENT.getAcquire(ch, mask) != JUMP) {
+                // The consumer was stepping over the JUMP at c and ch is already the next chunk.
+                position = c + 2; // slot 0 of ch
+            }
+            advance();
+        }
+
+        private void advance() {
+            while (position < end) {
+                final int offset = (int) (position >>> 1) & mask;
+                position += 2;
+                if (offset == mask) {
+                    // Acquire: JUMP is stored (release) after the link.
+                    if (ELEMENT.getAcquire(chunk, mask) != JUMP) {
+                        break; // the switch is not finished: nothing further is visible yet
+                    }
+                    final Object next = ELEMENT.getAcquire(chunk, chunkSize); // acquire: as above
+                    if (next == null) {
+                        break; // the consumer left this chunk meanwhile: stop (weakly consistent)
+                    }
+                    chunk = (Object[]) next;
+                    // The element stored with the switch is in slot 0 of the new chunk, at position.
+                    continue;
+                }
+                // Acquire: pairs with the producer's release store (element fields visible).
+                final Object e = ELEMENT.getAcquire(chunk, offset);
+                if (e != null && e != FILLER && e != JUMP) {
+                    nextItem = e;
+                    return;
+                }
+            }
+            nextItem = null;
+        }
+
+        @Override
+        public boolean hasNext() {
+            return nextItem != null;
+        }
+
+        @Override
+        @SuppressWarnings("unchecked")
+        public E next() {
+            final Object e = nextItem;
+            if (e == null) {
+                throw new java.util.NoSuchElementException();
+            }
+            advance();
+            return (E) e;
+        }
     }
 }

@@ -36,16 +36,19 @@ import java.util.function.ToIntFunction;
  * highest non-empty level with one {@link Integer#numberOfLeadingZeros} of the bitmap and unlinks that
  * list's head: both O(1). The structure is guarded by a short critical section under a
  * {@link TtasLock} (spin, then the shared {@code SpinPolicy} back-off); {@code poll} on an empty queue and
- * {@code offer} on a full one answer from a volatile size without taking the lock. Blocking
+ * {@code offer} on a full one answer from a volatile count without taking the lock. Blocking
  * ({@code put}/{@code take}/timed variants) is the shared {@link java.util.concurrent.BlockingQueue} adapter of this package:
  * spin, then park, woken by the other side.
  *
  * <p>Properties:
  * <ul>
  *   <li><b>Linearizable</b>: every operation that changes the queue does so inside one critical section of
- *       a mutual-exclusion lock (its linearization point is there, at its store of {@code size}); the
- *       lock-free early answers (empty, full) linearize at their volatile read of {@code size}, which
- *       only critical sections write. So {@code poll} returns a message of the highest priority present at
+ *       a mutual-exclusion lock (its linearization point is there, at its store of the counts); the
+ *       lock-free early answers (empty, full) linearize at their volatile read of the counts, which
+ *       only critical sections write. One exception: {@link #size()} counts the slots promised to user
+ *       code in progress (a {@code fill} supplier that has not returned, a {@code drain} consumer or
+ *       {@code drainTo} target being handed a message) as occupied, while {@code poll} does not see a
+ *       message there; so a strict {@code offer} fails only when {@code size() == capacity()}. So {@code poll} returns a message of the highest priority present at
  *       its linearization point, and the oldest of that priority.</li>
  *   <li><b>Strict priority</b>: a low-priority message waits as long as higher ones keep arriving
  *       (starvation of low priorities is the intended semantics).</li>
@@ -54,8 +57,17 @@ import java.util.function.ToIntFunction;
  *       nothing.</li>
  * </ul>
  *
- * <p>Any number of producers and consumers. Iteration is over a snapshot taken under the lock, in poll order
- * (priority, then FIFO).
+ * <p>Any number of producers and consumers. Iteration, {@code toArray}, {@code contains} and
+ * {@code toString} work on a snapshot taken under the lock, in poll order (priority, then FIFO); the
+ * iterator never throws {@code ConcurrentModificationException}. Removal from the middle is supported
+ * ({@code remove(Object)}, {@code iterator().remove()}, {@code removeIf}, {@code removeAll},
+ * {@code retainAll}, {@code clear}), O(size) each, and wakes producers parked in {@code put}. User code
+ * ({@code priorityOf}, {@code equals}, suppliers, consumers, predicates) never runs under the lock, so
+ * it may re-enter the queue. A {@code drain} consumer or {@code drainTo} target that throws gets its
+ * message put back at the head of its priority (nothing is lost, as with
+ * {@code ArrayBlockingQueue.drainTo}, whose element stays queued when {@code add} throws; this is
+ * stricter than {@link ConcurrentQueue#drain}, under which the rings count that element as delivered);
+ * a {@code fill} supplier that throws keeps the messages supplied before it.
  *
  * @param <E> the message type; null messages are rejected with {@link NullPointerException}
  */
@@ -78,7 +90,7 @@ public final class PriorityMessageQueue<E> extends BlockingQueueAdapter<E> {
      */
     public PriorityMessageQueue(int capacity, ToIntFunction<? super E> priorityOf) {
         super(new Buckets<>(checkCapacity(capacity), Objects.requireNonNull(priorityOf, "priorityOf")),
-                true, true); // size's volatile store is the StoreLoad barrier: see Buckets.setSize
+                true, true); // the counts' volatile store is the StoreLoad barrier: see Buckets.setCounts
         this.priorityOf = priorityOf;
     }
 
@@ -110,22 +122,34 @@ public final class PriorityMessageQueue<E> extends BlockingQueueAdapter<E> {
          * Implementation notes.
          * Invariants (under the lock): slot s holds a message iff it is on some level's list; the other
          * slots form the free list through next[]; head[p] == -1 iff level p is empty iff bit p of
-         * nonEmpty is clear; tail[p] is the last slot of level p's list; size == number of linked
-         * messages == capacity - length of the free list; size + reserved <= capacity, where reserved
-         * counts slots that fill() calls have promised to their supplier and not yet filled. The FIFO
-         * order within a level is the order of the critical sections that linked the messages.
+         * nonEmpty is clear; tail[p] is the last slot of level p's list; linked == number of linked
+         * messages == capacity - length of the free list; linked + reserved <= capacity, where reserved
+         * counts slots promised to user code in progress: a fill() supplier about to supply a message,
+         * or a drain() consumer being handed one (put back at the head of its level if the consumer
+         * throws). The FIFO order within a level is the order of the critical sections that linked the
+         * messages.
+         *
+         * Both counts live in one long, counts = reserved << 32 | linked, so that one volatile store per
+         * operation publishes both and lock-free readers see a consistent pair: size() is
+         * linked + reserved (a promised slot is occupied, so a strict offer fails only when size() says
+         * full), poll/peek answer "empty" from linked == 0 (a promised slot holds no message yet).
+         *
+         * No user code runs under the lock: priorityOf, suppliers, consumers and equals() all run
+         * outside it, so user code that re-enters the queue cannot deadlock on the (non-reentrant) lock.
          */
-        private static final VarHandle SIZE;
+        private static final VarHandle COUNTS;
 
         static {
             try {
-                SIZE = MethodHandles.lookup().findVarHandle(Buckets.class, "size", int.class);
+                COUNTS = MethodHandles.lookup().findVarHandle(Buckets.class, "counts", long.class);
             } catch (ReflectiveOperationException e) {
                 throw new ExceptionInInitializerError(e);
             }
         }
 
         private static final int LEVELS = MAX_PRIORITY + 1;
+        /** One reservation in {@link #counts}. */
+        private static final long RESERVED_ONE = 1L << 32;
 
         private final ToIntFunction<? super E> priorityOf;
         private final int capacity;
@@ -136,9 +160,12 @@ public final class PriorityMessageQueue<E> extends BlockingQueueAdapter<E> {
         private final int[] tail = new int[LEVELS]; // guarded
         private int nonEmpty; // guarded: bit p set iff level p has messages
         private int free; // guarded: head of the free list, -1 if none
-        private int reserved; // guarded: slots promised to fill() calls in progress
-        /** Number of messages. Written under the lock (release), read without it (volatile). */
-        private int size;
+        /**
+         * {@code reserved << 32 | linked}. Written under the lock only (volatile store), read under it
+         * plainly (the lock orders the holder's reads after the previous holder's writes) and without it
+         * with volatile loads.
+         */
+        private long counts;
 
         Buckets(int capacity, ToIntFunction<? super E> priorityOf) {
             this.capacity = capacity;
@@ -162,20 +189,30 @@ public final class PriorityMessageQueue<E> extends BlockingQueueAdapter<E> {
             return p;
         }
 
-        private int sizeVolatile() {
-            return (int) SIZE.getVolatile(this);
+        private static int linked(long counts) {
+            return (int) counts;
         }
 
-        private void setSize(int s) {
+        private static int occupied(long counts) {
+            return (int) counts + (int) (counts >>> 32);
+        }
+
+        private long countsVolatile() {
+            return (long) COUNTS.getVolatile(this);
+        }
+
+        private void setCounts(long c) {
             // Volatile, not just release: (1) it is the linearization point that lock-free readers of
-            // size (empty/full answers) are ordered against; (2) it is the "publish" half of the blocking
-            // adapter's Dekker handshake: a volatile store followed by the adapter's volatile load of the
-            // waiter stack cannot be reordered (StoreLoad), so the adapter needs no extra fence
-            // (offerIsSeqCst = pollIsSeqCst = true). One store per operation, by the lock holder only.
-            SIZE.setVolatile(this, s);
+            // the counts (empty/full answers) are ordered against; (2) it is the "publish" half of the
+            // blocking adapter's Dekker handshake: a volatile store followed by the adapter's volatile load
+            // of the waiter stack are both synchronization actions, so they keep their program order in
+            // the synchronization order, and the waiter's volatile CAS + fullFence + volatile re-read of
+            // counts cannot miss both (offerIsSeqCst = pollIsSeqCst = true). One store per operation, by
+            // the lock holder only.
+            COUNTS.setVolatile(this, c);
         }
 
-        /** Links {@code e} into level {@code p}. Under the lock, with a free slot. */
+        /** Links {@code e} at the tail of level {@code p}. Under the lock, with a free slot. */
         private void link(E e, int p) {
             int s = free;
             free = next[s];
@@ -191,10 +228,28 @@ public final class PriorityMessageQueue<E> extends BlockingQueueAdapter<E> {
             tail[p] = s;
         }
 
-        /** Unlinks and returns the oldest message of the highest non-empty level. Under the lock, non-empty. */
+        /** Links {@code e} at the head of level {@code p} (a message put back). Under the lock, with a free slot. */
+        private void linkFirst(E e, int p) {
+            int s = free;
+            free = next[s];
+            items[s] = e;
+            int h = head[p];
+            next[s] = h;
+            head[p] = s;
+            if (h < 0) {
+                tail[p] = s;
+                nonEmpty |= 1 << p;
+            }
+        }
+
+        /** The highest non-empty level. Under the lock, non-empty. */
+        private int topLevel() {
+            return 31 - Integer.numberOfLeadingZeros(nonEmpty);
+        }
+
+        /** Unlinks and returns the oldest message of level {@code p}. Under the lock, level non-empty. */
         @SuppressWarnings("unchecked")
-        private E unlinkFirst() {
-            int p = 31 - Integer.numberOfLeadingZeros(nonEmpty);
+        private E unlinkFirst(int p) {
             int s = head[p];
             E e = (E) items[s];
             items[s] = null;
@@ -213,17 +268,17 @@ public final class PriorityMessageQueue<E> extends BlockingQueueAdapter<E> {
         public boolean offer(E e) {
             Objects.requireNonNull(e, "e");
             int p = priority(priorityOf, e); // user code: outside the lock
-            if (sizeVolatile() >= capacity) {
+            if (occupied(countsVolatile()) >= capacity) {
                 return false; // full at this read (linearization point of a failed offer)
             }
             lock.lock();
             try {
-                int s = size;
-                if (s + reserved >= capacity) {
+                long c = counts;
+                if (occupied(c) >= capacity) {
                     return false;
                 }
                 link(e, p);
-                setSize(s + 1);
+                setCounts(c + 1);
                 return true;
             } finally {
                 lock.unlock();
@@ -232,17 +287,17 @@ public final class PriorityMessageQueue<E> extends BlockingQueueAdapter<E> {
 
         @Override
         public E poll() {
-            if (sizeVolatile() == 0) {
+            if (linked(countsVolatile()) == 0) {
                 return null; // empty at this read (linearization point of a failed poll)
             }
             lock.lock();
             try {
-                int s = size;
-                if (s == 0) {
+                long c = counts;
+                if (linked(c) == 0) {
                     return null;
                 }
-                E e = unlinkFirst();
-                setSize(s - 1);
+                E e = unlinkFirst(topLevel());
+                setCounts(c - 1);
                 return e;
             } finally {
                 lock.unlock();
@@ -252,12 +307,12 @@ public final class PriorityMessageQueue<E> extends BlockingQueueAdapter<E> {
         @Override
         @SuppressWarnings("unchecked")
         public E peek() {
-            if (sizeVolatile() == 0) {
+            if (linked(countsVolatile()) == 0) {
                 return null;
             }
             lock.lock();
             try {
-                return nonEmpty == 0 ? null : (E) items[head[31 - Integer.numberOfLeadingZeros(nonEmpty)]];
+                return nonEmpty == 0 ? null : (E) items[head[topLevel()]];
             } finally {
                 lock.unlock();
             }
@@ -278,7 +333,12 @@ public final class PriorityMessageQueue<E> extends BlockingQueueAdapter<E> {
             return peek();
         }
 
-        /** Polls one message at a time, so that {@code consumer} runs outside the lock. */
+        /**
+         * Hands messages one at a time to {@code consumer}, outside the lock. While the consumer runs, the
+         * message's slot stays reserved; if the consumer throws, the message goes back to the head of its
+         * level (nothing is lost, as {@code ArrayBlockingQueue.drainTo} keeps an element whose
+         * {@code add} threw) and the exception propagates.
+         */
         @Override
         public int drain(Consumer<? super E> consumer, int limit) {
             Objects.requireNonNull(consumer, "consumer");
@@ -286,17 +346,50 @@ public final class PriorityMessageQueue<E> extends BlockingQueueAdapter<E> {
                 throw new IllegalArgumentException("limit must be >= 0: " + limit);
             }
             int n = 0;
-            E e;
-            while (n < limit && (e = poll()) != null) {
-                consumer.accept(e);
-                n++;
+            E held = null; // the message being handed over; its slot is reserved
+            int heldLevel = -1;
+            try {
+                for (; ; ) {
+                    if (held == null && (n >= limit || linked(countsVolatile()) == 0)) {
+                        return n; // nothing to release, nothing to take: no lock
+                    }
+                    lock.lock();
+                    try {
+                        long c = counts;
+                        if (held != null) {
+                            c -= RESERVED_ONE; // delivered: the reservation ends, the slot is free
+                            held = null;
+                        }
+                        if (n >= limit || linked(c) == 0) {
+                            setCounts(c);
+                            return n;
+                        }
+                        heldLevel = topLevel();
+                        held = unlinkFirst(heldLevel);
+                        setCounts(c - 1 + RESERVED_ONE); // linked - 1, reserved + 1: size() unchanged
+                    } finally {
+                        lock.unlock();
+                    }
+                    consumer.accept(held); // user code: outside the lock
+                    n++;
+                }
+            } catch (Throwable t) {
+                if (held != null) { // the consumer threw: put the message back where it was
+                    lock.lock();
+                    try {
+                        linkFirst(held, heldLevel);
+                        setCounts(counts + 1 - RESERVED_ONE);
+                    } finally {
+                        lock.unlock();
+                    }
+                }
+                throw t;
             }
-            return n;
         }
 
         /**
          * Reserves a slot under the lock before calling {@code supplier} outside it, so the supplier is
-         * called only for messages that will be inserted.
+         * called only for messages that will be inserted. The reserved slot counts in {@link #size()}.
          */
         @Override
         public int fill(Supplier<? extends E> supplier, int limit) {
@@ -312,15 +405,14 @@ public final class PriorityMessageQueue<E> extends BlockingQueueAdapter<E> {
                     e = supplier.get();
                     Objects.requireNonNull(e, "supplier returned null");
                     p = priority(priorityOf, e);
-                } catch (RuntimeException | Error ex) {
+                } catch (Throwable ex) {
                     unreserve();
                     throw ex;
                 }
                 lock.lock();
                 try {
-                    reserved--;
                     link(e, p);
-                    setSize(size + 1);
+                    setCounts(counts - RESERVED_ONE + 1);
                 } finally {
                     lock.unlock();
                 }
@@ -330,12 +422,16 @@ public final class PriorityMessageQueue<E> extends BlockingQueueAdapter<E> {
         }
 
         private boolean reserve() {
+            if (occupied(countsVolatile()) >= capacity) {
+                return false;
+            }
             lock.lock();
             try {
-                if (size + reserved >= capacity) {
+                long c = counts;
+                if (occupied(c) >= capacity) {
                     return false;
                 }
-                reserved++;
+                setCounts(c + RESERVED_ONE);
                 return true;
             } finally {
                 lock.unlock();
@@ -345,24 +441,47 @@ public final class PriorityMessageQueue<E> extends BlockingQueueAdapter<E> {
         private void unreserve() {
             lock.lock();
             try {
-                reserved--;
+                setCounts(counts - RESERVED_ONE);
             } finally {
                 lock.unlock();
             }
         }
 
-        /** Removes one message equal to {@code o}, searching from the highest level down. */
+        /**
+         * Removes one message equal to {@code o}, the first in poll order. {@code equals} is user code, so
+         * it runs outside the lock, on a snapshot; the match is then removed by identity under the lock.
+         * If another thread took that very message in between, the search starts again from a new
+         * snapshot. Cost: O(size) time and one snapshot array per attempt.
+         */
         @Override
         public boolean remove(Object o) {
             if (o == null) {
                 return false;
             }
+            for (; ; ) {
+                boolean raced = false;
+                for (E e : snapshot()) {
+                    if (o.equals(e)) {
+                        if (removeExact(e)) {
+                            return true;
+                        }
+                        raced = true; // taken meanwhile: look for another equal message
+                    }
+                }
+                if (!raced) {
+                    return false;
+                }
+            }
+        }
+
+        /** Removes the message {@code x} itself (identity), if still linked. */
+        boolean removeExact(Object x) {
             lock.lock();
             try {
                 for (int bits = nonEmpty; bits != 0; bits &= ~Integer.highestOneBit(bits)) {
                     int p = 31 - Integer.numberOfLeadingZeros(bits);
                     for (int prev = -1, s = head[p]; s >= 0; prev = s, s = next[s]) {
-                        if (o.equals(items[s])) {
+                        if (items[s] == x) {
                             int n = next[s];
                             if (prev < 0) {
                                 head[p] = n;
@@ -378,7 +497,7 @@ public final class PriorityMessageQueue<E> extends BlockingQueueAdapter<E> {
                             items[s] = null;
                             next[s] = free;
                             free = s;
-                            setSize(size - 1);
+                            setCounts(counts - 1);
                             return true;
                         }
                     }
@@ -394,7 +513,7 @@ public final class PriorityMessageQueue<E> extends BlockingQueueAdapter<E> {
             if (o == null) {
                 return false;
             }
-            for (E e : snapshot()) {
+            for (E e : snapshot()) { // equals() outside the lock
                 if (o.equals(e)) {
                     return true;
                 }
@@ -407,7 +526,7 @@ public final class PriorityMessageQueue<E> extends BlockingQueueAdapter<E> {
         List<E> snapshot() {
             lock.lock();
             try {
-                List<E> out = new ArrayList<>(size);
+                List<E> out = new ArrayList<>(linked(counts));
                 for (int bits = nonEmpty; bits != 0; bits &= ~Integer.highestOneBit(bits)) {
                     int p = 31 - Integer.numberOfLeadingZeros(bits);
                     for (int s = head[p]; s >= 0; s = next[s]) {
@@ -420,7 +539,21 @@ public final class PriorityMessageQueue<E> extends BlockingQueueAdapter<E> {
             }
         }
 
-        /** Iterates over a snapshot taken now (in poll order); its {@code remove} removes from the queue. */
+        @Override
+        public Object[] toArray() {
+            return snapshot().toArray();
+        }
+
+        @Override
+        public <T> T[] toArray(T[] a) {
+            return snapshot().toArray(a);
+        }
+
+        /**
+         * Iterates over a snapshot taken now (in poll order): never throws
+         * {@code ConcurrentModificationException}, returns each message at most once and only messages that
+         * were in the queue. Its {@code remove} removes that very message (identity) if it is still queued.
+         */
         @Override
         public Iterator<E> iterator() {
             Iterator<E> it = snapshot().iterator();
@@ -440,17 +573,22 @@ public final class PriorityMessageQueue<E> extends BlockingQueueAdapter<E> {
                 @Override
                 public void remove() {
                     if (last == null) {
-                        throw new IllegalStateException();
+                        throw new IllegalStateException("next() not called, or remove() already called");
                     }
-                    Buckets.this.remove(last);
+                    removeExact(last);
                     last = null;
                 }
             };
         }
 
+        /**
+         * The occupied slots: messages plus slots promised to user code in progress (a {@code fill}
+         * supplier running, a {@code drain} consumer being handed a message), so that a strict
+         * {@code offer} fails only when this says full.
+         */
         @Override
         public int size() {
-            return sizeVolatile();
+            return occupied(countsVolatile());
         }
 
         @Override

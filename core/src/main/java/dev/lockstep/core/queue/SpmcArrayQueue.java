@@ -24,14 +24,22 @@ import java.util.function.Supplier;
  * reached); the producer publishes elements by a release store of the producer index. Slots are freed
  * by the consumer's null store, and the producer treats a non-null slot as full (FastForward,
  * Giacomoni et al., PPoPP 2008), so it never has to know which consumer is still reading. {@link #drain}
- * claims its whole batch with one compare-and-set.
+ * claims one index per element and empties the slot before its handler runs; {@link #fill} inserts one
+ * element at a time, after its supplier returned it.
  *
  * <p><b>Properties.</b> FIFO; consumers lock-free (a compare-and-set fails only because another
  * consumer succeeded); the producer's strict {@link #offer} waits (per {@link SpinPolicy}) when the
  * next slot is claimed by a consumer that has not yet emptied it, rather than report a full queue that
- * is not; {@link #relaxedOffer} returns false instead. No allocation after construction; space: one
- * array of {@link #capacity()} references plus the queue object (indices padded inline). Capacity is rounded up to a power
- * of two. Null elements are rejected. No iterator (see {@link ArrayQueueBase#iterator()}).
+ * is not: the one wait that remains, a consumer's few instructions between its claim and its null store
+ * (never user code: {@link #drain} empties each slot before its handler runs). {@link #relaxedOffer}
+ * returns false instead. No allocation after construction; space: one array of {@link #capacity()}
+ * references plus the queue object (indices padded inline). Capacity is rounded up to a power of two.
+ * Null elements are rejected.
+ *
+ * <p><b>Iteration.</b> Weakly consistent iterator ({@link ArrayQueueBase}); no removal from the
+ * middle ({@code remove(Object)} and {@code Iterator.remove()} throw
+ * {@link UnsupportedOperationException}): consumers read the element of their claimed slot plainly,
+ * which a removal would race unless every poll paid an atomic read-modify-write.
  *
  * @param <E> the element type
  */
@@ -148,74 +156,65 @@ public final class SpmcArrayQueue<E> extends ArrayQueueBase<E> {
     }
 
     /**
-     * Removes up to {@code limit} elements: claims the batch (at most what is published) with one
-     * compare-and-set of the consumer index. If {@code consumer} throws, the rest of the claimed batch
-     * is still removed (the producer would otherwise wait on those slots) and discarded: those elements
-     * are lost.
+     * Removes up to {@code limit} elements, one claim (compare-and-set of the consumer index) per element:
+     * each slot is emptied before its element is passed to {@code consumer}, so the consumer may
+     * re-enter the queue (even offer, when this thread is the producer) and nothing is held while it
+     * runs. If {@code consumer} throws, the elements handed over so far (including the one it threw on)
+     * are removed and the rest stay queued; the exception propagates.
      */
     @Override
-    @SuppressWarnings("unchecked")
     public int drain(Consumer<? super E> consumer, int limit) {
         checkLimit(consumer, limit);
-        if (limit == 0) {
-            return 0;
-        }
-        final Object[] buffer = this.buffer;
-        final int mask = this.mask;
-        long c;
-        int n;
-        do {
-            c = getVolatileConsumerIndex(); // volatile: fresh value for the CAS
-            // Acquire: elements below the producer index are visible.
-            n = (int) Math.min(limit, getAcquireProducerIndex() - c);
-            if (n <= 0) {
-                return 0;
+        int n = 0;
+        while (n < limit) {
+            final E e = poll(); // claims one index and empties its slot before returning
+            if (e == null) {
+                break;
             }
-        } while (!compareAndSetConsumerIndex(c, c + n)); // volatile CAS: indices c .. c+n-1 are ours
-        int k = 0;
-        try {
-            for (; k < n; k++) {
-                final int i = (int) (c + k) & mask;
-                final Object e = ELEMENT.get(buffer, i); // plain: ordered by the acquire above
-                ELEMENT.setRelease(buffer, i, null); // release: as in poll
-                consumer.accept((E) e);
-            }
-        } finally {
-            for (k++; k < n; k++) { // only after a throw: free the rest of our claim
-                ELEMENT.setRelease(buffer, (int) (c + k) & mask, null);
-            }
+            n++;
+            consumer.accept(e);
         }
         return n;
     }
 
     /**
-     * Inserts up to {@code limit} elements, publishing the producer index once for the whole batch. If
-     * {@code supplier} throws or returns null, the elements supplied before stay inserted.
+     * Inserts up to {@code limit} elements, stopping when the queue is full; calls {@code supplier} only
+     * when there is room for its element, and inserts (and publishes) each element before calling it
+     * again, so the supplier may re-enter the queue from this thread. If {@code supplier} throws or
+     * returns null, the elements supplied before stay inserted and the exception propagates.
+     *
+     * @throws IllegalStateException if the supplier itself filled the queue (re-entrant offers) and left
+     *                               no room for the element it returned; that element is not inserted
      */
     @Override
     public int fill(Supplier<? extends E> supplier, int limit) {
         checkLimit(supplier, limit);
-        final Object[] buffer = this.buffer;
-        final int mask = this.mask;
-        final long p = getPlainProducerIndex(); // plain: producer-owned
-        // Volatile: indices below the consumer index are claimed; their slots empty soon (awaitEmpty).
-        final int n = (int) Math.min(limit, capacity - (p - getVolatileConsumerIndex()));
         int done = 0;
-        try {
-            while (done < n) {
-                final int i = (int) (p + done) & mask;
-                final Object e = checkElement(supplier.get());
-                if (ELEMENT.getAcquire(buffer, i) != null) { // acquire: as in offer
-                    awaitEmpty(buffer, i); // claimed by a consumer that has not yet emptied it
-                }
-                ELEMENT.set(buffer, i, e); // plain: published by the release in finally
-                done++;
+        while (done < limit) {
+            final long p = getPlainProducerIndex(); // plain: producer-owned
+            // Volatile: as in offer; index p - capacity not yet claimed by a consumer means full.
+            if (p - capacity >= getVolatileConsumerIndex()) {
+                break;
             }
-        } finally {
-            if (done > 0) {
-                setReleaseProducerIndex(p + done); // release: the batch's elements before the index
+            final E e = checkElement(supplier.get());
+            // Strict offer: may wait for a consumer's few instructions between its claim and its null store.
+            if (!offer(e, false)) { // only the supplier's own offers can have used the room seen above
+                throw new IllegalStateException("fill: the supplier filled the queue itself (re-entrant offer)"
+                        + " and left no room for the element it returned: " + e);
             }
+            done++;
         }
         return done;
+    }
+
+    @Override
+    Object elementAt(long i) {
+        // Plain element read would race the producer's next-lap store; acquire keeps the index re-read
+        // after it. The iterator read the producer index (volatile, so acquire) after the consumer index,
+        // so index i's element store (plain, before the producer's release of the index) is visible.
+        final Object e = ELEMENT.getAcquire(buffer, (int) i & mask);
+        // Volatile: if no consumer has claimed i yet, the slot has not been emptied for the next lap, so
+        // e is index i's element (the producer writes a slot only after the null store of its consumer).
+        return getVolatileConsumerIndex() <= i ? e : null;
     }
 }

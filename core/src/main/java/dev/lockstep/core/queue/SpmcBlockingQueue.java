@@ -21,8 +21,17 @@ package dev.lockstep.core.queue;
  * up to a power of two as documented there); waiting as described in the package's shared adapter:
  * bounded spin under the shared spin policy, then {@link java.util.concurrent.locks.LockSupport#park}
  * with a Dekker-style announce/re-check handshake, so no wake-up is lost; interruptible; timed waits
- * never return early. Iteration, {@code contains} and {@code remove(Object)} are not supported (the
- * ring has no consistent traversal). Space: the ring plus two padded waiter heads; {@code offer} and
+ * never return early. {@code iterator()}, {@code contains}, {@code toArray}, {@code toString} and
+ * {@code forEach} use the ring's weakly consistent traversal (never throws
+ * {@code ConcurrentModificationException}, returns no element twice and none that was never inserted;
+ * O(capacity), allocates the iterator). Removal from the middle ({@code remove(Object)},
+ * {@code iterator().remove()}, {@code removeIf}, {@code removeAll}, {@code retainAll}) is not supported:
+ * it throws {@link UnsupportedOperationException} ({@code remove(null)} returns {@code false}).
+ * {@code clear()} drains. As a {@code ThreadPoolExecutor} work queue (any number of workers, tasks
+ * submitted by one thread) {@code execute} and {@code shutdownNow()} work, but
+ * {@code ThreadPoolExecutor.remove(Runnable)} and {@code purge()} throw
+ * {@link UnsupportedOperationException}, and so would an {@code execute} that races a shutdown (it
+ * removes its task): use {@link MpmcBlockingQueue} there. Space: the ring plus two padded waiter heads; {@code offer} and
  * {@code poll} allocate nothing, a thread that parks allocates one small node per park.
  *
  * @param <E> the element type; null elements are rejected with {@link NullPointerException}

@@ -36,7 +36,11 @@ import java.util.function.Supplier;
  * after construction; space: one array of {@link #capacity()} references plus the queue object (its
  * indices padded inline, about 450 bytes).
  * Capacity is rounded up to a power of two ({@code new SpscArrayQueue<>(1000).capacity() == 1024}).
- * Null elements are rejected. No iterator (see {@link ArrayQueueBase#iterator()}).
+ * Null elements are rejected. {@link #drain} and {@link #fill} move one element at a time (index
+ * published before the handler runs, element inserted after the supplier returned it), so user code may
+ * re-enter the queue. Weakly consistent iterator ({@link ArrayQueueBase}); no removal from the middle
+ * ({@code remove(Object)} throws {@link UnsupportedOperationException}: the consumer's plain take would
+ * race it).
  *
  * @param <E> the element type
  */
@@ -142,62 +146,61 @@ public final class SpscArrayQueue<E> extends ArrayQueueBase<E> {
     }
 
     /**
-     * Removes up to {@code limit} elements, publishing the consumer index once for the whole batch.
-     * If {@code consumer} throws, the elements handed over so far (including the one it threw on) are
-     * removed and the rest stay queued.
+     * Removes up to {@code limit} elements. Each element's slot is emptied and the consumer index
+     * published before the element is passed to {@code consumer} (as {@link #poll} does), so the consumer
+     * may re-enter the queue from this thread ({@code poll}, {@code drain}) and nothing is held while it
+     * runs. If {@code consumer} throws, the elements handed over so far (including the one it threw on)
+     * are removed and the rest stay queued; the exception propagates.
      */
     @Override
     @SuppressWarnings("unchecked")
     public int drain(Consumer<? super E> consumer, int limit) {
         checkLimit(consumer, limit);
-        final Object[] buffer = this.buffer;
-        final int mask = this.mask;
-        final long c = getPlainConsumerIndex(); // plain: consumer-owned
         int n = 0;
-        try {
-            while (n < limit) {
-                final int i = (int) (c + n) & mask;
-                final Object e = ELEMENT.getAcquire(buffer, i); // acquire: as in poll
-                if (e == null) {
-                    break;
-                }
-                ELEMENT.setRelease(buffer, i, null); // release: as in poll (the producer polls slots)
-                n++;
-                consumer.accept((E) e);
+        while (n < limit) {
+            final E e = poll();
+            if (e == null) {
+                break;
             }
-        } finally {
-            if (n > 0) {
-                setReleaseConsumerIndex(c + n); // release: the batch's slots are empty before this
-            }
+            n++;
+            consumer.accept(e);
         }
         return n;
     }
 
     /**
-     * Inserts up to {@code limit} elements, publishing the producer index once for the whole batch. If
-     * {@code supplier} throws or returns null, the elements supplied before stay inserted.
+     * Inserts up to {@code limit} elements, stopping when the queue is full; calls {@code supplier} only
+     * when there is room for its element, and inserts (and publishes) each element before calling it
+     * again, so the supplier may re-enter the queue from this thread. If {@code supplier} throws or
+     * returns null, the elements supplied before stay inserted and the exception propagates.
+     *
+     * @throws IllegalStateException if the supplier itself filled the queue (re-entrant offers) and left
+     *                               no room for the element it returned; that element is not inserted
      */
     @Override
     public int fill(Supplier<? extends E> supplier, int limit) {
         checkLimit(supplier, limit);
-        final Object[] buffer = this.buffer;
-        final int mask = this.mask;
-        final long p = getPlainProducerIndex(); // plain: producer-owned
-        // Acquire: every slot below the consumer index was emptied (release) before the index was stored.
-        final long free = capacity - (p - getAcquireConsumerIndex());
-        final int n = (int) Math.min(limit, free);
         int done = 0;
-        try {
-            while (done < n) {
-                // Release: element visible before the consumer sees the slot full.
-                ELEMENT.setRelease(buffer, (int) (p + done) & mask, checkElement(supplier.get()));
-                done++;
+        while (done < limit) {
+            final long p = getPlainProducerIndex(); // plain: producer-owned
+            // Plain: producerLimit is producer-owned; refreshLimit probes the slot (acquire).
+            if (p >= getPlainProducerLimit() && !refreshLimit(buffer, mask, p)) {
+                break; // full
             }
-        } finally {
-            if (done > 0) {
-                setReleaseProducerIndex(p + done); // release: for size(); the slots carry the elements
+            final E e = checkElement(supplier.get());
+            if (!offer(e)) { // only the supplier's own offers can have used the room seen above
+                throw new IllegalStateException("fill: the supplier filled the queue itself (re-entrant offer)"
+                        + " and left no room for the element it returned: " + e);
             }
+            done++;
         }
         return done;
+    }
+
+    @Override
+    Object elementAt(long i) {
+        // Acquire: pairs with the producer's release store, so the element's fields are visible. The
+        // slot may hold a later index's element, never visited by the same traversal.
+        return ELEMENT.getAcquire(buffer, (int) i & mask);
     }
 }

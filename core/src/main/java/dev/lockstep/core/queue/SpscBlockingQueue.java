@@ -21,8 +21,17 @@ package dev.lockstep.core.queue;
  * up to a power of two as documented there); waiting as described in the package's shared adapter:
  * bounded spin under the shared spin policy, then {@link java.util.concurrent.locks.LockSupport#park}
  * with a Dekker-style announce/re-check handshake, so no wake-up is lost; interruptible; timed waits
- * never return early. Iteration, {@code contains} and {@code remove(Object)} are not supported (the
- * ring has no consistent traversal). Space: the ring plus two padded waiter heads; {@code offer} and
+ * never return early. {@code iterator()}, {@code contains}, {@code toArray}, {@code toString} and
+ * {@code forEach} use the ring's weakly consistent traversal (never throws
+ * {@code ConcurrentModificationException}, returns no element twice and none that was never inserted;
+ * O(capacity), allocates the iterator). Removal from the middle ({@code remove(Object)},
+ * {@code iterator().remove()}, {@code removeIf}, {@code removeAll}, {@code retainAll}) is not supported:
+ * it throws {@link UnsupportedOperationException} ({@code remove(null)} returns {@code false}); the
+ * ring's consumer empties slots with plain reads that a removal would race. {@code clear()} drains.
+ * <b>Not a {@code ThreadPoolExecutor} work queue</b>, except for a pool of one worker thread fed by one
+ * thread, shut down with {@code shutdown()}: the pool's workers are consumers, and its
+ * {@code shutdownNow()}, {@code remove(Runnable)} and {@code purge()} consume from the calling thread.
+ * Space: the ring plus two padded waiter heads; {@code offer} and
  * {@code poll} allocate nothing, a thread that parks allocates one small node per park.
  *
  * @param <E> the element type; null elements are rejected with {@link NullPointerException}

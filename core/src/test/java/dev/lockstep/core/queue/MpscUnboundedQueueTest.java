@@ -6,7 +6,9 @@ import org.junit.jupiter.api.Timeout;
 import java.util.ArrayList;
 import java.util.List;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -132,11 +134,34 @@ class MpscUnboundedQueueTest {
     }
 
     @Test
-    void iteratorUnsupportedToStringWorks() {
-        MpscUnboundedQueue<Long> q = new MpscUnboundedQueue<>(4);
-        q.offer(1L);
-        assertTrue(assertThrows(UnsupportedOperationException.class, q::iterator).getMessage().contains("no iterator"));
-        assertEquals("MpscUnboundedQueue[size=1, chunkSize=4]", q.toString());
+    void iteratorWalksAcrossChunksAndToStringContainsToArrayFollowIt() {
+        MpscUnboundedQueue<Long> q = new MpscUnboundedQueue<>(4); // 3 elements per chunk
+        for (long i = 0; i < 11; i++) {
+            q.offer(i);
+        }
+        assertEquals(0L, q.poll());
+        assertEquals(1L, q.poll());
+        List<Long> seen = new ArrayList<>();
+        q.iterator().forEachRemaining(seen::add);
+        assertEquals(List.of(2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L, 10L), seen);
+        assertEquals("[2, 3, 4, 5, 6, 7, 8, 9, 10]", q.toString());
+        assertArrayEquals(new Object[] {2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L, 10L}, q.toArray());
+        assertTrue(q.contains(10L));
+        assertFalse(q.contains(1L));
+        assertFalse(q.contains(null));
+        assertFalse(q.remove(null));
+        assertThrows(UnsupportedOperationException.class, () -> q.remove(5L));
+        assertThrows(UnsupportedOperationException.class, () -> {
+            var it = q.iterator();
+            it.next();
+            it.remove();
+        });
+        assertEquals(9, q.size(), "nothing removed");
+        for (long i = 2; i < 11; i++) {
+            assertEquals(i, q.poll());
+        }
+        assertEquals("[]", q.toString());
+        assertFalse(q.iterator().hasNext());
     }
 
     @Test
