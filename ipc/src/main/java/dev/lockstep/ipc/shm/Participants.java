@@ -289,6 +289,11 @@ public final class Participants {
         return describe(token).map(Participant::toString).orElse("a process that has exited");
     }
 
+    /** The mapping (tests forge entries through it). */
+    ByteBuffer buffer() {
+        return buffer;
+    }
+
     @Override
     public String toString() {
         return "Participants[" + file + ", entry " + ownIndex + " of " + entries + "]";
