@@ -55,7 +55,11 @@ import java.util.function.Consumer;
  *
  * <p>Files are limited to {@link Integer#MAX_VALUE} bytes (one {@link MappedByteBuffer}). Closing
  * drops this object's reference; the JDK unmaps the region when the buffer is garbage collected
- * (Java 17 has no explicit unmap without {@code sun.misc.Unsafe}).
+ * (Java 17 has no explicit unmap without {@code sun.misc.Unsafe}, which this library does not use).
+ * So the pages of a removed file stay allocated while an unreachable buffer of this JVM still maps
+ * it: a creation that finds too little free space first requests a GC and re-checks (up to ~200 ms)
+ * before it throws. Other processes' stale mappings cannot be reclaimed from here; size the folder's
+ * filesystem for the peak. (Deterministic unmapping needs the JDK 22+ FFM {@code Arena} API.)
  */
 public final class SharedFile implements AutoCloseable {
     /** Where the structure area starts: right after the header, 128-byte aligned. */
@@ -95,6 +99,9 @@ public final class SharedFile implements AutoCloseable {
         }
         Path dir = file.toAbsolutePath().getParent();
         long usable = Files.getFileStore(dir).getUsableSpace();
+        if (usable < length) {
+            usable = usableAfterUnmapping(dir, length);
+        }
         if (usable < length) {
             throw new IOException("not enough space in " + dir + " for " + file.getFileName() + ": needs "
                     + length + " bytes, " + usable + " usable");
@@ -195,6 +202,27 @@ public final class SharedFile implements AutoCloseable {
         }
         headerBytes.flip();
         return FileLayout.validate(file, headerBytes, size, kind);
+    }
+
+    /**
+     * Java 17 cannot unmap explicitly, so the pages of files that were removed but are still mapped by
+     * unreachable buffers of this JVM count as used until a GC runs their cleaners. Before refusing a
+     * creation for lack of space, give them one chance: request a GC and re-check for up to ~200 ms.
+     * Only on the failure path (a creation that would otherwise throw).
+     */
+    private static long usableAfterUnmapping(Path dir, long needed) throws IOException {
+        System.gc();
+        long usable = Files.getFileStore(dir).getUsableSpace();
+        for (int i = 0; i < 20 && usable < needed; i++) {
+            try {
+                Thread.sleep(10); // the cleaner thread unmaps after the GC found the buffers unreachable
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+            usable = Files.getFileStore(dir).getUsableSpace();
+        }
+        return usable;
     }
 
     private static void writeFully(FileChannel ch, ByteBuffer src, long position) throws IOException {
