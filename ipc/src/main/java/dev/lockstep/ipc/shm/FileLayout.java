@@ -32,18 +32,22 @@ import java.util.zip.CRC32C;
  *  |                 Size parameter 2 (long)                       | 72
  *  |                 Size parameter 3 (long)                       | 80
  *  +---------------------------------------------------------------+
- *  |                 CRC-32C of bytes 0..87 (int)                  | 88
+ *  |     CRC-32C of bytes 0..87 and 92..127 (int)                  | 88
  *  +---------------------------------------------------------------+
- *  |                 Reserved, zero (36 bytes)                     | 92
+ *  |                 Reserved, zero (int)                          | 92
+ *  |                 Creator's PID namespace inode (long)          | 96
+ *  |                 Reserved, zero (24 bytes)                     | 104
  *  +---------------------------------------------------------------+
  *  |                 Structure area (128-byte aligned) ...         | 128
  * </pre>
  *
  * <p>The header is written once, before the file becomes visible under its name, and never changes;
- * the checksum makes any later change (a stray write, a fuzzed byte) detectable at open. The size
+ * the checksum covers every byte of the header but its own four (reserved bytes included, and those
+ * must also be zero), so any later change (a stray write, a fuzzed byte) is detected at open. The size
  * parameters are the structure's own (capacity, maximum message length, parties ...): each structure's
  * descriptor says which is which. The creator's pid and process start time identify the creating
- * process even after its pid is reused ({@link ProcessIdentity}).
+ * process even after its pid is reused ({@link ProcessIdentity}), within the creator's PID namespace,
+ * which is recorded too ({@link Header#creatorMayBeAlive()}).
  *
  * <p>All values use the platform byte order: a file written on a machine of the other order shows a
  * byte-reversed magic, which {@link #validate} reports as such.
@@ -51,13 +55,18 @@ import java.util.zip.CRC32C;
 public final class FileLayout {
     /** "LOCKSTEP" in ASCII, read as a little-endian long. */
     public static final long MAGIC = 0x5045_5453_4B43_4F4CL;
-    /** Version of this header and of every structure layout behind it; bump on any layout change. */
-    public static final int LAYOUT_VERSION = 1;
+    /**
+     * Version of this header and of every structure layout behind it; bump on any layout change.
+     * Version 2: the checksum covers the reserved bytes; owners are {@link Participants} tokens, not pids.
+     */
+    public static final int LAYOUT_VERSION = 2;
 
     public static final int MAGIC_OFFSET = 0;
     public static final int VERSION_OFFSET = 8;
     public static final int KIND_OFFSET = 12;
     public static final int HEADER_LENGTH_OFFSET = 16;
+    /** Reserved int, zero. */
+    public static final int RESERVED_INT_OFFSET = 20;
     public static final int FILE_LENGTH_OFFSET = 24;
     public static final int CREATOR_PID_OFFSET = 32;
     public static final int CREATOR_START_TIME_OFFSET = 40;
@@ -66,8 +75,12 @@ public final class FileLayout {
     /** Number of size parameters a structure may record. */
     public static final int PARAM_COUNT = 4;
     public static final int CHECKSUM_OFFSET = 88;
-    /** Bytes covered by the checksum: everything before it. */
+    /** Bytes before the checksum, all covered by it. */
     public static final int CHECKSUMMED_LENGTH = CHECKSUM_OFFSET;
+    /** Start of the reserved bytes after the checksum (zero except the creator's namespace). */
+    public static final int RESERVED_TAIL_OFFSET = CHECKSUM_OFFSET + 4;
+    /** The creator's PID namespace inode ({@link ProcessIdentity#currentPidNamespace()}; 0 unknown). */
+    public static final int CREATOR_PID_NAMESPACE_OFFSET = 96;
     /** Length of the header; the structure area starts here, on a 128-byte boundary. */
     public static final int HEADER_LENGTH = 128;
 
@@ -76,7 +89,20 @@ public final class FileLayout {
 
     /** The fields of a header, decoded. */
     public record Header(int layoutVersion, StructureKind kind, long fileLength, ProcessIdentity creator,
-                         long creationTimeMillis, long[] params) {
+                         long creationTimeMillis, long[] params, long creatorPidNamespace) {
+        /**
+         * Whether the creating process may still run: judged by pid and start time when it was created
+         * in our PID namespace; {@code true} (cannot tell) when it was created in another one.
+         */
+        public boolean creatorMayBeAlive() {
+            return creatorPidNamespace != ProcessIdentity.currentPidNamespace() || creator.isAlive();
+        }
+
+        /** Whether the creator ran in another PID namespace than this process. */
+        public boolean createdInAnotherPidNamespace() {
+            return creatorPidNamespace != ProcessIdentity.currentPidNamespace();
+        }
+
         /** Size parameter {@code i} (see the structure's descriptor). */
         public long param(int i) {
             return params[i];
@@ -100,6 +126,7 @@ public final class FileLayout {
         b.putLong(CREATOR_PID_OFFSET, creator.pid());
         b.putLong(CREATOR_START_TIME_OFFSET, creator.startTime());
         b.putLong(CREATION_TIME_OFFSET, creationTimeMillis);
+        b.putLong(CREATOR_PID_NAMESPACE_OFFSET, ProcessIdentity.currentPidNamespace());
         for (int i = 0; i < params.length; i++) {
             b.putLong(PARAMS_OFFSET + 8 * i, params[i]);
         }
@@ -132,6 +159,10 @@ public final class FileLayout {
         }
         int storedChecksum = b.getInt(CHECKSUM_OFFSET);
         int computed = checksum(b);
+        if (storedChecksum != computed && b.getInt(VERSION_OFFSET) == 1 && storedChecksum == checksumV1(b)) {
+            // A version-1 file (its checksum covered bytes 0..87 only): say so, not "corrupt".
+            throw new IncompatibleFileException(file, "layout version 1, this library reads version " + LAYOUT_VERSION);
+        }
         if (storedChecksum != computed) {
             throw new IncompatibleFileException(file, String.format(
                     "corrupt header (checksum 0x%08x, computed 0x%08x)", storedChecksum, computed));
@@ -140,6 +171,17 @@ public final class FileLayout {
         if (version != LAYOUT_VERSION) {
             throw new IncompatibleFileException(file, "layout version " + version
                     + ", this library reads version " + LAYOUT_VERSION);
+        }
+        for (int i = RESERVED_TAIL_OFFSET; i < HEADER_LENGTH; i++) {
+            if (i >= CREATOR_PID_NAMESPACE_OFFSET && i < CREATOR_PID_NAMESPACE_OFFSET + 8) {
+                continue;
+            }
+            if (b.get(i) != 0) {
+                throw new IncompatibleFileException(file, "reserved header byte " + i + " is not zero");
+            }
+        }
+        if (b.getInt(RESERVED_INT_OFFSET) != 0) {
+            throw new IncompatibleFileException(file, "reserved header bytes 20..23 are not zero");
         }
         int headerLength = b.getInt(HEADER_LENGTH_OFFSET);
         if (headerLength != HEADER_LENGTH) {
@@ -164,12 +206,20 @@ public final class FileLayout {
         }
         return new Header(version, kind, fileLength,
                 new ProcessIdentity(b.getLong(CREATOR_PID_OFFSET), b.getLong(CREATOR_START_TIME_OFFSET)),
-                b.getLong(CREATION_TIME_OFFSET), params);
+                b.getLong(CREATION_TIME_OFFSET), params, b.getLong(CREATOR_PID_NAMESPACE_OFFSET));
     }
 
-    private static int checksum(ByteBuffer b) {
+    private static int checksumV1(ByteBuffer header) {
         CRC32C crc = new CRC32C();
-        crc.update(b.duplicate().position(0).limit(CHECKSUMMED_LENGTH));
+        crc.update(header.duplicate().position(0).limit(CHECKSUMMED_LENGTH));
+        return (int) crc.getValue();
+    }
+
+    /** CRC-32C of the header without its checksum field: bytes 0..87 and 92..127. */
+    public static int checksum(ByteBuffer header) {
+        CRC32C crc = new CRC32C();
+        crc.update(header.duplicate().position(0).limit(CHECKSUMMED_LENGTH));
+        crc.update(header.duplicate().position(RESERVED_TAIL_OFFSET).limit(HEADER_LENGTH));
         return (int) crc.getValue();
     }
 }
