@@ -95,11 +95,11 @@ public final class ManyToOneChannel extends ShmChannel {
      *                               claim the consumer has not skipped yet)
      */
     @Override
-    public Sender sender() {
+    public Sender sender(org.agrona.concurrent.IdleStrategy idle) {
         int slot = takeSlot();
         if (slot < 0) {
             throw new IllegalStateException(name + ": all " + producerSlots + " producer slots are taken");
         }
-        return newSender(slot);
+        return newSender(slot, idle);
     }
 }

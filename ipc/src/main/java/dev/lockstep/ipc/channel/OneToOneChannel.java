@@ -85,9 +85,9 @@ public final class OneToOneChannel extends ShmChannel {
      * @throws IllegalStateException if a live producer is registered (naming the file and its pid)
      */
     @Override
-    public Sender sender() {
+    public Sender sender(org.agrona.concurrent.IdleStrategy idle) {
         int slot = structureOffset + slotOffset(0);
         registerEndpoint(slot + SLOT_PID_OFFSET, "producer", true);
-        return newSender(0);
+        return newSender(0, idle);
     }
 }

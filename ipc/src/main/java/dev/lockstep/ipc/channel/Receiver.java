@@ -13,6 +13,7 @@ import dev.lockstep.core.internal.Waits;
 import dev.lockstep.ipc.shm.Heartbeats;
 import dev.lockstep.ipc.shm.Idle;
 import dev.lockstep.ipc.shm.MappedAccess;
+import dev.lockstep.ipc.shm.ProcessIdentity;
 
 /**
  * The consumer side of a {@link ShmChannel}: the one registered consumer, used by one thread at a
@@ -42,21 +43,49 @@ public final class Receiver implements AutoCloseable {
     private final int slotsOffset;
     private final int producerSlots;
     private final long claimTimeoutNanos;
+    /** Liveness checks of a stuck claim at most this often: 1 ms, or the claim timeout if shorter. */
+    private final long checkIntervalNanos;
     private final Heartbeats.Registration heartbeat;
+    /** How awaitReceive waits (one instance: a receiver is used by one thread at a time). */
+    private final IdleStrategy idle;
     /** One-to-one: a zero header at head always means "empty" (the producer publishes only at commit). */
     private final boolean single;
     /** Empty polls since the tail was last read (many-to-one; plain: this thread only). */
     private int emptyPolls;
-    /** Our head (plain: only this receiver writes head). */
+    /** The head we last released (plain: only this receiver writes head). */
     private long head;
+    /**
+     * Where we read next (plain: this thread only). Equal to head unless a fence holds head back:
+     * then records past the fence have been delivered and zeroed but their space is not released.
+     */
+    private long readPos;
+    /** Many-to-one: force a tail read at the next empty poll (after a skip, a fence, or when idle). */
+    private boolean checkTail = true;
+    /**
+     * Fences in ring order (oldest first): revoked claims of live producers, whose space is not
+     * released until the owner acknowledges or dies. Position, extent, and the owner's identity
+     * recorded when fencing (pid 0: the claim is judged by the intents that cover it).
+     */
+    private long[] fencePos = new long[0];
+    private int[] fenceLength = new int[0];
+    private long[] fencePid = new long[0];
+    private long[] fenceStart = new long[0];
+    private int fences;
+    private long lastFenceCheck;
+    /**
+     * While a fence holds head, the readable ring ends one capacity past the oldest fence (where we
+     * would read that fence again as if it were the next lap's record); else unbounded.
+     */
+    private long readLimit = Long.MAX_VALUE;
     /** Position where we are stuck behind a claim, when we first saw it, when we last checked. */
     private long stuckPosition = -1;
     private long stuckSince;
     private long lastCheck;
     private boolean closed;
 
-    Receiver(ShmChannel channel, long claimTimeoutNanos) {
+    Receiver(ShmChannel channel, long claimTimeoutNanos, IdleStrategy idle) {
         this.channel = channel;
+        this.idle = Objects.requireNonNull(idle, "idle");
         this.buffer = channel.buffer;
         this.capacity = channel.capacity;
         this.mask = channel.mask;
@@ -66,16 +95,21 @@ public final class Receiver implements AutoCloseable {
         this.slotsOffset = channel.structureOffset + PRODUCER_TABLE_OFFSET;
         this.producerSlots = channel.producerSlots;
         this.claimTimeoutNanos = claimTimeoutNanos;
+        this.checkIntervalNanos = Math.min(ShmChannel.CHECK_INTERVAL_NANOS, claimTimeoutNanos);
         this.heartbeat = Heartbeats.register(buffer, channel.structureOffset + CONSUMER_HEARTBEAT_OFFSET);
         this.single = channel instanceof OneToOneChannel;
         // Acquire: a previous consumer's zeroing happened before its head release.
         this.head = (long) MappedAccess.LONG.getAcquire(buffer, headOffset);
-        resumeAfterDeadConsumer();
+        this.readPos = head;
+        if (single) {
+            resumeAfterDeadConsumer();
+        }
     }
 
     /**
-     * A consumer that died mid-batch may have zeroed records without releasing head: skip leading zero
-     * words that no producer intent covers (see ShmChannel's notes).
+     * One-to-one: a consumer that died mid-batch may have zeroed records without releasing head: skip
+     * leading zero words below the tail (the producer publishes headers before the tail, so every
+     * position below it is a record or consumed). Many-to-one does this in its receive loop.
      */
     private void resumeAfterDeadConsumer() {
         long tail = (long) MappedAccess.LONG.getAcquire(buffer, tailOffset); // acquire: intents written before it
@@ -90,6 +124,7 @@ public final class Receiver implements AutoCloseable {
         }
         if (pos != head) {
             head = pos;
+            readPos = pos;
             // Release: as in receive.
             MappedAccess.LONG.setRelease(buffer, headOffset, pos);
         }
@@ -101,7 +136,7 @@ public final class Receiver implements AutoCloseable {
             // Opaque: read after the acquire of tail, which ordered them (intent before tail CAS).
             long ipos = (long) MappedAccess.LONG.getOpaque(buffer, slot + SLOT_INTENT_POSITION_OFFSET);
             long ilen = (long) MappedAccess.LONG.getOpaque(buffer, slot + SLOT_INTENT_LENGTH_OFFSET);
-            if (ipos <= pos && pos < ipos + ilen) {
+            if (ilen > 0 && ipos <= pos && pos < ipos + ilen) {
                 return true;
             }
         }
@@ -127,10 +162,13 @@ public final class Receiver implements AutoCloseable {
         if (closed) {
             throw new IllegalStateException("receiver is closed");
         }
-        long pos = head;
+        if (fences > 0) {
+            resolveFences();
+        }
+        long pos = readPos;
         int count = 0;
         try {
-            while (count < limit) {
+            while (count < limit && pos < readLimit) {
                 int at = dataOffset + (int) (pos & mask);
                 // Acquire: pairs with the producer's commit CAS, so the body is visible whole.
                 long word = (long) MappedAccess.LONG.getAcquire(buffer, at);
@@ -139,7 +177,7 @@ public final class Receiver implements AutoCloseable {
                     int type = type(word);
                     int aligned = (length + ALIGNMENT - 1) & -ALIGNMENT;
                     if (type == PADDING_TYPE) {
-                        consume(at, aligned);
+                        consume(pos, aligned);
                         pos += aligned;
                         continue;
                     }
@@ -147,7 +185,7 @@ public final class Receiver implements AutoCloseable {
                     try {
                         handler.onMessage(type, buffer, at + HEADER_LENGTH, length - HEADER_LENGTH);
                     } finally {
-                        consume(at, aligned);
+                        consume(pos, aligned);
                         pos += aligned;
                     }
                     continue;
@@ -157,62 +195,112 @@ public final class Receiver implements AutoCloseable {
                     // zero is usually "empty" too; only a claim between its tail CAS and its header CAS
                     // (or a producer that died there) looks the same. Reading the tail on every empty
                     // poll would pull the producers' tail line across cores each time, so look only
-                    // every EMPTY_POLLS_PER_TAIL_CHECK polls: recovery is ~1 ms anyway.
-                    if (single || (++emptyPolls & (EMPTY_POLLS_PER_TAIL_CHECK - 1)) != 0) {
+                    // every EMPTY_POLLS_PER_TAIL_CHECK polls, or at once when told to (checkTail: after
+                    // a recovery step, and on every poll of a waiting awaitReceive past its spin phase).
+                    if (single || (!checkTail && (++emptyPolls & (EMPTY_POLLS_PER_TAIL_CHECK - 1)) != 0)) {
                         break;
                     }
+                    checkTail = false;
                     // Acquire: if tail moved past pos, the claimant's intent (written before its tail CAS)
                     // is visible to the recovery in stuck().
                     long tail = (long) MappedAccess.LONG.getAcquire(buffer, tailOffset);
                     if (tail == pos) {
                         break; // empty
                     }
+                } else if (length < 0 && (type(word) & REVOKED_FLAG) != 0 && (type(word) & CLAIMED_FLAG) != 0) {
+                    // A fence we (or a dead predecessor consumer) left: the claim's owner was alive
+                    // when it was revoked. Hold head here again and read on past it.
+                    int slot = type(word) & SLOT_MASK;
+                    addFence(pos, -length, slot);
+                    pos += -length;
+                    continue;
                 }
                 // A claim in progress at head (header written or not yet): wait, recover if it is dead.
-                if (!stuck(pos, at, word)) {
+                long next = stuck(pos, at, word);
+                if (next < 0) {
                     break;
                 }
+                pos = next;
             }
         } finally {
-            if (pos != head) {
-                head = pos;
-                // Release: the zeroing of everything below pos happens-before a producer that reads this
-                // head (acquire) writes there.
-                MappedAccess.LONG.setRelease(buffer, headOffset, pos);
+            readPos = pos;
+            long h = fences > 0 ? fencePos[0] : pos;
+            if (h != head) {
+                head = h;
+                // Release: the zeroing of everything below h happens-before a producer that reads this
+                // head (acquire) writes there. Never past a fence: a revoked claim's space stays out of
+                // use while its owner may still write into it.
+                MappedAccess.LONG.setRelease(buffer, headOffset, h);
             }
         }
         return count;
     }
 
-    /** Zeroes a consumed record: header to padding first, then body, then header (see notes). */
-    private void consume(int at, int aligned) {
+    /**
+     * Zeroes a consumed record at {@code pos}: header to padding first, then body, then header, with
+     * store-store fences between, so that a successor taking over after we die mid-way finds either a
+     * padding header over the record (and zeroes it again) or a zero header over an all-zero body
+     * (and steps over it word by word), never a zero header in front of body bytes (see notes).
+     */
+    private void consume(long pos, int aligned) {
+        int index = (int) (pos & mask);
+        int at = dataOffset + index;
         if (aligned > HEADER_LENGTH) {
-            // Opaque + store-store fence: if we die while zeroing, a successor sees padding, never a
-            // message header over a partly zeroed body.
+            // Opaque + store-store fence: the padding header is visible before any zeroed body word.
             MappedAccess.LONG.setOpaque(buffer, at, header(aligned, PADDING_TYPE));
             java.lang.invoke.VarHandle.storeStoreFence();
-            for (int i = HEADER_LENGTH; i < aligned; i += 8) {
-                buffer.putLong(at + i, 0L); // plain: released by the head store
+            if (index + aligned <= capacity) {
+                for (int i = HEADER_LENGTH; i < aligned; i += 8) {
+                    buffer.putLong(at + i, 0L); // plain: released by the head store
+                }
+            } else {
+                // Only an acknowledged fence crosses the ring's end (a claim and its wrap padding).
+                for (int i = HEADER_LENGTH; i < aligned; i += 8) {
+                    buffer.putLong(dataOffset + (int) ((pos + i) & mask), 0L); // plain: as above
+                }
             }
+            // Store-store fence: every body zero is visible before the zero header below (plain
+            // stores may otherwise become visible in any order to a successor consumer).
+            java.lang.invoke.VarHandle.storeStoreFence();
         }
         buffer.putLong(at, 0L); // plain: released by the head store
     }
 
+    // ------------------------------------------------------------------ many-to-one recovery
+
     /**
-     * Handles a claim at head that is not committed.
+     * Handles a word at {@code pos} (below the tail) that is neither a record nor a fence: a claim in
+     * progress (header written: {@code word} claimed; or not yet: zero), a zero a dead predecessor
+     * consumer left, or a corrupt word.
      *
-     * @return {@code true} if the header changed (re-read it), {@code false} to stop polling for now
+     * @return the position to read next ({@code pos} to re-read the word), or -1 to stop polling
      */
-    private boolean stuck(long pos, int at, long word) {
+    private long stuck(long pos, int at, long word) {
+        if (word == 0) {
+            // Acquire: intents are written before the tail CAS; a claimant that stopped covering pos
+            // did so with a release store after writing its header, which the re-read below then sees.
+            long tail = (long) MappedAccess.LONG.getAcquire(buffer, tailOffset);
+            scanIntents(pos, tail, false);
+            if (coverCount == 0) {
+                // Acquire: see above. Still zero, below the tail, and no claim covers it: a record a
+                // dead consumer zeroed without releasing head (claims keep their intent until their
+                // header is written). Step over it.
+                if ((long) MappedAccess.LONG.getAcquire(buffer, at) != 0L) {
+                    return pos;
+                }
+                checkTail = true;
+                return pos + ALIGNMENT;
+            }
+        }
         long now = System.nanoTime();
         if (pos != stuckPosition) {
             stuckPosition = pos;
             stuckSince = now;
             lastCheck = now;
-            return false;
+            return -1;
         }
-        if (now - lastCheck < ShmChannel.CHECK_INTERVAL_NANOS) {
-            return false;
+        if (now - lastCheck < checkIntervalNanos) {
+            return -1;
         }
         lastCheck = now;
         boolean timedOut = now - stuckSince >= claimTimeoutNanos;
@@ -220,73 +308,210 @@ public final class Receiver implements AutoCloseable {
         int type = type(word);
         if (length < 0 && (type & CLAIMED_FLAG) != 0) {
             int slot = type & SLOT_MASK;
-            boolean dead = slot >= producerSlots || !channel.endpointAlive(slotsOffset + slot * SLOT_LENGTH);
+            int slotAt = slotsOffset + slot * SLOT_LENGTH;
+            // Acquire: pairs with the registering release of the pid (start time written before it).
+            long pid = slot < producerSlots ? (long) MappedAccess.LONG.getAcquire(buffer, slotAt + SLOT_PID_OFFSET) : 0L;
+            long start = pid > 0 ? (long) MappedAccess.LONG.getOpaque(buffer, slotAt + SLOT_START_TIME_OFFSET) : 0L;
+            boolean dead = pid <= 0 || !ProcessIdentity.isAlive(pid, start);
             if (!dead && !timedOut) {
-                return false;
+                return -1;
             }
-            // Volatile CAS: fails if the producer committed or aborted meanwhile (then deliver that).
-            if (MappedAccess.LONG.compareAndSet(buffer, at, word, header(-length, PADDING_TYPE))) {
-                recovered(-length, !dead);
+            if (dead) {
+                // Volatile CAS: fails if the producer committed or aborted meanwhile (then deliver that).
+                // A dead process writes nothing more: its space can be reused at once.
+                if (MappedAccess.LONG.compareAndSet(buffer, at, word, header(-length, PADDING_TYPE))) {
+                    recovered(-length, false);
+                }
+                return pos;
             }
-            return true;
+            // Alive but past the timeout: fence the claim. Volatile CAS: fails if the producer
+            // committed meanwhile; on success its commit CAS will fail and it acknowledges.
+            if (MappedAccess.LONG.compareAndSet(buffer, at, word, header(length, CLAIMED_FLAG | REVOKED_FLAG | slot))) {
+                recovered(-length, true);
+                pushFence(pos, -length, pid, start);
+                checkTail = true;
+                return pos - length;
+            }
+            return pos;
         }
         if (word != 0) {
             // Neither a record nor a claim: corrupt; skip it only after the timeout.
             if (!timedOut) {
-                return false;
+                return -1;
             }
             long end = Math.min(pos + ALIGNMENT, pos + (capacity - (pos & mask)));
             // Volatile CAS: fails if the word changed meanwhile (then re-read it).
             if (MappedAccess.LONG.compareAndSet(buffer, at, word, header((int) (end - pos), PADDING_TYPE))) {
                 recovered((int) (end - pos), true);
             }
-            return true;
+            return pos;
         }
-        // Zero header: find the claimants whose intent covers pos.
-        long end = -1;
-        boolean found = false;
-        boolean anyAlive = false;
-        boolean agree = true;
+        // Zero header covered by intents: a claim between its tail CAS and header CAS (or a stale
+        // intent of a producer that stalled or died before its tail CAS failed).
+        long tail = (long) MappedAccess.LONG.getAcquire(buffer, tailOffset); // acquire: as above
+        scanIntents(pos, tail, true);
+        if (coverCount == 0) {
+            return pos; // the claimant wrote its header meanwhile: re-read
+        }
+        if (liveCovers > 0 && !timedOut) {
+            return -1;
+        }
+        long end = recoveryEnd(pos, tail);
+        int extent = (int) (end - pos);
+        if (liveCovers == 0) {
+            // Every claimant covering pos is dead: nothing will be written into [pos, end) (see the
+            // notes for why end never passes the real claim's end or another claim's start).
+            // Volatile CAS from 0: fails if a header appeared meanwhile (then handle that).
+            if (MappedAccess.LONG.compareAndSet(buffer, at, 0L, header(extent, PADDING_TYPE))) {
+                recovered(extent, false);
+                stuckPosition = -1;
+            }
+            return pos;
+        }
+        // A live claimant past the timeout: fence [pos, end). Its first store into the claim is a CAS
+        // from 0 at pos, which now fails, so it writes nothing else there and acknowledges.
+        // Volatile CAS from 0: fails if its header appeared meanwhile (then handle that).
+        if (MappedAccess.LONG.compareAndSet(buffer, at, 0L, header(-extent, CLAIMED_FLAG | REVOKED_FLAG | SLOT_MASK))) {
+            recovered(extent, true);
+            pushFence(pos, extent, 0L, 0L);
+            checkTail = true;
+            // Keep the timer if the fence stopped short of the claim's end (see recoveryEnd): the
+            // claim is past the timeout in all its pieces. Otherwise the next claim gets its own.
+            stuckPosition = end < minCoverEnd ? end : -1;
+            return end;
+        }
+        return pos;
+    }
+
+    /** Results of scanIntents (plain: this thread only). */
+    private int coverCount;
+    private int liveCovers;
+    private long minCoverEnd;
+    private long minStartAfter;
+
+    /**
+     * Reads every slot's intent: how many cover {@code pos} (and, if {@code liveness}, how many of
+     * those are alive), the smallest end among them, and the smallest start of an intent after pos.
+     */
+    private void scanIntents(long pos, long tail, boolean liveness) {
+        int count = 0;
+        int live = 0;
+        long minEnd = Long.MAX_VALUE;
+        long minStart = Long.MAX_VALUE;
         for (int s = 0; s < producerSlots; s++) {
             int slot = slotsOffset + s * SLOT_LENGTH;
-            // Opaque: ordered after the acquire of the tail in receive (intent written before tail CAS).
-            long ipos = (long) MappedAccess.LONG.getOpaque(buffer, slot + SLOT_INTENT_POSITION_OFFSET);
-            long ilen = (long) MappedAccess.LONG.getOpaque(buffer, slot + SLOT_INTENT_LENGTH_OFFSET);
+            // Acquire (length first): pairs with the producer's release stores of its intent (see
+            // Sender.claim); the position read after it is at least as recent.
+            long ilen = (long) MappedAccess.LONG.getAcquire(buffer, slot + SLOT_INTENT_LENGTH_OFFSET);
+            long ipos = (long) MappedAccess.LONG.getAcquire(buffer, slot + SLOT_INTENT_POSITION_OFFSET);
+            if (ilen <= 0) {
+                continue;
+            }
             if (ipos <= pos && pos < ipos + ilen) {
-                found = true;
-                if (channel.endpointAlive(slot + SLOT_PID_OFFSET)) {
-                    anyAlive = true;
-                } else if (end < 0) {
-                    end = ipos + ilen;
-                } else if (end != ipos + ilen) {
-                    agree = false;
+                count++;
+                minEnd = Math.min(minEnd, ipos + ilen);
+                if (liveness && channel.endpointAlive(slot + SLOT_PID_OFFSET)) {
+                    live++;
                 }
+            } else if (ipos > pos && ipos < tail) {
+                minStart = Math.min(minStart, ipos);
             }
         }
-        long toEnd = capacity - (pos & mask);
-        long padTo;
-        boolean byTimeout = false;
-        if (found && !anyAlive && agree) {
-            padTo = Math.min(end, pos + toEnd);
-        } else if (timedOut) {
-            // Fallback: pad to the next nonzero word (the next record's header) or the ring's end.
-            long tail = (long) MappedAccess.LONG.getAcquire(buffer, tailOffset);
-            long limit = Math.min(tail, pos + toEnd);
-            padTo = pos + ALIGNMENT;
-            // Acquire: a nonzero word seen here is a header published by a producer's CAS.
-            while (padTo < limit && (long) MappedAccess.LONG.getAcquire(buffer, dataOffset + (int) (padTo & mask)) == 0) {
-                padTo += ALIGNMENT;
+        coverCount = count;
+        liveCovers = live;
+        minCoverEnd = minEnd;
+        minStartAfter = minStart;
+    }
+
+    /**
+     * How far a recovery (padding or fence) at a zero word {@code pos} may reach: the smallest end of
+     * the intents covering pos, but never past the start of another intent, the tail, or the first
+     * nonzero word after pos (a header: the claim being recovered has written nothing, so its range
+     * is all zero; a range that meets a nonzero word was not one claim).
+     */
+    private long recoveryEnd(long pos, long tail) {
+        long limit = Math.min(Math.min(minCoverEnd, minStartAfter), tail);
+        long end = pos + ALIGNMENT;
+        // Acquire: a nonzero word seen here is a header published by a producer's CAS.
+        while (end < limit && (long) MappedAccess.LONG.getAcquire(buffer, dataOffset + (int) (end & mask)) == 0L) {
+            end += ALIGNMENT;
+        }
+        return Math.max(end, pos + ALIGNMENT);
+    }
+
+    private void addFence(long pos, int extent, int slot) {
+        long pid = 0L;
+        long start = 0L;
+        if (slot < producerSlots) {
+            int slotAt = slotsOffset + slot * SLOT_LENGTH;
+            // Acquire: pairs with the registering release of the pid. The slot still has the fenced
+            // claim's owner: a dead owner's slot is taken over only once its last claim's end (kept in
+            // its intent) is behind head, and head never passes a fence.
+            pid = (long) MappedAccess.LONG.getAcquire(buffer, slotAt + SLOT_PID_OFFSET);
+            start = pid > 0 ? (long) MappedAccess.LONG.getOpaque(buffer, slotAt + SLOT_START_TIME_OFFSET) : 0L;
+            if (pid <= 0) {
+                pid = -1L; // no owner: judged dead
             }
-            byTimeout = true;
-        } else {
-            return false;
         }
-        int padLength = (int) (padTo - pos);
-        // Volatile CAS from 0: fails if the producer wrote its header meanwhile (then handle that).
-        if (MappedAccess.LONG.compareAndSet(buffer, at, 0L, header(padLength, PADDING_TYPE))) {
-            recovered(padLength, byTimeout);
+        pushFence(pos, extent, pid, start);
+    }
+
+    private void pushFence(long pos, int extent, long pid, long start) {
+        if (fences == fencePos.length) {
+            int n = Math.max(4, 2 * fences); // allocates only when a claim is revoked
+            fencePos = java.util.Arrays.copyOf(fencePos, n);
+            fenceLength = java.util.Arrays.copyOf(fenceLength, n);
+            fencePid = java.util.Arrays.copyOf(fencePid, n);
+            fenceStart = java.util.Arrays.copyOf(fenceStart, n);
         }
-        return true;
+        fencePos[fences] = pos;
+        fenceLength[fences] = extent;
+        fencePid[fences] = pid;
+        fenceStart[fences] = start;
+        fences++;
+        readLimit = fencePos[0] + capacity;
+    }
+
+    /**
+     * Frees the oldest fences whose owner acknowledged (the fence word became padding) or is dead
+     * (judged by the identity recorded at fencing, or, for a claim fenced before its header was
+     * written, by the intents still covering it), in ring order; head follows in receive.
+     */
+    private void resolveFences() {
+        while (fences > 0) {
+            long pos = fencePos[0];
+            int extent = fenceLength[0];
+            // Acquire: pairs with the owner's acknowledging CAS, so every store it made into the
+            // fenced space happens-before our zeroing below.
+            long word = (long) MappedAccess.LONG.getAcquire(buffer, dataOffset + (int) (pos & mask));
+            if (length(word) <= 0) {
+                long now = System.nanoTime();
+                if (now - lastFenceCheck < checkIntervalNanos) {
+                    return;
+                }
+                lastFenceCheck = now;
+                boolean gone;
+                long pid = fencePid[0];
+                if (pid == 0L) {
+                    scanIntents(pos, Long.MAX_VALUE, true);
+                    gone = liveCovers == 0;
+                } else {
+                    gone = pid < 0 || !ProcessIdentity.isAlive(pid, fenceStart[0]);
+                }
+                if (!gone) {
+                    return;
+                }
+                // A dead owner writes nothing more; re-read in case it acknowledged just before dying.
+                word = (long) MappedAccess.LONG.getAcquire(buffer, dataOffset + (int) (pos & mask)); // acquire: as above
+            }
+            consume(pos, length(word) > 0 ? (length(word) + ALIGNMENT - 1) & -ALIGNMENT : extent);
+            fences--;
+            System.arraycopy(fencePos, 1, fencePos, 0, fences);
+            System.arraycopy(fenceLength, 1, fenceLength, 0, fences);
+            System.arraycopy(fencePid, 1, fencePid, 0, fences);
+            System.arraycopy(fenceStart, 1, fenceStart, 0, fences);
+            readLimit = fences > 0 ? fencePos[0] + capacity : Long.MAX_VALUE;
+        }
     }
 
     private void recovered(int bytes, boolean byTimeout) {
@@ -309,11 +534,11 @@ public final class Receiver implements AutoCloseable {
         if (n > 0) {
             return n;
         }
-        IdleStrategy idle = Idle.backoff(); // only when we must wait
-        while (true) {
+        idle.reset();
+        for (int polls = 0; ; polls++) {
             Waits.checkInterrupt();
             idle.idle();
-            n = receive(handler, limit);
+            n = receiveWaiting(handler, limit, polls);
             if (n > 0) {
                 return n;
             }
@@ -332,22 +557,35 @@ public final class Receiver implements AutoCloseable {
             return n;
         }
         long deadline = Waits.deadline(timeout, unit);
-        IdleStrategy idle = Idle.backoff();
-        while (true) {
+        idle.reset();
+        for (int polls = 0; ; polls++) {
             if (Waits.shouldGiveUp(Waits.TIMED, deadline)) {
                 return 0;
             }
             idle.idle();
-            n = receive(handler, limit);
+            n = receiveWaiting(handler, limit, polls);
             if (n > 0) {
                 return n;
             }
         }
     }
 
-    /** This consumer's position. */
+    /**
+     * A poll of a waiting consumer: past the first {@value #EMPTY_POLLS_PER_TAIL_CHECK} polls (the
+     * idle strategy's spin phase; then it yields or parks, which costs far more than a tail read),
+     * read the tail on every poll, so a dead claim with an unwritten header is noticed within one
+     * liveness check interval (~1 ms) instead of 64 parks.
+     */
+    private int receiveWaiting(MessageHandler handler, int limit, int polls) {
+        if (polls >= EMPTY_POLLS_PER_TAIL_CHECK) {
+            checkTail = true;
+        }
+        return receive(handler, limit);
+    }
+
+    /** This consumer's position: where it reads next. */
     public long position() {
-        return head;
+        return readPos;
     }
 
     /** Stops the heartbeat and unregisters the consumer (another may then register). */

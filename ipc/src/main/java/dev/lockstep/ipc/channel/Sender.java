@@ -45,6 +45,8 @@ public final class Sender implements AutoCloseable {
     private final int headOffset;
     private final int dataOffset;
     private final Heartbeats.Registration heartbeat;
+    /** How blocking sends wait (one instance: a sender is used by one thread at a time). */
+    private final IdleStrategy idle;
     /** One-to-one: the only producer, which publishes nothing before commit (see claimSingle). */
     private final boolean single;
     /** One-to-one: the producer position (plain: only this sender moves the tail). */
@@ -58,8 +60,13 @@ public final class Sender implements AutoCloseable {
     private int pendingAligned;
     private boolean closed;
 
-    Sender(ShmChannel channel, int slot) {
+    /** A blocking send checks the consumer's liveness this often while the ring stays full. */
+    public static final long CONSUMER_CHECK_MILLIS = 10;
+    private static final long CONSUMER_CHECK_NANOS = CONSUMER_CHECK_MILLIS * 1_000_000L;
+
+    Sender(ShmChannel channel, int slot, IdleStrategy idle) {
         this.channel = channel;
+        this.idle = Objects.requireNonNull(idle, "idle");
         this.buffer = channel.buffer;
         this.slot = slot;
         this.slotOffset = channel.structureOffset + slotOffset(slot);
@@ -90,6 +97,17 @@ public final class Sender implements AutoCloseable {
         long stored = (long) MappedAccess.LONG.getAcquire(buffer, tailOffset);
         long pos = Math.max(stored, headCache);
         while (true) {
+            // Head BEFORE the header (acquire: pairs with the consumer's release of head, which follows
+            // its zeroing of everything below it). Read in this order, a head h <= pos tells us the
+            // consumer had not freed pos when we then read its header: a nonzero header is a record
+            // still in the stream (skip it), never a word of space the consumer already freed and
+            // a later lap reused. Read the other way round, a header read first could be one the
+            // consumer freed (and released head past) between the two reads.
+            headCache = (long) MappedAccess.LONG.getAcquire(buffer, headOffset);
+            if (headCache > pos) {
+                pos = headCache; // consumed up to there: nothing below head is ours to count
+                continue;
+            }
             // Acquire: a published header comes with its record.
             long word = (long) MappedAccess.LONG.getAcquire(buffer, dataOffset + (int) (pos & mask));
             int length = length(word);
@@ -97,10 +115,14 @@ public final class Sender implements AutoCloseable {
                 pos += (length + ALIGNMENT - 1) & -ALIGNMENT; // a record or padding nobody counted in the tail
                 continue;
             }
-            // Acquire: the consumer may have consumed and zeroed records past pos meanwhile.
-            headCache = (long) MappedAccess.LONG.getAcquire(buffer, headOffset);
-            if (headCache > pos) {
-                pos = headCache;
+            // Zero: the end of what the predecessor published, unless the consumer consumed and zeroed
+            // it after our head read; then head has moved past pos (it releases head before its next
+            // batch), and we read it again.
+            // Acquire: as above.
+            long again = (long) MappedAccess.LONG.getAcquire(buffer, headOffset);
+            if (again > pos) {
+                headCache = again;
+                pos = again;
                 continue;
             }
             break;
@@ -211,39 +233,76 @@ public final class Sender implements AutoCloseable {
                 // (and our CASes from 0 below compare with the consumer's zeroing, not older bytes).
                 headCache = (long) MappedAccess.LONG.getAcquire(buffer, headOffset);
                 if (tail + required - headCache > capacity) {
-                    // Full. Opaque: withdraw a stale intent from an earlier failed CAS (no ordering needed:
-                    // the consumer only waits longer while it sees it).
-                    MappedAccess.LONG.setOpaque(buffer, slotOffset + SLOT_INTENT_LENGTH_OFFSET, 0L);
+                    // Full. Release: withdraws a stale intent from an earlier failed CAS; a consumer
+                    // that reads it (acquire) sees everything we did before (see the notes on intents).
+                    MappedAccess.LONG.setRelease(buffer, slotOffset + SLOT_INTENT_LENGTH_OFFSET, 0L);
                     return -1;
                 }
             }
-            // Opaque intent stores: the volatile CAS below orders them before the tail moves, which is
-            // all the consumer needs (it reads them only after seeing tail > head).
-            MappedAccess.LONG.setOpaque(buffer, slotOffset + SLOT_INTENT_POSITION_OFFSET, tail);
-            MappedAccess.LONG.setOpaque(buffer, slotOffset + SLOT_INTENT_LENGTH_OFFSET, (long) required);
+            // Release intent stores: a consumer that reads a later value of our intent (acquire) also
+            // sees the header CAS of our previous claim, which precedes them in program order; the
+            // volatile tail CAS below orders them before the tail moves, which is what the consumer
+            // needs to find them once it sees tail > head.
+            MappedAccess.LONG.setRelease(buffer, slotOffset + SLOT_INTENT_POSITION_OFFSET, tail);
+            MappedAccess.LONG.setRelease(buffer, slotOffset + SLOT_INTENT_LENGTH_OFFSET, (long) required);
             // Volatile CAS: claims [tail, tail + required) for us alone.
             if (!MappedAccess.LONG.compareAndSet(buffer, tailOffset, tail, tail + required)) {
                 continue;
             }
             int recordIndex = index;
             if (required != aligned) {
-                // Wrap: pad to the ring's end. CAS from 0 (volatile): never overwrite a consumer
-                // revocation; if it fails the consumer already padded this part.
-                MappedAccess.LONG.compareAndSet(buffer, dataOffset + index, 0L, header(toEnd, PADDING_TYPE));
+                // Wrap: pad to the ring's end. Volatile CAS from 0, our first store into the claim: if
+                // the word is not 0 the consumer revoked the claim while we stalled (a fence): we
+                // acknowledge and write nothing else into the range, not even the record header.
+                long w = (long) MappedAccess.LONG.compareAndExchange(buffer, dataOffset + index, 0L,
+                        header(toEnd, PADDING_TYPE));
+                if (w != 0L) {
+                    acknowledgeRevocation(dataOffset + index, w);
+                    continue;
+                }
                 recordIndex = 0;
             }
             int at = dataOffset + recordIndex;
             // Volatile CAS from 0: publishes {extent, claimant} as one word and is a full fence, so the
             // header is visible before any body byte stored after it (the store-store order the
-            // consumer's recovery relies on). Failure: the consumer revoked this claim; claim again.
-            if (!MappedAccess.LONG.compareAndSet(buffer, at, 0L, header(-aligned, CLAIMED_FLAG | slot))) {
+            // consumer's recovery relies on). A nonzero witness is the consumer's fence: the claim was
+            // revoked while we stalled; acknowledge it and claim again.
+            long w = (long) MappedAccess.LONG.compareAndExchange(buffer, at, 0L, header(-aligned, CLAIMED_FLAG | slot));
+            if (w != 0L) {
+                acknowledgeRevocation(at, w);
                 continue;
             }
+            // Release store (not a CAS): the intent stops covering the claim, which its header now
+            // describes. Negated, not zeroed, so the slot's last claim end stays readable for a
+            // successor taking over a dead owner's slot. A consumer that reads this value (acquire)
+            // re-reads the header and sees our CAS above (release/acquire through this store).
+            MappedAccess.LONG.setRelease(buffer, slotOffset + SLOT_INTENT_LENGTH_OFFSET, (long) -required);
             pendingHeader = at;
             pendingType = type;
             pendingLength = length;
             pendingAligned = aligned;
             return at + HEADER_LENGTH;
+        }
+    }
+
+    /**
+     * Our claim was revoked while we stalled: the consumer left the fence word {@code w} where our
+     * first store, or our commit, was to go, and keeps the claim's space out of use until we say we
+     * are done with it. We are: every store we make into that space precedes this call. Turning the
+     * fence into padding tells the consumer so; it then zeroes and frees the space.
+     */
+    private void acknowledgeRevocation(int at, long w) {
+        if (length(w) < 0 && (type(w) & (CLAIMED_FLAG | REVOKED_FLAG)) == (CLAIMED_FLAG | REVOKED_FLAG)) {
+            // Volatile CAS: releases all our earlier stores into the fenced space (body bytes written
+            // while we did not know), so the consumer's zeroing, which follows its acquire of this
+            // padding, happens after them.
+            MappedAccess.LONG.compareAndSet(buffer, at, w, header(-length(w), PADDING_TYPE));
+        }
+        // Release: our intent no longer covers anything (it may still cover the fence's range if the
+        // revocation found our header unwritten); ordered after the acknowledgement above.
+        long ilen = (long) MappedAccess.LONG.get(buffer, slotOffset + SLOT_INTENT_LENGTH_OFFSET); // plain: ours
+        if (ilen > 0) {
+            MappedAccess.LONG.setRelease(buffer, slotOffset + SLOT_INTENT_LENGTH_OFFSET, -ilen);
         }
     }
 
@@ -261,10 +320,7 @@ public final class Sender implements AutoCloseable {
             return publishSingle(header(HEADER_LENGTH + pendingLength, pendingType));
         }
         pendingHeader = -1;
-        // Volatile CAS: releases the body (a consumer that acquires the committed header sees it whole);
-        // a CAS, not a store, so a revoked claim is detected instead of resurrected.
-        return MappedAccess.LONG.compareAndSet(buffer, at, header(-pendingAligned, CLAIMED_FLAG | slot),
-                header(HEADER_LENGTH + pendingLength, pendingType));
+        return publish(at, header(HEADER_LENGTH + pendingLength, pendingType));
     }
 
     /**
@@ -280,9 +336,22 @@ public final class Sender implements AutoCloseable {
             return publishSingle(header(alignedLength(pendingLength), PADDING_TYPE));
         }
         pendingHeader = -1;
-        // Volatile CAS: as commit; padding carries the aligned length.
-        return MappedAccess.LONG.compareAndSet(buffer, at, header(-pendingAligned, CLAIMED_FLAG | slot),
-                header(pendingAligned, PADDING_TYPE));
+        return publish(at, header(pendingAligned, PADDING_TYPE));
+    }
+
+    /** Many-to-one commit or abort: the claimed header becomes {@code recordHeader}, unless revoked. */
+    private boolean publish(int at, long recordHeader) {
+        long claimed = header(-pendingAligned, CLAIMED_FLAG | slot);
+        // Volatile CAS: releases the body (a consumer that acquires the committed header sees it whole);
+        // a CAS, not a store, so a revoked claim is detected instead of resurrected. While a revoked
+        // claim's owner lives, its space is fenced (never reused), so the witness is the fence itself
+        // and never another claim's header: a late commit cannot succeed on reused words.
+        long w = (long) MappedAccess.LONG.compareAndExchange(buffer, at, claimed, recordHeader);
+        if (w == claimed) {
+            return true;
+        }
+        acknowledgeRevocation(at, w);
+        return false;
     }
 
     private int checkPending(int index) {
@@ -323,39 +392,52 @@ public final class Sender implements AutoCloseable {
         return commit(at);
     }
 
-    /** Sends, waiting (idle strategy {@link Idle#backoff()}) while the ring is full. */
+    /**
+     * Sends, waiting with this sender's idle strategy while the ring is full.
+     *
+     * @throws IllegalStateException if, while waiting, the channel's registered consumer is found dead
+     *                               (checked every {@value #CONSUMER_CHECK_MILLIS} ms): the message is
+     *                               not sent. With no consumer registered (none yet, or closed
+     *                               normally) it keeps waiting for one.
+     */
     public void send(int type, byte[] src, int offset, int length) throws InterruptedException {
         if (trySend(type, src, offset, length)) {
             return;
         }
-        // Waiting: the ByteBuffer variant's loop; the wrapper is allocated only now, like its idle strategy.
+        // Waiting: the ByteBuffer variant's loop; the wrapper is allocated only now.
         send(type, ByteBuffer.wrap(src), offset, length);
     }
 
-    /** Sends, waiting while the ring is full. */
+    /** As {@link #send(int, byte[], int, int)}, from {@code src[offset, offset + length)} (absolute). */
     public void send(int type, ByteBuffer src, int offset, int length) throws InterruptedException {
         if (trySend(type, src, offset, length)) {
             return;
         }
-        IdleStrategy idle = Idle.backoff();
+        idle.reset();
+        long nextCheck = System.nanoTime() + CONSUMER_CHECK_NANOS;
         do {
             Waits.checkInterrupt();
             idle.idle();
+            nextCheck = checkConsumer(nextCheck);
         } while (!trySend(type, src, offset, length));
     }
 
-    /** Sends, waiting at most {@code timeout} while the ring is full; {@code false} on timeout. */
+    /**
+     * Sends, waiting at most {@code timeout} while the ring is full; {@code false} on timeout.
+     *
+     * @throws IllegalStateException as {@link #send(int, byte[], int, int)} if the consumer is found dead
+     */
     public boolean trySend(int type, byte[] src, int offset, int length, long timeout, TimeUnit unit)
             throws InterruptedException {
         Waits.requireUnit(unit);
         if (trySend(type, src, offset, length)) {
             return true;
         }
-        // Waiting: the ByteBuffer variant's loop; the wrapper is allocated only now, like its idle strategy.
+        // Waiting: the ByteBuffer variant's loop; the wrapper is allocated only now.
         return trySend(type, ByteBuffer.wrap(src), offset, length, timeout, unit);
     }
 
-    /** Sends, waiting at most {@code timeout} while the ring is full; {@code false} on timeout. */
+    /** As {@link #trySend(int, byte[], int, int, long, TimeUnit)}, from a buffer (absolute). */
     public boolean trySend(int type, ByteBuffer src, int offset, int length, long timeout, TimeUnit unit)
             throws InterruptedException {
         Waits.requireUnit(unit);
@@ -363,16 +445,32 @@ public final class Sender implements AutoCloseable {
             return true;
         }
         long deadline = Waits.deadline(timeout, unit);
-        IdleStrategy idle = Idle.backoff();
+        idle.reset();
+        long nextCheck = System.nanoTime() + CONSUMER_CHECK_NANOS;
         while (true) {
             if (Waits.shouldGiveUp(Waits.TIMED, deadline)) {
                 return false;
             }
             idle.idle();
+            nextCheck = checkConsumer(nextCheck);
             if (trySend(type, src, offset, length)) {
                 return true;
             }
         }
+    }
+
+    /** While waiting for space: throws if the registered consumer is dead; rate-limited (a /proc read). */
+    private long checkConsumer(long nextCheck) {
+        long now = System.nanoTime();
+        if (now - nextCheck < 0) {
+            return nextCheck;
+        }
+        String dead = channel.deadConsumer();
+        if (dead != null) {
+            throw new IllegalStateException(channel.name + ": the ring is full and its consumer (" + dead
+                    + ") is dead; the message was not sent");
+        }
+        return now + CONSUMER_CHECK_NANOS;
     }
 
     private void checkMessage(int type, int length) {

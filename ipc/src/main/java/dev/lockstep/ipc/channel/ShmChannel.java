@@ -11,7 +11,10 @@ import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CopyOnWriteArrayList;
 
+import org.agrona.concurrent.IdleStrategy;
+
 import dev.lockstep.ipc.shm.Heartbeats;
+import dev.lockstep.ipc.shm.Idle;
 import dev.lockstep.ipc.shm.MappedAccess;
 import dev.lockstep.ipc.shm.ProcessIdentity;
 import dev.lockstep.ipc.shm.SharedFile;
@@ -210,7 +213,15 @@ public abstract sealed class ShmChannel implements AutoCloseable permits OneToOn
      * @throws IllegalStateException if no producer slot is free (one-to-one: if a live producer is
      *                               registered), naming the file and the owner
      */
-    public abstract Sender sender();
+    public Sender sender() {
+        return sender(Idle.backoff());
+    }
+
+    /**
+     * As {@link #sender()}, waiting in the blocking sends with {@code idle} (default
+     * {@link Idle#backoff()}; see {@link Idle}).
+     */
+    public abstract Sender sender(IdleStrategy idle);
 
     /**
      * Registers this process as the channel's consumer, with the {@linkplain #DEFAULT_CLAIM_TIMEOUT
@@ -229,14 +240,38 @@ public abstract sealed class ShmChannel implements AutoCloseable permits OneToOn
      * @throws IllegalArgumentException if the timeout is not positive
      */
     public Receiver receiver(Duration claimTimeout) {
+        return receiver(claimTimeout, Idle.backoff());
+    }
+
+    /**
+     * As {@link #receiver(Duration)}, waiting in {@code awaitReceive} with {@code idle} (default
+     * {@link Idle#backoff()}; see {@link Idle} for the latency / CPU trade-off).
+     *
+     * @throws IllegalArgumentException if the timeout is not positive
+     */
+    public Receiver receiver(Duration claimTimeout, IdleStrategy idle) {
         Objects.requireNonNull(claimTimeout, "claimTimeout");
+        Objects.requireNonNull(idle, "idle");
         if (claimTimeout.isNegative() || claimTimeout.isZero()) {
             throw new IllegalArgumentException("claim timeout must be > 0: " + claimTimeout);
         }
         registerEndpoint(consumerPidOffset, "consumer", true);
-        Receiver r = new Receiver(this, claimTimeout.toNanos());
+        Receiver r = new Receiver(this, claimTimeout.toNanos(), idle);
         handles.add(r);
         return r;
+    }
+
+    /**
+     * The registered consumer if its process is dead (as "pid N"), else null (alive, registering, or
+     * none registered).
+     */
+    String deadConsumer() {
+        // Acquire: pairs with the registering release store of the pid (start time written before it).
+        long pid = (long) MappedAccess.LONG.getAcquire(buffer, consumerPidOffset);
+        if (pid <= 0) {
+            return null;
+        }
+        return endpointAlive(consumerPidOffset) ? null : "pid " + pid;
     }
 
     /** Whether a consumer is registered, its process is running, and its heartbeat is recent. */
@@ -324,8 +359,8 @@ public abstract sealed class ShmChannel implements AutoCloseable permits OneToOn
         handles.remove(handle);
     }
 
-    Sender newSender(int slot) {
-        Sender s = new Sender(this, slot);
+    Sender newSender(int slot, IdleStrategy idle) {
+        Sender s = new Sender(this, slot, idle);
         handles.add(s);
         return s;
     }
@@ -350,7 +385,7 @@ public abstract sealed class ShmChannel implements AutoCloseable permits OneToOn
         }
         long start = (long) MappedAccess.LONG.getOpaque(buffer, pidOffset + 8); // ordered by the acquire above
         long realPid = Math.abs(pid);
-        boolean alive = pid > 0 ? ProcessIdentity.isAlive(pid, start) : ProcessIdentity.mayBeAlive(realPid, 0L, 0L);
+        boolean alive = ProcessIdentity.isAlive(realPid, start);
         return new ChannelStats.Endpoint(slot, realPid, start, alive, Heartbeats.age(buffer, heartbeatOffset));
     }
 
@@ -362,8 +397,10 @@ public abstract sealed class ShmChannel implements AutoCloseable permits OneToOn
             return false;
         }
         if (pid < 0) {
-            // Registering: the start time may not be written yet; the pid alone decides.
-            return ProcessIdentity.mayBeAlive(-pid, 0L, 0L);
+            // Registering: alive once its start time is written (an instant after its CAS). Until then
+            // it has no claims and no messages, so judging it dead harms nothing; judging by the pid
+            // alone would keep a registrant that died there alive whenever any process has its pid.
+            return ProcessIdentity.isAlive(-pid, (long) MappedAccess.LONG.getOpaque(buffer, pidOffset + 8));
         }
         // Opaque: ordered after the acquire of the pid above, which the registering release published.
         return ProcessIdentity.isAlive(pid, (long) MappedAccess.LONG.getOpaque(buffer, pidOffset + 8));
@@ -381,7 +418,7 @@ public abstract sealed class ShmChannel implements AutoCloseable permits OneToOn
             // Volatile: the value the CAS below compares against.
             long pid = (long) MappedAccess.LONG.getVolatile(buffer, pidOffset);
             if (pid != 0) {
-                if (endpointAlive(pidOffset)) {
+                if (pid < 0 ? registrantAlive(pidOffset, pid) : endpointAlive(pidOffset)) {
                     if (mustTake) {
                         throw new IllegalStateException(name + ": a live " + role + " is registered: pid "
                                 + Math.abs(pid) + (Math.abs(pid) == me.pid() ? " (this process)" : ""));
@@ -392,14 +429,46 @@ public abstract sealed class ShmChannel implements AutoCloseable permits OneToOn
             // Volatile CAS: exactly one process wins a free or dead endpoint; -pid marks "registering"
             // so nobody reads the old owner's start time with our pid.
             if (MappedAccess.LONG.compareAndSet(buffer, pidOffset, pid, -me.pid())) {
-                MappedAccess.LONG.setOpaque(buffer, pidOffset + 8, me.startTime()); // published by the release below
-                // Release: a reader that sees our pid (acquire) sees our start time.
-                MappedAccess.LONG.setRelease(buffer, pidOffset, me.pid());
+                MappedAccess.LONG.setOpaque(buffer, pidOffset + 8, me.startTime()); // published by the CAS below
+                // Volatile CAS, not a plain release store: publishes the start time (a reader that sees
+                // our pid sees it), and fails if another process judged our registration dead (we
+                // stalled over a millisecond between the two CASes) and took the endpoint: then the
+                // endpoint is not ours, and we start again.
+                if (!MappedAccess.LONG.compareAndSet(buffer, pidOffset, -me.pid(), me.pid())) {
+                    continue;
+                }
                 if (pid != 0 && pidOffset == consumerPidOffset) {
                     addStat(CONSUMER_TAKEOVERS_OFFSET, 1);
                 }
                 return true;
             }
+        }
+    }
+
+    /**
+     * Whether the process registering the endpoint ({@code negPid} = -pid in its pid field) may still
+     * complete. It stores its start time right after its CAS: a matching start time means it is
+     * alive. A registrant that died between the two stores left -pid behind; judging that by the pid
+     * alone would keep the endpoint blocked whenever any process has that pid, so look again for up
+     * to 1 ms (the registrant needs one store) and then take it as dead. Taking a live but stalled
+     * registrant's endpoint is safe: its publishing CAS then fails and it registers again.
+     */
+    private boolean registrantAlive(int pidOffset, long negPid) {
+        long deadline = System.nanoTime() + CHECK_INTERVAL_NANOS;
+        while (true) {
+            // Opaque: the start time may be the old owner's; the identity check below decides.
+            long start = (long) MappedAccess.LONG.getOpaque(buffer, pidOffset + 8);
+            if (ProcessIdentity.isAlive(-negPid, start)) {
+                return true;
+            }
+            // Volatile: a changed field means the registration progressed (or another took over).
+            if ((long) MappedAccess.LONG.getVolatile(buffer, pidOffset) != negPid) {
+                return true;
+            }
+            if (System.nanoTime() - deadline > 0) {
+                return false;
+            }
+            Thread.onSpinWait();
         }
     }
 
@@ -425,8 +494,10 @@ public abstract sealed class ShmChannel implements AutoCloseable permits OneToOn
                 }
                 // Dead owner: its claim (if any) must be behind the consumer first, else the consumer would
                 // judge that claim by our liveness. Opaque reads: the dead writer wrote them long ago.
+                // The intent length is negated once the claim's header is written; its magnitude still
+                // gives the end of the slot's last claim.
                 long end = (long) MappedAccess.LONG.getOpaque(buffer, slot + SLOT_INTENT_POSITION_OFFSET)
-                        + (long) MappedAccess.LONG.getOpaque(buffer, slot + SLOT_INTENT_LENGTH_OFFSET);
+                        + Math.abs((long) MappedAccess.LONG.getOpaque(buffer, slot + SLOT_INTENT_LENGTH_OFFSET));
                 if (end > (long) MappedAccess.LONG.getAcquire(buffer, headOffset)) { // acquire: see Sender
                     continue;
                 }
