@@ -43,9 +43,11 @@ import dev.lockstep.ipc.shm.StructureKind;
  *
  * <h2>Parties register</h2>
  * Each instance is one party. Its first {@link #await()} (or {@link #register()}) claims a slot in
- * the file holding its process's identity (pid + start time); {@link #close()} frees it. Waiters check
- * the registered parties' liveness after their spin phase and then every millisecond; a dead one
- * breaks the current generation. A party that dies before registering is not seen (the waiters then
+ * the file holding its process's {@link dev.lockstep.ipc.shm.Participants} token; {@link #close()}
+ * frees it. After their spin phase, waiters judge one registered party of another process per
+ * millisecond, round robin (so an idle waiter's cost does not grow with the parties); a dead one
+ * breaks the current generation. Parties in another PID namespace are judged by heartbeat and kernel
+ * lock: a stopped party (SIGSTOP) is late, not dead. A party that dies before registering is not seen (the waiters then
  * wait, as for a party that is late). After a break, the survivors (or a supervisor) call
  * {@link #reset()}, which also frees the dead parties' slots so replacement processes can register.
  *
@@ -70,7 +72,8 @@ import dev.lockstep.ipc.shm.StructureKind;
  * {@link #setIdleStrategy}), created only when a call has to wait; interrupts and deadlines are
  * checked after every idle. Memory effects: actions of every party before its {@code await} happen
  * before the actions of every party after the trip. Progress: blocking; a dead registered party never
- * leaves the others waiting longer than one liveness period. Space: 256 bytes + 8 per party.
+ * leaves the others waiting longer than {@code parties} liveness periods (same namespace) or the
+ * heartbeat suspicion bound (another namespace). Space: 256 bytes + 8 per party.
  */
 public final class IpcBarrier extends IpcSyncBase {
     /*
@@ -85,10 +88,18 @@ public final class IpcBarrier extends IpcSyncBase {
     private final int parties;
     /** This instance's party slot, or -1; plain: used by the threads of this party. */
     private int party = -1;
+    /** Next party slot a waiter judges (one per liveness interval); plain: a racy round-robin hint. */
+    private int nextPartyToCheck;
 
-    private IpcBarrier(SharedFile file) {
-        super(file);
+    private IpcBarrier(SharedFile file) throws IOException {
+        super(checked(file), true);
         this.parties = (int) file.header().param(PARAM_PARTIES);
+    }
+
+    private static SharedFile checked(SharedFile f) throws IOException {
+        requireSizes(f, "parties", f.header().param(PARAM_PARTIES), 1, 1 << 20,
+                n -> IpcBarrierDescriptor.structureLength((int) n));
+        return f;
     }
 
     /** Creates a barrier file for {@code parties} parties (at least 1). */
@@ -151,15 +162,15 @@ public final class IpcBarrier extends IpcSyncBase {
         for (int i = 0; i < parties; i++) {
             // Volatile CAS: claims the slot; waiters read it with opaque (identity only, no data).
             if ((long) MappedAccess.LONG.getOpaque(b, BASE + slotOffset(i)) == 0L
-                    && MappedAccess.LONG.compareAndSet(b, BASE + slotOffset(i), 0L, Owners.CURRENT)) {
+                    && MappedAccess.LONG.compareAndSet(b, BASE + slotOffset(i), 0L, me)) {
                 party = i;
                 return;
             }
         }
-        long dead = findDeadParty(b);
+        long dead = findAnyDeadParty(b);
         if (dead != 0L) {
             long s = state();
-            breakBarrier(b, (int) (s >>> 32), (int) Owners.pid(dead));
+            breakBarrier(b, (int) (s >>> 32), reasonFor(dead));
             throw broken(b);
         }
         throw new IllegalStateException(path() + ": all " + parties + " party slots are taken by live parties");
@@ -198,7 +209,7 @@ public final class IpcBarrier extends IpcSyncBase {
         ByteBuffer b = buf();
         for (int i = 0; i < parties; i++) {
             long token = (long) MappedAccess.LONG.getOpaque(b, BASE + slotOffset(i)); // opaque: identity only
-            if (token != 0L && Owners.isDead(token)) {
+            if (token != 0L && isDead(token)) {
                 MappedAccess.LONG.compareAndSet(b, BASE + slotOffset(i), token, 0L); // volatile: frees it once
             }
         }
@@ -226,7 +237,7 @@ public final class IpcBarrier extends IpcSyncBase {
         int p = party;
         if (p >= 0 && !file.isClosed()) {
             // Volatile CAS: frees the slot only if it is still ours (reset may have freed it).
-            MappedAccess.LONG.compareAndSet(buf(), BASE + slotOffset(p), Owners.CURRENT, 0L);
+            MappedAccess.LONG.compareAndSet(buf(), BASE + slotOffset(p), me, 0L);
             party = -1;
         }
         super.close();
@@ -298,8 +309,8 @@ public final class IpcBarrier extends IpcSyncBase {
                 long now = System.nanoTime();
                 if (nextCheck == 0L || now - nextCheck >= 0) {
                     nextCheck = now + Owners.CHECK_INTERVAL_NANOS;
-                    long dead = findDeadParty(b);
-                    if (dead != 0L && breakBarrier(b, gen, (int) Owners.pid(dead))) {
+                    long dead = checkOneParty(b);
+                    if (dead != 0L && breakBarrier(b, gen, reasonFor(dead))) {
                         throw broken(b);
                     }
                 }
@@ -307,14 +318,40 @@ public final class IpcBarrier extends IpcSyncBase {
         }
     }
 
-    private long findDeadParty(ByteBuffer b) {
+    /** Every registered party judged (register's slow path only): a dead one's token, or 0. */
+    private long findAnyDeadParty(ByteBuffer b) {
         for (int i = 0; i < parties; i++) {
             long token = (long) MappedAccess.LONG.getOpaque(b, BASE + slotOffset(i)); // opaque: identity only
-            if (token != 0L && Owners.isDead(token)) {
+            if (token != 0L && token != me && isDead(token)) {
                 return token;
             }
         }
         return 0L;
+    }
+
+    /**
+     * Judges the next registered party of another process (round robin; free slots and this
+     * process's parties cost no verdict): its token if dead, else 0. One {@code /proc} read per
+     * liveness interval whatever the number of parties; a dead party is found within
+     * {@code parties} intervals.
+     */
+    private long checkOneParty(ByteBuffer b) {
+        int start = nextPartyToCheck;
+        for (int k = 0; k < parties; k++) {
+            int i = (start + k) % parties;
+            long token = (long) MappedAccess.LONG.getOpaque(b, BASE + slotOffset(i)); // opaque: identity only
+            if (token != 0L && token != me) {
+                nextPartyToCheck = (i + 1) % parties;
+                return isDead(token) ? token : 0L;
+            }
+        }
+        return 0L;
+    }
+
+    /** The break code for a dead party: its pid (in its own namespace), or REASON_DEAD_PARTY if unknown. */
+    private int reasonFor(long deadToken) {
+        long pid = pidOf(deadToken);
+        return pid > 0 && pid <= Integer.MAX_VALUE ? (int) pid : IpcBarrierDescriptor.REASON_DEAD_PARTY;
     }
 
     /**
@@ -362,6 +399,8 @@ public final class IpcBarrier extends IpcSyncBase {
             why = "broken: a party was interrupted";
         } else if (code == REASON_RESET) {
             why = "broken: reset while parties were waiting";
+        } else if (code == IpcBarrierDescriptor.REASON_DEAD_PARTY) {
+            why = "broken: a party died";
         } else {
             why = "broken (code " + code + ")";
         }

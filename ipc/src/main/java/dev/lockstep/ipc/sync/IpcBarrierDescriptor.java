@@ -17,11 +17,13 @@ import dev.lockstep.ipc.shm.MappedAccess;
  *  +---------------------------------------------------------------+
  *  |  Break reason (long): generation (63..32) | code (31..0):     | 128
  *  |     pid of a dead party, or -1 timeout, -2 interrupt, -3 reset|
+ *  |     -4 a dead party of unknown pid                            |
  *  |  Ended broken (long): generation + 1 of the last generation   | 136
  *  |     that reset() ended broken (0 = none)                      |
  *  |  padding to 256                                               |
  *  +---------------------------------------------------------------+
- *  |  Party slot 0 (long): token of the registered party, 0 = free | 256
+ *  |  Party slot 0 (long): Participants token of the registered    | 256
+ *  |     party's process, 0 = free                                 |
  *  |  Party slot 1 ...                                             | 264
  *  +---------------------------------------------------------------+
  * </pre>
@@ -43,6 +45,8 @@ public final class IpcBarrierDescriptor {
     public static final int REASON_TIMEOUT = -1;
     public static final int REASON_INTERRUPT = -2;
     public static final int REASON_RESET = -3;
+    /** A party died whose pid is no longer known (its registry entry was already reused). */
+    public static final int REASON_DEAD_PARTY = -4;
     /** Header size parameter: parties. */
     public static final int PARAM_PARTIES = 0;
 

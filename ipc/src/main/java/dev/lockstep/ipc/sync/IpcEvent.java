@@ -49,9 +49,15 @@ import dev.lockstep.ipc.shm.StructureKind;
 public final class IpcEvent extends IpcSyncBase {
     private final boolean autoReset;
 
-    private IpcEvent(SharedFile file) {
-        super(file);
+    private IpcEvent(SharedFile file) throws IOException {
+        super(checked(file), false);
         this.autoReset = file.header().param(PARAM_AUTO_RESET) != 0;
+    }
+
+    private static SharedFile checked(SharedFile f) throws IOException {
+        requireSizes(f, "auto-reset flag", f.header().param(PARAM_AUTO_RESET), 0, 1,
+                n -> IpcEventDescriptor.STRUCTURE_LENGTH);
+        return f;
     }
 
     /** Creates an event file, not set. */

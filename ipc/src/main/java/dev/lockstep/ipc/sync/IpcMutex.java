@@ -51,14 +51,16 @@ import dev.lockstep.ipc.shm.StructureKind;
  * permanently unusable, {@code ENOTRECOVERABLE}; here the repair can always be retried.)
  *
  * <h2>Algorithm</h2>
- * A test-and-test-and-set lock over one 64-bit word: 0 when free, else the owner's token
- * ({@code pid << 32 | low 32 bits of its start time}), set with one compare-and-set, so the file
- * records the owner exactly at the moment it owns the lock, and a reused pid (another start time)
- * is never taken for the owner. A waiter polls the word; after its spin phase, and then every
- * millisecond (property {@code lockstep.ipc.livenessCheckMicros}), it checks whether the recorded
- * owner is alive ({@link dev.lockstep.ipc.shm.ProcessIdentity}: /proc, ~10 µs). If not, it
- * compare-and-sets the word from the dead token to its own: exactly one waiter wins; dead tokens never
- * come back, so this CAS has no ABA problem. Unlock is a release store of 0. Source: the TTAS lock of
+ * A test-and-test-and-set lock over one 64-bit word: 0 when free, else the owner's token (its entry
+ * in the folder's {@link dev.lockstep.ipc.shm.Participants} registry, which records its pid, start
+ * time, PID namespace and heartbeat), set with one compare-and-set, so the file records the owner
+ * exactly at the moment it owns the lock. A waiter polls the word; after its spin phase, and then every
+ * millisecond (property {@code lockstep.ipc.livenessCheckMicros}), it asks whether the recorded owner
+ * is dead: in its own PID namespace by pid and start time ({@code /proc}, ~10 µs), in another one by
+ * a stale heartbeat confirmed by the kernel (the owner's registry lock is gone). If so, it
+ * compare-and-sets the word from the dead token to its own: exactly one waiter wins; tokens are never
+ * reissued, so this CAS has no ABA problem. A stopped owner (SIGSTOP, a debugger) in any namespace is
+ * never judged dead. Unlock is a release store of 0. Source: the TTAS lock of
  * Herlihy &amp; Shavit, <i>The Art of Multiprocessor Programming</i> 7.3, with the owner-recording of
  * robust futexes (Linux {@code Documentation/locking/robust-futexes.rst}).
  *
@@ -95,9 +97,15 @@ public final class IpcMutex extends IpcSyncBase implements Lock {
     /** Next time a failed tryLock() may check the owner's liveness; plain: a racy hint. */
     private long nextTryCheck;
 
-    private IpcMutex(SharedFile file) {
-        super(file);
+    private IpcMutex(SharedFile file) throws IOException {
+        super(checked(file), true);
         this.dataLength = (int) file.header().param(PARAM_DATA_LENGTH);
+    }
+
+    private static SharedFile checked(SharedFile f) throws IOException {
+        requireSizes(f, "data length", f.header().param(PARAM_DATA_LENGTH), 0, Integer.MAX_VALUE,
+                n -> IpcMutexDescriptor.structureLength((int) n));
+        return f;
     }
 
     /** Creates a free mutex file with a protected data area of {@code dataLength} bytes (may be 0). */
@@ -207,7 +215,7 @@ public final class IpcMutex extends IpcSyncBase implements Lock {
 
     /** The pid of the process holding the lock, or 0 if free. A snapshot, for monitoring. */
     public long ownerPid() {
-        return Owners.pid((long) MappedAccess.LONG.getOpaque(buf(), BASE + LOCK_WORD_OFFSET)); // opaque: a snapshot
+        return pidOf((long) MappedAccess.LONG.getOpaque(buf(), BASE + LOCK_WORD_OFFSET)); // opaque: a snapshot
     }
 
     /** Whether some process holds the lock (a snapshot). */
@@ -295,7 +303,7 @@ public final class IpcMutex extends IpcSyncBase implements Lock {
         if (s == LockStatus.OWNER_DIED) {
             // Opaque: we hold the lock, the flag is ours to read.
             long dead = (long) MappedAccess.LONG.getOpaque(buf(), BASE + INCONSISTENT_OFFSET);
-            throw new OwnerDiedException(path().toString(), Owners.pid(dead));
+            throw new OwnerDiedException(path().toString(), pidOf(dead));
         }
         return s.acquired();
     }
@@ -324,7 +332,7 @@ public final class IpcMutex extends IpcSyncBase implements Lock {
         long current = (long) MappedAccess.LONG.getOpaque(b, word);
         if (current == 0L) {
             // Volatile CAS: acquires (sees the previous holder's writes before its release of 0).
-            return MappedAccess.LONG.compareAndSet(b, word, 0L, Owners.CURRENT) ? 1 : 0;
+            return MappedAccess.LONG.compareAndSet(b, word, 0L, me) ? 1 : 0;
         }
         if (checkOwner) {
             long now = System.nanoTime();
@@ -337,11 +345,11 @@ public final class IpcMutex extends IpcSyncBase implements Lock {
     }
 
     private int takeOverIfDead(ByteBuffer b, long token) {
-        if (!Owners.isDead(token)) {
+        if (!isDead(token)) {
             return 0;
         }
         // Volatile CAS from the dead token: one taker wins; a dead token never returns, so no ABA.
-        if (!MappedAccess.LONG.compareAndSet(b, BASE + LOCK_WORD_OFFSET, token, Owners.CURRENT)) {
+        if (!MappedAccess.LONG.compareAndSet(b, BASE + LOCK_WORD_OFFSET, token, me)) {
             return 0;
         }
         // We hold the lock: opaque stores, published by our unlock's release store (or read by the
@@ -374,7 +382,7 @@ public final class IpcMutex extends IpcSyncBase implements Lock {
                 // Opaque poll: the CAS below decides and orders.
                 long current = (long) MappedAccess.LONG.getOpaque(b, word);
                 if (current == 0L) {
-                    if (MappedAccess.LONG.compareAndSet(b, word, 0L, Owners.CURRENT)) { // volatile: acquires
+                    if (MappedAccess.LONG.compareAndSet(b, word, 0L, me)) { // volatile: acquires
                         return 1;
                     }
                 } else if (polls >= Owners.POLLS_BEFORE_CHECK) {

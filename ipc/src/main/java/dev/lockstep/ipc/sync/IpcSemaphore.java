@@ -39,12 +39,14 @@ import dev.lockstep.ipc.shm.StructureKind;
  * }</pre>
  *
  * <h2>Permits are owned by processes</h2>
- * The file holds a table of process slots (pid + start time, permits held). A process may release
- * only permits it holds (any of its threads may release them, as with
- * {@link java.util.concurrent.Semaphore}); releasing more throws {@link IllegalStateException}, so the
- * count can never exceed the initial number of permits. Permits held by a process that dies return to
- * the pool as soon as a waiter notices the death (after its spin phase, then every millisecond), or a
- * failed {@link #tryAcquire()} does.
+ * The file holds a table of process slots (the process's {@link dev.lockstep.ipc.shm.Participants}
+ * token, permits held). A process may release only permits it holds (any of its threads may release
+ * them, as with {@link java.util.concurrent.Semaphore}); releasing more throws
+ * {@link IllegalStateException}, so the count can never exceed the initial number of permits. Permits
+ * held by a process that dies return to the pool as soon as a waiter notices the death (after its
+ * spin phase a waiter judges one holder per millisecond, round robin), or a failed
+ * {@link #tryAcquire()} does. Holders in another PID namespace are judged by heartbeat and kernel lock
+ * ({@link dev.lockstep.ipc.shm.Participants}): a live or stopped one keeps its permits.
  *
  * <h2>Algorithm</h2>
  * Every update of the table and of the available count happens under a guard: a robust spin lock
@@ -89,11 +91,20 @@ public final class IpcSemaphore extends IpcSyncBase {
     private int slot = -1;
     /** Next time a failed tryAcquire may look for dead holders; plain: a racy hint. */
     private long nextTryCheck;
+    /** Next slot reclaimDeadHolders judges (one per call); plain: a racy round-robin hint. */
+    private int nextSlotToCheck;
 
-    private IpcSemaphore(SharedFile file) {
-        super(file);
+    private IpcSemaphore(SharedFile file) throws IOException {
+        super(checked(file), true);
         this.permits = file.header().param(PARAM_PERMITS);
         this.slots = (int) file.header().param(PARAM_SLOTS);
+    }
+
+    private static SharedFile checked(SharedFile f) throws IOException {
+        requireSizes(f, "permits", f.header().param(PARAM_PERMITS), 0, Integer.MAX_VALUE, n -> 0L);
+        requireSizes(f, "process slots", f.header().param(PARAM_SLOTS), 1, 1 << 20,
+                n -> IpcSemaphoreDescriptor.structureLength((int) n));
+        return f;
     }
 
     /**
@@ -344,7 +355,7 @@ public final class IpcSemaphore extends IpcSyncBase {
     /** This process's slot, or -1 if it has none; guard held. */
     private int findSlotLocked(ByteBuffer b) {
         for (int i = 0; i < slots; i++) {
-            if ((long) MappedAccess.LONG.getOpaque(b, BASE + slotOffset(i) + SLOT_TOKEN) == Owners.CURRENT) { // under the guard
+            if ((long) MappedAccess.LONG.getOpaque(b, BASE + slotOffset(i) + SLOT_TOKEN) == me) { // under the guard
                 slot = i;
                 return i;
             }
@@ -357,7 +368,7 @@ public final class IpcSemaphore extends IpcSyncBase {
         int free = -1;
         for (int i = 0; i < slots; i++) {
             long token = (long) MappedAccess.LONG.getOpaque(b, BASE + slotOffset(i) + SLOT_TOKEN); // under the guard
-            if (token == Owners.CURRENT) {
+            if (token == me) {
                 slot = i;
                 return i;
             }
@@ -369,7 +380,7 @@ public final class IpcSemaphore extends IpcSyncBase {
             // Full: reuse a dead process's slot (its permits come back first).
             for (int i = 0; i < slots && free < 0; i++) {
                 long token = (long) MappedAccess.LONG.getOpaque(b, BASE + slotOffset(i) + SLOT_TOKEN);
-                if (Owners.isDead(token)) {
+                if (isDead(token)) {
                     recoverLocked(b, token);
                     free = i;
                 }
@@ -382,13 +393,16 @@ public final class IpcSemaphore extends IpcSyncBase {
         int at = BASE + slotOffset(free);
         MappedAccess.LONG.setOpaque(b, at + SLOT_HELD, 0L);
         // Opaque under the guard: lock-free scanners only need an untorn token.
-        MappedAccess.LONG.setOpaque(b, at + SLOT_TOKEN, Owners.CURRENT);
+        MappedAccess.LONG.setOpaque(b, at + SLOT_TOKEN, me);
         slot = free;
         return free;
     }
 
     /**
-     * Looks (outside the guard) for a dead process holding permits and returns them.
+     * Looks (outside the guard) for a dead process holding permits and returns them. Judges at most
+     * one holder per call (round robin over the slots; reading {@code /proc} costs ~10 µs and a few
+     * KB), so a waiter called once per liveness interval costs the same whatever the number of slots;
+     * a dead holder is found within {@code slots} intervals.
      *
      * @return whether permits came back
      */
@@ -397,25 +411,31 @@ public final class IpcSemaphore extends IpcSyncBase {
         // A process killed inside the guard (e.g. between its two writes of a release) may hold no
         // permits in its slot any more; the guard word still names it. Opaque: a candidate only.
         long guard = (long) MappedAccess.LONG.getOpaque(b, BASE + GUARD_OFFSET);
-        if (guard != 0L && Owners.isDead(guard)) {
+        if (guard != 0L && isDead(guard)) {
             guardLock(b); // takes the guard over from the dead process and recomputes
             guardUnlock(b);
             return true;
         }
-        for (int i = 0; i < slots; i++) {
+        int start = nextSlotToCheck;
+        for (int k = 0; k < slots; k++) {
+            int i = (start + k) % slots;
             int at = BASE + slotOffset(i);
             // Opaque: candidates only, confirmed under the guard (a dead token stays dead).
             long token = (long) MappedAccess.LONG.getOpaque(b, at + SLOT_TOKEN);
-            if (token != 0L && token != Owners.CURRENT
-                    && (long) MappedAccess.LONG.getOpaque(b, at + SLOT_HELD) > 0 && Owners.isDead(token)) {
-                guardLock(b);
-                try {
-                    recoverLocked(b, token);
-                } finally {
-                    guardUnlock(b);
-                }
-                return true;
+            if (token == 0L || token == me || (long) MappedAccess.LONG.getOpaque(b, at + SLOT_HELD) <= 0) {
+                continue; // nothing to judge here: free, ours, or holding nothing (no /proc read)
             }
+            nextSlotToCheck = (i + 1) % slots;
+            if (!isDead(token)) {
+                return false; // one verdict per call
+            }
+            guardLock(b);
+            try {
+                recoverLocked(b, token);
+            } finally {
+                guardUnlock(b);
+            }
+            return true;
         }
         return false;
     }
@@ -448,7 +468,7 @@ public final class IpcSemaphore extends IpcSyncBase {
             // Opaque pre-read; the volatile CAS acquires (sees the previous updater's writes).
             long g = (long) MappedAccess.LONG.getOpaque(b, at);
             if (g == 0L) {
-                if (MappedAccess.LONG.compareAndSet(b, at, 0L, Owners.CURRENT)) {
+                if (MappedAccess.LONG.compareAndSet(b, at, 0L, me)) {
                     return;
                 }
             } else if (step >= Owners.POLLS_BEFORE_CHECK) {
@@ -456,7 +476,7 @@ public final class IpcSemaphore extends IpcSyncBase {
                 if (nextCheck == 0L || now - nextCheck >= 0) {
                     nextCheck = now + Owners.CHECK_INTERVAL_NANOS;
                     // The updater died inside: take the guard over (one CAS wins) and recompute.
-                    if (Owners.isDead(g) && MappedAccess.LONG.compareAndSet(b, at, g, Owners.CURRENT)) {
+                    if (isDead(g) && MappedAccess.LONG.compareAndSet(b, at, g, me)) {
                         recoverLocked(b, g);
                         return;
                     }

@@ -1,5 +1,6 @@
 package dev.lockstep.ipc.sync;
 
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.Objects;
@@ -8,11 +9,14 @@ import java.util.function.Supplier;
 import org.agrona.concurrent.IdleStrategy;
 
 import dev.lockstep.ipc.shm.Idle;
+import dev.lockstep.ipc.shm.IncompatibleFileException;
+import dev.lockstep.ipc.shm.Participants;
 import dev.lockstep.ipc.shm.SharedFile;
 
 /**
- * What every synchronizer of this package shares: its mapped file, the idle strategy factory its
- * waits use, and closing. Waits create their idle strategy only once they really have to wait, so a
+ * What every synchronizer of this package shares: its mapped file, the folder's
+ * {@link Participants} registry (owner tokens and their liveness verdict, across PID namespaces), the
+ * idle strategy factory its waits use, and closing. Waits create their idle strategy only once they really have to wait, so a
  * call that does not wait allocates nothing.
  */
 abstract class IpcSyncBase implements AutoCloseable {
@@ -20,14 +24,67 @@ abstract class IpcSyncBase implements AutoCloseable {
     static final int BASE = SharedFile.STRUCTURE_OFFSET;
 
     final SharedFile file;
+    /** The registry of the file's folder: owner tokens and the liveness verdict on them (null: no owners). */
+    final Participants participants;
+    /** This process's owner token in {@link #participants}. */
+    final long me;
     /**
      * The idle strategy factory. Plain: set before the instance is shared between threads (see
      * {@link #setIdleStrategy}); publication of the instance publishes it.
      */
     private Supplier<? extends IdleStrategy> idleFactory = Idle::backoff;
 
-    IpcSyncBase(SharedFile file) {
+    /** Takes over {@code file}; a structure without owners (an event) does not register. */
+    IpcSyncBase(SharedFile file, boolean hasOwners) throws IOException {
         this.file = file;
+        if (!hasOwners) {
+            this.participants = null;
+            this.me = 0L;
+            return;
+        }
+        Participants p;
+        try {
+            p = Participants.of(file.path());
+        } catch (IOException | RuntimeException e) {
+            file.close();
+            throw e;
+        }
+        this.participants = p;
+        this.me = p.token();
+    }
+
+    /**
+     * Checks a size parameter read from {@code f}'s header against its range and the structure's
+     * length (computed from the parameters) against the file's; closes {@code f} and throws if not.
+     *
+     * @throws IncompatibleFileException naming the parameter (a forged or corrupt header is refused
+     *                                   at open, not by an IndexOutOfBoundsException later)
+     */
+    static void requireSizes(SharedFile f, String param, long value, long min, long max,
+                             java.util.function.LongUnaryOperator structureLength) throws IncompatibleFileException {
+        String problem = null;
+        if (value < min || value > max) {
+            problem = param + " is " + value + ", not in [" + min + ", " + max + "]";
+        } else {
+            long needed = SharedFile.STRUCTURE_OFFSET + structureLength.applyAsLong(value);
+            if (needed > f.header().fileLength()) {
+                problem = param + " " + value + " needs " + needed + " bytes, the file has " + f.header().fileLength();
+            }
+        }
+        if (problem != null) {
+            f.close();
+            throw new IncompatibleFileException(f.path(), problem);
+        }
+    }
+
+    /** Whether the owner {@code token} names is certainly dead ({@link Participants#isDead}). */
+    final boolean isDead(long token) {
+        return participants.isDead(token);
+    }
+
+    /** The pid {@code token} names in its own namespace, 0 if unknown (for messages). */
+    final long pidOf(long token) {
+        return participants.pidOf(token);
     }
 
     /** The mapping; throws {@link IllegalStateException} once closed. */

@@ -165,10 +165,10 @@ class IpcBarrierTest {
     void deadRegisteredPartyBreaksWaitersAndResetFreesItsSlot() throws Exception {
         Path file = dir.resolve("b");
         try (IpcBarrier main = IpcBarrier.create(file, 2)) {
-            long dead = IpcMutexTest.fakeDeadToken();
+            long dead = IpcMutexTest.fakeDeadToken(dir);
             MappedAccess.LONG.setVolatile(main.file.buffer(), SharedFile.STRUCTURE_OFFSET + IpcBarrierDescriptor.slotOffset(1), dead);
             BrokenBarrierException e = assertThrows(BrokenBarrierException.class, main::await);
-            assertTrue(e.getMessage().contains("pid " + Owners.pid(dead) + " died"), e.getMessage());
+            assertTrue(e.getMessage().contains("pid " + dev.lockstep.ipc.shm.ProcessIdentity.current().pid() + " died"), e.getMessage());
             main.reset(); // frees the dead party's slot
             Thread replacement = TestThreads.virtual(() -> {
                 try (IpcBarrier b = IpcBarrier.open(file)) {

@@ -174,11 +174,11 @@ class IpcMutexTest {
     void deadOwnerIsReportedUntilMarkedConsistent() throws Exception {
         Path p = dir.resolve("m");
         try (IpcMutex m = IpcMutex.create(p, 0)) {
-            long deadToken = fakeDeadToken();
+            long deadToken = fakeDeadToken(dir);
             MappedAccess.LONG.setVolatile(m.file.buffer(), SharedFile.STRUCTURE_OFFSET + IpcMutexDescriptor.LOCK_WORD_OFFSET, deadToken);
             assertTrue(m.isLocked());
             OwnerDiedException e = assertThrows(OwnerDiedException.class, m::lock);
-            assertEquals(Owners.pid(deadToken), e.deadOwnerPid());
+            assertEquals(ProcessIdentity.current().pid(), e.deadOwnerPid());
             assertTrue(m.isHeldByCurrentThread(), "the owner-died exception leaves the caller holding the lock");
             assertFalse(m.isConsistent());
             assertEquals(1, m.recoveries());
@@ -203,7 +203,7 @@ class IpcMutexTest {
             Thread.sleep(20);
             assertTrue(t.isAlive(), "live owner: the waiter waits");
             // The owner "dies": its token becomes one of a dead process.
-            MappedAccess.LONG.setVolatile(a.file.buffer(), SharedFile.STRUCTURE_OFFSET, fakeDeadToken());
+            MappedAccess.LONG.setVolatile(a.file.buffer(), SharedFile.STRUCTURE_OFFSET, fakeDeadToken(dir));
             t.join();
             assertEquals(LockStatus.OWNER_DIED, r.get());
         }
@@ -251,9 +251,11 @@ class IpcMutexTest {
         assertThrows(IllegalStateException.class, closed::tryLock);
     }
 
-    /** A token naming this JVM's pid with another start time: a process that had our pid and died. */
-    static long fakeDeadToken() {
-        ProcessIdentity me = ProcessIdentity.current();
-        return Owners.tokenOf(new ProcessIdentity(me.pid(), me.startTime() + 12345));
+    /**
+     * A token of the registry of {@code dir} naming this JVM's pid with another start time: a process
+     * of our namespace that had our pid and died.
+     */
+    static long fakeDeadToken(Path dir) throws java.io.IOException {
+        return dev.lockstep.ipc.shm.TestParticipants.deadToken(dev.lockstep.ipc.shm.Participants.ofFolder(dir));
     }
 }

@@ -137,7 +137,7 @@ class IpcSemaphoreTest {
     void deadHoldersPermitsComeBack() throws Exception {
         try (IpcSemaphore s = IpcSemaphore.create(dir.resolve("s"), 5, 4)) {
             ByteBuffer b = s.file.buffer();
-            long dead = IpcMutexTest.fakeDeadToken();
+            long dead = IpcMutexTest.fakeDeadToken(dir);
             // A dead process holds 3 (slot 1) ...
             MappedAccess.LONG.setVolatile(b, BASE + IpcSemaphoreDescriptor.slotOffset(1) + IpcSemaphoreDescriptor.SLOT_TOKEN, dead);
             MappedAccess.LONG.setVolatile(b, BASE + IpcSemaphoreDescriptor.slotOffset(1) + IpcSemaphoreDescriptor.SLOT_HELD, 3L);
@@ -161,7 +161,7 @@ class IpcSemaphoreTest {
     void processKilledMidReleaseInsideTheGuard() throws Exception {
         try (IpcSemaphore s = IpcSemaphore.create(dir.resolve("s"), 4, 4)) {
             ByteBuffer b = s.file.buffer();
-            long dead = IpcMutexTest.fakeDeadToken();
+            long dead = IpcMutexTest.fakeDeadToken(dir);
             MappedAccess.LONG.setVolatile(b, BASE + IpcSemaphoreDescriptor.slotOffset(2) + IpcSemaphoreDescriptor.SLOT_TOKEN, dead);
             MappedAccess.LONG.setVolatile(b, BASE + IpcSemaphoreDescriptor.AVAILABLE_OFFSET, 3L); // one permit in limbo
             MappedAccess.LONG.setVolatile(b, BASE + IpcSemaphoreDescriptor.GUARD_OFFSET, dead);
@@ -232,7 +232,7 @@ class IpcSemaphoreTest {
     void slotReuseReturnsTheDeadHoldersPermits() throws Exception {
         try (IpcSemaphore s = IpcSemaphore.create(dir.resolve("s"), 3, 1)) {
             ByteBuffer b = s.file.buffer();
-            long dead = IpcMutexTest.fakeDeadToken();
+            long dead = IpcMutexTest.fakeDeadToken(dir);
             // The only slot: a dead process holding 2 of the 3 permits; 1 available.
             MappedAccess.LONG.setVolatile(b, BASE + IpcSemaphoreDescriptor.slotOffset(0) + IpcSemaphoreDescriptor.SLOT_TOKEN, dead);
             MappedAccess.LONG.setVolatile(b, BASE + IpcSemaphoreDescriptor.slotOffset(0) + IpcSemaphoreDescriptor.SLOT_HELD, 2L);
@@ -255,7 +255,7 @@ class IpcSemaphoreTest {
                 .append(" recoveries=")
                 .append((long) MappedAccess.LONG.getVolatile(b, BASE + IpcSemaphoreDescriptor.RECOVERIES_OFFSET));
         long guard = (long) MappedAccess.LONG.getVolatile(b, BASE + IpcSemaphoreDescriptor.GUARD_OFFSET);
-        sb.append(" guard=").append(describe(guard));
+        sb.append(" guard=").append(describe(s, guard));
         long sum = 0;
         int slots = (int) s.file.header().param(IpcSemaphoreDescriptor.PARAM_SLOTS);
         for (int i = 0; i < slots; i++) {
@@ -265,17 +265,17 @@ class IpcSemaphoreTest {
             if (token != 0L) {
                 sum += held;
             }
-            sb.append("\n  slot ").append(i).append(": ").append(describe(token)).append(" held=").append(held);
+            sb.append("\n  slot ").append(i).append(": ").append(describe(s, token)).append(" held=").append(held);
         }
         return sb.append("\n  sum(held of non-free slots)=").append(sum).append('\n').toString();
     }
 
-    private static String describe(long token) {
+    private static String describe(IpcSemaphore s, long token) {
         if (token == 0L) {
             return "free(0)";
         }
-        return String.format("0x%016x (pid %d, %s)", token, Owners.pid(token),
-                token == Owners.CURRENT ? "this process" : Owners.isDead(token) ? "dead" : "alive");
+        return String.format("0x%016x (pid %d, %s)", token, s.participants.pidOf(token),
+                token == s.me ? "this process" : s.isDead(token) ? "dead" : "alive");
     }
 
     /** Child: {@code FILE N}: acquires N permits, reports, sleeps until killed; {@code FILE loop}: acquire/release forever. */
