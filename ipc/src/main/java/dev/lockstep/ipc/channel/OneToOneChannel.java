@@ -87,7 +87,7 @@ public final class OneToOneChannel extends ShmChannel {
     @Override
     public Sender sender(org.agrona.concurrent.IdleStrategy idle) {
         int slot = structureOffset + slotOffset(0);
-        registerEndpoint(slot + SLOT_PID_OFFSET, "producer", true);
+        registerEndpoint(slot + SLOT_OWNER_OFFSET, "producer", true);
         return newSender(0, idle);
     }
 }

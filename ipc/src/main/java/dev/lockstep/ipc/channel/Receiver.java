@@ -13,7 +13,6 @@ import dev.lockstep.core.internal.Waits;
 import dev.lockstep.ipc.shm.Heartbeats;
 import dev.lockstep.ipc.shm.Idle;
 import dev.lockstep.ipc.shm.MappedAccess;
-import dev.lockstep.ipc.shm.ProcessIdentity;
 
 /**
  * The consumer side of a {@link ShmChannel}: the one registered consumer, used by one thread at a
@@ -64,12 +63,11 @@ public final class Receiver implements AutoCloseable {
     /**
      * Fences in ring order (oldest first): revoked claims of live producers, whose space is not
      * released until the owner acknowledges or dies. Position, extent, and the owner's identity
-     * recorded when fencing (pid 0: the claim is judged by the intents that cover it).
+     * token recorded when fencing (0: the claim is judged by the intents that cover it; -1: none).
      */
     private long[] fencePos = new long[0];
     private int[] fenceLength = new int[0];
-    private long[] fencePid = new long[0];
-    private long[] fenceStart = new long[0];
+    private long[] fenceOwner = new long[0];
     private int fences;
     private long lastFenceCheck;
     /**
@@ -309,10 +307,9 @@ public final class Receiver implements AutoCloseable {
         if (length < 0 && (type & CLAIMED_FLAG) != 0) {
             int slot = type & SLOT_MASK;
             int slotAt = slotsOffset + slot * SLOT_LENGTH;
-            // Acquire: pairs with the registering release of the pid (start time written before it).
-            long pid = slot < producerSlots ? (long) MappedAccess.LONG.getAcquire(buffer, slotAt + SLOT_PID_OFFSET) : 0L;
-            long start = pid > 0 ? (long) MappedAccess.LONG.getOpaque(buffer, slotAt + SLOT_START_TIME_OFFSET) : 0L;
-            boolean dead = pid <= 0 || !ProcessIdentity.isAlive(pid, start);
+            // Acquire: pairs with the registering CAS of the owner's token.
+            long owner = slot < producerSlots ? (long) MappedAccess.LONG.getAcquire(buffer, slotAt + SLOT_OWNER_OFFSET) : 0L;
+            boolean dead = owner == 0 || channel.participants.isDead(owner);
             if (!dead && !timedOut) {
                 return -1;
             }
@@ -328,7 +325,7 @@ public final class Receiver implements AutoCloseable {
             // committed meanwhile; on success its commit CAS will fail and it acknowledges.
             if (MappedAccess.LONG.compareAndSet(buffer, at, word, header(length, CLAIMED_FLAG | REVOKED_FLAG | slot))) {
                 recovered(-length, true);
-                pushFence(pos, -length, pid, start);
+                pushFence(pos, -length, owner);
                 checkTail = true;
                 return pos - length;
             }
@@ -373,7 +370,7 @@ public final class Receiver implements AutoCloseable {
         // Volatile CAS from 0: fails if its header appeared meanwhile (then handle that).
         if (MappedAccess.LONG.compareAndSet(buffer, at, 0L, header(-extent, CLAIMED_FLAG | REVOKED_FLAG | SLOT_MASK))) {
             recovered(extent, true);
-            pushFence(pos, extent, 0L, 0L);
+            pushFence(pos, extent, 0L);
             checkTail = true;
             // Keep the timer if the fence stopped short of the claim's end (see recoveryEnd): the
             // claim is past the timeout in all its pieces. Otherwise the next claim gets its own.
@@ -410,7 +407,7 @@ public final class Receiver implements AutoCloseable {
             if (ipos <= pos && pos < ipos + ilen) {
                 count++;
                 minEnd = Math.min(minEnd, ipos + ilen);
-                if (liveness && channel.endpointAlive(slot + SLOT_PID_OFFSET)) {
+                if (liveness && channel.endpointAlive(slot + SLOT_OWNER_OFFSET)) {
                     live++;
                 }
             } else if (ipos > pos && ipos < tail) {
@@ -440,34 +437,29 @@ public final class Receiver implements AutoCloseable {
     }
 
     private void addFence(long pos, int extent, int slot) {
-        long pid = 0L;
-        long start = 0L;
+        long owner = 0L;
         if (slot < producerSlots) {
-            int slotAt = slotsOffset + slot * SLOT_LENGTH;
-            // Acquire: pairs with the registering release of the pid. The slot still has the fenced
+            // Acquire: pairs with the registering CAS of the token. The slot still has the fenced
             // claim's owner: a dead owner's slot is taken over only once its last claim's end (kept in
             // its intent) is behind head, and head never passes a fence.
-            pid = (long) MappedAccess.LONG.getAcquire(buffer, slotAt + SLOT_PID_OFFSET);
-            start = pid > 0 ? (long) MappedAccess.LONG.getOpaque(buffer, slotAt + SLOT_START_TIME_OFFSET) : 0L;
-            if (pid <= 0) {
-                pid = -1L; // no owner: judged dead
+            owner = (long) MappedAccess.LONG.getAcquire(buffer, slotsOffset + slot * SLOT_LENGTH + SLOT_OWNER_OFFSET);
+            if (owner == 0L) {
+                owner = -1L; // no owner: judged dead
             }
         }
-        pushFence(pos, extent, pid, start);
+        pushFence(pos, extent, owner);
     }
 
-    private void pushFence(long pos, int extent, long pid, long start) {
+    private void pushFence(long pos, int extent, long owner) {
         if (fences == fencePos.length) {
             int n = Math.max(4, 2 * fences); // allocates only when a claim is revoked
             fencePos = java.util.Arrays.copyOf(fencePos, n);
             fenceLength = java.util.Arrays.copyOf(fenceLength, n);
-            fencePid = java.util.Arrays.copyOf(fencePid, n);
-            fenceStart = java.util.Arrays.copyOf(fenceStart, n);
+            fenceOwner = java.util.Arrays.copyOf(fenceOwner, n);
         }
         fencePos[fences] = pos;
         fenceLength[fences] = extent;
-        fencePid[fences] = pid;
-        fenceStart[fences] = start;
+        fenceOwner[fences] = owner;
         fences++;
         readLimit = fencePos[0] + capacity;
     }
@@ -491,12 +483,13 @@ public final class Receiver implements AutoCloseable {
                 }
                 lastFenceCheck = now;
                 boolean gone;
-                long pid = fencePid[0];
-                if (pid == 0L) {
+                long owner = fenceOwner[0];
+                if (owner == 0L) {
                     scanIntents(pos, Long.MAX_VALUE, true);
                     gone = liveCovers == 0;
                 } else {
-                    gone = pid < 0 || !ProcessIdentity.isAlive(pid, fenceStart[0]);
+                    // Tokens are never reissued: the recorded owner's verdict, whoever holds the slot now.
+                    gone = owner < 0 || channel.participants.isDead(owner);
                 }
                 if (!gone) {
                     return;
@@ -508,8 +501,7 @@ public final class Receiver implements AutoCloseable {
             fences--;
             System.arraycopy(fencePos, 1, fencePos, 0, fences);
             System.arraycopy(fenceLength, 1, fenceLength, 0, fences);
-            System.arraycopy(fencePid, 1, fencePid, 0, fences);
-            System.arraycopy(fenceStart, 1, fenceStart, 0, fences);
+            System.arraycopy(fenceOwner, 1, fenceOwner, 0, fences);
             readLimit = fences > 0 ? fencePos[0] + capacity : Long.MAX_VALUE;
         }
     }
@@ -596,7 +588,7 @@ public final class Receiver implements AutoCloseable {
         }
         closed = true;
         heartbeat.close();
-        channel.releaseEndpoint(channel.consumerPidOffset);
+        channel.releaseEndpoint(channel.consumerOwnerOffset);
         channel.forget(this);
     }
 

@@ -496,7 +496,7 @@ public final class Sender implements AutoCloseable {
         }
         closed = true;
         heartbeat.close();
-        channel.releaseEndpoint(slotOffset + SLOT_PID_OFFSET);
+        channel.releaseEndpoint(slotOffset + SLOT_OWNER_OFFSET);
         channel.forget(this);
     }
 

@@ -16,7 +16,8 @@ import org.agrona.concurrent.IdleStrategy;
 import dev.lockstep.ipc.shm.Heartbeats;
 import dev.lockstep.ipc.shm.Idle;
 import dev.lockstep.ipc.shm.MappedAccess;
-import dev.lockstep.ipc.shm.ProcessIdentity;
+import dev.lockstep.ipc.shm.Participants;
+import dev.lockstep.ipc.shm.ShmDirectory;
 import dev.lockstep.ipc.shm.SharedFile;
 import dev.lockstep.ipc.shm.StructureKind;
 
@@ -140,9 +141,11 @@ public abstract sealed class ShmChannel implements AutoCloseable permits OneToOn
     /** Absolute offsets in {@link #buffer}. */
     final int headOffset;
     final int tailOffset;
-    final int consumerPidOffset;
+    final int consumerOwnerOffset;
     final int dataOffset;
     final int structureOffset;
+    /** The folder's process registry: owner tokens and liveness verdicts (see ChannelDescriptor). */
+    final Participants participants;
     private final List<AutoCloseable> handles = new CopyOnWriteArrayList<>();
 
     ShmChannel(SharedFile file) throws IOException {
@@ -156,6 +159,9 @@ public abstract sealed class ShmChannel implements AutoCloseable permits OneToOn
         this.file = file;
         this.buffer = buffer;
         this.name = file != null ? file.path().toString() : "buffer region at " + structureOffset;
+        // A wrapped region has no folder of its own: its processes share the default folder's registry.
+        this.participants = file != null ? Participants.of(file.path())
+                : Participants.ofFolder(ShmDirectory.openDefault().path());
         if (cap < MIN_CAPACITY || cap > MAX_CAPACITY || Long.bitCount(cap) != 1 || slots < 1
                 || slots > MAX_PRODUCER_SLOTS) {
             throw new dev.lockstep.ipc.shm.IncompatibleFileException(file == null ? null : file.path(),
@@ -168,7 +174,7 @@ public abstract sealed class ShmChannel implements AutoCloseable permits OneToOn
         this.structureOffset = structureOffset;
         this.headOffset = structureOffset + HEAD_OFFSET;
         this.tailOffset = structureOffset + TAIL_OFFSET;
-        this.consumerPidOffset = structureOffset + CONSUMER_PID_OFFSET;
+        this.consumerOwnerOffset = structureOffset + CONSUMER_OWNER_OFFSET;
         this.dataOffset = structureOffset + ChannelDescriptor.dataOffset(producerSlots);
         if ((long) dataOffset + capacity > buffer.capacity()) {
             throw new dev.lockstep.ipc.shm.IncompatibleFileException(file == null ? null : file.path(),
@@ -255,28 +261,28 @@ public abstract sealed class ShmChannel implements AutoCloseable permits OneToOn
         if (claimTimeout.isNegative() || claimTimeout.isZero()) {
             throw new IllegalArgumentException("claim timeout must be > 0: " + claimTimeout);
         }
-        registerEndpoint(consumerPidOffset, "consumer", true);
+        registerEndpoint(consumerOwnerOffset, "consumer", true);
         Receiver r = new Receiver(this, claimTimeout.toNanos(), idle);
         handles.add(r);
         return r;
     }
 
     /**
-     * The registered consumer if its process is dead (as "pid N"), else null (alive, registering, or
-     * none registered).
+     * The registered consumer if its process is certainly dead (described for a message), else null
+     * (alive, stopped, or none registered).
      */
     String deadConsumer() {
-        // Acquire: pairs with the registering release store of the pid (start time written before it).
-        long pid = (long) MappedAccess.LONG.getAcquire(buffer, consumerPidOffset);
-        if (pid <= 0) {
+        // Acquire: pairs with the registering CAS of the token.
+        long token = (long) MappedAccess.LONG.getAcquire(buffer, consumerOwnerOffset);
+        if (token == 0 || participants.mayBeAlive(token)) {
             return null;
         }
-        return endpointAlive(consumerPidOffset) ? null : "pid " + pid;
+        return participants.describeForMessage(token);
     }
 
     /** Whether a consumer is registered, its process is running, and its heartbeat is recent. */
     public boolean isConsumerAlive() {
-        return endpointAlive(consumerPidOffset)
+        return endpointAlive(consumerOwnerOffset)
                 && Heartbeats.age(buffer, structureOffset + CONSUMER_HEARTBEAT_OFFSET) <= STALE_HEARTBEAT_MILLIS;
     }
 
@@ -284,7 +290,7 @@ public abstract sealed class ShmChannel implements AutoCloseable permits OneToOn
     public boolean isProducerAlive() {
         for (int s = 0; s < producerSlots; s++) {
             int slot = structureOffset + slotOffset(s);
-            if (endpointAlive(slot + SLOT_PID_OFFSET)
+            if (endpointAlive(slot + SLOT_OWNER_OFFSET)
                     && Heartbeats.age(buffer, slot + SLOT_HEARTBEAT_OFFSET) <= STALE_HEARTBEAT_MILLIS) {
                 return true;
             }
@@ -296,7 +302,7 @@ public abstract sealed class ShmChannel implements AutoCloseable permits OneToOn
     public ChannelStats stats() {
         List<ChannelStats.Endpoint> producers = new ArrayList<>();
         for (int s = 0; s < producerSlots; s++) {
-            ChannelStats.Endpoint e = endpoint(s, structureOffset + slotOffset(s) + SLOT_PID_OFFSET,
+            ChannelStats.Endpoint e = endpoint(s, structureOffset + slotOffset(s) + SLOT_OWNER_OFFSET,
                     structureOffset + slotOffset(s) + SLOT_HEARTBEAT_OFFSET);
             if (e != null) {
                 producers.add(e);
@@ -309,7 +315,7 @@ public abstract sealed class ShmChannel implements AutoCloseable permits OneToOn
                 (long) MappedAccess.LONG.getOpaque(buffer, tailOffset),
                 stat(RECOVERED_CLAIMS_OFFSET), stat(RECOVERED_BYTES_OFFSET), stat(TIMEOUT_RECOVERIES_OFFSET),
                 stat(CONSUMER_TAKEOVERS_OFFSET),
-                endpoint(-1, consumerPidOffset, structureOffset + CONSUMER_HEARTBEAT_OFFSET), List.copyOf(producers));
+                endpoint(-1, consumerOwnerOffset, structureOffset + CONSUMER_HEARTBEAT_OFFSET), List.copyOf(producers));
     }
 
     /** Ring capacity in bytes. */
@@ -376,68 +382,52 @@ public abstract sealed class ShmChannel implements AutoCloseable permits OneToOn
         MappedAccess.LONG.setOpaque(buffer, at, (long) MappedAccess.LONG.get(buffer, at) + delta);
     }
 
-    private ChannelStats.Endpoint endpoint(int slot, int pidOffset, int heartbeatOffset) {
-        // Acquire: pairs with the registering release store of the pid, so the start time read next is
-        // the one written for that pid.
-        long pid = (long) MappedAccess.LONG.getAcquire(buffer, pidOffset);
-        if (pid == 0) {
+    private ChannelStats.Endpoint endpoint(int slot, int ownerOffset, int heartbeatOffset) {
+        // Acquire: pairs with the registering CAS of the token.
+        long token = (long) MappedAccess.LONG.getAcquire(buffer, ownerOffset);
+        if (token == 0) {
             return null;
         }
-        long start = (long) MappedAccess.LONG.getOpaque(buffer, pidOffset + 8); // ordered by the acquire above
-        long realPid = Math.abs(pid);
-        boolean alive = ProcessIdentity.isAlive(realPid, start);
-        return new ChannelStats.Endpoint(slot, realPid, start, alive, Heartbeats.age(buffer, heartbeatOffset));
-    }
-
-    /** Whether the endpoint whose pid field is at {@code pidOffset} (start time right after) is alive. */
-    boolean endpointAlive(int pidOffset) {
-        // Acquire: see endpoint().
-        long pid = (long) MappedAccess.LONG.getAcquire(buffer, pidOffset);
-        if (pid == 0) {
-            return false;
-        }
-        if (pid < 0) {
-            // Registering: alive once its start time is written (an instant after its CAS). Until then
-            // it has no claims and no messages, so judging it dead harms nothing; judging by the pid
-            // alone would keep a registrant that died there alive whenever any process has its pid.
-            return ProcessIdentity.isAlive(-pid, (long) MappedAccess.LONG.getOpaque(buffer, pidOffset + 8));
-        }
-        // Opaque: ordered after the acquire of the pid above, which the registering release published.
-        return ProcessIdentity.isAlive(pid, (long) MappedAccess.LONG.getOpaque(buffer, pidOffset + 8));
+        Participants.Participant who = participants.describe(token).orElse(null);
+        return new ChannelStats.Endpoint(slot, who == null ? 0L : who.pid(), who == null ? 0L : who.startTime(),
+                participants.mayBeAlive(token), Heartbeats.age(buffer, heartbeatOffset));
     }
 
     /**
-     * Takes the endpoint whose pid field is at {@code pidOffset} if it is free or its owner is dead.
+     * Whether the endpoint whose owner field is at {@code ownerOffset} may be alive: registered, and
+     * its process not certainly dead ({@link Participants#mayBeAlive}: pid + start time in our PID
+     * namespace, heartbeat and kernel lock in another; a stopped process is never judged dead).
+     */
+    boolean endpointAlive(int ownerOffset) {
+        // Acquire: pairs with the registering CAS of the token.
+        long token = (long) MappedAccess.LONG.getAcquire(buffer, ownerOffset);
+        return token != 0 && participants.mayBeAlive(token);
+    }
+
+    /**
+     * Takes the endpoint whose owner field is at {@code ownerOffset} if it is free or its owner is
+     * dead.
      *
      * @param mustTake throw if it is held by a live process (else return false)
      * @return whether this process now owns it
      */
-    boolean registerEndpoint(int pidOffset, String role, boolean mustTake) {
-        ProcessIdentity me = ProcessIdentity.current();
+    boolean registerEndpoint(int ownerOffset, String role, boolean mustTake) {
+        long me = participants.token();
         while (true) {
             // Volatile: the value the CAS below compares against.
-            long pid = (long) MappedAccess.LONG.getVolatile(buffer, pidOffset);
-            if (pid != 0) {
-                if (pid < 0 ? registrantAlive(pidOffset, pid) : endpointAlive(pidOffset)) {
-                    if (mustTake) {
-                        throw new IllegalStateException(name + ": a live " + role + " is registered: pid "
-                                + Math.abs(pid) + (Math.abs(pid) == me.pid() ? " (this process)" : ""));
-                    }
-                    return false;
+            long owner = (long) MappedAccess.LONG.getVolatile(buffer, ownerOffset);
+            if (owner != 0 && participants.mayBeAlive(owner)) {
+                if (mustTake) {
+                    throw new IllegalStateException(name + ": a live " + role + " is registered: "
+                            + participants.describeForMessage(owner) + (owner == me ? " (this process)" : ""));
                 }
+                return false;
             }
-            // Volatile CAS: exactly one process wins a free or dead endpoint; -pid marks "registering"
-            // so nobody reads the old owner's start time with our pid.
-            if (MappedAccess.LONG.compareAndSet(buffer, pidOffset, pid, -me.pid())) {
-                MappedAccess.LONG.setOpaque(buffer, pidOffset + 8, me.startTime()); // published by the CAS below
-                // Volatile CAS, not a plain release store: publishes the start time (a reader that sees
-                // our pid sees it), and fails if another process judged our registration dead (we
-                // stalled over a millisecond between the two CASes) and took the endpoint: then the
-                // endpoint is not ours, and we start again.
-                if (!MappedAccess.LONG.compareAndSet(buffer, pidOffset, -me.pid(), me.pid())) {
-                    continue;
-                }
-                if (pid != 0 && pidOffset == consumerPidOffset) {
+            // Volatile CAS: exactly one process wins a free or dead endpoint, in one step (a token is
+            // the whole identity: no "registering" state a registrant could die in; a dead owner's
+            // token is never reissued, so the CAS from it has no ABA problem).
+            if (MappedAccess.LONG.compareAndSet(buffer, ownerOffset, owner, me)) {
+                if (owner != 0 && ownerOffset == consumerOwnerOffset) {
                     addStat(CONSUMER_TAKEOVERS_OFFSET, 1);
                 }
                 return true;
@@ -445,37 +435,11 @@ public abstract sealed class ShmChannel implements AutoCloseable permits OneToOn
         }
     }
 
-    /**
-     * Whether the process registering the endpoint ({@code negPid} = -pid in its pid field) may still
-     * complete. It stores its start time right after its CAS: a matching start time means it is
-     * alive. A registrant that died between the two stores left -pid behind; judging that by the pid
-     * alone would keep the endpoint blocked whenever any process has that pid, so look again for up
-     * to 1 ms (the registrant needs one store) and then take it as dead. Taking a live but stalled
-     * registrant's endpoint is safe: its publishing CAS then fails and it registers again.
-     */
-    private boolean registrantAlive(int pidOffset, long negPid) {
-        long deadline = System.nanoTime() + CHECK_INTERVAL_NANOS;
-        while (true) {
-            // Opaque: the start time may be the old owner's; the identity check below decides.
-            long start = (long) MappedAccess.LONG.getOpaque(buffer, pidOffset + 8);
-            if (ProcessIdentity.isAlive(-negPid, start)) {
-                return true;
-            }
-            // Volatile: a changed field means the registration progressed (or another took over).
-            if ((long) MappedAccess.LONG.getVolatile(buffer, pidOffset) != negPid) {
-                return true;
-            }
-            if (System.nanoTime() - deadline > 0) {
-                return false;
-            }
-            Thread.onSpinWait();
-        }
-    }
-
     /** Frees an endpoint this process owns. */
-    void releaseEndpoint(int pidOffset) {
-        // Release: everything this endpoint wrote (records, intent) happens-before a new owner sees 0.
-        MappedAccess.LONG.compareAndSet(buffer, pidOffset, ProcessIdentity.current().pid(), 0L);
+    void releaseEndpoint(int ownerOffset) {
+        // Volatile CAS (release): everything this endpoint wrote (records, intent) happens-before a new
+        // owner sees 0.
+        MappedAccess.LONG.compareAndSet(buffer, ownerOffset, participants.token(), 0L);
     }
 
     /**
@@ -486,10 +450,10 @@ public abstract sealed class ShmChannel implements AutoCloseable permits OneToOn
     int takeSlot() {
         for (int s = 0; s < producerSlots; s++) {
             int slot = structureOffset + slotOffset(s);
-            // Acquire: pairs with the pid release store of registration/release.
-            long pid = (long) MappedAccess.LONG.getAcquire(buffer, slot + SLOT_PID_OFFSET);
-            if (pid != 0) {
-                if (endpointAlive(slot + SLOT_PID_OFFSET)) {
+            // Acquire: pairs with the token CAS of registration/release.
+            long owner = (long) MappedAccess.LONG.getAcquire(buffer, slot + SLOT_OWNER_OFFSET);
+            if (owner != 0) {
+                if (endpointAlive(slot + SLOT_OWNER_OFFSET)) {
                     continue;
                 }
                 // Dead owner: its claim (if any) must be behind the consumer first, else the consumer would
@@ -502,7 +466,7 @@ public abstract sealed class ShmChannel implements AutoCloseable permits OneToOn
                     continue;
                 }
             }
-            if (registerEndpoint(slot + SLOT_PID_OFFSET, "producer", false)) {
+            if (registerEndpoint(slot + SLOT_OWNER_OFFSET, "producer", false)) {
                 return s;
             }
         }

@@ -28,7 +28,6 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import dev.lockstep.ipc.shm.MappedAccess;
-import dev.lockstep.ipc.shm.ProcessIdentity;
 
 @Timeout(30)
 class ChannelTest {
@@ -188,10 +187,10 @@ class ChannelTest {
             assertTrue(e2.getMessage().contains("producer"), e2.getMessage());
             p.close();
 
-            // A consumer whose process is gone (same pid, other start time: a reused pid) is replaced.
+            // A consumer whose process is gone (its registry entry: same pid, other start time) is replaced.
             Receiver zombie = ch.receiver();
-            int pidAt = ch.consumerPidOffset;
-            MappedAccess.LONG.setVolatile(ch.buffer, pidAt + 8, ProcessIdentity.current().startTime() + 12345);
+            MappedAccess.LONG.setVolatile(ch.buffer, ch.consumerOwnerOffset,
+                    dev.lockstep.ipc.shm.TestParticipants.deadToken(ch.participants));
             assertFalse(ch.isConsumerAlive());
             Receiver successor = ch.receiver();
             assertNotNull(successor);
@@ -514,10 +513,11 @@ class ChannelTest {
         }
     }
 
-    /** Marks a slot's owner as a dead process (same pid, another start time: as if the pid was reused). */
+    /** Marks a slot's owner as a dead process (the token of a registry entry whose process is gone). */
     private static void killSlot(ShmChannel ch, int slot) {
         int at = ch.structureOffset + ChannelDescriptor.slotOffset(slot);
-        MappedAccess.LONG.setVolatile(ch.buffer, at + ChannelDescriptor.SLOT_START_TIME_OFFSET, -77L);
+        MappedAccess.LONG.setVolatile(ch.buffer, at + ChannelDescriptor.SLOT_OWNER_OFFSET,
+                dev.lockstep.ipc.shm.TestParticipants.deadToken(ch.participants));
     }
 
     private static void awaitSome(Receiver in, Collector c, long millis) {
