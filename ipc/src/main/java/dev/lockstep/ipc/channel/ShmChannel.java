@@ -53,9 +53,15 @@ import dev.lockstep.ipc.shm.StructureKind;
  *   <li>Safety: a message is delivered whole or not at all, once, in the order of the claims; per
  *       sender the order is the send order.</li>
  *   <li>Progress: senders are lock-free among themselves (a failed tail CAS means another sender
- *       succeeded); the consumer is wait-free per poll. A dead producer blocks the consumer for at most
- *       about one liveness check (~1 ms) after its death is visible; a live producer that holds a claim
- *       longer than the claim timeout (default 5 s) loses that message.</li>
+ *       succeeded); the consumer is wait-free per poll. A dead producer's claim is skipped about one
+ *       liveness check (~1 ms) after its death is visible. A live producer that holds a claim longer
+ *       than the claim timeout (default 5 s; a stopped process, a long GC pause) has it revoked: its
+ *       commit (or trySend) returns {@code false} and the message is not delivered; whatever it still
+ *       writes into the claim lands in space that is not reused until it acknowledges (at its next
+ *       call) or dies. Meanwhile the consumer delivers what follows the claim, up to one ring's
+ *       capacity; then the ring is full until the stalled producer resumes or dies.</li>
+ *   <li>Liveness of registered processes is decided by {@link dev.lockstep.ipc.shm.Participants}:
+ *       across PID namespaces, and a stopped process is never judged dead.</li>
  *   <li>Back-pressure: non-blocking sends return {@code false} when the ring is full.</li>
  *   <li>Space: header + (4 + slots) lines of 128 bytes + capacity. Sending and receiving allocate
  *       nothing.</li>
@@ -65,24 +71,30 @@ public abstract sealed class ShmChannel implements AutoCloseable permits OneToOn
     /*
      * Implementation notes.
      *
-     * Positions: head <= every claimed position < tail <= head + capacity. [head, tail) holds records
-     * (committed, claimed, padding) or zero words of claims whose header is not yet written; [tail,
-     * head + capacity) is all zero (the consumer zeroes what it consumes before advancing head with a
-     * release store; a producer reads head with acquire before writing into freed space).
+     * Positions: head <= every claimed position < tail <= head + capacity. The consumer also has a
+     * private read position r, head <= r <= tail. [head, r) holds fences (see below) and records the
+     * consumer delivered and zeroed; [r, tail) holds records (committed, claimed, padding), fences
+     * found again after a consumer take-over, or zero words of claims whose header is not yet
+     * written; [tail, head + capacity) is all zero (I1: "free space is zero"; the consumer zeroes what
+     * it consumes before releasing head past it; a producer reads head with acquire before writing
+     * into freed space).
      *
-     * Claim (Sender.tryClaim):
+     * Claim (Sender.claim):
      *  1. compute the needed space (a wrap needs a padding record to the ring's end too);
-     *  2. write the intent {position = tail, length = needed} into the sender's slot;
+     *  2. write the intent {position = tail, length = needed} into the sender's slot (release stores);
      *  3. CAS tail -> tail + needed (volatile: also publishes the intent before the tail moves);
-     *  4. on a wrap, CAS the padding header at the old tail index from 0;
-     *  5. CAS the record header from 0 to {-alignedLength, CLAIMED_FLAG | slot} (one 8-byte word: the
-     *     consumer sees the full extent and the claimant together); the CAS is a full fence, so the
-     *     header is visible before any body byte (the storeStoreFence the protocol needs). A failed
-     *     CAS means the consumer revoked the claim (timeout fallback below): claim again.
+     *  4. the producer's FIRST store into its claim is a CAS from 0 at the claim's start: the wrap
+     *     padding header, or the record header {-alignedLength, CLAIMED_FLAG | slot} (one 8-byte word:
+     *     the consumer sees the full extent and the claimant together; the CAS is a full fence, so the
+     *     header is visible before any body byte). If it fails, the witness is a fence (below): the
+     *     claim was revoked while we stalled; acknowledge it and claim again, writing nothing else;
+     *  5. withdraw the intent by a release store of its negated length (a store, not a CAS: the hot
+     *     path keeps its 3 CASes, claim + header + commit). Negated, so takeSlot still reads the end of
+     *     the slot's last claim; a consumer that reads it (acquire) then sees the header of step 4;
      *  6. the caller writes the body with plain stores;
      *  7. commit = CAS header {-aligned, claimed} -> {8 + length, type}; volatile, so it releases the
-     *     body. A failed commit means the claim was revoked: the message is not delivered and commit
-     *     returns false. abort = the same CAS to a padding header.
+     *     body. abort = the same CAS to a padding header. A failed commit/abort sees the fence: the
+     *     claim was revoked; acknowledge it; commit returns false (the message is not delivered).
      *
      * One-to-one (Sender.claimSingle / publishSingle): the single producer skips steps 2-5 and the
      * CASes. Claim only reserves space locally; commit stores the header with release (body visible
@@ -90,39 +102,68 @@ public abstract sealed class ShmChannel implements AutoCloseable permits OneToOn
      * visible, so a zero header at head is simply "empty" and the consumer never reads the tail. A
      * producer killed mid-claim leaves body bytes in free space and, if it died between header and
      * tail, published records beyond the stored tail: its successor walks forward from max(tail, head)
-     * over published headers to find the real tail, then zeroes the free space, before its first claim.
+     * over published headers to find the real tail (reading head before each header), then zeroes the
+     * free space, before its first claim. Revocation does not exist here: the single producer is
+     * never revoked (the consumer never writes a word the producer writes).
      *
-     * Consumer at head, header word w:
+     * Consumer at r, header word w (many-to-one):
      *  - length > 0: a message (deliver) or padding (skip); then the record is zeroed - header turned
-     *    into padding first, then body, then header - and head is released after the batch.
-     *  - length < 0 (claimed by slot s): wait; every ~1 ms while stuck, check s: if its process is
-     *    dead (pid + start time, ProcessIdentity), or the record has been stuck longer than the claim
-     *    timeout, CAS the header to padding of the same length (counted in the statistics). The CAS
-     *    fails if the producer committed meanwhile: then the message is delivered normally.
-     *  - w == 0 and head < tail (many-to-one; the tail is read only every 64 empty polls, so the
-     *    producers' tail line is not pulled across cores on every poll): a producer moved the tail but
-     *    has not written the header (or died there). Find the slots whose intent range covers head: if none of them is alive and they agree
-     *    on the range's end, CAS the header from 0 to padding up to that end (or the ring's end); if one
-     *    is alive, wait. Otherwise (two producers died in the same instant with disagreeing stale
-     *    intents, or a slot was corrupted) fall back to the claim timeout and pad up to the next nonzero
-     *    word.
-     * A producer writes headers only by CAS from 0, so a revocation can never be overwritten.
+     *    into padding, store-store fence, body zeroed, store-store fence, header zeroed - so a
+     *    successor never finds a zero header in front of nonzero body words (I2).
+     *  - claimed by slot s (length < 0): wait; every ~1 ms while stuck, judge s's owner token
+     *    (Participants): certainly dead -> CAS the header to padding (a dead process writes nothing
+     *    more, the space is reused at once); alive and stuck longer than the claim timeout -> FENCE it:
+     *    CAS the header to {-extent, CLAIMED_FLAG | REVOKED_FLAG | s}, record {position, extent, owner
+     *    token}, and read on at r + extent.
+     *  - zero and r < tail (the tail is read every 64 empty polls, at once after a recovery step, and
+     *    on every poll of a waiting awaitReceive past its spin phase): collect the intents with
+     *    positive length covering r. None: the word is a record a dead predecessor consumer zeroed
+     *    without releasing head (claims keep their intent until their header is written, and the
+     *    re-read of w after the acquire of the intents sees a header written meanwhile): step over it.
+     *    All covering claimants dead: pad [r, e) by CAS from 0. A live one past the timeout: fence
+     *    [r, e) (the fence word says SLOT_MASK: judged by the intents covering it). e is the smallest
+     *    end of the covering intents, cut at the start of any other intent after r, at the tail and at
+     *    the first nonzero word after r. Why e never passes the real claim: the claim that moved the
+     *    tail from r (the "winner") is one of the covering intents, so e <= its end; it has written
+     *    nothing (its first store is the CAS at r), so its range is all zero and contains no other
+     *    claim's start; stale intents of losers (producers that stalled or died before their tail CAS
+     *    failed) can only make e smaller. A range padded or fenced short of the winner's end leaves a
+     *    zero word still covered by the winner's intent: handled again, with the same timer.
+     *  - a fence word (REVOKED): found again after a consumer take-over: record it, read on.
      *
-     * Slots: pid field 0 = free, -pid = being registered, pid = owned. A dead owner's slot is taken
-     * over only once its last intent ends at or before head, so a claim naming slot s is always judged
-     * by the process that made it. The consumer identity uses the same encoding. Handles closed
-     * normally release their slot; handles of a live process that are never closed keep it.
+     * Fences (defect 1 of issue 11). A live producer that stalled past the claim timeout may resume
+     * at any instruction and then store into its claimed range: body bytes through the zero-copy
+     * buffer or trySend's copy, its header CAS, its commit CAS. So the range must not be reused while
+     * the owner may still do that. Invariant I3: head <= the position of every unresolved fence; the
+     * consumer releases head only up to the oldest fence (and reads at most one capacity past it).
+     * By I1 and the producers' capacity check (tail + needed - head <= capacity), no claim ever
+     * overlaps a fenced range, so nothing the late producer stores can land in another message, and
+     * no late CAS can succeed on a reused word (the words it compares are the fence word or zero
+     * words inside its own fenced range that nobody else writes). The owner learns of the revocation
+     * at its next CAS into the claim (step 4 or 7), which fails and sees the fence; it then
+     * acknowledges by CAS fence -> padding of the same extent after all its stores into the range
+     * (program order + volatile CAS = release), and withdraws its intent. A fence is resolved when its
+     * word is padding (acknowledged: the consumer's acquire read then orders the zeroing after the
+     * producer's last store), or its recorded owner token is certainly dead, or (SLOT_MASK fences) no
+     * live intent covers it any more; the consumer then zeroes the range (restoring I1) and releases
+     * head to the next fence or r. Cost: while a revoked producer stays stopped, the ring carries at
+     * most one capacity of other producers' messages past its claim, then is full until the owner
+     * resumes (and acknowledges at its next step) or dies: a stalled producer blocks reuse of its own
+     * range, which is the only way to make its late stores harmless without copying. Nothing is added
+     * to the hot path: fences cost only on revocation.
      *
-     * Consumer take-over: a consumer that died mid-batch may have zeroed records without releasing
-     * head. The new consumer skips leading zero words at head that no intent covers (they can only be
-     * records the dead consumer consumed), so it resumes at the first unconsumed record. Messages the
-     * dead consumer delivered but had not yet zeroed are delivered again (at-least-once across a
-     * consumer crash; exactly-once otherwise).
+     * Slots: owner field 0 = free, else the owner's Participants token (one CAS to register; tokens
+     * are never reissued, so a dead owner's token can be CASed away without ABA). A dead owner's slot
+     * is taken over only once the end of its last claim (intent position + |length|) is at or before
+     * head, so a claim or fence naming slot s is always judged by the process that made it; and head
+     * never passes a fence, so a fenced claim's slot stays with its owner until resolved. Handles
+     * closed normally release their slot; handles of a live process that are never closed keep it.
      *
-     * Risk of the timeout: a producer that is alive but does not commit within the claim timeout (a
-     * stopped process, a thread stalled in the middle of writing a body) loses that message (its commit
-     * returns false); if it keeps writing body bytes after the revocation, it writes into space the
-     * consumer has freed. Keep the timeout far above any legitimate claim duration.
+     * Consumer take-over: a new consumer starts at r = head. Fences there are found again (their word
+     * is still the fence or the acknowledging padding); zero words a dead predecessor zeroed without
+     * releasing head are stepped over (no intent covers them; by I2 they are never in front of body
+     * bytes). Messages the dead consumer delivered but had not yet zeroed are delivered again
+     * (at-least-once across a consumer crash; exactly-once otherwise).
      */
     static final long CHECK_INTERVAL_NANOS = 1_000_000L;
     /** Default claim timeout (see {@link Receiver}). */
