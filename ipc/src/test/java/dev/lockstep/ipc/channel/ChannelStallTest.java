@@ -138,4 +138,63 @@ class ChannelStallTest {
             assertTrue(checker.next[0] > 0, "the witness got messages through");
         }
     }
+
+    /**
+     * A consumer process stopped (SIGSTOP) for longer than any timeout while a producer sends with the
+     * blocking send: the producer waits (a stopped consumer is not a dead one: no exception), nothing is
+     * lost, and deliveries resume after SIGCONT. Prints SIGCONT -> next completed send.
+     */
+    @Test
+    void aStalledConsumerMakesProducersWaitNeverFail() throws Exception {
+        Path file = dir.resolve("stall-consumer");
+        int total = 20_000 + 2_000 * ROUNDS;
+        try (ManyToOneChannel ch = ManyToOneChannel.create(file, 16 * 1024, 4); Sender out = ch.sender();
+             ChildJvm consumer = ChildJvm.start(dir, ChannelConsumerMain.class, file.toString(),
+                     Integer.toString(total), "many")) {
+            consumer.awaitLine("READY", Duration.ofSeconds(30));
+            AtomicLong lastSend = new AtomicLong();
+            AtomicReference<Throwable> producerFailure = new AtomicReference<>();
+            Thread producer = new Thread(() -> {
+                java.nio.ByteBuffer scratch = java.nio.ByteBuffer.allocate(ch.maxMessageLength())
+                        .order(java.nio.ByteOrder.nativeOrder());
+                try {
+                    for (int seq = 0; seq < total; seq++) {
+                        int len = ChannelMessages.length(0, seq, ch.maxMessageLength());
+                        ChannelMessages.write(scratch, 0, 0, seq, len);
+                        out.send(1, scratch, 0, len);
+                        lastSend.set(System.nanoTime());
+                        if (seq % 64 == 0) {
+                            Thread.sleep(0, 200_000); // keep sending through the whole test
+                        }
+                    }
+                } catch (Throwable t) {
+                    producerFailure.set(t);
+                }
+            }, "stall-test-producer");
+            producer.start();
+            List<Long> resumeMicros = new ArrayList<>();
+            for (int r = 0; r < ROUNDS; r++) {
+                Thread.sleep(50);
+                consumer.stall();
+                Thread.sleep(500); // the 16 KiB ring fills at once; the producer waits
+                long resumed = System.nanoTime();
+                consumer.resume();
+                long deadline = resumed + TimeUnit.SECONDS.toNanos(10);
+                while (lastSend.get() - resumed < 0 && producer.isAlive()) {
+                    assertTrue(System.nanoTime() < deadline, "the producer never got going again");
+                    Thread.sleep(0, 100_000);
+                }
+                resumeMicros.add((lastSend.get() - resumed) / 1_000);
+                assertNull(producerFailure.get(), "a stopped consumer is not a dead one");
+            }
+            producer.join(120_000);
+            assertNull(producerFailure.get());
+            String stopped = consumer.awaitLine("STOPPED", Duration.ofSeconds(60));
+            assertEquals((total - 1) + " bad 0", stopped, "every message, once, in order, whole");
+            long[] sorted = resumeMicros.stream().mapToLong(Long::longValue).sorted().toArray();
+            System.out.printf("consumer stall test: %d stalls of 500 ms, %d messages; SIGCONT -> next completed send, "
+                    + "us: median %d, max %d %s%n", ROUNDS, total, sorted[sorted.length / 2], sorted[sorted.length - 1],
+                    Arrays.toString(sorted));
+        }
+    }
 }

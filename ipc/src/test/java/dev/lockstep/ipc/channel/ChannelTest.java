@@ -416,6 +416,36 @@ class ChannelTest {
     }
 
     @Test
+    void aBlockingSendNoticesThatTheConsumerDied() throws Exception {
+        for (boolean many : new boolean[] {false, true}) {
+            Path file = dir.resolve(many ? "many" : "one");
+            try (ShmChannel ch = many ? ManyToOneChannel.create(file, 1024, 2) : OneToOneChannel.create(file, 1024);
+                 Sender out = ch.sender()) {
+                Receiver in = ch.receiver();
+                byte[] m = new byte[100];
+                while (out.trySend(1, m, 0, m.length)) {
+                    // fill the ring
+                }
+                // A live consumer that does not receive: the timed send just times out.
+                assertFalse(out.trySend(1, m, 0, m.length, 30, TimeUnit.MILLISECONDS));
+                MappedAccess.LONG.setVolatile(ch.buffer, ch.consumerOwnerOffset,
+                        dev.lockstep.ipc.shm.TestParticipants.deadToken(ch.participants));
+                IllegalStateException e = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(
+                        Duration.ofSeconds(2), () -> assertThrows(IllegalStateException.class,
+                                () -> out.send(1, m, 0, m.length)));
+                assertTrue(e.getMessage().contains("consumer") && e.getMessage().contains("dead"), e.getMessage());
+                assertThrows(IllegalStateException.class, () -> out.trySend(1, m, 0, m.length, 10, TimeUnit.SECONDS));
+                // A new consumer: sending works again.
+                try (Receiver successor = ch.receiver()) {
+                    successor.receive((t, b, o, l) -> { }, 100);
+                    out.send(1, m, 0, m.length);
+                }
+                in.close();
+            }
+        }
+    }
+
+    @Test
     void liveClaimOlderThanTheTimeoutIsRevoked() throws IOException {
         try (ManyToOneChannel ch = ManyToOneChannel.create(dir.resolve("c"), 1024);
              Sender out = ch.sender(); Receiver in = ch.receiver(Duration.ofMillis(50))) {
