@@ -100,6 +100,16 @@ public final class ManyToOneChannel extends ShmChannel {
         if (slot < 0) {
             throw new IllegalStateException(name + ": all " + producerSlots + " producer slots are taken");
         }
-        return newSender(slot, idle);
+        return track(new ManyToOneSender(this, slot, idle));
+    }
+
+    @Override
+    Receiver newReceiver(long claimTimeoutNanos, org.agrona.concurrent.IdleStrategy idle) {
+        return new ManyToOneReceiver(this, claimTimeoutNanos, idle);
+    }
+
+    @Override
+    String kind() {
+        return "many-to-one";
     }
 }

@@ -88,6 +88,16 @@ public final class OneToOneChannel extends ShmChannel {
     public Sender sender(org.agrona.concurrent.IdleStrategy idle) {
         int slot = structureOffset + slotOffset(0);
         registerEndpoint(slot + SLOT_OWNER_OFFSET, "producer", true);
-        return newSender(0, idle);
+        return track(new OneToOneSender(this, idle));
+    }
+
+    @Override
+    Receiver newReceiver(long claimTimeoutNanos, org.agrona.concurrent.IdleStrategy idle) {
+        return new OneToOneReceiver(this, idle);
+    }
+
+    @Override
+    String kind() {
+        return "one-to-one";
     }
 }

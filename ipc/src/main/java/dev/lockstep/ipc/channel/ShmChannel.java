@@ -303,9 +303,7 @@ public abstract sealed class ShmChannel implements AutoCloseable permits OneToOn
             throw new IllegalArgumentException("claim timeout must be > 0: " + claimTimeout);
         }
         registerEndpoint(consumerOwnerOffset, "consumer", true);
-        Receiver r = new Receiver(this, claimTimeout.toNanos(), idle);
-        handles.add(r);
-        return r;
+        return track(newReceiver(claimTimeout.toNanos(), idle));
     }
 
     /**
@@ -320,6 +318,12 @@ public abstract sealed class ShmChannel implements AutoCloseable permits OneToOn
         }
         return participants.describeForMessage(token);
     }
+
+    /** The protocol's receiver (the consumer endpoint is registered). */
+    abstract Receiver newReceiver(long claimTimeoutNanos, IdleStrategy idle);
+
+    /** "one-to-one" or "many-to-one" (statistics). */
+    abstract String kind();
 
     /** Whether a consumer is registered, its process is running, and its heartbeat is recent. */
     public boolean isConsumerAlive() {
@@ -349,7 +353,7 @@ public abstract sealed class ShmChannel implements AutoCloseable permits OneToOn
                 producers.add(e);
             }
         }
-        return new ChannelStats(name, this instanceof OneToOneChannel ? "one-to-one" : "many-to-one",
+        return new ChannelStats(name, kind(),
                 capacity, maxMessageLength,
                 // Opaque reads: a monitoring snapshot needs untorn, recent values, no ordering.
                 (long) MappedAccess.LONG.getOpaque(buffer, headOffset),
@@ -406,10 +410,10 @@ public abstract sealed class ShmChannel implements AutoCloseable permits OneToOn
         handles.remove(handle);
     }
 
-    Sender newSender(int slot, IdleStrategy idle) {
-        Sender s = new Sender(this, slot, idle);
-        handles.add(s);
-        return s;
+    /** Tracks a handle so that {@link #close()} closes it. */
+    <T extends AutoCloseable> T track(T handle) {
+        handles.add(handle);
+        return handle;
     }
 
     private long stat(int offset) {
