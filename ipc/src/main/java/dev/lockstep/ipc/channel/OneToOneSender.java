@@ -54,8 +54,9 @@ public final class OneToOneSender extends Sender {
                 continue;
             }
             // Zero: the end of what the predecessor published, unless the consumer consumed and zeroed
-            // it after our head read; then head has moved past pos (it releases head before its next
-            // batch), and we read it again.
+            // a record here after our head read; it releases head past it when that batch ends, so
+            // read head again. Residual window (documented in ShmChannel's notes): the consumer is
+            // between zeroing that record and releasing head at this very moment.
             // Acquire: as above.
             long again = (long) MappedAccess.LONG.getAcquire(buffer, headOffset);
             if (again > pos) {

@@ -103,8 +103,13 @@ public abstract sealed class ShmChannel implements AutoCloseable permits OneToOn
      * producer killed mid-claim leaves body bytes in free space and, if it died between header and
      * tail, published records beyond the stored tail: its successor walks forward from max(tail, head)
      * over published headers to find the real tail (reading head before each header), then zeroes the
-     * free space, before its first claim. Revocation does not exist here: the single producer is
-     * never revoked (the consumer never writes a word the producer writes).
+     * free space, before its first claim. Head is read before each header: a nonzero header read
+     * after a head h <= pos is a record the consumer has not freed. Known residual window: a
+     * predecessor that died between its header and tail stores left at most one record past the
+     * stored tail; if the live consumer has zeroed that record but not yet released head (the few
+     * instructions to the end of its batch) exactly while the successor registers, the successor
+     * stops short of it. Revocation does not exist here: the single producer is never revoked (the
+     * consumer never writes a word the producer writes).
      *
      * Consumer at r, header word w (many-to-one):
      *  - length > 0: a message (deliver) or padding (skip); then the record is zeroed - header turned
