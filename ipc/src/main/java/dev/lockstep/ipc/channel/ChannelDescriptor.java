@@ -39,7 +39,10 @@ import dev.lockstep.ipc.shm.SharedFile;
  * the same for the consumer. Liveness is {@code Participants.isDead(token)}.
  * The intent {position, length} is the range of the ring the slot's producer is claiming (written
  * before its tail compare-and-set): it lets the consumer skip a claim whose producer died between
- * moving the tail and writing the record header.
+ * moving the tail and writing the record header, or fence one whose producer stalled there. Once the
+ * header is written the length is negated (a release store): the intent no longer covers anything,
+ * and {@code position + |length|} still tells a successor taking over a dead owner's slot where that
+ * owner's last claim ends.
  */
 public final class ChannelDescriptor {
     public static final int HEAD_OFFSET = 0;
