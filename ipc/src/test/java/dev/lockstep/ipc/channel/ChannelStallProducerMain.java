@@ -7,8 +7,9 @@ import java.nio.file.Path;
  * Child-JVM producer of {@link ChannelStallTest}: sends {@code count} checked messages (see
  * {@link ChannelMessages}) of producer {@code id} to a many-to-one channel. Every message whose seq
  * is in the list of stall points is sent by a zero-copy claim that stops between claim and body:
- * it prints {@code CLAIMED <seq>}, spins for 300 ms of wall time (the parent stops the process with
- * SIGSTOP meanwhile, for longer than the claim timeout), then writes the body, commits, and prints
+ * it prints {@code CLAIMED <seq>}, spins until the file {@code <file>.go-<seq>} exists (the parent
+ * stops the process with SIGSTOP meanwhile, for longer than the claim timeout, and creates the file
+ * before continuing it), then writes the body, commits, and prints
  * {@code COMMIT <seq> <result>}; a claim reported revoked is sent again. All other messages go through
  * the blocking copying send (which resends a revoked copy by itself). Prints {@code DONE} at the end.
  *
@@ -42,9 +43,9 @@ public final class ChannelStallProducerMain {
                 }
                 System.out.println("CLAIMED " + seq);
                 System.out.flush();
-                long until = System.nanoTime() + 300_000_000L;
-                while (System.nanoTime() - until < 0) {
-                    Thread.onSpinWait(); // stopped in here by the parent
+                Path go = Path.of(args[0] + ".go-" + seq);
+                while (!java.nio.file.Files.exists(go)) {
+                    Thread.onSpinWait(); // stopped in here by the parent, which creates the file before SIGCONT
                 }
                 ChannelMessages.write(out.buffer(), at, id, seq, len); // the late body
                 boolean committed = out.commit(at);

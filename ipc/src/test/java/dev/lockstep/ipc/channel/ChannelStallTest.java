@@ -87,6 +87,7 @@ class ChannelStallTest {
                     assertTrue(staller.process().isAlive(), staller.output());
                     staller.stall();
                     Thread.sleep(600);
+                    java.nio.file.Files.createFile(Path.of(file + ".go-" + (50 * r)));
                     staller.resume();
                     String result = staller.awaitLine("COMMIT " + (50 * r), Duration.ofSeconds(30));
                     Thread.sleep(50);
