@@ -149,4 +149,41 @@ class ChannelRevocationTest {
             ChannelTest.assertFreeSpaceIsZero(ch);
         }
     }
+
+    /** Writes slot {@code s}'s intent (a claim made by the tail CAS, header not yet written). */
+    private static void intent(ManyToOneChannel ch, Sender s, long position, long length) {
+        int slot = ch.structureOffset + ChannelDescriptor.slotOffset(s.slot());
+        MappedAccess.LONG.setVolatile(ch.buffer, slot + ChannelDescriptor.SLOT_INTENT_POSITION_OFFSET, position);
+        MappedAccess.LONG.setVolatile(ch.buffer, slot + ChannelDescriptor.SLOT_INTENT_LENGTH_OFFSET, length);
+    }
+
+    @Test
+    void recoveringDeadClaimsNeverPadsOverALiveProducersClaim() throws Exception {
+        try (ManyToOneChannel ch = ManyToOneChannel.create(dir.resolve("c"), 1024, 4);
+             Sender winner = ch.sender(); Sender loser = ch.sender(); Sender live = ch.sender();
+             Receiver in = ch.receiver(Duration.ofNanos(1))) {
+            // Two producers died at the same instant: the winner between its tail CAS and its header
+            // CAS (claim [0, 48)), a loser before its failed tail CAS with a stale intent [0, 200).
+            // Then a live producer claimed [48, 96) and stalls before writing its header.
+            intent(ch, winner, 0, 48);
+            intent(ch, loser, 0, 200);
+            intent(ch, live, 48, 48);
+            MappedAccess.LONG.setVolatile(ch.buffer, ch.tailOffset, 96L);
+            ChannelTest.killSlot(ch, winner.slot());
+            ChannelTest.killSlot(ch, loser.slot());
+            Checker c = new Checker();
+            long deadline = System.nanoTime() + 2_000_000_000L;
+            while (System.nanoTime() < deadline && ch.stats().recoveredClaims() < 2) {
+                in.receive(c, 16);
+            }
+            // The dead claim is padded exactly; the live claim at 48 is waited for and then fenced
+            // (its header word not zero, so its late header CAS fails), never padded over.
+            long word48 = (long) MappedAccess.LONG.getVolatile(ch.buffer, ch.dataOffset + 48);
+            assertTrue(RecordDescriptor.length(word48) < 0
+                    && (RecordDescriptor.type(word48) & RecordDescriptor.REVOKED_FLAG) != 0,
+                    "the live claim at 48 is fenced, not padded over: " + Long.toHexString(word48) + ", " + ch.stats());
+            assertEquals(48L + 48L, ch.stats().recoveredBytes(), "48 bytes padded, 48 fenced: " + ch.stats());
+            assertEquals(48L, ch.stats().head(), "head holds at the live producer's fenced claim");
+        }
+    }
 }

@@ -636,7 +636,7 @@ class ChannelTest {
     }
 
     /** Marks a slot's owner as a dead process (the token of a registry entry whose process is gone). */
-    private static void killSlot(ShmChannel ch, int slot) {
+    static void killSlot(ShmChannel ch, int slot) {
         int at = ch.structureOffset + ChannelDescriptor.slotOffset(slot);
         MappedAccess.LONG.setVolatile(ch.buffer, at + ChannelDescriptor.SLOT_OWNER_OFFSET,
                 dev.lockstep.ipc.shm.TestParticipants.deadToken(ch.participants));
