@@ -137,7 +137,8 @@ public final class LockstepCli {
         out.printf("  kind            %s (layout version %d)%n", h.kind(), h.layoutVersion());
         out.printf("  size            %d bytes%n", h.fileLength());
         out.printf("  created         %s by %s, %s%n", Instant.ofEpochMilli(h.creationTimeMillis()), h.creator(),
-                h.creator().isAlive() ? "alive" : "no longer running");
+                h.createdInAnotherPidNamespace() ? "in another PID namespace (liveness unknown)"
+                        : h.creator().isAlive() ? "alive" : "no longer running");
         out.printf("  parameters      %s%n", Arrays.toString(h.params()));
         try {
             for (String line : StructureStat.describe(file, h)) {

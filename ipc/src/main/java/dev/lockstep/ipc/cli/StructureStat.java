@@ -44,8 +44,7 @@ final class StructureStat {
                 }
             case MUTEX:
                 try (IpcMutex m = IpcMutex.open(file)) {
-                    long owner = m.ownerPid();
-                    return List.of("owner           " + (m.isLocked() ? "pid " + owner : "none (unlocked)"),
+                    return List.of("owner           " + (m.isLocked() ? m.ownerDescription() : "none (unlocked)"),
                             "consistent      " + m.isConsistent() + ", dead owners recovered " + m.recoveries());
                 }
             case SEMAPHORE:

@@ -9,19 +9,20 @@ import dev.lockstep.ipc.shm.StructureKind;
 
 /**
  * One named structure of a {@link Mailboxes} namespace, as listed: its name, what it holds, and who
- * created it. {@code problem} is non-null for a file that is not a valid Lockstep structure (the
+ * created it (a creator pid is meaningful only in its own PID namespace: {@code createdInAnotherPidNamespace}
+ * says when it is not ours). {@code problem} is non-null for a file that is not a valid Lockstep structure (the
  * listing reports it instead of failing).
  */
 public record MailboxEntry(String name, Path path, StructureKind kind, long fileLength, ProcessIdentity creator,
-                           Instant created, String problem) {
+                           Instant created, String problem, boolean createdInAnotherPidNamespace) {
 
     static MailboxEntry of(String name, Path path, FileLayout.Header header) {
         return new MailboxEntry(name, path, header.kind(), header.fileLength(), header.creator(),
-                Instant.ofEpochMilli(header.creationTimeMillis()), null);
+                Instant.ofEpochMilli(header.creationTimeMillis()), null, header.createdInAnotherPidNamespace());
     }
 
     static MailboxEntry invalid(String name, Path path, String problem) {
-        return new MailboxEntry(name, path, null, -1, null, null, problem);
+        return new MailboxEntry(name, path, null, -1, null, null, problem, false);
     }
 
     /** Whether the file is a valid Lockstep structure. */
@@ -35,6 +36,6 @@ public record MailboxEntry(String name, Path path, StructureKind kind, long file
             return name + "  INVALID: " + problem;
         }
         return String.format("%-24s %-20s %10d B  created %s by %s%s", name, kind, fileLength, created, creator,
-                creator.isAlive() ? " (alive)" : "");
+                createdInAnotherPidNamespace ? " (in another PID namespace)" : creator.isAlive() ? " (alive)" : "");
     }
 }

@@ -34,7 +34,9 @@ import java.util.zip.CRC32C;
  *  +---------------------------------------------------------------+
  *  |     CRC-32C of bytes 0..87 and 92..127 (int)                  | 88
  *  +---------------------------------------------------------------+
- *  |                 Reserved, zero (36 bytes)                     | 92
+ *  |                 Reserved, zero (int)                          | 92
+ *  |                 Creator's PID namespace inode (long)          | 96
+ *  |                 Reserved, zero (24 bytes)                     | 104
  *  +---------------------------------------------------------------+
  *  |                 Structure area (128-byte aligned) ...         | 128
  * </pre>
@@ -44,7 +46,8 @@ import java.util.zip.CRC32C;
  * must also be zero), so any later change (a stray write, a fuzzed byte) is detected at open. The size
  * parameters are the structure's own (capacity, maximum message length, parties ...): each structure's
  * descriptor says which is which. The creator's pid and process start time identify the creating
- * process even after its pid is reused ({@link ProcessIdentity}).
+ * process even after its pid is reused ({@link ProcessIdentity}), within the creator's PID namespace,
+ * which is recorded too ({@link Header#creatorMayBeAlive()}).
  *
  * <p>All values use the platform byte order: a file written on a machine of the other order shows a
  * byte-reversed magic, which {@link #validate} reports as such.
@@ -74,8 +77,10 @@ public final class FileLayout {
     public static final int CHECKSUM_OFFSET = 88;
     /** Bytes before the checksum, all covered by it. */
     public static final int CHECKSUMMED_LENGTH = CHECKSUM_OFFSET;
-    /** Start of the reserved tail (zero, covered by the checksum). */
+    /** Start of the reserved bytes after the checksum (zero except the creator's namespace). */
     public static final int RESERVED_TAIL_OFFSET = CHECKSUM_OFFSET + 4;
+    /** The creator's PID namespace inode ({@link ProcessIdentity#currentPidNamespace()}; 0 unknown). */
+    public static final int CREATOR_PID_NAMESPACE_OFFSET = 96;
     /** Length of the header; the structure area starts here, on a 128-byte boundary. */
     public static final int HEADER_LENGTH = 128;
 
@@ -84,7 +89,20 @@ public final class FileLayout {
 
     /** The fields of a header, decoded. */
     public record Header(int layoutVersion, StructureKind kind, long fileLength, ProcessIdentity creator,
-                         long creationTimeMillis, long[] params) {
+                         long creationTimeMillis, long[] params, long creatorPidNamespace) {
+        /**
+         * Whether the creating process may still run: judged by pid and start time when it was created
+         * in our PID namespace; {@code true} (cannot tell) when it was created in another one.
+         */
+        public boolean creatorMayBeAlive() {
+            return creatorPidNamespace != ProcessIdentity.currentPidNamespace() || creator.isAlive();
+        }
+
+        /** Whether the creator ran in another PID namespace than this process. */
+        public boolean createdInAnotherPidNamespace() {
+            return creatorPidNamespace != ProcessIdentity.currentPidNamespace();
+        }
+
         /** Size parameter {@code i} (see the structure's descriptor). */
         public long param(int i) {
             return params[i];
@@ -108,6 +126,7 @@ public final class FileLayout {
         b.putLong(CREATOR_PID_OFFSET, creator.pid());
         b.putLong(CREATOR_START_TIME_OFFSET, creator.startTime());
         b.putLong(CREATION_TIME_OFFSET, creationTimeMillis);
+        b.putLong(CREATOR_PID_NAMESPACE_OFFSET, ProcessIdentity.currentPidNamespace());
         for (int i = 0; i < params.length; i++) {
             b.putLong(PARAMS_OFFSET + 8 * i, params[i]);
         }
@@ -154,6 +173,9 @@ public final class FileLayout {
                     + ", this library reads version " + LAYOUT_VERSION);
         }
         for (int i = RESERVED_TAIL_OFFSET; i < HEADER_LENGTH; i++) {
+            if (i >= CREATOR_PID_NAMESPACE_OFFSET && i < CREATOR_PID_NAMESPACE_OFFSET + 8) {
+                continue;
+            }
             if (b.get(i) != 0) {
                 throw new IncompatibleFileException(file, "reserved header byte " + i + " is not zero");
             }
@@ -184,7 +206,7 @@ public final class FileLayout {
         }
         return new Header(version, kind, fileLength,
                 new ProcessIdentity(b.getLong(CREATOR_PID_OFFSET), b.getLong(CREATOR_START_TIME_OFFSET)),
-                b.getLong(CREATION_TIME_OFFSET), params);
+                b.getLong(CREATION_TIME_OFFSET), params, b.getLong(CREATOR_PID_NAMESPACE_OFFSET));
     }
 
     private static int checksumV1(ByteBuffer header) {

@@ -14,8 +14,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * and receive therefore pay nothing for liveness, and a heartbeat says "the process is running and
  * scheduled", which a pid check alone cannot tell (a stopped or hung process still has a pid).
  *
- * <p>Peers read the field with {@link #age(ByteBuffer, int)}. A process that died stops beating; the
- * robust structures confirm death by pid and start time ({@link ProcessIdentity}) before acting on it.
+ * <p>Peers read the field with {@link #age(ByteBuffer, int)}. A process that died stops beating, but
+ * so does a stopped (SIGSTOP), throttled or debugged one: a stale heartbeat alone never decides a
+ * death. {@link Participants} confirms it by pid and start time ({@link ProcessIdentity}) in the same
+ * PID namespace, and by the kernel's release of the process's registry lock in another one.
  */
 public final class Heartbeats {
     /** Period between beats, ms: property {@code lockstep.ipc.heartbeatMillis}, default 100. */

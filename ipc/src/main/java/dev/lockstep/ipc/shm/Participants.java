@@ -53,7 +53,8 @@ import java.util.Optional;
  *       dead), or</li>
  *   <li>its process is in <b>our PID namespace</b> (same {@code /proc/self/ns/pid} inode) and no
  *       process with its pid and start time exists ({@link ProcessIdentity}: exact, reacts within
- *       one check), or</li>
+ *       one check; the {@code /proc} read is made only when the process's registry lock, see below,
+ *       is free, so judging a live process costs one {@code fcntl} call), or</li>
  *   <li>its process is in <b>another PID namespace</b> and <em>both</em> its heartbeat is older than
  *       {@link #SUSPECT_AFTER_MILLIS} <em>and</em> the kernel says it is gone: every process holds a
  *       POSIX record lock ({@code fcntl(F_SETLK)}) on one byte of its entry for its whole life, the
@@ -68,9 +69,10 @@ import java.util.Optional;
  * robbed, in any namespace; the price of doubt is a later recovery, never a wrong one.
  *
  * <h2>Cost</h2>
- * {@link #isDead(long)} on a same-namespace token reads one {@code /proc/<pid>/stat} (~10 µs, a few KB
- * of garbage): callers check one token per liveness interval, not all of them. On another-namespace
- * token it reads the heartbeat (a load) and only when that is stale makes one {@code fcntl} call.
+ * {@link #isDead(long)} on a live same-namespace token makes one {@code fcntl} probe (about a
+ * microsecond); a {@code /proc/<pid>/stat} read (~10 µs, a few KB of garbage) follows only when the
+ * probe finds the lock free. On another-namespace token it reads the heartbeat (a load) and only when
+ * that is stale makes the probe. Callers judge one token per liveness interval, not all of them.
  * {@link #token()} is a field read.
  *
  * <h2>Limits</h2>
@@ -246,12 +248,18 @@ public final class Participants {
             return false; // rewritten meanwhile: reuse needs the holder dead
         }
         if (ns == ownNamespace) {
+            // The kernel lock first: one fcntl call, no garbage; a held lock means alive. Only a free
+            // lock (or a filesystem without locks) costs the /proc read (~10 µs, a few KB), whose
+            // pid + start time decide: a process that lost its lock otherwise is still alive.
+            if (lockHeld(index)) {
+                return true;
+            }
             return ProcessIdentity.mayBeAlive(pid, start, -1L);
         }
         if (Heartbeats.age(buffer, at + HEARTBEAT_OFFSET) <= SUSPECT_AFTER_MILLIS) {
             return true;
         }
-        return !lockProbeSaysGone(index, generation);
+        return lockHeld(index);
     }
 
     /**
@@ -314,30 +322,30 @@ public final class Participants {
         return (generation & 1L) == 0L && generation != 0L && ((generation >>> 1) & 0xFFFF_FFFFL) == (token & 0xFFFF_FFFFL);
     }
 
-    /** Whether the lock of entry {@code index} is free: its holder (of {@code generation} or later) exited. */
-    private boolean lockProbeSaysGone(int index, long generation) {
+    /**
+     * Whether some process holds the lock of entry {@code index}, by a probe that takes and releases
+     * a shared lock on it: {@code true} if the probe is refused (a live holder, perhaps stopped, or
+     * another prober at this instant) or cannot be made (an I/O error: no verdict); {@code false} only
+     * when the kernel granted the probe, i.e. the holder has exited.
+     */
+    private boolean lockHeld(int index) {
         // One probe at a time in this JVM: two overlapping FileLocks of one JVM would throw.
         synchronized (this) {
             FileLock probe;
             try {
                 probe = locks.tryLock(entryOffset(index), 1, true);
             } catch (IOException | OverlappingFileLockException e) {
-                return false; // cannot tell: may be alive
+                return true; // cannot tell: may be alive
             }
             if (probe == null) {
-                return false; // held: the process lives (perhaps stopped), or another prober holds it
+                return true;
             }
             try {
-                // We hold the entry's lock, so its holder for 'generation' has exited (a registrant that
-                // rewrote the entry since then also needed that holder gone).
-                return true;
-            } finally {
-                try {
-                    probe.release();
-                } catch (IOException ignored) {
-                    // the channel stays open; the kernel lock is gone or will be with the next release
-                }
+                probe.release();
+            } catch (IOException ignored) {
+                // the channel stays open; the probe lock goes with the next release or at exit
             }
+            return false;
         }
     }
 

@@ -10,7 +10,9 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.LinkOption;
 import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Arrays;
 import java.util.Objects;
@@ -47,11 +49,17 @@ import java.util.function.Consumer;
  * The header is read with an ordinary read (not through a mapping) and validated by
  * {@link FileLayout#validate}: magic, checksum, layout version, structure kind, header and file
  * length. Only a file that passes is mapped. Structures then check their size parameters with
- * {@link #requireParam}. A refused file is left byte for byte as it was.
+ * {@link #requireParam}. A refused file is left byte for byte as it was. Files are opened without
+ * following symbolic links, and a file owned by another user (outside the shared group mode) or
+ * writable by others is refused ({@link ShmDirectory}: other local users).
  *
  * <p>Files are limited to {@link Integer#MAX_VALUE} bytes (one {@link MappedByteBuffer}). Closing
  * drops this object's reference; the JDK unmaps the region when the buffer is garbage collected
- * (Java 17 has no explicit unmap without {@code sun.misc.Unsafe}).
+ * (Java 17 has no explicit unmap without {@code sun.misc.Unsafe}, which this library does not use).
+ * So the pages of a removed file stay allocated while an unreachable buffer of this JVM still maps
+ * it: a creation that finds too little free space first requests a GC and re-checks (up to ~200 ms)
+ * before it throws. Other processes' stale mappings cannot be reclaimed from here; size the folder's
+ * filesystem for the peak. (Deterministic unmapping needs the JDK 22+ FFM {@code Arena} API.)
  */
 public final class SharedFile implements AutoCloseable {
     /** Where the structure area starts: right after the header, 128-byte aligned. */
@@ -92,6 +100,9 @@ public final class SharedFile implements AutoCloseable {
         Path dir = file.toAbsolutePath().getParent();
         long usable = Files.getFileStore(dir).getUsableSpace();
         if (usable < length) {
+            usable = usableAfterUnmapping(dir, length);
+        }
+        if (usable < length) {
             throw new IOException("not enough space in " + dir + " for " + file.getFileName() + ": needs "
                     + length + " bytes, " + usable + " usable");
         }
@@ -102,7 +113,8 @@ public final class SharedFile implements AutoCloseable {
         try {
             MappedByteBuffer mapped;
             try (FileChannel ch = FileChannel.open(temp, Set.of(StandardOpenOption.CREATE_NEW,
-                    StandardOpenOption.READ, StandardOpenOption.WRITE), ownerOnly(dir))) {
+                    StandardOpenOption.READ, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS), newFileAttributes(dir))) {
+                setSharedGroup(temp);
                 writeFully(ch, headerBytes.duplicate().clear(), 0);
                 ByteBuffer zeros = ByteBuffer.allocate(ZERO_CHUNK);
                 for (long pos = STRUCTURE_OFFSET; pos < length; pos += ZERO_CHUNK) {
@@ -130,7 +142,9 @@ public final class SharedFile implements AutoCloseable {
      */
     public static SharedFile open(Path file, StructureKind kind) throws IOException {
         Objects.requireNonNull(file, "file");
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+        ShmDirectory.checkFile(file);
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE,
+                LinkOption.NOFOLLOW_LINKS)) {
             FileLayout.Header header = readAndValidate(file, ch, kind);
             MappedByteBuffer mapped = ch.map(FileChannel.MapMode.READ_WRITE, 0, header.fileLength());
             mapped.order(ByteOrder.nativeOrder());
@@ -144,7 +158,8 @@ public final class SharedFile implements AutoCloseable {
      * @param kind the expected kind, or {@code null} for any
      */
     public static FileLayout.Header readHeader(Path file, StructureKind kind) throws IOException {
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+        ShmDirectory.checkFile(file);
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
             return readAndValidate(file, ch, kind);
         }
     }
@@ -189,6 +204,27 @@ public final class SharedFile implements AutoCloseable {
         return FileLayout.validate(file, headerBytes, size, kind);
     }
 
+    /**
+     * Java 17 cannot unmap explicitly, so the pages of files that were removed but are still mapped by
+     * unreachable buffers of this JVM count as used until a GC runs their cleaners. Before refusing a
+     * creation for lack of space, give them one chance: request a GC and re-check for up to ~200 ms.
+     * Only on the failure path (a creation that would otherwise throw).
+     */
+    private static long usableAfterUnmapping(Path dir, long needed) throws IOException {
+        System.gc();
+        long usable = Files.getFileStore(dir).getUsableSpace();
+        for (int i = 0; i < 20 && usable < needed; i++) {
+            try {
+                Thread.sleep(10); // the cleaner thread unmaps after the GC found the buffers unreachable
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+            usable = Files.getFileStore(dir).getUsableSpace();
+        }
+        return usable;
+    }
+
     private static void writeFully(FileChannel ch, ByteBuffer src, long position) throws IOException {
         long pos = position;
         while (src.hasRemaining()) {
@@ -196,10 +232,19 @@ public final class SharedFile implements AutoCloseable {
         }
     }
 
-    private static FileAttribute<?>[] ownerOnly(Path dir) {
+    private static FileAttribute<?>[] newFileAttributes(Path dir) throws IOException {
         return ShmDirectory.posix(dir)
-                ? new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"))}
+                ? new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(ShmDirectory.filePermissions())}
                 : new FileAttribute<?>[0];
+    }
+
+    /** In the shared group mode: the file gets the group, and group read/write despite the umask. */
+    private static void setSharedGroup(Path file) throws IOException {
+        var group = ShmDirectory.sharedGroup();
+        if (group.isPresent()) {
+            Files.getFileAttributeView(file, PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS).setGroup(group.get());
+            Files.setPosixFilePermissions(file, ShmDirectory.filePermissions());
+        }
     }
 
     /**

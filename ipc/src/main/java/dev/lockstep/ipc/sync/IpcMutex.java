@@ -213,9 +213,21 @@ public final class IpcMutex extends IpcSyncBase implements Lock {
         return (long) MappedAccess.LONG.getOpaque(buf(), BASE + RECOVERIES_OFFSET); // opaque: a counter
     }
 
-    /** The pid of the process holding the lock, or 0 if free. A snapshot, for monitoring. */
+    /**
+     * The pid of the process holding the lock, as seen in that process's PID namespace, or 0 if free
+     * (or if the holder has exited and its registry entry was reused). A snapshot, for monitoring.
+     */
     public long ownerPid() {
         return pidOf((long) MappedAccess.LONG.getOpaque(buf(), BASE + LOCK_WORD_OFFSET)); // opaque: a snapshot
+    }
+
+    /**
+     * Who holds the lock, for monitoring: "none", or the holder's pid (in its own PID namespace),
+     * its namespace if it is not ours, and its heartbeat age. A snapshot.
+     */
+    public String ownerDescription() {
+        long token = (long) MappedAccess.LONG.getOpaque(buf(), BASE + LOCK_WORD_OFFSET); // opaque: a snapshot
+        return token == 0L ? "none" : participants.describeForMessage(token);
     }
 
     /** Whether some process holds the lock (a snapshot). */

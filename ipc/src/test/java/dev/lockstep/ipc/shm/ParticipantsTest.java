@@ -85,6 +85,33 @@ class ParticipantsTest {
         }
     }
 
+    /** A header names its creator's PID namespace: a creator there is not judged by our /proc. */
+    @Test
+    void headerRecordsTheCreatorsPidNamespace() throws Exception {
+        Namespaces.assumeAvailable();
+        Path file = dir.resolve("made-elsewhere");
+        try (Namespaces.Child c = Namespaces.start(dir, FAST_JVM, Creator.class, file.toString())) {
+            c.awaitLine("CREATED", WAIT);
+            FileLayout.Header h = SharedFile.readHeader(file, null);
+            assertEquals(1L, h.creator().pid());
+            assertTrue(h.createdInAnotherPidNamespace());
+            assertTrue(h.creatorMayBeAlive(), "pid 1 here is another process: no verdict from our /proc");
+        }
+        SharedFile.create(dir.resolve("made-here"), StructureKind.RAW, 128, b -> { }).close();
+        FileLayout.Header here = SharedFile.readHeader(dir.resolve("made-here"), null);
+        assertFalse(here.createdInAnotherPidNamespace());
+        assertTrue(here.creatorMayBeAlive());
+    }
+
+    /** Child: creates a RAW file at its argument, prints CREATED, sleeps until killed. */
+    public static final class Creator {
+        public static void main(String[] args) throws Exception {
+            SharedFile.create(Path.of(args[0]), StructureKind.RAW, 128, b -> { }).close();
+            System.out.println("CREATED");
+            Thread.sleep(Long.MAX_VALUE);
+        }
+    }
+
     /** Child: registers in the folder, prints its token, sleeps until killed. */
     public static final class Child {
         public static void main(String[] args) throws Exception {
