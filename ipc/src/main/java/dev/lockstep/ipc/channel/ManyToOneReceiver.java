@@ -3,7 +3,6 @@ package dev.lockstep.ipc.channel;
 import static dev.lockstep.ipc.channel.ChannelDescriptor.*;
 import static dev.lockstep.ipc.channel.RecordDescriptor.*;
 
-
 import org.agrona.concurrent.IdleStrategy;
 
 import dev.lockstep.ipc.shm.MappedAccess;

@@ -2,7 +2,6 @@ package dev.lockstep.ipc.channel;
 
 import static dev.lockstep.ipc.channel.RecordDescriptor.*;
 
-
 import org.agrona.concurrent.IdleStrategy;
 
 import dev.lockstep.ipc.shm.MappedAccess;

@@ -11,7 +11,6 @@ import org.agrona.concurrent.IdleStrategy;
 
 import dev.lockstep.core.internal.Waits;
 import dev.lockstep.ipc.shm.Heartbeats;
-import dev.lockstep.ipc.shm.Idle;
 import dev.lockstep.ipc.shm.MappedAccess;
 
 /**
