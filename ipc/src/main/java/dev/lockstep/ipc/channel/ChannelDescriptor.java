@@ -15,12 +15,12 @@ import dev.lockstep.ipc.shm.SharedFile;
  *  +---------------------------------------------------------------+
  *  | Producer position, tail (long)                                |  128  CAS by producers
  *  +---------------------------------------------------------------+
- *  | Consumer pid (long) | start time (long) | heartbeat ms (long) |  256  consumer identity
+ *  | Consumer token (long) | reserved (long) | heartbeat ms (long)  |  256  consumer identity
  *  +---------------------------------------------------------------+
  *  | Recovered claims | recovered bytes | timeout recoveries |      |  384  statistics (consumer)
  *  | consumer take-overs (longs)                                   |
  *  +---------------------------------------------------------------+
- *  | Producer slot 0: pid | start time | heartbeat ms |            |  512  one line per slot
+ *  | Producer slot 0: token | reserved | heartbeat ms |            |  512  one line per slot
  *  |                  intent position | intent length (longs)      |
  *  +---------------------------------------------------------------+
  *  | ... producer slot N-1                                         |  512 + 128 (N-1)
@@ -34,18 +34,21 @@ import dev.lockstep.ipc.shm.SharedFile;
  * 2 = producer slot count. Positions (head, tail, intent) are byte counts since creation, never
  * wrapped; the ring index is {@code position & (capacity - 1)}.
  *
- * <p>A slot's pid field is 0 when free, {@code -pid} while a process is registering into it (start
- * time not yet written), {@code pid} when owned. The same encoding is used for the consumer pid.
+ * <p>A slot's owner field is 0 when free, else the owner's {@link dev.lockstep.ipc.shm.Participants}
+ * token (the folder registry's name for a process, valid across PID namespaces and never reissued);
+ * the same for the consumer. Liveness is {@code Participants.isDead(token)}.
  * The intent {position, length} is the range of the ring the slot's producer is claiming (written
  * before its tail compare-and-set): it lets the consumer skip a claim whose producer died between
- * moving the tail and writing the record header.
+ * moving the tail and writing the record header, or fence one whose producer stalled there. Once the
+ * header is written the length is negated (a release store): the intent no longer covers anything,
+ * and {@code position + |length|} still tells a successor taking over a dead owner's slot where that
+ * owner's last claim ends.
  */
 public final class ChannelDescriptor {
     public static final int HEAD_OFFSET = 0;
     public static final int TAIL_OFFSET = MappedAccess.LINE;
-    public static final int CONSUMER_PID_OFFSET = 2 * MappedAccess.LINE;
-    public static final int CONSUMER_START_TIME_OFFSET = CONSUMER_PID_OFFSET + 8;
-    public static final int CONSUMER_HEARTBEAT_OFFSET = CONSUMER_PID_OFFSET + 16;
+    public static final int CONSUMER_OWNER_OFFSET = 2 * MappedAccess.LINE;
+    public static final int CONSUMER_HEARTBEAT_OFFSET = CONSUMER_OWNER_OFFSET + 16;
     public static final int STATS_OFFSET = 3 * MappedAccess.LINE;
     public static final int RECOVERED_CLAIMS_OFFSET = STATS_OFFSET;
     public static final int RECOVERED_BYTES_OFFSET = STATS_OFFSET + 8;
@@ -54,8 +57,7 @@ public final class ChannelDescriptor {
     public static final int PRODUCER_TABLE_OFFSET = 4 * MappedAccess.LINE;
     /** Bytes per producer slot: one line. */
     public static final int SLOT_LENGTH = MappedAccess.LINE;
-    public static final int SLOT_PID_OFFSET = 0;
-    public static final int SLOT_START_TIME_OFFSET = 8;
+    public static final int SLOT_OWNER_OFFSET = 0;
     public static final int SLOT_HEARTBEAT_OFFSET = 16;
     public static final int SLOT_INTENT_POSITION_OFFSET = 24;
     public static final int SLOT_INTENT_LENGTH_OFFSET = 32;

@@ -95,11 +95,21 @@ public final class ManyToOneChannel extends ShmChannel {
      *                               claim the consumer has not skipped yet)
      */
     @Override
-    public Sender sender() {
+    public Sender sender(org.agrona.concurrent.IdleStrategy idle) {
         int slot = takeSlot();
         if (slot < 0) {
             throw new IllegalStateException(name + ": all " + producerSlots + " producer slots are taken");
         }
-        return newSender(slot);
+        return track(new ManyToOneSender(this, slot, idle));
+    }
+
+    @Override
+    Receiver newReceiver(long claimTimeoutNanos, org.agrona.concurrent.IdleStrategy idle) {
+        return new ManyToOneReceiver(this, claimTimeoutNanos, idle);
+    }
+
+    @Override
+    String kind() {
+        return "many-to-one";
     }
 }

@@ -85,9 +85,19 @@ public final class OneToOneChannel extends ShmChannel {
      * @throws IllegalStateException if a live producer is registered (naming the file and its pid)
      */
     @Override
-    public Sender sender() {
+    public Sender sender(org.agrona.concurrent.IdleStrategy idle) {
         int slot = structureOffset + slotOffset(0);
-        registerEndpoint(slot + SLOT_PID_OFFSET, "producer", true);
-        return newSender(0);
+        registerEndpoint(slot + SLOT_OWNER_OFFSET, "producer", true);
+        return track(new OneToOneSender(this, idle));
+    }
+
+    @Override
+    Receiver newReceiver(long claimTimeoutNanos, org.agrona.concurrent.IdleStrategy idle) {
+        return new OneToOneReceiver(this, idle);
+    }
+
+    @Override
+    String kind() {
+        return "one-to-one";
     }
 }

@@ -29,6 +29,9 @@ import java.nio.ByteOrder;
  *   <li>Claimed, being written: length = -(aligned record length) (&lt; 0), type =
  *       {@link #CLAIMED_FLAG} | producer slot index: the consumer knows the record's extent and who
  *       holds it, so it can check that producer's liveness.</li>
+ *   <li>Revoked (a fence): length = -(extent), type = {@link #CLAIMED_FLAG} | {@link #REVOKED_FLAG} |
+ *       slot (or {@link #SLOT_MASK}): a live producer's claim that outlived the claim timeout; the
+ *       space stays out of use until its owner acknowledges by turning it into padding, or dies.</li>
  *   <li>Zero word: free space, or a claim whose producer has moved the tail but not yet written the
  *       header (see {@link ChannelDescriptor} for recovery).</li>
  * </ul>
@@ -49,6 +52,14 @@ public final class RecordDescriptor {
     public static final int PADDING_TYPE = -1;
     /** Flag of a claimed record's type word; the low 16 bits are the claimant's producer slot. */
     public static final int CLAIMED_FLAG = 0x8000_0000;
+    /**
+     * Flag (with {@link #CLAIMED_FLAG}) of a revoked claim's type word: the consumer took the claim
+     * of a live producer that outlived the claim timeout. The length stays negative (the claim's
+     * extent); the low 16 bits name the slot, or are {@link #SLOT_MASK} when the header was never
+     * written and the claimant is known only by its intent. The consumer does not reuse the space
+     * until the claimant acknowledges (turns this word into padding) or is dead.
+     */
+    public static final int REVOKED_FLAG = 0x4000_0000;
     /** Mask of the slot index in a claimed record's type. */
     public static final int SLOT_MASK = 0xFFFF;
 

@@ -11,7 +11,6 @@ import org.agrona.concurrent.IdleStrategy;
 
 import dev.lockstep.core.internal.Waits;
 import dev.lockstep.ipc.shm.Heartbeats;
-import dev.lockstep.ipc.shm.Idle;
 import dev.lockstep.ipc.shm.MappedAccess;
 
 /**
@@ -31,35 +30,39 @@ import dev.lockstep.ipc.shm.MappedAccess;
  * {@link #send(int, byte[], int, int)} (blocks), {@link #trySend(int, byte[], int, int, long, TimeUnit)}
  * (timed), and the same with a {@link ByteBuffer} source. Types are {@code >= 0}; bodies are at most
  * {@link ShmChannel#maxMessageLength()} bytes, else {@link IllegalArgumentException} and nothing is
- * written. The protocol is described in {@link ShmChannel}.
+ * written. The protocols are described in {@link ShmChannel}: {@link OneToOneSender} and
+ * {@link ManyToOneSender} implement them; the channel's {@code sender()} returns the right one.
  */
-public final class Sender implements AutoCloseable {
-    private final ShmChannel channel;
-    private final ByteBuffer buffer;
-    private final int slot;
-    private final int slotOffset;
-    private final int capacity;
-    private final int mask;
-    private final int maxMessageLength;
-    private final int tailOffset;
-    private final int headOffset;
-    private final int dataOffset;
+public abstract sealed class Sender implements AutoCloseable permits OneToOneSender, ManyToOneSender {
+    final ShmChannel channel;
+    final ByteBuffer buffer;
+    final int slot;
+    final int slotOffset;
+    final int capacity;
+    final int mask;
+    final int maxMessageLength;
+    final int tailOffset;
+    final int headOffset;
+    final int dataOffset;
     private final Heartbeats.Registration heartbeat;
-    /** One-to-one: the only producer, which publishes nothing before commit (see claimSingle). */
-    private final boolean single;
-    /** One-to-one: the producer position (plain: only this sender moves the tail). */
-    private long tail;
+    /** How blocking sends wait (one instance: a sender is used by one thread at a time). */
+    private final IdleStrategy idle;
     /** Lower bound of head last read (plain: this thread only). */
-    private long headCache;
+    long headCache;
     /** Absolute offset of the pending claim's header, or -1. */
-    private int pendingHeader = -1;
-    private int pendingType;
-    private int pendingLength;
-    private int pendingAligned;
+    int pendingHeader = -1;
+    int pendingType;
+    int pendingLength;
+    int pendingAligned;
     private boolean closed;
 
-    Sender(ShmChannel channel, int slot) {
+    /** A blocking send checks the consumer's liveness this often while the ring stays full. */
+    public static final long CONSUMER_CHECK_MILLIS = 10;
+    private static final long CONSUMER_CHECK_NANOS = CONSUMER_CHECK_MILLIS * 1_000_000L;
+
+    Sender(ShmChannel channel, int slot, IdleStrategy idle) { // subclasses only
         this.channel = channel;
+        this.idle = Objects.requireNonNull(idle, "idle");
         this.buffer = channel.buffer;
         this.slot = slot;
         this.slotOffset = channel.structureOffset + slotOffset(slot);
@@ -72,60 +75,6 @@ public final class Sender implements AutoCloseable {
         this.heartbeat = Heartbeats.register(buffer, slotOffset + SLOT_HEARTBEAT_OFFSET);
         // Acquire: pairs with the consumer's release of head; the space below head + capacity is zero.
         this.headCache = (long) MappedAccess.LONG.getAcquire(buffer, headOffset);
-        this.single = channel instanceof OneToOneChannel;
-        if (single) {
-            this.tail = recoverTail();
-            zeroFreeSpace();
-        }
-    }
-
-    /**
-     * One-to-one: where the previous producer really stopped. It publishes a record's header before
-     * the tail, so one that died in between left records past the stored tail (perhaps already
-     * consumed, so head may even be ahead of it). Walk forward from max(tail, head) over published
-     * headers until a zero header that the consumer has not passed, and store the result.
-     */
-    private long recoverTail() {
-        // Acquire: pairs with the previous producer's release of the tail after its last commit.
-        long stored = (long) MappedAccess.LONG.getAcquire(buffer, tailOffset);
-        long pos = Math.max(stored, headCache);
-        while (true) {
-            // Acquire: a published header comes with its record.
-            long word = (long) MappedAccess.LONG.getAcquire(buffer, dataOffset + (int) (pos & mask));
-            int length = length(word);
-            if (length > 0) {
-                pos += (length + ALIGNMENT - 1) & -ALIGNMENT; // a record or padding nobody counted in the tail
-                continue;
-            }
-            // Acquire: the consumer may have consumed and zeroed records past pos meanwhile.
-            headCache = (long) MappedAccess.LONG.getAcquire(buffer, headOffset);
-            if (headCache > pos) {
-                pos = headCache;
-                continue;
-            }
-            break;
-        }
-        if (pos != stored) {
-            // Release: as after a commit.
-            MappedAccess.LONG.setRelease(buffer, tailOffset, pos);
-        }
-        return pos;
-    }
-
-    /**
-     * One-to-one: a predecessor that died (or aborted by closing) between claim and commit may have
-     * left body bytes past the tail, where the consumer expects zeros. Clear the free space before the
-     * first claim. The consumer reads only the header word at head <= tail, which no uncommitted claim
-     * ever writes, so this races with nothing it reads.
-     */
-    private void zeroFreeSpace() {
-        long end = headCache + capacity;
-        for (long pos = tail + HEADER_LENGTH; pos < end; pos += ALIGNMENT) {
-            int at = dataOffset + (int) (pos & mask);
-            if (buffer.getLong(at) != 0L) {  // plain: read first so clean pages are not dirtied
-                buffer.putLong(at, 0L);        // plain: published by our first commit's release
-            }
-        }
     }
 
     /** The channel's mapping: write claimed bodies here with absolute puts. */
@@ -151,101 +100,19 @@ public final class Sender implements AutoCloseable {
         if (pendingHeader >= 0) {
             throw new IllegalStateException("a claim is pending: commit or abort it first");
         }
-        return single ? claimSingle(type, length) : claim(type, length);
+        return claim(type, length);
     }
+
+    /** The protocol's claim (arguments checked, no claim pending); sets the pending fields. */
+    abstract int claim(int type, int length);
 
     /**
-     * One-to-one claim: nothing is published until commit, so a producer that dies between claim and
-     * commit leaves nothing the consumer could see (its header word stays zero: "empty"), and the
-     * hot path has no atomic read-modify-write at all (Agrona's OneToOneRingBuffer protocol).
+     * The protocol's commit or abort of the pending claim at {@code at}: its header becomes
+     * {@code recordHeader}; clears the pending claim.
+     *
+     * @return false if the claim had been revoked
      */
-    private int claimSingle(int type, int length) {
-        int aligned = alignedLength(length);
-        int index = (int) (tail & mask);
-        int toEnd = capacity - index;
-        int required = aligned <= toEnd ? aligned : toEnd + aligned;
-        if (tail + required - headCache > capacity) {
-            // Acquire: pairs with the consumer's release of head, so the freed space reads as zero.
-            headCache = (long) MappedAccess.LONG.getAcquire(buffer, headOffset);
-            if (tail + required - headCache > capacity) {
-                return -1;
-            }
-        }
-        int at = dataOffset + (required == aligned ? index : 0);
-        pendingHeader = at;
-        pendingType = type;
-        pendingLength = length;
-        pendingAligned = required; // the whole extent, padding included: commit publishes both
-        return at + HEADER_LENGTH;
-    }
-
-    /** One-to-one commit (or abort as padding): header, then the wrap padding, then the tail. */
-    private boolean publishSingle(long recordHeader) {
-        int at = pendingHeader;
-        pendingHeader = -1;
-        int index = (int) (tail & mask);
-        // Release: the body (plain stores) is visible before the header that says it is there.
-        MappedAccess.LONG.setRelease(buffer, at, recordHeader);
-        if (at != dataOffset + index) {
-            // Wrapped: the padding to the ring's end goes after the record, so a consumer that skips it
-            // finds the record already published (release: orders after the record header).
-            MappedAccess.LONG.setRelease(buffer, dataOffset + index, header(capacity - index, PADDING_TYPE));
-        }
-        tail += pendingAligned;
-        // Release: only for readers of the tail (statistics, a successor producer); the consumer
-        // never reads it on its fast path, so this store stays in our cache.
-        MappedAccess.LONG.setRelease(buffer, tailOffset, tail);
-        return true;
-    }
-
-    private int claim(int type, int length) {
-        int aligned = alignedLength(length);
-        while (true) {
-            // Volatile: the value the CAS compares against (opaque would do; volatile keeps it simple).
-            long tail = (long) MappedAccess.LONG.getVolatile(buffer, tailOffset);
-            int index = (int) (tail & mask);
-            int toEnd = capacity - index;
-            int required = aligned <= toEnd ? aligned : toEnd + aligned;
-            if (tail + required - headCache > capacity) {
-                // Acquire: pairs with the consumer's release of head, so the freed space reads as zero
-                // (and our CASes from 0 below compare with the consumer's zeroing, not older bytes).
-                headCache = (long) MappedAccess.LONG.getAcquire(buffer, headOffset);
-                if (tail + required - headCache > capacity) {
-                    // Full. Opaque: withdraw a stale intent from an earlier failed CAS (no ordering needed:
-                    // the consumer only waits longer while it sees it).
-                    MappedAccess.LONG.setOpaque(buffer, slotOffset + SLOT_INTENT_LENGTH_OFFSET, 0L);
-                    return -1;
-                }
-            }
-            // Opaque intent stores: the volatile CAS below orders them before the tail moves, which is
-            // all the consumer needs (it reads them only after seeing tail > head).
-            MappedAccess.LONG.setOpaque(buffer, slotOffset + SLOT_INTENT_POSITION_OFFSET, tail);
-            MappedAccess.LONG.setOpaque(buffer, slotOffset + SLOT_INTENT_LENGTH_OFFSET, (long) required);
-            // Volatile CAS: claims [tail, tail + required) for us alone.
-            if (!MappedAccess.LONG.compareAndSet(buffer, tailOffset, tail, tail + required)) {
-                continue;
-            }
-            int recordIndex = index;
-            if (required != aligned) {
-                // Wrap: pad to the ring's end. CAS from 0 (volatile): never overwrite a consumer
-                // revocation; if it fails the consumer already padded this part.
-                MappedAccess.LONG.compareAndSet(buffer, dataOffset + index, 0L, header(toEnd, PADDING_TYPE));
-                recordIndex = 0;
-            }
-            int at = dataOffset + recordIndex;
-            // Volatile CAS from 0: publishes {extent, claimant} as one word and is a full fence, so the
-            // header is visible before any body byte stored after it (the store-store order the
-            // consumer's recovery relies on). Failure: the consumer revoked this claim; claim again.
-            if (!MappedAccess.LONG.compareAndSet(buffer, at, 0L, header(-aligned, CLAIMED_FLAG | slot))) {
-                continue;
-            }
-            pendingHeader = at;
-            pendingType = type;
-            pendingLength = length;
-            pendingAligned = aligned;
-            return at + HEADER_LENGTH;
-        }
-    }
+    abstract boolean publish(int at, long recordHeader);
 
     /**
      * Publishes the claimed message.
@@ -256,15 +123,7 @@ public final class Sender implements AutoCloseable {
      * @throws IllegalStateException if {@code index} is not the pending claim
      */
     public boolean commit(int index) {
-        int at = checkPending(index);
-        if (single) {
-            return publishSingle(header(HEADER_LENGTH + pendingLength, pendingType));
-        }
-        pendingHeader = -1;
-        // Volatile CAS: releases the body (a consumer that acquires the committed header sees it whole);
-        // a CAS, not a store, so a revoked claim is detected instead of resurrected.
-        return MappedAccess.LONG.compareAndSet(buffer, at, header(-pendingAligned, CLAIMED_FLAG | slot),
-                header(HEADER_LENGTH + pendingLength, pendingType));
+        return publish(checkPending(index), header(HEADER_LENGTH + pendingLength, pendingType));
     }
 
     /**
@@ -273,16 +132,9 @@ public final class Sender implements AutoCloseable {
      * @return {@code false} if the claim had already been revoked
      */
     public boolean abort(int index) {
-        int at = checkPending(index);
-        if (single) {
-            // Published as padding (the consumer zeroes it), not dropped: the body bytes already
-            // written must not stay in the free space.
-            return publishSingle(header(alignedLength(pendingLength), PADDING_TYPE));
-        }
-        pendingHeader = -1;
-        // Volatile CAS: as commit; padding carries the aligned length.
-        return MappedAccess.LONG.compareAndSet(buffer, at, header(-pendingAligned, CLAIMED_FLAG | slot),
-                header(pendingAligned, PADDING_TYPE));
+        // Published as padding of the record's aligned length (the consumer skips and zeroes it), not
+        // dropped: body bytes already written must not stay in what becomes free space.
+        return publish(checkPending(index), header(alignedLength(pendingLength), PADDING_TYPE));
     }
 
     private int checkPending(int index) {
@@ -323,39 +175,52 @@ public final class Sender implements AutoCloseable {
         return commit(at);
     }
 
-    /** Sends, waiting (idle strategy {@link Idle#backoff()}) while the ring is full. */
+    /**
+     * Sends, waiting with this sender's idle strategy while the ring is full.
+     *
+     * @throws IllegalStateException if, while waiting, the channel's registered consumer is found dead
+     *                               (checked every {@value #CONSUMER_CHECK_MILLIS} ms): the message is
+     *                               not sent. With no consumer registered (none yet, or closed
+     *                               normally) it keeps waiting for one.
+     */
     public void send(int type, byte[] src, int offset, int length) throws InterruptedException {
         if (trySend(type, src, offset, length)) {
             return;
         }
-        // Waiting: the ByteBuffer variant's loop; the wrapper is allocated only now, like its idle strategy.
+        // Waiting: the ByteBuffer variant's loop; the wrapper is allocated only now.
         send(type, ByteBuffer.wrap(src), offset, length);
     }
 
-    /** Sends, waiting while the ring is full. */
+    /** As {@link #send(int, byte[], int, int)}, from {@code src[offset, offset + length)} (absolute). */
     public void send(int type, ByteBuffer src, int offset, int length) throws InterruptedException {
         if (trySend(type, src, offset, length)) {
             return;
         }
-        IdleStrategy idle = Idle.backoff();
+        idle.reset();
+        long nextCheck = System.nanoTime() + CONSUMER_CHECK_NANOS;
         do {
             Waits.checkInterrupt();
             idle.idle();
+            nextCheck = checkConsumer(nextCheck);
         } while (!trySend(type, src, offset, length));
     }
 
-    /** Sends, waiting at most {@code timeout} while the ring is full; {@code false} on timeout. */
+    /**
+     * Sends, waiting at most {@code timeout} while the ring is full; {@code false} on timeout.
+     *
+     * @throws IllegalStateException as {@link #send(int, byte[], int, int)} if the consumer is found dead
+     */
     public boolean trySend(int type, byte[] src, int offset, int length, long timeout, TimeUnit unit)
             throws InterruptedException {
         Waits.requireUnit(unit);
         if (trySend(type, src, offset, length)) {
             return true;
         }
-        // Waiting: the ByteBuffer variant's loop; the wrapper is allocated only now, like its idle strategy.
+        // Waiting: the ByteBuffer variant's loop; the wrapper is allocated only now.
         return trySend(type, ByteBuffer.wrap(src), offset, length, timeout, unit);
     }
 
-    /** Sends, waiting at most {@code timeout} while the ring is full; {@code false} on timeout. */
+    /** As {@link #trySend(int, byte[], int, int, long, TimeUnit)}, from a buffer (absolute). */
     public boolean trySend(int type, ByteBuffer src, int offset, int length, long timeout, TimeUnit unit)
             throws InterruptedException {
         Waits.requireUnit(unit);
@@ -363,16 +228,32 @@ public final class Sender implements AutoCloseable {
             return true;
         }
         long deadline = Waits.deadline(timeout, unit);
-        IdleStrategy idle = Idle.backoff();
+        idle.reset();
+        long nextCheck = System.nanoTime() + CONSUMER_CHECK_NANOS;
         while (true) {
             if (Waits.shouldGiveUp(Waits.TIMED, deadline)) {
                 return false;
             }
             idle.idle();
+            nextCheck = checkConsumer(nextCheck);
             if (trySend(type, src, offset, length)) {
                 return true;
             }
         }
+    }
+
+    /** While waiting for space: throws if the registered consumer is dead; rate-limited (a /proc read). */
+    private long checkConsumer(long nextCheck) {
+        long now = System.nanoTime();
+        if (now - nextCheck < 0) {
+            return nextCheck;
+        }
+        String dead = channel.deadConsumer();
+        if (dead != null) {
+            throw new IllegalStateException(channel.name + ": the ring is full and its consumer (" + dead
+                    + ") is dead; the message was not sent");
+        }
+        return now + CONSUMER_CHECK_NANOS;
     }
 
     private void checkMessage(int type, int length) {
@@ -398,7 +279,7 @@ public final class Sender implements AutoCloseable {
         }
         closed = true;
         heartbeat.close();
-        channel.releaseEndpoint(slotOffset + SLOT_PID_OFFSET);
+        channel.releaseEndpoint(slotOffset + SLOT_OWNER_OFFSET);
         channel.forget(this);
     }
 

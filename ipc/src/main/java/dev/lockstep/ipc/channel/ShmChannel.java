@@ -11,9 +11,13 @@ import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CopyOnWriteArrayList;
 
+import org.agrona.concurrent.IdleStrategy;
+
 import dev.lockstep.ipc.shm.Heartbeats;
+import dev.lockstep.ipc.shm.Idle;
 import dev.lockstep.ipc.shm.MappedAccess;
-import dev.lockstep.ipc.shm.ProcessIdentity;
+import dev.lockstep.ipc.shm.Participants;
+import dev.lockstep.ipc.shm.ShmDirectory;
 import dev.lockstep.ipc.shm.SharedFile;
 import dev.lockstep.ipc.shm.StructureKind;
 
@@ -49,9 +53,15 @@ import dev.lockstep.ipc.shm.StructureKind;
  *   <li>Safety: a message is delivered whole or not at all, once, in the order of the claims; per
  *       sender the order is the send order.</li>
  *   <li>Progress: senders are lock-free among themselves (a failed tail CAS means another sender
- *       succeeded); the consumer is wait-free per poll. A dead producer blocks the consumer for at most
- *       about one liveness check (~1 ms) after its death is visible; a live producer that holds a claim
- *       longer than the claim timeout (default 5 s) loses that message.</li>
+ *       succeeded); the consumer is wait-free per poll. A dead producer's claim is skipped about one
+ *       liveness check (~1 ms) after its death is visible. A live producer that holds a claim longer
+ *       than the claim timeout (default 5 s; a stopped process, a long GC pause) has it revoked: its
+ *       commit (or trySend) returns {@code false} and the message is not delivered; whatever it still
+ *       writes into the claim lands in space that is not reused until it acknowledges (at its next
+ *       call) or dies. Meanwhile the consumer delivers what follows the claim, up to one ring's
+ *       capacity; then the ring is full until the stalled producer resumes or dies.</li>
+ *   <li>Liveness of registered processes is decided by {@link dev.lockstep.ipc.shm.Participants}:
+ *       across PID namespaces, and a stopped process is never judged dead.</li>
  *   <li>Back-pressure: non-blocking sends return {@code false} when the ring is full.</li>
  *   <li>Space: header + (4 + slots) lines of 128 bytes + capacity. Sending and receiving allocate
  *       nothing.</li>
@@ -61,24 +71,30 @@ public abstract sealed class ShmChannel implements AutoCloseable permits OneToOn
     /*
      * Implementation notes.
      *
-     * Positions: head <= every claimed position < tail <= head + capacity. [head, tail) holds records
-     * (committed, claimed, padding) or zero words of claims whose header is not yet written; [tail,
-     * head + capacity) is all zero (the consumer zeroes what it consumes before advancing head with a
-     * release store; a producer reads head with acquire before writing into freed space).
+     * Positions: head <= every claimed position < tail <= head + capacity. The consumer also has a
+     * private read position r, head <= r <= tail. [head, r) holds fences (see below) and records the
+     * consumer delivered and zeroed; [r, tail) holds records (committed, claimed, padding), fences
+     * found again after a consumer take-over, or zero words of claims whose header is not yet
+     * written; [tail, head + capacity) is all zero (I1: "free space is zero"; the consumer zeroes what
+     * it consumes before releasing head past it; a producer reads head with acquire before writing
+     * into freed space).
      *
-     * Claim (Sender.tryClaim):
+     * Claim (Sender.claim):
      *  1. compute the needed space (a wrap needs a padding record to the ring's end too);
-     *  2. write the intent {position = tail, length = needed} into the sender's slot;
+     *  2. write the intent {position = tail, length = needed} into the sender's slot (release stores);
      *  3. CAS tail -> tail + needed (volatile: also publishes the intent before the tail moves);
-     *  4. on a wrap, CAS the padding header at the old tail index from 0;
-     *  5. CAS the record header from 0 to {-alignedLength, CLAIMED_FLAG | slot} (one 8-byte word: the
-     *     consumer sees the full extent and the claimant together); the CAS is a full fence, so the
-     *     header is visible before any body byte (the storeStoreFence the protocol needs). A failed
-     *     CAS means the consumer revoked the claim (timeout fallback below): claim again.
+     *  4. the producer's FIRST store into its claim is a CAS from 0 at the claim's start: the wrap
+     *     padding header, or the record header {-alignedLength, CLAIMED_FLAG | slot} (one 8-byte word:
+     *     the consumer sees the full extent and the claimant together; the CAS is a full fence, so the
+     *     header is visible before any body byte). If it fails, the witness is a fence (below): the
+     *     claim was revoked while we stalled; acknowledge it and claim again, writing nothing else;
+     *  5. withdraw the intent by a release store of its negated length (a store, not a CAS: the hot
+     *     path keeps its 3 CASes, claim + header + commit). Negated, so takeSlot still reads the end of
+     *     the slot's last claim; a consumer that reads it (acquire) then sees the header of step 4;
      *  6. the caller writes the body with plain stores;
      *  7. commit = CAS header {-aligned, claimed} -> {8 + length, type}; volatile, so it releases the
-     *     body. A failed commit means the claim was revoked: the message is not delivered and commit
-     *     returns false. abort = the same CAS to a padding header.
+     *     body. abort = the same CAS to a padding header. A failed commit/abort sees the fence: the
+     *     claim was revoked; acknowledge it; commit returns false (the message is not delivered).
      *
      * One-to-one (Sender.claimSingle / publishSingle): the single producer skips steps 2-5 and the
      * CASes. Claim only reserves space locally; commit stores the header with release (body visible
@@ -86,39 +102,73 @@ public abstract sealed class ShmChannel implements AutoCloseable permits OneToOn
      * visible, so a zero header at head is simply "empty" and the consumer never reads the tail. A
      * producer killed mid-claim leaves body bytes in free space and, if it died between header and
      * tail, published records beyond the stored tail: its successor walks forward from max(tail, head)
-     * over published headers to find the real tail, then zeroes the free space, before its first claim.
+     * over published headers to find the real tail (reading head before each header), then zeroes the
+     * free space, before its first claim. Head is read before each header: a nonzero header read
+     * after a head h <= pos is a record the consumer has not freed. Known residual window: a
+     * predecessor that died between its header and tail stores left at most one record past the
+     * stored tail; if the live consumer has zeroed that record but not yet released head (the few
+     * instructions to the end of its batch) exactly while the successor registers, the successor
+     * stops short of it. Revocation does not exist here: the single producer is never revoked (the
+     * consumer never writes a word the producer writes).
      *
-     * Consumer at head, header word w:
+     * Consumer at r, header word w (many-to-one):
      *  - length > 0: a message (deliver) or padding (skip); then the record is zeroed - header turned
-     *    into padding first, then body, then header - and head is released after the batch.
-     *  - length < 0 (claimed by slot s): wait; every ~1 ms while stuck, check s: if its process is
-     *    dead (pid + start time, ProcessIdentity), or the record has been stuck longer than the claim
-     *    timeout, CAS the header to padding of the same length (counted in the statistics). The CAS
-     *    fails if the producer committed meanwhile: then the message is delivered normally.
-     *  - w == 0 and head < tail (many-to-one; the tail is read only every 64 empty polls, so the
-     *    producers' tail line is not pulled across cores on every poll): a producer moved the tail but
-     *    has not written the header (or died there). Find the slots whose intent range covers head: if none of them is alive and they agree
-     *    on the range's end, CAS the header from 0 to padding up to that end (or the ring's end); if one
-     *    is alive, wait. Otherwise (two producers died in the same instant with disagreeing stale
-     *    intents, or a slot was corrupted) fall back to the claim timeout and pad up to the next nonzero
-     *    word.
-     * A producer writes headers only by CAS from 0, so a revocation can never be overwritten.
+     *    into padding, store-store fence, body zeroed, store-store fence, header zeroed - so a
+     *    successor never finds a zero header in front of nonzero body words (I2).
+     *  - claimed by slot s (length < 0): wait; every ~1 ms while stuck, judge s's owner token
+     *    (Participants): certainly dead -> CAS the header to padding (a dead process writes nothing
+     *    more, the space is reused at once); alive and stuck longer than the claim timeout -> FENCE it:
+     *    CAS the header to {-extent, CLAIMED_FLAG | REVOKED_FLAG | s}, record {position, extent, owner
+     *    token}, and read on at r + extent.
+     *  - zero and r < tail (the tail is read every 64 empty polls, at once after a recovery step, and
+     *    on every poll of a waiting awaitReceive past its spin phase): collect the intents with
+     *    positive length covering r. None: the word is a record a dead predecessor consumer zeroed
+     *    without releasing head (claims keep their intent until their header is written, and the
+     *    re-read of w after the acquire of the intents sees a header written meanwhile): step over it.
+     *    All covering claimants dead: pad [r, e) by CAS from 0. A live one past the timeout: fence
+     *    [r, e) (the fence word says SLOT_MASK: judged by the intents covering it). e is the smallest
+     *    end of the covering intents, cut at the start of any other intent after r, at the tail and at
+     *    the first nonzero word after r. Why e never passes the real claim: the claim that moved the
+     *    tail from r (the "winner") is one of the covering intents, so e <= its end; it has written
+     *    nothing (its first store is the CAS at r), so its range is all zero and contains no other
+     *    claim's start; stale intents of losers (producers that stalled or died before their tail CAS
+     *    failed) can only make e smaller. A range padded or fenced short of the winner's end leaves a
+     *    zero word still covered by the winner's intent: handled again, with the same timer.
+     *  - a fence word (REVOKED): found again after a consumer take-over: record it, read on.
      *
-     * Slots: pid field 0 = free, -pid = being registered, pid = owned. A dead owner's slot is taken
-     * over only once its last intent ends at or before head, so a claim naming slot s is always judged
-     * by the process that made it. The consumer identity uses the same encoding. Handles closed
-     * normally release their slot; handles of a live process that are never closed keep it.
+     * Fences (defect 1 of issue 11). A live producer that stalled past the claim timeout may resume
+     * at any instruction and then store into its claimed range: body bytes through the zero-copy
+     * buffer or trySend's copy, its header CAS, its commit CAS. So the range must not be reused while
+     * the owner may still do that. Invariant I3: head <= the position of every unresolved fence; the
+     * consumer releases head only up to the oldest fence (and reads at most one capacity past it).
+     * By I1 and the producers' capacity check (tail + needed - head <= capacity), no claim ever
+     * overlaps a fenced range, so nothing the late producer stores can land in another message, and
+     * no late CAS can succeed on a reused word (the words it compares are the fence word or zero
+     * words inside its own fenced range that nobody else writes). The owner learns of the revocation
+     * at its next CAS into the claim (step 4 or 7), which fails and sees the fence; it then
+     * acknowledges by CAS fence -> padding of the same extent after all its stores into the range
+     * (program order + volatile CAS = release), and withdraws its intent. A fence is resolved when its
+     * word is padding (acknowledged: the consumer's acquire read then orders the zeroing after the
+     * producer's last store), or its recorded owner token is certainly dead, or (SLOT_MASK fences) no
+     * live intent covers it any more; the consumer then zeroes the range (restoring I1) and releases
+     * head to the next fence or r. Cost: while a revoked producer stays stopped, the ring carries at
+     * most one capacity of other producers' messages past its claim, then is full until the owner
+     * resumes (and acknowledges at its next step) or dies: a stalled producer blocks reuse of its own
+     * range, which is the only way to make its late stores harmless without copying. Nothing is added
+     * to the hot path: fences cost only on revocation.
      *
-     * Consumer take-over: a consumer that died mid-batch may have zeroed records without releasing
-     * head. The new consumer skips leading zero words at head that no intent covers (they can only be
-     * records the dead consumer consumed), so it resumes at the first unconsumed record. Messages the
-     * dead consumer delivered but had not yet zeroed are delivered again (at-least-once across a
-     * consumer crash; exactly-once otherwise).
+     * Slots: owner field 0 = free, else the owner's Participants token (one CAS to register; tokens
+     * are never reissued, so a dead owner's token can be CASed away without ABA). A dead owner's slot
+     * is taken over only once the end of its last claim (intent position + |length|) is at or before
+     * head, so a claim or fence naming slot s is always judged by the process that made it; and head
+     * never passes a fence, so a fenced claim's slot stays with its owner until resolved. Handles
+     * closed normally release their slot; handles of a live process that are never closed keep it.
      *
-     * Risk of the timeout: a producer that is alive but does not commit within the claim timeout (a
-     * stopped process, a thread stalled in the middle of writing a body) loses that message (its commit
-     * returns false); if it keeps writing body bytes after the revocation, it writes into space the
-     * consumer has freed. Keep the timeout far above any legitimate claim duration.
+     * Consumer take-over: a new consumer starts at r = head. Fences there are found again (their word
+     * is still the fence or the acknowledging padding); zero words a dead predecessor zeroed without
+     * releasing head are stepped over (no intent covers them; by I2 they are never in front of body
+     * bytes). Messages the dead consumer delivered but had not yet zeroed are delivered again
+     * (at-least-once across a consumer crash; exactly-once otherwise).
      */
     static final long CHECK_INTERVAL_NANOS = 1_000_000L;
     /** Default claim timeout (see {@link Receiver}). */
@@ -137,9 +187,11 @@ public abstract sealed class ShmChannel implements AutoCloseable permits OneToOn
     /** Absolute offsets in {@link #buffer}. */
     final int headOffset;
     final int tailOffset;
-    final int consumerPidOffset;
+    final int consumerOwnerOffset;
     final int dataOffset;
     final int structureOffset;
+    /** The folder's process registry: owner tokens and liveness verdicts (see ChannelDescriptor). */
+    final Participants participants;
     private final List<AutoCloseable> handles = new CopyOnWriteArrayList<>();
 
     ShmChannel(SharedFile file) throws IOException {
@@ -153,6 +205,9 @@ public abstract sealed class ShmChannel implements AutoCloseable permits OneToOn
         this.file = file;
         this.buffer = buffer;
         this.name = file != null ? file.path().toString() : "buffer region at " + structureOffset;
+        // A wrapped region has no folder of its own: its processes share the default folder's registry.
+        this.participants = file != null ? Participants.of(file.path())
+                : Participants.ofFolder(ShmDirectory.openDefault().path());
         if (cap < MIN_CAPACITY || cap > MAX_CAPACITY || Long.bitCount(cap) != 1 || slots < 1
                 || slots > MAX_PRODUCER_SLOTS) {
             throw new dev.lockstep.ipc.shm.IncompatibleFileException(file == null ? null : file.path(),
@@ -165,7 +220,7 @@ public abstract sealed class ShmChannel implements AutoCloseable permits OneToOn
         this.structureOffset = structureOffset;
         this.headOffset = structureOffset + HEAD_OFFSET;
         this.tailOffset = structureOffset + TAIL_OFFSET;
-        this.consumerPidOffset = structureOffset + CONSUMER_PID_OFFSET;
+        this.consumerOwnerOffset = structureOffset + CONSUMER_OWNER_OFFSET;
         this.dataOffset = structureOffset + ChannelDescriptor.dataOffset(producerSlots);
         if ((long) dataOffset + capacity > buffer.capacity()) {
             throw new dev.lockstep.ipc.shm.IncompatibleFileException(file == null ? null : file.path(),
@@ -210,7 +265,15 @@ public abstract sealed class ShmChannel implements AutoCloseable permits OneToOn
      * @throws IllegalStateException if no producer slot is free (one-to-one: if a live producer is
      *                               registered), naming the file and the owner
      */
-    public abstract Sender sender();
+    public Sender sender() {
+        return sender(Idle.backoff());
+    }
+
+    /**
+     * As {@link #sender()}, waiting in the blocking sends with {@code idle} (default
+     * {@link Idle#backoff()}; see {@link Idle}).
+     */
+    public abstract Sender sender(IdleStrategy idle);
 
     /**
      * Registers this process as the channel's consumer, with the {@linkplain #DEFAULT_CLAIM_TIMEOUT
@@ -229,19 +292,47 @@ public abstract sealed class ShmChannel implements AutoCloseable permits OneToOn
      * @throws IllegalArgumentException if the timeout is not positive
      */
     public Receiver receiver(Duration claimTimeout) {
+        return receiver(claimTimeout, Idle.backoff());
+    }
+
+    /**
+     * As {@link #receiver(Duration)}, waiting in {@code awaitReceive} with {@code idle} (default
+     * {@link Idle#backoff()}; see {@link Idle} for the latency / CPU trade-off).
+     *
+     * @throws IllegalArgumentException if the timeout is not positive
+     */
+    public Receiver receiver(Duration claimTimeout, IdleStrategy idle) {
         Objects.requireNonNull(claimTimeout, "claimTimeout");
+        Objects.requireNonNull(idle, "idle");
         if (claimTimeout.isNegative() || claimTimeout.isZero()) {
             throw new IllegalArgumentException("claim timeout must be > 0: " + claimTimeout);
         }
-        registerEndpoint(consumerPidOffset, "consumer", true);
-        Receiver r = new Receiver(this, claimTimeout.toNanos());
-        handles.add(r);
-        return r;
+        registerEndpoint(consumerOwnerOffset, "consumer", true);
+        return track(newReceiver(claimTimeout.toNanos(), idle));
     }
+
+    /**
+     * The registered consumer if its process is certainly dead (described for a message), else null
+     * (alive, stopped, or none registered).
+     */
+    String deadConsumer() {
+        // Acquire: pairs with the registering CAS of the token.
+        long token = (long) MappedAccess.LONG.getAcquire(buffer, consumerOwnerOffset);
+        if (token == 0 || participants.mayBeAlive(token)) {
+            return null;
+        }
+        return participants.describeForMessage(token);
+    }
+
+    /** The protocol's receiver (the consumer endpoint is registered). */
+    abstract Receiver newReceiver(long claimTimeoutNanos, IdleStrategy idle);
+
+    /** "one-to-one" or "many-to-one" (statistics). */
+    abstract String kind();
 
     /** Whether a consumer is registered, its process is running, and its heartbeat is recent. */
     public boolean isConsumerAlive() {
-        return endpointAlive(consumerPidOffset)
+        return endpointAlive(consumerOwnerOffset)
                 && Heartbeats.age(buffer, structureOffset + CONSUMER_HEARTBEAT_OFFSET) <= STALE_HEARTBEAT_MILLIS;
     }
 
@@ -249,7 +340,7 @@ public abstract sealed class ShmChannel implements AutoCloseable permits OneToOn
     public boolean isProducerAlive() {
         for (int s = 0; s < producerSlots; s++) {
             int slot = structureOffset + slotOffset(s);
-            if (endpointAlive(slot + SLOT_PID_OFFSET)
+            if (endpointAlive(slot + SLOT_OWNER_OFFSET)
                     && Heartbeats.age(buffer, slot + SLOT_HEARTBEAT_OFFSET) <= STALE_HEARTBEAT_MILLIS) {
                 return true;
             }
@@ -261,20 +352,20 @@ public abstract sealed class ShmChannel implements AutoCloseable permits OneToOn
     public ChannelStats stats() {
         List<ChannelStats.Endpoint> producers = new ArrayList<>();
         for (int s = 0; s < producerSlots; s++) {
-            ChannelStats.Endpoint e = endpoint(s, structureOffset + slotOffset(s) + SLOT_PID_OFFSET,
+            ChannelStats.Endpoint e = endpoint(s, structureOffset + slotOffset(s) + SLOT_OWNER_OFFSET,
                     structureOffset + slotOffset(s) + SLOT_HEARTBEAT_OFFSET);
             if (e != null) {
                 producers.add(e);
             }
         }
-        return new ChannelStats(name, this instanceof OneToOneChannel ? "one-to-one" : "many-to-one",
+        return new ChannelStats(name, kind(),
                 capacity, maxMessageLength,
                 // Opaque reads: a monitoring snapshot needs untorn, recent values, no ordering.
                 (long) MappedAccess.LONG.getOpaque(buffer, headOffset),
                 (long) MappedAccess.LONG.getOpaque(buffer, tailOffset),
                 stat(RECOVERED_CLAIMS_OFFSET), stat(RECOVERED_BYTES_OFFSET), stat(TIMEOUT_RECOVERIES_OFFSET),
                 stat(CONSUMER_TAKEOVERS_OFFSET),
-                endpoint(-1, consumerPidOffset, structureOffset + CONSUMER_HEARTBEAT_OFFSET), List.copyOf(producers));
+                endpoint(-1, consumerOwnerOffset, structureOffset + CONSUMER_HEARTBEAT_OFFSET), List.copyOf(producers));
     }
 
     /** Ring capacity in bytes. */
@@ -324,10 +415,10 @@ public abstract sealed class ShmChannel implements AutoCloseable permits OneToOn
         handles.remove(handle);
     }
 
-    Sender newSender(int slot) {
-        Sender s = new Sender(this, slot);
-        handles.add(s);
-        return s;
+    /** Tracks a handle so that {@link #close()} closes it. */
+    <T extends AutoCloseable> T track(T handle) {
+        handles.add(handle);
+        return handle;
     }
 
     private long stat(int offset) {
@@ -341,61 +432,52 @@ public abstract sealed class ShmChannel implements AutoCloseable permits OneToOn
         MappedAccess.LONG.setOpaque(buffer, at, (long) MappedAccess.LONG.get(buffer, at) + delta);
     }
 
-    private ChannelStats.Endpoint endpoint(int slot, int pidOffset, int heartbeatOffset) {
-        // Acquire: pairs with the registering release store of the pid, so the start time read next is
-        // the one written for that pid.
-        long pid = (long) MappedAccess.LONG.getAcquire(buffer, pidOffset);
-        if (pid == 0) {
+    private ChannelStats.Endpoint endpoint(int slot, int ownerOffset, int heartbeatOffset) {
+        // Acquire: pairs with the registering CAS of the token.
+        long token = (long) MappedAccess.LONG.getAcquire(buffer, ownerOffset);
+        if (token == 0) {
             return null;
         }
-        long start = (long) MappedAccess.LONG.getOpaque(buffer, pidOffset + 8); // ordered by the acquire above
-        long realPid = Math.abs(pid);
-        boolean alive = pid > 0 ? ProcessIdentity.isAlive(pid, start) : ProcessIdentity.mayBeAlive(realPid, 0L, 0L);
-        return new ChannelStats.Endpoint(slot, realPid, start, alive, Heartbeats.age(buffer, heartbeatOffset));
-    }
-
-    /** Whether the endpoint whose pid field is at {@code pidOffset} (start time right after) is alive. */
-    boolean endpointAlive(int pidOffset) {
-        // Acquire: see endpoint().
-        long pid = (long) MappedAccess.LONG.getAcquire(buffer, pidOffset);
-        if (pid == 0) {
-            return false;
-        }
-        if (pid < 0) {
-            // Registering: the start time may not be written yet; the pid alone decides.
-            return ProcessIdentity.mayBeAlive(-pid, 0L, 0L);
-        }
-        // Opaque: ordered after the acquire of the pid above, which the registering release published.
-        return ProcessIdentity.isAlive(pid, (long) MappedAccess.LONG.getOpaque(buffer, pidOffset + 8));
+        Participants.Participant who = participants.describe(token).orElse(null);
+        return new ChannelStats.Endpoint(slot, who == null ? 0L : who.pid(), who == null ? 0L : who.startTime(),
+                participants.mayBeAlive(token), Heartbeats.age(buffer, heartbeatOffset));
     }
 
     /**
-     * Takes the endpoint whose pid field is at {@code pidOffset} if it is free or its owner is dead.
+     * Whether the endpoint whose owner field is at {@code ownerOffset} may be alive: registered, and
+     * its process not certainly dead ({@link Participants#mayBeAlive}: pid + start time in our PID
+     * namespace, heartbeat and kernel lock in another; a stopped process is never judged dead).
+     */
+    boolean endpointAlive(int ownerOffset) {
+        // Acquire: pairs with the registering CAS of the token.
+        long token = (long) MappedAccess.LONG.getAcquire(buffer, ownerOffset);
+        return token != 0 && participants.mayBeAlive(token);
+    }
+
+    /**
+     * Takes the endpoint whose owner field is at {@code ownerOffset} if it is free or its owner is
+     * dead.
      *
      * @param mustTake throw if it is held by a live process (else return false)
      * @return whether this process now owns it
      */
-    boolean registerEndpoint(int pidOffset, String role, boolean mustTake) {
-        ProcessIdentity me = ProcessIdentity.current();
+    boolean registerEndpoint(int ownerOffset, String role, boolean mustTake) {
+        long me = participants.token();
         while (true) {
             // Volatile: the value the CAS below compares against.
-            long pid = (long) MappedAccess.LONG.getVolatile(buffer, pidOffset);
-            if (pid != 0) {
-                if (endpointAlive(pidOffset)) {
-                    if (mustTake) {
-                        throw new IllegalStateException(name + ": a live " + role + " is registered: pid "
-                                + Math.abs(pid) + (Math.abs(pid) == me.pid() ? " (this process)" : ""));
-                    }
-                    return false;
+            long owner = (long) MappedAccess.LONG.getVolatile(buffer, ownerOffset);
+            if (owner != 0 && participants.mayBeAlive(owner)) {
+                if (mustTake) {
+                    throw new IllegalStateException(name + ": a live " + role + " is registered: "
+                            + participants.describeForMessage(owner) + (owner == me ? " (this process)" : ""));
                 }
+                return false;
             }
-            // Volatile CAS: exactly one process wins a free or dead endpoint; -pid marks "registering"
-            // so nobody reads the old owner's start time with our pid.
-            if (MappedAccess.LONG.compareAndSet(buffer, pidOffset, pid, -me.pid())) {
-                MappedAccess.LONG.setOpaque(buffer, pidOffset + 8, me.startTime()); // published by the release below
-                // Release: a reader that sees our pid (acquire) sees our start time.
-                MappedAccess.LONG.setRelease(buffer, pidOffset, me.pid());
-                if (pid != 0 && pidOffset == consumerPidOffset) {
+            // Volatile CAS: exactly one process wins a free or dead endpoint, in one step (a token is
+            // the whole identity: no "registering" state a registrant could die in; a dead owner's
+            // token is never reissued, so the CAS from it has no ABA problem).
+            if (MappedAccess.LONG.compareAndSet(buffer, ownerOffset, owner, me)) {
+                if (owner != 0 && ownerOffset == consumerOwnerOffset) {
                     addStat(CONSUMER_TAKEOVERS_OFFSET, 1);
                 }
                 return true;
@@ -404,9 +486,10 @@ public abstract sealed class ShmChannel implements AutoCloseable permits OneToOn
     }
 
     /** Frees an endpoint this process owns. */
-    void releaseEndpoint(int pidOffset) {
-        // Release: everything this endpoint wrote (records, intent) happens-before a new owner sees 0.
-        MappedAccess.LONG.compareAndSet(buffer, pidOffset, ProcessIdentity.current().pid(), 0L);
+    void releaseEndpoint(int ownerOffset) {
+        // Volatile CAS (release): everything this endpoint wrote (records, intent) happens-before a new
+        // owner sees 0.
+        MappedAccess.LONG.compareAndSet(buffer, ownerOffset, participants.token(), 0L);
     }
 
     /**
@@ -417,21 +500,23 @@ public abstract sealed class ShmChannel implements AutoCloseable permits OneToOn
     int takeSlot() {
         for (int s = 0; s < producerSlots; s++) {
             int slot = structureOffset + slotOffset(s);
-            // Acquire: pairs with the pid release store of registration/release.
-            long pid = (long) MappedAccess.LONG.getAcquire(buffer, slot + SLOT_PID_OFFSET);
-            if (pid != 0) {
-                if (endpointAlive(slot + SLOT_PID_OFFSET)) {
+            // Acquire: pairs with the token CAS of registration/release.
+            long owner = (long) MappedAccess.LONG.getAcquire(buffer, slot + SLOT_OWNER_OFFSET);
+            if (owner != 0) {
+                if (endpointAlive(slot + SLOT_OWNER_OFFSET)) {
                     continue;
                 }
                 // Dead owner: its claim (if any) must be behind the consumer first, else the consumer would
                 // judge that claim by our liveness. Opaque reads: the dead writer wrote them long ago.
+                // The intent length is negated once the claim's header is written; its magnitude still
+                // gives the end of the slot's last claim.
                 long end = (long) MappedAccess.LONG.getOpaque(buffer, slot + SLOT_INTENT_POSITION_OFFSET)
-                        + (long) MappedAccess.LONG.getOpaque(buffer, slot + SLOT_INTENT_LENGTH_OFFSET);
+                        + Math.abs((long) MappedAccess.LONG.getOpaque(buffer, slot + SLOT_INTENT_LENGTH_OFFSET));
                 if (end > (long) MappedAccess.LONG.getAcquire(buffer, headOffset)) { // acquire: see Sender
                     continue;
                 }
             }
-            if (registerEndpoint(slot + SLOT_PID_OFFSET, "producer", false)) {
+            if (registerEndpoint(slot + SLOT_OWNER_OFFSET, "producer", false)) {
                 return s;
             }
         }

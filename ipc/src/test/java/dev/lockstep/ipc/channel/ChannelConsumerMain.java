@@ -3,13 +3,15 @@ package dev.lockstep.ipc.channel;
 import java.nio.file.Path;
 
 /**
- * Child-JVM consumer of the take-over test. Args: {@code file count}: registers as the consumer of a
- * one-to-one channel, prints {@code READY}, receives {@code count} checked messages one at a time,
- * prints {@code STOPPED <last seq>} and then waits to be killed without unregistering.
+ * Child-JVM consumer of the take-over and stall tests. Args: {@code file count [many]}: registers as
+ * the consumer of a one-to-one (or many-to-one) channel, prints {@code READY}, receives {@code count}
+ * checked messages one at a time, prints {@code STOPPED <last seq> bad <n>} and then waits to be
+ * killed without unregistering.
  */
 public final class ChannelConsumerMain {
     public static void main(String[] args) throws Exception {
-        OneToOneChannel ch = OneToOneChannel.open(Path.of(args[0]));
+        ShmChannel ch = args.length > 2 && args[2].equals("many") ? ManyToOneChannel.open(Path.of(args[0]))
+                : OneToOneChannel.open(Path.of(args[0]));
         long count = Long.parseLong(args[1]);
         Receiver in = ch.receiver();
         System.out.println("READY");

@@ -137,6 +137,52 @@ class ChannelProcessTest {
         }
     }
 
+    /**
+     * Defect 4 of issue 11, with real processes: a consumer process dies in the middle of a batch, after
+     * zeroing a live producer's last message and before releasing head past it; its successor (default
+     * 5 s claim timeout) must resume at once, not wait out the claim timeout behind that producer's
+     * stale claim intent.
+     */
+    @Test
+    @Timeout(60)
+    void aNewConsumerResumesAtOnceAfterOneKilledMidBatch() throws Exception {
+        Path file = dir.resolve("takeover-many");
+        try (ManyToOneChannel ch = ManyToOneChannel.create(file, 64 * 1024, 4);
+             Sender live = ch.sender(); Sender other = ch.sender();
+             ChildJvm consumer = ChildJvm.start(dir, ChannelHaltingConsumerMain.class, file.toString())) {
+            consumer.awaitLine("READY", Duration.ofSeconds(30));
+            byte[] m = new byte[32];
+            for (int i = 0; i < 1000; i++) {
+                live.send(1, m, 0, m.length);
+            }
+            long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+            while (ch.stats().head() != ch.stats().tail()) {
+                org.junit.jupiter.api.Assertions.assertTrue(System.nanoTime() < deadline, "consumer never caught up");
+                Thread.sleep(1);
+            }
+            consumer.stall();                      // so that the next two messages arrive in one batch
+            live.send(2, m, 0, m.length);          // the live producer's last claim (it then idles)
+            other.send(99, m, 0, m.length);        // the consumer dies in this message's handler
+            consumer.resume();
+            assertEquals(3, consumer.await(Duration.ofSeconds(30)), consumer.output());
+            org.junit.jupiter.api.Assertions.assertFalse(ch.isConsumerAlive());
+            try (Receiver successor = ch.receiver()) {
+                java.util.List<Integer> types = new ArrayList<>();
+                long start = System.nanoTime();
+                while (types.isEmpty() && System.nanoTime() - start < Duration.ofSeconds(8).toNanos()) {
+                    successor.awaitReceive((type, b, off, len) -> types.add(type), 16, 10,
+                            java.util.concurrent.TimeUnit.MILLISECONDS);
+                }
+                long millis = (System.nanoTime() - start) / 1_000_000;
+                System.out.printf("consumer killed mid-batch: successor's first delivery after %d ms%n", millis);
+                assertEquals(List.of(99), types, "resumes after the record the dead consumer zeroed");
+                org.junit.jupiter.api.Assertions.assertTrue(millis < 1_000,
+                        "held up by the live producer's last claim for " + millis + " ms");
+                assertEquals(0, ch.stats().recoveredClaims());
+            }
+        }
+    }
+
     private void run(ShmChannel ch, Receiver in, List<String[]> producers, int count) throws Exception {
         List<ChildJvm> children = new ArrayList<>();
         long expected = 0;

@@ -28,7 +28,6 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import dev.lockstep.ipc.shm.MappedAccess;
-import dev.lockstep.ipc.shm.ProcessIdentity;
 
 @Timeout(30)
 class ChannelTest {
@@ -188,10 +187,10 @@ class ChannelTest {
             assertTrue(e2.getMessage().contains("producer"), e2.getMessage());
             p.close();
 
-            // A consumer whose process is gone (same pid, other start time: a reused pid) is replaced.
+            // A consumer whose process is gone (its registry entry: same pid, other start time) is replaced.
             Receiver zombie = ch.receiver();
-            int pidAt = ch.consumerPidOffset;
-            MappedAccess.LONG.setVolatile(ch.buffer, pidAt + 8, ProcessIdentity.current().startTime() + 12345);
+            MappedAccess.LONG.setVolatile(ch.buffer, ch.consumerOwnerOffset,
+                    dev.lockstep.ipc.shm.TestParticipants.deadToken(ch.participants));
             assertFalse(ch.isConsumerAlive());
             Receiver successor = ch.receiver();
             assertNotNull(successor);
@@ -321,6 +320,128 @@ class ChannelTest {
             awaitSome(in, c, 1_000);
             assertEquals(List.of(4), c.types);
             assertFreeSpaceIsZero(ch);
+        }
+    }
+
+    @Test
+    void aNewConsumerIsNotStalledByALiveProducersWithdrawnIntent() throws IOException {
+        try (ManyToOneChannel ch = ManyToOneChannel.create(dir.resolve("c"), 1024, 4);
+             Sender out = ch.sender()) {
+            Receiver dying = ch.receiver();
+            assertTrue(out.trySend(1, new byte[8], 0, 8));
+            // The consumer dies mid-batch: it zeroed the record but never released head.
+            for (int i = 0; i < 16; i += 8) {
+                ch.buffer.putLong(ch.dataOffset + i, 0L);
+            }
+            MappedAccess.LONG.setVolatile(ch.buffer, ch.consumerOwnerOffset,
+                    dev.lockstep.ipc.shm.TestParticipants.deadToken(ch.participants));
+            try (Receiver successor = ch.receiver()) { // default claim timeout: 5 s
+                assertTrue(out.trySend(2, new byte[8], 0, 8));
+                Collector c = new Collector();
+                long start = System.nanoTime();
+                awaitSome(successor, c, 3_000);
+                long millis = (System.nanoTime() - start) / 1_000_000;
+                assertEquals(List.of(2), c.types, "resumed after the zeroed record");
+                assertTrue(millis < 1_000, "the live producer's last claim held up the new consumer " + millis + " ms");
+                assertEquals(0, ch.stats().recoveredClaims(), "nothing to recover: the claim was committed");
+            }
+            dying.close();
+        }
+    }
+
+    /**
+     * Defect 5 of issue 11: an idle consumer (awaitReceive, default idle strategy: parked 1 ms at a
+     * time) must notice a dead claim promptly. Measures dead claim to next delivery, both for a claim
+     * whose header was never written (found through the tail and the intent) and for a written one.
+     */
+    @Test
+    void anIdleConsumerRecoversADeadClaimWithinMilliseconds() throws Exception {
+        try (ManyToOneChannel ch = ManyToOneChannel.create(dir.resolve("c"), 64 * 1024, 4);
+             Sender alive = ch.sender(); Sender dying = ch.sender(); Receiver in = ch.receiver()) {
+            java.util.concurrent.atomic.AtomicLong delivered = new java.util.concurrent.atomic.AtomicLong();
+            AtomicReference<Throwable> failure = new AtomicReference<>();
+            MessageHandler h = (type, b, off, len) -> delivered.set(System.nanoTime());
+            Thread consumer = new Thread(() -> {
+                try {
+                    while (!Thread.currentThread().isInterrupted()) {
+                        in.awaitReceive(h, 16, 20, TimeUnit.MILLISECONDS);
+                    }
+                } catch (InterruptedException e) {
+                    // done
+                } catch (Throwable t) {
+                    failure.set(t);
+                }
+            });
+            consumer.start();
+            int slot = ch.structureOffset + ChannelDescriptor.slotOffset(dying.slot());
+            MappedAccess.LONG.setVolatile(ch.buffer, slot + ChannelDescriptor.SLOT_OWNER_OFFSET,
+                    dev.lockstep.ipc.shm.TestParticipants.deadToken(ch.participants));
+            long[] micros = new long[20];
+            for (int i = 0; i < micros.length; i++) {
+                Thread.sleep(30); // the consumer is idle, parked
+                long tail = (long) MappedAccess.LONG.getVolatile(ch.buffer, ch.tailOffset);
+                long start = System.nanoTime();
+                if (i % 2 == 0) { // died between its tail CAS and its header CAS
+                    MappedAccess.LONG.setVolatile(ch.buffer, slot + ChannelDescriptor.SLOT_INTENT_POSITION_OFFSET, tail);
+                    MappedAccess.LONG.setVolatile(ch.buffer, slot + ChannelDescriptor.SLOT_INTENT_LENGTH_OFFSET, 48L);
+                    MappedAccess.LONG.setVolatile(ch.buffer, ch.tailOffset, tail + 48);
+                } else {          // died between its header CAS and its commit
+                    MappedAccess.LONG.setVolatile(ch.buffer, ch.tailOffset, tail + 48);
+                    MappedAccess.LONG.setVolatile(ch.buffer, ch.dataOffset + (int) (tail & ch.mask),
+                            RecordDescriptor.header(-48, RecordDescriptor.CLAIMED_FLAG | dying.slot()));
+                }
+                assertTrue(alive.trySend(2, new byte[8], 0, 8));
+                long deadline = start + TimeUnit.SECONDS.toNanos(10);
+                while (delivered.get() - start < 0) {
+                    assertTrue(System.nanoTime() < deadline, "dead claim never recovered");
+                    Thread.sleep(0, 100_000);
+                }
+                micros[i] = (delivered.get() - start) / 1_000;
+            }
+            consumer.interrupt();
+            consumer.join(5_000);
+            assertEquals(null, failure.get());
+            long[] sorted = micros.clone();
+            java.util.Arrays.sort(sorted);
+            System.out.printf("idle recovery of a dead claim (dead claim -> next delivery, default idle), us: "
+                    + "median %d, max %d; unwritten header %s, written header %s%n", sorted[sorted.length / 2],
+                    sorted[sorted.length - 1],
+                    java.util.Arrays.toString(java.util.stream.IntStream.range(0, 10).mapToLong(k -> micros[2 * k]).toArray()),
+                    java.util.Arrays.toString(java.util.stream.IntStream.range(0, 10).mapToLong(k -> micros[2 * k + 1]).toArray()));
+            assertEquals(20, ch.stats().recoveredClaims());
+            long[] unwritten = java.util.stream.IntStream.range(0, 10).mapToLong(k -> micros[2 * k]).sorted().toArray();
+            assertTrue(unwritten[5] < 10_000, "median idle recovery of an unwritten claim " + unwritten[5] + " us");
+            assertTrue(sorted[sorted.length / 2] < 10_000, "median idle recovery " + sorted[sorted.length / 2] + " us");
+        }
+    }
+
+    @Test
+    void aBlockingSendNoticesThatTheConsumerDied() throws Exception {
+        for (boolean many : new boolean[] {false, true}) {
+            Path file = dir.resolve(many ? "many" : "one");
+            try (ShmChannel ch = many ? ManyToOneChannel.create(file, 1024, 2) : OneToOneChannel.create(file, 1024);
+                 Sender out = ch.sender()) {
+                Receiver in = ch.receiver();
+                byte[] m = new byte[100];
+                while (out.trySend(1, m, 0, m.length)) {
+                    // fill the ring
+                }
+                // A live consumer that does not receive: the timed send just times out.
+                assertFalse(out.trySend(1, m, 0, m.length, 30, TimeUnit.MILLISECONDS));
+                MappedAccess.LONG.setVolatile(ch.buffer, ch.consumerOwnerOffset,
+                        dev.lockstep.ipc.shm.TestParticipants.deadToken(ch.participants));
+                IllegalStateException e = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(
+                        Duration.ofSeconds(2), () -> assertThrows(IllegalStateException.class,
+                                () -> out.send(1, m, 0, m.length)));
+                assertTrue(e.getMessage().contains("consumer") && e.getMessage().contains("dead"), e.getMessage());
+                assertThrows(IllegalStateException.class, () -> out.trySend(1, m, 0, m.length, 10, TimeUnit.SECONDS));
+                // A new consumer: sending works again.
+                try (Receiver successor = ch.receiver()) {
+                    successor.receive((t, b, o, l) -> { }, 100);
+                    out.send(1, m, 0, m.length);
+                }
+                in.close();
+            }
         }
     }
 
@@ -514,10 +635,11 @@ class ChannelTest {
         }
     }
 
-    /** Marks a slot's owner as a dead process (same pid, another start time: as if the pid was reused). */
-    private static void killSlot(ShmChannel ch, int slot) {
+    /** Marks a slot's owner as a dead process (the token of a registry entry whose process is gone). */
+    static void killSlot(ShmChannel ch, int slot) {
         int at = ch.structureOffset + ChannelDescriptor.slotOffset(slot);
-        MappedAccess.LONG.setVolatile(ch.buffer, at + ChannelDescriptor.SLOT_START_TIME_OFFSET, -77L);
+        MappedAccess.LONG.setVolatile(ch.buffer, at + ChannelDescriptor.SLOT_OWNER_OFFSET,
+                dev.lockstep.ipc.shm.TestParticipants.deadToken(ch.participants));
     }
 
     private static void awaitSome(Receiver in, Collector c, long millis) {

@@ -1,0 +1,384 @@
+package dev.lockstep.ipc.channel;
+
+import static dev.lockstep.ipc.channel.ChannelDescriptor.*;
+import static dev.lockstep.ipc.channel.RecordDescriptor.*;
+
+import org.agrona.concurrent.IdleStrategy;
+
+import dev.lockstep.ipc.shm.MappedAccess;
+
+/**
+ * The consumer of a {@link ManyToOneChannel}: delivers records in ring order and recovers claims of
+ * dead producers (padding) and of live producers stalled past the claim timeout (fences: the space
+ * is not reused until the owner acknowledges or dies), as described in {@link ShmChannel}'s notes.
+ */
+public final class ManyToOneReceiver extends Receiver {
+    /** Empty polls between two reads of the tail (a power of two). */
+    static final int EMPTY_POLLS_PER_TAIL_CHECK = 64;
+    private final int slotsOffset;
+    private final int producerSlots;
+    private final long claimTimeoutNanos;
+    /** Liveness checks of a stuck claim at most this often: 1 ms, or the claim timeout if shorter. */
+    private final long checkIntervalNanos;
+    /** Empty polls since the tail was last read (plain: this thread only). */
+    private int emptyPolls;
+    /** Force a tail read at the next empty poll (after a skip, a fence, or when idle). */
+    private boolean checkTail = true;
+    /**
+     * Fences in ring order (oldest first): revoked claims of live producers, whose space is not
+     * released until the owner acknowledges or dies. Position, extent, and the owner's identity
+     * token recorded when fencing (0: the claim is judged by the intents that cover it; -1: none).
+     */
+    private long[] fencePos = new long[0];
+    private int[] fenceLength = new int[0];
+    private long[] fenceOwner = new long[0];
+    private int fences;
+    private long lastFenceCheck;
+    /**
+     * While a fence holds head, the readable ring ends one capacity past the oldest fence (where we
+     * would read that fence again as if it were the next lap's record); else unbounded.
+     */
+    private long readLimit = Long.MAX_VALUE;
+    /** Position where we are stuck behind a claim, when we first saw it, when we last checked. */
+    private long stuckPosition = -1;
+    private long stuckSince;
+    private long lastCheck;
+
+    ManyToOneReceiver(ManyToOneChannel channel, long claimTimeoutNanos, IdleStrategy idle) {
+        super(channel, idle);
+        this.slotsOffset = channel.structureOffset + PRODUCER_TABLE_OFFSET;
+        this.producerSlots = channel.producerSlots;
+        this.claimTimeoutNanos = claimTimeoutNanos;
+        this.checkIntervalNanos = Math.min(ShmChannel.CHECK_INTERVAL_NANOS, claimTimeoutNanos);
+    }
+
+    @Override
+    int poll(MessageHandler handler, int limit) {
+        if (fences > 0) {
+            resolveFences();
+        }
+        long pos = readPos;
+        int count = 0;
+        try {
+            while (count < limit && pos < readLimit) {
+                int at = dataOffset + (int) (pos & mask);
+                // Acquire: pairs with the producer's commit CAS, so the body is visible whole.
+                long word = (long) MappedAccess.LONG.getAcquire(buffer, at);
+                int length = length(word);
+                if (length > 0) {
+                    if (isMessage(word)) {
+                        count++;
+                    }
+                    long next = pos;
+                    try {
+                        next = deliver(handler, pos, at, word);
+                    } finally {
+                        pos = next == pos ? pos + ((length + ALIGNMENT - 1) & -ALIGNMENT) : next;
+                    }
+                    continue;
+                }
+                if (word == 0) {
+                    // Zero is usually "empty"; only a claim between its tail CAS and its header CAS
+                    // (or a producer that died there) looks the same. Reading the tail on every empty
+                    // poll would pull the producers' tail line across cores each time, so look only
+                    // every EMPTY_POLLS_PER_TAIL_CHECK polls, or at once when told to (checkTail: after
+                    // a recovery step, and on every poll of a waiting awaitReceive past its spin phase).
+                    if (!checkTail && (++emptyPolls & (EMPTY_POLLS_PER_TAIL_CHECK - 1)) != 0) {
+                        break;
+                    }
+                    checkTail = false;
+                    // Acquire: if tail moved past pos, the claimant's intent (written before its tail CAS)
+                    // is visible to the recovery in stuck().
+                    long tail = (long) MappedAccess.LONG.getAcquire(buffer, tailOffset);
+                    if (tail == pos) {
+                        break; // empty
+                    }
+                } else if (length < 0 && (type(word) & REVOKED_FLAG) != 0 && (type(word) & CLAIMED_FLAG) != 0) {
+                    // A fence we (or a dead predecessor consumer) left: the claim's owner was alive
+                    // when it was revoked. Hold head here again and read on past it.
+                    int slot = type(word) & SLOT_MASK;
+                    addFence(pos, -length, slot);
+                    pos += -length;
+                    continue;
+                }
+                // A claim in progress at head (header written or not yet): wait, recover if it is dead.
+                long next = stuck(pos, at, word);
+                if (next < 0) {
+                    break;
+                }
+                pos = next;
+            }
+        } finally {
+            readPos = pos;
+            // Never past a fence: a revoked claim's space stays out of use while its owner may still
+            // write into it.
+            releaseHead(fences > 0 ? fencePos[0] : pos);
+        }
+        return count;
+    }
+
+    // ------------------------------------------------------------------ many-to-one recovery
+
+    /**
+     * Handles a word at {@code pos} (below the tail) that is neither a record nor a fence: a claim in
+     * progress (header written: {@code word} claimed; or not yet: zero), a zero a dead predecessor
+     * consumer left, or a corrupt word.
+     *
+     * @return the position to read next ({@code pos} to re-read the word), or -1 to stop polling
+     */
+    private long stuck(long pos, int at, long word) {
+        if (word == 0) {
+            // Acquire: intents are written before the tail CAS; a claimant that stopped covering pos
+            // did so with a release store after writing its header, which the re-read below then sees.
+            long tail = (long) MappedAccess.LONG.getAcquire(buffer, tailOffset);
+            scanIntents(pos, tail, false);
+            if (coverCount == 0) {
+                // Acquire: see above. Still zero, below the tail, and no claim covers it: a record a
+                // dead consumer zeroed without releasing head (claims keep their intent until their
+                // header is written). Step over it.
+                if ((long) MappedAccess.LONG.getAcquire(buffer, at) != 0L) {
+                    return pos;
+                }
+                checkTail = true;
+                return pos + ALIGNMENT;
+            }
+        }
+        long now = System.nanoTime();
+        if (pos != stuckPosition) {
+            stuckPosition = pos;
+            stuckSince = now;
+            lastCheck = now;
+            return -1;
+        }
+        if (now - lastCheck < checkIntervalNanos) {
+            return -1;
+        }
+        lastCheck = now;
+        boolean timedOut = now - stuckSince >= claimTimeoutNanos;
+        int length = length(word);
+        int type = type(word);
+        if (length < 0 && (type & CLAIMED_FLAG) != 0) {
+            int slot = type & SLOT_MASK;
+            int slotAt = slotsOffset + slot * SLOT_LENGTH;
+            // Acquire: pairs with the registering CAS of the owner's token.
+            long owner = slot < producerSlots ? (long) MappedAccess.LONG.getAcquire(buffer, slotAt + SLOT_OWNER_OFFSET) : 0L;
+            boolean dead = owner == 0 || channel.participants.isDead(owner);
+            if (!dead && !timedOut) {
+                return -1;
+            }
+            if (dead) {
+                // Volatile CAS: fails if the producer committed or aborted meanwhile (then deliver that).
+                // A dead process writes nothing more: its space can be reused at once.
+                if (MappedAccess.LONG.compareAndSet(buffer, at, word, header(-length, PADDING_TYPE))) {
+                    recovered(-length, false);
+                }
+                return pos;
+            }
+            // Alive but past the timeout: fence the claim. Volatile CAS: fails if the producer
+            // committed meanwhile; on success its commit CAS will fail and it acknowledges.
+            if (MappedAccess.LONG.compareAndSet(buffer, at, word, header(length, CLAIMED_FLAG | REVOKED_FLAG | slot))) {
+                recovered(-length, true);
+                pushFence(pos, -length, owner);
+                checkTail = true;
+                return pos - length;
+            }
+            return pos;
+        }
+        if (word != 0) {
+            // Neither a record nor a claim: corrupt; skip it only after the timeout.
+            if (!timedOut) {
+                return -1;
+            }
+            long end = Math.min(pos + ALIGNMENT, pos + (capacity - (pos & mask)));
+            // Volatile CAS: fails if the word changed meanwhile (then re-read it).
+            if (MappedAccess.LONG.compareAndSet(buffer, at, word, header((int) (end - pos), PADDING_TYPE))) {
+                recovered((int) (end - pos), true);
+            }
+            return pos;
+        }
+        // Zero header covered by intents: a claim between its tail CAS and header CAS (or a stale
+        // intent of a producer that stalled or died before its tail CAS failed).
+        long tail = (long) MappedAccess.LONG.getAcquire(buffer, tailOffset); // acquire: as above
+        scanIntents(pos, tail, true);
+        if (coverCount == 0) {
+            return pos; // the claimant wrote its header meanwhile: re-read
+        }
+        if (liveCovers > 0 && !timedOut) {
+            return -1;
+        }
+        long end = recoveryEnd(pos, tail);
+        int extent = (int) (end - pos);
+        if (liveCovers == 0) {
+            // Every claimant covering pos is dead: nothing will be written into [pos, end) (see the
+            // notes for why end never passes the real claim's end or another claim's start).
+            // Volatile CAS from 0: fails if a header appeared meanwhile (then handle that).
+            if (MappedAccess.LONG.compareAndSet(buffer, at, 0L, header(extent, PADDING_TYPE))) {
+                recovered(extent, false);
+                stuckPosition = -1;
+            }
+            return pos;
+        }
+        // A live claimant past the timeout: fence [pos, end). Its first store into the claim is a CAS
+        // from 0 at pos, which now fails, so it writes nothing else there and acknowledges.
+        // Volatile CAS from 0: fails if its header appeared meanwhile (then handle that).
+        if (MappedAccess.LONG.compareAndSet(buffer, at, 0L, header(-extent, CLAIMED_FLAG | REVOKED_FLAG | SLOT_MASK))) {
+            recovered(extent, true);
+            pushFence(pos, extent, 0L);
+            checkTail = true;
+            // Keep the timer if the fence stopped short of the claim's end (see recoveryEnd): the
+            // claim is past the timeout in all its pieces. Otherwise the next claim gets its own.
+            stuckPosition = end < minCoverEnd ? end : -1;
+            return end;
+        }
+        return pos;
+    }
+
+    /** Results of scanIntents (plain: this thread only). */
+    private int coverCount;
+    private int liveCovers;
+    private long minCoverEnd;
+    private long minStartAfter;
+
+    /**
+     * Reads every slot's intent: how many cover {@code pos} (and, if {@code liveness}, how many of
+     * those are alive), the smallest end among them, and the smallest start of an intent after pos.
+     */
+    private void scanIntents(long pos, long tail, boolean liveness) {
+        int count = 0;
+        int live = 0;
+        long minEnd = Long.MAX_VALUE;
+        long minStart = Long.MAX_VALUE;
+        for (int s = 0; s < producerSlots; s++) {
+            int slot = slotsOffset + s * SLOT_LENGTH;
+            // Acquire (length first): pairs with the producer's release stores of its intent (see
+            // Sender.claim); the position read after it is at least as recent.
+            long ilen = (long) MappedAccess.LONG.getAcquire(buffer, slot + SLOT_INTENT_LENGTH_OFFSET);
+            long ipos = (long) MappedAccess.LONG.getAcquire(buffer, slot + SLOT_INTENT_POSITION_OFFSET);
+            if (ilen <= 0) {
+                continue;
+            }
+            if (ipos <= pos && pos < ipos + ilen) {
+                count++;
+                minEnd = Math.min(minEnd, ipos + ilen);
+                if (liveness && channel.endpointAlive(slot + SLOT_OWNER_OFFSET)) {
+                    live++;
+                }
+            } else if (ipos > pos && ipos < tail) {
+                minStart = Math.min(minStart, ipos);
+            }
+        }
+        coverCount = count;
+        liveCovers = live;
+        minCoverEnd = minEnd;
+        minStartAfter = minStart;
+    }
+
+    /**
+     * How far a recovery (padding or fence) at a zero word {@code pos} may reach: the smallest end of
+     * the intents covering pos, but never past the start of another intent, the tail, or the first
+     * nonzero word after pos (a header: the claim being recovered has written nothing, so its range
+     * is all zero; a range that meets a nonzero word was not one claim).
+     */
+    private long recoveryEnd(long pos, long tail) {
+        long limit = Math.min(Math.min(minCoverEnd, minStartAfter), tail);
+        long end = pos + ALIGNMENT;
+        // Acquire: a nonzero word seen here is a header published by a producer's CAS.
+        while (end < limit && (long) MappedAccess.LONG.getAcquire(buffer, dataOffset + (int) (end & mask)) == 0L) {
+            end += ALIGNMENT;
+        }
+        return Math.max(end, pos + ALIGNMENT);
+    }
+
+    private void addFence(long pos, int extent, int slot) {
+        long owner = 0L;
+        if (slot < producerSlots) {
+            // Acquire: pairs with the registering CAS of the token. The slot still has the fenced
+            // claim's owner: a dead owner's slot is taken over only once its last claim's end (kept in
+            // its intent) is behind head, and head never passes a fence.
+            owner = (long) MappedAccess.LONG.getAcquire(buffer, slotsOffset + slot * SLOT_LENGTH + SLOT_OWNER_OFFSET);
+            if (owner == 0L) {
+                owner = -1L; // no owner: judged dead
+            }
+        }
+        pushFence(pos, extent, owner);
+    }
+
+    private void pushFence(long pos, int extent, long owner) {
+        if (fences == fencePos.length) {
+            int n = Math.max(4, 2 * fences); // allocates only when a claim is revoked
+            fencePos = java.util.Arrays.copyOf(fencePos, n);
+            fenceLength = java.util.Arrays.copyOf(fenceLength, n);
+            fenceOwner = java.util.Arrays.copyOf(fenceOwner, n);
+        }
+        fencePos[fences] = pos;
+        fenceLength[fences] = extent;
+        fenceOwner[fences] = owner;
+        fences++;
+        readLimit = fencePos[0] + capacity;
+    }
+
+    /**
+     * Frees the oldest fences whose owner acknowledged (the fence word became padding) or is dead
+     * (judged by the identity recorded at fencing, or, for a claim fenced before its header was
+     * written, by the intents still covering it), in ring order; head follows in receive.
+     */
+    private void resolveFences() {
+        while (fences > 0) {
+            long pos = fencePos[0];
+            int extent = fenceLength[0];
+            // Acquire: pairs with the owner's acknowledging CAS, so every store it made into the
+            // fenced space happens-before our zeroing below.
+            long word = (long) MappedAccess.LONG.getAcquire(buffer, dataOffset + (int) (pos & mask));
+            if (length(word) <= 0) {
+                long now = System.nanoTime();
+                if (now - lastFenceCheck < checkIntervalNanos) {
+                    return;
+                }
+                lastFenceCheck = now;
+                boolean gone;
+                long owner = fenceOwner[0];
+                if (owner == 0L) {
+                    scanIntents(pos, Long.MAX_VALUE, true);
+                    gone = liveCovers == 0;
+                } else {
+                    // Tokens are never reissued: the recorded owner's verdict, whoever holds the slot now.
+                    gone = owner < 0 || channel.participants.isDead(owner);
+                }
+                if (!gone) {
+                    return;
+                }
+                // A dead owner writes nothing more; re-read in case it acknowledged just before dying.
+                word = (long) MappedAccess.LONG.getAcquire(buffer, dataOffset + (int) (pos & mask)); // acquire: as above
+            }
+            consume(pos, length(word) > 0 ? (length(word) + ALIGNMENT - 1) & -ALIGNMENT : extent);
+            fences--;
+            System.arraycopy(fencePos, 1, fencePos, 0, fences);
+            System.arraycopy(fenceLength, 1, fenceLength, 0, fences);
+            System.arraycopy(fenceOwner, 1, fenceOwner, 0, fences);
+            readLimit = fences > 0 ? fencePos[0] + capacity : Long.MAX_VALUE;
+        }
+    }
+
+    private void recovered(int bytes, boolean byTimeout) {
+        channel.addStat(RECOVERED_CLAIMS_OFFSET, 1);
+        channel.addStat(RECOVERED_BYTES_OFFSET, bytes);
+        if (byTimeout) {
+            channel.addStat(TIMEOUT_RECOVERIES_OFFSET, 1);
+        }
+        stuckPosition = -1;
+    }
+
+    /**
+     * A poll of a waiting consumer: past the first {@value #EMPTY_POLLS_PER_TAIL_CHECK} polls (the
+     * idle strategy's spin phase; then it yields or parks, which costs far more than a tail read),
+     * read the tail on every poll, so a dead claim with an unwritten header is noticed within one
+     * liveness check interval (~1 ms) instead of 64 parks.
+     */
+    @Override
+    void waiting(int polls) {
+        if (polls >= EMPTY_POLLS_PER_TAIL_CHECK) {
+            checkTail = true;
+        }
+    }
+
+}

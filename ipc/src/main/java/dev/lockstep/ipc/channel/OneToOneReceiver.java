@@ -1,0 +1,74 @@
+package dev.lockstep.ipc.channel;
+
+import static dev.lockstep.ipc.channel.RecordDescriptor.*;
+
+import org.agrona.concurrent.IdleStrategy;
+
+import dev.lockstep.ipc.shm.MappedAccess;
+
+/**
+ * The consumer of a {@link OneToOneChannel}: the producer publishes only at commit, so a zero header
+ * is simply "empty" and the consumer never reads the tail on its fast path (Agrona's
+ * {@code OneToOneRingBuffer} protocol; see {@link ShmChannel}'s notes).
+ */
+public final class OneToOneReceiver extends Receiver {
+    OneToOneReceiver(OneToOneChannel channel, IdleStrategy idle) {
+        super(channel, idle);
+        resumeAfterDeadConsumer();
+    }
+
+    /**
+     * A consumer that died mid-batch may have zeroed records without releasing head: skip leading
+     * zero words below the tail (the producer publishes headers before the tail, so every position
+     * below it is a record or consumed; by the zeroing order, never a body word behind a zero header).
+     */
+    private void resumeAfterDeadConsumer() {
+        // Acquire: pairs with the producer's release of the tail (its headers were published before).
+        long tail = (long) MappedAccess.LONG.getAcquire(buffer, tailOffset);
+        long pos = head;
+        while (pos < tail) {
+            // Acquire: a committed header seen here must come with its body.
+            long word = (long) MappedAccess.LONG.getAcquire(buffer, dataOffset + (int) (pos & mask));
+            if (word != 0) {
+                break;
+            }
+            pos += ALIGNMENT;
+        }
+        if (pos != head) {
+            head = pos;
+            readPos = pos;
+            // Release: as in receive.
+            MappedAccess.LONG.setRelease(buffer, headOffset, pos);
+        }
+    }
+
+    @Override
+    int poll(MessageHandler handler, int limit) {
+        long pos = readPos;
+        int count = 0;
+        try {
+            while (count < limit) {
+                int at = dataOffset + (int) (pos & mask);
+                // Acquire: pairs with the producer's release of the header, so the body is visible whole.
+                long word = (long) MappedAccess.LONG.getAcquire(buffer, at);
+                int length = length(word);
+                if (length <= 0) {
+                    break; // nothing uncommitted is ever visible: zero is "empty"
+                }
+                if (isMessage(word)) {
+                    count++;
+                }
+                long next = pos;
+                try {
+                    next = deliver(handler, pos, at, word);
+                } finally {
+                    pos = next == pos ? pos + ((length + ALIGNMENT - 1) & -ALIGNMENT) : next;
+                }
+            }
+        } finally {
+            readPos = pos;
+            releaseHead(pos);
+        }
+        return count;
+    }
+}

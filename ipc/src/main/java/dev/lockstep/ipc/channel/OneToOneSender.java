@@ -1,0 +1,137 @@
+package dev.lockstep.ipc.channel;
+
+import static dev.lockstep.ipc.channel.ChannelDescriptor.*;
+import static dev.lockstep.ipc.channel.RecordDescriptor.*;
+
+import org.agrona.concurrent.IdleStrategy;
+
+import dev.lockstep.ipc.shm.MappedAccess;
+
+/**
+ * The producer of a {@link OneToOneChannel}: Agrona's {@code OneToOneRingBuffer} protocol (no atomic
+ * read-modify-write): a claim only reserves space locally; commit stores the header with release
+ * (body visible first), then a wrap's padding header, then the tail with release. Nothing
+ * uncommitted is ever visible. A producer that replaces a dead one first finds where it really
+ * stopped and clears what it left in the free space (see {@link ShmChannel}'s notes).
+ */
+public final class OneToOneSender extends Sender {
+    /** The producer position (plain: only this sender moves the tail). */
+    private long tail;
+
+    OneToOneSender(OneToOneChannel channel, IdleStrategy idle) {
+        super(channel, 0, idle);
+        this.tail = recoverTail();
+        zeroFreeSpace();
+    }
+
+    /**
+     * One-to-one: where the previous producer really stopped. It publishes a record's header before
+     * the tail, so one that died in between left records past the stored tail (perhaps already
+     * consumed, so head may even be ahead of it). Walk forward from max(tail, head) over published
+     * headers until a zero header that the consumer has not passed, and store the result.
+     */
+    private long recoverTail() {
+        // Acquire: pairs with the previous producer's release of the tail after its last commit.
+        long stored = (long) MappedAccess.LONG.getAcquire(buffer, tailOffset);
+        long pos = Math.max(stored, headCache);
+        while (true) {
+            // Head BEFORE the header (acquire: pairs with the consumer's release of head, which follows
+            // its zeroing of everything below it). Read in this order, a head h <= pos tells us the
+            // consumer had not freed pos when we then read its header: a nonzero header is a record
+            // still in the stream (skip it), never a word of space the consumer already freed and
+            // a later lap reused. Read the other way round, a header read first could be one the
+            // consumer freed (and released head past) between the two reads.
+            headCache = (long) MappedAccess.LONG.getAcquire(buffer, headOffset);
+            if (headCache > pos) {
+                pos = headCache; // consumed up to there: nothing below head is ours to count
+                continue;
+            }
+            // Acquire: a published header comes with its record.
+            long word = (long) MappedAccess.LONG.getAcquire(buffer, dataOffset + (int) (pos & mask));
+            int length = length(word);
+            if (length > 0) {
+                pos += (length + ALIGNMENT - 1) & -ALIGNMENT; // a record or padding nobody counted in the tail
+                continue;
+            }
+            // Zero: the end of what the predecessor published, unless the consumer consumed and zeroed
+            // a record here after our head read; it releases head past it when that batch ends, so
+            // read head again. Residual window (documented in ShmChannel's notes): the consumer is
+            // between zeroing that record and releasing head at this very moment.
+            // Acquire: as above.
+            long again = (long) MappedAccess.LONG.getAcquire(buffer, headOffset);
+            if (again > pos) {
+                headCache = again;
+                pos = again;
+                continue;
+            }
+            break;
+        }
+        if (pos != stored) {
+            // Release: as after a commit.
+            MappedAccess.LONG.setRelease(buffer, tailOffset, pos);
+        }
+        return pos;
+    }
+
+    /**
+     * One-to-one: a predecessor that died (or aborted by closing) between claim and commit may have
+     * left body bytes past the tail, where the consumer expects zeros. Clear the free space before the
+     * first claim. The consumer reads only the header word at head <= tail, which no uncommitted claim
+     * ever writes, so this races with nothing it reads.
+     */
+    private void zeroFreeSpace() {
+        long end = headCache + capacity;
+        for (long pos = tail + HEADER_LENGTH; pos < end; pos += ALIGNMENT) {
+            int at = dataOffset + (int) (pos & mask);
+            if (buffer.getLong(at) != 0L) {  // plain: read first so clean pages are not dirtied
+                buffer.putLong(at, 0L);        // plain: published by our first commit's release
+            }
+        }
+    }
+
+    /**
+     * One-to-one claim: nothing is published until commit, so a producer that dies between claim and
+     * commit leaves nothing the consumer could see (its header word stays zero: "empty"), and the
+     * hot path has no atomic read-modify-write at all (Agrona's OneToOneRingBuffer protocol).
+     */
+    @Override
+    int claim(int type, int length) {
+        int aligned = alignedLength(length);
+        int index = (int) (tail & mask);
+        int toEnd = capacity - index;
+        int required = aligned <= toEnd ? aligned : toEnd + aligned;
+        if (tail + required - headCache > capacity) {
+            // Acquire: pairs with the consumer's release of head, so the freed space reads as zero.
+            headCache = (long) MappedAccess.LONG.getAcquire(buffer, headOffset);
+            if (tail + required - headCache > capacity) {
+                return -1;
+            }
+        }
+        int at = dataOffset + (required == aligned ? index : 0);
+        pendingHeader = at;
+        pendingType = type;
+        pendingLength = length;
+        pendingAligned = required; // the whole extent, padding included: commit publishes both
+        return at + HEADER_LENGTH;
+    }
+
+    /** Commit (or abort as padding): header, then the wrap padding, then the tail. */
+    @Override
+    boolean publish(int at, long recordHeader) {
+        pendingHeader = -1;
+        int index = (int) (tail & mask);
+        // Release: the body (plain stores) is visible before the header that says it is there.
+        MappedAccess.LONG.setRelease(buffer, at, recordHeader);
+        if (at != dataOffset + index) {
+            // Wrapped: the padding to the ring's end goes after the record, so a consumer that skips it
+            // finds the record already published (release: orders after the record header).
+            MappedAccess.LONG.setRelease(buffer, dataOffset + index, header(capacity - index, PADDING_TYPE));
+        }
+        tail += pendingAligned;
+        // Release: only for readers of the tail (statistics, a successor producer); the consumer
+        // never reads it on its fast path, so this store stays in our cache.
+        MappedAccess.LONG.setRelease(buffer, tailOffset, tail);
+        return true;
+    }
+
+}

@@ -1,0 +1,189 @@
+package dev.lockstep.ipc.channel;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import dev.lockstep.ipc.shm.MappedAccess;
+
+/**
+ * A live producer whose claim outlives the claim timeout (a stalled process: GC pause, SIGSTOP) and
+ * then resumes, in one process and step by step: its late body stores and commit must never land in
+ * space handed to another claim, its commit reports the revocation, and every message whose send
+ * returned {@code true} is delivered once, whole. The multi-process version with real SIGSTOP/SIGCONT
+ * is {@link ChannelStallTest}.
+ */
+@Timeout(30)
+class ChannelRevocationTest {
+    @TempDir
+    Path dir;
+
+    /** Checks that message i of producer q is {@link #fill(ByteBuffer, int, int, int)}'s pattern. */
+    static final class Checker implements MessageHandler {
+        final List<Integer> seqs = new ArrayList<>();
+        int bad;
+
+        @Override
+        public void onMessage(int type, ByteBuffer buffer, int offset, int length) {
+            int seq = buffer.getInt(offset);
+            for (int i = 4; i < length; i++) {
+                if (buffer.get(offset + i) != (byte) (seq * 31 + i)) {
+                    bad++;
+                    return;
+                }
+            }
+            seqs.add(seq);
+        }
+    }
+
+    static void fill(ByteBuffer b, int at, int seq, int length) {
+        b.putInt(at, seq);
+        for (int i = 4; i < length; i++) {
+            b.put(at + i, (byte) (seq * 31 + i));
+        }
+    }
+
+    private static byte[] message(int seq, int length) {
+        ByteBuffer b = ByteBuffer.allocate(length).order(java.nio.ByteOrder.nativeOrder());
+        fill(b, 0, seq, length);
+        return b.array();
+    }
+
+    private static void receiveUntilRevoked(ManyToOneChannel ch, Receiver in, MessageHandler h) {
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        while (ch.stats().timeoutRecoveries() == 0) {
+            in.receive(h, 64);
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("the stalled claim was never revoked");
+            }
+        }
+    }
+
+    @Test
+    void aRevokedZeroCopyClaimsLateBodyAndCommitNeverLandInReusedSpace() throws Exception {
+        int body = 120; // records of 128 bytes: 8 fill the 1 KiB ring
+        try (ManyToOneChannel ch = ManyToOneChannel.create(dir.resolve("c"), 1024, 4);
+             Sender stalled = ch.sender(); Sender other = ch.sender();
+             Receiver in = ch.receiver(Duration.ofNanos(1))) {
+            int at = stalled.tryClaim(7, body);          // ... and the process stalls here
+            Checker c = new Checker();
+            receiveUntilRevoked(ch, in, c);
+            int sent = 0;
+            for (int i = 0; i < 7; i++) {               // fills the rest of the ring
+                assertTrue(other.trySend(1, message(sent, body), 0, body));
+                sent++;
+            }
+            while (in.receive(c, 64) > 0) {
+                // drain
+            }
+            // The revoked claim's space: offered to a new claim only once its owner is done with it.
+            if (other.trySend(1, message(sent, body), 0, body)) {
+                sent++;
+            }
+            fill(stalled.buffer(), at, 999, body);        // the stalled producer resumes: late body...
+            assertFalse(stalled.commit(at), "a revoked claim's commit reports the revocation");
+            for (int round = 0; round < 40; round++) {     // the ring keeps working, several laps
+                while (in.receive(c, 64) > 0) {
+                    // drain
+                }
+                if (other.trySend(1, message(sent, body), 0, body)) {
+                    sent++;
+                }
+            }
+            while (in.receive(c, 64) > 0) {
+                // drain
+            }
+            assertEquals(0, c.bad, "torn messages");
+            List<Integer> expected = new ArrayList<>();
+            for (int i = 0; i < sent; i++) {
+                expected.add(i);
+            }
+            assertEquals(expected, c.seqs, "every message whose send returned true, once, in order");
+            assertTrue(sent >= 40, "the ring kept going: " + sent);
+            ChannelTest.assertFreeSpaceIsZero(ch);
+            // And the revoked producer is usable again.
+            assertTrue(stalled.trySend(1, message(sent, body), 0, body));
+            in.receive(c, 64);
+            assertEquals(sent + 1, c.seqs.size());
+        }
+    }
+
+    @Test
+    void aRevokedClaimWhoseHeaderWasNotYetWrittenIsFencedUntilItsOwnerSeesIt() throws Exception {
+        try (ManyToOneChannel ch = ManyToOneChannel.create(dir.resolve("c"), 1024, 4);
+             Sender stalled = ch.sender(); Sender other = ch.sender();
+             Receiver in = ch.receiver(Duration.ofNanos(1))) {
+            // A producer stalled between its tail CAS and its header CAS: its intent and the tail only.
+            int slot = ch.structureOffset + ChannelDescriptor.slotOffset(stalled.slot());
+            MappedAccess.LONG.setVolatile(ch.buffer, slot + ChannelDescriptor.SLOT_INTENT_POSITION_OFFSET, 0L);
+            MappedAccess.LONG.setVolatile(ch.buffer, slot + ChannelDescriptor.SLOT_INTENT_LENGTH_OFFSET, 128L);
+            MappedAccess.LONG.setVolatile(ch.buffer, ch.tailOffset, 128L);
+            Checker c = new Checker();
+            assertTrue(other.trySend(1, message(0, 16), 0, 16));
+            receiveUntilRevoked(ch, in, c);
+            in.receive(c, 64);
+            assertEquals(List.of(0), c.seqs, "messages behind the stalled claim are delivered");
+            // The header word of the revoked claim is not zero, so the owner's late header CAS fails.
+            long word = (long) MappedAccess.LONG.getVolatile(ch.buffer, ch.dataOffset);
+            assertTrue(word != 0L, "the revoked claim's header word is fenced, not freed");
+            long head = (long) MappedAccess.LONG.getVolatile(ch.buffer, ch.headOffset);
+            assertEquals(0L, head, "head holds at the fence while the owner lives");
+            // The owner "resumes": it sees the fence where its header CAS fails and acknowledges it.
+            MappedAccess.LONG.setVolatile(ch.buffer, slot + ChannelDescriptor.SLOT_INTENT_LENGTH_OFFSET, -128L);
+            for (int i = 0; i < 3; i++) {
+                in.receive(c, 64);
+                Thread.sleep(2);
+            }
+            head = (long) MappedAccess.LONG.getVolatile(ch.buffer, ch.headOffset);
+            assertEquals(ch.stats().tail(), head, "the fence is resolved once no live intent covers it");
+            ChannelTest.assertFreeSpaceIsZero(ch);
+        }
+    }
+
+    /** Writes slot {@code s}'s intent (a claim made by the tail CAS, header not yet written). */
+    private static void intent(ManyToOneChannel ch, Sender s, long position, long length) {
+        int slot = ch.structureOffset + ChannelDescriptor.slotOffset(s.slot());
+        MappedAccess.LONG.setVolatile(ch.buffer, slot + ChannelDescriptor.SLOT_INTENT_POSITION_OFFSET, position);
+        MappedAccess.LONG.setVolatile(ch.buffer, slot + ChannelDescriptor.SLOT_INTENT_LENGTH_OFFSET, length);
+    }
+
+    @Test
+    void recoveringDeadClaimsNeverPadsOverALiveProducersClaim() throws Exception {
+        try (ManyToOneChannel ch = ManyToOneChannel.create(dir.resolve("c"), 1024, 4);
+             Sender winner = ch.sender(); Sender loser = ch.sender(); Sender live = ch.sender();
+             Receiver in = ch.receiver(Duration.ofNanos(1))) {
+            // Two producers died at the same instant: the winner between its tail CAS and its header
+            // CAS (claim [0, 48)), a loser before its failed tail CAS with a stale intent [0, 200).
+            // Then a live producer claimed [48, 96) and stalls before writing its header.
+            intent(ch, winner, 0, 48);
+            intent(ch, loser, 0, 200);
+            intent(ch, live, 48, 48);
+            MappedAccess.LONG.setVolatile(ch.buffer, ch.tailOffset, 96L);
+            ChannelTest.killSlot(ch, winner.slot());
+            ChannelTest.killSlot(ch, loser.slot());
+            Checker c = new Checker();
+            long deadline = System.nanoTime() + 2_000_000_000L;
+            while (System.nanoTime() < deadline && ch.stats().recoveredClaims() < 2) {
+                in.receive(c, 16);
+            }
+            // The dead claim is padded exactly; the live claim at 48 is waited for and then fenced
+            // (its header word not zero, so its late header CAS fails), never padded over.
+            long word48 = (long) MappedAccess.LONG.getVolatile(ch.buffer, ch.dataOffset + 48);
+            assertTrue(RecordDescriptor.length(word48) < 0
+                    && (RecordDescriptor.type(word48) & RecordDescriptor.REVOKED_FLAG) != 0,
+                    "the live claim at 48 is fenced, not padded over: " + Long.toHexString(word48) + ", " + ch.stats());
+            assertEquals(48L + 48L, ch.stats().recoveredBytes(), "48 bytes padded, 48 fenced: " + ch.stats());
+            assertEquals(48L, ch.stats().head(), "head holds at the live producer's fenced claim");
+        }
+    }
+}
