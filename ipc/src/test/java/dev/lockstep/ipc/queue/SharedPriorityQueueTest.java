@@ -277,6 +277,68 @@ class SharedPriorityQueueTest {
         }
     }
 
+    /** The idle strategy is created only by calls that wait, once per waiting call, and the one set is used. */
+    @Test
+    void idleStrategyIsPluggableAndCreatedOnlyWhenWaiting() throws Exception {
+        try (SharedPriorityQueue q = SharedPriorityQueue.inMemory(1, 8)) {
+            java.util.concurrent.atomic.AtomicInteger created = new java.util.concurrent.atomic.AtomicInteger();
+            java.util.concurrent.atomic.AtomicInteger idled = new java.util.concurrent.atomic.AtomicInteger();
+            q.setIdleStrategy(() -> {
+                created.incrementAndGet();
+                return new org.agrona.concurrent.IdleStrategy() {
+                    @Override
+                    public void idle(int workCount) {
+                        idle();
+                    }
+
+                    @Override
+                    public void idle() {
+                        idled.incrementAndGet();
+                        java.util.concurrent.locks.LockSupport.parkNanos(100_000L);
+                    }
+
+                    @Override
+                    public void reset() {
+                    }
+                };
+            });
+            ByteBuffer dst = ByteBuffer.allocate(8);
+            assertTrue(q.trySend(1, msg(1, 1), 1, TimeUnit.SECONDS));
+            assertEquals(1, q.tryReceive(dst.clear(), 1, TimeUnit.SECONDS));
+            q.send(1, msg(2, 2));
+            assertEquals(1, q.receive(dst.clear()));
+            assertEquals(0, created.get(), "calls that did not wait created an idle strategy");
+            assertEquals(-1, q.tryReceive(dst.clear(), 20, TimeUnit.MILLISECONDS));
+            assertEquals(1, created.get(), "one strategy per waiting call");
+            assertTrue(idled.get() > 0, "the waiting receive idled with the strategy set");
+            assertTrue(q.trySend(1, msg(3, 3)));
+            assertFalse(q.trySend(1, msg(4, 4), 20, TimeUnit.MILLISECONDS));
+            assertEquals(2, created.get(), "the waiting send used it too");
+            assertThrows(NullPointerException.class, () -> q.setIdleStrategy(null));
+        }
+    }
+
+    /** A queue over a caller's region: shared by two handles, bad regions refused with a clear message. */
+    @Test
+    void wrapSharesARegionAndRefusesBadOnes() {
+        int length = (int) PriorityQueueDescriptor.structureLength(4, 16);
+        ByteBuffer mem = ByteBuffer.allocateDirect(length + 1024).alignedSlice(128).order(java.nio.ByteOrder.nativeOrder());
+        try (SharedPriorityQueue a = SharedPriorityQueue.wrap(mem, 128, 4, 16);
+             SharedPriorityQueue b = SharedPriorityQueue.wrap(mem, 128, 4, 16)) {
+            assertTrue(a.trySend(5, msg(7, 5)));
+            ByteBuffer dst = ByteBuffer.allocate(16);
+            assertEquals(5, b.tryReceive(dst));
+            assertEquals(7, dst.getInt(0));
+            assertEquals(null, a.path());
+        }
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> SharedPriorityQueue.wrap(mem, 64, 4, 16));
+        assertTrue(e.getMessage().contains("misaligned"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> SharedPriorityQueue.wrap(mem, 1024 + 128, 4, 16));
+        assertThrows(IllegalArgumentException.class, () -> SharedPriorityQueue.wrap(ByteBuffer.allocate(length), 0, 4, 16));
+        assertThrows(IllegalArgumentException.class, () -> SharedPriorityQueue.wrap(mem, 0, 0, 16));
+        assertThrows(NullPointerException.class, () -> SharedPriorityQueue.wrap(null, 0, 4, 16));
+    }
+
     @Test
     void manyProducersAndConsumersLoseAndDuplicateNothing() throws Exception {
         runProducersConsumers(Executors.defaultThreadFactory());
