@@ -32,7 +32,7 @@ import java.util.zip.CRC32C;
  *  |                 Size parameter 2 (long)                       | 72
  *  |                 Size parameter 3 (long)                       | 80
  *  +---------------------------------------------------------------+
- *  |                 CRC-32C of bytes 0..87 (int)                  | 88
+ *  |     CRC-32C of bytes 0..87 and 92..127 (int)                  | 88
  *  +---------------------------------------------------------------+
  *  |                 Reserved, zero (36 bytes)                     | 92
  *  +---------------------------------------------------------------+
@@ -40,7 +40,8 @@ import java.util.zip.CRC32C;
  * </pre>
  *
  * <p>The header is written once, before the file becomes visible under its name, and never changes;
- * the checksum makes any later change (a stray write, a fuzzed byte) detectable at open. The size
+ * the checksum covers every byte of the header but its own four (reserved bytes included, and those
+ * must also be zero), so any later change (a stray write, a fuzzed byte) is detected at open. The size
  * parameters are the structure's own (capacity, maximum message length, parties ...): each structure's
  * descriptor says which is which. The creator's pid and process start time identify the creating
  * process even after its pid is reused ({@link ProcessIdentity}).
@@ -51,13 +52,18 @@ import java.util.zip.CRC32C;
 public final class FileLayout {
     /** "LOCKSTEP" in ASCII, read as a little-endian long. */
     public static final long MAGIC = 0x5045_5453_4B43_4F4CL;
-    /** Version of this header and of every structure layout behind it; bump on any layout change. */
-    public static final int LAYOUT_VERSION = 1;
+    /**
+     * Version of this header and of every structure layout behind it; bump on any layout change.
+     * Version 2: the checksum covers the reserved bytes; owners are {@link Participants} tokens, not pids.
+     */
+    public static final int LAYOUT_VERSION = 2;
 
     public static final int MAGIC_OFFSET = 0;
     public static final int VERSION_OFFSET = 8;
     public static final int KIND_OFFSET = 12;
     public static final int HEADER_LENGTH_OFFSET = 16;
+    /** Reserved int, zero. */
+    public static final int RESERVED_INT_OFFSET = 20;
     public static final int FILE_LENGTH_OFFSET = 24;
     public static final int CREATOR_PID_OFFSET = 32;
     public static final int CREATOR_START_TIME_OFFSET = 40;
@@ -66,8 +72,10 @@ public final class FileLayout {
     /** Number of size parameters a structure may record. */
     public static final int PARAM_COUNT = 4;
     public static final int CHECKSUM_OFFSET = 88;
-    /** Bytes covered by the checksum: everything before it. */
+    /** Bytes before the checksum, all covered by it. */
     public static final int CHECKSUMMED_LENGTH = CHECKSUM_OFFSET;
+    /** Start of the reserved tail (zero, covered by the checksum). */
+    public static final int RESERVED_TAIL_OFFSET = CHECKSUM_OFFSET + 4;
     /** Length of the header; the structure area starts here, on a 128-byte boundary. */
     public static final int HEADER_LENGTH = 128;
 
@@ -132,6 +140,10 @@ public final class FileLayout {
         }
         int storedChecksum = b.getInt(CHECKSUM_OFFSET);
         int computed = checksum(b);
+        if (storedChecksum != computed && b.getInt(VERSION_OFFSET) == 1 && storedChecksum == checksumV1(b)) {
+            // A version-1 file (its checksum covered bytes 0..87 only): say so, not "corrupt".
+            throw new IncompatibleFileException(file, "layout version 1, this library reads version " + LAYOUT_VERSION);
+        }
         if (storedChecksum != computed) {
             throw new IncompatibleFileException(file, String.format(
                     "corrupt header (checksum 0x%08x, computed 0x%08x)", storedChecksum, computed));
@@ -140,6 +152,14 @@ public final class FileLayout {
         if (version != LAYOUT_VERSION) {
             throw new IncompatibleFileException(file, "layout version " + version
                     + ", this library reads version " + LAYOUT_VERSION);
+        }
+        for (int i = RESERVED_TAIL_OFFSET; i < HEADER_LENGTH; i++) {
+            if (b.get(i) != 0) {
+                throw new IncompatibleFileException(file, "reserved header byte " + i + " is not zero");
+            }
+        }
+        if (b.getInt(RESERVED_INT_OFFSET) != 0) {
+            throw new IncompatibleFileException(file, "reserved header bytes 20..23 are not zero");
         }
         int headerLength = b.getInt(HEADER_LENGTH_OFFSET);
         if (headerLength != HEADER_LENGTH) {
@@ -167,9 +187,17 @@ public final class FileLayout {
                 b.getLong(CREATION_TIME_OFFSET), params);
     }
 
-    private static int checksum(ByteBuffer b) {
+    private static int checksumV1(ByteBuffer header) {
         CRC32C crc = new CRC32C();
-        crc.update(b.duplicate().position(0).limit(CHECKSUMMED_LENGTH));
+        crc.update(header.duplicate().position(0).limit(CHECKSUMMED_LENGTH));
+        return (int) crc.getValue();
+    }
+
+    /** CRC-32C of the header without its checksum field: bytes 0..87 and 92..127. */
+    public static int checksum(ByteBuffer header) {
+        CRC32C crc = new CRC32C();
+        crc.update(header.duplicate().position(0).limit(CHECKSUMMED_LENGTH));
+        crc.update(header.duplicate().position(RESERVED_TAIL_OFFSET).limit(HEADER_LENGTH));
         return (int) crc.getValue();
     }
 }

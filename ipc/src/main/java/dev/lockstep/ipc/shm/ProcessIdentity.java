@@ -19,6 +19,10 @@ import java.util.Optional;
  * recycle small pids quickly) has another start time, so the new process is never taken for the dead
  * owner, and a lock is never stolen from a live one.
  *
+ * <p>Pid and start time identify a process only within one PID namespace
+ * ({@link #currentPidNamespace()}): the structures never judge a recorded process by them directly but
+ * through {@link Participants}, which knows each process's namespace.
+ *
  * <p>On Linux the start time is field 22 of {@code /proc/<pid>/stat} (clock ticks since boot: exact,
  * the same for every reader); elsewhere it is {@link ProcessHandle.Info#startInstant()} in epoch
  * milliseconds. Both are read through the same function, so values written by one process compare
@@ -30,10 +34,33 @@ public record ProcessIdentity(long pid, long startTime) {
     private static final long UNKNOWN = -2;
     private static final ProcessIdentity CURRENT = of(ProcessHandle.current().pid())
             .orElseThrow(() -> new IllegalStateException("cannot read this process's start time"));
+    private static final long PID_NAMESPACE = readPidNamespace();
 
     /** The identity of this process. */
     public static ProcessIdentity current() {
         return CURRENT;
+    }
+
+    /**
+     * The inode of this process's PID namespace ({@code /proc/self/ns/pid}, e.g. {@code pid:[4026531836]}),
+     * or 0 where it cannot be read (not Linux). Pids and start times are comparable only between
+     * processes with the same value: another namespace numbers its processes on its own, so a pid
+     * recorded there means nothing (or another process) here. {@link Participants} records it with
+     * every registration and judges other namespaces' processes without {@code /proc}.
+     */
+    public static long currentPidNamespace() {
+        return PID_NAMESPACE;
+    }
+
+    private static long readPidNamespace() {
+        try {
+            String link = Files.readSymbolicLink(Path.of("/proc/self/ns/pid")).toString();
+            int open = link.indexOf('[');
+            int close = link.indexOf(']');
+            return open >= 0 && close > open ? Long.parseLong(link.substring(open + 1, close)) : 0L;
+        } catch (IOException | UnsupportedOperationException | SecurityException | NumberFormatException e) {
+            return 0L;
+        }
     }
 
     /**

@@ -25,7 +25,9 @@ public enum StructureKind {
      * A region with a Lockstep header whose body is not a Lockstep structure: benchmark anchors (an
      * Agrona ring, the cache-line floor) and tools. {@code stat} shows its header only.
      */
-    RAW(8);
+    RAW(8),
+    /** A folder's registry of participating processes ({@link Participants}). */
+    PARTICIPANTS(9);
 
     private final int code;
 

@@ -35,7 +35,7 @@ class LockstepCliTest {
         byte[] junk = Files.readAllBytes(dir.resolve("junk"));
         String[] r = run("stat", dir.toString());
         assertEquals("1", r[0], "a bad file makes stat fail: " + r[1]);
-        assertTrue(r[1].contains("kind            EVENT (layout version 1)"), r[1]);
+        assertTrue(r[1].contains("kind            EVENT (layout version " + dev.lockstep.ipc.shm.FileLayout.LAYOUT_VERSION + ")"), r[1]);
         assertTrue(r[1].contains("alive"), r[1]);
         assertTrue(r[1].contains("[3, 0, 0, 0]"), r[1]);
         assertTrue(r[1].contains("not a Lockstep file"), r[1]);

@@ -22,7 +22,6 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.zip.CRC32C;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -145,7 +144,7 @@ class SharedFileTest {
             byte[] bytes = original.clone();
             int flips = 1 + random.nextInt(3);
             for (int k = 0; k < flips; k++) {
-                int at = random.nextInt(FileLayout.CHECKSUM_OFFSET + 4);
+                int at = random.nextInt(FileLayout.HEADER_LENGTH); // reserved bytes included
                 bytes[at] ^= (byte) (1 + random.nextInt(255));
             }
             Files.write(p, bytes);
@@ -160,12 +159,19 @@ class SharedFileTest {
         byte[] original = Files.readAllBytes(dir.resolve("v"));
         ByteBuffer b = ByteBuffer.wrap(original.clone()).order(ByteOrder.nativeOrder());
         b.putInt(FileLayout.VERSION_OFFSET, FileLayout.LAYOUT_VERSION + 1);
-        CRC32C crc = new CRC32C();
-        crc.update(original.length > 0 ? b.array() : new byte[0], 0, FileLayout.CHECKSUMMED_LENGTH);
-        b.putInt(FileLayout.CHECKSUM_OFFSET, (int) crc.getValue());
+        b.putInt(FileLayout.CHECKSUM_OFFSET, FileLayout.checksum(b));
         Path p = dir.resolve("v2");
         Files.write(p, b.array());
         assertMessage(p, "layout version " + (FileLayout.LAYOUT_VERSION + 1));
+
+        // A file of layout version 1 (checksum over bytes 0..87 only) is named as such, not "corrupt".
+        ByteBuffer v1 = ByteBuffer.wrap(original.clone()).order(ByteOrder.nativeOrder());
+        v1.putInt(FileLayout.VERSION_OFFSET, 1);
+        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+        crc.update(v1.array(), 0, FileLayout.CHECKSUMMED_LENGTH);
+        v1.putInt(FileLayout.CHECKSUM_OFFSET, (int) crc.getValue());
+        Files.write(p, v1.array());
+        assertMessage(p, "layout version 1, this library reads version " + FileLayout.LAYOUT_VERSION);
 
         ByteBuffer swapped = ByteBuffer.wrap(original.clone()).order(ByteOrder.nativeOrder());
         swapped.putLong(0, Long.reverseBytes(FileLayout.MAGIC));

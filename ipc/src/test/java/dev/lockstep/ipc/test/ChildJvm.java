@@ -47,8 +47,18 @@ public final class ChildJvm implements AutoCloseable {
 
     /** As {@link #start(Path, Class, String...)}, with extra JVM options. */
     public static ChildJvm start(Path shmDir, List<String> jvmOptions, Class<?> main, String... args) throws IOException {
+        return startWrapped(List.of(), shmDir, jvmOptions, main, args);
+    }
+
+    /**
+     * As {@link #start(Path, List, Class, String...)}, the java command run through {@code wrapper}
+     * (e.g. {@code unshare --pid --fork --mount-proc}, see {@code Namespaces}): {@link #pid()} is then
+     * the wrapper's pid.
+     */
+    public static ChildJvm startWrapped(List<String> wrapper, Path shmDir, List<String> jvmOptions, Class<?> main,
+                                        String... args) throws IOException {
         String classPath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
-        List<String> command = new ArrayList<>();
+        List<String> command = new ArrayList<>(wrapper);
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.add("-Xmx128m");
         command.add("-XX:+UseSerialGC");
