@@ -23,7 +23,7 @@ import dev.lockstep.ipc.shm.FileLayout;
 import dev.lockstep.ipc.shm.Idle;
 import dev.lockstep.ipc.shm.IncompatibleFileException;
 import dev.lockstep.ipc.shm.MappedAccess;
-import dev.lockstep.ipc.shm.ProcessIdentity;
+import dev.lockstep.ipc.shm.Participants;
 import dev.lockstep.ipc.shm.SharedFile;
 import dev.lockstep.ipc.shm.StructureKind;
 
@@ -70,8 +70,11 @@ import dev.lockstep.ipc.shm.StructureKind;
  *
  * <h2>Crash recovery</h2>
  * Every message lives in a slot whose state word is FREE, WRITING(owner), READY or READING(owner), the
- * owner being a process (pid plus start time, {@link ProcessIdentity}). A process killed at any moment
- * leaves at most its claimed slots behind, and they are reclaimed once the owner is seen dead:
+ * owner being a process named by its {@link Participants} token. A process killed at any moment
+ * leaves at most its claimed slots behind, and they are reclaimed once the owner is certainly dead
+ * ({@link Participants#isDead}: by pid and start time in our PID namespace, by heartbeat age confirmed
+ * by the kernel's lock probe in another, so a process in another container sharing the folder is
+ * never mistaken for dead):
  * <ul>
  *   <li>WRITING(dead) becomes FREE: the send never returned and the message is never delivered, not
  *       even in part (a message becomes visible only by the release store that publishes it, after
@@ -89,7 +92,15 @@ import dev.lockstep.ipc.shm.StructureKind;
  * runs a recovery scan at most once per {@value #RECOVERY_INTERVAL_MICROS} µs per handle (or 50 ns per
  * slot, if longer, so that a large queue polled while empty spends little on it), and checks a
  * slot's owner only if the slot held the same owner word on the previous scan. {@link #recover()}
- * checks every claimed slot at once.
+ * checks every claimed slot at once. Any number of processes may recover at the same time.
+ *
+ * <h2>Stalled, not dead</h2>
+ * A process stopped inside a send or a receive (SIGSTOP, a debugger, a throttled container, a long GC
+ * pause) is alive: its slot stays claimed for as long as it is stopped, whatever the time, and no
+ * timeout takes it away. The others go on with the remaining capacity (the queue is one slot smaller
+ * meanwhile). When it continues, its send publishes the message (delivered once) and its receive
+ * returns it (delivered once): nothing is lost, duplicated or torn, and no send that returned
+ * normally was revoked.
  *
  * <h2>Properties</h2>
  * Safety: no loss, no duplicate, no torn message, across processes and crashes (above). Progress:
@@ -149,22 +160,23 @@ public final class SharedPriorityQueue implements AutoCloseable {
      * message of at least its priority, published before it, waits. Clear the slot's bit, copy out,
      * then setRelease(state, FREE). Only then return: a receive that returned has released its slot.
      *
-     * Recovery: a slot in WRITING(o) / READING(o) with o != this process and o dead (pid gone, a
-     * zombie, or another start time) is CASed WRITING(o) -> FREE (its bit left alone, see above) or
+     * Recovery: a slot in WRITING(o) / READING(o) with o != this process and o dead (Participants'
+     * verdict) is CASed WRITING(o) -> FREE (its bit left alone, see above) or
      * READING(o) -> the READY word copy kept in the slot (setting its bit first). Recovery acts on the
      * slot only through that CAS on the owner word, so any number of recoverers may race with stale
      * verdicts: exactly one CAS succeeds, the owner word is never reused (a dead process claims
      * nothing), and a stale recoverer's only other action, a bit set, is harmless. Only the owner moves
      * its slot out of WRITING/READING otherwise, and a dead owner moves nothing, so the CAS cannot race
-     * with the owner. The owner is encoded in the state word itself (24-bit
-     * pid, low 38 bits of the start time), so claim and ownership are one atomic step; processes whose
-     * pid does not fit in 24 bits are refused (Linux pid_max is at most 2^22).
+     * with the owner. The owner is encoded in the state word itself (its 56-bit Participants token), so
+     * claim and ownership are one atomic step.
      *
      * Invariants: a slot's payload is written only in WRITING by its owner, read only in READING by
      * its owner; READY words are unique (sequence numbers are never reused: 2^56 sends).
      */
 
     private static final long RECOVERY_INTERVAL_NANOS = TimeUnit.MICROSECONDS.toNanos(RECOVERY_INTERVAL_MICROS);
+    /** The owner token of an inMemory queue's claims: every claim belongs to this (live) process. */
+    private static final long IN_MEMORY_OWNER = 1L;
     /** TEMPORARY, removed in the next commit: today's (broken) protocol, for showing the new tests fail. */
     static final boolean LEGACY_RECOVERY = Boolean.getBoolean("lockstep.queue.legacyRecovery");
 
@@ -181,6 +193,8 @@ public final class SharedPriorityQueue implements AutoCloseable {
     private final long myWriting;
     private final long myReading;
     private final long recoveryIntervalNanos;
+    /** Who is alive: the folder's registry; null for an {@link #inMemory} queue (one process, no one dies). */
+    private final Participants participants;
     /**
      * The idle strategy factory of blocking calls. Plain: set before the handle is shared between
      * threads (see {@link #setIdleStrategy}); publication of the handle publishes it.
@@ -194,7 +208,8 @@ public final class SharedPriorityQueue implements AutoCloseable {
     private final long[] seenOwners;
     private volatile boolean closed;
 
-    private SharedPriorityQueue(SharedFile file, ByteBuffer buffer, int base, int maxMessages, int maxMessageSize) {
+    private SharedPriorityQueue(SharedFile file, ByteBuffer buffer, int base, int maxMessages, int maxMessageSize,
+                                Participants participants) {
         this.file = file;
         this.buffer = buffer;
         this.maxMessages = maxMessages;
@@ -205,12 +220,10 @@ public final class SharedPriorityQueue implements AutoCloseable {
         this.sequenceOffset = base + PriorityQueueDescriptor.SEQUENCE_OFFSET;
         this.readyBitsBase = base + PriorityQueueDescriptor.READY_BITS_OFFSET;
         this.readyBitsWords = (maxMessages + 63) >>> 6;
-        ProcessIdentity me = ProcessIdentity.current();
-        if (me.pid() > PriorityQueueDescriptor.PID_MASK) {
-            throw new UnsupportedOperationException("pid " + me.pid() + " does not fit in the 24-bit owner field");
-        }
-        this.myWriting = PriorityQueueDescriptor.ownerWord(WRITING, me.pid(), me.startTime());
-        this.myReading = PriorityQueueDescriptor.ownerWord(READING, me.pid(), me.startTime());
+        this.participants = participants;
+        long me = participants == null ? IN_MEMORY_OWNER : participants.token();
+        this.myWriting = PriorityQueueDescriptor.ownerWord(WRITING, me);
+        this.myReading = PriorityQueueDescriptor.ownerWord(READING, me);
         this.seenOwners = new long[maxMessages];
         this.recoveryIntervalNanos = Math.max(RECOVERY_INTERVAL_NANOS, 50L * maxMessages);
         this.lastRecoveryNanos = System.nanoTime();
@@ -230,7 +243,13 @@ public final class SharedPriorityQueue implements AutoCloseable {
         long length = checkSizes(maxMessages, maxMessageSize);
         SharedFile f = SharedFile.create(file, StructureKind.PRIORITY_QUEUE, length, b -> { }, // all zeros: every slot FREE
                 maxMessages, maxMessageSize, MAX_PRIORITY);
-        return new SharedPriorityQueue(f, f.buffer(), SharedFile.STRUCTURE_OFFSET, maxMessages, maxMessageSize);
+        try {
+            return new SharedPriorityQueue(f, f.buffer(), SharedFile.STRUCTURE_OFFSET, maxMessages, maxMessageSize,
+                    Participants.of(file));
+        } catch (IOException | RuntimeException e) {
+            f.close();
+            throw e;
+        }
     }
 
     /**
@@ -279,20 +298,25 @@ public final class SharedPriorityQueue implements AutoCloseable {
         if (b.capacity() < length) {
             throw new IllegalStateException("aligned slice of " + b.capacity() + " bytes < " + length);
         }
-        return new SharedPriorityQueue(null, b, 0, maxMessages, maxMessageSize);
+        return new SharedPriorityQueue(null, b, 0, maxMessages, maxMessageSize, null);
     }
 
     /**
      * A queue laid out in a region of a mapping the caller shares by other means (several structures in
      * one {@link SharedFile}, tests that must see the slots): {@link PriorityQueueDescriptor#structureLength}
-     * bytes from {@code offset}, all zero before first use. Closing it leaves the mapping alone.
+     * bytes from {@code offset}, all zero before first use. Claims are owned by this process's token in
+     * {@code participants}, and dead owners are told by it: every process using the region must use the
+     * same registry (e.g. {@code Participants.of(file)} of the file that holds the region). Closing it
+     * leaves the mapping alone.
      *
      * @throws IllegalArgumentException if the sizes are out of range (as for {@link #create}), the buffer
      *                                  is not direct or not in native byte order, or the region is
      *                                  misaligned (offset not a multiple of 128) or outside it
      */
-    public static SharedPriorityQueue wrap(ByteBuffer buffer, int offset, int maxMessages, int maxMessageSize) {
+    public static SharedPriorityQueue wrap(ByteBuffer buffer, int offset, int maxMessages, int maxMessageSize,
+                                           Participants participants) {
         Objects.requireNonNull(buffer, "buffer");
+        Objects.requireNonNull(participants, "participants");
         long length = checkSizes(maxMessages, maxMessageSize);
         if (!buffer.isDirect() || buffer.order() != ByteOrder.nativeOrder()) {
             throw new IllegalArgumentException("the buffer must be direct and in native byte order: " + buffer);
@@ -303,7 +327,7 @@ public final class SharedPriorityQueue implements AutoCloseable {
                     + ") is misaligned (offsets are multiples of " + MappedAccess.LINE + ", on an 8-byte aligned address) or outside the buffer of "
                     + buffer.capacity() + " bytes");
         }
-        return new SharedPriorityQueue(null, buffer, offset, maxMessages, maxMessageSize);
+        return new SharedPriorityQueue(null, buffer, offset, maxMessages, maxMessageSize, participants);
     }
 
     private static SharedPriorityQueue fromFile(SharedFile f) throws IOException {
@@ -321,7 +345,8 @@ public final class SharedPriorityQueue implements AutoCloseable {
             throw new IncompatibleFileException(f.path(), "file is " + h.fileLength() + " bytes, a queue of "
                     + maxMessages + " x " + maxMessageSize + " needs " + expected);
         }
-        return new SharedPriorityQueue(f, f.buffer(), SharedFile.STRUCTURE_OFFSET, (int) maxMessages, (int) maxMessageSize);
+        return new SharedPriorityQueue(f, f.buffer(), SharedFile.STRUCTURE_OFFSET, (int) maxMessages, (int) maxMessageSize,
+                Participants.of(f.path()));
     }
 
     private static long checkSizes(int maxMessages, int maxMessageSize) {
@@ -696,7 +721,7 @@ public final class SharedPriorityQueue implements AutoCloseable {
                 // clear would hide that READY message from every reader for good.
                 // volatile CAS: only the (dead) owner could have changed it; nothing was published. It
                 // fails if another recoverer got there first: the owner word is never reused (a dead
-                // process claims nothing, and another process has another pid or start time).
+                // process claims nothing, and tokens are never reissued).
                 if (MappedAccess.LONG.compareAndSet(b, stateAt, w, FREE)) {
                     reclaimed++;
                 }
@@ -716,11 +741,11 @@ public final class SharedPriorityQueue implements AutoCloseable {
         return reclaimed;
     }
 
-    private static boolean ownerDead(long ownerWord) {
-        long pid = PriorityQueueDescriptor.ownerPid(ownerWord);
-        // Dead only when certainly gone; an unreadable /proc counts as alive (never take a live claim).
-        return !ProcessIdentity.mayBeAlive(pid, PriorityQueueDescriptor.ownerStartTime(ownerWord),
-                PriorityQueueDescriptor.START_TIME_MASK);
+    private boolean ownerDead(long ownerWord) {
+        // Dead only when certainly gone, in any PID namespace (Participants: pid + start time in ours,
+        // heartbeat age plus the kernel's lock probe in another; a stopped process is never dead); when
+        // the verdict cannot be formed it is "may be alive": a live owner's claim is never taken.
+        return participants != null && participants.isDead(PriorityQueueDescriptor.ownerToken(ownerWord));
     }
 
     // ---------------------------------------------------------------- inspection

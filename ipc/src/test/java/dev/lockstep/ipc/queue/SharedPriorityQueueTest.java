@@ -28,6 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import dev.lockstep.ipc.shm.IncompatibleFileException;
 import dev.lockstep.ipc.shm.MappedAccess;
+import dev.lockstep.ipc.shm.Participants;
 import dev.lockstep.ipc.shm.SharedFile;
 import dev.lockstep.ipc.shm.StructureKind;
 
@@ -234,7 +235,15 @@ class SharedPriorityQueueTest {
         }
     }
 
-    /** A dead owner (pid 0xFFFFFF never exists: Linux pid_max is at most 2^22) left its slots claimed. */
+    /**
+     * A token no live process holds: its registry entry index is past the registry's end (the registry
+     * judges such a token dead at once, as it judges a killed process's token).
+     */
+    static long deadToken(Path file) throws IOException {
+        return ((long) Participants.of(file).capacity() + 1) << 32 | 2;
+    }
+
+    /** A dead owner left its slots claimed. */
     @Test
     void deadOwnersSlotsAreReclaimed() throws IOException {
         Path file = dir.resolve("crash");
@@ -246,8 +255,9 @@ class SharedPriorityQueueTest {
             int states = SharedFile.STRUCTURE_OFFSET + PriorityQueueDescriptor.statesOffset(3);
             int slots = SharedFile.STRUCTURE_OFFSET + (int) PriorityQueueDescriptor.slotsOffset(3);
             int stride = PriorityQueueDescriptor.slotStride(8);
-            long deadWriting = PriorityQueueDescriptor.ownerWord(PriorityQueueDescriptor.WRITING, 0xFFFFFF, 12345);
-            long deadReading = PriorityQueueDescriptor.ownerWord(PriorityQueueDescriptor.READING, 0xFFFFFF, 12345);
+            long deadToken = deadToken(file);
+            long deadWriting = PriorityQueueDescriptor.ownerWord(PriorityQueueDescriptor.WRITING, deadToken);
+            long deadReading = PriorityQueueDescriptor.ownerWord(PriorityQueueDescriptor.READING, deadToken);
             // slot 0 holds the priority-6 message: a dead receiver claimed it, decremented the count and died
             long ready0 = (long) MappedAccess.LONG.getVolatile(b, states);
             assertEquals(6, PriorityQueueDescriptor.priority(ready0));
@@ -320,23 +330,25 @@ class SharedPriorityQueueTest {
 
     /** A queue over a caller's region: shared by two handles, bad regions refused with a clear message. */
     @Test
-    void wrapSharesARegionAndRefusesBadOnes() {
+    void wrapSharesARegionAndRefusesBadOnes() throws IOException {
+        Participants who = Participants.ofFolder(dir);
         int length = (int) PriorityQueueDescriptor.structureLength(4, 16);
         ByteBuffer mem = ByteBuffer.allocateDirect(length + 1024).alignedSlice(128).order(java.nio.ByteOrder.nativeOrder());
-        try (SharedPriorityQueue a = SharedPriorityQueue.wrap(mem, 128, 4, 16);
-             SharedPriorityQueue b = SharedPriorityQueue.wrap(mem, 128, 4, 16)) {
+        try (SharedPriorityQueue a = SharedPriorityQueue.wrap(mem, 128, 4, 16, who);
+             SharedPriorityQueue b = SharedPriorityQueue.wrap(mem, 128, 4, 16, who)) {
             assertTrue(a.trySend(5, msg(7, 5)));
             ByteBuffer dst = ByteBuffer.allocate(16);
             assertEquals(5, b.tryReceive(dst));
             assertEquals(7, dst.getInt(0));
             assertEquals(null, a.path());
         }
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> SharedPriorityQueue.wrap(mem, 64, 4, 16));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> SharedPriorityQueue.wrap(mem, 64, 4, 16, who));
         assertTrue(e.getMessage().contains("misaligned"), e.getMessage());
-        assertThrows(IllegalArgumentException.class, () -> SharedPriorityQueue.wrap(mem, 1024 + 128, 4, 16));
-        assertThrows(IllegalArgumentException.class, () -> SharedPriorityQueue.wrap(ByteBuffer.allocate(length), 0, 4, 16));
-        assertThrows(IllegalArgumentException.class, () -> SharedPriorityQueue.wrap(mem, 0, 0, 16));
-        assertThrows(NullPointerException.class, () -> SharedPriorityQueue.wrap(null, 0, 4, 16));
+        assertThrows(IllegalArgumentException.class, () -> SharedPriorityQueue.wrap(mem, 1024 + 128, 4, 16, who));
+        assertThrows(IllegalArgumentException.class, () -> SharedPriorityQueue.wrap(ByteBuffer.allocate(length), 0, 4, 16, who));
+        assertThrows(IllegalArgumentException.class, () -> SharedPriorityQueue.wrap(mem, 0, 0, 16, who));
+        assertThrows(NullPointerException.class, () -> SharedPriorityQueue.wrap(null, 0, 4, 16, who));
+        assertThrows(NullPointerException.class, () -> SharedPriorityQueue.wrap(mem, 128, 4, 16, null));
     }
 
     @Test

@@ -1,11 +1,18 @@
 package dev.lockstep.jcstress.ipc;
 
+import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import dev.lockstep.ipc.queue.PriorityQueueDescriptor;
 import dev.lockstep.ipc.queue.SharedPriorityQueue;
+import dev.lockstep.ipc.shm.Participants;
 import org.openjdk.jcstress.annotations.Actor;
 import org.openjdk.jcstress.annotations.Arbiter;
 import org.openjdk.jcstress.annotations.JCStressTest;
@@ -19,9 +26,10 @@ import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
 /**
  * Two recoverers of one {@link SharedPriorityQueue} slot racing with a sender (issue 11, defect 3).
  *
- * <p>Setup: a one-slot queue whose slot is WRITING by a dead sender (pid 2^24 - 1, above any Linux
- * {@code pid_max}: the liveness check reads {@code /proc}, finds nothing and judges it dead, like a
- * SIGKILLed sender), with its ready bit set (the sender died after setting it, before publishing).
+ * <p>Setup: a one-slot queue whose slot is WRITING by a dead sender (a real process: a child JVM that
+ * registered in the folder's {@link Participants} registry and exited, so the liveness check reads its
+ * {@code /proc} entry as for a SIGKILLed sender, and takes as long), with its ready bit set (the sender
+ * died after setting it, before publishing).
  * Two handles over the same memory, as two processes would have:
  * <ul>
  *   <li>actor 1 recovers, then sends M into the freed slot;</li>
@@ -44,9 +52,38 @@ public class SharedPriorityQueueRecoveryRaceTest {
     private static final ByteBuffer MEMORY = ByteBuffer.allocateDirect(REGION * (REGIONS + 1))
             .alignedSlice(REGION).order(ByteOrder.nativeOrder());
     private static final AtomicInteger NEXT = new AtomicInteger();
+    private static final Participants PARTICIPANTS;
     /** The owner word of a sender that died inside its send. */
-    private static final long DEAD_WRITER = PriorityQueueDescriptor.ownerWord(PriorityQueueDescriptor.WRITING,
-            PriorityQueueDescriptor.PID_MASK, 12345);
+    private static final long DEAD_WRITER;
+
+    static {
+        try {
+            Path dir = Files.createTempDirectory("lockstep-jcstress-pq");
+            dir.toFile().deleteOnExit(); // deleted after the registry file (reverse order of registration)
+            dir.resolve(Participants.FILE_NAME).toFile().deleteOnExit();
+            PARTICIPANTS = Participants.ofFolder(dir);
+            String jar = new File(SharedPriorityQueueRecoveryRaceTest.class.getProtectionDomain().getCodeSource()
+                    .getLocation().getPath()).getPath();
+            Process child = new ProcessBuilder(System.getProperty("java.home") + File.separator + "bin" + File.separator
+                    + "java", "-cp", jar, DeadSender.class.getName(), dir.toString()).redirectErrorStream(true).start();
+            String out = new String(child.getInputStream().readAllBytes(), StandardCharsets.US_ASCII).trim();
+            if (child.waitFor() != 0 || !PARTICIPANTS.isDead(Long.parseLong(out))) {
+                throw new IllegalStateException("the registering child failed or lives: " + out);
+            }
+            DEAD_WRITER = PriorityQueueDescriptor.ownerWord(PriorityQueueDescriptor.WRITING, Long.parseLong(out));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** A process that registers in the folder {@code args[0]}, prints its token and exits. */
+    public static final class DeadSender {
+        public static void main(String[] args) throws IOException {
+            System.out.println(Participants.ofFolder(Path.of(args[0])).token());
+        }
+    }
 
     private final SharedPriorityQueue first;
     private final SharedPriorityQueue second;
@@ -62,8 +99,8 @@ public class SharedPriorityQueueRecoveryRaceTest {
         }
         MEMORY.putLong(offset + PriorityQueueDescriptor.readyBitsOffset(0), 1L);
         MEMORY.putLong(offset + PriorityQueueDescriptor.stateOffset(1, 0), DEAD_WRITER);
-        first = SharedPriorityQueue.wrap(MEMORY, offset, 1, MAX_SIZE);
-        second = SharedPriorityQueue.wrap(MEMORY, offset, 1, MAX_SIZE);
+        first = SharedPriorityQueue.wrap(MEMORY, offset, 1, MAX_SIZE, PARTICIPANTS);
+        second = SharedPriorityQueue.wrap(MEMORY, offset, 1, MAX_SIZE, PARTICIPANTS);
     }
 
     @Actor
