@@ -177,8 +177,6 @@ public final class SharedPriorityQueue implements AutoCloseable {
     private static final long RECOVERY_INTERVAL_NANOS = TimeUnit.MICROSECONDS.toNanos(RECOVERY_INTERVAL_MICROS);
     /** The owner token of an inMemory queue's claims: every claim belongs to this (live) process. */
     private static final long IN_MEMORY_OWNER = 1L;
-    /** TEMPORARY, removed in the next commit: today's (broken) protocol, for showing the new tests fail. */
-    static final boolean LEGACY_RECOVERY = Boolean.getBoolean("lockstep.queue.legacyRecovery");
 
     private final SharedFile file;
     private final ByteBuffer buffer;
@@ -606,8 +604,8 @@ public final class SharedPriorityQueue implements AutoCloseable {
             if (bestAt < 0) {
                 return -1;
             }
-            if (betterReadyBefore(LEGACY_RECOVERY ? (bestAt - statesBase) >>> 3
-                    : (((bestAt - statesBase) >>> 9) + 1) << 6, bestKey)) {
+            // the end of the candidate's bits word (slot index = (bestAt - statesBase) / 8, word = index / 64)
+            if (betterReadyBefore((((bestAt - statesBase) >>> 9) + 1) << 6, bestKey)) {
                 continue; // a better message was published while we scanned past its slot: scan again
             }
             // volatile CAS: claims the message and acquires the sender's release of READY (payload visible);
@@ -711,9 +709,6 @@ public final class SharedPriorityQueue implements AutoCloseable {
             }
             int bitAt = readyBitsBase + 8 * (i >>> 6);
             if (state == WRITING) {
-                if (LEGACY_RECOVERY) { // TEMPORARY: today's protocol, to show the jcstress test failing
-                    MappedAccess.LONG.getAndBitwiseAnd(b, bitAt, ~(1L << i));
-                }
                 // The slot's ready bit is left as it is (set if the dead sender got that far): a stale
                 // set bit costs a reader one state read until the slot's next receive clears it. It
                 // must not be cleared here: this scan's verdict may be stale (another recoverer freed

@@ -45,9 +45,6 @@ class SharedPriorityQueueFaultTest {
     private static final Duration START = Duration.ofSeconds(60);
     /** Messages per producer process in the kill test: they send until killed (or this many). */
     private static final int RACE_MESSAGES = Math.max(MESSAGES, 1 << 20);
-    /** TEMPORARY (removed with the flag): children run today's broken protocol when the test JVM does. */
-    private static final List<String> OPTS = Boolean.getBoolean("lockstep.queue.legacyRecovery")
-            ? List.of("-Dlockstep.queue.legacyRecovery=true") : List.of();
 
     @TempDir
     Path dir;
@@ -64,7 +61,7 @@ class SharedPriorityQueueFaultTest {
         String name = "p" + id;
         Path logFile = dir.resolve(name + ".log");
         KillSafeLog log = KillSafeLog.create(logFile, 1, messages, 0);
-        ChildJvm c = ChildJvm.start(dir, OPTS, SharedPriorityQueueChildren.LoggedProducer.class, file.toString(), logFile.toString(),
+        ChildJvm c = ChildJvm.start(dir, SharedPriorityQueueChildren.LoggedProducer.class, file.toString(), logFile.toString(),
                 Integer.toString(id), Integer.toString(messages), Integer.toString(maxLength), idle);
         long token = Long.parseLong(c.awaitLine("TOKEN", START));
         c.awaitLine("READY", START);
@@ -77,14 +74,14 @@ class SharedPriorityQueueFaultTest {
         KillSafeLog log = KillSafeLog.create(logFile, 3, capacity, maxMessageSize);
         List<String> args = new ArrayList<>(List.of(file.toString(), logFile.toString()));
         args.addAll(List.of(idle));
-        ChildJvm c = ChildJvm.start(dir, OPTS, SharedPriorityQueueChildren.LoggedConsumer.class, args.toArray(new String[0]));
+        ChildJvm c = ChildJvm.start(dir, SharedPriorityQueueChildren.LoggedConsumer.class, args.toArray(new String[0]));
         long token = Long.parseLong(c.awaitLine("TOKEN", START));
         c.awaitLine("READY", START);
         return new Role("consumer", c, log, name, -1, token);
     }
 
     private Role recoverer(Path file) throws Exception {
-        ChildJvm c = ChildJvm.start(dir, OPTS, SharedPriorityQueueChildren.Recoverer.class, file.toString(), "200");
+        ChildJvm c = ChildJvm.start(dir, SharedPriorityQueueChildren.Recoverer.class, file.toString(), "200");
         c.awaitLine("READY", START);
         return new Role("recoverer", c, null, "r", -1, 0);
     }
@@ -134,7 +131,7 @@ class SharedPriorityQueueFaultTest {
                     Thread.sleep(30 + faults.random().nextInt(170));
                     int dice = faults.random().nextInt(100);
                     if (dice < 40) { // a sender dies inside its sends: racing recoverers, waiting senders
-                        try (ChildJvm half = ChildJvm.start(dir, OPTS, SharedPriorityQueueChildren.HalfSender.class,
+                        try (ChildJvm half = ChildJvm.start(dir, SharedPriorityQueueChildren.HalfSender.class,
                                 file.toString(), Integer.toString(1 + faults.random().nextInt(4)))) {
                             long token = Long.parseLong(half.awaitLine("TOKEN", START));
                             int claimed = Integer.parseInt(half.awaitLine("CLAIMED", START));
@@ -220,18 +217,17 @@ class SharedPriorityQueueFaultTest {
                 Duration stall = Duration.ofMillis(STALL_MILLIS);
                 for (Role victim : List.of(big, c1)) {
                     long state = victim == big ? PriorityQueueDescriptor.WRITING : PriorityQueueDescriptor.READING;
-                    boolean caught = false;
-                    for (int attempt = 0; attempt < 200 && !caught; attempt++) {
+                    int slot = -1;
+                    for (int attempt = 0; attempt < 200 && slot < 0; attempt++) {
                         Thread.sleep(faults.random().nextInt(5));
                         victim.jvm().stall();
                         Faults.awaitState(victim.jvm().pid(), 'T', Duration.ofSeconds(10));
-                        caught = slotOf(raw, capacity, state, victim.token()) >= 0;
-                        if (!caught) {
+                        slot = slotOf(raw, capacity, state, victim.token());
+                        if (slot < 0) {
                             victim.jvm().resume();
                         }
                     }
-                    assertTrue(caught, victim.name() + " was never stopped inside its operation");
-                    int slot = slotOf(raw, capacity, state, victim.token());
+                    assertTrue(slot >= 0, victim.name() + " was never stopped inside its operation");
                     long flowing = otherProgress(roles, victim);
                     Thread.sleep(stall.toMillis()); // longer than every timeout (recovery checks every ms)
                     assertEquals(slot, slotOf(raw, capacity, state, victim.token()),
