@@ -289,14 +289,19 @@ final class SharedPriorityQueueChildren {
     }
 
     /**
-     * args: file, count. Plays a sender that dies in the middle of its send, in up to {@code count}
-     * slots at once (taking them as they become free, for up to 3 s): claims each (FREE -> WRITING(its token)), writes half a payload and sets the
-     * slot's ready bit (the last step before the publish), prints "CLAIMED n" and waits to be killed.
+     * args: file, count, mode. Mode "write" plays a sender that dies in the middle of its send, in up
+     * to {@code count} slots at once (taking them as they become free, for up to 3 s): claims each
+     * (FREE -> WRITING(its token)), writes half a payload and sets the slot's ready bit (the last step
+     * before the publish). Mode "read" plays a receiver that dies in the middle of its receive: claims
+     * up to {@code count} READY messages (READY -> READING(its token)) and clears their ready bits (as a
+     * receive does right after its claim), printing "HELD id index" for each. Prints "TOKEN t" first,
+     * "CLAIMED n" last, then waits to be killed.
      */
     static final class HalfSender {
         public static void main(String[] args) throws Exception {
             Path file = Path.of(args[0]);
             int count = Integer.parseInt(args[1]);
+            boolean read = args.length > 2 && args[2].equals("read");
             try (dev.lockstep.ipc.shm.SharedFile raw = dev.lockstep.ipc.shm.SharedFile.open(file,
                     dev.lockstep.ipc.shm.StructureKind.PRIORITY_QUEUE)) {
                 ByteBuffer b = raw.buffer();
@@ -304,12 +309,26 @@ final class SharedPriorityQueueChildren {
                 int size = (int) raw.header().param(PriorityQueueDescriptor.PARAM_MAX_MESSAGE_SIZE);
                 int base = dev.lockstep.ipc.shm.SharedFile.STRUCTURE_OFFSET;
                 long token = dev.lockstep.ipc.shm.Participants.of(file).token();
-                long me = PriorityQueueDescriptor.ownerWord(PriorityQueueDescriptor.WRITING, token);
+                long me = PriorityQueueDescriptor.ownerWord(read ? PriorityQueueDescriptor.READING : PriorityQueueDescriptor.WRITING, token);
+                ByteBuffer payloads = b.duplicate().order(java.nio.ByteOrder.BIG_ENDIAN); // messages are big-endian
                 System.out.println("TOKEN " + token);
                 int claimed = 0;
                 long deadline = System.nanoTime() + 3_000_000_000L; // a full queue frees slots as receivers take messages
                 for (int i = 0; claimed < count && System.nanoTime() - deadline < 0; i = (i + 1) % max) {
                     int at = base + PriorityQueueDescriptor.stateOffset(max, i);
+                    if (read) {
+                        long w = (long) dev.lockstep.ipc.shm.MappedAccess.LONG.getVolatile(b, at);
+                        if ((w & PriorityQueueDescriptor.STATE_MASK) == PriorityQueueDescriptor.READY
+                                && dev.lockstep.ipc.shm.MappedAccess.LONG.compareAndSet(b, at, w, me)) {
+                            dev.lockstep.ipc.shm.MappedAccess.LONG.getAndBitwiseAnd(b,
+                                    base + PriorityQueueDescriptor.readyBitsOffset(i), ~(1L << i));
+                            int slot = base + (int) PriorityQueueDescriptor.slotsOffset(max) + i * PriorityQueueDescriptor.slotStride(size);
+                            int payload = slot + PriorityQueueDescriptor.SLOT_PAYLOAD_OFFSET;
+                            System.out.println("HELD " + payloads.getInt(payload) + " " + payloads.getInt(payload + 4));
+                            claimed++;
+                        }
+                        continue;
+                    }
                     if (dev.lockstep.ipc.shm.MappedAccess.LONG.compareAndSet(b, at, PriorityQueueDescriptor.FREE, me)) {
                         int slot = base + (int) PriorityQueueDescriptor.slotsOffset(max) + i * PriorityQueueDescriptor.slotStride(size);
                         b.putInt(slot + PriorityQueueDescriptor.SLOT_PAYLOAD_OFFSET, 0xBAD);

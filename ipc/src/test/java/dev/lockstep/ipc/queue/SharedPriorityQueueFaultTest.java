@@ -36,14 +36,14 @@ import dev.lockstep.ipc.test.KillSafeLog;
  * {@code -Dlockstep.faults.stallMillis} (stall length, default 1000 ms),
  * {@code -Dlockstep.faults.idleSeconds} (idle CPU window, default 2; the README's figure uses 10).
  */
-@Timeout(300)
+@Timeout(900) // CI counts take ~30 s; the full counts (README) a few minutes
 class SharedPriorityQueueFaultTest {
     private static final int KILLS = Integer.getInteger("lockstep.crash.kills", 6);
     private static final int MESSAGES = Integer.getInteger("lockstep.queue.messages", 5_000);
     private static final long STALL_MILLIS = Long.getLong("lockstep.faults.stallMillis", 1_000);
     private static final long IDLE_SECONDS = Long.getLong("lockstep.faults.idleSeconds", 2);
     private static final Duration START = Duration.ofSeconds(60);
-    /** Messages per producer process in the kill test: they send until killed (or this many). */
+    /** Messages per producer process in the kill and stall tests: they send until killed (or this many). */
     private static final int RACE_MESSAGES = Math.max(MESSAGES, 1 << 20);
 
     @TempDir
@@ -130,14 +130,21 @@ class SharedPriorityQueueFaultTest {
                 for (int k = 0; k < KILLS; k++) {
                     Thread.sleep(30 + faults.random().nextInt(170));
                     int dice = faults.random().nextInt(100);
-                    if (dice < 40) { // a sender dies inside its sends: racing recoverers, waiting senders
+                    if (dice < 40) { // a sender (receiver) dies inside its sends (receives): racing recoverers
+                        boolean read = faults.random().nextInt(3) == 0;
                         try (ChildJvm half = ChildJvm.start(dir, SharedPriorityQueueChildren.HalfSender.class,
-                                file.toString(), Integer.toString(1 + faults.random().nextInt(4)))) {
+                                file.toString(), Integer.toString(1 + faults.random().nextInt(4)), read ? "read" : "write")) {
                             long token = Long.parseLong(half.awaitLine("TOKEN", START));
                             int claimed = Integer.parseInt(half.awaitLine("CLAIMED", START));
                             half.kill();
                             if (claimed > 0) {
-                                reclaimed.add(awaitNoClaimOf(raw, capacity, token));
+                                (read ? readerReclaimed : reclaimed).add(awaitNoClaimOf(raw, capacity, token));
+                            }
+                            for (String line : half.output().split("\n")) {
+                                if (line.startsWith("HELD ")) { // given back: delivered later, perhaps after newer ones
+                                    String[] f = line.trim().split(" ");
+                                    ledger.givenBack(Integer.parseInt(f[1]), Integer.parseInt(f[2]));
+                                }
                             }
                         }
                     } else if (dice < 65) {
@@ -203,14 +210,14 @@ class SharedPriorityQueueFaultTest {
         Path file = dir.resolve("stall");
         int capacity = 8;
         int maxSize = 256 << 10; // large messages: a stop often lands inside a copy
-        long logCapacity = 2L * MESSAGES + 64;
+        long logCapacity = 2L * RACE_MESSAGES + 64; // sparse files
         Deliveries ledger = new Deliveries();
         List<Role> roles = new ArrayList<>();
         try (SharedPriorityQueue q = SharedPriorityQueue.create(file, capacity, maxSize);
              SharedFile raw = SharedFile.open(file, StructureKind.PRIORITY_QUEUE)) {
             try {
-                Role big = producer(file, maxSize, "backoff", MESSAGES);
-                Role small = producer(file, 4096, "backoff", MESSAGES);
+                Role big = producer(file, maxSize, "backoff", RACE_MESSAGES);
+                Role small = producer(file, 4096, "backoff", RACE_MESSAGES);
                 Role c1 = consumer(file, maxSize, logCapacity);
                 Role c2 = consumer(file, maxSize, logCapacity);
                 roles.addAll(List.of(big, small, c1, c2));
