@@ -111,7 +111,8 @@ import dev.lockstep.ipc.shm.StructureKind;
  * plus {@code maxMessages} slots of {@code align64(16 + maxMessageSize)} bytes. Time: a send reads
  * state words from a cursor until it finds a free slot; a receive reads the ready bits
  * ({@code maxMessages / 64} words) and the state word of every slot that holds a message, then re-reads
- * those before the chosen one: O(messages in the queue), and an empty queue costs the bits only.
+ * those up to the end of the chosen one's bits word: O(messages in the queue), and an empty queue costs the
+ * bits only (plus one state read per stale bit a dead sender left, until that slot is used again).
  */
 public final class SharedPriorityQueue implements AutoCloseable {
     /** The highest priority; priorities are 0 .. {@value}. */

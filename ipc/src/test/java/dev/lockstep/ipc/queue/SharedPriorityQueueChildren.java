@@ -342,4 +342,11 @@ final class SharedPriorityQueueChildren {
             }
         }
     }
+
+    /** args: file. Registers in the folder's Participants registry, prints "TOKEN t" and exits: a dead owner. */
+    static final class Registrant {
+        public static void main(String[] args) throws Exception {
+            System.out.println("TOKEN " + dev.lockstep.ipc.shm.Participants.of(Path.of(args[0])).token());
+        }
+    }
 }

@@ -320,10 +320,25 @@ class SharedPriorityQueueTest {
             assertEquals(0, created.get(), "calls that did not wait created an idle strategy");
             assertEquals(-1, q.tryReceive(dst.clear(), 20, TimeUnit.MILLISECONDS));
             assertEquals(1, created.get(), "one strategy per waiting call");
+            // a blocking receive idles at least once before it can return: with the strategy set
+            Thread receiver = new Thread(() -> {
+                try {
+                    q.receive(ByteBuffer.allocate(8));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            receiver.start();
+            while (created.get() < 2) {
+                Thread.sleep(1);
+            }
+            q.send(1, msg(9, 9));
+            receiver.join(10_000);
+            assertFalse(receiver.isAlive());
             assertTrue(idled.get() > 0, "the waiting receive idled with the strategy set");
             assertTrue(q.trySend(1, msg(3, 3)));
             assertFalse(q.trySend(1, msg(4, 4), 20, TimeUnit.MILLISECONDS));
-            assertEquals(2, created.get(), "the waiting send used it too");
+            assertEquals(3, created.get(), "the waiting send used it too");
             assertThrows(NullPointerException.class, () -> q.setIdleStrategy(null));
         }
     }
@@ -349,6 +364,62 @@ class SharedPriorityQueueTest {
         assertThrows(IllegalArgumentException.class, () -> SharedPriorityQueue.wrap(mem, 0, 0, 16, who));
         assertThrows(NullPointerException.class, () -> SharedPriorityQueue.wrap(null, 0, 4, 16, who));
         assertThrows(NullPointerException.class, () -> SharedPriorityQueue.wrap(mem, 128, 4, 16, null));
+    }
+
+    /**
+     * Two recoverers (two handles, as two processes have) race over the same dead send claims while a
+     * sender waits for the freed slots ({@link dev.lockstep.ipc.test.Faults#race}): no dead claim is
+     * reclaimed twice, every message sent is received (none left READY with its ready bit cleared by a
+     * stale recoverer), and the whole capacity stays usable.
+     */
+    @Test
+    void racingRecoverersReclaimEachDeadClaimOnceAndLoseNothing() throws Exception {
+        Path file = dir.resolve("race");
+        int slots = 4;
+        try (SharedPriorityQueue a = SharedPriorityQueue.create(file, slots, 8);
+             SharedPriorityQueue b = SharedPriorityQueue.open(file);
+             SharedFile raw = SharedFile.open(file, StructureKind.PRIORITY_QUEUE)) {
+            ByteBuffer mem = raw.buffer();
+            int states = SharedFile.STRUCTURE_OFFSET + PriorityQueueDescriptor.statesOffset(slots);
+            int bits = SharedFile.STRUCTURE_OFFSET + PriorityQueueDescriptor.READY_BITS_OFFSET;
+            ByteBuffer dst = ByteBuffer.allocate(8);
+            long deadToken;
+            try (dev.lockstep.ipc.test.ChildJvm dead = dev.lockstep.ipc.test.ChildJvm.start(dir,
+                    SharedPriorityQueueChildren.Registrant.class, file.toString())) {
+                deadToken = Long.parseLong(dead.awaitLine("TOKEN", java.time.Duration.ofSeconds(60)));
+                assertEquals(0, dead.await(java.time.Duration.ofSeconds(60)));
+            }
+            // a real dead process: judging it reads its /proc entry, as for a killed sender (the delay
+            // that lets a second recoverer act on a stale verdict)
+            long deadWriting = PriorityQueueDescriptor.ownerWord(PriorityQueueDescriptor.WRITING, deadToken);
+            for (int round = 0; round < 300; round++) {
+                for (int i = 0; i < slots; i++) { // every slot claimed by a sender that died before publishing
+                    MappedAccess.LONG.setVolatile(mem, states + 8 * i, deadWriting);
+                    MappedAccess.LONG.getAndBitwiseOr(mem, bits, 1L << i);
+                }
+                final int r = round;
+                List<Integer> results = dev.lockstep.ipc.test.Faults.race(List.of(
+                        a::recover,
+                        b::recover,
+                        () -> {
+                            int sent = 0;
+                            for (int i = 0; i < slots; i++) {
+                                while (!a.trySend(1, msg(r, i))) {
+                                    Thread.onSpinWait();
+                                }
+                                sent++;
+                            }
+                            return sent;
+                        }));
+                // the sender's own waits may reclaim some too (its handle's automatic recovery): never twice
+                assertTrue(results.get(0) + results.get(1) <= slots, "round " + round + ": a dead claim reclaimed twice " + results);
+                for (int i = 0; i < slots; i++) {
+                    assertEquals(1, b.tryReceive(dst.clear()), "round " + round + ": message " + i + " visible");
+                    assertEquals(r, dst.getInt(0));
+                }
+                assertEquals(0, b.size(), "round " + round);
+            }
+        }
     }
 
     @Test

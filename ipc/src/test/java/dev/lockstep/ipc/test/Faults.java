@@ -298,7 +298,7 @@ public final class Faults {
         }
 
         private static String millis(Duration d) {
-            return String.format(java.util.Locale.ROOT, "%.1f", d.toNanos() / 1e6);
+            return String.format(java.util.Locale.ROOT, "%.3f", d.toNanos() / 1e6);
         }
     }
 }
