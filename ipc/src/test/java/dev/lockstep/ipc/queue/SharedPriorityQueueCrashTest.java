@@ -22,6 +22,7 @@ import dev.lockstep.ipc.shm.MappedAccess;
 import dev.lockstep.ipc.shm.SharedFile;
 import dev.lockstep.ipc.shm.StructureKind;
 import dev.lockstep.ipc.test.ChildJvm;
+import dev.lockstep.ipc.test.Faults;
 
 /**
  * Producers and consumers of a {@link SharedPriorityQueue} killed with SIGKILL at random moments.
@@ -44,7 +45,8 @@ class SharedPriorityQueueCrashTest {
     @Test
     void killedProducersAndConsumersLeaveNoTornMessageAndNoLostCapacity() throws Exception {
         Path file = dir.resolve("crash");
-        Random rnd = new Random(Long.getLong("lockstep.crash.seed", System.nanoTime()));
+        Faults faults = Faults.seeded("priority queue crash rounds");
+        Random rnd = faults.random();
         int stuckSeen = 0;
         try (SharedPriorityQueue q = SharedPriorityQueue.create(file, CAPACITY, MAX_SIZE);
              SharedFile raw = SharedFile.open(file, StructureKind.PRIORITY_QUEUE)) {
@@ -67,11 +69,8 @@ class SharedPriorityQueueCrashTest {
                     Collections.shuffle(children, rnd);
                     for (ChildJvm c : children) {
                         assertTrue(c.process().isAlive(), "child ended before being killed:\n" + c.output());
-                        c.process().destroyForcibly(); // SIGKILL, all four within microseconds: none can clean up after another
                     }
-                    for (ChildJvm c : children) {
-                        c.kill(); // waits until it is gone
-                    }
+                    Faults.killAll(children); // SIGKILL, all four within microseconds: none can clean up after another
                     for (ChildJvm c : children) {
                         assertFalse(c.output().contains("TORN"), c.output());
                     }
