@@ -29,11 +29,12 @@ import dev.lockstep.ipc.shm.MappedAccess;
  *   FREE          all other bits zero
  *   READY         bits 61..56 priority, bits 55..0 sequence number
  *   WRITING,
- *   READING       bits 61..38 owner pid (24 bits), bits 37..0 owner start time (low 38 bits)
+ *   READING       bits 61..56 zero, bits 55..0 the owner's token
  * </pre>
- * The owner is the process (pid plus start time, {@link dev.lockstep.ipc.shm.ProcessIdentity}), so one
+ * The owner is a process, named by its {@link dev.lockstep.ipc.shm.Participants} token (unique among the
+ * live processes of the folder in every PID namespace, never reissued, below 2^56), so one
  * compare-and-set both claims the slot and names its owner: there is no window in which a slot is
- * claimed but its owner unknown.
+ * claimed but its owner unknown, and an owner word is never reused by another process.
  *
  * <p>Header size parameters: 0 = maximum message count, 1 = maximum message size (bytes),
  * 2 = maximum priority.
@@ -68,9 +69,8 @@ public final class PriorityQueueDescriptor {
     public static final long PRIORITY_MASK = 0x3FL;
     public static final long SEQUENCE_MASK = (1L << 56) - 1;
 
-    public static final int PID_SHIFT = 38;
-    public static final long PID_MASK = (1L << 24) - 1;
-    public static final long START_TIME_MASK = (1L << 38) - 1;
+    /** The owner token's bits in a WRITING or READING word. */
+    public static final long OWNER_MASK = (1L << 56) - 1;
 
     private PriorityQueueDescriptor() {
     }
@@ -110,9 +110,16 @@ public final class PriorityQueueDescriptor {
         return READY | ((long) priority << PRIORITY_SHIFT) | (sequence & SEQUENCE_MASK);
     }
 
-    /** An owner word (WRITING or READING) for {@code pid} / {@code startTime}. */
-    public static long ownerWord(long state, long pid, long startTime) {
-        return state | ((pid & PID_MASK) << PID_SHIFT) | (startTime & START_TIME_MASK);
+    /**
+     * An owner word (WRITING or READING) for the process with {@code token}.
+     *
+     * @throws IllegalArgumentException if the token is zero or does not fit in 56 bits
+     */
+    public static long ownerWord(long state, long token) {
+        if (token == 0L || (token & ~OWNER_MASK) != 0L) {
+            throw new IllegalArgumentException("owner token " + Long.toHexString(token) + " is zero or exceeds 56 bits");
+        }
+        return state | token;
     }
 
     /** The priority of a READY word. */
@@ -125,13 +132,8 @@ public final class PriorityQueueDescriptor {
         return readyWord & SEQUENCE_MASK;
     }
 
-    /** The pid in an owner word. */
-    public static long ownerPid(long ownerWord) {
-        return (ownerWord >>> PID_SHIFT) & PID_MASK;
-    }
-
-    /** The (truncated) start time in an owner word. */
-    public static long ownerStartTime(long ownerWord) {
-        return ownerWord & START_TIME_MASK;
+    /** The owner's token in an owner word. */
+    public static long ownerToken(long ownerWord) {
+        return ownerWord & OWNER_MASK;
     }
 }

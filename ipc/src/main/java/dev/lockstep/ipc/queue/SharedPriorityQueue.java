@@ -14,6 +14,7 @@ import java.nio.ReadOnlyBufferException;
 import java.nio.file.Path;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 import org.agrona.concurrent.IdleStrategy;
 
@@ -22,7 +23,7 @@ import dev.lockstep.ipc.shm.FileLayout;
 import dev.lockstep.ipc.shm.Idle;
 import dev.lockstep.ipc.shm.IncompatibleFileException;
 import dev.lockstep.ipc.shm.MappedAccess;
-import dev.lockstep.ipc.shm.ProcessIdentity;
+import dev.lockstep.ipc.shm.Participants;
 import dev.lockstep.ipc.shm.SharedFile;
 import dev.lockstep.ipc.shm.StructureKind;
 
@@ -57,8 +58,9 @@ import dev.lockstep.ipc.shm.StructureKind;
  *       saw; on a queue no one is sending to, the order is exact.</li>
  *   <li>{@code send} blocks while the queue is full, {@code trySend} fails at once, the timed
  *       {@code trySend} waits up to its timeout; likewise {@code receive} / {@code tryReceive}.
- *       Blocking calls throw {@link InterruptedException} when interrupted, and poll with
- *       {@link Idle#backoff()} (created only when a call has to wait): a process cannot unpark another.</li>
+ *       Blocking calls throw {@link InterruptedException} when interrupted, and poll with an Agrona
+ *       {@link IdleStrategy}, {@link Idle#backoff()} unless {@link #setIdleStrategy} says otherwise
+ *       (created only when a call has to wait): a process cannot unpark another.</li>
  *   <li>Receives copy into the caller's buffer and allocate nothing: they return the priority, and
  *       the buffer's position advances by the message length. The buffer must have room for
  *       {@link #maxMessageSize()} bytes, as {@code mq_receive} requires.</li>
@@ -68,8 +70,11 @@ import dev.lockstep.ipc.shm.StructureKind;
  *
  * <h2>Crash recovery</h2>
  * Every message lives in a slot whose state word is FREE, WRITING(owner), READY or READING(owner), the
- * owner being a process (pid plus start time, {@link ProcessIdentity}). A process killed at any moment
- * leaves at most its claimed slots behind, and they are reclaimed once the owner is seen dead:
+ * owner being a process named by its {@link Participants} token. A process killed at any moment
+ * leaves at most its claimed slots behind, and they are reclaimed once the owner is certainly dead
+ * ({@link Participants#isDead}: by pid and start time in our PID namespace, by heartbeat age confirmed
+ * by the kernel's lock probe in another, so a process in another container sharing the folder is
+ * never mistaken for dead):
  * <ul>
  *   <li>WRITING(dead) becomes FREE: the send never returned and the message is never delivered, not
  *       even in part (a message becomes visible only by the release store that publishes it, after
@@ -87,7 +92,15 @@ import dev.lockstep.ipc.shm.StructureKind;
  * runs a recovery scan at most once per {@value #RECOVERY_INTERVAL_MICROS} µs per handle (or 50 ns per
  * slot, if longer, so that a large queue polled while empty spends little on it), and checks a
  * slot's owner only if the slot held the same owner word on the previous scan. {@link #recover()}
- * checks every claimed slot at once.
+ * checks every claimed slot at once. Any number of processes may recover at the same time.
+ *
+ * <h2>Stalled, not dead</h2>
+ * A process stopped inside a send or a receive (SIGSTOP, a debugger, a throttled container, a long GC
+ * pause) is alive: its slot stays claimed for as long as it is stopped, whatever the time, and no
+ * timeout takes it away. The others go on with the remaining capacity (the queue is one slot smaller
+ * meanwhile). When it continues, its send publishes the message (delivered once) and its receive
+ * returns it (delivered once): nothing is lost, duplicated or torn, and no send that returned
+ * normally was revoked.
  *
  * <h2>Properties</h2>
  * Safety: no loss, no duplicate, no torn message, across processes and crashes (above). Progress:
@@ -98,7 +111,8 @@ import dev.lockstep.ipc.shm.StructureKind;
  * plus {@code maxMessages} slots of {@code align64(16 + maxMessageSize)} bytes. Time: a send reads
  * state words from a cursor until it finds a free slot; a receive reads the ready bits
  * ({@code maxMessages / 64} words) and the state word of every slot that holds a message, then re-reads
- * those before the chosen one: O(messages in the queue), and an empty queue costs the bits only.
+ * those up to the end of the chosen one's bits word: O(messages in the queue), and an empty queue costs the
+ * bits only (plus one state read per stale bit a dead sender left, until that slot is used again).
  */
 public final class SharedPriorityQueue implements AutoCloseable {
     /** The highest priority; priorities are 0 .. {@value}. */
@@ -118,40 +132,52 @@ public final class SharedPriorityQueue implements AutoCloseable {
      * slot, so our payload writes cannot overtake its reads), write payload and length (plain: the slot
      * is ours), take sequence = getAndAdd(sequence counter), store a copy of the READY word into the slot
      * (plain), set the slot's ready bit (getAndBitwiseOr), then setRelease(state, READY(priority,
-     * sequence)). Ready bits are set BEFORE the publish and cleared AFTER a claim, so they are a
-     * superset of the READY slots; a slot's bit is touched only by whoever holds the slot (its sender,
-     * its claimer) or by recovery while the slot belongs to a dead process, so no clear can erase
-     * another operation's set.
+     * sequence)). Ready bits are a superset of the READY slots: set BEFORE every publish (by the sender,
+     * or by recovery re-publishing a dead reader's claim), and cleared only by a receiver AFTER its claim,
+     * while it holds the slot in READING. So a clear can never erase the set of a later publish of the
+     * slot: that publish's sender claimed the slot after our release of it, which follows our clear.
+     * Sets may be stale (a recoverer whose CAS fails, a dead sender's slot freed with its bit set):
+     * a stale bit costs a reader one extra state read, never a missed message, and the slot's next
+     * receive clears it. Recovery never clears a bit (defect of an earlier version: two recoverers saw
+     * the same WRITING(dead); the first freed the slot, a sender claimed it, set the bit and published;
+     * the second's late clear left a READY message no reader would ever look at).
      *
      * Receive: read the ready-bit words (opaque: they only select state words; all zero = empty); for
      * each set bit read the state word (acquire), keep the READY word with the largest key
      * (priority << 56 | (SEQUENCE_MASK - sequence)), CAS it READY(p, s) -> READING(me) (volatile:
      * acquires the sender's release, so payload and length are visible). The READY word contains a
      * never-reused sequence number, so this CAS has no ABA. Before the CAS, the slots before the
-     * candidate are read again (bits, then state words): the scan may have read slot j before a
-     * message m1 was published there and the candidate's slot k > j after a newer m2 was
-     * (m1.publish happens-before m2.publish, e.g. one producer's two sends). The scan's read of m2 was
-     * an acquire, so the re-read of bit j and slot j sees m1 (or its later claim); slots after k were
-     * read after m2 anyway (and a bits word read before m2's state word already holds bit j if it holds
-     * bit k: both set by read-modify-writes of one word, j's first). If a better READY word shows up,
-     * scan again. A claimed message is never given back (a give-back would hide it from a third
+     * candidate, and the other slots of the candidate's bits word, are read again (bits, then state
+     * words): the scan may have read slot j before a message m1 was published there and the
+     * candidate's slot k after a newer m2 was (m1.publish happens-before m2.publish, e.g. one
+     * producer's two sends). The scan's read of m2 was an acquire, so the re-read of bit j and slot j
+     * sees m1 (or its later claim). Slots j > k in k's word need the re-read too: the scan's snapshot of
+     * that word was taken before the read of slot k, and may have shown k's bit for an OLDER message
+     * that was received, after which k was reused by m2 -- so the snapshot can predate m1's bit (an
+     * earlier version checked only the slots before k and could take m2 while m1 waited there). Slots
+     * in later words were selected by bits words read after the acquire of m2 anyway. If a better READY
+     * word shows up, scan again. A claimed message is never given back (a give-back would hide it from a third
      * receive's scan and break the argument), so a receive never takes a message while an older
      * message of at least its priority, published before it, waits. Clear the slot's bit, copy out,
      * then setRelease(state, FREE). Only then return: a receive that returned has released its slot.
      *
-     * Recovery: a slot in WRITING(o) / READING(o) with o != this process and o dead (pid gone, a
-     * zombie, or another start time) is CASed WRITING(o) -> FREE (clearing its bit first, while no one
-     * else may set it) or READING(o) -> the READY word copy kept in the slot (setting its bit first).
-     * Only the owner moves its slot out of WRITING/READING otherwise, and a dead owner moves nothing,
-     * so the CAS cannot race with the owner. The owner is encoded in the state word itself (24-bit
-     * pid, low 38 bits of the start time), so claim and ownership are one atomic step; processes whose
-     * pid does not fit in 24 bits are refused (Linux pid_max is at most 2^22).
+     * Recovery: a slot in WRITING(o) / READING(o) with o != this process and o dead (Participants'
+     * verdict) is CASed WRITING(o) -> FREE (its bit left alone, see above) or
+     * READING(o) -> the READY word copy kept in the slot (setting its bit first). Recovery acts on the
+     * slot only through that CAS on the owner word, so any number of recoverers may race with stale
+     * verdicts: exactly one CAS succeeds, the owner word is never reused (a dead process claims
+     * nothing), and a stale recoverer's only other action, a bit set, is harmless. Only the owner moves
+     * its slot out of WRITING/READING otherwise, and a dead owner moves nothing, so the CAS cannot race
+     * with the owner. The owner is encoded in the state word itself (its 56-bit Participants token), so
+     * claim and ownership are one atomic step.
      *
      * Invariants: a slot's payload is written only in WRITING by its owner, read only in READING by
      * its owner; READY words are unique (sequence numbers are never reused: 2^56 sends).
      */
 
     private static final long RECOVERY_INTERVAL_NANOS = TimeUnit.MICROSECONDS.toNanos(RECOVERY_INTERVAL_MICROS);
+    /** The owner token of an inMemory queue's claims: every claim belongs to this (live) process. */
+    private static final long IN_MEMORY_OWNER = 1L;
 
     private final SharedFile file;
     private final ByteBuffer buffer;
@@ -166,6 +192,13 @@ public final class SharedPriorityQueue implements AutoCloseable {
     private final long myWriting;
     private final long myReading;
     private final long recoveryIntervalNanos;
+    /** Who is alive: the folder's registry; null for an {@link #inMemory} queue (one process, no one dies). */
+    private final Participants participants;
+    /**
+     * The idle strategy factory of blocking calls. Plain: set before the handle is shared between
+     * threads (see {@link #setIdleStrategy}); publication of the handle publishes it.
+     */
+    private Supplier<? extends IdleStrategy> idleFactory = Idle::backoff;
     /** Per handle, racy on purpose: where the next send starts looking for a FREE slot. */
     private int sendCursor;
     /** Per handle, racy on purpose: when the last automatic recovery scan ran. */
@@ -174,7 +207,8 @@ public final class SharedPriorityQueue implements AutoCloseable {
     private final long[] seenOwners;
     private volatile boolean closed;
 
-    private SharedPriorityQueue(SharedFile file, ByteBuffer buffer, int base, int maxMessages, int maxMessageSize) {
+    private SharedPriorityQueue(SharedFile file, ByteBuffer buffer, int base, int maxMessages, int maxMessageSize,
+                                Participants participants) {
         this.file = file;
         this.buffer = buffer;
         this.maxMessages = maxMessages;
@@ -185,12 +219,10 @@ public final class SharedPriorityQueue implements AutoCloseable {
         this.sequenceOffset = base + PriorityQueueDescriptor.SEQUENCE_OFFSET;
         this.readyBitsBase = base + PriorityQueueDescriptor.READY_BITS_OFFSET;
         this.readyBitsWords = (maxMessages + 63) >>> 6;
-        ProcessIdentity me = ProcessIdentity.current();
-        if (me.pid() > PriorityQueueDescriptor.PID_MASK) {
-            throw new UnsupportedOperationException("pid " + me.pid() + " does not fit in the 24-bit owner field");
-        }
-        this.myWriting = PriorityQueueDescriptor.ownerWord(WRITING, me.pid(), me.startTime());
-        this.myReading = PriorityQueueDescriptor.ownerWord(READING, me.pid(), me.startTime());
+        this.participants = participants;
+        long me = participants == null ? IN_MEMORY_OWNER : participants.token();
+        this.myWriting = PriorityQueueDescriptor.ownerWord(WRITING, me);
+        this.myReading = PriorityQueueDescriptor.ownerWord(READING, me);
         this.seenOwners = new long[maxMessages];
         this.recoveryIntervalNanos = Math.max(RECOVERY_INTERVAL_NANOS, 50L * maxMessages);
         this.lastRecoveryNanos = System.nanoTime();
@@ -210,7 +242,13 @@ public final class SharedPriorityQueue implements AutoCloseable {
         long length = checkSizes(maxMessages, maxMessageSize);
         SharedFile f = SharedFile.create(file, StructureKind.PRIORITY_QUEUE, length, b -> { }, // all zeros: every slot FREE
                 maxMessages, maxMessageSize, MAX_PRIORITY);
-        return new SharedPriorityQueue(f, f.buffer(), SharedFile.STRUCTURE_OFFSET, maxMessages, maxMessageSize);
+        try {
+            return new SharedPriorityQueue(f, f.buffer(), SharedFile.STRUCTURE_OFFSET, maxMessages, maxMessageSize,
+                    Participants.of(file));
+        } catch (IOException | RuntimeException e) {
+            f.close();
+            throw e;
+        }
     }
 
     /**
@@ -259,7 +297,36 @@ public final class SharedPriorityQueue implements AutoCloseable {
         if (b.capacity() < length) {
             throw new IllegalStateException("aligned slice of " + b.capacity() + " bytes < " + length);
         }
-        return new SharedPriorityQueue(null, b, 0, maxMessages, maxMessageSize);
+        return new SharedPriorityQueue(null, b, 0, maxMessages, maxMessageSize, null);
+    }
+
+    /**
+     * A queue laid out in a region of a mapping the caller shares by other means (several structures in
+     * one {@link SharedFile}, tests that must see the slots): {@link PriorityQueueDescriptor#structureLength}
+     * bytes from {@code offset}, all zero before first use. Claims are owned by this process's token in
+     * {@code participants}, and dead owners are told by it: every process using the region must use the
+     * same registry (e.g. {@code Participants.of(file)} of the file that holds the region). Closing it
+     * leaves the mapping alone.
+     *
+     * @throws IllegalArgumentException if the sizes are out of range (as for {@link #create}), the buffer
+     *                                  is not direct or not in native byte order, or the region is
+     *                                  misaligned (offset not a multiple of 128) or outside it
+     */
+    public static SharedPriorityQueue wrap(ByteBuffer buffer, int offset, int maxMessages, int maxMessageSize,
+                                           Participants participants) {
+        Objects.requireNonNull(buffer, "buffer");
+        Objects.requireNonNull(participants, "participants");
+        long length = checkSizes(maxMessages, maxMessageSize);
+        if (!buffer.isDirect() || buffer.order() != ByteOrder.nativeOrder()) {
+            throw new IllegalArgumentException("the buffer must be direct and in native byte order: " + buffer);
+        }
+        if (offset < 0 || offset % MappedAccess.LINE != 0 || offset + length > buffer.capacity()
+                || buffer.alignmentOffset(offset, 8) != 0) {
+            throw new IllegalArgumentException("region [" + offset + ", " + (offset + length)
+                    + ") is misaligned (offsets are multiples of " + MappedAccess.LINE + ", on an 8-byte aligned address) or outside the buffer of "
+                    + buffer.capacity() + " bytes");
+        }
+        return new SharedPriorityQueue(null, buffer, offset, maxMessages, maxMessageSize, participants);
     }
 
     private static SharedPriorityQueue fromFile(SharedFile f) throws IOException {
@@ -277,7 +344,8 @@ public final class SharedPriorityQueue implements AutoCloseable {
             throw new IncompatibleFileException(f.path(), "file is " + h.fileLength() + " bytes, a queue of "
                     + maxMessages + " x " + maxMessageSize + " needs " + expected);
         }
-        return new SharedPriorityQueue(f, f.buffer(), SharedFile.STRUCTURE_OFFSET, (int) maxMessages, (int) maxMessageSize);
+        return new SharedPriorityQueue(f, f.buffer(), SharedFile.STRUCTURE_OFFSET, (int) maxMessages, (int) maxMessageSize,
+                Participants.of(f.path()));
     }
 
     private static long checkSizes(int maxMessages, int maxMessageSize) {
@@ -293,6 +361,25 @@ public final class SharedPriorityQueue implements AutoCloseable {
                     + " bytes needs " + length + " bytes; at most 2 GiB");
         }
         return length;
+    }
+
+    /**
+     * Sets how blocking calls of this handle idle between polls of shared memory (default
+     * {@link Idle#backoff()}; see {@link Idle} for the latency / CPU trade-off of each strategy, e.g.
+     * {@code Idle::busySpin} for the lowest latency at the price of a core per waiter). The factory is
+     * called once per blocking call that actually has to wait; a call that does not wait allocates
+     * nothing. Call it before sharing the handle between threads.
+     *
+     * @throws NullPointerException if {@code factory} is null
+     */
+    public void setIdleStrategy(Supplier<? extends IdleStrategy> factory) {
+        this.idleFactory = Objects.requireNonNull(factory, "factory");
+    }
+
+    private IdleStrategy newIdle() {
+        IdleStrategy idle = idleFactory.get();
+        idle.reset();
+        return idle;
     }
 
     // ---------------------------------------------------------------- send
@@ -355,7 +442,7 @@ public final class SharedPriorityQueue implements AutoCloseable {
     }
 
     private boolean await(int priority, ByteBuffer src, int length, int mode, long deadline) throws InterruptedException {
-        IdleStrategy idle = Idle.backoff(); // created only now that the call has to wait
+        IdleStrategy idle = newIdle(); // created only now that the call has to wait
         while (true) {
             if (Waits.shouldGiveUp(mode, deadline)) {
                 return false;
@@ -472,7 +559,7 @@ public final class SharedPriorityQueue implements AutoCloseable {
     }
 
     private int awaitMessage(ByteBuffer dst, int mode, long deadline) throws InterruptedException {
-        IdleStrategy idle = Idle.backoff(); // created only now that the call has to wait
+        IdleStrategy idle = newIdle(); // created only now that the call has to wait
         while (true) {
             if (Waits.shouldGiveUp(mode, deadline)) {
                 return -1;
@@ -518,7 +605,8 @@ public final class SharedPriorityQueue implements AutoCloseable {
             if (bestAt < 0) {
                 return -1;
             }
-            if (betterReadyBefore((bestAt - statesBase) >>> 3, bestKey)) {
+            // the end of the candidate's bits word (slot index = (bestAt - statesBase) / 8, word = index / 64)
+            if (betterReadyBefore((((bestAt - statesBase) >>> 9) + 1) << 6, bestKey)) {
                 continue; // a better message was published while we scanned past its slot: scan again
             }
             // volatile CAS: claims the message and acquires the sender's release of READY (payload visible);
@@ -535,7 +623,9 @@ public final class SharedPriorityQueue implements AutoCloseable {
         // plain: written before the sender's release, which our CAS acquired; the slot is ours (READING)
         int length = (int) MappedAccess.INT.get(b, slot + PriorityQueueDescriptor.SLOT_LENGTH_OFFSET);
         if (length < 0 || length > maxMessageSize) {
-            // only a foreign write to the file can get here: give the message back and refuse it
+            // only a foreign write to the file can get here: give the message back and refuse it.
+            // atomic or, before the give-back: a READY slot's bit is set (we cleared it above)
+            MappedAccess.LONG.getAndBitwiseOr(b, readyBitsBase + 8 * (index >>> 6), 1L << index);
             MappedAccess.LONG.setRelease(b, bestAt, best);
             throw new IllegalStateException("corrupt message length " + length + " in slot "
                     + index);
@@ -547,7 +637,10 @@ public final class SharedPriorityQueue implements AutoCloseable {
         return PriorityQueueDescriptor.priority(best);
     }
 
-    /** Whether a READY message with a larger key than {@code key} waits in a slot before slot {@code end}. */
+    /**
+     * Whether a READY message with a larger key than {@code key} waits in a slot before slot {@code end}
+     * (the end of the candidate's bits word: see the implementation notes).
+     */
     private boolean betterReadyBefore(int end, long key) {
         final ByteBuffer b = buffer;
         for (int word = 0, words = (end + 63) >>> 6; word < words; word++) {
@@ -617,10 +710,14 @@ public final class SharedPriorityQueue implements AutoCloseable {
             }
             int bitAt = readyBitsBase + 8 * (i >>> 6);
             if (state == WRITING) {
-                // atomic and-not, BEFORE freeing: the dead sender may have set the bit; while the slot is
-                // WRITING(dead) no one else can set it, after the CAS a new sender could
-                MappedAccess.LONG.getAndBitwiseAnd(b, bitAt, ~(1L << i));
-                // volatile CAS: only the (dead) owner could have changed it; nothing was published
+                // The slot's ready bit is left as it is (set if the dead sender got that far): a stale
+                // set bit costs a reader one state read until the slot's next receive clears it. It
+                // must not be cleared here: this scan's verdict may be stale (another recoverer freed
+                // the slot and a new sender set the bit and published since our read of w), and a
+                // clear would hide that READY message from every reader for good.
+                // volatile CAS: only the (dead) owner could have changed it; nothing was published. It
+                // fails if another recoverer got there first: the owner word is never reused (a dead
+                // process claims nothing, and tokens are never reissued).
                 if (MappedAccess.LONG.compareAndSet(b, stateAt, w, FREE)) {
                     reclaimed++;
                 }
@@ -640,11 +737,11 @@ public final class SharedPriorityQueue implements AutoCloseable {
         return reclaimed;
     }
 
-    private static boolean ownerDead(long ownerWord) {
-        long pid = PriorityQueueDescriptor.ownerPid(ownerWord);
-        // Dead only when certainly gone; an unreadable /proc counts as alive (never take a live claim).
-        return !ProcessIdentity.mayBeAlive(pid, PriorityQueueDescriptor.ownerStartTime(ownerWord),
-                PriorityQueueDescriptor.START_TIME_MASK);
+    private boolean ownerDead(long ownerWord) {
+        // Dead only when certainly gone, in any PID namespace (Participants: pid + start time in ours,
+        // heartbeat age plus the kernel's lock probe in another; a stopped process is never dead); when
+        // the verdict cannot be formed it is "may be alive": a live owner's claim is never taken.
+        return participants != null && participants.isDead(PriorityQueueDescriptor.ownerToken(ownerWord));
     }
 
     // ---------------------------------------------------------------- inspection
@@ -659,7 +756,7 @@ public final class SharedPriorityQueue implements AutoCloseable {
         return maxMessageSize;
     }
 
-    /** The file, or {@code null} for an {@link #inMemory} queue. */
+    /** The file, or {@code null} for an {@link #inMemory} or {@link #wrap wrapped} queue. */
     public Path path() {
         return file == null ? null : file.path();
     }

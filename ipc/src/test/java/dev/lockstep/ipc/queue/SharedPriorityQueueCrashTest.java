@@ -22,6 +22,7 @@ import dev.lockstep.ipc.shm.MappedAccess;
 import dev.lockstep.ipc.shm.SharedFile;
 import dev.lockstep.ipc.shm.StructureKind;
 import dev.lockstep.ipc.test.ChildJvm;
+import dev.lockstep.ipc.test.Faults;
 
 /**
  * Producers and consumers of a {@link SharedPriorityQueue} killed with SIGKILL at random moments.
@@ -44,7 +45,8 @@ class SharedPriorityQueueCrashTest {
     @Test
     void killedProducersAndConsumersLeaveNoTornMessageAndNoLostCapacity() throws Exception {
         Path file = dir.resolve("crash");
-        Random rnd = new Random(Long.getLong("lockstep.crash.seed", System.nanoTime()));
+        Faults faults = Faults.seeded("priority queue crash rounds");
+        Random rnd = faults.random();
         int stuckSeen = 0;
         try (SharedPriorityQueue q = SharedPriorityQueue.create(file, CAPACITY, MAX_SIZE);
              SharedFile raw = SharedFile.open(file, StructureKind.PRIORITY_QUEUE)) {
@@ -67,11 +69,8 @@ class SharedPriorityQueueCrashTest {
                     Collections.shuffle(children, rnd);
                     for (ChildJvm c : children) {
                         assertTrue(c.process().isAlive(), "child ended before being killed:\n" + c.output());
-                        c.process().destroyForcibly(); // SIGKILL, all four within microseconds: none can clean up after another
                     }
-                    for (ChildJvm c : children) {
-                        c.kill(); // waits until it is gone
-                    }
+                    Faults.killAll(children); // SIGKILL, all four within microseconds: none can clean up after another
                     for (ChildJvm c : children) {
                         assertFalse(c.output().contains("TORN"), c.output());
                     }
@@ -137,6 +136,47 @@ class SharedPriorityQueueCrashTest {
             for (int i = 0; i < 2; i++) {
                 SharedPriorityQueueChildren.encode(src, 8, i, 1, 64);
                 assertTrue(q.trySend(1, src, 5, TimeUnit.SECONDS), "slot " + i + " usable again");
+            }
+            assertEquals(2, q.size());
+        }
+    }
+
+    /**
+     * Issue 11, defect 2, for the queue: a process in another PID namespace (pid 1 of its own, through
+     * {@code unshare --pid --fork --mount-proc}: a sidecar container sharing the memory volume) holding
+     * a receive claim and a send claim is never robbed, not while it runs, not while it is stopped
+     * (SIGSTOP) past the heartbeat bound; once killed, both claims are reclaimed by the ordinary calls.
+     * Skipped, with the reason printed, where PID namespaces cannot be created.
+     */
+    @Test
+    void aLiveOwnerInAnotherPidNamespaceKeepsItsClaims() throws Exception {
+        dev.lockstep.ipc.test.Namespaces.assumeAvailable();
+        Path file = dir.resolve("ns");
+        long stale = dev.lockstep.ipc.shm.Participants.SUSPECT_AFTER_MILLIS + 3 * dev.lockstep.ipc.shm.Heartbeats.PERIOD_MILLIS + 300;
+        try (SharedPriorityQueue q = SharedPriorityQueue.create(file, 2, 64)) {
+            ByteBuffer src = ByteBuffer.allocate(64);
+            ByteBuffer dst = ByteBuffer.allocate(64);
+            SharedPriorityQueueChildren.encode(src, 7, 0, 9, 64);
+            assertTrue(q.trySend(9, src)); // slot 0
+            try (dev.lockstep.ipc.test.Namespaces.Child claimer = dev.lockstep.ipc.test.Namespaces.start(dir,
+                    List.of("-XX:TieredStopAtLevel=1"), SharedPriorityQueueChildren.Claimer.class, file.toString())) {
+                claimer.awaitLine("CLAIMED", Duration.ofSeconds(60));
+                assertEquals(0, q.recover(), "a live owner of another PID namespace was robbed");
+                assertEquals(-1, q.tryReceive(dst, 300, TimeUnit.MILLISECONDS), "its claimed message stays claimed");
+                SharedPriorityQueueChildren.encode(src, 8, 0, 1, 64);
+                assertFalse(q.trySend(1, src, 300, TimeUnit.MILLISECONDS), "its claimed slot stays claimed");
+                claimer.stall(); // stopped past the heartbeat bound: late, not dead
+                Thread.sleep(stale);
+                assertEquals(0, q.recover(), "a stopped owner of another PID namespace was robbed");
+                assertEquals(-1, q.tryReceive(dst.clear(), 300, TimeUnit.MILLISECONDS));
+                claimer.resume();
+                claimer.kill();
+            }
+            assertEquals(9, q.tryReceive(dst.clear(), 30, TimeUnit.SECONDS), "the dead receiver's message comes back");
+            assertEquals(7, dst.getInt(0));
+            for (int i = 0; i < 2; i++) {
+                SharedPriorityQueueChildren.encode(src, 8, i, 1, 64);
+                assertTrue(q.trySend(1, src, 30, TimeUnit.SECONDS), "slot " + i + " usable again");
             }
             assertEquals(2, q.size());
         }

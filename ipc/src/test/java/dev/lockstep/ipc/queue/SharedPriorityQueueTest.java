@@ -28,6 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import dev.lockstep.ipc.shm.IncompatibleFileException;
 import dev.lockstep.ipc.shm.MappedAccess;
+import dev.lockstep.ipc.shm.Participants;
 import dev.lockstep.ipc.shm.SharedFile;
 import dev.lockstep.ipc.shm.StructureKind;
 
@@ -234,7 +235,15 @@ class SharedPriorityQueueTest {
         }
     }
 
-    /** A dead owner (pid 0xFFFFFF never exists: Linux pid_max is at most 2^22) left its slots claimed. */
+    /**
+     * A token no live process holds: its registry entry index is past the registry's end (the registry
+     * judges such a token dead at once, as it judges a killed process's token).
+     */
+    static long deadToken(Path file) throws IOException {
+        return ((long) Participants.of(file).capacity() + 1) << 32 | 2;
+    }
+
+    /** A dead owner left its slots claimed. */
     @Test
     void deadOwnersSlotsAreReclaimed() throws IOException {
         Path file = dir.resolve("crash");
@@ -246,8 +255,9 @@ class SharedPriorityQueueTest {
             int states = SharedFile.STRUCTURE_OFFSET + PriorityQueueDescriptor.statesOffset(3);
             int slots = SharedFile.STRUCTURE_OFFSET + (int) PriorityQueueDescriptor.slotsOffset(3);
             int stride = PriorityQueueDescriptor.slotStride(8);
-            long deadWriting = PriorityQueueDescriptor.ownerWord(PriorityQueueDescriptor.WRITING, 0xFFFFFF, 12345);
-            long deadReading = PriorityQueueDescriptor.ownerWord(PriorityQueueDescriptor.READING, 0xFFFFFF, 12345);
+            long deadToken = deadToken(file);
+            long deadWriting = PriorityQueueDescriptor.ownerWord(PriorityQueueDescriptor.WRITING, deadToken);
+            long deadReading = PriorityQueueDescriptor.ownerWord(PriorityQueueDescriptor.READING, deadToken);
             // slot 0 holds the priority-6 message: a dead receiver claimed it, decremented the count and died
             long ready0 = (long) MappedAccess.LONG.getVolatile(b, states);
             assertEquals(6, PriorityQueueDescriptor.priority(ready0));
@@ -274,6 +284,141 @@ class SharedPriorityQueueTest {
                 assertEquals(1, q.tryReceive(dst.clear()));
             }
             assertEquals(0L, (long) MappedAccess.LONG.getVolatile(b, bits), "no ready bit left behind");
+        }
+    }
+
+    /** The idle strategy is created only by calls that wait, once per waiting call, and the one set is used. */
+    @Test
+    void idleStrategyIsPluggableAndCreatedOnlyWhenWaiting() throws Exception {
+        try (SharedPriorityQueue q = SharedPriorityQueue.inMemory(1, 8)) {
+            java.util.concurrent.atomic.AtomicInteger created = new java.util.concurrent.atomic.AtomicInteger();
+            java.util.concurrent.atomic.AtomicInteger idled = new java.util.concurrent.atomic.AtomicInteger();
+            q.setIdleStrategy(() -> {
+                created.incrementAndGet();
+                return new org.agrona.concurrent.IdleStrategy() {
+                    @Override
+                    public void idle(int workCount) {
+                        idle();
+                    }
+
+                    @Override
+                    public void idle() {
+                        idled.incrementAndGet();
+                        java.util.concurrent.locks.LockSupport.parkNanos(100_000L);
+                    }
+
+                    @Override
+                    public void reset() {
+                    }
+                };
+            });
+            ByteBuffer dst = ByteBuffer.allocate(8);
+            assertTrue(q.trySend(1, msg(1, 1), 1, TimeUnit.SECONDS));
+            assertEquals(1, q.tryReceive(dst.clear(), 1, TimeUnit.SECONDS));
+            q.send(1, msg(2, 2));
+            assertEquals(1, q.receive(dst.clear()));
+            assertEquals(0, created.get(), "calls that did not wait created an idle strategy");
+            assertEquals(-1, q.tryReceive(dst.clear(), 20, TimeUnit.MILLISECONDS));
+            assertEquals(1, created.get(), "one strategy per waiting call");
+            // a blocking receive idles at least once before it can return: with the strategy set
+            Thread receiver = new Thread(() -> {
+                try {
+                    q.receive(ByteBuffer.allocate(8));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            receiver.start();
+            while (created.get() < 2) {
+                Thread.sleep(1);
+            }
+            q.send(1, msg(9, 9));
+            receiver.join(10_000);
+            assertFalse(receiver.isAlive());
+            assertTrue(idled.get() > 0, "the waiting receive idled with the strategy set");
+            assertTrue(q.trySend(1, msg(3, 3)));
+            assertFalse(q.trySend(1, msg(4, 4), 20, TimeUnit.MILLISECONDS));
+            assertEquals(3, created.get(), "the waiting send used it too");
+            assertThrows(NullPointerException.class, () -> q.setIdleStrategy(null));
+        }
+    }
+
+    /** A queue over a caller's region: shared by two handles, bad regions refused with a clear message. */
+    @Test
+    void wrapSharesARegionAndRefusesBadOnes() throws IOException {
+        Participants who = Participants.ofFolder(dir);
+        int length = (int) PriorityQueueDescriptor.structureLength(4, 16);
+        ByteBuffer mem = ByteBuffer.allocateDirect(length + 1024).alignedSlice(128).order(java.nio.ByteOrder.nativeOrder());
+        try (SharedPriorityQueue a = SharedPriorityQueue.wrap(mem, 128, 4, 16, who);
+             SharedPriorityQueue b = SharedPriorityQueue.wrap(mem, 128, 4, 16, who)) {
+            assertTrue(a.trySend(5, msg(7, 5)));
+            ByteBuffer dst = ByteBuffer.allocate(16);
+            assertEquals(5, b.tryReceive(dst));
+            assertEquals(7, dst.getInt(0));
+            assertEquals(null, a.path());
+        }
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> SharedPriorityQueue.wrap(mem, 64, 4, 16, who));
+        assertTrue(e.getMessage().contains("misaligned"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> SharedPriorityQueue.wrap(mem, 1024 + 128, 4, 16, who));
+        assertThrows(IllegalArgumentException.class, () -> SharedPriorityQueue.wrap(ByteBuffer.allocate(length), 0, 4, 16, who));
+        assertThrows(IllegalArgumentException.class, () -> SharedPriorityQueue.wrap(mem, 0, 0, 16, who));
+        assertThrows(NullPointerException.class, () -> SharedPriorityQueue.wrap(null, 0, 4, 16, who));
+        assertThrows(NullPointerException.class, () -> SharedPriorityQueue.wrap(mem, 128, 4, 16, null));
+    }
+
+    /**
+     * Two recoverers (two handles, as two processes have) race over the same dead send claims while a
+     * sender waits for the freed slots ({@link dev.lockstep.ipc.test.Faults#race}): no dead claim is
+     * reclaimed twice, every message sent is received (none left READY with its ready bit cleared by a
+     * stale recoverer), and the whole capacity stays usable.
+     */
+    @Test
+    void racingRecoverersReclaimEachDeadClaimOnceAndLoseNothing() throws Exception {
+        Path file = dir.resolve("race");
+        int slots = 4;
+        try (SharedPriorityQueue a = SharedPriorityQueue.create(file, slots, 8);
+             SharedPriorityQueue b = SharedPriorityQueue.open(file);
+             SharedFile raw = SharedFile.open(file, StructureKind.PRIORITY_QUEUE)) {
+            ByteBuffer mem = raw.buffer();
+            int states = SharedFile.STRUCTURE_OFFSET + PriorityQueueDescriptor.statesOffset(slots);
+            int bits = SharedFile.STRUCTURE_OFFSET + PriorityQueueDescriptor.READY_BITS_OFFSET;
+            ByteBuffer dst = ByteBuffer.allocate(8);
+            long deadToken;
+            try (dev.lockstep.ipc.test.ChildJvm dead = dev.lockstep.ipc.test.ChildJvm.start(dir,
+                    SharedPriorityQueueChildren.Registrant.class, file.toString())) {
+                deadToken = Long.parseLong(dead.awaitLine("TOKEN", java.time.Duration.ofSeconds(60)));
+                assertEquals(0, dead.await(java.time.Duration.ofSeconds(60)));
+            }
+            // a real dead process: judging it reads its /proc entry, as for a killed sender (the delay
+            // that lets a second recoverer act on a stale verdict)
+            long deadWriting = PriorityQueueDescriptor.ownerWord(PriorityQueueDescriptor.WRITING, deadToken);
+            for (int round = 0; round < 300; round++) {
+                for (int i = 0; i < slots; i++) { // every slot claimed by a sender that died before publishing
+                    MappedAccess.LONG.setVolatile(mem, states + 8 * i, deadWriting);
+                    MappedAccess.LONG.getAndBitwiseOr(mem, bits, 1L << i);
+                }
+                final int r = round;
+                List<Integer> results = dev.lockstep.ipc.test.Faults.race(List.of(
+                        a::recover,
+                        b::recover,
+                        () -> {
+                            int sent = 0;
+                            for (int i = 0; i < slots; i++) {
+                                while (!a.trySend(1, msg(r, i))) {
+                                    Thread.onSpinWait();
+                                }
+                                sent++;
+                            }
+                            return sent;
+                        }));
+                // the sender's own waits may reclaim some too (its handle's automatic recovery): never twice
+                assertTrue(results.get(0) + results.get(1) <= slots, "round " + round + ": a dead claim reclaimed twice " + results);
+                for (int i = 0; i < slots; i++) {
+                    assertEquals(1, b.tryReceive(dst.clear()), "round " + round + ": message " + i + " visible");
+                    assertEquals(r, dst.getInt(0));
+                }
+                assertEquals(0, b.size(), "round " + round);
+            }
         }
     }
 
