@@ -153,8 +153,8 @@ public final class LincheckSupport {
             return capacity == Integer.MAX_VALUE ? Integer.MAX_VALUE : capacity - deque.size();
         }
 
-        public List<Integer> drainTo(int limit) {
-            return drain(limit);
+        public List<Integer> drainToOne() {
+            return drain(1);
         }
 
         public boolean offerNoWait(int e) {
