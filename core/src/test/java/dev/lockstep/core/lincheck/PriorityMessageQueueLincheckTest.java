@@ -17,9 +17,11 @@ import java.util.concurrent.TimeUnit;
  *
  * <p><b>Sequential specification</b> ({@link Spec}): a list bounded to the capacity; {@code offer}
  * appends (fails when full); {@code poll}/{@code peek} take the oldest element of the highest priority
- * present; {@code drain(limit)} and {@code drainTo(limit)} are {@code min(limit, size)} polls in one
- * step (the queue drains under its lock, so a whole batch is one atomic operation);
- * {@code fill(e, limit)} is {@code min(limit, free)} offers of {@code e}; {@code remove(e)} removes one
+ * present; {@code drainOne}/{@code drainToOne} ({@code drain(consumer, 1)}, {@code drainTo(list, 1)})
+ * are a poll and {@code fillOne} ({@code fill(() -> e, 1)}) an offer: the queue's batches poll, or
+ * reserve and insert, one element at a time, so a batch of more is not one atomic operation (Lincheck
+ * showed a {@code remainingCapacity()} between the two insertions of a {@code fill(e, 2)});
+ * {@code remove(e)} removes one
  * occurrence, {@code contains(e)}; {@code size}, {@code remainingCapacity}; relaxed operations and the
  * zero-timeout {@code offer}/{@code poll} are the strict ones (relaxed attempt, else strict).
  */
@@ -27,7 +29,6 @@ class PriorityMessageQueueLincheckTest {
     static final int CAPACITY = 2;
 
     @Param(name = "e", gen = IntGen.class, conf = "1:4")
-    @Param(name = "limit", gen = IntGen.class, conf = "1:2")
     public static class Pmq {
         private final PriorityMessageQueue<Integer> q = new PriorityMessageQueue<>(CAPACITY, e -> e % 2);
 
@@ -68,9 +69,15 @@ class PriorityMessageQueueLincheckTest {
         }
 
         @Operation
-        public List<Integer> drain(@Param(name = "limit") int limit) {
+        public Integer relaxedPeek() {
+            Integer e = q.relaxedPeek();
+            return e != null ? e : q.peek();
+        }
+
+        @Operation
+        public List<Integer> drainOne() {
             List<Integer> out = new ArrayList<>();
-            int n = q.drain(out::add, limit);
+            int n = q.drain(out::add, 1);
             if (n != out.size()) {
                 throw new AssertionError("drain returned " + n + " but handed over " + out);
             }
@@ -78,9 +85,9 @@ class PriorityMessageQueueLincheckTest {
         }
 
         @Operation
-        public List<Integer> drainTo(@Param(name = "limit") int limit) {
+        public List<Integer> drainToOne() {
             List<Integer> out = new ArrayList<>();
-            int n = q.drainTo(out, limit);
+            int n = q.drainTo(out, 1);
             if (n != out.size()) {
                 throw new AssertionError("drainTo returned " + n + " but added " + out);
             }
@@ -88,8 +95,8 @@ class PriorityMessageQueueLincheckTest {
         }
 
         @Operation
-        public int fill(@Param(name = "e") int e, @Param(name = "limit") int limit) {
-            return q.fill(() -> e, limit);
+        public int fillOne(@Param(name = "e") int e) {
+            return q.fill(() -> e, 1);
         }
 
         @Operation
@@ -161,7 +168,11 @@ class PriorityMessageQueueLincheckTest {
             return h < 0 ? null : items.get(h);
         }
 
-        public List<Integer> drain(int limit) {
+        public Integer relaxedPeek() {
+            return peek();
+        }
+
+        private List<Integer> drain(int limit) {
             List<Integer> out = new ArrayList<>();
             while (out.size() < limit && !items.isEmpty()) {
                 out.add(poll());
@@ -169,16 +180,16 @@ class PriorityMessageQueueLincheckTest {
             return out;
         }
 
-        public List<Integer> drainTo(int limit) {
-            return drain(limit);
+        public List<Integer> drainOne() {
+            return drain(1);
         }
 
-        public int fill(int e, int limit) {
-            int n = 0;
-            while (n < limit && offer(e)) {
-                n++;
-            }
-            return n;
+        public List<Integer> drainToOne() {
+            return drain(1);
+        }
+
+        public int fillOne(int e) {
+            return offer(e) ? 1 : 0;
         }
 
         public boolean remove(int e) {
