@@ -4,39 +4,46 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 
 /**
- * Assigns thread identities {@code 0 .. capacity-1} for algorithms written for a fixed set of
- * threads (Peterson, filter, Bakery).
+ * Lends slot numbers {@code 0 .. capacity-1} to threads for the duration of one use of an algorithm
+ * written for a fixed set of threads (Peterson, filter, Bakery): a lock claims a slot when a thread
+ * starts acquiring and gives it back when that thread releases (or gives up acquiring). So only the
+ * threads currently contending for or holding the lock need slots, and any number of threads (thread
+ * pools, virtual threads) may use the lock over time.
  *
  * <ul>
- *   <li><b>Assignment</b>: a thread gets a slot on its first call of {@link #slotOfCurrentThread()}
- *       and keeps it.</li>
- *   <li><b>Give-back</b>: the slot is given back explicitly with {@link #releaseCurrentThread()}, or
- *       implicitly when its thread has terminated: a thread that finds no free slot reclaims the slot
- *       of a dead thread. A terminated thread cannot be inside the algorithm (it would still hold or be
- *       waiting for the lock), so its per-slot state is at rest.</li>
- *   <li><b>Exhaustion</b>: when every slot belongs to a live thread, {@link #slotOfCurrentThread()}
- *       throws {@link IllegalStateException} naming the capacity, before touching any algorithm state.</li>
+ *   <li><b>Claim</b>: {@link #tryClaim()} takes a free slot with one compare-and-set, or reports that
+ *       none is free; {@link #claim(int, long)} waits for one ({@link SpinPolicy}), honouring the
+ *       {@link Waits} mode. Claims are not FIFO.</li>
+ *   <li><b>Give-back</b>: {@link #release(int)}, by the thread that claimed the slot, after the slot's
+ *       algorithm state is back at rest.</li>
+ *   <li><b>Dead threads</b>: a slot is never taken away from its claimer. A thread that terminates
+ *       holding a lock keeps its slot, and the lock stays held, as any lock does when its holder dies
+ *       without unlocking.</li>
  * </ul>
  *
- * <p>Looking a thread up scans the slots (capacity is small, and the algorithms using this scan all
- * slots anyway); assignment uses compare-and-set once per thread. The lookup allocates nothing.
+ * <p>Cost: a claim reads the slots from a per-thread starting point until it finds a free one (one
+ * volatile read each, capacity is small) and then does one compare-and-set; a give-back is one release
+ * store. Nothing is allocated.
+ *
+ * <p>Implementation notes. {@code owners[(i + 1) * STRIDE]} holds the claiming thread of slot {@code i}
+ * (for diagnostics) or null. The claimer's last writes to the slot's algorithm state happen-before its
+ * release store of null, which happens-before the next claimer's successful CAS (a volatile read of
+ * that null): the slot's algorithm state is handed from one user to the next as if one thread had
+ * made successive attempts, which is what the algorithms' proofs assume of a thread identity.
  */
 public final class ThreadSlots {
     private static final VarHandle OWNER = MethodHandles.arrayElementVarHandle(Thread[].class);
-    /** 16 references apart: a claimed slot's store does not disturb lookups of the others. */
+    /** 16 references apart: a claimed slot's store does not disturb the reads of the others. */
     private static final int STRIDE = 16;
 
     private final Thread[] owners;
     private final int capacity;
-    private final String user;
 
     /**
      * @param capacity number of slots, at least 1
-     * @param user     the owning primitive's name, for exception messages
      */
-    public ThreadSlots(int capacity, String user) {
+    public ThreadSlots(int capacity) {
         this.capacity = capacity;
-        this.user = user;
         this.owners = new Thread[(capacity + 2) * STRIDE];
     }
 
@@ -45,57 +52,57 @@ public final class ThreadSlots {
     }
 
     /**
-     * The current thread's slot, assigning one on first use.
+     * Claims a free slot for the current thread, without waiting.
      *
-     * @throws IllegalStateException when all slots belong to live threads
+     * @return the slot, or -1 if every slot is claimed
      */
-    public int slotOfCurrentThread() {
+    public int tryClaim() {
         Thread me = Thread.currentThread();
-        for (int i = 0; i < capacity; i++) {
-            // Opaque is enough: only this thread ever stores its own reference into a slot, and a thread
-            // always sees its own latest store to a variable (coherence).
-            if (OWNER.getOpaque(owners, (i + 1) * STRIDE) == me) {
-                return i;
-            }
-        }
-        return claim(me);
-    }
-
-    private int claim(Thread me) {
-        for (int i = 0; i < capacity; i++) {
-            // CAS (volatile): the slot changes owner once; a stale null only makes the CAS fail.
+        // Start where this thread's hash points, so that contenders rarely CAS the same slot.
+        int start = (System.identityHashCode(me) & 0x7fffffff) % capacity;
+        for (int k = 0; k < capacity; k++) {
+            int i = start + k < capacity ? start + k : start + k - capacity;
+            // Volatile read, then CAS (volatile): acquires the previous claimer's release store of null
+            // (see the implementation notes); a stale non-null only makes us skip a slot.
             if (OWNER.getVolatile(owners, (i + 1) * STRIDE) == null
                     && OWNER.compareAndSet(owners, (i + 1) * STRIDE, null, me)) {
                 return i;
             }
         }
-        for (int i = 0; i < capacity; i++) {
-            Thread holder = (Thread) OWNER.getVolatile(owners, (i + 1) * STRIDE);
-            if (holder != null && !holder.isAlive()
-                    && OWNER.compareAndSet(owners, (i + 1) * STRIDE, holder, me)) {
-                return i;
-            }
-        }
-        throw new IllegalStateException(user + " supports at most " + capacity
-                + " threads at a time and all " + capacity + " slots belong to live threads; construct it with"
-                + " more threads, or call releaseThreadSlot() in threads that are done with it");
+        return -1;
     }
 
     /**
-     * Gives the current thread's slot back, if it has one.
+     * Claims a free slot for the current thread, waiting per {@link SpinPolicy} while every slot is
+     * claimed.
      *
-     * @return whether the thread had a slot
+     * @param mode     {@link Waits#UNINTERRUPTIBLE}, {@link Waits#INTERRUPTIBLE} or {@link Waits#TIMED}
+     * @param deadline for {@link Waits#TIMED}, as from {@link Waits#deadline}
+     * @return the slot, or -1 if a timed wait reached its deadline
+     * @throws InterruptedException in the interruptible modes, if interrupted while waiting
      */
-    public boolean releaseCurrentThread() {
-        Thread me = Thread.currentThread();
-        for (int i = 0; i < capacity; i++) {
-            if (OWNER.getOpaque(owners, (i + 1) * STRIDE) == me) {
-                // Release: the owner's last writes to the slot's algorithm state (all back at rest)
-                // happen-before the next owner's CAS that claims the slot.
-                OWNER.setRelease(owners, (i + 1) * STRIDE, null);
-                return true;
+    public int claim(int mode, long deadline) throws InterruptedException {
+        int step = 0;
+        while (true) {
+            int slot = tryClaim();
+            if (slot >= 0) {
+                return slot;
             }
+            if (Waits.shouldGiveUp(mode, deadline)) {
+                return -1;
+            }
+            step = SpinPolicy.idle(step);
         }
-        return false;
+    }
+
+    /**
+     * Gives back a slot claimed by the current thread, once its algorithm state is at rest.
+     *
+     * @param slot a slot returned by {@link #tryClaim()} or {@link #claim(int, long)} to this thread
+     */
+    public void release(int slot) {
+        // Release: the claimer's writes to the slot's algorithm state (all at rest) happen-before the
+        // next claimer's CAS, which reads this null.
+        OWNER.setRelease(owners, (slot + 1) * STRIDE, null);
     }
 }

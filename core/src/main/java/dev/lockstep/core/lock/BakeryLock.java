@@ -21,7 +21,10 @@ import dev.lockstep.core.internal.SpinPolicy;
  * <p>Properties: mutual exclusion; deadlock-free; starvation-free and first-come-first-served (a
  * thread that finished the doorway before another started it enters first); {@code 2n} padded words
  * per lock; an acquisition reads O(n) words even uncontended. No read-modify-write instruction is used
- * by the algorithm itself (a thread's slot is assigned once with a CAS, see {@link SlotLockBase}).
+ * by the algorithm itself; the thread identity is a slot borrowed from acquisition to release with one
+ * compare-and-set and given back with one release store ({@link SlotLockBase}). Any number of threads
+ * may use the lock over time, {@code n} contend at once; further contenders wait for a slot, and the
+ * first-come-first-served order holds among the threads that have one.
  *
  * <p>Defaults: {@value #DEFAULT_MAX_THREADS} threads; at most {@value #MAX_THREADS}.
  *
@@ -61,9 +64,8 @@ public final class BakeryLock extends SlotLockBase {
         this.number = new PaddedLongArray(n);
     }
 
-    /** The doorway: takes a number larger than every number seen. Returns this thread's slot. */
-    private int doorway() {
-        int me = slots.slotOfCurrentThread();
+    /** The doorway: slot {@code me} takes a number larger than every number seen. */
+    private void doorway(int me) {
         choosing.setVolatile(me, 1); // volatile: ordered before the loads of the other numbers
         long max = 0;
         for (int k = 0; k < n; k++) {
@@ -71,7 +73,6 @@ public final class BakeryLock extends SlotLockBase {
         }
         number.setVolatile(me, max + 1); // volatile: visible before we announce the choice is made
         choosing.setVolatile(me, 0);     // volatile: ordered before the loads in the waiting phase
-        return me;
     }
 
     /** Whether slot k must go before slot me (lexicographic (number, slot) order). */
@@ -81,8 +82,8 @@ public final class BakeryLock extends SlotLockBase {
     }
 
     @Override
-    boolean tryAcquire() {
-        int me = doorway();
+    boolean tryEnter(int me) {
+        doorway(me);
         long myNumber = number.getPlain(me); // plain: only this thread writes its own number
         for (int k = 0; k < n; k++) {
             if (k != me && (choosing.getVolatile(k) != 0 || precedes(k, me, myNumber))) {
@@ -94,8 +95,8 @@ public final class BakeryLock extends SlotLockBase {
     }
 
     @Override
-    boolean acquire(int mode, long deadline) throws InterruptedException {
-        int me = doorway();
+    boolean enter(int me, int mode, long deadline) throws InterruptedException {
+        doorway(me);
         long myNumber = number.getPlain(me); // plain: only this thread writes its own number
         int step = 0;
         for (int k = 0; k < n; k++) {

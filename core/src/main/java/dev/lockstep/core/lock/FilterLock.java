@@ -21,8 +21,10 @@ import dev.lockstep.core.internal.SpinPolicy;
  *
  * <p>Properties: mutual exclusion; deadlock-free; starvation-free, but <em>not</em> FIFO and without
  * bounded waiting (a thread can be overtaken any number of times); {@code 2n} padded words per lock;
- * an acquisition reads O(n&sup2;) words even uncontended. Thread identities are slots assigned on
- * first use ({@link SlotLockBase}).
+ * an acquisition reads O(n&sup2;) words even uncontended. Thread identities are slots borrowed from
+ * acquisition to release ({@link SlotLockBase}): any number of threads may use the lock, {@code n} of
+ * them contend at once, further contenders wait for a slot; borrowing costs one compare-and-set and
+ * one release store per acquisition.
  *
  * <p>Defaults: {@value #DEFAULT_MAX_THREADS} threads; at most {@value #MAX_THREADS}.
  *
@@ -78,8 +80,7 @@ public final class FilterLock extends SlotLockBase {
     }
 
     @Override
-    boolean tryAcquire() {
-        int me = slots.slotOfCurrentThread();
+    boolean tryEnter(int me) {
         for (int l = 1; l < n; l++) {
             enterLevel(me, l);
             if (mustWait(me, l)) {
@@ -91,8 +92,7 @@ public final class FilterLock extends SlotLockBase {
     }
 
     @Override
-    boolean acquire(int mode, long deadline) throws InterruptedException {
-        int me = slots.slotOfCurrentThread();
+    boolean enter(int me, int mode, long deadline) throws InterruptedException {
         for (int l = 1; l < n; l++) {
             enterLevel(me, l);
             int step = 0;

@@ -21,8 +21,11 @@ import dev.lockstep.core.internal.SpinPolicy;
  *
  * <p>Properties: mutual exclusion; deadlock-free; starvation-free with bounded waiting of one
  * (a waiter is overtaken at most once), which for two threads is FIFO after the doorway; two padded
- * flags and a padded victim word per lock. Thread identities 0 and 1 are slots assigned on first use
- * (see {@link SlotLockBase}): a third live thread gets {@link IllegalStateException}.
+ * flags and a padded victim word per lock. Thread identities 0 and 1 are slots borrowed from
+ * acquisition to release (see {@link SlotLockBase}): any number of threads may use the lock over time,
+ * two contend at once, a third contender waits for a slot (not FIFO) and {@code tryLock()} fails while
+ * both are taken. Borrowing costs one compare-and-set and one release store per acquisition; the
+ * algorithm itself uses loads and stores only.
  *
  * <p>Memory ordering: the algorithm needs every store to be ordered before every later load
  * (sequential consistency): with a plain or release store of {@code flag[me]} the following load of
@@ -43,12 +46,10 @@ public final class PetersonLock extends SlotLockBase {
         super(2, 2);
     }
 
-    /** Entry protocol up to the wait; returns this thread's slot. */
-    private int enter() {
-        int me = slots.slotOfCurrentThread();
+    /** Entry protocol up to the wait, for slot {@code me}. */
+    private void announce(int me) {
         flag.setVolatile(me, 1);   // volatile: must be ordered before the loads of flag[other] and victim
         victim.setVolatile(me);    // volatile: the later loads must not move above it
-        return me;
     }
 
     /** Whether slot {@code me} must still wait (volatile loads: see the class note on ordering). */
@@ -57,8 +58,8 @@ public final class PetersonLock extends SlotLockBase {
     }
 
     @Override
-    boolean tryAcquire() {
-        int me = enter();
+    boolean tryEnter(int me) {
+        announce(me);
         if (mustWait(me)) {
             withdraw(me); // the other thread no longer waits for us
             return false;
@@ -67,8 +68,8 @@ public final class PetersonLock extends SlotLockBase {
     }
 
     @Override
-    boolean acquire(int mode, long deadline) throws InterruptedException {
-        int me = enter();
+    boolean enter(int me, int mode, long deadline) throws InterruptedException {
+        announce(me);
         int step = 0;
         while (mustWait(me)) {
             step = idleOrWithdraw(me, mode, deadline, step);

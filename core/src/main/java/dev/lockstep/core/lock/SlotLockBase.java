@@ -5,60 +5,120 @@ import dev.lockstep.core.internal.ThreadSlots;
 import dev.lockstep.core.internal.Waits;
 
 /**
- * Base of the locks written for a fixed number of threads (Peterson, filter, Bakery): each thread
- * needs an identity {@code 0 .. maxThreads-1}. Slots are assigned on a thread's first acquisition and
- * kept until the thread calls {@link #releaseThreadSlot()} or terminates (a terminated thread's slot
- * is reclaimed by the next thread that finds none free). When more live threads than slots use the
- * lock, the acquiring call throws {@link IllegalStateException} naming the limit, before it touches
- * the lock's state. See {@link ThreadSlots}.
+ * Base of the locks written for a fixed number of threads (Peterson, filter, Bakery): each contender
+ * needs an identity {@code 0 .. maxThreads-1}. A thread borrows a slot ({@link ThreadSlots}) when it
+ * starts acquiring and gives it back when it unlocks, or when it gives up (timeout, interrupt,
+ * {@code tryLock} failure). So any number of threads may use the lock over time -- thread pools,
+ * virtual threads -- and at most {@code maxThreads} of them contend or hold it at once; a further
+ * contender waits for a slot ({@link SpinPolicy}, honouring its interrupt and timeout) before it enters
+ * the algorithm, and {@code tryLock()} fails when no slot is free.
+ *
+ * <p>Cost: borrowing a slot is one compare-and-set and giving it back one release store, per
+ * acquisition, on top of the algorithm; the algorithms themselves (entry protocol, waiting, unlock)
+ * still use loads and stores only. Waiting for a slot is not FIFO: a first-come-first-served
+ * guarantee (Bakery) holds among the threads that have a slot.
+ *
+ * <p>A thread that terminates holding the lock keeps its slot and the lock stays held (as with any
+ * lock whose holder dies without unlocking); its slot is never given to another thread.
  *
  * <p>{@code tryLock()} runs the entry protocol once and withdraws instead of waiting. Two threads
  * calling it at the same moment may therefore both give way (each sees the other mid-entry), even
  * though neither ends up holding the lock: jcstress reports that outcome as interesting, not
  * forbidden. It never lets both in.
+ *
+ * <p>Implementation notes. {@code heldSlot} is plain: it is written by the holder after it acquired
+ * and read by the same thread in {@code release()}. A slot is given back only after {@link #withdraw}
+ * has put its announcement back at rest (release store), so the next borrower starts from "not
+ * trying" (see {@link ThreadSlots} for the hand-over ordering).
  */
 abstract class SlotLockBase extends SpinLockBase {
     final ThreadSlots slots;
+    /** The slot of the current holder; meaningful to the holder only. */
+    private int heldSlot = -1;
 
     SlotLockBase(int maxThreads, int limit) {
         if (maxThreads < 2 || maxThreads > limit) {
             throw new IllegalArgumentException(getClass().getSimpleName() + ": maxThreads must be between 2 and "
                     + limit + ", was " + maxThreads);
         }
-        this.slots = new ThreadSlots(maxThreads, getClass().getSimpleName());
+        this.slots = new ThreadSlots(maxThreads);
     }
 
-    /** The number of threads that may use this lock at the same time. */
+    /** The number of threads that may contend for or hold this lock at the same time. */
     public final int maxThreads() {
         return slots.capacity();
     }
 
+    /** Runs the entry protocol once for slot {@code me}; withdraws and returns false if it would wait. */
+    abstract boolean tryEnter(int me);
+
     /**
-     * Gives the current thread's slot back so another thread may use the lock; the thread gets a slot
-     * again if it acquires later. Not needed for threads that terminate.
+     * Runs the entry protocol for slot {@code me}, waiting as {@code mode} says.
      *
-     * @return whether the current thread had a slot
-     * @throws IllegalStateException if the current thread holds the lock
+     * @return true once entered; false when a timed wait reached its deadline (after withdrawing)
+     * @throws InterruptedException in the interruptible modes (after withdrawing)
      */
-    public final boolean releaseThreadSlot() {
-        if (isHeldByCurrentThread()) {
-            throw new IllegalStateException(getClass().getSimpleName()
-                    + ": cannot give back the thread slot while holding the lock");
-        }
-        return slots.releaseCurrentThread();
-    }
+    abstract boolean enter(int me, int mode, long deadline) throws InterruptedException;
 
     /**
      * Resets slot {@code me}'s announcement (flag, level or number) to "not trying", with a release store
      * so that the critical section's writes are visible before others see it. Used by unlock and by a
      * waiter that gives up: in these algorithms, leaving without entering is the same as entering and
-     * leaving at once.
+     * leaving at once. Idempotent.
      */
     abstract void withdraw(int me);
 
     @Override
+    final boolean tryAcquire() {
+        int me = slots.tryClaim();
+        if (me < 0) {
+            return false; // maxThreads other threads are contending or holding
+        }
+        boolean entered = false;
+        try {
+            entered = tryEnter(me);
+        } finally {
+            if (!entered) {
+                giveBack(me);
+            }
+        }
+        if (entered) {
+            heldSlot = me;
+        }
+        return entered;
+    }
+
+    @Override
+    final boolean acquire(int mode, long deadline) throws InterruptedException {
+        int me = slots.claim(mode, deadline);
+        if (me < 0) {
+            return false; // timed out waiting for a slot
+        }
+        boolean entered = false;
+        try {
+            entered = enter(me, mode, deadline);
+        } finally {
+            if (!entered) {
+                giveBack(me); // timeout, interrupt, or an unexpected Error while waiting
+            }
+        }
+        if (entered) {
+            heldSlot = me;
+        }
+        return entered;
+    }
+
+    @Override
     final void release() {
-        withdraw(slots.slotOfCurrentThread());
+        int me = heldSlot;
+        heldSlot = -1;
+        giveBack(me);
+    }
+
+    /** Withdraws slot {@code me} (idempotent) and then gives the slot back. */
+    private void giveBack(int me) {
+        withdraw(me);
+        slots.release(me);
     }
 
     /**
