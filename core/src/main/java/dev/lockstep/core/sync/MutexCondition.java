@@ -118,6 +118,8 @@ final class MutexCondition implements Condition {
         mutex.reacquire(saved);
         if (withdrew) {
             unlink(node);
+        } else {
+            mutex.reacquired(node); // the signaller recorded us as queued for the mutex
         }
         node.setStatusPlain(WaitNode.IDLE);
         if (r == WaitNode.INTERRUPTED && !withdrew) {
@@ -161,6 +163,7 @@ final class MutexCondition implements Condition {
             node.next = null;
             // Volatile CAS: decides against a withdrawing waiter; a won CAS is a delivered signal.
             if (node.casStatus(WaitNode.WAITING, WaitNode.GRANTED)) {
+                mutex.transferred(node); // queued for the mutex from now on, as in AQS
                 WaitQueue.unpark(node);
                 return;
             }
@@ -178,6 +181,7 @@ final class MutexCondition implements Condition {
             WaitNode next = node.next;
             node.next = null;
             if (node.casStatus(WaitNode.WAITING, WaitNode.GRANTED)) {
+                mutex.transferred(node);
                 WaitQueue.unpark(node);
             }
             node = next;
