@@ -115,11 +115,17 @@ final class MutexCondition implements Condition {
         int saved = mutex.releaseAll();
         int r = node.await(this, mode, deadline);
         boolean withdrew = r < 0 && node.casStatus(WaitNode.WAITING, WaitNode.CANCELLED);
-        mutex.reacquire(saved);
+        try {
+            mutex.reacquire(saved);
+        } finally {
+            if (!withdrew) {
+                // The signaller recorded us as queued for the mutex (Mutex.transferred); forget it even
+                // if re-acquiring failed with an Error, or hasQueuedThreads() would stay true for ever.
+                mutex.reacquired(node);
+            }
+        }
         if (withdrew) {
             unlink(node);
-        } else {
-            mutex.reacquired(node); // the signaller recorded us as queued for the mutex
         }
         node.setStatusPlain(WaitNode.IDLE);
         if (r == WaitNode.INTERRUPTED && !withdrew) {
