@@ -36,6 +36,9 @@ final class MutexCondition implements Condition {
      * first/last and the nodes' next links are guarded by the mutex (plain accesses, ordered by the
      * mutex's acquire/release). A node is in the list from await until a signaller unlinks it or, if
      * the waiter withdrew (status CANCELLED), until the waiter, holding the mutex again, unlinks it.
+     * A node whose signal was delivered (CAS to GRANTED) is recorded in the mutex's wait queue as
+     * "transferred" by the signaller, and removed by its own thread once it has re-acquired: from the
+     * signal to then, the mutex's queue queries report the thread as queued, as AQS's transfer does.
      */
     final Mutex mutex;
     private WaitNode first;
