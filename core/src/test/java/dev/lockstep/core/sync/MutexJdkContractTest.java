@@ -10,6 +10,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 
 import static dev.lockstep.core.sync.TestThreads.fork;
@@ -432,9 +433,10 @@ class MutexJdkContractTest {
             assertEquals(List.of(t1.thread), List.copyOf(m.getQueuedThreads()));
             c.signal();
             assertTrue(m.hasQueuedThread(t2.thread));
-            // Give the woken waiters time to reach the lock's own queue: still counted once each.
+            // Once the woken waiters have parked in the lock's own queue (a Mutex is its waiters' park
+            // blocker), each is still counted once.
             waitUntil("both signalled waiters park on the lock", () ->
-                    t1.thread.getState() == Thread.State.WAITING && t2.thread.getState() == Thread.State.WAITING);
+                    LockSupport.getBlocker(t1.thread) == m && LockSupport.getBlocker(t2.thread) == m);
             assertEquals(2, m.getQueueLength());
             assertEquals(new HashSet<>(List.of(t1.thread, t2.thread)), new HashSet<>(m.getQueuedThreads()));
             assertEquals(2, m.getQueuedThreads().size());
