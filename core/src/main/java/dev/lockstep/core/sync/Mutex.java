@@ -299,13 +299,18 @@ public class Mutex extends AbstractOwnableSynchronizer implements Lock {
         return getExclusiveOwnerThread();
     }
 
-    /** Whether any thread is parked waiting for the lock (a snapshot). */
+    /**
+     * Whether any thread is parked waiting for the lock, or was signalled on one of its conditions and
+     * has not re-acquired it yet (a snapshot; as ReentrantLock, whose signal moves the waiter to the
+     * lock's queue).
+     */
     public boolean hasQueuedThreads() {
-        return ((int) STATE.getVolatile(this) & PARKED) != 0;
+        return ((int) STATE.getVolatile(this) & PARKED) != 0 || queue.hasTransferred();
     }
 
     /**
-     * Whether {@code thread} is parked waiting for this lock (a snapshot).
+     * Whether {@code thread} is parked waiting for this lock, or was signalled on one of its conditions
+     * and has not re-acquired it yet (a snapshot).
      *
      * @throws NullPointerException if {@code thread} is null (as ReentrantLock)
      */
@@ -321,7 +326,10 @@ public class Mutex extends AbstractOwnableSynchronizer implements Lock {
         }
     }
 
-    /** The number of parked waiters (a snapshot; spinning threads are not counted). */
+    /**
+     * The number of parked waiters, signalled condition waiters that have not re-acquired yet included
+     * (a snapshot; spinning threads are not counted).
+     */
     public int getQueueLength() {
         queue.lock();
         try {
@@ -424,6 +432,23 @@ public class Mutex extends AbstractOwnableSynchronizer implements Lock {
             unlockSlow();
         }
         return saved;
+    }
+
+    /**
+     * A condition's signal: {@code node}'s thread counts as queued for this lock until it re-acquires
+     * ({@link #reacquired}). Holding the lock.
+     */
+    void transferred(WaitNode node) {
+        queue.lock();
+        queue.addTransferred(node);
+        queue.unlock();
+    }
+
+    /** The signalled condition waiter {@code node} holds the lock again: no longer queued. */
+    void reacquired(WaitNode node) {
+        queue.lock();
+        queue.removeTransferred(node);
+        queue.unlock();
     }
 
     /** Re-acquires after a condition wait, uninterruptibly, restoring {@code savedHolds}. */

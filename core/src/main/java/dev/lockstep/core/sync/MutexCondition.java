@@ -36,6 +36,9 @@ final class MutexCondition implements Condition {
      * first/last and the nodes' next links are guarded by the mutex (plain accesses, ordered by the
      * mutex's acquire/release). A node is in the list from await until a signaller unlinks it or, if
      * the waiter withdrew (status CANCELLED), until the waiter, holding the mutex again, unlinks it.
+     * A node whose signal was delivered (CAS to GRANTED) is recorded in the mutex's wait queue as
+     * "transferred" by the signaller, and removed by its own thread once it has re-acquired: from the
+     * signal to then, the mutex's queue queries report the thread as queued, as AQS's transfer does.
      */
     final Mutex mutex;
     private WaitNode first;
@@ -115,7 +118,15 @@ final class MutexCondition implements Condition {
         int saved = mutex.releaseAll();
         int r = node.await(this, mode, deadline);
         boolean withdrew = r < 0 && node.casStatus(WaitNode.WAITING, WaitNode.CANCELLED);
-        mutex.reacquire(saved);
+        try {
+            mutex.reacquire(saved);
+        } finally {
+            if (!withdrew) {
+                // The signaller recorded us as queued for the mutex (Mutex.transferred); forget it even
+                // if re-acquiring failed with an Error, or hasQueuedThreads() would stay true for ever.
+                mutex.reacquired(node);
+            }
+        }
         if (withdrew) {
             unlink(node);
         }
@@ -161,6 +172,7 @@ final class MutexCondition implements Condition {
             node.next = null;
             // Volatile CAS: decides against a withdrawing waiter; a won CAS is a delivered signal.
             if (node.casStatus(WaitNode.WAITING, WaitNode.GRANTED)) {
+                mutex.transferred(node); // queued for the mutex from now on, as in AQS
                 WaitQueue.unpark(node);
                 return;
             }
@@ -178,6 +190,7 @@ final class MutexCondition implements Condition {
             WaitNode next = node.next;
             node.next = null;
             if (node.casStatus(WaitNode.WAITING, WaitNode.GRANTED)) {
+                mutex.transferred(node);
                 WaitQueue.unpark(node);
             }
             node = next;

@@ -88,6 +88,8 @@ final class WaitNode {
     int arg;
     /** Chain of nodes a releaser granted under the queue lock and unparks after releasing it. */
     WaitNode wakeNext;
+    /** A signalled condition node's link in {@code WaitQueue.transferred}, guarded by the queue lock. */
+    WaitNode transferNext;
     /** Set by the owner when an uninterruptible wait swallowed an interrupt; re-asserted later. */
     boolean interrupted;
     private int status;

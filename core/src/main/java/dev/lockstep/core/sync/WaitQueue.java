@@ -30,12 +30,14 @@ final class WaitQueue implements Serializable {
     private static final long serialVersionUID = 1L;
     private static final VarHandle QLOCK;
     private static final VarHandle HEAD;
+    private static final VarHandle TRANSFERRED;
 
     static {
         try {
             MethodHandles.Lookup lookup = MethodHandles.lookup();
             QLOCK = lookup.findVarHandle(WaitQueue.class, "qlock", int.class);
             HEAD = lookup.findVarHandle(WaitQueue.class, "head", WaitNode.class);
+            TRANSFERRED = lookup.findVarHandle(WaitQueue.class, "transferred", WaitNode.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -46,6 +48,14 @@ final class WaitQueue implements Serializable {
     private transient WaitNode head;
     /** Guarded by the queue lock. */
     private transient WaitNode tail;
+    /**
+     * Condition waiters that were signalled and have not yet re-acquired the lock (a {@link Mutex}'s
+     * conditions only), linked through {@link WaitNode#transferNext}, most recent first. They count as
+     * queued for the lock in the monitoring queries, as AbstractQueuedSynchronizer's signal moves the
+     * node to the lock's queue. Written under the queue lock with volatile stores, so that
+     * {@link #hasTransferred()} may read it without.
+     */
+    private transient WaitNode transferred;
 
     void lock() {
         // Volatile CAS (acquire side): the previous queue-lock holder's list updates are visible.
@@ -150,18 +160,51 @@ final class WaitQueue implements Serializable {
         return node;
     }
 
-    /** Counts queued threads. Under the queue lock. */
-    int size() {
-        int n = 0;
-        for (WaitNode p = head; p != null; p = p.next) {
-            n++;
-        }
-        return n;
+    /** Records a signalled condition waiter's node (see {@link #transferred}). Under the queue lock. */
+    void addTransferred(WaitNode node) {
+        node.transferNext = transferred;
+        // Volatile store: read without the queue lock by hasTransferred().
+        TRANSFERRED.setVolatile(this, node);
     }
 
-    /** Whether {@code thread} is queued. Under the queue lock. */
+    /** Forgets a re-acquired condition waiter's node, if recorded. Under the queue lock. */
+    void removeTransferred(WaitNode node) {
+        WaitNode prev = null;
+        for (WaitNode p = transferred; p != null; prev = p, p = p.transferNext) {
+            if (p == node) {
+                if (prev == null) {
+                    // Volatile store: read without the queue lock by hasTransferred().
+                    TRANSFERRED.setVolatile(this, p.transferNext);
+                } else {
+                    prev.transferNext = p.transferNext;
+                }
+                p.transferNext = null;
+                return;
+            }
+        }
+    }
+
+    /** Whether a signalled condition waiter has yet to re-acquire; read without the queue lock. */
+    boolean hasTransferred() {
+        return TRANSFERRED.getVolatile(this) != null;
+    }
+
+    /**
+     * Counts queued threads, a signalled condition waiter not yet re-acquiring counted once whether or
+     * not it has reached the queue itself. Under the queue lock.
+     */
+    int size() {
+        return threads().size();
+    }
+
+    /** Whether {@code thread} is queued or a signalled condition waiter (see {@link #size}). Under the queue lock. */
     boolean contains(Thread thread) {
         for (WaitNode p = head; p != null; p = p.next) {
+            if (p.thread == thread) {
+                return true;
+            }
+        }
+        for (WaitNode p = transferred; p != null; p = p.transferNext) {
             if (p.thread == thread) {
                 return true;
             }
@@ -169,11 +212,20 @@ final class WaitQueue implements Serializable {
         return false;
     }
 
-    /** The queued threads, head first (a new list: monitoring only). Under the queue lock. */
+    /**
+     * The queued threads, head first, then the signalled condition waiters that are not in the queue
+     * yet, in signal order (a new list: monitoring only). Under the queue lock.
+     */
     List<Thread> threads() {
         List<Thread> list = new ArrayList<>();
         for (WaitNode p = head; p != null; p = p.next) {
             list.add(p.thread);
+        }
+        int queued = list.size();
+        for (WaitNode p = transferred; p != null; p = p.transferNext) {
+            if (!list.subList(0, queued).contains(p.thread)) {
+                list.add(queued, p.thread); // most recent first in the chain: insert to restore signal order
+            }
         }
         return list;
     }

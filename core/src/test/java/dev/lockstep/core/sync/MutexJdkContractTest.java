@@ -10,6 +10,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 
 import static dev.lockstep.core.sync.TestThreads.fork;
@@ -403,6 +404,70 @@ class MutexJdkContractTest {
             }
             assertFalse(m.isLocked());
             assertThrows(IllegalMonitorStateException.class, m::unlock);
+        }
+    }
+
+    /**
+     * As in ReentrantLock, a signalled waiter moves to the lock's queue at the signal: while the
+     * signaller still holds the lock, every queue query reports it (and only once), in signal order, and
+     * it stops being reported once it has re-acquired. (Found by the JSR-166 TCK's
+     * {@code testSignalWakesFifo}.)
+     */
+    @Test
+    void aSignalledWaiterIsQueuedForTheLockUntilItReacquires() throws Exception {
+        for (boolean fair : FAIRNESS) {
+            PublicMutex m = new PublicMutex(fair);
+            Condition c = m.newCondition();
+            TestThreads.Forked<Void> t1 = awaitOnce(m, c, "w1");
+            waitUntil("w1 awaits", () -> waitQueueLength(m, c) == 1);
+            TestThreads.Forked<Void> t2 = awaitOnce(m, c, "w2");
+            waitUntil("w2 awaits", () -> waitQueueLength(m, c) == 2);
+            m.lock();
+            assertFalse(m.hasQueuedThreads());
+            assertEquals(0, m.getQueueLength());
+            c.signal();
+            assertTrue(m.hasQueuedThreads(), "the signalled waiter queues for the lock at once");
+            assertTrue(m.hasQueuedThread(t1.thread));
+            assertFalse(m.hasQueuedThread(t2.thread), "w2 was not signalled");
+            assertEquals(1, m.getQueueLength());
+            assertEquals(List.of(t1.thread), List.copyOf(m.getQueuedThreads()));
+            c.signal();
+            assertTrue(m.hasQueuedThread(t2.thread));
+            // Once the woken waiters have parked in the lock's own queue (a Mutex is its waiters' park
+            // blocker), each is still counted once.
+            waitUntil("both signalled waiters park on the lock", () ->
+                    LockSupport.getBlocker(t1.thread) == m && LockSupport.getBlocker(t2.thread) == m);
+            assertEquals(2, m.getQueueLength());
+            assertEquals(new HashSet<>(List.of(t1.thread, t2.thread)), new HashSet<>(m.getQueuedThreads()));
+            assertEquals(2, m.getQueuedThreads().size());
+            m.unlock();
+            t1.get(5, TimeUnit.SECONDS);
+            t2.get(5, TimeUnit.SECONDS);
+            assertFalse(m.hasQueuedThreads(), "re-acquired: no longer queued");
+            assertFalse(m.hasQueuedThread(t1.thread));
+            assertEquals(0, m.getQueueLength());
+            assertTrue(m.getQueuedThreads().isEmpty());
+        }
+    }
+
+    private static TestThreads.Forked<Void> awaitOnce(Mutex m, Condition c, String name) {
+        return fork(name, () -> {
+            m.lock();
+            try {
+                c.await();
+            } finally {
+                m.unlock();
+            }
+            return null;
+        });
+    }
+
+    private static int waitQueueLength(Mutex m, Condition c) {
+        m.lock();
+        try {
+            return m.getWaitQueueLength(c);
+        } finally {
+            m.unlock();
         }
     }
 
