@@ -93,9 +93,11 @@ class StatReadOnlyTest {
 
     @Test
     void statChangesNoFileAndCreatesNoRegistry() throws Exception {
+        long childPid;
         try (ChildJvm child = ChildJvm.start(dir, MakeAll.class, dir.toString())) {
             assertEquals(0, child.await(Duration.ofSeconds(60)), child.output());
             assertTrue(child.output().contains("made"), child.output());
+            childPid = child.pid();
         }
         Path registry = dir.resolve(Participants.FILE_NAME);
         assertTrue(Files.exists(registry), "the child registered in the folder");
@@ -108,6 +110,8 @@ class StatReadOnlyTest {
         assertTrue(r[1].contains("permits         2 available of 3"), r[1]);
         assertTrue(r[1].contains("owner           a process that has exited")
                 || r[1].matches("(?s).*owner           pid \\d+.*"), r[1]);
+        // The read-only view of the registry still describes owners and judges them.
+        assertTrue(r[1].contains("producer[0] pid " + childPid + " DEAD"), r[1]);
         assertEquals(before, snapshot(dir), "stat changed the folder (registry present):\n" + r[1]);
 
         Files.delete(registry); // the child is gone: a folder whose registry was removed, or never made
