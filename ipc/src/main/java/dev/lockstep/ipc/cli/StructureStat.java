@@ -14,6 +14,7 @@ import dev.lockstep.ipc.sync.IpcMutex;
 import dev.lockstep.ipc.sync.IpcSemaphore;
 
 import dev.lockstep.ipc.shm.FileLayout;
+import dev.lockstep.ipc.shm.ReadOnlyInspection;
 
 /**
  * The live state of one structure, as lines for {@code stat}: each kind's own statistics snapshot.
@@ -27,7 +28,16 @@ final class StructureStat {
         return Arrays.stream(text.split("\n")).skip(skip).map(String::strip).filter(s -> !s.isEmpty()).toList();
     }
 
+    /**
+     * Describes {@code file} inside a {@link ReadOnlyInspection}: the structure is mapped read-only and
+     * this process neither registers in the folder's registry nor creates it, so {@code stat} changes
+     * no file.
+     */
     static List<String> describe(Path file, FileLayout.Header header) throws IOException {
+        return ReadOnlyInspection.run(() -> describeOpened(file, header));
+    }
+
+    private static List<String> describeOpened(Path file, FileLayout.Header header) throws IOException {
         switch (header.kind()) {
             case ONE_TO_ONE_CHANNEL:
                 try (OneToOneChannel ch = OneToOneChannel.open(file)) {

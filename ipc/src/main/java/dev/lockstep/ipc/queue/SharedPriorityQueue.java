@@ -221,8 +221,10 @@ public final class SharedPriorityQueue implements AutoCloseable {
         this.readyBitsWords = (maxMessages + 63) >>> 6;
         this.participants = participants;
         long me = participants == null ? IN_MEMORY_OWNER : participants.token();
-        this.myWriting = PriorityQueueDescriptor.ownerWord(WRITING, me);
-        this.myReading = PriorityQueueDescriptor.ownerWord(READING, me);
+        // Token 0: a read-only view (ReadOnlyInspection, for stat) owns nothing and writes nothing (its
+        // mapping is read-only); its owner words are never stored.
+        this.myWriting = me == 0L ? 0L : PriorityQueueDescriptor.ownerWord(WRITING, me);
+        this.myReading = me == 0L ? 0L : PriorityQueueDescriptor.ownerWord(READING, me);
         this.seenOwners = new long[maxMessages];
         this.recoveryIntervalNanos = Math.max(RECOVERY_INTERVAL_NANOS, 50L * maxMessages);
         this.lastRecoveryNanos = System.nanoTime();

@@ -124,6 +124,12 @@ public final class Participants {
     private static final Object REGISTRY_LOCK = new Object();
     /** Open registries of this JVM by file key (dev + inode): the lock-holding channels live here. */
     private static final Map<Object, Participants> BY_FILE = new HashMap<>();
+    /**
+     * Read-only views of registries this JVM is not registered in ({@link ReadOnlyInspection}), by file
+     * key. Their channels stay open for the life of the JVM: closing a descriptor of the registry would
+     * drop this process's lock on it if it registers later (see the class comment's limits).
+     */
+    private static final Map<Object, Participants> INSPECTORS = new HashMap<>();
 
     private final Path file;
     private final SharedFile shared;
@@ -162,8 +168,27 @@ public final class Participants {
     }
 
     /**
+     * A read-only view ({@link ReadOnlyInspection}): token 0, no entry, no heartbeat; {@code shared}
+     * null when the folder has no registry (then no token is one of its own: all are "not issued").
+     */
+    private Participants(Path file, SharedFile shared, FileChannel locks) throws IOException {
+        this.file = file;
+        this.shared = shared;
+        this.buffer = shared == null ? null : shared.buffer();
+        this.locks = locks;
+        this.ownLock = null;
+        this.entries = shared == null ? 0 : checkedEntries(file, shared);
+        this.ownIndex = -1;
+        this.token = 0L;
+        this.ownNamespace = ProcessIdentity.currentPidNamespace();
+        this.heartbeat = null;
+    }
+
+    /**
      * The registry of the folder holding {@code structureFile}, with this process registered in it
      * (created if absent; the same instance for every file of the folder, for the life of the JVM).
+     * Inside a {@link ReadOnlyInspection}: nothing is created or registered; the result is this JVM's
+     * registration if it has one, else a read-only view with {@link #token()} 0 (see there).
      *
      * @throws IOException if the registry cannot be created or opened, or all its entries are held
      *                     by live processes
@@ -183,6 +208,9 @@ public final class Participants {
             if (known != null) {
                 return known;
             }
+            if (ReadOnlyInspection.active()) {
+                return inspector(file, key);
+            }
             SharedFile shared = openOrCreate(file);
             Object realKey = fileKey(file);
             known = BY_FILE.get(realKey);
@@ -196,7 +224,10 @@ public final class Participants {
         }
     }
 
-    /** This process's token in this registry: non-zero, below {@code 2^}{@value #TOKEN_BITS}. */
+    /**
+     * This process's token in this registry: non-zero, below {@code 2^}{@value #TOKEN_BITS}; 0 for a
+     * read-only view ({@link ReadOnlyInspection}), which owns nothing.
+     */
     public long token() {
         return token;
     }
@@ -359,6 +390,37 @@ public final class Participants {
         } catch (NoSuchFileException absent) {
             return null;
         }
+    }
+
+    /** A read-only view of the registry {@code file} (key {@code key}, null if absent); holds REGISTRY_LOCK. */
+    private static Participants inspector(Path file, Object key) throws IOException {
+        if (key == null) {
+            return new Participants(file, null, null); // absent: described, never created
+        }
+        Participants known = INSPECTORS.get(key);
+        if (known != null) {
+            return known;
+        }
+        SharedFile shared = SharedFile.open(file, StructureKind.PARTICIPANTS); // read-only in the scope
+        FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
+        Participants p;
+        try {
+            p = new Participants(file, shared, ch);
+        } catch (IOException | RuntimeException e) {
+            ch.close(); // no lock of ours on it yet: closing drops nothing
+            throw e;
+        }
+        INSPECTORS.put(key, p);
+        return p;
+    }
+
+    private static int checkedEntries(Path file, SharedFile shared) throws IncompatibleFileException {
+        long n = shared.header().param(PARAM_ENTRIES);
+        if (n < 1 || n > MAX_ENTRIES || SharedFile.STRUCTURE_OFFSET + n * ENTRY_LENGTH > shared.header().fileLength()) {
+            throw new IncompatibleFileException(file, "entries is " + n + ", not in [1, " + MAX_ENTRIES
+                    + "] or more than the file holds");
+        }
+        return (int) n;
     }
 
     private static SharedFile openOrCreate(Path file) throws IOException {

@@ -90,6 +90,9 @@ public final class SharedFile implements AutoCloseable {
         Objects.requireNonNull(file, "file");
         Objects.requireNonNull(kind, "kind");
         Objects.requireNonNull(initializer, "initializer");
+        if (ReadOnlyInspection.active()) {
+            throw new IllegalStateException("cannot create " + file + " inside a read-only inspection");
+        }
         if (structureLength <= 0) {
             throw new IllegalArgumentException("structure length must be > 0: " + structureLength);
         }
@@ -135,6 +138,7 @@ public final class SharedFile implements AutoCloseable {
 
     /**
      * Opens an existing {@code file} of {@code kind}, validating its header first.
+     * Inside a {@link ReadOnlyInspection} the file is opened for reading and mapped read-only.
      *
      * @param kind the expected kind, or {@code null} to open any Lockstep file (inspection)
      * @throws NoSuchFileException       if it does not exist
@@ -143,10 +147,12 @@ public final class SharedFile implements AutoCloseable {
     public static SharedFile open(Path file, StructureKind kind) throws IOException {
         Objects.requireNonNull(file, "file");
         ShmDirectory.checkFile(file);
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE,
-                LinkOption.NOFOLLOW_LINKS)) {
+        boolean readOnly = ReadOnlyInspection.active();
+        try (FileChannel ch = readOnly ? FileChannel.open(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)
+                : FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
             FileLayout.Header header = readAndValidate(file, ch, kind);
-            MappedByteBuffer mapped = ch.map(FileChannel.MapMode.READ_WRITE, 0, header.fileLength());
+            MappedByteBuffer mapped = ch.map(readOnly ? FileChannel.MapMode.READ_ONLY : FileChannel.MapMode.READ_WRITE,
+                    0, header.fileLength());
             mapped.order(ByteOrder.nativeOrder());
             return new SharedFile(file, header, mapped);
         }
