@@ -28,7 +28,8 @@ import java.util.function.Supplier;
  * then hands the slot over. {@link #fill} claims its batch with one compare-and-set; {@link #drain}
  * claims one index per element (as JCTools), so it never holds a slot while its handler runs.
  *
- * <p><b>Properties.</b> Linearizable FIFO (in index order) for {@code offer}/{@code poll}/{@code peek};
+ * <p><b>Properties.</b> Linearizable FIFO (in index order) for {@code offer}/{@code poll}/{@code peek}
+ * (with {@code fill}: below);
  * no allocation after construction; space: one array of {@link #capacity()} references, one of
  * {@code capacity} longs, the queue object (indices padded inline) and one padded counter. Capacity is
  * rounded up to a power of two, at least 2 (the sequence scheme needs two slots). Null elements are
@@ -51,6 +52,19 @@ import java.util.function.Supplier;
  * </ul>
  * So every wait is bounded by the time another thread, once scheduled, needs to finish a few
  * instructions (as in Vyukov's and JCTools' queues); a preempted thread can stretch it.
+ *
+ * <p><b>Linearizability, and what {@code fill} gives up.</b> {@code offer}, {@code poll}, {@code peek},
+ * {@code size}, {@code isEmpty}, the relaxed methods (read as "relaxed attempt, else strict") and a
+ * one-element {@code drain} are linearizable with one another (Lincheck, README "Linearizability
+ * checks"). {@code fill} is linearizable as an {@code offer} against the producers ({@code offer},
+ * {@code relaxedOffer}, {@code fill}) and {@code size}/{@code isEmpty}, and against consumers only if
+ * they read "empty while {@code size() > 0}" as "not yet": a PENDING head slot counts in
+ * {@code size()} but a strict {@code poll}/{@code peek} answers "empty" there (it may not wait on user
+ * code), so a strict consumer is NOT linearizable with a concurrent {@code fill} (e.g. {@code peek()}
+ * null after a completed {@code offer} while {@code isEmpty()} is false). Calling the supplier before
+ * claiming would avoid the PENDING slot but cannot be lossless: other producers may fill the ring
+ * between the supplier's return and the claim, and the supplied element would have to be dropped or
+ * waited with.
  *
  * <p><b>Iteration and removal.</b> The iterator is weakly consistent ({@link ArrayQueueBase}).
  * {@code remove(Object)} and {@code Iterator.remove()} are supported: O(capacity) scan, then a lock of

@@ -45,6 +45,19 @@ import java.util.function.Supplier;
  * claim order). {@link #drain} empties each slot and publishes the consumer index before calling its
  * handler, so the handler may re-enter the queue.
  *
+ * <p><b>Linearizability, and what {@code fill} gives up.</b> {@code offer}, {@code poll}, {@code peek},
+ * {@code size}, {@code isEmpty}, the relaxed methods (read as "relaxed attempt, else strict") and a
+ * one-element {@code drain} are linearizable with one another (Lincheck, README "Linearizability
+ * checks"). {@code fill} is linearizable as an {@code offer} against the producers ({@code offer},
+ * {@code relaxedOffer}, {@code fill}) and {@code size}/{@code isEmpty}, and against consumers only if
+ * they read "empty while {@code size() > 0}" as "not yet": a PENDING head slot counts in
+ * {@code size()} but a strict {@code poll}/{@code peek} answers "empty" there (it may not wait on user
+ * code), so a strict consumer is NOT linearizable with a concurrent {@code fill} (e.g. {@code peek()}
+ * null after a completed {@code offer} while {@code isEmpty()} is false). Calling the supplier before
+ * claiming would avoid the PENDING slot but cannot be lossless: other producers may fill the ring
+ * between the supplier's return and the claim, and the supplied element would have to be dropped or
+ * waited with.
+ *
  * <p><b>Iteration.</b> Weakly consistent iterator ({@link ArrayQueueBase}); no removal from the
  * middle ({@code remove(Object)} and {@code Iterator.remove()} throw
  * {@link UnsupportedOperationException}): the consumer takes slots with a plain read, which a removal

@@ -45,16 +45,27 @@ import java.util.function.ToIntFunction;
  *   <li><b>Linearizable</b>: every operation that changes the queue does so inside one critical section of
  *       a mutual-exclusion lock (its linearization point is there, at its store of the counts); the
  *       lock-free early answers (empty, full) linearize at their volatile read of the counts, which
- *       only critical sections write. One exception: {@link #size()} counts the slots promised to user
- *       code in progress (a {@code fill} supplier that has not returned, a {@code drain} consumer or
- *       {@code drainTo} target being handed a message) as occupied, while {@code poll} does not see a
- *       message there; so a strict {@code offer} fails only when {@code size() == capacity()}. So {@code poll} returns a message of the highest priority present at
- *       its linearization point, and the oldest of that priority.</li>
+ *       only critical sections write. So {@code poll} returns a message of the highest priority present
+ *       at its linearization point, and the oldest of that priority; {@code drain}/{@code drainTo} take
+ *       their messages one {@code poll} at a time (a batch of more than one is not atomic). One
+ *       exception, {@code fill}: it reserves a slot under the lock before calling its supplier outside
+ *       it (so the supplier is called only for a message that will be inserted, and no insertion is
+ *       lost when it throws); while the supplier runs, the reserved slot counts in {@link #size()} and
+ *       makes a strict {@code offer} fail (so {@code offer} fails only when {@code size() == capacity()}),
+ *       but holds no message for {@code poll}/{@code peek}/{@code drain}, which answer from the
+ *       messages present rather than wait for the supplier. So {@code fill} is linearizable as an
+ *       {@code offer} against {@code offer}, {@code fill}, {@code size} and {@code remainingCapacity},
+ *       and NOT against the consumer operations (a consumer may see {@code size() == 1} and an empty
+ *       {@code peek()}, or a lower-priority message than the one being supplied); Lincheck checks
+ *       what is claimed (README, "Linearizability checks"). The alternative, calling the supplier
+ *       first, would either lose its message when the queue filled meanwhile or make {@code fill} wait
+ *       for space.</li>
  *   <li><b>Strict priority</b>: a low-priority message waits as long as higher ones keep arriving
  *       (starvation of low priorities is the intended semantics).</li>
  *   <li><b>Progress</b>: blocking (a lock); waiting threads spin then park.</li>
  *   <li><b>Space</b>: O(capacity + levels), all at construction; {@code offer}/{@code poll} allocate
- *       nothing.</li>
+ *       nothing (one slot more after a throwing {@code drain} consumer's put-back into a full queue,
+ *       below).</li>
  * </ul>
  *
  * <p>Any number of producers and consumers. Iteration, {@code toArray}, {@code contains} and
@@ -66,8 +77,12 @@ import java.util.function.ToIntFunction;
  * it may re-enter the queue. A {@code drain} consumer or {@code drainTo} target that throws gets its
  * message put back at the head of its priority (nothing is lost, as with
  * {@code ArrayBlockingQueue.drainTo}, whose element stays queued when {@code add} throws; this is
- * stricter than {@link ConcurrentQueue#drain}, under which the rings count that element as delivered);
- * a {@code fill} supplier that throws keeps the messages supplied before it.
+ * stricter than {@link ConcurrentQueue#drain}, under which the rings count that element as delivered).
+ * The drained message's slot is freed when it is taken, so producers may refill the queue while the
+ * consumer runs; a put-back into a full queue then grows the slot arrays by one (allocation on that
+ * exceptional path only) and the queue holds {@code capacity + 1} messages until consumers take one
+ * (strict {@code offer} fails meanwhile; {@code remainingCapacity()} is 0). A {@code fill} supplier that
+ * throws keeps the messages supplied before it and gives its reservation back.
  *
  * @param <E> the message type; null messages are rejected with {@link NullPointerException}
  */
@@ -123,11 +138,13 @@ public final class PriorityMessageQueue<E> extends BlockingQueueAdapter<E> {
          * Invariants (under the lock): slot s holds a message iff it is on some level's list; the other
          * slots form the free list through next[]; head[p] == -1 iff level p is empty iff bit p of
          * nonEmpty is clear; tail[p] is the last slot of level p's list; linked == number of linked
-         * messages == capacity - length of the free list; linked + reserved <= capacity, where reserved
-         * counts slots promised to user code in progress: a fill() supplier about to supply a message,
-         * or a drain() consumer being handed one (put back at the head of its level if the consumer
-         * throws). The FIFO order within a level is the order of the critical sections that linked the
-         * messages.
+         * messages == slots - length of the free list, where slots == capacity except after a put-back
+         * into a full queue (drain's consumer threw after producers refilled the freed slot: the arrays
+         * grow by one, and linked may exceed capacity until consumers take messages); reserved counts
+         * slots promised to fill() suppliers in progress; linked + reserved <= capacity whenever a
+         * reservation or an insertion is made. A drain() holds no reservation: it takes a message as
+         * poll() does, and a consumer that throws has it linked back at the head of its level. The
+         * FIFO order within a level is the order of the critical sections that linked the messages.
          *
          * Both counts live in one long, counts = reserved << 32 | linked, so that one volatile store per
          * operation publishes both and lock-free readers see a consistent pair: size() is
@@ -154,8 +171,8 @@ public final class PriorityMessageQueue<E> extends BlockingQueueAdapter<E> {
         private final ToIntFunction<? super E> priorityOf;
         private final int capacity;
         private final TtasLock lock = new TtasLock();
-        private final Object[] items; // guarded
-        private final int[] next; // guarded: list links, and the free list
+        private Object[] items; // guarded; grows only in putBack (a throwing drain consumer, queue refilled)
+        private int[] next; // guarded: list links, and the free list; grows with items
         private final int[] head = new int[LEVELS]; // guarded
         private final int[] tail = new int[LEVELS]; // guarded
         private int nonEmpty; // guarded: bit p set iff level p has messages
@@ -334,10 +351,11 @@ public final class PriorityMessageQueue<E> extends BlockingQueueAdapter<E> {
         }
 
         /**
-         * Hands messages one at a time to {@code consumer}, outside the lock. While the consumer runs, the
-         * message's slot stays reserved; if the consumer throws, the message goes back to the head of its
-         * level (nothing is lost, as {@code ArrayBlockingQueue.drainTo} keeps an element whose
-         * {@code add} threw) and the exception propagates.
+         * Hands messages one at a time to {@code consumer}, outside the lock. Each message is taken as
+         * {@link #poll} takes it (its slot is free at once, so {@code size()}, {@code peek()} and a strict
+         * {@code offer} agree while the consumer runs); if the consumer throws, the message goes back to
+         * the head of its level ({@link #putBack}: nothing is lost, as {@code ArrayBlockingQueue.drainTo}
+         * keeps an element whose {@code add} threw) and the exception propagates.
          */
         @Override
         public int drain(Consumer<? super E> consumer, int limit) {
@@ -346,44 +364,56 @@ public final class PriorityMessageQueue<E> extends BlockingQueueAdapter<E> {
                 throw new IllegalArgumentException("limit must be >= 0: " + limit);
             }
             int n = 0;
-            E held = null; // the message being handed over; its slot is reserved
-            int heldLevel = -1;
+            while (n < limit) {
+                E e;
+                int p;
+                if (linked(countsVolatile()) == 0) {
+                    return n; // empty at this read: no lock
+                }
+                lock.lock();
+                try {
+                    long c = counts;
+                    if (linked(c) == 0) {
+                        return n;
+                    }
+                    p = topLevel();
+                    e = unlinkFirst(p);
+                    setCounts(c - 1); // a poll: the slot is free now
+                } finally {
+                    lock.unlock();
+                }
+                try {
+                    consumer.accept(e); // user code: outside the lock
+                } catch (Throwable t) {
+                    putBack(e, p);
+                    throw t;
+                }
+                n++;
+            }
+            return n;
+        }
+
+        /**
+         * Puts a message a throwing {@code drain} consumer was handed back at the head of level {@code p}.
+         * Its slot was freed when it was taken, so producers may have filled the queue meanwhile: then the
+         * slot arrays grow by one slot (allocation on this exceptional path only) and the queue holds
+         * {@code capacity + 1} messages until consumers take them (strict {@code offer} fails meanwhile).
+         * A message already admitted is never dropped, and the consumer never waited on a reservation.
+         */
+        private void putBack(E e, int p) {
+            lock.lock();
             try {
-                for (; ; ) {
-                    if (held == null && (n >= limit || linked(countsVolatile()) == 0)) {
-                        return n; // nothing to release, nothing to take: no lock
-                    }
-                    lock.lock();
-                    try {
-                        long c = counts;
-                        if (held != null) {
-                            c -= RESERVED_ONE; // delivered: the reservation ends, the slot is free
-                            held = null;
-                        }
-                        if (n >= limit || linked(c) == 0) {
-                            setCounts(c);
-                            return n;
-                        }
-                        heldLevel = topLevel();
-                        held = unlinkFirst(heldLevel);
-                        setCounts(c - 1 + RESERVED_ONE); // linked - 1, reserved + 1: size() unchanged
-                    } finally {
-                        lock.unlock();
-                    }
-                    consumer.accept(held); // user code: outside the lock
-                    n++;
+                if (free < 0) { // full: one more slot, linked into the free list
+                    int s = items.length;
+                    items = java.util.Arrays.copyOf(items, s + 1);
+                    next = java.util.Arrays.copyOf(next, s + 1);
+                    next[s] = -1;
+                    free = s;
                 }
-            } catch (Throwable t) {
-                if (held != null) { // the consumer threw: put the message back where it was
-                    lock.lock();
-                    try {
-                        linkFirst(held, heldLevel);
-                        setCounts(counts + 1 - RESERVED_ONE);
-                    } finally {
-                        lock.unlock();
-                    }
-                }
-                throw t;
+                linkFirst(e, p);
+                setCounts(counts + 1);
+            } finally {
+                lock.unlock();
             }
         }
 
@@ -582,9 +612,8 @@ public final class PriorityMessageQueue<E> extends BlockingQueueAdapter<E> {
         }
 
         /**
-         * The occupied slots: messages plus slots promised to user code in progress (a {@code fill}
-         * supplier running, a {@code drain} consumer being handed a message), so that a strict
-         * {@code offer} fails only when this says full.
+         * The occupied slots: messages plus slots reserved by {@code fill} suppliers in progress, so
+         * that a strict {@code offer} fails only when this says full.
          */
         @Override
         public int size() {

@@ -26,6 +26,21 @@ import java.util.List;
  * {@code MpscArrayQueue}, whose {@code drain} is documented wait-free like {@code relaxedPoll}, an
  * empty drain is followed by a strict poll.
  *
+ * <p><b>{@code fill} in the multi-producer kinds</b> ({@code MpscArrayQueue}, {@code MpmcArrayQueue}):
+ * a fill claims its slot, marks it PENDING, then calls its supplier (user code); a strict
+ * {@code poll}/{@code peek} that meets a PENDING head answers "empty" instead of waiting for the
+ * supplier (issue 10, defect 3), while {@code size()}/{@code isEmpty()} count the claimed slot. So
+ * {@code fill} is NOT linearizable against the strict consumer operations there (Lincheck: a
+ * {@code peek()} null after a completed {@code relaxedOffer} while {@code isEmpty()} is false), and
+ * {@link Mpsc}/{@link Mpmc} check every other operation without {@code fillOne};
+ * {@link MpscFill}/{@link MpmcFill} check {@code fillOne} against {@code offer}, {@code relaxedOffer},
+ * {@code size}, {@code isEmpty} and consumers that read "empty while {@code size() > 0}" as "not yet"
+ * ({@code pollRetrying}/{@code peekRetrying}, checked as poll and peek; with this scenario's trivial
+ * supplier they end). Calling the supplier before claiming cannot be made lossless: between the
+ * supplier's return and the claim other producers may fill the ring, and the supplied element would
+ * have to be dropped or waited with. The single-producer kinds have no PENDING ({@code fillOne} is in
+ * {@link Spsc}/{@link Spmc} with everything else).
+ *
  * <p>Batches of more than one element are not checked here: their contract is "up to {@code limit}",
  * and Lincheck showed (model checking, limit 2-3) that they are not one atomic operation: an
  * {@code SpscArrayQueue} drain frees slot after slot, so the producer refills a slot while the drain is
@@ -107,6 +122,30 @@ class ArrayQueueLincheckTest {
         int doFill(int e, int limit) {
             return q.fill(() -> e, limit);
         }
+
+        /**
+         * A strict poll that reads "empty while {@code size() > 0}" as "not yet" and asks again: in the
+         * multi-producer kinds a {@code fill} marks its claimed slot PENDING while its supplier (user
+         * code) runs, and a strict poll answers "empty" there instead of waiting for it.
+         */
+        Integer doPollRetrying() {
+            for (; ; ) {
+                Integer e = q.poll();
+                if (e != null || q.size() == 0) {
+                    return e;
+                }
+            }
+        }
+
+        /** As {@link #doPollRetrying}, for peek. */
+        Integer doPeekRetrying() {
+            for (; ; ) {
+                Integer e = q.peek();
+                if (e != null || q.size() == 0) {
+                    return e;
+                }
+            }
+        }
     }
 
     // ---- SPSC: one producer thread, one consumer thread ----
@@ -186,11 +225,6 @@ class ArrayQueueLincheckTest {
             return doRelaxedOffer(e);
         }
 
-        @Operation
-        public int fillOne(@Param(name = "e") int e) {
-            return doFill(e, 1);
-        }
-
         @Operation(nonParallelGroup = "consumer")
         public Integer poll() {
             return doPoll();
@@ -214,6 +248,49 @@ class ArrayQueueLincheckTest {
         @Operation(nonParallelGroup = "consumer")
         public List<Integer> drainOne() {
             return doRelaxedDrainOne();
+        }
+
+        @Operation
+        public int size() {
+            return q.size();
+        }
+
+        @Operation
+        public boolean isEmpty() {
+            return q.isEmpty();
+        }
+    }
+
+    /** MPSC {@code fill} against the operations it is linearizable with (class javadoc). */
+    @Param(name = "e", gen = IntGen.class, conf = "1:4")
+    public static class MpscFill extends QueueOps {
+        public MpscFill() {
+            super(new MpscArrayQueue<>(CAPACITY));
+        }
+
+        @Operation
+        public int fillOne(@Param(name = "e") int e) {
+            return doFill(e, 1);
+        }
+
+        @Operation
+        public boolean offer(@Param(name = "e") int e) {
+            return doOffer(e);
+        }
+
+        @Operation
+        public boolean relaxedOffer(@Param(name = "e") int e) {
+            return doRelaxedOffer(e);
+        }
+
+        @Operation(nonParallelGroup = "consumer")
+        public Integer pollRetrying() {
+            return doPollRetrying();
+        }
+
+        @Operation(nonParallelGroup = "consumer")
+        public Integer peekRetrying() {
+            return doPeekRetrying();
         }
 
         @Operation
@@ -305,11 +382,6 @@ class ArrayQueueLincheckTest {
         }
 
         @Operation
-        public int fillOne(@Param(name = "e") int e) {
-            return doFill(e, 1);
-        }
-
-        @Operation
         public Integer poll() {
             return doPoll();
         }
@@ -345,10 +417,61 @@ class ArrayQueueLincheckTest {
         }
     }
 
+    /** MPMC {@code fill} against the operations it is linearizable with (class javadoc). */
+    @Param(name = "e", gen = IntGen.class, conf = "1:4")
+    public static class MpmcFill extends QueueOps {
+        public MpmcFill() {
+            super(new MpmcArrayQueue<>(CAPACITY));
+        }
+
+        @Operation
+        public int fillOne(@Param(name = "e") int e) {
+            return doFill(e, 1);
+        }
+
+        @Operation
+        public boolean offer(@Param(name = "e") int e) {
+            return doOffer(e);
+        }
+
+        @Operation
+        public boolean relaxedOffer(@Param(name = "e") int e) {
+            return doRelaxedOffer(e);
+        }
+
+        @Operation
+        public Integer pollRetrying() {
+            return doPollRetrying();
+        }
+
+        @Operation
+        public Integer peekRetrying() {
+            return doPeekRetrying();
+        }
+
+        @Operation
+        public int size() {
+            return q.size();
+        }
+
+        @Operation
+        public boolean isEmpty() {
+            return q.isEmpty();
+        }
+    }
+
     /** {@link LincheckSupport.BoundedFifoSpec} with capacity {@value #CAPACITY}. */
     public static class Spec extends LincheckSupport.BoundedFifoSpec {
         public Spec() {
             super(CAPACITY);
+        }
+
+        public Integer pollRetrying() {
+            return poll();
+        }
+
+        public Integer peekRetrying() {
+            return peek();
         }
     }
 
@@ -373,6 +496,16 @@ class ArrayQueueLincheckTest {
     }
 
     @Test
+    void mpscFillStress() {
+        LincheckSupport.stress(MpscFill.class, Spec.class, 3);
+    }
+
+    @Test
+    void mpscFillModelChecking() {
+        LincheckSupport.modelCheck(MpscFill.class, Spec.class, 3);
+    }
+
+    @Test
     void spmcStress() {
         LincheckSupport.stress(Spmc.class, Spec.class, 3);
     }
@@ -390,5 +523,15 @@ class ArrayQueueLincheckTest {
     @Test
     void mpmcModelChecking() {
         LincheckSupport.modelCheck(Mpmc.class, Spec.class, 3);
+    }
+
+    @Test
+    void mpmcFillStress() {
+        LincheckSupport.stress(MpmcFill.class, Spec.class, 3);
+    }
+
+    @Test
+    void mpmcFillModelChecking() {
+        LincheckSupport.modelCheck(MpmcFill.class, Spec.class, 3);
     }
 }

@@ -21,6 +21,18 @@ import java.util.concurrent.TimeUnit;
  * are a poll and {@code fillOne} ({@code fill(() -> e, 1)}) an offer: the queue's batches poll, or
  * reserve and insert, one element at a time, so a batch of more is not one atomic operation (Lincheck
  * showed a {@code remainingCapacity()} between the two insertions of a {@code fill(e, 2)});
+ *
+ * <p><b>What is checked with what</b>: {@link Pmq} checks every operation but {@code fill} against
+ * every other, drains included (a drain takes its message as a poll does; its consumer runs with no
+ * reservation held). {@link PmqFill} checks {@code fillOne} against {@code offer}, {@code size} and
+ * {@code remainingCapacity} only: a {@code fill} reserves its slot before calling its supplier (user
+ * code), and a consumer answers from the messages present, without the one being supplied, instead of
+ * waiting for the supplier, so {@code fill} is NOT linearizable against any consumer operation
+ * ({@code poll}, {@code peek}, {@code drain}, {@code contains}, {@code remove}; e.g. {@code size()} 1
+ * and {@code peek()} null in the same state). Its contents guarantees (exactly once, nothing lost
+ * when the supplier throws) are {@code BlockingQueueCallbackTest}'s. Calling the supplier before reserving would lose its
+ * message whenever producers fill the queue meanwhile; the queue keeps "never wait on user code" and
+ * "never lose" and states this limit instead (class javadoc, README).
  * {@code remove(e)} removes one
  * occurrence, {@code contains(e)}; {@code size}, {@code remainingCapacity}; relaxed operations and the
  * zero-timeout {@code offer}/{@code poll} are the strict ones (relaxed attempt, else strict).
@@ -95,11 +107,6 @@ class PriorityMessageQueueLincheckTest {
         }
 
         @Operation
-        public int fillOne(@Param(name = "e") int e) {
-            return q.fill(() -> e, 1);
-        }
-
-        @Operation
         public boolean remove(@Param(name = "e") int e) {
             return q.remove(e);
         }
@@ -107,6 +114,41 @@ class PriorityMessageQueueLincheckTest {
         @Operation
         public boolean contains(@Param(name = "e") int e) {
             return q.contains(e);
+        }
+
+        @Operation
+        public int size() {
+            return q.size();
+        }
+
+        @Operation
+        public int remainingCapacity() {
+            return q.remainingCapacity();
+        }
+    }
+
+    /**
+     * {@code fill} against the operations it is linearizable with: the producers' {@code offer} and the
+     * counts {@code size}/{@code remainingCapacity}. A {@code fill} in progress holds a reserved slot
+     * that counts in {@code size()} and fails a strict {@code offer}, but holds no message yet, so no
+     * consumer operation is linearizable with it: a strict {@code poll}/{@code peek} answers "empty"
+     * there rather than wait for the supplier (user code), and one that asks again while
+     * {@code size() > 0} is not enough either, since the message being supplied may outrank the ones it
+     * returns meanwhile (Lincheck: {@code offer(2)} false, then {@code peek()} 2 while {@code fill} of the
+     * higher-priority 3 had already made the queue full).
+     */
+    @Param(name = "e", gen = IntGen.class, conf = "1:4")
+    public static class PmqFill {
+        private final PriorityMessageQueue<Integer> q = new PriorityMessageQueue<>(CAPACITY, e -> e % 2);
+
+        @Operation
+        public int fillOne(@Param(name = "e") int e) {
+            return q.fill(() -> e, 1);
+        }
+
+        @Operation
+        public boolean offer(@Param(name = "e") int e) {
+            return q.offer(e);
         }
 
         @Operation
@@ -217,5 +259,44 @@ class PriorityMessageQueueLincheckTest {
     @Test
     void modelChecking() {
         LincheckSupport.modelCheck(Pmq.class, Spec.class, 3);
+    }
+
+    @Test
+    void fillStress() {
+        LincheckSupport.stress(PmqFill.class, Spec.class, 3);
+    }
+
+    @Test
+    void fillModelChecking() {
+        LincheckSupport.modelCheck(PmqFill.class, Spec.class, 3);
+    }
+
+    /**
+     * Not Lincheck: a {@code drain} consumer that throws after producers refilled the slot its message
+     * freed. The message is put back (nothing lost), at the head of its priority, and the queue holds
+     * one more than its capacity until a consumer takes one; meanwhile the refill itself was possible
+     * (the drain held no reservation).
+     */
+    @Test
+    void drainPutBackIntoRefilledQueueLosesNothing() {
+        PriorityMessageQueue<Integer> q = new PriorityMessageQueue<>(CAPACITY, e -> e % 2);
+        q.offer(1);
+        q.offer(3);
+        boolean[] refilled = new boolean[1];
+        RuntimeException boom = new RuntimeException("consumer");
+        RuntimeException thrown = org.junit.jupiter.api.Assertions.assertThrows(RuntimeException.class,
+                () -> q.drain(e -> {
+                    refilled[0] = q.offer(5); // the drained message's slot is free while we run
+                    throw boom;
+                }, 1));
+        org.junit.jupiter.api.Assertions.assertSame(boom, thrown);
+        org.junit.jupiter.api.Assertions.assertTrue(refilled[0], "offer during the consumer: slot free");
+        org.junit.jupiter.api.Assertions.assertEquals(3, q.size());
+        org.junit.jupiter.api.Assertions.assertEquals(0, q.remainingCapacity());
+        org.junit.jupiter.api.Assertions.assertFalse(q.offer(7), "over capacity: strict offer fails");
+        org.junit.jupiter.api.Assertions.assertEquals(List.of(1, 3, 5), List.of(q.poll(), q.poll(), q.poll()));
+        org.junit.jupiter.api.Assertions.assertNull(q.poll());
+        org.junit.jupiter.api.Assertions.assertTrue(q.offer(2) && q.offer(4), "usable at capacity again");
+        org.junit.jupiter.api.Assertions.assertFalse(q.offer(6));
     }
 }
