@@ -14,6 +14,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 
 /**
@@ -439,7 +440,75 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
         if (maxElements <= 0) {
             return 0;
         }
+        if (queue instanceof SpscArrayQueue<E> ring) {
+            return drainToPeekFirst(c, maxElements, ring::pollPeeked);
+        }
+        if (queue instanceof MpscArrayQueue<E> ring) {
+            return drainToPeekFirst(c, maxElements, ring::pollPeeked);
+        }
+        if (queue instanceof SpmcArrayQueue || queue instanceof MpmcArrayQueue) {
+            return drainToReinserting(c, maxElements, queue instanceof MpmcArrayQueue);
+        }
+        // PriorityMessageQueue: its drain puts an element whose handler threw back at the head.
         return drain(c::add, maxElements);
+    }
+
+    /**
+     * drainTo of the single-consumer kinds (SPSC, MPSC): the calling thread is the only remover, so it
+     * hands the head to {@code c} while the head is still queued and removes it only after {@code add}
+     * returned. A throwing {@code add} leaves that element at the head (as {@code ArrayBlockingQueue}).
+     */
+    private int drainToPeekFirst(Collection<? super E> c, int max, Predicate<Object> pollPeeked) {
+        int n = 0;
+        while (n < max) {
+            // Relaxed: stops at a head slot claimed but not yet written, like the rings' drain.
+            final E e = queue.relaxedPeek();
+            if (e == null) {
+                break;
+            }
+            c.add(e); // may throw: nothing removed yet, e stays the head
+            n++;
+            // Remove e now. False only if the target removed it itself (it polled this queue from
+            // this, the consumer thread): it is gone already, and removing the new head would lose it.
+            if (pollPeeked.test(e)) {
+                signalNotFull(); // per element: a target that then blocks holds no producer parked
+            }
+        }
+        return n;
+    }
+
+    /**
+     * drainTo of the multi-consumer kinds (SPMC, MPMC): another consumer may take the head at any time,
+     * so the element is claimed (removed) before {@code add} runs (handing over a head that another
+     * consumer can still take would deliver it twice), and holding the slot instead would make producers
+     * and other consumers wait for user code. If {@code add} throws, MPMC offers the element again, at the
+     * tail; this fails only if the queue filled up while {@code add} ran, and SPMC cannot re-insert at all
+     * (a consumer may not produce): then the element is named in an {@link IllegalStateException} added
+     * as suppressed to the propagating exception.
+     */
+    private int drainToReinserting(Collection<? super E> c, int max, boolean consumersMayOffer) {
+        int n = 0;
+        while (n < max) {
+            // Relaxed: stops at a head slot claimed but not yet written, like the rings' drain; signals
+            // not-full for the freed slot.
+            final E e = relaxedPoll();
+            if (e == null) {
+                break;
+            }
+            try {
+                c.add(e);
+            } catch (RuntimeException | Error t) {
+                // offer, not put: never wait (the queue may be full of the target's own re-entrant offers).
+                if (!consumersMayOffer || !offer(e)) {
+                    t.addSuppressed(new IllegalStateException("drainTo: the target's add threw and the element it"
+                            + " was handed could not be put back (" + (consumersMayOffer ? "queue full"
+                            : "a consumer of this single-producer queue may not insert") + "): " + e));
+                }
+                throw t;
+            }
+            n++;
+        }
+        return n;
     }
 
     // ------------------------------------------------------------------ Queue and ConcurrentQueue
