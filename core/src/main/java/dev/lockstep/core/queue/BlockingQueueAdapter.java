@@ -47,8 +47,16 @@ import java.util.function.Supplier;
  * or re-enter the queue: the exception propagates, the waiters on the other side are woken for every
  * slot freed or element inserted before the throw (and, during a blocked callback, for those freed or
  * inserted so far: the signals are per element), and nothing is duplicated. Whether the element handed
- * to a consumer that threw stays queued is the wrapped queue's rule (the rings: delivered;
- * {@link PriorityMessageQueue}: put back). No blocking method waits for user code: the rings' strict
+ * to a {@code drain} consumer that threw stays queued is the wrapped queue's rule (the rings: delivered;
+ * {@link PriorityMessageQueue}: put back). {@code drainTo} loses nothing when the target's {@code add}
+ * throws, as {@code ArrayBlockingQueue.drainTo}, except in SPMC: the single-consumer kinds (SPSC, MPSC)
+ * hand the head over while it is still queued and remove it only after {@code add} returned (it stays
+ * at the head; while {@code add} runs it still occupies its slot, and a target that polls this queue
+ * itself is handed that same head); {@link PriorityMessageQueue} puts it back; MPMC claims it first
+ * (a peeked head could be taken by another consumer too) and re-offers it at the tail, never waiting;
+ * where it cannot be put back (SPMC, whose consumers may not insert; MPMC if the queue filled up while
+ * {@code add} ran) it is named in an {@link IllegalStateException} added as suppressed to the exception
+ * that propagates. No blocking method waits for user code: the rings' strict
  * {@code poll}/{@code offer} wait only for another thread's few instructions between its claim and its
  * write (never for a supplier or handler), so timed waits end at their deadline and {@code put}/
  * {@code take} answer interrupts.
@@ -426,7 +434,11 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
     }
 
     /**
-     * Moves up to {@code maxElements} elements, in queue order, to {@code c}.
+     * Moves up to {@code maxElements} elements, in queue order, to {@code c}. If {@code c.add} throws,
+     * the exception propagates and the element it was handed stays queued: at the head (SPSC, MPSC,
+     * {@link PriorityMessageQueue}) or re-offered at the tail (MPMC); where that is impossible (SPMC, or
+     * an MPMC queue that filled up meanwhile) an {@link IllegalStateException} naming it is added to the
+     * exception as suppressed. See the class comment ("User code").
      *
      * @throws NullPointerException     if {@code c} is null
      * @throws IllegalArgumentException if {@code c} is this queue
