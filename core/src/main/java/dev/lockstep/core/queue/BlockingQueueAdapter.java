@@ -112,6 +112,10 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
      * fence (a multi-producer fill claims by CAS first and publishes later by a release store, and the
      * strict poll answers "empty" at a slot whose supplier runs, so offerIsSeqCst's reasoning does not
      * cover it). Both also signal in a finally block, so a throw from user code cannot skip the signal.
+     * drainTo of the rings does not go through drain: SPSC/MPSC peek, add, then remove with the ring's
+     * pollPeeked and signal per removed element (and once when the peek finds nothing: MPSC's peek frees
+     * FILLER slots); SPMC/MPMC use this adapter's relaxedPoll and offer, which signal themselves. A throw
+     * from add can therefore skip no signal: each signal follows its removal, before the next add.
      *
      * Skipped slots. The rings turn removed elements and a failed fill's remainder into FILLER slots that
      * polls skip; size() does not count them, but producers can reuse them only after a consumer passed
@@ -476,6 +480,9 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
             // Relaxed: stops at a head slot claimed but not yet written, like the rings' drain.
             final E e = queue.relaxedPeek();
             if (e == null) {
+                // MPSC's peek discards the FILLER slots of a failed fill at the head, freeing them without
+                // a signal: tell the producers once (a fence and a volatile load; usually nobody waits).
+                signalNotFull();
                 break;
             }
             c.add(e); // may throw: nothing removed yet, e stays the head
