@@ -14,6 +14,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 
 /**
@@ -46,8 +47,16 @@ import java.util.function.Supplier;
  * or re-enter the queue: the exception propagates, the waiters on the other side are woken for every
  * slot freed or element inserted before the throw (and, during a blocked callback, for those freed or
  * inserted so far: the signals are per element), and nothing is duplicated. Whether the element handed
- * to a consumer that threw stays queued is the wrapped queue's rule (the rings: delivered;
- * {@link PriorityMessageQueue}: put back). No blocking method waits for user code: the rings' strict
+ * to a {@code drain} consumer that threw stays queued is the wrapped queue's rule (the rings: delivered;
+ * {@link PriorityMessageQueue}: put back). {@code drainTo} loses nothing when the target's {@code add}
+ * throws, as {@code ArrayBlockingQueue.drainTo}, except in SPMC: the single-consumer kinds (SPSC, MPSC)
+ * hand the head over while it is still queued and remove it only after {@code add} returned (it stays
+ * at the head; while {@code add} runs it still occupies its slot, and a target that polls this queue
+ * itself is handed that same head); {@link PriorityMessageQueue} puts it back; MPMC claims it first
+ * (a peeked head could be taken by another consumer too) and re-offers it at the tail, never waiting;
+ * where it cannot be put back (SPMC, whose consumers may not insert; MPMC if the queue filled up while
+ * {@code add} ran) it is named in an {@link IllegalStateException} added as suppressed to the exception
+ * that propagates. No blocking method waits for user code: the rings' strict
  * {@code poll}/{@code offer} wait only for another thread's few instructions between its claim and its
  * write (never for a supplier or handler), so timed waits end at their deadline and {@code put}/
  * {@code take} answer interrupts.
@@ -103,6 +112,10 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
      * fence (a multi-producer fill claims by CAS first and publishes later by a release store, and the
      * strict poll answers "empty" at a slot whose supplier runs, so offerIsSeqCst's reasoning does not
      * cover it). Both also signal in a finally block, so a throw from user code cannot skip the signal.
+     * drainTo of the rings does not go through drain: SPSC/MPSC peek, add, then remove with the ring's
+     * pollPeeked and signal per removed element (and once when the peek finds nothing: MPSC's peek frees
+     * FILLER slots); SPMC/MPMC use this adapter's relaxedPoll and offer, which signal themselves. A throw
+     * from add can therefore skip no signal: each signal follows its removal, before the next add.
      *
      * Skipped slots. The rings turn removed elements and a failed fill's remainder into FILLER slots that
      * polls skip; size() does not count them, but producers can reuse them only after a consumer passed
@@ -425,7 +438,11 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
     }
 
     /**
-     * Moves up to {@code maxElements} elements, in queue order, to {@code c}.
+     * Moves up to {@code maxElements} elements, in queue order, to {@code c}. If {@code c.add} throws,
+     * the exception propagates and the element it was handed stays queued: at the head (SPSC, MPSC,
+     * {@link PriorityMessageQueue}) or re-offered at the tail (MPMC); where that is impossible (SPMC, or
+     * an MPMC queue that filled up meanwhile) an {@link IllegalStateException} naming it is added to the
+     * exception as suppressed. See the class comment ("User code").
      *
      * @throws NullPointerException     if {@code c} is null
      * @throws IllegalArgumentException if {@code c} is this queue
@@ -439,7 +456,78 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
         if (maxElements <= 0) {
             return 0;
         }
+        if (queue instanceof SpscArrayQueue<E> ring) {
+            return drainToPeekFirst(c, maxElements, ring::pollPeeked);
+        }
+        if (queue instanceof MpscArrayQueue<E> ring) {
+            return drainToPeekFirst(c, maxElements, ring::pollPeeked);
+        }
+        if (queue instanceof SpmcArrayQueue || queue instanceof MpmcArrayQueue) {
+            return drainToReinserting(c, maxElements, queue instanceof MpmcArrayQueue);
+        }
+        // PriorityMessageQueue: its drain puts an element whose handler threw back at the head.
         return drain(c::add, maxElements);
+    }
+
+    /**
+     * drainTo of the single-consumer kinds (SPSC, MPSC): the calling thread is the only remover, so it
+     * hands the head to {@code c} while the head is still queued and removes it only after {@code add}
+     * returned. A throwing {@code add} leaves that element at the head (as {@code ArrayBlockingQueue}).
+     */
+    private int drainToPeekFirst(Collection<? super E> c, int max, Predicate<Object> pollPeeked) {
+        int n = 0;
+        while (n < max) {
+            // Relaxed: stops at a head slot claimed but not yet written, like the rings' drain.
+            final E e = queue.relaxedPeek();
+            if (e == null) {
+                // MPSC's peek discards the FILLER slots of a failed fill at the head, freeing them without
+                // a signal: tell the producers once (a fence and a volatile load; usually nobody waits).
+                signalNotFull();
+                break;
+            }
+            c.add(e); // may throw: nothing removed yet, e stays the head
+            n++;
+            // Remove e now. False only if the target removed it itself (it polled this queue from
+            // this, the consumer thread): it is gone already, and removing the new head would lose it.
+            if (pollPeeked.test(e)) {
+                signalNotFull(); // per element: a target that then blocks holds no producer parked
+            }
+        }
+        return n;
+    }
+
+    /**
+     * drainTo of the multi-consumer kinds (SPMC, MPMC): another consumer may take the head at any time,
+     * so the element is claimed (removed) before {@code add} runs (handing over a head that another
+     * consumer can still take would deliver it twice), and holding the slot instead would make producers
+     * and other consumers wait for user code. If {@code add} throws, MPMC offers the element again, at the
+     * tail; this fails only if the queue filled up while {@code add} ran, and SPMC cannot re-insert at all
+     * (a consumer may not produce): then the element is named in an {@link IllegalStateException} added
+     * as suppressed to the propagating exception.
+     */
+    private int drainToReinserting(Collection<? super E> c, int max, boolean consumersMayOffer) {
+        int n = 0;
+        while (n < max) {
+            // Relaxed: stops at a head slot claimed but not yet written, like the rings' drain; signals
+            // not-full for the freed slot.
+            final E e = relaxedPoll();
+            if (e == null) {
+                break;
+            }
+            try {
+                c.add(e);
+            } catch (RuntimeException | Error t) {
+                // offer, not put: never wait (the queue may be full of the target's own re-entrant offers).
+                if (!consumersMayOffer || !offer(e)) {
+                    t.addSuppressed(new IllegalStateException("drainTo: the target's add threw and the element it"
+                            + " was handed could not be put back (" + (consumersMayOffer ? "queue full"
+                            : "a consumer of this single-producer queue may not insert") + "): " + e));
+                }
+                throw t;
+            }
+            n++;
+        }
+        return n;
     }
 
     // ------------------------------------------------------------------ Queue and ConcurrentQueue

@@ -32,6 +32,11 @@ package dev.lockstep.core.queue;
  * {@code remove(Runnable)}, {@code purge()}, {@code shutdownNow()}. Space: the ring plus two padded waiter heads; {@code offer} and
  * {@code poll} allocate nothing, a thread that parks allocates one small node per park.
  *
+ *
+ * <p>A {@code drainTo} target whose {@code add} throws: the element, claimed before {@code add}
+ * ran, is offered again at the tail (never waiting); only if the queue filled up meanwhile is it named
+ * in an {@link IllegalStateException} added as suppressed to the exception instead.
+ *
  * @param <E> the element type; null elements are rejected with {@link NullPointerException}
  */
 public final class MpmcBlockingQueue<E> extends BlockingQueueAdapter<E> {

@@ -33,6 +33,10 @@ package dev.lockstep.core.queue;
  * {@code remove(Runnable)} and {@code purge()} consume from the calling thread. Space: the ring plus two padded waiter heads; {@code offer} and
  * {@code poll} allocate nothing, a thread that parks allocates one small node per park.
  *
+ *
+ * <p>A {@code drainTo} target whose {@code add} throws leaves its element at the head (the consumer
+ * is the only remover, so {@code drainTo} removes an element only after {@code add} returned).
+ *
  * @param <E> the element type; null elements are rejected with {@link NullPointerException}
  */
 public final class MpscBlockingQueue<E> extends BlockingQueueAdapter<E> {

@@ -34,6 +34,11 @@ package dev.lockstep.core.queue;
  * removes its task): use {@link MpmcBlockingQueue} there. Space: the ring plus two padded waiter heads; {@code offer} and
  * {@code poll} allocate nothing, a thread that parks allocates one small node per park.
  *
+ *
+ * <p>A {@code drainTo} target whose {@code add} throws: the element was claimed before
+ * {@code add} ran (other consumers could take it otherwise) and cannot be put back (a consumer may not
+ * insert), so it is named in an {@link IllegalStateException} added as suppressed to the exception.
+ *
  * @param <E> the element type; null elements are rejected with {@link NullPointerException}
  */
 public final class SpmcBlockingQueue<E> extends BlockingQueueAdapter<E> {

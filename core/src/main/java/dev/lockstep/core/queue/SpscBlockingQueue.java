@@ -34,6 +34,10 @@ package dev.lockstep.core.queue;
  * Space: the ring plus two padded waiter heads; {@code offer} and
  * {@code poll} allocate nothing, a thread that parks allocates one small node per park.
  *
+ *
+ * <p>A {@code drainTo} target whose {@code add} throws leaves its element at the head (the consumer
+ * is the only remover, so {@code drainTo} removes an element only after {@code add} returned).
+ *
  * @param <E> the element type; null elements are rejected with {@link NullPointerException}
  */
 public final class SpscBlockingQueue<E> extends BlockingQueueAdapter<E> {

@@ -139,10 +139,15 @@ class BlockingQueueCallbackTest {
      * element handed to a throwing consumer) may be missing if the kind counts it as delivered.
      */
     private static void assertExactlyOnce(List<Integer> all, List<Integer> seen, Integer maybe, Kind kind) {
+        assertExactlyOnce(all, seen, maybe, kind.keepsFailedElement);
+    }
+
+    /** The same, with whether the failed element must stay given explicitly (drainTo: see drainToKeeps). */
+    private static void assertExactlyOnce(List<Integer> all, List<Integer> seen, Integer maybe, boolean keeps) {
         Set<Integer> distinct = new HashSet<>(seen);
         assertEquals(distinct.size(), seen.size(), "an element was duplicated: " + seen);
         Set<Integer> want = new HashSet<>(all);
-        if (!kind.keepsFailedElement && maybe != null && !distinct.contains(maybe)) {
+        if (!keeps && maybe != null && !distinct.contains(maybe)) {
             want.remove(maybe);
         }
         assertEquals(want, distinct, "an element was lost or invented");
@@ -175,7 +180,119 @@ class BlockingQueueCallbackTest {
         producer.awaitDone("drainTo's target threw");
         List<Integer> seen = new ArrayList<>(target);
         seen.addAll(pollAll(q));
-        assertExactlyOnce(all, seen, failedOn.get(), kind);
+        assertExactlyOnce(all, seen, failedOn.get(), drainToKeeps(kind));
+        assertQueueUsable(q);
+    }
+
+    /**
+     * Whether the element handed to a {@code drainTo} target whose {@code add} threw stays in the queue:
+     * every kind but SPMC (whose consumers cannot insert; the element is then named in a suppressed
+     * exception). SPSC/MPSC and PriorityMessageQueue keep it at the head, MPMC re-inserts it at the tail.
+     */
+    private static boolean drainToKeeps(Kind kind) {
+        return !kind.name.startsWith("Spmc");
+    }
+
+    /**
+     * Issue 10, defect 5: a drainTo target whose add throws loses nothing, as ArrayBlockingQueue.drainTo.
+     * Single thread, full queue [1, 2], the target takes one element then throws. SPSC, MPSC and the
+     * priority queue keep the failed element at the head (next poll returns it); MPMC re-inserts it at
+     * the tail (after 3 and 4); SPMC cannot re-insert and must name it in a suppressed exception. Failed before this fix on SPSC,
+     * MPSC, MPMC (element 2 lost) and SPMC (no suppressed exception).
+     */
+    @ParameterizedTest
+    @MethodSource("kinds")
+    void drainToThrowingTargetLosesNothing(Kind kind) throws Exception {
+        BlockingQueueAdapter<Integer> q = kind.factory.apply(4);
+        List<Integer> all = fillUp(q);
+        assertEquals(List.of(1, 2, 3, 4), all);
+        List<Integer> target = new ArrayList<>() {
+            @Override
+            public boolean add(Integer e) {
+                if (e == 2) {
+                    throw new IllegalStateException("target full");
+                }
+                return super.add(e);
+            }
+        };
+        IllegalStateException thrown = assertThrows(IllegalStateException.class, () -> q.drainTo(target, 3));
+        assertEquals("target full", thrown.getMessage());
+        assertEquals(List.of(1), target);
+        List<Integer> rest = pollAll(q);
+        if (kind.name.startsWith("Spmc")) {
+            assertEquals(List.of(3, 4), rest, "SPMC: 2 was claimed, the rest stays");
+            assertEquals(1, thrown.getSuppressed().length, "SPMC must name the element it could not put back");
+            assertTrue(thrown.getSuppressed()[0].getMessage().endsWith(": 2"), thrown.getSuppressed()[0].getMessage());
+        } else if (kind.name.startsWith("Mpmc")) {
+            assertEquals(List.of(3, 4, 2), rest, "MPMC re-inserts the failed element at the tail");
+            assertEquals(0, thrown.getSuppressed().length);
+        } else {
+            assertEquals(List.of(2, 3, 4), rest, "the failed element stays at the head");
+            assertEquals(0, thrown.getSuppressed().length);
+        }
+        assertQueueUsable(q);
+    }
+
+    /**
+     * Defect 5 with a full queue at the time of the throw: the target's add first refills the queue by
+     * re-entrant offers, then throws. SPSC (the test thread is both producer and consumer, allowed) and
+     * MPSC keep the element at the head, so there is no room to refill and nothing is lost; MPMC cannot
+     * put it back into the full queue and names it in a suppressed exception, never waiting.
+     */
+    @ParameterizedTest
+    @MethodSource("kinds")
+    void drainToTargetThatRefillsThenThrowsNeverHangsNorDuplicates(Kind kind) throws Exception {
+        BlockingQueueAdapter<Integer> q = kind.factory.apply(2);
+        List<Integer> all = fillUp(q);
+        List<Integer> target = new ArrayList<>() {
+            @Override
+            public boolean add(Integer e) {
+                for (int next = 100; q.offer(next); next++) {
+                    all.add(next);
+                }
+                throw new IllegalStateException("target full");
+            }
+        };
+        IllegalStateException thrown = assertThrows(IllegalStateException.class, () -> q.drainTo(target));
+        List<Integer> seen = new ArrayList<>(pollAll(q));
+        Integer failed = all.get(0);
+        boolean namedInSuppressed = thrown.getSuppressed().length == 1
+                && thrown.getSuppressed()[0].getMessage().endsWith(": " + failed);
+        if (!seen.contains(failed)) {
+            assertTrue(namedInSuppressed, "a failed element that is not put back must be named: " + seen);
+        }
+        assertExactlyOnce(all, seen, failed, false);
+        assertQueueUsable(q);
+    }
+
+    /**
+     * Defect 5, single-consumer kinds: drainTo hands the head over while it is still queued, so a target
+     * that itself polls this queue (from the consumer thread) is handed that same head (the documented
+     * price of keeping it on a throw); drainTo must then not remove the element after it, which was
+     * never handed to the target. Fails if pollPeeked removes the head without checking it is still the
+     * element handed over (element 2 lost).
+     */
+    @ParameterizedTest
+    @MethodSource("kinds")
+    void drainToTargetThatPollsTheSameQueueLosesNothing(Kind kind) throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(kind.name.startsWith("Spsc") || kind.name.startsWith("Mpsc"),
+                "peek-first drainTo is the single-consumer kinds' (the others claim first)");
+        BlockingQueueAdapter<Integer> q = kind.factory.apply(4);
+        fillUp(q);
+        List<Integer> nested = new ArrayList<>();
+        List<Integer> target = new ArrayList<>() {
+            @Override
+            public boolean add(Integer e) {
+                if (isEmpty()) {
+                    nested.add(q.poll());
+                }
+                return super.add(e);
+            }
+        };
+        assertEquals(4, q.drainTo(target));
+        assertEquals(List.of(1, 2, 3, 4), target);
+        assertEquals(List.of(1), nested, "the nested poll takes the head being added");
+        assertNull(q.poll());
         assertQueueUsable(q);
     }
 
