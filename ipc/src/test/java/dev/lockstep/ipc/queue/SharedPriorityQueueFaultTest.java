@@ -225,7 +225,11 @@ class SharedPriorityQueueFaultTest {
                 for (Role victim : List.of(big, c1)) {
                     long state = victim == big ? PriorityQueueDescriptor.WRITING : PriorityQueueDescriptor.READING;
                     int slot = -1;
-                    for (int attempt = 0; attempt < 200 && slot < 0; attempt++) {
+                    // A receive is inside its slot only while it copies one message out, a few percent of
+                    // the time: keep trying for a bounded time, not a fixed number of stops (200 stops,
+                    // about 2 s, missed the window once in a CI run on JDK 17).
+                    long tryUntil = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+                    while (slot < 0 && System.nanoTime() - tryUntil < 0) {
                         Thread.sleep(faults.random().nextInt(5));
                         victim.jvm().stall();
                         Faults.awaitState(victim.jvm().pid(), 'T', Duration.ofSeconds(10));
