@@ -29,6 +29,10 @@ public final class OneToOneReceiver extends Receiver {
         while (pos < tail) {
             // Acquire: a committed header seen here must come with its body.
             long word = (long) MappedAccess.LONG.getAcquire(buffer, dataOffset + (int) (pos & mask));
+            if (isConsumedMark(word, pos, lapShift)) {
+                pos -= length(word); // consumed by the dead consumer: its mark holds the extent
+                continue;
+            }
             if (word != 0) {
                 break;
             }
