@@ -7,8 +7,9 @@ import org.agrona.concurrent.IdleStrategy;
 import dev.lockstep.ipc.shm.MappedAccess;
 
 /**
- * The consumer of a {@link OneToOneChannel}: the producer publishes only at commit, so a zero header
- * is simply "empty" and the consumer never reads the tail on its fast path (Agrona's
+ * The consumer of a {@link OneToOneChannel}: the producer publishes only at commit, so a header word
+ * with length &lt;= 0 (zero, or the mark of a record consumed a lap earlier) is simply "empty" and the
+ * consumer never reads the tail on its fast path (Agrona's
  * {@code OneToOneRingBuffer} protocol; see {@link ShmChannel}'s notes).
  */
 public final class OneToOneReceiver extends Receiver {
@@ -18,8 +19,8 @@ public final class OneToOneReceiver extends Receiver {
     }
 
     /**
-     * A consumer that died mid-batch may have zeroed records without releasing head: skip leading
-     * zero words below the tail (the producer publishes headers before the tail, so every position
+     * A consumer that died mid-batch may have consumed records without releasing head: skip leading
+     * consumed marks of their own lap (by their extent) and zero words below the tail (the producer publishes headers before the tail, so every position
      * below it is a record or consumed; by the zeroing order, never a body word behind a zero header).
      */
     private void resumeAfterDeadConsumer() {
@@ -57,7 +58,7 @@ public final class OneToOneReceiver extends Receiver {
                 long word = (long) MappedAccess.LONG.getAcquire(buffer, at);
                 int length = length(word);
                 if (length <= 0) {
-                    break; // nothing uncommitted is ever visible: zero is "empty"
+                    break; // nothing uncommitted is ever visible: zero or a consumed mark is "empty"
                 }
                 if (isMessage(word)) {
                     count++;

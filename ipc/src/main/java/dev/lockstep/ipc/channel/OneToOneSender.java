@@ -31,7 +31,9 @@ public final class OneToOneSender extends Sender {
      * One-to-one: where the previous producer really stopped. It publishes a record's header before
      * the tail, so one that died in between left records past the stored tail (perhaps already
      * consumed, so head may even be ahead of it). Walk forward from max(tail, head) over published
-     * headers until a zero header that the consumer has not passed, and store the result.
+     * headers and over the consumed marks of this lap (records the consumer consumed without having
+     * released head past them yet) until a word that reads as free space (zero, or an older lap's
+     * mark), and store the result. Correct whenever the consumer stops or dies (see ShmChannel's notes).
      */
     private long recoverTail() {
         // Acquire: pairs with the previous producer's release of the tail after its last commit.

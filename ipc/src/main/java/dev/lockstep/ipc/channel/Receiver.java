@@ -136,6 +136,7 @@ public abstract sealed class Receiver implements AutoCloseable permits OneToOneR
      * store-store fences between, so that a successor taking over after we die mid-way finds either a
      * padding header over the record (and zeroes it again) or a zero header over an all-zero body
      * (and steps over it word by word), never a zero header in front of body bytes (see notes).
+     * One-to-one: the header's last store is the consumed mark of {@code pos}, not zero.
      */
     final void consume(long pos, int aligned) {
         int index = (int) (pos & mask);
