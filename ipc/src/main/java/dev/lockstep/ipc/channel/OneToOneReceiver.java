@@ -20,21 +20,26 @@ public final class OneToOneReceiver extends Receiver {
 
     /**
      * A consumer that died mid-batch may have consumed records without releasing head: skip leading
-     * consumed marks of their own lap (by their extent) and zero words below the tail (the producer publishes headers before the tail, so every position
+     * consumed marks of their own lap, by their extent, wherever the stored tail is (a mark of pos's
+     * lap at pos proves a record was published and consumed there, even past a tail that a dead
+     * producer did not store: stopping there would leave us reading a mark, "empty", forever), and
+     * zero words below the tail (the producer publishes headers before the tail, so every position
      * below it is a record or consumed; by the zeroing order, never a body word behind a zero header).
      */
     private void resumeAfterDeadConsumer() {
         // Acquire: pairs with the producer's release of the tail (its headers were published before).
         long tail = (long) MappedAccess.LONG.getAcquire(buffer, tailOffset);
         long pos = head;
-        while (pos < tail) {
+        while (true) {
             // Acquire: a committed header seen here must come with its body.
             long word = (long) MappedAccess.LONG.getAcquire(buffer, dataOffset + (int) (pos & mask));
             if (isConsumedMark(word, pos, lapShift)) {
-                pos -= length(word); // consumed by the dead consumer: its mark holds the extent
+                // Consumed by the dead consumer: the mark holds the extent. No producer writes at pos's
+                // index before head passes it, so the mark cannot change under us.
+                pos -= length(word);
                 continue;
             }
-            if (word != 0) {
+            if (word != 0 || pos >= tail) {
                 break;
             }
             pos += ALIGNMENT;

@@ -126,9 +126,10 @@ public abstract sealed class ShmChannel implements AutoCloseable permits OneToOn
      * record (no misframing), and no wait on the consumer. A mark of lap(pos) at pos can only come
      * from a record published at pos in this lap (same index and lap = same position), so the walk
      * never steps past the real tail; a mark of a later lap cannot exist there (only this producer
-     * writes past the real tail). A successor consumer's resume steps over marks of their own lap
-     * below the tail the same way (it resumes at head, which may lie before records its predecessor
-     * consumed and marked). The consumer never writes a word after releasing head past it, so the
+     * writes past the real tail). A successor consumer resumes at head, which may lie before records
+     * its predecessor consumed and marked: it steps over marks of their own lap the same way, also
+     * past a stored tail that a dead producer left short (else, the successor producer having
+     * stepped over the mark, the consumer would read the mark as "empty" forever). The consumer never writes a word after releasing head past it, so the
      * lap-reuse rule is unchanged. Cost on the hot path: none beyond composing the mark (a shift and
      * an or) and a predictable branch; no RMW, no new fence, same store count. Revocation does not
      * exist here: the single producer is never revoked (the consumer never writes a word the

@@ -309,32 +309,42 @@ class ChannelTest {
 
     @Test
     void oneToOneSuccessorsStepOverRecordsConsumedBeforeHeadWasReleased() throws IOException {
-        try (OneToOneChannel ch = OneToOneChannel.create(dir.resolve("c"), 1024)) {
-            Receiver stopped = ch.receiver();
-            Sender dying = ch.sender();
-            assertTrue(dying.trySend(1, new byte[20], 0, 20)); // [0, 32)
-            assertTrue(dying.trySend(2, new byte[20], 0, 20)); // [32, 64)
-            // The producer died after publishing the second header, before storing the tail.
-            MappedAccess.LONG.setVolatile(ch.buffer, ch.tailOffset, 32L);
-            // The consumer consumed both records and stops (or dies) before releasing head (still 0).
-            stopped.consume(0, 32);
-            stopped.consume(32, 32);
-            killSlot(ch, 0);
-            try (Sender successor = ch.sender()) {
-                assertEquals(64L, (long) MappedAccess.LONG.getVolatile(ch.buffer, ch.tailOffset),
-                        "the successor producer's tail is where the consumer's head release will land");
-                assertTrue(successor.trySend(3, new byte[] {3}, 0, 1));
-                // Now the consumer dies without releasing head: its successor resumes past both records.
-                MappedAccess.LONG.setVolatile(ch.buffer, ch.consumerOwnerOffset,
-                        dev.lockstep.ipc.shm.TestParticipants.deadToken(ch.participants));
-                try (Receiver in = ch.receiver()) {
+        for (int consumerFirst = 0; consumerFirst <= 1; consumerFirst++) {
+            try (OneToOneChannel ch = OneToOneChannel.create(dir.resolve("c" + consumerFirst), 1024)) {
+                Receiver stopped = ch.receiver();
+                Sender dying = ch.sender();
+                assertTrue(dying.trySend(1, new byte[20], 0, 20)); // [0, 32)
+                assertTrue(dying.trySend(2, new byte[20], 0, 20)); // [32, 64)
+                // The producer died after publishing the second header, before storing the tail.
+                MappedAccess.LONG.setVolatile(ch.buffer, ch.tailOffset, 32L);
+                // The consumer consumed both records and stops (or dies) before releasing head (still 0).
+                stopped.consume(0, 32);
+                stopped.consume(32, 32);
+                killSlot(ch, 0);
+                Receiver in = null;
+                if (consumerFirst == 1) { // the consumer is dead and replaced before the producer is
+                    MappedAccess.LONG.setVolatile(ch.buffer, ch.consumerOwnerOffset,
+                            dev.lockstep.ipc.shm.TestParticipants.deadToken(ch.participants));
+                    in = ch.receiver();
+                }
+                try (Sender successor = ch.sender()) {
+                    assertEquals(64L, (long) MappedAccess.LONG.getVolatile(ch.buffer, ch.tailOffset),
+                            "the successor producer's tail is where the consumer's head release will land");
+                    assertTrue(successor.trySend(3, new byte[] {3}, 0, 1));
+                    if (in == null) { // the consumer dies now, without releasing head
+                        MappedAccess.LONG.setVolatile(ch.buffer, ch.consumerOwnerOffset,
+                                dev.lockstep.ipc.shm.TestParticipants.deadToken(ch.participants));
+                        in = ch.receiver();
+                    }
                     Collector c = new Collector();
                     awaitSome(in, c, 1_000);
                     assertEquals(List.of(3), c.types, "only the unconsumed record, framed where it was written");
                     assertFreeSpaceIsZero(ch);
+                } finally {
+                    in.close();
                 }
+                stopped.close();
             }
-            stopped.close();
         }
     }
 
