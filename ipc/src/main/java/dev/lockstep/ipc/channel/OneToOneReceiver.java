@@ -7,8 +7,9 @@ import org.agrona.concurrent.IdleStrategy;
 import dev.lockstep.ipc.shm.MappedAccess;
 
 /**
- * The consumer of a {@link OneToOneChannel}: the producer publishes only at commit, so a zero header
- * is simply "empty" and the consumer never reads the tail on its fast path (Agrona's
+ * The consumer of a {@link OneToOneChannel}: the producer publishes only at commit, so a header word
+ * with length &lt;= 0 (zero, or the mark of a record consumed a lap earlier) is simply "empty" and the
+ * consumer never reads the tail on its fast path (Agrona's
  * {@code OneToOneRingBuffer} protocol; see {@link ShmChannel}'s notes).
  */
 public final class OneToOneReceiver extends Receiver {
@@ -18,7 +19,10 @@ public final class OneToOneReceiver extends Receiver {
     }
 
     /**
-     * A consumer that died mid-batch may have zeroed records without releasing head: skip leading
+     * A consumer that died mid-batch may have consumed records without releasing head: skip leading
+     * consumed marks of their own lap, by their extent, wherever the stored tail is (a mark of pos's
+     * lap at pos proves a record was published and consumed there, even past a tail that a dead
+     * producer did not store: stopping there would leave us reading a mark, "empty", forever), and
      * zero words below the tail (the producer publishes headers before the tail, so every position
      * below it is a record or consumed; by the zeroing order, never a body word behind a zero header).
      */
@@ -26,10 +30,16 @@ public final class OneToOneReceiver extends Receiver {
         // Acquire: pairs with the producer's release of the tail (its headers were published before).
         long tail = (long) MappedAccess.LONG.getAcquire(buffer, tailOffset);
         long pos = head;
-        while (pos < tail) {
+        while (true) {
             // Acquire: a committed header seen here must come with its body.
             long word = (long) MappedAccess.LONG.getAcquire(buffer, dataOffset + (int) (pos & mask));
-            if (word != 0) {
+            if (isConsumedMark(word, pos, lapShift)) {
+                // Consumed by the dead consumer: the mark holds the extent. No producer writes at pos's
+                // index before head passes it, so the mark cannot change under us.
+                pos -= length(word);
+                continue;
+            }
+            if (word != 0 || pos >= tail) {
                 break;
             }
             pos += ALIGNMENT;
@@ -53,7 +63,7 @@ public final class OneToOneReceiver extends Receiver {
                 long word = (long) MappedAccess.LONG.getAcquire(buffer, at);
                 int length = length(word);
                 if (length <= 0) {
-                    break; // nothing uncommitted is ever visible: zero is "empty"
+                    break; // nothing uncommitted is ever visible: zero or a consumed mark is "empty"
                 }
                 if (isMessage(word)) {
                     count++;

@@ -17,9 +17,12 @@ import dev.lockstep.ipc.shm.MappedAccess;
 public final class OneToOneSender extends Sender {
     /** The producer position (plain: only this sender moves the tail). */
     private long tail;
+    /** log2(capacity): a position's lap, as stamped in a consumed record's mark. */
+    private final int lapShift;
 
     OneToOneSender(OneToOneChannel channel, IdleStrategy idle) {
         super(channel, 0, idle);
+        this.lapShift = Integer.numberOfTrailingZeros(capacity);
         this.tail = recoverTail();
         zeroFreeSpace();
     }
@@ -28,7 +31,9 @@ public final class OneToOneSender extends Sender {
      * One-to-one: where the previous producer really stopped. It publishes a record's header before
      * the tail, so one that died in between left records past the stored tail (perhaps already
      * consumed, so head may even be ahead of it). Walk forward from max(tail, head) over published
-     * headers until a zero header that the consumer has not passed, and store the result.
+     * headers and over the consumed marks of this lap (records the consumer consumed without having
+     * released head past them yet) until a word that reads as free space (zero, or an older lap's
+     * mark), and store the result. Correct whenever the consumer stops or dies (see ShmChannel's notes).
      */
     private long recoverTail() {
         // Acquire: pairs with the previous producer's release of the tail after its last commit.
@@ -50,20 +55,20 @@ public final class OneToOneSender extends Sender {
             long word = (long) MappedAccess.LONG.getAcquire(buffer, dataOffset + (int) (pos & mask));
             int length = length(word);
             if (length > 0) {
-                pos += (length + ALIGNMENT - 1) & -ALIGNMENT; // a record or padding nobody counted in the tail
+                // A record or padding nobody counted in the tail, or one the consumer is zeroing (its
+                // header is then padding of the same extent).
+                pos += (length + ALIGNMENT - 1) & -ALIGNMENT;
                 continue;
             }
-            // Zero: the end of what the predecessor published, unless the consumer consumed and zeroed
-            // a record here after our head read; it releases head past it when that batch ends, so
-            // read head again. Residual window (documented in ShmChannel's notes): the consumer is
-            // between zeroing that record and releasing head at this very moment.
-            // Acquire: as above.
-            long again = (long) MappedAccess.LONG.getAcquire(buffer, headOffset);
-            if (again > pos) {
-                headCache = again;
-                pos = again;
+            if (Receiver.isConsumedMark(word, pos, lapShift)) {
+                // Consumed in this lap, head not yet released past it (the consumer releases head at
+                // its batch end, or died first): step over it, so that our tail never falls short of
+                // where the consumer's head will land. A mark of the previous lap at this index cannot
+                // match (other lap number); a mark of a later lap cannot exist (only we write past here).
+                pos -= length;
                 continue;
             }
+            // Zero or an older lap's mark: free space, so this is the end of what the predecessor published.
             break;
         }
         if (pos != stored) {

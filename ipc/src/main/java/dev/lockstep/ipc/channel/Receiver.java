@@ -34,6 +34,10 @@ public abstract sealed class Receiver implements AutoCloseable permits OneToOneR
     final ByteBuffer buffer;
     final int capacity;
     final int mask;
+    /** log2(capacity): a position's lap is {@code pos >>> lapShift}. */
+    final int lapShift;
+    /** One-to-one: consumed headers become lap-stamped marks, not zero (see {@link #consume}). */
+    private final boolean markConsumed;
     final int headOffset;
     final int tailOffset;
     final int dataOffset;
@@ -55,6 +59,8 @@ public abstract sealed class Receiver implements AutoCloseable permits OneToOneR
         this.buffer = channel.buffer;
         this.capacity = channel.capacity;
         this.mask = channel.mask;
+        this.lapShift = Integer.numberOfTrailingZeros(channel.capacity);
+        this.markConsumed = channel instanceof OneToOneChannel;
         this.headOffset = channel.headOffset;
         this.tailOffset = channel.tailOffset;
         this.dataOffset = channel.dataOffset;
@@ -130,6 +136,7 @@ public abstract sealed class Receiver implements AutoCloseable permits OneToOneR
      * store-store fences between, so that a successor taking over after we die mid-way finds either a
      * padding header over the record (and zeroes it again) or a zero header over an all-zero body
      * (and steps over it word by word), never a zero header in front of body bytes (see notes).
+     * One-to-one: the header's last store is the consumed mark of {@code pos}, not zero.
      */
     final void consume(long pos, int aligned) {
         int index = (int) (pos & mask);
@@ -152,7 +159,32 @@ public abstract sealed class Receiver implements AutoCloseable permits OneToOneR
             // stores may otherwise become visible in any order to a successor consumer).
             java.lang.invoke.VarHandle.storeStoreFence();
         }
-        buffer.putLong(at, 0L); // plain: released by the head store
+        if (markConsumed) {
+            // One-to-one: leave the lap-stamped "consumed" mark (length -aligned, so poll reads it as
+            // empty), not zero, so that a successor producer walking forward before we release head
+            // can step over this record (see ShmChannel's notes). Opaque: bitwise atomic by the
+            // VarHandle spec, so a racing reader sees the whole mark or the whole padding header,
+            // never a mix; ordered after the body zeros by the fence above, and released with them by
+            // the head store. Same single store as before: no extra ordered operation per message.
+            MappedAccess.LONG.setOpaque(buffer, at, consumedMark(pos, aligned, lapShift));
+        } else {
+            buffer.putLong(at, 0L); // plain: released by the head store
+        }
+    }
+
+    /**
+     * One-to-one: the header word a consumed record at {@code pos} leaves behind until a later lap
+     * overwrites it: length {@code -aligned} (never positive, so the consumer reads it as "empty"),
+     * type = the position's lap number (low 32 bits), so it is never mistaken for a record consumed
+     * a lap earlier at the same index.
+     */
+    static long consumedMark(long pos, int aligned, int lapShift) {
+        return header(-aligned, (int) (pos >>> lapShift));
+    }
+
+    /** One-to-one: whether {@code word} is the mark of a record consumed at {@code pos} in pos's lap. */
+    static boolean isConsumedMark(long word, long pos, int lapShift) {
+        return length(word) < 0 && type(word) == (int) (pos >>> lapShift);
     }
 
     /**

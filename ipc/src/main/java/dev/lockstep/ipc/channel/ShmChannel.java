@@ -75,7 +75,7 @@ public abstract sealed class ShmChannel implements AutoCloseable permits OneToOn
      * private read position r, head <= r <= tail. [head, r) holds fences (see below) and records the
      * consumer delivered and zeroed; [r, tail) holds records (committed, claimed, padding), fences
      * found again after a consumer take-over, or zero words of claims whose header is not yet
-     * written; [tail, head + capacity) is all zero (I1: "free space is zero"; the consumer zeroes what
+     * written; [tail, head + capacity) is all zero (one-to-one: or consumed marks, below) (I1: "free space is zero"; the consumer zeroes what
      * it consumes before releasing head past it; a producer reads head with acquire before writing
      * into freed space).
      *
@@ -99,17 +99,41 @@ public abstract sealed class ShmChannel implements AutoCloseable permits OneToOn
      * One-to-one (Sender.claimSingle / publishSingle): the single producer skips steps 2-5 and the
      * CASes. Claim only reserves space locally; commit stores the header with release (body visible
      * first), then a wrap's padding header, then the tail with release. Nothing uncommitted is ever
-     * visible, so a zero header at head is simply "empty" and the consumer never reads the tail. A
-     * producer killed mid-claim leaves body bytes in free space and, if it died between header and
-     * tail, published records beyond the stored tail: its successor walks forward from max(tail, head)
-     * over published headers to find the real tail (reading head before each header), then zeroes the
-     * free space, before its first claim. Head is read before each header: a nonzero header read
-     * after a head h <= pos is a record the consumer has not freed. Known residual window: a
-     * predecessor that died between its header and tail stores left at most one record past the
-     * stored tail; if the live consumer has zeroed that record but not yet released head (the few
-     * instructions to the end of its batch) exactly while the successor registers, the successor
-     * stops short of it. Revocation does not exist here: the single producer is never revoked (the
-     * consumer never writes a word the producer writes).
+     * visible, so a header word with length <= 0 at head is simply "empty" and the consumer never
+     * reads the tail. A producer killed mid-claim leaves body bytes in free space and, if it died
+     * between header and tail, published records beyond the stored tail: its successor walks forward
+     * from max(tail, head) to find the real tail, then zeroes the free space, before its first claim.
+     *
+     * Consumed marks (one-to-one only). The consumer zeroes a consumed record as above, except that
+     * the header's last store writes the mark M(p, a) = {length -a, type = lap(p)} (a = aligned extent,
+     * lap(p) = p / capacity, low 32 bits) instead of zero: one store either way, now opaque (bitwise
+     * atomic). So I1 reads, for one-to-one: every word of [tail, head + capacity) is zero or
+     * M(p - capacity, a) for its own position p (the header of a record consumed one lap earlier at
+     * that index), and every such word reads as "empty" (length <= 0). Why at most one lap old: the
+     * consumer rewrites every word of every position below head in each lap (a mark on headers, zero
+     * on body words), and the producer writes at p only after head passed p - capacity.
+     * The successor producer's walk at pos, reading head (acquire) BEFORE the header word w:
+     *  - head > pos: continue from head (all below it is consumed and released);
+     *  - length(w) > 0: a record nobody counted in the tail, or one the consumer is zeroing (its header
+     *    is padding of the same extent meanwhile): skip its extent;
+     *  - w = M(pos, a) with lap(pos): the consumer consumed a record here in this lap but had not yet
+     *    released head past it when we read head (it does so at its batch end, or died first): skip a;
+     *  - otherwise (zero, or a mark of lap(pos) - 1): free space, the real tail. Stop.
+     * The mark survives until the producer overwrites it a lap later, so the walk's answer no longer
+     * depends on WHEN the consumer releases head: a consumer that is stopped (SIGSTOP) between zeroing
+     * and releasing head, or dies there, leaves the mark, and the successor's tail is exactly where
+     * the consumer's (or its successor's) head release will land: never inside the successor's first
+     * record (no misframing), and no wait on the consumer. A mark of lap(pos) at pos can only come
+     * from a record published at pos in this lap (same index and lap = same position), so the walk
+     * never steps past the real tail; a mark of a later lap cannot exist there (only this producer
+     * writes past the real tail). A successor consumer resumes at head, which may lie before records
+     * its predecessor consumed and marked: it steps over marks of their own lap the same way, also
+     * past a stored tail that a dead producer left short (else, the successor producer having
+     * stepped over the mark, the consumer would read the mark as "empty" forever). The consumer never writes a word after releasing head past it, so the
+     * lap-reuse rule is unchanged. Cost on the hot path: none beyond composing the mark (a shift and
+     * an or) and a predictable branch; no RMW, no new fence, same store count. Revocation does not
+     * exist here: the single producer is never revoked (the consumer never writes a word the
+     * producer is about to write).
      *
      * Consumer at r, header word w (many-to-one):
      *  - length > 0: a message (deliver) or padding (skip); then the record is zeroed - header turned

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -303,6 +304,70 @@ class ChannelTest {
                 assertEquals(List.of(1, 2, 3), c.types, "the unaccounted record is neither lost nor overwritten");
                 assertFreeSpaceIsZero(ch);
             }
+        }
+    }
+
+    @Test
+    void oneToOneSuccessorsStepOverRecordsConsumedBeforeHeadWasReleased() throws IOException {
+        for (int consumerFirst = 0; consumerFirst <= 1; consumerFirst++) {
+            try (OneToOneChannel ch = OneToOneChannel.create(dir.resolve("c" + consumerFirst), 1024)) {
+                Receiver stopped = ch.receiver();
+                Sender dying = ch.sender();
+                assertTrue(dying.trySend(1, new byte[20], 0, 20)); // [0, 32)
+                assertTrue(dying.trySend(2, new byte[20], 0, 20)); // [32, 64)
+                // The producer died after publishing the second header, before storing the tail.
+                MappedAccess.LONG.setVolatile(ch.buffer, ch.tailOffset, 32L);
+                // The consumer consumed both records and stops (or dies) before releasing head (still 0).
+                stopped.consume(0, 32);
+                stopped.consume(32, 32);
+                killSlot(ch, 0);
+                Receiver in = null;
+                if (consumerFirst == 1) { // the consumer is dead and replaced before the producer is
+                    MappedAccess.LONG.setVolatile(ch.buffer, ch.consumerOwnerOffset,
+                            dev.lockstep.ipc.shm.TestParticipants.deadToken(ch.participants));
+                    in = ch.receiver();
+                }
+                try (Sender successor = ch.sender()) {
+                    assertEquals(64L, (long) MappedAccess.LONG.getVolatile(ch.buffer, ch.tailOffset),
+                            "the successor producer's tail is where the consumer's head release will land");
+                    assertTrue(successor.trySend(3, new byte[] {3}, 0, 1));
+                    if (in == null) { // the consumer dies now, without releasing head
+                        MappedAccess.LONG.setVolatile(ch.buffer, ch.consumerOwnerOffset,
+                                dev.lockstep.ipc.shm.TestParticipants.deadToken(ch.participants));
+                        in = ch.receiver();
+                    }
+                    Collector c = new Collector();
+                    awaitSome(in, c, 1_000);
+                    assertEquals(List.of(3), c.types, "only the unconsumed record, framed where it was written");
+                    assertFreeSpaceIsZero(ch);
+                } finally {
+                    in.close();
+                }
+                stopped.close();
+            }
+        }
+    }
+
+    @Test
+    void oneToOneSuccessorStopsAtTheMarkOfAnEarlierLap() throws IOException {
+        try (OneToOneChannel ch = OneToOneChannel.create(dir.resolve("c"), 1024);
+             Receiver in = ch.receiver()) {
+            Sender dying = ch.sender();
+            Collector c = new Collector();
+            for (int m = 0; m < 33; m++) { // 33 records of 32 bytes: one lap and one record
+                assertTrue(dying.trySend(1, new byte[20], 0, 20));
+                awaitSome(in, c, 1_000);
+            }
+            assertEquals(33, c.types.size());
+            killSlot(ch, 0);
+            // The free word at the tail (1056) is the mark the record at 32 left a lap earlier.
+            Sender successor = assertTimeoutPreemptively(java.time.Duration.ofSeconds(10), () -> ch.sender());
+            assertEquals(1056L, (long) MappedAccess.LONG.getVolatile(ch.buffer, ch.tailOffset),
+                    "an earlier lap's mark is free space, not a consumed record of this lap");
+            assertTrue(successor.trySend(2, new byte[] {2}, 0, 1));
+            awaitSome(in, c, 1_000);
+            assertEquals(2, c.types.get(c.types.size() - 1));
+            successor.close();
         }
     }
 
@@ -651,12 +716,20 @@ class ChannelTest {
         }
     }
 
-    /** The protocol's invariant: [tail, head + capacity) reads as zero. */
+    /**
+     * The protocol's invariant: [tail, head + capacity) reads as empty: zero, or (one-to-one only) the
+     * consumed mark a record's header left one lap earlier at the same index (see ShmChannel's notes).
+     */
     static void assertFreeSpaceIsZero(ShmChannel ch) {
         long head = (long) MappedAccess.LONG.getVolatile(ch.buffer, ch.headOffset);
         long tail = (long) MappedAccess.LONG.getVolatile(ch.buffer, ch.tailOffset);
+        int lapShift = Integer.numberOfTrailingZeros(ch.capacity);
         for (long p = tail; p < head + ch.capacity; p += 8) {
-            assertEquals(0L, ch.buffer.getLong(ch.dataOffset + (int) (p & ch.mask)), "free word at position " + p);
+            long word = ch.buffer.getLong(ch.dataOffset + (int) (p & ch.mask));
+            if (ch instanceof OneToOneChannel && Receiver.isConsumedMark(word, p - ch.capacity, lapShift)) {
+                continue; // a header the consumer freed one lap ago: reads as empty
+            }
+            assertEquals(0L, word, "free word at position " + p);
         }
     }
 }

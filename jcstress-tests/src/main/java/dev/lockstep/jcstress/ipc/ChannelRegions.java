@@ -53,6 +53,20 @@ final class ChannelRegions {
         return OneToOneChannel.wrap(MAPPING, region(), CAPACITY);
     }
 
+    /**
+     * A fresh one-to-one channel; {@code structureOffset[0]} receives where its structure starts in
+     * {@link #mapping()} (for tests that must forge what a dead process left behind).
+     */
+    static OneToOneChannel oneToOne(int[] structureOffset) {
+        structureOffset[0] = region();
+        return OneToOneChannel.wrap(MAPPING, structureOffset[0], CAPACITY);
+    }
+
+    /** The mapping all regions live in. */
+    static ByteBuffer mapping() {
+        return MAPPING;
+    }
+
     static ManyToOneChannel manyToOne(int producers) {
         if (ChannelDescriptor.structureLength(CAPACITY, producers) > REGION) {
             throw new IllegalArgumentException("region too small for " + producers + " producers");
