@@ -1,4 +1,4 @@
-package dev.lockstep.ipc.cli;
+package dev.lockstep.cli;
 
 import java.io.IOException;
 import java.io.PrintStream;

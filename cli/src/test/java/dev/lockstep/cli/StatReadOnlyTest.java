@@ -1,4 +1,4 @@
-package dev.lockstep.ipc.cli;
+package dev.lockstep.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

@@ -1,4 +1,4 @@
-package dev.lockstep.ipc.cli;
+package dev.lockstep.cli;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -19,10 +19,10 @@ import dev.lockstep.ipc.shm.ShmDirectory;
  * The {@code lockstep-ipc} command-line tool.
  *
  * <pre>
- *   java -jar ipc/target/lockstep-ipc-cli.jar stat [file-or-folder ...]
- *   java -jar ipc/target/lockstep-ipc-cli.jar pong demo            # terminal 1
- *   java -jar ipc/target/lockstep-ipc-cli.jar ping demo            # terminal 2 (or: ping demo --spawn)
- *   java -jar ipc/target/lockstep-ipc-cli.jar throughput demo --size 32
+ *   java -jar cli/target/lockstep-cli.jar stat [file-or-folder ...]
+ *   java -jar cli/target/lockstep-cli.jar pong demo            # terminal 1
+ *   java -jar cli/target/lockstep-cli.jar ping demo            # terminal 2 (or: ping demo --spawn)
+ *   java -jar cli/target/lockstep-cli.jar throughput demo --size 32
  * </pre>
  *
  * {@code stat} prints, for every Lockstep file given (or every file of a folder; default: the default
