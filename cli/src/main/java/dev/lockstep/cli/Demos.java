@@ -1,12 +1,13 @@
 package dev.lockstep.cli;
 
 import java.io.IOException;
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 
 import dev.lockstep.ipc.channel.MessageHandler;
@@ -16,9 +17,19 @@ import dev.lockstep.ipc.channel.Sender;
 import dev.lockstep.ipc.mailbox.Mailboxes;
 import dev.lockstep.ipc.shm.ShmDirectory;
 
+import picocli.CommandLine.Command;
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.TypeConversionException;
+import picocli.CommandLine.Model.CommandSpec;
+
 /**
- * The two-process demonstrations of the CLI: round trip ({@code ping} / {@code pong}) and throughput
- * ({@code throughput}, whose receiving side is the hidden {@code sink} command). Both use one-to-one
+ * The two-process demonstrations of the CLI, one picocli command each: round trip ({@code ping} /
+ * {@code pong}) and throughput ({@code throughput}, whose receiving side is the hidden {@code sink} command). Both use one-to-one
  * channels named {@code <name>.ping}/{@code <name>.pong} (or {@code <name>.data}/{@code <name>.done})
  * in a mailbox folder, so {@code stat} shows them while they run.
  *
@@ -35,52 +46,120 @@ final class Demos {
     private Demos() {
     }
 
-    /** Parsed {@code --key value} options and positional arguments. */
-    static final class Options {
-        final List<String> positional = new ArrayList<>();
-        final java.util.Map<String, String> named = new java.util.HashMap<>();
+    /** The channel name (positional) and {@code --dir}, common to every demo. */
+    static final class Where {
+        @Parameters(index = "0", arity = "0..1", paramLabel = "NAME", defaultValue = "demo",
+                description = "channel name prefix (default: ${DEFAULT-VALUE})")
+        String name;
 
-        Options(String[] args) {
-            for (int i = 0; i < args.length; i++) {
-                if (args[i].startsWith("--")) {
-                    String key = args[i].substring(2);
-                    if (key.equals("spawn")) {
-                        named.put(key, "true");
-                    } else if (i + 1 < args.length) {
-                        named.put(key, args[++i]);
-                    } else {
-                        throw new IllegalArgumentException("option --" + key + " needs a value");
-                    }
-                } else {
-                    positional.add(args[i]);
-                }
-            }
-        }
-
-        String name() {
-            return positional.isEmpty() ? "demo" : positional.get(0);
-        }
-
-        long number(String key, long defaultValue, long min) {
-            String v = named.get(key);
-            if (v == null) {
-                return defaultValue;
-            }
-            long n;
-            try {
-                n = Long.parseLong(v.replace("_", ""));
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("--" + key + " must be a number: " + v);
-            }
-            if (n < min) {
-                throw new IllegalArgumentException("--" + key + " must be >= " + min + ": " + n);
-            }
-            return n;
-        }
+        @Option(names = "--dir", paramLabel = "FOLDER", description = "mailbox folder instead of the default")
+        Path dir;
 
         Mailboxes mailboxes() throws IOException {
-            String dir = named.get("dir");
-            return dir == null ? Mailboxes.openDefault() : Mailboxes.open(Path.of(dir));
+            return dir == null ? Mailboxes.openDefault() : Mailboxes.open(dir);
+        }
+    }
+
+    /** A count that may be written with underscores ({@code 10_000_000}), as today. */
+    static final class Count implements ITypeConverter<Long> {
+        @Override
+        public Long convert(String value) {
+            try {
+                return Long.parseLong(value.replace("_", ""));
+            } catch (NumberFormatException e) {
+                throw new TypeConversionException("'" + value + "' is not a number");
+            }
+        }
+    }
+
+    /** Refuses {@code value < min} as a usage error naming the option. */
+    static long atLeast(CommandSpec spec, String option, long value, long min) {
+        if (value < min) {
+            throw new ParameterException(spec.commandLine(), option + " must be >= " + min + ": " + value);
+        }
+        return value;
+    }
+
+    /** {@code ping}: round trips to a pong process. */
+    @Command(name = "ping", mixinStandardHelpOptions = true, versionProvider = LockstepCli.Version.class,
+            description = "Round trips to a pong process (--spawn starts it) on channels NAME.ping/NAME.pong; "
+                    + "prints latency percentiles.")
+    static final class Ping implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+        @Mixin
+        Where where;
+        @Option(names = "--count", paramLabel = "N", defaultValue = "100000", converter = Count.class,
+                description = "measured round trips (default: ${DEFAULT-VALUE})")
+        long count;
+        @Option(names = "--size", paramLabel = "B", defaultValue = "32", converter = Count.class,
+                description = "message size in bytes, >= 16 (default: ${DEFAULT-VALUE})")
+        long size;
+        @Option(names = "--warmup", paramLabel = "N", defaultValue = "20000", converter = Count.class,
+                description = "round trips before measuring (default: ${DEFAULT-VALUE})")
+        long warmup;
+        @Option(names = "--spawn", description = "start the pong process (a new JVM) too")
+        boolean spawn;
+
+        @Override
+        public Integer call() throws Exception {
+            return ping(where, atLeast(spec, "--count", count, 1), atLeast(spec, "--warmup", warmup, 0),
+                    (int) Math.min(atLeast(spec, "--size", size, 16), Integer.MAX_VALUE), spawn, spec.commandLine().getOut());
+        }
+    }
+
+    /** {@code pong}: echoes ping's messages until ping says stop. */
+    @Command(name = "pong", mixinStandardHelpOptions = true, versionProvider = LockstepCli.Version.class,
+            description = "Echoes round trips on channels NAME.ping/NAME.pong until ping says stop.")
+    static final class Pong implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+        @Mixin
+        Where where;
+
+        @Override
+        public Integer call() throws Exception {
+            return pong(where, spec.commandLine().getOut());
+        }
+    }
+
+    /** {@code throughput}: streams messages to a sink process it starts. */
+    @Command(name = "throughput", mixinStandardHelpOptions = true, versionProvider = LockstepCli.Version.class,
+            description = "Starts a receiving process and streams N messages to it over channel NAME.data; "
+                    + "prints messages/s and MB/s.")
+    static final class Throughput implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+        @Mixin
+        Where where;
+        @Option(names = "--messages", paramLabel = "N", defaultValue = "10000000", converter = Count.class,
+                description = "messages to send (default: ${DEFAULT-VALUE})")
+        long messages;
+        @Option(names = "--size", paramLabel = "B", defaultValue = "32", converter = Count.class,
+                description = "message size in bytes, >= 8 (default: ${DEFAULT-VALUE})")
+        long size;
+
+        @Override
+        public Integer call() throws Exception {
+            return throughput(where, atLeast(spec, "--messages", messages, 1),
+                    (int) Math.min(atLeast(spec, "--size", size, 8), Integer.MAX_VALUE), spec.commandLine().getOut());
+        }
+    }
+
+    /** {@code sink}: throughput's receiving side (hidden: throughput starts it). */
+    @Command(name = "sink", hidden = true, mixinStandardHelpOptions = true, versionProvider = LockstepCli.Version.class,
+            description = "The receiving side of throughput.")
+    static final class Sink implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+        @Mixin
+        Where where;
+        @Option(names = "--messages", paramLabel = "N", defaultValue = "10000000", converter = Count.class)
+        long messages;
+
+        @Override
+        public Integer call() throws Exception {
+            return sink(where, atLeast(spec, "--messages", messages, 1));
         }
     }
 
@@ -98,18 +177,14 @@ final class Demos {
 
     // ------------------------------------------------------------------ ping / pong
 
-    static int ping(String[] args, PrintStream out) throws Exception {
-        Options o = new Options(args);
-        long count = o.number("count", 100_000, 1);
-        long warmup = o.number("warmup", 20_000, 0);
-        int size = (int) o.number("size", 32, 16);
-        Mailboxes boxes = o.mailboxes();
-        String name = o.name();
+    static int ping(Where where, long count, long warmup, int size, boolean spawn, PrintWriter out) throws Exception {
+        Mailboxes boxes = where.mailboxes();
+        String name = where.name;
         try (OneToOneChannel toPong = OneToOneChannel.openOrCreate(boxes.path(name + ".ping"), 1 << 16);
              OneToOneChannel fromPong = OneToOneChannel.openOrCreate(boxes.path(name + ".pong"), 1 << 16);
              Sender out1 = toPong.sender();
              Receiver in = fromPong.receiver()) {
-            Process child = o.named.containsKey("spawn") ? spawn(boxes, "pong", name) : null;
+            Process child = spawn ? spawn(boxes, "pong", name) : null;
             ByteBuffer msg = ByteBuffer.allocate(size).order(java.nio.ByteOrder.nativeOrder());
             long[] echoed = new long[1];
             MessageHandler onEcho = (type, buf, off, len) -> echoed[0] = buf.getLong(off);
@@ -155,10 +230,9 @@ final class Demos {
         return sorted[Math.max(0, Math.min(sorted.length - 1, i))];
     }
 
-    static int pong(String[] args, PrintStream out) throws Exception {
-        Options o = new Options(args);
-        Mailboxes boxes = o.mailboxes();
-        String name = o.name();
+    static int pong(Where where, PrintWriter out) throws Exception {
+        Mailboxes boxes = where.mailboxes();
+        String name = where.name;
         try (OneToOneChannel fromPing = OneToOneChannel.openOrCreate(boxes.path(name + ".ping"), 1 << 16);
              OneToOneChannel toPing = OneToOneChannel.openOrCreate(boxes.path(name + ".pong"), 1 << 16);
              Receiver in = fromPing.receiver();
@@ -188,12 +262,9 @@ final class Demos {
 
     // ------------------------------------------------------------------ throughput
 
-    static int throughput(String[] args, PrintStream out) throws Exception {
-        Options o = new Options(args);
-        long messages = o.number("messages", 10_000_000, 1);
-        int size = (int) o.number("size", 32, 8);
-        Mailboxes boxes = o.mailboxes();
-        String name = o.name();
+    static int throughput(Where where, long messages, int size, PrintWriter out) throws Exception {
+        Mailboxes boxes = where.mailboxes();
+        String name = where.name;
         try (OneToOneChannel data = OneToOneChannel.openOrCreate(boxes.path(name + ".data"), 1 << 20);
              OneToOneChannel done = OneToOneChannel.openOrCreate(boxes.path(name + ".done"), 1 << 16);
              Sender out1 = data.sender();
@@ -239,11 +310,9 @@ final class Demos {
         }
     }
 
-    static int sink(String[] args, PrintStream out) throws Exception {
-        Options o = new Options(args);
-        long messages = o.number("messages", 10_000_000, 1);
-        Mailboxes boxes = o.mailboxes();
-        String name = o.name();
+    static int sink(Where where, long messages) throws Exception {
+        Mailboxes boxes = where.mailboxes();
+        String name = where.name;
         try (OneToOneChannel data = OneToOneChannel.openOrCreate(boxes.path(name + ".data"), 1 << 20);
              OneToOneChannel done = OneToOneChannel.openOrCreate(boxes.path(name + ".done"), 1 << 16);
              Receiver in = data.receiver();

@@ -2,9 +2,13 @@ package dev.lockstep.cli;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
+import dev.lockstep.ipc.channel.ChannelStats;
 import dev.lockstep.ipc.channel.ManyToOneChannel;
 import dev.lockstep.ipc.channel.OneToOneChannel;
 import dev.lockstep.ipc.queue.SharedPriorityQueue;
@@ -17,7 +21,8 @@ import dev.lockstep.ipc.shm.FileLayout;
 import dev.lockstep.ipc.shm.ReadOnlyInspection;
 
 /**
- * The live state of one structure, as lines for {@code stat}: each kind's own statistics snapshot.
+ * The live state of one structure for {@code stat}: each kind's own statistics snapshot, as a {@link Snapshot}
+ * (lines, values by name, counters).
  */
 final class StructureStat {
     private StructureStat() {
@@ -33,47 +38,98 @@ final class StructureStat {
      * this process neither registers in the folder's registry nor creates it, so {@code stat} changes
      * no file.
      */
-    static List<String> describe(Path file, FileLayout.Header header) throws IOException {
+    static Snapshot describe(Path file, FileLayout.Header header) throws IOException {
         return ReadOnlyInspection.run(() -> describeOpened(file, header));
     }
 
-    private static List<String> describeOpened(Path file, FileLayout.Header header) throws IOException {
+    // A kind that reports how its blocking operations wait adds .withWaiting(...) to its snapshot: stat prints
+    // it as a "wait" line and --json as the "wait" field (null until then).
+    private static Snapshot describeOpened(Path file, FileLayout.Header header) throws IOException {
         switch (header.kind()) {
             case ONE_TO_ONE_CHANNEL:
                 try (OneToOneChannel ch = OneToOneChannel.open(file)) {
-                    return lines(ch.stats().toString(), 1);
+                    return channel(ch.stats());
                 }
             case MANY_TO_ONE_CHANNEL:
                 try (ManyToOneChannel ch = ManyToOneChannel.open(file)) {
-                    return lines(ch.stats().toString(), 1);
+                    return channel(ch.stats());
                 }
             case PRIORITY_QUEUE:
                 try (SharedPriorityQueue q = SharedPriorityQueue.open(file)) {
-                    return List.of("messages        " + q.size() + " of " + q.maxMessages() + ", up to "
-                            + q.maxMessageSize() + " B each, priorities 0.." + SharedPriorityQueue.MAX_PRIORITY);
+                    int size = q.size();
+                    return Snapshot.of(List.of("messages        " + size + " of " + q.maxMessages() + ", up to "
+                                    + q.maxMessageSize() + " B each, priorities 0.." + SharedPriorityQueue.MAX_PRIORITY),
+                            List.of(), "messages", size, "maxMessages", q.maxMessages(), "maxMessageSize", q.maxMessageSize(),
+                            "maxPriority", SharedPriorityQueue.MAX_PRIORITY);
                 }
             case MUTEX:
                 try (IpcMutex m = IpcMutex.open(file)) {
-                    return List.of("owner           " + (m.isLocked() ? m.ownerDescription() : "none (unlocked)"),
-                            "consistent      " + m.isConsistent() + ", dead owners recovered " + m.recoveries());
+                    boolean locked = m.isLocked();
+                    String owner = locked ? m.ownerDescription() : null;
+                    boolean consistent = m.isConsistent();
+                    long recoveries = m.recoveries();
+                    return Snapshot.of(List.of("owner           " + (locked ? owner : "none (unlocked)"),
+                                    "consistent      " + consistent + ", dead owners recovered " + recoveries),
+                            List.of(new Snapshot.Counter("recoveries", "dead owners recovered", "", recoveries)),
+                            "locked", locked, "owner", owner, "ownerPid", locked ? m.ownerPid() : null,
+                            "consistent", consistent, "recoveries", recoveries);
                 }
             case SEMAPHORE:
                 try (IpcSemaphore sem = IpcSemaphore.open(file)) {
-                    return List.of("permits         " + sem.availablePermits() + " available of " + sem.permits(),
-                            "recoveries      " + sem.recoveries());
+                    long available = sem.availablePermits();
+                    long recoveries = sem.recoveries();
+                    return Snapshot.of(List.of("permits         " + available + " available of " + sem.permits(),
+                                    "recoveries      " + recoveries),
+                            List.of(new Snapshot.Counter("recoveries", "recoveries", "", recoveries)),
+                            "permits", sem.permits(), "available", available, "recoveries", recoveries);
                 }
             case BARRIER:
                 try (IpcBarrier b = IpcBarrier.open(file)) {
-                    return List.of("parties         " + b.getParties() + ", waiting " + b.getNumberWaiting()
-                            + (b.isBroken() ? ", BROKEN" : ""));
+                    int waiting = b.getNumberWaiting();
+                    boolean broken = b.isBroken();
+                    return Snapshot.of(List.of("parties         " + b.getParties() + ", waiting " + waiting
+                                    + (broken ? ", BROKEN" : "")),
+                            List.of(), "parties", b.getParties(), "waiting", waiting, "broken", broken);
                 }
             case EVENT:
                 try (IpcEvent e = IpcEvent.open(file)) {
-                    return List.of("state           " + (e.isSet() ? "set" : "reset")
-                            + (e.isAutoReset() ? " (auto-reset)" : " (manual reset)"));
+                    boolean set = e.isSet();
+                    return Snapshot.of(List.of("state           " + (set ? "set" : "reset")
+                                    + (e.isAutoReset() ? " (auto-reset)" : " (manual reset)")),
+                            List.of(), "set", set, "autoReset", e.isAutoReset());
                 }
             default:
-                return List.of();
+                return Snapshot.ofLines(List.of());
         }
+    }
+
+    /** A channel: its statistics snapshot as text, by name, and its positions and recoveries as counters. */
+    private static Snapshot channel(ChannelStats s) {
+        List<Map<String, Object>> producers = new ArrayList<>();
+        for (ChannelStats.Endpoint p : s.producers()) {
+            producers.add(endpoint(p));
+        }
+        return Snapshot.of(lines(s.toString(), 1),
+                List.of(new Snapshot.Counter("consumedBytes", "consumed", "B", s.head()),
+                        new Snapshot.Counter("producedBytes", "produced", "B", s.tail()),
+                        new Snapshot.Counter("recoveredClaims", "recovered claims", "", s.recoveredClaims()),
+                        new Snapshot.Counter("consumerTakeovers", "consumer take-overs", "", s.consumerTakeovers())),
+                "capacity", s.capacity(), "maxMessageLength", s.maxMessageLength(), "head", s.head(), "tail", s.tail(),
+                "fill", s.fill(), "fillPercent", Math.round(1000.0 * s.fill() / s.capacity()) / 10.0,
+                "recoveredClaims", s.recoveredClaims(), "recoveredBytes", s.recoveredBytes(),
+                "timeoutRecoveries", s.timeoutRecoveries(), "consumerTakeovers", s.consumerTakeovers(),
+                "consumer", s.consumer() == null ? null : endpoint(s.consumer()), "producers", producers);
+    }
+
+    private static Map<String, Object> endpoint(ChannelStats.Endpoint e) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        if (e.slot() >= 0) {
+            m.put("slot", e.slot());
+        }
+        m.put("pid", e.pid());
+        m.put("startTime", e.startTime());
+        m.put("alive", e.alive());
+        m.put("heartbeatAgeMillis", e.heartbeatAgeMillis() == Long.MAX_VALUE ? null : e.heartbeatAgeMillis());
+        return m;
     }
 }

@@ -73,7 +73,10 @@ class LockstepCliTest {
     void badOptionsAreNamed() throws Exception {
         String[] r = run("ping", "--count", "x", "--dir", dir.toString());
         assertEquals("2", r[0]);
-        assertTrue(r[2].contains("--count must be a number: x"), r[2]);
+        assertTrue(r[2].contains("Invalid value for option '--count': 'x' is not a number"), r[2]);
+        r = run("ping", "--count", "0", "--dir", dir.toString());
+        assertEquals("2", r[0]);
+        assertTrue(r[2].contains("--count must be >= 1: 0"), r[2]);
         r = run("ping", "bad/name", "--dir", dir.toString());
         assertEquals("2", r[0]);
         assertTrue(r[2].contains("bad name"), r[2]);
@@ -134,7 +137,7 @@ class LockstepCliTest {
         assertEquals("2", run()[0]);
         String[] r = run("frobnicate");
         assertEquals("2", r[0]);
-        assertTrue(r[2].contains("unknown command: frobnicate"), r[2]);
+        assertTrue(r[2].contains("Unmatched argument at index 0: 'frobnicate'"), r[2]);
         assertEquals("0", run("help")[0]);
     }
 }
