@@ -56,6 +56,7 @@ public final class LockstepCli implements Callable<Integer> {
         throw new ParameterException(spec.commandLine(), "Missing required subcommand");
     }
 
+    /** Runs the command line {@code args} and exits with its status. */
     public static void main(String[] args) {
         System.exit(run(args, System.out, System.err));
     }

@@ -1,5 +1,6 @@
 package dev.lockstep.cli;
 
+import java.io.Console;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -79,6 +80,25 @@ final class StatCommand implements Callable<Integer> {
         return watchUntilStopped(out);
     }
 
+    /**
+     * Whether standard output is a terminal (then each refresh clears the screen). JDK 22+ returns a
+     * {@code Console} even when output is redirected and tells with {@code Console.isTerminal()}, which
+     * {@code --release 17} cannot name: called reflectively where it exists.
+     */
+    static boolean isTerminal() {
+        Console console = System.console();
+        if (console == null) {
+            return false;
+        }
+        try {
+            return (Boolean) Console.class.getMethod("isTerminal").invoke(console);
+        } catch (NoSuchMethodException before22) {
+            return true; // JDK 17-21: a console exists only for a terminal
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            return false;
+        }
+    }
+
     private int watchUntilStopped(PrintWriter out) throws Exception {
         CountDownLatch stop = new CountDownLatch(1);
         CountDownLatch finished = new CountDownLatch(1);
@@ -92,7 +112,7 @@ final class StatCommand implements Callable<Integer> {
         }, "lockstep-stat-watch-stop");
         Runtime.getRuntime().addShutdownHook(hook);
         try {
-            return StatWatch.run(targets, out, spec.commandLine().getErr(), json, !json && System.console() != null,
+            return StatWatch.run(targets, out, spec.commandLine().getErr(), json, !json && isTerminal(),
                     count == null ? 0 : count, intervalMillis, new StatWatch.Clock() {
                         @Override
                         public long nanoTime() {
