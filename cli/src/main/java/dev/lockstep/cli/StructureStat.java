@@ -2,13 +2,9 @@ package dev.lockstep.cli;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
-import dev.lockstep.ipc.channel.ChannelStats;
 import dev.lockstep.ipc.channel.ManyToOneChannel;
 import dev.lockstep.ipc.channel.OneToOneChannel;
 import dev.lockstep.ipc.queue.SharedPriorityQueue;
@@ -48,11 +44,11 @@ final class StructureStat {
         switch (header.kind()) {
             case ONE_TO_ONE_CHANNEL:
                 try (OneToOneChannel ch = OneToOneChannel.open(file)) {
-                    return channel(ch.stats());
+                    return ChannelSnapshot.of(ch.stats());
                 }
             case MANY_TO_ONE_CHANNEL:
                 try (ManyToOneChannel ch = ManyToOneChannel.open(file)) {
-                    return channel(ch.stats());
+                    return ChannelSnapshot.of(ch.stats());
                 }
             case PRIORITY_QUEUE:
                 try (SharedPriorityQueue q = SharedPriorityQueue.open(file)) {
@@ -101,35 +97,5 @@ final class StructureStat {
             default:
                 return Snapshot.ofLines(List.of());
         }
-    }
-
-    /** A channel: its statistics snapshot as text, by name, and its positions and recoveries as counters. */
-    private static Snapshot channel(ChannelStats s) {
-        List<Map<String, Object>> producers = new ArrayList<>();
-        for (ChannelStats.Endpoint p : s.producers()) {
-            producers.add(endpoint(p));
-        }
-        return Snapshot.of(lines(s.toString(), 1),
-                List.of(new Snapshot.Counter("consumedBytes", "consumed", "B", s.head()),
-                        new Snapshot.Counter("producedBytes", "produced", "B", s.tail()),
-                        new Snapshot.Counter("recoveredClaims", "recovered claims", "", s.recoveredClaims()),
-                        new Snapshot.Counter("consumerTakeovers", "consumer take-overs", "", s.consumerTakeovers())),
-                "capacity", s.capacity(), "maxMessageLength", s.maxMessageLength(), "head", s.head(), "tail", s.tail(),
-                "fill", s.fill(), "fillPercent", Math.round(1000.0 * s.fill() / s.capacity()) / 10.0,
-                "recoveredClaims", s.recoveredClaims(), "recoveredBytes", s.recoveredBytes(),
-                "timeoutRecoveries", s.timeoutRecoveries(), "consumerTakeovers", s.consumerTakeovers(),
-                "consumer", s.consumer() == null ? null : endpoint(s.consumer()), "producers", producers);
-    }
-
-    private static Map<String, Object> endpoint(ChannelStats.Endpoint e) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        if (e.slot() >= 0) {
-            m.put("slot", e.slot());
-        }
-        m.put("pid", e.pid());
-        m.put("startTime", e.startTime());
-        m.put("alive", e.alive());
-        m.put("heartbeatAgeMillis", e.heartbeatAgeMillis() == Long.MAX_VALUE ? null : e.heartbeatAgeMillis());
-        return m;
     }
 }
