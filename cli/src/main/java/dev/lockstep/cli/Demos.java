@@ -163,12 +163,22 @@ final class Demos {
         }
     }
 
-    /** Starts this jar's {@code command} in a new JVM with the same folder. */
+    /**
+     * Starts this tool's {@code command} in a new JVM with the same folder, launched as this one was: from
+     * the class path (the jar), or as module {@code dev.lockstep.cli} from the module path.
+     */
     static Process spawn(Mailboxes boxes, String command, String... args) throws IOException {
         List<String> cmd = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-D" + ShmDirectory.DIR_PROPERTY + "=" + boxes.directory().path().toAbsolutePath(),
-                "-cp", System.getProperty("java.class.path"), LockstepCli.class.getName(), command));
+                "-D" + ShmDirectory.DIR_PROPERTY + "=" + boxes.directory().path().toAbsolutePath()));
+        Module module = LockstepCli.class.getModule();
+        if (module.isNamed()) {
+            cmd.addAll(List.of("-p", System.getProperty("jdk.module.path"), "-m",
+                    module.getName() + "/" + LockstepCli.class.getName()));
+        } else {
+            cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), LockstepCli.class.getName()));
+        }
+        cmd.add(command);
         cmd.addAll(Arrays.asList(args));
         cmd.add("--dir");
         cmd.add(boxes.directory().path().toAbsolutePath().toString());

@@ -38,6 +38,8 @@ final class StructureStat {
         return ReadOnlyInspection.run(() -> describeOpened(file, header));
     }
 
+    // One case per kind. A kind with text only returns Snapshot.ofLines(lines) (--json then has an empty
+    // "state"); Snapshot.of(lines, counters, name, value, ...) adds its values and its counters (rates).
     // A kind that reports how its blocking operations wait adds .withWaiting(...) to its snapshot: stat prints
     // it as a "wait" line and --json as the "wait" field (null until then).
     private static Snapshot describeOpened(Path file, FileLayout.Header header) throws IOException {

@@ -20,8 +20,8 @@ import dev.lockstep.ipc.channel.OneToOneChannel;
 
 /**
  * The tool also runs as module {@code dev.lockstep.cli} on the module path (its {@code module-info} opens
- * the command classes to picocli; Jackson needs no access): {@code --version} and {@code stat --json} in a
- * child JVM started with {@code -p ... -m dev.lockstep.cli/...}.
+ * the command classes to picocli; Jackson needs no access): {@code --version}, {@code stat --json} and
+ * {@code ping --spawn} (whose pong is started as the same module) in a child JVM started with {@code -p ... -m dev.lockstep.cli/...}.
  */
 @Timeout(120)
 class ModulePathTest {
@@ -64,5 +64,10 @@ class ModulePathTest {
         assertEquals("0", s[0], s[1]);
         assertEquals("ONE_TO_ONE_CHANNEL",
                 new ObjectMapper().readTree(s[1]).get("structures").get(0).get("kind").asText(), s[1]);
+
+        // ping --spawn starts pong as the same module
+        String[] p = runModule("ping", "m", "--spawn", "--count", "200", "--warmup", "10", "--dir", dir.toString());
+        assertEquals("0", p[0], p[1]);
+        assertTrue(p[1].contains("pong: echoed 210 messages") && p[1].contains("round trip ns: min "), p[1]);
     }
 }
