@@ -37,7 +37,7 @@ import dev.lockstep.ipc.test.ChildJvm;
  * {@code stat} changes no file: run on a folder holding every kind of structure (with owners, holders
  * and messages, made by another process that has exited, so nothing else writes), every file of the
  * folder (hidden ones included) keeps its name, size, modification time and bytes, and a folder
- * without a registry does not get one.
+ * without a registry does not get one; the same for {@code stat --json} and {@code stat --watch}.
  */
 @Timeout(120)
 class StatReadOnlyTest {
@@ -68,10 +68,14 @@ class StatReadOnlyTest {
         }
     }
 
-    private static String[] stat(Path folder) throws Exception {
+    private static String[] stat(Path folder, String... options) throws Exception {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int status = LockstepCli.run(new String[] {"stat", folder.toString()},
+        String[] args = new String[options.length + 2];
+        args[0] = "stat";
+        System.arraycopy(options, 0, args, 1, options.length);
+        args[args.length - 1] = folder.toString();
+        int status = LockstepCli.run(args,
                 new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
         return new String[] {Integer.toString(status), out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8)};
     }
@@ -121,5 +125,14 @@ class StatReadOnlyTest {
         assertFalse(r[1].contains("error"), r[1]);
         assertFalse(Files.exists(registry), "stat created the registry:\n" + r[1]);
         assertEquals(before, snapshot(dir), "stat changed the folder (no registry):\n" + r[1]);
+
+        // --json and --watch read through the same read-only inspection
+        r = stat(dir, "--json");
+        assertEquals("0", r[0], r[1] + r[2]);
+        r = stat(dir, "--watch", "--count", "2", "--interval", "50");
+        assertEquals("0", r[0], r[1] + r[2]);
+        assertTrue(r[1].contains("refresh 2"), r[1]);
+        assertFalse(Files.exists(registry), "stat --json/--watch created the registry:\n" + r[1]);
+        assertEquals(before, snapshot(dir), "stat --json/--watch changed the folder:\n" + r[1]);
     }
 }
