@@ -1,0 +1,135 @@
+package dev.lockstep.aeron;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.net.DatagramSocket;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import dev.lockstep.ipc.channel.ManyToOneChannel;
+import dev.lockstep.ipc.channel.Receiver;
+import dev.lockstep.ipc.channel.Sender;
+import dev.lockstep.ipc.mailbox.Mailboxes;
+
+/**
+ * Both bridges in this JVM (two mailbox folders stand for two hosts, loopback UDP): the quick
+ * functional checks; the multi-process tests are in {@link BridgeProcessTest}.
+ */
+class BridgeInProcessTest {
+    static final int CAPACITY = 1 << 16;
+    Path hostA;
+    Path hostB;
+
+    @BeforeEach
+    void folders() throws IOException {
+        Path base = Files.isWritable(Path.of("/dev/shm")) ? Path.of("/dev/shm") : Path.of(System.getProperty("java.io.tmpdir"));
+        hostA = Files.createTempDirectory(base, "lockstep-aeron-a-");
+        hostB = Files.createTempDirectory(base, "lockstep-aeron-b-");
+    }
+
+    @AfterEach
+    void cleanUp() throws IOException {
+        TestFiles.deleteTree(hostA);
+        TestFiles.deleteTree(hostB);
+    }
+
+    static String channel() throws IOException {
+        try (DatagramSocket s = new DatagramSocket(0, java.net.InetAddress.getLoopbackAddress())) {
+            return "aeron:udp?endpoint=127.0.0.1:" + s.getLocalPort() + "|term-length=1m";
+        }
+    }
+
+    BridgeOptions options(Path folder) {
+        return BridgeOptions.defaults().withMailboxFolder(folder).withCreate(BridgeOptions.Kind.MANY_TO_ONE, CAPACITY);
+    }
+
+    @Test
+    void messagesCrossWithTypesAndBoundariesAndStats() throws Exception {
+        String uri = channel();
+        int count = 20_000;
+        try (Bridge in = AeronBridge.in("orders", uri, 7, options(hostB));
+             Bridge out = AeronBridge.out("orders", uri, 7, options(hostA));
+             ManyToOneChannel a = Mailboxes.open(hostA).manyToOne("orders", CAPACITY);
+             ManyToOneChannel b = Mailboxes.open(hostB).manyToOne("orders", CAPACITY);
+             Sender tx = a.sender();
+             Receiver rx = b.receiver()) {
+            assertTrue(out.awaitConnected(Duration.ofSeconds(20)), "out bridge never connected");
+            int max = a.maxMessageLength();
+            ByteBuffer scratch = ByteBuffer.allocate(max).order(ByteOrder.nativeOrder());
+            long[] next = {0};
+            long bytes = 0;
+            long sent = 0;
+            while (next[0] < count) {
+                if (sent < count) {
+                    int len = Messages.length(sent, max);
+                    Messages.write(scratch, 0, sent, len);
+                    if (tx.trySend(Messages.type(sent), scratch, 0, len)) {
+                        bytes += len;
+                        sent++;
+                    }
+                }
+                rx.receive((type, buf, off, len) -> {
+                    long seq = Messages.check(type, buf, off, len, max);
+                    assertEquals(next[0], seq, "out of order, lost or duplicated");
+                    next[0]++;
+                }, 64);
+            }
+            assertEquals(count, next[0]);
+            // Counters are published once per duty cycle.
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (in.stats().messages() < count && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+            }
+            BridgeStats os = out.stats();
+            BridgeStats is = in.stats();
+            assertEquals(count, os.messages(), os.toString());
+            assertEquals(bytes, os.bytes(), os.toString());
+            assertEquals(count, os.sequence(), os.toString());
+            assertEquals(count, is.messages(), is.toString());
+            assertEquals(bytes, is.bytes(), is.toString());
+            assertEquals(0, is.gapEvents(), is.toString());
+            assertEquals(0, is.duplicatesDropped(), is.toString());
+            assertEquals(count, is.sequence(), is.toString());
+            assertEquals(os.epoch(), is.epoch());
+            assertTrue(os.connected() && is.connected(), os + "\n" + is);
+            assertEquals("RUNNING", os.state());
+            assertEquals(2, BridgeStatus.list(hostA).size() + BridgeStatus.list(hostB).size());
+        }
+        assertEquals("CLOSED", BridgeStatus.read(BridgeStatus.outPath(hostA, "orders")).state());
+        assertTrue(Files.notExists(hostA.resolve(".aeron-out-orders")), "embedded driver directory left behind");
+    }
+
+    @Test
+    void badArgumentsAreRefusedWithClearMessages() throws Exception {
+        IllegalArgumentException name = assertThrows(IllegalArgumentException.class,
+                () -> AeronBridge.out("../x", "aeron:udp?endpoint=127.0.0.1:40999", 1, options(hostA)));
+        assertTrue(name.getMessage().contains("../x"), name.getMessage());
+        IllegalArgumentException uri = assertThrows(IllegalArgumentException.class,
+                () -> AeronBridge.out("x", "udp://127.0.0.1:40999", 1, options(hostA)));
+        assertTrue(uri.getMessage().contains("aeron:"), uri.getMessage());
+        // A second outbound bridge for the same mailbox is refused while the first runs.
+        String c = channel();
+        try (Bridge first = AeronBridge.out("x", c, 1, options(hostA))) {
+            assertTrue(first.isRunning());
+            IllegalStateException twice = assertThrows(IllegalStateException.class,
+                    () -> AeronBridge.out("x", c, 1, options(hostA)));
+            assertTrue(twice.getMessage().contains("another bridge"), twice.getMessage());
+        }
+        // Messages larger than the publication carries are refused at start, naming both sizes.
+        BridgeOptions big = BridgeOptions.defaults().withMailboxFolder(hostA).withCreate(BridgeOptions.Kind.MANY_TO_ONE, 1 << 24);
+        IllegalArgumentException size = assertThrows(IllegalArgumentException.class,
+                () -> AeronBridge.out("big", "aeron:udp?endpoint=127.0.0.1:40998|term-length=64k", 1, big));
+        assertTrue(size.getMessage().contains("term-length"), size.getMessage());
+    }
+}
