@@ -44,9 +44,14 @@ class BridgeInProcessTest {
         TestFiles.deleteTree(hostB);
     }
 
+    /** A loopback unicast channel on a free port, with 1 MiB terms (largest message 128 KiB). */
     static String channel() throws IOException {
+        return channel("1m");
+    }
+
+    static String channel(String termLength) throws IOException {
         try (DatagramSocket s = new DatagramSocket(0, java.net.InetAddress.getLoopbackAddress())) {
-            return "aeron:udp?endpoint=127.0.0.1:" + s.getLocalPort() + "|term-length=1m";
+            return "aeron:udp?endpoint=127.0.0.1:" + s.getLocalPort() + "|term-length=" + termLength;
         }
     }
 
