@@ -116,6 +116,42 @@ class BridgeInProcessTest {
     }
 
     @Test
+    void withoutASubscriberTheOutboundBridgeHoldsMessagesAndDeliversThemOnceOneAppears() throws Exception {
+        String uri = channel();
+        int count = 40; // fits the 64 KiB ring: the bridge holds the first, the rest wait in the ring
+        try (Bridge out = AeronBridge.out("orders", uri, 9, options(hostA));
+             ManyToOneChannel a = Mailboxes.open(hostA).manyToOne("orders", CAPACITY);
+             Sender tx = a.sender()) {
+            int max = a.maxMessageLength();
+            ByteBuffer scratch = ByteBuffer.allocate(max).order(ByteOrder.nativeOrder());
+            int sent = 0;
+            while (sent < count) {
+                int len = Messages.length(sent, max);
+                Messages.write(scratch, 0, sent, len);
+                assertTrue(tx.trySend(Messages.type(sent), scratch, 0, len), "ring full after " + sent);
+                sent++;
+            }
+            Thread.sleep(500);
+            BridgeStats held = out.stats();
+            assertEquals(1, held.notConnectedEvents(), held.toString());
+            assertEquals(0, held.messages(), held.toString());
+            assertTrue(!held.connected() && held.state().equals("RUNNING"), held.toString());
+            try (Bridge in = AeronBridge.in("orders", uri, 9, options(hostB));
+                 ManyToOneChannel b = Mailboxes.open(hostB).manyToOne("orders", CAPACITY);
+                 Receiver rx = b.receiver()) {
+                long[] next = {0};
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+                while (next[0] < count && System.nanoTime() < deadline) {
+                    rx.awaitReceive((type, buf, off, len) -> {
+                        assertEquals(next[0]++, Messages.check(type, buf, off, len, max), "lost or reordered");
+                    }, 64, 100, TimeUnit.MILLISECONDS);
+                }
+                assertEquals(count, next[0], "held messages were not all delivered: " + out.stats() + in.stats());
+            }
+        }
+    }
+
+    @Test
     void badArgumentsAreRefusedWithClearMessages() throws Exception {
         IllegalArgumentException name = assertThrows(IllegalArgumentException.class,
                 () -> AeronBridge.out("../x", "aeron:udp?endpoint=127.0.0.1:40999", 1, options(hostA)));

@@ -80,6 +80,25 @@ class BridgeProcessTest {
         }
     }
 
+    /** Ends a receive loop once the producer has exited and nothing arrived for 3 s (or after 120 s in all). */
+    static final class Quiet {
+        final Child producer;
+        final long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        long lastDelivery = System.nanoTime();
+
+        Quiet(Child producer) {
+            this.producer = producer;
+        }
+
+        boolean over(int delivered) {
+            long now = System.nanoTime();
+            if (delivered > 0) {
+                lastDelivery = now;
+            }
+            return now - end >= 0 || (!producer.isAlive() && now - lastDelivery > TimeUnit.SECONDS.toNanos(3));
+        }
+    }
+
     static BridgeStats awaitStats(Path file, java.util.function.Predicate<BridgeStats> done) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
         BridgeStats s = BridgeStatus.read(file);
@@ -103,9 +122,9 @@ class BridgeProcessTest {
              ManyToOneChannel ch = Mailboxes.open(hostB).manyToOne("orders", capacity);
              Receiver rx = ch.receiver()) {
             Consumer c = new Consumer(maxLength);
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-            while (c.last < MESSAGES - 1 && System.nanoTime() < deadline) {
-                rx.awaitReceive(c, 256, 100, TimeUnit.MILLISECONDS);
+            Quiet quiet = new Quiet(producer);
+            while (c.last < MESSAGES - 1 && !quiet.over(rx.awaitReceive(c, 256, 100, TimeUnit.MILLISECONDS))) {
+                // until the last message, or the producer is done and nothing came for a while
             }
             assertEquals(0, producer.await(Duration.ofSeconds(30)), producer.output());
             double seconds = (System.nanoTime() - started) / 1e9;
@@ -147,9 +166,8 @@ class BridgeProcessTest {
             Consumer c = new Consumer(maxLength);
             boolean outKilled = false;
             boolean inKilled = false;
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-            while (c.last < KILL_MESSAGES - 1 && System.nanoTime() < deadline) {
-                rx.awaitReceive(c, 256, 100, TimeUnit.MILLISECONDS);
+            Quiet quiet = new Quiet(producer);
+            while (c.last < KILL_MESSAGES - 1 && !quiet.over(rx.awaitReceive(c, 256, 100, TimeUnit.MILLISECONDS))) {
                 if (!outKilled && c.last >= KILL_MESSAGES / 4) {
                     outKilled = true;
                     out.kill(); // SIGKILL mid-stream: its embedded driver dies with it
@@ -204,9 +222,8 @@ class BridgeProcessTest {
              Receiver rx = ch.receiver()) {
             Consumer c = new Consumer(maxLength);
             boolean stalled = false;
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-            while (c.last < count - 1 && System.nanoTime() < deadline) {
-                rx.awaitReceive(c, 100, 100, TimeUnit.MILLISECONDS);
+            Quiet quiet = new Quiet(producer);
+            while (c.last < count - 1 && !quiet.over(rx.awaitReceive(c, 100, 100, TimeUnit.MILLISECONDS))) {
                 if (!stalled && c.received >= count / 4) {
                     stalled = true;
                     Thread.sleep(2_000); // the consumer stops: everything upstream must fill and wait
