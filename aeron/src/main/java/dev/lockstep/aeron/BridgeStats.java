@@ -17,9 +17,11 @@ package dev.lockstep.aeron;
  * @param connected          out: the publication has a subscriber; in: the subscription has a publisher
  * @param messages           messages forwarded (out: accepted by Aeron; in: committed to the mailbox)
  * @param bytes              body bytes of those messages (headers not counted)
- * @param backPressureEvents times the bridge stopped consuming: out, an offer answered
- *                           {@code BACK_PRESSURED} or {@code ADMIN_ACTION}; in, the mailbox was full
- * @param notConnectedEvents out: offers answered {@code NOT_CONNECTED} (the message is held, not dropped)
+ * @param backPressureEvents times the bridge stopped consuming (one per held message, however many
+ *                           retries it took): out, Aeron answered {@code BACK_PRESSURED} or
+ *                           {@code ADMIN_ACTION}; in, the mailbox was full
+ * @param notConnectedEvents out: times a message was held because Aeron answered {@code NOT_CONNECTED}
+ *                           (one per episode; the message is held, not dropped)
  * @param gapEvents          in: gaps detected in the sequence numbers
  * @param missingMessages    in: messages found missing over all gaps
  * @param duplicatesDropped  in: frames dropped because their sequence number was already delivered
