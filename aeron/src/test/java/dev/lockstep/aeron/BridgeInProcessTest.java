@@ -152,6 +152,41 @@ class BridgeInProcessTest {
     }
 
     @Test
+    void bothBridgesCanUseAnExternalMediaDriver() throws Exception {
+        Path dir = hostA.resolve("external-driver");
+        String uri = channel();
+        try (io.aeron.driver.MediaDriver driver = io.aeron.driver.MediaDriver.launch(new io.aeron.driver.MediaDriver.Context()
+                .aeronDirectoryName(dir.toString()).dirDeleteOnStart(true).dirDeleteOnShutdown(true)
+                .threadingMode(io.aeron.driver.ThreadingMode.SHARED));
+             Bridge in = AeronBridge.in("ext", uri, 5, options(hostB).withAeronDirectory(dir.toString()));
+             Bridge out = AeronBridge.out("ext", uri, 5, options(hostA).withAeronDirectory(dir.toString()));
+             ManyToOneChannel a = Mailboxes.open(hostA).manyToOne("ext", CAPACITY);
+             ManyToOneChannel b = Mailboxes.open(hostB).manyToOne("ext", CAPACITY);
+             Sender tx = a.sender();
+             Receiver rx = b.receiver()) {
+            assertEquals(dir.toString(), out.aeronDirectory());
+            assertEquals(dir.toString(), in.aeronDirectory());
+            assertTrue(Files.notExists(hostA.resolve(".aeron-out-ext")) && Files.notExists(hostB.resolve(".aeron-in-ext-5")),
+                    "an embedded driver was launched although an external one was configured");
+            assertTrue(out.awaitConnected(Duration.ofSeconds(20)), "out bridge never connected");
+            int max = a.maxMessageLength();
+            ByteBuffer scratch = ByteBuffer.allocate(max).order(ByteOrder.nativeOrder());
+            for (int i = 0; i < 20; i++) {
+                int len = Messages.length(i, max);
+                Messages.write(scratch, 0, i, len);
+                tx.send(Messages.type(i), scratch, 0, len);
+            }
+            long[] next = {0};
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (next[0] < 20 && System.nanoTime() < deadline) {
+                rx.awaitReceive((type, buf, off, len) -> assertEquals(next[0]++, Messages.check(type, buf, off, len, max)),
+                        64, 100, TimeUnit.MILLISECONDS);
+            }
+            assertEquals(20, next[0]);
+        }
+    }
+
+    @Test
     void badArgumentsAreRefusedWithClearMessages() throws Exception {
         IllegalArgumentException name = assertThrows(IllegalArgumentException.class,
                 () -> AeronBridge.out("../x", "aeron:udp?endpoint=127.0.0.1:40999", 1, options(hostA)));
