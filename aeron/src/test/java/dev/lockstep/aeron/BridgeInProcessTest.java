@@ -164,6 +164,7 @@ class BridgeInProcessTest {
              ManyToOneChannel b = Mailboxes.open(hostB).manyToOne("ext", CAPACITY);
              Sender tx = a.sender();
              Receiver rx = b.receiver()) {
+            assertEquals(dir.toString(), driver.aeronDirectoryName());
             assertEquals(dir.toString(), out.aeronDirectory());
             assertEquals(dir.toString(), in.aeronDirectory());
             assertTrue(Files.notExists(hostA.resolve(".aeron-out-ext")) && Files.notExists(hostB.resolve(".aeron-in-ext-5")),

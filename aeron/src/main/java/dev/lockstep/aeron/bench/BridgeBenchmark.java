@@ -82,6 +82,7 @@ public final class BridgeBenchmark {
              OneToOneChannel tx = Mailboxes.open(a).oneToOne("bench", 1 << 22);
              OneToOneChannel rx = Mailboxes.open(b).oneToOne("bench", 1 << 22);
              Receiver r = rx.receiver()) {
+            requireRunning(in, out);
             out.awaitConnected(java.time.Duration.ofSeconds(30));
             AtomicReference<Throwable> failed = new AtomicReference<>();
             Thread producer = new Thread(() -> {
@@ -127,6 +128,7 @@ public final class BridgeBenchmark {
              OneToOneChannel pingB = Mailboxes.open(b).oneToOne("ping", 1 << 22);
              OneToOneChannel pongB = Mailboxes.open(b).oneToOne("pong", 1 << 22);
              OneToOneChannel pongA = Mailboxes.open(a).oneToOne("pong", 1 << 22)) {
+            requireRunning(pingIn, pingOut, pongIn, pongOut);
             pingOut.awaitConnected(java.time.Duration.ofSeconds(30));
             pongOut.awaitConnected(java.time.Duration.ofSeconds(30));
             int total = n + n / 10;
@@ -289,6 +291,14 @@ public final class BridgeBenchmark {
         // core per bridge on top of the drivers' and the application's threads. -Dbench.spin=true spins.
         BridgeOptions o = BridgeOptions.defaults().withMailboxFolder(folder).withCreate(BridgeOptions.Kind.ONE_TO_ONE, 1 << 22);
         return Boolean.getBoolean("bench.spin") ? o.withIdle(org.agrona.concurrent.BusySpinIdleStrategy::new) : o;
+    }
+
+    static void requireRunning(Bridge... bridges) {
+        for (Bridge b : bridges) {
+            if (!b.isRunning()) {
+                throw new IllegalStateException(b + " is not running: " + b.failure().orElse(null));
+            }
+        }
     }
 
     static String channel() throws IOException {
