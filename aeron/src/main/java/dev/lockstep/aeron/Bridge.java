@@ -1,0 +1,277 @@
+package dev.lockstep.aeron;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+import org.agrona.concurrent.IdleStrategy;
+
+import dev.lockstep.ipc.channel.ManyToOneChannel;
+import dev.lockstep.ipc.channel.OneToOneChannel;
+import dev.lockstep.ipc.channel.ShmChannel;
+import dev.lockstep.ipc.mailbox.MailboxEntry;
+import dev.lockstep.ipc.mailbox.Mailboxes;
+import dev.lockstep.ipc.shm.StructureKind;
+import io.aeron.Aeron;
+import io.aeron.ChannelUri;
+import io.aeron.driver.MediaDriver;
+
+/**
+ * A running bridge between a local mailbox and an Aeron stream: {@link OutboundBridge} (mailbox to
+ * publication) or {@link InboundBridge} (subscription to mailbox), made by {@link AeronBridge}. One
+ * thread of its own runs a non-blocking duty cycle (move up to a batch, publish the counters, idle
+ * with the options' strategy when nothing moved); {@link #close()} stops it and releases the mailbox
+ * role, the Aeron client and the embedded media driver (with its directory).
+ *
+ * <p>If the duty cycle fails (the publication closed, the local channel refused the bridge, a bug), the
+ * thread ends, the status becomes {@code FAILED} with the error, {@link #failure()} returns it, and
+ * {@link #awaitTermination} returns; the caller still closes the bridge.
+ */
+public abstract sealed class Bridge implements AutoCloseable permits OutboundBridge, InboundBridge {
+    final String mailbox;
+    final String channel;
+    final int streamId;
+    final BridgeOptions options;
+    final Consumer<String> log;
+    final BridgeStatus status;
+    final ShmChannel local;
+    /** The mailbox as listed when the bridge opened it (kind, creator, creation time). */
+    final MailboxEntry localEntry;
+    private final String aeronDir;
+    private final MediaDriver driver;
+    final Aeron aeron;
+    private final Thread thread;
+    private volatile boolean running = true;
+    private volatile Throwable failure;
+    private boolean closed;
+
+    Bridge(boolean out, String mailbox, String channel, int streamId, BridgeOptions options) throws IOException {
+        this.mailbox = Objects.requireNonNull(mailbox, "mailbox");
+        this.channel = Objects.requireNonNull(channel, "channel");
+        this.streamId = streamId;
+        this.options = Objects.requireNonNull(options, "options");
+        this.log = options.log();
+        ChannelUri.parse(channel); // IllegalArgumentException naming the problem for a bad URI
+        Mailboxes boxes = options.mailboxFolder() == null ? Mailboxes.openDefault() : Mailboxes.open(options.mailboxFolder());
+        Path folder = boxes.directory().path();
+        boxes.path(mailbox); // validates the name
+        Path statusPath = out ? BridgeStatus.outPath(folder, mailbox) : BridgeStatus.inPath(folder, mailbox, streamId);
+        this.status = BridgeStatus.openForBridge(statusPath, out, mailbox, channel, streamId);
+        ShmChannel ch = null;
+        MediaDriver md = null;
+        Aeron client = null;
+        MailboxEntry entry;
+        try {
+            ch = openLocal(boxes, mailbox, options);
+            entry = boxes.describe(mailbox).orElseThrow(() -> new IOException("mailbox '" + mailbox + "' vanished"));
+            if (options.aeronDirectory() != null) {
+                this.aeronDir = options.aeronDirectory();
+            } else {
+                Path dir = options.embeddedDirectory() != null ? options.embeddedDirectory()
+                        : folder.resolve(out ? ".aeron-out-" + mailbox : ".aeron-in-" + mailbox + "-" + streamId);
+                this.aeronDir = dir.toAbsolutePath().toString();
+                md = MediaDriver.launch(new MediaDriver.Context()
+                        .aeronDirectoryName(aeronDir)
+                        .dirDeleteOnStart(true)      // a killed bridge's leftovers (we hold the status lock)
+                        .dirDeleteOnShutdown(true)
+                        .threadingMode(options.threadingMode())
+                        .termBufferSparseFile(true)
+                        .errorHandler(e -> report("media driver: " + e)));
+            }
+            client = Aeron.connect(new Aeron.Context()
+                    .aeronDirectoryName(aeronDir)
+                    .errorHandler(e -> report("aeron client: " + e)));
+        } catch (IOException | RuntimeException | Error e) {
+            closeQuietly(client, md, ch);
+            status.close();
+            throw e;
+        }
+        this.local = ch;
+        this.localEntry = entry;
+        this.driver = md;
+        this.aeron = client;
+        this.thread = new Thread(this::run, "lockstep-bridge-" + (out ? "out-" : "in-") + mailbox);
+        thread.setDaemon(true);
+    }
+
+    private static ShmChannel openLocal(Mailboxes boxes, String name, BridgeOptions options) throws IOException {
+        Optional<MailboxEntry> entry = boxes.describe(name);
+        if (entry.isPresent()) {
+            MailboxEntry e = entry.get();
+            if (!e.isValid()) {
+                throw new IOException("mailbox '" + name + "' (" + e.path() + ") is not usable: " + e.problem());
+            }
+            if (e.kind() == StructureKind.MANY_TO_ONE_CHANNEL) {
+                return ManyToOneChannel.open(e.path());
+            }
+            if (e.kind() == StructureKind.ONE_TO_ONE_CHANNEL) {
+                return OneToOneChannel.open(e.path());
+            }
+            throw new IllegalArgumentException("mailbox '" + name + "' is a " + e.kind()
+                    + ", not a channel: a bridge moves channel messages");
+        }
+        return options.createKind() == BridgeOptions.Kind.ONE_TO_ONE
+                ? boxes.oneToOne(name, options.createCapacity())
+                : boxes.manyToOne(name, options.createCapacity());
+    }
+
+    /** Starts the duty-cycle thread (subclass constructors call it last). */
+    final void start() {
+        status.put(BridgeStatus.STATE_OFFSET, BridgeStatus.RUNNING);
+        thread.start();
+    }
+
+    private void run() {
+        IdleStrategy idle = options.idle().get();
+        try {
+            while (running) {
+                int work = doWork();
+                publish(System.currentTimeMillis());
+                idle.idle(work);
+            }
+        } catch (Throwable t) {
+            failure = t;
+            report("failed: " + t);
+            status.put(BridgeStatus.STATE_OFFSET, BridgeStatus.FAILED);
+        } finally {
+            publish(System.currentTimeMillis());
+        }
+    }
+
+    /** One duty cycle: moves up to a batch; returns the work done (0 = idle). */
+    abstract int doWork();
+
+    /** Writes the counters and the connected state into the status file. */
+    abstract void publish(long nowMillis);
+
+    /** Releases the mailbox role (the bridge thread has ended). */
+    abstract void closeLocalRole();
+
+    /** Logs {@code line} and keeps it as the status file's last error. */
+    final void report(String line) {
+        status.putText(2, line);
+        log.accept("bridge " + (this instanceof OutboundBridge ? "out " : "in ") + mailbox + ": " + line);
+    }
+
+    final void note(String line) {
+        log.accept("bridge " + (this instanceof OutboundBridge ? "out " : "in ") + mailbox + ": " + line);
+    }
+
+    /** The current snapshot (same as what {@code stat} reads from the status file). */
+    public final BridgeStats stats() {
+        return status.stats();
+    }
+
+    /** The status file. */
+    public final Path statusFile() {
+        return status.path();
+    }
+
+    /** The Aeron directory in use (the embedded driver's, or the external one). */
+    public final String aeronDirectory() {
+        return aeronDir;
+    }
+
+    /** Whether the duty cycle runs. */
+    public final boolean isRunning() {
+        return thread.isAlive() && failure == null;
+    }
+
+    /** Why the duty cycle stopped, if it failed. */
+    public final Optional<Throwable> failure() {
+        return Optional.ofNullable(failure);
+    }
+
+    /** Whether the Aeron side has a peer (out: a subscriber; in: a publisher). */
+    public abstract boolean isConnected();
+
+    /**
+     * Waits until {@link #isConnected()}, polling every millisecond.
+     *
+     * @return false on timeout, or if the bridge failed
+     */
+    public final boolean awaitConnected(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!isConnected()) {
+            if (failure != null || System.nanoTime() - deadline >= 0) {
+                return false;
+            }
+            if (Thread.interrupted()) {
+                throw new InterruptedException();
+            }
+            TimeUnit.MILLISECONDS.sleep(1);
+        }
+        return true;
+    }
+
+    /**
+     * Waits until the duty cycle ends (a failure, or {@link #close()} from another thread).
+     *
+     * @return false on timeout
+     */
+    public final boolean awaitTermination(Duration timeout) throws InterruptedException {
+        thread.join(Math.max(1, timeout.toMillis()));
+        return !thread.isAlive();
+    }
+
+    /**
+     * Stops the duty cycle (waiting for it), then closes the mailbox role, the Aeron client and the
+     * embedded driver (deleting its directory). Messages the bridge held (an outbound message Aeron
+     * had not accepted yet) are not sent: see the README's delivery guarantee. Idempotent.
+     */
+    @Override
+    public final synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        running = false;
+        boolean interrupted = false;
+        while (thread.isAlive()) {
+            try {
+                thread.join();
+            } catch (InterruptedException e) {
+                interrupted = true; // the duty cycle ends within one cycle: finish closing first
+            }
+        }
+        try {
+            closeLocalRole();
+        } finally {
+            if (failure == null) {
+                status.put(BridgeStatus.STATE_OFFSET, BridgeStatus.CLOSED);
+            }
+            status.put(BridgeStatus.CONNECTED_OFFSET, 0);
+            closeQuietly(aeron, driver, local);
+            try {
+                status.close();
+            } catch (IOException e) {
+                note("closing the status file: " + e);
+            }
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private static void closeQuietly(AutoCloseable... all) {
+        for (AutoCloseable c : all) {
+            if (c != null) {
+                try {
+                    c.close();
+                } catch (Exception ignored) {
+                    // closing: nothing more to do with it
+                }
+            }
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "Bridge(" + (this instanceof OutboundBridge ? "out " : "in ") + mailbox + ", " + channel + ", stream "
+                + streamId + ")";
+    }
+}

@@ -1,0 +1,212 @@
+package dev.lockstep.aeron;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.time.Instant;
+
+import org.agrona.concurrent.UnsafeBuffer;
+
+import dev.lockstep.ipc.channel.MessageHandler;
+import dev.lockstep.ipc.channel.Receiver;
+import dev.lockstep.ipc.mailbox.MailboxEntry;
+import io.aeron.ExclusivePublication;
+import io.aeron.Publication;
+
+/**
+ * Mailbox to Aeron: the local mailbox's consumer, offering each message, framed by {@link BridgeFrame},
+ * to an Aeron publication.
+ *
+ * <p>Back-pressure: a message Aeron does not accept ({@code BACK_PRESSURED}, {@code ADMIN_ACTION}, or
+ * {@code NOT_CONNECTED}: no subscriber yet, or none any more) is kept in the bridge (one message) and
+ * offered again each duty cycle; meanwhile the bridge takes nothing more from the mailbox, so the ring
+ * fills and local producers see it full ({@code trySend} false, {@code send} waits). Nothing is dropped.
+ * {@code CLOSED} or {@code MAX_POSITION_EXCEEDED} fail the bridge.
+ *
+ * <p>Sequence numbers. Each message taken from the ring gets the next number of this bridge's epoch
+ * (both kept in the status file, so they survive a restart). To neither skip nor reuse a number when
+ * the bridge is killed mid-message, the number, the message's place in the ring (offset, length) and
+ * type are saved (one atomic slot, see {@link BridgeStatus}) after the offer and before the handler
+ * returns, i.e. before the ring's consumer frees the record. A restarted bridge compares the first
+ * message the ring gives it with the saved one: the same record (it was being handled when the bridge
+ * died, so the ring delivers it again) is sent again under its old number (the inbound side drops it
+ * if it had arrived); any other record gets the next number. So across a kill the inbound side sees
+ * each number at most once and a lost message as a gap.
+ *
+ * <p>Implementation notes: the handler wraps the ring's mapping once in an {@link UnsafeBuffer} and
+ * offers header and body as two buffers (Aeron copies into its term buffer: no copy here); only a
+ * refused message is copied, into a buffer sized for the largest message. Nothing allocates per message.
+ */
+public final class OutboundBridge extends Bridge {
+    private final int epoch;
+    private ExclusivePublication publication;
+    private Receiver receiver;
+    private final UnsafeBuffer header = new UnsafeBuffer(ByteBuffer.allocateDirect(BridgeFrame.HEADER_LENGTH));
+    private final UnsafeBuffer body = new UnsafeBuffer(0, 0);
+    private ByteBuffer wrapped;
+    private UnsafeBuffer pending;
+    private final MessageHandler handler = this::onMessage;
+    private final int batch;
+    /** A message taken from the ring that Aeron has not accepted yet (plain: bridge thread only). */
+    private boolean holding;
+    private int pendingLength;
+    private long nextSequence;
+    private boolean resumeCheck;
+    private long resumeMark;
+    private long resumeType;
+    private long messages;
+    private long bytes;
+    private long backPressure;
+    private long notConnected;
+    private long lastResult;
+
+    OutboundBridge(String mailbox, String channel, int streamId, BridgeOptions options) throws IOException {
+        super(true, mailbox, channel, streamId, options);
+        try {
+            this.batch = options.batch();
+            this.epoch = (int) status.get(BridgeStatus.EPOCH_OFFSET);
+            messages = status.get(BridgeStatus.MESSAGES_OFFSET);
+            bytes = status.get(BridgeStatus.BYTES_OFFSET);
+            backPressure = status.get(BridgeStatus.BACK_PRESSURE_OFFSET);
+            notConnected = status.get(BridgeStatus.NOT_CONNECTED_OFFSET);
+            long identity = mailboxIdentity();
+            if (status.hasSlot()) {
+                nextSequence = status.slot(0);
+                if (status.get(BridgeStatus.MAILBOX_ID_OFFSET) == identity) {
+                    resumeCheck = true;
+                    resumeMark = status.slot(1);
+                    resumeType = status.slot(2);
+                }
+                note("resuming epoch " + Integer.toHexString(epoch) + " at sequence " + nextSequence);
+            }
+            status.put(BridgeStatus.MAILBOX_ID_OFFSET, identity);
+            publication = aeron.addExclusivePublication(channel, streamId);
+            int needed = local.maxMessageLength() + BridgeFrame.HEADER_LENGTH;
+            if (needed > publication.maxMessageLength()) {
+                throw new IllegalArgumentException("mailbox '" + mailbox + "' allows messages of "
+                        + local.maxMessageLength() + " B, the publication at most "
+                        + (publication.maxMessageLength() - BridgeFrame.HEADER_LENGTH)
+                        + " B after the bridge header: raise the channel's term-length or use a smaller mailbox");
+            }
+            pending = new UnsafeBuffer(ByteBuffer.allocateDirect(needed));
+            receiver = local.receiver();
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
+        start();
+    }
+
+    /** The ring positions saved for a restart belong to this mailbox file, not to a re-created one. */
+    private long mailboxIdentity() {
+        MailboxEntry e = localEntry;
+        Instant created = e.created();
+        return created.toEpochMilli() ^ (e.creator().pid() << 42) ^ e.creator().startTime();
+    }
+
+    @Override
+    int doWork() {
+        if (holding) {
+            long r = publication.offer(pending, 0, pendingLength);
+            if (r < 0) {
+                refused(r);
+                return 0;
+            }
+            accepted(pendingLength - BridgeFrame.HEADER_LENGTH);
+        }
+        int n = 0;
+        while (n < batch && !holding && receiver.receive(handler, 1) == 1) {
+            n++;
+        }
+        return n;
+    }
+
+    private void onMessage(int type, ByteBuffer buffer, int offset, int length) {
+        if (buffer != wrapped) {
+            body.wrap(buffer);
+            wrapped = buffer;
+        }
+        long mark = ((long) offset << 32) | (length & 0xffff_ffffL);
+        long sequence;
+        if (resumeCheck && mark == resumeMark && type == resumeType) {
+            sequence = nextSequence - 1; // the record we were handling when we died: same number again
+            note("sending again sequence " + sequence + ", the message being sent when the last run ended");
+        } else {
+            sequence = nextSequence++;
+        }
+        resumeCheck = false;
+        BridgeFrame.write(header, 0, sequence, type, epoch);
+        long r = publication.offer(header, 0, BridgeFrame.HEADER_LENGTH, body, offset, length);
+        if (r > 0) {
+            accepted(length);
+        } else {
+            pending.putBytes(0, header, 0, BridgeFrame.HEADER_LENGTH);
+            pending.putBytes(BridgeFrame.HEADER_LENGTH, body, offset, length);
+            pendingLength = BridgeFrame.HEADER_LENGTH + length;
+            holding = true;
+            lastResult = 0;
+            refused(r);
+        }
+        // Before returning (so before the ring frees the record): see the class comment.
+        status.saveSlot(nextSequence, mark, type);
+    }
+
+    private void accepted(int length) {
+        if (holding) {
+            holding = false;
+            if (lastResult == Publication.NOT_CONNECTED) {
+                note("connected: sending");
+            }
+        }
+        messages++;
+        bytes += length;
+    }
+
+    /** An offer of the held message was refused with {@code r}: count a new episode, fail on a closed publication. */
+    private void refused(long r) {
+        if (r == Publication.BACK_PRESSURED || r == Publication.ADMIN_ACTION) {
+            if (lastResult != Publication.BACK_PRESSURED) {
+                backPressure++;
+            }
+            lastResult = Publication.BACK_PRESSURED;
+        } else if (r == Publication.NOT_CONNECTED) {
+            if (lastResult != Publication.NOT_CONNECTED) {
+                notConnected++;
+                note("no subscriber on " + channel + " stream " + streamId + ": holding (the mailbox fills, nothing is dropped)");
+            }
+            lastResult = Publication.NOT_CONNECTED;
+        } else {
+            throw new IllegalStateException("publication " + channel + " stream " + streamId + " refused a message for good ("
+                    + (r == Publication.CLOSED ? "CLOSED" : r == Publication.MAX_POSITION_EXCEEDED
+                    ? "MAX_POSITION_EXCEEDED" : Long.toString(r)) + "); the held message was not sent");
+        }
+    }
+
+    @Override
+    void publish(long nowMillis) {
+        status.put(BridgeStatus.MESSAGES_OFFSET, messages);
+        status.put(BridgeStatus.BYTES_OFFSET, bytes);
+        status.put(BridgeStatus.BACK_PRESSURE_OFFSET, backPressure);
+        status.put(BridgeStatus.NOT_CONNECTED_OFFSET, notConnected);
+        status.put(BridgeStatus.CONNECTED_OFFSET, publication != null && publication.isConnected() ? 1 : 0);
+        status.heartbeat(nowMillis);
+    }
+
+    @Override
+    public boolean isConnected() {
+        ExclusivePublication p = publication;
+        return p != null && p.isConnected();
+    }
+
+    @Override
+    void closeLocalRole() {
+        if (holding) {
+            note("closing with sequence " + (nextSequence - 1) + " not sent (Aeron had not accepted it)");
+        }
+        if (receiver != null) {
+            receiver.close();
+        }
+        if (publication != null) {
+            publication.close();
+        }
+    }
+}

@@ -1,0 +1,321 @@
+package dev.lockstep.aeron.bench;
+
+import java.io.IOException;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Stream;
+
+import org.agrona.concurrent.UnsafeBuffer;
+
+import dev.lockstep.aeron.AeronBridge;
+import dev.lockstep.aeron.Bridge;
+import dev.lockstep.aeron.BridgeOptions;
+import dev.lockstep.ipc.channel.MessageHandler;
+import dev.lockstep.ipc.channel.OneToOneChannel;
+import dev.lockstep.ipc.channel.Receiver;
+import dev.lockstep.ipc.channel.Sender;
+import dev.lockstep.ipc.mailbox.Mailboxes;
+import io.aeron.Aeron;
+import io.aeron.ExclusivePublication;
+import io.aeron.Subscription;
+import io.aeron.driver.MediaDriver;
+import io.aeron.logbuffer.FragmentHandler;
+
+/**
+ * End-to-end throughput and round trip through two bridges on loopback vs an application using Aeron
+ * directly over the same kind of loopback channel, each side with its own embedded media driver (as a
+ * bridge has). A simple harness, one JVM, threads for the two "hosts":
+ *
+ * <pre>
+ * java --add-exports java.base/jdk.internal.misc=ALL-UNNAMED -cp aeron/target/lockstep-aeron.jar \
+ *      dev.lockstep.aeron.bench.BridgeBenchmark [messages=2000000] [size=32] [roundTrips=20000]
+ * </pre>
+ *
+ * Prints messages/s (bridged, direct, ratio) and round-trip p50/p90/p99 in microseconds. On a shared or
+ * small machine (fewer than ~6 free cores: each driver, bridge, producer and consumer wants one) the
+ * figures say little about either.
+ */
+public final class BridgeBenchmark {
+    private static final String TERM = "|term-length=16m";
+
+    private BridgeBenchmark() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        long messages = args.length > 0 ? Long.parseLong(args[0]) : 2_000_000;
+        int size = args.length > 1 ? Integer.parseInt(args[1]) : 32;
+        int roundTrips = args.length > 2 ? Integer.parseInt(args[2]) : 20_000;
+        if (size < 8) {
+            throw new IllegalArgumentException("size must be >= 8 (a timestamp): " + size);
+        }
+        Path base = Files.createTempDirectory(Path.of(Files.isWritable(Path.of("/dev/shm")) ? "/dev/shm" : "/tmp"), "lockstep-bench-");
+        try {
+            double bridged = bridgedThroughput(base, messages, size);
+            double direct = directThroughput(base, messages, size);
+            System.out.printf("throughput, %d messages of %d B: bridged %.0f msg/s, direct Aeron %.0f msg/s, ratio %.2f%n",
+                    messages, size, bridged, direct, bridged / direct);
+            long[] br = bridgedRoundTrips(base, roundTrips, size);
+            long[] dr = directRoundTrips(base, roundTrips, size);
+            System.out.printf("round trip, %d x %d B: bridged p50 %.1f p90 %.1f p99 %.1f us; direct Aeron p50 %.1f p90 %.1f p99 %.1f us;"
+                    + " p50 ratio %.2f%n", roundTrips, size, pct(br, 50), pct(br, 90), pct(br, 99), pct(dr, 50), pct(dr, 90),
+                    pct(dr, 99), pct(br, 50) / pct(dr, 50));
+        } finally {
+            deleteTree(base);
+        }
+    }
+
+    // ------------------------------------------------------------------ through two bridges
+
+    static double bridgedThroughput(Path base, long messages, int size) throws Exception {
+        Path a = Files.createDirectories(base.resolve("tp-a"));
+        Path b = Files.createDirectories(base.resolve("tp-b"));
+        String uri = channel();
+        try (Bridge in = AeronBridge.in("bench", uri, 1, options(b));
+             Bridge out = AeronBridge.out("bench", uri, 1, options(a));
+             OneToOneChannel tx = Mailboxes.open(a).oneToOne("bench", 1 << 22);
+             OneToOneChannel rx = Mailboxes.open(b).oneToOne("bench", 1 << 22);
+             Receiver r = rx.receiver()) {
+            requireRunning(in, out);
+            out.awaitConnected(java.time.Duration.ofSeconds(30));
+            AtomicReference<Throwable> failed = new AtomicReference<>();
+            Thread producer = new Thread(() -> {
+                try (Sender s = tx.sender()) {
+                    byte[] msg = new byte[size];
+                    for (long i = 0; i < messages; i++) {
+                        while (!s.trySend(1, msg, 0, size)) {
+                            Thread.onSpinWait();
+                        }
+                    }
+                } catch (Throwable t) {
+                    failed.set(t);
+                }
+            }, "bench-producer");
+            long[] got = {0};
+            MessageHandler h = (type, buf, off, len) -> got[0]++;
+            long start = System.nanoTime();
+            producer.start();
+            while (got[0] < messages) {
+                if (r.receive(h, 256) == 0) {
+                    Thread.onSpinWait();
+                }
+            }
+            long took = System.nanoTime() - start;
+            producer.join();
+            if (failed.get() != null) {
+                throw new IllegalStateException(failed.get());
+            }
+            return messages * 1e9 / took;
+        }
+    }
+
+    static long[] bridgedRoundTrips(Path base, int n, int size) throws Exception {
+        Path a = Files.createDirectories(base.resolve("rt-a"));
+        Path b = Files.createDirectories(base.resolve("rt-b"));
+        String ping = channel();
+        String pong = channel();
+        try (Bridge pingIn = AeronBridge.in("ping", ping, 2, options(b));
+             Bridge pingOut = AeronBridge.out("ping", ping, 2, options(a));
+             Bridge pongIn = AeronBridge.in("pong", pong, 3, options(a));
+             Bridge pongOut = AeronBridge.out("pong", pong, 3, options(b));
+             OneToOneChannel pingA = Mailboxes.open(a).oneToOne("ping", 1 << 22);
+             OneToOneChannel pingB = Mailboxes.open(b).oneToOne("ping", 1 << 22);
+             OneToOneChannel pongB = Mailboxes.open(b).oneToOne("pong", 1 << 22);
+             OneToOneChannel pongA = Mailboxes.open(a).oneToOne("pong", 1 << 22)) {
+            requireRunning(pingIn, pingOut, pongIn, pongOut);
+            pingOut.awaitConnected(java.time.Duration.ofSeconds(30));
+            pongOut.awaitConnected(java.time.Duration.ofSeconds(30));
+            int total = n + n / 10;
+            Thread echo = new Thread(() -> {
+                try (Receiver r = pingB.receiver(); Sender s = pongB.sender()) {
+                    int[] seen = {0};
+                    MessageHandler h = (type, buf, off, len) -> {
+                        while (!s.trySend(type, buf, off, len)) {
+                            Thread.onSpinWait();
+                        }
+                        seen[0]++;
+                    };
+                    while (seen[0] < total) {
+                        if (r.receive(h, 16) == 0) {
+                            Thread.onSpinWait();
+                        }
+                    }
+                }
+            }, "bench-echo");
+            echo.start();
+            long[] rtt = new long[n];
+            try (Sender s = pingA.sender(); Receiver r = pongA.receiver()) {
+                ByteBuffer msg = ByteBuffer.allocate(size).order(ByteOrder.nativeOrder());
+                boolean[] back = {false};
+                MessageHandler h = (type, buf, off, len) -> back[0] = true;
+                for (int i = 0; i < total; i++) {
+                    long t0 = System.nanoTime();
+                    msg.putLong(0, t0);
+                    while (!s.trySend(1, msg, 0, size)) {
+                        Thread.onSpinWait();
+                    }
+                    back[0] = false;
+                    while (!back[0]) {
+                        if (r.receive(h, 1) == 0) {
+                            Thread.onSpinWait();
+                        }
+                    }
+                    if (i >= total - n) {
+                        rtt[i - (total - n)] = System.nanoTime() - t0;
+                    }
+                }
+            }
+            echo.join();
+            Arrays.sort(rtt);
+            return rtt;
+        }
+    }
+
+    // ------------------------------------------------------------------ Aeron directly
+
+    static double directThroughput(Path base, long messages, int size) throws Exception {
+        String uri = channel();
+        try (Host a = new Host(base.resolve("direct-tp-a"));
+             Host b = new Host(base.resolve("direct-tp-b"));
+             ExclusivePublication pub = a.aeron.addExclusivePublication(uri, 1);
+             Subscription sub = b.aeron.addSubscription(uri, 1)) {
+            while (!pub.isConnected()) {
+                Thread.sleep(1);
+            }
+            Thread producer = new Thread(() -> {
+                UnsafeBuffer msg = new UnsafeBuffer(ByteBuffer.allocateDirect(size));
+                for (long i = 0; i < messages; i++) {
+                    while (pub.offer(msg, 0, size) < 0) {
+                        Thread.onSpinWait();
+                    }
+                }
+            }, "bench-direct-producer");
+            long[] got = {0};
+            FragmentHandler h = (buf, off, len, hdr) -> got[0]++;
+            long start = System.nanoTime();
+            producer.start();
+            while (got[0] < messages) {
+                if (sub.poll(h, 256) == 0) {
+                    Thread.onSpinWait();
+                }
+            }
+            long took = System.nanoTime() - start;
+            producer.join();
+            return messages * 1e9 / took;
+        }
+    }
+
+    static long[] directRoundTrips(Path base, int n, int size) throws Exception {
+        String ping = channel();
+        String pong = channel();
+        try (Host a = new Host(base.resolve("direct-rt-a"));
+             Host b = new Host(base.resolve("direct-rt-b"));
+             ExclusivePublication pingPub = a.aeron.addExclusivePublication(ping, 2);
+             Subscription pingSub = b.aeron.addSubscription(ping, 2);
+             ExclusivePublication pongPub = b.aeron.addExclusivePublication(pong, 3);
+             Subscription pongSub = a.aeron.addSubscription(pong, 3)) {
+            while (!pingPub.isConnected() || !pongPub.isConnected()) {
+                Thread.sleep(1);
+            }
+            int total = n + n / 10;
+            Thread echo = new Thread(() -> {
+                int[] seen = {0};
+                FragmentHandler h = (buf, off, len, hdr) -> {
+                    while (pongPub.offer(buf, off, len) < 0) {
+                        Thread.onSpinWait();
+                    }
+                    seen[0]++;
+                };
+                while (seen[0] < total) {
+                    if (pingSub.poll(h, 16) == 0) {
+                        Thread.onSpinWait();
+                    }
+                }
+            }, "bench-direct-echo");
+            echo.start();
+            long[] rtt = new long[n];
+            UnsafeBuffer msg = new UnsafeBuffer(ByteBuffer.allocateDirect(size));
+            boolean[] back = {false};
+            FragmentHandler h = (buf, off, len, hdr) -> back[0] = true;
+            for (int i = 0; i < total; i++) {
+                long t0 = System.nanoTime();
+                msg.putLong(0, t0);
+                while (pingPub.offer(msg, 0, size) < 0) {
+                    Thread.onSpinWait();
+                }
+                back[0] = false;
+                while (!back[0]) {
+                    if (pongSub.poll(h, 1) == 0) {
+                        Thread.onSpinWait();
+                    }
+                }
+                if (i >= total - n) {
+                    rtt[i - (total - n)] = System.nanoTime() - t0;
+                }
+            }
+            echo.join();
+            Arrays.sort(rtt);
+            return rtt;
+        }
+    }
+
+    /** An embedded driver configured as a bridge's (shared threading) and a client of it. */
+    static final class Host implements AutoCloseable {
+        final MediaDriver driver;
+        final Aeron aeron;
+
+        Host(Path dir) {
+            driver = MediaDriver.launch(new MediaDriver.Context().aeronDirectoryName(dir.toString())
+                    .dirDeleteOnStart(true).dirDeleteOnShutdown(true)
+                    .threadingMode(io.aeron.driver.ThreadingMode.SHARED).termBufferSparseFile(true));
+            aeron = Aeron.connect(new Aeron.Context().aeronDirectoryName(dir.toString()));
+        }
+
+        @Override
+        public void close() {
+            aeron.close();
+            driver.close();
+        }
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    static BridgeOptions options(Path folder) {
+        // The bridges' default idle strategy (backoff): with busy-spinning bridges the machine needs a
+        // core per bridge on top of the drivers' and the application's threads. -Dbench.spin=true spins.
+        BridgeOptions o = BridgeOptions.defaults().withMailboxFolder(folder).withCreate(BridgeOptions.Kind.ONE_TO_ONE, 1 << 22);
+        return Boolean.getBoolean("bench.spin") ? o.withIdle(org.agrona.concurrent.BusySpinIdleStrategy::new) : o;
+    }
+
+    static void requireRunning(Bridge... bridges) {
+        for (Bridge b : bridges) {
+            if (!b.isRunning()) {
+                throw new IllegalStateException(b + " is not running: " + b.failure().orElse(null));
+            }
+        }
+    }
+
+    static String channel() throws IOException {
+        try (DatagramSocket s = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
+            return "aeron:udp?endpoint=127.0.0.1:" + s.getLocalPort() + TERM;
+        }
+    }
+
+    static double pct(long[] sorted, double p) {
+        return sorted[(int) Math.min(sorted.length - 1, Math.round(p / 100 * (sorted.length - 1)))] / 1000.0;
+    }
+
+    static void deleteTree(Path root) throws IOException {
+        try (Stream<Path> all = Files.walk(root)) {
+            for (Path p : (Iterable<Path>) all.sorted(Comparator.reverseOrder())::iterator) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+}

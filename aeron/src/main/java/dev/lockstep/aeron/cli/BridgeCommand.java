@@ -1,0 +1,182 @@
+package dev.lockstep.aeron.cli;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+
+import dev.lockstep.aeron.AeronBridge;
+import dev.lockstep.aeron.Bridge;
+import dev.lockstep.aeron.BridgeOptions;
+import dev.lockstep.aeron.BridgeStats;
+import dev.lockstep.aeron.BridgeStatus;
+import dev.lockstep.ipc.shm.ShmDirectory;
+import io.aeron.driver.ThreadingMode;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * The {@code bridge} command: {@code bridge out NAME URI}, {@code bridge in NAME URI}, {@code bridge stat}.
+ *
+ * <pre>
+ * java -jar aeron/target/lockstep-aeron.jar out orders 'aeron:udp?endpoint=127.0.0.1:40123' --stream 1001
+ * java -jar aeron/target/lockstep-aeron.jar in  orders 'aeron:udp?endpoint=127.0.0.1:40123' --stream 1001
+ * java -jar aeron/target/lockstep-aeron.jar stat
+ * </pre>
+ *
+ * {@code out} and {@code in} run until SIGINT/SIGTERM (then close the bridge cleanly) or until the bridge
+ * fails (exit code 1). They print {@code READY <status file>} once started and {@code CONNECTED} once
+ * Aeron has a peer. To mount it under another picocli command:
+ * {@code parent.addSubcommand("bridge", new CommandLine(new BridgeCommand()))}.
+ */
+@Command(name = "bridge", mixinStandardHelpOptions = true, version = "lockstep-aeron 0.1.0",
+        description = "Forward Lockstep mailboxes over Aeron (UDP unicast or multicast).",
+        subcommands = {BridgeCommand.Out.class, BridgeCommand.In.class, BridgeCommand.Stat.class})
+public final class BridgeCommand implements Callable<Integer> {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        spec.commandLine().usage(System.out);
+        return 0;
+    }
+
+    /** Runs the command line (a leading {@code bridge} word is accepted) and returns its exit code. */
+    public static int run(String... args) {
+        String[] a = args.length > 0 && args[0].equals("bridge") ? Arrays.copyOfRange(args, 1, args.length) : args;
+        return new CommandLine(new BridgeCommand()).execute(a);
+    }
+
+    /** Entry point of the shaded jar. */
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    /** Options common to out and in. */
+    static class Common {
+        @Parameters(index = "0", paramLabel = "NAME", description = "Local mailbox name.")
+        String name;
+
+        @Parameters(index = "1", paramLabel = "URI", description = "Aeron channel, e.g. aeron:udp?endpoint=host:port "
+                + "(the receiving host's address) or a multicast aeron:udp?endpoint=224.0.1.1:40456|interface=...")
+        String channel;
+
+        @Option(names = "--stream", defaultValue = "1001", description = "Aeron stream id (default ${DEFAULT-VALUE}).")
+        int stream;
+
+        @Option(names = "--aeron-dir", description = "Use the external media driver of this Aeron directory "
+                + "(default: an embedded driver for this bridge).")
+        String aeronDir;
+
+        @Option(names = "--embedded-dir", description = "Directory of the embedded driver "
+                + "(default: <mailbox folder>/.aeron-<direction>-<name>).")
+        Path embeddedDir;
+
+        @Option(names = "--folder", description = "Mailbox folder (default: -D" + ShmDirectory.DIR_PROPERTY
+                + " or /dev/shm/lockstep-<user>).")
+        Path folder;
+
+        @Option(names = "--create", defaultValue = "MANY_TO_ONE",
+                description = "Kind of mailbox created if NAME is absent: ${COMPLETION-CANDIDATES} (default ${DEFAULT-VALUE}).")
+        BridgeOptions.Kind kind;
+
+        @Option(names = "--capacity", defaultValue = "1048576",
+                description = "Ring capacity of a created mailbox, bytes (default ${DEFAULT-VALUE}).")
+        int capacity;
+
+        @Option(names = "--threading", defaultValue = "SHARED",
+                description = "Embedded driver threading: ${COMPLETION-CANDIDATES} (default ${DEFAULT-VALUE}).")
+        ThreadingMode threading;
+
+        @Option(names = "--stats-every", defaultValue = "0",
+                description = "Print the bridge's stats every this many seconds (0: never).")
+        int statsEvery;
+
+        BridgeOptions options() {
+            return BridgeOptions.defaults().withMailboxFolder(folder).withAeronDirectory(aeronDir)
+                    .withEmbeddedDirectory(embeddedDir).withCreate(kind, capacity).withThreadingMode(threading);
+        }
+
+        int runUntilStopped(Bridge bridge) throws InterruptedException {
+            CountDownLatch stopped = new CountDownLatch(1);
+            Thread hook = new Thread(() -> {
+                bridge.close();
+                stopped.countDown();
+            }, "bridge-shutdown");
+            Runtime.getRuntime().addShutdownHook(hook);
+            System.out.println("READY " + bridge.statusFile());
+            System.out.flush();
+            boolean announced = false;
+            long nextStats = statsEvery > 0 ? System.nanoTime() + statsEvery * 1_000_000_000L : Long.MAX_VALUE;
+            while (!bridge.awaitTermination(Duration.ofMillis(20))) {
+                if (!announced && bridge.isConnected()) {
+                    announced = true;
+                    System.out.println("CONNECTED");
+                    System.out.flush();
+                }
+                if (System.nanoTime() - nextStats >= 0) {
+                    System.out.print(bridge.stats());
+                    System.out.flush();
+                    nextStats += statsEvery * 1_000_000_000L;
+                }
+            }
+            if (bridge.failure().isEmpty()) {
+                stopped.await(); // closed by the shutdown hook (SIGINT/SIGTERM)
+                return 0;
+            }
+            // The duty cycle ended without close(): it failed.
+            System.err.println("bridge failed: " + bridge.failure().map(Throwable::toString).orElse("?"));
+            System.out.print(bridge.stats());
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException shuttingDown) {
+                stopped.await();
+            }
+            bridge.close();
+            return 1;
+        }
+    }
+
+    @Command(name = "out", mixinStandardHelpOptions = true,
+            description = "Forward mailbox NAME to the Aeron channel URI (this bridge is NAME's consumer).")
+    static final class Out extends Common implements Callable<Integer> {
+        @Override
+        public Integer call() throws Exception {
+            return runUntilStopped(AeronBridge.out(name, channel, stream, options()));
+        }
+    }
+
+    @Command(name = "in", mixinStandardHelpOptions = true,
+            description = "Deliver what arrives on the Aeron channel URI into mailbox NAME (as one of its producers).")
+    static final class In extends Common implements Callable<Integer> {
+        @Override
+        public Integer call() throws Exception {
+            return runUntilStopped(AeronBridge.in(name, channel, stream, options()));
+        }
+    }
+
+    @Command(name = "stat", mixinStandardHelpOptions = true,
+            description = "Show every bridge of the mailbox folder (from their status files; changes nothing).")
+    static final class Stat implements Callable<Integer> {
+        @Option(names = "--folder", description = "Mailbox folder (default: as the bridges).")
+        Path folder;
+
+        @Override
+        public Integer call() throws Exception {
+            Path f = folder != null ? folder : ShmDirectory.defaultPath();
+            List<BridgeStats> all = BridgeStatus.list(f);
+            if (all.isEmpty()) {
+                System.out.println("no bridges in " + f);
+            }
+            for (BridgeStats s : all) {
+                System.out.print(s);
+            }
+            return 0;
+        }
+    }
+}

@@ -1,0 +1,136 @@
+package dev.lockstep.aeron;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import dev.lockstep.ipc.shm.ShmDirectory;
+
+/**
+ * A child JVM on the test class path (the idea of ipc's {@code ipc.test.ChildJvm}, which lives in
+ * ipc's test sources and is not published as a test jar): same class path, the host's mailbox folder
+ * as {@code -Dlockstep.ipc.dir}, Aeron's JVM flag, output collected by a thread. {@link #kill()} is
+ * SIGKILL. Closing kills it if it still runs.
+ */
+final class Child implements AutoCloseable {
+    static final String AERON_FLAG = "--add-exports=java.base/jdk.internal.misc=ALL-UNNAMED";
+    private final Process process;
+    private final ByteArrayOutputStream output = new ByteArrayOutputStream();
+    private final Thread pump;
+
+    private Child(Process process) {
+        this.process = process;
+        this.pump = new Thread(this::pump, "child-" + process.pid());
+        pump.setDaemon(true);
+        pump.start();
+    }
+
+    static Child start(Path folder, Class<?> main, String... args) throws IOException {
+        String classPath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.add("-Xmx128m");
+        cmd.add("-XX:+UseSerialGC");
+        cmd.add("-XX:TieredStopAtLevel=4");
+        cmd.add(AERON_FLAG);
+        cmd.add("-D" + ShmDirectory.DIR_PROPERTY + "=" + folder.toAbsolutePath());
+        cmd.add("-cp");
+        cmd.add(classPath);
+        cmd.add(main.getName());
+        cmd.addAll(List.of(args));
+        return new Child(new ProcessBuilder(cmd).redirectErrorStream(true).start());
+    }
+
+    private void pump() {
+        try (InputStream in = process.getInputStream()) {
+            byte[] buf = new byte[8192];
+            for (int n; (n = in.read(buf)) > 0; ) {
+                synchronized (output) {
+                    output.write(buf, 0, n);
+                }
+            }
+        } catch (IOException e) {
+            // the child died: keep what we have
+        }
+    }
+
+    long pid() {
+        return process.pid();
+    }
+
+    boolean isAlive() {
+        return process.isAlive();
+    }
+
+    String output() {
+        synchronized (output) {
+            return output.toString(StandardCharsets.UTF_8);
+        }
+    }
+
+    /** Waits for a line starting with {@code prefix}; returns the rest of it. */
+    String awaitLine(String prefix, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            for (String line : output().split("\n")) {
+                if (line.startsWith(prefix)) {
+                    return line.substring(prefix.length()).trim();
+                }
+            }
+            if (!process.isAlive()) {
+                pump.join(1000);
+                for (String line : output().split("\n")) {
+                    if (line.startsWith(prefix)) {
+                        return line.substring(prefix.length()).trim();
+                    }
+                }
+                throw new AssertionError("child " + pid() + " exited (" + process.exitValue() + ") before printing '"
+                        + prefix + "':\n" + output());
+            }
+            if (System.nanoTime() - deadline >= 0) {
+                throw new AssertionError("child " + pid() + " did not print '" + prefix + "' within " + timeout + ":\n"
+                        + output());
+            }
+            Thread.sleep(5);
+        }
+    }
+
+    int await(Duration timeout) throws InterruptedException {
+        if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            kill();
+            throw new AssertionError("child " + pid() + " did not finish within " + timeout + ":\n" + output());
+        }
+        pump.join(5000);
+        return process.exitValue();
+    }
+
+    /** SIGKILL, then wait until it is gone. */
+    void kill() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor(30, TimeUnit.SECONDS);
+    }
+
+    /** SIGTERM (a clean stop through the shutdown hook), then wait. */
+    int terminate(Duration timeout) throws InterruptedException {
+        process.destroy();
+        return await(timeout);
+    }
+
+    @Override
+    public void close() {
+        if (process.isAlive()) {
+            try {
+                kill();
+            } catch (InterruptedException e) {
+                process.destroyForcibly();
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+}
