@@ -68,7 +68,9 @@ import dev.lockstep.ipc.shm.StructureKind;
  *       consumers keep what they have, never deliver its partial record (it is past the tail), and
  *       treat records it may have damaged as lapped. The next producer replaces the dead one
  *       ({@link #sender()}) and first turns the dead one's partial range into padding.</li>
- *   <li>Consumers come and go at any time; a new one starts at the tail (the next message sent).
+ *   <li>Consumers come and go at any time; a new one starts after the newest message published when
+ *       it joins (it reads that message's sequence number, so even a lap before its first message is
+ *       counted exactly).
  *       Consumer slots ({@link BroadcastDescriptor}) only make consumers visible to {@code stat}: a
  *       consumer that finds every slot taken by live consumers still works, unlisted.</li>
  *   <li>Space: header + (2 + slots) lines of 128 bytes + capacity. Sending and receiving allocate
@@ -104,6 +106,8 @@ import dev.lockstep.ipc.shm.StructureKind;
  * number it expected and the one it reads. The next sequence is stored before T, so a successor
  * producer that read T (acquire) continues numbering past every message a consumer can have seen
  * (no number is reused; a send that died after storing it leaves a gap of one, counted as lost).
+ * A consumer joins after latest, whose record it reads and validates like any other (retrying if it
+ * is overwritten meanwhile) to learn the number it expects next; before any message it expects 0.
  * Producer take-over: the owner token is CASed from a dead process's token (never reissued: no
  * ABA). The successor reads T and I (acquire); if I &gt; T the predecessor died inside a send: it
  * stores a padding record [T, I) at T (opaque; inside the range I already covers, so consumers still
@@ -282,7 +286,7 @@ public final class BroadcastChannel implements AutoCloseable {
     }
 
     /**
-     * A consumer that starts at the next message sent, waiting in {@code awaitReceive} with
+     * A consumer that starts after the newest message published so far, waiting in {@code awaitReceive} with
      * {@link Idle#backoff()}.
      */
     public BroadcastReceiver receiver() {

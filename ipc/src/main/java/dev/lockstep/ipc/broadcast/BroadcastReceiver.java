@@ -83,7 +83,7 @@ public final class BroadcastReceiver implements AutoCloseable {
     private final ByteBuffer copy;
     /** Where we read next (plain: this thread only). */
     private long cursor;
-    /** The sequence number we expect next, or UNKNOWN (joined, or resynced on request). */
+    /** The sequence number we expect next, or UNKNOWN (joined before any message, or resynced on request). */
     private long expected = UNKNOWN;
     private long lapped;
     private long lost;
@@ -103,8 +103,7 @@ public final class BroadcastReceiver implements AutoCloseable {
         this.latestOffset = channel.latestOffset;
         this.slot = slot;
         this.copy = ByteBuffer.allocate(Math.max(8, maxMessageLength)).order(ByteOrder.nativeOrder());
-        // Acquire: we start at the tail; everything below it is history we do not read.
-        this.cursor = (long) MappedAccess.LONG.getAcquire(buffer, tailOffset);
+        join();
         if (slot >= 0) {
             // Opaque: our own counters (a dead predecessor's values are overwritten), read by stat.
             MappedAccess.LONG.setOpaque(buffer, slot + SLOT_LAPPED_OFFSET, 0L);
@@ -405,6 +404,38 @@ public final class BroadcastReceiver implements AutoCloseable {
             // No newer message yet (only a producer that died inside its first sends): the tail.
             // Acquire: as in receive.
             cursor = Math.max(cursor, (long) MappedAccess.LONG.getAcquire(buffer, tailOffset));
+        }
+    }
+
+    /**
+     * Starts after the newest message, knowing its sequence number (so that a lap before our first
+     * message is counted exactly): reads latest and validates the record there like any read.
+     */
+    private void join() {
+        while (true) {
+            // Acquire: pairs with the producer's release of the tail.
+            long tail = (long) MappedAccess.LONG.getAcquire(buffer, tailOffset);
+            if (tail == 0) {
+                cursor = 0; // nothing published yet: the first message is number 0 (see the notes)
+                expected = 0;
+                return;
+            }
+            // Acquire: pairs with the release of latest, which follows the release of a tail past it.
+            long latest = (long) MappedAccess.LONG.getAcquire(buffer, latestOffset);
+            int at = dataOffset + (int) (latest & mask);
+            long word = buffer.getLong(at); // plain: validated below
+            long seq = buffer.getLong(at + SEQUENCE_FIELD_OFFSET); // plain: validated below
+            int length = length(word);
+            if (!valid(latest)) {
+                continue; // overwritten while we read it: the producer moved on, read the new latest
+            }
+            if (type(word) >= 0 && length >= HEADER_LENGTH && length - HEADER_LENGTH <= maxMessageLength) {
+                cursor = latest + aligned(length);
+                expected = seq + 1;
+            } else {
+                cursor = tail; // no message published yet (only a dead first producer's padding)
+            }
+            return;
         }
     }
 
