@@ -263,7 +263,9 @@ public final class BroadcastChannel implements AutoCloseable {
      * Registers this process as the producer. A dead predecessor is replaced at once; if it died inside
      * a send, its partial range is turned into padding first.
      *
-     * @throws IllegalStateException if a live producer is registered (naming the file and its pid)
+     * @throws IllegalStateException if a live producer is registered (naming the file and its pid), or
+     *                               the producer line is corrupt (tail intent before the tail, or more
+     *                               than a ring past it)
      */
     public BroadcastSender sender() {
         long me = participants.token();
@@ -280,7 +282,12 @@ public final class BroadcastChannel implements AutoCloseable {
                 if (owner != 0) {
                     addStat(PRODUCER_TAKEOVERS_OFFSET, 1);
                 }
-                return track(new BroadcastSender(this));
+                try {
+                    return track(new BroadcastSender(this));
+                } catch (RuntimeException corrupt) {
+                    release(producerOwnerOffset); // refused: leave the endpoint as free as we found it
+                    throw corrupt;
+                }
             }
         }
     }

@@ -412,7 +412,7 @@ public final class BroadcastReceiver implements AutoCloseable {
      * message is counted exactly): reads latest and validates the record there like any read.
      */
     private void join() {
-        while (true) {
+        for (int attempt = 0; ; attempt++) {
             // Acquire: pairs with the producer's release of the tail.
             long tail = (long) MappedAccess.LONG.getAcquire(buffer, tailOffset);
             if (tail == 0) {
@@ -427,7 +427,11 @@ public final class BroadcastReceiver implements AutoCloseable {
             long seq = buffer.getLong(at + SEQUENCE_FIELD_OFFSET); // plain: validated below
             int length = length(word);
             if (!valid(latest)) {
-                continue; // overwritten while we read it: the producer moved on, read the new latest
+                if (attempt < 1_000) {
+                    continue; // overwritten while we read it: the producer moved on, read the new latest
+                }
+                cursor = tail; // never hang on a producer that keeps lapping us (or a corrupt intent)
+                return;
             }
             if (type(word) >= 0 && length >= HEADER_LENGTH && length - HEADER_LENGTH <= maxMessageLength) {
                 cursor = latest + aligned(length);

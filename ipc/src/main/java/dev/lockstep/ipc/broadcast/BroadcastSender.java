@@ -53,7 +53,6 @@ public final class BroadcastSender implements AutoCloseable {
         this.tailOffset = channel.tailOffset;
         this.latestOffset = channel.latestOffset;
         this.nextSequenceOffset = channel.nextSequenceOffset;
-        this.heartbeat = Heartbeats.register(buffer, channel.structureOffset + PRODUCER_HEARTBEAT_OFFSET);
         // Acquire: pairs with the predecessor's release of the tail: its records, and the next
         // sequence it stored before that release, are visible.
         long t = (long) MappedAccess.LONG.getAcquire(buffer, tailOffset);
@@ -62,6 +61,10 @@ public final class BroadcastSender implements AutoCloseable {
         // Opaque: untorn; ordered after the tail's acquire above (see the class notes: no number a
         // consumer saw is reused).
         this.sequence = (long) MappedAccess.LONG.getOpaque(buffer, nextSequenceOffset);
+        if (intent < t || intent - t > capacity) {
+            throw new IllegalStateException(channel.name + ": tail intent " + intent + " and tail " + t
+                    + " cannot both be right (at most one partial send of at most a ring): the file is corrupt");
+        }
         if (intent > t) {
             // The predecessor died inside a send: [t, intent) may hold part of a record. Keep the intent
             // (never lower it: J1) and cover the range with one padding record, then publish it.
@@ -74,6 +77,7 @@ public final class BroadcastSender implements AutoCloseable {
             t = intent;
         }
         this.tail = t;
+        this.heartbeat = Heartbeats.register(buffer, channel.structureOffset + PRODUCER_HEARTBEAT_OFFSET);
     }
 
     /**

@@ -274,6 +274,25 @@ class BroadcastChannelTest {
     }
 
     @Test
+    void aCorruptProducerLineIsRefusedAndLeavesTheEndpointFree() throws Exception {
+        try (BroadcastChannel ch = BroadcastChannel.create(dir.resolve("b"), 1024)) {
+            try (BroadcastSender out = ch.sender()) {
+                out.send(1, message(1, 8), 0, 8);
+            }
+            long tail = ch.stats().tail();
+            MappedAccess.LONG.setOpaque(ch.buffer, ch.tailIntentOffset, tail + 4096); // more than a ring
+            assertTrue(assertThrows(IllegalStateException.class, ch::sender).getMessage().contains("corrupt"));
+            MappedAccess.LONG.setOpaque(ch.buffer, ch.tailIntentOffset, tail - 8); // before the tail
+            assertTrue(assertThrows(IllegalStateException.class, ch::sender).getMessage().contains("corrupt"));
+            assertEquals(-1, ch.stats().producerPid(), "the refused sender did not keep the endpoint");
+            MappedAccess.LONG.setOpaque(ch.buffer, ch.tailIntentOffset, tail);
+            try (BroadcastSender out = ch.sender()) {
+                out.send(1, message(2, 8), 0, 8);
+            }
+        }
+    }
+
+    @Test
     void filesAreValidatedAndForeignFilesRefusedUntouched() throws Exception {
         Path f = dir.resolve("b");
         try (BroadcastChannel ch = BroadcastChannel.create(f, 1024)) {
