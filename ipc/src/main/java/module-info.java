@@ -8,6 +8,7 @@ module dev.lockstep.ipc {
     requires transitive dev.lockstep.core;
     requires transitive org.agrona;
 
+    exports dev.lockstep.ipc.broadcast;
     exports dev.lockstep.ipc.channel;
     exports dev.lockstep.ipc.mailbox;
     exports dev.lockstep.ipc.queue;

@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 
+import dev.lockstep.ipc.broadcast.BroadcastChannel;
 import dev.lockstep.ipc.channel.ManyToOneChannel;
 import dev.lockstep.ipc.channel.OneToOneChannel;
 import dev.lockstep.ipc.queue.SharedPriorityQueue;
@@ -51,6 +52,10 @@ final class StructureStat {
             case MANY_TO_ONE_CHANNEL:
                 try (ManyToOneChannel ch = ManyToOneChannel.open(file)) {
                     return ChannelSnapshot.of(ch.stats());
+                }
+            case BROADCAST_CHANNEL:
+                try (BroadcastChannel ch = BroadcastChannel.open(file)) {
+                    return BroadcastSnapshot.of(ch.stats());
                 }
             case PRIORITY_QUEUE:
                 try (SharedPriorityQueue q = SharedPriorityQueue.open(file)) {

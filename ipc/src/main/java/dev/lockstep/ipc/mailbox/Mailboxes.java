@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 
+import dev.lockstep.ipc.broadcast.BroadcastChannel;
 import dev.lockstep.ipc.channel.ManyToOneChannel;
 import dev.lockstep.ipc.channel.OneToOneChannel;
 import dev.lockstep.ipc.shm.SharedFile;
@@ -26,7 +27,8 @@ import dev.lockstep.ipc.shm.ShmDirectory;
  * A namespace is a {@link ShmDirectory}: one folder, one file per name, each file a Lockstep structure
  * with its own validated header, so the namespace needs no registry that a crash could corrupt.
  * Opening or creating by name is done by each structure's factories with {@link #path(String)}, or
- * for channels by the shortcuts {@link #oneToOne(String, int)} and {@link #manyToOne(String, int)}. Removing a name unlinks the file: processes that have it open keep
+ * for channels by the shortcuts {@link #oneToOne(String, int)}, {@link #manyToOne(String, int)} and
+ * {@link #broadcast(String, int)}. Removing a name unlinks the file: processes that have it open keep
  * working on it, new opens no longer see it (the {@code shm_unlink} contract), so a name can be
  * re-created at once.
  */
@@ -75,6 +77,16 @@ public final class Mailboxes {
      */
     public ManyToOneChannel manyToOne(String name, int capacity) throws IOException {
         return ManyToOneChannel.openOrCreate(path(name), capacity);
+    }
+
+    /**
+     * Opens the broadcast channel {@code name} (one producer, many consumers: take
+     * {@link BroadcastChannel#sender()} or {@link BroadcastChannel#receiver()} from it), creating it with
+     * a ring of {@code capacity} bytes if absent (an existing one must have that capacity, the default
+     * consumer slot count, and kind).
+     */
+    public BroadcastChannel broadcast(String name, int capacity) throws IOException {
+        return BroadcastChannel.openOrCreate(path(name), capacity);
     }
 
     /** Whether {@code name} exists (valid name required). */

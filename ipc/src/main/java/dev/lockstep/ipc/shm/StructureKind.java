@@ -27,7 +27,9 @@ public enum StructureKind {
      */
     RAW(8),
     /** A folder's registry of participating processes ({@link Participants}). */
-    PARTICIPANTS(9);
+    PARTICIPANTS(9),
+    /** One producer, many consumers, each at its own position ({@code dev.lockstep.ipc.broadcast}). */
+    BROADCAST_CHANNEL(10);
 
     private final int code;
 

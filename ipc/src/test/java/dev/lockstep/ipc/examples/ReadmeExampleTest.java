@@ -55,7 +55,9 @@ class ReadmeExampleTest {
         assertTrue(section >= 0, "README has the ipc section");
         String sources = Files.readString(sourceOf(readme, "OrdersConsumer")) + Files.readString(sourceOf(readme, "OrdersProducer"));
         List<String> missing = new ArrayList<>();
-        Matcher block = Pattern.compile("```java\\n(.*?)```", Pattern.DOTALL).matcher(text.substring(section));
+        int end = text.indexOf("\n### ", section); // this example's part of the section only
+        Matcher block = Pattern.compile("```java\\n(.*?)```", Pattern.DOTALL).matcher(
+                text.substring(section, end < 0 ? text.length() : end));
         int blocks = 0;
         while (block.find()) {
             blocks++;
