@@ -1,10 +1,18 @@
 package dev.lockstep.jmh.report;
 
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * One row of a JMH JSON result file: a benchmark method, in one mode, with one combination of
@@ -51,30 +59,45 @@ public record BenchResult(String benchmark, String family, String method, String
         return "thrpt".equals(mode);
     }
 
+    /**
+     * Reads JSON with Jackson: trailing content after the array is an error, like malformed input;
+     * objects keep their key order (JMH writes parameters in declaration order and the report relies on it).
+     */
+    private static final ObjectMapper JSON = JsonMapper.builder()
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .build();
+
     /** Parses a JMH result file ({@code -rf json}): a JSON array of benchmark objects. */
     public static List<BenchResult> parseJmhJson(String json) {
-        Object root = Json.parse(json);
-        if (!(root instanceof List)) {
+        JsonNode root;
+        try {
+            root = JSON.readTree(json);
+        } catch (JsonProcessingException e) {
+            JsonLocation at = e.getLocation();
+            throw new IllegalArgumentException("malformed JSON" + (at == null ? "" : " at line " + at.getLineNr()
+                    + ", column " + at.getColumnNr()) + ": " + e.getOriginalMessage(), e);
+        }
+        if (root == null || !root.isArray()) {
             throw new IllegalArgumentException("not a JMH JSON result file: the top level is not an array");
         }
         List<BenchResult> out = new ArrayList<>();
         int i = 0;
-        for (Object o : (List<?>) root) {
-            if (!(o instanceof Map)) {
+        for (JsonNode o : root) {
+            if (!o.isObject()) {
                 throw new IllegalArgumentException("not a JMH JSON result file: element " + i + " is not an object");
             }
-            out.add(fromJmh((Map<?, ?>) o, i));
+            out.add(fromJmh(o, i));
             i++;
         }
         return out;
     }
 
-    private static BenchResult fromJmh(Map<?, ?> m, int index) {
-        Object nameObj = m.get("benchmark");
-        if (!(nameObj instanceof String)) {
+    private static BenchResult fromJmh(JsonNode m, int index) {
+        JsonNode nameNode = m.get("benchmark");
+        if (nameNode == null || !nameNode.isTextual()) {
             throw new IllegalArgumentException("JMH result " + index + " has no \"benchmark\" name");
         }
-        String name = (String) nameObj;
+        String name = nameNode.textValue();
         int lastDot = name.lastIndexOf('.');
         String method = lastDot < 0 ? name : name.substring(lastDot + 1);
         String cls = lastDot < 0 ? "" : name.substring(0, lastDot);
@@ -84,36 +107,30 @@ public record BenchResult(String benchmark, String family, String method, String
         }
 
         Map<String, String> params = new LinkedHashMap<>();
-        if (m.get("params") instanceof Map) {
-            for (Map.Entry<?, ?> e : ((Map<?, ?>) m.get("params")).entrySet()) {
-                params.put(String.valueOf(e.getKey()), String.valueOf(e.getValue()));
-            }
+        for (Map.Entry<String, JsonNode> e : m.path("params").properties()) {
+            params.put(e.getKey(), e.getValue().isNull() ? "null" : text(e.getValue()));
         }
 
-        Map<?, ?> primary = m.get("primaryMetric") instanceof Map ? (Map<?, ?>) m.get("primaryMetric") : Map.of();
-        double score = Json.toDouble(primary.get("score"));
-        double error = Json.toDouble(primary.get("scoreError"));
-        String unit = primary.get("scoreUnit") instanceof String ? (String) primary.get("scoreUnit") : "?";
-        Map<Double, Double> percentiles = new java.util.TreeMap<>();
-        if (primary.get("scorePercentiles") instanceof Map) {
-            for (Map.Entry<?, ?> e : ((Map<?, ?>) primary.get("scorePercentiles")).entrySet()) {
-                double p = Json.toDouble(String.valueOf(e.getKey()));
-                if (!Double.isNaN(p)) {
-                    percentiles.put(p, Json.toDouble(e.getValue()));
-                }
+        JsonNode primary = m.path("primaryMetric");
+        double score = toDouble(primary.get("score"));
+        double error = toDouble(primary.get("scoreError"));
+        String unit = primary.path("scoreUnit").isTextual() ? primary.get("scoreUnit").textValue() : "?";
+        Map<Double, Double> percentiles = new TreeMap<>();
+        for (Map.Entry<String, JsonNode> e : primary.path("scorePercentiles").properties()) {
+            double p = toDouble(e.getKey());
+            if (!Double.isNaN(p)) {
+                percentiles.put(p, toDouble(e.getValue()));
             }
         }
 
         double alloc = Double.NaN;
-        if (m.get("secondaryMetrics") instanceof Map) {
-            for (Map.Entry<?, ?> e : ((Map<?, ?>) m.get("secondaryMetrics")).entrySet()) {
-                String key = String.valueOf(e.getKey());
-                if (key.startsWith("\u00b7")) {
-                    key = key.substring(1);
-                }
-                if (key.equals(ALLOC_NORM) && e.getValue() instanceof Map) {
-                    alloc = Json.toDouble(((Map<?, ?>) e.getValue()).get("score"));
-                }
+        for (Map.Entry<String, JsonNode> e : m.path("secondaryMetrics").properties()) {
+            String key = e.getKey();
+            if (key.startsWith("\u00b7")) {
+                key = key.substring(1);
+            }
+            if (key.equals(ALLOC_NORM) && e.getValue().isObject()) {
+                alloc = toDouble(e.getValue().get("score"));
             }
         }
 
@@ -123,9 +140,9 @@ public record BenchResult(String benchmark, String family, String method, String
                 + ", measurement " + intText(m.get("measurementIterations")) + " × " + text(m.get("measurementTime"));
         String jvm = text(m.get("vmName")) + " " + text(m.get("vmVersion")) + " (JDK " + text(m.get("jdkVersion")) + ")";
         List<String> jvmArgs = new ArrayList<>();
-        if (m.get("jvmArgs") instanceof List) {
-            for (Object a : (List<?>) m.get("jvmArgs")) {
-                jvmArgs.add(String.valueOf(a));
+        if (m.path("jvmArgs").isArray()) {
+            for (JsonNode a : m.get("jvmArgs")) {
+                jvmArgs.add(a.isNull() ? "null" : text(a));
             }
         }
         return new BenchResult(name, family, method, text(m.get("mode")), (int) orNaN(m.get("threads"), 0), forks,
@@ -134,17 +151,46 @@ public record BenchResult(String benchmark, String family, String method, String
                 Collections.unmodifiableMap(percentiles));
     }
 
-    private static double orNaN(Object v, double dflt) {
-        double d = Json.toDouble(v);
+    /**
+     * A JSON number, or a JMH-style numeric string ("NaN", "Infinity", "-Infinity", "1.5"), as a double;
+     * anything else (absent, null, another string, an object) is NaN. JMH writes non-finite scores as strings.
+     */
+    static double toDouble(JsonNode v) {
+        if (v == null) {
+            return Double.NaN;
+        }
+        if (v.isNumber()) {
+            return v.doubleValue();
+        }
+        return v.isTextual() ? toDouble(v.textValue()) : Double.NaN;
+    }
+
+    private static double toDouble(String s) {
+        try {
+            return Double.parseDouble(s.trim());
+        } catch (NumberFormatException e) {
+            return Double.NaN;
+        }
+    }
+
+    private static double orNaN(JsonNode v, double dflt) {
+        double d = toDouble(v);
         return Double.isNaN(d) ? dflt : d;
     }
 
-    private static String intText(Object v) {
-        double d = Json.toDouble(v);
+    private static String intText(JsonNode v) {
+        double d = toDouble(v);
         return Double.isNaN(d) ? "?" : Long.toString((long) d);
     }
 
-    private static String text(Object v) {
-        return v == null ? "?" : String.valueOf(v);
+    /** A string as is; a number as Java prints the double (as the report always showed it); absent or null: "?". */
+    private static String text(JsonNode v) {
+        if (v == null || v.isNull() || v.isMissingNode()) {
+            return "?";
+        }
+        if (v.isTextual()) {
+            return v.textValue();
+        }
+        return v.isNumber() ? String.valueOf(v.doubleValue()) : v.toString();
     }
 }

@@ -36,10 +36,7 @@ final class IpcReport {
             + "show a few B/op without allocating per operation; one allocation per operation would be "
             + ">= 16 B/op at any speed.";
 
-    private static final int WIDTH = 960;
-    private static final int LABEL_W = 210;
-    private static final int PLOT_X0 = LABEL_W + 10;
-    private static final int PLOT_X1 = WIDTH - 150;
+    private static final int RIGHT_MARGIN = 150; // room on the right for value labels
     private static final int BAR_H = 9;
     private static final int ROW_GAP = 8;
 
@@ -243,25 +240,33 @@ final class IpcReport {
         int rtHeight = rt == null ? 0 : 70 + rt.rows().size() * (3 * BAR_H + ROW_GAP) + 30;
         int tpHeight = tpRows.isEmpty() ? 0 : 70 + tpRows.size() * (2 * BAR_H + ROW_GAP) + 30;
         int height = 40 + rtHeight + tpHeight;
+        double widest = 0;
+        for (Row r : rt == null ? List.<Row>of() : rt.rows()) {
+            widest = Math.max(widest, SvgChart.textWidth(roundTripLabel(r), r.baseline()));
+        }
+        for (Row r : tpRows) {
+            widest = Math.max(widest, SvgChart.textWidth(r.label(), r.baseline()));
+        }
+        SvgChart.Layout l = SvgChart.Layout.forLabels(widest, RIGHT_MARGIN);
         StringBuilder s = new StringBuilder(16_384);
-        s.append("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"").append(WIDTH).append("\" height=\"")
-                .append(height).append("\" viewBox=\"0 0 ").append(WIDTH).append(' ').append(height)
+        s.append("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"").append(l.width()).append("\" height=\"")
+                .append(height).append("\" viewBox=\"0 0 ").append(l.width()).append(' ').append(height)
                 .append("\" font-family=\"DejaVu Sans, Helvetica, Arial, sans-serif\" font-size=\"12\">\n");
         s.append("<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n");
         s.append("<text x=\"10\" y=\"22\" font-size=\"16\" font-weight=\"bold\">")
                 .append(SvgChart.esc("IPC mechanisms, two processes (log scales)")).append("</text>\n");
         int y = 40;
         if (rt != null) {
-            y = roundTripPanel(s, rt, y);
+            y = roundTripPanel(s, l, rt, y);
         }
         if (!tpRows.isEmpty()) {
-            throughputPanel(s, tps, y);
+            throughputPanel(s, l, tps, y);
         }
         s.append("</svg>\n");
         return s.toString();
     }
 
-    private static int roundTripPanel(StringBuilder s, MethodTable rt, int top) {
+    private static int roundTripPanel(StringBuilder s, SvgChart.Layout l, MethodTable rt, int top) {
         double scale = nanosPer(rt.unit());
         double lo = Double.POSITIVE_INFINITY;
         double hi = 0;
@@ -298,7 +303,7 @@ final class IpcReport {
         int y = top + 60;
         int bottom = y + rt.rows().size() * (3 * BAR_H + ROW_GAP);
         for (double t = dlo; t <= dhi * 1.0001; t *= 10) {
-            double tx = x(t, dlo, dhi);
+            double tx = l.x(t, dlo, dhi);
             s.append(String.format(Locale.ROOT,
                     "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"#dddddd\"/>\n", tx, y - 4, tx, bottom));
             s.append(String.format(Locale.ROOT,
@@ -306,20 +311,20 @@ final class IpcReport {
                     tx, bottom + 14, SvgChart.esc(nanosText(t))));
         }
         for (Row r : rt.rows()) {
-            s.append("<text x=\"").append(LABEL_W).append("\" y=\"").append(y + 3 * BAR_H / 2 + 4)
+            s.append("<text x=\"").append(l.labelRight()).append("\" y=\"").append(y + 3 * BAR_H / 2 + 4)
                     .append("\" text-anchor=\"end\"").append(r.baseline() ? " font-weight=\"bold\"" : "").append('>')
-                    .append(SvgChart.esc(r.impl() + (r.reference() ? " (reference)" : r.baseline() ? " (baseline)" : "")))
+                    .append(SvgChart.esc(roundTripLabel(r)))
                     .append("</text>\n");
             for (int i = 0; i < PERCENTILES.length; i++) {
                 double v = r.result().percentile(PERCENTILES[i]) * scale;
                 int by = y + i * BAR_H;
                 if (v > 0 && Double.isFinite(v)) {
-                    double w = Math.max(1, x(Math.max(dlo, v), dlo, dhi) - PLOT_X0);
+                    double w = Math.max(1, l.x(Math.max(dlo, v), dlo, dhi) - l.plotX0());
                     s.append(String.format(Locale.ROOT,
                             "<rect x=\"%d\" y=\"%d\" width=\"%.1f\" height=\"%d\" fill=\"%s\"/>\n",
-                            PLOT_X0, by, w, BAR_H - 1, PERCENTILE_COLORS[i]));
+                            l.plotX0(), by, w, BAR_H - 1, PERCENTILE_COLORS[i]));
                     s.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%d\" font-size=\"9\">%s</text>\n",
-                            PLOT_X0 + w + 4, by + BAR_H - 1, SvgChart.esc(nanosText(v))));
+                            l.plotX0() + w + 4, by + BAR_H - 1, SvgChart.esc(nanosText(v))));
                 }
             }
             y += 3 * BAR_H + ROW_GAP;
@@ -327,7 +332,7 @@ final class IpcReport {
         return bottom + 30;
     }
 
-    private static void throughputPanel(StringBuilder s, List<MethodTable> tps, int top) {
+    private static void throughputPanel(StringBuilder s, SvgChart.Layout l, List<MethodTable> tps, int top) {
         double lo = 1;
         double hi = 1;
         for (MethodTable t : tps) {
@@ -349,9 +354,9 @@ final class IpcReport {
             rows += t.rows().size();
         }
         int bottom = y + rows * (2 * BAR_H + ROW_GAP);
-        double x1 = x(1, d[0], d[1]);
+        double x1 = l.x(1, d[0], d[1]);
         for (double t : SvgChart.ticks(d[0], d[1])) {
-            double tx = x(t, d[0], d[1]);
+            double tx = l.x(t, d[0], d[1]);
             s.append(String.format(Locale.ROOT,
                     "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"%s\"/>\n",
                     tx, y - 4, tx, bottom, t == 1.0 ? "#222222" : "#dddddd"));
@@ -361,7 +366,7 @@ final class IpcReport {
         }
         for (MethodTable t : tps) {
             for (Row r : t.rows()) {
-                s.append("<text x=\"").append(LABEL_W).append("\" y=\"").append(y + BAR_H + 4)
+                s.append("<text x=\"").append(l.labelRight()).append("\" y=\"").append(y + BAR_H + 4)
                         .append("\" text-anchor=\"end\"").append(r.baseline() ? " font-weight=\"bold\"" : "")
                         .append('>').append(SvgChart.esc(r.label())).append("</text>\n");
                 String value = ReportWriter.num(r.result().score()) + " msgs/µs";
@@ -372,7 +377,7 @@ final class IpcReport {
                     s.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%d\" font-weight=\"bold\">%s</text>\n",
                             x1 + 8, y + BAR_H + 4, SvgChart.esc("baseline = " + value)));
                 } else if (r.ratio() > 0 && Double.isFinite(r.ratio())) {
-                    double xr = x(Math.max(d[0], Math.min(d[1], r.ratio())), d[0], d[1]);
+                    double xr = l.x(Math.max(d[0], Math.min(d[1], r.ratio())), d[0], d[1]);
                     boolean better = r.ratio() > 1;
                     s.append(String.format(Locale.ROOT,
                             "<rect x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"%d\" fill=\"%s\"/>\n",
@@ -390,9 +395,9 @@ final class IpcReport {
         }
     }
 
-    /** The x of {@code v} on a log axis from {@code lo} to {@code hi}. */
-    private static double x(double v, double lo, double hi) {
-        return PLOT_X0 + (PLOT_X1 - PLOT_X0) * (Math.log(v) - Math.log(lo)) / (Math.log(hi) - Math.log(lo));
+    /** The round-trip panel's label of a mechanism. */
+    private static String roundTripLabel(Row r) {
+        return r.impl() + (r.reference() ? " (reference)" : r.baseline() ? " (baseline)" : "");
     }
 
     /** 125 ns, 1.5 µs, 55 µs, 2 ms. */

@@ -21,10 +21,7 @@ public final class SvgChart {
     static final String BASELINE = "#555555";
     static final String EQUAL = "#aaaaaa";
 
-    private static final int WIDTH = 960;
-    private static final int LABEL_W = 230;      // left column: implementation names
-    private static final int PLOT_X0 = LABEL_W + 10;
-    private static final int PLOT_X1 = WIDTH - 130; // room on the right for value labels
+    private static final int RIGHT_MARGIN = 130; // room on the right for value labels
     private static final int BAR_H = 16;
     private static final int BAR_GAP = 5;
     private static final int GROUP_HEADER = 26;
@@ -46,6 +43,13 @@ public final class SvgChart {
                 }
             }
         }
+        double widest = 0;
+        for (MethodTable t : family.methods()) {
+            for (Row r : t.rows()) {
+                widest = Math.max(widest, textWidth(r.label(), r.baseline()));
+            }
+        }
+        Layout l = Layout.forLabels(widest, RIGHT_MARGIN);
         double[] domain = niceDomain(lo, hi);
         double dlo = domain[0];
         double dhi = domain[1];
@@ -55,11 +59,11 @@ public final class SvgChart {
             plotHeight += GROUP_HEADER + t.rows().size() * (BAR_H + BAR_GAP) + GROUP_GAP;
         }
         int height = TOP + plotHeight + 40;
-        double x1 = x(1, dlo, dhi);
+        double x1 = l.x(1, dlo, dhi);
 
         StringBuilder s = new StringBuilder(16_384);
-        s.append("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"").append(WIDTH).append("\" height=\"")
-                .append(height).append("\" viewBox=\"0 0 ").append(WIDTH).append(' ').append(height)
+        s.append("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"").append(l.width()).append("\" height=\"")
+                .append(height).append("\" viewBox=\"0 0 ").append(l.width()).append(' ').append(height)
                 .append("\" font-family=\"DejaVu Sans, Helvetica, Arial, sans-serif\" font-size=\"12\">\n");
         s.append("<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n");
         s.append("<text x=\"10\" y=\"22\" font-size=\"16\" font-weight=\"bold\">")
@@ -75,7 +79,7 @@ public final class SvgChart {
         int gridTop = TOP - 8;
         int gridBottom = TOP + plotHeight - GROUP_GAP + 4;
         for (double t : ticks) {
-            double tx = x(t, dlo, dhi);
+            double tx = l.x(t, dlo, dhi);
             boolean one = t == 1.0;
             s.append(String.format(Locale.ROOT,
                     "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"%s\" stroke-width=\"%s\"/>\n",
@@ -88,7 +92,7 @@ public final class SvgChart {
                     tx, gridTop - 5, one ? " font-weight=\"bold\"" : "", esc(tick(t))));
         }
         s.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\" fill=\"#444444\">%s</text>\n",
-                (PLOT_X0 + PLOT_X1) / 2.0, gridBottom + 32, "× baseline score"));
+                (l.plotX0() + l.plotX1()) / 2.0, gridBottom + 32, "× baseline score"));
 
         int y = TOP;
         for (MethodTable t : family.methods()) {
@@ -100,7 +104,7 @@ public final class SvgChart {
             y += GROUP_HEADER;
             for (Row r : t.rows()) {
                 int cy = y + BAR_H / 2;
-                s.append("<text x=\"").append(LABEL_W).append("\" y=\"").append(cy + 4)
+                s.append("<text x=\"").append(l.labelRight()).append("\" y=\"").append(cy + 4)
                         .append("\" text-anchor=\"end\"").append(r.baseline() ? " font-weight=\"bold\"" : "").append('>')
                         .append(esc(r.label())).append("</text>\n");
                 double ratio = r.ratio();
@@ -122,7 +126,7 @@ public final class SvgChart {
                     s.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%d\" fill=\"#888888\">n/a</text>\n",
                             x1 + 6, cy + 4));
                 } else {
-                    double xr = x(Math.max(dlo, Math.min(dhi, ratio)), dlo, dhi);
+                    double xr = l.x(Math.max(dlo, Math.min(dhi, ratio)), dlo, dhi);
                     boolean same = ReportWriter.ratio(ratio).equals("1.00"); // equal at the precision shown
                     boolean better = t.higherIsBetter() ? ratio > 1 : ratio < 1;
                     double left = Math.min(x1, xr);
@@ -149,8 +153,72 @@ public final class SvgChart {
         return x + 17 + 7 * text.length() + 20;
     }
 
-    private static double x(double ratio, double lo, double hi) {
-        return PLOT_X0 + (PLOT_X1 - PLOT_X0) * (Math.log(ratio) - Math.log(lo)) / (Math.log(hi) - Math.log(lo));
+    /**
+     * The horizontal layout of a chart with right-aligned labels on the left: the label column is as
+     * wide as the widest label (so no label is cut at the left edge, whatever the benchmark names), the
+     * plot at least {@link #MIN_PLOT_W} wide, the chart at least {@link #MIN_WIDTH}.
+     *
+     * @param labelRight x where the labels end (they are drawn with text-anchor end)
+     * @param plotX0     left edge of the plot
+     * @param plotX1     right edge of the plot
+     * @param width      the chart's width
+     */
+    record Layout(int labelRight, int plotX0, int plotX1, int width) {
+        static final int LEFT_MARGIN = 10;
+        static final int MIN_WIDTH = 960;
+        static final int MIN_PLOT_W = 560;
+
+        /** The layout for labels at most {@code widestLabel} px wide and {@code rightMargin} px right of the plot. */
+        static Layout forLabels(double widestLabel, int rightMargin) {
+            int labelRight = LEFT_MARGIN + (int) Math.ceil(widestLabel);
+            int plotX0 = labelRight + 10;
+            int width = Math.max(MIN_WIDTH, plotX0 + MIN_PLOT_W + rightMargin);
+            return new Layout(labelRight, plotX0, width - rightMargin, width);
+        }
+
+        /** The x of {@code v} on a log axis from {@code lo} to {@code hi}. */
+        double x(double v, double lo, double hi) {
+            return plotX0 + (plotX1 - plotX0) * (Math.log(v) - Math.log(lo)) / (Math.log(hi) - Math.log(lo));
+        }
+    }
+
+    /**
+     * An upper estimate of the width in px of {@code text} drawn at 12 px (the charts' label size) in
+     * DejaVu Sans, the first and widest of the charts' fonts (Helvetica and Arial are narrower), from
+     * its advance widths in em rounded up; bold adds 15%. SVG has no text measurement, and font
+     * metrics from AWT would need fonts installed where the report is rendered.
+     */
+    static double textWidth(String text, boolean bold) {
+        double em = 0;
+        for (int i = 0; i < text.length(); i++) {
+            em += advance(text.charAt(i));
+        }
+        return em * 12 * (bold ? 1.15 : 1.0);
+    }
+
+    private static double advance(char c) {
+        if (c >= '0' && c <= '9') {
+            return 0.64;
+        }
+        if ("iljI.,:;'|!".indexOf(c) >= 0) {
+            return 0.32;
+        }
+        if (" frt()[]{}-/\\".indexOf(c) >= 0) {
+            return 0.42;
+        }
+        if ("mwMW%@".indexOf(c) >= 0) {
+            return 1.0;
+        }
+        if (c >= 'A' && c <= 'Z') {
+            return 0.79;
+        }
+        if (c >= 'a' && c <= 'z') {
+            return 0.64;
+        }
+        if ("=+<>#×~".indexOf(c) >= 0) {
+            return 0.84;
+        }
+        return c < 0x2E80 ? 0.8 : 1.0; // other symbols; CJK and beyond are full width
     }
 
     /** A domain of 1-2-5 ticks that holds [lo, hi] and 1.0 with some room. */

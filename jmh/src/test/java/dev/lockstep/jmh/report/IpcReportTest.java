@@ -140,6 +140,50 @@ class IpcReportTest {
         assertEquals(0, count(svg, "fill=\"" + SvgChart.BETTER + "\"/>"));
     }
 
+    /**
+     * Labels are right-aligned at the label column's edge: a label wider than that column starts left
+     * of x = 0 and is cut. The IPC chart's longest names ("lockstepPriorityQueue [size=1024]" in
+     * docs/benchmarks/ipc) were, under the old fixed 210 px column.
+     */
+    @Test
+    void longestLabelsStartInsideTheChart() throws Exception {
+        String longName = "lockstepPriorityQueueWithAVeryLongName";
+        String json;
+        try (InputStream in = IpcReportTest.class.getResourceAsStream("/ipc-sample.json")) {
+            json = new String(in.readAllBytes(), StandardCharsets.UTF_8)
+                    .replace("\"agronaManyToOne\"", "\"" + longName + "\"");
+        }
+        List<BenchResult> rs = BenchResult.parseJmhJson(json);
+        ReportModel m = ReportModel.build(rs, ReportModel.loadBaselines());
+        // the width estimate is not trivially small: DejaVu Sans averages over 0.55 em per character
+        String widest = longName + " [size=1024]";
+        assertTrue(SvgChart.textWidth(widest, false) > 0.55 * 12 * widest.length(), "estimate of " + widest);
+        List<String> charts = new java.util.ArrayList<>(List.of(IpcReport.render(m)));
+        for (Family f : m.families()) {
+            charts.add(SvgChart.render(f));
+        }
+        int labels = 0;
+        for (String svg : charts) {
+            Document doc = DocumentBuilderFactory.newInstance().newDocumentBuilder()
+                    .parse(new ByteArrayInputStream(svg.getBytes(StandardCharsets.UTF_8)));
+            double width = Double.parseDouble(doc.getDocumentElement().getAttribute("width"));
+            org.w3c.dom.NodeList texts = doc.getElementsByTagName("text");
+            for (int i = 0; i < texts.getLength(); i++) {
+                org.w3c.dom.Element t = (org.w3c.dom.Element) texts.item(i);
+                if (!"end".equals(t.getAttribute("text-anchor"))) {
+                    continue;
+                }
+                labels++;
+                double x = Double.parseDouble(t.getAttribute("x"));
+                double w = SvgChart.textWidth(t.getTextContent(), "bold".equals(t.getAttribute("font-weight")));
+                assertTrue(x - w >= 0, "label '" + t.getTextContent() + "' (" + Math.round(w) + " px wide) ends at x="
+                        + x + ", so it starts left of the chart's edge");
+                assertTrue(x < width / 2, "the label column leaves the plot room: x=" + x + " of " + width);
+            }
+        }
+        assertTrue(labels >= 9, "labels checked: " + labels);
+    }
+
     @Test
     void nanosecondTextAndUnits() {
         assertEquals("125 ns", IpcReport.nanosText(125));
