@@ -125,7 +125,7 @@ public final class CheckBundle {
         try (Stream<Path> files = Files.list(dir)) {
             found = files.filter(p -> {
                 String n = p.getFileName().toString();
-                return n.matches(regex) && !(suffix.equals(".jar") && n.matches(".*-(sources|javadoc)\\.jar"));
+                return n.matches(regex) && !(suffix.equals(".jar") && n.matches(".*-(sources|javadoc|tests)\\.jar"));
             }).toList();
         }
         if (found.size() != 1) {
