@@ -87,7 +87,7 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
      * No lost wake-up. A consumer about to park does
      *     (C1) push its node onto notEmptyWaiters  (volatile CAS)
      *     (F)  VarHandle.fullFence()
-     *     (C2) re-check: queue.poll()
+     *     (C2) re-check: poll() (the put-back stack, then the ring)
      * and parks only if C2 found nothing. A producer does
      *     (P1) queue.offer(e)                      (publishes e)
      *     (P2) full fence, unless the kind's offer already is a volatile read-modify-write (see below)
@@ -459,6 +459,49 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
     // ------------------------------------------------------------------ waiting
 
     /**
+     * The consumer's half of the handshake, without parking: announces {@code w} on the consumers' waiter
+     * stack (C1), fences (F), re-checks the queue (C2). Returns the element the re-check took, or null;
+     * {@code w} stays announced either way (the caller parks, and leaves the stack in a finally block).
+     * Package-private so that the jcstress handshake tests run this very code against a real offer.
+     */
+    E announceThenPoll(Waiter w) {
+        push(notEmptyWaiters, w); // C1
+        // C1 -> C2, the StoreLoad edge of the handshake on the waiter's side. The push is a volatile CAS,
+        // but the re-check may begin with acquire or plain loads (the put-back stack's head; the SPSC
+        // ring's slot): the VarHandle spec puts only volatile accesses into the one synchronization order,
+        // and lets an acquire load that follows a volatile store in program order read a value older than
+        // it. fullFence has the effect of C++'s atomic_thread_fence(seq_cst) (its javadoc): paired with the
+        // signaller's fence (P2) or volatile read-modify-write (P1), the store-buffering outcome "neither
+        // sees the other's write" is excluded. Slow path only: once per park. (On x86 HotSpot the push's
+        // CAS is a locked instruction, itself a full barrier, so this fence adds nothing there and
+        // removing it cannot be caught on x86: measured with SpscBlockingQueueTakeHandshakeTest, see the
+        // README. It is there for the spec, and for hardware whose CAS does not order later plain or
+        // acquire loads, e.g. AArch64's RCpc LDAPR after a release-exclusive store.)
+        VarHandle.fullFence();
+        return poll(); // C2: re-check after announcing
+    }
+
+    /**
+     * The producer's half, mirror image of {@link #announceThenPoll}: announces {@code w} on the
+     * producers' waiter stack, fences, re-checks with {@code offer(e)}; whether {@code e} was inserted.
+     */
+    boolean announceThenOffer(Waiter w, E e) {
+        push(notFullWaiters, w); // announce (volatile CAS), then re-check
+        // Announce -> re-check, StoreLoad: see announceThenPoll (the SPSC/MPSC offer reads the slot or the
+        // consumer index with acquire loads, which a volatile CAS alone does not order by the spec).
+        VarHandle.fullFence();
+        return offer(e);
+    }
+
+    /**
+     * For the jcstress handshake tests: whether {@code w} is still the top of the consumers' (or the
+     * producers') waiter stack, i.e. no signaller has detached it since {@code announceThen*} pushed it.
+     */
+    boolean isAnnounced(Waiter w, boolean forElement) {
+        return (forElement ? notEmptyWaiters : notFullWaiters).getVolatile() == w; // volatile: after the race
+    }
+
+    /**
      * Polls, waiting as {@code mode} says ({@link Waits#INTERRUPTIBLE}, or {@link Waits#TIMED} until
      * {@code deadline}).
      *
@@ -479,18 +522,8 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
                 continue;
             }
             Waiter w = new Waiter(Thread.currentThread());
-            push(notEmptyWaiters, w); // C1
             try {
-                // C1 -> C2, the StoreLoad edge of the handshake on the waiter's side. The push is a volatile
-                // CAS, but the re-check may begin with acquire or plain loads of the ring (the SPSC and SPMC
-                // polls read the slot with getAcquire): the VarHandle spec puts only volatile accesses into
-                // the one synchronization order, and lets an acquire load that follows a volatile store in
-                // program order read a value older than it (only the x86/HotSpot locked CAS forbids that).
-                // fullFence has the effect of C++'s atomic_thread_fence(seq_cst) (its javadoc): paired with
-                // the signaller's fence (P2) or volatile read-modify-write (P1), the store-buffering outcome
-                // "neither sees the other's write" is excluded. Slow path only: once per park.
-                VarHandle.fullFence();
-                e = poll(); // C2: re-check after announcing
+                e = announceThenPoll(w); // C1, F, C2
                 if (e != null) {
                     return e;
                 }
@@ -525,12 +558,8 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
                 continue;
             }
             Waiter w = new Waiter(Thread.currentThread());
-            push(notFullWaiters, w); // announce (volatile CAS), then re-check
             try {
-                // Announce -> re-check, StoreLoad: see awaitPoll (the SPSC/MPSC offer reads the slot or the
-                // consumer index with acquire loads, which a volatile CAS alone does not order by the spec).
-                VarHandle.fullFence();
-                if (offer(e)) {
+                if (announceThenOffer(w, e)) { // announce, fence, re-check
                     return true;
                 }
                 if (Waits.shouldGiveUp(mode, deadline)) {
