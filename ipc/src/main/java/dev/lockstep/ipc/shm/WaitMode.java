@@ -27,4 +27,13 @@ public enum WaitMode {
      * peers' liveness at least this often, and a wake-up lost to a crashed waker costs at most this.
      */
     public static final long MAX_SLEEP_MILLIS = 100;
+
+    /**
+     * The mode blocking calls of this process use (a structure with an explicit idle strategy polls
+     * regardless: ask it, e.g. {@link dev.lockstep.ipc.sync.IpcEvent#waitMode()}). The first call makes
+     * the choice, which may print the JVM's restricted-method warning (see the class comment).
+     */
+    public static WaitMode current() {
+        return dev.lockstep.ipc.wait.Waiting.mode();
+    }
 }

@@ -9,6 +9,7 @@ import java.util.function.Supplier;
 
 import org.agrona.concurrent.IdleStrategy;
 
+import dev.lockstep.core.internal.Waits;
 import dev.lockstep.ipc.shm.Idle;
 import dev.lockstep.ipc.shm.IncompatibleFileException;
 import dev.lockstep.ipc.shm.Participants;
@@ -16,7 +17,6 @@ import dev.lockstep.ipc.shm.SharedFile;
 import dev.lockstep.ipc.shm.WaitMode;
 import dev.lockstep.ipc.wait.KernelIdle;
 import dev.lockstep.ipc.wait.Waiting;
-import dev.lockstep.core.internal.Waits;
 
 /**
  * What every synchronizer of this package shares: its mapped file, the folder's

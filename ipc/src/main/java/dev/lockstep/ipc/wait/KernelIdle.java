@@ -94,6 +94,9 @@ public final class KernelIdle implements IdleStrategy {
         }
         int seen = WaitWord.announce(buffer, word);
         if (ready.getAsBoolean()) {
+            // Ready, yet the loop did not pass (a lost race, or a state the loop resolves by itself,
+            // e.g. a take-over): one polling step, so that repeated misses back off instead of spinning.
+            poll.idle();
             return;
         }
         long nanos = MAX_SLEEP_NANOS;
