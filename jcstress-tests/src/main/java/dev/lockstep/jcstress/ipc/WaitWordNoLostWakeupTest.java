@@ -12,11 +12,11 @@ import org.openjdk.jcstress.annotations.Outcome;
 import org.openjdk.jcstress.annotations.State;
 import org.openjdk.jcstress.infra.results.II_Result;
 
-import dev.lockstep.ipc.sync.IpcEvent;
+import dev.lockstep.ipc.shm.MappedAccess;
 import dev.lockstep.ipc.wait.WaitWord;
 
 /**
- * The futex-word protocol of {@link WaitWord} between an {@link IpcEvent} waiter and {@code set()}:
+ * The futex-word protocol of {@link WaitWord} between an {@code IpcEvent} waiter and {@code set()}:
  * the waiter announces itself, re-checks the event and, if not set, would {@code FUTEX_WAIT} on the
  * value it announced; the kernel sleeps only while the word still holds that value. A lost wake-up is
  * a waiter that would sleep on a value no waker ever advanced: the arbiter finds the word unchanged.
@@ -29,30 +29,27 @@ import dev.lockstep.ipc.wait.WaitWord;
 @Outcome(id = "1, 1", expect = FORBIDDEN, desc = "lost wake-up: the waiter sleeps on a word the setter never advanced")
 @State
 public class WaitWordNoLostWakeupTest {
-    private final IpcEvent event;
-    private final ByteBuffer view;
+    private final ByteBuffer b = WaitWordRegions.buffer();
+    private final int state = WaitWordRegions.next() + WaitWordRegions.STATE;
+    private final int word = state - WaitWordRegions.STATE + WaitWordRegions.WORD;
     private int seen;
-
-    public WaitWordNoLostWakeupTest() {
-        int i = WaitWordEvents.next();
-        event = WaitWordEvents.event(i);
-        view = WaitWordEvents.view(i);
-        event.reset();
-    }
 
     @Actor
     public void waiter(II_Result r) {
-        seen = WaitWord.announce(view, WaitWordEvents.WORD);
-        r.r1 = event.isSet() ? 0 : 1; // the re-check, then FUTEX_WAIT(word, seen)
+        seen = WaitWord.announce(b, word);
+        // The re-check, as IpcEvent's (opaque: ordered by announce's fence), then FUTEX_WAIT(word, seen).
+        r.r1 = (long) MappedAccess.LONG.getOpaque(b, state) != 0L ? 0 : 1;
     }
 
     @Actor
     public void setter() {
-        event.set();
+        // IpcEvent.set(): a volatile store (step (a)), then the signal.
+        MappedAccess.LONG.setVolatile(b, state, 1L);
+        WaitWord.signal(b, word);
     }
 
     @Arbiter
     public void arbiter(II_Result r) {
-        r.r2 = r.r1 == 1 && WaitWord.value(view, WaitWordEvents.WORD) == seen ? 1 : 0;
+        r.r2 = r.r1 == 1 && WaitWord.value(b, word) == seen ? 1 : 0;
     }
 }
