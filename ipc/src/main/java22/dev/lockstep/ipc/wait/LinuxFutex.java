@@ -46,6 +46,7 @@ final class LinuxFutex implements KernelSleep {
     private final VarHandle errno = captureLayout.varHandle(MemoryLayout.PathElement.groupElement("errno"));
     private final ThreadLocal<MemorySegment> scratch;
 
+    @SuppressWarnings("restricted") // the point of this class; the JVM warns or refuses at run time (see Waiting)
     LinuxFutex() throws Throwable {
         String arch = System.getProperty("os.arch", "");
         sysFutex = arch.equals("aarch64") ? 98 : 202; // asm-generic / x86_64 unistd.h

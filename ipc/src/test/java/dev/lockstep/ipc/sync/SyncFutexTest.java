@@ -45,6 +45,37 @@ class SyncFutexTest {
         }
     }
 
+    /** The owner dies while a waiter sleeps in the kernel: the waiter takes over within the sleep bound. */
+    @Test
+    void mutexSleeperRecoversAKilledOwnerWithinTheBound() throws Exception {
+        assumeFutex();
+        Path file = dir.resolve("m");
+        try (IpcMutex m = IpcMutex.create(file, 0);
+             ChildJvm owner = ChildJvm.start(dir, List.of(), Holder.class, file.toString())) {
+            owner.awaitLine("LOCKED", Duration.ofSeconds(30));
+            long[] got = new long[1];
+            LockStatus[] status = new LockStatus[1];
+            Thread t = TestThreads.platform(() -> {
+                status[0] = m.lockRobust();
+                got[0] = System.nanoTime();
+                m.unlock();
+            });
+            int word = SharedFile.STRUCTURE_OFFSET + IpcMutexDescriptor.WAIT_WORD_OFFSET;
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while ((WaitWord.value(m.buf(), word) & 1) == 0) {
+                assertTrue(System.nanoTime() - deadline < 0, "the waiter never announced a kernel sleep");
+                Thread.sleep(2);
+            }
+            long t0 = System.nanoTime();
+            owner.kill(); // SIGKILL, reaped: nobody wakes the sleeper
+            t.join(10_000);
+            assertEquals(LockStatus.OWNER_DIED, status[0]);
+            long ms = (got[0] - t0) / 1_000_000;
+            System.out.println("mutex futex sleeper took over a killed owner's lock after " + ms + " ms");
+            assertTrue(ms <= WaitMode.MAX_SLEEP_MILLIS + 400, "took over after " + ms + " ms");
+        }
+    }
+
     @Test
     void semaphoreSleeperWokenByRelease() throws Exception {
         assumeFutex();
@@ -98,6 +129,16 @@ class SyncFutexTest {
         Assumptions.assumeTrue(WaitMode.current() == WaitMode.FUTEX,
                 "this JVM polls (JDK " + Runtime.version().feature() + ", -D" + WaitMode.PROPERTY + "="
                         + System.getProperty(WaitMode.PROPERTY, "auto") + "): futex checks skipped");
+    }
+
+    /** Child: {@code FILE}: locks the mutex, says LOCKED and waits to be killed. */
+    public static final class Holder {
+        public static void main(String[] args) throws Exception {
+            IpcMutex m = IpcMutex.open(Path.of(args[0]));
+            m.lock();
+            System.out.println("LOCKED");
+            Thread.sleep(120_000);
+        }
     }
 
     /** Child: {@code KIND FILE}: blocks in the structure, then prints "PASSED nanoTime" and releases. */
