@@ -108,6 +108,8 @@ class BridgeStatTest {
             assertEquals(MESSAGES, so.messages(), so.toString());
             assertEquals(MESSAGES, si.messages(), si.toString());
 
+            List<String> namesBefore = names();
+
             // text
             String[] t = CliUsageTest.run("stat", dir.toString());
             assertEquals("0", t[0], t[1] + t[2]);
@@ -141,6 +143,15 @@ class BridgeStatTest {
             String[] b = CliUsageTest.run("bridge", "stat", "--folder", dir.toString());
             assertEquals("0", b[0], b[1] + b[2]);
             assertTrue(b[1].contains("bridge out orders -> " + uri) && b[1].contains("bridge in copy <- " + uri), b[1]);
+
+            assertEquals(namesBefore, names(), "stat and bridge stat create nothing in the folder");
+        }
+    }
+
+    /** The folder's entries, hidden ones included (status files, the embedded drivers' directories). */
+    private List<String> names() throws IOException {
+        try (Stream<Path> all = Files.list(dir)) {
+            return all.map(p -> p.getFileName().toString()).sorted().toList();
         }
     }
 
