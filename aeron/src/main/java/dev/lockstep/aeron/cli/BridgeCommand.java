@@ -40,6 +40,10 @@ public final class BridgeCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
+    /** The command, for {@code new CommandLine(new BridgeCommand())} or a parent's subcommands. */
+    public BridgeCommand() {
+    }
+
     @Override
     public Integer call() {
         spec.commandLine().usage(spec.commandLine().getOut());
