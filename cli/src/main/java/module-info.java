@@ -1,6 +1,7 @@
 /**
  * The {@code lockstep} command-line tool: {@code stat} (read-only inspection of Lockstep's shared-memory
- * structures, {@code --watch}, {@code --json}), {@code ping}/{@code pong} and {@code throughput}. Run it as
+ * structures and of the Aeron bridges' status files, {@code --watch}, {@code --json}), {@code bridge}
+ * ({@code dev.lockstep.aeron}'s command), {@code ping}/{@code pong} and {@code throughput}. Run it as
  * {@code java -jar cli/target/lockstep-cli.jar} (class path), or on the module path as
  * {@code java -p <modules> -m dev.lockstep.cli/dev.lockstep.cli.LockstepCli}.
  *
@@ -10,6 +11,7 @@
  */
 module dev.lockstep.cli {
     requires dev.lockstep.ipc;
+    requires dev.lockstep.aeron;
     requires info.picocli;
     requires com.fasterxml.jackson.databind;
 

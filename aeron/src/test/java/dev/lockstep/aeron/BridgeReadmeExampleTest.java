@@ -19,7 +19,8 @@ import dev.lockstep.ipc.examples.OrdersProducer;
 /**
  * The README's lockstep-aeron example runs as written (on a free port instead of 40123): inbound
  * bridge and consumer on "host B", outbound bridge and two producers on "host A", five JVMs; and the
- * README shows exactly these command lines.
+ * README shows exactly these command lines (the bridges as {@code lockstep bridge ...} of the cli jar,
+ * which mounts this {@link BridgeCommand}; cli's {@code ReadmeCliTest} parses them with the tool).
  */
 class BridgeReadmeExampleTest {
     Path hostA;
@@ -68,11 +69,12 @@ class BridgeReadmeExampleTest {
         Path readme = Files.exists(root.resolve("README.md")) ? root.resolve("README.md") : root.getParent().resolve("README.md");
         String text = Files.readString(readme);
         for (String line : new String[] {
-                "java $B -jar aeron/target/lockstep-aeron.jar in orders \"$URI\" &",
-                "java $B -cp ipc/target/lockstep-ipc-cli.jar dev.lockstep.ipc.examples.OrdersConsumer 2000 &",
-                "java $A -jar aeron/target/lockstep-aeron.jar out orders \"$URI\" &",
-                "java $A -cp ipc/target/lockstep-ipc-cli.jar dev.lockstep.ipc.examples.OrdersProducer",
-                "java $A -jar aeron/target/lockstep-aeron.jar stat",
+                "java $B -jar cli/target/lockstep-cli.jar bridge in orders \"$URI\" &",
+                "java $B -cp cli/target/lockstep-cli.jar dev.lockstep.ipc.examples.OrdersConsumer 2000 &",
+                "java $A -jar cli/target/lockstep-cli.jar bridge out orders \"$URI\" &",
+                "java $A -cp cli/target/lockstep-cli.jar dev.lockstep.ipc.examples.OrdersProducer",
+                "java $A -jar cli/target/lockstep-cli.jar stat",
+                "java -jar aeron/target/lockstep-aeron.jar in|out|stat ...",
                 "consumer: 2000 orders, quantity 2000"}) {
             assertTrue(text.contains(line), "README lacks: " + line);
         }

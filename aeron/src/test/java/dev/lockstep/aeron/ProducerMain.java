@@ -15,6 +15,9 @@ import dev.lockstep.ipc.mailbox.Mailboxes;
  * was full>}.
  */
 public final class ProducerMain {
+    private ProducerMain() {
+    }
+
     public static void main(String[] args) throws Exception {
         String name = args[0];
         long count = Long.parseLong(args[1]);

@@ -7,6 +7,7 @@ import java.io.PrintWriter;
 import java.util.Properties;
 import java.util.concurrent.Callable;
 
+import dev.lockstep.aeron.cli.BridgeCommand;
 import picocli.AutoComplete;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -21,6 +22,7 @@ import picocli.CommandLine.Model.CommandSpec;
  *
  * <pre>
  *   java -jar cli/target/lockstep-cli.jar stat [file-or-folder ...]    # add --watch, --json
+ *   java -jar cli/target/lockstep-cli.jar bridge out orders 'aeron:udp?endpoint=127.0.0.1:40123'   # and: bridge in, bridge stat
  *   java -jar cli/target/lockstep-cli.jar pong demo                    # terminal 1
  *   java -jar cli/target/lockstep-cli.jar ping demo                    # terminal 2 (or: ping demo --spawn)
  *   java -jar cli/target/lockstep-cli.jar throughput demo --size 32
@@ -32,6 +34,10 @@ import picocli.CommandLine.Model.CommandSpec;
  * is alive) and the structure's live state (positions, fill level, peers and heartbeats, owners, recovery
  * counters), like AeronStat does for Aeron's counters; {@code --watch} refreshes it with rates per second,
  * {@code --json} writes it for scripts. It only reads: inspecting never changes a file.
+ * Every folder's Aeron bridges (lockstep-aeron's status files {@code .bridge-out-NAME},
+ * {@code .bridge-in-NAME-STREAM}) are shown after its structures.
+ * {@code bridge out|in|stat} is lockstep-aeron's {@link BridgeCommand}, mounted here (the shaded jar's
+ * manifest exports {@code jdk.internal.misc} to Agrona, so {@code java -jar} needs no flag).
  * {@code ping}/{@code pong} and {@code throughput} are the two-process demonstrations ({@link Demos}).
  *
  * <p>Every command takes {@code --help} and {@code --version}. Exit status: 0 ok, 1 failure (a file
@@ -40,7 +46,7 @@ import picocli.CommandLine.Model.CommandSpec;
  */
 @Command(name = "lockstep", mixinStandardHelpOptions = true, versionProvider = LockstepCli.Version.class,
         description = "Inspect and exercise Lockstep's shared-memory structures.",
-        subcommands = {StatCommand.class, Demos.Ping.class, Demos.Pong.class, Demos.Throughput.class, Demos.Sink.class,
+        subcommands = {StatCommand.class, BridgeCommand.class, Demos.Ping.class, Demos.Pong.class, Demos.Throughput.class, Demos.Sink.class,
                 AutoComplete.GenerateCompletion.class, HelpCommand.class},
         exitCodeListHeading = "%nExit status:%n",
         exitCodeList = {"0:ok", "1:failure (an unreadable file, a failed demo)", "2:usage error"})

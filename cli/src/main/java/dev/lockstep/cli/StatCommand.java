@@ -21,7 +21,8 @@ import picocli.CommandLine.Model.CommandSpec;
 /**
  * {@code stat}: the header and live state of every structure given (files, or folders of them), read-only
  * ({@link StatScan}, {@link StructureStat}); {@code --watch} refreshes it with rates ({@link StatWatch});
- * {@code --json} writes it as one JSON document (Jackson) with one object per structure.
+ * {@code --json} writes it as one JSON document (Jackson) with one object per structure, and one per
+ * Aeron bridge of the folders read ({@code "bridges"}: {@link StatScan.Bridge}).
  *
  * <p>{@code --watch} stops after {@code --count} refreshes, or on Ctrl-C / SIGTERM: a shutdown hook ends
  * the pause between two refreshes and waits (up to 5 s) until the current refresh is printed and the
@@ -29,7 +30,8 @@ import picocli.CommandLine.Model.CommandSpec;
  */
 @Command(name = "stat", mixinStandardHelpOptions = true, versionProvider = LockstepCli.Version.class,
         description = {"Headers and live state of shared-memory structures: kind, sizes, creator, positions, fill, "
-                + "peers and heartbeats, owners, recovery counters. Read-only: changes no file."})
+                + "peers and heartbeats, owners, recovery counters; then each folder's Aeron bridges (status files "
+                + ".bridge-out-NAME, .bridge-in-NAME-STREAM). Read-only: changes no file."})
 final class StatCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -43,7 +45,7 @@ final class StatCommand implements Callable<Integer> {
             + "previous refresh, until Ctrl-C / SIGTERM or --count refreshes")
     boolean watch;
 
-    @Option(names = "--json", description = "one JSON document with one object per structure "
+    @Option(names = "--json", description = "one JSON document with one object per structure and bridge "
             + "(with --watch: one document per line and refresh, with rates)")
     boolean json;
 

@@ -13,6 +13,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 
+import dev.lockstep.aeron.BridgeStats;
+import dev.lockstep.aeron.BridgeStatus;
 import dev.lockstep.ipc.shm.FileLayout;
 import dev.lockstep.ipc.shm.SharedFile;
 import dev.lockstep.ipc.shm.ShmDirectory;
@@ -21,12 +23,29 @@ import dev.lockstep.ipc.shm.ShmDirectory;
  * One reading of {@code stat}'s targets: for every structure file its header and {@link Snapshot} (or the
  * error that prevented reading it), and a note for a folder holding none, in the order {@code stat}
  * prints them; as text (the lines {@code stat} has always printed) or as a JSON tree for {@code --json}.
+ * After them, the Aeron bridges of every folder read ({@link BridgeStatus#list}: the hidden status files
+ * {@code .bridge-out-NAME} and {@code .bridge-in-NAME-STREAM} that lockstep-aeron's bridges keep next to
+ * their mailbox; read-only, like the structures), or a bridge status file given by name.
  *
- * @param time   when the reading started
- * @param items  what was found, in print order
- * @param status 0, or 1 if some file could not be read
+ * @param time    when the reading started
+ * @param items   what was found, in print order
+ * @param bridges the bridges found, in print order (after the items)
+ * @param status  0, or 1 if some file could not be read
  */
-record StatScan(Instant time, List<Item> items, int status) {
+record StatScan(Instant time, List<Item> items, List<Bridge> bridges, int status) {
+
+    /** A bridge: its status file and what it holds. */
+    record Bridge(Path path, BridgeStats stats) {
+        static Bridge of(Path folder, BridgeStats s) {
+            return new Bridge(s.direction().equals("out") ? BridgeStatus.outPath(folder, s.mailbox())
+                    : BridgeStatus.inPath(folder, s.mailbox(), s.streamId()), s);
+        }
+    }
+
+    private static boolean isBridgeStatusFile(Path p) {
+        String n = p.getFileName().toString();
+        return n.startsWith(".bridge-out-") || n.startsWith(".bridge-in-");
+    }
 
     /**
      * One printed entry: a folder note ({@code note} set), or a structure file with its header and
@@ -48,11 +67,12 @@ record StatScan(Instant time, List<Item> items, int status) {
             Path folder = ShmDirectory.defaultPath();
             if (!Files.isDirectory(folder)) {
                 items.add(new Item(folder, "no structures (the folder does not exist yet)", null, null, null, null));
-                return new StatScan(time, items, 0);
+                return new StatScan(time, items, List.of(), 0);
             }
             todo.add(folder);
         }
         int status = 0;
+        List<Bridge> bridges = new ArrayList<>();
         for (Path target : todo) {
             if (Files.isDirectory(target)) {
                 List<Path> files;
@@ -69,13 +89,38 @@ record StatScan(Instant time, List<Item> items, int status) {
                     status |= item.error() == null ? 0 : 1;
                     items.add(item);
                 }
+                try {
+                    for (BridgeStats s : BridgeStatus.list(target)) {
+                        bridges.add(Bridge.of(target, s));
+                    }
+                } catch (IOException e) {
+                    items.add(new Item(target, "bridges unreadable: " + e, null, null, null, null));
+                    status = 1;
+                }
+            } else if (isBridgeStatusFile(target)) {
+                BridgeStats s = null;
+                String error;
+                try {
+                    s = BridgeStatus.read(target);
+                    error = "not a bridge status file (or not written yet)";
+                } catch (NoSuchFileException e) {
+                    error = "no such file";
+                } catch (IOException e) {
+                    error = e.toString();
+                }
+                if (s != null) {
+                    bridges.add(new Bridge(target, s));
+                } else {
+                    items.add(new Item(target, null, null, null, null, error));
+                    status = 1;
+                }
             } else {
                 Item item = readFile(target);
                 status |= item.error() == null ? 0 : 1;
                 items.add(item);
             }
         }
-        return new StatScan(time, items, status);
+        return new StatScan(time, items, bridges, status);
     }
 
     private static Item readFile(Path file) {
@@ -129,6 +174,15 @@ record StatScan(Instant time, List<Item> items, int status) {
                 out.println("  rates           " + rates.text(item));
             }
         }
+        for (Bridge b : bridges) {
+            out.println(b.path());
+            for (String line : b.stats().toString().split("\n")) { // BridgeStats's own text, indented
+                out.println("  " + line);
+            }
+            if (rates != null) {
+                out.println("  rates           " + rates.text(b));
+            }
+        }
     }
 
     /**
@@ -146,7 +200,44 @@ record StatScan(Instant time, List<Item> items, int status) {
             }
         }
         doc.put("structures", structures);
+        List<Object> bridgeList = new ArrayList<>();
+        for (Bridge b : bridges) {
+            bridgeList.add(json(b, rates));
+        }
+        doc.put("bridges", bridgeList);
         return doc;
+    }
+
+    /** One bridge: its status file and every field of its {@link BridgeStats}, under the record's names. */
+    private static Map<String, Object> json(Bridge b, StatWatch.Rates rates) {
+        BridgeStats s = b.stats();
+        Map<String, Object> o = new LinkedHashMap<>();
+        o.put("file", b.path().toString());
+        o.put("direction", s.direction());
+        o.put("mailbox", s.mailbox());
+        o.put("channel", s.channel());
+        o.put("streamId", s.streamId());
+        o.put("pid", s.pid());
+        o.put("alive", s.alive());
+        o.put("state", s.state());
+        o.put("connected", s.connected());
+        o.put("messages", s.messages());
+        o.put("bytes", s.bytes());
+        o.put("backPressureEvents", s.backPressureEvents());
+        o.put("notConnectedEvents", s.notConnectedEvents());
+        o.put("gapEvents", s.gapEvents());
+        o.put("missingMessages", s.missingMessages());
+        o.put("duplicatesDropped", s.duplicatesDropped());
+        o.put("resets", s.resets());
+        o.put("rejected", s.rejected());
+        o.put("sequence", s.sequence());
+        o.put("epoch", s.epoch());
+        o.put("heartbeatAgeMillis", s.heartbeatAgeMillis());
+        o.put("lastError", s.lastError());
+        if (rates != null) {
+            o.put("rates", rates.json(b));
+        }
+        return o;
     }
 
     private static Map<String, Object> json(Item item, StatWatch.Rates rates) {

@@ -12,6 +12,7 @@ import java.util.concurrent.TimeUnit;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import dev.lockstep.aeron.BridgeStats;
 import dev.lockstep.ipc.shm.ProcessIdentity;
 
 /**
@@ -25,7 +26,9 @@ import dev.lockstep.ipc.shm.ProcessIdentity;
  * creator, so a file removed and created again under the same name starts without rates instead of
  * showing a negative one; a structure seen for the first time shows {@code -}. Each refresh opens every
  * structure read-only anew ({@link StructureStat#describe}), so structures created while watching
- * appear and removed ones disappear.
+ * appear and removed ones disappear. A bridge ({@link StatScan.Bridge}) is identified by its status
+ * file's path (its counters are cumulative over the bridge's restarts); it gets messages and bytes per
+ * second, none when a counter went down (the file was made again).
  */
 final class StatWatch {
     /** Time and pauses, replaceable by a test. */
@@ -45,9 +48,30 @@ final class StatWatch {
     /** The rates of one refresh, per structure; empty on the first refresh. */
     static final class Rates {
         private final Map<Key, Map<Snapshot.Counter, Double>> perSecond;
+        private final Map<Path, double[]> bridgePerSecond; // {messages, bytes} per second
 
-        Rates(Map<Key, Map<Snapshot.Counter, Double>> perSecond) {
+        Rates(Map<Key, Map<Snapshot.Counter, Double>> perSecond, Map<Path, double[]> bridgePerSecond) {
             this.perSecond = perSecond;
+            this.bridgePerSecond = bridgePerSecond;
+        }
+
+        /** The rates line of a bridge: {@code messages 1000/s, bytes 32000 B/s}, or {@code -}. */
+        String text(StatScan.Bridge bridge) {
+            double[] r = bridgePerSecond.get(bridge.path());
+            return r == null ? "- (from the next refresh on)"
+                    : "messages " + format(r[0]) + "/s, bytes " + format(r[1]) + " B/s";
+        }
+
+        /** {@code {"messagesPerSecond": ..., "bytesPerSecond": ...}}, or {@code null} without a previous reading. */
+        Map<String, Object> json(StatScan.Bridge bridge) {
+            double[] r = bridgePerSecond.get(bridge.path());
+            if (r == null) {
+                return null;
+            }
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("messagesPerSecond", r[0]);
+            m.put("bytesPerSecond", r[1]);
+            return m;
         }
 
         /** The rates line of {@code item}: {@code consumed 400 B/s, produced 400 B/s, ...}, or {@code -}. */
@@ -78,6 +102,7 @@ final class StatWatch {
     }
 
     private Map<Key, Snapshot> previous = Map.of();
+    private Map<Path, BridgeStats> previousBridges = Map.of();
     private long previousNanos;
 
     /** Rates between the previous scan and {@code scan}, read at {@code nanos}; remembers {@code scan}. */
@@ -105,9 +130,21 @@ final class StatWatch {
             }
             rates.put(key, r);
         }
+        Map<Path, double[]> bridgeRates = new HashMap<>();
+        Map<Path, BridgeStats> currentBridges = new HashMap<>();
+        for (StatScan.Bridge b : scan.bridges()) {
+            currentBridges.put(b.path(), b.stats());
+            BridgeStats before = previousBridges.get(b.path());
+            if (before != null && seconds > 0 && b.stats().messages() >= before.messages()
+                    && b.stats().bytes() >= before.bytes()) {
+                bridgeRates.put(b.path(), new double[] {(b.stats().messages() - before.messages()) / seconds,
+                        (b.stats().bytes() - before.bytes()) / seconds});
+            }
+        }
         previous = current;
+        previousBridges = currentBridges;
         previousNanos = nanos;
-        return new Rates(rates);
+        return new Rates(rates, bridgeRates);
     }
 
     private static final String CLEAR_SCREEN = "\033[H\033[2J";

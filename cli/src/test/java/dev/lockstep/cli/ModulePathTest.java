@@ -21,6 +21,7 @@ import dev.lockstep.ipc.channel.OneToOneChannel;
 /**
  * The tool also runs as module {@code dev.lockstep.cli} on the module path (its {@code module-info} opens
  * the command classes to picocli; Jackson needs no access): {@code --version}, {@code stat --json} and
+ * {@code bridge --help} (lockstep-aeron's command, module {@code dev.lockstep.aeron}) and
  * {@code ping --spawn} (whose pong is started as the same module) in a child JVM started with {@code -p ... -m dev.lockstep.cli/...}.
  */
 @Timeout(120)
@@ -28,18 +29,19 @@ class ModulePathTest {
     @TempDir
     Path dir;
 
-    /** The main class directories of core, ipc and cli, and the jars of picocli, Jackson and Agrona. */
+    /** The main class directories of core, ipc, aeron and cli, and the jars of picocli, Jackson, Agrona and Aeron. */
     private static String modulePath() {
         String classPath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
         List<String> modules = new ArrayList<>();
         for (String entry : classPath.split(File.pathSeparator)) {
             String name = Path.of(entry).getFileName().toString();
             if (entry.endsWith(File.separator + "classes") || entry.endsWith(File.separator + "classes" + File.separator)
-                    || name.startsWith("picocli-") || name.startsWith("jackson-") || name.startsWith("agrona-")) {
+                    || name.startsWith("picocli-") || name.startsWith("jackson-") || name.startsWith("agrona-")
+                    || name.startsWith("aeron-client-") || name.startsWith("aeron-driver-")) {
                 modules.add(entry);
             }
         }
-        assertTrue(modules.size() >= 7, "module path from " + classPath);
+        assertTrue(modules.size() >= 10, "module path from " + classPath);
         return String.join(File.pathSeparator, modules);
     }
 
@@ -64,6 +66,11 @@ class ModulePathTest {
         assertEquals("0", s[0], s[1]);
         assertEquals("ONE_TO_ONE_CHANNEL",
                 new ObjectMapper().readTree(s[1]).get("structures").get(0).get("kind").asText(), s[1]);
+
+        // lockstep-aeron's command, mounted: module dev.lockstep.aeron opens its command classes to picocli
+        String[] b = runModule("bridge", "--help");
+        assertEquals("0", b[0], b[1]);
+        assertTrue(b[1].contains("Forward Lockstep mailboxes over Aeron") && b[1].contains(" stat "), b[1]);
 
         // ping --spawn starts pong as the same module
         String[] p = runModule("ping", "m", "--spawn", "--count", "200", "--warmup", "10", "--dir", dir.toString());

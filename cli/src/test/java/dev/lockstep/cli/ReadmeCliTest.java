@@ -64,10 +64,33 @@ class ReadmeCliTest {
             CommandLine.ParseResult parsed = cl.parseArgs(args.toArray(String[]::new)); // throws on a bad line
             commands.add(parsed.hasSubcommand() ? parsed.subcommand().commandSpec().name() : String.join(" ", args));
         }
-        for (String c : List.of("stat", "ping", "throughput", "generate-completion", "--help")) {
+        for (String c : List.of("stat", "bridge", "ping", "throughput", "generate-completion", "--help")) {
             assertTrue(commands.contains(c), "the README shows " + c + ": " + lines);
         }
         assertTrue(lines.contains(List.of("stat", "--watch")) && lines.contains(List.of("stat", "--json")), lines.toString());
+    }
+
+    /**
+     * The lockstep-aeron example ({@code java $A -jar cli/target/lockstep-cli.jar bridge out orders "$URI" &}):
+     * each of its tool lines parses, with the bridges as {@code bridge out} / {@code bridge in}.
+     */
+    @Test
+    void theAeronExampleLinesParse() throws Exception {
+        Pattern line = Pattern.compile("^java \\$[AB] -jar " + Pattern.quote(JAR) + "(.*)$");
+        List<String> commands = new ArrayList<>();
+        PrintStream quiet = new PrintStream(OutputStream.nullOutputStream());
+        for (String text : Files.readAllLines(repositoryRoot().resolve("README.md"))) {
+            Matcher m = line.matcher(text.strip());
+            if (!m.matches()) {
+                continue;
+            }
+            String code = m.group(1).replaceAll("\\s#.*$", "").replaceAll("[>|&].*$", "").strip()
+                    .replace("\"$URI\"", "aeron:udp?endpoint=127.0.0.1:40123");
+            CommandLine.ParseResult parsed = LockstepCli.commandLine(quiet, quiet).parseArgs(code.split("\\s+"));
+            CommandLine.ParseResult sub = parsed.subcommand();
+            commands.add(sub.commandSpec().name() + (sub.hasSubcommand() ? " " + sub.subcommand().commandSpec().name() : ""));
+        }
+        assertTrue(commands.containsAll(List.of("bridge in", "bridge out", "stat")), "the aeron example: " + commands);
     }
 
     @Test
@@ -77,7 +100,8 @@ class ReadmeCliTest {
         try {
             for (List<String> args : readmeCommandLines()) {
                 boolean cheap = args.isEmpty() || args.get(0).startsWith("--") || args.get(0).equals("generate-completion")
-                        || (args.get(0).equals("stat") && !args.contains("--watch"));
+                        || (args.get(0).equals("stat") && !args.contains("--watch"))
+                        || args.equals(List.of("bridge", "stat")) || args.contains("--help");
                 List<String> run = new ArrayList<>(args);
                 if (args.contains("--watch")) {
                     run.addAll(List.of("--count", "1")); // watching stops on Ctrl-C: once is enough here

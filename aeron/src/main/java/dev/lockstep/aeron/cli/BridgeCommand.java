@@ -40,9 +40,13 @@ public final class BridgeCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
+    /** The command, for {@code new CommandLine(new BridgeCommand())} or a parent's subcommands. */
+    public BridgeCommand() {
+    }
+
     @Override
     public Integer call() {
-        spec.commandLine().usage(System.out);
+        spec.commandLine().usage(spec.commandLine().getOut());
         return 0;
     }
 
@@ -166,16 +170,21 @@ public final class BridgeCommand implements Callable<Integer> {
         @Option(names = "--folder", description = "Mailbox folder (default: as the bridges).")
         Path folder;
 
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
         @Override
         public Integer call() throws Exception {
             Path f = folder != null ? folder : ShmDirectory.defaultPath();
             List<BridgeStats> all = BridgeStatus.list(f);
+            java.io.PrintWriter out = spec.commandLine().getOut(); // the parent's stream when mounted (lockstep bridge)
             if (all.isEmpty()) {
-                System.out.println("no bridges in " + f);
+                out.println("no bridges in " + f);
             }
             for (BridgeStats s : all) {
-                System.out.print(s);
+                out.print(s);
             }
+            out.flush();
             return 0;
         }
     }
