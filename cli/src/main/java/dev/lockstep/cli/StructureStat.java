@@ -1,6 +1,11 @@
 package dev.lockstep.cli;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.file.StandardOpenOption;
+import java.util.Locale;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
@@ -15,6 +20,12 @@ import dev.lockstep.ipc.sync.IpcMutex;
 import dev.lockstep.ipc.sync.IpcSemaphore;
 
 import dev.lockstep.ipc.shm.FileLayout;
+import dev.lockstep.ipc.shm.SharedFile;
+import dev.lockstep.ipc.shm.WaitMode;
+import dev.lockstep.ipc.sync.IpcBarrierDescriptor;
+import dev.lockstep.ipc.sync.IpcEventDescriptor;
+import dev.lockstep.ipc.sync.IpcMutexDescriptor;
+import dev.lockstep.ipc.sync.IpcSemaphoreDescriptor;
 import dev.lockstep.ipc.shm.ReadOnlyInspection;
 
 /**
@@ -44,6 +55,42 @@ final class StructureStat {
     // A kind that reports how its blocking operations wait adds .withWaiting(...) to its snapshot: stat prints
     // it as a "wait" line and --json as the "wait" field (null until then).
     private static Snapshot describeOpened(Path file, FileLayout.Header header) throws IOException {
+        Snapshot s = describeState(file, header);
+        switch (header.kind()) {
+            case MUTEX:
+                return s.withWaiting(futexWord(file, IpcMutexDescriptor.WAIT_WORD_OFFSET));
+            case SEMAPHORE:
+                return s.withWaiting(futexWord(file, IpcSemaphoreDescriptor.WAIT_WORD_OFFSET));
+            case BARRIER:
+                return s.withWaiting(futexWord(file, IpcBarrierDescriptor.WAIT_WORD_OFFSET));
+            case EVENT:
+                return s.withWaiting(futexWord(file, IpcEventDescriptor.WAIT_WORD_OFFSET));
+            case ONE_TO_ONE_CHANNEL:
+            case MANY_TO_ONE_CHANNEL:
+            case BROADCAST_CHANNEL:
+            case PRIORITY_QUEUE:
+                return s.withWaiting("poll (idle strategy; no futex word in this kind)");
+            default:
+                return s;
+        }
+    }
+
+    /**
+     * The waiting line of a structure with a futex word (issue 13): each process sleeps in the kernel on it
+     * on Linux with JDK 22+ (else it polls); the word's bit 0 says a sleeper announced itself, the rest
+     * counts wake-ups (see ipc's WaitWord). Read with an ordinary file read: stat maps nothing for this.
+     */
+    static String futexWord(Path file, int waitWordOffset) throws IOException {
+        ByteBuffer b = ByteBuffer.allocate(Integer.BYTES).order(ByteOrder.nativeOrder());
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            ch.read(b, SharedFile.STRUCTURE_OFFSET + waitWordOffset);
+        }
+        int word = b.getInt(0);
+        return "futex on JDK 22+ Linux, else poll (this process: " + WaitMode.current().name().toLowerCase(Locale.ROOT)
+                + "); sleepers " + ((word & 1) != 0 ? "yes" : "no") + ", wake-ups " + (word >>> 1);
+    }
+
+    private static Snapshot describeState(Path file, FileLayout.Header header) throws IOException {
         switch (header.kind()) {
             case ONE_TO_ONE_CHANNEL:
                 try (OneToOneChannel ch = OneToOneChannel.open(file)) {

@@ -1,0 +1,56 @@
+package dev.lockstep.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import dev.lockstep.ipc.shm.WaitMode;
+import dev.lockstep.ipc.sync.IpcMutex;
+
+/** {@code stat}'s {@code wait} line reads the futex word: it shows a sleeper, then the wake-up that released it. */
+class StatWaitTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void statShowsASleeperOnTheFutexWordAndItsWakeUp() throws Exception {
+        Assumptions.assumeTrue(WaitMode.current() == WaitMode.FUTEX,
+                "skipped: this JVM waits by polling (" + WaitMode.current() + "; futex needs Linux and JDK 22+)");
+        Path file = dir.resolve("m");
+        try (IpcMutex m = IpcMutex.create(file, 8)) {
+            m.lock();
+            Thread sleeper = new Thread(() -> {
+                m.lock();
+                m.unlock();
+            });
+            sleeper.start();
+            String wait = "";
+            for (long end = System.nanoTime() + 10_000_000_000L; System.nanoTime() < end
+                    && !wait.contains("sleepers yes"); Thread.sleep(20)) {
+                wait = waitLine(file);
+            }
+            assertTrue(wait.contains("sleepers yes, wake-ups 0"), wait);
+            m.unlock();
+            sleeper.join(10_000);
+            assertEquals(false, sleeper.isAlive());
+            String after = waitLine(file);
+            assertTrue(after.matches(".*sleepers no, wake-ups [1-9][0-9]*"), after);
+        }
+    }
+
+    private static String waitLine(Path file) {
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        assertEquals(0, LockstepCli.run(new String[] {"stat", file.toString()},
+                new PrintStream(buf, true, StandardCharsets.UTF_8), new PrintStream(new ByteArrayOutputStream())));
+        return buf.toString(StandardCharsets.UTF_8).lines().filter(l -> l.trim().startsWith("wait"))
+                .findFirst().orElse("(no wait line)");
+    }
+}
