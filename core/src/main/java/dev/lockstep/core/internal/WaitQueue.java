@@ -384,6 +384,35 @@ public abstract class WaitQueue implements Serializable {
 
     /** Unlinks a queued node (status back to IDLE). Under the queue lock. */
     final void remove(WaitNode node) {
+        unlink(node);
+        // Plain is enough: only the node's own thread removes its node; releasers use grant().
+        node.setStatusPlain(WaitNode.IDLE);
+    }
+
+    /**
+     * Unlinks the first node and marks it GRANTED, returning it; the caller unparks it after releasing
+     * the queue lock ({@link #unpark}). Under the queue lock, with a non-empty queue.
+     */
+    public final WaitNode grantFirst() {
+        WaitNode node = head;
+        grant(node);
+        return node;
+    }
+
+    /**
+     * Unlinks a queued node, wherever it is, and marks it GRANTED; the caller unparks it. Under the
+     * queue lock.
+     */
+    public final void grant(WaitNode node) {
+        unlink(node);
+        // Release: the granter's writes (state, critical section) are visible to the woken waiter,
+        // which reads GRANTED with acquire. Set under the queue lock, so a waiter that withdraws (and
+        // takes the queue lock) sees either WAITING and unlinks itself, or GRANTED: never a grant
+        // that lands on a reused node.
+        node.setStatusRelease(WaitNode.GRANTED);
+    }
+
+    private void unlink(WaitNode node) {
         WaitNode p = node.prev;
         WaitNode n = node.next;
         if (p == null) {
@@ -398,30 +427,6 @@ public abstract class WaitQueue implements Serializable {
         }
         node.next = null;
         node.prev = null;
-        // Plain is enough: only the node's own thread removes its node; releasers use grantFirst().
-        node.setStatusPlain(WaitNode.IDLE);
-    }
-
-    /**
-     * Unlinks the first node and marks it GRANTED, returning it; the caller unparks it after releasing
-     * the queue lock ({@link #unpark}). Under the queue lock, with a non-empty queue.
-     */
-    public final WaitNode grantFirst() {
-        WaitNode node = head;
-        WaitNode n = node.next;
-        HEAD.setVolatile(this, n); // volatile: see hasWaiters()
-        if (n == null) {
-            tail = null;
-        } else {
-            n.prev = null;
-        }
-        node.next = null;
-        // Release: the granter's writes (state, critical section) are visible to the woken waiter,
-        // which reads GRANTED with acquire. Set under the queue lock, so a waiter that withdraws (and
-        // takes the queue lock) sees either WAITING and unlinks itself, or GRANTED: never a grant
-        // that lands on a reused node.
-        node.setStatusRelease(WaitNode.GRANTED);
-        return node;
     }
 
     /** Records a signalled condition waiter's node (see {@link #transferred}). Under the queue lock. */
