@@ -195,21 +195,20 @@ public class Semaphore implements Serializable {
      * to unpark after releasing the queue lock.
      */
     private WaitNode drainLocked() {
-        if (!fair) {
-            WaitNode first = null;
-            int available = (int) PERMITS.getVolatile(this);
-            while (!queue.isEmpty() && available - queue.first().arg >= 0) {
-                available -= queue.first().arg;
-                WaitNode woken = queue.grantFirst();
-                if (first == null) {
-                    first = woken;
-                } else {
-                    WaitQueue.unpark(woken);
-                }
-            }
-            return first;
+        return fair ? drainFairLocked() : drainFirstLocked();
+    }
+
+    /**
+     * Unfair mode: wakes the first waiter if the permits it wants are available (it then competes for
+     * them like an arriving thread: handing permits to a thread that still has to be scheduled would
+     * idle them for a wake-up latency on every release, a lock convoy). One at a time: the woken
+     * waiter wakes the next if permits are left (see Queue). Under the queue lock.
+     */
+    private WaitNode drainFirstLocked() {
+        if (queue.isEmpty() || (int) PERMITS.getVolatile(this) - queue.first().arg < 0) {
+            return null;
         }
-        return drainFairLocked();
+        return queue.grantFirst();
     }
 
     /** Fair mode: grants (deducts) permits to waiters from the head while enough are available. */
@@ -245,7 +244,23 @@ public class Semaphore implements Serializable {
      */
     private static final class Queue extends WaitQueue {
         private static final long serialVersionUID = 1L;
+        private static final VarHandle WAKING;
+
+        static {
+            try {
+                WAKING = MethodHandles.lookup().findVarHandle(Queue.class, "waking", boolean.class);
+            } catch (ReflectiveOperationException e) {
+                throw new ExceptionInInitializerError(e);
+            }
+        }
+
         private final Semaphore semaphore;
+        /**
+         * Unfair mode: a woken waiter has not retried yet. While it is set, releases wake nobody else
+         * (as Mutex's WAKING bit and AQS's cleared node status): the woken waiter, once it has retried,
+         * wakes the next one if permits are left (propagation, as AQS's setHeadAndPropagate).
+         */
+        private transient boolean waking;
 
         Queue(Semaphore semaphore, boolean fair) {
             super(fair, !fair);
@@ -254,17 +269,55 @@ public class Semaphore implements Serializable {
 
         @Override
         protected boolean tryAcquire(int n, boolean woken) {
-            return semaphore.tryTake(n, semaphore.fair);
+            boolean taken = semaphore.tryTake(n, semaphore.fair);
+            if (woken && (boolean) WAKING.getVolatile(this)) {
+                // Volatile store, then volatile reads of the count and the queue head: Dekker with a
+                // releaser's volatile CAS of the count followed by its volatile read of this flag.
+                // Either it sees the flag clear and wakes a waiter, or we see its permits here.
+                WAKING.setVolatile(this, false);
+                if (taken && (int) PERMITS.getVolatile(semaphore) >= 0) {
+                    // Propagate: the next waiter may want what is left (also a request of 0 permits).
+                    wakeWaiters();
+                }
+            }
+            return taken;
         }
 
         @Override
         protected boolean parkLocked(int n, boolean woken) {
+            if (woken) {
+                // Volatile store: queueing again, the woken waiter gives its turn up; the re-check
+                // after linking (grantLocked) then wakes whoever may go.
+                WAKING.setVolatile(this, false);
+            }
             return true;
         }
 
         @Override
         protected WaitNode grantLocked() {
-            return semaphore.drainLocked();
+            if (semaphore.fair) {
+                return semaphore.drainLocked();
+            }
+            // Volatile read: see tryAcquire. A woken waiter is pending: it wakes the next one.
+            if ((boolean) WAKING.getVolatile(this)) {
+                return null;
+            }
+            WaitNode first = semaphore.drainFirstLocked();
+            if (first != null) {
+                WAKING.setVolatile(this, true); // volatile store: read without the queue lock
+            }
+            return first;
+        }
+
+        @Override
+        protected WaitNode passOnLocked() {
+            WAKING.setVolatile(this, false); // our wake-up, unused: the next waiter gets it
+            return grantLocked();
+        }
+
+        /** Whether a woken waiter is pending (unfair mode): a release need not take the queue lock. */
+        boolean isWaking() {
+            return (boolean) WAKING.getVolatile(this);
         }
     }
 
@@ -300,7 +353,10 @@ public class Semaphore implements Serializable {
     }
 
     private void wakeWaiters() {
-        queue.wakeWaiters();
+        // Volatile read after the caller's volatile CAS of the count: see Queue.tryAcquire.
+        if (!queue.isWaking()) {
+            queue.wakeWaiters();
+        }
     }
 
     /**
