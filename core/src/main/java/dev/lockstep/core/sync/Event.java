@@ -57,7 +57,6 @@ public final class Event {
         WaitNode.initialize(); // here, not lazily under contention (see Mutex)
     }
 
-
     /** How an {@link Event} behaves after {@link Event#set()}. */
     public enum Mode {
         /** Stays set, releasing every waiter, until {@link Event#reset()}. */
