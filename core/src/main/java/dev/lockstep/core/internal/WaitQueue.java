@@ -51,7 +51,7 @@ import java.util.concurrent.locks.LockSupport;
  * accesses), and a releaser checks for waiters after its volatile read-modify-write of the state:
  * by the total order of volatile accesses one of them sees the other. No lost grant: grants and
  * withdrawals are decided under the queue lock. Bounded spinning: at most one thread per primitive
- * spins at a time. Allocation: none after a thread's first wait (its {@link WaitNode} is reused).
+ * spins at a time (unless constructed with {@code unboundedSpin}, see there). Allocation: none after a thread's first wait (its {@link WaitNode} is reused).
  *
  * <p><b>Usage</b> (a counting semaphore; see {@code dev.lockstep.core.sync.Semaphore}):
  * <pre>{@code
