@@ -1,6 +1,8 @@
 /**
  * Helpers shared by every family, written once: padded atomic cells, the spin-then-park waiting
- * policy, deadline and interrupt checks, and thread-slot assignment for slot-based algorithms.
+ * policy of the spin locks, the waiting layer of the blocking primitives ({@link
+ * dev.lockstep.core.internal.WaitQueue}, {@link dev.lockstep.core.internal.WaitNode}), deadline and
+ * interrupt checks, and thread-slot assignment for slot-based algorithms.
  * Not exported: not part of Lockstep's API.
  *
  * <h2>Access-mode naming</h2>
