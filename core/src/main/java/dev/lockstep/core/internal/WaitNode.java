@@ -173,23 +173,23 @@ public final class WaitNode {
         return c;
     }
 
-    public int statusAcquire() {
+    public int getAcquireStatus() {
         // Acquire: a GRANTED read makes the granter's writes (e.g. the previous holder's critical
         // section, the permits handed over) visible to the woken thread.
         return (int) STATUS.getAcquire(this);
     }
 
-    public void setStatusPlain(int s) {
+    public void setPlainStatus(int s) {
         // Plain: only while the node is private to its thread (before the queue lock's release publishes it).
         status = s;
     }
 
-    public void setStatusRelease(int s) {
+    public void setReleaseStatus(int s) {
         // Release: the granter's prior writes are visible to the waiter that reads GRANTED with acquire.
         STATUS.setRelease(this, s);
     }
 
-    public boolean casStatus(int expected, int s) {
+    public boolean compareAndSetStatus(int expected, int s) {
         // Volatile CAS: decides the race between signal and cancellation of a condition waiter.
         return STATUS.compareAndSet(this, expected, s);
     }
@@ -212,7 +212,7 @@ public final class WaitNode {
      */
     public int await(Object blocker, int mode, long deadline) {
         for (; ; ) {
-            int s = statusAcquire();
+            int s = getAcquireStatus();
             if (s != WAITING) {
                 return s;
             }

@@ -242,7 +242,7 @@ public abstract class WaitQueue implements Serializable {
             node.setBlockedOn(null);
             if (r < 0) {
                 lock();
-                if (node.statusAcquire() == WaitNode.WAITING) {
+                if (node.getAcquireStatus() == WaitNode.WAITING) {
                     remove(node);
                     withdrawnLocked(node);
                     wake = grantLocked(); // we may have been the head that held others back
@@ -255,7 +255,7 @@ public abstract class WaitQueue implements Serializable {
                     return false;
                 }
                 unlock();
-                node.setStatusPlain(WaitNode.IDLE); // plain: granted, so unlinked: our own node again
+                node.setPlainStatus(WaitNode.IDLE); // plain: granted, so unlinked: our own node again
                 if (!handOff) {
                     passOn(); // woken while giving up: the wake-up goes to another waiter
                     if (r == WaitNode.INTERRUPTED) {
@@ -267,7 +267,7 @@ public abstract class WaitQueue implements Serializable {
                     node.interrupted = true; // granted first: keep it, and the interrupt status
                 }
             }
-            node.setStatusPlain(WaitNode.IDLE); // plain: granted, so unlinked: our own node again
+            node.setPlainStatus(WaitNode.IDLE); // plain: granted, so unlinked: our own node again
             if (handOff) {
                 acquiredByGrant(arg);
                 break;
@@ -385,7 +385,7 @@ public abstract class WaitQueue implements Serializable {
 
     /** Appends a node (status set to WAITING). Under the queue lock. */
     public final void addLast(WaitNode node) {
-        node.setStatusPlain(WaitNode.WAITING); // plain: published by the queue lock's release
+        node.setPlainStatus(WaitNode.WAITING); // plain: published by the queue lock's release
         node.next = null;
         node.prev = tail;
         if (tail == null) {
@@ -398,7 +398,7 @@ public abstract class WaitQueue implements Serializable {
 
     /** Puts a node first (status set to WAITING). Under the queue lock. */
     final void addFirst(WaitNode node) {
-        node.setStatusPlain(WaitNode.WAITING); // plain: published by the queue lock's release
+        node.setPlainStatus(WaitNode.WAITING); // plain: published by the queue lock's release
         node.prev = null;
         node.next = head;
         if (head == null) {
@@ -413,7 +413,7 @@ public abstract class WaitQueue implements Serializable {
     final void remove(WaitNode node) {
         unlink(node);
         // Plain is enough: only the node's own thread removes its node; releasers use grant().
-        node.setStatusPlain(WaitNode.IDLE);
+        node.setPlainStatus(WaitNode.IDLE);
     }
 
     /**
@@ -436,7 +436,7 @@ public abstract class WaitQueue implements Serializable {
         // which reads GRANTED with acquire. Set under the queue lock, so a waiter that withdraws (and
         // takes the queue lock) sees either WAITING and unlinks itself, or GRANTED: never a grant
         // that lands on a reused node.
-        node.setStatusRelease(WaitNode.GRANTED);
+        node.setReleaseStatus(WaitNode.GRANTED);
     }
 
     private void unlink(WaitNode node) {

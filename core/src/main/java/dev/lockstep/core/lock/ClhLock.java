@@ -101,7 +101,7 @@ public final class ClhLock extends SpinLockBase {
             this.state = state;
         }
 
-        int getStateAcquire() {
+        int getAcquireState() {
             return (int) STATE.getAcquire(this);
         }
 
@@ -109,11 +109,11 @@ public final class ClhLock extends SpinLockBase {
             return STATE.compareAndSet(this, expected, value);
         }
 
-        boolean isHeldOpaque() {
+        boolean getOpaqueHeld() {
             return (boolean) HELD.getOpaque(this);
         }
 
-        void setHeldOpaque(boolean value) {
+        void setOpaqueHeld(boolean value) {
             HELD.setOpaque(this, value);
         }
 
@@ -159,7 +159,7 @@ public final class ClhLock extends SpinLockBase {
 
     /** Follows abandoned nodes back to a node whose owner has not given up. */
     private static Node skipAbandoned(Node pred) {
-        while (pred.getStateAcquire() == ABANDONED) {
+        while (pred.getAcquireState() == ABANDONED) {
             pred = pred.pred; // plain: published by the getAndSet to ABANDONED we just acquired
         }
         return pred;
@@ -169,7 +169,7 @@ public final class ClhLock extends SpinLockBase {
     boolean tryAcquire() {
         // Volatile: we may CAS on this value, and the chain behind it is read with acquire loads anyway.
         Node last = tail.getVolatile();
-        if (skipAbandoned(last).getStateAcquire() != RELEASED) {
+        if (skipAbandoned(last).getAcquireState() != RELEASED) {
             return false; // held or queued: fail without enqueuing
         }
         Spare spare = spares.get();
@@ -181,8 +181,8 @@ public final class ClhLock extends SpinLockBase {
         // Enqueued behind 'last'. Check again: 'last' may have been recycled and re-enqueued between
         // the read and the CAS (ABA), in which case its state is no longer RELEASED.
         Node pred = skipAbandoned(last);
-        if (pred.getStateAcquire() == RELEASED) {
-            node.setHeldOpaque(true); // opaque: a hint for our successor, ordered with nothing
+        if (pred.getAcquireState() == RELEASED) {
+            node.setOpaqueHeld(true); // opaque: a hint for our successor, ordered with nothing
             holderNode = node;
             holderPred = pred;
             holderSpare = spare;
@@ -201,14 +201,14 @@ public final class ClhLock extends SpinLockBase {
         Thread me = null;
         Node announcedOn = null; // the node on which we announced PARKED, if any
         // Opaque hint: if pred's owner holds the lock we are next in line and spin first; else park at once.
-        int spins = pred.isHeldOpaque() ? 0 : QueueParking.SPINS;
+        int spins = pred.getOpaqueHeld() ? 0 : QueueParking.SPINS;
         boolean cleared = false;
         try {
             for (; ; ) {
                 // Acquire: seeing RELEASED makes the previous holder's critical-section writes visible.
-                int state = pred.getStateAcquire();
+                int state = pred.getAcquireState();
                 if (state == RELEASED) {
-                    node.setHeldOpaque(true); // opaque: a hint for our successor, ordered with nothing
+                    node.setOpaqueHeld(true); // opaque: a hint for our successor, ordered with nothing
                     holderNode = node;
                     holderPred = pred;
                     holderSpare = spare;

@@ -98,7 +98,7 @@ public final class McsLock extends SpinLockBase {
             this.owner = owner;
         }
 
-        int getStateAcquire() {
+        int getAcquireState() {
             return (int) STATE.getAcquire(this);
         }
 
@@ -106,7 +106,7 @@ public final class McsLock extends SpinLockBase {
             return STATE.compareAndSet(this, expected, value);
         }
 
-        void setStateOpaque(int value) {
+        void setOpaqueState(int value) {
             STATE.setOpaque(this, value);
         }
 
@@ -114,11 +114,11 @@ public final class McsLock extends SpinLockBase {
             return (int) STATE.compareAndExchange(this, expected, value);
         }
 
-        Node getNextAcquire() {
+        Node getAcquireNext() {
             return (Node) NEXT.getAcquire(this);
         }
 
-        void setNextRelease(Node value) {
+        void setReleaseNext(Node value) {
             NEXT.setRelease(this, value);
         }
     }
@@ -166,7 +166,7 @@ public final class McsLock extends SpinLockBase {
      * spinning or parking, ordered with nothing; no other thread writes the state of a holder's node.
      */
     private static void markHeld(Node node) {
-        node.setStateOpaque(GRANTED);
+        node.setOpaqueState(GRANTED);
     }
 
     @Override
@@ -177,7 +177,7 @@ public final class McsLock extends SpinLockBase {
             markHeld(node);
         } else {
             // Release: our initialised node is visible to the releaser that reads pred.next.
-            pred.setNextRelease(node);
+            pred.setReleaseNext(node);
             if (!awaitGrant(node, pred, mode, deadline)) {
                 return false;
             }
@@ -194,13 +194,13 @@ public final class McsLock extends SpinLockBase {
      */
     private boolean awaitGrant(Node node, Node pred, int mode, long deadline) throws InterruptedException {
         // Acquire: a hint only (pred may already have moved on); GRANTED means pred holds the lock.
-        int spins = pred.getStateAcquire() == GRANTED ? 0 : QueueParking.SPINS;
+        int spins = pred.getAcquireState() == GRANTED ? 0 : QueueParking.SPINS;
         boolean cleared = false;
         try {
             for (; ; ) {
                 // Acquire: seeing GRANTED makes the previous holder's critical-section writes visible
                 // (the releaser's CAS to GRANTED is a volatile write, which includes release).
-                int state = node.getStateAcquire();
+                int state = node.getAcquireState();
                 if (state == GRANTED) {
                     return true;
                 }
@@ -243,7 +243,7 @@ public final class McsLock extends SpinLockBase {
      */
     private boolean abandon(Node node) {
         for (; ; ) {
-            int state = node.getStateAcquire();
+            int state = node.getAcquireState();
             if (state == GRANTED) {
                 return false;
             }
@@ -260,7 +260,7 @@ public final class McsLock extends SpinLockBase {
         holderNode = null;
         int step = 0;
         for (; ; ) {
-            Node next = node.getNextAcquire();
+            Node next = node.getAcquireNext();
             if (next == null) {
                 // No visible successor: if we are still the tail, the lock becomes free. Volatile CAS:
                 // orders the critical section's writes before the next tryAcquire/acquire sees null.
@@ -269,7 +269,7 @@ public final class McsLock extends SpinLockBase {
                 }
                 // A successor swapped the tail but has not linked itself yet: wait for the link (a few
                 // instructions of the successor's, unless it was descheduled between them).
-                while ((next = node.getNextAcquire()) == null) {
+                while ((next = node.getAcquireNext()) == null) {
                     step = SpinPolicy.idle(step);
                 }
             }

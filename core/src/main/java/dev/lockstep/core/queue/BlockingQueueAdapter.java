@@ -172,7 +172,7 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
             this.thread = thread; // plain: published by the push CAS
         }
 
-        Thread threadOpaque() {
+        Thread getOpaqueThread() {
             return (Thread) THREAD.getOpaque(this);
         }
 
@@ -329,7 +329,7 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
         Waiter w = stack.getAndSet(null);
         while (w != null) {
             Waiter next = w.next; // plain: fixed before the push CAS that we acquired through the swap
-            Thread t = w.threadOpaque();
+            Thread t = w.getOpaqueThread();
             if (t != null) {
                 LockSupport.unpark(t);
             }
@@ -341,7 +341,7 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
         for (; ; ) {
             Waiter head = stack.getVolatile();
             Waiter below = head;
-            while (below != null && below.threadOpaque() == null) {
+            while (below != null && below.getOpaqueThread() == null) {
                 below = below.next; // skip the cancelled nodes on top
             }
             w.next = below; // plain: published by the CAS

@@ -214,7 +214,7 @@ public final class PriorityMessageQueue<E> extends BlockingQueueAdapter<E> {
             return (int) counts + (int) (counts >>> 32);
         }
 
-        private long countsVolatile() {
+        private long getVolatileCounts() {
             return (long) COUNTS.getVolatile(this);
         }
 
@@ -285,7 +285,7 @@ public final class PriorityMessageQueue<E> extends BlockingQueueAdapter<E> {
         public boolean offer(E e) {
             Objects.requireNonNull(e, "e");
             int p = priority(priorityOf, e); // user code: outside the lock
-            if (occupied(countsVolatile()) >= capacity) {
+            if (occupied(getVolatileCounts()) >= capacity) {
                 return false; // full at this read (linearization point of a failed offer)
             }
             lock.lock();
@@ -304,7 +304,7 @@ public final class PriorityMessageQueue<E> extends BlockingQueueAdapter<E> {
 
         @Override
         public E poll() {
-            if (linked(countsVolatile()) == 0) {
+            if (linked(getVolatileCounts()) == 0) {
                 return null; // empty at this read (linearization point of a failed poll)
             }
             lock.lock();
@@ -324,7 +324,7 @@ public final class PriorityMessageQueue<E> extends BlockingQueueAdapter<E> {
         @Override
         @SuppressWarnings("unchecked")
         public E peek() {
-            if (linked(countsVolatile()) == 0) {
+            if (linked(getVolatileCounts()) == 0) {
                 return null;
             }
             lock.lock();
@@ -367,7 +367,7 @@ public final class PriorityMessageQueue<E> extends BlockingQueueAdapter<E> {
             while (n < limit) {
                 E e;
                 int p;
-                if (linked(countsVolatile()) == 0) {
+                if (linked(getVolatileCounts()) == 0) {
                     return n; // empty at this read: no lock
                 }
                 lock.lock();
@@ -452,7 +452,7 @@ public final class PriorityMessageQueue<E> extends BlockingQueueAdapter<E> {
         }
 
         private boolean reserve() {
-            if (occupied(countsVolatile()) >= capacity) {
+            if (occupied(getVolatileCounts()) >= capacity) {
                 return false;
             }
             lock.lock();
@@ -617,7 +617,7 @@ public final class PriorityMessageQueue<E> extends BlockingQueueAdapter<E> {
          */
         @Override
         public int size() {
-            return occupied(countsVolatile());
+            return occupied(getVolatileCounts());
         }
 
         @Override

@@ -109,7 +109,7 @@ final class MutexCondition implements Condition {
      */
     private boolean doAwait(int mode, long deadline) throws InterruptedException {
         WaitNode node = WaitNode.current().conditionNode();
-        node.setStatusPlain(WaitNode.WAITING); // plain: published by the mutex release below
+        node.setPlainStatus(WaitNode.WAITING); // plain: published by the mutex release below
         node.next = null;
         if (last == null) {
             first = node;
@@ -119,7 +119,7 @@ final class MutexCondition implements Condition {
         last = node;
         int saved = mutex.releaseAll();
         int r = node.await(this, mode, deadline);
-        boolean withdrew = r < 0 && node.casStatus(WaitNode.WAITING, WaitNode.CANCELLED);
+        boolean withdrew = r < 0 && node.compareAndSetStatus(WaitNode.WAITING, WaitNode.CANCELLED);
         try {
             mutex.reacquire(saved);
         } finally {
@@ -132,7 +132,7 @@ final class MutexCondition implements Condition {
         if (withdrew) {
             unlink(node);
         }
-        node.setStatusPlain(WaitNode.IDLE);
+        node.setPlainStatus(WaitNode.IDLE);
         if (r == WaitNode.INTERRUPTED && !withdrew) {
             node.interrupted = true; // signalled first: return normally, keep the interrupt status
         }
@@ -173,7 +173,7 @@ final class MutexCondition implements Condition {
             }
             node.next = null;
             // Volatile CAS: decides against a withdrawing waiter; a won CAS is a delivered signal.
-            if (node.casStatus(WaitNode.WAITING, WaitNode.GRANTED)) {
+            if (node.compareAndSetStatus(WaitNode.WAITING, WaitNode.GRANTED)) {
                 mutex.transferred(node); // queued for the mutex from now on, as in AQS
                 WaitQueue.unpark(node);
                 return;
@@ -191,7 +191,7 @@ final class MutexCondition implements Condition {
         while (node != null) {
             WaitNode next = node.next;
             node.next = null;
-            if (node.casStatus(WaitNode.WAITING, WaitNode.GRANTED)) {
+            if (node.compareAndSetStatus(WaitNode.WAITING, WaitNode.GRANTED)) {
                 mutex.transferred(node);
                 WaitQueue.unpark(node);
             }
@@ -203,7 +203,7 @@ final class MutexCondition implements Condition {
     boolean hasWaiters() {
         checkHeld("query waiters");
         for (WaitNode p = first; p != null; p = p.next) {
-            if (p.statusAcquire() == WaitNode.WAITING) {
+            if (p.getAcquireStatus() == WaitNode.WAITING) {
                 return true;
             }
         }
@@ -215,7 +215,7 @@ final class MutexCondition implements Condition {
         checkHeld("query waiters");
         int n = 0;
         for (WaitNode p = first; p != null; p = p.next) {
-            if (p.statusAcquire() == WaitNode.WAITING) {
+            if (p.getAcquireStatus() == WaitNode.WAITING) {
                 n++;
             }
         }
@@ -227,7 +227,7 @@ final class MutexCondition implements Condition {
         checkHeld("query waiters");
         List<Thread> list = new ArrayList<>();
         for (WaitNode p = first; p != null; p = p.next) {
-            if (p.statusAcquire() == WaitNode.WAITING) {
+            if (p.getAcquireStatus() == WaitNode.WAITING) {
                 list.add(p.thread);
             }
         }

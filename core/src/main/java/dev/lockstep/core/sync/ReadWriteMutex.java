@@ -205,12 +205,12 @@ public class ReadWriteMutex extends AbstractOwnableSynchronizer implements ReadW
 
     /** Number of read holds of all threads now (a snapshot). */
     public int getReadLockCount() {
-        return (int) (stateVolatile() & READ_MASK);
+        return (int) (getVolatileState() & READ_MASK);
     }
 
     /** Whether a writer holds the lock (a snapshot). */
     public boolean isWriteLocked() {
-        return (stateVolatile() & WRITER) != 0;
+        return (getVolatileState() & WRITER) != 0;
     }
 
     /** Whether the current thread holds the write lock (exact: see Mutex#isHeldByCurrentThread). */
@@ -339,13 +339,13 @@ public class ReadWriteMutex extends AbstractOwnableSynchronizer implements ReadW
     /** The state, e.g. {@code ...ReadWriteMutex@1b6d3586[Write locks = 0, Read locks = 2]}. */
     @Override
     public String toString() {
-        long s = stateVolatile();
+        long s = getVolatileState();
         // writeHolds is read racily here: a diagnostic snapshot (an int cannot tear).
         return super.toString() + "[Write locks = " + ((s & WRITER) != 0 ? writeHolds : 0)
                 + ", Read locks = " + (s & READ_MASK) + "]";
     }
 
-    private long stateVolatile() {
+    private long getVolatileState() {
         return (long) STATE.getVolatile(this);
     }
 
@@ -353,7 +353,7 @@ public class ReadWriteMutex extends AbstractOwnableSynchronizer implements ReadW
     // Read side
 
     private void acquireRead() {
-        long s = stateVolatile();
+        long s = getVolatileState();
         // Fast path. Volatile CAS: acquires the last writer's release.
         if ((s & (WRITER | WWAIT_MASK)) == 0 && (s & READ_MASK) != READ_MASK && !(fair && queue.hasWaiters())
                 && STATE.compareAndSet(this, s, s + 1)) {
@@ -371,7 +371,7 @@ public class ReadWriteMutex extends AbstractOwnableSynchronizer implements ReadW
         Thread me = Thread.currentThread();
         int mine = -1; // the current thread's read holds, computed once if needed
         for (; ; ) {
-            long s = stateVolatile();
+            long s = getVolatileState();
             boolean owner = getExclusiveOwnerThread() == me;
             if ((s & WRITER) != 0 && !owner) {
                 return false;
@@ -447,7 +447,7 @@ public class ReadWriteMutex extends AbstractOwnableSynchronizer implements ReadW
             rh.count--;
         }
         for (; ; ) {
-            long s = stateVolatile();
+            long s = getVolatileState();
             // Volatile CAS: releases the reader's accesses; orders the queue check below after it.
             if (STATE.compareAndSet(this, s, s - 1)) {
                 if (((s - 1) & READ_MASK) == 0) {
@@ -483,7 +483,7 @@ public class ReadWriteMutex extends AbstractOwnableSynchronizer implements ReadW
             return true;
         }
         for (; ; ) {
-            long s = stateVolatile();
+            long s = getVolatileState();
             if ((s & (WRITER | READ_MASK)) != 0 || respectQueue && fair && queue.hasWaiters()) {
                 return false;
             }
@@ -547,7 +547,7 @@ public class ReadWriteMutex extends AbstractOwnableSynchronizer implements ReadW
             long s;
             if (head.arg == WRITE) {
                 do {
-                    s = stateVolatile();
+                    s = getVolatileState();
                     if ((s & (WRITER | READ_MASK)) != 0) {
                         return first;
                     }
@@ -555,7 +555,7 @@ public class ReadWriteMutex extends AbstractOwnableSynchronizer implements ReadW
                 } while (!STATE.compareAndSet(this, s, s - WWAIT + WRITER));
             } else {
                 do {
-                    s = stateVolatile();
+                    s = getVolatileState();
                     if ((s & WRITER) != 0) {
                         return first;
                     }
@@ -912,7 +912,7 @@ public class ReadWriteMutex extends AbstractOwnableSynchronizer implements ReadW
             q.lock();
             node.arg = COND;
             node.next = null;
-            node.setStatusPlain(WaitNode.WAITING); // plain: published by the queue lock's release below
+            node.setPlainStatus(WaitNode.WAITING); // plain: published by the queue lock's release below
             if (last == null) {
                 first = node;
             } else {
@@ -934,7 +934,7 @@ public class ReadWriteMutex extends AbstractOwnableSynchronizer implements ReadW
                 boolean inList = node.arg == COND;
                 if (inList) {
                     unlink(node);
-                    node.setStatusPlain(WaitNode.IDLE); // plain: our own node, no longer reachable
+                    node.setPlainStatus(WaitNode.IDLE); // plain: our own node, no longer reachable
                 }
                 q.unlock();
                 if (inList) { // not signalled: take the lock again, then report the timeout or interrupt
@@ -952,7 +952,7 @@ public class ReadWriteMutex extends AbstractOwnableSynchronizer implements ReadW
                 r = node.await(lock, Waits.UNINTERRUPTIBLE, 0L);
             }
             // r == GRANTED: the lock granted our transferred node (WRITER set, WWAIT decremented).
-            node.setStatusPlain(WaitNode.IDLE);
+            node.setPlainStatus(WaitNode.IDLE);
             lock.setExclusiveOwnerThread(Thread.currentThread());
             lock.writeHolds = saved;
             lock.restoreReads(savedReads);

@@ -154,7 +154,9 @@ public abstract sealed class Sender implements AutoCloseable permits OneToOneSen
             return false;
         }
         buffer.put(at, src, offset, length); // plain: released by commit
-        return commitOrRetry(at);
+        // A revoked copy (only after a claim timeout: we stalled for seconds) reports "not sent" so
+        // the caller's retry policy applies.
+        return commit(at);
     }
 
     /** Sends {@code src[offset, offset + length)} (absolute, src's position unchanged); {@code false} if full. */
@@ -166,10 +168,6 @@ public abstract sealed class Sender implements AutoCloseable permits OneToOneSen
             return false;
         }
         buffer.put(at, src, offset, length); // plain: released by commit
-        return commitOrRetry(at);
-    }
-
-    private boolean commitOrRetry(int at) {
         // A revoked copy (only after a claim timeout: we stalled for seconds) reports "not sent" so
         // the caller's retry policy applies.
         return commit(at);
