@@ -1,11 +1,11 @@
 package dev.lockstep.core.lock;
 
 import dev.lockstep.core.internal.PaddedReference;
-import dev.lockstep.core.internal.SpinPolicy;
 import dev.lockstep.core.internal.Waits;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * The CLH queue lock: waiters form an implicit queue; each swaps its node into the tail and spins on
@@ -22,38 +22,68 @@ import java.lang.invoke.VarHandle;
  * }
  * }</pre>
  *
+ * <p>Waiting: a waiter spins on its predecessor's node for a short while ({@code lockstep.spins}
+ * {@link Thread#onSpinWait()} calls), then records itself in that node, announces there that it parks,
+ * and parks; the predecessor's owner, releasing (or giving up), unparks an announced successor. This is
+ * the CLH variant of {@code AbstractQueuedSynchronizer} (whose queue is "a variant of a CLH lock queue"
+ * whose waiters block): when threads outnumber cores, the waiters behind the next in line cost no CPU,
+ * and the hand-over to a descheduled successor costs one wake-up, not a scheduler time slice.
+ *
  * <p>Properties: mutual exclusion; deadlock-free; starvation-free and FIFO (in order of the tail
  * swap); space O(1) per lock plus one node per thread that uses it (nodes are recycled: an
  * acquisition allocates nothing once a thread has its node; only a waiter that gives up leaves its node
  * behind and allocates a fresh one next time). Cache traffic: each waiter spins on a different node, so
- * a release invalidates one waiter's line, not all of them.
+ * a release invalidates one waiter's line, not all of them. Works with virtual threads (they park, and
+ * unmount, after the short spin).
  *
  * <p>Sources: T. Craig, <i>Building FIFO and priority-queuing spin locks from atomic swap</i>, TR
  * 93-02-02, U. Washington, 1993; Magnusson, Landin &amp; Hagersten, <i>Queue locks on cache coherent
  * multiprocessors</i>, IPPS 1994; abandonment after Scott &amp; Scherer, <i>Scalable queue-based spin
- * locks with timeout</i>, PPoPP 2001; Herlihy &amp; Shavit &sect;7.5. Waiting follows
- * {@link SpinPolicy}.
+ * locks with timeout</i>, PPoPP 2001; Herlihy &amp; Shavit &sect;7.5; parking after D. Lea,
+ * <i>The java.util.concurrent synchronizer framework</i>, 2005. The contract common to all locks is in
+ * {@link SpinLockBase}.
  */
 public final class ClhLock extends SpinLockBase {
     /*
      * Implementation notes.
-     * A node's state goes WAITING -> RELEASED (its owner unlocked) or WAITING -> ABANDONED (its owner
-     * gave up; node.pred then names the node to spin on instead). Each node has exactly one successor
-     * (the thread whose getAndSet on tail returned it), so once a thread acquires through a RELEASED
-     * node nobody else will read that node again, and the thread keeps it as its node for next time
-     * (the classic CLH recycling). ABANDONED nodes are never reused: their successor may still read them.
+     * A node's state goes
+     *   WAITING -> PARKED            (its successor recorded itself in node.waiter and parks),
+     *   WAITING|PARKED -> RELEASED   (its owner unlocked),
+     *   WAITING|PARKED -> ABANDONED  (its owner gave up; node.pred then names the node to wait on instead).
+     * The successor's announcement is a CAS (to PARKED from the state it read, PARKED -> PARKED when an
+     * earlier successor that gave up had announced already), after a plain write of node.waiter; the
+     * owner's release and give-up are getAndSets. All are atomic on the one state variable, so the
+     * owner's getAndSet either comes first (the announcing CAS fails and the successor re-reads) or
+     * returns PARKED from the successor's CAS, which then happens-before the owner's read of
+     * node.waiter: the owner unparks the right thread. An unpark before the park makes the park return
+     * at once (LockSupport's permit): no hand-over is lost.
+     * Each node has exactly one successor at a time (the thread whose getAndSet on tail returned it, or
+     * a later one that skipped abandoned nodes to it), so once a thread acquires through a RELEASED
+     * node nobody else will wait on that node again, and the thread keeps it as its node for next time
+     * (the classic CLH recycling). The releasing owner may still read node.waiter after its getAndSet
+     * and unpark a thread that has moved on: at worst a spurious wake-up, which every park loop
+     * tolerates. ABANDONED nodes are never reused: their successor may still read them.
+     * A holder marks its own node held (an opaque write of a separate field: a hint, racing with
+     * nothing that matters), so a new waiter whose predecessor is held knows it is next in line: only
+     * then does it spin before parking; the others park at once (spinning behind other waiters only
+     * takes a core from the holder when threads outnumber cores). A stale hint costs a spin or a park,
+     * never safety.
      * The tail starts as a RELEASED dummy node, so it is never null.
      */
     private static final int WAITING = 0;
     private static final int RELEASED = 1;
     private static final int ABANDONED = 2;
+    private static final int PARKED = 3;
 
     static final class Node {
         private static final VarHandle STATE;
+        private static final VarHandle HELD;
 
         static {
             try {
-                STATE = MethodHandles.lookup().findVarHandle(Node.class, "state", int.class);
+                MethodHandles.Lookup lookup = MethodHandles.lookup();
+                STATE = lookup.findVarHandle(Node.class, "state", int.class);
+                HELD = lookup.findVarHandle(Node.class, "held", boolean.class);
             } catch (ReflectiveOperationException e) {
                 throw new ExceptionInInitializerError(e);
             }
@@ -62,6 +92,10 @@ public final class ClhLock extends SpinLockBase {
         int state;
         /** Set before state becomes ABANDONED: the node the successor should wait on instead. */
         Node pred;
+        /** The successor that announced PARKED on this node: the thread to unpark. */
+        Thread waiter;
+        /** Hint: this node's owner holds the lock, so its successor is next in line and spins first. */
+        boolean held;
 
         Node(int state) {
             this.state = state;
@@ -71,8 +105,20 @@ public final class ClhLock extends SpinLockBase {
             return (int) STATE.getAcquire(this);
         }
 
-        void setStateRelease(int value) {
-            STATE.setRelease(this, value);
+        boolean compareAndSetState(int expected, int value) {
+            return STATE.compareAndSet(this, expected, value);
+        }
+
+        boolean isHeldOpaque() {
+            return (boolean) HELD.getOpaque(this);
+        }
+
+        void setHeldOpaque(boolean value) {
+            HELD.setOpaque(this, value);
+        }
+
+        int getAndSetState(int value) {
+            return (int) STATE.getAndSet(this, value);
         }
     }
 
@@ -102,16 +148,19 @@ public final class ClhLock extends SpinLockBase {
             node = new Node(WAITING);
             spare.node = node;
         }
-        // Plain: the node is ours alone until the tail swap (a volatile RMW) publishes it.
+        // Plain: the node is ours alone until the tail swap (a volatile RMW) publishes it. (A previous
+        // owner's late read of waiter may race with this write; it sees either value, both harmless.)
         node.state = WAITING;
         node.pred = null;
+        node.waiter = null;
+        node.held = false;
         return node;
     }
 
     /** Follows abandoned nodes back to a node whose owner has not given up. */
     private static Node skipAbandoned(Node pred) {
         while (pred.getStateAcquire() == ABANDONED) {
-            pred = pred.pred; // plain: published by the release store of ABANDONED we just acquired
+            pred = pred.pred; // plain: published by the getAndSet to ABANDONED we just acquired
         }
         return pred;
     }
@@ -133,6 +182,7 @@ public final class ClhLock extends SpinLockBase {
         // the read and the CAS (ABA), in which case its state is no longer RELEASED.
         Node pred = skipAbandoned(last);
         if (pred.getStateAcquire() == RELEASED) {
+            node.setHeldOpaque(true); // opaque: a hint for our successor, ordered with nothing
             holderNode = node;
             holderPred = pred;
             holderSpare = spare;
@@ -148,38 +198,70 @@ public final class ClhLock extends SpinLockBase {
         Node node = takeSpareNode(spare);
         // getAndSet is a volatile RMW: our node's initialisation is visible to our successor.
         Node pred = tail.getAndSet(node);
-        int step = 0;
-        for (; ; ) {
-            // Acquire: seeing RELEASED makes the previous holder's critical-section writes visible.
-            int state = pred.getStateAcquire();
-            if (state == RELEASED) {
-                holderNode = node;
-                holderPred = pred;
-                holderSpare = spare;
-                return true;
+        Thread me = null;
+        Node announcedOn = null; // the node on which we announced PARKED, if any
+        // Opaque hint: if pred's owner holds the lock we are next in line and spin first; else park at once.
+        int spins = pred.isHeldOpaque() ? 0 : QueueParking.SPINS;
+        boolean cleared = false;
+        try {
+            for (; ; ) {
+                // Acquire: seeing RELEASED makes the previous holder's critical-section writes visible.
+                int state = pred.getStateAcquire();
+                if (state == RELEASED) {
+                    node.setHeldOpaque(true); // opaque: a hint for our successor, ordered with nothing
+                    holderNode = node;
+                    holderPred = pred;
+                    holderSpare = spare;
+                    return true;
+                }
+                if (state == ABANDONED) {
+                    pred = pred.pred; // plain: published by the getAndSet to ABANDONED we just acquired
+                    continue;
+                }
+                boolean giveUp;
+                try {
+                    giveUp = Waits.shouldGiveUp(mode, deadline);
+                } catch (InterruptedException e) {
+                    abandon(spare, node, pred);
+                    throw e;
+                }
+                if (giveUp) {
+                    abandon(spare, node, pred);
+                    return false;
+                }
+                if (spins < QueueParking.SPINS) {
+                    spins++;
+                    Thread.onSpinWait();
+                } else if (announcedOn != pred || state != PARKED) {
+                    if (me == null) {
+                        me = Thread.currentThread();
+                    }
+                    // Plain write, published by the CAS below (a volatile write after it in program
+                    // order), which the owner's getAndSet reads before it reads waiter.
+                    pred.waiter = me;
+                    // Volatile CAS from the state just read (WAITING, or PARKED left by a successor
+                    // that gave up): fails if the owner released or gave up meanwhile; we re-read.
+                    if (pred.compareAndSetState(state, PARKED)) {
+                        announcedOn = pred;
+                    }
+                } else {
+                    // Announced on pred and re-read PARKED: its owner's getAndSet from here on returns
+                    // PARKED and unparks us (see the implementation notes).
+                    cleared |= QueueParking.park(this, mode, deadline);
+                }
             }
-            if (state == ABANDONED) {
-                pred = pred.pred; // plain: published by the release store of ABANDONED
-                continue;
-            }
-            boolean giveUp;
-            try {
-                giveUp = Waits.shouldGiveUp(mode, deadline);
-            } catch (InterruptedException e) {
-                abandon(spare, node, pred);
-                throw e;
-            }
-            if (giveUp) {
-                abandon(spare, node, pred);
-                return false;
-            }
-            step = SpinPolicy.idle(step);
+        } finally {
+            QueueParking.restoreInterrupt(cleared);
         }
     }
 
     private static void abandon(Spare spare, Node node, Node pred) {
-        node.pred = pred;                  // plain: published by the release store below
-        node.setStateRelease(ABANDONED);   // our successor now waits on pred instead
+        node.pred = pred;                  // plain: published by the getAndSet below
+        // Volatile RMW: our successor now waits on pred instead; if it announced PARKED on our node it
+        // must be woken to move on (its CAS happens-before this getAndSet, hence its waiter write too).
+        if (node.getAndSetState(ABANDONED) == PARKED) {
+            LockSupport.unpark(node.waiter);
+        }
         spare.node = null;                 // the node stays in the queue: never reuse it
     }
 
@@ -191,8 +273,12 @@ public final class ClhLock extends SpinLockBase {
         holderNode = null;
         holderPred = null;
         holderSpare = null;
-        // Release: the critical section's writes are visible to the successor that reads RELEASED.
-        node.setStateRelease(RELEASED);
+        // Volatile RMW (includes release): the critical section's writes are visible to the successor
+        // that reads RELEASED; atomic with the successor's announcing CAS (see the implementation notes).
+        if (node.getAndSetState(RELEASED) == PARKED) {
+            // Plain read: the successor's write happens-before its CAS to PARKED, which our getAndSet read.
+            LockSupport.unpark(node.waiter);
+        }
         // Nobody reads pred any more (its one successor was us): it becomes our node for next time.
         spare.node = pred;
     }

@@ -6,6 +6,7 @@ import dev.lockstep.core.internal.Waits;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * The MCS queue lock: waiters form an explicit linked queue; each spins on a flag in its
@@ -23,28 +24,56 @@ import java.lang.invoke.VarHandle;
  * }
  * }</pre>
  *
+ * <p>Waiting: a waiter spins on its own node for a short while ({@code lockstep.spins}
+ * {@link Thread#onSpinWait()} calls), then announces on that node that it parks and parks; the
+ * releasing holder that grants the lock to an announced waiter unparks it. So when threads outnumber
+ * cores, the waiters behind the next in line cost no CPU and the hand-over to a descheduled successor
+ * costs one wake-up, not a scheduler time slice (the preemption-tolerant MCS variant, as in
+ * He, Scherer &amp; Scott, <i>Preemption adaptivity in time-published queue-based spin locks</i>, HiPC
+ * 2005, and the spin-then-park queue of {@code AbstractQueuedSynchronizer}).
+ *
  * <p>Properties: mutual exclusion; deadlock-free; starvation-free and FIFO (in order of the tail
  * swap); space O(1) per lock plus one node per thread that uses it (recycled: an acquisition allocates
  * nothing once a thread has its node; only a waiter that gives up leaves its node behind). Cache
  * traffic: each waiter spins only on its own node (local spinning, even without coherent caches), and
- * a hand-over touches the successor's node alone.
+ * a hand-over touches the successor's node alone. Works with virtual threads (they park, and unmount,
+ * after the short spin).
  *
  * <p>Source: J. Mellor-Crummey &amp; M. Scott, <i>Algorithms for scalable synchronization on
- * shared-memory multiprocessors</i>, ACM TOCS 9(1), 1991; Herlihy &amp; Shavit &sect;7.5.2. Waiting
- * follows {@link SpinPolicy}.
+ * shared-memory multiprocessors</i>, ACM TOCS 9(1), 1991; Herlihy &amp; Shavit &sect;7.5.2. The
+ * contract common to all locks is in {@link SpinLockBase}.
  */
 public final class McsLock extends SpinLockBase {
     /*
      * Implementation notes.
-     * tail == null iff the lock is free and nobody queues. A node's state goes WAITING -> GRANTED (by
-     * the releaser's CAS) or WAITING -> ABANDONED (by its owner's CAS when it gives up); the CAS decides
-     * the race between a hand-over and a give-up. A releaser that meets an ABANDONED successor releases
-     * on its behalf: it continues from that node. After unlock, the holder's node is referenced only by
-     * finished or abandoned nodes' next fields, which nobody reads again, so the thread reuses it.
+     * tail == null iff the lock is free and nobody queues. A waiting node's state goes
+     *   WAITING -> PARKED           (its owner announces that it parks; owner's CAS),
+     *   PARKED -> WAITING           (its owner, woken early as next in line, spins again; owner's CAS),
+     *   WAITING|PARKED -> GRANTED   (the releaser's CAS: the hand-over),
+     *   WAITING|PARKED -> ABANDONED (its owner's CAS when it gives up).
+     * All transitions are CASes on the one state variable, so they are totally ordered and exactly one
+     * of "grant" and "give up" wins, and a grant that finds PARKED knows it must unpark the owner. A
+     * waiter parks only after its own CAS to PARKED succeeded and a re-read still shows PARKED; the
+     * releaser unparks after its CAS PARKED -> GRANTED. Either the grant comes before the announcement
+     * (the announcing CAS fails, the waiter sees GRANTED) or after it (the releaser sees PARKED and
+     * unparks; an unpark before the park makes that park return at once, LockSupport's permit): no
+     * hand-over is lost.
+     * A holder that did not wait marks its own node GRANTED (an opaque write: while it holds the lock
+     * nobody else writes that node's state). So "pred's state is GRANTED" tells a new waiter that it is
+     * next in line: only then does it spin before parking; the others park at once (spinning behind
+     * other waiters only takes a core from the holder when threads outnumber cores). A hint: a stale
+     * read costs a spin or a park, never safety. (Waking the new next in line early, as TWA does, was
+     * measured and dropped: at 8 threads on 2 cores it halved throughput, the woken spinner competing
+     * with the holder for a core.)
+     * A releaser that meets an ABANDONED successor releases on its behalf: it continues from that node.
+     * After unlock, the holder's node is referenced only by finished or abandoned nodes' next fields,
+     * which nobody reads again, so the thread reuses it; a late unpark by a releaser that already
+     * granted is at worst a spurious wake-up, which every park loop tolerates.
      */
     private static final int WAITING = 0;
     private static final int GRANTED = 1;
     private static final int ABANDONED = 2;
+    private static final int PARKED = 3;
 
     static final class Node {
         private static final VarHandle STATE;
@@ -60,15 +89,29 @@ public final class McsLock extends SpinLockBase {
             }
         }
 
+        /** The thread whose node this is: the one a releaser unparks. */
+        final Thread owner;
         int state;
         Node next;
+
+        Node(Thread owner) {
+            this.owner = owner;
+        }
 
         int getStateAcquire() {
             return (int) STATE.getAcquire(this);
         }
 
-        boolean casState(int expected, int value) {
+        boolean compareAndSetState(int expected, int value) {
             return STATE.compareAndSet(this, expected, value);
+        }
+
+        void setStateOpaque(int value) {
+            STATE.setOpaque(this, value);
+        }
+
+        int compareAndExchangeState(int expected, int value) {
+            return (int) STATE.compareAndExchange(this, expected, value);
         }
 
         Node getNextAcquire() {
@@ -93,7 +136,7 @@ public final class McsLock extends SpinLockBase {
     private Node myNode() {
         Node node = threadNode.get();
         if (node == null) {
-            node = new Node();
+            node = new Node(Thread.currentThread());
             threadNode.set(node);
         }
         // Plain: the node is ours alone until the tail swap or CAS (volatile) publishes it.
@@ -110,42 +153,105 @@ public final class McsLock extends SpinLockBase {
         Node node = myNode();
         // Volatile CAS: acquires the previous holder's writes (its release CAS of tail to null).
         if (tail.compareAndSet(null, node)) {
+            markHeld(node);
             holderNode = node;
             return true;
         }
         return false;
     }
 
+    /**
+     * Marks the node of a holder that did not wait GRANTED, so that a successor sees it is next in
+     * line (and spins rather than parks at once). Opaque: only a hint for the successor's choice of
+     * spinning or parking, ordered with nothing; no other thread writes the state of a holder's node.
+     */
+    private static void markHeld(Node node) {
+        node.setStateOpaque(GRANTED);
+    }
+
     @Override
     boolean acquire(int mode, long deadline) throws InterruptedException {
         Node node = myNode();
         Node pred = tail.getAndSet(node); // volatile RMW: publishes our node's initialisation
-        if (pred != null) {
+        if (pred == null) {
+            markHeld(node);
+        } else {
             // Release: our initialised node is visible to the releaser that reads pred.next.
             pred.setNextRelease(node);
-            int step = 0;
-            // Acquire: seeing GRANTED makes the previous holder's critical-section writes visible.
-            while (node.getStateAcquire() != GRANTED) {
-                boolean giveUp;
-                try {
-                    giveUp = Waits.shouldGiveUp(mode, deadline);
-                } catch (InterruptedException e) {
-                    if (node.casState(WAITING, ABANDONED)) {
-                        threadNode.remove(); // the node stays in the queue until skipped
-                        throw e;
-                    }
-                    Thread.currentThread().interrupt(); // granted meanwhile: we hold the lock, keep the status
-                    break;
-                }
-                if (giveUp && node.casState(WAITING, ABANDONED)) {
-                    threadNode.remove();
-                    return false;
-                }
-                step = SpinPolicy.idle(step);
+            if (!awaitGrant(node, pred, mode, deadline)) {
+                return false;
             }
         }
         holderNode = node;
         return true;
+    }
+
+    /**
+     * Waits on our own node until it is granted. If we are next in line (pred holds the lock) we spin
+     * for a while first; otherwise, or once the spin is spent, we announce PARKED and park.
+     *
+     * @return {@code true} once granted; {@code false} if a timed wait gave up (the node is abandoned)
+     */
+    private boolean awaitGrant(Node node, Node pred, int mode, long deadline) throws InterruptedException {
+        // Acquire: a hint only (pred may already have moved on); GRANTED means pred holds the lock.
+        int spins = pred.getStateAcquire() == GRANTED ? 0 : QueueParking.SPINS;
+        boolean cleared = false;
+        try {
+            for (; ; ) {
+                // Acquire: seeing GRANTED makes the previous holder's critical-section writes visible
+                // (the releaser's CAS to GRANTED is a volatile write, which includes release).
+                int state = node.getStateAcquire();
+                if (state == GRANTED) {
+                    return true;
+                }
+                boolean giveUp;
+                try {
+                    giveUp = Waits.shouldGiveUp(mode, deadline);
+                } catch (InterruptedException e) {
+                    if (abandon(node)) {
+                        throw e;
+                    }
+                    Thread.currentThread().interrupt(); // granted meanwhile: we hold the lock, keep the status
+                    return true;
+                }
+                if (giveUp) {
+                    return !abandon(node); // abandon fails only if we were granted meanwhile
+                }
+                if (spins < QueueParking.SPINS) {
+                    spins++;
+                    Thread.onSpinWait();
+                } else if (state == WAITING) {
+                    // Announce that we park. A volatile CAS on the variable the releaser CASes: if it
+                    // fails, the releaser got there first (GRANTED) and the next read shows it.
+                    node.compareAndSetState(WAITING, PARKED);
+                } else {
+                    // state == PARKED, re-read after our announcement: a releaser that grants from here
+                    // on CASes PARKED -> GRANTED and then unparks us (see the implementation notes).
+                    cleared |= QueueParking.park(this, mode, deadline);
+                }
+            }
+        } finally {
+            QueueParking.restoreInterrupt(cleared);
+        }
+    }
+
+    /**
+     * Withdraws our waiting node. Volatile CASes on the state, ordered with the releaser's CAS: exactly
+     * one of the grant and the withdrawal wins.
+     *
+     * @return {@code true} if withdrawn; {@code false} if the lock was granted to us first
+     */
+    private boolean abandon(Node node) {
+        for (; ; ) {
+            int state = node.getStateAcquire();
+            if (state == GRANTED) {
+                return false;
+            }
+            if (node.compareAndSetState(state, ABANDONED)) {
+                threadNode.remove(); // the node stays in the queue until skipped: never reuse it
+                return true;
+            }
+        }
     }
 
     @Override
@@ -161,14 +267,29 @@ public final class McsLock extends SpinLockBase {
                 if (tail.compareAndSet(node, null)) {
                     return;
                 }
-                // A successor swapped the tail but has not linked itself yet: wait for the link.
+                // A successor swapped the tail but has not linked itself yet: wait for the link (a few
+                // instructions of the successor's, unless it was descheduled between them).
                 while ((next = node.getNextAcquire()) == null) {
                     step = SpinPolicy.idle(step);
                 }
             }
-            // Volatile CAS: the critical section's writes are visible to the successor that reads GRANTED.
-            if (next.casState(WAITING, GRANTED)) {
-                return;
+            int expected = WAITING;
+            for (; ; ) {
+                // Volatile CAS (compareAndExchange has the memory semantics of compareAndSet, i.e. of a
+                // volatile read and write): the critical section's writes are visible to the successor
+                // that reads GRANTED, and it is ordered with the successor's own CASes on its state.
+                int witness = next.compareAndExchangeState(expected, GRANTED);
+                if (witness == expected) {
+                    if (expected == PARKED) {
+                        // The successor announced before our grant: it parks, or is about to.
+                        LockSupport.unpark(next.owner);
+                    }
+                    return;
+                }
+                if (witness == ABANDONED) {
+                    break;
+                }
+                expected = witness; // WAITING -> PARKED raced with us: grant from PARKED
             }
             node = next; // the successor gave up: release on its behalf, to the node after it
         }

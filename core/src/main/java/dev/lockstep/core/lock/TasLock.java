@@ -23,7 +23,10 @@ import dev.lockstep.core.internal.Waits;
  * locks here. It exists as the baseline that {@link TtasLock} improves on.
  *
  * <p>Source: Herlihy &amp; Shavit, <i>The Art of Multiprocessor Programming</i>, &sect;7.2.
- * Waiting follows {@link SpinPolicy}. The contract common to all locks is in {@link SpinLockBase}.
+ * Waiting follows {@link SpinPolicy}: it stays a spin lock, as the textbook defines it, with no list of
+ * waiters that a release could unpark; after the bounded spin a waiter yields and then naps in short
+ * timed parks, so more threads than cores, and virtual threads, still make progress.
+ * The contract common to all locks is in {@link SpinLockBase}.
  */
 public final class TasLock extends SpinLockBase {
     /*

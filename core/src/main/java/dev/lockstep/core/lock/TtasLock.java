@@ -30,7 +30,10 @@ import java.util.concurrent.ThreadLocalRandom;
  *
  * <p>Sources: Rudolph &amp; Segall 1984 (test-and-test-and-set); Anderson 1990 (exponential backoff);
  * Herlihy &amp; Shavit, <i>The Art of Multiprocessor Programming</i>, &sect;7.3-7.4.
- * Waiting follows {@link SpinPolicy}. The contract common to all locks is in {@link SpinLockBase}.
+ * Waiting follows {@link SpinPolicy}: it stays a spin lock, as the textbook defines it, with no list of
+ * waiters that a release could unpark; after the bounded spin a waiter yields and then naps in short
+ * timed parks, so more threads than cores, and virtual threads, still make progress.
+ * The contract common to all locks is in {@link SpinLockBase}.
  */
 public final class TtasLock extends SpinLockBase {
     /** Initial bound of the random backoff, in {@link Thread#onSpinWait()} calls. */

@@ -14,7 +14,6 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
-import java.util.function.Predicate;
 import java.util.function.Supplier;
 
 /**
@@ -38,9 +37,10 @@ import java.util.function.Supplier;
  * status stays set) and timed waits never return before their timeout has elapsed; no lost wake-up (see the implementation notes); waiters are not served in FIFO
  * order. The thread discipline of the wrapped queue stays: an SPSC adapter has one producer thread
  * (every inserting method) and one consumer thread (every removing method, {@code drainTo} included).
- * Space: the wrapped queue plus two padded waiter-stack heads; {@code offer}/{@code poll}/{@code put}/
+ * Space: the wrapped queue plus two padded waiter-stack heads and the put-back stack's head; {@code offer}/{@code poll}/{@code put}/
  * {@code take} that do not wait allocate nothing; a thread that parks allocates one small node per park;
- * {@code drain}/{@code drainTo}/{@code fill} allocate one small wrapper per call.
+ * {@code drain}/{@code fill} allocate one small wrapper per call, {@code drainTo} of the rings nothing
+ * (one small node when its target throws).
  *
  * <p>User code. {@code drainTo}'s target collection, {@code drain}'s consumer, {@code fill}'s supplier,
  * {@code removeIf}'s predicate and {@code forEach}'s action run outside any lock and may throw, block
@@ -48,21 +48,27 @@ import java.util.function.Supplier;
  * slot freed or element inserted before the throw (and, during a blocked callback, for those freed or
  * inserted so far: the signals are per element), and nothing is duplicated. Whether the element handed
  * to a {@code drain} consumer that threw stays queued is the wrapped queue's rule (the rings: delivered;
- * {@link PriorityMessageQueue}: put back). {@code drainTo} loses nothing when the target's {@code add}
- * throws, as {@code ArrayBlockingQueue.drainTo}, except in SPMC: the single-consumer kinds (SPSC, MPSC)
- * hand the head over while it is still queued and remove it only after {@code add} returned (it stays
- * at the head; while {@code add} runs it still occupies its slot, and a target that polls this queue
- * itself is handed that same head); {@link PriorityMessageQueue} puts it back; MPMC claims it first
- * (a peeked head could be taken by another consumer too) and re-offers it at the tail, never waiting;
- * where it cannot be put back (SPMC, whose consumers may not insert; MPMC if the queue filled up while
- * {@code add} ran) it is named in an {@link IllegalStateException} added as suppressed to the exception
- * that propagates. No blocking method waits for user code: the rings' strict
+ * {@link PriorityMessageQueue}: put back). {@code drainTo} loses and duplicates nothing when the
+ * target's {@code add} throws or re-enters, in every kind: each element is removed before {@code add}
+ * runs (so a target that polls this queue gets the next element, not the one it is being handed), and if
+ * {@code add} throws, that element is put back at the head (a put-back stack in this adapter, which
+ * every consuming method and every view looks at first) before the exception propagates: the next
+ * {@code poll} returns it, as after {@code ArrayBlockingQueue.drainTo}. {@link PriorityMessageQueue}
+ * puts it back at the head of its priority itself. With several consumers (SPMC, MPMC), others may
+ * take later elements while {@code add} runs; once the exception propagates the element is the head
+ * again, ahead of every element still in the ring (several elements put back by {@code drainTo} calls
+ * failing at the same time: the most recently put back first; a nested {@code drainTo} failing inside a
+ * failing {@code add} keeps their order). Producers do not wait for the put-back element's slot, so
+ * the queue may hold {@code capacity + 1} elements (one more per simultaneous failure) until a consumer
+ * takes one: {@code size()} counts it, {@code remainingCapacity()} is 0 meanwhile, and a strict
+ * {@code offer} succeeds only if the ring has a free slot. No blocking method waits for user code: the rings' strict
  * {@code poll}/{@code offer} wait only for another thread's few instructions between its claim and its
  * write (never for a supplier or handler), so timed waits end at their deadline and {@code put}/
  * {@code take} answer interrupts.
  *
  * <p>Collection views. {@code iterator()}, {@code contains}, {@code toArray}, {@code toString} are the
- * wrapped queue's (weakly consistent rings, a snapshot in {@link PriorityMessageQueue}); removal through
+ * wrapped queue's (weakly consistent rings, a snapshot in {@link PriorityMessageQueue}), preceded by the
+ * put-back elements if there are any (read once, before the wrapped traversal starts); removal through
  * the iterator ({@code iterator().remove()}, {@code removeIf}, {@code removeAll}, {@code retainAll}) and
  * {@code remove(Object)} are supported where the wrapped queue supports removal (MPMC ring, priority
  * queue; the others throw {@link UnsupportedOperationException}) and wake the producers parked for
@@ -81,7 +87,7 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
      * No lost wake-up. A consumer about to park does
      *     (C1) push its node onto notEmptyWaiters  (volatile CAS)
      *     (F)  VarHandle.fullFence()
-     *     (C2) re-check: queue.poll()
+     *     (C2) re-check: poll() (the put-back stack, then the ring)
      * and parks only if C2 found nothing. A producer does
      *     (P1) queue.offer(e)                      (publishes e)
      *     (P2) full fence, unless the kind's offer already is a volatile read-modify-write (see below)
@@ -112,10 +118,25 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
      * fence (a multi-producer fill claims by CAS first and publishes later by a release store, and the
      * strict poll answers "empty" at a slot whose supplier runs, so offerIsSeqCst's reasoning does not
      * cover it). Both also signal in a finally block, so a throw from user code cannot skip the signal.
-     * drainTo of the rings does not go through drain: SPSC/MPSC peek, add, then remove with the ring's
-     * pollPeeked and signal per removed element (and once when the peek finds nothing: MPSC's peek frees
-     * FILLER slots); SPMC/MPMC use this adapter's relaxedPoll and offer, which signal themselves. A throw
-     * from add can therefore skip no signal: each signal follows its removal, before the next add.
+     * drainTo of the rings does not go through drain: it claims (polls) each element before handing it
+     * to add, signals not-full per freed slot, and on a throw from add pushes the element onto the
+     * put-back stack (below) and signals not-empty (with the fence) before rethrowing. A final poll that
+     * found nothing signals not-full once in MPSC/MPMC (it may have skipped FILLER slots). A throw from add
+     * can therefore skip no signal: each signal follows its removal, before the next add.
+     *
+     * Put-back stack (returned). Invariant: every element is in exactly one of: the ring, the put-back
+     * stack (in a node whose item is non-null), a caller's hands (claimed by a poll, or handed to add). A
+     * node's item goes from the element to null once (compare-and-set: the winner owns the element), so a
+     * put-back element is taken or removed exactly once whatever the consumers race. Order: every
+     * consuming method looks at the stack first, so put-back elements are ahead of everything in the ring;
+     * among them, the most recently put back first (a nested drainTo that fails inside a failing add puts
+     * its later element back first, and the outer one then puts the earlier element on top: FIFO kept).
+     * Nodes are never reused (no ABA on the head CAS); next is fixed before the push CAS; claimed nodes
+     * are unlinked by the taker when on top, skipped by pushes, and skipped by readers. The stack is
+     * empty except after a failed add: the hot paths pay one acquire load of its head (null) and nothing
+     * else; producers never look at it, so the queue may hold capacity + (elements put back) for a while.
+     * The head field is not padded: it is written only on that error path, so in steady state it shares
+     * a read-only line with the adapter's final fields (no false sharing on the hot paths).
      *
      * Skipped slots. The rings turn removed elements and a failed fill's remainder into FILLER slots that
      * polls skip; size() does not count them, but producers can reuse them only after a consumer passed
@@ -162,11 +183,72 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
         }
     }
 
+    /**
+     * A node of the put-back stack: an element whose {@code drainTo} target threw, queued again at the
+     * head. Whoever changes {@code item} to null (compare-and-set) owns the element: a consumer taking
+     * it, or a removal.
+     */
+    static final class Returned {
+        private static final VarHandle ITEM;
+
+        static {
+            try {
+                ITEM = MethodHandles.lookup().findVarHandle(Returned.class, "item", Object.class);
+            } catch (ReflectiveOperationException e) {
+                throw new ExceptionInInitializerError(e);
+            }
+        }
+
+        /** The element; null once taken or removed. */
+        Object item;
+        /** The node below. Plain: written before the push CAS publishes the node, then fixed. */
+        Returned next;
+
+        Returned(Object item) {
+            this.item = item; // plain: published by the push CAS
+        }
+
+        /**
+         * The element, or null once claimed. Opaque: a racy read of a field that only ever changes from
+         * the element to null (coherent, never torn); the element's own fields are visible through the
+         * acquire load of the stack head that led here (happens-after the push CAS, a volatile write).
+         */
+        Object getOpaqueItem() {
+            return ITEM.getOpaque(this);
+        }
+
+        /** Claims the element. Volatile CAS: exactly one caller gets true for the element. */
+        boolean compareAndSetItem(Object expected) {
+            return ITEM.compareAndSet(this, expected, null);
+        }
+    }
+
+    private static final VarHandle RETURNED;
+
+    static {
+        try {
+            RETURNED = MethodHandles.lookup().findVarHandle(BlockingQueueAdapter.class, "returned", Returned.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    /**
+     * The put-back stack's head (see the implementation notes): null except after a {@code drainTo}
+     * target threw. Accessed only through {@link #RETURNED}. Not padded: written only on that error path.
+     */
+    @SuppressWarnings("unused")
+    private Returned returned;
+
     final ConcurrentQueue<E> queue;
     private final int capacity;
     private final boolean offerIsSeqCst;
     private final boolean pollIsSeqCst;
     private final boolean sweepsSkippedSlots;
+    /** Whether the wrapped ring removes from the middle (MPMC): then put-back elements are removable too. */
+    private final boolean removable;
+    /** Whether the wrapped ring's poll may discard FILLER slots and still return null (MPSC, MPMC). */
+    private final boolean pollSkipsMarkers;
     /** Consumers waiting for an element. */
     private final PaddedReference<Waiter> notEmptyWaiters = new PaddedReference<>(null);
     /** Producers waiting for space. */
@@ -192,6 +274,8 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
     BlockingQueueAdapter(ConcurrentQueue<E> queue, boolean offerIsSeqCst, boolean pollIsSeqCst,
                          boolean sweepsSkippedSlots) {
         this.sweepsSkippedSlots = sweepsSkippedSlots;
+        this.removable = queue instanceof MpmcArrayQueue;
+        this.pollSkipsMarkers = queue instanceof MpscArrayQueue || queue instanceof MpmcArrayQueue;
         int cap = queue.capacity();
         if (cap == UNBOUNDED || cap <= 0) {
             throw new IllegalArgumentException("a blocking adapter needs a bounded queue, capacity: " + cap);
@@ -273,7 +357,149 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
         stack.compareAndSet(w, w.next);
     }
 
+    // ------------------------------------------------------------------ put-back stack
+
+    /**
+     * Puts {@code e}, claimed by a {@code drainTo} whose target's {@code add} threw, back at the head,
+     * then wakes the consumers waiting for an element. Never waits; allocates one node (error path only).
+     */
+    private void putBack(E e) {
+        Returned node = new Returned(e);
+        for (; ; ) {
+            // Acquire: the chain below the head we link under is visible (happens-after its push CAS).
+            Returned head = (Returned) RETURNED.getAcquire(this);
+            Returned below = head;
+            while (below != null && below.getOpaqueItem() == null) {
+                below = below.next; // drop the claimed nodes on top (claimed stays claimed)
+            }
+            node.next = below; // plain: published by the CAS
+            // Volatile CAS: publishes the node (its writes happen-before an acquire load that sees it).
+            if (RETURNED.compareAndSet(this, head, node)) {
+                break;
+            }
+        }
+        // The put-back store, then the waiter check (StoreLoad): the fence of signalNotEmpty(true) pairs
+        // with the waiter's fullFence before its re-check (awaitPoll), whose poll reads this head first.
+        signalNotEmpty(true);
+    }
+
+    /** Takes the put-back element at the head; null if there is none. Slow path (the stack was non-empty). */
+    @SuppressWarnings("unchecked")
+    private E takeReturned() {
+        // Acquire: as in putBack (the node's item and next are visible).
+        for (Returned h; (h = (Returned) RETURNED.getAcquire(this)) != null; ) {
+            Object e = h.getOpaqueItem();
+            boolean mine = e != null && h.compareAndSetItem(e); // volatile CAS: the element is ours alone
+            // Unlink h if still on top (volatile CAS; fails harmlessly if a push covered it or another
+            // taker unlinked it: a claimed node left below is skipped by readers and pushes).
+            RETURNED.compareAndSet(this, h, h.next);
+            if (mine) {
+                return (E) e;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Consuming methods call this first: the put-back element at the head, taken, or null. The hot path
+     * (nothing put back) is one acquire load: acquire, so that a non-null head's node is visible (it
+     * happens-after the push CAS); a put-back that happens-before this call is never missed (no read sees
+     * a value overwritten before it in happens-before order), and one concurrent with it may be missed,
+     * as any concurrent insertion.
+     */
+    private E pollReturned() {
+        return RETURNED.getAcquire(this) == null ? null : takeReturned();
+    }
+
+    /** The put-back element at the head without taking it, or null. Hot path: one acquire load (see pollReturned). */
+    @SuppressWarnings("unchecked")
+    private E peekReturned() {
+        for (Returned h = (Returned) RETURNED.getAcquire(this); h != null; h = h.next) { // acquire: as in pollReturned
+            Object e = h.getOpaqueItem();
+            if (e != null) {
+                return (E) e;
+            }
+        }
+        return null;
+    }
+
+    /** How many put-back elements there are (a traversal: not atomic). Hot path: one acquire load. */
+    private int countReturned() {
+        int n = 0;
+        for (Returned h = (Returned) RETURNED.getAcquire(this); h != null; h = h.next) { // acquire: as above
+            if (h.getOpaqueItem() != null) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /** Claims a put-back element equal to {@code o} (non-null), the first from the head; whether it did. */
+    private boolean removeReturned(Object o) {
+        for (Returned h = (Returned) RETURNED.getAcquire(this); h != null; h = h.next) { // acquire: as above
+            Object e = h.getOpaqueItem();
+            if (e != null && o.equals(e)) {
+                if (!removable) {
+                    throw unsupportedRemoval();
+                }
+                if (h.compareAndSetItem(e)) { // volatile CAS: the element is ours alone (else taken meanwhile)
+                    RETURNED.compareAndSet(this, h, h.next); // unlink if on top (as in takeReturned)
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    private UnsupportedOperationException unsupportedRemoval() {
+        return new UnsupportedOperationException(queue.getClass().getSimpleName()
+                + " cannot remove from the middle: use MpmcBlockingQueue, or drainTo()");
+    }
+
     // ------------------------------------------------------------------ waiting
+
+    /**
+     * The consumer's half of the handshake, without parking: announces {@code w} on the consumers' waiter
+     * stack (C1), fences (F), re-checks the queue (C2). Returns the element the re-check took, or null;
+     * {@code w} stays announced either way (the caller parks, and leaves the stack in a finally block).
+     * Package-private so that the jcstress handshake tests run this very code against a real offer.
+     */
+    E announceThenPoll(Waiter w) {
+        push(notEmptyWaiters, w); // C1
+        // C1 -> C2, the StoreLoad edge of the handshake on the waiter's side. The push is a volatile CAS,
+        // but the re-check may begin with acquire or plain loads (the put-back stack's head; the SPSC
+        // ring's slot): the VarHandle spec puts only volatile accesses into the one synchronization order,
+        // and lets an acquire load that follows a volatile store in program order read a value older than
+        // it. fullFence has the effect of C++'s atomic_thread_fence(seq_cst) (its javadoc): paired with the
+        // signaller's fence (P2) or volatile read-modify-write (P1), the store-buffering outcome "neither
+        // sees the other's write" is excluded. Slow path only: once per park. (On x86 HotSpot the push's
+        // CAS is a locked instruction, itself a full barrier, so this fence adds nothing there and
+        // removing it cannot be caught on x86: measured with SpscBlockingQueueTakeHandshakeTest, see the
+        // README. It is there for the spec, and for hardware whose CAS does not order later plain or
+        // acquire loads, e.g. AArch64's RCpc LDAPR after a release-exclusive store.)
+        VarHandle.fullFence();
+        return poll(); // C2: re-check after announcing
+    }
+
+    /**
+     * The producer's half, mirror image of {@link #announceThenPoll}: announces {@code w} on the
+     * producers' waiter stack, fences, re-checks with {@code offer(e)}; whether {@code e} was inserted.
+     */
+    boolean announceThenOffer(Waiter w, E e) {
+        push(notFullWaiters, w); // announce (volatile CAS), then re-check
+        // Announce -> re-check, StoreLoad: see announceThenPoll (the SPSC/MPSC offer reads the slot or the
+        // consumer index with acquire loads, which a volatile CAS alone does not order by the spec).
+        VarHandle.fullFence();
+        return offer(e);
+    }
+
+    /**
+     * For the jcstress handshake tests: whether {@code w} is still the top of the consumers' (or the
+     * producers') waiter stack, i.e. no signaller has detached it since {@code announceThen*} pushed it.
+     */
+    boolean isAnnounced(Waiter w, boolean forElement) {
+        return (forElement ? notEmptyWaiters : notFullWaiters).getVolatile() == w; // volatile: after the race
+    }
 
     /**
      * Polls, waiting as {@code mode} says ({@link Waits#INTERRUPTIBLE}, or {@link Waits#TIMED} until
@@ -296,18 +522,8 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
                 continue;
             }
             Waiter w = new Waiter(Thread.currentThread());
-            push(notEmptyWaiters, w); // C1
             try {
-                // C1 -> C2, the StoreLoad edge of the handshake on the waiter's side. The push is a volatile
-                // CAS, but the re-check may begin with acquire or plain loads of the ring (the SPSC and SPMC
-                // polls read the slot with getAcquire): the VarHandle spec puts only volatile accesses into
-                // the one synchronization order, and lets an acquire load that follows a volatile store in
-                // program order read a value older than it (only the x86/HotSpot locked CAS forbids that).
-                // fullFence has the effect of C++'s atomic_thread_fence(seq_cst) (its javadoc): paired with
-                // the signaller's fence (P2) or volatile read-modify-write (P1), the store-buffering outcome
-                // "neither sees the other's write" is excluded. Slow path only: once per park.
-                VarHandle.fullFence();
-                e = poll(); // C2: re-check after announcing
+                e = announceThenPoll(w); // C1, F, C2
                 if (e != null) {
                     return e;
                 }
@@ -342,12 +558,8 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
                 continue;
             }
             Waiter w = new Waiter(Thread.currentThread());
-            push(notFullWaiters, w); // announce (volatile CAS), then re-check
             try {
-                // Announce -> re-check, StoreLoad: see awaitPoll (the SPSC/MPSC offer reads the slot or the
-                // consumer index with acquire loads, which a volatile CAS alone does not order by the spec).
-                VarHandle.fullFence();
-                if (offer(e)) {
+                if (announceThenOffer(w, e)) { // announce, fence, re-check
                     return true;
                 }
                 if (Waits.shouldGiveUp(mode, deadline)) {
@@ -429,7 +641,7 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
 
     @Override
     public int remainingCapacity() {
-        return Math.max(0, capacity - queue.size());
+        return Math.max(0, capacity - size()); // size() counts put-back elements: may exceed capacity for a while
     }
 
     @Override
@@ -438,11 +650,15 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
     }
 
     /**
-     * Moves up to {@code maxElements} elements, in queue order, to {@code c}. If {@code c.add} throws,
-     * the exception propagates and the element it was handed stays queued: at the head (SPSC, MPSC,
-     * {@link PriorityMessageQueue}) or re-offered at the tail (MPMC); where that is impossible (SPMC, or
-     * an MPMC queue that filled up meanwhile) an {@link IllegalStateException} naming it is added to the
-     * exception as suppressed. See the class comment ("User code").
+     * Moves up to {@code maxElements} elements, in queue order, to {@code c}. Each element is removed
+     * before {@code c.add} is called with it, so a target that polls this queue itself gets the next
+     * element (nothing is handed over twice). If {@code c.add} throws, the exception propagates and the
+     * element it was handed is put back at the head: the next {@code poll} (or {@code peek},
+     * {@code drainTo}, iteration...) returns it first. Other consumers may have taken later elements
+     * while it was in {@code add}; producers may have refilled its slot, so the queue may then hold
+     * {@code capacity() + 1} elements (one more per {@code drainTo} failing at the same time) until a
+     * consumer takes one ({@code remainingCapacity()} is 0 meanwhile; a strict {@code offer} still
+     * succeeds where the ring has a free slot). See the class comment ("User code").
      *
      * @throws NullPointerException     if {@code c} is null
      * @throws IllegalArgumentException if {@code c} is this queue
@@ -456,73 +672,30 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
         if (maxElements <= 0) {
             return 0;
         }
-        if (queue instanceof SpscArrayQueue<E> ring) {
-            return drainToPeekFirst(c, maxElements, ring::pollPeeked);
+        if (queue instanceof PriorityMessageQueue.Buckets) {
+            // Its drain puts an element whose handler threw back at the head of its priority itself.
+            return drain(c::add, maxElements);
         }
-        if (queue instanceof MpscArrayQueue<E> ring) {
-            return drainToPeekFirst(c, maxElements, ring::pollPeeked);
-        }
-        if (queue instanceof SpmcArrayQueue || queue instanceof MpmcArrayQueue) {
-            return drainToReinserting(c, maxElements, queue instanceof MpmcArrayQueue);
-        }
-        // PriorityMessageQueue: its drain puts an element whose handler threw back at the head.
-        return drain(c::add, maxElements);
-    }
-
-    /**
-     * drainTo of the single-consumer kinds (SPSC, MPSC): the calling thread is the only remover, so it
-     * hands the head to {@code c} while the head is still queued and removes it only after {@code add}
-     * returned. A throwing {@code add} leaves that element at the head (as {@code ArrayBlockingQueue}).
-     */
-    private int drainToPeekFirst(Collection<? super E> c, int max, Predicate<Object> pollPeeked) {
         int n = 0;
-        while (n < max) {
-            // Relaxed: stops at a head slot claimed but not yet written, like the rings' drain.
-            final E e = queue.relaxedPeek();
+        while (n < maxElements) {
+            E e = pollReturned();
             if (e == null) {
-                // MPSC's peek discards the FILLER slots of a failed fill at the head, freeing them without
-                // a signal: tell the producers once (a fence and a volatile load; usually nobody waits).
-                signalNotFull();
-                break;
-            }
-            c.add(e); // may throw: nothing removed yet, e stays the head
-            n++;
-            // Remove e now. False only if the target removed it itself (it polled this queue from
-            // this, the consumer thread): it is gone already, and removing the new head would lose it.
-            if (pollPeeked.test(e)) {
+                // Relaxed: stops at a head slot claimed but not yet written, like the rings' drain.
+                e = queue.relaxedPoll();
+                if (e == null) {
+                    if (pollSkipsMarkers) {
+                        // The poll may have discarded FILLER slots (a failed fill's, a removed element's)
+                        // and freed them without a signal: tell the producers once.
+                        signalNotFull();
+                    }
+                    break;
+                }
                 signalNotFull(); // per element: a target that then blocks holds no producer parked
-            }
-        }
-        return n;
-    }
-
-    /**
-     * drainTo of the multi-consumer kinds (SPMC, MPMC): another consumer may take the head at any time,
-     * so the element is claimed (removed) before {@code add} runs (handing over a head that another
-     * consumer can still take would deliver it twice), and holding the slot instead would make producers
-     * and other consumers wait for user code. If {@code add} throws, MPMC offers the element again, at the
-     * tail; this fails only if the queue filled up while {@code add} ran, and SPMC cannot re-insert at all
-     * (a consumer may not produce): then the element is named in an {@link IllegalStateException} added
-     * as suppressed to the propagating exception.
-     */
-    private int drainToReinserting(Collection<? super E> c, int max, boolean consumersMayOffer) {
-        int n = 0;
-        while (n < max) {
-            // Relaxed: stops at a head slot claimed but not yet written, like the rings' drain; signals
-            // not-full for the freed slot.
-            final E e = relaxedPoll();
-            if (e == null) {
-                break;
             }
             try {
                 c.add(e);
             } catch (RuntimeException | Error t) {
-                // offer, not put: never wait (the queue may be full of the target's own re-entrant offers).
-                if (!consumersMayOffer || !offer(e)) {
-                    t.addSuppressed(new IllegalStateException("drainTo: the target's add threw and the element it"
-                            + " was handed could not be put back (" + (consumersMayOffer ? "queue full"
-                            : "a consumer of this single-producer queue may not insert") + "): " + e));
-                }
+                putBack(e); // at the head again, never waiting (the ring may be full by now)
                 throw t;
             }
             n++;
@@ -556,8 +729,8 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
     /** Removes the head if there is one, without waiting. */
     @Override
     public E poll() {
-        E e = queue.poll();
-        if (e != null) {
+        E e = pollReturned(); // a put-back element frees no slot: no signal
+        if (e == null && (e = queue.poll()) != null) {
             signalNotFull();
         }
         return e;
@@ -565,7 +738,8 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
 
     @Override
     public E peek() {
-        return queue.peek();
+        E e = peekReturned();
+        return e != null ? e : queue.peek();
     }
 
     @Override
@@ -579,8 +753,8 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
 
     @Override
     public E relaxedPoll() {
-        E e = queue.relaxedPoll();
-        if (e != null) {
+        E e = pollReturned(); // as in poll
+        if (e == null && (e = queue.relaxedPoll()) != null) {
             signalNotFull();
         }
         return e;
@@ -588,7 +762,8 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
 
     @Override
     public E relaxedPeek() {
-        return queue.relaxedPeek();
+        E e = peekReturned();
+        return e != null ? e : queue.relaxedPeek();
     }
 
     /**
@@ -604,18 +779,31 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
             throw new IllegalArgumentException("limit must be >= 0: " + limit);
         }
         int n = 0;
+        // Put-back elements first (at the head); each is taken before it is handed over, like the rings'
+        // elements, and frees no slot.
+        for (E e; n < limit && (e = pollReturned()) != null; ) {
+            n++;
+            consumer.accept(e);
+        }
+        int m = 0;
         boolean returned = false;
         try {
             // The rings free each slot before handing its element over: signal then, so that a consumer
             // that blocks (or runs long) does not keep a producer parked beside a free slot.
-            n = queue.drain(new SignallingConsumer(consumer), limit);
+            m = queue.drain(new SignallingConsumer(consumer), limit - n);
             returned = true;
-            return n;
+            return n + m;
         } finally {
             // Every exit: after a throw we do not know how many slots were freed, so we signal anyway
             // (a signal nobody waits for costs one fence and one volatile load; a woken waiter re-checks).
-            if (n > 0 || !returned) {
+            if (m > 0 || !returned) {
                 signalNotFull();
+            }
+            if (!returned) {
+                // PriorityMessageQueue puts the element whose consumer threw back (a drainTo target that
+                // threw, too): wake the consumers parked meanwhile for it (with the fence: the put-back is
+                // a store under its lock, then this load). The rings put nothing back: a spurious wake.
+                signalNotEmpty(true);
             }
         }
     }
@@ -696,6 +884,9 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
         if (o == null) {
             return false; // as ArrayBlockingQueue: a queue of non-null elements never holds null
         }
+        if (RETURNED.getAcquire(this) != null && removeReturned(o)) { // acquire: as in pollReturned
+            return true; // a put-back element frees no slot: no signal
+        }
         if (queue.remove(o)) {
             signalNotFull();
             return true;
@@ -706,7 +897,16 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
     /** Whether an element equal to {@code o} was present during the call; {@code false} for null. */
     @Override
     public boolean contains(Object o) {
-        return o != null && queue.contains(o);
+        if (o == null) {
+            return false;
+        }
+        for (Returned h = (Returned) RETURNED.getAcquire(this); h != null; h = h.next) { // acquire: as in pollReturned
+            Object e = h.getOpaqueItem();
+            if (e != null && o.equals(e)) {
+                return true;
+            }
+        }
+        return queue.contains(o);
     }
 
     /**
@@ -717,7 +917,7 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
     public void clear() {
         // drain, not AbstractQueue's poll loop: one batch update of the wrapped queue, one signal.
         // Bounded by the elements present: a concurrent producer cannot keep it running forever.
-        drain(e -> { }, Math.max(1, queue.size()));
+        drain(e -> { }, Math.max(1, size()));
     }
 
     @Override
@@ -725,49 +925,122 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
         return capacity;
     }
 
+    /**
+     * The number of elements: the wrapped queue's count plus the elements put back by a failed
+     * {@code drainTo} (so it may exceed {@link #capacity()} by those for a while). A snapshot.
+     */
     @Override
     public int size() {
-        return queue.size();
+        return queue.size() + countReturned();
     }
 
     @Override
     public boolean isEmpty() {
-        return queue.isEmpty();
+        return RETURNED.getAcquire(this) == null ? queue.isEmpty() : size() == 0; // acquire: as in pollReturned
     }
 
     /**
-     * The wrapped queue's iterator (weakly consistent or a snapshot, as the wrapped queue documents), in
-     * queue order. Its {@code remove()} (which {@code removeIf}, {@code removeAll} and {@code retainAll}
-     * use) removes through the wrapped queue and then wakes the producers waiting for space.
+     * The put-back elements (if any: see {@link #drainTo(Collection, int)}), then the wrapped queue's
+     * iterator (weakly consistent or a snapshot, as the wrapped queue documents), in queue order. Its
+     * {@code remove()} (which {@code removeIf}, {@code removeAll} and {@code retainAll} use) removes
+     * through the wrapped queue and then wakes the producers waiting for space.
      */
     @Override
     public Iterator<E> iterator() {
-        Iterator<E> it = queue.iterator();
-        return new Iterator<>() {
-            @Override
-            public boolean hasNext() {
-                return it.hasNext();
-            }
+        // Acquire: as in pollReturned. Read before the wrapped traversal starts: the put-back nodes below
+        // this head are fixed, elements put back later are not seen (weakly consistent), and an element
+        // seen here left the ring before the ring traversal began, so no traversal returns it twice.
+        Returned top = (Returned) RETURNED.getAcquire(this);
+        return new AdapterIterator(top, queue.iterator());
+    }
 
-            @Override
-            public E next() {
-                return it.next();
-            }
+    /** Put-back elements, then the wrapped queue's; not thread-safe itself. */
+    private final class AdapterIterator implements Iterator<E> {
+        private final Iterator<E> ring;
+        /** The put-back node to look at next; null once they are done. */
+        private Returned node;
+        /** The put-back element next() returns, and its node; null: next() delegates to the ring. */
+        private Object nextReturned;
+        private Returned nextNode;
+        /** The last element returned, if it was a put-back one, and its node; for remove(). */
+        private Object lastReturned;
+        private Returned lastNode;
+        /** Whether remove() may be called, and whether it removes through the ring iterator. */
+        private boolean canRemove;
+        private boolean lastFromRing;
 
-            @Override
-            public void remove() {
-                it.remove();
+        AdapterIterator(Returned top, Iterator<E> ring) {
+            this.ring = ring;
+            this.node = top;
+            advanceReturned();
+        }
+
+        private void advanceReturned() {
+            for (; node != null; node = node.next) {
+                Object e = node.getOpaqueItem();
+                if (e != null) {
+                    nextReturned = e;
+                    nextNode = node;
+                    node = node.next;
+                    return;
+                }
+            }
+            nextReturned = null;
+            nextNode = null;
+        }
+
+        @Override
+        public boolean hasNext() {
+            return nextReturned != null || ring.hasNext();
+        }
+
+        @Override
+        @SuppressWarnings("unchecked")
+        public E next() {
+            canRemove = true;
+            if (nextReturned != null) {
+                lastReturned = nextReturned;
+                lastNode = nextNode;
+                lastFromRing = false;
+                advanceReturned();
+                return (E) lastReturned;
+            }
+            E e = ring.next(); // NoSuchElementException at the end, as the ring's
+            lastFromRing = true;
+            return e;
+        }
+
+        @Override
+        public void remove() {
+            if (!canRemove) {
+                throw new IllegalStateException("next() has not returned an element since the last remove()");
+            }
+            if (lastFromRing) {
+                ring.remove();
+                canRemove = false;
                 // Always, even if the element had already been taken by another thread (the wrapped
                 // iterator's remove is then a no-op): a spurious wake only costs the waiter a re-check.
                 signalNotFull();
+                return;
             }
-        };
+            if (!removable) {
+                throw unsupportedRemoval();
+            }
+            canRemove = false;
+            // Volatile CAS: removes it unless a consumer took it meanwhile (then it is gone already, a
+            // no-op as in ArrayBlockingQueue's iterator). It held no slot: no signal.
+            if (lastNode.compareAndSetItem(lastReturned)) {
+                RETURNED.compareAndSet(BlockingQueueAdapter.this, lastNode, lastNode.next); // unlink if on top
+            }
+        }
     }
 
-    /** The elements in queue order, from the wrapped queue (a weakly consistent traversal or a snapshot). */
+    /** The elements in queue order (put-back elements first), from a weakly consistent traversal or a snapshot. */
     @Override
     public Object[] toArray() {
-        return queue.toArray();
+        // Acquire: as in pollReturned. AbstractCollection's copy through iterator() copes with a size
+        // that changes during the traversal.
+        return RETURNED.getAcquire(this) == null ? queue.toArray() : super.toArray();
     }
 
     /**
@@ -779,7 +1052,8 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
      */
     @Override
     public <T> T[] toArray(T[] a) {
-        return queue.toArray(Objects.requireNonNull(a, "a"));
+        Objects.requireNonNull(a, "a");
+        return RETURNED.getAcquire(this) == null ? queue.toArray(a) : super.toArray(a); // acquire: as above
     }
 
     /**

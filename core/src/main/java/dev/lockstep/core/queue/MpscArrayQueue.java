@@ -232,29 +232,6 @@ public final class MpscArrayQueue<E> extends ArrayQueueBase<E> {
     }
 
     /**
-     * Consumer thread only: removes the head if it is still {@code e}, the element this thread's last
-     * {@link #peek}/{@link #relaxedPeek} returned; false if it is not (this thread removed it meanwhile,
-     * e.g. from a {@code drainTo} target that polls the queue). Lets {@link MpscBlockingQueue#drainTo}
-     * hand the head to its target first and remove it only once the target took it. Never waits.
-     */
-    boolean pollPeeked(Object e) {
-        final Object[] buffer = this.buffer;
-        final long c = getPlainConsumerIndex(); // plain: consumer-owned
-        final int i = (int) c & mask;
-        // Acquire, as in poll: a producer may be storing into the slot if this thread removed the peeked
-        // element meanwhile. e is an element (never null, PENDING or FILLER), so a slot that holds it is
-        // index c's element: only this thread empties slots. If it is another insertion of the same
-        // object, removing it instead keeps deliveries equal to insertions.
-        if (ELEMENT.getAcquire(buffer, i) != e) {
-            return false;
-        }
-        ELEMENT.set(buffer, i, null); // plain: published to producers by the release below
-        // Release: the slot is empty before producers can see the index (and claim the slot again).
-        setReleaseConsumerIndex(c + 1);
-        return true;
-    }
-
-    /**
      * Removes up to {@code limit} elements, stopping at the first slot not yet written (like
      * {@link #relaxedPoll()}). Each element's slot is emptied and the consumer index published before
      * the element is passed to {@code consumer}, so the consumer may re-enter the queue (offer, or poll

@@ -34,8 +34,11 @@ package dev.lockstep.core.queue;
  * {@code poll} allocate nothing, a thread that parks allocates one small node per park.
  *
  *
- * <p>A {@code drainTo} target whose {@code add} throws leaves its element at the head (the consumer
- * is the only remover, so {@code drainTo} removes an element only after {@code add} returned).
+ * <p>{@code drainTo} removes each element before handing it to the target's {@code add} (a target
+ * that polls this queue gets the next element, never the same one twice); if {@code add} throws, the
+ * element is put back at the head (the next {@code poll} returns it) and the exception propagates. Its
+ * slot may have been refilled meanwhile: the queue then holds {@code capacity() + 1} elements until the
+ * consumer takes one ({@code remainingCapacity()} is 0).
  *
  * @param <E> the element type; null elements are rejected with {@link NullPointerException}
  */

@@ -35,9 +35,13 @@ package dev.lockstep.core.queue;
  * {@code poll} allocate nothing, a thread that parks allocates one small node per park.
  *
  *
- * <p>A {@code drainTo} target whose {@code add} throws: the element was claimed before
- * {@code add} ran (other consumers could take it otherwise) and cannot be put back (a consumer may not
- * insert), so it is named in an {@link IllegalStateException} added as suppressed to the exception.
+ * <p>{@code drainTo} claims each element before handing it to the target's {@code add} (another
+ * consumer, or a target that polls this queue, gets the next element, never the same one twice); if
+ * {@code add} throws, the element is put back at the head (the next {@code poll} of any consumer returns
+ * it) and the exception propagates. While {@code add} ran, other consumers may have taken later
+ * elements and producers refilled its slot: the queue then holds {@code capacity() + 1} elements (one
+ * more per {@code drainTo} failing at the same time) until a consumer takes one
+ * ({@code remainingCapacity()} is 0).
  *
  * @param <E> the element type; null elements are rejected with {@link NullPointerException}
  */

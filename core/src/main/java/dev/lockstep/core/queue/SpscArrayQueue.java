@@ -146,30 +146,6 @@ public final class SpscArrayQueue<E> extends ArrayQueueBase<E> {
     }
 
     /**
-     * Consumer thread only: removes the head if it is still {@code e}, the element this thread's last
-     * {@link #peek} returned; false if it is not (this thread removed it meanwhile, e.g. from a
-     * {@code drainTo} target that polls the queue). Lets {@link SpscBlockingQueue#drainTo} hand the
-     * head to its target first and remove it only once the target took it.
-     */
-    boolean pollPeeked(Object e) {
-        final Object[] buffer = this.buffer;
-        final long c = getPlainConsumerIndex(); // plain: only the consumer writes it
-        final int i = (int) c & mask;
-        // Acquire, as in poll: if this thread removed the peeked element meanwhile, the producer may be
-        // refilling the slot. Identity: a slot that still holds e is index c's element (only this thread
-        // empties slots), and if it is another insertion of the same object, removing it instead of the
-        // one already removed keeps the count of deliveries equal to the count of insertions.
-        if (ELEMENT.getAcquire(buffer, i) != e) {
-            return false;
-        }
-        // Release: our read of e is done before the producer can see the slot empty and overwrite it.
-        ELEMENT.setRelease(buffer, i, null);
-        // Release: the slot is empty (the store above) before the index says so (fill and size rely on it).
-        setReleaseConsumerIndex(c + 1);
-        return true;
-    }
-
-    /**
      * Removes up to {@code limit} elements. Each element's slot is emptied and the consumer index
      * published before the element is passed to {@code consumer} (as {@link #poll} does), so the consumer
      * may re-enter the queue from this thread ({@code poll}, {@code drain}) and nothing is held while it

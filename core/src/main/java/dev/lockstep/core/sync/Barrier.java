@@ -3,12 +3,13 @@ package dev.lockstep.core.sync;
 import dev.lockstep.core.internal.PaddedLong;
 import dev.lockstep.core.internal.PaddedReference;
 import dev.lockstep.core.internal.SpinPolicy;
+import dev.lockstep.core.internal.WaitNode;
+import dev.lockstep.core.internal.WaitQueue;
 import dev.lockstep.core.internal.Waits;
 
 import java.util.concurrent.BrokenBarrierException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.locks.LockSupport;
 
 /**
  * A blocking cyclic barrier with the semantics of {@link java.util.concurrent.CyclicBarrier}: a set
@@ -53,18 +54,19 @@ import java.util.concurrent.locks.LockSupport;
  * action that throws.
  *
  * <p>Algorithm: each round is a small record holding one packed state word (arrivals, departures,
- * outcome) and a Treiber stack of parked waiters. Arrival is one compare-and-set on the word; the last
- * arrival runs the action, installs the next round, publishes the outcome TRIPPED and unparks the
- * parked waiters; waiters spin for the {@link SpinPolicy} budget on the outcome, then park. Breaking
+ * outcome) and a wait queue of Lockstep's waiting layer ({@code dev.lockstep.core.internal.WaitQueue}).
+ * Arrival is one compare-and-set on the word; the last arrival runs the action, installs the next
+ * round, publishes the outcome TRIPPED and grants every queued waiter; waiters wait for the outcome in
+ * the layer (one of them at a time spins for {@link SpinPolicy#SPINS} steps, the others park at once). Breaking
  * is a compare-and-set of the outcome to BROKEN, which fails once the round is full (that linearizes
  * breakage and tripping without a lock). Round records are recycled once every party has left, so
- * the steady state allocates nothing; waiters that park allocate one small node.
+ * the steady state allocates nothing, parked waiters included (each thread reuses its wait node).
  *
  * <p>Properties: safety — no thread returns normally from a round before all {@code parties} have
  * arrived in it; progress — blocking (a party that never arrives holds the round until a timeout,
  * interrupt or reset breaks it); arrival is lock-free; parked waiters are woken once, by the tripping
- * or breaking thread (no herd beyond the round's own waiters); space — two round records plus one
- * node per parked thread. No AQS, no lock; works with virtual threads (park/unpark only).
+ * or breaking thread (no herd beyond the round's own waiters); space — two round records (each with its
+ * wait queue). No AQS, no lock; works with virtual threads (park/unpark only).
  */
 public class Barrier {
     /*
@@ -84,8 +86,9 @@ public class Barrier {
      *   (SPARE is not OPEN) unless the record has been reopened as the current round, in which case its
      *   arrival is simply an arrival in the current round.
      * - BROKEN records are never recycled (breakage is rare; reset() installs a fresh record).
-     * Parked waiters: push a node, re-read the state (volatile; Dekker with the outcome RMW followed by
-     * the stack swap), park. The waker wakes the round's stack only after the outcome is set.
+     * Parked waiters: link their node in the round's wait queue, re-read the state under its queue lock
+     * (volatile; Dekker with the outcome RMW followed by the waker's hasWaiters() read), park. The waker
+     * grants the round's queue only after the outcome is set.
      */
     private static final long ARRIVED_MASK = (1L << 31) - 1;
     private static final int DEPARTED_SHIFT = 31;
@@ -98,7 +101,7 @@ public class Barrier {
 
     static final class Round {
         final PaddedLong state = new PaddedLong(0L);
-        final ParkingStack waiters = new ParkingStack();
+        final Queue waiters = new Queue(this);
     }
 
     private static int arrived(long s) {
@@ -287,7 +290,7 @@ public class Barrier {
                 resetByAction = false;
                 // Volatile RMW: nobody else writes a full round's word before its outcome is set.
                 r.state.getAndAdd((long) BROKEN << OUTCOME_SHIFT);
-                r.waiters.wakeAll();
+                r.waiters.wakeWaiters();
                 throw t;
             }
             tripper = null;
@@ -296,7 +299,7 @@ public class Barrier {
                 // BrokenBarrierException), the tripping thread returns normally, the barrier is fresh.
                 resetByAction = false;
                 r.state.getAndAdd((long) BROKEN << OUTCOME_SHIFT); // volatile RMW, as above
-                r.waiters.wakeAll();
+                r.waiters.wakeWaiters();
                 current.compareAndSet(r, new Round()); // volatile; nobody else replaces a tripping round
                 return;
             }
@@ -311,7 +314,7 @@ public class Barrier {
         // Volatile RMW: releases the action's and all arrivals' writes to the waiters, and precedes the
         // stack swap in wakeAll (Dekker with a waiter's push then state read).
         r.state.getAndAdd((long) TRIPPED << OUTCOME_SHIFT);
-        r.waiters.wakeAll();
+        r.waiters.wakeWaiters();
         depart(r);
     }
 
@@ -320,7 +323,7 @@ public class Barrier {
         // Volatile RMW: our last reads of r happen-before the recycler's reuse.
         long s = r.state.getAndAdd(DEPARTED_ONE) + DEPARTED_ONE;
         if (departed(s) == parties) {
-            r.waiters.clear();
+            // Every party has left the round's queue (granted, or withdrawn and then seen the outcome).
             r.state.setRelease((long) SPARE << OUTCOME_SHIFT);
             spare.compareAndSet(null, r); // volatile; if a spare exists already, drop this one
         }
@@ -339,77 +342,94 @@ public class Barrier {
             }
             // Volatile CAS, then the stack swap: Dekker with parked waiters (see class notes).
             if (r.state.compareAndSet(s, s | ((long) BROKEN << OUTCOME_SHIFT))) {
-                r.waiters.wakeAll();
+                r.waiters.wakeWaiters();
                 return true;
             }
         }
     }
 
+    /**
+     * Waits in the round's wait queue for its outcome. A timed-out or interrupted party breaks the round
+     * if it still can; if it cannot (the round is full, or its outcome is set meanwhile) it waits on,
+     * uninterruptibly, keeping the interrupt status, and reports the outcome.
+     */
     private int awaitOutcome(Round r, int index, int mode, long deadline)
             throws InterruptedException, BrokenBarrierException, TimeoutException {
-        int step = 0;
-        ParkingStack.Node node = null;
         boolean interrupted = false; // interrupted while the round could no longer be broken
         try {
             for (; ; ) {
-                // Acquire while spinning (the outcome RMW's writes become visible); volatile once our
-                // node is pushed (Dekker order with the waker's outcome RMW then stack swap).
-                long s = node == null ? r.state.getAcquire() : r.state.getVolatile();
+                // Acquire: a set outcome makes the action's and all arrivals' writes visible (the
+                // outcome RMW releases them).
+                long s = r.state.getAcquire();
                 int outcome = outcome(s);
                 if (outcome == TRIPPED) {
-                    if (node != null) {
-                        r.waiters.cancel(node);
-                    }
                     depart(r);
                     return index;
                 }
                 if (outcome == BROKEN) {
-                    if (node != null) {
-                        r.waiters.cancel(node);
-                    }
                     throw new BrokenBarrierException();
                 }
-                boolean tripping = arrived(s) == parties;
-                if (!tripping) {
-                    boolean timedOut;
-                    try {
-                        timedOut = Waits.shouldGiveUp(mode, deadline);
-                    } catch (InterruptedException e) {
-                        if (breakRound(r)) {
-                            if (node != null) {
-                                r.waiters.cancel(node);
-                            }
-                            throw e;
-                        }
-                        interrupted = true; // tripped or broken meanwhile: the loop reports it
-                        continue;
+                // Tripping (full round, the last arriver runs the action): it can no longer be broken,
+                // so wait for the outcome without giving up.
+                int m = arrived(s) == parties ? Waits.UNINTERRUPTIBLE : mode;
+                boolean done;
+                try {
+                    done = r.waiters.acquire(this, 0, m, deadline);
+                } catch (InterruptedException e) {
+                    if (breakRound(r)) {
+                        throw e;
                     }
-                    if (timedOut) {
-                        if (breakRound(r)) {
-                            if (node != null) {
-                                r.waiters.cancel(node);
-                            }
-                            throw new TimeoutException();
-                        }
-                        continue;
-                    }
-                } else if (Thread.interrupted()) {
-                    interrupted = true; // the action runs: we will be released normally
+                    interrupted = true; // tripped, tripping or broken meanwhile: the loop reports it
+                    continue;
                 }
-                if (!SpinPolicy.isParking(step)) {
-                    step = SpinPolicy.idle(step);
-                } else if (node == null || node.isWoken()) {
-                    node = r.waiters.push(); // then re-read the state before parking
-                } else if (mode == Waits.TIMED && !tripping) {
-                    LockSupport.parkNanos(this, deadline - System.nanoTime());
-                } else {
-                    LockSupport.park(this);
+                if (!done && breakRound(r)) {
+                    throw new TimeoutException();
                 }
             }
         } finally {
             if (interrupted) {
                 Thread.currentThread().interrupt();
             }
+        }
+    }
+
+    /**
+     * A round's grant decision in the waiting layer: its parties may go once its outcome is set
+     * (TRIPPED or BROKEN); the thread that sets it grants every queued party (hand-off: an outcome is
+     * never unset while a party can still read it).
+     */
+    static final class Queue extends WaitQueue {
+        private static final long serialVersionUID = 1L;
+        private final transient Round round;
+
+        Queue(Round round) {
+            super(true, true);
+            this.round = round;
+        }
+
+        @Override
+        protected boolean tryAcquire(int arg, boolean woken) {
+            // Acquire: see awaitOutcome.
+            return outcome(round.state.getAcquire()) != OPEN;
+        }
+
+        @Override
+        protected boolean parkLocked(int arg, boolean woken) {
+            return true;
+        }
+
+        @Override
+        protected WaitNode grantLocked() {
+            // Volatile read, under the queue lock after the node was linked (volatile head): Dekker with
+            // the outcome's volatile RMW followed by the waker's hasWaiters() read.
+            if (outcome(round.state.getVolatile()) == OPEN) {
+                return null;
+            }
+            WaitNode first = isEmpty() ? null : grantFirst();
+            while (!isEmpty()) {
+                unpark(grantFirst());
+            }
+            return first;
         }
     }
 

@@ -1,5 +1,7 @@
 package dev.lockstep.core.sync;
 
+import dev.lockstep.core.internal.WaitNode;
+
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;

@@ -2,10 +2,11 @@ package dev.lockstep.core.sync;
 
 import dev.lockstep.core.internal.PaddedLong;
 import dev.lockstep.core.internal.SpinPolicy;
+import dev.lockstep.core.internal.WaitNode;
+import dev.lockstep.core.internal.WaitQueue;
 import dev.lockstep.core.internal.Waits;
 
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
 
 /**
  * A settable event flag that threads wait for, in the two flavours of Win32 and .NET events:
@@ -41,15 +42,15 @@ import java.util.concurrent.locks.LockSupport;
  * released. {@link #isSet()} is a snapshot.
  *
  * <p>Algorithm: one padded state word (set bit, plus an epoch counter in manual-reset mode) changed
- * by compare-and-set; waiters spin for the {@link SpinPolicy} budget, then park on a Treiber stack of
- * waiter nodes ({@code ParkingStack}); manual {@code set()} unparks every waiter, auto {@code set()}
- * unparks one. A woken auto-reset waiter that finds the signal already taken parks again; one that
+ * by compare-and-set; waiters enter Lockstep's waiting layer ({@code dev.lockstep.core.internal.WaitQueue}):
+ * one thread at a time spins for {@link SpinPolicy#SPINS} steps, the others queue their reusable
+ * per-thread node and park; manual {@code set()} grants every waiter, auto {@code set()} wakes one. A woken auto-reset waiter that finds the signal already taken parks again; one that
  * gives up (timeout, interrupt) after being chosen passes the wake-up on, so no signal is stranded.
  *
  * <p>Properties: safety as above; progress — {@code set}, {@code reset}, {@code isSet} are lock-free,
  * {@code await} on a set event is one load (manual) or one CAS (auto), and allocates nothing; no lost
- * wake-up (Dekker order between the state word and the stack, both volatile); space — one padded word
- * and one stack head, plus one node per parked thread. Works with virtual threads.
+ * wake-up (Dekker order between the state word and the queue head, both volatile); space — one padded
+ * word and one wait queue; waiting allocates nothing (each thread reuses its wait node). Works with virtual threads.
  */
 public final class Event {
     /** How an {@link Event} behaves after {@link Event#set()}. */
@@ -72,7 +73,7 @@ public final class Event {
 
     private final boolean autoReset;
     private final PaddedLong state;
-    private final ParkingStack waiters = new ParkingStack();
+    private final Queue waiters;
 
     /** An unset event of the given mode. */
     public Event(Mode mode) {
@@ -90,6 +91,7 @@ public final class Event {
         }
         this.autoReset = mode == Mode.AUTO_RESET;
         this.state = new PaddedLong(initiallySet ? SET : 0L);
+        this.waiters = new Queue(this);
     }
 
     /** This event's mode. */
@@ -118,11 +120,7 @@ public final class Event {
                 break;
             }
         }
-        if (autoReset) {
-            waiters.wakeOne();
-        } else {
-            waiters.wakeAll();
-        }
+        waiters.wakeWaiters(); // volatile read of the queue head after the CAS (Dekker)
     }
 
     /** Resets the event to unset (withdraws a pending auto-reset signal). No effect if unset. */
@@ -159,15 +157,16 @@ public final class Event {
     }
 
     /**
-     * Whether the waiter that started at state {@code s0} may return; consumes in auto-reset mode.
-     * Volatile read / CAS: ordered after the waiter's push (Dekker), and acquiring the setter's writes.
+     * Whether a waiter that started at epoch {@code epoch0} (its low 32 bits) may return; consumes the
+     * signal in auto-reset mode. Volatile read / CAS: ordered after the waiter's node became visible
+     * (Dekker with set()), and acquiring the setter's writes.
      */
-    private boolean ready(long s0) {
+    private boolean ready(int epoch0) {
         long s = state.getVolatile();
         if (autoReset) {
             return (s & SET) != 0 && state.compareAndSet(s, 0L);
         }
-        return s != s0;
+        return (int) (s >>> 1) != epoch0;
     }
 
     private boolean awaitSet(int mode, long deadline) throws InterruptedException {
@@ -176,49 +175,62 @@ public final class Event {
         if ((s0 & SET) != 0 && (!autoReset || state.compareAndSet(s0, 0L))) {
             return true;
         }
-        // Manual: s0 is unset; the wait ends when the state moves on from s0 (the next set).
-        int step = 0;
-        while (!ready(s0)) {
-            if (Waits.shouldGiveUp(mode, deadline)) {
-                return false;
-            }
-            if (SpinPolicy.isParking(step)) {
-                return parkUntilSet(s0, mode, deadline);
-            }
-            step = SpinPolicy.idle(step);
-        }
-        return true;
+        // Manual: s0 is unset; the wait ends when the epoch moves on from s0's (the next set). The low
+        // 32 bits of the epoch suffice: every set grants every queued waiter, so a waiter never needs
+        // to tell apart epochs 2^32 sets apart.
+        return waiters.acquire(this, (int) (s0 >>> 1), mode, deadline);
     }
 
-    private boolean parkUntilSet(long s0, int mode, long deadline) throws InterruptedException {
-        ParkingStack.Node node = waiters.push();
-        while (!ready(s0)) {
-            boolean giveUp;
-            try {
-                giveUp = Waits.shouldGiveUp(mode, deadline);
-            } catch (InterruptedException e) {
-                withdraw(node);
-                throw e;
-            }
-            if (giveUp) {
-                withdraw(node);
-                return false;
-            }
-            if (node.isWoken()) {
-                node = waiters.push(); // auto-reset: another thread took the signal; queue again
-            } else if (mode == Waits.TIMED) {
-                LockSupport.parkNanos(this, deadline - System.nanoTime());
-            } else {
-                LockSupport.park(this);
-            }
-        }
-        waiters.leave(node);
-        return true;
-    }
+    /**
+     * This event's grant decision in the waiting layer. Manual reset: a set grants every queued waiter
+     * whose epoch has passed (hand-off: the set already happened for it, a later reset does not undo
+     * it). Auto reset: a set wakes one waiter, which retries to consume the signal (wake-and-retry:
+     * a barging await may take it first; the woken waiter then queues again at the head), and a woken
+     * waiter that gives up passes the wake-up on while the event is still set.
+     */
+    private static final class Queue extends WaitQueue {
+        private static final long serialVersionUID = 1L;
+        private final transient Event event;
 
-    private void withdraw(ParkingStack.Node node) {
-        if (!waiters.leave(node) && autoReset && isSet()) {
-            waiters.wakeOne(); // we were chosen for a signal we will not take: pass the wake-up on
+        Queue(Event event) {
+            super(!event.autoReset, true);
+            this.event = event;
+        }
+
+        @Override
+        protected boolean tryAcquire(int epoch0, boolean woken) {
+            return event.ready(epoch0);
+        }
+
+        @Override
+        protected boolean parkLocked(int epoch0, boolean woken) {
+            return true;
+        }
+
+        @Override
+        protected WaitNode grantLocked() {
+            // Volatile read, under the queue lock after the node was linked (volatile head): Dekker with
+            // set()'s volatile CAS followed by its hasWaiters() read.
+            long s = event.state.getVolatile();
+            if (event.autoReset) {
+                return (s & SET) != 0 && !isEmpty() ? grantFirst() : null;
+            }
+            int epoch = (int) (s >>> 1);
+            WaitNode first = null;
+            // Every node whose epoch has passed, wherever it is: a waiter that read an older epoch may
+            // link its node after one that read a newer one.
+            for (WaitNode p = first(), next; p != null; p = next) {
+                next = p.next; // read before the grant unlinks p
+                if (p.arg != epoch) {
+                    grant(p);
+                    if (first == null) {
+                        first = p;
+                    } else {
+                        unpark(p);
+                    }
+                }
+            }
+            return first;
         }
     }
 

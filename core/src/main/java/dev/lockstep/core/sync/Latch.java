@@ -2,6 +2,8 @@ package dev.lockstep.core.sync;
 
 import dev.lockstep.core.internal.PaddedLong;
 import dev.lockstep.core.internal.SpinPolicy;
+import dev.lockstep.core.internal.WaitNode;
+import dev.lockstep.core.internal.WaitQueue;
 import dev.lockstep.core.internal.Waits;
 
 import java.util.concurrent.TimeUnit;
@@ -20,30 +22,30 @@ import java.util.concurrent.locks.LockSupport;
  * ready.await(); // every worker has initialised
  * }</pre>
  *
- * <p>Algorithm: the count is one padded word decremented by compare-and-set; a waiter spins for the
- * {@link SpinPolicy} budget (spin, then yield), then pushes a node on a Treiber stack of parked
- * waiters and parks with {@link LockSupport#park(Object)}; the count-down that reaches zero takes the
- * whole stack and unparks every waiter. No AQS, no lock.
+ * <p>Algorithm: the count is one padded word decremented by compare-and-set; a waiter enters
+ * Lockstep's waiting layer ({@code dev.lockstep.core.internal.WaitQueue}): it spins for
+ * {@link SpinPolicy#SPINS} steps if no other thread spins on this latch, then queues its reusable
+ * per-thread node and parks with {@link LockSupport#park(Object)}; the count-down that reaches zero
+ * grants and unparks every queued waiter. No AQS.
  *
  * <p>Properties: safety — no {@code await} returns before the count reached zero, and actions before
  * each {@code countDown()} happen-before every return from {@code await}; progress — {@code countDown}
  * and {@link #getCount()} are lock-free and allocate nothing, {@code await} on an open latch is one
  * acquire load; a waiter is woken once, by the final count-down (no lost wake-up: the count and the
- * stack are both accessed with volatile operations, in Dekker order); space — one padded word and one
- * stack head, plus one small node per thread parked at a time (none for waits ended in the spin phase).
+ * queue head are both accessed with volatile operations, in Dekker order); space — one padded word and
+ * one wait queue; waiting allocates nothing (each thread reuses its wait node).
  * Works with virtual threads (park/unpark only, nothing pins a carrier).
  */
 public class Latch {
     /*
      * Implementation notes.
      * count only decreases, by CAS, and never below zero; the thread whose CAS takes it from 1 to 0
-     * wakes every node on the stack. A waiter that pushes after that wake-up reads count == 0 (its push
-     * and read are volatile, ordered after the zero in the synchronization order) and returns, then
-     * drains the stack itself so nothing lingers. Timed-out or interrupted waiters cancel and unlink
-     * their node.
+     * grants every queued node (Queue.grantLocked). A waiter that links its node after that reads
+     * count == 0 in its own grantLocked re-check (under the queue lock) and is granted at once.
+     * Timed-out or interrupted waiters withdraw (the waiting layer); a grant is never withdrawn.
      */
     private final PaddedLong count;
-    private final ParkingStack waiters = new ParkingStack();
+    private final Queue waiters;
 
     /**
      * @param count the number of {@link #countDown()} calls that open the latch; 0 gives an open latch
@@ -54,6 +56,7 @@ public class Latch {
             throw new IllegalArgumentException("count must be >= 0: " + count);
         }
         this.count = new PaddedLong(count);
+        this.waiters = new Queue(this.count);
     }
 
     /**
@@ -70,7 +73,7 @@ public class Latch {
             // (for the final count-down) precedes the stack read in wakeAll (Dekker order).
             if (count.compareAndSet(c, c - 1)) {
                 if (c == 1) {
-                    waiters.wakeAll();
+                    waiters.wakeWaiters(); // volatile read of the queue head after the CAS (Dekker)
                 }
                 return;
             }
@@ -105,48 +108,49 @@ public class Latch {
     }
 
     private boolean awaitZero(int mode, long deadline) throws InterruptedException {
-        int step = 0;
         // Acquire: reading 0 makes every count-down's prior writes visible (they are all in the
         // CAS chain that ends in the zero).
-        while (count.getAcquire() != 0) {
-            if (Waits.shouldGiveUp(mode, deadline)) {
-                return false;
-            }
-            if (SpinPolicy.isParking(step)) {
-                return parkUntilZero(mode, deadline);
-            }
-            step = SpinPolicy.idle(step);
-        }
-        return true;
+        return count.getAcquire() == 0 || waiters.acquire(this, 0, mode, deadline);
     }
 
-    private boolean parkUntilZero(int mode, long deadline) throws InterruptedException {
-        ParkingStack.Node node = waiters.push();
-        // Volatile read after the volatile push: see the class comment of ParkingStack.
-        while (count.getVolatile() != 0) {
-            boolean giveUp;
-            try {
-                giveUp = Waits.shouldGiveUp(mode, deadline);
-            } catch (InterruptedException e) {
-                waiters.leave(node);
-                throw e;
-            }
-            if (giveUp) {
-                waiters.leave(node);
-                return false;
-            }
-            if (node.isWoken()) {
-                node = waiters.push(); // woken without the count at zero cannot happen; be robust anyway
-            } else if (mode == Waits.TIMED) {
-                LockSupport.parkNanos(this, deadline - System.nanoTime());
-            } else {
-                LockSupport.park(this);
-            }
+    /**
+     * This latch's grant decision in the waiting layer: a waiter may go once the count is zero, and
+     * the final count-down grants every queued waiter (hand-off: the count never rises again, so a
+     * grant can be kept even by a waiter that was giving up).
+     */
+    private static final class Queue extends WaitQueue {
+        private static final long serialVersionUID = 1L;
+        private final transient PaddedLong count;
+
+        Queue(PaddedLong count) {
+            super(true, true);
+            this.count = count;
         }
-        if (waiters.cancel(node)) {
-            waiters.wakeAll(); // we pushed after the final wake-up: drain what such late pushers left
+
+        @Override
+        protected boolean tryAcquire(int arg, boolean woken) {
+            // Acquire: as in awaitZero.
+            return count.getAcquire() == 0;
         }
-        return true;
+
+        @Override
+        protected boolean parkLocked(int arg, boolean woken) {
+            return true;
+        }
+
+        @Override
+        protected WaitNode grantLocked() {
+            // Volatile read, under the queue lock after the node was linked (volatile head): Dekker with
+            // the final count-down's volatile CAS followed by its hasWaiters() read.
+            if (count.getVolatile() != 0) {
+                return null;
+            }
+            WaitNode first = isEmpty() ? null : grantFirst();
+            while (!isEmpty()) {
+                unpark(grantFirst());
+            }
+            return first;
+        }
     }
 
     @Override

@@ -118,6 +118,9 @@ public final class Monitor {
         }
     }
 
+    /** {@link #doAwait}'s fourth mode, besides those of {@link Waits}: timed, ignoring interrupts. */
+    private static final int TIMED_UNINTERRUPTIBLE = -1;
+
     private final Mutex lock;
     /** Guards with waiters, most recently waited-for first; guarded by lock. */
     private Guard activeGuards;
@@ -571,89 +574,75 @@ public final class Monitor {
     }
 
     private void await(Guard guard, boolean signalBeforeWaiting) throws InterruptedException {
-        checkNotEvaluating("a waiting method");
-        if (signalBeforeWaiting) {
-            signalNextWaiter();
-        }
-        beginWaitingFor(guard);
-        try {
-            do {
-                guard.condition.await();
-            } while (!evaluate(guard));
-        } finally {
-            endWaitingFor(guard);
-        }
+        doAwait(guard, Waits.INTERRUPTIBLE, 0L, signalBeforeWaiting);
     }
 
     private void awaitUninterruptibly(Guard guard, boolean signalBeforeWaiting) {
-        checkNotEvaluating("a waiting method");
-        if (signalBeforeWaiting) {
-            signalNextWaiter();
-        }
-        beginWaitingFor(guard);
         try {
-            do {
-                guard.condition.awaitUninterruptibly();
-            } while (!evaluate(guard));
-        } finally {
-            endWaitingFor(guard);
+            doAwait(guard, Waits.UNINTERRUPTIBLE, 0L, signalBeforeWaiting);
+        } catch (InterruptedException impossible) {
+            throw new AssertionError("uninterruptible wait threw", impossible);
         }
     }
 
     /** Waits for the guard until the deadline; false if it passed with the guard unsatisfied. */
     private boolean awaitNanos(Guard guard, long deadline, boolean signalBeforeWaiting)
             throws InterruptedException {
-        checkNotEvaluating("a waiting method");
-        boolean firstTime = true;
-        try {
-            do {
-                long nanos = deadline - System.nanoTime();
-                if (nanos <= 0) {
-                    return false;
-                }
-                if (firstTime) {
-                    if (signalBeforeWaiting) {
-                        signalNextWaiter();
-                    }
-                    beginWaitingFor(guard);
-                    firstTime = false;
-                }
-                guard.condition.awaitNanos(nanos);
-            } while (!evaluate(guard));
-            return true;
-        } finally {
-            if (!firstTime) {
-                endWaitingFor(guard);
-            }
-        }
+        return doAwait(guard, Waits.TIMED, deadline, signalBeforeWaiting);
     }
 
     private boolean awaitNanosUninterruptibly(Guard guard, long deadline, boolean signalBeforeWaiting) {
+        try {
+            return doAwait(guard, TIMED_UNINTERRUPTIBLE, deadline, signalBeforeWaiting);
+        } catch (InterruptedException impossible) {
+            throw new AssertionError("uninterruptible wait threw", impossible);
+        }
+    }
+
+    /**
+     * The one guard-waiting loop: signal first if asked (see the implementation notes), register as a
+     * waiter of the guard, await its condition until the guard is satisfied or the wait gives up.
+     *
+     * @param mode {@link Waits#UNINTERRUPTIBLE}, {@link Waits#INTERRUPTIBLE}, {@link Waits#TIMED} or
+     *             {@link #TIMED_UNINTERRUPTIBLE} (an interrupt is remembered and re-asserted at the end)
+     * @return true with the guard satisfied; false if a timed wait passed its deadline first
+     */
+    private boolean doAwait(Guard guard, int mode, long deadline, boolean signalBeforeWaiting)
+            throws InterruptedException {
         checkNotEvaluating("a waiting method");
+        boolean timed = mode == Waits.TIMED || mode == TIMED_UNINTERRUPTIBLE;
         boolean interrupted = false;
-        boolean firstTime = true;
+        boolean waiting = false;
         try {
             do {
-                long nanos = deadline - System.nanoTime();
-                if (nanos <= 0) {
+                long nanos = timed ? deadline - System.nanoTime() : 0L;
+                if (timed && nanos <= 0) {
                     return false;
                 }
-                if (firstTime) {
+                if (!waiting) {
                     if (signalBeforeWaiting) {
                         signalNextWaiter();
                     }
                     beginWaitingFor(guard);
-                    firstTime = false;
+                    waiting = true;
                 }
-                try {
+                if (mode == Waits.UNINTERRUPTIBLE) {
+                    guard.condition.awaitUninterruptibly();
+                } else if (mode == Waits.INTERRUPTIBLE) {
+                    guard.condition.await();
+                } else if (mode == Waits.TIMED) {
                     guard.condition.awaitNanos(nanos);
-                } catch (InterruptedException e) {
-                    interrupted = true;
+                } else {
+                    try {
+                        guard.condition.awaitNanos(nanos);
+                    } catch (InterruptedException e) {
+                        interrupted = true; // keep waiting; restore the status at the end
+                    }
                 }
             } while (!evaluate(guard));
             return true;
         } finally {
-            if (!firstTime) {
+            if (waiting) {
                 endWaitingFor(guard);
             }
             if (interrupted) {

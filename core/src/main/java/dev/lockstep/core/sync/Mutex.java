@@ -1,6 +1,7 @@
 package dev.lockstep.core.sync;
 
-import dev.lockstep.core.internal.SpinPolicy;
+import dev.lockstep.core.internal.WaitNode;
+import dev.lockstep.core.internal.WaitQueue;
 import dev.lockstep.core.internal.Waits;
 
 import java.lang.invoke.MethodHandles;
@@ -42,9 +43,10 @@ import java.util.concurrent.locks.Lock;
  * <p><b>Algorithm.</b> A state word holds {@code LOCKED} and {@code PARKED} ("the waiter queue is not
  * empty") bits, as in Drepper's futex mutex (<i>Futexes Are Tricky</i>, 2011, mutex #3) and WebKit's
  * {@code WTF::Lock} (F. Pizlo, <i>Locking in WebKit</i>, 2016): lock and unlock are one
- * compare-and-set each when uncontended. A thread that finds the lock held spins for
- * {@link SpinPolicy}'s budget (spins, then yields) as long as nobody is parked, then enqueues itself in
- * a FIFO {@link WaitQueue} guarded by a small queue lock, sets {@code PARKED}, and parks with
+ * compare-and-set each when uncontended. A thread that finds the lock held enters Lockstep's waiting
+ * layer ({@code dev.lockstep.core.internal.WaitQueue}): it spins briefly if no other thread is spinning
+ * on this Mutex (one spinner at a time, as in {@code WTF::Lock}), then, under the layer's small queue
+ * lock, sets {@code PARKED} and enqueues itself in FIFO order, and parks with
  * {@code LockSupport.park(this)}. An unlock that finds {@code PARKED} dequeues the first waiter under
  * the queue lock and either frees the lock and wakes it (unfair) or hands the lock over to it (fair).
  * In unfair mode a third bit, {@code WAKING}, marks a woken waiter that has not run yet; while it is
@@ -74,7 +76,7 @@ public class Mutex extends AbstractOwnableSynchronizer implements Lock {
      * takes the queue lock and sees every queued waiter. While LOCKED is set and the queue lock is held,
      * nobody else changes state, so the unlocker's slow path writes it with a plain release store.
      * Fair mode invariant: PARKED implies LOCKED (unlock hands a held lock over while waiters remain).
-     * WAKING (unfair mode only) is set by whoever grants a queued node (unlockSlow, wakeNextIfUnlocked,
+     * WAKING (unfair mode only) is set by whoever grants a queued node (unlockSlow, passOnLocked,
      * under the queue lock) and cleared by the woken thread when it acquires, queues again, or gives up:
      * at most one woken-but-not-yet-running waiter at a time.
      * holds (hold count) and the AOS owner are written by the holder only, after acquiring and before
@@ -113,7 +115,7 @@ public class Mutex extends AbstractOwnableSynchronizer implements Lock {
     private final boolean fair;
     private final String name;
     /** Serialized as an empty queue (all its fields are transient): a copy has no waiters. */
-    private final WaitQueue queue = new WaitQueue();
+    private final Queue queue;
 
     /** An unfair, unnamed Mutex: the same defaults as {@code new ReentrantLock()}. */
     public Mutex() {
@@ -134,6 +136,7 @@ public class Mutex extends AbstractOwnableSynchronizer implements Lock {
     public Mutex(boolean fair, String name) {
         this.fair = fair;
         this.name = name;
+        this.queue = new Queue(this, fair);
     }
 
     /*
@@ -476,7 +479,8 @@ public class Mutex extends AbstractOwnableSynchronizer implements Lock {
     }
 
     /**
-     * The contended acquisition: reentrancy, spinning, queueing and parking.
+     * The contended acquisition: reentrancy here, then the waiting layer ({@link WaitQueue#acquire}),
+     * with this Mutex's grant decision in {@link Queue}.
      *
      * @return true once acquired (owner and holds set); false only for a timed wait that expired
      * @throws InterruptedException in the interruptible modes, after withdrawing from the queue
@@ -487,102 +491,42 @@ public class Mutex extends AbstractOwnableSynchronizer implements Lock {
             incrementHolds();
             return true;
         }
-        WaitNode node = null;
-        boolean woken = false; // unfair mode: we were queued, woken, and lost the race: queue first again
-        boolean waking = false; // unfair mode: the WAKING bit is ours (we were woken and have not acted yet)
-        int step = 0;
-        for (; ; ) {
-            int s = (int) STATE.getVolatile(this);
-            if ((s & LOCKED) == 0 && (!fair || s == 0)) {
-                // Volatile CAS: acquires the previous holder's release; keeps PARKED as it is, and
-                // clears WAKING if it is ours (the next unlock may wake another waiter).
-                if (STATE.compareAndSet(this, s, waking ? (s | LOCKED) & ~WAKING : s | LOCKED)) {
-                    break;
-                }
-                continue;
-            }
-            if (mode == Waits.TIMED && System.nanoTime() - deadline >= 0) {
-                if (waking) {
-                    wakeNextIfUnlocked(); // pass on the wake-up we were given and do not use
-                }
-                return false;
-            }
-            if (((s & PARKED) == 0 || waking) && !SpinPolicy.isParking(step)) {
-                // Held, and nobody parked yet (or we were just woken: while WAKING is set the holder
-                // releases without waking anyone, so the lock is ours to take when it comes free).
-                step = SpinPolicy.idle(step);
-                continue;
-            }
-            if (node == null) {
-                node = WaitNode.current();
-            }
-            queue.lock();
-            s = (int) STATE.getVolatile(this);
-            if ((s & LOCKED) == 0) {
-                queue.unlock(); // freed meanwhile (unfair; fair: s == 0, queue empty): retry the CAS
-                continue;
-            }
-            // Volatile CAS while LOCKED is set: an unlock from now on takes the slow path and this queue
-            // lock. A woken waiter going back to sleep also clears WAKING (unlocks must wake again).
-            if (((s & PARKED) == 0 || waking)
-                    && !STATE.compareAndSet(this, s, waking ? (s | PARKED) & ~WAKING : s | PARKED)) {
-                queue.unlock();
-                continue;
-            }
-            waking = false;
-            if (woken) {
-                queue.addFirst(node);
-            } else {
-                queue.addLast(node);
-            }
-            node.setBlockedOn(this);
-            queue.unlock();
-            int r = node.await(this, mode, deadline);
-            if (r < 0) {
-                queue.lock();
-                if (node.statusAcquire() == WaitNode.WAITING) {
-                    queue.remove(node);
-                    if (queue.isEmpty()) {
-                        clearParkedBit();
-                    }
-                    queue.unlock();
-                    node.setBlockedOn(null);
-                    if (r == WaitNode.INTERRUPTED) {
-                        throw new InterruptedException();
-                    }
-                    return false;
-                }
-                queue.unlock();
-                node.setBlockedOn(null);
-                node.setStatusPlain(WaitNode.IDLE);
-                if (!fair) {
-                    // Woken while giving up: pass the wake-up on, or a queued waiter could sleep on a free lock.
-                    wakeNextIfUnlocked(); // clears the WAKING bit the granter set for us
-                    if (r == WaitNode.INTERRUPTED) {
-                        throw new InterruptedException();
-                    }
-                    return false;
-                }
-                // Fair: the lock was handed to us while giving up: take it (the interrupt came too late).
-                if (r == WaitNode.INTERRUPTED) {
-                    node.interrupted = true;
-                }
-            }
-            node.setBlockedOn(null);
-            node.setStatusPlain(WaitNode.IDLE); // plain: dequeued, ours again
-            if (fair) {
-                break; // handed over: LOCKED was kept set for us
-            }
-            woken = true;
-            waking = true; // the granter set WAKING for us
-            step = 0;
+        if (!queue.acquire(this, 1, mode, deadline)) {
+            return false;
         }
         setExclusiveOwnerThread(me);
         holds = 1;
-        if (node != null) {
-            node.restoreInterrupt();
-        }
         return true;
+    }
+
+    /** One attempt to set LOCKED (fair: only if nobody is queued); {@code woken}: clear our WAKING. */
+    private boolean tryLockState(boolean woken) {
+        for (; ; ) {
+            int s = (int) STATE.getVolatile(this);
+            if ((s & LOCKED) != 0 || fair && s != 0) {
+                return false;
+            }
+            // Volatile CAS: acquires the previous holder's release; keeps PARKED as it is, and clears
+            // WAKING if it is ours (the next unlock may wake another waiter).
+            if (STATE.compareAndSet(this, s, woken ? (s | LOCKED) & ~WAKING : s | LOCKED)) {
+                return true;
+            }
+        }
+    }
+
+    /**
+     * Under the queue lock: before a waiter is linked, publish PARKED (only while LOCKED is set, so an
+     * unlock whose CAS LOCKED -> 0 succeeds knows nobody is queued). A woken waiter queueing again
+     * also clears WAKING (unlocks must wake again). False: retry (freed meanwhile, or the CAS lost).
+     */
+    private boolean parkLocked(boolean woken) {
+        int s = (int) STATE.getVolatile(this);
+        if ((s & LOCKED) == 0) {
+            return false; // freed meanwhile (unfair; fair: s == 0, queue empty): retry the CAS
+        }
+        // Volatile CAS while LOCKED is set: an unlock from now on takes the slow path and the queue lock.
+        return (s & PARKED) != 0 && !woken
+                || STATE.compareAndSet(this, s, woken ? (s | PARKED) & ~WAKING : s | PARKED);
     }
 
     /** Clears PARKED after the queue became empty. Under the queue lock (nobody else sets PARKED). */
@@ -598,12 +542,11 @@ public class Mutex extends AbstractOwnableSynchronizer implements Lock {
     }
 
     /**
-     * Unfair mode: a woken waiter gives up without taking the lock; if the lock is free, wake the next
-     * waiter in its place (if it is held, its holder's unlock will see PARKED and wake one).
+     * Unfair mode, under the queue lock: a woken waiter gives up without taking the lock: clear its
+     * WAKING and, if the lock is free, grant the next waiter in its place (if it is held, its holder's
+     * unlock will see PARKED and wake one). Returns the node to unpark.
      */
-    private void wakeNextIfUnlocked() {
-        WaitNode next = null;
-        queue.lock();
+    private WaitNode passOnLocked() {
         for (; ; ) {
             int s = (int) STATE.getVolatile(this);
             int n = s & ~WAKING;
@@ -617,14 +560,9 @@ public class Mutex extends AbstractOwnableSynchronizer implements Lock {
             // Volatile CAS: bargers may change LOCKED concurrently; PARKED/WAKING change only under the
             // queue lock, which we hold.
             if (STATE.compareAndSet(this, s, n)) {
-                if (wake) {
-                    next = queue.grantFirst();
-                }
-                break;
+                return wake ? queue.grantFirst() : null;
             }
         }
-        queue.unlock();
-        WaitQueue.unpark(next);
     }
 
     /**
@@ -666,5 +604,48 @@ public class Mutex extends AbstractOwnableSynchronizer implements Lock {
         }
         queue.unlock();
         WaitQueue.unpark(next);
+    }
+
+    /**
+     * This Mutex's grant decision in the waiting layer. Unfair mode: a grant is a wake-up (WAKING set
+     * by the granter) and the woken thread retries; fair mode: a grant hands the held lock over.
+     * Grants come from {@link #unlockSlow()} and {@link #passOnLocked()}; the Dekker handshake is the
+     * PARKED bit set in {@link #parkLocked}, so the generic re-check after linking grants nobody.
+     */
+    private static final class Queue extends WaitQueue {
+        private static final long serialVersionUID = 1L;
+        private final Mutex mutex;
+
+        Queue(Mutex mutex, boolean fair) {
+            super(fair, true);
+            this.mutex = mutex;
+        }
+
+        @Override
+        protected boolean tryAcquire(int arg, boolean woken) {
+            return mutex.tryLockState(woken);
+        }
+
+        @Override
+        protected boolean parkLocked(int arg, boolean woken) {
+            return mutex.parkLocked(woken);
+        }
+
+        @Override
+        protected WaitNode grantLocked() {
+            return null; // a linked waiter set PARKED while LOCKED was set: the holder's unlock wakes it
+        }
+
+        @Override
+        protected void withdrawnLocked(WaitNode node) {
+            if (isEmpty()) {
+                mutex.clearParkedBit();
+            }
+        }
+
+        @Override
+        protected WaitNode passOnLocked() {
+            return mutex.passOnLocked();
+        }
     }
 }

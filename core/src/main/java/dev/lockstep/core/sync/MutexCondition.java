@@ -1,5 +1,7 @@
 package dev.lockstep.core.sync;
 
+import dev.lockstep.core.internal.WaitNode;
+import dev.lockstep.core.internal.WaitQueue;
 import dev.lockstep.core.internal.Waits;
 
 import java.util.ArrayList;

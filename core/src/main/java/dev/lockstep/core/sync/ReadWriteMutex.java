@@ -1,6 +1,8 @@
 package dev.lockstep.core.sync;
 
 import dev.lockstep.core.internal.SpinPolicy;
+import dev.lockstep.core.internal.WaitNode;
+import dev.lockstep.core.internal.WaitQueue;
 import dev.lockstep.core.internal.Waits;
 
 import java.io.IOException;
@@ -67,8 +69,9 @@ import java.util.concurrent.locks.ReadWriteLock;
  * <p><b>Algorithm.</b> One 64-bit state word: reader count (bits 0-31), a writer bit (32), and the
  * number of waiting writers (bits 33-62). A reader enters with one compare-and-set when there is
  * neither a writer nor a waiting writer; a writer enters with one compare-and-set from 0. Otherwise a
- * thread spins for {@link SpinPolicy}'s budget, then enqueues a reusable per-thread node in a FIFO
- * {@link WaitQueue} (a writer also increments the waiting-writer count, which turns arriving readers
+ * thread enters Lockstep's waiting layer ({@code dev.lockstep.core.internal.WaitQueue}): it spins for
+ * {@link SpinPolicy#SPINS} steps if no other thread spins on this lock, then enqueues a reusable
+ * per-thread node in FIFO order (a writer also increments the waiting-writer count, which turns arriving readers
  * away) and parks. Releasers that leave the lock free for the queue head grant it directly under the
  * queue lock: a writer at the head, or every reader up to the next queued writer (so readers queued
  * before a writer are not overtaken by it). This is the classic writer-preference policy of Courtois,
@@ -149,7 +152,7 @@ public class ReadWriteMutex extends AbstractOwnableSynchronizer implements ReadW
     // Not final, set again by readObject; a ReadWriteMutex must be published safely, like any object
     // that is not immutable.
     private transient ThreadLocal<HoldCounter> readHolds;
-    private transient WaitQueue queue;
+    private transient Queue queue;
     private transient ReadLock readerLock;
     private transient WriteLock writerLock;
 
@@ -166,7 +169,7 @@ public class ReadWriteMutex extends AbstractOwnableSynchronizer implements ReadW
 
     private void init() {
         readHolds = new ThreadLocal<>();
-        queue = new WaitQueue();
+        queue = new Queue(this);
         readerLock = new ReadLock(this);
         writerLock = new WriteLock(this);
     }
@@ -529,12 +532,7 @@ public class ReadWriteMutex extends AbstractOwnableSynchronizer implements ReadW
     // Waiting
 
     private void wakeWaiters() {
-        if (queue.hasWaiters()) {
-            queue.lock();
-            WaitNode wake = drainLocked();
-            queue.unlock();
-            WaitQueue.unpark(wake);
-        }
+        queue.wakeWaiters();
     }
 
     /**
@@ -580,62 +578,56 @@ public class ReadWriteMutex extends AbstractOwnableSynchronizer implements ReadW
     }
 
     /**
-     * Spins, then queues and parks for the read ({@code kind == READ}) or write side.
+     * Waits in the waiting layer for the read ({@code kind == READ}) or write side.
      *
      * @return true once held (hold recorded); false if a timed wait expired
      */
     private boolean acquireSlow(int kind, int mode, long deadline) throws InterruptedException {
-        for (int step = 0; !SpinPolicy.isParking(step); ) {
-            if (mode == Waits.TIMED && System.nanoTime() - deadline >= 0) {
-                return false;
+        return queue.acquire(this, kind, mode, deadline);
+    }
+
+    /**
+     * This lock's grant decision in the waiting layer: direct hand-off ({@link #drainLocked} changes
+     * the state for the granted waiters), a writer counted in WWAIT while queued, one spinner at a time.
+     */
+    private static final class Queue extends WaitQueue {
+        private static final long serialVersionUID = 1L;
+        private final ReadWriteMutex lock;
+
+        Queue(ReadWriteMutex lock) {
+            super(true, true);
+            this.lock = lock;
+        }
+
+        @Override
+        protected boolean tryAcquire(int kind, boolean woken) {
+            return kind == READ ? lock.tryRead(true) : lock.tryWrite(true);
+        }
+
+        @Override
+        protected boolean parkLocked(int kind, boolean woken) {
+            if (kind == WRITE) {
+                STATE.getAndAdd(lock, WWAIT); // volatile RMW: from now on arriving readers wait
             }
-            step = SpinPolicy.idle(step);
-            if (kind == READ ? tryRead(true) : tryWrite(true)) {
-                return true;
-            }
+            return true;
         }
-        if (mode == Waits.TIMED && System.nanoTime() - deadline >= 0) {
-            return false;
+
+        @Override
+        protected WaitNode grantLocked() {
+            return lock.drainLocked();
         }
-        WaitNode node = WaitNode.current();
-        queue.lock();
-        node.arg = kind;
-        if (kind == WRITE) {
-            STATE.getAndAdd(this, WWAIT); // volatile RMW: from now on arriving readers wait
-        }
-        queue.addLast(node);
-        node.setBlockedOn(this);
-        WaitNode wake = drainLocked(); // re-check: the lock may have been released before we were visible
-        queue.unlock();
-        if (wake != null && wake != node) {
-            WaitQueue.unpark(wake);
-        }
-        int r = node.await(this, mode, deadline);
-        node.setBlockedOn(null);
-        if (r < 0) {
-            queue.lock();
-            if (node.statusAcquire() == WaitNode.WAITING) {
-                queue.remove(node);
-                if (kind == WRITE) {
-                    STATE.getAndAdd(this, -WWAIT); // volatile RMW: readers may enter again
-                }
-                wake = drainLocked(); // readers queued behind a withdrawn writer may go
-                queue.unlock();
-                WaitQueue.unpark(wake);
-                if (r == WaitNode.INTERRUPTED) {
-                    throw new InterruptedException();
-                }
-                return false;
-            }
-            queue.unlock();
-            if (r == WaitNode.INTERRUPTED) {
-                node.interrupted = true; // granted first: keep the lock and the interrupt status
+
+        @Override
+        protected void withdrawnLocked(WaitNode node) {
+            if (node.arg == WRITE) {
+                STATE.getAndAdd(lock, -WWAIT); // volatile RMW: readers may enter again
             }
         }
-        node.setStatusPlain(WaitNode.IDLE);
-        onGranted(kind);
-        node.restoreInterrupt();
-        return true;
+
+        @Override
+        protected void acquiredByGrant(int kind) {
+            lock.onGranted(kind);
+        }
     }
 
     /** Bookkeeping of a thread whose queued node was granted (the granter already changed the state). */

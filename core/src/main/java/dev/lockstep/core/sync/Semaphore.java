@@ -1,6 +1,8 @@
 package dev.lockstep.core.sync;
 
 import dev.lockstep.core.internal.SpinPolicy;
+import dev.lockstep.core.internal.WaitNode;
+import dev.lockstep.core.internal.WaitQueue;
 import dev.lockstep.core.internal.Waits;
 
 import java.io.Serializable;
@@ -36,8 +38,10 @@ import java.util.concurrent.TimeUnit;
  * as in the JDK. The initial count may be negative (releases must come first), as in the JDK.
  *
  * <p><b>Algorithm.</b> The permit count is one word changed by compare-and-set. A thread that cannot
- * take its permits spins for {@link SpinPolicy}'s budget (unfair mode), then enqueues a reusable
- * per-thread node in a FIFO {@link WaitQueue} and parks with {@code LockSupport.park(this)}. Whoever
+ * take its permits enters Lockstep's waiting layer ({@code dev.lockstep.core.internal.WaitQueue}): in
+ * unfair mode it spins for {@link SpinPolicy#SPINS} steps if no other thread spins on this semaphore,
+ * then it enqueues a reusable per-thread node in FIFO order and parks with
+ * {@code LockSupport.park(this)}. Whoever
  * makes permits available (release, a waiter withdrawing) and sees a non-empty queue takes the
  * queue lock and wakes waiters from the head for as many permits as are available: in fair mode it
  * deducts the permits for them (direct hand-off: a woken waiter never competes again); in unfair mode
@@ -80,7 +84,7 @@ public class Semaphore implements Serializable {
     private int permits;
     private final boolean fair;
     /** Serialized as an empty queue (all its fields are transient). */
-    private final WaitQueue queue = new WaitQueue();
+    private final Queue queue;
 
     /** An unfair semaphore with {@code permits} initial permits (may be negative). */
     public Semaphore(int permits) {
@@ -91,6 +95,7 @@ public class Semaphore implements Serializable {
     public Semaphore(int permits, boolean fair) {
         this.permits = permits;
         this.fair = fair;
+        this.queue = new Queue(this, fair);
     }
 
     private static int checkPermits(int n) {
@@ -177,77 +182,7 @@ public class Semaphore implements Serializable {
     }
 
     private boolean acquireSlow(int n, int mode, long deadline) throws InterruptedException {
-        if (!fair) {
-            for (int step = 0; !SpinPolicy.isParking(step); ) {
-                if (mode == Waits.TIMED && System.nanoTime() - deadline >= 0) {
-                    return false;
-                }
-                step = SpinPolicy.idle(step);
-                if (tryTake(n, false)) {
-                    return true;
-                }
-            }
-        }
-        if (mode == Waits.TIMED && System.nanoTime() - deadline >= 0) {
-            return false;
-        }
-        WaitNode node = WaitNode.current();
-        boolean woken = false; // unfair: woken once, lost the race: queue first again
-        for (; ; ) {
-            if (mode == Waits.TIMED && System.nanoTime() - deadline >= 0) {
-                if (woken) {
-                    wakeWaiters(); // pass on the wake-up we were given and do not use
-                }
-                return false;
-            }
-            queue.lock();
-            node.arg = n;
-            // Volatile store of head if the queue was empty: see WaitQueue.hasWaiters.
-            if (woken) {
-                queue.addFirst(node);
-            } else {
-                queue.addLast(node);
-            }
-            node.setBlockedOn(this);
-            WaitNode wake = drainLocked(); // re-check the count: permits released before we were visible
-            queue.unlock();
-            unparkOther(wake);
-            int r = node.await(this, mode, deadline);
-            node.setBlockedOn(null);
-            if (r < 0) {
-                queue.lock();
-                if (node.statusAcquire() == WaitNode.WAITING) {
-                    queue.remove(node);
-                    wake = drainLocked(); // we may have been the head that blocked smaller requests
-                    queue.unlock();
-                    unparkOther(wake);
-                    if (r == WaitNode.INTERRUPTED) {
-                        throw new InterruptedException();
-                    }
-                    return false;
-                }
-                queue.unlock();
-                node.setStatusPlain(WaitNode.IDLE);
-                if (!fair) {
-                    wakeWaiters(); // woken while giving up: pass the wake-up on
-                    if (r == WaitNode.INTERRUPTED) {
-                        throw new InterruptedException();
-                    }
-                    return false;
-                }
-                if (r == WaitNode.INTERRUPTED) {
-                    node.interrupted = true; // granted first: keep the permits and the interrupt status
-                }
-                break;
-            }
-            node.setStatusPlain(WaitNode.IDLE);
-            if (fair || tryTake(n, false)) {
-                break; // fair: the permits were deducted for us; unfair: we won the retry
-            }
-            woken = true;
-        }
-        node.restoreInterrupt();
-        return true;
+        return queue.acquire(this, n, mode, deadline);
     }
 
     /**
@@ -260,21 +195,20 @@ public class Semaphore implements Serializable {
      * to unpark after releasing the queue lock.
      */
     private WaitNode drainLocked() {
-        if (!fair) {
-            WaitNode first = null;
-            int available = (int) PERMITS.getVolatile(this);
-            while (!queue.isEmpty() && available - queue.first().arg >= 0) {
-                available -= queue.first().arg;
-                WaitNode woken = queue.grantFirst();
-                if (first == null) {
-                    first = woken;
-                } else {
-                    WaitQueue.unpark(woken);
-                }
-            }
-            return first;
+        return fair ? drainFairLocked() : drainFirstLocked();
+    }
+
+    /**
+     * Unfair mode: wakes the first waiter if the permits it wants are available (it then competes for
+     * them like an arriving thread: handing permits to a thread that still has to be scheduled would
+     * idle them for a wake-up latency on every release, a lock convoy). One at a time: the woken
+     * waiter wakes the next if permits are left (see Queue). Under the queue lock.
+     */
+    private WaitNode drainFirstLocked() {
+        if (queue.isEmpty() || (int) PERMITS.getVolatile(this) - queue.first().arg < 0) {
+            return null;
         }
-        return drainFairLocked();
+        return queue.grantFirst();
     }
 
     /** Fair mode: grants (deducts) permits to waiters from the head while enough are available. */
@@ -301,9 +235,89 @@ public class Semaphore implements Serializable {
         return first;
     }
 
-    private static void unparkOther(WaitNode node) {
-        if (node != null && node.thread != Thread.currentThread()) {
-            WaitQueue.unpark(node);
+    /**
+     * This semaphore's grant decision in the waiting layer: {@link #tryTake} and {@link #drainLocked}.
+     * Fair mode hands permits over and does not spin; unfair mode wakes waiters to retry and lets one
+     * thread spin. The Dekker handshake is the layer's: the waiter's node is visible (volatile head)
+     * before the re-check {@link #drainLocked} after linking, and releasers look at the queue after
+     * their volatile CAS of the count.
+     */
+    private static final class Queue extends WaitQueue {
+        private static final long serialVersionUID = 1L;
+        private static final VarHandle WAKING;
+
+        static {
+            try {
+                WAKING = MethodHandles.lookup().findVarHandle(Queue.class, "waking", boolean.class);
+            } catch (ReflectiveOperationException e) {
+                throw new ExceptionInInitializerError(e);
+            }
+        }
+
+        private final Semaphore semaphore;
+        /**
+         * Unfair mode: a woken waiter has not retried yet. While it is set, releases wake nobody else
+         * (as Mutex's WAKING bit and AQS's cleared node status): the woken waiter, once it has retried,
+         * wakes the next one if permits are left (propagation, as AQS's setHeadAndPropagate).
+         */
+        private transient boolean waking;
+
+        Queue(Semaphore semaphore, boolean fair) {
+            super(fair, !fair);
+            this.semaphore = semaphore;
+        }
+
+        @Override
+        protected boolean tryAcquire(int n, boolean woken) {
+            boolean taken = semaphore.tryTake(n, semaphore.fair);
+            if (woken && (boolean) WAKING.getVolatile(this)) {
+                // Volatile store, then volatile reads of the count and the queue head: Dekker with a
+                // releaser's volatile CAS of the count followed by its volatile read of this flag.
+                // Either it sees the flag clear and wakes a waiter, or we see its permits here.
+                WAKING.setVolatile(this, false);
+                if (taken && (int) PERMITS.getVolatile(semaphore) >= 0) {
+                    // Propagate: the next waiter may want what is left (also a request of 0 permits).
+                    wakeWaiters();
+                }
+            }
+            return taken;
+        }
+
+        @Override
+        protected boolean parkLocked(int n, boolean woken) {
+            if (woken) {
+                // Volatile store: queueing again, the woken waiter gives its turn up; the re-check
+                // after linking (grantLocked) then wakes whoever may go.
+                WAKING.setVolatile(this, false);
+            }
+            return true;
+        }
+
+        @Override
+        protected WaitNode grantLocked() {
+            if (semaphore.fair) {
+                return semaphore.drainLocked();
+            }
+            // Volatile read: see tryAcquire. A woken waiter is pending: it wakes the next one.
+            if ((boolean) WAKING.getVolatile(this)) {
+                return null;
+            }
+            WaitNode first = semaphore.drainFirstLocked();
+            if (first != null) {
+                WAKING.setVolatile(this, true); // volatile store: read without the queue lock
+            }
+            return first;
+        }
+
+        @Override
+        protected WaitNode passOnLocked() {
+            WAKING.setVolatile(this, false); // our wake-up, unused: the next waiter gets it
+            return grantLocked();
+        }
+
+        /** Whether a woken waiter is pending (unfair mode): a release need not take the queue lock. */
+        boolean isWaking() {
+            return (boolean) WAKING.getVolatile(this);
         }
     }
 
@@ -339,11 +353,9 @@ public class Semaphore implements Serializable {
     }
 
     private void wakeWaiters() {
-        if (queue.hasWaiters()) {
-            queue.lock();
-            WaitNode wake = drainLocked();
-            queue.unlock();
-            WaitQueue.unpark(wake);
+        // Volatile read after the caller's volatile CAS of the count: see Queue.tryAcquire.
+        if (!queue.isWaking()) {
+            queue.wakeWaiters();
         }
     }
 

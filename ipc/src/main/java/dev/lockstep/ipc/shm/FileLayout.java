@@ -58,8 +58,9 @@ public final class FileLayout {
     /**
      * Version of this header and of every structure layout behind it; bump on any layout change.
      * Version 2: the checksum covers the reserved bytes; owners are {@link Participants} tokens, not pids.
+     * Version 3: futex words ({@code dev.lockstep.ipc.wait.WaitWord}) in the structures' layouts.
      */
-    public static final int LAYOUT_VERSION = 2;
+    public static final int LAYOUT_VERSION = 3;
 
     public static final int MAGIC_OFFSET = 0;
     public static final int VERSION_OFFSET = 8;

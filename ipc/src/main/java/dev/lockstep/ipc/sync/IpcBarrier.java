@@ -9,6 +9,7 @@ import static dev.lockstep.ipc.sync.IpcBarrierDescriptor.REASON_OFFSET;
 import static dev.lockstep.ipc.sync.IpcBarrierDescriptor.REASON_RESET;
 import static dev.lockstep.ipc.sync.IpcBarrierDescriptor.REASON_TIMEOUT;
 import static dev.lockstep.ipc.sync.IpcBarrierDescriptor.STATE_OFFSET;
+import static dev.lockstep.ipc.sync.IpcBarrierDescriptor.WAIT_WORD_OFFSET;
 import static dev.lockstep.ipc.sync.IpcBarrierDescriptor.slotOffset;
 
 import java.io.IOException;
@@ -24,6 +25,7 @@ import dev.lockstep.core.internal.Waits;
 import dev.lockstep.ipc.shm.MappedAccess;
 import dev.lockstep.ipc.shm.SharedFile;
 import dev.lockstep.ipc.shm.StructureKind;
+import dev.lockstep.ipc.wait.WaitWord;
 
 /**
  * A cyclic barrier for parties in several processes, shared through a memory-mapped file: each
@@ -226,6 +228,7 @@ public final class IpcBarrier extends IpcSyncBase {
             }
             // Volatile CAS: a new generation with no arrivals.
             if (MappedAccess.LONG.compareAndSet(b, BASE + STATE_OFFSET, s, (long) (gen + 1) << 32)) {
+                WaitWord.signal(b, BASE + WAIT_WORD_OFFSET); // after the volatile CAS: step (a)
                 return;
             }
         }
@@ -271,12 +274,19 @@ public final class IpcBarrier extends IpcSyncBase {
             if (MappedAccess.LONG.compareAndSet(b, at, s, next)) {
                 index = (int) (parties - 1 - arrived);
                 if (index == 0) {
+                    WaitWord.signal(b, BASE + WAIT_WORD_OFFSET); // after the volatile tripping CAS
                     return 0;
                 }
                 break;
             }
         }
-        IdleStrategy idle = newIdle(); // only now: a party that trips allocates nothing
+        // Only now: a party that trips allocates nothing. The sleep re-check is an opaque read of the
+        // state (WaitWord.announce's full fence orders it after the announce); the loop decides.
+        int myGen = gen;
+        IdleStrategy idle = newIdle(WAIT_WORD_OFFSET, () -> {
+            long s = (long) MappedAccess.LONG.getOpaque(b, at);
+            return (int) (s >>> 32) != myGen || (s & BROKEN_BIT) != 0;
+        }, mode, deadline);
         long nextCheck = 0L;
         for (int polls = 1; ; polls++) {
             idle.idle();
@@ -376,6 +386,7 @@ public final class IpcBarrier extends IpcSyncBase {
                 return true;
             }
             if (MappedAccess.LONG.compareAndSet(b, at, s, s | BROKEN_BIT)) { // volatile: freezes the generation
+                WaitWord.signal(b, BASE + WAIT_WORD_OFFSET); // after the volatile CAS: step (a)
                 return true;
             }
         }

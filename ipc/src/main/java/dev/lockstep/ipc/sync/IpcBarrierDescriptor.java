@@ -20,6 +20,8 @@ import dev.lockstep.ipc.shm.MappedAccess;
  *  |     -4 a dead party of unknown pid                            |
  *  |  Ended broken (long): generation + 1 of the last generation   | 136
  *  |     that reset() ended broken (0 = none)                      |
+ *  |  padding to 192                                               |
+ *  |  Wait word (int): futex sequence | sleepers bit (WaitWord)    | 192
  *  |  padding to 256                                               |
  *  +---------------------------------------------------------------+
  *  |  Party slot 0 (long): Participants token of the registered    | 256
@@ -35,6 +37,11 @@ public final class IpcBarrierDescriptor {
     public static final int REASON_OFFSET = MappedAccess.LINE;
     /** Generation + 1 of the last generation that {@code reset()} ended while broken. */
     public static final int ENDED_BROKEN_OFFSET = REASON_OFFSET + 8;
+    /**
+     * The futex word waiters sleep on ({@link dev.lockstep.ipc.wait.WaitWord}; layout version 3): on
+     * its own 64-byte cache line in the rarely written second line.
+     */
+    public static final int WAIT_WORD_OFFSET = MappedAccess.LINE + 64;
     /** First party slot (8 bytes each: written only on register/leave/reset, read by waiters each ms). */
     public static final int SLOTS_OFFSET = 2 * MappedAccess.LINE;
     /** Bit of the state set while the generation is broken. */

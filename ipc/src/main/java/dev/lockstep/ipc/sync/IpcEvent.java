@@ -2,6 +2,7 @@ package dev.lockstep.ipc.sync;
 
 import static dev.lockstep.ipc.sync.IpcEventDescriptor.PARAM_AUTO_RESET;
 import static dev.lockstep.ipc.sync.IpcEventDescriptor.STATE_OFFSET;
+import static dev.lockstep.ipc.sync.IpcEventDescriptor.WAIT_WORD_OFFSET;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -14,6 +15,7 @@ import dev.lockstep.core.internal.Waits;
 import dev.lockstep.ipc.shm.MappedAccess;
 import dev.lockstep.ipc.shm.SharedFile;
 import dev.lockstep.ipc.shm.StructureKind;
+import dev.lockstep.ipc.wait.WaitWord;
 
 /**
  * An event shared by processes through a memory-mapped file: one process {@link #set()}s it, others
@@ -35,11 +37,17 @@ import dev.lockstep.ipc.shm.StructureKind;
  * consumes the 1 with a compare-and-set 1 -&gt; 0, so one set releases one waiter. Memory effects:
  * actions before {@code set()} happen before the actions after the {@code await} that saw it. A set
  * followed at once by a reset may be missed by a waiter that did not poll in between (no pulse
- * semantics, as with any level-triggered flag). Waiters poll and idle with an Agrona
- * {@link IdleStrategy} (default {@link dev.lockstep.ipc.shm.Idle#backoff()}; trade-offs in
- * {@link dev.lockstep.ipc.shm.Idle}; {@link #setIdleStrategy}), created only when they have to wait;
- * interrupts and deadlines are checked after every idle. Waiting is wait-free on the setter's side,
- * blocking on the waiter's; no order among auto-reset waiters. Space: 128 bytes.
+ * semantics, as with any level-triggered flag). Waiters spin briefly, then, in
+ * {@link dev.lockstep.ipc.shm.WaitMode#FUTEX} ({@link #waitMode()}), sleep in the kernel on the
+ * event's futex word ({@link dev.lockstep.ipc.wait.WaitWord}: a {@code set()} makes a system call
+ * only when a waiter announced itself), each sleep at most
+ * {@link dev.lockstep.ipc.shm.WaitMode#MAX_SLEEP_MILLIS} ms; in
+ * {@link dev.lockstep.ipc.shm.WaitMode#POLL} they poll and idle with an Agrona {@link IdleStrategy}
+ * (default {@link dev.lockstep.ipc.shm.Idle#backoff()}; trade-offs in {@link dev.lockstep.ipc.shm.Idle};
+ * {@link #setIdleStrategy}). Either is created only when a call has to wait; interrupts and deadlines
+ * are checked after every idle (a kernel sleeper notices an interrupt within one sleep bound).
+ * Waiting is wait-free on the setter's side, blocking on the waiter's; no order among auto-reset
+ * waiters. Space: 256 bytes.
  *
  * <h2>Crash behaviour</h2>
  * Nothing is owned: a process that dies leaves the event as it last wrote it (set or not); waiters
@@ -88,10 +96,13 @@ public final class IpcEvent extends IpcSyncBase {
 
     /** Sets the event: releases waiters (all for manual-reset, one for auto-reset). */
     public void set() {
+        ByteBuffer b = buf();
         // Volatile store: the setter's prior writes are visible to the waiter whose acquire read or CAS
         // sees the 1 (release would do for that; volatile also orders it before the setter's later reads,
-        // so "set then check whether a waiter consumed it" works).
-        MappedAccess.LONG.setVolatile(buf(), BASE + STATE_OFFSET, 1L);
+        // so "set then check whether a waiter consumed it" works, and puts it in the synchronization
+        // order before the wait word's volatile read in signal: the WaitWord protocol's step (a)).
+        MappedAccess.LONG.setVolatile(b, BASE + STATE_OFFSET, 1L);
+        WaitWord.signal(b, BASE + WAIT_WORD_OFFSET); // no system call unless a waiter sleeps
     }
 
     /** Resets the event (a no-op if it is not set). */
@@ -137,7 +148,11 @@ public final class IpcEvent extends IpcSyncBase {
         if (tryAwait()) {
             return true;
         }
-        IdleStrategy idle = newIdle(); // only now: a call that passes allocates nothing
+        // Only now: a call that passes allocates nothing. The readiness re-check after announcing a
+        // sleeper is an opaque read: WaitWord.announce's full fence orders it after the announce.
+        ByteBuffer b = buf();
+        IdleStrategy idle = newIdle(WAIT_WORD_OFFSET,
+                () -> (long) MappedAccess.LONG.getOpaque(b, BASE + STATE_OFFSET) != 0L, mode, deadline);
         while (true) {
             idle.idle();
             if (tryAwait()) {

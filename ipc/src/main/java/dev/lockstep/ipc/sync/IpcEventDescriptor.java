@@ -15,15 +15,20 @@ import dev.lockstep.ipc.shm.MappedAccess;
  *  |  State (long): 0 = not set, 1 = set                           |  0
  *  |  padding to 128 (polled by waiters: its own line)             |
  *  +---------------------------------------------------------------+
+ *  |  Wait word (int): futex sequence | sleepers bit (WaitWord)    | 128
+ *  |  padding to 256 (read by every set(): its own line)           |
+ *  +---------------------------------------------------------------+
  * </pre>
  */
 public final class IpcEventDescriptor {
     /** The event's state. */
     public static final int STATE_OFFSET = 0;
+    /** The futex word waiters sleep on ({@link dev.lockstep.ipc.wait.WaitWord}); layout version 3. */
+    public static final int WAIT_WORD_OFFSET = MappedAccess.LINE;
     /** Header size parameter: 1 auto-reset, 0 manual-reset. */
     public static final int PARAM_AUTO_RESET = 0;
     /** Bytes of structure area. */
-    public static final long STRUCTURE_LENGTH = MappedAccess.LINE;
+    public static final long STRUCTURE_LENGTH = 2L * MappedAccess.LINE;
 
     private IpcEventDescriptor() {
     }

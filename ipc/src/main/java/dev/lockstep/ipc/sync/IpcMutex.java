@@ -5,6 +5,7 @@ import static dev.lockstep.ipc.sync.IpcMutexDescriptor.INCONSISTENT_OFFSET;
 import static dev.lockstep.ipc.sync.IpcMutexDescriptor.LOCK_WORD_OFFSET;
 import static dev.lockstep.ipc.sync.IpcMutexDescriptor.PARAM_DATA_LENGTH;
 import static dev.lockstep.ipc.sync.IpcMutexDescriptor.RECOVERIES_OFFSET;
+import static dev.lockstep.ipc.sync.IpcMutexDescriptor.WAIT_WORD_OFFSET;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -19,6 +20,7 @@ import dev.lockstep.core.internal.Waits;
 import dev.lockstep.ipc.shm.MappedAccess;
 import dev.lockstep.ipc.shm.SharedFile;
 import dev.lockstep.ipc.shm.StructureKind;
+import dev.lockstep.ipc.wait.WaitWord;
 
 /**
  * A mutual-exclusion lock shared by processes through a memory-mapped file, robust against the death
@@ -294,9 +296,12 @@ public final class IpcMutex extends IpcSyncBase implements Lock {
     public void unlock() {
         checkHeld("unlock");
         owner = null;
-        // Release: the critical section's writes (data area, flag) are visible to the next holder,
-        // whose CAS reads this 0.
-        MappedAccess.LONG.setRelease(buf(), BASE + LOCK_WORD_OFFSET, 0L);
+        ByteBuffer b = buf();
+        // Volatile (release would do for the next holder, whose CAS reads this 0 and sees the critical
+        // section's writes): the WaitWord protocol's step (a) must be a volatile-mode write, so that the
+        // wait word's volatile read in signal follows it in the synchronization order.
+        MappedAccess.LONG.setVolatile(b, BASE + LOCK_WORD_OFFSET, 0L);
+        WaitWord.signal(b, BASE + WAIT_WORD_OFFSET); // a system call only if a waiter sleeps
     }
 
     /**
@@ -379,7 +384,10 @@ public final class IpcMutex extends IpcSyncBase implements Lock {
         }
         ByteBuffer b = buf();
         int word = BASE + LOCK_WORD_OFFSET;
-        IdleStrategy idle = newIdle(); // only now: the uncontended path allocates nothing
+        // Only now: the uncontended path allocates nothing. The sleep re-check is an opaque read
+        // (WaitWord.announce's full fence orders it after the announce); the CAS below decides.
+        IdleStrategy idle = newIdle(WAIT_WORD_OFFSET, () -> (long) MappedAccess.LONG.getOpaque(b, word) == 0L,
+                mode, deadline);
         boolean interrupted = false;
         long nextCheck = 0L;
         try {

@@ -19,6 +19,8 @@ import dev.lockstep.ipc.shm.MappedAccess;
  *  +---------------------------------------------------------------+
  *  |  Inconsistent (long): 0, or the token of the owner that died  | 128
  *  |  Recoveries (long): times a dead owner's lock was taken over  | 136
+ *  |  padding to 192                                               |
+ *  |  Wait word (int): futex sequence | sleepers bit (WaitWord)    | 192
  *  |  padding to 256                                               |
  *  +---------------------------------------------------------------+
  *  |  Protected data area (parameter 0 bytes, 128-aligned) ...     | 256
@@ -32,6 +34,11 @@ public final class IpcMutexDescriptor {
     public static final int INCONSISTENT_OFFSET = MappedAccess.LINE;
     /** Count of dead-owner take-overs (statistics). */
     public static final int RECOVERIES_OFFSET = INCONSISTENT_OFFSET + 8;
+    /**
+     * The futex word waiters sleep on ({@link dev.lockstep.ipc.wait.WaitWord}; layout version 3): in
+     * the rarely written second line, on its own 64-byte cache line.
+     */
+    public static final int WAIT_WORD_OFFSET = MappedAccess.LINE + 64;
     /** Start of the protected data area. */
     public static final int DATA_OFFSET = 2 * MappedAccess.LINE;
     /** Header size parameter holding the data area's length. */

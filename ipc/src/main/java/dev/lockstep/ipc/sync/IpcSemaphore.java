@@ -7,9 +7,11 @@ import static dev.lockstep.ipc.sync.IpcSemaphoreDescriptor.PARAM_SLOTS;
 import static dev.lockstep.ipc.sync.IpcSemaphoreDescriptor.RECOVERIES_OFFSET;
 import static dev.lockstep.ipc.sync.IpcSemaphoreDescriptor.SLOT_HELD;
 import static dev.lockstep.ipc.sync.IpcSemaphoreDescriptor.SLOT_TOKEN;
+import static dev.lockstep.ipc.sync.IpcSemaphoreDescriptor.WAIT_WORD_OFFSET;
 import static dev.lockstep.ipc.sync.IpcSemaphoreDescriptor.slotOffset;
 
 import java.io.IOException;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
@@ -21,6 +23,7 @@ import dev.lockstep.core.internal.Waits;
 import dev.lockstep.ipc.shm.MappedAccess;
 import dev.lockstep.ipc.shm.SharedFile;
 import dev.lockstep.ipc.shm.StructureKind;
+import dev.lockstep.ipc.wait.WaitWord;
 
 /**
  * A counting semaphore shared by processes through a memory-mapped file, which gives back the permits
@@ -261,10 +264,13 @@ public final class IpcSemaphore extends IpcSyncBase {
                 MappedAccess.LONG.setOpaque(b, BASE + slotOffset(s) + SLOT_HELD, held - n);
                 MappedAccess.LONG.setOpaque(b, BASE + AVAILABLE_OFFSET,
                         (long) MappedAccess.LONG.getOpaque(b, BASE + AVAILABLE_OFFSET) + n);
-                return;
             }
         } finally {
             guardUnlock(b);
+        }
+        if (held >= n) {
+            wakeWaiters(b);
+            return;
         }
         throw new IllegalStateException("cannot release " + n + " permits of " + path()
                 + ": this process holds " + held);
@@ -286,7 +292,10 @@ public final class IpcSemaphore extends IpcSyncBase {
             return true;
         }
         ByteBuffer b = buf();
-        IdleStrategy idle = newIdle(); // only now: the uncontended path allocates nothing
+        // Only now: the uncontended path allocates nothing. The sleep re-check is an opaque read
+        // (WaitWord.announce's full fence orders it after the announce); tryOnce decides.
+        IdleStrategy idle = newIdle(WAIT_WORD_OFFSET,
+                () -> (long) MappedAccess.LONG.getOpaque(b, BASE + AVAILABLE_OFFSET) >= n, mode, deadline);
         boolean interrupted = false;
         long nextCheck = 0L;
         try {
@@ -414,6 +423,7 @@ public final class IpcSemaphore extends IpcSyncBase {
         if (guard != 0L && isDead(guard)) {
             guardLock(b); // takes the guard over from the dead process and recomputes
             guardUnlock(b);
+            wakeWaiters(b);
             return true;
         }
         int start = nextSlotToCheck;
@@ -435,6 +445,7 @@ public final class IpcSemaphore extends IpcSyncBase {
             } finally {
                 guardUnlock(b);
             }
+            wakeWaiters(b);
             return true;
         }
         return false;
@@ -484,6 +495,15 @@ public final class IpcSemaphore extends IpcSyncBase {
             }
             step = SpinPolicy.idle(step);
         }
+    }
+
+    /** After permits came back (guard released): wakes sleepers if any announced themselves. */
+    private static void wakeWaiters(ByteBuffer b) {
+        // Full fence: the count written (opaque, under the guard) before it is not reordered with the
+        // wait word's read after it (VarHandle.fullFence: loads and stores before the fence are not
+        // reordered with loads and stores after it): the WaitWord protocol's (a) before (b).
+        VarHandle.fullFence();
+        WaitWord.signal(b, BASE + WAIT_WORD_OFFSET);
     }
 
     private static void guardUnlock(ByteBuffer b) {

@@ -17,6 +17,8 @@ import dev.lockstep.ipc.shm.MappedAccess;
  *  +---------------------------------------------------------------+
  *  |  Guard word (long): 0, or the token of the process updating   | 128
  *  |  Recoveries (long): dead holders whose permits were returned  | 136
+ *  |  padding to 192                                               |
+ *  |  Wait word (int): futex sequence | sleepers bit (WaitWord)    | 192
  *  |  padding to 256                                               |
  *  +---------------------------------------------------------------+
  *  |  Slot 0: process token (long)                                 | 256
@@ -34,6 +36,11 @@ public final class IpcSemaphoreDescriptor {
     public static final int GUARD_OFFSET = MappedAccess.LINE;
     /** Count of dead holders whose permits came back (statistics). */
     public static final int RECOVERIES_OFFSET = GUARD_OFFSET + 8;
+    /**
+     * The futex word waiters sleep on ({@link dev.lockstep.ipc.wait.WaitWord}; layout version 3): on
+     * its own 64-byte cache line after the guard's.
+     */
+    public static final int WAIT_WORD_OFFSET = MappedAccess.LINE + 64;
     /** First slot of the holding table. */
     public static final int SLOTS_OFFSET = 2 * MappedAccess.LINE;
     /** Bytes per slot. */

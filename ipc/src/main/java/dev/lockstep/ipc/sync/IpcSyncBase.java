@@ -4,14 +4,19 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.Objects;
+import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
 import org.agrona.concurrent.IdleStrategy;
 
+import dev.lockstep.core.internal.Waits;
 import dev.lockstep.ipc.shm.Idle;
 import dev.lockstep.ipc.shm.IncompatibleFileException;
 import dev.lockstep.ipc.shm.Participants;
 import dev.lockstep.ipc.shm.SharedFile;
+import dev.lockstep.ipc.shm.WaitMode;
+import dev.lockstep.ipc.wait.KernelIdle;
+import dev.lockstep.ipc.wait.Waiting;
 
 /**
  * What every synchronizer of this package shares: its mapped file, the folder's
@@ -33,6 +38,8 @@ abstract class IpcSyncBase implements AutoCloseable {
      * {@link #setIdleStrategy}); publication of the instance publishes it.
      */
     private Supplier<? extends IdleStrategy> idleFactory = Idle::backoff;
+    /** Whether {@link #setIdleStrategy} was called: this instance then polls with it. Plain, as idleFactory. */
+    private boolean idleSet;
 
     /** Takes over {@code file}; a structure without owners (an event) does not register. */
     IpcSyncBase(SharedFile file, boolean hasOwners) throws IOException {
@@ -99,13 +106,35 @@ abstract class IpcSyncBase implements AutoCloseable {
     }
 
     /**
+     * The idle strategy of one blocking call that has to wait: kernel sleeps on the futex word at
+     * {@code wordOffset} (structure-relative) in {@link WaitMode#FUTEX}, polling otherwise.
+     *
+     * @param ready whether the call could pass now (reads only; re-checked after announcing a sleeper)
+     */
+    final IdleStrategy newIdle(int wordOffset, BooleanSupplier ready, int mode, long deadline) {
+        IdleStrategy poll = newIdle();
+        return idleSet ? poll : KernelIdle.orPoll(buf(), BASE + wordOffset, ready, mode == Waits.TIMED, deadline, poll);
+    }
+
+    /**
+     * How blocking calls of this instance wait in this process: {@link WaitMode#FUTEX} (spin, then
+     * sleep in the kernel) or {@link WaitMode#POLL} (the idle strategy; always so after
+     * {@link #setIdleStrategy}). Virtual threads poll in either mode.
+     */
+    public final WaitMode waitMode() {
+        return idleSet ? WaitMode.POLL : Waiting.mode();
+    }
+
+    /**
      * Sets how blocking calls of this instance idle between polls of shared memory (default
      * {@link Idle#backoff()}; see {@link Idle} for the latency / CPU trade-off of each strategy). The
      * factory is called once per blocking call that actually has to wait. Call it before sharing the
-     * instance between threads.
+     * instance between threads. An instance with an explicit strategy polls with it
+     * ({@link #waitMode()} is then {@link WaitMode#POLL}).
      */
     public final void setIdleStrategy(Supplier<? extends IdleStrategy> factory) {
         this.idleFactory = Objects.requireNonNull(factory, "factory");
+        this.idleSet = true;
     }
 
     /** The file. */

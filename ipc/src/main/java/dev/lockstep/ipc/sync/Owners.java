@@ -14,8 +14,13 @@ final class Owners {
     /** Nanoseconds between two liveness checks of the same waiter: property {@code lockstep.ipc.livenessCheckMicros}. */
     static final long CHECK_INTERVAL_NANOS =
             Long.getLong("lockstep.ipc.livenessCheckMicros", 1_000L) * 1_000L;
-    /** Polls a waiter makes (the idle strategy's spin phase) before its first liveness check. */
-    static final int POLLS_BEFORE_CHECK = 128;
+    /**
+     * Polls a waiter makes before its first liveness check: the spin-and-yield phase (100 + 20 steps)
+     * of {@link dev.lockstep.ipc.shm.Idle#backoff()} and of the futex wait, so the first check comes
+     * before the first park or kernel sleep (a kernel sleep lasts up to 100 ms: a check only after a few
+     * of them would delay the recovery of an owner that was dead before the wait began).
+     */
+    static final int POLLS_BEFORE_CHECK = 120;
 
     private Owners() {
     }

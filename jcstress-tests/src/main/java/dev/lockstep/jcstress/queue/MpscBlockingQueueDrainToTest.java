@@ -12,9 +12,9 @@ import static org.openjdk.jcstress.annotations.Expect.ACCEPTABLE;
 import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
 
 /**
- * {@link MpscBlockingQueue#drainTo} (peek the head, add it to the target, then remove it with the ring's
- * pollPeeked) racing the producer on a ring of capacity 2, so the producer refills the very slots that
- * pollPeeked empties. actor1 offers 1, 2, then 3 and 4 while they fit (never waiting); actor2 drains
+ * {@link MpscBlockingQueue#drainTo} (poll the head, then add it to the target; the put-back stack
+ * is checked first, one acquire load) racing the producer on a ring of capacity 2, so the producer
+ * refills the very slots that drainTo empties. actor1 offers 1, 2, then 3 and 4 while they fit (never waiting); actor2 drains
  * twice into its list; the arbiter takes the rest. r1 is the verdict over what was inserted:
  * 1 = exactly once and in order (2 = lost, 3 = duplicated or invented, 4 = reordered); r2 = how many
  * elements drainTo moved during the race.

@@ -9,6 +9,7 @@ import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
@@ -19,69 +20,51 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The cost of {@link Lockdep}'s switch: uncontended {@link Mutex} lock/unlock of two nested Mutexes
- * (so that lockdep has an order to check), with {@code -Dlockstep.lockdep=off} (the default; the
- * baseline, first method) and in a separate fork with {@code -Dlockstep.lockdep=warn}. With the switch
- * off, the checks are dead code and {@code lockdepOff} runs at the speed of a build without them; the
- * {@code warn} fork shows what checking costs. Each method verifies in setup that its fork has the
- * policy it claims. No {@code impl} parameter: the baseline is the {@code lockdepOff} method.
+ * (so that lockdep has an order to check), with lockdep {@code off} (the default; the anchor, first
+ * {@code impl}) and {@code warn}, so that the report shows warn as a ratio to off. JMH runs each
+ * {@code impl} in its own fork; the setup sets {@code lockstep.lockdep} before the first Mutex is
+ * created (Lockdep reads it once, when Mutex is initialised) and checks that the fork has the policy
+ * it claims. With the switch off, the checks are dead code and {@code off} runs at the speed of a
+ * build without them; {@code warn} shows what checking costs.
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
+@Fork(1)
 @Threads(1)
+@State(Scope.Thread)
 public class LockdepBench {
+    @Param({"off", "warn"})
+    public String impl;
 
-    @State(Scope.Thread)
-    public static class Locks {
-        final Mutex outer = new Mutex("outer");
-        final Mutex inner = new Mutex("inner");
-        long counter;
+    private Mutex outer;
+    private Mutex inner;
+    private long counter;
+
+    @Setup(Level.Trial)
+    public void setUp() {
+        System.setProperty("lockstep.lockdep", impl);
+        outer = new Mutex("outer");
+        inner = new Mutex("inner");
+        if (!Lockdep.policy().name().equalsIgnoreCase(impl)) {
+            throw new IllegalStateException("expected lockdep " + impl + ", is " + Lockdep.policy()
+                    + " (was Mutex initialised before the setup in this fork?)");
+        }
     }
 
-    private static long nested(Locks s) {
-        s.outer.lock();
+    @Benchmark
+    public long nested() {
+        outer.lock();
         try {
-            s.inner.lock();
+            inner.lock();
             try {
-                return ++s.counter;
+                return ++counter;
             } finally {
-                s.inner.unlock();
+                inner.unlock();
             }
         } finally {
-            s.outer.unlock();
+            outer.unlock();
         }
-    }
-
-    @State(Scope.Thread)
-    public static class Off extends Locks {
-        @Setup(Level.Trial)
-        public void check() {
-            if (Lockdep.isEnabled()) {
-                throw new IllegalStateException("expected lockdep off, is " + Lockdep.policy());
-            }
-        }
-    }
-
-    @State(Scope.Thread)
-    public static class On extends Locks {
-        @Setup(Level.Trial)
-        public void check() {
-            if (Lockdep.policy() != Lockdep.Policy.WARN) {
-                throw new IllegalStateException("expected lockdep warn, is " + Lockdep.policy());
-            }
-        }
-    }
-
-    @Benchmark
-    @Fork(value = 1, jvmArgsAppend = "-Dlockstep.lockdep=off")
-    public long lockdepOff(Off s) {
-        return nested(s);
-    }
-
-    @Benchmark
-    @Fork(value = 1, jvmArgsAppend = "-Dlockstep.lockdep=warn")
-    public long lockdepWarn(On s) {
-        return nested(s);
     }
 }

@@ -22,7 +22,7 @@ import java.util.concurrent.locks.ReentrantLock;
 /**
  * {@link Mutex} (unfair and fair) against {@link ReentrantLock} (the baseline, unfair and fair) and
  * {@code synchronized}, around the same small critical section as {@code LockBench}: 1 thread
- * (uncontended), 2 threads (this machine's cores) and 4 threads (oversubscribed, where parking
+ * (uncontended), 2 threads (this machine's cores) and 4 and 8 threads (oversubscribed, where parking
  * matters). Throughput in operations per microsecond, all threads together. Target: Mutex at least
  * 1.0x ReentrantLock at 2 threads, 0 B/op everywhere ({@code -prof gc}).
  */
@@ -103,6 +103,13 @@ public class MutexBench {
     @Benchmark
     @Threads(4)
     public long oversubscribed4() {
+        return run();
+    }
+
+    /** 8 threads on this machine's 2 cores: far more runnable threads than cores (issue 12's column). */
+    @Benchmark
+    @Threads(8)
+    public long oversubscribed8() {
         return run();
     }
 }

@@ -19,8 +19,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * {@link dev.lockstep.core.sync.Semaphore} against {@link java.util.concurrent.Semaphore} (the baseline):
  * acquire one permit, a small critical section, release; with {@code permits} permits (1: a binary
- * semaphore, every acquisition contended at 2+ threads; 2: half the threads can be inside), at 1, 2
- * and 4 threads. Throughput in operations per microsecond, all threads together.
+ * semaphore, every acquisition contended at 2+ threads; 2: half the threads can be inside), at 1, 2,
+ * 4 and 8 threads. Throughput in operations per microsecond, all threads together.
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
@@ -91,6 +91,13 @@ public class SemaphoreBench {
     @Benchmark
     @Threads(4)
     public long oversubscribed4() {
+        return run();
+    }
+
+    /** 8 threads on this machine's 2 cores: far more runnable threads than cores (issue 12's column). */
+    @Benchmark
+    @Threads(8)
+    public long oversubscribed8() {
         return run();
     }
 }

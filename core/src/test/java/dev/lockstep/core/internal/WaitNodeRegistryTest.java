@@ -1,4 +1,4 @@
-package dev.lockstep.core.sync;
+package dev.lockstep.core.internal;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -15,7 +15,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
- * The wait-node registry behind {@link DeadlockDetector}: registering a thread's node never waits for
+ * The wait-node registry behind {@code DeadlockDetector}: registering a thread's node never waits for
  * another thread, in particular not for a registrant that is sweeping out the nodes of dead threads
  * (defect 10 of issue 10: the sweep ran under a monitor, so every registration that met it blocked,
  * and a blocked virtual thread pinned its carrier before JDK 24); and the sweep removes exactly the

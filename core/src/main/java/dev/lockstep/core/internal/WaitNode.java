@@ -1,7 +1,4 @@
-package dev.lockstep.core.sync;
-
-import dev.lockstep.core.internal.SpinPolicy;
-import dev.lockstep.core.internal.Waits;
+package dev.lockstep.core.internal;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -11,39 +8,40 @@ import java.util.function.Predicate;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * A thread's wait record, reused for every wait of that thread: one per thread for waiting in a
- * {@link WaitQueue} (lock, semaphore and read-write waits: a thread waits in at most one queue at a
- * time) and a second one, {@link #conditionNode()}, for condition waits (a condition waiter that
+ * A thread's wait record in the waiting layer ({@link WaitQueue}), reused for every wait of that
+ * thread: one per thread for waiting in a {@link WaitQueue} (lock, semaphore and read-write waits: a
+ * thread waits in at most one queue at a time) and a second one, {@link #conditionNode()}, for
+ * condition waits (a condition waiter that
  * gives up stays linked in the condition's list until it has re-acquired the lock, while it needs its
  * lock node to re-acquire).
  *
  * <p>Nodes are created once per thread (a {@link ThreadLocal}), so contended paths allocate nothing
  * after a thread's first wait. Every lock node is also entered once in a global registry that
- * {@link DeadlockDetector} walks; entries of terminated threads are swept as the registry grows.
+ * {@code dev.lockstep.core.sync.DeadlockDetector} walks; entries of terminated threads are swept as the registry grows.
  * Registration is lock-free and never waits for another thread (no monitor, so no pinned carrier
  * before JDK 24, and no queue of registering threads behind a sweep): the registry is a
  * {@link ConcurrentLinkedQueue} (Michael &amp; Scott's lock-free queue), and the sweep is done by
  * the one registering thread that wins a compare-and-set on the sweep threshold, while the others
  * register and go on.
  */
-final class WaitNode {
+public final class WaitNode {
     /*
      * Implementation notes.
      * status: IDLE (not queued) -> WAITING (queued, set under the queue lock before publication)
      * -> GRANTED (dequeued by a releaser under the queue lock: the wait is over) or back to IDLE (the
      * owner gave up and unlinked itself under the queue lock). For condition nodes, which are not
      * guarded by a queue lock, WAITING -> GRANTED (signal) and WAITING -> CANCELLED (the waiter gave up)
-     * are decided by compare-and-set. The fields next/prev/arg/wakeNext are guarded by the queue lock
+     * are decided by compare-and-set. The fields next/prev/arg/transferNext are guarded by the queue lock
      * (condition lists: by the mutex) and accessed plainly.
      */
-    static final int IDLE = 0;
-    static final int WAITING = 1;
-    static final int GRANTED = 2;
-    static final int CANCELLED = 3;
+    public static final int IDLE = 0;
+    public static final int WAITING = 1;
+    public static final int GRANTED = 2;
+    public static final int CANCELLED = 3;
 
     /** Results of {@link #await} besides a status: the wait ended without a grant. */
-    static final int TIMED_OUT = -1;
-    static final int INTERRUPTED = -2;
+    public static final int TIMED_OUT = -1;
+    public static final int INTERRUPTED = -2;
 
     private static final VarHandle STATUS;
     private static final VarHandle BLOCKED_ON;
@@ -60,8 +58,8 @@ final class WaitNode {
 
     private static final ThreadLocal<WaitNode> CURRENT = new ThreadLocal<>();
 
-    /** Lock nodes of (possibly terminated) threads, for {@link DeadlockDetector}. Lock-free. */
-    static final ConcurrentLinkedQueue<WaitNode> REGISTRY = new ConcurrentLinkedQueue<>();
+    /** Lock nodes of (possibly terminated) threads, for {@code dev.lockstep.core.sync.DeadlockDetector}. Lock-free. */
+    public static final ConcurrentLinkedQueue<WaitNode> REGISTRY = new ConcurrentLinkedQueue<>();
     private static final VarHandle REGISTERED;
     private static final VarHandle SWEEP_AT;
     /** Nodes in the registry (registered minus swept): the registry's own size() is O(n). */
@@ -80,18 +78,17 @@ final class WaitNode {
         }
     }
 
-    final Thread thread;
+    /** The node's thread (its owner). */
+    public final Thread thread;
     /** Queue links, guarded by the queue lock (condition lists: by the mutex). */
-    WaitNode next;
-    WaitNode prev;
+    public WaitNode next;
+    public WaitNode prev;
     /** What the waiter asks for (permits, reader or writer), guarded like the links. */
-    int arg;
-    /** Chain of nodes a releaser granted under the queue lock and unparks after releasing it. */
-    WaitNode wakeNext;
+    public int arg;
     /** A signalled condition node's link in {@code WaitQueue.transferred}, guarded by the queue lock. */
     WaitNode transferNext;
     /** Set by the owner when an uninterruptible wait swallowed an interrupt; re-asserted later. */
-    boolean interrupted;
+    public boolean interrupted;
     private int status;
     /** The primitive this thread is queued on, or null: read by DeadlockDetector. */
     private Object blockedOn;
@@ -102,11 +99,11 @@ final class WaitNode {
     }
 
     /**
-     * Forces the initialisation of this class and of the helpers of the waiting paths (see Mutex's
-     * static initialiser): loading a class for the first time inside a contended wait, by many virtual
+     * Forces the initialisation of this class and of the helpers of the waiting paths (see the static
+     * initialiser of {@code dev.lockstep.core.sync.Mutex}): loading a class for the first time inside a contended wait, by many virtual
      * threads at once, makes them contend for the class loader's lock, which pins their carriers.
      */
-    static void initialize() {
+    public static void initialize() {
         if (SpinPolicy.SPINS < 0 || Waits.deadline(0L, TimeUnit.NANOSECONDS) == 0L && SpinPolicy.isParking(0)
                 || new DeadNodes().removed != 0) {
             Thread.onSpinWait(); // never runs: the calls above are the point
@@ -114,7 +111,7 @@ final class WaitNode {
     }
 
     /** The current thread's lock node (created and registered on first use). */
-    static WaitNode current() {
+    public static WaitNode current() {
         WaitNode node = CURRENT.get();
         if (node == null) {
             node = new WaitNode(Thread.currentThread());
@@ -167,7 +164,7 @@ final class WaitNode {
     }
 
     /** This thread's condition-wait node (the caller is the node's thread). */
-    WaitNode conditionNode() {
+    public WaitNode conditionNode() {
         WaitNode c = conditionNode;
         if (c == null) {
             c = new WaitNode(thread);
@@ -176,33 +173,33 @@ final class WaitNode {
         return c;
     }
 
-    int statusAcquire() {
+    public int statusAcquire() {
         // Acquire: a GRANTED read makes the granter's writes (e.g. the previous holder's critical
         // section, the permits handed over) visible to the woken thread.
         return (int) STATUS.getAcquire(this);
     }
 
-    void setStatusPlain(int s) {
+    public void setStatusPlain(int s) {
         // Plain: only while the node is private to its thread (before the queue lock's release publishes it).
         status = s;
     }
 
-    void setStatusRelease(int s) {
+    public void setStatusRelease(int s) {
         // Release: the granter's prior writes are visible to the waiter that reads GRANTED with acquire.
         STATUS.setRelease(this, s);
     }
 
-    boolean casStatus(int expected, int s) {
+    public boolean casStatus(int expected, int s) {
         // Volatile CAS: decides the race between signal and cancellation of a condition waiter.
         return STATUS.compareAndSet(this, expected, s);
     }
 
-    void setBlockedOn(Object o) {
+    public void setBlockedOn(Object o) {
         // Opaque: a diagnostic snapshot for DeadlockDetector; orders nothing else.
         BLOCKED_ON.setOpaque(this, o);
     }
 
-    Object blockedOn() {
+    public Object blockedOn() {
         return BLOCKED_ON.getOpaque(this);
     }
 
@@ -213,7 +210,7 @@ final class WaitNode {
      * interrupt status cleared) when a timed or interruptible wait gives up; the node is then still
      * queued and the caller must withdraw it
      */
-    int await(Object blocker, int mode, long deadline) {
+    public int await(Object blocker, int mode, long deadline) {
         for (; ; ) {
             int s = statusAcquire();
             if (s != WAITING) {
@@ -242,7 +239,7 @@ final class WaitNode {
     }
 
     /** Re-asserts an interrupt swallowed by an uninterruptible wait. */
-    void restoreInterrupt() {
+    public void restoreInterrupt() {
         if (interrupted) {
             interrupted = false;
             thread.interrupt();

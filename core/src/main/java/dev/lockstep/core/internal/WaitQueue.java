@@ -1,0 +1,508 @@
+package dev.lockstep.core.internal;
+
+import java.io.Serializable;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * The waiting layer of Lockstep's blocking synchronizers: the FIFO list of parked waiters of one
+ * primitive, and the one acquisition loop ({@link #acquire}) that owns enqueue, bounded spinning,
+ * parking, timeouts, interrupts and withdrawal. A primitive subclasses it (a private nested class) and
+ * supplies only its grant decision: {@link #tryAcquire} (one barging attempt), {@link #parkLocked}
+ * (the last check before a waiter becomes visible), {@link #grantLocked} (who may go now) and the
+ * optional {@link #withdrawnLocked} and {@link #passOnLocked}.
+ *
+ * <p><b>Algorithm.</b> The primitive's state word is changed with compare-and-set on its fast paths;
+ * only threads that must sleep, and releasers that must wake them, take the queue lock, a tiny spin
+ * lock whose critical sections are a few pointer updates. This is the design of WebKit's
+ * {@code WTF::Lock}/{@code ParkingLot} (F. Pizlo, <i>Locking in WebKit</i>, 2016) and of Linux futex
+ * hash buckets. A thread whose fast path failed runs {@link #acquire}:
+ * <ol>
+ *   <li><b>Spin, one spinner at a time.</b> If nobody else is spinning on this primitive, it spins for
+ *       {@link SpinPolicy#SPINS} {@link Thread#onSpinWait()} steps, trying {@link #tryAcquire} after
+ *       each; otherwise it goes straight to sleep. One spinner is WebKit's rule ({@code WTF::Lock} lets
+ *       the spinning be done by one thread) and the point of Linux's optimistic spin queue (MCS-queued
+ *       spinners, one spinning on the lock word): spinners beyond the first only burn the CPU the holder
+ *       needs when threads outnumber cores, and add cache-line traffic to its release.</li>
+ *   <li><b>Enqueue.</b> Under the queue lock, {@link #parkLocked} re-checks the primitive's state (and
+ *       may publish "a waiter is queued" in it, e.g. Mutex's {@code PARKED} bit); the node is linked
+ *       (at the head for a woken waiter that lost its retry, else at the tail) and {@link #grantLocked}
+ *       is run once, so that a release that came before the node was visible is not lost.</li>
+ *   <li><b>Park</b> with {@link LockSupport#park(Object)} on the thread's own node until a releaser
+ *       grants it ({@link #grantLocked}, status {@code GRANTED}), the deadline passes
+ *       ({@link System#nanoTime()}; never earlier, and no later than the park's own latency) or, in
+ *       the interruptible modes, the thread is interrupted.</li>
+ *   <li><b>Grant.</b> In hand-off mode ({@code handOff}, fair primitives and ReadWriteMutex) the granter
+ *       has already transferred the resource: the waiter returns. Otherwise the grant is only a wake-up
+ *       (wake-one-and-retry, as AQS's non-fair mode): the waiter tries again like an arriving thread,
+ *       may spin, and if it loses queues again at the head.</li>
+ *   <li><b>Withdrawal.</b> A waiter that times out or is interrupted takes the queue lock: still
+ *       {@code WAITING}, it unlinks itself ({@link #withdrawnLocked}) and runs {@link #grantLocked}
+ *       (it may have been the head that held back others); already granted, it keeps the grant in
+ *       hand-off mode (returning normally, interrupt status kept), or passes the wake-up on
+ *       ({@link #passOnLocked}) so that no wake-up is lost.</li>
+ * </ol>
+ *
+ * <p><b>Properties.</b> No lost wake-up: a waiter re-checks the state after it became visible
+ * (under the queue lock, with {@link #hasWaiters()} or the primitive's own bit written by volatile
+ * accesses), and a releaser checks for waiters after its volatile read-modify-write of the state:
+ * by the total order of volatile accesses one of them sees the other. No lost grant: grants and
+ * withdrawals are decided under the queue lock. Bounded spinning: at most one thread per primitive
+ * spins at a time. Allocation: none after a thread's first wait (its {@link WaitNode} is reused).
+ *
+ * <p><b>Usage</b> (a counting semaphore; see {@code dev.lockstep.core.sync.Semaphore}):
+ * <pre>{@code
+ * private static final class Queue extends WaitQueue {
+ *     final Sem s;
+ *     Queue(Sem s) { super(false, true); this.s = s; }
+ *     protected boolean tryAcquire(int n, boolean woken) { return s.tryTake(n); }
+ *     protected boolean parkLocked(int n, boolean woken) { return true; }
+ *     protected WaitNode grantLocked() {        // wake the head if its permits are there
+ *         return !isEmpty() && s.available() >= first().arg ? grantFirst() : null;
+ *     }
+ * }
+ * boolean acquire(int n) throws InterruptedException {
+ *     return tryTake(n) || queue.acquire(this, n, Waits.INTERRUPTIBLE, 0L);
+ * }
+ * void release(int n) { add(n); queue.wakeWaiters(); } // after the volatile RMW of the count
+ * }</pre>
+ *
+ * <p><b>Serialization.</b> Serializable only so that the primitives that hold one in a final field can
+ * be serializable: the queue's own fields are transient, so a deserialized queue is empty and unlocked
+ * (waiters belong to the JVM that had them).
+ *
+ * <p><b>Implementation notes.</b> The queue lock guards head/tail, the nodes' links and {@code arg},
+ * and every transition of a queued node's status: WAITING is written when linking, GRANTED by
+ * {@link #grantFirst()} and IDLE by {@link #remove}. A node's thread changes its own status back to
+ * IDLE only when it is no longer linked. {@code head} and {@code transferred} are also written with
+ * volatile stores so that {@link #hasWaiters()}/{@link #hasTransferred()} may read them without the
+ * queue lock. {@code spinner} is the one-spinner slot; it guards no data.
+ */
+public abstract class WaitQueue implements Serializable {
+    private static final long serialVersionUID = 1L;
+    private static final VarHandle QLOCK;
+    private static final VarHandle HEAD;
+    private static final VarHandle TRANSFERRED;
+    private static final VarHandle SPINNER;
+
+    static {
+        try {
+            MethodHandles.Lookup lookup = MethodHandles.lookup();
+            QLOCK = lookup.findVarHandle(WaitQueue.class, "qlock", int.class);
+            HEAD = lookup.findVarHandle(WaitQueue.class, "head", WaitNode.class);
+            TRANSFERRED = lookup.findVarHandle(WaitQueue.class, "transferred", WaitNode.class);
+            SPINNER = lookup.findVarHandle(WaitQueue.class, "spinner", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    private transient int qlock;
+    /** Written under the queue lock with volatile stores, so that it may be read without it. */
+    private transient WaitNode head;
+    /** Guarded by the queue lock. */
+    private transient WaitNode tail;
+    /**
+     * Condition waiters that were signalled and have not yet re-acquired the lock (a Mutex's
+     * conditions only), linked through {@link WaitNode#transferNext}, most recent first. They count as
+     * queued for the lock in the monitoring queries, as AbstractQueuedSynchronizer's signal moves the
+     * node to the lock's queue. Written under the queue lock with volatile stores, so that
+     * {@link #hasTransferred()} may read it without.
+     */
+    private transient WaitNode transferred;
+    /** 1 while a thread spins in {@link #acquire} (at most one spinner per primitive). */
+    private transient int spinner;
+    /** A granted waiter owns what it waited for (direct hand-off); otherwise a grant is a wake-up to retry. */
+    private final boolean handOff;
+    /** Whether acquiring threads may spin before they park. */
+    private final boolean spin;
+
+    /**
+     * @param handOff whether a grant transfers the resource to the waiter (fair modes); otherwise the
+     *                woken waiter retries {@link #tryAcquire} and may lose to a barging thread
+     * @param spin    whether a thread may spin (one at a time) before it parks
+     */
+    protected WaitQueue(boolean handOff, boolean spin) {
+        this.handOff = handOff;
+        this.spin = spin;
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // The primitive's grant decision
+
+    /**
+     * One attempt to take {@code arg} for the current thread, without the queue lock (the primitive
+     * applies its own fairness rule). {@code woken}: the thread was woken by a grant of a non-hand-off
+     * queue and has not queued again since (a primitive that marks a pending wake-up in its state, as
+     * Mutex's {@code WAKING} bit, clears it when this attempt succeeds).
+     */
+    protected abstract boolean tryAcquire(int arg, boolean woken);
+
+    /**
+     * Under the queue lock, before the current thread's node is linked: the last check. Returns false
+     * to make the thread retry {@link #tryAcquire} instead of parking (e.g. the lock was freed
+     * meanwhile). May publish in the primitive's state that a waiter is queued; if it returns true with
+     * {@code woken}, the pending wake-up is consumed (the node is queued again).
+     */
+    protected abstract boolean parkLocked(int arg, boolean woken);
+
+    /**
+     * Under the queue lock: grants the waiters from the head that may go now ({@link #grantFirst()};
+     * in hand-off mode after transferring the resource to them), unparks all of them but the first with
+     * {@link #unpark(WaitNode)}, and returns the first (or null) for the caller to unpark once the
+     * queue lock is released. Run after a node was linked, after a withdrawal, and by releasers through
+     * {@link #wakeWaiters()}.
+     */
+    protected abstract WaitNode grantLocked();
+
+    /** Under the queue lock: bookkeeping after {@code node} withdrew (was unlinked). Default: none. */
+    protected void withdrawnLocked(WaitNode node) {
+    }
+
+    /**
+     * Under the queue lock: a woken waiter of a non-hand-off queue gives up without using its wake-up;
+     * wake another in its place (as {@link #grantLocked()} returns). Default: {@link #grantLocked()}.
+     */
+    protected WaitNode passOnLocked() {
+        return grantLocked();
+    }
+
+    /**
+     * Called by the waiting thread after its node was granted in hand-off mode (the resource is already
+     * its own), for per-thread bookkeeping. Default: none.
+     */
+    protected void acquiredByGrant(int arg) {
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // The acquisition loop
+
+    /**
+     * Waits until {@code arg} is acquired, as decided by the grant hooks.
+     *
+     * @param blocker  the primitive, recorded as the park blocker and the node's {@link WaitNode#blockedOn()}
+     * @param mode     {@link Waits#UNINTERRUPTIBLE}, {@link Waits#INTERRUPTIBLE} or {@link Waits#TIMED}
+     * @param deadline the {@link System#nanoTime()} deadline of a timed wait
+     * @return true once acquired; false only if a timed wait reached its deadline first
+     * @throws InterruptedException in the interruptible modes, after withdrawing (the status cleared)
+     */
+    public final boolean acquire(Object blocker, int arg, int mode, long deadline) throws InterruptedException {
+        WaitNode node = null;
+        boolean woken = false; // non-hand-off: woken by a grant, not queued again since
+        for (; ; ) {
+            if (tryAcquire(arg, woken) || spin && spin(arg, woken, mode, deadline)) {
+                break;
+            }
+            if (mode == Waits.TIMED && System.nanoTime() - deadline >= 0) {
+                if (woken) {
+                    passOn();
+                }
+                return false;
+            }
+            if (node == null) {
+                node = WaitNode.current();
+            }
+            lock();
+            if (!parkLocked(arg, woken)) {
+                unlock();
+                continue;
+            }
+            node.arg = arg;
+            if (woken) {
+                addFirst(node); // lost the retry: first again, overtaken only by threads that barged meanwhile
+            } else {
+                addLast(node);
+            }
+            woken = false;
+            node.setBlockedOn(blocker);
+            WaitNode wake = grantLocked(); // re-check: a release may have come before we were visible
+            unlock();
+            if (wake != node) {
+                unpark(wake);
+            }
+            int r = node.await(blocker, mode, deadline);
+            node.setBlockedOn(null);
+            if (r < 0) {
+                lock();
+                if (node.statusAcquire() == WaitNode.WAITING) {
+                    remove(node);
+                    withdrawnLocked(node);
+                    wake = grantLocked(); // we may have been the head that held others back
+                    unlock();
+                    unpark(wake);
+                    node.restoreInterrupt(); // nothing swallowed in these modes; kept for symmetry
+                    if (r == WaitNode.INTERRUPTED) {
+                        throw new InterruptedException();
+                    }
+                    return false;
+                }
+                unlock();
+                node.setStatusPlain(WaitNode.IDLE); // plain: granted, so unlinked: our own node again
+                if (!handOff) {
+                    passOn(); // woken while giving up: the wake-up goes to another waiter
+                    if (r == WaitNode.INTERRUPTED) {
+                        throw new InterruptedException();
+                    }
+                    return false;
+                }
+                if (r == WaitNode.INTERRUPTED) {
+                    node.interrupted = true; // granted first: keep it, and the interrupt status
+                }
+            }
+            node.setStatusPlain(WaitNode.IDLE); // plain: granted, so unlinked: our own node again
+            if (handOff) {
+                acquiredByGrant(arg);
+                break;
+            }
+            woken = true;
+        }
+        if (node != null) {
+            node.restoreInterrupt();
+        }
+        return true;
+    }
+
+    /**
+     * The bounded spin: if no other thread spins here, spin for {@link SpinPolicy#SPINS} steps trying
+     * {@link #tryAcquire} after each. Returns true if acquired; false at once if another thread spins,
+     * and after the budget or at the deadline.
+     */
+    private boolean spin(int arg, boolean woken, int mode, long deadline) {
+        // Opaque read, then CAS: the slot guards no data (it only bounds how many threads spin), so
+        // atomicity is all that is needed; the CAS is the spec's volatile compareAndSet, which gives it.
+        if ((int) SPINNER.getOpaque(this) != 0 || !SPINNER.compareAndSet(this, 0, 1)) {
+            return false;
+        }
+        try {
+            for (int i = 0; i < SpinPolicy.SPINS; i++) {
+                Thread.onSpinWait();
+                if (tryAcquire(arg, woken)) {
+                    return true;
+                }
+                if (mode == Waits.TIMED && (i & 15) == 15 && System.nanoTime() - deadline >= 0) {
+                    return false;
+                }
+            }
+            return false;
+        } finally {
+            // Opaque: no data to publish (see above); coherence makes the store visible to the next
+            // spinner's opaque read eventually, and a thread that misses it just parks instead.
+            SPINNER.setOpaque(this, 0);
+        }
+    }
+
+    private void passOn() {
+        lock();
+        WaitNode wake = passOnLocked();
+        unlock();
+        unpark(wake);
+    }
+
+    /**
+     * A releaser's wake-up: if a waiter may be queued, runs {@link #grantLocked()} under the queue lock
+     * and unparks the granted waiters. Call after the volatile read-modify-write of the state that made
+     * the resource available (see {@link #hasWaiters()}).
+     */
+    public final void wakeWaiters() {
+        if (hasWaiters()) {
+            lock();
+            WaitNode wake = grantLocked();
+            unlock();
+            unpark(wake);
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // The queue lock and the list
+
+    /** Takes the queue lock (a test-and-test-and-set spin lock waiting by {@link SpinPolicy}). */
+    public final void lock() {
+        // Volatile CAS (acquire side): the previous queue-lock holder's list updates are visible.
+        if (QLOCK.compareAndSet(this, 0, 1)) {
+            return;
+        }
+        int step = 0;
+        do {
+            step = SpinPolicy.idle(step);
+        } while ((int) QLOCK.getOpaque(this) != 0 || !QLOCK.compareAndSet(this, 0, 1));
+    }
+
+    /** Releases the queue lock. */
+    public final void unlock() {
+        // Release: our list updates are visible to the next queue-lock holder.
+        QLOCK.setRelease(this, 0);
+    }
+
+    /**
+     * Whether a waiter may be queued, read without the queue lock. Volatile: a releaser that has just
+     * changed the state word with a volatile read-modify-write and reads null here is ordered
+     * (synchronization order of volatile accesses) before a waiter's enqueue, and that waiter
+     * re-checks the state after enqueuing (the Dekker handshake that rules out lost wake-ups).
+     */
+    public final boolean hasWaiters() {
+        return HEAD.getVolatile(this) != null;
+    }
+
+    /** The first queued node, or null. Under the queue lock. */
+    public final WaitNode first() {
+        return head;
+    }
+
+    /** Under the queue lock. */
+    public final boolean isEmpty() {
+        return head == null;
+    }
+
+    /** Appends a node (status set to WAITING). Under the queue lock. */
+    public final void addLast(WaitNode node) {
+        node.setStatusPlain(WaitNode.WAITING); // plain: published by the queue lock's release
+        node.next = null;
+        node.prev = tail;
+        if (tail == null) {
+            HEAD.setVolatile(this, node); // volatile: see hasWaiters()
+        } else {
+            tail.next = node;
+        }
+        tail = node;
+    }
+
+    /** Puts a node first (status set to WAITING). Under the queue lock. */
+    final void addFirst(WaitNode node) {
+        node.setStatusPlain(WaitNode.WAITING); // plain: published by the queue lock's release
+        node.prev = null;
+        node.next = head;
+        if (head == null) {
+            tail = node;
+        } else {
+            head.prev = node;
+        }
+        HEAD.setVolatile(this, node); // volatile: see hasWaiters()
+    }
+
+    /** Unlinks a queued node (status back to IDLE). Under the queue lock. */
+    final void remove(WaitNode node) {
+        unlink(node);
+        // Plain is enough: only the node's own thread removes its node; releasers use grant().
+        node.setStatusPlain(WaitNode.IDLE);
+    }
+
+    /**
+     * Unlinks the first node and marks it GRANTED, returning it; the caller unparks it after releasing
+     * the queue lock ({@link #unpark}). Under the queue lock, with a non-empty queue.
+     */
+    public final WaitNode grantFirst() {
+        WaitNode node = head;
+        grant(node);
+        return node;
+    }
+
+    /**
+     * Unlinks a queued node, wherever it is, and marks it GRANTED; the caller unparks it. Under the
+     * queue lock.
+     */
+    public final void grant(WaitNode node) {
+        unlink(node);
+        // Release: the granter's writes (state, critical section) are visible to the woken waiter,
+        // which reads GRANTED with acquire. Set under the queue lock, so a waiter that withdraws (and
+        // takes the queue lock) sees either WAITING and unlinks itself, or GRANTED: never a grant
+        // that lands on a reused node.
+        node.setStatusRelease(WaitNode.GRANTED);
+    }
+
+    private void unlink(WaitNode node) {
+        WaitNode p = node.prev;
+        WaitNode n = node.next;
+        if (p == null) {
+            HEAD.setVolatile(this, n); // volatile: see hasWaiters()
+        } else {
+            p.next = n;
+        }
+        if (n == null) {
+            tail = p;
+        } else {
+            n.prev = p;
+        }
+        node.next = null;
+        node.prev = null;
+    }
+
+    /** Records a signalled condition waiter's node (see {@link #transferred}). Under the queue lock. */
+    public final void addTransferred(WaitNode node) {
+        node.transferNext = transferred;
+        // Volatile store: read without the queue lock by hasTransferred().
+        TRANSFERRED.setVolatile(this, node);
+    }
+
+    /** Forgets a re-acquired condition waiter's node, if recorded. Under the queue lock. */
+    public final void removeTransferred(WaitNode node) {
+        WaitNode prev = null;
+        for (WaitNode p = transferred; p != null; prev = p, p = p.transferNext) {
+            if (p == node) {
+                if (prev == null) {
+                    // Volatile store: read without the queue lock by hasTransferred().
+                    TRANSFERRED.setVolatile(this, p.transferNext);
+                } else {
+                    prev.transferNext = p.transferNext;
+                }
+                p.transferNext = null;
+                return;
+            }
+        }
+    }
+
+    /** Whether a signalled condition waiter has yet to re-acquire; read without the queue lock. */
+    public final boolean hasTransferred() {
+        return TRANSFERRED.getVolatile(this) != null;
+    }
+
+    /**
+     * Counts queued threads, a signalled condition waiter not yet re-acquiring counted once whether or
+     * not it has reached the queue itself. Under the queue lock.
+     */
+    public final int size() {
+        return threads().size();
+    }
+
+    /** Whether {@code thread} is queued or a signalled condition waiter (see {@link #size}). Under the queue lock. */
+    public final boolean contains(Thread thread) {
+        for (WaitNode p = head; p != null; p = p.next) {
+            if (p.thread == thread) {
+                return true;
+            }
+        }
+        for (WaitNode p = transferred; p != null; p = p.transferNext) {
+            if (p.thread == thread) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * The queued threads, head first, then the signalled condition waiters that are not in the queue
+     * yet, in signal order (a new list: monitoring only). Under the queue lock.
+     */
+    public final List<Thread> threads() {
+        List<Thread> list = new ArrayList<>();
+        for (WaitNode p = head; p != null; p = p.next) {
+            list.add(p.thread);
+        }
+        int queued = list.size();
+        for (WaitNode p = transferred; p != null; p = p.transferNext) {
+            if (!list.subList(0, queued).contains(p.thread)) {
+                list.add(queued, p.thread); // most recent first in the chain: insert to restore signal order
+            }
+        }
+        return list;
+    }
+
+    /** Wakes a granted node's thread, if any (an extra unpark of a thread no longer waiting is harmless). */
+    public static void unpark(WaitNode node) {
+        if (node != null) {
+            LockSupport.unpark(node.thread);
+        }
+    }
+}

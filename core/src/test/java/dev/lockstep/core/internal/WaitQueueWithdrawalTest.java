@@ -1,0 +1,215 @@
+package dev.lockstep.core.internal;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * The waiting layer's withdrawal, made deterministic: a waiter A that gives up (timeout or interrupt)
+ * and a releaser that grants A at that very moment. The test holds the queue lock while A, past its
+ * deadline (or interrupted), spins for it to withdraw; holding it, the test grants A as a releaser's
+ * {@code grantLocked} would, then lets A in. A must then see the grant and:
+ * <ul>
+ *   <li>wake-and-retry queue (non-hand-off): pass the wake-up on to the next waiter B, which takes
+ *       the permit; A reports its timeout or interrupt;</li>
+ *   <li>hand-off queue: keep what was handed to it and return normally (interrupt status kept).</li>
+ * </ul>
+ * A lost grant leaves B parked with a permit available (or loses the handed-over permit).
+ */
+@Timeout(60)
+class WaitQueueWithdrawalTest {
+
+    /** A counting gate on the layer: the smallest primitive with a grant decision. */
+    static final class Gate extends WaitQueue {
+        private static final long serialVersionUID = 1L;
+        final transient AtomicInteger permits = new AtomicInteger();
+        private final boolean handOff;
+
+        Gate(boolean handOff) {
+            super(handOff, false); // no spinning: the test controls every step
+            this.handOff = handOff;
+        }
+
+        @Override
+        protected boolean tryAcquire(int n, boolean woken) {
+            for (int p; (p = permits.get()) >= n; ) {
+                if (permits.compareAndSet(p, p - n)) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        @Override
+        protected boolean parkLocked(int n, boolean woken) {
+            return true;
+        }
+
+        @Override
+        protected WaitNode grantLocked() {
+            if (isEmpty() || permits.get() < first().arg) {
+                return null;
+            }
+            if (handOff) {
+                permits.addAndGet(-first().arg);
+            }
+            return grantFirst();
+        }
+
+        int queued() {
+            lock();
+            try {
+                return size();
+            } finally {
+                unlock();
+            }
+        }
+    }
+
+    private static final class Forked<T> extends FutureTask<T> {
+        final Thread thread;
+
+        Forked(String name, Callable<T> task) {
+            super(task);
+            thread = new Thread(this, name);
+            thread.setDaemon(true);
+            thread.start();
+        }
+    }
+
+    private static void waitUntil(String what, BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() - deadline > 0) {
+                fail("timed out waiting until " + what);
+            }
+            Thread.sleep(1);
+        }
+    }
+
+    /** Whether {@code t} is inside {@link WaitQueue#lock()} called from {@link WaitQueue#acquire}. */
+    private static boolean takingQueueLockInAcquire(Thread t) {
+        StackTraceElement[] trace = t.getStackTrace();
+        for (int i = 0; i + 1 < trace.length; i++) {
+            if (trace[i].getClassName().equals(WaitQueue.class.getName()) && trace[i].getMethodName().equals("lock")
+                    && trace[i + 1].getMethodName().equals("acquire")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Queues A (timed, 50 ms, or interruptible) then B (uninterruptible); holding the queue lock, lets
+     * A give up and grants it as a releaser; returns A's outcome and whether B acquired.
+     */
+    private static Object[] race(boolean handOff, boolean interrupt) throws Exception {
+        Gate gate = new Gate(handOff);
+        Object blocker = new Object();
+        Forked<Boolean> a = new Forked<>("A", () -> {
+            try {
+                boolean r = interrupt
+                        ? gate.acquire(blocker, 1, Waits.INTERRUPTIBLE, 0L)
+                        : gate.acquire(blocker, 1, Waits.TIMED, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(50));
+                return r && Thread.currentThread().isInterrupted() ? null : r; // null: true, interrupt kept
+            } catch (InterruptedException e) {
+                return Boolean.FALSE; // reported as a give-up
+            }
+        });
+        waitUntil("A is queued", () -> gate.queued() == 1);
+        Forked<Boolean> b = new Forked<>("B", () -> gate.acquire(blocker, 1, Waits.UNINTERRUPTIBLE, 0L));
+        waitUntil("B is queued", () -> gate.queued() == 2);
+
+        gate.lock();
+        WaitNode granted;
+        try {
+            if (interrupt) {
+                a.thread.interrupt();
+            }
+            waitUntil("A gives up and waits for the queue lock", () -> takingQueueLockInAcquire(a.thread));
+            // What a releaser does: make a permit available and grant the head (A) under the queue lock.
+            gate.permits.incrementAndGet();
+            granted = gate.grantLocked();
+        } finally {
+            gate.unlock();
+        }
+        assertEquals(a.thread, granted.thread, "the head is A");
+        WaitQueue.unpark(granted);
+
+        Boolean aResult = a.get(10, TimeUnit.SECONDS);
+        boolean bAcquired;
+        if (aResult == null || aResult) {
+            gate.permits.incrementAndGet(); // A kept the permit: give it back, as A's release would
+            gate.wakeWaiters();
+        }
+        try {
+            bAcquired = b.get(5, TimeUnit.SECONDS);
+        } catch (TimeoutException e) {
+            bAcquired = false;
+            b.thread.interrupt(); // uninterruptible: stays parked; the thread is a daemon
+        }
+        return new Object[]{aResult, bAcquired};
+    }
+
+    @Test
+    void timedOutWokenWaiterPassesTheWakeUpOn() throws Exception {
+        Object[] r = race(false, false);
+        assertEquals(Boolean.FALSE, r[0], "A timed out (its wake-up was not a permit)");
+        assertTrue((Boolean) r[1], "B was woken by A's passed-on wake-up and took the permit");
+    }
+
+    @Test
+    void interruptedWokenWaiterPassesTheWakeUpOn() throws Exception {
+        Object[] r = race(false, true);
+        assertEquals(Boolean.FALSE, r[0], "A threw InterruptedException");
+        assertTrue((Boolean) r[1], "B was woken by A's passed-on wake-up and took the permit");
+    }
+
+    @Test
+    void timedOutGrantedWaiterKeepsTheHandOff() throws Exception {
+        Object[] r = race(true, false);
+        assertEquals(Boolean.TRUE, r[0], "A keeps the permit handed to it although its deadline passed");
+        assertTrue((Boolean) r[1], "B got the permit A gave back");
+    }
+
+    @Test
+    void interruptedGrantedWaiterKeepsTheHandOffAndTheInterrupt() throws Exception {
+        Object[] r = race(true, true);
+        assertEquals(null, r[0], "A returns normally with its interrupt status set");
+        assertTrue((Boolean) r[1], "B got the permit A gave back");
+    }
+
+    @Test
+    void timedWaitNeverEndsEarly() throws Exception {
+        Gate gate = new Gate(false);
+        long timeout = TimeUnit.MILLISECONDS.toNanos(30);
+        long start = System.nanoTime();
+        assertFalse(gate.acquire(this, 1, Waits.TIMED, start + timeout));
+        assertTrue(System.nanoTime() - start >= timeout, "returned before the deadline");
+        assertEquals(0, gate.queued(), "the timed-out waiter withdrew");
+    }
+
+    @Test
+    void interruptibleWaitThrowsAndWithdraws() throws Exception {
+        Gate gate = new Gate(false);
+        Forked<Boolean> a = new Forked<>("A", () -> gate.acquire(this, 1, Waits.INTERRUPTIBLE, 0L));
+        waitUntil("A is queued", () -> gate.queued() == 1);
+        a.thread.interrupt();
+        ExecutionException e = assertThrows(ExecutionException.class, () -> a.get(10, TimeUnit.SECONDS));
+        assertTrue(e.getCause() instanceof InterruptedException, e.toString());
+        assertEquals(0, gate.queued(), "the interrupted waiter withdrew");
+    }
+}

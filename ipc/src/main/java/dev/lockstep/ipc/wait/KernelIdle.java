@@ -1,0 +1,127 @@
+package dev.lockstep.ipc.wait;
+
+import java.nio.ByteBuffer;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+
+import org.agrona.concurrent.IdleStrategy;
+
+import dev.lockstep.ipc.shm.WaitMode;
+
+/**
+ * The {@link WaitMode#FUTEX} idle strategy of one blocking call: a short spin, a few yields, then
+ * sleeps in the kernel on the structure's {@link WaitWord} (announce, re-check, sleep), each sleep
+ * bounded by {@link WaitMode#MAX_SLEEP_MILLIS} and the call's deadline. Drops in where the waiting
+ * loops of the ipc structures call {@link IdleStrategy#idle()}: the loop re-checks its state, the
+ * interrupt status, the deadline and peer liveness after every {@code idle()} as before.
+ *
+ * <pre>{@code
+ * IdleStrategy idle = KernelIdle.orPoll(buf, WORD, this::couldPass, deadline, pollFactory.get());
+ * while (!tryPass()) { idle.idle(); if (Waits.shouldGiveUp(mode, deadline)) return false; }
+ * }</pre>
+ *
+ * <p>A virtual thread, or a thread whose kernel sleep failed, idles with the polling strategy
+ * instead (a futex downcall would pin the virtual thread's carrier). The spin phase is that of
+ * {@link dev.lockstep.ipc.shm.Idle#backoff()} (100 spins, 20 yields), so a hot peer is met with the same
+ * latency as when polling.
+ *
+ * <p>Implementation notes: one instance per blocking call and thread (not thread-safe); the
+ * {@code ready} predicate only reads (it must not consume the state: the loop does that) and must
+ * read in a way the fence of {@link WaitWord#announce} orders (any access mode).
+ */
+public final class KernelIdle implements IdleStrategy {
+    static final int SPINS = 100;
+    static final int YIELDS = 20;
+    private static final long MAX_SLEEP_NANOS = TimeUnit.MILLISECONDS.toNanos(WaitMode.MAX_SLEEP_MILLIS);
+
+    private final KernelSleep kernel;
+    private final ByteBuffer buffer;
+    private final int word;
+    private final BooleanSupplier ready;
+    private final boolean timed;
+    private final long deadline;
+    private final IdleStrategy poll;
+    private int steps;
+    private boolean polling;
+
+    private KernelIdle(KernelSleep kernel, ByteBuffer buffer, int word, BooleanSupplier ready, boolean timed,
+                       long deadline, IdleStrategy poll) {
+        this.kernel = kernel;
+        this.buffer = buffer;
+        this.word = word;
+        this.ready = ready;
+        this.timed = timed;
+        this.deadline = deadline;
+        this.poll = poll;
+    }
+
+    /**
+     * The idle strategy for one blocking call: kernel sleeps on {@code word} if this process has them,
+     * else {@code poll} itself.
+     *
+     * @param ready    whether the call could pass now (read only)
+     * @param timed    whether {@code deadline} (a {@link System#nanoTime()} value) bounds the call
+     * @param poll     the polling strategy (this process's mode is {@link WaitMode#POLL}, or a virtual thread)
+     */
+    public static IdleStrategy orPoll(ByteBuffer buffer, int word, BooleanSupplier ready, boolean timed,
+                                      long deadline, IdleStrategy poll) {
+        KernelSleep k = Waiting.kernel();
+        return k == null ? poll : new KernelIdle(k, buffer, word, ready, timed, deadline, poll);
+    }
+
+    @Override
+    public void idle(int workCount) {
+        if (workCount > 0) {
+            reset();
+        } else {
+            idle();
+        }
+    }
+
+    @Override
+    public void idle() {
+        if (steps < SPINS + YIELDS) {
+            if (steps++ < SPINS) {
+                Thread.onSpinWait();
+            } else {
+                Thread.yield();
+            }
+            return;
+        }
+        if (polling || !kernel.canSleep()) {
+            poll.idle();
+            return;
+        }
+        int seen = WaitWord.announce(buffer, word);
+        if (ready.getAsBoolean()) {
+            // Ready, yet the loop did not pass (a lost race, or a state the loop resolves by itself,
+            // e.g. a take-over): one polling step, so that repeated misses back off instead of spinning.
+            poll.idle();
+            return;
+        }
+        long nanos = MAX_SLEEP_NANOS;
+        if (timed) {
+            nanos = Math.min(nanos, deadline - System.nanoTime());
+            if (nanos <= 0) {
+                return;
+            }
+        }
+        if (Thread.currentThread().isInterrupted()) {
+            return; // the loop answers it now, not after a sleep
+        }
+        if (!kernel.sleep(buffer, word, seen, nanos)) {
+            polling = true; // the kernel refused: poll for the rest of this call
+        }
+    }
+
+    @Override
+    public void reset() {
+        steps = 0;
+        poll.reset();
+    }
+
+    @Override
+    public String alias() {
+        return "futex";
+    }
+}
