@@ -58,8 +58,8 @@
  *           contract</td>
  *       <td>{@code SharedFileTest}, {@code OtherUsersTest}</td><td>none</td><td>none</td></tr>
  *   <tr><td>{@link dev.lockstep.ipc.shm.SharedFile}</td>
- *       <td>mapped file built under a hidden temporary name and linked under its name only when complete (all or
- *           nothing)</td>
+ *       <td>mapped file built under a hidden temporary name and linked under its name only when
+ *           complete (all or nothing)</td>
  *       <td>{@code SharedFileTest}, {@code UnmapSpaceTest}, {@code OtherUsersTest}, {@code
  *           ForgedHeaderTest} (in {@code sync})</td><td>none</td><td>none</td></tr>
  *   <tr><td>{@link dev.lockstep.ipc.shm.FileLayout}</td>
