@@ -91,7 +91,8 @@
  *       <td>none of its own</td></tr>
  *   <tr><td>{@link dev.lockstep.core.internal.ThreadSlots}</td>
  *       <td>slot numbers lent to threads for one acquisition, one compare-and-set per claim</td>
- *       <td>{@code SlotLockTest} (slots of the Peterson, filter and Bakery locks)</td><td>through the {@code BakeryLock}, {@code FilterLock} and {@code
+ *       <td>{@code SlotLockTest} (slots of the Peterson, filter and Bakery locks)</td>
+ *       <td>through the {@code BakeryLock}, {@code FilterLock} and {@code
  *           PetersonLock} tests</td></tr>
  *   <tr><td>{@link dev.lockstep.core.internal.WaitQueue}</td>
  *       <td>the waiting layer: one spinner at a time, FIFO queue under a tiny queue lock, park, timeout,
