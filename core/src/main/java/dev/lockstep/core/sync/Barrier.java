@@ -90,6 +90,10 @@ public class Barrier {
      * (volatile; Dekker with the outcome RMW followed by the waker's hasWaiters() read), park. The waker
      * grants the round's queue only after the outcome is set.
      */
+    static {
+        WaitNode.initialize(); // here, not lazily under contention (see Mutex)
+    }
+
     private static final long ARRIVED_MASK = (1L << 31) - 1;
     private static final int DEPARTED_SHIFT = 31;
     private static final long DEPARTED_ONE = 1L << DEPARTED_SHIFT;

@@ -53,6 +53,10 @@ import java.util.concurrent.TimeUnit;
  * word and one wait queue; waiting allocates nothing (each thread reuses its wait node). Works with virtual threads.
  */
 public final class Event {
+    static {
+        WaitNode.initialize(); // here, not lazily under contention (see Mutex)
+    }
+
     /** How an {@link Event} behaves after {@link Event#set()}. */
     public enum Mode {
         /** Stays set, releasing every waiter, until {@link Event#reset()}. */

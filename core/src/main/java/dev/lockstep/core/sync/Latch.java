@@ -44,6 +44,10 @@ public class Latch {
      * count == 0 in its own grantLocked re-check (under the queue lock) and is granted at once.
      * Timed-out or interrupted waiters withdraw (the waiting layer); a grant is never withdrawn.
      */
+    static {
+        WaitNode.initialize(); // here, not lazily under contention (see Mutex)
+    }
+
     private final PaddedLong count;
     private final Queue waiters;
 
