@@ -303,7 +303,8 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
     private void signalNotEmpty(boolean fence) {
         if (fence || !offerIsSeqCst) {
             // P2, the StoreLoad barrier of the handshake: the insertion's release store must not be
-            // reordered after the waiter check below.
+            // reordered after the waiter check below (x86 does reorder them without it: jcstress
+            // SpscBlockingQueueTakeHandshakeTest observes the lost wake-up then).
             VarHandle.fullFence();
         }
         // P3, volatile: the one extra load of the hot path; usually null.
@@ -472,11 +473,12 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
         // and lets an acquire load that follows a volatile store in program order read a value older than
         // it. fullFence has the effect of C++'s atomic_thread_fence(seq_cst) (its javadoc): paired with the
         // signaller's fence (P2) or volatile read-modify-write (P1), the store-buffering outcome "neither
-        // sees the other's write" is excluded. Slow path only: once per park. (On x86 HotSpot the push's
-        // CAS is a locked instruction, itself a full barrier, so this fence adds nothing there and
-        // removing it cannot be caught on x86: measured with SpscBlockingQueueTakeHandshakeTest, see the
-        // README. It is there for the spec, and for hardware whose CAS does not order later plain or
-        // acquire loads, e.g. AArch64's RCpc LDAPR after a release-exclusive store.)
+        // sees the other's write" is excluded. Slow path only: once per park. Not testable on x86: there
+        // the push's CAS is a locked instruction, itself a full barrier, and jcstress's
+        // SpscBlockingQueueTakeHandshakeTest/PutHandshakeTest pass without this fence (while they do
+        // catch the missing StoreLoad fence P2 of the other side: x86's store buffer reorders a plain
+        // store and a later load). It is required by the spec, for JVMs and hardware whose CAS does not
+        // order later plain or acquire loads.
         VarHandle.fullFence();
         return poll(); // C2: re-check after announcing
     }
