@@ -37,7 +37,8 @@
  *       java.lang.IllegalMonitorStateException}); {@code newCondition()} is unsupported.</li>
  *   <li><b>Waiting and virtual threads</b>: {@code TicketLock}, {@code ClhLock} and {@code McsLock}
  *       spin briefly and then park, and the thread that hands the lock over unparks its successor, so
- *       waiters behind the next in line cost no CPU and virtual threads unmount. The other locks follow
+ *       waiters behind the next in line cost no CPU and virtual threads unmount (their {@code
+ *       *HandOffTest}s check that no hand-over to a parked waiter is lost). The other locks follow
  *       {@link dev.lockstep.core.internal.SpinPolicy}: spin, yield, then short timed parks, so more
  *       threads than cores, and virtual threads, still make progress.</li>
  *   <li><b>Allocation</b>: an acquisition allocates nothing (CLH/MCS recycle a thread's node; only a
@@ -71,7 +72,8 @@
  *           Dice &amp; Kogan, TWA, Euro-Par 2019</td>
  *       <td>{@code LockContractTest}, {@code LockAllocationTest}, {@code LockFairnessTest},
  *           {@code LockOversubscriptionTest}</td>
- *       <td>{@code TicketLockMutualExclusionTest}, {@code TicketLockTryLockTest}</td>
+ *       <td>{@code TicketLockMutualExclusionTest}, {@code TicketLockTryLockTest}, {@code
+ *           TicketLockHandOffTest}</td>
  *       <td>{@code LockBench.uncontended1}, {@code contended2}, {@code oversubscribed4},
  *           {@code oversubscribed8} ({@code impl=TicketLock})</td></tr>
  *   <tr><td>{@link dev.lockstep.core.lock.ClhLock}</td>
@@ -80,7 +82,7 @@
  *       <td>{@code LockContractTest}, {@code LockAllocationTest}, {@code LockFairnessTest},
  *           {@code LockOversubscriptionTest}</td>
  *       <td>{@code ClhLockMutualExclusionTest}, {@code ClhLockTryLockTest},
- *           {@code ClhLockAbandonmentTest}</td>
+ *           {@code ClhLockAbandonmentTest}, {@code ClhLockHandOffTest}</td>
  *       <td>{@code LockBench.uncontended1}, {@code contended2}, {@code oversubscribed4},
  *           {@code oversubscribed8} ({@code impl=ClhLock})</td></tr>
  *   <tr><td>{@link dev.lockstep.core.lock.McsLock}</td>
@@ -89,7 +91,7 @@
  *       <td>{@code LockContractTest}, {@code LockAllocationTest}, {@code LockFairnessTest},
  *           {@code LockOversubscriptionTest}</td>
  *       <td>{@code McsLockMutualExclusionTest}, {@code McsLockTryLockTest},
- *           {@code McsLockAbandonmentTest}</td>
+ *           {@code McsLockAbandonmentTest}, {@code McsLockHandOffTest}</td>
  *       <td>{@code LockBench.uncontended1}, {@code contended2}, {@code oversubscribed4},
  *           {@code oversubscribed8} ({@code impl=McsLock})</td></tr>
  *   <tr><td>{@link dev.lockstep.core.lock.PetersonLock}</td>
