@@ -51,7 +51,7 @@ import java.util.concurrent.locks.LockSupport;
  * accesses), and a releaser checks for waiters after its volatile read-modify-write of the state:
  * by the total order of volatile accesses one of them sees the other. No lost grant: grants and
  * withdrawals are decided under the queue lock. Bounded spinning: at most one thread per primitive
- * spins at a time. Allocation: none after a thread's first wait (its {@link WaitNode} is reused).
+ * spins at a time (unless constructed with {@code unboundedSpin}, see there). Allocation: none after a thread's first wait (its {@link WaitNode} is reused).
  *
  * <p><b>Usage</b> (a counting semaphore; see {@code dev.lockstep.core.sync.Semaphore}):
  * <pre>{@code
@@ -119,6 +119,8 @@ public abstract class WaitQueue implements Serializable {
     private final boolean handOff;
     /** Whether acquiring threads may spin before they park. */
     private final boolean spin;
+    /** Whether any number of threads may spin (and yield) at once, instead of one. */
+    private final boolean unboundedSpin;
 
     /**
      * @param handOff whether a grant transfers the resource to the waiter (fair modes); otherwise the
@@ -126,8 +128,21 @@ public abstract class WaitQueue implements Serializable {
      * @param spin    whether a thread may spin (one at a time) before it parks
      */
     protected WaitQueue(boolean handOff, boolean spin) {
+        this(handOff, spin, false);
+    }
+
+    /**
+     * @param unboundedSpin every acquiring thread may spin, then yield, for {@link SpinPolicy}'s budget
+     *                      (its spins and yields, not its naps) before it queues, instead of one thread
+     *                      at a time spinning without yielding. For primitives whose waiters are
+     *                      granted by direct hand-off in bursts (ReadWriteMutex: the readers that a
+     *                      writer held back): a parked waiter costs a wake-up per grant, and yielding
+     *                      waiters stay runnable through a short wait.
+     */
+    protected WaitQueue(boolean handOff, boolean spin, boolean unboundedSpin) {
         this.handOff = handOff;
-        this.spin = spin;
+        this.spin = spin || unboundedSpin;
+        this.unboundedSpin = unboundedSpin;
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -271,6 +286,18 @@ public abstract class WaitQueue implements Serializable {
      * and after the budget or at the deadline.
      */
     private boolean spin(int arg, boolean woken, int mode, long deadline) {
+        if (unboundedSpin) {
+            for (int step = 0; !SpinPolicy.isParking(step); ) {
+                if (mode == Waits.TIMED && System.nanoTime() - deadline >= 0) {
+                    return false;
+                }
+                step = SpinPolicy.idle(step); // spins, then yields; stops before its naps
+                if (tryAcquire(arg, woken)) {
+                    return true;
+                }
+            }
+            return false;
+        }
         // Opaque read, then CAS: the slot guards no data (it only bounds how many threads spin), so
         // atomicity is all that is needed; the CAS is the spec's volatile compareAndSet, which gives it.
         if ((int) SPINNER.getOpaque(this) != 0 || !SPINNER.compareAndSet(this, 0, 1)) {

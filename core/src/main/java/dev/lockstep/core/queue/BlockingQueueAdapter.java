@@ -999,16 +999,17 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
         @Override
         @SuppressWarnings("unchecked")
         public E next() {
-            canRemove = true;
             if (nextReturned != null) {
                 lastReturned = nextReturned;
                 lastNode = nextNode;
                 lastFromRing = false;
+                canRemove = true;
                 advanceReturned();
                 return (E) lastReturned;
             }
-            E e = ring.next(); // NoSuchElementException at the end, as the ring's
+            E e = ring.next(); // NoSuchElementException at the end, as the ring's (remove state unchanged)
             lastFromRing = true;
+            canRemove = true;
             return e;
         }
 

@@ -595,7 +595,7 @@ public class ReadWriteMutex extends AbstractOwnableSynchronizer implements ReadW
         private final ReadWriteMutex lock;
 
         Queue(ReadWriteMutex lock) {
-            super(true, true);
+            super(true, true, true); // unbounded spinning: see WaitQueue's constructor and the README
             this.lock = lock;
         }
 

@@ -254,6 +254,41 @@ class BlockingQueueCallbackTest {
         assertQueueUsable(q);
     }
 
+    /**
+     * Removal of a put-back element follows the kind's rule: remove(Object) and iterator().remove()
+     * remove it where the kind removes from the middle (MPMC, PriorityMessageQueue) and throw
+     * UnsupportedOperationException elsewhere, leaving it at the head. Fails if removeReturned ignores
+     * the kind (checked by making it always remove) or the iterator's remove misses the put-back node.
+     */
+    @ParameterizedTest
+    @MethodSource("kinds")
+    void putBackElementRemovalFollowsTheKind(Kind kind) throws Exception {
+        BlockingQueueAdapter<Integer> q = kind.factory.apply(4);
+        fillUp(q);
+        assertThrows(IllegalStateException.class, () -> q.drainTo(throwingTarget()));
+        boolean removable = kind.name.startsWith("Mpmc") || kind.name.startsWith("Priority");
+        if (!removable) {
+            assertThrows(UnsupportedOperationException.class, () -> q.remove(1));
+            java.util.Iterator<Integer> it = q.iterator();
+            assertEquals(1, it.next());
+            assertThrows(UnsupportedOperationException.class, it::remove);
+            assertEquals(List.of(1, 2, 3, 4), pollAll(q));
+            assertQueueUsable(q);
+            return;
+        }
+        assertTrue(q.remove(1));
+        assertFalse(q.contains(1));
+        assertEquals(3, q.size());
+        assertThrows(IllegalStateException.class, () -> q.drainTo(throwingTarget()));
+        java.util.Iterator<Integer> it = q.iterator();
+        assertEquals(2, it.next());
+        it.remove();
+        assertThrows(IllegalStateException.class, it::remove, "remove twice");
+        assertEquals(3, it.next());
+        assertEquals(List.of(3, 4), pollAll(q));
+        assertQueueUsable(q);
+    }
+
     /** A drainTo target whose add always throws. */
     private static List<Integer> throwingTarget() {
         return new ArrayList<>() {
