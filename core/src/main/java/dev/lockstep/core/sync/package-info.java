@@ -42,7 +42,8 @@
  *       data of one write, never a mix.</li>
  *   <li><b>Blocking</b>: waiters enter the waiting layer {@code dev.lockstep.core.internal.WaitQueue}
  *       (one spinner at a time, the others queue a reusable per-thread node and park with {@link
- *       java.util.concurrent.locks.LockSupport}); {@code SpinBarrier} and {@code SeqLock} writers wait by
+ *       java.util.concurrent.locks.LockSupport}; {@code ReadWriteMutex} lets every waiter spin and yield
+ *       before it queues); {@code SpinBarrier} and {@code SeqLock} writers wait by
  *       {@link dev.lockstep.core.internal.SpinPolicy} (spin, yield, short timed parks). Interruptible
  *       and timed methods honour interrupts and deadlines (never early); a waiter that gives up passes
  *       on any wake-up it was chosen for, so no signal is lost. User code (barrier actions, guards)
@@ -76,7 +77,7 @@
  *           oversubscribed8} ({@code Mutex}, {@code MutexFair})</td></tr>
  *   <tr><td>{@link dev.lockstep.core.sync.ReadWriteMutex}</td>
  *       <td>one 64-bit word (readers, writer bit, waiting writers), writer preference, over the waiting
- *           layer</td>
+ *           layer (every waiter may spin and yield before it queues)</td>
  *       <td>{@code ReadWriteMutexTest}, {@code ReadWriteMutexJdkContractTest}</td>
  *       <td>{@code ReadWriteMutexLincheckTest}</td>
  *       <td>{@code ReadWriteMutexWriteExclusionTest}, {@code ReadWriteMutexReadWriteExclusionTest}</td>
