@@ -151,22 +151,44 @@ class StatWatchTest {
     }
 
     @Test
-    void sigtermAndSigintStopTheWatchCleanly() throws Exception {
+    void sigtermStopsTheWatchCleanly() throws Exception {
+        stopsCleanlyOn("TERM", 143);
+    }
+
+    @Test
+    void sigintStopsTheWatchCleanly() throws Exception {
+        // A shell starts background jobs with SIGINT ignored (no job control), children inherit that and the
+        // JVM then installs no SIGINT handler: Ctrl-C cannot reach such a process, so there is nothing to test.
+        org.junit.jupiter.api.Assumptions.assumeFalse(ignoredHere(2),
+                "skipped: SIGINT is ignored in this process (started as a background job without job control), "
+                        + "so its children cannot receive it; the SIGTERM test covers the shutdown path");
+        stopsCleanlyOn("INT", 130);
+    }
+
+    /** Whether signal {@code signo} is ignored in this process (the SigIgn mask of /proc/self/status). */
+    private static boolean ignoredHere(int signo) throws java.io.IOException {
+        for (String line : java.nio.file.Files.readAllLines(Path.of("/proc/self/status"))) {
+            if (line.startsWith("SigIgn:")) {
+                return (Long.parseUnsignedLong(line.substring(7).trim(), 16) & (1L << (signo - 1))) != 0;
+            }
+        }
+        return false;
+    }
+
+    private void stopsCleanlyOn(String signal, int expectedStatus) throws Exception {
         try (OneToOneChannel ch = OneToOneChannel.create(dir.resolve("idle"), 4096)) {
-            for (String[] signal : List.of(new String[] {"TERM", "143"}, new String[] {"INT", "130"})) {
-                try (ChildJvm child = ChildJvm.start(dir, LockstepCli.class, "stat", "--watch", "--interval", "100",
-                        dir.toString())) {
-                    child.awaitLine("lockstep stat --watch: refresh 2 ", Duration.ofSeconds(60));
-                    child.signal(signal[0]);
-                    int status = child.await(Duration.ofSeconds(30));
-                    String output = child.output();
-                    assertEquals(Integer.parseInt(signal[1]), status, "SIG" + signal[0] + ": " + output);
-                    // the shutdown hook ended the pause: the last refresh is whole and the stop is reported
-                    assertTrue(output.matches("(?s).*lockstep stat --watch: stopped after \\d+ refreshes\\s*"),
-                            "SIG" + signal[0] + ": " + output);
-                    String lastFrame = output.substring(output.lastIndexOf("lockstep stat --watch: refresh "));
-                    assertTrue(lastFrame.contains("  rates           "), "SIG" + signal[0] + ": " + lastFrame);
-                }
+            try (ChildJvm child = ChildJvm.start(dir, LockstepCli.class, "stat", "--watch", "--interval", "100",
+                    dir.toString())) {
+                child.awaitLine("lockstep stat --watch: refresh 2 ", Duration.ofSeconds(60));
+                child.signal(signal);
+                int status = child.await(Duration.ofSeconds(30));
+                String output = child.output();
+                assertEquals(expectedStatus, status, "SIG" + signal + ": " + output);
+                // the shutdown hook ended the pause: the last refresh is whole and the stop is reported
+                assertTrue(output.matches("(?s).*lockstep stat --watch: stopped after \\d+ refreshes\\s*"),
+                        "SIG" + signal + ": " + output);
+                String lastFrame = output.substring(output.lastIndexOf("lockstep stat --watch: refresh "));
+                assertTrue(lastFrame.contains("  rates           "), "SIG" + signal + ": " + lastFrame);
             }
             assertTrue(ch.stats().producers().isEmpty(), "stat registered nowhere");
         }
