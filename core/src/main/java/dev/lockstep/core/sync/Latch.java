@@ -84,7 +84,11 @@ public class Latch {
         }
     }
 
-    /** The current count: a snapshot (volatile read), for monitoring and tests. */
+    /**
+     * The current count: a snapshot (volatile read), for monitoring and tests.
+     *
+     * @return the current count, 0 once the latch is open
+     */
     public long getCount() {
         return count.getVolatile();
     }
@@ -102,6 +106,8 @@ public class Latch {
     /**
      * Waits until the count reaches zero or the time elapses.
      *
+     * @param timeout the maximum time to wait; zero or negative: do not wait
+     * @param unit    the unit of {@code timeout}
      * @return {@code true} if the count reached zero, {@code false} if the time elapsed first
      * @throws InterruptedException if interrupted before or while waiting
      */
