@@ -145,6 +145,8 @@ public class Barrier {
     }
 
     /**
+     * A barrier for {@code parties} threads that runs {@code barrierAction} when a round trips.
+     *
      * @param parties       the number of threads that must call {@link #await()} to trip the barrier
      * @param barrierAction run by the last arriving thread of each round before the others are
      *                      released; may be null

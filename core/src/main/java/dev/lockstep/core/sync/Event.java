@@ -90,6 +90,8 @@ public final class Event {
     }
 
     /**
+     * An event of the given mode, set if {@code initiallySet}.
+     *
      * @param mode         manual- or auto-reset
      * @param initiallySet whether the event starts set
      * @throws NullPointerException if {@code mode} is null

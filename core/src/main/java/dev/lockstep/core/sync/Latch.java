@@ -52,6 +52,8 @@ public class Latch {
     private final Queue waiters;
 
     /**
+     * A latch that opens after {@code count} calls of {@link #countDown()}.
+     *
      * @param count the number of {@link #countDown()} calls that open the latch; 0 gives an open latch
      * @throws IllegalArgumentException if {@code count} is negative
      */

@@ -57,6 +57,8 @@ public final class SpinBarrier {
     private final PaddedLong state;
 
     /**
+     * A barrier for {@code parties} threads.
+     *
      * @param parties the number of threads that meet at the barrier, at least 1
      * @throws IllegalArgumentException if {@code parties < 1}
      */
