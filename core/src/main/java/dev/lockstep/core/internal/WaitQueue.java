@@ -123,7 +123,7 @@ public abstract class WaitQueue implements Serializable {
     private final boolean unboundedSpin;
 
     /**
-     * An empty queue in which at most one thread at a time spins.
+     * An empty queue; with {@code spin}, at most one thread at a time spins before it parks.
      *
      * @param handOff whether a grant transfers the resource to the waiter (fair modes); otherwise the
      *                woken waiter retries {@link #tryAcquire} and may lose to a barging thread

@@ -466,7 +466,7 @@ public class Semaphore implements Serializable {
     /**
      * The number of permits available now (a snapshot).
      *
-     * @return the current number of permits; negative after {@link #reducePermits}
+     * @return the current number of permits (negative after a negative initial count or {@link #reducePermits})
      */
     public int availablePermits() {
         return (int) PERMITS.getVolatile(this);
