@@ -36,51 +36,117 @@ public final class PaddedLong extends PaddedLongValue {
     byte q096, q097, q098, q099, q100, q101, q102, q103, q104, q105, q106, q107, q108, q109, q110, q111;
     byte q112, q113, q114, q115, q116, q117, q118, q119, q120, q121, q122, q123, q124, q125, q126, q127;
 
-    /** A cell holding {@code initial} (published by the constructing thread's safe publication). */
+    /** A cell holding {@code initial} (published by the constructing thread's safe publication).
+     *
+     * @param initial the initial value
+     */
     public PaddedLong(long initial) {
         value = initial;
     }
 
+    /**
+     * Returns the value with a plain read (no ordering; only for the single writer or under another
+     * happens-before edge).
+     *
+     * @return the current value
+     */
     public long getPlain() {
         return value;
     }
 
+    /**
+     * Returns the value, read with the memory semantics of {@link VarHandle#getOpaque}.
+     *
+     * @return the current value
+     */
     public long getOpaque() {
         return (long) VALUE.getOpaque(this);
     }
 
+    /**
+     * Returns the value, read with the memory semantics of {@link VarHandle#getAcquire}.
+     *
+     * @return the current value
+     */
     public long getAcquire() {
         return (long) VALUE.getAcquire(this);
     }
 
+    /**
+     * Returns the value, read with the memory semantics of {@link VarHandle#getVolatile}.
+     *
+     * @return the current value
+     */
     public long getVolatile() {
         return (long) VALUE.getVolatile(this);
     }
 
+    /**
+     * Sets the value with a plain write (no ordering; only where another happens-before edge publishes it).
+     *
+     * @param newValue the new value
+     */
     public void setPlain(long newValue) {
         value = newValue;
     }
 
+    /**
+     * Sets the value, with the memory semantics of {@link VarHandle#setOpaque}.
+     *
+     * @param newValue the new value
+     */
     public void setOpaque(long newValue) {
         VALUE.setOpaque(this, newValue);
     }
 
+    /**
+     * Sets the value, with the memory semantics of {@link VarHandle#setRelease}.
+     *
+     * @param newValue the new value
+     */
     public void setRelease(long newValue) {
         VALUE.setRelease(this, newValue);
     }
 
+    /**
+     * Sets the value, with the memory semantics of {@link VarHandle#setVolatile}.
+     *
+     * @param newValue the new value
+     */
     public void setVolatile(long newValue) {
         VALUE.setVolatile(this, newValue);
     }
 
+    /**
+     * Atomically sets the value to {@code newValue} if it equals {@code expected}, with the memory semantics
+     * of {@link VarHandle#compareAndSet}.
+     *
+     * @param expected the expected value
+     * @param newValue the new value
+     * @return {@code true} if successful, {@code false} if the value was not {@code expected}
+     */
     public boolean compareAndSet(long expected, long newValue) {
         return VALUE.compareAndSet(this, expected, newValue);
     }
 
+    /**
+     * Atomically adds {@code delta} to the value and returns the old value, with the memory semantics of
+     * {@link VarHandle#getAndAdd}.
+     *
+     * @param delta the amount to add (may be negative)
+     * @return the previous value
+     */
     public long getAndAdd(long delta) {
         return (long) VALUE.getAndAdd(this, delta);
     }
 
+    /**
+     * Atomically sets the value to {@code newValue} and returns the old value, with the memory semantics of
+     * {@link VarHandle#getAndSet}.
+     *
+     * @param newValue the new value
+     * @return the previous value
+     */
     public long getAndSet(long newValue) {
         return (long) VALUE.getAndSet(this, newValue);
     }

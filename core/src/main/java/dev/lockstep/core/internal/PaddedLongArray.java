@@ -21,6 +21,8 @@ public final class PaddedLongArray {
     private final int length;
 
     /**
+     * An array of {@code length} zeros, each element on its own cache lines.
+     *
      * @param length number of elements, at least 1 (callers validate user-facing sizes first)
      */
     public PaddedLongArray(int length) {
@@ -31,6 +33,11 @@ public final class PaddedLongArray {
         this.cells = new long[(length + 2) * STRIDE];
     }
 
+    /**
+     * The number of elements.
+     *
+     * @return the length given at construction
+     */
     public int length() {
         return length;
     }
@@ -39,42 +46,110 @@ public final class PaddedLongArray {
         return (i + 1) * STRIDE;
     }
 
+    /**
+     * Returns the element at index {@code i} with a plain read (no ordering; only for the single writer or
+     * under another happens-before edge).
+     *
+     * @param i the index, {@code 0 <= i < length()} (not checked)
+     * @return the current value
+     */
     public long getPlain(int i) {
         return cells[at(i)];
     }
 
+    /**
+     * Returns the element at index {@code i}, read with the memory semantics of {@link VarHandle#getOpaque}.
+     *
+     * @param i the index, {@code 0 <= i < length()} (not checked)
+     * @return the current value
+     */
     public long getOpaque(int i) {
         return (long) ELEMENT.getOpaque(cells, at(i));
     }
 
+    /**
+     * Returns the element at index {@code i}, read with the memory semantics of {@link VarHandle#getAcquire}.
+     *
+     * @param i the index, {@code 0 <= i < length()} (not checked)
+     * @return the current value
+     */
     public long getAcquire(int i) {
         return (long) ELEMENT.getAcquire(cells, at(i));
     }
 
+    /**
+     * Returns the element at index {@code i}, read with the memory semantics of {@link
+     * VarHandle#getVolatile}.
+     *
+     * @param i the index, {@code 0 <= i < length()} (not checked)
+     * @return the current value
+     */
     public long getVolatile(int i) {
         return (long) ELEMENT.getVolatile(cells, at(i));
     }
 
+    /**
+     * Sets the element at index {@code i} with a plain write (no ordering; only where another happens-before
+     * edge publishes it).
+     *
+     * @param i the index, {@code 0 <= i < length()} (not checked)
+     * @param value the new value
+     */
     public void setPlain(int i, long value) {
         cells[at(i)] = value;
     }
 
+    /**
+     * Sets the element at index {@code i}, with the memory semantics of {@link VarHandle#setOpaque}.
+     *
+     * @param i the index, {@code 0 <= i < length()} (not checked)
+     * @param value the new value
+     */
     public void setOpaque(int i, long value) {
         ELEMENT.setOpaque(cells, at(i), value);
     }
 
+    /**
+     * Sets the element at index {@code i}, with the memory semantics of {@link VarHandle#setRelease}.
+     *
+     * @param i the index, {@code 0 <= i < length()} (not checked)
+     * @param value the new value
+     */
     public void setRelease(int i, long value) {
         ELEMENT.setRelease(cells, at(i), value);
     }
 
+    /**
+     * Sets the element at index {@code i}, with the memory semantics of {@link VarHandle#setVolatile}.
+     *
+     * @param i the index, {@code 0 <= i < length()} (not checked)
+     * @param value the new value
+     */
     public void setVolatile(int i, long value) {
         ELEMENT.setVolatile(cells, at(i), value);
     }
 
+    /**
+     * Atomically sets the element at index {@code i} to {@code value} if it equals {@code expected}, with the
+     * memory semantics of {@link VarHandle#compareAndSet}.
+     *
+     * @param i the index, {@code 0 <= i < length()} (not checked)
+     * @param expected the expected value
+     * @param value the new value
+     * @return {@code true} if successful, {@code false} if the element was not {@code expected}
+     */
     public boolean compareAndSet(int i, long expected, long value) {
         return ELEMENT.compareAndSet(cells, at(i), expected, value);
     }
 
+    /**
+     * Atomically adds {@code delta} to the element at index {@code i} and returns its old value, with the
+     * memory semantics of {@link VarHandle#getAndAdd}.
+     *
+     * @param i the index, {@code 0 <= i < length()} (not checked)
+     * @param delta the amount to add (may be negative)
+     * @return the previous value
+     */
     public long getAndAdd(int i, long delta) {
         return (long) ELEMENT.getAndAdd(cells, at(i), delta);
     }

@@ -36,43 +36,97 @@ public final class PaddedReference<V> extends PaddedReferenceValue<V> {
     byte q096, q097, q098, q099, q100, q101, q102, q103, q104, q105, q106, q107, q108, q109, q110, q111;
     byte q112, q113, q114, q115, q116, q117, q118, q119, q120, q121, q122, q123, q124, q125, q126, q127;
 
-    /** A cell holding {@code initial} (published by the constructing thread's safe publication). */
+    /** A cell holding {@code initial} (published by the constructing thread's safe publication).
+     *
+     * @param initial the initial value
+     */
     public PaddedReference(V initial) {
         value = initial;
     }
 
+    /**
+     * Returns the value with a plain read (no ordering; only for the single writer or under another
+     * happens-before edge).
+     *
+     * @return the current value
+     */
     public V getPlain() {
         return value;
     }
 
+    /**
+     * Returns the value, read with the memory semantics of {@link VarHandle#getOpaque}.
+     *
+     * @return the current value
+     */
     public V getOpaque() {
         return (V) VALUE.getOpaque(this);
     }
 
+    /**
+     * Returns the value, read with the memory semantics of {@link VarHandle#getAcquire}.
+     *
+     * @return the current value
+     */
     public V getAcquire() {
         return (V) VALUE.getAcquire(this);
     }
 
+    /**
+     * Returns the value, read with the memory semantics of {@link VarHandle#getVolatile}.
+     *
+     * @return the current value
+     */
     public V getVolatile() {
         return (V) VALUE.getVolatile(this);
     }
 
+    /**
+     * Sets the value with a plain write (no ordering; only where another happens-before edge publishes it).
+     *
+     * @param newValue the new value
+     */
     public void setPlain(V newValue) {
         value = newValue;
     }
 
+    /**
+     * Sets the value, with the memory semantics of {@link VarHandle#setRelease}.
+     *
+     * @param newValue the new value
+     */
     public void setRelease(V newValue) {
         VALUE.setRelease(this, newValue);
     }
 
+    /**
+     * Sets the value, with the memory semantics of {@link VarHandle#setVolatile}.
+     *
+     * @param newValue the new value
+     */
     public void setVolatile(V newValue) {
         VALUE.setVolatile(this, newValue);
     }
 
+    /**
+     * Atomically sets the value to {@code newValue} if it is the same reference as (==) {@code expected},
+     * with the memory semantics of {@link VarHandle#compareAndSet}.
+     *
+     * @param expected the expected value
+     * @param newValue the new value
+     * @return {@code true} if successful, {@code false} if the value was not {@code expected}
+     */
     public boolean compareAndSet(V expected, V newValue) {
         return VALUE.compareAndSet(this, expected, newValue);
     }
 
+    /**
+     * Atomically sets the value to {@code newValue} and returns the old value, with the memory semantics of
+     * {@link VarHandle#getAndSet}.
+     *
+     * @param newValue the new value
+     * @return the previous value
+     */
     public V getAndSet(V newValue) {
         return (V) VALUE.getAndSet(this, newValue);
     }

@@ -63,6 +63,9 @@ public final class SpinPolicy {
     /**
      * Whether a waiter at this step has gone past spinning and yielding and is parking: used by
      * primitives that publish "a waiter may be parked" to decide whether to unpark.
+     *
+     * @param step the waiter's current step, as returned by its last {@code idle} call
+     * @return {@code true} if a waiter at {@code step} parks (and so may need an unpark)
      */
     public static boolean isParking(int step) {
         return step >= PARK_FROM;

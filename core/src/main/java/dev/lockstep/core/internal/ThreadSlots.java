@@ -40,6 +40,8 @@ public final class ThreadSlots {
     private final int capacity;
 
     /**
+     * A table of {@code capacity} free slots, each on its own cache lines.
+     *
      * @param capacity number of slots, at least 1
      */
     public ThreadSlots(int capacity) {
@@ -47,6 +49,11 @@ public final class ThreadSlots {
         this.owners = new Thread[(capacity + 2) * STRIDE];
     }
 
+    /**
+     * The number of slots.
+     *
+     * @return the capacity given at construction
+     */
     public int capacity() {
         return capacity;
     }

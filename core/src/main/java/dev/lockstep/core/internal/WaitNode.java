@@ -34,13 +34,18 @@ public final class WaitNode {
      * are decided by compare-and-set. The fields next/prev/arg/transferNext are guarded by the queue lock
      * (condition lists: by the mutex) and accessed plainly.
      */
+    /** Status: not queued. */
     public static final int IDLE = 0;
+    /** Status: queued, waiting for a grant (or, on a condition node, a signal). */
     public static final int WAITING = 1;
+    /** Status: the wait is over; granted by a releaser (or signalled). */
     public static final int GRANTED = 2;
+    /** Status of a condition node whose waiter gave up before it was signalled. */
     public static final int CANCELLED = 3;
 
-    /** Results of {@link #await} besides a status: the wait ended without a grant. */
+    /** Result of {@link #await} besides a status: a timed wait reached its deadline without a grant. */
     public static final int TIMED_OUT = -1;
+    /** Result of {@link #await}: an interruptible wait was interrupted (the interrupt status cleared). */
     public static final int INTERRUPTED = -2;
 
     private static final VarHandle STATUS;
@@ -82,6 +87,9 @@ public final class WaitNode {
     public final Thread thread;
     /** Queue links, guarded by the queue lock (condition lists: by the mutex). */
     public WaitNode next;
+    /**
+     * Backward queue link, guarded like {@link #next}.
+     */
     public WaitNode prev;
     /** What the waiter asks for (permits, reader or writer), guarded like the links. */
     public int arg;
@@ -110,7 +118,11 @@ public final class WaitNode {
         }
     }
 
-    /** The current thread's lock node (created and registered on first use). */
+    /**
+     * The current thread's lock node (created and registered on first use).
+     *
+     * @return the calling thread's node, the same on every call from that thread
+     */
     public static WaitNode current() {
         WaitNode node = CURRENT.get();
         if (node == null) {
@@ -163,7 +175,11 @@ public final class WaitNode {
         }
     }
 
-    /** This thread's condition-wait node (the caller is the node's thread). */
+    /**
+     * This thread's condition-wait node (the caller is the node's thread), created on first use.
+     *
+     * @return the condition node of this node's thread
+     */
     public WaitNode conditionNode() {
         WaitNode c = conditionNode;
         if (c == null) {
@@ -173,39 +189,80 @@ public final class WaitNode {
         return c;
     }
 
+    /**
+     * The node's status, read with acquire semantics: a {@link #GRANTED} read sees the granter's prior
+     * writes.
+     *
+     * @return {@link #IDLE}, {@link #WAITING}, {@link #GRANTED} or {@link #CANCELLED}
+     */
     public int getAcquireStatus() {
         // Acquire: a GRANTED read makes the granter's writes (e.g. the previous holder's critical
         // section, the permits handed over) visible to the woken thread.
         return (int) STATUS.getAcquire(this);
     }
 
+    /**
+     * Sets the status with a plain write; only while the node is private to its thread (before the
+     * queue lock's release publishes it).
+     *
+     * @param s the new status
+     */
     public void setPlainStatus(int s) {
         // Plain: only while the node is private to its thread (before the queue lock's release publishes it).
         status = s;
     }
 
+    /**
+     * Sets the status with release semantics, so that the waiter reading it with
+     * {@link #getAcquireStatus()} sees the writer's prior writes (used to grant).
+     *
+     * @param s the new status
+     */
     public void setReleaseStatus(int s) {
         // Release: the granter's prior writes are visible to the waiter that reads GRANTED with acquire.
         STATUS.setRelease(this, s);
     }
 
+    /**
+     * Atomically (volatile compare-and-set) changes the status from {@code expected} to {@code s}:
+     * decides the race between signal and cancellation of a condition waiter.
+     *
+     * @param expected the status the node must have
+     * @param s        the new status
+     * @return {@code true} if the status was {@code expected} and is now {@code s}
+     */
     public boolean compareAndSetStatus(int expected, int s) {
         // Volatile CAS: decides the race between signal and cancellation of a condition waiter.
         return STATUS.compareAndSet(this, expected, s);
     }
 
+    /**
+     * Records (opaque write, a diagnostic snapshot) the primitive this thread is queued on, for
+     * {@code DeadlockDetector}.
+     *
+     * @param o the primitive, or {@code null} when the thread no longer waits
+     */
     public void setBlockedOn(Object o) {
         // Opaque: a diagnostic snapshot for DeadlockDetector; orders nothing else.
         BLOCKED_ON.setOpaque(this, o);
     }
 
+    /**
+     * The primitive this thread is queued on (opaque read: a diagnostic snapshot that orders nothing).
+     *
+     * @return the primitive, or {@code null} if the thread does not wait in a {@link WaitQueue}
+     */
     public Object blockedOn() {
         return BLOCKED_ON.getOpaque(this);
     }
 
     /**
      * Parks the current (owning) thread until its status leaves WAITING, or the wait gives up.
+     * An uninterruptible wait that is interrupted records it in {@link #interrupted} and goes on waiting.
      *
+     * @param blocker  the primitive waited on, passed to {@link LockSupport#park(Object)} for monitoring
+     * @param mode     {@link Waits#UNINTERRUPTIBLE}, {@link Waits#INTERRUPTIBLE} or {@link Waits#TIMED}
+     * @param deadline the {@link Waits#deadline deadline} of a timed wait
      * @return the status that ended the wait, or {@link #TIMED_OUT} / {@link #INTERRUPTED} (the
      * interrupt status cleared) when a timed or interruptible wait gives up; the node is then still
      * queued and the caller must withdraw it

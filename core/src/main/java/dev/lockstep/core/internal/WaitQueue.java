@@ -123,6 +123,8 @@ public abstract class WaitQueue implements Serializable {
     private final boolean unboundedSpin;
 
     /**
+     * An empty queue; with {@code spin}, at most one thread at a time spins before it parks.
+     *
      * @param handOff whether a grant transfers the resource to the waiter (fair modes); otherwise the
      *                woken waiter retries {@link #tryAcquire} and may lose to a barging thread
      * @param spin    whether a thread may spin (one at a time) before it parks
@@ -132,6 +134,10 @@ public abstract class WaitQueue implements Serializable {
     }
 
     /**
+     * An empty queue, optionally letting every acquiring thread spin.
+     *
+     * @param handOff       as in {@link #WaitQueue(boolean, boolean)}
+     * @param spin          as in {@link #WaitQueue(boolean, boolean)}; implied by {@code unboundedSpin}
      * @param unboundedSpin every acquiring thread may spin, then yield, for {@link SpinPolicy}'s budget
      *                      (its spins and yields, not its naps) before it queues, instead of one thread
      *                      at a time spinning without yielding. For primitives whose waiters are
@@ -153,6 +159,10 @@ public abstract class WaitQueue implements Serializable {
      * applies its own fairness rule). {@code woken}: the thread was woken by a grant of a non-hand-off
      * queue and has not queued again since (a primitive that marks a pending wake-up in its state, as
      * Mutex's {@code WAKING} bit, clears it when this attempt succeeds).
+     *
+     * @param arg   what the thread asks for (permits, reader or writer), as passed to {@link #acquire}
+     * @param woken whether the thread holds an unused wake-up of a non-hand-off grant
+     * @return {@code true} if the current thread now holds {@code arg}
      */
     protected abstract boolean tryAcquire(int arg, boolean woken);
 
@@ -161,6 +171,10 @@ public abstract class WaitQueue implements Serializable {
      * to make the thread retry {@link #tryAcquire} instead of parking (e.g. the lock was freed
      * meanwhile). May publish in the primitive's state that a waiter is queued; if it returns true with
      * {@code woken}, the pending wake-up is consumed (the node is queued again).
+     *
+     * @param arg   what the thread asks for, as passed to {@link #acquire}
+     * @param woken whether the thread holds an unused wake-up of a non-hand-off grant
+     * @return {@code true} to queue and park, {@code false} to retry {@link #tryAcquire} first
      */
     protected abstract boolean parkLocked(int arg, boolean woken);
 
@@ -170,16 +184,24 @@ public abstract class WaitQueue implements Serializable {
      * {@link #unpark(WaitNode)}, and returns the first (or null) for the caller to unpark once the
      * queue lock is released. Run after a node was linked, after a withdrawal, and by releasers through
      * {@link #wakeWaiters()}.
+     *
+     * @return the first granted node, to unpark after the queue lock is released, or {@code null}
      */
     protected abstract WaitNode grantLocked();
 
-    /** Under the queue lock: bookkeeping after {@code node} withdrew (was unlinked). Default: none. */
+    /**
+     * Under the queue lock: bookkeeping after {@code node} withdrew (was unlinked). Default: none.
+     *
+     * @param node the withdrawn node, no longer linked
+     */
     protected void withdrawnLocked(WaitNode node) {
     }
 
     /**
      * Under the queue lock: a woken waiter of a non-hand-off queue gives up without using its wake-up;
      * wake another in its place (as {@link #grantLocked()} returns). Default: {@link #grantLocked()}.
+     *
+     * @return the node to unpark after the queue lock is released, or {@code null}
      */
     protected WaitNode passOnLocked() {
         return grantLocked();
@@ -188,6 +210,8 @@ public abstract class WaitQueue implements Serializable {
     /**
      * Called by the waiting thread after its node was granted in hand-off mode (the resource is already
      * its own), for per-thread bookkeeping. Default: none.
+     *
+     * @param arg what the thread was granted, as passed to {@link #acquire}
      */
     protected void acquiredByGrant(int arg) {
     }
@@ -199,6 +223,8 @@ public abstract class WaitQueue implements Serializable {
      * Waits until {@code arg} is acquired, as decided by the grant hooks.
      *
      * @param blocker  the primitive, recorded as the park blocker and the node's {@link WaitNode#blockedOn()}
+     * @param arg      what the thread asks for (permits, reader or writer), passed to the hooks and stored
+     *                 in the node's {@link WaitNode#arg}
      * @param mode     {@link Waits#UNINTERRUPTIBLE}, {@link Waits#INTERRUPTIBLE} or {@link Waits#TIMED}
      * @param deadline the {@link System#nanoTime()} deadline of a timed wait
      * @return true once acquired; false only if a timed wait reached its deadline first
@@ -368,22 +394,36 @@ public abstract class WaitQueue implements Serializable {
      * changed the state word with a volatile read-modify-write and reads null here is ordered
      * (synchronization order of volatile accesses) before a waiter's enqueue, and that waiter
      * re-checks the state after enqueuing (the Dekker handshake that rules out lost wake-ups).
+     *
+     * @return {@code true} if the queue may hold a waiter
      */
     public final boolean hasWaiters() {
         return HEAD.getVolatile(this) != null;
     }
 
-    /** The first queued node, or null. Under the queue lock. */
+    /**
+     * The first queued node, or null. Under the queue lock.
+     *
+     * @return the head node, or {@code null} if the queue is empty
+     */
     public final WaitNode first() {
         return head;
     }
 
-    /** Under the queue lock. */
+    /**
+     * Whether no node is queued. Under the queue lock.
+     *
+     * @return {@code true} if the queue is empty
+     */
     public final boolean isEmpty() {
         return head == null;
     }
 
-    /** Appends a node (status set to WAITING). Under the queue lock. */
+    /**
+     * Appends a node (status set to WAITING). Under the queue lock.
+     *
+     * @param node a node not linked in any queue
+     */
     public final void addLast(WaitNode node) {
         node.setPlainStatus(WaitNode.WAITING); // plain: published by the queue lock's release
         node.next = null;
@@ -419,6 +459,8 @@ public abstract class WaitQueue implements Serializable {
     /**
      * Unlinks the first node and marks it GRANTED, returning it; the caller unparks it after releasing
      * the queue lock ({@link #unpark}). Under the queue lock, with a non-empty queue.
+     *
+     * @return the node that was first
      */
     public final WaitNode grantFirst() {
         WaitNode node = head;
@@ -429,6 +471,8 @@ public abstract class WaitQueue implements Serializable {
     /**
      * Unlinks a queued node, wherever it is, and marks it GRANTED; the caller unparks it. Under the
      * queue lock.
+     *
+     * @param node a node linked in this queue
      */
     public final void grant(WaitNode node) {
         unlink(node);
@@ -456,14 +500,22 @@ public abstract class WaitQueue implements Serializable {
         node.prev = null;
     }
 
-    /** Records a signalled condition waiter's node (see {@link #transferred}). Under the queue lock. */
+    /**
+     * Records a signalled condition waiter's node (see {@link #transferred}). Under the queue lock.
+     *
+     * @param node the signalled waiter's lock node, not yet recorded
+     */
     public final void addTransferred(WaitNode node) {
         node.transferNext = transferred;
         // Volatile store: read without the queue lock by hasTransferred().
         TRANSFERRED.setVolatile(this, node);
     }
 
-    /** Forgets a re-acquired condition waiter's node, if recorded. Under the queue lock. */
+    /**
+     * Forgets a re-acquired condition waiter's node, if recorded. Under the queue lock.
+     *
+     * @param node the waiter's lock node
+     */
     public final void removeTransferred(WaitNode node) {
         WaitNode prev = null;
         for (WaitNode p = transferred; p != null; prev = p, p = p.transferNext) {
@@ -480,7 +532,11 @@ public abstract class WaitQueue implements Serializable {
         }
     }
 
-    /** Whether a signalled condition waiter has yet to re-acquire; read without the queue lock. */
+    /**
+     * Whether a signalled condition waiter has yet to re-acquire; read without the queue lock.
+     *
+     * @return {@code true} if some signalled condition waiter has not re-acquired yet
+     */
     public final boolean hasTransferred() {
         return TRANSFERRED.getVolatile(this) != null;
     }
@@ -488,12 +544,20 @@ public abstract class WaitQueue implements Serializable {
     /**
      * Counts queued threads, a signalled condition waiter not yet re-acquiring counted once whether or
      * not it has reached the queue itself. Under the queue lock.
+     *
+     * @return the number of distinct waiting threads, as {@link #threads()} lists them
      */
     public final int size() {
         return threads().size();
     }
 
-    /** Whether {@code thread} is queued or a signalled condition waiter (see {@link #size}). Under the queue lock. */
+    /**
+     * Whether {@code thread} is queued or a signalled condition waiter (see {@link #size}). Under the
+     * queue lock.
+     *
+     * @param thread the thread to look for
+     * @return {@code true} if {@code thread} waits here
+     */
     public final boolean contains(Thread thread) {
         for (WaitNode p = head; p != null; p = p.next) {
             if (p.thread == thread) {
@@ -511,6 +575,8 @@ public abstract class WaitQueue implements Serializable {
     /**
      * The queued threads, head first, then the signalled condition waiters that are not in the queue
      * yet, in signal order (a new list: monitoring only). Under the queue lock.
+     *
+     * @return a new, modifiable list of the waiting threads
      */
     public final List<Thread> threads() {
         List<Thread> list = new ArrayList<>();
@@ -526,7 +592,11 @@ public abstract class WaitQueue implements Serializable {
         return list;
     }
 
-    /** Wakes a granted node's thread, if any (an extra unpark of a thread no longer waiting is harmless). */
+    /**
+     * Wakes a granted node's thread, if any (an extra unpark of a thread no longer waiting is harmless).
+     *
+     * @param node the node returned by a grant hook, or {@code null} (then nothing happens)
+     */
     public static void unpark(WaitNode node) {
         if (node != null) {
             LockSupport.unpark(node.thread);

@@ -23,6 +23,10 @@ public final class Waits {
 
     /**
      * The deadline for a wait of {@code time} in {@code unit} starting now.
+     *
+     * @param time the maximum time to wait; zero or negative gives a deadline already reached
+     * @param unit the unit of {@code time}, not null
+     * @return an absolute {@link System#nanoTime()} deadline, to compare by subtraction
      */
     public static long deadline(long time, TimeUnit unit) {
         // Compared by subtraction (now - deadline >= 0), so an overflowing sum still works for any
@@ -33,6 +37,8 @@ public final class Waits {
     /**
      * Checks a waiting loop's exits.
      *
+     * @param mode     {@link #UNINTERRUPTIBLE}, {@link #INTERRUPTIBLE} or {@link #TIMED}
+     * @param deadline the wait's {@link #deadline(long, TimeUnit) deadline}; used only in mode {@link #TIMED}
      * @return {@code true} when a timed wait has reached its deadline: the caller withdraws and fails
      * @throws InterruptedException when the mode is interruptible and the thread is interrupted (the
      *                              interrupt status is cleared, as {@link Thread#interrupted()} does)
@@ -47,14 +53,24 @@ public final class Waits {
         return mode == TIMED && System.nanoTime() - deadline >= 0;
     }
 
-    /** Throws {@link InterruptedException} (clearing the status) if the thread is interrupted. */
+    /**
+     * Throws {@link InterruptedException} (clearing the status) if the thread is interrupted.
+     *
+     * @throws InterruptedException if the current thread is interrupted
+     */
     public static void checkInterrupt() throws InterruptedException {
         if (Thread.interrupted()) {
             throw new InterruptedException();
         }
     }
 
-    /** Rejects a null time unit with a message naming the argument. */
+    /**
+     * Rejects a null time unit with a message naming the argument.
+     *
+     * @param unit the time unit passed to a timed method
+     * @return {@code unit}, not null
+     * @throws NullPointerException if {@code unit} is null
+     */
     public static TimeUnit requireUnit(TimeUnit unit) {
         if (unit == null) {
             throw new NullPointerException("unit");

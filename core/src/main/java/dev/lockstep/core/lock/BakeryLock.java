@@ -54,6 +54,8 @@ public final class BakeryLock extends SlotLockBase {
     }
 
     /**
+     * A bakery lock for {@code maxThreads} threads.
+     *
      * @param maxThreads threads that may use the lock at the same time, 2 to {@value #MAX_THREADS}
      * @throws IllegalArgumentException if {@code maxThreads} is out of range
      */

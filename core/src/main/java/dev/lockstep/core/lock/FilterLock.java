@@ -53,6 +53,8 @@ public final class FilterLock extends SlotLockBase {
     }
 
     /**
+     * A filter lock for {@code maxThreads} threads.
+     *
      * @param maxThreads threads that may use the lock at the same time, 2 to {@value #MAX_THREADS}
      * @throws IllegalArgumentException if {@code maxThreads} is out of range
      */

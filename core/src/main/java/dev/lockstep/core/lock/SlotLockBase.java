@@ -44,7 +44,11 @@ abstract class SlotLockBase extends SpinLockBase {
         this.slots = new ThreadSlots(maxThreads);
     }
 
-    /** The number of threads that may contend for or hold this lock at the same time. */
+    /**
+     * The number of threads that may contend for or hold this lock at the same time.
+     *
+     * @return the {@code maxThreads} given at construction
+     */
     public final int maxThreads() {
         return slots.capacity();
     }

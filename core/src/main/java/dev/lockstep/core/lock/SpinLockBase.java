@@ -57,12 +57,18 @@ abstract class SpinLockBase implements Lock {
      * Whether some thread holds the lock: a snapshot for monitoring and tests, not for
      * synchronization (the holder is recorded just after it acquires and cleared just before it
      * releases).
+     *
+     * @return {@code true} if some thread holds the lock at the time of the call
      */
     public final boolean isLocked() {
         return owner != null;
     }
 
-    /** Whether the current thread holds this lock. */
+    /**
+     * Whether the current thread holds this lock.
+     *
+     * @return {@code true} if the calling thread holds the lock
+     */
     public final boolean isHeldByCurrentThread() {
         return owner == Thread.currentThread();
     }

@@ -368,7 +368,7 @@ abstract class ArrayQueueBase<E> extends ArrayQueuePad2<E> implements Concurrent
     /**
      * Removes one element equal to {@code o} that no consumer has claimed yet, and answers whether this
      * call removed it (false also when a consumer took it first). Supported only where
-     * {@link #removeAt} is.
+     * {@code removeAt} is (today {@link MpmcArrayQueue}).
      *
      * @throws UnsupportedOperationException if this kind cannot remove from the middle (and o is non-null)
      */

@@ -36,16 +36,36 @@ public interface ConcurrentQueue<E> extends Queue<E> {
     /** Returned by {@link #capacity()} of an unbounded queue. */
     int UNBOUNDED = -1;
 
-    /** The real capacity (after any documented rounding), or {@link #UNBOUNDED}. */
+    /**
+     * The real capacity (after any documented rounding), or {@link #UNBOUNDED}.
+     *
+     * @return the maximum number of elements this queue holds, or {@link #UNBOUNDED}
+     */
     int capacity();
 
-    /** Like {@link #offer(Object)}, but may fail spuriously. */
+    /**
+     * Like {@link #offer(Object)}, but may fail spuriously (for example while a concurrent consumer is
+     * still freeing the slot it needs).
+     *
+     * @param e the element to insert
+     * @return {@code true} if the element was inserted, {@code false} if the queue was (or seemed) full
+     * @throws NullPointerException if {@code e} is null
+     */
     boolean relaxedOffer(E e);
 
-    /** Like {@link #poll()}, but may return {@code null} spuriously. */
+    /**
+     * Like {@link #poll()}, but may return {@code null} spuriously (for example while a concurrent
+     * producer has claimed the head slot but not yet published its element).
+     *
+     * @return the removed head element, or {@code null} if the queue was (or seemed) empty
+     */
     E relaxedPoll();
 
-    /** Like {@link #peek()}, but may return {@code null} spuriously. */
+    /**
+     * Like {@link #peek()}, but may return {@code null} spuriously.
+     *
+     * @return the head element, without removing it, or {@code null} if the queue was (or seemed) empty
+     */
     E relaxedPeek();
 
     /**
@@ -53,6 +73,8 @@ public interface ConcurrentQueue<E> extends Queue<E> {
      * element is removed before it is handed over; if {@code consumer} throws, the elements not yet
      * handed over stay queued and the exception propagates.
      *
+     * @param consumer receives each removed element, in queue order
+     * @param limit    the maximum number of elements to remove, at least 0
      * @return the number of elements removed
      * @throws NullPointerException     if {@code consumer} is null
      * @throws IllegalArgumentException if {@code limit} is negative
@@ -64,6 +86,8 @@ public interface ConcurrentQueue<E> extends Queue<E> {
      * is full; the supplier is called only for elements that will be inserted. If {@code supplier}
      * throws (or returns null), the elements supplied before stay inserted and the exception propagates.
      *
+     * @param supplier called once per element to insert
+     * @param limit    the maximum number of elements to insert, at least 0
      * @return the number of elements inserted
      * @throws NullPointerException     if {@code supplier} is null, or supplies null
      * @throws IllegalArgumentException if {@code limit} is negative

@@ -118,7 +118,11 @@ public final class MpscUnboundedQueue<E> extends AbstractQueue<E> implements Con
         return UNBOUNDED;
     }
 
-    /** The chunk size in slots (after rounding); each chunk carries one element fewer. */
+    /**
+     * The chunk size in slots (after rounding); each chunk carries one element fewer.
+     *
+     * @return the number of slots per chunk, a power of two, at least 2
+     */
     public int chunkSize() {
         return chunkSize;
     }

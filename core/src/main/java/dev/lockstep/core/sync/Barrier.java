@@ -137,6 +137,7 @@ public class Barrier {
     /**
      * A barrier for {@code parties} threads, without barrier action.
      *
+     * @param parties the number of threads that must call {@code await} to trip the barrier
      * @throws IllegalArgumentException if {@code parties < 1}
      */
     public Barrier(int parties) {
@@ -144,6 +145,8 @@ public class Barrier {
     }
 
     /**
+     * A barrier for {@code parties} threads that runs {@code barrierAction} when a round trips.
+     *
      * @param parties       the number of threads that must call {@link #await()} to trip the barrier
      * @param barrierAction run by the last arriving thread of each round before the others are
      *                      released; may be null
@@ -157,7 +160,11 @@ public class Barrier {
         this.barrierAction = barrierAction;
     }
 
-    /** The number of parties required to trip the barrier. */
+    /**
+     * The number of parties required to trip the barrier.
+     *
+     * @return the number of parties given at construction
+     */
     public int getParties() {
         return parties;
     }
@@ -183,6 +190,8 @@ public class Barrier {
      * breaks the round). A timeout of zero or less breaks the round at once unless this arrival is the
      * last.
      *
+     * @param timeout the maximum time to wait; zero or negative: do not wait
+     * @param unit    the unit of {@code timeout}
      * @return the arrival index: {@code getParties() - 1} for the first, 0 for the last
      * @throws InterruptedException   if interrupted before or while waiting (the round is then broken)
      * @throws BrokenBarrierException if the round is or becomes broken while waiting
@@ -195,12 +204,20 @@ public class Barrier {
         return doAwait(Waits.TIMED, Waits.deadline(timeout, unit));
     }
 
-    /** Whether the current round is broken (by a timeout, an interrupt, a reset or a failed action). */
+    /**
+     * Whether the current round is broken (by a timeout, an interrupt, a reset or a failed action).
+     *
+     * @return {@code true} if the current round is broken
+     */
     public boolean isBroken() {
         return outcome(current.getVolatile().state.getVolatile()) == BROKEN;
     }
 
-    /** The number of parties waiting in the current round: a snapshot, for monitoring and tests. */
+    /**
+     * The number of parties waiting in the current round: a snapshot, for monitoring and tests.
+     *
+     * @return the number of parties that have arrived and wait in the current round
+     */
     public int getNumberWaiting() {
         long s = current.getVolatile().state.getVolatile();
         return outcome(s) == OPEN ? Math.min(arrived(s), parties) : 0;

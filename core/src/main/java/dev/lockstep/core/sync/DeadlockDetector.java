@@ -47,12 +47,20 @@ public final class DeadlockDetector {
             this.waitingFor = Collections.unmodifiableList(waitingFor);
         }
 
-        /** The threads of the cycle: thread {@code i} waits for a Mutex held by thread {@code i + 1} (mod size). */
+        /**
+         * The threads of the cycle: thread {@code i} waits for a Mutex held by thread {@code i + 1} (mod size).
+         *
+         * @return the threads of the cycle, in wait-for order
+         */
         public List<Thread> threads() {
             return threads;
         }
 
-        /** {@code waitingFor().get(i)} is the Mutex that {@code threads().get(i)} waits for. */
+        /**
+         * {@code waitingFor().get(i)} is the Mutex that {@code threads().get(i)} waits for.
+         *
+         * @return the Mutexes waited for, index by index with {@link #threads()}
+         */
         public List<Mutex> waitingFor() {
             return waitingFor;
         }
@@ -71,6 +79,8 @@ public final class DeadlockDetector {
 
     /**
      * The deadlocks among threads parked on Mutexes now; empty if none.
+     *
+     * @return the cycles of threads waiting for each other's Mutexes, or an empty list
      */
     public static List<Deadlock> findDeadlocks() {
         Map<Thread, WaitNode> nodes = new HashMap<>();

@@ -79,12 +79,19 @@ public final class Event {
     private final PaddedLong state;
     private final Queue waiters;
 
-    /** An unset event of the given mode. */
+    /**
+     * An unset event of the given mode.
+     *
+     * @param mode manual- or auto-reset
+     * @throws NullPointerException if {@code mode} is null
+     */
     public Event(Mode mode) {
         this(mode, false);
     }
 
     /**
+     * An event of the given mode, set if {@code initiallySet}.
+     *
      * @param mode         manual- or auto-reset
      * @param initiallySet whether the event starts set
      * @throws NullPointerException if {@code mode} is null
@@ -98,12 +105,20 @@ public final class Event {
         this.waiters = new Queue(this);
     }
 
-    /** This event's mode. */
+    /**
+     * This event's mode.
+     *
+     * @return the mode given at construction
+     */
     public Mode getMode() {
         return autoReset ? Mode.AUTO_RESET : Mode.MANUAL_RESET;
     }
 
-    /** Whether the event is set now: a snapshot (volatile read). */
+    /**
+     * Whether the event is set now: a snapshot (volatile read).
+     *
+     * @return {@code true} if the event was set at the time of the call
+     */
     public boolean isSet() {
         return (state.getVolatile() & SET) != 0;
     }
@@ -150,6 +165,8 @@ public final class Event {
     /**
      * Waits until the event is set (and, in auto-reset mode, consumes the signal), or the time elapses.
      *
+     * @param timeout the maximum time to wait; zero or negative: do not wait
+     * @param unit    the unit of {@code timeout}
      * @return {@code true} if released by a set, {@code false} if the time elapsed first (in auto-reset
      * mode no signal was consumed then)
      * @throws InterruptedException if interrupted before or while waiting (no signal consumed)

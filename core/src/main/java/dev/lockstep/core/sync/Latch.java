@@ -52,6 +52,8 @@ public class Latch {
     private final Queue waiters;
 
     /**
+     * A latch that opens after {@code count} calls of {@link #countDown()}.
+     *
      * @param count the number of {@link #countDown()} calls that open the latch; 0 gives an open latch
      * @throws IllegalArgumentException if {@code count} is negative
      */
@@ -84,7 +86,11 @@ public class Latch {
         }
     }
 
-    /** The current count: a snapshot (volatile read), for monitoring and tests. */
+    /**
+     * The current count: a snapshot (volatile read), for monitoring and tests.
+     *
+     * @return the current count, 0 once the latch is open
+     */
     public long getCount() {
         return count.getVolatile();
     }
@@ -102,6 +108,8 @@ public class Latch {
     /**
      * Waits until the count reaches zero or the time elapses.
      *
+     * @param timeout the maximum time to wait; zero or negative: do not wait
+     * @param unit    the unit of {@code timeout}
      * @return {@code true} if the count reached zero, {@code false} if the time elapsed first
      * @throws InterruptedException if interrupted before or while waiting
      */

@@ -69,12 +69,20 @@ public final class Lockdep {
         }
     }
 
-    /** The policy in force. */
+    /**
+     * The policy in force.
+     *
+     * @return the policy of this JVM, from {@code -Dlockstep.lockdep}
+     */
     public static Policy policy() {
         return POLICY;
     }
 
-    /** Whether lock-order checking is on in this JVM. */
+    /**
+     * Whether lock-order checking is on in this JVM.
+     *
+     * @return {@code true} unless the policy is {@link Policy#OFF}
+     */
     public static boolean isEnabled() {
         return ENABLED;
     }
@@ -83,6 +91,8 @@ public final class Lockdep {
      * Sets where {@link Policy#WARN} reports go (and, under {@link Policy#THROW}, who is told before
      * the exception is thrown). {@code null} restores the default (print to {@code System.err}).
      * Has no effect when checking is off.
+     *
+     * @param listener receives each report, or {@code null} for the default
      */
     public static void setListener(Consumer<? super PotentialDeadlockException> listener) {
         if (CHECKER != null) {

@@ -86,6 +86,8 @@ public final class Monitor {
         Guard next;
 
         /**
+         * A guard of {@code monitor}; subclasses implement {@link #isSatisfied()}.
+         *
          * @param monitor the monitor whose state this guard reads
          * @throws NullPointerException if {@code monitor} is null
          */
@@ -100,6 +102,8 @@ public final class Monitor {
         /**
          * Evaluates the guard. Called only by the thread occupying the monitor; must not change the
          * monitor's state.
+         *
+         * @return {@code true} if the condition holds in the monitor's current state
          */
         public abstract boolean isSatisfied();
     }
@@ -135,7 +139,11 @@ public final class Monitor {
         this(false);
     }
 
-    /** A monitor whose entering threads are served FIFO if {@code fair}. */
+    /**
+     * A monitor whose entering threads are served FIFO if {@code fair}.
+     *
+     * @param fair {@code true} to serve entering threads in FIFO order, {@code false} to let them barge
+     */
     public Monitor(boolean fair) {
         this.lock = new Mutex(fair, "Monitor");
     }
@@ -143,6 +151,9 @@ public final class Monitor {
     /**
      * A guard evaluating {@code condition}, e.g. {@code monitor.newGuard(() -> count < capacity)}.
      *
+     * @param condition the condition, evaluated by the occupying thread only; it must not change the
+     *                  monitor's state
+     * @return a new guard of this monitor
      * @throws NullPointerException if {@code condition} is null
      */
     public Guard newGuard(BooleanSupplier condition) {
@@ -160,22 +171,43 @@ public final class Monitor {
         lock.lock();
     }
 
-    /** Enters, waiting at most the given time; ignores interrupts (the status is kept). */
+    /**
+     * Enters, waiting at most the given time; ignores interrupts (the status is kept).
+     *
+     * @param time the maximum time to wait; zero or negative: do not wait
+     * @param unit the unit of {@code time}
+     * @return {@code true} if the monitor was entered, {@code false} if the time elapsed first
+     */
     public boolean enter(long time, TimeUnit unit) {
         return lockUninterruptibly(Waits.deadline(time, Waits.requireUnit(unit)));
     }
 
-    /** Enters, waiting as long as needed. */
+    /**
+     * Enters, waiting as long as needed.
+     *
+     * @throws InterruptedException if interrupted while waiting
+     */
     public void enterInterruptibly() throws InterruptedException {
         lock.lockInterruptibly();
     }
 
-    /** Enters, waiting at most the given time. */
+    /**
+     * Enters, waiting at most the given time.
+     *
+     * @param time the maximum time to wait; zero or negative: do not wait
+     * @param unit the unit of {@code time}
+     * @return {@code true} if the monitor was entered, {@code false} if the time elapsed first
+     * @throws InterruptedException if interrupted while waiting
+     */
     public boolean enterInterruptibly(long time, TimeUnit unit) throws InterruptedException {
         return lock.tryLock(time, Waits.requireUnit(unit));
     }
 
-    /** Enters if that needs no waiting; like {@code ReentrantLock.tryLock()}, ignores fairness. */
+    /**
+     * Enters if that needs no waiting; like {@code ReentrantLock.tryLock()}, ignores fairness.
+     *
+     * @return {@code true} if the monitor was entered
+     */
     public boolean tryEnter() {
         return lock.tryLock();
     }
@@ -186,6 +218,7 @@ public final class Monitor {
     /**
      * Enters when the guard is satisfied, waiting as long as needed.
      *
+     * @param guard a guard of this monitor
      * @throws InterruptedException if interrupted while waiting (the monitor is then not occupied)
      */
     public void enterWhen(Guard guard) throws InterruptedException {
@@ -206,6 +239,9 @@ public final class Monitor {
      * Enters when the guard is satisfied, waiting at most the given time in all (for the monitor and
      * for the guard).
      *
+     * @param guard a guard of this monitor
+     * @param time  the maximum time to wait; zero or negative: do not wait
+     * @param unit  the unit of {@code time}
      * @return whether the monitor was entered (with the guard satisfied)
      * @throws InterruptedException if interrupted while waiting (the monitor is then not occupied)
      */
@@ -233,7 +269,11 @@ public final class Monitor {
         return satisfied;
     }
 
-    /** Enters when the guard is satisfied, waiting as long as needed; ignores interrupts (status kept). */
+    /**
+     * Enters when the guard is satisfied, waiting as long as needed; ignores interrupts (status kept).
+     *
+     * @param guard a guard of this monitor
+     */
     public void enterWhenUninterruptibly(Guard guard) {
         checkGuard(guard);
         boolean reentrant = lock.isHeldByCurrentThread();
@@ -252,6 +292,9 @@ public final class Monitor {
      * Enters when the guard is satisfied, waiting at most the given time in all; ignores interrupts
      * (the status is kept).
      *
+     * @param guard a guard of this monitor
+     * @param time  the maximum time to wait; zero or negative: do not wait
+     * @param unit  the unit of {@code time}
      * @return whether the monitor was entered (with the guard satisfied)
      */
     public boolean enterWhenUninterruptibly(Guard guard, long time, TimeUnit unit) {
@@ -282,6 +325,7 @@ public final class Monitor {
      * Enters (waiting for the monitor as long as needed, ignoring interrupts) if the guard is then
      * satisfied; otherwise leaves at once.
      *
+     * @param guard a guard of this monitor
      * @return whether the monitor was entered
      */
     public boolean enterIf(Guard guard) {
@@ -290,21 +334,39 @@ public final class Monitor {
         return stayIfSatisfied(guard);
     }
 
-    /** As {@link #enterIf(Guard)}, waiting at most the given time for the monitor. */
+    /**
+     * As {@link #enterIf(Guard)}, waiting at most the given time for the monitor.
+     *
+     * @param guard a guard of this monitor
+     * @param time  the maximum time to wait; zero or negative: do not wait
+     * @param unit  the unit of {@code time}
+     * @return whether the monitor was entered (within the time, with the guard satisfied)
+     */
     public boolean enterIf(Guard guard, long time, TimeUnit unit) {
         Waits.requireUnit(unit);
         checkGuard(guard);
         return lockUninterruptibly(Waits.deadline(time, unit)) && stayIfSatisfied(guard);
     }
 
-    /** As {@link #enterIf(Guard)}, but interruptible while waiting for the monitor. */
+    /**
+     * As {@link #enterIf(Guard)}, but interruptible while waiting for the monitor.
+     *
+     * @param guard a guard of this monitor
+     * @return whether the monitor was entered (with the guard satisfied)
+     * @throws InterruptedException if interrupted while waiting (the monitor is then not occupied)
+     */
     public boolean enterIfInterruptibly(Guard guard) throws InterruptedException {
         checkGuard(guard);
         lock.lockInterruptibly();
         return stayIfSatisfied(guard);
     }
 
-    /** Enters if the monitor is free and the guard satisfied; never waits. */
+    /**
+     * Enters if the monitor is free and the guard satisfied; never waits.
+     *
+     * @param guard a guard of this monitor
+     * @return whether the monitor was entered (with the guard satisfied)
+     */
     public boolean tryEnterIf(Guard guard) {
         checkGuard(guard);
         return lock.tryLock() && stayIfSatisfied(guard);
@@ -317,6 +379,7 @@ public final class Monitor {
      * Waits, while occupying the monitor, until the guard is satisfied (the monitor is released while
      * waiting and re-occupied, with the same depth, before returning or throwing).
      *
+     * @param guard a guard of this monitor
      * @throws IllegalMonitorStateException if the current thread does not occupy the monitor
      * @throws InterruptedException         if interrupted while waiting
      */
@@ -330,7 +393,12 @@ public final class Monitor {
     /**
      * As {@link #waitFor(Guard)}, waiting at most the given time.
      *
+     * @param guard a guard of this monitor
+     * @param time  the maximum time to wait; zero or negative: do not wait
+     * @param unit  the unit of {@code time}
      * @return whether the guard is satisfied
+     * @throws IllegalMonitorStateException if the current thread does not occupy the monitor
+     * @throws InterruptedException         if interrupted while waiting (the monitor is still occupied)
      */
     public boolean waitFor(Guard guard, long time, TimeUnit unit) throws InterruptedException {
         Waits.requireUnit(unit);
@@ -339,7 +407,12 @@ public final class Monitor {
         return evaluate(guard) || awaitNanos(guard, deadline, true);
     }
 
-    /** As {@link #waitFor(Guard)}, ignoring interrupts (the status is kept). */
+    /**
+     * As {@link #waitFor(Guard)}, ignoring interrupts (the status is kept).
+     *
+     * @param guard a guard of this monitor
+     * @throws IllegalMonitorStateException if the current thread does not occupy the monitor
+     */
     public void waitForUninterruptibly(Guard guard) {
         checkOccupant(guard);
         if (!evaluate(guard)) {
@@ -347,7 +420,15 @@ public final class Monitor {
         }
     }
 
-    /** As {@link #waitFor(Guard, long, TimeUnit)}, ignoring interrupts (the status is kept). */
+    /**
+     * As {@link #waitFor(Guard, long, TimeUnit)}, ignoring interrupts (the status is kept).
+     *
+     * @param guard a guard of this monitor
+     * @param time  the maximum time to wait; zero or negative: do not wait
+     * @param unit  the unit of {@code time}
+     * @return whether the guard is satisfied
+     * @throws IllegalMonitorStateException if the current thread does not occupy the monitor
+     */
     public boolean waitForUninterruptibly(Guard guard, long time, TimeUnit unit) {
         Waits.requireUnit(unit);
         checkOccupant(guard);
@@ -378,27 +459,47 @@ public final class Monitor {
         }
     }
 
-    /** Whether the monitor is fair. */
+    /**
+     * Whether the monitor is fair.
+     *
+     * @return {@code true} if entering threads are served in FIFO order
+     */
     public boolean isFair() {
         return lock.isFair();
     }
 
-    /** Whether some thread occupies the monitor: a snapshot. */
+    /**
+     * Whether some thread occupies the monitor: a snapshot.
+     *
+     * @return {@code true} if some thread occupied the monitor at the time of the call
+     */
     public boolean isOccupied() {
         return lock.isLocked();
     }
 
-    /** Whether the current thread occupies the monitor. */
+    /**
+     * Whether the current thread occupies the monitor.
+     *
+     * @return {@code true} if the current thread occupies the monitor
+     */
     public boolean isOccupiedByCurrentThread() {
         return lock.isHeldByCurrentThread();
     }
 
-    /** How many times the current thread has entered without leaving (0 if it does not occupy it). */
+    /**
+     * How many times the current thread has entered without leaving (0 if it does not occupy it).
+     *
+     * @return the current thread's occupancy depth, or 0
+     */
     public int getOccupiedDepth() {
         return lock.getHoldCount();
     }
 
-    /** The number of threads waiting to enter (not counting guard waiters): an estimate. */
+    /**
+     * The number of threads waiting to enter (not counting guard waiters): an estimate.
+     *
+     * @return an estimate of the number of threads waiting to enter
+     */
     public int getQueueLength() {
         return lock.getQueueLength();
     }
@@ -406,6 +507,8 @@ public final class Monitor {
     /**
      * The number of threads waiting for the guard: an estimate. The caller must occupy the monitor.
      *
+     * @param guard a guard of this monitor
+     * @return an estimate of the number of threads waiting for {@code guard}
      * @throws IllegalMonitorStateException if the current thread does not occupy the monitor
      */
     public int getWaitQueueLength(Guard guard) {
@@ -413,7 +516,13 @@ public final class Monitor {
         return guard.waiterCount;
     }
 
-    /** Whether threads wait for the guard (same rules as {@link #getWaitQueueLength(Guard)}). */
+    /**
+     * Whether threads wait for the guard (same rules as {@link #getWaitQueueLength(Guard)}).
+     *
+     * @param guard a guard of this monitor
+     * @return {@code true} if some thread waits for {@code guard}
+     * @throws IllegalMonitorStateException if the current thread does not occupy the monitor
+     */
     public boolean hasWaiters(Guard guard) {
         return getWaitQueueLength(guard) > 0;
     }

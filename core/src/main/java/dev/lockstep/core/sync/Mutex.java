@@ -112,7 +112,9 @@ public class Mutex extends AbstractOwnableSynchronizer implements Lock {
     private transient int state;
     /** Hold count; plain: written and read by the holder only. */
     private transient int holds;
+    /** Whether waiters are granted the lock in FIFO order by direct hand-off (serialized). */
     private final boolean fair;
+    /** The name for {@link Lockdep} reports and {@link #toString()}, or null (serialized). */
     private final String name;
     /** Serialized as an empty queue (all its fields are transient): a copy has no waiters. */
     private final Queue queue;
@@ -122,17 +124,32 @@ public class Mutex extends AbstractOwnableSynchronizer implements Lock {
         this(false, null);
     }
 
-    /** An unnamed Mutex, fair (FIFO hand-off) if {@code fair} is true. */
+    /**
+     * An unnamed Mutex, fair (FIFO hand-off) if {@code fair} is true.
+     *
+     * @param fair {@code true} for FIFO hand-off to the longest waiter, {@code false} to let arriving
+     *             threads barge (faster under contention)
+     */
     public Mutex(boolean fair) {
         this(fair, null);
     }
 
-    /** An unfair Mutex with a name for {@link Lockdep} reports and {@link #toString()} (null: unnamed). */
+    /**
+     * An unfair Mutex with a name for {@link Lockdep} reports and {@link #toString()} (null: unnamed).
+     *
+     * @param name the name, or {@code null} for an unnamed Mutex
+     */
     public Mutex(String name) {
         this(false, name);
     }
 
-    /** A Mutex with the given fairness and name (null: unnamed). */
+    /**
+     * A Mutex with the given fairness and name (null: unnamed).
+     *
+     * @param fair {@code true} for FIFO hand-off to the longest waiter, {@code false} to let arriving
+     *             threads barge
+     * @param name the name for {@link Lockdep} reports and {@link #toString()}, or {@code null}
+     */
     public Mutex(boolean fair, String name) {
         this.fair = fair;
         this.name = name;
@@ -265,17 +282,29 @@ public class Mutex extends AbstractOwnableSynchronizer implements Lock {
     // ---------------------------------------------------------------------------------------------
     // Queries
 
-    /** Whether this Mutex is fair (FIFO hand-off). */
+    /**
+     * Whether this Mutex is fair (FIFO hand-off).
+     *
+     * @return {@code true} if this Mutex is fair
+     */
     public boolean isFair() {
         return fair;
     }
 
-    /** The name given at construction, or null. */
+    /**
+     * The name given at construction, or null.
+     *
+     * @return the name, or {@code null} if unnamed
+     */
     public String name() {
         return name;
     }
 
-    /** Whether some thread holds the lock (a snapshot for monitoring, not for synchronization). */
+    /**
+     * Whether some thread holds the lock (a snapshot for monitoring, not for synchronization).
+     *
+     * @return {@code true} if some thread held the lock at the time of the call
+     */
     public boolean isLocked() {
         return ((int) STATE.getVolatile(this) & LOCKED) != 0;
     }
@@ -283,12 +312,18 @@ public class Mutex extends AbstractOwnableSynchronizer implements Lock {
     /**
      * Whether the current thread holds the lock. Exact: the owner field is written only by the holder,
      * so a thread reads its own reference there only if it holds the lock.
+     *
+     * @return {@code true} if the current thread holds this Mutex
      */
     public boolean isHeldByCurrentThread() {
         return getExclusiveOwnerThread() == Thread.currentThread();
     }
 
-    /** The current thread's number of holds (0 if it does not hold the lock). */
+    /**
+     * The current thread's number of holds (0 if it does not hold the lock).
+     *
+     * @return the number of unmatched {@code lock()} calls of the current thread, or 0
+     */
     public int getHoldCount() {
         return isHeldByCurrentThread() ? holds : 0;
     }
@@ -297,6 +332,8 @@ public class Mutex extends AbstractOwnableSynchronizer implements Lock {
      * The holder, or null (a snapshot; may be momentarily null while a hand-over is in progress).
      * Public here ({@code protected} in ReentrantLock): a subclass that re-declares it public, as the
      * JSR-166 TCK's {@code PublicReentrantLock} does, still compiles.
+     *
+     * @return the thread that holds the lock, or {@code null}
      */
     public Thread getOwner() {
         return getExclusiveOwnerThread();
@@ -306,6 +343,8 @@ public class Mutex extends AbstractOwnableSynchronizer implements Lock {
      * Whether any thread is parked waiting for the lock, or was signalled on one of its conditions and
      * has not re-acquired it yet (a snapshot; as ReentrantLock, whose signal moves the waiter to the
      * lock's queue).
+     *
+     * @return {@code true} if some thread may be waiting to acquire
      */
     public boolean hasQueuedThreads() {
         return ((int) STATE.getVolatile(this) & PARKED) != 0 || queue.hasTransferred();
@@ -315,6 +354,8 @@ public class Mutex extends AbstractOwnableSynchronizer implements Lock {
      * Whether {@code thread} is parked waiting for this lock, or was signalled on one of its conditions
      * and has not re-acquired it yet (a snapshot).
      *
+     * @param thread the thread to look for
+     * @return {@code true} if {@code thread} is queued for this lock
      * @throws NullPointerException if {@code thread} is null (as ReentrantLock)
      */
     public boolean hasQueuedThread(Thread thread) {
@@ -332,6 +373,8 @@ public class Mutex extends AbstractOwnableSynchronizer implements Lock {
     /**
      * The number of parked waiters, signalled condition waiters that have not re-acquired yet included
      * (a snapshot; spinning threads are not counted).
+     *
+     * @return an estimate of the number of threads waiting to acquire
      */
     public int getQueueLength() {
         queue.lock();
@@ -345,6 +388,8 @@ public class Mutex extends AbstractOwnableSynchronizer implements Lock {
     /**
      * The threads parked waiting for the lock, for monitoring (a snapshot, in queue order; threads
      * still in their short spin phase are not included), as {@code ReentrantLock.getQueuedThreads()}.
+     *
+     * @return a new collection of the queued threads
      */
     protected Collection<Thread> getQueuedThreads() {
         queue.lock();
@@ -358,6 +403,8 @@ public class Mutex extends AbstractOwnableSynchronizer implements Lock {
     /**
      * Whether some thread awaits {@code condition}.
      *
+     * @param condition a condition created by this Mutex's {@link #newCondition()}
+     * @return {@code true} if some thread awaits {@code condition}
      * @throws NullPointerException if {@code condition} is null
      * @throws IllegalArgumentException if the condition does not belong to this Mutex
      * @throws IllegalMonitorStateException if the current thread does not hold this Mutex
@@ -366,7 +413,15 @@ public class Mutex extends AbstractOwnableSynchronizer implements Lock {
         return ownCondition(condition).hasWaiters();
     }
 
-    /** The number of threads awaiting {@code condition} (same checks as {@link #hasWaiters}). */
+    /**
+     * The number of threads awaiting {@code condition} (same checks as {@link #hasWaiters}).
+     *
+     * @param condition a condition created by this Mutex's {@link #newCondition()}
+     * @return an estimate of the number of threads awaiting {@code condition}
+     * @throws NullPointerException if {@code condition} is null
+     * @throws IllegalArgumentException if the condition does not belong to this Mutex
+     * @throws IllegalMonitorStateException if the current thread does not hold this Mutex
+     */
     public int getWaitQueueLength(Condition condition) {
         return ownCondition(condition).waitQueueLength();
     }
@@ -374,6 +429,12 @@ public class Mutex extends AbstractOwnableSynchronizer implements Lock {
     /**
      * The threads awaiting {@code condition}, for monitoring (a snapshot, in signal order; same checks
      * as {@link #hasWaiters}), as {@code ReentrantLock.getWaitingThreads(Condition)}.
+     *
+     * @param condition a condition created by this Mutex's {@link #newCondition()}
+     * @return a new collection of the threads awaiting {@code condition}
+     * @throws NullPointerException if {@code condition} is null
+     * @throws IllegalArgumentException if the condition does not belong to this Mutex
+     * @throws IllegalMonitorStateException if the current thread does not hold this Mutex
      */
     protected Collection<Thread> getWaitingThreads(Condition condition) {
         return ownCondition(condition).waitingThreads();

@@ -26,12 +26,20 @@ public final class PotentialDeadlockException extends IllegalStateException {
         this.reversePath = reversePath;
     }
 
-    /** The lock the thread holds. */
+    /**
+     * The lock the thread holds.
+     *
+     * @return the held lock
+     */
     public Object heldLock() {
         return held;
     }
 
-    /** The lock the thread tried to acquire. */
+    /**
+     * The lock the thread tried to acquire.
+     *
+     * @return the lock whose acquisition contradicts the established order
+     */
     public Object acquiredLock() {
         return acquiring;
     }
@@ -39,6 +47,8 @@ public final class PotentialDeadlockException extends IllegalStateException {
     /**
      * The established order that the acquisition contradicts: a path of locks from
      * {@link #acquiredLock()} to {@link #heldLock()}, each acquired while holding the one before.
+     *
+     * @return the locks of the established order, from {@link #acquiredLock()} to {@link #heldLock()}
      */
     public List<Object> reversePath() {
         return reversePath;

@@ -139,6 +139,7 @@ public class ReadWriteMutex extends AbstractOwnableSynchronizer implements ReadW
         final long tid = Thread.currentThread().getId();
     }
 
+    /** Whether waiting threads are served in arrival order (serialized). */
     private final boolean fair;
     private transient long state;
     /** Write hold count; plain: the write holder's only. */
@@ -161,7 +162,12 @@ public class ReadWriteMutex extends AbstractOwnableSynchronizer implements ReadW
         this(false);
     }
 
-    /** A free read-write lock, fair (arrival order among threads that must wait) if {@code fair}. */
+    /**
+     * A free read-write lock, fair (arrival order among threads that must wait) if {@code fair}.
+     *
+     * @param fair {@code true} for arrival-order service of waiting threads, {@code false} to let
+     *             arriving threads barge
+     */
     public ReadWriteMutex(boolean fair) {
         this.fair = fair;
         init();
@@ -174,7 +180,13 @@ public class ReadWriteMutex extends AbstractOwnableSynchronizer implements ReadW
         writerLock = new WriteLock(this);
     }
 
-    /** A deserialized ReadWriteMutex is free, with the same fairness (as ReentrantReadWriteLock). */
+    /**
+     * A deserialized ReadWriteMutex is free, with the same fairness (as ReentrantReadWriteLock).
+     *
+     * @param in the stream to read the fairness from
+     * @throws IOException            if the stream cannot be read
+     * @throws ClassNotFoundException if a class of the serialized form cannot be found
+     */
     private void readObject(ObjectInputStream in) throws IOException, ClassNotFoundException {
         in.defaultReadObject();
         init();
@@ -193,37 +205,65 @@ public class ReadWriteMutex extends AbstractOwnableSynchronizer implements ReadW
     // ---------------------------------------------------------------------------------------------
     // Queries (those of ReentrantReadWriteLock)
 
-    /** Whether this lock is fair. */
+    /**
+     * Whether this lock is fair.
+     *
+     * @return {@code true} if this lock is fair
+     */
     public final boolean isFair() {
         return fair;
     }
 
-    /** The thread that holds the write lock, or null (a snapshot). */
+    /**
+     * The thread that holds the write lock, or null (a snapshot).
+     *
+     * @return the write holder, or {@code null}
+     */
     protected Thread getOwner() {
         return getExclusiveOwnerThread();
     }
 
-    /** Number of read holds of all threads now (a snapshot). */
+    /**
+     * Number of read holds of all threads now (a snapshot).
+     *
+     * @return the total number of read holds
+     */
     public int getReadLockCount() {
         return (int) (getVolatileState() & READ_MASK);
     }
 
-    /** Whether a writer holds the lock (a snapshot). */
+    /**
+     * Whether a writer holds the lock (a snapshot).
+     *
+     * @return {@code true} if some thread held the write lock at the time of the call
+     */
     public boolean isWriteLocked() {
         return (getVolatileState() & WRITER) != 0;
     }
 
-    /** Whether the current thread holds the write lock (exact: see Mutex#isHeldByCurrentThread). */
+    /**
+     * Whether the current thread holds the write lock (exact: see Mutex#isHeldByCurrentThread).
+     *
+     * @return {@code true} if the current thread holds the write lock
+     */
     public boolean isWriteLockedByCurrentThread() {
         return getExclusiveOwnerThread() == Thread.currentThread();
     }
 
-    /** The current thread's write holds (0 if it does not hold the write lock). */
+    /**
+     * The current thread's write holds (0 if it does not hold the write lock).
+     *
+     * @return the number of unmatched write {@code lock()} calls of the current thread, or 0
+     */
     public int getWriteHoldCount() {
         return isWriteLockedByCurrentThread() ? writeHolds : 0;
     }
 
-    /** The current thread's read holds. */
+    /**
+     * The current thread's read holds.
+     *
+     * @return the number of unmatched read {@code lock()} calls of the current thread, or 0
+     */
     public int getReadHoldCount() {
         if (getReadLockCount() == 0) {
             return 0;
@@ -236,7 +276,11 @@ public class ReadWriteMutex extends AbstractOwnableSynchronizer implements ReadW
         return rh == null ? 0 : rh.count;
     }
 
-    /** Whether threads are queued for the read or the write lock (a snapshot). */
+    /**
+     * Whether threads are queued for the read or the write lock (a snapshot).
+     *
+     * @return {@code true} if some thread may be waiting to acquire
+     */
     public final boolean hasQueuedThreads() {
         return queue.hasWaiters();
     }
@@ -244,6 +288,8 @@ public class ReadWriteMutex extends AbstractOwnableSynchronizer implements ReadW
     /**
      * Whether {@code thread} is queued for the read or the write lock (a snapshot).
      *
+     * @param thread the thread to look for
+     * @return {@code true} if {@code thread} is queued
      * @throws NullPointerException if {@code thread} is null
      */
     public final boolean hasQueuedThread(Thread thread) {
@@ -263,7 +309,11 @@ public class ReadWriteMutex extends AbstractOwnableSynchronizer implements ReadW
         }
     }
 
-    /** Number of queued threads (a snapshot; threads still spinning before they queue are not counted). */
+    /**
+     * Number of queued threads (a snapshot; threads still spinning before they queue are not counted).
+     *
+     * @return an estimate of the number of threads waiting to acquire
+     */
     public final int getQueueLength() {
         queue.lock();
         try {
@@ -273,17 +323,29 @@ public class ReadWriteMutex extends AbstractOwnableSynchronizer implements ReadW
         }
     }
 
-    /** The threads queued for the read or the write lock, in queue order (a snapshot). */
+    /**
+     * The threads queued for the read or the write lock, in queue order (a snapshot).
+     *
+     * @return a new collection of the queued threads
+     */
     protected Collection<Thread> getQueuedThreads() {
         return queuedThreads(-1);
     }
 
-    /** The threads queued for the write lock (a snapshot). */
+    /**
+     * The threads queued for the write lock (a snapshot).
+     *
+     * @return a new collection of the threads queued for the write lock
+     */
     protected Collection<Thread> getQueuedWriterThreads() {
         return queuedThreads(WRITE);
     }
 
-    /** The threads queued for the read lock (a snapshot). */
+    /**
+     * The threads queued for the read lock (a snapshot).
+     *
+     * @return a new collection of the threads queued for the read lock
+     */
     protected Collection<Thread> getQueuedReaderThreads() {
         return queuedThreads(READ);
     }
@@ -306,6 +368,8 @@ public class ReadWriteMutex extends AbstractOwnableSynchronizer implements ReadW
     /**
      * Whether some thread awaits {@code condition}, a condition of this lock's write lock.
      *
+     * @param condition a condition created by {@code writeLock().newCondition()}
+     * @return {@code true} if some thread awaits {@code condition}
      * @throws NullPointerException         if {@code condition} is null
      * @throws IllegalArgumentException     if it is not a condition of this lock
      * @throws IllegalMonitorStateException if the current thread does not hold the write lock
@@ -314,12 +378,28 @@ public class ReadWriteMutex extends AbstractOwnableSynchronizer implements ReadW
         return ownCondition(condition).waiters(null) > 0;
     }
 
-    /** The number of threads awaiting {@code condition} (same exceptions as {@link #hasWaiters}). */
+    /**
+     * The number of threads awaiting {@code condition} (same exceptions as {@link #hasWaiters}).
+     *
+     * @param condition a condition created by {@code writeLock().newCondition()}
+     * @return an estimate of the number of threads awaiting {@code condition}
+     * @throws NullPointerException         if {@code condition} is null
+     * @throws IllegalArgumentException     if it is not a condition of this lock
+     * @throws IllegalMonitorStateException if the current thread does not hold the write lock
+     */
     public int getWaitQueueLength(Condition condition) {
         return ownCondition(condition).waiters(null);
     }
 
-    /** The threads awaiting {@code condition} (same exceptions as {@link #hasWaiters}). */
+    /**
+     * The threads awaiting {@code condition} (same exceptions as {@link #hasWaiters}).
+     *
+     * @param condition a condition created by {@code writeLock().newCondition()}
+     * @return a new collection of the threads awaiting {@code condition}
+     * @throws NullPointerException         if {@code condition} is null
+     * @throws IllegalArgumentException     if it is not a condition of this lock
+     * @throws IllegalMonitorStateException if the current thread does not hold the write lock
+     */
     protected Collection<Thread> getWaitingThreads(Condition condition) {
         ArrayList<Thread> list = new ArrayList<>();
         ownCondition(condition).waiters(list);
@@ -654,11 +734,13 @@ public class ReadWriteMutex extends AbstractOwnableSynchronizer implements ReadW
      */
     public static class ReadLock implements Lock, Serializable {
         private static final long serialVersionUID = 1L;
+        /** The read-write lock whose read side this is (serialized with it). */
         private final ReadWriteMutex lock;
 
         /**
          * The read lock of {@code lock} (for subclasses; use {@link ReadWriteMutex#readLock()}).
          *
+         * @param lock the read-write lock whose read side this is
          * @throws NullPointerException if {@code lock} is null
          */
         protected ReadLock(ReadWriteMutex lock) {
@@ -732,11 +814,13 @@ public class ReadWriteMutex extends AbstractOwnableSynchronizer implements ReadW
      */
     public static class WriteLock implements Lock, Serializable {
         private static final long serialVersionUID = 1L;
+        /** The read-write lock whose write side this is (serialized with it). */
         private final ReadWriteMutex lock;
 
         /**
          * The write lock of {@code lock} (for subclasses; use {@link ReadWriteMutex#writeLock()}).
          *
+         * @param lock the read-write lock whose write side this is
          * @throws NullPointerException if {@code lock} is null
          */
         protected WriteLock(ReadWriteMutex lock) {
@@ -803,12 +887,20 @@ public class ReadWriteMutex extends AbstractOwnableSynchronizer implements ReadW
             return new WriteCondition(lock);
         }
 
-        /** Whether the current thread holds the write lock. */
+        /**
+         * Whether the current thread holds the write lock.
+         *
+         * @return {@code true} if the current thread holds the write lock
+         */
         public boolean isHeldByCurrentThread() {
             return lock.isWriteLockedByCurrentThread();
         }
 
-        /** The current thread's write holds (0 if it does not hold it). */
+        /**
+         * The current thread's write holds (0 if it does not hold it).
+         *
+         * @return the number of unmatched {@code lock()} calls of the current thread, or 0
+         */
         public int getHoldCount() {
             return lock.getWriteHoldCount();
         }

@@ -81,17 +81,29 @@ public class Semaphore implements Serializable {
         WaitNode.initialize(); // here, not lazily under contention (see Mutex)
     }
 
+    /** The number of available permits, negative after {@link #reducePermits} (serialized). */
     private int permits;
+    /** Whether waiters are served in FIFO order by direct hand-off (serialized). */
     private final boolean fair;
     /** Serialized as an empty queue (all its fields are transient). */
     private final Queue queue;
 
-    /** An unfair semaphore with {@code permits} initial permits (may be negative). */
+    /**
+     * An unfair semaphore with {@code permits} initial permits (may be negative).
+     *
+     * @param permits the initial number of permits; may be negative, then releases must come first
+     */
     public Semaphore(int permits) {
         this(permits, false);
     }
 
-    /** A semaphore with {@code permits} initial permits (may be negative), fair if {@code fair}. */
+    /**
+     * A semaphore with {@code permits} initial permits (may be negative), fair if {@code fair}.
+     *
+     * @param permits the initial number of permits; may be negative, then releases must come first
+     * @param fair    {@code true} for FIFO hand-off of released permits to the longest waiter,
+     *                {@code false} to let arriving threads barge
+     */
     public Semaphore(int permits, boolean fair) {
         this.permits = permits;
         this.fair = fair;
@@ -108,12 +120,22 @@ public class Semaphore implements Serializable {
     // ---------------------------------------------------------------------------------------------
     // Acquire
 
-    /** Acquires one permit, waiting if needed; interruptible. */
+    /**
+     * Acquires one permit, waiting if needed; interruptible.
+     *
+     * @throws InterruptedException if the current thread is interrupted before or while waiting
+     */
     public void acquire() throws InterruptedException {
         acquire(1);
     }
 
-    /** Acquires {@code n} permits at once, waiting if needed; interruptible. */
+    /**
+     * Acquires {@code n} permits at once, waiting if needed; interruptible.
+     *
+     * @param n the number of permits, at least 0
+     * @throws IllegalArgumentException if {@code n} is negative
+     * @throws InterruptedException if the current thread is interrupted before or while waiting
+     */
     public void acquire(int n) throws InterruptedException {
         checkPermits(n);
         Waits.checkInterrupt();
@@ -127,7 +149,12 @@ public class Semaphore implements Serializable {
         acquireUninterruptibly(1);
     }
 
-    /** Acquires {@code n} permits, waiting if needed; ignores interrupts (the status is kept). */
+    /**
+     * Acquires {@code n} permits, waiting if needed; ignores interrupts (the status is kept).
+     *
+     * @param n the number of permits, at least 0
+     * @throws IllegalArgumentException if {@code n} is negative
+     */
     public void acquireUninterruptibly(int n) {
         checkPermits(n);
         if (!tryTake(n, fair)) {
@@ -139,23 +166,52 @@ public class Semaphore implements Serializable {
         }
     }
 
-    /** Takes one permit if available now; never waits; barges even when fair. */
+    /**
+     * Takes one permit if available now; never waits; barges even when fair.
+     *
+     * @return {@code true} if a permit was taken, {@code false} if none was available
+     */
     public boolean tryAcquire() {
         return tryTake(1, false);
     }
 
-    /** Takes {@code n} permits if available now; never waits; barges even when fair. */
+    /**
+     * Takes {@code n} permits if available now; never waits; barges even when fair.
+     *
+     * @param n the number of permits, at least 0
+     * @return {@code true} if {@code n} permits were taken, {@code false} (and none taken) otherwise
+     * @throws IllegalArgumentException if {@code n} is negative
+     */
     public boolean tryAcquire(int n) {
         checkPermits(n);
         return tryTake(n, false);
     }
 
-    /** Acquires one permit, waiting at most {@code timeout}; interruptible. */
+    /**
+     * Acquires one permit, waiting at most {@code timeout}; interruptible.
+     *
+     * @param timeout the maximum time to wait; zero or negative: do not wait
+     * @param unit    the unit of {@code timeout}
+     * @return {@code true} if a permit was taken, {@code false} if the time elapsed first
+     * @throws NullPointerException if {@code unit} is null
+     * @throws InterruptedException if the current thread is interrupted before or while waiting
+     */
     public boolean tryAcquire(long timeout, TimeUnit unit) throws InterruptedException {
         return tryAcquire(1, timeout, unit);
     }
 
-    /** Acquires {@code n} permits, waiting at most {@code timeout}; interruptible. */
+    /**
+     * Acquires {@code n} permits, waiting at most {@code timeout}; interruptible.
+     *
+     * @param n       the number of permits, at least 0
+     * @param timeout the maximum time to wait; zero or negative: do not wait
+     * @param unit    the unit of {@code timeout}
+     * @return {@code true} if {@code n} permits were taken, {@code false} (and none taken) if the time
+     *         elapsed first
+     * @throws IllegalArgumentException if {@code n} is negative
+     * @throws NullPointerException if {@code unit} is null
+     * @throws InterruptedException if the current thread is interrupted before or while waiting
+     */
     public boolean tryAcquire(int n, long timeout, TimeUnit unit) throws InterruptedException {
         checkPermits(n);
         Waits.requireUnit(unit);
@@ -332,6 +388,7 @@ public class Semaphore implements Serializable {
     /**
      * Releases {@code n} permits.
      *
+     * @param n the number of permits to add, at least 0
      * @throws IllegalArgumentException if {@code n < 0}
      * @throws Error "Maximum permit count exceeded" if the count would overflow {@code int}
      */
@@ -362,6 +419,8 @@ public class Semaphore implements Serializable {
     /**
      * Takes all available permits and returns how many; if the count is negative, resets it to zero
      * and returns that negative count (as the JDK does). Afterwards zero permits are available.
+     *
+     * @return the number of permits taken, or the negative count that was reset to zero
      */
     public int drainPermits() {
         for (; ; ) {
@@ -381,6 +440,7 @@ public class Semaphore implements Serializable {
     /**
      * Removes {@code reduction} permits without waiting (the count may become negative).
      *
+     * @param reduction the number of permits to remove, at least 0
      * @throws IllegalArgumentException if {@code reduction < 0}
      * @throws Error "Permit count underflow" if the count would overflow {@code int}
      */
@@ -403,22 +463,38 @@ public class Semaphore implements Serializable {
     // ---------------------------------------------------------------------------------------------
     // Queries
 
-    /** The number of permits available now (a snapshot). */
+    /**
+     * The number of permits available now (a snapshot).
+     *
+     * @return the current number of permits (negative after a negative initial count or {@link #reducePermits})
+     */
     public int availablePermits() {
         return (int) PERMITS.getVolatile(this);
     }
 
-    /** Whether this semaphore is fair. */
+    /**
+     * Whether this semaphore is fair.
+     *
+     * @return {@code true} if this semaphore is fair
+     */
     public boolean isFair() {
         return fair;
     }
 
-    /** Whether any thread is parked waiting (a snapshot). */
+    /**
+     * Whether any thread is parked waiting (a snapshot).
+     *
+     * @return {@code true} if some thread may be waiting to acquire
+     */
     public boolean hasQueuedThreads() {
         return queue.hasWaiters();
     }
 
-    /** The number of parked waiters (a snapshot; spinning threads are not counted). */
+    /**
+     * The number of parked waiters (a snapshot; spinning threads are not counted).
+     *
+     * @return an estimate of the number of threads waiting to acquire
+     */
     public int getQueueLength() {
         queue.lock();
         try {
@@ -431,6 +507,8 @@ public class Semaphore implements Serializable {
     /**
      * The threads parked waiting for permits, for monitoring (a snapshot, in queue order; threads
      * still in their short spin phase are not included), as the JDK's {@code getQueuedThreads()}.
+     *
+     * @return a new collection of the queued threads
      */
     protected Collection<Thread> getQueuedThreads() {
         queue.lock();

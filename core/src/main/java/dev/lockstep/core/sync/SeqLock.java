@@ -76,6 +76,8 @@ public final class SeqLock {
     /**
      * Starts an optimistic read: waits while a writer is inside, then returns the (even) sequence to
      * pass to {@link #readValidate(long)}.
+     *
+     * @return the sequence number at the start of the read, even
      */
     public long readBegin() {
         // Acquire: the data loads that follow cannot be performed before this load.
@@ -91,6 +93,9 @@ public final class SeqLock {
     /**
      * Ends an optimistic read: true if no writer entered since {@link #readBegin()} returned {@code s},
      * so the values read in between are consistent; false means: discard them and retry.
+     *
+     * @param s the sequence number returned by {@link #readBegin()}
+     * @return {@code true} if the values read since are consistent
      */
     public boolean readValidate(long s) {
         // Acquire fence: the data loads before it are ordered before the sequence load after it (a plain
@@ -100,12 +105,20 @@ public final class SeqLock {
         return seq.getOpaque() == s;
     }
 
-    /** Whether a writer is inside now (a snapshot). */
+    /**
+     * Whether a writer is inside now (a snapshot).
+     *
+     * @return {@code true} if a writer was inside at the time of the call
+     */
     public boolean isWriteLocked() {
         return (seq.getOpaque() & 1L) != 0;
     }
 
-    /** The current sequence number (a snapshot; odd while a writer is inside). */
+    /**
+     * The current sequence number (a snapshot; odd while a writer is inside).
+     *
+     * @return the current sequence number
+     */
     public long sequence() {
         return seq.getAcquire();
     }
@@ -118,7 +131,11 @@ public final class SeqLock {
         }
     }
 
-    /** Enters the write side if no writer is inside; never waits. */
+    /**
+     * Enters the write side if no writer is inside; never waits.
+     *
+     * @return {@code true} if the write side was entered
+     */
     public boolean tryWriteLock() {
         long s = seq.getOpaque();
         // Volatile CAS: excludes other writers and acquires the previous writer's data stores.

@@ -57,6 +57,8 @@ public final class SpinBarrier {
     private final PaddedLong state;
 
     /**
+     * A barrier for {@code parties} threads.
+     *
      * @param parties the number of threads that meet at the barrier, at least 1
      * @throws IllegalArgumentException if {@code parties < 1}
      */
@@ -93,17 +95,29 @@ public final class SpinBarrier {
         return remaining - 1;
     }
 
-    /** The number of parties. */
+    /**
+     * The number of parties.
+     *
+     * @return the number of parties given at construction
+     */
     public int getParties() {
         return parties;
     }
 
-    /** The current phase number (starts at 0, +1 per completed phase, wraps at 2^32): a snapshot. */
+    /**
+     * The current phase number (starts at 0, +1 per completed phase, wraps at 2^32): a snapshot.
+     *
+     * @return the current phase number
+     */
     public int getPhase() {
         return (int) (state.getVolatile() >>> 32);
     }
 
-    /** How many parties have arrived in the current phase: a snapshot. */
+    /**
+     * How many parties have arrived in the current phase: a snapshot.
+     *
+     * @return the number of parties that have arrived in the current phase
+     */
     public int getNumberWaiting() {
         int remaining = (int) (state.getVolatile() & REMAINING_MASK);
         return parties - remaining;
