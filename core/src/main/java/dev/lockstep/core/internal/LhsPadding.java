@@ -19,4 +19,8 @@ public abstract class LhsPadding {
     byte p080, p081, p082, p083, p084, p085, p086, p087, p088, p089, p090, p091, p092, p093, p094, p095;
     byte p096, p097, p098, p099, p100, p101, p102, p103, p104, p105, p106, p107, p108, p109, p110, p111;
     byte p112, p113, p114, p115, p116, p117, p118, p119, p120, p121, p122, p123, p124, p125, p126, p127;
+
+    /** For subclasses only: the padding has no state to initialise. */
+    protected LhsPadding() {
+    }
 }
