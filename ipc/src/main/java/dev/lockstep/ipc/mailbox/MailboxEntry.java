@@ -25,7 +25,11 @@ public record MailboxEntry(String name, Path path, StructureKind kind, long file
         return new MailboxEntry(name, path, null, -1, null, null, problem, false);
     }
 
-    /** Whether the file is a valid Lockstep structure. */
+    /**
+     * Whether the file is a valid Lockstep structure.
+     *
+     * @return {@code true} if its header was read and checked; else {@code problem} says why not
+     */
     public boolean isValid() {
         return problem == null;
     }
