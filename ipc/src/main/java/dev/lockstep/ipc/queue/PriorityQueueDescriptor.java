@@ -150,7 +150,7 @@ public final class PriorityQueueDescriptor {
     /**
      * A READY word.
      *
-     * @param priority the message priority, in [0, 63]
+     * @param priority the message priority, in [0, {@link SharedPriorityQueue#MAX_PRIORITY}]
      * @param sequence the message's sequence number (its low 56 bits are kept)
      * @return the state word of a slot holding that message
      */

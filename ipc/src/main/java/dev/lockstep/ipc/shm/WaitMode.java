@@ -33,7 +33,8 @@ public enum WaitMode {
      * regardless: ask it, e.g. {@link dev.lockstep.ipc.sync.IpcEvent#waitMode()}). The first call makes
      * the choice, which may print the JVM's restricted-method warning (see the class comment).
      *
-     * @return {@link #FUTEX} where the kernel wait is available, else {@link #POLL}
+     * @return {@link #FUTEX} where the kernel wait is available and not disabled by the property, else
+     *         {@link #POLL}
      */
     public static WaitMode current() {
         return dev.lockstep.ipc.wait.Waiting.mode();

@@ -146,7 +146,7 @@ public final class IpcEvent extends IpcSyncBase {
     /**
      * Waits until the event is set (auto-reset: and consumes it).
      *
-     * @throws InterruptedException if interrupted before or while waiting (auto-reset: nothing consumed)
+     * @throws InterruptedException if interrupted before or while waiting
      */
     public void await() throws InterruptedException {
         Waits.checkInterrupt();
@@ -159,7 +159,7 @@ public final class IpcEvent extends IpcSyncBase {
      * @param time how long to wait at most, in {@code unit}s
      * @param unit the unit of {@code time}
      * @return whether it was set (and, auto-reset, consumed by this call) before the time elapsed
-     * @throws InterruptedException if interrupted before or while waiting (auto-reset: nothing consumed)
+     * @throws InterruptedException if interrupted before or while waiting
      */
     public boolean await(long time, TimeUnit unit) throws InterruptedException {
         Waits.requireUnit(unit);

@@ -218,9 +218,8 @@ public final class IpcSemaphore extends IpcSyncBase {
     /**
      * Acquires {@code n} permits at once (all or none), waiting without interruption.
      *
-     * @param n the number of permits, in [0, {@link #permits()}]
-     * @throws IllegalArgumentException if {@code n < 0} or {@code n > permits()}
-     * @throws IllegalStateException    if the holding table has no slot for this process
+     * @param n the number of permits, in [0, {@link #permits()}] (unlike {@link #acquire(int)}, this
+     *          method does not check it)
      */
     public void acquireUninterruptibly(int n) {
         try {
