@@ -178,8 +178,12 @@ public final class BroadcastChannel implements AutoCloseable {
      * Creates a broadcast file with a ring of {@code capacity} bytes and
      * {@link BroadcastDescriptor#DEFAULT_CONSUMER_SLOTS} consumer slots.
      *
+     * @param file     the path of the new file
+     * @param capacity the ring capacity in bytes
+     * @return the channel, mapped
      * @throws IllegalArgumentException if capacity is not a power of two in [256, 1 GiB]
      * @throws java.nio.file.FileAlreadyExistsException if the file exists
+     * @throws IOException if the file cannot be created or mapped
      */
     public static BroadcastChannel create(Path file, int capacity) throws IOException {
         return create(file, capacity, DEFAULT_CONSUMER_SLOTS);
@@ -191,7 +195,12 @@ public final class BroadcastChannel implements AutoCloseable {
      *
      * @throws IllegalArgumentException if capacity is not a power of two in [256, 1 GiB] or the slot
      *                                  count is not in [0, 4096]
+     * @param file          the path of the new file
+     * @param capacity      the ring capacity in bytes
+     * @param consumerSlots how many consumers {@code stat} can list (0 for none)
+     * @return the channel, mapped
      * @throws java.nio.file.FileAlreadyExistsException if the file exists
+     * @throws IOException if the file cannot be created or mapped
      */
     public static BroadcastChannel create(Path file, int capacity, int consumerSlots) throws IOException {
         return new BroadcastChannel(createFile(file, capacity, consumerSlots, false));
@@ -201,7 +210,10 @@ public final class BroadcastChannel implements AutoCloseable {
      * Opens an existing broadcast file.
      *
      * @throws java.nio.file.NoSuchFileException if absent
+     * @param file the broadcast file
+     * @return the channel, mapped
      * @throws IncompatibleFileException if it is not a valid broadcast channel (left untouched)
+     * @throws IOException if the file cannot be read or mapped
      */
     public static BroadcastChannel open(Path file) throws IOException {
         Objects.requireNonNull(file, "file");
@@ -211,6 +223,12 @@ public final class BroadcastChannel implements AutoCloseable {
     /**
      * Opens the file, or creates it with {@code capacity} and the default slot count; an existing file
      * must have that capacity and slot count.
+     *
+     * @param file     the broadcast file
+     * @param capacity the ring capacity in bytes, for a new file and expected of an existing one
+     * @return the channel, mapped
+     * @throws IncompatibleFileException if an existing file does not match
+     * @throws IOException if the file cannot be created, read or mapped
      */
     public static BroadcastChannel openOrCreate(Path file, int capacity) throws IOException {
         return new BroadcastChannel(createFile(file, capacity, DEFAULT_CONSUMER_SLOTS, true));
@@ -224,6 +242,11 @@ public final class BroadcastChannel implements AutoCloseable {
      * @throws IllegalArgumentException if the buffer is not direct, or the region is misaligned (offset
      *                                  not a multiple of 128) or outside it, or the capacity or slot
      *                                  count is bad
+     * @param buffer        a direct buffer over the shared mapping
+     * @param offset        where the structure area starts in {@code buffer}
+     * @param capacity      the ring capacity in bytes (a power of two in [256, 1 GiB])
+     * @param consumerSlots how many consumers {@code stat} can list, in [0, 4096]
+     * @return a channel over that region
      */
     public static BroadcastChannel wrap(ByteBuffer buffer, int offset, int capacity, int consumerSlots) {
         Objects.requireNonNull(buffer, "buffer");
@@ -266,6 +289,7 @@ public final class BroadcastChannel implements AutoCloseable {
      * @throws IllegalStateException if a live producer is registered (naming the file and its pid), or
      *                               the producer line is corrupt (tail intent before the tail, or more
      *                               than a ring past it)
+     * @return the producer endpoint, registered until closed
      */
     public BroadcastSender sender() {
         long me = participants.token();
@@ -295,6 +319,8 @@ public final class BroadcastChannel implements AutoCloseable {
     /**
      * A consumer that starts after the newest message published so far, waiting in {@code awaitReceive} with
      * {@link Idle#backoff()}.
+     *
+     * @return the new consumer, holding a consumer slot (if one is free) until closed
      */
     public BroadcastReceiver receiver() {
         return receiver(Idle.backoff());
@@ -303,13 +329,20 @@ public final class BroadcastChannel implements AutoCloseable {
     /**
      * As {@link #receiver()}, waiting with {@code idle} (see {@link Idle} for the latency / CPU
      * trade-off).
+     *
+     * @param idle how the receiver waits while no new message is available
+     * @return the new consumer, holding a consumer slot (if one is free) until closed
      */
     public BroadcastReceiver receiver(IdleStrategy idle) {
         Objects.requireNonNull(idle, "idle");
         return track(new BroadcastReceiver(this, idle, takeConsumerSlot()));
     }
 
-    /** Whether a producer is registered, its process is running, and its heartbeat is recent. */
+    /**
+     * Whether a producer is registered, its process is running, and its heartbeat is recent.
+     *
+     * @return {@code true} if all three hold
+     */
     public boolean isProducerAlive() {
         // Acquire: pairs with the registering CAS of the token.
         long token = (long) MappedAccess.LONG.getAcquire(buffer, producerOwnerOffset);
@@ -318,7 +351,11 @@ public final class BroadcastChannel implements AutoCloseable {
                         <= Math.max(1_000L, 20 * Heartbeats.PERIOD_MILLIS);
     }
 
-    /** A snapshot of positions, statistics and registered endpoints. */
+    /**
+     * A snapshot of positions, statistics and registered endpoints.
+     *
+     * @return the values read now (each field individually current, not one atomic snapshot)
+     */
     public BroadcastStats stats() {
         List<BroadcastStats.Consumer> consumers = new ArrayList<>();
         for (int s = 0; s < consumerSlots; s++) {
@@ -345,22 +382,38 @@ public final class BroadcastChannel implements AutoCloseable {
                 Heartbeats.age(buffer, structureOffset + PRODUCER_HEARTBEAT_OFFSET), List.copyOf(consumers));
     }
 
-    /** Ring capacity in bytes. */
+    /**
+     * Ring capacity in bytes.
+     *
+     * @return the capacity, a power of two
+     */
     public int capacity() {
         return capacity;
     }
 
-    /** Largest message body: {@code capacity / 8}. */
+    /**
+     * Largest message body: {@code capacity / 8}.
+     *
+     * @return the maximum message length in bytes
+     */
     public int maxMessageLength() {
         return maxMessageLength;
     }
 
-    /** Number of consumer slots (consumers visible to {@code stat}). */
+    /**
+     * Number of consumer slots (consumers visible to {@code stat}).
+     *
+     * @return the slot count fixed at creation
+     */
     public int consumerSlots() {
         return consumerSlots;
     }
 
-    /** The channel file ({@code null} for a {@code wrap}ped region). */
+    /**
+     * The channel file ({@code null} for a {@code wrap}ped region).
+     *
+     * @return the file's path, or {@code null}
+     */
     public Path path() {
         return file == null ? null : file.path();
     }

@@ -56,23 +56,39 @@ public final class BroadcastDescriptor {
     /** Version of the broadcast layout (size parameter 3); bump on any change of this class's format. */
     public static final int FORMAT_VERSION = 1;
 
+    /** Tail intent (long): end of the range the producer is writing or last wrote. */
     public static final int TAIL_INTENT_OFFSET = 0;
+    /** Tail (long): end of the last complete record. */
     public static final int TAIL_OFFSET = 8;
+    /** Latest (long): start of the newest complete message. */
     public static final int LATEST_OFFSET = 16;
+    /** Next sequence (long): the number the next message gets. */
     public static final int NEXT_SEQUENCE_OFFSET = 24;
+    /** Start of the producer identity line. */
     public static final int PRODUCER_OFFSET = MappedAccess.LINE;
+    /** Producer's participant token (long); 0 when no producer is registered. */
     public static final int PRODUCER_OWNER_OFFSET = PRODUCER_OFFSET;
+    /** Producer's heartbeat (long, milliseconds). */
     public static final int PRODUCER_HEARTBEAT_OFFSET = PRODUCER_OFFSET + 16;
+    /** Count of times a producer took over from a dead one (long). */
     public static final int PRODUCER_TAKEOVERS_OFFSET = PRODUCER_OFFSET + 24;
+    /** Bytes of dead producers' partial sends turned into padding (long). */
     public static final int RECOVERED_BYTES_OFFSET = PRODUCER_OFFSET + 32;
+    /** Start of the consumer slot table: one {@link #SLOT_LENGTH} line per slot. */
     public static final int CONSUMER_TABLE_OFFSET = 2 * MappedAccess.LINE;
     /** Bytes per consumer slot: one line. */
     public static final int SLOT_LENGTH = MappedAccess.LINE;
+    /** In a slot: the consumer's participant token (long); 0 when the slot is free. */
     public static final int SLOT_OWNER_OFFSET = 0;
+    /** In a slot: the consumer's heartbeat (long, milliseconds). */
     public static final int SLOT_HEARTBEAT_OFFSET = 16;
+    /** In a slot: the consumer's read position (long), for monitoring. */
     public static final int SLOT_POSITION_OFFSET = 24;
+    /** In a slot: how many times the consumer was lapped by the producer (long). */
     public static final int SLOT_LAPPED_OFFSET = 32;
+    /** In a slot: messages the consumer missed by being lapped (long). */
     public static final int SLOT_LOST_OFFSET = 40;
+    /** In a slot: messages the consumer received (long). */
     public static final int SLOT_RECEIVED_OFFSET = 48;
 
     /** Record header length: length and type word, sequence word. */
@@ -105,42 +121,84 @@ public final class BroadcastDescriptor {
     private BroadcastDescriptor() {
     }
 
-    /** Largest message body for a ring of {@code capacity} bytes: {@code capacity / 8}. */
+    /**
+     * Largest message body for a ring of {@code capacity} bytes: {@code capacity / 8}.
+     *
+     * @param capacity the ring capacity in bytes
+     * @return the maximum message length in bytes
+     */
     public static int maxMessageLength(int capacity) {
         return capacity / 8;
     }
 
-    /** Offset of consumer slot {@code i} in the structure area. */
+    /**
+     * Offset of a consumer slot in the structure area.
+     *
+     * @param i the slot index, from 0
+     * @return the offset of the slot's line
+     */
     public static int slotOffset(int i) {
         return CONSUMER_TABLE_OFFSET + i * SLOT_LENGTH;
     }
 
-    /** Offset of the data ring in the structure area. */
+    /**
+     * Offset of the data ring in the structure area.
+     *
+     * @param consumerSlots the number of consumer slots in the table before it
+     * @return the offset of the first ring byte
+     */
     public static int dataOffset(int consumerSlots) {
         return CONSUMER_TABLE_OFFSET + consumerSlots * SLOT_LENGTH;
     }
 
-    /** Length of the structure area. */
+    /**
+     * Length of the structure area.
+     *
+     * @param capacity      the ring capacity in bytes
+     * @param consumerSlots the number of consumer slots
+     * @return the bytes needed after the file header: producer lines, slot table and ring
+     */
     public static long structureLength(int capacity, int consumerSlots) {
         return (long) dataOffset(consumerSlots) + capacity;
     }
 
-    /** The first word of a record. */
+    /**
+     * The first word of a record: {@code length} in the low half, {@code type} in the high half.
+     *
+     * @param length the record length (header + body, unaligned; for padding, the bytes skipped)
+     * @param type   the message type, or {@link #PADDING_TYPE}
+     * @return the word, to be stored with one 8-byte access
+     */
     public static long header(int length, int type) {
         return ((long) type << 32) | (length & 0xFFFF_FFFFL);
     }
 
-    /** The length field of a record's first word. */
+    /**
+     * The length field of a record's first word.
+     *
+     * @param word a record's first word as read from the ring
+     * @return its length field
+     */
     public static int length(long word) {
         return (int) word;
     }
 
-    /** The type field of a record's first word. */
+    /**
+     * The type field of a record's first word.
+     *
+     * @param word a record's first word as read from the ring
+     * @return its type field
+     */
     public static int type(long word) {
         return (int) (word >>> 32);
     }
 
-    /** {@code length} rounded up to the record alignment. */
+    /**
+     * {@code length} rounded up to the record alignment.
+     *
+     * @param length a length in bytes
+     * @return the next multiple of {@link #ALIGNMENT}
+     */
     public static int aligned(int length) {
         return (length + ALIGNMENT - 1) & -ALIGNMENT;
     }
@@ -148,6 +206,8 @@ public final class BroadcastDescriptor {
     /**
      * Checks a capacity.
      *
+     * @param capacity the proposed ring capacity in bytes
+     * @return {@code capacity}
      * @throws IllegalArgumentException naming the value if it is not a power of two in
      *                                  [{@link #MIN_CAPACITY}, {@link #MAX_CAPACITY}]
      */
@@ -162,6 +222,8 @@ public final class BroadcastDescriptor {
     /**
      * Checks a consumer slot count.
      *
+     * @param slots the proposed number of consumer slots
+     * @return {@code slots}
      * @throws IllegalArgumentException naming the value if it is not in [0, {@link #MAX_CONSUMER_SLOTS}]
      */
     public static int checkConsumerSlots(int slots) {

@@ -116,7 +116,13 @@ public final class BroadcastReceiver implements AutoCloseable {
         }
     }
 
-    /** Receives at most one message (copy mode); {@code true} if one was handed to the handler. */
+    /**
+     * Receives at most one message (copy mode), without waiting.
+     *
+     * @param handler called with the message, on this thread
+     * @return {@code true} if one was handed to the handler, {@code false} if none was available
+     * @throws IllegalStateException if this receiver is closed, or on a malformed record
+     */
     public boolean tryReceive(MessageHandler handler) {
         return receive(handler, 1) == 1;
     }
@@ -125,6 +131,8 @@ public final class BroadcastReceiver implements AutoCloseable {
      * Hands up to {@code limit} available messages to {@code handler}, each as a validated private copy,
      * without waiting. Laps met on the way are counted and skipped.
      *
+     * @param handler called once per message, on this thread, with a private copy of its body
+     * @param limit   the most messages to hand over, &gt;= 1
      * @return the number handed to the handler (0 if none is available)
      * @throws IllegalArgumentException if {@code limit < 1}
      * @throws IllegalStateException if this receiver is closed, or the ring holds a record that is
@@ -182,6 +190,7 @@ public final class BroadcastReceiver implements AutoCloseable {
      * Zero copy: hands the next message to {@code handler} in the shared mapping, then validates that
      * the producer did not overwrite it while the handler ran.
      *
+     * @param handler called at most once, with a view of the body in the shared mapping
      * @return {@link #DELIVERED} if the handler saw a whole message that was not overwritten;
      *         {@link #EMPTY} if there was none (handler not called); {@link #LAPPED} if this receiver
      *         was lapped: whatever the handler saw in this call (if it was called) is invalid and its
@@ -246,6 +255,8 @@ public final class BroadcastReceiver implements AutoCloseable {
      * Waits until at least one message is available, then hands up to {@code limit} to the handler
      * (copy mode). Waits with the receiver's idle strategy.
      *
+     * @param handler called once per message, on this thread, with a private copy of its body
+     * @param limit   the most messages to hand over, &gt;= 1
      * @return the number handed over (&gt;= 1)
      * @throws InterruptedException if interrupted while waiting
      */
@@ -268,6 +279,10 @@ public final class BroadcastReceiver implements AutoCloseable {
     /**
      * As {@link #awaitReceive(MessageHandler, int)}, waiting at most {@code timeout}.
      *
+     * @param handler called once per message, on this thread, with a private copy of its body
+     * @param limit   the most messages to hand over, &gt;= 1
+     * @param timeout how long to wait at most, in {@code unit}s
+     * @param unit    the unit of {@code timeout}
      * @return the number handed over; 0 on timeout
      * @throws InterruptedException if interrupted while waiting
      */
@@ -306,7 +321,11 @@ public final class BroadcastReceiver implements AutoCloseable {
         publish();
     }
 
-    /** Times this receiver was lapped (fell more than the ring behind and resumed at the newest message). */
+    /**
+     * Times this receiver was lapped (fell more than the ring behind and resumed at the newest message).
+     *
+     * @return the lap count since this receiver was made
+     */
     public long lappedCount() {
         return lapped;
     }
@@ -314,22 +333,36 @@ public final class BroadcastReceiver implements AutoCloseable {
     /**
      * Messages this receiver missed because they were overwritten before it read them (from sequence
      * numbers; not counting messages before it joined or skipped by {@link #resync()}).
+     *
+     * @return the number of messages lost since this receiver was made
      */
     public long lostMessages() {
         return lost;
     }
 
-    /** Messages handed to a handler (copy mode) or reported {@link #DELIVERED} (zero copy). */
+    /**
+     * Messages handed to a handler (copy mode) or reported {@link #DELIVERED} (zero copy).
+     *
+     * @return the count since this receiver was made
+     */
     public long receivedMessages() {
         return received;
     }
 
-    /** Where this receiver reads next (bytes since the channel's creation). */
+    /**
+     * Where this receiver reads next.
+     *
+     * @return the byte position since the channel's creation (never wrapped)
+     */
     public long position() {
         return cursor;
     }
 
-    /** Whether this receiver is listed in a consumer slot (visible to {@code stat}). */
+    /**
+     * Whether this receiver is listed in a consumer slot (visible to {@code stat}).
+     *
+     * @return {@code false} if all slots were taken when it was made
+     */
     public boolean isListed() {
         return slot >= 0;
     }

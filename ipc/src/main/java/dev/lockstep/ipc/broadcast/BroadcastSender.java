@@ -83,7 +83,10 @@ public final class BroadcastSender implements AutoCloseable {
     /**
      * Sends a message: {@code length} bytes of {@code src} from {@code offset}, with {@code type}.
      *
-     * @param type a message type &gt;= 0
+     * @param type   a message type &gt;= 0
+     * @param src    the bytes to send
+     * @param offset the first byte of the message in {@code src}
+     * @param length the message length, in [0, {@link BroadcastChannel#maxMessageLength()}]
      * @throws IllegalArgumentException if the type is negative or the length exceeds
      *                                  {@link BroadcastChannel#maxMessageLength()}
      * @throws IndexOutOfBoundsException if the range is outside {@code src}
@@ -100,6 +103,14 @@ public final class BroadcastSender implements AutoCloseable {
     /**
      * As {@link #send(int, byte[], int, int)}, from {@code src}'s bytes {@code [offset, offset + length)}
      * (absolute: its position and limit are not used nor changed).
+     *
+     * @param type   a message type &gt;= 0
+     * @param src    the bytes to send (heap or direct)
+     * @param offset the first byte of the message in {@code src}
+     * @param length the message length, in [0, {@link BroadcastChannel#maxMessageLength()}]
+     * @throws IllegalArgumentException if the type is negative or the length is too large
+     * @throws IndexOutOfBoundsException if the range is outside {@code src}'s capacity
+     * @throws IllegalStateException if this sender is closed
      */
     public void send(int type, ByteBuffer src, int offset, int length) {
         Objects.requireNonNull(src, "src");
@@ -161,12 +172,20 @@ public final class BroadcastSender implements AutoCloseable {
         tail = end;
     }
 
-    /** Bytes sent since the channel was created (the tail position). */
+    /**
+     * Bytes sent since the channel was created (the tail position).
+     *
+     * @return the tail, a byte count never wrapped (padding included)
+     */
     public long position() {
         return tail;
     }
 
-    /** Number of messages sent on this channel since creation (by this and earlier producers). */
+    /**
+     * Number of messages sent on this channel since creation (by this and earlier producers).
+     *
+     * @return the sequence number the next message will get
+     */
     public long sequence() {
         return sequence;
     }

@@ -45,21 +45,35 @@ import dev.lockstep.ipc.shm.SharedFile;
  * owner's last claim ends.
  */
 public final class ChannelDescriptor {
+    /** Consumer position (head, long): bytes consumed since creation; written by the consumer only. */
     public static final int HEAD_OFFSET = 0;
+    /** Producer position (tail, long): bytes claimed since creation; advanced by compare-and-set. */
     public static final int TAIL_OFFSET = MappedAccess.LINE;
+    /** Consumer's participant token (long); 0 when no consumer is registered. */
     public static final int CONSUMER_OWNER_OFFSET = 2 * MappedAccess.LINE;
+    /** Consumer's heartbeat (long, milliseconds). */
     public static final int CONSUMER_HEARTBEAT_OFFSET = CONSUMER_OWNER_OFFSET + 16;
+    /** Start of the statistics line, written by the consumer. */
     public static final int STATS_OFFSET = 3 * MappedAccess.LINE;
+    /** Count of claims of dead producers the consumer skipped (long). */
     public static final int RECOVERED_CLAIMS_OFFSET = STATS_OFFSET;
+    /** Bytes of the ring skipped by those recoveries (long). */
     public static final int RECOVERED_BYTES_OFFSET = STATS_OFFSET + 8;
+    /** Count of claims fenced because a live producer stalled past the claim timeout (long). */
     public static final int TIMEOUT_RECOVERIES_OFFSET = STATS_OFFSET + 16;
+    /** Count of times a consumer took over from a dead one (long). */
     public static final int CONSUMER_TAKEOVERS_OFFSET = STATS_OFFSET + 24;
+    /** Start of the producer slot table: one {@link #SLOT_LENGTH} line per slot. */
     public static final int PRODUCER_TABLE_OFFSET = 4 * MappedAccess.LINE;
     /** Bytes per producer slot: one line. */
     public static final int SLOT_LENGTH = MappedAccess.LINE;
+    /** In a slot: the producer's participant token (long); 0 when the slot is free. */
     public static final int SLOT_OWNER_OFFSET = 0;
+    /** In a slot: the producer's heartbeat (long, milliseconds). */
     public static final int SLOT_HEARTBEAT_OFFSET = 16;
+    /** In a slot: the ring position of the claim the producer is making (long). */
     public static final int SLOT_INTENT_POSITION_OFFSET = 24;
+    /** In a slot: the length of that claim (long); negated once the record header is written. */
     public static final int SLOT_INTENT_LENGTH_OFFSET = 32;
 
     /** Header size parameter index: ring capacity. */
@@ -79,17 +93,33 @@ public final class ChannelDescriptor {
     private ChannelDescriptor() {
     }
 
-    /** Offset of slot {@code i} in the structure area. */
+    /**
+     * Offset of a producer slot in the structure area.
+     *
+     * @param i the slot index, from 0
+     * @return the offset of the slot's line
+     */
     public static int slotOffset(int i) {
         return PRODUCER_TABLE_OFFSET + i * SLOT_LENGTH;
     }
 
-    /** Offset of the data ring in the structure area. */
+    /**
+     * Offset of the data ring in the structure area.
+     *
+     * @param producerSlots the number of producer slots in the table before it
+     * @return the offset of the first ring byte
+     */
     public static int dataOffset(int producerSlots) {
         return PRODUCER_TABLE_OFFSET + producerSlots * SLOT_LENGTH;
     }
 
-    /** Length of the structure area. */
+    /**
+     * Length of the structure area.
+     *
+     * @param capacity      the ring capacity in bytes
+     * @param producerSlots the number of producer slots
+     * @return the bytes needed after the file header: control lines, slot table and ring
+     */
     public static long structureLength(int capacity, int producerSlots) {
         return (long) dataOffset(producerSlots) + capacity;
     }
@@ -97,6 +127,8 @@ public final class ChannelDescriptor {
     /**
      * Checks a capacity.
      *
+     * @param capacity the proposed ring capacity in bytes
+     * @return {@code capacity}
      * @throws IllegalArgumentException naming the value if it is not a power of two in
      *                                  [{@link #MIN_CAPACITY}, {@link #MAX_CAPACITY}]
      */
@@ -108,7 +140,13 @@ public final class ChannelDescriptor {
         return capacity;
     }
 
-    /** Checks a producer slot count. */
+    /**
+     * Checks a producer slot count.
+     *
+     * @param slots the proposed number of producer slots
+     * @return {@code slots}
+     * @throws IllegalArgumentException naming the value if it is not in [1, {@link #MAX_PRODUCER_SLOTS}]
+     */
     public static int checkProducerSlots(int slots) {
         if (slots < 1 || slots > MAX_PRODUCER_SLOTS) {
             throw new IllegalArgumentException("producer slots must be in [1, " + MAX_PRODUCER_SLOTS + "]: " + slots);

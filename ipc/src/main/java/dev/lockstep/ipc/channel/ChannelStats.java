@@ -41,7 +41,11 @@ public record ChannelStats(String file, String kind, int capacity, int maxMessag
         }
     }
 
-    /** Bytes claimed and not yet consumed. */
+    /**
+     * Bytes claimed and not yet consumed.
+     *
+     * @return {@code tail - head}
+     */
     public long fill() {
         return tail - head;
     }

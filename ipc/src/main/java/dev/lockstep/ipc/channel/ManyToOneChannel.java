@@ -46,6 +46,11 @@ public final class ManyToOneChannel extends ShmChannel {
      *
      * @throws IllegalArgumentException if the buffer is not direct, or the region is misaligned (offset
      *                                  not a multiple of 128) or outside it
+     * @param buffer        a direct buffer over the shared mapping
+     * @param offset        where the channel's structure area starts in {@code buffer}
+     * @param capacity      the ring capacity in bytes (a power of two in [1 KiB, 1 GiB])
+     * @param producerSlots the number of producer slots, in [1, 4096]
+     * @return a channel over that region
      */
     public static ManyToOneChannel wrap(java.nio.ByteBuffer buffer, int offset, int capacity, int producerSlots) {
         try {
@@ -56,7 +61,16 @@ public final class ManyToOneChannel extends ShmChannel {
         }
     }
 
-    /** Creates a channel file with a ring of {@code capacity} bytes and {@value #DEFAULT_PRODUCER_SLOTS} producer slots. */
+    /**
+     * Creates a channel file with a ring of {@code capacity} bytes and {@value #DEFAULT_PRODUCER_SLOTS}
+     * producer slots.
+     *
+     * @param file     the path of the new file
+     * @param capacity the ring capacity in bytes (a power of two in [1 KiB, 1 GiB])
+     * @return the channel, mapped
+     * @throws java.nio.file.FileAlreadyExistsException if the file exists
+     * @throws IOException if the file cannot be created or mapped
+     */
     public static ManyToOneChannel create(Path file, int capacity) throws IOException {
         return create(file, capacity, DEFAULT_PRODUCER_SLOTS);
     }
@@ -66,24 +80,54 @@ public final class ManyToOneChannel extends ShmChannel {
      *
      * @throws IllegalArgumentException if capacity is not a power of two in [1 KiB, 1 GiB] or
      *                                  producerSlots is not in [1, 4096]
+     * @param file          the path of the new file
+     * @param capacity      the ring capacity in bytes
+     * @param producerSlots the number of producer slots: how many senders may be registered at once
+     * @return the channel, mapped
      * @throws java.nio.file.FileAlreadyExistsException if the file exists
+     * @throws IOException if the file cannot be created or mapped
      */
     public static ManyToOneChannel create(Path file, int capacity, int producerSlots) throws IOException {
         return new ManyToOneChannel(createFile(file, StructureKind.MANY_TO_ONE_CHANNEL, capacity, producerSlots, false));
     }
 
-    /** Opens an existing channel file. */
+    /**
+     * Opens an existing channel file.
+     *
+     * @param file the channel file
+     * @return the channel, mapped
+     * @throws java.nio.file.NoSuchFileException if absent
+     * @throws dev.lockstep.ipc.shm.IncompatibleFileException if it is not a valid many-to-one channel
+     * @throws IOException if the file cannot be read or mapped
+     */
     public static ManyToOneChannel open(Path file) throws IOException {
         Objects.requireNonNull(file, "file");
         return new ManyToOneChannel(SharedFile.open(file, StructureKind.MANY_TO_ONE_CHANNEL));
     }
 
-    /** Opens the file, or creates it; an existing file must have the same capacity and slot count. */
+    /**
+     * Opens the file, or creates it; an existing file must have the same capacity and slot count.
+     *
+     * @param file          the channel file
+     * @param capacity      the ring capacity in bytes
+     * @param producerSlots the number of producer slots
+     * @return the channel, mapped
+     * @throws dev.lockstep.ipc.shm.IncompatibleFileException if an existing file does not match
+     * @throws IOException if the file cannot be created, read or mapped
+     */
     public static ManyToOneChannel openOrCreate(Path file, int capacity, int producerSlots) throws IOException {
         return new ManyToOneChannel(createFile(file, StructureKind.MANY_TO_ONE_CHANNEL, capacity, producerSlots, true));
     }
 
-    /** Opens the file, or creates it with {@value #DEFAULT_PRODUCER_SLOTS} producer slots. */
+    /**
+     * Opens the file, or creates it with {@value #DEFAULT_PRODUCER_SLOTS} producer slots.
+     *
+     * @param file     the channel file
+     * @param capacity the ring capacity in bytes
+     * @return the channel, mapped
+     * @throws dev.lockstep.ipc.shm.IncompatibleFileException if an existing file does not match
+     * @throws IOException if the file cannot be created, read or mapped
+     */
     public static ManyToOneChannel openOrCreate(Path file, int capacity) throws IOException {
         return openOrCreate(file, capacity, DEFAULT_PRODUCER_SLOTS);
     }

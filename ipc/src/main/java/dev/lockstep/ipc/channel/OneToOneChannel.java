@@ -43,6 +43,10 @@ public final class OneToOneChannel extends ShmChannel {
      *
      * @throws IllegalArgumentException if the buffer is not direct, or the region is misaligned (offset
      *                                  not a multiple of 128) or outside it
+     * @param buffer   a direct buffer over the shared mapping
+     * @param offset   where the channel's structure area starts in {@code buffer}
+     * @param capacity the ring capacity in bytes (a power of two in [1 KiB, 1 GiB])
+     * @return a channel over that region
      */
     public static OneToOneChannel wrap(java.nio.ByteBuffer buffer, int offset, int capacity) {
         try {
@@ -55,8 +59,12 @@ public final class OneToOneChannel extends ShmChannel {
     /**
      * Creates a channel file with a ring of {@code capacity} bytes.
      *
+     * @param file     the path of the new file
+     * @param capacity the ring capacity in bytes
+     * @return the channel, mapped
      * @throws IllegalArgumentException if capacity is not a power of two in [1 KiB, 1 GiB]
      * @throws java.nio.file.FileAlreadyExistsException if the file exists
+     * @throws IOException if the file cannot be created or mapped
      */
     public static OneToOneChannel create(Path file, int capacity) throws IOException {
         return new OneToOneChannel(createFile(file, StructureKind.ONE_TO_ONE_CHANNEL, capacity, 1, false));
@@ -66,14 +74,26 @@ public final class OneToOneChannel extends ShmChannel {
      * Opens an existing channel file.
      *
      * @throws java.nio.file.NoSuchFileException if absent
+     * @param file the channel file
+     * @return the channel, mapped
      * @throws dev.lockstep.ipc.shm.IncompatibleFileException if it is not a valid one-to-one channel
+     * @throws IOException if the file cannot be read or mapped
      */
     public static OneToOneChannel open(Path file) throws IOException {
         Objects.requireNonNull(file, "file");
         return new OneToOneChannel(SharedFile.open(file, StructureKind.ONE_TO_ONE_CHANNEL));
     }
 
-    /** Opens the file, or creates it with {@code capacity}; an existing file must have that capacity. */
+    /**
+     * Opens the file, or creates it with {@code capacity}; an existing file must have that capacity.
+     *
+     * @param file     the channel file
+     * @param capacity the ring capacity in bytes, for a new file and expected of an existing one
+     * @return the channel, mapped
+     * @throws dev.lockstep.ipc.shm.IncompatibleFileException if an existing file is not a one-to-one
+     *         channel of that capacity
+     * @throws IOException if the file cannot be created, read or mapped
+     */
     public static OneToOneChannel openOrCreate(Path file, int capacity) throws IOException {
         return new OneToOneChannel(createFile(file, StructureKind.ONE_TO_ONE_CHANNEL, capacity, 1, true));
     }

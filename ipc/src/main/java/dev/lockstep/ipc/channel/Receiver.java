@@ -70,7 +70,13 @@ public abstract sealed class Receiver implements AutoCloseable permits OneToOneR
         this.readPos = head;
     }
 
-    /** Delivers at most one message; {@code true} if one was delivered. */
+    /**
+     * Delivers at most one message, without waiting.
+     *
+     * @param handler called with the message, on this thread
+     * @return {@code true} if one was delivered, {@code false} if none was available
+     * @throws IllegalStateException if the receiver is closed
+     */
     public boolean tryReceive(MessageHandler handler) {
         return receive(handler, 1) == 1;
     }
@@ -78,8 +84,11 @@ public abstract sealed class Receiver implements AutoCloseable permits OneToOneR
     /**
      * Delivers up to {@code limit} available messages without waiting.
      *
+     * @param handler called once per message, on this thread, with a view of its body
+     * @param limit   the most messages to deliver, &gt;= 1
      * @return the number delivered (0 if none is available)
      * @throws IllegalArgumentException if {@code limit < 1}
+     * @throws IllegalStateException if the receiver is closed
      */
     public int receive(MessageHandler handler, int limit) {
         Objects.requireNonNull(handler, "handler");
@@ -190,6 +199,8 @@ public abstract sealed class Receiver implements AutoCloseable permits OneToOneR
     /**
      * Waits until at least one message is available, then delivers up to {@code limit}.
      *
+     * @param handler called once per message, on this thread, with a view of its body
+     * @param limit   the most messages to deliver, &gt;= 1
      * @return the number delivered (&gt;= 1)
      * @throws InterruptedException if interrupted while waiting
      */
@@ -213,7 +224,12 @@ public abstract sealed class Receiver implements AutoCloseable permits OneToOneR
     /**
      * As {@link #awaitReceive(MessageHandler, int)}, waiting at most {@code timeout}.
      *
+     * @param handler called once per message, on this thread, with a view of its body
+     * @param limit   the most messages to deliver, &gt;= 1
+     * @param timeout how long to wait at most, in {@code unit}s
+     * @param unit    the unit of {@code timeout}
      * @return the number delivered; 0 on timeout
+     * @throws InterruptedException if interrupted while waiting
      */
     public int awaitReceive(MessageHandler handler, int limit, long timeout, TimeUnit unit) throws InterruptedException {
         Waits.requireUnit(unit);
@@ -243,7 +259,11 @@ public abstract sealed class Receiver implements AutoCloseable permits OneToOneR
     void waiting(int polls) {
     }
 
-    /** This consumer's position: where it reads next. */
+    /**
+     * This consumer's position: where it reads next.
+     *
+     * @return the byte position since the channel's creation (never wrapped)
+     */
     public long position() {
         return readPos;
     }

@@ -68,29 +68,55 @@ public final class RecordDescriptor {
     private RecordDescriptor() {
     }
 
-    /** The 8-byte header word with {@code length} at offset 0 and {@code type} at offset 4 (native order). */
+    /**
+     * The 8-byte header word with {@code length} at offset 0 and {@code type} at offset 4 (native order).
+     *
+     * @param length the record length field (header included; negative for a consumed mark)
+     * @param type   the record type field
+     * @return the word, to be stored with one 8-byte access
+     */
     public static long header(int length, int type) {
         return LITTLE
                 ? ((long) type << 32) | (length & 0xFFFF_FFFFL)
                 : ((long) length << 32) | (type & 0xFFFF_FFFFL);
     }
 
-    /** The length int of a header word. */
+    /**
+     * The length int of a header word.
+     *
+     * @param header a header word as read from the ring
+     * @return its length field
+     */
     public static int length(long header) {
         return LITTLE ? (int) header : (int) (header >>> 32);
     }
 
-    /** The type int of a header word. */
+    /**
+     * The type int of a header word.
+     *
+     * @param header a header word as read from the ring
+     * @return its type field
+     */
     public static int type(long header) {
         return LITTLE ? (int) (header >>> 32) : (int) header;
     }
 
-    /** Aligned length of a record carrying a {@code bodyLength}-byte message. */
+    /**
+     * Aligned length of a record carrying a {@code bodyLength}-byte message.
+     *
+     * @param bodyLength the message length in bytes
+     * @return header plus body, rounded up to {@link #ALIGNMENT}
+     */
     public static int alignedLength(int bodyLength) {
         return (HEADER_LENGTH + bodyLength + ALIGNMENT - 1) & -ALIGNMENT;
     }
 
-    /** The maximum message (body) length for a ring of {@code capacity} bytes. */
+    /**
+     * The maximum message (body) length for a ring of {@code capacity} bytes.
+     *
+     * @param capacity the ring capacity in bytes
+     * @return {@code capacity / 8}
+     */
     public static int maxMessageLength(int capacity) {
         return capacity / 8;
     }

@@ -77,12 +77,20 @@ public abstract sealed class Sender implements AutoCloseable permits OneToOneSen
         this.headCache = (long) MappedAccess.LONG.getAcquire(buffer, headOffset);
     }
 
-    /** The channel's mapping: write claimed bodies here with absolute puts. */
+    /**
+     * The channel's mapping: write claimed bodies here with absolute puts.
+     *
+     * @return the shared buffer {@link #tryClaim} offsets index into
+     */
     public ByteBuffer buffer() {
         return buffer;
     }
 
-    /** This sender's producer slot index. */
+    /**
+     * This sender's producer slot index.
+     *
+     * @return the slot, from 0 (always 0 for a one-to-one channel)
+     */
     public int slot() {
         return slot;
     }
@@ -90,6 +98,8 @@ public abstract sealed class Sender implements AutoCloseable permits OneToOneSen
     /**
      * Claims space for a {@code length}-byte message of {@code type}.
      *
+     * @param type   the message type, &gt;= 0 (negative types are reserved)
+     * @param length the body length in bytes
      * @return the offset in {@link #buffer()} where the body goes, or -1 if the ring is full
      * @throws IllegalArgumentException if {@code type < 0} or {@code length} is outside
      *                                  [0, maxMessageLength]
@@ -129,7 +139,9 @@ public abstract sealed class Sender implements AutoCloseable permits OneToOneSen
     /**
      * Withdraws the claimed message: its space becomes padding the consumer skips.
      *
+     * @param index the value {@link #tryClaim} returned
      * @return {@code false} if the claim had already been revoked
+     * @throws IllegalStateException if {@code index} is not the pending claim
      */
     public boolean abort(int index) {
         // Published as padding of the record's aligned length (the consumer skips and zeroes it), not
@@ -145,7 +157,17 @@ public abstract sealed class Sender implements AutoCloseable permits OneToOneSen
         return pendingHeader;
     }
 
-    /** Sends {@code src[offset, offset + length)}; {@code false} (nothing written) if the ring is full. */
+    /**
+     * Sends {@code src[offset, offset + length)} without waiting.
+     *
+     * @param type   the message type, &gt;= 0 (negative types are reserved)
+     * @param src    the bytes to send
+     * @param offset the first byte of the message in {@code src}
+     * @param length the message length, in [0, maxMessageLength]
+     * @return {@code true} if delivered; {@code false} (nothing written) if the ring is full, or if the
+     *         claim was revoked after a claim timeout
+     * @throws IndexOutOfBoundsException if the range is outside {@code src}
+     */
     public boolean trySend(int type, byte[] src, int offset, int length) {
         Objects.requireNonNull(src, "src");
         Objects.checkFromIndexSize(offset, length, src.length);
@@ -159,7 +181,17 @@ public abstract sealed class Sender implements AutoCloseable permits OneToOneSen
         return commit(at);
     }
 
-    /** Sends {@code src[offset, offset + length)} (absolute, src's position unchanged); {@code false} if full. */
+    /**
+     * Sends {@code src[offset, offset + length)} (absolute, src's position unchanged) without waiting.
+     *
+     * @param type   the message type, &gt;= 0 (negative types are reserved)
+     * @param src    the bytes to send (any buffer, heap or direct)
+     * @param offset the first byte of the message in {@code src}
+     * @param length the message length, in [0, maxMessageLength]
+     * @return {@code true} if delivered; {@code false} (nothing written) if the ring is full, or if the
+     *         claim was revoked after a claim timeout
+     * @throws IndexOutOfBoundsException if the range is outside {@code src}'s limit
+     */
     public boolean trySend(int type, ByteBuffer src, int offset, int length) {
         Objects.requireNonNull(src, "src");
         Objects.checkFromIndexSize(offset, length, src.limit());
@@ -180,6 +212,11 @@ public abstract sealed class Sender implements AutoCloseable permits OneToOneSen
      *                               (checked every {@value #CONSUMER_CHECK_MILLIS} ms): the message is
      *                               not sent. With no consumer registered (none yet, or closed
      *                               normally) it keeps waiting for one.
+     * @param type   the message type, &gt;= 0 (negative types are reserved)
+     * @param src    the bytes to send
+     * @param offset the first byte of the message in {@code src}
+     * @param length the message length, in [0, maxMessageLength]
+     * @throws InterruptedException if the thread is interrupted while waiting (nothing is sent)
      */
     public void send(int type, byte[] src, int offset, int length) throws InterruptedException {
         if (trySend(type, src, offset, length)) {
@@ -189,7 +226,15 @@ public abstract sealed class Sender implements AutoCloseable permits OneToOneSen
         send(type, ByteBuffer.wrap(src), offset, length);
     }
 
-    /** As {@link #send(int, byte[], int, int)}, from {@code src[offset, offset + length)} (absolute). */
+    /**
+     * As {@link #send(int, byte[], int, int)}, from {@code src[offset, offset + length)} (absolute).
+     *
+     * @param type   the message type, &gt;= 0 (negative types are reserved)
+     * @param src    the bytes to send
+     * @param offset the first byte of the message in {@code src}
+     * @param length the message length, in [0, maxMessageLength]
+     * @throws InterruptedException if the thread is interrupted while waiting (nothing is sent)
+     */
     public void send(int type, ByteBuffer src, int offset, int length) throws InterruptedException {
         if (trySend(type, src, offset, length)) {
             return;
@@ -207,6 +252,14 @@ public abstract sealed class Sender implements AutoCloseable permits OneToOneSen
      * Sends, waiting at most {@code timeout} while the ring is full; {@code false} on timeout.
      *
      * @throws IllegalStateException as {@link #send(int, byte[], int, int)} if the consumer is found dead
+     * @param type   the message type, &gt;= 0 (negative types are reserved)
+     * @param src    the bytes to send
+     * @param offset the first byte of the message in {@code src}
+     * @param length the message length, in [0, maxMessageLength]
+     * @param timeout how long to wait at most, in {@code unit}s
+     * @param unit    the unit of {@code timeout}
+     * @return {@code true} if delivered, {@code false} if the timeout elapsed first
+     * @throws InterruptedException if the thread is interrupted while waiting (nothing is sent)
      */
     public boolean trySend(int type, byte[] src, int offset, int length, long timeout, TimeUnit unit)
             throws InterruptedException {
@@ -218,7 +271,18 @@ public abstract sealed class Sender implements AutoCloseable permits OneToOneSen
         return trySend(type, ByteBuffer.wrap(src), offset, length, timeout, unit);
     }
 
-    /** As {@link #trySend(int, byte[], int, int, long, TimeUnit)}, from a buffer (absolute). */
+    /**
+     * As {@link #trySend(int, byte[], int, int, long, TimeUnit)}, from a buffer (absolute).
+     *
+     * @param type   the message type, &gt;= 0 (negative types are reserved)
+     * @param src    the bytes to send
+     * @param offset the first byte of the message in {@code src}
+     * @param length the message length, in [0, maxMessageLength]
+     * @param timeout how long to wait at most, in {@code unit}s
+     * @param unit    the unit of {@code timeout}
+     * @return {@code true} if delivered, {@code false} if the timeout elapsed first
+     * @throws InterruptedException if the thread is interrupted while waiting (nothing is sent)
+     */
     public boolean trySend(int type, ByteBuffer src, int offset, int length, long timeout, TimeUnit unit)
             throws InterruptedException {
         Waits.requireUnit(unit);

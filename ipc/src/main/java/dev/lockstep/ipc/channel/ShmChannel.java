@@ -288,6 +288,7 @@ public abstract sealed class ShmChannel implements AutoCloseable permits OneToOn
      *
      * @throws IllegalStateException if no producer slot is free (one-to-one: if a live producer is
      *                               registered), naming the file and the owner
+     * @return the new sender, holding its producer slot until closed
      */
     public Sender sender() {
         return sender(Idle.backoff());
@@ -296,6 +297,10 @@ public abstract sealed class ShmChannel implements AutoCloseable permits OneToOn
     /**
      * As {@link #sender()}, waiting in the blocking sends with {@code idle} (default
      * {@link Idle#backoff()}; see {@link Idle}).
+     *
+     * @param idle how the sender waits while the ring is full
+     * @return the new sender, holding its producer slot until closed
+     * @throws IllegalStateException if no producer slot is free
      */
     public abstract Sender sender(IdleStrategy idle);
 
@@ -305,6 +310,7 @@ public abstract sealed class ShmChannel implements AutoCloseable permits OneToOn
      *
      * @throws IllegalStateException if a live consumer is registered (naming the file and its pid); a
      *                               dead one is replaced
+     * @return the consumer endpoint, registered until closed
      */
     public Receiver receiver() {
         return receiver(DEFAULT_CLAIM_TIMEOUT);
@@ -313,7 +319,10 @@ public abstract sealed class ShmChannel implements AutoCloseable permits OneToOn
     /**
      * As {@link #receiver()}, with the time after which a claim held by a live producer is revoked.
      *
+     * @param claimTimeout how long a live producer may hold a claim before the consumer revokes it
+     * @return the consumer endpoint, registered until closed
      * @throws IllegalArgumentException if the timeout is not positive
+     * @throws IllegalStateException if a live consumer is registered
      */
     public Receiver receiver(Duration claimTimeout) {
         return receiver(claimTimeout, Idle.backoff());
@@ -323,7 +332,11 @@ public abstract sealed class ShmChannel implements AutoCloseable permits OneToOn
      * As {@link #receiver(Duration)}, waiting in {@code awaitReceive} with {@code idle} (default
      * {@link Idle#backoff()}; see {@link Idle} for the latency / CPU trade-off).
      *
+     * @param claimTimeout how long a live producer may hold a claim before the consumer revokes it
+     * @param idle         how the receiver waits while the ring is empty
+     * @return the consumer endpoint, registered until closed
      * @throws IllegalArgumentException if the timeout is not positive
+     * @throws IllegalStateException if a live consumer is registered
      */
     public Receiver receiver(Duration claimTimeout, IdleStrategy idle) {
         Objects.requireNonNull(claimTimeout, "claimTimeout");
@@ -354,13 +367,21 @@ public abstract sealed class ShmChannel implements AutoCloseable permits OneToOn
     /** "one-to-one" or "many-to-one" (statistics). */
     abstract String kind();
 
-    /** Whether a consumer is registered, its process is running, and its heartbeat is recent. */
+    /**
+     * Whether a consumer is registered, its process is running, and its heartbeat is recent.
+     *
+     * @return {@code true} if all three hold
+     */
     public boolean isConsumerAlive() {
         return endpointAlive(consumerOwnerOffset)
                 && Heartbeats.age(buffer, structureOffset + CONSUMER_HEARTBEAT_OFFSET) <= STALE_HEARTBEAT_MILLIS;
     }
 
-    /** Whether at least one registered producer's process is running with a recent heartbeat. */
+    /**
+     * Whether at least one registered producer's process is running with a recent heartbeat.
+     *
+     * @return {@code true} if some producer slot has such an owner
+     */
     public boolean isProducerAlive() {
         for (int s = 0; s < producerSlots; s++) {
             int slot = structureOffset + slotOffset(s);
@@ -372,7 +393,11 @@ public abstract sealed class ShmChannel implements AutoCloseable permits OneToOn
         return false;
     }
 
-    /** A snapshot of positions, statistics and endpoints. */
+    /**
+     * A snapshot of positions, statistics and endpoints.
+     *
+     * @return the values read now (each field individually current, not one atomic snapshot)
+     */
     public ChannelStats stats() {
         List<ChannelStats.Endpoint> producers = new ArrayList<>();
         for (int s = 0; s < producerSlots; s++) {
@@ -392,22 +417,38 @@ public abstract sealed class ShmChannel implements AutoCloseable permits OneToOn
                 endpoint(-1, consumerOwnerOffset, structureOffset + CONSUMER_HEARTBEAT_OFFSET), List.copyOf(producers));
     }
 
-    /** Ring capacity in bytes. */
+    /**
+     * Ring capacity in bytes.
+     *
+     * @return the capacity, a power of two
+     */
     public int capacity() {
         return capacity;
     }
 
-    /** Largest message body: {@code capacity / 8}. */
+    /**
+     * Largest message body: {@code capacity / 8}.
+     *
+     * @return the maximum message length in bytes
+     */
     public int maxMessageLength() {
         return maxMessageLength;
     }
 
-    /** Number of producer slots (1 for a one-to-one channel). */
+    /**
+     * Number of producer slots (1 for a one-to-one channel).
+     *
+     * @return the slot count fixed at creation
+     */
     public int producerSlots() {
         return producerSlots;
     }
 
-    /** The channel file ({@code null} for a {@code wrap}ped region). */
+    /**
+     * The channel file ({@code null} for a {@code wrap}ped region).
+     *
+     * @return the file's path, or {@code null}
+     */
     public Path path() {
         return file == null ? null : file.path();
     }

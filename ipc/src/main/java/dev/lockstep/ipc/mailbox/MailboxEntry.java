@@ -12,6 +12,16 @@ import dev.lockstep.ipc.shm.StructureKind;
  * created it (a creator pid is meaningful only in its own PID namespace: {@code createdInAnotherPidNamespace}
  * says when it is not ours). {@code problem} is non-null for a file that is not a valid Lockstep structure (the
  * listing reports it instead of failing).
+ *
+ * @param name                         the structure's name in the namespace
+ * @param path                         its file
+ * @param kind                         what it holds ({@code null} for an invalid file)
+ * @param fileLength                   the file length from its header (-1 for an invalid file)
+ * @param creator                      the process that created it ({@code null} for an invalid file)
+ * @param created                      when it was created ({@code null} for an invalid file)
+ * @param problem                      why the file is not a valid structure, or {@code null} if it is
+ * @param createdInAnotherPidNamespace whether the creator ran in another PID namespace than this process,
+ *                                     so that its pid means nothing here
  */
 public record MailboxEntry(String name, Path path, StructureKind kind, long fileLength, ProcessIdentity creator,
                            Instant created, String problem, boolean createdInAnotherPidNamespace) {
@@ -25,7 +35,11 @@ public record MailboxEntry(String name, Path path, StructureKind kind, long file
         return new MailboxEntry(name, path, null, -1, null, null, problem, false);
     }
 
-    /** Whether the file is a valid Lockstep structure. */
+    /**
+     * Whether the file is a valid Lockstep structure.
+     *
+     * @return {@code true} if its header was read and checked; else {@code problem} says why not
+     */
     public boolean isValid() {
         return problem == null;
     }

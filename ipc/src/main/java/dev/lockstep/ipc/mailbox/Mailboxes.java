@@ -39,17 +39,32 @@ public final class Mailboxes {
         this.directory = directory;
     }
 
-    /** The namespace in the default folder ({@link ShmDirectory#defaultPath()}). */
+    /**
+     * The namespace in the default folder ({@link ShmDirectory#defaultPath()}).
+     *
+     * @return the namespace
+     * @throws IOException if the folder cannot be created or opened
+     */
     public static Mailboxes openDefault() throws IOException {
         return new Mailboxes(ShmDirectory.openDefault());
     }
 
-    /** The namespace in {@code folder} (created 0700 if absent). */
+    /**
+     * The namespace in {@code folder} (created 0700 if absent).
+     *
+     * @param folder the folder holding the structure files
+     * @return the namespace
+     * @throws IOException if the folder cannot be created or opened
+     */
     public static Mailboxes open(Path folder) throws IOException {
         return new Mailboxes(ShmDirectory.open(folder));
     }
 
-    /** The folder. */
+    /**
+     * The folder.
+     *
+     * @return the directory this namespace names files in
+     */
     public ShmDirectory directory() {
         return directory;
     }
@@ -57,6 +72,8 @@ public final class Mailboxes {
     /**
      * The file behind {@code name}.
      *
+     * @param name the mailbox name ({@link ShmDirectory#NAME_REGEX})
+     * @return the path of its file (which may not exist)
      * @throws IllegalArgumentException if the name is not valid ({@link ShmDirectory#NAME_REGEX})
      */
     public Path path(String name) {
@@ -66,6 +83,13 @@ public final class Mailboxes {
     /**
      * Opens the one-to-one channel {@code name}, creating it with a ring of {@code capacity} bytes if
      * absent (an existing one must have that capacity and kind).
+     *
+     * @param name the mailbox name ({@link ShmDirectory#NAME_REGEX})
+     * @param capacity the ring capacity in bytes (a power of two in [1 KiB, 1 GiB])
+     * @return the channel, mapped
+     * @throws IllegalArgumentException if the name or capacity is not valid
+     * @throws dev.lockstep.ipc.shm.IncompatibleFileException if the existing file does not match
+     * @throws IOException if the file cannot be created, read or mapped
      */
     public OneToOneChannel oneToOne(String name, int capacity) throws IOException {
         return OneToOneChannel.openOrCreate(path(name), capacity);
@@ -74,6 +98,13 @@ public final class Mailboxes {
     /**
      * Opens the many-to-one channel {@code name}, creating it with a ring of {@code capacity} bytes if
      * absent (an existing one must have that capacity and kind).
+     *
+     * @param name the mailbox name ({@link ShmDirectory#NAME_REGEX})
+     * @param capacity the ring capacity in bytes (a power of two in [1 KiB, 1 GiB])
+     * @return the channel, mapped
+     * @throws IllegalArgumentException if the name or capacity is not valid
+     * @throws dev.lockstep.ipc.shm.IncompatibleFileException if the existing file does not match
+     * @throws IOException if the file cannot be created, read or mapped
      */
     public ManyToOneChannel manyToOne(String name, int capacity) throws IOException {
         return ManyToOneChannel.openOrCreate(path(name), capacity);
@@ -84,17 +115,39 @@ public final class Mailboxes {
      * {@link BroadcastChannel#sender()} or {@link BroadcastChannel#receiver()} from it), creating it with
      * a ring of {@code capacity} bytes if absent (an existing one must have that capacity, the default
      * consumer slot count, and kind).
+     *
+     * @param name the mailbox name ({@link ShmDirectory#NAME_REGEX})
+     * @param capacity the ring capacity in bytes (a power of two in [256, 1 GiB])
+     * @return the channel, mapped
+     * @throws IllegalArgumentException if the name or capacity is not valid
+     * @throws dev.lockstep.ipc.shm.IncompatibleFileException if the existing file does not match
+     * @throws IOException if the file cannot be created, read or mapped
      */
     public BroadcastChannel broadcast(String name, int capacity) throws IOException {
         return BroadcastChannel.openOrCreate(path(name), capacity);
     }
 
-    /** Whether {@code name} exists (valid name required). */
+    /**
+     * Whether {@code name} exists (valid name required).
+     *
+     * @param name the mailbox name ({@link ShmDirectory#NAME_REGEX})
+     * @return {@code true} if its file exists
+     * @throws IllegalArgumentException if the name is not valid
+     */
     public boolean exists(String name) {
         return java.nio.file.Files.exists(path(name));
     }
 
-    /** What {@code name} holds, or empty if there is no such name. */
+    /**
+     * What {@code name} holds, or empty if there is no such name.
+     *
+     * @param name the mailbox name ({@link ShmDirectory#NAME_REGEX})
+     * @return the entry (an invalid one, naming the problem, if the file cannot be read or checked), or
+     *         empty if the file does not exist
+     * @throws IllegalArgumentException if the name is not valid
+     * @throws IOException declared for I/O failures; a file that cannot be read is reported as an
+     *         invalid entry instead
+     */
     public Optional<MailboxEntry> describe(String name) throws IOException {
         Path p = path(name);
         try {
@@ -106,7 +159,12 @@ public final class Mailboxes {
         }
     }
 
-    /** Every structure in the namespace, sorted by name; invalid files are listed with their problem. */
+    /**
+     * Every structure in the namespace, sorted by name; invalid files are listed with their problem.
+     *
+     * @return the entries
+     * @throws IOException if the folder cannot be listed
+     */
     public List<MailboxEntry> list() throws IOException {
         List<MailboxEntry> entries = new ArrayList<>();
         for (String name : directory.list()) {
@@ -116,9 +174,11 @@ public final class Mailboxes {
     }
 
     /**
-     * Removes {@code name}.
+     * Removes {@code name}: unlinks its file; processes that have it open keep working on it.
      *
+     * @param name the mailbox name ({@link ShmDirectory#NAME_REGEX})
      * @return whether it existed
+     * @throws IOException if the file cannot be removed
      */
     public boolean remove(String name) throws IOException {
         return directory.remove(Objects.requireNonNull(name, "name"));

@@ -47,7 +47,9 @@ public final class PriorityQueueDescriptor {
     /** Header size parameter: maximum priority. */
     public static final int PARAM_MAX_PRIORITY = 2;
 
+    /** Sequence counter (long): the next send's sequence number; on its own line. */
     public static final int SEQUENCE_OFFSET = 0;
+    /** Start of the ready bits: one bit per slot, a superset of the READY slots. */
     public static final int READY_BITS_OFFSET = MappedAccess.LINE;
 
     /** Within a slot: the READY word the sender published, kept so a crashed reader's claim can be undone. */
@@ -59,14 +61,22 @@ public final class PriorityQueueDescriptor {
     /** Slots are 64-byte aligned so that one slot's payload never shares a cache line with another's. */
     public static final int SLOT_ALIGNMENT = 64;
 
+    /** The state bits (63..62) of a state word. */
     public static final long STATE_MASK = 3L << 62;
+    /** State word of a free slot (all bits zero). */
     public static final long FREE = 0L;
+    /** State bits of a slot a sender is filling; the low bits hold its owner token. */
     public static final long WRITING = 1L << 62;
+    /** State bits of a slot holding a message; the low bits hold priority and sequence number. */
     public static final long READY = 2L << 62;
+    /** State bits of a slot a receiver is copying out; the low bits hold its owner token. */
     public static final long READING = 3L << 62;
 
+    /** Position of the priority (bits 61..56) in a READY word. */
     public static final int PRIORITY_SHIFT = 56;
+    /** Mask of the priority after shifting it down by {@link #PRIORITY_SHIFT}. */
     public static final long PRIORITY_MASK = 0x3FL;
+    /** The sequence number's bits (55..0) in a READY word. */
     public static final long SEQUENCE_MASK = (1L << 56) - 1;
 
     /** The owner token's bits in a WRITING or READING word. */
@@ -75,37 +85,75 @@ public final class PriorityQueueDescriptor {
     private PriorityQueueDescriptor() {
     }
 
-    /** Offset of the ready-bits word holding slot {@code i}'s bit ({@code 1L << (i & 63)}). */
+    /**
+     * Offset of the ready-bits word holding slot {@code i}'s bit ({@code 1L << (i & 63)}).
+     *
+     * @param i the slot index
+     * @return the offset of that long in the structure area
+     */
     public static int readyBitsOffset(int i) {
         return READY_BITS_OFFSET + 8 * (i >>> 6);
     }
 
-    /** Offset of the first state word. */
+    /**
+     * Offset of the first state word.
+     *
+     * @param maxMessages the queue's slot count (maximum number of messages)
+     * @return its offset in the structure area
+     */
     public static int statesOffset(int maxMessages) {
         return READY_BITS_OFFSET + MappedAccess.align(8 * ((maxMessages + 63) >>> 6), MappedAccess.LINE);
     }
 
-    /** Offset of slot {@code i}'s state word. */
+    /**
+     * Offset of slot {@code i}'s state word.
+     *
+     * @param maxMessages the queue's slot count (maximum number of messages)
+     * @param i           the slot index
+     * @return its offset in the structure area
+     */
     public static int stateOffset(int maxMessages, int i) {
         return statesOffset(maxMessages) + 8 * i;
     }
 
-    /** Distance between two slots. */
+    /**
+     * Distance between two slots.
+     *
+     * @param maxMessageSize the largest payload in bytes
+     * @return slot header plus payload, rounded up to {@link #SLOT_ALIGNMENT}
+     */
     public static int slotStride(int maxMessageSize) {
         return MappedAccess.align(SLOT_PAYLOAD_OFFSET + maxMessageSize, SLOT_ALIGNMENT);
     }
 
-    /** Offset of the first slot. */
+    /**
+     * Offset of the first slot.
+     *
+     * @param maxMessages the queue's slot count (maximum number of messages)
+     * @return its offset in the structure area
+     */
     public static long slotsOffset(int maxMessages) {
         return MappedAccess.align(statesOffset(maxMessages) + 8L * maxMessages, MappedAccess.LINE);
     }
 
-    /** Length of the whole structure area. */
+    /**
+     * Length of the whole structure area.
+     *
+     * @param maxMessages the queue's slot count (maximum number of messages)
+     * @param maxMessageSize the largest payload in bytes
+     * @return the bytes needed after the file header
+     */
     public static long structureLength(int maxMessages, int maxMessageSize) {
         return slotsOffset(maxMessages) + (long) maxMessages * slotStride(maxMessageSize);
     }
 
-    /** A READY word. */
+    /**
+     * A READY word.
+     *
+     * @param priority the message priority, in [0, {@link SharedPriorityQueue#MAX_PRIORITY}]
+     * @param sequence the message's sequence number (its low 56 bits are kept)
+     * @return the state word of a slot holding that message
+     */
     public static long readyWord(int priority, long sequence) {
         return READY | ((long) priority << PRIORITY_SHIFT) | (sequence & SEQUENCE_MASK);
     }
@@ -113,6 +161,9 @@ public final class PriorityQueueDescriptor {
     /**
      * An owner word (WRITING or READING) for the process with {@code token}.
      *
+     * @param state {@link #WRITING} or {@link #READING}
+     * @param token the owner's {@link dev.lockstep.ipc.shm.Participants} token
+     * @return the state word naming that owner
      * @throws IllegalArgumentException if the token is zero or does not fit in 56 bits
      */
     public static long ownerWord(long state, long token) {
@@ -122,17 +173,32 @@ public final class PriorityQueueDescriptor {
         return state | token;
     }
 
-    /** The priority of a READY word. */
+    /**
+     * The priority of a READY word.
+     *
+     * @param readyWord a READY state word
+     * @return its priority
+     */
     public static int priority(long readyWord) {
         return (int) ((readyWord >>> PRIORITY_SHIFT) & PRIORITY_MASK);
     }
 
-    /** The sequence number of a READY word. */
+    /**
+     * The sequence number of a READY word.
+     *
+     * @param readyWord a READY state word
+     * @return its sequence number
+     */
     public static long sequence(long readyWord) {
         return readyWord & SEQUENCE_MASK;
     }
 
-    /** The owner's token in an owner word. */
+    /**
+     * The owner's token in an owner word.
+     *
+     * @param ownerWord a WRITING or READING state word
+     * @return the owner's participant token
+     */
     public static long ownerToken(long ownerWord) {
         return ownerWord & OWNER_MASK;
     }

@@ -237,7 +237,12 @@ public final class SharedPriorityQueue implements AutoCloseable {
      *
      * @throws IllegalArgumentException if {@code maxMessages} is not in 1 .. {@value #MAX_MESSAGES_LIMIT},
      *                                  {@code maxMessageSize} is not positive, or the file would exceed 2 GiB
+     * @param file           the path of the new file
+     * @param maxMessages    the slot count: how many messages the queue holds at most
+     * @param maxMessageSize the largest message in bytes
+     * @return the queue, mapped
      * @throws java.nio.file.FileAlreadyExistsException if it exists
+     * @throws IOException if the file cannot be created or mapped
      */
     public static SharedPriorityQueue create(Path file, int maxMessages, int maxMessageSize) throws IOException {
         Objects.requireNonNull(file, "file");
@@ -257,7 +262,10 @@ public final class SharedPriorityQueue implements AutoCloseable {
      * Opens the existing queue file {@code file}, with the sizes it was created with.
      *
      * @throws java.nio.file.NoSuchFileException if it does not exist
+     * @param file the queue file
+     * @return the queue, mapped
      * @throws IncompatibleFileException         if it is not a priority queue file (it is left untouched)
+     * @throws IOException                       if the file cannot be read or mapped
      */
     public static SharedPriorityQueue open(Path file) throws IOException {
         Objects.requireNonNull(file, "file");
@@ -273,7 +281,13 @@ public final class SharedPriorityQueue implements AutoCloseable {
     /**
      * Opens {@code file} if it exists, else creates it; an existing file must have the same sizes.
      *
+     * @param file           the queue file
+     * @param maxMessages    the slot count: how many messages the queue holds at most
+     * @param maxMessageSize the largest message in bytes
+     * @return the queue, mapped
+     * @throws IllegalArgumentException  if the sizes are out of range (as for {@link #create})
      * @throws IncompatibleFileException if it exists with other sizes or holds another kind
+     * @throws IOException               if the file cannot be created, read or mapped
      */
     public static SharedPriorityQueue openOrCreate(Path file, int maxMessages, int maxMessageSize) throws IOException {
         Objects.requireNonNull(file, "file");
@@ -291,6 +305,11 @@ public final class SharedPriorityQueue implements AutoCloseable {
     /**
      * A queue in this process's memory (a direct buffer, no file): the same code over the same layout,
      * for tests, benchmarks and threads of one process.
+     *
+     * @param maxMessages    the slot count: how many messages the queue holds at most
+     * @param maxMessageSize the largest message in bytes
+     * @return a new, empty queue
+     * @throws IllegalArgumentException if the sizes are out of range (as for {@link #create})
      */
     public static SharedPriorityQueue inMemory(int maxMessages, int maxMessageSize) {
         long length = checkSizes(maxMessages, maxMessageSize);
@@ -313,6 +332,12 @@ public final class SharedPriorityQueue implements AutoCloseable {
      * @throws IllegalArgumentException if the sizes are out of range (as for {@link #create}), the buffer
      *                                  is not direct or not in native byte order, or the region is
      *                                  misaligned (offset not a multiple of 128) or outside it
+     * @param buffer       a direct, native-order buffer over the shared mapping
+     * @param offset       where the structure area starts in {@code buffer}
+     * @param maxMessages    the slot count: how many messages the queue holds at most
+     * @param maxMessageSize the largest message in bytes
+     * @param participants the registry that names this process and tells dead owners
+     * @return a queue over that region
      */
     public static SharedPriorityQueue wrap(ByteBuffer buffer, int offset, int maxMessages, int maxMessageSize,
                                            Participants participants) {
@@ -372,6 +397,7 @@ public final class SharedPriorityQueue implements AutoCloseable {
      * called once per blocking call that actually has to wait; a call that does not wait allocates
      * nothing. Call it before sharing the handle between threads.
      *
+     * @param factory makes the idle strategy of one waiting call
      * @throws NullPointerException if {@code factory} is null
      */
     public void setIdleStrategy(Supplier<? extends IdleStrategy> factory) {
@@ -390,6 +416,8 @@ public final class SharedPriorityQueue implements AutoCloseable {
      * Sends the bytes {@code src[position, limit)} with {@code priority}, waiting while the queue is
      * full. On return {@code src}'s position is at its limit.
      *
+     * @param priority the message priority, in [0, {@value #MAX_PRIORITY}] (higher is received first)
+     * @param src      the message: the bytes between its position and its limit
      * @throws IllegalArgumentException if the priority or the length is out of range
      * @throws InterruptedException     if interrupted before the message was sent (nothing sent)
      */
@@ -404,6 +432,8 @@ public final class SharedPriorityQueue implements AutoCloseable {
     /**
      * Sends if a slot is free now.
      *
+     * @param priority the message priority, in [0, {@value #MAX_PRIORITY}] (higher is received first)
+     * @param src      the message: the bytes between its position and its limit
      * @return whether it was sent (if not, {@code src} is unchanged)
      */
     public boolean trySend(int priority, ByteBuffer src) {
@@ -418,6 +448,10 @@ public final class SharedPriorityQueue implements AutoCloseable {
     /**
      * Sends, waiting up to {@code timeout} for a free slot.
      *
+     * @param priority the message priority, in [0, {@value #MAX_PRIORITY}] (higher is received first)
+     * @param src      the message: the bytes between its position and its limit
+     * @param timeout  how long to wait at most, in {@code unit}s
+     * @param unit     the unit of {@code timeout}
      * @return whether it was sent (if not, {@code src} is unchanged)
      * @throws InterruptedException if interrupted while waiting (nothing sent)
      */
@@ -509,6 +543,7 @@ public final class SharedPriorityQueue implements AutoCloseable {
      * Receives the highest-priority, oldest message into {@code dst} (at its position, which advances
      * by the message length), waiting while the queue is empty.
      *
+     * @param dst where the message is copied; needs {@link #maxMessageSize()} bytes remaining
      * @return the message's priority
      * @throws IllegalArgumentException if {@code dst} has less than {@link #maxMessageSize()} bytes remaining
      * @throws InterruptedException     if interrupted before a message was taken (nothing taken)
@@ -523,6 +558,7 @@ public final class SharedPriorityQueue implements AutoCloseable {
     /**
      * Receives a message if one is ready now.
      *
+     * @param dst where the message is copied; needs {@link #maxMessageSize()} bytes remaining
      * @return its priority, or -1 if the queue is empty ({@code dst} unchanged)
      */
     public int tryReceive(ByteBuffer dst) {
@@ -537,6 +573,9 @@ public final class SharedPriorityQueue implements AutoCloseable {
     /**
      * Receives a message, waiting up to {@code timeout}.
      *
+     * @param dst     where the message is copied; needs {@link #maxMessageSize()} bytes remaining
+     * @param timeout how long to wait at most, in {@code unit}s
+     * @param unit    the unit of {@code timeout}
      * @return its priority, or -1 on timeout ({@code dst} unchanged)
      * @throws InterruptedException if interrupted while waiting (nothing taken)
      */
@@ -748,22 +787,39 @@ public final class SharedPriorityQueue implements AutoCloseable {
 
     // ---------------------------------------------------------------- inspection
 
-    /** The maximum number of messages. */
+    /**
+     * The maximum number of messages.
+     *
+     * @return the slot count fixed at creation
+     */
     public int maxMessages() {
         return maxMessages;
     }
 
-    /** The maximum message size in bytes. */
+    /**
+     * The maximum message size in bytes.
+     *
+     * @return the size fixed at creation
+     */
     public int maxMessageSize() {
         return maxMessageSize;
     }
 
-    /** The file, or {@code null} for an {@link #inMemory} or {@link #wrap wrapped} queue. */
+    /**
+     * The file, or {@code null} for an {@link #inMemory} or {@link #wrap wrapped} queue.
+     *
+     * @return the file's path, or {@code null}
+     */
     public Path path() {
         return file == null ? null : file.path();
     }
 
-    /** The number of messages ready to be received (a snapshot, exact only when no one is operating). */
+    /**
+     * The number of messages ready to be received (a snapshot, exact only when no one is operating).
+     *
+     * @return the count of READY slots
+     * @throws IllegalStateException if this handle is closed
+     */
     public int size() {
         ensureOpen();
         int ready = 0;
@@ -776,7 +832,12 @@ public final class SharedPriorityQueue implements AutoCloseable {
         return ready;
     }
 
-    /** Whether {@link #size()} is 0. */
+    /**
+     * Whether {@link #size()} is 0.
+     *
+     * @return {@code true} if no message was ready when the slots were scanned
+     * @throws IllegalStateException if this handle is closed
+     */
     public boolean isEmpty() {
         return size() == 0;
     }

@@ -62,19 +62,29 @@ public final class FileLayout {
      */
     public static final int LAYOUT_VERSION = 3;
 
+    /** Magic number (long): {@link #MAGIC}. */
     public static final int MAGIC_OFFSET = 0;
+    /** Layout version (int): {@link #LAYOUT_VERSION}. */
     public static final int VERSION_OFFSET = 8;
+    /** Structure kind (int): a {@link StructureKind#code()}. */
     public static final int KIND_OFFSET = 12;
+    /** Header length (int): {@link #HEADER_LENGTH}. */
     public static final int HEADER_LENGTH_OFFSET = 16;
     /** Reserved int, zero. */
     public static final int RESERVED_INT_OFFSET = 20;
+    /** File length in bytes (long), checked against the actual length at open. */
     public static final int FILE_LENGTH_OFFSET = 24;
+    /** Creator's pid (long), in the creator's PID namespace. */
     public static final int CREATOR_PID_OFFSET = 32;
+    /** Creator's process start time (long; see {@link ProcessIdentity}). */
     public static final int CREATOR_START_TIME_OFFSET = 40;
+    /** Creation time (long, milliseconds since the epoch). */
     public static final int CREATION_TIME_OFFSET = 48;
+    /** First of the {@link #PARAM_COUNT} size parameters (longs). */
     public static final int PARAMS_OFFSET = 56;
     /** Number of size parameters a structure may record. */
     public static final int PARAM_COUNT = 4;
+    /** CRC-32C (int) of every other header byte: see {@link #checksum}. */
     public static final int CHECKSUM_OFFSET = 88;
     /** Bytes before the checksum, all covered by it. */
     public static final int CHECKSUMMED_LENGTH = CHECKSUM_OFFSET;
@@ -88,23 +98,44 @@ public final class FileLayout {
     private FileLayout() {
     }
 
-    /** The fields of a header, decoded. */
+    /**
+     * The fields of a header, decoded.
+     *
+     * @param layoutVersion       the file's layout version
+     * @param kind                the structure the file holds
+     * @param fileLength          the file length in bytes
+     * @param creator             the process that created the file
+     * @param creationTimeMillis  when it was created, in milliseconds since the epoch
+     * @param params              the {@link #PARAM_COUNT} size parameters (see the structure's descriptor)
+     * @param creatorPidNamespace the creator's PID namespace inode (0 if unknown)
+     */
     public record Header(int layoutVersion, StructureKind kind, long fileLength, ProcessIdentity creator,
                          long creationTimeMillis, long[] params, long creatorPidNamespace) {
         /**
          * Whether the creating process may still run: judged by pid and start time when it was created
          * in our PID namespace; {@code true} (cannot tell) when it was created in another one.
+         *
+         * @return {@code false} only if the creator is known to have exited
          */
         public boolean creatorMayBeAlive() {
             return creatorPidNamespace != ProcessIdentity.currentPidNamespace() || creator.isAlive();
         }
 
-        /** Whether the creator ran in another PID namespace than this process. */
+        /**
+         * Whether the creator ran in another PID namespace than this process.
+         *
+         * @return {@code true} if the recorded namespace differs from ours
+         */
         public boolean createdInAnotherPidNamespace() {
             return creatorPidNamespace != ProcessIdentity.currentPidNamespace();
         }
 
-        /** Size parameter {@code i} (see the structure's descriptor). */
+        /**
+         * Size parameter {@code i} (see the structure's descriptor).
+         *
+         * @param i the parameter index, in [0, {@link #PARAM_COUNT})
+         * @return its value
+         */
         public long param(int i) {
             return params[i];
         }
@@ -112,6 +143,14 @@ public final class FileLayout {
 
     /**
      * Encodes a header into a new {@link #HEADER_LENGTH}-byte buffer, checksum included.
+     *
+     * @param kind               the structure the file holds
+     * @param fileLength         the file length in bytes
+     * @param creator            the creating process (normally {@link ProcessIdentity#current()})
+     * @param creationTimeMillis the creation time, in milliseconds since the epoch
+     * @param params             up to {@link #PARAM_COUNT} size parameters (missing ones are 0)
+     * @return a heap buffer in native byte order holding the header
+     * @throws IllegalArgumentException if there are more than {@link #PARAM_COUNT} parameters
      */
     public static ByteBuffer encode(StructureKind kind, long fileLength, ProcessIdentity creator,
                                     long creationTimeMillis, long... params) {
@@ -138,9 +177,12 @@ public final class FileLayout {
     /**
      * Decodes and checks a header read from {@code file}, whose actual length is {@code actualLength}.
      *
+     * @param file         the file, for messages
      * @param header       at least the bytes read from the start of the file (fewer than
      *                     {@link #HEADER_LENGTH} means the file is truncated)
+     * @param actualLength the file's length on disk
      * @param expectedKind the kind the caller wants, or {@code null} for any (inspection tools)
+     * @return the decoded header
      * @throws IncompatibleFileException naming the file and the first mismatch found
      */
     public static Header validate(Path file, ByteBuffer header, long actualLength, StructureKind expectedKind)
@@ -216,7 +258,12 @@ public final class FileLayout {
         return (int) crc.getValue();
     }
 
-    /** CRC-32C of the header without its checksum field: bytes 0..87 and 92..127. */
+    /**
+     * CRC-32C of the header without its checksum field: bytes 0..87 and 92..127.
+     *
+     * @param header the {@link #HEADER_LENGTH} header bytes (position and limit are ignored)
+     * @return the checksum to store at, or compare with, {@link #CHECKSUM_OFFSET}
+     */
     public static int checksum(ByteBuffer header) {
         CRC32C crc = new CRC32C();
         crc.update(header.duplicate().position(0).limit(CHECKSUMMED_LENGTH));

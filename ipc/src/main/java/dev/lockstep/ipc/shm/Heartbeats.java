@@ -56,6 +56,10 @@ public final class Heartbeats {
     /**
      * Starts beating into the {@code long} at {@code offset} of {@code buffer} (8-byte aligned); the
      * first beat is written before this method returns.
+     *
+     * @param buffer the shared mapping holding the heartbeat field
+     * @param offset the field's offset in {@code buffer}
+     * @return the registration; closing it stops the beats
      */
     public static Registration register(ByteBuffer buffer, int offset) {
         Objects.requireNonNull(buffer, "buffer");
@@ -66,7 +70,13 @@ public final class Heartbeats {
         return r;
     }
 
-    /** Milliseconds since the last beat in the field at {@code offset} ({@code Long.MAX_VALUE} if never). */
+    /**
+     * Milliseconds since the last beat in the field at {@code offset} ({@code Long.MAX_VALUE} if never).
+     *
+     * @param buffer the shared mapping holding the heartbeat field
+     * @param offset the field's offset in {@code buffer}
+     * @return the age of the last beat, or {@code Long.MAX_VALUE} if the field is 0
+     */
     public static long age(ByteBuffer buffer, int offset) {
         long last = (long) MappedAccess.LONG.getOpaque(buffer, offset); // opaque: see beat()
         return last == 0 ? Long.MAX_VALUE : Math.max(0, System.currentTimeMillis() - last);

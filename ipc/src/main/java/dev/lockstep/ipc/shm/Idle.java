@@ -28,17 +28,29 @@ public final class Idle {
     private Idle() {
     }
 
-    /** The default: 100 spins, 20 yields, then parks from 1 µs doubling up to 1 ms. */
+    /**
+     * The default: 100 spins, 20 yields, then parks from 1 µs doubling up to 1 ms.
+     *
+     * @return a new backoff strategy (one per waiting thread: it has state)
+     */
     public static IdleStrategy backoff() {
         return new BackoffIdleStrategy(100, 20, 1_000L, 1_000_000L);
     }
 
-    /** Lowest latency, burns a core while waiting. */
+    /**
+     * Lowest latency, burns a core while waiting.
+     *
+     * @return a new busy-spin strategy
+     */
     public static IdleStrategy busySpin() {
         return new BusySpinIdleStrategy();
     }
 
-    /** Parks 50 µs between polls: cheapest on CPU, slowest to react. */
+    /**
+     * Parks 50 µs between polls: cheapest on CPU, slowest to react.
+     *
+     * @return a new sleeping strategy
+     */
     public static IdleStrategy sleeping() {
         return new SleepingIdleStrategy(50_000L);
     }

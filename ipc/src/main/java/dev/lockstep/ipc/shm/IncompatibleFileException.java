@@ -13,12 +13,22 @@ public final class IncompatibleFileException extends IOException {
 
     private final transient Path file;
 
+    /**
+     * Creates the exception; its message is {@code file + ": " + mismatch}.
+     *
+     * @param file     the file that was refused
+     * @param mismatch what is wrong with it (the first mismatch found)
+     */
     public IncompatibleFileException(Path file, String mismatch) {
         super(file + ": " + mismatch);
         this.file = file;
     }
 
-    /** The file that was refused. */
+    /**
+     * The file that was refused.
+     *
+     * @return its path ({@code null} after deserialization: the field is transient)
+     */
     public Path file() {
         return file;
     }

@@ -33,12 +33,24 @@ public final class MappedAccess {
     private MappedAccess() {
     }
 
-    /** {@code value} rounded up to a multiple of {@code alignment} (a power of two). */
+    /**
+     * {@code value} rounded up to a multiple of {@code alignment} (a power of two).
+     *
+     * @param value     a non-negative length or offset
+     * @param alignment a power of two
+     * @return the smallest multiple of {@code alignment} that is &gt;= {@code value}
+     */
     public static long align(long value, int alignment) {
         return (value + alignment - 1) & -alignment;
     }
 
-    /** {@code value} rounded up to a multiple of {@code alignment} (a power of two). */
+    /**
+     * {@code value} rounded up to a multiple of {@code alignment} (a power of two).
+     *
+     * @param value     a non-negative length or offset
+     * @param alignment a power of two
+     * @return the smallest multiple of {@code alignment} that is &gt;= {@code value}
+     */
     public static int align(int value, int alignment) {
         return (value + alignment - 1) & -alignment;
     }

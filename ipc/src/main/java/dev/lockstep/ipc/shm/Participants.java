@@ -144,7 +144,16 @@ public final class Participants {
     @SuppressWarnings({"unused", "FieldCanBeLocal"}) // keeps the heartbeat registered
     private final Heartbeats.Registration heartbeat;
 
-    /** What the registry says about a token's process (for messages and monitoring). */
+    /**
+     * What the registry says about a token's process (for messages and monitoring).
+     *
+     * @param token              the token
+     * @param pid                the process id, in the process's own PID namespace
+     * @param startTime          the process's start time (see {@link ProcessIdentity})
+     * @param pidNamespace       the inode of the process's PID namespace (0 if unknown)
+     * @param heartbeatAgeMillis milliseconds since the entry's last heartbeat
+     * @param sameNamespace      whether the process runs in this process's PID namespace
+     */
     public record Participant(long token, long pid, long startTime, long pidNamespace, long heartbeatAgeMillis,
                               boolean sameNamespace) {
         @Override
@@ -190,6 +199,8 @@ public final class Participants {
      * Inside a {@link ReadOnlyInspection}: nothing is created or registered; the result is this JVM's
      * registration if it has one, else a read-only view with {@link #token()} 0 (see there).
      *
+     * @param structureFile a structure file; its folder's registry is used
+     * @return the folder's registry
      * @throws IOException if the registry cannot be created or opened, or all its entries are held
      *                     by live processes
      */
@@ -198,7 +209,14 @@ public final class Participants {
         return ofFolder(structureFile.toAbsolutePath().getParent());
     }
 
-    /** The registry of {@code folder}, with this process registered in it (see {@link #of}). */
+    /**
+     * The registry of {@code folder}, with this process registered in it (see {@link #of}).
+     *
+     * @param folder the folder whose registry file is used
+     * @return the folder's registry
+     * @throws IOException if the registry cannot be created or opened, or all its entries are held
+     *                     by live processes
+     */
     public static Participants ofFolder(Path folder) throws IOException {
         Objects.requireNonNull(folder, "folder");
         Path file = folder.resolve(FILE_NAME);
@@ -227,17 +245,27 @@ public final class Participants {
     /**
      * This process's token in this registry: non-zero, below {@code 2^}{@value #TOKEN_BITS}; 0 for a
      * read-only view ({@link ReadOnlyInspection}), which owns nothing.
+     *
+     * @return the token structures record as this process's owner word
      */
     public long token() {
         return token;
     }
 
-    /** The registry file. */
+    /**
+     * The registry file.
+     *
+     * @return its path
+     */
     public Path path() {
         return file;
     }
 
-    /** Number of entries (the most processes that can use the folder at once). */
+    /**
+     * Number of entries (the most processes that can use the folder at once).
+     *
+     * @return the entry count fixed at creation
+     */
     public int capacity() {
         return entries;
     }
@@ -247,13 +275,20 @@ public final class Participants {
      * verdict). {@code 0} is nobody and is never dead; this process's own token is never dead. A token
      * this registry cannot have issued (an index out of range) is dead: no live process holds it.
      *
+     * @param token a token read from a structure's owner field
+     * @return {@code true} only if that process is certainly dead
      * @throws UncheckedIOException never for an unreadable {@code /proc} (that is "may be alive")
      */
     public boolean isDead(long token) {
         return !mayBeAlive(token);
     }
 
-    /** The negation of {@link #isDead(long)}: {@code false} only when certainly dead. */
+    /**
+     * The negation of {@link #isDead(long)}: {@code false} only when certainly dead.
+     *
+     * @param token a token read from a structure's owner field
+     * @return {@code true} if that process may be alive
+     */
     public boolean mayBeAlive(long token) {
         if (token == 0L || token == this.token) {
             return true;
@@ -296,12 +331,20 @@ public final class Participants {
     /**
      * The pid {@code token} names, as seen in its own PID namespace, or 0 if its entry was reused (the
      * process is gone) or the token is not one of this registry's. For messages and monitoring.
+     *
+     * @param token a token read from a structure's owner field
+     * @return the pid, or 0
      */
     public long pidOf(long token) {
         return describe(token).map(Participant::pid).orElse(0L);
     }
 
-    /** What the registry records about {@code token}'s process, empty if its entry was reused. */
+    /**
+     * What the registry records about {@code token}'s process, empty if its entry was reused.
+     *
+     * @param token a token read from a structure's owner field
+     * @return the entry's pid, start time, namespace and heartbeat age, or empty
+     */
     public Optional<Participant> describe(long token) {
         int index = indexOf(token);
         if (index < 0) {
@@ -323,7 +366,12 @@ public final class Participants {
                 ns == ownNamespace));
     }
 
-    /** Human-readable description of {@code token} for exception messages ("pid 1 (pid namespace ...)"). */
+    /**
+     * Human-readable description of {@code token} for exception messages ("pid 1 (pid namespace ...)").
+     *
+     * @param token a token read from a structure's owner field
+     * @return the description, or "a process that has exited"
+     */
     public String describeForMessage(long token) {
         return describe(token).map(Participant::toString).orElse("a process that has exited");
     }

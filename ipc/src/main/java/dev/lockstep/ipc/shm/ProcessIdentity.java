@@ -27,6 +27,9 @@ import java.util.Optional;
  * the same for every reader); elsewhere it is {@link ProcessHandle.Info#startInstant()} in epoch
  * milliseconds. Both are read through the same function, so values written by one process compare
  * equal in another on the same machine.
+ *
+ * @param pid       the process id, in the process's PID namespace
+ * @param startTime the process's start time, in the units described above
  */
 public record ProcessIdentity(long pid, long startTime) {
     private static final boolean PROC = Files.isReadable(Path.of("/proc/self/stat"));
@@ -36,7 +39,11 @@ public record ProcessIdentity(long pid, long startTime) {
             .orElseThrow(() -> new IllegalStateException("cannot read this process's start time"));
     private static final long PID_NAMESPACE = readPidNamespace();
 
-    /** The identity of this process. */
+    /**
+     * The identity of this process.
+     *
+     * @return this process's pid and start time, read once
+     */
     public static ProcessIdentity current() {
         return CURRENT;
     }
@@ -47,6 +54,8 @@ public record ProcessIdentity(long pid, long startTime) {
      * processes with the same value: another namespace numbers its processes on its own, so a pid
      * recorded there means nothing (or another process) here. {@link Participants} records it with
      * every registration and judges other namespaces' processes without {@code /proc}.
+     *
+     * @return the namespace inode, or 0
      */
     public static long currentPidNamespace() {
         return PID_NAMESPACE;
@@ -65,6 +74,9 @@ public record ProcessIdentity(long pid, long startTime) {
 
     /**
      * The identity of the live process {@code pid}, or empty if there is none (or it is a zombie).
+     *
+     * @param pid a process id in this process's PID namespace
+     * @return its identity, or empty
      *
      * @throws UncheckedIOException if {@code /proc} cannot be read for another reason than the process
      *                              being gone (e.g. too many open files): no verdict is better than a
@@ -88,6 +100,11 @@ public record ProcessIdentity(long pid, long startTime) {
      * zombie, or another start time (a reused pid). When it cannot be told (an I/O error reading
      * {@code /proc}), the answer is {@code true}: a robust structure must never take something away
      * from a process that may be alive.
+     *
+     * @param pid             the recorded process id
+     * @param maskedStartTime the recorded start time, already masked
+     * @param mask            the bits of the start time that were recorded
+     * @return {@code false} only if that process is certainly gone
      */
     public static boolean mayBeAlive(long pid, long maskedStartTime, long mask) {
         if (pid <= 0) {
@@ -108,6 +125,8 @@ public record ProcessIdentity(long pid, long startTime) {
      * was killed is dead from the moment the kernel marks it a zombie, before its parent reaps it.
      * When {@code /proc} cannot be read (an I/O error other than absence), the answer is {@code true}
      * (see {@link #mayBeAlive}).
+     *
+     * @return {@code false} only if this process is certainly gone
      */
     public boolean isAlive() {
         if (this.equals(CURRENT)) {
@@ -116,7 +135,13 @@ public record ProcessIdentity(long pid, long startTime) {
         return mayBeAlive(pid, startTime, -1L);
     }
 
-    /** Whether {@code pid} and {@code startTime} (as stored in a file) name a live process. */
+    /**
+     * Whether {@code pid} and {@code startTime} (as stored in a file) name a live process.
+     *
+     * @param pid       the recorded process id
+     * @param startTime the recorded start time
+     * @return {@code false} only if that process is certainly gone
+     */
     public static boolean isAlive(long pid, long startTime) {
         return new ProcessIdentity(pid, startTime).isAlive();
     }

@@ -33,13 +33,30 @@ public final class ReadOnlyInspection {
     private ReadOnlyInspection() {
     }
 
-    /** An action that may throw {@link IOException}. */
+    /**
+     * An action that may throw {@link IOException}.
+     *
+     * @param <T> the action's result type
+     */
     @FunctionalInterface
     public interface Action<T> {
+        /**
+         * Performs the action.
+         *
+         * @return its result
+         * @throws IOException if the action fails
+         */
         T run() throws IOException;
     }
 
-    /** Runs {@code action} with this thread in the read-only inspection scope. */
+    /**
+     * Runs {@code action} with this thread in the read-only inspection scope (nested calls stay in it).
+     *
+     * @param <T>    the action's result type
+     * @param action what to run
+     * @return the action's result
+     * @throws IOException as thrown by the action
+     */
     public static <T> T run(Action<T> action) throws IOException {
         Objects.requireNonNull(action, "action");
         if (active()) {
@@ -53,7 +70,11 @@ public final class ReadOnlyInspection {
         }
     }
 
-    /** Whether the current thread is inside {@link #run}. */
+    /**
+     * Whether the current thread is inside {@link #run}.
+     *
+     * @return {@code true} while an action runs on this thread
+     */
     public static boolean active() {
         return ACTIVE.get() != null;
     }

@@ -79,10 +79,13 @@ public final class SharedFile implements AutoCloseable {
     /**
      * Creates {@code file}; fails if it exists.
      *
+     * @param file            the path of the new file (in a {@link ShmDirectory} folder)
+     * @param kind            the structure the file will hold
      * @param structureLength bytes after the header (the structure area), &gt; 0
      * @param initializer     called with the mapping (native order) before the file becomes visible
      * @param params          the structure's size parameters, recorded in the header
      * @throws FileAlreadyExistsException if the file exists
+     * @return the new file, mapped read-write
      * @throws IOException                if the folder lacks space or the file cannot be written
      */
     public static SharedFile create(Path file, StructureKind kind, long structureLength,
@@ -140,7 +143,10 @@ public final class SharedFile implements AutoCloseable {
      * Opens an existing {@code file} of {@code kind}, validating its header first.
      * Inside a {@link ReadOnlyInspection} the file is opened for reading and mapped read-only.
      *
+     * @param file the file to open
      * @param kind the expected kind, or {@code null} to open any Lockstep file (inspection)
+     * @return the file, mapped (read-only inside an inspection)
+     * @throws IOException               if it cannot be opened or mapped
      * @throws NoSuchFileException       if it does not exist
      * @throws IncompatibleFileException if it is not a valid file of that kind; it is left untouched
      */
@@ -161,7 +167,11 @@ public final class SharedFile implements AutoCloseable {
     /**
      * Reads and validates the header of {@code file} without mapping it or opening it for writing.
      *
+     * @param file the file to read
      * @param kind the expected kind, or {@code null} for any
+     * @return the validated header
+     * @throws IncompatibleFileException if it is not a valid file of that kind
+     * @throws IOException if it cannot be read
      */
     public static FileLayout.Header readHeader(Path file, StructureKind kind) throws IOException {
         ShmDirectory.checkFile(file);
@@ -173,6 +183,15 @@ public final class SharedFile implements AutoCloseable {
     /**
      * Opens {@code file} if it exists, else creates it; an existing file must have the same kind and
      * size parameters.
+     *
+     * @param file            the file to open or create
+     * @param kind            the structure the file holds
+     * @param structureLength bytes after the header, for a new file
+     * @param initializer     called with a new file's mapping before it becomes visible
+     * @param params          the size parameters, for a new file and expected of an existing one
+     * @return the file, mapped read-write
+     * @throws IncompatibleFileException if an existing file is of another kind or has other parameters
+     * @throws IOException if the file cannot be created, read or mapped
      */
     public static SharedFile openOrCreate(Path file, StructureKind kind, long structureLength,
                                           Consumer<ByteBuffer> initializer, long... params) throws IOException {
@@ -256,6 +275,9 @@ public final class SharedFile implements AutoCloseable {
     /**
      * Checks size parameter {@code index} of the header.
      *
+     * @param index    the parameter index
+     * @param name     what the parameter is, for the message
+     * @param expected the value the caller needs
      * @throws IncompatibleFileException naming the parameter, its value and the expected one
      */
     public void requireParam(int index, String name, long expected) throws IncompatibleFileException {
@@ -265,7 +287,12 @@ public final class SharedFile implements AutoCloseable {
         }
     }
 
-    /** The mapping, whole file (header included), native byte order. */
+    /**
+     * The mapping, whole file (header included), native byte order.
+     *
+     * @return the mapped buffer
+     * @throws IllegalStateException if this file was closed
+     */
     public ByteBuffer buffer() {
         MappedByteBuffer b = buffer;
         if (b == null) {
@@ -274,17 +301,29 @@ public final class SharedFile implements AutoCloseable {
         return b;
     }
 
-    /** The file's path. */
+    /**
+     * The file's path.
+     *
+     * @return the path it was created or opened with
+     */
     public Path path() {
         return path;
     }
 
-    /** The validated header. */
+    /**
+     * The validated header.
+     *
+     * @return the header read (or written) when this file was opened (or created)
+     */
     public FileLayout.Header header() {
         return header;
     }
 
-    /** Whether {@link #close()} was called. */
+    /**
+     * Whether {@link #close()} was called.
+     *
+     * @return {@code true} once closed
+     */
     public boolean isClosed() {
         return buffer == null;
     }

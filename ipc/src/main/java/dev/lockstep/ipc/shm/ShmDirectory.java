@@ -73,12 +73,21 @@ public final class ShmDirectory {
         this.path = path;
     }
 
-    /** The default folder (see the class comment), created if absent. */
+    /**
+     * The default folder (see the class comment), created if absent.
+     *
+     * @return the checked folder
+     * @throws IOException naming the problem if it cannot be created or is not safe to use (as {@link #open})
+     */
     public static ShmDirectory openDefault() throws IOException {
         return open(defaultPath());
     }
 
-    /** The default folder's path: the {@value #DIR_PROPERTY} property, else under /dev/shm or the temp dir. */
+    /**
+     * The default folder's path: the {@value #DIR_PROPERTY} property, else under /dev/shm or the temp dir.
+     *
+     * @return the path (not created nor checked)
+     */
     public static Path defaultPath() {
         String configured = System.getProperty(DIR_PROPERTY);
         if (configured != null && !configured.isBlank()) {
@@ -94,6 +103,8 @@ public final class ShmDirectory {
      * The folder {@code path}, created (0700, or 0770 with the shared group; missing parents 0700) if
      * absent, after checking that nobody else controls it (see the class comment).
      *
+     * @param path the folder
+     * @return the checked folder
      * @throws IOException naming the problem if it is a symbolic link, not a directory, owned by
      *                     another user, or writable by others
      */
@@ -135,7 +146,12 @@ public final class ShmDirectory {
         return new ShmDirectory(path);
     }
 
-    /** The shared group ({@value #GROUP_PROPERTY}), if configured. */
+    /**
+     * The shared group ({@value #GROUP_PROPERTY}), if configured.
+     *
+     * @return the group, or empty if the property is not set
+     * @throws IOException if the group named by the property cannot be found
+     */
     public static Optional<GroupPrincipal> sharedGroup() throws IOException {
         String name = System.getProperty(GROUP_PROPERTY);
         if (name == null || name.isBlank()) {
@@ -255,12 +271,22 @@ public final class ShmDirectory {
         return System.getProperty("user.name") + (uid != null ? ", uid " + uid : "");
     }
 
-    /** The folder. */
+    /**
+     * The folder.
+     *
+     * @return its path
+     */
     public Path path() {
         return path;
     }
 
-    /** The file for {@code name}, after validating the name. */
+    /**
+     * The file for {@code name}, after validating the name.
+     *
+     * @param name a structure name ({@link #NAME_REGEX})
+     * @return its path in this folder (which may not exist)
+     * @throws IllegalArgumentException if the name is not valid
+     */
     public Path resolve(String name) {
         return path.resolve(validateName(name));
     }
@@ -268,6 +294,7 @@ public final class ShmDirectory {
     /**
      * Checks a structure name.
      *
+     * @param name the proposed name; must match {@link #NAME_REGEX}
      * @return the name
      * @throws IllegalArgumentException naming the problem
      * @throws NullPointerException     if {@code name} is null
@@ -292,7 +319,12 @@ public final class ShmDirectory {
         return name;
     }
 
-    /** Names of the structures in the folder, sorted (files being created are not listed). */
+    /**
+     * Names of the structures in the folder, sorted (files being created are not listed).
+     *
+     * @return the valid names of regular files in the folder
+     * @throws IOException if the folder cannot be listed
+     */
     public List<String> list() throws IOException {
         List<String> names = new ArrayList<>();
         try (Stream<Path> files = Files.list(path)) {
@@ -311,7 +343,10 @@ public final class ShmDirectory {
      * Removes the structure {@code name}. Processes that have it mapped keep using their mapping; new
      * opens no longer find it (the POSIX {@code shm_unlink} contract).
      *
+     * @param name the structure name
      * @return whether a file was removed
+     * @throws IllegalArgumentException if the name is not valid
+     * @throws IOException if the file cannot be removed
      */
     public boolean remove(String name) throws IOException {
         return Files.deleteIfExists(resolve(name));

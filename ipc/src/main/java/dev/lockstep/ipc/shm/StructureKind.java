@@ -37,12 +37,21 @@ public enum StructureKind {
         this.code = code;
     }
 
-    /** The code stored in the header. */
+    /**
+     * The code stored in the header.
+     *
+     * @return this kind's code (stable across versions)
+     */
     public int code() {
         return code;
     }
 
-    /** The kind with this code, or {@code null} if the code is unknown. */
+    /**
+     * The kind with this code, or {@code null} if the code is unknown.
+     *
+     * @param code a code read from a header
+     * @return its kind, or {@code null}
+     */
     public static StructureKind ofCode(int code) {
         for (StructureKind kind : values()) {
             if (kind.code == code) {

@@ -32,6 +32,9 @@ public enum WaitMode {
      * The mode blocking calls of this process use (a structure with an explicit idle strategy polls
      * regardless: ask it, e.g. {@link dev.lockstep.ipc.sync.IpcEvent#waitMode()}). The first call makes
      * the choice, which may print the JVM's restricted-method warning (see the class comment).
+     *
+     * @return {@link #FUTEX} where the kernel wait is available and not disabled by the property, else
+     *         {@link #POLL}
      */
     public static WaitMode current() {
         return dev.lockstep.ipc.wait.Waiting.mode();

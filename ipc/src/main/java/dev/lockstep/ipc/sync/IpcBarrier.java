@@ -104,7 +104,16 @@ public final class IpcBarrier extends IpcSyncBase {
         return f;
     }
 
-    /** Creates a barrier file for {@code parties} parties (at least 1). */
+    /**
+     * Creates a barrier file for {@code parties} parties (at least 1).
+     *
+     * @param file    the path of the new file
+     * @param parties how many parties must arrive to trip it, in [1, 2^20]
+     * @return the barrier, mapped
+     * @throws IllegalArgumentException if {@code parties} is out of range
+     * @throws java.nio.file.FileAlreadyExistsException if the file exists
+     * @throws IOException if the file cannot be created or mapped
+     */
     public static IpcBarrier create(Path file, int parties) throws IOException {
         check(parties);
         return new IpcBarrier(SharedFile.create(file, StructureKind.BARRIER,
@@ -114,13 +123,25 @@ public final class IpcBarrier extends IpcSyncBase {
     /**
      * Opens an existing barrier file.
      *
+     * @param file the barrier file
+     * @return the barrier, mapped
      * @throws dev.lockstep.ipc.shm.IncompatibleFileException if it is not a barrier file
+     * @throws IOException if the file cannot be read or mapped
      */
     public static IpcBarrier open(Path file) throws IOException {
         return new IpcBarrier(SharedFile.open(file, StructureKind.BARRIER));
     }
 
-    /** Opens the file, creating it if absent; an existing one must have the same number of parties. */
+    /**
+     * Opens the file, creating it if absent; an existing one must have the same number of parties.
+     *
+     * @param file    the barrier file
+     * @param parties how many parties must arrive to trip it, in [1, 2^20]
+     * @return the barrier, mapped
+     * @throws IllegalArgumentException if {@code parties} is out of range
+     * @throws dev.lockstep.ipc.shm.IncompatibleFileException if an existing file does not match
+     * @throws IOException if the file cannot be created, read or mapped
+     */
     public static IpcBarrier openOrCreate(Path file, int parties) throws IOException {
         check(parties);
         return new IpcBarrier(SharedFile.openOrCreate(file, StructureKind.BARRIER,
@@ -133,17 +154,29 @@ public final class IpcBarrier extends IpcSyncBase {
         }
     }
 
-    /** Parties needed to trip. */
+    /**
+     * Parties needed to trip.
+     *
+     * @return the count fixed at creation
+     */
     public int getParties() {
         return parties;
     }
 
-    /** Parties waiting in the current generation (a snapshot). */
+    /**
+     * Parties waiting in the current generation (a snapshot).
+     *
+     * @return the number arrived and not yet released
+     */
     public int getNumberWaiting() {
         return (int) (state() & ARRIVED_MASK);
     }
 
-    /** Whether the current generation is broken (a snapshot). */
+    /**
+     * Whether the current generation is broken (a snapshot).
+     *
+     * @return {@code true} if broken and not yet {@link #reset()}
+     */
     public boolean isBroken() {
         return (state() & BROKEN_BIT) != 0;
     }
@@ -184,6 +217,7 @@ public final class IpcBarrier extends IpcSyncBase {
      * @return the arrival index: {@code parties - 1} for the first to arrive, 0 for the last
      * @throws BrokenBarrierException if the generation broke (a party died, timed out, was interrupted,
      *                                or reset), before or while waiting; the message says why
+     * @throws InterruptedException if interrupted while waiting (the barrier is then broken for the others)
      */
     public int await() throws InterruptedException, BrokenBarrierException {
         try {
@@ -196,7 +230,12 @@ public final class IpcBarrier extends IpcSyncBase {
     /**
      * Waits at most {@code time} for all parties; on timeout breaks the barrier.
      *
+     * @param time how long to wait at most, in {@code unit}s
+     * @param unit the unit of {@code time}
+     * @return the arrival index: {@code parties - 1} for the first to arrive, 0 for the last
      * @throws TimeoutException if the time elapsed (the barrier is then broken for the others)
+     * @throws BrokenBarrierException if the generation broke before or while waiting; the message says why
+     * @throws InterruptedException if interrupted while waiting (the barrier is then broken for the others)
      */
     public int await(long time, TimeUnit unit) throws InterruptedException, BrokenBarrierException, TimeoutException {
         Waits.requireUnit(unit);

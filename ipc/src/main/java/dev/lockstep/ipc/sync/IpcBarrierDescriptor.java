@@ -48,9 +48,14 @@ public final class IpcBarrierDescriptor {
     public static final long BROKEN_BIT = 1L << 31;
     /** Mask of the arrival count in the state. */
     public static final long ARRIVED_MASK = BROKEN_BIT - 1;
-    /** Break codes (negative; a positive code is a dead party's pid). */
+    /**
+     * Break code: a party's timed wait elapsed. Break codes are negative; a positive code is a dead
+     * party's pid.
+     */
     public static final int REASON_TIMEOUT = -1;
+    /** Break code: a party was interrupted while waiting. */
     public static final int REASON_INTERRUPT = -2;
+    /** Break code: the barrier was {@link IpcBarrier#reset() reset} while parties waited. */
     public static final int REASON_RESET = -3;
     /** A party died whose pid is no longer known (its registry entry was already reused). */
     public static final int REASON_DEAD_PARTY = -4;
@@ -60,12 +65,22 @@ public final class IpcBarrierDescriptor {
     private IpcBarrierDescriptor() {
     }
 
-    /** Offset of party slot {@code i}. */
+    /**
+     * Offset of party slot {@code i}.
+     *
+     * @param i the slot index
+     * @return the offset of its 8-byte identity word in the structure area
+     */
     public static int slotOffset(int i) {
         return SLOTS_OFFSET + 8 * i;
     }
 
-    /** Bytes of structure area for {@code parties} parties. */
+    /**
+     * Bytes of structure area for {@code parties} parties.
+     *
+     * @param parties the number of parties (one slot each)
+     * @return the structure length
+     */
     public static long structureLength(int parties) {
         return SLOTS_OFFSET + 8L * parties;
     }

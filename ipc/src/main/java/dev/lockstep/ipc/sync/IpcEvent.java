@@ -68,7 +68,15 @@ public final class IpcEvent extends IpcSyncBase {
         return f;
     }
 
-    /** Creates an event file, not set. */
+    /**
+     * Creates an event file, not set.
+     *
+     * @param file      the path of the new file
+     * @param autoReset {@code true}: each {@code set()} releases one waiter and resets; {@code false}: it stays set until {@code reset()}
+     * @return the event, mapped
+     * @throws java.nio.file.FileAlreadyExistsException if the file exists
+     * @throws IOException if the file cannot be created or mapped
+     */
     public static IpcEvent create(Path file, boolean autoReset) throws IOException {
         return new IpcEvent(SharedFile.create(file, StructureKind.EVENT, IpcEventDescriptor.STRUCTURE_LENGTH,
                 b -> { }, autoReset ? 1 : 0));
@@ -77,19 +85,34 @@ public final class IpcEvent extends IpcSyncBase {
     /**
      * Opens an existing event file.
      *
+     * @param file the event file
+     * @return the event, mapped
      * @throws dev.lockstep.ipc.shm.IncompatibleFileException if it is not an event file
+     * @throws IOException if the file cannot be read or mapped
      */
     public static IpcEvent open(Path file) throws IOException {
         return new IpcEvent(SharedFile.open(file, StructureKind.EVENT));
     }
 
-    /** Opens the file, creating it (not set) if absent; an existing one must have the same reset mode. */
+    /**
+     * Opens the file, creating it (not set) if absent; an existing one must have the same reset mode.
+     *
+     * @param file      the event file
+     * @param autoReset {@code true}: each {@code set()} releases one waiter and resets; {@code false}: it stays set until {@code reset()}
+     * @return the event, mapped
+     * @throws dev.lockstep.ipc.shm.IncompatibleFileException if an existing file does not match
+     * @throws IOException if the file cannot be created, read or mapped
+     */
     public static IpcEvent openOrCreate(Path file, boolean autoReset) throws IOException {
         return new IpcEvent(SharedFile.openOrCreate(file, StructureKind.EVENT, IpcEventDescriptor.STRUCTURE_LENGTH,
                 b -> { }, autoReset ? 1 : 0));
     }
 
-    /** Whether one {@code set()} releases one waiter and resets (true), or stays set until reset (false). */
+    /**
+     * Whether one {@code set()} releases one waiter and resets, or stays set until reset.
+     *
+     * @return {@code true} for auto-reset, {@code false} for manual-reset
+     */
     public boolean isAutoReset() {
         return autoReset;
     }
@@ -111,12 +134,20 @@ public final class IpcEvent extends IpcSyncBase {
         MappedAccess.LONG.setVolatile(buf(), BASE + STATE_OFFSET, 0L);
     }
 
-    /** Whether the event is set (a snapshot). */
+    /**
+     * Whether the event is set (a snapshot).
+     *
+     * @return {@code true} if set when read
+     */
     public boolean isSet() {
         return (long) MappedAccess.LONG.getAcquire(buf(), BASE + STATE_OFFSET) != 0L; // acquire: pairs with set()
     }
 
-    /** Waits until the event is set (auto-reset: and consumes it). */
+    /**
+     * Waits until the event is set (auto-reset: and consumes it).
+     *
+     * @throws InterruptedException if interrupted before or while waiting
+     */
     public void await() throws InterruptedException {
         Waits.checkInterrupt();
         await(Waits.INTERRUPTIBLE, 0L);
@@ -125,7 +156,10 @@ public final class IpcEvent extends IpcSyncBase {
     /**
      * Waits at most {@code time} for the event.
      *
+     * @param time how long to wait at most, in {@code unit}s
+     * @param unit the unit of {@code time}
      * @return whether it was set (and, auto-reset, consumed by this call) before the time elapsed
+     * @throws InterruptedException if interrupted before or while waiting
      */
     public boolean await(long time, TimeUnit unit) throws InterruptedException {
         Waits.requireUnit(unit);
@@ -133,7 +167,11 @@ public final class IpcEvent extends IpcSyncBase {
         return await(Waits.TIMED, Waits.deadline(time, unit));
     }
 
-    /** Passes if the event is set now (auto-reset: consumes it); never waits. */
+    /**
+     * Passes if the event is set now (auto-reset: consumes it); never waits.
+     *
+     * @return {@code true} if the event was set (and, auto-reset, consumed by this call)
+     */
     public boolean tryAwait() {
         ByteBuffer b = buf();
         int at = BASE + STATE_OFFSET;

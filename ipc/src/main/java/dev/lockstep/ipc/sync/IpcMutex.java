@@ -110,7 +110,16 @@ public final class IpcMutex extends IpcSyncBase implements Lock {
         return f;
     }
 
-    /** Creates a free mutex file with a protected data area of {@code dataLength} bytes (may be 0). */
+    /**
+     * Creates a free mutex file with a protected data area of {@code dataLength} bytes (may be 0).
+     *
+     * @param file       the path of the new file
+     * @param dataLength the size of the data area the lock guards, &gt;= 0
+     * @return the mutex, mapped
+     * @throws IllegalArgumentException if {@code dataLength} is negative
+     * @throws java.nio.file.FileAlreadyExistsException if the file exists
+     * @throws IOException if the file cannot be created or mapped
+     */
     public static IpcMutex create(Path file, int dataLength) throws IOException {
         checkLength(dataLength);
         return new IpcMutex(SharedFile.create(file, StructureKind.MUTEX,
@@ -120,13 +129,25 @@ public final class IpcMutex extends IpcSyncBase implements Lock {
     /**
      * Opens an existing mutex file.
      *
+     * @param file the mutex file
+     * @return the mutex, mapped
      * @throws dev.lockstep.ipc.shm.IncompatibleFileException if it is not a mutex file
+     * @throws IOException if the file cannot be read or mapped
      */
     public static IpcMutex open(Path file) throws IOException {
         return new IpcMutex(SharedFile.open(file, StructureKind.MUTEX));
     }
 
-    /** Opens the mutex file, creating it if absent; an existing one must have that data length. */
+    /**
+     * Opens the mutex file, creating it if absent; an existing one must have that data length.
+     *
+     * @param file       the mutex file
+     * @param dataLength the size of the data area, for a new file and expected of an existing one
+     * @return the mutex, mapped
+     * @throws IllegalArgumentException if {@code dataLength} is negative
+     * @throws dev.lockstep.ipc.shm.IncompatibleFileException if an existing file does not match
+     * @throws IOException if the file cannot be created, read or mapped
+     */
     public static IpcMutex openOrCreate(Path file, int dataLength) throws IOException {
         checkLength(dataLength);
         return new IpcMutex(SharedFile.openOrCreate(file, StructureKind.MUTEX,
@@ -142,12 +163,18 @@ public final class IpcMutex extends IpcSyncBase implements Lock {
     /**
      * The protected data area (a new view each call; native byte order, position 0 is its first byte).
      * Access it only while holding the lock; the lock's acquire/release order it like any guarded data.
+     *
+     * @return a view of the data area in the shared mapping
      */
     public ByteBuffer data() {
         return buf().slice(BASE + DATA_OFFSET, dataLength).order(java.nio.ByteOrder.nativeOrder());
     }
 
-    /** Length of the protected data area. */
+    /**
+     * Length of the protected data area.
+     *
+     * @return its size in bytes, fixed at creation
+     */
     public int dataLength() {
         return dataLength;
     }
@@ -155,7 +182,13 @@ public final class IpcMutex extends IpcSyncBase implements Lock {
     // ---------------------------------------------------------------------------------------------
     // Robust API
 
-    /** Acquires, waiting without interruption; reports a dead previous owner in its result. */
+    /**
+     * Acquires, waiting without interruption; reports a dead previous owner in its result.
+     *
+     * @return {@link LockStatus#ACQUIRED}, or {@link LockStatus#OWNER_DIED} if a previous owner died
+     *         holding it
+     * @throws IllegalMonitorStateException if the current thread already holds the lock (not reentrant)
+     */
     public LockStatus lockRobust() {
         checkNotHeld();
         try {
@@ -165,7 +198,13 @@ public final class IpcMutex extends IpcSyncBase implements Lock {
         }
     }
 
-    /** Acquires if free or if its owner is dead; never waits (beyond one liveness check). */
+    /**
+     * Acquires if free or if its owner is dead; never waits (beyond one liveness check).
+     *
+     * @return {@link LockStatus#ACQUIRED}, {@link LockStatus#OWNER_DIED}, or
+     *         {@link LockStatus#NOT_ACQUIRED} if a live process holds it
+     * @throws IllegalMonitorStateException if the current thread already holds the lock (not reentrant)
+     */
     public LockStatus tryLockRobust() {
         checkNotHeld();
         return acquired(tryAcquire(true));
@@ -174,7 +213,10 @@ public final class IpcMutex extends IpcSyncBase implements Lock {
     /**
      * Acquires, waiting at most {@code time}.
      *
-     * @return {@link LockStatus#NOT_ACQUIRED} if the time elapsed
+     * @param time how long to wait at most, in {@code unit}s
+     * @param unit the unit of {@code time}
+     * @return {@link LockStatus#ACQUIRED} or {@link LockStatus#OWNER_DIED} if acquired;
+     *         {@link LockStatus#NOT_ACQUIRED} if the time elapsed
      * @throws InterruptedException if interrupted before or while waiting
      */
     public LockStatus tryLockRobust(long time, TimeUnit unit) throws InterruptedException {
@@ -186,7 +228,14 @@ public final class IpcMutex extends IpcSyncBase implements Lock {
         return acquired(r != 0 ? r : acquire(Waits.TIMED, deadline));
     }
 
-    /** Acquires, waiting interruptibly; reports a dead previous owner in its result. */
+    /**
+     * Acquires, waiting interruptibly; reports a dead previous owner in its result.
+     *
+     * @return {@link LockStatus#ACQUIRED}, or {@link LockStatus#OWNER_DIED} if a previous owner died
+     *         holding it
+     * @throws InterruptedException if interrupted before or while waiting (not acquired)
+     * @throws IllegalMonitorStateException if the current thread already holds the lock (not reentrant)
+     */
     public LockStatus lockRobustInterruptibly() throws InterruptedException {
         checkNotHeld();
         Waits.checkInterrupt();
@@ -204,13 +253,21 @@ public final class IpcMutex extends IpcSyncBase implements Lock {
         MappedAccess.LONG.setOpaque(buf(), BASE + INCONSISTENT_OFFSET, 0L);
     }
 
-    /** Whether no owner-died notice is pending. A snapshot, for monitoring. */
+    /**
+     * Whether no owner-died notice is pending. A snapshot, for monitoring.
+     *
+     * @return {@code false} from a takeover of a dead owner's lock until {@link #markConsistent()}
+     */
     public boolean isConsistent() {
         // Acquire: pairs with the release store of unlock that published the holder's flag write.
         return (long) MappedAccess.LONG.getAcquire(buf(), BASE + INCONSISTENT_OFFSET) == 0L;
     }
 
-    /** How many times a dead owner's lock was taken over (statistics, a snapshot). */
+    /**
+     * How many times a dead owner's lock was taken over (statistics, a snapshot).
+     *
+     * @return the count since the file was created
+     */
     public long recoveries() {
         return (long) MappedAccess.LONG.getOpaque(buf(), BASE + RECOVERIES_OFFSET); // opaque: a counter
     }
@@ -218,6 +275,8 @@ public final class IpcMutex extends IpcSyncBase implements Lock {
     /**
      * The pid of the process holding the lock, as seen in that process's PID namespace, or 0 if free
      * (or if the holder has exited and its registry entry was reused). A snapshot, for monitoring.
+     *
+     * @return the holder's pid, or 0
      */
     public long ownerPid() {
         return pidOf((long) MappedAccess.LONG.getOpaque(buf(), BASE + LOCK_WORD_OFFSET)); // opaque: a snapshot
@@ -226,18 +285,28 @@ public final class IpcMutex extends IpcSyncBase implements Lock {
     /**
      * Who holds the lock, for monitoring: "none", or the holder's pid (in its own PID namespace),
      * its namespace if it is not ours, and its heartbeat age. A snapshot.
+     *
+     * @return the description, for messages and monitoring
      */
     public String ownerDescription() {
         long token = (long) MappedAccess.LONG.getOpaque(buf(), BASE + LOCK_WORD_OFFSET); // opaque: a snapshot
         return token == 0L ? "none" : participants.describeForMessage(token);
     }
 
-    /** Whether some process holds the lock (a snapshot). */
+    /**
+     * Whether some process holds the lock (a snapshot).
+     *
+     * @return {@code true} if the lock word names an owner (possibly a dead one not yet taken over)
+     */
     public boolean isLocked() {
         return (long) MappedAccess.LONG.getOpaque(buf(), BASE + LOCK_WORD_OFFSET) != 0L; // opaque: a snapshot
     }
 
-    /** Whether the current thread holds the lock through this instance. */
+    /**
+     * Whether the current thread holds the lock through this instance.
+     *
+     * @return {@code true} if it does
+     */
     public boolean isHeldByCurrentThread() {
         return owner == Thread.currentThread();
     }

@@ -47,7 +47,12 @@ public final class IpcMutexDescriptor {
     private IpcMutexDescriptor() {
     }
 
-    /** Bytes of structure area for a data area of {@code dataLength} bytes. */
+    /**
+     * Bytes of structure area for a data area of {@code dataLength} bytes.
+     *
+     * @param dataLength the size of the protected data area
+     * @return the structure length (the data area rounded up to whole lines)
+     */
     public static long structureLength(int dataLength) {
         return DATA_OFFSET + MappedAccess.align((long) dataLength, MappedAccess.LINE);
     }

@@ -113,6 +113,15 @@ public final class IpcSemaphore extends IpcSyncBase {
     /**
      * Creates a semaphore file with {@code permits} permits, for at most {@code maxProcesses}
      * processes holding permits at once.
+     *
+     * @param file         the path of the new file
+     * @param permits      the initial (and total) number of permits, &gt;= 0
+     * @param maxProcesses the size of the holding table: how many processes may hold permits at once,
+     *                     in [1, 2^20]
+     * @return the semaphore, mapped
+     * @throws IllegalArgumentException if a size is out of range
+     * @throws java.nio.file.FileAlreadyExistsException if the file exists
+     * @throws IOException if the file cannot be created or mapped
      */
     public static IpcSemaphore create(Path file, int permits, int maxProcesses) throws IOException {
         check(permits, maxProcesses);
@@ -123,13 +132,26 @@ public final class IpcSemaphore extends IpcSyncBase {
     /**
      * Opens an existing semaphore file.
      *
+     * @param file the semaphore file
+     * @return the semaphore, mapped
      * @throws dev.lockstep.ipc.shm.IncompatibleFileException if it is not a semaphore file
+     * @throws IOException if the file cannot be read or mapped
      */
     public static IpcSemaphore open(Path file) throws IOException {
         return new IpcSemaphore(SharedFile.open(file, StructureKind.SEMAPHORE));
     }
 
-    /** Opens the file, creating it if absent; an existing one must have the same sizes. */
+    /**
+     * Opens the file, creating it if absent; an existing one must have the same sizes.
+     *
+     * @param file         the semaphore file
+     * @param permits      the total number of permits, &gt;= 0
+     * @param maxProcesses the size of the holding table, in [1, 2^20]
+     * @return the semaphore, mapped
+     * @throws IllegalArgumentException if a size is out of range
+     * @throws dev.lockstep.ipc.shm.IncompatibleFileException if an existing file does not match
+     * @throws IOException if the file cannot be created, read or mapped
+     */
     public static IpcSemaphore openOrCreate(Path file, int permits, int maxProcesses) throws IOException {
         check(permits, maxProcesses);
         return new IpcSemaphore(SharedFile.openOrCreate(file, StructureKind.SEMAPHORE,
@@ -150,24 +172,40 @@ public final class IpcSemaphore extends IpcSyncBase {
         return b -> b.putLong(BASE + AVAILABLE_OFFSET, permits);
     }
 
-    /** Total permits (the initial count). */
+    /**
+     * Total permits (the initial count).
+     *
+     * @return the count fixed at creation
+     */
     public long permits() {
         return permits;
     }
 
-    /** Permits not held by any process: a snapshot (dead holders' permits count as held until noticed). */
+    /**
+     * Permits not held by any process: a snapshot (dead holders' permits count as held until noticed).
+     *
+     * @return the available count
+     */
     public long availablePermits() {
         return (long) MappedAccess.LONG.getOpaque(buf(), BASE + AVAILABLE_OFFSET); // opaque: a snapshot
     }
 
-    /** Permits held by this process (all its threads and instances). */
+    /**
+     * Permits held by this process (all its threads and instances).
+     *
+     * @return the count in this process's slot of the holding table (0 if it has none)
+     */
     public long heldPermits() {
         int s = slot;
         // Opaque: a snapshot; only this process changes its slot, under the guard.
         return s < 0 ? 0 : (long) MappedAccess.LONG.getOpaque(buf(), BASE + slotOffset(s) + SLOT_HELD);
     }
 
-    /** Number of dead holders whose permits were returned so far (statistics). */
+    /**
+     * Number of dead holders whose permits were returned so far (statistics).
+     *
+     * @return the count since the file was created
+     */
     public long recoveries() {
         return (long) MappedAccess.LONG.getOpaque(buf(), BASE + RECOVERIES_OFFSET); // opaque: a counter
     }
@@ -177,7 +215,12 @@ public final class IpcSemaphore extends IpcSyncBase {
         acquireUninterruptibly(1);
     }
 
-    /** Acquires {@code n} permits at once, waiting without interruption. */
+    /**
+     * Acquires {@code n} permits at once (all or none), waiting without interruption.
+     *
+     * @param n the number of permits, in [0, {@link #permits()}] (unlike {@link #acquire(int)}, this
+     *          method does not check it)
+     */
     public void acquireUninterruptibly(int n) {
         try {
             acquire(n, Waits.UNINTERRUPTIBLE, 0L);
@@ -186,7 +229,11 @@ public final class IpcSemaphore extends IpcSyncBase {
         }
     }
 
-    /** Acquires one permit, waiting interruptibly. */
+    /**
+     * Acquires one permit, waiting interruptibly.
+     *
+     * @throws InterruptedException if interrupted before or while waiting (nothing acquired)
+     */
     public void acquire() throws InterruptedException {
         acquire(1);
     }
@@ -196,6 +243,8 @@ public final class IpcSemaphore extends IpcSyncBase {
      *
      * @throws IllegalArgumentException if {@code n < 0} or {@code n > permits()} (could never succeed)
      * @throws IllegalStateException    if the holding table has no slot for this process
+     * @param n the number of permits, in [0, {@link #permits()}]
+     * @throws InterruptedException if interrupted before or while waiting (nothing acquired)
      */
     public void acquire(int n) throws InterruptedException {
         checkRequest(n);
@@ -203,12 +252,22 @@ public final class IpcSemaphore extends IpcSyncBase {
         acquire(n, Waits.INTERRUPTIBLE, 0L);
     }
 
-    /** Acquires one permit if one is available now. */
+    /**
+     * Acquires one permit if one is available now.
+     *
+     * @return {@code true} if acquired
+     */
     public boolean tryAcquire() {
         return tryAcquire(1);
     }
 
-    /** Acquires {@code n} permits if available now (after returning dead holders' permits, if any). */
+    /**
+     * Acquires {@code n} permits if available now (after returning dead holders' permits, if any).
+     *
+     * @param n the number of permits, in [0, {@link #permits()}]
+     * @return {@code true} if all {@code n} were acquired, {@code false} if none was
+     * @throws IllegalArgumentException if {@code n < 0} or {@code n > permits()}
+     */
     public boolean tryAcquire(int n) {
         checkRequest(n);
         if (tryOnce(n)) {
@@ -222,12 +281,28 @@ public final class IpcSemaphore extends IpcSyncBase {
         return false;
     }
 
-    /** Acquires one permit, waiting at most {@code time}. */
+    /**
+     * Acquires one permit, waiting at most {@code time}.
+     *
+     * @param time how long to wait at most, in {@code unit}s
+     * @param unit the unit of {@code time}
+     * @return {@code true} if acquired, {@code false} if the time elapsed
+     * @throws InterruptedException if interrupted before or while waiting (nothing acquired)
+     */
     public boolean tryAcquire(long time, TimeUnit unit) throws InterruptedException {
         return tryAcquire(1, time, unit);
     }
 
-    /** Acquires {@code n} permits, waiting at most {@code time}; {@code false} if the time elapsed. */
+    /**
+     * Acquires {@code n} permits (all or none), waiting at most {@code time}.
+     *
+     * @param n the number of permits, in [0, {@link #permits()}]
+     * @param time how long to wait at most, in {@code unit}s
+     * @param unit the unit of {@code time}
+     * @return {@code true} if acquired, {@code false} if the time elapsed (none acquired)
+     * @throws IllegalArgumentException if {@code n < 0} or {@code n > permits()}
+     * @throws InterruptedException if interrupted before or while waiting (nothing acquired)
+     */
     public boolean tryAcquire(int n, long time, TimeUnit unit) throws InterruptedException {
         Waits.requireUnit(unit);
         checkRequest(n);
@@ -243,6 +318,7 @@ public final class IpcSemaphore extends IpcSyncBase {
     /**
      * Releases {@code n} permits held by this process.
      *
+     * @param n the number of permits to return, &gt;= 0
      * @throws IllegalArgumentException if {@code n < 0}
      * @throws IllegalStateException    if this process holds fewer than {@code n} permits (nothing released)
      */

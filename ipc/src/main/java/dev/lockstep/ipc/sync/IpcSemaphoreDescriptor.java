@@ -57,12 +57,22 @@ public final class IpcSemaphoreDescriptor {
     private IpcSemaphoreDescriptor() {
     }
 
-    /** Offset of slot {@code i}. */
+    /**
+     * Offset of slot {@code i} of the holding table.
+     *
+     * @param i the slot index
+     * @return its offset in the structure area
+     */
     public static int slotOffset(int i) {
         return SLOTS_OFFSET + i * SLOT_LENGTH;
     }
 
-    /** Bytes of structure area for {@code slots} slots. */
+    /**
+     * Bytes of structure area for {@code slots} slots.
+     *
+     * @param slots the size of the holding table
+     * @return the structure length
+     */
     public static long structureLength(int slots) {
         return SLOTS_OFFSET + (long) slots * SLOT_LENGTH;
     }

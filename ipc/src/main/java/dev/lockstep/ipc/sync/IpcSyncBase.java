@@ -120,6 +120,8 @@ abstract class IpcSyncBase implements AutoCloseable {
      * How blocking calls of this instance wait in this process: {@link WaitMode#FUTEX} (spin, then
      * sleep in the kernel) or {@link WaitMode#POLL} (the idle strategy; always so after
      * {@link #setIdleStrategy}). Virtual threads poll in either mode.
+     *
+     * @return the mode of platform threads' blocking calls
      */
     public final WaitMode waitMode() {
         return idleSet ? WaitMode.POLL : Waiting.mode();
@@ -131,13 +133,20 @@ abstract class IpcSyncBase implements AutoCloseable {
      * factory is called once per blocking call that actually has to wait. Call it before sharing the
      * instance between threads. An instance with an explicit strategy polls with it
      * ({@link #waitMode()} is then {@link WaitMode#POLL}).
+     *
+     * @param factory makes the idle strategy of one waiting call
+     * @throws NullPointerException if {@code factory} is null
      */
     public final void setIdleStrategy(Supplier<? extends IdleStrategy> factory) {
         this.idleFactory = Objects.requireNonNull(factory, "factory");
         this.idleSet = true;
     }
 
-    /** The file. */
+    /**
+     * The file.
+     *
+     * @return the path of the file this instance maps
+     */
     public final Path path() {
         return file.path();
     }

@@ -16,7 +16,11 @@ public enum LockStatus {
     /** Not acquired (a {@code tryLockRobust} that failed or timed out). */
     NOT_ACQUIRED;
 
-    /** Whether the caller now holds the lock ({@link #ACQUIRED} or {@link #OWNER_DIED}). */
+    /**
+     * Whether the caller now holds the lock ({@link #ACQUIRED} or {@link #OWNER_DIED}).
+     *
+     * @return {@code true} unless this is {@link #NOT_ACQUIRED}
+     */
     public boolean acquired() {
         return this != NOT_ACQUIRED;
     }

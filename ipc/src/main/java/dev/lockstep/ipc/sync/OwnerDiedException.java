@@ -9,6 +9,7 @@ package dev.lockstep.ipc.sync;
 public final class OwnerDiedException extends IllegalStateException {
     private static final long serialVersionUID = 1L;
 
+    /** The pid of the owner that died holding the lock (in its own PID namespace). */
     private final long deadOwnerPid;
 
     OwnerDiedException(String mutex, long deadOwnerPid) {
@@ -18,7 +19,11 @@ public final class OwnerDiedException extends IllegalStateException {
         this.deadOwnerPid = deadOwnerPid;
     }
 
-    /** The pid of the owner that died holding the lock. */
+    /**
+     * The pid of the owner that died holding the lock.
+     *
+     * @return that pid, as seen in the dead owner's PID namespace
+     */
     public long deadOwnerPid() {
         return deadOwnerPid;
     }
