@@ -218,10 +218,12 @@ public final class IpcSemaphore extends IpcSyncBase {
     /**
      * Acquires {@code n} permits at once (all or none), waiting without interruption.
      *
-     * @param n the number of permits, in [0, {@link #permits()}] (unlike {@link #acquire(int)}, this
-     *          method does not check it)
+     * @param n the number of permits, in [0, {@link #permits()}]
+     * @throws IllegalArgumentException if {@code n < 0} or {@code n > permits()} (could never succeed)
+     * @throws IllegalStateException    if the holding table has no slot for this process
      */
     public void acquireUninterruptibly(int n) {
+        checkRequest(n);
         try {
             acquire(n, Waits.UNINTERRUPTIBLE, 0L);
         } catch (InterruptedException impossible) {

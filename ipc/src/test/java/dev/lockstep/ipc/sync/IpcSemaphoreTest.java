@@ -3,6 +3,7 @@ package dev.lockstep.ipc.sync;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.ByteBuffer;
@@ -61,6 +62,11 @@ class IpcSemaphoreTest {
             assertMessage(IllegalArgumentException.class, "permits must be >= 0: -2", () -> s.tryAcquire(-2));
             assertMessage(IllegalArgumentException.class, "permits must be >= 0: -2", () -> s.release(-2));
             assertMessage(IllegalArgumentException.class, "cannot acquire 3 permits: the semaphore has 2", () -> s.acquire(3));
+            // unchecked, acquireUninterruptibly(3) waited forever for permits that cannot exist
+            assertMessage(IllegalArgumentException.class, "cannot acquire 3 permits: the semaphore has 2",
+                    () -> assertTimeoutPreemptively(Duration.ofSeconds(10), () -> s.acquireUninterruptibly(3)));
+            assertMessage(IllegalArgumentException.class, "permits must be >= 0: -1",
+                    () -> assertTimeoutPreemptively(Duration.ofSeconds(10), () -> s.acquireUninterruptibly(-1)));
             assertMessage(IllegalStateException.class, "this process holds 0", s::release);
             s.acquire();
             assertMessage(IllegalStateException.class, "cannot release 2 permits", () -> s.release(2));
