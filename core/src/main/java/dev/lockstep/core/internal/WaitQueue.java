@@ -7,6 +7,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.locks.LockSupport;
 
+import dev.lockstep.core.internal.jfr.Jfr;
+
 /**
  * The waiting layer of Lockstep's blocking synchronizers: the FIFO list of parked waiters of one
  * primitive, and the one acquisition loop ({@link #acquire}) that owns enqueue, bounded spinning,
@@ -207,6 +209,7 @@ public abstract class WaitQueue implements Serializable {
     public final boolean acquire(Object blocker, int arg, int mode, long deadline) throws InterruptedException {
         WaitNode node = null;
         boolean woken = false; // non-hand-off: woken by a grant, not queued again since
+        Object jfr = null;     // the JFR ContendedAcquire event, begun at the first park if recorded
         for (; ; ) {
             if (tryAcquire(arg, woken) || spin && spin(arg, woken, mode, deadline)) {
                 break;
@@ -215,6 +218,7 @@ public abstract class WaitQueue implements Serializable {
                 if (woken) {
                     passOn();
                 }
+                Jfr.endContended(jfr, false);
                 return false;
             }
             if (node == null) {
@@ -238,6 +242,9 @@ public abstract class WaitQueue implements Serializable {
             if (wake != node) {
                 unpark(wake);
             }
+            if (jfr == null) {
+                jfr = Jfr.beginContended(blocker); // slow path only: null unless a recording enables it
+            }
             int r = node.await(blocker, mode, deadline);
             node.setBlockedOn(null);
             if (r < 0) {
@@ -252,6 +259,7 @@ public abstract class WaitQueue implements Serializable {
                     if (r == WaitNode.INTERRUPTED) {
                         throw new InterruptedException();
                     }
+                    Jfr.endContended(jfr, false);
                     return false;
                 }
                 unlock();
@@ -261,6 +269,7 @@ public abstract class WaitQueue implements Serializable {
                     if (r == WaitNode.INTERRUPTED) {
                         throw new InterruptedException();
                     }
+                    Jfr.endContended(jfr, false);
                     return false;
                 }
                 if (r == WaitNode.INTERRUPTED) {
@@ -277,6 +286,7 @@ public abstract class WaitQueue implements Serializable {
         if (node != null) {
             node.restoreInterrupt();
         }
+        Jfr.endContended(jfr, true);
         return true;
     }
 
