@@ -17,6 +17,7 @@ import java.util.concurrent.locks.Lock;
 import org.agrona.concurrent.IdleStrategy;
 
 import dev.lockstep.core.internal.Waits;
+import dev.lockstep.core.internal.jfr.Jfr;
 import dev.lockstep.ipc.shm.MappedAccess;
 import dev.lockstep.ipc.shm.SharedFile;
 import dev.lockstep.ipc.shm.StructureKind;
@@ -331,6 +332,9 @@ public final class IpcMutex extends IpcSyncBase implements Lock {
             return LockStatus.NOT_ACQUIRED;
         }
         owner = Thread.currentThread();
+        if (r == 2) { // opaque read: we hold the lock, the flag (the dead owner's token) is ours to read
+            Jfr.ipcRecovery(this, path().toString(), "owner died", pidOf((long) MappedAccess.LONG.getOpaque(buf(), BASE + INCONSISTENT_OFFSET)));
+        }
         // Opaque: the holder's own read; the CAS that acquired (volatile) ordered it after the
         // previous holder's writes. Non-zero after a take-over (r == 2) or while a notice is pending.
         return (long) MappedAccess.LONG.getOpaque(buf(), BASE + INCONSISTENT_OFFSET) == 0L

@@ -20,6 +20,7 @@ import org.agrona.concurrent.IdleStrategy;
 
 import dev.lockstep.core.internal.SpinPolicy;
 import dev.lockstep.core.internal.Waits;
+import dev.lockstep.core.internal.jfr.Jfr;
 import dev.lockstep.ipc.shm.MappedAccess;
 import dev.lockstep.ipc.shm.SharedFile;
 import dev.lockstep.ipc.shm.StructureKind;
@@ -470,6 +471,7 @@ public final class IpcSemaphore extends IpcSyncBase {
         MappedAccess.LONG.setOpaque(b, BASE + AVAILABLE_OFFSET, permits - held);
         MappedAccess.LONG.setOpaque(b, BASE + RECOVERIES_OFFSET,
                 (long) MappedAccess.LONG.getOpaque(b, BASE + RECOVERIES_OFFSET) + 1);
+        Jfr.ipcRecovery(this, path().toString(), "permits reclaimed from a dead holder", pidOf(deadToken));
     }
 
     private void guardLock(ByteBuffer b) {

@@ -1,0 +1,131 @@
+package dev.lockstep.ipc.sync;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import dev.lockstep.ipc.channel.OneToOneChannel;
+import dev.lockstep.ipc.channel.OneToOneSender;
+import dev.lockstep.ipc.channel.Receiver;
+import dev.lockstep.ipc.channel.Sender;
+import dev.lockstep.ipc.test.ChildJvm;
+import jdk.jfr.Recording;
+import jdk.jfr.consumer.RecordedEvent;
+import jdk.jfr.consumer.RecordingFile;
+
+/**
+ * Lockstep's ipc JFR events, recorded with {@link Recording} and read back: a channel send blocked on
+ * a full ring ({@code dev.lockstep.ChannelBackPressure}) and an IpcMutex taken over from a holder
+ * killed with SIGKILL ({@code dev.lockstep.IpcRecovery}).
+ */
+@Timeout(60)
+class JfrIpcEventsTest {
+    private static final String BACK_PRESSURE = "dev.lockstep.ChannelBackPressure";
+    private static final String RECOVERY = "dev.lockstep.IpcRecovery";
+    private static final long DRAIN_AFTER_MILLIS = 200;
+
+    @TempDir
+    Path dir;
+
+    interface ThrowingRunnable {
+        void run() throws Exception;
+    }
+
+    /** Records {@code event} (a threshold applies to a duration event; an instant one has none). */
+    private List<RecordedEvent> record(String event, Duration threshold, ThrowingRunnable body) throws Exception {
+        Path file = dir.resolve("rec.jfr");
+        try (Recording r = new Recording()) {
+            r.enable(event).withThreshold(threshold);
+            r.start();
+            body.run();
+            r.stop();
+            r.dump(file);
+            return RecordingFile.readAllEvents(file).stream()
+                    .filter(e -> e.getEventType().getName().equals(event))
+                    .collect(Collectors.toList());
+        } finally {
+            Files.deleteIfExists(file);
+        }
+    }
+
+    @Test
+    void sendBlockedOnAFullRingIsRecordedAndOnlyThat() throws Exception {
+        byte[] body = new byte[100];
+        try (OneToOneChannel ch = OneToOneChannel.create(dir.resolve("c"), 4096);
+             Sender out = ch.sender(); Receiver in = ch.receiver()) {
+            List<RecordedEvent> events = record(BACK_PRESSURE, Duration.ofMillis(20), () -> {
+                out.send(1, body, 0, body.length); // room: the fast path, no event
+                while (out.trySend(1, body, 0, body.length)) {
+                    // fill the ring
+                }
+                while (out.trySend(1, body, 0, 0)) {
+                    // to the last word
+                }
+                // Full, nobody drains: a timed send gives up (an event with sent=false).
+                assertFalse(out.trySend(2, body, 0, 50, 100, TimeUnit.MILLISECONDS));
+                Thread drainer = new Thread(() -> {
+                    try {
+                        Thread.sleep(DRAIN_AFTER_MILLIS);
+                    } catch (InterruptedException e) {
+                        throw new AssertionError(e);
+                    }
+                    in.receive((type, buffer, offset, length) -> { }, Integer.MAX_VALUE);
+                });
+                drainer.start();
+                out.send(3, body, 0, 60); // waits for the drainer
+                drainer.join();
+            });
+            assertEquals(2, events.size(), events.toString());
+            RecordedEvent timedOut = events.get(0);
+            RecordedEvent waited = events.get(1);
+            assertFalse(timedOut.getBoolean("sent"));
+            assertEquals(50, timedOut.getLong("length"));
+            assertTrue(timedOut.getDuration().toMillis() >= 90, timedOut.getDuration().toString());
+            assertTrue(waited.getBoolean("sent"));
+            assertEquals(60, waited.getLong("length"));
+            assertEquals(OneToOneSender.class.getName(), waited.getClass("senderClass").getName());
+            assertTrue(waited.getString("channel").contains("c"), waited.getString("channel"));
+            assertTrue(waited.getDuration().toMillis() >= DRAIN_AFTER_MILLIS / 2, waited.getDuration().toString());
+        }
+    }
+
+    @Test
+    void ownerKilledWithSigkillIsRecordedAsARecovery() throws Exception {
+        Path file = dir.resolve("m");
+        try (IpcMutex parent = IpcMutex.create(file, 128)) {
+            ChildJvm holder = ChildJvm.start(dir, IpcMutexCrashTest.FAST_JVM, IpcMutexCrashTest.Child.class,
+                    "hold", file.toString());
+            try {
+                assertEquals("ACQUIRED 1", holder.awaitLine("HOLDING", Duration.ofSeconds(30)));
+                long pid = holder.pid();
+                List<RecordedEvent> events = record(RECOVERY, Duration.ZERO, () -> {
+                    holder.kill(); // SIGKILL while holding
+                    assertEquals(LockStatus.OWNER_DIED, parent.lockRobust());
+                    parent.markConsistent();
+                    parent.unlock();
+                    assertEquals(LockStatus.ACQUIRED, parent.lockRobust()); // no second recovery
+                    parent.unlock();
+                });
+                assertEquals(1, events.size(), events.toString());
+                RecordedEvent e = events.get(0);
+                assertEquals(IpcMutex.class.getName(), e.getClass("structureClass").getName());
+                assertEquals(file.toString(), e.getString("structure"));
+                assertEquals("owner died", e.getString("kind"));
+                assertEquals(pid, e.getLong("deadPid"));
+            } finally {
+                holder.kill();
+            }
+        }
+    }
+}
