@@ -394,6 +394,8 @@ public final class IpcMutex extends IpcSyncBase implements Lock {
                 mode, deadline);
         boolean interrupted = false;
         long nextCheck = 0L;
+        // JFR ContendedAcquire: begun only here (the waiting path), and only if a recording enables it.
+        Object jfr = Jfr.contendedEnabled() ? Jfr.beginContended(this, path().toString(), "pid " + ownerPid()) : null;
         try {
             for (int polls = 1; ; polls++) {
                 idle.idle();
@@ -424,6 +426,8 @@ public final class IpcMutex extends IpcSyncBase implements Lock {
             if (interrupted) {
                 Thread.currentThread().interrupt();
             }
+            // Opaque: our own CAS's value, if we acquired (coherence); never ours otherwise.
+            Jfr.endContended(jfr, jfr != null && (long) MappedAccess.LONG.getOpaque(b, word) == me);
         }
     }
 

@@ -101,6 +101,35 @@ class JfrIpcEventsTest {
     }
 
     @Test
+    void contendedIpcMutexIsRecordedWithTheHolderPid() throws Exception {
+        Path file = dir.resolve("m");
+        try (IpcMutex parent = IpcMutex.create(file, 128)) {
+            ChildJvm[] holder = new ChildJvm[1];
+            try {
+                // The child starts inside the recording: JFR's first start may take longer than the hold.
+                List<RecordedEvent> events = record("dev.lockstep.ContendedAcquire", Duration.ofMillis(20), () -> {
+                    holder[0] = ChildJvm.start(dir, IpcMutexCrashTest.FAST_JVM, IpcMutexCrashTest.Child.class,
+                            "holdFor", file.toString(), "400");
+                    assertEquals("ACQUIRED 1", holder[0].awaitLine("HOLDING", Duration.ofSeconds(30)));
+                    parent.lock(); // waits for the child's release
+                    parent.unlock();
+                });
+                assertEquals(1, events.size(), events.toString());
+                RecordedEvent e = events.get(0);
+                assertEquals(IpcMutex.class.getName(), e.getClass("primitiveClass").getName());
+                assertEquals(file.toString(), e.getString("name"));
+                assertEquals("pid " + holder[0].pid(), e.getString("holder"));
+                assertTrue(e.getBoolean("acquired"));
+                assertTrue(e.getDuration().toMillis() >= 100, e.getDuration().toString());
+            } finally {
+                if (holder[0] != null) {
+                    holder[0].kill();
+                }
+            }
+        }
+    }
+
+    @Test
     void ownerKilledWithSigkillIsRecordedAsARecovery() throws Exception {
         Path file = dir.resolve("m");
         try (IpcMutex parent = IpcMutex.create(file, 128)) {

@@ -28,7 +28,7 @@ final class ContendedAcquireEvent extends Event {
     String name;
 
     @Label("Holder")
-    @Description("The name of the thread holding it when the wait began, where known")
+    @Description("Who held it when the wait began, where known: a thread's name, or \"pid N\" for an ipc lock")
     String holder;
 
     @Label("Holder Thread Id")
@@ -38,15 +38,23 @@ final class ContendedAcquireEvent extends Event {
     @Label("Acquired")
     boolean acquired;
 
+    static boolean enabled() {
+        return PROBE.isEnabled();
+    }
+
     static Object begin(Object primitive, String name, Thread holder) {
+        return begin(primitive, name, holder == null ? null : holder.getName(), holder == null ? -1 : holder.getId());
+    }
+
+    static Object begin(Object primitive, String name, String holder, long holderThreadId) {
         if (!PROBE.isEnabled()) {
             return null;
         }
         ContendedAcquireEvent e = new ContendedAcquireEvent();
         e.primitiveClass = primitive == null ? null : primitive.getClass();
         e.name = name;
-        e.holder = holder == null ? null : holder.getName();
-        e.holderThreadId = holder == null ? -1 : holder.getId();
+        e.holder = holder;
+        e.holderThreadId = holderThreadId;
         e.begin();
         return e;
     }

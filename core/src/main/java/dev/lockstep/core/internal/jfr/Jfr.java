@@ -60,6 +60,19 @@ public final class Jfr {
         return AVAILABLE ? ContendedAcquireEvent.begin(primitive, name, holder) : null;
     }
 
+    /**
+     * Whether a recording enables {@code dev.lockstep.ContendedAcquire}: for a caller whose event
+     * arguments cost something to compute (an ipc lock's holder pid), to compute them only then.
+     */
+    public static boolean contendedEnabled() {
+        return AVAILABLE && ContendedAcquireEvent.enabled();
+    }
+
+    /** As {@link #beginContended(Object, String, Thread)} with a holder that is not a thread of this JVM. */
+    public static Object beginContended(Object primitive, String name, String holder) {
+        return AVAILABLE ? ContendedAcquireEvent.begin(primitive, name, holder, -1) : null;
+    }
+
     /** After the wait of {@link #beginContended}: commits if the wait reached the threshold. */
     public static void endContended(Object event, boolean acquired) {
         if (event != null) {
