@@ -91,7 +91,8 @@ class JfrIpcEventsTest {
             RecordedEvent waited = events.get(1);
             assertFalse(timedOut.getBoolean("sent"));
             assertEquals(50, timedOut.getLong("length"));
-            assertTrue(timedOut.getDuration().toMillis() >= 90, timedOut.getDuration().toString());
+            // At least most of the 100 ms (the event class may load, once, between the deadline and begin).
+            assertTrue(timedOut.getDuration().toMillis() >= 50, timedOut.getDuration().toString());
             assertTrue(waited.getBoolean("sent"));
             assertEquals(60, waited.getLong("length"));
             assertEquals(OneToOneSender.class.getName(), waited.getClass("senderClass").getName());
