@@ -158,4 +158,65 @@ class JfrIpcEventsTest {
             }
         }
     }
+
+    /**
+     * A runtime without jdk.jfr (as a jlinked image): the hooks stay off and nothing fails, on the
+     * waiting layer's, a channel's and an IpcMutex's slow paths.
+     */
+    @Test
+    void withoutTheJfrModuleEverythingStillWorks() throws Exception {
+        ChildJvm child = ChildJvm.start(dir, List.of("--limit-modules", "java.base,jdk.unsupported"), NoJfrChild.class,
+                dir.toString());
+        try {
+            assertEquals(0, child.await(Duration.ofSeconds(30)), child.output());
+            assertTrue(child.output().contains("OK jfr=false"), child.output());
+        } finally {
+            child.kill();
+        }
+    }
+
+    /** Child: contends a Mutex, an IpcMutex and a full channel with jdk.jfr absent; prints "OK jfr=...". */
+    public static final class NoJfrChild {
+        public static void main(String[] args) throws Exception {
+            dev.lockstep.core.sync.Mutex m = new dev.lockstep.core.sync.Mutex("m");
+            m.lock();
+            Thread t = new Thread(() -> {
+                m.lock();
+                m.unlock();
+            });
+            t.start();
+            Thread.sleep(50);
+            m.unlock();
+            t.join();
+            try (IpcMutex im = IpcMutex.create(Path.of(args[0], "nojfr"), 64)) {
+                Thread h = new Thread(() -> {
+                    im.lock();
+                    try {
+                        Thread.sleep(100);
+                    } catch (InterruptedException e) {
+                        throw new AssertionError(e);
+                    } finally {
+                        im.unlock();
+                    }
+                });
+                h.start();
+                Thread.sleep(30);
+                if (!im.tryLock(5, TimeUnit.SECONDS)) {
+                    throw new AssertionError("IpcMutex not acquired");
+                }
+                im.unlock();
+                h.join();
+            }
+            try (OneToOneChannel ch = OneToOneChannel.create(Path.of(args[0], "nojfr-c"), 4096);
+                 Sender out = ch.sender(); Receiver in = ch.receiver()) {
+                while (out.trySend(1, new byte[0], 0, 0)) {
+                    // fill
+                }
+                if (out.trySend(1, new byte[0], 0, 0, 20, TimeUnit.MILLISECONDS)) {
+                    throw new AssertionError("sent into a full ring");
+                }
+            }
+            System.out.println("OK jfr=" + dev.lockstep.core.internal.jfr.Jfr.AVAILABLE);
+        }
+    }
 }
