@@ -159,6 +159,27 @@ class JfrIpcEventsTest {
         }
     }
 
+    @Test
+    void killedSemaphoreHoldersPermitsAreRecordedAsARecovery() throws Exception {
+        Path p = dir.resolve("s");
+        try (IpcSemaphore s = IpcSemaphore.create(p, 3, 4);
+             ChildJvm child = ChildJvm.start(dir, IpcMutexCrashTest.FAST_JVM, IpcSemaphoreTest.Child.class, p.toString(), "2")) {
+            assertEquals("2", child.awaitLine("HOLDING", Duration.ofSeconds(30)));
+            long pid = child.pid();
+            List<RecordedEvent> events = record(RECOVERY, Duration.ZERO, () -> {
+                child.kill(); // SIGKILL while holding 2 permits
+                assertTrue(s.tryAcquire(3, 10, TimeUnit.SECONDS), "the killed holder's permits came back");
+                s.release(3);
+            });
+            assertEquals(1, events.size(), events.toString());
+            RecordedEvent e = events.get(0);
+            assertEquals(IpcSemaphore.class.getName(), e.getClass("structureClass").getName());
+            assertEquals(p.toString(), e.getString("structure"));
+            assertTrue(e.getString("kind").contains("permits"), e.getString("kind"));
+            assertEquals(pid, e.getLong("deadPid"));
+        }
+    }
+
     /**
      * A runtime without jdk.jfr (as a jlinked image): the hooks stay off and nothing fails, on the
      * waiting layer's, a channel's and an IpcMutex's slow paths.
