@@ -2,6 +2,7 @@ package dev.lockstep.core.sync;
 
 import dev.lockstep.core.internal.PaddedLong;
 import dev.lockstep.core.internal.SpinPolicy;
+import dev.lockstep.core.internal.jfr.Jfr;
 
 import java.lang.invoke.VarHandle;
 
@@ -112,10 +113,18 @@ public final class SeqLock {
 
     /** Enters the write side, waiting (spin, yield, nap: {@link SpinPolicy}) while another writer is inside. */
     public void writeLock() {
-        int step = 0;
-        while (!tryWriteLock()) {
-            step = SpinPolicy.idle(step);
+        if (!tryWriteLock()) {
+            writeLockContended();
         }
+    }
+
+    private void writeLockContended() {
+        Object jfr = Jfr.beginContended(this); // JFR ContendedAcquire: null unless a recording enables it
+        int step = 0;
+        do {
+            step = SpinPolicy.idle(step);
+        } while (!tryWriteLock());
+        Jfr.endContended(jfr, true);
     }
 
     /** Enters the write side if no writer is inside; never waits. */

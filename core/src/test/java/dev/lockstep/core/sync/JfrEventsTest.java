@@ -121,6 +121,37 @@ class JfrEventsTest {
     }
 
     @Test
+    void contendedSeqLockWriterIsRecorded() throws Exception {
+        SeqLock l = new SeqLock();
+        List<RecordedEvent> events = record(CONTENDED, Duration.ofMillis(20), () -> {
+            CountDownLatch held = new CountDownLatch(1);
+            Thread t = new Thread(() -> {
+                l.writeLock();
+                held.countDown();
+                try {
+                    Thread.sleep(HOLD_MILLIS);
+                } catch (InterruptedException e) {
+                    throw new AssertionError(e);
+                } finally {
+                    l.writeUnlock();
+                }
+            });
+            t.start();
+            held.await();
+            l.writeLock(); // waits for the other writer
+            l.writeUnlock();
+            l.writeLock(); // uncontended: no event
+            l.writeUnlock();
+            t.join();
+        });
+        assertEquals(1, events.size(), events.toString());
+        RecordedEvent e = events.get(0);
+        assertEquals(SeqLock.class.getName(), e.getClass("primitiveClass").getName());
+        assertTrue(e.getBoolean("acquired"));
+        assertTrue(e.getDuration().toMillis() >= HOLD_MILLIS / 2, e.getDuration().toString());
+    }
+
+    @Test
     void timedOutWaitIsRecordedAsNotAcquired() throws Exception {
         Semaphore s = new Semaphore(0);
         List<RecordedEvent> events = record(CONTENDED, Duration.ofMillis(20),
