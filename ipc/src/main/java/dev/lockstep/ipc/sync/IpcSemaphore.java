@@ -299,6 +299,9 @@ public final class IpcSemaphore extends IpcSyncBase {
                 () -> (long) MappedAccess.LONG.getOpaque(b, BASE + AVAILABLE_OFFSET) >= n, mode, deadline);
         boolean interrupted = false;
         long nextCheck = 0L;
+        // JFR ContendedAcquire: begun only here (the waiting path), and only if a recording enables it.
+        Object jfr = Jfr.contendedEnabled() ? Jfr.beginContended(this, path().toString(), (String) null) : null;
+        boolean acquired = false;
         try {
             for (int polls = 1; ; polls++) {
                 idle.idle();
@@ -309,14 +312,14 @@ public final class IpcSemaphore extends IpcSyncBase {
                 }
                 // Acquire poll: a hint only, tryOnce re-reads under the guard.
                 if ((long) MappedAccess.LONG.getAcquire(b, BASE + AVAILABLE_OFFSET) >= n && tryOnce(n)) {
-                    return true;
+                    return acquired = true;
                 }
                 if (polls >= Owners.POLLS_BEFORE_CHECK) {
                     long now = System.nanoTime();
                     if (nextCheck == 0L || now - nextCheck >= 0) {
                         nextCheck = now + Owners.CHECK_INTERVAL_NANOS;
                         if (reclaimDeadHolders() && tryOnce(n)) {
-                            return true;
+                            return acquired = true;
                         }
                     }
                 }
@@ -325,6 +328,7 @@ public final class IpcSemaphore extends IpcSyncBase {
             if (interrupted) {
                 Thread.currentThread().interrupt();
             }
+            Jfr.endContended(jfr, acquired);
         }
     }
 

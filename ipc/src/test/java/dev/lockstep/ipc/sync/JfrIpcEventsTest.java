@@ -131,6 +131,37 @@ class JfrIpcEventsTest {
     }
 
     @Test
+    void contendedIpcSemaphoreIsRecorded() throws Exception {
+        Path p = dir.resolve("s");
+        try (IpcSemaphore s = IpcSemaphore.create(p, 1, 4)) {
+            List<RecordedEvent> events = record("dev.lockstep.ContendedAcquire", Duration.ofMillis(20), () -> {
+                java.util.concurrent.CountDownLatch held = new java.util.concurrent.CountDownLatch(1);
+                Thread t = new Thread(() -> {
+                    try {
+                        s.acquire();
+                        held.countDown();
+                        Thread.sleep(DRAIN_AFTER_MILLIS);
+                    } catch (InterruptedException e) {
+                        throw new AssertionError(e);
+                    }
+                    s.release();
+                });
+                t.start();
+                held.await();
+                s.acquire(); // waits for the other thread's release
+                s.release();
+                t.join();
+            });
+            assertEquals(1, events.size(), events.toString());
+            RecordedEvent e = events.get(0);
+            assertEquals(IpcSemaphore.class.getName(), e.getClass("primitiveClass").getName());
+            assertEquals(p.toString(), e.getString("name"));
+            assertTrue(e.getBoolean("acquired"));
+            assertTrue(e.getDuration().toMillis() >= DRAIN_AFTER_MILLIS / 2, e.getDuration().toString());
+        }
+    }
+
+    @Test
     void ownerKilledWithSigkillIsRecordedAsARecovery() throws Exception {
         Path file = dir.resolve("m");
         try (IpcMutex parent = IpcMutex.create(file, 128)) {
