@@ -53,7 +53,10 @@ import dev.lockstep.core.internal.jfr.Jfr;
  * accesses), and a releaser checks for waiters after its volatile read-modify-write of the state:
  * by the total order of volatile accesses one of them sees the other. No lost grant: grants and
  * withdrawals are decided under the queue lock. Bounded spinning: at most one thread per primitive
- * spins at a time (unless constructed with {@code unboundedSpin}, see there). Allocation: none after a thread's first wait (its {@link WaitNode} is reused).
+ * spins at a time (unless constructed with {@code unboundedSpin}, see there). Allocation: none after a thread's first wait (its {@link WaitNode} is reused). Observability: the first park
+ * of an acquisition begins a JFR {@code dev.lockstep.ContendedAcquire} event and a successful or
+ * timed-out return ends it ({@link dev.lockstep.core.internal.jfr.Jfr}); while no recording enables the
+ * event nothing is allocated and the paths that do not park do not reach it.
  *
  * <p><b>Usage</b> (a counting semaphore; see {@code dev.lockstep.core.sync.Semaphore}):
  * <pre>{@code

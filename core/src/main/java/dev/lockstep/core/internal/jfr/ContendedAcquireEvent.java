@@ -43,6 +43,9 @@ final class ContendedAcquireEvent extends Event {
     }
 
     static Object begin(Object primitive, String name, Thread holder) {
+        if (!PROBE.isEnabled()) {
+            return null; // before reading the holder: nothing is computed while the event is off
+        }
         return begin(primitive, name, holder == null ? null : holder.getName(), holder == null ? -1 : holder.getId());
     }
 
