@@ -118,15 +118,6 @@ public final class SeqLock {
         }
     }
 
-    private void writeLockContended() {
-        Object jfr = Jfr.beginContended(this); // JFR ContendedAcquire: null unless a recording enables it
-        int step = 0;
-        do {
-            step = SpinPolicy.idle(step);
-        } while (!tryWriteLock());
-        Jfr.endContended(jfr, true);
-    }
-
     /** Enters the write side if no writer is inside; never waits. */
     public boolean tryWriteLock() {
         long s = seq.getOpaque();
@@ -152,6 +143,16 @@ public final class SeqLock {
         }
         // Release: every data store of this write is visible before the even sequence.
         seq.setRelease(s + 1);
+    }
+
+    /** writeLock's waiting path (the uncontended writeLock is one tryWriteLock, as before). */
+    private void writeLockContended() {
+        Object jfr = Jfr.beginContended(this); // JFR ContendedAcquire: null unless a recording enables it
+        int step = 0;
+        do {
+            step = SpinPolicy.idle(step);
+        } while (!tryWriteLock());
+        Jfr.endContended(jfr, true);
     }
 
     @Override
