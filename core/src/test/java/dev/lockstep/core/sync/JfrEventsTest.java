@@ -152,6 +152,36 @@ class JfrEventsTest {
     }
 
     @Test
+    void contendedTicketLockIsRecorded() throws Exception {
+        dev.lockstep.core.lock.TicketLock l = new dev.lockstep.core.lock.TicketLock();
+        List<RecordedEvent> events = record(CONTENDED, Duration.ofMillis(20), () -> {
+            CountDownLatch held = new CountDownLatch(1);
+            Thread t = new Thread(() -> {
+                l.lock();
+                held.countDown();
+                try {
+                    Thread.sleep(HOLD_MILLIS);
+                } catch (InterruptedException e) {
+                    throw new AssertionError(e);
+                } finally {
+                    l.unlock();
+                }
+            });
+            t.start();
+            held.await();
+            l.lock(); // waits for its turn
+            l.unlock();
+            l.lock(); // uncontended: no event
+            l.unlock();
+            t.join();
+        });
+        assertEquals(1, events.size(), events.toString());
+        RecordedEvent e = events.get(0);
+        assertEquals(dev.lockstep.core.lock.TicketLock.class.getName(), e.getClass("primitiveClass").getName());
+        assertTrue(e.getDuration().toMillis() >= HOLD_MILLIS / 2, e.getDuration().toString());
+    }
+
+    @Test
     void timedOutWaitIsRecordedAsNotAcquired() throws Exception {
         Semaphore s = new Semaphore(0);
         List<RecordedEvent> events = record(CONTENDED, Duration.ofMillis(20),
