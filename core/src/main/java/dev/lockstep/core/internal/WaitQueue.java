@@ -7,6 +7,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.locks.LockSupport;
 
+import dev.lockstep.core.internal.jfr.Jfr;
+
 /**
  * The waiting layer of Lockstep's blocking synchronizers: the FIFO list of parked waiters of one
  * primitive, and the one acquisition loop ({@link #acquire}) that owns enqueue, bounded spinning,
@@ -51,7 +53,10 @@ import java.util.concurrent.locks.LockSupport;
  * accesses), and a releaser checks for waiters after its volatile read-modify-write of the state:
  * by the total order of volatile accesses one of them sees the other. No lost grant: grants and
  * withdrawals are decided under the queue lock. Bounded spinning: at most one thread per primitive
- * spins at a time (unless constructed with {@code unboundedSpin}, see there). Allocation: none after a thread's first wait (its {@link WaitNode} is reused).
+ * spins at a time (unless constructed with {@code unboundedSpin}, see there). Allocation: none after a thread's first wait (its {@link WaitNode} is reused). Observability: the first park
+ * of an acquisition begins a JFR {@code dev.lockstep.ContendedAcquire} event and a successful or
+ * timed-out return ends it ({@link dev.lockstep.core.internal.jfr.Jfr}); while no recording enables the
+ * event nothing is allocated and the paths that do not park do not reach it.
  *
  * <p><b>Usage</b> (a counting semaphore; see {@code dev.lockstep.core.sync.Semaphore}):
  * <pre>{@code
@@ -233,6 +238,7 @@ public abstract class WaitQueue implements Serializable {
     public final boolean acquire(Object blocker, int arg, int mode, long deadline) throws InterruptedException {
         WaitNode node = null;
         boolean woken = false; // non-hand-off: woken by a grant, not queued again since
+        Object jfr = null;     // the JFR ContendedAcquire event, begun at the first park if recorded
         for (; ; ) {
             if (tryAcquire(arg, woken) || spin && spin(arg, woken, mode, deadline)) {
                 break;
@@ -241,6 +247,7 @@ public abstract class WaitQueue implements Serializable {
                 if (woken) {
                     passOn();
                 }
+                Jfr.endContended(jfr, false);
                 return false;
             }
             if (node == null) {
@@ -264,6 +271,9 @@ public abstract class WaitQueue implements Serializable {
             if (wake != node) {
                 unpark(wake);
             }
+            if (jfr == null) {
+                jfr = Jfr.beginContended(blocker); // slow path only: null unless a recording enables it
+            }
             int r = node.await(blocker, mode, deadline);
             node.setBlockedOn(null);
             if (r < 0) {
@@ -278,6 +288,7 @@ public abstract class WaitQueue implements Serializable {
                     if (r == WaitNode.INTERRUPTED) {
                         throw new InterruptedException();
                     }
+                    Jfr.endContended(jfr, false);
                     return false;
                 }
                 unlock();
@@ -287,6 +298,7 @@ public abstract class WaitQueue implements Serializable {
                     if (r == WaitNode.INTERRUPTED) {
                         throw new InterruptedException();
                     }
+                    Jfr.endContended(jfr, false);
                     return false;
                 }
                 if (r == WaitNode.INTERRUPTED) {
@@ -303,6 +315,7 @@ public abstract class WaitQueue implements Serializable {
         if (node != null) {
             node.restoreInterrupt();
         }
+        Jfr.endContended(jfr, true);
         return true;
     }
 

@@ -3,6 +3,7 @@ package dev.lockstep.core.lock;
 import dev.lockstep.core.internal.PaddedLong;
 import dev.lockstep.core.internal.SpinPolicy;
 import dev.lockstep.core.internal.Waits;
+import dev.lockstep.core.internal.jfr.Jfr;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -121,7 +122,9 @@ public final class TicketLock extends SpinLockBase {
         // Volatile read (Dekker's pattern, see the implementation notes); it includes acquire: seeing our
         // number means the previous holder's release, and its writes, are visible.
         if (nowServing.getVolatile() != myTicket) {
+            Object jfr = Jfr.beginContended(this); // JFR ContendedAcquire: null unless a recording enables it
             awaitTurn(myTicket);
+            Jfr.endContended(jfr, true);
         }
         return true;
     }

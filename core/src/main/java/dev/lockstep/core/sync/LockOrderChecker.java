@@ -9,6 +9,8 @@ import java.util.Map;
 import java.util.WeakHashMap;
 import java.util.function.Consumer;
 
+import dev.lockstep.core.internal.jfr.Jfr;
+
 /**
  * The lock-order graph behind {@link Lockdep}. Package-private and instantiable, so that tests check
  * the graph and cycle logic directly while the JVM-wide switch stays a {@code static final} constant.
@@ -68,6 +70,7 @@ final class LockOrderChecker {
             }
         }
         if (report != null) {
+            Jfr.potentialDeadlock(label(report.heldLock()), label(lock), report.getCause().getMessage(), report.getMessage());
             listener.accept(report);
             if (policy == Lockdep.Policy.THROW) {
                 throw report;

@@ -2,6 +2,7 @@ package dev.lockstep.core.sync;
 
 import dev.lockstep.core.internal.PaddedLong;
 import dev.lockstep.core.internal.SpinPolicy;
+import dev.lockstep.core.internal.jfr.Jfr;
 
 import java.lang.invoke.VarHandle;
 
@@ -125,9 +126,8 @@ public final class SeqLock {
 
     /** Enters the write side, waiting (spin, yield, nap: {@link SpinPolicy}) while another writer is inside. */
     public void writeLock() {
-        int step = 0;
-        while (!tryWriteLock()) {
-            step = SpinPolicy.idle(step);
+        if (!tryWriteLock()) {
+            writeLockContended();
         }
     }
 
@@ -160,6 +160,16 @@ public final class SeqLock {
         }
         // Release: every data store of this write is visible before the even sequence.
         seq.setRelease(s + 1);
+    }
+
+    /** writeLock's waiting path (the uncontended writeLock is one tryWriteLock, as before). */
+    private void writeLockContended() {
+        Object jfr = Jfr.beginContended(this); // JFR ContendedAcquire: null unless a recording enables it
+        int step = 0;
+        do {
+            step = SpinPolicy.idle(step);
+        } while (!tryWriteLock());
+        Jfr.endContended(jfr, true);
     }
 
     @Override

@@ -5,6 +5,7 @@ import static dev.lockstep.ipc.channel.RecordDescriptor.*;
 
 import org.agrona.concurrent.IdleStrategy;
 
+import dev.lockstep.core.internal.jfr.Jfr;
 import dev.lockstep.ipc.shm.MappedAccess;
 
 /**
@@ -360,6 +361,7 @@ public final class ManyToOneReceiver extends Receiver {
     }
 
     private void recovered(int bytes, boolean byTimeout) {
+        Jfr.ipcRecovery(this, channel.name, byTimeout ? "claim of a stalled producer (timeout)" : "claim of a dead producer", -1);
         channel.addStat(RECOVERED_CLAIMS_OFFSET, 1);
         channel.addStat(RECOVERED_BYTES_OFFSET, bytes);
         if (byTimeout) {

@@ -10,6 +10,7 @@ import java.util.concurrent.TimeUnit;
 import org.agrona.concurrent.IdleStrategy;
 
 import dev.lockstep.core.internal.Waits;
+import dev.lockstep.core.internal.jfr.Jfr;
 import dev.lockstep.ipc.shm.Heartbeats;
 import dev.lockstep.ipc.shm.MappedAccess;
 
@@ -241,11 +242,17 @@ public abstract sealed class Sender implements AutoCloseable permits OneToOneSen
         }
         idle.reset();
         long nextCheck = System.nanoTime() + CONSUMER_CHECK_NANOS;
-        do {
-            Waits.checkInterrupt();
-            idle.idle();
-            nextCheck = checkConsumer(nextCheck);
-        } while (!trySend(type, src, offset, length));
+        Object jfr = Jfr.beginBackPressure(channel.name, this, length); // waiting path only; null unless recorded
+        boolean sent = false;
+        try {
+            do {
+                Waits.checkInterrupt();
+                idle.idle();
+                nextCheck = checkConsumer(nextCheck);
+            } while (!(sent = trySend(type, src, offset, length)));
+        } finally {
+            Jfr.endBackPressure(jfr, sent);
+        }
     }
 
     /**
@@ -292,15 +299,21 @@ public abstract sealed class Sender implements AutoCloseable permits OneToOneSen
         long deadline = Waits.deadline(timeout, unit);
         idle.reset();
         long nextCheck = System.nanoTime() + CONSUMER_CHECK_NANOS;
-        while (true) {
-            if (Waits.shouldGiveUp(Waits.TIMED, deadline)) {
-                return false;
+        Object jfr = Jfr.beginBackPressure(channel.name, this, length); // waiting path only; null unless recorded
+        boolean sent = false;
+        try {
+            while (true) {
+                if (Waits.shouldGiveUp(Waits.TIMED, deadline)) {
+                    return false;
+                }
+                idle.idle();
+                nextCheck = checkConsumer(nextCheck);
+                if (trySend(type, src, offset, length)) {
+                    return sent = true;
+                }
             }
-            idle.idle();
-            nextCheck = checkConsumer(nextCheck);
-            if (trySend(type, src, offset, length)) {
-                return true;
-            }
+        } finally {
+            Jfr.endBackPressure(jfr, sent);
         }
     }
 

@@ -13,6 +13,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 
 import org.agrona.concurrent.IdleStrategy;
 
+import dev.lockstep.core.internal.jfr.Jfr;
 import dev.lockstep.ipc.shm.Heartbeats;
 import dev.lockstep.ipc.shm.Idle;
 import dev.lockstep.ipc.shm.MappedAccess;
@@ -544,6 +545,7 @@ public abstract sealed class ShmChannel implements AutoCloseable permits OneToOn
             if (MappedAccess.LONG.compareAndSet(buffer, ownerOffset, owner, me)) {
                 if (owner != 0 && ownerOffset == consumerOwnerOffset) {
                     addStat(CONSUMER_TAKEOVERS_OFFSET, 1);
+                    Jfr.ipcRecovery(this, name, "consumer take-over", participants.pidOf(owner));
                 }
                 return true;
             }

@@ -17,6 +17,7 @@ import java.util.concurrent.locks.Lock;
 import org.agrona.concurrent.IdleStrategy;
 
 import dev.lockstep.core.internal.Waits;
+import dev.lockstep.core.internal.jfr.Jfr;
 import dev.lockstep.ipc.shm.MappedAccess;
 import dev.lockstep.ipc.shm.SharedFile;
 import dev.lockstep.ipc.shm.StructureKind;
@@ -400,6 +401,9 @@ public final class IpcMutex extends IpcSyncBase implements Lock {
             return LockStatus.NOT_ACQUIRED;
         }
         owner = Thread.currentThread();
+        if (r == 2) { // opaque read: we hold the lock, the flag (the dead owner's token) is ours to read
+            Jfr.ipcRecovery(this, path().toString(), "owner died", pidOf((long) MappedAccess.LONG.getOpaque(buf(), BASE + INCONSISTENT_OFFSET)));
+        }
         // Opaque: the holder's own read; the CAS that acquired (volatile) ordered it after the
         // previous holder's writes. Non-zero after a take-over (r == 2) or while a notice is pending.
         return (long) MappedAccess.LONG.getOpaque(buf(), BASE + INCONSISTENT_OFFSET) == 0L
@@ -459,6 +463,8 @@ public final class IpcMutex extends IpcSyncBase implements Lock {
                 mode, deadline);
         boolean interrupted = false;
         long nextCheck = 0L;
+        // JFR ContendedAcquire: begun only here (the waiting path), and only if a recording enables it.
+        Object jfr = Jfr.contendedEnabled() ? Jfr.beginContended(this, path().toString(), "pid " + ownerPid()) : null;
         try {
             for (int polls = 1; ; polls++) {
                 idle.idle();
@@ -489,6 +495,8 @@ public final class IpcMutex extends IpcSyncBase implements Lock {
             if (interrupted) {
                 Thread.currentThread().interrupt();
             }
+            // Opaque: our own CAS's value, if we acquired (coherence); never ours otherwise.
+            Jfr.endContended(jfr, jfr != null && (long) MappedAccess.LONG.getOpaque(b, word) == me);
         }
     }
 

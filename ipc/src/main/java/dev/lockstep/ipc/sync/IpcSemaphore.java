@@ -20,6 +20,7 @@ import org.agrona.concurrent.IdleStrategy;
 
 import dev.lockstep.core.internal.SpinPolicy;
 import dev.lockstep.core.internal.Waits;
+import dev.lockstep.core.internal.jfr.Jfr;
 import dev.lockstep.ipc.shm.MappedAccess;
 import dev.lockstep.ipc.shm.SharedFile;
 import dev.lockstep.ipc.shm.StructureKind;
@@ -376,6 +377,9 @@ public final class IpcSemaphore extends IpcSyncBase {
                 () -> (long) MappedAccess.LONG.getOpaque(b, BASE + AVAILABLE_OFFSET) >= n, mode, deadline);
         boolean interrupted = false;
         long nextCheck = 0L;
+        // JFR ContendedAcquire: begun only here (the waiting path), and only if a recording enables it.
+        Object jfr = Jfr.contendedEnabled() ? Jfr.beginContended(this, path().toString(), (String) null) : null;
+        boolean acquired = false;
         try {
             for (int polls = 1; ; polls++) {
                 idle.idle();
@@ -386,14 +390,14 @@ public final class IpcSemaphore extends IpcSyncBase {
                 }
                 // Acquire poll: a hint only, tryOnce re-reads under the guard.
                 if ((long) MappedAccess.LONG.getAcquire(b, BASE + AVAILABLE_OFFSET) >= n && tryOnce(n)) {
-                    return true;
+                    return acquired = true;
                 }
                 if (polls >= Owners.POLLS_BEFORE_CHECK) {
                     long now = System.nanoTime();
                     if (nextCheck == 0L || now - nextCheck >= 0) {
                         nextCheck = now + Owners.CHECK_INTERVAL_NANOS;
                         if (reclaimDeadHolders() && tryOnce(n)) {
-                            return true;
+                            return acquired = true;
                         }
                     }
                 }
@@ -402,6 +406,7 @@ public final class IpcSemaphore extends IpcSyncBase {
             if (interrupted) {
                 Thread.currentThread().interrupt();
             }
+            Jfr.endContended(jfr, acquired);
         }
     }
 
@@ -548,6 +553,7 @@ public final class IpcSemaphore extends IpcSyncBase {
         MappedAccess.LONG.setOpaque(b, BASE + AVAILABLE_OFFSET, permits - held);
         MappedAccess.LONG.setOpaque(b, BASE + RECOVERIES_OFFSET,
                 (long) MappedAccess.LONG.getOpaque(b, BASE + RECOVERIES_OFFSET) + 1);
+        Jfr.ipcRecovery(this, path().toString(), "permits reclaimed from a dead holder", pidOf(deadToken));
     }
 
     private void guardLock(ByteBuffer b) {

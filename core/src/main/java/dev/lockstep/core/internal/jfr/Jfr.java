@@ -1,0 +1,108 @@
+package dev.lockstep.core.internal.jfr;
+
+import dev.lockstep.core.sync.Mutex;
+
+/**
+ * The one entry point from Lockstep's code to its JDK Flight Recorder events
+ * ({@code dev.lockstep.ContendedAcquire}, {@code dev.lockstep.PotentialDeadlock},
+ * {@code dev.lockstep.ChannelBackPressure}, {@code dev.lockstep.IpcRecovery}; category "Lockstep").
+ *
+ * <p>Module {@code jdk.jfr} is optional ({@code requires static}): on a runtime without it (a jlinked
+ * image, or a modular application that neither requires it nor is started with
+ * {@code -XX:StartFlightRecording} / {@code --add-modules jdk.jfr}) {@link #AVAILABLE} is false and every
+ * method here returns at once without touching an event class, so none is ever loaded.
+ *
+ * <p>Implementation notes. Hooks are called only on slow paths (after a thread decided to park or
+ * wait, on a lockdep report, on a recovery), never on an uncontended path. A begin method returns
+ * null unless the event is enabled in a running recording, so nothing is allocated otherwise; the
+ * matching end method ignores null. The event classes are the only classes that name {@code jdk.jfr}
+ * types, and this class reaches them only through static calls behind {@link #AVAILABLE} (resolved
+ * lazily, so a missing module costs nothing but the check).
+ */
+public final class Jfr {
+    /** Whether module jdk.jfr is present and its event classes load. */
+    public static final boolean AVAILABLE = available();
+
+    private Jfr() {
+    }
+
+    private static boolean available() {
+        try {
+            Module jfr = ModuleLayer.boot().findModule("jdk.jfr").orElse(null);
+            // A named Lockstep reads jdk.jfr (requires static) only if the module was resolved.
+            return jfr != null && Jfr.class.getModule().canRead(jfr);
+        } catch (LinkageError | SecurityException e) {
+            return false;
+        }
+    }
+
+    /**
+     * Before the first park of a contended acquisition in the waiting layer: as
+     * {@link #beginContended(Object, String, Thread)} with the name and holder of a {@link Mutex}
+     * (other primitives have neither).
+     */
+    public static Object beginContended(Object primitive) {
+        if (!AVAILABLE) {
+            return null;
+        }
+        if (primitive instanceof Mutex) {
+            Mutex m = (Mutex) primitive;
+            return ContendedAcquireEvent.begin(primitive, m.name(), m.getOwner());
+        }
+        return ContendedAcquireEvent.begin(primitive, null, null);
+    }
+
+    /**
+     * Before the first park of a contended acquisition: an event object (opaque) if the event is
+     * enabled, else null.
+     */
+    public static Object beginContended(Object primitive, String name, Thread holder) {
+        return AVAILABLE ? ContendedAcquireEvent.begin(primitive, name, holder) : null;
+    }
+
+    /**
+     * Whether a recording enables {@code dev.lockstep.ContendedAcquire}: for a caller whose event
+     * arguments cost something to compute (an ipc lock's holder pid), to compute them only then.
+     */
+    public static boolean contendedEnabled() {
+        return AVAILABLE && ContendedAcquireEvent.enabled();
+    }
+
+    /** As {@link #beginContended(Object, String, Thread)} with a holder that is not a thread of this JVM. */
+    public static Object beginContended(Object primitive, String name, String holder) {
+        return AVAILABLE ? ContendedAcquireEvent.begin(primitive, name, holder, -1) : null;
+    }
+
+    /** After the wait of {@link #beginContended}: commits if the wait reached the threshold. */
+    public static void endContended(Object event, boolean acquired) {
+        if (event != null) {
+            ContendedAcquireEvent.end(event, acquired);
+        }
+    }
+
+    /** A lockdep report of a lock-order inversion. */
+    public static void potentialDeadlock(String held, String acquiring, String earlierOrder, String message) {
+        if (AVAILABLE) {
+            PotentialDeadlockEvent.emit(held, acquiring, earlierOrder, message);
+        }
+    }
+
+    /** Before a send waits for space: an event object if enabled, else null. */
+    public static Object beginBackPressure(String channel, Object sender, int length) {
+        return AVAILABLE ? ChannelBackPressureEvent.begin(channel, sender, length) : null;
+    }
+
+    /** After the wait of {@link #beginBackPressure}. */
+    public static void endBackPressure(Object event, boolean sent) {
+        if (event != null) {
+            ChannelBackPressureEvent.end(event, sent);
+        }
+    }
+
+    /** A recovery from a dead participant of an IPC structure ({@code deadPid} -1 where unknown). */
+    public static void ipcRecovery(Object structure, String name, String kind, long deadPid) {
+        if (AVAILABLE) {
+            IpcRecoveryEvent.emit(structure, name, kind, deadPid);
+        }
+    }
+}
