@@ -92,8 +92,13 @@ import java.util.Optional;
  * token's live process holds).
  */
 public final class Participants {
-    /** Name of the registry file in a folder. */
-    public static final String FILE_NAME = ".lockstep-participants";
+    /**
+     * Name of the registry file in a folder: one per {@link FileLayout#LAYOUT_VERSION layout version}, so a
+     * folder still holding the registry of an earlier Lockstep version (left in {@code /dev/shm} by its
+     * processes, or in use by them) is left alone instead of refusing every structure of the new one. The
+     * two versions cannot share structures anyway: every structure file carries its layout version.
+     */
+    public static final String FILE_NAME = ".lockstep-participants-v" + FileLayout.LAYOUT_VERSION;
     /** Tokens are below {@code 2^TOKEN_BITS}. */
     public static final int TOKEN_BITS = 56;
     /** Bytes per entry. */

@@ -27,6 +27,21 @@ class ParticipantsTest {
     Path dir;
 
     @Test
+    void anEarlierVersionsRegistryInTheFolderIsLeftAloneAndDoesNotBlockTheFolder() throws Exception {
+        // what an earlier Lockstep left in /dev/shm (layout version 2 called its registry this)
+        Path old = dir.resolve(".lockstep-participants");
+        byte[] oldBytes = "LOCKSTEP registry of layout version 2".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        java.nio.file.Files.write(old, oldBytes);
+        try (dev.lockstep.ipc.sync.IpcMutex m = dev.lockstep.ipc.sync.IpcMutex.create(dir.resolve("m"), 8)) {
+            m.lock();
+            m.unlock();
+        }
+        assertTrue(java.util.Arrays.equals(oldBytes, java.nio.file.Files.readAllBytes(old)), "the old registry was touched");
+        assertTrue(java.nio.file.Files.exists(dir.resolve(Participants.FILE_NAME)), "this version's registry");
+        assertNotEquals(".lockstep-participants", Participants.FILE_NAME);
+    }
+
+    @Test
     void ownTokenIsAliveAndForeignTokensAreDead() throws Exception {
         Participants p = Participants.ofFolder(dir);
         assertSame(p, Participants.of(dir.resolve("anything")), "one registry per folder per JVM");
