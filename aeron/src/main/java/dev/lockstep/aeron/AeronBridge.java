@@ -31,6 +31,11 @@ public final class AeronBridge {
      * Starts forwarding mailbox {@code mailbox} (created with the options' kind and capacity if absent)
      * to the Aeron {@code channel} / {@code streamId}: the bridge becomes the mailbox's consumer.
      *
+     * @param mailbox  the local mailbox's name in the options' {@code Mailboxes} folder
+     * @param channel  the Aeron channel URI to publish on (e.g. {@code aeron:udp?endpoint=host:port})
+     * @param streamId the Aeron stream id within that channel
+     * @param options  how the bridge runs ({@link BridgeOptions#defaults()} and its {@code withX})
+     * @return the running bridge, which the caller closes
      * @throws IllegalArgumentException if the name or the URI is bad, or the mailbox's messages do not fit
      *                                  the publication
      * @throws IllegalStateException    if the mailbox has another live consumer, or another outbound
@@ -45,6 +50,11 @@ public final class AeronBridge {
      * Starts delivering what arrives on {@code channel} / {@code streamId} into mailbox {@code mailbox}
      * (created if absent): the bridge becomes one of its producers.
      *
+     * @param mailbox  the local mailbox's name in the options' {@code Mailboxes} folder
+     * @param channel  the Aeron channel URI to subscribe to
+     * @param streamId the Aeron stream id within that channel
+     * @param options  how the bridge runs ({@link BridgeOptions#defaults()} and its {@code withX})
+     * @return the running bridge, which the caller closes
      * @throws IllegalArgumentException if the name or the URI is bad
      * @throws IllegalStateException    if the mailbox has no free producer slot, or another inbound bridge
      *                                  runs for this mailbox and stream

@@ -161,38 +161,65 @@ public abstract sealed class Bridge implements AutoCloseable permits OutboundBri
         log.accept("bridge " + (this instanceof OutboundBridge ? "out " : "in ") + mailbox + ": " + line);
     }
 
-    /** The current snapshot (same as what {@code stat} reads from the status file). */
+    /**
+     * Reads the bridge's counters and state.
+     *
+     * @return the current snapshot (the same as what {@code stat} reads from the status file)
+     */
     public final BridgeStats stats() {
         return status.stats();
     }
 
-    /** The status file. */
+    /**
+     * The bridge's status file ({@link BridgeStatus}).
+     *
+     * @return the status file's path
+     */
     public final Path statusFile() {
         return status.path();
     }
 
-    /** The Aeron directory in use (the embedded driver's, or the external one). */
+    /**
+     * The Aeron directory in use.
+     *
+     * @return the embedded driver's directory, or the external driver's
+     */
     public final String aeronDirectory() {
         return aeronDir;
     }
 
-    /** Whether the duty cycle runs. */
+    /**
+     * Whether the duty cycle runs.
+     *
+     * @return {@code true} until the bridge fails or is closed
+     */
     public final boolean isRunning() {
         return thread.isAlive() && failure == null;
     }
 
-    /** Why the duty cycle stopped, if it failed. */
+    /**
+     * Why the duty cycle stopped, if it failed.
+     *
+     * @return the error that ended the duty cycle, or empty if it did not fail
+     */
     public final Optional<Throwable> failure() {
         return Optional.ofNullable(failure);
     }
 
-    /** Whether the Aeron side has a peer (out: a subscriber; in: a publisher). */
+    /**
+     * Whether the Aeron side has a peer.
+     *
+     * @return outbound: whether the publication has a subscriber; inbound: whether the subscription
+     *         has a publisher
+     */
     public abstract boolean isConnected();
 
     /**
      * Waits until {@link #isConnected()}, polling every millisecond.
      *
-     * @return false on timeout, or if the bridge failed
+     * @param timeout the longest time to wait
+     * @return {@code true} once connected; {@code false} on timeout, or if the bridge failed
+     * @throws InterruptedException if the thread is interrupted while waiting
      */
     public final boolean awaitConnected(Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
@@ -211,7 +238,9 @@ public abstract sealed class Bridge implements AutoCloseable permits OutboundBri
     /**
      * Waits until the duty cycle ends (a failure, or {@link #close()} from another thread).
      *
-     * @return false on timeout
+     * @param timeout the longest time to wait (at least a millisecond is waited)
+     * @return {@code true} if the duty cycle has ended; {@code false} on timeout
+     * @throws InterruptedException if the thread is interrupted while waiting
      */
     public final boolean awaitTermination(Duration timeout) throws InterruptedException {
         thread.join(Math.max(1, timeout.toMillis()));

@@ -35,24 +35,50 @@ public final class BridgeFrame {
     private BridgeFrame() {
     }
 
-    /** Writes a header at {@code offset}. */
+    /**
+     * Writes a frame header at {@code offset} (the body, if any, goes at {@code offset + HEADER_LENGTH}).
+     *
+     * @param buffer   the buffer to write into
+     * @param offset   where the header starts in {@code buffer}
+     * @param sequence the message's sequence number within the epoch
+     * @param type     the local message's type
+     * @param epoch    the outbound bridge's epoch
+     */
     public static void write(MutableDirectBuffer buffer, int offset, long sequence, int type, int epoch) {
         buffer.putLong(offset + SEQUENCE_OFFSET, sequence, ORDER);
         buffer.putInt(offset + TYPE_OFFSET, type, ORDER);
         buffer.putInt(offset + EPOCH_OFFSET, epoch, ORDER);
     }
 
-    /** The sequence number of the frame at {@code offset}. */
+    /**
+     * Reads the sequence number of the frame at {@code offset}.
+     *
+     * @param buffer the buffer holding the frame
+     * @param offset where the frame's header starts
+     * @return the frame's sequence number
+     */
     public static long sequence(DirectBuffer buffer, int offset) {
         return buffer.getLong(offset + SEQUENCE_OFFSET, ORDER);
     }
 
-    /** The message type of the frame at {@code offset}. */
+    /**
+     * Reads the message type of the frame at {@code offset}.
+     *
+     * @param buffer the buffer holding the frame
+     * @param offset where the frame's header starts
+     * @return the local message type the frame carries
+     */
     public static int type(DirectBuffer buffer, int offset) {
         return buffer.getInt(offset + TYPE_OFFSET, ORDER);
     }
 
-    /** The epoch of the frame at {@code offset}. */
+    /**
+     * Reads the epoch of the frame at {@code offset}.
+     *
+     * @param buffer the buffer holding the frame
+     * @param offset where the frame's header starts
+     * @return the epoch of the outbound bridge that sent the frame
+     */
     public static int epoch(DirectBuffer buffer, int offset) {
         return buffer.getInt(offset + EPOCH_OFFSET, ORDER);
     }

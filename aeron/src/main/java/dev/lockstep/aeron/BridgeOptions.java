@@ -63,39 +63,70 @@ public final class BridgeOptions {
         this.log = log;
     }
 
-    /** Embedded driver, default mailbox folder, many-to-one 1 MiB mailbox if absent. */
+    /**
+     * The default options: embedded driver ({@link ThreadingMode#SHARED}), default mailbox folder,
+     * many-to-one 1 MiB mailbox if absent, {@link Idle#backoff()}, batch 64, log to standard error.
+     *
+     * @return the default options
+     */
     public static BridgeOptions defaults() {
         return new BridgeOptions(null, null, null, ThreadingMode.SHARED, Kind.MANY_TO_ONE, 1 << 20, Idle::backoff, 64,
                 line -> System.err.println(line));
     }
 
-    /** The {@code Mailboxes} folder ({@code null}: the default one). */
+    /**
+     * Sets the {@code Mailboxes} folder.
+     *
+     * @param folder the folder, or {@code null} for {@code Mailboxes.openDefault()}'s
+     * @return a copy of these options with that folder
+     */
     public BridgeOptions withMailboxFolder(Path folder) {
         return new BridgeOptions(folder, aeronDirectory, embeddedDirectory, threadingMode, createKind, createCapacity,
                 idle, batch, log);
     }
 
-    /** Use the external media driver whose directory is {@code dir} ({@code null}: embedded driver). */
+    /**
+     * Uses the external media driver whose directory is {@code dir}.
+     *
+     * @param dir the running media driver's Aeron directory, or {@code null} to launch an embedded one
+     * @return a copy of these options with that driver
+     */
     public BridgeOptions withAeronDirectory(String dir) {
         return new BridgeOptions(mailboxFolder, dir, embeddedDirectory, threadingMode, createKind, createCapacity, idle,
                 batch, log);
     }
 
-    /** The embedded driver's directory ({@code null}: the default, see the class comment). */
+    /**
+     * Sets the embedded driver's directory (deleted on start and on close).
+     *
+     * @param dir the directory, or {@code null} for the default (see the class comment)
+     * @return a copy of these options with that directory
+     */
     public BridgeOptions withEmbeddedDirectory(Path dir) {
         return new BridgeOptions(mailboxFolder, aeronDirectory, dir, threadingMode, createKind, createCapacity, idle,
                 batch, log);
     }
 
-    /** The embedded driver's threading mode. */
+    /**
+     * Sets the embedded driver's threading mode (ignored with an external driver).
+     *
+     * @param mode the threading mode
+     * @return a copy of these options with that mode
+     * @throws NullPointerException if {@code mode} is null
+     */
     public BridgeOptions withThreadingMode(ThreadingMode mode) {
         return new BridgeOptions(mailboxFolder, aeronDirectory, embeddedDirectory, Objects.requireNonNull(mode, "mode"),
                 createKind, createCapacity, idle, batch, log);
     }
 
     /**
-     * The mailbox created when the name is absent.
+     * Sets the kind and capacity of the mailbox created when the name is absent (an existing mailbox
+     * is used as it is).
      *
+     * @param kind     the kind of channel to create
+     * @param capacity the ring's capacity in bytes
+     * @return a copy of these options with that kind and capacity
+     * @throws NullPointerException     if {@code kind} is null
      * @throws IllegalArgumentException if capacity is not a power of two in [1 KiB, 1 GiB]
      */
     public BridgeOptions withCreate(Kind kind, int capacity) {
@@ -106,15 +137,23 @@ public final class BridgeOptions {
                 Objects.requireNonNull(kind, "kind"), capacity, idle, batch, log);
     }
 
-    /** How the bridge thread waits when idle (a new strategy per bridge). */
+    /**
+     * Sets how the bridge thread waits when a duty cycle moved nothing.
+     *
+     * @param idle called once per bridge for a strategy of its own
+     * @return a copy of these options with that idle strategy
+     * @throws NullPointerException if {@code idle} is null
+     */
     public BridgeOptions withIdle(Supplier<IdleStrategy> idle) {
         return new BridgeOptions(mailboxFolder, aeronDirectory, embeddedDirectory, threadingMode, createKind,
                 createCapacity, Objects.requireNonNull(idle, "idle"), batch, log);
     }
 
     /**
-     * Messages moved per duty cycle.
+     * Sets the maximum number of messages moved per duty cycle.
      *
+     * @param batch messages per duty cycle
+     * @return a copy of these options with that batch
      * @throws IllegalArgumentException if {@code batch < 1}
      */
     public BridgeOptions withBatch(int batch) {
@@ -125,7 +164,13 @@ public final class BridgeOptions {
                 createCapacity, idle, batch, log);
     }
 
-    /** Where the bridge reports gaps, holds and errors. */
+    /**
+     * Sets where the bridge reports gaps, holds and errors (one line per call, from the bridge's thread).
+     *
+     * @param log the receiver of the lines
+     * @return a copy of these options with that log
+     * @throws NullPointerException if {@code log} is null
+     */
     public BridgeOptions withLog(Consumer<String> log) {
         return new BridgeOptions(mailboxFolder, aeronDirectory, embeddedDirectory, threadingMode, createKind,
                 createCapacity, idle, batch, Objects.requireNonNull(log, "log"));

@@ -88,12 +88,25 @@ public final class BridgeStatus implements AutoCloseable {
         this.created = created;
     }
 
-    /** The status file of an outbound bridge of {@code mailbox} in {@code folder}. */
+    /**
+     * The path of the status file of an outbound bridge.
+     *
+     * @param folder  the {@code Mailboxes} folder
+     * @param mailbox the mailbox the bridge forwards
+     * @return {@code <folder>/.bridge-out-<mailbox>}
+     */
     public static Path outPath(Path folder, String mailbox) {
         return folder.resolve(".bridge-out-" + mailbox);
     }
 
-    /** The status file of an inbound bridge of {@code streamId} into {@code mailbox} in {@code folder}. */
+    /**
+     * The path of the status file of an inbound bridge.
+     *
+     * @param folder   the {@code Mailboxes} folder
+     * @param mailbox  the mailbox the bridge delivers into
+     * @param streamId the Aeron stream the bridge subscribes to
+     * @return {@code <folder>/.bridge-in-<mailbox>-<streamId>}
+     */
     public static Path inPath(Path folder, String mailbox, int streamId) {
         return folder.resolve(".bridge-in-" + mailbox + "-" + streamId);
     }
@@ -249,12 +262,20 @@ public final class BridgeStatus implements AutoCloseable {
         return new String(b, StandardCharsets.UTF_8);
     }
 
-    /** This file's snapshot. */
+    /**
+     * Reads this file's counters and state.
+     *
+     * @return a snapshot (each field read on its own: not a consistent cut)
+     */
     public BridgeStats stats() {
         return snapshot(buffer);
     }
 
-    /** The file's path. */
+    /**
+     * The file's path.
+     *
+     * @return the path this status file was opened at
+     */
     public Path path() {
         return path;
     }
@@ -262,7 +283,9 @@ public final class BridgeStatus implements AutoCloseable {
     /**
      * Reads a status file without locking or changing it.
      *
+     * @param path the status file
      * @return the snapshot, or null if the file is not (yet) a valid status file
+     * @throws IOException if the file cannot be opened or mapped (e.g. it does not exist)
      */
     public static BridgeStats read(Path path) throws IOException {
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
@@ -280,7 +303,13 @@ public final class BridgeStatus implements AutoCloseable {
         }
     }
 
-    /** Every bridge status file in {@code folder} (a {@code Mailboxes} folder), sorted by name. */
+    /**
+     * Reads every bridge status file in a folder, skipping files that are not (yet) valid.
+     *
+     * @param folder a {@code Mailboxes} folder
+     * @return the snapshots, sorted by file name
+     * @throws IOException if the folder cannot be listed or a status file cannot be read
+     */
     public static List<BridgeStats> list(Path folder) throws IOException {
         List<BridgeStats> all = new ArrayList<>();
         try (Stream<Path> files = Files.list(folder)) {
@@ -327,7 +356,11 @@ public final class BridgeStatus implements AutoCloseable {
         return (long) MappedAccess.LONG.getOpaque(b, offset);
     }
 
-    /** Releases the lock and the file (the mapping goes with the buffer). */
+    /**
+     * Releases the lock and the file (the mapping goes with the buffer).
+     *
+     * @throws IOException if releasing the lock or closing the file fails
+     */
     @Override
     public void close() throws IOException {
         try {

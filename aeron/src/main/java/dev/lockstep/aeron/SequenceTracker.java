@@ -41,14 +41,25 @@ public final class SequenceTracker {
     public SequenceTracker() {
     }
 
-    /** A tracker resuming at {@code expected} of {@code epoch} (an inbound bridge's saved state). */
+    /**
+     * A tracker resuming at {@code expected} of {@code epoch} (an inbound bridge's saved state).
+     *
+     * @param epoch    the epoch the saved state refers to
+     * @param expected the next sequence number expected in that epoch
+     */
     public SequenceTracker(int epoch, long expected) {
         this.started = true;
         this.epoch = epoch;
         this.expected = expected;
     }
 
-    /** The verdict on a frame, without changing anything. */
+    /**
+     * Judges a frame without changing anything (a frame that cannot be delivered yet is judged again).
+     *
+     * @param frameEpoch the frame's epoch
+     * @param sequence   the frame's sequence number
+     * @return what to do with the frame
+     */
     public Verdict judge(int frameEpoch, long sequence) {
         if (!started || frameEpoch != epoch) {
             return Verdict.NEW_EPOCH;
@@ -60,8 +71,11 @@ public final class SequenceTracker {
     }
 
     /**
-     * Records the frame as handled (delivered, or dropped as a duplicate).
+     * Records the frame as handled (delivered, or dropped as a duplicate): updates the counters and,
+     * unless it is a duplicate, expects {@code sequence + 1} of {@code frameEpoch} next.
      *
+     * @param frameEpoch the frame's epoch
+     * @param sequence   the frame's sequence number
      * @return the number of frames found missing before it (0 unless a gap)
      */
     public long accept(int frameEpoch, long sequence) {
@@ -93,37 +107,65 @@ public final class SequenceTracker {
         return lost;
     }
 
-    /** Whether any frame was seen (else {@link #epoch()} and {@link #expected()} mean nothing). */
+    /**
+     * Whether any frame was seen, or the tracker resumed a saved state.
+     *
+     * @return {@code true} if started (else {@link #epoch()} and {@link #expected()} mean nothing)
+     */
     public boolean started() {
         return started;
     }
 
-    /** The current epoch. */
+    /**
+     * The epoch of the frames now expected.
+     *
+     * @return the current epoch
+     */
     public int epoch() {
         return epoch;
     }
 
-    /** The next sequence number expected. */
+    /**
+     * The sequence number of the next in-order frame.
+     *
+     * @return the next sequence number expected in the current epoch
+     */
     public long expected() {
         return expected;
     }
 
-    /** Gaps seen (events). */
+    /**
+     * The number of gaps seen (events, however many frames each lost).
+     *
+     * @return gaps seen since this tracker was made
+     */
     public long gaps() {
         return gaps;
     }
 
-    /** Frames found missing, over all gaps. */
+    /**
+     * The number of frames found missing, over all gaps.
+     *
+     * @return frames lost since this tracker was made
+     */
     public long missing() {
         return missing;
     }
 
-    /** Duplicates dropped. */
+    /**
+     * The number of frames judged duplicates and dropped.
+     *
+     * @return duplicates since this tracker was made
+     */
     public long duplicates() {
         return duplicates;
     }
 
-    /** Epoch changes after the first epoch. */
+    /**
+     * The number of epoch changes after the first epoch.
+     *
+     * @return resets since this tracker was made
+     */
     public long resets() {
         return resets;
     }

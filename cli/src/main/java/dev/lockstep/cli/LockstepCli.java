@@ -57,17 +57,32 @@ public final class LockstepCli implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
+    /** The top-level {@code lockstep} command, for {@code new CommandLine(new LockstepCli())}. */
+    public LockstepCli() {
+    }
+
     @Override
     public Integer call() {
         throw new ParameterException(spec.commandLine(), "Missing required subcommand");
     }
 
-    /** Runs the command line {@code args} and exits with its status. */
+    /**
+     * Runs the command line {@code args} on standard output and error, then exits the JVM with its status.
+     *
+     * @param args the command line, e.g. {@code stat --json}
+     */
     public static void main(String[] args) {
         System.exit(run(args, System.out, System.err));
     }
 
-    /** Runs one command line; returns the exit status (0 ok, 1 failure, 2 usage). */
+    /**
+     * Runs one command line without exiting the JVM.
+     *
+     * @param args the command line
+     * @param out  where output and help go
+     * @param err  where errors and usage messages go
+     * @return the exit status: 0 ok, 1 failure (an unreadable file, a failed demo), 2 usage error
+     */
     public static int run(String[] args, PrintStream out, PrintStream err) {
         return commandLine(out, err).execute(args);
     }

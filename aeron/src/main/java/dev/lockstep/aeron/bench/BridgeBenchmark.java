@@ -48,6 +48,15 @@ public final class BridgeBenchmark {
     private BridgeBenchmark() {
     }
 
+    /**
+     * Runs the throughput and round-trip comparisons and prints the results.
+     *
+     * @param args optional {@code messages} (throughput run, default 2,000,000), {@code size} (message
+     *             bytes, at least 8 for the timestamp, default 32) and {@code roundTrips} (default 20,000),
+     *             in that order
+     * @throws IllegalArgumentException if {@code size < 8}, or a number cannot be parsed
+     * @throws Exception                if a bridge, driver or the temporary folder fails
+     */
     public static void main(String[] args) throws Exception {
         long messages = args.length > 0 ? Long.parseLong(args[0]) : 2_000_000;
         int size = args.length > 1 ? Integer.parseInt(args[1]) : 32;

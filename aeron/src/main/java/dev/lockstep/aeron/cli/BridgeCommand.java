@@ -50,13 +50,24 @@ public final class BridgeCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** Runs the command line (a leading {@code bridge} word is accepted) and returns its exit code. */
+    /**
+     * Runs a command line; {@code out} and {@code in} return only once the bridge is closed (by
+     * SIGINT/SIGTERM) or has failed.
+     *
+     * @param args the arguments ({@code out ...}, {@code in ...}, {@code stat ...}); a leading {@code
+     *             bridge} word is accepted
+     * @return the exit code: 0 on success, 1 if the bridge failed, picocli's 2 for bad usage
+     */
     public static int run(String... args) {
         String[] a = args.length > 0 && args[0].equals("bridge") ? Arrays.copyOfRange(args, 1, args.length) : args;
         return new CommandLine(new BridgeCommand()).execute(a);
     }
 
-    /** Entry point of the shaded jar. */
+    /**
+     * Entry point of the shaded jar: {@link #run(String...)}, then exits the JVM with its code.
+     *
+     * @param args the command line
+     */
     public static void main(String[] args) {
         System.exit(run(args));
     }
