@@ -40,6 +40,9 @@ public final class Jfr {
      * Before the first park of a contended acquisition in the waiting layer: as
      * {@link #beginContended(Object, String, Thread)} with the name and holder of a {@link Mutex}
      * (other primitives have neither).
+     *
+     * @param primitive the synchronizer whose acquisition is about to wait
+     * @return the event to pass to {@link #endContended}, or {@code null} if no recording enables it
      */
     public static Object beginContended(Object primitive) {
         if (!AVAILABLE) {
@@ -55,6 +58,11 @@ public final class Jfr {
     /**
      * Before the first park of a contended acquisition: an event object (opaque) if the event is
      * enabled, else null.
+     *
+     * @param primitive the lock or synchronizer whose acquisition is about to wait
+     * @param name      its name, or {@code null} if it has none
+     * @param holder    the thread holding it, or {@code null} if unknown or not owned
+     * @return the event to pass to {@link #endContended}, or {@code null} if no recording enables it
      */
     public static Object beginContended(Object primitive, String name, Thread holder) {
         return AVAILABLE ? ContendedAcquireEvent.begin(primitive, name, holder) : null;
@@ -63,43 +71,83 @@ public final class Jfr {
     /**
      * Whether a recording enables {@code dev.lockstep.ContendedAcquire}: for a caller whose event
      * arguments cost something to compute (an ipc lock's holder pid), to compute them only then.
+     *
+     * @return {@code true} if a contended acquisition would be recorded now
      */
     public static boolean contendedEnabled() {
         return AVAILABLE && ContendedAcquireEvent.enabled();
     }
 
-    /** As {@link #beginContended(Object, String, Thread)} with a holder that is not a thread of this JVM. */
+    /**
+     * As {@link #beginContended(Object, String, Thread)} with a holder that is not a thread of this JVM.
+     *
+     * @param primitive the inter-process lock or semaphore whose acquisition is about to wait
+     * @param name      its name (its file), or {@code null}
+     * @param holder    a description of the holder (e.g. {@code "pid 1234"}), or {@code null} if unknown
+     * @return the event to pass to {@link #endContended}, or {@code null} if no recording enables it
+     */
     public static Object beginContended(Object primitive, String name, String holder) {
         return AVAILABLE ? ContendedAcquireEvent.begin(primitive, name, holder, -1) : null;
     }
 
-    /** After the wait of {@link #beginContended}: commits if the wait reached the threshold. */
+    /**
+     * After the wait of {@link #beginContended}: commits if the wait reached the threshold.
+     *
+     * @param event    what {@code beginContended} returned (nothing happens for {@code null})
+     * @param acquired whether the wait ended with the acquisition ({@code false}: timed out)
+     */
     public static void endContended(Object event, boolean acquired) {
         if (event != null) {
             ContendedAcquireEvent.end(event, acquired);
         }
     }
 
-    /** A lockdep report of a lock-order inversion. */
+    /**
+     * A lockdep report of a lock-order inversion.
+     *
+     * @param held         the lock the thread holds
+     * @param acquiring    the lock it is acquiring, in the order opposite to an earlier one
+     * @param earlierOrder the first edge of the earlier, reverse order (and the thread that set it)
+     * @param message      the report as lockdep prints it
+     */
     public static void potentialDeadlock(String held, String acquiring, String earlierOrder, String message) {
         if (AVAILABLE) {
             PotentialDeadlockEvent.emit(held, acquiring, earlierOrder, message);
         }
     }
 
-    /** Before a send waits for space: an event object if enabled, else null. */
+    /**
+     * Before a send waits for space: an event object if enabled, else null.
+     *
+     * @param channel the channel's name (its file)
+     * @param sender  the sender that waits
+     * @param length  the length of the message it sends
+     * @return the event to pass to {@link #endBackPressure}, or {@code null} if no recording enables it
+     */
     public static Object beginBackPressure(String channel, Object sender, int length) {
         return AVAILABLE ? ChannelBackPressureEvent.begin(channel, sender, length) : null;
     }
 
-    /** After the wait of {@link #beginBackPressure}. */
+    /**
+     * After the wait of {@link #beginBackPressure}: commits if the wait reached the threshold.
+     *
+     * @param event what {@code beginBackPressure} returned (nothing happens for {@code null})
+     * @param sent  whether the message was sent ({@code false}: timed out or interrupted)
+     */
     public static void endBackPressure(Object event, boolean sent) {
         if (event != null) {
             ChannelBackPressureEvent.end(event, sent);
         }
     }
 
-    /** A recovery from a dead participant of an IPC structure ({@code deadPid} -1 where unknown). */
+    /**
+     * A recovery from a dead participant of an IPC structure.
+     *
+     * @param structure the structure that recovered
+     * @param name      its name (its file)
+     * @param kind      what was recovered (e.g. a dead owner, reclaimed permits, a dead producer's claim)
+     * @param deadPid   the dead process's pid, or -1 where unknown
+     */
     public static void ipcRecovery(Object structure, String name, String kind, long deadPid) {
         if (AVAILABLE) {
             IpcRecoveryEvent.emit(structure, name, kind, deadPid);
