@@ -988,8 +988,17 @@ public class ReadWriteMutex extends AbstractOwnableSynchronizer implements ReadW
             }
             checkHeld("await");
             Waits.checkInterrupt();
+            // The deadline is on the wall clock, the wait on nanoTime: the two may disagree by a little (clock
+            // adjustment), so wait again, still holding the lock between the two waits (no signal can fall in
+            // between), until the wall clock has reached the deadline -- never early, as AQS's awaitUntil.
             long millis = deadline.getTime() - System.currentTimeMillis();
-            return doAwait(Waits.TIMED, Waits.deadline(millis, TimeUnit.MILLISECONDS));
+            do {
+                if (doAwait(Waits.TIMED, Waits.deadline(millis, TimeUnit.MILLISECONDS))) {
+                    return true;
+                }
+                millis = deadline.getTime() - System.currentTimeMillis();
+            } while (millis > 0);
+            return false;
         }
 
         /**
