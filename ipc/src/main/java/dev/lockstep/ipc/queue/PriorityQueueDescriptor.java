@@ -10,6 +10,9 @@ import dev.lockstep.ipc.shm.MappedAccess;
  *  offset (from the structure area's start)
  *  +---------------------------------------------------------------+
  *  | Sequence counter (long): next send sequence number            |  0      own 128-byte line
+ *  | (spare)                                                       |  8
+ *  | Not-empty wait word (int): futex sequence | sleepers bit      |  64     receivers sleep on it
+ *  | Not-full wait word (int): futex sequence | sleepers bit       |  96     senders sleep on it
  *  +---------------------------------------------------------------+
  *  | Ready bits: one bit per slot, ceil(maxMessages / 64) longs;   |  128
  *  | bit i set = slot i may be READY (a superset), padded to 128   |
@@ -36,6 +39,13 @@ import dev.lockstep.ipc.shm.MappedAccess;
  * compare-and-set both claims the slot and names its owner: there is no window in which a slot is
  * claimed but its owner unknown, and an owner word is never reused by another process.
  *
+ * <h2>Wait words</h2>
+ * The two futex words ({@link dev.lockstep.ipc.wait.WaitWord}: bit 0 "a sleeper announced itself",
+ * bits 1..31 a wake-up sequence) live in the sequence counter's line, in bytes that earlier versions of
+ * this layout left zero: zero is a valid wait word (sequence 0, no sleeper), so files created before
+ * them need no new layout version. They are off the counter's 64-byte half (the counter is written by
+ * every send; the words are only read on the fast path, written only when someone sleeps).
+ *
  * <p>Header size parameters: 0 = maximum message count, 1 = maximum message size (bytes),
  * 2 = maximum priority.
  */
@@ -49,6 +59,16 @@ public final class PriorityQueueDescriptor {
 
     /** Sequence counter (long): the next send's sequence number; on its own line. */
     public static final int SEQUENCE_OFFSET = 0;
+    /**
+     * The futex word receivers sleep on while the queue is empty ({@link dev.lockstep.ipc.wait.WaitWord});
+     * every publish of a READY word (a send, or recovery of a dead receiver's claim) signals it.
+     */
+    public static final int NOT_EMPTY_WAIT_WORD_OFFSET = 64;
+    /**
+     * The futex word senders sleep on while the queue is full ({@link dev.lockstep.ipc.wait.WaitWord});
+     * every slot freed (a receive, a failed send, recovery of a dead sender's claim) signals it.
+     */
+    public static final int NOT_FULL_WAIT_WORD_OFFSET = 96;
     /** Start of the ready bits: one bit per slot, a superset of the READY slots. */
     public static final int READY_BITS_OFFSET = MappedAccess.LINE;
 

@@ -14,6 +14,7 @@ import java.nio.ReadOnlyBufferException;
 import java.nio.file.Path;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
 import org.agrona.concurrent.IdleStrategy;
@@ -26,6 +27,10 @@ import dev.lockstep.ipc.shm.MappedAccess;
 import dev.lockstep.ipc.shm.Participants;
 import dev.lockstep.ipc.shm.SharedFile;
 import dev.lockstep.ipc.shm.StructureKind;
+import dev.lockstep.ipc.shm.WaitMode;
+import dev.lockstep.ipc.wait.KernelIdle;
+import dev.lockstep.ipc.wait.WaitWord;
+import dev.lockstep.ipc.wait.Waiting;
 
 /**
  * A bounded priority message queue in shared memory for many producer and many consumer processes
@@ -58,9 +63,16 @@ import dev.lockstep.ipc.shm.StructureKind;
  *       saw; on a queue no one is sending to, the order is exact.</li>
  *   <li>{@code send} blocks while the queue is full, {@code trySend} fails at once, the timed
  *       {@code trySend} waits up to its timeout; likewise {@code receive} / {@code tryReceive}.
- *       Blocking calls throw {@link InterruptedException} when interrupted, and poll with an Agrona
- *       {@link IdleStrategy}, {@link Idle#backoff()} unless {@link #setIdleStrategy} says otherwise
- *       (created only when a call has to wait): a process cannot unpark another.</li>
+ *       Blocking calls throw {@link InterruptedException} when interrupted. How they wait
+ *       ({@link #waitMode()}): in {@link WaitMode#FUTEX} (Linux, JDK 22+, platform threads) a short
+ *       spin, then sleeps in the kernel on the queue's not-empty / not-full futex word, woken by the
+ *       send or receive that makes the call possible; each sleep is bounded by
+ *       {@value dev.lockstep.ipc.shm.WaitMode#MAX_SLEEP_MILLIS} ms, after which the call re-checks the
+ *       queue and its peers' liveness (a waker killed before its wake-up costs at most that). In
+ *       {@link WaitMode#POLL} (JDK 17-21, {@code -Dlockstep.ipc.wait=poll}, virtual threads, or after
+ *       {@link #setIdleStrategy}) they poll with an Agrona {@link IdleStrategy}, {@link Idle#backoff()}
+ *       unless {@link #setIdleStrategy} says otherwise (created only when a call has to wait). A send or
+ *       receive makes no system call unless someone sleeps.</li>
  *   <li>Receives copy into the caller's buffer and allocate nothing: they return the priority, and
  *       the buffer's position advances by the message length. The buffer must have room for
  *       {@link #maxMessageSize()} bytes, as {@code mq_receive} requires.</li>
@@ -106,7 +118,8 @@ import dev.lockstep.ipc.shm.StructureKind;
  * Safety: no loss, no duplicate, no torn message, across processes and crashes (above). Progress:
  * sends and receives are lock-free among live processes (a claim is one compare-and-set; a failed CAS
  * means another operation succeeded); a process stalled (not dead) in the middle of an operation holds
- * only its own slot. Fairness: none among waiting senders or receivers (polling). Space:
+ * only its own slot. Fairness: none among waiting senders or receivers (every sleeper is woken and
+ * competes again). Space:
  * {@code 128 + align128(8 * ceil(maxMessages / 64)) + align128(8 * maxMessages)} bytes of control
  * plus {@code maxMessages} slots of {@code align64(16 + maxMessageSize)} bytes. Time: a send reads
  * state words from a cursor until it finds a free slot; a receive reads the ready bits
@@ -131,8 +144,8 @@ public final class SharedPriorityQueue implements AutoCloseable {
      * CAS traffic), CAS FREE -> WRITING(me) (volatile: acquires the previous reader's release of the
      * slot, so our payload writes cannot overtake its reads), write payload and length (plain: the slot
      * is ours), take sequence = getAndAdd(sequence counter), store a copy of the READY word into the slot
-     * (plain), set the slot's ready bit (getAndBitwiseOr), then setRelease(state, READY(priority,
-     * sequence)). Ready bits are a superset of the READY slots: set BEFORE every publish (by the sender,
+     * (plain), set the slot's ready bit (getAndBitwiseOr), then setVolatile(state, READY(priority,
+     * sequence)) (a release would publish; volatile for the wake-up, see Waiting) and signal not-empty. Ready bits are a superset of the READY slots: set BEFORE every publish (by the sender,
      * or by recovery re-publishing a dead reader's claim), and cleared only by a receiver AFTER its claim,
      * while it holds the slot in READING. So a clear can never erase the set of a later publish of the
      * slot: that publish's sender claimed the slot after our release of it, which follows our clear.
@@ -159,7 +172,7 @@ public final class SharedPriorityQueue implements AutoCloseable {
      * word shows up, scan again. A claimed message is never given back (a give-back would hide it from a third
      * receive's scan and break the argument), so a receive never takes a message while an older
      * message of at least its priority, published before it, waits. Clear the slot's bit, copy out,
-     * then setRelease(state, FREE). Only then return: a receive that returned has released its slot.
+     * then setVolatile(state, FREE) and signal not-full. Only then return: a receive that returned has released its slot.
      *
      * Recovery: a slot in WRITING(o) / READING(o) with o != this process and o dead (Participants'
      * verdict) is CASed WRITING(o) -> FREE (its bit left alone, see above) or
@@ -170,6 +183,22 @@ public final class SharedPriorityQueue implements AutoCloseable {
      * its slot out of WRITING/READING otherwise, and a dead owner moves nothing, so the CAS cannot race
      * with the owner. The owner is encoded in the state word itself (its 56-bit Participants token), so
      * claim and ownership are one atomic step.
+     *
+     * Waiting (issue 13): two eventcounts, the not-empty and not-full WaitWords of the descriptor
+     * (Drepper's protocol, see WaitWord). The queue runs under no lock (each operation is a CAS on a
+     * slot's state word), so there is no lock release/acquire to lean on for the wake-up ordering: the
+     * state changes a waiter waits for (publish READY, free a slot) are VOLATILE stores (or volatile
+     * CASes, in recovery), followed in program order by the wait word's volatile read in
+     * WaitWord.signal; the waiter's ready predicates (anyReady / anyFree) read with volatile loads
+     * after its volatile announce CAS. All are synchronization actions, so the total synchronization
+     * order, consistent with program order, gives the no-lost-wake-up argument of WaitWord: if the
+     * re-check missed the store, the announce preceded the store, which precedes the waker's read of
+     * the word, which sees the sleepers bit (or a later value: the waiter's FUTEX_WAIT then returns).
+     * Wakers always signal, also in POLL mode (a JDK 17 process wakes a JDK 25 sleeper); the cost on
+     * the fast path is one volatile load of a word nobody writes while nobody sleeps. A waker killed
+     * between its store and its signal, or a dead peer whose slot must be recovered, is met by the
+     * sleep bound (WaitMode.MAX_SLEEP_MILLIS): the loop then recovers and re-checks as before. A
+     * sleeper killed in FUTEX_WAIT leaves only the sleepers bit, which the next waker clears.
      *
      * Invariants: a slot's payload is written only in WRITING by its owner, read only in READING by
      * its owner; READY words are unique (sequence numbers are never reused: 2^56 sends).
@@ -189,6 +218,8 @@ public final class SharedPriorityQueue implements AutoCloseable {
     private final int sequenceOffset;
     private final int readyBitsBase;
     private final int readyBitsWords;
+    private final int notEmptyAt;
+    private final int notFullAt;
     private final long myWriting;
     private final long myReading;
     private final long recoveryIntervalNanos;
@@ -199,6 +230,8 @@ public final class SharedPriorityQueue implements AutoCloseable {
      * threads (see {@link #setIdleStrategy}); publication of the handle publishes it.
      */
     private Supplier<? extends IdleStrategy> idleFactory = Idle::backoff;
+    /** Whether {@link #setIdleStrategy} was called: blocking calls then poll with it. Plain, as idleFactory. */
+    private boolean idleSet;
     /** Per handle, racy on purpose: where the next send starts looking for a FREE slot. */
     private int sendCursor;
     /** Per handle, racy on purpose: when the last automatic recovery scan ran. */
@@ -219,6 +252,8 @@ public final class SharedPriorityQueue implements AutoCloseable {
         this.sequenceOffset = base + PriorityQueueDescriptor.SEQUENCE_OFFSET;
         this.readyBitsBase = base + PriorityQueueDescriptor.READY_BITS_OFFSET;
         this.readyBitsWords = (maxMessages + 63) >>> 6;
+        this.notEmptyAt = base + PriorityQueueDescriptor.NOT_EMPTY_WAIT_WORD_OFFSET;
+        this.notFullAt = base + PriorityQueueDescriptor.NOT_FULL_WAIT_WORD_OFFSET;
         this.participants = participants;
         long me = participants == null ? IN_MEMORY_OWNER : participants.token();
         // Token 0: a read-only view (ReadOnlyInspection, for stat) owns nothing and writes nothing (its
@@ -395,19 +430,74 @@ public final class SharedPriorityQueue implements AutoCloseable {
      * {@link Idle#backoff()}; see {@link Idle} for the latency / CPU trade-off of each strategy, e.g.
      * {@code Idle::busySpin} for the lowest latency at the price of a core per waiter). The factory is
      * called once per blocking call that actually has to wait; a call that does not wait allocates
-     * nothing. Call it before sharing the handle between threads.
+     * nothing. Call it before sharing the handle between threads. A handle with an explicit strategy
+     * polls with it, also where kernel sleeps are available ({@link #waitMode()} is then
+     * {@link WaitMode#POLL}); it still wakes other handles' sleepers.
      *
      * @param factory makes the idle strategy of one waiting call
      * @throws NullPointerException if {@code factory} is null
      */
     public void setIdleStrategy(Supplier<? extends IdleStrategy> factory) {
         this.idleFactory = Objects.requireNonNull(factory, "factory");
+        this.idleSet = true;
     }
 
-    private IdleStrategy newIdle() {
-        IdleStrategy idle = idleFactory.get();
-        idle.reset();
-        return idle;
+    /**
+     * How blocking calls of this handle wait in this process: {@link WaitMode#FUTEX} (spin, then sleep
+     * in the kernel on the queue's not-empty / not-full word) or {@link WaitMode#POLL} (the idle
+     * strategy; always so after {@link #setIdleStrategy}). Virtual threads poll in either mode.
+     *
+     * @return the mode of platform threads' blocking calls
+     */
+    public WaitMode waitMode() {
+        return idleSet ? WaitMode.POLL : Waiting.mode();
+    }
+
+    /**
+     * The idle strategy of one blocking call that has to wait: kernel sleeps on the wait word at
+     * {@code wordAt} in {@link WaitMode#FUTEX}, else (or with an explicit strategy) the polling one.
+     */
+    private IdleStrategy newIdle(int wordAt, BooleanSupplier ready, int mode, long deadline) {
+        IdleStrategy poll = idleFactory.get();
+        poll.reset();
+        return idleSet ? poll : KernelIdle.orPoll(buffer, wordAt, ready, mode == Waits.TIMED, deadline, poll);
+    }
+
+    /**
+     * The not-full waiters' re-check after announcing a sleeper: whether some slot is FREE. Volatile
+     * loads: synchronization actions after the announce CAS (see the implementation notes), so a free
+     * they miss was stored after the announce, and its waker sees the sleepers bit. Reads only.
+     */
+    private boolean anyFree() {
+        final ByteBuffer b = buffer;
+        for (int i = 0; i < maxMessages; i++) {
+            if ((long) MappedAccess.LONG.getVolatile(b, statesBase + 8 * i) == FREE) { // volatile: see above
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * The not-empty waiters' re-check after announcing a sleeper: whether some slot is READY. Volatile
+     * loads, as in {@link #anyFree}. A READY slot's bit is set (volatile read-modify-write) before its
+     * publish, so a publish this misses was either unseen in its slot's state word or its bit was
+     * unseen: in both cases a volatile read here precedes the publish in the synchronization order.
+     */
+    private boolean anyReady() {
+        final ByteBuffer b = buffer;
+        for (int word = 0; word < readyBitsWords; word++) {
+            long bits = (long) MappedAccess.LONG.getVolatile(b, readyBitsBase + 8 * word); // volatile: see above
+            while (bits != 0L) {
+                int i = (word << 6) + Long.numberOfTrailingZeros(bits);
+                bits &= bits - 1;
+                // volatile: see above
+                if (((long) MappedAccess.LONG.getVolatile(b, statesBase + 8 * i) & STATE_MASK) == READY) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     // ---------------------------------------------------------------- send
@@ -478,7 +568,8 @@ public final class SharedPriorityQueue implements AutoCloseable {
     }
 
     private boolean await(int priority, ByteBuffer src, int length, int mode, long deadline) throws InterruptedException {
-        IdleStrategy idle = newIdle(); // created only now that the call has to wait
+        // created only now that the call has to wait; sleeps on not-full, re-checking anyFree after announcing
+        IdleStrategy idle = newIdle(notFullAt, this::anyFree, mode, deadline);
         while (true) {
             if (Waits.shouldGiveUp(mode, deadline)) {
                 return false;
@@ -521,8 +612,10 @@ public final class SharedPriorityQueue implements AutoCloseable {
             b.put(slot + PriorityQueueDescriptor.SLOT_PAYLOAD_OFFSET, src, src.position(), length);
             MappedAccess.INT.set(b, slot + PriorityQueueDescriptor.SLOT_LENGTH_OFFSET, length); // plain: same
         } catch (RuntimeException | Error e) {
-            // release: gives the slot back; nothing was published
-            MappedAccess.LONG.setRelease(b, stateAt, FREE);
+            // volatile: gives the slot back (release: nothing was published, our writes are done) and, as
+            // a synchronization action before signal's volatile read, wakes a sender that slept on it
+            MappedAccess.LONG.setVolatile(b, stateAt, FREE);
+            WaitWord.signal(b, notFullAt);
             throw e;
         }
         // atomic add: unique, increasing sequence numbers across all processes (FIFO within a priority)
@@ -532,8 +625,11 @@ public final class SharedPriorityQueue implements AutoCloseable {
         MappedAccess.LONG.set(b, slot + PriorityQueueDescriptor.SLOT_READY_WORD_OFFSET, ready);
         // atomic or, before the publish: the ready bits stay a superset of the READY slots
         MappedAccess.LONG.getAndBitwiseOr(b, readyBitsBase + 8 * (i >>> 6), 1L << i);
-        // release: payload, length and ready-word copy are visible to whoever acquires READY
-        MappedAccess.LONG.setRelease(b, stateAt, ready);
+        // volatile: releases payload, length and ready-word copy to whoever acquires READY, and is a
+        // synchronization action before signal's volatile read of the not-empty word (WaitWord step (a)
+        // before (b): a receiver whose re-check missed this store announced before that read)
+        MappedAccess.LONG.setVolatile(b, stateAt, ready);
+        WaitWord.signal(b, notEmptyAt); // one volatile read; a system call only if a receiver sleeps
         src.position(src.position() + length);
     }
 
@@ -600,7 +696,8 @@ public final class SharedPriorityQueue implements AutoCloseable {
     }
 
     private int awaitMessage(ByteBuffer dst, int mode, long deadline) throws InterruptedException {
-        IdleStrategy idle = newIdle(); // created only now that the call has to wait
+        // created only now that the call has to wait; sleeps on not-empty, re-checking anyReady after announcing
+        IdleStrategy idle = newIdle(notEmptyAt, this::anyReady, mode, deadline);
         while (true) {
             if (Waits.shouldGiveUp(mode, deadline)) {
                 return -1;
@@ -667,13 +764,18 @@ public final class SharedPriorityQueue implements AutoCloseable {
             // only a foreign write to the file can get here: give the message back and refuse it.
             // atomic or, before the give-back: a READY slot's bit is set (we cleared it above)
             MappedAccess.LONG.getAndBitwiseOr(b, readyBitsBase + 8 * (index >>> 6), 1L << index);
-            MappedAccess.LONG.setRelease(b, bestAt, best);
+            // volatile: re-publishes (release) and precedes signal's volatile read (WaitWord step (a))
+            MappedAccess.LONG.setVolatile(b, bestAt, best);
+            WaitWord.signal(b, notEmptyAt);
             throw new IllegalStateException("corrupt message length " + length + " in slot "
                     + index);
         }
         dst.put(dst.position(), b, slot + PriorityQueueDescriptor.SLOT_PAYLOAD_OFFSET, length); // plain: ours
-        // release: our reads of the payload complete before the next sender's claim (its CAS acquires)
-        MappedAccess.LONG.setRelease(b, bestAt, FREE);
+        // volatile: releases the slot (our reads of the payload complete before the next sender's claim,
+        // whose CAS acquires) and is a synchronization action before signal's volatile read of the
+        // not-full word (WaitWord step (a) before (b): a sender whose re-check missed it announced before)
+        MappedAccess.LONG.setVolatile(b, bestAt, FREE);
+        WaitWord.signal(b, notFullAt); // one volatile read; a system call only if a sender sleeps
         dst.position(dst.position() + length);
         return PriorityQueueDescriptor.priority(best);
     }
@@ -761,6 +863,8 @@ public final class SharedPriorityQueue implements AutoCloseable {
                 // process claims nothing, and tokens are never reissued).
                 if (MappedAccess.LONG.compareAndSet(b, stateAt, w, FREE)) {
                     reclaimed++;
+                    // after the volatile CAS (WaitWord step (a)): a sender may sleep on the full queue
+                    WaitWord.signal(b, notFullAt);
                 }
             } else {
                 int slot = slotsBase + i * slotStride;
@@ -771,6 +875,8 @@ public final class SharedPriorityQueue implements AutoCloseable {
                 // volatile CAS: re-publishes the untouched message with its original priority and sequence
                 if (MappedAccess.LONG.compareAndSet(b, stateAt, w, ready)) {
                     reclaimed++;
+                    // after the volatile CAS (WaitWord step (a)): a receiver may sleep on the empty queue
+                    WaitWord.signal(b, notEmptyAt);
                 }
             }
             seenOwners[i] = 0L;
