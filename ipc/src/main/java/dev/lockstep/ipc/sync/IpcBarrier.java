@@ -22,6 +22,7 @@ import java.util.concurrent.TimeoutException;
 import org.agrona.concurrent.IdleStrategy;
 
 import dev.lockstep.core.internal.Waits;
+import dev.lockstep.core.internal.jfr.Jfr;
 import dev.lockstep.ipc.shm.MappedAccess;
 import dev.lockstep.ipc.shm.SharedFile;
 import dev.lockstep.ipc.shm.StructureKind;
@@ -326,6 +327,23 @@ public final class IpcBarrier extends IpcSyncBase {
             long s = (long) MappedAccess.LONG.getOpaque(b, at);
             return (int) (s >>> 32) != myGen || (s & BROKEN_BIT) != 0;
         }, mode, deadline);
+        // JFR ContendedAcquire: begun only here (a party that waits), only if a recording enables it;
+        // committed at the end if the wait reached the recording's threshold (acquired: the barrier
+        // tripped; every normal return of awaitTrip is a trip, every exception is not).
+        Object jfr = Jfr.contendedEnabled() ? Jfr.beginContended(this, path().toString(), (String) null) : null;
+        boolean tripped = false;
+        try {
+            int r = awaitTrip(b, gen, index, idle, mode, deadline);
+            tripped = true;
+            return r;
+        } finally {
+            Jfr.endContended(jfr, tripped);
+        }
+    }
+
+    /** The waiting loop of a party that arrived at generation {@code gen} and did not trip it. */
+    private int awaitTrip(ByteBuffer b, int gen, int index, IdleStrategy idle, int mode, long deadline)
+            throws InterruptedException, BrokenBarrierException, TimeoutException {
         long nextCheck = 0L;
         for (int polls = 1; ; polls++) {
             idle.idle();

@@ -12,6 +12,7 @@ import java.util.concurrent.TimeUnit;
 import org.agrona.concurrent.IdleStrategy;
 
 import dev.lockstep.core.internal.Waits;
+import dev.lockstep.core.internal.jfr.Jfr;
 import dev.lockstep.ipc.shm.MappedAccess;
 import dev.lockstep.ipc.shm.SharedFile;
 import dev.lockstep.ipc.shm.StructureKind;
@@ -191,14 +192,23 @@ public final class IpcEvent extends IpcSyncBase {
         ByteBuffer b = buf();
         IdleStrategy idle = newIdle(WAIT_WORD_OFFSET,
                 () -> (long) MappedAccess.LONG.getOpaque(b, BASE + STATE_OFFSET) != 0L, mode, deadline);
-        while (true) {
-            idle.idle();
-            if (tryAwait()) {
-                return true;
+        // JFR ContendedAcquire: begun only here (the waiting path), only if a recording enables it;
+        // committed at the end if the wait reached the recording's threshold (acquired = the event was set).
+        Object jfr = Jfr.contendedEnabled() ? Jfr.beginContended(this, path().toString(), (String) null) : null;
+        boolean passed = false;
+        try {
+            while (true) {
+                idle.idle();
+                if (tryAwait()) {
+                    passed = true;
+                    return true;
+                }
+                if (Waits.shouldGiveUp(mode, deadline)) {
+                    return false;
+                }
             }
-            if (Waits.shouldGiveUp(mode, deadline)) {
-                return false;
-            }
+        } finally {
+            Jfr.endContended(jfr, passed);
         }
     }
 

@@ -26,7 +26,8 @@ import jdk.jfr.consumer.RecordingFile;
 
 /**
  * Lockstep's ipc JFR events, recorded with {@link Recording} and read back: a channel send blocked on
- * a full ring ({@code dev.lockstep.ChannelBackPressure}) and an IpcMutex taken over from a holder
+ * a full ring ({@code dev.lockstep.ChannelBackPressure}), waits in IpcMutex, IpcSemaphore, IpcEvent and
+ * IpcBarrier ({@code dev.lockstep.ContendedAcquire}) and an IpcMutex taken over from a holder
  * killed with SIGKILL ({@code dev.lockstep.IpcRecovery}).
  */
 @Timeout(60)
@@ -155,6 +156,68 @@ class JfrIpcEventsTest {
             assertEquals(1, events.size(), events.toString());
             RecordedEvent e = events.get(0);
             assertEquals(IpcSemaphore.class.getName(), e.getClass("primitiveClass").getName());
+            assertEquals(p.toString(), e.getString("name"));
+            assertTrue(e.getBoolean("acquired"));
+            assertTrue(e.getDuration().toMillis() >= DRAIN_AFTER_MILLIS / 2, e.getDuration().toString());
+        }
+    }
+
+    /** An IpcEvent wait that timed out and one that a set() from another thread ended: two events. */
+    @Test
+    void waitingIpcEventIsRecorded() throws Exception {
+        Path p = dir.resolve("e");
+        try (IpcEvent ev = IpcEvent.create(p, false)) {
+            List<RecordedEvent> events = record("dev.lockstep.ContendedAcquire", Duration.ofMillis(20), () -> {
+                // nobody sets it: acquired=false (300 ms: the first recorded event may wait for class loading)
+                assertFalse(ev.await(300, TimeUnit.MILLISECONDS));
+                Thread setter = new Thread(() -> {
+                    try {
+                        Thread.sleep(DRAIN_AFTER_MILLIS);
+                    } catch (InterruptedException e) {
+                        throw new AssertionError(e);
+                    }
+                    ev.set();
+                });
+                setter.start();
+                ev.await(); // waits for the setter
+                setter.join();
+                assertTrue(ev.await(1, TimeUnit.SECONDS)); // set: passes at once, no event
+            });
+            assertEquals(2, events.size(), events.toString());
+            for (RecordedEvent e : events) {
+                assertEquals(IpcEvent.class.getName(), e.getClass("primitiveClass").getName());
+                assertEquals(p.toString(), e.getString("name"));
+            }
+            assertFalse(events.get(0).getBoolean("acquired"));
+            assertTrue(events.get(0).getDuration().toMillis() >= 50, events.get(0).getDuration().toString());
+            assertTrue(events.get(1).getBoolean("acquired"));
+            assertTrue(events.get(1).getDuration().toMillis() >= DRAIN_AFTER_MILLIS / 2, events.get(1).getDuration().toString());
+        }
+    }
+
+    /** A party that waited for the last arrival is recorded; the last one, which trips at once, is not. */
+    @Test
+    void waitingIpcBarrierPartyIsRecorded() throws Exception {
+        Path p = dir.resolve("b");
+        try (IpcBarrier first = IpcBarrier.create(p, 2); IpcBarrier last = IpcBarrier.open(p)) {
+            first.register();
+            last.register();
+            List<RecordedEvent> events = record("dev.lockstep.ContendedAcquire", Duration.ofMillis(20), () -> {
+                Thread arriver = new Thread(() -> {
+                    try {
+                        Thread.sleep(DRAIN_AFTER_MILLIS);
+                        assertEquals(0, last.await(10, TimeUnit.SECONDS)); // trips: no wait, no event
+                    } catch (Exception e) {
+                        throw new AssertionError(e);
+                    }
+                });
+                arriver.start();
+                assertEquals(1, first.await()); // waits for the other party
+                arriver.join();
+            });
+            assertEquals(1, events.size(), events.toString());
+            RecordedEvent e = events.get(0);
+            assertEquals(IpcBarrier.class.getName(), e.getClass("primitiveClass").getName());
             assertEquals(p.toString(), e.getString("name"));
             assertTrue(e.getBoolean("acquired"));
             assertTrue(e.getDuration().toMillis() >= DRAIN_AFTER_MILLIS / 2, e.getDuration().toString());
