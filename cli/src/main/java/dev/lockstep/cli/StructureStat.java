@@ -13,6 +13,7 @@ import java.util.List;
 import dev.lockstep.ipc.broadcast.BroadcastChannel;
 import dev.lockstep.ipc.channel.ManyToOneChannel;
 import dev.lockstep.ipc.channel.OneToOneChannel;
+import dev.lockstep.ipc.queue.PriorityQueueDescriptor;
 import dev.lockstep.ipc.queue.SharedPriorityQueue;
 import dev.lockstep.ipc.sync.IpcBarrier;
 import dev.lockstep.ipc.sync.IpcEvent;
@@ -68,8 +69,9 @@ final class StructureStat {
             case ONE_TO_ONE_CHANNEL:
             case MANY_TO_ONE_CHANNEL:
             case BROADCAST_CHANNEL:
-            case PRIORITY_QUEUE:
                 return s.withWaiting("poll (idle strategy; no futex word in this kind)");
+            case PRIORITY_QUEUE:
+                return s.withWaiting(priorityQueueWaiting(file));
             default:
                 return s;
         }
@@ -88,6 +90,28 @@ final class StructureStat {
         int word = b.getInt(0);
         return "futex on JDK 22+ Linux, else poll (this process: " + WaitMode.current().name().toLowerCase(Locale.ROOT)
                 + "); sleepers " + ((word & 1) != 0 ? "yes" : "no") + ", wake-ups " + (word >>> 1);
+    }
+
+    /**
+     * The waiting line of a {@link SharedPriorityQueue}: receivers sleep on its not-empty word, senders on its
+     * not-full word (issue 13); each shown as {@link #futexWord} shows one.
+     */
+    static String priorityQueueWaiting(Path file) throws IOException {
+        int notEmpty = readInt(file, PriorityQueueDescriptor.NOT_EMPTY_WAIT_WORD_OFFSET);
+        int notFull = readInt(file, PriorityQueueDescriptor.NOT_FULL_WAIT_WORD_OFFSET);
+        return "futex on JDK 22+ Linux, else poll (this process: " + WaitMode.current().name().toLowerCase(Locale.ROOT)
+                + "); receivers (not empty): sleepers " + ((notEmpty & 1) != 0 ? "yes" : "no") + ", wake-ups "
+                + (notEmpty >>> 1) + "; senders (not full): sleepers " + ((notFull & 1) != 0 ? "yes" : "no")
+                + ", wake-ups " + (notFull >>> 1);
+    }
+
+    /** The native-order int at {@code offset} of the structure area, by an ordinary file read. */
+    private static int readInt(Path file, int offset) throws IOException {
+        ByteBuffer b = ByteBuffer.allocate(Integer.BYTES).order(ByteOrder.nativeOrder());
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            ch.read(b, SharedFile.STRUCTURE_OFFSET + offset);
+        }
+        return b.getInt(0);
     }
 
     private static Snapshot describeState(Path file, FileLayout.Header header) throws IOException {

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 
@@ -12,6 +13,7 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import dev.lockstep.ipc.queue.SharedPriorityQueue;
 import dev.lockstep.ipc.shm.WaitMode;
 import dev.lockstep.ipc.sync.IpcMutex;
 
@@ -43,6 +45,36 @@ class StatWaitTest {
             assertEquals(false, sleeper.isAlive());
             String after = waitLine(file);
             assertTrue(after.matches(".*sleepers no, wake-ups [1-9][0-9]*"), after);
+        }
+    }
+
+    /** A SharedPriorityQueue's wait line: a receiver asleep on the empty queue, then the send's wake-up. */
+    @Test
+    void statShowsAPriorityQueueReceiverAsleepAndItsWakeUp() throws Exception {
+        Assumptions.assumeTrue(WaitMode.current() == WaitMode.FUTEX,
+                "skipped: this JVM waits by polling (" + WaitMode.current() + "; futex needs Linux and JDK 22+)");
+        Path file = dir.resolve("q");
+        try (SharedPriorityQueue q = SharedPriorityQueue.create(file, 4, 16)) {
+            Thread sleeper = new Thread(() -> {
+                try {
+                    q.receive(ByteBuffer.allocate(16));
+                } catch (InterruptedException e) {
+                    throw new AssertionError(e);
+                }
+            });
+            sleeper.start();
+            String wait = "";
+            for (long end = System.nanoTime() + 10_000_000_000L; System.nanoTime() < end
+                    && !wait.contains("receivers (not empty): sleepers yes"); Thread.sleep(20)) {
+                wait = waitLine(file);
+            }
+            assertTrue(wait.endsWith("receivers (not empty): sleepers yes, wake-ups 0; senders (not full): sleepers no, "
+                    + "wake-ups 0"), wait);
+            q.send(1, ByteBuffer.wrap(new byte[] {1}));
+            sleeper.join(10_000);
+            assertEquals(false, sleeper.isAlive());
+            String after = waitLine(file);
+            assertTrue(after.matches(".*receivers \\(not empty\\): sleepers no, wake-ups [1-9][0-9]*; senders.*"), after);
         }
     }
 
