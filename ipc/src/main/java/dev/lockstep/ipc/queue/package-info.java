@@ -21,13 +21,17 @@
  *   <li><b>Crash safety</b>: no loss, no duplicate, no torn message: a slot claimed by a dead writer is
  *       freed, one claimed by a dead reader becomes ready again with its priority and sequence number;
  *       a stopped process is never judged dead.</li>
- *   <li><b>Memory ordering</b>: a message becomes visible only by the release store that publishes its
- *       slot, after its last byte; the receiving process reads it after acquiring that state.</li>
+ *   <li><b>Memory ordering</b>: a message becomes visible only by the (volatile, hence releasing)
+ *       store that publishes its slot, after its last byte; the receiving process reads it after
+ *       acquiring that state.</li>
  *   <li><b>Fairness and blocking</b>: none among waiting senders or receivers. {@code trySend}/{@code
- *       tryReceive} never wait; {@code send}/{@code receive} and the timed forms poll and idle with an
- *       Agrona {@code IdleStrategy} (default {@link dev.lockstep.ipc.shm.Idle#backoff()}), since a
- *       process cannot unpark another, and throw {@link java.lang.InterruptedException} when
- *       interrupted. The idle strategies park, so a waiting virtual thread unmounts.</li>
+ *       tryReceive} never wait; {@code send}/{@code receive} and the timed forms spin briefly, then in
+ *       {@link dev.lockstep.ipc.shm.WaitMode#FUTEX} sleep in the kernel on the queue's not-empty /
+ *       not-full futex word (woken by the send or receive that makes them possible, each sleep at most
+ *       {@link dev.lockstep.ipc.shm.WaitMode#MAX_SLEEP_MILLIS} ms), else poll with an Agrona
+ *       {@code IdleStrategy} (default {@link dev.lockstep.ipc.shm.Idle#backoff()}); they throw
+ *       {@link java.lang.InterruptedException} when interrupted. Virtual threads always poll (the idle
+ *       strategies park, so a waiting virtual thread unmounts).</li>
  *   <li><b>Allocation</b>: receives copy into the caller's buffer and allocate nothing.</li>
  * </ul>
  *
@@ -46,7 +50,8 @@
  *           stuck slots; contract of POSIX message queues and Boost.Interprocess {@code
  *           message_queue}</td>
  *       <td>{@code SharedPriorityQueueTest}, {@code SharedPriorityQueueProcessTest}, {@code
- *           SharedPriorityQueueCrashTest}, {@code SharedPriorityQueueFaultTest}</td>
+ *           SharedPriorityQueueCrashTest}, {@code SharedPriorityQueueFaultTest}, {@code
+ *           SharedPriorityQueueFutexTest}</td>
  *       <td>{@code SharedPriorityQueueFifoTest}, {@code SharedPriorityQueueReusedSlotFifoTest}, {@code
  *           SharedPriorityQueueRecoveryRaceTest}</td>
  *       <td>{@code SharedPriorityQueueBench.receiveSend1}, {@code receiveSend2} ({@code
