@@ -939,13 +939,16 @@ public final class SharedPriorityQueue implements AutoCloseable {
     }
 
     /**
-     * Whether {@link #size()} is 0.
+     * Whether no message is ready (a snapshot, as {@link #size()} {@code == 0}, but it reads only the
+     * ready bits and the state words they point to). It is the re-check a receiver makes after
+     * announcing a kernel sleep, with the same volatile reads.
      *
      * @return {@code true} if no message was ready when the slots were scanned
      * @throws IllegalStateException if this handle is closed
      */
     public boolean isEmpty() {
-        return size() == 0;
+        ensureOpen();
+        return !anyReady();
     }
 
     private void ensureOpen() {
