@@ -103,8 +103,10 @@ import dev.lockstep.ipc.wait.Waiting;
  * Liveness is checked only for slots that look stuck: a receive or send that fails or has to wait
  * runs a recovery scan at most once per {@value #RECOVERY_INTERVAL_MICROS} µs per handle (or 50 ns per
  * slot, if longer, so that a large queue polled while empty spends little on it), and checks a
- * slot's owner only if the slot held the same owner word on the previous scan. {@link #recover()}
- * checks every claimed slot at once. Any number of processes may recover at the same time.
+ * slot's owner only if the slot held the same owner word on the previous scan. A call asleep in the
+ * kernel ({@link WaitMode#FUTEX}) scans after each sleep, so it reclaims a dead peer's slot within two
+ * sleep bounds (one if it had seen the slot stuck before the peer died), not ~2 ms as a polling call.
+ * {@link #recover()} checks every claimed slot at once. Any number of processes may recover at the same time.
  *
  * <h2>Stalled, not dead</h2>
  * A process stopped inside a send or a receive (SIGSTOP, a debugger, a throttled container, a long GC
