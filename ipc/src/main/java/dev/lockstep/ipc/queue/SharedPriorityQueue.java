@@ -953,6 +953,19 @@ public final class SharedPriorityQueue implements AutoCloseable {
         return !anyReady();
     }
 
+    /**
+     * Whether no slot is free (a snapshot: every slot holds a message or is being written or read). It is
+     * the re-check a sender makes after announcing a kernel sleep on a full queue, with the same volatile
+     * reads.
+     *
+     * @return {@code true} if no slot was free when the slots were scanned
+     * @throws IllegalStateException if this handle is closed
+     */
+    public boolean isFull() {
+        ensureOpen();
+        return !anyFree();
+    }
+
     private void ensureOpen() {
         if (closed) {
             throw new IllegalStateException(this + " is closed");

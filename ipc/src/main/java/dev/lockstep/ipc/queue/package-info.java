@@ -53,7 +53,8 @@
  *           SharedPriorityQueueCrashTest}, {@code SharedPriorityQueueFaultTest}, {@code
  *           SharedPriorityQueueFutexTest}</td>
  *       <td>{@code SharedPriorityQueueFifoTest}, {@code SharedPriorityQueueReusedSlotFifoTest}, {@code
- *           SharedPriorityQueueRecoveryRaceTest}, {@code SharedPriorityQueueWakeupTest}</td>
+ *           SharedPriorityQueueRecoveryRaceTest}, {@code SharedPriorityQueueWakeupTest}, {@code
+ *           SharedPriorityQueueFullWakeupTest}</td>
  *       <td>{@code SharedPriorityQueueBench.receiveSend1}, {@code receiveSend2} ({@code
  *           impl=SharedPriorityQueue}, against {@code PriorityBlockingQueue}); between processes: {@code
  *           IpcRoundTripBench.roundTrip}, {@code IpcThroughputBench.send} ({@code
