@@ -41,6 +41,28 @@ class SharedPriorityQueueTest {
         return ByteBuffer.allocate(8).putInt(0, a).putInt(4, b);
     }
 
+    /** isEmpty and isFull (the re-checks of blocked receivers and senders) follow the slots' states. */
+    @Test
+    void isEmptyAndIsFullFollowTheSlots() {
+        try (SharedPriorityQueue q = SharedPriorityQueue.inMemory(2, 8)) {
+            ByteBuffer dst = ByteBuffer.allocate(8);
+            assertTrue(q.isEmpty());
+            assertFalse(q.isFull());
+            assertTrue(q.trySend(1, ByteBuffer.wrap(new byte[] {1})));
+            assertFalse(q.isEmpty());
+            assertFalse(q.isFull());
+            assertTrue(q.trySend(2, ByteBuffer.wrap(new byte[] {2})));
+            assertFalse(q.isEmpty());
+            assertTrue(q.isFull());
+            assertEquals(2, q.tryReceive(dst));
+            assertFalse(q.isEmpty());
+            assertFalse(q.isFull());
+            assertEquals(1, q.tryReceive(dst.clear()));
+            assertTrue(q.isEmpty());
+            assertFalse(q.isFull());
+        }
+    }
+
     @Test
     void receivesHighestPriorityFirstThenOldest() throws IOException {
         try (SharedPriorityQueue q = SharedPriorityQueue.create(dir.resolve("q"), 64, 16)) {
