@@ -287,6 +287,13 @@ public final class SvgChart {
                     }
                 }
             }
+            double own = py.applyAsDouble(p.y()) + 4;
+            if (ly != own) { // moved off its point: set it further right, a leader line says whose label it is
+                lx2 += 16;
+                s.append(String.format(Locale.ROOT,
+                        "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" stroke-width=\"1\"/>\n",
+                        lx2 - 20, own - 4, lx2 - 2, ly - 4, p.color()));
+            }
             placed.add(new double[] {lx2, ly, w});
             s.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%.1f\">%s</text>\n", lx2, ly, esc(p.label())));
         }
