@@ -3,6 +3,7 @@ package dev.lockstep.core.lock;
 import dev.lockstep.core.internal.PaddedReference;
 import dev.lockstep.core.internal.SpinPolicy;
 import dev.lockstep.core.internal.Waits;
+import dev.lockstep.core.internal.jfr.Jfr;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -178,7 +179,14 @@ public final class McsLock extends SpinLockBase {
         } else {
             // Release: our initialised node is visible to the releaser that reads pred.next.
             pred.setReleaseNext(node);
-            if (!awaitGrant(node, pred, mode, deadline)) {
+            Object jfr = beginContended(); // JFR ContendedAcquire: null unless a recording enables it
+            boolean granted = false;
+            try {
+                granted = awaitGrant(node, pred, mode, deadline);
+            } finally {
+                Jfr.endContended(jfr, granted);
+            }
+            if (!granted) {
                 return false;
             }
         }

@@ -109,23 +109,38 @@ public final class TicketLock extends SpinLockBase {
     boolean acquire(int mode, long deadline) throws InterruptedException {
         if (mode != Waits.UNINTERRUPTIBLE) {
             // No ticket for waits that may give up: poll for an empty queue instead (see class javadoc).
-            int step = 0;
-            while (!tryAcquire()) {
-                if (Waits.shouldGiveUp(mode, deadline)) {
-                    return false;
-                }
-                step = SpinPolicy.idle(step);
+            if (tryAcquire()) {
+                return true;
             }
-            return true;
+            Object jfr = beginContended(); // JFR ContendedAcquire: null unless a recording enables it
+            boolean acquired = false;
+            try {
+                acquired = poll(mode, deadline);
+            } finally {
+                Jfr.endContended(jfr, acquired);
+            }
+            return acquired;
         }
         long myTicket = nextTicket.getAndAdd(1); // volatile RMW: tickets are unique and totally ordered
         // Volatile read (Dekker's pattern, see the implementation notes); it includes acquire: seeing our
         // number means the previous holder's release, and its writes, are visible.
         if (nowServing.getVolatile() != myTicket) {
-            Object jfr = Jfr.beginContended(this); // JFR ContendedAcquire: null unless a recording enables it
+            Object jfr = beginContended(); // JFR ContendedAcquire: null unless a recording enables it
             awaitTurn(myTicket);
             Jfr.endContended(jfr, true);
         }
+        return true;
+    }
+
+    /** A timed or interruptible wait, after a failed first attempt: polls for an empty queue. */
+    private boolean poll(int mode, long deadline) throws InterruptedException {
+        int step = 0;
+        do {
+            if (Waits.shouldGiveUp(mode, deadline)) {
+                return false;
+            }
+            step = SpinPolicy.idle(step);
+        } while (!tryAcquire());
         return true;
     }
 
