@@ -1,7 +1,7 @@
 package dev.lockstep.core.lock;
 
 import dev.lockstep.core.internal.PaddedReference;
-import dev.lockstep.core.internal.Waits;
+import dev.lockstep.core.internal.SpinThenPark;
 import dev.lockstep.core.internal.jfr.Jfr;
 
 import java.lang.invoke.MethodHandles;
@@ -230,7 +230,7 @@ public final class ClhLock extends SpinLockBase {
         Thread me = null;
         Node announcedOn = null; // the node on which we announced PARKED, if any
         // Opaque hint: if pred's owner holds the lock we are next in line and spin first; else park at once.
-        int spins = pred.getOpaqueHeld() ? 0 : QueueParking.SPINS;
+        int spins = pred.getOpaqueHeld() ? 0 : SpinThenPark.SPINS;
         boolean cleared = false;
         try {
             for (; ; ) {
@@ -244,20 +244,16 @@ public final class ClhLock extends SpinLockBase {
                     pred = pred.pred; // plain: published by the getAndSet to ABANDONED we just acquired
                     continue;
                 }
-                boolean giveUp;
-                try {
-                    giveUp = Waits.shouldGiveUp(mode, deadline);
-                } catch (InterruptedException e) {
+                int exit = SpinThenPark.checkExit(mode, deadline);
+                if (exit != SpinThenPark.GO_ON) {
                     abandon(spare, node, pred);
-                    throw e;
+                    if (exit == SpinThenPark.INTERRUPTED) {
+                        throw new InterruptedException();
+                    }
+                    return false; // timed out
                 }
-                if (giveUp) {
-                    abandon(spare, node, pred);
-                    return false;
-                }
-                if (spins < QueueParking.SPINS) {
+                if (SpinThenPark.spin(spins)) {
                     spins++;
-                    Thread.onSpinWait();
                 } else if (announcedOn != pred || state != PARKED) {
                     if (me == null) {
                         me = Thread.currentThread();
@@ -273,11 +269,11 @@ public final class ClhLock extends SpinLockBase {
                 } else {
                     // Announced on pred and re-read PARKED: its owner's getAndSet from here on returns
                     // PARKED and unparks us (see the implementation notes).
-                    cleared |= QueueParking.park(this, mode, deadline);
+                    cleared |= SpinThenPark.park(this, mode, deadline);
                 }
             }
         } finally {
-            QueueParking.restoreInterrupt(cleared);
+            SpinThenPark.restoreInterrupt(cleared);
         }
     }
 

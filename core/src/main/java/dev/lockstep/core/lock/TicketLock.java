@@ -2,6 +2,7 @@ package dev.lockstep.core.lock;
 
 import dev.lockstep.core.internal.PaddedLong;
 import dev.lockstep.core.internal.SpinPolicy;
+import dev.lockstep.core.internal.SpinThenPark;
 import dev.lockstep.core.internal.Waits;
 import dev.lockstep.core.internal.jfr.Jfr;
 
@@ -161,11 +162,10 @@ public final class TicketLock extends SpinLockBase {
                 if (serving == myTicket) {
                     return;
                 }
-                if (myTicket - serving == 1 && spins < QueueParking.SPINS) {
+                if (myTicket - serving == 1 && SpinThenPark.spin(spins)) {
                     spins++; // next in line: spin on the counter for a while
-                    Thread.onSpinWait();
                 } else if (registered) {
-                    cleared |= QueueParking.park(this, Waits.UNINTERRUPTIBLE, 0L);
+                    cleared |= SpinThenPark.park(this, Waits.UNINTERRUPTIBLE, 0L);
                 } else {
                     if (waiters == null) {
                         waiters = WaitingArray.WAITERS;
@@ -189,7 +189,7 @@ public final class TicketLock extends SpinLockBase {
                 // but waiters CAS; a releaser that still reads us only makes a spurious unpark.
                 WaitingArray.SLOT.setRelease(waiters, slot, (Thread) null);
             }
-            QueueParking.restoreInterrupt(cleared);
+            SpinThenPark.restoreInterrupt(cleared);
         }
     }
 
