@@ -38,7 +38,9 @@
  *   <li><b>Waiting and virtual threads</b>: {@code TicketLock}, {@code ClhLock} and {@code McsLock}
  *       spin briefly and then park, and the thread that hands the lock over unparks its successor, so
  *       waiters behind the next in line cost no CPU and virtual threads unmount (their {@code
- *       *HandOffTest}s check that no hand-over to a parked waiter is lost). The other locks follow
+ *       *HandOffTest}s check that no hand-over to a parked waiter is lost); the steps of that wait
+ *       (spin budget, deadline and interrupt checks, park) are the waiting layer's {@link
+ *       dev.lockstep.core.internal.SpinThenPark}. The other locks follow
  *       {@link dev.lockstep.core.internal.SpinPolicy}: spin, yield, then short timed parks, so more
  *       threads than cores, and virtual threads, still make progress.</li>
  *   <li><b>Observability</b>: every lock emits the JFR event {@code dev.lockstep.ContendedAcquire}
