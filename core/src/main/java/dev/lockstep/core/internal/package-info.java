@@ -113,8 +113,9 @@
  *       <td>spin-then-park of a hand-off waiter (the next in line spins, the others park until the
  *           releaser unparks them); after AQS's CLH variant (Lea 2005) and He, Scherer &amp; Scott,
  *           HiPC 2005</td>
- *       <td>through {@code LockContractTest}, {@code LockOversubscriptionTest}, {@code
- *           LockFairnessTest} ({@code TicketLock}, {@code ClhLock}, {@code McsLock})</td>
+ *       <td>{@code SpinThenParkTest}, and through {@code LockContractTest}, {@code
+ *           LockOversubscriptionTest}, {@code LockFairnessTest} ({@code TicketLock}, {@code ClhLock},
+ *           {@code McsLock})</td>
  *       <td>{@code TicketLockHandOffTest}, {@code ClhLockHandOffTest}, {@code McsLockHandOffTest}</td></tr>
  * </table>
  */
