@@ -43,6 +43,11 @@ import dev.lockstep.ipc.shm.MappedAccess;
  *       a handler must also tolerate garbage values without failing (bounds-check lengths it reads).</li>
  * </ul>
  *
+ * <h2>Where it starts</h2>
+ * After the newest message published when it was made ({@link StartPosition#NEXT}, the default), or
+ * at the oldest message still in the ring ({@link StartPosition#OLDEST}: the backlog first), see
+ * {@link BroadcastChannel#receiver(StartPosition)}. Its {@link #lostMessages()} counts from there.
+ *
  * <h2>Lapping</h2>
  * When the producer has overwritten messages this receiver had not read yet, the receiver counts a
  * lap ({@link #lappedCount()}), adds the messages it missed to {@link #lostMessages()} (exact:
