@@ -32,8 +32,16 @@ final class Child implements AutoCloseable {
     }
 
     static Child start(Path folder, Class<?> main, String... args) throws IOException {
+        return startWrapped(List.of(), folder, main, args);
+    }
+
+    /**
+     * Like {@link #start}, the java command line preceded by {@code wrapper} (e.g. {@code unshare --net
+     * sh -c '...; exec "$@"' sh} or {@code nsenter --net=...}); a wrapper that execs keeps the pid.
+     */
+    static Child startWrapped(List<String> wrapper, Path folder, Class<?> main, String... args) throws IOException {
         String classPath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
-        List<String> cmd = new ArrayList<>();
+        List<String> cmd = new ArrayList<>(wrapper);
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.add("-Xmx128m");
         cmd.add("-XX:+UseSerialGC");
@@ -108,6 +116,14 @@ final class Child implements AutoCloseable {
         }
         pump.join(5000);
         return process.exitValue();
+    }
+
+    /** Sends {@code kill -SIGNAL pid} (e.g. {@code STOP}, {@code CONT}) and waits for the kill command. */
+    void signal(String signal) throws IOException, InterruptedException {
+        Process k = new ProcessBuilder("kill", "-" + signal, Long.toString(pid())).inheritIO().start();
+        if (k.waitFor() != 0) {
+            throw new AssertionError("kill -" + signal + " " + pid() + " failed");
+        }
     }
 
     /** SIGKILL, then wait until it is gone. */

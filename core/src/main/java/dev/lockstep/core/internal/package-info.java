@@ -16,6 +16,9 @@
  *   <li>A blocking synchronizer whose releasers wake their waiters: subclass {@link
  *       dev.lockstep.core.internal.WaitQueue} and supply only the grant decision; each thread's reusable
  *       record is its {@link dev.lockstep.core.internal.WaitNode}.</li>
+ *   <li>A queue lock whose queue is the algorithm itself and whose waiter is unparked by the thread
+ *       that hands over (ticket, CLH, MCS): {@link dev.lockstep.core.internal.SpinThenPark} (spin
+ *       budget, deadline and interrupt checks, park, interrupt bookkeeping).</li>
  *   <li>Interrupt and deadline handling of every waiting loop ({@code lock()}, {@code
  *       lockInterruptibly()}, timed {@code tryLock}): {@link dev.lockstep.core.internal.Waits}.</li>
  *   <li>Algorithms written for a fixed set of thread identities (Peterson, filter, Bakery): {@link
@@ -106,6 +109,14 @@
  *           registry (Michael &amp; Scott's queue) that {@code DeadlockDetector} walks</td>
  *       <td>{@code WaitNodeRegistryTest}, {@code WaitQueueWithdrawalTest}</td>
  *       <td>{@code WaitQueueNoLostWakeupTest}</td></tr>
+ *   <tr><td>{@link dev.lockstep.core.internal.SpinThenPark}</td>
+ *       <td>spin-then-park of a hand-off waiter (the next in line spins, the others park until the
+ *           releaser unparks them); after AQS's CLH variant (Lea 2005) and He, Scherer &amp; Scott,
+ *           HiPC 2005</td>
+ *       <td>{@code SpinThenParkTest}, and through {@code LockContractTest}, {@code
+ *           LockOversubscriptionTest}, {@code LockFairnessTest} ({@code TicketLock}, {@code ClhLock},
+ *           {@code McsLock})</td>
+ *       <td>{@code TicketLockHandOffTest}, {@code ClhLockHandOffTest}, {@code McsLockHandOffTest}</td></tr>
  * </table>
  */
 package dev.lockstep.core.internal;

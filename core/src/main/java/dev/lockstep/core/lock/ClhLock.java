@@ -1,7 +1,8 @@
 package dev.lockstep.core.lock;
 
 import dev.lockstep.core.internal.PaddedReference;
-import dev.lockstep.core.internal.Waits;
+import dev.lockstep.core.internal.SpinThenPark;
+import dev.lockstep.core.internal.jfr.Jfr;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -182,10 +183,7 @@ public final class ClhLock extends SpinLockBase {
         // the read and the CAS (ABA), in which case its state is no longer RELEASED.
         Node pred = skipAbandoned(last);
         if (pred.getAcquireState() == RELEASED) {
-            node.setOpaqueHeld(true); // opaque: a hint for our successor, ordered with nothing
-            holderNode = node;
-            holderPred = pred;
-            holderSpare = spare;
+            hold(node, pred, spare);
             return true;
         }
         abandon(spare, node, pred);
@@ -198,40 +196,64 @@ public final class ClhLock extends SpinLockBase {
         Node node = takeSpareNode(spare);
         // getAndSet is a volatile RMW: our node's initialisation is visible to our successor.
         Node pred = tail.getAndSet(node);
+        // Acquire: seeing RELEASED makes the previous holder's critical-section writes visible. The
+        // uncontended path: the same first check as the wait's loop below.
+        if (pred.getAcquireState() == RELEASED) {
+            hold(node, pred, spare);
+            return true;
+        }
+        Object jfr = beginContended(); // JFR ContendedAcquire: null unless a recording enables it
+        boolean acquired = false;
+        try {
+            acquired = await(spare, node, pred, mode, deadline);
+        } finally {
+            Jfr.endContended(jfr, acquired);
+        }
+        return acquired;
+    }
+
+    /** Records the holder's nodes (plain: see their fields) and marks its node held for the successor. */
+    private void hold(Node node, Node pred, Spare spare) {
+        node.setOpaqueHeld(true); // opaque: a hint for our successor, ordered with nothing
+        holderNode = node;
+        holderPred = pred;
+        holderSpare = spare;
+    }
+
+    /**
+     * The wait, once the first check found pred not released: spin if next in line, else (and once the
+     * spin is spent) announce on pred and park until its owner unparks us.
+     *
+     * @return {@code true} once acquired; {@code false} if a timed wait gave up (the node is abandoned)
+     */
+    private boolean await(Spare spare, Node node, Node pred, int mode, long deadline) throws InterruptedException {
         Thread me = null;
         Node announcedOn = null; // the node on which we announced PARKED, if any
         // Opaque hint: if pred's owner holds the lock we are next in line and spin first; else park at once.
-        int spins = pred.getOpaqueHeld() ? 0 : QueueParking.SPINS;
+        int spins = pred.getOpaqueHeld() ? 0 : SpinThenPark.SPINS;
         boolean cleared = false;
         try {
             for (; ; ) {
                 // Acquire: seeing RELEASED makes the previous holder's critical-section writes visible.
                 int state = pred.getAcquireState();
                 if (state == RELEASED) {
-                    node.setOpaqueHeld(true); // opaque: a hint for our successor, ordered with nothing
-                    holderNode = node;
-                    holderPred = pred;
-                    holderSpare = spare;
+                    hold(node, pred, spare);
                     return true;
                 }
                 if (state == ABANDONED) {
                     pred = pred.pred; // plain: published by the getAndSet to ABANDONED we just acquired
                     continue;
                 }
-                boolean giveUp;
-                try {
-                    giveUp = Waits.shouldGiveUp(mode, deadline);
-                } catch (InterruptedException e) {
+                int exit = SpinThenPark.checkExit(mode, deadline);
+                if (exit != SpinThenPark.GO_ON) {
                     abandon(spare, node, pred);
-                    throw e;
+                    if (exit == SpinThenPark.INTERRUPTED) {
+                        throw new InterruptedException();
+                    }
+                    return false; // timed out
                 }
-                if (giveUp) {
-                    abandon(spare, node, pred);
-                    return false;
-                }
-                if (spins < QueueParking.SPINS) {
+                if (SpinThenPark.spin(spins)) {
                     spins++;
-                    Thread.onSpinWait();
                 } else if (announcedOn != pred || state != PARKED) {
                     if (me == null) {
                         me = Thread.currentThread();
@@ -247,11 +269,11 @@ public final class ClhLock extends SpinLockBase {
                 } else {
                     // Announced on pred and re-read PARKED: its owner's getAndSet from here on returns
                     // PARKED and unparks us (see the implementation notes).
-                    cleared |= QueueParking.park(this, mode, deadline);
+                    cleared |= SpinThenPark.park(this, mode, deadline);
                 }
             }
         } finally {
-            QueueParking.restoreInterrupt(cleared);
+            SpinThenPark.restoreInterrupt(cleared);
         }
     }
 

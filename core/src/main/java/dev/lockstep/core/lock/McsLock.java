@@ -2,7 +2,8 @@ package dev.lockstep.core.lock;
 
 import dev.lockstep.core.internal.PaddedReference;
 import dev.lockstep.core.internal.SpinPolicy;
-import dev.lockstep.core.internal.Waits;
+import dev.lockstep.core.internal.SpinThenPark;
+import dev.lockstep.core.internal.jfr.Jfr;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -178,7 +179,14 @@ public final class McsLock extends SpinLockBase {
         } else {
             // Release: our initialised node is visible to the releaser that reads pred.next.
             pred.setReleaseNext(node);
-            if (!awaitGrant(node, pred, mode, deadline)) {
+            Object jfr = beginContended(); // JFR ContendedAcquire: null unless a recording enables it
+            boolean granted = false;
+            try {
+                granted = awaitGrant(node, pred, mode, deadline);
+            } finally {
+                Jfr.endContended(jfr, granted);
+            }
+            if (!granted) {
                 return false;
             }
         }
@@ -194,7 +202,7 @@ public final class McsLock extends SpinLockBase {
      */
     private boolean awaitGrant(Node node, Node pred, int mode, long deadline) throws InterruptedException {
         // Acquire: a hint only (pred may already have moved on); GRANTED means pred holds the lock.
-        int spins = pred.getAcquireState() == GRANTED ? 0 : QueueParking.SPINS;
+        int spins = pred.getAcquireState() == GRANTED ? 0 : SpinThenPark.SPINS;
         boolean cleared = false;
         try {
             for (; ; ) {
@@ -204,22 +212,22 @@ public final class McsLock extends SpinLockBase {
                 if (state == GRANTED) {
                     return true;
                 }
-                boolean giveUp;
-                try {
-                    giveUp = Waits.shouldGiveUp(mode, deadline);
-                } catch (InterruptedException e) {
+                int exit = SpinThenPark.checkExit(mode, deadline);
+                if (exit != SpinThenPark.GO_ON) {
                     if (abandon(node)) {
-                        throw e;
+                        if (exit == SpinThenPark.INTERRUPTED) {
+                            throw new InterruptedException();
+                        }
+                        return false; // timed out
                     }
-                    Thread.currentThread().interrupt(); // granted meanwhile: we hold the lock, keep the status
+                    // abandon fails only if we were granted meanwhile: we hold the lock
+                    if (exit == SpinThenPark.INTERRUPTED) {
+                        Thread.currentThread().interrupt(); // keep the status (checkExit cleared it)
+                    }
                     return true;
                 }
-                if (giveUp) {
-                    return !abandon(node); // abandon fails only if we were granted meanwhile
-                }
-                if (spins < QueueParking.SPINS) {
+                if (SpinThenPark.spin(spins)) {
                     spins++;
-                    Thread.onSpinWait();
                 } else if (state == WAITING) {
                     // Announce that we park. A volatile CAS on the variable the releaser CASes: if it
                     // fails, the releaser got there first (GRANTED) and the next read shows it.
@@ -227,11 +235,11 @@ public final class McsLock extends SpinLockBase {
                 } else {
                     // state == PARKED, re-read after our announcement: a releaser that grants from here
                     // on CASes PARKED -> GRANTED and then unparks us (see the implementation notes).
-                    cleared |= QueueParking.park(this, mode, deadline);
+                    cleared |= SpinThenPark.park(this, mode, deadline);
                 }
             }
         } finally {
-            QueueParking.restoreInterrupt(cleared);
+            SpinThenPark.restoreInterrupt(cleared);
         }
     }
 

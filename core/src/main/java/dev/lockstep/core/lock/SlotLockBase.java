@@ -3,6 +3,7 @@ package dev.lockstep.core.lock;
 import dev.lockstep.core.internal.SpinPolicy;
 import dev.lockstep.core.internal.ThreadSlots;
 import dev.lockstep.core.internal.Waits;
+import dev.lockstep.core.internal.jfr.Jfr;
 
 /**
  * Base of the locks written for a fixed number of threads (Peterson, filter, Bakery): each contender
@@ -25,6 +26,11 @@ import dev.lockstep.core.internal.Waits;
  * calling it at the same moment may therefore both give way (each sees the other mid-entry), even
  * though neither ends up holding the lock: jcstress reports that outcome as interesting, not
  * forbidden. It never lets both in.
+ *
+ * <p>A blocking acquisition first runs {@code tryLock()}'s attempt; only if that fails does it wait
+ * (and the JFR {@code ContendedAcquire} event starts, see {@link SpinLockBase}). A failed attempt left
+ * no trace (withdrawn, slot given back), so the wait is an arrival like any other: the algorithms'
+ * properties hold as before, measured from that arrival's doorway.
  *
  * <p>Implementation notes. {@code heldSlot} is plain: it is written by the holder after it acquired
  * and read by the same thread in {@code release()}. A slot is given back only after {@link #withdraw}
@@ -94,6 +100,26 @@ abstract class SlotLockBase extends SpinLockBase {
 
     @Override
     final boolean acquire(int mode, long deadline) throws InterruptedException {
+        // The uncontended path: a slot claim and the entry protocol, each once, as in the wait below
+        // (which would do the same work when nothing makes it wait).
+        if (tryAcquire()) {
+            return true;
+        }
+        Object jfr = beginContended(); // JFR ContendedAcquire: null unless a recording enables it
+        boolean acquired = false;
+        try {
+            acquired = await(mode, deadline);
+        } finally {
+            Jfr.endContended(jfr, acquired);
+        }
+        return acquired;
+    }
+
+    /**
+     * The wait, after a failed first attempt (which withdrew and gave its slot back, so this is a fresh
+     * arrival: it claims a slot and runs the whole entry protocol again).
+     */
+    private boolean await(int mode, long deadline) throws InterruptedException {
         int me = slots.claim(mode, deadline);
         if (me < 0) {
             return false; // timed out waiting for a slot

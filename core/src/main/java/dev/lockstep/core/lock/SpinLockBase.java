@@ -1,6 +1,7 @@
 package dev.lockstep.core.lock;
 
 import dev.lockstep.core.internal.Waits;
+import dev.lockstep.core.internal.jfr.Jfr;
 
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
@@ -26,6 +27,11 @@ import java.util.concurrent.locks.Lock;
  *   <li>{@link #newCondition()} throws {@link UnsupportedOperationException}.</li>
  * </ul>
  * Waiting follows {@link dev.lockstep.core.internal.SpinPolicy}: spin, yield, then short parks.
+ *
+ * <p>JFR: every lock of this package emits {@code dev.lockstep.ContendedAcquire} for an acquisition
+ * that waited at least the event's threshold (begun by {@link #beginContended()} once the first attempt
+ * failed, ended when the wait ends: {@code acquired} is false for a timeout or an interrupt). The
+ * uncontended path does not reach the hook.
  */
 abstract class SpinLockBase implements Lock {
     /**
@@ -36,6 +42,19 @@ abstract class SpinLockBase implements Lock {
      * lock; any other value, stale or not, means "not me".
      */
     private Thread owner;
+
+    /**
+     * Begins the JFR {@code ContendedAcquire} event of a wait on this lock: called on a slow path only,
+     * once the first attempt failed. Returns null (and computes nothing else) unless a recording enables
+     * the event; pass the result to {@link Jfr#endContended}.
+     *
+     * @return the event, or {@code null}
+     */
+    final Object beginContended() {
+        // Plain read of owner: a diagnostic snapshot for the event's holder field only (a reference read
+        // is atomic, JLS 17.7, so it is some holder's thread, or null where not yet or no longer set).
+        return Jfr.beginContended(this, null, owner);
+    }
 
     /** Acquires if that needs no waiting; never waits. */
     abstract boolean tryAcquire();

@@ -3,6 +3,7 @@ package dev.lockstep.core.lock;
 import dev.lockstep.core.internal.PaddedLong;
 import dev.lockstep.core.internal.SpinPolicy;
 import dev.lockstep.core.internal.Waits;
+import dev.lockstep.core.internal.jfr.Jfr;
 
 /**
  * The test-and-set spin lock: the simplest correct lock on a read-modify-write instruction.
@@ -49,13 +50,29 @@ public final class TasLock extends SpinLockBase {
 
     @Override
     boolean acquire(int mode, long deadline) throws InterruptedException {
+        // getAndSet is a volatile RMW: acquire semantics when it returns 0. The uncontended path.
+        if (locked.getAndSet(1) == 0) {
+            return true;
+        }
+        Object jfr = beginContended(); // JFR ContendedAcquire: null unless a recording enables it
+        boolean acquired = false;
+        try {
+            acquired = spin(mode, deadline);
+        } finally {
+            Jfr.endContended(jfr, acquired);
+        }
+        return acquired;
+    }
+
+    /** The wait, after a failed first test-and-set. */
+    private boolean spin(int mode, long deadline) throws InterruptedException {
         int step = 0;
-        while (locked.getAndSet(1) != 0) { // test-and-set on every try, by design
+        do {
             if (Waits.shouldGiveUp(mode, deadline)) {
                 return false; // nothing to withdraw: a failed test-and-set changed nothing
             }
             step = SpinPolicy.idle(step);
-        }
+        } while (locked.getAndSet(1) != 0); // test-and-set on every try, by design (volatile RMW)
         return true;
     }
 

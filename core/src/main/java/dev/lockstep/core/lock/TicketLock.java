@@ -2,6 +2,7 @@ package dev.lockstep.core.lock;
 
 import dev.lockstep.core.internal.PaddedLong;
 import dev.lockstep.core.internal.SpinPolicy;
+import dev.lockstep.core.internal.SpinThenPark;
 import dev.lockstep.core.internal.Waits;
 import dev.lockstep.core.internal.jfr.Jfr;
 
@@ -109,23 +110,38 @@ public final class TicketLock extends SpinLockBase {
     boolean acquire(int mode, long deadline) throws InterruptedException {
         if (mode != Waits.UNINTERRUPTIBLE) {
             // No ticket for waits that may give up: poll for an empty queue instead (see class javadoc).
-            int step = 0;
-            while (!tryAcquire()) {
-                if (Waits.shouldGiveUp(mode, deadline)) {
-                    return false;
-                }
-                step = SpinPolicy.idle(step);
+            if (tryAcquire()) {
+                return true;
             }
-            return true;
+            Object jfr = beginContended(); // JFR ContendedAcquire: null unless a recording enables it
+            boolean acquired = false;
+            try {
+                acquired = poll(mode, deadline);
+            } finally {
+                Jfr.endContended(jfr, acquired);
+            }
+            return acquired;
         }
         long myTicket = nextTicket.getAndAdd(1); // volatile RMW: tickets are unique and totally ordered
         // Volatile read (Dekker's pattern, see the implementation notes); it includes acquire: seeing our
         // number means the previous holder's release, and its writes, are visible.
         if (nowServing.getVolatile() != myTicket) {
-            Object jfr = Jfr.beginContended(this); // JFR ContendedAcquire: null unless a recording enables it
+            Object jfr = beginContended(); // JFR ContendedAcquire: null unless a recording enables it
             awaitTurn(myTicket);
             Jfr.endContended(jfr, true);
         }
+        return true;
+    }
+
+    /** A timed or interruptible wait, after a failed first attempt: polls for an empty queue. */
+    private boolean poll(int mode, long deadline) throws InterruptedException {
+        int step = 0;
+        do {
+            if (Waits.shouldGiveUp(mode, deadline)) {
+                return false;
+            }
+            step = SpinPolicy.idle(step);
+        } while (!tryAcquire());
         return true;
     }
 
@@ -146,11 +162,10 @@ public final class TicketLock extends SpinLockBase {
                 if (serving == myTicket) {
                     return;
                 }
-                if (myTicket - serving == 1 && spins < QueueParking.SPINS) {
+                if (myTicket - serving == 1 && SpinThenPark.spin(spins)) {
                     spins++; // next in line: spin on the counter for a while
-                    Thread.onSpinWait();
                 } else if (registered) {
-                    cleared |= QueueParking.park(this, Waits.UNINTERRUPTIBLE, 0L);
+                    cleared |= SpinThenPark.park(this, Waits.UNINTERRUPTIBLE, 0L);
                 } else {
                     if (waiters == null) {
                         waiters = WaitingArray.WAITERS;
@@ -174,7 +189,7 @@ public final class TicketLock extends SpinLockBase {
                 // but waiters CAS; a releaser that still reads us only makes a spurious unpark.
                 WaitingArray.SLOT.setRelease(waiters, slot, (Thread) null);
             }
-            QueueParking.restoreInterrupt(cleared);
+            SpinThenPark.restoreInterrupt(cleared);
         }
     }
 

@@ -3,6 +3,7 @@ package dev.lockstep.core.lock;
 import dev.lockstep.core.internal.PaddedLong;
 import dev.lockstep.core.internal.SpinPolicy;
 import dev.lockstep.core.internal.Waits;
+import dev.lockstep.core.internal.jfr.Jfr;
 
 import java.util.concurrent.ThreadLocalRandom;
 
@@ -57,6 +58,21 @@ public final class TtasLock extends SpinLockBase {
 
     @Override
     boolean acquire(int mode, long deadline) throws InterruptedException {
+        if (tryAcquire()) {
+            return true; // the uncontended path: one opaque read and one CAS, as in the loop below
+        }
+        Object jfr = beginContended(); // JFR ContendedAcquire: null unless a recording enables it
+        boolean acquired = false;
+        try {
+            acquired = spin(mode, deadline);
+        } finally {
+            Jfr.endContended(jfr, acquired);
+        }
+        return acquired;
+    }
+
+    /** The wait, after a failed first attempt. */
+    private boolean spin(int mode, long deadline) throws InterruptedException {
         int step = 0;
         int backoffBound = MIN_BACKOFF;
         for (; ; ) {

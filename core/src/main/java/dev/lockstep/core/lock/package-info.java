@@ -38,9 +38,16 @@
  *   <li><b>Waiting and virtual threads</b>: {@code TicketLock}, {@code ClhLock} and {@code McsLock}
  *       spin briefly and then park, and the thread that hands the lock over unparks its successor, so
  *       waiters behind the next in line cost no CPU and virtual threads unmount (their {@code
- *       *HandOffTest}s check that no hand-over to a parked waiter is lost). The other locks follow
+ *       *HandOffTest}s check that no hand-over to a parked waiter is lost); the steps of that wait
+ *       (spin budget, deadline and interrupt checks, park) are the waiting layer's {@link
+ *       dev.lockstep.core.internal.SpinThenPark}. The other locks follow
  *       {@link dev.lockstep.core.internal.SpinPolicy}: spin, yield, then short timed parks, so more
  *       threads than cores, and virtual threads, still make progress.</li>
+ *   <li><b>Observability</b>: every lock emits the JFR event {@code dev.lockstep.ContendedAcquire}
+ *       (class, holder thread, wait, whether it acquired) for an acquisition that waited at least the
+ *       event's threshold: {@code lock()}, {@code lockInterruptibly()} and timed {@code tryLock}, from the
+ *       first failed attempt to the end of the wait; the uncontended path never reaches the hook
+ *       ({@code JfrEventsTest} in {@code core.sync}'s tests).</li>
  *   <li><b>Allocation</b>: an acquisition allocates nothing (CLH/MCS recycle a thread's node; only a
  *       waiter that gave up allocates a fresh one next time).</li>
  * </ul>

@@ -59,7 +59,18 @@ import java.lang.invoke.VarHandle;
  * </ul>
  * Properties: writers are mutually exclusive (deadlock-free, not FIFO: they compete with
  * compare-and-set, waiting by {@link SpinPolicy}); readers are wait-free per attempt and obstruction-
- * free overall. Space: one padded 64-bit counter (128 bytes either side, so that the readers' line is
+ * free overall.
+ *
+ * <p>JFR: {@code dev.lockstep.ContendedAcquire} (threshold 10 ms by default, holder unknown) is emitted
+ * for a {@link #writeLock()} that waited for another writer, and for a {@link #readBegin()} that waited
+ * for a writer to leave, measured from the first odd sequence it read to the even one it returns (the
+ * stack trace shows which). That is what "waited" means for an optimistic reader: the time it could
+ * not start a read. A failed {@link #readValidate(long)} is not a wait and is not recorded: the reader
+ * keeps no state between its calls (it writes nothing shared, which is the point of the lock), so a
+ * retry that finds the sequence even again starts at once; a reader held back by a writer on its retry
+ * waits in {@code readBegin} again, and that wait is recorded.
+ *
+ * <p>Space: one padded 64-bit counter (128 bytes either side, so that the readers' line is
  * not disturbed by stores to neighbouring data); nothing per thread; no allocation.
  */
 public final class SeqLock {
@@ -83,11 +94,19 @@ public final class SeqLock {
     public long readBegin() {
         // Acquire: the data loads that follow cannot be performed before this load.
         long s = seq.getAcquire();
+        return (s & 1L) == 0 ? s : readBeginContended();
+    }
+
+    /** readBegin's waiting path: a writer is inside (the uncontended readBegin is one load and a test). */
+    private long readBeginContended() {
+        Object jfr = Jfr.beginContended(this); // JFR ContendedAcquire: null unless a recording enables it
+        long s;
         int step = 0;
-        while ((s & 1L) != 0) {
+        do {
             step = SpinPolicy.idle(step);
-            s = seq.getAcquire();
-        }
+            s = seq.getAcquire(); // acquire: as in readBegin
+        } while ((s & 1L) != 0);
+        Jfr.endContended(jfr, true);
         return s;
     }
 

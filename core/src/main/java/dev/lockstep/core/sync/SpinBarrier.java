@@ -2,6 +2,7 @@ package dev.lockstep.core.sync;
 
 import dev.lockstep.core.internal.PaddedLong;
 import dev.lockstep.core.internal.SpinPolicy;
+import dev.lockstep.core.internal.jfr.Jfr;
 
 /**
  * A spinning, sense-reversing cyclic barrier for low-latency phases: a fixed group of
@@ -35,6 +36,12 @@ import dev.lockstep.core.internal.SpinPolicy;
  * arrival and departure allocate nothing; space — one padded word. Cache traffic: all waiters spin on
  * the one line, which the last arrival writes once per phase (O(parties) misses per phase: a
  * dissemination or tree barrier does better only with many more cores than this library targets).
+ *
+ * <p>JFR: an arrival that is still waiting once its spin is spent ({@link SpinPolicy#SPINS} steps)
+ * emits {@code dev.lockstep.ContendedAcquire} if its whole wait from there reached the threshold
+ * (10 ms by default), as a {@link Barrier} wait does; the microseconds of the spin are not part of the
+ * recorded duration, so that a rendezvous within the spin (this barrier's normal case) pays nothing
+ * for the hook.
  *
  * <p>Precondition: exactly {@code parties} threads use it, each calling {@code await()} once per
  * phase (the textbook algorithm's assumption). An extra thread arriving in a phase that is already
@@ -88,10 +95,17 @@ public final class SpinBarrier {
             return 0;
         }
         int step = 0;
+        Object jfr = null;
         // Acquire: seeing the new phase makes every party's pre-arrival writes visible.
         while ((state.getAcquire() >>> 32) == phase) {
+            if (step == SpinPolicy.SPINS) {
+                // Spin spent: from here on the wait is long enough to be worth a JFR ContendedAcquire
+                // (null unless a recording enables it); a rendezvous within the spin never reaches it.
+                jfr = Jfr.beginContended(this);
+            }
             step = SpinPolicy.idle(step);
         }
+        Jfr.endContended(jfr, true);
         return remaining - 1;
     }
 

@@ -70,7 +70,8 @@ import dev.lockstep.ipc.shm.StructureKind;
  *       ({@link #sender()}) and first turns the dead one's partial range into padding.</li>
  *   <li>Consumers come and go at any time; a new one starts after the newest message published when
  *       it joins (it reads that message's sequence number, so even a lap before its first message is
- *       counted exactly).
+ *       counted exactly); one made with {@link StartPosition#OLDEST} starts at the oldest message still
+ *       in the ring instead, and reads the backlog first.
  *       Consumer slots ({@link BroadcastDescriptor}) only make consumers visible to {@code stat}: a
  *       consumer that finds every slot taken by live consumers still works, unlisted.</li>
  *   <li>Space: header + (2 + slots) lines of 128 bytes + capacity. Sending and receiving allocate
@@ -113,7 +114,18 @@ import dev.lockstep.ipc.shm.StructureKind;
  * stores a padding record [T, I) at T (opaque; inside the range I already covers, so consumers still
  * reading older records there reject them) and releases T := I. I is never lowered (J1): lowering
  * it would let a consumer validate bytes the dead producer had already damaged.
- * Consumer slots: token CAS from 0 or a dead token; the slot's counters are the consumer's own
+ *  J5  oldest O: a record boundary below the tail. Before announcing an intent I' the producer walks
+ *      the old records' headers (not yet overwritten) from O to the first boundary &gt;= I' - capacity,
+ *      stores it (release), storeStoreFence, then I' (J3). O only grows.
+ * A consumer made with StartPosition.OLDEST reads O (acquire: the record there is complete, its
+ * release followed the tail's release past it), then T (acquire), and reads the record at O (past
+ * padding, to the first message) and validates it like any record (J4); if the producer overwrote it
+ * meanwhile it starts again from the new O (1,000 attempts, then after latest as a NEXT consumer).
+ * Safety does not depend on O: every record is validated by J4; O only makes the start a boundary
+ * that is, when read, not being overwritten. A successor producer reads O after the intent (the
+ * fence in J5 orders them), and replaces a value below I - capacity or above the tail (corruption)
+ * by the tail (no backlog offered). The walk reads each old header once: amortised one per send.
+ the slot's counters are the consumer's own
  * (opaque stores, read by stat with opaque loads); nobody else writes them.
  * </pre>
  */
@@ -132,6 +144,7 @@ public final class BroadcastChannel implements AutoCloseable {
     final int tailOffset;
     final int latestOffset;
     final int nextSequenceOffset;
+    final int oldestOffset;
     final int producerOwnerOffset;
     final int dataOffset;
     /** The folder's process registry: owner tokens and liveness verdicts. */
@@ -164,6 +177,7 @@ public final class BroadcastChannel implements AutoCloseable {
         this.tailOffset = structureOffset + TAIL_OFFSET;
         this.latestOffset = structureOffset + LATEST_OFFSET;
         this.nextSequenceOffset = structureOffset + NEXT_SEQUENCE_OFFSET;
+        this.oldestOffset = structureOffset + OLDEST_OFFSET;
         this.producerOwnerOffset = structureOffset + PRODUCER_OWNER_OFFSET;
         this.dataOffset = structureOffset + BroadcastDescriptor.dataOffset(consumerSlots);
         if ((long) dataOffset + capacity > buffer.capacity()) {
@@ -334,8 +348,38 @@ public final class BroadcastChannel implements AutoCloseable {
      * @return the new consumer, holding a consumer slot (if one is free) until closed
      */
     public BroadcastReceiver receiver(IdleStrategy idle) {
+        return receiver(StartPosition.NEXT, idle);
+    }
+
+    /**
+     * A consumer that starts at {@code start}: {@link StartPosition#NEXT} as {@link #receiver()}, or
+     * {@link StartPosition#OLDEST}, the oldest message still in the ring (the backlog first), waiting
+     * in {@code awaitReceive} with {@link Idle#backoff()}.
+     *
+     * <pre>{@code
+     * try (BroadcastReceiver in = prices.receiver(StartPosition.OLDEST)) {   // what the ring still holds, then on
+     *     while (in.receive(handler, 64) > 0) { }                            // the backlog, oldest first
+     * }
+     * }</pre>
+     *
+     * @param start where the consumer begins
+     * @return the new consumer, holding a consumer slot (if one is free) until closed
+     */
+    public BroadcastReceiver receiver(StartPosition start) {
+        return receiver(start, Idle.backoff());
+    }
+
+    /**
+     * As {@link #receiver(StartPosition)}, waiting with {@code idle}.
+     *
+     * @param start where the consumer begins
+     * @param idle  how the receiver waits while no new message is available
+     * @return the new consumer, holding a consumer slot (if one is free) until closed
+     */
+    public BroadcastReceiver receiver(StartPosition start, IdleStrategy idle) {
+        Objects.requireNonNull(start, "start");
         Objects.requireNonNull(idle, "idle");
-        return track(new BroadcastReceiver(this, idle, takeConsumerSlot()));
+        return track(new BroadcastReceiver(this, idle, takeConsumerSlot(), start));
     }
 
     /**

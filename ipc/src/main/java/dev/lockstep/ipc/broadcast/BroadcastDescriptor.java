@@ -12,7 +12,7 @@ import dev.lockstep.ipc.shm.SharedFile;
  * <pre>
  *  structure area
  *  +---------------------------------------------------------------+
- *  | tail intent | tail | latest | next sequence (longs)           |    0  producer line: written only
+ *  | tail intent | tail | latest | next sequence | oldest (longs)  |    0  producer line: written only
  *  |                                                               |       by the producer
  *  +---------------------------------------------------------------+
  *  | producer token | reserved | heartbeat ms | producer take-overs|  128  producer identity
@@ -48,13 +48,15 @@ import dev.lockstep.ipc.shm.SharedFile;
  * wrote (it only grows, and it is stored before the first byte of that range); the <em>tail</em> is
  * the end of the last complete record; <em>latest</em> the start of the newest complete message
  * (stored after the tail, so a reader that sees it also sees a tail past it); <em>next sequence</em>
- * the number the next message gets (stored before the tail). Padding records have a length of at
+ * the number the next message gets (stored before the tail); <em>oldest</em> the start of the oldest
+ * record not yet being overwritten (a record boundary at or after tail intent - capacity, stored
+ * before the tail intent; format version 2). Padding records have a length of at
  * least 8 and may cross the ring's end (only their first word is read). Owner fields are 0 when
  * free, else the owner's {@link dev.lockstep.ipc.shm.Participants} token.
  */
 public final class BroadcastDescriptor {
     /** Version of the broadcast layout (size parameter 3); bump on any change of this class's format. */
-    public static final int FORMAT_VERSION = 1;
+    public static final int FORMAT_VERSION = 2;
 
     /** Tail intent (long): end of the range the producer is writing or last wrote. */
     public static final int TAIL_INTENT_OFFSET = 0;
@@ -64,6 +66,11 @@ public final class BroadcastDescriptor {
     public static final int LATEST_OFFSET = 16;
     /** Next sequence (long): the number the next message gets. */
     public static final int NEXT_SEQUENCE_OFFSET = 24;
+    /**
+     * Oldest (long): start of the oldest record the producer is not overwriting, a record boundary
+     * &gt;= tail intent - capacity (where a consumer made with {@link StartPosition#OLDEST} begins).
+     */
+    public static final int OLDEST_OFFSET = 32;
     /** Start of the producer identity line. */
     public static final int PRODUCER_OFFSET = MappedAccess.LINE;
     /** Producer's participant token (long); 0 when no producer is registered. */

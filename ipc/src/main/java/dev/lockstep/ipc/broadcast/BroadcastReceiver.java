@@ -43,6 +43,11 @@ import dev.lockstep.ipc.shm.MappedAccess;
  *       a handler must also tolerate garbage values without failing (bounds-check lengths it reads).</li>
  * </ul>
  *
+ * <h2>Where it starts</h2>
+ * After the newest message published when it was made ({@link StartPosition#NEXT}, the default), or
+ * at the oldest message still in the ring ({@link StartPosition#OLDEST}: the backlog first), see
+ * {@link BroadcastChannel#receiver(StartPosition)}. Its {@link #lostMessages()} counts from there.
+ *
  * <h2>Lapping</h2>
  * When the producer has overwritten messages this receiver had not read yet, the receiver counts a
  * lap ({@link #lappedCount()}), adds the messages it missed to {@link #lostMessages()} (exact:
@@ -75,6 +80,7 @@ public final class BroadcastReceiver implements AutoCloseable {
     private final int tailIntentOffset;
     private final int tailOffset;
     private final int latestOffset;
+    private final int oldestOffset;
     /** This receiver's slot line (absolute), or -1 if unlisted. */
     private final int slot;
     private final Heartbeats.Registration heartbeat;
@@ -90,7 +96,7 @@ public final class BroadcastReceiver implements AutoCloseable {
     private long received;
     private boolean closed;
 
-    BroadcastReceiver(BroadcastChannel channel, IdleStrategy idle, int slot) {
+    BroadcastReceiver(BroadcastChannel channel, IdleStrategy idle, int slot, StartPosition start) {
         this.channel = channel;
         this.idle = idle;
         this.buffer = channel.buffer;
@@ -101,9 +107,14 @@ public final class BroadcastReceiver implements AutoCloseable {
         this.tailIntentOffset = channel.tailIntentOffset;
         this.tailOffset = channel.tailOffset;
         this.latestOffset = channel.latestOffset;
+        this.oldestOffset = channel.oldestOffset;
         this.slot = slot;
         this.copy = ByteBuffer.allocate(Math.max(8, maxMessageLength)).order(ByteOrder.nativeOrder());
-        join();
+        if (start == StartPosition.OLDEST) {
+            joinOldest();
+        } else {
+            join();
+        }
         if (slot >= 0) {
             // Opaque: our own counters (a dead predecessor's values are overwritten), read by stat.
             MappedAccess.LONG.setOpaque(buffer, slot + SLOT_LAPPED_OFFSET, 0L);
@@ -474,6 +485,50 @@ public final class BroadcastReceiver implements AutoCloseable {
             }
             return;
         }
+    }
+
+    /**
+     * Starts at the oldest record the producer is not overwriting ({@link StartPosition#OLDEST}): reads
+     * oldest, then walks to the first message from there (past padding), reading and validating each
+     * record like any read; if one is overwritten meanwhile, starts again from the new oldest, and
+     * after 1,000 such attempts joins after the newest message instead (never hangs).
+     */
+    private void joinOldest() {
+        for (int attempt = 0; attempt < 1_000; attempt++) {
+            // Acquire: pairs with the producer's release of oldest, which follows its release of a
+            // tail past it: the record at oldest is complete (below the tail we read next).
+            long c = (long) MappedAccess.LONG.getAcquire(buffer, oldestOffset);
+            // Acquire: pairs with the producer's release of the tail (records below it complete).
+            long tail = (long) MappedAccess.LONG.getAcquire(buffer, tailOffset);
+            boolean torn = false;
+            while (c < tail) {
+                int at = dataOffset + (int) (c & mask);
+                long word = buffer.getLong(at); // plain: validated below
+                long seq = buffer.getLong(at + SEQUENCE_FIELD_OFFSET); // plain: validated below
+                if (!valid(c)) {
+                    torn = true; // overwritten while we read it: start from the new oldest
+                    break;
+                }
+                int length = length(word);
+                int type = type(word);
+                if (type == PADDING_TYPE && length >= ALIGNMENT && length <= capacity && (length & (ALIGNMENT - 1)) == 0) {
+                    c += length;
+                    continue;
+                }
+                if (type < 0 || length < HEADER_LENGTH || length - HEADER_LENGTH > maxMessageLength) {
+                    insane(c, word); // validated, so corruption: throws
+                }
+                cursor = c;
+                expected = seq; // this is the first message we will read: nothing lost before it
+                return;
+            }
+            if (!torn) {
+                cursor = c; // no message in the ring yet: the first one arrives at c
+                expected = tail == 0 ? 0 : UNKNOWN;
+                return;
+            }
+        }
+        join();
     }
 
     private void account(long seq) {

@@ -35,7 +35,10 @@ public final class BroadcastSender implements AutoCloseable {
     private final int tailOffset;
     private final int latestOffset;
     private final int nextSequenceOffset;
+    private final int oldestOffset;
     private final Heartbeats.Registration heartbeat;
+    /** The oldest record boundary not being overwritten (plain: only this sender writes it). */
+    private long oldest;
     /** Our tail = the tail intent (plain: only this sender writes either). */
     private long tail;
     /** The number of the next message (plain: this sender only). */
@@ -53,6 +56,7 @@ public final class BroadcastSender implements AutoCloseable {
         this.tailOffset = channel.tailOffset;
         this.latestOffset = channel.latestOffset;
         this.nextSequenceOffset = channel.nextSequenceOffset;
+        this.oldestOffset = channel.oldestOffset;
         // Acquire: pairs with the predecessor's release of the tail: its records, and the next
         // sequence it stored before that release, are visible.
         long t = (long) MappedAccess.LONG.getAcquire(buffer, tailOffset);
@@ -61,6 +65,9 @@ public final class BroadcastSender implements AutoCloseable {
         // Opaque: untorn; ordered after the tail's acquire above (see the class notes: no number a
         // consumer saw is reused).
         this.sequence = (long) MappedAccess.LONG.getOpaque(buffer, nextSequenceOffset);
+        // Acquire: after the intent's acquire; the predecessor stored oldest, then a store-store fence,
+        // then the intent (begin), so having read its intent we read its oldest for that send or a later one.
+        long o = (long) MappedAccess.LONG.getAcquire(buffer, oldestOffset);
         if (intent < t || intent - t > capacity) {
             throw new IllegalStateException(channel.name + ": tail intent " + intent + " and tail " + t
                     + " cannot both be right (at most one partial send of at most a ring): the file is corrupt");
@@ -76,6 +83,13 @@ public final class BroadcastSender implements AutoCloseable {
             MappedAccess.LONG.setRelease(buffer, tailOffset, intent);
             t = intent;
         }
+        if (o < intent - capacity || o > t) {
+            // Not a boundary we can trust (a corrupt value): nothing older than
+            // the tail is offered to OLDEST consumers. Release: as in advanceOldest.
+            o = t;
+            MappedAccess.LONG.setRelease(buffer, oldestOffset, o);
+        }
+        this.oldest = o;
         this.tail = t;
         this.heartbeat = Heartbeats.register(buffer, channel.structureOffset + PRODUCER_HEARTBEAT_OFFSET);
     }
@@ -140,6 +154,9 @@ public final class BroadcastSender implements AutoCloseable {
         int aligned = aligned(HEADER_LENGTH + length);
         int pad = index + aligned > capacity ? capacity - index : 0;
         long end = t + pad + aligned;
+        if (oldest < end - capacity) {
+            advanceOldest(end);
+        }
         // Opaque: an untorn value for consumers' validation loads. Then a store-store fence: by the
         // VarHandle spec, stores before it (this intent) are not reordered with stores after it (the
         // padding and record below), so no consumer can see a byte of the new range without the
@@ -153,6 +170,35 @@ public final class BroadcastSender implements AutoCloseable {
         }
         tail = t; // start of the record until end() moves it on
         return dataOffset + index;
+    }
+
+    /**
+     * Moves {@code oldest} to the first record boundary at or after {@code end - capacity} (the bytes
+     * before it are about to be overwritten), walking the old records' headers before they are
+     * overwritten, and publishes it (J5). Amortised one header per send; at most
+     * {@code (capacity / 8 + 24) / 8} headers for one send.
+     */
+    private void advanceOldest(long end) {
+        long floor = end - capacity;
+        long o = oldest;
+        while (o < floor) {
+            // Plain: a header of a record below our tail, written by this sender or by a predecessor
+            // whose tail we read with acquire; nobody else writes the ring.
+            long word = buffer.getLong(dataOffset + (int) (o & mask));
+            int step = type(word) == PADDING_TYPE ? length(word) : aligned(length(word));
+            if (step < ALIGNMENT || step > capacity || (step & (ALIGNMENT - 1)) != 0 || o + step > tail) {
+                o = end; // a corrupt header: no older record is offered
+                break;
+            }
+            o += step;
+        }
+        oldest = o;
+        // Release: the records below the tail released before (the one at o among them) happen-before
+        // a consumer's acquire of oldest. Then a store-store fence: by the VarHandle spec this store
+        // is not reordered with the intent stored after it, so a successor producer that reads the
+        // intent of this send reads this oldest or a later one.
+        MappedAccess.LONG.setRelease(buffer, oldestOffset, o);
+        VarHandle.storeStoreFence();
     }
 
     private void end(int at, int type, int length) {

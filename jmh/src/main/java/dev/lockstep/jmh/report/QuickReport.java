@@ -43,6 +43,10 @@ import java.util.concurrent.TimeUnit;
  * java -cp jmh/target/benchmarks.jar dev.lockstep.jmh.report.QuickReport --from-json full.json --docs docs/benchmarks
  * </pre>
  *
+ * With {@code --from-json}, a {@value WaitModesReport#JSON} next to the file (written by
+ * {@code dev.lockstep.jmh.ipc.WakeHarness}) adds the IPC waiting-modes section ({@code --wait-modes FILE}
+ * names another).
+ *
  * The quick set is every benchmark class, the two-process IPC ones included ({@code IpcRoundTripBench},
  * {@code IpcThroughputBench}: their report section compares all mechanisms in one chart, see
  * {@link IpcReport}).
@@ -70,6 +74,8 @@ public final class QuickReport {
             "  --from-json FILE          render the report of an existing JMH JSON file (-rf json); run nothing",
             "  --out DIR                 output folder (default: report); gets results.json, report.md, report.html, *.svg",
             "  --docs DIR                also copy report.md, report.html and the charts into DIR",
+            "  --wait-modes FILE         add the IPC waiting-modes section from this WakeHarness result",
+            "                            (default with --from-json: " + WaitModesReport.JSON + " next to that file, if present)",
             "  --include REGEX           benchmarks to run (repeatable; default: " + DEFAULT_INCLUDE + ")",
             "  --exclude REGEX           benchmarks to leave out (repeatable)",
             "  --param NAME=V1,V2        override a @Param (repeatable), e.g. --param impl=ReentrantLock,TicketLock",
@@ -90,6 +96,7 @@ public final class QuickReport {
         Path fromJson;
         Path out = Paths.get("report");
         Path docs;
+        Path waitModes;
         final List<String> includes = new ArrayList<>();
         final List<String> excludes = new ArrayList<>();
         final Map<String, String[]> params = new LinkedHashMap<>();
@@ -171,7 +178,21 @@ public final class QuickReport {
                     + " " + System.getProperty("os.version") + " " + System.getProperty("os.arch")
                     + (a.fromJson != null ? " (the machine that rendered this report: the JSON does not record it)" : "");
             ReportWriter.Meta meta = new ReportWriter.Meta(source, stamp(Instant.now()), machine, extra);
-            Path md = ReportWriter.write(model, results, meta, a.out);
+            Path waitsFile = a.waitModes;
+            if (waitsFile == null && a.fromJson != null) {
+                Path sibling = a.fromJson.toAbsolutePath().resolveSibling(WaitModesReport.JSON);
+                waitsFile = Files.isRegularFile(sibling) ? sibling : null;
+            }
+            WaitModesReport.Results waits = null;
+            if (waitsFile != null) {
+                if (!Files.isRegularFile(waitsFile)) {
+                    err.println("QuickReport: no such file: " + waitsFile.toAbsolutePath());
+                    return 2;
+                }
+                waits = WaitModesReport.read(waitsFile);
+                out.println("QuickReport: waiting modes from " + waitsFile);
+            }
+            Path md = ReportWriter.write(model, results, meta, a.out, waits);
             if (a.docs != null) {
                 copyReport(a.out, a.docs);
                 out.println("Copied to: " + a.docs.toAbsolutePath().normalize());
@@ -188,6 +209,16 @@ public final class QuickReport {
             err.println("QuickReport: " + e);
             return 1;
         }
+    }
+
+    /**
+     * Renders the report of an existing JMH result file into {@code outDir} (as {@code --from-json FILE
+     * --out DIR}; a {@value WaitModesReport#JSON} next to the file adds the waiting-modes section).
+     *
+     * @return the exit status {@link #main} would have
+     */
+    public static int render(Path jmhJson, Path outDir, PrintStream out, PrintStream err) {
+        return run(new String[] {"--from-json", jmhJson.toString(), "--out", outDir.toString()}, out, err);
     }
 
     static Args parse(String[] argv) {
@@ -214,6 +245,7 @@ public final class QuickReport {
                 case "--from-json": a.fromJson = Paths.get(v); break;
                 case "--out": a.out = Paths.get(v); break;
                 case "--docs": a.docs = Paths.get(v); break;
+                case "--wait-modes": a.waitModes = Paths.get(v); break;
                 case "--include": a.includes.add(v); break;
                 case "--exclude": a.excludes.add(v); break;
                 case "--param": {

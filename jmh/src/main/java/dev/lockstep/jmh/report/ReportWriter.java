@@ -45,16 +45,28 @@ public final class ReportWriter {
 
     /** Writes report.md, report.html and the charts into {@code dir}; returns the report.md path. */
     public static Path write(ReportModel model, List<BenchResult> results, Meta meta, Path dir) throws IOException {
+        return write(model, results, meta, dir, null);
+    }
+
+    /**
+     * As {@link #write(ReportModel, List, Meta, Path)}, with the IPC waiting-modes section and its chart
+     * ({@link WaitModesReport}) when {@code waits} is not null.
+     */
+    public static Path write(ReportModel model, List<BenchResult> results, Meta meta, Path dir,
+                             WaitModesReport.Results waits) throws IOException {
         Files.createDirectories(dir);
+        if (waits != null) {
+            Files.writeString(dir.resolve(WaitModesReport.CHART), WaitModesReport.render(waits), StandardCharsets.UTF_8);
+        }
         for (Family f : model.families()) {
             Files.writeString(dir.resolve(chartFile(f.name())), SvgChart.render(f), StandardCharsets.UTF_8);
         }
         if (IpcReport.present(model)) {
             Files.writeString(dir.resolve(IpcReport.CHART), IpcReport.render(model), StandardCharsets.UTF_8);
         }
-        Files.writeString(dir.resolve(HTML), html(model, results, meta), StandardCharsets.UTF_8);
+        Files.writeString(dir.resolve(HTML), html(model, results, meta, waits), StandardCharsets.UTF_8);
         Path md = dir.resolve(MARKDOWN);
-        Files.writeString(md, markdown(model, results, meta), StandardCharsets.UTF_8);
+        Files.writeString(md, markdown(model, results, meta, waits), StandardCharsets.UTF_8);
         return md;
     }
 
@@ -197,6 +209,11 @@ public final class ReportWriter {
 
     /** The Markdown report. */
     public static String markdown(ReportModel model, List<BenchResult> results, Meta meta) {
+        return markdown(model, results, meta, null);
+    }
+
+    /** The Markdown report, with the waiting-modes section if {@code waits} is not null. */
+    public static String markdown(ReportModel model, List<BenchResult> results, Meta meta, WaitModesReport.Results waits) {
         StringBuilder s = new StringBuilder(8192);
         s.append("# Lockstep benchmark report\n\n");
         s.append("| | |\n|---|---|\n");
@@ -227,10 +244,13 @@ public final class ReportWriter {
             s.append("![IPC mechanisms](").append(IpcReport.CHART).append(")\n\n");
             mdTable(s, IpcReport.table(model));
         }
+        if (waits != null) {
+            s.append(WaitModesReport.markdownSection(waits));
+        }
         return s.toString();
     }
 
-    private static void mdTable(StringBuilder s, Table t) {
+    static void mdTable(StringBuilder s, Table t) {
         s.append('|');
         for (String h : t.header()) {
             s.append(' ').append(md(h)).append(" |");
@@ -258,6 +278,11 @@ public final class ReportWriter {
 
     /** The HTML report, charts inline. */
     public static String html(ReportModel model, List<BenchResult> results, Meta meta) {
+        return html(model, results, meta, null);
+    }
+
+    /** The HTML report, with the waiting-modes section if {@code waits} is not null. */
+    public static String html(ReportModel model, List<BenchResult> results, Meta meta, WaitModesReport.Results waits) {
         StringBuilder s = new StringBuilder(32_768);
         s.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n")
                 .append("<title>Lockstep benchmark report</title>\n<style>\n")
@@ -291,11 +316,14 @@ public final class ReportWriter {
             s.append(IpcReport.render(model));
             htmlTable(s, IpcReport.table(model));
         }
+        if (waits != null) {
+            s.append(WaitModesReport.htmlSection(waits));
+        }
         s.append("</body></html>\n");
         return s.toString();
     }
 
-    private static void htmlTable(StringBuilder s, Table t) {
+    static void htmlTable(StringBuilder s, Table t) {
         s.append("<table>\n<tr>");
         for (String h : t.header()) {
             s.append("<th>").append(SvgChart.esc(h)).append("</th>");

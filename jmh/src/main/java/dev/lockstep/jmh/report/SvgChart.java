@@ -14,6 +14,8 @@ import java.util.Locale;
  * (bars grow right of it for ratios above 1, left for below), so that 2× faster and 2× slower are
  * the same length. Bars are coloured by whether they beat the baseline in that method's direction
  * (throughput: higher; time per operation: lower); the baseline is a grey marker on the 1.0 line.
+ * {@link #scatter} draws the other shape the reports need (two quantities per point, e.g. idle CPU
+ * against wake-up latency, {@link WaitModesReport}) in the same style.
  */
 public final class SvgChart {
     static final String BETTER = "#2f6fb0";
@@ -145,6 +147,161 @@ public final class SvgChart {
         s.append("</svg>\n");
         return s.toString();
     }
+
+    /**
+     * One point of {@link #scatter}: drawn at ({@code x}, {@code y}) with a vertical bar up to
+     * {@code yHigh} (e.g. p50 and p99), labelled to its right.
+     *
+     * @param label shown next to the point
+     * @param x     x value (> 0: log axis)
+     * @param y     y value (> 0: log axis)
+     * @param yHigh top of the bar; NaN or {@code <= y} for none
+     * @param color fill colour
+     */
+    public record ScatterPoint(String label, double x, double y, double yHigh, String color) {
+    }
+
+    /**
+     * A scatter plot with log scales on both axes (decade grid lines), in this class's style: one
+     * point per {@link ScatterPoint}, labels nudged down where they would overlap.
+     *
+     * @param title  the chart's title
+     * @param xTitle the x axis's title
+     * @param yTitle the y axis's title
+     * @param points the points (non-positive or non-finite coordinates are left out)
+     * @param xTick  formats an x tick value
+     * @param yTick  formats a y tick value
+     * @param legend pairs of colour and text
+     * @return the standalone SVG
+     */
+    public static String scatter(String title, String xTitle, String yTitle, List<ScatterPoint> points,
+                                 java.util.function.DoubleFunction<String> xTick,
+                                 java.util.function.DoubleFunction<String> yTick, List<String[]> legend) {
+        final int width = MIN_WIDTH_SCATTER;
+        final int height = 560;
+        final int x0 = 90;
+        final int x1 = width - 190; // room for labels right of the rightmost points
+        final int y0 = 70;
+        final int y1 = height - 70;
+        double xlo = Double.POSITIVE_INFINITY;
+        double xhi = 0;
+        double ylo = Double.POSITIVE_INFINITY;
+        double yhi = 0;
+        List<ScatterPoint> ok = new ArrayList<>();
+        for (ScatterPoint p : points) {
+            if (p.x() > 0 && Double.isFinite(p.x()) && p.y() > 0 && Double.isFinite(p.y())) {
+                ok.add(p);
+                xlo = Math.min(xlo, p.x());
+                xhi = Math.max(xhi, p.x());
+                ylo = Math.min(ylo, p.y());
+                yhi = Math.max(yhi, p.yHigh() > p.y() && Double.isFinite(p.yHigh()) ? p.yHigh() : p.y());
+            }
+        }
+        if (ok.isEmpty()) {
+            xlo = 1;
+            xhi = 10;
+            ylo = 1;
+            yhi = 10;
+        }
+        double dxlo = Math.pow(10, Math.floor(Math.log10(xlo)));
+        double dxhi = Math.pow(10, Math.ceil(Math.log10(xhi)));
+        double dylo = Math.pow(10, Math.floor(Math.log10(ylo)));
+        double dyhi = Math.pow(10, Math.ceil(Math.log10(yhi)));
+        if (dxhi <= dxlo) {
+            dxhi = dxlo * 10;
+        }
+        if (dyhi <= dylo) {
+            dyhi = dylo * 10;
+        }
+        final double fxlo = dxlo;
+        final double fxhi = dxhi;
+        final double fylo = dylo;
+        final double fyhi = dyhi;
+        java.util.function.DoubleUnaryOperator px = v -> x0 + (x1 - x0) * (Math.log(v) - Math.log(fxlo)) / (Math.log(fxhi) - Math.log(fxlo));
+        java.util.function.DoubleUnaryOperator py = v -> y1 - (y1 - y0) * (Math.log(v) - Math.log(fylo)) / (Math.log(fyhi) - Math.log(fylo));
+
+        StringBuilder s = new StringBuilder(8_192);
+        s.append("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"").append(width).append("\" height=\"")
+                .append(height).append("\" viewBox=\"0 0 ").append(width).append(' ').append(height)
+                .append("\" font-family=\"DejaVu Sans, Helvetica, Arial, sans-serif\" font-size=\"12\">\n");
+        s.append("<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n");
+        s.append("<text x=\"10\" y=\"22\" font-size=\"16\" font-weight=\"bold\">").append(esc(title)).append("</text>\n");
+        int lx = 10;
+        for (String[] l : legend) {
+            lx = legend(s, lx, l[0], l[1]);
+        }
+        // grid: decades, labelled
+        for (double t = dxlo; t <= dxhi * 1.0001; t *= 10) {
+            double tx = px.applyAsDouble(t);
+            s.append(String.format(Locale.ROOT,
+                    "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"#dddddd\"/>\n", tx, y0, tx, y1));
+            s.append(String.format(Locale.ROOT,
+                    "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\" fill=\"#444444\">%s</text>\n",
+                    tx, y1 + 16, esc(xTick.apply(t))));
+        }
+        for (double t = dylo; t <= dyhi * 1.0001; t *= 10) {
+            double ty = py.applyAsDouble(t);
+            s.append(String.format(Locale.ROOT,
+                    "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"#dddddd\"/>\n", x0, ty, x1, ty));
+            s.append(String.format(Locale.ROOT,
+                    "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\" fill=\"#444444\">%s</text>\n",
+                    x0 - 6, ty + 4, esc(yTick.apply(t))));
+        }
+        s.append(String.format(Locale.ROOT,
+                "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"none\" stroke=\"#888888\"/>\n",
+                x0, y0, x1 - x0, y1 - y0));
+        s.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\" fill=\"#444444\">%s</text>\n",
+                (x0 + x1) / 2.0, y1 + 36, esc(xTitle)));
+        s.append(String.format(Locale.ROOT,
+                "<text x=\"16\" y=\"%.1f\" text-anchor=\"middle\" fill=\"#444444\" transform=\"rotate(-90 16 %.1f)\">%s</text>\n",
+                (y0 + y1) / 2.0, (y0 + y1) / 2.0, esc(yTitle)));
+        // points, then labels (nudged apart, lowest first)
+        List<double[]> placed = new ArrayList<>(); // label x, label y
+        List<ScatterPoint> byY = new ArrayList<>(ok);
+        byY.sort((a, b) -> Double.compare(b.y(), a.y())); // top of the chart first
+        for (ScatterPoint p : byY) {
+            double cx = px.applyAsDouble(p.x());
+            double cy = py.applyAsDouble(p.y());
+            if (p.yHigh() > p.y() && Double.isFinite(p.yHigh())) {
+                double hy = py.applyAsDouble(Math.min(p.yHigh(), fyhi));
+                s.append(String.format(Locale.ROOT,
+                        "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" stroke-width=\"2\" opacity=\"0.6\"/>\n",
+                        cx, cy, cx, hy, p.color()));
+                s.append(String.format(Locale.ROOT,
+                        "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" stroke-width=\"2\" opacity=\"0.6\"/>\n",
+                        cx - 4, hy, cx + 4, hy, p.color()));
+            }
+            s.append(String.format(Locale.ROOT, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"5\" fill=\"%s\"/>\n", cx, cy, p.color()));
+        }
+        for (ScatterPoint p : byY) {
+            double lx2 = px.applyAsDouble(p.x()) + 9;
+            double ly = py.applyAsDouble(p.y()) + 4;
+            double w = textWidth(p.label(), false);
+            boolean moved = true;
+            while (moved) {
+                moved = false;
+                for (double[] q : placed) {
+                    if (Math.abs(q[1] - ly) < 14 && lx2 < q[0] + q[2] && q[0] < lx2 + w) {
+                        ly = q[1] + 14;
+                        moved = true;
+                    }
+                }
+            }
+            double own = py.applyAsDouble(p.y()) + 4;
+            if (ly != own) { // moved off its point: set it further right, a leader line says whose label it is
+                lx2 += 16;
+                s.append(String.format(Locale.ROOT,
+                        "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" stroke-width=\"1\"/>\n",
+                        lx2 - 20, own - 4, lx2 - 2, ly - 4, p.color()));
+            }
+            placed.add(new double[] {lx2, ly, w});
+            s.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%.1f\">%s</text>\n", lx2, ly, esc(p.label())));
+        }
+        s.append("</svg>\n");
+        return s.toString();
+    }
+
+    private static final int MIN_WIDTH_SCATTER = Layout.MIN_WIDTH;
 
     private static int legend(StringBuilder s, int x, String color, String text) {
         s.append("<rect x=\"").append(x).append("\" y=\"34\" width=\"12\" height=\"12\" fill=\"").append(color)

@@ -1,0 +1,155 @@
+package dev.lockstep.aeron;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import dev.lockstep.aeron.cli.BridgeCommand;
+import dev.lockstep.ipc.channel.ManyToOneChannel;
+import dev.lockstep.ipc.channel.Receiver;
+import dev.lockstep.ipc.channel.Sender;
+import dev.lockstep.ipc.mailbox.Mailboxes;
+
+/**
+ * The README's delivery guarantee across a bridge crash, made deterministic: exactly {@code K} messages
+ * are lost, at a known place, and the test asserts the documented outcome to the message.
+ *
+ * <p>How the loss is placed: {@code N} messages cross and are consumed; the inbound bridge process is
+ * stopped (SIGSTOP) while idle, so its expected sequence number is {@code N}; the test sends {@code K}
+ * more, and waits until the outbound bridge's status file shows that Aeron <em>accepted</em> all of
+ * them ({@code messages == N + K}: they left the mailbox ring and sit in the outbound driver's term
+ * buffer or the stopped receiver's socket); both bridge processes are then SIGKILLed (with their
+ * embedded drivers), so those {@code K} are gone. Both are restarted (inbound first) and {@code M}
+ * more are sent. Documented outcome (README "Delivery guarantee"): the consumer gets 0..N-1 then
+ * N+K..N+K+M-1, each whole, in order, none twice; the inbound bridge reports exactly one gap of
+ * exactly {@code K} messages before sequence {@code N+K}, no duplicate, no epoch reset.
+ */
+class BridgeRestartGapTest {
+    static final int STREAM = 13;
+    static final int N = 1000;
+    static final int K = 100;
+    static final int M = 1000;
+    static final int MAX_LENGTH = 200;
+    Path hostA;
+    Path hostB;
+
+    @BeforeEach
+    void folders() throws IOException {
+        Path base = Files.isWritable(Path.of("/dev/shm")) ? Path.of("/dev/shm") : Path.of(System.getProperty("java.io.tmpdir"));
+        hostA = Files.createTempDirectory(base, "lockstep-aeron-gap-a-");
+        hostB = Files.createTempDirectory(base, "lockstep-aeron-gap-b-");
+    }
+
+    @AfterEach
+    void cleanUp() throws IOException {
+        TestFiles.deleteTree(hostA);
+        TestFiles.deleteTree(hostB);
+    }
+
+    Child bridge(Path host, String direction, String uri, int capacity) throws IOException, InterruptedException {
+        Child c = Child.start(host, BridgeCommand.class, direction, "orders", uri, "--stream", Integer.toString(STREAM),
+                "--capacity", Integer.toString(capacity));
+        c.awaitLine("READY", Duration.ofSeconds(30));
+        return c;
+    }
+
+    /** Sends the {@link Messages} from .. to-1 (waiting while the ring is full). */
+    static void send(Sender tx, ByteBuffer scratch, long from, long to) {
+        for (long seq = from; seq < to; seq++) {
+            int len = Messages.length(seq, MAX_LENGTH);
+            Messages.write(scratch, 0, seq, len);
+            while (!tx.trySend(Messages.type(seq), scratch, 0, len)) {
+                Thread.onSpinWait();
+            }
+        }
+    }
+
+    /** Receives until {@code until} was seen (or 30 s pass); every message checked, its number recorded. */
+    static void receive(Receiver rx, List<Long> seen, long until) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while ((seen.isEmpty() || seen.get(seen.size() - 1) < until) && System.nanoTime() - deadline < 0) {
+            rx.awaitReceive((type, buffer, offset, length) -> seen.add(Messages.check(type, buffer, offset, length, MAX_LENGTH)),
+                    256, 100, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    @Test
+    void aCrashLosesExactlyTheMessagesInFlightAndTheInboundBridgeReportsExactlyThatGap() throws Exception {
+        String uri = BridgeInProcessTest.channel();
+        int capacity = 1 << 18;
+        Child in = bridge(hostB, "in", uri, capacity);
+        Child out = bridge(hostA, "out", uri, capacity);
+        Path inStatus = BridgeStatus.inPath(hostB, "orders", STREAM);
+        Path outStatus = BridgeStatus.outPath(hostA, "orders");
+        try (ManyToOneChannel a = Mailboxes.open(hostA).manyToOne("orders", capacity);
+             ManyToOneChannel b = Mailboxes.open(hostB).manyToOne("orders", capacity);
+             Sender tx = a.sender();
+             Receiver rx = b.receiver()) {
+            ByteBuffer scratch = ByteBuffer.allocate(MAX_LENGTH).order(ByteOrder.nativeOrder());
+            List<Long> seen = new ArrayList<>();
+            out.awaitLine("CONNECTED", Duration.ofSeconds(30));
+
+            send(tx, scratch, 0, N);
+            receive(rx, seen, N - 1);
+            assertEquals(N, seen.size(), "before the crash; out:\n" + out.output() + "in:\n" + in.output());
+            BridgeStats is = BridgeProcessTest.awaitStats(inStatus, s -> s.sequence() == N);
+            assertEquals(N, is.sequence(), is.toString());
+
+            in.signal("STOP"); // idle: expects sequence N, receives nothing more
+            send(tx, scratch, N, N + K);
+            BridgeStats os = BridgeProcessTest.awaitStats(outStatus, s -> s.messages() == N + K);
+            assertEquals(N + K, os.messages(), "Aeron did not accept all " + K + " messages while the receiver was stopped: "
+                    + os + out.output());
+            out.kill(); // SIGKILL: its driver's term buffer dies with it
+            out.close();
+            in.kill(); // SIGKILL while stopped: whatever reached its socket dies with it
+            in.close();
+            assertEquals(N, seen.size(), "nothing may arrive while the inbound bridge is stopped");
+
+            in = bridge(hostB, "in", uri, capacity);
+            out = bridge(hostA, "out", uri, capacity);
+            out.awaitLine("CONNECTED", Duration.ofSeconds(30));
+            send(tx, scratch, N + K, N + K + M);
+            receive(rx, seen, N + K + M - 1);
+            Thread.sleep(300); // anything (a duplicate) arriving late is seen too
+            rx.receive((type, buffer, offset, length) -> seen.add(Messages.check(type, buffer, offset, length, MAX_LENGTH)), 256);
+
+            List<Long> expected = new ArrayList<>();
+            for (long s = 0; s < N + K + M; s++) {
+                if (s < N || s >= N + K) {
+                    expected.add(s);
+                }
+            }
+            is = BridgeProcessTest.awaitStats(inStatus, s -> s.sequence() == N + K + M);
+            String context = is + "\nout:\n" + out.output() + "in:\n" + in.output();
+            assertEquals(expected, seen, "delivered sequence numbers; " + context);
+            assertEquals(N + K + M, is.sequence(), context);
+            assertEquals(1, is.gapEvents(), context);
+            assertEquals(K, is.missingMessages(), context);
+            assertEquals(0, is.duplicatesDropped(), context);
+            assertEquals(0, is.resets(), "the restarted outbound bridge keeps its epoch: " + context);
+            assertEquals(N + M, is.messages(), context);
+            String gapLine = "gap: " + K + " message(s) lost before sequence " + (N + K);
+            assertTrue(is.lastError().startsWith(gapLine), "last error '" + is.lastError() + "', expected '" + gapLine + "...'");
+            assertTrue(in.output().contains(gapLine), context);
+            System.out.println("restart gap: delivered " + seen.size() + " of " + (N + K + M) + "; inbound reports "
+                    + is.gapEvents() + " gap of " + is.missingMessages() + " (" + gapLine + ")");
+        } finally {
+            out.close();
+            in.close();
+        }
+    }
+}

@@ -1,0 +1,19 @@
+package dev.lockstep.ipc.broadcast;
+
+/**
+ * Where a new {@link BroadcastReceiver} begins reading ({@link BroadcastChannel#receiver(StartPosition)}).
+ */
+public enum StartPosition {
+    /**
+     * After the newest message published when the receiver is made: it receives the messages sent
+     * from then on (Agrona's {@code BroadcastReceiver} behaviour; the default).
+     */
+    NEXT,
+    /**
+     * At the oldest message still in the ring (one the producer is not overwriting): the receiver
+     * first gets the backlog the ring holds, oldest first, then the messages sent from then on (as an
+     * Aeron subscription joining at the start of a term). If the producer overwrites that backlog
+     * before it is read, the receiver is lapped as usual: counted, never handed a torn message.
+     */
+    OLDEST
+}
