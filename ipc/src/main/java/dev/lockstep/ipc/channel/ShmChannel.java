@@ -212,6 +212,10 @@ public abstract sealed class ShmChannel implements AutoCloseable permits OneToOn
     /** Absolute offsets in {@link #buffer}. */
     final int headOffset;
     final int tailOffset;
+    /** Absolute offset of the producers' wait word (a producer sleeps there while the ring is full). */
+    final int producerWaitOffset;
+    /** Absolute offset of the consumer's wait word (the consumer sleeps there while the ring is empty). */
+    final int consumerWaitOffset;
     final int consumerOwnerOffset;
     final int dataOffset;
     final int structureOffset;
@@ -245,6 +249,8 @@ public abstract sealed class ShmChannel implements AutoCloseable permits OneToOn
         this.structureOffset = structureOffset;
         this.headOffset = structureOffset + HEAD_OFFSET;
         this.tailOffset = structureOffset + TAIL_OFFSET;
+        this.producerWaitOffset = structureOffset + PRODUCER_WAIT_OFFSET;
+        this.consumerWaitOffset = structureOffset + CONSUMER_WAIT_OFFSET;
         this.consumerOwnerOffset = structureOffset + CONSUMER_OWNER_OFFSET;
         this.dataOffset = structureOffset + ChannelDescriptor.dataOffset(producerSlots);
         if ((long) dataOffset + capacity > buffer.capacity()) {
@@ -292,12 +298,16 @@ public abstract sealed class ShmChannel implements AutoCloseable permits OneToOn
      * @return the new sender, holding its producer slot until closed
      */
     public Sender sender() {
-        return sender(Idle.backoff());
+        Sender s = sender(Idle.backoff());
+        s.kernelWait = true; // before the handle is shared: only the creating thread has seen it
+        return s;
     }
 
     /**
      * As {@link #sender()}, waiting in the blocking sends with {@code idle} (default
-     * {@link Idle#backoff()}; see {@link Idle}).
+     * {@link Idle#backoff()}; see {@link Idle}). A sender with an explicit idle strategy polls with it
+     * ({@link Sender#waitMode()} is {@link dev.lockstep.ipc.shm.WaitMode#POLL}); one from
+     * {@link #sender()} sleeps in the kernel in {@link dev.lockstep.ipc.shm.WaitMode#FUTEX} mode.
      *
      * @param idle how the sender waits while the ring is full
      * @return the new sender, holding its producer slot until closed
@@ -326,12 +336,17 @@ public abstract sealed class ShmChannel implements AutoCloseable permits OneToOn
      * @throws IllegalStateException if a live consumer is registered
      */
     public Receiver receiver(Duration claimTimeout) {
-        return receiver(claimTimeout, Idle.backoff());
+        Receiver r = receiver(claimTimeout, Idle.backoff());
+        r.kernelWait = true; // before the handle is shared: only the creating thread has seen it
+        return r;
     }
 
     /**
      * As {@link #receiver(Duration)}, waiting in {@code awaitReceive} with {@code idle} (default
-     * {@link Idle#backoff()}; see {@link Idle} for the latency / CPU trade-off).
+     * {@link Idle#backoff()}; see {@link Idle} for the latency / CPU trade-off). A receiver with an
+     * explicit idle strategy polls with it ({@link Receiver#waitMode()} is
+     * {@link dev.lockstep.ipc.shm.WaitMode#POLL}); one from {@link #receiver()} or
+     * {@link #receiver(Duration)} sleeps in the kernel in {@link dev.lockstep.ipc.shm.WaitMode#FUTEX} mode.
      *
      * @param claimTimeout how long a live producer may hold a claim before the consumer revokes it
      * @param idle         how the receiver waits while the ring is empty
