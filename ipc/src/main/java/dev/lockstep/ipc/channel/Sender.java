@@ -72,7 +72,10 @@ public abstract sealed class Sender implements AutoCloseable permits OneToOneSen
     int pendingAligned;
     private boolean closed;
 
-    /** A blocking send checks the consumer's liveness this often while the ring stays full. */
+    /**
+     * A blocking send checks the consumer's liveness this often while the ring stays full and it polls
+     * (asleep in the kernel, {@link WaitMode#FUTEX}: after each sleep, at most {@link WaitMode#MAX_SLEEP_MILLIS} ms).
+     */
     public static final long CONSUMER_CHECK_MILLIS = 10;
     private static final long CONSUMER_CHECK_NANOS = CONSUMER_CHECK_MILLIS * 1_000_000L;
 
@@ -227,8 +230,9 @@ public abstract sealed class Sender implements AutoCloseable permits OneToOneSen
      * Sends, waiting with this sender's idle strategy while the ring is full.
      *
      * @throws IllegalStateException if, while waiting, the channel's registered consumer is found dead
-     *                               (checked every {@value #CONSUMER_CHECK_MILLIS} ms): the message is
-     *                               not sent. With no consumer registered (none yet, or closed
+     *                               (checked every {@value #CONSUMER_CHECK_MILLIS} ms while polling; at
+     *                               least every {@link WaitMode#MAX_SLEEP_MILLIS} ms while asleep in the
+     *                               kernel, {@link WaitMode#FUTEX}): the message is not sent. With no consumer registered (none yet, or closed
      *                               normally) it keeps waiting for one.
      * @param type   the message type, &gt;= 0 (negative types are reserved)
      * @param src    the bytes to send
@@ -337,14 +341,14 @@ public abstract sealed class Sender implements AutoCloseable permits OneToOneSen
     /**
      * How a blocking send idles while the ring is full: kernel sleeps on the producers' wait word in
      * {@link WaitMode#FUTEX} mode (unless an idle strategy was given), each at most
-     * {@value #CONSUMER_CHECK_MILLIS} ms so the consumer's liveness is still checked that often; else
-     * the idle strategy. Allocates (one object) only when the send has to wait.
+     * {@link WaitMode#MAX_SLEEP_MILLIS} ms (the consumer's liveness is checked after each, as for the
+     * sync structures' sleepers: a liveness read every {@value #CONSUMER_CHECK_MILLIS} ms would cost
+     * as much CPU as polling); else the idle strategy. Allocates (one object) only when the send has
+     * to wait.
      */
     private IdleStrategy waitIdle(boolean timed, long deadline) {
         idle.reset();
-        return kernelWait
-                ? KernelIdle.orPoll(buffer, producerWaitOffset, spaceReady, timed, deadline, idle, CONSUMER_CHECK_NANOS)
-                : idle;
+        return kernelWait ? KernelIdle.orPoll(buffer, producerWaitOffset, spaceReady, timed, deadline, idle) : idle;
     }
 
     /**

@@ -68,7 +68,7 @@ import dev.lockstep.ipc.shm.StructureKind;
  *       the blocking {@code send} on a full one spin briefly, then, in {@code FUTEX} mode (Linux, JDK
  *       22+, endpoints made without an explicit idle strategy), sleep in the kernel on a futex word of
  *       the file until a peer's publish (receiver) or consumption (sender) wakes them; each sleep is
- *       bounded (receiver 100 ms, sender 10 ms: its consumer liveness check). A sender or receiver pays
+ *       bounded (100 ms; the caller's deadline, interrupt and peer liveness are re-checked after each). A sender or receiver pays
  *       no system call unless its peer sleeps. {@code POLL} mode, explicit idle strategies and virtual
  *       threads poll as before. {@code waitMode()} on each endpoint says which.</li>
  *   <li>Space: header + (4 + slots) lines of 128 bytes + capacity. Sending and receiving allocate
@@ -229,8 +229,8 @@ public abstract sealed class ShmChannel implements AutoCloseable permits OneToOn
      *  - Producer waits (full ring): announce, then spaceFreed re-reads head (volatile) and compares it
      *    with the head its failed claim read (only head moving frees space). P1 is the consumer's head
      *    store, volatile for this (was release), P2 its read of the producers' word; both once per poll
-     *    batch (releaseHead), not per message. A sender's sleeps are bounded by its consumer liveness
-     *    check (Sender.CONSUMER_CHECK_MILLIS), so a dead consumer is still reported that soon.
+     *    batch (releaseHead), not per message. A sleeping sender checks its consumer's liveness after
+     *    each sleep (<= 100 ms) instead of every 10 ms: those /proc reads cost as much CPU as polling.
      * Proven by jcstress OneToOneChannelConsumerNoLostWakeupTest, ManyToOneChannelConsumerNoLostWakeupTest
      * and OneToOneChannelProducerNoLostWakeupTest (real sender / receiver code against the waiter's
      * step; forbidden: the waiter would sleep on a word nobody advanced). Crash safety is WaitWord's:
