@@ -1,6 +1,7 @@
 package dev.lockstep.ipc.channel;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
@@ -26,7 +27,8 @@ import dev.lockstep.ipc.wait.WaitWord;
  * in {@code awaitReceive} in another process sleeps (almost no CPU) and a send wakes it well within
  * the sleep bound; a sender blocked on a full ring in another process sleeps and wakes when the
  * receiver consumes; SIGKILL of a sleeping receiver or sender leaves the channel usable (the next
- * waker clears the dead sleeper's announcement). The futex-only checks skip with a reason where this
+ * waker clears the dead sleeper's announcement); an interrupt is answered within the sleep bound,
+ * timed waits end at their deadline, and a virtual thread polls instead of sleeping in the kernel. The futex-only checks skip with a reason where this
  * JVM polls (JDK 17-21, {@code -Dlockstep.ipc.wait=poll}).
  */
 @Timeout(120)
@@ -202,6 +204,91 @@ class ChannelFutexTest {
                 out.send(2, MESSAGE, 0, MESSAGE.length);
                 assertEquals(1, in.awaitReceive(IGNORE, 10, 5, TimeUnit.SECONDS));
             }
+        }
+    }
+
+    @Test
+    void interruptWakesAReceiverAsleepInTheKernelWithinTheBound() throws Exception {
+        assumeFutex();
+        try (OneToOneChannel ch = OneToOneChannel.create(dir.resolve("ch"), CAPACITY); Receiver in = ch.receiver()) {
+            java.util.concurrent.atomic.AtomicReference<Throwable> got = new java.util.concurrent.atomic.AtomicReference<>();
+            java.util.concurrent.atomic.AtomicLong returned = new java.util.concurrent.atomic.AtomicLong();
+            Thread t = new Thread(() -> {
+                try {
+                    in.awaitReceive(IGNORE, 1);
+                } catch (Throwable x) {
+                    got.set(x);
+                }
+                returned.set(System.nanoTime());
+            });
+            t.setDaemon(true);
+            t.start();
+            awaitBit(ch, ch.consumerWaitOffset);
+            Thread.sleep(BOUND_MS / 5); // inside the kernel now
+            long t0 = System.nanoTime();
+            t.interrupt();
+            t.join(10_000);
+            long ms = (returned.get() - t0) / 1_000_000;
+            assertTrue(got.get() instanceof InterruptedException, String.valueOf(got.get()));
+            assertTrue(ms <= BOUND_MS + 400, "interrupt answered after " + ms + " ms");
+        }
+    }
+
+    @Test
+    void timedAwaitReceiveAndTimedSendSleepUntilTheirDeadlineNotEarly() throws Exception {
+        assumeFutex();
+        try (ManyToOneChannel ch = ManyToOneChannel.create(dir.resolve("ch"), CAPACITY);
+             Receiver in = ch.receiver(); Sender out = ch.sender()) {
+            long t0 = System.nanoTime();
+            assertEquals(0, in.awaitReceive(IGNORE, 1, 250, TimeUnit.MILLISECONDS));
+            long ms = (System.nanoTime() - t0) / 1_000_000;
+            assertTrue(ms >= 250 && ms < 250 + 500, "awaitReceive timed out after " + ms + " ms");
+            while (out.trySend(1, MESSAGE, 0, MESSAGE.length)) {
+                // fill the ring
+            }
+            t0 = System.nanoTime();
+            assertFalse(out.trySend(1, MESSAGE, 0, MESSAGE.length, 250, TimeUnit.MILLISECONDS));
+            ms = (System.nanoTime() - t0) / 1_000_000;
+            assertTrue(ms >= 250 && ms < 250 + 500, "send timed out after " + ms + " ms");
+        }
+    }
+
+    /** A virtual thread polls (a kernel sleep would pin its carrier): it never announces a sleeper. */
+    @Test
+    void aVirtualThreadReceiverPollsInsteadOfSleepingInTheKernel() throws Exception {
+        java.util.concurrent.ThreadFactory virtual;
+        try {
+            Object builder = Thread.class.getMethod("ofVirtual").invoke(null);
+            virtual = (java.util.concurrent.ThreadFactory) Class.forName("java.lang.Thread$Builder")
+                    .getMethod("factory").invoke(builder);
+        } catch (ReflectiveOperationException e) {
+            Assumptions.abort("no virtual threads before JDK 21");
+            return;
+        }
+        try (OneToOneChannel ch = OneToOneChannel.create(dir.resolve("ch"), CAPACITY);
+             Receiver in = ch.receiver(); Sender out = ch.sender()) {
+            java.util.concurrent.atomic.AtomicInteger got = new java.util.concurrent.atomic.AtomicInteger();
+            Thread t = virtual.newThread(() -> {
+                try {
+                    got.set(in.awaitReceive(IGNORE, 1));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            t.start();
+            Thread.sleep(300); // long past its spin: polling (parked between polls)
+            assertEquals(0, WaitWord.value(ch.buffer, ch.consumerWaitOffset) & 1, "a virtual thread announced a kernel sleep");
+            out.send(1, MESSAGE, 0, MESSAGE.length);
+            t.join(10_000);
+            assertEquals(1, got.get());
+        }
+    }
+
+    private static void awaitBit(ShmChannel ch, int word) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while ((WaitWord.value(ch.buffer, word) & 1) == 0) {
+            assertTrue(System.nanoTime() - deadline < 0, "the waiter never announced a sleep");
+            Thread.sleep(1);
         }
     }
 
