@@ -47,8 +47,10 @@ public final class OneToOneReceiver extends Receiver {
         if (pos != head) {
             head = pos;
             readPos = pos;
-            // Release: as in receive.
-            MappedAccess.LONG.setRelease(buffer, headOffset, pos);
+            // Volatile store, then the producers' wait word: as in releaseHead (a producer asleep on
+            // the full ring the dead consumer left wakes now, not at its sleep bound).
+            MappedAccess.LONG.setVolatile(buffer, headOffset, pos);
+            dev.lockstep.ipc.wait.WaitWord.signal(buffer, producerWaitOffset);
         }
     }
 
