@@ -11,6 +11,7 @@ import java.util.Arrays;
 import java.util.List;
 
 import dev.lockstep.ipc.broadcast.BroadcastChannel;
+import dev.lockstep.ipc.channel.ChannelDescriptor;
 import dev.lockstep.ipc.channel.ManyToOneChannel;
 import dev.lockstep.ipc.channel.OneToOneChannel;
 import dev.lockstep.ipc.queue.PriorityQueueDescriptor;
@@ -68,6 +69,9 @@ final class StructureStat {
                 return s.withWaiting(futexWord(file, IpcEventDescriptor.WAIT_WORD_OFFSET));
             case ONE_TO_ONE_CHANNEL:
             case MANY_TO_ONE_CHANNEL:
+                // The receiver sleeps on the consumer's word (empty ring), senders on the producers' (full ring).
+                return s.withWaiting(futexWord(file, ChannelDescriptor.CONSUMER_WAIT_OFFSET)
+                        + " (receiver); full ring: " + wordState(file, ChannelDescriptor.PRODUCER_WAIT_OFFSET) + " (senders)");
             case BROADCAST_CHANNEL:
                 return s.withWaiting("poll (idle strategy; no futex word in this kind)");
             case PRIORITY_QUEUE:
@@ -83,13 +87,18 @@ final class StructureStat {
      * counts wake-ups (see ipc's WaitWord). Read with an ordinary file read: stat maps nothing for this.
      */
     static String futexWord(Path file, int waitWordOffset) throws IOException {
+        return "futex on JDK 22+ Linux, else poll (this process: " + WaitMode.current().name().toLowerCase(Locale.ROOT)
+                + "); " + wordState(file, waitWordOffset);
+    }
+
+    /** "sleepers yes|no, wake-ups N" of the futex word at {@code waitWordOffset} (an ordinary file read). */
+    static String wordState(Path file, int waitWordOffset) throws IOException {
         ByteBuffer b = ByteBuffer.allocate(Integer.BYTES).order(ByteOrder.nativeOrder());
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             ch.read(b, SharedFile.STRUCTURE_OFFSET + waitWordOffset);
         }
         int word = b.getInt(0);
-        return "futex on JDK 22+ Linux, else poll (this process: " + WaitMode.current().name().toLowerCase(Locale.ROOT)
-                + "); sleepers " + ((word & 1) != 0 ? "yes" : "no") + ", wake-ups " + (word >>> 1);
+        return "sleepers " + ((word & 1) != 0 ? "yes" : "no") + ", wake-ups " + (word >>> 1);
     }
 
     /**

@@ -11,9 +11,9 @@ import dev.lockstep.ipc.shm.SharedFile;
  * <pre>
  *  structure area
  *  +---------------------------------------------------------------+
- *  | Consumer position, head (long)                                |    0  written by the consumer
+ *  | Consumer position, head (long) | producers' wait word (int)   |    0  written by the consumer
  *  +---------------------------------------------------------------+
- *  | Producer position, tail (long)                                |  128  CAS by producers
+ *  | Producer position, tail (long) | consumer's wait word (int)   |  128  CAS by producers
  *  +---------------------------------------------------------------+
  *  | Consumer token (long) | reserved (long) | heartbeat ms (long)  |  256  consumer identity
  *  +---------------------------------------------------------------+
@@ -43,12 +43,31 @@ import dev.lockstep.ipc.shm.SharedFile;
  * header is written the length is negated (a release store): the intent no longer covers anything,
  * and {@code position + |length|} still tells a successor taking over a dead owner's slot where that
  * owner's last claim ends.
+ *
+ * <p>The two wait words are {@link dev.lockstep.ipc.wait.WaitWord}s (futex sequence | sleepers bit):
+ * the consumer sleeps on the one next to the tail while the ring is empty, a producer on the one next
+ * to head while the ring is full. Each shares the line of the position its waker has just written
+ * (a producer reads the consumer's word right after moving the tail; the consumer reads the
+ * producers' word right after moving head), so the waker's check is a read of a line it already
+ * holds; the word is written only by a waiter about to sleep and by the waker of a sleeper. They lie
+ * in bytes that were spare (always zero) in layout version 3, so files of that version need no
+ * conversion: zero is "sequence 0, nobody sleeps".
  */
 public final class ChannelDescriptor {
     /** Consumer position (head, long): bytes consumed since creation; written by the consumer only. */
     public static final int HEAD_OFFSET = 0;
     /** Producer position (tail, long): bytes claimed since creation; advanced by compare-and-set. */
     public static final int TAIL_OFFSET = MappedAccess.LINE;
+    /**
+     * The producers' wait word (int, {@link dev.lockstep.ipc.wait.WaitWord}): a producer blocked on a
+     * full ring sleeps on it; the consumer wakes it after releasing head. In head's line.
+     */
+    public static final int PRODUCER_WAIT_OFFSET = HEAD_OFFSET + 8;
+    /**
+     * The consumer's wait word (int, {@link dev.lockstep.ipc.wait.WaitWord}): the consumer blocked on
+     * an empty ring sleeps on it; a producer wakes it after publishing. In the tail's line.
+     */
+    public static final int CONSUMER_WAIT_OFFSET = TAIL_OFFSET + 8;
     /** Consumer's participant token (long); 0 when no consumer is registered. */
     public static final int CONSUMER_OWNER_OFFSET = 2 * MappedAccess.LINE;
     /** Consumer's heartbeat (long, milliseconds). */

@@ -383,4 +383,16 @@ public final class ManyToOneReceiver extends Receiver {
         }
     }
 
+    /**
+     * The re-check after announcing a sleeper: is anything claimed past our position (committed or
+     * not: a claim in progress is waited for by polling, so its producer's death is noticed within a
+     * liveness check interval), or does a fence hold head (it is resolved by polling)? Volatile read of
+     * the tail: a producer moves it with a volatile CAS and later (after its commit) reads our wait
+     * word with a volatile read, so by the synchronization order either this read sees its claim or
+     * its read of the word sees our announcement (WaitWord's protocol).
+     */
+    @Override
+    boolean hasWork() {
+        return fences > 0 || (long) MappedAccess.LONG.getVolatile(buffer, tailOffset) != readPos;
+    }
 }

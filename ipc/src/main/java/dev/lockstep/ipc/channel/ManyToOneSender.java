@@ -117,6 +117,12 @@ public final class ManyToOneSender extends Sender {
         // and never another claim's header: a late commit cannot succeed on reused words.
         long w = (long) MappedAccess.LONG.compareAndExchange(buffer, at, claimed, recordHeader);
         if (w == claimed) {
+            // The consumer's wake-up check, after two volatile-mode accesses: our tail CAS (claim) and
+            // this commit CAS. The consumer re-reads the tail (volatile) after announcing itself, so by
+            // the synchronization order either it saw our claim (and polls, not sleeps, until this
+            // commit) or its announcement precedes the tail CAS and so this read (WaitWord's protocol).
+            // Read after the commit, not after the claim, so a woken consumer finds the record.
+            wakeConsumer();
             return true;
         }
         acknowledgeRevocation(at, w);

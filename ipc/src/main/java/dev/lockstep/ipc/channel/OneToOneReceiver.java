@@ -47,8 +47,10 @@ public final class OneToOneReceiver extends Receiver {
         if (pos != head) {
             head = pos;
             readPos = pos;
-            // Release: as in receive.
-            MappedAccess.LONG.setRelease(buffer, headOffset, pos);
+            // Volatile store, then the producers' wait word: as in releaseHead (a producer asleep on
+            // the full ring the dead consumer left wakes now, not at its sleep bound).
+            MappedAccess.LONG.setVolatile(buffer, headOffset, pos);
+            dev.lockstep.ipc.wait.WaitWord.signal(buffer, producerWaitOffset);
         }
     }
 
@@ -80,5 +82,18 @@ public final class OneToOneReceiver extends Receiver {
             releaseHead(pos);
         }
         return count;
+    }
+
+    /**
+     * The re-check after announcing a sleeper: has the producer published past our position? Volatile
+     * read of the tail: the producer stores the tail with a volatile store after the record's header
+     * and then reads our wait word (volatile), so by the synchronization order either this read sees
+     * its tail or its read of the word sees our announcement (WaitWord's protocol). {@code >}, not
+     * {@code !=}: after a producer died between its header and its tail store we may have delivered
+     * past the stored tail; its successor's first commit moves the tail past us.
+     */
+    @Override
+    boolean hasWork() {
+        return (long) MappedAccess.LONG.getVolatile(buffer, tailOffset) - readPos > 0;
     }
 }

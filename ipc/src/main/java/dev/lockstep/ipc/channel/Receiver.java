@@ -12,6 +12,10 @@ import org.agrona.concurrent.IdleStrategy;
 import dev.lockstep.core.internal.Waits;
 import dev.lockstep.ipc.shm.Heartbeats;
 import dev.lockstep.ipc.shm.MappedAccess;
+import dev.lockstep.ipc.shm.WaitMode;
+import dev.lockstep.ipc.wait.KernelIdle;
+import dev.lockstep.ipc.wait.Waiting;
+import dev.lockstep.ipc.wait.WaitWord;
 
 /**
  * The consumer side of a {@link ShmChannel}: the one registered consumer, used by one thread at a
@@ -44,6 +48,15 @@ public abstract sealed class Receiver implements AutoCloseable permits OneToOneR
     private final Heartbeats.Registration heartbeat;
     /** How awaitReceive waits (one instance: a receiver is used by one thread at a time). */
     private final IdleStrategy idle;
+    /**
+     * Whether awaitReceive sleeps in the kernel in {@link WaitMode#FUTEX} mode (no explicit idle
+     * strategy was given). Set by the channel before the receiver is handed out.
+     */
+    boolean kernelWait;
+    /** {@link #hasWork()} as a supplier, made once: a waiting call allocates only its idle strategy. */
+    private final java.util.function.BooleanSupplier workReady = this::hasWork;
+    final int waitWordOffset;
+    final int producerWaitOffset;
     /** The head we last released (plain: only this receiver writes head). */
     long head;
     /**
@@ -63,6 +76,8 @@ public abstract sealed class Receiver implements AutoCloseable permits OneToOneR
         this.markConsumed = channel instanceof OneToOneChannel;
         this.headOffset = channel.headOffset;
         this.tailOffset = channel.tailOffset;
+        this.waitWordOffset = channel.consumerWaitOffset;
+        this.producerWaitOffset = channel.producerWaitOffset;
         this.dataOffset = channel.dataOffset;
         this.heartbeat = Heartbeats.register(buffer, channel.structureOffset + CONSUMER_HEARTBEAT_OFFSET);
         // Acquire: a previous consumer's zeroing happened before its head release.
@@ -130,14 +145,52 @@ public abstract sealed class Receiver implements AutoCloseable permits OneToOneR
         return type(word) != PADDING_TYPE;
     }
 
-    /** Releases head at {@code h} if it moved. */
+    /**
+     * Releases head at {@code h} if it moved, then wakes producers sleeping on a full ring (once per
+     * poll batch: at most one volatile store and one volatile read per batch, no system call unless a
+     * producer announced itself).
+     */
     final void releaseHead(long h) {
         if (h != head) {
             head = h;
-            // Release: the zeroing of everything below h happens-before a producer that reads this head
-            // (acquire) writes there.
-            MappedAccess.LONG.setRelease(buffer, headOffset, h);
+            // Volatile store (release and more): the zeroing of everything below h happens-before a
+            // producer that reads this head (acquire) writes there; and, being a synchronization
+            // action, it is ordered in the synchronization order before the volatile read of the wait
+            // word in WaitWord.signal below (program order). A producer that announced itself (volatile
+            // CAS on the word) and then re-read head (volatile) without seeing h did so before this
+            // store in that total order, so signal's read sees its announcement and wakes it: the
+            // Dekker pair of WaitWord's protocol, steps (a)-(b) here, (1)-(3) in the producer.
+            MappedAccess.LONG.setVolatile(buffer, headOffset, h);
+            WaitWord.signal(buffer, producerWaitOffset);
         }
+    }
+
+    /**
+     * Whether awaitReceive should not sleep now: a record is published or claimed past our position
+     * (many-to-one: a claim in progress is waited for by polling, as is a fence held at head), read
+     * after announcing a sleeper. Read only.
+     */
+    abstract boolean hasWork();
+
+    /**
+     * How a waiting awaitReceive idles: kernel sleeps on the consumer's wait word in
+     * {@link WaitMode#FUTEX} mode (unless an idle strategy was given), else the idle strategy.
+     * Allocates (one object) only when the call has to wait.
+     */
+    private IdleStrategy waitIdle(boolean timed, long deadline) {
+        idle.reset();
+        return kernelWait ? KernelIdle.orPoll(buffer, waitWordOffset, workReady, timed, deadline, idle) : idle;
+    }
+
+    /**
+     * How {@code awaitReceive} waits in this process: {@link WaitMode#FUTEX} (spin, then sleep in the
+     * kernel until a producer publishes) or {@link WaitMode#POLL} (the idle strategy; always so for a
+     * receiver made with an explicit idle strategy). Virtual threads poll in either mode.
+     *
+     * @return the mode of a platform thread's waiting {@code awaitReceive}
+     */
+    public WaitMode waitMode() {
+        return kernelWait ? Waiting.mode() : WaitMode.POLL;
     }
 
     /**
@@ -209,7 +262,7 @@ public abstract sealed class Receiver implements AutoCloseable permits OneToOneR
         if (n > 0) {
             return n;
         }
-        idle.reset();
+        IdleStrategy idle = waitIdle(false, 0L);
         for (int polls = 0; ; polls++) {
             Waits.checkInterrupt();
             idle.idle();
@@ -238,7 +291,7 @@ public abstract sealed class Receiver implements AutoCloseable permits OneToOneR
             return n;
         }
         long deadline = Waits.deadline(timeout, unit);
-        idle.reset();
+        IdleStrategy idle = waitIdle(true, deadline);
         for (int polls = 0; ; polls++) {
             if (Waits.shouldGiveUp(Waits.TIMED, deadline)) {
                 return 0;

@@ -13,6 +13,10 @@ import dev.lockstep.core.internal.Waits;
 import dev.lockstep.core.internal.jfr.Jfr;
 import dev.lockstep.ipc.shm.Heartbeats;
 import dev.lockstep.ipc.shm.MappedAccess;
+import dev.lockstep.ipc.shm.WaitMode;
+import dev.lockstep.ipc.wait.KernelIdle;
+import dev.lockstep.ipc.wait.Waiting;
+import dev.lockstep.ipc.wait.WaitWord;
 
 /**
  * The producer side of a {@link ShmChannel}: one registered producer slot, used by one thread at a
@@ -48,6 +52,17 @@ public abstract sealed class Sender implements AutoCloseable permits OneToOneSen
     private final Heartbeats.Registration heartbeat;
     /** How blocking sends wait (one instance: a sender is used by one thread at a time). */
     private final IdleStrategy idle;
+    /**
+     * Whether blocking sends sleep in the kernel in {@link WaitMode#FUTEX} mode (no explicit idle
+     * strategy was given). Set by the channel before the sender is handed out.
+     */
+    boolean kernelWait;
+    /** {@link #spaceFreed()} as a supplier, made once: a waiting send allocates only its idle strategy. */
+    private final java.util.function.BooleanSupplier spaceReady = this::spaceFreed;
+    /** Absolute offset of the consumer's wait word (we wake it after publishing). */
+    final int consumerWaitOffset;
+    /** Absolute offset of the producers' wait word (we sleep on it while the ring is full). */
+    private final int producerWaitOffset;
     /** Lower bound of head last read (plain: this thread only). */
     long headCache;
     /** Absolute offset of the pending claim's header, or -1. */
@@ -57,7 +72,10 @@ public abstract sealed class Sender implements AutoCloseable permits OneToOneSen
     int pendingAligned;
     private boolean closed;
 
-    /** A blocking send checks the consumer's liveness this often while the ring stays full. */
+    /**
+     * A blocking send checks the consumer's liveness this often while the ring stays full and it polls
+     * (asleep in the kernel, {@link WaitMode#FUTEX}: after each sleep, at most {@link WaitMode#MAX_SLEEP_MILLIS} ms).
+     */
     public static final long CONSUMER_CHECK_MILLIS = 10;
     private static final long CONSUMER_CHECK_NANOS = CONSUMER_CHECK_MILLIS * 1_000_000L;
 
@@ -73,6 +91,8 @@ public abstract sealed class Sender implements AutoCloseable permits OneToOneSen
         this.tailOffset = channel.tailOffset;
         this.headOffset = channel.headOffset;
         this.dataOffset = channel.dataOffset;
+        this.consumerWaitOffset = channel.consumerWaitOffset;
+        this.producerWaitOffset = channel.producerWaitOffset;
         this.heartbeat = Heartbeats.register(buffer, slotOffset + SLOT_HEARTBEAT_OFFSET);
         // Acquire: pairs with the consumer's release of head; the space below head + capacity is zero.
         this.headCache = (long) MappedAccess.LONG.getAcquire(buffer, headOffset);
@@ -210,8 +230,9 @@ public abstract sealed class Sender implements AutoCloseable permits OneToOneSen
      * Sends, waiting with this sender's idle strategy while the ring is full.
      *
      * @throws IllegalStateException if, while waiting, the channel's registered consumer is found dead
-     *                               (checked every {@value #CONSUMER_CHECK_MILLIS} ms): the message is
-     *                               not sent. With no consumer registered (none yet, or closed
+     *                               (checked every {@value #CONSUMER_CHECK_MILLIS} ms while polling; at
+     *                               least every {@link WaitMode#MAX_SLEEP_MILLIS} ms while asleep in the
+     *                               kernel, {@link WaitMode#FUTEX}): the message is not sent. With no consumer registered (none yet, or closed
      *                               normally) it keeps waiting for one.
      * @param type   the message type, &gt;= 0 (negative types are reserved)
      * @param src    the bytes to send
@@ -240,7 +261,7 @@ public abstract sealed class Sender implements AutoCloseable permits OneToOneSen
         if (trySend(type, src, offset, length)) {
             return;
         }
-        idle.reset();
+        IdleStrategy idle = waitIdle(false, 0L);
         long nextCheck = System.nanoTime() + CONSUMER_CHECK_NANOS;
         Object jfr = Jfr.beginBackPressure(channel.name, this, length); // waiting path only; null unless recorded
         boolean sent = false;
@@ -297,7 +318,7 @@ public abstract sealed class Sender implements AutoCloseable permits OneToOneSen
             return true;
         }
         long deadline = Waits.deadline(timeout, unit);
-        idle.reset();
+        IdleStrategy idle = waitIdle(true, deadline);
         long nextCheck = System.nanoTime() + CONSUMER_CHECK_NANOS;
         Object jfr = Jfr.beginBackPressure(channel.name, this, length); // waiting path only; null unless recorded
         boolean sent = false;
@@ -315,6 +336,50 @@ public abstract sealed class Sender implements AutoCloseable permits OneToOneSen
         } finally {
             Jfr.endBackPressure(jfr, sent);
         }
+    }
+
+    /**
+     * How a blocking send idles while the ring is full: kernel sleeps on the producers' wait word in
+     * {@link WaitMode#FUTEX} mode (unless an idle strategy was given), each at most
+     * {@link WaitMode#MAX_SLEEP_MILLIS} ms (the consumer's liveness is checked after each, as for the
+     * sync structures' sleepers: a liveness read every {@value #CONSUMER_CHECK_MILLIS} ms would cost
+     * as much CPU as polling); else the idle strategy. Allocates (one object) only when the send has
+     * to wait.
+     */
+    private IdleStrategy waitIdle(boolean timed, long deadline) {
+        idle.reset();
+        return kernelWait ? KernelIdle.orPoll(buffer, producerWaitOffset, spaceReady, timed, deadline, idle) : idle;
+    }
+
+    /**
+     * The re-check of a blocking send after announcing a sleeper: has head moved since our failed
+     * claim read it into {@link #headCache}? (Only head moving frees space.) Volatile read: the
+     * consumer stores head with a volatile store and then reads our wait word (volatile), so by the
+     * synchronization order either this read sees the new head or the consumer's read of the word sees
+     * our announcement (WaitWord's protocol). Read only.
+     */
+    private boolean spaceFreed() {
+        return (long) MappedAccess.LONG.getVolatile(buffer, headOffset) != headCache;
+    }
+
+    /**
+     * Wakes the consumer if it announced itself asleep on an empty ring: after a publication that was
+     * a volatile-mode access (the caller's), one volatile read of the consumer's wait word and no system
+     * call unless the consumer sleeps (WaitWord's steps (b)-(d)).
+     */
+    final void wakeConsumer() {
+        WaitWord.signal(buffer, consumerWaitOffset);
+    }
+
+    /**
+     * How blocking sends wait in this process: {@link WaitMode#FUTEX} (spin, then sleep in the kernel
+     * until the consumer frees space) or {@link WaitMode#POLL} (the idle strategy; always so for a
+     * sender made with an explicit idle strategy). Virtual threads poll in either mode.
+     *
+     * @return the mode of a platform thread's blocking send
+     */
+    public WaitMode waitMode() {
+        return kernelWait ? Waiting.mode() : WaitMode.POLL;
     }
 
     /** While waiting for space: throws if the registered consumer is dead; rate-limited (a /proc read). */

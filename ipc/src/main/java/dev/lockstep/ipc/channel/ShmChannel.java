@@ -64,6 +64,13 @@ import dev.lockstep.ipc.shm.StructureKind;
  *   <li>Liveness of registered processes is decided by {@link dev.lockstep.ipc.shm.Participants}:
  *       across PID namespaces, and a stopped process is never judged dead.</li>
  *   <li>Back-pressure: non-blocking sends return {@code false} when the ring is full.</li>
+ *   <li>Waiting ({@link dev.lockstep.ipc.shm.WaitMode}): {@code awaitReceive} on an empty ring and
+ *       the blocking {@code send} on a full one spin briefly, then, in {@code FUTEX} mode (Linux, JDK
+ *       22+, endpoints made without an explicit idle strategy), sleep in the kernel on a futex word of
+ *       the file until a peer's publish (receiver) or consumption (sender) wakes them; each sleep is
+ *       bounded (100 ms; the caller's deadline, interrupt and peer liveness are re-checked after each). A sender or receiver pays
+ *       no system call unless its peer sleeps. {@code POLL} mode, explicit idle strategies and virtual
+ *       threads poll as before. {@code waitMode()} on each endpoint says which.</li>
  *   <li>Space: header + (4 + slots) lines of 128 bytes + capacity. Sending and receiving allocate
  *       nothing.</li>
  * </ul>
@@ -194,6 +201,42 @@ public abstract sealed class ShmChannel implements AutoCloseable permits OneToOn
      * releasing head are stepped over (no intent covers them; by I2 they are never in front of body
      * bytes). Messages the dead consumer delivered but had not yet zeroed are delivered again
      * (at-least-once across a consumer crash; exactly-once otherwise).
+     *
+     * Kernel waiting (issue 13). Two WaitWords (dev.lockstep.ipc.wait.WaitWord: an eventcount with a
+     * sleepers bit), in bytes of layout version 3 that were spare and zero: the consumer's next to
+     * the tail, the producers' next to head (ChannelDescriptor), so each waker's check reads the line
+     * it has just written. The pairs below are Dekker pairs in the synchronization order (JLS 17.4.4:
+     * volatile accesses are totally ordered consistently with program order, and a volatile read
+     * sees the last write before it in that order): W1: waiter's announcing CAS on the word, W2: its
+     * volatile re-read of the position; P1: the waker's volatile write of the position, P2: its
+     * volatile read of the word. If W2 misses P1, W2 precedes P1, so W1 < W2 < P1 < P2 and P2 sees the
+     * announcement (or a later value, advanced by another waker: then the FUTEX_WAIT returns at once).
+     *  - Consumer waits (empty ring): announce, then hasWork re-reads the tail (volatile). Many-to-one:
+     *    P1 is the sender's tail CAS, P2 its read of the word after its commit CAS (no extra fence: two
+     *    CASes precede it); reading after the commit, not the claim, means a woken consumer finds the
+     *    record. A consumer that sees tail != its position (a claim in progress, committed or not) or
+     *    a fence at head does not sleep: it polls as before, so a dead claimant is recovered within
+     *    the liveness check interval, never a 100 ms sleep late. One-to-one: P1 is the tail store,
+     *    made volatile for this (it was a release store): the one added cost on the hot path, a
+     *    StoreLoad barrier per message. Cheaper schemes were rejected as unsound or not cheaper: a
+     *    plain or release store before the word read lets the read be ordered before the store (a
+     *    release store orders only earlier accesses before it, not later reads after it): the
+     *    store-buffering outcome that loses the wake-up; checking the word only when the sender's
+     *    view says the consumer had caught up needs a read of head per message, a cross-core miss each
+     *    time the consumer moves head, which costs more than a local fence. hasWork uses tail > position
+     *    (not !=): after a producer died between its header and tail stores the consumer may be past
+     *    the stored tail; a successor's first commit moves the tail past it.
+     *  - Producer waits (full ring): announce, then spaceFreed re-reads head (volatile) and compares it
+     *    with the head its failed claim read (only head moving frees space). P1 is the consumer's head
+     *    store, volatile for this (was release), P2 its read of the producers' word; both once per poll
+     *    batch (releaseHead), not per message. A sleeping sender checks its consumer's liveness after
+     *    each sleep (<= 100 ms) instead of every 10 ms: those /proc reads cost as much CPU as polling.
+     * Proven by jcstress OneToOneChannelConsumerNoLostWakeupTest, ManyToOneChannelConsumerNoLostWakeupTest
+     * and OneToOneChannelProducerNoLostWakeupTest (real sender / receiver code against the waiter's
+     * step; forbidden: the waiter would sleep on a word nobody advanced). Crash safety is WaitWord's:
+     * a killed sleeper leaves its bit, which the next waker clears (one extra FUTEX_WAKE); a waker
+     * killed between P1 and P2 strands a sleeper for at most its bound. The wait only decides when
+     * to poll again: every state change is still found by poll, exactly as before.
      */
     static final long CHECK_INTERVAL_NANOS = 1_000_000L;
     /** Default claim timeout (see {@link Receiver}). */
@@ -212,6 +255,10 @@ public abstract sealed class ShmChannel implements AutoCloseable permits OneToOn
     /** Absolute offsets in {@link #buffer}. */
     final int headOffset;
     final int tailOffset;
+    /** Absolute offset of the producers' wait word (a producer sleeps there while the ring is full). */
+    final int producerWaitOffset;
+    /** Absolute offset of the consumer's wait word (the consumer sleeps there while the ring is empty). */
+    final int consumerWaitOffset;
     final int consumerOwnerOffset;
     final int dataOffset;
     final int structureOffset;
@@ -245,6 +292,8 @@ public abstract sealed class ShmChannel implements AutoCloseable permits OneToOn
         this.structureOffset = structureOffset;
         this.headOffset = structureOffset + HEAD_OFFSET;
         this.tailOffset = structureOffset + TAIL_OFFSET;
+        this.producerWaitOffset = structureOffset + PRODUCER_WAIT_OFFSET;
+        this.consumerWaitOffset = structureOffset + CONSUMER_WAIT_OFFSET;
         this.consumerOwnerOffset = structureOffset + CONSUMER_OWNER_OFFSET;
         this.dataOffset = structureOffset + ChannelDescriptor.dataOffset(producerSlots);
         if ((long) dataOffset + capacity > buffer.capacity()) {
@@ -292,12 +341,16 @@ public abstract sealed class ShmChannel implements AutoCloseable permits OneToOn
      * @return the new sender, holding its producer slot until closed
      */
     public Sender sender() {
-        return sender(Idle.backoff());
+        Sender s = sender(Idle.backoff());
+        s.kernelWait = true; // before the handle is shared: only the creating thread has seen it
+        return s;
     }
 
     /**
      * As {@link #sender()}, waiting in the blocking sends with {@code idle} (default
-     * {@link Idle#backoff()}; see {@link Idle}).
+     * {@link Idle#backoff()}; see {@link Idle}). A sender with an explicit idle strategy polls with it
+     * ({@link Sender#waitMode()} is {@link dev.lockstep.ipc.shm.WaitMode#POLL}); one from
+     * {@link #sender()} sleeps in the kernel in {@link dev.lockstep.ipc.shm.WaitMode#FUTEX} mode.
      *
      * @param idle how the sender waits while the ring is full
      * @return the new sender, holding its producer slot until closed
@@ -326,12 +379,17 @@ public abstract sealed class ShmChannel implements AutoCloseable permits OneToOn
      * @throws IllegalStateException if a live consumer is registered
      */
     public Receiver receiver(Duration claimTimeout) {
-        return receiver(claimTimeout, Idle.backoff());
+        Receiver r = receiver(claimTimeout, Idle.backoff());
+        r.kernelWait = true; // before the handle is shared: only the creating thread has seen it
+        return r;
     }
 
     /**
      * As {@link #receiver(Duration)}, waiting in {@code awaitReceive} with {@code idle} (default
-     * {@link Idle#backoff()}; see {@link Idle} for the latency / CPU trade-off).
+     * {@link Idle#backoff()}; see {@link Idle} for the latency / CPU trade-off). A receiver with an
+     * explicit idle strategy polls with it ({@link Receiver#waitMode()} is
+     * {@link dev.lockstep.ipc.shm.WaitMode#POLL}); one from {@link #receiver()} or
+     * {@link #receiver(Duration)} sleeps in the kernel in {@link dev.lockstep.ipc.shm.WaitMode#FUTEX} mode.
      *
      * @param claimTimeout how long a live producer may hold a claim before the consumer revokes it
      * @param idle         how the receiver waits while the ring is empty

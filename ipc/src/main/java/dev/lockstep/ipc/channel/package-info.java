@@ -66,14 +66,15 @@
  *       <td>Agrona's {@code ManyToOneRingBuffer} (Thompson et al.) made robust: claimed header naming
  *           the claimant's slot, per-producer claim intent, consumer-side recovery and fencing</td>
  *       <td>{@code ChannelTest}, {@code ChannelProcessTest}, {@code ChannelCrashTest}, {@code
- *           ChannelIdleCpuTest}</td>
+ *           ChannelIdleCpuTest}; kernel waiting (futex words): {@code ChannelFutexTest}</td>
  *       <td>(per kind)</td><td>(per kind)</td></tr>
  *   <tr><td>{@link dev.lockstep.ipc.channel.OneToOneChannel}</td>
  *       <td>Agrona's {@code OneToOneRingBuffer} protocol: publish at commit, successor recovery</td>
  *       <td>{@code ChannelTest}, {@code ChannelProcessTest}, {@code ChannelCrashTest}, {@code
  *           ChannelIdleCpuTest}</td>
  *       <td>{@code OneToOneChannelClaimCommitTest}, {@code OneToOneChannelWrapPaddingTest}, {@code
- *           OneToOneChannelSuccessorRecoveryTest}</td>
+ *           OneToOneChannelSuccessorRecoveryTest}, {@code OneToOneChannelConsumerNoLostWakeupTest},
+ *           {@code OneToOneChannelProducerNoLostWakeupTest}</td>
  *       <td>{@code IpcRoundTripBench.roundTrip}, {@code IpcThroughputBench.send} ({@code
  *           mechanism=lockstep})</td></tr>
  *   <tr><td>{@link dev.lockstep.ipc.channel.ManyToOneChannel}</td>
@@ -81,7 +82,8 @@
  *           claims</td>
  *       <td>{@code ChannelTest}, {@code ChannelProcessTest}, {@code ChannelCrashTest}, {@code
  *           ChannelStallTest}, {@code ChannelRevocationTest}, {@code ChannelIdleCpuTest}</td>
- *       <td>{@code ManyToOneChannelTwoProducersTest}, {@code ManyToOneChannelRevocationTest}</td>
+ *       <td>{@code ManyToOneChannelTwoProducersTest}, {@code ManyToOneChannelRevocationTest}, {@code
+ *           ManyToOneChannelConsumerNoLostWakeupTest}</td>
  *       <td>{@code IpcThroughputBench.send} ({@code mechanism=lockstepManyToOne})</td></tr>
  *   <tr><td>{@link dev.lockstep.ipc.channel.Sender}</td>
  *       <td>the producer side: zero-copy {@code tryClaim}/{@code commit}, copying {@code trySend}/{@code

@@ -41,11 +41,13 @@ public final class KernelIdle implements IdleStrategy {
     private final boolean timed;
     private final long deadline;
     private final IdleStrategy poll;
+    private final long maxSleepNanos;
     private int steps;
     private boolean polling;
 
     private KernelIdle(KernelSleep kernel, ByteBuffer buffer, int word, BooleanSupplier ready, boolean timed,
-                       long deadline, IdleStrategy poll) {
+                       long deadline, IdleStrategy poll, long maxSleepNanos) {
+        this.maxSleepNanos = maxSleepNanos;
         this.kernel = kernel;
         this.buffer = buffer;
         this.word = word;
@@ -65,8 +67,28 @@ public final class KernelIdle implements IdleStrategy {
      */
     public static IdleStrategy orPoll(ByteBuffer buffer, int word, BooleanSupplier ready, boolean timed,
                                       long deadline, IdleStrategy poll) {
+        return orPoll(buffer, word, ready, timed, deadline, poll, MAX_SLEEP_NANOS);
+    }
+
+    /**
+     * As {@link #orPoll(ByteBuffer, int, BooleanSupplier, boolean, long, IdleStrategy)}, each kernel
+     * sleep bounded by {@code maxSleepNanos} (at most {@link WaitMode#MAX_SLEEP_MILLIS}): for a loop
+     * that must re-check something (a peer's liveness) more often than that.
+     *
+     * @param buffer        the mapping holding the {@link WaitWord}
+     * @param word          the word's absolute offset in {@code buffer}
+     * @param ready         whether the call could pass now (read only)
+     * @param timed         whether {@code deadline} (a {@link System#nanoTime()} value) bounds the call
+     * @param deadline      the call's deadline if {@code timed}
+     * @param poll          the polling strategy (this process's mode is {@link WaitMode#POLL}, or a virtual thread)
+     * @param maxSleepNanos the longest single kernel sleep, &gt; 0 (capped at {@link WaitMode#MAX_SLEEP_MILLIS})
+     * @return the idle strategy of the call
+     */
+    public static IdleStrategy orPoll(ByteBuffer buffer, int word, BooleanSupplier ready, boolean timed,
+                                      long deadline, IdleStrategy poll, long maxSleepNanos) {
         KernelSleep k = Waiting.kernel();
-        return k == null ? poll : new KernelIdle(k, buffer, word, ready, timed, deadline, poll);
+        return k == null ? poll : new KernelIdle(k, buffer, word, ready, timed, deadline, poll,
+                Math.max(1, Math.min(maxSleepNanos, MAX_SLEEP_NANOS)));
     }
 
     @Override
@@ -99,7 +121,7 @@ public final class KernelIdle implements IdleStrategy {
             poll.idle();
             return;
         }
-        long nanos = MAX_SLEEP_NANOS;
+        long nanos = maxSleepNanos;
         if (timed) {
             nanos = Math.min(nanos, deadline - System.nanoTime());
             if (nanos <= 0) {

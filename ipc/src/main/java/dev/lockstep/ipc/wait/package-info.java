@@ -5,7 +5,7 @@
  * of futex or polling ({@link dev.lockstep.ipc.wait.Waiting}) and the kernel primitive behind it ({@link
  * dev.lockstep.ipc.wait.KernelSleep}, implemented only by the package-private {@code LinuxFutex}, in the
  * JDK 22+ part of the multi-release jar). Not exported: not part of Lockstep's API; the structures of
- * {@code dev.lockstep.ipc.sync} use it.
+ * {@code dev.lockstep.ipc.sync} and the channels of {@code dev.lockstep.ipc.channel} use it.
  *
  * <h2>Properties</h2>
  * <ul>
@@ -35,9 +35,11 @@
  *   <tr><td>{@link dev.lockstep.ipc.wait.WaitWord}</td>
  *       <td>an eventcount with a "sleepers" bit, after Drepper, <i>Futexes Are Tricky</i>, 2011, and the
  *           eventcounts of Reed &amp; Kanodia, CACM 1979</td>
- *       <td>{@code IpcEventFutexTest}, {@code SyncFutexTest}</td>
+ *       <td>{@code IpcEventFutexTest}, {@code SyncFutexTest}, {@code ChannelFutexTest}</td>
  *       <td>{@code WaitWordNoLostWakeupTest}, {@code WaitWordStolenWakeTest} (over {@code
- *           WaitWordRegions})</td>
+ *           WaitWordRegions}); for the channels' pairs {@code OneToOneChannelConsumerNoLostWakeupTest},
+ *           {@code ManyToOneChannelConsumerNoLostWakeupTest}, {@code
+ *           OneToOneChannelProducerNoLostWakeupTest}</td>
  *       <td>none</td></tr>
  *   <tr><td>{@link dev.lockstep.ipc.wait.KernelIdle}</td>
  *       <td>an Agrona {@code IdleStrategy}: the spin and yields of {@code Idle.backoff()}, then announce,

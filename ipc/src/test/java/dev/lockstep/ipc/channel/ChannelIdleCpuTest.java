@@ -15,7 +15,8 @@ import dev.lockstep.ipc.test.ChildJvm;
 import dev.lockstep.ipc.test.Faults;
 
 /**
- * The CPU a channel endpoint blocked with the default idle strategy ({@code Idle.backoff()}) burns: a
+ * The CPU a default channel endpoint burns while blocked (futex sleeps on JDK 22+ Linux, else the
+ * default idle strategy {@code Idle.backoff()}; the child runs on this JVM's JDK): a
  * child JVM in {@link Receiver#awaitReceive(MessageHandler, int)} on an empty channel, or in
  * {@link Sender#send(int, byte[], int, int)} on a full ring whose (live, registered) consumer never
  * reads, of each channel kind. Measured with {@link Faults#cpuFraction} (utime + stime from
@@ -74,8 +75,8 @@ class ChannelIdleCpuTest {
             c.awaitLine("WAITING", Duration.ofSeconds(60));
             Thread.sleep(1_000); // past the JIT's start-up work
             double fraction = Faults.cpuFraction(c.pid(), Duration.ofSeconds(IDLE_SECONDS));
-            System.out.printf(Locale.ROOT, "idle blocked %s (Idle.backoff): %.2f%% of a core over %d s%n",
-                    what, 100 * fraction, IDLE_SECONDS);
+            System.out.printf(Locale.ROOT, "idle blocked %s (default endpoint, wait mode %s): %.2f%% of a core over %d s%n",
+                    what, dev.lockstep.ipc.shm.WaitMode.current(), 100 * fraction, IDLE_SECONDS);
             assertTrue(c.process().isAlive(), "the waiter ended: " + c.output());
             assertFalse(c.output().contains("ERROR"), c.output());
             assertTrue(fraction < LIMIT, what + ": an idle waiter burns " + 100 * fraction + "% of a core");

@@ -67,6 +67,15 @@ final class ChannelRegions {
         return MAPPING;
     }
 
+    /** As {@link #manyToOne(int)}; {@code structureOffset[0]} receives where its structure starts. */
+    static ManyToOneChannel manyToOne(int producers, int[] structureOffset) {
+        if (ChannelDescriptor.structureLength(CAPACITY, producers) > REGION) {
+            throw new IllegalArgumentException("region too small for " + producers + " producers");
+        }
+        structureOffset[0] = region();
+        return ManyToOneChannel.wrap(MAPPING, structureOffset[0], CAPACITY, producers);
+    }
+
     static ManyToOneChannel manyToOne(int producers) {
         if (ChannelDescriptor.structureLength(CAPACITY, producers) > REGION) {
             throw new IllegalArgumentException("region too small for " + producers + " producers");
