@@ -103,9 +103,12 @@ import dev.lockstep.ipc.wait.Waiting;
  * Liveness is checked only for slots that look stuck: a receive or send that fails or has to wait
  * runs a recovery scan at most once per {@value #RECOVERY_INTERVAL_MICROS} µs per handle (or 50 ns per
  * slot, if longer, so that a large queue polled while empty spends little on it), and checks a
- * slot's owner only if the slot held the same owner word on the previous scan. A call asleep in the
- * kernel ({@link WaitMode#FUTEX}) scans after each sleep, so it reclaims a dead peer's slot within two
- * sleep bounds (one if it had seen the slot stuck before the peer died), not ~2 ms as a polling call.
+ * slot's owner only if the slot held the same owner word on the previous scan. A blocked call sleeps
+ * in the kernel ({@link WaitMode#FUTEX}) only while no slot is claimed (every slot FREE for a
+ * receiver, every slot READY for a sender: a state only a peer's completed operation changes, and
+ * that operation wakes it); while a slot is claimed it polls, so a dead peer's claim is reclaimed at
+ * the polling cadence (~2 ms), as before kernel sleeps. A peer killed between its publish (or free)
+ * and its wake-up leaves the sleepers to wake at the sleep bound ({@link WaitMode#MAX_SLEEP_MILLIS} ms).
  * {@link #recover()} checks every claimed slot at once. Any number of processes may recover at the same time.
  *
  * <h2>Stalled, not dead</h2>
@@ -481,6 +484,48 @@ public final class SharedPriorityQueue implements AutoCloseable {
     }
 
     /**
+     * A blocked sender's re-check after announcing a sleeper: whether some slot is not READY, i.e.
+     * FREE or claimed (WRITING / READING). A FREE slot lets the send pass; a claimed one is a send or
+     * receive in flight, which ends within nanoseconds unless its process died or stalls. Either way the
+     * sender must not sleep in the kernel: it polls (its {@code poll} strategy) and its loop's recovery
+     * scan reclaims a dead claim at the polling cadence (~{@value #RECOVERY_INTERVAL_MICROS} µs), as it
+     * did before kernel sleeps. So a sleeping sender only sleeps while every slot holds a published
+     * message, where only a receive can help it, and that receive wakes it. Volatile loads, as in
+     * {@link #anyFree}.
+     */
+    private boolean anyFreeOrClaimed() {
+        final ByteBuffer b = buffer;
+        for (int i = 0; i < maxMessages; i++) {
+            // volatile: a synchronization action after the announce CAS, as in anyFree
+            if (((long) MappedAccess.LONG.getVolatile(b, statesBase + 8 * i) & STATE_MASK) != READY) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * A blocked receiver's re-check after announcing a sleeper: {@link #anyReady} or some slot claimed
+     * (WRITING / READING): a claim in flight ends within nanoseconds unless its process died or stalls,
+     * and a dead one is reclaimed by the loop's recovery scan, which must then run at the polling
+     * cadence, not once per kernel sleep (see {@link #anyFreeOrClaimed}). So a receiver sleeps only while
+     * every slot is FREE, where only a send can help it, and that send wakes it.
+     */
+    private boolean anyReadyOrClaimed() {
+        if (anyReady()) {
+            return true;
+        }
+        final ByteBuffer b = buffer;
+        for (int i = 0; i < maxMessages; i++) {
+            // volatile: a synchronization action after the announce CAS, as in anyReady
+            if ((long) MappedAccess.LONG.getVolatile(b, statesBase + 8 * i) != FREE) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
      * The not-empty waiters' re-check after announcing a sleeper: whether some slot is READY. Volatile
      * loads, as in {@link #anyFree}. A READY slot's bit is set (volatile read-modify-write) before its
      * publish, so a publish this misses was either unseen in its slot's state word or its bit was
@@ -570,8 +615,9 @@ public final class SharedPriorityQueue implements AutoCloseable {
     }
 
     private boolean await(int priority, ByteBuffer src, int length, int mode, long deadline) throws InterruptedException {
-        // created only now that the call has to wait; sleeps on not-full, re-checking anyFree after announcing
-        IdleStrategy idle = newIdle(notFullAt, this::anyFree, mode, deadline);
+        // created only now that the call has to wait; sleeps on not-full, re-checking after announcing
+        // (anyFreeOrClaimed: a claim in flight is a sleep the recovery scan could not end in time)
+        IdleStrategy idle = newIdle(notFullAt, this::anyFreeOrClaimed, mode, deadline);
         while (true) {
             if (Waits.shouldGiveUp(mode, deadline)) {
                 return false;
@@ -698,8 +744,9 @@ public final class SharedPriorityQueue implements AutoCloseable {
     }
 
     private int awaitMessage(ByteBuffer dst, int mode, long deadline) throws InterruptedException {
-        // created only now that the call has to wait; sleeps on not-empty, re-checking anyReady after announcing
-        IdleStrategy idle = newIdle(notEmptyAt, this::anyReady, mode, deadline);
+        // created only now that the call has to wait; sleeps on not-empty, re-checking after announcing
+        // (anyReadyOrClaimed: a claim in flight is a sleep the recovery scan could not end in time)
+        IdleStrategy idle = newIdle(notEmptyAt, this::anyReadyOrClaimed, mode, deadline);
         while (true) {
             if (Waits.shouldGiveUp(mode, deadline)) {
                 return -1;
