@@ -33,7 +33,7 @@ final class BroadcastSnapshot {
                         new Snapshot.Counter("messagesSent", "messages", "", s.nextSequence())),
                 "capacity", s.capacity(), "maxMessageLength", s.maxMessageLength(),
                 "consumerSlots", s.consumerSlots(), "tail", s.tail(), "tailIntent", s.tailIntent(),
-                "latest", s.latest(), "messagesSent", s.nextSequence(),
+                "latest", s.latest(), "oldest", s.oldest(), "messagesSent", s.nextSequence(),
                 "producerPid", s.producerPid() < 0 ? null : s.producerPid(), "producerAlive", s.producerAlive(),
                 "producerHeartbeatAgeMillis",
                 s.producerHeartbeatAgeMillis() == Long.MAX_VALUE ? null : s.producerHeartbeatAgeMillis(),

@@ -55,6 +55,12 @@ class BroadcastStatTest {
                     .readTree(buf.toString(StandardCharsets.UTF_8)).get("structures").get(0).get("state");
             assertEquals(out.position(), state.get("tail").asLong(), state.toString());
             assertEquals(100, state.get("messagesSent").asLong(), state.toString());
+            // 100 sends of 24 B wrapped the 1024 B ring: the oldest whole message starts after 0, before
+            // the newest, and no more than a ring behind the tail
+            long oldest = state.get("oldest").asLong();
+            long latest = state.get("latest").asLong();
+            assertTrue(oldest > 0 && oldest < latest && out.position() - oldest <= 1024, state.toString());
+            assertTrue(text.contains(", oldest " + oldest + ", "), text);
             assertEquals(ProcessHandle.current().pid(), state.get("producerPid").asLong(), state.toString());
             com.fasterxml.jackson.databind.JsonNode consumers = state.get("consumers");
             assertEquals(2, consumers.size(), state.toString());

@@ -420,7 +420,8 @@ public final class BroadcastChannel implements AutoCloseable {
         Participants.Participant p = producer == 0 ? null : participants.describe(producer).orElse(null);
         return new BroadcastStats(name, capacity, maxMessageLength, consumerSlots,
                 // Opaque reads: a monitoring snapshot needs untorn, recent values, no ordering.
-                opaque(tailIntentOffset), opaque(tailOffset), opaque(latestOffset), opaque(nextSequenceOffset),
+                opaque(tailIntentOffset), opaque(tailOffset), opaque(latestOffset), opaque(oldestOffset),
+                opaque(nextSequenceOffset),
                 opaque(structureOffset + PRODUCER_TAKEOVERS_OFFSET), opaque(structureOffset + RECOVERED_BYTES_OFFSET),
                 producer == 0 ? -1L : p == null ? 0L : p.pid(), producer != 0 && participants.mayBeAlive(producer),
                 Heartbeats.age(buffer, structureOffset + PRODUCER_HEARTBEAT_OFFSET), List.copyOf(consumers));

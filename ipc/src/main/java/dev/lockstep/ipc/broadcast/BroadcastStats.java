@@ -13,6 +13,8 @@ import java.util.List;
  * @param tailIntent         end of the range the producer is writing or last wrote
  * @param tail               producer position (bytes published since creation)
  * @param latest             start of the newest message
+ * @param oldest             start of the oldest message still whole in the ring (where a
+ *                           {@link StartPosition#OLDEST} receiver starts)
  * @param nextSequence       messages sent since creation
  * @param producerTakeovers  times a producer replaced a dead one
  * @param recoveredBytes     bytes of dead producers' partial sends turned into padding
@@ -22,7 +24,7 @@ import java.util.List;
  * @param consumers          the listed consumers
  */
 public record BroadcastStats(String file, int capacity, int maxMessageLength, int consumerSlots, long tailIntent,
-                             long tail, long latest, long nextSequence, long producerTakeovers, long recoveredBytes,
+                             long tail, long latest, long oldest, long nextSequence, long producerTakeovers, long recoveredBytes,
                              long producerPid, boolean producerAlive, long producerHeartbeatAgeMillis,
                              List<Consumer> consumers) {
 
@@ -50,7 +52,7 @@ public record BroadcastStats(String file, int capacity, int maxMessageLength, in
                 .append(" B, consumer slots ").append(consumerSlots).append('\n');
         sb.append("  tail ").append(tail).append(", tail intent ").append(tailIntent)
                 .append(tailIntent > tail ? " (send in progress or producer died inside one)" : "")
-                .append(", latest ").append(latest).append(", messages sent ").append(nextSequence).append('\n');
+                .append(", latest ").append(latest).append(", oldest ").append(oldest).append(", messages sent ").append(nextSequence).append('\n');
         sb.append("  ").append(producerPid < 0 ? "no producer" : "producer pid " + producerPid
                 + (producerAlive ? " alive" : " DEAD") + ", heartbeat " + age(producerHeartbeatAgeMillis))
                 .append(", take-overs ").append(producerTakeovers).append(" (recovered ").append(recoveredBytes)
