@@ -174,7 +174,10 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
      * ring operation is not a volatile read-modify-write) and one volatile load of the other side's wait
      * set head (null while nobody waits), as with the former private waiter stacks: no allocation, no
      * lock, no write to a shared line. The wait sets are padded at their end, so the consumers' writes
-     * to notEmpty while they wait do not share a line with notFull's head that they read per poll.
+     * to notEmpty while they wait do not share a line with notFull's head that they read per poll. They
+     * have no padding before their fields (WaitQueue, shared by every synchronizer, is not padded): the
+     * line before notEmpty's fields may hold the ring array's last slots (allocated just before it),
+     * written once per lap of the ring; the former PaddedReference heads were padded on both sides.
      */
 
     /**
