@@ -2,6 +2,7 @@ package dev.lockstep.core.internal;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.util.Objects;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
@@ -97,6 +98,13 @@ public final class WaitNode {
     WaitNode transferNext;
     /** Set by the owner when an uninterruptible wait swallowed an interrupt; re-asserted later. */
     public boolean interrupted;
+    /**
+     * A value handed between a waiting thread and its primitive's grant hooks, which run in that same
+     * thread: the element a blocking queue's {@code put} offers, or the one its {@code take} removed.
+     * Written and read by the node's own thread only (plain); the caller saves and restores it around
+     * its wait, so that a wait nested in user code does not clobber it.
+     */
+    public Object item;
     private int status;
     /** The primitive this thread is queued on, or null: read by DeadlockDetector. */
     private Object blockedOn;
@@ -131,6 +139,18 @@ public final class WaitNode {
             register(node);
         }
         return node;
+    }
+
+    /**
+     * A node for {@code thread} that is not its {@link #current()} node and is not registered: for a
+     * wait nested in another (see {@code WaitQueue.acquire}) and for the jcstress probes that run one
+     * half of a handshake on a thread that is never started.
+     *
+     * @param thread the thread the node stands for (unparked by a grant)
+     * @return a new idle node
+     */
+    public static WaitNode unregistered(Thread thread) {
+        return new WaitNode(Objects.requireNonNull(thread, "thread"));
     }
 
     /**

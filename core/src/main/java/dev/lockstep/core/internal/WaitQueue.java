@@ -15,7 +15,9 @@ import dev.lockstep.core.internal.jfr.Jfr;
  * parking, timeouts, interrupts and withdrawal. A primitive subclasses it (a private nested class) and
  * supplies only its grant decision: {@link #tryAcquire} (one barging attempt), {@link #parkLocked}
  * (the last check before a waiter becomes visible), {@link #grantLocked} (who may go now) and the
- * optional {@link #withdrawnLocked} and {@link #passOnLocked}.
+ * optional {@link #withdrawnLocked}, {@link #passOnLocked} and {@link #tryAcquireLinked} (a re-check
+ * outside the queue lock after the node was linked, for a primitive whose attempt cannot run under it:
+ * the blocking queues, whose attempt is the real {@code poll}/{@code offer}).
  *
  * <p><b>Algorithm.</b> The primitive's state word is changed with compare-and-set on its fast paths;
  * only threads that must sleep, and releasers that must wake them, take the queue lock, a tiny spin
@@ -32,7 +34,10 @@ import dev.lockstep.core.internal.jfr.Jfr;
  *   <li><b>Enqueue.</b> Under the queue lock, {@link #parkLocked} re-checks the primitive's state (and
  *       may publish "a waiter is queued" in it, e.g. Mutex's {@code PARKED} bit); the node is linked
  *       (at the head for a woken waiter that lost its retry, else at the tail) and {@link #grantLocked}
- *       is run once, so that a release that came before the node was visible is not lost.</li>
+ *       is run once, so that a release that came before the node was visible is not lost; in a
+       non-hand-off queue {@link #tryAcquireLinked} then runs outside the lock (a success withdraws
+       the node). A wait nested in that hook's user code, while the thread's node is linked, waits on
+       a fresh node.</li>
  *   <li><b>Park</b> with {@link LockSupport#park(Object)} on the thread's own node until a releaser
  *       grants it ({@link #grantLocked}, status {@code GRANTED}), the deadline passes
  *       ({@link System#nanoTime()}; never earlier, and no later than the park's own latency) or, in
@@ -252,24 +257,35 @@ public abstract class WaitQueue implements Serializable {
             }
             if (node == null) {
                 node = WaitNode.current();
+                if (node.getAcquireStatus() != WaitNode.IDLE) {
+                    // Our node is linked in another queue: this wait is nested in a hook's user code
+                    // (e.g. a blocking queue's priority function, run by tryAcquireLinked while the
+                    // node waits there). Wait on a fresh node; the outer wait's grant, if it comes
+                    // meanwhile, only wakes our park spuriously, and its status keeps it.
+                    node = WaitNode.unregistered(Thread.currentThread());
+                }
             }
-            lock();
-            if (!parkLocked(arg, woken)) {
-                unlock();
+            if (!enqueue(node, blocker, arg, woken)) {
                 continue;
             }
-            node.arg = arg;
-            if (woken) {
-                addFirst(node); // lost the retry: first again, overtaken only by threads that barged meanwhile
-            } else {
-                addLast(node);
-            }
             woken = false;
-            node.setBlockedOn(blocker);
-            WaitNode wake = grantLocked(); // re-check: a release may have come before we were visible
-            unlock();
-            if (wake != node) {
-                unpark(wake);
+            if (!handOff && tryAcquireLinked(arg)) {
+                // Acquired by the re-check after linking: withdraw the node (or, granted meanwhile,
+                // pass the unused wake-up on) and return without parking.
+                lock();
+                if (node.getAcquireStatus() == WaitNode.WAITING) {
+                    remove(node);
+                    withdrawnLocked(node);
+                    WaitNode wake = grantLocked();
+                    unlock();
+                    unpark(wake);
+                } else {
+                    unlock();
+                    node.setPlainStatus(WaitNode.IDLE); // plain: granted, so unlinked: our own node again
+                    passOn();
+                }
+                node.setBlockedOn(null);
+                break;
             }
             if (jfr == null) {
                 jfr = Jfr.beginContended(blocker); // slow path only: null unless a recording enables it
@@ -281,7 +297,7 @@ public abstract class WaitQueue implements Serializable {
                 if (node.getAcquireStatus() == WaitNode.WAITING) {
                     remove(node);
                     withdrawnLocked(node);
-                    wake = grantLocked(); // we may have been the head that held others back
+                    WaitNode wake = grantLocked(); // we may have been the head that held others back
                     unlock();
                     unpark(wake);
                     node.restoreInterrupt(); // nothing swallowed in these modes; kept for symmetry
@@ -316,6 +332,58 @@ public abstract class WaitQueue implements Serializable {
             node.restoreInterrupt();
         }
         Jfr.endContended(jfr, true);
+        return true;
+    }
+
+    /**
+     * Outside the queue lock, after the current thread's node was linked (and {@link #grantLocked} ran)
+     * and before it parks: one more attempt, for a primitive whose grant decision cannot be made under
+     * the queue lock (a blocking queue's offer and poll wake the other side's waiters, taking that
+     * queue's lock). The layer calls it in non-hand-off queues only. A releaser that made the resource
+     * available before the node was visible is then seen here (the primitive orders this attempt after
+     * the linking, e.g. with {@link java.lang.invoke.VarHandle#fullFence()}); one that comes after finds
+     * the node through {@link #hasWaiters()}. If it returns true, the layer unlinks the node (or, if a
+     * grant came meanwhile, passes that wake-up on with {@link #passOnLocked()}) and the acquisition
+     * succeeds without parking. It may run user code: a wait nested in it uses a fresh node. Default:
+     * {@code false}, no attempt (the re-check is {@link #grantLocked} under the queue lock).
+     *
+     * @param arg what the thread asks for, as passed to {@link #acquire}
+     * @return {@code true} if the current thread now holds {@code arg}
+     */
+    protected boolean tryAcquireLinked(int arg) {
+        return false;
+    }
+
+    /**
+     * The enqueue step of {@link #acquire}: under the queue lock, {@link #parkLocked} (the last check),
+     * then links {@code node} (first if {@code woken}, else last), records {@code blocker} in it and runs
+     * {@link #grantLocked} (the re-check), and unparks the node that returns unless it is {@code node}
+     * itself. Public so that the jcstress handshake probes run this very code without parking.
+     *
+     * @param node    the current thread's node, not linked in any queue
+     * @param blocker the primitive, recorded as the node's {@link WaitNode#blockedOn()}
+     * @param arg     what the thread asks for, as passed to {@link #acquire}
+     * @param woken   whether the thread holds an unused wake-up of a non-hand-off grant
+     * @return {@code false} if {@link #parkLocked} refused (nothing linked), else {@code true}
+     */
+    public final boolean enqueue(WaitNode node, Object blocker, int arg, boolean woken) {
+        lock();
+        if (!parkLocked(arg, woken)) {
+            unlock();
+            return false;
+        }
+        node.arg = arg;
+        if (woken) {
+            addFirst(node); // lost the retry: first again, overtaken only by threads that barged meanwhile
+        } else {
+            addLast(node);
+        }
+        node.setBlockedOn(blocker);
+        WaitNode wake = grantLocked(); // re-check: a release may have come before we were visible
+        unlock();
+        if (wake != node) {
+            unpark(wake);
+        }
         return true;
     }
 

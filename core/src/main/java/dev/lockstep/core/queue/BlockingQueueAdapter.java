@@ -1,7 +1,8 @@
 package dev.lockstep.core.queue;
 
-import dev.lockstep.core.internal.PaddedReference;
 import dev.lockstep.core.internal.SpinPolicy;
+import dev.lockstep.core.internal.WaitNode;
+import dev.lockstep.core.internal.WaitQueue;
 import dev.lockstep.core.internal.Waits;
 
 import java.lang.invoke.MethodHandles;
@@ -23,13 +24,17 @@ import java.util.function.Supplier;
  * queue does the work; this class adds waiting: {@code put}/{@code take} and the timed
  * {@code offer}/{@code poll}.
  *
- * <p>Waiting: a thread that finds the queue full (producer) or empty (consumer) first retries under
- * {@link SpinPolicy}'s spin and yield budget; then it announces itself on a waiter stack, re-checks the
- * queue, and parks with {@link LockSupport#park(Object)} until a thread on the other side unparks it.
- * Every successful insertion checks the consumers' waiter stack and every successful removal the
- * producers' one, with one volatile load each; only when a waiter is announced does it wake the
- * waiters (all of them: each re-checks, the losers announce themselves again, as after
- * {@code Condition.signalAll}).
+ * <p>Waiting is the waiting layer's ({@link WaitQueue}, the one shared by {@code Mutex},
+ * {@code Semaphore}, {@code ReadWriteMutex} and the other synchronizers): two wait sets, consumers
+ * waiting for an element (not-empty) and producers waiting for space (not-full). A thread that finds the
+ * queue empty (consumer) or full (producer) enters the layer's acquisition loop, whose attempt is the
+ * real {@code poll}/{@code offer}: it spins (one spinner per wait set, {@link SpinPolicy}'s budget),
+ * then links its node, re-checks the queue, and parks with {@link LockSupport#park(Object)} until a
+ * thread on the other side grants it. Every successful insertion checks the not-empty set and every
+ * successful removal the not-full set, with one volatile load each; only when a waiter is queued does it
+ * wake one (wake-one-and-retry: the woken thread polls or offers again, and if another thread took the
+ * element or the slot first it queues again at the head; a woken thread that succeeds wakes the next
+ * while more elements or slots seem to be there).
  *
  * <p>Properties: the wrapped queue's safety and ordering; blocking methods are interruptible
  * ({@link InterruptedException}, interrupt status cleared; an interrupt that arrives together with the
@@ -37,8 +42,9 @@ import java.util.function.Supplier;
  * status stays set) and timed waits never return before their timeout has elapsed; no lost wake-up (see the implementation notes); waiters are not served in FIFO
  * order. The thread discipline of the wrapped queue stays: an SPSC adapter has one producer thread
  * (every inserting method) and one consumer thread (every removing method, {@code drainTo} included).
- * Space: the wrapped queue plus two padded waiter-stack heads and the put-back stack's head; {@code offer}/{@code poll}/{@code put}/
- * {@code take} that do not wait allocate nothing; a thread that parks allocates one small node per park;
+ * Space: the wrapped queue plus two padded wait sets and the put-back stack's head; {@code offer}/{@code poll}/{@code put}/
+ * {@code take} that do not wait allocate nothing; a thread's first wait allocates its node of the
+ * waiting layer, reused by every later wait of that thread;
  * {@code drain}/{@code fill} allocate one small wrapper per call, {@code drainTo} of the rings nothing
  * (one small node when its target throws).
  *
@@ -76,7 +82,9 @@ import java.util.function.Supplier;
  *
  * <p>Source: the announce/re-check/park handshake is Dekker's (E. W. Dijkstra, <i>Cooperating
  * sequential processes</i>, 1965) as used by the eventcounts of Reed &amp; Kanodia (CACM 22(2), 1979)
- * and by {@code java.util.concurrent}'s synchronizers; the waiter stack is Treiber's (IBM RJ 5118, 1986).
+ * and by {@code java.util.concurrent}'s synchronizers; wake-one-and-retry with propagation is the
+ * non-fair mode of {@code AbstractQueuedSynchronizer} (D. Lea, <i>The java.util.concurrent Synchronizer
+ * Framework</i>, 2005); the put-back stack is Treiber's (IBM RJ 5118, 1986).
  *
  * @param <E> the element type; null elements are rejected with {@link NullPointerException}
  */
@@ -84,21 +92,39 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
     /*
      * Implementation notes.
      *
-     * No lost wake-up. A consumer about to park does
-     *     (C1) push its node onto notEmptyWaiters  (volatile CAS)
-     *     (F)  VarHandle.fullFence()
+     * No lost wake-up. A consumer about to park, in the waiting layer's acquire (WaitQueue), does
+     *     (C1) link its node in notEmpty (under the queue lock; the head is written with a volatile store,
+     *          by us or, if the set was not empty, by an earlier waiter whose store happens-before ours
+     *          through the queue lock)
+     *     (F)  VarHandle.fullFence()                          (Waiters.tryAcquireLinked)
      *     (C2) re-check: poll() (the put-back stack, then the ring)
      * and parks only if C2 found nothing. A producer does
      *     (P1) queue.offer(e)                      (publishes e)
      *     (P2) full fence, unless the kind's offer already is a volatile read-modify-write (see below)
-     *     (P3) volatile load of notEmptyWaiters; if non-null, detach the whole stack and unpark each node
-     * C1 and P3 are synchronization actions, and P2/the CAS order P1 before P3 as the StoreLoad barrier of
-     * Dekker's handshake: either P3 comes after C1 in the synchronization order and sees the node (or an
-     * empty stack because another producer detached it, and that producer unparks it), or C1 comes after
-     * P3, so C2 comes after P1 and finds e (or finds it already taken by another consumer, whose own
-     * removal then leaves no element for us to miss). LockSupport's permit closes the window between
-     * "unpark" and "park": an unpark that comes first makes the park return at once. The producer side
-     * (waiting for space) is the mirror image with notFullWaiters and the consumer's poll.
+     *     (P3) notEmpty.hasWaiters(), a volatile load of the head; if non-null, grant the first waiter
+     * P2/the CAS order P1 before P3 and F orders C1 before C2, as the StoreLoad barriers of Dekker's
+     * handshake: either P3 sees a head written no earlier than our link (then the list is non-empty
+     * until every node in it was granted or withdrew, and the producer grants one: we, or a waiter that
+     * retries for e; if another consumer takes e first, its own removal leaves no element for us to
+     * miss), or P3 reads a value older than that head store, so P2 precedes F in the fences' total order
+     * and C2 finds e (or finds it already taken). A grant sets the node's status (release) under the
+     * queue lock before the unpark; the waiter checks the status (acquire) before every park, and
+     * LockSupport's permit closes the window between "unpark" and "park". The producer side (waiting for
+     * space) is the mirror image with notFull and the consumer's poll.
+     *
+     * Wake-one. A signal grants one waiter (unlinked, GRANTED), which retries its real poll/offer; a
+     * retry that fails queues it again at the head and re-checks (C1, F, C2 again). Each insertion and
+     * each removal signals, so every element or slot made available while waiters are queued wakes one;
+     * where one signal stands for several (a consumer's poll that skipped FILLER slots, a drain's final
+     * signal after a throw), the woken waiter that succeeds wakes the next while the queue still seems to
+     * have elements (isEmpty) or room (size < capacity). A woken waiter that gives up (timeout,
+     * interrupt) passes the wake-up on (WaitQueue.passOn). Interrupt status: a grant seen before the
+     * interrupt wins (the call succeeds, the status stays set), as in the layer's other primitives.
+     *
+     * The element a waiting put offers and a waiting take removed travel in the thread's WaitNode.item
+     * (the layer's hooks run in the waiting thread), saved and restored around the wait: a priority
+     * function (user code) that itself waits on a queue nests a second wait, on a fresh node if its
+     * thread's node is linked at that moment (WaitQueue.acquire).
      *
      * The fence F: C2 may begin with acquire or plain loads (SPSC/SPMC poll reads the slot first), and by
      * the VarHandle spec a volatile store orders nothing after it for such loads: only the JMM's
@@ -140,48 +166,19 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
      *
      * Skipped slots. The rings turn removed elements and a failed fill's remainder into FILLER slots that
      * polls skip; size() does not count them, but producers can reuse them only after a consumer passed
-     * them. A poll that skipped some and returned null signals nobody, so a consumer about to park (or to
-     * give up) signals not-full first; otherwise a producer parked beside those slots and the consumer
+     * them. A poll that skipped some and returned null signals nobody, so a consumer about to park (after
+     * its re-check C2) or to give up signals not-full first; otherwise a producer parked beside those slots and the consumer
      * parked for its element would wait for each other for ever.
      *
-     * Waiter nodes are never reused: a node is pushed once, and leaves the stack either detached by a
-     * signaller (who reads next before unparking) or popped by its own thread when it gives up while still
-     * the head; a node that gives up deeper in the stack stays, cancelled (thread == null), until the next
-     * signal detaches it or a push skips it. Pushes skip cancelled nodes at the top, so the cancelled nodes
-     * left under live ones are at most (waiting threads)^2.
+     * Hot paths. offer/poll that do not wait pay, besides the ring's own work, P2 (only for kinds whose
+     * ring operation is not a volatile read-modify-write) and one volatile load of the other side's wait
+     * set head (null while nobody waits), as with the former private waiter stacks: no allocation, no
+     * lock, no write to a shared line. The wait sets are padded at their end, so the consumers' writes
+     * to notEmpty while they wait do not share a line with notFull's head that they read per poll. They
+     * have no padding before their fields (WaitQueue, shared by every synchronizer, is not padded): the
+     * line before notEmpty's fields may hold the ring array's last slots (allocated just before it),
+     * written once per lap of the ring; the former PaddedReference heads were padded on both sides.
      */
-
-    /** A parked (or about to park) thread. */
-    static final class Waiter {
-        private static final VarHandle THREAD;
-
-        static {
-            try {
-                THREAD = MethodHandles.lookup().findVarHandle(Waiter.class, "thread", Thread.class);
-            } catch (ReflectiveOperationException e) {
-                throw new ExceptionInInitializerError(e);
-            }
-        }
-
-        /** The waiting thread; null once it stopped waiting. */
-        Thread thread;
-        /** The node below in the stack. Plain: written before the push CAS publishes the node, then fixed. */
-        Waiter next;
-
-        Waiter(Thread thread) {
-            this.thread = thread; // plain: published by the push CAS
-        }
-
-        Thread getOpaqueThread() {
-            return (Thread) THREAD.getOpaque(this);
-        }
-
-        void cancel() {
-            // Opaque: only tells a later signaller (or pusher) it may skip this node; a signaller that
-            // still sees the thread unparks it once more, which park's contract allows (spurious wake).
-            THREAD.setOpaque(this, null);
-        }
-    }
 
     /**
      * A node of the put-back stack: an element whose {@code drainTo} target threw, queued again at the
@@ -249,10 +246,10 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
     private final boolean removable;
     /** Whether the wrapped ring's poll may discard FILLER slots and still return null (MPSC, MPMC). */
     private final boolean pollSkipsMarkers;
-    /** Consumers waiting for an element. */
-    private final PaddedReference<Waiter> notEmptyWaiters = new PaddedReference<>(null);
+    /** Consumers waiting for an element: a wait set of the waiting layer. */
+    private final Waiters notEmpty = new Waiters(true);
     /** Producers waiting for space. */
-    private final PaddedReference<Waiter> notFullWaiters = new PaddedReference<>(null);
+    private final Waiters notFull = new Waiters(false);
 
     /**
      * @param queue         the bounded queue to wrap, owned by the adapter from now on
@@ -307,10 +304,8 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
             // SpscBlockingQueueTakeHandshakeTest observes the lost wake-up then).
             VarHandle.fullFence();
         }
-        // P3, volatile: the one extra load of the hot path; usually null.
-        if (notEmptyWaiters.getVolatile() != null) {
-            wakeAll(notEmptyWaiters);
-        }
+        // P3: hasWaiters() is the one volatile load of the hot path (the wait set's head); usually null.
+        notEmpty.signal();
     }
 
     /** After a successful removal: wakes the producers waiting for space, if any. */
@@ -318,44 +313,121 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
         if (!pollIsSeqCst) {
             VarHandle.fullFence(); // StoreLoad: the removal's release store before the waiter check
         }
-        if (notFullWaiters.getVolatile() != null) { // volatile: see signalNotEmpty
-            wakeAll(notFullWaiters);
+        notFull.signal(); // one volatile load, usually null: see signalNotEmpty
+    }
+
+    /**
+     * One of the adapter's two wait sets on the waiting layer ({@link WaitQueue}): consumers waiting for
+     * an element ({@code forElement}) or producers waiting for space. The layer owns enqueueing, the
+     * bounded spin, parking, timeouts, interrupts, withdrawal and the JFR event; this class is only the
+     * grant decision, wake-one-and-retry: the real {@code poll}/{@code offer} is the attempt, made
+     * outside the queue lock ({@link #tryAcquire}, and {@link #tryAcquireLinked} after the node was
+     * linked: the waiter's re-check of the handshake), and a signaller grants the first waiter, which
+     * retries. Padded at the end: the two sets (written only when threads wait) do not share a line
+     * with each other or with what is allocated after them.
+     */
+    private final class Waiters extends WaitQueue {
+        private static final long serialVersionUID = 1L;
+        private final boolean forElement;
+        @SuppressWarnings("unused")
+        private long p01, p02, p03, p04, p05, p06, p07, p08, p09, p10, p11, p12, p13, p14, p15;
+
+        Waiters(boolean forElement) {
+            super(false, true); // wake-and-retry, one spinner at a time (the layer's spinning policy)
+            this.forElement = forElement;
+        }
+
+        /** The attempt: the real poll or offer; a woken waiter that succeeds passes the wake-up on if more is there. */
+        @Override
+        protected boolean tryAcquire(int arg, boolean woken) {
+            boolean done = forElement ? tryTake() : tryPut();
+            if (done && woken) {
+                // One signal may stand for several elements or slots (a drain that skipped FILLER slots,
+                // a batch): the woken waiter that used it wakes the next while more seems to be there
+                // (AQS's propagation of shared releases). Slow path only: woken waiters.
+                if (forElement ? !isEmpty() : queue.size() < capacity) {
+                    signal();
+                }
+            }
+            return done;
+        }
+
+        @Override
+        protected boolean parkLocked(int arg, boolean woken) {
+            return true; // the re-check is tryAcquireLinked, after linking (outside the queue lock)
+        }
+
+        /**
+         * No decision under the queue lock (the attempt is a real poll/offer, which signals the other
+         * wait set and so takes its lock): the re-check after linking is {@link #tryAcquireLinked}, and
+         * signallers grant through {@link #signal()}. A withdrawn node was never granted: nothing to pass on.
+         */
+        @Override
+        protected WaitNode grantLocked() {
+            return null;
+        }
+
+        /** A woken waiter that gives up without using its wake-up: the next waiter gets it. */
+        @Override
+        protected WaitNode passOnLocked() {
+            return isEmpty() ? null : grantFirst();
+        }
+
+        /**
+         * The waiter's half of the Dekker handshake, after its node was linked (C1): fence (F), then the
+         * real poll/offer (C2). See the implementation notes ("No lost wake-up").
+         */
+        @Override
+        protected boolean tryAcquireLinked(int arg) {
+            // C1 -> C2, the StoreLoad edge on the waiter's side. The linking is a volatile store of the
+            // wait set's head (ours, or an earlier waiter's that happens-before ours through the queue
+            // lock), but the re-check may begin with acquire or plain loads (the put-back stack's head;
+            // the SPSC ring's slot): the VarHandle spec puts only volatile accesses into the one
+            // synchronization order, and lets an acquire load that follows a volatile store read a value
+            // older than it. fullFence has the effect of C++'s atomic_thread_fence(seq_cst) (its
+            // javadoc): paired with the signaller's fence (P2) or volatile read-modify-write (P1), the
+            // store-buffering outcome "neither sees the other's write" is excluded. Once per park.
+            VarHandle.fullFence();
+            if (forElement) {
+                if (tryTake()) {
+                    return true;
+                }
+                // Our polls may have freed slots without returning an element: the rings' polls skip the
+                // slots of removed elements and of a failed fill's remainder (FILLER), which size() no
+                // longer counts but producers can reuse only once a consumer has passed them. A producer
+                // parked beside such slots would wait for our signal while we wait for its element; so,
+                // before parking, tell the producers. Slow path only.
+                signalNotFull();
+                return false;
+            }
+            return tryPut();
+        }
+
+        /** A signaller's wake-up: if a waiter is queued (one volatile load), grants the first, which retries. */
+        void signal() {
+            if (hasWaiters()) {
+                lock();
+                WaitNode w = isEmpty() ? null : grantFirst();
+                unlock();
+                unpark(w);
+            }
         }
     }
 
-    private static void wakeAll(PaddedReference<Waiter> stack) {
-        // Volatile swap: detaches every node announced so far; nodes pushed later wait for a later signal,
-        // and their pushers re-check the queue after pushing.
-        Waiter w = stack.getAndSet(null);
-        while (w != null) {
-            Waiter next = w.next; // plain: fixed before the push CAS that we acquired through the swap
-            Thread t = w.getOpaqueThread();
-            if (t != null) {
-                LockSupport.unpark(t);
-            }
-            w = next;
+    /** Polls; the element goes to the calling thread's node (its {@link WaitNode#item}). */
+    private boolean tryTake() {
+        E e = poll();
+        if (e == null) {
+            return false;
         }
+        WaitNode.current().item = e; // a ThreadLocal read, once per successful waiting take
+        return true;
     }
 
-    private static void push(PaddedReference<Waiter> stack, Waiter w) {
-        for (; ; ) {
-            Waiter head = stack.getVolatile();
-            Waiter below = head;
-            while (below != null && below.getOpaqueThread() == null) {
-                below = below.next; // skip the cancelled nodes on top
-            }
-            w.next = below; // plain: published by the CAS
-            // C1, volatile CAS: the announcement, ordered before the re-check that follows (StoreLoad).
-            if (stack.compareAndSet(head, w)) {
-                return;
-            }
-        }
-    }
-
-    private static void leave(PaddedReference<Waiter> stack, Waiter w) {
-        w.cancel();
-        // Pop our own node if it is still on top (volatile CAS; failure means it was detached or covered).
-        stack.compareAndSet(w, w.next);
+    /** Offers the element the calling thread's node carries (set by {@link #awaitOffer}). */
+    @SuppressWarnings("unchecked")
+    private boolean tryPut() {
+        return offer((E) WaitNode.current().item);
     }
 
     // ------------------------------------------------------------------ put-back stack
@@ -460,127 +532,62 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
     // ------------------------------------------------------------------ waiting
 
     /**
-     * The consumer's half of the handshake, without parking: announces {@code w} on the consumers' waiter
-     * stack (C1), fences (F), re-checks the queue (C2). Returns the element the re-check took, or null;
-     * {@code w} stays announced either way (the caller parks, and leaves the stack in a finally block).
-     * Package-private so that the jcstress handshake tests run this very code against a real offer.
+     * For the jcstress handshake tests: the consumer's half of the handshake without parking. Links
+     * {@code node} in the consumers' wait set with the layer's own enqueue step (C1), then runs the
+     * re-check after linking ({@code tryAcquireLinked}: F, C2); returns the element it took, or null.
+     * {@code node} stays linked (unless a signaller granted it): see {@link #isGranted}.
      */
-    E announceThenPoll(Waiter w) {
-        push(notEmptyWaiters, w); // C1
-        // C1 -> C2, the StoreLoad edge of the handshake on the waiter's side. The push is a volatile CAS,
-        // but the re-check may begin with acquire or plain loads (the put-back stack's head; the SPSC
-        // ring's slot): the VarHandle spec puts only volatile accesses into the one synchronization order,
-        // and lets an acquire load that follows a volatile store in program order read a value older than
-        // it. fullFence has the effect of C++'s atomic_thread_fence(seq_cst) (its javadoc): paired with the
-        // signaller's fence (P2) or volatile read-modify-write (P1), the store-buffering outcome "neither
-        // sees the other's write" is excluded. Slow path only: once per park. Not testable on x86: there
-        // the push's CAS is a locked instruction, itself a full barrier, and jcstress's
-        // SpscBlockingQueueTakeHandshakeTest/PutHandshakeTest pass without this fence (while they do
-        // catch the missing StoreLoad fence P2 of the other side: x86's store buffer reorders a plain
-        // store and a later load). It is required by the spec, for JVMs and hardware whose CAS does not
-        // order later plain or acquire loads.
-        VarHandle.fullFence();
-        return poll(); // C2: re-check after announcing
+    @SuppressWarnings("unchecked")
+    E announceThenPoll(WaitNode node) {
+        node.item = null;
+        notEmpty.enqueue(node, this, 0, false); // C1
+        return notEmpty.tryAcquireLinked(0) ? (E) WaitNode.current().item : null; // F, C2
     }
 
-    /**
-     * The producer's half, mirror image of {@link #announceThenPoll}: announces {@code w} on the
-     * producers' waiter stack, fences, re-checks with {@code offer(e)}; whether {@code e} was inserted.
-     */
-    boolean announceThenOffer(Waiter w, E e) {
-        push(notFullWaiters, w); // announce (volatile CAS), then re-check
-        // Announce -> re-check, StoreLoad: see announceThenPoll (the SPSC/MPSC offer reads the slot or the
-        // consumer index with acquire loads, which a volatile CAS alone does not order by the spec).
-        VarHandle.fullFence();
-        return offer(e);
+    /** The producer's half, mirror image of {@link #announceThenPoll}: whether {@code e} was inserted. */
+    boolean announceThenOffer(WaitNode node, E e) {
+        WaitNode.current().item = e;
+        notFull.enqueue(node, this, 0, false);
+        return notFull.tryAcquireLinked(0);
     }
 
-    /**
-     * For the jcstress handshake tests: whether {@code w} is still the top of the consumers' (or the
-     * producers') waiter stack, i.e. no signaller has detached it since {@code announceThen*} pushed it.
-     */
-    boolean isAnnounced(Waiter w, boolean forElement) {
-        return (forElement ? notEmptyWaiters : notFullWaiters).getVolatile() == w; // volatile: after the race
+    /** For the jcstress handshake tests: whether a signaller granted {@code node} (it would have unparked it). */
+    static boolean isGranted(WaitNode node) {
+        return node.getAcquireStatus() == WaitNode.GRANTED; // acquire: after the race
     }
 
     /**
      * Polls, waiting as {@code mode} says ({@link Waits#INTERRUPTIBLE}, or {@link Waits#TIMED} until
-     * {@code deadline}).
+     * {@code deadline}) in the consumers' wait set.
      *
      * @return the element, or null when a timed wait reached its deadline
      */
+    @SuppressWarnings("unchecked")
     private E awaitPoll(int mode, long deadline) throws InterruptedException {
-        int step = 0;
-        for (; ; ) {
-            E e = poll();
-            if (e != null) {
-                return e;
+        WaitNode node = WaitNode.current();
+        Object saved = node.item; // a wait nested in user code (a priority function) keeps the outer one's
+        node.item = null;
+        try {
+            if (notEmpty.acquire(this, 0, mode, deadline)) {
+                return (E) node.item;
             }
-            if (Waits.shouldGiveUp(mode, deadline)) {
-                return null;
-            }
-            if (!SpinPolicy.isParking(step)) {
-                step = SpinPolicy.idle(step);
-                continue;
-            }
-            Waiter w = new Waiter(Thread.currentThread());
-            try {
-                e = announceThenPoll(w); // C1, F, C2
-                if (e != null) {
-                    return e;
-                }
-                // Our polls may have freed slots without returning an element: the rings' polls skip the
-                // slots of removed elements and of a failed fill's remainder (FILLER), which size() no
-                // longer counts but producers can reuse only once a consumer has passed them. A producer
-                // parked beside such slots would wait for our signal while we wait for its element; so,
-                // before parking (or giving up), tell the producers. Slow path only.
-                signalNotFull();
-                if (Waits.shouldGiveUp(mode, deadline)) {
-                    return null;
-                }
-                park(mode, deadline);
-            } finally {
-                leave(notEmptyWaiters, w);
-            }
+        } finally {
+            node.item = saved;
         }
+        // Timed out: our polls may have skipped FILLER slots without a signal (see tryAcquireLinked).
+        signalNotFull();
+        return null;
     }
 
-    /** Offers, waiting like {@link #awaitPoll}; returns whether {@code e} was inserted. */
+    /** Offers, waiting like {@link #awaitPoll} in the producers' wait set; returns whether {@code e} was inserted. */
     private boolean awaitOffer(E e, int mode, long deadline) throws InterruptedException {
-        int step = 0;
-        for (; ; ) {
-            if (offer(e)) {
-                return true;
-            }
-            if (Waits.shouldGiveUp(mode, deadline)) {
-                return false;
-            }
-            if (!SpinPolicy.isParking(step)) {
-                step = SpinPolicy.idle(step);
-                continue;
-            }
-            Waiter w = new Waiter(Thread.currentThread());
-            try {
-                if (announceThenOffer(w, e)) { // announce, fence, re-check
-                    return true;
-                }
-                if (Waits.shouldGiveUp(mode, deadline)) {
-                    return false;
-                }
-                park(mode, deadline);
-            } finally {
-                leave(notFullWaiters, w);
-            }
-        }
-    }
-
-    private void park(int mode, long deadline) {
-        if (mode == Waits.TIMED) {
-            // May return early (spurious wake-up): the caller loops and checks the deadline again, so a
-            // timed wait never gives up before its time.
-            LockSupport.parkNanos(this, deadline - System.nanoTime());
-        } else {
-            LockSupport.park(this);
+        WaitNode node = WaitNode.current();
+        Object saved = node.item; // as in awaitPoll
+        node.item = e;
+        try {
+            return notFull.acquire(this, 0, mode, deadline);
+        } finally {
+            node.item = saved;
         }
     }
 

@@ -19,8 +19,9 @@ package dev.lockstep.core.queue;
  *
  * <p>Algorithm and properties: those of {@link MpmcArrayQueue} (FIFO, linearizable, capacity rounded
  * up to a power of two as documented there); waiting as described in the package's shared adapter:
- * bounded spin under the shared spin policy, then {@link java.util.concurrent.locks.LockSupport#park}
- * with a Dekker-style announce/re-check handshake, so no wake-up is lost; interruptible; timed waits
+ * the waiting layer ({@code dev.lockstep.core.internal.WaitQueue}: one spinner, then
+ * {@link java.util.concurrent.locks.LockSupport#park}, wake-one-and-retry) with a Dekker-style
+ * link/re-check handshake, so no wake-up is lost; interruptible; timed waits
  * never return early. {@code iterator()}, {@code contains}, {@code toArray}, {@code toString} and
  * {@code forEach} use the ring's weakly consistent traversal (never throws
  * {@code ConcurrentModificationException}, returns no element twice and none that was never inserted;

@@ -222,9 +222,9 @@ public final class PriorityMessageQueue<E> extends BlockingQueueAdapter<E> {
             // Volatile, not just release: (1) it is the linearization point that lock-free readers of
             // the counts (empty/full answers) are ordered against; (2) it is the "publish" half of the
             // blocking adapter's Dekker handshake: a volatile store followed by the adapter's volatile load
-            // of the waiter stack are both synchronization actions, so they keep their program order in
-            // the synchronization order, and the waiter's volatile CAS + fullFence + volatile re-read of
-            // counts cannot miss both (offerIsSeqCst = pollIsSeqCst = true). One store per operation, by
+            // of the wait set's head are both synchronization actions, so they keep their program order in
+            // the synchronization order, and the waiter's link (volatile store of the head) + fullFence +
+            // volatile re-read of counts cannot miss both (offerIsSeqCst = pollIsSeqCst = true). One store per operation, by
             // the lock holder only.
             COUNTS.setVolatile(this, c);
         }

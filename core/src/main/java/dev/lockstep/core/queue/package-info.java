@@ -46,9 +46,11 @@
  *       element (the element is published with a release store or a read-modify-write and taken with an
  *       acquire load).</li>
  *   <li><b>Blocking and fairness</b>: the non-blocking methods never park. The blocking methods ({@code
- *       put}, {@code take}, timed {@code offer}/{@code poll}) spin under the shared spin policy, then
- *       announce themselves and park until the other side unparks them (no lost wake-up); they are
- *       interruptible and timed waits never return early. Waiters are not served in FIFO order.</li>
+ *       put}, {@code take}, timed {@code offer}/{@code poll}) wait in the one waiting layer ({@code
+ *       dev.lockstep.core.internal.WaitQueue}: a not-empty and a not-full wait set per queue): one
+ *       spinner at a time, then they link their node, re-check and park until the other side grants
+ *       one waiter, which retries (no lost wake-up); they are interruptible and timed waits never
+ *       return early. Waiters are not served in FIFO order (a woken waiter races arriving threads).</li>
  *   <li><b>Virtual threads</b>: waiting is {@link java.util.concurrent.locks.LockSupport#park(Object)}
  *       (blocking adapters) or the spin-yield-park policy (strict waits, the priority queue's lock), so
  *       a waiting virtual thread unmounts and pins no carrier.</li>

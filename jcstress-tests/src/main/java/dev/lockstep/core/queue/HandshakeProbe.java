@@ -1,12 +1,15 @@
 package dev.lockstep.core.queue;
 
+import dev.lockstep.core.internal.WaitNode;
+
 import java.util.concurrent.BlockingQueue;
 
 /**
  * Test code, not part of the library: lets the jcstress tests of {@code dev.lockstep.jcstress.queue}
  * run one half of a blocking adapter's announce/re-check handshake ({@link
- * BlockingQueueAdapter#announceThenPoll}, {@link BlockingQueueAdapter#announceThenOffer}) without
- * parking, and then ask whether a signaller detached the announced node. It lives in the adapter's
+ * BlockingQueueAdapter#announceThenPoll}, {@link BlockingQueueAdapter#announceThenOffer}: the waiting
+ * layer's own enqueue step, then the adapter's re-check after linking) without parking, and then ask
+ * whether a signaller granted the linked node. It lives in the adapter's
  * package (in the jcstress-tests module, on the class path) because those steps are package-private:
  * the library's API stays as it is.
  *
@@ -20,7 +23,7 @@ public final class HandshakeProbe<E> {
     private static final Thread NEVER_STARTED = new Thread(() -> { });
 
     private final BlockingQueueAdapter<E> queue;
-    private final BlockingQueueAdapter.Waiter waiter = new BlockingQueueAdapter.Waiter(NEVER_STARTED);
+    private final WaitNode node = WaitNode.unregistered(NEVER_STARTED);
 
     /**
      * @param queue one of this package's blocking queues
@@ -30,18 +33,32 @@ public final class HandshakeProbe<E> {
         this.queue = (BlockingQueueAdapter<E>) queue;
     }
 
-    /** The consumer's announce, fence and re-check (C1, F, C2); the element the re-check took, or null. */
+    /**
+     * The consumer's link in the not-empty wait set, fence and re-check (C1, F, C2).
+     *
+     * @return the element the re-check took, or null
+     */
     public E announceThenPoll() {
-        return queue.announceThenPoll(waiter);
+        return queue.announceThenPoll(node);
     }
 
-    /** The producer's announce, fence and re-check; whether {@code e} was inserted. */
+    /**
+     * The producer's link in the not-full wait set, fence and re-check.
+     *
+     * @param e the element to offer
+     * @return whether {@code e} was inserted
+     */
     public boolean announceThenOffer(E e) {
-        return queue.announceThenOffer(waiter, e);
+        return queue.announceThenOffer(node, e);
     }
 
-    /** Whether no signaller has detached the node announced by {@code announceThenPoll}/{@code Offer}. */
+    /**
+     * Whether no signaller has granted the node linked by {@code announceThenPoll}/{@code Offer}.
+     *
+     * @param forElement which wait set the node was linked in (not-empty if true); the node tells
+     * @return {@code true} if the node is still waiting (nobody would unpark its thread)
+     */
     public boolean stillAnnounced(boolean forElement) {
-        return queue.isAnnounced(waiter, forElement);
+        return !BlockingQueueAdapter.isGranted(node);
     }
 }

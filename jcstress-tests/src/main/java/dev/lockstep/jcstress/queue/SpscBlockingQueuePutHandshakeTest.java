@@ -15,9 +15,10 @@ import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
 /**
  * The mirror image of {@link SpscBlockingQueueTakeHandshakeTest}: a producer about to park in
  * {@link SpscBlockingQueue#put} on a full queue (capacity 1, holding 1). actor1 is the producer's
- * announce, full fence and re-check ({@code offer(2)}), without the park; actor2 is the consumer's
- * {@code poll}: the ring's release stores (slot emptied), the fence P2 and the check of the producers'
- * waiter stack. r1 = 1 if the re-check inserted; r2 = 1 if the consumer detached the node. "0, 0" is a
+ * link in the not-full wait set (the waiting layer's enqueue step), full fence and re-check
+ * ({@code offer(2)}), without the park; actor2 is the consumer's {@code poll}: the ring's release
+ * stores (slot emptied), the fence P2 and the load of the not-full wait set's head, then the grant.
+ * r1 = 1 if the re-check inserted; r2 = 1 if the consumer granted the node. "0, 0" is a
  * lost wake-up: the producer would park beside a free slot that nobody will signal.
  */
 @JCStressTest

@@ -14,11 +14,12 @@ import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
 
 /**
  * The Dekker handshake of a consumer about to park in {@link SpscBlockingQueue#take} (issue 10, defect
- * 8), run on the adapter's own code: actor1 is the consumer's announce (push onto the waiter stack), full
- * fence and re-check (poll), without the park; actor2 is the producer's {@code offer}: the ring's release
- * stores, the fence P2 (SPSC's offer is not a volatile read-modify-write) and the check of the waiter
- * stack, which detaches the announced node. r1 = 1 if the re-check found the element; r2 = 1 if the
- * producer detached the node (it would have unparked the consumer). "0, 0" is a lost wake-up: the
+ * 8), run on the adapter's own code: actor1 is the consumer's link of its node in the not-empty wait set
+ * (the waiting layer's own enqueue step, {@code WaitQueue.enqueue}), full fence and re-check (poll,
+ * the adapter's {@code tryAcquireLinked}), without the park; actor2 is the producer's {@code offer}:
+ * the ring's release stores, the fence P2 (SPSC's offer is not a volatile read-modify-write) and the
+ * volatile load of the wait set's head, then the grant of the linked node. r1 = 1 if the re-check
+ * found the element; r2 = 1 if the producer granted the node (it would have unparked the consumer). "0, 0" is a lost wake-up: the
  * consumer would park on an element that nobody will signal. On x86 the producer's release store and its
  * load of the waiter stack are plain moves, which the store buffer reorders without P2.
  */

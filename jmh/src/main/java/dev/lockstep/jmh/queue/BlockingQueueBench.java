@@ -32,7 +32,9 @@ import java.util.concurrent.TimeUnit;
  * {@link ArrayBlockingQueue} (the anchor, first {@code impl}), {@link LinkedTransferQueue} and the JCTools
  * queue of the same kind driven by a spin loop (no blocking: the upper bound of what a non-blocking
  * ring gives), capacity {@value #CAPACITY}, one group per kind with its thread discipline:
- * {@code spsc} 1 producer / 1 consumer, {@code mpsc} 2/1, {@code spmc} 1/2, {@code mpmc} 2/2.
+ * {@code spsc} 1 producer / 1 consumer, {@code mpsc} 2/1, {@code spmc} 1/2, {@code mpmc} 2/2, and
+ * {@code mpmcOversubscribed} 4/4 (issue 12: eight threads, more than this machine's cores, so that
+ * waiters park and the waiting layer's wake-ups are measured, not only the spinning).
  *
  * <p>Producers put, consumers take, as fast as they can; the score is puts + takes per microsecond (the
  * {@code :take} sub-score is the transfer rate). So that an iteration can end while a thread waits, put
@@ -45,8 +47,8 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Elements are one pre-allocated {@code Integer}: with {@code -prof gc}, Lockstep, JCTools and
  * ArrayBlockingQueue show (about) 0 B/op; LinkedTransferQueue allocates a node per element, and any
- * blocking queue allocates a little when threads park (Lockstep: one waiter node per park;
- * ArrayBlockingQueue: AQS condition nodes).
+ * blocking queue may allocate a little when threads park (Lockstep: a thread's node of the waiting
+ * layer on its first wait only, reused afterwards; ArrayBlockingQueue: AQS condition nodes).
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
@@ -213,6 +215,23 @@ public class BlockingQueueBench {
         }
     }
 
+    /** The MPMC queue of the oversubscribed group (its own state: the groups do not share a queue). */
+    @State(Scope.Group)
+    public static class MpmcOversubscribed extends Shared {
+        @Param({"ArrayBlockingQueue", "LinkedTransferQueue", "JCTools", "Lockstep"})
+        public String impl;
+
+        @Override
+        String impl() {
+            return impl;
+        }
+
+        @Override
+        String kind() {
+            return "Mpmc";
+        }
+    }
+
     @Benchmark
     @Group("spsc")
     @GroupThreads(1)
@@ -266,6 +285,20 @@ public class BlockingQueueBench {
     @Group("mpmc")
     @GroupThreads(2)
     public Integer mpmcTake(Mpmc s, Control c) throws InterruptedException {
+        return s.take(c);
+    }
+
+    @Benchmark
+    @Group("mpmcOversubscribed")
+    @GroupThreads(4)
+    public void mpmcOversubscribedPut(MpmcOversubscribed s, Control c) throws InterruptedException {
+        s.put(c);
+    }
+
+    @Benchmark
+    @Group("mpmcOversubscribed")
+    @GroupThreads(4)
+    public Integer mpmcOversubscribedTake(MpmcOversubscribed s, Control c) throws InterruptedException {
         return s.take(c);
     }
 }
