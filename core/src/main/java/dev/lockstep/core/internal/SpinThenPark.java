@@ -37,8 +37,9 @@ import java.util.concurrent.locks.LockSupport;
  * <p>Relation to the rest of the waiting layer: {@link SpinPolicy} is the policy of waiters that
  * nobody unparks (spin, yield, timed naps); {@link WaitQueue} and {@link WaitNode} are the waiting
  * layer of the synchronizers whose waiters queue in a list this layer owns ({@code WaitNode.await}
- * parks on the node's status with the same mode, deadline and interrupt rules, and reports a give-up
- * with the same {@link #TIMED_OUT} / {@link #INTERRUPTED} values). This class serves the queue locks,
+ * waits on the node's status with this class's {@link #checkExit} and {@link #park}, so the exit and
+ * park rules live here once, and reports a give-up with the same {@link #TIMED_OUT} /
+ * {@link #INTERRUPTED} values). This class also serves the queue locks,
  * whose queue is the algorithm itself (a ticket counter, a CLH or MCS node chain), so it owns the steps
  * and not the queue.
  *

@@ -45,9 +45,9 @@ public final class WaitNode {
     public static final int CANCELLED = 3;
 
     /** Result of {@link #await} besides a status: a timed wait reached its deadline without a grant. */
-    public static final int TIMED_OUT = -1;
+    public static final int TIMED_OUT = SpinThenPark.TIMED_OUT;
     /** Result of {@link #await}: an interruptible wait was interrupted (the interrupt status cleared). */
-    public static final int INTERRUPTED = -2;
+    public static final int INTERRUPTED = SpinThenPark.INTERRUPTED;
 
     private static final VarHandle STATUS;
     private static final VarHandle BLOCKED_ON;
@@ -293,24 +293,13 @@ public final class WaitNode {
             if (s != WAITING) {
                 return s;
             }
-            if (mode == Waits.UNINTERRUPTIBLE) {
-                if (Thread.interrupted()) {
-                    interrupted = true; // park would return at once; re-asserted when the wait is over
-                }
-                LockSupport.park(blocker);
-                continue;
+            // the layer's one set of wait steps (SpinThenPark): interrupt, then deadline, then one park
+            int exit = SpinThenPark.checkExit(mode, deadline);
+            if (exit != SpinThenPark.GO_ON) {
+                return exit; // TIMED_OUT or INTERRUPTED: the same values as this class's constants
             }
-            try {
-                if (Waits.shouldGiveUp(mode, deadline)) {
-                    return TIMED_OUT;
-                }
-            } catch (InterruptedException e) {
-                return INTERRUPTED;
-            }
-            if (mode == Waits.TIMED) {
-                LockSupport.parkNanos(blocker, deadline - System.nanoTime());
-            } else {
-                LockSupport.park(blocker);
+            if (SpinThenPark.park(blocker, mode, deadline)) {
+                interrupted = true; // an uninterruptible wait's interrupt, re-asserted when the wait is over
             }
         }
     }
