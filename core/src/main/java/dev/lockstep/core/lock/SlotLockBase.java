@@ -3,7 +3,6 @@ package dev.lockstep.core.lock;
 import dev.lockstep.core.internal.SpinPolicy;
 import dev.lockstep.core.internal.ThreadSlots;
 import dev.lockstep.core.internal.Waits;
-import dev.lockstep.core.internal.jfr.Jfr;
 
 /**
  * Base of the locks written for a fixed number of threads (Peterson, filter, Bakery): each contender
@@ -105,21 +104,15 @@ abstract class SlotLockBase extends SpinLockBase {
         if (tryAcquire()) {
             return true;
         }
-        Object jfr = beginContended(); // JFR ContendedAcquire: null unless a recording enables it
-        boolean acquired = false;
-        try {
-            acquired = await(mode, deadline);
-        } finally {
-            Jfr.endContended(jfr, acquired);
-        }
-        return acquired;
+        return acquireContended(mode, deadline); // a method of its own: keeps this path small to inline
     }
 
     /**
      * The wait, after a failed first attempt (which withdrew and gave its slot back, so this is a fresh
      * arrival: it claims a slot and runs the whole entry protocol again).
      */
-    private boolean await(int mode, long deadline) throws InterruptedException {
+    @Override
+    boolean awaitAfterFailedAttempt(int mode, long deadline) throws InterruptedException {
         int me = slots.claim(mode, deadline);
         if (me < 0) {
             return false; // timed out waiting for a slot

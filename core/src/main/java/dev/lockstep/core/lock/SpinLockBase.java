@@ -56,6 +56,38 @@ abstract class SpinLockBase implements Lock {
         return Jfr.beginContended(this, null, owner);
     }
 
+    /**
+     * The contended part of {@link #acquire} for the locks whose first attempt is one try (TAS, TTAS
+     * and the slot locks): {@link #awaitAfterFailedAttempt} inside the JFR {@code ContendedAcquire}
+     * event. A method of its own, so that the uncontended path of {@code acquire} (one try, then return)
+     * stays as small as it was before the event and is inlined whole.
+     *
+     * @return as {@link #acquire}
+     * @throws InterruptedException as {@link #acquire}
+     */
+    final boolean acquireContended(int mode, long deadline) throws InterruptedException {
+        Object jfr = beginContended(); // JFR ContendedAcquire: null unless a recording enables it
+        boolean acquired = false;
+        try {
+            acquired = awaitAfterFailedAttempt(mode, deadline);
+        } finally {
+            Jfr.endContended(jfr, acquired);
+        }
+        return acquired;
+    }
+
+    /**
+     * The wait of a lock that calls {@link #acquireContended}, after its first attempt failed: as
+     * {@link #acquire}. The other locks (ticket, CLH, MCS) begin the event inside their own wait and
+     * never call this.
+     *
+     * @return as {@link #acquire}
+     * @throws InterruptedException as {@link #acquire}
+     */
+    boolean awaitAfterFailedAttempt(int mode, long deadline) throws InterruptedException {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " waits in its own acquire");
+    }
+
     /** Acquires if that needs no waiting; never waits. */
     abstract boolean tryAcquire();
 

@@ -3,7 +3,6 @@ package dev.lockstep.core.lock;
 import dev.lockstep.core.internal.PaddedLong;
 import dev.lockstep.core.internal.SpinPolicy;
 import dev.lockstep.core.internal.Waits;
-import dev.lockstep.core.internal.jfr.Jfr;
 
 /**
  * The test-and-set spin lock: the simplest correct lock on a read-modify-write instruction.
@@ -54,18 +53,12 @@ public final class TasLock extends SpinLockBase {
         if (locked.getAndSet(1) == 0) {
             return true;
         }
-        Object jfr = beginContended(); // JFR ContendedAcquire: null unless a recording enables it
-        boolean acquired = false;
-        try {
-            acquired = spin(mode, deadline);
-        } finally {
-            Jfr.endContended(jfr, acquired);
-        }
-        return acquired;
+        return acquireContended(mode, deadline); // a method of its own: keeps this path small to inline
     }
 
     /** The wait, after a failed first test-and-set. */
-    private boolean spin(int mode, long deadline) throws InterruptedException {
+    @Override
+    boolean awaitAfterFailedAttempt(int mode, long deadline) throws InterruptedException {
         int step = 0;
         do {
             if (Waits.shouldGiveUp(mode, deadline)) {

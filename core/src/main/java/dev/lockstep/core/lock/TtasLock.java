@@ -3,7 +3,6 @@ package dev.lockstep.core.lock;
 import dev.lockstep.core.internal.PaddedLong;
 import dev.lockstep.core.internal.SpinPolicy;
 import dev.lockstep.core.internal.Waits;
-import dev.lockstep.core.internal.jfr.Jfr;
 
 import java.util.concurrent.ThreadLocalRandom;
 
@@ -61,18 +60,12 @@ public final class TtasLock extends SpinLockBase {
         if (tryAcquire()) {
             return true; // the uncontended path: one opaque read and one CAS, as in the loop below
         }
-        Object jfr = beginContended(); // JFR ContendedAcquire: null unless a recording enables it
-        boolean acquired = false;
-        try {
-            acquired = spin(mode, deadline);
-        } finally {
-            Jfr.endContended(jfr, acquired);
-        }
-        return acquired;
+        return acquireContended(mode, deadline); // a method of its own: keeps this path small to inline
     }
 
     /** The wait, after a failed first attempt. */
-    private boolean spin(int mode, long deadline) throws InterruptedException {
+    @Override
+    boolean awaitAfterFailedAttempt(int mode, long deadline) throws InterruptedException {
         int step = 0;
         int backoffBound = MIN_BACKOFF;
         for (; ; ) {
