@@ -156,4 +156,9 @@ public final class ManyToOneChannel extends ShmChannel {
     String kind() {
         return "many-to-one";
     }
+
+    @Override
+    boolean receiverSleeps() {
+        return true;
+    }
 }

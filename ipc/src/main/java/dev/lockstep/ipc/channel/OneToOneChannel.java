@@ -120,4 +120,9 @@ public final class OneToOneChannel extends ShmChannel {
     String kind() {
         return "one-to-one";
     }
+
+    @Override
+    boolean receiverSleeps() {
+        return false;
+    }
 }

@@ -85,12 +85,11 @@ public final class OneToOneReceiver extends Receiver {
     }
 
     /**
-     * The re-check after announcing a sleeper: has the producer published past our position? Volatile
-     * read of the tail: the producer stores the tail with a volatile store after the record's header
-     * and then reads our wait word (volatile), so by the synchronization order either this read sees
-     * its tail or its read of the word sees our announcement (WaitWord's protocol). {@code >}, not
-     * {@code !=}: after a producer died between its header and its tail store we may have delivered
-     * past the stored tail; its successor's first commit moves the tail past us.
+     * Whether the producer has published past our position (volatile read of the tail). A one-to-one
+     * receiver never sleeps in the kernel ({@code receiverSleeps()} is false: its producer publishes with
+     * a release store and does not read the wait word), so this is never the re-check of a sleeper.
+     * {@code >}, not {@code !=}: after a producer died between its header and its tail store we may
+     * have delivered past the stored tail; its successor's first commit moves the tail past us.
      */
     @Override
     boolean hasWork() {

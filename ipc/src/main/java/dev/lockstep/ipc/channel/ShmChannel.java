@@ -64,7 +64,8 @@ import dev.lockstep.ipc.shm.StructureKind;
  *   <li>Liveness of registered processes is decided by {@link dev.lockstep.ipc.shm.Participants}:
  *       across PID namespaces, and a stopped process is never judged dead.</li>
  *   <li>Back-pressure: non-blocking sends return {@code false} when the ring is full.</li>
- *   <li>Waiting ({@link dev.lockstep.ipc.shm.WaitMode}): {@code awaitReceive} on an empty ring and
+ *   <li>Waiting ({@link dev.lockstep.ipc.shm.WaitMode}): {@code awaitReceive} on an empty ring (many-to-one;
+ *       a one-to-one receiver polls, see the implementation notes) and
  *       the blocking {@code send} on a full one spin briefly, then, in {@code FUTEX} mode (Linux, JDK
  *       22+, endpoints made without an explicit idle strategy), sleep in the kernel on a futex word of
  *       the file until a peer's publish (receiver) or consumption (sender) wakes them; each sleep is
@@ -216,23 +217,28 @@ public abstract sealed class ShmChannel implements AutoCloseable permits OneToOn
      *    CASes precede it); reading after the commit, not the claim, means a woken consumer finds the
      *    record. A consumer that sees tail != its position (a claim in progress, committed or not) or
      *    a fence at head does not sleep: it polls as before, so a dead claimant is recovered within
-     *    the liveness check interval, never a 100 ms sleep late. One-to-one: P1 is the tail store,
-     *    made volatile for this (it was a release store): the one added cost on the hot path, a
-     *    StoreLoad barrier per message. Cheaper schemes were rejected as unsound or not cheaper: a
-     *    plain or release store before the word read lets the read be ordered before the store (a
-     *    release store orders only earlier accesses before it, not later reads after it): the
-     *    store-buffering outcome that loses the wake-up; checking the word only when the sender's
-     *    view says the consumer had caught up needs a read of head per message, a cross-core miss each
-     *    time the consumer moves head, which costs more than a local fence. hasWork uses tail > position
-     *    (not !=): after a producer died between its header and tail stores the consumer may be past
-     *    the stored tail; a successor's first commit moves the tail past it.
+     *    the liveness check interval, never a 100 ms sleep late. One-to-one: the consumer does NOT
+     *    sleep (receiverSleeps() is false: it polls with Idle.backoff()). Its P1 would be the tail
+     *    store, which would have to be volatile (it is a release store): a StoreLoad barrier per
+     *    message, which measured at half the throughput (IpcThroughputBench 32 B, 4 forks x 2 runs on a
+     *    quiet machine: 27.6 -> 13.0 msgs/us; the message's stores wait for their cache misses before
+     *    the barrier retires). Cheaper schemes were rejected as unsound or not cheaper: a plain or
+     *    release store before the word read lets the read be ordered before the store (a release
+     *    store orders only earlier accesses before it, not later reads after it): the
+     *    store-buffering outcome that loses the wake-up; checking the word only when the sender's view
+     *    says the consumer had caught up needs a read of head per message, a cross-core miss each time
+     *    the consumer moves head. A scheme where senders pay the barrier only while the consumer has
+     *    announced that it may sleep (and acknowledge that announcement before the consumer sleeps)
+     *    is sound and is the next step. hasWork uses tail > position (not !=): after a producer died
+     *    between its header and tail stores the consumer may be past the stored tail; a successor's
+     *    first commit moves the tail past it.
      *  - Producer waits (full ring): announce, then spaceFreed re-reads head (volatile) and compares it
      *    with the head its failed claim read (only head moving frees space). P1 is the consumer's head
      *    store, volatile for this (was release), P2 its read of the producers' word; both once per poll
      *    batch (releaseHead), not per message. A sleeping sender checks its consumer's liveness after
      *    each sleep (<= 100 ms) instead of every 10 ms: those /proc reads cost as much CPU as polling.
-     * Proven by jcstress OneToOneChannelConsumerNoLostWakeupTest, ManyToOneChannelConsumerNoLostWakeupTest
-     * and OneToOneChannelProducerNoLostWakeupTest (real sender / receiver code against the waiter's
+     * Proven by jcstress ManyToOneChannelConsumerNoLostWakeupTest and
+     * OneToOneChannelProducerNoLostWakeupTest (real sender / receiver code against the waiter's
      * step; forbidden: the waiter would sleep on a word nobody advanced). Crash safety is WaitWord's:
      * a killed sleeper leaves its bit, which the next waker clears (one extra FUTEX_WAKE); a waker
      * killed between P1 and P2 strands a sleeper for at most its bound. The wait only decides when
@@ -380,9 +386,18 @@ public abstract sealed class ShmChannel implements AutoCloseable permits OneToOn
      */
     public Receiver receiver(Duration claimTimeout) {
         Receiver r = receiver(claimTimeout, Idle.backoff());
-        r.kernelWait = true; // before the handle is shared: only the creating thread has seen it
+        r.kernelWait = receiverSleeps(); // before the handle is shared: only the creating thread has seen it
         return r;
     }
+
+    /**
+     * Whether a default receiver ({@link #receiver()}) sleeps in the kernel in
+     * {@link dev.lockstep.ipc.shm.WaitMode#FUTEX} mode: many-to-one yes (its senders' claim and commit
+     * CASes order their publication before their read of the receiver's wait word at no extra cost);
+     * one-to-one no, it polls with {@link Idle#backoff()} (its sender publishes with a release store,
+     * and a StoreLoad barrier per message to read the wait word halved its throughput).
+     */
+    abstract boolean receiverSleeps();
 
     /**
      * As {@link #receiver(Duration)}, waiting in {@code awaitReceive} with {@code idle} (default

@@ -73,8 +73,7 @@
  *       <td>{@code ChannelTest}, {@code ChannelProcessTest}, {@code ChannelCrashTest}, {@code
  *           ChannelIdleCpuTest}</td>
  *       <td>{@code OneToOneChannelClaimCommitTest}, {@code OneToOneChannelWrapPaddingTest}, {@code
- *           OneToOneChannelSuccessorRecoveryTest}, {@code OneToOneChannelConsumerNoLostWakeupTest},
- *           {@code OneToOneChannelProducerNoLostWakeupTest}</td>
+ *           OneToOneChannelSuccessorRecoveryTest}, {@code OneToOneChannelProducerNoLostWakeupTest}</td>
  *       <td>{@code IpcRoundTripBench.roundTrip}, {@code IpcThroughputBench.send} ({@code
  *           mechanism=lockstep})</td></tr>
  *   <tr><td>{@link dev.lockstep.ipc.channel.ManyToOneChannel}</td>

@@ -37,8 +37,7 @@
  *           eventcounts of Reed &amp; Kanodia, CACM 1979</td>
  *       <td>{@code IpcEventFutexTest}, {@code SyncFutexTest}, {@code ChannelFutexTest}</td>
  *       <td>{@code WaitWordNoLostWakeupTest}, {@code WaitWordStolenWakeTest} (over {@code
- *           WaitWordRegions}); for the channels' pairs {@code OneToOneChannelConsumerNoLostWakeupTest},
- *           {@code ManyToOneChannelConsumerNoLostWakeupTest}, {@code
+ *           WaitWordRegions}); for the channels' pairs {@code ManyToOneChannelConsumerNoLostWakeupTest}, {@code
  *           OneToOneChannelProducerNoLostWakeupTest}</td>
  *       <td>none</td></tr>
  *   <tr><td>{@link dev.lockstep.ipc.wait.KernelIdle}</td>

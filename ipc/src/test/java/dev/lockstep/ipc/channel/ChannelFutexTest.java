@@ -51,7 +51,8 @@ class ChannelFutexTest {
         try (OneToOneChannel one = OneToOneChannel.create(dir.resolve("one"), CAPACITY);
              ManyToOneChannel many = ManyToOneChannel.create(dir.resolve("many"), CAPACITY)) {
             assertEquals(expected, one.sender().waitMode(), "JDK " + Runtime.version().feature());
-            assertEquals(expected, one.receiver().waitMode());
+            assertEquals(WaitMode.POLL, one.receiver().waitMode(),
+                    "a one-to-one receiver polls (its sender pays no StoreLoad barrier per message)");
             assertEquals(expected, many.sender().waitMode());
             assertEquals(WaitMode.POLL, many.sender(Idle.backoff()).waitMode(), "an explicit idle strategy polls");
             assertEquals(expected, many.receiver().waitMode());
@@ -62,9 +63,31 @@ class ChannelFutexTest {
         }
     }
 
+    /**
+     * A one-to-one receiver never sleeps in the kernel: blocked in awaitReceive it polls and never
+     * announces itself on the consumer's wait word (its sender does not check the word).
+     */
     @Test
-    void oneToOneReceiverInAnotherProcessSleepsAndWakesOnSend() throws Exception {
-        receiverSleepsAndWakes(false);
+    void oneToOneReceiverPollsAndNeverAnnouncesASleep() throws Exception {
+        assumeFutex();
+        try (OneToOneChannel ch = OneToOneChannel.create(dir.resolve("ch"), CAPACITY);
+             Receiver in = ch.receiver(); Sender out = ch.sender()) {
+            java.util.concurrent.atomic.AtomicInteger got = new java.util.concurrent.atomic.AtomicInteger();
+            Thread t = new Thread(() -> {
+                try {
+                    got.set(in.awaitReceive(IGNORE, 1));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            t.setDaemon(true);
+            t.start();
+            Thread.sleep(300); // long past its spin
+            assertEquals(0, WaitWord.value(ch.buffer, ch.consumerWaitOffset) & 1, "a one-to-one receiver announced a kernel sleep");
+            out.send(1, MESSAGE, 0, MESSAGE.length);
+            t.join(10_000);
+            assertEquals(1, got.get());
+        }
     }
 
     @Test
@@ -210,7 +233,7 @@ class ChannelFutexTest {
     @Test
     void interruptWakesAReceiverAsleepInTheKernelWithinTheBound() throws Exception {
         assumeFutex();
-        try (OneToOneChannel ch = OneToOneChannel.create(dir.resolve("ch"), CAPACITY); Receiver in = ch.receiver()) {
+        try (ManyToOneChannel ch = ManyToOneChannel.create(dir.resolve("ch"), CAPACITY); Receiver in = ch.receiver()) {
             java.util.concurrent.atomic.AtomicReference<Throwable> got = new java.util.concurrent.atomic.AtomicReference<>();
             java.util.concurrent.atomic.AtomicLong returned = new java.util.concurrent.atomic.AtomicLong();
             Thread t = new Thread(() -> {
@@ -265,7 +288,7 @@ class ChannelFutexTest {
             Assumptions.abort("no virtual threads before JDK 21");
             return;
         }
-        try (OneToOneChannel ch = OneToOneChannel.create(dir.resolve("ch"), CAPACITY);
+        try (ManyToOneChannel ch = ManyToOneChannel.create(dir.resolve("ch"), CAPACITY);
              Receiver in = ch.receiver(); Sender out = ch.sender()) {
             java.util.concurrent.atomic.AtomicInteger got = new java.util.concurrent.atomic.AtomicInteger();
             Thread t = virtual.newThread(() -> {
