@@ -21,7 +21,8 @@ import java.util.regex.Pattern;
  * Prints a closing line {@code jcstress: N passed, M failed}.
  *
  * <p>Usage: {@code java -cp jcstress.jar dev.lockstep.jcstress.CheckedRun [--expect-failure] REGEX
- * [jcstress options...]}, run from the directory where results should go.
+ * [jcstress options...]}, run from the directory where results should go. An option followed by an
+ * empty value (a Maven property left empty) is left out, so jcstress uses its own default.
  */
 public final class CheckedRun {
     private static final Pattern RESULTS =
@@ -47,6 +48,13 @@ public final class CheckedRun {
                 System.getProperty("java.home") + File.separator + "bin" + File.separator + "java",
                 "-jar", jar, "-t", regex));
         for (; i < args.length; i++) {
+            if (args[i].isEmpty()) {
+                continue; // an option value left empty by the build: jcstress's own default
+            }
+            if (args[i].startsWith("-") && i + 1 < args.length && args[i + 1].isEmpty()) {
+                i++; // an option whose value the build left empty (e.g. -time with -Djcstress.allConfigs)
+                continue;
+            }
             command.add(args[i]);
         }
         System.out.println("CheckedRun: " + String.join(" ", command));
