@@ -51,7 +51,11 @@ class ModulePathTest {
 
     private static String[] runModule(String... args) throws Exception {
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx64m", "-XX:+UseSerialGC", "-p", modulePath(), "-m", "dev.lockstep.cli/dev.lockstep.cli.LockstepCli"));
+                "-Xmx64m", "-XX:+UseSerialGC",
+                // as the README says for the module path: ipc's futex downcall is a restricted method,
+                // and JDK 24+ would print a warning (into the JSON read below) without this
+                "--enable-native-access=dev.lockstep.ipc",
+                "-p", modulePath(), "-m", "dev.lockstep.cli/dev.lockstep.cli.LockstepCli"));
         command.addAll(List.of(args));
         Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
         String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
