@@ -1,0 +1,433 @@
+package dev.lockstep.jmh.report;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import org.openjdk.jmh.profile.GCProfiler;
+import org.openjdk.jmh.results.format.ResultFormatType;
+import org.openjdk.jmh.runner.Runner;
+import org.openjdk.jmh.runner.RunnerException;
+import org.openjdk.jmh.runner.options.ChainedOptionsBuilder;
+import org.openjdk.jmh.runner.options.OptionsBuilder;
+import org.openjdk.jmh.runner.options.TimeValue;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+
+/**
+ * The performance issue's headline table (issue 12): each cell is one Lockstep implementation against
+ * its anchor in <em>the same run</em>, with several forks, reported as the ratio of the fork means and
+ * the spread of the per-fork ratios. On a 2-vCPU machine a fork lands in a fast or a slow placement, so
+ * one fork per side can move a ratio by 2×; the spread column shows that instead of hiding it.
+ *
+ * <pre>{@code
+ * java -cp jmh/target/benchmarks.jar dev.lockstep.jmh.report.HeadlineReport --forks 3 --docs docs/benchmarks
+ * java -cp jmh/target/benchmarks.jar dev.lockstep.jmh.report.HeadlineReport --from-json report-headline/headline.json
+ * }</pre>
+ *
+ * <p>Per-fork figures come from the JMH JSON's {@code rawData} (throughput, average time: the mean of
+ * the fork's measurement iterations) or {@code rawDataHistogram} (sample time: the fork's median). The
+ * spread is the smallest and largest ratio over all pairs of one fork of ours and one fork of the anchor
+ * (forks of the two sides are not paired: they ran one after the other).
+ */
+public final class HeadlineReport {
+
+    /** Which way is better for a cell's ratio. */
+    enum Better { HIGHER, LOWER }
+
+    /**
+     * One cell of the table.
+     *
+     * @param label     what the table shows
+     * @param benchmark full benchmark name (method or group), matched exactly
+     * @param params    fixed {@code @Param} values besides the compared one
+     * @param param     the compared parameter ({@code impl} or {@code mechanism})
+     * @param ours      Lockstep's value of it
+     * @param anchor    the anchor's value
+     * @param better    direction of the ratio ours / anchor
+     * @param goal      the goal for that ratio
+     */
+    record Cell(String label, String benchmark, Map<String, String> params, String param, String ours, String anchor,
+                Better better, double goal) {
+        String goalText() {
+            return String.format(Locale.ROOT, "%s %.2f×", better == Better.HIGHER ? "≥" : "≤", goal);
+        }
+
+        boolean met(double ratio) {
+            return better == Better.HIGHER ? ratio >= goal : ratio <= goal;
+        }
+    }
+
+    private static final String J = "dev.lockstep.jmh.";
+
+    /** The cells, in the issue's order (plus the 8-thread columns it asked for). */
+    static final List<Cell> CELLS = List.of(
+            higher("Mutex / ReentrantLock, 2 threads", J + "sync.MutexBench.contended2", Map.of(), "impl", "Mutex", "ReentrantLock", 1.2),
+            higher("Mutex / ReentrantLock, 4 threads on 2 cores", J + "sync.MutexBench.oversubscribed4", Map.of(), "impl", "Mutex", "ReentrantLock", 1.0),
+            higher("Mutex / ReentrantLock, 8 threads on 2 cores", J + "sync.MutexBench.oversubscribed8", Map.of(), "impl", "Mutex", "ReentrantLock", 1.0),
+            higher("Semaphore (1 permit) / j.u.c Semaphore, 4 threads", J + "sync.SemaphoreBench.oversubscribed4", Map.of("permits", "1"), "impl", "Semaphore", "jucSemaphore", 1.0),
+            higher("Semaphore (1 permit) / j.u.c Semaphore, 8 threads", J + "sync.SemaphoreBench.oversubscribed8", Map.of("permits", "1"), "impl", "Semaphore", "jucSemaphore", 1.0),
+            higher("ReadWriteMutex / ReentrantReadWriteLock, 4 threads (90% reads)", J + "sync.ReadMostlyBench.oversubscribed4", Map.of(), "impl", "ReadWriteMutex", "ReentrantReadWriteLock", 1.0),
+            higher("ReadWriteMutex / ReentrantReadWriteLock, 8 threads (90% reads)", J + "sync.ReadMostlyBench.oversubscribed8", Map.of(), "impl", "ReadWriteMutex", "ReentrantReadWriteLock", 1.0),
+            higher("SeqLock / StampedLock (optimistic), 4 threads", J + "sync.ReadMostlyBench.oversubscribed4", Map.of(), "impl", "SeqLock", "StampedLock", 1.0),
+            higher("TicketLock / fair ReentrantLock, 2 threads", J + "lock.LockBench.contended2", Map.of(), "impl", "TicketLock", "ReentrantLockFair", 1.0),
+            higher("ClhLock / fair ReentrantLock, 2 threads", J + "lock.LockBench.contended2", Map.of(), "impl", "ClhLock", "ReentrantLockFair", 1.0),
+            higher("McsLock / fair ReentrantLock, 2 threads", J + "lock.LockBench.contended2", Map.of(), "impl", "McsLock", "ReentrantLockFair", 1.0),
+            higher("TicketLock / fair ReentrantLock, 4 threads on 2 cores", J + "lock.LockBench.oversubscribed4", Map.of(), "impl", "TicketLock", "ReentrantLockFair", 1.0),
+            higher("ClhLock / fair ReentrantLock, 4 threads on 2 cores", J + "lock.LockBench.oversubscribed4", Map.of(), "impl", "ClhLock", "ReentrantLockFair", 1.0),
+            higher("McsLock / fair ReentrantLock, 4 threads on 2 cores", J + "lock.LockBench.oversubscribed4", Map.of(), "impl", "McsLock", "ReentrantLockFair", 1.0),
+            higher("TicketLock / fair ReentrantLock, 8 threads on 2 cores", J + "lock.LockBench.oversubscribed8", Map.of(), "impl", "TicketLock", "ReentrantLockFair", 1.0),
+            higher("ClhLock / fair ReentrantLock, 8 threads on 2 cores", J + "lock.LockBench.oversubscribed8", Map.of(), "impl", "ClhLock", "ReentrantLockFair", 1.0),
+            higher("McsLock / fair ReentrantLock, 8 threads on 2 cores", J + "lock.LockBench.oversubscribed8", Map.of(), "impl", "McsLock", "ReentrantLockFair", 1.0),
+            higher("MpmcArrayQueue / JCTools MpmcArrayQueue, throughput (2 producers + 2 consumers)", J + "queue.MpmcQueueBench.tpt", Map.of(), "impl", "Lockstep", "JCTools", 1.0),
+            higher("SpscArrayQueue / JCTools SpscArrayQueue, throughput", J + "queue.SpscQueueBench.tpt", Map.of(), "impl", "Lockstep", "JCTools", 1.0),
+            higher("MpscUnboundedQueue / JCTools MpscUnboundedArrayQueue, burst round trip", J + "queue.MpscUnboundedQueueBench.burstRoundTrip", Map.of(), "impl", "Lockstep", "JCTools", 1.0),
+            higher("SpscBlockingQueue / JCTools SPSC in a spin loop (consumer hot)", J + "queue.BlockingQueueBench.spsc", Map.of(), "impl", "Lockstep", "JCTools", 1.0),
+            higher("ManyToOneChannel / Agrona ManyToOneRingBuffer, 32 B, two processes", J + "ipc.IpcThroughputBench.send", Map.of("size", "32"), "mechanism", "lockstepManyToOne", "agronaManyToOne", 1.0),
+            higher("ManyToOneChannel / Agrona ManyToOneRingBuffer, 1 KiB, two processes", J + "ipc.IpcThroughputBench.send", Map.of("size", "1024"), "mechanism", "lockstepManyToOne", "agronaManyToOne", 1.0),
+            lower("IPC round trip p50 / Agrona one-to-one", J + "ipc.IpcRoundTripBench.roundTrip", Map.of(), "mechanism", "lockstep", "agrona", 1.0),
+            lower("IPC round trip p50 / cache-line floor", J + "ipc.IpcRoundTripBench.roundTrip", Map.of(), "mechanism", "lockstep", "floor", 1.2),
+            higher("SharedPriorityQueue / OneToOneChannel throughput, 32 B, two processes", J + "ipc.IpcThroughputBench.send", Map.of("size", "32"), "mechanism", "lockstepPriorityQueue", "lockstep", 0.5));
+
+    private static Cell higher(String label, String bench, Map<String, String> params, String param, String ours, String anchor, double goal) {
+        return new Cell(label, bench, params, param, ours, anchor, Better.HIGHER, goal);
+    }
+
+    private static Cell lower(String label, String bench, Map<String, String> params, String param, String ours, String anchor, double goal) {
+        return new Cell(label, bench, params, param, ours, anchor, Better.LOWER, goal);
+    }
+
+    static final String USAGE = String.join("\n",
+            "Usage: java -cp benchmarks.jar dev.lockstep.jmh.report.HeadlineReport [options]",
+            "  --forks N            forks per benchmark and implementation (default 3)",
+            "  --warmup-time T      one warm-up iteration of T (default 1s)",
+            "  --iterations N       measurement iterations (default 3)",
+            "  --measurement-time T (default 1s)",
+            "  --only REGEX         run only the cells whose label matches (find)",
+            "  --out DIR            output folder (default report-headline): headline.json, headline.md",
+            "  --docs DIR           also copy headline.md into DIR",
+            "  --from-json FILE     render an existing headline.json; run nothing",
+            "  --dry-run            list the JMH runs, run nothing");
+
+    private HeadlineReport() {
+    }
+
+    public static void main(String[] argv) {
+        System.exit(run(argv, System.out, System.err));
+    }
+
+    static int run(String[] argv, PrintStream out, PrintStream err) {
+        int forks = 3;
+        int iterations = 3;
+        TimeValue warmup = TimeValue.seconds(1);
+        TimeValue measure = TimeValue.seconds(1);
+        Pattern only = null;
+        Path outDir = Paths.get("report-headline");
+        Path docs = null;
+        Path fromJson = null;
+        boolean dryRun = false;
+        try {
+            for (int i = 0; i < argv.length; i++) {
+                String opt = argv[i];
+                if (opt.equals("--dry-run")) {
+                    dryRun = true;
+                    continue;
+                }
+                if (opt.equals("--help") || opt.equals("-h")) {
+                    out.println(USAGE);
+                    return 0;
+                }
+                if (i + 1 >= argv.length) {
+                    throw new IllegalArgumentException("missing value for " + opt);
+                }
+                String v = argv[++i];
+                switch (opt) {
+                    case "--forks": forks = atLeast(opt, v, 1); break;
+                    case "--iterations": iterations = atLeast(opt, v, 1); break;
+                    case "--warmup-time": warmup = TimeValue.fromString(v); break;
+                    case "--measurement-time": measure = TimeValue.fromString(v); break;
+                    case "--only": only = Pattern.compile(v); break;
+                    case "--out": outDir = Paths.get(v); break;
+                    case "--docs": docs = Paths.get(v); break;
+                    case "--from-json": fromJson = Paths.get(v); break;
+                    default: throw new IllegalArgumentException("unknown option: " + opt);
+                }
+            }
+        } catch (IllegalArgumentException e) {
+            err.println("HeadlineReport: " + e.getMessage());
+            err.println(USAGE);
+            return 2;
+        }
+        List<Cell> cells = new ArrayList<>();
+        for (Cell c : CELLS) {
+            if (only == null || only.matcher(c.label()).find()) {
+                cells.add(c);
+            }
+        }
+        if (cells.isEmpty()) {
+            err.println("HeadlineReport: no cell matches " + only);
+            return 2;
+        }
+        ObjectMapper json = new ObjectMapper();
+        try {
+            JsonNode results;
+            String settings;
+            if (fromJson != null) {
+                if (!Files.isRegularFile(fromJson)) {
+                    err.println("HeadlineReport: no such file: " + fromJson.toAbsolutePath());
+                    return 2;
+                }
+                results = json.readTree(fromJson.toFile());
+                settings = "rendered from " + fromJson.getFileName();
+            } else {
+                Map<String, Set<String>> runs = runs(cells);
+                out.printf(Locale.ROOT, "HeadlineReport: %d JMH runs, %d cells, %d forks each%n", runs.size(), cells.size(), forks);
+                runs.forEach((k, v) -> out.println("  " + k + " " + v));
+                if (dryRun) {
+                    return 0;
+                }
+                Files.createDirectories(outDir);
+                ArrayNode all = json.createArrayNode();
+                int n = 0;
+                for (Map.Entry<String, Set<String>> r : runs.entrySet()) {
+                    Path part = outDir.resolve("part-" + (n++) + ".json");
+                    runJmhWhenFree(r.getKey(), r.getValue(), forks, iterations, warmup, measure, part, out);
+                    for (JsonNode node : json.readTree(part.toFile())) {
+                        all.add(node);
+                    }
+                    Files.delete(part);
+                }
+                results = all;
+                json.writerWithDefaultPrettyPrinter().writeValue(outDir.resolve("headline.json").toFile(), all);
+                settings = String.format(Locale.ROOT, "%d forks, warm-up 1 × %s, measurement %d × %s, -prof gc",
+                        forks, warmup, iterations, measure);
+            }
+            String md = render(cells, results, settings);
+            Files.createDirectories(outDir);
+            Path mdFile = outDir.resolve("headline.md");
+            Files.writeString(mdFile, md, StandardCharsets.UTF_8);
+            if (docs != null) {
+                Files.createDirectories(docs);
+                Files.writeString(docs.resolve("headline.md"), md, StandardCharsets.UTF_8);
+            }
+            out.println("Headline: " + mdFile.toAbsolutePath().normalize());
+            return 0;
+        } catch (RunnerException | IOException | RuntimeException e) {
+            err.println("HeadlineReport: " + e);
+            return 1;
+        }
+    }
+
+    private static int atLeast(String opt, String v, int min) {
+        int n;
+        try {
+            n = Integer.parseInt(v.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(opt + " must be an integer >= " + min + ": " + v);
+        }
+        if (n < min) {
+            throw new IllegalArgumentException(opt + " must be an integer >= " + min + ": " + v);
+        }
+        return n;
+    }
+
+    /**
+     * The JMH runs the cells need: key "benchmark|p1=v1,p2=v2|param", value the compared values. Cells on the
+     * same benchmark and fixed parameters share a run (e.g. the three FIFO locks and their one anchor).
+     */
+    static Map<String, Set<String>> runs(List<Cell> cells) {
+        Map<String, Set<String>> runs = new LinkedHashMap<>();
+        for (Cell c : cells) {
+            StringBuilder fixed = new StringBuilder();
+            c.params().entrySet().stream().sorted(Map.Entry.comparingByKey())
+                    .forEach(e -> fixed.append(fixed.length() == 0 ? "" : ",").append(e.getKey()).append('=').append(e.getValue()));
+            String key = c.benchmark() + "|" + fixed + "|" + c.param();
+            Set<String> values = runs.computeIfAbsent(key, k -> new LinkedHashSet<>());
+            values.add(c.anchor());
+            values.add(c.ours());
+        }
+        return runs;
+    }
+
+    /** Runs one JMH run; while another JMH run holds the machine-wide JMH lock, retries for up to 30 minutes. */
+    private static void runJmhWhenFree(String key, Set<String> values, int forks, int iterations, TimeValue warmup,
+                                       TimeValue measure, Path json, PrintStream out) throws RunnerException {
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(30);
+        while (true) {
+            try {
+                runJmh(key, values, forks, iterations, warmup, measure, json);
+                return;
+            } catch (RunnerException e) {
+                if (!String.valueOf(e.getMessage()).contains("JMH lock") || System.nanoTime() - deadline >= 0) {
+                    throw e;
+                }
+                out.println("HeadlineReport: another JMH run holds the JMH lock; retrying in 15 s");
+                try {
+                    Thread.sleep(15_000);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+            }
+        }
+    }
+
+    private static void runJmh(String key, Set<String> values, int forks, int iterations, TimeValue warmup,
+                               TimeValue measure, Path json) throws RunnerException {
+        String[] k = key.split("\\|", -1);
+        ChainedOptionsBuilder ob = new OptionsBuilder()
+                .include("^" + Pattern.quote(k[0]) + "$")
+                .forks(forks)
+                .warmupIterations(1)
+                .warmupTime(warmup)
+                .measurementIterations(iterations)
+                .measurementTime(measure)
+                .shouldFailOnError(true)
+                .addProfiler(GCProfiler.class)
+                .resultFormat(ResultFormatType.JSON)
+                .result(json.toAbsolutePath().toString())
+                .param(k[2], values.toArray(new String[0]));
+        if (!k[1].isEmpty()) {
+            for (String p : k[1].split(",")) {
+                int eq = p.indexOf('=');
+                ob.param(p.substring(0, eq), p.substring(eq + 1));
+            }
+        }
+        new Runner(ob.build()).run();
+    }
+
+    /** Per-fork figures of one implementation in a cell, and the row's unit, mode and allocation. */
+    record Side(double[] perFork, String mode, String unit, double allocNorm) {
+        double mean() {
+            return Arrays.stream(perFork).average().orElse(Double.NaN);
+        }
+    }
+
+    /** Finds the JMH row of {@code cell} for {@code value} in the results, or null. */
+    static Side side(JsonNode results, Cell cell, String value) {
+        for (JsonNode r : results) {
+            if (!cell.benchmark().equals(r.path("benchmark").asText())) {
+                continue;
+            }
+            JsonNode params = r.path("params");
+            if (!value.equals(params.path(cell.param()).asText())) {
+                continue;
+            }
+            boolean fixedMatch = cell.params().entrySet().stream()
+                    .allMatch(e -> e.getValue().equals(params.path(e.getKey()).asText()));
+            if (!fixedMatch) {
+                continue;
+            }
+            String mode = r.path("mode").asText();
+            JsonNode pm = r.path("primaryMetric");
+            double[] perFork;
+            if ("sample".equals(mode)) {
+                JsonNode hist = pm.path("rawDataHistogram");
+                perFork = new double[hist.size()];
+                for (int f = 0; f < hist.size(); f++) {
+                    perFork[f] = histogramMedian(hist.get(f));
+                }
+            } else {
+                JsonNode raw = pm.path("rawData");
+                perFork = new double[raw.size()];
+                for (int f = 0; f < raw.size(); f++) {
+                    double sum = 0;
+                    for (JsonNode it : raw.get(f)) {
+                        sum += it.asDouble();
+                    }
+                    perFork[f] = sum / raw.get(f).size();
+                }
+            }
+            JsonNode alloc = r.path("secondaryMetrics").path(BenchResult.ALLOC_NORM).path("score");
+            return new Side(perFork, mode, pm.path("scoreUnit").asText(), alloc.isMissingNode() ? Double.NaN : alloc.asDouble());
+        }
+        return null;
+    }
+
+    /** Median of one fork's histogram: JMH writes, per iteration, a list of [value, count] pairs. */
+    static double histogramMedian(JsonNode forkIterations) {
+        List<double[]> pairs = new ArrayList<>();
+        long total = 0;
+        for (JsonNode iteration : forkIterations) {
+            for (JsonNode pair : iteration) {
+                double v = pair.get(0).asDouble();
+                long c = pair.get(1).asLong();
+                pairs.add(new double[] {v, c});
+                total += c;
+            }
+        }
+        pairs.sort((a, b) -> Double.compare(a[0], b[0]));
+        long half = (total + 1) / 2;
+        long seen = 0;
+        for (double[] p : pairs) {
+            seen += (long) p[1];
+            if (seen >= half) {
+                return p[0];
+            }
+        }
+        return Double.NaN;
+    }
+
+    static String render(List<Cell> cells, JsonNode results, String settings) {
+        StringBuilder b = new StringBuilder();
+        b.append("# Headline cells (issue 12)\n\n");
+        b.append("Generated ").append(ZonedDateTime.ofInstant(Instant.now(), ZoneOffset.UTC)
+                .format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'"))).append(" by `HeadlineReport` (")
+                .append(settings).append("), ").append(Runtime.getRuntime().availableProcessors()).append(" cores, ")
+                .append(System.getProperty("java.vm.name")).append(' ').append(System.getProperty("java.version"))
+                .append(" (the rendering JVM; see headline.json for the forked JVM).\n\n");
+        b.append("Ratio = ours / anchor of the fork means (sample-time cells: of the per-fork medians, p50). ")
+                .append("Spread = the lowest and highest ratio over every pair of one fork of ours and one of the anchor.\n\n");
+        b.append("| cell | ours | anchor | unit | ratio | spread | goal | verdict | B/op ours |\n");
+        b.append("|---|---|---|---|---|---|---|---|---|\n");
+        for (Cell c : cells) {
+            Side o = side(results, c, c.ours());
+            Side a = side(results, c, c.anchor());
+            if (o == null || a == null) {
+                b.append("| ").append(c.label()).append(" | — | — | — | — | — | ").append(c.goalText()).append(" | not measured |  |\n");
+                continue;
+            }
+            double ratio = o.mean() / a.mean();
+            double lo = Double.POSITIVE_INFINITY;
+            double hi = Double.NEGATIVE_INFINITY;
+            for (double x : o.perFork()) {
+                for (double y : a.perFork()) {
+                    lo = Math.min(lo, x / y);
+                    hi = Math.max(hi, x / y);
+                }
+            }
+            b.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | **%.2f×** | %.2f–%.2f× | %s | %s | %s |%n",
+                    c.label(), figures(o), figures(a), o.unit() + ("sample".equals(o.mode()) ? " (p50)" : ""),
+                    ratio, lo, hi, c.goalText(), c.met(ratio) ? "met" : "missed",
+                    Double.isNaN(o.allocNorm()) ? "" : String.format(Locale.ROOT, "%.3f", o.allocNorm())));
+        }
+        return b.toString();
+    }
+
+    private static String figures(Side s) {
+        StringBuilder b = new StringBuilder(String.format(Locale.ROOT, "%.3g", s.mean()));
+        b.append(" (");
+        for (int i = 0; i < s.perFork().length; i++) {
+            b.append(i == 0 ? "" : " / ").append(String.format(Locale.ROOT, "%.3g", s.perFork()[i]));
+        }
+        return b.append(")").toString();
+    }
+}

@@ -1,0 +1,116 @@
+package dev.lockstep.jmh.report;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Per-fork figures, ratios, spreads and verdicts of the headline table, from hand-made JMH JSON. */
+class HeadlineReportTest {
+
+    private static final String MUTEX4 = "dev.lockstep.jmh.sync.MutexBench.oversubscribed4";
+    private static final String SEM4 = "dev.lockstep.jmh.sync.SemaphoreBench.oversubscribed4";
+    private static final String RTT = "dev.lockstep.jmh.ipc.IpcRoundTripBench.roundTrip";
+
+    private static String thrpt(String bench, String paramJson, double[][] forks, double alloc) {
+        StringBuilder raw = new StringBuilder();
+        for (double[] f : forks) {
+            raw.append(raw.length() == 0 ? "" : ",").append('[');
+            for (int i = 0; i < f.length; i++) {
+                raw.append(i == 0 ? "" : ",").append(f[i]);
+            }
+            raw.append(']');
+        }
+        return "{\"benchmark\":\"" + bench + "\",\"mode\":\"thrpt\",\"params\":" + paramJson
+                + ",\"primaryMetric\":{\"score\":0,\"scoreUnit\":\"ops/us\",\"rawData\":[" + raw + "]},"
+                + "\"secondaryMetrics\":{\"gc.alloc.rate.norm\":{\"score\":" + alloc + "}}}";
+    }
+
+    private static String sample(String mechanism, String forksHistograms) {
+        return "{\"benchmark\":\"" + RTT + "\",\"mode\":\"sample\",\"params\":{\"mechanism\":\"" + mechanism + "\"},"
+                + "\"primaryMetric\":{\"score\":0,\"scoreUnit\":\"ns/op\",\"rawDataHistogram\":" + forksHistograms + "},"
+                + "\"secondaryMetrics\":{}}";
+    }
+
+    private static JsonNode json(String... rows) throws Exception {
+        return new ObjectMapper().readTree("[" + String.join(",", rows) + "]");
+    }
+
+    @Test
+    void ratioIsOfForkMeansAndSpreadCoversEveryForkPair() throws Exception {
+        JsonNode results = json(
+                thrpt(MUTEX4, "{\"impl\":\"Mutex\"}", new double[][] {{10, 14}, {30, 30}}, 0.001),
+                thrpt(MUTEX4, "{\"impl\":\"ReentrantLock\"}", new double[][] {{20, 20}, {40, 40}}, 0.0));
+        HeadlineReport.Cell cell = HeadlineReport.CELLS.stream()
+                .filter(c -> c.benchmark().equals(MUTEX4)).findFirst().orElseThrow();
+        HeadlineReport.Side ours = HeadlineReport.side(results, cell, "Mutex");
+        assertEquals(12.0, ours.perFork()[0], 1e-9);
+        assertEquals(21.0, ours.mean(), 1e-9);
+        String md = HeadlineReport.render(List.of(cell), results, "test");
+        // 21 / 30 = 0.70; pairs: 12/20 = 0.60 ... 30/20 = 1.50
+        assertTrue(md.contains("**0.70×** | 0.30–1.50× | ≥ 1.00× | missed"), md);
+    }
+
+    @Test
+    void fixedParametersSelectTheRow() throws Exception {
+        JsonNode results = json(
+                thrpt(SEM4, "{\"impl\":\"Semaphore\",\"permits\":\"2\"}", new double[][] {{1}}, 0),
+                thrpt(SEM4, "{\"impl\":\"Semaphore\",\"permits\":\"1\"}", new double[][] {{3}}, 0),
+                thrpt(SEM4, "{\"impl\":\"jucSemaphore\",\"permits\":\"1\"}", new double[][] {{2}}, 0));
+        HeadlineReport.Cell cell = HeadlineReport.CELLS.stream()
+                .filter(c -> c.benchmark().equals(SEM4)).findFirst().orElseThrow();
+        assertEquals(3.0, HeadlineReport.side(results, cell, "Semaphore").mean(), 1e-9);
+        assertTrue(HeadlineReport.render(List.of(cell), results, "t").contains("**1.50×**"));
+        assertNull(HeadlineReport.side(json(), cell, "Semaphore"));
+    }
+
+    @Test
+    void sampleTimeCellsCompareForkMediansAndLowerIsBetter() throws Exception {
+        // fork medians: ours 200 and 400 (300), agrona 100 and 300 (200): ratio 1.5, goal <= 1.0 missed
+        JsonNode results = json(
+                sample("lockstep", "[[[[200,3],[900,1]]],[[[400,5],[100,1]]]]"),
+                sample("agrona", "[[[[100,2]],[[50,1]]],[[[300,9]]]]"));
+        HeadlineReport.Cell cell = HeadlineReport.CELLS.stream()
+                .filter(c -> c.benchmark().equals(RTT) && c.anchor().equals("agrona")).findFirst().orElseThrow();
+        assertEquals(300.0, HeadlineReport.side(results, cell, "lockstep").mean(), 1e-9);
+        assertEquals(200.0, HeadlineReport.side(results, cell, "agrona").mean(), 1e-9);
+        String md = HeadlineReport.render(List.of(cell), results, "t");
+        assertTrue(md.contains("**1.50×**") && md.contains("≤ 1.00× | missed"), md);
+    }
+
+    @Test
+    void cellsSharingABenchmarkShareOneRun() {
+        Map<String, Set<String>> runs = HeadlineReport.runs(HeadlineReport.CELLS);
+        assertEquals(Set.of("ReentrantLockFair", "TicketLock", "ClhLock", "McsLock"),
+                runs.get("dev.lockstep.jmh.lock.LockBench.contended2||impl"));
+        assertEquals(Set.of("agronaManyToOne", "lockstepManyToOne", "lockstep", "lockstepPriorityQueue"),
+                runs.get("dev.lockstep.jmh.ipc.IpcThroughputBench.send|size=32|mechanism"));
+    }
+
+    @Test
+    void rendersFromJsonAndReportsMissingCells(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("headline.json");
+        Files.writeString(file, "[" + thrpt(MUTEX4, "{\"impl\":\"Mutex\"}", new double[][] {{2}}, 0) + ","
+                + thrpt(MUTEX4, "{\"impl\":\"ReentrantLock\"}", new double[][] {{1}}, 0) + "]");
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        int rc = HeadlineReport.run(new String[] {"--from-json", file.toString(), "--out", dir.resolve("o").toString(),
+                "--only", "Mutex / ReentrantLock, [24] threads"}, new PrintStream(out), new PrintStream(new ByteArrayOutputStream()));
+        assertEquals(0, rc);
+        String md = Files.readString(dir.resolve("o/headline.md"), StandardCharsets.UTF_8);
+        assertTrue(md.contains("4 threads on 2 cores | 2.00 (2.00) | 1.00 (1.00) | ops/us | **2.00×**"), md);
+        assertTrue(md.contains("Mutex / ReentrantLock, 2 threads | — |") && md.contains("not measured"), md);
+    }
+}
