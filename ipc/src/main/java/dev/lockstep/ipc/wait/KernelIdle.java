@@ -21,16 +21,18 @@ import dev.lockstep.ipc.shm.WaitMode;
  * }</pre>
  *
  * <p>A virtual thread, or a thread whose kernel sleep failed, idles with the polling strategy
- * instead (a futex downcall would pin the virtual thread's carrier). The spin phase is that of
- * {@link dev.lockstep.ipc.shm.Idle#backoff()} (100 spins, 20 yields), so a hot peer is met with the same
- * latency as when polling.
+ * instead (a futex downcall would pin the virtual thread's carrier). The spin is adaptive ({@link
+ * SpinBudget}): it starts as that of {@link dev.lockstep.ipc.shm.Idle#backoff()} (100 spins, then 20
+ * yields) and follows what the calling thread's earlier waits needed, between {@value
+ * SpinBudget#MIN_SPINS} and {@value SpinBudget#MAX_SPINS} spins: a waiter whose peer answers within a
+ * spin keeps spinning long enough for it (no system call on either side), one whose peer is idle
+ * halves its spin after each kernel sleep.
  *
  * <p>Implementation notes: one instance per blocking call and thread (not thread-safe); the
  * {@code ready} predicate only reads (it must not consume the state: the loop does that) and must
  * read in a way the fence of {@link WaitWord#announce} orders (any access mode).
  */
 public final class KernelIdle implements IdleStrategy {
-    static final int SPINS = 100;
     static final int YIELDS = 20;
     private static final long MAX_SLEEP_NANOS = TimeUnit.MILLISECONDS.toNanos(WaitMode.MAX_SLEEP_MILLIS);
 
@@ -42,6 +44,8 @@ public final class KernelIdle implements IdleStrategy {
     private final long deadline;
     private final IdleStrategy poll;
     private final long maxSleepNanos;
+    private final SpinBudget budget;
+    private int spins;
     private int steps;
     private boolean polling;
 
@@ -55,6 +59,9 @@ public final class KernelIdle implements IdleStrategy {
         this.timed = timed;
         this.deadline = deadline;
         this.poll = poll;
+        this.budget = SpinBudget.mine();
+        budget.begin();
+        this.spins = budget.spins();
     }
 
     /**
@@ -102,8 +109,9 @@ public final class KernelIdle implements IdleStrategy {
 
     @Override
     public void idle() {
-        if (steps < SPINS + YIELDS) {
-            if (steps++ < SPINS) {
+        if (steps < spins + YIELDS) {
+            budget.step();
+            if (steps++ < spins) {
                 Thread.onSpinWait();
             } else {
                 Thread.yield();
@@ -131,6 +139,7 @@ public final class KernelIdle implements IdleStrategy {
         if (Thread.currentThread().isInterrupted()) {
             return; // the loop answers it now, not after a sleep
         }
+        budget.slept();
         if (!kernel.sleep(buffer, word, seen, nanos)) {
             polling = true; // the kernel refused: poll for the rest of this call
         }
@@ -138,6 +147,8 @@ public final class KernelIdle implements IdleStrategy {
 
     @Override
     public void reset() {
+        budget.begin(); // ends the wait that just passed (learning from it) and starts the next
+        spins = budget.spins();
         steps = 0;
         poll.reset();
     }

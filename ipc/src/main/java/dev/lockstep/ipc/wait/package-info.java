@@ -41,11 +41,17 @@
  *           OneToOneChannelProducerNoLostWakeupTest}</td>
  *       <td>none</td></tr>
  *   <tr><td>{@link dev.lockstep.ipc.wait.KernelIdle}</td>
- *       <td>an Agrona {@code IdleStrategy}: the spin and yields of {@code Idle.backoff()}, then announce,
- *           re-check, bounded kernel sleep</td>
+ *       <td>an Agrona {@code IdleStrategy}: an adaptive spin ({@code SpinBudget}) and 20 yields, then
+ *           announce, re-check, bounded kernel sleep</td>
  *       <td>through {@code IpcEventFutexTest}, {@code SyncFutexTest}, {@code WakeLatencyTest}, {@code
  *           IdleWaiterCpuTest}</td>
  *       <td>none</td><td>none</td></tr>
+ *   <tr><td>{@code SpinBudget} (package-private)</td>
+ *       <td>the adaptive spin of {@code KernelIdle}, per thread: an exponentially weighted estimate of
+ *           the spin its waits needed, as glibc's {@code PTHREAD_MUTEX_ADAPTIVE_NP} keeps one per mutex,
+ *           but halved after a wait that slept</td>
+ *       <td>{@code SpinBudgetTest}</td>
+ *       <td>none</td><td>{@code WakeHarness} (wake-up latency and idle CPU)</td></tr>
  *   <tr><td>{@link dev.lockstep.ipc.wait.Waiting}</td>
  *       <td>the once-per-process choice from {@code -Dlockstep.ipc.wait} ({@code auto}, {@code futex},
  *           {@code poll})</td>
