@@ -270,24 +270,8 @@ public final class HeadlineReport {
     /** Runs one JMH run; while another JMH run holds the machine-wide JMH lock, retries for up to 30 minutes. */
     private static void runJmhWhenFree(String key, Set<String> values, int forks, int iterations, TimeValue warmup,
                                        TimeValue measure, Path json, PrintStream out) throws RunnerException {
-        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(30);
-        while (true) {
-            try {
-                runJmh(key, values, forks, iterations, warmup, measure, json);
-                return;
-            } catch (RunnerException e) {
-                if (!String.valueOf(e.getMessage()).contains("JMH lock") || System.nanoTime() - deadline >= 0) {
-                    throw e;
-                }
-                out.println("HeadlineReport: another JMH run holds the JMH lock; retrying in 15 s");
-                try {
-                    Thread.sleep(15_000);
-                } catch (InterruptedException ie) {
-                    Thread.currentThread().interrupt();
-                    throw e;
-                }
-            }
-        }
+        QuickReport.whenJmhFree(() -> runJmh(key, values, forks, iterations, warmup, measure, json),
+                TimeUnit.MINUTES.toMillis(30), out, "HeadlineReport");
     }
 
     private static void runJmh(String key, Set<String> values, int forks, int iterations, TimeValue warmup,

@@ -345,17 +345,30 @@ public final class QuickReport {
      */
     private static void runJmhWhenFree(Args a, Path json, PrintStream out) throws RunnerException {
         long waitMs = a.lockWait == TimeValue.NONE ? 0 : a.lockWait.convertTo(TimeUnit.MILLISECONDS);
+        whenJmhFree(() -> runJmh(a, json), waitMs, out, "QuickReport");
+    }
+
+    /** One JMH run ({@link Runner#run()} and what it needs). */
+    interface JmhRun {
+        void run() throws RunnerException;
+    }
+
+    /**
+     * Runs {@code run}; while another JMH run on this machine holds its lock (JMH then fails at once),
+     * waits 15 s and retries, until {@code waitMs} is spent.
+     */
+    static void whenJmhFree(JmhRun run, long waitMs, PrintStream out, String who) throws RunnerException {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(waitMs);
         while (true) {
             try {
-                runJmh(a, json);
+                run.run();
                 return;
             } catch (RunnerException e) {
                 boolean locked = String.valueOf(e.getMessage()).contains("JMH lock");
                 if (!locked || System.nanoTime() - deadline >= 0) {
                     throw e;
                 }
-                out.println("QuickReport: another JMH run holds the JMH lock; retrying in 15 s");
+                out.println(who + ": another JMH run holds the JMH lock; retrying in 15 s");
                 try {
                     Thread.sleep(15_000);
                 } catch (InterruptedException ie) {
