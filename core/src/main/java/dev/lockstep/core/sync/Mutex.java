@@ -47,11 +47,13 @@ import java.util.concurrent.locks.Lock;
  * layer ({@code dev.lockstep.core.internal.WaitQueue}): it spins briefly if no other thread is spinning
  * on this Mutex (one spinner at a time, as in {@code WTF::Lock}), then, under the layer's small queue
  * lock, sets {@code PARKED} and enqueues itself in FIFO order, and parks with
- * {@code LockSupport.park(this)}. An unlock that finds {@code PARKED} dequeues the first waiter under
- * the queue lock and either frees the lock and wakes it (unfair) or hands the lock over to it (fair).
- * In unfair mode a third bit, {@code WAKING}, marks a woken waiter that has not run yet; while it is
- * set, unlocks release without waking anyone else (as the "woken" flag of Go's {@code sync.Mutex}), so
- * a busy lock costs at most one unpark per wake-up cycle, not one per unlock.
+ * {@code LockSupport.park(this)}. In fair mode an unlock that finds {@code PARKED} hands the lock
+ * over to the first waiter under the queue lock. In unfair mode an unlock frees the lock with one
+ * atomic add whatever else is set, and a third bit, {@code WAKING}, marks a woken waiter that has not
+ * run yet: an unlock wakes the first waiter (under the queue lock) only if it saw {@code PARKED}
+ * without {@code WAKING} (as the "woken" flag of Go's {@code sync.Mutex}), so a busy lock costs at
+ * most one unpark per wake-up cycle, not one per unlock, and its lock and unlock stay one atomic
+ * each while waiters are queued (an arriving lock barges with the witness of its first CAS).
  *
  * <p><b>Properties.</b> Mutual exclusion; deadlock-free; fair mode is starvation-free and FIFO in
  * queue order; unfair mode is not starvation-free in theory (a waiter can lose every race). Space: one
