@@ -52,8 +52,9 @@ import java.util.concurrent.locks.Lock;
  * atomic add whatever else is set, and a third bit, {@code WAKING}, marks a woken waiter that has not
  * run yet: an unlock wakes the first waiter (under the queue lock) only if it saw {@code PARKED}
  * without {@code WAKING} (as the "woken" flag of Go's {@code sync.Mutex}), so a busy lock costs at
- * most one unpark per wake-up cycle, not one per unlock, and its lock and unlock stay one atomic
- * each while waiters are queued (an arriving lock barges with the witness of its first CAS).
+ * most one unpark per wake-up cycle, not one per unlock; its unlock stays one atomic while waiters
+ * are queued, and an arriving lock barges with the witness of its first CAS instead of entering the
+ * waiting layer.
  *
  * <p><b>Properties.</b> Mutual exclusion; deadlock-free; fair mode is starvation-free and FIFO in
  * queue order; unfair mode is not starvation-free in theory (a waiter can lose every race). Space: one
