@@ -139,6 +139,42 @@ class MutexTest {
         }
     }
 
+    /**
+     * Unfair mode, two parked waiters: the release that wakes the first must leave "a waiter is
+     * queued" set for the second, so the first one's own unlock wakes the second (issue 12's unlock
+     * path: one atomic add, then a wake only when PARKED is seen without WAKING).
+     */
+    @Test
+    void unlockWakesTheSecondOfTwoParkedWaiters() throws Exception {
+        for (boolean fair : new boolean[]{false, true}) {
+            Mutex m = new Mutex(fair);
+            m.lock();
+            int[] done = new int[1];
+            Runnable body = () -> {
+                m.lock();
+                try {
+                    done[0]++;
+                } finally {
+                    m.unlock();
+                }
+            };
+            Thread a = start("first", body);
+            awaitParkedOn(a, m);
+            Thread b = start("second", body);
+            awaitParkedOn(b, m);
+            assertEquals(2, m.getQueueLength());
+            m.unlock();
+            a.join(5_000);
+            b.join(5_000);
+            assertFalse(a.isAlive(), "first waiter still blocked: lost wake-up");
+            assertFalse(b.isAlive(), "second waiter still blocked: lost wake-up");
+            m.lock(); // orders the waiters' increments before our read
+            assertEquals(2, done[0]);
+            m.unlock();
+            assertFalse(m.hasQueuedThreads());
+        }
+    }
+
     @Test
     void timedWaiterParksTimedWaiting() throws Exception {
         Mutex m = new Mutex();
