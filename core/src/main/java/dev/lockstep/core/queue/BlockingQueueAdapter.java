@@ -186,8 +186,8 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
      * core involved; JDK 17, loaded 2-core machine, best of 20 runs of 5 M pairs): SpscArrayQueue 17-20
      * ns per pair, SpscBlockingQueue 67-69 ns, the same adapter with both fences deleted (a
      * measurement-only build, not correct) 17-30 ns: the fences are about 45 ns of the 50 ns the adapter
-     * adds. JMH BlockingQueueBench.spscUncontended, the same in one run: JCTools 28, Lockstep 8.2,
-     * ArrayBlockingQueue 4.1 ops/us. The fences cannot go while the handshake stays exact: by the
+     * adds. JMH BlockingQueueBench.spscUncontended, per fork (3 forks, two interleaved runs per build):
+     * with the fences 14.7-37.4 ops/us, without 47-88, JCTools' ring 75-98. The fences cannot go while the handshake stays exact: by the
      * VarHandle spec a load after a release store may read an older value (store buffering), so each
      * side of a Dekker handshake needs a StoreLoad (a fence, or a volatile read-modify-write it already
      * makes: the MPSC/MPMC kinds skip P2 for that reason). The SPSC ring has no read-modify-write to
