@@ -85,7 +85,7 @@
  *       <td>{@code SpscArrayQueueOfferPollTest}, {@code SpscArrayQueueFillDrainTest}, {@code
  *           SpscArrayQueuePollOnEmptyTest}, {@code SpscArrayQueueSizeBoundsTest}</td>
  *       <td>{@code SpscQueueBench.tpt} ({@code offer}/{@code poll}), {@code
- *           SpscQueueBench.burstRoundTrip}</td></tr>
+ *           SpscQueueBench.burstRoundTrip}, {@code uncontended} (one thread)</td></tr>
  *   <tr><td>{@link dev.lockstep.core.queue.MpscArrayQueue}</td>
  *       <td>as JCTools' {@code MpscArrayQueue} (Wakart, Thompson et al.): CAS on the producer index with
  *           a cached limit; slots as full flags (FastForward)</td>
@@ -112,7 +112,8 @@
  *       <td>{@code MpmcArrayQueueOfferPollTest}, {@code MpmcArrayQueueFillDrainTest}, {@code
  *           MpmcArrayQueuePollOnEmptyTest}, {@code MpmcArrayQueueSizeBoundsTest}, {@code
  *           MpmcArrayQueueRemovePollTest}</td>
- *       <td>{@code MpmcQueueBench.tpt} ({@code offer}/{@code poll}), {@code
+ *       <td>{@code MpmcQueueBench.tpt} ({@code offer}/{@code poll}), {@code tpt1p1c} (1 producer +
+ *           1 consumer), {@code parked1p1c} (the consumer parks when empty), {@code
  *           MpmcQueueBench.burstRoundTrip}</td></tr>
  *   <tr><td>{@link dev.lockstep.core.queue.MpscUnboundedQueue}</td>
  *       <td>JCTools' {@code MpscUnboundedArrayQueue} (Wakart, 2016): a linked list of array chunks, one
@@ -143,7 +144,7 @@
  *       <td>{@code SpscBlockingQueuePutWakeupTest}, {@code SpscBlockingQueueTakeWakeupTest}, {@code
  *           SpscBlockingQueuePutHandshakeTest}, {@code SpscBlockingQueueTakeHandshakeTest}, {@code
  *           SpscBlockingQueueDrainToTest}</td>
- *       <td>{@code BlockingQueueBench.spsc} ({@code spscPut}/{@code spscTake})</td></tr>
+ *       <td>{@code BlockingQueueBench.spsc} ({@code spscPut}/{@code spscTake}), {@code spscUncontended}</td></tr>
  *   <tr><td>{@link dev.lockstep.core.queue.MpscBlockingQueue}</td>
  *       <td>{@code MpscArrayQueue} + the blocking adapter</td>
  *       <td>{@code BlockingQueueAdaptersTest}, {@code BlockingQueueCallbackTest}, {@code

@@ -12,11 +12,13 @@ import org.openjdk.jmh.annotations.GroupThreads;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OperationsPerInvocation;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Threads;
 import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.infra.Control;
 
@@ -33,6 +35,7 @@ import java.util.concurrent.TimeUnit;
  * queue of the same kind driven by a spin loop (no blocking: the upper bound of what a non-blocking
  * ring gives), capacity {@value #CAPACITY}, one group per kind with its thread discipline:
  * {@code spsc} 1 producer / 1 consumer, {@code mpsc} 2/1, {@code spmc} 1/2, {@code mpmc} 2/2, and
+ * {@code spscUncontended} one thread that puts then takes (the fast path's own cost), and
  * {@code mpmcOversubscribed} 4/4 (issue 12: eight threads, more than this machine's cores, so that
  * waiters park and the waiting layer's wake-ups are measured, not only the spinning).
  *
@@ -215,6 +218,28 @@ public class BlockingQueueBench {
         }
     }
 
+    /**
+     * One thread's own SPSC queue for {@code spscUncontended}: the cost of the calls themselves, one
+     * put then one take on the same thread (no cross-core transfer, so the figure holds up on a loaded
+     * machine). For the blocking queues this is the fast path's price over the ring's: the adapter's
+     * StoreLoad fences and wait-set checks (issue 12).
+     */
+    @State(Scope.Thread)
+    public static class SpscSolo extends Shared {
+        @Param({"ArrayBlockingQueue", "LinkedTransferQueue", "JCTools", "Lockstep"})
+        public String impl;
+
+        @Override
+        String impl() {
+            return impl;
+        }
+
+        @Override
+        String kind() {
+            return "Spsc";
+        }
+    }
+
     /** The MPMC queue of the oversubscribed group (its own state: the groups do not share a queue). */
     @State(Scope.Group)
     public static class MpmcOversubscribed extends Shared {
@@ -243,6 +268,15 @@ public class BlockingQueueBench {
     @Group("spsc")
     @GroupThreads(1)
     public Integer spscTake(Spsc s, Control c) throws InterruptedException {
+        return s.take(c);
+    }
+
+    /** One put then one take on one thread (see {@link SpscSolo}); the score counts both. */
+    @Benchmark
+    @Threads(1)
+    @OperationsPerInvocation(2)
+    public Integer spscUncontended(SpscSolo s, Control c) throws InterruptedException {
+        s.put(c);
         return s.take(c);
     }
 

@@ -18,6 +18,14 @@ import java.util.Queue;
  * {@link java.util.concurrent.ConcurrentLinkedQueue}, capacity {@value Queues#CAPACITY}.
  * {@code tpt}: 2 producer thread(s) and 2 consumer thread(s); {@code burstRoundTrip}: bursts of
  * {@value QueueBench#BURST} through a relay thread. See {@link QueueBench} for what each measures.
+ *
+ * <p>On a 2-core machine {@code tpt} runs four spinning threads on two cores and measures the scheduler
+ * more than the queue (issue 12: 0.51x and 12.4x in two runs). So two more groups measure the queue
+ * with one thread per core: {@code tpt1p1c}, 1 producer and 1 consumer spinning (the multi-producer
+ * and multi-consumer paths, CAS on both indices, without oversubscription), and {@code parked1p1c}, the
+ * same with a consumer that parks ({@code LockSupport.parkNanos}, {@value QueueBench#PARK_NS} ns
+ * requested) whenever it finds the queue empty, as an idle-strategy consumer does: it measures
+ * batches taken by a consumer that wakes up to a backlog, and leaves a core to the producer.
  */
 public class MpmcQueueBench extends QueueBench {
     static final String KIND = "Mpmc";
@@ -56,6 +64,34 @@ public class MpmcQueueBench extends QueueBench {
     @GroupThreads(2)
     public Integer poll(Shared s, PollCounters c, Control control) {
         return QueueBench.poll(s, c, control);
+    }
+
+    @Benchmark
+    @Group("tpt1p1c")
+    @GroupThreads(1)
+    public void offer1p1c(Shared s, OfferCounters c, Control control) {
+        QueueBench.offer(s, c, control);
+    }
+
+    @Benchmark
+    @Group("tpt1p1c")
+    @GroupThreads(1)
+    public Integer poll1p1c(Shared s, PollCounters c, Control control) {
+        return QueueBench.poll(s, c, control);
+    }
+
+    @Benchmark
+    @Group("parked1p1c")
+    @GroupThreads(1)
+    public void offerParked(Shared s, OfferCounters c, Control control) {
+        QueueBench.offer(s, c, control);
+    }
+
+    @Benchmark
+    @Group("parked1p1c")
+    @GroupThreads(1)
+    public Integer pollParked(Shared s, PollCounters c, Control control) {
+        return QueueBench.pollParking(s, c, control);
     }
 
     @Benchmark

@@ -17,6 +17,7 @@ import org.openjdk.jmh.infra.Control;
 import java.util.Queue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * What the queue benchmarks of every kind share ({@link SpscQueueBench}, {@link MpscQueueBench},
@@ -160,6 +161,25 @@ public abstract class QueueBench {
             if (control.stopMeasurement) {
                 return null;
             }
+        }
+        return e;
+    }
+
+    /** Nanoseconds a parking consumer asks {@code parkNanos} for (Linux sleeps about 50 µs at least). */
+    static final long PARK_NS = 1_000L;
+
+    /**
+     * Body of a parking consumer's poll: one successful poll; after each failed one the thread parks
+     * ({@value #PARK_NS} ns requested), as an idle strategy would, instead of spinning.
+     */
+    static Integer pollParking(Shared s, PollCounters c, Control control) {
+        Integer e;
+        while ((e = s.queue.poll()) == null) {
+            c.pollFailed++;
+            if (control.stopMeasurement) {
+                return null;
+            }
+            LockSupport.parkNanos(PARK_NS);
         }
         return e;
     }
