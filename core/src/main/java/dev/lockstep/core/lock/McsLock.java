@@ -33,6 +33,17 @@ import java.util.concurrent.locks.LockSupport;
  * He, Scherer &amp; Scott, <i>Preemption adaptivity in time-published queue-based spin locks</i>, HiPC
  * 2005, and the spin-then-park queue of {@code AbstractQueuedSynchronizer}).
  *
+ * <p>Taking a free lock, as fair {@link java.util.concurrent.locks.ReentrantLock} does: {@link #lock()}
+ * takes the lock at once if it is free and nobody is queued, and while the lock is held by a thread
+ * that nobody waits behind it spins (bounded: {@code lockstep.spins} {@link Thread#onSpinWait()} calls)
+ * for the lock to become free before it enqueues. The tail swap is the doorway of the FIFO order: this
+ * phase takes the lock only by a compare-and-set of the tail from null, which fails once any thread has
+ * enqueued, so it never passes a waiter; it only lets a thread that has not yet queued take a lock
+ * nobody waits for. It matters when threads take the lock back to back: without it an arriving thread
+ * queues at once, the holder's next {@code lock()} must queue behind it, and every acquisition becomes
+ * a hand-over to another thread (a cache-line transfer, and a wake-up when that thread is not
+ * running). Bounded waiting stays: a thread is passed only during its bounded spin.
+ *
  * <p>Properties: mutual exclusion; deadlock-free; starvation-free and FIFO (in order of the tail
  * swap); space O(1) per lock plus one node per thread that uses it (recycled: an acquisition allocates
  * nothing once a thread has its node; only a waiter that gives up leaves its node behind). Cache
@@ -172,6 +183,23 @@ public final class McsLock extends SpinLockBase {
 
     @Override
     boolean acquire(int mode, long deadline) throws InterruptedException {
+        // Before the doorway (see "Taking a free lock" in the class javadoc): while the tail is the
+        // holder's own node (GRANTED: nobody waits behind the holder), spin (bounded) for the lock to
+        // become free and take it with tryAcquire's CAS of the tail from null, which fails once anyone
+        // has enqueued: a waiter that swapped itself into the tail is never passed.
+        for (int spins = 0; ; ) {
+            // Volatile: null means free and nobody queued (tryAcquire then re-reads and CASes).
+            Node last = tail.getVolatile();
+            if (last == null) {
+                if (tryAcquire()) {
+                    return true;
+                }
+            } else if (last.getAcquireState() != GRANTED || !SpinThenPark.spin(spins++)) {
+                // Acquire read, a hint only (the node may be recycled under us: a stale value costs a
+                // spin or an earlier enqueue, never safety). Someone waits, or the spin is spent.
+                break;
+            }
+        }
         Node node = myNode();
         Node pred = tail.getAndSet(node); // volatile RMW: publishes our node's initialisation
         if (pred == null) {
