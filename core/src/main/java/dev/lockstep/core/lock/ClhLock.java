@@ -80,6 +80,14 @@ public final class ClhLock extends SpinLockBase {
      * then does it spin before parking; the others park at once (spinning behind other waiters only
      * takes a core from the holder when threads outnumber cores). A stale hint costs a spin or a park,
      * never safety.
+     * Before the doorway: the bounded phase of acquire (class javadoc, "Taking a free lock") takes the
+     * lock only through the CAS of tail from a RELEASED node, which fails once any thread has queued, so it never passes a
+     * waiter. Its loop reads are snapshots that choose between spinning and queueing; a stale one
+     * costs a spin or an earlier enqueue, never safety. The JFR ContendedAcquire event begins at the
+     * doorway, so the phase's few microseconds are not in it. Why the phase, and what the profile
+     * showed (shared machine: context switches per acquisition equal to fair ReentrantLock's at 2 and
+     * 4 threads, fair ReentrantLock queueing once per ~8,000 / ~120 acquisitions, the 4-thread cell
+     * bimodal through convoys): README, "Measured", the FIFO locks row, with the commands.
      * The tail starts as a RELEASED dummy node, so it is never null.
      */
     private static final int WAITING = 0;

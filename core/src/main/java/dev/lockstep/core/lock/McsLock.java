@@ -77,6 +77,14 @@ public final class McsLock extends SpinLockBase {
      * read costs a spin or a park, never safety. (Waking the new next in line early, as TWA does, was
      * measured and dropped: at 8 threads on 2 cores it halved throughput, the woken spinner competing
      * with the holder for a core.)
+     * Before the doorway: the bounded phase of acquire (class javadoc, "Taking a free lock") takes the
+     * lock only through the CAS of tail from null, which fails once any thread has queued, so it never passes a
+     * waiter. Its loop reads are snapshots that choose between spinning and queueing; a stale one
+     * costs a spin or an earlier enqueue, never safety. The JFR ContendedAcquire event begins at the
+     * doorway, so the phase's few microseconds are not in it. Why the phase, and what the profile
+     * showed (shared machine: context switches per acquisition equal to fair ReentrantLock's at 2 and
+     * 4 threads, fair ReentrantLock queueing once per ~8,000 / ~120 acquisitions, the 4-thread cell
+     * bimodal through convoys): README, "Measured", the FIFO locks row, with the commands.
      * A releaser that meets an ABANDONED successor releases on its behalf: it continues from that node.
      * After unlock, the holder's node is referenced only by finished or abandoned nodes' next fields,
      * which nobody reads again, so the thread reuses it; a late unpark by a releaser that already
