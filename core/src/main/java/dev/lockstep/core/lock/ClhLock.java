@@ -215,6 +215,18 @@ public final class ClhLock extends SpinLockBase {
 
     @Override
     boolean acquire(int mode, long deadline) throws InterruptedException {
+        // The uncontended path: the first step of the phase below, kept small so that it is inlined.
+        // Volatile: tryAcquireAfter may CAS on this value; acquire: RELEASED shows the previous
+        // holder's writes.
+        Node first = tail.getVolatile();
+        if (first.getAcquireState() == RELEASED && tryAcquireAfter(first)) {
+            return true;
+        }
+        return acquireSlow(mode, deadline);
+    }
+
+    /** {@link #acquire} once its first look found the lock held (or lost the race for it). */
+    private boolean acquireSlow(int mode, long deadline) throws InterruptedException {
         // Before the doorway (see "Taking a free lock" in the class javadoc): while the tail is the
         // holder's own node (held, not released: nobody waits behind the holder), spin (bounded) for it
         // to be released and take the lock with tryAcquire's CAS on the tail, which fails once anyone

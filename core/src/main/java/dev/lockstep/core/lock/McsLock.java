@@ -167,9 +167,12 @@ public final class McsLock extends SpinLockBase {
 
     @Override
     boolean tryAcquire() {
-        if (tail.getVolatile() != null) {
-            return false; // held or queued
-        }
+        // Volatile read; null: free and nobody queued (takeFree's CAS decides).
+        return tail.getVolatile() == null && takeFree();
+    }
+
+    /** Takes the lock if the tail is still null (free, nobody queued); never waits. */
+    private boolean takeFree() {
         Node node = myNode();
         // Volatile CAS: acquires the previous holder's writes (its release CAS of tail to null).
         if (tail.compareAndSet(null, node)) {
@@ -191,6 +194,16 @@ public final class McsLock extends SpinLockBase {
 
     @Override
     boolean acquire(int mode, long deadline) throws InterruptedException {
+        // The uncontended path (the first step of the phase below, kept small so that it is inlined):
+        // the CAS without tryAcquire's read before it, as cheap as the tail swap it replaces.
+        if (takeFree()) {
+            return true;
+        }
+        return acquireSlow(mode, deadline);
+    }
+
+    /** {@link #acquire} once its first look found the lock held (or lost the race for it). */
+    private boolean acquireSlow(int mode, long deadline) throws InterruptedException {
         // Before the doorway (see "Taking a free lock" in the class javadoc): while the tail is the
         // holder's own node (GRANTED: nobody waits behind the holder), spin (bounded) for the lock to
         // become free and take it with tryAcquire's CAS of the tail from null, which fails once anyone
@@ -199,7 +212,7 @@ public final class McsLock extends SpinLockBase {
             // Volatile: null means free and nobody queued (tryAcquire then re-reads and CASes).
             Node last = tail.getVolatile();
             if (last == null) {
-                if (tryAcquire()) {
+                if (takeFree()) {
                     return true;
                 }
             } else if (last.getAcquireState() != GRANTED || !SpinThenPark.spin(spins++)) {
