@@ -206,10 +206,10 @@ public final class McsLock extends SpinLockBase {
     private boolean acquireSlow(int mode, long deadline) throws InterruptedException {
         // Before the doorway (see "Taking a free lock" in the class javadoc): while the tail is the
         // holder's own node (GRANTED: nobody waits behind the holder), spin (bounded) for the lock to
-        // become free and take it with tryAcquire's CAS of the tail from null, which fails once anyone
+        // become free and take it with takeFree's CAS of the tail from null, which fails once anyone
         // has enqueued: a waiter that swapped itself into the tail is never passed.
         for (int spins = 0; ; ) {
-            // Volatile: null means free and nobody queued (tryAcquire then re-reads and CASes).
+            // Volatile: null means free and nobody queued (takeFree then CASes the tail from null).
             Node last = tail.getVolatile();
             if (last == null) {
                 if (takeFree()) {
