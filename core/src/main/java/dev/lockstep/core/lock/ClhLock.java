@@ -30,6 +30,17 @@ import java.util.concurrent.locks.LockSupport;
  * whose waiters block): when threads outnumber cores, the waiters behind the next in line cost no CPU,
  * and the hand-over to a descheduled successor costs one wake-up, not a scheduler time slice.
  *
+ * <p>Taking a free lock, as fair {@link java.util.concurrent.locks.ReentrantLock} does: {@link #lock()}
+ * takes the lock at once if it is free and nobody is queued, and while the lock is held by a thread
+ * that nobody waits behind it spins (bounded: {@code lockstep.spins} {@link Thread#onSpinWait()} calls)
+ * for the lock to become free before it enqueues. The tail swap is the doorway of the FIFO order: this
+ * phase takes the lock only by a compare-and-set of the tail from a released node, which fails once any
+ * thread has enqueued, so it never passes a waiter; it only lets a thread that has not yet queued take
+ * a lock nobody waits for. It matters when threads take the lock back to back: without it an arriving
+ * thread queues at once, the holder's next {@code lock()} must queue behind it, and every acquisition
+ * becomes a hand-over to another thread (a cache-line transfer, and a wake-up when that thread is not
+ * running). Bounded waiting stays: a thread is passed only during its bounded spin.
+ *
  * <p>Properties: mutual exclusion; deadlock-free; starvation-free and FIFO (in order of the tail
  * swap); space O(1) per lock plus one node per thread that uses it (nodes are recycled: an
  * acquisition allocates nothing once a thread has its node; only a waiter that gives up leaves its node
@@ -69,6 +80,14 @@ public final class ClhLock extends SpinLockBase {
      * then does it spin before parking; the others park at once (spinning behind other waiters only
      * takes a core from the holder when threads outnumber cores). A stale hint costs a spin or a park,
      * never safety.
+     * Before the doorway: the bounded phase of acquire (class javadoc, "Taking a free lock") takes the
+     * lock only through the CAS of tail from a RELEASED node, which fails once any thread has queued, so it never passes a
+     * waiter. Its loop reads are snapshots that choose between spinning and queueing; a stale one
+     * costs a spin or an earlier enqueue, never safety. The JFR ContendedAcquire event begins at the
+     * doorway, so the phase's few microseconds are not in it. Why the phase, and what the profile
+     * showed (shared machine: context switches per acquisition equal to fair ReentrantLock's at 2 and
+     * 4 threads, fair ReentrantLock queueing once per ~8,000 / ~120 acquisitions, the 4-thread cell
+     * bimodal through convoys): README, "Measured", the FIFO locks row, with the commands.
      * The tail starts as a RELEASED dummy node, so it is never null.
      */
     private static final int WAITING = 0;
@@ -169,7 +188,11 @@ public final class ClhLock extends SpinLockBase {
     @Override
     boolean tryAcquire() {
         // Volatile: we may CAS on this value, and the chain behind it is read with acquire loads anyway.
-        Node last = tail.getVolatile();
+        return tryAcquireAfter(tail.getVolatile());
+    }
+
+    /** {@link #tryAcquire}, given the tail it read. */
+    private boolean tryAcquireAfter(Node last) {
         if (skipAbandoned(last).getAcquireState() != RELEASED) {
             return false; // held or queued: fail without enqueuing
         }
@@ -192,6 +215,37 @@ public final class ClhLock extends SpinLockBase {
 
     @Override
     boolean acquire(int mode, long deadline) throws InterruptedException {
+        // The uncontended path: the first step of the phase below, kept small so that it is inlined.
+        // Volatile: tryAcquireAfter may CAS on this value; acquire: RELEASED shows the previous
+        // holder's writes.
+        Node first = tail.getVolatile();
+        if (first.getAcquireState() == RELEASED && tryAcquireAfter(first)) {
+            return true;
+        }
+        return acquireSlow(mode, deadline);
+    }
+
+    /** {@link #acquire} once its first look found the lock held (or lost the race for it). */
+    private boolean acquireSlow(int mode, long deadline) throws InterruptedException {
+        // Before the doorway (see "Taking a free lock" in the class javadoc): while the tail is the
+        // holder's own node (held, not released: nobody waits behind the holder), spin (bounded) for it
+        // to be released and take the lock with tryAcquire's CAS on the tail, which fails once anyone
+        // has enqueued: a waiter that swapped itself into the tail is never passed.
+        for (int spins = 0; ; ) {
+            // Volatile: tryAcquireAfter may CAS on this value.
+            Node last = tail.getVolatile();
+            // Acquire: as in tryAcquire (RELEASED shows the previous holder's writes).
+            int state = last.getAcquireState();
+            if (state == RELEASED) {
+                if (tryAcquireAfter(last)) {
+                    return true;
+                }
+            } else if (state == ABANDONED || !last.getOpaqueHeld() || !SpinThenPark.spin(spins++)) {
+                // Someone waits (the tail is a waiter's node; the held hint is opaque, a stale value
+                // costs a spin or an earlier enqueue, never safety), or the bounded spin is spent.
+                break;
+            }
+        }
         Spare spare = spares.get();
         Node node = takeSpareNode(spare);
         // getAndSet is a volatile RMW: our node's initialisation is visible to our successor.

@@ -33,6 +33,17 @@ import java.util.concurrent.locks.LockSupport;
  * He, Scherer &amp; Scott, <i>Preemption adaptivity in time-published queue-based spin locks</i>, HiPC
  * 2005, and the spin-then-park queue of {@code AbstractQueuedSynchronizer}).
  *
+ * <p>Taking a free lock, as fair {@link java.util.concurrent.locks.ReentrantLock} does: {@link #lock()}
+ * takes the lock at once if it is free and nobody is queued, and while the lock is held by a thread
+ * that nobody waits behind it spins (bounded: {@code lockstep.spins} {@link Thread#onSpinWait()} calls)
+ * for the lock to become free before it enqueues. The tail swap is the doorway of the FIFO order: this
+ * phase takes the lock only by a compare-and-set of the tail from null, which fails once any thread has
+ * enqueued, so it never passes a waiter; it only lets a thread that has not yet queued take a lock
+ * nobody waits for. It matters when threads take the lock back to back: without it an arriving thread
+ * queues at once, the holder's next {@code lock()} must queue behind it, and every acquisition becomes
+ * a hand-over to another thread (a cache-line transfer, and a wake-up when that thread is not
+ * running). Bounded waiting stays: a thread is passed only during its bounded spin.
+ *
  * <p>Properties: mutual exclusion; deadlock-free; starvation-free and FIFO (in order of the tail
  * swap); space O(1) per lock plus one node per thread that uses it (recycled: an acquisition allocates
  * nothing once a thread has its node; only a waiter that gives up leaves its node behind). Cache
@@ -66,6 +77,14 @@ public final class McsLock extends SpinLockBase {
      * read costs a spin or a park, never safety. (Waking the new next in line early, as TWA does, was
      * measured and dropped: at 8 threads on 2 cores it halved throughput, the woken spinner competing
      * with the holder for a core.)
+     * Before the doorway: the bounded phase of acquire (class javadoc, "Taking a free lock") takes the
+     * lock only through the CAS of tail from null, which fails once any thread has queued, so it never passes a
+     * waiter. Its loop reads are snapshots that choose between spinning and queueing; a stale one
+     * costs a spin or an earlier enqueue, never safety. The JFR ContendedAcquire event begins at the
+     * doorway, so the phase's few microseconds are not in it. Why the phase, and what the profile
+     * showed (shared machine: context switches per acquisition equal to fair ReentrantLock's at 2 and
+     * 4 threads, fair ReentrantLock queueing once per ~8,000 / ~120 acquisitions, the 4-thread cell
+     * bimodal through convoys): README, "Measured", the FIFO locks row, with the commands.
      * A releaser that meets an ABANDONED successor releases on its behalf: it continues from that node.
      * After unlock, the holder's node is referenced only by finished or abandoned nodes' next fields,
      * which nobody reads again, so the thread reuses it; a late unpark by a releaser that already
@@ -148,9 +167,12 @@ public final class McsLock extends SpinLockBase {
 
     @Override
     boolean tryAcquire() {
-        if (tail.getVolatile() != null) {
-            return false; // held or queued
-        }
+        // Volatile read; null: free and nobody queued (takeFree's CAS decides).
+        return tail.getVolatile() == null && takeFree();
+    }
+
+    /** Takes the lock if the tail is still null (free, nobody queued); never waits. */
+    private boolean takeFree() {
         Node node = myNode();
         // Volatile CAS: acquires the previous holder's writes (its release CAS of tail to null).
         if (tail.compareAndSet(null, node)) {
@@ -172,6 +194,33 @@ public final class McsLock extends SpinLockBase {
 
     @Override
     boolean acquire(int mode, long deadline) throws InterruptedException {
+        // The uncontended path (the first step of the phase below, kept small so that it is inlined):
+        // the CAS without tryAcquire's read before it, as cheap as the tail swap it replaces.
+        if (takeFree()) {
+            return true;
+        }
+        return acquireSlow(mode, deadline);
+    }
+
+    /** {@link #acquire} once its first look found the lock held (or lost the race for it). */
+    private boolean acquireSlow(int mode, long deadline) throws InterruptedException {
+        // Before the doorway (see "Taking a free lock" in the class javadoc): while the tail is the
+        // holder's own node (GRANTED: nobody waits behind the holder), spin (bounded) for the lock to
+        // become free and take it with takeFree's CAS of the tail from null, which fails once anyone
+        // has enqueued: a waiter that swapped itself into the tail is never passed.
+        for (int spins = 0; ; ) {
+            // Volatile: null means free and nobody queued (takeFree then CASes the tail from null).
+            Node last = tail.getVolatile();
+            if (last == null) {
+                if (takeFree()) {
+                    return true;
+                }
+            } else if (last.getAcquireState() != GRANTED || !SpinThenPark.spin(spins++)) {
+                // Acquire read, a hint only (the node may be recycled under us: a stale value costs a
+                // spin or an earlier enqueue, never safety). Someone waits, or the spin is spent.
+                break;
+            }
+        }
         Node node = myNode();
         Node pred = tail.getAndSet(node); // volatile RMW: publishes our node's initialisation
         if (pred == null) {

@@ -44,6 +44,20 @@ import java.util.concurrent.locks.LockSupport;
  * "now serving" line; the others sleep, so a release invalidates one spinner's copy, not all waiters'.
  * Works with virtual threads (they park, and unmount, after the short spin).
  *
+ * <p>Taking a free lock, as fair {@link java.util.concurrent.locks.ReentrantLock} does: {@link #lock()}
+ * takes the lock at once if it is free and no ticket is outstanding, and while the lock is held by a
+ * thread that nobody waits behind it spins (bounded: {@code lockstep.spins} {@link Thread#onSpinWait()}
+ * calls) for the lock to become free before it takes a ticket. A ticket taken is the doorway of the
+ * first-come-first-served order (as in Lamport's definition): this phase never passes a thread that
+ * holds a ticket (it takes the lock only by the compare-and-set that fails once any ticket is
+ * outstanding), it only lets a thread that has not yet queued take a lock nobody waits for. It matters
+ * when two threads take the lock back to back: without it the arriving thread queues at once, the
+ * holder's next {@code lock()} must queue behind it, and every acquisition becomes a hand-over to the
+ * other thread (a cache-line transfer, and a wake-up when that thread is not running); with it the
+ * holder may re-take the free lock while the other thread spins, until the other thread's spin is spent
+ * and it takes a ticket, which the holder then cannot pass. Bounded waiting stays: a thread is passed
+ * only during its bounded spin, and then by no thread that takes a ticket after it.
+ *
  * <p>Timed and interruptible acquisitions ({@link #tryLock(long, java.util.concurrent.TimeUnit)},
  * {@link #lockInterruptibly()}) do not take a ticket, because a ticket cannot be handed back: they
  * wait until no ticket is outstanding and then take the lock with a compare-and-set, polling as
@@ -60,6 +74,14 @@ public final class TicketLock extends SpinLockBase {
      * Implementation notes.
      * Invariant: nowServing <= nextTicket; the lock is free iff they are equal; the holder's ticket is
      * nowServing. Counters are longs and never wrap in practice (2^63 acquisitions).
+     * Before the doorway: the bounded phase of acquire (class javadoc, "Taking a free lock") takes the
+     * lock only through tryAcquire's CAS of nextTicket from nowServing, which fails once any thread has queued, so it never passes a
+     * waiter. Its loop reads are snapshots that choose between spinning and queueing; a stale one
+     * costs a spin or an earlier enqueue, never safety. The JFR ContendedAcquire event begins at the
+     * doorway, so the phase's few microseconds are not in it. Why the phase, and what the profile
+     * showed (shared machine: context switches per acquisition equal to fair ReentrantLock's at 2 and
+     * 4 threads, fair ReentrantLock queueing once per ~8,000 / ~120 acquisitions, the 4-thread cell
+     * bimodal through convoys): README, "Measured", the FIFO locks row, with the commands.
      * Parking (Dekker's pattern, all accesses volatile, hence totally ordered in the synchronization
      * order, JLS 17.4.4, and each volatile read sees the last write before it in that order): a waiter
      * with ticket t writes itself into slot(t) (CAS) and then reads nowServing; the releaser writes
@@ -121,6 +143,25 @@ public final class TicketLock extends SpinLockBase {
                 Jfr.endContended(jfr, acquired);
             }
             return acquired;
+        }
+        // Before the doorway (see "Taking a free lock" in the class javadoc): while the lock is held and
+        // nobody holds a ticket behind the holder, spin (bounded) for it to become free and take it
+        // with tryAcquire's CAS, which succeeds only if no ticket is outstanding: a waiter that took a
+        // ticket is never passed. This is also the uncontended path (first iteration, free lock).
+        for (int spins = 0; ; ) {
+            // Acquire: reading nowServing == s shows the previous holder released (its writes are visible).
+            long serving = nowServing.getAcquire();
+            // Opaque: a snapshot to choose the next step; the CAS below is what decides. (A stale value
+            // only makes us take a ticket, or spin once more, early or late.)
+            long queued = nextTicket.getOpaque() - serving; // 0: free, 1: held and nobody waits
+            if (queued == 0) {
+                // Volatile CAS: succeeds only if still no ticket beyond 'serving' was handed out.
+                if (nextTicket.compareAndSet(serving, serving + 1)) {
+                    return true;
+                }
+            } else if (queued != 1 || !SpinThenPark.spin(spins++)) {
+                break; // someone waits (queue behind them at once), or the bounded spin is spent
+            }
         }
         long myTicket = nextTicket.getAndAdd(1); // volatile RMW: tickets are unique and totally ordered
         // Volatile read (Dekker's pattern, see the implementation notes); it includes acquire: seeing our

@@ -52,6 +52,33 @@ class LockFairnessTest {
         assertEquals(List.of(0, 1, 2, 3, 4), order);
     }
 
+    /**
+     * The holder that unlocks and at once locks again queues behind the parked waiter: the FIFO locks'
+     * phase before the doorway (take a free lock nobody waits for) never passes a thread that queued.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.lockstep.core.lock.Locks#fifo")
+    void holderReenteringQueuesBehindTheParkedWaiter(Locks.Kind kind) throws Exception {
+        SpinLockBase lock = kind.create();
+        List<String> order = Collections.synchronizedList(new ArrayList<>());
+        for (int round = 0; round < 3; round++) {
+            order.clear();
+            lock.lock();
+            Thread other = Locks.start("other", () -> {
+                lock.lock();
+                order.add("other");
+                lock.unlock();
+            });
+            Locks.awaitParked(other);
+            lock.unlock();
+            lock.lock();
+            order.add("main");
+            lock.unlock();
+            other.join(10_000);
+            assertEquals(List.of("other", "main"), order, "round " + round);
+        }
+    }
+
     /** FIFO still holds after a waiter in the middle of the queue gave up (CLH and MCS skip its node). */
     @ParameterizedTest(name = "{0}")
     @MethodSource("dev.lockstep.core.lock.Locks#fifo")
