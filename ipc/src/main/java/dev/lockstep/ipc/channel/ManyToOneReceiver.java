@@ -55,6 +55,13 @@ public final class ManyToOneReceiver extends Receiver {
     private int stuckPolls;
     /** Polls of a claim in progress before the clock is read (see stuck). */
     static final int STUCK_POLLS_BEFORE_CLOCK = 64;
+    /**
+     * STUCK_POLLS_BEFORE_CLOCK, or 1 (the clock at first sight, as before issue 12) with a claim
+     * timeout below the liveness check interval: a caller who asks for revocation within less than
+     * a millisecond (tests: jcstress ManyToOneChannelRevocationTest revokes on the second look) gets
+     * it without a 64-poll delay.
+     */
+    private final int stuckPollsBeforeClock;
     /** This poll comes from a waiting awaitReceive past its spin phase (plain: this thread only). */
     private boolean slowPolls;
 
@@ -64,6 +71,7 @@ public final class ManyToOneReceiver extends Receiver {
         this.producerSlots = channel.producerSlots;
         this.claimTimeoutNanos = claimTimeoutNanos;
         this.checkIntervalNanos = Math.min(ShmChannel.CHECK_INTERVAL_NANOS, claimTimeoutNanos);
+        this.stuckPollsBeforeClock = claimTimeoutNanos < ShmChannel.CHECK_INTERVAL_NANOS ? 1 : STUCK_POLLS_BEFORE_CLOCK;
     }
 
     @Override
@@ -177,11 +185,12 @@ public final class ManyToOneReceiver extends Receiver {
             // when we have caught up with the producers (profile of IpcThroughputBench 32 B: the
             // consumer's System.nanoTime here was ~4% of both processes' samples, more than the rest
             // of the recovery path). Nearly every such claim is committed within a few polls, so the
-            // clock is read only once the claim has been seen STUCK_POLLS_BEFORE_CLOCK times, or at
+            // clock is read only once the claim has been seen STUCK_POLLS_BEFORE_CLOCK times (1 with a
+            // sub-millisecond claim timeout, see stuckPollsBeforeClock), or at
             // once in a waiting awaitReceive past its spin phase (polls are then slow, so a dead
             // claimant is still noticed within about one liveness check interval). Starting the timer
             // that many polls late only makes the claim timeout longer, never shorter.
-            if (++stuckPolls < STUCK_POLLS_BEFORE_CLOCK && !slowPolls) {
+            if (++stuckPolls < stuckPollsBeforeClock && !slowPolls) {
                 return -1;
             }
             long now = System.nanoTime();
