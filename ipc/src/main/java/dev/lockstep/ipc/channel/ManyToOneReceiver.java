@@ -11,7 +11,9 @@ import dev.lockstep.ipc.shm.MappedAccess;
 /**
  * The consumer of a {@link ManyToOneChannel}: delivers records in ring order and recovers claims of
  * dead producers (padding) and of live producers stalled past the claim timeout (fences: the space
- * is not reused until the owner acknowledges or dies), as described in {@link ShmChannel}'s notes.
+ * is not reused until the owner commits, aborts or acknowledges, or dies), as described in
+ * {@link ShmChannel}'s notes. A fenced claim whose owner commits late is delivered then: after the
+ * messages claimed after it, before any later message of the same sender.
  */
 public final class ManyToOneReceiver extends Receiver {
     /** Empty polls between two reads of the tail (a power of two). */
@@ -33,6 +35,8 @@ public final class ManyToOneReceiver extends Receiver {
     private long[] fencePos = new long[0];
     private int[] fenceLength = new int[0];
     private long[] fenceOwner = new long[0];
+    /** fenceOwner value of a fence whose record was delivered (or skipped) and zeroed: resolved. */
+    private static final long DELIVERED = Long.MIN_VALUE;
     private int fences;
     private long lastFenceCheck;
     /**
@@ -44,6 +48,22 @@ public final class ManyToOneReceiver extends Receiver {
     private long stuckPosition = -1;
     private long stuckSince;
     private long lastCheck;
+    /**
+     * Polls that found the claim at stuckPosition unfinished before its timer was started, or -1 once
+     * it is started (plain: this thread only).
+     */
+    private int stuckPolls;
+    /** Polls of a claim in progress before the clock is read (see stuck). */
+    static final int STUCK_POLLS_BEFORE_CLOCK = 64;
+    /**
+     * STUCK_POLLS_BEFORE_CLOCK, or 1 (the clock at first sight, as before issue 12) with a claim
+     * timeout below the liveness check interval: a caller who asks for revocation within less than
+     * a millisecond (tests: jcstress ManyToOneChannelRevocationTest revokes on the second look) gets
+     * it without a 64-poll delay.
+     */
+    private final int stuckPollsBeforeClock;
+    /** This poll comes from a waiting awaitReceive past its spin phase (plain: this thread only). */
+    private boolean slowPolls;
 
     ManyToOneReceiver(ManyToOneChannel channel, long claimTimeoutNanos, IdleStrategy idle) {
         super(channel, idle);
@@ -51,23 +71,34 @@ public final class ManyToOneReceiver extends Receiver {
         this.producerSlots = channel.producerSlots;
         this.claimTimeoutNanos = claimTimeoutNanos;
         this.checkIntervalNanos = Math.min(ShmChannel.CHECK_INTERVAL_NANOS, claimTimeoutNanos);
+        this.stuckPollsBeforeClock = claimTimeoutNanos < ShmChannel.CHECK_INTERVAL_NANOS ? 1 : STUCK_POLLS_BEFORE_CLOCK;
     }
 
     @Override
     int poll(MessageHandler handler, int limit) {
-        if (fences > 0) {
-            resolveFences();
-        }
         long pos = readPos;
         int count = 0;
         try {
+            if (fences > 0) {
+                count = resolveFences(handler, limit);
+            }
             while (count < limit && pos < readLimit) {
                 int at = dataOffset + (int) (pos & mask);
-                // Acquire: pairs with the producer's commit CAS, so the body is visible whole.
+                // Acquire: pairs with the producer's commit (release store), so the body is visible whole.
                 long word = (long) MappedAccess.LONG.getAcquire(buffer, at);
                 int length = length(word);
                 if (length > 0) {
                     if (isMessage(word)) {
+                        if (fences > 0) {
+                            // A fenced claim committed late must come before any later message of its
+                            // sender: this record may be one. Read the fences after (acquire) this
+                            // header: if its sender committed a fenced claim before publishing this
+                            // record, that commit happens-before this read and is seen here.
+                            count += deliverCommittedFences(handler, limit - count);
+                            if (count >= limit) {
+                                break;
+                            }
+                        }
                         count++;
                     }
                     long next = pos;
@@ -110,6 +141,7 @@ public final class ManyToOneReceiver extends Receiver {
                 pos = next;
             }
         } finally {
+            slowPolls = false;
             readPos = pos;
             // Never past a fence: a revoked claim's space stays out of use while its owner may still
             // write into it.
@@ -144,13 +176,30 @@ public final class ManyToOneReceiver extends Receiver {
                 return pos + ALIGNMENT;
             }
         }
-        long now = System.nanoTime();
         if (pos != stuckPosition) {
             stuckPosition = pos;
+            stuckPolls = 0;
+        }
+        if (stuckPolls >= 0) {
+            // The timer is not started yet. A claim in progress at our position is the common case
+            // when we have caught up with the producers (profile of IpcThroughputBench 32 B: the
+            // consumer's System.nanoTime here was ~4% of both processes' samples, more than the rest
+            // of the recovery path). Nearly every such claim is committed within a few polls, so the
+            // clock is read only once the claim has been seen STUCK_POLLS_BEFORE_CLOCK times (1 with a
+            // sub-millisecond claim timeout, see stuckPollsBeforeClock), or at
+            // once in a waiting awaitReceive past its spin phase (polls are then slow, so a dead
+            // claimant is still noticed within about one liveness check interval). Starting the timer
+            // that many polls late only makes the claim timeout longer, never shorter.
+            if (++stuckPolls < stuckPollsBeforeClock && !slowPolls) {
+                return -1;
+            }
+            long now = System.nanoTime();
+            stuckPolls = -1;
             stuckSince = now;
             lastCheck = now;
             return -1;
         }
+        long now = System.nanoTime();
         if (now - lastCheck < checkIntervalNanos) {
             return -1;
         }
@@ -175,8 +224,12 @@ public final class ManyToOneReceiver extends Receiver {
                 }
                 return pos;
             }
-            // Alive but past the timeout: fence the claim. Volatile CAS: fails if the producer
-            // committed meanwhile; on success its commit CAS will fail and it acknowledges.
+            // Alive but past the timeout: fence the claim (same extent, so we know exactly where the
+            // next record starts, and read on there). Volatile CAS: fails if the producer committed
+            // meanwhile (then deliver that). On success the producer's commit or abort, a release
+            // store, later overwrites the fence with its record header: deliverCommittedFences then
+            // delivers it late (or skips it); until then, or until the owner dies, the range is not
+            // reused (I3), so nothing the owner still writes there can land in another message.
             if (MappedAccess.LONG.compareAndSet(buffer, at, word, header(length, CLAIMED_FLAG | REVOKED_FLAG | slot))) {
                 recovered(-length, true);
                 pushFence(pos, -length, owner);
@@ -319,21 +372,58 @@ public final class ManyToOneReceiver extends Receiver {
     }
 
     /**
-     * Frees the oldest fences whose owner acknowledged (the fence word became padding) or is dead
-     * (judged by the identity recorded at fencing, or, for a claim fenced before its header was
-     * written, by the intents still covering it), in ring order; head follows in receive.
+     * Delivers (or, for an abort's or an acknowledgement's padding, zeroes) every fenced claim whose
+     * owner has since stored a record header over the fence, oldest first, at most {@code budget}
+     * messages; they are then resolved ({@link #DELIVERED}) and popped by resolveFences in ring order.
+     *
+     * @return the number of messages delivered
      */
-    private void resolveFences() {
+    private int deliverCommittedFences(MessageHandler handler, int budget) {
+        int count = 0;
+        for (int i = 0; i < fences && count < budget; i++) {
+            if (fenceOwner[i] == DELIVERED) {
+                continue;
+            }
+            long pos = fencePos[i];
+            int at = dataOffset + (int) (pos & mask);
+            // Acquire: pairs with the owner's release store of the header (commit, abort) or its
+            // acknowledging CAS, so the body it wrote is visible whole and every store it made into the
+            // fenced space happens-before our zeroing in deliver.
+            long word = (long) MappedAccess.LONG.getAcquire(buffer, at);
+            if (length(word) <= 0) {
+                continue; // still the fence (or our zero after a take-over): owner not done yet
+            }
+            if (isMessage(word)) {
+                count++;
+            }
+            fenceOwner[i] = DELIVERED; // before delivering: if the handler throws, the record is
+            deliver(handler, pos, at, word); // consumed all the same (deliver zeroes it in finally)
+        }
+        return count;
+    }
+
+    /**
+     * Delivers the fenced claims committed meanwhile (up to {@code limit} messages), then frees the
+     * oldest fences that are resolved: delivered or skipped above, or whose owner is dead (judged
+     * by the identity recorded at fencing, or, for a claim fenced before its header was written, by
+     * the intents still covering it), in ring order; head follows in poll.
+     *
+     * @return the number of messages delivered
+     */
+    private int resolveFences(MessageHandler handler, int limit) {
+        int count = deliverCommittedFences(handler, limit);
         while (fences > 0) {
             long pos = fencePos[0];
-            int extent = fenceLength[0];
-            // Acquire: pairs with the owner's acknowledging CAS, so every store it made into the
-            // fenced space happens-before our zeroing below.
-            long word = (long) MappedAccess.LONG.getAcquire(buffer, dataOffset + (int) (pos & mask));
-            if (length(word) <= 0) {
+            if (fenceOwner[0] != DELIVERED) {
+                // Acquire: as in deliverCommittedFences. Not positive (else delivered above, unless the
+                // budget ran out: then it is delivered at the next poll): still the fence.
+                long word = (long) MappedAccess.LONG.getAcquire(buffer, dataOffset + (int) (pos & mask));
+                if (length(word) > 0) {
+                    return count;
+                }
                 long now = System.nanoTime();
                 if (now - lastFenceCheck < checkIntervalNanos) {
-                    return;
+                    return count;
                 }
                 lastFenceCheck = now;
                 boolean gone;
@@ -346,18 +436,23 @@ public final class ManyToOneReceiver extends Receiver {
                     gone = owner < 0 || channel.participants.isDead(owner);
                 }
                 if (!gone) {
-                    return;
+                    return count;
                 }
-                // A dead owner writes nothing more; re-read in case it acknowledged just before dying.
-                word = (long) MappedAccess.LONG.getAcquire(buffer, dataOffset + (int) (pos & mask)); // acquire: as above
+                // A dead owner writes nothing more; re-read in case it committed or acknowledged just
+                // before dying (acquire: as above): a committed record is delivered, not dropped.
+                word = (long) MappedAccess.LONG.getAcquire(buffer, dataOffset + (int) (pos & mask));
+                if (length(word) > 0) {
+                    return count; // delivered (or skipped) by deliverCommittedFences at the next poll
+                }
+                consume(pos, fenceLength[0]);
             }
-            consume(pos, length(word) > 0 ? (length(word) + ALIGNMENT - 1) & -ALIGNMENT : extent);
             fences--;
             System.arraycopy(fencePos, 1, fencePos, 0, fences);
             System.arraycopy(fenceLength, 1, fenceLength, 0, fences);
             System.arraycopy(fenceOwner, 1, fenceOwner, 0, fences);
             readLimit = fences > 0 ? fencePos[0] + capacity : Long.MAX_VALUE;
         }
+        return count;
     }
 
     private void recovered(int bytes, boolean byTimeout) {
@@ -380,6 +475,7 @@ public final class ManyToOneReceiver extends Receiver {
     void waiting(int polls) {
         if (polls >= EMPTY_POLLS_PER_TAIL_CHECK) {
             checkTail = true;
+            slowPolls = true; // cleared at the end of the poll
         }
     }
 

@@ -10,9 +10,11 @@ import dev.lockstep.ipc.shm.MappedAccess;
 /**
  * A producer of a {@link ManyToOneChannel}: Agrona's {@code ManyToOneRingBuffer} claim (tail
  * compare-and-set) made robust: an intent in the producer's slot before the tail moves, a claimed
- * header naming the slot, commit by compare-and-set; a claim revoked while the producer stalled is
- * detected at its next compare-and-set and acknowledged, and nothing it wrote lands in reused space
- * (see {@link ShmChannel}'s notes on fences).
+ * header naming the slot (compare-and-set from zero), commit by a releasing store as in Agrona. Two
+ * read-modify-writes per message. A claim revoked before its header was written is detected at the
+ * header's compare-and-set and acknowledged (the claim is made again); one revoked after it is
+ * delivered late when the producer commits. Nothing the producer writes lands in reused space (see
+ * {@link ShmChannel}'s notes on fences).
  */
 public final class ManyToOneSender extends Sender {
     ManyToOneSender(ManyToOneChannel channel, int slot, IdleStrategy idle) {
@@ -106,27 +108,38 @@ public final class ManyToOneSender extends Sender {
         }
     }
 
-    /** Commit or abort: the claimed header becomes {@code recordHeader}, unless revoked. */
+    /**
+     * Commit or abort: the claimed header becomes {@code recordHeader}, by a releasing store. Always
+     * succeeds: a claim revoked after its header was written is delivered (or skipped, if aborted)
+     * late, when the consumer finds this store over its fence (see below).
+     */
     @Override
     boolean publish(int at, long recordHeader) {
         pendingHeader = -1;
-        long claimed = header(-pendingAligned, CLAIMED_FLAG | slot);
-        // Volatile CAS: releases the body (a consumer that acquires the committed header sees it whole);
-        // a CAS, not a store, so a revoked claim is detected instead of resurrected. While a revoked
-        // claim's owner lives, its space is fenced (never reused), so the witness is the fence itself
-        // and never another claim's header: a late commit cannot succeed on reused words.
-        long w = (long) MappedAccess.LONG.compareAndExchange(buffer, at, claimed, recordHeader);
-        if (w == claimed) {
-            // The consumer's wake-up check, after two volatile-mode accesses: our tail CAS (claim) and
-            // this commit CAS. The consumer re-reads the tail (volatile) after announcing itself, so by
-            // the synchronization order either it saw our claim (and polls, not sleeps, until this
-            // commit) or its announcement precedes the tail CAS and so this read (WaitWord's protocol).
-            // Read after the commit, not after the claim, so a woken consumer finds the record.
-            wakeConsumer();
-            return true;
-        }
-        acknowledgeRevocation(at, w);
-        return false;
+        // Release store, not a CAS (issue 12: the commit CAS was one of three read-modify-writes per
+        // message; Agrona's commit is a release store too). Release: the body's plain stores happen-
+        // before any read (acquire) of this header, so a consumer that sees it sees the body whole.
+        // Why no CAS is needed: after our header CAS the word at `at` is written only by us and by
+        // the consumer's revocation, which replaces our claimed header by a fence of the same extent
+        // ({-aligned, CLAIMED | REVOKED | slot}) and then (I3) never reuses [at, at + aligned) while
+        // we may be alive: it holds head at the fence and zeroes the range only after it has read
+        // (acquire) a positive length there, or after we are certainly dead (a dead process stores
+        // nothing more). So this store can land only on our claimed header (the normal case) or on
+        // that fence, never on reused space; on the fence, the consumer reads our record there later
+        // and delivers it (or skips the padding of an abort) out of claim order but before any later
+        // message of ours (ManyToOneReceiver checks its fences before each delivery while it holds
+        // any). A revoked claim is therefore never lost once its header is written. (The one claim
+        // the consumer must stop is one whose header is NOT yet written: then it cannot know the
+        // claim's extent, so it fences the zero word and our header CAS in claim() fails.)
+        MappedAccess.LONG.setRelease(buffer, at, recordHeader);
+        // The consumer's wake-up check (WaitWord's protocol): the volatile read in signal follows our
+        // tail CAS (a volatile write) in program order, hence in the synchronization order; the
+        // consumer re-reads the tail (volatile) after announcing itself, so either it saw our claim
+        // (then it does not sleep: it polls while the tail is past its position, and finds this
+        // record) or its announcement precedes our tail CAS and so this read. Read after the commit,
+        // not after the claim, so a woken consumer usually finds the record at once.
+        wakeConsumer();
+        return true;
     }
 
 }

@@ -51,15 +51,17 @@ import dev.lockstep.ipc.shm.StructureKind;
  *
  * <h2>Properties</h2>
  * <ul>
- *   <li>Safety: a message is delivered whole or not at all, once, in the order of the claims; per
- *       sender the order is the send order.</li>
+ *   <li>Safety: a message is delivered whole or not at all, once, in the order of the claims (except
+ *       a many-to-one claim revoked after its header was written: delivered when it is committed);
+ *       per sender the order is the send order.</li>
  *   <li>Progress: senders are lock-free among themselves (a failed tail CAS means another sender
  *       succeeded); the consumer is wait-free per poll. A dead producer's claim is skipped about one
  *       liveness check (~1 ms) after its death is visible. A live producer that holds a claim longer
- *       than the claim timeout (default 5 s; a stopped process, a long GC pause) has it revoked: its
- *       commit (or trySend) returns {@code false} and the message is not delivered; whatever it still
- *       writes into the claim lands in space that is not reused until it acknowledges (at its next
- *       call) or dies. Meanwhile the consumer delivers what follows the claim, up to one ring's
+ *       than the claim timeout (default 5 s; a stopped process, a long GC pause) has it revoked: the
+ *       consumer reads on past it; if its header was written, its late commit is delivered then
+ *       (after the messages claimed after it, before its sender's next one), else its header write
+ *       fails and it claims again; whatever it still writes into the claim lands in space that is
+ *       not reused until it commits, aborts or acknowledges, or dies. Meanwhile the consumer delivers what follows the claim, up to one ring's
  *       capacity; then the ring is full until the stalled producer resumes or dies.</li>
  *   <li>Liveness of registered processes is decided by {@link dev.lockstep.ipc.shm.Participants}:
  *       across PID namespaces, and a stopped process is never judged dead.</li>
@@ -98,12 +100,15 @@ public abstract sealed class ShmChannel implements AutoCloseable permits OneToOn
      *     header is visible before any body byte). If it fails, the witness is a fence (below): the
      *     claim was revoked while we stalled; acknowledge it and claim again, writing nothing else;
      *  5. withdraw the intent by a release store of its negated length (a store, not a CAS: the hot
-     *     path keeps its 3 CASes, claim + header + commit). Negated, so takeSlot still reads the end of
+     *     path has 2 CASes, claim + header). Negated, so takeSlot still reads the end of
      *     the slot's last claim; a consumer that reads it (acquire) then sees the header of step 4;
      *  6. the caller writes the body with plain stores;
-     *  7. commit = CAS header {-aligned, claimed} -> {8 + length, type}; volatile, so it releases the
-     *     body. abort = the same CAS to a padding header. A failed commit/abort sees the fence: the
-     *     claim was revoked; acknowledge it; commit returns false (the message is not delivered).
+     *  7. commit = release store of the header {8 + length, type} (issue 12; was a CAS): it releases
+     *     the body. abort = the same store of a padding header. It lands on our claimed header or, if
+     *     the claim was revoked after step 4, on the consumer's fence of the same extent, whose range
+     *     is not reused while we may live (I3): the consumer then delivers the record late (or skips
+     *     the padding); while it holds fences it re-reads them before each delivery, so the late
+     *     record precedes our next one (see ManyToOneSender.publish, ManyToOneReceiver).
      *
      * One-to-one (Sender.claimSingle / publishSingle): the single producer skips steps 2-5 and the
      * CASes. Claim only reserves space locally; commit stores the header with release (body visible
@@ -171,22 +176,23 @@ public abstract sealed class ShmChannel implements AutoCloseable permits OneToOn
      *
      * Fences (defect 1 of issue 11). A live producer that stalled past the claim timeout may resume
      * at any instruction and then store into its claimed range: body bytes through the zero-copy
-     * buffer or trySend's copy, its header CAS, its commit CAS. So the range must not be reused while
+     * buffer or trySend's copy, its header CAS, its commit store. So the range must not be reused while
      * the owner may still do that. Invariant I3: head <= the position of every unresolved fence; the
      * consumer releases head only up to the oldest fence (and reads at most one capacity past it).
      * By I1 and the producers' capacity check (tail + needed - head <= capacity), no claim ever
      * overlaps a fenced range, so nothing the late producer stores can land in another message, and
      * no late CAS can succeed on a reused word (the words it compares are the fence word or zero
-     * words inside its own fenced range that nobody else writes). The owner learns of the revocation
-     * at its next CAS into the claim (step 4 or 7), which fails and sees the fence; it then
+     * words inside its own fenced range that nobody else writes). A claim revoked before its header was
+     * written learns of it at its header CAS (step 4), which fails and sees the fence; it then
      * acknowledges by CAS fence -> padding of the same extent after all its stores into the range
-     * (program order + volatile CAS = release), and withdraws its intent. A fence is resolved when its
-     * word is padding (acknowledged: the consumer's acquire read then orders the zeroing after the
-     * producer's last store), or its recorded owner token is certainly dead, or (SLOT_MASK fences) no
+     * (program order + volatile CAS = release), and withdraws its intent. One revoked after step 4
+     * never learns of it: its commit/abort store replaces the fence (step 7). A fence is resolved when
+     * its word has a positive length (committed: delivered; padding: skipped; the consumer's acquire
+     * read then orders the zeroing after the producer's last store), or its recorded owner token is certainly dead, or (SLOT_MASK fences) no
      * live intent covers it any more; the consumer then zeroes the range (restoring I1) and releases
      * head to the next fence or r. Cost: while a revoked producer stays stopped, the ring carries at
      * most one capacity of other producers' messages past its claim, then is full until the owner
-     * resumes (and acknowledges at its next step) or dies: a stalled producer blocks reuse of its own
+     * resumes (and commits, aborts or acknowledges at its next step) or dies: a stalled producer blocks reuse of its own
      * range, which is the only way to make its late stores harmless without copying. Nothing is added
      * to the hot path: fences cost only on revocation.
      *

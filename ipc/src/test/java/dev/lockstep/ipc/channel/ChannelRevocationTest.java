@@ -91,7 +91,10 @@ class ChannelRevocationTest {
                 sent++;
             }
             fill(stalled.buffer(), at, 999, body);        // the stalled producer resumes: late body...
-            assertFalse(stalled.commit(at), "a revoked claim's commit reports the revocation");
+            // ... and commit: its header was written before the revocation, so the consumer knew the
+            // claim's extent, fenced it, and now delivers it late.
+            assertTrue(stalled.commit(at), "a revoked claim whose header was written is committed");
+            int deliveredBeforeLateCommit = c.seqs.size();
             for (int round = 0; round < 40; round++) {     // the ring keeps working, several laps
                 while (in.receive(c, 64) > 0) {
                     // drain
@@ -108,13 +111,55 @@ class ChannelRevocationTest {
             for (int i = 0; i < sent; i++) {
                 expected.add(i);
             }
-            assertEquals(expected, c.seqs, "every message whose send returned true, once, in order");
+            // Delivered once, late: after every message delivered before it was committed (they
+            // were claimed after it, but the consumer went past the fenced claim), before the rest.
+            expected.add(deliveredBeforeLateCommit, 999);
+            assertEquals(expected, c.seqs, "every message whose send returned true, once, in order, "
+                    + "the late commit at its commit time");
             assertTrue(sent >= 40, "the ring kept going: " + sent);
             ChannelTest.assertFreeSpaceIsZero(ch);
             // And the revoked producer is usable again.
             assertTrue(stalled.trySend(1, message(sent, body), 0, body));
             in.receive(c, 64);
-            assertEquals(sent + 1, c.seqs.size());
+            assertEquals(sent + 2, c.seqs.size());
+        }
+    }
+
+    @Test
+    void aLateCommitIsDeliveredBeforeTheSendersNextMessage() throws Exception {
+        int body = 56;
+        try (ManyToOneChannel ch = ManyToOneChannel.create(dir.resolve("c"), 4096, 4);
+             Sender stalled = ch.sender(); Sender other = ch.sender();
+             Receiver in = ch.receiver(Duration.ofNanos(1))) {
+            int at = stalled.tryClaim(7, body);          // header written, then the producer stalls
+            Checker c = new Checker();
+            receiveUntilRevoked(ch, in, c);
+            assertTrue(other.trySend(1, message(0, body), 0, body));
+            assertTrue(other.trySend(1, message(1, body), 0, body));
+            // The stalled producer resumes while the consumer is inside a poll, past its fences'
+            // check at the start of the poll: it commits late and sends its next message, which lies
+            // after message 1 in the ring.
+            MessageHandler h = (type, buffer, offset, length) -> {
+                c.onMessage(type, buffer, offset, length);
+                if (buffer.getInt(offset) == 0) {
+                    fill(stalled.buffer(), at, 999, body);
+                    assertTrue(stalled.commit(at));
+                    assertTrue(stalled.trySend(1, message(1000, body), 0, body));
+                }
+            };
+            long deadline = System.nanoTime() + 5_000_000_000L;
+            while (c.seqs.size() < 4 && System.nanoTime() < deadline) {
+                in.receive(h, 64);
+            }
+            assertEquals(0, c.bad, "torn messages");
+            // 999 before 1000 (the same sender's order); 999 after 0 (it was committed while 0 was
+            // being delivered); both other sender's messages in order.
+            assertEquals(List.of(0, 999, 1, 1000), c.seqs);
+            while (in.receive(c, 64) > 0) {
+                // drain
+            }
+            assertEquals(ch.stats().tail(), ch.stats().head(), "the fence is resolved and head released");
+            ChannelTest.assertFreeSpaceIsZero(ch);
         }
     }
 

@@ -41,7 +41,7 @@ class ChannelStallTest {
     Path dir;
 
     @Test
-    void stalledProducersNeverCorruptLoseOrDuplicateAndTheirRevokedCommitSaysSo() throws Exception {
+    void stalledProducersNeverCorruptLoseOrDuplicateAndTheirRevokedClaimIsDeliveredLate() throws Exception {
         Path file = dir.resolve("stall");
         int witnessCount = 2_000_000_000;
         int stallerCount = 50 * (ROUNDS + 1);
@@ -73,7 +73,7 @@ class ChannelStallTest {
                 stallArgs.add(Integer.toString(50 * r));
             }
             List<Long> gapsMicros = new ArrayList<>();
-            int revoked = 0;
+            int committedLate = 0;
             try (ChildJvm witness = ChildJvm.start(dir, ChannelProducerMain.class, file.toString(), "many", "0",
                          Integer.toString(witnessCount), "copy");
                  ChildJvm staller = ChildJvm.start(dir, ChannelStallProducerMain.class, stallArgs.toArray(new String[0]));
@@ -95,8 +95,8 @@ class ChannelStallTest {
                     // consumer waits out the claim timeout from when it first sees the claim, then
                     // fences it and delivers the messages behind it).
                     gapsMicros.add(maxGapNanos.get() / 1_000);
-                    if (result.endsWith("false")) {
-                        revoked++;
+                    if (result.endsWith("true")) {
+                        committedLate++;
                     }
                     assertNull(consumerFailure.get());
                 }
@@ -126,16 +126,18 @@ class ChannelStallTest {
             }
             ChannelStats stats = ch.stats();
             long[] gaps = gapsMicros.stream().mapToLong(Long::longValue).sorted().toArray();
-            System.out.printf("stall test: %d stalls inside a claim (%d revoked), %d random stalls of a copying "
+            System.out.printf("stall test: %d stalls inside a claim (%d committed late), %d random stalls of a copying "
                             + "producer, %d messages checked, %d bad; longest delivery gap per stall (claim timeout 200 ms), us: "
                             + "median %d, max %d %s%n%s",
-                    ROUNDS, revoked, ROUNDS, checker.received, checker.bad, gaps[gaps.length / 2], gaps[gaps.length - 1],
+                    ROUNDS, committedLate, ROUNDS, checker.received, checker.bad, gaps[gaps.length / 2], gaps[gaps.length - 1],
                     Arrays.toString(gaps), stats);
             assertNull(consumerFailure.get(), "the receiver threw");
             assertEquals(0, checker.bad, checker.firstProblem);
             assertEquals(stallerCount, checker.next[1], "every message of the stalled producer, once, in order");
-            assertEquals(ROUNDS, revoked, "a claim stalled 3x the claim timeout is revoked and its commit says so");
-            assertTrue(stats.timeoutRecoveries() >= ROUNDS, stats.toString());
+            // Revoked (fenced: the witness's messages went past it), yet its header was written, so
+            // its commit succeeds and the message is delivered late (checked once, in order, above).
+            assertTrue(stats.timeoutRecoveries() >= ROUNDS, "each stalled claim was revoked: " + stats);
+            assertEquals(ROUNDS, committedLate, "a revoked claim whose header was written commits: delivered late");
             assertTrue(checker.next[0] > 0, "the witness got messages through");
         }
     }

@@ -203,7 +203,7 @@ class ChannelTest {
     }
 
     @Test
-    void deadProducersClaimIsRecoveredAndItsCommitFails() throws IOException {
+    void deadProducersClaimIsRecovered() throws IOException {
         try (ManyToOneChannel ch = ManyToOneChannel.create(dir.resolve("c"), 1024, 4);
              Sender dying = ch.sender(); Sender alive = ch.sender(); Receiver in = ch.receiver()) {
             int at = dying.tryClaim(1, 32);
@@ -218,7 +218,9 @@ class ChannelTest {
             }
             assertEquals(1, c.bodies.size(), "only the live producer's message");
             assertEquals(2, c.types.get(0));
-            assertFalse(dying.commit(at), "the revoked claim cannot be committed");
+            // (A dead process commits nothing: the padding is reused at once. The killed slot is
+            // simulated here, so this live sender must not commit; its close, below, aborts the
+            // claim with one padding store into the already recovered range.)
             assertEquals(1, ch.stats().recoveredClaims());
             assertEquals(40, ch.stats().recoveredBytes());
             assertFreeSpaceIsZero(ch);
@@ -521,10 +523,14 @@ class ChannelTest {
                 in.receive(c, 1);
             }
             assertEquals(1, ch.stats().timeoutRecoveries());
-            assertFalse(out.commit(at));
+            // Revoked after its header was written: the commit lands on the fence and is delivered
+            // late, before the sender's next message.
+            assertTrue(out.commit(at));
             assertTrue(out.trySend(5, new byte[3], 0, 3));
             awaitSome(in, c, 1_000);
-            assertEquals(List.of(5), c.types);
+            awaitSome(in, c, 1_000);
+            assertEquals(List.of(1, 5), c.types);
+            assertFreeSpaceIsZero(ch);
         }
     }
 
