@@ -57,6 +57,12 @@ public abstract sealed class Receiver implements AutoCloseable permits OneToOneR
     private final java.util.function.BooleanSupplier workReady = this::hasWork;
     final int waitWordOffset;
     final int producerWaitOffset;
+    /**
+     * One-to-one: a sleep request of ours is outstanding (see {@link OneToOneReceiver}), so calls of
+     * awaitReceive that find work are counted towards withdrawing it. Always false for many-to-one.
+     * Plain: this thread only.
+     */
+    boolean sleepRequested;
     /** The head we last released (plain: only this receiver writes head). */
     long head;
     /**
@@ -260,6 +266,9 @@ public abstract sealed class Receiver implements AutoCloseable permits OneToOneR
     public int awaitReceive(MessageHandler handler, int limit) throws InterruptedException {
         int n = receive(handler, limit);
         if (n > 0) {
+            if (sleepRequested) {
+                foundWork();
+            }
             return n;
         }
         IdleStrategy idle = waitIdle(false, 0L);
@@ -269,6 +278,9 @@ public abstract sealed class Receiver implements AutoCloseable permits OneToOneR
             waiting(polls);
             n = receive(handler, limit);
             if (n > 0) {
+                if (sleepRequested) {
+                    foundWork();
+                }
                 return n;
             }
         }
@@ -288,6 +300,9 @@ public abstract sealed class Receiver implements AutoCloseable permits OneToOneR
         Waits.requireUnit(unit);
         int n = receive(handler, limit);
         if (n > 0) {
+            if (sleepRequested) {
+                foundWork();
+            }
             return n;
         }
         long deadline = Waits.deadline(timeout, unit);
@@ -300,9 +315,23 @@ public abstract sealed class Receiver implements AutoCloseable permits OneToOneR
             waiting(polls);
             n = receive(handler, limit);
             if (n > 0) {
+                if (sleepRequested) {
+                    foundWork();
+                }
                 return n;
             }
         }
+    }
+
+    /**
+     * One-to-one: an awaitReceive returned messages while a sleep request of ours is outstanding
+     * (traffic may be dense: the request may be withdrawn, see {@link OneToOneReceiver}).
+     */
+    void foundWork() {
+    }
+
+    /** Called by close before the consumer is unregistered (one-to-one: withdraws a sleep request). */
+    void closing() {
     }
 
     /**
@@ -328,6 +357,7 @@ public abstract sealed class Receiver implements AutoCloseable permits OneToOneR
             return;
         }
         closed = true;
+        closing();
         heartbeat.close();
         channel.releaseEndpoint(channel.consumerOwnerOffset);
         channel.forget(this);

@@ -265,6 +265,9 @@ public abstract sealed class ShmChannel implements AutoCloseable permits OneToOn
     final int producerWaitOffset;
     /** Absolute offset of the consumer's wait word (the consumer sleeps there while the ring is empty). */
     final int consumerWaitOffset;
+    /** One-to-one: absolute offsets of the consumer's sleep request and the producer's acknowledgement. */
+    final int sleepRequestOffset;
+    final int sleepAckOffset;
     final int consumerOwnerOffset;
     final int dataOffset;
     final int structureOffset;
@@ -300,6 +303,8 @@ public abstract sealed class ShmChannel implements AutoCloseable permits OneToOn
         this.tailOffset = structureOffset + TAIL_OFFSET;
         this.producerWaitOffset = structureOffset + PRODUCER_WAIT_OFFSET;
         this.consumerWaitOffset = structureOffset + CONSUMER_WAIT_OFFSET;
+        this.sleepRequestOffset = structureOffset + SLEEP_REQUEST_OFFSET;
+        this.sleepAckOffset = structureOffset + SLEEP_ACK_OFFSET;
         this.consumerOwnerOffset = structureOffset + CONSUMER_OWNER_OFFSET;
         this.dataOffset = structureOffset + ChannelDescriptor.dataOffset(producerSlots);
         if ((long) dataOffset + capacity > buffer.capacity()) {
