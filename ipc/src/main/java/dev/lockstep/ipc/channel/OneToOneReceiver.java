@@ -2,6 +2,7 @@ package dev.lockstep.ipc.channel;
 
 import static dev.lockstep.ipc.channel.RecordDescriptor.*;
 
+
 import org.agrona.concurrent.IdleStrategy;
 
 import dev.lockstep.ipc.shm.MappedAccess;
@@ -26,6 +27,7 @@ public final class OneToOneReceiver extends Receiver {
 
     private final int sleepRequestOffset;
     private final int sleepAckOffset;
+    private final int producerOwnerOffset;
     /** Our current (or last) request epoch (plain: this thread only). */
     private long epoch;
     /** Whether the producer acknowledged {@link #epoch} (we read it; plain: this thread only). */
@@ -39,6 +41,8 @@ public final class OneToOneReceiver extends Receiver {
         super(channel, idle);
         this.sleepRequestOffset = channel.sleepRequestOffset;
         this.sleepAckOffset = channel.sleepAckOffset;
+        this.producerOwnerOffset = channel.structureOffset + ChannelDescriptor.slotOffset(0)
+                + ChannelDescriptor.SLOT_OWNER_OFFSET;
         resumeAfterDeadConsumer();
         // A predecessor consumer's request (it died, or an older one closed without withdrawing): our
         // epochs continue after it, and we withdraw it, so the producer stops paying for a sleeper that
@@ -123,7 +127,9 @@ public final class OneToOneReceiver extends Receiver {
      * request: then every send it makes publishes its tail with a volatile store and checks the wait
      * word after it, and every send it made before the acknowledgement happens-before our reading of
      * it. Until then we ask (once per epoch) and answer "ready", so the idle strategy polls (backoff)
-     * instead of sleeping: a receiver whose producer has not sent (or attached) since the request polls.
+     * instead of sleeping: a receiver whose registered producer has not sent since the request polls.
+     * With no producer registered at all we may sleep (a producer that attaches later acknowledges
+     * at once, and wakes us).
      * See ShmChannel's notes for the argument.
      */
     @Override
@@ -141,10 +147,17 @@ public final class OneToOneReceiver extends Receiver {
             // Acquire: pairs with the producer's volatile store of the acknowledgement, after all its
             // earlier tail stores: reading it, the tail read below (and in every later re-check) sees
             // the tail of every send that did not see our request.
-            if ((long) MappedAccess.LONG.getAcquire(buffer, sleepAckOffset) != epoch) {
-                return true; // not acknowledged yet: poll
+            if ((long) MappedAccess.LONG.getAcquire(buffer, sleepAckOffset) == epoch) {
+                acknowledged = true;
+            } else if ((long) MappedAccess.LONG.getVolatile(buffer, producerOwnerOffset) != 0L) {
+                return true; // a producer is registered but has not acknowledged yet: poll
             }
-            acknowledged = true;
+            // Else no producer is registered: we may sleep this once (not remembered). Volatile read,
+            // after our volatile request store: a producer that registers later does so by a volatile
+            // CAS after this read in the synchronization order, and then reads the request (volatile,
+            // when it attaches) after it too, so it sees our request and acknowledges before its first
+            // send; a producer that closed before released the slot by a volatile CAS to 0, which we
+            // read here, so its last tail store happens-before the tail read below.
         }
         // Volatile read: WaitWord's re-check after our announcement (a volatile CAS and a full fence):
         // if it misses an acknowledged send's volatile tail store, that store follows it in the

@@ -93,6 +93,7 @@ class ChannelFutexTest {
             Thread t = receiveTwice(in, got);
             long request = awaitRequest(ch);
             assertTrue((request >>> 1) > ack(ch), "a new epoch for the new receiver");
+            assertTrue(sleeps(ch), "with no sender registered the receiver sleeps (one attaching acknowledges)");
             try (Sender out = ch.sender()) {
                 assertEquals(request >>> 1, ack(ch), "a newly attached sender acknowledges at once");
                 out.send(1, MESSAGE, 0, MESSAGE.length);
