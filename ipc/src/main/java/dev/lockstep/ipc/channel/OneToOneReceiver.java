@@ -12,6 +12,14 @@ import dev.lockstep.ipc.shm.MappedAccess;
  * with length &lt;= 0 (zero, or the mark of a record consumed a lap earlier) is simply "empty" and the
  * consumer never reads the tail on its fast path (Agrona's
  * {@code OneToOneRingBuffer} protocol; see {@link ShmChannel}'s notes).
+ *
+ * <p>Kernel waiting ({@link dev.lockstep.ipc.shm.WaitMode#FUTEX}): in its sleep phase a waiting
+ * {@code awaitReceive} asks the producer for permission to sleep (a request epoch in the channel
+ * header) and sleeps only once the producer acknowledged it (from then on each of its sends stores
+ * the tail with a volatile store and checks our wait word), or while no producer is registered;
+ * until then it polls. The request is withdrawn when traffic is dense (see
+ * {@link #WITHDRAW_AFTER_NANOS}) and on close. The handshake and its proof are in {@link ShmChannel}'s
+ * notes.
  */
 public final class OneToOneReceiver extends Receiver {
     /**

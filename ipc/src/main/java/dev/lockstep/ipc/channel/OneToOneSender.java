@@ -12,7 +12,11 @@ import dev.lockstep.ipc.shm.MappedAccess;
  * read-modify-write): a claim only reserves space locally; commit stores the header with release
  * (body visible first), then a wrap's padding header, then the tail with release. Nothing
  * uncommitted is ever visible. A producer that replaces a dead one first finds where it really
- * stopped and clears what it left in the free space (see {@link ShmChannel}'s notes).
+ * stopped and clears what it left in the free space (see {@link ShmChannel}'s notes). While the
+ * consumer has asked to sleep in the kernel and this sender acknowledged it, each publication stores
+ * the tail with a volatile store and then checks the consumer's wait word; otherwise it costs one
+ * extra acquire read of the request word, in the tail's line (the sleep handshake of
+ * {@link ShmChannel}'s notes).
  */
 public final class OneToOneSender extends Sender {
     /** The producer position (plain: only this sender moves the tail). */
