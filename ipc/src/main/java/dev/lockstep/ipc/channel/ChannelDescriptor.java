@@ -14,6 +14,7 @@ import dev.lockstep.ipc.shm.SharedFile;
  *  | Consumer position, head (long) | producers' wait word (int)   |    0  written by the consumer
  *  +---------------------------------------------------------------+
  *  | Producer position, tail (long) | consumer's wait word (int)   |  128  CAS by producers
+ *  | sleep request (long, one-to-one) | sleep ack (long, one-to-one) |
  *  +---------------------------------------------------------------+
  *  | Consumer token (long) | reserved (long) | heartbeat ms (long)  |  256  consumer identity
  *  +---------------------------------------------------------------+
@@ -52,6 +53,14 @@ import dev.lockstep.ipc.shm.SharedFile;
  * holds; the word is written only by a waiter about to sleep and by the waker of a sleeper. They lie
  * in bytes that were spare (always zero) in layout version 3, so files of that version need no
  * conversion: zero is "sequence 0, nobody sleeps".
+ *
+ * <p>One-to-one only: the sleep request {@code epoch << 1 | wantsSleep} (written by the consumer when
+ * it wants to sleep in the kernel, and to withdraw that) and the sleep acknowledgement (the last
+ * epoch the producer acknowledged; from then on it publishes its tail with a volatile store and
+ * checks the consumer's wait word after each message). Both lie in the tail's line, which the
+ * producer reads on every send, and in bytes that were spare (zero) in layout version 3: zero is
+ * "no request", and a producer of an older library never acknowledges, so a newer consumer facing it
+ * polls, as before (see {@link ShmChannel}'s notes on kernel waiting).
  */
 public final class ChannelDescriptor {
     /** Consumer position (head, long): bytes consumed since creation; written by the consumer only. */
@@ -68,6 +77,18 @@ public final class ChannelDescriptor {
      * an empty ring sleeps on it; a producer wakes it after publishing. In the tail's line.
      */
     public static final int CONSUMER_WAIT_OFFSET = TAIL_OFFSET + 8;
+    /**
+     * One-to-one: the consumer's sleep request (long): {@code epoch << 1 | 1} while it asks to be
+     * allowed to sleep in the kernel, {@code epoch << 1} once withdrawn; 0 = never asked. Written by the
+     * consumer only. In the tail's line (the producer reads it on every send).
+     */
+    public static final int SLEEP_REQUEST_OFFSET = TAIL_OFFSET + 16;
+    /**
+     * One-to-one: the producer's sleep acknowledgement (long): the last request epoch the producer saw
+     * and acknowledged (every later send of it checks the consumer's wait word). Written by the producer
+     * only. In the tail's line.
+     */
+    public static final int SLEEP_ACK_OFFSET = TAIL_OFFSET + 24;
     /** Consumer's participant token (long); 0 when no consumer is registered. */
     public static final int CONSUMER_OWNER_OFFSET = 2 * MappedAccess.LINE;
     /** Consumer's heartbeat (long, milliseconds). */

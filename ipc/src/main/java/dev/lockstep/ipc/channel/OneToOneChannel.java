@@ -123,6 +123,6 @@ public final class OneToOneChannel extends ShmChannel {
 
     @Override
     boolean receiverSleeps() {
-        return false;
+        return true; // once its producer acknowledged its sleep request (see ShmChannel's notes)
     }
 }

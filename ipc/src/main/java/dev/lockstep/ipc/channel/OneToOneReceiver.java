@@ -2,6 +2,7 @@ package dev.lockstep.ipc.channel;
 
 import static dev.lockstep.ipc.channel.RecordDescriptor.*;
 
+
 import org.agrona.concurrent.IdleStrategy;
 
 import dev.lockstep.ipc.shm.MappedAccess;
@@ -11,11 +12,54 @@ import dev.lockstep.ipc.shm.MappedAccess;
  * with length &lt;= 0 (zero, or the mark of a record consumed a lap earlier) is simply "empty" and the
  * consumer never reads the tail on its fast path (Agrona's
  * {@code OneToOneRingBuffer} protocol; see {@link ShmChannel}'s notes).
+ *
+ * <p>Kernel waiting ({@link dev.lockstep.ipc.shm.WaitMode#FUTEX}): in its sleep phase a waiting
+ * {@code awaitReceive} asks the producer for permission to sleep (a request epoch in the channel
+ * header) and sleeps only once the producer acknowledged it (from then on each of its sends stores
+ * the tail with a volatile store and checks our wait word), or while no producer is registered;
+ * until then it polls. The request is withdrawn when traffic is dense (see
+ * {@link #WITHDRAW_AFTER_NANOS}) and on close. The handshake and its proof are in {@link ShmChannel}'s
+ * notes.
  */
 public final class OneToOneReceiver extends Receiver {
+    /**
+     * A sleep request is withdrawn (the producer returns to its unfenced publication) once no waiting
+     * {@code awaitReceive} has reached its sleep phase for this long while calls kept finding messages
+     * (dense traffic: the receiver would not sleep anyway). A burst shorter than this keeps the request,
+     * so the next idle period sleeps at once; a stream longer than this pays the producer's barrier
+     * per message at most this long.
+     */
+    static final long WITHDRAW_AFTER_NANOS = 10_000_000L;
+    /** The clock is read on every this-many-th call that found work (a power of two). */
+    static final int WITHDRAW_CHECK_CALLS = 64;
+
+    private final int sleepRequestOffset;
+    private final int sleepAckOffset;
+    private final int producerOwnerOffset;
+    /** Our current (or last) request epoch (plain: this thread only). */
+    private long epoch;
+    /** Whether the producer acknowledged {@link #epoch} (we read it; plain: this thread only). */
+    private boolean acknowledged;
+    /** When a waiting call last reached its sleep phase (System.nanoTime; plain: this thread only). */
+    private long lastSleepPhase;
+    /** Calls that found work while requested (plain: this thread only). */
+    private int busyCalls;
+
     OneToOneReceiver(OneToOneChannel channel, IdleStrategy idle) {
         super(channel, idle);
+        this.sleepRequestOffset = channel.sleepRequestOffset;
+        this.sleepAckOffset = channel.sleepAckOffset;
+        this.producerOwnerOffset = channel.structureOffset + ChannelDescriptor.slotOffset(0)
+                + ChannelDescriptor.SLOT_OWNER_OFFSET;
         resumeAfterDeadConsumer();
+        // A predecessor consumer's request (it died, or an older one closed without withdrawing): our
+        // epochs continue after it, and we withdraw it, so the producer stops paying for a sleeper that
+        // is gone. Volatile read / store: rare; the registering CAS made us the only writer.
+        long request = (long) MappedAccess.LONG.getVolatile(buffer, sleepRequestOffset);
+        epoch = request >>> 1;
+        if ((request & 1) != 0) {
+            MappedAccess.LONG.setVolatile(buffer, sleepRequestOffset, epoch << 1);
+        }
     }
 
     /**
@@ -85,14 +129,79 @@ public final class OneToOneReceiver extends Receiver {
     }
 
     /**
-     * Whether the producer has published past our position (volatile read of the tail). A one-to-one
-     * receiver never sleeps in the kernel ({@code receiverSleeps()} is false: its producer publishes with
-     * a release store and does not read the wait word), so this is never the re-check of a sleeper.
-     * {@code >}, not {@code !=}: after a producer died between its header and its tail store we may
-     * have delivered past the stored tail; its successor's first commit moves the tail past us.
+     * The re-check of a receiver about to sleep in the kernel (called by the futex idle strategy after
+     * it announced us on the consumer's wait word, and only then): may we sleep, and has the producer
+     * published past our position? We may sleep only once the producer acknowledged our current sleep
+     * request: then every send it makes publishes its tail with a volatile store and checks the wait
+     * word after it, and every send it made before the acknowledgement happens-before our reading of
+     * it. Until then we ask (once per epoch) and answer "ready", so the idle strategy polls (backoff)
+     * instead of sleeping: a receiver whose registered producer has not sent since the request polls.
+     * With no producer registered at all we may sleep (a producer that attaches later acknowledges
+     * at once, and wakes us).
+     * See ShmChannel's notes for the argument.
      */
     @Override
     boolean hasWork() {
+        lastSleepPhase = System.nanoTime();
+        if (!acknowledged) {
+            if (!sleepRequested) {
+                sleepRequested = true;
+                epoch++;
+                // Volatile store (a release store would do for safety: the request is only a permission,
+                // which the producer confirms through the acknowledgement; volatile so it is not held
+                // behind our later reads). Rare: once per request.
+                MappedAccess.LONG.setVolatile(buffer, sleepRequestOffset, (epoch << 1) | 1);
+            }
+            // Acquire: pairs with the producer's volatile store of the acknowledgement, after all its
+            // earlier tail stores: reading it, the tail read below (and in every later re-check) sees
+            // the tail of every send that did not see our request.
+            if ((long) MappedAccess.LONG.getAcquire(buffer, sleepAckOffset) == epoch) {
+                acknowledged = true;
+            } else if ((long) MappedAccess.LONG.getVolatile(buffer, producerOwnerOffset) != 0L) {
+                return true; // a producer is registered but has not acknowledged yet: poll
+            }
+            // Else no producer is registered: we may sleep this once (not remembered). Volatile read,
+            // after our volatile request store: a producer that registers later does so by a volatile
+            // CAS after this read in the synchronization order, and then reads the request (volatile,
+            // when it attaches) after it too, so it sees our request and acknowledges before its first
+            // send; a producer that closed before released the slot by a volatile CAS to 0, which we
+            // read here, so its last tail store happens-before the tail read below.
+        }
+        // Volatile read: WaitWord's re-check after our announcement (a volatile CAS and a full fence):
+        // if it misses an acknowledged send's volatile tail store, that store follows it in the
+        // synchronization order, and so does the sender's volatile read of the wait word, which then
+        // sees our announcement. {@code >}, not {@code !=}: after a producer died between its header
+        // and its tail store we may have delivered past the stored tail; its successor's first commit
+        // moves the tail past us.
         return (long) MappedAccess.LONG.getVolatile(buffer, tailOffset) - readPos > 0;
+    }
+
+    /** Withdraws the sleep request after {@link #WITHDRAW_AFTER_NANOS} of calls that all found work. */
+    @Override
+    void foundWork() {
+        if ((++busyCalls & (WITHDRAW_CHECK_CALLS - 1)) == 0
+                && System.nanoTime() - lastSleepPhase >= WITHDRAW_AFTER_NANOS) {
+            withdraw();
+        }
+    }
+
+    @Override
+    void closing() {
+        if (sleepRequested) {
+            withdraw();
+        }
+    }
+
+    /**
+     * Withdraws our sleep request: the producer returns to its release-store publication at its next
+     * send that sees this. We are awake (only this thread sleeps), and the next request uses a new
+     * epoch, which the producer must acknowledge again before we sleep.
+     */
+    private void withdraw() {
+        sleepRequested = false;
+        acknowledged = false;
+        // Volatile store (release would do: the producer only needs to see it eventually; until it does
+        // it pays its barrier a little longer). Rare.
+        MappedAccess.LONG.setVolatile(buffer, sleepRequestOffset, epoch << 1);
     }
 }

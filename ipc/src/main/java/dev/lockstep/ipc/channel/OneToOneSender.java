@@ -12,19 +12,56 @@ import dev.lockstep.ipc.shm.MappedAccess;
  * read-modify-write): a claim only reserves space locally; commit stores the header with release
  * (body visible first), then a wrap's padding header, then the tail with release. Nothing
  * uncommitted is ever visible. A producer that replaces a dead one first finds where it really
- * stopped and clears what it left in the free space (see {@link ShmChannel}'s notes).
+ * stopped and clears what it left in the free space (see {@link ShmChannel}'s notes). While the
+ * consumer has asked to sleep in the kernel and this sender acknowledged it, each publication stores
+ * the tail with a volatile store and then checks the consumer's wait word; otherwise it costs one
+ * extra acquire read of the request word, in the tail's line (the sleep handshake of
+ * {@link ShmChannel}'s notes).
  */
 public final class OneToOneSender extends Sender {
     /** The producer position (plain: only this sender moves the tail). */
     private long tail;
     /** log2(capacity): a position's lap, as stamped in a consumed record's mark. */
     private final int lapShift;
+    /** Absolute offsets of the consumer's sleep request and of our acknowledgement. */
+    private final int sleepRequestOffset;
+    private final int sleepAckOffset;
+    /** The last request epoch we acknowledged (plain: this thread only), -1 if none. */
+    private long ackedEpoch = -1;
 
     OneToOneSender(OneToOneChannel channel, IdleStrategy idle) {
         super(channel, 0, idle);
         this.lapShift = Integer.numberOfTrailingZeros(capacity);
+        this.sleepRequestOffset = channel.sleepRequestOffset;
+        this.sleepAckOffset = channel.sleepAckOffset;
         this.tail = recoverTail();
         zeroFreeSpace();
+        // Attaching (registration done, recovery done, nothing in flight): a consumer that asked to
+        // sleep before we came is acknowledged at once, so it may sleep before our first message.
+        // Volatile read: every later read of the request by this thread (each send's) sees this value
+        // or a later one (coherence), so from here on every send of ours takes the checking path until
+        // the consumer withdraws; a predecessor producer that died is certainly dead, so it writes
+        // nothing more (it may have acknowledged the same epoch already: acknowledging again is harmless).
+        long request = (long) MappedAccess.LONG.getVolatile(buffer, sleepRequestOffset);
+        if ((request & 1) != 0) {
+            acknowledge(request >>> 1);
+        }
+        // A receiver asleep while the predecessor's last records were uncounted (it died between its
+        // tail store and its wake-up, or before its tail store: recoverTail stored the real tail with a
+        // volatile store): wake it now (one volatile read; a system call only if it sleeps).
+        wakeConsumer();
+    }
+
+    /**
+     * Acknowledges the consumer's sleep request {@code epoch}: every send of ours from now on publishes
+     * its tail with a volatile store and then checks the consumer's wait word.
+     */
+    private void acknowledge(long epoch) {
+        ackedEpoch = epoch;
+        // Volatile store (release would do: it orders every earlier store of ours, in particular every
+        // tail store of a send that did not see the request, before the acknowledgement; a consumer
+        // that reads it with acquire then sees those tails, ShmChannel's notes). Rare: once per epoch.
+        MappedAccess.LONG.setVolatile(buffer, sleepAckOffset, epoch);
     }
 
     /**
@@ -72,8 +109,10 @@ public final class OneToOneSender extends Sender {
             break;
         }
         if (pos != stored) {
-            // Release: as after a commit.
-            MappedAccess.LONG.setRelease(buffer, tailOffset, pos);
+            // Volatile store (release: as after a commit; volatile because the constructor then reads
+            // the consumer's wait word to wake a receiver asleep in front of these records, WaitWord's
+            // step (a) before (b)). Once per attach.
+            MappedAccess.LONG.setVolatile(buffer, tailOffset, pos);
         }
         return pos;
     }
@@ -120,10 +159,22 @@ public final class OneToOneSender extends Sender {
         return at + HEADER_LENGTH;
     }
 
-    /** Commit (or abort as padding): header, then the wrap padding, then the tail. */
+    /**
+     * Commit (or abort as padding): header, then the wrap padding, then the tail. While the consumer
+     * asks to sleep (its request seen here) the tail store is volatile and the consumer's wait word is
+     * checked after it; otherwise the tail store is a release store and nothing more (the hot path:
+     * one extra acquire read of the request, in the tail's line, which this sender holds anyway).
+     */
     @Override
     boolean publish(int at, long recordHeader) {
         pendingHeader = -1;
+        // Acquire, BEFORE the publication: it decides how this message's tail is stored. Coherence of
+        // the reads of one variable (opaque and stronger) makes every later send of ours see this
+        // value or a later one, so once a send saw a request, all later ones take the checking path
+        // until the consumer withdraws it; acquire also keeps the tail store below from being
+        // reordered before this read (a later access is not reordered before an acquire read), so a
+        // send that did not see the request stored its tail before any later acknowledgement of ours.
+        long request = (long) MappedAccess.LONG.getAcquire(buffer, sleepRequestOffset);
         int index = (int) (tail & mask);
         // Release: the body (plain stores) is visible before the header that says it is there.
         MappedAccess.LONG.setRelease(buffer, at, recordHeader);
@@ -133,13 +184,25 @@ public final class OneToOneSender extends Sender {
             MappedAccess.LONG.setRelease(buffer, dataOffset + index, header(capacity - index, PADDING_TYPE));
         }
         tail += pendingAligned;
-        // Release: only for readers of the tail (statistics, a successor producer); the consumer
-        // never reads it on its fast path, so this store stays in our cache. No wake-up check: a
-        // one-to-one consumer never sleeps in the kernel (it polls; see ShmChannel.receiverSleeps).
-        // Waking a sleeper would need this store to be volatile (a StoreLoad barrier per message before
-        // reading the consumer's wait word), which halved this channel's throughput (IpcThroughputBench,
-        // 32 B, 4 forks x 2 runs: 27.6 -> 13.0 msgs/us).
-        MappedAccess.LONG.setRelease(buffer, tailOffset, tail);
+        if ((request & 1) == 0) {
+            // No sleep request: release store, only for readers of the tail (statistics, a successor
+            // producer, a consumer about to sleep, which first waits for our acknowledgement: see
+            // ShmChannel's notes); no wake-up check. A volatile store here (a StoreLoad barrier per
+            // message before reading the wait word) halved this channel's throughput
+            // (IpcThroughputBench, 32 B, 4 forks x 2 runs: 27.6 -> 13.0 msgs/us).
+            MappedAccess.LONG.setRelease(buffer, tailOffset, tail);
+            return true;
+        }
+        // The consumer asks to sleep. Volatile store: WaitWord's step (a), a synchronization action
+        // ordered before the volatile read of the wait word in wakeConsumer (program order), so a
+        // consumer whose volatile re-read of the tail missed this store announced itself before it
+        // and our read sees the announcement (the Dekker pair of ShmChannel's notes).
+        MappedAccess.LONG.setVolatile(buffer, tailOffset, tail);
+        long epoch = request >>> 1;
+        if (epoch != ackedEpoch) {
+            acknowledge(epoch); // after our tail store: the consumer that reads it sees this message
+        }
+        wakeConsumer();
         return true;
     }
 

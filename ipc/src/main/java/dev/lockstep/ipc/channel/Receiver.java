@@ -57,6 +57,12 @@ public abstract sealed class Receiver implements AutoCloseable permits OneToOneR
     private final java.util.function.BooleanSupplier workReady = this::hasWork;
     final int waitWordOffset;
     final int producerWaitOffset;
+    /**
+     * One-to-one: a sleep request of ours is outstanding (see {@link OneToOneReceiver}), so calls of
+     * awaitReceive that find work are counted towards withdrawing it. Always false for many-to-one.
+     * Plain: this thread only.
+     */
+    boolean sleepRequested;
     /** The head we last released (plain: only this receiver writes head). */
     long head;
     /**
@@ -184,8 +190,10 @@ public abstract sealed class Receiver implements AutoCloseable permits OneToOneR
 
     /**
      * How {@code awaitReceive} waits in this process: {@link WaitMode#FUTEX} (spin, then sleep in the
-     * kernel until a producer publishes) or {@link WaitMode#POLL} (the idle strategy; always so for a
-     * receiver made with an explicit idle strategy). Virtual threads poll in either mode.
+     * kernel until a producer publishes; a one-to-one receiver first asks its producer and polls until
+     * the producer acknowledged, i.e. until its next send or attach, see {@link OneToOneReceiver}) or
+     * {@link WaitMode#POLL} (the idle strategy; always so for a receiver made with an explicit idle
+     * strategy). Virtual threads poll in either mode.
      *
      * @return the mode of a platform thread's waiting {@code awaitReceive}
      */
@@ -260,6 +268,9 @@ public abstract sealed class Receiver implements AutoCloseable permits OneToOneR
     public int awaitReceive(MessageHandler handler, int limit) throws InterruptedException {
         int n = receive(handler, limit);
         if (n > 0) {
+            if (sleepRequested) {
+                foundWork();
+            }
             return n;
         }
         IdleStrategy idle = waitIdle(false, 0L);
@@ -269,6 +280,9 @@ public abstract sealed class Receiver implements AutoCloseable permits OneToOneR
             waiting(polls);
             n = receive(handler, limit);
             if (n > 0) {
+                if (sleepRequested) {
+                    foundWork();
+                }
                 return n;
             }
         }
@@ -288,6 +302,9 @@ public abstract sealed class Receiver implements AutoCloseable permits OneToOneR
         Waits.requireUnit(unit);
         int n = receive(handler, limit);
         if (n > 0) {
+            if (sleepRequested) {
+                foundWork();
+            }
             return n;
         }
         long deadline = Waits.deadline(timeout, unit);
@@ -300,9 +317,23 @@ public abstract sealed class Receiver implements AutoCloseable permits OneToOneR
             waiting(polls);
             n = receive(handler, limit);
             if (n > 0) {
+                if (sleepRequested) {
+                    foundWork();
+                }
                 return n;
             }
         }
+    }
+
+    /**
+     * One-to-one: an awaitReceive returned messages while a sleep request of ours is outstanding
+     * (traffic may be dense: the request may be withdrawn, see {@link OneToOneReceiver}).
+     */
+    void foundWork() {
+    }
+
+    /** Called by close before the consumer is unregistered (one-to-one: withdraws a sleep request). */
+    void closing() {
     }
 
     /**
@@ -328,6 +359,7 @@ public abstract sealed class Receiver implements AutoCloseable permits OneToOneR
             return;
         }
         closed = true;
+        closing();
         heartbeat.close();
         channel.releaseEndpoint(channel.consumerOwnerOffset);
         channel.forget(this);

@@ -66,8 +66,9 @@ import dev.lockstep.ipc.shm.StructureKind;
  *   <li>Liveness of registered processes is decided by {@link dev.lockstep.ipc.shm.Participants}:
  *       across PID namespaces, and a stopped process is never judged dead.</li>
  *   <li>Back-pressure: non-blocking sends return {@code false} when the ring is full.</li>
- *   <li>Waiting ({@link dev.lockstep.ipc.shm.WaitMode}): {@code awaitReceive} on an empty ring (many-to-one;
- *       a one-to-one receiver polls, see the implementation notes) and
+ *   <li>Waiting ({@link dev.lockstep.ipc.shm.WaitMode}): {@code awaitReceive} on an empty ring (a
+ *       one-to-one receiver once its sender acknowledged its request to sleep, or while no sender is
+ *       registered: it polls until the sender's next send or attach; see the implementation notes) and
  *       the blocking {@code send} on a full one spin briefly, then, in {@code FUTEX} mode (Linux, JDK
  *       22+, endpoints made without an explicit idle strategy), sleep in the kernel on a futex word of
  *       the file until a peer's publish (receiver) or consumption (sender) wakes them; each sleep is
@@ -223,28 +224,65 @@ public abstract sealed class ShmChannel implements AutoCloseable permits OneToOn
      *    CASes precede it); reading after the commit, not the claim, means a woken consumer finds the
      *    record. A consumer that sees tail != its position (a claim in progress, committed or not) or
      *    a fence at head does not sleep: it polls as before, so a dead claimant is recovered within
-     *    the liveness check interval, never a 100 ms sleep late. One-to-one: the consumer does NOT
-     *    sleep (receiverSleeps() is false: it polls with Idle.backoff()). Its P1 would be the tail
-     *    store, which would have to be volatile (it is a release store): a StoreLoad barrier per
-     *    message, which measured at half the throughput (IpcThroughputBench 32 B, 4 forks x 2 runs on a
-     *    quiet machine: 27.6 -> 13.0 msgs/us; the message's stores wait for their cache misses before
-     *    the barrier retires). Cheaper schemes were rejected as unsound or not cheaper: a plain or
-     *    release store before the word read lets the read be ordered before the store (a release
-     *    store orders only earlier accesses before it, not later reads after it): the
-     *    store-buffering outcome that loses the wake-up; checking the word only when the sender's view
-     *    says the consumer had caught up needs a read of head per message, a cross-core miss each time
-     *    the consumer moves head. A scheme where senders pay the barrier only while the consumer has
-     *    announced that it may sleep (and acknowledge that announcement before the consumer sleeps)
-     *    is sound and is the next step. hasWork uses tail > position (not !=): after a producer died
-     *    between its header and tail stores the consumer may be past the stored tail; a successor's
-     *    first commit moves the tail past it.
+     *    the liveness check interval, never a 100 ms sleep late.
+     *  - One-to-one consumer waits (empty ring): the sleep handshake. Its P1 would be the tail store,
+     *    which is a release store (a volatile one on every message, a StoreLoad barrier each, halved
+     *    the throughput: IpcThroughputBench 32 B, 4 forks x 2 runs, quiet machine, 27.6 -> 13.0
+     *    msgs/us). So the producer pays the barrier only while the consumer asked to sleep and the
+     *    producer acknowledged that. Two words in the tail's line (spare zero bytes of layout v3):
+     *    REQUEST = epoch << 1 | wantsSleep (consumer only writes it) and ACK = the last epoch the
+     *    producer acknowledged (producer only writes it).
+     *      Producer, per publication: r = acquire read of REQUEST, before its tail store. No
+     *      wantsSleep: release store of the tail, nothing else (the hot path: one read of its own
+     *      line more). wantsSleep: volatile store of the tail (P1); if epoch(r) is not the epoch it
+     *      last acknowledged, volatile store ACK = epoch(r); then the volatile read of the consumer's
+     *      word (P2) and FUTEX_WAKE if a sleeper announced itself. Attaching (after its registering
+     *      CAS and its tail recovery, whose tail store is volatile): a volatile read of REQUEST, and
+     *      the acknowledgement if wantsSleep; then a P2 (it wakes a consumer asleep in front of records
+     *      a dead predecessor published without waking it).
+     *      Consumer, in its sleep phase (the futex idle strategy's step, after announcing W1): if it
+     *      has no request out, epoch++ and volatile store REQUEST = epoch << 1 | 1. It may sleep only if
+     *      an acquire read of ACK returns its epoch (remembered until withdrawn), or a volatile read of
+     *      the producer slot's owner returns 0 (no producer: not remembered); else it answers "ready"
+     *      and the idle strategy polls (backoff). If it may: W2, the volatile re-read of the tail.
+     *    Why no wake-up is lost, for a consumer sleeping in epoch e after reading ACK = e: let j be the
+     *    producer's first send (or its attach) that read REQUEST = e|1; it stored ACK = e after its
+     *    tail. (i) Sends before j in program order stored their tails before that ACK store (volatile:
+     *    earlier accesses are not reordered after it), and the consumer's acquire read of ACK then
+     *    orders them before W2 (happens-before): W2 sees their tails or later ones. (ii) Sends after j:
+     *    coherence (read-read, guaranteed for opaque and stronger reads of one variable) makes their
+     *    reads of REQUEST return e|1 or a later value; a later value is a withdrawal or a new epoch,
+     *    which the consumer writes only after this sleep (it withdraws only while awake), so those
+     *    sends follow W2 and the sleep is over. Sends that read e|1 do P1 then P2: the Dekker pair
+     *    above, so either W2 sees the tail or P2 sees the announcement. Without any producer
+     *    registered (owner read 0 after the request store, all volatile): a producer registering later
+     *    does its CAS after that read in the synchronization order and its attach read of REQUEST
+     *    after it, so it acknowledges e before any send (case (ii) for all its sends) and wakes us; one
+     *    that closed before released the slot by a volatile CAS to 0, which our read saw, so its
+     *    last tail happens-before W2. A successor producer after a dead one: the dead one writes
+     *    nothing more; the successor's attach reads REQUEST (volatile) and acknowledges. Epochs only
+     *    grow (a successor consumer continues after the REQUEST it finds and withdraws it), so an old
+     *    ACK never matches a new request.
+     *    Withdrawal: the consumer stores REQUEST = epoch << 1 (volatile) when no waiting call reached
+     *    its sleep phase for 10 ms while calls kept finding messages (OneToOneReceiver.WITHDRAW_*,
+     *    the clock read every 64th such call), on close, and a successor consumer withdraws its dead
+     *    predecessor's request. The producer returns to release stores at its next send that reads it.
+     *    Compatibility: an older producer never reads REQUEST nor acknowledges, so a newer consumer
+     *    polls as before (its owner is registered); an older consumer never requests, so the producer
+     *    stays on release stores; an older consumer taking over from a newer dead one leaves the
+     *    request set: the producer keeps its barrier (correct, slower) until a newer consumer comes.
+     *    Proven by jcstress OneToOneChannelConsumerNoLostWakeupTest (acknowledged: the real trySend
+     *    against the real sleep step) and OneToOneChannelSleepRequestRaceTest (the request racing with
+     *    two sends in flight). hasWork uses tail > position (not !=): after a producer died between its
+     *    header and tail stores the consumer may be past the stored tail; a successor's first commit
+     *    moves the tail past it.
      *  - Producer waits (full ring): announce, then spaceFreed re-reads head (volatile) and compares it
      *    with the head its failed claim read (only head moving frees space). P1 is the consumer's head
      *    store, volatile for this (was release), P2 its read of the producers' word; both once per poll
      *    batch (releaseHead), not per message. A sleeping sender checks its consumer's liveness after
      *    each sleep (<= 100 ms) instead of every 10 ms: those /proc reads cost as much CPU as polling.
-     * Proven by jcstress ManyToOneChannelConsumerNoLostWakeupTest and
-     * OneToOneChannelProducerNoLostWakeupTest (real sender / receiver code against the waiter's
+     * Proven by jcstress ManyToOneChannelConsumerNoLostWakeupTest,
+     * OneToOneChannelProducerNoLostWakeupTest and the two one-to-one tests above (real sender / receiver code against the waiter's
      * step; forbidden: the waiter would sleep on a word nobody advanced). Crash safety is WaitWord's:
      * a killed sleeper leaves its bit, which the next waker clears (one extra FUTEX_WAKE); a waker
      * killed between P1 and P2 strands a sleeper for at most its bound. The wait only decides when
@@ -271,6 +309,9 @@ public abstract sealed class ShmChannel implements AutoCloseable permits OneToOn
     final int producerWaitOffset;
     /** Absolute offset of the consumer's wait word (the consumer sleeps there while the ring is empty). */
     final int consumerWaitOffset;
+    /** One-to-one: absolute offsets of the consumer's sleep request and the producer's acknowledgement. */
+    final int sleepRequestOffset;
+    final int sleepAckOffset;
     final int consumerOwnerOffset;
     final int dataOffset;
     final int structureOffset;
@@ -306,6 +347,8 @@ public abstract sealed class ShmChannel implements AutoCloseable permits OneToOn
         this.tailOffset = structureOffset + TAIL_OFFSET;
         this.producerWaitOffset = structureOffset + PRODUCER_WAIT_OFFSET;
         this.consumerWaitOffset = structureOffset + CONSUMER_WAIT_OFFSET;
+        this.sleepRequestOffset = structureOffset + SLEEP_REQUEST_OFFSET;
+        this.sleepAckOffset = structureOffset + SLEEP_ACK_OFFSET;
         this.consumerOwnerOffset = structureOffset + CONSUMER_OWNER_OFFSET;
         this.dataOffset = structureOffset + ChannelDescriptor.dataOffset(producerSlots);
         if ((long) dataOffset + capacity > buffer.capacity()) {
@@ -398,10 +441,10 @@ public abstract sealed class ShmChannel implements AutoCloseable permits OneToOn
 
     /**
      * Whether a default receiver ({@link #receiver()}) sleeps in the kernel in
-     * {@link dev.lockstep.ipc.shm.WaitMode#FUTEX} mode: many-to-one yes (its senders' claim and commit
-     * CASes order their publication before their read of the receiver's wait word at no extra cost);
-     * one-to-one no, it polls with {@link Idle#backoff()} (its sender publishes with a release store,
-     * and a StoreLoad barrier per message to read the wait word halved its throughput).
+     * {@link dev.lockstep.ipc.shm.WaitMode#FUTEX} mode: both kinds do. Many-to-one: its senders' claim
+     * and commit CASes order their publication before their read of the receiver's wait word at no
+     * extra cost. One-to-one: once its sender acknowledged its sleep request (or while no sender is
+     * registered); until then it polls with {@link Idle#backoff()} (see the notes).
      */
     abstract boolean receiverSleeps();
 

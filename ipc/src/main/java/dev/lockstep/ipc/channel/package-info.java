@@ -37,8 +37,11 @@
  *       dev.lockstep.ipc.channel.MessageHandler} call.</li>
  *   <li><b>Blocking</b>: {@code trySend}/{@code receive} never wait; {@code send} and {@code
  *       awaitReceive} (and their timed forms) poll the ring and idle with an Agrona {@code
- *       IdleStrategy} (default {@link dev.lockstep.ipc.shm.Idle#backoff()}), since a process cannot
- *       unpark another; they check interrupts and deadlines after every idle. Back-pressure:
+ *       IdleStrategy} (default {@link dev.lockstep.ipc.shm.Idle#backoff()}), or, for endpoints made
+ *       without one on Linux with JDK 22+, spin and then sleep in the kernel on a futex word of the
+ *       file ({@link dev.lockstep.ipc.shm.WaitMode#FUTEX}; a one-to-one receiver once its sender
+ *       acknowledged its request to sleep, see {@link dev.lockstep.ipc.channel.ShmChannel}); they
+ *       check interrupts and deadlines after every idle. Back-pressure:
  *       non-blocking sends return {@code false} when the ring is full.</li>
  *   <li><b>Fairness</b>: none among senders (whoever moves the tail first); one consumer.</li>
  *   <li><b>Virtual threads</b>: the idle strategies park with {@link
@@ -71,9 +74,10 @@
  *   <tr><td>{@link dev.lockstep.ipc.channel.OneToOneChannel}</td>
  *       <td>Agrona's {@code OneToOneRingBuffer} protocol: publish at commit, successor recovery</td>
  *       <td>{@code ChannelTest}, {@code ChannelProcessTest}, {@code ChannelCrashTest}, {@code
- *           ChannelIdleCpuTest}</td>
+ *           ChannelIdleCpuTest}, {@code ChannelFutexTest}</td>
  *       <td>{@code OneToOneChannelClaimCommitTest}, {@code OneToOneChannelWrapPaddingTest}, {@code
- *           OneToOneChannelSuccessorRecoveryTest}, {@code OneToOneChannelProducerNoLostWakeupTest}</td>
+ *           OneToOneChannelSuccessorRecoveryTest}, {@code OneToOneChannelProducerNoLostWakeupTest}, {@code
+ *           OneToOneChannelConsumerNoLostWakeupTest}, {@code OneToOneChannelSleepRequestRaceTest}</td>
  *       <td>{@code IpcRoundTripBench.roundTrip}, {@code IpcThroughputBench.send} ({@code
  *           mechanism=lockstep})</td></tr>
  *   <tr><td>{@link dev.lockstep.ipc.channel.ManyToOneChannel}</td>
