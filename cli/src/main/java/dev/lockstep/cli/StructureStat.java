@@ -5,7 +5,6 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.file.StandardOpenOption;
-import java.util.Locale;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
@@ -68,6 +67,10 @@ final class StructureStat {
             case EVENT:
                 return s.withWaiting(futexWord(file, IpcEventDescriptor.WAIT_WORD_OFFSET));
             case ONE_TO_ONE_CHANNEL:
+                // As many-to-one, and the receiver's sleep request (it sleeps only once acknowledged).
+                return s.withWaiting(futexWord(file, ChannelDescriptor.CONSUMER_WAIT_OFFSET)
+                        + " (receiver); full ring: " + wordState(file, ChannelDescriptor.PRODUCER_WAIT_OFFSET)
+                        + " (senders); " + sleepRequest(file));
             case MANY_TO_ONE_CHANNEL:
                 // The receiver sleeps on the consumer's word (empty ring), senders on the producers' (full ring).
                 return s.withWaiting(futexWord(file, ChannelDescriptor.CONSUMER_WAIT_OFFSET)
@@ -82,23 +85,46 @@ final class StructureStat {
     }
 
     /**
-     * The waiting line of a structure with a futex word (issue 13): each process sleeps in the kernel on it
-     * on Linux with JDK 22+ (else it polls); the word's bit 0 says a sleeper announced itself, the rest
-     * counts wake-ups (see ipc's WaitWord). Read with an ordinary file read: stat maps nothing for this.
+     * Which processes sleep in the kernel: every JVM 22+ on Linux unless it was started with
+     * {@code -Dlockstep.ipc.wait=poll} or refused native access; the others poll. Said without asking
+     * this process's mode: that would link the futex downcall here, in a process that waits for nothing
+     * (on JDK 24+ a restricted-method warning), and it says nothing of the processes that use the file.
+     * Whether one of them sleeps now is the word's sleepers bit.
+     */
+    static final String MODES = "futex on JDK 22+ Linux unless -D" + WaitMode.PROPERTY + "=poll, else poll";
+
+    /**
+     * The waiting line of a structure with a futex word (issue 13): {@link #MODES}, then the word's state:
+     * its bit 0 says a sleeper announced itself, the rest counts wake-ups (see ipc's WaitWord). Read with an
+     * ordinary file read: stat maps nothing for this.
      */
     static String futexWord(Path file, int waitWordOffset) throws IOException {
-        return "futex on JDK 22+ Linux, else poll (this process: " + WaitMode.current().name().toLowerCase(Locale.ROOT)
-                + "); " + wordState(file, waitWordOffset);
+        return MODES + "; " + wordState(file, waitWordOffset);
     }
 
     /** "sleepers yes|no, wake-ups N" of the futex word at {@code waitWordOffset} (an ordinary file read). */
     static String wordState(Path file, int waitWordOffset) throws IOException {
-        ByteBuffer b = ByteBuffer.allocate(Integer.BYTES).order(ByteOrder.nativeOrder());
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-            ch.read(b, SharedFile.STRUCTURE_OFFSET + waitWordOffset);
-        }
-        int word = b.getInt(0);
+        int word = readInt(file, waitWordOffset);
         return "sleepers " + ((word & 1) != 0 ? "yes" : "no") + ", wake-ups " + (word >>> 1);
+    }
+
+    /**
+     * The one-to-one receiver's sleep request (issue 13): it sleeps in the kernel only once its sender has
+     * acknowledged the request's epoch (before that it polls), so stat says which state the pair is in.
+     */
+    static String sleepRequest(Path file) throws IOException {
+        long request = readLong(file, ChannelDescriptor.SLEEP_REQUEST_OFFSET);
+        long ack = readLong(file, ChannelDescriptor.SLEEP_ACK_OFFSET);
+        if (request == 0) {
+            return "sleep request: none (the receiver has not asked to sleep)";
+        }
+        long epoch = request >>> 1;
+        if ((request & 1) == 0) {
+            return "sleep request: withdrawn (epoch " + epoch + "; sender publishes with release stores)";
+        }
+        return "sleep request: epoch " + epoch + ", " + (ack == epoch
+                ? "acknowledged (the receiver may sleep; the sender checks the word after each message)"
+                : "not yet acknowledged (the receiver polls until its sender's next message)");
     }
 
     /**
@@ -106,21 +132,27 @@ final class StructureStat {
      * not-full word (issue 13); each shown as {@link #futexWord} shows one.
      */
     static String priorityQueueWaiting(Path file) throws IOException {
-        int notEmpty = readInt(file, PriorityQueueDescriptor.NOT_EMPTY_WAIT_WORD_OFFSET);
-        int notFull = readInt(file, PriorityQueueDescriptor.NOT_FULL_WAIT_WORD_OFFSET);
-        return "futex on JDK 22+ Linux, else poll (this process: " + WaitMode.current().name().toLowerCase(Locale.ROOT)
-                + "); receivers (not empty): sleepers " + ((notEmpty & 1) != 0 ? "yes" : "no") + ", wake-ups "
-                + (notEmpty >>> 1) + "; senders (not full): sleepers " + ((notFull & 1) != 0 ? "yes" : "no")
-                + ", wake-ups " + (notFull >>> 1);
+        return MODES + "; receivers (not empty): "
+                + wordState(file, PriorityQueueDescriptor.NOT_EMPTY_WAIT_WORD_OFFSET) + "; senders (not full): "
+                + wordState(file, PriorityQueueDescriptor.NOT_FULL_WAIT_WORD_OFFSET);
     }
 
     /** The native-order int at {@code offset} of the structure area, by an ordinary file read. */
     private static int readInt(Path file, int offset) throws IOException {
-        ByteBuffer b = ByteBuffer.allocate(Integer.BYTES).order(ByteOrder.nativeOrder());
+        return read(file, offset, Integer.BYTES).getInt(0);
+    }
+
+    /** The native-order long at {@code offset} of the structure area, by an ordinary file read. */
+    private static long readLong(Path file, int offset) throws IOException {
+        return read(file, offset, Long.BYTES).getLong(0);
+    }
+
+    private static ByteBuffer read(Path file, int offset, int bytes) throws IOException {
+        ByteBuffer b = ByteBuffer.allocate(bytes).order(ByteOrder.nativeOrder());
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             ch.read(b, SharedFile.STRUCTURE_OFFSET + offset);
         }
-        return b.getInt(0);
+        return b;
     }
 
     private static Snapshot describeState(Path file, FileLayout.Header header) throws IOException {

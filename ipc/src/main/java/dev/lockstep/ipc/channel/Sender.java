@@ -141,7 +141,8 @@ public abstract sealed class Sender implements AutoCloseable permits OneToOneSen
      * The protocol's commit or abort of the pending claim at {@code at}: its header becomes
      * {@code recordHeader}; clears the pending claim.
      *
-     * @return false if the claim had been revoked
+     * @return true (both protocols: a many-to-one claim revoked after its header was written is
+     *         delivered late, see {@link #commit})
      */
     abstract boolean publish(int at, long recordHeader);
 
@@ -149,8 +150,11 @@ public abstract sealed class Sender implements AutoCloseable permits OneToOneSen
      * Publishes the claimed message.
      *
      * @param index the value {@link #tryClaim} returned
-     * @return {@code true} if delivered; {@code false} if the consumer revoked the claim (claim timeout
-     *         exceeded): the message is lost and must be sent again
+     * @return {@code true}: the message is delivered. A many-to-one claim that the consumer revoked
+     *         meanwhile (this sender stalled past the claim timeout) is delivered late, when this commit
+     *         lands: after messages claimed after it, before any later message of this sender. (It
+     *         returned {@code false} for such a claim before issue 12 made the commit a release store;
+     *         the result is kept for source compatibility.)
      * @throws IllegalStateException if {@code index} is not the pending claim
      */
     public boolean commit(int index) {
@@ -161,7 +165,7 @@ public abstract sealed class Sender implements AutoCloseable permits OneToOneSen
      * Withdraws the claimed message: its space becomes padding the consumer skips.
      *
      * @param index the value {@link #tryClaim} returned
-     * @return {@code false} if the claim had already been revoked
+     * @return {@code true} (a revoked many-to-one claim's padding is skipped when this abort lands)
      * @throws IllegalStateException if {@code index} is not the pending claim
      */
     public boolean abort(int index) {
@@ -185,8 +189,7 @@ public abstract sealed class Sender implements AutoCloseable permits OneToOneSen
      * @param src    the bytes to send
      * @param offset the first byte of the message in {@code src}
      * @param length the message length, in [0, maxMessageLength]
-     * @return {@code true} if delivered; {@code false} (nothing written) if the ring is full, or if the
-     *         claim was revoked after a claim timeout
+     * @return {@code true} if delivered; {@code false} (nothing written) if the ring is full
      * @throws IndexOutOfBoundsException if the range is outside {@code src}
      */
     public boolean trySend(int type, byte[] src, int offset, int length) {
@@ -197,8 +200,8 @@ public abstract sealed class Sender implements AutoCloseable permits OneToOneSen
             return false;
         }
         buffer.put(at, src, offset, length); // plain: released by commit
-        // A revoked copy (only after a claim timeout: we stalled for seconds) reports "not sent" so
-        // the caller's retry policy applies.
+        // A copy revoked meanwhile (only after a claim timeout: we stalled for seconds) is delivered
+        // late by this commit (see commit).
         return commit(at);
     }
 
@@ -209,8 +212,7 @@ public abstract sealed class Sender implements AutoCloseable permits OneToOneSen
      * @param src    the bytes to send (any buffer, heap or direct)
      * @param offset the first byte of the message in {@code src}
      * @param length the message length, in [0, maxMessageLength]
-     * @return {@code true} if delivered; {@code false} (nothing written) if the ring is full, or if the
-     *         claim was revoked after a claim timeout
+     * @return {@code true} if delivered; {@code false} (nothing written) if the ring is full
      * @throws IndexOutOfBoundsException if the range is outside {@code src}'s limit
      */
     public boolean trySend(int type, ByteBuffer src, int offset, int length) {
@@ -221,8 +223,8 @@ public abstract sealed class Sender implements AutoCloseable permits OneToOneSen
             return false;
         }
         buffer.put(at, src, offset, length); // plain: released by commit
-        // A revoked copy (only after a claim timeout: we stalled for seconds) reports "not sent" so
-        // the caller's retry policy applies.
+        // A copy revoked meanwhile (only after a claim timeout: we stalled for seconds) is delivered
+        // late by this commit (see commit).
         return commit(at);
     }
 

@@ -38,7 +38,8 @@
  *       <td>{@code IpcEventFutexTest}, {@code SyncFutexTest}, {@code ChannelFutexTest}</td>
  *       <td>{@code WaitWordNoLostWakeupTest}, {@code WaitWordStolenWakeTest} (over {@code
  *           WaitWordRegions}); for the channels' pairs {@code ManyToOneChannelConsumerNoLostWakeupTest}, {@code
- *           OneToOneChannelProducerNoLostWakeupTest}</td>
+ *           OneToOneChannelProducerNoLostWakeupTest}, {@code OneToOneChannelConsumerNoLostWakeupTest} and
+ *           {@code OneToOneChannelSleepRequestRaceTest} (the one-to-one sleep request and acknowledgement)</td>
  *       <td>none</td></tr>
  *   <tr><td>{@link dev.lockstep.ipc.wait.KernelIdle}</td>
  *       <td>an Agrona {@code IdleStrategy}: an adaptive spin ({@code SpinBudget}) and 20 yields, then
