@@ -456,6 +456,7 @@ class SharedPriorityQueueTest {
      * delivered in priority order, FIFO within a priority, each once, the limit honoured.
      */
     @Test
+    @Timeout(120)
     void batchReceiveDeliversInPriorityThenFifoOrder() {
         try (SharedPriorityQueue q = SharedPriorityQueue.inMemory(200, 16)) {
             Random rnd = new Random(7);
@@ -490,6 +491,7 @@ class SharedPriorityQueueTest {
 
     /** A batch whose handler throws: that message is consumed (its slot freed), the rest stay queued. */
     @Test
+    @Timeout(120)
     void batchHandlerThatThrowsFreesItsSlotAndLeavesTheRest() {
         try (SharedPriorityQueue q = SharedPriorityQueue.inMemory(5, 8)) {
             for (int i = 0; i < 5; i++) {
@@ -528,6 +530,7 @@ class SharedPriorityQueueTest {
      * FIFO within a priority.
      */
     @Test
+    @Timeout(120)
     void batchConsumersSharingAHandleLoseDuplicateAndReorderNothing() throws Exception {
         runProducersConsumers(Executors.defaultThreadFactory(), true);
     }
