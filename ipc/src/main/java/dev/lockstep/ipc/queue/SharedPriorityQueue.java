@@ -79,6 +79,9 @@ import dev.lockstep.ipc.wait.Waiting;
  *   <li>Receives copy into the caller's buffer and allocate nothing: they return the priority, and
  *       the buffer's position advances by the message length. The buffer must have room for
  *       {@link #maxMessageSize()} bytes, as {@code mq_receive} requires.</li>
+ *   <li>{@link #receive(MessageHandler, int)} delivers up to {@code limit} ready messages in that order
+ *       without copying (the handler reads each body in the mapping), at the cost of one scan of the
+ *       slots per 64 messages instead of one per message; it does not wait.</li>
  *   <li>Bad input (priority out of range, a message larger than the maximum, a too small or read-only
  *       receive buffer, non-positive sizes, a file of another kind) throws before anything is written.</li>
  * </ul>
@@ -181,6 +184,22 @@ public final class SharedPriorityQueue implements AutoCloseable {
      * receive's scan and break the argument), so a receive never takes a message while an older
      * message of at least its priority, published before it, waits. Clear the slot's bit, copy out,
      * then setVolatile(state, FREE) and signal not-full. Only then return: a receive that returned has released its slot.
+     *
+     * Batch receive (receive(handler, limit), issue 12): one scan as above keeps the (up to 64) READY
+     * words with the largest keys, sorted (insertion into per-handle arrays; a handle's arrays are used by
+     * one thread at a time, guarded by a CAS on batchBusy, another thread falls back to one scan per
+     * message). Then one re-check of EVERY slot (bits, then state words), after the scan's acquire of
+     * every candidate: a message m published before some candidate c's publish is seen by it (READY, or
+     * claimed meanwhile). Let bound = the largest key of a READY word the re-check sees that is not a
+     * candidate (binary search: keys are unique); only the candidates with a key above bound are taken,
+     * in key order (none: scan again, as poll does). So when c is taken, every waiting m of a larger key
+     * published before c is either a candidate ordered before c (taken by us or by another receive) or
+     * would have made bound exceed c's key. Each is then claimed and freed exactly as in poll (CAS
+     * READY -> READING, bit cleared, handler, volatile FREE, signal): a candidate another receive took
+     * fails its CAS and is skipped; nothing is given back. A message published after the scan may wait
+     * for the next call even if its key is larger: it was not sent before the candidates (they were
+     * published before the scan read them). The handler runs while its slot is READING; if it throws,
+     * the finally frees the slot (the message counts as received) and the remaining candidates stay READY.
      *
      * Recovery: a slot in WRITING(o) / READING(o) with o != this process and o dead (Participants'
      * verdict) is CASed WRITING(o) -> FREE (its bit left alone, see above) or
