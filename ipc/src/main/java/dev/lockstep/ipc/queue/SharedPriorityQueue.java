@@ -8,6 +8,8 @@ import static dev.lockstep.ipc.queue.PriorityQueueDescriptor.STATE_MASK;
 import static dev.lockstep.ipc.queue.PriorityQueueDescriptor.WRITING;
 
 import java.io.IOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.ReadOnlyBufferException;
@@ -20,6 +22,7 @@ import java.util.function.Supplier;
 import org.agrona.concurrent.IdleStrategy;
 
 import dev.lockstep.core.internal.Waits;
+import dev.lockstep.ipc.channel.MessageHandler;
 import dev.lockstep.ipc.shm.FileLayout;
 import dev.lockstep.ipc.shm.Idle;
 import dev.lockstep.ipc.shm.IncompatibleFileException;
@@ -76,6 +79,9 @@ import dev.lockstep.ipc.wait.Waiting;
  *   <li>Receives copy into the caller's buffer and allocate nothing: they return the priority, and
  *       the buffer's position advances by the message length. The buffer must have room for
  *       {@link #maxMessageSize()} bytes, as {@code mq_receive} requires.</li>
+ *   <li>{@link #receive(MessageHandler, int)} delivers up to {@code limit} ready messages in that order
+ *       without copying (the handler reads each body in the mapping), at the cost of one scan of the
+ *       slots per 64 messages instead of one per message; it does not wait.</li>
  *   <li>Bad input (priority out of range, a message larger than the maximum, a too small or read-only
  *       receive buffer, non-positive sizes, a file of another kind) throws before anything is written.</li>
  * </ul>
@@ -179,6 +185,22 @@ public final class SharedPriorityQueue implements AutoCloseable {
      * message of at least its priority, published before it, waits. Clear the slot's bit, copy out,
      * then setVolatile(state, FREE) and signal not-full. Only then return: a receive that returned has released its slot.
      *
+     * Batch receive (receive(handler, limit), issue 12): one scan as above keeps the (up to 64) READY
+     * words with the largest keys, sorted (insertion into per-handle arrays; a handle's arrays are used by
+     * one thread at a time, guarded by a CAS on batchBusy, another thread falls back to one scan per
+     * message). Then one re-check of EVERY slot (bits, then state words), after the scan's acquire of
+     * every candidate: a message m published before some candidate c's publish is seen by it (READY, or
+     * claimed meanwhile). Let bound = the largest key of a READY word the re-check sees that is not a
+     * candidate (binary search: keys are unique); only the candidates with a key above bound are taken,
+     * in key order (none: scan again, as poll does). So when c is taken, every waiting m of a larger key
+     * published before c is either a candidate ordered before c (taken by us or by another receive) or
+     * would have made bound exceed c's key. Each is then claimed and freed exactly as in poll (CAS
+     * READY -> READING, bit cleared, handler, volatile FREE, signal): a candidate another receive took
+     * fails its CAS and is skipped; nothing is given back. A message published after the scan may wait
+     * for the next call even if its key is larger: it was not sent before the candidates (they were
+     * published before the scan read them). The handler runs while its slot is READING; if it throws,
+     * the finally frees the slot (the message counts as received) and the remaining candidates stay READY.
+     *
      * Recovery: a slot in WRITING(o) / READING(o) with o != this process and o dead (Participants'
      * verdict) is CASed WRITING(o) -> FREE (its bit left alone, see above) or
      * READING(o) -> the READY word copy kept in the slot (setting its bit first). Recovery acts on the
@@ -208,6 +230,18 @@ public final class SharedPriorityQueue implements AutoCloseable {
      * Invariants: a slot's payload is written only in WRITING by its owner, read only in READING by
      * its owner; READY words are unique (sequence numbers are never reused: 2^56 sends).
      */
+
+    /** The most messages one scan of a batch receive selects (candidate arrays per handle). */
+    private static final int BATCH_LIMIT = 64;
+    private static final VarHandle BATCH_BUSY;
+
+    static {
+        try {
+            BATCH_BUSY = MethodHandles.lookup().findVarHandle(SharedPriorityQueue.class, "batchBusy", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
 
     private static final long RECOVERY_INTERVAL_NANOS = TimeUnit.MICROSECONDS.toNanos(RECOVERY_INTERVAL_MICROS);
     /** The owner token of an inMemory queue's claims: every claim belongs to this (live) process. */
@@ -243,6 +277,18 @@ public final class SharedPriorityQueue implements AutoCloseable {
     private long lastRecoveryNanos;
     /** Per handle, racy on purpose: the owner words seen by the last recovery scan (stuck detection). */
     private final long[] seenOwners;
+    /**
+     * One batch receive's candidates, keys descending: per handle, used by the thread that holds
+     * {@link #batchBusy} (another thread of the same handle meanwhile receives one message per scan).
+     */
+    private final long[] batchKeys;
+    /** The candidates' READY words, parallel to {@link #batchKeys}. */
+    private final long[] batchWords;
+    /** The candidates' state word offsets, parallel to {@link #batchKeys}. */
+    private final int[] batchAt;
+    /** 1 while a thread of this handle uses the batch arrays; CAS through {@link #BATCH_BUSY}. */
+    @SuppressWarnings("unused") // accessed through BATCH_BUSY
+    private volatile int batchBusy;
     private volatile boolean closed;
 
     private SharedPriorityQueue(SharedFile file, ByteBuffer buffer, int base, int maxMessages, int maxMessageSize,
@@ -266,6 +312,10 @@ public final class SharedPriorityQueue implements AutoCloseable {
         this.myWriting = me == 0L ? 0L : PriorityQueueDescriptor.ownerWord(WRITING, me);
         this.myReading = me == 0L ? 0L : PriorityQueueDescriptor.ownerWord(READING, me);
         this.seenOwners = new long[maxMessages];
+        int batch = Math.min(maxMessages, BATCH_LIMIT);
+        this.batchKeys = new long[batch];
+        this.batchWords = new long[batch];
+        this.batchAt = new int[batch];
         this.recoveryIntervalNanos = Math.max(RECOVERY_INTERVAL_NANOS, 50L * maxMessages);
         this.lastRecoveryNanos = System.nanoTime();
     }
@@ -827,6 +877,246 @@ public final class SharedPriorityQueue implements AutoCloseable {
         WaitWord.signal(b, notFullAt); // one volatile read; a system call only if a sender sleeps
         dst.position(dst.position() + length);
         return PriorityQueueDescriptor.priority(best);
+    }
+
+    /**
+     * Delivers up to {@code limit} ready messages without waiting, highest priority first and oldest
+     * first within a priority, without copying: {@code handler} reads each body in the queue's mapping
+     * (the message's priority is passed as its {@code type}), the slot being freed as soon as it
+     * returns. It is {@link #tryReceive(ByteBuffer)} repeated, at the cost of one scan of the slots for
+     * up to {@value #BATCH_LIMIT} messages instead of one scan per message. Ordering: each message it
+     * delivers is one a {@code tryReceive} could have returned at that point, except that a message sent
+     * while the batch runs may be left for the next call even if its priority is higher (it was not
+     * sent before the messages the batch had already selected). If the handler throws, its message
+     * counts as received (its slot is freed), the exception propagates, and the rest stay queued.
+     *
+     * @param handler called once per message, on this thread, with a view of its body (valid during
+     *                the call only: read it with absolute gets, do not write to it)
+     * @param limit   the most messages to deliver, {@code >= 1}
+     * @return the number delivered (0 if none is ready)
+     * @throws IllegalArgumentException if {@code limit < 1}
+     * @throws IllegalStateException    if this handle is closed
+     */
+    public int receive(MessageHandler handler, int limit) {
+        Objects.requireNonNull(handler, "handler");
+        if (limit < 1) {
+            throw new IllegalArgumentException("limit must be >= 1: " + limit);
+        }
+        ensureOpen();
+        int n = receiveBatches(handler, limit);
+        return n > 0 || maybeRecover() == 0 ? n : receiveBatches(handler, limit);
+    }
+
+    private int receiveBatches(MessageHandler handler, int limit) {
+        // volatile CAS: the arrays are used by one thread at a time (this CAS acquires the previous
+        // user's release below, so its writes to them are not seen late); a thread that finds them
+        // busy receives one message per scan instead
+        if (!BATCH_BUSY.compareAndSet(this, 0, 1)) {
+            int n = 0;
+            while (n < limit && pollOne(handler)) {
+                n++;
+            }
+            return n;
+        }
+        try {
+            int n = 0;
+            while (n < limit) {
+                int cap = Math.min(limit - n, batchKeys.length);
+                int got = pollBatch(handler, cap);
+                n += got;
+                if (got < cap) {
+                    break;
+                }
+            }
+            return n;
+        } finally {
+            BATCH_BUSY.setRelease(this, 0); // release: our array writes happen before the next user's CAS
+        }
+    }
+
+    /** One message through {@link #pollBatch} semantics without the shared arrays: a scan per message. */
+    private boolean pollOne(MessageHandler handler) {
+        final ByteBuffer b = buffer;
+        while (true) {
+            long best = 0L;
+            int bestAt = -1;
+            long bestKey = -1L;
+            for (int word = 0; word < readyBitsWords; word++) {
+                long bits = (long) MappedAccess.LONG.getOpaque(b, readyBitsBase + 8 * word); // opaque: as in poll
+                while (bits != 0L) {
+                    int i = (word << 6) + Long.numberOfTrailingZeros(bits);
+                    bits &= bits - 1;
+                    int stateAt = statesBase + 8 * i;
+                    long w = (long) MappedAccess.LONG.getAcquire(b, stateAt); // acquire: as in poll
+                    if ((w & STATE_MASK) == READY && key(w) > bestKey) {
+                        bestKey = key(w);
+                        best = w;
+                        bestAt = stateAt;
+                    }
+                }
+            }
+            if (bestAt < 0) {
+                return false;
+            }
+            if (betterReadyBefore((((bestAt - statesBase) >>> 9) + 1) << 6, bestKey)) {
+                continue; // as in poll
+            }
+            if (take(best, bestAt, handler)) {
+                return true;
+            }
+        }
+    }
+
+    /**
+     * One scan for up to {@code cap} messages, then a re-check of every slot, then claims the selected
+     * ones in key order (see the implementation notes, "Batch receive").
+     */
+    private int pollBatch(MessageHandler handler, int cap) {
+        final ByteBuffer b = buffer;
+        final long[] keys = batchKeys;
+        final long[] words = batchWords;
+        final int[] at = batchAt;
+        int n;
+        int take;
+        while (true) {
+            n = 0;
+            for (int word = 0; word < readyBitsWords; word++) {
+                // opaque: the bits only say which state words to read (as in poll)
+                long bits = (long) MappedAccess.LONG.getOpaque(b, readyBitsBase + 8 * word);
+                while (bits != 0L) {
+                    int i = (word << 6) + Long.numberOfTrailingZeros(bits);
+                    bits &= bits - 1;
+                    int stateAt = statesBase + 8 * i;
+                    // acquire: every publish that happened before a candidate's is visible to the re-check
+                    long w = (long) MappedAccess.LONG.getAcquire(b, stateAt);
+                    if ((w & STATE_MASK) != READY) {
+                        continue;
+                    }
+                    long key = key(w);
+                    if (n == cap && key < keys[n - 1]) {
+                        continue; // worse than every candidate of a full batch
+                    }
+                    int j = n == cap ? n - 1 : n++; // the last one drops out of a full batch
+                    for (; j > 0 && keys[j - 1] < key; j--) { // insertion: keys descending
+                        keys[j] = keys[j - 1];
+                        words[j] = words[j - 1];
+                        at[j] = at[j - 1];
+                    }
+                    keys[j] = key;
+                    words[j] = w;
+                    at[j] = stateAt;
+                }
+            }
+            if (n == 0) {
+                return 0;
+            }
+            // Re-check every slot, after the acquire of every candidate: a READY message that is not a
+            // candidate bounds the candidates that may be taken (those with a larger key).
+            long bound = -1L;
+            long lowest = keys[n - 1];
+            for (int word = 0; word < readyBitsWords; word++) {
+                // opaque is enough (as in betterReadyBefore): a publish that happened before a
+                // candidate's publish happened before the scan's acquire of that candidate, so before these reads
+                long bits = (long) MappedAccess.LONG.getOpaque(b, readyBitsBase + 8 * word);
+                while (bits != 0L) {
+                    int i = (word << 6) + Long.numberOfTrailingZeros(bits);
+                    bits &= bits - 1;
+                    long w = (long) MappedAccess.LONG.getOpaque(b, statesBase + 8 * i); // opaque: see above
+                    if ((w & STATE_MASK) == READY) {
+                        long key = key(w);
+                        if (key > bound && key > lowest && !isCandidate(keys, n, key)) {
+                            bound = key;
+                        }
+                    }
+                }
+            }
+            take = n;
+            while (take > 0 && keys[take - 1] < bound) {
+                take--;
+            }
+            if (take > 0) {
+                break;
+            }
+            // a better message was published while we scanned past its slot: scan again (as in poll)
+        }
+        int delivered = 0;
+        for (int c = 0; c < take; c++) {
+            if (take(words[c], at[c], handler)) { // a failed claim: another receive took it
+                delivered++;
+            }
+        }
+        return delivered;
+    }
+
+    /** Whether {@code key} is among the first {@code n} of {@code keys} (descending; keys are unique). */
+    private static boolean isCandidate(long[] keys, int n, long key) {
+        int lo = 0;
+        int hi = n - 1;
+        while (lo <= hi) {
+            int mid = (lo + hi) >>> 1;
+            long k = keys[mid];
+            if (k == key) {
+                return true;
+            }
+            if (k > key) {
+                lo = mid + 1;
+            } else {
+                hi = mid - 1;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Claims the message {@code word} at {@code stateAt}, hands its body to {@code handler} and frees the
+     * slot (also if the handler throws).
+     *
+     * @return false if another receive claimed it first
+     */
+    private boolean take(long word, int stateAt, MessageHandler handler) {
+        final ByteBuffer b = buffer;
+        // volatile CAS: claims the message and acquires the sender's release of READY (as in poll)
+        if (!MappedAccess.LONG.compareAndSet(b, stateAt, word, myReading)) {
+            return false;
+        }
+        int index = (stateAt - statesBase) >>> 3;
+        int slot = claimedLength(index, stateAt, word);
+        int length = (int) MappedAccess.INT.get(b, slot + PriorityQueueDescriptor.SLOT_LENGTH_OFFSET); // plain: ours, checked
+        try {
+            handler.onMessage(PriorityQueueDescriptor.priority(word), b, slot + PriorityQueueDescriptor.SLOT_PAYLOAD_OFFSET,
+                    length);
+        } finally {
+            // volatile: releases the slot and precedes signal's volatile read, as in poll
+            MappedAccess.LONG.setVolatile(b, stateAt, FREE);
+            WaitWord.signal(b, notFullAt);
+        }
+        return true;
+    }
+
+    /**
+     * After a claim of slot {@code index} (READING): clears its ready bit, checks its length and returns
+     * the slot's offset; a corrupt length gives the message back and throws (as in poll).
+     */
+    private int claimedLength(int index, int stateAt, long word) {
+        final ByteBuffer b = buffer;
+        // atomic and-not, after the claim (as in poll)
+        MappedAccess.LONG.getAndBitwiseAnd(b, readyBitsBase + 8 * (index >>> 6), ~(1L << index));
+        int slot = slotsBase + index * slotStride;
+        // plain: written before the sender's release, which our CAS acquired; the slot is ours (READING)
+        int length = (int) MappedAccess.INT.get(b, slot + PriorityQueueDescriptor.SLOT_LENGTH_OFFSET);
+        if (length < 0 || length > maxMessageSize) {
+            // only a foreign write to the file can get here: give the message back and refuse it (as in poll)
+            MappedAccess.LONG.getAndBitwiseOr(b, readyBitsBase + 8 * (index >>> 6), 1L << index);
+            MappedAccess.LONG.setVolatile(b, stateAt, word);
+            WaitWord.signal(b, notEmptyAt);
+            throw new IllegalStateException("corrupt message length " + length + " in slot " + index);
+        }
+        return slot;
+    }
+
+    /** A READY word's receive order: priority, then the complement of the sequence (older = larger). */
+    private static long key(long w) {
+        return (w & ~STATE_MASK & ~SEQUENCE_MASK) | (SEQUENCE_MASK - (w & SEQUENCE_MASK));
     }
 
     /**

@@ -41,6 +41,12 @@ class SharedPriorityQueueTest {
         return ByteBuffer.allocate(8).putInt(0, a).putInt(4, b);
     }
 
+    /** An int written by a heap (big-endian) buffer, read from the queue's (native-order) mapping. */
+    static int bigEndianInt(ByteBuffer b, int at) {
+        int v = b.getInt(at);
+        return b.order() == java.nio.ByteOrder.BIG_ENDIAN ? v : Integer.reverseBytes(v);
+    }
+
     /** isEmpty and isFull (the re-checks of blocked receivers and senders) follow the slots' states. */
     @Test
     void isEmptyAndIsFullFollowTheSlots() {
@@ -444,9 +450,89 @@ class SharedPriorityQueueTest {
         }
     }
 
+
+    /**
+     * Batch receive: more messages than one batch's 64 candidates and more slots than one bits word,
+     * delivered in priority order, FIFO within a priority, each once, the limit honoured.
+     */
+    @Test
+    @Timeout(120)
+    void batchReceiveDeliversInPriorityThenFifoOrder() {
+        try (SharedPriorityQueue q = SharedPriorityQueue.inMemory(200, 16)) {
+            Random rnd = new Random(7);
+            int count = 150;
+            int[] prios = new int[count];
+            for (int round = 0; round < 2; round++) { // the second round reuses slots in another order
+                for (int i = 0; i < count; i++) {
+                    prios[i] = rnd.nextInt(SharedPriorityQueue.MAX_PRIORITY + 1);
+                    assertTrue(q.trySend(prios[i], msg(i, prios[i])));
+                }
+                int[] order = new int[count];
+                int[] n = {0};
+                dev.lockstep.ipc.channel.MessageHandler h = (priority, buffer, offset, length) -> {
+                    assertEquals(8, length, "length");
+                    int index = bigEndianInt(buffer, offset);
+                    assertEquals(prios[index], priority, "priority passed with the message");
+                    order[n[0]++] = index;
+                };
+                assertEquals(7, q.receive(h, 7), "limit");
+                assertEquals(count - 7, q.receive(h, Integer.MAX_VALUE));
+                assertEquals(0, q.receive(h, Integer.MAX_VALUE), "empty");
+                assertTrue(q.isEmpty());
+                for (int k = 1; k < count; k++) {
+                    int a = order[k - 1];
+                    int b = order[k];
+                    assertTrue(prios[b] < prios[a] || prios[b] == prios[a] && b > a,
+                            "message " + b + " (priority " + prios[b] + ") after " + a + " (priority " + prios[a] + ")");
+                }
+            }
+        }
+    }
+
+    /** A batch whose handler throws: that message is consumed (its slot freed), the rest stay queued. */
+    @Test
+    @Timeout(120)
+    void batchHandlerThatThrowsFreesItsSlotAndLeavesTheRest() {
+        try (SharedPriorityQueue q = SharedPriorityQueue.inMemory(5, 8)) {
+            for (int i = 0; i < 5; i++) {
+                assertTrue(q.trySend(0, msg(i, 0)));
+            }
+            int[] calls = {0};
+            IllegalStateException boom = new IllegalStateException("boom");
+            assertThrows(IllegalStateException.class, () -> q.receive((priority, buffer, offset, length) -> {
+                if (++calls[0] == 2) {
+                    throw boom;
+                }
+            }, 5));
+            assertEquals(2, calls[0]);
+            assertEquals(3, q.size(), "the two handled messages are gone, three wait");
+            assertTrue(q.trySend(0, msg(5, 0)));
+            assertTrue(q.trySend(0, msg(6, 0)));
+            assertTrue(q.isFull(), "both slots were freed");
+            ByteBuffer dst = ByteBuffer.allocate(8);
+            for (int expected = 2; expected <= 6; expected++) {
+                assertEquals(0, q.tryReceive(dst.clear()));
+                assertEquals(expected, dst.getInt(0));
+            }
+            assertThrows(IllegalArgumentException.class, () -> q.receive((p, b, o, l) -> { }, 0));
+            assertThrows(NullPointerException.class, () -> q.receive(null, 1));
+        }
+    }
+
     @Test
     void manyProducersAndConsumersLoseAndDuplicateNothing() throws Exception {
         runProducersConsumers(Executors.defaultThreadFactory());
+    }
+
+    /**
+     * As above with every consumer thread batch-receiving through the same handle (one thread at a time
+     * uses the handle's batch arrays, the others receive one message per scan), checking per-producer
+     * FIFO within a priority.
+     */
+    @Test
+    @Timeout(120)
+    void batchConsumersSharingAHandleLoseDuplicateAndReorderNothing() throws Exception {
+        runProducersConsumers(Executors.defaultThreadFactory(), true);
     }
 
     @Test
@@ -463,6 +549,10 @@ class SharedPriorityQueueTest {
     }
 
     private void runProducersConsumers(ThreadFactory threads) throws Exception {
+        runProducersConsumers(threads, false);
+    }
+
+    private void runProducersConsumers(ThreadFactory threads, boolean batch) throws Exception {
         int producers = 4;
         int consumers = 4;
         int perProducer = 20_000;
@@ -490,6 +580,24 @@ class SharedPriorityQueueTest {
                         long[] seen = new long[total];
                         int n = 0;
                         ByteBuffer dst = ByteBuffer.allocate(8);
+                        int[] last = new int[producers * 4]; // per producer and priority: the last index + 1
+                        int[] m = {0};
+                        dev.lockstep.ipc.channel.MessageHandler h = (prio, buffer, offset, length) -> {
+                            int id = bigEndianInt(buffer, offset);
+                            int i = bigEndianInt(buffer, offset + 4);
+                            assertEquals(i % 4, prio, "priority travels with the message");
+                            assertTrue(i + 1 > last[id * 4 + prio], "producer " + id + " FIFO: " + i + " after " + (last[id * 4 + prio] - 1));
+                            last[id * 4 + prio] = i + 1;
+                            seen[m[0]++] = (long) id * perProducer + i;
+                        };
+                        while (batch && remaining.get() > 0) {
+                            int got = q.receive(h, 16);
+                            remaining.addAndGet(-got);
+                            if (got == 0) {
+                                Thread.yield(); // 2 cores, 8 threads: let the producers run
+                            }
+                        }
+                        n = m[0];
                         while (remaining.get() > 0) {
                             int prio = q.tryReceive(dst.clear(), 10, TimeUnit.MILLISECONDS);
                             if (prio >= 0) {
