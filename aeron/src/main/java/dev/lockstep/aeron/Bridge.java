@@ -23,8 +23,9 @@ import io.aeron.driver.MediaDriver;
 /**
  * A running bridge between a local mailbox and an Aeron stream: {@link OutboundBridge} (mailbox to
  * publication) or {@link InboundBridge} (subscription to mailbox), made by {@link AeronBridge}. One
- * thread of its own runs a non-blocking duty cycle (move up to a batch, publish the counters, idle
- * with the options' strategy when nothing moved); {@link #close()} stops it and releases the mailbox
+ * thread of its own runs a duty cycle (move up to a batch, publish the counters, idle with the
+ * options' strategy when nothing moved; an outbound bridge with an empty mailbox instead sleeps on it,
+ * see {@link BridgeOptions}); {@link #close()} stops it and releases the mailbox
  * role, the Aeron client and the embedded media driver (with its directory).
  *
  * <p>If the duty cycle fails (the publication closed, the local channel refused the bridge, a bug), the
@@ -131,7 +132,9 @@ public abstract sealed class Bridge implements AutoCloseable permits OutboundBri
             while (running) {
                 int work = doWork();
                 publish(System.currentTimeMillis());
-                idle.idle(work);
+                if (work >= 0) {
+                    idle.idle(work); // work < 0: doWork waited already (an outbound bridge on its mailbox)
+                }
             }
         } catch (Throwable t) {
             failure = t;
@@ -142,8 +145,11 @@ public abstract sealed class Bridge implements AutoCloseable permits OutboundBri
         }
     }
 
-    /** One duty cycle: moves up to a batch; returns the work done (0 = idle). */
-    abstract int doWork();
+    /**
+     * One duty cycle: moves up to a batch; returns the work done (0: nothing, the loop idles with the
+     * options' strategy; -1: nothing, and the cycle has waited already, so the loop goes round at once).
+     */
+    abstract int doWork() throws InterruptedException;
 
     /** Writes the counters and the connected state into the status file. */
     abstract void publish(long nowMillis);

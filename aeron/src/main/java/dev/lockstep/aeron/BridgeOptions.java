@@ -5,9 +5,11 @@ import java.util.Objects;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 
+import org.agrona.concurrent.BackoffIdleStrategy;
+import org.agrona.concurrent.BusySpinIdleStrategy;
 import org.agrona.concurrent.IdleStrategy;
-
-import dev.lockstep.ipc.shm.Idle;
+import org.agrona.concurrent.SleepingIdleStrategy;
+import org.agrona.concurrent.YieldingIdleStrategy;
 import io.aeron.driver.ThreadingMode;
 
 /**
@@ -24,13 +26,65 @@ import io.aeron.driver.ThreadingMode;
  *     thread: the bridge is meant to share a host with the applications it serves).
  * <li>{@code createKind}, {@code createCapacity}: the local mailbox made when absent (default
  *     many-to-one, 1 MiB); an existing one is used as it is.
- * <li>{@code idle}: how the bridge's thread waits when there is nothing to do (default
- *     {@link Idle#backoff()}).
+ * <li>{@code idle}: how the bridge's thread waits on the Aeron side: an inbound bridge between polls
+ *     of its subscription that found nothing, an outbound bridge while Aeron refuses the message it
+ *     holds (default {@link Wait#BACKOFF}: 100 spins, 10 yields, then parks growing from 1 &micro;s to
+ *     {@value #BACKOFF_MAX_PARK_MICROS} &micro;s; Aeron has no kernel wait, so this is a poll).
+ * <li>{@code mailboxIdle}: how an outbound bridge waits on its empty mailbox (default {@link Wait#KERNEL}:
+ *     the receiver's {@code awaitReceive}, which sleeps on the ring's futex word on JDK 22+ for a
+ *     many-to-one mailbox and is woken by the producer's commit; where the receiver cannot sleep in the
+ *     kernel, JDK 17 or a one-to-one mailbox, it polls with {@code idle}).
  * <li>{@code batch}: messages moved per duty cycle (default 64).
  * <li>{@code log}: where the bridge reports gaps, holds and errors (default standard error).
  * </ul>
+ *
+ * <p>What an idle bridge costs (JDK 25, 2-core VM, {@code utime+stime} of the whole bridge process from
+ * {@code /proc/<pid>/stat} over 20 s, embedded shared-threading driver included): see the README section
+ * "Across hosts: lockstep-aeron". {@link Wait#SPIN} and {@link Wait#YIELD} burn a core each.
  */
 public final class BridgeOptions {
+    /** The longest park of the default {@link Wait#BACKOFF} strategy, microseconds. */
+    public static final long BACKOFF_MAX_PARK_MICROS = 100;
+
+    /** How a bridge thread waits, by name (the command line's {@code --idle} and {@code --mailbox-wait}). */
+    public enum Wait {
+        /**
+         * Sleep in the kernel until a producer publishes (outbound mailbox only: the receiver's
+         * {@code awaitReceive}); where the receiver cannot, poll with the {@code idle} strategy.
+         */
+        KERNEL,
+        /** Agrona {@code BackoffIdleStrategy}: 100 spins, 10 yields, parks of 1 to 100 &micro;s (default). */
+        BACKOFF,
+        /** Agrona {@code BusySpinIdleStrategy}: lowest latency, one core busy per bridge thread. */
+        SPIN,
+        /** Agrona {@code YieldingIdleStrategy}: {@code Thread.yield()}, one core busy unless others run. */
+        YIELD,
+        /** Agrona {@code SleepingIdleStrategy} of 1 ms: least CPU, up to about a millisecond per hop. */
+        SLEEP;
+
+        /**
+         * A supplier of a fresh strategy of this kind.
+         *
+         * @return the supplier
+         * @throws IllegalArgumentException for {@link #KERNEL} (not an {@code IdleStrategy}: see
+         *                                  {@link BridgeOptions#withMailboxWait(Wait)})
+         */
+        public Supplier<IdleStrategy> strategy() {
+            switch (this) {
+                case BACKOFF:
+                    return () -> new BackoffIdleStrategy(100, 10, 1_000L, BACKOFF_MAX_PARK_MICROS * 1_000L);
+                case SPIN:
+                    return BusySpinIdleStrategy::new;
+                case YIELD:
+                    return YieldingIdleStrategy::new;
+                case SLEEP:
+                    return () -> new SleepingIdleStrategy(1_000_000L);
+                default:
+                    throw new IllegalArgumentException("KERNEL is not a polling strategy: only an outbound bridge's"
+                            + " mailbox wait can sleep in the kernel (Aeron cannot be waited for there)");
+            }
+        }
+    }
     /** The kind of mailbox a bridge creates when the name is absent. */
     public enum Kind {
         /** {@code ManyToOneChannel}. */
@@ -46,12 +100,14 @@ public final class BridgeOptions {
     private final Kind createKind;
     private final int createCapacity;
     private final Supplier<IdleStrategy> idle;
+    /** The outbound bridge's wait on an empty mailbox: null = the kernel (futex) where it can. */
+    private final Supplier<IdleStrategy> mailboxIdle;
     private final int batch;
     private final Consumer<String> log;
 
     private BridgeOptions(Path mailboxFolder, String aeronDirectory, Path embeddedDirectory, ThreadingMode threadingMode,
-                          Kind createKind, int createCapacity, Supplier<IdleStrategy> idle, int batch,
-                          Consumer<String> log) {
+                          Kind createKind, int createCapacity, Supplier<IdleStrategy> idle,
+                          Supplier<IdleStrategy> mailboxIdle, int batch, Consumer<String> log) {
         this.mailboxFolder = mailboxFolder;
         this.aeronDirectory = aeronDirectory;
         this.embeddedDirectory = embeddedDirectory;
@@ -59,19 +115,21 @@ public final class BridgeOptions {
         this.createKind = createKind;
         this.createCapacity = createCapacity;
         this.idle = idle;
+        this.mailboxIdle = mailboxIdle;
         this.batch = batch;
         this.log = log;
     }
 
     /**
      * The default options: embedded driver ({@link ThreadingMode#SHARED}), default mailbox folder,
-     * many-to-one 1 MiB mailbox if absent, {@link Idle#backoff()}, batch 64, log to standard error.
+     * many-to-one 1 MiB mailbox if absent, idle {@link Wait#BACKOFF}, mailbox wait {@link Wait#KERNEL},
+     * batch 64, log to standard error.
      *
      * @return the default options
      */
     public static BridgeOptions defaults() {
-        return new BridgeOptions(null, null, null, ThreadingMode.SHARED, Kind.MANY_TO_ONE, 1 << 20, Idle::backoff, 64,
-                line -> System.err.println(line));
+        return new BridgeOptions(null, null, null, ThreadingMode.SHARED, Kind.MANY_TO_ONE, 1 << 20,
+                Wait.BACKOFF.strategy(), null, 64, line -> System.err.println(line));
     }
 
     /**
@@ -82,7 +140,7 @@ public final class BridgeOptions {
      */
     public BridgeOptions withMailboxFolder(Path folder) {
         return new BridgeOptions(folder, aeronDirectory, embeddedDirectory, threadingMode, createKind, createCapacity,
-                idle, batch, log);
+                idle, mailboxIdle, batch, log);
     }
 
     /**
@@ -93,7 +151,7 @@ public final class BridgeOptions {
      */
     public BridgeOptions withAeronDirectory(String dir) {
         return new BridgeOptions(mailboxFolder, dir, embeddedDirectory, threadingMode, createKind, createCapacity, idle,
-                batch, log);
+                mailboxIdle, batch, log);
     }
 
     /**
@@ -104,7 +162,7 @@ public final class BridgeOptions {
      */
     public BridgeOptions withEmbeddedDirectory(Path dir) {
         return new BridgeOptions(mailboxFolder, aeronDirectory, dir, threadingMode, createKind, createCapacity, idle,
-                batch, log);
+                mailboxIdle, batch, log);
     }
 
     /**
@@ -116,7 +174,7 @@ public final class BridgeOptions {
      */
     public BridgeOptions withThreadingMode(ThreadingMode mode) {
         return new BridgeOptions(mailboxFolder, aeronDirectory, embeddedDirectory, Objects.requireNonNull(mode, "mode"),
-                createKind, createCapacity, idle, batch, log);
+                createKind, createCapacity, idle, mailboxIdle, batch, log);
     }
 
     /**
@@ -134,11 +192,11 @@ public final class BridgeOptions {
             throw new IllegalArgumentException("mailbox capacity must be a power of two in [1 KiB, 1 GiB]: " + capacity);
         }
         return new BridgeOptions(mailboxFolder, aeronDirectory, embeddedDirectory, threadingMode,
-                Objects.requireNonNull(kind, "kind"), capacity, idle, batch, log);
+                Objects.requireNonNull(kind, "kind"), capacity, idle, mailboxIdle, batch, log);
     }
 
     /**
-     * Sets how the bridge thread waits when a duty cycle moved nothing.
+     * Sets how the bridge thread waits on the Aeron side (see the class comment).
      *
      * @param idle called once per bridge for a strategy of its own
      * @return a copy of these options with that idle strategy
@@ -146,7 +204,42 @@ public final class BridgeOptions {
      */
     public BridgeOptions withIdle(Supplier<IdleStrategy> idle) {
         return new BridgeOptions(mailboxFolder, aeronDirectory, embeddedDirectory, threadingMode, createKind,
-                createCapacity, Objects.requireNonNull(idle, "idle"), batch, log);
+                createCapacity, Objects.requireNonNull(idle, "idle"), mailboxIdle, batch, log);
+    }
+
+    /**
+     * Sets how the bridge thread waits on the Aeron side, by name.
+     *
+     * @param wait {@link Wait#BACKOFF} (default), {@link Wait#SPIN}, {@link Wait#YIELD} or {@link Wait#SLEEP}
+     * @return a copy of these options with that idle strategy
+     * @throws NullPointerException     if {@code wait} is null
+     * @throws IllegalArgumentException if {@code wait} is {@link Wait#KERNEL}
+     */
+    public BridgeOptions withIdle(Wait wait) {
+        return withIdle(Objects.requireNonNull(wait, "wait").strategy());
+    }
+
+    /**
+     * Sets how an outbound bridge waits while its mailbox is empty (an inbound bridge ignores it).
+     *
+     * @param wait {@link Wait#KERNEL} (default: sleep on the mailbox's futex word where the receiver can,
+     *             else poll with the {@code idle} strategy) or a polling strategy by name
+     * @return a copy of these options with that mailbox wait
+     * @throws NullPointerException if {@code wait} is null
+     */
+    public BridgeOptions withMailboxWait(Wait wait) {
+        return withMailboxIdle(Objects.requireNonNull(wait, "wait") == Wait.KERNEL ? null : wait.strategy());
+    }
+
+    /**
+     * Sets the strategy an outbound bridge polls its empty mailbox with (instead of sleeping in the kernel).
+     *
+     * @param idle called once per bridge for a strategy of its own, or {@code null} for {@link Wait#KERNEL}
+     * @return a copy of these options with that mailbox wait
+     */
+    public BridgeOptions withMailboxIdle(Supplier<IdleStrategy> idle) {
+        return new BridgeOptions(mailboxFolder, aeronDirectory, embeddedDirectory, threadingMode, createKind,
+                createCapacity, this.idle, idle, batch, log);
     }
 
     /**
@@ -161,7 +254,7 @@ public final class BridgeOptions {
             throw new IllegalArgumentException("batch must be >= 1: " + batch);
         }
         return new BridgeOptions(mailboxFolder, aeronDirectory, embeddedDirectory, threadingMode, createKind,
-                createCapacity, idle, batch, log);
+                createCapacity, idle, mailboxIdle, batch, log);
     }
 
     /**
@@ -173,7 +266,7 @@ public final class BridgeOptions {
      */
     public BridgeOptions withLog(Consumer<String> log) {
         return new BridgeOptions(mailboxFolder, aeronDirectory, embeddedDirectory, threadingMode, createKind,
-                createCapacity, idle, batch, Objects.requireNonNull(log, "log"));
+                createCapacity, idle, mailboxIdle, batch, Objects.requireNonNull(log, "log"));
     }
 
     Path mailboxFolder() {
@@ -202,6 +295,11 @@ public final class BridgeOptions {
 
     Supplier<IdleStrategy> idle() {
         return idle;
+    }
+
+    /** Null: {@link Wait#KERNEL}. */
+    Supplier<IdleStrategy> mailboxIdle() {
+        return mailboxIdle;
     }
 
     int batch() {

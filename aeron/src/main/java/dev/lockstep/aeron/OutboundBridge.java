@@ -3,12 +3,17 @@ package dev.lockstep.aeron;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.time.Instant;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
+import org.agrona.concurrent.IdleStrategy;
 import org.agrona.concurrent.UnsafeBuffer;
 
 import dev.lockstep.ipc.channel.MessageHandler;
 import dev.lockstep.ipc.channel.Receiver;
+import dev.lockstep.ipc.channel.ShmChannel;
 import dev.lockstep.ipc.mailbox.MailboxEntry;
+import dev.lockstep.ipc.shm.WaitMode;
 import io.aeron.ExclusivePublication;
 import io.aeron.Publication;
 
@@ -32,11 +37,20 @@ import io.aeron.Publication;
  * if it had arrived); any other record gets the next number. So across a kill the inbound side sees
  * each number at most once and a lost message as a gap.
  *
+ * <p>Waiting. With its mailbox empty (and no message held) the bridge waits in the receiver's
+ * {@code awaitReceive} for at most {@value #MAILBOX_WAIT_MILLIS} ms: by default in the kernel on the
+ * ring's futex word (many-to-one mailbox, JDK 22+: a producer's commit wakes it, no polling at all), else
+ * polling with the configured strategy; it idles with the Aeron-side strategy only while Aeron refuses
+ * the held message (see {@link BridgeOptions}). The timed wait allocates one small object per wait that
+ * actually sleeps (the receiver's kernel idle), never per message.
+ *
  * <p>Implementation notes: the handler wraps the ring's mapping once in an {@link UnsafeBuffer} and
  * offers header and body as two buffers (Aeron copies into its term buffer: no copy here); only a
  * refused message is copied, into a buffer sized for the largest message. Nothing allocates per message.
  */
 public final class OutboundBridge extends Bridge {
+    /** The longest an idle outbound bridge sleeps on its mailbox before publishing its counters again. */
+    static final long MAILBOX_WAIT_MILLIS = 20;
     private final int epoch;
     private ExclusivePublication publication;
     private Receiver receiver;
@@ -88,12 +102,33 @@ public final class OutboundBridge extends Bridge {
                         + " B after the bridge header: raise the channel's term-length or use a smaller mailbox");
             }
             pending = new UnsafeBuffer(ByteBuffer.allocateDirect(needed));
-            receiver = local.receiver();
+            receiver = receiverFor(options);
+            note("waiting on the mailbox: " + (receiver.waitMode() == WaitMode.FUTEX ? "in the kernel (futex)"
+                    : "polling (" + (options.mailboxIdle() == null ? "the receiver cannot sleep in the kernel here"
+                    : "as configured") + ")"));
         } catch (RuntimeException e) {
             close();
             throw e;
         }
         start();
+    }
+
+    /**
+     * The mailbox's consumer: one that sleeps in the kernel if so configured and it can (many-to-one
+     * on JDK 22+), else one that polls with the configured mailbox strategy or, failing that, with the
+     * Aeron-side {@code idle} (whose short parks suit a bridge better than the receiver's default).
+     */
+    private Receiver receiverFor(BridgeOptions options) {
+        Supplier<IdleStrategy> poll = options.mailboxIdle();
+        if (poll == null) {
+            Receiver r = local.receiver();
+            if (r.waitMode() == WaitMode.FUTEX) {
+                return r;
+            }
+            r.close(); // unregisters: the one below registers again
+            poll = options.idle();
+        }
+        return local.receiver(ShmChannel.DEFAULT_CLAIM_TIMEOUT, poll.get());
     }
 
     /** The ring positions saved for a restart belong to this mailbox file, not to a re-created one. */
@@ -104,7 +139,7 @@ public final class OutboundBridge extends Bridge {
     }
 
     @Override
-    int doWork() {
+    int doWork() throws InterruptedException {
         if (holding) {
             long r = publication.offer(pending, 0, pendingLength);
             if (r < 0) {
@@ -117,7 +152,13 @@ public final class OutboundBridge extends Bridge {
         while (n < batch && !holding && receiver.receive(handler, 1) == 1) {
             n++;
         }
-        return n;
+        if (n > 0 || holding) {
+            return n; // holding: the loop idles with the Aeron-side strategy, then offers again
+        }
+        // Empty mailbox: wait on it (futex sleep, woken by the producer's commit, or the mailbox idle
+        // strategy's polls), at most MAILBOX_WAIT_MILLIS so the counters are published and close() seen.
+        n = receiver.awaitReceive(handler, 1, MAILBOX_WAIT_MILLIS, TimeUnit.MILLISECONDS);
+        return n > 0 ? n : -1;
     }
 
     private void onMessage(int type, ByteBuffer buffer, int offset, int length) {

@@ -14,8 +14,9 @@
  *   <li><b>Back-pressure</b>: an outbound bridge holds a message Aeron does not accept and stops taking
  *       from the mailbox, so local producers see the ring full; an inbound bridge stops polling while the
  *       mailbox is full. Nothing is dropped silently.</li>
- *   <li><b>Threads</b>: each bridge runs one duty-cycle thread of its own, idling with the options' Agrona
- *       {@code IdleStrategy} ({@link dev.lockstep.aeron.BridgeOptions}).</li>
+ *   <li><b>Threads</b>: each bridge runs one duty-cycle thread of its own; an outbound bridge with an
+ *       empty mailbox sleeps on it (futex on JDK 22+), otherwise a bridge idles with the options' Agrona
+ *       {@code IdleStrategy} ({@link dev.lockstep.aeron.BridgeOptions}, {@code BridgeOptions.Wait}).</li>
  *   <li><b>Monitoring</b>: counters and state live in a memory-mapped status file
  *       ({@link dev.lockstep.aeron.BridgeStatus}), readable by any local process as
  *       {@link dev.lockstep.aeron.BridgeStats}.</li>
@@ -52,9 +53,11 @@
  *       <td>the 16-byte frame header: sequence, type, epoch, little-endian</td>
  *       <td>through the bridges' tests</td><td>as the bridges</td></tr>
  *   <tr><td>{@link dev.lockstep.aeron.BridgeOptions}</td>
- *       <td>immutable settings: mailbox folder, media driver, created mailbox, idle strategy, batch,
- *           log</td>
- *       <td>{@code BridgeInProcessTest} (bad arguments, external driver)</td><td>none</td></tr>
+ *       <td>immutable settings: mailbox folder, media driver, created mailbox, idle strategy and
+ *           mailbox wait, batch, log</td>
+ *       <td>{@code BridgeInProcessTest} (bad arguments, external driver), {@code BridgeIdleTest}
+ *           (every mailbox wait delivers bursts after idle pauses; an idle bridge closes at once)</td>
+ *       <td>{@code BridgeBenchmark}</td></tr>
  *   <tr><td>{@link dev.lockstep.aeron.BridgeStatus}</td>
  *       <td>the locked, memory-mapped status file: counters and a torn-write-proof restart slot</td>
  *       <td>{@code BridgeInProcessTest}, {@code BridgeProcessTest}, {@code BridgeReadmeExampleTest}</td>

@@ -18,7 +18,7 @@ import dev.lockstep.aeron.AeronBridge;
 import dev.lockstep.aeron.Bridge;
 import dev.lockstep.aeron.BridgeOptions;
 import dev.lockstep.ipc.channel.MessageHandler;
-import dev.lockstep.ipc.channel.OneToOneChannel;
+import dev.lockstep.ipc.channel.ShmChannel;
 import dev.lockstep.ipc.channel.Receiver;
 import dev.lockstep.ipc.channel.Sender;
 import dev.lockstep.ipc.mailbox.Mailboxes;
@@ -44,6 +44,11 @@ import io.aeron.logbuffer.FragmentHandler;
  */
 public final class BridgeBenchmark {
     private static final String TERM = "|term-length=16m";
+    /**
+     * The mailboxes' kind ({@code -Dbench.kind}, default many-to-one: the bridges' default, whose
+     * receiver sleeps in the kernel on JDK 22+; one-to-one receivers poll).
+     */
+    static final BridgeOptions.Kind KIND = BridgeOptions.Kind.valueOf(System.getProperty("bench.kind", "MANY_TO_ONE"));
 
     private BridgeBenchmark() {
     }
@@ -88,8 +93,8 @@ public final class BridgeBenchmark {
         String uri = channel();
         try (Bridge in = AeronBridge.in("bench", uri, 1, options(b));
              Bridge out = AeronBridge.out("bench", uri, 1, options(a));
-             OneToOneChannel tx = Mailboxes.open(a).oneToOne("bench", 1 << 22);
-             OneToOneChannel rx = Mailboxes.open(b).oneToOne("bench", 1 << 22);
+             ShmChannel tx = open(a, "bench");
+             ShmChannel rx = open(b, "bench");
              Receiver r = rx.receiver()) {
             requireRunning(in, out);
             out.awaitConnected(java.time.Duration.ofSeconds(30));
@@ -133,10 +138,10 @@ public final class BridgeBenchmark {
              Bridge pingOut = AeronBridge.out("ping", ping, 2, options(a));
              Bridge pongIn = AeronBridge.in("pong", pong, 3, options(a));
              Bridge pongOut = AeronBridge.out("pong", pong, 3, options(b));
-             OneToOneChannel pingA = Mailboxes.open(a).oneToOne("ping", 1 << 22);
-             OneToOneChannel pingB = Mailboxes.open(b).oneToOne("ping", 1 << 22);
-             OneToOneChannel pongB = Mailboxes.open(b).oneToOne("pong", 1 << 22);
-             OneToOneChannel pongA = Mailboxes.open(a).oneToOne("pong", 1 << 22)) {
+             ShmChannel pingA = open(a, "ping");
+             ShmChannel pingB = open(b, "ping");
+             ShmChannel pongB = open(b, "pong");
+             ShmChannel pongA = open(a, "pong")) {
             requireRunning(pingIn, pingOut, pongIn, pongOut);
             pingOut.awaitConnected(java.time.Duration.ofSeconds(30));
             pongOut.awaitConnected(java.time.Duration.ofSeconds(30));
@@ -298,8 +303,13 @@ public final class BridgeBenchmark {
     static BridgeOptions options(Path folder) {
         // The bridges' default idle strategy (backoff): with busy-spinning bridges the machine needs a
         // core per bridge on top of the drivers' and the application's threads. -Dbench.spin=true spins.
-        BridgeOptions o = BridgeOptions.defaults().withMailboxFolder(folder).withCreate(BridgeOptions.Kind.ONE_TO_ONE, 1 << 22);
+        BridgeOptions o = BridgeOptions.defaults().withMailboxFolder(folder).withCreate(KIND, 1 << 22);
         return Boolean.getBoolean("bench.spin") ? o.withIdle(org.agrona.concurrent.BusySpinIdleStrategy::new) : o;
+    }
+
+    static ShmChannel open(Path folder, String name) throws IOException {
+        Mailboxes boxes = Mailboxes.open(folder);
+        return KIND == BridgeOptions.Kind.ONE_TO_ONE ? boxes.oneToOne(name, 1 << 22) : boxes.manyToOne(name, 1 << 22);
     }
 
     static void requireRunning(Bridge... bridges) {

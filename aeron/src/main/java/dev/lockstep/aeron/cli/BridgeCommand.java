@@ -108,13 +108,24 @@ public final class BridgeCommand implements Callable<Integer> {
                 description = "Embedded driver threading: ${COMPLETION-CANDIDATES} (default ${DEFAULT-VALUE}).")
         ThreadingMode threading;
 
+        @Option(names = "--idle", defaultValue = "BACKOFF",
+                description = "How the bridge waits on Aeron (inbound: for messages; outbound: while Aeron refuses one): "
+                        + "BACKOFF (spin, yield, park 1-100 us), SPIN, YIELD (a core each), SLEEP (1 ms) (default ${DEFAULT-VALUE}).")
+        BridgeOptions.Wait idle;
+
+        @Option(names = "--mailbox-wait", defaultValue = "KERNEL",
+                description = "How an outbound bridge waits on its empty mailbox: KERNEL (futex sleep, JDK 22+ "
+                        + "many-to-one; else polls as --idle), or poll with BACKOFF, SPIN, YIELD, SLEEP (default ${DEFAULT-VALUE}).")
+        BridgeOptions.Wait mailboxWait;
+
         @Option(names = "--stats-every", defaultValue = "0",
                 description = "Print the bridge's stats every this many seconds (0: never).")
         int statsEvery;
 
         BridgeOptions options() {
-            return BridgeOptions.defaults().withMailboxFolder(folder).withAeronDirectory(aeronDir)
-                    .withEmbeddedDirectory(embeddedDir).withCreate(kind, capacity).withThreadingMode(threading);
+            BridgeOptions o = BridgeOptions.defaults().withMailboxFolder(folder).withAeronDirectory(aeronDir)
+                    .withEmbeddedDirectory(embeddedDir).withCreate(kind, capacity).withThreadingMode(threading).withMailboxWait(mailboxWait);
+            return o.withIdle(idle); // KERNEL: IllegalArgumentException naming the problem
         }
 
         int runUntilStopped(Bridge bridge) throws InterruptedException {

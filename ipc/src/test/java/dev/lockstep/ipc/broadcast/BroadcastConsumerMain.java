@@ -69,7 +69,8 @@ public final class BroadcastConsumerMain {
         boolean slow = args[1].equals("slow");
         long last = Long.parseLong(args[2]);
         try (BroadcastChannel ch = BroadcastChannel.open(file);
-             BroadcastReceiver in = ch.receiver()) {
+             BroadcastReceiver in = args.length > 3 && args[3].equals("oldest") ? ch.receiver(StartPosition.OLDEST)
+                     : ch.receiver()) {
             System.out.println("ready " + ProcessHandle.current().pid());
             System.out.flush();
             Check check = new Check(last);

@@ -90,6 +90,49 @@ class BroadcastProcessTest {
         }
     }
 
+    /**
+     * StartPosition.OLDEST across processes: a producer process sends more than the ring holds and
+     * exits; a consumer process joins late with OLDEST; a second producer process continues. The
+     * consumer gets the retained backlog from the oldest message the producer's layout leaves in the
+     * ring (computed independently: BroadcastStartPositionTest.replayOldest), then the new messages:
+     * every one whole, in order, none lost, none twice.
+     */
+    @Test
+    void aConsumerProcessJoiningLateAtOldestGetsTheRetainedBacklogInOrderThenTheNewMessages() throws Exception {
+        Path file = dir.resolve("replay");
+        int capacity = 16 * 1024;
+        int before = 3_000; // about 5 laps of the ring
+        int after = 2_000;
+        try (BroadcastChannel ch = BroadcastChannel.create(file, capacity)) {
+            try (ChildJvm first = ChildJvm.start(dir, BroadcastProducerMain.class, file.toString(), "" + before, "-")) {
+                assertEquals(0, first.await(Duration.ofSeconds(120)), first.output());
+            }
+            int oldest = BroadcastStartPositionTest.replayOldest(before, capacity,
+                    m -> BroadcastDescriptor.aligned(BroadcastDescriptor.HEADER_LENGTH + 8 * (1 + (m & 7))));
+            assertTrue(oldest > 0 && oldest < before, "the ring wrapped, and keeps a backlog: " + oldest);
+            long last = before + after - 1;
+            try (ChildJvm late = ChildJvm.start(dir, BroadcastConsumerMain.class, file.toString(), "normal", "" + last,
+                    "oldest")) {
+                late.awaitLine("ready", Duration.ofSeconds(60));
+                try (ChildJvm second = ChildJvm.start(dir, BroadcastProducerMain.class, file.toString(),
+                        "" + (before + after), "" + late.pid())) {
+                    assertEquals(0, second.await(Duration.ofSeconds(120)), second.output());
+                }
+                Map<String, Long> r = result(late);
+                System.out.println("late OLDEST consumer: " + r + " (backlog from message " + oldest + ")");
+                assertEquals((long) oldest, r.get("first"), "the first message is the oldest retained: " + late.output());
+                assertEquals(last, r.get("last"), late.output());
+                assertEquals(before + after - oldest, r.get("received"), late.output());
+                assertEquals(0L, r.get("torn"), late.output());
+                assertEquals(0L, r.get("backwards"), late.output());
+                assertEquals(0L, r.get("gaps"), late.output());
+                assertEquals(0L, r.get("lost"), late.output());
+                assertEquals(0L, r.get("lapped"), late.output());
+                assertEquals(0, late.await(Duration.ofSeconds(30)), late.output());
+            }
+        }
+    }
+
     @Test
     void aProducerKilledMidStreamNeverTearsAndASuccessorTakesOver() throws Exception {
         Path file = dir.resolve("ticks");

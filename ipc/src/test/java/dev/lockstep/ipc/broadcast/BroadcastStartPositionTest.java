@@ -32,20 +32,40 @@ class BroadcastStartPositionTest {
         return 8 * (1 + (m * 7919) % (max / 8));
     }
 
-    /** The first message still whole in the ring after sending messages 0 .. count-1 (replayed layout). */
+    /**
+     * The first message an OLDEST receiver is offered after sending messages 0 .. count-1: the
+     * producer's layout and its oldest boundary replayed independently (oldest moves, when a send
+     * would overwrite it, to the first boundary at or after min(end - capacity + slack, tail)).
+     */
     static int oldestExpected(int count, int capacity, int max) {
+        return replayOldest(count, capacity, m -> BroadcastDescriptor.aligned(BroadcastDescriptor.HEADER_LENGTH + length(m, max)));
+    }
+
+    static int replayOldest(int count, int capacity, java.util.function.IntUnaryOperator record) {
         long[] start = new long[count];
+        java.util.TreeSet<Long> boundaries = new java.util.TreeSet<>(); // record and padding starts
         long pos = 0;
+        long oldest = 0;
+        int slack = BroadcastSender.oldestSlack(capacity);
         for (int m = 0; m < count; m++) {
-            int aligned = BroadcastDescriptor.aligned(BroadcastDescriptor.HEADER_LENGTH + length(m, max));
-            if ((pos & (capacity - 1)) + aligned > capacity) {
-                pos += capacity - (pos & (capacity - 1));
+            int aligned = record.applyAsInt(m);
+            int pad = (pos & (capacity - 1)) + aligned > capacity ? capacity - (int) (pos & (capacity - 1)) : 0;
+            long end = pos + pad + aligned;
+            if (oldest < end - capacity) {
+                long target = Math.min(end - capacity + slack, pos);
+                Long b = boundaries.ceiling(target);
+                oldest = b == null ? pos : b;
+            }
+            if (pad > 0) {
+                boundaries.add(pos);
+                pos += pad;
             }
             start[m] = pos;
+            boundaries.add(pos);
             pos += aligned;
         }
         for (int m = 0; m < count; m++) {
-            if (start[m] >= pos - capacity) {
+            if (start[m] >= oldest) {
                 return m;
             }
         }
@@ -156,22 +176,7 @@ class BroadcastStartPositionTest {
     }
 
     static int oldestExpectedFixed(int count, int record, int capacity) {
-        long pos = 0;
-        long[] start = new long[count];
-        for (int m = 0; m < count; m++) {
-            if ((pos & (capacity - 1)) + record > capacity) {
-                pos += capacity - (pos & (capacity - 1));
-            }
-            start[m] = pos;
-            pos += record;
-        }
-        long end = pos;
-        for (int m = 0; m < count; m++) {
-            if (start[m] >= end - capacity) {
-                return m;
-            }
-        }
-        return count;
+        return replayOldest(count, capacity, m -> record);
     }
 
     /**
