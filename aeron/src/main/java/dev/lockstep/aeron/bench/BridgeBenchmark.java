@@ -50,7 +50,25 @@ public final class BridgeBenchmark {
      */
     static final BridgeOptions.Kind KIND = BridgeOptions.Kind.valueOf(System.getProperty("bench.kind", "MANY_TO_ONE"));
 
+    /**
+     * How the benchmark's own threads (producer, consumer, ping, echo) wait for the next message, the same
+     * for the bridged and the direct runs ({@code -Dbench.appWait}, default {@code yield}): {@code yield}
+     * gives the core back to a runnable driver or bridge thread; {@code spin} busy-spins, which on a
+     * machine with fewer cores than busy threads (this project's 2 cores: two spinning application
+     * threads and two drivers, plus the bridges) makes every hop wait for a preemption, milliseconds, so
+     * the round trip then counts hops times the scheduler's time slice rather than what a hop costs.
+     */
+    static final boolean APP_SPIN = "spin".equals(System.getProperty("bench.appWait", "yield"));
+
     private BridgeBenchmark() {
+    }
+
+    private static void appWait() {
+        if (APP_SPIN) {
+            Thread.onSpinWait();
+        } else {
+            Thread.yield();
+        }
     }
 
     /**
@@ -64,6 +82,8 @@ public final class BridgeBenchmark {
      */
     public static void main(String[] args) throws Exception {
         long messages = args.length > 0 ? Long.parseLong(args[0]) : 2_000_000;
+        System.out.println("BridgeBenchmark: application threads " + (APP_SPIN ? "spin" : "yield")
+                + " (-Dbench.appWait), mailboxes " + KIND + " (-Dbench.kind), JDK " + Runtime.version());
         int size = args.length > 1 ? Integer.parseInt(args[1]) : 32;
         int roundTrips = args.length > 2 ? Integer.parseInt(args[2]) : 20_000;
         if (size < 8) {
@@ -104,7 +124,7 @@ public final class BridgeBenchmark {
                     byte[] msg = new byte[size];
                     for (long i = 0; i < messages; i++) {
                         while (!s.trySend(1, msg, 0, size)) {
-                            Thread.onSpinWait();
+                            appWait();
                         }
                     }
                 } catch (Throwable t) {
@@ -117,7 +137,7 @@ public final class BridgeBenchmark {
             producer.start();
             while (got[0] < messages) {
                 if (r.receive(h, 256) == 0) {
-                    Thread.onSpinWait();
+                    appWait();
                 }
             }
             long took = System.nanoTime() - start;
@@ -151,13 +171,13 @@ public final class BridgeBenchmark {
                     int[] seen = {0};
                     MessageHandler h = (type, buf, off, len) -> {
                         while (!s.trySend(type, buf, off, len)) {
-                            Thread.onSpinWait();
+                            appWait();
                         }
                         seen[0]++;
                     };
                     while (seen[0] < total) {
                         if (r.receive(h, 16) == 0) {
-                            Thread.onSpinWait();
+                            appWait();
                         }
                     }
                 }
@@ -172,12 +192,12 @@ public final class BridgeBenchmark {
                     long t0 = System.nanoTime();
                     msg.putLong(0, t0);
                     while (!s.trySend(1, msg, 0, size)) {
-                        Thread.onSpinWait();
+                        appWait();
                     }
                     back[0] = false;
                     while (!back[0]) {
                         if (r.receive(h, 1) == 0) {
-                            Thread.onSpinWait();
+                            appWait();
                         }
                     }
                     if (i >= total - n) {
@@ -206,7 +226,7 @@ public final class BridgeBenchmark {
                 UnsafeBuffer msg = new UnsafeBuffer(ByteBuffer.allocateDirect(size));
                 for (long i = 0; i < messages; i++) {
                     while (pub.offer(msg, 0, size) < 0) {
-                        Thread.onSpinWait();
+                        appWait();
                     }
                 }
             }, "bench-direct-producer");
@@ -216,7 +236,7 @@ public final class BridgeBenchmark {
             producer.start();
             while (got[0] < messages) {
                 if (sub.poll(h, 256) == 0) {
-                    Thread.onSpinWait();
+                    appWait();
                 }
             }
             long took = System.nanoTime() - start;
@@ -242,13 +262,13 @@ public final class BridgeBenchmark {
                 int[] seen = {0};
                 FragmentHandler h = (buf, off, len, hdr) -> {
                     while (pongPub.offer(buf, off, len) < 0) {
-                        Thread.onSpinWait();
+                        appWait();
                     }
                     seen[0]++;
                 };
                 while (seen[0] < total) {
                     if (pingSub.poll(h, 16) == 0) {
-                        Thread.onSpinWait();
+                        appWait();
                     }
                 }
             }, "bench-direct-echo");
@@ -261,12 +281,12 @@ public final class BridgeBenchmark {
                 long t0 = System.nanoTime();
                 msg.putLong(0, t0);
                 while (pingPub.offer(msg, 0, size) < 0) {
-                    Thread.onSpinWait();
+                    appWait();
                 }
                 back[0] = false;
                 while (!back[0]) {
                     if (pongSub.poll(h, 1) == 0) {
-                        Thread.onSpinWait();
+                        appWait();
                     }
                 }
                 if (i >= total - n) {
