@@ -26,7 +26,7 @@ import dev.lockstep.ipc.shm.WaitMode;
  * yields) and follows what the calling thread's earlier waits needed, between {@value
  * SpinBudget#MIN_SPINS} and {@value SpinBudget#MAX_SPINS} spins: a waiter whose peer answers within a
  * spin keeps spinning long enough for it (no system call on either side), one whose peer is idle
- * halves its spin after each kernel sleep.
+ * halves its spin after each kernel sleep, down to the polling spin.
  *
  * <p>Implementation notes: one instance per blocking call and thread (not thread-safe); the
  * {@code ready} predicate only reads (it must not consume the state: the loop does that) and must

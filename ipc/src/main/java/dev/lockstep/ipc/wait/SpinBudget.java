@@ -10,7 +10,8 @@ package dev.lockstep.ipc.wait;
  * ({@code PTHREAD_MUTEX_ADAPTIVE_NP}: {@code __spins += (cnt - __spins) / 8}) the budget follows what the
  * waits of this thread needed, with one difference: a glibc spin that fails is followed by a futex wait
  * on a lock held briefly, so glibc grows the budget on failure; an ipc wait that reaches the kernel is
- * usually waiting for a peer that is idle for milliseconds or seconds, so here a failure halves it.
+ * usually waiting for a peer that is idle for milliseconds or seconds, so here a failure halves it
+ * (down to the floor below).
  *
  * <p>Rules, applied when a wait ends (its {@link KernelIdle} is reset or the thread's next wait starts):
  * <ul>
@@ -22,6 +23,12 @@ package dev.lockstep.ipc.wait;
  * </ul>
  * The budget stays within [{@value #MIN_SPINS}, {@value #MAX_SPINS}] and starts at {@value #INITIAL_SPINS}
  * (the fixed spin of {@link dev.lockstep.ipc.shm.Idle#backoff()}, so a first wait behaves as polling does).
+ * The floor is that spin too: the ipc structures' waiting loops check a stuck owner's liveness after
+ * {@code Owners.POLLS_BEFORE_CHECK} (120) idle steps, counted on being spin and yield steps that come
+ * before the first kernel sleep; with a shorter spin the first check would come only after several
+ * sleeps of up to 100 ms each (seen: {@code IpcSemaphoreTest}'s dead-holder recoveries took over 5 s
+ * with a floor of 25 spins). So an idle waiter keeps the polling spin (a few microseconds per sleep),
+ * and adaptivity only lengthens the spin for waiters whose peers answer within it.
  *
  * <p>Implementation notes: one instance per thread ({@link #mine()}), touched only by that thread, so
  * plain fields suffice. A thread usually waits on one structure (a receiver loop), which is what it
@@ -29,7 +36,7 @@ package dev.lockstep.ipc.wait;
  * mix, never outside the bounds.
  */
 final class SpinBudget {
-    static final int MIN_SPINS = 25;
+    static final int MIN_SPINS = 100;
     static final int INITIAL_SPINS = 100;
     static final int MAX_SPINS = 6_400;
 
