@@ -87,7 +87,7 @@ public class Mutex extends AbstractOwnableSynchronizer implements Lock {
      * A wait node is WAITING exactly while it is queued; grants are written under the queue lock, so a
      * withdrawing waiter (timeout/interrupt) decides under the queue lock whether it was granted.
      * Unfair release (issue 12): getAndAdd(-LOCKED), one atomic whatever else is set; it wakes only if
-     * the value before it had PARKED without WAKING, and then (wakeAfterRelease, under the queue lock)
+     * the value before it had PARKED without WAKING, and then (wakeAfterUnlock, under the queue lock)
      * grants the first waiter only if the lock is still free and nobody else was woken meanwhile: a
      * barger that took it will see PARKED in its own release. The lock fast path barges with the
      * witness of its failed CAS from 0 (bargeWith) instead of entering the waiting layer.
@@ -308,7 +308,7 @@ public class Mutex extends AbstractOwnableSynchronizer implements Lock {
             // needs LOCKED set) came before it and is seen here, or comes after and fails (lock free).
             int s = (int) STATE.getAndAdd(this, -LOCKED);
             if ((s & (PARKED | WAKING)) == PARKED) {
-                wakeAfterRelease();
+                wakeAfterUnlock();
             }
         } else if (!STATE.compareAndSet(this, LOCKED, 0)) { // volatile CAS (release side); fails iff PARKED
             unlockSlow();
@@ -332,7 +332,7 @@ public class Mutex extends AbstractOwnableSynchronizer implements Lock {
      * was taken meanwhile (its holder's release will see PARKED and wake one) or another release
      * already woke one (WAKING); clear PARKED if every waiter withdrew.
      */
-    private void wakeAfterRelease() {
+    private void wakeAfterUnlock() {
         WaitNode next = null;
         queue.lock();
         for (; ; ) {
@@ -708,7 +708,7 @@ public class Mutex extends AbstractOwnableSynchronizer implements Lock {
 
     /**
      * Fair mode, unlock with PARKED set: hand the held lock over to the first waiter (LOCKED stays set).
-     * The unfair release is {@link #release()} and {@link #wakeAfterRelease()}.
+     * The unfair release is {@link #release()} and {@link #wakeAfterUnlock()}.
      */
     private void unlockSlow() {
         WaitNode next;
@@ -731,7 +731,7 @@ public class Mutex extends AbstractOwnableSynchronizer implements Lock {
     /**
      * This Mutex's grant decision in the waiting layer. Unfair mode: a grant is a wake-up (WAKING set
      * by the granter) and the woken thread retries; fair mode: a grant hands the held lock over.
-     * Grants come from {@link #unlockSlow()} (fair), {@link #wakeAfterRelease()} (unfair) and {@link #passOnLocked()}; the Dekker handshake is the
+     * Grants come from {@link #unlockSlow()} (fair), {@link #wakeAfterUnlock()} (unfair) and {@link #passOnLocked()}; the Dekker handshake is the
      * PARKED bit set in {@link #parkLocked}, so the generic re-check after linking grants nobody.
      */
     private static final class Queue extends WaitQueue {
