@@ -40,21 +40,21 @@ import java.util.concurrent.locks.Lock;
  * holder may lock again, and must unlock as many times ({@link #getHoldCount()}). A Mutex may be named
  * ({@link #Mutex(String)}) for {@link Lockdep} reports, {@link #toString()} and thread dumps.
  *
- * <p><b>Algorithm.</b> A state word holds {@code LOCKED} and {@code PARKED} ("the waiter queue is not
- * empty") bits, as in Drepper's futex mutex (<i>Futexes Are Tricky</i>, 2011, mutex #3) and WebKit's
- * {@code WTF::Lock} (F. Pizlo, <i>Locking in WebKit</i>, 2016): lock and unlock are one
- * compare-and-set each when uncontended. A thread that finds the lock held enters Lockstep's waiting
- * layer ({@code dev.lockstep.core.internal.WaitQueue}): it spins briefly if no other thread is spinning
- * on this Mutex (one spinner at a time, as in {@code WTF::Lock}), then, under the layer's small queue
- * lock, sets {@code PARKED} and enqueues itself in FIFO order, and parks with
- * {@code LockSupport.park(this)}. In fair mode an unlock that finds {@code PARKED} hands the lock
- * over to the first waiter under the queue lock. In unfair mode an unlock frees the lock with one
- * atomic add whatever else is set, and a third bit, {@code WAKING}, marks a woken waiter that has not
- * run yet: an unlock wakes the first waiter (under the queue lock) only if it saw {@code PARKED}
- * without {@code WAKING} (as the "woken" flag of Go's {@code sync.Mutex}), so a busy lock costs at
- * most one unpark per wake-up cycle, not one per unlock; its unlock stays one atomic while waiters
- * are queued, and an arriving lock barges with the witness of its first CAS instead of entering the
- * waiting layer.
+ * <p><b>Algorithm.</b> A lock word that is 0 when free, as in Drepper's futex mutex (<i>Futexes Are
+ * Tricky</i>, 2011) and WebKit's {@code WTF::Lock} (F. Pizlo, <i>Locking in WebKit</i>, 2016): lock is
+ * one compare-and-set from 0. A thread that finds the lock held enters Lockstep's waiting layer
+ * ({@code dev.lockstep.core.internal.WaitQueue}): it spins briefly if no other thread is spinning on this
+ * Mutex (one spinner at a time, as in {@code WTF::Lock}), then enqueues itself in FIFO order under the
+ * layer's small queue lock and parks with {@code LockSupport.park(this)}.
+ * <em>Unfair mode</em> keeps the waiters out of the lock word, as {@code AbstractQueuedSynchronizer}
+ * does: the word is only {@code LOCKED} or 0, so an arriving thread takes a free lock with one CAS from 0
+ * even while waiters are queued; unlock is a volatile store of 0 followed by a volatile read of the
+ * queue head (AQS's release), and wakes the first waiter (wake-one-and-retry) only if one is queued and
+ * no woken waiter is still pending (a "waking" token outside the word, as the "woken" flag of Go's
+ * {@code sync.Mutex}): a busy lock costs at most one unpark per wake-up cycle, not one per unlock.
+ * <em>Fair mode</em> keeps a {@code PARKED} bit ("the queue is not empty") in the word, so an arriving
+ * thread's CAS from 0 fails while anyone waits, and an unlock that finds it hands the lock over
+ * directly to the first waiter under the queue lock.
  *
  * <p><b>Properties.</b> Mutual exclusion; deadlock-free; fair mode is starvation-free and FIFO in
  * queue order; unfair mode is not starvation-free in theory (a waiter can lose every race). Space: one
@@ -73,41 +73,38 @@ import java.util.concurrent.locks.Lock;
 public class Mutex extends AbstractOwnableSynchronizer implements Lock {
     /*
      * Implementation notes.
-     * state: LOCKED bit = held; PARKED bit = the wait queue is (or is about to be) non-empty. PARKED is
-     * set and cleared only under the queue lock, and a waiter sets it (CAS) only while LOCKED is set, so
-     * an unlock whose CAS LOCKED -> 0 succeeds knows nobody is queued, and an unlock that finds PARKED
-     * takes the queue lock and sees every queued waiter. While LOCKED is set and the queue lock is held,
-     * nobody else changes state, so the unlocker's slow path writes it with a plain release store.
-     * Fair mode invariant: PARKED implies LOCKED (unlock hands a held lock over while waiters remain).
-     * WAKING (unfair mode only) is set by whoever grants a queued node (unlockSlow, passOnLocked,
-     * under the queue lock) and cleared by the woken thread when it acquires, queues again, or gives up:
-     * at most one woken-but-not-yet-running waiter at a time.
+     * Unfair mode: state is LOCKED or 0. Only the holder writes it while LOCKED (everybody else CASes
+     * from 0), so release is a volatile store. No lost wake-up (Dekker, synchronization order of
+     * volatile accesses): a releaser writes 0 then reads the queue head; a waiter links its node
+     * (volatile head write, or a link under the queue lock behind a non-null head) then re-reads the word
+     * (Queue.grantLocked under the queue lock): either the waiter sees 0 and wakes the first (itself or
+     * an earlier waiter), or the releaser sees a waiter. The releaser then skips its wake-up only if the
+     * waking token is set: its holder (one woken waiter at a time; set under the queue lock, only when
+     * 0) either acquires and later releases (and looks at the queue), or clears the token by volatile
+     * store before re-reading the word (queueing again, or giving up in passOnLocked), which orders the
+     * same handshake again. wakeAfterUnlock re-checks under the queue lock and wakes nobody if the lock
+     * was taken meanwhile: that holder's release came after our read of LOCKED and looks again.
+     * Fair mode: state has LOCKED and PARKED bits; PARKED ("the queue is, or is about to be, non-empty")
+     * is set and cleared only under the queue lock, and a waiter sets it (CAS) only while LOCKED is
+     * set, so an unlock whose CAS LOCKED -> 0 succeeds knows nobody is queued, and an unlock that finds
+     * PARKED takes the queue lock and hands over (PARKED implies LOCKED). While LOCKED is set and the
+     * queue lock is held, nobody else changes state, so that slow path writes it with a release store.
      * holds (hold count) and the AOS owner are written by the holder only, after acquiring and before
      * releasing, so the state word's acquire/release orders them (see isHeldByCurrentThread).
      * A wait node is WAITING exactly while it is queued; grants are written under the queue lock, so a
      * withdrawing waiter (timeout/interrupt) decides under the queue lock whether it was granted.
-     * Unfair release (issue 12): getAndAdd(-LOCKED), one atomic whatever else is set; it wakes only if
-     * the value before it had PARKED without WAKING, and then (wakeAfterUnlock, under the queue lock)
-     * grants the first waiter only if the lock is still free and nobody else was woken meanwhile: a
-     * barger that took it will see PARKED in its own release. The lock fast path barges with the
-     * witness of its failed CAS from 0 (bargeWith) instead of entering the waiting layer.
-     * Why (profile, JDK 17, 2 cores, loaded machine; MutexBench 4 and 8 threads, -prof perfnorm with
-     * context-switches and task-clock, A/B in one window): with more threads than cores, a busy lock
-     * has PARKED|WAKING set nearly all the time (a woken waiter waits milliseconds for a CPU), so the
-     * old fast paths, CAS(0 -> LOCKED) and CAS(LOCKED -> 0), both failed on every operation: lock went
-     * through the waiting layer's tryAcquire (re-read, CAS) and unlock through unlockSlow (re-read,
-     * CAS), four atomics per lock/unlock pair where ReentrantLock, whose queue is not in its state
-     * word, pays a CAS and a volatile store. CPU time per operation (task-clock) was 63 ns at 4 threads
-     * and 74 ns at 8 against ReentrantLock's 28-32 ns; after: 27 and 35 ns (ReentrantLock 22-24),
-     * context switches per op 2.3e-4 -> 2.3e-5 (4 threads) and 8.0e-5 -> 4.4e-5 (8), uncontended
-     * unchanged (18 ns task-clock per op both).
+     * Why the waiters left the unfair word (issue 12; profile, JDK 17, 2 cores, MutexBench 4 and 8
+     * threads, -prof perfnorm with context-switches and task-clock): with more threads than cores the
+     * old PARKED and WAKING bits were set nearly all the time (a woken waiter waits milliseconds for a
+     * CPU), so the lock's CAS from 0 failed and it paid a re-read and a second CAS (bargeWith), and the
+     * release a getAndAdd: Mutex spent 1.4-1.6x ReentrantLock's CPU per operation with no kernel time
+     * on either side. Now both pay one CAS to lock and one volatile store to unlock.
      */
     private static final long serialVersionUID = 1L;
 
     private static final int LOCKED = 1;
+    /** Fair mode only: the wait queue is (or is about to be) non-empty. */
     private static final int PARKED = 2;
-    /** Unfair mode: a woken waiter has not yet run; unlocks need not wake another one. */
-    private static final int WAKING = 4;
 
     private static final VarHandle STATE;
 
@@ -189,11 +186,11 @@ public class Mutex extends AbstractOwnableSynchronizer implements Lock {
         if (LOCKDEP) {
             Lockdep.CHECKER.beforeAcquire(this);
         }
-        // Volatile CAS: acquires the previous holder's release; fair mode too (0 = nobody queued).
-        // If it fails, an unfair lock barges at once while waiters are queued (see bargeWith), from a
-        // volatile re-read: compareAndExchange's witness here measured 0.88x uncontended (MutexBench.
-        // uncontended1, quiet machine, 3 forks: 62.9 -> 55.1 ops/us).
-        if (!STATE.compareAndSet(this, 0, LOCKED) && !bargeWith((int) STATE.getVolatile(this))) {
+        // Volatile CAS: acquires the previous holder's release. Unfair: the word is 0 whenever the
+        // lock is free, queued waiters or not (they are kept in the queue), so a free lock costs this
+        // one CAS; fair: 0 = free and nobody queued. (compareAndSet, not compareAndExchange: the
+        // witness measured 0.88x uncontended, MutexBench.uncontended1, quiet, 3 forks.)
+        if (!STATE.compareAndSet(this, 0, LOCKED)) {
             lockSlowUninterruptibly();
         } else {
             setExclusiveOwnerThread(Thread.currentThread());
@@ -211,8 +208,7 @@ public class Mutex extends AbstractOwnableSynchronizer implements Lock {
         if (LOCKDEP) {
             Lockdep.CHECKER.beforeAcquire(this);
         }
-        int w = (int) STATE.compareAndExchange(this, 0, LOCKED); // volatile CAS, as in lock()
-        if (w != 0 && !bargeWith(w)) {
+        if (!STATE.compareAndSet(this, 0, LOCKED)) { // volatile CAS, as in lock()
             lockSlow(Waits.INTERRUPTIBLE, 0L);
         } else {
             setExclusiveOwnerThread(Thread.currentThread());
@@ -261,8 +257,7 @@ public class Mutex extends AbstractOwnableSynchronizer implements Lock {
         Waits.requireUnit(unit);
         Waits.checkInterrupt();
         long deadline = Waits.deadline(time, unit);
-        int w = (int) STATE.compareAndExchange(this, 0, LOCKED); // volatile CAS, as in lock()
-        if (w == 0 || bargeWith(w)) {
+        if (STATE.compareAndSet(this, 0, LOCKED)) { // volatile CAS, as in lock()
             setExclusiveOwnerThread(Thread.currentThread());
             holds = 1;
         } else if (!lockSlow(Waits.TIMED, deadline)) {
@@ -294,20 +289,24 @@ public class Mutex extends AbstractOwnableSynchronizer implements Lock {
     }
 
     /**
-     * Frees the lock (the holder's last hold). Unfair: one atomic add clears LOCKED whatever else is
-     * set, so a lock with queued waiters and a woken waiter pending (PARKED|WAKING, the steady state
-     * of a busy lock) is released by one atomic instruction, not a failed CAS, a re-read and a second
-     * CAS; only a release that finds PARKED without WAKING wakes a waiter. Fair: LOCKED -> 0, or the
-     * hand-over of {@link #unlockSlow()}.
+     * Frees the lock (the holder's last hold). Unfair: one volatile store of 0, then a look at the
+     * queue (as AQS's release: volatile state write, then volatile read of the head), and a wake-up
+     * only if a waiter is queued and no woken waiter is pending ({@link Queue#waking}); fair:
+     * LOCKED -> 0, or the hand-over of {@link #unlockSlow()}.
      */
     private void release() {
         if (!fair) {
-            // Volatile getAndAdd (release side): publishes the critical section; LOCKED is set (we hold
-            // it), so subtracting it clears exactly that bit. The returned value is the state just
-            // before our release in the total order of volatile accesses: a waiter's PARKED CAS (which
-            // needs LOCKED set) came before it and is seen here, or comes after and fails (lock free).
-            int s = (int) STATE.getAndAdd(this, -LOCKED);
-            if ((s & (PARKED | WAKING)) == PARKED) {
+            // Volatile store: publishes the critical section (release semantics) and, being a volatile
+            // access, takes its place in the total synchronization order before the volatile read of
+            // the queue head below (JLS 17.4.4; VarHandle setVolatile/getVolatile: "as if the variable
+            // was declared volatile"). A plain store suffices for atomicity: unfair, the word is LOCKED
+            // or 0 and only the holder writes it while LOCKED is set (others CAS from 0 only).
+            // Dekker with a waiter (Queue.grantLocked after linking: volatile head write, then
+            // volatile read of this word): one of the two sees the other's write, so a waiter that
+            // missed this 0 is seen in the queue here. setRelease would not do: a release store and a
+            // later volatile read may be reordered (no synchronization-order edge between them).
+            STATE.setVolatile(this, 0);
+            if (queue.hasWaiters() && !queue.wakePending()) {
                 wakeAfterUnlock();
             }
         } else if (!STATE.compareAndSet(this, LOCKED, 0)) { // volatile CAS (release side); fails iff PARKED
@@ -316,40 +315,13 @@ public class Mutex extends AbstractOwnableSynchronizer implements Lock {
     }
 
     /**
-     * Unfair mode, after the fast path's CAS from 0 failed with witness {@code w} (waiters queued, or a
-     * woken waiter pending, or the lock held): one attempt to take the lock if {@code w} shows it free,
-     * keeping PARKED and WAKING as they are (as {@link #tryLockState}); no call into the waiting layer
-     * for the common case of a busy lock with waiters. Fair mode never barges here.
-     */
-    private boolean bargeWith(int w) {
-        // Volatile CAS: acquires the previous holder's release.
-        return !fair && (w & LOCKED) == 0 && STATE.compareAndSet(this, w, w | LOCKED);
-    }
-
-    /**
-     * Unfair mode, after a release that saw PARKED without WAKING (the lock is already free): under the
-     * queue lock, wake the first waiter (set WAKING, clear PARKED if it was the last) unless the lock
-     * was taken meanwhile (its holder's release will see PARKED and wake one) or another release
-     * already woke one (WAKING); clear PARKED if every waiter withdrew.
+     * Unfair mode, after a release that saw a queued waiter and no pending wake-up (the lock is already
+     * free): under the queue lock, wake the first waiter unless the lock was taken meanwhile (its
+     * holder's release will look at the queue again) or another release already woke one.
      */
     private void wakeAfterUnlock() {
-        WaitNode next = null;
         queue.lock();
-        for (; ; ) {
-            int s = (int) STATE.getVolatile(this);
-            boolean wake = !queue.isEmpty() && (s & (LOCKED | WAKING)) == 0;
-            int n = queue.isEmpty() ? s & ~PARKED
-                    : !wake ? s
-                    : queue.first().next == null ? (s & ~PARKED) | WAKING : s | WAKING;
-            // Volatile CAS: bargers may set LOCKED (and holders clear it) concurrently; PARKED and
-            // WAKING change only under the queue lock, which we hold.
-            if (n == s || STATE.compareAndSet(this, s, n)) {
-                if (wake) {
-                    next = queue.grantFirst();
-                }
-                break;
-            }
-        }
+        WaitNode next = queue.grantLocked();
         queue.unlock();
         WaitQueue.unpark(next);
     }
@@ -428,7 +400,7 @@ public class Mutex extends AbstractOwnableSynchronizer implements Lock {
      * @return {@code true} if some thread may be waiting to acquire
      */
     public boolean hasQueuedThreads() {
-        return ((int) STATE.getVolatile(this) & PARKED) != 0 || queue.hasTransferred();
+        return queue.hasWaiters() || queue.hasTransferred();
     }
 
     /**
@@ -596,8 +568,7 @@ public class Mutex extends AbstractOwnableSynchronizer implements Lock {
 
     /** Re-acquires after a condition wait, uninterruptibly, restoring {@code savedHolds}. */
     void reacquire(int savedHolds) {
-        int w = (int) STATE.compareAndExchange(this, 0, LOCKED); // volatile CAS, as in lock()
-        if (w != 0 && !bargeWith(w)) {
+        if (!STATE.compareAndSet(this, 0, LOCKED)) { // volatile CAS, as in lock()
             lockSlowUninterruptibly();
         } else {
             setExclusiveOwnerThread(Thread.currentThread());
@@ -640,68 +611,63 @@ public class Mutex extends AbstractOwnableSynchronizer implements Lock {
         return true;
     }
 
-    /** One attempt to set LOCKED (fair: only if nobody is queued); {@code woken}: clear our WAKING. */
+    /**
+     * One attempt to set LOCKED (fair: only if nobody is queued). {@code woken} (unfair): the thread
+     * holds the pending wake-up; on success it clears {@link Queue#waking} (the next release may wake
+     * another waiter).
+     */
     private boolean tryLockState(boolean woken) {
-        for (; ; ) {
-            int s = (int) STATE.getVolatile(this);
-            if ((s & LOCKED) != 0 || fair && s != 0) {
+        if (!fair) {
+            // Volatile read first (test-and-test-and-set: a spinner does not CAS a held lock), then a
+            // volatile CAS that acquires the previous holder's release.
+            if ((int) STATE.getVolatile(this) != 0 || !STATE.compareAndSet(this, 0, LOCKED)) {
                 return false;
             }
-            // Volatile CAS: acquires the previous holder's release; keeps PARKED as it is, and clears
-            // WAKING if it is ours (the next unlock may wake another waiter).
-            if (STATE.compareAndSet(this, s, woken ? (s | LOCKED) & ~WAKING : s | LOCKED)) {
+            if (woken) {
+                queue.clearWaking();
+            }
+            return true;
+        }
+        for (; ; ) {
+            int s = (int) STATE.getVolatile(this);
+            if (s != 0) {
+                return false;
+            }
+            // Volatile CAS: acquires the previous holder's release.
+            if (STATE.compareAndSet(this, 0, LOCKED)) {
                 return true;
             }
         }
     }
 
     /**
-     * Under the queue lock: before a waiter is linked, publish PARKED (only while LOCKED is set, so an
-     * unlock whose CAS LOCKED -> 0 succeeds knows nobody is queued). A woken waiter queueing again
-     * also clears WAKING (unlocks must wake again). False: retry (freed meanwhile, or the CAS lost).
+     * Under the queue lock, before a waiter is linked. Fair: publish PARKED (only while LOCKED is set,
+     * so an unlock whose CAS LOCKED -> 0 succeeds knows nobody is queued). Unfair: retry if the lock was
+     * freed meanwhile; else a woken waiter queueing again gives its pending wake-up back (the re-check
+     * after linking, {@link Queue#grantLocked}, is the Dekker half). False: retry.
      */
     private boolean parkLocked(boolean woken) {
         int s = (int) STATE.getVolatile(this);
         if ((s & LOCKED) == 0) {
-            return false; // freed meanwhile (unfair; fair: s == 0, queue empty): retry the CAS
+            return false; // freed meanwhile (fair: s == 0, queue empty): retry the CAS
+        }
+        if (!fair) {
+            if (woken) {
+                queue.clearWaking();
+            }
+            return true;
         }
         // Volatile CAS while LOCKED is set: an unlock from now on takes the slow path and the queue lock.
-        return (s & PARKED) != 0 && !woken
-                || STATE.compareAndSet(this, s, woken ? (s | PARKED) & ~WAKING : s | PARKED);
+        return (s & PARKED) != 0 || STATE.compareAndSet(this, s, s | PARKED);
     }
 
-    /** Clears PARKED after the queue became empty. Under the queue lock (nobody else sets PARKED). */
+    /** Fair mode: clears PARKED after the queue became empty. Under the queue lock (nobody else sets PARKED). */
     private void clearParkedBit() {
         for (; ; ) {
             int s = (int) STATE.getVolatile(this);
-            // Volatile CAS: LOCKED may change concurrently in unfair mode (bargers, unlock fast path
-            // cannot run while PARKED is set, but a CAS 0|PARKED -> LOCKED|PARKED can).
+            // Volatile CAS: fair mode, the state may go 0 -> LOCKED concurrently (tryLock barges).
             if (STATE.compareAndSet(this, s, s & ~PARKED)) {
                 return;
-            }
-        }
-    }
-
-    /**
-     * Unfair mode, under the queue lock: a woken waiter gives up without taking the lock: clear its
-     * WAKING and, if the lock is free, grant the next waiter in its place (if it is held, its holder's
-     * unlock will see PARKED and wake one). Returns the node to unpark.
-     */
-    private WaitNode passOnLocked() {
-        for (; ; ) {
-            int s = (int) STATE.getVolatile(this);
-            int n = s & ~WAKING;
-            boolean wake = (s & LOCKED) == 0 && !queue.isEmpty();
-            if (wake) {
-                n |= WAKING; // hand our wake-up to the next waiter
-                if (queue.first().next == null) {
-                    n &= ~PARKED; // it is the last one
-                }
-            }
-            // Volatile CAS: bargers may change LOCKED concurrently; PARKED/WAKING change only under the
-            // queue lock, which we hold.
-            if (STATE.compareAndSet(this, s, n)) {
-                return wake ? queue.grantFirst() : null;
             }
         }
     }
@@ -729,18 +695,52 @@ public class Mutex extends AbstractOwnableSynchronizer implements Lock {
     }
 
     /**
-     * This Mutex's grant decision in the waiting layer. Unfair mode: a grant is a wake-up (WAKING set
-     * by the granter) and the woken thread retries; fair mode: a grant hands the held lock over.
-     * Grants come from {@link #unlockSlow()} (fair), {@link #wakeAfterUnlock()} (unfair) and {@link #passOnLocked()}; the Dekker handshake is the
-     * PARKED bit set in {@link #parkLocked}, so the generic re-check after linking grants nobody.
+     * This Mutex's grant decision in the waiting layer. Unfair mode: a grant is a wake-up
+     * ({@link #waking} set by the granter) and the woken thread retries; the re-check after linking is
+     * {@link #grantLocked()} (lock free and no wake-up pending: wake the first). Fair mode: a grant hands
+     * the held lock over ({@link #unlockSlow()}); the Dekker handshake is the PARKED bit set in
+     * {@link #parkLocked}, so the generic re-check after linking grants nobody.
      */
     private static final class Queue extends WaitQueue {
         private static final long serialVersionUID = 1L;
+        private static final VarHandle WAKING;
+
+        static {
+            try {
+                WAKING = MethodHandles.lookup().findVarHandle(Queue.class, "waking", int.class);
+            } catch (ReflectiveOperationException e) {
+                throw new ExceptionInInitializerError(e);
+            }
+        }
+
         private final Mutex mutex;
+        /**
+         * Unfair mode: 1 while a woken waiter has not yet retried (Go's {@code mutexWoken}; formerly the
+         * WAKING bit of the lock word): releases need not wake another one. Set only under the queue
+         * lock by a granter that saw it 0; cleared by the token's holder (its successful retry, its
+         * queueing again, or its giving up). Kept out of the lock word so that lock stays one CAS from
+         * 0 while waiters are queued. Transient: a deserialized queue has no waiters.
+         */
+        private transient int waking;
 
         Queue(Mutex mutex, boolean fair) {
             super(fair, true);
             this.mutex = mutex;
+        }
+
+        /** Volatile read: a releaser's look after its volatile store of 0 (see {@link Mutex#release()}). */
+        boolean wakePending() {
+            return (int) WAKING.getVolatile(this) != 0;
+        }
+
+        /**
+         * The token holder gives its wake-up back. Volatile store: ordered, in the synchronization order,
+         * before the holder's following volatile read of the lock word (its retry or the re-check after
+         * linking), so a releaser that read 1 here wrote its 0 before that read (and is seen there), or
+         * reads this 0 (and wakes); a holder that has just acquired orders it before its own release.
+         */
+        void clearWaking() {
+            WAKING.setVolatile(this, 0);
         }
 
         @Override
@@ -753,21 +753,38 @@ public class Mutex extends AbstractOwnableSynchronizer implements Lock {
             return mutex.parkLocked(woken);
         }
 
+        /**
+         * Fair: null (a linked waiter set PARKED while LOCKED was set: the holder's unlock hands over).
+         * Unfair (after linking, after a withdrawal, and from {@link Mutex#wakeAfterUnlock()}): wake the
+         * first waiter if the lock is free and no wake-up is pending. A held lock is woken from by its
+         * holder's release, which reads the head after its store of 0.
+         */
         @Override
         protected WaitNode grantLocked() {
-            return null; // a linked waiter set PARKED while LOCKED was set: the holder's unlock wakes it
+            // Volatile read of the lock word after the volatile write that linked us (head) or gave our
+            // wake-up back (waking): the waiter's half of the Dekker handshake with Mutex.release().
+            if (mutex.fair || isEmpty() || (int) STATE.getVolatile(mutex) != 0
+                    || (int) WAKING.getVolatile(this) != 0) {
+                return null;
+            }
+            // Volatile store under the queue lock (the only place it is set): releases that read it
+            // skip their wake-up; the woken thread clears it.
+            WAKING.setVolatile(this, 1);
+            return grantFirst();
         }
 
         @Override
         protected void withdrawnLocked(WaitNode node) {
-            if (isEmpty()) {
+            if (mutex.fair && isEmpty()) {
                 mutex.clearParkedBit();
             }
         }
 
+        /** Unfair: a woken waiter gives up unused: give the wake-up back and wake the next if the lock is free. */
         @Override
         protected WaitNode passOnLocked() {
-            return mutex.passOnLocked();
+            clearWaking();
+            return grantLocked();
         }
     }
 }
