@@ -16,9 +16,9 @@ import static org.openjdk.jcstress.annotations.Expect.ACCEPTABLE;
 import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
 
 /**
- * No lost wake-up in {@link Mutex}'s release/acquire handshake: the signal thread takes the lock, tells
- * the waiter, holds it for a varying short time and unlocks; the waiter, once told, calls
- * {@code lock()} and so finds the lock held. The unlock lands before the waiter's CAS, during its spin,
+ * No lost wake-up in {@link Mutex}'s release/acquire handshake: the signal thread takes the lock and tells
+ * the waiter, which then calls {@code lock()} and so finds the lock held; the holder unlocks a varying short time after the waiter
+ * has started its {@code lock()}. The unlock lands before the waiter's CAS, during its spin,
  * between its last check and the linking of its node, or after it parked (the hold time varies from
  * trial to trial over about the spin phase's length, so that every one of these windows is hit): in
  * every case the waiter must get the lock and terminate. In unfair mode this is the handshake of the
@@ -30,17 +30,23 @@ public final class MutexNoLostWakeupTest {
     private MutexNoLostWakeupTest() {
     }
 
-    /** Hold times in Thread.onSpinWait() steps, varied per trial (0..HOLD_STEPS-1, spread by a stride). */
-    private static final int HOLD_STEPS = 512;
+    /**
+     * Hold times after the waiter starts its lock(), in Thread.onSpinWait() steps, varied per trial
+     * (0..HOLD_STEPS-1, spread by a stride): about three times the waiter's spin phase
+     * ({@code lockstep.spins}, 100 by default), so that the unlock often lands after it queued.
+     */
+    private static final int HOLD_STEPS = 320;
     private static final AtomicInteger TRIAL = new AtomicInteger();
 
     /** The common state: the mutex and the "signal thread holds it" flag. */
     abstract static class Base {
         private static final VarHandle HELD;
+        private static final VarHandle LOCKING;
 
         static {
             try {
                 HELD = MethodHandles.lookup().findVarHandle(Base.class, "held", boolean.class);
+                LOCKING = MethodHandles.lookup().findVarHandle(Base.class, "locking", boolean.class);
             } catch (ReflectiveOperationException e) {
                 throw new ExceptionInInitializerError(e);
             }
@@ -49,6 +55,7 @@ public final class MutexNoLostWakeupTest {
         private final Mutex mutex;
         private final int holdSteps = (TRIAL.getAndIncrement() * 37) % HOLD_STEPS;
         private boolean held;
+        private boolean locking;
 
         Base(boolean fair) {
             mutex = new Mutex(fair);
@@ -59,6 +66,7 @@ public final class MutexNoLostWakeupTest {
             while (!(boolean) HELD.getVolatile(this)) {
                 Thread.onSpinWait();
             }
+            LOCKING.setVolatile(this, true); // volatile: read by the holder below
             mutex.lock();
             mutex.unlock();
         }
@@ -66,6 +74,11 @@ public final class MutexNoLostWakeupTest {
         void holder() {
             mutex.lock();
             HELD.setVolatile(this, true); // volatile: read by the waiter above
+            // Volatile reads: wait until the waiter runs and is about to lock, so that the varying
+            // hold below places the unlock in a varying phase of its lock() even on a loaded machine.
+            while (!(boolean) LOCKING.getVolatile(this)) {
+                Thread.onSpinWait();
+            }
             for (int i = 0; i < holdSteps; i++) {
                 Thread.onSpinWait();
             }
