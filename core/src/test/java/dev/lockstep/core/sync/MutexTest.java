@@ -140,9 +140,9 @@ class MutexTest {
     }
 
     /**
-     * Unfair mode, two parked waiters: the release that wakes the first must leave "a waiter is
-     * queued" set for the second, so the first one's own unlock wakes the second (issue 12's unlock
-     * path: one atomic add, then a wake only when PARKED is seen without WAKING).
+     * Two parked waiters: the release that wakes the first must leave the second queued and visible,
+     * so the first one's own unlock wakes the second (issue 12's unfair unlock path: a volatile store
+     * of 0, then a wake only when the queue head is non-null and no woken waiter is pending).
      */
     @Test
     void unlockWakesTheSecondOfTwoParkedWaiters() throws Exception {
