@@ -98,7 +98,10 @@ public class Mutex extends AbstractOwnableSynchronizer implements Lock {
      * old PARKED and WAKING bits were set nearly all the time (a woken waiter waits milliseconds for a
      * CPU), so the lock's CAS from 0 failed and it paid a re-read and a second CAS (bargeWith), and the
      * release a getAndAdd: Mutex spent 1.4-1.6x ReentrantLock's CPU per operation with no kernel time
-     * on either side. Now both pay one CAS to lock and one volatile store to unlock.
+     * on either side. Now both pay one CAS to lock and one volatile store to unlock. Measured (loaded
+     * machine, one window, before -> after, task-clock per op): 4 threads 44.3 -> 30.1 ns (RL 36.4 /
+     * 28.8), 8 threads 43.0 -> 21.5 ns (RL 32.9 / 24.7), context switches per op halved; uncontended
+     * 19.8 -> 19.1 ns (mean of four alternating runs). The README's headline rows have the commands.
      */
     private static final long serialVersionUID = 1L;
 
