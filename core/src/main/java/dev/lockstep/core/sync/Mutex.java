@@ -309,7 +309,7 @@ public class Mutex extends AbstractOwnableSynchronizer implements Lock {
             // missed this 0 is seen in the queue here. setRelease would not do: a release store and a
             // later volatile read may be reordered (no synchronization-order edge between them).
             STATE.setVolatile(this, 0);
-            if (queue.hasWaiters() && !queue.wakePending()) {
+            if (queue.hasWaiters() && queue.getVolatileWaking() == 0) {
                 wakeAfterUnlock();
             }
         } else if (!STATE.compareAndSet(this, LOCKED, 0)) { // volatile CAS (release side); fails iff PARKED
@@ -627,7 +627,7 @@ public class Mutex extends AbstractOwnableSynchronizer implements Lock {
                 return false;
             }
             if (woken) {
-                queue.clearWaking();
+                queue.setVolatileWaking(0);
             }
             return true;
         }
@@ -656,7 +656,7 @@ public class Mutex extends AbstractOwnableSynchronizer implements Lock {
         }
         if (!fair) {
             if (woken) {
-                queue.clearWaking();
+                queue.setVolatileWaking(0);
             }
             return true;
         }
@@ -732,18 +732,19 @@ public class Mutex extends AbstractOwnableSynchronizer implements Lock {
         }
 
         /** Volatile read: a releaser's look after its volatile store of 0 (see {@link Mutex#release()}). */
-        boolean wakePending() {
-            return (int) WAKING.getVolatile(this) != 0;
+        int getVolatileWaking() {
+            return (int) WAKING.getVolatile(this);
         }
 
         /**
-         * The token holder gives its wake-up back. Volatile store: ordered, in the synchronization order,
-         * before the holder's following volatile read of the lock word (its retry or the re-check after
-         * linking), so a releaser that read 1 here wrote its 0 before that read (and is seen there), or
-         * reads this 0 (and wakes); a holder that has just acquired orders it before its own release.
+         * 1: a granter, under the queue lock (Queue.grantLocked). 0: the token holder gives its wake-up
+         * back. Volatile store: ordered, in the synchronization order, before the holder's following
+         * volatile read of the lock word (its retry or the re-check after linking), so a releaser that
+         * read 1 here wrote its 0 before that read (and is seen there), or reads this 0 (and wakes); a
+         * holder that has just acquired orders it before its own release.
          */
-        void clearWaking() {
-            WAKING.setVolatile(this, 0);
+        void setVolatileWaking(int value) {
+            WAKING.setVolatile(this, value);
         }
 
         @Override
@@ -767,12 +768,12 @@ public class Mutex extends AbstractOwnableSynchronizer implements Lock {
             // Volatile read of the lock word after the volatile write that linked us (head) or gave our
             // wake-up back (waking): the waiter's half of the Dekker handshake with Mutex.release().
             if (mutex.fair || isEmpty() || (int) STATE.getVolatile(mutex) != 0
-                    || (int) WAKING.getVolatile(this) != 0) {
+                    || getVolatileWaking() != 0) {
                 return null;
             }
             // Volatile store under the queue lock (the only place it is set): releases that read it
             // skip their wake-up; the woken thread clears it.
-            WAKING.setVolatile(this, 1);
+            setVolatileWaking(1);
             return grantFirst();
         }
 
@@ -786,7 +787,7 @@ public class Mutex extends AbstractOwnableSynchronizer implements Lock {
         /** Unfair: a woken waiter gives up unused: give the wake-up back and wake the next if the lock is free. */
         @Override
         protected WaitNode passOnLocked() {
-            clearWaking();
+            setVolatileWaking(0);
             return grantLocked();
         }
     }
