@@ -67,8 +67,9 @@ import java.util.concurrent.locks.ReadWriteLock;
  * </ul>
  *
  * <p><b>Algorithm.</b> One 64-bit state word: reader count (bits 0-31), a writer bit (32), and the
- * number of waiting writers (bits 33-62). A reader enters with one compare-and-set when there is
- * neither a writer nor a waiting writer; a writer enters with one compare-and-set from 0. Otherwise a
+ * number of waiting writers (bits 33-62). A reader enters with one compare-and-exchange from 0, or,
+ * if its witness shows only other readers, one more compare-and-set from the witness; it leaves with
+ * one get-and-add. A writer enters with one compare-and-set from 0. Otherwise a
  * thread enters Lockstep's waiting layer ({@code dev.lockstep.core.internal.WaitQueue}): it spins for
  * {@link SpinPolicy#SPINS} steps if no other thread spins on this lock, then enqueues a reusable
  * per-thread node in FIFO order (a writer also increments the waiting-writer count, which turns arriving readers
@@ -76,18 +77,20 @@ import java.util.concurrent.locks.ReadWriteLock;
  * queue lock: a writer at the head, or every reader up to the next queued writer (so readers queued
  * before a writer are not overtaken by it). This is the classic writer-preference policy of Courtois,
  * Heymans &amp; Parnas, <i>Concurrent control with "readers" and "writers"</i>, CACM 14(10), 1971
- * (second problem), with FIFO hand-off among parked threads. Per-thread read holds are counted as in
- * ReentrantReadWriteLock (Doug Lea, JSR-166): the first reader's count in two fields of the lock, every
- * other thread's in a {@code HoldCounter} found through a one-entry cache of the last reader and a
- * {@link ThreadLocal}. Conditions of the write lock keep their waiters in a list guarded by the queue
+ * (second problem), with FIFO hand-off among parked threads. Per-thread read holds are counted in a
+ * {@code HoldCounter} per thread found through a {@link ThreadLocal}, and nowhere else: unlike
+ * ReentrantReadWriteLock (whose first-reader fields and one-entry cache are written by readers in the
+ * lock object itself), a read lock/unlock writes no shared memory but the state word, so concurrent
+ * readers transfer one cache line between them, not two (the lock object may straddle two lines).
+ * Conditions of the write lock keep their waiters in a list guarded by the queue
  * lock; a signal moves the waiter's node to the lock's queue as a writer (as AQS does), so the
  * signalled thread is queued for the lock before the signaller releases it.
  *
  * <p><b>Properties.</b> Mutual exclusion between a writer and anyone else; writers are not starved by
  * readers; readers are not starved by writers either, since queued readers are granted in arrival order
  * relative to queued writers. Space: one object; one reusable node per waiting thread (also used for
- * condition waits); one {@code HoldCounter} per thread that read-locked while another thread held a
- * read lock, kept for the life of the lock or of the thread, so that read locking allocates nothing after a
+ * condition waits); one {@code HoldCounter} per thread that read-locked, kept for the life of the
+ * lock or of the thread, so that read locking allocates nothing after a
  * thread's first time (the JDK instead drops it at each full release). Uncontended read and write
  * lock/unlock allocate nothing. Extends {@link AbstractOwnableSynchronizer}: the write holder shows in
  * thread dumps.
@@ -102,11 +105,11 @@ public class ReadWriteMutex extends AbstractOwnableSynchronizer implements ReadW
      * drainLocked(); invariant after it: the queue head cannot be granted in the current state. Waiters
      * re-check after enqueuing; releasers check the queue after their volatile RMW (Dekker handshake
      * through volatile accesses: no lost wake-up).
-     * Read holds: firstReader/firstReaderHoldCount belong to the thread that moved the reader count
-     * from 0 to 1 by its own CAS, until it releases its last hold (it then writes null before its
-     * releasing CAS, so the next first reader's write is ordered after it). Every other thread counts in
-     * its own HoldCounter. A thread reads firstReader == itself only if it wrote it (no out-of-thin-air
-     * values), so the per-thread counts are exact for the current thread.
+     * Read holds: each thread counts its own in its HoldCounter (thread-confined: plain accesses), so
+     * the per-thread counts are exact for the current thread; the state's reader count is their sum
+     * (each changes only right after its thread's successful atomic on the state, or right before it).
+     * A read hold keeps the reader count >= 1, so the releasing getAndAdd(-1) never borrows from the
+     * writer bits; the acquiring compareAndExchange from 0 succeeds only when no writer holds or waits.
      * A node's arg: READ or WRITE while in the lock queue, COND while in a condition's list; both lists
      * are guarded by the queue lock, so a condition waiter that gives up and a signaller that transfers
      * it decide under it.
@@ -132,11 +135,10 @@ public class ReadWriteMutex extends AbstractOwnableSynchronizer implements ReadW
         WaitNode.initialize(); // here, not lazily under contention (see Mutex)
     }
 
-    /** A thread's read holds of this lock (a thread id, not the Thread, so that no dead thread is kept). */
+    /** A thread's read holds of this lock; reachable only from that thread's {@link ThreadLocal} entry. */
     static final class HoldCounter {
+        /** Plain: read and written by its thread only. */
         int count;
-        @SuppressWarnings("deprecation") // Thread.threadId() is JDK 19+; getId() is the same value
-        final long tid = Thread.currentThread().getId();
     }
 
     /** Whether waiting threads are served in arrival order (serialized). */
@@ -144,12 +146,6 @@ public class ReadWriteMutex extends AbstractOwnableSynchronizer implements ReadW
     private transient long state;
     /** Write hold count; plain: the write holder's only. */
     private transient int writeHolds;
-    /** The first reader (see the implementation notes); plain. */
-    private transient Thread firstReader;
-    /** firstReader's holds; plain: written and read by firstReader only. */
-    private transient int firstReaderHoldCount;
-    /** The HoldCounter of the last thread that counted there; plain (a hint, checked by tid). */
-    private transient HoldCounter cachedHoldCounter;
     // Not final, set again by readObject; a ReadWriteMutex must be published safely, like any object
     // that is not immutable.
     private transient ThreadLocal<HoldCounter> readHolds;
@@ -266,13 +262,9 @@ public class ReadWriteMutex extends AbstractOwnableSynchronizer implements ReadW
      */
     public int getReadHoldCount() {
         if (getReadLockCount() == 0) {
-            return 0;
+            return 0; // no holds at all: spares a thread that never read-locked a ThreadLocal entry
         }
-        Thread me = Thread.currentThread();
-        if (firstReader == me) { // plain: see the implementation notes
-            return firstReaderHoldCount;
-        }
-        HoldCounter rh = holdCounterOf(me, false);
+        HoldCounter rh = readHolds.get();
         return rh == null ? 0 : rh.count;
     }
 
@@ -433,12 +425,20 @@ public class ReadWriteMutex extends AbstractOwnableSynchronizer implements ReadW
     // Read side
 
     private void acquireRead() {
-        long s = getVolatileState();
-        // Fast path. Volatile CAS: acquires the last writer's release.
-        if ((s & (WRITER | WWAIT_MASK)) == 0 && (s & READ_MASK) != READ_MASK && !(fair && queue.hasWaiters())
-                && STATE.compareAndSet(this, s, s + 1)) {
-            recordRead((s & READ_MASK) == 0);
-        } else if (!tryRead(true)) {
+        if (!(fair && queue.hasWaiters())) {
+            // Fast path, without a read before the atomic: under contention a read then a CAS are two
+            // transfers of the state's cache line, one compareAndExchange is one. From 0 (free, nobody
+            // waiting); the witness tells whether other readers merely share it (one more CAS from it).
+            // Volatile compareAndExchange / compareAndSet: acquire the last writer's release (the
+            // witness of a failed exchange is a volatile read, so the second CAS's expectation is fresh).
+            long w = (long) STATE.compareAndExchange(this, 0L, 1L);
+            if (w == 0L || (w & (WRITER | WWAIT_MASK)) == 0 && (w & READ_MASK) != READ_MASK
+                    && STATE.compareAndSet(this, w, w + 1)) {
+                recordRead();
+                return;
+            }
+        }
+        if (!tryRead(true)) {
             acquireUninterruptibly(READ);
         }
     }
@@ -469,72 +469,35 @@ public class ReadWriteMutex extends AbstractOwnableSynchronizer implements ReadW
             }
             // Volatile CAS: acquires the last writer's release.
             if (STATE.compareAndSet(this, s, s + 1)) {
-                recordRead((s & READ_MASK) == 0);
+                recordRead();
                 return true;
             }
         }
     }
 
-    /** Counts a read hold of the current thread, taken when the reader count was {@code wasFree ? 0 : >0}. */
-    private void recordRead(boolean wasFree) {
-        Thread me = Thread.currentThread();
-        // Plain accesses to firstReader/firstReaderHoldCount/cachedHoldCounter: see the implementation
-        // notes. A 0 -> 1 CAS of the reader count happens-after the previous first reader's null write
-        // (it precedes that reader's releasing CAS), so this write is ordered after it (JLS 17.4.5).
-        if (wasFree) {
-            firstReader = me;
-            firstReaderHoldCount = 1;
-        } else if (firstReader == me) {
-            firstReaderHoldCount++;
-        } else {
-            holdCounterOf(me, true).count++;
-        }
-    }
-
-    /** The thread's HoldCounter (created if {@code create}, else possibly null); the current thread only. */
-    @SuppressWarnings("deprecation") // Thread.threadId() is JDK 19+
-    private HoldCounter holdCounterOf(Thread me, boolean create) {
-        HoldCounter rh = cachedHoldCounter; // plain: a hint; its tid is final, so a racy read is safe
-        if (rh != null && rh.tid == me.getId()) {
-            return rh;
-        }
-        rh = readHolds.get();
+    /** Counts a read hold of the current thread (in its own HoldCounter: no write to shared memory). */
+    private void recordRead() {
+        HoldCounter rh = readHolds.get();
         if (rh == null) {
-            if (!create) {
-                return null;
-            }
             rh = new HoldCounter(); // once per thread and lock: kept, so later reads allocate nothing
             readHolds.set(rh);
         }
-        cachedHoldCounter = rh;
-        return rh;
+        rh.count++; // plain: thread-confined
     }
 
     private void releaseRead() {
-        Thread me = Thread.currentThread();
-        if (firstReader == me) { // plain: see the implementation notes
-            if (firstReaderHoldCount == 1) {
-                firstReader = null; // before the releasing CAS below, which orders it
-            } else {
-                firstReaderHoldCount--;
-            }
-        } else {
-            HoldCounter rh = holdCounterOf(me, false);
-            if (rh == null || rh.count == 0) {
-                throw new IllegalMonitorStateException("read unlock of " + this
-                        + ": the current thread \"" + me.getName() + "\" holds no read lock");
-            }
-            rh.count--;
+        HoldCounter rh = readHolds.get();
+        if (rh == null || rh.count == 0) {
+            throw new IllegalMonitorStateException("read unlock of " + this + ": the current thread \""
+                    + Thread.currentThread().getName() + "\" holds no read lock");
         }
-        for (; ; ) {
-            long s = getVolatileState();
-            // Volatile CAS: releases the reader's accesses; orders the queue check below after it.
-            if (STATE.compareAndSet(this, s, s - 1)) {
-                if (((s - 1) & READ_MASK) == 0) {
-                    wakeWaiters(); // the last reader may unblock a writer
-                }
-                return;
-            }
+        rh.count--; // plain: thread-confined
+        // One atomic, no read before it (our hold keeps the reader count >= 1, so the decrement cannot
+        // borrow from the writer bits). Volatile getAndAdd: releases the reader's accesses, and as a
+        // volatile RMW orders the queue check in wakeWaiters after it (the Dekker handshake).
+        long s = (long) STATE.getAndAdd(this, -1L);
+        if ((s & READ_MASK) == 1) {
+            wakeWaiters(); // the last reader may unblock a writer
         }
     }
 
@@ -716,7 +679,7 @@ public class ReadWriteMutex extends AbstractOwnableSynchronizer implements ReadW
             setExclusiveOwnerThread(Thread.currentThread());
             writeHolds = 1;
         } else {
-            recordRead(false); // a granted reader did not move the count from 0 itself: not firstReader
+            recordRead();
         }
     }
 
