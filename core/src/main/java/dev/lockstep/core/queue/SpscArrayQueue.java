@@ -1,5 +1,6 @@
 package dev.lockstep.core.queue;
 
+import java.lang.invoke.VarHandle;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 
@@ -48,24 +49,33 @@ public final class SpscArrayQueue<E> extends ArrayQueueBase<E> {
     /*
      * Implementation notes.
      * - Slot i is empty iff it holds null. The producer writes only empty slots, the consumer only
-     *   empties full ones; each hands a slot to the other with a release store that the other reads
-     *   with an acquire load (element visible before its slot is seen full; the consumer's read of the
-     *   old element happens before the producer overwrites it).
+     *   empties full ones; each hands a slot to the other with a release store (the consumer: a
+     *   release fence, then a plain store of null) that the other reads with an acquire load (element
+     *   visible before its slot is seen full; the consumer's read of the old element happens before
+     *   the producer overwrites it).
      * - producerLimit (inherited field): an index below which every slot is known to be empty
      *   (producer-owned, plain).
      *   If slot (p + lookAhead) is empty, then so are p .. p + lookAhead - 1: the consumer empties slots
      *   in index order, and the single producer has filled every index below p.
-     * - offer/poll/peek compute the slot as (int) index & (buffer.length - 1), not with the mask field
-     *   (equal: the length is a power of two). The element VarHandle checks each index against
-     *   buffer.length (Preconditions.checkIndex, intrinsified by C2 into a range check; JCTools'
-     *   Unsafe access has none), and C2 folds "(x & (len - 1)) <u len" to "len > 0"
-     *   (JDK-8003585), so the range check leaves the hot path and the mask load with it. Evidence
-     *   (issue 12; no hsdis here, so JFR's jdk.Compilation codeSize instead of the assembly): a loop of
-     *   2 offers + 2 polls compiled by C2 (JDK 17) is 4.7 kB with the mask field, 4.0 kB with the
-     *   length (JCTools' SpscArrayQueue: 2.0 kB), and -XX:+PrintInlining shows every VarHandle access
-     *   inlined with checkIndex "(intrinsic)". What else makes the code twice JCTools' size was not
-     *   identified; the cross-core cost (the slot lines moving between the cores) is the same
-     *   algorithm as JCTools' and dominates the 2-thread benchmark.
+     * - What a VarHandle array access costs over JCTools' Unsafe access (issue 12; read from the C2
+     *   machine code of a loop of 2 offers + 3 polls, JDK 17: no hsdis here, so the nmethod's bytes
+     *   were copied out of /proc/PID/mem at the address jcmd Compiler.perfmap gives and disassembled
+     *   with objdump): every access loads buffer.length for its range check
+     *   (Preconditions.checkIndex, intrinsified), and every store also loads the array's class and
+     *   compares it with Object[] (VarHandleReferences.Array.runtimeTypeCheck: C2 cannot know that a
+     *   final Object[] field holds exactly an Object[]). Hence:
+     *   - the slot is (int) index & mask, the final field, read in parallel with buffer. An earlier
+     *     version used buffer.length - 1, which lets C2 fold the range check to "length > 0" but puts
+     *     the length load (dependent on the buffer load) and a decrement on the address of every
+     *     access; with the field the check is one compare that the address does not wait for.
+     *   - poll empties the slot with releaseFence + a plain aastore of null (null needs no store
+     *     check), not ELEMENT.setRelease: the same ordering by the spec, without the class check.
+     *   - offer keeps ELEMENT.setRelease (an aastore of a non-null element has a class check too).
+     *   Hot path of that loop (instructions from entry to return): JCTools 108, before this change
+     *   (setRelease of null, buffer.length - 1) 153, now 133. What is left (per access a length load and a compare, per
+     *   offer a class load and a compare, an int-to-long extension) is what VarHandle array access
+     *   costs; the cross-core cost (the slot lines moving between the cores) is the same algorithm
+     *   as JCTools' and dominates the 2-thread benchmark.
      */
     private static final int MAX_LOOK_AHEAD = 4096;
 
@@ -86,7 +96,7 @@ public final class SpscArrayQueue<E> extends ArrayQueueBase<E> {
     public boolean offer(E e) {
         checkElement(e);
         final Object[] buffer = this.buffer;
-        final int mask = buffer.length - 1; // = this.mask; lets C2 drop the range check (notes)
+        final int mask = this.mask; // not buffer.length - 1: keeps the length load off the address (notes)
         final long p = getPlainProducerIndex(); // plain: only the producer writes it
         // Plain: producerLimit is producer-owned.
         if (p >= getPlainProducerLimit() && !refreshLimit(buffer, mask, p)) {
@@ -124,14 +134,18 @@ public final class SpscArrayQueue<E> extends ArrayQueueBase<E> {
     public E poll() {
         final Object[] buffer = this.buffer;
         final long c = getPlainConsumerIndex(); // plain: only the consumer writes it
-        final int i = (int) c & (buffer.length - 1); // = mask; lets C2 drop the range check (notes)
+        final int i = (int) c & mask; // mask field, as in offer (notes)
         // Acquire: pairs with the producer's release store of the element (element visible before seen).
         final Object e = ELEMENT.getAcquire(buffer, i);
         if (e == null) {
             return null;
         }
-        // Release: our read of e is done before the producer can see the slot empty and overwrite it.
-        ELEMENT.setRelease(buffer, i, null);
+        // Release fence, then the store: the spec of releaseFence, "loads and stores before the fence will
+        // not be reordered with stores after the fence", so our read of e is done before the producer can
+        // see the slot empty (its acquire read) and overwrite it; setRelease's ordering, without the
+        // element VarHandle's array-class check (notes). A plain aastore of null has no store check.
+        VarHandle.releaseFence();
+        buffer[i] = null;
         // Release: the slot is empty (the store above) before the index says so (fill and size rely on it).
         setReleaseConsumerIndex(c + 1);
         return (E) e;
@@ -147,8 +161,8 @@ public final class SpscArrayQueue<E> extends ArrayQueueBase<E> {
     @SuppressWarnings("unchecked")
     public E peek() {
         final Object[] buffer = this.buffer;
-        // Acquire: as in poll; plain index read: consumer-owned. Slot from the length: as in poll.
-        return (E) ELEMENT.getAcquire(buffer, (int) getPlainConsumerIndex() & (buffer.length - 1));
+        // Acquire: as in poll; plain index read: consumer-owned.
+        return (E) ELEMENT.getAcquire(buffer, (int) getPlainConsumerIndex() & mask);
     }
 
     /** The same as {@link #peek}. */
