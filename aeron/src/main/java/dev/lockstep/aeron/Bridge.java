@@ -126,6 +126,11 @@ public abstract sealed class Bridge implements AutoCloseable permits OutboundBri
         thread.start();
     }
 
+    /** Whether {@link #close()} has not been called yet (for a wait inside the duty cycle). */
+    final boolean running() {
+        return running;
+    }
+
     private void run() {
         IdleStrategy idle = options.idle().get();
         try {

@@ -168,12 +168,19 @@ public final class BridgeOptions {
     /**
      * Sets the embedded driver's threading mode (ignored with an external driver).
      *
-     * @param mode the threading mode
+     * @param mode the threading mode: {@code SHARED}, {@code SHARED_NETWORK} or {@code DEDICATED}
      * @return a copy of these options with that mode
-     * @throws NullPointerException if {@code mode} is null
+     * @throws NullPointerException     if {@code mode} is null
+     * @throws IllegalArgumentException if {@code mode} is {@code INVOKER} (a driver without threads, whose
+     *                                  duty cycle its user must run: the bridge does not, so it would
+     *                                  never move a message)
      */
     public BridgeOptions withThreadingMode(ThreadingMode mode) {
-        return new BridgeOptions(mailboxFolder, aeronDirectory, embeddedDirectory, Objects.requireNonNull(mode, "mode"),
+        if (Objects.requireNonNull(mode, "mode") == ThreadingMode.INVOKER) {
+            throw new IllegalArgumentException("threading mode INVOKER is not supported for a bridge's embedded driver"
+                    + " (it has no threads and the bridge does not run its duty cycle): use SHARED, SHARED_NETWORK or DEDICATED");
+        }
+        return new BridgeOptions(mailboxFolder, aeronDirectory, embeddedDirectory, mode,
                 createKind, createCapacity, idle, mailboxIdle, batch, log);
     }
 

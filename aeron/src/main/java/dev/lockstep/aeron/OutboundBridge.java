@@ -51,6 +51,26 @@ import io.aeron.Publication;
 public final class OutboundBridge extends Bridge {
     /** The longest an idle outbound bridge sleeps on its mailbox before publishing its counters again. */
     static final long MAILBOX_WAIT_MILLIS = 20;
+    /**
+     * Fault injection for the crash tests ({@code -Dlockstep.aeron.test.stall=offered:S} or {@code saved:S}):
+     * the bridge thread stops (until closed) inside its handler once Aeron accepted sequence {@code S},
+     * before ({@code offered}) or after ({@code saved}) it saves the sequence slot, in either case before
+     * the ring frees the record, so that a test's SIGKILL lands exactly in the window the class comment
+     * describes. Unset (-1) in normal use: one comparison per message.
+     */
+    private static final long STALL_SEQUENCE;
+    private static final boolean STALL_AFTER_SAVE;
+
+    static {
+        String stall = System.getProperty("lockstep.aeron.test.stall", "");
+        int colon = stall.indexOf(':');
+        STALL_AFTER_SAVE = stall.startsWith("saved:");
+        if (!stall.isEmpty() && (colon < 0 || !(stall.startsWith("offered:") || STALL_AFTER_SAVE))) {
+            throw new IllegalArgumentException("lockstep.aeron.test.stall must be offered:SEQUENCE or saved:SEQUENCE: " + stall);
+        }
+        STALL_SEQUENCE = stall.isEmpty() ? -1 : Long.parseLong(stall.substring(colon + 1));
+    }
+
     private final int epoch;
     private ExclusivePublication publication;
     private Receiver receiver;
@@ -179,6 +199,9 @@ public final class OutboundBridge extends Bridge {
         long r = publication.offer(header, 0, BridgeFrame.HEADER_LENGTH, body, offset, length);
         if (r > 0) {
             accepted(length);
+            if (sequence == STALL_SEQUENCE && !STALL_AFTER_SAVE) {
+                stallForTest(sequence, "offered");
+            }
         } else {
             pending.putBytes(0, header, 0, BridgeFrame.HEADER_LENGTH);
             pending.putBytes(BridgeFrame.HEADER_LENGTH, body, offset, length);
@@ -189,6 +212,18 @@ public final class OutboundBridge extends Bridge {
         }
         // Before returning (so before the ring frees the record): see the class comment.
         status.saveSlot(nextSequence, mark, type);
+        if (sequence == STALL_SEQUENCE && STALL_AFTER_SAVE) {
+            stallForTest(sequence, "saved");
+        }
+    }
+
+    /** See {@link #STALL_SEQUENCE}: parks until the bridge is closed (a test SIGKILLs the process meanwhile). */
+    private void stallForTest(long sequence, String where) {
+        note("STALLED (test) after sequence " + sequence + " was " + where + ", before the ring frees its record");
+        publish(System.currentTimeMillis());
+        while (running()) {
+            java.util.concurrent.locks.LockSupport.parkNanos(1_000_000L);
+        }
     }
 
     private void accepted(int length) {

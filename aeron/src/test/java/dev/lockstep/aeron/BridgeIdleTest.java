@@ -123,6 +123,12 @@ class BridgeIdleTest {
         assertTrue(kernel.getMessage().contains("KERNEL") && kernel.getMessage().contains("Aeron"), kernel.getMessage());
         assertThrows(NullPointerException.class, () -> BridgeOptions.defaults().withMailboxWait(null));
         assertThrows(NullPointerException.class, () -> BridgeOptions.defaults().withIdle((BridgeOptions.Wait) null));
+        // INVOKER: a driver without threads would never run (the bridge does not invoke it): refused by name.
+        IllegalArgumentException invoker = assertThrows(IllegalArgumentException.class,
+                () -> BridgeOptions.defaults().withThreadingMode(io.aeron.driver.ThreadingMode.INVOKER));
+        assertTrue(invoker.getMessage().contains("INVOKER"), invoker.getMessage());
+        assertEquals(io.aeron.driver.ThreadingMode.DEDICATED,
+                BridgeOptions.defaults().withThreadingMode(io.aeron.driver.ThreadingMode.DEDICATED).threadingMode());
         assertNull(BridgeOptions.defaults().mailboxIdle(), "the default mailbox wait is the kernel's");
         assertNull(BridgeOptions.defaults().withMailboxWait(BridgeOptions.Wait.KERNEL).mailboxIdle());
         for (BridgeOptions.Wait w : new BridgeOptions.Wait[] {BridgeOptions.Wait.BACKOFF, BridgeOptions.Wait.SPIN,

@@ -40,6 +40,16 @@ final class Child implements AutoCloseable {
      * sh -c '...; exec "$@"' sh} or {@code nsenter --net=...}); a wrapper that execs keeps the pid.
      */
     static Child startWrapped(List<String> wrapper, Path folder, Class<?> main, String... args) throws IOException {
+        return startWrapped(wrapper, List.of(), folder, main, args);
+    }
+
+    /** Like {@link #start}, with extra JVM options (e.g. {@code -Dname=value}) before the main class. */
+    static Child startWithJvmOptions(List<String> jvmOptions, Path folder, Class<?> main, String... args) throws IOException {
+        return startWrapped(List.of(), jvmOptions, folder, main, args);
+    }
+
+    private static Child startWrapped(List<String> wrapper, List<String> jvmOptions, Path folder, Class<?> main,
+                                      String... args) throws IOException {
         String classPath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
         List<String> cmd = new ArrayList<>(wrapper);
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
@@ -48,6 +58,7 @@ final class Child implements AutoCloseable {
         cmd.add("-XX:TieredStopAtLevel=4");
         cmd.add(AERON_FLAG);
         cmd.add("-D" + ShmDirectory.DIR_PROPERTY + "=" + folder.toAbsolutePath());
+        cmd.addAll(jvmOptions);
         cmd.add("-cp");
         cmd.add(classPath);
         cmd.add(main.getName());

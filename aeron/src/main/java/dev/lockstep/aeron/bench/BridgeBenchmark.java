@@ -83,7 +83,10 @@ public final class BridgeBenchmark {
     public static void main(String[] args) throws Exception {
         long messages = args.length > 0 ? Long.parseLong(args[0]) : 2_000_000;
         System.out.println("BridgeBenchmark: application threads " + (APP_SPIN ? "spin" : "yield")
-                + " (-Dbench.appWait), mailboxes " + KIND + " (-Dbench.kind), JDK " + Runtime.version());
+                + " (-Dbench.appWait), mailboxes " + KIND + " (-Dbench.kind), drivers " + THREADING
+                + " (-Dbench.threading), round-trip bridges " + (HOST_DRIVER ? "share a driver per host" : "each with its own driver")
+                + " (-Dbench.hostDriver), bridge idle " + System.getProperty("bench.idle", "default") + " (-Dbench.idle), JDK "
+                + Runtime.version());
         int size = args.length > 1 ? Integer.parseInt(args[1]) : 32;
         int roundTrips = args.length > 2 ? Integer.parseInt(args[2]) : 20_000;
         if (size < 8) {
@@ -154,10 +157,14 @@ public final class BridgeBenchmark {
         Path b = Files.createDirectories(base.resolve("rt-b"));
         String ping = channel();
         String pong = channel();
-        try (Bridge pingIn = AeronBridge.in("ping", ping, 2, options(b));
-             Bridge pingOut = AeronBridge.out("ping", ping, 2, options(a));
-             Bridge pongIn = AeronBridge.in("pong", pong, 3, options(a));
-             Bridge pongOut = AeronBridge.out("pong", pong, 3, options(b));
+        BridgeOptions oa = options(a);
+        BridgeOptions ob = options(b);
+        try (Host hostA = HOST_DRIVER ? new Host(base.resolve("rt-driver-a")) : null;
+             Host hostB = HOST_DRIVER ? new Host(base.resolve("rt-driver-b")) : null;
+             Bridge pingIn = AeronBridge.in("ping", ping, 2, HOST_DRIVER ? ob.withAeronDirectory(hostB.dir) : ob);
+             Bridge pingOut = AeronBridge.out("ping", ping, 2, HOST_DRIVER ? oa.withAeronDirectory(hostA.dir) : oa);
+             Bridge pongIn = AeronBridge.in("pong", pong, 3, HOST_DRIVER ? oa.withAeronDirectory(hostA.dir) : oa);
+             Bridge pongOut = AeronBridge.out("pong", pong, 3, HOST_DRIVER ? ob.withAeronDirectory(hostB.dir) : ob);
              ShmChannel pingA = open(a, "ping");
              ShmChannel pingB = open(b, "ping");
              ShmChannel pongB = open(b, "pong");
@@ -303,12 +310,14 @@ public final class BridgeBenchmark {
     static final class Host implements AutoCloseable {
         final MediaDriver driver;
         final Aeron aeron;
+        final String dir;
 
         Host(Path dir) {
-            driver = MediaDriver.launch(new MediaDriver.Context().aeronDirectoryName(dir.toString())
+            this.dir = dir.toAbsolutePath().toString();
+            driver = MediaDriver.launch(new MediaDriver.Context().aeronDirectoryName(this.dir)
                     .dirDeleteOnStart(true).dirDeleteOnShutdown(true)
-                    .threadingMode(io.aeron.driver.ThreadingMode.SHARED).termBufferSparseFile(true));
-            aeron = Aeron.connect(new Aeron.Context().aeronDirectoryName(dir.toString()));
+                    .threadingMode(THREADING).termBufferSparseFile(true));
+            aeron = Aeron.connect(new Aeron.Context().aeronDirectoryName(this.dir));
         }
 
         @Override
@@ -321,11 +330,29 @@ public final class BridgeBenchmark {
     // ------------------------------------------------------------------ helpers
 
     static BridgeOptions options(Path folder) {
-        // The bridges' default idle strategy (backoff): with busy-spinning bridges the machine needs a
-        // core per bridge on top of the drivers' and the application's threads. -Dbench.spin=true spins.
-        BridgeOptions o = BridgeOptions.defaults().withMailboxFolder(folder).withCreate(KIND, 1 << 22);
-        return Boolean.getBoolean("bench.spin") ? o.withIdle(org.agrona.concurrent.BusySpinIdleStrategy::new) : o;
+        // The bridges' default idle strategy unless -Dbench.idle names one (BACKOFF, SPIN, YIELD, SLEEP);
+        // with busy-spinning bridges the machine needs a core per bridge on top of the drivers' and the
+        // application's threads. -Dbench.spin=true is -Dbench.idle=SPIN.
+        BridgeOptions o = BridgeOptions.defaults().withMailboxFolder(folder).withCreate(KIND, 1 << 22)
+                .withThreadingMode(THREADING);
+        String idle = System.getProperty("bench.idle", Boolean.getBoolean("bench.spin") ? "SPIN" : null);
+        return idle == null ? o : o.withIdle(BridgeOptions.Wait.valueOf(idle));
     }
+
+    /**
+     * The embedded drivers' threading mode, of the bridges and of the direct run alike
+     * ({@code -Dbench.threading}, default {@code SHARED}: the bridges' default).
+     */
+    static final io.aeron.driver.ThreadingMode THREADING =
+            io.aeron.driver.ThreadingMode.valueOf(System.getProperty("bench.threading", "SHARED"));
+
+    /**
+     * {@code -Dbench.hostDriver=true}: the round trip's two bridges of a host share one media driver
+     * (launched by the benchmark, the bridges attached to it as to an external driver), so the bridged
+     * round trip has one driver per host, as the direct one has; default false: each bridge its own
+     * embedded driver (the bridges' default).
+     */
+    static final boolean HOST_DRIVER = Boolean.getBoolean("bench.hostDriver");
 
     static ShmChannel open(Path folder, String name) throws IOException {
         Mailboxes boxes = Mailboxes.open(folder);
