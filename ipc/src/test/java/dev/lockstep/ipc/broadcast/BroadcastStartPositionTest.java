@@ -35,7 +35,8 @@ class BroadcastStartPositionTest {
     /**
      * The first message an OLDEST receiver is offered after sending messages 0 .. count-1: the
      * producer's layout and its oldest boundary replayed independently (oldest moves, when a send
-     * would overwrite it, to the first boundary at or after min(end - capacity + slack, tail)).
+     * would overwrite it, to the first message start at or after the first multiple of the slack at
+     * or after min(end - capacity + slack, tail), or to the tail if there is none).
      */
     static int oldestExpected(int count, int capacity, int max) {
         return replayOldest(count, capacity, m -> BroadcastDescriptor.aligned(BroadcastDescriptor.HEADER_LENGTH + length(m, max)));
@@ -43,7 +44,7 @@ class BroadcastStartPositionTest {
 
     static int replayOldest(int count, int capacity, java.util.function.IntUnaryOperator record) {
         long[] start = new long[count];
-        java.util.TreeSet<Long> boundaries = new java.util.TreeSet<>(); // record and padding starts
+        java.util.TreeSet<Long> boundaries = new java.util.TreeSet<>(); // message starts
         long pos = 0;
         long oldest = 0;
         int slack = BroadcastSender.oldestSlack(capacity);
@@ -53,11 +54,11 @@ class BroadcastStartPositionTest {
             long end = pos + pad + aligned;
             if (oldest < end - capacity) {
                 long target = Math.min(end - capacity + slack, pos);
-                Long b = boundaries.ceiling(target);
+                long block = (target + slack - 1) / slack * slack;
+                Long b = boundaries.ceiling(block);
                 oldest = b == null ? pos : b;
             }
             if (pad > 0) {
-                boundaries.add(pos);
                 pos += pad;
             }
             start[m] = pos;
