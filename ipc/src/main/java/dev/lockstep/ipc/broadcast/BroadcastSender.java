@@ -196,8 +196,9 @@ public final class BroadcastSender implements AutoCloseable {
      * How far past the overwrite floor {@code oldest} is moved when it must move: {@code capacity / 16}
      * bytes. Moving it a slack ahead (not just to the floor) turns the per-send walk of one old header,
      * release store of oldest and fence (what the 1-consumer profile showed on the send path, see the
-     * class notes of BroadcastChannel) into one batch walk and one store per {@code capacity / 16}
-     * bytes sent; an OLDEST consumer is offered the ring's messages minus at most that slack.
+     * class notes of BroadcastChannel) into one move and one store per {@code capacity / 16} bytes
+     * sent (to a remembered boundary, see {@link #advanceOldest}); an OLDEST consumer is offered the
+     * ring's messages minus at most twice that slack and a record.
      */
     static int oldestSlack(int capacity) {
         return capacity >>> 4;
