@@ -71,7 +71,7 @@ import dev.lockstep.ipc.shm.StructureKind;
  *   <li>Consumers come and go at any time; a new one starts after the newest message published when
  *       it joins (it reads that message's sequence number, so even a lap before its first message is
  *       counted exactly); one made with {@link StartPosition#OLDEST} starts at the oldest message still
- *       in the ring instead (within {@code capacity / 16} bytes, see the notes), and reads the backlog first.
+ *       in the ring instead (within {@code capacity / 8} bytes and a record, see the notes), and reads the backlog first.
  *       Consumer slots ({@link BroadcastDescriptor}) only make consumers visible to {@code stat}: a
  *       consumer that finds every slot taken by live consumers still works, unlisted.</li>
  *   <li>Space: header + (2 + slots) lines of 128 bytes + capacity. Sending and receiving allocate
@@ -115,8 +115,11 @@ import dev.lockstep.ipc.shm.StructureKind;
  * reading older records there reject them) and releases T := I. I is never lowered (J1): lowering
  * it would let a consumer validate bytes the dead producer had already damaged.
  *  J5  oldest O: a record boundary below the tail. Before announcing an intent I' with O &lt; I' - capacity
- *      the producer walks the old records' headers (not yet overwritten) from O to the first boundary
- *      &gt;= min(I' - capacity + capacity/16, T), stores it (release), storeStoreFence, then I' (J3). O
+ *      the producer moves O to a record boundary in [m, T], m = min(I' - capacity + capacity/16, T): the
+ *      first message it wrote at or after the first multiple of capacity/16 &gt;= m (it remembers, per
+ *      block of capacity/16 bytes of the last ring, where its first message there started), or T if
+ *      none; over a predecessor's records it walks their headers (not yet overwritten) from O to the
+ *      first boundary &gt;= m. It stores O (release), storeStoreFence, then I' (J3). O
  *      only grows; O &gt;= I - capacity holds for every intent I announced while O is unchanged.
  * A consumer made with StartPosition.OLDEST reads O (acquire: the record there is complete, its
  * release followed the tail's release past it), then T (acquire), and reads the record at O (past
@@ -134,7 +137,12 @@ import dev.lockstep.ipc.shm.StructureKind;
  * record, next-sequence word) and, once the ring has wrapped, the OLDEST walk: one old header read,
  * a release store of O and a fence for every send. O now moves a slack (capacity/16) past the floor
  * when it must move: one batch walk and one store per capacity/16 bytes sent, the header reads
- * sequential; an OLDEST consumer is offered the ring minus at most that slack. Torn-read safety is
+ * sequential; an OLDEST consumer is offered the ring minus at most that slack. The walk was still
+ a chain of dependent loads (each header gives the next position) of lines a ring old, about one per
+ message (a send-only loop: 22-31 ns of CPU per 32 B message against 19 ns without it and 14-19 ns for
+ Agrona's transmit); the producer now remembers where its first message in each capacity/16 block
+ started (16 marks, one compare per send) and moves O there without reading a header; O is then at
+ most 2 x capacity/16 plus a record past the overwrite floor. Torn-read safety is
  * unchanged: it never depended on O (J4 validates every record).
  the slot's counters are the consumer's own
  * (opaque stores, read by stat with opaque loads); nobody else writes them.

@@ -43,6 +43,19 @@ public final class BroadcastSender implements AutoCloseable {
     private long tail;
     /** The number of the next message (plain: this sender only). */
     private long sequence;
+    /** log2 of {@link #oldestSlack}: blocks of that many bytes, block b = [b * slack, (b + 1) * slack). */
+    private final int blockShift;
+    /**
+     * Marks (this sender only): for a block b in [max(firstBlock, nextBlock - MARKS), nextBlock),
+     * {@code marks[b & (MARKS - 1)]} is the start of the first message this sender wrote at or after
+     * {@code b * slack}: a record boundary remembered when it was written, so that moving oldest does
+     * not walk the old headers (a chain of dependent loads, one per record).
+     */
+    private final long[] marks = new long[MARKS];
+    /** The first block whose messages are all this sender's (the blocks before hold a predecessor's). */
+    private final long firstBlock;
+    /** The first block no message of this sender has started in or after yet. */
+    private long nextBlock;
     private boolean closed;
 
     BroadcastSender(BroadcastChannel channel) {
@@ -91,6 +104,9 @@ public final class BroadcastSender implements AutoCloseable {
         }
         this.oldest = o;
         this.tail = t;
+        this.blockShift = Integer.numberOfTrailingZeros(oldestSlack(capacity));
+        this.firstBlock = (t + oldestSlack(capacity) - 1) >>> blockShift;
+        this.nextBlock = firstBlock;
         this.heartbeat = Heartbeats.register(buffer, channel.structureOffset + PRODUCER_HEARTBEAT_OFFSET);
     }
 
@@ -168,6 +184,10 @@ public final class BroadcastSender implements AutoCloseable {
             t += pad;
             index = 0;
         }
+        while (nextBlock << blockShift <= t) { // the first message at or after those blocks' starts
+            marks[(int) nextBlock & (MARKS - 1)] = t;
+            nextBlock++;
+        }
         tail = t; // start of the record until end() moves it on
         return dataOffset + index;
     }
@@ -176,22 +196,48 @@ public final class BroadcastSender implements AutoCloseable {
      * How far past the overwrite floor {@code oldest} is moved when it must move: {@code capacity / 16}
      * bytes. Moving it a slack ahead (not just to the floor) turns the per-send walk of one old header,
      * release store of oldest and fence (what the 1-consumer profile showed on the send path, see the
-     * class notes of BroadcastChannel) into one batch walk and one store per {@code capacity / 16}
-     * bytes sent; an OLDEST consumer is offered the ring's messages minus at most that slack.
+     * class notes of BroadcastChannel) into one move and one store per {@code capacity / 16} bytes
+     * sent (to a remembered boundary, see {@link #advanceOldest}); an OLDEST consumer is offered the
+     * ring's messages minus at most twice that slack and a record.
      */
     static int oldestSlack(int capacity) {
         return capacity >>> 4;
     }
 
+    /** Number of marks: capacity / {@link #oldestSlack}, the blocks of one ring. */
+    private static final int MARKS = 16;
+
     /**
-     * Moves {@code oldest} to the first record boundary at or after {@code target}, which is at or
-     * after {@code end - capacity} (the bytes before that are about to be overwritten) and at most the
-     * tail, walking the old records' headers before they are overwritten, and publishes it (J5).
-     * Amortised one header per send, walked in batches of {@link #oldestSlack} bytes. A corrupt
-     * header moves it to {@code end} (this send's end: no older record is offered).
+     * Moves {@code oldest} to a record boundary in [{@code target}, tail], where {@code target} is at
+     * or after {@code end - capacity} (the bytes before that are about to be overwritten) and at most
+     * the tail, and publishes it (J5). Over this sender's own records: the first message it wrote at
+     * or after the first multiple of {@link #oldestSlack} at or after {@code target} (a mark taken
+     * when it wrote it: no header is read), or the tail if none. Over a predecessor's records: the
+     * first boundary at or after {@code target}, walking their headers; a corrupt header moves it to
+     * {@code end} (this send's end: no older record is offered).
      */
     private void advanceOldest(long target, long end) {
-        long floor = target;
+        long b = (target + (1L << blockShift) - 1) >>> blockShift; // the first block at or after target
+        long o;
+        if (b >= firstBlock && b >= nextBlock - MARKS) {
+            // A boundary we remembered: the first message at or after b * slack (>= target), or, if
+            // none started there yet, the tail (>= target: target is at most the tail). Both below or
+            // at the tail, so records already complete.
+            o = b < nextBlock ? marks[(int) b & (MARKS - 1)] : tail;
+        } else {
+            o = walk(target, end); // the predecessor's records: walk their headers
+        }
+        oldest = o;
+        // Release: the records below the tail released before (the one at o among them) happen-before
+        // a consumer's acquire of oldest. Then a store-store fence: by the VarHandle spec this store
+        // is not reordered with the intent stored after it, so a successor producer that reads the
+        // intent of this send reads this oldest or a later one.
+        MappedAccess.LONG.setRelease(buffer, oldestOffset, o);
+        VarHandle.storeStoreFence();
+    }
+
+    /** The first record boundary at or after {@code floor}, walking headers from oldest ({@code end} if corrupt). */
+    private long walk(long floor, long end) {
         long o = oldest;
         while (o < floor) {
             // Plain: a header of a record below our tail, written by this sender or by a predecessor
@@ -204,13 +250,7 @@ public final class BroadcastSender implements AutoCloseable {
             }
             o += step;
         }
-        oldest = o;
-        // Release: the records below the tail released before (the one at o among them) happen-before
-        // a consumer's acquire of oldest. Then a store-store fence: by the VarHandle spec this store
-        // is not reordered with the intent stored after it, so a successor producer that reads the
-        // intent of this send reads this oldest or a later one.
-        MappedAccess.LONG.setRelease(buffer, oldestOffset, o);
-        VarHandle.storeStoreFence();
+        return o;
     }
 
     private void end(int at, int type, int length) {

@@ -35,7 +35,8 @@ class BroadcastStartPositionTest {
     /**
      * The first message an OLDEST receiver is offered after sending messages 0 .. count-1: the
      * producer's layout and its oldest boundary replayed independently (oldest moves, when a send
-     * would overwrite it, to the first boundary at or after min(end - capacity + slack, tail)).
+     * would overwrite it, to the first message start at or after the first multiple of the slack at
+     * or after min(end - capacity + slack, tail), or to the tail if there is none).
      */
     static int oldestExpected(int count, int capacity, int max) {
         return replayOldest(count, capacity, m -> BroadcastDescriptor.aligned(BroadcastDescriptor.HEADER_LENGTH + length(m, max)));
@@ -43,7 +44,7 @@ class BroadcastStartPositionTest {
 
     static int replayOldest(int count, int capacity, java.util.function.IntUnaryOperator record) {
         long[] start = new long[count];
-        java.util.TreeSet<Long> boundaries = new java.util.TreeSet<>(); // record and padding starts
+        java.util.TreeSet<Long> boundaries = new java.util.TreeSet<>(); // message starts
         long pos = 0;
         long oldest = 0;
         int slack = BroadcastSender.oldestSlack(capacity);
@@ -53,11 +54,11 @@ class BroadcastStartPositionTest {
             long end = pos + pad + aligned;
             if (oldest < end - capacity) {
                 long target = Math.min(end - capacity + slack, pos);
-                Long b = boundaries.ceiling(target);
+                long block = (target + slack - 1) / slack * slack;
+                Long b = boundaries.ceiling(block);
                 oldest = b == null ? pos : b;
             }
             if (pad > 0) {
-                boundaries.add(pos);
                 pos += pad;
             }
             start[m] = pos;
@@ -100,6 +101,51 @@ class BroadcastStartPositionTest {
                     out.send(count % 7, message(count, length(count, max)), 0, length(count, max));
                     assertEquals(1, from.receive(c, 10));
                     assertEquals(count, c.last(), "then the new ones");
+                }
+            }
+        }
+    }
+
+    /**
+     * A second producer over the first one's records: oldest moves by walking the predecessor's
+     * headers while the floor is in them, then by the second producer's own marks. An OLDEST
+     * receiver opened at points on both sides gets a whole, gapless run of numbers up to the newest,
+     * holding at least capacity - 2 x slack - 3 records of message bytes (oldest is within 2 x slack
+     * and a record of the floor; one wrap padding).
+     */
+    @Test
+    void afterAProducerHandOverOldestStillStartsAtAMessageNearTheFloor() throws Exception {
+        int capacity = 4096;
+        try (BroadcastChannel ch = BroadcastChannel.create(dir.resolve("h"), capacity)) {
+            int max = ch.maxMessageLength();
+            int slack = BroadcastSender.oldestSlack(capacity);
+            try (BroadcastSender first = ch.sender()) {
+                while (first.sequence() < 150) {
+                    int m = (int) first.sequence();
+                    first.send(m % 7, message(m, length(m, max)), 0, length(m, max));
+                }
+            }
+            try (BroadcastSender second = ch.sender()) {
+                for (int count = 151; count <= 400; count += 1 + count / 50) {
+                    while (second.sequence() < count) {
+                        int m = (int) second.sequence();
+                        second.send(m % 7, message(m, length(m, max)), 0, length(m, max));
+                    }
+                    try (BroadcastReceiver from = ch.receiver(StartPosition.OLDEST)) {
+                        Collector c = new Collector();
+                        from.receive(c, 10_000);
+                        int firstNo = (int) c.got.get(0)[1];
+                        assertEquals(count - firstNo, c.got.size(), "after " + count + ": a gapless run to the newest");
+                        long bytes = 0;
+                        for (int i = 0; i < c.got.size(); i++) {
+                            assertEquals(firstNo + i, c.got.get(i)[1], "after " + count);
+                            assertEquals(length(firstNo + i, max), c.got.get(i)[2]);
+                            bytes += BroadcastDescriptor.aligned(BroadcastDescriptor.HEADER_LENGTH + length(firstNo + i, max));
+                        }
+                        long least = capacity - 2L * slack - 3L * (BroadcastDescriptor.HEADER_LENGTH + max + 8);
+                        assertTrue(bytes >= least, "after " + count + ": backlog of " + bytes + " bytes from message "
+                                + firstNo + ", expected at least " + least);
+                    }
                 }
             }
         }

@@ -46,12 +46,17 @@ public final class BroadcastBenchPeer {
             case "lockstep": {
                 BroadcastChannel ch = BroadcastChannel.open(dir.resolve(RING));
                 BroadcastReceiver in = ch.receiver();
-                dev.lockstep.ipc.channel.MessageHandler h = (t, b, o, l) -> count[0]++;
+                // The count is published per message, as the agrona peer does (its receive hands over
+                // one message per call): the bench paces its producer on this count, so publishing it
+                // once per batch of up to 256 would make the producer see a consumer up to 256
+                // messages further behind than it is (a third of the 64 KiB ring's half-ring window).
+                // Opaque: counters order nothing; the bench needs untorn, recent values only.
+                dev.lockstep.ipc.channel.MessageHandler h =
+                        (t, b, o, l) -> MappedAccess.LONG.setOpaque(c, line + RECEIVED, ++count[0]);
                 ready(c, line);
                 while (true) {
                     if (in.receive(h, 256) > 0) {
-                        // Opaque: counters order nothing; the bench needs untorn, recent values only.
-                        MappedAccess.LONG.setOpaque(c, line + RECEIVED, count[0]);
+                        // Opaque: as above.
                         MappedAccess.LONG.setOpaque(c, line + LOST, in.lostMessages());
                     } else {
                         Thread.onSpinWait();
