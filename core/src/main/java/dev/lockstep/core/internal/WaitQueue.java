@@ -32,7 +32,7 @@ import dev.lockstep.core.internal.jfr.Jfr;
  *       spinners, one spinning on the lock word): spinners beyond the first only burn the CPU the holder
  *       needs when threads outnumber cores, and add cache-line traffic to its release.</li>
  *   <li><b>Enqueue.</b> Under the queue lock, {@link #parkLocked} re-checks the primitive's state (and
- *       may publish "a waiter is queued" in it, e.g. Mutex's {@code PARKED} bit); the node is linked
+ *       may publish "a waiter is queued" in it, e.g. fair Mutex's {@code PARKED} bit); the node is linked
  *       (at the head for a woken waiter that lost its retry, else at the tail) and {@link #grantLocked}
  *       is run once, so that a release that came before the node was visible is not lost; in a
        non-hand-off queue {@link #tryAcquireLinked} then runs outside the lock (a success withdraws
@@ -168,7 +168,7 @@ public abstract class WaitQueue implements Serializable {
      * One attempt to take {@code arg} for the current thread, without the queue lock (the primitive
      * applies its own fairness rule). {@code woken}: the thread was woken by a grant of a non-hand-off
      * queue and has not queued again since (a primitive that marks a pending wake-up in its state, as
-     * Mutex's {@code WAKING} bit, clears it when this attempt succeeds).
+     * Mutex's and Semaphore's {@code waking} fields, clears it when this attempt succeeds).
      *
      * @param arg   what the thread asks for (permits, reader or writer), as passed to {@link #acquire}
      * @param woken whether the thread holds an unused wake-up of a non-hand-off grant

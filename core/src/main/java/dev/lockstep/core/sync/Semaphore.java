@@ -313,7 +313,7 @@ public class Semaphore implements Serializable {
         private final Semaphore semaphore;
         /**
          * Unfair mode: a woken waiter has not retried yet. While it is set, releases wake nobody else
-         * (as Mutex's WAKING bit and AQS's cleared node status): the woken waiter, once it has retried,
+         * (as unfair Mutex's {@code waking} field and AQS's cleared node status): the woken waiter, once it has retried,
          * wakes the next one if permits are left (propagation, as AQS's setHeadAndPropagate).
          */
         private transient boolean waking;

@@ -65,8 +65,10 @@
  *   <tr><th>class</th><th>algorithm and source</th><th>unit tests</th><th>Lincheck</th>
  *       <th>jcstress tests</th><th>JMH benchmark</th></tr>
  *   <tr><td>{@link dev.lockstep.core.sync.Mutex}</td>
- *       <td>state word with LOCKED and PARKED bits (Drepper, <i>Futexes Are Tricky</i>, 2011, mutex #3;
- *           WebKit's {@code WTF::Lock}, Pizlo 2016) over the waiting layer; conditions in a
+ *       <td>unfair: a state word holding only LOCKED, waiters and the pending wake-up outside it
+ *           (AQS-style release: volatile store, then read the queue); fair: LOCKED and PARKED bits
+ *           in the word (Drepper, <i>Futexes Are Tricky</i>, 2011, mutex #3; WebKit's {@code
+ *           WTF::Lock}, Pizlo 2016) and direct hand-off; both over the waiting layer; conditions in a
  *           package-private FIFO list</td>
  *       <td>{@code MutexTest}, {@code MutexConditionTest}, {@code MutexCallbackTest}, {@code
  *           MutexJdkContractTest}, {@code VirtualThreadTest}</td>
