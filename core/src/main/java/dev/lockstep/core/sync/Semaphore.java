@@ -313,8 +313,9 @@ public class Semaphore implements Serializable {
         private final Semaphore semaphore;
         /**
          * Unfair mode: a woken waiter has not retried yet. While it is set, releases wake nobody else
-         * (as unfair Mutex's {@code waking} field and AQS's cleared node status): the woken waiter, once it has retried,
-         * wakes the next one if permits are left (propagation, as AQS's setHeadAndPropagate).
+         * (as unfair Mutex's {@code waking} field and AQS's cleared node status): the woken waiter,
+         * once it has retried, wakes the next one if permits are left (propagation, as AQS's
+         * setHeadAndPropagate).
          */
         private transient boolean waking;
 
