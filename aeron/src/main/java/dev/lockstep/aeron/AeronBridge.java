@@ -2,6 +2,8 @@ package dev.lockstep.aeron;
 
 import java.io.IOException;
 
+import org.agrona.concurrent.IdleStrategy;
+
 /**
  * Bridges between Lockstep mailboxes and Aeron: producers and consumers keep using local
  * shared-memory channels; two bridges carry the messages between hosts.
@@ -62,5 +64,41 @@ public final class AeronBridge {
      */
     public static Bridge in(String mailbox, String channel, int streamId, BridgeOptions options) throws IOException {
         return new InboundBridge(mailbox, channel, streamId, options);
+    }
+
+    /**
+     * Starts a bridge host: one thread that runs an embedded media driver ({@code INVOKER} threading)
+     * and every bridge added to it ({@link BridgeHost#out}, {@link BridgeHost#in}), so a host's bridges
+     * add one thread, not two per bridge.
+     *
+     * @param name    the host's name (mailbox-name grammar): its driver directory is
+     *                {@code <mailboxFolder>/.aeron-host-<name>} unless {@code embeddedDirectory} is set,
+     *                its lock {@code <mailboxFolder>/.bridge-host-<name>.lock}
+     * @param options the host's options: mailbox folder, embedded directory, log, and the defaults of
+     *                its bridges; {@code threadingMode}, {@code idle} and {@code mailboxWait} do not apply
+     *                (the thread idles with {@link BridgeHost#defaultIdle()})
+     * @return the running host, which the caller closes (closing its bridges)
+     * @throws IllegalArgumentException if the name is bad or an external driver is configured
+     * @throws IllegalStateException    if another host of this name runs on the folder
+     * @throws IOException              if the folder or the lock file cannot be opened
+     */
+    public static BridgeHost host(String name, BridgeOptions options) throws IOException {
+        return BridgeHost.launch(name, options, BridgeHost::defaultIdle);
+    }
+
+    /**
+     * As {@link #host(String, BridgeOptions)}, idling with {@code idle} when a cycle did nothing.
+     *
+     * @param name    the host's name
+     * @param options the host's options
+     * @param idle    called once for the thread's strategy (e.g. {@code BridgeOptions.Wait.SLEEP.strategy()})
+     * @return the running host
+     * @throws IllegalArgumentException if the name is bad or an external driver is configured
+     * @throws IllegalStateException    if another host of this name runs on the folder
+     * @throws IOException              if the folder or the lock file cannot be opened
+     */
+    public static BridgeHost host(String name, BridgeOptions options, java.util.function.Supplier<IdleStrategy> idle)
+            throws IOException {
+        return BridgeHost.launch(name, options, idle);
     }
 }

@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
@@ -28,6 +29,11 @@ import io.aeron.driver.MediaDriver;
  * see {@link BridgeOptions}); {@link #close()} stops it and releases the mailbox
  * role, the Aeron client and the embedded media driver (with its directory).
  *
+ * <p>A bridge added to a {@link BridgeHost} has neither a thread nor a driver of its own: the host's one
+ * thread runs its duty cycle (and an outbound bridge polls its mailbox instead of sleeping on it) next
+ * to the host's embedded driver and the other bridges; everything else (status file, sequence numbers,
+ * back-pressure, failure, close) is as described here.
+ *
  * <p>If the duty cycle fails (the publication closed, the local channel refused the bridge, a bug), the
  * thread ends, the status becomes {@code FAILED} with the error, {@link #failure()} returns it, and
  * {@link #awaitTermination} returns; the caller still closes the bridge.
@@ -45,12 +51,27 @@ public abstract sealed class Bridge implements AutoCloseable permits OutboundBri
     private final String aeronDir;
     private final MediaDriver driver;
     final Aeron aeron;
+    /** The host whose thread runs this bridge, or null: the bridge's own thread and driver. */
+    final BridgeHost host;
     private final Thread thread;
+    /** Counted down once the duty cycle has ended for good (own thread ended, or the host dropped it). */
+    private final CountDownLatch ended = new CountDownLatch(1);
+    private volatile boolean started;
     private volatile boolean running = true;
     private volatile Throwable failure;
     private boolean closed;
 
     Bridge(boolean out, String mailbox, String channel, int streamId, BridgeOptions options) throws IOException {
+        this(out, mailbox, channel, streamId, options, null);
+    }
+
+    /**
+     * @param host null: the bridge has its own thread and (unless an external driver is configured) its
+     *             own embedded driver; else the host's Aeron client, driver and thread are used
+     */
+    Bridge(boolean out, String mailbox, String channel, int streamId, BridgeOptions options, BridgeHost host)
+            throws IOException {
+        this.host = host;
         this.mailbox = Objects.requireNonNull(mailbox, "mailbox");
         this.channel = Objects.requireNonNull(channel, "channel");
         this.streamId = streamId;
@@ -69,7 +90,9 @@ public abstract sealed class Bridge implements AutoCloseable permits OutboundBri
         try {
             ch = openLocal(boxes, mailbox, options);
             entry = boxes.describe(mailbox).orElseThrow(() -> new IOException("mailbox '" + mailbox + "' vanished"));
-            if (options.aeronDirectory() != null) {
+            if (host != null) {
+                this.aeronDir = host.aeronDirectory();
+            } else if (options.aeronDirectory() != null) {
                 this.aeronDir = options.aeronDirectory();
             } else {
                 Path dir = options.embeddedDirectory() != null ? options.embeddedDirectory()
@@ -83,11 +106,11 @@ public abstract sealed class Bridge implements AutoCloseable permits OutboundBri
                         .termBufferSparseFile(true)
                         .errorHandler(e -> report("media driver: " + e)));
             }
-            client = Aeron.connect(new Aeron.Context()
+            client = host != null ? host.aeron() : Aeron.connect(new Aeron.Context()
                     .aeronDirectoryName(aeronDir)
                     .errorHandler(e -> report("aeron client: " + e)));
         } catch (IOException | RuntimeException | Error e) {
-            closeQuietly(client, md, ch);
+            closeQuietly(host == null ? client : null, md, ch);
             status.close();
             throw e;
         }
@@ -95,8 +118,12 @@ public abstract sealed class Bridge implements AutoCloseable permits OutboundBri
         this.localEntry = entry;
         this.driver = md;
         this.aeron = client;
-        this.thread = new Thread(this::run, "lockstep-bridge-" + (out ? "out-" : "in-") + mailbox);
-        thread.setDaemon(true);
+        if (host == null) {
+            this.thread = new Thread(this::run, "lockstep-bridge-" + (out ? "out-" : "in-") + mailbox);
+            thread.setDaemon(true);
+        } else {
+            this.thread = null;
+        }
     }
 
     private static ShmChannel openLocal(Mailboxes boxes, String name, BridgeOptions options) throws IOException {
@@ -120,10 +147,26 @@ public abstract sealed class Bridge implements AutoCloseable permits OutboundBri
                 : boxes.manyToOne(name, options.createCapacity());
     }
 
-    /** Starts the duty-cycle thread (subclass constructors call it last). */
+    /**
+     * Starts the duty-cycle thread, or hands the bridge to its host's thread (subclass constructors call
+     * it last). If the host has ended meanwhile, closes the bridge and throws.
+     *
+     * @throws IllegalStateException if the host is closed or has failed
+     */
     final void start() {
         status.put(BridgeStatus.STATE_OFFSET, BridgeStatus.RUNNING);
-        thread.start();
+        if (host == null) {
+            started = true;
+            thread.start();
+            return;
+        }
+        try {
+            host.attach(this);
+            started = true;
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
     }
 
     /** Whether {@link #close()} has not been called yet (for a wait inside the duty cycle). */
@@ -142,12 +185,52 @@ public abstract sealed class Bridge implements AutoCloseable permits OutboundBri
                 }
             }
         } catch (Throwable t) {
-            failure = t;
-            report("failed: " + t);
-            status.put(BridgeStatus.STATE_OFFSET, BridgeStatus.FAILED);
+            fail(t);
         } finally {
             publish(System.currentTimeMillis());
+            ended.countDown();
         }
+    }
+
+    private void fail(Throwable t) {
+        failure = t;
+        report("failed: " + t);
+        status.put(BridgeStatus.STATE_OFFSET, BridgeStatus.FAILED);
+    }
+
+    /**
+     * One duty cycle run by the host's thread: the work done ({@code >= 0}), or -1 if the bridge has
+     * ended (closed, or failed now: the failure is recorded as the own thread's would be) and the host
+     * must drop it (it is not called again).
+     */
+    final int hostedCycle(long nowMillis) {
+        if (!running) {
+            publish(nowMillis);
+            ended.countDown();
+            return -1;
+        }
+        try {
+            int work = doWork();
+            publish(nowMillis);
+            return Math.max(work, 0);
+        } catch (Throwable t) {
+            fail(t);
+            publish(nowMillis);
+            ended.countDown();
+            return -1;
+        }
+    }
+
+    /**
+     * The host's thread has ended (its driver or client stopped, or the host was closed) while this
+     * bridge was attached: the bridge fails with {@code cause} (if it was not being closed), then ends.
+     */
+    final void hostEnded(Throwable cause) {
+        if (cause != null && running) {
+            fail(new IllegalStateException("bridge host '" + host.name() + "' failed: " + cause, cause));
+        }
+        publish(System.currentTimeMillis());
+        ended.countDown();
     }
 
     /**
@@ -205,7 +288,7 @@ public abstract sealed class Bridge implements AutoCloseable permits OutboundBri
      * @return {@code true} until the bridge fails or is closed
      */
     public final boolean isRunning() {
-        return thread.isAlive() && failure == null;
+        return started && ended.getCount() > 0 && failure == null;
     }
 
     /**
@@ -254,8 +337,7 @@ public abstract sealed class Bridge implements AutoCloseable permits OutboundBri
      * @throws InterruptedException if the thread is interrupted while waiting
      */
     public final boolean awaitTermination(Duration timeout) throws InterruptedException {
-        thread.join(Math.max(1, timeout.toMillis()));
-        return !thread.isAlive();
+        return ended.await(Math.max(1, timeout.toMillis()), TimeUnit.MILLISECONDS);
     }
 
     /**
@@ -271,11 +353,23 @@ public abstract sealed class Bridge implements AutoCloseable permits OutboundBri
         closed = true;
         running = false;
         boolean interrupted = false;
-        while (thread.isAlive()) {
+        if (!started) {
+            ended.countDown(); // never ran (a constructor failed): nothing to wait for
+        }
+        while (ended.getCount() > 0) {
             try {
-                thread.join();
+                ended.await(); // own thread or host thread: ends within one cycle (the host's also when it ends)
             } catch (InterruptedException e) {
-                interrupted = true; // the duty cycle ends within one cycle: finish closing first
+                interrupted = true; // finish closing first
+            }
+        }
+        if (thread != null) {
+            while (thread.isAlive()) {
+                try {
+                    thread.join();
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
             }
         }
         try {
@@ -285,7 +379,10 @@ public abstract sealed class Bridge implements AutoCloseable permits OutboundBri
                 status.put(BridgeStatus.STATE_OFFSET, BridgeStatus.CLOSED);
             }
             status.put(BridgeStatus.CONNECTED_OFFSET, 0);
-            closeQuietly(aeron, driver, local);
+            closeQuietly(host == null ? aeron : null, driver, local); // a host's client and driver are the host's
+            if (host != null) {
+                host.detached(this);
+            }
             try {
                 status.close();
             } catch (IOException e) {

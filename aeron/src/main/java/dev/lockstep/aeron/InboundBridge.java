@@ -46,7 +46,11 @@ public final class InboundBridge extends Bridge {
     private boolean holding;
 
     InboundBridge(String mailbox, String channel, int streamId, BridgeOptions options) throws IOException {
-        super(false, mailbox, channel, streamId, options);
+        this(mailbox, channel, streamId, options, null);
+    }
+
+    InboundBridge(String mailbox, String channel, int streamId, BridgeOptions options, BridgeHost host) throws IOException {
+        super(false, mailbox, channel, streamId, options, host);
         try {
             this.batch = options.batch();
             this.maxLength = local.maxMessageLength();

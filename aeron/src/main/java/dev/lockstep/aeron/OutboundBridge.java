@@ -94,7 +94,11 @@ public final class OutboundBridge extends Bridge {
     private long lastResult;
 
     OutboundBridge(String mailbox, String channel, int streamId, BridgeOptions options) throws IOException {
-        super(true, mailbox, channel, streamId, options);
+        this(mailbox, channel, streamId, options, null);
+    }
+
+    OutboundBridge(String mailbox, String channel, int streamId, BridgeOptions options, BridgeHost host) throws IOException {
+        super(true, mailbox, channel, streamId, options, host);
         try {
             this.batch = options.batch();
             this.epoch = (int) status.get(BridgeStatus.EPOCH_OFFSET);
@@ -122,10 +126,16 @@ public final class OutboundBridge extends Bridge {
                         + " B after the bridge header: raise the channel's term-length or use a smaller mailbox");
             }
             pending = new UnsafeBuffer(ByteBuffer.allocateDirect(needed));
-            receiver = receiverFor(options);
-            note("waiting on the mailbox: " + (receiver.waitMode() == WaitMode.FUTEX ? "in the kernel (futex)"
-                    : "polling (" + (options.mailboxIdle() == null ? "the receiver cannot sleep in the kernel here"
-                    : "as configured") + ")"));
+            if (host != null) {
+                // The host's thread also runs the driver: it polls the mailbox each cycle, never sleeps on it.
+                receiver = local.receiver(ShmChannel.DEFAULT_CLAIM_TIMEOUT, options.idle().get());
+                note("polling the mailbox in the duty cycle of bridge host '" + host.name() + "'");
+            } else {
+                receiver = receiverFor(options);
+                note("waiting on the mailbox: " + (receiver.waitMode() == WaitMode.FUTEX ? "in the kernel (futex)"
+                        : "polling (" + (options.mailboxIdle() == null ? "the receiver cannot sleep in the kernel here"
+                        : "as configured") + ")"));
+            }
         } catch (RuntimeException e) {
             close();
             throw e;
@@ -172,8 +182,8 @@ public final class OutboundBridge extends Bridge {
         while (n < batch && !holding && receiver.receive(handler, 1) == 1) {
             n++;
         }
-        if (n > 0 || holding) {
-            return n; // holding: the loop idles with the Aeron-side strategy, then offers again
+        if (n > 0 || holding || host != null) {
+            return n; // holding: the loop idles with the Aeron-side strategy, then offers again; hosted: the host idles
         }
         // Empty mailbox: wait on it (futex sleep, woken by the producer's commit, or the mailbox idle
         // strategy's polls), at most MAILBOX_WAIT_MILLIS so the counters are published and close() seen.

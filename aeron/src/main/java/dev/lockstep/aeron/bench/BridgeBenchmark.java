@@ -16,6 +16,7 @@ import org.agrona.concurrent.UnsafeBuffer;
 
 import dev.lockstep.aeron.AeronBridge;
 import dev.lockstep.aeron.Bridge;
+import dev.lockstep.aeron.BridgeHost;
 import dev.lockstep.aeron.BridgeOptions;
 import dev.lockstep.ipc.channel.MessageHandler;
 import dev.lockstep.ipc.channel.ShmChannel;
@@ -85,7 +86,8 @@ public final class BridgeBenchmark {
         System.out.println("BridgeBenchmark: application threads " + (APP_SPIN ? "spin" : "yield")
                 + " (-Dbench.appWait), mailboxes " + KIND + " (-Dbench.kind), drivers " + THREADING
                 + " (-Dbench.threading), round-trip bridges " + (HOST_DRIVER ? "share a driver per host" : "each with its own driver")
-                + " (-Dbench.hostDriver), bridge idle " + System.getProperty("bench.idle", "default") + " (-Dbench.idle), JDK "
+                + " (-Dbench.hostDriver), " + (BRIDGE_HOST ? "each host's bridges and driver on one BridgeHost thread"
+                : "a thread per bridge") + " (-Dbench.bridgeHost), bridge idle " + System.getProperty("bench.idle", "default") + " (-Dbench.idle), JDK "
                 + Runtime.version());
         int size = args.length > 1 ? Integer.parseInt(args[1]) : 32;
         int roundTrips = args.length > 2 ? Integer.parseInt(args[2]) : 20_000;
@@ -114,8 +116,10 @@ public final class BridgeBenchmark {
         Path a = Files.createDirectories(base.resolve("tp-a"));
         Path b = Files.createDirectories(base.resolve("tp-b"));
         String uri = channel();
-        try (Bridge in = AeronBridge.in("bench", uri, 1, options(b));
-             Bridge out = AeronBridge.out("bench", uri, 1, options(a));
+        try (BridgeHost hostA = BRIDGE_HOST ? host("bench-a", options(a)) : null;
+             BridgeHost hostB = BRIDGE_HOST ? host("bench-b", options(b)) : null;
+             Bridge in = BRIDGE_HOST ? hostB.in("bench", uri, 1) : AeronBridge.in("bench", uri, 1, options(b));
+             Bridge out = BRIDGE_HOST ? hostA.out("bench", uri, 1) : AeronBridge.out("bench", uri, 1, options(a));
              ShmChannel tx = open(a, "bench");
              ShmChannel rx = open(b, "bench");
              Receiver r = rx.receiver()) {
@@ -161,10 +165,16 @@ public final class BridgeBenchmark {
         BridgeOptions ob = options(b);
         try (Host hostA = HOST_DRIVER ? new Host(base.resolve("rt-driver-a")) : null;
              Host hostB = HOST_DRIVER ? new Host(base.resolve("rt-driver-b")) : null;
-             Bridge pingIn = AeronBridge.in("ping", ping, 2, HOST_DRIVER ? ob.withAeronDirectory(hostB.dir) : ob);
-             Bridge pingOut = AeronBridge.out("ping", ping, 2, HOST_DRIVER ? oa.withAeronDirectory(hostA.dir) : oa);
-             Bridge pongIn = AeronBridge.in("pong", pong, 3, HOST_DRIVER ? oa.withAeronDirectory(hostA.dir) : oa);
-             Bridge pongOut = AeronBridge.out("pong", pong, 3, HOST_DRIVER ? ob.withAeronDirectory(hostB.dir) : ob);
+             BridgeHost agentA = BRIDGE_HOST ? host("rt-a", oa) : null;
+             BridgeHost agentB = BRIDGE_HOST ? host("rt-b", ob) : null;
+             Bridge pingIn = BRIDGE_HOST ? agentB.in("ping", ping, 2)
+                     : AeronBridge.in("ping", ping, 2, HOST_DRIVER ? ob.withAeronDirectory(hostB.dir) : ob);
+             Bridge pingOut = BRIDGE_HOST ? agentA.out("ping", ping, 2)
+                     : AeronBridge.out("ping", ping, 2, HOST_DRIVER ? oa.withAeronDirectory(hostA.dir) : oa);
+             Bridge pongIn = BRIDGE_HOST ? agentA.in("pong", pong, 3)
+                     : AeronBridge.in("pong", pong, 3, HOST_DRIVER ? oa.withAeronDirectory(hostA.dir) : oa);
+             Bridge pongOut = BRIDGE_HOST ? agentB.out("pong", pong, 3)
+                     : AeronBridge.out("pong", pong, 3, HOST_DRIVER ? ob.withAeronDirectory(hostB.dir) : ob);
              ShmChannel pingA = open(a, "ping");
              ShmChannel pingB = open(b, "ping");
              ShmChannel pongB = open(b, "pong");
@@ -353,6 +363,19 @@ public final class BridgeBenchmark {
      * embedded driver (the bridges' default).
      */
     static final boolean HOST_DRIVER = Boolean.getBoolean("bench.hostDriver");
+
+    /**
+     * {@code -Dbench.bridgeHost=true}: each "host" runs its bridges and its embedded driver on one
+     * {@link BridgeHost} thread (so a host has the application's thread and one more, as the direct
+     * run has); default false: each bridge with its own thread and driver (the bridges' default).
+     */
+    static final boolean BRIDGE_HOST = Boolean.getBoolean("bench.bridgeHost");
+
+    /** A bridge host idling with its default strategy, or {@code -Dbench.idle}'s if set. */
+    static BridgeHost host(String name, BridgeOptions options) throws IOException {
+        String idle = System.getProperty("bench.idle");
+        return idle == null ? AeronBridge.host(name, options) : AeronBridge.host(name, options, BridgeOptions.Wait.valueOf(idle).strategy());
+    }
 
     static ShmChannel open(Path folder, String name) throws IOException {
         Mailboxes boxes = Mailboxes.open(folder);
