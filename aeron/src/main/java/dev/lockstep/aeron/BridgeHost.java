@@ -298,7 +298,7 @@ public final class BridgeHost implements AutoCloseable {
                 AgentInvoker client = clientInvoker;
                 if (client != null) {
                     work += client.invoke();
-                    if (client.isClosed()) {
+                    if (client.isClosed() || aeron.isClosed()) {
                         throw new IllegalStateException("the Aeron client stopped (see the log)");
                     }
                 }
