@@ -9,6 +9,7 @@ import java.util.concurrent.CountDownLatch;
 
 import dev.lockstep.aeron.AeronBridge;
 import dev.lockstep.aeron.Bridge;
+import dev.lockstep.aeron.BridgeHost;
 import dev.lockstep.aeron.BridgeOptions;
 import dev.lockstep.aeron.BridgeStats;
 import dev.lockstep.aeron.BridgeStatus;
@@ -20,7 +21,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
- * The {@code bridge} command: {@code bridge out NAME URI}, {@code bridge in NAME URI}, {@code bridge stat}.
+ * The {@code bridge} command: {@code bridge out NAME URI}, {@code bridge in NAME URI},
+ * {@code bridge host --out NAME URI STREAM --in NAME URI STREAM ...} (several bridges and their driver on
+ * one thread: {@link dev.lockstep.aeron.BridgeHost}), {@code bridge stat}.
  *
  * <pre>
  * java -jar aeron/target/lockstep-aeron.jar out orders 'aeron:udp?endpoint=127.0.0.1:40123' --stream 1001
@@ -35,7 +38,7 @@ import picocli.CommandLine.Parameters;
  */
 @Command(name = "bridge", mixinStandardHelpOptions = true, version = "lockstep-aeron 0.1.0",
         description = "Forward Lockstep mailboxes over Aeron (UDP unicast or multicast).",
-        subcommands = {BridgeCommand.Out.class, BridgeCommand.In.class, BridgeCommand.Stat.class})
+        subcommands = {BridgeCommand.Out.class, BridgeCommand.In.class, BridgeCommand.Host.class, BridgeCommand.Stat.class})
 public final class BridgeCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -183,6 +186,128 @@ public final class BridgeCommand implements Callable<Integer> {
         @Override
         public Integer call() throws Exception {
             return runUntilStopped(AeronBridge.in(name, channel, stream, options()));
+        }
+    }
+
+    @Command(name = "host", mixinStandardHelpOptions = true,
+            description = "Run several bridges and their embedded media driver on one thread (a BridgeHost).")
+    static final class Host implements Callable<Integer> {
+        @Option(names = "--name", defaultValue = "bridges",
+                description = "Host name: driver directory <folder>/.aeron-host-NAME, lock .bridge-host-NAME.lock (default ${DEFAULT-VALUE}).")
+        String name;
+
+        @Option(names = "--out", arity = "3", paramLabel = "NAME URI STREAM",
+                description = "An outbound bridge: mailbox NAME to Aeron channel URI, stream STREAM (repeatable).")
+        List<String> out = new java.util.ArrayList<>();
+
+        @Option(names = "--in", arity = "3", paramLabel = "NAME URI STREAM",
+                description = "An inbound bridge: Aeron channel URI, stream STREAM, into mailbox NAME (repeatable).")
+        List<String> in = new java.util.ArrayList<>();
+
+        @Option(names = "--embedded-dir", description = "Directory of the embedded driver (default: <folder>/.aeron-host-NAME).")
+        Path embeddedDir;
+
+        @Option(names = "--folder", description = "Mailbox folder (default: -D" + ShmDirectory.DIR_PROPERTY
+                + " or /dev/shm/lockstep-<user>).")
+        Path folder;
+
+        @Option(names = "--create", defaultValue = "MANY_TO_ONE",
+                description = "Kind of mailbox created if absent: ${COMPLETION-CANDIDATES} (default ${DEFAULT-VALUE}).")
+        BridgeOptions.Kind kind;
+
+        @Option(names = "--capacity", defaultValue = "1048576",
+                description = "Ring capacity of a created mailbox, bytes (default ${DEFAULT-VALUE}).")
+        int capacity;
+
+        @Option(names = "--stats-every", defaultValue = "0",
+                description = "Print every bridge's stats every this many seconds (0: never).")
+        int statsEvery;
+
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            if (out.isEmpty() && in.isEmpty()) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "give at least one --out or --in NAME URI STREAM");
+            }
+            BridgeOptions o = BridgeOptions.defaults().withMailboxFolder(folder).withEmbeddedDirectory(embeddedDir)
+                    .withCreate(kind, capacity);
+            BridgeHost host = AeronBridge.host(name, o);
+            CountDownLatch stopped = new CountDownLatch(1);
+            Thread hook = new Thread(() -> {
+                host.close();
+                stopped.countDown();
+            }, "bridge-host-shutdown");
+            Runtime.getRuntime().addShutdownHook(hook);
+            List<Bridge> bridges = new java.util.ArrayList<>();
+            try {
+                for (int i = 0; i + 2 < out.size(); i += 3) {
+                    bridges.add(host.out(out.get(i), out.get(i + 1), stream(out.get(i + 2))));
+                }
+                for (int i = 0; i + 2 < in.size(); i += 3) {
+                    bridges.add(host.in(in.get(i), in.get(i + 1), stream(in.get(i + 2))));
+                }
+            } catch (RuntimeException | java.io.IOException e) {
+                System.err.println("bridge host: " + e);
+                removeHook(hook, stopped);
+                host.close();
+                return 1;
+            }
+            for (Bridge b : bridges) {
+                System.out.println("READY " + b.statusFile());
+            }
+            System.out.flush();
+            boolean announced = false;
+            long nextStats = statsEvery > 0 ? System.nanoTime() + statsEvery * 1_000_000_000L : Long.MAX_VALUE;
+            Bridge failed = null;
+            while (!host.awaitTermination(Duration.ofMillis(20))) {
+                for (Bridge b : bridges) {
+                    if (b.failure().isPresent()) {
+                        failed = b;
+                    }
+                }
+                if (failed != null) {
+                    break;
+                }
+                if (!announced && bridges.stream().allMatch(Bridge::isConnected)) {
+                    announced = true;
+                    System.out.println("CONNECTED");
+                    System.out.flush();
+                }
+                if (System.nanoTime() - nextStats >= 0) {
+                    bridges.forEach(b -> System.out.print(b.stats()));
+                    System.out.flush();
+                    nextStats += statsEvery * 1_000_000_000L;
+                }
+            }
+            if (failed == null && host.failure().isEmpty()) {
+                stopped.await(); // closed by the shutdown hook (SIGINT/SIGTERM)
+                return 0;
+            }
+            // A bridge or the host failed: report, close everything, exit 1 (the others are not kept alone).
+            System.err.println("bridge failed: " + (failed != null ? failed + ": " + failed.failure().map(Throwable::toString).orElse("?")
+                    : "host: " + host.failure().map(Throwable::toString).orElse("?")));
+            bridges.forEach(b -> System.out.print(b.stats()));
+            removeHook(hook, stopped);
+            host.close();
+            return 1;
+        }
+
+        private int stream(String s) {
+            try {
+                return Integer.parseInt(s);
+            } catch (NumberFormatException e) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "STREAM must be an integer: '" + s + "'");
+            }
+        }
+
+        private static void removeHook(Thread hook, CountDownLatch stopped) throws InterruptedException {
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException shuttingDown) {
+                stopped.await();
+            }
         }
     }
 
