@@ -178,7 +178,8 @@ public final class BridgeOptions {
     public BridgeOptions withThreadingMode(ThreadingMode mode) {
         if (Objects.requireNonNull(mode, "mode") == ThreadingMode.INVOKER) {
             throw new IllegalArgumentException("threading mode INVOKER is not supported for a bridge's embedded driver"
-                    + " (it has no threads and the bridge does not run its duty cycle): use SHARED, SHARED_NETWORK or DEDICATED");
+                    + " (it has no threads and the bridge does not run its duty cycle): use SHARED, SHARED_NETWORK or DEDICATED,"
+                    + " or a BridgeHost (AeronBridge.host), which runs an INVOKER driver and its bridges on one thread");
         }
         return new BridgeOptions(mailboxFolder, aeronDirectory, embeddedDirectory, mode,
                 createKind, createCapacity, idle, mailboxIdle, batch, log);
