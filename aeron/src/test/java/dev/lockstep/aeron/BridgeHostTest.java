@@ -177,6 +177,39 @@ class BridgeHostTest {
     }
 
     @Test
+    void aBridgeThatFailsInsideTheHostFailsAloneAndIsReported() throws Exception {
+        String uri = BridgeInProcessTest.channel();
+        List<String> log = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+        BridgeOptions o = options(hostA).withLog(log::add);
+        try (BridgeHost a = AeronBridge.host("a", o);
+             ManyToOneChannel orders = Mailboxes.open(hostA).manyToOne("orders", CAPACITY);
+             Sender tx = orders.sender()) {
+            Bridge in = a.in("fills", uri, 8);
+            Bridge out = a.out("orders", uri, 7);
+            // The publication closes under the outbound bridge: its next offer answers CLOSED, which fails it.
+            java.lang.reflect.Field f = OutboundBridge.class.getDeclaredField("publication");
+            f.setAccessible(true);
+            ((io.aeron.Publication) f.get(out)).close();
+            tx.send(1, ByteBuffer.allocate(16), 0, 16);
+            assertTrue(out.awaitTermination(Duration.ofSeconds(10)), "the failed bridge's waiter did not return");
+            assertTrue(out.failure().isPresent() && !out.isRunning());
+            BridgeStats s = out.stats();
+            assertEquals("FAILED", s.state(), s.toString());
+            assertTrue(s.lastError().contains("CLOSED"), s.toString());
+            assertTrue(log.stream().anyMatch(l -> l.contains("dropped failed bridge")), log.toString());
+            // The host and its other bridge keep running; the failed one stays listed until closed.
+            Thread.sleep(50);
+            assertTrue(a.isRunning() && in.isRunning(), "one bridge's failure stopped the host: " + a.failure());
+            assertTrue(a.bridges().contains(out));
+            out.close();
+            assertEquals(List.of(in), a.bridges());
+            assertEquals("FAILED", BridgeStatus.read(BridgeStatus.outPath(hostA, "orders")).state(), "close must not hide the failure");
+            Bridge again = a.out("orders", uri, 7); // the mailbox and status file are free again
+            assertTrue(again.isRunning());
+        }
+    }
+
+    @Test
     void badArgumentsAndASecondHostOfTheSameNameAreRefused() throws Exception {
         assertThrows(IllegalArgumentException.class, () -> AeronBridge.host("../x", options(hostA)));
         IllegalArgumentException external = assertThrows(IllegalArgumentException.class,
