@@ -40,7 +40,7 @@ import io.aeron.driver.ThreadingMode;
  * since any small work resets it, and a thread that never yields starves the applications on a small
  * machine). So a host has as many threads as an application using Aeron directly with an embedded
  * driver: the application's and one. Measured (README, "Across hosts"): the bridged round trip's p50
- * within 0.8-1.0x of direct Aeron's instead of 8-11x; an idle host thread (two connected bridges, no
+ * within 0.81-0.93x of direct Aeron's instead of 8-11x; an idle host thread (two connected bridges, no
  * traffic) about 7% of a core.
  *
  * <pre>{@code
