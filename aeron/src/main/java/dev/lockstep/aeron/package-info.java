@@ -39,6 +39,10 @@
  *       <td>a running bridge: duty-cycle thread, stats, connection and termination waits, close</td>
  *       <td>{@code BridgeInProcessTest}, {@code BridgeProcessTest}</td>
  *       <td>{@code BridgeBenchmark}</td></tr>
+ *   <tr><td>{@link dev.lockstep.aeron.BridgeHost}</td>
+ *       <td>a host's bridges and its embedded media driver ({@code INVOKER}) on one duty-cycle thread</td>
+ *       <td>{@code BridgeHostTest}</td>
+ *       <td>{@code BridgeBenchmark -Dbench.bridgeHost=true}</td></tr>
  *   <tr><td>{@link dev.lockstep.aeron.OutboundBridge}</td>
  *       <td>mailbox to publication: framing, sequence numbers, held messages under back-pressure,
  *           restart without skipping or reusing a number</td>
