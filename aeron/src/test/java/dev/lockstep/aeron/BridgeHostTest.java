@@ -214,6 +214,21 @@ class BridgeHostTest {
     }
 
     @Test
+    void theCommandLineRefusesBadUsageAndClosesTheHostWhenABridgeCannotStart() throws Exception {
+        String folder = hostA.toString();
+        String uri = BridgeInProcessTest.channel();
+        assertEquals(2, dev.lockstep.aeron.cli.BridgeCommand.run("bridge", "host", "--folder", folder), "no bridge given");
+        assertEquals(2, dev.lockstep.aeron.cli.BridgeCommand.run("host", "--folder", folder, "--out", "orders", uri, "x"),
+                "stream not a number");
+        assertEquals(1, dev.lockstep.aeron.cli.BridgeCommand.run("host", "--folder", folder, "--name", "c",
+                "--out", "orders", uri, "7", "--in", "fills", "udp://not-aeron", "8"), "a bridge that cannot start");
+        assertTrue(Files.notExists(hostA.resolve(".aeron-host-c")), "the host was not closed after the failed start");
+        assertEquals("CLOSED", BridgeStatus.read(BridgeStatus.outPath(hostA, "orders")).state(),
+                "the bridge that had started was not closed");
+        assertEquals(List.of(), threads("lockstep-bridge-host"), "host thread left running");
+    }
+
+    @Test
     void badArgumentsAndASecondHostOfTheSameNameAreRefused() throws Exception {
         assertThrows(IllegalArgumentException.class, () -> AeronBridge.host("../x", options(hostA)));
         IllegalArgumentException external = assertThrows(IllegalArgumentException.class,

@@ -231,6 +231,12 @@ public final class BridgeCommand implements Callable<Integer> {
             if (out.isEmpty() && in.isEmpty()) {
                 throw new CommandLine.ParameterException(spec.commandLine(), "give at least one --out or --in NAME URI STREAM");
             }
+            for (int i = 2; i < out.size(); i += 3) {
+                stream(out.get(i)); // bad usage is refused before anything starts
+            }
+            for (int i = 2; i < in.size(); i += 3) {
+                stream(in.get(i));
+            }
             BridgeOptions o = BridgeOptions.defaults().withMailboxFolder(folder).withEmbeddedDirectory(embeddedDir)
                     .withCreate(kind, capacity);
             BridgeHost host = AeronBridge.host(name, o);
