@@ -75,6 +75,21 @@ public final class BridgeCommand implements Callable<Integer> {
         System.exit(run(args));
     }
 
+    /** The mailbox options every bridge subcommand shares (a picocli mixin: one declaration, one help text). */
+    static final class MailboxOptions {
+        @Option(names = "--folder", description = "Mailbox folder (default: -D" + ShmDirectory.DIR_PROPERTY
+                + " or /dev/shm/lockstep-<user>).")
+        Path folder;
+
+        @Option(names = "--create", defaultValue = "MANY_TO_ONE",
+                description = "Kind of mailbox created if absent: ${COMPLETION-CANDIDATES} (default ${DEFAULT-VALUE}).")
+        BridgeOptions.Kind kind;
+
+        @Option(names = "--capacity", defaultValue = "1048576",
+                description = "Ring capacity of a created mailbox, bytes (default ${DEFAULT-VALUE}).")
+        int capacity;
+    }
+
     /** Options common to out and in. */
     static class Common {
         @Parameters(index = "0", paramLabel = "NAME", description = "Local mailbox name.")
@@ -95,17 +110,8 @@ public final class BridgeCommand implements Callable<Integer> {
                 + "(default: <mailbox folder>/.aeron-<direction>-<name>).")
         Path embeddedDir;
 
-        @Option(names = "--folder", description = "Mailbox folder (default: -D" + ShmDirectory.DIR_PROPERTY
-                + " or /dev/shm/lockstep-<user>).")
-        Path folder;
-
-        @Option(names = "--create", defaultValue = "MANY_TO_ONE",
-                description = "Kind of mailbox created if NAME is absent: ${COMPLETION-CANDIDATES} (default ${DEFAULT-VALUE}).")
-        BridgeOptions.Kind kind;
-
-        @Option(names = "--capacity", defaultValue = "1048576",
-                description = "Ring capacity of a created mailbox, bytes (default ${DEFAULT-VALUE}).")
-        int capacity;
+        @CommandLine.Mixin
+        MailboxOptions mailboxes = new MailboxOptions();
 
         @Option(names = "--threading", defaultValue = "SHARED",
                 description = "Embedded driver threading: ${COMPLETION-CANDIDATES} (default ${DEFAULT-VALUE}).")
@@ -126,8 +132,8 @@ public final class BridgeCommand implements Callable<Integer> {
         int statsEvery;
 
         BridgeOptions options() {
-            BridgeOptions o = BridgeOptions.defaults().withMailboxFolder(folder).withAeronDirectory(aeronDir)
-                    .withEmbeddedDirectory(embeddedDir).withCreate(kind, capacity).withThreadingMode(threading).withMailboxWait(mailboxWait);
+            BridgeOptions o = BridgeOptions.defaults().withMailboxFolder(mailboxes.folder).withAeronDirectory(aeronDir)
+                    .withEmbeddedDirectory(embeddedDir).withCreate(mailboxes.kind, mailboxes.capacity).withThreadingMode(threading).withMailboxWait(mailboxWait);
             return o.withIdle(idle); // KERNEL: IllegalArgumentException naming the problem
         }
 
@@ -207,17 +213,8 @@ public final class BridgeCommand implements Callable<Integer> {
         @Option(names = "--embedded-dir", description = "Directory of the embedded driver (default: <folder>/.aeron-host-NAME).")
         Path embeddedDir;
 
-        @Option(names = "--folder", description = "Mailbox folder (default: -D" + ShmDirectory.DIR_PROPERTY
-                + " or /dev/shm/lockstep-<user>).")
-        Path folder;
-
-        @Option(names = "--create", defaultValue = "MANY_TO_ONE",
-                description = "Kind of mailbox created if absent: ${COMPLETION-CANDIDATES} (default ${DEFAULT-VALUE}).")
-        BridgeOptions.Kind kind;
-
-        @Option(names = "--capacity", defaultValue = "1048576",
-                description = "Ring capacity of a created mailbox, bytes (default ${DEFAULT-VALUE}).")
-        int capacity;
+        @CommandLine.Mixin
+        MailboxOptions mailboxes = new MailboxOptions();
 
         @Option(names = "--stats-every", defaultValue = "0",
                 description = "Print every bridge's stats every this many seconds (0: never).")
@@ -237,8 +234,8 @@ public final class BridgeCommand implements Callable<Integer> {
             for (int i = 2; i < in.size(); i += 3) {
                 stream(in.get(i));
             }
-            BridgeOptions o = BridgeOptions.defaults().withMailboxFolder(folder).withEmbeddedDirectory(embeddedDir)
-                    .withCreate(kind, capacity);
+            BridgeOptions o = BridgeOptions.defaults().withMailboxFolder(mailboxes.folder).withEmbeddedDirectory(embeddedDir)
+                    .withCreate(mailboxes.kind, mailboxes.capacity);
             BridgeHost host = AeronBridge.host(name, o);
             CountDownLatch stopped = new CountDownLatch(1);
             Thread hook = new Thread(() -> {
