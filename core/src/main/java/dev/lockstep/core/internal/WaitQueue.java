@@ -218,6 +218,18 @@ public abstract class WaitQueue implements Serializable {
     }
 
     /**
+     * As {@link #passOnLocked()}, told what the giving-up waiter had asked for (for a primitive whose
+     * pending wake-up is counted per kind, e.g. ReadWriteMutex's woken writer, still counted as a
+     * waiting writer until it acquires or gives up). Default: {@link #passOnLocked()}.
+     *
+     * @param arg what the giving-up thread asked for, as passed to {@link #acquire}
+     * @return the node to unpark after the queue lock is released, or {@code null}
+     */
+    protected WaitNode passOnLocked(int arg) {
+        return passOnLocked();
+    }
+
+    /**
      * Called by the waiting thread after its node was granted in hand-off mode (the resource is already
      * its own), for per-thread bookkeeping. Default: none.
      *
@@ -250,7 +262,7 @@ public abstract class WaitQueue implements Serializable {
             }
             if (mode == Waits.TIMED && System.nanoTime() - deadline >= 0) {
                 if (woken) {
-                    passOn();
+                    passOn(arg);
                 }
                 Jfr.endContended(jfr, false);
                 return false;
@@ -282,7 +294,7 @@ public abstract class WaitQueue implements Serializable {
                 } else {
                     unlock();
                     node.setPlainStatus(WaitNode.IDLE); // plain: granted, so unlinked: our own node again
-                    passOn();
+                    passOn(arg);
                 }
                 node.setBlockedOn(null);
                 break;
@@ -310,7 +322,7 @@ public abstract class WaitQueue implements Serializable {
                 unlock();
                 node.setPlainStatus(WaitNode.IDLE); // plain: granted, so unlinked: our own node again
                 if (!handOff) {
-                    passOn(); // woken while giving up: the wake-up goes to another waiter
+                    passOn(arg); // woken while giving up: the wake-up goes to another waiter
                     if (r == WaitNode.INTERRUPTED) {
                         throw new InterruptedException();
                     }
@@ -428,9 +440,9 @@ public abstract class WaitQueue implements Serializable {
         }
     }
 
-    private void passOn() {
+    private void passOn(int arg) {
         lock();
-        WaitNode wake = passOnLocked();
+        WaitNode wake = passOnLocked(arg);
         unlock();
         unpark(wake);
     }

@@ -123,6 +123,11 @@ public class ReadWriteMutex extends AbstractOwnableSynchronizer implements ReadW
     private static final int READ = 0;
     private static final int WRITE = 1;
     private static final int COND = 2;
+    /**
+     * A condition waiter moved to the lock queue by a signal: a writer (counted in WWAIT) that is
+     * always granted by hand-off (the write lock is set for it), in both modes.
+     */
+    private static final int SIGNALLED = 3;
 
     private static final VarHandle STATE;
 
@@ -347,7 +352,7 @@ public class ReadWriteMutex extends AbstractOwnableSynchronizer implements ReadW
         queue.lock();
         try {
             for (WaitNode p = queue.first(); p != null; p = p.next) {
-                if (kind < 0 || p.arg == kind) {
+                if (kind < 0 || (kind == READ) == (p.arg == READ)) { // SIGNALLED nodes are writers
                     list.add(p.thread);
                 }
             }
@@ -448,6 +453,14 @@ public class ReadWriteMutex extends AbstractOwnableSynchronizer implements ReadW
      * reentrant acquisition, while a writer waits (fair: while anybody waits).
      */
     private boolean tryRead(boolean respectQueue) {
+        return tryRead(respectQueue, false);
+    }
+
+    /**
+     * As {@link #tryRead(boolean)}; {@code woken}: a non-fair reader woken from the queue head, which
+     * ignores waiting writers (they queued behind it) and is refused only by a write holder.
+     */
+    private boolean tryRead(boolean respectQueue, boolean woken) {
         Thread me = Thread.currentThread();
         int mine = -1; // the current thread's read holds, computed once if needed
         for (; ; ) {
@@ -456,7 +469,7 @@ public class ReadWriteMutex extends AbstractOwnableSynchronizer implements ReadW
             if ((s & WRITER) != 0 && !owner) {
                 return false;
             }
-            if (respectQueue && !owner && (fair ? queue.hasWaiters() : (s & WWAIT_MASK) != 0)) {
+            if (respectQueue && !woken && !owner && (fair ? queue.hasWaiters() : (s & WWAIT_MASK) != 0)) {
                 if (mine < 0) {
                     mine = getReadHoldCount();
                 }
@@ -539,6 +552,26 @@ public class ReadWriteMutex extends AbstractOwnableSynchronizer implements ReadW
         }
     }
 
+    /**
+     * Non-fair mode: one attempt of a writer woken from the queue, still counted in WWAIT: takes the
+     * write lock and drops its WWAIT count in one CAS.
+     */
+    private boolean tryWokenWrite() {
+        for (; ; ) {
+            long s = getVolatileState();
+            if ((s & (WRITER | READ_MASK)) != 0) {
+                return false;
+            }
+            // Volatile CAS: acquires the previous holders' releases; WRITER set and our WWAIT count
+            // dropped together (arriving readers keep waiting while either is there).
+            if (STATE.compareAndSet(this, s, s - WWAIT + WRITER)) {
+                setExclusiveOwnerThread(Thread.currentThread());
+                writeHolds = 1;
+                return true;
+            }
+        }
+    }
+
     /** A thread with read holds (and not the write lock) would wait for itself forever: refuse. */
     private void refuseUpgrade() {
         if (getReadHoldCount() > 0) {
@@ -574,8 +607,16 @@ public class ReadWriteMutex extends AbstractOwnableSynchronizer implements ReadW
     // ---------------------------------------------------------------------------------------------
     // Waiting
 
+    /**
+     * A releaser's look at the queue, after its volatile RMW of the state: wake (non-fair) or grant
+     * (fair) only if a waiter is queued and no woken waiter is pending. Volatile reads of the head
+     * (in hasWaiters) and of {@link Queue#waking}: the releaser's half of the Dekker handshakes
+     * described in the Implementation notes.
+     */
     private void wakeWaiters() {
-        queue.wakeWaiters();
+        if (queue.hasWaiters() && queue.getVolatileWaking() == 0) {
+            queue.wakeWaiters();
+        }
     }
 
     /**
@@ -588,7 +629,7 @@ public class ReadWriteMutex extends AbstractOwnableSynchronizer implements ReadW
         while (!queue.isEmpty()) {
             WaitNode head = queue.first();
             long s;
-            if (head.arg == WRITE) {
+            if (head.arg != READ) { // WRITE or SIGNALLED
                 do {
                     s = getVolatileState();
                     if ((s & (WRITER | READ_MASK)) != 0) {
@@ -613,7 +654,7 @@ public class ReadWriteMutex extends AbstractOwnableSynchronizer implements ReadW
             } else {
                 WaitQueue.unpark(granted);
             }
-            if (head.arg == WRITE) {
+            if (head.arg != READ) {
                 return first;
             }
         }
@@ -630,26 +671,81 @@ public class ReadWriteMutex extends AbstractOwnableSynchronizer implements ReadW
     }
 
     /**
-     * This lock's grant decision in the waiting layer: direct hand-off ({@link #drainLocked} changes
-     * the state for the granted waiters), a writer counted in WWAIT while queued, one spinner at a time.
+     * This lock's grant decision in the waiting layer. Fair mode: direct hand-off ({@link #drainLocked}
+     * changes the state for the granted waiters). Non-fair mode: wake-one-and-retry with at most one
+     * pending wake-up cycle ({@link #waking}): a release wakes the head writer, or the run of readers
+     * at the head, only if the lock can be granted to them and no woken waiter is still pending; the
+     * woken threads retry like arriving ones (and may lose to a barging writer, then queue again at the
+     * head). Signalled condition waiters are granted by hand-off in both modes. A writer is counted in
+     * WWAIT from its enqueue until it acquires or gives up (also while woken). Waiters spin one at a
+     * time for a bounded budget, then park: no yielding.
      */
     private static final class Queue extends WaitQueue {
         private static final long serialVersionUID = 1L;
+        private static final VarHandle WAKING;
+
+        static {
+            try {
+                WAKING = MethodHandles.lookup().findVarHandle(Queue.class, "waking", int.class);
+            } catch (ReflectiveOperationException e) {
+                throw new ExceptionInInitializerError(e);
+            }
+        }
+
         private final ReadWriteMutex lock;
+        /**
+         * Non-fair mode: the number of woken waiters that have not yet retried (one writer, or the run
+         * of readers woken together), as Mutex's {@code waking} token: releases need not wake more.
+         * Set from 0 only under the queue lock ({@link #wakeLocked}); each woken thread takes its one
+         * off when it acquires, queues again, or gives up. Transient: a deserialized queue has no waiters.
+         */
+        private transient int waking;
 
         Queue(ReadWriteMutex lock) {
-            super(true, true, true); // unbounded spinning: see WaitQueue's constructor and the README
+            // Fair: hand-off; non-fair: wake-and-retry. One bounded spinner, then park (no yields).
+            super(lock.fair, true);
             this.lock = lock;
+        }
+
+        /**
+         * Volatile read: a releaser's look after its volatile RMW of the state, and the re-check of a
+         * waiter after its volatile write (link or token given back).
+         */
+        int getVolatileWaking() {
+            return (int) WAKING.getVolatile(this);
+        }
+
+        /**
+         * A woken waiter's token given back. Volatile RMW (exact count among several woken readers),
+         * ordered in the synchronization order before the waiter's next volatile read of the state
+         * (its re-check after linking) or, after an acquisition, before its own release's RMW.
+         */
+        private void getAndDecrementWaking() {
+            WAKING.getAndAdd(this, -1);
         }
 
         @Override
         protected boolean tryAcquire(int kind, boolean woken) {
-            return kind == READ ? lock.tryRead(true) : lock.tryWrite(true);
+            if (!woken) {
+                return kind == READ ? lock.tryRead(true) : lock.tryWrite(true);
+            }
+            if (kind == READ ? !lock.tryRead(true, true) : !lock.tryWokenWrite()) {
+                return false;
+            }
+            getAndDecrementWaking();
+            if (kind == READ) {
+                // A woken reader propagates (as AQS's setHeadAndPropagate): a woken reader that lost to
+                // a writer and queued again may have found our token pending and left its wake-up to us.
+                lock.wakeWaiters();
+            }
+            return true;
         }
 
         @Override
         protected boolean parkLocked(int kind, boolean woken) {
-            if (kind == WRITE) {
+            if (woken) {
+                getAndDecrementWaking(); // queued again: the wake-up is used; a woken writer stays in WWAIT
+            } else if (kind == WRITE) {
                 STATE.getAndAdd(lock, WWAIT); // volatile RMW: from now on arriving readers wait
             }
             return true;
@@ -657,7 +753,46 @@ public class ReadWriteMutex extends AbstractOwnableSynchronizer implements ReadW
 
         @Override
         protected WaitNode grantLocked() {
-            return lock.drainLocked();
+            return lock.fair ? lock.drainLocked() : wakeLocked();
+        }
+
+        /**
+         * Non-fair: wake the head writer if the lock is free, or the readers at the head up to the next
+         * writer if no writer holds it, unless a woken waiter is pending; hand a free lock over to a
+         * signalled condition waiter at the head.
+         */
+        private WaitNode wakeLocked() {
+            // Volatile reads of waking and of the state after the waiter's volatile write (its link or
+            // its token given back): the waiter's half of the handshake with wakeWaiters().
+            if (isEmpty() || getVolatileWaking() != 0) {
+                return null;
+            }
+            WaitNode head = first();
+            if (head.arg == SIGNALLED) {
+                return lock.drainLocked(); // hand-off of the write lock, if free
+            }
+            long s = lock.getVolatileState();
+            if (head.arg == WRITE) {
+                if ((s & (WRITER | READ_MASK)) != 0) {
+                    return null; // the holders' releases look again
+                }
+                WAKING.setVolatile(this, 1); // volatile store under the queue lock: see getVolatileWaking
+                return grantFirst();
+            }
+            if ((s & WRITER) != 0) {
+                return null; // the writer's release looks again
+            }
+            int n = 0;
+            for (WaitNode p = head; p != null && p.arg == READ; p = p.next) {
+                n++;
+            }
+            // Volatile store under the queue lock, before any of them can run: see getVolatileWaking.
+            WAKING.setVolatile(this, n);
+            WaitNode first = grantFirst();
+            for (int i = 1; i < n; i++) {
+                unpark(grantFirst());
+            }
+            return first;
         }
 
         @Override
@@ -665,6 +800,16 @@ public class ReadWriteMutex extends AbstractOwnableSynchronizer implements ReadW
             if (node.arg == WRITE) {
                 STATE.getAndAdd(lock, -WWAIT); // volatile RMW: readers may enter again
             }
+        }
+
+        /** Non-fair: a woken waiter gives up unused: its token back (a writer leaves WWAIT), wake the next. */
+        @Override
+        protected WaitNode passOnLocked(int kind) {
+            getAndDecrementWaking();
+            if (kind == WRITE) {
+                STATE.getAndAdd(lock, -WWAIT); // volatile RMW: readers may enter again
+            }
+            return wakeLocked();
         }
 
         @Override
@@ -1054,7 +1199,7 @@ public class ReadWriteMutex extends AbstractOwnableSynchronizer implements ReadW
                 last = null;
             }
             node.next = null;
-            node.arg = WRITE;
+            node.arg = SIGNALLED; // a writer granted by hand-off (see Queue)
             // Volatile RMW: the transferred node counts as a waiting writer (readers arriving now wait).
             STATE.getAndAdd(lock, WWAIT);
             // The status stays WAITING throughout (addLast writes the same value): the waiter never sees

@@ -1,0 +1,202 @@
+package dev.lockstep.jcstress.sync;
+
+import dev.lockstep.core.sync.ReadWriteMutex;
+import org.openjdk.jcstress.annotations.Actor;
+import org.openjdk.jcstress.annotations.JCStressTest;
+import org.openjdk.jcstress.annotations.Mode;
+import org.openjdk.jcstress.annotations.Outcome;
+import org.openjdk.jcstress.annotations.Signal;
+import org.openjdk.jcstress.annotations.State;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.Lock;
+
+import static org.openjdk.jcstress.annotations.Expect.ACCEPTABLE;
+import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
+
+/**
+ * No lost wake-up in {@link ReadWriteMutex}'s release/acquire handshakes, including the pending
+ * wake-up of the non-fair mode (one woken waiter, or one run of woken readers, at a time; a release
+ * skips its wake-up while one is pending). The signal thread takes the lock (read or write side) and
+ * tells the waiter, which then locks its side and so must wait. The holder unlocks a varying short time
+ * after the waiter started, then at once takes the write lock again (a barging writer: it often wins
+ * against the woken waiter, which then queues again at the head and gives its pending wake-up back),
+ * holds it a varying time and unlocks. The unlocks land before the waiter's CAS, during its spin,
+ * between its last check and the linking of its node, after it parked, or while it is woken and
+ * retrying (the hold times vary from trial to trial over about three times the spin phase): in every
+ * case the waiter must get the lock and terminate. The handshakes: a releaser's volatile RMW of the
+ * state, then volatile reads of the queue head and of the pending-wake-up count, against a waiter's
+ * volatile write (its link, or its pending wake-up given back) and its re-check of both under the
+ * queue lock; in fair mode the direct hand-off of the same re-check.
+ */
+public final class ReadWriteMutexNoLostWakeupTest {
+    private ReadWriteMutexNoLostWakeupTest() {
+    }
+
+    /** Hold times in Thread.onSpinWait() steps: about three times the spin phase (lockstep.spins, 100). */
+    private static final int HOLD_STEPS = 320;
+    private static final AtomicInteger TRIAL = new AtomicInteger();
+
+    /** The common state: the lock, which sides the two threads take, and the handshake flags. */
+    abstract static class Base {
+        private static final VarHandle HELD;
+        private static final VarHandle LOCKING;
+
+        static {
+            try {
+                HELD = MethodHandles.lookup().findVarHandle(Base.class, "held", boolean.class);
+                LOCKING = MethodHandles.lookup().findVarHandle(Base.class, "locking", boolean.class);
+            } catch (ReflectiveOperationException e) {
+                throw new ExceptionInInitializerError(e);
+            }
+        }
+
+        private final ReadWriteMutex rw;
+        private final Lock holderSide;
+        private final Lock waiterSide;
+        private final int trial = TRIAL.getAndIncrement();
+        private final int holdSteps = (trial * 37) % HOLD_STEPS;
+        private final int reholdSteps = (trial * 53) % HOLD_STEPS;
+        private boolean held;
+        private boolean locking;
+
+        Base(boolean fair, boolean holderWrites, boolean waiterWrites) {
+            rw = new ReadWriteMutex(fair);
+            holderSide = holderWrites ? rw.writeLock() : rw.readLock();
+            waiterSide = waiterWrites ? rw.writeLock() : rw.readLock();
+        }
+
+        void waiter() {
+            // Volatile reads: wait (spinning, not in the lock) until the signal thread holds the lock.
+            while (!(boolean) HELD.getVolatile(this)) {
+                Thread.onSpinWait();
+            }
+            LOCKING.setVolatile(this, true); // volatile: read by the holder below
+            waiterSide.lock();
+            waiterSide.unlock();
+        }
+
+        void holder() {
+            holderSide.lock();
+            HELD.setVolatile(this, true); // volatile: read by the waiter above
+            // Volatile reads: wait until the waiter is about to lock, so that the varying holds below
+            // place the unlocks in varying phases of its lock() even on a loaded machine.
+            while (!(boolean) LOCKING.getVolatile(this)) {
+                Thread.onSpinWait();
+            }
+            for (int i = 0; i < holdSteps; i++) {
+                Thread.onSpinWait();
+            }
+            holderSide.unlock();
+            // Barge back in as a writer (tryLock barges in both modes), often ahead of the woken waiter.
+            if (rw.writeLock().tryLock()) {
+                for (int i = 0; i < reholdSteps; i++) {
+                    Thread.onSpinWait();
+                }
+                rw.writeLock().unlock();
+            }
+        }
+    }
+
+    @JCStressTest(Mode.Termination)
+    @Outcome(id = "TERMINATED", expect = ACCEPTABLE, desc = "the waiting reader got the lock")
+    @Outcome(id = "STALE", expect = FORBIDDEN, desc = "lost wake-up: the lock is free and the reader sleeps")
+    @State
+    public static class ReaderAfterWriter extends Base {
+        public ReaderAfterWriter() {
+            super(false, true, false);
+        }
+
+        @Actor
+        public void actor() {
+            waiter();
+        }
+
+        @Signal
+        public void signal() {
+            holder();
+        }
+    }
+
+    @JCStressTest(Mode.Termination)
+    @Outcome(id = "TERMINATED", expect = ACCEPTABLE, desc = "the waiting writer got the lock")
+    @Outcome(id = "STALE", expect = FORBIDDEN, desc = "lost wake-up: the lock is free and the writer sleeps")
+    @State
+    public static class WriterAfterReader extends Base {
+        public WriterAfterReader() {
+            super(false, false, true);
+        }
+
+        @Actor
+        public void actor() {
+            waiter();
+        }
+
+        @Signal
+        public void signal() {
+            holder();
+        }
+    }
+
+    @JCStressTest(Mode.Termination)
+    @Outcome(id = "TERMINATED", expect = ACCEPTABLE, desc = "the waiting writer got the lock")
+    @Outcome(id = "STALE", expect = FORBIDDEN, desc = "lost wake-up: the lock is free and the writer sleeps")
+    @State
+    public static class WriterAfterWriter extends Base {
+        public WriterAfterWriter() {
+            super(false, true, true);
+        }
+
+        @Actor
+        public void actor() {
+            waiter();
+        }
+
+        @Signal
+        public void signal() {
+            holder();
+        }
+    }
+
+    @JCStressTest(Mode.Termination)
+    @Outcome(id = "TERMINATED", expect = ACCEPTABLE, desc = "the waiting reader got the lock")
+    @Outcome(id = "STALE", expect = FORBIDDEN, desc = "lost hand-off: the lock is free and the reader sleeps")
+    @State
+    public static class FairReaderAfterWriter extends Base {
+        public FairReaderAfterWriter() {
+            super(true, true, false);
+        }
+
+        @Actor
+        public void actor() {
+            waiter();
+        }
+
+        @Signal
+        public void signal() {
+            holder();
+        }
+    }
+
+    @JCStressTest(Mode.Termination)
+    @Outcome(id = "TERMINATED", expect = ACCEPTABLE, desc = "the waiting writer got the lock")
+    @Outcome(id = "STALE", expect = FORBIDDEN, desc = "lost hand-off: the lock is free and the writer sleeps")
+    @State
+    public static class FairWriterAfterReader extends Base {
+        public FairWriterAfterReader() {
+            super(true, false, true);
+        }
+
+        @Actor
+        public void actor() {
+            waiter();
+        }
+
+        @Signal
+        public void signal() {
+            holder();
+        }
+    }
+}
