@@ -42,7 +42,7 @@ import dev.lockstep.core.internal.jfr.Jfr;
  *       grants it ({@link #grantLocked}, status {@code GRANTED}), the deadline passes
  *       ({@link System#nanoTime()}; never earlier, and no later than the park's own latency) or, in
  *       the interruptible modes, the thread is interrupted.</li>
- *   <li><b>Grant.</b> In hand-off mode ({@code handOff}, fair primitives and ReadWriteMutex) the granter
+ *   <li><b>Grant.</b> In hand-off mode ({@code handOff}: the fair primitives) the granter
  *       has already transferred the resource: the waiter returns. Otherwise the grant is only a wake-up
  *       (wake-one-and-retry, as AQS's non-fair mode): the waiter tries again like an arriving thread,
  *       may spin, and if it loses queues again at the head.</li>
@@ -150,10 +150,11 @@ public abstract class WaitQueue implements Serializable {
      * @param spin          as in {@link #WaitQueue(boolean, boolean)}; implied by {@code unboundedSpin}
      * @param unboundedSpin every acquiring thread may spin, then yield, for {@link SpinPolicy}'s budget
      *                      (its spins and yields, not its naps) before it queues, instead of one thread
-     *                      at a time spinning without yielding. For primitives whose waiters are
-     *                      granted by direct hand-off in bursts (ReadWriteMutex: the readers that a
-     *                      writer held back): a parked waiter costs a wake-up per grant, and yielding
-     *                      waiters stay runnable through a short wait.
+     *                      at a time spinning without yielding. No primitive uses it any more:
+     *                      ReadWriteMutex did (its readers are granted in bursts), and with more threads
+     *                      than cores its yielding waiters held the CPU the holders needed (issue 12:
+     *                      RUNNABLE 60% of samples against ReentrantReadWriteLock's 31%); it now parks
+     *                      its waiters and wakes one cycle at a time.
      */
     protected WaitQueue(boolean handOff, boolean spin, boolean unboundedSpin) {
         this.handOff = handOff;
