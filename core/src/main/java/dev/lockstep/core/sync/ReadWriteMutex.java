@@ -752,12 +752,13 @@ public class ReadWriteMutex extends AbstractOwnableSynchronizer implements ReadW
         }
 
         /**
-         * A woken waiter's token given back. Volatile RMW (exact count among several woken readers),
-         * ordered in the synchronization order before the waiter's next volatile read of the state
-         * (its re-check after linking) or, after an acquisition, before its own release's RMW.
+         * A woken waiter's token given back ({@code delta} -1). Volatile RMW (an exact count among
+         * several woken readers), ordered in the synchronization order before the waiter's next
+         * volatile read of the state (its re-check after linking) or, after an acquisition, before
+         * its own release's RMW.
          */
-        private void getAndDecrementWaking() {
-            WAKING.getAndAdd(this, -1);
+        private void getAndAddWaking(int delta) {
+            WAKING.getAndAdd(this, delta);
         }
 
         @Override
@@ -768,7 +769,7 @@ public class ReadWriteMutex extends AbstractOwnableSynchronizer implements ReadW
             if (kind == READ ? !lock.tryRead(true, true) : !lock.tryWokenWrite()) {
                 return false;
             }
-            getAndDecrementWaking();
+            getAndAddWaking(-1);
             if (kind == READ) {
                 // A woken reader propagates (as AQS's setHeadAndPropagate): a woken reader that lost to
                 // a writer and queued again may have found our token pending and left its wake-up to us.
@@ -780,7 +781,7 @@ public class ReadWriteMutex extends AbstractOwnableSynchronizer implements ReadW
         @Override
         protected boolean parkLocked(int kind, boolean woken) {
             if (woken) {
-                getAndDecrementWaking(); // queued again: the wake-up is used; a woken writer stays in WWAIT
+                getAndAddWaking(-1); // queued again: the wake-up is used; a woken writer stays in WWAIT
             } else if (kind == WRITE) {
                 STATE.getAndAdd(lock, WWAIT); // volatile RMW: from now on arriving readers wait
             }
@@ -841,7 +842,7 @@ public class ReadWriteMutex extends AbstractOwnableSynchronizer implements ReadW
         /** Non-fair: a woken waiter gives up unused: its token back (a writer leaves WWAIT), wake the next. */
         @Override
         protected WaitNode passOnLocked(int kind) {
-            getAndDecrementWaking();
+            getAndAddWaking(-1);
             if (kind == WRITE) {
                 STATE.getAndAdd(lock, -WWAIT); // volatile RMW: readers may enter again
             }
