@@ -9,6 +9,7 @@ import dev.lockstep.core.internal.jfr.Jfr;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * A sequence lock: writers take an exclusive lock that makes a sequence number odd while they write;
@@ -62,8 +63,21 @@ import java.lang.invoke.VarHandle;
  *       exactly the stores of the last completed write.</li>
  * </ul>
  * Properties: writers are mutually exclusive (deadlock-free, not FIFO: they compete with
- * compare-and-set, waiting by {@link SpinPolicy}); readers are wait-free per attempt and obstruction-
- * free overall.
+ * compare-and-set); readers are wait-free per attempt and obstruction-free overall.
+ *
+ * <p><b>Waiting.</b> A reader that finds a writer inside, and a writer that finds another, wait for the
+ * sequence to become even. One of them at a time is the <i>watcher</i>: it polls the sequence by
+ * {@link SpinPolicy} (spin, yield, timed naps) and never parks untimed. The others park in the waiting
+ * layer ({@code core.internal.WaitQueue}) after setting a {@code PARKED} bit in the odd sequence of the
+ * write in progress; the writer's unlock, still a single release store, clears the bit and, if the value
+ * it read had it, wakes them. When that announcement races with the unlock's store and is overwritten,
+ * the watcher wakes them as soon as it sees the even sequence. So at most one waiter takes CPU while a
+ * writer that was descheduled mid-write needs a core to finish (the case of more threads than cores),
+ * and the uncontended write costs what it did: the bounded-spinner rule of WebKit's {@code WTF::Lock}
+ * and Linux's optimistic spinning, with the wake-up announcement of {@link
+ * java.util.concurrent.locks.StampedLock} moved off the writer's store-load path. Waits are
+ * uninterruptible (no method of this class throws {@link InterruptedException}; an interrupt status
+ * is kept) and work on virtual threads ({@link java.util.concurrent.locks.LockSupport} parking).
  *
  * <p>JFR: {@code dev.lockstep.ContendedAcquire} (threshold 10 ms by default, holder unknown) is emitted
  * for a {@link #writeLock()} that waited for another writer, and for a {@link #readBegin()} that waited
@@ -75,7 +89,8 @@ import java.lang.invoke.VarHandle;
  * waits in {@code readBegin} again, and that wait is recorded.
  *
  * <p>Space: one padded 64-bit counter (128 bytes either side, so that the readers' line is
- * not disturbed by stores to neighbouring data); nothing per thread; no allocation.
+ * not disturbed by stores to neighbouring data) and an empty wait queue; nothing per thread; no
+ * allocation on any path after a thread's first park (its wait node is reused).
  */
 public final class SeqLock {
     /*
@@ -98,7 +113,10 @@ public final class SeqLock {
      *  - the writer's unlock stays one opaque load and one release store (no read-modify-write, no
      *    store-load fence: the uncontended write costs what it did). It clears PARKED and, if the value it
      *    loaded had it, wakes the parked waiters at once. A PARKED set between its load and its store is
-     *    overwritten: that wake-up is then the watcher's (above), late by at most the watcher's poll.
+     *    overwritten: that wake-up is then the watcher's (above), late by at most the watcher's poll;
+     *  - the watcher, before each timed nap, also sets PARKED, and the unlock that sees it unparks the
+     *    watcher as well (the watcher's nap was otherwise the last thread to learn that the write ended).
+     *    If that announcement is overwritten, the watcher sleeps out its nap: late, never lost.
      */
     private static final long PARKED = Long.MIN_VALUE;
 
@@ -143,6 +161,9 @@ public final class SeqLock {
                 try {
                     int step = 0;
                     do {
+                        if (SpinPolicy.isParking(step)) {
+                            announceParked(); // about to nap: let the unlock cut the nap short
+                        }
                         step = SpinPolicy.idle(step);
                     } while ((seq.getAcquire() & 1L) != 0); // acquire: as in readBegin
                 } finally {
@@ -153,6 +174,16 @@ public final class SeqLock {
             }
         }
         return s;
+    }
+
+    /** Sets PARKED in the odd sequence of the write in progress, if it is not set already. */
+    private void announceParked() {
+        long s = seq.getVolatile(); // volatile: read before the CAS that may set the bit
+        if ((s & 1L) != 0 && s >= 0) {
+            // Volatile CAS: sets PARKED only in the odd value of the write in progress; failing means the
+            // sequence moved on (the write ended or PARKED is set), which is as good.
+            seq.compareAndSet(s, s | PARKED);
+        }
     }
 
     /**
@@ -228,8 +259,9 @@ public final class SeqLock {
         // Release: every data store of this write is visible before the even sequence. PARKED cleared:
         // even values never carry it.
         seq.setRelease((s & ~PARKED) + 1);
-        if (s < 0) { // PARKED was set: a waiter parked on this write; wake it now rather than by the watcher
+        if (s < 0) { // PARKED was set: a waiter parked, or the watcher naps, on this write: wake them now
             waiters.wakeWaiters();
+            waiters.unparkWatcher();
         }
     }
 
@@ -255,19 +287,19 @@ public final class SeqLock {
      */
     private static final class Waiters extends WaitQueue {
         private static final long serialVersionUID = 1L;
-        private static final VarHandle WATCHING;
+        private static final VarHandle WATCHER;
 
         static {
             try {
-                WATCHING = MethodHandles.lookup().findVarHandle(Waiters.class, "watching", int.class);
+                WATCHER = MethodHandles.lookup().findVarHandle(Waiters.class, "watcher", Thread.class);
             } catch (ReflectiveOperationException e) {
                 throw new ExceptionInInitializerError(e);
             }
         }
 
         private final transient SeqLock lock;
-        /** 1 while a waiter watches seq (polls it, never parks untimed); accessed through WATCHING. */
-        private int watching;
+        /** The waiter that watches seq (polls it, never parks untimed), or null; accessed through WATCHER. */
+        private transient Thread watcher;
 
         Waiters(SeqLock lock) {
             super(false, false);
@@ -277,15 +309,27 @@ public final class SeqLock {
         /** Takes the watcher slot if it is free. */
         boolean tryWatch() {
             // Volatile CAS: the slot's value takes part in the volatile handshake of parkLocked/grantLocked.
-            return (int) WATCHING.getVolatile(this) == 0 && WATCHING.compareAndSet(this, 0, 1);
+            return WATCHER.getVolatile(this) == null && WATCHER.compareAndSet(this, null, Thread.currentThread());
         }
 
         /** Leaves the watcher slot and wakes every parked waiter. */
         void endWatch() {
             // Volatile store, then wakeWaiters' volatile read of the queue head: Dekker with a parking
             // waiter's volatile head write and volatile read of the slot in grantLocked.
-            WATCHING.setVolatile(this, 0);
+            WATCHER.setVolatile(this, null);
             wakeWaiters();
+        }
+
+        /**
+         * Ends the watcher's nap, if one watches (the unlock of a write it announced itself to). An unpark
+         * that arrives after the thread stopped watching only makes one later park of it return early,
+         * which every park loop here tolerates.
+         */
+        void unparkWatcher() {
+            Object w = WATCHER.getVolatile(this); // volatile: as the slot's other accesses
+            if (w != null) {
+                LockSupport.unpark((Thread) w);
+            }
         }
 
         /** Parks until woken (or returns at once if the write is over or nobody watches). */
@@ -300,7 +344,7 @@ public final class SeqLock {
         /** Leave the queue's loop when the sequence is even or nobody watches (the caller then watches). */
         @Override
         protected boolean tryAcquire(int arg, boolean woken) {
-            return (lock.seq.getAcquire() & 1L) == 0 || (int) WATCHING.getVolatile(this) == 0;
+            return (lock.seq.getAcquire() & 1L) == 0 || WATCHER.getVolatile(this) == null;
         }
 
         /** Park only while a write is in progress and a watcher polls; announce it with PARKED. */
@@ -308,7 +352,7 @@ public final class SeqLock {
         protected boolean parkLocked(int arg, boolean woken) {
             for (; ; ) {
                 long s = lock.seq.getVolatile(); // volatile: ordered with the CAS below and the slot read
-                if ((s & 1L) == 0 || (int) WATCHING.getVolatile(this) == 0) {
+                if ((s & 1L) == 0 || WATCHER.getVolatile(this) == null) {
                     return false;
                 }
                 // Volatile CAS: sets PARKED only in the odd value of the write in progress.
@@ -325,7 +369,7 @@ public final class SeqLock {
         @Override
         protected WaitNode grantLocked() {
             // Volatile reads: after the volatile head write of a node just linked (see endWatch).
-            if (lock.seq.getVolatile() < 0 && (int) WATCHING.getVolatile(this) != 0) {
+            if (lock.seq.getVolatile() < 0 && WATCHER.getVolatile(this) != null) {
                 return null;
             }
             WaitNode first = null;
