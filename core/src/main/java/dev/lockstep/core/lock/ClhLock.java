@@ -144,12 +144,18 @@ public final class ClhLock extends SpinLockBase {
 
     /** A thread's spare node, in a holder object so that recycling is a plain field write, not a ThreadLocal.set. */
     static final class Spare {
+        /** The thread this holder belongs to: the only one that reads or writes {@link #node}. */
+        final Thread owner;
         Node node;
+
+        Spare(Thread owner) {
+            this.owner = owner;
+        }
     }
 
     private final PaddedReference<Node> tail = new PaddedReference<>(new Node(RELEASED));
     /** Each thread's spare node; a thread that has none (first use, or after giving up) allocates one. */
-    private final ThreadLocal<Spare> spares = ThreadLocal.withInitial(Spare::new);
+    private final ThreadLocal<Spare> spares = ThreadLocal.withInitial(() -> new Spare(Thread.currentThread()));
     /**
      * The holder's node, the predecessor it acquired through, and its spare holder. Plain: written by
      * the holder after it acquired and read by it in unlock; the lock's own acquire/release orders them.
@@ -157,23 +163,50 @@ public final class ClhLock extends SpinLockBase {
     private Node holderNode;
     private Node holderPred;
     private Spare holderSpare;
+    /**
+     * The spare holder of the last thread that held the lock (kept after unlock): lets that thread find
+     * its spare without the thread-local lookup when it takes the lock again ({@link #mySpare}). Plain:
+     * read racily by other threads, which check its final owner and fall back to the thread-local.
+     */
+    private Spare lastSpare;
 
     /** A free lock. */
     public ClhLock() {
     }
 
-    private Node takeSpareNode(Spare spare) {
+    /**
+     * Our spare holder: the last holder's, when that was this thread (a plain racy read of a reference,
+     * atomic by JLS 17.7; {@code owner} is final, so a Spare seen through any reference shows its true
+     * owner, JLS 17.5, and only that owner ever writes a Spare's node), else the thread-local one.
+     * Saves the thread-local lookup when a thread takes the lock back to back.
+     */
+    private Spare mySpare() {
+        Spare spare = lastSpare;
+        if (spare == null || spare.owner != Thread.currentThread()) {
+            spare = spares.get();
+        }
+        return spare;
+    }
+
+    /**
+     * Re-initialises our spare node before we publish it in the tail. {@code held} is the hint
+     * published with it: true when we take it by the compare-and-set from a released tail (we hold
+     * the lock the moment the node is in the tail, so a thread that reads it there must see it held,
+     * or it parks at once instead of spinning as next in line), false when we enqueue behind others.
+     */
+    private Node takeSpareNode(Spare spare, boolean held) {
         Node node = spare.node;
         if (node == null) {
             node = new Node(WAITING);
             spare.node = node;
         }
-        // Plain: the node is ours alone until the tail swap (a volatile RMW) publishes it. (A previous
-        // owner's late read of waiter may race with this write; it sees either value, both harmless.)
+        // Plain: the node is ours alone until the tail swap or CAS (a volatile RMW) publishes it. (A
+        // previous owner's late read of waiter may race with this write; it sees either value, both
+        // harmless.)
         node.state = WAITING;
         node.pred = null;
         node.waiter = null;
-        node.held = false;
+        node.held = held;
         return node;
     }
 
@@ -196,8 +229,10 @@ public final class ClhLock extends SpinLockBase {
         if (skipAbandoned(last).getAcquireState() != RELEASED) {
             return false; // held or queued: fail without enqueuing
         }
-        Spare spare = spares.get();
-        Node node = takeSpareNode(spare);
+        Spare spare = mySpare();
+        // Marked held before the CAS publishes it (see takeSpareNode): no window in which a thread
+        // that reads the tail sees the holder's node unmarked.
+        Node node = takeSpareNode(spare, true);
         // Volatile CAS: publishes our node's initialisation to a successor, as the swap in acquire does.
         if (!tail.compareAndSet(last, node)) {
             return false;
@@ -246,8 +281,8 @@ public final class ClhLock extends SpinLockBase {
                 break;
             }
         }
-        Spare spare = spares.get();
-        Node node = takeSpareNode(spare);
+        Spare spare = mySpare();
+        Node node = takeSpareNode(spare, false);
         // getAndSet is a volatile RMW: our node's initialisation is visible to our successor.
         Node pred = tail.getAndSet(node);
         // Acquire: seeing RELEASED makes the previous holder's critical-section writes visible. The
@@ -272,6 +307,9 @@ public final class ClhLock extends SpinLockBase {
         holderNode = node;
         holderPred = pred;
         holderSpare = spare;
+        if (lastSpare != spare) {
+            lastSpare = spare; // written only when it changes: the line stays shared while one thread repeats
+        }
     }
 
     /**
@@ -285,6 +323,7 @@ public final class ClhLock extends SpinLockBase {
         Node announcedOn = null; // the node on which we announced PARKED, if any
         // Opaque hint: if pred's owner holds the lock we are next in line and spin first; else park at once.
         int spins = pred.getOpaqueHeld() ? 0 : SpinThenPark.SPINS;
+        boolean rechecked = spins == 0; // the hint is read once more before the first park if it said "park"
         boolean cleared = false;
         try {
             for (; ; ) {
@@ -308,6 +347,13 @@ public final class ClhLock extends SpinLockBase {
                 }
                 if (SpinThenPark.spin(spins)) {
                     spins++;
+                } else if (!rechecked) {
+                    // Opaque hint again: pred's owner may have become the holder since we first read
+                    // it (it marks its node after its own doorway); then we are next in line: spin.
+                    rechecked = true;
+                    if (pred.getOpaqueHeld()) {
+                        spins = 0;
+                    }
                 } else if (announcedOn != pred || state != PARKED) {
                     if (me == null) {
                         me = Thread.currentThread();
@@ -357,5 +403,15 @@ public final class ClhLock extends SpinLockBase {
         }
         // Nobody reads pred any more (its one successor was us): it becomes our node for next time.
         spare.node = pred;
+    }
+
+    /**
+     * For tests: whether the tail is a node that a thread reading it would take for a waiter's (so it
+     * would park at once) although the lock is held through it. Meaningful only while every
+     * acquisition takes a free lock (no thread enqueues): then it must always be false.
+     */
+    boolean tailLooksLikeAWaiterForTest() {
+        Node t = tail.getVolatile(); // volatile: as a thread about to queue reads it
+        return t.getAcquireState() == WAITING && !t.getOpaqueHeld();
     }
 }

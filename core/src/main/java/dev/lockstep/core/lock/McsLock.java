@@ -153,14 +153,20 @@ public final class McsLock extends SpinLockBase {
     public McsLock() {
     }
 
-    private Node myNode() {
+    /**
+     * Our node, re-initialised to {@code state} before we publish it in the tail: {@link #GRANTED} when
+     * we take a free lock by the compare-and-set of the tail from null (we hold the lock the moment the
+     * node is in the tail, so a thread that reads it there must see it granted, the "next in line,
+     * spin" hint, or it parks at once), {@link #WAITING} when we enqueue by the swap.
+     */
+    private Node myNode(int state) {
         Node node = threadNode.get();
         if (node == null) {
             node = new Node(Thread.currentThread());
             threadNode.set(node);
         }
         // Plain: the node is ours alone until the tail swap or CAS (volatile) publishes it.
-        node.state = WAITING;
+        node.state = state;
         node.next = null;
         return node;
     }
@@ -173,10 +179,11 @@ public final class McsLock extends SpinLockBase {
 
     /** Takes the lock if the tail is still null (free, nobody queued); never waits. */
     private boolean takeFree() {
-        Node node = myNode();
+        // Marked held (GRANTED) before the CAS publishes it: no window in which a thread that reads the
+        // tail sees the holder's node WAITING and parks at once instead of spinning as next in line.
+        Node node = myNode(GRANTED);
         // Volatile CAS: acquires the previous holder's writes (its release CAS of tail to null).
         if (tail.compareAndSet(null, node)) {
-            markHeld(node);
             holderNode = node;
             return true;
         }
@@ -221,7 +228,7 @@ public final class McsLock extends SpinLockBase {
                 break;
             }
         }
-        Node node = myNode();
+        Node node = myNode(WAITING);
         Node pred = tail.getAndSet(node); // volatile RMW: publishes our node's initialisation
         if (pred == null) {
             markHeld(node);
@@ -252,6 +259,7 @@ public final class McsLock extends SpinLockBase {
     private boolean awaitGrant(Node node, Node pred, int mode, long deadline) throws InterruptedException {
         // Acquire: a hint only (pred may already have moved on); GRANTED means pred holds the lock.
         int spins = pred.getAcquireState() == GRANTED ? 0 : SpinThenPark.SPINS;
+        boolean rechecked = spins == 0; // the hint is read once more before the first park if it said "park"
         boolean cleared = false;
         try {
             for (; ; ) {
@@ -277,6 +285,14 @@ public final class McsLock extends SpinLockBase {
                 }
                 if (SpinThenPark.spin(spins)) {
                     spins++;
+                } else if (!rechecked) {
+                    // The hint again: pred's owner may have become the holder since we first read it
+                    // (a holder that enqueued behind nobody marks its node after its swap): then we
+                    // are next in line and spin.
+                    rechecked = true;
+                    if (pred.getAcquireState() == GRANTED) {
+                        spins = 0;
+                    }
                 } else if (state == WAITING) {
                     // Announce that we park. A volatile CAS on the variable the releaser CASes: if it
                     // fails, the releaser got there first (GRANTED) and the next read shows it.
@@ -350,5 +366,15 @@ public final class McsLock extends SpinLockBase {
             }
             node = next; // the successor gave up: release on its behalf, to the node after it
         }
+    }
+
+    /**
+     * For tests: whether the tail is a node that a thread reading it would take for a waiter's (so it
+     * would park at once) although the lock is held through it. Meaningful only while every
+     * acquisition takes a free lock (no thread enqueues): then it must always be false.
+     */
+    boolean tailLooksLikeAWaiterForTest() {
+        Node t = tail.getVolatile(); // volatile: as a thread about to queue reads it
+        return t != null && t.getAcquireState() != GRANTED;
     }
 }
