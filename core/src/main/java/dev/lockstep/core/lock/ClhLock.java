@@ -79,7 +79,18 @@ public final class ClhLock extends SpinLockBase {
      * nothing that matters), so a new waiter whose predecessor is held knows it is next in line: only
      * then does it spin before parking; the others park at once (spinning behind other waiters only
      * takes a core from the holder when threads outnumber cores). A stale hint costs a spin or a park,
-     * never safety.
+     * never safety. A thread that takes the lock by the CAS from a RELEASED tail writes held = true
+     * BEFORE the CAS (the CAS publishes it with the node), so no thread that reads the node in the
+     * tail sees the holder's node unmarked; until 1 Dec 2026 it was marked after the CAS, and in that
+     * window an arriving thread took it for a waiter's node, queued and parked at once although it was
+     * next in line, so at 2 threads a hand-over became a wake-up (QueueLockHeldHintTest samples the
+     * tail while one thread takes and releases the free lock: 3-5% of samples saw the unmarked node
+     * with the old order, none with the new). The waiter also re-reads the hint once before its first
+     * park, for the holder that enqueued by the swap behind a RELEASED node and marks its node after.
+     * Spare lookup: the last holder's Spare stays in lastSpare after unlock; a thread takes it when
+     * its final owner is itself (a racy plain read of a reference, safe by JLS 17.5/17.7: a Spare's
+     * node is read and written by its owner only), else the thread-local. It keeps the last holder's
+     * Thread reachable until another thread takes the lock (one object per lock).
      * Before the doorway: the bounded phase of acquire (class javadoc, "Taking a free lock") takes the
      * lock only through the CAS of tail from a RELEASED node, which fails once any thread has queued, so it never passes a
      * waiter. Its loop reads are snapshots that choose between spinning and queueing; a stale one

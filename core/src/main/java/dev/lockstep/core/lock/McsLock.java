@@ -74,7 +74,12 @@ public final class McsLock extends SpinLockBase {
      * nobody else writes that node's state). So "pred's state is GRANTED" tells a new waiter that it is
      * next in line: only then does it spin before parking; the others park at once (spinning behind
      * other waiters only takes a core from the holder when threads outnumber cores). A hint: a stale
-     * read costs a spin or a park, never safety. (Waking the new next in line early, as TWA does, was
+     * read costs a spin or a park, never safety. A thread that takes the free lock by the CAS of the
+     * tail from null writes GRANTED into its node BEFORE the CAS (which publishes it); until 1 Dec 2026
+     * it wrote WAITING and marked GRANTED after the CAS, and in that window an arriving thread took the
+     * holder's node for a waiter's and parked at once although it was next in line
+     * (QueueLockHeldHintTest). The holder that enqueued by the swap behind nobody still marks its node
+     * after the swap, so a waiter re-reads the hint once before its first park. (Waking the new next in line early, as TWA does, was
      * measured and dropped: at 8 threads on 2 cores it halved throughput, the woken spinner competing
      * with the holder for a core.)
      * Before the doorway: the bounded phase of acquire (class javadoc, "Taking a free lock") takes the
