@@ -109,12 +109,14 @@ public final class ClhLock extends SpinLockBase {
     static final class Node {
         private static final VarHandle STATE;
         private static final VarHandle HELD;
+        private static final VarHandle PRED;
 
         static {
             try {
                 MethodHandles.Lookup lookup = MethodHandles.lookup();
                 STATE = lookup.findVarHandle(Node.class, "state", int.class);
                 HELD = lookup.findVarHandle(Node.class, "held", boolean.class);
+                PRED = lookup.findVarHandle(Node.class, "pred", Node.class);
             } catch (ReflectiveOperationException e) {
                 throw new ExceptionInInitializerError(e);
             }
@@ -138,6 +140,29 @@ public final class ClhLock extends SpinLockBase {
 
         boolean compareAndSetState(int expected, int value) {
             return STATE.compareAndSet(this, expected, value);
+        }
+
+        Node getOpaquePred() {
+            return (Node) PRED.getOpaque(this);
+        }
+
+        void setOpaquePred(Node value) {
+            PRED.setOpaque(this, value);
+        }
+
+        /**
+         * The "next in line, spin" hint for a thread that would queue behind this node: its owner holds
+         * the lock (marked held), or has been handed it and not yet run (the node it waits on, recorded
+         * in pred after its swap, reads RELEASED: a parked successor that was unparked marks itself held
+         * only once it runs, which on a loaded machine may be tens of microseconds later). Opaque and
+         * acquire reads of racing fields: a stale or recycled value costs a spin or a park, never safety.
+         */
+        boolean holdsOrIsHandedTheLock() {
+            if (getOpaqueHeld()) {
+                return true;
+            }
+            Node p = getOpaquePred();
+            return p != null && p.getAcquireState() == RELEASED;
         }
 
         boolean getOpaqueHeld() {
@@ -286,7 +311,7 @@ public final class ClhLock extends SpinLockBase {
                 if (tryAcquireAfter(last)) {
                     return true;
                 }
-            } else if (state == ABANDONED || !last.getOpaqueHeld() || !SpinThenPark.spin(spins++)) {
+            } else if (state == ABANDONED || !last.holdsOrIsHandedTheLock() || !SpinThenPark.spin(spins++)) {
                 // Someone waits (the tail is a waiter's node; the held hint is opaque, a stale value
                 // costs a spin or an earlier enqueue, never safety), or the bounded spin is spent.
                 break;
@@ -296,6 +321,9 @@ public final class ClhLock extends SpinLockBase {
         Node node = takeSpareNode(spare, false);
         // getAndSet is a volatile RMW: our node's initialisation is visible to our successor.
         Node pred = tail.getAndSet(node);
+        // Opaque: only the hint (holdsOrIsHandedTheLock) reads it before an abandonment, which sets it
+        // again before its getAndSet publishes it for the successor that skips us.
+        node.setOpaquePred(pred);
         // Acquire: seeing RELEASED makes the previous holder's critical-section writes visible. The
         // uncontended path: the same first check as the wait's loop below.
         if (pred.getAcquireState() == RELEASED) {
@@ -333,7 +361,7 @@ public final class ClhLock extends SpinLockBase {
         Thread me = null;
         Node announcedOn = null; // the node on which we announced PARKED, if any
         // Opaque hint: if pred's owner holds the lock we are next in line and spin first; else park at once.
-        int spins = pred.getOpaqueHeld() ? 0 : SpinThenPark.SPINS;
+        int spins = pred.holdsOrIsHandedTheLock() ? 0 : SpinThenPark.SPINS;
         boolean rechecked = spins == 0; // the hint is read once more before the first park if it said "park"
         boolean cleared = false;
         try {
@@ -362,7 +390,7 @@ public final class ClhLock extends SpinLockBase {
                     // Opaque hint again: pred's owner may have become the holder since we first read
                     // it (it marks its node after its own doorway); then we are next in line: spin.
                     rechecked = true;
-                    if (pred.getOpaqueHeld()) {
+                    if (pred.holdsOrIsHandedTheLock()) {
                         spins = 0;
                     }
                 } else if (announcedOn != pred || state != PARKED) {
@@ -423,6 +451,6 @@ public final class ClhLock extends SpinLockBase {
      */
     boolean tailLooksLikeAWaiterForTest() {
         Node t = tail.getVolatile(); // volatile: as a thread about to queue reads it
-        return t.getAcquireState() == WAITING && !t.getOpaqueHeld();
+        return t.getAcquireState() == WAITING && !t.holdsOrIsHandedTheLock();
     }
 }

@@ -2,11 +2,14 @@ package dev.lockstep.core.lock;
 
 import org.junit.jupiter.api.Test;
 
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
 import java.util.concurrent.locks.Lock;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -30,6 +33,46 @@ class QueueLockHeldHintTest {
     void mcsPublishesTheHoldersNodeGranted() throws InterruptedException {
         McsLock lock = new McsLock();
         check(lock, lock::tailLooksLikeAWaiterForTest);
+    }
+
+    /**
+     * CLH: a parked waiter that has just been handed the lock (its predecessor RELEASED) but has not run
+     * yet is the holder for a thread that arrives now, which must see it as such (and spin as next in
+     * line) rather than as a waiter's node (and park at once: at 2 threads that turned every following
+     * hand-over into a wake-up, a convoy). The check runs right after the unlock that unparks the
+     * waiter, before the waiter can have run; once it has run its node is marked held anyway.
+     */
+    @Test
+    void clhSeesAHandedOverParkedWaiterAsTheHolder() throws InterruptedException {
+        for (int rep = 0; rep < 10; rep++) {
+            ClhLock lock = new ClhLock();
+            lock.lock();
+            CountDownLatch acquired = new CountDownLatch(1);
+            CountDownLatch done = new CountDownLatch(1);
+            Thread waiter = new Thread(() -> {
+                lock.lock();
+                try {
+                    acquired.countDown();
+                    done.await(10, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                } finally {
+                    lock.unlock();
+                }
+            }, "hint-waiter");
+            waiter.start();
+            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (waiter.getState() != Thread.State.WAITING) { // parked in lock() after its bounded spins
+                assertTrue(System.nanoTime() - end < 0, "the waiter did not park within 10 s");
+                Thread.sleep(1);
+            }
+            lock.unlock(); // hands the lock to the parked waiter and unparks it
+            boolean looksLikeAWaiter = lock.tailLooksLikeAWaiterForTest();
+            assertTrue(acquired.await(10, TimeUnit.SECONDS), "the waiter acquired");
+            done.countDown();
+            waiter.join();
+            assertFalse(looksLikeAWaiter, "repetition " + rep + ": the handed-over waiter's node looked like a waiter's");
+        }
     }
 
     private static void check(Lock lock, BooleanSupplier looksLikeAWaiter) throws InterruptedException {
