@@ -79,7 +79,27 @@ public final class ClhLock extends SpinLockBase {
      * nothing that matters), so a new waiter whose predecessor is held knows it is next in line: only
      * then does it spin before parking; the others park at once (spinning behind other waiters only
      * takes a core from the holder when threads outnumber cores). A stale hint costs a spin or a park,
-     * never safety.
+     * never safety. A thread that takes the lock by the CAS from a RELEASED tail writes held = true
+     * BEFORE the CAS (the CAS publishes it with the node), so no thread that reads the node in the
+     * tail sees the holder's node unmarked; until 1 Dec 2026 it was marked after the CAS, and in that
+     * window an arriving thread took it for a waiter's node, queued and parked at once although it was
+     * next in line, so at 2 threads a hand-over became a wake-up (QueueLockHeldHintTest samples the
+     * tail while one thread takes and releases the free lock: 3-5% of samples saw the unmarked node
+     * with the old order, none with the new). The waiter also re-reads the hint once before its first
+     * park, for the holder that enqueued by the swap behind a RELEASED node and marks its node after.
+     * Handed over, not yet running: a parked waiter whose predecessor was just RELEASED holds the lock
+     * from then on, but marks its node held only once it runs. The hint (Node.holdsOrIsHandedTheLock)
+     * therefore also reads the node's recorded predecessor (pred, written opaque right after the swap;
+     * abandonment writes it again before publishing ABANDONED): RELEASED there means "handed the
+     * lock". Without it a thread arriving in that window parked at once, and at 2 threads the two
+     * threads stayed in a convoy in which every hand-over was a wake-up: the two benchmark threads
+     * parked in ClhLock.await in 85% of their stack samples, 7.2e-3 context switches per acquisition
+     * (4.3x ticket's), 4.5 ops/us; with it 2.9%, 1.05e-4 and 27.4 ops/us in the next run (README, the
+     * CLH row, with the commands).
+     * Spare lookup: the last holder's Spare stays in lastSpare after unlock; a thread takes it when
+     * its final owner is itself (a racy plain read of a reference, safe by JLS 17.5/17.7: a Spare's
+     * node is read and written by its owner only), else the thread-local. It keeps the last holder's
+     * Thread reachable until another thread takes the lock (one object per lock).
      * Before the doorway: the bounded phase of acquire (class javadoc, "Taking a free lock") takes the
      * lock only through the CAS of tail from a RELEASED node, which fails once any thread has queued, so it never passes a
      * waiter. Its loop reads are snapshots that choose between spinning and queueing; a stale one
@@ -98,12 +118,14 @@ public final class ClhLock extends SpinLockBase {
     static final class Node {
         private static final VarHandle STATE;
         private static final VarHandle HELD;
+        private static final VarHandle PRED;
 
         static {
             try {
                 MethodHandles.Lookup lookup = MethodHandles.lookup();
                 STATE = lookup.findVarHandle(Node.class, "state", int.class);
                 HELD = lookup.findVarHandle(Node.class, "held", boolean.class);
+                PRED = lookup.findVarHandle(Node.class, "pred", Node.class);
             } catch (ReflectiveOperationException e) {
                 throw new ExceptionInInitializerError(e);
             }
@@ -129,6 +151,29 @@ public final class ClhLock extends SpinLockBase {
             return STATE.compareAndSet(this, expected, value);
         }
 
+        Node getOpaquePred() {
+            return (Node) PRED.getOpaque(this);
+        }
+
+        void setOpaquePred(Node value) {
+            PRED.setOpaque(this, value);
+        }
+
+        /**
+         * The "next in line, spin" hint for a thread that would queue behind this node: its owner holds
+         * the lock (marked held), or has been handed it and not yet run (the node it waits on, recorded
+         * in pred after its swap, reads RELEASED: a parked successor that was unparked marks itself held
+         * only once it runs, which on a loaded machine may be tens of microseconds later). Opaque and
+         * acquire reads of racing fields: a stale or recycled value costs a spin or a park, never safety.
+         */
+        boolean holdsOrIsHandedTheLock() {
+            if (getOpaqueHeld()) {
+                return true;
+            }
+            Node p = getOpaquePred();
+            return p != null && p.getAcquireState() == RELEASED;
+        }
+
         boolean getOpaqueHeld() {
             return (boolean) HELD.getOpaque(this);
         }
@@ -144,12 +189,18 @@ public final class ClhLock extends SpinLockBase {
 
     /** A thread's spare node, in a holder object so that recycling is a plain field write, not a ThreadLocal.set. */
     static final class Spare {
+        /** The thread this holder belongs to: the only one that reads or writes {@link #node}. */
+        final Thread owner;
         Node node;
+
+        Spare(Thread owner) {
+            this.owner = owner;
+        }
     }
 
     private final PaddedReference<Node> tail = new PaddedReference<>(new Node(RELEASED));
     /** Each thread's spare node; a thread that has none (first use, or after giving up) allocates one. */
-    private final ThreadLocal<Spare> spares = ThreadLocal.withInitial(Spare::new);
+    private final ThreadLocal<Spare> spares = ThreadLocal.withInitial(() -> new Spare(Thread.currentThread()));
     /**
      * The holder's node, the predecessor it acquired through, and its spare holder. Plain: written by
      * the holder after it acquired and read by it in unlock; the lock's own acquire/release orders them.
@@ -157,23 +208,50 @@ public final class ClhLock extends SpinLockBase {
     private Node holderNode;
     private Node holderPred;
     private Spare holderSpare;
+    /**
+     * The spare holder of the last thread that held the lock (kept after unlock): lets that thread find
+     * its spare without the thread-local lookup when it takes the lock again ({@link #mySpare}). Plain:
+     * read racily by other threads, which check its final owner and fall back to the thread-local.
+     */
+    private Spare lastSpare;
 
     /** A free lock. */
     public ClhLock() {
     }
 
-    private Node takeSpareNode(Spare spare) {
+    /**
+     * Our spare holder: the last holder's, when that was this thread (a plain racy read of a reference,
+     * atomic by JLS 17.7; {@code owner} is final, so a Spare seen through any reference shows its true
+     * owner, JLS 17.5, and only that owner ever writes a Spare's node), else the thread-local one.
+     * Saves the thread-local lookup when a thread takes the lock back to back.
+     */
+    private Spare mySpare() {
+        Spare spare = lastSpare;
+        if (spare == null || spare.owner != Thread.currentThread()) {
+            spare = spares.get();
+        }
+        return spare;
+    }
+
+    /**
+     * Re-initialises our spare node before we publish it in the tail. {@code held} is the hint
+     * published with it: true when we take it by the compare-and-set from a released tail (we hold
+     * the lock the moment the node is in the tail, so a thread that reads it there must see it held,
+     * or it parks at once instead of spinning as next in line), false when we enqueue behind others.
+     */
+    private Node takeSpareNode(Spare spare, boolean held) {
         Node node = spare.node;
         if (node == null) {
             node = new Node(WAITING);
             spare.node = node;
         }
-        // Plain: the node is ours alone until the tail swap (a volatile RMW) publishes it. (A previous
-        // owner's late read of waiter may race with this write; it sees either value, both harmless.)
+        // Plain: the node is ours alone until the tail swap or CAS (a volatile RMW) publishes it. (A
+        // previous owner's late read of waiter may race with this write; it sees either value, both
+        // harmless.)
         node.state = WAITING;
         node.pred = null;
         node.waiter = null;
-        node.held = false;
+        node.held = held;
         return node;
     }
 
@@ -196,8 +274,10 @@ public final class ClhLock extends SpinLockBase {
         if (skipAbandoned(last).getAcquireState() != RELEASED) {
             return false; // held or queued: fail without enqueuing
         }
-        Spare spare = spares.get();
-        Node node = takeSpareNode(spare);
+        Spare spare = mySpare();
+        // Marked held before the CAS publishes it (see takeSpareNode): no window in which a thread
+        // that reads the tail sees the holder's node unmarked.
+        Node node = takeSpareNode(spare, true);
         // Volatile CAS: publishes our node's initialisation to a successor, as the swap in acquire does.
         if (!tail.compareAndSet(last, node)) {
             return false;
@@ -240,16 +320,19 @@ public final class ClhLock extends SpinLockBase {
                 if (tryAcquireAfter(last)) {
                     return true;
                 }
-            } else if (state == ABANDONED || !last.getOpaqueHeld() || !SpinThenPark.spin(spins++)) {
+            } else if (state == ABANDONED || !last.holdsOrIsHandedTheLock() || !SpinThenPark.spin(spins++)) {
                 // Someone waits (the tail is a waiter's node; the held hint is opaque, a stale value
                 // costs a spin or an earlier enqueue, never safety), or the bounded spin is spent.
                 break;
             }
         }
-        Spare spare = spares.get();
-        Node node = takeSpareNode(spare);
+        Spare spare = mySpare();
+        Node node = takeSpareNode(spare, false);
         // getAndSet is a volatile RMW: our node's initialisation is visible to our successor.
         Node pred = tail.getAndSet(node);
+        // Opaque: only the hint (holdsOrIsHandedTheLock) reads it before an abandonment, which sets it
+        // again before its getAndSet publishes it for the successor that skips us.
+        node.setOpaquePred(pred);
         // Acquire: seeing RELEASED makes the previous holder's critical-section writes visible. The
         // uncontended path: the same first check as the wait's loop below.
         if (pred.getAcquireState() == RELEASED) {
@@ -272,6 +355,9 @@ public final class ClhLock extends SpinLockBase {
         holderNode = node;
         holderPred = pred;
         holderSpare = spare;
+        if (lastSpare != spare) {
+            lastSpare = spare; // written only when it changes: the line stays shared while one thread repeats
+        }
     }
 
     /**
@@ -284,7 +370,8 @@ public final class ClhLock extends SpinLockBase {
         Thread me = null;
         Node announcedOn = null; // the node on which we announced PARKED, if any
         // Opaque hint: if pred's owner holds the lock we are next in line and spin first; else park at once.
-        int spins = pred.getOpaqueHeld() ? 0 : SpinThenPark.SPINS;
+        int spins = pred.holdsOrIsHandedTheLock() ? 0 : SpinThenPark.SPINS;
+        boolean rechecked = spins == 0; // the hint is read once more before the first park if it said "park"
         boolean cleared = false;
         try {
             for (; ; ) {
@@ -308,6 +395,13 @@ public final class ClhLock extends SpinLockBase {
                 }
                 if (SpinThenPark.spin(spins)) {
                     spins++;
+                } else if (!rechecked) {
+                    // Opaque hint again: pred's owner may have become the holder since we first read
+                    // it (it marks its node after its own doorway); then we are next in line: spin.
+                    rechecked = true;
+                    if (pred.holdsOrIsHandedTheLock()) {
+                        spins = 0;
+                    }
                 } else if (announcedOn != pred || state != PARKED) {
                     if (me == null) {
                         me = Thread.currentThread();
@@ -357,5 +451,15 @@ public final class ClhLock extends SpinLockBase {
         }
         // Nobody reads pred any more (its one successor was us): it becomes our node for next time.
         spare.node = pred;
+    }
+
+    /**
+     * For tests: whether the tail is a node that a thread reading it would take for a waiter's (so it
+     * would park at once) although the lock is held through it. Meaningful only while every
+     * acquisition takes a free lock (no thread enqueues): then it must always be false.
+     */
+    boolean tailLooksLikeAWaiterForTest() {
+        Node t = tail.getVolatile(); // volatile: as a thread about to queue reads it
+        return t.getAcquireState() == WAITING && !t.holdsOrIsHandedTheLock();
     }
 }

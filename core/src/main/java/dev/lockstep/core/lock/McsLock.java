@@ -74,7 +74,12 @@ public final class McsLock extends SpinLockBase {
      * nobody else writes that node's state). So "pred's state is GRANTED" tells a new waiter that it is
      * next in line: only then does it spin before parking; the others park at once (spinning behind
      * other waiters only takes a core from the holder when threads outnumber cores). A hint: a stale
-     * read costs a spin or a park, never safety. (Waking the new next in line early, as TWA does, was
+     * read costs a spin or a park, never safety. A thread that takes the free lock by the CAS of the
+     * tail from null writes GRANTED into its node BEFORE the CAS (which publishes it); until 1 Dec 2026
+     * it wrote WAITING and marked GRANTED after the CAS, and in that window an arriving thread took the
+     * holder's node for a waiter's and parked at once although it was next in line
+     * (QueueLockHeldHintTest). The holder that enqueued by the swap behind nobody still marks its node
+     * after the swap, so a waiter re-reads the hint once before its first park. (Waking the new next in line early, as TWA does, was
      * measured and dropped: at 8 threads on 2 cores it halved throughput, the woken spinner competing
      * with the holder for a core.)
      * Before the doorway: the bounded phase of acquire (class javadoc, "Taking a free lock") takes the
@@ -153,14 +158,20 @@ public final class McsLock extends SpinLockBase {
     public McsLock() {
     }
 
-    private Node myNode() {
+    /**
+     * Our node, re-initialised to {@code state} before we publish it in the tail: {@link #GRANTED} when
+     * we take a free lock by the compare-and-set of the tail from null (we hold the lock the moment the
+     * node is in the tail, so a thread that reads it there must see it granted, the "next in line,
+     * spin" hint, or it parks at once), {@link #WAITING} when we enqueue by the swap.
+     */
+    private Node myNode(int state) {
         Node node = threadNode.get();
         if (node == null) {
             node = new Node(Thread.currentThread());
             threadNode.set(node);
         }
         // Plain: the node is ours alone until the tail swap or CAS (volatile) publishes it.
-        node.state = WAITING;
+        node.state = state;
         node.next = null;
         return node;
     }
@@ -173,10 +184,11 @@ public final class McsLock extends SpinLockBase {
 
     /** Takes the lock if the tail is still null (free, nobody queued); never waits. */
     private boolean takeFree() {
-        Node node = myNode();
+        // Marked held (GRANTED) before the CAS publishes it: no window in which a thread that reads the
+        // tail sees the holder's node WAITING and parks at once instead of spinning as next in line.
+        Node node = myNode(GRANTED);
         // Volatile CAS: acquires the previous holder's writes (its release CAS of tail to null).
         if (tail.compareAndSet(null, node)) {
-            markHeld(node);
             holderNode = node;
             return true;
         }
@@ -221,7 +233,7 @@ public final class McsLock extends SpinLockBase {
                 break;
             }
         }
-        Node node = myNode();
+        Node node = myNode(WAITING);
         Node pred = tail.getAndSet(node); // volatile RMW: publishes our node's initialisation
         if (pred == null) {
             markHeld(node);
@@ -252,6 +264,7 @@ public final class McsLock extends SpinLockBase {
     private boolean awaitGrant(Node node, Node pred, int mode, long deadline) throws InterruptedException {
         // Acquire: a hint only (pred may already have moved on); GRANTED means pred holds the lock.
         int spins = pred.getAcquireState() == GRANTED ? 0 : SpinThenPark.SPINS;
+        boolean rechecked = spins == 0; // the hint is read once more before the first park if it said "park"
         boolean cleared = false;
         try {
             for (; ; ) {
@@ -277,6 +290,14 @@ public final class McsLock extends SpinLockBase {
                 }
                 if (SpinThenPark.spin(spins)) {
                     spins++;
+                } else if (!rechecked) {
+                    // The hint again: pred's owner may have become the holder since we first read it
+                    // (a holder that enqueued behind nobody marks its node after its swap): then we
+                    // are next in line and spin.
+                    rechecked = true;
+                    if (pred.getAcquireState() == GRANTED) {
+                        spins = 0;
+                    }
                 } else if (state == WAITING) {
                     // Announce that we park. A volatile CAS on the variable the releaser CASes: if it
                     // fails, the releaser got there first (GRANTED) and the next read shows it.
@@ -350,5 +371,15 @@ public final class McsLock extends SpinLockBase {
             }
             node = next; // the successor gave up: release on its behalf, to the node after it
         }
+    }
+
+    /**
+     * For tests: whether the tail is a node that a thread reading it would take for a waiter's (so it
+     * would park at once) although the lock is held through it. Meaningful only while every
+     * acquisition takes a free lock (no thread enqueues): then it must always be false.
+     */
+    boolean tailLooksLikeAWaiterForTest() {
+        Node t = tail.getVolatile(); // volatile: as a thread about to queue reads it
+        return t != null && t.getAcquireState() != GRANTED;
     }
 }
