@@ -146,7 +146,8 @@ import dev.lockstep.ipc.shm.StructureKind;
  * unchanged: it never depended on O (J4 validates every record).
  * Per-message paths (issue 15, second round; BroadcastPathBench: send then receive in one thread,
  * CPU ns per message from perfnorm task-clock, alternated with Agrona's in the same runs, on the
- * loaded shared machine): the send alone is at parity (18-25 ns against Agrona's 16-27), send +
+ * loaded shared machine): the send alone is at parity within the load's spread (18-25 ns in the
+ * quieter runs against Agrona's 16-27), send +
  * receive 44-77 ns against 35-70 (the spread is the machine's load). What remains ours alone per
  * message is the sequence word: a 32 B message is a 48-byte record here and a 40-byte one in
  * Agrona's ring, so the consumer pulls 0.75 instead of 0.625 cache lines per message from the
