@@ -144,7 +144,21 @@ import dev.lockstep.ipc.shm.StructureKind;
  started (16 marks, one compare per send) and moves O there without reading a header; O is then at
  most 2 x capacity/16 plus a record past the overwrite floor. Torn-read safety is
  * unchanged: it never depended on O (J4 validates every record).
- the slot's counters are the consumer's own
+ * Per-message paths (issue 15, second round; BroadcastPathBench: send then receive in one thread,
+ * CPU ns per message from perfnorm task-clock, alternated with Agrona's in the same runs, on the
+ * loaded shared machine): the send alone is at parity within the load's spread (18-25 ns in the
+ * quieter runs against Agrona's 16-27), send +
+ * receive 44-77 ns against 35-70 (the spread is the machine's load). What remains ours alone per
+ * message is the sequence word: a 32 B message is a 48-byte record here and a 40-byte one in
+ * Agrona's ring, so the consumer pulls 0.75 instead of 0.625 cache lines per message from the
+ * producer's core (40/48 = 0.83, the last quiet 1-consumer ratio: a hypothesis, to be checked by
+ * the throughput bench at size 24 against Agrona's at 32, same record size). It makes the lost count
+ * exact and the join/lap resync know the number of the message it lands on; dropping it needs a
+ * consistent (latest, its number) snapshot from the producer line, which the two-word stores cannot
+ * give without a version (left as is). The receiver now stores its slot's position and received
+ * count once per receive call that moved the cursor (not three words per call, empty polls
+ * included) and lost at a gap.
+ * Stat: the slot's counters are the consumer's own
  * (opaque stores, read by stat with opaque loads); nobody else writes them.
  * </pre>
  */

@@ -94,6 +94,8 @@ public final class BroadcastReceiver implements AutoCloseable {
     private long lapped;
     private long lost;
     private long received;
+    /** The cursor last stored in our slot ({@link #publish}); position and received change only with it. */
+    private long published;
     private boolean closed;
 
     BroadcastReceiver(BroadcastChannel channel, IdleStrategy idle, int slot, StartPosition start) {
@@ -121,6 +123,7 @@ public final class BroadcastReceiver implements AutoCloseable {
             MappedAccess.LONG.setOpaque(buffer, slot + SLOT_LOST_OFFSET, 0L);
             MappedAccess.LONG.setOpaque(buffer, slot + SLOT_RECEIVED_OFFSET, 0L);
             MappedAccess.LONG.setOpaque(buffer, slot + SLOT_POSITION_OFFSET, cursor);
+            this.published = cursor;
             this.heartbeat = Heartbeats.register(buffer, slot + SLOT_HEARTBEAT_OFFSET);
         } else {
             this.heartbeat = null;
@@ -537,17 +540,28 @@ public final class BroadcastReceiver implements AutoCloseable {
                 throw new IllegalStateException(channel.name + ": message number " + seq + " after " + (expected - 1)
                         + ": the file is corrupt");
             }
-            lost += seq - expected;
+            if (seq != expected) { // a gap: rare, so lost is stored here rather than per batch
+                lost += seq - expected;
+                if (slot >= 0) {
+                    // Opaque: our own counter, read by stat; it orders nothing.
+                    MappedAccess.LONG.setOpaque(buffer, slot + SLOT_LOST_OFFSET, lost);
+                }
+            }
         }
         expected = seq + 1;
         received++;
     }
 
+    /**
+     * Stores our position and received count for stat, once per receive call and only if the cursor
+     * moved (received changes only with it; lost and lapped are stored where they change, which is
+     * rare): an empty poll stores nothing, a batch two words.
+     */
     private void publish() {
-        if (slot >= 0) {
-            // Opaque: our own position and counters, read by stat; they order nothing.
+        if (slot >= 0 && cursor != published) {
+            published = cursor;
+            // Opaque: our own position and counter, read by stat; they order nothing.
             MappedAccess.LONG.setOpaque(buffer, slot + SLOT_POSITION_OFFSET, cursor);
-            MappedAccess.LONG.setOpaque(buffer, slot + SLOT_LOST_OFFSET, lost);
             MappedAccess.LONG.setOpaque(buffer, slot + SLOT_RECEIVED_OFFSET, received);
         }
     }

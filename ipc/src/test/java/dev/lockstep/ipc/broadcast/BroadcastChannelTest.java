@@ -371,6 +371,49 @@ class BroadcastChannelTest {
         }
     }
 
+    /**
+     * The slot's counters are stored only when they change (position and received once per receive
+     * call that moved the cursor, lost at a gap): stat still shows each receive path's exact values,
+     * and an empty poll leaves them as they were. (Failed against two broken variants: publish()
+     * skipping when the cursor moved ('received after a copy batch ==> expected: <3> but was: <0>'),
+     * and lost not stored at the gap ('expected: <11> but was: <0>').)
+     */
+    @Test
+    void statSeesEveryReceivePathsCountersAndEmptyPollsStoreNothingNew() throws Exception {
+        try (BroadcastChannel ch = BroadcastChannel.create(dir.resolve("s"), 256, 1);
+             BroadcastSender out = ch.sender();
+             BroadcastReceiver in = ch.receiver()) {
+            for (int m = 0; m < 3; m++) {
+                out.send(1, message(m, 8), 0, 8);
+            }
+            assertEquals(3, in.receive(new Collector(), 10));
+            BroadcastStats.Consumer c = ch.stats().consumers().get(0);
+            assertEquals(3, c.received(), "received after a copy batch");
+            assertEquals(out.position(), c.position());
+            assertEquals(0, in.receive(new Collector(), 10));
+            assertEquals(BroadcastReceiver.EMPTY, in.receiveZeroCopy(new Collector()));
+            BroadcastStats.Consumer after = ch.stats().consumers().get(0);
+            assertEquals(List.of(3L, out.position(), 0L, 0L), List.of(after.received(), after.position(), after.lost(),
+                    after.lapped()), "an empty poll changes nothing");
+            out.send(1, message(3, 8), 0, 8);
+            assertEquals(BroadcastReceiver.DELIVERED, in.receiveZeroCopy(new Collector()));
+            c = ch.stats().consumers().get(0);
+            assertEquals(4, c.received(), "received after a zero-copy receive");
+            assertEquals(out.position(), c.position());
+            for (int m = 4; m < 4 + 12; m++) { // 24-byte records, a 256-byte ring: lapped
+                out.send(1, message(m, 8), 0, 8);
+            }
+            assertEquals(BroadcastReceiver.LAPPED, in.receiveZeroCopy(new Collector()));
+            assertEquals(BroadcastReceiver.DELIVERED, in.receiveZeroCopy(new Collector()));
+            c = ch.stats().consumers().get(0);
+            assertEquals(in.lostMessages(), c.lost());
+            assertEquals(11, c.lost(), "messages 4..14 lost, 15 delivered");
+            assertEquals(1, c.lapped());
+            assertEquals(5, c.received());
+            assertEquals(out.position(), c.position());
+        }
+    }
+
     @Test
     void awaitReceiveTimesOutAndHonoursInterrupts() throws Exception {
         try (BroadcastChannel ch = BroadcastChannel.create(dir.resolve("b"), 1024);
