@@ -335,7 +335,12 @@ public final class BridgeOptions {
         return batch;
     }
 
-    boolean coalesce() {
+    /**
+     * Whether an outbound bridge coalesces (see {@link #withCoalesce}).
+     *
+     * @return the setting
+     */
+    public boolean coalesce() {
         return coalesce;
     }
 
