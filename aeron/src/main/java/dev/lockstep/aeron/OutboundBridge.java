@@ -57,7 +57,12 @@ import io.aeron.Publication;
  *
  * <p>Implementation notes: the handler wraps the ring's mapping once in an {@link UnsafeBuffer} and
  * offers header and body as two buffers (Aeron copies into its term buffer: no copy here); only a
- * refused message is copied, into a buffer sized for the largest message. Nothing allocates per message.
+ * refused message is copied, into a buffer sized for the largest message. Coalescing copies each message
+ * once, into the stage (a direct buffer of one datagram's payload plus the largest record, so a record
+ * always fits; a frame may thus pass one datagram by up to one message and be fragmented by Aeron).
+ * Invariants: records in the stage have consecutive numbers from {@code stageFirst}; while
+ * {@code holding} nothing is taken from the ring, so the held frame never grows. Nothing allocates per
+ * message.
  */
 public final class OutboundBridge extends Bridge {
     /** The longest an idle outbound bridge sleeps on its mailbox before publishing its counters again. */
