@@ -19,6 +19,20 @@ import org.agrona.MutableDirectBuffer;
  * Little-endian on the wire whatever the hosts' byte order (the body is opaque bytes and is not
  * converted). Aeron keeps message boundaries (it fragments and reassembles long messages), so one
  * frame is one local message.
+ *
+ * <p><b>Coalesced frame</b> (an outbound bridge with {@code BridgeOptions.withCoalesce(true)}): several
+ * local messages in one Aeron message. The header's type is {@link #COALESCED} (a local type is never
+ * negative), its sequence the first record's; records follow back to back, unpadded, each
+ *
+ * <pre>
+ *  0: type       int   the local message's type (&gt;= 0)
+ *  4: length     int   its body's length
+ *  8: body
+ * </pre>
+ *
+ * and record {@code i} has sequence number {@code sequence + i}: every message keeps its own number,
+ * so gap and duplicate detection work per message as with plain frames. A frame that ends inside a
+ * record header or body is malformed.
  */
 public final class BridgeFrame {
     /** Header length in bytes. */
@@ -29,6 +43,10 @@ public final class BridgeFrame {
     public static final int TYPE_OFFSET = 8;
     /** Offset of the epoch. */
     public static final int EPOCH_OFFSET = 12;
+    /** The header type of a coalesced frame (records follow the header). */
+    public static final int COALESCED = -1;
+    /** Length of a coalesced frame's record header (type, length). */
+    public static final int RECORD_HEADER_LENGTH = 8;
     /** Byte order of the header fields. */
     public static final ByteOrder ORDER = ByteOrder.LITTLE_ENDIAN;
 
@@ -81,5 +99,41 @@ public final class BridgeFrame {
      */
     public static int epoch(DirectBuffer buffer, int offset) {
         return buffer.getInt(offset + EPOCH_OFFSET, ORDER);
+    }
+
+    /**
+     * Writes a coalesced frame's record header at {@code offset} (its body goes at
+     * {@code offset + RECORD_HEADER_LENGTH}).
+     *
+     * @param buffer the buffer to write into
+     * @param offset where the record starts
+     * @param type   the local message's type
+     * @param length the body's length
+     */
+    public static void writeRecord(MutableDirectBuffer buffer, int offset, int type, int length) {
+        buffer.putInt(offset, type, ORDER);
+        buffer.putInt(offset + 4, length, ORDER);
+    }
+
+    /**
+     * Reads the type of the coalesced record at {@code offset}.
+     *
+     * @param buffer the buffer holding the frame
+     * @param offset where the record starts
+     * @return the record's local message type
+     */
+    public static int recordType(DirectBuffer buffer, int offset) {
+        return buffer.getInt(offset, ORDER);
+    }
+
+    /**
+     * Reads the body length of the coalesced record at {@code offset}.
+     *
+     * @param buffer the buffer holding the frame
+     * @param offset where the record starts
+     * @return the record's body length (checked by the reader against the frame's end)
+     */
+    public static int recordLength(DirectBuffer buffer, int offset) {
+        return buffer.getInt(offset + 4, ORDER);
     }
 }

@@ -35,6 +35,13 @@ import io.aeron.driver.ThreadingMode;
  *     many-to-one mailbox and is woken by the producer's commit; where the receiver cannot sleep in the
  *     kernel, JDK 17 or a one-to-one mailbox, it polls with {@code idle}).
  * <li>{@code batch}: messages moved per duty cycle (default 64).
+ * <li>{@code coalesce}: an outbound bridge packs the messages it takes from the mailbox in one duty
+ *     cycle into one Aeron message (a coalesced {@link BridgeFrame}, up to one datagram's payload),
+ *     instead of one Aeron message each (default off). Fewer, fuller frames: less CPU per message in
+ *     both bridges and both drivers. The price: a message taken from the mailbox waits in the bridge
+ *     until the end of its duty cycle, so an outbound bridge killed meanwhile loses up to one
+ *     cycle's messages (at most {@code batch}), reported exactly as a gap by the inbound bridge,
+ *     where without it at most the one message Aeron refused is lost that way.
  * <li>{@code log}: where the bridge reports gaps, holds and errors (default standard error).
  * </ul>
  *
@@ -103,11 +110,12 @@ public final class BridgeOptions {
     /** The outbound bridge's wait on an empty mailbox: null = the kernel (futex) where it can. */
     private final Supplier<IdleStrategy> mailboxIdle;
     private final int batch;
+    private final boolean coalesce;
     private final Consumer<String> log;
 
     private BridgeOptions(Path mailboxFolder, String aeronDirectory, Path embeddedDirectory, ThreadingMode threadingMode,
                           Kind createKind, int createCapacity, Supplier<IdleStrategy> idle,
-                          Supplier<IdleStrategy> mailboxIdle, int batch, Consumer<String> log) {
+                          Supplier<IdleStrategy> mailboxIdle, int batch, boolean coalesce, Consumer<String> log) {
         this.mailboxFolder = mailboxFolder;
         this.aeronDirectory = aeronDirectory;
         this.embeddedDirectory = embeddedDirectory;
@@ -117,6 +125,7 @@ public final class BridgeOptions {
         this.idle = idle;
         this.mailboxIdle = mailboxIdle;
         this.batch = batch;
+        this.coalesce = coalesce;
         this.log = log;
     }
 
@@ -129,7 +138,7 @@ public final class BridgeOptions {
      */
     public static BridgeOptions defaults() {
         return new BridgeOptions(null, null, null, ThreadingMode.SHARED, Kind.MANY_TO_ONE, 1 << 20,
-                Wait.BACKOFF.strategy(), null, 64, line -> System.err.println(line));
+                Wait.BACKOFF.strategy(), null, 64, false, line -> System.err.println(line));
     }
 
     /**
@@ -140,7 +149,7 @@ public final class BridgeOptions {
      */
     public BridgeOptions withMailboxFolder(Path folder) {
         return new BridgeOptions(folder, aeronDirectory, embeddedDirectory, threadingMode, createKind, createCapacity,
-                idle, mailboxIdle, batch, log);
+                idle, mailboxIdle, batch, coalesce, log);
     }
 
     /**
@@ -151,7 +160,7 @@ public final class BridgeOptions {
      */
     public BridgeOptions withAeronDirectory(String dir) {
         return new BridgeOptions(mailboxFolder, dir, embeddedDirectory, threadingMode, createKind, createCapacity, idle,
-                mailboxIdle, batch, log);
+                mailboxIdle, batch, coalesce, log);
     }
 
     /**
@@ -162,7 +171,7 @@ public final class BridgeOptions {
      */
     public BridgeOptions withEmbeddedDirectory(Path dir) {
         return new BridgeOptions(mailboxFolder, aeronDirectory, dir, threadingMode, createKind, createCapacity, idle,
-                mailboxIdle, batch, log);
+                mailboxIdle, batch, coalesce, log);
     }
 
     /**
@@ -182,7 +191,7 @@ public final class BridgeOptions {
                     + " or a BridgeHost (AeronBridge.host), which runs an INVOKER driver and its bridges on one thread");
         }
         return new BridgeOptions(mailboxFolder, aeronDirectory, embeddedDirectory, mode,
-                createKind, createCapacity, idle, mailboxIdle, batch, log);
+                createKind, createCapacity, idle, mailboxIdle, batch, coalesce, log);
     }
 
     /**
@@ -200,7 +209,7 @@ public final class BridgeOptions {
             throw new IllegalArgumentException("mailbox capacity must be a power of two in [1 KiB, 1 GiB]: " + capacity);
         }
         return new BridgeOptions(mailboxFolder, aeronDirectory, embeddedDirectory, threadingMode,
-                Objects.requireNonNull(kind, "kind"), capacity, idle, mailboxIdle, batch, log);
+                Objects.requireNonNull(kind, "kind"), capacity, idle, mailboxIdle, batch, coalesce, log);
     }
 
     /**
@@ -212,7 +221,7 @@ public final class BridgeOptions {
      */
     public BridgeOptions withIdle(Supplier<IdleStrategy> idle) {
         return new BridgeOptions(mailboxFolder, aeronDirectory, embeddedDirectory, threadingMode, createKind,
-                createCapacity, Objects.requireNonNull(idle, "idle"), mailboxIdle, batch, log);
+                createCapacity, Objects.requireNonNull(idle, "idle"), mailboxIdle, batch, coalesce, log);
     }
 
     /**
@@ -247,7 +256,7 @@ public final class BridgeOptions {
      */
     public BridgeOptions withMailboxIdle(Supplier<IdleStrategy> idle) {
         return new BridgeOptions(mailboxFolder, aeronDirectory, embeddedDirectory, threadingMode, createKind,
-                createCapacity, this.idle, idle, batch, log);
+                createCapacity, this.idle, idle, batch, coalesce, log);
     }
 
     /**
@@ -262,7 +271,19 @@ public final class BridgeOptions {
             throw new IllegalArgumentException("batch must be >= 1: " + batch);
         }
         return new BridgeOptions(mailboxFolder, aeronDirectory, embeddedDirectory, threadingMode, createKind,
-                createCapacity, idle, mailboxIdle, batch, log);
+                createCapacity, idle, mailboxIdle, batch, coalesce, log);
+    }
+
+    /**
+     * Makes an outbound bridge coalesce each duty cycle's messages into one Aeron message (see the
+     * class comment). An inbound bridge reads both kinds of frame whatever this says.
+     *
+     * @param coalesce whether to coalesce
+     * @return a copy of these options with that setting
+     */
+    public BridgeOptions withCoalesce(boolean coalesce) {
+        return new BridgeOptions(mailboxFolder, aeronDirectory, embeddedDirectory, threadingMode, createKind,
+                createCapacity, idle, mailboxIdle, batch, coalesce, log);
     }
 
     /**
@@ -274,7 +295,7 @@ public final class BridgeOptions {
      */
     public BridgeOptions withLog(Consumer<String> log) {
         return new BridgeOptions(mailboxFolder, aeronDirectory, embeddedDirectory, threadingMode, createKind,
-                createCapacity, idle, mailboxIdle, batch, Objects.requireNonNull(log, "log"));
+                createCapacity, idle, mailboxIdle, batch, coalesce, Objects.requireNonNull(log, "log"));
     }
 
     Path mailboxFolder() {
@@ -312,6 +333,15 @@ public final class BridgeOptions {
 
     int batch() {
         return batch;
+    }
+
+    /**
+     * Whether an outbound bridge coalesces (see {@link #withCoalesce}).
+     *
+     * @return the setting
+     */
+    public boolean coalesce() {
+        return coalesce;
     }
 
     Consumer<String> log() {

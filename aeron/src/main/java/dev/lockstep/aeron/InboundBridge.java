@@ -44,6 +44,14 @@ public final class InboundBridge extends Bridge {
     private long rejected;
     /** The mailbox was full at the last attempt (plain: bridge thread only). */
     private boolean holding;
+    /**
+     * A coalesced frame aborted part-way (mailbox full): its epoch, first sequence and the number of
+     * its records already delivered, skipped when Aeron hands the frame over again (plain: bridge thread only).
+     */
+    private boolean partial;
+    private int partialEpoch;
+    private long partialFirst;
+    private int partialDone;
 
     InboundBridge(String mailbox, String channel, int streamId, BridgeOptions options) throws IOException {
         this(mailbox, channel, streamId, options, null);
@@ -99,13 +107,59 @@ public final class InboundBridge extends Bridge {
         long sequence = BridgeFrame.sequence(buffer, offset);
         int type = BridgeFrame.type(buffer, offset);
         int epoch = BridgeFrame.epoch(buffer, offset);
+        if (type == BridgeFrame.COALESCED) {
+            return onCoalesced(buffer, offset + BridgeFrame.HEADER_LENGTH, offset + length, epoch, sequence);
+        }
+        return deliver(buffer, offset + BridgeFrame.HEADER_LENGTH, length - BridgeFrame.HEADER_LENGTH, type, epoch, sequence);
+    }
+
+    /**
+     * The records of a coalesced frame, record {@code i} with sequence {@code first + i}. If the mailbox
+     * fills part-way the frame is aborted and the records delivered so far are remembered, so that when
+     * Aeron hands the frame over again they are skipped, not judged duplicates.
+     */
+    private ControlledFragmentHandler.Action onCoalesced(DirectBuffer buffer, int at, int end, int epoch, long first) {
+        int skip = partial && partialEpoch == epoch && partialFirst == first ? partialDone : 0;
+        partial = false;
+        int i = 0;
+        while (at < end) {
+            if (end - at < BridgeFrame.RECORD_HEADER_LENGTH) {
+                rejected++;
+                report("dropped the rest of a coalesced frame after sequence " + (first + i - 1) + ": "
+                        + (end - at) + " B left, shorter than a record header (malformed frame)");
+                break;
+            }
+            int type = BridgeFrame.recordType(buffer, at);
+            int bodyLength = BridgeFrame.recordLength(buffer, at);
+            int body = at + BridgeFrame.RECORD_HEADER_LENGTH;
+            if (bodyLength < 0 || bodyLength > end - body) {
+                rejected++;
+                report("dropped the rest of a coalesced frame at sequence " + (first + i) + ": record length "
+                        + bodyLength + " does not fit the " + (end - body) + " B left (malformed frame)");
+                break;
+            }
+            if (i >= skip && deliver(buffer, body, bodyLength, type, epoch, first + i) == ControlledFragmentHandler.Action.ABORT) {
+                partial = true;
+                partialEpoch = epoch;
+                partialFirst = first;
+                partialDone = i;
+                return ControlledFragmentHandler.Action.ABORT; // Aeron keeps the frame; records before i are not sent again
+            }
+            i++;
+            at = body + bodyLength;
+        }
+        return ControlledFragmentHandler.Action.CONTINUE;
+    }
+
+    /** One message: judged by its sequence, then written into the mailbox (or ABORT: mailbox full). */
+    private ControlledFragmentHandler.Action deliver(DirectBuffer buffer, int bodyOffset, int bodyLength, int type,
+                                                     int epoch, long sequence) {
         SequenceTracker.Verdict verdict = tracker.judge(epoch, sequence);
         if (verdict == SequenceTracker.Verdict.DUPLICATE) {
             tracker.accept(epoch, sequence);
             note("dropped duplicate sequence " + sequence + " (expected " + tracker.expected() + ")");
             return ControlledFragmentHandler.Action.CONTINUE;
         }
-        int bodyLength = length - BridgeFrame.HEADER_LENGTH;
         if (bodyLength > maxLength || type < 0) {
             rejected++;
             accepted(verdict, epoch, sequence);
@@ -122,7 +176,7 @@ public final class InboundBridge extends Bridge {
             return ControlledFragmentHandler.Action.ABORT; // Aeron keeps it; we poll again next cycle
         }
         holding = false;
-        buffer.getBytes(offset + BridgeFrame.HEADER_LENGTH, sender.buffer(), at, bodyLength);
+        buffer.getBytes(bodyOffset, sender.buffer(), at, bodyLength);
         if (!sender.commit(at)) {
             return ControlledFragmentHandler.Action.ABORT; // claim revoked (we stalled past the timeout): again
         }

@@ -48,9 +48,11 @@ class BridgeProcessTest {
         TestFiles.deleteTree(hostB);
     }
 
-    Child bridge(Path host, String direction, String uri, int capacity) throws IOException, InterruptedException {
-        Child c = Child.start(host, BridgeCommand.class, direction, "orders", uri, "--stream", Integer.toString(STREAM),
-                "--capacity", Integer.toString(capacity));
+    Child bridge(Path host, String direction, String uri, int capacity, String... extra) throws IOException, InterruptedException {
+        java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of(direction, "orders", uri, "--stream",
+                Integer.toString(STREAM), "--capacity", Integer.toString(capacity)));
+        args.addAll(java.util.List.of(extra));
+        Child c = Child.start(host, BridgeCommand.class, args.toArray(new String[0]));
         c.awaitLine("READY", Duration.ofSeconds(30));
         return c;
     }
@@ -152,6 +154,19 @@ class BridgeProcessTest {
 
     @Test
     void aKilledAndRestartedBridgeLosesOnlyWhatItReportsAndDuplicatesNothing() throws Exception {
+        killAndRestartBothBridges();
+    }
+
+    /**
+     * The same with a coalescing outbound bridge ({@code --coalesce}): what its SIGKILL loses (the frame
+     * being built, its messages already taken from the ring and numbered) is reported exactly as well.
+     */
+    @Test
+    void aKilledAndRestartedCoalescingBridgeLosesOnlyWhatItReports() throws Exception {
+        killAndRestartBothBridges("--coalesce");
+    }
+
+    private void killAndRestartBothBridges(String... outOptions) throws Exception {
         String uri = BridgeInProcessTest.channel();
         int capacity = 1 << 18;
         int maxLength = 4000;
@@ -162,7 +177,7 @@ class BridgeProcessTest {
              ManyToOneChannel ch = Mailboxes.open(hostB).manyToOne("orders", capacity);
              Receiver rx = ch.receiver()) {
             in = bridge(hostB, "in", uri, capacity);
-            out = bridge(hostA, "out", uri, capacity);
+            out = bridge(hostA, "out", uri, capacity, outOptions);
             Consumer c = new Consumer(maxLength);
             boolean outKilled = false;
             boolean inKilled = false;
@@ -172,7 +187,7 @@ class BridgeProcessTest {
                     outKilled = true;
                     out.kill(); // SIGKILL mid-stream: its embedded driver dies with it
                     out.close();
-                    out = bridge(hostA, "out", uri, capacity);
+                    out = bridge(hostA, "out", uri, capacity, outOptions);
                 }
                 if (!inKilled && c.last >= KILL_MESSAGES / 2) {
                     inKilled = true;

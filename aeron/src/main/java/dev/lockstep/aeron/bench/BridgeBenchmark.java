@@ -59,6 +59,15 @@ public final class BridgeBenchmark {
      * threads and two drivers, plus the bridges) makes every hop wait for a preemption, milliseconds, so
      * the round trip then counts hops times the scheduler's time slice rather than what a hop costs.
      */
+    /**
+     * {@code -Dbench.only=bridged} or {@code direct}: only that throughput run (and its warm-up), e.g. to
+     * profile one path alone with {@code perf record}; default both.
+     */
+    static final String ONLY = System.getProperty("bench.only", "");
+
+    /** {@code -Dbench.coalesce=true}: the outbound bridges coalesce each duty cycle's messages ({@link BridgeOptions#withCoalesce}). */
+    static final boolean COALESCE = Boolean.getBoolean("bench.coalesce");
+
     static final boolean APP_SPIN = "spin".equals(System.getProperty("bench.appWait", "yield"));
 
     private BridgeBenchmark() {
@@ -87,7 +96,7 @@ public final class BridgeBenchmark {
                 + " (-Dbench.appWait), mailboxes " + KIND + " (-Dbench.kind), drivers " + THREADING
                 + " (-Dbench.threading), round-trip bridges " + (HOST_DRIVER ? "share a driver per host" : "each with its own driver")
                 + " (-Dbench.hostDriver), " + (BRIDGE_HOST ? "each host's bridges and driver on one BridgeHost thread"
-                : "a thread per bridge") + " (-Dbench.bridgeHost), bridge idle " + System.getProperty("bench.idle", "default") + " (-Dbench.idle), JDK "
+                : "a thread per bridge") + " (-Dbench.bridgeHost), " + (COALESCE ? "coalescing" : "not coalescing") + " (-Dbench.coalesce), bridge idle " + System.getProperty("bench.idle", "default") + " (-Dbench.idle), JDK "
                 + Runtime.version());
         int size = args.length > 1 ? Integer.parseInt(args[1]) : 32;
         int roundTrips = args.length > 2 ? Integer.parseInt(args[2]) : 20_000;
@@ -100,13 +109,20 @@ public final class BridgeBenchmark {
                 // -Dbench.warmup=true: one unmeasured pass of each throughput run first, so that the measured
                 // bridged run (which comes first) does not share the 2 cores with the JIT compiler threads.
                 Path warm = Files.createDirectories(base.resolve("warmup"));
-                bridgedThroughput(warm, messages, size);
-                directThroughput(warm, messages, size);
+                if (!"direct".equals(ONLY)) {
+                    bridgedThroughput(warm, messages, size);
+                }
+                if (!"bridged".equals(ONLY)) {
+                    directThroughput(warm, messages, size);
+                }
             }
-            double bridged = bridgedThroughput(base, messages, size);
-            double direct = directThroughput(base, messages, size);
+            double bridged = "direct".equals(ONLY) ? Double.NaN : bridgedThroughput(base, messages, size);
+            double direct = "bridged".equals(ONLY) ? Double.NaN : directThroughput(base, messages, size);
             System.out.printf("throughput, %d messages of %d B: bridged %.0f msg/s, direct Aeron %.0f msg/s, ratio %.2f%n",
                     messages, size, bridged, direct, bridged / direct);
+            if (roundTrips == 0) {
+                return; // throughput only (e.g. under perf record)
+            }
             long[] br = bridgedRoundTrips(base, roundTrips, size);
             long[] dr = directRoundTrips(base, roundTrips, size);
             System.out.printf("round trip, %d x %d B: bridged p50 %.1f p90 %.1f p99 %.1f us; direct Aeron p50 %.1f p90 %.1f p99 %.1f us;"
@@ -133,6 +149,7 @@ public final class BridgeBenchmark {
             requireRunning(in, out);
             out.awaitConnected(java.time.Duration.ofSeconds(30));
             AtomicReference<Throwable> failed = new AtomicReference<>();
+            java.util.concurrent.CountDownLatch measured = new java.util.concurrent.CountDownLatch(1);
             Thread producer = new Thread(() -> {
                 try (Sender s = tx.sender()) {
                     byte[] msg = new byte[size];
@@ -141,12 +158,14 @@ public final class BridgeBenchmark {
                             appWait();
                         }
                     }
+                    measured.await(); // alive until its CPU time is read
                 } catch (Throwable t) {
                     failed.set(t);
                 }
             }, "bench-producer");
             long[] got = {0};
             MessageHandler h = (type, buf, off, len) -> got[0]++;
+            java.util.Map<Long, ThreadCpu.Sample> cpu0 = ThreadCpu.snapshot();
             long start = System.nanoTime();
             producer.start();
             while (got[0] < messages) {
@@ -155,6 +174,8 @@ public final class BridgeBenchmark {
                 }
             }
             long took = System.nanoTime() - start;
+            ThreadCpu.print("bridged", cpu0, ThreadCpu.snapshot(), messages);
+            measured.countDown();
             producer.join();
             if (failed.get() != null) {
                 throw new IllegalStateException(failed.get());
@@ -246,6 +267,7 @@ public final class BridgeBenchmark {
             while (!pub.isConnected()) {
                 Thread.sleep(1);
             }
+            java.util.concurrent.CountDownLatch measured = new java.util.concurrent.CountDownLatch(1);
             Thread producer = new Thread(() -> {
                 UnsafeBuffer msg = new UnsafeBuffer(ByteBuffer.allocateDirect(size));
                 for (long i = 0; i < messages; i++) {
@@ -253,9 +275,15 @@ public final class BridgeBenchmark {
                         appWait();
                     }
                 }
+                try {
+                    measured.await(); // alive until its CPU time is read
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
             }, "bench-direct-producer");
             long[] got = {0};
             FragmentHandler h = (buf, off, len, hdr) -> got[0]++;
+            java.util.Map<Long, ThreadCpu.Sample> cpu0 = ThreadCpu.snapshot();
             long start = System.nanoTime();
             producer.start();
             while (got[0] < messages) {
@@ -264,6 +292,8 @@ public final class BridgeBenchmark {
                 }
             }
             long took = System.nanoTime() - start;
+            ThreadCpu.print("direct", cpu0, ThreadCpu.snapshot(), messages);
+            measured.countDown();
             producer.join();
             return messages * 1e9 / took;
         }
@@ -351,7 +381,7 @@ public final class BridgeBenchmark {
         // with busy-spinning bridges the machine needs a core per bridge on top of the drivers' and the
         // application's threads. -Dbench.spin=true is -Dbench.idle=SPIN.
         BridgeOptions o = BridgeOptions.defaults().withMailboxFolder(folder).withCreate(KIND, 1 << 22)
-                .withThreadingMode(THREADING);
+                .withThreadingMode(THREADING).withCoalesce(COALESCE);
         String idle = System.getProperty("bench.idle", Boolean.getBoolean("bench.spin") ? "SPIN" : null);
         return idle == null ? o : o.withIdle(BridgeOptions.Wait.valueOf(idle));
     }

@@ -1,0 +1,26 @@
+package dev.lockstep.aeron.cli;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+
+import picocli.CommandLine;
+
+/** {@code --coalesce} on {@code bridge out} and {@code bridge host} reaches the bridges' options; off by default. */
+class BridgeCommandCoalesceTest {
+    private static Object parsed(String... args) {
+        CommandLine.ParseResult r = new CommandLine(new BridgeCommand()).parseArgs(args);
+        return r.subcommand().commandSpec().userObject();
+    }
+
+    @Test
+    void outAndHostPassCoalesceToTheirOptions() {
+        String uri = "aeron:udp?endpoint=127.0.0.1:40123";
+        assertTrue(((BridgeCommand.Out) parsed("out", "orders", uri, "--coalesce")).options().coalesce());
+        assertFalse(((BridgeCommand.Out) parsed("out", "orders", uri)).options().coalesce());
+        assertTrue(((BridgeCommand.Host) parsed("host", "--out", "orders", uri, "1", "--coalesce")).options().coalesce());
+        assertFalse(((BridgeCommand.Host) parsed("host", "--out", "orders", uri, "1")).options().coalesce());
+        assertFalse(((BridgeCommand.In) parsed("in", "orders", uri)).options().coalesce());
+    }
+}
