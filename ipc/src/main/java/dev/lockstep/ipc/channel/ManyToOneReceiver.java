@@ -10,9 +10,11 @@ import dev.lockstep.ipc.shm.MappedAccess;
 
 /**
  * The consumer of a {@link ManyToOneChannel}: delivers records in ring order and recovers claims of
- * dead producers (padding) and of live producers stalled past the claim timeout (fences: the space
- * is not reused until the owner commits, aborts or acknowledges, or dies), as described in
- * {@link ShmChannel}'s notes. A fenced claim whose owner commits late is delivered then: after the
+ * dead producers (padding) and of live producers stalled past the claim timeout once their header is
+ * written (fences: the space is not reused until the owner commits or aborts, or dies), as described
+ * in {@link ShmChannel}'s notes. A claim whose header is not yet written is waited for while any
+ * process whose intent covers it may be alive (issue 12: the header store is not a CAS, so such a
+ * claim cannot be revoked). A fenced claim whose owner commits late is delivered then: after the
  * messages claimed after it, before any later message of the same sender.
  */
 public final class ManyToOneReceiver extends Receiver {
