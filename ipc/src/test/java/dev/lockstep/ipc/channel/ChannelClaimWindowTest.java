@@ -25,7 +25,8 @@ import dev.lockstep.ipc.test.Namespaces;
  * a claimant that may be alive is never revoked there: the consumer waits for a stopped one however
  * long (here 14 claim timeouts, and past {@link Participants#SUSPECT_AFTER_MILLIS} for another
  * namespace), then delivers its message first, in claim order; a killed one's claim is padded once
- * its death is certain, and the messages behind it are delivered.
+ * its death is certain, and the messages behind it are delivered. Also for a claim that wraps, stopped
+ * or killed between its padding store and its header store.
  */
 @Timeout(120)
 class ChannelClaimWindowTest {
@@ -118,12 +119,35 @@ class ChannelClaimWindowTest {
         return seqs;
     }
 
-    private void stoppedClaimantIsWaitedFor(boolean otherNamespace) throws Exception {
+    /**
+     * With {@code wrap}, first moves head and tail to {@link #WRAP_AT} (eleven 88-byte records sent
+     * and received), so the child's 112-byte claim wraps: padding [968, 1024), record at 1024.
+     */
+    private static long prepare(ManyToOneChannel ch, Sender other, Receiver in, boolean wrap) {
+        if (!wrap) {
+            return 0;
+        }
+        ChannelRevocationTest.Checker c = new ChannelRevocationTest.Checker();
+        for (int seq = 0; seq < 11; seq++) {
+            ByteBuffer b = ByteBuffer.allocate(80).order(java.nio.ByteOrder.nativeOrder());
+            ChannelRevocationTest.fill(b, 0, 100 + seq, 80);
+            assertTrue(other.trySend(1, b.array(), 0, 80));
+        }
+        receiveUntil(in, c, 11);
+        assertEquals(11, c.seqs.size());
+        assertEquals(WRAP_AT, ch.stats().head());
+        return WRAP_AT;
+    }
+
+    private static final long WRAP_AT = 968;
+
+    private void stoppedClaimantIsWaitedFor(boolean otherNamespace, boolean wrap) throws Exception {
         Path file = dir.resolve("c");
-        try (ManyToOneChannel ch = ManyToOneChannel.create(file, 64 * 1024, 4);
+        try (ManyToOneChannel ch = ManyToOneChannel.create(file, 1024, 4);
              Sender other = ch.sender(); Receiver in = ch.receiver(CLAIM_TIMEOUT);
              Child p = start(file, otherNamespace)) {
-            assertEquals("0", p.awaitLine("CLAIMED ").trim(), "claimed at position 0");
+            long start = prepare(ch, other, in, wrap);
+            assertEquals(Long.toString(start), p.awaitLine("CLAIMED ").trim(), "claimed where expected");
             p.stall();
             sendBehind(other);
             ChannelRevocationTest.Checker c = new ChannelRevocationTest.Checker();
@@ -133,7 +157,6 @@ class ChannelClaimWindowTest {
             }
             assertEquals(List.of(), c.seqs, "nothing is delivered past a claim whose claimant is stopped, not dead: " + ch.stats());
             assertEquals(0L, ch.stats().recoveredClaims(), "the stopped claimant's claim is neither padded nor fenced");
-            assertEquals(0L, ch.stats().head());
             Files.createFile(Path.of(file + ".go"));
             p.resume();
             p.awaitLine("COMMITTED");
@@ -148,12 +171,13 @@ class ChannelClaimWindowTest {
         }
     }
 
-    private void killedClaimantIsPadded(boolean otherNamespace) throws Exception {
+    private void killedClaimantIsPadded(boolean otherNamespace, boolean wrap) throws Exception {
         Path file = dir.resolve("c");
-        try (ManyToOneChannel ch = ManyToOneChannel.create(file, 64 * 1024, 4);
+        try (ManyToOneChannel ch = ManyToOneChannel.create(file, 1024, 4);
              Sender other = ch.sender(); Receiver in = ch.receiver(CLAIM_TIMEOUT);
              Child p = start(file, otherNamespace)) {
-            assertEquals("0", p.awaitLine("CLAIMED ").trim(), "claimed at position 0");
+            long start = prepare(ch, other, in, wrap);
+            assertEquals(Long.toString(start), p.awaitLine("CLAIMED ").trim(), "claimed where expected");
             p.kill();
             sendBehind(other);
             ChannelRevocationTest.Checker c = new ChannelRevocationTest.Checker();
@@ -170,21 +194,31 @@ class ChannelClaimWindowTest {
 
     @Test
     void aClaimantStoppedBeforeItsHeaderStoreIsWaitedForAndDeliveredInOrder() throws Exception {
-        stoppedClaimantIsWaitedFor(false);
+        stoppedClaimantIsWaitedFor(false, false);
+    }
+
+    @Test
+    void aWrappingClaimantStoppedBetweenItsPaddingAndItsHeaderIsWaitedFor() throws Exception {
+        stoppedClaimantIsWaitedFor(false, true);
     }
 
     @Test
     void aClaimantInAnotherPidNamespaceStoppedBeforeItsHeaderStoreIsNeverJudgedDead() throws Exception {
-        stoppedClaimantIsWaitedFor(true);
+        stoppedClaimantIsWaitedFor(true, false);
     }
 
     @Test
     void aClaimantKilledBeforeItsHeaderStoreIsPadded() throws Exception {
-        killedClaimantIsPadded(false);
+        killedClaimantIsPadded(false, false);
+    }
+
+    @Test
+    void aWrappingClaimantKilledBetweenItsPaddingAndItsHeaderIsPadded() throws Exception {
+        killedClaimantIsPadded(false, true);
     }
 
     @Test
     void aClaimantInAnotherPidNamespaceKilledBeforeItsHeaderStoreIsPadded() throws Exception {
-        killedClaimantIsPadded(true);
+        killedClaimantIsPadded(true, false);
     }
 }
