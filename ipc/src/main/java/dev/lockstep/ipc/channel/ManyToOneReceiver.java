@@ -31,7 +31,7 @@ public final class ManyToOneReceiver extends Receiver {
     private boolean checkTail = true;
     /**
      * Fences in ring order (oldest first): revoked claims of live producers, whose space is not
-     * released until the owner acknowledges or dies. Position, extent, and the owner's identity
+     * released until the owner commits or aborts over them, or dies. Position, extent, and the owner's identity
      * token recorded when fencing (0: the claim is judged by the intents that cover it; -1: none).
      */
     private long[] fencePos = new long[0];
@@ -112,7 +112,7 @@ public final class ManyToOneReceiver extends Receiver {
                     continue;
                 }
                 if (word == 0) {
-                    // Zero is usually "empty"; only a claim between its tail CAS and its header CAS
+                    // Zero is usually "empty"; only a claim between its tail CAS and its header store
                     // (or a producer that died there) looks the same. Reading the tail on every empty
                     // poll would pull the producers' tail line across cores each time, so look only
                     // every EMPTY_POLLS_PER_TAIL_CHECK polls, or at once when told to (checkTail: after

@@ -43,7 +43,7 @@ public final class ManyToOneSender extends Sender {
                 }
             }
             // Release intent stores: a consumer that reads a later value of our intent (acquire) also
-            // sees the header CAS of our previous claim, which precedes them in program order; the
+            // sees the header store of our previous claim, which precedes them in program order; the
             // volatile tail CAS below orders them before the tail moves, which is what the consumer
             // needs to find them once it sees tail > head.
             MappedAccess.LONG.setRelease(buffer, slotOffset + SLOT_INTENT_POSITION_OFFSET, tail);
@@ -104,7 +104,7 @@ public final class ManyToOneSender extends Sender {
         // Release store, not a CAS (issue 12: the commit CAS was one of three read-modify-writes per
         // message; Agrona's commit is a release store too). Release: the body's plain stores happen-
         // before any read (acquire) of this header, so a consumer that sees it sees the body whole.
-        // Why no CAS is needed: after our header CAS the word at `at` is written only by us and by
+        // Why no CAS is needed: after our header store the word at `at` is written only by us and by
         // the consumer's revocation, which replaces our claimed header by a fence of the same extent
         // ({-aligned, CLAIMED | REVOKED | slot}) and then (I3) never reuses [at, at + aligned) while
         // we may be alive: it holds head at the fence and zeroes the range only after it has read
