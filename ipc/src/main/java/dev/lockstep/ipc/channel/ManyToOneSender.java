@@ -3,6 +3,8 @@ package dev.lockstep.ipc.channel;
 import static dev.lockstep.ipc.channel.ChannelDescriptor.*;
 import static dev.lockstep.ipc.channel.RecordDescriptor.*;
 
+import java.lang.invoke.VarHandle;
+
 import org.agrona.concurrent.IdleStrategy;
 
 import dev.lockstep.ipc.shm.MappedAccess;
@@ -79,7 +81,7 @@ public final class ManyToOneSender extends Sender {
             // another claim's header). The CAS gave this as a full fence; VarHandle.releaseFence
             // ("loads and stores before the fence will not be reordered with stores after it") is
             // the weaker fence that suffices.
-            java.lang.invoke.VarHandle.releaseFence();
+            VarHandle.releaseFence();
             // Release store (not a CAS): the intent stops covering the claim, which its header now
             // describes. Negated, not zeroed, so the slot's last claim end stays readable for a
             // successor taking over a dead owner's slot. A consumer that reads this value (acquire)
