@@ -10,9 +10,11 @@ import dev.lockstep.ipc.shm.MappedAccess;
 
 /**
  * The consumer of a {@link ManyToOneChannel}: delivers records in ring order and recovers claims of
- * dead producers (padding) and of live producers stalled past the claim timeout (fences: the space
- * is not reused until the owner commits, aborts or acknowledges, or dies), as described in
- * {@link ShmChannel}'s notes. A fenced claim whose owner commits late is delivered then: after the
+ * dead producers (padding) and of live producers stalled past the claim timeout once their header is
+ * written (fences: the space is not reused until the owner commits or aborts, or dies), as described
+ * in {@link ShmChannel}'s notes. A claim whose header is not yet written is waited for while any
+ * process whose intent covers it may be alive (issue 12: the header store is not a CAS, so such a
+ * claim cannot be revoked). A fenced claim whose owner commits late is delivered then: after the
  * messages claimed after it, before any later message of the same sender.
  */
 public final class ManyToOneReceiver extends Receiver {
@@ -29,7 +31,7 @@ public final class ManyToOneReceiver extends Receiver {
     private boolean checkTail = true;
     /**
      * Fences in ring order (oldest first): revoked claims of live producers, whose space is not
-     * released until the owner acknowledges or dies. Position, extent, and the owner's identity
+     * released until the owner commits or aborts over them, or dies. Position, extent, and the owner's identity
      * token recorded when fencing (0: the claim is judged by the intents that cover it; -1: none).
      */
     private long[] fencePos = new long[0];
@@ -110,7 +112,7 @@ public final class ManyToOneReceiver extends Receiver {
                     continue;
                 }
                 if (word == 0) {
-                    // Zero is usually "empty"; only a claim between its tail CAS and its header CAS
+                    // Zero is usually "empty"; only a claim between its tail CAS and its header store
                     // (or a producer that died there) looks the same. Reading the tail on every empty
                     // poll would pull the producers' tail line across cores each time, so look only
                     // every EMPTY_POLLS_PER_TAIL_CHECK polls, or at once when told to (checkTail: after
@@ -250,39 +252,34 @@ public final class ManyToOneReceiver extends Receiver {
             }
             return pos;
         }
-        // Zero header covered by intents: a claim between its tail CAS and header CAS (or a stale
-        // intent of a producer that stalled or died before its tail CAS failed).
+        // Zero header covered by intents: a claim between its tail CAS and its header store (or a
+        // stale intent of a producer that stalled or died before its tail CAS failed).
         long tail = (long) MappedAccess.LONG.getAcquire(buffer, tailOffset); // acquire: as above
         scanIntents(pos, tail, true);
         if (coverCount == 0) {
             return pos; // the claimant wrote its header meanwhile: re-read
         }
-        if (liveCovers > 0 && !timedOut) {
+        if (liveCovers > 0) {
+            // A claimant that may be alive (running, stopped, paused): wait for it, however long, as
+            // Agrona's consumer does (issue 12). Never revoked: its header store is a plain release
+            // store, not a CAS from zero, so it cannot learn of a revocation; and we cannot know the
+            // claim's extent (stale intents of losers of the tail CAS may end inside it), so no fence
+            // of ours could be made to match what it will write. The claim timeout applies from its
+            // header on (the fence above). Cost of the wait: while a stale intent of a stopped loser
+            // covers a dead winner's claim, that claim is padded only once the loser runs again.
             return -1;
         }
         long end = recoveryEnd(pos, tail);
         int extent = (int) (end - pos);
-        if (liveCovers == 0) {
-            // Every claimant covering pos is dead: nothing will be written into [pos, end) (see the
-            // notes for why end never passes the real claim's end or another claim's start).
-            // Volatile CAS from 0: fails if a header appeared meanwhile (then handle that).
-            if (MappedAccess.LONG.compareAndSet(buffer, at, 0L, header(extent, PADDING_TYPE))) {
-                recovered(extent, false);
-                stuckPosition = -1;
-            }
-            return pos;
-        }
-        // A live claimant past the timeout: fence [pos, end). Its first store into the claim is a CAS
-        // from 0 at pos, which now fails, so it writes nothing else there and acknowledges.
-        // Volatile CAS from 0: fails if its header appeared meanwhile (then handle that).
-        if (MappedAccess.LONG.compareAndSet(buffer, at, 0L, header(-extent, CLAIMED_FLAG | REVOKED_FLAG | SLOT_MASK))) {
-            recovered(extent, true);
-            pushFence(pos, extent, 0L);
-            checkTail = true;
-            // Keep the timer if the fence stopped short of the claim's end (see recoveryEnd): the
-            // claim is past the timeout in all its pieces. Otherwise the next claim gets its own.
-            stuckPosition = end < minCoverEnd ? end : -1;
-            return end;
+        // Every claimant covering pos is certainly dead (Participants: never a live or stopped
+        // process), the winner of the tail CAS from pos among them (its intent covers pos until after
+        // its header store, and a release store of the negated length is what uncovers it): nothing
+        // will be written into [pos, end) (see the notes for why end never passes the real claim's
+        // end or another claim's start). Volatile CAS from 0: fails if a header appeared meanwhile
+        // (then handle that).
+        if (MappedAccess.LONG.compareAndSet(buffer, at, 0L, header(extent, PADDING_TYPE))) {
+            recovered(extent, false);
+            stuckPosition = -1;
         }
         return pos;
     }
@@ -331,12 +328,14 @@ public final class ManyToOneReceiver extends Receiver {
      * How far a recovery (padding or fence) at a zero word {@code pos} may reach: the smallest end of
      * the intents covering pos, but never past the start of another intent, the tail, or the first
      * nonzero word after pos (a header: the claim being recovered has written nothing, so its range
-     * is all zero; a range that meets a nonzero word was not one claim).
+     * is all zero; a range that meets a nonzero word was not one claim). (If the nonzero word is a
+     * body word of the claim at pos after all, that claim's header store precedes it (its producer's
+     * release fence) and the padding CAS from 0 at pos, after the acquire read of that word, fails.)
      */
     private long recoveryEnd(long pos, long tail) {
         long limit = Math.min(Math.min(minCoverEnd, minStartAfter), tail);
         long end = pos + ALIGNMENT;
-        // Acquire: a nonzero word seen here is a header published by a producer's CAS.
+        // Acquire: a nonzero word seen here is a header published by a producer's release store.
         while (end < limit && (long) MappedAccess.LONG.getAcquire(buffer, dataOffset + (int) (end & mask)) == 0L) {
             end += ALIGNMENT;
         }

@@ -3,6 +3,8 @@ package dev.lockstep.ipc.channel;
 import static dev.lockstep.ipc.channel.ChannelDescriptor.*;
 import static dev.lockstep.ipc.channel.RecordDescriptor.*;
 
+import java.lang.invoke.VarHandle;
+
 import org.agrona.concurrent.IdleStrategy;
 
 import dev.lockstep.ipc.shm.MappedAccess;
@@ -10,10 +12,11 @@ import dev.lockstep.ipc.shm.MappedAccess;
 /**
  * A producer of a {@link ManyToOneChannel}: Agrona's {@code ManyToOneRingBuffer} claim (tail
  * compare-and-set) made robust: an intent in the producer's slot before the tail moves, a claimed
- * header naming the slot (compare-and-set from zero), commit by a releasing store as in Agrona. Two
- * read-modify-writes per message. A claim revoked before its header was written is detected at the
- * header's compare-and-set and acknowledged (the claim is made again); one revoked after it is
- * delivered late when the producer commits. Nothing the producer writes lands in reused space (see
+ * header naming the slot and commit, both by releasing stores as in Agrona. One read-modify-write (the
+ * tail CAS) per message, as in Agrona. A claim whose header is not yet written is never revoked while
+ * its owner may be alive (the consumer waits for it, as Agrona's does, and pads it only once every
+ * intent covering it is certainly dead); one revoked after its header was written is delivered late
+ * when the producer commits. Nothing the producer writes lands in reused space (see
  * {@link ShmChannel}'s notes on fences).
  */
 public final class ManyToOneSender extends Sender {
@@ -32,7 +35,7 @@ public final class ManyToOneSender extends Sender {
             int required = aligned <= toEnd ? aligned : toEnd + aligned;
             if (tail + required - headCache > capacity) {
                 // Acquire: pairs with the consumer's release of head, so the freed space reads as zero
-                // (and our CASes from 0 below compare with the consumer's zeroing, not older bytes).
+                // (and our stores into the claim below come after the consumer's zeroing, not before it).
                 headCache = (long) MappedAccess.LONG.getAcquire(buffer, headOffset);
                 if (tail + required - headCache > capacity) {
                     // Full. Release: withdraws a stale intent from an earlier failed CAS; a consumer
@@ -42,7 +45,7 @@ public final class ManyToOneSender extends Sender {
                 }
             }
             // Release intent stores: a consumer that reads a later value of our intent (acquire) also
-            // sees the header CAS of our previous claim, which precedes them in program order; the
+            // sees the header store of our previous claim, which precedes them in program order; the
             // volatile tail CAS below orders them before the tail moves, which is what the consumer
             // needs to find them once it sees tail > head.
             MappedAccess.LONG.setRelease(buffer, slotOffset + SLOT_INTENT_POSITION_OFFSET, tail);
@@ -53,58 +56,42 @@ public final class ManyToOneSender extends Sender {
             }
             int recordIndex = index;
             if (required != aligned) {
-                // Wrap: pad to the ring's end. Volatile CAS from 0, our first store into the claim: if
-                // the word is not 0 the consumer revoked the claim while we stalled (a fence): we
-                // acknowledge and write nothing else into the range, not even the record header.
-                long w = (long) MappedAccess.LONG.compareAndExchange(buffer, dataOffset + index, 0L,
-                        header(toEnd, PADDING_TYPE));
-                if (w != 0L) {
-                    acknowledgeRevocation(dataOffset + index, w);
-                    continue;
-                }
+                // Wrap: pad to the ring's end. Release store: nothing else writes this zero word while
+                // we live (the consumer writes a zero word of [tail, tail + required) only once every
+                // intent covering it is certainly dead, and ours covers it until after our header
+                // store below); release orders it before the header store that follows, so a consumer
+                // that sees the header at index 0 finds this padding too.
+                MappedAccess.LONG.setRelease(buffer, dataOffset + index, header(toEnd, PADDING_TYPE));
                 recordIndex = 0;
             }
             int at = dataOffset + recordIndex;
-            // Volatile CAS from 0: publishes {extent, claimant} as one word and is a full fence, so the
-            // header is visible before any body byte stored after it (the store-store order the
-            // consumer's recovery relies on). A nonzero witness is the consumer's fence: the claim was
-            // revoked while we stalled; acknowledge it and claim again.
-            long w = (long) MappedAccess.LONG.compareAndExchange(buffer, at, 0L, header(-aligned, CLAIMED_FLAG | slot));
-            if (w != 0L) {
-                acknowledgeRevocation(at, w);
-                continue;
-            }
+            // Release store (issue 12: a CAS from 0 before, one of the two read-modify-writes per
+            // message; Agrona's header store is an ordered store too). No CAS is needed because the
+            // consumer never writes the zero header word of a claim whose claimant may be alive: it
+            // pads a zero word below the tail only when every intent covering it belongs to a process
+            // that Participants judges certainly dead (never a live or stopped one), and our intent
+            // covers [tail, tail + required) from before our tail CAS until after this store. So this
+            // store always lands on zero. Release: our intent stores and the wrap padding happen-
+            // before a consumer's acquire read of this header.
+            MappedAccess.LONG.setRelease(buffer, at, header(-aligned, CLAIMED_FLAG | slot));
+            // Release fence: orders the header store before every later store, in particular the
+            // body's plain stores (ours in send, the caller's after tryClaim) -- the store-store order
+            // the consumer's recovery of a dead claimant relies on (a zero header is never behind
+            // nonzero body words: recoveryEnd reads the first nonzero word after a zero header as
+            // another claim's header). The CAS gave this as a full fence; VarHandle.releaseFence
+            // ("loads and stores before the fence will not be reordered with stores after it") is
+            // the weaker fence that suffices.
+            VarHandle.releaseFence();
             // Release store (not a CAS): the intent stops covering the claim, which its header now
             // describes. Negated, not zeroed, so the slot's last claim end stays readable for a
             // successor taking over a dead owner's slot. A consumer that reads this value (acquire)
-            // re-reads the header and sees our CAS above (release/acquire through this store).
+            // re-reads the header and sees our store above (release/acquire through this store).
             MappedAccess.LONG.setRelease(buffer, slotOffset + SLOT_INTENT_LENGTH_OFFSET, (long) -required);
             pendingHeader = at;
             pendingType = type;
             pendingLength = length;
             pendingAligned = aligned;
             return at + HEADER_LENGTH;
-        }
-    }
-
-    /**
-     * Our claim was revoked while we stalled: the consumer left the fence word {@code w} where our
-     * first store, or our commit, was to go, and keeps the claim's space out of use until we say we
-     * are done with it. We are: every store we make into that space precedes this call. Turning the
-     * fence into padding tells the consumer so; it then zeroes and frees the space.
-     */
-    private void acknowledgeRevocation(int at, long w) {
-        if (length(w) < 0 && (type(w) & (CLAIMED_FLAG | REVOKED_FLAG)) == (CLAIMED_FLAG | REVOKED_FLAG)) {
-            // Volatile CAS: releases all our earlier stores into the fenced space (body bytes written
-            // while we did not know), so the consumer's zeroing, which follows its acquire of this
-            // padding, happens after them.
-            MappedAccess.LONG.compareAndSet(buffer, at, w, header(-length(w), PADDING_TYPE));
-        }
-        // Release: our intent no longer covers anything (it may still cover the fence's range if the
-        // revocation found our header unwritten); ordered after the acknowledgement above.
-        long ilen = (long) MappedAccess.LONG.get(buffer, slotOffset + SLOT_INTENT_LENGTH_OFFSET); // plain: ours
-        if (ilen > 0) {
-            MappedAccess.LONG.setRelease(buffer, slotOffset + SLOT_INTENT_LENGTH_OFFSET, -ilen);
         }
     }
 
@@ -119,7 +106,7 @@ public final class ManyToOneSender extends Sender {
         // Release store, not a CAS (issue 12: the commit CAS was one of three read-modify-writes per
         // message; Agrona's commit is a release store too). Release: the body's plain stores happen-
         // before any read (acquire) of this header, so a consumer that sees it sees the body whole.
-        // Why no CAS is needed: after our header CAS the word at `at` is written only by us and by
+        // Why no CAS is needed: after our header store the word at `at` is written only by us and by
         // the consumer's revocation, which replaces our claimed header by a fence of the same extent
         // ({-aligned, CLAIMED | REVOKED | slot}) and then (I3) never reuses [at, at + aligned) while
         // we may be alive: it holds head at the fence and zeroes the range only after it has read
@@ -128,9 +115,8 @@ public final class ManyToOneSender extends Sender {
         // that fence, never on reused space; on the fence, the consumer reads our record there later
         // and delivers it (or skips the padding of an abort) out of claim order but before any later
         // message of ours (ManyToOneReceiver checks its fences before each delivery while it holds
-        // any). A revoked claim is therefore never lost once its header is written. (The one claim
-        // the consumer must stop is one whose header is NOT yet written: then it cannot know the
-        // claim's extent, so it fences the zero word and our header CAS in claim() fails.)
+        // any). A revoked claim is therefore never lost once its header is written. (A claim whose
+        // header is NOT yet written is never revoked while we may live: see claim().)
         MappedAccess.LONG.setRelease(buffer, at, recordHeader);
         // The consumer's wake-up check (WaitWord's protocol): the volatile read in signal follows our
         // tail CAS (a volatile write) in program order, hence in the synchronization order; the

@@ -30,10 +30,10 @@ import java.nio.ByteOrder;
  *       {@link #CLAIMED_FLAG} | producer slot index: the consumer knows the record's extent and who
  *       holds it, so it can check that producer's liveness.</li>
  *   <li>Revoked (a fence): length = -(extent), type = {@link #CLAIMED_FLAG} | {@link #REVOKED_FLAG} |
- *       slot (or {@link #SLOT_MASK}): a live producer's claim that outlived the claim timeout; the
- *       space stays out of use until its owner acknowledges by turning it into padding, or dies.</li>
+ *       slot: a live producer's claim (header written) that outlived the claim timeout; the space
+ *       stays out of use until its owner commits or aborts over it, or dies.</li>
  *   <li>Zero word: free space, or a claim whose producer has moved the tail but not yet written the
- *       header (see {@link ChannelDescriptor} for recovery).</li>
+ *       header (never revoked while that producer may be alive; see {@link ShmChannel}'s notes).</li>
  * </ul>
  *
  * <p>Maximum message length: {@code capacity / 8}. It bounds how much of the ring one message may
@@ -54,10 +54,11 @@ public final class RecordDescriptor {
     public static final int CLAIMED_FLAG = 0x8000_0000;
     /**
      * Flag (with {@link #CLAIMED_FLAG}) of a revoked claim's type word: the consumer took the claim
-     * of a live producer that outlived the claim timeout. The length stays negative (the claim's
-     * extent); the low 16 bits name the slot, or are {@link #SLOT_MASK} when the header was never
-     * written and the claimant is known only by its intent. The consumer does not reuse the space
-     * until the claimant acknowledges (turns this word into padding) or is dead.
+     * of a live producer that outlived the claim timeout after writing its header. The length stays
+     * negative (the claim's extent); the low 16 bits name the slot. The consumer does not reuse the
+     * space until the claimant commits or aborts over it (delivered late, or skipped) or is dead.
+     * (Before issue 12 a claim whose header was not yet written could be fenced too, with
+     * {@link #SLOT_MASK} for the slot; layout version 4 never makes such fences.)
      */
     public static final int REVOKED_FLAG = 0x4000_0000;
     /** Mask of the slot index in a claimed record's type. */

@@ -58,10 +58,11 @@ import dev.lockstep.ipc.shm.StructureKind;
  *       succeeded); the consumer is wait-free per poll. A dead producer's claim is skipped about one
  *       liveness check (~1 ms) after its death is visible. A live producer that holds a claim longer
  *       than the claim timeout (default 5 s; a stopped process, a long GC pause) has it revoked: the
- *       consumer reads on past it; if its header was written, its late commit is delivered then
- *       (after the messages claimed after it, before its sender's next one), else its header write
- *       fails and it claims again; whatever it still writes into the claim lands in space that is
- *       not reused until it commits, aborts or acknowledges, or dies. Meanwhile the consumer delivers what follows the claim, up to one ring's
+ *       consumer reads on past it, and its late commit is delivered then (after the messages claimed
+ *       after it, before its sender's next one); whatever it still writes into the claim lands in
+ *       space that is not reused until it commits or aborts, or dies. Exception (issue 12): a
+ *       producer stopped in the few instructions between its tail CAS and its header store is waited
+ *       for however long, as by Agrona's consumer (it is skipped only once certainly dead). Meanwhile the consumer delivers what follows the claim, up to one ring's
  *       capacity; then the ring is full until the stalled producer resumes or dies.</li>
  *   <li>Liveness of registered processes is decided by {@link dev.lockstep.ipc.shm.Participants}:
  *       across PID namespaces, and a stopped process is never judged dead.</li>
@@ -95,13 +96,14 @@ public abstract sealed class ShmChannel implements AutoCloseable permits OneToOn
      *  1. compute the needed space (a wrap needs a padding record to the ring's end too);
      *  2. write the intent {position = tail, length = needed} into the sender's slot (release stores);
      *  3. CAS tail -> tail + needed (volatile: also publishes the intent before the tail moves);
-     *  4. the producer's FIRST store into its claim is a CAS from 0 at the claim's start: the wrap
-     *     padding header, or the record header {-alignedLength, CLAIMED_FLAG | slot} (one 8-byte word:
-     *     the consumer sees the full extent and the claimant together; the CAS is a full fence, so the
-     *     header is visible before any body byte). If it fails, the witness is a fence (below): the
-     *     claim was revoked while we stalled; acknowledge it and claim again, writing nothing else;
+     *  4. the producer's FIRST stores into its claim are release stores (issue 12; a CAS from 0
+     *     before): the wrap padding header, then the record header {-alignedLength, CLAIMED_FLAG |
+     *     slot} (one 8-byte word: the consumer sees the full extent and the claimant together), then
+     *     a release fence, so the header is ordered before any body byte. They always land on zero:
+     *     the consumer writes a zero word of a claim only once every intent covering it is certainly
+     *     dead (below), and ours covers the claim until step 5;
      *  5. withdraw the intent by a release store of its negated length (a store, not a CAS: the hot
-     *     path has 2 CASes, claim + header). Negated, so takeSlot still reads the end of
+     *     path has 1 CAS, the claim, as Agrona's). Negated, so takeSlot still reads the end of
      *     the slot's last claim; a consumer that reads it (acquire) then sees the header of step 4;
      *  6. the caller writes the body with plain stores;
      *  7. commit = release store of the header {8 + length, type} (issue 12; was a CAS): it releases
@@ -164,36 +166,38 @@ public abstract sealed class ShmChannel implements AutoCloseable permits OneToOn
      *    positive length covering r. None: the word is a record a dead predecessor consumer zeroed
      *    without releasing head (claims keep their intent until their header is written, and the
      *    re-read of w after the acquire of the intents sees a header written meanwhile): step over it.
-     *    All covering claimants dead: pad [r, e) by CAS from 0. A live one past the timeout: fence
-     *    [r, e) (the fence word says SLOT_MASK: judged by the intents covering it). e is the smallest
+     *    All covering claimants dead: pad [r, e) by CAS from 0. Any covering claimant that may be
+     *    alive (running, stopped, in another PID namespace): wait, however long, as Agrona's consumer
+     *    does -- never fenced (issue 12): its header store is not a CAS and could not see a fence,
+     *    and no fence could match the extent it will write (stale intents of losers of the tail CAS
+     *    may end inside its claim, and the consumer cannot tell the winner among the covering
+     *    intents). The claim timeout applies once the header is written (above). e is the smallest
      *    end of the covering intents, cut at the start of any other intent after r, at the tail and at
      *    the first nonzero word after r. Why e never passes the real claim: the claim that moved the
      *    tail from r (the "winner") is one of the covering intents, so e <= its end; it has written
-     *    nothing (its first store is the CAS at r), so its range is all zero and contains no other
-     *    claim's start; stale intents of losers (producers that stalled or died before their tail CAS
-     *    failed) can only make e smaller. A range padded or fenced short of the winner's end leaves a
-     *    zero word still covered by the winner's intent: handled again, with the same timer.
+     *    nothing visible (its first store is the header at r, ordered before its body by the release
+     *    fence), so its range is all zero and contains no other claim's start; stale intents of
+     *    losers (producers that stalled or died before their tail CAS failed) can only make e
+     *    smaller. A range padded short of the winner's end leaves a zero word still covered by the
+     *    winner's intent: handled again. Cost of waiting for covers that may be alive: a dead
+     *    winner's claim covered also by the stale intent of a stopped loser is padded only once the
+     *    loser runs again (or dies).
      *  - a fence word (REVOKED): found again after a consumer take-over: record it, read on.
      *
      * Fences (defect 1 of issue 11). A live producer that stalled past the claim timeout may resume
      * at any instruction and then store into its claimed range: body bytes through the zero-copy
-     * buffer or trySend's copy, its header CAS, its commit store. So the range must not be reused while
+     * buffer or trySend's copy, its commit store (its header store precedes any revocation: below). So the range must not be reused while
      * the owner may still do that. Invariant I3: head <= the position of every unresolved fence; the
      * consumer releases head only up to the oldest fence (and reads at most one capacity past it).
      * By I1 and the producers' capacity check (tail + needed - head <= capacity), no claim ever
      * overlaps a fenced range, so nothing the late producer stores can land in another message, and
-     * no late CAS can succeed on a reused word (the words it compares are the fence word or zero
-     * words inside its own fenced range that nobody else writes). A claim revoked before its header was
-     * written learns of it at its header CAS (step 4), which fails and sees the fence; it then
-     * acknowledges by CAS fence -> padding of the same extent after all its stores into the range
-     * (program order + volatile CAS = release), and withdraws its intent. One revoked after step 4
-     * never learns of it: its commit/abort store replaces the fence (step 7). A fence is resolved when
+     * no late store lands on a reused word. Only claims whose header is written are revoked (issue
+     * 12); their owner never learns of it: its commit/abort store replaces the fence (step 7). A fence is resolved when
      * its word has a positive length (committed: delivered; padding: skipped; the consumer's acquire
-     * read then orders the zeroing after the producer's last store), or its recorded owner token is certainly dead, or (SLOT_MASK fences) no
-     * live intent covers it any more; the consumer then zeroes the range (restoring I1) and releases
+     * read then orders the zeroing after the producer's last store), or its recorded owner token is certainly dead; the consumer then zeroes the range (restoring I1) and releases
      * head to the next fence or r. Cost: while a revoked producer stays stopped, the ring carries at
      * most one capacity of other producers' messages past its claim, then is full until the owner
-     * resumes (and commits, aborts or acknowledges at its next step) or dies: a stalled producer blocks reuse of its own
+     * resumes (and commits or aborts) or dies: a stalled producer blocks reuse of its own
      * range, which is the only way to make its late stores harmless without copying. Nothing is added
      * to the hot path: fences cost only on revocation.
      *

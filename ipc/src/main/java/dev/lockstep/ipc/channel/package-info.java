@@ -99,8 +99,8 @@
  *       <td>through {@code OneToOneChannel}'s tests</td>
  *       <td>the {@code OneToOneChannel*} tests</td><td>as {@code OneToOneChannel}</td></tr>
  *   <tr><td>{@link dev.lockstep.ipc.channel.ManyToOneSender}</td>
- *       <td>{@code ManyToOneRingBuffer} claim with an intent in the producer's slot, commit by
- *           compare-and-set, revoked-claim acknowledgement</td>
+ *       <td>{@code ManyToOneRingBuffer} claim with an intent in the producer's slot; claimed header and
+ *           commit by release stores (one compare-and-set per message, the tail's)</td>
  *       <td>through {@code ManyToOneChannel}'s tests</td>
  *       <td>the {@code ManyToOneChannel*} tests</td><td>as {@code ManyToOneChannel}</td></tr>
  *   <tr><td>{@link dev.lockstep.ipc.channel.Receiver}</td>

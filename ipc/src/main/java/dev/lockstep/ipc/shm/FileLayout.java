@@ -59,8 +59,12 @@ public final class FileLayout {
      * Version of this header and of every structure layout behind it; bump on any layout change.
      * Version 2: the checksum covers the reserved bytes; owners are {@link Participants} tokens, not pids.
      * Version 3: futex words ({@code dev.lockstep.ipc.wait.WaitWord}) in the structures' layouts.
+     * Version 4: a many-to-one channel producer writes its claimed header with a release store, not a
+     * CAS from 0 (issue 12); a version-3 consumer would fence a live producer's claim before its
+     * header (a CAS from 0 the version-4 producer never makes, so it would store over the fence), so
+     * the two must not share a file.
      */
-    public static final int LAYOUT_VERSION = 3;
+    public static final int LAYOUT_VERSION = 4;
 
     /** Magic number (long): {@link #MAGIC}. */
     public static final int MAGIC_OFFSET = 0;

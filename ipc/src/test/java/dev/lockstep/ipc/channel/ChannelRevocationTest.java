@@ -164,33 +164,34 @@ class ChannelRevocationTest {
     }
 
     @Test
-    void aRevokedClaimWhoseHeaderWasNotYetWrittenIsFencedUntilItsOwnerSeesIt() throws Exception {
+    void aClaimWhoseHeaderIsNotYetWrittenIsWaitedForWhileItsOwnerLives() throws Exception {
         try (ManyToOneChannel ch = ManyToOneChannel.create(dir.resolve("c"), 1024, 4);
              Sender stalled = ch.sender(); Sender other = ch.sender();
              Receiver in = ch.receiver(Duration.ofNanos(1))) {
-            // A producer stalled between its tail CAS and its header CAS: its intent and the tail only.
+            // A producer stalled between its tail CAS and its header store: its intent and the tail only.
             int slot = ch.structureOffset + ChannelDescriptor.slotOffset(stalled.slot());
             MappedAccess.LONG.setVolatile(ch.buffer, slot + ChannelDescriptor.SLOT_INTENT_POSITION_OFFSET, 0L);
             MappedAccess.LONG.setVolatile(ch.buffer, slot + ChannelDescriptor.SLOT_INTENT_LENGTH_OFFSET, 128L);
             MappedAccess.LONG.setVolatile(ch.buffer, ch.tailOffset, 128L);
             Checker c = new Checker();
             assertTrue(other.trySend(1, message(0, 16), 0, 16));
-            receiveUntilRevoked(ch, in, c);
-            in.receive(c, 64);
-            assertEquals(List.of(0), c.seqs, "messages behind the stalled claim are delivered");
-            // The header word of the revoked claim is not zero, so the owner's late header CAS fails.
-            long word = (long) MappedAccess.LONG.getVolatile(ch.buffer, ch.dataOffset);
-            assertTrue(word != 0L, "the revoked claim's header word is fenced, not freed");
-            long head = (long) MappedAccess.LONG.getVolatile(ch.buffer, ch.headOffset);
-            assertEquals(0L, head, "head holds at the fence while the owner lives");
-            // The owner "resumes": it sees the fence where its header CAS fails and acknowledges it.
-            MappedAccess.LONG.setVolatile(ch.buffer, slot + ChannelDescriptor.SLOT_INTENT_LENGTH_OFFSET, -128L);
-            for (int i = 0; i < 3; i++) {
+            long until = System.nanoTime() + 50_000_000L; // 50 million claim timeouts
+            while (System.nanoTime() < until) {
                 in.receive(c, 64);
-                Thread.sleep(2);
             }
-            head = (long) MappedAccess.LONG.getVolatile(ch.buffer, ch.headOffset);
-            assertEquals(ch.stats().tail(), head, "the fence is resolved once no live intent covers it");
+            // Issue 12: its header store is not a CAS from zero, so it could not learn of a revocation;
+            // a claimant that may be alive is waited for, however long, never fenced or padded.
+            assertEquals(List.of(), c.seqs, "nothing is delivered past the live claimant's claim");
+            assertEquals(0L, (long) MappedAccess.LONG.getVolatile(ch.buffer, ch.dataOffset), "its header word is left zero");
+            assertEquals(0L, ch.stats().recoveredClaims(), "neither fenced nor padded");
+            // The owner resumes: header (claimed), intent withdrawn, abort (padding of the same extent).
+            MappedAccess.LONG.setRelease(ch.buffer, ch.dataOffset,
+                    RecordDescriptor.header(-128, RecordDescriptor.CLAIMED_FLAG | stalled.slot()));
+            MappedAccess.LONG.setVolatile(ch.buffer, slot + ChannelDescriptor.SLOT_INTENT_LENGTH_OFFSET, -128L);
+            MappedAccess.LONG.setRelease(ch.buffer, ch.dataOffset, RecordDescriptor.header(128, RecordDescriptor.PADDING_TYPE));
+            in.receive(c, 64);
+            assertEquals(List.of(0), c.seqs, "the message behind it is delivered once it is done");
+            assertEquals(ch.stats().tail(), ch.stats().head(), "head released");
             ChannelTest.assertFreeSpaceIsZero(ch);
         }
     }
@@ -208,7 +209,7 @@ class ChannelRevocationTest {
              Sender winner = ch.sender(); Sender loser = ch.sender(); Sender live = ch.sender();
              Receiver in = ch.receiver(Duration.ofNanos(1))) {
             // Two producers died at the same instant: the winner between its tail CAS and its header
-            // CAS (claim [0, 48)), a loser before its failed tail CAS with a stale intent [0, 200).
+            // store (claim [0, 48)), a loser before its failed tail CAS with a stale intent [0, 200).
             // Then a live producer claimed [48, 96) and stalls before writing its header.
             intent(ch, winner, 0, 48);
             intent(ch, loser, 0, 200);
@@ -218,17 +219,21 @@ class ChannelRevocationTest {
             ChannelTest.killSlot(ch, loser.slot());
             Checker c = new Checker();
             long deadline = System.nanoTime() + 2_000_000_000L;
-            while (System.nanoTime() < deadline && ch.stats().recoveredClaims() < 2) {
+            while (System.nanoTime() < deadline && ch.stats().recoveredClaims() < 1) {
                 in.receive(c, 16);
             }
-            // The dead claim is padded exactly; the live claim at 48 is waited for and then fenced
-            // (its header word not zero, so its late header CAS fails), never padded over.
+            long until = System.nanoTime() + 50_000_000L; // give a wrong recovery time to happen
+            while (System.nanoTime() < until) {
+                in.receive(c, 16);
+            }
+            // The dead claim is padded exactly; the live claim at 48 is waited for (issue 12: a claim
+            // whose header is not yet written is never revoked while its claimant may live), never
+            // padded over or fenced: its header word stays zero for the claimant's header store.
             long word48 = (long) MappedAccess.LONG.getVolatile(ch.buffer, ch.dataOffset + 48);
-            assertTrue(RecordDescriptor.length(word48) < 0
-                    && (RecordDescriptor.type(word48) & RecordDescriptor.REVOKED_FLAG) != 0,
-                    "the live claim at 48 is fenced, not padded over: " + Long.toHexString(word48) + ", " + ch.stats());
-            assertEquals(48L + 48L, ch.stats().recoveredBytes(), "48 bytes padded, 48 fenced: " + ch.stats());
-            assertEquals(48L, ch.stats().head(), "head holds at the live producer's fenced claim");
+            assertEquals(0L, word48, "the live claim at 48 is left alone: " + Long.toHexString(word48) + ", " + ch.stats());
+            assertEquals(48L, ch.stats().recoveredBytes(), "48 bytes padded, nothing else: " + ch.stats());
+            assertEquals(1L, ch.stats().recoveredClaims(), ch.stats().toString());
+            assertEquals(48L, ch.stats().head(), "head holds at the live producer's claim");
         }
     }
 }
