@@ -59,8 +59,11 @@ public final class FileLayout {
      * Version of this header and of every structure layout behind it; bump on any layout change.
      * Version 2: the checksum covers the reserved bytes; owners are {@link Participants} tokens, not pids.
      * Version 3: futex words ({@code dev.lockstep.ipc.wait.WaitWord}) in the structures' layouts.
+     * Version 4: the one-to-one channel's space handshake ({@code ChannelDescriptor.SPACE_REQUEST_OFFSET}):
+     * the bytes were zero in version 3, but a version-3 producer sleeps on a full ring without asking,
+     * and a version-4 consumer would release head without waking it, so the two must not share a file.
      */
-    public static final int LAYOUT_VERSION = 3;
+    public static final int LAYOUT_VERSION = 4;
 
     /** Magic number (long): {@link #MAGIC}. */
     public static final int MAGIC_OFFSET = 0;
