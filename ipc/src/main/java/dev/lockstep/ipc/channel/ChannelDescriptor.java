@@ -12,6 +12,7 @@ import dev.lockstep.ipc.shm.SharedFile;
  *  structure area
  *  +---------------------------------------------------------------+
  *  | Consumer position, head (long) | producers' wait word (int)   |    0  written by the consumer
+ *  | space request (long, one-to-one) | space ack (long, one-to-one) |
  *  +---------------------------------------------------------------+
  *  | Producer position, tail (long) | consumer's wait word (int)   |  128  CAS by producers
  *  | sleep request (long, one-to-one) | sleep ack (long, one-to-one) |
@@ -61,6 +62,19 @@ import dev.lockstep.ipc.shm.SharedFile;
  * producer reads on every send, and in bytes that were spare (zero) in layout version 3: zero is
  * "no request", and a producer of an older library never acknowledges, so a newer consumer facing it
  * polls, as before (see {@link ShmChannel}'s notes on kernel waiting).
+ *
+ * <p>One-to-one only, the mirror image for a producer that waits on a full ring (layout version 4):
+ * the space request {@code epoch << 1 | wantsSleep} (written by the producer when it wants to sleep in
+ * the kernel until space is freed, and to withdraw that) and the space acknowledgement (the last
+ * epoch the consumer acknowledged; from then on it releases head with a volatile store and checks the
+ * producers' wait word after each release). Both lie in head's line, which the consumer writes on
+ * every release, so its per-release read of the request is a read of a line it holds. Without a
+ * request the consumer releases head with a release store and reads nothing else: no full fence per
+ * receive (before this it paid a volatile head store and a wait-word read on every release). The
+ * handshake and its proof are in {@link OneToOneSender}'s notes. Zero is "no request"; but a version-3
+ * producer sleeps on a full ring without requesting, and a newer consumer would then release head
+ * without waking it (a wake-up lost for up to {@code WaitMode.MAX_SLEEP_MILLIS}): hence the layout
+ * version 4, so that processes of the two libraries never share a channel.
  */
 public final class ChannelDescriptor {
     /** Consumer position (head, long): bytes consumed since creation; written by the consumer only. */
@@ -89,6 +103,18 @@ public final class ChannelDescriptor {
      * only. In the tail's line.
      */
     public static final int SLEEP_ACK_OFFSET = TAIL_OFFSET + 24;
+    /**
+     * One-to-one: the producer's space request (long): {@code epoch << 1 | 1} while it asks to be
+     * allowed to sleep in the kernel on a full ring, {@code epoch << 1} once withdrawn; 0 = never asked.
+     * Written by the producer only. In head's line (the consumer reads it on every release of head).
+     */
+    public static final int SPACE_REQUEST_OFFSET = HEAD_OFFSET + 16;
+    /**
+     * One-to-one: the consumer's space acknowledgement (long): the last space-request epoch the
+     * consumer saw and acknowledged (every later release of head checks the producers' wait word).
+     * Written by the consumer only. In head's line.
+     */
+    public static final int SPACE_ACK_OFFSET = HEAD_OFFSET + 24;
     /** Consumer's participant token (long); 0 when no consumer is registered. */
     public static final int CONSUMER_OWNER_OFFSET = 2 * MappedAccess.LINE;
     /** Consumer's heartbeat (long, milliseconds). */

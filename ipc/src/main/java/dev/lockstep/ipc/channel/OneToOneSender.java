@@ -17,6 +17,45 @@ import dev.lockstep.ipc.shm.MappedAccess;
  * the tail with a volatile store and then checks the consumer's wait word; otherwise it costs one
  * extra acquire read of the request word, in the tail's line (the sleep handshake of
  * {@link ShmChannel}'s notes).
+ *
+ * <p>Kernel waiting on a full ring ({@link dev.lockstep.ipc.shm.WaitMode#FUTEX}): the mirror image of
+ * {@link OneToOneReceiver}'s sleep handshake. In its sleep phase a blocking send asks the consumer for
+ * permission to sleep (a space-request epoch in head's line) and sleeps only once the consumer
+ * acknowledged it (from then on each of its releases of head is a volatile store followed by a check
+ * of the producers' wait word), or while no consumer is registered; until then it polls (backoff). The
+ * consumer acknowledges at its next release of head, which is the only event that frees space. The
+ * request is withdrawn when sends keep finding space ({@link OneToOneReceiver#WITHDRAW_AFTER_NANOS},
+ * the clock read every {@link OneToOneReceiver#WITHDRAW_CHECK_CALLS}-th successful claim), and by a
+ * successor producer that finds its dead or closed predecessor's request.
+ *
+ * <p>Implementation notes (space handshake; REQ = space request, ACK = space acknowledgement,
+ * ChannelDescriptor). Consumer, per release of head h (OneToOneReceiver.release): r = acquire read of
+ * REQ, before its head store. No wantsSleep: release store of head (the zeroing of what it consumed
+ * is visible first), nothing else. wantsSleep: volatile store of head (P1); if epoch(r) is not the
+ * epoch it last acknowledged, volatile store ACK = epoch(r); then the volatile read of the producers'
+ * wait word (P2) and FUTEX_WAKE if a sleeper announced itself. Attaching (after its registering CAS):
+ * a volatile read of REQ and the acknowledgement if wantsSleep. Producer, in its sleep phase (after
+ * announcing on the wait word, W1): if no request is out, epoch++ and volatile store REQ = epoch &lt;&lt; 1
+ * | 1; it may sleep only if an acquire read of ACK returns its epoch (remembered until withdrawn), or a
+ * volatile read of the consumer's owner returns 0 (not remembered); then W2, the volatile re-read of
+ * head, compared with the head its failed claim read. Why no wake-up is lost, for a producer sleeping
+ * in epoch e after reading ACK = e: let j be the consumer's first release (or its attach) that read
+ * REQ = e|1; it stored ACK = e after its head store. (i) Releases before j in program order stored head
+ * before that ACK store (a volatile store: earlier accesses are not reordered after it; and a release's
+ * head store is not reordered before its own acquire read of REQ), and our acquire read of ACK orders
+ * them before W2 (happens-before): W2 sees their head or a later one. (ii) Releases after j: coherence
+ * (read-read, for opaque and stronger reads of one variable) makes their reads of REQ return e|1 or a
+ * later value; a later value is a withdrawal or a new epoch, which we write only while awake, after
+ * this sleep. Releases that read e|1 do P1 then P2, all volatile: if W2 misses P1, then W1 &lt; W2 &lt; P1
+ * &lt; P2 in the synchronization order and P2 sees the announcement. No consumer registered (owner read
+ * 0 after our volatile request store): a consumer registering later does its CAS after that read in
+ * the synchronization order and its attach read of REQ after it, so it acknowledges e before any
+ * release (case (ii)); one that closed before released its owner word by a volatile CAS after its
+ * last head store, which our read saw, so that head happens-before W2. Epochs only grow (a successor
+ * producer continues after the REQ it finds), so an old ACK never matches a new request. A consumer
+ * killed between P1 and P2 strands us for at most our sleep bound, as before. Proven by jcstress
+ * OneToOneChannelProducerNoLostWakeupTest (acknowledged: the real receive against the real sleep
+ * step) and OneToOneChannelSpaceRequestRaceTest (the request racing with a receive).
  */
 public final class OneToOneSender extends Sender {
     /** The producer position (plain: only this sender moves the tail). */
@@ -28,12 +67,37 @@ public final class OneToOneSender extends Sender {
     private final int sleepAckOffset;
     /** The last request epoch we acknowledged (plain: this thread only), -1 if none. */
     private long ackedEpoch = -1;
+    /** Absolute offsets of our space request, of the consumer's acknowledgement and of its owner word. */
+    private final int spaceRequestOffset;
+    private final int spaceAckOffset;
+    private final int consumerOwnerOffset;
+    /** Our current (or last) space-request epoch (plain: this thread only). */
+    private long spaceEpoch;
+    /** Whether a space request of ours is out (plain: this thread only). */
+    private boolean spaceRequested;
+    /** Whether the consumer acknowledged {@link #spaceEpoch} (we read it; plain: this thread only). */
+    private boolean spaceAcknowledged;
+    /** When a blocking send last reached its sleep phase (System.nanoTime; plain: this thread only). */
+    private long lastSleepPhase;
+    /** Successful claims while a request is out (plain: this thread only). */
+    private int busyClaims;
 
     OneToOneSender(OneToOneChannel channel, IdleStrategy idle) {
         super(channel, 0, idle);
         this.lapShift = Integer.numberOfTrailingZeros(capacity);
         this.sleepRequestOffset = channel.sleepRequestOffset;
         this.sleepAckOffset = channel.sleepAckOffset;
+        this.spaceRequestOffset = channel.structureOffset + SPACE_REQUEST_OFFSET;
+        this.spaceAckOffset = channel.structureOffset + SPACE_ACK_OFFSET;
+        this.consumerOwnerOffset = channel.consumerOwnerOffset;
+        // A predecessor producer's space request (it died, or closed while asking): our epochs continue
+        // after it, and we withdraw it, so the consumer stops paying for a sleeper that is gone.
+        // Volatile read / store: rare; the registering CAS made us the only writer.
+        long space = (long) MappedAccess.LONG.getVolatile(buffer, spaceRequestOffset);
+        spaceEpoch = space >>> 1;
+        if ((space & 1) != 0) {
+            MappedAccess.LONG.setVolatile(buffer, spaceRequestOffset, spaceEpoch << 1);
+        }
         this.tail = recoverTail();
         zeroFreeSpace();
         // Attaching (registration done, recovery done, nothing in flight): a consumer that asked to
@@ -151,6 +215,9 @@ public final class OneToOneSender extends Sender {
                 return -1;
             }
         }
+        if (spaceRequested) {
+            foundSpace(); // rare: only while a space request is out
+        }
         int at = dataOffset + (required == aligned ? index : 0);
         pendingHeader = at;
         pendingType = type;
@@ -206,4 +273,53 @@ public final class OneToOneSender extends Sender {
         return true;
     }
 
+    /**
+     * The re-check of a blocking send about to sleep in the kernel (called by the futex idle strategy
+     * after it announced us on the producers' wait word, and only then): may we sleep, and has head
+     * moved? We may sleep only once the consumer acknowledged our current space request, or while no
+     * consumer is registered; until then we ask (once per epoch) and answer "ready", so the idle
+     * strategy polls. The argument is in this class's notes.
+     */
+    @Override
+    boolean spaceFreed() {
+        lastSleepPhase = System.nanoTime();
+        if (!spaceAcknowledged) {
+            if (!spaceRequested) {
+                spaceRequested = true;
+                spaceEpoch++;
+                // Volatile store (release would do for safety: the request is only a permission, which
+                // the consumer confirms through its acknowledgement; volatile so it is not held behind
+                // our later reads). Rare: once per request.
+                MappedAccess.LONG.setVolatile(buffer, spaceRequestOffset, (spaceEpoch << 1) | 1);
+            }
+            // Acquire: pairs with the consumer's volatile store of the acknowledgement, after all its
+            // earlier head stores: reading it, the head read below (and in every later re-check) sees
+            // the head of every release that did not see our request (case (i) of the notes).
+            if ((long) MappedAccess.LONG.getAcquire(buffer, spaceAckOffset) == spaceEpoch) {
+                spaceAcknowledged = true;
+            } else if ((long) MappedAccess.LONG.getVolatile(buffer, consumerOwnerOffset) != 0L) {
+                return true; // a consumer is registered but has not acknowledged yet: poll
+            }
+            // Else no consumer is registered: we may sleep this once (not remembered). Volatile read,
+            // after our volatile request store: a consumer that registers later does so by a volatile
+            // CAS after this read in the synchronization order, and reads the request (volatile, when
+            // it attaches) after it, so it acknowledges before its first release; one that closed before
+            // released its owner word by a volatile CAS after its last head store, which we read here.
+        }
+        // Volatile read: W2 (the base class's re-read of head after our announcement).
+        return super.spaceFreed();
+    }
+
+    /** Withdraws the space request after {@link OneToOneReceiver#WITHDRAW_AFTER_NANOS} of claims that all found space. */
+    private void foundSpace() {
+        if ((++busyClaims & (OneToOneReceiver.WITHDRAW_CHECK_CALLS - 1)) == 0
+                && System.nanoTime() - lastSleepPhase >= OneToOneReceiver.WITHDRAW_AFTER_NANOS) {
+            spaceRequested = false;
+            spaceAcknowledged = false;
+            // Volatile store (release would do: the consumer only needs to see it eventually; until it
+            // does it pays its fence a little longer). Rare. We are awake: only this thread sleeps on
+            // a full ring of this channel.
+            MappedAccess.LONG.setVolatile(buffer, spaceRequestOffset, spaceEpoch << 1);
+        }
+    }
 }

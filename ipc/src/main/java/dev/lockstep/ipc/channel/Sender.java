@@ -360,7 +360,7 @@ public abstract sealed class Sender implements AutoCloseable permits OneToOneSen
      * synchronization order either this read sees the new head or the consumer's read of the word sees
      * our announcement (WaitWord's protocol). Read only.
      */
-    private boolean spaceFreed() {
+    boolean spaceFreed() { // one-to-one overrides it: the space handshake first (OneToOneSender)
         return (long) MappedAccess.LONG.getVolatile(buffer, headOffset) != headCache;
     }
 

@@ -63,6 +63,9 @@ public final class FileLayout {
      * CAS from 0 (issue 12); a version-3 consumer would fence a live producer's claim before its
      * header (a CAS from 0 the version-4 producer never makes, so it would store over the fence), so
      * the two must not share a file.
+     * Also version 4 (the same bump, both in issue 12): the one-to-one channel's space handshake
+     * ({@code ChannelDescriptor.SPACE_REQUEST_OFFSET}): the bytes were zero in version 3, but a version-3 producer sleeps on a full ring without asking,
+     * and a version-4 consumer would release head without waking it, so the two must not share a file.
      */
     public static final int LAYOUT_VERSION = 4;
 

@@ -17,6 +17,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import dev.lockstep.ipc.shm.Idle;
+import dev.lockstep.ipc.shm.MappedAccess;
 import dev.lockstep.ipc.shm.WaitMode;
 import dev.lockstep.ipc.test.ChildJvm;
 import dev.lockstep.ipc.test.Faults;
@@ -244,10 +245,18 @@ class ChannelFutexTest {
         assumeFutex();
         Path file = dir.resolve("ch");
         int trials = 7;
+        // One-to-one: the sender sleeps only once we acknowledged its space request, at a release of
+        // ours (until then it polls): send 0 is that handshake, the trials are the sends after it.
+        int first = many ? 0 : 1;
         try (ShmChannel ch = create(file, many); Receiver in = ch.receiver();
              ChildJvm c = ChildJvm.start(dir, List.of("-XX:TieredStopAtLevel=1"), SenderChild.class,
-                     file.toString(), Integer.toString(trials), kind(many))) {
+                     file.toString(), Integer.toString(trials + first), kind(many))) {
             c.awaitLine("SENDING FUTEX", Duration.ofSeconds(30));
+            if (!many) {
+                awaitSpaceRequest(ch, c);
+                assertEquals(1, in.receive(IGNORE, 1)); // sees the request: acknowledges it
+                c.awaitLine("SENT 0 ", Duration.ofSeconds(30));
+            }
             long[] micros = new long[trials];
             for (int i = 0; i < trials; i++) {
                 awaitSleeper(ch, ch.producerWaitOffset, c);
@@ -260,7 +269,7 @@ class ChannelFutexTest {
                 Thread.sleep(BOUND_MS / 5); // well inside the kernel now
                 long t0 = System.nanoTime();
                 assertEquals(1, in.receive(IGNORE, 1));
-                long t1 = Long.parseLong(c.awaitLine("SENT " + i + " ", Duration.ofSeconds(30)));
+                long t1 = Long.parseLong(c.awaitLine("SENT " + (i + first) + " ", Duration.ofSeconds(30)));
                 micros[i] = (t1 - t0) / 1_000;
             }
             Arrays.sort(micros);
@@ -412,6 +421,7 @@ class ChannelFutexTest {
         try (OneToOneChannel ch = OneToOneChannel.create(file, CAPACITY); Receiver in = ch.receiver();
              ChildJvm c = ChildJvm.start(dir, SenderChild.class, file.toString(), "1", "one")) {
             awaitSleeper(ch, ch.producerWaitOffset, c);
+            awaitSpaceRequest(ch, c); // announced and asked: our receive then wakes it (or its remains)
             c.kill();
             c.await(Duration.ofSeconds(10));
             int before = WaitWord.value(ch.buffer, ch.producerWaitOffset);
@@ -530,6 +540,18 @@ class ChannelFutexTest {
         Assumptions.assumeTrue(dev.lockstep.ipc.wait.Waiting.mode() == WaitMode.FUTEX,
                 "this JVM polls (JDK " + Runtime.version().feature() + ", -D" + WaitMode.PROPERTY + "="
                         + System.getProperty(WaitMode.PROPERTY, "auto") + "): futex checks skipped");
+    }
+
+    /** One-to-one: waits until the child sender has a space request out (it polls until we acknowledge). */
+    private static void awaitSpaceRequest(ShmChannel ch, ChildJvm c) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        int at = ch.structureOffset + ChannelDescriptor.SPACE_REQUEST_OFFSET;
+        while (((long) MappedAccess.LONG.getVolatile(ch.buffer, at) & 1) == 0) {
+            if (System.nanoTime() - deadline > 0 || !c.process().isAlive()) {
+                throw new AssertionError("the child never asked to sleep on the full ring; output:\n" + c.output());
+            }
+            Thread.sleep(1);
+        }
     }
 
     private static void awaitSleeper(ShmChannel ch, int word, ChildJvm c) throws InterruptedException {

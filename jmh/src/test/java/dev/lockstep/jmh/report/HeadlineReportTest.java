@@ -92,6 +92,27 @@ class HeadlineReportTest {
     }
 
     @Test
+    void floorCellComparesTwoCoreIterationsOnly() throws Exception {
+        // floor fork 1: an iteration in the one-core mode (p0.00 50, p50 58) and one two-core (p0.00 160,
+        // p50 250); fork 2: one-core only (dropped whole). Ours: two-core iterations, p50 300.
+        JsonNode results = json(
+                sample("lockstep", "[[[[300,5],[200,1]]],[[[300,3]],[[300,2]]]]"),
+                sample("floor", "[[[[50,1],[58,9]],[[160,1],[250,9]]],[[[50,2],[60,5]]]]"));
+        HeadlineReport.Cell cell = HeadlineReport.CELLS.stream()
+                .filter(c -> c.benchmark().equals(RTT) && c.anchor().equals("floor")).findFirst().orElseThrow();
+        HeadlineReport.Side floor = HeadlineReport.side(results, cell, "floor");
+        assertEquals(250.0, floor.mean(), 1e-9);
+        assertEquals(2, floor.dropped());
+        assertEquals(3, floor.iterations());
+        String md = HeadlineReport.render(List.of(cell), results, "t");
+        assertTrue(md.contains("**1.20×**") && md.contains("anchor 2 of 3"), md);
+        // the agrona cell of the same benchmark is not filtered
+        HeadlineReport.Cell agrona = HeadlineReport.CELLS.stream()
+                .filter(c -> c.benchmark().equals(RTT) && c.anchor().equals("agrona")).findFirst().orElseThrow();
+        assertEquals(0, HeadlineReport.side(results, agrona, "lockstep").dropped());
+    }
+
+    @Test
     void cellsSharingABenchmarkShareOneRun() {
         Map<String, Set<String>> runs = HeadlineReport.runs(HeadlineReport.CELLS);
         assertEquals(Set.of("ReentrantLockFair", "TicketLock", "ClhLock", "McsLock"),
