@@ -58,7 +58,7 @@ import dev.lockstep.core.internal.jfr.Jfr;
  * accesses), and a releaser checks for waiters after its volatile read-modify-write of the state:
  * by the total order of volatile accesses one of them sees the other. No lost grant: grants and
  * withdrawals are decided under the queue lock. Bounded spinning: at most one thread per primitive
- * spins at a time (unless constructed with {@code unboundedSpin}, see there). Allocation: none after a thread's first wait (its {@link WaitNode} is reused). Observability: the first park
+ * spins at a time. Allocation: none after a thread's first wait (its {@link WaitNode} is reused). Observability: the first park
  * of an acquisition begins a JFR {@code dev.lockstep.ContendedAcquire} event and a successful or
  * timed-out return ends it ({@link dev.lockstep.core.internal.jfr.Jfr}); while no recording enables the
  * event nothing is allocated and the paths that do not park do not reach it.
@@ -97,6 +97,7 @@ public abstract class WaitQueue implements Serializable {
     private static final VarHandle HEAD;
     private static final VarHandle TRANSFERRED;
     private static final VarHandle SPINNER;
+    private static final VarHandle WAKING;
 
     static {
         try {
@@ -105,6 +106,7 @@ public abstract class WaitQueue implements Serializable {
             HEAD = lookup.findVarHandle(WaitQueue.class, "head", WaitNode.class);
             TRANSFERRED = lookup.findVarHandle(WaitQueue.class, "transferred", WaitNode.class);
             SPINNER = lookup.findVarHandle(WaitQueue.class, "spinner", int.class);
+            WAKING = lookup.findVarHandle(WaitQueue.class, "waking", int.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -129,8 +131,16 @@ public abstract class WaitQueue implements Serializable {
     private final boolean handOff;
     /** Whether acquiring threads may spin before they park. */
     private final boolean spin;
-    /** Whether any number of threads may spin (and yield) at once, instead of one. */
-    private final boolean unboundedSpin;
+    /**
+     * Non-hand-off queues: the number of woken waiters that have not yet retried (Go's
+     * {@code mutexWoken}, AQS's cleared node status): while it is non-zero, releases need not wake
+     * another waiter. The primitive's policy decides its values (Mutex and Semaphore: a token of 0 or
+     * 1; ReadWriteMutex: the woken writer, or the run of readers woken together); it is set from 0
+     * only under the queue lock by a granter, and each woken thread takes its part off when it
+     * acquires, queues again or gives up. One field for every primitive, so that the pending-wake-up
+     * argument is made once (accessors below). Transient: a deserialized queue has no waiters.
+     */
+    private transient int waking;
 
     /**
      * An empty queue; with {@code spin}, at most one thread at a time spins before it parks.
@@ -140,26 +150,45 @@ public abstract class WaitQueue implements Serializable {
      * @param spin    whether a thread may spin (one at a time) before it parks
      */
     protected WaitQueue(boolean handOff, boolean spin) {
-        this(handOff, spin, false);
+        this.handOff = handOff;
+        this.spin = spin;
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // The pending wake-up (non-hand-off queues)
+
+    /**
+     * The pending wake-up count, by a volatile read: a releaser's look after its volatile write or
+     * read-modify-write of the primitive's state, and a waiter's re-check after its volatile write
+     * (its link, or its part of the count given back). By the total order of volatile accesses, a
+     * releaser that reads a non-zero count here is ordered before the woken thread's later volatile
+     * store or RMW that takes its part off, which then reads the releaser's state change in its retry.
+     *
+     * @return the number of woken waiters that have not yet retried
+     */
+    public final int getVolatileWaking() {
+        return (int) WAKING.getVolatile(this);
     }
 
     /**
-     * An empty queue, optionally letting every acquiring thread spin.
+     * Sets the pending wake-up count by a volatile store: a granter under the queue lock (from 0), or
+     * the holder of a single token giving it back (to 0). Volatile, so that it takes its place in the
+     * synchronization order before the thread's following volatile read of the primitive's state.
      *
-     * @param handOff       as in {@link #WaitQueue(boolean, boolean)}
-     * @param spin          as in {@link #WaitQueue(boolean, boolean)}; implied by {@code unboundedSpin}
-     * @param unboundedSpin every acquiring thread may spin, then yield, for {@link SpinPolicy}'s budget
-     *                      (its spins and yields, not its naps) before it queues, instead of one thread
-     *                      at a time spinning without yielding. No primitive uses it any more:
-     *                      ReadWriteMutex did (its readers are granted in bursts), and with more threads
-     *                      than cores its yielding waiters held the CPU the holders needed (issue 12:
-     *                      RUNNABLE 60% of samples against ReentrantReadWriteLock's 31%); it now parks
-     *                      its waiters and wakes one cycle at a time.
+     * @param value the new count
      */
-    protected WaitQueue(boolean handOff, boolean spin, boolean unboundedSpin) {
-        this.handOff = handOff;
-        this.spin = spin || unboundedSpin;
-        this.unboundedSpin = unboundedSpin;
+    public final void setVolatileWaking(int value) {
+        WAKING.setVolatile(this, value);
+    }
+
+    /**
+     * Adds {@code delta} to the pending wake-up count by a volatile read-modify-write: one of several
+     * threads woken together takes its part off ({@code -1}) without losing another's update.
+     *
+     * @param delta the change
+     */
+    public final void getAndAddWaking(int delta) {
+        WAKING.getAndAdd(this, delta);
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -169,7 +198,8 @@ public abstract class WaitQueue implements Serializable {
      * One attempt to take {@code arg} for the current thread, without the queue lock (the primitive
      * applies its own fairness rule). {@code woken}: the thread was woken by a grant of a non-hand-off
      * queue and has not queued again since (a primitive that marks a pending wake-up in its state, as
-     * Mutex's and Semaphore's {@code waking} fields, clears it when this attempt succeeds).
+     * Mutex, Semaphore and ReadWriteMutex with {@link #getVolatileWaking()}, takes its part off when
+     * this attempt succeeds).
      *
      * @param arg   what the thread asks for (permits, reader or writer), as passed to {@link #acquire}
      * @param woken whether the thread holds an unused wake-up of a non-hand-off grant
@@ -406,18 +436,6 @@ public abstract class WaitQueue implements Serializable {
      * and after the budget or at the deadline.
      */
     private boolean spin(int arg, boolean woken, int mode, long deadline) {
-        if (unboundedSpin) {
-            for (int step = 0; !SpinPolicy.isParking(step); ) {
-                if (mode == Waits.TIMED && System.nanoTime() - deadline >= 0) {
-                    return false;
-                }
-                step = SpinPolicy.idle(step); // spins, then yields; stops before its naps
-                if (tryAcquire(arg, woken)) {
-                    return true;
-                }
-            }
-            return false;
-        }
         // Opaque read, then CAS: the slot guards no data (it only bounds how many threads spin), so
         // atomicity is all that is needed; the CAS is the spec's volatile compareAndSet, which gives it.
         if ((int) SPINNER.getOpaque(this) != 0 || !SPINNER.compareAndSet(this, 0, 1)) {

@@ -98,8 +98,8 @@
  *       <td>through the {@code BakeryLock}, {@code FilterLock} and {@code
  *           PetersonLock} tests</td></tr>
  *   <tr><td>{@link dev.lockstep.core.internal.WaitQueue}</td>
- *       <td>the waiting layer: one spinner at a time (or, {@code unboundedSpin}, every waiter spins and
- *           yields before it queues), FIFO queue under a tiny queue lock, park, timeout,
+ *       <td>the waiting layer: one spinner at a time, one pending wake-up count for the
+ *           wake-and-retry modes, FIFO queue under a tiny queue lock, park, timeout,
  *           interrupt, withdrawal; after WebKit's {@code WTF::Lock}/{@code ParkingLot} (Pizlo, 2016)
  *           and Linux futex hash buckets</td>
  *       <td>{@code WaitQueueWithdrawalTest}, and the {@code core.sync} tests</td>

@@ -294,7 +294,7 @@ public class Mutex extends AbstractOwnableSynchronizer implements Lock {
     /**
      * Frees the lock (the holder's last hold). Unfair: one volatile store of 0, then a look at the
      * queue (as AQS's release: volatile state write, then volatile read of the head), and a wake-up
-     * only if a waiter is queued and no woken waiter is pending ({@link Queue#waking}); fair:
+     * only if a waiter is queued and no woken waiter is pending ({@link WaitQueue#getVolatileWaking() waking}); fair:
      * LOCKED -> 0, or the hand-over of {@link #unlockSlow()}.
      */
     private void release() {
@@ -616,7 +616,7 @@ public class Mutex extends AbstractOwnableSynchronizer implements Lock {
 
     /**
      * One attempt to set LOCKED (fair: only if nobody is queued). {@code woken} (unfair): the thread
-     * holds the pending wake-up; on success it clears {@link Queue#waking} (the next release may wake
+     * holds the pending wake-up; on success it clears {@link WaitQueue#getVolatileWaking() waking} (the next release may wake
      * another waiter).
      */
     private boolean tryLockState(boolean woken) {
@@ -699,52 +699,18 @@ public class Mutex extends AbstractOwnableSynchronizer implements Lock {
 
     /**
      * This Mutex's grant decision in the waiting layer. Unfair mode: a grant is a wake-up
-     * ({@link #waking} set by the granter) and the woken thread retries; the re-check after linking is
+     * ({@link WaitQueue#getVolatileWaking() waking} set to 1 by the granter, back to 0 by the woken thread) and the woken thread retries; the re-check after linking is
      * {@link #grantLocked()} (lock free and no wake-up pending: wake the first). Fair mode: a grant hands
      * the held lock over ({@link #unlockSlow()}); the Dekker handshake is the PARKED bit set in
      * {@link #parkLocked}, so the generic re-check after linking grants nobody.
      */
     private static final class Queue extends WaitQueue {
         private static final long serialVersionUID = 1L;
-        private static final VarHandle WAKING;
-
-        static {
-            try {
-                WAKING = MethodHandles.lookup().findVarHandle(Queue.class, "waking", int.class);
-            } catch (ReflectiveOperationException e) {
-                throw new ExceptionInInitializerError(e);
-            }
-        }
-
         private final Mutex mutex;
-        /**
-         * Unfair mode: 1 while a woken waiter has not yet retried (Go's {@code mutexWoken}; formerly the
-         * WAKING bit of the lock word): releases need not wake another one. Set only under the queue
-         * lock by a granter that saw it 0; cleared by the token's holder (its successful retry, its
-         * queueing again, or its giving up). Kept out of the lock word so that lock stays one CAS from
-         * 0 while waiters are queued. Transient: a deserialized queue has no waiters.
-         */
-        private transient int waking;
 
         Queue(Mutex mutex, boolean fair) {
             super(fair, true);
             this.mutex = mutex;
-        }
-
-        /** Volatile read: a releaser's look after its volatile store of 0 (see {@link Mutex#release()}). */
-        int getVolatileWaking() {
-            return (int) WAKING.getVolatile(this);
-        }
-
-        /**
-         * 1: a granter, under the queue lock (Queue.grantLocked). 0: the token holder gives its wake-up
-         * back. Volatile store: ordered, in the synchronization order, before the holder's following
-         * volatile read of the lock word (its retry or the re-check after linking), so a releaser that
-         * read 1 here wrote its 0 before that read (and is seen there), or reads this 0 (and wakes); a
-         * holder that has just acquired orders it before its own release.
-         */
-        void setVolatileWaking(int value) {
-            WAKING.setVolatile(this, value);
         }
 
         @Override

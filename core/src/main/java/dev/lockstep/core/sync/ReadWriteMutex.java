@@ -122,7 +122,7 @@ public class ReadWriteMutex extends AbstractOwnableSynchronizer implements ReadW
      * by a signal, a writer always granted by hand-off), COND while in a condition's list; both lists
      * are guarded by the queue lock, so a condition waiter that gives up and a signaller that transfers
      * it decide under it.
-     * Non-fair wake-ups (issue 12): Queue.waking counts the woken waiters that have not yet retried (one
+     * Non-fair wake-ups (issue 12): the waiting layer's pending wake-up count (WaitQueue.getVolatileWaking) counts the woken waiters that have not yet retried (one
      * writer, or the run of head readers woken together). It is set, from 0 only, under the queue lock
      * in Queue.wakeLocked, which wakes only when the lock is grantable to the head and waking is 0; each
      * woken thread takes its one off (volatile getAndAdd) when it acquires, queues again (parkLocked) or
@@ -646,7 +646,7 @@ public class ReadWriteMutex extends AbstractOwnableSynchronizer implements ReadW
     /**
      * A releaser's look at the queue, after its volatile RMW of the state: wake (non-fair) or grant
      * (fair) only if a waiter is queued and no woken waiter is pending. Volatile reads of the head
-     * (in hasWaiters) and of {@link Queue#waking}: the releaser's half of the Dekker handshakes
+     * (in hasWaiters) and of {@link WaitQueue#getVolatileWaking() waking}: the releaser's half of the Dekker handshakes
      * described in the Implementation notes.
      */
     private void wakeWaiters() {
@@ -709,7 +709,7 @@ public class ReadWriteMutex extends AbstractOwnableSynchronizer implements ReadW
     /**
      * This lock's grant decision in the waiting layer. Fair mode: direct hand-off ({@link #drainLocked}
      * changes the state for the granted waiters). Non-fair mode: wake-one-and-retry with at most one
-     * pending wake-up cycle ({@link #waking}): a release wakes the head writer, or the run of readers
+     * pending wake-up cycle ({@link WaitQueue#getVolatileWaking() waking}, the woken writer or readers): a release wakes the head writer, or the run of readers
      * at the head, only if the lock can be granted to them and no woken waiter is still pending; the
      * woken threads retry like arriving ones (and may lose to a barging writer, then queue again at the
      * head). Signalled condition waiters are granted by hand-off in both modes. A writer is counted in
@@ -718,48 +718,13 @@ public class ReadWriteMutex extends AbstractOwnableSynchronizer implements ReadW
      */
     private static final class Queue extends WaitQueue {
         private static final long serialVersionUID = 1L;
-        private static final VarHandle WAKING;
-
-        static {
-            try {
-                WAKING = MethodHandles.lookup().findVarHandle(Queue.class, "waking", int.class);
-            } catch (ReflectiveOperationException e) {
-                throw new ExceptionInInitializerError(e);
-            }
-        }
-
         private final ReadWriteMutex lock;
-        /**
-         * Non-fair mode: the number of woken waiters that have not yet retried (one writer, or the run
-         * of readers woken together), as Mutex's {@code waking} token: releases need not wake more.
-         * Set from 0 only under the queue lock ({@link #wakeLocked}); each woken thread takes its one
-         * off when it acquires, queues again, or gives up. Transient: a deserialized queue has no waiters.
-         */
-        private transient int waking;
-
         Queue(ReadWriteMutex lock) {
             // Fair: hand-off; non-fair: wake-and-retry. One bounded spinner, then park (no yields).
             super(lock.fair, true);
             this.lock = lock;
         }
 
-        /**
-         * Volatile read: a releaser's look after its volatile RMW of the state, and the re-check of a
-         * waiter after its volatile write (link or token given back).
-         */
-        int getVolatileWaking() {
-            return (int) WAKING.getVolatile(this);
-        }
-
-        /**
-         * A woken waiter's token given back ({@code delta} -1). Volatile RMW (an exact count among
-         * several woken readers), ordered in the synchronization order before the waiter's next
-         * volatile read of the state (its re-check after linking) or, after an acquisition, before
-         * its own release's RMW.
-         */
-        private void getAndAddWaking(int delta) {
-            WAKING.getAndAdd(this, delta);
-        }
 
         @Override
         protected boolean tryAcquire(int kind, boolean woken) {
@@ -813,7 +778,7 @@ public class ReadWriteMutex extends AbstractOwnableSynchronizer implements ReadW
                 if ((s & (WRITER | READ_MASK)) != 0) {
                     return null; // the holders' releases look again
                 }
-                WAKING.setVolatile(this, 1); // volatile store under the queue lock: see getVolatileWaking
+                setVolatileWaking(1); // volatile store under the queue lock: see WaitQueue.getVolatileWaking
                 return grantFirst();
             }
             if ((s & WRITER) != 0) {
@@ -824,7 +789,7 @@ public class ReadWriteMutex extends AbstractOwnableSynchronizer implements ReadW
                 n++;
             }
             // Volatile store under the queue lock, before any of them can run: see getVolatileWaking.
-            WAKING.setVolatile(this, n);
+            setVolatileWaking(n); // volatile store under the queue lock, from 0
             WaitNode first = grantFirst();
             for (int i = 1; i < n; i++) {
                 unpark(grantFirst());

@@ -294,31 +294,15 @@ public class Semaphore implements Serializable {
     /**
      * This semaphore's grant decision in the waiting layer: {@link #tryTake} and {@link #drainLocked}.
      * Fair mode hands permits over and does not spin; unfair mode wakes waiters to retry and lets one
-     * thread spin. The Dekker handshake is the layer's: the waiter's node is visible (volatile head)
+     * thread spin, with the layer's pending wake-up token ({@link WaitQueue#getVolatileWaking()}, 0 or 1:
+     * while a woken waiter has not retried, releases wake nobody else; once it has, it wakes the next
+     * one if permits are left, as AQS's setHeadAndPropagate). The Dekker handshake is the layer's: the waiter's node is visible (volatile head)
      * before the re-check {@link #drainLocked} after linking, and releasers look at the queue after
      * their volatile CAS of the count.
      */
     private static final class Queue extends WaitQueue {
         private static final long serialVersionUID = 1L;
-        private static final VarHandle WAKING;
-
-        static {
-            try {
-                WAKING = MethodHandles.lookup().findVarHandle(Queue.class, "waking", boolean.class);
-            } catch (ReflectiveOperationException e) {
-                throw new ExceptionInInitializerError(e);
-            }
-        }
-
         private final Semaphore semaphore;
-        /**
-         * Unfair mode: a woken waiter has not retried yet. While it is set, releases wake nobody else
-         * (as unfair Mutex's {@code waking} field and AQS's cleared node status): the woken waiter,
-         * once it has retried, wakes the next one if permits are left (propagation, as AQS's
-         * setHeadAndPropagate).
-         */
-        private transient boolean waking;
-
         Queue(Semaphore semaphore, boolean fair) {
             super(fair, !fair);
             this.semaphore = semaphore;
@@ -327,11 +311,11 @@ public class Semaphore implements Serializable {
         @Override
         protected boolean tryAcquire(int n, boolean woken) {
             boolean taken = semaphore.tryTake(n, semaphore.fair);
-            if (woken && (boolean) WAKING.getVolatile(this)) {
+            if (woken && getVolatileWaking() != 0) {
                 // Volatile store, then volatile reads of the count and the queue head: Dekker with a
                 // releaser's volatile CAS of the count followed by its volatile read of this flag.
                 // Either it sees the flag clear and wakes a waiter, or we see its permits here.
-                WAKING.setVolatile(this, false);
+                setVolatileWaking(0);
                 if (taken && (int) PERMITS.getVolatile(semaphore) >= 0) {
                     // Propagate: the next waiter may want what is left (also a request of 0 permits).
                     wakeWaiters();
@@ -345,7 +329,7 @@ public class Semaphore implements Serializable {
             if (woken) {
                 // Volatile store: queueing again, the woken waiter gives its turn up; the re-check
                 // after linking (grantLocked) then wakes whoever may go.
-                WAKING.setVolatile(this, false);
+                setVolatileWaking(0);
             }
             return true;
         }
@@ -356,25 +340,20 @@ public class Semaphore implements Serializable {
                 return semaphore.drainLocked();
             }
             // Volatile read: see tryAcquire. A woken waiter is pending: it wakes the next one.
-            if ((boolean) WAKING.getVolatile(this)) {
+            if (getVolatileWaking() != 0) {
                 return null;
             }
             WaitNode first = semaphore.drainFirstLocked();
             if (first != null) {
-                WAKING.setVolatile(this, true); // volatile store: read without the queue lock
+                setVolatileWaking(1); // volatile store: read without the queue lock
             }
             return first;
         }
 
         @Override
         protected WaitNode passOnLocked() {
-            WAKING.setVolatile(this, false); // our wake-up, unused: the next waiter gets it
+            setVolatileWaking(0); // our wake-up, unused: the next waiter gets it
             return grantLocked();
-        }
-
-        /** Whether a woken waiter is pending (unfair mode): a release need not take the queue lock. */
-        boolean isWaking() {
-            return (boolean) WAKING.getVolatile(this);
         }
     }
 
@@ -412,7 +391,7 @@ public class Semaphore implements Serializable {
 
     private void wakeWaiters() {
         // Volatile read after the caller's volatile CAS of the count: see Queue.tryAcquire.
-        if (!queue.isWaking()) {
+        if (queue.getVolatileWaking() == 0) { // none pending; a pending woken waiter wakes the next itself
             queue.wakeWaiters();
         }
     }
