@@ -114,8 +114,11 @@ class StatWaitTest {
             // (the sleepers bit may already be set: the receiver announces itself, then finds it may not sleep)
             assertTrue(wait.contains("sleep request: epoch 1, not yet acknowledged"), wait);
             out.send(1, new byte[8], 0, 8); // acknowledges: the receiver may now sleep
+            // Poll until all three show: stat reads the words one by one, not as a snapshot, and the
+            // sender's acknowledgement may land after the receiver has already taken the message.
             for (long end = System.nanoTime() + 10_000_000_000L; System.nanoTime() < end
-                    && !(received.get() == 1 && wait.contains("sleepers yes")); Thread.sleep(20)) {
+                    && !(received.get() == 1 && wait.contains("sleepers yes")
+                    && wait.contains("sleep request: epoch 1, acknowledged")); Thread.sleep(20)) {
                 wait = waitLine(file);
             }
             assertTrue(received.get() == 1 && wait.contains("sleepers yes")
