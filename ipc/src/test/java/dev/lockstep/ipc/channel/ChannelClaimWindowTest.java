@@ -52,48 +52,47 @@ class ChannelClaimWindowTest {
         void close();
     }
 
+    private interface Signal {
+        void run() throws Exception;
+    }
+
+    private interface LineAwaiter {
+        String awaitLine(String prefix, Duration timeout) throws InterruptedException;
+    }
+
+    /** One adapter for both kinds of child (they share method names, not an interface). */
+    private static Child child(LineAwaiter lines, Signal stall, Signal resume, Signal kill, Runnable close) {
+        return new Child() {
+            public String awaitLine(String prefix) throws InterruptedException {
+                return lines.awaitLine(prefix, Duration.ofSeconds(60));
+            }
+            public void stall() throws Exception {
+                stall.run();
+            }
+            public void resume() throws Exception {
+                resume.run();
+            }
+            public void kill() throws Exception {
+                kill.run();
+            }
+            public void close() {
+                close.run();
+            }
+        };
+    }
+
     private Child start(Path file, boolean otherNamespace) throws Exception {
         String[] args = {file.toString(), Integer.toString(BODY)};
         if (otherNamespace) {
             Namespaces.assumeAvailable();
             Namespaces.Child c = Namespaces.start(dir, List.of(), ChannelHeaderWindowProducerMain.class, args);
-            return new Child() {
-                public String awaitLine(String prefix) throws InterruptedException {
-                    return c.awaitLine(prefix, Duration.ofSeconds(60));
-                }
-                public void stall() throws Exception {
-                    c.stall();
-                }
-                public void resume() throws Exception {
-                    c.resume();
-                }
-                public void kill() throws Exception {
-                    c.kill();
-                }
-                public void close() {
-                    c.close();
-                }
-            };
+            return child(c::awaitLine, c::stall, c::resume, c::kill, c::close);
         }
         ChildJvm c = ChildJvm.start(dir, ChannelHeaderWindowProducerMain.class, args);
-        return new Child() {
-            public String awaitLine(String prefix) throws InterruptedException {
-                return c.awaitLine(prefix, Duration.ofSeconds(60));
-            }
-            public void stall() throws Exception {
-                c.stall();
-            }
-            public void resume() throws Exception {
-                c.resume();
-            }
-            public void kill() throws Exception {
-                c.kill();
-                c.await(Duration.ofSeconds(30));
-            }
-            public void close() {
-                c.close();
-            }
-        };
+        return child(c::awaitLine, c::stall, c::resume, () -> {
+            c.kill();
+            c.await(Duration.ofSeconds(30));
+        }, c::close);
     }
 
     private static void sendBehind(Sender other) {
