@@ -13,8 +13,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import dev.lockstep.ipc.channel.ManyToOneChannel;
@@ -26,24 +24,7 @@ import dev.lockstep.ipc.mailbox.Mailboxes;
  * Both bridges in this JVM (two mailbox folders stand for two hosts, loopback UDP): the quick
  * functional checks; the multi-process tests are in {@link BridgeProcessTest}.
  */
-class BridgeInProcessTest {
-    static final int CAPACITY = 1 << 16;
-    Path hostA;
-    Path hostB;
-
-    @BeforeEach
-    void folders() throws IOException {
-        Path base = Files.isWritable(Path.of("/dev/shm")) ? Path.of("/dev/shm") : Path.of(System.getProperty("java.io.tmpdir"));
-        hostA = Files.createTempDirectory(base, "lockstep-aeron-a-");
-        hostB = Files.createTempDirectory(base, "lockstep-aeron-b-");
-    }
-
-    @AfterEach
-    void cleanUp() throws IOException {
-        TestFiles.deleteTree(hostA);
-        TestFiles.deleteTree(hostB);
-    }
-
+class BridgeInProcessTest extends TwoHostFixture {
     /** A loopback unicast channel on a free port, with 1 MiB terms (largest message 128 KiB). */
     static String channel() throws IOException {
         return channel("1m");
@@ -53,10 +34,6 @@ class BridgeInProcessTest {
         try (DatagramSocket s = new DatagramSocket(0, java.net.InetAddress.getLoopbackAddress())) {
             return "aeron:udp?endpoint=127.0.0.1:" + s.getLocalPort() + "|term-length=" + termLength;
         }
-    }
-
-    BridgeOptions options(Path folder) {
-        return BridgeOptions.defaults().withMailboxFolder(folder).withCreate(BridgeOptions.Kind.MANY_TO_ONE, CAPACITY);
     }
 
     @Test
