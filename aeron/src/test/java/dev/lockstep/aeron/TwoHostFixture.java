@@ -22,8 +22,13 @@ abstract class TwoHostFixture {
     @BeforeEach
     void folders() throws IOException {
         Path base = Files.isWritable(Path.of("/dev/shm")) ? Path.of("/dev/shm") : Path.of(System.getProperty("java.io.tmpdir"));
-        hostA = Files.createTempDirectory(base, "lockstep-aeron-a-");
-        hostB = Files.createTempDirectory(base, "lockstep-aeron-b-");
+        hostA = Files.createTempDirectory(base, folderPrefix() + "a-");
+        hostB = Files.createTempDirectory(base, folderPrefix() + "b-");
+    }
+
+    /** The start of the two folders' names (then "a-" and "b-"). */
+    String folderPrefix() {
+        return "lockstep-aeron-";
     }
 
     @AfterEach
