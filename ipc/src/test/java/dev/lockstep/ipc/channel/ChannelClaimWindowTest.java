@@ -140,13 +140,27 @@ class ChannelClaimWindowTest {
 
     private static final long WRAP_AT = 968;
 
-    private void stoppedClaimantIsWaitedFor(boolean otherNamespace, boolean wrap) throws Exception {
+    private interface Scenario {
+        void run(ManyToOneChannel ch, Path file, Sender other, Receiver in, Child p) throws Exception;
+    }
+
+    /**
+     * A channel prepared (wrapping or not) and a producer child seen to have claimed where expected,
+     * in this or another PID namespace; then the scenario; then everything closed.
+     */
+    private void withClaimant(boolean otherNamespace, boolean wrap, Scenario scenario) throws Exception {
         Path file = dir.resolve("c");
         try (ManyToOneChannel ch = ManyToOneChannel.create(file, 1024, 4);
              Sender other = ch.sender(); Receiver in = ch.receiver(CLAIM_TIMEOUT);
              Child p = start(file, otherNamespace)) {
             long start = prepare(ch, other, in, wrap);
             assertEquals(Long.toString(start), p.awaitLine("CLAIMED ").trim(), "claimed where expected");
+            scenario.run(ch, file, other, in, p);
+        }
+    }
+
+    private void stoppedClaimantIsWaitedFor(boolean otherNamespace, boolean wrap) throws Exception {
+        withClaimant(otherNamespace, wrap, (ch, file, other, in, p) -> {
             p.stall();
             sendBehind(other);
             ChannelRevocationTest.Checker c = new ChannelRevocationTest.Checker();
@@ -167,16 +181,11 @@ class ChannelClaimWindowTest {
             assertEquals(0L, ch.stats().recoveredClaims());
             assertEquals(ch.stats().tail(), ch.stats().head(), "everything consumed");
             ChannelTest.assertFreeSpaceIsZero(ch);
-        }
+        });
     }
 
     private void killedClaimantIsPadded(boolean otherNamespace, boolean wrap) throws Exception {
-        Path file = dir.resolve("c");
-        try (ManyToOneChannel ch = ManyToOneChannel.create(file, 1024, 4);
-             Sender other = ch.sender(); Receiver in = ch.receiver(CLAIM_TIMEOUT);
-             Child p = start(file, otherNamespace)) {
-            long start = prepare(ch, other, in, wrap);
-            assertEquals(Long.toString(start), p.awaitLine("CLAIMED ").trim(), "claimed where expected");
+        withClaimant(otherNamespace, wrap, (ch, file, other, in, p) -> {
             p.kill();
             sendBehind(other);
             ChannelRevocationTest.Checker c = new ChannelRevocationTest.Checker();
@@ -188,7 +197,7 @@ class ChannelClaimWindowTest {
             assertEquals(0L, ch.stats().timeoutRecoveries(), "by death, not by timeout");
             assertEquals(ch.stats().tail(), ch.stats().head(), "everything consumed");
             ChannelTest.assertFreeSpaceIsZero(ch);
-        }
+        });
     }
 
     @Test
