@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
@@ -15,8 +14,6 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import dev.lockstep.ipc.channel.ManyToOneChannel;
@@ -28,28 +25,12 @@ import dev.lockstep.ipc.mailbox.Mailboxes;
  * {@link BridgeHost}: two hosts in this JVM (two mailbox folders, loopback UDP), each running an
  * outbound and an inbound bridge and its embedded driver on its one thread.
  */
-class BridgeHostTest {
-    static final int CAPACITY = 1 << 16;
+class BridgeHostTest extends TwoHostFixture {
     /** Messages each way ({@code -Dlockstep.aeron.test.hostMessages}, default 5,000: a second or two). */
     static final int COUNT = Integer.getInteger("lockstep.aeron.test.hostMessages", 5_000);
-    Path hostA;
-    Path hostB;
-
-    @BeforeEach
-    void folders() throws IOException {
-        Path base = Files.isWritable(Path.of("/dev/shm")) ? Path.of("/dev/shm") : Path.of(System.getProperty("java.io.tmpdir"));
-        hostA = Files.createTempDirectory(base, "lockstep-host-a-");
-        hostB = Files.createTempDirectory(base, "lockstep-host-b-");
-    }
-
-    @AfterEach
-    void cleanUp() throws IOException {
-        TestFiles.deleteTree(hostA);
-        TestFiles.deleteTree(hostB);
-    }
-
-    BridgeOptions options(Path folder) {
-        return BridgeOptions.defaults().withMailboxFolder(folder).withCreate(BridgeOptions.Kind.MANY_TO_ONE, CAPACITY);
+    @Override
+    String folderPrefix() {
+        return "lockstep-host-";
     }
 
     /** Live threads whose name starts with one of the prefixes. */

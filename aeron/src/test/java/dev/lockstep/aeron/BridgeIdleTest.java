@@ -6,16 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import dev.lockstep.ipc.channel.ManyToOneChannel;
@@ -28,28 +24,7 @@ import dev.lockstep.ipc.mailbox.Mailboxes;
  * on 17) still delivers every message of bursts sent after it went to sleep, for each mailbox wait; a
  * sleeping bridge closes at once; bad idle settings are refused by name.
  */
-class BridgeIdleTest {
-    static final int CAPACITY = 1 << 16;
-    Path hostA;
-    Path hostB;
-
-    @BeforeEach
-    void folders() throws IOException {
-        Path base = Files.isWritable(Path.of("/dev/shm")) ? Path.of("/dev/shm") : Path.of(System.getProperty("java.io.tmpdir"));
-        hostA = Files.createTempDirectory(base, "lockstep-aeron-a-");
-        hostB = Files.createTempDirectory(base, "lockstep-aeron-b-");
-    }
-
-    @AfterEach
-    void cleanUp() throws IOException {
-        TestFiles.deleteTree(hostA);
-        TestFiles.deleteTree(hostB);
-    }
-
-    BridgeOptions options(Path folder) {
-        return BridgeOptions.defaults().withMailboxFolder(folder).withCreate(BridgeOptions.Kind.MANY_TO_ONE, CAPACITY);
-    }
-
+class BridgeIdleTest extends TwoHostFixture {
     @Test
     void burstsAfterIdlePausesArriveWholeAndInOrderWithEveryMailboxWait() throws Exception {
         for (BridgeOptions.Wait wait : new BridgeOptions.Wait[] {BridgeOptions.Wait.KERNEL, BridgeOptions.Wait.SLEEP}) {

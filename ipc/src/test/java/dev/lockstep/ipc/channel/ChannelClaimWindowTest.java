@@ -52,48 +52,47 @@ class ChannelClaimWindowTest {
         void close();
     }
 
+    private interface Signal {
+        void run() throws Exception;
+    }
+
+    private interface LineAwaiter {
+        String awaitLine(String prefix, Duration timeout) throws InterruptedException;
+    }
+
+    /** One adapter for both kinds of child (they share method names, not an interface). */
+    private static Child child(LineAwaiter lines, Signal stall, Signal resume, Signal kill, Runnable close) {
+        return new Child() {
+            public String awaitLine(String prefix) throws InterruptedException {
+                return lines.awaitLine(prefix, Duration.ofSeconds(60));
+            }
+            public void stall() throws Exception {
+                stall.run();
+            }
+            public void resume() throws Exception {
+                resume.run();
+            }
+            public void kill() throws Exception {
+                kill.run();
+            }
+            public void close() {
+                close.run();
+            }
+        };
+    }
+
     private Child start(Path file, boolean otherNamespace) throws Exception {
         String[] args = {file.toString(), Integer.toString(BODY)};
         if (otherNamespace) {
             Namespaces.assumeAvailable();
             Namespaces.Child c = Namespaces.start(dir, List.of(), ChannelHeaderWindowProducerMain.class, args);
-            return new Child() {
-                public String awaitLine(String prefix) throws InterruptedException {
-                    return c.awaitLine(prefix, Duration.ofSeconds(60));
-                }
-                public void stall() throws Exception {
-                    c.stall();
-                }
-                public void resume() throws Exception {
-                    c.resume();
-                }
-                public void kill() throws Exception {
-                    c.kill();
-                }
-                public void close() {
-                    c.close();
-                }
-            };
+            return child(c::awaitLine, c::stall, c::resume, c::kill, c::close);
         }
         ChildJvm c = ChildJvm.start(dir, ChannelHeaderWindowProducerMain.class, args);
-        return new Child() {
-            public String awaitLine(String prefix) throws InterruptedException {
-                return c.awaitLine(prefix, Duration.ofSeconds(60));
-            }
-            public void stall() throws Exception {
-                c.stall();
-            }
-            public void resume() throws Exception {
-                c.resume();
-            }
-            public void kill() throws Exception {
-                c.kill();
-                c.await(Duration.ofSeconds(30));
-            }
-            public void close() {
-                c.close();
-            }
-        };
+        return child(c::awaitLine, c::stall, c::resume, () -> {
+            c.kill();
+            c.await(Duration.ofSeconds(30));
+        }, c::close);
     }
 
     private static void sendBehind(Sender other) {
@@ -141,13 +140,27 @@ class ChannelClaimWindowTest {
 
     private static final long WRAP_AT = 968;
 
-    private void stoppedClaimantIsWaitedFor(boolean otherNamespace, boolean wrap) throws Exception {
+    private interface Scenario {
+        void run(ManyToOneChannel ch, Path file, Sender other, Receiver in, Child p) throws Exception;
+    }
+
+    /**
+     * A channel prepared (wrapping or not) and a producer child seen to have claimed where expected,
+     * in this or another PID namespace; then the scenario; then everything closed.
+     */
+    private void withClaimant(boolean otherNamespace, boolean wrap, Scenario scenario) throws Exception {
         Path file = dir.resolve("c");
         try (ManyToOneChannel ch = ManyToOneChannel.create(file, 1024, 4);
              Sender other = ch.sender(); Receiver in = ch.receiver(CLAIM_TIMEOUT);
              Child p = start(file, otherNamespace)) {
             long start = prepare(ch, other, in, wrap);
             assertEquals(Long.toString(start), p.awaitLine("CLAIMED ").trim(), "claimed where expected");
+            scenario.run(ch, file, other, in, p);
+        }
+    }
+
+    private void stoppedClaimantIsWaitedFor(boolean otherNamespace, boolean wrap) throws Exception {
+        withClaimant(otherNamespace, wrap, (ch, file, other, in, p) -> {
             p.stall();
             sendBehind(other);
             ChannelRevocationTest.Checker c = new ChannelRevocationTest.Checker();
@@ -168,16 +181,11 @@ class ChannelClaimWindowTest {
             assertEquals(0L, ch.stats().recoveredClaims());
             assertEquals(ch.stats().tail(), ch.stats().head(), "everything consumed");
             ChannelTest.assertFreeSpaceIsZero(ch);
-        }
+        });
     }
 
     private void killedClaimantIsPadded(boolean otherNamespace, boolean wrap) throws Exception {
-        Path file = dir.resolve("c");
-        try (ManyToOneChannel ch = ManyToOneChannel.create(file, 1024, 4);
-             Sender other = ch.sender(); Receiver in = ch.receiver(CLAIM_TIMEOUT);
-             Child p = start(file, otherNamespace)) {
-            long start = prepare(ch, other, in, wrap);
-            assertEquals(Long.toString(start), p.awaitLine("CLAIMED ").trim(), "claimed where expected");
+        withClaimant(otherNamespace, wrap, (ch, file, other, in, p) -> {
             p.kill();
             sendBehind(other);
             ChannelRevocationTest.Checker c = new ChannelRevocationTest.Checker();
@@ -189,7 +197,7 @@ class ChannelClaimWindowTest {
             assertEquals(0L, ch.stats().timeoutRecoveries(), "by death, not by timeout");
             assertEquals(ch.stats().tail(), ch.stats().head(), "everything consumed");
             ChannelTest.assertFreeSpaceIsZero(ch);
-        }
+        });
     }
 
     @Test
