@@ -4,6 +4,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -129,12 +130,47 @@ final class Child implements AutoCloseable {
         return process.exitValue();
     }
 
-    /** Sends {@code kill -SIGNAL pid} (e.g. {@code STOP}, {@code CONT}) and waits for the kill command. */
+    /**
+     * Sends {@code kill -SIGNAL pid} (e.g. {@code STOP}, {@code CONT}) and waits for the kill command;
+     * for {@code STOP} also until every thread of the child is stopped: kill(2) only makes the stop
+     * pending, and a thread running on the other core stops at its next entry to the kernel, so a
+     * caller that acts right after kill returns could still be served by the child (the "delivered
+     * while stopped" flake of BridgeRestartGapTest: 96 of 100 messages sent after the STOP arrived).
+     */
     void signal(String signal) throws IOException, InterruptedException {
         Process k = new ProcessBuilder("kill", "-" + signal, Long.toString(pid())).inheritIO().start();
         if (k.waitFor() != 0) {
             throw new AssertionError("kill -" + signal + " " + pid() + " failed");
         }
+        if (signal.equals("STOP")) {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (!allThreadsStopped()) {
+                if (System.nanoTime() - deadline > 0) {
+                    throw new AssertionError("child " + pid() + " not stopped 10 s after SIGSTOP");
+                }
+                Thread.sleep(1);
+            }
+        }
+    }
+
+    /** Whether every thread in /proc/PID/task is in state T (stopped by a signal). */
+    private boolean allThreadsStopped() throws IOException {
+        try (java.util.stream.Stream<Path> tasks = Files.list(Path.of("/proc", Long.toString(pid()), "task"))) {
+            for (Path task : (Iterable<Path>) tasks::iterator) {
+                String stat;
+                try {
+                    stat = Files.readString(task.resolve("stat"));
+                } catch (java.nio.file.NoSuchFileException gone) {
+                    continue; // a thread that has just exited
+                }
+                // pid (comm) S ...: the state follows the last ')' (comm may contain spaces and parentheses)
+                char state = stat.charAt(stat.lastIndexOf(')') + 2);
+                if (state != 'T' && state != 't') {
+                    return false;
+                }
+            }
+        }
+        return true;
     }
 
     /** SIGKILL, then wait until it is gone. */

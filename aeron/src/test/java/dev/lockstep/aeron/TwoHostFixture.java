@@ -42,12 +42,13 @@ abstract class TwoHostFixture {
     }
 
     /**
-     * Waits up to 10 s for the inbound counters (published once per duty cycle) to reach {@code count},
+     * Waits up to 10 s for both bridges' counters (published once per duty cycle) to reach {@code count},
      * then checks that both bridges counted every message and byte once, with no gap or duplicate.
      */
     static void assertCleanTransfer(Bridge in, Bridge out, long count, long bytes) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (in.stats().messages() < count && System.nanoTime() < deadline) {
+        // Both bridges publish their counters once per duty cycle: wait for both, not only the inbound.
+        while ((in.stats().messages() < count || out.stats().messages() < count) && System.nanoTime() < deadline) {
             Thread.sleep(5);
         }
         BridgeStats os = out.stats();
