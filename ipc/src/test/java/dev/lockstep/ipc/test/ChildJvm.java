@@ -131,10 +131,12 @@ public final class ChildJvm implements AutoCloseable {
     /**
      * Stops the child with SIGSTOP: it keeps its pid, its mappings and everything it holds, but runs no
      * instruction until {@link #resume()} (the fault a GC pause, a debugger or a throttled container
-     * causes: a stalled process, not a dead one).
+     * causes: a stalled process, not a dead one). Returns once every thread of the child is stopped
+     * ({@link Faults#awaitStopped}), not when kill returns: the stop is only pending until then.
      */
     public void stall() throws IOException, InterruptedException {
         signal("STOP");
+        Faults.awaitStopped(pid(), Duration.ofSeconds(10));
     }
 
     /** Continues a child stopped by {@link #stall()} (SIGCONT). */

@@ -20,6 +20,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 /**
  * Fault injection for the multi-process tests, the same for every structure: real processes
@@ -131,8 +132,7 @@ public final class Faults {
      * @return how long it was really stopped (from the kernel reporting it stopped to SIGCONT)
      */
     public static Duration stall(ChildJvm victim, Duration duration) throws IOException, InterruptedException {
-        victim.stall();
-        awaitState(victim.pid(), 'T', Duration.ofSeconds(10));
+        victim.stall(); // returns once every thread of the victim is stopped
         long stopped = System.nanoTime();
         Thread.sleep(duration.toMillis());
         long resumed = System.nanoTime();
@@ -156,6 +156,43 @@ public final class Faults {
             }
             Thread.sleep(1);
         }
+    }
+
+    /**
+     * Waits until every thread of process {@code pid} is stopped: state {@code T} or {@code t} in each
+     * {@code /proc/<pid>/task/<tid>/stat}. kill(2) with SIGSTOP only makes the stop pending; a thread
+     * running on another core stops at its next entry to the kernel, and the process's own state letter
+     * (its main thread's) can read {@code T} while other threads still run. A test that acts "while the
+     * child is stopped" must wait for this first.
+     *
+     * @throws AssertionError if that does not happen within {@code timeout}
+     */
+    public static void awaitStopped(long pid, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        String running;
+        while ((running = runningThread(pid)) != null) {
+            if (System.nanoTime() - deadline > 0) {
+                throw new AssertionError("pid " + pid + " not stopped " + timeout + " after SIGSTOP: " + running);
+            }
+            Thread.sleep(1);
+        }
+    }
+
+    /** A thread of {@code pid} not in state T/t, as "tid state", or null if there is none. */
+    private static String runningThread(long pid) {
+        List<Path> tasks;
+        try (Stream<Path> listing = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
+            tasks = listing.toList();
+        } catch (IOException gone) {
+            throw new AssertionError("pid " + pid + " is gone: " + gone);
+        }
+        for (Path task : tasks) {
+            String[] f = statFields(task.resolve("stat"));
+            if (f != null && f[0].charAt(0) != 'T' && f[0].charAt(0) != 't') {
+                return task.getFileName() + " " + f[0];
+            }
+        }
+        return null;
     }
 
     /** Process {@code pid}'s state letter, or '-' if there is no such process. */
@@ -227,9 +264,14 @@ public final class Faults {
     }
 
     private static String[] statFields(long pid) {
+        return statFields(Path.of("/proc", Long.toString(pid), "stat"));
+    }
+
+    /** The fields of a {@code stat} file after "pid (comm) ", or null if it is gone (exited). */
+    private static String[] statFields(Path file) {
         String stat;
         try {
-            stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"), StandardCharsets.US_ASCII);
+            stat = Files.readString(file, StandardCharsets.US_ASCII);
         } catch (NoSuchFileException gone) {
             return null;
         } catch (IOException e) {

@@ -119,9 +119,10 @@ public final class Namespaces {
             return wrapper.process().isAlive();
         }
 
-        /** SIGSTOP to the JVM. */
+        /** SIGSTOP to the JVM; returns once every thread of it is stopped ({@link Faults#awaitStopped}). */
         public void stall() throws IOException, InterruptedException {
             signal("STOP");
+            Faults.awaitStopped(hostPid(), Duration.ofSeconds(10));
         }
 
         /** SIGCONT to the JVM. */
