@@ -120,6 +120,8 @@ public final class OutboundBridge extends Bridge {
     private long backPressure;
     private long notConnected;
     private long lastResult;
+    /** Messages handled in the current receive call (plain: bridge thread only). */
+    private int handled;
 
     OutboundBridge(String mailbox, String channel, int streamId, BridgeOptions options) throws IOException {
         this(mailbox, channel, streamId, options, null);
@@ -224,8 +226,8 @@ public final class OutboundBridge extends Bridge {
             accepted(heldCount, heldBytes);
         }
         int n = 0;
-        while (n < batch && !holding && receiver.receive(handler, 1) == 1) {
-            n++;
+        if (!holding) {
+            n = take(batch);
         }
         if (stageCount > 0 && !holding) {
             flush();
@@ -235,14 +237,57 @@ public final class OutboundBridge extends Bridge {
         }
         // Empty mailbox: wait on it (futex sleep, woken by the producer's commit, or the mailbox idle
         // strategy's polls), at most MAILBOX_WAIT_MILLIS so the counters are published and close() seen.
-        n = receiver.awaitReceive(handler, 1, MAILBOX_WAIT_MILLIS, TimeUnit.MILLISECONDS);
+        handled = 0;
+        try {
+            receiver.awaitReceive(handler, batch, MAILBOX_WAIT_MILLIS, TimeUnit.MILLISECONDS);
+        } catch (Stop stop) {
+            // holding: see take
+        }
+        n = handled;
         if (stageCount > 0 && !holding) {
             flush();
         }
         return n > 0 ? n : -1;
     }
 
+    /**
+     * Takes up to {@code limit} messages in one receive call (one head release and producer wake-up
+     * check per call instead of per message); a refusal inside the handler ends the call early through
+     * {@link #STOP} (see {@link #stopTaking}). Returns the number handled.
+     */
+    private int take(int limit) {
+        handled = 0;
+        try {
+            receiver.receive(handler, limit);
+        } catch (Stop stop) {
+            // holding: the refused frame's last message was the last one taken (see stopTaking)
+        }
+        return handled;
+    }
+
+    /**
+     * Ends the current receive call after a refusal: the ring's contract is that a message whose handler
+     * throws counts as consumed (it is, in {@code pending} or the held stage, as before), and the
+     * exception ends the call, so nothing more is taken while a frame is held. Only on the refused path;
+     * the exception is preallocated and stackless.
+     */
+    private void stopTaking() {
+        throw STOP;
+    }
+
+    /** The control-flow exception of {@link #stopTaking}: preallocated, no stack trace, no suppression. */
+    static final class Stop extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        Stop() {
+            super("outbound bridge: stop taking (a frame is held)", null, false, false);
+        }
+    }
+
+    private static final Stop STOP = new Stop();
+
     private void onMessage(int type, ByteBuffer buffer, int offset, int length) {
+        handled++;
         if (buffer != wrapped) {
             body.wrap(buffer);
             wrapped = buffer;
@@ -260,8 +305,14 @@ public final class OutboundBridge extends Bridge {
             stageMessage(sequence, type, offset, length);
             // Before returning (so before the ring frees the record): see the class comment.
             status.saveSlot(nextSequence, mark, type);
+            if (sequence == STALL_SEQUENCE && STALL_AFTER_SAVE) {
+                stallForTest(sequence, "staged and saved");
+            }
             if (stageLength >= flushAt) {
                 flush();
+                if (holding) {
+                    stopTaking();
+                }
             }
             return;
         }
@@ -283,6 +334,9 @@ public final class OutboundBridge extends Bridge {
         status.saveSlot(nextSequence, mark, type);
         if (sequence == STALL_SEQUENCE && STALL_AFTER_SAVE) {
             stallForTest(sequence, "saved");
+        }
+        if (holding) {
+            stopTaking();
         }
     }
 
