@@ -44,7 +44,7 @@ import io.aeron.Publication;
  * the held message (see {@link BridgeOptions}). The timed wait allocates one small object per wait that
  * actually sleeps (the receiver's kernel idle), never per message.
  *
- * <p>Coalescing ({@link BridgeOptions#withCoalesce}): each message taken from the ring is numbered and
+ * <p>Coalescing ({@link BridgeOptions#withCoalesce}, the default): each message taken from the ring is numbered and
  * its slot saved as above, but copied into a coalesced {@link BridgeFrame} instead of being offered
  * alone; the frame is offered when it reaches one datagram's payload
  * ({@code publication.maxPayloadLength()}) and at the end of every duty cycle (a frame of one message
@@ -55,14 +55,23 @@ import io.aeron.Publication;
  * callbacks, frame headers and datagrams: the CPU per message the profile of the README's benchmark
  * section shows in both bridges and both drivers.
  *
+ * <p>Taking: one {@code receive(handler, batch)} call per duty cycle (one head release and producer
+ * wake-up check per call). A refusal inside the handler (the message or frame is now held) ends the
+ * call by throwing the preallocated, stackless {@code STOP}: by the {@code Receiver} contract the message
+ * whose handler throws counts as consumed (it is: held in the bridge, exactly as when a loop of
+ * single-message receives stopped after it), and the call ends, so nothing more is taken while holding.
+ * Each record is zeroed right after its own handler returns (head released at the end of the call; a
+ * successor consumer steps over zeroed records of a dead predecessor), so what a kill leaves to the
+ * successor is still at most the record in the handler.
+ *
  * <p>Implementation notes: the handler wraps the ring's mapping once in an {@link UnsafeBuffer} and
  * offers header and body as two buffers (Aeron copies into its term buffer: no copy here); only a
  * refused message is copied, into a buffer sized for the largest message. Coalescing copies each message
  * once, into the stage (a direct buffer of one datagram's payload plus the largest record, so a record
  * always fits; a frame may thus pass one datagram by up to one message and be fragmented by Aeron).
  * Invariants: records in the stage have consecutive numbers from {@code stageFirst}; while
- * {@code holding} nothing is taken from the ring, so the held frame never grows. Nothing allocates per
- * message.
+ * {@code holding} nothing is taken from the ring (a refusal in the handler ends the receive call), so
+ * the held frame never grows. Nothing allocates per message.
  */
 public final class OutboundBridge extends Bridge {
     /** The longest an idle outbound bridge sleeps on its mailbox before publishing its counters again. */
