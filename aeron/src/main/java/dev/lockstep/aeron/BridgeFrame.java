@@ -20,7 +20,7 @@ import org.agrona.MutableDirectBuffer;
  * converted). Aeron keeps message boundaries (it fragments and reassembles long messages), so one
  * frame is one local message.
  *
- * <p><b>Coalesced frame</b> (an outbound bridge with {@code BridgeOptions.withCoalesce(true)}): several
+ * <p><b>Coalesced frame</b> (an outbound bridge with {@code BridgeOptions.withCoalesce(true)}, the default): several
  * local messages in one Aeron message. The header's type is {@link #COALESCED} (a local type is never
  * negative), its sequence the first record's; records follow back to back, unpadded, each
  *

@@ -44,7 +44,7 @@ import io.aeron.Publication;
  * the held message (see {@link BridgeOptions}). The timed wait allocates one small object per wait that
  * actually sleeps (the receiver's kernel idle), never per message.
  *
- * <p>Coalescing ({@link BridgeOptions#withCoalesce}): each message taken from the ring is numbered and
+ * <p>Coalescing ({@link BridgeOptions#withCoalesce}, the default): each message taken from the ring is numbered and
  * its slot saved as above, but copied into a coalesced {@link BridgeFrame} instead of being offered
  * alone; the frame is offered when it reaches one datagram's payload
  * ({@code publication.maxPayloadLength()}) and at the end of every duty cycle (a frame of one message
@@ -55,14 +55,23 @@ import io.aeron.Publication;
  * callbacks, frame headers and datagrams: the CPU per message the profile of the README's benchmark
  * section shows in both bridges and both drivers.
  *
+ * <p>Taking: one {@code receive(handler, batch)} call per duty cycle (one head release and producer
+ * wake-up check per call). A refusal inside the handler (the message or frame is now held) ends the
+ * call by throwing the preallocated, stackless {@code STOP}: by the {@code Receiver} contract the message
+ * whose handler throws counts as consumed (it is: held in the bridge, exactly as when a loop of
+ * single-message receives stopped after it), and the call ends, so nothing more is taken while holding.
+ * Each record is zeroed right after its own handler returns (head released at the end of the call; a
+ * successor consumer steps over zeroed records of a dead predecessor), so what a kill leaves to the
+ * successor is still at most the record in the handler.
+ *
  * <p>Implementation notes: the handler wraps the ring's mapping once in an {@link UnsafeBuffer} and
  * offers header and body as two buffers (Aeron copies into its term buffer: no copy here); only a
  * refused message is copied, into a buffer sized for the largest message. Coalescing copies each message
  * once, into the stage (a direct buffer of one datagram's payload plus the largest record, so a record
  * always fits; a frame may thus pass one datagram by up to one message and be fragmented by Aeron).
  * Invariants: records in the stage have consecutive numbers from {@code stageFirst}; while
- * {@code holding} nothing is taken from the ring, so the held frame never grows. Nothing allocates per
- * message.
+ * {@code holding} nothing is taken from the ring (a refusal in the handler ends the receive call), so
+ * the held frame never grows. Nothing allocates per message.
  */
 public final class OutboundBridge extends Bridge {
     /** The longest an idle outbound bridge sleeps on its mailbox before publishing its counters again. */
@@ -120,6 +129,8 @@ public final class OutboundBridge extends Bridge {
     private long backPressure;
     private long notConnected;
     private long lastResult;
+    /** Messages handled in the current receive call (plain: bridge thread only). */
+    private int handled;
 
     OutboundBridge(String mailbox, String channel, int streamId, BridgeOptions options) throws IOException {
         this(mailbox, channel, streamId, options, null);
@@ -224,8 +235,8 @@ public final class OutboundBridge extends Bridge {
             accepted(heldCount, heldBytes);
         }
         int n = 0;
-        while (n < batch && !holding && receiver.receive(handler, 1) == 1) {
-            n++;
+        if (!holding) {
+            n = take(batch);
         }
         if (stageCount > 0 && !holding) {
             flush();
@@ -235,14 +246,57 @@ public final class OutboundBridge extends Bridge {
         }
         // Empty mailbox: wait on it (futex sleep, woken by the producer's commit, or the mailbox idle
         // strategy's polls), at most MAILBOX_WAIT_MILLIS so the counters are published and close() seen.
-        n = receiver.awaitReceive(handler, 1, MAILBOX_WAIT_MILLIS, TimeUnit.MILLISECONDS);
+        handled = 0;
+        try {
+            receiver.awaitReceive(handler, batch, MAILBOX_WAIT_MILLIS, TimeUnit.MILLISECONDS);
+        } catch (Stop stop) {
+            // holding: see take
+        }
+        n = handled;
         if (stageCount > 0 && !holding) {
             flush();
         }
         return n > 0 ? n : -1;
     }
 
+    /**
+     * Takes up to {@code limit} messages in one receive call (one head release and producer wake-up
+     * check per call instead of per message); a refusal inside the handler ends the call early through
+     * {@link #STOP} (see {@link #stopTaking}). Returns the number handled.
+     */
+    private int take(int limit) {
+        handled = 0;
+        try {
+            receiver.receive(handler, limit);
+        } catch (Stop stop) {
+            // holding: the refused frame's last message was the last one taken (see stopTaking)
+        }
+        return handled;
+    }
+
+    /**
+     * Ends the current receive call after a refusal: the ring's contract is that a message whose handler
+     * throws counts as consumed (it is, in {@code pending} or the held stage, as before), and the
+     * exception ends the call, so nothing more is taken while a frame is held. Only on the refused path;
+     * the exception is preallocated and stackless.
+     */
+    private void stopTaking() {
+        throw STOP;
+    }
+
+    /** The control-flow exception of {@link #stopTaking}: preallocated, no stack trace, no suppression. */
+    static final class Stop extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        Stop() {
+            super("outbound bridge: stop taking (a frame is held)", null, false, false);
+        }
+    }
+
+    private static final Stop STOP = new Stop();
+
     private void onMessage(int type, ByteBuffer buffer, int offset, int length) {
+        handled++;
         if (buffer != wrapped) {
             body.wrap(buffer);
             wrapped = buffer;
@@ -260,8 +314,14 @@ public final class OutboundBridge extends Bridge {
             stageMessage(sequence, type, offset, length);
             // Before returning (so before the ring frees the record): see the class comment.
             status.saveSlot(nextSequence, mark, type);
+            if (sequence == STALL_SEQUENCE && STALL_AFTER_SAVE) {
+                stallForTest(sequence, "staged and saved");
+            }
             if (stageLength >= flushAt) {
                 flush();
+                if (holding) {
+                    stopTaking();
+                }
             }
             return;
         }
@@ -283,6 +343,9 @@ public final class OutboundBridge extends Bridge {
         status.saveSlot(nextSequence, mark, type);
         if (sequence == STALL_SEQUENCE && STALL_AFTER_SAVE) {
             stallForTest(sequence, "saved");
+        }
+        if (holding) {
+            stopTaking();
         }
     }
 

@@ -129,7 +129,13 @@ class BridgeCoalesceTest extends TwoHostFixture {
             long sent = 0;
             long pauseUntil = 0;
             long nextPause = 1000;
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
             while (next[0] < count) {
+                // A bridge that stopped moving (failed, or lost a message) fails the test instead of hanging it.
+                if (System.nanoTime() - deadline > 0) {
+                    throw new AssertionError("only " + next[0] + " of " + count + " arrived in 120 s; out " + out.stats()
+                            + ", failure " + out.failure().orElse(null) + "; in " + in.stats());
+                }
                 if (sent < count) {
                     int len = Messages.length(sent, max);
                     Messages.write(scratch, 0, sent, len);

@@ -61,9 +61,11 @@ class BridgeRestartGapTest {
         TestFiles.deleteTree(hostB);
     }
 
-    Child bridge(Path host, String direction, String uri, int capacity) throws IOException, InterruptedException {
-        Child c = Child.start(host, BridgeCommand.class, direction, "orders", uri, "--stream", Integer.toString(STREAM),
-                "--capacity", Integer.toString(capacity));
+    Child bridge(Path host, String direction, String uri, int capacity, String... options) throws IOException, InterruptedException {
+        List<String> args = new ArrayList<>(List.of(direction, "orders", uri, "--stream", Integer.toString(STREAM),
+                "--capacity", Integer.toString(capacity)));
+        args.addAll(List.of(options));
+        Child c = Child.start(host, BridgeCommand.class, args.toArray(String[]::new));
         c.awaitLine("READY", Duration.ofSeconds(30));
         return c;
     }
@@ -171,10 +173,11 @@ class BridgeRestartGapTest {
      * after it saves its sequence slot, and SIGKILLed). The ring delivers that record again to the
      * restarted bridge (the channel's at-least-once across a consumer crash), which sends it again
      * <em>under the same number</em>; the inbound bridge, which had delivered it, drops it as a duplicate.
+     * Plain frames ({@code --no-coalesce}): the coalescing default's window is the next test.
      * Documented outcome (README "Delivery guarantee"): every message delivered exactly once, in order;
      * the inbound bridge counts 1 duplicate dropped, 0 gaps.
      */
-    @ParameterizedTest(name = "killed after sequence S was {0}")
+    @ParameterizedTest(name = "killed after sequence S was {0} (plain frames, --no-coalesce)")
     @ValueSource(strings = {"offered", "saved"})
     void aBridgeKilledBeforeTheRingFreesTheRecordSendsItAgainUnderItsNumberAndTheDuplicateIsDropped(String where)
             throws Exception {
@@ -185,7 +188,7 @@ class BridgeRestartGapTest {
         Child in = bridge(hostB, "in", uri, capacity);
         Child out = Child.startWithJvmOptions(List.of("-Dlockstep.aeron.test.stall=" + where + ":" + s), hostA,
                 BridgeCommand.class, "out", "orders", uri, "--stream", Integer.toString(STREAM), "--capacity",
-                Integer.toString(capacity));
+                Integer.toString(capacity), "--no-coalesce");
         Path inStatus = BridgeStatus.inPath(hostB, "orders", STREAM);
         try (ManyToOneChannel a = Mailboxes.open(hostA).manyToOne("orders", capacity);
              ManyToOneChannel b = Mailboxes.open(hostB).manyToOne("orders", capacity);
@@ -203,7 +206,7 @@ class BridgeRestartGapTest {
             out.kill(); // SIGKILL inside the window
             out.close();
 
-            out = bridge(hostA, "out", uri, capacity);
+            out = bridge(hostA, "out", uri, capacity, "--no-coalesce");
             out.awaitLine("CONNECTED", Duration.ofSeconds(30));
             send(tx, scratch, s + 1, s + 1 + more);
             receive(rx, seen, s + more);
@@ -224,6 +227,79 @@ class BridgeRestartGapTest {
             assertTrue(in.output().contains("dropped duplicate sequence " + s), context);
             System.out.println("killed after sequence " + s + " was " + where + ": delivered " + seen.size()
                     + " exactly once; inbound dropped " + is.duplicatesDropped() + " duplicate");
+        } finally {
+            out.close();
+            in.close();
+        }
+    }
+
+    /**
+     * The coalescing (default) outbound bridge's window: the messages of the frame being built were taken
+     * from the ring (freed) and numbered, but not yet offered to Aeron. The test stops the outbound bridge
+     * (SIGSTOP), puts messages 0..S in its mailbox (small: together less than one datagram, so one frame),
+     * lets it run (SIGCONT): it takes them in one duty cycle, and the fault-injection property stops its
+     * thread after it staged S and saved S's slot, before the frame is offered; the test SIGKILLs it and
+     * starts it again. Documented outcome (README "Delivery guarantee", coalescing): the frame's messages
+     * before S are lost, at most {@code batch}, and the inbound bridge reports exactly them as one gap
+     * before S; S itself (its record not yet freed) is sent again under its number and arrives; no
+     * duplicate, no corruption, every later message once, in order.
+     */
+    @Test
+    void aCoalescingBridgeKilledWithAFrameBeingBuiltLosesExactlyThatFrameAndReportsIt() throws Exception {
+        String uri = BridgeInProcessTest.channel();
+        int capacity = 1 << 18;
+        int s = 5; // 0..5: at most 6 x (8 + 200) + 16 B, less than one datagram's payload: no flush before S
+        int more = 200;
+        Child in = bridge(hostB, "in", uri, capacity);
+        Child out = Child.startWithJvmOptions(List.of("-Dlockstep.aeron.test.stall=saved:" + s), hostA,
+                BridgeCommand.class, "out", "orders", uri, "--stream", Integer.toString(STREAM), "--capacity",
+                Integer.toString(capacity)); // coalescing: the default
+        Path inStatus = BridgeStatus.inPath(hostB, "orders", STREAM);
+        try (ManyToOneChannel a = Mailboxes.open(hostA).manyToOne("orders", capacity);
+             ManyToOneChannel b = Mailboxes.open(hostB).manyToOne("orders", capacity);
+             Sender tx = a.sender();
+             Receiver rx = b.receiver()) {
+            ByteBuffer scratch = ByteBuffer.allocate(MAX_LENGTH).order(ByteOrder.nativeOrder());
+            List<Long> seen = new ArrayList<>();
+            out.awaitLine("READY", Duration.ofSeconds(30));
+            out.awaitLine("CONNECTED", Duration.ofSeconds(30));
+            assertTrue(out.output().contains("coalescing"), "the default outbound bridge coalesces: " + out.output());
+            out.signal("STOP");
+            send(tx, scratch, 0, s + 1); // all in the ring before the bridge runs again: one duty cycle takes them
+            out.signal("CONT");
+            out.awaitLine("bridge out orders: STALLED", Duration.ofSeconds(30));
+            Thread.sleep(300); // nothing of the frame may arrive: it was never offered
+            rx.receive((type, buffer, offset, length) -> seen.add(Messages.check(type, buffer, offset, length, MAX_LENGTH)), 256);
+            assertTrue(a.stats().fill() > 0, "the stalled bridge must still hold S's record in the ring: " + a.stats());
+            out.kill(); // SIGKILL with the frame in the bridge's memory only
+            out.close();
+
+            out = bridge(hostA, "out", uri, capacity);
+            out.awaitLine("CONNECTED", Duration.ofSeconds(30));
+            send(tx, scratch, s + 1, s + 1 + more);
+            receive(rx, seen, s + more);
+            Thread.sleep(300); // a duplicate arriving late is seen too
+            rx.receive((type, buffer, offset, length) -> seen.add(Messages.check(type, buffer, offset, length, MAX_LENGTH)), 256);
+
+            BridgeStats is = BridgeProcessTest.awaitStats(inStatus, st -> st.sequence() == s + 1 + more);
+            String context = is + "\nout:\n" + out.output() + "in:\n" + in.output();
+            long lost = is.missingMessages();
+            assertTrue(lost >= 1 && lost <= s, "the frame's messages before S are lost (1.." + s + "): " + context);
+            List<Long> expected = new ArrayList<>();
+            for (long i = 0; i <= s + more; i++) {
+                if (i < s - lost || i >= s) {
+                    expected.add(i);
+                }
+            }
+            assertEquals(expected, seen, "delivered: all but exactly the reported missing ones, just before S; " + context);
+            assertEquals(1, is.gapEvents(), context);
+            assertEquals(0, is.duplicatesDropped(), context);
+            assertEquals(0, is.resets(), context);
+            assertEquals(s + 1 + more, is.sequence(), context);
+            String gapLine = "gap: " + lost + " message(s) lost before sequence " + s;
+            assertTrue(in.output().contains(gapLine), "expected '" + gapLine + "': " + context);
+            System.out.println("coalescing bridge killed building a frame: delivered " + seen.size() + " of " + (s + 1 + more)
+                    + "; inbound reports " + is.gapEvents() + " gap of " + lost + " (" + gapLine + ")");
         } finally {
             out.close();
             in.close();

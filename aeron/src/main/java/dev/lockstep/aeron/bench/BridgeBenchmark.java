@@ -65,8 +65,11 @@ public final class BridgeBenchmark {
      */
     static final String ONLY = System.getProperty("bench.only", "");
 
-    /** {@code -Dbench.coalesce=true}: the outbound bridges coalesce each duty cycle's messages ({@link BridgeOptions#withCoalesce}). */
-    static final boolean COALESCE = Boolean.getBoolean("bench.coalesce");
+    /**
+     * {@code -Dbench.coalesce}: whether the outbound bridges coalesce each duty cycle's messages
+     * ({@link BridgeOptions#withCoalesce}); default true, the bridges' default; {@code false} for plain frames.
+     */
+    static final boolean COALESCE = Boolean.parseBoolean(System.getProperty("bench.coalesce", "true"));
 
     static final boolean APP_SPIN = "spin".equals(System.getProperty("bench.appWait", "yield"));
 

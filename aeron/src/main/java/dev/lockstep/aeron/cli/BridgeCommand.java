@@ -185,14 +185,21 @@ public final class BridgeCommand implements Callable<Integer> {
     @Command(name = "out", mixinStandardHelpOptions = true,
             description = "Forward mailbox NAME to the Aeron channel URI (this bridge is NAME's consumer).")
     static final class Out extends Common implements Callable<Integer> {
-        @Option(names = "--coalesce", description = "Pack each duty cycle's messages into one Aeron message (fewer, fuller "
-                + "frames: less CPU per message; a SIGKILL of this bridge can then lose up to one cycle's messages, "
-                + "reported as a gap).")
+        @Option(names = "--coalesce", description = "Pack each duty cycle's messages into one Aeron message (the default: "
+                + "fewer, fuller frames, less CPU per message; a SIGKILL of this bridge can lose up to one cycle's "
+                + "messages, reported exactly as a gap).")
         boolean coalesceFrames;
+
+        @Option(names = "--no-coalesce", description = "Send each message as its own Aeron message (a SIGKILL of this "
+                + "bridge then loses at most the one message Aeron refused, reported exactly as a gap).")
+        boolean plainFrames;
 
         @Override
         boolean coalesce() {
-            return coalesceFrames;
+            if (coalesceFrames && plainFrames) {
+                throw new IllegalArgumentException("--coalesce and --no-coalesce exclude each other");
+            }
+            return !plainFrames;
         }
 
         @Override
@@ -235,16 +242,26 @@ public final class BridgeCommand implements Callable<Integer> {
                 description = "Print every bridge's stats every this many seconds (0: never).")
         int statsEvery;
 
-        @Option(names = "--coalesce", description = "The outbound bridges pack each duty cycle's messages into one Aeron "
-                + "message (see bridge out --coalesce).")
-        boolean coalesce;
+        @Option(names = "--coalesce", description = "The outbound bridges coalesce (the default; see bridge out --coalesce).")
+        boolean coalesceFrames;
+
+        @Option(names = "--no-coalesce", description = "The outbound bridges send each message as its own Aeron message "
+                + "(see bridge out --no-coalesce).")
+        boolean plainFrames;
 
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
 
         BridgeOptions options() {
             return BridgeOptions.defaults().withMailboxFolder(mailboxes.folder).withEmbeddedDirectory(embeddedDir)
-                    .withCreate(mailboxes.kind, mailboxes.capacity).withCoalesce(coalesce);
+                    .withCreate(mailboxes.kind, mailboxes.capacity).withCoalesce(coalesce());
+        }
+
+        boolean coalesce() {
+            if (coalesceFrames && plainFrames) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--coalesce and --no-coalesce exclude each other");
+            }
+            return !plainFrames;
         }
 
         @Override
