@@ -231,6 +231,11 @@ public final class SharedPriorityQueue implements AutoCloseable {
      * its owner; READY words are unique (sequence numbers are never reused: 2^56 sends).
      */
 
+    /**
+     * Stale ready bits (bit set, slot FREE) a receive scan reads past before it clears the further ones
+     * it meets (clearStaleBit): a queue of up to this many slots keeps its bits set for good.
+     */
+    private static final int STALE_BITS_ALLOWED = 64;
     /** The most messages one scan of a batch receive selects (candidate arrays per handle). */
     private static final int BATCH_LIMIT = 64;
     private static final VarHandle BATCH_BUSY;
@@ -721,8 +726,17 @@ public final class SharedPriorityQueue implements AutoCloseable {
         long ready = PriorityQueueDescriptor.readyWord(priority, sequence);
         // plain: kept for recovery of a dead reader's claim; published by the release store below
         MappedAccess.LONG.set(b, slot + PriorityQueueDescriptor.SLOT_READY_WORD_OFFSET, ready);
-        // atomic or, before the publish: the ready bits stay a superset of the READY slots
-        MappedAccess.LONG.getAndBitwiseOr(b, readyBitsBase + 8 * (i >>> 6), 1L << i);
+        int bitsAt = readyBitsBase + 8 * (i >>> 6);
+        // volatile: a synchronization action before our publish, so the set it sees (an earlier publish's
+        // or recovery's atomic or, which synchronizes-with this read) precedes our READY store in the
+        // synchronization order and happens-before it (anyReady, betterReadyBefore rely on both). Bits
+        // are cleared only by an owner of the slot before it releases it (clearStaleBit), and our claim
+        // CAS acquired that release: a clear is seen here. The bit stays set after a receive (sticky),
+        // so a slot reused in the steady state costs a read of a line no one writes, not an RMW
+        if (((long) MappedAccess.LONG.getVolatile(b, bitsAt) & (1L << i)) == 0L) {
+            // atomic or, before the publish: the ready bits stay a superset of the READY slots
+            MappedAccess.LONG.getAndBitwiseOr(b, bitsAt, 1L << i);
+        }
         // volatile: releases payload, length and ready-word copy to whoever acquires READY, and is a
         // synchronization action before signal's volatile read of the not-empty word (WaitWord step (a)
         // before (b): a receiver whose re-check missed this store announced before that read)
@@ -818,9 +832,10 @@ public final class SharedPriorityQueue implements AutoCloseable {
             best = 0L;
             bestAt = -1;
             long bestKey = -1L;
+            int stale = 0;
             for (int word = 0; word < readyBitsWords; word++) {
                 // opaque: the bits only say which state words to read (a superset of the READY ones: set
-                // before a publish, cleared after a claim); all zero = empty
+                // before a publish, cleared only by clearStaleBit); all zero = empty
                 long bits = (long) MappedAccess.LONG.getOpaque(b, readyBitsBase + 8 * word);
                 while (bits != 0L) {
                     int i = (word << 6) + Long.numberOfTrailingZeros(bits);
@@ -836,6 +851,8 @@ public final class SharedPriorityQueue implements AutoCloseable {
                             best = w;
                             bestAt = stateAt;
                         }
+                    } else if (w == FREE && ++stale > STALE_BITS_ALLOWED) {
+                        clearStaleBit(i, stateAt);
                     }
                 }
             }
@@ -853,16 +870,14 @@ public final class SharedPriorityQueue implements AutoCloseable {
             }
         }
         int index = (bestAt - statesBase) >>> 3;
-        // atomic and-not, after the claim: the bits stay a superset of the READY slots; no one else
-        // sets this bit before we free the slot (only a sender of this slot, or recovery of a dead claim)
-        MappedAccess.LONG.getAndBitwiseAnd(b, readyBitsBase + 8 * (index >>> 6), ~(1L << index));
+        // the slot's ready bit stays set (sticky: the next send of this slot finds it set and writes
+        // nothing; a scan that meets too many stale bits clears them, see clearStaleBit)
         int slot = slotsBase + index * slotStride;
         // plain: written before the sender's release, which our CAS acquired; the slot is ours (READING)
         int length = (int) MappedAccess.INT.get(b, slot + PriorityQueueDescriptor.SLOT_LENGTH_OFFSET);
         if (length < 0 || length > maxMessageSize) {
-            // only a foreign write to the file can get here: give the message back and refuse it.
-            // atomic or, before the give-back: a READY slot's bit is set (we cleared it above)
-            MappedAccess.LONG.getAndBitwiseOr(b, readyBitsBase + 8 * (index >>> 6), 1L << index);
+            // only a foreign write to the file can get here: give the message back and refuse it (its
+            // ready bit is still set: receives do not clear it)
             // volatile: re-publishes (release) and precedes signal's volatile read (WaitWord step (a))
             MappedAccess.LONG.setVolatile(b, bestAt, best);
             WaitWord.signal(b, notEmptyAt);
@@ -941,6 +956,7 @@ public final class SharedPriorityQueue implements AutoCloseable {
             long best = 0L;
             int bestAt = -1;
             long bestKey = -1L;
+            int stale = 0;
             for (int word = 0; word < readyBitsWords; word++) {
                 long bits = (long) MappedAccess.LONG.getOpaque(b, readyBitsBase + 8 * word); // opaque: as in poll
                 while (bits != 0L) {
@@ -948,10 +964,14 @@ public final class SharedPriorityQueue implements AutoCloseable {
                     bits &= bits - 1;
                     int stateAt = statesBase + 8 * i;
                     long w = (long) MappedAccess.LONG.getAcquire(b, stateAt); // acquire: as in poll
-                    if ((w & STATE_MASK) == READY && key(w) > bestKey) {
-                        bestKey = key(w);
-                        best = w;
-                        bestAt = stateAt;
+                    if ((w & STATE_MASK) == READY) {
+                        if (key(w) > bestKey) {
+                            bestKey = key(w);
+                            best = w;
+                            bestAt = stateAt;
+                        }
+                    } else if (w == FREE && ++stale > STALE_BITS_ALLOWED) {
+                        clearStaleBit(i, stateAt); // as in poll
                     }
                 }
             }
@@ -980,6 +1000,7 @@ public final class SharedPriorityQueue implements AutoCloseable {
         int take;
         while (true) {
             n = 0;
+            int stale = 0;
             for (int word = 0; word < readyBitsWords; word++) {
                 // opaque: the bits only say which state words to read (as in poll)
                 long bits = (long) MappedAccess.LONG.getOpaque(b, readyBitsBase + 8 * word);
@@ -990,6 +1011,9 @@ public final class SharedPriorityQueue implements AutoCloseable {
                     // acquire: every publish that happened before a candidate's is visible to the re-check
                     long w = (long) MappedAccess.LONG.getAcquire(b, stateAt);
                     if ((w & STATE_MASK) != READY) {
+                        if (w == FREE && ++stale > STALE_BITS_ALLOWED) {
+                            clearStaleBit(i, stateAt); // as in poll
+                        }
                         continue;
                     }
                     long key = key(w);
@@ -1048,6 +1072,31 @@ public final class SharedPriorityQueue implements AutoCloseable {
         return delivered;
     }
 
+    /**
+     * Clears the stale ready bit of FREE slot {@code i} (a bit left set by its last message's send: receives
+     * do not clear bits), as the owner of the slot: claims it as a sender would (FREE -> WRITING(me)),
+     * clears the bit, frees it. A scan calls it for the stale bits it meets beyond
+     * {@value #STALE_BITS_ALLOWED}, so a queue of up to that many slots never pays it and a larger one
+     * pays it at most once per message (each send sets at most one bit). Does nothing if the slot is no
+     * longer FREE (someone claimed it: that claim's owner handles the bit) or this is a read-only view.
+     */
+    private void clearStaleBit(int i, int stateAt) {
+        final ByteBuffer b = buffer;
+        // volatile CAS: claims the slot (acquiring its last owner's release), so no one publishes in it
+        // while the bit is clear, the superset invariant holds throughout; a claim as WRITING(me), so if
+        // this process dies here recovery frees the slot (a WRITING claim holds no message)
+        if (myWriting == 0L || !MappedAccess.LONG.compareAndSet(b, stateAt, FREE, myWriting)) {
+            return;
+        }
+        // atomic and-not, while we own the slot: the next sender of the slot claims it after our release
+        // below, so its volatile read of the bit sees this clear (or a later set) and sets it again
+        MappedAccess.LONG.getAndBitwiseAnd(b, readyBitsBase + 8 * (i >>> 6), ~(1L << i));
+        // volatile: releases the slot (the clear happens-before the next claim, which acquires) and is a
+        // synchronization action before signal's volatile read (WaitWord step (a)), as a freed slot's
+        MappedAccess.LONG.setVolatile(b, stateAt, FREE);
+        WaitWord.signal(b, notFullAt);
+    }
+
     /** Whether {@code key} is among the first {@code n} of {@code keys} (descending; keys are unique). */
     private static boolean isCandidate(long[] keys, int n, long key) {
         int lo = 0;
@@ -1099,14 +1148,12 @@ public final class SharedPriorityQueue implements AutoCloseable {
      */
     private int claimedLength(int index, int stateAt, long word) {
         final ByteBuffer b = buffer;
-        // atomic and-not, after the claim (as in poll)
-        MappedAccess.LONG.getAndBitwiseAnd(b, readyBitsBase + 8 * (index >>> 6), ~(1L << index));
+        // the ready bit stays set (sticky, as in poll)
         int slot = slotsBase + index * slotStride;
         // plain: written before the sender's release, which our CAS acquired; the slot is ours (READING)
         int length = (int) MappedAccess.INT.get(b, slot + PriorityQueueDescriptor.SLOT_LENGTH_OFFSET);
         if (length < 0 || length > maxMessageSize) {
             // only a foreign write to the file can get here: give the message back and refuse it (as in poll)
-            MappedAccess.LONG.getAndBitwiseOr(b, readyBitsBase + 8 * (index >>> 6), 1L << index);
             MappedAccess.LONG.setVolatile(b, stateAt, word);
             WaitWord.signal(b, notEmptyAt);
             throw new IllegalStateException("corrupt message length " + length + " in slot " + index);
