@@ -135,8 +135,9 @@ import dev.lockstep.ipc.wait.Waiting;
  * plus {@code maxMessages} slots of {@code align64(16 + maxMessageSize)} bytes. Time: a send reads
  * state words from a cursor until it finds a free slot; a receive reads the ready bits
  * ({@code maxMessages / 64} words) and the state word of every slot that holds a message, then re-reads
- * those up to the end of the chosen one's bits word: O(messages in the queue), and an empty queue costs the
- * bits only (plus one state read per stale bit a dead sender left, until that slot is used again).
+ * those up to the end of the chosen one's bits word: O(messages in the queue + up to 64 stale bits: a
+ * receive leaves its slot's bit set, and a scan clears the stale bits beyond the first 64 it meets), and an
+ * empty queue costs the bits and up to 64 state reads.
  */
 public final class SharedPriorityQueue implements AutoCloseable {
     /** The highest priority; priorities are 0 .. {@value}. */
@@ -155,14 +156,23 @@ public final class SharedPriorityQueue implements AutoCloseable {
      * CAS traffic), CAS FREE -> WRITING(me) (volatile: acquires the previous reader's release of the
      * slot, so our payload writes cannot overtake its reads), write payload and length (plain: the slot
      * is ours), take sequence = getAndAdd(sequence counter), store a copy of the READY word into the slot
-     * (plain), set the slot's ready bit (getAndBitwiseOr), then setVolatile(state, READY(priority,
-     * sequence)) (a release would publish; volatile for the wake-up, see Waiting) and signal not-empty. Ready bits are a superset of the READY slots: set BEFORE every publish (by the sender,
-     * or by recovery re-publishing a dead reader's claim), and cleared only by a receiver AFTER its claim,
-     * while it holds the slot in READING. So a clear can never erase the set of a later publish of the
-     * slot: that publish's sender claimed the slot after our release of it, which follows our clear.
-     * Sets may be stale (a recoverer whose CAS fails, a dead sender's slot freed with its bit set):
-     * a stale bit costs a reader one extra state read, never a missed message, and the slot's next
-     * receive clears it. Recovery never clears a bit (defect of an earlier version: two recoverers saw
+     * (plain), make sure the slot's ready bit is set (volatile read; getAndBitwiseOr only if it is clear),
+     * then setVolatile(state, READY(priority, sequence)) (a release would publish; volatile for the
+     * wake-up, see Waiting) and signal not-empty. Ready bits are a superset of the READY slots: set
+     * BEFORE every publish (by the sender, or by recovery re-publishing a dead reader's claim) and
+     * cleared only by an OWNER of the slot before it releases it (clearStaleBit claims the FREE slot as
+     * WRITING(me), clears, frees). So a clear can never erase the set of a later publish of the slot:
+     * that publish's sender claimed the slot after the clearer's release, which its claim CAS acquired,
+     * so its read of the bit sees the clear and it sets the bit again. Sticky bits (issue 12): a receive
+     * leaves its slot's bit set, so in the steady state (a slot reused) a send reads a line nobody wrote
+     * instead of RMWing the line both sides wrote (earlier versions: the sender's getAndBitwiseOr and
+     * the receiver's getAndBitwiseAnd on every message). Stale bits (set, slot FREE: a received
+     * message's, a dead sender's, a recoverer's whose CAS failed) cost a reader one state read each,
+     * never a missed message; a scan clears those it meets beyond STALE_BITS_ALLOWED (64), so a queue of
+     * up to 64 slots keeps them all and a larger one pays at most one clear per send. The set a sender
+     * finds and skips precedes its publish in the synchronization order and happens-before it (the
+     * read is volatile and sees an atomic or), which is all anyReady and the FIFO re-checks below use.
+     * Recovery never clears a bit (defect of an earlier version: two recoverers saw
      * the same WRITING(dead); the first freed the slot, a sender claimed it, set the bit and published;
      * the second's late clear left a READY message no reader would ever look at).
      *
@@ -182,7 +192,7 @@ public final class SharedPriorityQueue implements AutoCloseable {
      * in later words were selected by bits words read after the acquire of m2 anyway. If a better READY
      * word shows up, scan again. A claimed message is never given back (a give-back would hide it from a third
      * receive's scan and break the argument), so a receive never takes a message while an older
-     * message of at least its priority, published before it, waits. Clear the slot's bit, copy out,
+     * message of at least its priority, published before it, waits. Copy out (the bit stays set: sticky),
      * then setVolatile(state, FREE) and signal not-full. Only then return: a receive that returned has released its slot.
      *
      * Batch receive (receive(handler, limit), issue 12): one scan as above keeps the (up to 64) READY
@@ -195,7 +205,7 @@ public final class SharedPriorityQueue implements AutoCloseable {
      * in key order (none: scan again, as poll does). So when c is taken, every waiting m of a larger key
      * published before c is either a candidate ordered before c (taken by us or by another receive) or
      * would have made bound exceed c's key. Each is then claimed and freed exactly as in poll (CAS
-     * READY -> READING, bit cleared, handler, volatile FREE, signal): a candidate another receive took
+     * READY -> READING, handler, volatile FREE, signal): a candidate another receive took
      * fails its CAS and is skipped; nothing is given back. A message published after the scan may wait
      * for the next call even if its key is larger: it was not sent before the candidates (they were
      * published before the scan read them). The handler runs while its slot is READING; if it throws,
@@ -582,9 +592,10 @@ public final class SharedPriorityQueue implements AutoCloseable {
 
     /**
      * The not-empty waiters' re-check after announcing a sleeper: whether some slot is READY. Volatile
-     * loads, as in {@link #anyFree}. A READY slot's bit is set (volatile read-modify-write) before its
-     * publish, so a publish this misses was either unseen in its slot's state word or its bit was
-     * unseen: in both cases a volatile read here precedes the publish in the synchronization order.
+     * loads, as in {@link #anyFree}. A READY slot's bit was set (volatile read-modify-write: the sender's,
+     * or an earlier one its volatile read saw, with no clear since) before its publish in the
+     * synchronization order, so a publish this misses was either unseen in its slot's state word or its
+     * bit was unseen: in both cases a volatile read here precedes the publish in the synchronization order.
      */
     private boolean anyReady() {
         final ByteBuffer b = buffer;
@@ -1143,7 +1154,7 @@ public final class SharedPriorityQueue implements AutoCloseable {
     }
 
     /**
-     * After a claim of slot {@code index} (READING): clears its ready bit, checks its length and returns
+     * After a claim of slot {@code index} (READING): checks its length and returns
      * the slot's offset; a corrupt length gives the message back and throws (as in poll).
      */
     private int claimedLength(int index, int stateAt, long word) {
