@@ -311,48 +311,7 @@ class SharedPriorityQueueTest {
             for (int i = 0; i < 3; i++) {
                 assertEquals(1, q.tryReceive(dst.clear()));
             }
-            // receives leave the bits set (sticky, issue 12): a superset of the READY slots, within the 3 slots
-            assertEquals(0L, (long) MappedAccess.LONG.getVolatile(b, bits) & ~7L, "no bit beyond the slots");
-            assertTrue(q.isEmpty());
-            assertEquals(0, q.size());
-        }
-    }
-
-    /**
-     * Ready bits stay set after a receive (a send of the slot then finds its bit set and writes nothing),
-     * and a scan clears the stale ones (slot FREE, bit set) beyond the first 64 it meets, as the slot's
-     * owner; a send into a slot whose bit was cleared sets it again, so every message is still received.
-     */
-    @Test
-    void staleReadyBitsBeyond64AreClearedAndSetAgainBySends() throws IOException {
-        Path file = dir.resolve("stale");
-        try (SharedPriorityQueue q = SharedPriorityQueue.create(file, 256, 8);
-             SharedFile raw = SharedFile.open(file, StructureKind.PRIORITY_QUEUE)) {
-            ByteBuffer b = raw.buffer();
-            int bits = SharedFile.STRUCTURE_OFFSET + PriorityQueueDescriptor.READY_BITS_OFFSET;
-            ByteBuffer dst = ByteBuffer.allocate(8);
-            for (int i = 0; i < 256; i++) { // every slot used once: all 256 bits set
-                assertTrue(q.trySend(1, msg(i, i)));
-            }
-            for (int i = 0; i < 256; i++) {
-                assertEquals(1, q.tryReceive(dst.clear()));
-                assertEquals(i, dst.getInt(0), "FIFO");
-            }
-            assertEquals(-1, q.tryReceive(dst.clear())); // a scan of the empty queue clears the stale bits past 64
-            int set = 0;
-            for (int w = 0; w < 4; w++) {
-                set += Long.bitCount((long) MappedAccess.LONG.getVolatile(b, bits + 8 * w));
-            }
-            assertEquals(64, set, "stale bits kept: the first 64 a scan meets, no more");
-            for (int i = 0; i < 256; i++) { // the cursor is back at 0: slots 64..255 have their bits clear
-                assertTrue(q.trySend(2, msg(i, i)));
-            }
-            assertEquals(256, q.size());
-            for (int i = 0; i < 256; i++) {
-                assertEquals(2, q.tryReceive(dst.clear()), "message " + i + " seen through its ready bit");
-                assertEquals(i, dst.getInt(0), "FIFO");
-            }
-            assertTrue(q.isEmpty());
+            assertEquals(0L, (long) MappedAccess.LONG.getVolatile(b, bits), "no ready bit left behind");
         }
     }
 
