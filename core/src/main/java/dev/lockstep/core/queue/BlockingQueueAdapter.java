@@ -4,6 +4,7 @@ import dev.lockstep.core.internal.SpinPolicy;
 import dev.lockstep.core.internal.WaitNode;
 import dev.lockstep.core.internal.WaitQueue;
 import dev.lockstep.core.internal.Waits;
+import dev.lockstep.core.internal.jfr.Jfr;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -240,14 +241,48 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
     }
 
     private static final VarHandle RETURNED;
+    /** {@code Waiters.request} and {@code Waiters.ack}: the sleep handshake (implementation notes). */
+    private static final VarHandle REQUEST;
+    private static final VarHandle ACK;
 
     static {
         try {
-            RETURNED = MethodHandles.lookup().findVarHandle(BlockingQueueAdapter.class, "returned", Returned.class);
+            MethodHandles.Lookup lookup = MethodHandles.lookup();
+            RETURNED = lookup.findVarHandle(BlockingQueueAdapter.class, "returned", Returned.class);
+            REQUEST = lookup.findVarHandle(BlockingQueueAdapter.Waiters.class, "request", long.class);
+            ACK = lookup.findVarHandle(BlockingQueueAdapter.Waiters.class, "ack", long.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
     }
+
+    /** {@code Waiters.recheckLinked}: the attempt succeeded. */
+    static final int TOOK = 0;
+    /** The signaller acknowledged our sleep request (or we were granted): we may park until a grant. */
+    static final int ACKED = 1;
+    /** Not acknowledged yet: a publication may have missed our request; park only for a bounded time. */
+    static final int NOT_ACKED = 2;
+
+    /**
+     * The first timed park of a waiter whose sleep request is not acknowledged yet (ns); each further
+     * one doubles, up to {@link #RECHECK_MAX_NANOS}. System property {@code lockstep.queue.recheckMinNanos}
+     * (default 100 µs).
+     */
+    static final long RECHECK_MIN_NANOS = Math.max(1L, Long.getLong("lockstep.queue.recheckMinNanos", 100_000L));
+    /**
+     * The longest timed park of an un-acknowledged waiter (ns): the bound on the extra delay of a wake-up
+     * whose publication missed the request (see the implementation notes), and 1 / this the rate at which
+     * an idle waiter of an idle signaller wakes. System property {@code lockstep.queue.recheckMaxNanos}
+     * (default 10 ms).
+     */
+    static final long RECHECK_MAX_NANOS = Math.max(RECHECK_MIN_NANOS,
+            Long.getLong("lockstep.queue.recheckMaxNanos", 10_000_000L));
+
+    /**
+     * The calling thread's wait: {mode, deadline}, for the un-acknowledged phase, which runs inside the
+     * layer's hook (the layer does not pass them on). Slow path only; one small array per thread.
+     */
+    private static final ThreadLocal<long[]> WAIT = ThreadLocal.withInitial(() -> new long[2]);
 
     /**
      * The put-back stack's head (see the implementation notes): null except after a {@code drainTo}
@@ -266,9 +301,9 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
     /** Whether the wrapped ring's poll may discard FILLER slots and still return null (MPSC, MPMC). */
     private final boolean pollSkipsMarkers;
     /** Consumers waiting for an element: a wait set of the waiting layer. */
-    private final Waiters notEmpty = new Waiters(true);
+    private final Waiters notEmpty;
     /** Producers waiting for space. */
-    private final Waiters notFull = new Waiters(false);
+    private final Waiters notFull;
 
     /**
      * @param queue         the bounded queue to wrap, owned by the adapter from now on
@@ -300,39 +335,56 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
         this.capacity = cap;
         this.offerIsSeqCst = offerIsSeqCst;
         this.pollIsSeqCst = pollIsSeqCst;
+        // The handshake where the signalling side publishes by release stores (its one thread acknowledges).
+        this.notEmpty = new Waiters(true, !offerIsSeqCst);
+        this.notFull = new Waiters(false, !pollIsSeqCst);
     }
 
     // ------------------------------------------------------------------ signalling
 
-    /** After a successful insertion: wakes the consumers waiting for an element, if any. */
+    /**
+     * After a successful insertion by the producer's own {@code offer}/{@code relaxedOffer}: wakes the
+     * consumers waiting for an element, if any. A kind whose {@code offer} is a volatile
+     * read-modify-write (MPSC, MPMC, priority) checks the wait set with one volatile load; the others
+     * (SPSC, SPMC: one producer thread) pay one acquire load of the sleep request and nothing else while
+     * no consumer asked to sleep (the handshake: see the implementation notes).
+     */
     private void signalNotEmpty() {
-        signalNotEmpty(false);
+        if (offerIsSeqCst) {
+            notEmpty.signal(); // P1 was a volatile RMW: it orders the insertion before this volatile load
+        } else {
+            notEmpty.signalAfterRelease(); // the handshake: the producer is this set's only signaller
+        }
     }
 
     /**
-     * Like {@link #signalNotEmpty()}; {@code fence} forces the StoreLoad fence even for a kind whose
-     * {@code offer} is a volatile read-modify-write: a multi-producer {@code fill} claims its batch by
-     * the CAS first and publishes each element later with a release store, and a strict {@code poll}
-     * that meets a slot whose supplier is still running answers "empty" instead of waiting for it, so
-     * the CAS no longer orders the element's publication before our waiter check.
+     * The fenced signal, for every other insertion (a {@code fill}, a put-back, a failed drain): the
+     * StoreLoad fence, then the volatile load of the wait set's head. A multi-producer {@code fill}
+     * claims its batch by the CAS first and publishes each element later with a release store, and a
+     * strict {@code poll} that meets a slot whose supplier is still running answers "empty" instead of
+     * waiting for it, so the CAS no longer orders the element's publication before our waiter check;
+     * a put-back is done by a consumer, not by the producer that acknowledges sleep requests. Correct
+     * whatever the sleep request says (Dekker's two fences); it never acknowledges a request.
      */
-    private void signalNotEmpty(boolean fence) {
-        if (fence || !offerIsSeqCst) {
-            // P2, the StoreLoad barrier of the handshake: the insertion's release store must not be
-            // reordered after the waiter check below (x86 does reorder them without it: jcstress
-            // SpscBlockingQueueTakeHandshakeTest observes the lost wake-up then).
-            VarHandle.fullFence();
-        }
-        // P3: hasWaiters() is the one volatile load of the hot path (the wait set's head); usually null.
-        notEmpty.signal();
+    private void signalNotEmptyFenced() {
+        // P2, the StoreLoad barrier: the insertion's release store before the waiter check below.
+        VarHandle.fullFence();
+        notEmpty.signal(); // P3: one volatile load of the wait set's head; usually null
     }
 
-    /** After a successful removal: wakes the producers waiting for space, if any. */
+    /** After a successful removal by the consumer thread: wakes the producers waiting for space, if any. */
     private void signalNotFull() {
-        if (!pollIsSeqCst) {
-            VarHandle.fullFence(); // StoreLoad: the removal's release store before the waiter check
+        if (pollIsSeqCst) {
+            notFull.signal(); // as in signalNotEmpty
+        } else {
+            notFull.signalAfterRelease(); // SPSC, MPSC: the consumer is this set's only signaller
         }
-        notFull.signal(); // one volatile load, usually null: see signalNotEmpty
+    }
+
+    /** The fenced signal of space (see {@link #signalNotEmptyFenced}), for a thread other than the consumer. */
+    private void signalNotFullFenced() {
+        VarHandle.fullFence(); // StoreLoad: the freeing store before the waiter check
+        notFull.signal();
     }
 
     /**
@@ -342,18 +394,33 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
      * grant decision, wake-one-and-retry: the real {@code poll}/{@code offer} is the attempt, made
      * outside the queue lock ({@link #tryAcquire}, and {@link #tryAcquireLinked} after the node was
      * linked: the waiter's re-check of the handshake), and a signaller grants the first waiter, which
-     * retries. Padded at the end: the two sets (written only when threads wait) do not share a line
+     * retries. With {@code handshake} (the other side has one thread and publishes by release stores)
+     * it also keeps the sleep request and its acknowledgement (implementation notes, "The sleep
+     * handshake"). Padded at the end: the two sets (written only when threads wait) do not share a line
      * with each other or with what is allocated after them.
      */
     private final class Waiters extends WaitQueue {
         private static final long serialVersionUID = 1L;
         private final boolean forElement;
+        /** Whether the signaller pays no fence per operation (the sleep handshake). */
+        private final boolean handshake;
+        /**
+         * The sleep request: epoch << 1 | (1 while a waiter is linked). Written only under the queue lock
+         * (volatile stores, {@link #syncRequestLocked}); read by the signaller on every operation
+         * (acquire) and by waiters after linking (volatile). Epochs only grow.
+         */
+        @SuppressWarnings("unused")
+        private long request;
+        /** The last epoch the signaller acknowledged; written only by the signaller (volatile stores). */
+        @SuppressWarnings("unused")
+        private long ack;
         @SuppressWarnings("unused")
         private long p01, p02, p03, p04, p05, p06, p07, p08, p09, p10, p11, p12, p13, p14, p15;
 
-        Waiters(boolean forElement) {
+        Waiters(boolean forElement, boolean handshake) {
             super(false, true); // wake-and-retry, one spinner at a time (the layer's spinning policy)
             this.forElement = forElement;
+            this.handshake = handshake;
         }
 
         /** The attempt: the real poll or offer; a woken waiter that succeeds passes the wake-up on if more is there. */
@@ -379,25 +446,75 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
         /**
          * No decision under the queue lock (the attempt is a real poll/offer, which signals the other
          * wait set and so takes its lock): the re-check after linking is {@link #tryAcquireLinked}, and
-         * signallers grant through {@link #signal()}. A withdrawn node was never granted: nothing to pass on.
+         * signallers grant through {@link #signal()}. Run by the layer after every link and every
+         * withdrawal: the sleep request follows the set's emptiness here.
          */
         @Override
         protected WaitNode grantLocked() {
+            syncRequestLocked();
             return null;
         }
 
         /** A woken waiter that gives up without using its wake-up: the next waiter gets it. */
         @Override
         protected WaitNode passOnLocked() {
-            return isEmpty() ? null : grantFirst();
+            WaitNode w = isEmpty() ? null : grantFirst();
+            syncRequestLocked();
+            return w;
         }
 
         /**
-         * The waiter's half of the Dekker handshake, after its node was linked (C1): fence (F), then the
-         * real poll/offer (C2). See the implementation notes ("No lost wake-up").
+         * Under the queue lock, after every link and unlink: the request bit is 1 iff a waiter is linked;
+         * setting it starts a new epoch. Plain read: the word is written only under this lock. Volatile
+         * store: the signaller's acquire read that sees the bit then also sees the link made before it
+         * (release semantics of the volatile store, happens-before of program order and the lock).
          */
-        @Override
-        protected boolean tryAcquireLinked(int arg) {
+        private void syncRequestLocked() {
+            long r = (long) REQUEST.get(this);
+            boolean waiting = !isEmpty();
+            if (waiting != ((r & 1L) != 0L)) {
+                REQUEST.setVolatile(this, waiting ? ((r >>> 1) + 1L) << 1 | 1L : r & ~1L);
+            }
+        }
+
+        /**
+         * The signaller's check after an operation that published by release stores only (the
+         * handshake's fast path): one acquire load of the request word, which only waiters write (its
+         * line is the wait set's own, written when threads wait). Nothing else while no waiter is linked.
+         */
+        void signalAfterRelease() {
+            // Acquire: coherence of this variable (read-read: a later read returns this value or a later
+            // one) is what the protocol needs; acquire also keeps our later loads after it. No fence on
+            // the fast path: see the implementation notes ("The sleep handshake").
+            long r = (long) REQUEST.getAcquire(this);
+            if ((r & 1L) != 0L) {
+                signalRequested(r);
+            }
+        }
+
+        /** A waiter asked to sleep: fence, acknowledge its epoch, then the usual waiter check. */
+        private void signalRequested(long r) {
+            // P2: orders our publication (the ring's release stores) before the head load below and
+            // before everything the waiter reads after it sees the acknowledgement (fullFence: the effect
+            // of atomic_thread_fence(seq_cst), paired with the waiter's fence F).
+            VarHandle.fullFence();
+            long epoch = r >>> 1;
+            // Volatile read and store (slow path): only this signaller writes ACK. The volatile store
+            // orders every earlier store of ours (all our publications so far) before a waiter's volatile
+            // read that sees it (JLS 17.4.4 synchronizes-with).
+            if ((long) ACK.getVolatile(this) < epoch) {
+                ACK.setVolatile(this, epoch);
+            }
+            signal(); // P3: volatile load of the head; grant the first waiter
+        }
+
+        /**
+         * The waiter's half after its node was linked (C1): fence (F), read the request word (our epoch)
+         * and the acknowledgement, then the real poll/offer (C2). Returns {@link #TOOK}, {@link #ACKED}
+         * (the signaller fences from now on, or we were granted: the layer may park until a grant) or
+         * {@link #NOT_ACKED} (a publication may have missed our request: park only for a bounded time).
+         */
+        int recheckLinked() {
             // C1 -> C2, the StoreLoad edge on the waiter's side. The linking is a volatile store of the
             // wait set's head (ours, or an earlier waiter's that happens-before ours through the queue
             // lock), but the re-check may begin with acquire or plain loads (the put-back stack's head;
@@ -405,11 +522,20 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
             // synchronization order, and lets an acquire load that follows a volatile store read a value
             // older than it. fullFence has the effect of C++'s atomic_thread_fence(seq_cst) (its
             // javadoc): paired with the signaller's fence (P2) or volatile read-modify-write (P1), the
-            // store-buffering outcome "neither sees the other's write" is excluded. Once per park.
+            // store-buffering outcome "neither sees the other's write" is excluded.
             VarHandle.fullFence();
+            boolean acked = true;
+            if (handshake) {
+                // Volatile reads (slow path), request first: our epoch, or a later value (then we were
+                // granted: a later epoch or a clear bit needs the set to have emptied since our link,
+                // and only a grant removes another thread's node). ACK before C2: a signaller's
+                // publications before its acknowledgement happen-before C2.
+                long r = (long) REQUEST.getVolatile(this);
+                acked = (r & 1L) == 0L || (long) ACK.getVolatile(this) >= r >>> 1;
+            }
             if (forElement) {
                 if (tryTake()) {
-                    return true;
+                    return TOOK;
                 }
                 // Our polls may have freed slots without returning an element: the rings' polls skip the
                 // slots of removed elements and of a failed fill's remainder (FILLER), which size() no
@@ -417,9 +543,68 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
                 // parked beside such slots would wait for our signal while we wait for its element; so,
                 // before parking, tell the producers. Slow path only.
                 signalNotFull();
-                return false;
+            } else if (tryPut()) {
+                return TOOK;
             }
-            return tryPut();
+            return acked ? ACKED : NOT_ACKED;
+        }
+
+        /**
+         * The re-check after linking ({@link #recheckLinked}); if the signaller has not acknowledged our
+         * request, the bounded wait ({@link #awaitAcknowledged}) before the layer's park.
+         */
+        @Override
+        protected boolean tryAcquireLinked(int arg) {
+            int r = recheckLinked();
+            return r == TOOK || r == NOT_ACKED && awaitAcknowledged();
+        }
+
+        /**
+         * The un-acknowledged phase, still linked: timed parks of {@link #RECHECK_MIN_NANOS}, doubling up
+         * to {@link #RECHECK_MAX_NANOS}, each followed by the re-check, until the attempt succeeds
+         * (true), or the signaller acknowledged, or a signaller granted our node, or the caller's deadline
+         * passed, or the thread is interrupted (false: the layer's park then returns at once for the last
+         * three, and parks until a grant after an acknowledgement). A publication that missed our request
+         * is found by the first re-check after it became visible to us. Recorded as one JFR
+         * ContendedAcquire event (the layer records only its own park).
+         */
+        private boolean awaitAcknowledged() {
+            WaitNode node = WaitNode.current();
+            // Our node, unless this wait is nested in another queue's hook (then the layer used a fresh
+            // node, which we cannot name: we skip the grant check, and a grant shows up as an unpark).
+            boolean own = node.blockedOn() == BlockingQueueAdapter.this;
+            long[] wait = WAIT.get();
+            long deadline = wait[1];
+            boolean timed = wait[0] == Waits.TIMED;
+            Object jfr = Jfr.beginContended(BlockingQueueAdapter.this);
+            boolean took = false;
+            boolean gaveUp = false;
+            for (long period = RECHECK_MIN_NANOS; ; period = Math.min(period << 1, RECHECK_MAX_NANOS)) {
+                long nanos = period;
+                if (timed) {
+                    long remaining = deadline - System.nanoTime();
+                    if (remaining <= 0L) {
+                        gaveUp = true; // the layer's park times out at once
+                        break;
+                    }
+                    nanos = Math.min(nanos, remaining);
+                }
+                LockSupport.parkNanos(BlockingQueueAdapter.this, nanos);
+                if (Thread.currentThread().isInterrupted()) {
+                    gaveUp = true; // the layer's park sees it and throws (status cleared there)
+                    break;
+                }
+                if (own && node.getAcquireStatus() != WaitNode.WAITING) {
+                    break; // granted: the layer's park returns at once and the attempt is retried
+                }
+                int r = recheckLinked();
+                if (r != NOT_ACKED) {
+                    took = r == TOOK;
+                    break; // took it, or acknowledged: the layer parks until a grant
+                }
+            }
+            Jfr.endContended(jfr, !gaveUp);
+            return took;
         }
 
         /** A signaller's wake-up: if a waiter is queued (one volatile load), grants the first, which retries. */
@@ -427,6 +612,7 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
             if (hasWaiters()) {
                 lock();
                 WaitNode w = isEmpty() ? null : grantFirst();
+                syncRequestLocked();
                 unlock();
                 unpark(w);
             }
@@ -470,9 +656,9 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
                 break;
             }
         }
-        // The put-back store, then the waiter check (StoreLoad): the fence of signalNotEmpty(true) pairs
+        // The put-back store, then the waiter check (StoreLoad): the fence of signalNotEmptyFenced() pairs
         // with the waiter's fullFence before its re-check (awaitPoll), whose poll reads this head first.
-        signalNotEmpty(true);
+        signalNotEmptyFenced();
     }
 
     /** Takes the put-back element at the head; null if there is none. Slow path (the stack was non-empty). */
@@ -553,21 +739,27 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
     /**
      * For the jcstress handshake tests: the consumer's half of the handshake without parking. Links
      * {@code node} in the consumers' wait set with the layer's own enqueue step (C1), then runs the
-     * re-check after linking ({@code tryAcquireLinked}: F, C2); returns the element it took, or null.
-     * {@code node} stays linked (unless a signaller granted it): see {@link #isGranted}.
+     * re-check after linking ({@code recheckLinked}: F, the request and acknowledgement reads, C2);
+     * returns the element it took, or null. {@code node} stays linked (unless a signaller granted it):
+     * see {@link #isGranted}; {@code acked[0]} tells whether the waiter would park until a grant (true)
+     * or only for a bounded time before re-checking (false).
      */
     @SuppressWarnings("unchecked")
-    E announceThenPoll(WaitNode node) {
+    E announceThenPoll(WaitNode node, boolean[] acked) {
         node.item = null;
         notEmpty.enqueue(node, this, 0, false); // C1
-        return notEmpty.tryAcquireLinked(0) ? (E) WaitNode.current().item : null; // F, C2
+        int r = notEmpty.recheckLinked(); // F, C2
+        acked[0] = r == ACKED;
+        return r == TOOK ? (E) WaitNode.current().item : null;
     }
 
     /** The producer's half, mirror image of {@link #announceThenPoll}: whether {@code e} was inserted. */
-    boolean announceThenOffer(WaitNode node, E e) {
+    boolean announceThenOffer(WaitNode node, E e, boolean[] acked) {
         WaitNode.current().item = e;
         notFull.enqueue(node, this, 0, false);
-        return notFull.tryAcquireLinked(0);
+        int r = notFull.recheckLinked();
+        acked[0] = r == ACKED;
+        return r == TOOK;
     }
 
     /** For the jcstress handshake tests: whether a signaller granted {@code node} (it would have unparked it). */
@@ -586,12 +778,19 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
         WaitNode node = WaitNode.current();
         Object saved = node.item; // a wait nested in user code (a priority function) keeps the outer one's
         node.item = null;
+        long[] wait = WAIT.get();
+        long savedMode = wait[0];
+        long savedDeadline = wait[1];
+        wait[0] = mode; // for the un-acknowledged phase (Waiters.awaitAcknowledged)
+        wait[1] = deadline;
         try {
             if (notEmpty.acquire(this, 0, mode, deadline)) {
                 return (E) node.item;
             }
         } finally {
             node.item = saved;
+            wait[0] = savedMode;
+            wait[1] = savedDeadline;
         }
         // Timed out: our polls may have skipped FILLER slots without a signal (see tryAcquireLinked).
         signalNotFull();
@@ -603,10 +802,17 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
         WaitNode node = WaitNode.current();
         Object saved = node.item; // as in awaitPoll
         node.item = e;
+        long[] wait = WAIT.get();
+        long savedMode = wait[0];
+        long savedDeadline = wait[1];
+        wait[0] = mode;
+        wait[1] = deadline;
         try {
             return notFull.acquire(this, 0, mode, deadline);
         } finally {
             node.item = saved;
+            wait[0] = savedMode;
+            wait[1] = savedDeadline;
         }
     }
 
@@ -831,7 +1037,7 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
                 // PriorityMessageQueue puts the element whose consumer threw back (a drainTo target that
                 // threw, too): wake the consumers parked meanwhile for it (with the fence: the put-back is
                 // a store under its lock, then this load). The rings put nothing back: a spurious wake.
-                signalNotEmpty(true);
+                signalNotEmptyFenced();
             }
         }
     }
@@ -858,10 +1064,12 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
             return n;
         } finally {
             if (n > 0 || !returned) {
-                signalNotEmpty(true);
+                signalNotEmptyFenced();
             }
             if (!returned) {
-                signalNotFull(); // a reservation given back (PriorityMessageQueue) frees a slot
+                // A reservation given back (PriorityMessageQueue) frees a slot. Fenced: this is the
+                // producer, which must not acknowledge the consumer side's sleep requests.
+                signalNotFullFenced();
             }
         }
     }
@@ -895,7 +1103,7 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
             if (first) {
                 first = false;
             } else {
-                signalNotEmpty(true); // the previous element is published before the next supplier call
+                signalNotEmptyFenced(); // the previous element is published before the next supplier call
             }
             return supplier.get();
         }
