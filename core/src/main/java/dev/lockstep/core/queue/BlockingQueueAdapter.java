@@ -762,6 +762,14 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
         return r == TOOK;
     }
 
+    /**
+     * For tests: whether the wait set's sleep request is out (a waiter is linked): consumers'
+     * ({@code forElement}) or producers'. Volatile read.
+     */
+    boolean sleepRequested(boolean forElement) {
+        return ((long) REQUEST.getVolatile(forElement ? notEmpty : notFull) & 1L) != 0L;
+    }
+
     /** For the jcstress handshake tests: whether a signaller granted {@code node} (it would have unparked it). */
     static boolean isGranted(WaitNode node) {
         return node.getAcquireStatus() == WaitNode.GRANTED; // acquire: after the race
