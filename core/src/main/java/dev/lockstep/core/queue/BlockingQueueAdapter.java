@@ -32,7 +32,12 @@ import java.util.function.Supplier;
  * real {@code poll}/{@code offer}: it spins (one spinner per wait set, {@link SpinPolicy}'s budget),
  * then links its node, re-checks the queue, and parks with {@link LockSupport#park(Object)} until a
  * thread on the other side grants it. Every successful insertion checks the not-empty set and every
- * successful removal the not-full set, with one volatile load each; only when a waiter is queued does it
+ * successful removal the not-full set: with one volatile load where the ring's operation is a volatile
+ * read-modify-write (MPSC/MPMC producers, SPMC/MPMC consumers, the priority queue), else (the SPSC
+ * sides, the SPMC producer, the MPSC consumer: one thread each) with one acquire load of a sleep
+ * request that a waiter raises, and no fence until one does (a waiter whose request that thread has not
+ * yet acknowledged parks for bounded times, 100 µs doubling to 100 ms, and re-checks; see the
+ * implementation notes, "The sleep handshake"); only when a waiter is queued does it
  * wake one (wake-one-and-retry: the woken thread polls or offers again, and if another thread took the
  * element or the slot first it queues again at the head; a woken thread that succeeds wakes the next
  * while more elements or slots seem to be there).
@@ -101,7 +106,8 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
      *     (C2) re-check: poll() (the put-back stack, then the ring)
      * and parks only if C2 found nothing. A producer does
      *     (P1) queue.offer(e)                      (publishes e)
-     *     (P2) full fence, unless the kind's offer already is a volatile read-modify-write (see below)
+     *     (P2) full fence, unless the kind's offer already is a volatile read-modify-write, or, with the
+     *          sleep handshake (below), unless no waiter has asked to sleep
      *     (P3) notEmpty.hasWaiters(), a volatile load of the head; if non-null, grant the first waiter
      * P2/the CAS order P1 before P3 and F orders C1 before C2, as the StoreLoad barriers of Dekker's
      * handshake: either P3 sees a head written no earlier than our link (then the list is non-empty
@@ -133,12 +139,80 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
      * of atomic_thread_fence(seq_cst); with P2 (or the volatile RMW P1 plus volatile read in C2, below)
      * the store-buffering outcome "C2 misses e and P3 misses the node" is forbidden. Once per park.
      *
-     * The fence P2: a queue whose offer ends with a release store (SPSC, SPMC producers) lets the load P3
-     * move before that store (StoreLoad reordering, allowed even on x86), hence the fence. A queue that
-     * makes an element available by a volatile read-modify-write of its producer index (CAS, as in the
-     * MPSC and MPMC producers) and returns null from poll only after a volatile read of that index already
-     * gives P1 -> P3 their order; the subclass says so with offerIsSeqCst / pollIsSeqCst, and the fence
-     * is skipped. Same for the consumer side.
+     * The fence P2 and the sleep handshake. A queue that makes an element available by a volatile
+     * read-modify-write of its producer index (CAS, as in the MPSC and MPMC producers, the priority
+     * queue's volatile count store under its lock) and returns null from poll only after a volatile read
+     * of that index already gives P1 -> P3 their order; the subclass says so with offerIsSeqCst /
+     * pollIsSeqCst, and P2 is skipped: P3 is one volatile load. Same for the consumer side. A queue
+     * whose offer ends with a release store (SPSC, SPMC producers; mirror: SPSC, MPSC consumers) would
+     * need P2 on every operation (StoreLoad reordering is allowed by the spec, and done by x86's store
+     * buffer); instead it runs the sleep handshake below, which pays P2 only while a waiter asked to
+     * sleep. Those sides have one thread each (the signaller), which the handshake needs: its
+     * acknowledgement speaks for every publication there is. The CAS-carried sides keep their ordering
+     * (one mechanism per concern: the handshake exists only where no RMW carries the StoreLoad).
+     *
+     * The sleep handshake (issue 12; the in-process form of ipc's one-to-one channel sleep/space
+     * handshake, ShmChannel's notes). Per wait set with a handshake, two words on the wait set's own
+     * line (written only when threads wait; the signaller's hot path only reads it):
+     *   request = epoch << 1 | bit: bit = 1 iff a waiter is linked. Written only under the queue lock,
+     *             by syncRequestLocked after every link and every unlink (grantLocked, which the layer
+     *             runs after each; signal and passOnLocked after their grant), with volatile stores;
+     *             setting the bit starts a new epoch, so its modification order is the lock's order
+     *             and epochs only grow.
+     *   ack     = the last epoch the signaller acknowledged; written only by the signaller (volatile).
+     * Signaller, after each publication X (the ring's release stores): R = acquire load of request.
+     *   Bit 0: nothing more (the hot path: one load of a line nobody writes while nobody waits).
+     *   Bit 1, epoch a: fullFence (P2); if ack < a, ack = a (volatile); then P3 (volatile load of the
+     *   head) and the grant of the first waiter, as before.
+     * Waiter W, after linking (C1; the bit is set, epoch e or later): F = fullFence; volatile loads of
+     *   request (epoch e', bit) and ack; C2 = the real poll/offer. If C2 fails: acknowledged means
+     *   bit 0 (our node was removed since: granted) or ack >= e'. Acknowledged: the layer parks until a
+     *   grant (or the caller's deadline/interrupt), as before. Not acknowledged: awaitAcknowledged parks
+     *   for RECHECK_MIN_NANOS (100 us), doubling to RECHECK_MAX_NANOS (100 ms), and after each park
+     *   re-runs F, the loads and C2, until C2 succeeds, the ack comes, a grant, the deadline or an
+     *   interrupt. Still linked meanwhile, so a signaller that sees the request acknowledges, grants us
+     *   and unparks us: the bounded parks end at once then.
+     * Why an acknowledged W is not stranded (W read ack = a >= e' after its link, C2 found nothing, W
+     *   is still linked; let j be the signaller's publication whose R_j read epoch a with the bit set;
+     *   it stored ack = a after X_j):
+     *   (i) publications k <= j: X_k precedes the ack store in program order, the ack store
+     *       synchronizes-with W's volatile read of it, which precedes C2: X_k happens-before C2, so C2
+     *       sees e (or a consumer already took it: then no element is missed).
+     *   (ii) publications k > j: R_k returns epoch a with the bit or a later value (read-read coherence,
+     *       which the spec gives to every mode from opaque up). A later value is a clear or a new epoch,
+     *       written in a critical section after the one that set epoch a; a > e' is impossible
+     *       unless a clear came after our epoch, and any clear after our link means the set emptied,
+     *       i.e. our node was granted (only grants remove another thread's node). So while W is still
+     *       linked and un-granted, R_k sees the bit and does P2 then P3: with F, Dekker's pair of
+     *       fences (fullFence has the effect of atomic_thread_fence(seq_cst)) forbids "C2 misses X_k
+     *       and P3 misses our link", and P3 seeing the link grants the first waiter (us, or one that
+     *       retries, as in "Wake-one").
+     * Why a publication that misses the request is not lost: X then R reading the bit clear, against
+     *   C1, F, C2 missing X, is the store-buffering outcome the spec allows (no StoreLoad on the
+     *   signaller's side): jcstress SpscBlockingQueueTakeHandshakeTest observes it ("0, 0, 0", a few in
+     *   10^5). Then W is not acknowledged (the ack can only come from a later publication, which also
+     *   grants W) and re-checks after each bounded park. Worst-case delay of that wake-up: the
+     *   signaller's next publication (which sees the request: then at once), else W's first re-check
+     *   after X became visible to it. The spec promises that visibility only eventually (the progress
+     *   guarantee of opaque and stronger reads), so the stated bound is "one re-check period after X
+     *   is visible": at most RECHECK_MAX_NANOS (100 ms) plus the timed park's latency (Linux timer slack,
+     *   about 50 us); a store buffer drains in well under the first period, so in practice W finds X at
+     *   its first re-check, RECHECK_MIN_NANOS (100 us) after its request (BlockingQueueSleepHandshakeTest
+     *   publishes through the ring alone, the worst case: found after a few ms, on its
+     *   doubling schedule).
+     * Idle cost: a waiter whose signaller never publishes is never acknowledged, so it wakes every
+     *   RECHECK_MAX_NANOS (10 times a second, plus 10 in its first 100 ms); the signaller pays
+     *   nothing. Measured (JDK 17, this 2-core VM, an SPSC consumer blocked in take() on a queue
+     *   nobody offers to, /proc/<pid>/task/<tid>/status): see the README ("Queue performance"). An
+     *   acknowledged waiter (the signaller saw the request) parks untimed: zero wake-ups.
+     * Withdrawal: the bit is cleared when the set becomes empty (the last waiter granted or gone),
+     *   so a hot pair in which nobody waits pays no fence: the signaller's next R sees the clear.
+     * Only the signaller acknowledges: the fenced signals (fill, put-back, a failed drain, a
+     *   reservation given back by fill: signalNotEmptyFenced/signalNotFullFenced) may run in another
+     *   thread and never write ack; they are correct against any waiter by the fences alone.
+     * The jcstress probes (announceThenPoll/Offer) run C1 and recheckLinked without the bounded parks
+     *   and report whether the waiter saw itself acknowledged; forbidden: acknowledged, C2 empty and
+     *   not granted.
      *
      * Batches. drain signals not-full before handing each element over (the rings free the slot first),
      * fill signals not-empty before each supplier call after the first and at the end, always with the
@@ -171,33 +245,23 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
      * its re-check C2) or to give up signals not-full first; otherwise a producer parked beside those slots and the consumer
      * parked for its element would wait for each other for ever.
      *
-     * Hot paths. offer/poll that do not wait pay, besides the ring's own work, P2 (only for kinds whose
-     * ring operation is not a volatile read-modify-write) and one volatile load of the other side's wait
-     * set head (null while nobody waits), as with the former private waiter stacks: no allocation, no
+     * Hot paths. offer/poll that do not wait pay, besides the ring's own work, one volatile load of the
+     * other side's wait set head (kinds whose ring operation is a volatile read-modify-write) or one
+     * acquire load of its sleep request (the others; P2 only while a waiter asked to sleep), as with the former private waiter stacks: no allocation, no
      * lock, no write to a shared line. The wait sets are padded at their end, so the consumers' writes
      * to notEmpty while they wait do not share a line with notFull's head that they read per poll. They
      * have no padding before their fields (WaitQueue, shared by every synchronizer, is not padded): the
      * line before notEmpty's fields may hold the ring array's last slots (allocated just before it),
      * written once per lap of the ring; the former PaddedReference heads were padded on both sides.
      *
-     * What the fast path costs (issue 12: "SpscBlockingQueue / JCTools SPSC spin loop 0.29x"). For the
-     * SPSC adapter, P2 and its mirror are two full fences per transfer (one after the ring's offer, one
-     * after its poll); on x86 each is a locked instruction that waits for the store buffer, i.e. for the
-     * slot's cache line to arrive from the other core. Measured on one thread (put then take, no other
-     * core involved; JDK 17, loaded 2-core machine, best of 20 runs of 5 M pairs): SpscArrayQueue 17-20
-     * ns per pair, SpscBlockingQueue 67-69 ns, the same adapter with both fences deleted (a
-     * measurement-only build, not correct) 17-30 ns: the fences are about 45 ns of the 50 ns the adapter
-     * adds. JMH BlockingQueueBench.spscUncontended, per fork (3 forks, two interleaved runs per build):
-     * with the fences 14.7-37.4 ops/us, without 47-88, JCTools' ring 75-98. The fences cannot go while the handshake stays exact: by the
-     * VarHandle spec a load after a release store may read an older value (store buffering), so each
-     * side of a Dekker handshake needs a StoreLoad (a fence, or a volatile read-modify-write it already
-     * makes: the MPSC/MPMC kinds skip P2 for that reason). The SPSC ring has no read-modify-write to
-     * carry the waiter check (JCTools' MpscBlockingConsumerArrayQueue folds its "consumer parked" bit
-     * into the producers' CAS of the index, which SPSC does not have). Fence-free designs trade the
-     * guarantee: a waiter that re-checks on a timer (a missed signal delays the wake-up by up to the
-     * period; VarHandle's progress guarantee for opaque and stronger modes says the element becomes
-     * visible eventually), at the price of idle waiters waking periodically. Not done: the "one
-     * volatile read" goal is missed for SPSC (and SPMC's producer, MPSC's consumer side).
+     * What the fast path costs (issue 12: "SpscBlockingQueue / JCTools SPSC spin loop", 0.18x in the
+     * quiet run with P2 on every operation: two full fences per transfer, each a locked instruction that
+     * waits for the store buffer, i.e. for the slot's line to come from the other core; one thread, put
+     * then take: ring 17-20 ns, adapter 67-69 ns, the adapter without the fences 17-30 ns). With the
+     * sleep handshake a hot pair, in which nobody parks, pays per operation one acquire load of the
+     * other side's request word (a plain load on x86, of a line written only when threads wait) and no
+     * fence; the fence, the acknowledgement and the head load come only while a waiter asked to sleep.
+     * Measurements: README, "Queue performance (issue 12)".
      */
 
     /**
@@ -273,10 +337,10 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
      * The longest timed park of an un-acknowledged waiter (ns): the bound on the extra delay of a wake-up
      * whose publication missed the request (see the implementation notes), and 1 / this the rate at which
      * an idle waiter of an idle signaller wakes. System property {@code lockstep.queue.recheckMaxNanos}
-     * (default 10 ms).
+     * (default 100 ms, the bound of ipc's channel sleeps).
      */
     static final long RECHECK_MAX_NANOS = Math.max(RECHECK_MIN_NANOS,
-            Long.getLong("lockstep.queue.recheckMaxNanos", 10_000_000L));
+            Long.getLong("lockstep.queue.recheckMaxNanos", 100_000_000L));
 
     /**
      * The calling thread's wait: {mode, deadline}, for the un-acknowledged phase, which runs inside the

@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
  * withdrawn once nobody waits, so the signaller's fast path is fence-free again.
  */
 class BlockingQueueSleepHandshakeTest {
-    /** Far above the longest re-check period (10 ms by default), far below "never". */
+    /** Far above the longest re-check period (100 ms by default), far below "never". */
     private static final long BOUND_MILLIS = 2_000;
 
     private static void awaitParked(Thread t) throws InterruptedException {
