@@ -56,8 +56,9 @@ public final class SpscBlockingQueue<E> extends BlockingQueueAdapter<E> {
      * @throws IllegalArgumentException if {@code capacity <= 0} or above 2^30
      */
     public SpscBlockingQueue(int capacity) {
-        // offerIsSeqCst false: offer publishes by release stores only, so the adapter fences after it.
-        // pollIsSeqCst false: poll frees the slot by release stores only, so the adapter fences after it.
+        // offerIsSeqCst false: offer publishes by release stores only; pollIsSeqCst false: poll frees the
+        // slot by release stores only. So both sides run the adapter's sleep handshake: no fence while
+        // neither side asked to sleep (BlockingQueueAdapter's notes, "The sleep handshake").
         super(new SpscArrayQueue<>(capacity), false, false);
     }
 }
