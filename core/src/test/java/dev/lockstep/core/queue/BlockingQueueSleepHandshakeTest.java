@@ -9,6 +9,9 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
+import java.lang.reflect.Method;
+
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -123,5 +126,51 @@ class BlockingQueueSleepHandshakeTest {
         }
         assertFalse(((BlockingQueueAdapter<Integer>) q).sleepRequested(true));
         assertNotNull(q);
+    }
+
+    @Test
+    void virtualThreadsPingPong() throws Exception {
+        // Two virtual threads bounce an element through two SPSC queues: every take parks (its
+        // bounded re-check parks too), and each wake-up comes from the other's put (JDK 21+).
+        Method ofVirtual;
+        try {
+            ofVirtual = Thread.class.getMethod("ofVirtual");
+        } catch (NoSuchMethodException e) {
+            Assumptions.abort("no virtual threads on " + Runtime.version() + " (JDK 21+)");
+            return;
+        }
+        Method start = Class.forName("java.lang.Thread$Builder").getMethod("start", Runnable.class);
+        int rounds = Integer.getInteger("lockstep.test.pingPongRounds", 2_000);
+        SpscBlockingQueue<Integer> ping = new SpscBlockingQueue<>(1);
+        SpscBlockingQueue<Integer> pong = new SpscBlockingQueue<>(1);
+        AtomicReference<Throwable> failed = new AtomicReference<>();
+        Runnable echo = () -> {
+            try {
+                for (int i = 0; i < rounds; i++) {
+                    pong.put(ping.take());
+                }
+            } catch (Throwable e) {
+                failed.set(e);
+            }
+        };
+        Runnable driver = () -> {
+            try {
+                for (int i = 0; i < rounds; i++) {
+                    ping.put(i);
+                    assertEquals(i, pong.poll(BOUND_MILLIS, TimeUnit.MILLISECONDS), "round " + i);
+                }
+            } catch (Throwable e) {
+                failed.set(e);
+            }
+        };
+        Thread a = (Thread) start.invoke(ofVirtual.invoke(null), echo);
+        Thread b = (Thread) start.invoke(ofVirtual.invoke(null), driver);
+        b.join(60_000);
+        a.join(BOUND_MILLIS);
+        assertFalse(a.isAlive() || b.isAlive(), "ping-pong stuck");
+        assertEquals(null, failed.get());
+        for (SpscBlockingQueue<Integer> q : java.util.List.of(ping, pong)) {
+            assertFalse(q.sleepRequested(true) || q.sleepRequested(false), "a request left out after the waits");
+        }
     }
 }
