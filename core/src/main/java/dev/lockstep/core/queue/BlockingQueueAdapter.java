@@ -4,6 +4,7 @@ import dev.lockstep.core.internal.SpinPolicy;
 import dev.lockstep.core.internal.WaitNode;
 import dev.lockstep.core.internal.WaitQueue;
 import dev.lockstep.core.internal.Waits;
+import dev.lockstep.core.internal.jfr.Jfr;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -31,7 +32,12 @@ import java.util.function.Supplier;
  * real {@code poll}/{@code offer}: it spins (one spinner per wait set, {@link SpinPolicy}'s budget),
  * then links its node, re-checks the queue, and parks with {@link LockSupport#park(Object)} until a
  * thread on the other side grants it. Every successful insertion checks the not-empty set and every
- * successful removal the not-full set, with one volatile load each; only when a waiter is queued does it
+ * successful removal the not-full set: with one volatile load where the ring's operation is a volatile
+ * read-modify-write (MPSC/MPMC producers, SPMC/MPMC consumers, the priority queue), else (the SPSC
+ * sides, the SPMC producer, the MPSC consumer: one thread each) with one acquire load of a sleep
+ * request that a waiter raises, and no fence until one does (a waiter whose request that thread has not
+ * yet acknowledged parks for bounded times, 100 µs doubling to 100 ms, and re-checks; see the
+ * implementation notes, "The sleep handshake"); only when a waiter is queued does it
  * wake one (wake-one-and-retry: the woken thread polls or offers again, and if another thread took the
  * element or the slot first it queues again at the head; a woken thread that succeeds wakes the next
  * while more elements or slots seem to be there).
@@ -100,7 +106,8 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
      *     (C2) re-check: poll() (the put-back stack, then the ring)
      * and parks only if C2 found nothing. A producer does
      *     (P1) queue.offer(e)                      (publishes e)
-     *     (P2) full fence, unless the kind's offer already is a volatile read-modify-write (see below)
+     *     (P2) full fence, unless the kind's offer already is a volatile read-modify-write, or, with the
+     *          sleep handshake (below), unless no waiter has asked to sleep
      *     (P3) notEmpty.hasWaiters(), a volatile load of the head; if non-null, grant the first waiter
      * P2/the CAS order P1 before P3 and F orders C1 before C2, as the StoreLoad barriers of Dekker's
      * handshake: either P3 sees a head written no earlier than our link (then the list is non-empty
@@ -132,12 +139,80 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
      * of atomic_thread_fence(seq_cst); with P2 (or the volatile RMW P1 plus volatile read in C2, below)
      * the store-buffering outcome "C2 misses e and P3 misses the node" is forbidden. Once per park.
      *
-     * The fence P2: a queue whose offer ends with a release store (SPSC, SPMC producers) lets the load P3
-     * move before that store (StoreLoad reordering, allowed even on x86), hence the fence. A queue that
-     * makes an element available by a volatile read-modify-write of its producer index (CAS, as in the
-     * MPSC and MPMC producers) and returns null from poll only after a volatile read of that index already
-     * gives P1 -> P3 their order; the subclass says so with offerIsSeqCst / pollIsSeqCst, and the fence
-     * is skipped. Same for the consumer side.
+     * The fence P2 and the sleep handshake. A queue that makes an element available by a volatile
+     * read-modify-write of its producer index (CAS, as in the MPSC and MPMC producers, the priority
+     * queue's volatile count store under its lock) and returns null from poll only after a volatile read
+     * of that index already gives P1 -> P3 their order; the subclass says so with offerIsSeqCst /
+     * pollIsSeqCst, and P2 is skipped: P3 is one volatile load. Same for the consumer side. A queue
+     * whose offer ends with a release store (SPSC, SPMC producers; mirror: SPSC, MPSC consumers) would
+     * need P2 on every operation (StoreLoad reordering is allowed by the spec, and done by x86's store
+     * buffer); instead it runs the sleep handshake below, which pays P2 only while a waiter asked to
+     * sleep. Those sides have one thread each (the signaller), which the handshake needs: its
+     * acknowledgement speaks for every publication there is. The CAS-carried sides keep their ordering
+     * (one mechanism per concern: the handshake exists only where no RMW carries the StoreLoad).
+     *
+     * The sleep handshake (issue 12; the in-process form of ipc's one-to-one channel sleep/space
+     * handshake, ShmChannel's notes). Per wait set with a handshake, two words on the wait set's own
+     * line (written only when threads wait; the signaller's hot path only reads it):
+     *   request = epoch << 1 | bit: bit = 1 iff a waiter is linked. Written only under the queue lock,
+     *             by syncRequestLocked after every link and every unlink (grantLocked, which the layer
+     *             runs after each; signal and passOnLocked after their grant), with volatile stores;
+     *             setting the bit starts a new epoch, so its modification order is the lock's order
+     *             and epochs only grow.
+     *   ack     = the last epoch the signaller acknowledged; written only by the signaller (volatile).
+     * Signaller, after each publication X (the ring's release stores): R = acquire load of request.
+     *   Bit 0: nothing more (the hot path: one load of a line nobody writes while nobody waits).
+     *   Bit 1, epoch a: fullFence (P2); if ack < a, ack = a (volatile); then P3 (volatile load of the
+     *   head) and the grant of the first waiter, as before.
+     * Waiter W, after linking (C1; the bit is set, epoch e or later): F = fullFence; volatile loads of
+     *   request (epoch e', bit) and ack; C2 = the real poll/offer. If C2 fails: acknowledged means
+     *   bit 0 (our node was removed since: granted) or ack >= e'. Acknowledged: the layer parks until a
+     *   grant (or the caller's deadline/interrupt), as before. Not acknowledged: awaitAcknowledged parks
+     *   for RECHECK_MIN_NANOS (100 us), doubling to RECHECK_MAX_NANOS (100 ms), and after each park
+     *   re-runs F, the loads and C2, until C2 succeeds, the ack comes, a grant, the deadline or an
+     *   interrupt. Still linked meanwhile, so a signaller that sees the request acknowledges, grants us
+     *   and unparks us: the bounded parks end at once then.
+     * Why an acknowledged W is not stranded (W read ack = a >= e' after its link, C2 found nothing, W
+     *   is still linked; let j be the signaller's publication whose R_j read epoch a with the bit set;
+     *   it stored ack = a after X_j):
+     *   (i) publications k <= j: X_k precedes the ack store in program order, the ack store
+     *       synchronizes-with W's volatile read of it, which precedes C2: X_k happens-before C2, so C2
+     *       sees e (or a consumer already took it: then no element is missed).
+     *   (ii) publications k > j: R_k returns epoch a with the bit or a later value (read-read coherence,
+     *       which the spec gives to every mode from opaque up). A later value is a clear or a new epoch,
+     *       written in a critical section after the one that set epoch a; a > e' is impossible
+     *       unless a clear came after our epoch, and any clear after our link means the set emptied,
+     *       i.e. our node was granted (only grants remove another thread's node). So while W is still
+     *       linked and un-granted, R_k sees the bit and does P2 then P3: with F, Dekker's pair of
+     *       fences (fullFence has the effect of atomic_thread_fence(seq_cst)) forbids "C2 misses X_k
+     *       and P3 misses our link", and P3 seeing the link grants the first waiter (us, or one that
+     *       retries, as in "Wake-one").
+     * Why a publication that misses the request is not lost: X then R reading the bit clear, against
+     *   C1, F, C2 missing X, is the store-buffering outcome the spec allows (no StoreLoad on the
+     *   signaller's side): jcstress SpscBlockingQueueTakeHandshakeTest observes it ("0, 0, 0", a few in
+     *   10^5). Then W is not acknowledged (the ack can only come from a later publication, which also
+     *   grants W) and re-checks after each bounded park. Worst-case delay of that wake-up: the
+     *   signaller's next publication (which sees the request: then at once), else W's first re-check
+     *   after X became visible to it. The spec promises that visibility only eventually (the progress
+     *   guarantee of opaque and stronger reads), so the stated bound is "one re-check period after X
+     *   is visible": at most RECHECK_MAX_NANOS (100 ms) plus the timed park's latency (Linux timer slack,
+     *   about 50 us); a store buffer drains in well under the first period, so in practice W finds X at
+     *   its first re-check, RECHECK_MIN_NANOS (100 us) after its request (BlockingQueueSleepHandshakeTest
+     *   publishes through the ring alone, the worst case: found after a few ms, on its
+     *   doubling schedule).
+     * Idle cost: a waiter whose signaller never publishes is never acknowledged, so it wakes every
+     *   RECHECK_MAX_NANOS (10 times a second, plus 10 in its first 100 ms); the signaller pays
+     *   nothing. Measured (JDK 17, this 2-core VM, an SPSC consumer blocked in take() on a queue
+     *   nobody offers to, /proc/<pid>/task/<tid>/status): see the README ("Queue performance"). An
+     *   acknowledged waiter (the signaller saw the request) parks untimed: zero wake-ups.
+     * Withdrawal: the bit is cleared when the set becomes empty (the last waiter granted or gone),
+     *   so a hot pair in which nobody waits pays no fence: the signaller's next R sees the clear.
+     * Only the signaller acknowledges: the fenced signals (fill, put-back, a failed drain, a
+     *   reservation given back by fill: signalNotEmptyFenced/signalNotFullFenced) may run in another
+     *   thread and never write ack; they are correct against any waiter by the fences alone.
+     * The jcstress probes (announceThenPoll/Offer) run C1 and recheckLinked without the bounded parks
+     *   and report whether the waiter saw itself acknowledged; forbidden: acknowledged, C2 empty and
+     *   not granted.
      *
      * Batches. drain signals not-full before handing each element over (the rings free the slot first),
      * fill signals not-empty before each supplier call after the first and at the end, always with the
@@ -170,33 +245,23 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
      * its re-check C2) or to give up signals not-full first; otherwise a producer parked beside those slots and the consumer
      * parked for its element would wait for each other for ever.
      *
-     * Hot paths. offer/poll that do not wait pay, besides the ring's own work, P2 (only for kinds whose
-     * ring operation is not a volatile read-modify-write) and one volatile load of the other side's wait
-     * set head (null while nobody waits), as with the former private waiter stacks: no allocation, no
+     * Hot paths. offer/poll that do not wait pay, besides the ring's own work, one volatile load of the
+     * other side's wait set head (kinds whose ring operation is a volatile read-modify-write) or one
+     * acquire load of its sleep request (the others; P2 only while a waiter asked to sleep), as with the former private waiter stacks: no allocation, no
      * lock, no write to a shared line. The wait sets are padded at their end, so the consumers' writes
      * to notEmpty while they wait do not share a line with notFull's head that they read per poll. They
      * have no padding before their fields (WaitQueue, shared by every synchronizer, is not padded): the
      * line before notEmpty's fields may hold the ring array's last slots (allocated just before it),
      * written once per lap of the ring; the former PaddedReference heads were padded on both sides.
      *
-     * What the fast path costs (issue 12: "SpscBlockingQueue / JCTools SPSC spin loop 0.29x"). For the
-     * SPSC adapter, P2 and its mirror are two full fences per transfer (one after the ring's offer, one
-     * after its poll); on x86 each is a locked instruction that waits for the store buffer, i.e. for the
-     * slot's cache line to arrive from the other core. Measured on one thread (put then take, no other
-     * core involved; JDK 17, loaded 2-core machine, best of 20 runs of 5 M pairs): SpscArrayQueue 17-20
-     * ns per pair, SpscBlockingQueue 67-69 ns, the same adapter with both fences deleted (a
-     * measurement-only build, not correct) 17-30 ns: the fences are about 45 ns of the 50 ns the adapter
-     * adds. JMH BlockingQueueBench.spscUncontended, per fork (3 forks, two interleaved runs per build):
-     * with the fences 14.7-37.4 ops/us, without 47-88, JCTools' ring 75-98. The fences cannot go while the handshake stays exact: by the
-     * VarHandle spec a load after a release store may read an older value (store buffering), so each
-     * side of a Dekker handshake needs a StoreLoad (a fence, or a volatile read-modify-write it already
-     * makes: the MPSC/MPMC kinds skip P2 for that reason). The SPSC ring has no read-modify-write to
-     * carry the waiter check (JCTools' MpscBlockingConsumerArrayQueue folds its "consumer parked" bit
-     * into the producers' CAS of the index, which SPSC does not have). Fence-free designs trade the
-     * guarantee: a waiter that re-checks on a timer (a missed signal delays the wake-up by up to the
-     * period; VarHandle's progress guarantee for opaque and stronger modes says the element becomes
-     * visible eventually), at the price of idle waiters waking periodically. Not done: the "one
-     * volatile read" goal is missed for SPSC (and SPMC's producer, MPSC's consumer side).
+     * What the fast path costs (issue 12: "SpscBlockingQueue / JCTools SPSC spin loop", 0.18x in the
+     * quiet run with P2 on every operation: two full fences per transfer, each a locked instruction that
+     * waits for the store buffer, i.e. for the slot's line to come from the other core; one thread, put
+     * then take: ring 17-20 ns, adapter 67-69 ns, the adapter without the fences 17-30 ns). With the
+     * sleep handshake a hot pair, in which nobody parks, pays per operation one acquire load of the
+     * other side's request word (a plain load on x86, of a line written only when threads wait) and no
+     * fence; the fence, the acknowledgement and the head load come only while a waiter asked to sleep.
+     * Measurements: README, "Queue performance (issue 12)".
      */
 
     /**
@@ -240,14 +305,48 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
     }
 
     private static final VarHandle RETURNED;
+    /** {@code Waiters.request} and {@code Waiters.ack}: the sleep handshake (implementation notes). */
+    private static final VarHandle REQUEST;
+    private static final VarHandle ACK;
 
     static {
         try {
-            RETURNED = MethodHandles.lookup().findVarHandle(BlockingQueueAdapter.class, "returned", Returned.class);
+            MethodHandles.Lookup lookup = MethodHandles.lookup();
+            RETURNED = lookup.findVarHandle(BlockingQueueAdapter.class, "returned", Returned.class);
+            REQUEST = lookup.findVarHandle(BlockingQueueAdapter.Waiters.class, "request", long.class);
+            ACK = lookup.findVarHandle(BlockingQueueAdapter.Waiters.class, "ack", long.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
     }
+
+    /** {@code Waiters.recheckLinked}: the attempt succeeded. */
+    static final int TOOK = 0;
+    /** The signaller acknowledged our sleep request (or we were granted): we may park until a grant. */
+    static final int ACKED = 1;
+    /** Not acknowledged yet: a publication may have missed our request; park only for a bounded time. */
+    static final int NOT_ACKED = 2;
+
+    /**
+     * The first timed park of a waiter whose sleep request is not acknowledged yet (ns); each further
+     * one doubles, up to {@link #RECHECK_MAX_NANOS}. System property {@code lockstep.queue.recheckMinNanos}
+     * (default 100 µs).
+     */
+    static final long RECHECK_MIN_NANOS = Math.max(1L, Long.getLong("lockstep.queue.recheckMinNanos", 100_000L));
+    /**
+     * The longest timed park of an un-acknowledged waiter (ns): the bound on the extra delay of a wake-up
+     * whose publication missed the request (see the implementation notes), and 1 / this the rate at which
+     * an idle waiter of an idle signaller wakes. System property {@code lockstep.queue.recheckMaxNanos}
+     * (default 100 ms, the bound of ipc's channel sleeps).
+     */
+    static final long RECHECK_MAX_NANOS = Math.max(RECHECK_MIN_NANOS,
+            Long.getLong("lockstep.queue.recheckMaxNanos", 100_000_000L));
+
+    /**
+     * The calling thread's wait: {mode, deadline}, for the un-acknowledged phase, which runs inside the
+     * layer's hook (the layer does not pass them on). Slow path only; one small array per thread.
+     */
+    private static final ThreadLocal<long[]> WAIT = ThreadLocal.withInitial(() -> new long[2]);
 
     /**
      * The put-back stack's head (see the implementation notes): null except after a {@code drainTo}
@@ -266,9 +365,9 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
     /** Whether the wrapped ring's poll may discard FILLER slots and still return null (MPSC, MPMC). */
     private final boolean pollSkipsMarkers;
     /** Consumers waiting for an element: a wait set of the waiting layer. */
-    private final Waiters notEmpty = new Waiters(true);
+    private final Waiters notEmpty;
     /** Producers waiting for space. */
-    private final Waiters notFull = new Waiters(false);
+    private final Waiters notFull;
 
     /**
      * @param queue         the bounded queue to wrap, owned by the adapter from now on
@@ -300,39 +399,56 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
         this.capacity = cap;
         this.offerIsSeqCst = offerIsSeqCst;
         this.pollIsSeqCst = pollIsSeqCst;
+        // The handshake where the signalling side publishes by release stores (its one thread acknowledges).
+        this.notEmpty = new Waiters(true, !offerIsSeqCst);
+        this.notFull = new Waiters(false, !pollIsSeqCst);
     }
 
     // ------------------------------------------------------------------ signalling
 
-    /** After a successful insertion: wakes the consumers waiting for an element, if any. */
+    /**
+     * After a successful insertion by the producer's own {@code offer}/{@code relaxedOffer}: wakes the
+     * consumers waiting for an element, if any. A kind whose {@code offer} is a volatile
+     * read-modify-write (MPSC, MPMC, priority) checks the wait set with one volatile load; the others
+     * (SPSC, SPMC: one producer thread) pay one acquire load of the sleep request and nothing else while
+     * no consumer asked to sleep (the handshake: see the implementation notes).
+     */
     private void signalNotEmpty() {
-        signalNotEmpty(false);
+        if (offerIsSeqCst) {
+            notEmpty.signal(); // P1 was a volatile RMW: it orders the insertion before this volatile load
+        } else {
+            notEmpty.signalAfterRelease(); // the handshake: the producer is this set's only signaller
+        }
     }
 
     /**
-     * Like {@link #signalNotEmpty()}; {@code fence} forces the StoreLoad fence even for a kind whose
-     * {@code offer} is a volatile read-modify-write: a multi-producer {@code fill} claims its batch by
-     * the CAS first and publishes each element later with a release store, and a strict {@code poll}
-     * that meets a slot whose supplier is still running answers "empty" instead of waiting for it, so
-     * the CAS no longer orders the element's publication before our waiter check.
+     * The fenced signal, for every other insertion (a {@code fill}, a put-back, a failed drain): the
+     * StoreLoad fence, then the volatile load of the wait set's head. A multi-producer {@code fill}
+     * claims its batch by the CAS first and publishes each element later with a release store, and a
+     * strict {@code poll} that meets a slot whose supplier is still running answers "empty" instead of
+     * waiting for it, so the CAS no longer orders the element's publication before our waiter check;
+     * a put-back is done by a consumer, not by the producer that acknowledges sleep requests. Correct
+     * whatever the sleep request says (Dekker's two fences); it never acknowledges a request.
      */
-    private void signalNotEmpty(boolean fence) {
-        if (fence || !offerIsSeqCst) {
-            // P2, the StoreLoad barrier of the handshake: the insertion's release store must not be
-            // reordered after the waiter check below (x86 does reorder them without it: jcstress
-            // SpscBlockingQueueTakeHandshakeTest observes the lost wake-up then).
-            VarHandle.fullFence();
-        }
-        // P3: hasWaiters() is the one volatile load of the hot path (the wait set's head); usually null.
-        notEmpty.signal();
+    private void signalNotEmptyFenced() {
+        // P2, the StoreLoad barrier: the insertion's release store before the waiter check below.
+        VarHandle.fullFence();
+        notEmpty.signal(); // P3: one volatile load of the wait set's head; usually null
     }
 
-    /** After a successful removal: wakes the producers waiting for space, if any. */
+    /** After a successful removal by the consumer thread: wakes the producers waiting for space, if any. */
     private void signalNotFull() {
-        if (!pollIsSeqCst) {
-            VarHandle.fullFence(); // StoreLoad: the removal's release store before the waiter check
+        if (pollIsSeqCst) {
+            notFull.signal(); // as in signalNotEmpty
+        } else {
+            notFull.signalAfterRelease(); // SPSC, MPSC: the consumer is this set's only signaller
         }
-        notFull.signal(); // one volatile load, usually null: see signalNotEmpty
+    }
+
+    /** The fenced signal of space (see {@link #signalNotEmptyFenced}), for a thread other than the consumer. */
+    private void signalNotFullFenced() {
+        VarHandle.fullFence(); // StoreLoad: the freeing store before the waiter check
+        notFull.signal();
     }
 
     /**
@@ -342,18 +458,33 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
      * grant decision, wake-one-and-retry: the real {@code poll}/{@code offer} is the attempt, made
      * outside the queue lock ({@link #tryAcquire}, and {@link #tryAcquireLinked} after the node was
      * linked: the waiter's re-check of the handshake), and a signaller grants the first waiter, which
-     * retries. Padded at the end: the two sets (written only when threads wait) do not share a line
+     * retries. With {@code handshake} (the other side has one thread and publishes by release stores)
+     * it also keeps the sleep request and its acknowledgement (implementation notes, "The sleep
+     * handshake"). Padded at the end: the two sets (written only when threads wait) do not share a line
      * with each other or with what is allocated after them.
      */
     private final class Waiters extends WaitQueue {
         private static final long serialVersionUID = 1L;
         private final boolean forElement;
+        /** Whether the signaller pays no fence per operation (the sleep handshake). */
+        private final boolean handshake;
+        /**
+         * The sleep request: epoch << 1 | (1 while a waiter is linked). Written only under the queue lock
+         * (volatile stores, {@link #syncRequestLocked}); read by the signaller on every operation
+         * (acquire) and by waiters after linking (volatile). Epochs only grow.
+         */
+        @SuppressWarnings("unused")
+        private long request;
+        /** The last epoch the signaller acknowledged; written only by the signaller (volatile stores). */
+        @SuppressWarnings("unused")
+        private long ack;
         @SuppressWarnings("unused")
         private long p01, p02, p03, p04, p05, p06, p07, p08, p09, p10, p11, p12, p13, p14, p15;
 
-        Waiters(boolean forElement) {
+        Waiters(boolean forElement, boolean handshake) {
             super(false, true); // wake-and-retry, one spinner at a time (the layer's spinning policy)
             this.forElement = forElement;
+            this.handshake = handshake;
         }
 
         /** The attempt: the real poll or offer; a woken waiter that succeeds passes the wake-up on if more is there. */
@@ -379,25 +510,75 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
         /**
          * No decision under the queue lock (the attempt is a real poll/offer, which signals the other
          * wait set and so takes its lock): the re-check after linking is {@link #tryAcquireLinked}, and
-         * signallers grant through {@link #signal()}. A withdrawn node was never granted: nothing to pass on.
+         * signallers grant through {@link #signal()}. Run by the layer after every link and every
+         * withdrawal: the sleep request follows the set's emptiness here.
          */
         @Override
         protected WaitNode grantLocked() {
+            syncRequestLocked();
             return null;
         }
 
         /** A woken waiter that gives up without using its wake-up: the next waiter gets it. */
         @Override
         protected WaitNode passOnLocked() {
-            return isEmpty() ? null : grantFirst();
+            WaitNode w = isEmpty() ? null : grantFirst();
+            syncRequestLocked();
+            return w;
         }
 
         /**
-         * The waiter's half of the Dekker handshake, after its node was linked (C1): fence (F), then the
-         * real poll/offer (C2). See the implementation notes ("No lost wake-up").
+         * Under the queue lock, after every link and unlink: the request bit is 1 iff a waiter is linked;
+         * setting it starts a new epoch. Plain read: the word is written only under this lock. Volatile
+         * store: the signaller's acquire read that sees the bit then also sees the link made before it
+         * (release semantics of the volatile store, happens-before of program order and the lock).
          */
-        @Override
-        protected boolean tryAcquireLinked(int arg) {
+        private void syncRequestLocked() {
+            long r = (long) REQUEST.get(this);
+            boolean waiting = !isEmpty();
+            if (waiting != ((r & 1L) != 0L)) {
+                REQUEST.setVolatile(this, waiting ? ((r >>> 1) + 1L) << 1 | 1L : r & ~1L);
+            }
+        }
+
+        /**
+         * The signaller's check after an operation that published by release stores only (the
+         * handshake's fast path): one acquire load of the request word, which only waiters write (its
+         * line is the wait set's own, written when threads wait). Nothing else while no waiter is linked.
+         */
+        void signalAfterRelease() {
+            // Acquire: coherence of this variable (read-read: a later read returns this value or a later
+            // one) is what the protocol needs; acquire also keeps our later loads after it. No fence on
+            // the fast path: see the implementation notes ("The sleep handshake").
+            long r = (long) REQUEST.getAcquire(this);
+            if ((r & 1L) != 0L) {
+                signalRequested(r);
+            }
+        }
+
+        /** A waiter asked to sleep: fence, acknowledge its epoch, then the usual waiter check. */
+        private void signalRequested(long r) {
+            // P2: orders our publication (the ring's release stores) before the head load below and
+            // before everything the waiter reads after it sees the acknowledgement (fullFence: the effect
+            // of atomic_thread_fence(seq_cst), paired with the waiter's fence F).
+            VarHandle.fullFence();
+            long epoch = r >>> 1;
+            // Volatile read and store (slow path): only this signaller writes ACK. The volatile store
+            // orders every earlier store of ours (all our publications so far) before a waiter's volatile
+            // read that sees it (JLS 17.4.4 synchronizes-with).
+            if ((long) ACK.getVolatile(this) < epoch) {
+                ACK.setVolatile(this, epoch);
+            }
+            signal(); // P3: volatile load of the head; grant the first waiter
+        }
+
+        /**
+         * The waiter's half after its node was linked (C1): fence (F), read the request word (our epoch)
+         * and the acknowledgement, then the real poll/offer (C2). Returns {@link #TOOK}, {@link #ACKED}
+         * (the signaller fences from now on, or we were granted: the layer may park until a grant) or
+         * {@link #NOT_ACKED} (a publication may have missed our request: park only for a bounded time).
+         */
+        int recheckLinked() {
             // C1 -> C2, the StoreLoad edge on the waiter's side. The linking is a volatile store of the
             // wait set's head (ours, or an earlier waiter's that happens-before ours through the queue
             // lock), but the re-check may begin with acquire or plain loads (the put-back stack's head;
@@ -405,11 +586,20 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
             // synchronization order, and lets an acquire load that follows a volatile store read a value
             // older than it. fullFence has the effect of C++'s atomic_thread_fence(seq_cst) (its
             // javadoc): paired with the signaller's fence (P2) or volatile read-modify-write (P1), the
-            // store-buffering outcome "neither sees the other's write" is excluded. Once per park.
+            // store-buffering outcome "neither sees the other's write" is excluded.
             VarHandle.fullFence();
+            boolean acked = true;
+            if (handshake) {
+                // Volatile reads (slow path), request first: our epoch, or a later value (then we were
+                // granted: a later epoch or a clear bit needs the set to have emptied since our link,
+                // and only a grant removes another thread's node). ACK before C2: a signaller's
+                // publications before its acknowledgement happen-before C2.
+                long r = (long) REQUEST.getVolatile(this);
+                acked = (r & 1L) == 0L || (long) ACK.getVolatile(this) >= r >>> 1;
+            }
             if (forElement) {
                 if (tryTake()) {
-                    return true;
+                    return TOOK;
                 }
                 // Our polls may have freed slots without returning an element: the rings' polls skip the
                 // slots of removed elements and of a failed fill's remainder (FILLER), which size() no
@@ -417,9 +607,68 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
                 // parked beside such slots would wait for our signal while we wait for its element; so,
                 // before parking, tell the producers. Slow path only.
                 signalNotFull();
-                return false;
+            } else if (tryPut()) {
+                return TOOK;
             }
-            return tryPut();
+            return acked ? ACKED : NOT_ACKED;
+        }
+
+        /**
+         * The re-check after linking ({@link #recheckLinked}); if the signaller has not acknowledged our
+         * request, the bounded wait ({@link #awaitAcknowledged}) before the layer's park.
+         */
+        @Override
+        protected boolean tryAcquireLinked(int arg) {
+            int r = recheckLinked();
+            return r == TOOK || r == NOT_ACKED && awaitAcknowledged();
+        }
+
+        /**
+         * The un-acknowledged phase, still linked: timed parks of {@link #RECHECK_MIN_NANOS}, doubling up
+         * to {@link #RECHECK_MAX_NANOS}, each followed by the re-check, until the attempt succeeds
+         * (true), or the signaller acknowledged, or a signaller granted our node, or the caller's deadline
+         * passed, or the thread is interrupted (false: the layer's park then returns at once for the last
+         * three, and parks until a grant after an acknowledgement). A publication that missed our request
+         * is found by the first re-check after it became visible to us. Recorded as one JFR
+         * ContendedAcquire event (the layer records only its own park).
+         */
+        private boolean awaitAcknowledged() {
+            WaitNode node = WaitNode.current();
+            // Our node, unless this wait is nested in another queue's hook (then the layer used a fresh
+            // node, which we cannot name: we skip the grant check, and a grant shows up as an unpark).
+            boolean own = node.blockedOn() == BlockingQueueAdapter.this;
+            long[] wait = WAIT.get();
+            long deadline = wait[1];
+            boolean timed = wait[0] == Waits.TIMED;
+            Object jfr = Jfr.beginContended(BlockingQueueAdapter.this);
+            boolean took = false;
+            boolean gaveUp = false;
+            for (long period = RECHECK_MIN_NANOS; ; period = Math.min(period << 1, RECHECK_MAX_NANOS)) {
+                long nanos = period;
+                if (timed) {
+                    long remaining = deadline - System.nanoTime();
+                    if (remaining <= 0L) {
+                        gaveUp = true; // the layer's park times out at once
+                        break;
+                    }
+                    nanos = Math.min(nanos, remaining);
+                }
+                LockSupport.parkNanos(BlockingQueueAdapter.this, nanos);
+                if (Thread.currentThread().isInterrupted()) {
+                    gaveUp = true; // the layer's park sees it and throws (status cleared there)
+                    break;
+                }
+                if (own && node.getAcquireStatus() != WaitNode.WAITING) {
+                    break; // granted: the layer's park returns at once and the attempt is retried
+                }
+                int r = recheckLinked();
+                if (r != NOT_ACKED) {
+                    took = r == TOOK;
+                    break; // took it, or acknowledged: the layer parks until a grant
+                }
+            }
+            Jfr.endContended(jfr, !gaveUp);
+            return took;
         }
 
         /** A signaller's wake-up: if a waiter is queued (one volatile load), grants the first, which retries. */
@@ -427,6 +676,7 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
             if (hasWaiters()) {
                 lock();
                 WaitNode w = isEmpty() ? null : grantFirst();
+                syncRequestLocked();
                 unlock();
                 unpark(w);
             }
@@ -470,9 +720,9 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
                 break;
             }
         }
-        // The put-back store, then the waiter check (StoreLoad): the fence of signalNotEmpty(true) pairs
+        // The put-back store, then the waiter check (StoreLoad): the fence of signalNotEmptyFenced() pairs
         // with the waiter's fullFence before its re-check (awaitPoll), whose poll reads this head first.
-        signalNotEmpty(true);
+        signalNotEmptyFenced();
     }
 
     /** Takes the put-back element at the head; null if there is none. Slow path (the stack was non-empty). */
@@ -553,21 +803,35 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
     /**
      * For the jcstress handshake tests: the consumer's half of the handshake without parking. Links
      * {@code node} in the consumers' wait set with the layer's own enqueue step (C1), then runs the
-     * re-check after linking ({@code tryAcquireLinked}: F, C2); returns the element it took, or null.
-     * {@code node} stays linked (unless a signaller granted it): see {@link #isGranted}.
+     * re-check after linking ({@code recheckLinked}: F, the request and acknowledgement reads, C2);
+     * returns the element it took, or null. {@code node} stays linked (unless a signaller granted it):
+     * see {@link #isGranted}; {@code acked[0]} tells whether the waiter would park until a grant (true)
+     * or only for a bounded time before re-checking (false).
      */
     @SuppressWarnings("unchecked")
-    E announceThenPoll(WaitNode node) {
+    E announceThenPoll(WaitNode node, boolean[] acked) {
         node.item = null;
         notEmpty.enqueue(node, this, 0, false); // C1
-        return notEmpty.tryAcquireLinked(0) ? (E) WaitNode.current().item : null; // F, C2
+        int r = notEmpty.recheckLinked(); // F, C2
+        acked[0] = r == ACKED;
+        return r == TOOK ? (E) WaitNode.current().item : null;
     }
 
     /** The producer's half, mirror image of {@link #announceThenPoll}: whether {@code e} was inserted. */
-    boolean announceThenOffer(WaitNode node, E e) {
+    boolean announceThenOffer(WaitNode node, E e, boolean[] acked) {
         WaitNode.current().item = e;
         notFull.enqueue(node, this, 0, false);
-        return notFull.tryAcquireLinked(0);
+        int r = notFull.recheckLinked();
+        acked[0] = r == ACKED;
+        return r == TOOK;
+    }
+
+    /**
+     * For tests: whether the wait set's sleep request is out (a waiter is linked): consumers'
+     * ({@code forElement}) or producers'. Volatile read.
+     */
+    boolean sleepRequested(boolean forElement) {
+        return ((long) REQUEST.getVolatile(forElement ? notEmpty : notFull) & 1L) != 0L;
     }
 
     /** For the jcstress handshake tests: whether a signaller granted {@code node} (it would have unparked it). */
@@ -586,12 +850,19 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
         WaitNode node = WaitNode.current();
         Object saved = node.item; // a wait nested in user code (a priority function) keeps the outer one's
         node.item = null;
+        long[] wait = WAIT.get();
+        long savedMode = wait[0];
+        long savedDeadline = wait[1];
+        wait[0] = mode; // for the un-acknowledged phase (Waiters.awaitAcknowledged)
+        wait[1] = deadline;
         try {
             if (notEmpty.acquire(this, 0, mode, deadline)) {
                 return (E) node.item;
             }
         } finally {
             node.item = saved;
+            wait[0] = savedMode;
+            wait[1] = savedDeadline;
         }
         // Timed out: our polls may have skipped FILLER slots without a signal (see tryAcquireLinked).
         signalNotFull();
@@ -603,10 +874,17 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
         WaitNode node = WaitNode.current();
         Object saved = node.item; // as in awaitPoll
         node.item = e;
+        long[] wait = WAIT.get();
+        long savedMode = wait[0];
+        long savedDeadline = wait[1];
+        wait[0] = mode;
+        wait[1] = deadline;
         try {
             return notFull.acquire(this, 0, mode, deadline);
         } finally {
             node.item = saved;
+            wait[0] = savedMode;
+            wait[1] = savedDeadline;
         }
     }
 
@@ -831,7 +1109,7 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
                 // PriorityMessageQueue puts the element whose consumer threw back (a drainTo target that
                 // threw, too): wake the consumers parked meanwhile for it (with the fence: the put-back is
                 // a store under its lock, then this load). The rings put nothing back: a spurious wake.
-                signalNotEmpty(true);
+                signalNotEmptyFenced();
             }
         }
     }
@@ -858,10 +1136,12 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
             return n;
         } finally {
             if (n > 0 || !returned) {
-                signalNotEmpty(true);
+                signalNotEmptyFenced();
             }
             if (!returned) {
-                signalNotFull(); // a reservation given back (PriorityMessageQueue) frees a slot
+                // A reservation given back (PriorityMessageQueue) frees a slot. Fenced: this is the
+                // producer, which must not acknowledge the consumer side's sleep requests.
+                signalNotFullFenced();
             }
         }
     }
@@ -895,7 +1175,7 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
             if (first) {
                 first = false;
             } else {
-                signalNotEmpty(true); // the previous element is published before the next supplier call
+                signalNotEmptyFenced(); // the previous element is published before the next supplier call
             }
             return supplier.get();
         }

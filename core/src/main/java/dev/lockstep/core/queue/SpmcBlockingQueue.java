@@ -20,8 +20,10 @@ package dev.lockstep.core.queue;
  * <p>Algorithm and properties: those of {@link SpmcArrayQueue} (FIFO, linearizable, capacity rounded
  * up to a power of two as documented there); waiting as described in the package's shared adapter:
  * the waiting layer ({@code dev.lockstep.core.internal.WaitQueue}: one spinner, then
- * {@link java.util.concurrent.locks.LockSupport#park}, wake-one-and-retry) with a Dekker-style
- * link/re-check handshake, so no wake-up is lost; interruptible; timed waits
+ * {@link java.util.concurrent.locks.LockSupport#park}, wake-one-and-retry) with a link/re-check
+ * handshake (Dekker's on the side whose ring operation is a CAS; on the single-thread side, the
+ * adapter's sleep-request/acknowledge handshake, which costs that side no fence while nobody waits),
+ * so no wake-up is lost; interruptible; timed waits
  * never return early. {@code iterator()}, {@code contains}, {@code toArray}, {@code toString} and
  * {@code forEach} use the ring's weakly consistent traversal (never throws
  * {@code ConcurrentModificationException}, returns no element twice and none that was never inserted;
@@ -55,7 +57,8 @@ public final class SpmcBlockingQueue<E> extends BlockingQueueAdapter<E> {
      */
     public SpmcBlockingQueue(int capacity) {
         // offerIsSeqCst false: offer publishes by a release store of producerIndex, so the
-        // adapter fences after it.
+        // adapter runs the sleep handshake on the not-empty side (the one producer acknowledges; it
+        // fences only while a consumer asked to sleep).
         // pollIsSeqCst true: poll claims the slot by a volatile CAS of consumerIndex, and offer
         // answers full only after a volatile read of consumerIndex (a claimed, unread slot makes
         // it wait), so no fence.

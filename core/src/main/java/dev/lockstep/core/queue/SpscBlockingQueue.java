@@ -20,8 +20,12 @@ package dev.lockstep.core.queue;
  * <p>Algorithm and properties: those of {@link SpscArrayQueue} (FIFO, linearizable, capacity rounded
  * up to a power of two as documented there); waiting as described in the package's shared adapter:
  * the waiting layer ({@code dev.lockstep.core.internal.WaitQueue}: one spinner, then
- * {@link java.util.concurrent.locks.LockSupport#park}, wake-one-and-retry) with a Dekker-style
- * link/re-check handshake, so no wake-up is lost; interruptible; timed waits
+ * {@link java.util.concurrent.locks.LockSupport#park}, wake-one-and-retry) with a
+ * sleep-request/acknowledge handshake: while neither side waits, {@code offer} and {@code poll} pay the
+ * ring plus one plain-cost load (no fence); a thread about to park raises a request, which the other
+ * side acknowledges (then fences) at its next operation, and until then the waiter parks for bounded
+ * times (100 µs doubling to 100 ms) and re-checks, so no wake-up is lost and a wake-up whose element
+ * missed the request is late by at most one such period; interruptible; timed waits
  * never return early. {@code iterator()}, {@code contains}, {@code toArray}, {@code toString} and
  * {@code forEach} use the ring's weakly consistent traversal (never throws
  * {@code ConcurrentModificationException}, returns no element twice and none that was never inserted;
@@ -52,8 +56,9 @@ public final class SpscBlockingQueue<E> extends BlockingQueueAdapter<E> {
      * @throws IllegalArgumentException if {@code capacity <= 0} or above 2^30
      */
     public SpscBlockingQueue(int capacity) {
-        // offerIsSeqCst false: offer publishes by release stores only, so the adapter fences after it.
-        // pollIsSeqCst false: poll frees the slot by release stores only, so the adapter fences after it.
+        // offerIsSeqCst false: offer publishes by release stores only; pollIsSeqCst false: poll frees the
+        // slot by release stores only. So both sides run the adapter's sleep handshake: no fence while
+        // neither side asked to sleep (BlockingQueueAdapter's notes, "The sleep handshake").
         super(new SpscArrayQueue<>(capacity), false, false);
     }
 }

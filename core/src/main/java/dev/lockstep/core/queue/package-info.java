@@ -137,9 +137,11 @@
  *       <td>{@code PriorityQueueBench.pollOffer1}, {@code pollOffer2}</td></tr>
  *   <tr><td>{@link dev.lockstep.core.queue.SpscBlockingQueue}</td>
  *       <td>{@code SpscArrayQueue} + the package's blocking adapter (spin, then announce/re-check and
- *           park: a Dekker-style handshake; put-back stack for {@code drainTo})</td>
+ *           park: a sleep-request/acknowledge handshake, no fence while nobody waits; put-back
+ *           stack for {@code drainTo})</td>
  *       <td>{@code BlockingQueueAdaptersTest}, {@code BlockingQueueCallbackTest}, {@code
- *           BlockingQueueJdkContractTest}, {@code BlockingQueueThreadPoolTest}</td>
+ *           BlockingQueueJdkContractTest}, {@code BlockingQueueThreadPoolTest}, {@code
+ *           BlockingQueueSleepHandshakeTest}</td>
  *       <td>{@code BlockingQueueLincheckTest}</td>
  *       <td>{@code SpscBlockingQueuePutWakeupTest}, {@code SpscBlockingQueueTakeWakeupTest}, {@code
  *           SpscBlockingQueuePutHandshakeTest}, {@code SpscBlockingQueueTakeHandshakeTest}, {@code

@@ -24,6 +24,7 @@ public final class HandshakeProbe<E> {
 
     private final BlockingQueueAdapter<E> queue;
     private final WaitNode node = WaitNode.unregistered(NEVER_STARTED);
+    private final boolean[] acked = new boolean[1];
 
     /**
      * @param queue one of this package's blocking queues
@@ -39,7 +40,7 @@ public final class HandshakeProbe<E> {
      * @return the element the re-check took, or null
      */
     public E announceThenPoll() {
-        return queue.announceThenPoll(node);
+        return queue.announceThenPoll(node, acked);
     }
 
     /**
@@ -49,7 +50,19 @@ public final class HandshakeProbe<E> {
      * @return whether {@code e} was inserted
      */
     public boolean announceThenOffer(E e) {
-        return queue.announceThenOffer(node, e);
+        return queue.announceThenOffer(node, e, acked);
+    }
+
+    /**
+     * Whether the last {@code announceThenPoll}/{@code Offer} found its sleep request acknowledged (or
+     * its node granted): then the waiter would park until a grant, with no timed re-check. For the
+     * sides without the handshake (a volatile read-modify-write carries the signaller's ordering)
+     * always true.
+     *
+     * @return {@code true} if the waiter would park untimed
+     */
+    public boolean acknowledged() {
+        return acked[0];
     }
 
     /**
