@@ -66,19 +66,16 @@ import java.util.concurrent.locks.LockSupport;
  * compare-and-set); readers are wait-free per attempt and obstruction-free overall.
  *
  * <p><b>Waiting.</b> A reader that finds a writer inside, and a writer that finds another, wait for the
- * sequence to become even. Each first spins a bounded number of times ({@link SpinPolicy#SPINS}
- * {@link Thread#onSpinWait()} steps), only reading the sequence: a writer running on another core
- * leaves within that. Then one of them at a time is the <i>watcher</i>: it sets a {@code PARKED} bit in
- * the odd sequence of the write in progress and naps (timed park, from {@link SpinPolicy#PARK_NANOS}
- * doubling to 1 ms); the others park in the waiting layer ({@code core.internal.WaitQueue}) after
- * setting the same bit. The writer's unlock, still a single release store, clears the bit and, if the
- * value it read had it, wakes them and the watcher. When an announcement races with the unlock's store
- * and is overwritten, the watcher's nap ends its wait and it wakes the others: late by at most one nap,
- * never lost. So no waiter stays runnable (none yields) while a writer that was descheduled mid-write
- * needs a core to finish (the case of more threads than cores), and the uncontended write costs what it
- * did: the spin-then-park of {@link java.util.concurrent.locks.StampedLock}, with the bounded-spinner
- * rule of WebKit's {@code WTF::Lock} for the timed waiter and the wake-up announcement moved off the
- * writer's store-load path. Waits are
+ * sequence to become even. One of them at a time is the <i>watcher</i>: it polls the sequence by
+ * {@link SpinPolicy} (spin, yield, timed naps) and never parks untimed. The others park in the waiting
+ * layer ({@code core.internal.WaitQueue}) after setting a {@code PARKED} bit in the odd sequence of the
+ * write in progress; the writer's unlock, still a single release store, clears the bit and, if the value
+ * it read had it, wakes them. When that announcement races with the unlock's store and is overwritten,
+ * the watcher wakes them as soon as it sees the even sequence. So at most one waiter takes CPU while a
+ * writer that was descheduled mid-write needs a core to finish (the case of more threads than cores),
+ * and the uncontended write costs what it did: the bounded-spinner rule of WebKit's {@code WTF::Lock}
+ * and Linux's optimistic spinning, with the wake-up announcement of {@link
+ * java.util.concurrent.locks.StampedLock} moved off the writer's store-load path. Waits are
  * uninterruptible (no method of this class throws {@link InterruptedException}; an interrupt status
  * is kept) and work on virtual threads ({@link java.util.concurrent.locks.LockSupport} parking).
  *
@@ -103,10 +100,8 @@ public final class SeqLock {
      * whose CAS moved seq from even to odd may write.
      *
      * Waiting (issue 12). A thread that needs an even sequence (readBegin, a writeLock that lost) and
-     * finds it odd spins SPINS times reading seq, then either becomes the one WATCHER (a slot in Waiters)
-     * and naps with PARKED announced (watch), or parks in Waiters (a WaitQueue). No waiter yields: under
-     * oversubscription a yielding thread stays runnable and shares the cores with the writer it waits
-     * for (issue 12, README row "SeqLock / StampedLock"). Invariants:
+     * finds it odd either becomes the one WATCHER (a slot in Waiters) and polls seq by SpinPolicy (spin,
+     * yield, timed naps), or parks in Waiters (a WaitQueue). Invariants:
      *  - PARKED is only ever set in an odd value (parkLocked CASes it into the odd value it read), so
      *    every even value, and so every value readBegin returns, has it clear;
      *  - a waiter parks only if, under the queue lock, seq was odd and a watcher was registered; the
@@ -119,10 +114,9 @@ public final class SeqLock {
      *    store-load fence: the uncontended write costs what it did). It clears PARKED and, if the value it
      *    loaded had it, wakes the parked waiters at once. A PARKED set between its load and its store is
      *    overwritten: that wake-up is then the watcher's (above), late by at most the watcher's poll;
-     *  - the watcher, before each timed nap, also sets PARKED and re-reads seq, and the unlock that sees
-     *    PARKED unparks the watcher as well. If that announcement is overwritten, the watcher sleeps out
-     *    its nap (at most MAX_NAP_NANOS): late, never lost. An interrupt status is cleared for the naps
-     *    and restored on return (a park with it set would return at once: a busy loop).
+     *  - the watcher, before each timed nap, also sets PARKED, and the unlock that sees it unparks the
+     *    watcher as well (the watcher's nap was otherwise the last thread to learn that the write ended).
+     *    If that announcement is overwritten, the watcher sleeps out its nap: late, never lost.
      *
      * Measured (issue 12, README row "SeqLock / StampedLock"; short JMH runs on the shared 2-core
      * machine, before/after alternating: java -jar jmh/target/benchmarks.jar
@@ -135,13 +129,6 @@ public final class SeqLock {
      * than cores stay runnable. Waking one waiter at a time (cascade) did not help and was not kept.
      */
     private static final long PARKED = Long.MIN_VALUE;
-    /** Read-only spins of a waiter before it watches or parks (the layer's spin count). */
-    private static final int SPINS = SpinPolicy.SPINS;
-    /**
-     * The watcher's longest nap: the most a wake-up can be late, and only when an announcement raced
-     * with the unlock's store (see the notes).
-     */
-    private static final long MAX_NAP_NANOS = 1_000_000L;
 
     private final PaddedLong seq = new PaddedLong(0L);
     /** Threads waiting for an even sequence: one watcher polls, the others park. */
@@ -172,24 +159,23 @@ public final class SeqLock {
     }
 
     /**
-     * Waits until the sequence is even and returns it (never with PARKED: see the notes). First a bounded
-     * spin that only reads the sequence (the writer usually runs on another core and leaves within
-     * nanoseconds); then one waiter at a time watches (announces PARKED and naps, woken by the unlock) and
-     * the others park until the writer's unlock or the watcher wakes them, so that on an oversubscribed
-     * machine no waiter stays runnable on a core a descheduled writer needs to finish.
+     * Waits until the sequence is even and returns it (never with PARKED: see the notes). One waiter at a
+     * time watches (polls by SpinPolicy); the others park until the writer's unlock or the watcher wakes
+     * them, so that on an oversubscribed machine the waiters do not take the cores a descheduled writer
+     * needs to finish.
      */
     private long awaitEven() {
         long s;
-        for (int i = 0; i < SPINS; i++) { // bounded, read-only: no shared-memory write while spinning
-            if (((s = seq.getAcquire()) & 1L) == 0) { // acquire: as in readBegin
-                return s;
-            }
-            Thread.onSpinWait();
-        }
         while (((s = seq.getAcquire()) & 1L) != 0) { // acquire: as in readBegin
             if (waiters.tryWatch()) {
                 try {
-                    watch();
+                    int step = 0;
+                    do {
+                        if (SpinPolicy.isParking(step)) {
+                            announceParked(); // about to nap: let the unlock cut the nap short
+                        }
+                        step = SpinPolicy.idle(step);
+                    } while ((seq.getAcquire() & 1L) != 0); // acquire: as in readBegin
                 } finally {
                     waiters.endWatch();
                 }
@@ -198,31 +184,6 @@ public final class SeqLock {
             }
         }
         return s;
-    }
-
-    /**
-     * The watcher's wait: announce PARKED in the odd sequence, then nap (the unlock that sees PARKED
-     * unparks it), doubling the nap up to {@link #MAX_NAP_NANOS} while the same or following writes keep
-     * the sequence odd. It never yields: a yielding thread stays runnable. An interrupt status is cleared
-     * while it naps (a park would return at once) and set again on return.
-     */
-    private void watch() {
-        boolean interrupted = false;
-        long nap = SpinPolicy.PARK_NANOS;
-        while ((seq.getAcquire() & 1L) != 0) { // acquire: as in readBegin
-            announceParked();
-            interrupted |= Thread.interrupted();
-            // Re-check after the announcement: an unlock that came before it is seen here; one that
-            // loads after it unparks this thread (the permit outlives a park not yet begun); only one
-            // whose load came before and whose store after it overwrites the bit: then the nap ends it.
-            if ((seq.getAcquire() & 1L) != 0) { // acquire: as in readBegin
-                LockSupport.parkNanos(this, nap);
-                nap = Math.min(nap << 1, MAX_NAP_NANOS);
-            }
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
-        }
     }
 
     /** Sets PARKED in the odd sequence of the write in progress, if it is not set already. */
@@ -269,8 +230,8 @@ public final class SeqLock {
     }
 
     /**
-     * Enters the write side, waiting while another writer is inside (a bounded spin, then one waiter
-     * naps and the others park until that writer leaves; see the class description).
+     * Enters the write side, waiting while another writer is inside (one waiter polls by
+     * {@link SpinPolicy}, the others park until that writer leaves).
      */
     public void writeLock() {
         if (!tryWriteLock()) {
