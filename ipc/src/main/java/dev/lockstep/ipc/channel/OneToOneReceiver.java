@@ -122,34 +122,54 @@ public final class OneToOneReceiver extends Receiver {
         }
     }
 
+    /**
+     * Delivers up to {@code limit} records in ring order, zeroing each (its consumed mark left in its
+     * header) and releasing head once at the end. No try/finally: the handler's exception path is a
+     * catch that calls the cold {@link #handlerThrew} and rethrows, so the compiled method holds one
+     * copy of the zeroing and of the release (a finally block is compiled once per exit path). Measured
+     * neutral for speed (C2 code 3776 -&gt; 3456 bytes, still above HotSpot's InlineSmallCode, so poll
+     * stays a call of its own, as Agrona's read does; the issue 12 row of the README).
+     */
     @Override
     int poll(MessageHandler handler, int limit) {
         long pos = readPos;
         int count = 0;
-        try {
-            while (count < limit) {
-                int at = dataOffset + (int) (pos & mask);
-                // Acquire: pairs with the producer's release of the header, so the body is visible whole.
-                long word = (long) MappedAccess.LONG.getAcquire(buffer, at);
-                int length = length(word);
-                if (length <= 0) {
-                    break; // nothing uncommitted is ever visible: zero or a consumed mark is "empty"
-                }
-                if (isMessage(word)) {
-                    count++;
-                }
-                long next = pos;
+        while (count < limit) {
+            int at = dataOffset + (int) (pos & mask);
+            // Acquire: pairs with the producer's release of the header, so the body is visible whole.
+            long word = (long) MappedAccess.LONG.getAcquire(buffer, at);
+            int length = length(word);
+            if (length <= 0) {
+                break; // nothing uncommitted is ever visible: zero or a consumed mark is "empty"
+            }
+            int aligned = (length + ALIGNMENT - 1) & -ALIGNMENT;
+            int type = type(word);
+            if (type != PADDING_TYPE) {
+                count++;
                 try {
-                    next = deliver(handler, pos, at, word);
-                } finally {
-                    pos = next == pos ? pos + ((length + ALIGNMENT - 1) & -ALIGNMENT) : next;
+                    handler.onMessage(type, buffer, at + HEADER_LENGTH, length - HEADER_LENGTH);
+                } catch (Throwable t) {
+                    handlerThrew(pos, aligned);
+                    throw t; // consumed all the same (the class comment of Receiver)
                 }
             }
-        } finally {
-            readPos = pos;
-            release(pos);
+            consume(pos, aligned);
+            pos += aligned;
         }
+        readPos = pos;
+        release(pos);
         return count;
+    }
+
+    /**
+     * The handler of the record at {@code pos} threw: the record counts as consumed (zeroed, its mark
+     * left), and head is released past it (and past the records this call delivered before it, which
+     * poll consumed already) before the caller rethrows. Cold: a call of its own.
+     */
+    private void handlerThrew(long pos, int aligned) {
+        consume(pos, aligned);
+        readPos = pos + aligned;
+        release(pos + aligned);
     }
 
     /**

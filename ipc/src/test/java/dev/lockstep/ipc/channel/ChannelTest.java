@@ -143,6 +143,48 @@ class ChannelTest {
         }
     }
 
+    /**
+     * A handler that throws: the exception propagates, the message it threw on counts as consumed
+     * (with those delivered before it in the same call: head is released past them, so their space
+     * is free again), and the next call delivers the message after it, exactly once.
+     */
+    @Test
+    void throwingHandlerConsumesItsMessageAndReleasesTheSpace() throws IOException {
+        for (boolean manyToOne : new boolean[] {false, true}) {
+            Path path = dir.resolve(manyToOne ? "throw-m2o" : "throw-o2o");
+            try (ShmChannel ch = manyToOne ? ManyToOneChannel.create(path, 1024) : OneToOneChannel.create(path, 1024);
+                 Sender out = ch.sender(); Receiver in = ch.receiver()) {
+                for (int i = 0; i < 1024 / 64; i++) {
+                    assertTrue(out.trySend(i, new byte[56], 0, 56), "fills the ring");
+                }
+                assertFalse(out.trySend(99, new byte[56], 0, 56), "full");
+                List<Integer> seen = new ArrayList<>();
+                IllegalStateException e = assertThrows(IllegalStateException.class, () -> in.receive((t, b, o, l) -> {
+                    seen.add(t);
+                    if (t == 2) {
+                        throw new IllegalStateException("handler fails on 2");
+                    }
+                }, 10));
+                assertEquals("handler fails on 2", e.getMessage(), "the handler's own exception");
+                assertEquals(List.of(0, 1, 2), seen);
+                assertEquals(3 * 64L, in.position(), manyToOne + ": position past the message it threw on");
+                assertEquals(3 * 64L, ch.stats().head(), manyToOne + ": head released past it");
+                for (int i = 0; i < 3; i++) {
+                    assertTrue(out.trySend(100 + i, new byte[56], 0, 56), manyToOne + ": freed space " + i);
+                }
+                assertFalse(out.trySend(99, new byte[56], 0, 56), "full again: exactly three records freed");
+                Collector c = new Collector();
+                assertEquals(16, in.receive(c, Integer.MAX_VALUE));
+                List<Integer> expected = new ArrayList<>();
+                for (int i = 3; i < 16; i++) {
+                    expected.add(i);
+                }
+                expected.addAll(List.of(100, 101, 102));
+                assertEquals(expected, c.types, manyToOne + ": each message once, in order");
+            }
+        }
+    }
+
     @Test
     void badArgumentsAreRefusedAndNothingIsWritten() throws IOException {
         assertThrows(NullPointerException.class, () -> OneToOneChannel.create(null, 1024));
