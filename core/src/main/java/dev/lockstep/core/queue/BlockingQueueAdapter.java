@@ -417,7 +417,7 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
         if (offerIsSeqCst) {
             notEmpty.signal(); // P1 was a volatile RMW: it orders the insertion before this volatile load
         } else {
-            notEmpty.signalAfterRelease(); // the handshake: the producer is this set's only signaller
+            notEmpty.signalIfRequested(); // the handshake: the producer is this set's only signaller
         }
     }
 
@@ -441,7 +441,7 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
         if (pollIsSeqCst) {
             notFull.signal(); // as in signalNotEmpty
         } else {
-            notFull.signalAfterRelease(); // SPSC, MPSC: the consumer is this set's only signaller
+            notFull.signalIfRequested(); // SPSC, MPSC: the consumer is this set's only signaller
         }
     }
 
@@ -546,7 +546,7 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
          * handshake's fast path): one acquire load of the request word, which only waiters write (its
          * line is the wait set's own, written when threads wait). Nothing else while no waiter is linked.
          */
-        void signalAfterRelease() {
+        void signalIfRequested() {
             // Acquire: coherence of this variable (read-read: a later read returns this value or a later
             // one) is what the protocol needs; acquire also keeps our later loads after it. No fence on
             // the fast path: see the implementation notes ("The sleep handshake").
