@@ -311,7 +311,7 @@ public final class ClhLock extends SpinLockBase {
         // holder's own node (held, not released: nobody waits behind the holder), spin (bounded) for it
         // to be released and take the lock with tryAcquire's CAS on the tail, which fails once anyone
         // has enqueued: a waiter that swapped itself into the tail is never passed.
-        for (int spins = 0; ; ) {
+        for (int step = 0; ; ) {
             // Volatile: tryAcquireAfter may CAS on this value.
             Node last = tail.getVolatile();
             // Acquire: as in tryAcquire (RELEASED shows the previous holder's writes).
@@ -320,10 +320,15 @@ public final class ClhLock extends SpinLockBase {
                 if (tryAcquireAfter(last)) {
                     return true;
                 }
-            } else if (state == ABANDONED || !last.holdsOrIsHandedTheLock() || !SpinThenPark.spin(spins++)) {
-                // Someone waits (the tail is a waiter's node; the held hint is opaque, a stale value
-                // costs a spin or an earlier enqueue, never safety), or the bounded spin is spent.
+            } else if (state == ABANDONED
+                    || (last.holdsOrIsHandedTheLock() ? !SpinThenPark.spin(step) : !drain(mode, step))) {
+                // An abandoned tail (queue behind it at once), or: nobody waits behind the holder and
+                // the bounded spin is spent, or someone waits (the tail is a waiter's node; the held
+                // hint is opaque, a stale value costs a spin or an earlier wait, never safety) and the
+                // bounded drain wait is spent: queue.
                 break;
+            } else {
+                step++;
             }
         }
         Spare spare = mySpare();

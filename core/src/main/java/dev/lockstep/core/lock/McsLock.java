@@ -220,17 +220,20 @@ public final class McsLock extends SpinLockBase {
         // holder's own node (GRANTED: nobody waits behind the holder), spin (bounded) for the lock to
         // become free and take it with takeFree's CAS of the tail from null, which fails once anyone
         // has enqueued: a waiter that swapped itself into the tail is never passed.
-        for (int spins = 0; ; ) {
+        for (int step = 0; ; ) {
             // Volatile: null means free and nobody queued (takeFree then CASes the tail from null).
             Node last = tail.getVolatile();
             if (last == null) {
                 if (takeFree()) {
                     return true;
                 }
-            } else if (last.getAcquireState() != GRANTED || !SpinThenPark.spin(spins++)) {
+            } else if (last.getAcquireState() == GRANTED ? !SpinThenPark.spin(step) : !drain(mode, step)) {
                 // Acquire read, a hint only (the node may be recycled under us: a stale value costs a
-                // spin or an earlier enqueue, never safety). Someone waits, or the spin is spent.
+                // spin or an earlier enqueue, never safety). GRANTED: nobody waits behind the holder;
+                // otherwise someone waits. The bounded spin (or drain wait) is spent: queue.
                 break;
+            } else {
+                step++;
             }
         }
         Node node = myNode(WAITING);

@@ -1,5 +1,6 @@
 package dev.lockstep.core.lock;
 
+import dev.lockstep.core.internal.SpinPolicy;
 import dev.lockstep.core.internal.Waits;
 import dev.lockstep.core.internal.jfr.Jfr;
 
@@ -42,6 +43,33 @@ abstract class SpinLockBase implements Lock {
      * lock; any other value, stale or not, means "not me".
      */
     private Thread owner;
+
+    /**
+     * Steps of the FIFO locks' wait before the doorway while other threads are queued (see
+     * {@link #drainStep}): {@code lockstep.drainSteps}, by default {@link SpinPolicy#SPINS} +
+     * {@link SpinPolicy#YIELDS} (spin, then yield, never park); 0 queues behind waiters at once.
+     */
+    static final int DRAIN_STEPS = Integer.getInteger("lockstep.drainSteps", SpinPolicy.SPINS + SpinPolicy.YIELDS + 10);
+
+    /**
+     * One step of a FIFO lock's bounded wait before its doorway while other threads are queued: it waits
+     * (as {@link SpinPolicy#idle}: spin, then yield) for the queue to drain, instead of joining it.
+     *
+     * @param step the steps this thread has waited so far before the doorway
+     * @return {@code true} if it waited once; {@code false} once {@link #DRAIN_STEPS} are spent (the
+     * caller queues)
+     */
+    static boolean drain(int mode, int step) {
+        return mode == Waits.UNINTERRUPTIBLE && drainStep(step);
+    }
+
+    static boolean drainStep(int step) {
+        if (step >= DRAIN_STEPS) {
+            return false;
+        }
+        SpinPolicy.idle(step);
+        return true;
+    }
 
     /**
      * Begins the JFR {@code ContendedAcquire} event of a wait on this lock: called on a slow path only,

@@ -148,7 +148,7 @@ public final class TicketLock extends SpinLockBase {
         // nobody holds a ticket behind the holder, spin (bounded) for it to become free and take it
         // with tryAcquire's CAS, which succeeds only if no ticket is outstanding: a waiter that took a
         // ticket is never passed. This is also the uncontended path (first iteration, free lock).
-        for (int spins = 0; ; ) {
+        for (int step = 0; ; ) {
             // Acquire: reading nowServing == s shows the previous holder released (its writes are visible).
             long serving = nowServing.getAcquire();
             // Opaque: a snapshot to choose the next step; the CAS below is what decides. (A stale value
@@ -159,8 +159,10 @@ public final class TicketLock extends SpinLockBase {
                 if (nextTicket.compareAndSet(serving, serving + 1)) {
                     return true;
                 }
-            } else if (queued != 1 || !SpinThenPark.spin(spins++)) {
-                break; // someone waits (queue behind them at once), or the bounded spin is spent
+            } else if (queued == 1 ? !SpinThenPark.spin(step) : !drainStep(step)) {
+                break; // the bounded spin (or, behind waiters, the bounded drain wait) is spent
+            } else {
+                step++;
             }
         }
         long myTicket = nextTicket.getAndAdd(1); // volatile RMW: tickets are unique and totally ordered
