@@ -157,10 +157,21 @@ public final class TicketLock extends SpinLockBase {
             }
             return acquired;
         }
-        // Before the doorway (see "Taking a free lock" in the class javadoc): while the lock is held and
-        // nobody holds a ticket behind the holder, spin (bounded) for it to become free and take it
-        // with tryAcquire's CAS, which succeeds only if no ticket is outstanding: a waiter that took a
-        // ticket is never passed. This is also the uncontended path (first iteration, free lock).
+        // The uncontended path (the first step of the phase in acquireSlow, kept small so that it is
+        // inlined): tryAcquire's reads and CAS.
+        if (tryAcquire()) {
+            return true;
+        }
+        return acquireSlow();
+    }
+
+    /** {@link #acquire} of a {@code lock()} once its first look found the lock held (or lost the race). */
+    private boolean acquireSlow() {
+        // Before the doorway (see "Taking a free lock" and "Letting a queue drain" in the class
+        // javadoc): while the lock is held and nobody holds a ticket behind the holder, spin (bounded)
+        // for it to become free; while tickets are outstanding behind the holder, wait (bounded,
+        // drainStep) for them to be served; take the free lock with tryAcquire's CAS, which succeeds
+        // only if no ticket is outstanding: a waiter that took a ticket is never passed.
         for (int step = 0; ; ) {
             // Acquire: reading nowServing == s shows the previous holder released (its writes are visible).
             long serving = nowServing.getAcquire();
