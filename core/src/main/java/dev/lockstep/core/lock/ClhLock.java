@@ -41,6 +41,18 @@ import java.util.concurrent.locks.LockSupport;
  * becomes a hand-over to another thread (a cache-line transfer, and a wake-up when that thread is not
  * running). Bounded waiting stays: a thread is passed only during its bounded spin.
  *
+ * <p>Letting a queue drain: a {@link #lock()} that finds waiters queued behind the holder does not
+ * enqueue at once either: it waits before the doorway, bounded ({@code lockstep.spins} spins,
+ * {@code lockstep.yields} yields, then 10 naps of {@code lockstep.parkNanos}; {@code lockstep.drainSteps}
+ * steps in all), for the queue to empty, and takes the free lock by the same compare-and-set, or
+ * enqueues once the wait is spent. When threads outnumber cores and take the lock back to back, a queue
+ * of parked waiters otherwise never empties (a convoy: each released thread queues again behind them,
+ * so every hand-over is a wake-up; at 8 threads on 2 cores 0.5-1 context switch per acquisition);
+ * letting the queued threads go first without new arrivals behind them lets it drain, after which the
+ * lock is mostly taken free. The FIFO order (of the tail swap) and bounded waiting are unchanged: the
+ * wait comes before the doorway and is bounded. Timed and interruptible acquisitions enqueue at once
+ * (their wait before the doorway checks no deadline or interrupt, so it stays the short spin).
+ *
  * <p>Properties: mutual exclusion; deadlock-free; starvation-free and FIFO (in order of the tail
  * swap); space O(1) per lock plus one node per thread that uses it (nodes are recycled: an
  * acquisition allocates nothing once a thread has its node; only a waiter that gives up leaves its node
@@ -100,7 +112,9 @@ public final class ClhLock extends SpinLockBase {
      * its final owner is itself (a racy plain read of a reference, safe by JLS 17.5/17.7: a Spare's
      * node is read and written by its owner only), else the thread-local. It keeps the last holder's
      * Thread reachable until another thread takes the lock (one object per lock).
-     * Before the doorway: the bounded phase of acquire (class javadoc, "Taking a free lock") takes the
+     * Before the doorway: the bounded phase of acquire (class javadoc, "Taking a free lock" and
+     * "Letting a queue drain": the spin while the holder has nobody behind it, SpinLockBase.drain
+     * while someone waits behind it) takes the
      * lock only through the CAS of tail from a RELEASED node, which fails once any thread has queued, so it never passes a
      * waiter. Its loop reads are snapshots that choose between spinning and queueing; a stale one
      * costs a spin or an earlier enqueue, never safety. The JFR ContendedAcquire event begins at the
@@ -311,7 +325,7 @@ public final class ClhLock extends SpinLockBase {
         // holder's own node (held, not released: nobody waits behind the holder), spin (bounded) for it
         // to be released and take the lock with tryAcquire's CAS on the tail, which fails once anyone
         // has enqueued: a waiter that swapped itself into the tail is never passed.
-        for (int spins = 0; ; ) {
+        for (int step = 0; ; ) {
             // Volatile: tryAcquireAfter may CAS on this value.
             Node last = tail.getVolatile();
             // Acquire: as in tryAcquire (RELEASED shows the previous holder's writes).
@@ -320,10 +334,15 @@ public final class ClhLock extends SpinLockBase {
                 if (tryAcquireAfter(last)) {
                     return true;
                 }
-            } else if (state == ABANDONED || !last.holdsOrIsHandedTheLock() || !SpinThenPark.spin(spins++)) {
-                // Someone waits (the tail is a waiter's node; the held hint is opaque, a stale value
-                // costs a spin or an earlier enqueue, never safety), or the bounded spin is spent.
+            } else if (state == ABANDONED
+                    || (last.holdsOrIsHandedTheLock() ? !SpinThenPark.spin(step) : !drain(mode, step))) {
+                // An abandoned tail (queue behind it at once), or: nobody waits behind the holder and
+                // the bounded spin is spent, or someone waits (the tail is a waiter's node; the held
+                // hint is opaque, a stale value costs a spin or an earlier wait, never safety) and the
+                // bounded drain wait is spent: queue.
                 break;
+            } else {
+                step++;
             }
         }
         Spare spare = mySpare();

@@ -44,6 +44,18 @@ import java.util.concurrent.locks.LockSupport;
  * a hand-over to another thread (a cache-line transfer, and a wake-up when that thread is not
  * running). Bounded waiting stays: a thread is passed only during its bounded spin.
  *
+ * <p>Letting a queue drain: a {@link #lock()} that finds waiters queued behind the holder does not
+ * enqueue at once either: it waits before the doorway, bounded ({@code lockstep.spins} spins,
+ * {@code lockstep.yields} yields, then 10 naps of {@code lockstep.parkNanos}; {@code lockstep.drainSteps}
+ * steps in all), for the queue to empty, and takes the free lock by the same compare-and-set, or
+ * enqueues once the wait is spent. When threads outnumber cores and take the lock back to back, a queue
+ * of parked waiters otherwise never empties (a convoy: each released thread queues again behind them,
+ * so every hand-over is a wake-up; at 8 threads on 2 cores 0.5-1 context switch per acquisition);
+ * letting the queued threads go first without new arrivals behind them lets it drain, after which the
+ * lock is mostly taken free. The FIFO order (of the tail swap) and bounded waiting are unchanged: the
+ * wait comes before the doorway and is bounded. Timed and interruptible acquisitions enqueue at once
+ * (their wait before the doorway checks no deadline or interrupt, so it stays the short spin).
+ *
  * <p>Properties: mutual exclusion; deadlock-free; starvation-free and FIFO (in order of the tail
  * swap); space O(1) per lock plus one node per thread that uses it (recycled: an acquisition allocates
  * nothing once a thread has its node; only a waiter that gives up leaves its node behind). Cache
@@ -82,7 +94,9 @@ public final class McsLock extends SpinLockBase {
      * after the swap, so a waiter re-reads the hint once before its first park. (Waking the new next in line early, as TWA does, was
      * measured and dropped: at 8 threads on 2 cores it halved throughput, the woken spinner competing
      * with the holder for a core.)
-     * Before the doorway: the bounded phase of acquire (class javadoc, "Taking a free lock") takes the
+     * Before the doorway: the bounded phase of acquire (class javadoc, "Taking a free lock" and
+     * "Letting a queue drain": the spin while the holder has nobody behind it, SpinLockBase.drain
+     * while someone waits behind it) takes the
      * lock only through the CAS of tail from null, which fails once any thread has queued, so it never passes a
      * waiter. Its loop reads are snapshots that choose between spinning and queueing; a stale one
      * costs a spin or an earlier enqueue, never safety. The JFR ContendedAcquire event begins at the
@@ -220,17 +234,20 @@ public final class McsLock extends SpinLockBase {
         // holder's own node (GRANTED: nobody waits behind the holder), spin (bounded) for the lock to
         // become free and take it with takeFree's CAS of the tail from null, which fails once anyone
         // has enqueued: a waiter that swapped itself into the tail is never passed.
-        for (int spins = 0; ; ) {
+        for (int step = 0; ; ) {
             // Volatile: null means free and nobody queued (takeFree then CASes the tail from null).
             Node last = tail.getVolatile();
             if (last == null) {
                 if (takeFree()) {
                     return true;
                 }
-            } else if (last.getAcquireState() != GRANTED || !SpinThenPark.spin(spins++)) {
+            } else if (last.getAcquireState() == GRANTED ? !SpinThenPark.spin(step) : !drain(mode, step)) {
                 // Acquire read, a hint only (the node may be recycled under us: a stale value costs a
-                // spin or an earlier enqueue, never safety). Someone waits, or the spin is spent.
+                // spin or an earlier enqueue, never safety). GRANTED: nobody waits behind the holder;
+                // otherwise someone waits. The bounded spin (or drain wait) is spent: queue.
                 break;
+            } else {
+                step++;
             }
         }
         Node node = myNode(WAITING);

@@ -1,5 +1,6 @@
 package dev.lockstep.core.lock;
 
+import dev.lockstep.core.internal.SpinPolicy;
 import dev.lockstep.core.internal.Waits;
 import dev.lockstep.core.internal.jfr.Jfr;
 
@@ -42,6 +43,42 @@ abstract class SpinLockBase implements Lock {
      * lock; any other value, stale or not, means "not me".
      */
     private Thread owner;
+
+    /**
+     * Steps of the FIFO locks' wait before the doorway while other threads are queued behind the holder
+     * (see {@link #drainStep}): {@code lockstep.drainSteps}, by default {@link SpinPolicy#SPINS} spins +
+     * {@link SpinPolicy#YIELDS} yields + 10 timed naps of {@link SpinPolicy#PARK_NANOS} (about 0.2-0.7 ms
+     * in all with Linux timer slack, on top of the yields); 0 queues behind waiters at once (the
+     * behaviour before 1 Dec 2026, kept for A/B measurements).
+     */
+    static final int DRAIN_STEPS = Integer.getInteger("lockstep.drainSteps", SpinPolicy.SPINS + SpinPolicy.YIELDS + 10);
+
+    /**
+     * {@link #drainStep} for an {@link Waits#UNINTERRUPTIBLE} wait only: a timed or interruptible one
+     * queues at once (the wait before the doorway checks no deadline or interrupt).
+     */
+    static boolean drain(int mode, int step) {
+        return mode == Waits.UNINTERRUPTIBLE && drainStep(step);
+    }
+
+    /**
+     * One step of a FIFO lock's bounded wait before its doorway while other threads are queued behind the
+     * holder (TicketLock, ClhLock, McsLock: "Letting a queue drain" in their javadoc): it waits as
+     * {@link SpinPolicy#idle} does (spin, yield, then short timed naps, which nobody needs to cut short:
+     * the thread has not queued, so no hand-over waits for it) instead of joining the queue, so that a
+     * convoy of parked waiters can drain. Never parks untimed, allocates nothing.
+     *
+     * @param step the steps this thread has waited so far before the doorway
+     * @return {@code true} if it waited once; {@code false} once {@link #DRAIN_STEPS} are spent (the
+     * caller queues)
+     */
+    static boolean drainStep(int step) {
+        if (step >= DRAIN_STEPS) {
+            return false;
+        }
+        SpinPolicy.idle(step);
+        return true;
+    }
 
     /**
      * Begins the JFR {@code ContendedAcquire} event of a wait on this lock: called on a slow path only,

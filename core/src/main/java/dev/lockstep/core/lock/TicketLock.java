@@ -58,6 +58,17 @@ import java.util.concurrent.locks.LockSupport;
  * and it takes a ticket, which the holder then cannot pass. Bounded waiting stays: a thread is passed
  * only during its bounded spin, and then by no thread that takes a ticket after it.
  *
+ * <p>Letting a queue drain: a {@code lock()} that finds tickets outstanding behind the holder's does
+ * not take one at once either: it waits before the doorway, bounded ({@code lockstep.spins} spins,
+ * {@code lockstep.yields} yields, then 10 naps of {@code lockstep.parkNanos}; {@code lockstep.drainSteps}
+ * steps in all), for the queue to empty, and takes the free lock by the same compare-and-set, or a
+ * ticket once the wait is spent. When threads outnumber cores and take the lock back to back, a queue of
+ * parked waiters otherwise never empties (a convoy: each released thread queues again behind them, so
+ * every hand-over is a wake-up; at 8 threads on 2 cores 0.5-1 context switch per acquisition); letting
+ * the queued threads go first without new arrivals behind them lets it drain, after which the lock is
+ * mostly taken free. The FIFO order (of the doorway) and bounded waiting are unchanged: the wait comes
+ * before the doorway and is bounded, so among threads that have taken a ticket nobody is passed.
+ *
  * <p>Timed and interruptible acquisitions ({@link #tryLock(long, java.util.concurrent.TimeUnit)},
  * {@link #lockInterruptibly()}) do not take a ticket, because a ticket cannot be handed back: they
  * wait until no ticket is outstanding and then take the lock with a compare-and-set, polling as
@@ -74,7 +85,9 @@ public final class TicketLock extends SpinLockBase {
      * Implementation notes.
      * Invariant: nowServing <= nextTicket; the lock is free iff they are equal; the holder's ticket is
      * nowServing. Counters are longs and never wrap in practice (2^63 acquisitions).
-     * Before the doorway: the bounded phase of acquire (class javadoc, "Taking a free lock") takes the
+     * Before the doorway: the bounded phase of acquire (class javadoc, "Taking a free lock" and
+     * "Letting a queue drain": the spin while the holder has nobody behind it, SpinLockBase.drainStep
+     * while tickets are outstanding behind it) takes the
      * lock only through tryAcquire's CAS of nextTicket from nowServing, which fails once any thread has queued, so it never passes a
      * waiter. Its loop reads are snapshots that choose between spinning and queueing; a stale one
      * costs a spin or an earlier enqueue, never safety. The JFR ContendedAcquire event begins at the
@@ -144,11 +157,22 @@ public final class TicketLock extends SpinLockBase {
             }
             return acquired;
         }
-        // Before the doorway (see "Taking a free lock" in the class javadoc): while the lock is held and
-        // nobody holds a ticket behind the holder, spin (bounded) for it to become free and take it
-        // with tryAcquire's CAS, which succeeds only if no ticket is outstanding: a waiter that took a
-        // ticket is never passed. This is also the uncontended path (first iteration, free lock).
-        for (int spins = 0; ; ) {
+        // The uncontended path (the first step of the phase in acquireSlow, kept small so that it is
+        // inlined): tryAcquire's reads and CAS.
+        if (tryAcquire()) {
+            return true;
+        }
+        return acquireSlow();
+    }
+
+    /** {@link #acquire} of a {@code lock()} once its first look found the lock held (or lost the race). */
+    private boolean acquireSlow() {
+        // Before the doorway (see "Taking a free lock" and "Letting a queue drain" in the class
+        // javadoc): while the lock is held and nobody holds a ticket behind the holder, spin (bounded)
+        // for it to become free; while tickets are outstanding behind the holder, wait (bounded,
+        // drainStep) for them to be served; take the free lock with tryAcquire's CAS, which succeeds
+        // only if no ticket is outstanding: a waiter that took a ticket is never passed.
+        for (int step = 0; ; ) {
             // Acquire: reading nowServing == s shows the previous holder released (its writes are visible).
             long serving = nowServing.getAcquire();
             // Opaque: a snapshot to choose the next step; the CAS below is what decides. (A stale value
@@ -159,8 +183,10 @@ public final class TicketLock extends SpinLockBase {
                 if (nextTicket.compareAndSet(serving, serving + 1)) {
                     return true;
                 }
-            } else if (queued != 1 || !SpinThenPark.spin(spins++)) {
-                break; // someone waits (queue behind them at once), or the bounded spin is spent
+            } else if (queued == 1 ? !SpinThenPark.spin(step) : !drainStep(step)) {
+                break; // the bounded spin (or, behind waiters, the bounded drain wait) is spent
+            } else {
+                step++;
             }
         }
         long myTicket = nextTicket.getAndAdd(1); // volatile RMW: tickets are unique and totally ordered

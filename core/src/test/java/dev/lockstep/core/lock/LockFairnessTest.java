@@ -42,7 +42,7 @@ class LockFairnessTest {
                     lock.unlock();
                 }
             });
-            Locks.awaitParked(t);
+            Locks.awaitQueued(lock, t);
             waiters.add(t);
         }
         lock.unlock();
@@ -79,6 +79,54 @@ class LockFairnessTest {
         }
     }
 
+    /**
+     * A thread that calls {@code lock()} while another thread is queued behind the holder does not join
+     * the queue at once: it waits before the doorway (spin, yield, then short timed naps: TIMED_WAITING),
+     * bounded, for the queue to drain, and only then queues (parks untimed: WAITING). This is what lets a
+     * convoy of parked waiters drain when threads outnumber cores (README, the FIFO locks' rows). A lock
+     * that queues at once parks the late thread untimed without a timed nap first. The timed naps last
+     * well under a millisecond in all, so a round whose sampling thread was descheduled throughout may
+     * miss them: up to five rounds.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.lockstep.core.lock.Locks#fifo")
+    void lateArrivalWaitsBeforeTheDoorwayWhileOthersQueue(Locks.Kind kind) throws Exception {
+        SpinLockBase probe = kind.create();
+        if (!(probe instanceof TicketLock || probe instanceof ClhLock || probe instanceof McsLock)) {
+            return; // Bakery: its waiters nap while they wait, there is no queue to drain
+        }
+        boolean sawDrainWait = false;
+        for (int round = 0; round < 5 && !sawDrainWait; round++) {
+            SpinLockBase lock = kind.create();
+            List<String> order = Collections.synchronizedList(new ArrayList<>());
+            lock.lock();
+            Thread first = Locks.start("first", () -> {
+                lock.lock();
+                order.add("first");
+                lock.unlock();
+            });
+            Locks.awaitQueued(lock, first);
+            Thread late = Locks.start("late", () -> {
+                lock.lock();
+                order.add("late");
+                lock.unlock();
+            });
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            Thread.State state;
+            while ((state = late.getState()) != Thread.State.WAITING && System.nanoTime() < deadline) {
+                if (state == Thread.State.TIMED_WAITING) {
+                    sawDrainWait = true; // napping before the doorway, while 'first' is queued
+                }
+            }
+            assertEquals(Thread.State.WAITING, late.getState(), "the late thread queues once its wait is spent");
+            lock.unlock();
+            first.join(10_000);
+            late.join(10_000);
+            assertEquals(List.of("first", "late"), order, "round " + round);
+        }
+        assertTrue(sawDrainWait, "the late thread never waited before the doorway (timed naps) in 5 rounds");
+    }
+
     /** FIFO still holds after a waiter in the middle of the queue gave up (CLH and MCS skip its node). */
     @ParameterizedTest(name = "{0}")
     @MethodSource("dev.lockstep.core.lock.Locks#fifo")
@@ -91,7 +139,7 @@ class LockFairnessTest {
             order.add(1);
             lock.unlock();
         });
-        Locks.awaitParked(first);
+        Locks.awaitQueued(lock, first);
         Thread quitter = Locks.start("quitter", () -> {
             try {
                 lock.lockInterruptibly();
@@ -107,7 +155,7 @@ class LockFairnessTest {
             order.add(3);
             lock.unlock();
         });
-        Locks.awaitParked(third);
+        Locks.awaitQueued(lock, third);
         quitter.interrupt();
         quitter.join(10_000);
         lock.unlock();

@@ -75,6 +75,29 @@ final class Locks {
         }
     }
 
+    /**
+     * Waits until {@code t} is queued in {@code lock}: for the queue locks (ticket, CLH, MCS) parked
+     * without a timeout (WAITING), i.e. past the doorway, not in the timed naps of the bounded wait
+     * before it (a thread arriving behind queued waiters naps there first); for the other locks as
+     * {@link #awaitParked}.
+     */
+    static void awaitQueued(Lock lock, Thread t) throws InterruptedException {
+        if (!(lock instanceof TicketLock || lock instanceof ClhLock || lock instanceof McsLock)) {
+            awaitParked(t);
+            return;
+        }
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (t.getState() != Thread.State.WAITING) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError(t.getName() + " never queued; state " + t.getState());
+            }
+            if (!t.isAlive()) {
+                throw new AssertionError(t.getName() + " ended instead of queueing");
+            }
+            Thread.sleep(1);
+        }
+    }
+
     /** Acquires and releases {@code lock} from another thread, failing if that takes over 10 s. */
     static void assertUsableFromAnotherThread(Lock lock) throws InterruptedException {
         boolean[] done = new boolean[1];

@@ -28,6 +28,8 @@ import java.util.concurrent.locks.Lock;
  * contended FIFO hand-off on every acquisition), near 0 when one thread runs long stretches alone (the
  * other parked, descheduled, or slower to arrive), which is then a single-thread loop, not a hand-off.
  * A diagnostic, not a report cell: the counting adds a load and a store to the critical section.
+ * {@code oversubscribed4} and {@code oversubscribed8} are the same with 4 and 8 threads (a hand-over is
+ * then an acquisition whose previous holder was any other thread).
  *
  * <pre>
  * java -jar jmh/target/benchmarks.jar 'LockHandoverBench' -p impl=ReentrantLockFair,TicketLock,ClhLock,McsLock \
@@ -75,6 +77,24 @@ public class LockHandoverBench {
     @Benchmark
     @Threads(2)
     public long contended2(Shared s, Counts t) {
+        return run(s, t);
+    }
+
+    /** {@link LockBench#oversubscribed4}'s shape: 4 threads on 2 cores. */
+    @Benchmark
+    @Threads(4)
+    public long oversubscribed4(Shared s, Counts t) {
+        return run(s, t);
+    }
+
+    /** {@link LockBench#oversubscribed8}'s shape: 8 threads on 2 cores. */
+    @Benchmark
+    @Threads(8)
+    public long oversubscribed8(Shared s, Counts t) {
+        return run(s, t);
+    }
+
+    private static long run(Shared s, Counts t) {
         Lock l = s.lock;
         l.lock();
         try {
