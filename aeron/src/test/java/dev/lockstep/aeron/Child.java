@@ -4,7 +4,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -12,6 +11,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import dev.lockstep.ipc.shm.ShmDirectory;
+import dev.lockstep.ipc.test.Faults;
 
 /**
  * A child JVM on the test class path (the idea of ipc's {@code ipc.test.ChildJvm}, which lives in
@@ -143,34 +143,8 @@ final class Child implements AutoCloseable {
             throw new AssertionError("kill -" + signal + " " + pid() + " failed");
         }
         if (signal.equals("STOP")) {
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            while (!allThreadsStopped()) {
-                if (System.nanoTime() - deadline > 0) {
-                    throw new AssertionError("child " + pid() + " not stopped 10 s after SIGSTOP");
-                }
-                Thread.sleep(1);
-            }
+            Faults.awaitStopped(pid(), Duration.ofSeconds(10));
         }
-    }
-
-    /** Whether every thread in /proc/PID/task is in state T (stopped by a signal). */
-    private boolean allThreadsStopped() throws IOException {
-        try (java.util.stream.Stream<Path> tasks = Files.list(Path.of("/proc", Long.toString(pid()), "task"))) {
-            for (Path task : (Iterable<Path>) tasks::iterator) {
-                String stat;
-                try {
-                    stat = Files.readString(task.resolve("stat"));
-                } catch (java.nio.file.NoSuchFileException gone) {
-                    continue; // a thread that has just exited
-                }
-                // pid (comm) S ...: the state follows the last ')' (comm may contain spaces and parentheses)
-                char state = stat.charAt(stat.lastIndexOf(')') + 2);
-                if (state != 'T' && state != 't') {
-                    return false;
-                }
-            }
-        }
-        return true;
     }
 
     /** SIGKILL, then wait until it is gone. */
