@@ -8,6 +8,7 @@ import dev.lockstep.core.lock.PetersonLock;
 import dev.lockstep.core.lock.TasLock;
 import dev.lockstep.core.lock.TicketLock;
 import dev.lockstep.core.lock.TtasLock;
+import dev.lockstep.core.sync.Mutex;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -131,6 +132,8 @@ public class LockBench {
                 return new ClhLock();
             case "McsLock":
                 return new McsLock();
+            case "Mutex":
+                return new Mutex(); // not in LockBench's own list: LockHandoverBench's Mutex vs RL case
             default:
                 throw new IllegalArgumentException("unknown lock " + name);
         }

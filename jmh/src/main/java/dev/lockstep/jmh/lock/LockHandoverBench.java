@@ -35,6 +35,8 @@ import java.util.concurrent.locks.Lock;
  * java -jar jmh/target/benchmarks.jar 'LockHandoverBench' -p impl=ReentrantLockFair,TicketLock,ClhLock,McsLock \
  *     -f 3 -wi 1 -w 1s -i 2 -r 1s -prof 'perfnorm:events=context-switches,task-clock'
  * </pre>
+ * With {@code -p impl=Mutex,ReentrantLock} it is the non-fair pair's diagnostic (issue 12's 2-thread
+ * fork bimodality: how often {@code Mutex}'s spinner takes the lock from a running holder).
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
@@ -46,7 +48,7 @@ public class LockHandoverBench {
     /** The lock under test, the data it guards, and the id of the last thread that held it. */
     @State(Scope.Benchmark)
     public static class Shared {
-        @Param({"ReentrantLockFair", "ReentrantLock", "TicketLock", "ClhLock", "McsLock"})
+        @Param({"ReentrantLockFair", "ReentrantLock", "TicketLock", "ClhLock", "McsLock", "Mutex"})
         public String impl;
         Lock lock;
         final AtomicInteger ids = new AtomicInteger();
