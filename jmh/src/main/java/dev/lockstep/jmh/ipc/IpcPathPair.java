@@ -22,6 +22,9 @@ import java.util.Arrays;
 public final class IpcPathPair {
     static final ThreadMXBean MX = ManagementFactory.getThreadMXBean();
 
+    // lockstep() and agrona() are the same loop on purpose: one method per link class keeps each loop's
+    // send/receive call sites monomorphic, as in the JMH benchmark they mirror; one shared method over an
+    // interface would compile both into one bimorphic loop and measure the dispatch too.
     static double lockstep(LockstepLink b, LockstepLink p, long nanos) throws Exception {
         long c0 = MX.getCurrentThreadCpuTime(), t0 = System.nanoTime(), ops = 0;
         do {
