@@ -26,8 +26,10 @@ import dev.lockstep.core.internal.jfr.Jfr;
  * hash buckets. A thread whose fast path failed runs {@link #acquire}:
  * <ol>
  *   <li><b>Spin, one spinner at a time.</b> If nobody else is spinning on this primitive, it spins for
- *       {@link SpinPolicy#SPINS} {@link Thread#onSpinWait()} steps, trying {@link #tryAcquire} after
- *       each; otherwise it goes straight to sleep. One spinner is WebKit's rule ({@code WTF::Lock} lets
+ *       the queue's budget of {@link Thread#onSpinWait()} steps ({@link #spinBudget()}: {@link SpinPolicy#SPINS}
+ *       by default, {@link SpinPolicy#BARGE_SPINS} for the barging acquisitions of the non-fair
+ *       Mutex, Semaphore and ReadWriteMutex), trying {@link #tryAcquire} after each; otherwise it goes
+ *       straight to sleep. One spinner is WebKit's rule ({@code WTF::Lock} lets
  *       the spinning be done by one thread) and the point of Linux's optimistic spin queue (MCS-queued
  *       spinners, one spinning on the lock word): spinners beyond the first only burn the CPU the holder
  *       needs when threads outnumber cores, and add cache-line traffic to its release.</li>
@@ -129,8 +131,8 @@ public abstract class WaitQueue implements Serializable {
     private transient int spinner;
     /** A granted waiter owns what it waited for (direct hand-off); otherwise a grant is a wake-up to retry. */
     private final boolean handOff;
-    /** Whether acquiring threads may spin before they park. */
-    private final boolean spin;
+    /** The spin steps of an acquiring thread before it parks (0: no spinning). */
+    private final int spins;
     /**
      * Non-hand-off queues: the number of woken waiters that have not yet retried (Go's
      * {@code mutexWoken}, AQS's cleared node status): while it is non-zero, releases need not wake
@@ -150,8 +152,35 @@ public abstract class WaitQueue implements Serializable {
      * @param spin    whether a thread may spin (one at a time) before it parks
      */
     protected WaitQueue(boolean handOff, boolean spin) {
+        this(handOff, spin ? SpinPolicy.SPINS : 0);
+    }
+
+    /**
+     * An empty queue whose acquiring threads spin (one at a time) for {@code spins} steps before they
+     * park. A barging (non-hand-off) lock or semaphore passes {@link SpinPolicy#BARGE_SPINS}: a short
+     * budget, so that a waiter does not keep taking the lock from a running holder (see
+     * {@link SpinPolicy}'s class notes).
+     *
+     * @param handOff whether a grant transfers the resource to the waiter (fair modes)
+     * @param spins   the spin budget of an acquisition, {@code >= 0} (0: park without spinning)
+     * @throws IllegalArgumentException if {@code spins < 0}
+     */
+    protected WaitQueue(boolean handOff, int spins) {
+        if (spins < 0) {
+            throw new IllegalArgumentException("spins < 0: " + spins);
+        }
         this.handOff = handOff;
-        this.spin = spin;
+        this.spins = spins;
+    }
+
+    /**
+     * The spin budget of an acquisition on this queue, as given to the constructor (for tests and
+     * diagnostics).
+     *
+     * @return the number of spin steps before an acquiring thread parks; 0 if it does not spin
+     */
+    public final int spinBudget() {
+        return spins;
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -288,7 +317,7 @@ public abstract class WaitQueue implements Serializable {
         boolean woken = false; // non-hand-off: woken by a grant, not queued again since
         Object jfr = null;     // the JFR ContendedAcquire event, begun at the first park if recorded
         for (; ; ) {
-            if (tryAcquire(arg, woken) || spin && spin(arg, woken, mode, deadline)) {
+            if (tryAcquire(arg, woken) || spins != 0 && spin(arg, woken, mode, deadline)) {
                 break;
             }
             if (mode == Waits.TIMED && System.nanoTime() - deadline >= 0) {
@@ -431,7 +460,7 @@ public abstract class WaitQueue implements Serializable {
     }
 
     /**
-     * The bounded spin: if no other thread spins here, spin for {@link SpinPolicy#SPINS} steps trying
+     * The bounded spin: if no other thread spins here, spin for {@link #spinBudget()} steps trying
      * {@link #tryAcquire} after each. Returns true if acquired; false at once if another thread spins,
      * and after the budget or at the deadline.
      */
@@ -442,7 +471,7 @@ public abstract class WaitQueue implements Serializable {
             return false;
         }
         try {
-            for (int i = 0; i < SpinPolicy.SPINS; i++) {
+            for (int i = 0, n = spins; i < n; i++) {
                 Thread.onSpinWait();
                 if (tryAcquire(arg, woken)) {
                     return true;

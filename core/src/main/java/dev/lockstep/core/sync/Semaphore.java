@@ -39,7 +39,8 @@ import java.util.concurrent.TimeUnit;
  *
  * <p><b>Algorithm.</b> The permit count is one word changed by compare-and-set. A thread that cannot
  * take its permits enters Lockstep's waiting layer ({@code dev.lockstep.core.internal.WaitQueue}): in
- * unfair mode it spins for {@link SpinPolicy#SPINS} steps if no other thread spins on this semaphore,
+ * unfair mode it spins for {@link SpinPolicy#BARGE_SPINS} steps (a few attempts, as AQS's arriving
+ * thread; {@code SpinPolicy}'s class notes say why) if no other thread spins on this semaphore,
  * then it enqueues a reusable per-thread node in FIFO order and parks with
  * {@code LockSupport.park(this)}. Whoever
  * makes permits available (release, a waiter withdrawing) and sees a non-empty queue takes the
@@ -304,7 +305,8 @@ public class Semaphore implements Serializable {
         private static final long serialVersionUID = 1L;
         private final Semaphore semaphore;
         Queue(Semaphore semaphore, boolean fair) {
-            super(fair, !fair);
+            // Fair: hand-off, no spinning; non-fair: barging, the short barging budget (SpinPolicy).
+            super(fair, fair ? 0 : SpinPolicy.BARGE_SPINS);
             this.semaphore = semaphore;
         }
 
