@@ -40,9 +40,10 @@ import java.util.concurrent.locks.LockSupport;
  * hands the lock to: measured on 2 cores (JDK 17, README "Waiting layer, fourth and fifth rounds"),
  * a barging spinner beside a running holder took the lock from it 94-97% of the time, so Mutex handed the
  * lock between threads 3-47 times as often as ReentrantLock (2.80 vs 0.21-0.35 hand-overs per us at 4
- * threads), each hand-over a cache-line transfer and often a preempted holder; with a budget of 4 the
- * holder keeps the lock across its next critical section (0.81 hand-overs per us) and MutexBench's
- * 4-thread cell went from 0.91x to 1.06x of ReentrantLock. The fair modes (direct hand-off), the FIFO
+ * threads), each hand-over a cache-line transfer and often a preempted holder; with a budget of 4
+ * ({@code -Dlockstep.spins=4} then, in a quiet 3-fork run) the holder kept the lock across its next
+ * critical section more often (0.81 hand-overs per us) and MutexBench's 4-thread cell went from 0.91x
+ * to 1.06x of ReentrantLock. The fair modes (direct hand-off), the FIFO
  * locks, the spin locks, barriers, latch, event and the IPC waits keep {@link #SPINS}: there the spinner
  * waits for its turn or for a signal and cannot take anything from a running holder.
  */

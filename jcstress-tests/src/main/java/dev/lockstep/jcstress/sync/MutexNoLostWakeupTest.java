@@ -33,7 +33,8 @@ public final class MutexNoLostWakeupTest {
     /**
      * Hold times after the waiter starts its lock(), in Thread.onSpinWait() steps, varied per trial
      * (0..HOLD_STEPS-1, spread by a stride): about three times the waiter's spin phase
-     * ({@code lockstep.spins}, 100 by default), so that the unlock often lands after it queued.
+     * ({@code lockstep.spins}, 100 by default, in fair mode; the unfair mode's barging spin,
+     * {@code lockstep.bargeSpins}, is 4 steps), so that the unlock often lands after it queued.
      */
     private static final int HOLD_STEPS = 320;
     private static final AtomicInteger TRIAL = new AtomicInteger();

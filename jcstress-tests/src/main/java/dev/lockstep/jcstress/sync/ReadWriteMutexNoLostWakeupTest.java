@@ -35,7 +35,11 @@ public final class ReadWriteMutexNoLostWakeupTest {
     private ReadWriteMutexNoLostWakeupTest() {
     }
 
-    /** Hold times in Thread.onSpinWait() steps: about three times the spin phase (lockstep.spins, 100). */
+    /**
+     * Hold times in Thread.onSpinWait() steps: about three times the fair mode's spin phase
+     * (lockstep.spins, 100); the non-fair mode spins lockstep.bargeSpins (4) steps, so it is more often
+     * parked when the release lands.
+     */
     private static final int HOLD_STEPS = 320;
     private static final AtomicInteger TRIAL = new AtomicInteger();
 
