@@ -249,10 +249,15 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
      * other side's wait set head (kinds whose ring operation is a volatile read-modify-write) or one
      * acquire load of its sleep request (the others; P2 only while a waiter asked to sleep), as with the former private waiter stacks: no allocation, no
      * lock, no write to a shared line. The wait sets are padded at their end, so the consumers' writes
-     * to notEmpty while they wait do not share a line with notFull's head that they read per poll. They
-     * have no padding before their fields (WaitQueue, shared by every synchronizer, is not padded): the
-     * line before notEmpty's fields may hold the ring array's last slots (allocated just before it),
-     * written once per lap of the ring; the former PaddedReference heads were padded on both sides.
+     * to notEmpty while they wait do not share a line with notFull's head that they read per poll. The
+     * request and acknowledgement words, which the other side reads on every operation, are also padded
+     * from the layer's fields before them (PaddedWaitQueue: WaitQueue, shared by every synchronizer, is
+     * not padded): a thread that finds the ring empty (or full) writes its set's one-spinner slot by CAS
+     * and opaque store on every entry into the bounded spin, and before the padding that slot sat 24
+     * bytes from the request word (offsets 16 and 40, Unsafe.objectFieldOffset, JDK 17), so while the
+     * producer spun on a full ring each of the consumer's polls could miss on notFull's request line;
+     * now request is at 168 (JDK 17 and 25). The line before a set's fields may hold the ring array's
+     * last slots (allocated just before notEmpty), written once per lap of the ring.
      *
      * What the fast path costs (issue 12: "SpscBlockingQueue / JCTools SPSC spin loop", 0.18x in the
      * quiet run with P2 on every operation: two full fences per transfer, each a locked instruction that
@@ -452,6 +457,27 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
     }
 
     /**
+     * 128 bytes of padding between the layer's fields ({@code WaitQueue}: the one-spinner slot, which a
+     * producer that finds the ring full (a consumer that finds it empty) writes by compare-and-set and
+     * opaque store on every entry into its bounded spin, the head, the queue lock) and the sleep request
+     * that the other side reads on every operation (issue 12: with the consumer hot, the SPSC producer
+     * spins on a full ring, and each of the consumer's acquire loads of the not-full request could miss,
+     * its line taken away by the producer's last entry into the spin). A
+     * superclass, because the JVM lays out a class's own fields in an order of its choosing but puts a
+     * superclass's before a subclass's (the padding chain of {@code ArrayQueueBase}); 16 longs: the
+     * adjacent-line prefetcher pulls lines in pairs.
+     */
+    @SuppressWarnings("unused")
+    private abstract static class PaddedWaitQueue extends WaitQueue {
+        private static final long serialVersionUID = 1L;
+        private long q00, q01, q02, q03, q04, q05, q06, q07, q08, q09, q10, q11, q12, q13, q14, q15;
+
+        PaddedWaitQueue() {
+            super(false, true); // wake-and-retry, one spinner at a time (the layer's spinning policy)
+        }
+    }
+
+    /**
      * One of the adapter's two wait sets on the waiting layer ({@link WaitQueue}): consumers waiting for
      * an element ({@code forElement}) or producers waiting for space. The layer owns enqueueing, the
      * bounded spin, parking, timeouts, interrupts, withdrawal and the JFR event; this class is only the
@@ -461,9 +487,11 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
      * retries. With {@code handshake} (the other side has one thread and publishes by release stores)
      * it also keeps the sleep request and its acknowledgement (implementation notes, "The sleep
      * handshake"). Padded at the end: the two sets (written only when threads wait) do not share a line
-     * with each other or with what is allocated after them.
+     * with each other or with what is allocated after them; and before the request word
+     * ({@link PaddedWaitQueue}): the layer's own fields, written by this set's threads whenever they
+     * enter the spin, do not share its line either.
      */
-    private final class Waiters extends WaitQueue {
+    private final class Waiters extends PaddedWaitQueue {
         private static final long serialVersionUID = 1L;
         private final boolean forElement;
         /** Whether the signaller pays no fence per operation (the sleep handshake). */
@@ -482,7 +510,6 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
         private long p01, p02, p03, p04, p05, p06, p07, p08, p09, p10, p11, p12, p13, p14, p15;
 
         Waiters(boolean forElement, boolean handshake) {
-            super(false, true); // wake-and-retry, one spinner at a time (the layer's spinning policy)
             this.forElement = forElement;
             this.handshake = handshake;
         }
