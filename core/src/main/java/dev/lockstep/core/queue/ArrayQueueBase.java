@@ -28,11 +28,9 @@ import java.util.Objects;
  * before its ints, so it would leave the hole next to producerIndex.)
  *
  * The read-only fields at the end have no padding after them: the ring array, allocated right after
- * the queue object, may share their line with its header. That line is read on every operation anyway:
- * the element VarHandle checks each index against the array's length (a VarHandle cannot skip the
- * bounds check as JCTools' Unsafe access does), so the length load stays. A kind may pad the ring
- * itself (the three-argument constructor; SpscArrayQueue does) so that this line holds no slot that
- * the producer or the consumer writes.
+ * the queue object, may share their line with its header and first slots. That line is read on every
+ * operation anyway: the element VarHandle checks each index against the array's length (a VarHandle
+ * cannot skip the bounds check as JCTools' Unsafe access does), so the length load stays.
  */
 
 /** Left padding: keeps the producer's fields off the object header's and the previous object's lines. */
@@ -242,29 +240,16 @@ abstract class ArrayQueueBase<E> extends ArrayQueuePad2<E> implements Concurrent
         }
     };
 
-    /**
-     * The ring; its length is {@link #capacity} (a power of two) plus twice the ring padding the kind
-     * asked for (see the three-argument constructor). Read-only after construction.
-     */
+    /** The ring; its length is {@link #capacity}, a power of two. Read-only after construction. */
     final Object[] buffer;
-    /** {@code capacity - 1}: slot of index i is {@code (int) i & mask} (plus the kind's ring padding). */
+    /** {@code capacity - 1}: slot of index i is {@code (int) i & mask}. */
     final int mask;
     final int capacity;
 
     ArrayQueueBase(int requestedCapacity, int minimum) {
-        this(requestedCapacity, minimum, 0);
-    }
-
-    /**
-     * With {@code ringPad} unused slots at each end of the ring, for a kind that indexes its slots from
-     * {@code ringPad}: the array's header (its length, which every VarHandle element access reads for
-     * the range check) and the objects next to the array then share no cache line with a slot that the
-     * producer or the consumer writes (see SpscArrayQueue's notes).
-     */
-    ArrayQueueBase(int requestedCapacity, int minimum, int ringPad) {
         this.capacity = roundUpCapacity(requestedCapacity, minimum);
         this.mask = capacity - 1;
-        this.buffer = new Object[capacity + 2 * ringPad];
+        this.buffer = new Object[capacity];
     }
 
     /**

@@ -76,20 +76,8 @@ public final class SpscArrayQueue<E> extends ArrayQueueBase<E> {
      *   offer a class load and a compare, an int-to-long extension) is what VarHandle array access
      *   costs; the cross-core cost (the slot lines moving between the cores) is the same algorithm
      *   as JCTools' and dominates the 2-thread benchmark.
-     * - The ring is padded: index i lives in slot ((int) i & mask) + RING_PAD of an array of
-     *   capacity + 2 * RING_PAD slots, the pads never written. Every access of both threads reads the
-     *   array's length (the range check above), and without the pad the length's cache line also held
-     *   the first slots (0 to 12 of them, depending on where the array starts in its line: it varies
-     *   from run to run) and the queue's last fields (buffer, capacity, lookAhead): each write of one of
-     *   those slots by one side cost the other side a miss on its next operation, wherever its own
-     *   slot was. JCTools' Unsafe access reads no length, so its ring needs no pad. RING_PAD slots are
-     *   at least 128 bytes (4-byte compressed references; 256 with 8-byte ones), a line pair, as the
-     *   field padding.
      */
     private static final int MAX_LOOK_AHEAD = 4096;
-
-    /** Unused slots at each end of the ring (see the notes). */
-    static final int RING_PAD = 32;
 
     private final int lookAhead;
 
@@ -100,7 +88,7 @@ public final class SpscArrayQueue<E> extends ArrayQueueBase<E> {
      * @throws IllegalArgumentException if {@code capacity <= 0} or {@code capacity > 2^30}
      */
     public SpscArrayQueue(int capacity) {
-        super(capacity, 1, RING_PAD);
+        super(capacity, 1);
         this.lookAhead = Math.max(1, Math.min(this.capacity / 4, MAX_LOOK_AHEAD));
     }
 
@@ -115,7 +103,7 @@ public final class SpscArrayQueue<E> extends ArrayQueueBase<E> {
             return false;
         }
         // Release: the element's own fields are visible before the consumer can see the slot full.
-        ELEMENT.setRelease(buffer, ((int) p & mask) + RING_PAD, e);
+        ELEMENT.setRelease(buffer, (int) p & mask, e);
         // Release: for size() only (the consumer reads slots, not this index).
         setReleaseProducerIndex(p + 1);
         return true;
@@ -124,11 +112,11 @@ public final class SpscArrayQueue<E> extends ArrayQueueBase<E> {
     /** Slow path: probe a batch ahead, then the very next slot; false when the queue is full. */
     private boolean refreshLimit(Object[] buffer, int mask, long p) {
         // Acquire: a null seen here was stored (release) by the consumer after it read the old element.
-        if (ELEMENT.getAcquire(buffer, ((int) (p + lookAhead) & mask) + RING_PAD) == null) {
+        if (ELEMENT.getAcquire(buffer, (int) (p + lookAhead) & mask) == null) {
             setPlainProducerLimit(p + lookAhead); // plain: producer-owned
             return true;
         }
-        if (ELEMENT.getAcquire(buffer, ((int) p & mask) + RING_PAD) == null) { // acquire: as above
+        if (ELEMENT.getAcquire(buffer, (int) p & mask) == null) { // acquire: as above
             setPlainProducerLimit(p + 1); // plain: producer-owned
             return true;
         }
@@ -146,7 +134,7 @@ public final class SpscArrayQueue<E> extends ArrayQueueBase<E> {
     public E poll() {
         final Object[] buffer = this.buffer;
         final long c = getPlainConsumerIndex(); // plain: only the consumer writes it
-        final int i = ((int) c & mask) + RING_PAD; // mask field, as in offer; padded ring (notes)
+        final int i = (int) c & mask; // mask field, as in offer (notes)
         // Acquire: pairs with the producer's release store of the element (element visible before seen).
         final Object e = ELEMENT.getAcquire(buffer, i);
         if (e == null) {
@@ -174,7 +162,7 @@ public final class SpscArrayQueue<E> extends ArrayQueueBase<E> {
     public E peek() {
         final Object[] buffer = this.buffer;
         // Acquire: as in poll; plain index read: consumer-owned.
-        return (E) ELEMENT.getAcquire(buffer, ((int) getPlainConsumerIndex() & mask) + RING_PAD);
+        return (E) ELEMENT.getAcquire(buffer, (int) getPlainConsumerIndex() & mask);
     }
 
     /** The same as {@link #peek}. */
@@ -239,6 +227,6 @@ public final class SpscArrayQueue<E> extends ArrayQueueBase<E> {
     Object elementAt(long i) {
         // Acquire: pairs with the producer's release store, so the element's fields are visible. The
         // slot may hold a later index's element, never visited by the same traversal.
-        return ELEMENT.getAcquire(buffer, ((int) i & mask) + RING_PAD);
+        return ELEMENT.getAcquire(buffer, (int) i & mask);
     }
 }
