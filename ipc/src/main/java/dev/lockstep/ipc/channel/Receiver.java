@@ -53,8 +53,8 @@ public abstract sealed class Receiver implements AutoCloseable permits OneToOneR
      * strategy was given). Set by the channel before the receiver is handed out.
      */
     boolean kernelWait;
-    /** {@link #hasWork()} as a supplier, made once: a waiting call allocates only its idle strategy. */
-    private final java.util.function.BooleanSupplier workReady = this::hasWork;
+    /** {@link #sleepCheck()} as a re-check, made once: a waiting call allocates only its idle strategy. */
+    private final KernelIdle.Recheck workReady = this::sleepCheck;
     final int waitWordOffset;
     final int producerWaitOffset;
     /**
@@ -177,6 +177,15 @@ public abstract sealed class Receiver implements AutoCloseable permits OneToOneR
      * after announcing a sleeper. Read only.
      */
     abstract boolean hasWork();
+
+    /**
+     * The futex idle strategy's re-check ({@link KernelIdle.Recheck}): {@link #hasWork()} as
+     * {@code READY} or {@code SLEEP}; one-to-one overrides it ({@code NAP} while its sleep request is
+     * unacknowledged).
+     */
+    int sleepCheck() {
+        return hasWork() ? KernelIdle.READY : KernelIdle.SLEEP;
+    }
 
     /**
      * How a waiting awaitReceive idles: kernel sleeps on the consumer's wait word in
