@@ -18,7 +18,8 @@ import dev.lockstep.ipc.wait.KernelIdle;
  * {@code awaitReceive} asks the producer for permission to sleep (a request epoch in the channel
  * header) and sleeps only once the producer acknowledged it (from then on each of its sends stores
  * the tail with a volatile store and checks our wait word), or while no producer is registered;
- * until then it polls. The request is withdrawn when traffic is dense (see
+ * until then it naps (polls briefly, then sleeps 100 us doubling to the sleep bound: the producer's
+ * acknowledging send wakes it; {@code KernelIdle.NAP}). The request is withdrawn when traffic is dense (see
  * {@link #WITHDRAW_AFTER_NANOS}) and on close. The handshake and its proof are in {@link ShmChannel}'s
  * notes.
  *

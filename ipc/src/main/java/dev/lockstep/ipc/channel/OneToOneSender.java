@@ -23,7 +23,8 @@ import dev.lockstep.ipc.wait.KernelIdle;
  * {@link OneToOneReceiver}'s sleep handshake. In its sleep phase a blocking send asks the consumer for
  * permission to sleep (a space-request epoch in head's line) and sleeps only once the consumer
  * acknowledged it (from then on each of its releases of head is a volatile store followed by a check
- * of the producers' wait word), or while no consumer is registered; until then it polls (backoff). The
+ * of the producers' wait word), or while no consumer is registered; until then it naps (polls briefly,
+ * then bounded, doubling sleeps, woken by the acknowledging release; {@code KernelIdle.NAP}). The
  * consumer acknowledges at its next release of head, which is the only event that frees space. The
  * request is withdrawn when sends keep finding space ({@link OneToOneReceiver#WITHDRAW_AFTER_NANOS},
  * the clock read every {@link OneToOneReceiver#WITHDRAW_CHECK_CALLS}-th successful claim), and by a

@@ -199,7 +199,7 @@ public abstract sealed class Receiver implements AutoCloseable permits OneToOneR
 
     /**
      * How {@code awaitReceive} waits in this process: {@link WaitMode#FUTEX} (spin, then sleep in the
-     * kernel until a producer publishes; a one-to-one receiver first asks its producer and polls until
+     * kernel until a producer publishes; a one-to-one receiver first asks its producer and naps until
      * the producer acknowledged, i.e. until its next send or attach, see {@link OneToOneReceiver}) or
      * {@link WaitMode#POLL} (the idle strategy; always so for a receiver made with an explicit idle
      * strategy). Virtual threads poll in either mode.
