@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
+import java.util.function.Function;
 
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -57,12 +58,8 @@ class ChannelIdleCpuTest {
 
     @Test
     void anIdleOneToOneReceiverWithASilentSenderBurnsAlmostNoCpu() throws Exception {
-        Faults.assumeSignalsAndProc();
-        Path file = dir.resolve("one-silent");
         // A registered sender that never sends: it never acknowledges the receiver's sleep request.
-        try (OneToOneChannel ch = OneToOneChannel.create(file, 4096); Sender silent = ch.sender()) {
-            measure("OneToOneChannel awaitReceive, empty, silent sender", "receive-one", file);
-        }
+        measureFacing(OneToOneChannel::sender, "OneToOneChannel awaitReceive, empty, silent sender", "receive-one");
     }
 
     @Test
@@ -76,10 +73,16 @@ class ChannelIdleCpuTest {
 
     @Test
     void aOneToOneSenderBlockedOnAFullRingBurnsAlmostNoCpu() throws Exception {
+        // A live, registered receiver that never reads: it never acknowledges the sender's space request.
+        measureFacing(OneToOneChannel::receiver, "OneToOneChannel send, full ring", "send-one");
+    }
+
+    /** A one-to-one child of {@code kind} facing {@code peer}, an endpoint of this process that never calls. */
+    private void measureFacing(Function<OneToOneChannel, AutoCloseable> peer, String what, String kind) throws Exception {
         Faults.assumeSignalsAndProc();
-        Path file = dir.resolve("one-full");
-        try (OneToOneChannel ch = OneToOneChannel.create(file, 4096); Receiver live = ch.receiver()) {
-            measure("OneToOneChannel send, full ring", "send-one", file);
+        Path file = dir.resolve(kind + "-facing");
+        try (OneToOneChannel ch = OneToOneChannel.create(file, 4096); AutoCloseable silent = peer.apply(ch)) {
+            measure(what, kind, file);
         }
     }
 
