@@ -6,6 +6,7 @@ import static dev.lockstep.ipc.channel.RecordDescriptor.*;
 import org.agrona.concurrent.IdleStrategy;
 
 import dev.lockstep.ipc.shm.MappedAccess;
+import dev.lockstep.ipc.wait.KernelIdle;
 
 /**
  * The consumer of a {@link OneToOneChannel}: the producer publishes only at commit, so a header word
@@ -17,7 +18,8 @@ import dev.lockstep.ipc.shm.MappedAccess;
  * {@code awaitReceive} asks the producer for permission to sleep (a request epoch in the channel
  * header) and sleeps only once the producer acknowledged it (from then on each of its sends stores
  * the tail with a volatile store and checks our wait word), or while no producer is registered;
- * until then it polls. The request is withdrawn when traffic is dense (see
+ * until then it naps (polls briefly, then sleeps 100 us doubling to the sleep bound: the producer's
+ * acknowledging send wakes it; {@code KernelIdle.NAP}). The request is withdrawn when traffic is dense (see
  * {@link #WITHDRAW_AFTER_NANOS}) and on close. The handshake and its proof are in {@link ShmChannel}'s
  * notes.
  *
@@ -220,14 +222,14 @@ public final class OneToOneReceiver extends Receiver {
      * published past our position? We may sleep only once the producer acknowledged our current sleep
      * request: then every send it makes publishes its tail with a volatile store and checks the wait
      * word after it, and every send it made before the acknowledgement happens-before our reading of
-     * it. Until then we ask (once per epoch) and answer "ready", so the idle strategy polls (backoff)
-     * instead of sleeping: a receiver whose registered producer has not sent since the request polls.
-     * With no producer registered at all we may sleep (a producer that attaches later acknowledges
-     * at once, and wakes us).
-     * See ShmChannel's notes for the argument.
+     * it. Until then we ask (once per epoch) and answer {@code NAP} (or {@code READY} if the tail
+     * moved), so the idle strategy polls briefly and then sleeps in bounded, doubling naps: the
+     * producer's acknowledging send signals the word we announced on, and a send that missed our
+     * request is seen at the end of a nap. With no producer registered at all we may sleep (a producer
+     * that attaches later acknowledges at once, and wakes us). See ShmChannel's notes for the argument.
      */
     @Override
-    boolean hasWork() {
+    int sleepCheck() {
         lastSleepPhase = System.nanoTime();
         if (!acknowledged) {
             if (!sleepRequested) {
@@ -244,7 +246,9 @@ public final class OneToOneReceiver extends Receiver {
             if ((long) MappedAccess.LONG.getAcquire(buffer, sleepAckOffset) == epoch) {
                 acknowledged = true;
             } else if ((long) MappedAccess.LONG.getVolatile(buffer, producerOwnerOffset) != 0L) {
-                return true; // a producer is registered but has not acknowledged yet: poll
+                // A producer is registered but has not acknowledged yet: no full sleep. A nap is safe
+                // without the acknowledgement: it is bounded, and the loop polls after it.
+                return published() ? KernelIdle.READY : KernelIdle.NAP;
             }
             // Else no producer is registered: we may sleep this once (not remembered). Volatile read,
             // after our volatile request store: a producer that registers later does so by a volatile
@@ -253,12 +257,25 @@ public final class OneToOneReceiver extends Receiver {
             // send; a producer that closed before released the slot by a volatile CAS to 0, which we
             // read here, so its last tail store happens-before the tail read below.
         }
-        // Volatile read: WaitWord's re-check after our announcement (a volatile CAS and a full fence):
-        // if it misses an acknowledged send's volatile tail store, that store follows it in the
-        // synchronization order, and so does the sender's volatile read of the wait word, which then
-        // sees our announcement. {@code >}, not {@code !=}: after a producer died between its header
-        // and its tail store we may have delivered past the stored tail; its successor's first commit
-        // moves the tail past us.
+        return published() ? KernelIdle.READY : KernelIdle.SLEEP;
+    }
+
+    /** {@link #sleepCheck()} as "do not sleep in full" (a nap is bounded): for the jcstress probes. */
+    @Override
+    boolean hasWork() {
+        return sleepCheck() != KernelIdle.SLEEP;
+    }
+
+    /**
+     * Whether the producer published past our position.
+     * Volatile read: WaitWord's re-check after our announcement (a volatile CAS and a full fence):
+     * if it misses an acknowledged send's volatile tail store, that store follows it in the
+     * synchronization order, and so does the sender's volatile read of the wait word, which then
+     * sees our announcement. {@code >}, not {@code !=}: after a producer died between its header
+     * and its tail store we may have delivered past the stored tail; its successor's first commit
+     * moves the tail past us.
+     */
+    private boolean published() {
         return (long) MappedAccess.LONG.getVolatile(buffer, tailOffset) - readPos > 0;
     }
 

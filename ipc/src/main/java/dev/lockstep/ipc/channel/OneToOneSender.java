@@ -6,6 +6,7 @@ import static dev.lockstep.ipc.channel.RecordDescriptor.*;
 import org.agrona.concurrent.IdleStrategy;
 
 import dev.lockstep.ipc.shm.MappedAccess;
+import dev.lockstep.ipc.wait.KernelIdle;
 
 /**
  * The producer of a {@link OneToOneChannel}: Agrona's {@code OneToOneRingBuffer} protocol (no atomic
@@ -22,7 +23,8 @@ import dev.lockstep.ipc.shm.MappedAccess;
  * {@link OneToOneReceiver}'s sleep handshake. In its sleep phase a blocking send asks the consumer for
  * permission to sleep (a space-request epoch in head's line) and sleeps only once the consumer
  * acknowledged it (from then on each of its releases of head is a volatile store followed by a check
- * of the producers' wait word), or while no consumer is registered; until then it polls (backoff). The
+ * of the producers' wait word), or while no consumer is registered; until then it naps (polls briefly,
+ * then bounded, doubling sleeps, woken by the acknowledging release; {@code KernelIdle.NAP}). The
  * consumer acknowledges at its next release of head, which is the only event that frees space. The
  * request is withdrawn when sends keep finding space ({@link OneToOneReceiver#WITHDRAW_AFTER_NANOS},
  * the clock read every {@link OneToOneReceiver#WITHDRAW_CHECK_CALLS}-th successful claim), and by a
@@ -277,11 +279,13 @@ public final class OneToOneSender extends Sender {
      * The re-check of a blocking send about to sleep in the kernel (called by the futex idle strategy
      * after it announced us on the producers' wait word, and only then): may we sleep, and has head
      * moved? We may sleep only once the consumer acknowledged our current space request, or while no
-     * consumer is registered; until then we ask (once per epoch) and answer "ready", so the idle
-     * strategy polls. The argument is in this class's notes.
+     * consumer is registered; until then we ask (once per epoch) and answer {@code NAP} (or
+     * {@code READY} if head moved), so the idle strategy polls briefly and then sleeps in bounded,
+     * doubling naps: the consumer's acknowledging release signals the word we announced on, and a
+     * release that missed our request is seen at the end of a nap. The argument is in this class's notes.
      */
     @Override
-    boolean spaceFreed() {
+    int sleepCheck() {
         lastSleepPhase = System.nanoTime();
         if (!spaceAcknowledged) {
             if (!spaceRequested) {
@@ -298,7 +302,9 @@ public final class OneToOneSender extends Sender {
             if ((long) MappedAccess.LONG.getAcquire(buffer, spaceAckOffset) == spaceEpoch) {
                 spaceAcknowledged = true;
             } else if ((long) MappedAccess.LONG.getVolatile(buffer, consumerOwnerOffset) != 0L) {
-                return true; // a consumer is registered but has not acknowledged yet: poll
+                // A consumer is registered but has not acknowledged yet: no full sleep. A nap is safe
+                // without the acknowledgement: it is bounded, and the loop re-claims after it.
+                return super.spaceFreed() ? KernelIdle.READY : KernelIdle.NAP;
             }
             // Else no consumer is registered: we may sleep this once (not remembered). Volatile read,
             // after our volatile request store: a consumer that registers later does so by a volatile
@@ -307,7 +313,13 @@ public final class OneToOneSender extends Sender {
             // released its owner word by a volatile CAS after its last head store, which we read here.
         }
         // Volatile read: W2 (the base class's re-read of head after our announcement).
-        return super.spaceFreed();
+        return super.spaceFreed() ? KernelIdle.READY : KernelIdle.SLEEP;
+    }
+
+    /** {@link #sleepCheck()} as "do not sleep in full" (a nap is bounded): for the jcstress probes. */
+    @Override
+    boolean spaceFreed() {
+        return sleepCheck() != KernelIdle.SLEEP;
     }
 
     /** Withdraws the space request after {@link OneToOneReceiver#WITHDRAW_AFTER_NANOS} of claims that all found space. */

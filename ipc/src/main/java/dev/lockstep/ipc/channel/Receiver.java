@@ -53,8 +53,8 @@ public abstract sealed class Receiver implements AutoCloseable permits OneToOneR
      * strategy was given). Set by the channel before the receiver is handed out.
      */
     boolean kernelWait;
-    /** {@link #hasWork()} as a supplier, made once: a waiting call allocates only its idle strategy. */
-    private final java.util.function.BooleanSupplier workReady = this::hasWork;
+    /** {@link #sleepCheck()} as a re-check, made once: a waiting call allocates only its idle strategy. */
+    private final KernelIdle.Recheck workReady = this::sleepCheck;
     final int waitWordOffset;
     final int producerWaitOffset;
     /**
@@ -179,6 +179,15 @@ public abstract sealed class Receiver implements AutoCloseable permits OneToOneR
     abstract boolean hasWork();
 
     /**
+     * The futex idle strategy's re-check ({@link KernelIdle.Recheck}): {@link #hasWork()} as
+     * {@code READY} or {@code SLEEP}; one-to-one overrides it ({@code NAP} while its sleep request is
+     * unacknowledged).
+     */
+    int sleepCheck() {
+        return hasWork() ? KernelIdle.READY : KernelIdle.SLEEP;
+    }
+
+    /**
      * How a waiting awaitReceive idles: kernel sleeps on the consumer's wait word in
      * {@link WaitMode#FUTEX} mode (unless an idle strategy was given), else the idle strategy.
      * Allocates (one object) only when the call has to wait.
@@ -190,7 +199,7 @@ public abstract sealed class Receiver implements AutoCloseable permits OneToOneR
 
     /**
      * How {@code awaitReceive} waits in this process: {@link WaitMode#FUTEX} (spin, then sleep in the
-     * kernel until a producer publishes; a one-to-one receiver first asks its producer and polls until
+     * kernel until a producer publishes; a one-to-one receiver first asks its producer and naps until
      * the producer acknowledged, i.e. until its next send or attach, see {@link OneToOneReceiver}) or
      * {@link WaitMode#POLL} (the idle strategy; always so for a receiver made with an explicit idle
      * strategy). Virtual threads poll in either mode.

@@ -57,8 +57,8 @@ public abstract sealed class Sender implements AutoCloseable permits OneToOneSen
      * strategy was given). Set by the channel before the sender is handed out.
      */
     boolean kernelWait;
-    /** {@link #spaceFreed()} as a supplier, made once: a waiting send allocates only its idle strategy. */
-    private final java.util.function.BooleanSupplier spaceReady = this::spaceFreed;
+    /** {@link #sleepCheck()} as a re-check, made once: a waiting send allocates only its idle strategy. */
+    private final KernelIdle.Recheck spaceReady = this::sleepCheck;
     /** Absolute offset of the consumer's wait word (we wake it after publishing). */
     final int consumerWaitOffset;
     /** Absolute offset of the producers' wait word (we sleep on it while the ring is full). */
@@ -362,6 +362,15 @@ public abstract sealed class Sender implements AutoCloseable permits OneToOneSen
      */
     boolean spaceFreed() { // one-to-one overrides it: the space handshake first (OneToOneSender)
         return (long) MappedAccess.LONG.getVolatile(buffer, headOffset) != headCache;
+    }
+
+    /**
+     * The futex idle strategy's re-check ({@link KernelIdle.Recheck}): {@link #spaceFreed()} as
+     * {@code READY} or {@code SLEEP}; one-to-one overrides it ({@code NAP} while its space request is
+     * unacknowledged).
+     */
+    int sleepCheck() {
+        return spaceFreed() ? KernelIdle.READY : KernelIdle.SLEEP;
     }
 
     /**

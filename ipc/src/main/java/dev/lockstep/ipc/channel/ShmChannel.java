@@ -247,8 +247,10 @@ public abstract sealed class ShmChannel implements AutoCloseable permits OneToOn
      *      Consumer, in its sleep phase (the futex idle strategy's step, after announcing W1): if it
      *      has no request out, epoch++ and volatile store REQUEST = epoch << 1 | 1. It may sleep only if
      *      an acquire read of ACK returns its epoch (remembered until withdrawn), or a volatile read of
-     *      the producer slot's owner returns 0 (no producer: not remembered); else it answers "ready"
-     *      and the idle strategy polls (backoff). If it may: W2, the volatile re-read of the tail.
+     *      the producer slot's owner returns 0 (no producer: not remembered); else it answers NAP
+     *      (or READY if the tail moved) and the idle strategy polls briefly, then sleeps in bounded,
+     *      doubling naps (KernelIdle), which the acknowledging send's signal ends. If it may: W2, the
+     *      volatile re-read of the tail.
      *    Why no wake-up is lost, for a consumer sleeping in epoch e after reading ACK = e: let j be the
      *    producer's first send (or its attach) that read REQUEST = e|1; it stored ACK = e after its
      *    tail. (i) Sends before j in program order stored their tails before that ACK store (volatile:
@@ -451,7 +453,7 @@ public abstract sealed class ShmChannel implements AutoCloseable permits OneToOn
      * {@link dev.lockstep.ipc.shm.WaitMode#FUTEX} mode: both kinds do. Many-to-one: its senders' claim
      * and commit CASes order their publication before their read of the receiver's wait word at no
      * extra cost. One-to-one: once its sender acknowledged its sleep request (or while no sender is
-     * registered); until then it polls with {@link Idle#backoff()} (see the notes).
+     * registered); until then it naps: bounded, doubling kernel sleeps (see the notes).
      */
     abstract boolean receiverSleeps();
 

@@ -263,6 +263,34 @@ public final class Faults {
         return (double) after.minus(before).toNanos() / wall;
     }
 
+    /**
+     * The scheduler's account of one thread, {@code /proc/<pid>/task/<tid>/schedstat}: time spent on a
+     * CPU in nanoseconds (not ticks) and the number of times it was scheduled in (each wake-up from a
+     * sleep or park is one; a load-robust count, unlike CPU time, which grows with cache misses and
+     * steal on a loaded machine).
+     *
+     * @return {@code {cpuNanos, timeslices}}
+     * @throws IllegalStateException if there is no such thread, or the kernel keeps no schedstat
+     */
+    public static long[] threadSchedStat(long pid, long tid) {
+        Path file = Path.of("/proc", Long.toString(pid), "task", Long.toString(tid), "schedstat");
+        try {
+            String[] f = Files.readString(file, StandardCharsets.US_ASCII).trim().split(" ");
+            return new long[] {Long.parseLong(f[0]), Long.parseLong(f[2])};
+        } catch (IOException | RuntimeException e) {
+            throw new IllegalStateException("no schedstat for thread " + tid + " of " + pid + ": " + e, e);
+        }
+    }
+
+    /** The calling thread's kernel thread id (from {@code /proc/thread-self}), or -1 if unknown. */
+    public static long currentTid() {
+        try {
+            return Long.parseLong(Files.readSymbolicLink(Path.of("/proc/thread-self")).getFileName().toString());
+        } catch (IOException | RuntimeException e) {
+            return -1L;
+        }
+    }
+
     private static String[] statFields(long pid) {
         return statFields(Path.of("/proc", Long.toString(pid), "stat"));
     }
