@@ -31,7 +31,9 @@ import java.util.function.Supplier;
  * queue empty (consumer) or full (producer) enters the layer's acquisition loop, whose attempt is the
  * real {@code poll}/{@code offer}: it spins (one spinner per wait set, {@link SpinPolicy}'s budget),
  * then links its node, re-checks the queue, and parks with {@link LockSupport#park(Object)} until a
- * thread on the other side grants it. Every successful insertion checks the not-empty set and every
+ * thread on the other side grants it (while the waiter it last woke on the other side has not run yet,
+ * an SPSC waiter first yields and re-checks, at most {@code lockstep.queue.convoyYields} times, 1000 by
+ * default: the two sides then do not take turns sleeping; see the implementation notes, "Park convoy"). Every successful insertion checks the not-empty set and every
  * successful removal the not-full set: with one volatile load where the ring's operation is a volatile
  * read-modify-write (MPSC/MPMC producers, SPMC/MPMC consumers, the priority queue), else (the SPSC
  * sides, the SPMC producer, the MPSC consumer: one thread each) with one acquire load of a sleep
@@ -228,7 +230,10 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
      * new lost-wake-up case (the yields only delay the park that the argument above covers). Idle
      * cost: none when nobody was woken or the woken thread has run (a genuinely idle other side is
      * parked, WAITING, or not queued); at most CONVOY_YIELDS yields per wait otherwise. Waiters.convoyParks
-     * counts the parks that still happen with the woken node pending (yields spent).
+     * counts the parks that still happen with the woken node pending (yields spent). SPSC only
+     * (breaksConvoys: one thread on each side, the case measured); with several threads on a side a
+     * woken thread waiting for a core is the normal state, and the 4 + 4 thread MPMC cell lost in one
+     * of two A/B runs with the breaker on, so the other kinds park as before.
      *
      * Batches. drain signals not-full before handing each element over (the rings free the slot first),
      * fill signals not-empty before each supplier call after the first and at the end, always with the
@@ -404,6 +409,14 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
     private final boolean removable;
     /** Whether the wrapped ring's poll may discard FILLER slots and still return null (MPSC, MPMC). */
     private final boolean pollSkipsMarkers;
+    /**
+     * Whether waiters about to park run the convoy breaker ({@code Waiters.yieldWhileOtherSideWakes}):
+     * only with one thread on each side (SPSC: both sides publish by release stores), where the park
+     * convoy was measured. With several threads on a side a woken thread that waits for a core is the
+     * normal state, and yielding waiters cost CPU (4 producers + 4 consumers: 124 against 75 ns of CPU
+     * per operation in one of two runs; see the README, "Queue performance").
+     */
+    private final boolean breaksConvoys;
     /** Consumers waiting for an element: a wait set of the waiting layer. */
     private final Waiters notEmpty;
     /** Producers waiting for space. */
@@ -439,6 +452,7 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
         this.capacity = cap;
         this.offerIsSeqCst = offerIsSeqCst;
         this.pollIsSeqCst = pollIsSeqCst;
+        this.breaksConvoys = !offerIsSeqCst && !pollIsSeqCst;
         // The handshake where the signalling side publishes by release stores (its one thread acknowledges).
         this.notEmpty = new Waiters(true, !offerIsSeqCst);
         this.notFull = new Waiters(false, !pollIsSeqCst);
@@ -610,10 +624,11 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
          * Under the queue lock, after a grant: remembers the woken node for the other side's convoy
          * breaker. Opaque store: a hint that publishes nothing (the reader learns whether the woken
          * thread has run from the node's own status); opaque gives it coherence and eventual visibility.
-         * Only when a node was granted: a slow path that has just written this line (the request word).
+         * Only when a node was granted (a slow path that has just written this line, the request word),
+         * and only where the breaker runs (SPSC).
          */
         private void setOpaqueGrantedLocked(WaitNode w) {
-            if (w != null) {
+            if (w != null && breaksConvoys) {
                 GRANTED_NODE.setOpaque(this, w);
             }
         }
@@ -711,7 +726,7 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
         @Override
         protected boolean tryAcquireLinked(int arg) {
             int r = recheckLinked();
-            if (r != TOOK) {
+            if (r != TOOK && breaksConvoys) {
                 r = yieldWhileOtherSideWakes(r);
             }
             return r == TOOK || r == NOT_ACKED && awaitAcknowledged();
