@@ -45,7 +45,10 @@ class BlockingQueueConvoyTest {
      * meets the convoy's state, "the waiter I woke has not run yet".
      */
     private static SpscBlockingQueue<Integer> wokenProducerPending(Thread producer) {
-        SpscBlockingQueue<Integer> q = new SpscBlockingQueue<>(2);
+        return wokenProducerPending(new SpscBlockingQueue<>(2), producer);
+    }
+
+    private static <Q extends BlockingQueueAdapter<Integer>> Q wokenProducerPending(Q q, Thread producer) {
         assertTrue(q.offer(1));
         assertTrue(q.offer(2));
         WaitNode node = WaitNode.unregistered(producer);
@@ -77,6 +80,21 @@ class BlockingQueueConvoyTest {
             assertTrue(parks == 1 && yields == BlockingQueueAdapter.CONVOY_YIELDS
                     || parks == 0 && yields < BlockingQueueAdapter.CONVOY_YIELDS, yields + " / " + parks);
             assertFalse(q.sleepRequested(true), "the request is withdrawn once nobody waits");
+        } finally {
+            release.countDown();
+        }
+    }
+
+    @Test
+    void multiThreadedKindsParkWithoutYielding() throws Exception {
+        // The breaker is SPSC's only (one thread per side): an MPMC consumer in the same state parks as
+        // before, without yields.
+        CountDownLatch release = new CountDownLatch(1);
+        try {
+            MpmcBlockingQueue<Integer> q = wokenProducerPending(new MpmcBlockingQueue<>(2), bystander(release));
+            assertNull(q.poll(50, TimeUnit.MILLISECONDS));
+            assertEquals(0, q.convoyYields(true), "an MPMC consumer yielded for a pending producer");
+            assertEquals(0, q.convoyParks(true));
         } finally {
             release.countDown();
         }
