@@ -25,11 +25,17 @@ import org.junit.jupiter.api.Test;
 class BlockingQueueConvoyTest {
     private static final long BOUND_MILLIS = 5_000;
 
-    /** A started thread that only waits: its node is granted by the test and never runs the grant. */
-    private static Thread bystander(CountDownLatch release) {
+    /**
+     * A started daemon thread that only waits, for ever: its node is granted by the tests and never runs
+     * the grant (an unpark from a grant wakes it spuriously: it waits again).
+     */
+    private static final Thread BYSTANDER = startBystander();
+
+    private static Thread startBystander() {
+        CountDownLatch never = new CountDownLatch(1);
         Thread t = new Thread(() -> {
             try {
-                release.await(); // an unpark from a grant wakes it spuriously: it waits again
+                never.await();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
@@ -61,74 +67,59 @@ class BlockingQueueConvoyTest {
 
     @Test
     void waiterYieldsWhileTheThreadItWokeHasNotRunThenHonoursItsDeadline() throws Exception {
-        CountDownLatch release = new CountDownLatch(1);
-        try {
-            SpscBlockingQueue<Integer> q = wokenProducerPending(bystander(release));
-            long millis = 300;
-            long start = System.nanoTime();
-            assertNull(q.poll(millis, TimeUnit.MILLISECONDS));
-            long took = System.nanoTime() - start;
-            assertTrue(took >= TimeUnit.MILLISECONDS.toNanos(millis), "early: " + took + " ns");
-            assertTrue(took < TimeUnit.MILLISECONDS.toNanos(millis + BOUND_MILLIS), "late: " + took + " ns");
-            long yields = q.convoyYields(true);
-            long parks = q.convoyParks(true);
-            System.out.println("pending woken producer: consumer yielded " + yields + " times, convoy parks "
-                    + parks + ", waited " + TimeUnit.NANOSECONDS.toMillis(took) + " ms");
-            assertTrue(yields > 0, "the consumer parked at once although the producer it woke had not run");
-            assertTrue(yields <= BlockingQueueAdapter.CONVOY_YIELDS, "unbounded yields: " + yields);
-            // Parked after spending its yields, or stopped yielding at the deadline (a loaded machine).
-            assertTrue(parks == 1 && yields == BlockingQueueAdapter.CONVOY_YIELDS
-                    || parks == 0 && yields < BlockingQueueAdapter.CONVOY_YIELDS, yields + " / " + parks);
-            assertFalse(q.sleepRequested(true), "the request is withdrawn once nobody waits");
-        } finally {
-            release.countDown();
-        }
+        SpscBlockingQueue<Integer> q = wokenProducerPending(BYSTANDER);
+        long millis = 300;
+        long start = System.nanoTime();
+        assertNull(q.poll(millis, TimeUnit.MILLISECONDS));
+        long took = System.nanoTime() - start;
+        assertTrue(took >= TimeUnit.MILLISECONDS.toNanos(millis), "early: " + took + " ns");
+        assertTrue(took < TimeUnit.MILLISECONDS.toNanos(millis + BOUND_MILLIS), "late: " + took + " ns");
+        long yields = q.convoyYields(true);
+        long parks = q.convoyParks(true);
+        System.out.println("pending woken producer: consumer yielded " + yields + " times, convoy parks "
+                + parks + ", waited " + TimeUnit.NANOSECONDS.toMillis(took) + " ms");
+        assertTrue(yields > 0, "the consumer parked at once although the producer it woke had not run");
+        assertTrue(yields <= BlockingQueueAdapter.CONVOY_YIELDS, "unbounded yields: " + yields);
+        // Parked after spending its yields, or stopped yielding at the deadline (a loaded machine).
+        assertTrue(parks == 1 && yields == BlockingQueueAdapter.CONVOY_YIELDS
+                || parks == 0 && yields < BlockingQueueAdapter.CONVOY_YIELDS, yields + " / " + parks);
+        assertFalse(q.sleepRequested(true), "the request is withdrawn once nobody waits");
     }
 
     @Test
     void multiThreadedKindsParkWithoutYielding() throws Exception {
         // The breaker is SPSC's only (one thread per side): an MPMC consumer in the same state parks as
         // before, without yields.
-        CountDownLatch release = new CountDownLatch(1);
-        try {
-            MpmcBlockingQueue<Integer> q = wokenProducerPending(new MpmcBlockingQueue<>(2), bystander(release));
-            assertNull(q.poll(50, TimeUnit.MILLISECONDS));
-            assertEquals(0, q.convoyYields(true), "an MPMC consumer yielded for a pending producer");
-            assertEquals(0, q.convoyParks(true));
-        } finally {
-            release.countDown();
-        }
+        MpmcBlockingQueue<Integer> q = wokenProducerPending(new MpmcBlockingQueue<>(2), BYSTANDER);
+        assertNull(q.poll(50, TimeUnit.MILLISECONDS));
+        assertEquals(0, q.convoyYields(true), "an MPMC consumer yielded for a pending producer");
+        assertEquals(0, q.convoyParks(true));
     }
 
     @Test
     void interruptEndsTheWaitWhileTheWokenThreadHasNotRun() throws Exception {
-        CountDownLatch release = new CountDownLatch(1);
-        try {
-            SpscBlockingQueue<Integer> q = wokenProducerPending(bystander(release));
-            AtomicReference<Throwable> outcome = new AtomicReference<>();
-            Thread consumer = new Thread(() -> {
-                try {
-                    outcome.set(new AssertionError("took " + q.take()));
-                } catch (Throwable e) {
-                    outcome.set(e);
-                }
-            });
-            // The consumer thread must be the queue's one consumer: the probe's polls ran on this thread,
-            // but they are over (happens-before through start()).
-            consumer.start();
-            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(BOUND_MILLIS);
-            while (q.convoyYields(true) == 0 && consumer.isAlive() && System.nanoTime() < deadline) {
-                Thread.onSpinWait(); // until it yields (or has parked after its yields)
+        SpscBlockingQueue<Integer> q = wokenProducerPending(BYSTANDER);
+        AtomicReference<Throwable> outcome = new AtomicReference<>();
+        Thread consumer = new Thread(() -> {
+            try {
+                outcome.set(new AssertionError("took " + q.take()));
+            } catch (Throwable e) {
+                outcome.set(e);
             }
-            consumer.interrupt();
-            consumer.join(BOUND_MILLIS);
-            assertFalse(consumer.isAlive(), "take() ignored the interrupt");
-            assertTrue(outcome.get() instanceof InterruptedException, String.valueOf(outcome.get()));
-            assertTrue(q.convoyYields(true) > 0, "the consumer never yielded for the pending producer");
-            assertFalse(q.sleepRequested(true), "the request is withdrawn once nobody waits");
-        } finally {
-            release.countDown();
+        });
+        // The consumer thread must be the queue's one consumer: the probe's polls ran on this thread,
+        // but they are over (happens-before through start()).
+        consumer.start();
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(BOUND_MILLIS);
+        while (q.convoyYields(true) == 0 && consumer.isAlive() && System.nanoTime() < deadline) {
+            Thread.onSpinWait(); // until it yields (or has parked after its yields)
         }
+        consumer.interrupt();
+        consumer.join(BOUND_MILLIS);
+        assertFalse(consumer.isAlive(), "take() ignored the interrupt");
+        assertTrue(outcome.get() instanceof InterruptedException, String.valueOf(outcome.get()));
+        assertTrue(q.convoyYields(true) > 0, "the consumer never yielded for the pending producer");
+        assertFalse(q.sleepRequested(true), "the request is withdrawn once nobody waits");
     }
 
     @Test
