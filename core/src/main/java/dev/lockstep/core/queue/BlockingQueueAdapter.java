@@ -31,7 +31,9 @@ import java.util.function.Supplier;
  * queue empty (consumer) or full (producer) enters the layer's acquisition loop, whose attempt is the
  * real {@code poll}/{@code offer}: it spins (one spinner per wait set, {@link SpinPolicy}'s budget),
  * then links its node, re-checks the queue, and parks with {@link LockSupport#park(Object)} until a
- * thread on the other side grants it. Every successful insertion checks the not-empty set and every
+ * thread on the other side grants it (while the waiter it last woke on the other side has not run yet,
+ * an SPSC waiter first yields and re-checks, at most {@code lockstep.queue.convoyYields} times, 1000 by
+ * default: the two sides then do not take turns sleeping; see the implementation notes, "Park convoy"). Every successful insertion checks the not-empty set and every
  * successful removal the not-full set: with one volatile load where the ring's operation is a volatile
  * read-modify-write (MPSC/MPMC producers, SPMC/MPMC consumers, the priority queue), else (the SPSC
  * sides, the SPMC producer, the MPSC consumer: one thread each) with one acquire load of a sleep
@@ -214,6 +216,25 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
      *   and report whether the waiter saw itself acknowledged; forbidden: acknowledged, C2 empty and
      *   not granted.
      *
+     * Park convoy (issue 12, the 2-thread SPSC cell). Once one side parks (a preemption, a GC), the other
+     * grants and unparks it at its next operation, fills (drains) the whole ring in microseconds, spins
+     * its bounded spin and parks before the woken thread has run (a futex wake-up takes tens of us in a
+     * VM): then the woken side does the same to it, and the two take turns for ever, each running while
+     * the other sleeps (measured: each worker parked ~90% of its samples, 0.002 context switches per
+     * transfer). The breaker (Waiters.yieldWhileOtherSideWakes): a waiter whose re-check after linking
+     * failed looks at the node its side last granted on the other side (Waiters.granted, set by every
+     * grant); while that node is still GRANTED (its thread has not run: it sets its node IDLE, or
+     * WAITING, first thing when it does) the waiter yields and re-checks instead of parking, at most
+     * CONVOY_YIELDS times, ending early at a success, a grant of its own node, its deadline or an
+     * interrupt. It stays linked meanwhile, so the woken thread's publication grants it as usual: no
+     * new lost-wake-up case (the yields only delay the park that the argument above covers). Idle
+     * cost: none when nobody was woken or the woken thread has run (a genuinely idle other side is
+     * parked, WAITING, or not queued); at most CONVOY_YIELDS yields per wait otherwise. Waiters.convoyParks
+     * counts the parks that still happen with the woken node pending (yields spent). SPSC only
+     * (breaksConvoys: one thread on each side, the case measured); with several threads on a side a
+     * woken thread waiting for a core is the normal state, and the 4 + 4 thread MPMC cell lost in one
+     * of two A/B runs with the breaker on, so the other kinds park as before.
+     *
      * Batches. drain signals not-full before handing each element over (the rings free the slot first),
      * fill signals not-empty before each supplier call after the first and at the end, always with the
      * fence (a multi-producer fill claims by CAS first and publishes later by a release store, and the
@@ -313,6 +334,10 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
     /** {@code Waiters.request} and {@code Waiters.ack}: the sleep handshake (implementation notes). */
     private static final VarHandle REQUEST;
     private static final VarHandle ACK;
+    /** {@code Waiters.granted}, {@code Waiters.yields}, {@code Waiters.convoyParks}: the convoy breaker. */
+    private static final VarHandle GRANTED_NODE;
+    private static final VarHandle YIELDS;
+    private static final VarHandle CONVOY_PARKS;
 
     static {
         try {
@@ -320,6 +345,9 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
             RETURNED = lookup.findVarHandle(BlockingQueueAdapter.class, "returned", Returned.class);
             REQUEST = lookup.findVarHandle(BlockingQueueAdapter.Waiters.class, "request", long.class);
             ACK = lookup.findVarHandle(BlockingQueueAdapter.Waiters.class, "ack", long.class);
+            GRANTED_NODE = lookup.findVarHandle(BlockingQueueAdapter.Waiters.class, "granted", WaitNode.class);
+            YIELDS = lookup.findVarHandle(BlockingQueueAdapter.Waiters.class, "yields", long.class);
+            CONVOY_PARKS = lookup.findVarHandle(BlockingQueueAdapter.Waiters.class, "convoyParks", long.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -331,6 +359,18 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
     static final int ACKED = 1;
     /** Not acknowledged yet: a publication may have missed our request; park only for a bounded time. */
     static final int NOT_ACKED = 2;
+    /**
+     * {@code Waiters.yieldWhileOtherSideWakes}: stop without parking on (our node was granted, the
+     * deadline passed or the thread is interrupted): the layer's park returns at once.
+     */
+    static final int STOP = 3;
+
+    /**
+     * The most {@link Thread#yield()}s a waiter about to park makes while the waiter it woke on the other
+     * side is granted but has not run yet (the convoy breaker: see the implementation notes). System
+     * property {@code lockstep.queue.convoyYields} (default 1000; 0 turns the breaker off).
+     */
+    static final int CONVOY_YIELDS = Math.max(0, Integer.getInteger("lockstep.queue.convoyYields", 1000));
 
     /**
      * The first timed park of a waiter whose sleep request is not acknowledged yet (ns); each further
@@ -369,6 +409,14 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
     private final boolean removable;
     /** Whether the wrapped ring's poll may discard FILLER slots and still return null (MPSC, MPMC). */
     private final boolean pollSkipsMarkers;
+    /**
+     * Whether waiters about to park run the convoy breaker ({@code Waiters.yieldWhileOtherSideWakes}):
+     * only with one thread on each side (SPSC: both sides publish by release stores), where the park
+     * convoy was measured. With several threads on a side a woken thread that waits for a core is the
+     * normal state, and yielding waiters cost CPU (4 producers + 4 consumers: 124 against 75 ns of CPU
+     * per operation in one of two runs; see the README, "Queue performance").
+     */
+    private final boolean breaksConvoys;
     /** Consumers waiting for an element: a wait set of the waiting layer. */
     private final Waiters notEmpty;
     /** Producers waiting for space. */
@@ -404,6 +452,7 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
         this.capacity = cap;
         this.offerIsSeqCst = offerIsSeqCst;
         this.pollIsSeqCst = pollIsSeqCst;
+        this.breaksConvoys = !offerIsSeqCst && !pollIsSeqCst;
         // The handshake where the signalling side publishes by release stores (its one thread acknowledges).
         this.notEmpty = new Waiters(true, !offerIsSeqCst);
         this.notFull = new Waiters(false, !pollIsSeqCst);
@@ -506,6 +555,22 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
         /** The last epoch the signaller acknowledged; written only by the signaller (volatile stores). */
         @SuppressWarnings("unused")
         private long ack;
+        /**
+         * The node this set's last grant woke (the convoy breaker), or null: written under the queue
+         * lock by every grant (opaque), read by the other side's waiters about to park (opaque), cleared
+         * by them (compare-and-set) once its thread has run. A hint: it publishes nothing.
+         */
+        @SuppressWarnings("unused")
+        private WaitNode granted;
+        /** For tests and diagnostics: the yields this set's waiters made before parking (atomic adds). */
+        @SuppressWarnings("unused")
+        private long yields;
+        /**
+         * For tests and diagnostics: the parks of this set's waiters while the waiter they woke on the
+         * other side was still granted-but-not-running after {@link #CONVOY_YIELDS} yields (atomic adds).
+         */
+        @SuppressWarnings("unused")
+        private long convoyParks;
         @SuppressWarnings("unused")
         private long p01, p02, p03, p04, p05, p06, p07, p08, p09, p10, p11, p12, p13, p14, p15;
 
@@ -550,8 +615,22 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
         @Override
         protected WaitNode passOnLocked() {
             WaitNode w = isEmpty() ? null : grantFirst();
+            setOpaqueGrantedLocked(w);
             syncRequestLocked();
             return w;
+        }
+
+        /**
+         * Under the queue lock, after a grant: remembers the woken node for the other side's convoy
+         * breaker. Opaque store: a hint that publishes nothing (the reader learns whether the woken
+         * thread has run from the node's own status); opaque gives it coherence and eventual visibility.
+         * Only when a node was granted (a slow path that has just written this line, the request word),
+         * and only where the breaker runs (SPSC).
+         */
+        private void setOpaqueGrantedLocked(WaitNode w) {
+            if (w != null && breaksConvoys) {
+                GRANTED_NODE.setOpaque(this, w);
+            }
         }
 
         /**
@@ -647,7 +726,73 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
         @Override
         protected boolean tryAcquireLinked(int arg) {
             int r = recheckLinked();
+            if (r != TOOK && breaksConvoys) {
+                r = yieldWhileOtherSideWakes(r);
+            }
             return r == TOOK || r == NOT_ACKED && awaitAcknowledged();
+        }
+
+        /**
+         * The convoy breaker (implementation notes, "Park convoy"): the re-check after linking failed and
+         * we are about to park. If the waiter last woken on the other side (its set's {@code granted})
+         * is still GRANTED, its thread has not run since the grant: it will free a slot (add an element)
+         * as soon as it does, so we yield and re-check, at most {@link #CONVOY_YIELDS} times, instead of
+         * parking now. Ends when the attempt succeeds ({@link #TOOK}), that thread has run (the last
+         * re-check's result: the layer parks or the bounded phase runs, as without the breaker), our own
+         * node was granted, the deadline passed or the thread is interrupted ({@link #STOP}: the
+         * layer's park returns at once, throwing or timing out there), or the yields are spent (counted
+         * in {@code convoyParks}). No yield when nobody was woken, or when the woken thread has run: an
+         * idle other side costs nothing here.
+         *
+         * @param r the result of the re-check that failed ({@link #ACKED} or {@link #NOT_ACKED})
+         * @return {@link #TOOK}, {@link #ACKED}, {@link #NOT_ACKED} or {@link #STOP}
+         */
+        private int yieldWhileOtherSideWakes(int r) {
+            Waiters other = forElement ? notFull : notEmpty;
+            // Opaque: a hint (see setOpaqueGrantedLocked); a stale value costs one needless check.
+            WaitNode w = (WaitNode) GRANTED_NODE.getOpaque(other);
+            if (w == null) {
+                return r;
+            }
+            // The woken thread sets its node back to IDLE (plain store, WaitQueue.acquire) as soon as it
+            // runs, or to WAITING when it queues again: GRANTED means it has not run since the grant (or
+            // was granted again). Acquire read of a status also written plainly: a racy read of an int
+            // (never torn) that returns some written value; a store not yet visible only makes us yield
+            // once more, and the yields are bounded.
+            if (w.getAcquireStatus() != WaitNode.GRANTED || w.thread == Thread.currentThread()) {
+                // Volatile CAS: forget the node unless a newer grant replaced it (slow path, once per grant).
+                GRANTED_NODE.compareAndSet(other, w, null);
+                return r;
+            }
+            WaitNode node = WaitNode.current();
+            // Our node, unless this wait is nested in another queue's hook (as in awaitAcknowledged).
+            boolean own = node.blockedOn() == BlockingQueueAdapter.this;
+            long[] wait = WAIT.get();
+            boolean timed = wait[0] == Waits.TIMED;
+            long deadline = wait[1];
+            Thread self = Thread.currentThread();
+            int n = 0;
+            try {
+                while (n < CONVOY_YIELDS) {
+                    Thread.yield();
+                    n++;
+                    if (self.isInterrupted() || timed && System.nanoTime() - deadline >= 0
+                            || own && node.getAcquireStatus() != WaitNode.WAITING) {
+                        return STOP; // the layer's park sees the interrupt, the deadline or the grant
+                    }
+                    r = recheckLinked();
+                    if (r == TOOK || w.getAcquireStatus() != WaitNode.GRANTED) {
+                        return r; // took it, or the woken thread ran: it will grant us if it publishes
+                    }
+                }
+                // Volatile RMW: a diagnostic count, exact under concurrent waiters (slow path: before a park).
+                CONVOY_PARKS.getAndAdd(this, 1L);
+                return r;
+            } finally {
+                if (n != 0) {
+                    YIELDS.getAndAdd(this, (long) n); // as convoyParks: once per yield phase
+                }
+            }
         }
 
         /**
@@ -703,6 +848,7 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
             if (hasWaiters()) {
                 lock();
                 WaitNode w = isEmpty() ? null : grantFirst();
+                setOpaqueGrantedLocked(w);
                 syncRequestLocked();
                 unlock();
                 unpark(w);
@@ -859,6 +1005,23 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
      */
     boolean sleepRequested(boolean forElement) {
         return ((long) REQUEST.getVolatile(forElement ? notEmpty : notFull) & 1L) != 0L;
+    }
+
+    /**
+     * For tests: the yields made by the waiters of the consumers' ({@code forElement}) or producers' wait
+     * set before parking, while the waiter last woken on the other side had not run yet (the convoy
+     * breaker). Volatile read.
+     */
+    long convoyYields(boolean forElement) {
+        return (long) YIELDS.getVolatile(forElement ? notEmpty : notFull);
+    }
+
+    /**
+     * For tests: the parks of that set's waiters while the waiter last woken on the other side had still
+     * not run after {@link #CONVOY_YIELDS} yields (the park convoy's signature). Volatile read.
+     */
+    long convoyParks(boolean forElement) {
+        return (long) CONVOY_PARKS.getVolatile(forElement ? notEmpty : notFull);
     }
 
     /** For the jcstress handshake tests: whether a signaller granted {@code node} (it would have unparked it). */
