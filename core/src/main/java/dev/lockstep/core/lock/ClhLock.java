@@ -334,17 +334,15 @@ public final class ClhLock extends SpinLockBase {
                 if (tryAcquireAfter(last)) {
                     return true;
                 }
+            } else if (state == ABANDONED
+                    || (last.holdsOrIsHandedTheLock() ? !SpinThenPark.spin(step) : !drain(mode, step))) {
+                // An abandoned tail (queue behind it at once), or: nobody waits behind the holder and
+                // the bounded spin is spent, or someone waits (the tail is a waiter's node; the held
+                // hint is opaque, a stale value costs a spin or an earlier wait, never safety) and the
+                // bounded drain wait is spent: queue.
+                break;
             } else {
-                // An abandoned tail: queue behind it at once. Otherwise nobody waits behind the holder
-                // (the bounded wait that looks at the lock now and then, holderWaitStep), or someone
-                // waits (the tail is a waiter's node; the held hint is opaque, a stale value costs a
-                // spin or an earlier wait, never safety: the bounded drain wait).
-                int next = state == ABANDONED ? -1 : last.holdsOrIsHandedTheLock() ? holderWaitStep(step)
-                        : drain(mode, step) ? step + 1 : -1;
-                if (next < 0) {
-                    break; // the bounded wait is spent: queue
-                }
-                step = next;
+                step++;
             }
         }
         Spare spare = mySpare();

@@ -241,17 +241,13 @@ public final class McsLock extends SpinLockBase {
                 if (takeFree()) {
                     return true;
                 }
-            } else {
+            } else if (last.getAcquireState() == GRANTED ? !SpinThenPark.spin(step) : !drain(mode, step)) {
                 // Acquire read, a hint only (the node may be recycled under us: a stale value costs a
-                // spin or an earlier enqueue, never safety). GRANTED: nobody waits behind the holder
-                // (the bounded wait that looks at the lock now and then, holderWaitStep); otherwise
-                // someone waits (the bounded drain wait).
-                int next = last.getAcquireState() == GRANTED ? holderWaitStep(step)
-                        : drain(mode, step) ? step + 1 : -1;
-                if (next < 0) {
-                    break; // the bounded wait is spent: queue
-                }
-                step = next;
+                // spin or an earlier enqueue, never safety). GRANTED: nobody waits behind the holder;
+                // otherwise someone waits. The bounded spin (or drain wait) is spent: queue.
+                break;
+            } else {
+                step++;
             }
         }
         Node node = myNode(WAITING);

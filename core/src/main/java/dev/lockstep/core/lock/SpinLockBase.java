@@ -54,41 +54,6 @@ abstract class SpinLockBase implements Lock {
     static final int DRAIN_STEPS = Integer.getInteger("lockstep.drainSteps", SpinPolicy.SPINS + SpinPolicy.YIELDS + 10);
 
     /**
-     * Longest run of {@link Thread#onSpinWait()} calls between two looks at the lock in a FIFO lock's
-     * wait before the doorway while the holder has nobody queued behind it (see {@link #holderWaitStep}):
-     * {@code lockstep.lookGap}, default 16; 1 looks after every call (the behaviour before 1 Dec 2026,
-     * kept for A/B measurements).
-     */
-    static final int LOOK_GAP = Math.max(1, Integer.getInteger("lockstep.lookGap", 16));
-
-    /**
-     * One step of a FIFO lock's bounded wait before its doorway while the holder has nobody queued
-     * behind it (TicketLock, ClhLock, McsLock: "Taking a free lock" in their javadoc): a run of
-     * {@link Thread#onSpinWait()} calls that doubles from 1 up to {@link #LOOK_GAP} between two looks at
-     * the lock, {@link SpinPolicy#SPINS} calls in all. Each look reads the lock's words, which the holder
-     * writes on every acquisition and release; looking after every call (as before) moved those lines to
-     * the waiting core and back on almost every acquisition of a holder that takes the lock back to back,
-     * so the holder ran at the speed of a cache-line transfer per acquisition while the other thread
-     * waited (README, the FIFO locks' 2-thread rows). The budget, and so the bound on this wait, is
-     * unchanged; a lock freed for good is seen at the latest {@link #LOOK_GAP} calls later.
-     *
-     * @param step the steps this thread has waited so far before the doorway (one per
-     *             {@link Thread#onSpinWait()} call)
-     * @return the steps waited after this one; negative once {@link SpinPolicy#SPINS} are spent (the
-     * caller queues)
-     */
-    static int holderWaitStep(int step) {
-        if (step >= SpinPolicy.SPINS) {
-            return -1;
-        }
-        int gap = Math.min(Math.max(step, 1), LOOK_GAP);
-        for (int i = 0; i < gap; i++) {
-            Thread.onSpinWait();
-        }
-        return step + gap;
-    }
-
-    /**
      * {@link #drainStep} for an {@link Waits#UNINTERRUPTIBLE} wait only: a timed or interruptible one
      * queues at once (the wait before the doorway checks no deadline or interrupt).
      */

@@ -183,14 +183,10 @@ public final class TicketLock extends SpinLockBase {
                 if (nextTicket.compareAndSet(serving, serving + 1)) {
                     return true;
                 }
+            } else if (queued == 1 ? !SpinThenPark.spin(step) : !drainStep(step)) {
+                break; // the bounded spin (or, behind waiters, the bounded drain wait) is spent
             } else {
-                // Held with nobody behind the holder: the bounded wait that looks at the lock now and
-                // then (holderWaitStep); behind waiters: the bounded drain wait.
-                int next = queued == 1 ? holderWaitStep(step) : drainStep(step) ? step + 1 : -1;
-                if (next < 0) {
-                    break; // the bounded wait is spent: take a ticket
-                }
-                step = next;
+                step++;
             }
         }
         long myTicket = nextTicket.getAndAdd(1); // volatile RMW: tickets are unique and totally ordered
