@@ -18,9 +18,7 @@ import org.openjdk.jmh.annotations.Warmup;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 /**
  * The per-message code path of {@link IpcThroughputBench}'s many-to-one cells without the two
@@ -58,19 +56,15 @@ public class ManyToOnePathBench {
 
     @Setup(Level.Trial)
     public void start() throws IOException {
-        dir = Files.createTempDirectory(Path.of(Files.isWritable(Path.of("/dev/shm")) ? "/dev/shm"
-                : System.getProperty("java.io.tmpdir")), "lockstep-m2opath-");
-        switch (mechanism) {
-            case "agronaManyToOne":
-                bench = AgronaLink.create(dir.resolve(IpcSession.FILE), true, IpcSession.RING_CAPACITY);
-                peer = AgronaLink.open(dir.resolve(IpcSession.FILE), true, IpcSession.RING_CAPACITY);
-                break;
-            case "lockstepManyToOne":
-                bench = LockstepLink.create(dir, true, IpcSession.RING_CAPACITY);
-                peer = LockstepLink.open(dir, true);
-                break;
-            default:
-                throw new IllegalArgumentException("mechanism must be agronaManyToOne or lockstepManyToOne: " + mechanism);
+        dir = Files.createTempDirectory(IpcSession.baseDir(), "lockstep-m2opath-");
+        if (mechanism.equals("agronaManyToOne")) {
+            bench = AgronaLink.create(dir.resolve(IpcSession.FILE), true, IpcSession.RING_CAPACITY);
+            peer = AgronaLink.open(dir.resolve(IpcSession.FILE), true, IpcSession.RING_CAPACITY);
+        } else if (mechanism.equals("lockstepManyToOne")) {
+            bench = LockstepLink.create(dir, true, IpcSession.RING_CAPACITY);
+            peer = LockstepLink.open(dir, true);
+        } else {
+            throw new IllegalArgumentException("mechanism must be agronaManyToOne or lockstepManyToOne: " + mechanism);
         }
     }
 
@@ -78,11 +72,7 @@ public class ManyToOnePathBench {
     public void stop() throws IOException {
         peer.close();
         bench.close();
-        try (Stream<Path> files = Files.walk(dir)) {
-            for (Path p : (Iterable<Path>) files.sorted(Comparator.reverseOrder())::iterator) {
-                Files.deleteIfExists(p);
-            }
-        }
+        IpcSession.deleteTree(dir);
     }
 
     /** One send, then the sink's drain of it: the path of one message when the consumer keeps up. */
