@@ -89,7 +89,8 @@ public final class IpcSession implements AutoCloseable {
         }
     }
 
-    private static Path baseDir() {
+    /** Where the benchmarks' temporary folders go: /dev/shm if writable, else java.io.tmpdir. */
+    static Path baseDir() {
         Path shm = Path.of("/dev/shm");
         return Files.isDirectory(shm) && Files.isWritable(shm) ? shm : Path.of(System.getProperty("java.io.tmpdir"));
     }
@@ -278,17 +279,24 @@ public final class IpcSession implements AutoCloseable {
         for (AutoCloseable c : closeables) {
             first = ChannelLink.closeQuietly(c, first);
         }
+        try {
+            deleteTree(dir);
+        } catch (IOException e) {
+            first = first == null ? e : first;
+        }
+        if (first != null) {
+            throw first;
+        }
+    }
+
+    /** Deletes {@code dir} and everything in it, if it exists. */
+    static void deleteTree(Path dir) throws IOException {
         if (Files.exists(dir)) {
             try (Stream<Path> walk = Files.walk(dir)) {
                 for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
                     Files.deleteIfExists(p);
                 }
-            } catch (IOException e) {
-                first = first == null ? e : first;
             }
-        }
-        if (first != null) {
-            throw first;
         }
     }
 }
