@@ -133,10 +133,12 @@ import dev.lockstep.ipc.wait.Waiting;
  * competes again). Space:
  * {@code 128 + align128(8 * ceil(maxMessages / 64)) + align128(8 * maxMessages)} bytes of control
  * plus {@code maxMessages} slots of {@code align64(16 + maxMessageSize)} bytes. Time: a send reads
- * state words from a cursor until it finds a free slot; a receive reads the ready bits
- * ({@code maxMessages / 64} words) and the state word of every slot that holds a message, then re-reads
- * those up to the end of the chosen one's bits word: O(messages in the queue), and an empty queue costs the
- * bits only (plus one state read per stale bit a dead sender left, until that slot is used again).
+ * state words from slot 0 until it finds a free slot (first fit: O(messages in the queue)); a receive
+ * reads the ready bits ({@code maxMessages / 64} words) and the state word of every slot that holds a
+ * message, then re-reads those up to the end of the chosen one's bits word: O(messages in the queue + up
+ * to 8 stale bits: a receive leaves its slot's bit set, first-fit sends reuse the lowest slots, and a
+ * scan clears a stale bit with 8 or more unheld slots below it), and an empty queue costs the bits and
+ * up to 8 state reads.
  */
 public final class SharedPriorityQueue implements AutoCloseable {
     /** The highest priority; priorities are 0 .. {@value}. */
@@ -151,18 +153,30 @@ public final class SharedPriorityQueue implements AutoCloseable {
      *
      * Layout: PriorityQueueDescriptor. All shared words are accessed through MappedAccess.LONG/INT.
      *
-     * Send: scan the state words from a per-handle cursor for FREE (opaque pre-read to avoid useless
+     * Send: scan the state words from slot 0 for FREE (first fit, issue 12: the held slots stay at the
+     * bottom, so the sticky ready bits below stay few; opaque pre-read to avoid useless
      * CAS traffic), CAS FREE -> WRITING(me) (volatile: acquires the previous reader's release of the
      * slot, so our payload writes cannot overtake its reads), write payload and length (plain: the slot
      * is ours), take sequence = getAndAdd(sequence counter), store a copy of the READY word into the slot
-     * (plain), set the slot's ready bit (getAndBitwiseOr), then setVolatile(state, READY(priority,
-     * sequence)) (a release would publish; volatile for the wake-up, see Waiting) and signal not-empty. Ready bits are a superset of the READY slots: set BEFORE every publish (by the sender,
-     * or by recovery re-publishing a dead reader's claim), and cleared only by a receiver AFTER its claim,
-     * while it holds the slot in READING. So a clear can never erase the set of a later publish of the
-     * slot: that publish's sender claimed the slot after our release of it, which follows our clear.
-     * Sets may be stale (a recoverer whose CAS fails, a dead sender's slot freed with its bit set):
-     * a stale bit costs a reader one extra state read, never a missed message, and the slot's next
-     * receive clears it. Recovery never clears a bit (defect of an earlier version: two recoverers saw
+     * (plain), make sure the slot's ready bit is set (volatile read; getAndBitwiseOr only if it is clear),
+     * then setVolatile(state, READY(priority, sequence)) (a release would publish; volatile for the
+     * wake-up, see Waiting) and signal not-empty. Ready bits are a superset of the READY slots: set
+     * BEFORE every publish (by the sender, or by recovery re-publishing a dead reader's claim) and
+     * cleared only by an OWNER of the slot before it releases it (clearStaleBit claims the FREE slot as
+     * WRITING(me), clears, frees). So a clear can never erase the set of a later publish of the slot:
+     * that publish's sender claimed the slot after the clearer's release, which its claim CAS acquired,
+     * so its read of the bit sees the clear and it sets the bit again. Sticky bits (issue 12): a receive
+     * leaves its slot's bit set, so in the steady state (a slot reused) a send reads a line nobody wrote
+     * instead of RMWing the line both sides wrote (earlier versions: the sender's getAndBitwiseOr and
+     * the receiver's getAndBitwiseAnd on every message). Stale bits (set, slot FREE: a received
+     * message's, a dead sender's, a recoverer's whose CAS failed) cost a reader one state read each,
+     * never a missed message; a scan clears a stale bit of slot i when at least STALE_BITS_ALLOWED (8)
+     * slots below i are unheld as far as it saw (i minus the held slots with bits it met before i): a
+     * first-fit send would use those first, so a bit there is unlikely to be needed soon. Scans stay
+     * O(held + 8), and each clear follows a send that set a bit (at most one per send). The set a sender
+     * finds and skips precedes its publish in the synchronization order and happens-before it (the
+     * read is volatile and sees an atomic or), which is all anyReady and the FIFO re-checks below use.
+     * Recovery never clears a bit (defect of an earlier version: two recoverers saw
      * the same WRITING(dead); the first freed the slot, a sender claimed it, set the bit and published;
      * the second's late clear left a READY message no reader would ever look at).
      *
@@ -182,7 +196,7 @@ public final class SharedPriorityQueue implements AutoCloseable {
      * in later words were selected by bits words read after the acquire of m2 anyway. If a better READY
      * word shows up, scan again. A claimed message is never given back (a give-back would hide it from a third
      * receive's scan and break the argument), so a receive never takes a message while an older
-     * message of at least its priority, published before it, waits. Clear the slot's bit, copy out,
+     * message of at least its priority, published before it, waits. Copy out (the bit stays set: sticky),
      * then setVolatile(state, FREE) and signal not-full. Only then return: a receive that returned has released its slot.
      *
      * Batch receive (receive(handler, limit), issue 12): one scan as above keeps the (up to 64) READY
@@ -195,7 +209,7 @@ public final class SharedPriorityQueue implements AutoCloseable {
      * in key order (none: scan again, as poll does). So when c is taken, every waiting m of a larger key
      * published before c is either a candidate ordered before c (taken by us or by another receive) or
      * would have made bound exceed c's key. Each is then claimed and freed exactly as in poll (CAS
-     * READY -> READING, bit cleared, handler, volatile FREE, signal): a candidate another receive took
+     * READY -> READING, handler, volatile FREE, signal): a candidate another receive took
      * fails its CAS and is skipped; nothing is given back. A message published after the scan may wait
      * for the next call even if its key is larger: it was not sent before the candidates (they were
      * published before the scan read them). The handler runs while its slot is READING; if it throws,
@@ -231,6 +245,13 @@ public final class SharedPriorityQueue implements AutoCloseable {
      * its owner; READY words are unique (sequence numbers are never reused: 2^56 sends).
      */
 
+    /**
+     * How far above the held slots a stale ready bit (bit set, slot FREE) is kept: a receive scan clears
+     * (clearStaleBit) the stale bit of slot i when at least this many slots below i are not held (neither
+     * READY nor claimed, as far as the scan saw), i.e. when a first-fit send would fill this many other
+     * slots before i. One line of state words (8 x 8 bytes): an empty queue's scan reads at most that many.
+     */
+    private static final int STALE_BITS_ALLOWED = 8;
     /** The most messages one scan of a batch receive selects (candidate arrays per handle). */
     private static final int BATCH_LIMIT = 64;
     private static final VarHandle BATCH_BUSY;
@@ -271,8 +292,6 @@ public final class SharedPriorityQueue implements AutoCloseable {
     private Supplier<? extends IdleStrategy> idleFactory = Idle::backoff;
     /** Whether {@link #setIdleStrategy} was called: blocking calls then poll with it. Plain, as idleFactory. */
     private boolean idleSet;
-    /** Per handle, racy on purpose: where the next send starts looking for a FREE slot. */
-    private int sendCursor;
     /** Per handle, racy on purpose: when the last automatic recovery scan ran. */
     private long lastRecoveryNanos;
     /** Per handle, racy on purpose: the owner words seen by the last recovery scan (stuck detection). */
@@ -577,9 +596,10 @@ public final class SharedPriorityQueue implements AutoCloseable {
 
     /**
      * The not-empty waiters' re-check after announcing a sleeper: whether some slot is READY. Volatile
-     * loads, as in {@link #anyFree}. A READY slot's bit is set (volatile read-modify-write) before its
-     * publish, so a publish this misses was either unseen in its slot's state word or its bit was
-     * unseen: in both cases a volatile read here precedes the publish in the synchronization order.
+     * loads, as in {@link #anyFree}. A READY slot's bit was set (volatile read-modify-write: the sender's,
+     * or an earlier one its volatile read saw, with no clear since) before its publish in the
+     * synchronization order, so a publish this misses was either unseen in its slot's state word or its
+     * bit was unseen: in both cases a volatile read here precedes the publish in the synchronization order.
      */
     private boolean anyReady() {
         final ByteBuffer b = buffer;
@@ -683,18 +703,15 @@ public final class SharedPriorityQueue implements AutoCloseable {
     private boolean offer(int priority, ByteBuffer src, int length) {
         final ByteBuffer b = buffer;
         final int n = maxMessages;
-        int i = sendCursor; // plain: a per-handle hint, any value in range works
-        if (i >= n || i < 0) {
-            i = 0;
-        }
-        for (int k = 0; k < n; k++, i = (i + 1 == n) ? 0 : i + 1) {
+        // first fit (issue 12): the lowest FREE slot, so the slots in use stay at the bottom and the sticky
+        // ready bits (see clearStaleBit) cover few more slots than the queue holds messages
+        for (int i = 0; i < n; i++) {
             int stateAt = statesBase + 8 * i;
             // opaque pre-check: only a candidate, the CAS below decides; avoids CAS traffic on busy slots
             if ((long) MappedAccess.LONG.getOpaque(b, stateAt) == FREE
                     // volatile CAS: claims the slot and acquires the last reader's release of it, so our
                     // payload writes below cannot be seen before its reads finished
                     && MappedAccess.LONG.compareAndSet(b, stateAt, FREE, myWriting)) {
-                sendCursor = (i + 1 == n) ? 0 : i + 1; // plain: hint
                 publish(i, stateAt, priority, src, length);
                 return true;
             }
@@ -721,8 +738,17 @@ public final class SharedPriorityQueue implements AutoCloseable {
         long ready = PriorityQueueDescriptor.readyWord(priority, sequence);
         // plain: kept for recovery of a dead reader's claim; published by the release store below
         MappedAccess.LONG.set(b, slot + PriorityQueueDescriptor.SLOT_READY_WORD_OFFSET, ready);
-        // atomic or, before the publish: the ready bits stay a superset of the READY slots
-        MappedAccess.LONG.getAndBitwiseOr(b, readyBitsBase + 8 * (i >>> 6), 1L << i);
+        int bitsAt = readyBitsBase + 8 * (i >>> 6);
+        // volatile: a synchronization action before our publish, so the set it sees (an earlier publish's
+        // or recovery's atomic or, which synchronizes-with this read) precedes our READY store in the
+        // synchronization order and happens-before it (anyReady, betterReadyBefore rely on both). Bits
+        // are cleared only by an owner of the slot before it releases it (clearStaleBit), and our claim
+        // CAS acquired that release: a clear is seen here. The bit stays set after a receive (sticky),
+        // so a slot reused in the steady state costs a read of a line no one writes, not an RMW
+        if (((long) MappedAccess.LONG.getVolatile(b, bitsAt) & (1L << i)) == 0L) {
+            // atomic or, before the publish: the ready bits stay a superset of the READY slots
+            MappedAccess.LONG.getAndBitwiseOr(b, bitsAt, 1L << i);
+        }
         // volatile: releases payload, length and ready-word copy to whoever acquires READY, and is a
         // synchronization action before signal's volatile read of the not-empty word (WaitWord step (a)
         // before (b): a receiver whose re-check missed this store announced before that read)
@@ -818,9 +844,10 @@ public final class SharedPriorityQueue implements AutoCloseable {
             best = 0L;
             bestAt = -1;
             long bestKey = -1L;
+            int held = 0;
             for (int word = 0; word < readyBitsWords; word++) {
                 // opaque: the bits only say which state words to read (a superset of the READY ones: set
-                // before a publish, cleared after a claim); all zero = empty
+                // before a publish, cleared only by clearStaleBit); all zero = empty
                 long bits = (long) MappedAccess.LONG.getOpaque(b, readyBitsBase + 8 * word);
                 while (bits != 0L) {
                     int i = (word << 6) + Long.numberOfTrailingZeros(bits);
@@ -829,6 +856,13 @@ public final class SharedPriorityQueue implements AutoCloseable {
                     // acquire: if this word is the one we pick, every publish that happened before it is
                     // visible to the re-check below (per-producer FIFO); a plain load on x86
                     long w = (long) MappedAccess.LONG.getAcquire(b, stateAt);
+                    if (w == FREE) {
+                        if (i - held >= STALE_BITS_ALLOWED) { // a stale bit far above the held slots
+                            clearStaleBit(i, stateAt);
+                        }
+                        continue;
+                    }
+                    held++;
                     if ((w & STATE_MASK) == READY) {
                         long key = (w & ~STATE_MASK & ~SEQUENCE_MASK) | (SEQUENCE_MASK - (w & SEQUENCE_MASK));
                         if (key > bestKey) {
@@ -853,16 +887,14 @@ public final class SharedPriorityQueue implements AutoCloseable {
             }
         }
         int index = (bestAt - statesBase) >>> 3;
-        // atomic and-not, after the claim: the bits stay a superset of the READY slots; no one else
-        // sets this bit before we free the slot (only a sender of this slot, or recovery of a dead claim)
-        MappedAccess.LONG.getAndBitwiseAnd(b, readyBitsBase + 8 * (index >>> 6), ~(1L << index));
+        // the slot's ready bit stays set (sticky: the next send of this slot finds it set and writes
+        // nothing; a scan that meets too many stale bits clears them, see clearStaleBit)
         int slot = slotsBase + index * slotStride;
         // plain: written before the sender's release, which our CAS acquired; the slot is ours (READING)
         int length = (int) MappedAccess.INT.get(b, slot + PriorityQueueDescriptor.SLOT_LENGTH_OFFSET);
         if (length < 0 || length > maxMessageSize) {
-            // only a foreign write to the file can get here: give the message back and refuse it.
-            // atomic or, before the give-back: a READY slot's bit is set (we cleared it above)
-            MappedAccess.LONG.getAndBitwiseOr(b, readyBitsBase + 8 * (index >>> 6), 1L << index);
+            // only a foreign write to the file can get here: give the message back and refuse it (its
+            // ready bit is still set: receives do not clear it)
             // volatile: re-publishes (release) and precedes signal's volatile read (WaitWord step (a))
             MappedAccess.LONG.setVolatile(b, bestAt, best);
             WaitWord.signal(b, notEmptyAt);
@@ -941,6 +973,7 @@ public final class SharedPriorityQueue implements AutoCloseable {
             long best = 0L;
             int bestAt = -1;
             long bestKey = -1L;
+            int held = 0;
             for (int word = 0; word < readyBitsWords; word++) {
                 long bits = (long) MappedAccess.LONG.getOpaque(b, readyBitsBase + 8 * word); // opaque: as in poll
                 while (bits != 0L) {
@@ -948,6 +981,13 @@ public final class SharedPriorityQueue implements AutoCloseable {
                     bits &= bits - 1;
                     int stateAt = statesBase + 8 * i;
                     long w = (long) MappedAccess.LONG.getAcquire(b, stateAt); // acquire: as in poll
+                    if (w == FREE) {
+                        if (i - held >= STALE_BITS_ALLOWED) {
+                            clearStaleBit(i, stateAt); // as in poll
+                        }
+                        continue;
+                    }
+                    held++;
                     if ((w & STATE_MASK) == READY && key(w) > bestKey) {
                         bestKey = key(w);
                         best = w;
@@ -980,6 +1020,7 @@ public final class SharedPriorityQueue implements AutoCloseable {
         int take;
         while (true) {
             n = 0;
+            int held = 0;
             for (int word = 0; word < readyBitsWords; word++) {
                 // opaque: the bits only say which state words to read (as in poll)
                 long bits = (long) MappedAccess.LONG.getOpaque(b, readyBitsBase + 8 * word);
@@ -989,6 +1030,13 @@ public final class SharedPriorityQueue implements AutoCloseable {
                     int stateAt = statesBase + 8 * i;
                     // acquire: every publish that happened before a candidate's is visible to the re-check
                     long w = (long) MappedAccess.LONG.getAcquire(b, stateAt);
+                    if (w == FREE) {
+                        if (i - held >= STALE_BITS_ALLOWED) {
+                            clearStaleBit(i, stateAt); // as in poll
+                        }
+                        continue;
+                    }
+                    held++;
                     if ((w & STATE_MASK) != READY) {
                         continue;
                     }
@@ -1048,6 +1096,31 @@ public final class SharedPriorityQueue implements AutoCloseable {
         return delivered;
     }
 
+    /**
+     * Clears the stale ready bit of FREE slot {@code i} (a bit left set by its last message's send: receives
+     * do not clear bits), as the owner of the slot: claims it as a sender would (FREE -> WRITING(me)),
+     * clears the bit, frees it. A scan calls it for a stale bit with at least {@value #STALE_BITS_ALLOWED}
+     * unheld slots below it (first-fit sends keep the held slots at the bottom, so such a slot is
+     * unlikely to be used soon); it costs at most one clear per send that set a bit (each sets at most one). Does nothing if the slot is no
+     * longer FREE (someone claimed it: that claim's owner handles the bit) or this is a read-only view.
+     */
+    private void clearStaleBit(int i, int stateAt) {
+        final ByteBuffer b = buffer;
+        // volatile CAS: claims the slot (acquiring its last owner's release), so no one publishes in it
+        // while the bit is clear, the superset invariant holds throughout; a claim as WRITING(me), so if
+        // this process dies here recovery frees the slot (a WRITING claim holds no message)
+        if (myWriting == 0L || !MappedAccess.LONG.compareAndSet(b, stateAt, FREE, myWriting)) {
+            return;
+        }
+        // atomic and-not, while we own the slot: the next sender of the slot claims it after our release
+        // below, so its volatile read of the bit sees this clear (or a later set) and sets it again
+        MappedAccess.LONG.getAndBitwiseAnd(b, readyBitsBase + 8 * (i >>> 6), ~(1L << i));
+        // volatile: releases the slot (the clear happens-before the next claim, which acquires) and is a
+        // synchronization action before signal's volatile read (WaitWord step (a)), as a freed slot's
+        MappedAccess.LONG.setVolatile(b, stateAt, FREE);
+        WaitWord.signal(b, notFullAt);
+    }
+
     /** Whether {@code key} is among the first {@code n} of {@code keys} (descending; keys are unique). */
     private static boolean isCandidate(long[] keys, int n, long key) {
         int lo = 0;
@@ -1094,19 +1167,17 @@ public final class SharedPriorityQueue implements AutoCloseable {
     }
 
     /**
-     * After a claim of slot {@code index} (READING): clears its ready bit, checks its length and returns
+     * After a claim of slot {@code index} (READING): checks its length and returns
      * the slot's offset; a corrupt length gives the message back and throws (as in poll).
      */
     private int claimedLength(int index, int stateAt, long word) {
         final ByteBuffer b = buffer;
-        // atomic and-not, after the claim (as in poll)
-        MappedAccess.LONG.getAndBitwiseAnd(b, readyBitsBase + 8 * (index >>> 6), ~(1L << index));
+        // the ready bit stays set (sticky, as in poll)
         int slot = slotsBase + index * slotStride;
         // plain: written before the sender's release, which our CAS acquired; the slot is ours (READING)
         int length = (int) MappedAccess.INT.get(b, slot + PriorityQueueDescriptor.SLOT_LENGTH_OFFSET);
         if (length < 0 || length > maxMessageSize) {
             // only a foreign write to the file can get here: give the message back and refuse it (as in poll)
-            MappedAccess.LONG.getAndBitwiseOr(b, readyBitsBase + 8 * (index >>> 6), 1L << index);
             MappedAccess.LONG.setVolatile(b, stateAt, word);
             WaitWord.signal(b, notEmptyAt);
             throw new IllegalStateException("corrupt message length " + length + " in slot " + index);

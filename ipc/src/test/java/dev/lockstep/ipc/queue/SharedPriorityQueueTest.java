@@ -311,7 +311,85 @@ class SharedPriorityQueueTest {
             for (int i = 0; i < 3; i++) {
                 assertEquals(1, q.tryReceive(dst.clear()));
             }
-            assertEquals(0L, (long) MappedAccess.LONG.getVolatile(b, bits), "no ready bit left behind");
+            // receives leave the bits set (sticky, issue 12): a superset of the READY slots, within the 3 slots
+            assertEquals(0L, (long) MappedAccess.LONG.getVolatile(b, bits) & ~7L, "no bit beyond the slots");
+            assertTrue(q.isEmpty());
+            assertEquals(0, q.size());
+        }
+    }
+
+    /**
+     * Ready bits stay set after a receive (a send of the slot then finds its bit set and writes nothing),
+     * and a scan clears, as the slot's owner, the stale ones (slot FREE, bit set) with 8 or more unheld
+     * slots below them; a send into a slot whose bit was cleared sets it again, so every message is still
+     * received.
+     */
+    @Test
+    void staleReadyBitsFarAboveTheHeldSlotsAreClearedAndSetAgainBySends() throws IOException {
+        Path file = dir.resolve("stale");
+        try (SharedPriorityQueue q = SharedPriorityQueue.create(file, 256, 8);
+             SharedFile raw = SharedFile.open(file, StructureKind.PRIORITY_QUEUE)) {
+            ByteBuffer b = raw.buffer();
+            int bits = SharedFile.STRUCTURE_OFFSET + PriorityQueueDescriptor.READY_BITS_OFFSET;
+            ByteBuffer dst = ByteBuffer.allocate(8);
+            for (int i = 0; i < 256; i++) { // every slot used once: all 256 bits set
+                assertTrue(q.trySend(1, msg(i, i)));
+            }
+            for (int i = 0; i < 256; i++) {
+                assertEquals(1, q.tryReceive(dst.clear()));
+                assertEquals(i, dst.getInt(0), "FIFO");
+            }
+            assertEquals(-1, q.tryReceive(dst.clear())); // a scan of the empty queue clears the stale bits of slots 8..
+            assertEquals(8, readyBitCount(b, bits, 4), "stale bits kept: the 8 lowest slots', no more");
+            for (int i = 0; i < 256; i++) { // first fit: slots 0..255 again, 8..255 with their bits clear
+                assertTrue(q.trySend(2, msg(i, i)));
+            }
+            assertEquals(256, q.size());
+            for (int i = 0; i < 256; i++) {
+                assertEquals(2, q.tryReceive(dst.clear()), "message " + i + " seen through its ready bit");
+                assertEquals(i, dst.getInt(0), "FIFO");
+            }
+            assertTrue(q.isEmpty());
+        }
+    }
+
+    private static int readyBitCount(ByteBuffer b, int bits, int words) {
+        int set = 0;
+        for (int w = 0; w < words; w++) {
+            set += Long.bitCount((long) MappedAccess.LONG.getVolatile(b, bits + 8 * w));
+        }
+        return set;
+    }
+
+    /**
+     * Sends are first fit (issue 12): a send takes the lowest FREE slot, so with 16 messages queued and
+     * one received and one sent per step (SharedPriorityQueueBench's shape) the messages stay in slots
+     * 0..15 and the sticky ready bits cover those 16 slots only, so a receive's scan reads 16 state
+     * words, not every slot the queue ever used.
+     */
+    @Test
+    void firstFitSendsKeepTheUsedSlotsAndTheirReadyBitsAtTheBottom() throws IOException {
+        Path file = dir.resolve("firstfit");
+        try (SharedPriorityQueue q = SharedPriorityQueue.create(file, 64, 8);
+             SharedFile raw = SharedFile.open(file, StructureKind.PRIORITY_QUEUE)) {
+            ByteBuffer b = raw.buffer();
+            int bits = SharedFile.STRUCTURE_OFFSET + PriorityQueueDescriptor.READY_BITS_OFFSET;
+            int states = SharedFile.STRUCTURE_OFFSET + PriorityQueueDescriptor.statesOffset(64);
+            ByteBuffer dst = ByteBuffer.allocate(8);
+            for (int i = 0; i < 16; i++) {
+                assertTrue(q.trySend((i * 7) & 31, msg(i, i)));
+            }
+            int next = 0;
+            for (int step = 0; step < 1000; step++) {
+                assertTrue(q.tryReceive(dst.clear()) >= 0);
+                assertTrue(q.trySend((next += 13) & 31, msg(step, step)));
+                for (int i = 16; i < 64; i++) {
+                    assertEquals(PriorityQueueDescriptor.FREE, (long) MappedAccess.LONG.getVolatile(b, states + 8 * i),
+                            "step " + step + ": slot " + i + " used while a lower one was free");
+                }
+            }
+            assertEquals(16, readyBitCount(b, bits, 1), "ready bits of slots 0..15 only");
+            assertEquals(0xFFFFL, (long) MappedAccess.LONG.getVolatile(b, bits));
         }
     }
 

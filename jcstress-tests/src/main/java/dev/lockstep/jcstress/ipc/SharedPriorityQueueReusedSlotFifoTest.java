@@ -28,20 +28,21 @@ import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
  * ready-bits snapshot (issue 11, defect 3's suspected FIFO violation).
  *
  * <p>Setup: 64 slots, one bits word. Slots 0..61 hold FILLER messages (priority 0), slot 62 an OLD
- * message (priority 1), slot 63 is free. The producer takes OLD out of slot 62, sends M1 (priority 5:
- * it lands in slot 63, the next for its handle) and then M2 (priority 5, through a second handle whose
- * next slot is 62). The consumer receives once: its snapshot of the bits word may show slot 62's bit
- * (set for OLD) but not slot 63's (M1), and its read of slot 62, after the fillers', may then find M2.
- * It must not take M2 while the older M1 waits in slot 63 (a later slot of the same bits word: an
- * earlier version re-checked only the slots before the candidate).
+ * message (priority 5), slot 63 is free and was never used (its ready bit is clear). Sends are first fit
+ * (the lowest FREE slot, issue 12), so the producer sends M1 (priority 1: it lands in slot 63, the only
+ * free one), takes OLD out of slot 62 and sends M2 (priority 1: slot 62, now the lowest free one). The
+ * consumer receives once: its snapshot of the bits word may show slot 62's bit (set for OLD) but not
+ * slot 63's (M1), and its read of slot 62, after the fillers', may then find M2. It must not take M2
+ * while the older M1 waits in slot 63 (a later slot of the same bits word: an earlier version
+ * re-checked only the slots before the candidate).
  * <ul>
  *   <li>r1: what the consumer got: 9 = OLD, 1 = M1, 2 = M2, 3 = a FILLER, 0 = nothing;</li>
  *   <li>r2: the M messages the arbiter then receives, as digits in receive order;</li>
- *   <li>r3: what the producer's receive got (9 = OLD, 3 = a FILLER).</li>
+ *   <li>r3: what the producer's receive got (9 = OLD, 1 = M1: the consumer had taken OLD).</li>
  * </ul>
  */
 @JCStressTest
-@Outcome(id = "9, 12, 3", expect = ACCEPTABLE, desc = "consumer took OLD first, the producer a filler")
+@Outcome(id = "9, 2, 1", expect = ACCEPTABLE, desc = "consumer took OLD first, the producer M1")
 @Outcome(id = "3, 12, 9", expect = ACCEPTABLE, desc = "consumer took a filler while OLD was being taken")
 @Outcome(id = "1, 2, 9", expect = ACCEPTABLE, desc = "consumer took M1, the older of the two")
 @Outcome(id = "2, 1, 9", expect = FORBIDDEN, desc = "consumer took M2 while the older M1 of the same priority waited")
@@ -92,18 +93,18 @@ public class SharedPriorityQueueReusedSlotFifoTest {
         producer2 = SharedPriorityQueue.wrap(MEMORY, offset, SLOTS, MAX_SIZE, PARTICIPANTS);
         consumer = SharedPriorityQueue.wrap(MEMORY, offset, SLOTS, MAX_SIZE, PARTICIPANTS);
         ByteBuffer b = ByteBuffer.allocate(MAX_SIZE);
-        for (int i = 0; i < SLOTS - 2; i++) { // slots 0..61; producer2's next slot is 62
+        for (int i = 0; i < SLOTS - 2; i++) { // slots 0..61 (first fit)
             producer2.trySend(0, b.clear().putInt(0, FILLER));
         }
-        producer1.trySend(1, b.clear().putInt(0, OLD)); // slot 62; producer1's next slot is 63
+        producer1.trySend(5, b.clear().putInt(0, OLD)); // slot 62; slot 63 stays FREE, its bit clear
     }
 
     @Actor
     public void producer(III_Result r) {
-        int p = producer1.tryReceive(p1.clear());
+        producer1.trySend(1, p1.clear().putInt(0, 1)); // M1 -> slot 63, the only free one
+        int p = producer1.tryReceive(p1.clear()); // OLD (priority 5), or M1 if the consumer took OLD
         r.r3 = p < 0 ? 0 : p1.getInt(0);
-        producer1.trySend(5, p1.clear().putInt(0, 1)); // M1 -> slot 63
-        producer2.trySend(5, p2.clear().putInt(0, 2)); // M2 -> slot 62 (free if OLD was taken)
+        producer2.trySend(1, p2.clear().putInt(0, 2)); // M2 -> slot 62 (the lowest free one)
     }
 
     @Actor
