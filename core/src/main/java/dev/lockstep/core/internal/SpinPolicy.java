@@ -46,16 +46,6 @@ import java.util.concurrent.locks.LockSupport;
  * to 1.06x of ReentrantLock. The fair modes (direct hand-off), the FIFO
  * locks, the spin locks, barriers, latch, event and the IPC waits keep {@link #SPINS}: there the spinner
  * waits for its turn or for a signal and cannot take anything from a running holder.
- *
- * <p><b>Only while others are parked.</b> The short budget applies while another waiter is queued
- * (threads are parked): then the lock has more contenders than a holder and one spinner, and a spinner
- * that waits out the holder's critical section only moves the lock between cores. While the queue is
- * empty (two contending threads: the holder and the spinner) a barging acquisition spins for
- * {@link #SOLO_SPINS} steps (property {@code lockstep.soloSpins}, default {@link #SPINS}), as it did
- * before the short budget: measured on 2 cores, 2 threads ran at 1.28x of ReentrantLock with 100 spins
- * and 0.95x with 4 (one quiet run each, README "Waiting layer, fifth and sixth rounds"). This is WebKit's
- * {@code WTF::Lock} rule (no spinning while its "has parked" bit is set), with AQS's few arrival
- * attempts kept; {@code -Dlockstep.soloSpins=4} restores the fixed barging budget.
  */
 public final class SpinPolicy {
     /** Busy-spin steps before the first yield. */
@@ -65,13 +55,6 @@ public final class SpinPolicy {
      * {@code lockstep.bargeSpins}, default 4, at most {@link #SPINS} (see the class notes).
      */
     public static final int BARGE_SPINS = Math.max(0, Math.min(SPINS, Integer.getInteger("lockstep.bargeSpins", 4)));
-    /**
-     * Spin attempts of a barging (non-fair) acquisition in {@link WaitQueue} while no other waiter is
-     * queued: property {@code lockstep.soloSpins}, default {@link #SPINS}, kept between
-     * {@link #BARGE_SPINS} and {@link #SPINS} (see the class notes).
-     */
-    public static final int SOLO_SPINS =
-            Math.max(BARGE_SPINS, Math.min(SPINS, Integer.getInteger("lockstep.soloSpins", SPINS)));
     /** Yield steps after the spins, before parking. */
     public static final int YIELDS = Integer.getInteger("lockstep.yields", 20);
     /** Nanoseconds of each timed park once spins and yields are spent. */

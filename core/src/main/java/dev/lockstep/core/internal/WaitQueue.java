@@ -27,9 +27,8 @@ import dev.lockstep.core.internal.jfr.Jfr;
  * <ol>
  *   <li><b>Spin, one spinner at a time.</b> If nobody else is spinning on this primitive, it spins for
  *       the queue's budget of {@link Thread#onSpinWait()} steps ({@link #spinBudget()}: {@link SpinPolicy#SPINS}
- *       by default; for the barging acquisitions of the non-fair Mutex, Semaphore and ReadWriteMutex
- *       {@link SpinPolicy#SOLO_SPINS} while no waiter is queued and {@link SpinPolicy#BARGE_SPINS}
- *       once one is, {@link #queuedSpinBudget()}), trying {@link #tryAcquire} after each; otherwise it goes
+ *       by default, {@link SpinPolicy#BARGE_SPINS} for the barging acquisitions of the non-fair
+ *       Mutex, Semaphore and ReadWriteMutex), trying {@link #tryAcquire} after each; otherwise it goes
  *       straight to sleep. One spinner is WebKit's rule ({@code WTF::Lock} lets
  *       the spinning be done by one thread) and the point of Linux's optimistic spin queue (MCS-queued
  *       spinners, one spinning on the lock word): spinners beyond the first only burn the CPU the holder
@@ -132,10 +131,8 @@ public abstract class WaitQueue implements Serializable {
     private transient int spinner;
     /** A granted waiter owns what it waited for (direct hand-off); otherwise a grant is a wake-up to retry. */
     private final boolean handOff;
-    /** The spin steps of an acquiring thread before it parks (0: no spinning), while no waiter is queued. */
+    /** The spin steps of an acquiring thread before it parks (0: no spinning). */
     private final int spins;
-    /** The spin steps of an acquiring thread before it parks while a waiter is queued ({@code <= spins}). */
-    private final int queuedSpins;
     /**
      * Non-hand-off queues: the number of woken waiters that have not yet retried (Go's
      * {@code mutexWoken}, AQS's cleared node status): while it is non-zero, releases need not wake
@@ -169,34 +166,11 @@ public abstract class WaitQueue implements Serializable {
      * @throws IllegalArgumentException if {@code spins < 0}
      */
     protected WaitQueue(boolean handOff, int spins) {
-        this(handOff, spins, spins);
-    }
-
-    /**
-     * An empty queue whose acquiring threads spin (one at a time) for {@code spins} steps while no
-     * waiter is queued, and for only {@code queuedSpins} steps once one is (WebKit's {@code WTF::Lock}
-     * rule, "no spinning while threads are parked", with AQS's few arrival attempts kept). The barging
-     * (non-hand-off) Mutex, Semaphore and ReadWriteMutex pass {@link SpinPolicy#SOLO_SPINS} and
-     * {@link SpinPolicy#BARGE_SPINS}: with two contending threads (the holder and the spinner, the queue
-     * empty) the spinner waits out the holder's critical section as with the full budget; with more
-     * threads than that (others parked in the queue) it gives up after a few attempts instead of taking
-     * the lock from a running holder (see {@link SpinPolicy}'s class notes).
-     *
-     * @param handOff     whether a grant transfers the resource to the waiter (fair modes)
-     * @param spins       the spin budget while the queue is empty, {@code >= 0} (0: park without spinning)
-     * @param queuedSpins the spin budget while a waiter is queued, {@code 0 <= queuedSpins <= spins}
-     * @throws IllegalArgumentException if a budget is negative or {@code queuedSpins > spins}
-     */
-    protected WaitQueue(boolean handOff, int spins, int queuedSpins) {
-        if (spins < 0 || queuedSpins < 0) {
-            throw new IllegalArgumentException("spins < 0: " + spins + ", " + queuedSpins);
-        }
-        if (queuedSpins > spins) {
-            throw new IllegalArgumentException("queued spins " + queuedSpins + " > spins " + spins);
+        if (spins < 0) {
+            throw new IllegalArgumentException("spins < 0: " + spins);
         }
         this.handOff = handOff;
         this.spins = spins;
-        this.queuedSpins = queuedSpins;
     }
 
     /**
@@ -207,16 +181,6 @@ public abstract class WaitQueue implements Serializable {
      */
     public final int spinBudget() {
         return spins;
-    }
-
-    /**
-     * The spin budget of an acquisition on this queue while a waiter is queued, as given to the
-     * constructor ({@link #spinBudget()} unless a shorter one was given; for tests and diagnostics).
-     *
-     * @return the number of spin steps before an acquiring thread parks while others are queued
-     */
-    public final int queuedSpinBudget() {
-        return queuedSpins;
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -497,10 +461,8 @@ public abstract class WaitQueue implements Serializable {
 
     /**
      * The bounded spin: if no other thread spins here, spin for {@link #spinBudget()} steps trying
-     * {@link #tryAcquire} after each, or only {@link #queuedSpinBudget()} steps while a waiter is
-     * queued (looked at before each step past that budget, so a waiter that queues meanwhile ends the
-     * spin too). Returns true if acquired; false at once if another thread spins, and after the budget
-     * or at the deadline.
+     * {@link #tryAcquire} after each. Returns true if acquired; false at once if another thread spins,
+     * and after the budget or at the deadline.
      */
     private boolean spin(int arg, boolean woken, int mode, long deadline) {
         // Opaque read, then CAS: the slot guards no data (it only bounds how many threads spin), so
@@ -509,14 +471,7 @@ public abstract class WaitQueue implements Serializable {
             return false;
         }
         try {
-            for (int i = 0, n = spins, q = queuedSpins; i < n; i++) {
-                // Opaque read of the head: a hint that decides only how long to spin, not who may go
-                // (a stale value spins a few steps more or less; the lost-wake-up argument is the
-                // enqueue's re-check and the releaser's volatile read, as without it). Read only past
-                // the short budget, so a barging queue's first attempts cost no extra load.
-                if (i >= q && HEAD.getOpaque(this) != null) {
-                    return false;
-                }
+            for (int i = 0, n = spins; i < n; i++) {
                 Thread.onSpinWait();
                 if (tryAcquire(arg, woken)) {
                     return true;

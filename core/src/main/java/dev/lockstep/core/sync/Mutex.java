@@ -45,10 +45,9 @@ import java.util.concurrent.locks.Lock;
  * Tricky</i>, 2011) and WebKit's {@code WTF::Lock} (F. Pizlo, <i>Locking in WebKit</i>, 2016): lock is
  * one compare-and-set from 0. A thread that finds the lock held enters Lockstep's waiting layer
  * ({@code dev.lockstep.core.internal.WaitQueue}): it spins briefly if no other thread is spinning on this
- * Mutex (one spinner at a time, as in {@code WTF::Lock}; in unfair mode {@code SpinPolicy.SOLO_SPINS}
- * steps while no other waiter is queued, but only a few attempts, {@code SpinPolicy.BARGE_SPINS}, as
- * AQS's arriving thread, once one is, so that it does not keep taking the lock from a running holder;
- * fair mode spins {@code SpinPolicy.SPINS} steps), then enqueues itself in FIFO order under the
+ * Mutex (one spinner at a time, as in {@code WTF::Lock}; in unfair mode only a few attempts,
+ * {@code SpinPolicy.BARGE_SPINS}, as AQS's arriving thread, so that it does not keep taking the lock
+ * from a running holder; fair mode spins {@code SpinPolicy.SPINS} steps), then enqueues itself in FIFO order under the
  * layer's small queue lock and parks with {@code LockSupport.park(this)}.
  * <em>Unfair mode</em> keeps the waiters out of the lock word, as {@code AbstractQueuedSynchronizer}
  * does: the word is only {@code LOCKED} or 0, so an arriving thread takes a free lock with one CAS from 0
@@ -713,11 +712,9 @@ public class Mutex extends AbstractOwnableSynchronizer implements Lock {
         private final Mutex mutex;
 
         Queue(Mutex mutex, boolean fair) {
-            // Fair: hand-off, the full spin budget; non-fair: barging, the solo budget while nobody is
-            // queued and the short barging budget once a waiter is (SpinPolicy's class notes: a long
-            // barging spin beside other parked waiters takes the lock from a running holder).
-            super(fair, fair ? SpinPolicy.SPINS : SpinPolicy.SOLO_SPINS,
-                    fair ? SpinPolicy.SPINS : SpinPolicy.BARGE_SPINS);
+            // Fair: hand-off, the full spin budget; non-fair: barging, the short barging budget
+            // (SpinPolicy's class notes: a long barging spin takes the lock from a running holder).
+            super(fair, fair ? SpinPolicy.SPINS : SpinPolicy.BARGE_SPINS);
             this.mutex = mutex;
         }
 

@@ -71,9 +71,8 @@ import java.util.concurrent.locks.ReadWriteLock;
  * if its witness shows only other readers, one more compare-and-set from the witness; it leaves with
  * one get-and-add. A writer enters with one compare-and-set from 0. Otherwise a
  * thread enters Lockstep's waiting layer ({@code dev.lockstep.core.internal.WaitQueue}): it spins for
- * {@link SpinPolicy#SPINS} steps in fair mode, in non-fair mode {@link SpinPolicy#SOLO_SPINS} while no
- * other waiter is queued and {@link SpinPolicy#BARGE_SPINS} (a few attempts, as AQS's arriving thread)
- * once one is, if no other thread spins on this lock, then enqueues a reusable
+ * {@link SpinPolicy#SPINS} steps in fair mode, {@link SpinPolicy#BARGE_SPINS} (a few attempts, as AQS's
+ * arriving thread) in non-fair mode, if no other thread spins on this lock, then enqueues a reusable
  * per-thread node in FIFO order (a writer also increments the waiting-writer count, which turns arriving
  * readers away) and parks, without yielding. <em>Non-fair mode</em> wakes and retries, as AQS's
  * non-fair mode and {@code Mutex}: a release that leaves the lock available to the queue head wakes
@@ -723,10 +722,8 @@ public class ReadWriteMutex extends AbstractOwnableSynchronizer implements ReadW
         private final ReadWriteMutex lock;
         Queue(ReadWriteMutex lock) {
             // Fair: hand-off; non-fair: wake-and-retry. One bounded spinner, then park (no yields):
-            // the full budget in fair mode; in non-fair mode the solo budget while nobody is queued
-            // and the short barging budget once a waiter is (SpinPolicy).
-            super(lock.fair, lock.fair ? SpinPolicy.SPINS : SpinPolicy.SOLO_SPINS,
-                    lock.fair ? SpinPolicy.SPINS : SpinPolicy.BARGE_SPINS);
+            // the full budget in fair mode, the short barging budget in non-fair mode (SpinPolicy).
+            super(lock.fair, lock.fair ? SpinPolicy.SPINS : SpinPolicy.BARGE_SPINS);
             this.lock = lock;
         }
 

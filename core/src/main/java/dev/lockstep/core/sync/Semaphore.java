@@ -39,9 +39,8 @@ import java.util.concurrent.TimeUnit;
  *
  * <p><b>Algorithm.</b> The permit count is one word changed by compare-and-set. A thread that cannot
  * take its permits enters Lockstep's waiting layer ({@code dev.lockstep.core.internal.WaitQueue}): in
- * unfair mode it spins for {@link SpinPolicy#SOLO_SPINS} steps while no other waiter is queued and
- * for {@link SpinPolicy#BARGE_SPINS} once one is (a few attempts, as AQS's arriving thread;
- * {@code SpinPolicy}'s class notes say why) if no other thread spins on this semaphore,
+ * unfair mode it spins for {@link SpinPolicy#BARGE_SPINS} steps (a few attempts, as AQS's arriving
+ * thread; {@code SpinPolicy}'s class notes say why) if no other thread spins on this semaphore,
  * then it enqueues a reusable per-thread node in FIFO order and parks with
  * {@code LockSupport.park(this)}. Whoever
  * makes permits available (release, a waiter withdrawing) and sees a non-empty queue takes the
@@ -306,9 +305,8 @@ public class Semaphore implements Serializable {
         private static final long serialVersionUID = 1L;
         private final Semaphore semaphore;
         Queue(Semaphore semaphore, boolean fair) {
-            // Fair: hand-off, no spinning; non-fair: barging, the solo budget while nobody is queued
-            // and the short barging budget once a waiter is (SpinPolicy).
-            super(fair, fair ? 0 : SpinPolicy.SOLO_SPINS, fair ? 0 : SpinPolicy.BARGE_SPINS);
+            // Fair: hand-off, no spinning; non-fair: barging, the short barging budget (SpinPolicy).
+            super(fair, fair ? 0 : SpinPolicy.BARGE_SPINS);
             this.semaphore = semaphore;
         }
 

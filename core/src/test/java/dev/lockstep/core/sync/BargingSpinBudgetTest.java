@@ -10,8 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
  * Which spin budget each waiting-layer user gives its queue: the barging (non-fair) modes of Mutex,
- * Semaphore and ReadWriteMutex use {@link SpinPolicy#SOLO_SPINS} while nobody is queued and the short
- * {@link SpinPolicy#BARGE_SPINS} once a waiter is; the fair modes keep
+ * Semaphore and ReadWriteMutex use the short {@link SpinPolicy#BARGE_SPINS}; the fair modes keep
  * theirs (Mutex and ReadWriteMutex {@link SpinPolicy#SPINS}, Semaphore none). Read from the queue the
  * primitive holds (its private {@code queue} field), so the test checks what the acquisition path
  * uses; {@code WaitQueueSpinBudgetTest} checks that the layer's spin honours the budget.
@@ -24,51 +23,34 @@ class BargingSpinBudgetTest {
         return ((WaitQueue) f.get(primitive)).spinBudget();
     }
 
-    private static int queuedBudget(Object primitive) throws ReflectiveOperationException {
-        Field f = primitive.getClass().getDeclaredField("queue");
-        f.setAccessible(true);
-        return ((WaitQueue) f.get(primitive)).queuedSpinBudget();
-    }
-
     @Test
     void mutex() throws ReflectiveOperationException {
-        assertEquals(SpinPolicy.SOLO_SPINS, budget(new Mutex()));
-        assertEquals(SpinPolicy.BARGE_SPINS, queuedBudget(new Mutex()));
-        assertEquals(SpinPolicy.SOLO_SPINS, budget(new Mutex(false)));
-        assertEquals(SpinPolicy.BARGE_SPINS, queuedBudget(new Mutex(false)));
+        assertEquals(SpinPolicy.BARGE_SPINS, budget(new Mutex()));
+        assertEquals(SpinPolicy.BARGE_SPINS, budget(new Mutex(false)));
         assertEquals(SpinPolicy.SPINS, budget(new Mutex(true)));
-        assertEquals(SpinPolicy.SPINS, queuedBudget(new Mutex(true)));
     }
 
     @Test
     void semaphore() throws ReflectiveOperationException {
-        assertEquals(SpinPolicy.SOLO_SPINS, budget(new Semaphore(1)));
-        assertEquals(SpinPolicy.BARGE_SPINS, queuedBudget(new Semaphore(1)));
-        assertEquals(SpinPolicy.SOLO_SPINS, budget(new Semaphore(1, false)));
-        assertEquals(SpinPolicy.BARGE_SPINS, queuedBudget(new Semaphore(1, false)));
+        assertEquals(SpinPolicy.BARGE_SPINS, budget(new Semaphore(1)));
+        assertEquals(SpinPolicy.BARGE_SPINS, budget(new Semaphore(1, false)));
         assertEquals(0, budget(new Semaphore(1, true)));
-        assertEquals(0, queuedBudget(new Semaphore(1, true)));
     }
 
     @Test
     void readWriteMutex() throws ReflectiveOperationException {
-        assertEquals(SpinPolicy.SOLO_SPINS, budget(new ReadWriteMutex()));
-        assertEquals(SpinPolicy.BARGE_SPINS, queuedBudget(new ReadWriteMutex()));
-        assertEquals(SpinPolicy.SOLO_SPINS, budget(new ReadWriteMutex(false)));
-        assertEquals(SpinPolicy.BARGE_SPINS, queuedBudget(new ReadWriteMutex(false)));
+        assertEquals(SpinPolicy.BARGE_SPINS, budget(new ReadWriteMutex()));
+        assertEquals(SpinPolicy.BARGE_SPINS, budget(new ReadWriteMutex(false)));
         assertEquals(SpinPolicy.SPINS, budget(new ReadWriteMutex(true)));
-        assertEquals(SpinPolicy.SPINS, queuedBudget(new ReadWriteMutex(true)));
     }
 
     @Test
     void theBudgetsDifferByDefault() {
         // Without the two properties the barging budget is the short one: otherwise the checks above
         // could not tell the two policies apart.
-        if (System.getProperty("lockstep.spins") == null && System.getProperty("lockstep.bargeSpins") == null
-                && System.getProperty("lockstep.soloSpins") == null) {
+        if (System.getProperty("lockstep.spins") == null && System.getProperty("lockstep.bargeSpins") == null) {
             assertEquals(4, SpinPolicy.BARGE_SPINS);
             assertEquals(100, SpinPolicy.SPINS);
-            assertEquals(100, SpinPolicy.SOLO_SPINS);
         }
     }
 }
