@@ -34,6 +34,8 @@ import dev.lockstep.ipc.shm.StructureKind;
 
 @Timeout(30)
 class SharedPriorityQueueTest {
+    /** Absolute offset of the ready-bits words in a queue file's mapping. */
+    private static final int BITS = SharedFile.STRUCTURE_OFFSET + PriorityQueueDescriptor.READY_BITS_OFFSET;
     @TempDir
     Path dir;
 
@@ -290,12 +292,11 @@ class SharedPriorityQueueTest {
             long ready0 = (long) MappedAccess.LONG.getVolatile(b, states);
             assertEquals(6, PriorityQueueDescriptor.priority(ready0));
             assertTrue(MappedAccess.LONG.compareAndSet(b, states, ready0, deadReading));
-            int bits = SharedFile.STRUCTURE_OFFSET + PriorityQueueDescriptor.READY_BITS_OFFSET;
-            MappedAccess.LONG.getAndBitwiseAnd(b, bits, ~1L); // the receiver cleared its ready bit
+            MappedAccess.LONG.getAndBitwiseAnd(b, BITS, ~1L); // the receiver cleared its ready bit
             // slot 2: a dead sender claimed it and wrote half a message
             b.putInt(slots + 2 * stride + PriorityQueueDescriptor.SLOT_PAYLOAD_OFFSET, 99);
             MappedAccess.LONG.setVolatile(b, states + 16, deadWriting);
-            MappedAccess.LONG.getAndBitwiseOr(b, bits, 4L); // and had set its ready bit before dying
+            MappedAccess.LONG.getAndBitwiseOr(b, BITS, 4L); // and had set its ready bit before dying
 
             assertFalse(q.trySend(0, msg(0, 0)), "all three slots taken");
             ByteBuffer dst = ByteBuffer.allocate(8);
@@ -312,7 +313,7 @@ class SharedPriorityQueueTest {
                 assertEquals(1, q.tryReceive(dst.clear()));
             }
             // receives leave the bits set (sticky, issue 12): a superset of the READY slots, within the 3 slots
-            assertEquals(0L, (long) MappedAccess.LONG.getVolatile(b, bits) & ~7L, "no bit beyond the slots");
+            assertEquals(0L, (long) MappedAccess.LONG.getVolatile(b, BITS) & ~7L, "no bit beyond the slots");
             assertTrue(q.isEmpty());
             assertEquals(0, q.size());
         }
@@ -330,7 +331,6 @@ class SharedPriorityQueueTest {
         try (SharedPriorityQueue q = SharedPriorityQueue.create(file, 256, 8);
              SharedFile raw = SharedFile.open(file, StructureKind.PRIORITY_QUEUE)) {
             ByteBuffer b = raw.buffer();
-            int bits = SharedFile.STRUCTURE_OFFSET + PriorityQueueDescriptor.READY_BITS_OFFSET;
             ByteBuffer dst = ByteBuffer.allocate(8);
             for (int i = 0; i < 256; i++) { // every slot used once: all 256 bits set
                 assertTrue(q.trySend(1, msg(i, i)));
@@ -340,7 +340,7 @@ class SharedPriorityQueueTest {
                 assertEquals(i, dst.getInt(0), "FIFO");
             }
             assertEquals(-1, q.tryReceive(dst.clear())); // a scan of the empty queue clears the stale bits of slots 8..
-            assertEquals(8, readyBitCount(b, bits, 4), "stale bits kept: the 8 lowest slots', no more");
+            assertEquals(8, readyBitCount(b, 4), "stale bits kept: the 8 lowest slots', no more");
             for (int i = 0; i < 256; i++) { // first fit: slots 0..255 again, 8..255 with their bits clear
                 assertTrue(q.trySend(2, msg(i, i)));
             }
@@ -353,10 +353,10 @@ class SharedPriorityQueueTest {
         }
     }
 
-    private static int readyBitCount(ByteBuffer b, int bits, int words) {
+    private static int readyBitCount(ByteBuffer b, int words) {
         int set = 0;
         for (int w = 0; w < words; w++) {
-            set += Long.bitCount((long) MappedAccess.LONG.getVolatile(b, bits + 8 * w));
+            set += Long.bitCount((long) MappedAccess.LONG.getVolatile(b, BITS + 8 * w));
         }
         return set;
     }
@@ -373,7 +373,6 @@ class SharedPriorityQueueTest {
         try (SharedPriorityQueue q = SharedPriorityQueue.create(file, 64, 8);
              SharedFile raw = SharedFile.open(file, StructureKind.PRIORITY_QUEUE)) {
             ByteBuffer b = raw.buffer();
-            int bits = SharedFile.STRUCTURE_OFFSET + PriorityQueueDescriptor.READY_BITS_OFFSET;
             int states = SharedFile.STRUCTURE_OFFSET + PriorityQueueDescriptor.statesOffset(64);
             ByteBuffer dst = ByteBuffer.allocate(8);
             for (int i = 0; i < 16; i++) {
@@ -388,8 +387,8 @@ class SharedPriorityQueueTest {
                             "step " + step + ": slot " + i + " used while a lower one was free");
                 }
             }
-            assertEquals(16, readyBitCount(b, bits, 1), "ready bits of slots 0..15 only");
-            assertEquals(0xFFFFL, (long) MappedAccess.LONG.getVolatile(b, bits));
+            assertEquals(16, readyBitCount(b, 1), "ready bits of slots 0..15 only");
+            assertEquals(0xFFFFL, (long) MappedAccess.LONG.getVolatile(b, BITS));
         }
     }
 
@@ -487,7 +486,6 @@ class SharedPriorityQueueTest {
              SharedFile raw = SharedFile.open(file, StructureKind.PRIORITY_QUEUE)) {
             ByteBuffer mem = raw.buffer();
             int states = SharedFile.STRUCTURE_OFFSET + PriorityQueueDescriptor.statesOffset(slots);
-            int bits = SharedFile.STRUCTURE_OFFSET + PriorityQueueDescriptor.READY_BITS_OFFSET;
             ByteBuffer dst = ByteBuffer.allocate(8);
             long deadToken;
             try (dev.lockstep.ipc.test.ChildJvm dead = dev.lockstep.ipc.test.ChildJvm.start(dir,
@@ -501,7 +499,7 @@ class SharedPriorityQueueTest {
             for (int round = 0; round < 300; round++) {
                 for (int i = 0; i < slots; i++) { // every slot claimed by a sender that died before publishing
                     MappedAccess.LONG.setVolatile(mem, states + 8 * i, deadWriting);
-                    MappedAccess.LONG.getAndBitwiseOr(mem, bits, 1L << i);
+                    MappedAccess.LONG.getAndBitwiseOr(mem, BITS, 1L << i);
                 }
                 final int r = round;
                 List<Integer> results = dev.lockstep.ipc.test.Faults.race(List.of(
