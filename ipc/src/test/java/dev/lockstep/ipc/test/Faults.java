@@ -282,6 +282,19 @@ public final class Faults {
         }
     }
 
+    /**
+     * The fraction of one core that thread {@code tid} of process {@code pid} used over {@code window}
+     * ({@link #threadSchedStat}'s CPU time over the wall time): the cost of one waiting thread, without the
+     * JVM's own JIT and GC threads that a whole-process figure ({@link #cpuFraction}) includes.
+     */
+    public static double threadCpuFraction(long pid, long tid, Duration window) throws InterruptedException {
+        long before = threadSchedStat(pid, tid)[0];
+        long t0 = System.nanoTime();
+        Thread.sleep(window.toMillis());
+        long after = threadSchedStat(pid, tid)[0];
+        return (double) (after - before) / (System.nanoTime() - t0);
+    }
+
     /** The calling thread's kernel thread id (from {@code /proc/thread-self}), or -1 if unknown. */
     public static long currentTid() {
         try {
