@@ -490,19 +490,6 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
         notEmpty.signal(); // P3: one volatile load of the wait set's head; usually null
     }
 
-    /**
-     * {@link #signalNotEmpty()} for a kind known to run the handshake on that side (SPSC's own
-     * {@code offer}): the same call without the {@code offerIsSeqCst} test.
-     */
-    final void signalNotEmptyHandshake() {
-        notEmpty.signalIfRequested(); // the producer is this set's only signaller
-    }
-
-    /** {@link #signalNotFull()} for a kind known to run the handshake on that side (SPSC's own {@code poll}). */
-    final void signalNotFullHandshake() {
-        notFull.signalIfRequested(); // the consumer is this set's only signaller
-    }
-
     /** After a successful removal by the consumer thread: wakes the producers waiting for space, if any. */
     private void signalNotFull() {
         if (pollIsSeqCst) {
@@ -935,7 +922,7 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
      * a value overwritten before it in happens-before order), and one concurrent with it may be missed,
      * as any concurrent insertion.
      */
-    final E pollReturned() {
+    private E pollReturned() {
         return RETURNED.getAcquire(this) == null ? null : takeReturned();
     }
 

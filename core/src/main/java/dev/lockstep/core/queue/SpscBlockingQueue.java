@@ -49,9 +49,6 @@ package dev.lockstep.core.queue;
  * @param <E> the element type; null elements are rejected with {@link NullPointerException}
  */
 public final class SpscBlockingQueue<E> extends BlockingQueueAdapter<E> {
-    /** The wrapped ring (the adapter's {@code queue}), with its exact type for the specialised fast paths. */
-    private final SpscArrayQueue<E> ring;
-
     /**
      * An empty queue.
      *
@@ -59,38 +56,9 @@ public final class SpscBlockingQueue<E> extends BlockingQueueAdapter<E> {
      * @throws IllegalArgumentException if {@code capacity <= 0} or above 2^30
      */
     public SpscBlockingQueue(int capacity) {
-        this(new SpscArrayQueue<>(capacity));
-    }
-
-    private SpscBlockingQueue(SpscArrayQueue<E> ring) {
         // offerIsSeqCst false: offer publishes by release stores only; pollIsSeqCst false: poll frees the
         // slot by release stores only. So both sides run the adapter's sleep handshake: no fence while
         // neither side asked to sleep (BlockingQueueAdapter's notes, "The sleep handshake").
-        super(ring, false, false);
-        this.ring = ring;
-    }
-
-    /**
-     * The adapter's {@code offer}, with the ring's exact type and the handshake side known here (issue 12:
-     * the compiled put/take loop drops the adapter's type guard on its {@code queue} field and its
-     * {@code offerIsSeqCst} test; same code otherwise).
-     */
-    @Override
-    public boolean offer(E e) {
-        if (ring.offer(e)) { // P1 (throws NullPointerException for null)
-            signalNotEmptyHandshake();
-            return true;
-        }
-        return false;
-    }
-
-    /** The adapter's {@code poll}, specialised as {@link #offer(Object)} is. */
-    @Override
-    public E poll() {
-        E e = pollReturned(); // a put-back element frees no slot: no signal
-        if (e == null && (e = ring.poll()) != null) {
-            signalNotFullHandshake();
-        }
-        return e;
+        super(new SpscArrayQueue<>(capacity), false, false);
     }
 }
