@@ -58,7 +58,7 @@ import dev.lockstep.ipc.wait.Waiting;
  *       {@value #MAX_PRIORITY} (POSIX's minimum {@code MQ_PRIO_MAX} is 32); larger is more urgent.
  *       Messages may be empty.</li>
  *   <li>A receive returns the message with the highest priority, and among those the oldest (the
- *       lowest send sequence number, taken once the send has claimed its slot): FIFO within a priority. A receive
+ *       lowest send sequence number, taken when the send completes): FIFO within a priority. A receive
  *       never passes over a waiting message of at least the same priority that was sent before the
  *       message it takes (sent before: the first send completed before the second began); in
  *       particular one consumer receives one producer's messages of one priority in send order.
@@ -156,9 +156,8 @@ public final class SharedPriorityQueue implements AutoCloseable {
      * Send: scan the state words from slot 0 for FREE (first fit, issue 12: the held slots stay at the
      * bottom, so the sticky ready bits below stay few; opaque pre-read to avoid useless
      * CAS traffic), CAS FREE -> WRITING(me) (volatile: acquires the previous reader's release of the
-     * slot, so our payload writes cannot overtake its reads), take sequence = getAndAdd(sequence counter)
-     * (before the payload writes, so the locked add does not wait for them to drain), write payload and
-     * length (plain: the slot is ours), store a copy of the READY word into the slot
+     * slot, so our payload writes cannot overtake its reads), write payload and length (plain: the slot
+     * is ours), take sequence = getAndAdd(sequence counter), store a copy of the READY word into the slot
      * (plain), make sure the slot's ready bit is set (volatile read; getAndBitwiseOr only if it is clear),
      * then setVolatile(state, READY(priority, sequence)) (a release would publish; volatile for the
      * wake-up, see Waiting) and signal not-empty. Ready bits are a superset of the READY slots: set
@@ -723,14 +722,6 @@ public final class SharedPriorityQueue implements AutoCloseable {
     private void publish(int i, int stateAt, int priority, ByteBuffer src, int length) {
         final ByteBuffer b = buffer;
         int slot = slotsBase + i * slotStride;
-        // atomic add: unique, increasing sequence numbers across all processes (FIFO within a priority).
-        // Taken right after the claim, before the payload writes (issue 12): a locked add waits for the
-        // store buffer to drain, and the payload's stores wait for the slot's line, which the last
-        // reader of the slot (often the other process) holds; here the claim CAS has just drained it. Any
-        // point inside the send keeps the contract (a send that completed before another began has the
-        // smaller number); a number taken by a send that then fails (payload copy threw) or dies is
-        // skipped, which orders nothing wrongly
-        long sequence = (long) MappedAccess.LONG.getAndAdd(b, sequenceOffset, 1L);
         try {
             // plain: the slot is ours (WRITING); the release store of READY below publishes these bytes
             b.put(slot + PriorityQueueDescriptor.SLOT_PAYLOAD_OFFSET, src, src.position(), length);
@@ -742,6 +733,8 @@ public final class SharedPriorityQueue implements AutoCloseable {
             WaitWord.signal(b, notFullAt);
             throw e;
         }
+        // atomic add: unique, increasing sequence numbers across all processes (FIFO within a priority)
+        long sequence = (long) MappedAccess.LONG.getAndAdd(b, sequenceOffset, 1L);
         long ready = PriorityQueueDescriptor.readyWord(priority, sequence);
         // plain: kept for recovery of a dead reader's claim; published by the release store below
         MappedAccess.LONG.set(b, slot + PriorityQueueDescriptor.SLOT_READY_WORD_OFFSET, ready);
