@@ -1,8 +1,12 @@
 package dev.lockstep.jmh.ipc;
 
 import java.io.IOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 
 import dev.lockstep.ipc.channel.MessageHandler;
 import dev.lockstep.ipc.queue.SharedPriorityQueue;
@@ -26,28 +30,88 @@ final class PriorityQueueLink extends SpinLink {
     private final MessageHandler sink = this::onMessage;
     private long messages;
 
+    /**
+     * Diagnostics (issue 12, the cell's bimodal forks): with {@code -Dlockstep.bench.pqStats=DIR} (e.g.
+     * through {@code JAVA_TOOL_OPTIONS}, which the peer inherits) each side appends its counters to
+     * {@code DIR/<role>-<pid>.log} every {@value #STATS_MILLIS} ms: sends and failed trySends (queue full)
+     * on the bench side, drain calls, empty drains and messages on the peer's. Off by default: the
+     * static final flag folds the counting away.
+     */
+    static final String STATS_DIR = System.getProperty("lockstep.bench.pqStats");
+    private static final boolean STATS = STATS_DIR != null;
+    private static final long STATS_MILLIS = 250;
+    private static final VarHandle COUNTS;
+
+    static {
+        try {
+            COUNTS = MethodHandles.arrayElementVarHandle(long[].class);
+        } catch (IllegalArgumentException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    /** [0] sends or drain calls, [1] failed trySends or empty drains, [2] messages drained. */
+    private final long[] counts = new long[3];
+
     private PriorityQueueLink(SharedPriorityQueue out, SharedPriorityQueue in) {
         this.out = out;
         this.in = in;
     }
 
+    private void startStats(String role) {
+        if (!STATS) {
+            return;
+        }
+        Path log = Path.of(STATS_DIR, role + "-" + ProcessHandle.current().pid() + ".log");
+        Thread t = new Thread(() -> {
+            try {
+                Files.createDirectories(log.getParent());
+                while (true) {
+                    // opaque: racy statistics, written by the link's thread with opaque stores
+                    String line = System.currentTimeMillis() + " " + (long) COUNTS.getOpaque(counts, 0) + " "
+                            + (long) COUNTS.getOpaque(counts, 1) + " " + (long) COUNTS.getOpaque(counts, 2) + "\n";
+                    Files.writeString(log, line, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+                    Thread.sleep(STATS_MILLIS);
+                }
+            } catch (IOException | InterruptedException e) {
+                // diagnostics only
+            }
+        }, "pq-stats");
+        t.setDaemon(true);
+        t.start();
+    }
+
+    private void count(int i, long delta) {
+        // opaque: a statistic read by the stats thread; one writer, so get + set is exact
+        COUNTS.setOpaque(counts, i, (long) COUNTS.getOpaque(counts, i) + delta);
+    }
+
     /** The bench side: creates both queue files. */
     static PriorityQueueLink create(Path dir) throws IOException {
-        return new PriorityQueueLink(SharedPriorityQueue.create(dir.resolve(TO_PEER), MESSAGES, MAX_MESSAGE),
+        PriorityQueueLink l = new PriorityQueueLink(SharedPriorityQueue.create(dir.resolve(TO_PEER), MESSAGES, MAX_MESSAGE),
                 SharedPriorityQueue.create(dir.resolve(TO_BENCH), MESSAGES, MAX_MESSAGE));
+        l.startStats("bench");
+        return l;
     }
 
     /** The peer side: opens the files the bench created. */
     static PriorityQueueLink open(Path dir) throws IOException {
-        return new PriorityQueueLink(SharedPriorityQueue.open(dir.resolve(TO_BENCH)),
+        PriorityQueueLink l = new PriorityQueueLink(SharedPriorityQueue.open(dir.resolve(TO_BENCH)),
                 SharedPriorityQueue.open(dir.resolve(TO_PEER)));
+        l.startStats("peer");
+        return l;
     }
 
     @Override
     void send(int length) throws IOException {
         message.limit(length).position(0);
-        for (int turn = 0; !out.trySend(0, message); turn++) {
+        int turn = 0;
+        for (; !out.trySend(0, message); turn++) {
             spin(turn); // queue full: the sink has not caught up (back-pressure)
+        }
+        if (STATS) {
+            count(0, 1);
+            count(1, turn);
         }
     }
 
@@ -64,8 +128,15 @@ final class PriorityQueueLink extends SpinLink {
     boolean drain() throws IOException {
         // batch receive, as the channel links drain with receive(handler, Integer.MAX_VALUE): one scan
         // of the slots selects up to 64 messages
-        for (int turn = 0; in.receive(sink, Integer.MAX_VALUE) == 0; turn++) {
+        int turn = 0;
+        int n;
+        for (; (n = in.receive(sink, Integer.MAX_VALUE)) == 0; turn++) {
             spin(turn);
+        }
+        if (STATS) {
+            count(0, 1 + turn);
+            count(1, turn);
+            count(2, n);
         }
         return true;
     }
