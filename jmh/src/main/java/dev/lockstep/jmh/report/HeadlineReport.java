@@ -47,6 +47,13 @@ import java.util.regex.Pattern;
  * the fork's measurement iterations) or {@code rawDataHistogram} (sample time: the fork's median). The
  * spread is the smallest and largest ratio over all pairs of one fork of ours and one fork of the anchor
  * (forks of the two sides are not paired: they ran one after the other).
+ *
+ * <p>Cells marked {@link Cell#comparedByPlacement()} (two threads or two processes handing cache lines across
+ * the two vCPUs: the parking MPMC consumer, SPSC throughput, the MPSC burst round trip, the 32 B many-to-one
+ * channel) moved 0.6-1.5× between quiet runs with their code unchanged, mostly from iteration to iteration
+ * inside a fork, with the host placement of the two vCPUs (one physical core or two). They run in JMH runs of
+ * their own with at least {@value #PLACEMENT_FORKS} forks and {@link PlacementProbe}, and the report adds, under
+ * the table (whose rows keep their format), each one's ratio per placement mode of the iterations.
  */
 public final class HeadlineReport {
 
@@ -66,10 +73,10 @@ public final class HeadlineReport {
      * @param goal      the goal for that ratio
      */
     record Cell(String label, String benchmark, Map<String, String> params, String param, String ours, String anchor,
-                Better better, double goal, double minFastest) {
+                Better better, double goal, double minFastest, boolean byPlacement) {
         Cell(String label, String benchmark, Map<String, String> params, String param, String ours, String anchor,
              Better better, double goal) {
-            this(label, benchmark, params, param, ours, anchor, better, goal, Double.NaN);
+            this(label, benchmark, params, param, ours, anchor, better, goal, Double.NaN, false);
         }
 
         /**
@@ -78,7 +85,16 @@ public final class HeadlineReport {
          * medians are taken, and the verdict says how many.
          */
         Cell dropFasterThan(double minFastest) {
-            return new Cell(label, benchmark, params, param, ours, anchor, better, goal, minFastest);
+            return new Cell(label, benchmark, params, param, ours, anchor, better, goal, minFastest, byPlacement);
+        }
+
+        /**
+         * This cell run apart from the cells it would share a JMH run with, with at least
+         * {@link #PLACEMENT_FORKS} forks and {@link PlacementProbe}: the report adds its ratio per placement
+         * mode of the iterations (one physical core or two) under the table.
+         */
+        Cell comparedByPlacement() {
+            return new Cell(label, benchmark, params, param, ours, anchor, better, goal, minFastest, true);
         }
 
         String goalText() {
@@ -97,6 +113,13 @@ public final class HeadlineReport {
      * ~150-180 ns across two cores): the floor cell compares two-core iterations only.
      */
     static final double TWO_CORE_MIN_NANOS = 100.0;
+    /**
+     * Forks per implementation, at least, for the cells compared per placement mode: their ratio moved
+     * 0.6-1.5× between quiet 3-fork runs with the code unchanged, following the host placement of the two
+     * vCPUs (docs/benchmarks/headline-evidence.md); 4 cells × 2 implementations × 2 more forks add about
+     * 2 minutes to the run.
+     */
+    static final int PLACEMENT_FORKS = 5;
 
     /** The cells, in the issue's order (plus the 8-thread columns it asked for). */
     static final List<Cell> CELLS = List.of(
@@ -118,11 +141,15 @@ public final class HeadlineReport {
             higher("ClhLock / fair ReentrantLock, 8 threads on 2 cores", J + "lock.LockBench.oversubscribed8", Map.of(), "impl", "ClhLock", "ReentrantLockFair", 1.0),
             higher("McsLock / fair ReentrantLock, 8 threads on 2 cores", J + "lock.LockBench.oversubscribed8", Map.of(), "impl", "McsLock", "ReentrantLockFair", 1.0),
             higher("MpmcArrayQueue / JCTools MpmcArrayQueue, throughput, 1 producer + 1 consumer", J + "queue.MpmcQueueBench.tpt1p1c", Map.of(), "impl", "Lockstep", "JCTools", 1.0),
-            higher("MpmcArrayQueue / JCTools MpmcArrayQueue, throughput, 1 producer + 1 parking consumer", J + "queue.MpmcQueueBench.parked1p1c", Map.of(), "impl", "Lockstep", "JCTools", 1.0),
-            higher("SpscArrayQueue / JCTools SpscArrayQueue, throughput", J + "queue.SpscQueueBench.tpt", Map.of(), "impl", "Lockstep", "JCTools", 1.0),
-            higher("MpscUnboundedQueue / JCTools MpscUnboundedArrayQueue, burst round trip", J + "queue.MpscUnboundedQueueBench.burstRoundTrip", Map.of(), "impl", "Lockstep", "JCTools", 1.0),
+            higher("MpmcArrayQueue / JCTools MpmcArrayQueue, throughput, 1 producer + 1 parking consumer", J + "queue.MpmcQueueBench.parked1p1c", Map.of(), "impl", "Lockstep", "JCTools", 1.0)
+                    .comparedByPlacement(),
+            higher("SpscArrayQueue / JCTools SpscArrayQueue, throughput", J + "queue.SpscQueueBench.tpt", Map.of(), "impl", "Lockstep", "JCTools", 1.0)
+                    .comparedByPlacement(),
+            higher("MpscUnboundedQueue / JCTools MpscUnboundedArrayQueue, burst round trip", J + "queue.MpscUnboundedQueueBench.burstRoundTrip", Map.of(), "impl", "Lockstep", "JCTools", 1.0)
+                    .comparedByPlacement(),
             higher("SpscBlockingQueue / JCTools SPSC in a spin loop (consumer hot)", J + "queue.BlockingQueueBench.spsc", Map.of(), "impl", "Lockstep", "JCTools", 1.0),
-            higher("ManyToOneChannel / Agrona ManyToOneRingBuffer, 32 B, two processes", J + "ipc.IpcThroughputBench.send", Map.of("size", "32"), "mechanism", "lockstepManyToOne", "agronaManyToOne", 1.0),
+            higher("ManyToOneChannel / Agrona ManyToOneRingBuffer, 32 B, two processes", J + "ipc.IpcThroughputBench.send", Map.of("size", "32"), "mechanism", "lockstepManyToOne", "agronaManyToOne", 1.0)
+                    .comparedByPlacement(),
             higher("ManyToOneChannel / Agrona ManyToOneRingBuffer, 1 KiB, two processes", J + "ipc.IpcThroughputBench.send", Map.of("size", "1024"), "mechanism", "lockstepManyToOne", "agronaManyToOne", 1.0),
             lower("IPC round trip p50 / Agrona one-to-one", J + "ipc.IpcRoundTripBench.roundTrip", Map.of(), "mechanism", "lockstep", "agrona", 1.0),
             // The floor is bimodal on this VM: p0.00 ~50 ns when the hypervisor places the two spinning
@@ -142,7 +169,8 @@ public final class HeadlineReport {
 
     static final String USAGE = String.join("\n",
             "Usage: java -cp benchmarks.jar dev.lockstep.jmh.report.HeadlineReport [options]",
-            "  --forks N            forks per benchmark and implementation (default 3)",
+            "  --forks N            forks per benchmark and implementation (default 3; at least "
+                    + PLACEMENT_FORKS + " for the cells compared per placement mode)",
             "  --warmup-time T      one warm-up iteration of T (default 1s)",
             "  --iterations N       measurement iterations (default 3)",
             "  --measurement-time T (default 1s)",
@@ -242,8 +270,11 @@ public final class HeadlineReport {
                 }
                 results = all;
                 json.writerWithDefaultPrettyPrinter().writeValue(outDir.resolve("headline.json").toFile(), all);
-                settings = String.format(Locale.ROOT, "%d forks, warm-up 1 × %s, measurement %d × %s, -prof gc",
-                        forks, warmup, iterations, measure);
+                boolean anyPlacement = cells.stream().anyMatch(Cell::byPlacement);
+                settings = String.format(Locale.ROOT, "%d forks%s, warm-up 1 × %s, measurement %d × %s, -prof gc",
+                        forks, anyPlacement && forks < PLACEMENT_FORKS
+                                ? " (" + PLACEMENT_FORKS + " for the cells compared per placement mode)" : "",
+                        warmup, iterations, measure);
             }
             String md = render(cells, results, settings);
             Files.createDirectories(outDir);
@@ -276,7 +307,8 @@ public final class HeadlineReport {
 
     /**
      * The JMH runs the cells need: key "benchmark|p1=v1,p2=v2|param", value the compared values. Cells on the
-     * same benchmark and fixed parameters share a run (e.g. the three FIFO locks and their one anchor).
+     * same benchmark and fixed parameters share a run (e.g. the three FIFO locks and their one anchor); a cell
+     * compared per placement mode has a run of its own, key suffix "|placement".
      */
     static Map<String, Set<String>> runs(List<Cell> cells) {
         Map<String, Set<String>> runs = new LinkedHashMap<>();
@@ -284,7 +316,7 @@ public final class HeadlineReport {
             StringBuilder fixed = new StringBuilder();
             c.params().entrySet().stream().sorted(Map.Entry.comparingByKey())
                     .forEach(e -> fixed.append(fixed.length() == 0 ? "" : ",").append(e.getKey()).append('=').append(e.getValue()));
-            String key = c.benchmark() + "|" + fixed + "|" + c.param();
+            String key = c.benchmark() + "|" + fixed + "|" + c.param() + (c.byPlacement() ? "|placement" : "");
             Set<String> values = runs.computeIfAbsent(key, k -> new LinkedHashSet<>());
             values.add(c.anchor());
             values.add(c.ours());
@@ -302,9 +334,10 @@ public final class HeadlineReport {
     private static void runJmh(String key, Set<String> values, int forks, int iterations, TimeValue warmup,
                                TimeValue measure, Path json) throws RunnerException {
         String[] k = key.split("\\|", -1);
+        boolean placement = k.length > 3 && k[3].equals("placement");
         ChainedOptionsBuilder ob = new OptionsBuilder()
                 .include("^" + Pattern.quote(k[0]) + "$")
-                .forks(forks)
+                .forks(placement ? Math.max(forks, PLACEMENT_FORKS) : forks)
                 .warmupIterations(1)
                 .warmupTime(warmup)
                 .measurementIterations(iterations)
@@ -314,6 +347,9 @@ public final class HeadlineReport {
                 .resultFormat(ResultFormatType.JSON)
                 .result(json.toAbsolutePath().toString())
                 .param(k[2], values.toArray(new String[0]));
+        if (placement) {
+            ob.addProfiler(PlacementProbe.class);
+        }
         if (!k[1].isEmpty()) {
             for (String p : k[1].split(",")) {
                 int eq = p.indexOf('=');
@@ -323,10 +359,14 @@ public final class HeadlineReport {
         new Runner(ob.build()).run();
     }
 
-    /** Per-fork figures of one implementation in a cell, and the row's unit, mode and allocation. */
-    record Side(double[] perFork, String mode, String unit, double allocNorm, int dropped, int iterations) {
+    /**
+     * Per-fork figures of one implementation in a cell, and the row's unit, mode and allocation; {@code probed}:
+     * every measurement iteration that {@link PlacementProbe} bracketed, as {score, probe before, probe after}.
+     */
+    record Side(double[] perFork, String mode, String unit, double allocNorm, int dropped, int iterations,
+                List<double[]> probed) {
         Side(double[] perFork, String mode, String unit, double allocNorm) {
-            this(perFork, mode, unit, allocNorm, 0, 0);
+            this(perFork, mode, unit, allocNorm, 0, 0, List.of());
         }
 
         double mean() {
@@ -383,9 +423,21 @@ public final class HeadlineReport {
                     perFork[f] = sum / raw.get(f).size();
                 }
             }
+            List<double[]> probed = new ArrayList<>();
+            JsonNode before = r.path("secondaryMetrics").path(PlacementProbe.BEFORE).path("rawData");
+            JsonNode after = r.path("secondaryMetrics").path(PlacementProbe.AFTER).path("rawData");
+            JsonNode raw = pm.path("rawData");
+            if (!"sample".equals(mode) && before.size() == raw.size() && after.size() == raw.size()) {
+                for (int f = 0; f < raw.size(); f++) {
+                    for (int i = 0; i < raw.get(f).size() && i < before.get(f).size() && i < after.get(f).size(); i++) {
+                        probed.add(new double[] {raw.get(f).get(i).asDouble(), before.get(f).get(i).asDouble(),
+                                after.get(f).get(i).asDouble()});
+                    }
+                }
+            }
             JsonNode alloc = r.path("secondaryMetrics").path(BenchResult.ALLOC_NORM).path("score");
             return new Side(perFork, mode, pm.path("scoreUnit").asText(), alloc.isMissingNode() ? Double.NaN : alloc.asDouble(),
-                    dropped, iterations);
+                    dropped, iterations, probed);
         }
         return null;
     }
@@ -458,7 +510,71 @@ public final class HeadlineReport {
                     ratio, lo, hi, c.goalText(), (c.met(ratio) ? "met" : "missed") + droppedNote(c, o, a),
                     Double.isNaN(o.allocNorm()) ? "" : String.format(Locale.ROOT, "%.3f", o.allocNorm())));
         }
+        StringBuilder modes = new StringBuilder();
+        for (Cell c : cells) {
+            Side o = side(results, c, c.ours());
+            Side a = side(results, c, c.anchor());
+            if (c.byPlacement() && o != null && a != null && !o.probed().isEmpty() && !a.probed().isEmpty()) {
+                modes.append(placementLine(c, o, a)).append('\n');
+            }
+        }
+        if (modes.length() > 0) {
+            b.append("\nPer placement mode: each measurement iteration is classed by `PlacementProbe`'s cache-line round trip ")
+                    .append("between two threads just before and just after it (fastest batch): one core when both are below ")
+                    .append(String.format(Locale.ROOT, "%.0f", TWO_CORE_MIN_NANOS))
+                    .append(" ns (the two vCPUs on one physical core), two cores when both are at or above it (and below ")
+                    .append(String.format(Locale.ROOT, "%.0f", PROBE_BUSY_NANOS))
+                    .append(" ns, above which the probe found the guest too busy), mixed otherwise. ")
+                    .append("Ratio = ours / anchor of the iteration means in that mode; n = iterations (ours / anchor).\n\n")
+                    .append(modes);
+        }
         return b.toString();
+    }
+
+    /**
+     * A probe slower than this found no moment when both of its threads ran (a busy guest, not a placement:
+     * two cores measure 300-380 ns, issue 12): its iteration is not classed.
+     */
+    static final double PROBE_BUSY_NANOS = 1_000.0;
+
+    /** Placement mode of one probed iteration: 0 one core, 1 two cores, 2 mixed or not classed. */
+    static int placementMode(double[] probed) {
+        boolean oneBefore = probed[1] < TWO_CORE_MIN_NANOS;
+        boolean oneAfter = probed[2] < TWO_CORE_MIN_NANOS;
+        if (!(probed[1] < PROBE_BUSY_NANOS) || !(probed[2] < PROBE_BUSY_NANOS) || oneBefore != oneAfter) {
+            return 2;
+        }
+        return oneBefore ? 0 : 1;
+    }
+
+    /** The per-mode line of one cell, e.g. "- label: one core **1.05×** (n 7 / 6); two cores **0.98×** (n 8 / 9); mixed (n 0 / 0)". */
+    static String placementLine(Cell c, Side o, Side a) {
+        String[] names = {"one core", "two cores", "mixed"};
+        StringBuilder b = new StringBuilder("- ").append(c.label()).append(':');
+        for (int m = 0; m < 3; m++) {
+            double[] so = modeMean(o.probed(), m);
+            double[] sa = modeMean(a.probed(), m);
+            b.append(m == 0 ? " " : "; ").append(names[m]);
+            if (m < 2) {
+                b.append(so[1] > 0 && sa[1] > 0
+                        ? String.format(Locale.ROOT, " **%.2f×** (%.3g vs %.3g)", so[0] / sa[0], so[0], sa[0]) : " —");
+            }
+            b.append(String.format(Locale.ROOT, " (n %d / %d)", (int) so[1], (int) sa[1]));
+        }
+        return b.toString();
+    }
+
+    /** {mean score, count} of the probed iterations in placement mode {@code m}. */
+    private static double[] modeMean(List<double[]> probed, int m) {
+        double sum = 0;
+        int n = 0;
+        for (double[] p : probed) {
+            if (placementMode(p) == m) {
+                sum += p[0];
+                n++;
+            }
+        }
+        return new double[] {n == 0 ? Double.NaN : sum / n, n};
     }
 
     /** For a mode-filtered cell: how many iterations were dropped on each side. */

@@ -24,6 +24,7 @@ class HeadlineReportTest {
     private static final String MUTEX4 = "dev.lockstep.jmh.sync.MutexBench.oversubscribed4";
     private static final String SEM4 = "dev.lockstep.jmh.sync.SemaphoreBench.oversubscribed4";
     private static final String RTT = "dev.lockstep.jmh.ipc.IpcRoundTripBench.roundTrip";
+    private static final String SPSC = "dev.lockstep.jmh.queue.SpscQueueBench.tpt";
 
     private static String thrpt(String bench, String paramJson, double[][] forks, double alloc) {
         StringBuilder raw = new StringBuilder();
@@ -117,8 +118,61 @@ class HeadlineReportTest {
         Map<String, Set<String>> runs = HeadlineReport.runs(HeadlineReport.CELLS);
         assertEquals(Set.of("ReentrantLockFair", "TicketLock", "ClhLock", "McsLock"),
                 runs.get("dev.lockstep.jmh.lock.LockBench.contended2||impl"));
-        assertEquals(Set.of("agronaManyToOne", "lockstepManyToOne", "lockstep", "lockstepPriorityQueue"),
+        // the 32 B many-to-one cell is compared per placement mode: a run of its own (more forks, the probe)
+        assertEquals(Set.of("lockstep", "lockstepPriorityQueue"),
                 runs.get("dev.lockstep.jmh.ipc.IpcThroughputBench.send|size=32|mechanism"));
+        assertEquals(Set.of("agronaManyToOne", "lockstepManyToOne"),
+                runs.get("dev.lockstep.jmh.ipc.IpcThroughputBench.send|size=32|mechanism|placement"));
+    }
+
+    private static String probed(String impl, double[][] forks, double[][] before, double[][] after) {
+        return "{\"benchmark\":\"" + SPSC + "\",\"mode\":\"thrpt\",\"params\":{\"impl\":\"" + impl + "\"},"
+                + "\"primaryMetric\":{\"score\":0,\"scoreUnit\":\"ops/us\",\"rawData\":" + arrays(forks) + "},"
+                + "\"secondaryMetrics\":{\"" + PlacementProbe.BEFORE + "\":{\"score\":0,\"rawData\":" + arrays(before) + "},"
+                + "\"" + PlacementProbe.AFTER + "\":{\"score\":0,\"rawData\":" + arrays(after) + "}}}";
+    }
+
+    private static String arrays(double[][] a) {
+        StringBuilder b = new StringBuilder("[");
+        for (int f = 0; f < a.length; f++) {
+            b.append(f == 0 ? "[" : ",[");
+            for (int i = 0; i < a[f].length; i++) {
+                b.append(i == 0 ? "" : ",").append(a[f][i]);
+            }
+            b.append(']');
+        }
+        return b.append(']').toString();
+    }
+
+    @Test
+    void placementCellsCompareIterationsPerProbedMode() throws Exception {
+        // ours: 10 on one core, 20 on two cores, 90 mixed (probe 50 before, 200 after); fork 2: 30 on one core
+        // anchor: 40 on one core, 10 and 30 on two cores (the second with probes 100 and 150: at the threshold),
+        // 500 not classed (the probe before it found the guest too busy: 2742 ns)
+        JsonNode results = json(
+                probed("Lockstep", new double[][] {{10, 20, 90}, {30}}, new double[][] {{50, 200, 50}, {60}},
+                        new double[][] {{55, 210, 200}, {58}}),
+                probed("JCTools", new double[][] {{40, 10, 30, 500}}, new double[][] {{50, 180, 100, 2742}},
+                        new double[][] {{52, 190, 150, 300}}));
+        HeadlineReport.Cell cell = HeadlineReport.CELLS.stream()
+                .filter(c -> c.benchmark().equals(SPSC)).findFirst().orElseThrow();
+        assertTrue(cell.byPlacement());
+        String md = HeadlineReport.render(List.of(cell), results, "t");
+        // one core: ours (10 + 30) / 2 = 20 vs 40: 0.50; two cores: 20 vs (10 + 30) / 2 = 20: 1.00
+        assertTrue(md.contains("one core **0.50×** (20.0 vs 40.0) (n 2 / 1); two cores **1.00×** (20.0 vs 20.0) (n 1 / 2); mixed (n 1 / 1)"), md);
+        // the table row itself is unchanged: fork means (40 and 30) against 145
+        assertTrue(md.contains("| 35.0 (40.0 / 30.0) | 145 (145) | ops/us | **0.24×**"), md);
+    }
+
+    @Test
+    void cellsWithoutProbesHaveNoPlacementLines() throws Exception {
+        JsonNode results = json(
+                thrpt(SPSC, "{\"impl\":\"Lockstep\"}", new double[][] {{2}}, 0),
+                thrpt(SPSC, "{\"impl\":\"JCTools\"}", new double[][] {{1}}, 0));
+        HeadlineReport.Cell cell = HeadlineReport.CELLS.stream()
+                .filter(c -> c.benchmark().equals(SPSC)).findFirst().orElseThrow();
+        String md = HeadlineReport.render(List.of(cell), results, "t");
+        assertTrue(md.contains("**2.00×**") && !md.contains("Per placement mode"), md);
     }
 
     @Test
