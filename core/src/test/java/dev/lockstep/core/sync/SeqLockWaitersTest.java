@@ -47,6 +47,36 @@ class SeqLockWaitersTest {
         assertEquals(2L, seq.sequence());
     }
 
+    /**
+     * Five readers wait for one write: one watches, four park. One unlock must let all five go, however
+     * many of them a single wake-up reaches (a wake-one grant must be passed on by each woken reader).
+     */
+    @Test
+    void oneUnlockReleasesEveryParkedReader() throws Exception {
+        SeqLock seq = new SeqLock();
+        seq.writeLock();
+        Thread[] t = new Thread[5];
+        for (int i = 0; i < t.length; i++) {
+            t[i] = MutexTest.start("reader-" + i, seq::readBegin);
+        }
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        for (int parked = 0; parked < t.length - 1; ) {
+            if (System.nanoTime() - deadline > 0) {
+                throw new AssertionError("only " + parked + " readers parked");
+            }
+            Thread.sleep(1);
+            parked = 0;
+            for (Thread x : t) {
+                parked += x.getState() == Thread.State.WAITING ? 1 : 0;
+            }
+        }
+        seq.writeUnlock(); // no further write: nothing else will wake a reader left parked
+        for (Thread x : t) {
+            x.join(10_000);
+            assertFalse(x.isAlive(), x.getName() + " stayed parked after the write ended: " + x.getState());
+        }
+    }
+
     @Test
     void unlockWakesParkedReadersAndWriters() throws Exception {
         SeqLock seq = new SeqLock();
