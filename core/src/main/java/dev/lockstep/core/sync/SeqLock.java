@@ -70,11 +70,13 @@ import java.util.concurrent.locks.LockSupport;
  * {@link SpinPolicy} (spin, yield, timed naps) and never parks untimed. The others park in the waiting
  * layer ({@code core.internal.WaitQueue}) after setting a {@code PARKED} bit in the odd sequence of the
  * write in progress; the writer's unlock, still a single release store, clears the bit and, if the value
- * it read had it, wakes them. When that announcement races with the unlock's store and is overwritten,
- * the watcher wakes them as soon as it sees the even sequence. So at most one waiter takes CPU while a
- * writer that was descheduled mid-write needs a core to finish (the case of more threads than cores),
- * and the uncontended write costs what it did: the bounded-spinner rule of WebKit's {@code WTF::Lock}
- * and Linux's optimistic spinning, with the wake-up announcement of {@link
+ * it read had it, wakes the first of them, and each woken waiter wakes the next as it leaves (wake-one,
+ * as {@link java.util.concurrent.locks.StampedLock}'s {@code signalNext}, so that the parked waiters
+ * become runnable one after another, not all at once). When that announcement races with the unlock's
+ * store and is overwritten, the watcher wakes the first as soon as it sees the even sequence. So at most
+ * one waiter takes CPU while a writer that was descheduled mid-write needs a core to finish (the case
+ * of more threads than cores), and the uncontended write costs what it did: the bounded-spinner rule of
+ * WebKit's {@code WTF::Lock} and Linux's optimistic spinning, with the wake-up announcement of {@link
  * java.util.concurrent.locks.StampedLock} moved off the writer's store-load path. Waits are
  * uninterruptible (no method of this class throws {@link InterruptedException}; an interrupt status
  * is kept) and work on virtual threads ({@link java.util.concurrent.locks.LockSupport} parking).
@@ -105,14 +107,20 @@ public final class SeqLock {
      *  - PARKED is only ever set in an odd value (parkLocked CASes it into the odd value it read), so
      *    every even value, and so every value readBegin returns, has it clear;
      *  - a waiter parks only if, under the queue lock, seq was odd and a watcher was registered; the
-     *    watcher never parks untimed, and on leaving clears the slot (volatile) and wakes every parked
-     *    waiter (wakeWaiters: volatile read of the queue head). The parking waiter links its node
+     *    watcher never parks untimed, and on leaving clears the slot (volatile) and wakes the first
+     *    parked waiter (wakeWaiters: volatile read of the queue head). The parking waiter links its node
      *    (volatile head write) and re-checks the slot and PARKED (volatile reads) in grantLocked: by the
      *    total order of volatile accesses one of the two sees the other, so no waiter stays parked once
      *    the write it waits for has ended and the watcher has seen it (no lost wake-up);
+     *  - wake-one: every wake-up (unlock, watcher, a linking waiter's re-check) grants only the head of
+     *    the queue; a thread that queued passes it on when it leaves awaitEven (wakeWaiters). Its grant
+     *    check declines only while the write in progress carries PARKED and a watcher polls: that
+     *    write's unlock, or the watcher, then wakes the next head. So every queued waiter is either
+     *    next in a chain of woken threads or covered by PARKED and the watcher (no lost wake-up; test
+     *    SeqLockWaitersTest.oneUnlockReleasesEveryParkedReader);
      *  - the writer's unlock stays one opaque load and one release store (no read-modify-write, no
      *    store-load fence: the uncontended write costs what it did). It clears PARKED and, if the value it
-     *    loaded had it, wakes the parked waiters at once. A PARKED set between its load and its store is
+     *    loaded had it, wakes the first parked waiter at once. A PARKED set between its load and its store is
      *    overwritten: that wake-up is then the watcher's (above), late by at most the watcher's poll;
      *  - the watcher, before each timed nap, also sets PARKED, and the unlock that sees it unparks the
      *    watcher as well (the watcher's nap was otherwise the last thread to learn that the write ended).
@@ -126,7 +134,8 @@ public final class SeqLock {
      * 4.8-6.5e-4 -> 1.0-5.2e-5 (StampedLock's level), but CPU per op 17-31 ns against StampedLock's
      * 8-13 and the throughput ratio 0.56-0.83x. -prof stack: StampedLock keeps about 2 of its 4 workers
      * parked (28.9% of samples), ours about 1.3 (parked 6.3%, watcher napping ~12%), so more threads
-     * than cores stay runnable. Waking one waiter at a time (cascade) did not help and was not kept.
+     * than cores stay runnable. Eighth round: wake-one with pass-on (above); measured in
+     * docs/benchmarks/headline-evidence.md, SeqLock section.
      */
     private static final long PARKED = Long.MIN_VALUE;
 
@@ -166,6 +175,7 @@ public final class SeqLock {
      */
     private long awaitEven() {
         long s;
+        boolean queued = false; // parked (or tried to) in the queue: may hold a wake-up to pass on
         while (((s = seq.getAcquire()) & 1L) != 0) { // acquire: as in readBegin
             if (waiters.tryWatch()) {
                 try {
@@ -180,8 +190,15 @@ public final class SeqLock {
                     waiters.endWatch();
                 }
             } else {
+                queued = true;
                 waiters.await(this);
             }
+        }
+        if (queued) {
+            // Wake-one: the unlock, or the watcher, woke only the head of the queue; pass the wake-up on
+            // to the next waiter, unless the write in progress carries PARKED and a watcher polls (then
+            // its unlock or the watcher wakes the next; grantLocked decides).
+            waiters.wakeWaiters();
         }
         return s;
     }
@@ -292,8 +309,9 @@ public final class SeqLock {
 
     /**
      * The waiting threads of one SeqLock: the watcher slot and the queue of parked waiters (the waiting
-     * layer, non-hand-off, no spinning of its own: the watcher is the one spinner). A parked waiter is
-     * woken when the write it waits for has ended (PARKED no longer in seq) or when no watcher is left.
+     * layer, non-hand-off, no spinning of its own: the watcher is the one spinner). The head parked waiter
+     * is woken when the write it waits for has ended (PARKED no longer in seq) or when no watcher is left;
+     * it wakes the next as it leaves.
      */
     private static final class Waiters extends WaitQueue {
         private static final long serialVersionUID = 1L;
@@ -322,7 +340,7 @@ public final class SeqLock {
             return WATCHER.getVolatile(this) == null && WATCHER.compareAndSet(this, null, Thread.currentThread());
         }
 
-        /** Leaves the watcher slot and wakes every parked waiter. */
+        /** Leaves the watcher slot and wakes the first parked waiter (which passes the wake-up on). */
         void endWatch() {
             // Volatile store, then wakeWaiters' volatile read of the queue head: Dekker with a parking
             // waiter's volatile head write and volatile read of the slot in grantLocked.
@@ -373,8 +391,9 @@ public final class SeqLock {
         }
 
         /**
-         * Wakes every parked waiter once the write they announced themselves to is over (PARKED clear:
-         * its unlock stored a value without it) or no watcher is left; else nobody.
+         * Wakes the first parked waiter once the write they announced themselves to is over (PARKED
+         * clear: its unlock stored a value without it) or no watcher is left; else nobody. The woken
+         * waiter wakes the next when it leaves (awaitEven).
          */
         @Override
         protected WaitNode grantLocked() {
@@ -382,16 +401,7 @@ public final class SeqLock {
             if (lock.seq.getVolatile() < 0 && WATCHER.getVolatile(this) != null) {
                 return null;
             }
-            WaitNode first = null;
-            while (!isEmpty()) {
-                WaitNode n = grantFirst();
-                if (first == null) {
-                    first = n;
-                } else {
-                    unpark(n);
-                }
-            }
-            return first;
+            return isEmpty() ? null : grantFirst(); // wake one: it passes the wake-up on (awaitEven)
         }
     }
 }

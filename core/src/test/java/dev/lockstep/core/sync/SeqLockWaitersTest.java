@@ -5,6 +5,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 import java.lang.reflect.Field;
+import java.util.function.IntFunction;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -47,23 +48,56 @@ class SeqLockWaitersTest {
         assertEquals(2L, seq.sequence());
     }
 
+    /**
+     * Five readers wait for one write: one watches, four park. One unlock must let all five go, however
+     * many of them a single wake-up reaches (a wake-one grant must be passed on by each woken reader).
+     */
+    @Test
+    void oneUnlockReleasesEveryParkedReader() throws Exception {
+        SeqLock seq = new SeqLock();
+        seq.writeLock();
+        Thread[] t = startWaiters(5, i -> seq::readBegin);
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        for (int parked = 0; parked < t.length - 1; ) {
+            if (System.nanoTime() - deadline > 0) {
+                throw new AssertionError("only " + parked + " readers parked");
+            }
+            Thread.sleep(1);
+            parked = 0;
+            for (Thread x : t) {
+                parked += x.getState() == Thread.State.WAITING ? 1 : 0;
+            }
+        }
+        seq.writeUnlock(); // no further write: nothing else will wake a reader left parked
+        assertAllReturn(t);
+    }
+
+    private static Thread[] startWaiters(int n, IntFunction<Runnable> body) {
+        Thread[] t = new Thread[n];
+        for (int i = 0; i < n; i++) {
+            t[i] = MutexTest.start("waiter-" + i, body.apply(i));
+        }
+        return t;
+    }
+
+    private static void assertAllReturn(Thread[] t) throws InterruptedException {
+        for (Thread x : t) {
+            x.join(10_000);
+            assertFalse(x.isAlive(), x.getName() + " did not return after the write ended: " + x.getState());
+        }
+    }
+
     @Test
     void unlockWakesParkedReadersAndWriters() throws Exception {
         SeqLock seq = new SeqLock();
         seq.writeLock();
-        Thread[] t = new Thread[4];
-        for (int i = 0; i < t.length; i++) {
-            t[i] = MutexTest.start("waiter-" + i, i % 2 == 0 ? seq::readBegin : () -> {
-                seq.writeLock();
-                seq.writeUnlock();
-            });
-        }
+        Thread[] t = startWaiters(4, i -> i % 2 == 0 ? seq::readBegin : () -> {
+            seq.writeLock();
+            seq.writeUnlock();
+        });
         Thread.sleep(50);
         seq.writeUnlock();
-        for (Thread x : t) {
-            x.join(10_000);
-            assertFalse(x.isAlive(), x.getName() + " did not return: " + x.getState());
-        }
+        assertAllReturn(t);
         assertEquals(6L, seq.sequence(), "three writes, none with PARKED left in the sequence");
     }
 }
