@@ -18,14 +18,22 @@ import dev.lockstep.ipc.shm.MappedAccess;
  * messages claimed after it, before any later message of the same sender.
  */
 public final class ManyToOneReceiver extends Receiver {
-    /** Empty polls between two reads of the tail (a power of two). */
-    static final int EMPTY_POLLS_PER_TAIL_CHECK = 64;
+    /**
+     * Consecutive empty polls at one position (no record delivered in between) before the tail is read.
+     * Issue 12: counted since the last delivery, not over all polls, so a consumer that keeps up with
+     * a stream (a few empty polls between two records) never reads the producers' tail line; it read
+     * it every 64th empty poll before, and each read made the next tail CAS wait for the line to come
+     * back (two processes only: the one-process bench moves no line).
+     */
+    static final int EMPTY_POLLS_PER_TAIL_CHECK = 256;
+    /** Polls of a waiting awaitReceive after which every poll reads the tail (see waiting). */
+    static final int SPIN_PHASE_POLLS = 64;
     private final int slotsOffset;
     private final int producerSlots;
     private final long claimTimeoutNanos;
     /** Liveness checks of a stuck claim at most this often: 1 ms, or the claim timeout if shorter. */
     private final long checkIntervalNanos;
-    /** Empty polls since the tail was last read (plain: this thread only). */
+    /** Empty polls since the last delivery or tail read (plain: this thread only). */
     private int emptyPolls;
     /** Force a tail read at the next empty poll (after a skip, a fence, or when idle). */
     private boolean checkTail = true;
@@ -115,12 +123,14 @@ public final class ManyToOneReceiver extends Receiver {
                     // Zero is usually "empty"; only a claim between its tail CAS and its header store
                     // (or a producer that died there) looks the same. Reading the tail on every empty
                     // poll would pull the producers' tail line across cores each time, so look only
-                    // every EMPTY_POLLS_PER_TAIL_CHECK polls, or at once when told to (checkTail: after
-                    // a recovery step, and on every poll of a waiting awaitReceive past its spin phase).
-                    if (!checkTail && (++emptyPolls & (EMPTY_POLLS_PER_TAIL_CHECK - 1)) != 0) {
+                    // after EMPTY_POLLS_PER_TAIL_CHECK empty polls in a row, or at once when told to
+                    // (checkTail: after a recovery step, and on every poll of a waiting awaitReceive
+                    // past its spin phase).
+                    if (!checkTail && ++emptyPolls < EMPTY_POLLS_PER_TAIL_CHECK) {
                         break;
                     }
                     checkTail = false;
+                    emptyPolls = 0;
                     // Acquire: if tail moved past pos, the claimant's intent (written before its tail CAS)
                     // is visible to the recovery in stuck().
                     long tail = (long) MappedAccess.LONG.getAcquire(buffer, tailOffset);
@@ -144,6 +154,9 @@ public final class ManyToOneReceiver extends Receiver {
             }
         } finally {
             slowPolls = false;
+            if (pos != readPos) {
+                emptyPolls = 0; // progress: the tail is read only after EMPTY_POLLS_PER_TAIL_CHECK empty polls in a row
+            }
             readPos = pos;
             // Never past a fence: a revoked claim's space stays out of use while its owner may still
             // write into it.
@@ -465,14 +478,14 @@ public final class ManyToOneReceiver extends Receiver {
     }
 
     /**
-     * A poll of a waiting consumer: past the first {@value #EMPTY_POLLS_PER_TAIL_CHECK} polls (the
+     * A poll of a waiting consumer: past the first {@value #SPIN_PHASE_POLLS} polls (the
      * idle strategy's spin phase; then it yields or parks, which costs far more than a tail read),
      * read the tail on every poll, so a dead claim with an unwritten header is noticed within one
      * liveness check interval (~1 ms) instead of 64 parks.
      */
     @Override
     void waiting(int polls) {
-        if (polls >= EMPTY_POLLS_PER_TAIL_CHECK) {
+        if (polls >= SPIN_PHASE_POLLS) {
             checkTail = true;
             slowPolls = true; // cleared at the end of the poll
         }

@@ -161,8 +161,9 @@ public abstract sealed class ShmChannel implements AutoCloseable permits OneToOn
      *    more, the space is reused at once); alive and stuck longer than the claim timeout -> FENCE it:
      *    CAS the header to {-extent, CLAIMED_FLAG | REVOKED_FLAG | s}, record {position, extent, owner
      *    token}, and read on at r + extent.
-     *  - zero and r < tail (the tail is read every 64 empty polls, at once after a recovery step, and
-     *    on every poll of a waiting awaitReceive past its spin phase): collect the intents with
+     *  - zero and r < tail (the tail is read after 256 empty polls in a row at one position, at once
+     *    after a recovery step, and on every poll of a waiting awaitReceive past its spin phase; a
+     *    consumer that keeps up with a stream never reads it, issue 12): collect the intents with
      *    positive length covering r. None: the word is a record a dead predecessor consumer zeroed
      *    without releasing head (claims keep their intent until their header is written, and the
      *    re-read of w after the acquire of the intents sees a header written meanwhile): step over it.
