@@ -424,7 +424,9 @@ public class Barrier {
         private final transient Round round;
 
         Queue(Round round) {
-            super(true, true);
+            // Hand-off; the spinner spins, then yields (SpinPolicy's budgets) before it parks: the
+            // partner that trips the round has often just been woken itself (see the class notes).
+            super(true, SpinPolicy.SPINS, SpinPolicy.YIELDS);
             this.round = round;
         }
 
