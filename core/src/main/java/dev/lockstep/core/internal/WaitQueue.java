@@ -28,8 +28,9 @@ import dev.lockstep.core.internal.jfr.Jfr;
  *   <li><b>Spin, one spinner at a time.</b> If nobody else is spinning on this primitive, it spins for
  *       the queue's budget of {@link Thread#onSpinWait()} steps ({@link #spinBudget()}: {@link SpinPolicy#SPINS}
  *       by default, {@link SpinPolicy#BARGE_SPINS} for the barging acquisitions of the non-fair
- *       Mutex, Semaphore and ReadWriteMutex), trying {@link #tryAcquire} after each; otherwise it goes
- *       straight to sleep. One spinner is WebKit's rule ({@code WTF::Lock} lets
+ *       Mutex, Semaphore and ReadWriteMutex), then, where the primitive asks for it
+ *       ({@link #yieldBudget()}: {@code Barrier}), {@link Thread#yield()} steps, trying
+ *       {@link #tryAcquire} after each; otherwise it goes straight to sleep. One spinner is WebKit's rule ({@code WTF::Lock} lets
  *       the spinning be done by one thread) and the point of Linux's optimistic spin queue (MCS-queued
  *       spinners, one spinning on the lock word): spinners beyond the first only burn the CPU the holder
  *       needs when threads outnumber cores, and add cache-line traffic to its release.</li>
@@ -133,6 +134,8 @@ public abstract class WaitQueue implements Serializable {
     private final boolean handOff;
     /** The spin steps of an acquiring thread before it parks (0: no spinning). */
     private final int spins;
+    /** The yield steps of the spinning thread after its spins, before it parks (0: none). */
+    private final int yields;
     /**
      * Non-hand-off queues: the number of woken waiters that have not yet retried (Go's
      * {@code mutexWoken}, AQS's cleared node status): while it is non-zero, releases need not wake
@@ -166,11 +169,35 @@ public abstract class WaitQueue implements Serializable {
      * @throws IllegalArgumentException if {@code spins < 0}
      */
     protected WaitQueue(boolean handOff, int spins) {
+        this(handOff, spins, 0);
+    }
+
+    /**
+     * An empty queue whose one spinning thread spins for {@code spins} steps, then calls
+     * {@link Thread#yield()} up to {@code yields} times (trying {@link #tryAcquire} after each), before
+     * it parks. For a primitive whose waiter is usually released by <em>one</em> partner thread that
+     * has itself just been woken (a 2-party {@code Barrier}, a fair {@code Mutex} between 2 threads): a
+     * woken thread runs only after the scheduler's wake-up latency, often longer than the spins, so a
+     * partner that spins only would park before it, and each round would then cost both a park and an
+     * unpark (a convoy that does not end by itself); the yields bridge that latency, as
+     * {@link SpinPolicy#idle}'s yield phase does. Still one spinner per primitive: the other waiters
+     * park at once.
+     *
+     * @param handOff whether a grant transfers the resource to the waiter (fair modes)
+     * @param spins   the spin budget of an acquisition, {@code >= 0} (0: no {@code onSpinWait} steps)
+     * @param yields  the yields after the spins, {@code >= 0} (0: park right after the spins)
+     * @throws IllegalArgumentException if {@code spins < 0} or {@code yields < 0}
+     */
+    protected WaitQueue(boolean handOff, int spins, int yields) {
         if (spins < 0) {
             throw new IllegalArgumentException("spins < 0: " + spins);
         }
+        if (yields < 0) {
+            throw new IllegalArgumentException("yields < 0: " + yields);
+        }
         this.handOff = handOff;
         this.spins = spins;
+        this.yields = yields;
     }
 
     /**
@@ -181,6 +208,16 @@ public abstract class WaitQueue implements Serializable {
      */
     public final int spinBudget() {
         return spins;
+    }
+
+    /**
+     * The yields of the spinning thread after its {@link #spinBudget()} spins, before it parks, as
+     * given to the constructor (for tests and diagnostics).
+     *
+     * @return the number of {@link Thread#yield()} steps after the spins; 0 if none
+     */
+    public final int yieldBudget() {
+        return yields;
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -317,7 +354,7 @@ public abstract class WaitQueue implements Serializable {
         boolean woken = false; // non-hand-off: woken by a grant, not queued again since
         Object jfr = null;     // the JFR ContendedAcquire event, begun at the first park if recorded
         for (; ; ) {
-            if (tryAcquire(arg, woken) || spins != 0 && spin(arg, woken, mode, deadline)) {
+            if (tryAcquire(arg, woken) || (spins | yields) != 0 && spin(arg, woken, mode, deadline)) {
                 break;
             }
             if (mode == Waits.TIMED && System.nanoTime() - deadline >= 0) {
@@ -460,9 +497,10 @@ public abstract class WaitQueue implements Serializable {
     }
 
     /**
-     * The bounded spin: if no other thread spins here, spin for {@link #spinBudget()} steps trying
-     * {@link #tryAcquire} after each. Returns true if acquired; false at once if another thread spins,
-     * and after the budget or at the deadline.
+     * The bounded spin: if no other thread spins here, spin for {@link #spinBudget()} steps, then yield
+     * for {@link #yieldBudget()} steps, trying {@link #tryAcquire} after each. Returns true if
+     * acquired; false at once if another thread spins, and after the budget, at the deadline or (in the
+     * yield steps of an interruptible wait) once interrupted.
      */
     private boolean spin(int arg, boolean woken, int mode, long deadline) {
         // Opaque read, then CAS: the slot guards no data (it only bounds how many threads spin), so
@@ -478,6 +516,17 @@ public abstract class WaitQueue implements Serializable {
                 }
                 if (mode == Waits.TIMED && (i & 15) == 15 && System.nanoTime() - deadline >= 0) {
                     return false;
+                }
+            }
+            for (int i = 0, n = yields; i < n; i++) {
+                // Each yield is a system call: checking the exits at every step costs nothing extra.
+                if (mode == Waits.TIMED && System.nanoTime() - deadline >= 0
+                        || mode != Waits.UNINTERRUPTIBLE && Thread.currentThread().isInterrupted()) {
+                    return false; // the park step reports the timeout or the interrupt
+                }
+                Thread.yield();
+                if (tryAcquire(arg, woken)) {
+                    return true;
                 }
             }
             return false;

@@ -57,7 +57,10 @@ import java.util.concurrent.TimeoutException;
  * outcome) and a wait queue of Lockstep's waiting layer ({@code dev.lockstep.core.internal.WaitQueue}).
  * Arrival is one compare-and-set on the word; the last arrival runs the action, installs the next
  * round, publishes the outcome TRIPPED and grants every queued waiter; waiters wait for the outcome in
- * the layer (one of them at a time spins for {@link SpinPolicy#SPINS} steps, the others park at once). Breaking
+ * the layer (one of them at a time spins for {@link SpinPolicy#SPINS} steps, then yields up to
+ * {@link SpinPolicy#YIELDS} times, the others park at once: at 2 parties the partner that trips the
+ * round has often just been woken itself, and a spinner that parked before it ran would make every
+ * later round a park and an unpark). Breaking
  * is a compare-and-set of the outcome to BROKEN, which fails once the round is full (that linearizes
  * breakage and tripping without a lock). Round records are recycled once every party has left, so
  * the steady state allocates nothing, parked waiters included (each thread reuses its wait node).
@@ -424,7 +427,9 @@ public class Barrier {
         private final transient Round round;
 
         Queue(Round round) {
-            super(true, true);
+            // Hand-off; the spinner spins, then yields (SpinPolicy's budgets) before it parks: the
+            // partner that trips the round has often just been woken itself (see the class notes).
+            super(true, SpinPolicy.SPINS, SpinPolicy.YIELDS);
             this.round = round;
         }
 
