@@ -41,7 +41,9 @@ import dev.lockstep.ipc.shm.WaitMode;
  * the peer did not acknowledge: ~1,000 parks a second, 4-10% of a core against a registered peer that
  * never calls ({@code ChannelIdleCpuTest}).
  *
- * <p>Implementation notes: one instance per blocking call and thread (not thread-safe); the
+ * <p>Implementation notes: one instance per blocking call and thread (not thread-safe), or one per
+ * endpoint used by one thread at a time, re-armed for each call ({@link #rearm}: a channel sender's
+ * waiting sends allocate nothing); the
  * {@code ready} predicate (or {@link Recheck}) only reads (it must not consume the state: the loop
  * does that; it may place a sleep request) and must read in a way the fence of
  * {@link WaitWord#announce} orders (any access mode).
