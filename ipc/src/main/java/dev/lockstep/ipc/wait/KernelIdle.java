@@ -41,7 +41,9 @@ import dev.lockstep.ipc.shm.WaitMode;
  * the peer did not acknowledge: ~1,000 parks a second, 4-10% of a core against a registered peer that
  * never calls ({@code ChannelIdleCpuTest}).
  *
- * <p>Implementation notes: one instance per blocking call and thread (not thread-safe); the
+ * <p>Implementation notes: one instance per blocking call and thread (not thread-safe), or one per
+ * endpoint used by one thread at a time, re-armed for each call ({@link #rearm}: a channel sender's
+ * waiting sends allocate nothing); the
  * {@code ready} predicate (or {@link Recheck}) only reads (it must not consume the state: the loop
  * does that; it may place a sleep request) and must read in a way the fence of
  * {@link WaitWord#announce} orders (any access mode).
@@ -75,11 +77,13 @@ public final class KernelIdle implements IdleStrategy {
     private final int word;
     private final BooleanSupplier ready;
     private final Recheck recheck;
-    private final boolean timed;
-    private final long deadline;
+    /** Whether {@link #deadline} bounds the call; re-set by {@link #rearm} (plain: one thread at a time). */
+    private boolean timed;
+    private long deadline;
     private final IdleStrategy poll;
     private final long maxSleepNanos;
-    private final SpinBudget budget;
+    /** The calling thread's budget; re-read by {@link #rearm} (the next call may run on another thread). */
+    private SpinBudget budget;
     private int spins;
     private int steps;
     private boolean polling;
@@ -155,6 +159,25 @@ public final class KernelIdle implements IdleStrategy {
                                       long deadline, IdleStrategy poll) {
         KernelSleep k = Waiting.kernel();
         return k == null ? poll : new KernelIdle(k, buffer, word, null, recheck, timed, deadline, poll, MAX_SLEEP_NANOS);
+    }
+
+    /**
+     * Makes this strategy the one of a new blocking call ({@code timed}, {@code deadline}) of the
+     * calling thread, as a fresh {@link #orPoll} result would be, so that an endpoint reuses one
+     * instance for all its waits (a waiting send or receive then allocates nothing). For an owner used
+     * by one thread at a time (the instance's fields are plain).
+     *
+     * @param timed    whether {@code deadline} (a {@link System#nanoTime()} value) bounds the call
+     * @param deadline the call's deadline if {@code timed}
+     * @return this strategy
+     */
+    public KernelIdle rearm(boolean timed, long deadline) {
+        this.timed = timed;
+        this.deadline = deadline;
+        this.polling = false; // a kernel refusal is forgotten with the call, as with a fresh instance
+        this.budget = SpinBudget.mine(); // the calling thread's (begins its wait in reset())
+        reset();
+        return this;
     }
 
     @Override

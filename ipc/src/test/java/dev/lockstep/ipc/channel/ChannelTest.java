@@ -17,6 +17,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -729,6 +730,79 @@ class ChannelTest {
             long allocated = (long) allocatedBytes.invoke(threads, id) - before;
             assertTrue(allocated < 1000, "3000 sends + receives allocated " + allocated + " bytes");
             assertTrue(sum[0] > 0);
+        }
+    }
+
+    /**
+     * A blocking send that finds the ring full and waits allocates nothing (issue 12: the fan-out
+     * bench's 0.21 B/op were one ByteBuffer wrapper per waiting send of a byte[], and on JDK 22+ one
+     * futex idle strategy per wait). The consumer drains in bursts with pauses, so most sends wait.
+     */
+    @Test
+    @Timeout(60)
+    void waitingSendsAllocateNothing() throws Exception {
+        Object threads;
+        java.lang.reflect.Method allocatedBytes;
+        try {
+            threads = Class.forName("java.lang.management.ManagementFactory").getMethod("getThreadMXBean").invoke(null);
+            allocatedBytes = Class.forName("com.sun.management.ThreadMXBean").getMethod("getThreadAllocatedBytes", long.class);
+        } catch (ReflectiveOperationException e) {
+            assumeTrue(false, "no per-thread allocation counter: " + e);
+            return;
+        }
+        long id = Thread.currentThread().getId();
+        try (OneToOneChannel ch = OneToOneChannel.create(dir.resolve("c"), 1024);
+             Sender out = ch.sender(); Receiver in = ch.receiver()) {
+            byte[] src = new byte[100];
+            ByteBuffer heap = ByteBuffer.allocate(100);
+            java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+            Thread consumer = new Thread(() -> {
+                MessageHandler h = (type, b, off, len) -> { };
+                while (!stop.get()) {
+                    if (in.receive(h, 64) == 0) {
+                        Thread.onSpinWait();
+                    } else {
+                        java.util.concurrent.locks.LockSupport.parkNanos(20_000L); // the ring fills meanwhile
+                    }
+                }
+            });
+            consumer.start();
+            try {
+                int[] waited = new int[1];
+                Callable<Void> round = () -> {
+                    for (int i = 0; i < 200; i++) {
+                        if (!out.trySend(1, src, 0, 100)) {
+                            waited[0]++;
+                            if ((i & 1) == 0) {
+                                out.send(1, src, 0, 100);
+                            } else {
+                                assertTrue(out.trySend(1, src, 0, 100, 10, TimeUnit.SECONDS));
+                            }
+                        }
+                        if (!out.trySend(2, heap, 0, 100)) {
+                            waited[0]++;
+                            if ((i & 1) == 0) {
+                                out.send(2, heap, 0, 100);
+                            } else {
+                                assertTrue(out.trySend(2, heap, 0, 100, 10, TimeUnit.SECONDS));
+                            }
+                        }
+                    }
+                    return null;
+                };
+                for (int i = 0; i < 20; i++) {
+                    round.call(); // warm up (and let the JIT compile)
+                }
+                waited[0] = 0;
+                long before = (long) allocatedBytes.invoke(threads, id);
+                round.call();
+                long allocated = (long) allocatedBytes.invoke(threads, id) - before;
+                assertTrue(waited[0] >= 20, "the consumer's pauses should make sends wait: " + waited[0] + " of 400");
+                assertTrue(allocated < 256, waited[0] + " waiting sends of 400 allocated " + allocated + " bytes");
+            } finally {
+                stop.set(true);
+                consumer.join();
+            }
         }
     }
 
