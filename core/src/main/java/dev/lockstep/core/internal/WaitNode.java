@@ -96,6 +96,15 @@ public final class WaitNode {
     public int arg;
     /** A signalled condition node's link in {@code WaitQueue.transferred}, guarded by the queue lock. */
     WaitNode transferNext;
+    /**
+     * The thread this node's own thread must unpark once it sees its grant: the next node of a run
+     * granted together by {@code WaitQueue.grantRun} (AQS's shared-mode propagation), or null. Written
+     * plainly by the granter under the queue lock before the release store of {@link #GRANTED}; read
+     * and cleared plainly by the node's own thread only after it read {@link #GRANTED} with acquire
+     * (so the write happens-before the read), and before it can queue again (so the clear
+     * happens-before the next grant's write, which comes under the queue lock after that enqueue).
+     */
+    Thread runNext;
     /** Set by the owner when an uninterruptible wait swallowed an interrupt; re-asserted later. */
     public boolean interrupted;
     /**

@@ -33,7 +33,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 class WaitQueueWithdrawalTest {
 
     /** A counting gate on the layer: the smallest primitive with a grant decision. */
-    static final class Gate extends WaitQueue {
+    static class Gate extends WaitQueue {
         private static final long serialVersionUID = 1L;
         final transient AtomicInteger permits = new AtomicInteger();
         private final boolean handOff;
@@ -79,7 +79,8 @@ class WaitQueueWithdrawalTest {
         }
     }
 
-    private static final class Forked<T> extends FutureTask<T> {
+    /** A task run by a new daemon thread, started at once. */
+    static final class Forked<T> extends FutureTask<T> {
         final Thread thread;
 
         Forked(String name, Callable<T> task) {
@@ -90,7 +91,7 @@ class WaitQueueWithdrawalTest {
         }
     }
 
-    private static void waitUntil(String what, BooleanSupplier condition) throws InterruptedException {
+    static void waitUntil(String what, BooleanSupplier condition) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() - deadline > 0) {
@@ -101,7 +102,7 @@ class WaitQueueWithdrawalTest {
     }
 
     /** Whether {@code t} is inside {@link WaitQueue#lock()} called from {@link WaitQueue#acquire}. */
-    private static boolean takingQueueLockInAcquire(Thread t) {
+    static boolean takingQueueLockInAcquire(Thread t) {
         StackTraceElement[] trace = t.getStackTrace();
         for (int i = 0; i + 1 < trace.length; i++) {
             if (trace[i].getClassName().equals(WaitQueue.class.getName()) && trace[i].getMethodName().equals("lock")

@@ -10,6 +10,7 @@ import org.openjdk.jcstress.annotations.State;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.util.Collection;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.Lock;
 
@@ -30,6 +31,12 @@ import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
  * state, then volatile reads of the queue head and of the pending-wake-up count, against a waiter's
  * volatile write (its link, or its pending wake-up given back) and its re-check of both under the
  * queue lock; in fair mode the direct hand-off of the same re-check.
+ *
+ * <p>The {@code ReaderRun} cases queue two readers behind the writer (the actor starts a helper
+ * thread that read-locks too, queued before or after the actor, and joins it): the release grants the
+ * two as one run, unparks only the first (after the queue lock), and the first woken reader unparks
+ * the second ({@code WaitQueue.grantRun}, AQS's shared-mode propagation). The actor terminates only
+ * if both readers got the lock: a reader left parked with its grant is a lost wake-up.
  */
 public final class ReadWriteMutexNoLostWakeupTest {
     private ReadWriteMutexNoLostWakeupTest() {
@@ -43,6 +50,29 @@ public final class ReadWriteMutexNoLostWakeupTest {
     private static final int HOLD_STEPS = 320;
     private static final AtomicInteger TRIAL = new AtomicInteger();
 
+    /** The lock, with a look at its queued threads (the protected {@code getQueuedThreads}). */
+    static final class Probe extends ReadWriteMutex {
+        private static final long serialVersionUID = 1L;
+
+        Probe(boolean fair) {
+            super(fair);
+        }
+
+        /** Whether at least {@code n} threads are queued and every queued thread is parked. */
+        boolean parked(int n) {
+            Collection<Thread> queued = getQueuedThreads();
+            if (queued.size() < n) {
+                return false;
+            }
+            for (Thread t : queued) {
+                if (t.getState() != Thread.State.WAITING) {
+                    return false;
+                }
+            }
+            return true;
+        }
+    }
+
     /** The common state: the lock, which sides the two threads take, and the handshake flags. */
     abstract static class Base {
         private static final VarHandle HELD;
@@ -51,33 +81,76 @@ public final class ReadWriteMutexNoLostWakeupTest {
         static {
             try {
                 HELD = MethodHandles.lookup().findVarHandle(Base.class, "held", boolean.class);
-                LOCKING = MethodHandles.lookup().findVarHandle(Base.class, "locking", boolean.class);
+                LOCKING = MethodHandles.lookup().findVarHandle(Base.class, "locking", int.class);
             } catch (ReflectiveOperationException e) {
                 throw new ExceptionInInitializerError(e);
             }
         }
 
-        private final ReadWriteMutex rw;
+        private final Probe rw;
         private final Lock holderSide;
         private final Lock waiterSide;
+        private final int waiters;
         private final int trial = TRIAL.getAndIncrement();
         private final int holdSteps = (trial * 37) % HOLD_STEPS;
         private final int reholdSteps = (trial * 53) % HOLD_STEPS;
         private boolean held;
-        private boolean locking;
+        /** How many waiting threads are about to lock (1, or 2 in the reader-run cases). */
+        private int locking;
 
         Base(boolean fair, boolean holderWrites, boolean waiterWrites) {
-            rw = new ReadWriteMutex(fair);
+            this(fair, holderWrites, waiterWrites, 1);
+        }
+
+        Base(boolean fair, boolean holderWrites, boolean waiterWrites, int waiters) {
+            this.waiters = waiters;
+            rw = new Probe(fair);
             holderSide = holderWrites ? rw.writeLock() : rw.readLock();
             waiterSide = waiterWrites ? rw.writeLock() : rw.readLock();
         }
 
         void waiter() {
+            awaitHeld();
+            lockOnce(false);
+        }
+
+        /**
+         * Two readers (the waiter side must be the read side): a helper thread and this one, the
+         * helper queued first or second; returns once both have read-locked.
+         */
+        void readerRun(boolean helperFirst) {
+            awaitHeld();
+            Thread helper = new Thread(() -> lockOnce(!helperFirst));
+            helper.setDaemon(true); // a lost wake-up leaves it parked: it must not keep the fork alive
+            helper.start();
+            lockOnce(helperFirst);
+            // Uninterruptible, as lock(): the actor ends only once the helper has read-locked too.
+            boolean interrupted = false;
+            while (helper.isAlive()) {
+                try {
+                    helper.join();
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+
+        private void awaitHeld() {
             // Volatile reads: wait (spinning, not in the lock) until the signal thread holds the lock.
             while (!(boolean) HELD.getVolatile(this)) {
                 Thread.onSpinWait();
             }
-            LOCKING.setVolatile(this, true); // volatile: read by the holder below
+        }
+
+        /** Locks and unlocks the waiter side; {@code second}: first waits (bounded) until another thread is queued. */
+        private void lockOnce(boolean second) {
+            for (int i = 0; second && i < 20_000 && rw.getQueueLength() == 0; i++) {
+                Thread.onSpinWait();
+            }
+            LOCKING.getAndAdd(this, 1); // volatile RMW: counted by the holder below
             waiterSide.lock();
             waiterSide.unlock();
         }
@@ -85,9 +158,14 @@ public final class ReadWriteMutexNoLostWakeupTest {
         void holder() {
             holderSide.lock();
             HELD.setVolatile(this, true); // volatile: read by the waiter above
-            // Volatile reads: wait until the waiter is about to lock, so that the varying holds below
-            // place the unlocks in varying phases of its lock() even on a loaded machine.
-            while (!(boolean) LOCKING.getVolatile(this)) {
+            // Volatile reads: wait until the waiters are about to lock, so that the varying holds below
+            // place the unlocks in varying phases of their lock() even on a loaded machine.
+            while ((int) LOCKING.getVolatile(this) < waiters) {
+                Thread.onSpinWait();
+            }
+            // Reader runs: wait (bounded, about 10 ms) until both readers are queued and parked, so
+            // that the release grants them as one run and only the chain can wake the second.
+            for (int i = 0; waiters > 1 && i < 10_000 && !rw.parked(waiters); i++) {
                 Thread.onSpinWait();
             }
             for (int i = 0; i < holdSteps; i++) {
@@ -196,6 +274,46 @@ public final class ReadWriteMutexNoLostWakeupTest {
         @Actor
         public void actor() {
             waiter();
+        }
+
+        @Signal
+        public void signal() {
+            holder();
+        }
+    }
+
+    @JCStressTest(Mode.Termination)
+    @Outcome(id = "TERMINATED", expect = ACCEPTABLE, desc = "both queued readers got the lock")
+    @Outcome(id = "STALE", expect = FORBIDDEN, desc = "lost wake-up: a reader of the woken run sleeps")
+    @State
+    public static class ReaderRunHelperFirst extends Base {
+        public ReaderRunHelperFirst() {
+            super(false, true, false, 2);
+        }
+
+        @Actor
+        public void actor() {
+            readerRun(true);
+        }
+
+        @Signal
+        public void signal() {
+            holder();
+        }
+    }
+
+    @JCStressTest(Mode.Termination)
+    @Outcome(id = "TERMINATED", expect = ACCEPTABLE, desc = "both queued readers got the lock")
+    @Outcome(id = "STALE", expect = FORBIDDEN, desc = "lost wake-up: a reader of the woken run sleeps")
+    @State
+    public static class ReaderRunActorFirst extends Base {
+        public ReaderRunActorFirst() {
+            super(false, true, false, 2);
+        }
+
+        @Actor
+        public void actor() {
+            readerRun(false);
         }
 
         @Signal
