@@ -695,17 +695,7 @@ class ChannelTest {
 
     @Test
     void sendAndReceiveAllocateNothing() throws Exception {
-        // Reflection: the test is compiled into the module, which does not read java.management.
-        Object threads;
-        java.lang.reflect.Method allocatedBytes;
-        try {
-            threads = Class.forName("java.lang.management.ManagementFactory").getMethod("getThreadMXBean").invoke(null);
-            allocatedBytes = Class.forName("com.sun.management.ThreadMXBean").getMethod("getThreadAllocatedBytes", long.class);
-        } catch (ReflectiveOperationException e) {
-            assumeTrue(false, "no per-thread allocation counter: " + e);
-            return;
-        }
-        long id = Thread.currentThread().getId();
+        java.util.function.LongSupplier allocated = allocationCounter();
         try (ManyToOneChannel ch = ManyToOneChannel.create(dir.resolve("c"), 4096, 2);
              Sender out = ch.sender(); Receiver in = ch.receiver()) {
             byte[] src = new byte[100];
@@ -725,10 +715,10 @@ class ChannelTest {
             for (int i = 0; i < 20; i++) {
                 round.run(); // warm up (and let the JIT compile)
             }
-            long before = (long) allocatedBytes.invoke(threads, id);
+            long before = allocated.getAsLong();
             round.run();
-            long allocated = (long) allocatedBytes.invoke(threads, id) - before;
-            assertTrue(allocated < 1000, "3000 sends + receives allocated " + allocated + " bytes");
+            long bytes = allocated.getAsLong() - before;
+            assertTrue(bytes < 1000, "3000 sends + receives allocated " + bytes + " bytes");
             assertTrue(sum[0] > 0);
         }
     }
@@ -741,16 +731,7 @@ class ChannelTest {
     @Test
     @Timeout(60)
     void waitingSendsAllocateNothing() throws Exception {
-        Object threads;
-        java.lang.reflect.Method allocatedBytes;
-        try {
-            threads = Class.forName("java.lang.management.ManagementFactory").getMethod("getThreadMXBean").invoke(null);
-            allocatedBytes = Class.forName("com.sun.management.ThreadMXBean").getMethod("getThreadAllocatedBytes", long.class);
-        } catch (ReflectiveOperationException e) {
-            assumeTrue(false, "no per-thread allocation counter: " + e);
-            return;
-        }
-        long id = Thread.currentThread().getId();
+        java.util.function.LongSupplier allocated = allocationCounter();
         try (OneToOneChannel ch = OneToOneChannel.create(dir.resolve("c"), 1024);
              Sender out = ch.sender(); Receiver in = ch.receiver()) {
             byte[] src = new byte[100];
@@ -794,16 +775,41 @@ class ChannelTest {
                     round.call(); // warm up (and let the JIT compile)
                 }
                 waited[0] = 0;
-                long before = (long) allocatedBytes.invoke(threads, id);
+                long before = allocated.getAsLong();
                 round.call();
-                long allocated = (long) allocatedBytes.invoke(threads, id) - before;
+                long bytes = allocated.getAsLong() - before;
                 assertTrue(waited[0] >= 20, "the consumer's pauses should make sends wait: " + waited[0] + " of 400");
-                assertTrue(allocated < 256, waited[0] + " waiting sends of 400 allocated " + allocated + " bytes");
+                assertTrue(bytes < 256, waited[0] + " waiting sends of 400 allocated " + bytes + " bytes");
             } finally {
                 stop.set(true);
                 consumer.join();
             }
         }
+    }
+
+    /**
+     * The calling thread's allocated bytes so far, read through {@code com.sun.management.ThreadMXBean} by
+     * reflection (the test is compiled into the module, which does not read java.management); skips the test
+     * where the JVM has no per-thread allocation counter.
+     */
+    private static java.util.function.LongSupplier allocationCounter() {
+        Object threads;
+        java.lang.reflect.Method allocatedBytes;
+        try {
+            threads = Class.forName("java.lang.management.ManagementFactory").getMethod("getThreadMXBean").invoke(null);
+            allocatedBytes = Class.forName("com.sun.management.ThreadMXBean").getMethod("getThreadAllocatedBytes", long.class);
+        } catch (ReflectiveOperationException e) {
+            assumeTrue(false, "no per-thread allocation counter: " + e);
+            throw new AssertionError(e); // not reached: assumeTrue(false) aborts the test
+        }
+        long id = Thread.currentThread().getId();
+        return () -> {
+            try {
+                return (long) allocatedBytes.invoke(threads, id);
+            } catch (ReflectiveOperationException e) {
+                throw new AssertionError(e);
+            }
+        };
     }
 
     @Test
