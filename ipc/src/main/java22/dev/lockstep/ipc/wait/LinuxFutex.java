@@ -29,7 +29,8 @@ import java.nio.ByteBuffer;
  *
  * <p>Implementation notes: a virtual thread never enters the downcall ({@link #canSleep()}); a
  * platform thread reuses its own 16-byte {@code timespec} and errno capture segment (thread-local,
- * allocated on its first sleep), so a sleep allocates nothing on the heap but the buffer's segment view.
+ * allocated on its first sleep, sliced once) and remembers the base address of the last buffer it used, so
+ * a sleep or wake allocates nothing on the heap (one segment view when a thread changes buffers).
  * The word's address is the buffer's native address plus the offset (the buffer is a direct mapping,
  * never moved).
  */
@@ -44,7 +45,38 @@ final class LinuxFutex implements KernelSleep {
     private final MethodHandle syscall;
     private final StructLayout captureLayout = Linker.Option.captureStateLayout();
     private final VarHandle errno = captureLayout.varHandle(MemoryLayout.PathElement.groupElement("errno"));
-    private final ThreadLocal<MemorySegment> scratch;
+    private final ThreadLocal<Scratch> scratch;
+
+    /**
+     * A platform thread's own native scratch (timespec and errno capture, sliced once) and the base address
+     * of the last buffer it slept or woke on, so that neither a sleep nor a wake allocates on the heap
+     * (a segment view per call was ~200 bytes per waiting send on JDK 25: ChannelTest.waitingSendsAllocateNothing).
+     * Holds that one buffer strongly until the thread uses another: a mapping's address does not change
+     * while a buffer object refers to it.
+     */
+    private static final class Scratch {
+        final MemorySegment timespec;
+        final MemorySegment capture;
+        ByteBuffer lastBuffer;
+        long lastBase;
+
+        Scratch(MemorySegment s, long captureSize) {
+            timespec = s.asSlice(0, 16); // struct timespec { long tv_sec; long tv_nsec; }
+            capture = s.asSlice(16, captureSize);
+        }
+
+        long address(ByteBuffer buffer, int offset) {
+            if (!buffer.isDirect() || offset < 0 || offset > buffer.capacity() - 4 || (offset & 3) != 0) {
+                throw new IndexOutOfBoundsException("futex word at " + offset + " of " + buffer.capacity());
+            }
+            if (buffer != lastBuffer) {
+                // The segment view starts at the buffer's position; its base is the address of index 0.
+                lastBase = MemorySegment.ofBuffer(buffer).address() - buffer.position();
+                lastBuffer = buffer;
+            }
+            return lastBase + offset;
+        }
+    }
 
     @SuppressWarnings("restricted") // the point of this class; the JVM warns or refuses at run time (see Waiting)
     LinuxFutex() throws Throwable {
@@ -61,9 +93,10 @@ final class LinuxFutex implements KernelSleep {
                 Linker.Option.captureCallState("errno"));
         Arena arena = Arena.ofAuto();
         long probeSize = captureLayout.byteSize() + 16;
-        scratch = ThreadLocal.withInitial(() -> arena.allocate(probeSize, 8));
+        long captureSize = captureLayout.byteSize();
+        scratch = ThreadLocal.withInitial(() -> new Scratch(arena.allocate(probeSize, 8), captureSize));
         MemorySegment probe = Arena.global().allocate(JAVA_INT);
-        MemorySegment capture = scratch.get().asSlice(16, captureLayout.byteSize());
+        MemorySegment capture = scratch.get().capture;
         long r = (long) syscall.invokeExact(capture, sysFutex, probe.address(), FUTEX_WAKE,
                 (long) Integer.MAX_VALUE, 0L, 0L, 0L);
         if (r < 0) {
@@ -79,12 +112,12 @@ final class LinuxFutex implements KernelSleep {
     @Override
     public boolean sleep(ByteBuffer buffer, int offset, int expected, long nanos) {
         try {
-            MemorySegment s = scratch.get();
-            MemorySegment timespec = s.asSlice(0, 16); // struct timespec { long tv_sec; long tv_nsec; }
+            Scratch s = scratch.get();
+            MemorySegment timespec = s.timespec;
             timespec.set(JAVA_LONG, 0, nanos / 1_000_000_000L);
             timespec.set(JAVA_LONG, 8, nanos % 1_000_000_000L);
-            MemorySegment capture = s.asSlice(16, captureLayout.byteSize());
-            long r = (long) syscall.invokeExact(capture, sysFutex, address(buffer, offset), FUTEX_WAIT,
+            MemorySegment capture = s.capture;
+            long r = (long) syscall.invokeExact(capture, sysFutex, s.address(buffer, offset), FUTEX_WAIT,
                     (long) expected, timespec.address(), 0L, 0L);
             if (r == 0) {
                 return true;
@@ -99,8 +132,9 @@ final class LinuxFutex implements KernelSleep {
     @Override
     public void wakeAll(ByteBuffer buffer, int offset) {
         try {
-            long r = (long) syscall.invokeExact(scratch.get().asSlice(16, captureLayout.byteSize()), sysFutex,
-                    address(buffer, offset), FUTEX_WAKE,
+            Scratch s = scratch.get();
+            long r = (long) syscall.invokeExact(s.capture, sysFutex,
+                    s.address(buffer, offset), FUTEX_WAKE,
                     (long) Integer.MAX_VALUE, 0L, 0L, 0L);
             // r < 0 (EFAULT after an unmap race): nobody can be asleep on a word we cannot address;
             // sleepers elsewhere wake at their bound.
@@ -113,11 +147,4 @@ final class LinuxFutex implements KernelSleep {
         return (int) errno.get(capture, 0L);
     }
 
-    private static long address(ByteBuffer buffer, int offset) {
-        if (!buffer.isDirect() || offset < 0 || offset > buffer.capacity() - 4 || (offset & 3) != 0) {
-            throw new IndexOutOfBoundsException("futex word at " + offset + " of " + buffer.capacity());
-        }
-        MemorySegment segment = MemorySegment.ofBuffer(buffer); // starts at the buffer's position
-        return segment.address() - buffer.position() + offset;
-    }
 }
