@@ -247,9 +247,9 @@ class MonitorTest {
             return null;
         });
         for (TestThreads.Forked<Void> w : otherWaiters) {
-            waitUntilParked(w.thread);
+            TestThreads.waitUntilParkedUntimed(w.thread); // not in a timed nap that re-checks the guard
         }
-        waitUntilParked(flagWaiter.thread);
+        TestThreads.waitUntilParkedUntimed(flagWaiter.thread);
         record.set(true);
         setFlagAndLeave(true);
         flagWaiter.get(5, TimeUnit.SECONDS);

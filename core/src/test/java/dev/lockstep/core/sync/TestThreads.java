@@ -46,6 +46,14 @@ final class TestThreads {
     }
 
     /** Waits until the thread is parked (WAITING or TIMED_WAITING): past its spin phase. */
+    /**
+     * Waits until {@code t} is in an untimed park (WAITING): past any timed nap of a spin phase, which
+     * TIMED_WAITING cannot tell from a timed wait, so a thread seen here re-checks nothing until woken.
+     */
+    static void waitUntilParkedUntimed(Thread t) {
+        waitUntil(t.getName() + " parks untimed", () -> t.getState() == Thread.State.WAITING);
+    }
+
     static void waitUntilParked(Thread t) {
         waitUntil(t.getName() + " parks", () -> {
             Thread.State s = t.getState();
