@@ -97,7 +97,10 @@ public final class MpmcArrayQueue<E> extends ArrayQueueBase<E> {
      *   answer empty) from a producer's few instructions (wait).
      * - removeAt locks a full slot by CAS seq i + 1 -> i; i is below every live producer index, so no
      *   producer can mistake it; consumers and peek see "not produced" and wait. Dekker pair: remover
-     *   (CAS seq; volatile read consumerIndex) vs consumer (CAS consumerIndex; volatile read seq).
+     *   (CAS seq; volatile read consumerIndex) vs consumer (CAS consumerIndex; volatile read seq): at
+     *   least one sees the other, and both may. A remover that sees the claim backs off and unlocks by
+     *   CAS i -> i + 1, never by a store: the consumer may have missed the lock and already released
+     *   the slot to the next lap (jcstress MpmcArrayQueueRemovePollTest, outcome r4 = 2).
      * - BlockingQueueAdapter relies on: offer claims by a volatile CAS of producerIndex and poll says
      *   "empty" only after a volatile read of it; poll claims by a volatile CAS of consumerIndex and
      *   offer says "full" only after a volatile read of it (see ArrayQueueBase).
@@ -442,7 +445,18 @@ public final class MpmcArrayQueue<E> extends ArrayQueueBase<E> {
             return false; // consumed, or another remover holds it
         }
         // Volatile: after our volatile CAS; a consumer index > i means a consumer claimed i first.
-        if (getVolatileConsumerIndex() > i || ELEMENT.get(buffer, s) != e) { // plain: the slot is ours
+        if (getVolatileConsumerIndex() > i) {
+            // Not ours after all: that consumer may have read the sequence before our lock (Dekker: both
+            // sides may see each other) and gone on to take the slot and release it to the next lap
+            // (seq = i + capacity), overwriting our lock. So unlock only if the lock is still there:
+            // a blind store of i + 1 would take the slot back from the next lap and wedge it (every
+            // later producer of the slot waits for a consumer of i that never comes). Volatile CAS
+            // (release would do: we changed nothing in the slot; VarHandle has no strong release
+            // compareAndSet); a failure means the consumer's release already replaced our lock.
+            SEQUENCE.compareAndSet(sequences, s, i, i + 1);
+            return false;
+        }
+        if (ELEMENT.get(buffer, s) != e) { // plain: no consumer claimed i, so the slot is ours
             SEQUENCE.setRelease(sequences, s, i + 1); // release: unlock, slot unchanged
             return false;
         }

@@ -4,16 +4,29 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Queue;
 
+import dev.lockstep.core.queue.ConcurrentQueue;
+
 /**
  * Records what each consumer actor took, then judges a run: every offered element delivered exactly
- * once, and no consumer saw a producer's elements out of order. Elements are small integers; producer
- * {@code k} offers {@code [first_k, last_k]} in increasing order.
+ * once, no consumer saw a producer's elements out of order, and the queue still works afterwards (every
+ * slot can be used again: {@link #WEDGED}). Elements are small integers; producer {@code k} offers
+ * {@code [first_k, last_k]} in increasing order.
  */
 final class Deliveries {
     static final int OK = 1;
     static final int LOST = 2;
     static final int DUPLICATED = 3;
     static final int REORDERED = 4;
+    /**
+     * The race left the queue unusable: after it was drained, one element at a time offered and polled
+     * back, over two laps of every slot, was refused or came back wrong. Checked because a slot left in
+     * a wrong state is invisible to the counts above: MpmcArrayQueue's removal once handed a consumed
+     * slot back as "full" (jcstress MpmcArrayQueueRemovePollTest, 2026-12-01), found only when a later
+     * producer of that slot waited forever.
+     */
+    static final int WEDGED = 5;
+    /** The laps of an unbounded queue's check: enough to cross its small test chunks many times. */
+    private static final int UNBOUNDED_LAP = 32;
 
     /** What each consumer took, in order; the arbiter's leftovers last. */
     final List<List<Integer>> taken = new ArrayList<>();
@@ -81,6 +94,22 @@ final class Deliveries {
                 last[p] = e;
             }
         }
-        return OK;
+        return q instanceof ConcurrentQueue<Integer> c && !reusable(c) ? WEDGED : OK;
+    }
+
+    /**
+     * Whether the drained queue takes and gives back one element at a time over two laps of its slots.
+     * Relaxed calls: after the race nothing is in flight, so they fail only where the queue is wrong,
+     * and a wrong slot makes them answer at once where a strict call could wait forever.
+     */
+    static boolean reusable(ConcurrentQueue<Integer> q) {
+        int n = q.capacity() == ConcurrentQueue.UNBOUNDED ? UNBOUNDED_LAP : 2 * q.capacity();
+        for (int i = 0; i < n; i++) {
+            Integer e = 1000 + i;
+            if (!q.relaxedOffer(e) || q.relaxedPoll() != e) {
+                return false;
+            }
+        }
+        return q.relaxedPoll() == null;
     }
 }

@@ -21,6 +21,7 @@ import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
 @Outcome(id = "2, .*", expect = FORBIDDEN, desc = "an element was lost")
 @Outcome(id = "3, .*", expect = FORBIDDEN, desc = "an element was delivered twice (or was never offered)")
 @Outcome(id = "4, .*", expect = FORBIDDEN, desc = "a consumer saw a producer's elements out of order")
+@Outcome(id = "5, .*", expect = FORBIDDEN, desc = "the race left the queue unusable (a slot wedged)")
 @Outcome(expect = FORBIDDEN, desc = "anything else")
 @State
 public class MpscUnboundedQueueOfferPollTest {
