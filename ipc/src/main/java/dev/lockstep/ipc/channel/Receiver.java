@@ -13,6 +13,7 @@ import dev.lockstep.core.internal.Waits;
 import dev.lockstep.ipc.shm.Heartbeats;
 import dev.lockstep.ipc.shm.MappedAccess;
 import dev.lockstep.ipc.shm.WaitMode;
+import dev.lockstep.ipc.wait.EndpointIdle;
 import dev.lockstep.ipc.wait.KernelIdle;
 import dev.lockstep.ipc.wait.Waiting;
 import dev.lockstep.ipc.wait.WaitWord;
@@ -53,8 +54,12 @@ public abstract sealed class Receiver implements AutoCloseable permits OneToOneR
      * strategy was given). Set by the channel before the receiver is handed out.
      */
     boolean kernelWait;
-    /** {@link #sleepCheck()} as a re-check, made once: a waiting call allocates only its idle strategy. */
-    private final KernelIdle.Recheck workReady = this::sleepCheck;
+    /**
+     * How a waiting awaitReceive idles: the futex strategy on the consumer's wait word (made at the first
+     * kernel wait with {@link #sleepCheck()} as its re-check, then re-armed: a waiting call allocates
+     * nothing), or {@link #idle}.
+     */
+    private final EndpointIdle waits;
     final int waitWordOffset;
     final int producerWaitOffset;
     /**
@@ -84,6 +89,7 @@ public abstract sealed class Receiver implements AutoCloseable permits OneToOneR
         this.tailOffset = channel.tailOffset;
         this.waitWordOffset = channel.consumerWaitOffset;
         this.producerWaitOffset = channel.producerWaitOffset;
+        this.waits = new EndpointIdle(buffer, waitWordOffset, this::sleepCheck, this.idle);
         this.dataOffset = channel.dataOffset;
         this.heartbeat = Heartbeats.register(buffer, channel.structureOffset + CONSUMER_HEARTBEAT_OFFSET);
         // Acquire: a previous consumer's zeroing happened before its head release.
@@ -190,11 +196,10 @@ public abstract sealed class Receiver implements AutoCloseable permits OneToOneR
     /**
      * How a waiting awaitReceive idles: kernel sleeps on the consumer's wait word in
      * {@link WaitMode#FUTEX} mode (unless an idle strategy was given), else the idle strategy.
-     * Allocates (one object) only when the call has to wait.
+     * Allocates nothing after this receiver's first kernel wait (the futex strategy is kept and re-armed).
      */
     private IdleStrategy waitIdle(boolean timed, long deadline) {
-        idle.reset();
-        return kernelWait ? KernelIdle.orPoll(buffer, waitWordOffset, workReady, timed, deadline, idle) : idle;
+        return waits.forCall(kernelWait, timed, deadline);
     }
 
     /**

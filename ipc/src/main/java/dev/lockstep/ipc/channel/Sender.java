@@ -14,6 +14,7 @@ import dev.lockstep.core.internal.jfr.Jfr;
 import dev.lockstep.ipc.shm.Heartbeats;
 import dev.lockstep.ipc.shm.MappedAccess;
 import dev.lockstep.ipc.shm.WaitMode;
+import dev.lockstep.ipc.wait.EndpointIdle;
 import dev.lockstep.ipc.wait.KernelIdle;
 import dev.lockstep.ipc.wait.Waiting;
 import dev.lockstep.ipc.wait.WaitWord;
@@ -57,14 +58,12 @@ public abstract sealed class Sender implements AutoCloseable permits OneToOneSen
      * strategy was given). Set by the channel before the sender is handed out.
      */
     boolean kernelWait;
-    /** {@link #sleepCheck()} as a re-check, made once: a waiting send allocates nothing. */
-    private final KernelIdle.Recheck spaceReady = this::sleepCheck;
     /**
-     * The futex idle strategy of blocking sends, made at the first wait and re-armed for each next one
-     * ({@link KernelIdle#rearm}): a waiting send allocates nothing (issue 12: one object per waiting send
-     * was 0.21 B/op of the blocking fan-out bench). Plain: a sender is used by one thread at a time.
+     * How blocking sends idle: the futex strategy on the producers' wait word (made at the first kernel
+     * wait with {@link #sleepCheck()} as its re-check, then re-armed: a waiting send allocates nothing),
+     * or {@link #idle}.
      */
-    private KernelIdle kernelIdle;
+    private final EndpointIdle waits;
     /** Absolute offset of the consumer's wait word (we wake it after publishing). */
     final int consumerWaitOffset;
     /** Absolute offset of the producers' wait word (we sleep on it while the ring is full). */
@@ -99,6 +98,7 @@ public abstract sealed class Sender implements AutoCloseable permits OneToOneSen
         this.dataOffset = channel.dataOffset;
         this.consumerWaitOffset = channel.consumerWaitOffset;
         this.producerWaitOffset = channel.producerWaitOffset;
+        this.waits = new EndpointIdle(buffer, producerWaitOffset, this::sleepCheck, this.idle);
         this.heartbeat = Heartbeats.register(buffer, slotOffset + SLOT_HEARTBEAT_OFFSET);
         // Acquire: pairs with the consumer's release of head; the space below head + capacity is zero.
         this.headCache = (long) MappedAccess.LONG.getAcquire(buffer, headOffset);
@@ -369,19 +369,7 @@ public abstract sealed class Sender implements AutoCloseable permits OneToOneSen
      * kernel wait (the futex strategy is kept and re-armed).
      */
     private IdleStrategy waitIdle(boolean timed, long deadline) {
-        KernelIdle k = kernelIdle;
-        if (k != null && kernelWait) {
-            return k.rearm(timed, deadline); // resets the polling strategy too
-        }
-        idle.reset();
-        if (!kernelWait) {
-            return idle;
-        }
-        IdleStrategy made = KernelIdle.orPoll(buffer, producerWaitOffset, spaceReady, timed, deadline, idle);
-        if (made instanceof KernelIdle fresh) {
-            kernelIdle = fresh; // kept: the process's kernel sleep does not change
-        }
-        return made;
+        return waits.forCall(kernelWait, timed, deadline);
     }
 
     /**

@@ -788,6 +788,61 @@ class ChannelTest {
     }
 
     /**
+     * A waiting {@code awaitReceive}, untimed or timed, allocates nothing once warm, in both channel
+     * kinds: the receiver keeps one futex idle strategy and re-arms it per call (it made one per waiting
+     * call before). The producer sends in bursts with pauses, so most calls find the ring empty and wait.
+     * Only JDK 22+ has the kernel sleeps (LinuxFutex) whose strategy was allocated: on JDK 17 both kinds
+     * poll with the receiver's own strategy, and the check passes either way (CI runs both JDKs).
+     */
+    @Test
+    @Timeout(60)
+    void waitingReceivesAllocateNothing() throws Exception {
+        java.util.function.LongSupplier allocated = allocationCounter();
+        for (boolean manyToOne : new boolean[] {false, true}) {
+            try (ShmChannel ch = manyToOne ? ManyToOneChannel.create(dir.resolve("m"), 1024)
+                    : OneToOneChannel.create(dir.resolve("o"), 1024);
+                 Sender out = ch.sender(); Receiver in = ch.receiver()) {
+                byte[] src = new byte[16];
+                java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+                Thread producer = new Thread(() -> {
+                    while (!stop.get()) {
+                        for (int i = 0; i < 4; i++) {
+                            out.trySend(1, src, 0, 16);
+                        }
+                        java.util.concurrent.locks.LockSupport.parkNanos(50_000L); // the receiver drains and waits
+                    }
+                });
+                producer.start();
+                try {
+                    MessageHandler h = (type, b, off, len) -> { };
+                    Callable<Void> round = () -> {
+                        for (int i = 0; i < 200; i++) {
+                            while (in.receive(h, 64) > 0) {
+                                // drain: the next call then finds the ring empty (unless a burst came)
+                            }
+                            int got = (i & 1) == 0 ? in.awaitReceive(h, 64)
+                                    : in.awaitReceive(h, 64, 10, TimeUnit.SECONDS);
+                            assertTrue(got > 0, "a message within 10 s");
+                        }
+                        return null;
+                    };
+                    for (int i = 0; i < 10; i++) {
+                        round.call(); // warm up (and let the JIT compile)
+                    }
+                    long before = allocated.getAsLong();
+                    round.call();
+                    long bytes = allocated.getAsLong() - before;
+                    assertTrue(bytes < 256, (manyToOne ? "many-to-one: " : "one-to-one: ")
+                            + "200 waiting receives allocated " + bytes + " bytes");
+                } finally {
+                    stop.set(true);
+                    producer.join();
+                }
+            }
+        }
+    }
+
+    /**
      * The calling thread's allocated bytes so far, read through {@code com.sun.management.ThreadMXBean} by
      * reflection (the test is compiled into the module, which does not read java.management); skips the test
      * where the JVM has no per-thread allocation counter.
