@@ -49,11 +49,13 @@ import java.util.regex.Pattern;
  * (forks of the two sides are not paired: they ran one after the other).
  *
  * <p>Cells marked {@link Cell#comparedByPlacement()} (two threads or two processes handing cache lines across
- * the two vCPUs: the parking MPMC consumer, SPSC throughput, the MPSC burst round trip, the 32 B many-to-one
- * channel) moved 0.6-1.5× between quiet runs with their code unchanged, mostly from iteration to iteration
- * inside a fork, with the host placement of the two vCPUs (one physical core or two). They run in JMH runs of
- * their own with at least {@value #PLACEMENT_FORKS} forks and {@link PlacementProbe}, and the report adds, under
- * the table (whose rows keep their format), each one's ratio per placement mode of the iterations.
+ * the two vCPUs: MPMC throughput with a spinning and with a parking consumer, SPSC throughput, the MPSC burst round
+ * trip, the 32 B many-to-one channel, the two-process round trip against Agrona and against the cache-line floor)
+ * moved 0.6-4× between quiet runs with their code unchanged, mostly from iteration to iteration inside a fork,
+ * with the host placement of the two vCPUs (one physical core or two). They run in JMH runs of their own with at
+ * least {@value #PLACEMENT_FORKS} forks and {@link PlacementProbe}, and the report adds, under the table (whose
+ * rows keep their format), each one's ratio per placement mode of the iterations: of the iteration means, or
+ * for the sample-time round trip of the medians of the iterations' p50s.
  */
 public final class HeadlineReport {
 
@@ -116,8 +118,8 @@ public final class HeadlineReport {
     /**
      * Forks per implementation, at least, for the cells compared per placement mode: their ratio moved
      * 0.6-1.5× between quiet 3-fork runs with the code unchanged, following the host placement of the two
-     * vCPUs (docs/benchmarks/headline-evidence.md); 4 cells × 2 implementations × 2 more forks add about
-     * 2 minutes to the run.
+     * vCPUs (docs/benchmarks/headline-evidence.md); 5 throughput cells × 2 implementations and the round trip's
+     * 3 mechanisms, 2 more forks each, add about 3 minutes to the run.
      */
     static final int PLACEMENT_FORKS = 5;
 
@@ -140,7 +142,8 @@ public final class HeadlineReport {
             higher("TicketLock / fair ReentrantLock, 8 threads on 2 cores", J + "lock.LockBench.oversubscribed8", Map.of(), "impl", "TicketLock", "ReentrantLockFair", 1.0),
             higher("ClhLock / fair ReentrantLock, 8 threads on 2 cores", J + "lock.LockBench.oversubscribed8", Map.of(), "impl", "ClhLock", "ReentrantLockFair", 1.0),
             higher("McsLock / fair ReentrantLock, 8 threads on 2 cores", J + "lock.LockBench.oversubscribed8", Map.of(), "impl", "McsLock", "ReentrantLockFair", 1.0),
-            higher("MpmcArrayQueue / JCTools MpmcArrayQueue, throughput, 1 producer + 1 consumer", J + "queue.MpmcQueueBench.tpt1p1c", Map.of(), "impl", "Lockstep", "JCTools", 1.0),
+            higher("MpmcArrayQueue / JCTools MpmcArrayQueue, throughput, 1 producer + 1 consumer", J + "queue.MpmcQueueBench.tpt1p1c", Map.of(), "impl", "Lockstep", "JCTools", 1.0)
+                    .comparedByPlacement(),
             higher("MpmcArrayQueue / JCTools MpmcArrayQueue, throughput, 1 producer + 1 parking consumer", J + "queue.MpmcQueueBench.parked1p1c", Map.of(), "impl", "Lockstep", "JCTools", 1.0)
                     .comparedByPlacement(),
             higher("SpscArrayQueue / JCTools SpscArrayQueue, throughput", J + "queue.SpscQueueBench.tpt", Map.of(), "impl", "Lockstep", "JCTools", 1.0)
@@ -151,12 +154,15 @@ public final class HeadlineReport {
             higher("ManyToOneChannel / Agrona ManyToOneRingBuffer, 32 B, two processes", J + "ipc.IpcThroughputBench.send", Map.of("size", "32"), "mechanism", "lockstepManyToOne", "agronaManyToOne", 1.0)
                     .comparedByPlacement(),
             higher("ManyToOneChannel / Agrona ManyToOneRingBuffer, 1 KiB, two processes", J + "ipc.IpcThroughputBench.send", Map.of("size", "1024"), "mechanism", "lockstepManyToOne", "agronaManyToOne", 1.0),
-            lower("IPC round trip p50 / Agrona one-to-one", J + "ipc.IpcRoundTripBench.roundTrip", Map.of(), "mechanism", "lockstep", "agrona", 1.0),
+            // The two round-trip cells share one probed run (agrona, lockstep, floor): their sample-time iterations
+            // are classed by the probe too, each with the median of its iterations' p50s per mode.
+            lower("IPC round trip p50 / Agrona one-to-one", J + "ipc.IpcRoundTripBench.roundTrip", Map.of(), "mechanism", "lockstep", "agrona", 1.0)
+                    .comparedByPlacement(),
             // The floor is bimodal on this VM: p0.00 ~50 ns when the hypervisor places the two spinning
             // processes on hyperthreads of one core, 150-180 ns on two cores (README, issue 12): compare
             // iterations of the two-core mode only (a lockstep iteration in the one-core mode goes too).
             lower("IPC round trip p50 / cache-line floor", J + "ipc.IpcRoundTripBench.roundTrip", Map.of(), "mechanism", "lockstep", "floor", 1.2)
-                    .dropFasterThan(TWO_CORE_MIN_NANOS),
+                    .dropFasterThan(TWO_CORE_MIN_NANOS).comparedByPlacement(),
             higher("SharedPriorityQueue / OneToOneChannel throughput, 32 B, two processes", J + "ipc.IpcThroughputBench.send", Map.of("size", "32"), "mechanism", "lockstepPriorityQueue", "lockstep", 0.5));
 
     private static Cell higher(String label, String bench, Map<String, String> params, String param, String ours, String anchor, double goal) {
@@ -307,8 +313,9 @@ public final class HeadlineReport {
 
     /**
      * The JMH runs the cells need: key "benchmark|p1=v1,p2=v2|param", value the compared values. Cells on the
-     * same benchmark and fixed parameters share a run (e.g. the three FIFO locks and their one anchor); a cell
-     * compared per placement mode has a run of its own, key suffix "|placement".
+     * same benchmark and fixed parameters share a run (e.g. the three FIFO locks and their one anchor); cells
+     * compared per placement mode run apart from the others, key suffix "|placement" (the two round-trip cells
+     * share theirs).
      */
     static Map<String, Set<String>> runs(List<Cell> cells) {
         Map<String, Set<String>> runs = new LinkedHashMap<>();
@@ -423,15 +430,19 @@ public final class HeadlineReport {
                     perFork[f] = sum / raw.get(f).size();
                 }
             }
+            // Probed iterations: the probe's results are per fork and iteration, as the primary metric's rawData
+            // (throughput: the iteration's score) or rawDataHistogram (sample time: the iteration's p50).
             List<double[]> probed = new ArrayList<>();
             JsonNode before = r.path("secondaryMetrics").path(PlacementProbe.BEFORE).path("rawData");
             JsonNode after = r.path("secondaryMetrics").path(PlacementProbe.AFTER).path("rawData");
-            JsonNode raw = pm.path("rawData");
-            if (!"sample".equals(mode) && before.size() == raw.size() && after.size() == raw.size()) {
+            boolean sample = "sample".equals(mode);
+            JsonNode raw = sample ? pm.path("rawDataHistogram") : pm.path("rawData");
+            if (before.size() == raw.size() && after.size() == raw.size()) {
                 for (int f = 0; f < raw.size(); f++) {
                     for (int i = 0; i < raw.get(f).size() && i < before.get(f).size() && i < after.get(f).size(); i++) {
-                        probed.add(new double[] {raw.get(f).get(i).asDouble(), before.get(f).get(i).asDouble(),
-                                after.get(f).get(i).asDouble()});
+                        JsonNode it = raw.get(f).get(i);
+                        probed.add(new double[] {sample ? iterationMedian(it) : it.asDouble(),
+                                before.get(f).get(i).asDouble(), after.get(f).get(i).asDouble()});
                     }
                 }
             }
@@ -451,6 +462,11 @@ public final class HeadlineReport {
             }
         }
         return min;
+    }
+
+    /** Median (p50) of one iteration's histogram ([value, count] pairs). */
+    static double iterationMedian(JsonNode iteration) {
+        return histogramMedian(com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.arrayNode().add(iteration));
     }
 
     /** Median of one fork's histogram: JMH writes, per iteration, a list of [value, count] pairs. */
@@ -525,7 +541,8 @@ public final class HeadlineReport {
                     .append(" ns (the two vCPUs on one physical core), two cores when both are at or above it (and below ")
                     .append(String.format(Locale.ROOT, "%.0f", PROBE_BUSY_NANOS))
                     .append(" ns, above which the probe found the guest too busy), mixed otherwise. ")
-                    .append("Ratio = ours / anchor of the iteration means in that mode; n = iterations (ours / anchor).\n\n")
+                    .append("Ratio = ours / anchor of the iteration means in that mode (sample-time cells: of the medians of ")
+                    .append("the iterations' p50s); n = iterations (ours / anchor).\n\n")
                     .append(modes);
         }
         return b.toString();
@@ -552,8 +569,8 @@ public final class HeadlineReport {
         String[] names = {"one core", "two cores", "mixed"};
         StringBuilder b = new StringBuilder("- ").append(c.label()).append(':');
         for (int m = 0; m < 3; m++) {
-            double[] so = modeMean(o.probed(), m);
-            double[] sa = modeMean(a.probed(), m);
+            double[] so = modeFigure(o, m);
+            double[] sa = modeFigure(a, m);
             b.append(m == 0 ? " " : "; ").append(names[m]);
             if (m < 2) {
                 b.append(so[1] > 0 && sa[1] > 0
@@ -564,17 +581,28 @@ public final class HeadlineReport {
         return b.toString();
     }
 
-    /** {mean score, count} of the probed iterations in placement mode {@code m}. */
-    private static double[] modeMean(List<double[]> probed, int m) {
-        double sum = 0;
-        int n = 0;
-        for (double[] p : probed) {
+    /**
+     * {figure, count} of one side's probed iterations in placement mode {@code m}: the mean of their scores, or for
+     * a sample-time side the median of their p50s (as the table takes medians, not means, of sample-time rows: one
+     * iteration with a stalled tail does not move it).
+     */
+    static double[] modeFigure(Side s, int m) {
+        List<Double> scores = new ArrayList<>();
+        for (double[] p : s.probed()) {
             if (placementMode(p) == m) {
-                sum += p[0];
-                n++;
+                scores.add(p[0]);
             }
         }
-        return new double[] {n == 0 ? Double.NaN : sum / n, n};
+        int n = scores.size();
+        if (n == 0) {
+            return new double[] {Double.NaN, 0};
+        }
+        if ("sample".equals(s.mode())) {
+            scores.sort(Double::compare);
+            double median = n % 2 == 1 ? scores.get(n / 2) : (scores.get(n / 2 - 1) + scores.get(n / 2)) / 2;
+            return new double[] {median, n};
+        }
+        return new double[] {scores.stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN), n};
     }
 
     /** For a mode-filtered cell: how many iterations were dropped on each side. */

@@ -123,6 +123,13 @@ class HeadlineReportTest {
                 runs.get("dev.lockstep.jmh.ipc.IpcThroughputBench.send|size=32|mechanism"));
         assertEquals(Set.of("agronaManyToOne", "lockstepManyToOne"),
                 runs.get("dev.lockstep.jmh.ipc.IpcThroughputBench.send|size=32|mechanism|placement"));
+        // MPMC with a spinning consumer and the two round-trip cells are probed too; the round-trip cells
+        // (against Agrona and against the floor) share one probed run and none without the probe
+        assertEquals(Set.of("JCTools", "Lockstep"),
+                runs.get("dev.lockstep.jmh.queue.MpmcQueueBench.tpt1p1c||impl|placement"));
+        assertEquals(Set.of("agrona", "lockstep", "floor"), runs.get(RTT + "||mechanism|placement"));
+        assertNull(runs.get(RTT + "||mechanism"));
+        assertNull(runs.get("dev.lockstep.jmh.queue.MpmcQueueBench.tpt1p1c||impl"));
     }
 
     private static String probed(String impl, double[][] forks, double[][] before, double[][] after) {
@@ -162,6 +169,35 @@ class HeadlineReportTest {
         assertTrue(md.contains("one core **0.50×** (20.0 vs 40.0) (n 2 / 1); two cores **1.00×** (20.0 vs 20.0) (n 1 / 2); mixed (n 1 / 1)"), md);
         // the table row itself is unchanged: fork means (40 and 30) against 145
         assertTrue(md.contains("| 35.0 (40.0 / 30.0) | 145 (145) | ops/us | **0.24×**"), md);
+    }
+
+    private static String probedSample(String mechanism, String forksHistograms, double[][] before, double[][] after) {
+        return "{\"benchmark\":\"" + RTT + "\",\"mode\":\"sample\",\"params\":{\"mechanism\":\"" + mechanism + "\"},"
+                + "\"primaryMetric\":{\"score\":0,\"scoreUnit\":\"ns/op\",\"rawDataHistogram\":" + forksHistograms + "},"
+                + "\"secondaryMetrics\":{\"" + PlacementProbe.BEFORE + "\":{\"score\":0,\"rawData\":" + arrays(before) + "},"
+                + "\"" + PlacementProbe.AFTER + "\":{\"score\":0,\"rawData\":" + arrays(after) + "}}}";
+    }
+
+    @Test
+    void sampleTimeCellsCompareMediansOfIterationP50sPerProbedMode() throws Exception {
+        // ours: fork 1 p50s 300 (two cores) and 60 (one core); fork 2: 320 and 900 (two cores), 100 mixed (50, 300).
+        // Two cores: median of 300, 320, 900 = 320 (their mean, 507, would let one stalled iteration decide).
+        // anchor: 100 on one core, 250 and 260 on two cores (median 255), 280 not classed (the probe before it
+        // found the guest too busy: 2000 ns)
+        JsonNode results = json(
+                probedSample("lockstep", "[[[[300,5],[200,1]],[[60,4]]],[[[320,3]],[[900,1]],[[100,1]]]]",
+                        new double[][] {{350, 55}, {360, 370, 50}}, new double[][] {{340, 58}, {330, 380, 300}}),
+                probedSample("agrona", "[[[[100,2]],[[250,9]],[[200,1],[260,3]],[[280,2]]]]",
+                        new double[][] {{52, 300, 320, 2000}}, new double[][] {{55, 310, 340, 300}}));
+        HeadlineReport.Cell cell = HeadlineReport.CELLS.stream()
+                .filter(c -> c.benchmark().equals(RTT) && c.anchor().equals("agrona")).findFirst().orElseThrow();
+        assertTrue(cell.byPlacement());
+        String md = HeadlineReport.render(List.of(cell), results, "t");
+        // one core: 60 vs 100: 0.60; two cores: 320 vs 255: 1.25 (lower is better, as in the table)
+        assertTrue(md.contains("- IPC round trip p50 / Agrona one-to-one: one core **0.60×** (60.0 vs 100) (n 1 / 1); "
+                + "two cores **1.25×** (320 vs 255) (n 3 / 2); mixed (n 1 / 1)"), md);
+        // the table row keeps the per-fork medians of the merged histograms: ours 200 and 320 (260), anchor 250
+        assertTrue(md.contains("| 260 (200 / 320) | 250 (250) | ns/op (p50) |"), md);
     }
 
     @Test
