@@ -29,8 +29,9 @@ import java.util.function.Supplier;
  * {@code Semaphore}, {@code ReadWriteMutex} and the other synchronizers): two wait sets, consumers
  * waiting for an element (not-empty) and producers waiting for space (not-full). A thread that finds the
  * queue empty (consumer) or full (producer) enters the layer's acquisition loop, whose attempt is the
- * real {@code poll}/{@code offer}: it spins (one spinner per wait set, {@link SpinPolicy}'s budget),
- * then links its node, re-checks the queue, and parks with {@link LockSupport#park(Object)} until a
+ * real {@code poll}/{@code offer}: it spins (one spinner per wait set, {@link SpinPolicy}'s budget; a
+ * thread that finds another spinning yields up to {@link SpinPolicy#YIELDS} times instead), then links
+ * its node, re-checks the queue, and parks with {@link LockSupport#park(Object)} until a
  * thread on the other side grants it (while the waiter it last woke on the other side has not run yet,
  * an SPSC waiter first yields and re-checks, at most {@code lockstep.queue.convoyYields} times, 1000 by
  * default: the two sides then do not take turns sleeping; see the implementation notes, "Park convoy"). Every successful insertion checks the not-empty set and every
@@ -234,6 +235,17 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
      * (breaksConvoys: one thread on each side, the case measured); with several threads on a side a
      * woken thread waiting for a core is the normal state, and the 4 + 4 thread MPMC cell lost in one
      * of two A/B runs with the breaker on, so the other kinds park as before.
+     *
+     * Park convoy of a second waiter (issue 12, the MPSC cell: 2 producers, 1 consumer, the ring full).
+     * One producer holds the wait set's one-spinner slot and spins; before busy yields the other found
+     * the slot taken and parked at once, the consumer's next poll granted and unparked it (a futex wake
+     * on the consumer, the bottleneck thread), it ran after the scheduler's latency, moved an element or
+     * two, found the ring full again and parked again. Measured (JMH perfnorm, 3 forks, load ~10): 141
+     * ns of CPU per operation against 61 with busy yields, 75 before the waiting layer, whose waiters all
+     * spun and yielded; see the README, "Queue performance", sixth pass. So a waiter that finds the slot
+     * taken yields (WaitQueue's busyYields, SpinPolicy.YIELDS) and retries before it parks: a yield
+     * gives its core to any runnable thread, so the one-spinner rule's point is kept, and the protocol is
+     * unchanged (the yields come before the node is linked, as the spin does).
      *
      * Batches. drain signals not-full before handing each element over (the rings free the slot first),
      * fill signals not-empty before each supplier call after the first and at the end, always with the
@@ -522,7 +534,10 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
         private long q00, q01, q02, q03, q04, q05, q06, q07, q08, q09, q10, q11, q12, q13, q14, q15;
 
         PaddedWaitQueue() {
-            super(false, true); // wake-and-retry, one spinner at a time (the layer's spinning policy)
+            // Wake-and-retry, one spinner at a time (the layer's spinning policy); a waiter that finds
+            // the spinner slot taken yields up to SpinPolicy.YIELDS times (lockstep.yields, 20) before it
+            // parks: see the implementation notes, "Park convoy of a second waiter".
+            super(false, SpinPolicy.SPINS, 0, SpinPolicy.YIELDS);
         }
     }
 
