@@ -466,8 +466,9 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
         this.pollIsSeqCst = pollIsSeqCst;
         this.breaksConvoys = !offerIsSeqCst && !pollIsSeqCst;
         // The handshake where the signalling side publishes by release stores (its one thread acknowledges).
-        this.notEmpty = new Waiters(true, !offerIsSeqCst);
-        this.notFull = new Waiters(false, !pollIsSeqCst);
+        // The spinner yields after its spins except in SPSC (one thread per side: the convoy breaker).
+        this.notEmpty = new Waiters(true, !offerIsSeqCst, !breaksConvoys);
+        this.notFull = new Waiters(false, !pollIsSeqCst, !breaksConvoys);
     }
 
     // ------------------------------------------------------------------ signalling
@@ -533,11 +534,15 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
         private static final long serialVersionUID = 1L;
         private long q00, q01, q02, q03, q04, q05, q06, q07, q08, q09, q10, q11, q12, q13, q14, q15;
 
-        PaddedWaitQueue() {
-            // Wake-and-retry, one spinner at a time (the layer's spinning policy); a waiter that finds
-            // the spinner slot taken yields up to SpinPolicy.YIELDS times (lockstep.yields, 20) before it
-            // parks: see the implementation notes, "Park convoy of a second waiter".
-            super(false, SpinPolicy.SPINS, 0, SpinPolicy.YIELDS);
+        /**
+         * Wake-and-retry, one spinner at a time (the layer's spinning policy); a waiter that finds the
+         * spinner slot taken yields up to {@link SpinPolicy#YIELDS} times ({@code lockstep.yields}, 20)
+         * before it parks, and so does the spinner after its spins unless {@code spinnerYields} is false
+         * (SPSC, whose convoy breaker yields instead): see the implementation notes, "Park convoy of a
+         * second waiter".
+         */
+        PaddedWaitQueue(boolean spinnerYields) {
+            super(false, SpinPolicy.SPINS, spinnerYields ? SpinPolicy.YIELDS : 0, SpinPolicy.YIELDS);
         }
     }
 
@@ -589,7 +594,8 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
         @SuppressWarnings("unused")
         private long p01, p02, p03, p04, p05, p06, p07, p08, p09, p10, p11, p12, p13, p14, p15;
 
-        Waiters(boolean forElement, boolean handshake) {
+        Waiters(boolean forElement, boolean handshake, boolean spinnerYields) {
+            super(spinnerYields);
             this.forElement = forElement;
             this.handshake = handshake;
         }
