@@ -240,12 +240,15 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
      * One producer holds the wait set's one-spinner slot and spins; before busy yields the other found
      * the slot taken and parked at once, the consumer's next poll granted and unparked it (a futex wake
      * on the consumer, the bottleneck thread), it ran after the scheduler's latency, moved an element or
-     * two, found the ring full again and parked again. Measured (JMH perfnorm, 3 forks, load ~10): 141
-     * ns of CPU per operation against 61 with busy yields, 75 before the waiting layer, whose waiters all
-     * spun and yielded; see the README, "Queue performance", sixth pass. So a waiter that finds the slot
-     * taken yields (WaitQueue's busyYields, SpinPolicy.YIELDS) and retries before it parks: a yield
-     * gives its core to any runnable thread, so the one-spinner rule's point is kept, and the protocol is
-     * unchanged (the yields come before the node is linked, as the spin does).
+     * two, found the ring full again and parked again. So a waiter that finds the slot taken yields
+     * (WaitQueue's busyYields, SpinPolicy.YIELDS) and retries before it parks, and (except SPSC, whose
+     * convoy breaker yields instead) the spinner yields SpinPolicy.YIELDS times after its spins: the
+     * policy of the waiters before the waiting layer, whose every waiter spun and yielded. A yield gives
+     * its core to any runnable thread, so the one-spinner rule's point is kept, and the protocol is
+     * unchanged (the yields come before the node is linked, as the spin does). Measured (JMH perfnorm, 3
+     * forks, load 10-14): CPU per operation MPSC 18-31 ns against 141-162 before (22 before the layer),
+     * SPMC 21-33 against 60-94, MPMC 18-29 against 77-133; at load 16-19 the yielding waiters lost (361,
+     * 520, 53 ns). See the README, "Queue performance", sixth pass.
      *
      * Batches. drain signals not-full before handing each element over (the rings free the slot first),
      * fill signals not-empty before each supplier call after the first and at the end, always with the
