@@ -30,7 +30,9 @@ import dev.lockstep.core.internal.jfr.Jfr;
  *       by default, {@link SpinPolicy#BARGE_SPINS} for the barging acquisitions of the non-fair
  *       Mutex, Semaphore and ReadWriteMutex), then, where the primitive asks for it
  *       ({@link #yieldBudget()}: {@code Barrier}), {@link Thread#yield()} steps, trying
- *       {@link #tryAcquire} after each; otherwise it goes straight to sleep. One spinner is WebKit's rule ({@code WTF::Lock} lets
+ *       {@link #tryAcquire} after each; otherwise it goes straight to sleep, or, where the
+ *       primitive asks for it ({@link #busyYieldBudget()}: the blocking queues), first yields and
+ *       retries (a yield gives the core away, so the rule's point is kept). One spinner is WebKit's rule ({@code WTF::Lock} lets
  *       the spinning be done by one thread) and the point of Linux's optimistic spin queue (MCS-queued
  *       spinners, one spinning on the lock word): spinners beyond the first only burn the CPU the holder
  *       needs when threads outnumber cores, and add cache-line traffic to its release.</li>

@@ -179,6 +179,17 @@ class WaitQueueSpinBudgetTest {
             return isEmpty() ? null : grantFirst();
         }
 
+        /** Acquires (uninterruptibly, on the current thread) while thread A spins (holds the slot). */
+        void acquireWhileSlotTaken() throws InterruptedException {
+            whileSlotTaken(() -> {
+                try {
+                    assertTrue(acquire(this, 1, Waits.UNINTERRUPTIBLE, 0L));
+                } catch (InterruptedException e) {
+                    throw new AssertionError(e);
+                }
+            });
+        }
+
         /** Runs {@code body} while thread A spins (holds the slot). */
         void whileSlotTaken(Runnable body) throws InterruptedException {
             Thread a = new Thread(() -> {
@@ -205,35 +216,17 @@ class WaitQueueSpinBudgetTest {
         // 1 arrival attempt + 6 busy yields: the 7th attempt, the last yield's, succeeds unqueued.
         SlotTaken q = new SlotTaken(6, 1 + 6);
         assertEquals(6, q.busyYieldBudget());
-        q.whileSlotTaken(() -> {
-            try {
-                assertTrue(q.acquire(q, 1, Waits.UNINTERRUPTIBLE, 0L));
-            } catch (InterruptedException e) {
-                throw new AssertionError(e);
-            }
-        });
+        q.acquireWhileSlotTaken();
         assertEquals(7, q.attempts);
         assertEquals(0, q.enqueued, "acquired in the busy-yield phase, never queued");
         // One attempt more than the budget: it queues (and the re-check grants it).
         SlotTaken late = new SlotTaken(6, 1 + 6 + 1);
-        late.whileSlotTaken(() -> {
-            try {
-                assertTrue(late.acquire(late, 1, Waits.UNINTERRUPTIBLE, 0L));
-            } catch (InterruptedException e) {
-                throw new AssertionError(e);
-            }
-        });
+        late.acquireWhileSlotTaken();
         assertEquals(1, late.enqueued, "queued once the busy yields were spent");
         // Without a busy budget (every other primitive): it queues at once.
         SlotTaken none = new SlotTaken(0, 1 + 1);
         assertEquals(0, new Closed(true).busyYieldBudget());
-        none.whileSlotTaken(() -> {
-            try {
-                assertTrue(none.acquire(none, 1, Waits.UNINTERRUPTIBLE, 0L));
-            } catch (InterruptedException e) {
-                throw new AssertionError(e);
-            }
-        });
+        none.acquireWhileSlotTaken();
         assertEquals(1, none.attempts, "no attempt while another spins");
         assertEquals(1, none.enqueued);
     }
