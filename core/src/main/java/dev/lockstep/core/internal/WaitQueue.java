@@ -30,7 +30,9 @@ import dev.lockstep.core.internal.jfr.Jfr;
  *       by default, {@link SpinPolicy#BARGE_SPINS} for the barging acquisitions of the non-fair
  *       Mutex, Semaphore and ReadWriteMutex), then, where the primitive asks for it
  *       ({@link #yieldBudget()}: {@code Barrier}), {@link Thread#yield()} steps, trying
- *       {@link #tryAcquire} after each; otherwise it goes straight to sleep. One spinner is WebKit's rule ({@code WTF::Lock} lets
+ *       {@link #tryAcquire} after each; otherwise it goes straight to sleep, or, where the
+ *       primitive asks for it ({@link #busyYieldBudget()}: the blocking queues), first yields and
+ *       retries (a yield gives the core away, so the rule's point is kept). One spinner is WebKit's rule ({@code WTF::Lock} lets
  *       the spinning be done by one thread) and the point of Linux's optimistic spin queue (MCS-queued
  *       spinners, one spinning on the lock word): spinners beyond the first only burn the CPU the holder
  *       needs when threads outnumber cores, and add cache-line traffic to its release.</li>
@@ -139,6 +141,8 @@ public abstract class WaitQueue implements Serializable {
     private final int spins;
     /** The yield steps of the spinning thread after its spins, before it parks (0: none). */
     private final int yields;
+    /** The yield steps of a thread that finds another spinning, before it parks (0: none). */
+    private final int busyYields;
     /**
      * Non-hand-off queues: the number of woken waiters that have not yet retried (Go's
      * {@code mutexWoken}, AQS's cleared node status): while it is non-zero, releases need not wake
@@ -192,15 +196,41 @@ public abstract class WaitQueue implements Serializable {
      * @throws IllegalArgumentException if {@code spins < 0} or {@code yields < 0}
      */
     protected WaitQueue(boolean handOff, int spins, int yields) {
+        this(handOff, spins, yields, 0);
+    }
+
+    /**
+     * As {@link #WaitQueue(boolean, int, int)}, and a thread that finds another one spinning (the
+     * one-spinner slot taken) calls {@link Thread#yield()} up to {@code busyYields} times, trying
+     * {@link #tryAcquire} after each, before it parks, instead of parking at once. For a primitive whose
+     * waiters are each released by a partner that runs all the time (the blocking queues: a producer
+     * waiting for a slot while a second producer spins is released by the consumer's next
+     * {@code poll}, a few nanoseconds later): a waiter that parks at once is woken only after the
+     * scheduler's wake-up latency, moves one element, finds the ring full again and parks again, one
+     * park and unpark per element (a convoy). Yielding spends no {@link Thread#onSpinWait()} steps, so
+     * the one-spinner rule's point (spinners beyond the first do not burn the CPU the others need) is
+     * kept: a yield gives the core to any runnable thread.
+     *
+     * @param handOff    whether a grant transfers the resource to the waiter (fair modes)
+     * @param spins      the spin budget of an acquisition, {@code >= 0}
+     * @param yields     the yields of the one spinner after its spins, {@code >= 0}
+     * @param busyYields the yields of a thread that finds another spinning, {@code >= 0} (0: it parks at once)
+     * @throws IllegalArgumentException if any budget is negative
+     */
+    protected WaitQueue(boolean handOff, int spins, int yields, int busyYields) {
         if (spins < 0) {
             throw new IllegalArgumentException("spins < 0: " + spins);
         }
         if (yields < 0) {
             throw new IllegalArgumentException("yields < 0: " + yields);
         }
+        if (busyYields < 0) {
+            throw new IllegalArgumentException("busyYields < 0: " + busyYields);
+        }
         this.handOff = handOff;
         this.spins = spins;
         this.yields = yields;
+        this.busyYields = busyYields;
     }
 
     /**
@@ -221,6 +251,16 @@ public abstract class WaitQueue implements Serializable {
      */
     public final int yieldBudget() {
         return yields;
+    }
+
+    /**
+     * The yields of a thread that finds another one spinning, before it parks, as given to the
+     * constructor (for tests and diagnostics).
+     *
+     * @return the number of {@link Thread#yield()} steps of a thread that cannot spin; 0 if it parks at once
+     */
+    public final int busyYieldBudget() {
+        return busyYields;
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -358,7 +398,7 @@ public abstract class WaitQueue implements Serializable {
         boolean woken = false; // non-hand-off: woken by a grant, not queued again since
         Object jfr = null;     // the JFR ContendedAcquire event, begun at the first park if recorded
         for (; ; ) {
-            if (tryAcquire(arg, woken) || (spins | yields) != 0 && spin(arg, woken, mode, deadline)) {
+            if (tryAcquire(arg, woken) || (spins | yields | busyYields) != 0 && spin(arg, woken, mode, deadline)) {
                 break;
             }
             if (mode == Waits.TIMED && System.nanoTime() - deadline >= 0) {
@@ -514,7 +554,7 @@ public abstract class WaitQueue implements Serializable {
         // Opaque read, then CAS: the slot guards no data (it only bounds how many threads spin), so
         // atomicity is all that is needed; the CAS is the spec's volatile compareAndSet, which gives it.
         if ((int) SPINNER.getOpaque(this) != 0 || !SPINNER.compareAndSet(this, 0, 1)) {
-            return false;
+            return busyYields != 0 && yieldWhileBusy(arg, woken, mode, deadline);
         }
         try {
             for (int i = 0, n = spins; i < n; i++) {
@@ -543,6 +583,25 @@ public abstract class WaitQueue implements Serializable {
             // spinner's opaque read eventually, and a thread that misses it just parks instead.
             SPINNER.setOpaque(this, 0);
         }
+    }
+
+    /**
+     * Another thread spins: yield for {@link #busyYieldBudget()} steps, trying {@link #tryAcquire} after
+     * each. Returns true if acquired; false after the budget, at the deadline or (interruptible modes)
+     * once interrupted (the park step then reports the timeout or the interrupt).
+     */
+    private boolean yieldWhileBusy(int arg, boolean woken, int mode, long deadline) {
+        for (int i = 0, n = busyYields; i < n; i++) {
+            if (mode == Waits.TIMED && System.nanoTime() - deadline >= 0
+                    || mode != Waits.UNINTERRUPTIBLE && Thread.currentThread().isInterrupted()) {
+                return false;
+            }
+            Thread.yield();
+            if (tryAcquire(arg, woken)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private void passOn(int arg) {

@@ -129,6 +129,108 @@ class WaitQueueSpinBudgetTest {
         assertEquals(1, noYields.enqueued);
     }
 
+    /**
+     * A spinner (thread A) holds the one-spinner slot, stopped inside its first spin attempt; the
+     * current thread's attempts open at {@code openAt}. Counts the current thread's attempts and
+     * enqueues; A's attempt succeeds once released.
+     */
+    static final class SlotTaken extends WaitQueue {
+        private static final long serialVersionUID = 1L;
+        final java.util.concurrent.CountDownLatch spinning = new java.util.concurrent.CountDownLatch(1);
+        final java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        volatile Thread spinner;
+        final int openAt;
+        int attempts;
+        int enqueued;
+        int spinnerAttempts;
+
+        SlotTaken(int busyYields, int openAt) {
+            super(true, 1, 0, busyYields);
+            this.openAt = openAt;
+        }
+
+        @Override
+        protected boolean tryAcquire(int arg, boolean woken) {
+            if (Thread.currentThread() == spinner) {
+                if (++spinnerAttempts == 1) {
+                    return false; // its arrival attempt: it goes on to take the slot and spin
+                }
+                spinning.countDown(); // inside the spin: the slot is ours until we return
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    throw new AssertionError(e);
+                }
+                return true;
+            }
+            return ++attempts >= openAt;
+        }
+
+        @Override
+        protected boolean parkLocked(int arg, boolean woken) {
+            if (Thread.currentThread() != spinner) {
+                enqueued++;
+            }
+            return true;
+        }
+
+        @Override
+        protected WaitNode grantLocked() {
+            return isEmpty() ? null : grantFirst();
+        }
+
+        /** Acquires (uninterruptibly, on the current thread) while thread A spins (holds the slot). */
+        void acquireWhileSlotTaken() throws InterruptedException {
+            whileSlotTaken(() -> {
+                try {
+                    assertTrue(acquire(this, 1, Waits.UNINTERRUPTIBLE, 0L));
+                } catch (InterruptedException e) {
+                    throw new AssertionError(e);
+                }
+            });
+        }
+
+        /** Runs {@code body} while thread A spins (holds the slot). */
+        void whileSlotTaken(Runnable body) throws InterruptedException {
+            Thread a = new Thread(() -> {
+                try {
+                    acquire(this, 1, Waits.UNINTERRUPTIBLE, 0L);
+                } catch (InterruptedException e) {
+                    throw new AssertionError(e);
+                }
+            });
+            spinner = a;
+            a.start();
+            spinning.await();
+            try {
+                body.run();
+            } finally {
+                release.countDown();
+                a.join();
+            }
+        }
+    }
+
+    @Test
+    void aThreadThatFindsTheSlotTakenYieldsItsBusyBudgetBeforeItQueues() throws InterruptedException {
+        // 1 arrival attempt + 6 busy yields: the 7th attempt, the last yield's, succeeds unqueued.
+        SlotTaken q = new SlotTaken(6, 1 + 6);
+        assertEquals(6, q.busyYieldBudget());
+        q.acquireWhileSlotTaken();
+        assertEquals(7, q.attempts);
+        assertEquals(0, q.enqueued, "acquired in the busy-yield phase, never queued");
+        // One attempt more than the budget: it queues (and the re-check grants it).
+        SlotTaken late = new SlotTaken(6, 1 + 6 + 1);
+        late.acquireWhileSlotTaken();
+        assertEquals(1, late.enqueued, "queued once the busy yields were spent");
+        // Without a busy budget (every other primitive): it queues at once.
+        SlotTaken none = new SlotTaken(0, 1 + 1);
+        assertEquals(0, new Closed(true).busyYieldBudget());
+        none.acquireWhileSlotTaken();
+        assertEquals(1, none.attempts, "no attempt while another spins");
+        assertEquals(1, none.enqueued);
+    }
+
     @Test
     void anInterruptEndsTheYieldPhase() {
         OpensLate q = new OpensLate(0, 1000, Integer.MAX_VALUE);
@@ -145,6 +247,9 @@ class WaitQueueSpinBudgetTest {
         IllegalArgumentException y = assertThrows(IllegalArgumentException.class,
                 () -> new OpensLate(0, -1, 1));
         assertTrue(y.getMessage().contains("yields"), y.getMessage());
+        IllegalArgumentException b = assertThrows(IllegalArgumentException.class,
+                () -> new SlotTaken(-1, 1));
+        assertTrue(b.getMessage().contains("busyYields"), b.getMessage());
     }
 
     @Test

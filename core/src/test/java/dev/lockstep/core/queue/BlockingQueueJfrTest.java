@@ -28,7 +28,12 @@ import jdk.jfr.consumer.RecordingFile;
 @Timeout(30)
 class BlockingQueueJfrTest {
     private static final String CONTENDED = "dev.lockstep.ContendedAcquire";
-    private static final long DELAY_MILLIS = 200;
+    /**
+     * How long the waits last. The event begins at the first park, after the spin and (except SPSC)
+     * the 20 yields, which on a loaded machine (load 16 on 2 cores) took most of a 200 ms wait, so that
+     * the parked part fell under the 20 ms threshold: 1 s leaves the yields a margin.
+     */
+    private static final long DELAY_MILLIS = 1000;
 
     interface ThrowingRunnable {
         void run() throws Exception;

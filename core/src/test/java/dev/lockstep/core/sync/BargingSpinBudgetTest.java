@@ -17,10 +17,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  */
 class BargingSpinBudgetTest {
 
-    private static int budget(Object primitive) throws ReflectiveOperationException {
+    private static WaitQueue queue(Object primitive) throws ReflectiveOperationException {
         Field f = primitive.getClass().getDeclaredField("queue");
         f.setAccessible(true);
-        return ((WaitQueue) f.get(primitive)).spinBudget();
+        return (WaitQueue) f.get(primitive);
+    }
+
+    private static int budget(Object primitive) throws ReflectiveOperationException {
+        return queue(primitive).spinBudget();
     }
 
     @Test
@@ -42,6 +46,16 @@ class BargingSpinBudgetTest {
         assertEquals(SpinPolicy.BARGE_SPINS, budget(new ReadWriteMutex()));
         assertEquals(SpinPolicy.BARGE_SPINS, budget(new ReadWriteMutex(false)));
         assertEquals(SpinPolicy.SPINS, budget(new ReadWriteMutex(true)));
+    }
+
+    @Test
+    void theLocksAndSemaphoresKeepTheOneSpinnerRule() throws ReflectiveOperationException {
+        // A thread that finds another spinning parks at once: only the blocking queues' wait sets yield
+        // then (BlockingQueueWaitPolicyTest); these primitives' headline cells depend on the rule.
+        for (Object p : new Object[] {new Mutex(), new Mutex(true), new Semaphore(1), new Semaphore(1, true),
+                new ReadWriteMutex(), new ReadWriteMutex(true)}) {
+            assertEquals(0, queue(p).busyYieldBudget(), p.getClass().getSimpleName());
+        }
     }
 
     @Test
