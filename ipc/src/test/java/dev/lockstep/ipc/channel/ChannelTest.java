@@ -826,14 +826,22 @@ class ChannelTest {
                         }
                         return null;
                     };
-                    for (int i = 0; i < 10; i++) {
-                        round.call(); // warm up (and let the JIT compile)
+                    // Warm up, long enough for C2 to compile the kernel-sleep downcall (LinuxFutex.sleep):
+                    // until then its linker stub allocates a segment per sleep (~8 KB per round here for
+                    // the first ~20 rounds on JDK 25, then 0; CI 2026-12-01 measured one such round).
+                    for (int i = 0; i < 40; i++) {
+                        round.call();
                     }
-                    long before = allocated.getAsLong();
-                    round.call();
-                    long bytes = allocated.getAsLong() - before;
+                    // The fewest bytes of 5 rounds: a wait that allocates does so in every round (the old
+                    // receiver: 16-24 KB per round on JDK 25), a late compilation only in some.
+                    long bytes = Long.MAX_VALUE;
+                    for (int r = 0; r < 5 && bytes >= 256; r++) {
+                        long before = allocated.getAsLong();
+                        round.call();
+                        bytes = Math.min(bytes, allocated.getAsLong() - before);
+                    }
                     assertTrue(bytes < 256, (manyToOne ? "many-to-one: " : "one-to-one: ")
-                            + "200 waiting receives allocated " + bytes + " bytes");
+                            + "200 waiting receives allocated " + bytes + " bytes in the best of 5 rounds");
                 } finally {
                     stop.set(true);
                     producer.join();
