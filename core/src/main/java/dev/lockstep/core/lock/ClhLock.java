@@ -288,11 +288,11 @@ public final class ClhLock extends SpinLockBase {
     }
 
     /** {@link #takeAfter}: the CAS failed or the lock was not free; nothing of ours is in the queue. */
-    private static final int LOST = 0;
+    static final int LOST = 0;
     /** {@link #takeAfter}: we hold the lock. */
-    private static final int TAKEN = 1;
+    static final int TAKEN = 1;
     /** {@link #takeAfter} (blocking callers only): our node is queued behind a recycled node; wait. */
-    private static final int QUEUED = 2;
+    static final int QUEUED = 2;
 
     /**
      * Takes the lock by the CAS of the tail from {@code last} if {@code last} (past abandoned nodes) is
@@ -309,6 +309,16 @@ public final class ClhLock extends SpinLockBase {
         if (skipAbandoned(last).getAcquireState() != RELEASED) {
             return LOST; // held or queued: fail without enqueuing
         }
+        return swapInAfter(last, mayQueue);
+    }
+
+    /**
+     * The second step of {@link #takeAfter}, once {@code last} was seen RELEASED: publish our spare node
+     * by the CAS of the tail from {@code last}, then check {@code last} again (the ABA case). A separate
+     * method so that {@code ClhLockRecycledTailTest} can run it with a {@code last} that another thread
+     * has recycled and re-enqueued since it was seen released, the interleaving a tight loop seldom hits.
+     */
+    int swapInAfter(Node last, boolean mayQueue) {
         Spare spare = mySpare();
         // Marked held before the CAS publishes it (see takeSpareNode): no window in which a thread
         // that reads the tail sees the holder's node unmarked.
@@ -389,7 +399,7 @@ public final class ClhLock extends SpinLockBase {
     }
 
     /** The wait of a node that {@link #takeAfter} left {@link #QUEUED}: our spare node, its pred recorded. */
-    private boolean awaitQueued(int mode, long deadline) throws InterruptedException {
+    boolean awaitQueued(int mode, long deadline) throws InterruptedException {
         Spare spare = mySpare(); // this thread's (a Spare is found only by its owner)
         Node node = spare.node;
         // Opaque read of our own opaque write (takeAfter): program order makes it this value.
@@ -511,6 +521,11 @@ public final class ClhLock extends SpinLockBase {
         }
         // Nobody reads pred any more (its one successor was us): it becomes our node for next time.
         spare.node = pred;
+    }
+
+    /** For tests: the tail node, as a thread about to take the lock reads it (volatile). */
+    Node tailForTest() {
+        return tail.getVolatile();
     }
 
     /**
