@@ -495,10 +495,19 @@ class ChannelTest {
                     MappedAccess.LONG.setVolatile(ch.buffer, slot + ChannelDescriptor.SLOT_INTENT_POSITION_OFFSET, tail);
                     MappedAccess.LONG.setVolatile(ch.buffer, slot + ChannelDescriptor.SLOT_INTENT_LENGTH_OFFSET, 48L);
                     MappedAccess.LONG.setVolatile(ch.buffer, ch.tailOffset, tail + 48);
-                } else {          // died between its header CAS and its commit
-                    MappedAccess.LONG.setVolatile(ch.buffer, ch.tailOffset, tail + 48);
+                } else {          // died between its header store and its commit
+                    // A producer's steps in protocol order (intent, tail CAS, header, intent uncovered),
+                    // but the tail moved last: the consumer sees the claim only complete. Until
+                    // 2026-12-01 the tail moved first and the header followed with no intent covering
+                    // it, a state no producer makes; a consumer that looked in between stepped over the
+                    // zero words as a dead consumer's zeroed record and the claim was never recovered
+                    // (CI: 19 of 20; with a 5 ms sleep between the two stores, 10 of 20).
+                    MappedAccess.LONG.setVolatile(ch.buffer, slot + ChannelDescriptor.SLOT_INTENT_POSITION_OFFSET, tail);
+                    MappedAccess.LONG.setVolatile(ch.buffer, slot + ChannelDescriptor.SLOT_INTENT_LENGTH_OFFSET, 48L);
                     MappedAccess.LONG.setVolatile(ch.buffer, ch.dataOffset + (int) (tail & ch.mask),
                             RecordDescriptor.header(-48, RecordDescriptor.CLAIMED_FLAG | dying.slot()));
+                    MappedAccess.LONG.setVolatile(ch.buffer, slot + ChannelDescriptor.SLOT_INTENT_LENGTH_OFFSET, -48L);
+                    MappedAccess.LONG.setVolatile(ch.buffer, ch.tailOffset, tail + 48);
                 }
                 assertTrue(alive.trySend(2, new byte[8], 0, 8));
                 long deadline = start + TimeUnit.SECONDS.toNanos(10);
