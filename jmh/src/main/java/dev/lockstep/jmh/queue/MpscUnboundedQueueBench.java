@@ -2,10 +2,12 @@ package dev.lockstep.jmh.queue;
 
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.Group;
+import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.GroupThreads;
 import org.openjdk.jmh.annotations.OperationsPerInvocation;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Threads;
 import org.openjdk.jmh.infra.Control;
@@ -18,6 +20,10 @@ import java.util.Queue;
  * {@link java.util.concurrent.ConcurrentLinkedQueue}, capacity {@value Queues#CAPACITY}.
  * {@code tpt}: 2 producer thread(s) and 1 consumer thread(s); {@code burstRoundTrip}: bursts of
  * {@value QueueBench#BURST} through a relay thread. See {@link QueueBench} for what each measures.
+ * {@code burstUncontended}: one thread offers a burst of {@value QueueBench#BURST} into its own queue and
+ * polls it back: the burst path's own cost per element (offer + poll, the chunk switch once per chunk),
+ * with no cross-core transfer, so it holds up on a loaded machine (issue 12: separates the two queues'
+ * code paths from the relay's placement).
  */
 public class MpscUnboundedQueueBench extends QueueBench {
     static final String KIND = "MpscUnbounded";
@@ -42,6 +48,35 @@ public class MpscUnboundedQueueBench extends QueueBench {
         protected Queue<Integer> create() {
             return Queues.create(KIND, impl);
         }
+    }
+
+    /** One thread's own queue, for {@code burstUncontended}. */
+    @State(Scope.Thread)
+    public static class Solo {
+        @Param({"JCTools", "Lockstep", "ArrayBlockingQueue", "ConcurrentLinkedQueue"})
+        public String impl;
+        Queue<Integer> queue;
+
+        @Setup(Level.Trial)
+        public void setUp() {
+            queue = Queues.create(KIND, impl);
+        }
+    }
+
+    /** A burst of offers then as many polls on the same thread; the score counts elements. */
+    @Benchmark
+    @Threads(1)
+    @OperationsPerInvocation(BURST)
+    public int burstUncontended(Solo s) {
+        final Queue<Integer> q = s.queue;
+        for (int i = 0; i < BURST; i++) {
+            q.offer(Queues.ELEMENT);
+        }
+        int sum = 0;
+        for (int i = 0; i < BURST; i++) {
+            sum += q.poll();
+        }
+        return sum;
     }
 
     @Benchmark
