@@ -36,7 +36,13 @@ import static dev.lockstep.core.queue.ArrayQueueBase.checkLimit;
  * not an element: the producer that claims it takes the lock bit, links a new chunk (holding its own
  * element in slot 0), installs it as the producers' chunk, releases the index, and finally stores a
  * {@code JUMP} marker in that last slot, which sends the consumer to the next chunk. Slots are the
- * consumer's "full" flags (FastForward, Giacomoni et al. 2008), as in {@link MpscArrayQueue}.
+ * consumer's "full" flags (FastForward, Giacomoni et al. 2008), as in {@link MpscArrayQueue}. One
+ * difference from JCTools: its producers also keep a cached limit ({@code consumerIndex + chunk}) and
+ * wrap around inside the current chunk while the backlog is below one chunk, linking a new chunk (with
+ * a {@code JUMP} at whatever slot the producer stood) only when that ring is full; this queue moves to
+ * the next chunk every {@code chunkSize - 1} elements whatever the backlog, alternating between two
+ * chunks through the spare below (twice the footprint while the backlog is small, no producer read of
+ * the consumer index).
  *
  * <p><b>Recycling.</b> When the consumer leaves a chunk, it has emptied every slot of it, and no
  * producer can write into it any more (a producer writes only after a successful compare-and-set of an
