@@ -2,12 +2,10 @@ package dev.lockstep.jmh.queue;
 
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.Group;
-import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.GroupThreads;
 import org.openjdk.jmh.annotations.OperationsPerInvocation;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
-import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Threads;
 import org.openjdk.jmh.infra.Control;
@@ -50,24 +48,15 @@ public class MpscUnboundedQueueBench extends QueueBench {
         }
     }
 
-    /** One thread's own queue, for {@code burstUncontended}. */
-    @State(Scope.Thread)
-    public static class Solo {
-        @Param({"JCTools", "Lockstep", "ArrayBlockingQueue", "ConcurrentLinkedQueue"})
-        public String impl;
-        Queue<Integer> queue;
-
-        @Setup(Level.Trial)
-        public void setUp() {
-            queue = Queues.create(KIND, impl);
-        }
-    }
-
-    /** A burst of offers then as many polls on the same thread; the score counts elements. */
+    /**
+     * A burst of offers then as many polls on the same thread; the score counts elements. The group-scoped
+     * state of {@code tpt} is this one-thread group's own queue.
+     */
     @Benchmark
-    @Threads(1)
+    @Group("burstUncontended")
+    @GroupThreads(1)
     @OperationsPerInvocation(BURST)
-    public int burstUncontended(Solo s) {
+    public int burstUncontended(Shared s) {
         final Queue<Integer> q = s.queue;
         for (int i = 0; i < BURST; i++) {
             q.offer(Queues.ELEMENT);
