@@ -10,7 +10,6 @@ import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 import static dev.lockstep.core.queue.ArrayQueueBase.ELEMENT;
-import static dev.lockstep.core.queue.ArrayQueueBase.FILLER;
 import static dev.lockstep.core.queue.ArrayQueueBase.checkElement;
 import static dev.lockstep.core.queue.ArrayQueueBase.checkLimit;
 
@@ -36,7 +35,13 @@ import static dev.lockstep.core.queue.ArrayQueueBase.checkLimit;
  * not an element: the producer that claims it takes the lock bit, links a new chunk (holding its own
  * element in slot 0), installs it as the producers' chunk, releases the index, and finally stores a
  * {@code JUMP} marker in that last slot, which sends the consumer to the next chunk. Slots are the
- * consumer's "full" flags (FastForward, Giacomoni et al. 2008), as in {@link MpscArrayQueue}.
+ * consumer's "full" flags (FastForward, Giacomoni et al. 2008), as in {@link MpscArrayQueue}. One
+ * difference from JCTools: its producers also keep a cached limit ({@code consumerIndex + chunk}) and
+ * wrap around inside the current chunk while the backlog is below one chunk, linking a new chunk (with
+ * a {@code JUMP} at whatever slot the producer stood) only when that ring is full; this queue moves to
+ * the next chunk every {@code chunkSize - 1} elements whatever the backlog, alternating between two
+ * chunks through the spare below (twice the footprint while the backlog is small, no producer read of
+ * the consumer index).
  *
  * <p><b>Recycling.</b> When the consumer leaves a chunk, it has emptied every slot of it, and no
  * producer can write into it any more (a producer writes only after a successful compare-and-set of an
@@ -184,26 +189,22 @@ public final class MpscUnboundedQueue<E> extends AbstractQueue<E> implements Con
 
     @SuppressWarnings("unchecked")
     private E poll(boolean relaxed) {
-        while (true) {
-            Object[] chunk = consumerChunk.getPlain(); // plain: consumer-owned
-            long c = consumerIndex.getPlain();
-            int offset = (int) (c >>> 1) & mask;
-            Object e = head(chunk, offset, c, relaxed);
-            if (e == null) {
-                return null;
-            }
-            if (e == JUMP) {
-                chunk = leave(chunk);
-                c += 2;
-                offset = 0;
-                e = ELEMENT.getAcquire(chunk, 0); // never null: stored before JUMP
-            }
-            ELEMENT.set(chunk, offset, null); // plain: slots are not reused before the spare release
-            consumerIndex.setRelease(c + 2); // release: for size() only
-            if (e != FILLER) {
-                return (E) e;
-            }
+        Object[] chunk = consumerChunk.getPlain(); // plain: consumer-owned
+        long c = consumerIndex.getPlain();
+        int offset = (int) (c >>> 1) & mask;
+        Object e = head(chunk, offset, c, relaxed);
+        if (e == null) {
+            return null;
         }
+        if (e == JUMP) {
+            chunk = leave(chunk);
+            c += 2;
+            offset = 0;
+            e = ELEMENT.getAcquire(chunk, 0); // never null: stored before JUMP
+        }
+        ELEMENT.set(chunk, offset, null); // plain: slots are not reused before the spare release
+        consumerIndex.setRelease(c + 2); // release: for size() only
+        return (E) e; // never FILLER: this queue claims no slot before it has the element (see fill)
     }
 
     /** The head slot's content, waiting for a claimed slot unless relaxed; null when empty. */
@@ -256,15 +257,10 @@ public final class MpscUnboundedQueue<E> extends AbstractQueue<E> implements Con
             if (e == null) {
                 return null;
             }
-            if (e == JUMP) { // step over the JUMP (consumer-side state only) and look again
-                leave(chunk);
-                consumerIndex.setRelease(c + 2);
-                continue;
+            if (e != JUMP) {
+                return (E) e; // never FILLER, as in poll
             }
-            if (e != FILLER) {
-                return (E) e;
-            }
-            ELEMENT.set(chunk, offset, null); // a filler at the head: remove it as poll would
+            leave(chunk); // step over the JUMP (consumer-side state only) and look again
             consumerIndex.setRelease(c + 2);
         }
     }
@@ -415,7 +411,7 @@ public final class MpscUnboundedQueue<E> extends AbstractQueue<E> implements Con
                 }
                 // Acquire: pairs with the producer's release store (element fields visible).
                 final Object e = ELEMENT.getAcquire(chunk, offset);
-                if (e != null && e != FILLER && e != JUMP) {
+                if (e != null && e != JUMP) {
                     nextItem = e;
                     return;
                 }

@@ -18,6 +18,10 @@ import java.util.Queue;
  * {@link java.util.concurrent.ConcurrentLinkedQueue}, capacity {@value Queues#CAPACITY}.
  * {@code tpt}: 2 producer thread(s) and 1 consumer thread(s); {@code burstRoundTrip}: bursts of
  * {@value QueueBench#BURST} through a relay thread. See {@link QueueBench} for what each measures.
+ * {@code burstUncontended}: one thread offers a burst of {@value QueueBench#BURST} into its own queue and
+ * polls it back: the burst path's own cost per element (offer + poll, the chunk switch once per chunk),
+ * with no cross-core transfer, so it holds up on a loaded machine (issue 12: separates the two queues'
+ * code paths from the relay's placement).
  */
 public class MpscUnboundedQueueBench extends QueueBench {
     static final String KIND = "MpscUnbounded";
@@ -42,6 +46,26 @@ public class MpscUnboundedQueueBench extends QueueBench {
         protected Queue<Integer> create() {
             return Queues.create(KIND, impl);
         }
+    }
+
+    /**
+     * A burst of offers then as many polls on the same thread; the score counts elements. The group-scoped
+     * state of {@code tpt} is this one-thread group's own queue.
+     */
+    @Benchmark
+    @Group("burstUncontended")
+    @GroupThreads(1)
+    @OperationsPerInvocation(BURST)
+    public int burstUncontended(Shared s) {
+        final Queue<Integer> q = s.queue;
+        for (int i = 0; i < BURST; i++) {
+            q.offer(Queues.ELEMENT);
+        }
+        int sum = 0;
+        for (int i = 0; i < BURST; i++) {
+            sum += q.poll();
+        }
+        return sum;
     }
 
     @Benchmark
