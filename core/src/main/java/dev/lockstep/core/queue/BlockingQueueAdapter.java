@@ -405,6 +405,20 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
             Long.getLong("lockstep.queue.recheckMaxNanos", 100_000_000L));
 
     /**
+     * The pre-set-up spin of a side with several threads (MPSC/MPMC producers, SPMC/MPMC consumers, the
+     * priority queue): experiment switch {@code lockstep.queue.sharedPreSpins} (default 0: such a side
+     * enters the layer at once, whose one-spinner slot bounds how many of its threads spin).
+     */
+    static final int SHARED_PRE_SPINS = Math.max(0, Integer.getInteger("lockstep.queue.sharedPreSpins", 0));
+
+    /**
+     * A timed wait shorter than this (ns) sets up its deadline before any spin, so that the layer's spin
+     * checks it; a longer one spins first ({@link #spinPoll}, {@link #spinOffer}), its deadline starting
+     * after the spin (a few microseconds at most: the wait is never shorter than asked).
+     */
+    static final long PRE_SPIN_MIN_TIMEOUT_NANOS = 20_000L;
+
+    /**
      * The calling thread's wait: {mode, deadline}, for the un-acknowledged phase, which runs inside the
      * layer's hook (the layer does not pass them on). Slow path only; one small array per thread.
      */
@@ -434,6 +448,16 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
      * per operation in one of two runs; see the README, "Queue performance").
      */
     private final boolean breaksConvoys;
+    /**
+     * The real {@code poll} retries (each after a {@link Thread#onSpinWait()}) that a consumer which
+     * found the queue empty makes before it sets up a wait ({@link #spinPoll}); {@link SpinPolicy#SPINS}
+     * where the consumers' side has one thread (SPSC, MPSC: the one-spinner rule holds by itself),
+     * {@link #SHARED_PRE_SPINS} where it has several. When it equals the wait set's spin budget the
+     * layer skips its first spin ({@link WaitQueue#acquireAfterSpin}).
+     */
+    private final int pollPreSpins;
+    /** The same for a producer that found the queue full (one producer thread: SPSC, SPMC). */
+    private final int offerPreSpins;
     /** Consumers waiting for an element: a wait set of the waiting layer. */
     private final Waiters notEmpty;
     /** Producers waiting for space. */
@@ -474,6 +498,10 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
         // The spinner yields after its spins except in SPSC (one thread per side: the convoy breaker).
         this.notEmpty = new Waiters(true, !offerIsSeqCst, !breaksConvoys);
         this.notFull = new Waiters(false, !pollIsSeqCst, !breaksConvoys);
+        // One thread per side exactly where that side publishes by release stores (its ring operation is
+        // not a read-modify-write): the SPSC sides, the MPSC consumer, the SPMC producer.
+        this.pollPreSpins = pollIsSeqCst ? SHARED_PRE_SPINS : SpinPolicy.SPINS;
+        this.offerPreSpins = offerIsSeqCst ? SHARED_PRE_SPINS : SpinPolicy.SPINS;
     }
 
     // ------------------------------------------------------------------ signalling
@@ -1062,7 +1090,7 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
      * @return the element, or null when a timed wait reached its deadline
      */
     @SuppressWarnings("unchecked")
-    private E awaitPoll(int mode, long deadline) throws InterruptedException {
+    private E awaitPoll(int mode, long deadline, boolean spun) throws InterruptedException {
         WaitNode node = WaitNode.current();
         Object saved = node.item; // a wait nested in user code (a priority function) keeps the outer one's
         node.item = null;
@@ -1072,7 +1100,7 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
         wait[0] = mode; // for the un-acknowledged phase (Waiters.awaitAcknowledged)
         wait[1] = deadline;
         try {
-            if (notEmpty.acquire(this, 0, mode, deadline)) {
+            if (spun ? notEmpty.acquireAfterSpin(this, 0, mode, deadline) : notEmpty.acquire(this, 0, mode, deadline)) {
                 return (E) node.item;
             }
         } finally {
@@ -1086,7 +1114,7 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
     }
 
     /** Offers, waiting like {@link #awaitPoll} in the producers' wait set; returns whether {@code e} was inserted. */
-    private boolean awaitOffer(E e, int mode, long deadline) throws InterruptedException {
+    private boolean awaitOffer(E e, int mode, long deadline, boolean spun) throws InterruptedException {
         WaitNode node = WaitNode.current();
         Object saved = node.item; // as in awaitPoll
         node.item = e;
@@ -1096,7 +1124,7 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
         wait[0] = mode;
         wait[1] = deadline;
         try {
-            return notFull.acquire(this, 0, mode, deadline);
+            return spun ? notFull.acquireAfterSpin(this, 0, mode, deadline) : notFull.acquire(this, 0, mode, deadline);
         } finally {
             node.item = saved;
             wait[0] = savedMode;
@@ -1107,6 +1135,42 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
     // ------------------------------------------------------------------ BlockingQueue
 
     /**
+     * The consumer's spin before a wait's set-up (issue 12, the SPSC spin-loop cell): up to
+     * {@link #pollPreSpins} retries of the real {@link #poll()}, each after a {@link Thread#onSpinWait()},
+     * as a spin loop over a non-blocking ring does; only if they all fail does the caller read the clock
+     * for its deadline, the thread-locals and the one-spinner slot, and enter the layer (which then skips
+     * the spin steps it would repeat, {@link WaitQueue#acquireAfterSpin}). No wake-up can be lost here:
+     * these are retries of the lock-free fast path, which announce nothing (no node linked, no sleep
+     * request raised), so no producer owes this thread a signal until it links its node in the layer,
+     * whose re-check after linking (C1, F, C2 of the notes) is unchanged. No interrupt or deadline check
+     * inside: the spin is bounded ({@link SpinPolicy#SPINS} steps, microseconds), the interrupt was
+     * checked on entry and is checked again by the layer, and the deadline starts after it.
+     *
+     * @return the element, or null if every retry found the queue empty
+     */
+    private E spinPoll() {
+        for (int i = pollPreSpins; i > 0; i--) {
+            Thread.onSpinWait();
+            E e = poll();
+            if (e != null) {
+                return e;
+            }
+        }
+        return null;
+    }
+
+    /** The producer's spin before a wait's set-up, mirror image of {@link #spinPoll}: whether {@code e} was inserted. */
+    private boolean spinOffer(E e) {
+        for (int i = offerPreSpins; i > 0; i--) {
+            Thread.onSpinWait();
+            if (offer(e)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
      * Inserts {@code e}, waiting for space if the queue is full.
      *
      * @throws InterruptedException if interrupted before or while waiting (the status is cleared)
@@ -1115,13 +1179,14 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
     public void put(E e) throws InterruptedException {
         Objects.requireNonNull(e, "e");
         Waits.checkInterrupt();
-        if (!offer(e)) {
-            awaitOffer(e, Waits.INTERRUPTIBLE, 0L);
+        if (!offer(e) && !spinOffer(e)) {
+            awaitOffer(e, Waits.INTERRUPTIBLE, 0L, offerPreSpins >= notFull.spinBudget());
         }
     }
 
     /**
-     * Inserts {@code e}, waiting up to the timeout for space.
+     * Inserts {@code e}, waiting up to the timeout for space. A timeout of zero or less returns at once
+     * after one attempt.
      *
      * @return whether {@code e} was inserted; {@code false} only once the timeout has elapsed
      */
@@ -1130,9 +1195,21 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
         Objects.requireNonNull(e, "e");
         Waits.requireUnit(unit);
         Waits.checkInterrupt();
-        // The deadline is computed only when the fast attempt fails (System.nanoTime() costs tens of ns):
-        // starting the clock a little later can only make the wait longer, never shorter.
-        return offer(e) || awaitOffer(e, Waits.TIMED, Waits.deadline(timeout, unit));
+        return offer(e) || timeout > 0L && awaitOfferTimed(e, timeout, unit);
+    }
+
+    /**
+     * The timed offer's wait (the fast attempt failed, {@code timeout > 0}): the spin, then the deadline,
+     * computed only now (System.nanoTime() costs tens of ns: starting the clock later can only make the
+     * wait longer, never shorter), then the layer. A short timeout sets its deadline first instead, so
+     * that the layer's spin stops at it.
+     */
+    private boolean awaitOfferTimed(E e, long timeout, TimeUnit unit) throws InterruptedException {
+        if (unit.toNanos(timeout) < PRE_SPIN_MIN_TIMEOUT_NANOS) {
+            return awaitOffer(e, Waits.TIMED, Waits.deadline(timeout, unit), false);
+        }
+        return spinOffer(e) || awaitOffer(e, Waits.TIMED, Waits.deadline(timeout, unit),
+                offerPreSpins >= notFull.spinBudget());
     }
 
     /**
@@ -1144,11 +1221,15 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
     public E take() throws InterruptedException {
         Waits.checkInterrupt();
         E e = poll();
-        return e != null ? e : awaitPoll(Waits.INTERRUPTIBLE, 0L);
+        if (e == null && (e = spinPoll()) == null) {
+            e = awaitPoll(Waits.INTERRUPTIBLE, 0L, pollPreSpins >= notEmpty.spinBudget());
+        }
+        return e;
     }
 
     /**
-     * Removes the head, waiting up to the timeout for an element.
+     * Removes the head, waiting up to the timeout for an element. A timeout of zero or less returns at
+     * once after one attempt.
      *
      * @return the head, or null only once the timeout has elapsed
      */
@@ -1157,8 +1238,23 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
         Waits.requireUnit(unit);
         Waits.checkInterrupt();
         E e = poll();
-        // Deadline only after the fast attempt failed: see offer(e, timeout, unit).
-        return e != null ? e : awaitPoll(Waits.TIMED, Waits.deadline(timeout, unit));
+        return e != null ? e : awaitPollTimed(timeout, unit);
+    }
+
+    /** The timed poll's wait (the fast attempt failed): as {@link #awaitOfferTimed}. */
+    private E awaitPollTimed(long timeout, TimeUnit unit) throws InterruptedException {
+        if (timeout <= 0L) {
+            // No wait (BlockingQueue: the element if "immediately" available). Our poll may have
+            // skipped FILLER slots without a signal: tell the producers, as a timed-out wait does.
+            signalNotFull();
+            return null;
+        }
+        if (unit.toNanos(timeout) < PRE_SPIN_MIN_TIMEOUT_NANOS) {
+            return awaitPoll(Waits.TIMED, Waits.deadline(timeout, unit), false);
+        }
+        E e = spinPoll();
+        return e != null ? e : awaitPoll(Waits.TIMED, Waits.deadline(timeout, unit),
+                pollPreSpins >= notEmpty.spinBudget());
     }
 
     @Override
