@@ -28,8 +28,13 @@ import java.util.function.Supplier;
  * <p>Waiting is the waiting layer's ({@link WaitQueue}, the one shared by {@code Mutex},
  * {@code Semaphore}, {@code ReadWriteMutex} and the other synchronizers): two wait sets, consumers
  * waiting for an element (not-empty) and producers waiting for space (not-full). A thread that finds the
- * queue empty (consumer) or full (producer) enters the layer's acquisition loop, whose attempt is the
- * real {@code poll}/{@code offer}: it spins (one spinner per wait set, {@link SpinPolicy}'s budget; a
+ * queue empty (consumer) or full (producer) first retries the real {@code poll}/{@code offer}, each
+ * after a {@link Thread#onSpinWait()}, {@link SpinPolicy}'s budget of times where its side has one
+ * thread (SPSC, the MPSC consumer, the SPMC producer), before it sets anything up for a wait (no clock
+ * read, no thread-local, no shared write: a spin loop's cost); a timeout of zero or less returns after
+ * the one attempt. Then it enters the layer's acquisition loop, whose attempt is the
+ * real {@code poll}/{@code offer}: it spins (one spinner per wait set, {@link SpinPolicy}'s budget, not
+ * repeated after the spin above; a
  * thread that finds another spinning yields up to {@link SpinPolicy#YIELDS} times instead), then links
  * its node, re-checks the queue, and parks with {@link LockSupport#park(Object)} until a
  * thread on the other side grants it (while the waiter it last woke on the other side has not run yet,
@@ -283,6 +288,25 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
      * its re-check C2) or to give up signals not-full first; otherwise a producer parked beside those slots and the consumer
      * parked for its element would wait for each other for ever.
      *
+     * The spin before the set-up (issue 12, the SPSC spin-loop cell). Entering the layer costs, before
+     * its first retry, the deadline's System.nanoTime() (33.7 ns on this project's kvm-clock VM), the
+     * thread-local reads of the wait node and the wait descriptor (5.6 ns) and the one-spinner slot's
+     * CAS and opaque store (8.3 ns): about 50 ns per empty (full) episode that a spin loop over a
+     * non-blocking ring does not pay (headline-evidence.md, eighth round, item 3). So put/take and the
+     * timed offer/poll first retry the real offer/poll, each after onSpinWait, SPINS times (spinPoll,
+     * spinOffer), and only then set the wait up; the layer's first round then skips its own spin steps
+     * (WaitQueue.acquireAfterSpin; its yield phases still run). No lost wake-up: these retries announce
+     * nothing (no node linked, no sleep request raised, no state written), so no signaller owes the
+     * thread anything until C1, and C1, F, C2 are unchanged. Only where the waiting side has one thread
+     * (SPSC both sides, the MPSC consumer, the SPMC producer): there the one-spinner rule holds by
+     * itself; a side with several threads enters the layer at once as before, whose slot bounds its
+     * spinners (spinning all of them first, without the slot, was measured and did not pay: README,
+     * "Queue performance", seventh pass). Exits: the interrupt is checked on entry, before any attempt, and
+     * again in the layer; a timeout of zero or less makes the one attempt and returns (BlockingQueue:
+     * "if immediately available"), a timeout under PRE_SPIN_MIN_TIMEOUT_NANOS (20 us) sets its deadline
+     * first and enters the layer, whose spin checks it; a longer one starts its deadline after the spin
+     * (a few microseconds: the wait is never shorter than asked).
+     *
      * Hot paths. offer/poll that do not wait pay, besides the ring's own work, one volatile load of the
      * other side's wait set head (kinds whose ring operation is a volatile read-modify-write) or one
      * acquire load of its sleep request (the others; P2 only while a waiter asked to sleep), as with the former private waiter stacks: no allocation, no
@@ -405,13 +429,6 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
             Long.getLong("lockstep.queue.recheckMaxNanos", 100_000_000L));
 
     /**
-     * The pre-set-up spin of a side with several threads (MPSC/MPMC producers, SPMC/MPMC consumers, the
-     * priority queue): experiment switch {@code lockstep.queue.sharedPreSpins} (default 0: such a side
-     * enters the layer at once, whose one-spinner slot bounds how many of its threads spin).
-     */
-    static final int SHARED_PRE_SPINS = Math.max(0, Integer.getInteger("lockstep.queue.sharedPreSpins", 0));
-
-    /**
      * A timed wait shorter than this (ns) sets up its deadline before any spin, so that the layer's spin
      * checks it; a longer one spins first ({@link #spinPoll}, {@link #spinOffer}), its deadline starting
      * after the spin (a few microseconds at most: the wait is never shorter than asked).
@@ -448,16 +465,6 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
      * per operation in one of two runs; see the README, "Queue performance").
      */
     private final boolean breaksConvoys;
-    /**
-     * The real {@code poll} retries (each after a {@link Thread#onSpinWait()}) that a consumer which
-     * found the queue empty makes before it sets up a wait ({@link #spinPoll}); {@link SpinPolicy#SPINS}
-     * where the consumers' side has one thread (SPSC, MPSC: the one-spinner rule holds by itself),
-     * {@link #SHARED_PRE_SPINS} where it has several. When it equals the wait set's spin budget the
-     * layer skips its first spin ({@link WaitQueue#acquireAfterSpin}).
-     */
-    private final int pollPreSpins;
-    /** The same for a producer that found the queue full (one producer thread: SPSC, SPMC). */
-    private final int offerPreSpins;
     /** Consumers waiting for an element: a wait set of the waiting layer. */
     private final Waiters notEmpty;
     /** Producers waiting for space. */
@@ -498,10 +505,6 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
         // The spinner yields after its spins except in SPSC (one thread per side: the convoy breaker).
         this.notEmpty = new Waiters(true, !offerIsSeqCst, !breaksConvoys);
         this.notFull = new Waiters(false, !pollIsSeqCst, !breaksConvoys);
-        // One thread per side exactly where that side publishes by release stores (its ring operation is
-        // not a read-modify-write): the SPSC sides, the MPSC consumer, the SPMC producer.
-        this.pollPreSpins = pollIsSeqCst ? SHARED_PRE_SPINS : SpinPolicy.SPINS;
-        this.offerPreSpins = offerIsSeqCst ? SHARED_PRE_SPINS : SpinPolicy.SPINS;
     }
 
     // ------------------------------------------------------------------ signalling
@@ -1135,8 +1138,28 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
     // ------------------------------------------------------------------ BlockingQueue
 
     /**
+     * The real {@code poll} retries (each after a {@link Thread#onSpinWait()}) that a consumer which
+     * found the queue empty makes before it sets up a wait ({@link #spinPoll}): {@link SpinPolicy#SPINS}
+     * where the consumers' side has one thread, 0 where it has several (SPMC, MPMC, the priority queue:
+     * they enter the layer at once, whose one-spinner slot bounds how many of them spin; spinning all
+     * of them first did not pay: README, "Queue performance", seventh pass). One thread per side exactly
+     * where that side's ring operation is not a read-modify-write (pollIsSeqCst false: SPSC, MPSC). When
+     * it equals the wait set's spin budget the layer skips its first spin
+     * ({@link WaitQueue#acquireAfterSpin}). A method, not a field: the adapter's field layout, which the
+     * hot paths read, stays as it was.
+     */
+    private int pollPreSpins() {
+        return pollIsSeqCst ? 0 : SpinPolicy.SPINS;
+    }
+
+    /** The same for a producer that found the queue full (one producer thread: SPSC, SPMC). */
+    private int offerPreSpins() {
+        return offerIsSeqCst ? 0 : SpinPolicy.SPINS;
+    }
+
+    /**
      * The consumer's spin before a wait's set-up (issue 12, the SPSC spin-loop cell): up to
-     * {@link #pollPreSpins} retries of the real {@link #poll()}, each after a {@link Thread#onSpinWait()},
+     * {@link #pollPreSpins()} retries of the real {@link #poll()}, each after a {@link Thread#onSpinWait()},
      * as a spin loop over a non-blocking ring does; only if they all fail does the caller read the clock
      * for its deadline, the thread-locals and the one-spinner slot, and enter the layer (which then skips
      * the spin steps it would repeat, {@link WaitQueue#acquireAfterSpin}). No wake-up can be lost here:
@@ -1149,7 +1172,7 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
      * @return the element, or null if every retry found the queue empty
      */
     private E spinPoll() {
-        for (int i = pollPreSpins; i > 0; i--) {
+        for (int i = pollPreSpins(); i > 0; i--) {
             Thread.onSpinWait();
             E e = poll();
             if (e != null) {
@@ -1161,7 +1184,7 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
 
     /** The producer's spin before a wait's set-up, mirror image of {@link #spinPoll}: whether {@code e} was inserted. */
     private boolean spinOffer(E e) {
-        for (int i = offerPreSpins; i > 0; i--) {
+        for (int i = offerPreSpins(); i > 0; i--) {
             Thread.onSpinWait();
             if (offer(e)) {
                 return true;
@@ -1180,7 +1203,7 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
         Objects.requireNonNull(e, "e");
         Waits.checkInterrupt();
         if (!offer(e) && !spinOffer(e)) {
-            awaitOffer(e, Waits.INTERRUPTIBLE, 0L, offerPreSpins >= notFull.spinBudget());
+            awaitOffer(e, Waits.INTERRUPTIBLE, 0L, offerPreSpins() >= notFull.spinBudget());
         }
     }
 
@@ -1209,7 +1232,7 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
             return awaitOffer(e, Waits.TIMED, Waits.deadline(timeout, unit), false);
         }
         return spinOffer(e) || awaitOffer(e, Waits.TIMED, Waits.deadline(timeout, unit),
-                offerPreSpins >= notFull.spinBudget());
+                offerPreSpins() >= notFull.spinBudget());
     }
 
     /**
@@ -1222,7 +1245,7 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
         Waits.checkInterrupt();
         E e = poll();
         if (e == null && (e = spinPoll()) == null) {
-            e = awaitPoll(Waits.INTERRUPTIBLE, 0L, pollPreSpins >= notEmpty.spinBudget());
+            e = awaitPoll(Waits.INTERRUPTIBLE, 0L, pollPreSpins() >= notEmpty.spinBudget());
         }
         return e;
     }
@@ -1254,7 +1277,7 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
         }
         E e = spinPoll();
         return e != null ? e : awaitPoll(Waits.TIMED, Waits.deadline(timeout, unit),
-                pollPreSpins >= notEmpty.spinBudget());
+                pollPreSpins() >= notEmpty.spinBudget());
     }
 
     @Override

@@ -95,12 +95,12 @@ class BlockingQueueWaitEntryTest {
 
         @Override
         public boolean relaxedOffer(E e) {
-            return offer(e);
+            return ring.relaxedOffer(e); // not counted: the waits use the strict offer and poll
         }
 
         @Override
         public E relaxedPoll() {
-            return poll();
+            return ring.relaxedPoll();
         }
 
         @Override
