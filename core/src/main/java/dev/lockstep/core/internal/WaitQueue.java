@@ -394,11 +394,46 @@ public abstract class WaitQueue implements Serializable {
      * @throws InterruptedException in the interruptible modes, after withdrawing (the status cleared)
      */
     public final boolean acquire(Object blocker, int arg, int mode, long deadline) throws InterruptedException {
+        return acquire(blocker, arg, mode, deadline, false);
+    }
+
+    /**
+     * As {@link #acquire(Object, int, int, long)}, for a caller that has already spun: it made its
+     * arrival attempt and then {@link #spinBudget()} attempts of {@link #tryAcquire} (with
+     * {@code woken} false), each after a {@link Thread#onSpinWait()}, all failed, before it computed
+     * {@code deadline}. The first round then skips the arrival attempt and the spin phase's
+     * {@code onSpinWait} steps (the yield phases, if any, still run); later rounds (after a wake-up)
+     * spin as usual. For the blocking queues (issue 12): their consumer that finds the ring empty
+     * retries the real {@code poll} before paying for the wait's set-up (the clock read for the
+     * deadline, the thread-local reads, this queue's one-spinner slot), as a spin loop over a
+     * non-blocking ring does. The caller's spin announces nothing (no node, no state written), so a
+     * release during it is simply seen by one of its attempts or by this method's re-check after
+     * linking: the lost-wake-up argument is {@link #acquire(Object, int, int, long)}'s.
+     *
+     * @param blocker  as in {@link #acquire(Object, int, int, long)}
+     * @param arg      as in {@link #acquire(Object, int, int, long)}
+     * @param mode     as in {@link #acquire(Object, int, int, long)}
+     * @param deadline as in {@link #acquire(Object, int, int, long)}
+     * @return true once acquired; false only if a timed wait reached its deadline first
+     * @throws InterruptedException in the interruptible modes, after withdrawing (the status cleared)
+     */
+    public final boolean acquireAfterSpin(Object blocker, int arg, int mode, long deadline) throws InterruptedException {
+        return acquire(blocker, arg, mode, deadline, true);
+    }
+
+    private boolean acquire(Object blocker, int arg, int mode, long deadline, boolean spun) throws InterruptedException {
         WaitNode node = null;
         boolean woken = false; // non-hand-off: woken by a grant, not queued again since
         Object jfr = null;     // the JFR ContendedAcquire event, begun at the first park if recorded
         for (; ; ) {
-            if (tryAcquire(arg, woken) || (spins | yields | busyYields) != 0 && spin(arg, woken, mode, deadline)) {
+            if (spun) {
+                // The caller's spin stood for the arrival attempt and the spin steps (first round only).
+                spun = false;
+                if ((yields | busyYields) != 0 && spin(arg, false, mode, deadline, 0)) {
+                    break;
+                }
+            } else if (tryAcquire(arg, woken) || (spins | yields | busyYields) != 0
+                    && spin(arg, woken, mode, deadline, spins)) {
                 break;
             }
             if (mode == Waits.TIMED && System.nanoTime() - deadline >= 0) {
@@ -545,19 +580,25 @@ public abstract class WaitQueue implements Serializable {
     }
 
     /**
-     * The bounded spin: if no other thread spins here, spin for {@link #spinBudget()} steps, then yield
+     * The bounded spin: if no other thread spins here, spin for {@code spinSteps} steps ({@link #spinBudget()},
+     * or 0 after a caller's own spin: {@link #acquireAfterSpin}), then yield
      * for {@link #yieldBudget()} steps, trying {@link #tryAcquire} after each. Returns true if
      * acquired; false at once if another thread spins, and after the budget, at the deadline or (in the
      * yield steps of an interruptible wait) once interrupted.
      */
-    private boolean spin(int arg, boolean woken, int mode, long deadline) {
+    private boolean spin(int arg, boolean woken, int mode, long deadline, int spinSteps) {
+        if ((spinSteps | yields) == 0) {
+            // Nothing to spin (after a caller's own spin, with no yield phase): leave the slot alone;
+            // only a thread that finds another spinning yields. Opaque: as below.
+            return busyYields != 0 && (int) SPINNER.getOpaque(this) != 0 && yieldWhileBusy(arg, woken, mode, deadline);
+        }
         // Opaque read, then CAS: the slot guards no data (it only bounds how many threads spin), so
         // atomicity is all that is needed; the CAS is the spec's volatile compareAndSet, which gives it.
         if ((int) SPINNER.getOpaque(this) != 0 || !SPINNER.compareAndSet(this, 0, 1)) {
             return busyYields != 0 && yieldWhileBusy(arg, woken, mode, deadline);
         }
         try {
-            for (int i = 0, n = spins; i < n; i++) {
+            for (int i = 0, n = spinSteps; i < n; i++) {
                 Thread.onSpinWait();
                 if (tryAcquire(arg, woken)) {
                     return true;

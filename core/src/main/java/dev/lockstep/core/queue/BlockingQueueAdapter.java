@@ -28,8 +28,13 @@ import java.util.function.Supplier;
  * <p>Waiting is the waiting layer's ({@link WaitQueue}, the one shared by {@code Mutex},
  * {@code Semaphore}, {@code ReadWriteMutex} and the other synchronizers): two wait sets, consumers
  * waiting for an element (not-empty) and producers waiting for space (not-full). A thread that finds the
- * queue empty (consumer) or full (producer) enters the layer's acquisition loop, whose attempt is the
- * real {@code poll}/{@code offer}: it spins (one spinner per wait set, {@link SpinPolicy}'s budget; a
+ * queue empty (consumer) or full (producer) first retries the real {@code poll}/{@code offer}, each
+ * after a {@link Thread#onSpinWait()}, {@link SpinPolicy}'s budget of times where its side has one
+ * thread (SPSC, the MPSC consumer, the SPMC producer), before it sets anything up for a wait (no clock
+ * read, no thread-local, no shared write: a spin loop's cost); a timeout of zero or less returns after
+ * the one attempt. Then it enters the layer's acquisition loop, whose attempt is the
+ * real {@code poll}/{@code offer}: it spins (one spinner per wait set, {@link SpinPolicy}'s budget, not
+ * repeated after the spin above; a
  * thread that finds another spinning yields up to {@link SpinPolicy#YIELDS} times instead), then links
  * its node, re-checks the queue, and parks with {@link LockSupport#park(Object)} until a
  * thread on the other side grants it (while the waiter it last woke on the other side has not run yet,
@@ -283,6 +288,25 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
      * its re-check C2) or to give up signals not-full first; otherwise a producer parked beside those slots and the consumer
      * parked for its element would wait for each other for ever.
      *
+     * The spin before the set-up (issue 12, the SPSC spin-loop cell). Entering the layer costs, before
+     * its first retry, the deadline's System.nanoTime() (33.7 ns on this project's kvm-clock VM), the
+     * thread-local reads of the wait node and the wait descriptor (5.6 ns) and the one-spinner slot's
+     * CAS and opaque store (8.3 ns): about 50 ns per empty (full) episode that a spin loop over a
+     * non-blocking ring does not pay (headline-evidence.md, eighth round, item 3). So put/take and the
+     * timed offer/poll first retry the real offer/poll, each after onSpinWait, SPINS times (spinPoll,
+     * spinOffer), and only then set the wait up; the layer's first round then skips its own spin steps
+     * (WaitQueue.acquireAfterSpin; its yield phases still run). No lost wake-up: these retries announce
+     * nothing (no node linked, no sleep request raised, no state written), so no signaller owes the
+     * thread anything until C1, and C1, F, C2 are unchanged. Only where the waiting side has one thread
+     * (SPSC both sides, the MPSC consumer, the SPMC producer): there the one-spinner rule holds by
+     * itself; a side with several threads enters the layer at once as before, whose slot bounds its
+     * spinners (spinning all of them first, without the slot, was measured and did not pay: README,
+     * "Queue performance", seventh pass). Exits: the interrupt is checked on entry, before any attempt, and
+     * again in the layer; a timeout of zero or less makes the one attempt and returns (BlockingQueue:
+     * "if immediately available"), a timeout under PRE_SPIN_MIN_TIMEOUT_NANOS (20 us) sets its deadline
+     * first and enters the layer, whose spin checks it; a longer one starts its deadline after the spin
+     * (a few microseconds: the wait is never shorter than asked).
+     *
      * Hot paths. offer/poll that do not wait pay, besides the ring's own work, one volatile load of the
      * other side's wait set head (kinds whose ring operation is a volatile read-modify-write) or one
      * acquire load of its sleep request (the others; P2 only while a waiter asked to sleep), as with the former private waiter stacks: no allocation, no
@@ -403,6 +427,13 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
      */
     static final long RECHECK_MAX_NANOS = Math.max(RECHECK_MIN_NANOS,
             Long.getLong("lockstep.queue.recheckMaxNanos", 100_000_000L));
+
+    /**
+     * A timed wait shorter than this (ns) sets up its deadline before any spin, so that the layer's spin
+     * checks it; a longer one spins first ({@link #spinPoll}, {@link #spinOffer}), its deadline starting
+     * after the spin (a few microseconds at most: the wait is never shorter than asked).
+     */
+    static final long PRE_SPIN_MIN_TIMEOUT_NANOS = 20_000L;
 
     /**
      * The calling thread's wait: {mode, deadline}, for the un-acknowledged phase, which runs inside the
@@ -1062,7 +1093,7 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
      * @return the element, or null when a timed wait reached its deadline
      */
     @SuppressWarnings("unchecked")
-    private E awaitPoll(int mode, long deadline) throws InterruptedException {
+    private E awaitPoll(int mode, long deadline, boolean spun) throws InterruptedException {
         WaitNode node = WaitNode.current();
         Object saved = node.item; // a wait nested in user code (a priority function) keeps the outer one's
         node.item = null;
@@ -1072,7 +1103,7 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
         wait[0] = mode; // for the un-acknowledged phase (Waiters.awaitAcknowledged)
         wait[1] = deadline;
         try {
-            if (notEmpty.acquire(this, 0, mode, deadline)) {
+            if (spun ? notEmpty.acquireAfterSpin(this, 0, mode, deadline) : notEmpty.acquire(this, 0, mode, deadline)) {
                 return (E) node.item;
             }
         } finally {
@@ -1086,7 +1117,7 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
     }
 
     /** Offers, waiting like {@link #awaitPoll} in the producers' wait set; returns whether {@code e} was inserted. */
-    private boolean awaitOffer(E e, int mode, long deadline) throws InterruptedException {
+    private boolean awaitOffer(E e, int mode, long deadline, boolean spun) throws InterruptedException {
         WaitNode node = WaitNode.current();
         Object saved = node.item; // as in awaitPoll
         node.item = e;
@@ -1096,7 +1127,7 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
         wait[0] = mode;
         wait[1] = deadline;
         try {
-            return notFull.acquire(this, 0, mode, deadline);
+            return spun ? notFull.acquireAfterSpin(this, 0, mode, deadline) : notFull.acquire(this, 0, mode, deadline);
         } finally {
             node.item = saved;
             wait[0] = savedMode;
@@ -1107,6 +1138,62 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
     // ------------------------------------------------------------------ BlockingQueue
 
     /**
+     * The real {@code poll} retries (each after a {@link Thread#onSpinWait()}) that a consumer which
+     * found the queue empty makes before it sets up a wait ({@link #spinPoll}): {@link SpinPolicy#SPINS}
+     * where the consumers' side has one thread, 0 where it has several (SPMC, MPMC, the priority queue:
+     * they enter the layer at once, whose one-spinner slot bounds how many of them spin; spinning all
+     * of them first did not pay: README, "Queue performance", seventh pass). One thread per side exactly
+     * where that side's ring operation is not a read-modify-write (pollIsSeqCst false: SPSC, MPSC). When
+     * it equals the wait set's spin budget the layer skips its first spin
+     * ({@link WaitQueue#acquireAfterSpin}). A method, not a field: the adapter's field layout, which the
+     * hot paths read, stays as it was.
+     */
+    private int pollPreSpins() {
+        return pollIsSeqCst ? 0 : SpinPolicy.SPINS;
+    }
+
+    /** The same for a producer that found the queue full (one producer thread: SPSC, SPMC). */
+    private int offerPreSpins() {
+        return offerIsSeqCst ? 0 : SpinPolicy.SPINS;
+    }
+
+    /**
+     * The consumer's spin before a wait's set-up (issue 12, the SPSC spin-loop cell): up to
+     * {@link #pollPreSpins()} retries of the real {@link #poll()}, each after a {@link Thread#onSpinWait()},
+     * as a spin loop over a non-blocking ring does; only if they all fail does the caller read the clock
+     * for its deadline, the thread-locals and the one-spinner slot, and enter the layer (which then skips
+     * the spin steps it would repeat, {@link WaitQueue#acquireAfterSpin}). No wake-up can be lost here:
+     * these are retries of the lock-free fast path, which announce nothing (no node linked, no sleep
+     * request raised), so no producer owes this thread a signal until it links its node in the layer,
+     * whose re-check after linking (C1, F, C2 of the notes) is unchanged. No interrupt or deadline check
+     * inside: the spin is bounded ({@link SpinPolicy#SPINS} steps, microseconds), the interrupt was
+     * checked on entry and is checked again by the layer, and the deadline starts after it.
+     *
+     * @return the element, or null if every retry found the queue empty
+     */
+    private E spinPoll() {
+        for (int i = pollPreSpins(); i > 0; i--) {
+            Thread.onSpinWait();
+            E e = poll();
+            if (e != null) {
+                return e;
+            }
+        }
+        return null;
+    }
+
+    /** The producer's spin before a wait's set-up, mirror image of {@link #spinPoll}: whether {@code e} was inserted. */
+    private boolean spinOffer(E e) {
+        for (int i = offerPreSpins(); i > 0; i--) {
+            Thread.onSpinWait();
+            if (offer(e)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
      * Inserts {@code e}, waiting for space if the queue is full.
      *
      * @throws InterruptedException if interrupted before or while waiting (the status is cleared)
@@ -1115,13 +1202,14 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
     public void put(E e) throws InterruptedException {
         Objects.requireNonNull(e, "e");
         Waits.checkInterrupt();
-        if (!offer(e)) {
-            awaitOffer(e, Waits.INTERRUPTIBLE, 0L);
+        if (!offer(e) && !spinOffer(e)) {
+            awaitOffer(e, Waits.INTERRUPTIBLE, 0L, offerPreSpins() >= notFull.spinBudget());
         }
     }
 
     /**
-     * Inserts {@code e}, waiting up to the timeout for space.
+     * Inserts {@code e}, waiting up to the timeout for space. A timeout of zero or less returns at once
+     * after one attempt.
      *
      * @return whether {@code e} was inserted; {@code false} only once the timeout has elapsed
      */
@@ -1130,9 +1218,21 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
         Objects.requireNonNull(e, "e");
         Waits.requireUnit(unit);
         Waits.checkInterrupt();
-        // The deadline is computed only when the fast attempt fails (System.nanoTime() costs tens of ns):
-        // starting the clock a little later can only make the wait longer, never shorter.
-        return offer(e) || awaitOffer(e, Waits.TIMED, Waits.deadline(timeout, unit));
+        return offer(e) || timeout > 0L && awaitOfferTimed(e, timeout, unit);
+    }
+
+    /**
+     * The timed offer's wait (the fast attempt failed, {@code timeout > 0}): the spin, then the deadline,
+     * computed only now (System.nanoTime() costs tens of ns: starting the clock later can only make the
+     * wait longer, never shorter), then the layer. A short timeout sets its deadline first instead, so
+     * that the layer's spin stops at it.
+     */
+    private boolean awaitOfferTimed(E e, long timeout, TimeUnit unit) throws InterruptedException {
+        if (unit.toNanos(timeout) < PRE_SPIN_MIN_TIMEOUT_NANOS) {
+            return awaitOffer(e, Waits.TIMED, Waits.deadline(timeout, unit), false);
+        }
+        return spinOffer(e) || awaitOffer(e, Waits.TIMED, Waits.deadline(timeout, unit),
+                offerPreSpins() >= notFull.spinBudget());
     }
 
     /**
@@ -1144,11 +1244,15 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
     public E take() throws InterruptedException {
         Waits.checkInterrupt();
         E e = poll();
-        return e != null ? e : awaitPoll(Waits.INTERRUPTIBLE, 0L);
+        if (e == null && (e = spinPoll()) == null) {
+            e = awaitPoll(Waits.INTERRUPTIBLE, 0L, pollPreSpins() >= notEmpty.spinBudget());
+        }
+        return e;
     }
 
     /**
-     * Removes the head, waiting up to the timeout for an element.
+     * Removes the head, waiting up to the timeout for an element. A timeout of zero or less returns at
+     * once after one attempt.
      *
      * @return the head, or null only once the timeout has elapsed
      */
@@ -1157,8 +1261,23 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
         Waits.requireUnit(unit);
         Waits.checkInterrupt();
         E e = poll();
-        // Deadline only after the fast attempt failed: see offer(e, timeout, unit).
-        return e != null ? e : awaitPoll(Waits.TIMED, Waits.deadline(timeout, unit));
+        return e != null ? e : awaitPollTimed(timeout, unit);
+    }
+
+    /** The timed poll's wait (the fast attempt failed): as {@link #awaitOfferTimed}. */
+    private E awaitPollTimed(long timeout, TimeUnit unit) throws InterruptedException {
+        if (timeout <= 0L) {
+            // No wait (BlockingQueue: the element if "immediately" available). Our poll may have
+            // skipped FILLER slots without a signal: tell the producers, as a timed-out wait does.
+            signalNotFull();
+            return null;
+        }
+        if (unit.toNanos(timeout) < PRE_SPIN_MIN_TIMEOUT_NANOS) {
+            return awaitPoll(Waits.TIMED, Waits.deadline(timeout, unit), false);
+        }
+        E e = spinPoll();
+        return e != null ? e : awaitPoll(Waits.TIMED, Waits.deadline(timeout, unit),
+                pollPreSpins() >= notEmpty.spinBudget());
     }
 
     @Override

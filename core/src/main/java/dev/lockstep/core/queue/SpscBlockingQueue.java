@@ -2,8 +2,8 @@ package dev.lockstep.core.queue;
 
 /**
  * A bounded {@link java.util.concurrent.BlockingQueue} for one producer thread and one consumer thread: a {@link SpscArrayQueue} with
- * blocking {@code put}/{@code take} and timed {@code offer}/{@code poll} (spin, then park until the
- * other side wakes the thread). Drop-in for {@link java.util.concurrent.ArrayBlockingQueue} where the
+ * blocking {@code put}/{@code take} and timed {@code offer}/{@code poll} (spin, as a spin loop over the
+ * ring would, then park until the other side wakes the thread). Drop-in for {@link java.util.concurrent.ArrayBlockingQueue} where the
  * thread discipline holds.
  *
  * <pre>{@code
@@ -19,6 +19,7 @@ package dev.lockstep.core.queue;
  *
  * <p>Algorithm and properties: those of {@link SpscArrayQueue} (FIFO, linearizable, capacity rounded
  * up to a power of two as documented there); waiting as described in the package's shared adapter:
+ * a spin of retries before any set-up for the wait (no clock read, no shared write), then
  * the waiting layer ({@code dev.lockstep.core.internal.WaitQueue}: one spinner, then
  * {@link java.util.concurrent.locks.LockSupport#park}, wake-one-and-retry) with a
  * sleep-request/acknowledge handshake: while neither side waits, {@code offer} and {@code poll} pay the

@@ -120,6 +120,27 @@ class WaitQueueSpinBudgetTest {
         assertEquals(1, late.enqueued, "queued once spins and yields were spent");
     }
 
+    /**
+     * {@link WaitQueue#acquireAfterSpin}: the caller spun already, so the first round makes neither the
+     * arrival attempt nor the spin steps (an expired wait gives up with no attempt at all), but still
+     * runs the yield phase; a later round (after a wake-up) would spin as usual.
+     */
+    @Test
+    void afterTheCallersSpinTheFirstRoundSkipsTheSpinStepsOnly() throws InterruptedException {
+        Closed q = new Closed(3);
+        assertFalse(q.acquireAfterSpin(q, 1, Waits.TIMED, System.nanoTime() - 1));
+        assertEquals(0, q.attempts, "no arrival attempt and no spin step after the caller's spin");
+        // The yield phase still runs: the 5th attempt (the last yield's) succeeds, unqueued.
+        OpensLate y = new OpensLate(3, 5, 5);
+        assertTrue(y.acquireAfterSpin(y, 1, Waits.UNINTERRUPTIBLE, 0L));
+        assertEquals(5, y.attempts);
+        assertEquals(0, y.enqueued, "acquired in the yield phase, never queued");
+        // No yield phase: it queues at once (the re-check after linking grants it).
+        OpensLate n = new OpensLate(3, 0, 1);
+        assertTrue(n.acquireAfterSpin(n, 1, Waits.UNINTERRUPTIBLE, 0L));
+        assertEquals(1, n.enqueued, "queued without spinning");
+    }
+
     @Test
     void yieldsOnlyWhereAsked() throws InterruptedException {
         assertEquals(0, new Closed(true).yieldBudget());

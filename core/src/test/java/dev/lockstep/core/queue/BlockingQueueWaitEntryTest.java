@@ -1,0 +1,238 @@
+package dev.lockstep.core.queue;
+
+import dev.lockstep.core.internal.SpinPolicy;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.util.AbstractQueue;
+import java.util.Iterator;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The blocking adapters' entry into a wait (issue 12): a consumer that finds the ring empty (a producer
+ * that finds it full) first retries the real poll (offer) {@link SpinPolicy#SPINS} times, then sets up
+ * the wait and enters the waiting layer, which does not spin that spin again; a timeout of zero or less
+ * makes one attempt and no spin; a pending interrupt throws before any attempt. Counted on an SPSC
+ * adapter over a ring that counts its polls and offers (and notes how many came before the consumers'
+ * sleep request was raised, i.e. before the waiter linked its node).
+ */
+@Timeout(30)
+class BlockingQueueWaitEntryTest {
+
+    /** An SPSC ring that counts the calls of poll and offer. */
+    static final class CountingRing<E> extends AbstractQueue<E> implements ConcurrentQueue<E> {
+        final SpscArrayQueue<E> ring;
+        final AtomicInteger polls = new AtomicInteger();
+        final AtomicInteger offers = new AtomicInteger();
+        /** The polls made before the consumers' sleep request was first seen out (the waiter linked). */
+        final AtomicInteger pollsBeforeRequest = new AtomicInteger();
+        /** The offers made before the producers' sleep request was first seen out. */
+        final AtomicInteger offersBeforeRequest = new AtomicInteger();
+        volatile boolean pollRequestSeen;
+        volatile boolean offerRequestSeen;
+        volatile Adapter<E> adapter;
+
+        CountingRing(int capacity) {
+            ring = new SpscArrayQueue<>(capacity);
+        }
+
+        @Override
+        public E poll() {
+            polls.incrementAndGet();
+            Adapter<E> a = adapter;
+            if (a != null && !pollRequestSeen) {
+                if (a.sleepRequested(true)) {
+                    pollRequestSeen = true;
+                } else {
+                    pollsBeforeRequest.incrementAndGet();
+                }
+            }
+            return ring.poll();
+        }
+
+        @Override
+        public boolean offer(E e) {
+            offers.incrementAndGet();
+            Adapter<E> a = adapter;
+            if (a != null && !offerRequestSeen) {
+                if (a.sleepRequested(false)) {
+                    offerRequestSeen = true;
+                } else {
+                    offersBeforeRequest.incrementAndGet();
+                }
+            }
+            return ring.offer(e);
+        }
+
+        @Override
+        public E peek() {
+            return ring.peek();
+        }
+
+        @Override
+        public Iterator<E> iterator() {
+            return ring.iterator();
+        }
+
+        @Override
+        public int size() {
+            return ring.size();
+        }
+
+        @Override
+        public int capacity() {
+            return ring.capacity();
+        }
+
+        @Override
+        public boolean relaxedOffer(E e) {
+            return ring.relaxedOffer(e); // not counted: the waits use the strict offer and poll
+        }
+
+        @Override
+        public E relaxedPoll() {
+            return ring.relaxedPoll();
+        }
+
+        @Override
+        public E relaxedPeek() {
+            return ring.relaxedPeek();
+        }
+
+        @Override
+        public int drain(Consumer<? super E> consumer, int limit) {
+            return ring.drain(consumer, limit);
+        }
+
+        @Override
+        public int fill(Supplier<? extends E> supplier, int limit) {
+            return ring.fill(supplier, limit);
+        }
+    }
+
+    /** The SPSC adapter (release-store publication on both sides, as SpscBlockingQueue) over a counting ring. */
+    static final class Adapter<E> extends BlockingQueueAdapter<E> {
+        final CountingRing<E> counting;
+
+        Adapter(CountingRing<E> ring) {
+            super(ring, false, false);
+            this.counting = ring;
+            ring.adapter = this;
+        }
+    }
+
+    private static Adapter<Integer> adapter(int capacity) {
+        return new Adapter<>(new CountingRing<>(capacity));
+    }
+
+    @Test
+    void aZeroOrNegativeTimeoutMakesOneAttemptAndNoSpin() throws InterruptedException {
+        Adapter<Integer> q = adapter(1);
+        assertNull(q.poll(0, TimeUnit.NANOSECONDS));
+        assertEquals(1, q.counting.polls.get(), "poll(0) polls the ring once");
+        assertNull(q.poll(-5, TimeUnit.SECONDS));
+        assertEquals(2, q.counting.polls.get(), "poll(-5 s) polls the ring once");
+        assertTrue(q.offer(1));
+        int offers = q.counting.offers.get();
+        assertFalse(q.offer(2, 0, TimeUnit.MILLISECONDS));
+        assertEquals(offers + 1, q.counting.offers.get(), "offer(e, 0) on a full queue offers once");
+        assertFalse(q.offer(2, Long.MIN_VALUE, TimeUnit.DAYS));
+        assertEquals(offers + 2, q.counting.offers.get(), "offer(e, negative) offers once");
+        assertFalse(q.sleepRequested(true));
+        assertFalse(q.sleepRequested(false));
+    }
+
+    @Test
+    void aPendingInterruptThrowsBeforeAnyAttempt() {
+        Adapter<Integer> q = adapter(1);
+        Thread.currentThread().interrupt();
+        assertThrows(InterruptedException.class, q::take);
+        Thread.currentThread().interrupt();
+        assertThrows(InterruptedException.class, () -> q.poll(1, TimeUnit.SECONDS));
+        assertEquals(0, q.counting.polls.get(), "no poll before the interrupt check");
+        assertTrue(q.offer(1));
+        int offers = q.counting.offers.get();
+        Thread.currentThread().interrupt();
+        assertThrows(InterruptedException.class, () -> q.put(2));
+        Thread.currentThread().interrupt();
+        assertThrows(InterruptedException.class, () -> q.offer(2, 1, TimeUnit.SECONDS));
+        assertEquals(offers, q.counting.offers.get(), "no offer before the interrupt check");
+        assertFalse(Thread.interrupted(), "status cleared by the throw");
+    }
+
+    /**
+     * A consumer on an empty queue polls the ring 1 (the fast path) + SPINS (the spin before the set-up)
+     * times before its node is linked (its sleep request out): the layer's first round spins no more
+     * (counted up to the first poll that sees the request: the re-check after linking). A timed poll
+     * nobody fills, then a take that a producer releases.
+     */
+    @Test
+    void theLayerDoesNotRepeatTheSpinBeforeTheSetUp() throws InterruptedException {
+        Adapter<Integer> q = adapter(4);
+        assertNull(q.poll(20, TimeUnit.MILLISECONDS));
+        assertEquals(1 + SpinPolicy.SPINS, q.counting.pollsBeforeRequest.get(),
+                "polls before the waiter linked: the fast path and the spin, once");
+        Adapter<Integer> u = adapter(4);
+        Thread consumer = new Thread(() -> {
+            try {
+                assertEquals(7, u.take());
+            } catch (InterruptedException e) {
+                throw new AssertionError(e);
+            }
+        });
+        consumer.start();
+        while (!u.sleepRequested(true)) {
+            Thread.onSpinWait();
+        }
+        assertTrue(u.offer(7));
+        consumer.join();
+        assertEquals(1 + SpinPolicy.SPINS, u.counting.pollsBeforeRequest.get(), "take(): the same");
+    }
+
+    /** A producer on a full queue: the mirror image, with a timed offer and a put. */
+    @Test
+    void aFullQueueSpinsOnceBeforeTheSetUpToo() throws InterruptedException {
+        Adapter<Integer> q = adapter(1);
+        assertTrue(q.offer(1));
+        q.counting.offersBeforeRequest.set(0);
+        assertFalse(q.offer(2, 20, TimeUnit.MILLISECONDS));
+        assertEquals(1 + SpinPolicy.SPINS, q.counting.offersBeforeRequest.get(), "offer(e, 20 ms)");
+        Adapter<Integer> u = adapter(1);
+        assertTrue(u.offer(1));
+        u.counting.offersBeforeRequest.set(0);
+        Thread producer = new Thread(() -> {
+            try {
+                u.put(2);
+            } catch (InterruptedException e) {
+                throw new AssertionError(e);
+            }
+        });
+        producer.start();
+        while (!u.sleepRequested(false)) {
+            Thread.onSpinWait();
+        }
+        assertEquals(1, u.poll());
+        producer.join();
+        assertEquals(1 + SpinPolicy.SPINS, u.counting.offersBeforeRequest.get(), "put(e)");
+        assertEquals(2, u.poll());
+    }
+
+    /** A short timeout (below the pre-spin threshold) sets its deadline first: the layer's spin, deadline-checked, instead. */
+    @Test
+    void aShortTimeoutIsNotSpunPast() throws InterruptedException {
+        Adapter<Integer> q = adapter(4);
+        assertNull(q.poll(1, TimeUnit.NANOSECONDS));
+        // The fast path, then the layer: its arrival attempt and at most 16 spin steps (it checks the
+        // deadline every 16), never the SPINS of the spin before the set-up.
+        assertTrue(q.counting.polls.get() <= 1 + 1 + 16, "polls: " + q.counting.polls.get());
+    }
+}
