@@ -150,8 +150,8 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
      * The fence P2 and the sleep handshake. A queue that makes an element available by a volatile
      * read-modify-write of its producer index (CAS, as in the MPSC and MPMC producers, the priority
      * queue's volatile count store under its lock) and returns null from poll only after a volatile read
-     * of that index already gives P1 -> P3 their order; the subclass says so with offerIsSeqCst /
-     * pollIsSeqCst, and P2 is skipped: P3 is one volatile load. Same for the consumer side. A queue
+     * of that index already gives P1 -> P3 their order; the subclass says so with isSeqCst(true) /
+     * isSeqCst(false), and P2 is skipped: P3 is one volatile load. Same for the consumer side. A queue
      * whose offer ends with a release store (SPSC, SPMC producers; mirror: SPSC, MPSC consumers) would
      * need P2 on every operation (StoreLoad reordering is allowed by the spec, and done by x86's store
      * buffer); instead it runs the sleep handshake below, which pays P2 only while a waiter asked to
@@ -260,7 +260,7 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
      * Batches. drain signals not-full before handing each element over (the rings free the slot first),
      * fill signals not-empty before each supplier call after the first and at the end, always with the
      * fence (a multi-producer fill claims by CAS first and publishes later by a release store, and the
-     * strict poll answers "empty" at a slot whose supplier runs, so offerIsSeqCst's reasoning does not
+     * strict poll answers "empty" at a slot whose supplier runs, so isSeqCst(true)'s reasoning does not
      * cover it). Both also signal in a finally block, so a throw from user code cannot skip the signal.
      * drainTo of the rings does not go through drain: it claims (polls) each element before handing it
      * to add, signals not-full per freed slot, and on a throw from add pushes the element onto the
@@ -450,8 +450,6 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
 
     final ConcurrentQueue<E> queue;
     private final int capacity;
-    private final boolean offerIsSeqCst;
-    private final boolean pollIsSeqCst;
     private final boolean sweepsSkippedSlots;
     /** Whether the wrapped ring removes from the middle (MPMC): then put-back elements are removable too. */
     private final boolean removable;
@@ -471,14 +469,11 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
     private final Waiters notFull;
 
     /**
-     * @param queue         the bounded queue to wrap, owned by the adapter from now on
-     * @param offerIsSeqCst whether the queue's successful {@code offer} makes the element available by a
-     *                      volatile read-modify-write, and its {@code poll} returns null only after a
-     *                      volatile read that would have seen it (then no fence is needed after offer)
-     * @param pollIsSeqCst  the same for {@code poll} freeing a slot and {@code offer} failing
+     * @param queue the bounded queue to wrap, owned by the adapter from now on; its publication is
+     *              described by the kind's {@link #isSeqCst}
      */
-    BlockingQueueAdapter(ConcurrentQueue<E> queue, boolean offerIsSeqCst, boolean pollIsSeqCst) {
-        this(queue, offerIsSeqCst, pollIsSeqCst, false);
+    BlockingQueueAdapter(ConcurrentQueue<E> queue) {
+        this(queue, false);
     }
 
     /**
@@ -487,8 +482,10 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
      *                           queue's {@code peek}, which discards the skipped slots (removed elements,
      *                           a failed fill's remainder) at the head, and try again
      */
-    BlockingQueueAdapter(ConcurrentQueue<E> queue, boolean offerIsSeqCst, boolean pollIsSeqCst,
-                         boolean sweepsSkippedSlots) {
+    BlockingQueueAdapter(ConcurrentQueue<E> queue, boolean sweepsSkippedSlots) {
+        // The kind's constants (isSeqCst returns a constant in every kind: calling it here is safe).
+        boolean offerIsSeqCst = isSeqCst(true);
+        boolean pollIsSeqCst = isSeqCst(false);
         this.sweepsSkippedSlots = sweepsSkippedSlots;
         this.removable = queue instanceof MpmcArrayQueue;
         this.pollSkipsMarkers = queue instanceof MpscArrayQueue || queue instanceof MpmcArrayQueue;
@@ -498,13 +495,44 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
         }
         this.queue = queue;
         this.capacity = cap;
-        this.offerIsSeqCst = offerIsSeqCst;
-        this.pollIsSeqCst = pollIsSeqCst;
         this.breaksConvoys = !offerIsSeqCst && !pollIsSeqCst;
         // The handshake where the signalling side publishes by release stores (its one thread acknowledges).
         // The spinner yields after its spins except in SPSC (one thread per side: the convoy breaker).
         this.notEmpty = new Waiters(true, !offerIsSeqCst, !breaksConvoys);
         this.notFull = new Waiters(false, !pollIsSeqCst, !breaksConvoys);
+    }
+
+    // ------------------------------------------------------------------ the kind
+
+    /**
+     * Whether the wrapped queue's successful {@code offer} ({@code offerSide}) makes the element available
+     * by a volatile read-modify-write, and its {@code poll} returns null only after a volatile read that
+     * would have seen it (then no fence is needed after offer, and the signal is one volatile load of the
+     * wait set's head); for {@code !offerSide}, the same for {@code poll} freeing a slot and {@code offer}
+     * failing. Otherwise that side has one thread and publishes by release stores, and runs the sleep
+     * handshake (implementation notes).
+     *
+     * <p>A property of the kind, so a method each kind implements with a constant rather than a field
+     * (issue 12, the SPSC spin-loop cell): where the JIT knows the receiver's class (a call site that
+     * sees one kind, then everything inlined into it), the constant folds, and the hot paths lose a
+     * field load and a branch per operation.
+     */
+    abstract boolean isSeqCst(boolean offerSide);
+
+    /**
+     * The wrapped queue's {@code offer}, for the hot path ({@link #offer(Object)}). A kind whose ring class
+     * is final may call it through a field of that exact type (SPSC): where the JIT knows the receiver's
+     * class, the ring's {@code offer} is then bound statically, without the type guard that the interface
+     * call through {@link #queue} needs (field load, class load, compare, branch per call; issue 12,
+     * eighth round). The other kinds keep the call through {@link #queue}.
+     */
+    boolean ringOffer(E e) {
+        return queue.offer(e);
+    }
+
+    /** The wrapped queue's {@code poll}, for the hot path ({@link #poll()}): as {@link #ringOffer}. */
+    E ringPoll() {
+        return queue.poll();
     }
 
     // ------------------------------------------------------------------ signalling
@@ -517,7 +545,7 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
      * no consumer asked to sleep (the handshake: see the implementation notes).
      */
     private void signalNotEmpty() {
-        if (offerIsSeqCst) {
+        if (isSeqCst(true)) {
             notEmpty.signal(); // P1 was a volatile RMW: it orders the insertion before this volatile load
         } else {
             notEmpty.signalIfRequested(); // the handshake: the producer is this set's only signaller
@@ -541,7 +569,7 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
 
     /** After a successful removal by the consumer thread: wakes the producers waiting for space, if any. */
     private void signalNotFull() {
-        if (pollIsSeqCst) {
+        if (isSeqCst(false)) {
             notFull.signal(); // as in signalNotEmpty
         } else {
             notFull.signalIfRequested(); // SPSC, MPSC: the consumer is this set's only signaller
@@ -1143,18 +1171,18 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
      * where the consumers' side has one thread, 0 where it has several (SPMC, MPMC, the priority queue:
      * they enter the layer at once, whose one-spinner slot bounds how many of them spin; spinning all
      * of them first did not pay: README, "Queue performance", seventh pass). One thread per side exactly
-     * where that side's ring operation is not a read-modify-write (pollIsSeqCst false: SPSC, MPSC). When
+     * where that side's ring operation is not a read-modify-write (isSeqCst(false) false: SPSC, MPSC). When
      * it equals the wait set's spin budget the layer skips its first spin
      * ({@link WaitQueue#acquireAfterSpin}). A method, not a field: the adapter's field layout, which the
      * hot paths read, stays as it was.
      */
     private int pollPreSpins() {
-        return pollIsSeqCst ? 0 : SpinPolicy.SPINS;
+        return isSeqCst(false) ? 0 : SpinPolicy.SPINS;
     }
 
     /** The same for a producer that found the queue full (one producer thread: SPSC, SPMC). */
     private int offerPreSpins() {
-        return offerIsSeqCst ? 0 : SpinPolicy.SPINS;
+        return isSeqCst(true) ? 0 : SpinPolicy.SPINS;
     }
 
     /**
@@ -1349,7 +1377,7 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
     /** Inserts {@code e} if there is space, without waiting. */
     @Override
     public boolean offer(E e) {
-        if (queue.offer(e)) { // P1 (throws NullPointerException for null)
+        if (ringOffer(e)) { // P1 (throws NullPointerException for null)
             signalNotEmpty();
             return true;
         }
@@ -1371,7 +1399,7 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
     @Override
     public E poll() {
         E e = pollReturned(); // a put-back element frees no slot: no signal
-        if (e == null && (e = queue.poll()) != null) {
+        if (e == null && (e = ringPoll()) != null) {
             signalNotFull();
         }
         return e;

@@ -104,9 +104,14 @@ public final class PriorityMessageQueue<E> extends BlockingQueueAdapter<E> {
      * @throws NullPointerException     if {@code priorityOf} is null
      */
     public PriorityMessageQueue(int capacity, ToIntFunction<? super E> priorityOf) {
-        super(new Buckets<>(checkCapacity(capacity), Objects.requireNonNull(priorityOf, "priorityOf")),
-                true, true); // the counts' volatile store is the StoreLoad barrier: see Buckets.setCounts
+        super(new Buckets<>(checkCapacity(capacity), Objects.requireNonNull(priorityOf, "priorityOf")));
         this.priorityOf = priorityOf;
+    }
+
+    /** Both sides: the counts' volatile store is the StoreLoad barrier (see {@code Buckets.setCounts}). */
+    @Override
+    boolean isSeqCst(boolean offerSide) {
+        return true;
     }
 
     private static int checkCapacity(int capacity) {

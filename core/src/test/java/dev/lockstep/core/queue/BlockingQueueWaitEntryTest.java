@@ -124,9 +124,14 @@ class BlockingQueueWaitEntryTest {
         final CountingRing<E> counting;
 
         Adapter(CountingRing<E> ring) {
-            super(ring, false, false);
+            super(ring);
             this.counting = ring;
             ring.adapter = this;
+        }
+
+        @Override
+        boolean isSeqCst(boolean offerSide) {
+            return false;
         }
     }
 
