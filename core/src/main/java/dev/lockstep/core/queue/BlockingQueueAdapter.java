@@ -53,7 +53,9 @@ import java.util.function.Supplier;
  * <p>Properties: the wrapped queue's safety and ordering; blocking methods are interruptible
  * ({@link InterruptedException}, interrupt status cleared; an interrupt that arrives together with the
  * element or slot a waiter was waiting for may lose the race: the call then succeeds and the interrupt
- * status stays set) and timed waits never return before their timeout has elapsed; no lost wake-up (see the implementation notes); waiters are not served in FIFO
+ * status stays set; {@code put}/{@code take} throw for an interrupt pending on entry, the timed
+ * {@code offer}/{@code poll} only once their first attempt failed, as {@code LinkedTransferQueue}'s and
+ * {@code SynchronousQueue}'s do: a timed call that can proceed at once does, and leaves the status set) and timed waits never return before their timeout has elapsed; no lost wake-up (see the implementation notes); waiters are not served in FIFO
  * order. The thread discipline of the wrapped queue stays: an SPSC adapter has one producer thread
  * (every inserting method) and one consumer thread (every removing method, {@code drainTo} included).
  * Space: the wrapped queue plus two padded wait sets and the put-back stack's head; {@code offer}/{@code poll}/{@code put}/
@@ -301,8 +303,10 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
      * (SPSC both sides, the MPSC consumer, the SPMC producer): there the one-spinner rule holds by
      * itself; a side with several threads enters the layer at once as before, whose slot bounds its
      * spinners (spinning all of them first, without the slot, was measured and did not pay: README,
-     * "Queue performance", seventh pass). Exits: the interrupt is checked on entry, before any attempt, and
-     * again in the layer; a timeout of zero or less makes the one attempt and returns (BlockingQueue:
+     * "Queue performance", seventh pass). Exits: put/take check the interrupt on entry, before any
+     * attempt, the timed offer/poll right after their first attempt failed (so their hot path reads no
+     * interrupt status: awaitOfferTimed gives the JDK's rules), both before this spin, and the layer
+     * checks it again; a timeout of zero or less makes the one attempt and returns (BlockingQueue:
      * "if immediately available"), a timeout under PRE_SPIN_MIN_TIMEOUT_NANOS (20 us) sets its deadline
      * first and enters the layer, whose spin checks it; a longer one starts its deadline after the spin
      * (a few microseconds: the wait is never shorter than asked).
@@ -1237,25 +1241,39 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
 
     /**
      * Inserts {@code e}, waiting up to the timeout for space. A timeout of zero or less returns at once
-     * after one attempt.
+     * after one attempt. A pending interrupt is answered only if that attempt fails (see
+     * {@link #awaitOfferTimed}): a call that finds space inserts, and leaves the status set.
      *
      * @return whether {@code e} was inserted; {@code false} only once the timeout has elapsed
+     * @throws InterruptedException if interrupted when the queue was full, before or while waiting
+     *                              (the status is cleared)
      */
     @Override
     public boolean offer(E e, long timeout, TimeUnit unit) throws InterruptedException {
         Objects.requireNonNull(e, "e");
         Waits.requireUnit(unit);
-        Waits.checkInterrupt();
-        return offer(e) || timeout > 0L && awaitOfferTimed(e, timeout, unit);
+        return offer(e) || awaitOfferTimed(e, timeout, unit);
     }
 
     /**
-     * The timed offer's wait (the fast attempt failed, {@code timeout > 0}): the spin, then the deadline,
-     * computed only now (System.nanoTime() costs tens of ns: starting the clock later can only make the
-     * wait longer, never shorter), then the layer. A short timeout sets its deadline first instead, so
-     * that the layer's spin stops at it.
+     * The timed offer after its fast attempt failed. First the interrupt: here, not on entry, so that the
+     * hot path (the attempt succeeds) reads no interrupt status (issue 12: two loads and branches per
+     * put + take in the SPSC spin-loop cell). {@link BlockingQueue} asks for an
+     * {@link InterruptedException} "if interrupted while waiting"; the JDK's own queues differ where the
+     * call need not wait: {@code ArrayBlockingQueue} throws on entry ({@code lockInterruptibly}), and
+     * {@code LinkedTransferQueue} and {@code SynchronousQueue} (JDK 17 and 25 alike) make the transfer
+     * first and throw only if it failed ({@code if (xfer(e, nanos) == null) return true; if
+     * (!Thread.interrupted()) return false; throw new InterruptedException();}): ours is the latter, for
+     * every timeout, zero included. Then, with no time, the one attempt's answer; else the spin, then the
+     * deadline, computed only now (System.nanoTime() costs tens of ns: starting the clock later can only
+     * make the wait longer, never shorter), then the layer. A short timeout sets its deadline first
+     * instead, so that the layer's spin stops at it.
      */
     private boolean awaitOfferTimed(E e, long timeout, TimeUnit unit) throws InterruptedException {
+        Waits.checkInterrupt();
+        if (timeout <= 0L) {
+            return false; // no time: the one attempt's answer
+        }
         if (unit.toNanos(timeout) < PRE_SPIN_MIN_TIMEOUT_NANOS) {
             return awaitOffer(e, Waits.TIMED, Waits.deadline(timeout, unit), false);
         }
@@ -1280,24 +1298,32 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
 
     /**
      * Removes the head, waiting up to the timeout for an element. A timeout of zero or less returns at
-     * once after one attempt.
+     * once after one attempt. A pending interrupt is answered only if that attempt finds nothing (as
+     * {@link #offer(Object, long, TimeUnit)}): a call that finds an element returns it, and leaves the
+     * status set.
      *
      * @return the head, or null only once the timeout has elapsed
+     * @throws InterruptedException if interrupted when the queue was empty, before or while waiting
+     *                              (the status is cleared)
      */
     @Override
     public E poll(long timeout, TimeUnit unit) throws InterruptedException {
         Waits.requireUnit(unit);
-        Waits.checkInterrupt();
         E e = poll();
         return e != null ? e : awaitPollTimed(timeout, unit);
     }
 
-    /** The timed poll's wait (the fast attempt failed): as {@link #awaitOfferTimed}. */
+    /**
+     * The timed poll after its fast attempt found nothing: the interrupt, then as
+     * {@link #awaitOfferTimed} (whose comment gives the JDK's rules).
+     */
     private E awaitPollTimed(long timeout, TimeUnit unit) throws InterruptedException {
-        if (timeout <= 0L) {
-            // No wait (BlockingQueue: the element if "immediately" available). Our poll may have
-            // skipped FILLER slots without a signal: tell the producers, as a timed-out wait does.
+        if (timeout <= 0L || Thread.currentThread().isInterrupted()) {
+            // No time (the one attempt's answer), or the interrupt. Our
+            // poll may have skipped FILLER slots without a signal: tell the producers first, as a
+            // timed-out wait does (a throw must not strand a producer parked beside those slots).
             signalNotFull();
+            Waits.checkInterrupt();
             return null;
         }
         if (unit.toNanos(timeout) < PRE_SPIN_MIN_TIMEOUT_NANOS) {
