@@ -229,7 +229,7 @@ public final class PriorityMessageQueue<E> extends BlockingQueueAdapter<E> {
             // blocking adapter's Dekker handshake: a volatile store followed by the adapter's volatile load
             // of the wait set's head are both synchronization actions, so they keep their program order in
             // the synchronization order, and the waiter's link (volatile store of the head) + fullFence +
-            // volatile re-read of counts cannot miss both (offerIsSeqCst = pollIsSeqCst = true). One store per operation, by
+            // volatile re-read of counts cannot miss both (isSeqCst true for both sides). One store per operation, by
             // the lock holder only.
             COUNTS.setVolatile(this, c);
         }
