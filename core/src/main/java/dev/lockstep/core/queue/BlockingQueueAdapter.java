@@ -1319,9 +1319,9 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
      */
     private E awaitPollTimed(long timeout, TimeUnit unit) throws InterruptedException {
         if (timeout <= 0L || Thread.currentThread().isInterrupted()) {
-            // No time (the one attempt's answer), or the interrupt. Our
-            // poll may have skipped FILLER slots without a signal: tell the producers first, as a
-            // timed-out wait does (a throw must not strand a producer parked beside those slots).
+            // No time (the one attempt's answer), or the interrupt. Our poll may have skipped FILLER
+            // slots without a signal: tell the producers first, as a timed-out wait does (a throw must
+            // not strand a producer parked beside those slots).
             signalNotFull();
             Waits.checkInterrupt();
             return null;
