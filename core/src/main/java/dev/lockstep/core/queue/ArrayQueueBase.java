@@ -193,7 +193,7 @@ abstract class ArrayQueueBase<E> extends ArrayQueuePad2<E> implements Concurrent
      * multi-consumer kinds count a claimed-but-not-yet-read slot as consumed and the multi-producer
      * kinds count a claimed-but-not-yet-written slot as produced. size() reads them as described there.
      *
-     * Contract with BlockingQueueAdapter (its offerIsSeqCst / pollIsSeqCst flags, which let it skip
+     * Contract with BlockingQueueAdapter (each kind's isSeqCst(offerSide), which lets it skip
      * the StoreLoad fence of its no-lost-wake-up handshake; keep these when changing a queue):
      * - MPSC, MPMC: offer makes an element available by a volatile CAS of producerIndex
      *   (compareAndSetProducerIndex), and poll answers "empty" only after a volatile read of

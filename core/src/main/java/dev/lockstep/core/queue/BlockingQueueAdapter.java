@@ -53,7 +53,9 @@ import java.util.function.Supplier;
  * <p>Properties: the wrapped queue's safety and ordering; blocking methods are interruptible
  * ({@link InterruptedException}, interrupt status cleared; an interrupt that arrives together with the
  * element or slot a waiter was waiting for may lose the race: the call then succeeds and the interrupt
- * status stays set) and timed waits never return before their timeout has elapsed; no lost wake-up (see the implementation notes); waiters are not served in FIFO
+ * status stays set; {@code put}/{@code take} throw for an interrupt pending on entry, the timed
+ * {@code offer}/{@code poll} only once their first attempt failed, as {@code LinkedTransferQueue}'s and
+ * {@code SynchronousQueue}'s do: a timed call that can proceed at once does, and leaves the status set) and timed waits never return before their timeout has elapsed; no lost wake-up (see the implementation notes); waiters are not served in FIFO
  * order. The thread discipline of the wrapped queue stays: an SPSC adapter has one producer thread
  * (every inserting method) and one consumer thread (every removing method, {@code drainTo} included).
  * Space: the wrapped queue plus two padded wait sets and the put-back stack's head; {@code offer}/{@code poll}/{@code put}/
@@ -150,8 +152,8 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
      * The fence P2 and the sleep handshake. A queue that makes an element available by a volatile
      * read-modify-write of its producer index (CAS, as in the MPSC and MPMC producers, the priority
      * queue's volatile count store under its lock) and returns null from poll only after a volatile read
-     * of that index already gives P1 -> P3 their order; the subclass says so with offerIsSeqCst /
-     * pollIsSeqCst, and P2 is skipped: P3 is one volatile load. Same for the consumer side. A queue
+     * of that index already gives P1 -> P3 their order; the subclass says so with isSeqCst(true) /
+     * isSeqCst(false), and P2 is skipped: P3 is one volatile load. Same for the consumer side. A queue
      * whose offer ends with a release store (SPSC, SPMC producers; mirror: SPSC, MPSC consumers) would
      * need P2 on every operation (StoreLoad reordering is allowed by the spec, and done by x86's store
      * buffer); instead it runs the sleep handshake below, which pays P2 only while a waiter asked to
@@ -260,7 +262,7 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
      * Batches. drain signals not-full before handing each element over (the rings free the slot first),
      * fill signals not-empty before each supplier call after the first and at the end, always with the
      * fence (a multi-producer fill claims by CAS first and publishes later by a release store, and the
-     * strict poll answers "empty" at a slot whose supplier runs, so offerIsSeqCst's reasoning does not
+     * strict poll answers "empty" at a slot whose supplier runs, so isSeqCst(true)'s reasoning does not
      * cover it). Both also signal in a finally block, so a throw from user code cannot skip the signal.
      * drainTo of the rings does not go through drain: it claims (polls) each element before handing it
      * to add, signals not-full per freed slot, and on a throw from add pushes the element onto the
@@ -301,8 +303,10 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
      * (SPSC both sides, the MPSC consumer, the SPMC producer): there the one-spinner rule holds by
      * itself; a side with several threads enters the layer at once as before, whose slot bounds its
      * spinners (spinning all of them first, without the slot, was measured and did not pay: README,
-     * "Queue performance", seventh pass). Exits: the interrupt is checked on entry, before any attempt, and
-     * again in the layer; a timeout of zero or less makes the one attempt and returns (BlockingQueue:
+     * "Queue performance", seventh pass). Exits: put/take check the interrupt on entry, before any
+     * attempt, the timed offer/poll right after their first attempt failed (so their hot path reads no
+     * interrupt status: awaitOfferTimed gives the JDK's rules), both before this spin, and the layer
+     * checks it again; a timeout of zero or less makes the one attempt and returns (BlockingQueue:
      * "if immediately available"), a timeout under PRE_SPIN_MIN_TIMEOUT_NANOS (20 us) sets its deadline
      * first and enters the layer, whose spin checks it; a longer one starts its deadline after the spin
      * (a few microseconds: the wait is never shorter than asked).
@@ -450,8 +454,6 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
 
     final ConcurrentQueue<E> queue;
     private final int capacity;
-    private final boolean offerIsSeqCst;
-    private final boolean pollIsSeqCst;
     private final boolean sweepsSkippedSlots;
     /** Whether the wrapped ring removes from the middle (MPMC): then put-back elements are removable too. */
     private final boolean removable;
@@ -471,14 +473,11 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
     private final Waiters notFull;
 
     /**
-     * @param queue         the bounded queue to wrap, owned by the adapter from now on
-     * @param offerIsSeqCst whether the queue's successful {@code offer} makes the element available by a
-     *                      volatile read-modify-write, and its {@code poll} returns null only after a
-     *                      volatile read that would have seen it (then no fence is needed after offer)
-     * @param pollIsSeqCst  the same for {@code poll} freeing a slot and {@code offer} failing
+     * @param queue the bounded queue to wrap, owned by the adapter from now on; its publication is
+     *              described by the kind's {@link #isSeqCst}
      */
-    BlockingQueueAdapter(ConcurrentQueue<E> queue, boolean offerIsSeqCst, boolean pollIsSeqCst) {
-        this(queue, offerIsSeqCst, pollIsSeqCst, false);
+    BlockingQueueAdapter(ConcurrentQueue<E> queue) {
+        this(queue, false);
     }
 
     /**
@@ -487,8 +486,10 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
      *                           queue's {@code peek}, which discards the skipped slots (removed elements,
      *                           a failed fill's remainder) at the head, and try again
      */
-    BlockingQueueAdapter(ConcurrentQueue<E> queue, boolean offerIsSeqCst, boolean pollIsSeqCst,
-                         boolean sweepsSkippedSlots) {
+    BlockingQueueAdapter(ConcurrentQueue<E> queue, boolean sweepsSkippedSlots) {
+        // The kind's constants (isSeqCst returns a constant in every kind: calling it here is safe).
+        boolean offerIsSeqCst = isSeqCst(true);
+        boolean pollIsSeqCst = isSeqCst(false);
         this.sweepsSkippedSlots = sweepsSkippedSlots;
         this.removable = queue instanceof MpmcArrayQueue;
         this.pollSkipsMarkers = queue instanceof MpscArrayQueue || queue instanceof MpmcArrayQueue;
@@ -498,13 +499,44 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
         }
         this.queue = queue;
         this.capacity = cap;
-        this.offerIsSeqCst = offerIsSeqCst;
-        this.pollIsSeqCst = pollIsSeqCst;
         this.breaksConvoys = !offerIsSeqCst && !pollIsSeqCst;
         // The handshake where the signalling side publishes by release stores (its one thread acknowledges).
         // The spinner yields after its spins except in SPSC (one thread per side: the convoy breaker).
         this.notEmpty = new Waiters(true, !offerIsSeqCst, !breaksConvoys);
         this.notFull = new Waiters(false, !pollIsSeqCst, !breaksConvoys);
+    }
+
+    // ------------------------------------------------------------------ the kind
+
+    /**
+     * Whether the wrapped queue's successful {@code offer} ({@code offerSide}) makes the element available
+     * by a volatile read-modify-write, and its {@code poll} returns null only after a volatile read that
+     * would have seen it (then no fence is needed after offer, and the signal is one volatile load of the
+     * wait set's head); for {@code !offerSide}, the same for {@code poll} freeing a slot and {@code offer}
+     * failing. Otherwise that side has one thread and publishes by release stores, and runs the sleep
+     * handshake (implementation notes).
+     *
+     * <p>A property of the kind, so a method each kind implements with a constant rather than a field
+     * (issue 12, the SPSC spin-loop cell): where the JIT knows the receiver's class (a call site that
+     * sees one kind, then everything inlined into it), the constant folds, and the hot paths lose a
+     * field load and a branch per operation.
+     */
+    abstract boolean isSeqCst(boolean offerSide);
+
+    /**
+     * The wrapped queue's {@code offer}, for the hot path ({@link #offer(Object)}). A kind whose ring class
+     * is final may call it through a field of that exact type (SPSC): where the JIT knows the receiver's
+     * class, the ring's {@code offer} is then bound statically, without the type guard that the interface
+     * call through {@link #queue} needs (field load, class load, compare, branch per call; issue 12,
+     * eighth round). The other kinds keep the call through {@link #queue}.
+     */
+    boolean ringOffer(E e) {
+        return queue.offer(e);
+    }
+
+    /** The wrapped queue's {@code poll}, for the hot path ({@link #poll()}): as {@link #ringOffer}. */
+    E ringPoll() {
+        return queue.poll();
     }
 
     // ------------------------------------------------------------------ signalling
@@ -517,7 +549,7 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
      * no consumer asked to sleep (the handshake: see the implementation notes).
      */
     private void signalNotEmpty() {
-        if (offerIsSeqCst) {
+        if (isSeqCst(true)) {
             notEmpty.signal(); // P1 was a volatile RMW: it orders the insertion before this volatile load
         } else {
             notEmpty.signalIfRequested(); // the handshake: the producer is this set's only signaller
@@ -541,7 +573,7 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
 
     /** After a successful removal by the consumer thread: wakes the producers waiting for space, if any. */
     private void signalNotFull() {
-        if (pollIsSeqCst) {
+        if (isSeqCst(false)) {
             notFull.signal(); // as in signalNotEmpty
         } else {
             notFull.signalIfRequested(); // SPSC, MPSC: the consumer is this set's only signaller
@@ -1143,18 +1175,18 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
      * where the consumers' side has one thread, 0 where it has several (SPMC, MPMC, the priority queue:
      * they enter the layer at once, whose one-spinner slot bounds how many of them spin; spinning all
      * of them first did not pay: README, "Queue performance", seventh pass). One thread per side exactly
-     * where that side's ring operation is not a read-modify-write (pollIsSeqCst false: SPSC, MPSC). When
+     * where that side's ring operation is not a read-modify-write (isSeqCst(false) false: SPSC, MPSC). When
      * it equals the wait set's spin budget the layer skips its first spin
      * ({@link WaitQueue#acquireAfterSpin}). A method, not a field: the adapter's field layout, which the
      * hot paths read, stays as it was.
      */
     private int pollPreSpins() {
-        return pollIsSeqCst ? 0 : SpinPolicy.SPINS;
+        return isSeqCst(false) ? 0 : SpinPolicy.SPINS;
     }
 
     /** The same for a producer that found the queue full (one producer thread: SPSC, SPMC). */
     private int offerPreSpins() {
-        return offerIsSeqCst ? 0 : SpinPolicy.SPINS;
+        return isSeqCst(true) ? 0 : SpinPolicy.SPINS;
     }
 
     /**
@@ -1209,25 +1241,39 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
 
     /**
      * Inserts {@code e}, waiting up to the timeout for space. A timeout of zero or less returns at once
-     * after one attempt.
+     * after one attempt. A pending interrupt is answered only if that attempt fails (see
+     * {@link #awaitOfferTimed}): a call that finds space inserts, and leaves the status set.
      *
      * @return whether {@code e} was inserted; {@code false} only once the timeout has elapsed
+     * @throws InterruptedException if interrupted when the queue was full, before or while waiting
+     *                              (the status is cleared)
      */
     @Override
     public boolean offer(E e, long timeout, TimeUnit unit) throws InterruptedException {
         Objects.requireNonNull(e, "e");
         Waits.requireUnit(unit);
-        Waits.checkInterrupt();
-        return offer(e) || timeout > 0L && awaitOfferTimed(e, timeout, unit);
+        return offer(e) || awaitOfferTimed(e, timeout, unit);
     }
 
     /**
-     * The timed offer's wait (the fast attempt failed, {@code timeout > 0}): the spin, then the deadline,
-     * computed only now (System.nanoTime() costs tens of ns: starting the clock later can only make the
-     * wait longer, never shorter), then the layer. A short timeout sets its deadline first instead, so
-     * that the layer's spin stops at it.
+     * The timed offer after its fast attempt failed. First the interrupt: here, not on entry, so that the
+     * hot path (the attempt succeeds) reads no interrupt status (issue 12: two loads and branches per
+     * put + take in the SPSC spin-loop cell). {@link BlockingQueue} asks for an
+     * {@link InterruptedException} "if interrupted while waiting"; the JDK's own queues differ where the
+     * call need not wait: {@code ArrayBlockingQueue} throws on entry ({@code lockInterruptibly}), and
+     * {@code LinkedTransferQueue} and {@code SynchronousQueue} (JDK 17 and 25 alike) make the transfer
+     * first and throw only if it failed ({@code if (xfer(e, nanos) == null) return true; if
+     * (!Thread.interrupted()) return false; throw new InterruptedException();}): ours is the latter, for
+     * every timeout, zero included. Then, with no time, the one attempt's answer; else the spin, then the
+     * deadline, computed only now (System.nanoTime() costs tens of ns: starting the clock later can only
+     * make the wait longer, never shorter), then the layer. A short timeout sets its deadline first
+     * instead, so that the layer's spin stops at it.
      */
     private boolean awaitOfferTimed(E e, long timeout, TimeUnit unit) throws InterruptedException {
+        Waits.checkInterrupt();
+        if (timeout <= 0L) {
+            return false; // no time: the one attempt's answer
+        }
         if (unit.toNanos(timeout) < PRE_SPIN_MIN_TIMEOUT_NANOS) {
             return awaitOffer(e, Waits.TIMED, Waits.deadline(timeout, unit), false);
         }
@@ -1252,24 +1298,32 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
 
     /**
      * Removes the head, waiting up to the timeout for an element. A timeout of zero or less returns at
-     * once after one attempt.
+     * once after one attempt. A pending interrupt is answered only if that attempt finds nothing (as
+     * {@link #offer(Object, long, TimeUnit)}): a call that finds an element returns it, and leaves the
+     * status set.
      *
      * @return the head, or null only once the timeout has elapsed
+     * @throws InterruptedException if interrupted when the queue was empty, before or while waiting
+     *                              (the status is cleared)
      */
     @Override
     public E poll(long timeout, TimeUnit unit) throws InterruptedException {
         Waits.requireUnit(unit);
-        Waits.checkInterrupt();
         E e = poll();
         return e != null ? e : awaitPollTimed(timeout, unit);
     }
 
-    /** The timed poll's wait (the fast attempt failed): as {@link #awaitOfferTimed}. */
+    /**
+     * The timed poll after its fast attempt found nothing: the interrupt, then as
+     * {@link #awaitOfferTimed} (whose comment gives the JDK's rules).
+     */
     private E awaitPollTimed(long timeout, TimeUnit unit) throws InterruptedException {
-        if (timeout <= 0L) {
-            // No wait (BlockingQueue: the element if "immediately" available). Our poll may have
-            // skipped FILLER slots without a signal: tell the producers, as a timed-out wait does.
+        if (timeout <= 0L || Thread.currentThread().isInterrupted()) {
+            // No time (the one attempt's answer), or the interrupt. Our poll may have skipped FILLER
+            // slots without a signal: tell the producers first, as a timed-out wait does (a throw must
+            // not strand a producer parked beside those slots).
             signalNotFull();
+            Waits.checkInterrupt();
             return null;
         }
         if (unit.toNanos(timeout) < PRE_SPIN_MIN_TIMEOUT_NANOS) {
@@ -1349,7 +1403,7 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
     /** Inserts {@code e} if there is space, without waiting. */
     @Override
     public boolean offer(E e) {
-        if (queue.offer(e)) { // P1 (throws NullPointerException for null)
+        if (ringOffer(e)) { // P1 (throws NullPointerException for null)
             signalNotEmpty();
             return true;
         }
@@ -1371,7 +1425,7 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
     @Override
     public E poll() {
         E e = pollReturned(); // a put-back element frees no slot: no signal
-        if (e == null && (e = queue.poll()) != null) {
+        if (e == null && (e = ringPoll()) != null) {
             signalNotFull();
         }
         return e;

@@ -390,7 +390,7 @@ public final class MpmcArrayQueue<E> extends ArrayQueueBase<E> {
             }
             // Full fence: a consumer that met PENDING answered "empty"; our slots are handed over by
             // release stores only, so order them before any later load of the caller (the waiter check
-            // of BlockingQueueAdapter, which relies on offerIsSeqCst): once per fill, not per element.
+            // of BlockingQueueAdapter, which relies on isSeqCst(true)): once per fill, not per element.
             VarHandle.fullFence();
         }
         return n;

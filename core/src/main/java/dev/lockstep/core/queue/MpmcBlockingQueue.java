@@ -52,10 +52,16 @@ public final class MpmcBlockingQueue<E> extends BlockingQueueAdapter<E> {
      * @throws IllegalArgumentException if {@code capacity <= 0} or above 2^30
      */
     public MpmcBlockingQueue(int capacity) {
-        // offerIsSeqCst true: offer claims by a volatile CAS of producerIndex and poll answers
-        // empty only after a volatile read of it, so no fence.
-        // pollIsSeqCst true: poll claims by a volatile CAS of consumerIndex and offer answers
-        // full only after a volatile read of it, so no fence.
-        super(new MpmcArrayQueue<>(capacity), true, true, true); // true: any thread may sweep skipped slots
+        super(new MpmcArrayQueue<>(capacity), true); // true: any thread may sweep skipped slots
+    }
+
+    /**
+     * Both sides: offer claims by a volatile CAS of producerIndex and poll answers empty only after a
+     * volatile read of it; poll claims by a volatile CAS of consumerIndex and offer answers full only
+     * after a volatile read of it. So no fence on either side.
+     */
+    @Override
+    boolean isSeqCst(boolean offerSide) {
+        return true;
     }
 }

@@ -317,7 +317,7 @@ public final class MpscArrayQueue<E> extends ArrayQueueBase<E> {
             // Full fence: a consumer that met PENDING answered "empty" without the volatile read of the
             // producer index that offer's CAS pairs with; our element stores are release stores only, so
             // order them before any later load of the caller (BlockingQueueAdapter's waiter check relies
-            // on offerIsSeqCst): once per fill, not per element.
+            // on isSeqCst(true)): once per fill, not per element.
             VarHandle.fullFence();
         }
         return n;

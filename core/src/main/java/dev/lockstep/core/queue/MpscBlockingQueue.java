@@ -53,12 +53,18 @@ public final class MpscBlockingQueue<E> extends BlockingQueueAdapter<E> {
      * @throws IllegalArgumentException if {@code capacity <= 0} or above 2^30
      */
     public MpscBlockingQueue(int capacity) {
-        // offerIsSeqCst true: offer claims the slot by a volatile CAS of producerIndex, and poll
-        // answers empty only after a volatile read of producerIndex (a claimed, unwritten slot
-        // makes it wait), so no fence.
-        // pollIsSeqCst false: poll frees the slot by release stores and offer reads consumerIndex
-        // with acquire, so the adapter runs the sleep handshake on the not-full side (the one consumer
-        // acknowledges; it fences only while a producer asked to sleep).
-        super(new MpscArrayQueue<>(capacity), true, false);
+        super(new MpscArrayQueue<>(capacity));
+    }
+
+    /**
+     * The producers' side: offer claims the slot by a volatile CAS of producerIndex, and poll answers
+     * empty only after a volatile read of producerIndex (a claimed, unwritten slot makes it wait), so no
+     * fence. Not the consumer's: poll frees the slot by release stores and offer reads consumerIndex with
+     * acquire, so the adapter runs the sleep handshake on the not-full side (the one consumer
+     * acknowledges; it fences only while a producer asked to sleep).
+     */
+    @Override
+    boolean isSeqCst(boolean offerSide) {
+        return offerSide;
     }
 }

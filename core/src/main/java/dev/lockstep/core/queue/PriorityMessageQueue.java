@@ -104,9 +104,14 @@ public final class PriorityMessageQueue<E> extends BlockingQueueAdapter<E> {
      * @throws NullPointerException     if {@code priorityOf} is null
      */
     public PriorityMessageQueue(int capacity, ToIntFunction<? super E> priorityOf) {
-        super(new Buckets<>(checkCapacity(capacity), Objects.requireNonNull(priorityOf, "priorityOf")),
-                true, true); // the counts' volatile store is the StoreLoad barrier: see Buckets.setCounts
+        super(new Buckets<>(checkCapacity(capacity), Objects.requireNonNull(priorityOf, "priorityOf")));
         this.priorityOf = priorityOf;
+    }
+
+    /** Both sides: the counts' volatile store is the StoreLoad barrier (see {@code Buckets.setCounts}). */
+    @Override
+    boolean isSeqCst(boolean offerSide) {
+        return true;
     }
 
     private static int checkCapacity(int capacity) {
@@ -224,7 +229,7 @@ public final class PriorityMessageQueue<E> extends BlockingQueueAdapter<E> {
             // blocking adapter's Dekker handshake: a volatile store followed by the adapter's volatile load
             // of the wait set's head are both synchronization actions, so they keep their program order in
             // the synchronization order, and the waiter's link (volatile store of the head) + fullFence +
-            // volatile re-read of counts cannot miss both (offerIsSeqCst = pollIsSeqCst = true). One store per operation, by
+            // volatile re-read of counts cannot miss both (isSeqCst true for both sides). One store per operation, by
             // the lock holder only.
             COUNTS.setVolatile(this, c);
         }

@@ -56,12 +56,18 @@ public final class SpmcBlockingQueue<E> extends BlockingQueueAdapter<E> {
      * @throws IllegalArgumentException if {@code capacity <= 0} or above 2^30
      */
     public SpmcBlockingQueue(int capacity) {
-        // offerIsSeqCst false: offer publishes by a release store of producerIndex, so the
-        // adapter runs the sleep handshake on the not-empty side (the one producer acknowledges; it
-        // fences only while a consumer asked to sleep).
-        // pollIsSeqCst true: poll claims the slot by a volatile CAS of consumerIndex, and offer
-        // answers full only after a volatile read of consumerIndex (a claimed, unread slot makes
-        // it wait), so no fence.
-        super(new SpmcArrayQueue<>(capacity), false, true);
+        super(new SpmcArrayQueue<>(capacity));
+    }
+
+    /**
+     * The consumers' side: poll claims the slot by a volatile CAS of consumerIndex, and offer answers
+     * full only after a volatile read of consumerIndex (a claimed, unread slot makes it wait), so no
+     * fence. Not the producer's: offer publishes by a release store of producerIndex, so the adapter runs
+     * the sleep handshake on the not-empty side (the one producer acknowledges; it fences only while a
+     * consumer asked to sleep).
+     */
+    @Override
+    boolean isSeqCst(boolean offerSide) {
+        return !offerSide;
     }
 }

@@ -50,6 +50,9 @@ package dev.lockstep.core.queue;
  * @param <E> the element type; null elements are rejected with {@link NullPointerException}
  */
 public final class SpscBlockingQueue<E> extends BlockingQueueAdapter<E> {
+    /** The wrapped ring (the adapter's {@code queue}), in a field of its exact type: see {@link #ringOffer}. */
+    private final SpscArrayQueue<E> ring;
+
     /**
      * An empty queue.
      *
@@ -57,9 +60,33 @@ public final class SpscBlockingQueue<E> extends BlockingQueueAdapter<E> {
      * @throws IllegalArgumentException if {@code capacity <= 0} or above 2^30
      */
     public SpscBlockingQueue(int capacity) {
-        // offerIsSeqCst false: offer publishes by release stores only; pollIsSeqCst false: poll frees the
-        // slot by release stores only. So both sides run the adapter's sleep handshake: no fence while
-        // neither side asked to sleep (BlockingQueueAdapter's notes, "The sleep handshake").
-        super(new SpscArrayQueue<>(capacity), false, false);
+        this(new SpscArrayQueue<>(capacity));
+    }
+
+    private SpscBlockingQueue(SpscArrayQueue<E> ring) {
+        super(ring);
+        this.ring = ring;
+    }
+
+    /**
+     * Neither side: offer publishes by release stores only, and poll frees the slot by release stores
+     * only. So both sides run the adapter's sleep handshake: no fence while neither side asked to sleep
+     * (BlockingQueueAdapter's notes, "The sleep handshake").
+     */
+    @Override
+    boolean isSeqCst(boolean offerSide) {
+        return false;
+    }
+
+    /** Through the ring's exact (final) class: bound without a type guard (see the adapter's {@code ringOffer}). */
+    @Override
+    boolean ringOffer(E e) {
+        return ring.offer(e);
+    }
+
+    /** As {@link #ringOffer}. */
+    @Override
+    E ringPoll() {
+        return ring.poll();
     }
 }

@@ -27,7 +27,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The {@link BlockingQueue} / {@link java.util.Collection} contract as {@link java.util.concurrent.ArrayBlockingQueue}
  * honours it, checked on every blocking queue of the package (written for this project after reading
  * what the JSR-166 TCK's {@code BlockingQueueTest} and {@code ArrayBlockingQueueTest} ask): null and
- * self arguments, capacity accounting, zero and negative timeouts, interrupt status on entry,
+ * self arguments, capacity accounting, zero and negative timeouts, interrupt status on entry (the
+ * timed offer and poll: as LinkedTransferQueue's, after their first attempt),
  * {@code toArray(T[])} sizing, iterator order and its exceptions, {@code toString}. Single-threaded, so
  * every kind is within its thread discipline. What is deliberately different is asserted as such
  * (removal from the middle is unsupported in SPSC/MPSC/SPMC) and listed in the README.
@@ -153,13 +154,30 @@ class BlockingQueueJdkContractTest {
         assertThrows(InterruptedException.class, () -> q.put(5));
         assertFalse(Thread.interrupted(), "status cleared");
         Thread.currentThread().interrupt();
-        assertThrows(InterruptedException.class, () -> q.offer(5, 1, TimeUnit.SECONDS));
-        Thread.currentThread().interrupt();
         assertThrows(InterruptedException.class, q::take);
-        Thread.currentThread().interrupt();
-        assertThrows(InterruptedException.class, () -> q.poll(1, TimeUnit.SECONDS));
         assertFalse(Thread.interrupted());
         assertEquals(List.of(0), new ArrayList<>(q), "nothing inserted or removed by the interrupted calls");
+        // The timed offer and poll answer the interrupt only when they cannot proceed at once (as
+        // LinkedTransferQueue's and SynchronousQueue's; ArrayBlockingQueue throws on entry): the one
+        // attempt first.
+        Thread.currentThread().interrupt();
+        assertTrue(q.offer(5, 1, TimeUnit.SECONDS), "space: inserted");
+        assertEquals(0, q.poll(1, TimeUnit.SECONDS), "an element: returned");
+        assertTrue(Thread.interrupted(), "status kept");
+        assertEquals(5, q.poll());
+        Thread.currentThread().interrupt();
+        assertThrows(InterruptedException.class, () -> q.poll(1, TimeUnit.SECONDS), "empty: throws");
+        assertFalse(Thread.interrupted());
+        while (q.offer(7)) {
+            // fill up
+        }
+        int size = q.size();
+        Thread.currentThread().interrupt();
+        assertThrows(InterruptedException.class, () -> q.offer(5, 1, TimeUnit.SECONDS), "full: throws");
+        assertFalse(Thread.interrupted());
+        assertEquals(size, q.size(), "nothing inserted by the interrupted call");
+        q.clear();
+        assertTrue(q.offer(0));
         // The non-blocking methods ignore the interrupt and keep the status.
         Thread.currentThread().interrupt();
         assertTrue(q.offer(6));

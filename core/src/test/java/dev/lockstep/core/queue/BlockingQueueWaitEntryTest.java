@@ -21,7 +21,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The blocking adapters' entry into a wait (issue 12): a consumer that finds the ring empty (a producer
  * that finds it full) first retries the real poll (offer) {@link SpinPolicy#SPINS} times, then sets up
  * the wait and enters the waiting layer, which does not spin that spin again; a timeout of zero or less
- * makes one attempt and no spin; a pending interrupt throws before any attempt. Counted on an SPSC
+ * makes one attempt and no spin; a pending interrupt throws before any attempt in put and take, and
+ * right after the one attempt, before any spin, in the timed offer and poll. Counted on an SPSC
  * adapter over a ring that counts its polls and offers (and notes how many came before the consumers'
  * sleep request was raised, i.e. before the waiter linked its node).
  */
@@ -124,9 +125,14 @@ class BlockingQueueWaitEntryTest {
         final CountingRing<E> counting;
 
         Adapter(CountingRing<E> ring) {
-            super(ring, false, false);
+            super(ring);
             this.counting = ring;
             ring.adapter = this;
+        }
+
+        @Override
+        boolean isSeqCst(boolean offerSide) {
+            return false;
         }
     }
 
@@ -151,22 +157,51 @@ class BlockingQueueWaitEntryTest {
         assertFalse(q.sleepRequested(false));
     }
 
+    /** put and take: a pending interrupt throws before any attempt (as ArrayBlockingQueue's lockInterruptibly). */
     @Test
-    void aPendingInterruptThrowsBeforeAnyAttempt() {
+    void aPendingInterruptThrowsFromPutAndTakeBeforeAnyAttempt() {
         Adapter<Integer> q = adapter(1);
         Thread.currentThread().interrupt();
         assertThrows(InterruptedException.class, q::take);
-        Thread.currentThread().interrupt();
-        assertThrows(InterruptedException.class, () -> q.poll(1, TimeUnit.SECONDS));
         assertEquals(0, q.counting.polls.get(), "no poll before the interrupt check");
         assertTrue(q.offer(1));
         int offers = q.counting.offers.get();
         Thread.currentThread().interrupt();
         assertThrows(InterruptedException.class, () -> q.put(2));
-        Thread.currentThread().interrupt();
-        assertThrows(InterruptedException.class, () -> q.offer(2, 1, TimeUnit.SECONDS));
         assertEquals(offers, q.counting.offers.get(), "no offer before the interrupt check");
         assertFalse(Thread.interrupted(), "status cleared by the throw");
+    }
+
+    /**
+     * The timed offer and poll: a pending interrupt throws once the one fast attempt failed, before any
+     * retry of the spin, whatever the timeout (zero too), as LinkedTransferQueue's and
+     * SynchronousQueue's timed offer and poll do; a call whose attempt succeeds returns, the status set.
+     */
+    @Test
+    void aPendingInterruptThrowsFromTimedCallsAfterTheirOneAttempt() throws InterruptedException {
+        Adapter<Integer> q = adapter(1);
+        for (long timeout : new long[]{1_000_000_000L, 0L}) {
+            int polls = q.counting.polls.get();
+            Thread.currentThread().interrupt();
+            assertThrows(InterruptedException.class, () -> q.poll(timeout, TimeUnit.NANOSECONDS));
+            assertEquals(polls + 1, q.counting.polls.get(), "poll(" + timeout + " ns): one attempt, no spin");
+            assertFalse(Thread.interrupted(), "status cleared by the throw");
+        }
+        assertTrue(q.offer(1));
+        for (long timeout : new long[]{1_000_000_000L, 0L}) {
+            int offers = q.counting.offers.get();
+            Thread.currentThread().interrupt();
+            assertThrows(InterruptedException.class, () -> q.offer(2, timeout, TimeUnit.NANOSECONDS));
+            assertEquals(offers + 1, q.counting.offers.get(), "offer(e, " + timeout + " ns): one attempt, no spin");
+            assertFalse(Thread.interrupted(), "status cleared by the throw");
+        }
+        // The attempt succeeds: the call returns and the interrupt stays pending.
+        Thread.currentThread().interrupt();
+        assertEquals(1, q.poll(1, TimeUnit.SECONDS), "an element there: returned");
+        assertTrue(q.offer(3, 1, TimeUnit.SECONDS), "space there: inserted");
+        assertTrue(Thread.interrupted(), "status kept");
+        assertFalse(q.sleepRequested(true));
+        assertFalse(q.sleepRequested(false));
     }
 
     /**
