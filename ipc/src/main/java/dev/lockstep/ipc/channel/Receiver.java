@@ -16,7 +16,6 @@ import dev.lockstep.ipc.shm.WaitMode;
 import dev.lockstep.ipc.wait.EndpointIdle;
 import dev.lockstep.ipc.wait.KernelIdle;
 import dev.lockstep.ipc.wait.Waiting;
-import dev.lockstep.ipc.wait.WaitWord;
 
 /**
  * The consumer side of a {@link ShmChannel}: the one registered consumer, used by one thread at a
@@ -155,26 +154,6 @@ public abstract sealed class Receiver implements AutoCloseable permits OneToOneR
     /** Whether a header word with positive length is a message (not padding). */
     static boolean isMessage(long word) {
         return type(word) != PADDING_TYPE;
-    }
-
-    /**
-     * Releases head at {@code h} if it moved, then wakes producers sleeping on a full ring (once per
-     * poll batch: at most one volatile store and one volatile read per batch, no system call unless a
-     * producer announced itself).
-     */
-    final void releaseHead(long h) {
-        if (h != head) {
-            head = h;
-            // Volatile store (release and more): the zeroing of everything below h happens-before a
-            // producer that reads this head (acquire) writes there; and, being a synchronization
-            // action, it is ordered in the synchronization order before the volatile read of the wait
-            // word in WaitWord.signal below (program order). A producer that announced itself (volatile
-            // CAS on the word) and then re-read head (volatile) without seeing h did so before this
-            // store in that total order, so signal's read sees its announcement and wakes it: the
-            // Dekker pair of WaitWord's protocol, steps (a)-(b) here, (1)-(3) in the producer.
-            MappedAccess.LONG.setVolatile(buffer, headOffset, h);
-            WaitWord.signal(buffer, producerWaitOffset);
-        }
     }
 
     /**
