@@ -81,11 +81,6 @@ public final class ManyToOneReceiver extends Receiver {
      * that died or stopped with its request raised costs: this many fenced releases, once.
      */
     static final int WITHDRAW_AFTER_QUIET_RELEASES = 64;
-    /** Absolute offsets of the producers' space request and of our acknowledgement (head's line). */
-    private final int spaceRequestOffset;
-    private final int spaceAckOffset;
-    /** The last space-request epoch we acknowledged (plain: this thread only), -1 if none. */
-    private long spaceAckedEpoch = -1;
     /** Fenced releases in a row that found no sleeper announced (plain: this thread only). */
     private int quietReleases;
 
@@ -96,74 +91,23 @@ public final class ManyToOneReceiver extends Receiver {
         this.claimTimeoutNanos = claimTimeoutNanos;
         this.checkIntervalNanos = Math.min(ShmChannel.CHECK_INTERVAL_NANOS, claimTimeoutNanos);
         this.stuckPollsBeforeClock = claimTimeoutNanos < ShmChannel.CHECK_INTERVAL_NANOS ? 1 : STUCK_POLLS_BEFORE_CLOCK;
-        this.spaceRequestOffset = channel.structureOffset + SPACE_REQUEST_OFFSET;
-        this.spaceAckOffset = channel.structureOffset + SPACE_ACK_OFFSET;
-        // Attaching (our registering CAS is done): a request raised before we came (by producers that
-        // found no consumer registered and may be asleep, or left by a predecessor consumer that died)
-        // is acknowledged at once, before any release of ours. Volatile read: it follows our
-        // registering CAS in the synchronization order (the "no consumer" case of ManyToOneSender's
-        // notes), and every later read of the request by this thread (each release's) sees this value
-        // or a later one (coherence), so from here on every release takes the fenced path until we
-        // withdraw the request ourselves.
-        long space = (long) MappedAccess.LONG.getVolatile(buffer, spaceRequestOffset);
-        if ((space & 1) != 0) {
-            acknowledgeSpace(space >>> 1);
-        }
     }
 
     /**
-     * Releases head at {@code h} if it moved (once per poll batch). The space handshake of
-     * {@link ManyToOneSender}'s notes: an acquire read of the producers' space request, then a release
-     * store of head, and nothing else unless a request is raised; while one is raised, a volatile head
-     * store (P1), the acknowledgement of a new epoch, and the check of the producers' wait word (P2);
-     * after {@link #WITHDRAW_AFTER_QUIET_RELEASES} such releases in a row that found nobody announced
-     * there, the withdrawal of the request followed by a second check of the word (P2'). Before issue
-     * 12's eleventh round every release paid P1 and P2: a full fence that waits for the batch's
-     * zeroing stores (lines last written by the producers) to drain, where Agrona's consumer stores
-     * head with an ordered store.
+     * The many-to-one withdrawal (ManyToOneSender's notes): after
+     * {@link #WITHDRAW_AFTER_QUIET_RELEASES} fenced releases in a row whose check of the wait word found
+     * nobody announced, withdraw the request. Before issue 12's eleventh round every release paid the
+     * fenced path (a full fence that waits for the batch's zeroing stores, lines last written by the
+     * producers); Agrona's consumer stores head with an ordered store.
      */
-    final void releaseHead(long h) {
-        if (h != head) {
-            head = h;
-            // Acquire, BEFORE the head store: it decides how this head is stored. Coherence of reads
-            // of one variable makes every later release of ours see this value or a later one (a
-            // raised request changes only by our withdrawal: producers raise only from a clear bit),
-            // so from the release that saw a raised epoch on, every release takes the fenced path until
-            // we withdraw it; acquire also keeps the head store below from being reordered before this
-            // read, so a release that did not see the request stored head before any later
-            // acknowledgement of ours.
-            long request = (long) MappedAccess.LONG.getAcquire(buffer, spaceRequestOffset);
-            if ((request & 1) == 0) {
-                // No request: release store (the zeroing of what we consumed happens-before a producer
-                // that reads this head with acquire writes there); no wake-up check, no full fence.
-                MappedAccess.LONG.setRelease(buffer, headOffset, h);
-                return;
-            }
-            // A producer asked to sleep. Volatile store: P1, a synchronization action ordered before
-            // the volatile read of the wait word in WaitWord.signal (P2, program order), so a producer
-            // whose volatile re-read of head (W2) missed this store announced itself (W1) before it and
-            // P2 sees the announcement (the Dekker pair of ManyToOneSender's notes, case (iii)).
-            MappedAccess.LONG.setVolatile(buffer, headOffset, h);
-            long epoch = request >>> 1;
-            if (epoch != spaceAckedEpoch) {
-                acknowledgeSpace(epoch); // after our head store: a producer that reads it sees this head
-            }
-            if (dev.lockstep.ipc.wait.WaitWord.signal(buffer, producerWaitOffset)) {
-                quietReleases = 0;
-            } else if (++quietReleases >= WITHDRAW_AFTER_QUIET_RELEASES) {
-                quietReleases = 0;
-                withdrawSpace(request);
-            }
+    @Override
+    void signalled(long request, boolean woke) {
+        if (woke) {
+            quietReleases = 0;
+        } else if (++quietReleases >= WITHDRAW_AFTER_QUIET_RELEASES) {
+            quietReleases = 0;
+            withdrawSpace(request);
         }
-    }
-
-    /** Acknowledges the producers' space request {@code epoch}: our releases from now on check their wait word. */
-    private void acknowledgeSpace(long epoch) {
-        spaceAckedEpoch = epoch;
-        // Volatile store (release would do: it orders every earlier store of ours, in particular every
-        // head store of a release that did not see the request, before the acknowledgement; a producer
-        // that reads it with acquire then sees those heads: case (i)). Rare: once per epoch.
-        MappedAccess.LONG.setVolatile(buffer, spaceAckOffset, epoch);
     }
 
     /**

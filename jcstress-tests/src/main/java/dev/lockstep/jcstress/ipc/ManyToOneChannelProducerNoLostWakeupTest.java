@@ -11,7 +11,6 @@ import org.openjdk.jcstress.annotations.State;
 import org.openjdk.jcstress.infra.results.II_Result;
 
 import dev.lockstep.ipc.channel.ManyToOneChannel;
-import dev.lockstep.ipc.channel.MessageHandler;
 import dev.lockstep.ipc.channel.Receiver;
 import dev.lockstep.ipc.channel.Sender;
 import dev.lockstep.ipc.channel.SpaceProbe;
@@ -35,8 +34,6 @@ import dev.lockstep.ipc.channel.SpaceProbe;
 @Outcome(expect = FORBIDDEN, desc = "anything else")
 @State
 public class ManyToOneChannelProducerNoLostWakeupTest {
-    private static final byte[] MESSAGE = new byte[8];
-    private static final MessageHandler IGNORE = (type, b, off, len) -> { };
     private final ManyToOneChannel channel = ChannelRegions.manyToOne(2);
     private final Receiver receiver = channel.receiver();
     private final Sender a = channel.sender();
@@ -45,37 +42,28 @@ public class ManyToOneChannelProducerNoLostWakeupTest {
     private long seen;
 
     public ManyToOneChannelProducerNoLostWakeupTest() {
-        fill(a);
-        if (new SpaceProbe(a).step() != SpaceProbe.NO_SLEEP) { // raises the request: no sleep before the acknowledgement
-            throw new IllegalStateException("slept before the receiver acknowledged");
-        }
-        receiver.receive(IGNORE, 1); // sees the request: acknowledges (and wakes A's announce)
-        fill(b);
+        SpaceSteps.raise(a); // a first sleep-phase step: raises the request, no sleep before the acknowledgement
+        receiver.receive(SpaceSteps.IGNORE, 1); // sees the request: acknowledges (and wakes A's announce)
+        SpaceSteps.fill(b);
         if ((probe.spaceRequest() & 1) == 0) {
             throw new IllegalStateException("request not raised");
-        }
-    }
-
-    private static void fill(Sender s) {
-        while (s.trySend(1, MESSAGE, 0, MESSAGE.length)) {
-            // until a claim fails: the sender's cached head is the current one
         }
     }
 
     @Actor
     public void producer(II_Result r) {
         seen = probe.step();
-        r.r1 = seen == SpaceProbe.NO_SLEEP ? 0 : 1;
+        r.r1 = SpaceSteps.sleeps(seen);
     }
 
     @Actor
     public void consumer() {
-        receiver.receive(IGNORE, 1); // the real receive: request seen, volatile head store, the signal
+        receiver.receive(SpaceSteps.IGNORE, 1); // the real receive: request seen, volatile head store, the signal
     }
 
     @Arbiter
     public void arbiter(II_Result r) {
-        r.r2 = r.r1 == 1 && probe.word() == seen ? 1 : 0;
+        r.r2 = SpaceSteps.lost(probe, r.r1, seen);
         channel.close();
     }
 }

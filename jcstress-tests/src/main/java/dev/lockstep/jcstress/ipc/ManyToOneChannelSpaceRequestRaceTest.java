@@ -11,7 +11,6 @@ import org.openjdk.jcstress.annotations.State;
 import org.openjdk.jcstress.infra.results.II_Result;
 
 import dev.lockstep.ipc.channel.ManyToOneChannel;
-import dev.lockstep.ipc.channel.MessageHandler;
 import dev.lockstep.ipc.channel.Receiver;
 import dev.lockstep.ipc.channel.Sender;
 import dev.lockstep.ipc.channel.SpaceProbe;
@@ -32,8 +31,6 @@ import dev.lockstep.ipc.channel.SpaceProbe;
 @Outcome(expect = FORBIDDEN, desc = "anything else")
 @State
 public class ManyToOneChannelSpaceRequestRaceTest {
-    private static final byte[] MESSAGE = new byte[8];
-    private static final MessageHandler IGNORE = (type, b, off, len) -> { };
     private final ManyToOneChannel channel = ChannelRegions.manyToOne(2);
     private final Receiver receiver = channel.receiver();
     private final Sender sender = channel.sender();
@@ -41,25 +38,23 @@ public class ManyToOneChannelSpaceRequestRaceTest {
     private long seen;
 
     public ManyToOneChannelSpaceRequestRaceTest() {
-        while (sender.trySend(1, MESSAGE, 0, MESSAGE.length)) {
-            // fill the ring: the last claim failed at the current head
-        }
+        SpaceSteps.fill(sender); // the last claim failed at the current head
     }
 
     @Actor
     public void producer(II_Result r) {
         seen = probe.step();
-        r.r1 = seen == SpaceProbe.NO_SLEEP ? 0 : 1;
+        r.r1 = SpaceSteps.sleeps(seen);
     }
 
     @Actor
     public void consumer() {
-        receiver.receive(IGNORE, 1);
+        receiver.receive(SpaceSteps.IGNORE, 1);
     }
 
     @Arbiter
     public void arbiter(II_Result r) {
-        r.r2 = r.r1 == 1 && probe.word() == seen ? 1 : 0;
+        r.r2 = SpaceSteps.lost(probe, r.r1, seen);
         channel.close();
     }
 }

@@ -11,7 +11,6 @@ import org.openjdk.jcstress.annotations.State;
 import org.openjdk.jcstress.infra.results.II_Result;
 
 import dev.lockstep.ipc.channel.ManyToOneChannel;
-import dev.lockstep.ipc.channel.MessageHandler;
 import dev.lockstep.ipc.channel.Receiver;
 import dev.lockstep.ipc.channel.Sender;
 import dev.lockstep.ipc.channel.SpaceProbe;
@@ -35,8 +34,6 @@ import dev.lockstep.ipc.channel.SpaceProbe;
 @Outcome(expect = FORBIDDEN, desc = "anything else")
 @State
 public class ManyToOneChannelSpaceWithdrawalTest {
-    private static final byte[] MESSAGE = new byte[8];
-    private static final MessageHandler IGNORE = (type, b, off, len) -> { };
     private final ManyToOneChannel channel = ChannelRegions.manyToOne(2);
     private final Receiver receiver = channel.receiver();
     private final Sender a = channel.sender();
@@ -45,45 +42,36 @@ public class ManyToOneChannelSpaceWithdrawalTest {
     private long seen;
 
     public ManyToOneChannelSpaceWithdrawalTest() {
-        fill(a);
-        if (new SpaceProbe(a).step() != SpaceProbe.NO_SLEEP) { // raises the request
-            throw new IllegalStateException("slept before the receiver acknowledged");
-        }
-        receiver.receive(IGNORE, 1); // acknowledges; wakes A's announce (the quiet count starts at 0)
+        SpaceSteps.raise(a); // raises the request
+        receiver.receive(SpaceSteps.IGNORE, 1); // acknowledges; wakes A's announce (the quiet count starts at 0)
         for (int i = 1; i < SpaceProbe.quietReleasesBeforeWithdrawal(); i++) {
-            if (receiver.receive(IGNORE, 1) != 1) { // a fenced release that finds nobody announced
+            if (receiver.receive(SpaceSteps.IGNORE, 1) != 1) { // a fenced release that finds nobody announced
                 throw new IllegalStateException("ring ran empty");
             }
-            fill(a);
+            SpaceSteps.fill(a);
         }
-        fill(b);
+        SpaceSteps.fill(b);
         if ((probe.spaceRequest() & 1) == 0) {
             throw new IllegalStateException("request withdrawn too early");
         }
     }
 
-    private static void fill(Sender s) {
-        while (s.trySend(1, MESSAGE, 0, MESSAGE.length)) {
-            // until a claim fails: the sender's cached head is the current one
-        }
-    }
-
     @Actor
     public void producer(II_Result r) {
-        fill(b); // may claim what the consumer frees: its last claim then read the withdrawing release's head
+        SpaceSteps.fill(b); // may claim what the consumer frees: its last claim then read the withdrawing release's head
         seen = probe.step();
-        r.r1 = seen == SpaceProbe.NO_SLEEP ? 0 : 1;
+        r.r1 = SpaceSteps.sleeps(seen);
     }
 
     @Actor
     public void consumer() {
-        receiver.receive(IGNORE, 1); // the withdrawing release
+        receiver.receive(SpaceSteps.IGNORE, 1); // the withdrawing release
     }
 
     @Arbiter
     public void arbiter(II_Result r) {
-        receiver.receive(IGNORE, 1); // a later release: after the withdrawal, no wake-up check
-        r.r2 = r.r1 == 1 && probe.word() == seen ? 1 : 0;
+        receiver.receive(SpaceSteps.IGNORE, 1); // a later release: after the withdrawal, no wake-up check
+        r.r2 = SpaceSteps.lost(probe, r.r1, seen);
         channel.close();
     }
 }
