@@ -12,7 +12,7 @@ import dev.lockstep.ipc.shm.SharedFile;
  *  structure area
  *  +---------------------------------------------------------------+
  *  | Consumer position, head (long) | producers' wait word (int)   |    0  written by the consumer
- *  | space request (long, one-to-one) | space ack (long, one-to-one) |
+ *  | space request (long) | space ack (long)                     |
  *  +---------------------------------------------------------------+
  *  | Producer position, tail (long) | consumer's wait word (int)   |  128  CAS by producers
  *  | sleep request (long, one-to-one) | sleep ack (long, one-to-one) |
@@ -75,6 +75,16 @@ import dev.lockstep.ipc.shm.SharedFile;
  * producer sleeps on a full ring without requesting, and a newer consumer would then release head
  * without waking it (a wake-up lost for up to {@code WaitMode.MAX_SLEEP_MILLIS}): hence the layout
  * version 4, so that processes of the two libraries never share a channel.
+ *
+ * <p>Many-to-one (layout version 5, issue 12): the same two words, shared by all producers. The
+ * request {@code epoch << 1 | raised} is raised by a producer about to sleep on a full ring (a CAS
+ * from a clear bit to the next epoch; a producer that finds it raised joins that epoch) and withdrawn
+ * only by the consumer (after a run of fenced releases that found no sleeper announced, so a
+ * requester that died or stopped costs a bounded number of fenced releases); the acknowledgement is
+ * the last epoch the consumer acknowledged. Without a raised request the consumer releases head with a
+ * release store (before: a volatile store and a wait-word read per release batch). Proof in
+ * {@link ManyToOneSender}'s notes. A version-4 many-to-one producer sleeps without raising the request,
+ * hence the version bump.
  */
 public final class ChannelDescriptor {
     /** Consumer position (head, long): bytes consumed since creation; written by the consumer only. */
@@ -104,15 +114,16 @@ public final class ChannelDescriptor {
      */
     public static final int SLEEP_ACK_OFFSET = TAIL_OFFSET + 24;
     /**
-     * One-to-one: the producer's space request (long): {@code epoch << 1 | 1} while it asks to be
-     * allowed to sleep in the kernel on a full ring, {@code epoch << 1} once withdrawn; 0 = never asked.
-     * Written by the producer only. In head's line (the consumer reads it on every release of head).
+     * The producers' space request (long): {@code epoch << 1 | 1} while a producer asks to be allowed to
+     * sleep in the kernel on a full ring, {@code epoch << 1} once withdrawn; 0 = never asked. One-to-one:
+     * written by the producer only. Many-to-one: raised by producers (CAS from a clear bit), withdrawn by
+     * the consumer. In head's line (the consumer reads it on every release of head).
      */
     public static final int SPACE_REQUEST_OFFSET = HEAD_OFFSET + 16;
     /**
-     * One-to-one: the consumer's space acknowledgement (long): the last space-request epoch the
-     * consumer saw and acknowledged (every later release of head checks the producers' wait word).
-     * Written by the consumer only. In head's line.
+     * The consumer's space acknowledgement (long): the last space-request epoch the consumer saw and
+     * acknowledged (every later release of head checks the producers' wait word, until the request is
+     * withdrawn). Written by the consumer only. In head's line.
      */
     public static final int SPACE_ACK_OFFSET = HEAD_OFFSET + 24;
     /** Consumer's participant token (long); 0 when no consumer is registered. */

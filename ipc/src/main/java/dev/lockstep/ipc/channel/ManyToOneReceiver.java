@@ -75,6 +75,15 @@ public final class ManyToOneReceiver extends Receiver {
     /** This poll comes from a waiting awaitReceive past its spin phase (plain: this thread only). */
     private boolean slowPolls;
 
+    /**
+     * The space request is withdrawn after this many releases in a row that paid the fenced path and
+     * found no producer announced on the wait word (see {@link #releaseHead}). Bounds what a requester
+     * that died or stopped with its request raised costs: this many fenced releases, once.
+     */
+    static final int WITHDRAW_AFTER_QUIET_RELEASES = 64;
+    /** Fenced releases in a row that found no sleeper announced (plain: this thread only). */
+    private int quietReleases;
+
     ManyToOneReceiver(ManyToOneChannel channel, long claimTimeoutNanos, IdleStrategy idle) {
         super(channel, idle);
         this.slotsOffset = channel.structureOffset + PRODUCER_TABLE_OFFSET;
@@ -82,6 +91,40 @@ public final class ManyToOneReceiver extends Receiver {
         this.claimTimeoutNanos = claimTimeoutNanos;
         this.checkIntervalNanos = Math.min(ShmChannel.CHECK_INTERVAL_NANOS, claimTimeoutNanos);
         this.stuckPollsBeforeClock = claimTimeoutNanos < ShmChannel.CHECK_INTERVAL_NANOS ? 1 : STUCK_POLLS_BEFORE_CLOCK;
+    }
+
+    /**
+     * The many-to-one withdrawal (ManyToOneSender's notes): after
+     * {@link #WITHDRAW_AFTER_QUIET_RELEASES} fenced releases in a row whose check of the wait word found
+     * nobody announced, withdraw the request. Before issue 12's eleventh round every release paid the
+     * fenced path (a full fence that waits for the batch's zeroing stores, lines last written by the
+     * producers); Agrona's consumer stores head with an ordered store.
+     */
+    @Override
+    void signalled(long request, boolean woke) {
+        if (woke) {
+            quietReleases = 0;
+        } else if (++quietReleases >= WITHDRAW_AFTER_QUIET_RELEASES) {
+            quietReleases = 0;
+            withdrawSpace(request);
+        }
+    }
+
+    /**
+     * Withdraws the raised request {@code request} (nobody announced on the wait word for
+     * {@link #WITHDRAW_AFTER_QUIET_RELEASES} fenced releases: its requesters run, stopped or died), then
+     * checks the wait word once more (P2'), so that a producer that read the request raised before this
+     * withdrawal and sleeps on it is woken (case (iv) of ManyToOneSender's notes).
+     */
+    private void withdrawSpace(long request) {
+        // Volatile CAS (a volatile store would do: while the bit is set nobody but us writes the word,
+        // producers raise only from a clear bit; the CAS withdraws exactly the request we read). A
+        // synchronization action, before P2' below in program order: a producer's volatile read of the
+        // request that saw it raised precedes this CAS in the synchronization order, and so its
+        // announcement precedes P2'.
+        if (MappedAccess.LONG.compareAndSet(buffer, spaceRequestOffset, request, request & ~1L)) {
+            dev.lockstep.ipc.wait.WaitWord.signal(buffer, producerWaitOffset);
+        }
     }
 
     @Override

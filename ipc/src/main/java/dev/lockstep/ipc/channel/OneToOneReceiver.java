@@ -47,11 +47,6 @@ public final class OneToOneReceiver extends Receiver {
     private final int sleepRequestOffset;
     private final int sleepAckOffset;
     private final int producerOwnerOffset;
-    /** Absolute offsets of the producer's space request and of our acknowledgement. */
-    private final int spaceRequestOffset;
-    private final int spaceAckOffset;
-    /** The last space-request epoch we acknowledged (plain: this thread only), -1 if none. */
-    private long spaceAckedEpoch = -1;
     /** Our current (or last) request epoch (plain: this thread only). */
     private long epoch;
     /** Whether the producer acknowledged {@link #epoch} (we read it; plain: this thread only). */
@@ -67,16 +62,7 @@ public final class OneToOneReceiver extends Receiver {
         this.sleepAckOffset = channel.sleepAckOffset;
         this.producerOwnerOffset = channel.structureOffset + ChannelDescriptor.slotOffset(0)
                 + ChannelDescriptor.SLOT_OWNER_OFFSET;
-        this.spaceRequestOffset = channel.structureOffset + ChannelDescriptor.SPACE_REQUEST_OFFSET;
-        this.spaceAckOffset = channel.structureOffset + ChannelDescriptor.SPACE_ACK_OFFSET;
-        // Attaching (registration done): a producer that asked to sleep on a full ring before we came
-        // is acknowledged at once, before any release of ours. Volatile read: every later read of the
-        // request by this thread (each release's) sees this value or a later one (coherence), so from
-        // here on every release takes the checking path until the producer withdraws.
-        long space = (long) MappedAccess.LONG.getVolatile(buffer, spaceRequestOffset);
-        if ((space & 1) != 0) {
-            acknowledgeSpace(space >>> 1);
-        }
+        // (Receiver's constructor acknowledged a space request raised before we came.)
         resumeAfterDeadConsumer();
         // A predecessor consumer's request (it died, or an older one closed without withdrawing): our
         // epochs continue after it, and we withdraw it, so the producer stops paying for a sleeper that
@@ -159,7 +145,7 @@ public final class OneToOneReceiver extends Receiver {
             pos += aligned;
         }
         readPos = pos;
-        release(pos);
+        releaseHead(pos);
         return count;
     }
 
@@ -171,49 +157,7 @@ public final class OneToOneReceiver extends Receiver {
     private void handlerThrew(long pos, int aligned) {
         consume(pos, aligned);
         readPos = pos + aligned;
-        release(pos + aligned);
-    }
-
-    /**
-     * Releases head to {@code h} (everything below it consumed and zeroed). The space handshake of
-     * {@link OneToOneSender}'s notes: a release store unless the producer asks to sleep on a full ring.
-     */
-    private void release(long h) {
-        if (h != head) {
-            head = h;
-            // Acquire, BEFORE the head store: it decides how this head is stored. Coherence of reads of
-            // one variable makes every later release of ours see this value or a later one, so once a
-            // release saw a request, all later ones take the checking path until the producer
-            // withdraws it; acquire also keeps the head store below from being reordered before this
-            // read, so a release that did not see the request stored head before any later
-            // acknowledgement of ours.
-            long request = (long) MappedAccess.LONG.getAcquire(buffer, spaceRequestOffset);
-            if ((request & 1) == 0) {
-                // No request: release store (the zeroing of what we consumed happens-before a producer
-                // that reads this head with acquire writes there); no wake-up check, no full fence.
-                MappedAccess.LONG.setRelease(buffer, headOffset, h);
-                return;
-            }
-            // The producer asks to sleep. Volatile store: P1, a synchronization action ordered before
-            // the volatile read of the wait word in WaitWord.signal (P2, program order), so a producer
-            // whose volatile re-read of head (W2) missed this store announced itself (W1) before it
-            // and P2 sees the announcement (the Dekker pair of OneToOneSender's notes).
-            MappedAccess.LONG.setVolatile(buffer, headOffset, h);
-            long epoch = request >>> 1;
-            if (epoch != spaceAckedEpoch) {
-                acknowledgeSpace(epoch); // after our head store: the producer that reads it sees this head
-            }
-            dev.lockstep.ipc.wait.WaitWord.signal(buffer, producerWaitOffset);
-        }
-    }
-
-    /** Acknowledges the producer's space request {@code epoch}: our releases from now on check its wait word. */
-    private void acknowledgeSpace(long epoch) {
-        spaceAckedEpoch = epoch;
-        // Volatile store (release would do: it orders every earlier store of ours, in particular every
-        // head store of a release that did not see the request, before the acknowledgement; a producer
-        // that reads it with acquire then sees those heads). Rare: once per epoch.
-        MappedAccess.LONG.setVolatile(buffer, spaceAckOffset, epoch);
+        releaseHead(pos + aligned);
     }
 
     /**

@@ -62,6 +62,11 @@ public abstract sealed class Receiver implements AutoCloseable permits OneToOneR
     private final EndpointIdle waits;
     final int waitWordOffset;
     final int producerWaitOffset;
+    /** Absolute offsets of the producers' space request and of our acknowledgement (head's line). */
+    final int spaceRequestOffset;
+    private final int spaceAckOffset;
+    /** The last space-request epoch we acknowledged (plain: this thread only), -1 if none. */
+    private long spaceAckedEpoch = -1;
     /**
      * One-to-one: a sleep request of ours is outstanding (see {@link OneToOneReceiver}), so calls of
      * awaitReceive that find work are counted towards withdrawing it. Always false for many-to-one.
@@ -89,12 +94,78 @@ public abstract sealed class Receiver implements AutoCloseable permits OneToOneR
         this.tailOffset = channel.tailOffset;
         this.waitWordOffset = channel.consumerWaitOffset;
         this.producerWaitOffset = channel.producerWaitOffset;
+        this.spaceRequestOffset = channel.structureOffset + SPACE_REQUEST_OFFSET;
+        this.spaceAckOffset = channel.structureOffset + SPACE_ACK_OFFSET;
         this.waits = new EndpointIdle(buffer, waitWordOffset, this::sleepCheck, this.idle);
         this.dataOffset = channel.dataOffset;
         this.heartbeat = Heartbeats.register(buffer, channel.structureOffset + CONSUMER_HEARTBEAT_OFFSET);
         // Acquire: a previous consumer's zeroing happened before its head release.
         this.head = (long) MappedAccess.LONG.getAcquire(buffer, headOffset);
         this.readPos = head;
+        // Attaching (our registering CAS is done): a space request raised before we came (by a producer
+        // that found no consumer registered and may be asleep, or left behind a predecessor consumer that
+        // died) is acknowledged at once, before any release of ours. Volatile read: it follows our
+        // registering CAS in the synchronization order (the "no consumer registered" case of the
+        // senders' notes), and every later read of the request by this thread (each release's) sees this
+        // value or a later one (coherence), so from here on every release takes the fenced path until
+        // the request is withdrawn.
+        long space = (long) MappedAccess.LONG.getVolatile(buffer, spaceRequestOffset);
+        if ((space & 1) != 0) {
+            acknowledgeSpace(space >>> 1);
+        }
+    }
+
+    /**
+     * Releases head to {@code h} if it moved (everything below it consumed and zeroed): the space
+     * handshake ({@link OneToOneSender}'s and {@link ManyToOneSender}'s notes). An acquire read of the
+     * producers' space request, then a release store of head and nothing else unless a request is
+     * raised; while one is raised, a volatile head store (P1), the acknowledgement of a new epoch, and
+     * the check of the producers' wait word (P2), whose outcome goes to {@link #signalled}.
+     */
+    final void releaseHead(long h) {
+        if (h != head) {
+            head = h;
+            // Acquire, BEFORE the head store: it decides how this head is stored. Coherence of reads of
+            // one variable makes every later release of ours see this value or a later one (a raised
+            // request changes only by its withdrawal: one-to-one, by its producer, while awake;
+            // many-to-one, by us), so from the release that saw a raised epoch on, every release takes
+            // the fenced path until the withdrawal; acquire also keeps the head store below from being
+            // reordered before this read, so a release that did not see the request stored head before
+            // any later acknowledgement of ours.
+            long request = (long) MappedAccess.LONG.getAcquire(buffer, spaceRequestOffset);
+            if ((request & 1) == 0) {
+                // No request: release store (the zeroing of what we consumed happens-before a producer
+                // that reads this head with acquire writes there); no wake-up check, no full fence.
+                MappedAccess.LONG.setRelease(buffer, headOffset, h);
+                return;
+            }
+            // A producer asks to sleep. Volatile store: P1, a synchronization action ordered before the
+            // volatile read of the wait word in WaitWord.signal (P2, program order), so a producer whose
+            // volatile re-read of head (W2) missed this store announced itself (W1) before it and P2
+            // sees the announcement (the Dekker pair of the senders' notes).
+            MappedAccess.LONG.setVolatile(buffer, headOffset, h);
+            long epoch = request >>> 1;
+            if (epoch != spaceAckedEpoch) {
+                acknowledgeSpace(epoch); // after our head store: the producer that reads it sees this head
+            }
+            signalled(request, WaitWord.signal(buffer, producerWaitOffset));
+        }
+    }
+
+    /**
+     * After a fenced release that read the raised {@code request}: whether its check of the producers'
+     * wait word woke a sleeper. Many-to-one counts quiet releases towards withdrawing the request.
+     */
+    void signalled(long request, boolean woke) {
+    }
+
+    /** Acknowledges the producers' space request {@code epoch}: our releases from now on check their wait word. */
+    private void acknowledgeSpace(long epoch) {
+        spaceAckedEpoch = epoch;
+        // Volatile store (release would do: it orders every earlier store of ours, in particular every
+        // head store of a release that did not see the request, before the acknowledgement; a producer
+        // that reads it with acquire then sees those heads). Rare: once per epoch.
+        MappedAccess.LONG.setVolatile(buffer, spaceAckOffset, epoch);
     }
 
     /**
@@ -155,26 +226,6 @@ public abstract sealed class Receiver implements AutoCloseable permits OneToOneR
     /** Whether a header word with positive length is a message (not padding). */
     static boolean isMessage(long word) {
         return type(word) != PADDING_TYPE;
-    }
-
-    /**
-     * Releases head at {@code h} if it moved, then wakes producers sleeping on a full ring (once per
-     * poll batch: at most one volatile store and one volatile read per batch, no system call unless a
-     * producer announced itself).
-     */
-    final void releaseHead(long h) {
-        if (h != head) {
-            head = h;
-            // Volatile store (release and more): the zeroing of everything below h happens-before a
-            // producer that reads this head (acquire) writes there; and, being a synchronization
-            // action, it is ordered in the synchronization order before the volatile read of the wait
-            // word in WaitWord.signal below (program order). A producer that announced itself (volatile
-            // CAS on the word) and then re-read head (volatile) without seeing h did so before this
-            // store in that total order, so signal's read sees its announcement and wakes it: the
-            // Dekker pair of WaitWord's protocol, steps (a)-(b) here, (1)-(3) in the producer.
-            MappedAccess.LONG.setVolatile(buffer, headOffset, h);
-            WaitWord.signal(buffer, producerWaitOffset);
-        }
     }
 
     /**

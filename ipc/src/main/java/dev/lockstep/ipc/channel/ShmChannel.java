@@ -284,15 +284,20 @@ public abstract sealed class ShmChannel implements AutoCloseable permits OneToOn
      *    header and tail stores the consumer may be past the stored tail; a successor's first commit
      *    moves the tail past it.
      *  - Producer waits (full ring): announce, then spaceFreed re-reads head (volatile) and compares it
-     *    with the head its failed claim read (only head moving frees space). Many-to-one: P1 is the
-     *    consumer's head store, volatile for this (was release), P2 its read of the producers' word;
-     *    both once per poll batch (releaseHead), not per message. One-to-one: the space handshake, the
+     *    with the head its failed claim read (only head moving frees space). Many-to-one (layout
+     *    version 5): the space handshake for many producers (ManyToOneSender's notes): a producer about
+     *    to sleep raises or joins the shared request and sleeps once the consumer acknowledged it; the
+     *    consumer pays P1 (volatile head store) and P2 (read of the producers' word) once per poll batch
+     *    (releaseHead) only while a request is raised, and withdraws it itself after 64 such releases
+     *    found nobody announced; otherwise a release store after an acquire read of the request.
+     *    One-to-one: the space handshake, the
      *    mirror image of the sleep handshake above (the consumer pays P1 as a volatile store and P2 only
      *    while the producer asked to sleep and it acknowledged; otherwise a release store of head after
      *    an acquire read of the request): OneToOneSender's notes, layout version 4. A sleeping sender checks its consumer's liveness after
      *    each sleep (<= 100 ms) instead of every 10 ms: those /proc reads cost as much CPU as polling.
      * Proven by jcstress ManyToOneChannelConsumerNoLostWakeupTest,
-     * OneToOneChannelProducerNoLostWakeupTest, OneToOneChannelSpaceRequestRaceTest and the two one-to-one tests above (real sender / receiver code against the waiter's
+     * ManyToOneChannelProducerNoLostWakeupTest, ManyToOneChannelSpaceRequestRaceTest,
+     * ManyToOneChannelSpaceWithdrawalTest, OneToOneChannelProducerNoLostWakeupTest, OneToOneChannelSpaceRequestRaceTest and the two one-to-one tests above (real sender / receiver code against the waiter's
      * step; forbidden: the waiter would sleep on a word nobody advanced). Crash safety is WaitWord's:
      * a killed sleeper leaves its bit, which the next waker clears (one extra FUTEX_WAKE); a waker
      * killed between P1 and P2 strands a sleeper for at most its bound. The wait only decides when

@@ -66,8 +66,12 @@ public final class FileLayout {
      * Also version 4 (the same bump, both in issue 12): the one-to-one channel's space handshake
      * ({@code ChannelDescriptor.SPACE_REQUEST_OFFSET}): the bytes were zero in version 3, but a version-3 producer sleeps on a full ring without asking,
      * and a version-4 consumer would release head without waking it, so the two must not share a file.
+     * Version 5: the many-to-one channel's space handshake (the same words, {@code
+     * ChannelDescriptor.SPACE_REQUEST_OFFSET}, shared by its producers; issue 12, eleventh round): a
+     * version-4 many-to-one producer sleeps on a full ring without raising the request, and a version-5
+     * consumer would release head without waking it, so the two must not share a file.
      */
-    public static final int LAYOUT_VERSION = 4;
+    public static final int LAYOUT_VERSION = 5;
 
     /** Magic number (long): {@link #MAGIC}. */
     public static final int MAGIC_OFFSET = 0;

@@ -63,14 +63,18 @@ public final class WaitWord {
     /**
      * The waker's step, after a volatile-mode state change: wakes every sleeper if one announced
      * itself; otherwise one volatile read, no system call.
+     *
+     * @return whether a sleeper had announced itself (the word was advanced and sleepers woken)
      */
-    public static void signal(ByteBuffer b, int at) {
+    public static boolean signal(ByteBuffer b, int at) {
         if (claimWake(b, at)) {
             KernelSleep k = Waiting.kernel();
             if (k != null) {
                 k.wakeAll(b, at);
             }
+            return true;
         }
+        return false;
     }
 
     /**

@@ -149,6 +149,54 @@ class ChannelTest {
      * (with those delivered before it in the same call: head is released past them, so their space
      * is free again), and the next call delivers the message after it, exactly once.
      */
+    /**
+     * Many-to-one space handshake (issue 12): a producer that raised the space request and then stopped
+     * for good (SIGSTOP, or killed) does not leave the consumer on its fenced release path: once
+     * {@link ManyToOneReceiver#WITHDRAW_AFTER_QUIET_RELEASES} fenced releases in a row found nobody
+     * announced, the consumer withdraws the request itself; a later request is a new epoch, which it
+     * acknowledges again, and another producer is never left asleep on a withdrawn epoch
+     * (jcstress ManyToOneChannelSpaceWithdrawalTest).
+     */
+    @Test
+    void manyToOneConsumerWithdrawsTheSpaceRequestOfAStoppedRequester() throws IOException {
+        try (ManyToOneChannel ch = ManyToOneChannel.create(dir.resolve("withdraw"), 1024);
+             Receiver in = ch.receiver(); Sender stopped = ch.sender(); Sender other = ch.sender()) {
+            int request = ch.structureOffset + ChannelDescriptor.SPACE_REQUEST_OFFSET;
+            int ack = ch.structureOffset + ChannelDescriptor.SPACE_ACK_OFFSET;
+            byte[] body = new byte[8];
+            while (stopped.trySend(1, body, 0, body.length)) {
+                // fill: its last claim failed
+            }
+            // Its sleep-phase step (KernelIdle: announce, then the re-check): raises epoch 1, naps.
+            dev.lockstep.ipc.wait.WaitWord.announce(ch.buffer, ch.producerWaitOffset);
+            assertEquals(dev.lockstep.ipc.wait.KernelIdle.NAP, stopped.sleepCheck(), "no acknowledgement yet");
+            assertEquals(3L, (long) MappedAccess.LONG.getVolatile(ch.buffer, request), "epoch 1 raised");
+            // ... and it never runs again. The consumer acknowledges, wakes its announce, then keeps
+            // releasing while the other producer keeps the ring full without ever waiting.
+            MessageHandler ignore = (t, b, o, l) -> { };
+            for (int i = 0; i < ManyToOneReceiver.WITHDRAW_AFTER_QUIET_RELEASES; i++) {
+                assertEquals(1, in.receive(ignore, 1));
+                assertEquals(1L, (long) MappedAccess.LONG.getVolatile(ch.buffer, ack), "epoch 1 acknowledged");
+                assertEquals(3L, (long) MappedAccess.LONG.getVolatile(ch.buffer, request), "still raised after " + i);
+                while (other.trySend(2, body, 0, body.length)) {
+                    // refill
+                }
+            }
+            assertEquals(1, in.receive(ignore, 1), "the last quiet fenced release");
+            assertEquals(2L, (long) MappedAccess.LONG.getVolatile(ch.buffer, request),
+                    "withdrawn by the consumer after " + ManyToOneReceiver.WITHDRAW_AFTER_QUIET_RELEASES + " quiet releases");
+            // The other producer now needs a new epoch, which the consumer acknowledges at its next release.
+            while (other.trySend(2, body, 0, body.length)) {
+                // refill
+            }
+            dev.lockstep.ipc.wait.WaitWord.announce(ch.buffer, ch.producerWaitOffset);
+            assertEquals(dev.lockstep.ipc.wait.KernelIdle.NAP, other.sleepCheck(), "epoch 2 not acknowledged yet");
+            assertEquals(5L, (long) MappedAccess.LONG.getVolatile(ch.buffer, request), "epoch 2 raised");
+            assertEquals(1, in.receive(ignore, 1));
+            assertEquals(2L, (long) MappedAccess.LONG.getVolatile(ch.buffer, ack), "epoch 2 acknowledged");
+        }
+    }
+
     @Test
     void throwingHandlerConsumesItsMessageAndReleasesTheSpace() throws IOException {
         for (boolean manyToOne : new boolean[] {false, true}) {

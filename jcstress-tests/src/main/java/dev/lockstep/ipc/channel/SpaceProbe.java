@@ -4,10 +4,10 @@ import dev.lockstep.ipc.wait.WaitWord;
 
 /**
  * Test code, not part of the library: lets the jcstress tests of {@code dev.lockstep.jcstress.ipc}
- * run one sleep-phase step of a blocking send on a full one-to-one ring without sleeping: the futex
+ * run one sleep-phase step of a blocking send on a full ring without sleeping: the futex
  * idle strategy's announce on the producers' wait word ({@code KernelIdle.idle}) followed by the
- * sender's own re-check ({@link Sender#spaceFreed}, package-private: for a one-to-one sender it places
- * the space request, waits for the consumer's acknowledgement and re-reads head). The mirror of
+ * sender's own re-check ({@link Sender#spaceFreed}, package-private: it raises (one-to-one: places) the
+ * space request, reads the consumer's acknowledgement and re-reads head). The mirror of
  * {@link SleepProbe}; it lives in the channel package for the same reason.
  */
 public final class SpaceProbe {
@@ -30,6 +30,20 @@ public final class SpaceProbe {
     public long step() {
         int seen = WaitWord.announce(sender.buffer, sender.channel.producerWaitOffset);
         return sender.spaceFreed() ? NO_SLEEP : seen & 0xFFFF_FFFFL;
+    }
+
+    /**
+     * @return how many fenced releases in a row that find no sleeper make a many-to-one consumer
+     *         withdraw the space request ({@code ManyToOneReceiver.WITHDRAW_AFTER_QUIET_RELEASES})
+     */
+    public static int quietReleasesBeforeWithdrawal() {
+        return ManyToOneReceiver.WITHDRAW_AFTER_QUIET_RELEASES;
+    }
+
+    /** @return the producers' space request word now ({@code epoch << 1 | raised}) */
+    public long spaceRequest() {
+        return (long) dev.lockstep.ipc.shm.MappedAccess.LONG.getVolatile(sender.buffer,
+                sender.channel.structureOffset + ChannelDescriptor.SPACE_REQUEST_OFFSET); // volatile: a snapshot
     }
 
     /** @return the producers' wait word now (unsigned) */
