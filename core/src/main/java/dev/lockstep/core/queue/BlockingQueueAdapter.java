@@ -503,11 +503,8 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
         this.breaksConvoys = !offerIsSeqCst && !pollIsSeqCst;
         // The handshake where the signalling side publishes by release stores (its one thread acknowledges).
         // The spinner yields after its spins except in SPSC (one thread per side: the convoy breaker).
-        // A side whose operation is a volatile read-modify-write (several threads may wait on it: the
-        // consumers of SPMC/MPMC/priority, the producers of MPSC/MPMC/priority) skips the spin steps
-        // and yields at once (implementation notes, "Park convoy of a second waiter").
-        this.notEmpty = new Waiters(true, !offerIsSeqCst, !breaksConvoys, pollIsSeqCst);
-        this.notFull = new Waiters(false, !pollIsSeqCst, !breaksConvoys, offerIsSeqCst);
+        this.notEmpty = new Waiters(true, !offerIsSeqCst, !breaksConvoys);
+        this.notFull = new Waiters(false, !pollIsSeqCst, !breaksConvoys);
     }
 
     // ------------------------------------------------------------------ signalling
@@ -577,12 +574,11 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
          * Wake-and-retry, one spinner at a time (the layer's spinning policy); a waiter that finds the
          * spinner slot taken yields up to {@link SpinPolicy#YIELDS} times ({@code lockstep.yields}, 20)
          * before it parks, and so does the spinner after its spins unless {@code spinnerYields} is false
-         * (SPSC, whose convoy breaker yields instead). The spinner spins {@link SpinPolicy#SPINS} steps
-         * where one thread waits on this side, none where several may ({@code sharedSide}: it yields at
-         * once): see the implementation notes, "Park convoy of a second waiter".
+         * (SPSC, whose convoy breaker yields instead): see the implementation notes, "Park convoy of a
+         * second waiter".
          */
-        PaddedWaitQueue(boolean spinnerYields, boolean sharedSide) {
-            super(false, sharedSide ? 0 : SpinPolicy.SPINS, spinnerYields ? SpinPolicy.YIELDS : 0, SpinPolicy.YIELDS);
+        PaddedWaitQueue(boolean spinnerYields) {
+            super(false, SpinPolicy.SPINS, spinnerYields ? SpinPolicy.YIELDS : 0, SpinPolicy.YIELDS);
         }
     }
 
@@ -634,8 +630,8 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
         @SuppressWarnings("unused")
         private long p01, p02, p03, p04, p05, p06, p07, p08, p09, p10, p11, p12, p13, p14, p15;
 
-        Waiters(boolean forElement, boolean handshake, boolean spinnerYields, boolean sharedSide) {
-            super(spinnerYields, sharedSide);
+        Waiters(boolean forElement, boolean handshake, boolean spinnerYields) {
+            super(spinnerYields);
             this.forElement = forElement;
             this.handshake = handshake;
         }
