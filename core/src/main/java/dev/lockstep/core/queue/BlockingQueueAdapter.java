@@ -34,7 +34,8 @@ import java.util.function.Supplier;
  * read, no thread-local, no shared write: a spin loop's cost); a timeout of zero or less returns after
  * the one attempt. Then it enters the layer's acquisition loop, whose attempt is the
  * real {@code poll}/{@code offer}: it spins (one spinner per wait set, {@link SpinPolicy}'s budget, not
- * repeated after the spin above; a
+ * repeated after the spin above, and none on a side several threads may wait on: the MPSC producers,
+ * the SPMC consumers, both sides of MPMC and of the priority queue, whose spinner yields at once; a
  * thread that finds another spinning yields up to {@link SpinPolicy#YIELDS} times instead), then links
  * its node, re-checks the queue, and parks with {@link LockSupport#park(Object)} until a
  * thread on the other side grants it (while the waiter it last woke on the other side has not run yet,
@@ -257,7 +258,14 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
      * SPMC 21-33 against 60-94, MPMC 18-29 against 77-133; at load 16-19 the yielding waiters lost (361,
      * 520, 53 ns). Quiet (load 2-6): MPSC context switches per operation 2.3e-3 -> 4.5e-4 (ops/µs
      * 13.5 -> 14.7; 20.6 before the layer), SPMC 12.1 -> 24.8 ops/µs (as before the layer), MPMC 11.0
-     * -> 10.5. See the README, "Queue performance", sixth pass.
+     * -> 10.5. See the README, "Queue performance", sixth pass. Since the eleventh round (branch
+     * mpmcpark) the spinner of a side several threads may wait on (the ring's operation there is a
+     * volatile read-modify-write: MPSC producers, SPMC consumers, MPMC and priority both sides) makes no
+     * onSpinWait steps and yields at once: counted on MPMC (2 + 2 threads), 84-90% of the slow entries
+     * ended in the yield phases after about one yield, and the 100 spins, each an offer or poll on the
+     * ring's contended lines, succeeded in only 7-21% of the spinner's entries; parking sooner instead
+     * (no yields) cost 1.7-2.8x the CPU per element (docs/benchmarks/headline-evidence.md,
+     * "Quick-report targets: history", eleventh round).
      *
      * Batches. drain signals not-full before handing each element over (the rings free the slot first),
      * fill signals not-empty before each supplier call after the first and at the end, always with the
@@ -502,8 +510,11 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
         this.breaksConvoys = !offerIsSeqCst && !pollIsSeqCst;
         // The handshake where the signalling side publishes by release stores (its one thread acknowledges).
         // The spinner yields after its spins except in SPSC (one thread per side: the convoy breaker).
-        this.notEmpty = new Waiters(true, !offerIsSeqCst, !breaksConvoys);
-        this.notFull = new Waiters(false, !pollIsSeqCst, !breaksConvoys);
+        // A side whose operation is a volatile read-modify-write (several threads may wait on it: the
+        // consumers of SPMC/MPMC/priority, the producers of MPSC/MPMC/priority) skips the spin steps
+        // and yields at once (implementation notes, "Park convoy of a second waiter").
+        this.notEmpty = new Waiters(true, !offerIsSeqCst, !breaksConvoys, pollIsSeqCst);
+        this.notFull = new Waiters(false, !pollIsSeqCst, !breaksConvoys, offerIsSeqCst);
     }
 
     // ------------------------------------------------------------------ the kind
@@ -606,11 +617,12 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
          * Wake-and-retry, one spinner at a time (the layer's spinning policy); a waiter that finds the
          * spinner slot taken yields up to {@link SpinPolicy#YIELDS} times ({@code lockstep.yields}, 20)
          * before it parks, and so does the spinner after its spins unless {@code spinnerYields} is false
-         * (SPSC, whose convoy breaker yields instead): see the implementation notes, "Park convoy of a
-         * second waiter".
+         * (SPSC, whose convoy breaker yields instead). The spinner spins {@link SpinPolicy#SPINS} steps
+         * where one thread waits on this side, none where several may ({@code sharedSide}: it yields at
+         * once): see the implementation notes, "Park convoy of a second waiter".
          */
-        PaddedWaitQueue(boolean spinnerYields) {
-            super(false, SpinPolicy.SPINS, spinnerYields ? SpinPolicy.YIELDS : 0, SpinPolicy.YIELDS);
+        PaddedWaitQueue(boolean spinnerYields, boolean sharedSide) {
+            super(false, sharedSide ? 0 : SpinPolicy.SPINS, spinnerYields ? SpinPolicy.YIELDS : 0, SpinPolicy.YIELDS);
         }
     }
 
@@ -662,8 +674,8 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
         @SuppressWarnings("unused")
         private long p01, p02, p03, p04, p05, p06, p07, p08, p09, p10, p11, p12, p13, p14, p15;
 
-        Waiters(boolean forElement, boolean handshake, boolean spinnerYields) {
-            super(spinnerYields);
+        Waiters(boolean forElement, boolean handshake, boolean spinnerYields, boolean sharedSide) {
+            super(spinnerYields, sharedSide);
             this.forElement = forElement;
             this.handshake = handshake;
         }

@@ -121,6 +121,23 @@ class WaitQueueSpinBudgetTest {
     }
 
     /**
+     * A spin budget of 0 with a yield budget (the blocking queues' sides where several threads wait):
+     * no {@code onSpinWait} steps, but the one spinner still yields its budget before it queues.
+     */
+    @Test
+    void aZeroSpinBudgetStillYieldsBeforeItQueues() throws InterruptedException {
+        // 1 arrival attempt + 0 spins + 5 yields: the 6th attempt, the last yield's, succeeds unqueued.
+        OpensLate q = new OpensLate(0, 5, 1 + 5);
+        assertEquals(0, q.spinBudget());
+        assertTrue(q.acquire(q, 1, Waits.UNINTERRUPTIBLE, 0L));
+        assertEquals(6, q.attempts);
+        assertEquals(0, q.enqueued, "acquired in the yield phase, never queued");
+        OpensLate late = new OpensLate(0, 5, 1 + 5 + 1);
+        assertTrue(late.acquire(late, 1, Waits.UNINTERRUPTIBLE, 0L));
+        assertEquals(1, late.enqueued, "queued once the yields were spent");
+    }
+
+    /**
      * {@link WaitQueue#acquireAfterSpin}: the caller spun already, so the first round makes neither the
      * arrival attempt nor the spin steps (an expired wait gives up with no attempt at all), but still
      * runs the yield phase; a later round (after a wake-up) would spin as usual.
