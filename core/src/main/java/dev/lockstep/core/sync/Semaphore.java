@@ -244,28 +244,27 @@ public class Semaphore implements Serializable {
 
     /**
      * Wakes waiters from the head while enough permits are available for them. Under the queue lock.
-     * Fair mode hands the permits over (deducts them for the waiter: FIFO, no barging). Unfair mode
-     * only wakes the waiters, which then compete for the permits like arriving threads (as the JDK's
-     * unfair Semaphore does): handing permits to a thread that still has to be scheduled would idle
-     * them for a wake-up latency on every release (a lock convoy). Nodes after the first are unparked
-     * here (their links may be reused as soon as they are granted); the first is returned for the caller
-     * to unpark after releasing the queue lock.
+     * Fair mode hands the permits over (deducts them for the waiter: FIFO, no barging:
+     * {@link #drainFairLocked}). Unfair mode only wakes the first waiter, which then competes for the
+     * permits like an arriving thread (as the JDK's unfair Semaphore does): handing permits to a thread
+     * that still has to be scheduled would idle them for a wake-up latency on every release (a lock
+     * convoy); that decision, with its pending wake-up token, is {@code Queue.grantLocked}
+     * ({@link #firstMayGoLocked}). Nodes after the first are unparked here (their links may be reused as
+     * soon as they are granted); the first is returned for the caller to unpark after releasing the
+     * queue lock.
      */
     private WaitNode drainLocked() {
-        return fair ? drainFairLocked() : drainFirstLocked();
+        return fair ? drainFairLocked() : queue.grantLocked();
     }
 
     /**
-     * Unfair mode: wakes the first waiter if the permits it wants are available (it then competes for
-     * them like an arriving thread: handing permits to a thread that still has to be scheduled would
-     * idle them for a wake-up latency on every release, a lock convoy). One at a time: the woken
-     * waiter wakes the next if permits are left (see Queue). Under the queue lock.
+     * Unfair mode: whether the first waiter may be woken, i.e. the permits it wants are available (it
+     * then competes for them like an arriving thread: handing permits to a thread that still has to be
+     * scheduled would idle them for a wake-up latency on every release, a lock convoy). One at a time:
+     * the woken waiter wakes the next if permits are left (see Queue). Under the queue lock.
      */
-    private WaitNode drainFirstLocked() {
-        if (queue.isEmpty() || (int) PERMITS.getVolatile(this) - queue.first().arg < 0) {
-            return null;
-        }
-        return queue.grantFirst();
+    private boolean firstMayGoLocked() {
+        return !queue.isEmpty() && (int) PERMITS.getVolatile(this) - queue.first().arg >= 0;
     }
 
     /** Fair mode: grants (deducts) permits to waiters from the head while enough are available. */
@@ -342,14 +341,17 @@ public class Semaphore implements Serializable {
                 return semaphore.drainLocked();
             }
             // Volatile read: see tryAcquire. A woken waiter is pending: it wakes the next one.
-            if (getVolatileWaking() != 0) {
+            if (getVolatileWaking() != 0 || !semaphore.firstMayGoLocked()) {
                 return null;
             }
-            WaitNode first = semaphore.drainFirstLocked();
-            if (first != null) {
-                setVolatileWaking(1); // volatile store: read without the queue lock
-            }
-            return first;
+            // Volatile store BEFORE the grant's release store (as Mutex and ReadWriteMutex do): the
+            // woken thread reads GRANTED with acquire and so sees this token in its first retry, which
+            // clears it. Set after the grant, a woken thread that was not parked yet could read GRANTED,
+            // take the permit and skip the clear before the store landed: the token would stay 1 with
+            // nobody pending, every later release would skip its wake-up, and the queued threads would
+            // sleep for ever (SemaphoreWakeTokenTest).
+            setVolatileWaking(1);
+            return grantFirst();
         }
 
         @Override
