@@ -31,8 +31,10 @@ import java.util.function.Supplier;
  * queue empty (consumer) or full (producer) first retries the real {@code poll}/{@code offer}, each
  * after a {@link Thread#onSpinWait()}, {@link SpinPolicy}'s budget of times where its side has one
  * thread (SPSC, the MPSC consumer, the SPMC producer), before it sets anything up for a wait (no clock
- * read, no thread-local, no shared write: a spin loop's cost); a timeout of zero or less returns after
- * the one attempt. Then it enters the layer's acquisition loop, whose attempt is the
+ * read, no thread-local, no shared write: a spin loop's cost); there, unless that side's last hot spin
+ * timed out, it then keeps retrying for up to {@code lockstep.queue.hotSpinNanos} (50 µs, the hot spin:
+ * about what a park and its wake-up cost; off after a hot spin that found nothing, on again once a retry
+ * of the first spin succeeds); a timeout of zero or less returns after the one attempt. Then it enters the layer's acquisition loop, whose attempt is the
  * real {@code poll}/{@code offer}: it spins (one spinner per wait set, {@link SpinPolicy}'s budget, not
  * repeated after the spin above, and none on a side several threads may wait on: the MPSC producers,
  * the SPMC consumers, both sides of MPMC and of the priority queue, whose spinner yields at once; a
@@ -319,6 +321,26 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
      * first and enters the layer, whose spin checks it; a longer one starts its deadline after the spin
      * (a few microseconds: the wait is never shorter than asked).
      *
+     * The hot spin (issue 12, the SPSC spin-loop cell, twelfth round). Counted in the two-thread cell
+     * (measurement-only build, 3 forks, docs/benchmarks/headline-evidence.md): the 100 retries above
+     * (2-5 us) ended about 2% of the consumer's empty episodes and 7-60% of the producer's full ones
+     * without success, and 99% of those parked: 1-2e-4 parks per operation on each side, in pairs (one
+     * side parks, the other wakes it, fills or drains the ring and waits in turn while the woken thread
+     * takes tens of us to run). Spinning on past the 100 retries (up to 1 ms), about 90% of the gaps
+     * that ended did so within 32 us, most within 4-32 us, and 97% within 131 us (the rest, and the
+     * spins that reached 1 ms, were the loaded machine's preemptions); parks fell from 1-2e-4 to
+     * about 1e-6 per operation. So, where the side has one thread, after the 100
+     * retries the thread keeps retrying (onSpinWait, then the real poll/offer; the clock every 32
+     * retries) until HOT_SPIN_NANOS (50 us, about a park plus its wake-up here: the competitive bound,
+     * at most twice the cost of the better choice in hindsight) or the timeout, whichever is shorter,
+     * and only then sets up the wait. Adaptive, so that an idle other side costs one hot spin, not one
+     * per wait: a hot spin that times out turns the side's next ones off (Waiters.hotSpin, a plain
+     * boolean of that side's one thread, written only on these slow paths), and a retry of the first
+     * spin that succeeds (the other side is making progress again) turns them back on. No lost wake-up:
+     * like the first spin it announces nothing (no node, no request, no shared write), so C1, F, C2
+     * are unchanged. A timed call's deadline counts from the start of the hot spin (the clock read that
+     * Waits.deadline made before): never shorter than asked. No interrupt check inside: bounded.
+     *
      * Hot paths. offer/poll that do not wait pay, besides the ring's own work, one volatile load of the
      * other side's wait set head (kinds whose ring operation is a volatile read-modify-write) or one
      * acquire load of its sleep request (the others; P2 only while a waiter asked to sleep), as with the former private waiter stacks: no allocation, no
@@ -446,6 +468,17 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
      * after the spin (a few microseconds at most: the wait is never shorter than asked).
      */
     static final long PRE_SPIN_MIN_TIMEOUT_NANOS = 20_000L;
+
+    /**
+     * How long (ns) a one-thread side that found the queue empty (full) keeps retrying, after the
+     * {@link SpinPolicy#SPINS} retries of {@link #spinPoll} ({@link #spinOffer}) failed, before it sets up
+     * a wait: the hot spin ({@link #hotSpinPoll}, {@link #hotSpinOffer}), run only while its side's last
+     * hot spin did not time out (see the implementation notes, "The hot spin"). About the price of a
+     * park and its wake-up on this project's VM (tens of µs): spinning no longer than a block costs
+     * wastes at most as much again as the best choice would have (competitive spinning). System property
+     * {@code lockstep.queue.hotSpinNanos} (default 50 µs; 0 turns the hot spin off).
+     */
+    static final long HOT_SPIN_NANOS = Math.max(0L, Long.getLong("lockstep.queue.hotSpinNanos", 50_000L));
 
     /**
      * The calling thread's wait: {mode, deadline}, for the un-acknowledged phase, which runs inside the
@@ -673,6 +706,14 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
         private long convoyParks;
         @SuppressWarnings("unused")
         private long p01, p02, p03, p04, p05, p06, p07, p08, p09, p10, p11, p12, p13, p14, p15;
+        /**
+         * Whether this set's waiting side runs the hot spin ({@link #hotSpinPoll}, {@link #hotSpinOffer})
+         * before its next wait: cleared when a hot spin times out, set again when a retry of the spin
+         * before the set-up succeeds (implementation notes, "The hot spin"). Plain: read and written
+         * only by that side's one thread (the spins run only where the side has one thread: see
+         * {@link #pollPreSpins}), on its slow path; a heuristic that guards no data.
+         */
+        boolean hotSpin = true;
 
         Waiters(boolean forElement, boolean handshake, boolean spinnerYields, boolean sharedSide) {
             super(spinnerYields, sharedSide);
@@ -1220,6 +1261,7 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
             Thread.onSpinWait();
             E e = poll();
             if (e != null) {
+                notEmpty.hotSpin = true; // the other side is making progress: spin hot again (plain: ours)
                 return e;
             }
         }
@@ -1231,10 +1273,59 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
         for (int i = offerPreSpins(); i > 0; i--) {
             Thread.onSpinWait();
             if (offer(e)) {
+                notFull.hotSpin = true; // as in spinPoll
                 return true;
             }
         }
         return false;
+    }
+
+    /**
+     * The consumer's hot spin (implementation notes, "The hot spin"), after {@link #spinPoll} failed:
+     * while its side's last hot spin did not time out, more retries of the real {@link #poll()}, each
+     * after a {@link Thread#onSpinWait()}, until {@code limit} ns have passed since {@code start} (the
+     * clock read every 32 retries); a hot spin that ends without an element turns the next ones off,
+     * until a retry of {@link #spinPoll} succeeds again. Announces nothing, as {@link #spinPoll}: no
+     * wake-up can be lost here. No interrupt check inside: bounded by {@link #HOT_SPIN_NANOS}.
+     *
+     * @param start the {@link System#nanoTime()} the spin counts from
+     * @param limit the longest spin (ns): {@link #HOT_SPIN_NANOS}, or less for a shorter timeout
+     * @return the element, or null if the hot spin is off or found nothing
+     */
+    private E hotSpinPoll(long start, long limit) {
+        Waiters w = notEmpty;
+        if (pollPreSpins() == 0 || !w.hotSpin || limit <= 0L) {
+            return null; // several consumers (they enter the layer at once), or off
+        }
+        for (int i = 1; ; i++) {
+            Thread.onSpinWait();
+            E e = poll();
+            if (e != null) {
+                return e;
+            }
+            if ((i & 31) == 0 && System.nanoTime() - start >= limit) {
+                w.hotSpin = false; // plain: this side's one thread (see Waiters.hotSpin)
+                return null;
+            }
+        }
+    }
+
+    /** The producer's hot spin, mirror image of {@link #hotSpinPoll}: whether {@code e} was inserted. */
+    private boolean hotSpinOffer(E e, long start, long limit) {
+        Waiters w = notFull;
+        if (offerPreSpins() == 0 || !w.hotSpin || limit <= 0L) {
+            return false;
+        }
+        for (int i = 1; ; i++) {
+            Thread.onSpinWait();
+            if (offer(e)) {
+                return true;
+            }
+            if ((i & 31) == 0 && System.nanoTime() - start >= limit) {
+                w.hotSpin = false; // as in hotSpinPoll
+                return false;
+            }
+        }
     }
 
     /**
@@ -1246,7 +1337,7 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
     public void put(E e) throws InterruptedException {
         Objects.requireNonNull(e, "e");
         Waits.checkInterrupt();
-        if (!offer(e) && !spinOffer(e)) {
+        if (!offer(e) && !spinOffer(e) && !hotSpinOffer(e, System.nanoTime(), HOT_SPIN_NANOS)) {
             awaitOffer(e, Waits.INTERRUPTIBLE, 0L, offerPreSpins() >= notFull.spinBudget());
         }
     }
@@ -1286,11 +1377,17 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
         if (timeout <= 0L) {
             return false; // no time: the one attempt's answer
         }
-        if (unit.toNanos(timeout) < PRE_SPIN_MIN_TIMEOUT_NANOS) {
+        long nanos = unit.toNanos(timeout);
+        if (nanos < PRE_SPIN_MIN_TIMEOUT_NANOS) {
             return awaitOffer(e, Waits.TIMED, Waits.deadline(timeout, unit), false);
         }
-        return spinOffer(e) || awaitOffer(e, Waits.TIMED, Waits.deadline(timeout, unit),
-                offerPreSpins() >= notFull.spinBudget());
+        if (spinOffer(e)) {
+            return true;
+        }
+        // The deadline counts from here (the clock read Waits.deadline would make), the hot spin too.
+        long start = System.nanoTime();
+        return hotSpinOffer(e, start, Math.min(nanos, HOT_SPIN_NANOS))
+                || awaitOffer(e, Waits.TIMED, start + nanos, offerPreSpins() >= notFull.spinBudget());
     }
 
     /**
@@ -1302,7 +1399,7 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
     public E take() throws InterruptedException {
         Waits.checkInterrupt();
         E e = poll();
-        if (e == null && (e = spinPoll()) == null) {
+        if (e == null && (e = spinPoll()) == null && (e = hotSpinPoll(System.nanoTime(), HOT_SPIN_NANOS)) == null) {
             e = awaitPoll(Waits.INTERRUPTIBLE, 0L, pollPreSpins() >= notEmpty.spinBudget());
         }
         return e;
@@ -1338,12 +1435,17 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
             Waits.checkInterrupt();
             return null;
         }
-        if (unit.toNanos(timeout) < PRE_SPIN_MIN_TIMEOUT_NANOS) {
+        long nanos = unit.toNanos(timeout);
+        if (nanos < PRE_SPIN_MIN_TIMEOUT_NANOS) {
             return awaitPoll(Waits.TIMED, Waits.deadline(timeout, unit), false);
         }
         E e = spinPoll();
-        return e != null ? e : awaitPoll(Waits.TIMED, Waits.deadline(timeout, unit),
-                pollPreSpins() >= notEmpty.spinBudget());
+        if (e != null) {
+            return e;
+        }
+        long start = System.nanoTime(); // as in awaitOfferTimed
+        e = hotSpinPoll(start, Math.min(nanos, HOT_SPIN_NANOS));
+        return e != null ? e : awaitPoll(Waits.TIMED, start + nanos, pollPreSpins() >= notEmpty.spinBudget());
     }
 
     @Override
