@@ -266,12 +266,19 @@ class BlockingQueueWaitEntryTest {
             }
             assertTrue(u.offer(7));
             consumer.join();
-            int polls = u.counting.pollsBeforeRequest.get();
-            if (round == 0) {
-                assertTrue(polls > 1 + SpinPolicy.SPINS, "take(): the spin, then the hot spin: " + polls);
-            } else {
-                assertEquals(1 + SpinPolicy.SPINS, polls, "take() after a hot spin that timed out: the spin, once");
-            }
+            assertSpun(round == 0, u.counting.pollsBeforeRequest.get(), "take()");
+        }
+    }
+
+    /**
+     * The attempts before the waiter linked: the fast one and the spin's, then, if {@code hot}, the hot
+     * spin's (at least one more); else exactly the first two (the hot spin off).
+     */
+    private static void assertSpun(boolean hot, int attempts, String call) {
+        if (hot) {
+            assertTrue(attempts > 1 + SpinPolicy.SPINS, call + ": the spin, then the hot spin: " + attempts);
+        } else {
+            assertEquals(1 + SpinPolicy.SPINS, attempts, call + " after a hot spin that timed out: the spin, once");
         }
     }
 
@@ -307,12 +314,7 @@ class BlockingQueueWaitEntryTest {
             }
             assertEquals(round == 0 ? 1 : 2, u.poll());
             producer.join();
-            int offers = u.counting.offersBeforeRequest.get();
-            if (round == 0) {
-                assertTrue(offers > 1 + SpinPolicy.SPINS, "put(e): the spin, then the hot spin: " + offers);
-            } else {
-                assertEquals(1 + SpinPolicy.SPINS, offers, "put(e) after a hot spin that timed out: the spin, once");
-            }
+            assertSpun(round == 0, u.counting.offersBeforeRequest.get(), "put(e)");
         }
         assertEquals(2, u.poll());
     }
