@@ -167,7 +167,9 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
      * The sleep handshake (issue 12; the in-process form of ipc's one-to-one channel sleep/space
      * handshake, ShmChannel's notes). Per wait set with a handshake, two words on the wait set's own
      * line (written only when threads wait; the signaller's hot path only reads it):
-     *   request = epoch << 1 | bit: bit = 1 iff a waiter is linked. Written only under the queue lock,
+     *   request = bit << 63 | epoch: bit (the sign bit) = 1 iff a waiter is linked, so the signaller's
+     *             test is "request < 0" (one compare and branch on the loaded value; it was "& 1", a
+     *             copy, an and and a test: issue 12, twelfth round). Written only under the queue lock,
      *             by syncRequestLocked after every link and every unlink (grantLocked, which the layer
      *             runs after each; signal and passOnLocked after their grant), with volatile stores;
      *             setting the bit starts a new epoch, so its modification order is the lock's order
@@ -679,7 +681,8 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
         /** Whether the signaller pays no fence per operation (the sleep handshake). */
         private final boolean handshake;
         /**
-         * The sleep request: epoch << 1 | (1 while a waiter is linked). Written only under the queue lock
+         * The sleep request: the sign bit set while a waiter is linked, the epoch in the other 63 bits
+         * (negative: a waiter asked to sleep). Written only under the queue lock
          * (volatile stores, {@link #syncRequestLocked}); read by the signaller on every operation
          * (acquire) and by waiters after linking (volatile). Epochs only grow.
          */
@@ -784,8 +787,9 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
         private void syncRequestLocked() {
             long r = (long) REQUEST.get(this);
             boolean waiting = !isEmpty();
-            if (waiting != ((r & 1L) != 0L)) {
-                REQUEST.setVolatile(this, waiting ? ((r >>> 1) + 1L) << 1 | 1L : r & ~1L);
+            if (waiting != (r < 0L)) {
+                // Set: r is non-negative (the bit clear), so r + 1 is the next epoch; clear: the epoch kept.
+                REQUEST.setVolatile(this, waiting ? (r + 1L) | Long.MIN_VALUE : r & Long.MAX_VALUE);
             }
         }
 
@@ -799,7 +803,7 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
             // one) is what the protocol needs; acquire also keeps our later loads after it. No fence on
             // the fast path: see the implementation notes ("The sleep handshake").
             long r = (long) REQUEST.getAcquire(this);
-            if ((r & 1L) != 0L) {
+            if (r < 0L) { // the sign bit: a waiter asked to sleep
                 signalRequested(r);
             }
         }
@@ -810,7 +814,7 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
             // before everything the waiter reads after it sees the acknowledgement (fullFence: the effect
             // of atomic_thread_fence(seq_cst), paired with the waiter's fence F).
             VarHandle.fullFence();
-            long epoch = r >>> 1;
+            long epoch = r & Long.MAX_VALUE;
             // Volatile read and store (slow path): only this signaller writes ACK. The volatile store
             // orders every earlier store of ours (all our publications so far) before a waiter's volatile
             // read that sees it (JLS 17.4.4 synchronizes-with).
@@ -843,7 +847,7 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
                 // and only a grant removes another thread's node). ACK before C2: a signaller's
                 // publications before its acknowledgement happen-before C2.
                 long r = (long) REQUEST.getVolatile(this);
-                acked = (r & 1L) == 0L || (long) ACK.getVolatile(this) >= r >>> 1;
+                acked = r >= 0L || (long) ACK.getVolatile(this) >= (r & Long.MAX_VALUE);
             }
             if (forElement) {
                 if (tryTake()) {
@@ -1146,7 +1150,7 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
      * ({@code forElement}) or producers'. Volatile read.
      */
     boolean sleepRequested(boolean forElement) {
-        return ((long) REQUEST.getVolatile(forElement ? notEmpty : notFull) & 1L) != 0L;
+        return (long) REQUEST.getVolatile(forElement ? notEmpty : notFull) < 0L;
     }
 
     /**
