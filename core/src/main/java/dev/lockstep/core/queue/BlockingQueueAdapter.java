@@ -31,10 +31,10 @@ import java.util.function.Supplier;
  * queue empty (consumer) or full (producer) first retries the real {@code poll}/{@code offer}, each
  * after a {@link Thread#onSpinWait()}, {@link SpinPolicy}'s budget of times where its side has one
  * thread (SPSC, the MPSC consumer, the SPMC producer), before it sets anything up for a wait (no clock
- * read, no thread-local, no shared write: a spin loop's cost); there, unless that side's last hot spin
- * timed out, it then keeps retrying for up to {@code lockstep.queue.hotSpinNanos} (50 µs, the hot spin:
- * about what a park and its wake-up cost; off after a hot spin that found nothing, on again once a retry
- * of the first spin succeeds); a timeout of zero or less returns after the one attempt. Then it enters the layer's acquisition loop, whose attempt is the
+ * read, no thread-local, no shared write: a spin loop's cost); there it then keeps retrying for up to
+ * {@code lockstep.queue.hotSpinNanos} (50 µs, the hot spin: about what a park and its wake-up cost),
+ * except while backing off (after a hot spin that found nothing, the next 1, then 2, 4, ... 1024 waits
+ * skip it, until one succeeds again); a timeout of zero or less returns after the one attempt. Then it enters the layer's acquisition loop, whose attempt is the
  * real {@code poll}/{@code offer}: it spins (one spinner per wait set, {@link SpinPolicy}'s budget, not
  * repeated after the spin above, and none on a side several threads may wait on: the MPSC producers,
  * the SPMC consumers, both sides of MPMC and of the priority queue, whose spinner yields at once; a
@@ -335,10 +335,14 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
      * retries the thread keeps retrying (onSpinWait, then the real poll/offer; the clock every 32
      * retries) until HOT_SPIN_NANOS (50 us, about a park plus its wake-up here: the competitive bound,
      * at most twice the cost of the better choice in hindsight) or the timeout, whichever is shorter,
-     * and only then sets up the wait. Adaptive, so that an idle other side costs one hot spin, not one
-     * per wait: a hot spin that times out turns the side's next ones off (Waiters.hotSpin, a plain
-     * boolean of that side's one thread, written only on these slow paths), and a retry of the first
-     * spin that succeeds (the other side is making progress again) turns them back on. No lost wake-up:
+     * and only then sets up the wait. With a back-off, so that an idle or preempted other side costs
+     * few hot spins: a hot spin that times out makes the side's next waits skip it, 1 the first time,
+     * then twice as many per further time-out up to HOT_SPIN_MAX_BACKOFF (1024), and a hot spin that
+     * succeeds (the other side is hot) ends the back-off (Waiters.hotSkips and hotBackoff, plain ints of
+     * that side's one thread, written only on these slow paths). A first version without the back-off
+     * (a time-out turned the hot spin off until a retry of the 100 succeeded, which in a hot pair is
+     * almost at once) cost 45-82 ns of CPU per operation against main's 9-16 in two loaded A/B pairs:
+     * under load each preemption of the other side cost a full hot spin. No lost wake-up:
      * like the first spin it announces nothing (no node, no request, no shared write), so C1, F, C2
      * are unchanged. A timed call's deadline counts from the start of the hot spin (the clock read that
      * Waits.deadline made before): never shorter than asked. No interrupt check inside: bounded.
@@ -475,12 +479,19 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
      * How long (ns) a one-thread side that found the queue empty (full) keeps retrying, after the
      * {@link SpinPolicy#SPINS} retries of {@link #spinPoll} ({@link #spinOffer}) failed, before it sets up
      * a wait: the hot spin ({@link #hotSpinPoll}, {@link #hotSpinOffer}), run only while its side's last
-     * hot spin did not time out (see the implementation notes, "The hot spin"). About the price of a
+     * hot spins did not time out (back-off: see the implementation notes, "The hot spin"). About the price of a
      * park and its wake-up on this project's VM (tens of µs): spinning no longer than a block costs
      * wastes at most as much again as the best choice would have (competitive spinning). System property
      * {@code lockstep.queue.hotSpinNanos} (default 50 µs; 0 turns the hot spin off).
      */
     static final long HOT_SPIN_NANOS = Math.max(0L, Long.getLong("lockstep.queue.hotSpinNanos", 50_000L));
+
+    /**
+     * The most waits a side skips the hot spin for after hot spins that timed out (the back-off doubles
+     * from 1 per time-out up to this): an idle other side then costs at most one hot spin per this many
+     * waits, and a preempted one (threads outnumbering cores) as little.
+     */
+    static final int HOT_SPIN_MAX_BACKOFF = 1024;
 
     /**
      * The calling thread's wait: {mode, deadline}, for the un-acknowledged phase, which runs inside the
@@ -709,14 +720,38 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
         private long convoyParks;
         @SuppressWarnings("unused")
         private long p01, p02, p03, p04, p05, p06, p07, p08, p09, p10, p11, p12, p13, p14, p15;
-        /**
-         * Whether this set's waiting side runs the hot spin ({@link #hotSpinPoll}, {@link #hotSpinOffer})
-         * before its next wait: cleared when a hot spin times out, set again when a retry of the spin
-         * before the set-up succeeds (implementation notes, "The hot spin"). Plain: read and written
-         * only by that side's one thread (the spins run only where the side has one thread: see
-         * {@link #pollPreSpins}), on its slow path; a heuristic that guards no data.
+        /*
+         * The hot spin's back-off (implementation notes, "The hot spin"): how many of this set's side's
+         * next waits skip it (hotSkips), and how many a hot spin that times out makes them skip
+         * (hotBackoff: 1, doubling per time-out up to HOT_SPIN_MAX_BACKOFF; 0 again once a hot spin
+         * succeeds). Plain: read and written only by that side's one thread (the spins run only where
+         * the side has one thread: see pollPreSpins), on its slow path; a heuristic that guards no data.
          */
-        boolean hotSpin = true;
+        private int hotSkips;
+        private int hotBackoff;
+
+        /** Whether the next wait runs the hot spin; if not, one skip is used up. */
+        boolean hotSpinDue() {
+            if (hotSkips == 0) {
+                return true;
+            }
+            hotSkips--;
+            return false;
+        }
+
+        /** A hot spin found nothing in its time: skip the next ones, twice as many as the last time. */
+        void hotSpinTimedOut() {
+            int b = hotBackoff == 0 ? 1 : Math.min(hotBackoff << 1, HOT_SPIN_MAX_BACKOFF);
+            hotBackoff = b;
+            hotSkips = b;
+        }
+
+        /** A hot spin succeeded: the other side is hot, spin before every wait again. */
+        void hotSpinSucceeded() {
+            if (hotBackoff != 0) {
+                hotBackoff = 0;
+            }
+        }
 
         Waiters(boolean forElement, boolean handshake, boolean spinnerYields, boolean sharedSide) {
             super(spinnerYields, sharedSide);
@@ -1265,7 +1300,6 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
             Thread.onSpinWait();
             E e = poll();
             if (e != null) {
-                notEmpty.hotSpin = true; // the other side is making progress: spin hot again (plain: ours)
                 return e;
             }
         }
@@ -1277,7 +1311,6 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
         for (int i = offerPreSpins(); i > 0; i--) {
             Thread.onSpinWait();
             if (offer(e)) {
-                notFull.hotSpin = true; // as in spinPoll
                 return true;
             }
         }
@@ -1286,10 +1319,11 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
 
     /**
      * The consumer's hot spin (implementation notes, "The hot spin"), after {@link #spinPoll} failed:
-     * while its side's last hot spin did not time out, more retries of the real {@link #poll()}, each
-     * after a {@link Thread#onSpinWait()}, until {@code limit} ns have passed since {@code start} (the
-     * clock read every 32 retries); a hot spin that ends without an element turns the next ones off,
-     * until a retry of {@link #spinPoll} succeeds again. Announces nothing, as {@link #spinPoll}: no
+     * unless its side backs off, more retries of the real {@link #poll()}, each after a
+     * {@link Thread#onSpinWait()}, until {@code limit} ns have passed since {@code start} (the clock read
+     * every 32 retries); a hot spin that ends without an element makes the next waits skip it (1, then
+     * doubling per time-out, up to {@link #HOT_SPIN_MAX_BACKOFF}), one that succeeds ends the back-off.
+     * Announces nothing, as {@link #spinPoll}: no
      * wake-up can be lost here. No interrupt check inside: bounded by {@link #HOT_SPIN_NANOS}.
      *
      * @param start the {@link System#nanoTime()} the spin counts from
@@ -1298,17 +1332,18 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
      */
     private E hotSpinPoll(long start, long limit) {
         Waiters w = notEmpty;
-        if (pollPreSpins() == 0 || !w.hotSpin || limit <= 0L) {
-            return null; // several consumers (they enter the layer at once), or off
+        if (pollPreSpins() == 0 || limit <= 0L || !w.hotSpinDue()) {
+            return null; // several consumers (they enter the layer at once), off, or backing off
         }
         for (int i = 1; ; i++) {
             Thread.onSpinWait();
             E e = poll();
             if (e != null) {
+                w.hotSpinSucceeded();
                 return e;
             }
             if ((i & 31) == 0 && System.nanoTime() - start >= limit) {
-                w.hotSpin = false; // plain: this side's one thread (see Waiters.hotSpin)
+                w.hotSpinTimedOut();
                 return null;
             }
         }
@@ -1317,16 +1352,17 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
     /** The producer's hot spin, mirror image of {@link #hotSpinPoll}: whether {@code e} was inserted. */
     private boolean hotSpinOffer(E e, long start, long limit) {
         Waiters w = notFull;
-        if (offerPreSpins() == 0 || !w.hotSpin || limit <= 0L) {
+        if (offerPreSpins() == 0 || limit <= 0L || !w.hotSpinDue()) {
             return false;
         }
         for (int i = 1; ; i++) {
             Thread.onSpinWait();
             if (offer(e)) {
+                w.hotSpinSucceeded();
                 return true;
             }
             if ((i & 31) == 0 && System.nanoTime() - start >= limit) {
-                w.hotSpin = false; // as in hotSpinPoll
+                w.hotSpinTimedOut();
                 return false;
             }
         }

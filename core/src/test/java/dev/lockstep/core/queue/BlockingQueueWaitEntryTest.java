@@ -20,7 +20,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The blocking adapters' entry into a wait (issue 12): a consumer that finds the ring empty (a producer
  * that finds it full) first retries the real poll (offer) {@link SpinPolicy#SPINS} times, then, unless
- * its side's last hot spin timed out, keeps retrying for {@code HOT_SPIN_NANOS} (the hot spin), then sets up
+ * its side backs off after hot spins that timed out, keeps retrying for {@code HOT_SPIN_NANOS} (the hot spin), then sets up
  * the wait and enters the waiting layer, which does not spin that spin again; a timeout of zero or less
  * makes one attempt and no spin; a pending interrupt throws before any attempt in put and take, and
  * right after the one attempt, before any spin, in the timed offer and poll. Counted on an SPSC
@@ -232,7 +232,7 @@ class BlockingQueueWaitEntryTest {
      * A consumer on an empty queue polls the ring 1 (the fast path) + SPINS (the spin before the set-up)
      * times, then, on its side's first wait, keeps polling for {@code HOT_SPIN_NANOS} (the hot spin)
      * before its node is linked (its sleep request out); that hot spin found nothing, so the next wait
-     * links after exactly 1 + SPINS polls (the hot spin off). The layer's first round spins no more
+     * links after exactly 1 + SPINS polls (backing off). The layer's first round spins no more
      * (counted up to the first poll that sees the request: the re-check after linking). A timed poll
      * nobody fills, twice, then a take that a producer releases, twice.
      */
@@ -296,7 +296,7 @@ class BlockingQueueWaitEntryTest {
                 "linked only after the hot spin: " + (q.counting.offerRequestSeenAt - start));
         q.counting.resetBeforeRequest();
         assertFalse(q.offer(2, 20, TimeUnit.MILLISECONDS));
-        assertEquals(1 + SpinPolicy.SPINS, q.counting.offersBeforeRequest.get(), "offer(e, 20 ms), hot spin off");
+        assertEquals(1 + SpinPolicy.SPINS, q.counting.offersBeforeRequest.get(), "offer(e, 20 ms), backing off");
         Adapter<Integer> u = adapter(1);
         assertTrue(u.offer(1));
         for (int round = 0; round < 2; round++) {
@@ -320,32 +320,46 @@ class BlockingQueueWaitEntryTest {
     }
 
     /**
-     * The hot spin comes back once a retry of the spin before the set-up succeeds (the other side is
-     * making progress again): a consumer whose hot spin timed out, then an element arriving at its fifth
-     * retry, then an empty queue again: that wait spins hot before linking. The producer's mirror image.
-     * One thread: the counting ring inserts (frees) at a given call, as a producer (consumer) would.
+     * The hot spin's back-off: after a hot spin that found nothing the next wait skips it, after the next
+     * time-out the next two, then four...; a hot spin that succeeds ends the back-off (the next time-out
+     * skips one wait again, not twice as many as before). One thread, timed waits of 1 ms that nobody
+     * serves, and waits whose element (slot) arrives at the fifth retry of the hot spin, as a producer
+     * (consumer) would make it; the consumer's side, then the producer's.
      */
     @Test
-    void aSpinThatSucceedsTurnsTheHotSpinBackOn() throws InterruptedException {
-        Adapter<Integer> q = adapter(4);
-        assertNull(q.poll(20, TimeUnit.MILLISECONDS)); // hot spin timed out: off
-        q.counting.arriving = 5;
-        q.counting.fillAtPoll = q.counting.polls.get() + 1 + 5; // the fast attempt, then the fifth retry
-        assertEquals(5, q.poll(20, TimeUnit.MILLISECONDS));
-        q.counting.resetBeforeRequest();
-        assertNull(q.poll(20, TimeUnit.MILLISECONDS));
-        int polls = q.counting.pollsBeforeRequest.get();
-        assertTrue(polls > 1 + SpinPolicy.SPINS, "hot spin on again after a spin that found an element: " + polls);
-
-        Adapter<Integer> p = adapter(1);
-        assertTrue(p.offer(1));
-        assertFalse(p.offer(2, 20, TimeUnit.MILLISECONDS)); // off
-        p.counting.freeAtOffer = p.counting.offers.get() + 1 + 5;
-        assertTrue(p.offer(2, 20, TimeUnit.MILLISECONDS));
-        p.counting.resetBeforeRequest();
-        assertFalse(p.offer(3, 20, TimeUnit.MILLISECONDS));
-        int offers = p.counting.offersBeforeRequest.get();
-        assertTrue(offers > 1 + SpinPolicy.SPINS, "hot spin on again after a spin that found a slot: " + offers);
+    void theHotSpinBacksOffAndASuccessEndsTheBackOff() throws InterruptedException {
+        // true: a hot spin ran before the wait linked; "served": its element (slot) came mid-hot-spin.
+        String pattern = "hot skip hot skip skip hot skip skip skip skip served hot skip hot";
+        for (boolean consumer : new boolean[]{true, false}) {
+            Adapter<Integer> q = adapter(1);
+            if (!consumer) {
+                assertTrue(q.offer(0));
+            }
+            int k = 0;
+            for (String step : pattern.split(" ")) {
+                String what = (consumer ? "consumer" : "producer") + " wait " + k++ + " (" + step + ")";
+                q.counting.resetBeforeRequest();
+                if (step.equals("served")) {
+                    // The fast attempt, the spin's retries, then the hot spin's fifth.
+                    if (consumer) {
+                        q.counting.arriving = 5;
+                        q.counting.fillAtPoll = q.counting.polls.get() + 1 + SpinPolicy.SPINS + 5;
+                        assertEquals(5, q.poll(1, TimeUnit.MILLISECONDS), what);
+                    } else {
+                        q.counting.freeAtOffer = q.counting.offers.get() + 1 + SpinPolicy.SPINS + 5;
+                        assertTrue(q.offer(0, 1, TimeUnit.MILLISECONDS), what);
+                    }
+                    continue;
+                }
+                if (consumer) {
+                    assertNull(q.poll(1, TimeUnit.MILLISECONDS), what);
+                } else {
+                    assertFalse(q.offer(0, 1, TimeUnit.MILLISECONDS), what);
+                }
+                assertSpun(step.equals("hot"), consumer ? q.counting.pollsBeforeRequest.get()
+                        : q.counting.offersBeforeRequest.get(), what);
+            }
+        }
     }
 
     /** A short timeout (below the pre-spin threshold) sets its deadline first: the layer's spin, deadline-checked, instead. */
