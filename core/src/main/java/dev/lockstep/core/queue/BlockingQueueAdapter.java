@@ -31,8 +31,10 @@ import java.util.function.Supplier;
  * queue empty (consumer) or full (producer) first retries the real {@code poll}/{@code offer}, each
  * after a {@link Thread#onSpinWait()}, {@link SpinPolicy}'s budget of times where its side has one
  * thread (SPSC, the MPSC consumer, the SPMC producer), before it sets anything up for a wait (no clock
- * read, no thread-local, no shared write: a spin loop's cost); a timeout of zero or less returns after
- * the one attempt. Then it enters the layer's acquisition loop, whose attempt is the
+ * read, no thread-local, no shared write: a spin loop's cost); there it then keeps retrying for up to
+ * {@code lockstep.queue.hotSpinNanos} (50 µs, the hot spin: about what a park and its wake-up cost),
+ * except while backing off (after a hot spin that found nothing, the next 1, then 2, 4, ... 1024 waits
+ * skip it, until one succeeds again); a timeout of zero or less returns after the one attempt. Then it enters the layer's acquisition loop, whose attempt is the
  * real {@code poll}/{@code offer}: it spins (one spinner per wait set, {@link SpinPolicy}'s budget, not
  * repeated after the spin above, and none on a side several threads may wait on: the MPSC producers,
  * the SPMC consumers, both sides of MPMC and of the priority queue, whose spinner yields at once; a
@@ -165,7 +167,9 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
      * The sleep handshake (issue 12; the in-process form of ipc's one-to-one channel sleep/space
      * handshake, ShmChannel's notes). Per wait set with a handshake, two words on the wait set's own
      * line (written only when threads wait; the signaller's hot path only reads it):
-     *   request = epoch << 1 | bit: bit = 1 iff a waiter is linked. Written only under the queue lock,
+     *   request = bit << 63 | epoch: bit (the sign bit) = 1 iff a waiter is linked, so the signaller's
+     *             test is "request < 0" (one compare and branch on the loaded value; it was "& 1", a
+     *             copy, an and and a test: issue 12, twelfth round). Written only under the queue lock,
      *             by syncRequestLocked after every link and every unlink (grantLocked, which the layer
      *             runs after each; signal and passOnLocked after their grant), with volatile stores;
      *             setting the bit starts a new epoch, so its modification order is the lock's order
@@ -319,6 +323,30 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
      * first and enters the layer, whose spin checks it; a longer one starts its deadline after the spin
      * (a few microseconds: the wait is never shorter than asked).
      *
+     * The hot spin (issue 12, the SPSC spin-loop cell, twelfth round). Counted in the two-thread cell
+     * (measurement-only build, 3 forks, docs/benchmarks/headline-evidence.md): the 100 retries above
+     * (2-5 us) ended about 2% of the consumer's empty episodes and 7-60% of the producer's full ones
+     * without success, and 99% of those parked: 1-2e-4 parks per operation on each side, in pairs (one
+     * side parks, the other wakes it, fills or drains the ring and waits in turn while the woken thread
+     * takes tens of us to run). Spinning on past the 100 retries (up to 1 ms), about 90% of the gaps
+     * that ended did so within 32 us, most within 4-32 us, and 97% within 131 us (the rest, and the
+     * spins that reached 1 ms, were the loaded machine's preemptions); parks fell from 1-2e-4 to
+     * about 1e-6 per operation. So, where the side has one thread, after the 100
+     * retries the thread keeps retrying (onSpinWait, then the real poll/offer; the clock every 32
+     * retries) until HOT_SPIN_NANOS (50 us, about a park plus its wake-up here: the competitive bound,
+     * at most twice the cost of the better choice in hindsight) or the timeout, whichever is shorter,
+     * and only then sets up the wait. With a back-off, so that an idle or preempted other side costs
+     * few hot spins: a hot spin that times out makes the side's next waits skip it, 1 the first time,
+     * then twice as many per further time-out up to HOT_SPIN_MAX_BACKOFF (1024), and a hot spin that
+     * succeeds (the other side is hot) ends the back-off (Waiters.hotSkips and hotBackoff, plain ints of
+     * that side's one thread, written only on these slow paths). A first version without the back-off
+     * (a time-out turned the hot spin off until a retry of the 100 succeeded, which in a hot pair is
+     * almost at once) cost 45-82 ns of CPU per operation against main's 9-16 in two loaded A/B pairs:
+     * under load each preemption of the other side cost a full hot spin. No lost wake-up:
+     * like the first spin it announces nothing (no node, no request, no shared write), so C1, F, C2
+     * are unchanged. A timed call's deadline counts from the start of the hot spin (the clock read that
+     * Waits.deadline made before): never shorter than asked. No interrupt check inside: bounded.
+     *
      * Hot paths. offer/poll that do not wait pay, besides the ring's own work, one volatile load of the
      * other side's wait set head (kinds whose ring operation is a volatile read-modify-write) or one
      * acquire load of its sleep request (the others; P2 only while a waiter asked to sleep), as with the former private waiter stacks: no allocation, no
@@ -446,6 +474,24 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
      * after the spin (a few microseconds at most: the wait is never shorter than asked).
      */
     static final long PRE_SPIN_MIN_TIMEOUT_NANOS = 20_000L;
+
+    /**
+     * How long (ns) a one-thread side that found the queue empty (full) keeps retrying, after the
+     * {@link SpinPolicy#SPINS} retries of {@link #spinPoll} ({@link #spinOffer}) failed, before it sets up
+     * a wait: the hot spin ({@link #hotSpinPoll}, {@link #hotSpinOffer}), run only while its side's last
+     * hot spins did not time out (back-off: see the implementation notes, "The hot spin"). About the price of a
+     * park and its wake-up on this project's VM (tens of µs): spinning no longer than a block costs
+     * wastes at most as much again as the best choice would have (competitive spinning). System property
+     * {@code lockstep.queue.hotSpinNanos} (default 50 µs; 0 turns the hot spin off).
+     */
+    static final long HOT_SPIN_NANOS = Math.max(0L, Long.getLong("lockstep.queue.hotSpinNanos", 50_000L));
+
+    /**
+     * The most waits a side skips the hot spin for after hot spins that timed out (the back-off doubles
+     * from 1 per time-out up to this): an idle other side then costs at most one hot spin per this many
+     * waits, and a preempted one (threads outnumbering cores) as little.
+     */
+    static final int HOT_SPIN_MAX_BACKOFF = 1024;
 
     /**
      * The calling thread's wait: {mode, deadline}, for the un-acknowledged phase, which runs inside the
@@ -646,7 +692,8 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
         /** Whether the signaller pays no fence per operation (the sleep handshake). */
         private final boolean handshake;
         /**
-         * The sleep request: epoch << 1 | (1 while a waiter is linked). Written only under the queue lock
+         * The sleep request: the sign bit set while a waiter is linked, the epoch in the other 63 bits
+         * (negative: a waiter asked to sleep). Written only under the queue lock
          * (volatile stores, {@link #syncRequestLocked}); read by the signaller on every operation
          * (acquire) and by waiters after linking (volatile). Epochs only grow.
          */
@@ -673,6 +720,38 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
         private long convoyParks;
         @SuppressWarnings("unused")
         private long p01, p02, p03, p04, p05, p06, p07, p08, p09, p10, p11, p12, p13, p14, p15;
+        /*
+         * The hot spin's back-off (implementation notes, "The hot spin"): how many of this set's side's
+         * next waits skip it (hotSkips), and how many a hot spin that times out makes them skip
+         * (hotBackoff: 1, doubling per time-out up to HOT_SPIN_MAX_BACKOFF; 0 again once a hot spin
+         * succeeds). Plain: read and written only by that side's one thread (the spins run only where
+         * the side has one thread: see pollPreSpins), on its slow path; a heuristic that guards no data.
+         */
+        private int hotSkips;
+        private int hotBackoff;
+
+        /** Whether the next wait runs the hot spin; if not, one skip is used up. */
+        boolean hotSpinDue() {
+            if (hotSkips == 0) {
+                return true;
+            }
+            hotSkips--;
+            return false;
+        }
+
+        /** A hot spin found nothing in its time: skip the next ones, twice as many as the last time. */
+        void hotSpinTimedOut() {
+            int b = hotBackoff == 0 ? 1 : Math.min(hotBackoff << 1, HOT_SPIN_MAX_BACKOFF);
+            hotBackoff = b;
+            hotSkips = b;
+        }
+
+        /** A hot spin succeeded: the other side is hot, spin before every wait again. */
+        void hotSpinSucceeded() {
+            if (hotBackoff != 0) {
+                hotBackoff = 0;
+            }
+        }
 
         Waiters(boolean forElement, boolean handshake, boolean spinnerYields, boolean sharedSide) {
             super(spinnerYields, sharedSide);
@@ -743,8 +822,9 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
         private void syncRequestLocked() {
             long r = (long) REQUEST.get(this);
             boolean waiting = !isEmpty();
-            if (waiting != ((r & 1L) != 0L)) {
-                REQUEST.setVolatile(this, waiting ? ((r >>> 1) + 1L) << 1 | 1L : r & ~1L);
+            if (waiting != (r < 0L)) {
+                // Set: r is non-negative (the bit clear), so r + 1 is the next epoch; clear: the epoch kept.
+                REQUEST.setVolatile(this, waiting ? (r + 1L) | Long.MIN_VALUE : r & Long.MAX_VALUE);
             }
         }
 
@@ -758,7 +838,7 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
             // one) is what the protocol needs; acquire also keeps our later loads after it. No fence on
             // the fast path: see the implementation notes ("The sleep handshake").
             long r = (long) REQUEST.getAcquire(this);
-            if ((r & 1L) != 0L) {
+            if (r < 0L) { // the sign bit: a waiter asked to sleep
                 signalRequested(r);
             }
         }
@@ -769,7 +849,7 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
             // before everything the waiter reads after it sees the acknowledgement (fullFence: the effect
             // of atomic_thread_fence(seq_cst), paired with the waiter's fence F).
             VarHandle.fullFence();
-            long epoch = r >>> 1;
+            long epoch = r & Long.MAX_VALUE;
             // Volatile read and store (slow path): only this signaller writes ACK. The volatile store
             // orders every earlier store of ours (all our publications so far) before a waiter's volatile
             // read that sees it (JLS 17.4.4 synchronizes-with).
@@ -802,7 +882,7 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
                 // and only a grant removes another thread's node). ACK before C2: a signaller's
                 // publications before its acknowledgement happen-before C2.
                 long r = (long) REQUEST.getVolatile(this);
-                acked = (r & 1L) == 0L || (long) ACK.getVolatile(this) >= r >>> 1;
+                acked = r >= 0L || (long) ACK.getVolatile(this) >= (r & Long.MAX_VALUE);
             }
             if (forElement) {
                 if (tryTake()) {
@@ -1105,7 +1185,7 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
      * ({@code forElement}) or producers'. Volatile read.
      */
     boolean sleepRequested(boolean forElement) {
-        return ((long) REQUEST.getVolatile(forElement ? notEmpty : notFull) & 1L) != 0L;
+        return (long) REQUEST.getVolatile(forElement ? notEmpty : notFull) < 0L;
     }
 
     /**
@@ -1238,6 +1318,57 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
     }
 
     /**
+     * The consumer's hot spin (implementation notes, "The hot spin"), after {@link #spinPoll} failed:
+     * unless its side backs off, more retries of the real {@link #poll()}, each after a
+     * {@link Thread#onSpinWait()}, until {@code limit} ns have passed since {@code start} (the clock read
+     * every 32 retries); a hot spin that ends without an element makes the next waits skip it (1, then
+     * doubling per time-out, up to {@link #HOT_SPIN_MAX_BACKOFF}), one that succeeds ends the back-off.
+     * Announces nothing, as {@link #spinPoll}: no
+     * wake-up can be lost here. No interrupt check inside: bounded by {@link #HOT_SPIN_NANOS}.
+     *
+     * @param start the {@link System#nanoTime()} the spin counts from
+     * @param limit the longest spin (ns): {@link #HOT_SPIN_NANOS}, or less for a shorter timeout
+     * @return the element, or null if the hot spin is off or found nothing
+     */
+    private E hotSpinPoll(long start, long limit) {
+        Waiters w = notEmpty;
+        if (pollPreSpins() == 0 || limit <= 0L || !w.hotSpinDue()) {
+            return null; // several consumers (they enter the layer at once), off, or backing off
+        }
+        for (int i = 1; ; i++) {
+            Thread.onSpinWait();
+            E e = poll();
+            if (e != null) {
+                w.hotSpinSucceeded();
+                return e;
+            }
+            if ((i & 31) == 0 && System.nanoTime() - start >= limit) {
+                w.hotSpinTimedOut();
+                return null;
+            }
+        }
+    }
+
+    /** The producer's hot spin, mirror image of {@link #hotSpinPoll}: whether {@code e} was inserted. */
+    private boolean hotSpinOffer(E e, long start, long limit) {
+        Waiters w = notFull;
+        if (offerPreSpins() == 0 || limit <= 0L || !w.hotSpinDue()) {
+            return false;
+        }
+        for (int i = 1; ; i++) {
+            Thread.onSpinWait();
+            if (offer(e)) {
+                w.hotSpinSucceeded();
+                return true;
+            }
+            if ((i & 31) == 0 && System.nanoTime() - start >= limit) {
+                w.hotSpinTimedOut();
+                return false;
+            }
+        }
+    }
+
+    /**
      * Inserts {@code e}, waiting for space if the queue is full.
      *
      * @throws InterruptedException if interrupted before or while waiting (the status is cleared)
@@ -1246,7 +1377,7 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
     public void put(E e) throws InterruptedException {
         Objects.requireNonNull(e, "e");
         Waits.checkInterrupt();
-        if (!offer(e) && !spinOffer(e)) {
+        if (!offer(e) && !spinOffer(e) && !hotSpinOffer(e, System.nanoTime(), HOT_SPIN_NANOS)) {
             awaitOffer(e, Waits.INTERRUPTIBLE, 0L, offerPreSpins() >= notFull.spinBudget());
         }
     }
@@ -1286,11 +1417,17 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
         if (timeout <= 0L) {
             return false; // no time: the one attempt's answer
         }
-        if (unit.toNanos(timeout) < PRE_SPIN_MIN_TIMEOUT_NANOS) {
+        long nanos = unit.toNanos(timeout);
+        if (nanos < PRE_SPIN_MIN_TIMEOUT_NANOS) {
             return awaitOffer(e, Waits.TIMED, Waits.deadline(timeout, unit), false);
         }
-        return spinOffer(e) || awaitOffer(e, Waits.TIMED, Waits.deadline(timeout, unit),
-                offerPreSpins() >= notFull.spinBudget());
+        if (spinOffer(e)) {
+            return true;
+        }
+        // The deadline counts from here (the clock read Waits.deadline would make), the hot spin too.
+        long start = System.nanoTime();
+        return hotSpinOffer(e, start, Math.min(nanos, HOT_SPIN_NANOS))
+                || awaitOffer(e, Waits.TIMED, start + nanos, offerPreSpins() >= notFull.spinBudget());
     }
 
     /**
@@ -1302,7 +1439,7 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
     public E take() throws InterruptedException {
         Waits.checkInterrupt();
         E e = poll();
-        if (e == null && (e = spinPoll()) == null) {
+        if (e == null && (e = spinPoll()) == null && (e = hotSpinPoll(System.nanoTime(), HOT_SPIN_NANOS)) == null) {
             e = awaitPoll(Waits.INTERRUPTIBLE, 0L, pollPreSpins() >= notEmpty.spinBudget());
         }
         return e;
@@ -1338,12 +1475,17 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
             Waits.checkInterrupt();
             return null;
         }
-        if (unit.toNanos(timeout) < PRE_SPIN_MIN_TIMEOUT_NANOS) {
+        long nanos = unit.toNanos(timeout);
+        if (nanos < PRE_SPIN_MIN_TIMEOUT_NANOS) {
             return awaitPoll(Waits.TIMED, Waits.deadline(timeout, unit), false);
         }
         E e = spinPoll();
-        return e != null ? e : awaitPoll(Waits.TIMED, Waits.deadline(timeout, unit),
-                pollPreSpins() >= notEmpty.spinBudget());
+        if (e != null) {
+            return e;
+        }
+        long start = System.nanoTime(); // as in awaitOfferTimed
+        e = hotSpinPoll(start, Math.min(nanos, HOT_SPIN_NANOS));
+        return e != null ? e : awaitPoll(Waits.TIMED, start + nanos, pollPreSpins() >= notEmpty.spinBudget());
     }
 
     @Override

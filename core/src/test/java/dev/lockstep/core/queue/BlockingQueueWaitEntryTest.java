@@ -19,7 +19,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The blocking adapters' entry into a wait (issue 12): a consumer that finds the ring empty (a producer
- * that finds it full) first retries the real poll (offer) {@link SpinPolicy#SPINS} times, then sets up
+ * that finds it full) first retries the real poll (offer) {@link SpinPolicy#SPINS} times, then, unless
+ * its side backs off after hot spins that timed out, keeps retrying for {@code HOT_SPIN_NANOS} (the hot spin), then sets up
  * the wait and enters the waiting layer, which does not spin that spin again; a timeout of zero or less
  * makes one attempt and no spin; a pending interrupt throws before any attempt in put and take, and
  * right after the one attempt, before any spin, in the timed offer and poll. Counted on an SPSC
@@ -40,7 +41,24 @@ class BlockingQueueWaitEntryTest {
         final AtomicInteger offersBeforeRequest = new AtomicInteger();
         volatile boolean pollRequestSeen;
         volatile boolean offerRequestSeen;
+        /** {@link System#nanoTime()} at the first poll that saw the consumers' sleep request out. */
+        volatile long pollRequestSeenAt;
+        /** {@link System#nanoTime()} at the first offer that saw the producers' sleep request out. */
+        volatile long offerRequestSeenAt;
+        /** When {@link #polls} reaches this, the poll first offers {@link #arriving} (a producer's element arriving mid-spin). */
+        volatile int fillAtPoll = -1;
+        /** When {@link #offers} reaches this, the offer first polls one element (a consumer freeing a slot mid-spin). */
+        volatile int freeAtOffer = -1;
+        volatile E arriving;
         volatile Adapter<E> adapter;
+
+        /** Starts counting the polls and offers before the next sleep request afresh. */
+        void resetBeforeRequest() {
+            pollsBeforeRequest.set(0);
+            offersBeforeRequest.set(0);
+            pollRequestSeen = false;
+            offerRequestSeen = false;
+        }
 
         CountingRing(int capacity) {
             ring = new SpscArrayQueue<>(capacity);
@@ -48,10 +66,13 @@ class BlockingQueueWaitEntryTest {
 
         @Override
         public E poll() {
-            polls.incrementAndGet();
+            if (polls.incrementAndGet() == fillAtPoll) {
+                ring.offer(arriving);
+            }
             Adapter<E> a = adapter;
             if (a != null && !pollRequestSeen) {
                 if (a.sleepRequested(true)) {
+                    pollRequestSeenAt = System.nanoTime();
                     pollRequestSeen = true;
                 } else {
                     pollsBeforeRequest.incrementAndGet();
@@ -62,10 +83,13 @@ class BlockingQueueWaitEntryTest {
 
         @Override
         public boolean offer(E e) {
-            offers.incrementAndGet();
+            if (offers.incrementAndGet() == freeAtOffer) {
+                ring.poll();
+            }
             Adapter<E> a = adapter;
             if (a != null && !offerRequestSeen) {
                 if (a.sleepRequested(false)) {
+                    offerRequestSeenAt = System.nanoTime();
                     offerRequestSeen = true;
                 } else {
                     offersBeforeRequest.incrementAndGet();
@@ -206,59 +230,137 @@ class BlockingQueueWaitEntryTest {
 
     /**
      * A consumer on an empty queue polls the ring 1 (the fast path) + SPINS (the spin before the set-up)
-     * times before its node is linked (its sleep request out): the layer's first round spins no more
+     * times, then, on its side's first wait, keeps polling for {@code HOT_SPIN_NANOS} (the hot spin)
+     * before its node is linked (its sleep request out); that hot spin found nothing, so the next wait
+     * links after exactly 1 + SPINS polls (backing off). The layer's first round spins no more
      * (counted up to the first poll that sees the request: the re-check after linking). A timed poll
-     * nobody fills, then a take that a producer releases.
+     * nobody fills, twice, then a take that a producer releases, twice.
      */
     @Test
     void theLayerDoesNotRepeatTheSpinBeforeTheSetUp() throws InterruptedException {
         Adapter<Integer> q = adapter(4);
+        long start = System.nanoTime();
+        assertNull(q.poll(20, TimeUnit.MILLISECONDS));
+        int first = q.counting.pollsBeforeRequest.get();
+        assertTrue(first > 1 + SpinPolicy.SPINS, "polls before the first wait linked: the spin, then the hot spin: " + first);
+        // Linked (unless a descheduled thread found its 20 ms gone first): only after the hot spin's time.
+        assertTrue(!q.counting.pollRequestSeen || q.counting.pollRequestSeenAt - start >= BlockingQueueAdapter.HOT_SPIN_NANOS,
+                "linked only after the hot spin's " + BlockingQueueAdapter.HOT_SPIN_NANOS + " ns: "
+                        + (q.counting.pollRequestSeenAt - start));
+        q.counting.resetBeforeRequest();
         assertNull(q.poll(20, TimeUnit.MILLISECONDS));
         assertEquals(1 + SpinPolicy.SPINS, q.counting.pollsBeforeRequest.get(),
-                "polls before the waiter linked: the fast path and the spin, once");
+                "the hot spin timed out: the next wait links after the fast path and the spin, once");
         Adapter<Integer> u = adapter(4);
-        Thread consumer = new Thread(() -> {
-            try {
-                assertEquals(7, u.take());
-            } catch (InterruptedException e) {
-                throw new AssertionError(e);
+        for (int round = 0; round < 2; round++) {
+            u.counting.resetBeforeRequest();
+            Thread consumer = new Thread(() -> {
+                try {
+                    assertEquals(7, u.take());
+                } catch (InterruptedException e) {
+                    throw new AssertionError(e);
+                }
+            });
+            consumer.start();
+            while (!u.sleepRequested(true)) {
+                Thread.onSpinWait();
             }
-        });
-        consumer.start();
-        while (!u.sleepRequested(true)) {
-            Thread.onSpinWait();
+            assertTrue(u.offer(7));
+            consumer.join();
+            assertSpun(round == 0, u.counting.pollsBeforeRequest.get(), "take()");
         }
-        assertTrue(u.offer(7));
-        consumer.join();
-        assertEquals(1 + SpinPolicy.SPINS, u.counting.pollsBeforeRequest.get(), "take(): the same");
     }
 
-    /** A producer on a full queue: the mirror image, with a timed offer and a put. */
+    /**
+     * The attempts before the waiter linked: the fast one and the spin's, then, if {@code hot}, the hot
+     * spin's (at least one more); else exactly the first two (the hot spin off).
+     */
+    private static void assertSpun(boolean hot, int attempts, String call) {
+        if (hot) {
+            assertTrue(attempts > 1 + SpinPolicy.SPINS, call + ": the spin, then the hot spin: " + attempts);
+        } else {
+            assertEquals(1 + SpinPolicy.SPINS, attempts, call + " after a hot spin that timed out: the spin, once");
+        }
+    }
+
+    /** A producer on a full queue: the mirror image, with a timed offer and a put, twice each. */
     @Test
     void aFullQueueSpinsOnceBeforeTheSetUpToo() throws InterruptedException {
         Adapter<Integer> q = adapter(1);
         assertTrue(q.offer(1));
-        q.counting.offersBeforeRequest.set(0);
+        q.counting.resetBeforeRequest();
+        long start = System.nanoTime();
         assertFalse(q.offer(2, 20, TimeUnit.MILLISECONDS));
-        assertEquals(1 + SpinPolicy.SPINS, q.counting.offersBeforeRequest.get(), "offer(e, 20 ms)");
+        int first = q.counting.offersBeforeRequest.get();
+        assertTrue(first > 1 + SpinPolicy.SPINS, "offer(e, 20 ms): the spin, then the hot spin: " + first);
+        assertTrue(!q.counting.offerRequestSeen || q.counting.offerRequestSeenAt - start >= BlockingQueueAdapter.HOT_SPIN_NANOS,
+                "linked only after the hot spin: " + (q.counting.offerRequestSeenAt - start)); // as above
+        q.counting.resetBeforeRequest();
+        assertFalse(q.offer(2, 20, TimeUnit.MILLISECONDS));
+        assertEquals(1 + SpinPolicy.SPINS, q.counting.offersBeforeRequest.get(), "offer(e, 20 ms), backing off");
         Adapter<Integer> u = adapter(1);
         assertTrue(u.offer(1));
-        u.counting.offersBeforeRequest.set(0);
-        Thread producer = new Thread(() -> {
-            try {
-                u.put(2);
-            } catch (InterruptedException e) {
-                throw new AssertionError(e);
+        for (int round = 0; round < 2; round++) {
+            u.counting.resetBeforeRequest();
+            Thread producer = new Thread(() -> {
+                try {
+                    u.put(2);
+                } catch (InterruptedException e) {
+                    throw new AssertionError(e);
+                }
+            });
+            producer.start();
+            while (!u.sleepRequested(false)) {
+                Thread.onSpinWait();
             }
-        });
-        producer.start();
-        while (!u.sleepRequested(false)) {
-            Thread.onSpinWait();
+            assertEquals(round == 0 ? 1 : 2, u.poll());
+            producer.join();
+            assertSpun(round == 0, u.counting.offersBeforeRequest.get(), "put(e)");
         }
-        assertEquals(1, u.poll());
-        producer.join();
-        assertEquals(1 + SpinPolicy.SPINS, u.counting.offersBeforeRequest.get(), "put(e)");
         assertEquals(2, u.poll());
+    }
+
+    /**
+     * The hot spin's back-off: after a hot spin that found nothing the next wait skips it, after the next
+     * time-out the next two, then four...; a hot spin that succeeds ends the back-off (the next time-out
+     * skips one wait again, not twice as many as before). One thread, timed waits of 1 ms that nobody
+     * serves, and waits whose element (slot) arrives at the fifth retry of the hot spin, as a producer
+     * (consumer) would make it; the consumer's side, then the producer's.
+     */
+    @Test
+    void theHotSpinBacksOffAndASuccessEndsTheBackOff() throws InterruptedException {
+        // true: a hot spin ran before the wait linked; "served": its element (slot) came mid-hot-spin.
+        String pattern = "hot skip hot skip skip hot skip skip skip skip served hot skip hot";
+        for (boolean consumer : new boolean[]{true, false}) {
+            Adapter<Integer> q = adapter(1);
+            if (!consumer) {
+                assertTrue(q.offer(0));
+            }
+            int k = 0;
+            for (String step : pattern.split(" ")) {
+                String what = (consumer ? "consumer" : "producer") + " wait " + k++ + " (" + step + ")";
+                q.counting.resetBeforeRequest();
+                if (step.equals("served")) {
+                    // The fast attempt, the spin's retries, then the hot spin's fifth.
+                    if (consumer) {
+                        q.counting.arriving = 5;
+                        q.counting.fillAtPoll = q.counting.polls.get() + 1 + SpinPolicy.SPINS + 5;
+                        assertEquals(5, q.poll(1, TimeUnit.MILLISECONDS), what);
+                    } else {
+                        q.counting.freeAtOffer = q.counting.offers.get() + 1 + SpinPolicy.SPINS + 5;
+                        assertTrue(q.offer(0, 1, TimeUnit.MILLISECONDS), what);
+                    }
+                    continue;
+                }
+                if (consumer) {
+                    assertNull(q.poll(1, TimeUnit.MILLISECONDS), what);
+                } else {
+                    assertFalse(q.offer(0, 1, TimeUnit.MILLISECONDS), what);
+                }
+                assertSpun(step.equals("hot"), consumer ? q.counting.pollsBeforeRequest.get()
+                        : q.counting.offersBeforeRequest.get(), what);
+            }
+        }
     }
 
     /** A short timeout (below the pre-spin threshold) sets its deadline first: the layer's spin, deadline-checked, instead. */
