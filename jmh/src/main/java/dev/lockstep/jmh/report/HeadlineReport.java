@@ -52,7 +52,7 @@ import java.util.regex.Pattern;
  * the two vCPUs: MPMC throughput with a spinning and with a parking consumer, SPSC throughput, the MPSC burst round
  * trip, the 32 B many-to-one channel, the two-process round trip against Agrona and against the cache-line floor)
  * moved 0.6-4× between quiet runs with their code unchanged, mostly from iteration to iteration inside a fork,
- * with the host placement of the two vCPUs (one physical core or two). They run in JMH runs of their own with at
+ * with the host placement of the two vCPUs (two cores sharing a cache, or not). They run in JMH runs of their own with at
  * least {@value #PLACEMENT_FORKS} forks and {@link PlacementProbe}, and the report adds, under the table (whose
  * rows keep their format), each one's ratio per placement mode of the iterations: of the iteration means, or
  * for the sample-time round trip of the medians of the iterations' p50s.
@@ -93,7 +93,7 @@ public final class HeadlineReport {
         /**
          * This cell run apart from the cells it would share a JMH run with, with at least
          * {@link #PLACEMENT_FORKS} forks and {@link PlacementProbe}: the report adds its ratio per placement
-         * mode of the iterations (one physical core or two) under the table.
+         * mode of the iterations (two cores sharing a cache, or not) under the table.
          */
         Cell comparedByPlacement() {
             return new Cell(label, benchmark, params, param, ours, anchor, better, goal, minFastest, true);
@@ -111,7 +111,7 @@ public final class HeadlineReport {
     private static final String J = "dev.lockstep.jmh.";
     /**
      * A sample-time iteration of a two-process round trip whose fastest round trip is below this many
-     * ns ran with both processes on hyperthreads of one physical core (the floor then reads ~50 ns,
+     * ns ran with both processes on two cores that share a cache (the floor then reads ~50 ns,
      * ~150-180 ns across two cores): the floor cell compares two-core iterations only.
      */
     static final double TWO_CORE_MIN_NANOS = 100.0;
@@ -538,7 +538,7 @@ public final class HeadlineReport {
             b.append("\nPer placement mode: each measurement iteration is classed by `PlacementProbe`'s cache-line round trip ")
                     .append("between two threads just before and just after it (fastest batch): one core when both are below ")
                     .append(String.format(Locale.ROOT, "%.0f", TWO_CORE_MIN_NANOS))
-                    .append(" ns (the two vCPUs on one physical core), two cores when both are at or above it (and below ")
+                    .append(" ns (the two vCPUs on two cores that share a cache), two cores when both are at or above it (and below ")
                     .append(String.format(Locale.ROOT, "%.0f", PROBE_BUSY_NANOS))
                     .append(" ns, above which the probe found the guest too busy), mixed otherwise. ")
                     .append("Ratio = ours / anchor of the iteration means in that mode (sample-time cells: of the medians of ")

@@ -19,8 +19,9 @@ import java.util.concurrent.TimeUnit;
  * every iteration: two threads hand one cache line back and forth ({@value #BATCHES} batches of
  * {@value #ROUND_TRIPS} round trips) and the fastest batch's mean round trip is reported, in ns, as the
  * secondary results {@value #BEFORE} and {@value #AFTER}. On this project's 2-vCPU VM it is bimodal (issue 12,
- * the cache-line floor cell): about 50-60 ns when the two vCPUs run on one physical core, 150-250 ns across
- * cores; cross-core benchmarks (queues between two threads, rings between two processes) follow that mode, and
+ * the cache-line floor cell): about 50-60 ns when the two vCPUs run on two cores that share a cache (not hyperthreads of one core: a
+ * throughput-bound loop runs as fast on both vCPUs at once as alone in that mode, issue 12's twelfth round), 150-400 ns
+ * across cores without one; cross-core benchmarks (queues between two threads, rings between two processes) follow that mode, and
  * it changes during a run, so {@link HeadlineReport} compares ours and the anchor per mode. The fastest batch
  * needs both threads on a CPU at once for only {@value #ROUND_TRIPS} round trips, so a busy guest does not
  * move it; between iterations the benchmark's threads are idle. Costs a few ms per iteration, outside the
