@@ -147,8 +147,7 @@ public abstract class WaitQueue implements Serializable {
      * Non-hand-off queues: the number of woken waiters that have not yet retried (Go's
      * {@code mutexWoken}, AQS's cleared node status): while it is non-zero, releases need not wake
      * another waiter. The primitive's policy decides its values (Mutex and Semaphore: a token of 0 or
-     * 1; ReadWriteMutex: the woken writer as +1, or the run of readers woken together as -1 per reader,
-     * so that its arriving readers can tell the two apart); it is set from 0
+     * 1; ReadWriteMutex: the woken writer, or the run of readers woken together); it is set from 0
      * only under the queue lock by a granter, and each woken thread takes its part off when it
      * acquires, queues again or gives up. One field for every primitive, so that the pending-wake-up
      * argument is made once (accessors below). Transient: a deserialized queue has no waiters.
@@ -274,8 +273,7 @@ public abstract class WaitQueue implements Serializable {
      * releaser that reads a non-zero count here is ordered before the woken thread's later volatile
      * store or RMW that takes its part off, which then reads the releaser's state change in its retry.
      *
-     * @return the woken waiters that have not yet retried, as the primitive counts them (non-zero
-     *         while any is pending)
+     * @return the number of woken waiters that have not yet retried
      */
     public final int getVolatileWaking() {
         return (int) WAKING.getVolatile(this);

@@ -54,9 +54,8 @@ import java.util.concurrent.locks.ReadWriteLock;
  *       not the write lock throws {@link IllegalMonitorStateException} at once, and {@code tryLock()}
  *       returns false (as in the JDK).</li>
  *   <li><b>Fairness.</b> {@link #ReadWriteMutex()} is non-fair: a writer may barge ahead of queued
- *       threads; a reader waits while any writer is queued (writer preference), except while readers
- *       woken from the head of the queue have yet to retry (the writers are then queued behind them:
- *       the JDK's non-fair mode waits only for a writer at the head of the queue). {@link #ReadWriteMutex(boolean)
+ *       threads; a reader waits while any writer is queued (writer preference; the JDK's non-fair mode
+ *       only waits for a writer at the head of the queue, a heuristic). {@link #ReadWriteMutex(boolean)
  *       ReadWriteMutex(true)} is fair: readers and writers that find threads queued queue behind them,
  *       and parked threads are granted in arrival order (a writer at the head alone, or all the readers
  *       up to the next writer). In both modes {@code tryLock()} barges (takes an available lock at
@@ -125,10 +124,9 @@ public class ReadWriteMutex extends AbstractOwnableSynchronizer implements ReadW
      * are guarded by the queue lock, so a condition waiter that gives up and a signaller that transfers
      * it decide under it.
      * Non-fair wake-ups (issue 12): the waiting layer's pending wake-up count (WaitQueue.getVolatileWaking) counts the woken waiters that have not yet retried (one
-     * writer, +1, or the run of head readers woken together, -1 each: negative, so that arriving
-     * readers may enter past the writers queued behind the run, writerFirst). It is set, from 0 only, under the queue lock
+     * writer, or the run of head readers woken together). It is set, from 0 only, under the queue lock
      * in Queue.wakeLocked, which wakes only when the lock is grantable to the head and waking is 0; each
-     * woken thread takes its one off (volatile getAndAdd, takeWakeUp) when it acquires, queues again (parkLocked) or
+     * woken thread takes its one off (volatile getAndAdd) when it acquires, queues again (parkLocked) or
      * gives up (passOnLocked). A woken writer stays in WWAIT until its acquiring CAS drops it
      * (tryWokenWrite) or it gives up; a woken reader ignores WWAIT (the writers counted there queued
      * behind it, or one of them is the woken one, which cannot coexist with woken readers). No lost
@@ -512,7 +510,7 @@ public class ReadWriteMutex extends AbstractOwnableSynchronizer implements ReadW
             if ((s & WRITER) != 0 && !owner) {
                 return false;
             }
-            if (respectQueue && !woken && !owner && (fair ? queue.hasWaiters() : writerFirst(s))) {
+            if (respectQueue && !woken && !owner && (fair ? queue.hasWaiters() : (s & WWAIT_MASK) != 0)) {
                 if (mine < 0) {
                     mine = getReadHoldCount();
                 }
@@ -529,25 +527,6 @@ public class ReadWriteMutex extends AbstractOwnableSynchronizer implements ReadW
                 return true;
             }
         }
-    }
-
-    /**
-     * Non-fair mode: whether an arriving reader must wait for a queued writer. Writers counted in WWAIT
-     * turn readers away, except while a run of readers woken from the queue head is pending (the
-     * layer's pending wake-up count negative, see {@code Queue.wakeLocked}): the first queued threads
-     * are then readers, and every counted writer is queued behind them. That is ReentrantReadWriteLock's
-     * rule (JDK 17 {@code NonfairSync.readerShouldBlock}: {@code apparentlyFirstQueuedIsExclusive}, a
-     * reader waits only for a writer at the head of the queue); without it, arriving readers parked
-     * for as long as the woken run took to be scheduled, one reader after another, while the lock was
-     * free for them (issue 12, 8 threads on 2 cores: our readers parked about 1.9x as often as RRWL's per
-     * operation in JFR {@code jdk.ThreadPark}). Once the run has retried, the writer at the head turns
-     * readers away again, so writers are still not starved. Volatile read of the count, only when a
-     * writer waits: a policy read (a stale value makes this reader queue, which re-checks under the
-     * queue lock, or take a hold whose release wakes waiters like any other), no part of the
-     * lost-wake-up argument.
-     */
-    private boolean writerFirst(long s) {
-        return (s & WWAIT_MASK) != 0 && queue.getVolatileWaking() >= 0;
     }
 
     /** Counts a read hold of the current thread (in its own HoldCounter: no write to shared memory). */
@@ -761,7 +740,7 @@ public class ReadWriteMutex extends AbstractOwnableSynchronizer implements ReadW
             if (kind == READ ? !lock.tryRead(true, true) : !lock.tryWokenWrite()) {
                 return false;
             }
-            takeWakeUp(kind);
+            getAndAddWaking(-1);
             if (kind == READ) {
                 // A woken reader propagates (as AQS's setHeadAndPropagate): a woken reader that lost to
                 // a writer and queued again may have found our token pending and left its wake-up to us.
@@ -773,7 +752,7 @@ public class ReadWriteMutex extends AbstractOwnableSynchronizer implements ReadW
         @Override
         protected boolean parkLocked(int kind, boolean woken) {
             if (woken) {
-                takeWakeUp(kind); // queued again: the wake-up is used; a woken writer stays in WWAIT
+                getAndAddWaking(-1); // queued again: the wake-up is used; a woken writer stays in WWAIT
             } else if (kind == WRITE) {
                 STATE.getAndAdd(lock, WWAIT); // volatile RMW: from now on arriving readers wait
             }
@@ -783,16 +762,6 @@ public class ReadWriteMutex extends AbstractOwnableSynchronizer implements ReadW
         @Override
         protected WaitNode grantLocked() {
             return lock.fair ? lock.drainLocked() : wakeLocked();
-        }
-
-        /**
-         * A woken thread takes its part of the pending wake-up count off: a woken writer's token is +1,
-         * a woken run of readers counts -1 per reader (negative, so that {@code writerFirst} can tell
-         * a pending reader run from a pending writer). Volatile getAndAdd: as the layer's
-         * {@link WaitQueue#getAndAddWaking}.
-         */
-        private void takeWakeUp(int kind) {
-            getAndAddWaking(kind == READ ? 1 : -1);
         }
 
         /**
@@ -826,9 +795,7 @@ public class ReadWriteMutex extends AbstractOwnableSynchronizer implements ReadW
                 n++;
             }
             // Volatile store under the queue lock, before any of them can run: see getVolatileWaking.
-            // Negative: a run of readers, which lets arriving readers in past the writers queued
-            // behind it (writerFirst); each run reader takes its part off with +1 (takeWakeUp).
-            setVolatileWaking(-n); // volatile store under the queue lock, from 0
+            setVolatileWaking(n); // volatile store under the queue lock, from 0
             // The run is granted at once, but only its first reader is unparked, by our caller after
             // the queue lock; each woken reader unparks the next (WaitQueue.grantRun): no unpark under
             // the queue lock (issue 12, 8 threads: 6.3 points of LockSupport.unpark there).
@@ -845,7 +812,7 @@ public class ReadWriteMutex extends AbstractOwnableSynchronizer implements ReadW
         /** Non-fair: a woken waiter gives up unused: its token back (a writer leaves WWAIT), wake the next. */
         @Override
         protected WaitNode passOnLocked(int kind) {
-            takeWakeUp(kind);
+            getAndAddWaking(-1);
             if (kind == WRITE) {
                 STATE.getAndAdd(lock, -WWAIT); // volatile RMW: readers may enter again
             }

@@ -41,10 +41,10 @@ import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
  *
  * <p>{@code ReaderRunThenWriter} queues a reader (a helper thread) and then a writer (the actor)
  * behind the holder's write lock; the release wakes the run of one reader while the writer stays
- * queued, and the holder then comes back as a reader, which enters while the woken run is pending
- * (non-fair readers wait only for writers that are not queued behind a pending run, issue 12) or,
- * if the run has retried, queues behind the writer. Whichever reader leaves last, with the woken
- * reader's part of the pending count taken off or not yet, the queued writer must be woken.
+ * queued, and the holder then comes back as an arriving reader (timed {@code tryLock}, which respects
+ * queued writers), which queues behind the writer, gives up, or takes a read hold where it finds
+ * none counted. Whether the woken reader's part of the pending count is taken off before or after
+ * the other reader leaves, the queued writer must be woken, and then the queued reader.
  */
 public final class ReadWriteMutexNoLostWakeupTest {
     private ReadWriteMutexNoLostWakeupTest() {
@@ -205,8 +205,8 @@ public final class ReadWriteMutexNoLostWakeupTest {
             }
             holderSide.unlock();
             if (rereads) {
-                // Back as an arriving reader: enters while the woken run is pending, or queues behind
-                // the writer (bounded, so that a lost wake-up shows as the actor's STALE, not here).
+                // Back as an arriving reader: queues behind the writer (bounded, so that a lost
+                // wake-up shows as the actor's STALE, not here).
                 try {
                     if (rw.readLock().tryLock(100, TimeUnit.MILLISECONDS)) {
                         for (int i = 0; i < reholdSteps; i++) {
