@@ -11,6 +11,7 @@ import org.openjdk.jcstress.annotations.State;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.Collection;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.Lock;
 
@@ -37,6 +38,13 @@ import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
  * two as one run, unparks only the first (after the queue lock), and the first woken reader unparks
  * the second ({@code WaitQueue.grantRun}, AQS's shared-mode propagation). The actor terminates only
  * if both readers got the lock: a reader left parked with its grant is a lost wake-up.
+ *
+ * <p>{@code ReaderRunThenWriter} queues a reader (a helper thread) and then a writer (the actor)
+ * behind the holder's write lock; the release wakes the run of one reader while the writer stays
+ * queued, and the holder then comes back as an arriving reader (timed {@code tryLock}, which respects
+ * queued writers), which queues behind the writer, gives up, or takes a read hold where it finds
+ * none counted. Whether the woken reader's part of the pending count is taken off before or after
+ * the other reader leaves, the queued writer must be woken, and then the queued reader.
  */
 public final class ReadWriteMutexNoLostWakeupTest {
     private ReadWriteMutexNoLostWakeupTest() {
@@ -88,6 +96,8 @@ public final class ReadWriteMutexNoLostWakeupTest {
         }
 
         private final Probe rw;
+        /** The holder comes back as a reader (through the queue-respecting timed tryLock), not as a writer. */
+        private final boolean rereads;
         private final Lock holderSide;
         private final Lock waiterSide;
         private final int waiters;
@@ -103,7 +113,12 @@ public final class ReadWriteMutexNoLostWakeupTest {
         }
 
         Base(boolean fair, boolean holderWrites, boolean waiterWrites, int waiters) {
+            this(fair, holderWrites, waiterWrites, waiters, false);
+        }
+
+        Base(boolean fair, boolean holderWrites, boolean waiterWrites, int waiters, boolean rereads) {
             this.waiters = waiters;
+            this.rereads = rereads;
             rw = new Probe(fair);
             holderSide = holderWrites ? rw.writeLock() : rw.readLock();
             waiterSide = waiterWrites ? rw.writeLock() : rw.readLock();
@@ -111,7 +126,20 @@ public final class ReadWriteMutexNoLostWakeupTest {
 
         void waiter() {
             awaitHeld();
-            lockOnce(false);
+            lockOnce(waiterSide, false);
+        }
+
+        /**
+         * A helper thread read-locks first; this thread then write-locks, queued behind it; returns
+         * once both have locked.
+         */
+        void readerThenWriter() {
+            awaitHeld();
+            Thread helper = new Thread(() -> lockOnce(rw.readLock(), false));
+            helper.setDaemon(true); // a lost wake-up leaves it parked: it must not keep the fork alive
+            helper.start();
+            lockOnce(rw.writeLock(), true);
+            joinUninterruptibly(helper);
         }
 
         /**
@@ -120,10 +148,14 @@ public final class ReadWriteMutexNoLostWakeupTest {
          */
         void readerRun(boolean helperFirst) {
             awaitHeld();
-            Thread helper = new Thread(() -> lockOnce(!helperFirst));
+            Thread helper = new Thread(() -> lockOnce(waiterSide, !helperFirst));
             helper.setDaemon(true); // a lost wake-up leaves it parked: it must not keep the fork alive
             helper.start();
-            lockOnce(helperFirst);
+            lockOnce(waiterSide, helperFirst);
+            joinUninterruptibly(helper);
+        }
+
+        private static void joinUninterruptibly(Thread helper) {
             // Uninterruptible, as lock(): the actor ends only once the helper has read-locked too.
             boolean interrupted = false;
             while (helper.isAlive()) {
@@ -145,14 +177,14 @@ public final class ReadWriteMutexNoLostWakeupTest {
             }
         }
 
-        /** Locks and unlocks the waiter side; {@code second}: first waits (bounded) until another thread is queued. */
-        private void lockOnce(boolean second) {
+        /** Locks and unlocks {@code side}; {@code second}: first waits (bounded) until another thread is queued. */
+        private void lockOnce(Lock side, boolean second) {
             for (int i = 0; second && i < 20_000 && rw.getQueueLength() == 0; i++) {
                 Thread.onSpinWait();
             }
             LOCKING.getAndAdd(this, 1); // volatile RMW: counted by the holder below
-            waiterSide.lock();
-            waiterSide.unlock();
+            side.lock();
+            side.unlock();
         }
 
         void holder() {
@@ -172,6 +204,21 @@ public final class ReadWriteMutexNoLostWakeupTest {
                 Thread.onSpinWait();
             }
             holderSide.unlock();
+            if (rereads) {
+                // Back as an arriving reader: queues behind the writer (bounded, so that a lost
+                // wake-up shows as the actor's STALE, not here).
+                try {
+                    if (rw.readLock().tryLock(100, TimeUnit.MILLISECONDS)) {
+                        for (int i = 0; i < reholdSteps; i++) {
+                            Thread.onSpinWait();
+                        }
+                        rw.readLock().unlock();
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                return;
+            }
             // Barge back in as a writer (tryLock barges in both modes), often ahead of the woken waiter.
             if (rw.writeLock().tryLock()) {
                 for (int i = 0; i < reholdSteps; i++) {
@@ -314,6 +361,26 @@ public final class ReadWriteMutexNoLostWakeupTest {
         @Actor
         public void actor() {
             readerRun(false);
+        }
+
+        @Signal
+        public void signal() {
+            holder();
+        }
+    }
+
+    @JCStressTest(Mode.Termination)
+    @Outcome(id = "TERMINATED", expect = ACCEPTABLE, desc = "the queued reader and the writer behind it got the lock")
+    @Outcome(id = "STALE", expect = FORBIDDEN, desc = "lost wake-up: the writer (or the woken reader) sleeps")
+    @State
+    public static class ReaderRunThenWriter extends Base {
+        public ReaderRunThenWriter() {
+            super(false, true, false, 2, true);
+        }
+
+        @Actor
+        public void actor() {
+            readerThenWriter();
         }
 
         @Signal
