@@ -114,29 +114,57 @@ class WaitQueueWithdrawalTest {
     }
 
     /**
-     * Queues A (timed, 50 ms, or interruptible) then B (uninterruptible); holding the queue lock, lets
-     * A give up and grants it as a releaser; returns A's outcome and whether B acquired.
+     * Queues A (timed or interruptible) then B (uninterruptible); holding the queue lock, lets A give
+     * up and grants it as a releaser; returns A's outcome and whether B acquired.
+     *
+     * <p>A timed A must still be queued when the test takes the queue lock. On a loaded machine its
+     * deadline (50 ms) can pass before the test has seen it and B queued (a round on a 2-core machine at
+     * load 5 timed out waiting for B): such a round proves nothing, so it is abandoned (its threads are
+     * daemons on a queue of their own) and run again with a deadline four times as long.
      */
     private static Object[] race(boolean handOff, boolean interrupt) throws Exception {
+        for (long timeoutMillis = 50; ; timeoutMillis *= 4) {
+            Object[] r = raceOnce(handOff, interrupt, timeoutMillis);
+            if (r != null) {
+                return r;
+            }
+            if (timeoutMillis >= 3_200) {
+                fail("A's deadline passed before the test held the queue lock in every round, up to "
+                        + timeoutMillis + " ms");
+            }
+        }
+    }
+
+    /** One round of {@link #race}; null if a timed A gave up before the test held the queue lock. */
+    private static Object[] raceOnce(boolean handOff, boolean interrupt, long timeoutMillis) throws Exception {
         Gate gate = new Gate(handOff);
         Object blocker = new Object();
         Forked<Boolean> a = new Forked<>("A", () -> {
             try {
                 boolean r = interrupt
                         ? gate.acquire(blocker, 1, Waits.INTERRUPTIBLE, 0L)
-                        : gate.acquire(blocker, 1, Waits.TIMED, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(50));
+                        : gate.acquire(blocker, 1, Waits.TIMED,
+                                System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis));
                 return r && Thread.currentThread().isInterrupted() ? null : r; // null: true, interrupt kept
             } catch (InterruptedException e) {
                 return Boolean.FALSE; // reported as a give-up
             }
         });
-        waitUntil("A is queued", () -> gate.queued() == 1);
+        // Only a timed A finishes on its own here (an interruptible one is not interrupted yet).
+        BooleanSupplier gaveUpEarly = () -> !interrupt && a.isDone();
+        waitUntil("A is queued", () -> gate.queued() == 1 || gaveUpEarly.getAsBoolean());
+        if (gaveUpEarly.getAsBoolean()) {
+            return null;
+        }
         Forked<Boolean> b = new Forked<>("B", () -> gate.acquire(blocker, 1, Waits.UNINTERRUPTIBLE, 0L));
-        waitUntil("B is queued", () -> gate.queued() == 2);
+        waitUntil("B is queued", () -> gate.queued() == 2 || gaveUpEarly.getAsBoolean());
 
         gate.lock();
         WaitNode granted;
         try {
+            if (gate.size() != 2 || gate.first().thread != a.thread) {
+                return null; // A withdrew before the test held the lock: B stays parked on this gate
+            }
             if (interrupt) {
                 a.thread.interrupt();
             }
