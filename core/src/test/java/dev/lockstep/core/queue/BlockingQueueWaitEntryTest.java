@@ -165,6 +165,33 @@ class BlockingQueueWaitEntryTest {
         return new Adapter<>(new CountingRing<>(capacity));
     }
 
+    /** A queue of capacity 1 on which {@code consumer}'s side (else the producer's) will wait: full for a producer. */
+    private static Adapter<Integer> waitingSide(boolean consumer) {
+        Adapter<Integer> q = adapter(1);
+        if (!consumer) {
+            assertTrue(q.offer(0));
+        }
+        return q;
+    }
+
+    /**
+     * One timed wait of {@code consumer}'s side (else the producer's) that nobody serves, counted afresh;
+     * returns when its node was linked (its sleep request first seen out), relative to its start, or
+     * {@link Long#MAX_VALUE} if it never linked (its time was gone first).
+     */
+    private static long unservedWait(Adapter<Integer> q, boolean consumer, long timeout, TimeUnit unit)
+            throws InterruptedException {
+        q.counting.resetBeforeRequest();
+        long start = System.nanoTime();
+        if (consumer) {
+            assertNull(q.poll(timeout, unit), "consumer");
+        } else {
+            assertFalse(q.offer(0, timeout, unit), "producer");
+        }
+        boolean linked = consumer ? q.counting.pollRequestSeen : q.counting.offerRequestSeen;
+        return linked ? (consumer ? q.counting.pollRequestSeenAt : q.counting.offerRequestSeenAt) - start : Long.MAX_VALUE;
+    }
+
     @Test
     void aZeroOrNegativeTimeoutMakesOneAttemptAndNoSpin() throws InterruptedException {
         Adapter<Integer> q = adapter(1);
@@ -380,21 +407,13 @@ class BlockingQueueWaitEntryTest {
     void theRealWaitsFollowTheBackOff() throws InterruptedException {
         for (boolean consumer : new boolean[]{true, false}) {
             String side = consumer ? "consumer" : "producer";
-            Adapter<Integer> q = adapter(1);
-            if (!consumer) {
-                assertTrue(q.offer(0));
-            }
+            Adapter<Integer> q = waitingSide(consumer);
             for (int round = 0; round < 2; round++) {
                 long previous = 0L;
                 for (int k = 0; k < 3; k++) {
                     String what = side + " round " + round + " wait " + k;
-                    q.counting.resetBeforeRequest();
                     long begin = System.nanoTime();
-                    if (consumer) {
-                        assertNull(q.poll(100, TimeUnit.MICROSECONDS), what);
-                    } else {
-                        assertFalse(q.offer(0, 100, TimeUnit.MICROSECONDS), what);
-                    }
+                    unservedWait(q, consumer, 100, TimeUnit.MICROSECONDS);
                     long sincePrevious = begin - previous;
                     previous = begin;
                     int attempts = consumer ? q.counting.pollsBeforeRequest.get() : q.counting.offersBeforeRequest.get();
@@ -431,52 +450,30 @@ class BlockingQueueWaitEntryTest {
     void theHotSpinWaitsLongerForAWokenOtherSide() throws InterruptedException {
         for (boolean consumer : new boolean[]{true, false}) {
             String side = consumer ? "consumer" : "producer";
-            Adapter<Integer> q = adapter(1);
-            if (!consumer) {
-                assertTrue(q.offer(0));
-            }
+            Adapter<Integer> q = waitingSide(consumer);
             WaitNode woken = WaitNode.unregistered(new Thread(() -> { }));
             woken.setPlainStatus(WaitNode.GRANTED);
             // The consumer waits on notEmpty and grants producers in notFull: its hint is notFull's.
             q.setGrantedForTest(!consumer, woken);
-            // Linked (unless a descheduled thread, a yield under load, found its 5 ms gone first) only
-            // after the longer hot spin; ten waits (each a first time-out: no back-off), so that warm
-            // code is checked too.
-            long start;
-            long linkedAfter;
+            // Linked (unless a descheduled thread found its 5 ms gone first: MAX_VALUE) only after the
+            // longer hot spin; ten waits (each a first time-out: no back-off), so that warm code is
+            // checked too.
             for (int attempt = 0; attempt < 10; attempt++) {
                 q.hotSpinSucceededForTest(consumer);
-                q.counting.resetBeforeRequest();
-                start = System.nanoTime();
-                if (consumer) {
-                    assertNull(q.poll(5, TimeUnit.MILLISECONDS), side);
-                } else {
-                    assertFalse(q.offer(0, 5, TimeUnit.MILLISECONDS), side);
-                }
-                boolean linked = consumer ? q.counting.pollRequestSeen : q.counting.offerRequestSeen;
-                linkedAfter = (consumer ? q.counting.pollRequestSeenAt : q.counting.offerRequestSeenAt) - start;
-                assertTrue(!linked || linkedAfter >= BlockingQueueAdapter.HOT_SPIN_WAKING_NANOS,
+                long linkedAfter = unservedWait(q, consumer, 5, TimeUnit.MILLISECONDS);
+                assertTrue(linkedAfter >= BlockingQueueAdapter.HOT_SPIN_WAKING_NANOS,
                         side + " wait " + attempt + ": linked only after the longer hot spin: " + linkedAfter + " ns");
             }
             // Once that node is no longer GRANTED (its thread ran), the usual hot spin: linked before
-            // HOT_SPIN_WAKING_NANOS in at least one of twenty waits (each a first time-out again; the first
-            // ones run cold code, and this machine may be loaded).
+            // HOT_SPIN_WAKING_NANOS in at least one of twenty waits (each a first time-out again; the
+            // first ones run cold code, and this machine may be loaded).
             woken.setPlainStatus(WaitNode.IDLE);
             long best = Long.MAX_VALUE;
             for (int attempt = 0; attempt < 20 && best >= BlockingQueueAdapter.HOT_SPIN_WAKING_NANOS; attempt++) {
                 q.hotSpinSucceededForTest(consumer); // no back-off from the earlier time-outs
-                q.counting.resetBeforeRequest();
-                start = System.nanoTime();
-                if (consumer) {
-                    assertNull(q.poll(5, TimeUnit.MILLISECONDS), side);
-                } else {
-                    assertFalse(q.offer(0, 5, TimeUnit.MILLISECONDS), side);
-                }
-                if (consumer ? q.counting.pollRequestSeen : q.counting.offerRequestSeen) {
-                    linkedAfter = (consumer ? q.counting.pollRequestSeenAt : q.counting.offerRequestSeenAt) - start;
-                    assertTrue(linkedAfter >= BlockingQueueAdapter.HOT_SPIN_NANOS, side + ": the hot spin: " + linkedAfter + " ns");
-                    best = Math.min(best, linkedAfter);
-                }
+                long linkedAfter = unservedWait(q, consumer, 5, TimeUnit.MILLISECONDS);
+                assertTrue(linkedAfter >= BlockingQueueAdapter.HOT_SPIN_NANOS, side + ": the hot spin: " + linkedAfter + " ns");
+                best = Math.min(best, linkedAfter);
             }
             assertTrue(best < BlockingQueueAdapter.HOT_SPIN_WAKING_NANOS,
                     side + ": not the longer hot spin once the woken thread ran: " + best + " ns");
