@@ -494,6 +494,44 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
     static final int HOT_SPIN_MAX_BACKOFF = 1024;
 
     /**
+     * The counting build (issue 12, thirteenth round): system property {@code lockstep.queue.countWaits}
+     * (default false) makes each wait set count, per side, what its slow paths do ({@link #waitCounts}).
+     * A static final: off, the JIT folds every {@code if (COUNT_WAITS)} away (zero cost); the counters
+     * are touched only on the slow paths, never by the fast {@code offer}/{@code poll}.
+     */
+    static final boolean COUNT_WAITS = Boolean.getBoolean("lockstep.queue.countWaits");
+    /** {@link #waitCounts}: slow-path entries (the fast attempt failed; one-thread sides: spinPoll/spinOffer). */
+    static final int W_ENTERED = 0;
+    /** The spin before the set-up succeeded. */
+    static final int W_SPIN_OK = 1;
+    /** Hot spins run, succeeded, timed out, skipped by the back-off. */
+    static final int W_HOT_RUN = 2;
+    static final int W_HOT_OK = 3;
+    static final int W_HOT_TIMED_OUT = 4;
+    static final int W_HOT_SKIPPED = 5;
+    /** Waits that entered the layer (awaitPoll/awaitOffer). */
+    static final int W_LAYER = 6;
+    /** The layer's parks: the re-check after linking failed (the layer then parks unless granted meanwhile). */
+    static final int W_PARKS = 7;
+    /** The un-acknowledged phase's bounded parks. */
+    static final int W_BOUNDED_PARKS = 8;
+    /** Layer waits that ended without any park. */
+    static final int W_LAYER_NO_PARK = 9;
+    /** Hot spins that timed out while the waiter this side last woke on the other side had not run yet. */
+    static final int W_HOT_TIMED_OUT_PEER_WAKING = 10;
+    /** Copies of the convoy breaker's yields and parks ({@code convoyYields}, {@code convoyParks}), at readout. */
+    static final int W_CONVOY_YIELDS = 11;
+    static final int W_CONVOY_PARKS = 12;
+    /** The number of counters; then two log2 histograms (ns) of {@link #W_BUCKETS} buckets each. */
+    static final int W_COUNTERS = 13;
+    static final int W_BUCKETS = 40;
+    /** Histogram 1: from a hot spin's time-out to the end of the layer wait that followed it. */
+    static final int W_HIST_AFTER_TIME_OUT = W_COUNTERS;
+    /** Histogram 2: the duration of a layer wait whose hot spin the back-off skipped. */
+    static final int W_HIST_AFTER_SKIP = W_COUNTERS + W_BUCKETS;
+    private static final VarHandle COUNTS = MethodHandles.arrayElementVarHandle(long[].class);
+
+    /**
      * The calling thread's wait: {mode, deadline}, for the un-acknowledged phase, which runs inside the
      * layer's hook (the layer does not pass them on). Slow path only; one small array per thread.
      */
@@ -729,11 +767,39 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
          */
         private int hotSkips;
         private int hotBackoff;
+        /**
+         * The counting build only (null unless {@link #COUNT_WAITS}): {@link #waitCounts}. Added to with
+         * volatile getAndAdd (exact under several threads on a side; slow paths only).
+         */
+        final long[] counts = COUNT_WAITS ? new long[W_COUNTERS + 2 * W_BUCKETS] : null;
+        /** The counting build: why the next layer wait came (0 none, 1 a hot spin timed out, 2 skipped), and when. Plain: the side's one thread. */
+        int countReason;
+        long countSince;
+
+        /** The counting build: adds 1 to counter {@code i}. */
+        void count(int i) {
+            COUNTS.getAndAdd(counts, i, 1L); // volatile RMW: exact (diagnostic, slow path only)
+        }
+
+        /** The counting build: records {@code nanos} in the log2 histogram at {@code base}. */
+        void record(int base, long nanos) {
+            int b = Math.min(W_BUCKETS - 1, 64 - Long.numberOfLeadingZeros(Math.max(0L, nanos)));
+            COUNTS.getAndAdd(counts, base + b, 1L); // as in count
+        }
+
 
         /** Whether the next wait runs the hot spin; if not, one skip is used up. */
         boolean hotSpinDue() {
             if (hotSkips == 0) {
+                if (COUNT_WAITS) {
+                    count(W_HOT_RUN);
+                }
                 return true;
+            }
+            if (COUNT_WAITS) {
+                count(W_HOT_SKIPPED);
+                countReason = 2;
+                countSince = System.nanoTime();
             }
             hotSkips--;
             return false;
@@ -741,6 +807,14 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
 
         /** A hot spin found nothing in its time: skip the next ones, twice as many as the last time. */
         void hotSpinTimedOut() {
+            if (COUNT_WAITS) {
+                count(W_HOT_TIMED_OUT);
+                if (otherSideWaking()) {
+                    count(W_HOT_TIMED_OUT_PEER_WAKING);
+                }
+                countReason = 1;
+                countSince = System.nanoTime();
+            }
             int b = hotBackoff == 0 ? 1 : Math.min(hotBackoff << 1, HOT_SPIN_MAX_BACKOFF);
             hotBackoff = b;
             hotSkips = b;
@@ -748,9 +822,24 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
 
         /** A hot spin succeeded: the other side is hot, spin before every wait again. */
         void hotSpinSucceeded() {
+            if (COUNT_WAITS) {
+                count(W_HOT_OK);
+            }
             if (hotBackoff != 0) {
                 hotBackoff = 0;
             }
+        }
+
+        /**
+         * Whether the waiter this set's side last woke on the other side (the other set's
+         * {@code granted}, set by every grant where the convoy breaker runs: SPSC) has not run since:
+         * its node is still GRANTED. Then it is runnable and will serve us (free a slot, add an
+         * element) as soon as it runs. The counting build's W_HOT_TIMED_OUT_PEER_WAKING. Opaque read of the hint and acquire read of the status, as in
+         * {@link #yieldWhileOtherSideWakes}: a stale answer costs one more yield, or a park sooner.
+         */
+        boolean otherSideWaking() {
+            WaitNode g = (WaitNode) GRANTED_NODE.getOpaque(forElement ? notFull : notEmpty);
+            return g != null && g.getAcquireStatus() == WaitNode.GRANTED && g.thread != Thread.currentThread();
         }
 
         Waiters(boolean forElement, boolean handshake, boolean spinnerYields, boolean sharedSide) {
@@ -910,7 +999,11 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
             if (r != TOOK && breaksConvoys) {
                 r = yieldWhileOtherSideWakes(r);
             }
-            return r == TOOK || r == NOT_ACKED && awaitAcknowledged();
+            boolean took = r == TOOK || r == NOT_ACKED && awaitAcknowledged();
+            if (COUNT_WAITS && !took) {
+                count(W_PARKS);
+            }
+            return took;
         }
 
         /**
@@ -1007,6 +1100,9 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
                     nanos = Math.min(nanos, remaining);
                 }
                 LockSupport.parkNanos(BlockingQueueAdapter.this, nanos);
+                if (COUNT_WAITS) {
+                    count(W_BOUNDED_PARKS);
+                }
                 if (Thread.currentThread().isInterrupted()) {
                     gaveUp = true; // the layer's park sees it and throws (status cleared there)
                     break;
@@ -1205,6 +1301,25 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
         return (long) CONVOY_PARKS.getVolatile(forElement ? notEmpty : notFull);
     }
 
+    /**
+     * The counting build ({@link #COUNT_WAITS}): a copy of the consumers' ({@code forElement}) or
+     * producers' counters (indices {@code W_*}, then the two histograms: bucket b counts durations in
+     * [2^(b-1), 2^b) ns), or null when the build does not count. Volatile reads; a snapshot.
+     */
+    long[] waitCounts(boolean forElement) {
+        long[] c = (forElement ? notEmpty : notFull).counts;
+        if (c == null) {
+            return null;
+        }
+        long[] copy = new long[c.length];
+        for (int i = 0; i < c.length; i++) {
+            copy[i] = (long) COUNTS.getVolatile(c, i);
+        }
+        copy[W_CONVOY_YIELDS] = convoyYields(forElement);
+        copy[W_CONVOY_PARKS] = convoyParks(forElement);
+        return copy;
+    }
+
     /** For the jcstress handshake tests: whether a signaller granted {@code node} (it would have unparked it). */
     static boolean isGranted(WaitNode node) {
         return node.getAcquireStatus() == WaitNode.GRANTED; // acquire: after the race
@@ -1226,6 +1341,7 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
         long savedDeadline = wait[1];
         wait[0] = mode; // for the un-acknowledged phase (Waiters.awaitAcknowledged)
         wait[1] = deadline;
+        long parks = COUNT_WAITS ? countLayerEntry(notEmpty) : 0L;
         try {
             if (spun ? notEmpty.acquireAfterSpin(this, 0, mode, deadline) : notEmpty.acquire(this, 0, mode, deadline)) {
                 return (E) node.item;
@@ -1234,6 +1350,9 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
             node.item = saved;
             wait[0] = savedMode;
             wait[1] = savedDeadline;
+            if (COUNT_WAITS) {
+                countLayerExit(notEmpty, parks);
+            }
         }
         // Timed out: our polls may have skipped FILLER slots without a signal (see tryAcquireLinked).
         signalNotFull();
@@ -1250,14 +1369,36 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
         long savedDeadline = wait[1];
         wait[0] = mode;
         wait[1] = deadline;
+        long parks = COUNT_WAITS ? countLayerEntry(notFull) : 0L;
         try {
             return spun ? notFull.acquireAfterSpin(this, 0, mode, deadline) : notFull.acquire(this, 0, mode, deadline);
         } finally {
             node.item = saved;
             wait[0] = savedMode;
             wait[1] = savedDeadline;
+            if (COUNT_WAITS) {
+                countLayerExit(notFull, parks);
+            }
         }
     }
+
+    /** The counting build: a layer wait begins; returns the side's park count so far. */
+    private long countLayerEntry(Waiters w) {
+        w.count(W_LAYER);
+        return (long) COUNTS.getVolatile(w.counts, W_PARKS) + (long) COUNTS.getVolatile(w.counts, W_BOUNDED_PARKS);
+    }
+
+    /** The counting build: a layer wait ended; whether it parked, and its histogram (by why it came). */
+    private void countLayerExit(Waiters w, long parksBefore) {
+        if ((long) COUNTS.getVolatile(w.counts, W_PARKS) + (long) COUNTS.getVolatile(w.counts, W_BOUNDED_PARKS) == parksBefore) {
+            w.count(W_LAYER_NO_PARK);
+        }
+        if (w.countReason != 0) {
+            w.record(w.countReason == 1 ? W_HIST_AFTER_TIME_OUT : W_HIST_AFTER_SKIP, System.nanoTime() - w.countSince);
+            w.countReason = 0;
+        }
+    }
+
 
     // ------------------------------------------------------------------ BlockingQueue
 
@@ -1296,10 +1437,16 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
      * @return the element, or null if every retry found the queue empty
      */
     private E spinPoll() {
+        if (COUNT_WAITS) {
+            notEmpty.count(W_ENTERED);
+        }
         for (int i = pollPreSpins(); i > 0; i--) {
             Thread.onSpinWait();
             E e = poll();
             if (e != null) {
+                if (COUNT_WAITS) {
+                    notEmpty.count(W_SPIN_OK);
+                }
                 return e;
             }
         }
@@ -1308,9 +1455,15 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
 
     /** The producer's spin before a wait's set-up, mirror image of {@link #spinPoll}: whether {@code e} was inserted. */
     private boolean spinOffer(E e) {
+        if (COUNT_WAITS) {
+            notFull.count(W_ENTERED);
+        }
         for (int i = offerPreSpins(); i > 0; i--) {
             Thread.onSpinWait();
             if (offer(e)) {
+                if (COUNT_WAITS) {
+                    notFull.count(W_SPIN_OK);
+                }
                 return true;
             }
         }

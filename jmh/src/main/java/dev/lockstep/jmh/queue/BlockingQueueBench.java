@@ -18,10 +18,13 @@ import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Threads;
 import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.infra.Control;
 
+import java.lang.reflect.Method;
+import java.util.Arrays;
 import java.util.Queue;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
@@ -101,6 +104,35 @@ public class BlockingQueueBench {
                     break;
                 default:
                     throw new IllegalArgumentException("unknown impl " + impl());
+            }
+        }
+
+        /**
+         * The counting build (issue 12, thirteenth round): with {@code -Dlockstep.queue.countWaits=true}
+         * in the forks ({@code -jvmArgsAppend}), prints each Lockstep queue's per-side wait counters at the
+         * end of the trial (warm-up included), read through the adapter's package-private
+         * {@code waitCounts} by reflection (diagnostic only: no public API for it).
+         */
+        @TearDown(Level.Trial)
+        public void printWaitCounts() throws ReflectiveOperationException {
+            if (blocking == null || !Boolean.getBoolean("lockstep.queue.countWaits")) {
+                return;
+            }
+            Class<?> c = blocking.getClass();
+            while (c != null && !c.getSimpleName().equals("BlockingQueueAdapter")) {
+                c = c.getSuperclass();
+            }
+            if (c == null) {
+                return;
+            }
+            Method m = c.getDeclaredMethod("waitCounts", boolean.class);
+            m.setAccessible(true);
+            for (boolean consumer : new boolean[]{true, false}) {
+                long[] w = (long[]) m.invoke(blocking, consumer);
+                if (w != null) {
+                    System.out.println("WAITCOUNTS " + kind() + " " + (consumer ? "consumer" : "producer") + " "
+                            + Arrays.toString(w));
+                }
             }
         }
 
