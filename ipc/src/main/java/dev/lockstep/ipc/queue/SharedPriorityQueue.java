@@ -5,6 +5,8 @@ import static dev.lockstep.ipc.queue.PriorityQueueDescriptor.LAP_SHIFT;
 import static dev.lockstep.ipc.queue.PriorityQueueDescriptor.VALUE_MASK;
 
 import java.io.IOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.ReadOnlyBufferException;
@@ -156,6 +158,18 @@ public final class SharedPriorityQueue implements AutoCloseable {
      * Cell words are compared whole: a lap is 41 bits, so a cell word repeats after 2^41 laps.
      */
 
+    /** The most messages one batch receive claims at once. */
+    private static final int BATCH_LIMIT = 64;
+    private static final VarHandle BATCH_BUSY;
+
+    static {
+        try {
+            BATCH_BUSY = MethodHandles.lookup().findVarHandle(SharedPriorityQueue.class, "batchBusy", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
     private final SharedFile file;
     private final ByteBuffer buffer;
     private final int maxMessages;
@@ -184,6 +198,14 @@ public final class SharedPriorityQueue implements AutoCloseable {
     private Supplier<? extends IdleStrategy> idleFactory = Idle::backoff;
     /** Whether {@link #setIdleStrategy} was called: blocking calls then poll with it. Plain, as idleFactory. */
     private boolean idleSet;
+    /**
+     * One batch receive's claimed slots: per handle, used by the thread that holds {@link #batchBusy}
+     * (another thread of the same handle meanwhile receives one message per claim).
+     */
+    private final int[] batchSlots;
+    /** 1 while a thread of this handle uses {@link #batchSlots}; CAS through {@link #BATCH_BUSY}. */
+    @SuppressWarnings("unused") // accessed through BATCH_BUSY
+    private volatile int batchBusy;
     private volatile boolean closed;
 
     private SharedPriorityQueue(SharedFile file, ByteBuffer buffer, int base, int maxMessages, int maxMessageSize,
@@ -208,6 +230,7 @@ public final class SharedPriorityQueue implements AutoCloseable {
         this.shift = Integer.numberOfTrailingZeros(cap);
         this.capacity = cap;
         this.participants = participants;
+        this.batchSlots = new int[Math.min(maxMessages, BATCH_LIMIT)];
     }
 
     // ---------------------------------------------------------------- factories
@@ -508,6 +531,37 @@ public final class SharedPriorityQueue implements AutoCloseable {
             } else {
                 Thread.onSpinWait(); // a stale head (d > 0) or a taker of the previous lap not done (d < 0)
             }
+        }
+    }
+
+    /**
+     * Gives {@code n} slots, {@code slots[from, from + n)}, back to the free ring with one claim per
+     * run of ready cells (CAS free tail t -> t + m), publishing the later cells with release stores and
+     * the first one (the one a taker reads first) last with a volatile store, which precedes signal's
+     * volatile read (WaitWord step (a)), then signals not-full.
+     */
+    private void giveBackSlots(int[] slots, int from, int n) {
+        final ByteBuffer b = buffer;
+        while (n > 0) {
+            long t = (long) MappedAccess.LONG.getVolatile(b, freeTailAt) + maxMessages; // volatile: as in giveBackSlot
+            int m = 0;
+            // acquire: as in giveBackSlot
+            while (m < n && ((long) MappedAccess.LONG.getAcquire(b, freeCellAt(t + m)) ^ freeInit(t + m)) == empty(t + m)) {
+                m++;
+            }
+            if (m == 0 || !MappedAccess.LONG.compareAndSet(b, freeTailAt, t - maxMessages, t + m - maxMessages)) {
+                Thread.onSpinWait(); // as in giveBackSlot
+                continue;
+            }
+            for (int i = m - 1; i >= 1; i--) {
+                // release: our reads of the slot's payload are done before its next sender's writes
+                MappedAccess.LONG.setRelease(b, freeCellAt(t + i), (empty(t + i) | FULL | slots[from + i]) ^ freeInit(t + i));
+            }
+            // volatile: as in giveBackSlot
+            MappedAccess.LONG.setVolatile(b, freeCellAt(t), (empty(t) | FULL | slots[from]) ^ freeInit(t));
+            WaitWord.signal(b, notFullAt);
+            from += m;
+            n -= m;
         }
     }
 
@@ -843,11 +897,125 @@ public final class SharedPriorityQueue implements AutoCloseable {
             throw new IllegalArgumentException("limit must be >= 1: " + limit);
         }
         ensureOpen();
-        int n = 0;
-        while (n < limit && poll(null, handler) >= 0) {
-            n++;
+        // volatile CAS: the batch array is used by one thread at a time (this CAS acquires the previous
+        // user's release below); a thread that finds it busy takes one message per claim instead
+        if (!BATCH_BUSY.compareAndSet(this, 0, 1)) {
+            int n = 0;
+            while (n < limit && poll(null, handler) >= 0) {
+                n++;
+            }
+            return n;
         }
-        return n;
+        try {
+            int n = 0;
+            while (n < limit) {
+                int cap = Math.min(limit - n, batchSlots.length);
+                int got = pollBatch(handler, cap);
+                n += got;
+                if (got == 0) {
+                    break;
+                }
+            }
+            return n;
+        } finally {
+            BATCH_BUSY.setRelease(this, 0); // release: our array writes happen before the next user's CAS
+        }
+    }
+
+    /**
+     * Takes up to {@code max} consecutive messages of the highest-priority ready ring with one claim
+     * (CAS head h -> h + k over the k FULL cells from h, after the same higher-priority re-check as
+     * poll), hands each to {@code handler} and gives the k slots back with one claim of the free ring.
+     * If the handler throws, its message counts as received and the rest of the batch are published
+     * again at the ring's tail, in order (behind messages sent meanwhile), before the exception
+     * propagates.
+     */
+    private int pollBatch(MessageHandler handler, int max) {
+        final ByteBuffer b = buffer;
+        final int[] slots = batchSlots;
+        retry:
+        while (true) {
+            long bits = (long) MappedAccess.LONG.getAcquire(b, prioritiesAt); // acquire: as in poll
+            while (bits != 0L) {
+                int p = 63 - Long.numberOfLeadingZeros(bits);
+                bits &= ~(1L << p);
+                long h = readyHead(p);
+                if (h < 0L) {
+                    continue;
+                }
+                long higher = (long) MappedAccess.LONG.getAcquire(b, prioritiesAt) & (-1L << (p + 1)) & 0xFFFF_FFFFL;
+                while (higher != 0L) { // as in poll
+                    int q = 63 - Long.numberOfLeadingZeros(higher);
+                    higher &= ~(1L << q);
+                    if (readyHead(q) >= 0L) {
+                        continue retry;
+                    }
+                }
+                int k = 1;
+                while (k < max) {
+                    // acquire: each cell's publish, so its payload is visible once the CAS below claims it
+                    long c = (long) MappedAccess.LONG.getAcquire(b, cellAt(p, h + k));
+                    if (c != (empty(h + k) | FULL | (c & VALUE_MASK))) {
+                        break;
+                    }
+                    k++;
+                }
+                // volatile CAS on a counter only receivers write: claims positions h .. h + k - 1
+                if (!MappedAccess.LONG.compareAndSet(b, headAt(p), h, h + k)) {
+                    continue retry;
+                }
+                for (int i = 0; i < k; i++) {
+                    // acquire: ours now (read above, unchanged: only we release a claimed cell)
+                    slots[i] = (int) ((long) MappedAccess.LONG.getAcquire(b, cellAt(p, h + i)) & VALUE_MASK);
+                }
+                int done = 0;
+                try {
+                    for (; done < k; done++) {
+                        int slot = slots[done];
+                        int slotAt = slotsBase + slot * slotStride;
+                        // plain: written before the sender's publish, which we acquired
+                        int length = slot >= maxMessages ? -1
+                                : (int) MappedAccess.INT.get(b, slotAt + PriorityQueueDescriptor.SLOT_LENGTH_OFFSET);
+                        if (length < 0 || length > maxMessageSize) {
+                            throw new IllegalStateException("corrupt message length " + length + " in slot " + slot);
+                        }
+                        handler.onMessage(p, b, slotAt + PriorityQueueDescriptor.SLOT_PAYLOAD_OFFSET, length);
+                    }
+                } finally {
+                    for (int i = 0; i < k; i++) {
+                        // release: the cell is ready for the sender of the next lap, after our reads
+                        MappedAccess.LONG.setRelease(b, cellAt(p, h + i), empty(h + i + capacity));
+                    }
+                    if (done < k) { // the handler threw at message done: it counts as received
+                        for (int i = done + 1; i < k; i++) {
+                            republish(p, slots[i]);
+                        }
+                        // the handled ones and the one that threw (a corrupt slot index is dropped)
+                        giveBackSlots(slots, 0, slots[done] < maxMessages ? done + 1 : done);
+                    }
+                }
+                giveBackSlots(slots, 0, k);
+                return k;
+            }
+            return 0;
+        }
+    }
+
+    /** Publishes slot {@code slot}'s message again at ring {@code p}'s tail (a batch whose handler threw). */
+    private void republish(int p, int slot) {
+        final ByteBuffer b = buffer;
+        final int tailAt = tailAt(p);
+        while (true) {
+            long t = (long) MappedAccess.LONG.getVolatile(b, tailAt); // volatile: as in offer
+            int cellAt = cellAt(p, t);
+            if ((long) MappedAccess.LONG.getAcquire(b, cellAt) == empty(t) // acquire: as in offer
+                    && MappedAccess.LONG.compareAndSet(b, tailAt, t, t + 1)) { // volatile CAS: as in offer
+                MappedAccess.LONG.setVolatile(b, cellAt, empty(t) | FULL | slot); // volatile: as in offer
+                WaitWord.signal(b, notEmptyAt);
+                return;
+            }
+            Thread.onSpinWait(); // a stale tail, or the previous lap's cell not released yet: transient
+        }
     }
 
     // ---------------------------------------------------------------- recovery
