@@ -4,59 +4,50 @@ import dev.lockstep.ipc.shm.MappedAccess;
 
 /**
  * The binary layout of a {@link SharedPriorityQueue}'s structure area (after the 128-byte file header),
- * described once, in the style of Agrona's {@code RingBufferDescriptor}. Queue layout revision
- * {@value #QUEUE_LAYOUT} (header size parameter {@link #PARAM_QUEUE_LAYOUT}; files of the earlier
- * slot-state-word layout have 0 there and are refused untouched).
+ * described once, in the style of Agrona's {@code RingBufferDescriptor}.
  *
  * <pre>
  *  offset (from the structure area's start)
  *  +---------------------------------------------------------------+
- *  | Priorities word (long): bit p set = ring p was ever used      |  0      line 0
+ *  | Sequence counter (long): next send sequence number            |  0      own 128-byte line
+ *  | (spare)                                                       |  8
  *  | Not-empty wait word (int): futex sequence | sleepers bit      |  64     receivers sleep on it
  *  | Not-full wait word (int): futex sequence | sleepers bit       |  96     senders sleep on it
  *  +---------------------------------------------------------------+
- *  | Free ring head (long): next position senders take a slot from |  128    own line (senders)
+ *  | Ready bits: one bit per slot, ceil(maxMessages / 64) longs;   |  128
+ *  | bit i set = slot i may be READY (a superset), padded to 128   |
  *  +---------------------------------------------------------------+
- *  | Free ring tail (long) - maxMessages: next position receivers  |  256    own line (receivers)
- *  | give a slot back at                                           |
+ *  | State words: one long per slot, maxMessages of them,          |  statesOffset(maxMessages)
+ *  | densely packed, padded to 128                                 |
  *  +---------------------------------------------------------------+
- *  | Ring p tail (long): next position senders claim in ring p     |  384 + 256 p        (senders)
- *  | Ring p head (long): next position receivers take in ring p    |  384 + 256 p + 128  (receivers)
- *  |   ... p = 0 .. 31                                             |
- *  +---------------------------------------------------------------+
- *  | Free ring cells: ringCapacity longs (stored XOR initial word)  |  CELLS_OFFSET = 8576
- *  +---------------------------------------------------------------+
- *  | Ring 0 cells: ringCapacity longs, padded to 128               |  ringCellsOffset(0)
- *  | ... Ring 31 cells                                             |
- *  +---------------------------------------------------------------+
- *  | Slot 0: reserved (long) | length (int) | reserved (int)       |  slotsOffset(maxMessages)
+ *  | Slot 0: ready word copy (long) | length (int) | reserved (int)|  slotsOffset(maxMessages)
  *  |         payload (maxMessageSize bytes, padded to 64)          |
  *  | Slot 1 ...                                                    |  + slotStride
  *  +---------------------------------------------------------------+
  * </pre>
  *
- * <h2>Rings</h2>
- * Every ring is a bounded MPMC ring of {@code ringCapacity = nextPowerOfTwo(maxMessages)} cells in the
- * manner of D. Vyukov's bounded MPMC queue (2010): position {@code n} lives in cell
- * {@code n & (ringCapacity - 1)}, and the cell's word tells which lap it is ready for.
+ * <h2>State word</h2>
  * <pre>
- *   bits 63..23   lap: position &gt;&gt;&gt; log2(ringCapacity), low 41 bits
- *   bit  22       FULL: the cell holds a value for position (lap, index)
- *   bits 21..0    value: a slot index (FULL), else zero
- *   EMPTY(n)      = lap(n) &lt;&lt; 23                 ready for a sender of position n
- *   FULL(n, slot) = lap(n) &lt;&lt; 23 | 1 &lt;&lt; 22 | slot   position n published
- *   after a take  = EMPTY(n + ringCapacity)         ready for the next lap
+ *   bits 63..62   state: 00 FREE, 01 WRITING, 10 READY, 11 READING
+ *   FREE          all other bits zero
+ *   READY         bits 61..56 priority, bits 55..0 sequence number
+ *   WRITING,
+ *   READING       bits 61..56 zero, bits 55..0 the owner's token
  * </pre>
- * An all-zero ring is empty (cell i = EMPTY(i)). The free ring starts full (every slot free): its cells
- * are stored XOR {@link #freeInitialWord} and its tail minus {@code maxMessages}, so that an all-zero
- * structure area is a valid empty queue (as {@link SharedPriorityQueue#wrap} requires).
+ * The owner is a process, named by its {@link dev.lockstep.ipc.shm.Participants} token (unique among the
+ * live processes of the folder in every PID namespace, never reissued, below 2^56), so one
+ * compare-and-set both claims the slot and names its owner: there is no window in which a slot is
+ * claimed but its owner unknown, and an owner word is never reused by another process.
  *
  * <h2>Wait words</h2>
- * The two futex words ({@link dev.lockstep.ipc.wait.WaitWord}) live in line 0 next to the priorities
- * word, which is written once per priority in the queue's life.
+ * The two futex words ({@link dev.lockstep.ipc.wait.WaitWord}: bit 0 "a sleeper announced itself",
+ * bits 1..31 a wake-up sequence) live in the sequence counter's line, in bytes that earlier versions of
+ * this layout left zero: zero is a valid wait word (sequence 0, no sleeper), so files created before
+ * them need no new layout version. They are off the counter's 64-byte half (the counter is written by
+ * every send; the words are only read on the fast path, written only when someone sleeps).
  *
  * <p>Header size parameters: 0 = maximum message count, 1 = maximum message size (bytes),
- * 2 = maximum priority, 3 = queue layout revision ({@value #QUEUE_LAYOUT}).
+ * 2 = maximum priority.
  */
 public final class PriorityQueueDescriptor {
     /** Header size parameter: maximum number of messages. */
@@ -65,45 +56,24 @@ public final class PriorityQueueDescriptor {
     public static final int PARAM_MAX_MESSAGE_SIZE = 1;
     /** Header size parameter: maximum priority. */
     public static final int PARAM_MAX_PRIORITY = 2;
-    /** Header size parameter: the queue layout revision, {@link #QUEUE_LAYOUT}. */
-    public static final int PARAM_QUEUE_LAYOUT = 3;
-    /**
-     * The queue layout revision this library reads and writes: 2, per-priority rings (issue 12). The
-     * slot-state-word layout before it wrote 0 (no such parameter).
-     */
-    public static final long QUEUE_LAYOUT = 2;
 
-    /** Number of priorities, hence of rings. */
-    public static final int PRIORITIES = 32;
-
-    /** The priorities word (long): bit p is set (once, before ring p's first publish) when ring p was used. */
-    public static final int PRIORITIES_OFFSET = 0;
+    /** Sequence counter (long): the next send's sequence number; on its own line. */
+    public static final int SEQUENCE_OFFSET = 0;
     /**
      * The futex word receivers sleep on while the queue is empty ({@link dev.lockstep.ipc.wait.WaitWord});
-     * every publish signals it.
+     * every publish of a READY word (a send, or recovery of a dead receiver's claim) signals it.
      */
     public static final int NOT_EMPTY_WAIT_WORD_OFFSET = 64;
     /**
      * The futex word senders sleep on while the queue is full ({@link dev.lockstep.ipc.wait.WaitWord});
-     * every slot given back signals it.
+     * every slot freed (a receive, a failed send, recovery of a dead sender's claim) signals it.
      */
     public static final int NOT_FULL_WAIT_WORD_OFFSET = 96;
-    /** The free ring's head (long): written by senders only. */
-    public static final int FREE_HEAD_OFFSET = MappedAccess.LINE;
-    /** The free ring's tail minus maxMessages (long): written by receivers only. */
-    public static final int FREE_TAIL_OFFSET = 2 * MappedAccess.LINE;
-    /** Ring 0's tail (long); ring p's is {@link #ringTailOffset}. */
-    public static final int RINGS_COUNTERS_OFFSET = 3 * MappedAccess.LINE;
-    /** The free ring's cells. */
-    public static final int CELLS_OFFSET = RINGS_COUNTERS_OFFSET + PRIORITIES * 2 * MappedAccess.LINE;
+    /** Start of the ready bits: one bit per slot, a superset of the READY slots. */
+    public static final int READY_BITS_OFFSET = MappedAccess.LINE;
 
-    /** Within a cell word: the FULL bit. */
-    public static final long FULL = 1L << 22;
-    /** Within a cell word: the value's bits. */
-    public static final long VALUE_MASK = FULL - 1;
-    /** Within a cell word: where the lap starts. */
-    public static final int LAP_SHIFT = 23;
-
+    /** Within a slot: the READY word the sender published, kept so a crashed reader's claim can be undone. */
+    public static final int SLOT_READY_WORD_OFFSET = 0;
     /** Within a slot: the message length. */
     public static final int SLOT_LENGTH_OFFSET = 8;
     /** Within a slot: the payload. */
@@ -111,58 +81,59 @@ public final class PriorityQueueDescriptor {
     /** Slots are 64-byte aligned so that one slot's payload never shares a cache line with another's. */
     public static final int SLOT_ALIGNMENT = 64;
 
+    /** The state bits (63..62) of a state word. */
+    public static final long STATE_MASK = 3L << 62;
+    /** State word of a free slot (all bits zero). */
+    public static final long FREE = 0L;
+    /** State bits of a slot a sender is filling; the low bits hold its owner token. */
+    public static final long WRITING = 1L << 62;
+    /** State bits of a slot holding a message; the low bits hold priority and sequence number. */
+    public static final long READY = 2L << 62;
+    /** State bits of a slot a receiver is copying out; the low bits hold its owner token. */
+    public static final long READING = 3L << 62;
+
+    /** Position of the priority (bits 61..56) in a READY word. */
+    public static final int PRIORITY_SHIFT = 56;
+    /** Mask of the priority after shifting it down by {@link #PRIORITY_SHIFT}. */
+    public static final long PRIORITY_MASK = 0x3FL;
+    /** The sequence number's bits (55..0) in a READY word. */
+    public static final long SEQUENCE_MASK = (1L << 56) - 1;
+
+    /** The owner token's bits in a WRITING or READING word. */
+    public static final long OWNER_MASK = (1L << 56) - 1;
+
     private PriorityQueueDescriptor() {
     }
 
     /**
-     * The cell count of every ring.
+     * Offset of the ready-bits word holding slot {@code i}'s bit ({@code 1L << (i & 63)}).
      *
-     * @param maxMessages the queue's slot count
-     * @return the smallest power of two {@code >= maxMessages}
+     * @param i the slot index
+     * @return the offset of that long in the structure area
      */
-    public static int ringCapacity(int maxMessages) {
-        return maxMessages <= 1 ? 1 : Integer.highestOneBit(maxMessages - 1) << 1;
+    public static int readyBitsOffset(int i) {
+        return READY_BITS_OFFSET + 8 * (i >>> 6);
     }
 
     /**
-     * Offset of ring {@code p}'s tail counter (senders); its head counter (receivers) is one line after.
+     * Offset of the first state word.
      *
-     * @param p the priority
+     * @param maxMessages the queue's slot count (maximum number of messages)
      * @return its offset in the structure area
      */
-    public static int ringTailOffset(int p) {
-        return RINGS_COUNTERS_OFFSET + p * 2 * MappedAccess.LINE;
+    public static int statesOffset(int maxMessages) {
+        return READY_BITS_OFFSET + MappedAccess.align(8 * ((maxMessages + 63) >>> 6), MappedAccess.LINE);
     }
 
     /**
-     * Offset of ring {@code p}'s head counter (receivers).
+     * Offset of slot {@code i}'s state word.
      *
-     * @param p the priority
+     * @param maxMessages the queue's slot count (maximum number of messages)
+     * @param i           the slot index
      * @return its offset in the structure area
      */
-    public static int ringHeadOffset(int p) {
-        return ringTailOffset(p) + MappedAccess.LINE;
-    }
-
-    /**
-     * Bytes of one ring's cells, padded to a line.
-     *
-     * @param maxMessages the queue's slot count
-     * @return the padded length
-     */
-    public static int ringLength(int maxMessages) {
-        return MappedAccess.align(8 * ringCapacity(maxMessages), MappedAccess.LINE);
-    }
-
-    /**
-     * Offset of ring {@code p}'s first cell.
-     *
-     * @param maxMessages the queue's slot count
-     * @param p           the priority
-     * @return its offset in the structure area
-     */
-    public static long ringCellsOffset(int maxMessages, int p) {
-        return CELLS_OFFSET + (long) (p + 1) * ringLength(maxMessages);
+    public static int stateOffset(int maxMessages, int i) {
+        return statesOffset(maxMessages) + 8 * i;
     }
 
     /**
@@ -182,13 +153,13 @@ public final class PriorityQueueDescriptor {
      * @return its offset in the structure area
      */
     public static long slotsOffset(int maxMessages) {
-        return CELLS_OFFSET + (long) (PRIORITIES + 1) * ringLength(maxMessages);
+        return MappedAccess.align(statesOffset(maxMessages) + 8L * maxMessages, MappedAccess.LINE);
     }
 
     /**
      * Length of the whole structure area.
      *
-     * @param maxMessages    the queue's slot count (maximum number of messages)
+     * @param maxMessages the queue's slot count (maximum number of messages)
      * @param maxMessageSize the largest payload in bytes
      * @return the bytes needed after the file header
      */
@@ -197,37 +168,58 @@ public final class PriorityQueueDescriptor {
     }
 
     /**
-     * The cell word EMPTY(position): ready for the sender of {@code position}.
+     * A READY word.
      *
-     * @param position the ring position
-     * @param shift    log2 of the ring capacity
-     * @return the word
+     * @param priority the message priority, in [0, {@link SharedPriorityQueue#MAX_PRIORITY}]
+     * @param sequence the message's sequence number (its low 56 bits are kept)
+     * @return the state word of a slot holding that message
      */
-    public static long empty(long position, int shift) {
-        return (position >>> shift) << LAP_SHIFT;
+    public static long readyWord(int priority, long sequence) {
+        return READY | ((long) priority << PRIORITY_SHIFT) | (sequence & SEQUENCE_MASK);
     }
 
     /**
-     * The cell word FULL(position, value).
+     * An owner word (WRITING or READING) for the process with {@code token}.
      *
-     * @param position the ring position
-     * @param shift    log2 of the ring capacity
-     * @param value    the slot index
-     * @return the word
+     * @param state {@link #WRITING} or {@link #READING}
+     * @param token the owner's {@link dev.lockstep.ipc.shm.Participants} token
+     * @return the state word naming that owner
+     * @throws IllegalArgumentException if the token is zero or does not fit in 56 bits
      */
-    public static long full(long position, int shift, int value) {
-        return ((position >>> shift) << LAP_SHIFT) | FULL | value;
+    public static long ownerWord(long state, long token) {
+        if (token == 0L || (token & ~OWNER_MASK) != 0L) {
+            throw new IllegalArgumentException("owner token " + Long.toHexString(token) + " is zero or exceeds 56 bits");
+        }
+        return state | token;
     }
 
     /**
-     * The free ring's initial cell word of cell {@code i}: FULL(i, i) for the first maxMessages cells
-     * (every slot free), EMPTY(i) after them. Stored free-ring cells are XORed with it.
+     * The priority of a READY word.
      *
-     * @param maxMessages the queue's slot count
-     * @param i           the cell index
-     * @return the word
+     * @param readyWord a READY state word
+     * @return its priority
      */
-    public static long freeInitialWord(int maxMessages, int i) {
-        return i < maxMessages ? FULL | i : 0L;
+    public static int priority(long readyWord) {
+        return (int) ((readyWord >>> PRIORITY_SHIFT) & PRIORITY_MASK);
+    }
+
+    /**
+     * The sequence number of a READY word.
+     *
+     * @param readyWord a READY state word
+     * @return its sequence number
+     */
+    public static long sequence(long readyWord) {
+        return readyWord & SEQUENCE_MASK;
+    }
+
+    /**
+     * The owner's token in an owner word.
+     *
+     * @param ownerWord a WRITING or READING state word
+     * @return the owner's participant token
+     */
+    public static long ownerToken(long ownerWord) {
+        return ownerWord & OWNER_MASK;
     }
 }

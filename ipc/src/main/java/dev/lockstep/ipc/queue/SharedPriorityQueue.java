@@ -1,8 +1,11 @@
 package dev.lockstep.ipc.queue;
 
-import static dev.lockstep.ipc.queue.PriorityQueueDescriptor.FULL;
-import static dev.lockstep.ipc.queue.PriorityQueueDescriptor.LAP_SHIFT;
-import static dev.lockstep.ipc.queue.PriorityQueueDescriptor.VALUE_MASK;
+import static dev.lockstep.ipc.queue.PriorityQueueDescriptor.FREE;
+import static dev.lockstep.ipc.queue.PriorityQueueDescriptor.READING;
+import static dev.lockstep.ipc.queue.PriorityQueueDescriptor.READY;
+import static dev.lockstep.ipc.queue.PriorityQueueDescriptor.SEQUENCE_MASK;
+import static dev.lockstep.ipc.queue.PriorityQueueDescriptor.STATE_MASK;
+import static dev.lockstep.ipc.queue.PriorityQueueDescriptor.WRITING;
 
 import java.io.IOException;
 import java.lang.invoke.MethodHandles;
@@ -83,30 +86,59 @@ import dev.lockstep.ipc.wait.Waiting;
  *       receive buffer, non-positive sizes, a file of another kind) throws before anything is written.</li>
  * </ul>
  *
- * <h2>Crash recovery (work in progress, issue 12)</h2>
- * Queue layout 2 (per-priority rings) does not yet recover the claims of a process killed inside a
- * send or a receive: {@link #recover()} reclaims nothing, and such a process leaves its slot (and, if
- * it died between claiming a ring position and publishing it, the messages of that priority behind it)
- * stuck. The design that restores the guarantees of layout 1 (a dead sender's message never
- * delivered and its slot freed, a dead receiver's message delivered again) is per-participant claim
- * records, see docs/benchmarks/headline-evidence.md; until it is built, use layout-1 builds where
- * processes may be killed.
+ * <h2>Crash recovery</h2>
+ * Every message lives in a slot whose state word is FREE, WRITING(owner), READY or READING(owner), the
+ * owner being a process named by its {@link Participants} token. A process killed at any moment
+ * leaves at most its claimed slots behind, and they are reclaimed once the owner is certainly dead
+ * ({@link Participants#isDead}: by pid and start time in our PID namespace, by heartbeat age confirmed
+ * by the kernel's lock probe in another, so a process in another container sharing the folder is
+ * never mistaken for dead):
+ * <ul>
+ *   <li>WRITING(dead) becomes FREE: the send never returned and the message is never delivered, not
+ *       even in part (a message becomes visible only by the release store that publishes it, after
+ *       its last byte).</li>
+ *   <li>READING(dead) becomes READY again, with its original priority and sequence number: the
+ *       receive never returned (a receive returns only after releasing its slot), so the message is
+ *       delivered to another receive. Every message sent by a completed {@code send} is returned by
+ *       exactly one completed receive; a consumer killed after its receive returned has the message,
+ *       one killed inside it does not (this is at-least-once only for work the caller does after the
+ *       receive returns, which the queue cannot see). A message given back this way may be received
+ *       after newer messages of its priority: the ordering guarantee above holds between live
+ *       processes.</li>
+ * </ul>
+ * Liveness is checked only for slots that look stuck: a receive or send that fails or has to wait
+ * runs a recovery scan at most once per {@value #RECOVERY_INTERVAL_MICROS} µs per handle (or 50 ns per
+ * slot, if longer, so that a large queue polled while empty spends little on it), and checks a
+ * slot's owner only if the slot held the same owner word on the previous scan. A blocked call sleeps
+ * in the kernel ({@link WaitMode#FUTEX}) only while no slot is claimed (every slot FREE for a
+ * receiver, every slot READY for a sender: a state only a peer's completed operation changes, and
+ * that operation wakes it); while a slot is claimed it polls, so a dead peer's claim is reclaimed at
+ * the polling cadence (~2 ms), as before kernel sleeps. A peer killed between its publish (or free)
+ * and its wake-up leaves the sleepers to wake at the sleep bound ({@link WaitMode#MAX_SLEEP_MILLIS} ms).
+ * {@link #recover()} checks every claimed slot at once. Any number of processes may recover at the same time.
  *
  * <h2>Stalled, not dead</h2>
- * A process stopped inside a send or a receive (SIGSTOP, a debugger, a long GC pause) is alive and
- * keeps what it claimed: a slot, and a ring position. When it continues its operation completes
- * (delivered once). Meanwhile a receive cannot pass a ring position a stopped sender claimed but has
- * not published (FIFO within a priority: the messages of that priority sent after it wait; other
- * priorities flow), and a send that comes round to a cell a stopped receiver has not released yet
- * finds the queue full.
+ * A process stopped inside a send or a receive (SIGSTOP, a debugger, a throttled container, a long GC
+ * pause) is alive: its slot stays claimed for as long as it is stopped, whatever the time, and no
+ * timeout takes it away. The others go on with the remaining capacity (the queue is one slot smaller
+ * meanwhile). When it continues, its send publishes the message (delivered once) and its receive
+ * returns it (delivered once): nothing is lost, duplicated or torn, and no send that returned
+ * normally was revoked.
  *
  * <h2>Properties</h2>
- * Safety: no loss, no duplicate, no torn message among live processes. Progress: blocking (a stopped
- * process delays the others as said above), every claim is one compare-and-set on a counter that only
- * senders (tail, free head) or only receivers (head, free tail) write. Fairness: none among waiting
- * senders or receivers. Space: {@code 8576 + 33 * align128(8 * nextPowerOfTwo(maxMessages))} bytes of
- * control plus {@code maxMessages} slots of {@code align64(16 + maxMessageSize)} bytes. Time: O(1) per
- * send; a receive reads one cell per priority ever used (at most 32).
+ * Safety: no loss, no duplicate, no torn message, across processes and crashes (above). Progress:
+ * sends and receives are lock-free among live processes (a claim is one compare-and-set; a failed CAS
+ * means another operation succeeded); a process stalled (not dead) in the middle of an operation holds
+ * only its own slot. Fairness: none among waiting senders or receivers (every sleeper is woken and
+ * competes again). Space:
+ * {@code 128 + align128(8 * ceil(maxMessages / 64)) + align128(8 * maxMessages)} bytes of control
+ * plus {@code maxMessages} slots of {@code align64(16 + maxMessageSize)} bytes. Time: a send reads
+ * state words from slot 0 until it finds a free slot (first fit: O(messages in the queue)); a receive
+ * reads the ready bits ({@code maxMessages / 64} words) and the state word of every slot that holds a
+ * message, then re-reads those up to the end of the chosen one's bits word: O(messages in the queue + up
+ * to 8 stale bits: a receive leaves its slot's bit set, first-fit sends reuse the lowest slots, and a
+ * scan clears a stale bit with 8 or more unheld slots below it), and an empty queue costs the bits and
+ * up to 8 state reads.
  */
 public final class SharedPriorityQueue implements AutoCloseable {
     /** The highest priority; priorities are 0 .. {@value}. */
@@ -117,48 +149,110 @@ public final class SharedPriorityQueue implements AutoCloseable {
     public static final long RECOVERY_INTERVAL_MICROS = 1000;
 
     /*
-     * Implementation notes (queue layout 2, issue 12: per-priority rings).
+     * Implementation notes.
      *
      * Layout: PriorityQueueDescriptor. All shared words are accessed through MappedAccess.LONG/INT.
-     * Structure: 32 bounded MPMC rings of slot indexes (D. Vyukov's bounded MPMC queue, 2010: each cell
-     * says which lap of positions it is ready for, a claim is a CAS on the ring's tail or head counter),
-     * one per priority, plus one free ring of the unused slot indexes; payloads stay in the slot area.
-     * Tails and the free ring's head are written by senders only, heads and the free ring's tail by
-     * receivers only, each on its own line: with one sender and one receiver every CAS is on a line
-     * the other side never writes, and only cells and payloads cross (written by one side, read by
-     * the other), as in the one-to-one channel.
      *
-     * Send: take a slot from the free ring (cell at free head FULL(h): CAS free head h -> h + 1, release-
-     * store EMPTY(h + cap) into the cell; a cell EMPTY(h) = no free slot: full), write payload and
-     * length (plain: the slot is ours), set the priority's bit in the priorities word if it is clear (a
-     * volatile read, getAndBitwiseOr only on the priority's first use: before the publish), claim ring p's
-     * position t (cell EMPTY(t): CAS tail t -> t + 1; a cell still holding the previous lap: a receive of
-     * that lap has not released it, give the slot back and report full), then setVolatile(cell,
-     * FULL(t, slot)) (a release publishes the payload; volatile for the wake-up, WaitWord step (a)) and
-     * signal not-empty.
+     * Send: scan the state words from slot 0 for FREE (first fit, issue 12: the held slots stay at the
+     * bottom, so the sticky ready bits below stay few; opaque pre-read to avoid useless
+     * CAS traffic), CAS FREE -> WRITING(me) (volatile: acquires the previous reader's release of the
+     * slot, so our payload writes cannot overtake its reads), write payload and length (plain: the slot
+     * is ours), take sequence = getAndAdd(sequence counter), store a copy of the READY word into the slot
+     * (plain), make sure the slot's ready bit is set (volatile read; getAndBitwiseOr only if it is clear),
+     * then setVolatile(state, READY(priority, sequence)) (a release would publish; volatile for the
+     * wake-up, see Waiting) and signal not-empty. Ready bits are a superset of the READY slots: set
+     * BEFORE every publish (by the sender, or by recovery re-publishing a dead reader's claim) and
+     * cleared only by an OWNER of the slot before it releases it (clearStaleBit claims the FREE slot as
+     * WRITING(me), clears, frees). So a clear can never erase the set of a later publish of the slot:
+     * that publish's sender claimed the slot after the clearer's release, which its claim CAS acquired,
+     * so its read of the bit sees the clear and it sets the bit again. Sticky bits (issue 12): a receive
+     * leaves its slot's bit set, so in the steady state (a slot reused) a send reads a line nobody wrote
+     * instead of RMWing the line both sides wrote (earlier versions: the sender's getAndBitwiseOr and
+     * the receiver's getAndBitwiseAnd on every message). Stale bits (set, slot FREE: a received
+     * message's, a dead sender's, a recoverer's whose CAS failed) cost a reader one state read each,
+     * never a missed message; a scan clears a stale bit of slot i when at least STALE_BITS_ALLOWED (8)
+     * slots below i are unheld as far as it saw (i minus the held slots with bits it met before i): a
+     * first-fit send would use those first, so a bit there is unlikely to be needed soon. Scans stay
+     * O(held + 8), and each clear follows a send that set a bit (at most one per send). The set a sender
+     * finds and skips precedes its publish in the synchronization order and happens-before it (the
+     * read is volatile and sees an atomic or), which is all anyReady and the FIFO re-checks below use.
+     * Recovery never clears a bit (defect of an earlier version: two recoverers saw
+     * the same WRITING(dead); the first freed the slot, a sender claimed it, set the bit and published;
+     * the second's late clear left a READY message no reader would ever look at).
      *
-     * Receive: read the priorities word; for each set bit from the highest: read the ring's head h
-     * (acquire) and cell h (acquire). FULL(h) is the ring's oldest message: re-check the higher
-     * priorities (their head cells, after this acquire: a message m1 published before the candidate m2
-     * is visible now, so a receive never takes m2 while m1 of a higher priority waits), CAS head h -> h + 1
-     * (acquires the publish: payload visible), copy out, release-store EMPTY(h + cap) into the cell, give
-     * the slot back to the free ring (cell at free tail t EMPTY(t): CAS free tail, setVolatile FULL(t,
-     * slot): the volatile store precedes signal's volatile read of not-full) and signal not-full.
-     * FIFO within a priority: positions are claimed in send order (a send that completed before another
-     * began claimed a smaller position) and taken in position order.
+     * Receive: read the ready-bit words (opaque: they only select state words; all zero = empty); for
+     * each set bit read the state word (acquire), keep the READY word with the largest key
+     * (priority << 56 | (SEQUENCE_MASK - sequence)), CAS it READY(p, s) -> READING(me) (volatile:
+     * acquires the sender's release, so payload and length are visible). The READY word contains a
+     * never-reused sequence number, so this CAS has no ABA. Before the CAS, the slots before the
+     * candidate, and the other slots of the candidate's bits word, are read again (bits, then state
+     * words): the scan may have read slot j before a message m1 was published there and the
+     * candidate's slot k after a newer m2 was (m1.publish happens-before m2.publish, e.g. one
+     * producer's two sends). The scan's read of m2 was an acquire, so the re-read of bit j and slot j
+     * sees m1 (or its later claim). Slots j > k in k's word need the re-read too: the scan's snapshot of
+     * that word was taken before the read of slot k, and may have shown k's bit for an OLDER message
+     * that was received, after which k was reused by m2 -- so the snapshot can predate m1's bit (an
+     * earlier version checked only the slots before k and could take m2 while m1 waited there). Slots
+     * in later words were selected by bits words read after the acquire of m2 anyway. If a better READY
+     * word shows up, scan again. A claimed message is never given back (a give-back would hide it from a third
+     * receive's scan and break the argument), so a receive never takes a message while an older
+     * message of at least its priority, published before it, waits. Copy out (the bit stays set: sticky),
+     * then setVolatile(state, FREE) and signal not-full. Only then return: a receive that returned has released its slot.
      *
-     * Priorities word: bits are only ever set (once per priority in the queue's life), so no clear can
-     * race a set; a receive reads one head cell per priority ever used.
+     * Batch receive (receive(handler, limit), issue 12): one scan as above keeps the (up to 64) READY
+     * words with the largest keys, sorted (insertion into per-handle arrays; a handle's arrays are used by
+     * one thread at a time, guarded by a CAS on batchBusy, another thread falls back to one scan per
+     * message). Then one re-check of EVERY slot (bits, then state words), after the scan's acquire of
+     * every candidate: a message m published before some candidate c's publish is seen by it (READY, or
+     * claimed meanwhile). Let bound = the largest key of a READY word the re-check sees that is not a
+     * candidate (binary search: keys are unique); only the candidates with a key above bound are taken,
+     * in key order (none: scan again, as poll does). So when c is taken, every waiting m of a larger key
+     * published before c is either a candidate ordered before c (taken by us or by another receive) or
+     * would have made bound exceed c's key. Each is then claimed and freed exactly as in poll (CAS
+     * READY -> READING, handler, volatile FREE, signal): a candidate another receive took
+     * fails its CAS and is skipped; nothing is given back. A message published after the scan may wait
+     * for the next call even if its key is larger: it was not sent before the candidates (they were
+     * published before the scan read them). The handler runs while its slot is READING; if it throws,
+     * the finally frees the slot (the message counts as received) and the remaining candidates stay READY.
      *
-     * Waiting: the two eventcounts of the descriptor (WaitWord). The state changes a waiter waits for
-     * are volatile stores (a ring cell's publish, a free cell's give-back) followed by the wait word's
-     * volatile read in WaitWord.signal; the waiters' re-checks (anyReady / anyFree) read with volatile
-     * loads after their volatile announce CAS, so Drepper's argument of WaitWord applies.
+     * Recovery: a slot in WRITING(o) / READING(o) with o != this process and o dead (Participants'
+     * verdict) is CASed WRITING(o) -> FREE (its bit left alone, see above) or
+     * READING(o) -> the READY word copy kept in the slot (setting its bit first). Recovery acts on the
+     * slot only through that CAS on the owner word, so any number of recoverers may race with stale
+     * verdicts: exactly one CAS succeeds, the owner word is never reused (a dead process claims
+     * nothing), and a stale recoverer's only other action, a bit set, is harmless. Only the owner moves
+     * its slot out of WRITING/READING otherwise, and a dead owner moves nothing, so the CAS cannot race
+     * with the owner. The owner is encoded in the state word itself (its 56-bit Participants token), so
+     * claim and ownership are one atomic step.
      *
-     * Cell words are compared whole: a lap is 41 bits, so a cell word repeats after 2^41 laps.
+     * Waiting (issue 13): two eventcounts, the not-empty and not-full WaitWords of the descriptor
+     * (Drepper's protocol, see WaitWord). The queue runs under no lock (each operation is a CAS on a
+     * slot's state word), so there is no lock release/acquire to lean on for the wake-up ordering: the
+     * state changes a waiter waits for (publish READY, free a slot) are VOLATILE stores (or volatile
+     * CASes, in recovery), followed in program order by the wait word's volatile read in
+     * WaitWord.signal; the waiter's ready predicates (anyReady / anyFree) read with volatile loads
+     * after its volatile announce CAS. All are synchronization actions, so the total synchronization
+     * order, consistent with program order, gives the no-lost-wake-up argument of WaitWord: if the
+     * re-check missed the store, the announce preceded the store, which precedes the waker's read of
+     * the word, which sees the sleepers bit (or a later value: the waiter's FUTEX_WAIT then returns).
+     * Wakers always signal, also in POLL mode (a JDK 17 process wakes a JDK 25 sleeper); the cost on
+     * the fast path is one volatile load of a word nobody writes while nobody sleeps. A waker killed
+     * between its store and its signal, or a dead peer whose slot must be recovered, is met by the
+     * sleep bound (WaitMode.MAX_SLEEP_MILLIS): the loop then recovers and re-checks as before. A
+     * sleeper killed in FUTEX_WAIT leaves only the sleepers bit, which the next waker clears.
+     *
+     * Invariants: a slot's payload is written only in WRITING by its owner, read only in READING by
+     * its owner; READY words are unique (sequence numbers are never reused: 2^56 sends).
      */
 
-    /** The most messages one batch receive claims at once. */
+    /**
+     * How far above the held slots a stale ready bit (bit set, slot FREE) is kept: a receive scan clears
+     * (clearStaleBit) the stale bit of slot i when at least this many slots below i are not held (neither
+     * READY nor claimed, as far as the scan saw), i.e. when a first-fit send would fill this many other
+     * slots before i. One line of state words (8 x 8 bytes): an empty queue's scan reads at most that many.
+     */
+    private static final int STALE_BITS_ALLOWED = 8;
+    /** The most messages one scan of a batch receive selects (candidate arrays per handle). */
     private static final int BATCH_LIMIT = 64;
     private static final VarHandle BATCH_BUSY;
 
@@ -170,26 +264,26 @@ public final class SharedPriorityQueue implements AutoCloseable {
         }
     }
 
+    private static final long RECOVERY_INTERVAL_NANOS = TimeUnit.MICROSECONDS.toNanos(RECOVERY_INTERVAL_MICROS);
+    /** The owner token of an inMemory queue's claims: every claim belongs to this (live) process. */
+    private static final long IN_MEMORY_OWNER = 1L;
+
     private final SharedFile file;
     private final ByteBuffer buffer;
     private final int maxMessages;
     private final int maxMessageSize;
     private final int slotStride;
     private final int slotsBase;
-    private final int prioritiesAt;
+    private final int statesBase;
+    private final int sequenceOffset;
+    private final int readyBitsBase;
+    private final int readyBitsWords;
     private final int notEmptyAt;
     private final int notFullAt;
-    private final int freeHeadAt;
-    private final int freeTailAt;
-    private final int freeCellsAt;
-    private final int ringCellsAt;
-    private final int ringLength;
-    private final int countersAt;
-    private final int mask;
-    private final int shift;
-    private final long capacity;
+    private final long myWriting;
+    private final long myReading;
+    private final long recoveryIntervalNanos;
     /** Who is alive: the folder's registry; null for an {@link #inMemory} queue (one process, no one dies). */
-    @SuppressWarnings("unused") // claim records (crash recovery) are the next step
     private final Participants participants;
     /**
      * The idle strategy factory of blocking calls. Plain: set before the handle is shared between
@@ -198,12 +292,20 @@ public final class SharedPriorityQueue implements AutoCloseable {
     private Supplier<? extends IdleStrategy> idleFactory = Idle::backoff;
     /** Whether {@link #setIdleStrategy} was called: blocking calls then poll with it. Plain, as idleFactory. */
     private boolean idleSet;
+    /** Per handle, racy on purpose: when the last automatic recovery scan ran. */
+    private long lastRecoveryNanos;
+    /** Per handle, racy on purpose: the owner words seen by the last recovery scan (stuck detection). */
+    private final long[] seenOwners;
     /**
-     * One batch receive's claimed slots: per handle, used by the thread that holds {@link #batchBusy}
-     * (another thread of the same handle meanwhile receives one message per claim).
+     * One batch receive's candidates, keys descending: per handle, used by the thread that holds
+     * {@link #batchBusy} (another thread of the same handle meanwhile receives one message per scan).
      */
-    private final int[] batchSlots;
-    /** 1 while a thread of this handle uses {@link #batchSlots}; CAS through {@link #BATCH_BUSY}. */
+    private final long[] batchKeys;
+    /** The candidates' READY words, parallel to {@link #batchKeys}. */
+    private final long[] batchWords;
+    /** The candidates' state word offsets, parallel to {@link #batchKeys}. */
+    private final int[] batchAt;
+    /** 1 while a thread of this handle uses the batch arrays; CAS through {@link #BATCH_BUSY}. */
     @SuppressWarnings("unused") // accessed through BATCH_BUSY
     private volatile int batchBusy;
     private volatile boolean closed;
@@ -216,21 +318,25 @@ public final class SharedPriorityQueue implements AutoCloseable {
         this.maxMessageSize = maxMessageSize;
         this.slotStride = PriorityQueueDescriptor.slotStride(maxMessageSize);
         this.slotsBase = base + (int) PriorityQueueDescriptor.slotsOffset(maxMessages);
-        this.prioritiesAt = base + PriorityQueueDescriptor.PRIORITIES_OFFSET;
+        this.statesBase = base + PriorityQueueDescriptor.statesOffset(maxMessages);
+        this.sequenceOffset = base + PriorityQueueDescriptor.SEQUENCE_OFFSET;
+        this.readyBitsBase = base + PriorityQueueDescriptor.READY_BITS_OFFSET;
+        this.readyBitsWords = (maxMessages + 63) >>> 6;
         this.notEmptyAt = base + PriorityQueueDescriptor.NOT_EMPTY_WAIT_WORD_OFFSET;
         this.notFullAt = base + PriorityQueueDescriptor.NOT_FULL_WAIT_WORD_OFFSET;
-        this.freeHeadAt = base + PriorityQueueDescriptor.FREE_HEAD_OFFSET;
-        this.freeTailAt = base + PriorityQueueDescriptor.FREE_TAIL_OFFSET;
-        this.freeCellsAt = base + PriorityQueueDescriptor.CELLS_OFFSET;
-        this.ringCellsAt = base + (int) PriorityQueueDescriptor.ringCellsOffset(maxMessages, 0);
-        this.ringLength = PriorityQueueDescriptor.ringLength(maxMessages);
-        this.countersAt = base + PriorityQueueDescriptor.RINGS_COUNTERS_OFFSET;
-        int cap = PriorityQueueDescriptor.ringCapacity(maxMessages);
-        this.mask = cap - 1;
-        this.shift = Integer.numberOfTrailingZeros(cap);
-        this.capacity = cap;
         this.participants = participants;
-        this.batchSlots = new int[Math.min(maxMessages, BATCH_LIMIT)];
+        long me = participants == null ? IN_MEMORY_OWNER : participants.token();
+        // Token 0: a read-only view (ReadOnlyInspection, for stat) owns nothing and writes nothing (its
+        // mapping is read-only); its owner words are never stored.
+        this.myWriting = me == 0L ? 0L : PriorityQueueDescriptor.ownerWord(WRITING, me);
+        this.myReading = me == 0L ? 0L : PriorityQueueDescriptor.ownerWord(READING, me);
+        this.seenOwners = new long[maxMessages];
+        int batch = Math.min(maxMessages, BATCH_LIMIT);
+        this.batchKeys = new long[batch];
+        this.batchWords = new long[batch];
+        this.batchAt = new int[batch];
+        this.recoveryIntervalNanos = Math.max(RECOVERY_INTERVAL_NANOS, 50L * maxMessages);
+        this.lastRecoveryNanos = System.nanoTime();
     }
 
     // ---------------------------------------------------------------- factories
@@ -250,8 +356,8 @@ public final class SharedPriorityQueue implements AutoCloseable {
     public static SharedPriorityQueue create(Path file, int maxMessages, int maxMessageSize) throws IOException {
         Objects.requireNonNull(file, "file");
         long length = checkSizes(maxMessages, maxMessageSize);
-        SharedFile f = SharedFile.create(file, StructureKind.PRIORITY_QUEUE, length, b -> { }, // all zeros: an empty queue, every slot free
-                maxMessages, maxMessageSize, MAX_PRIORITY, PriorityQueueDescriptor.QUEUE_LAYOUT);
+        SharedFile f = SharedFile.create(file, StructureKind.PRIORITY_QUEUE, length, b -> { }, // all zeros: every slot FREE
+                maxMessages, maxMessageSize, MAX_PRIORITY);
         try {
             return new SharedPriorityQueue(f, f.buffer(), SharedFile.STRUCTURE_OFFSET, maxMessages, maxMessageSize,
                     Participants.of(file));
@@ -296,7 +402,7 @@ public final class SharedPriorityQueue implements AutoCloseable {
         Objects.requireNonNull(file, "file");
         long length = checkSizes(maxMessages, maxMessageSize);
         SharedFile f = SharedFile.openOrCreate(file, StructureKind.PRIORITY_QUEUE, length, b -> { },
-                maxMessages, maxMessageSize, MAX_PRIORITY, PriorityQueueDescriptor.QUEUE_LAYOUT);
+                maxMessages, maxMessageSize, MAX_PRIORITY);
         try {
             return fromFile(f);
         } catch (IOException | RuntimeException e) {
@@ -364,9 +470,6 @@ public final class SharedPriorityQueue implements AutoCloseable {
         long maxMessages = h.param(PriorityQueueDescriptor.PARAM_MAX_MESSAGES);
         long maxMessageSize = h.param(PriorityQueueDescriptor.PARAM_MAX_MESSAGE_SIZE);
         f.requireParam(PriorityQueueDescriptor.PARAM_MAX_PRIORITY, "maximum priority", MAX_PRIORITY);
-        // a file of the slot-state-word layout (revision 0: no such parameter) is refused untouched
-        f.requireParam(PriorityQueueDescriptor.PARAM_QUEUE_LAYOUT, "queue layout revision",
-                PriorityQueueDescriptor.QUEUE_LAYOUT);
         if (maxMessages < 1 || maxMessages > MAX_MESSAGES_LIMIT || maxMessageSize < 1 || maxMessageSize > Integer.MAX_VALUE) {
             throw new IncompatibleFileException(f.path(), "bad sizes: maxMessages " + maxMessages
                     + ", maxMessageSize " + maxMessageSize);
@@ -434,162 +537,84 @@ public final class SharedPriorityQueue implements AutoCloseable {
         return idleSet ? poll : KernelIdle.orPoll(buffer, wordAt, ready, mode == Waits.TIMED, deadline, poll);
     }
 
-
-    // ---------------------------------------------------------------- cells
-
-    /** The free ring's cell of {@code position}: its offset. */
-    private int freeCellAt(long position) {
-        return freeCellsAt + 8 * (int) (position & mask);
-    }
-
-    /** The free ring's stored words are XORed with the initial word of their cell (all zero = all slots free). */
-    private long freeInit(long position) {
-        return PriorityQueueDescriptor.freeInitialWord(maxMessages, (int) (position & mask));
-    }
-
-    /** Ring {@code p}'s cell of {@code position}: its offset. */
-    private int cellAt(int p, long position) {
-        return ringCellsAt + p * ringLength + 8 * (int) (position & mask);
-    }
-
-    private int tailAt(int p) {
-        return countersAt + p * 2 * MappedAccess.LINE;
-    }
-
-    private int headAt(int p) {
-        return countersAt + p * 2 * MappedAccess.LINE + MappedAccess.LINE;
-    }
-
-    private long empty(long position) {
-        return (position >>> shift) << LAP_SHIFT;
-    }
-
-    /** The lap of {@code word} minus the lap of {@code position}, sign-extended from 41 bits. */
-    private long lapDistance(long word, long position) {
-        return (((word >>> LAP_SHIFT) - (position >>> shift)) << LAP_SHIFT) >> LAP_SHIFT;
-    }
-
-    // ---------------------------------------------------------------- waiting predicates
-
     /**
-     * The not-full waiters' re-check after announcing a sleeper: whether the free ring's head cell is
-     * anything but EMPTY(head) (a free slot, or a head that moved on: worth another try). Volatile loads:
-     * synchronization actions after the announce CAS, so a give-back they miss was stored after the
-     * announce, and its waker sees the sleepers bit. Reads only.
+     * The not-full waiters' re-check after announcing a sleeper: whether some slot is FREE. Volatile
+     * loads: synchronization actions after the announce CAS (see the implementation notes), so a free
+     * they miss was stored after the announce, and its waker sees the sleepers bit. Reads only.
      */
     private boolean anyFree() {
         final ByteBuffer b = buffer;
-        long h = (long) MappedAccess.LONG.getVolatile(b, freeHeadAt); // volatile: see above
-        long c = (long) MappedAccess.LONG.getVolatile(b, freeCellAt(h)) ^ freeInit(h); // volatile: see above
-        return c != empty(h);
-    }
-
-    /**
-     * The not-empty waiters' re-check after announcing a sleeper: whether the head cell of some used
-     * ring is anything but EMPTY(head). Volatile loads, as in {@link #anyFree}; a priority's bit is set
-     * (volatile read-modify-write) before its ring's first publish, so a publish whose bit this misses
-     * comes after this read in the synchronization order.
-     */
-    private boolean anyReady() {
-        final ByteBuffer b = buffer;
-        long bits = (long) MappedAccess.LONG.getVolatile(b, prioritiesAt); // volatile: see above
-        while (bits != 0L) {
-            int p = 63 - Long.numberOfLeadingZeros(bits);
-            bits &= ~(1L << p);
-            long h = (long) MappedAccess.LONG.getVolatile(b, headAt(p)); // volatile: see above
-            if ((long) MappedAccess.LONG.getVolatile(b, cellAt(p, h)) != empty(h)) { // volatile: see above
+        for (int i = 0; i < maxMessages; i++) {
+            if ((long) MappedAccess.LONG.getVolatile(b, statesBase + 8 * i) == FREE) { // volatile: see above
                 return true;
             }
         }
         return false;
     }
 
-    // ---------------------------------------------------------------- free ring
-
-    /** Takes a free slot: its index, or -1 if none is free now. */
-    private int takeFreeSlot() {
+    /**
+     * A blocked sender's re-check after announcing a sleeper: whether some slot is not READY, i.e.
+     * FREE or claimed (WRITING / READING). A FREE slot lets the send pass; a claimed one is a send or
+     * receive in flight, which ends within nanoseconds unless its process died or stalls. Either way the
+     * sender must not sleep in the kernel: it polls (its {@code poll} strategy) and its loop's recovery
+     * scan reclaims a dead claim at the polling cadence (~{@value #RECOVERY_INTERVAL_MICROS} µs), as it
+     * did before kernel sleeps. So a sleeping sender only sleeps while every slot holds a published
+     * message, where only a receive can help it, and that receive wakes it. Volatile loads, as in
+     * {@link #anyFree}.
+     */
+    private boolean anyFreeOrClaimed() {
         final ByteBuffer b = buffer;
-        while (true) {
-            // volatile read of the counter, acquire of the cell: the cell's FULL(h) was published by a
-            // give-back's volatile store, which this acquire synchronizes with (the slot's last reader
-            // finished its reads before it, so our payload writes cannot overtake them)
-            long h = (long) MappedAccess.LONG.getVolatile(b, freeHeadAt);
-            int at = freeCellAt(h);
-            long init = freeInit(h);
-            long c = (long) MappedAccess.LONG.getAcquire(b, at) ^ init;
-            long d = lapDistance(c, h);
-            if (d == 0L && (c & FULL) != 0L) {
-                // volatile CAS on a counter only senders write: claims position h
-                if (MappedAccess.LONG.compareAndSet(b, freeHeadAt, h, h + 1)) {
-                    // release: the cell is ready for the give-back of position h + capacity; our read of
-                    // its value happens before that give-back's store
-                    MappedAccess.LONG.setRelease(b, at, empty(h + capacity) ^ init);
-                    return (int) (c & VALUE_MASK);
-                }
-            } else if (d == 0L) {
-                return -1; // EMPTY(h): no slot given back at h yet
-            } else {
-                Thread.onSpinWait(); // a stale head (d > 0) or a taker of the previous lap not done (d < 0)
+        for (int i = 0; i < maxMessages; i++) {
+            // volatile: a synchronization action after the announce CAS, as in anyFree
+            if (((long) MappedAccess.LONG.getVolatile(b, statesBase + 8 * i) & STATE_MASK) != READY) {
+                return true;
             }
         }
+        return false;
     }
 
     /**
-     * Gives {@code n} slots, {@code slots[from, from + n)}, back to the free ring with one claim per
-     * run of ready cells (CAS free tail t -> t + m), publishing the later cells with release stores and
-     * the first one (the one a taker reads first) last with a volatile store, which precedes signal's
-     * volatile read (WaitWord step (a)), then signals not-full.
+     * A blocked receiver's re-check after announcing a sleeper: {@link #anyReady} or some slot claimed
+     * (WRITING / READING): a claim in flight ends within nanoseconds unless its process died or stalls,
+     * and a dead one is reclaimed by the loop's recovery scan, which must then run at the polling
+     * cadence, not once per kernel sleep (see {@link #anyFreeOrClaimed}). So a receiver sleeps only while
+     * every slot is FREE, where only a send can help it, and that send wakes it.
      */
-    private void giveBackSlots(int[] slots, int from, int n) {
-        final ByteBuffer b = buffer;
-        while (n > 0) {
-            long t = (long) MappedAccess.LONG.getVolatile(b, freeTailAt) + maxMessages; // volatile: as in giveBackSlot
-            int m = 0;
-            // acquire: as in giveBackSlot
-            while (m < n && ((long) MappedAccess.LONG.getAcquire(b, freeCellAt(t + m)) ^ freeInit(t + m)) == empty(t + m)) {
-                m++;
-            }
-            if (m == 0 || !MappedAccess.LONG.compareAndSet(b, freeTailAt, t - maxMessages, t + m - maxMessages)) {
-                Thread.onSpinWait(); // as in giveBackSlot
-                continue;
-            }
-            for (int i = m - 1; i >= 1; i--) {
-                // release: our reads of the slot's payload are done before its next sender's writes
-                MappedAccess.LONG.setRelease(b, freeCellAt(t + i), (empty(t + i) | FULL | slots[from + i]) ^ freeInit(t + i));
-            }
-            // volatile: as in giveBackSlot
-            MappedAccess.LONG.setVolatile(b, freeCellAt(t), (empty(t) | FULL | slots[from]) ^ freeInit(t));
-            WaitWord.signal(b, notFullAt);
-            from += m;
-            n -= m;
+    private boolean anyReadyOrClaimed() {
+        if (anyReady()) {
+            return true;
         }
+        final ByteBuffer b = buffer;
+        for (int i = 0; i < maxMessages; i++) {
+            // volatile: a synchronization action after the announce CAS, as in anyReady
+            if ((long) MappedAccess.LONG.getVolatile(b, statesBase + 8 * i) != FREE) {
+                return true;
+            }
+        }
+        return false;
     }
 
-    /** Gives slot {@code slot} back to the free ring and signals not-full. */
-    private void giveBackSlot(int slot) {
+    /**
+     * The not-empty waiters' re-check after announcing a sleeper: whether some slot is READY. Volatile
+     * loads, as in {@link #anyFree}. A READY slot's bit was set (volatile read-modify-write: the sender's,
+     * or an earlier one its volatile read saw, with no clear since) before its publish in the
+     * synchronization order, so a publish this misses was either unseen in its slot's state word or its
+     * bit was unseen: in both cases a volatile read here precedes the publish in the synchronization order.
+     */
+    private boolean anyReady() {
         final ByteBuffer b = buffer;
-        while (true) {
-            // volatile read: the tail counter (stored minus maxMessages); acquire of the cell: the taker
-            // of the previous lap released it after reading its value
-            long t = (long) MappedAccess.LONG.getVolatile(b, freeTailAt) + maxMessages;
-            int at = freeCellAt(t);
-            long init = freeInit(t);
-            long c = (long) MappedAccess.LONG.getAcquire(b, at) ^ init;
-            if (c == empty(t)) {
-                // volatile CAS on a counter only receivers write: claims position t
-                if (MappedAccess.LONG.compareAndSet(b, freeTailAt, t - maxMessages, t + 1 - maxMessages)) {
-                    // volatile: publishes the slot (release: our reads of its payload are done) and is a
-                    // synchronization action before signal's volatile read (WaitWord step (a))
-                    MappedAccess.LONG.setVolatile(b, at, (empty(t) | FULL | slot) ^ init);
-                    WaitWord.signal(b, notFullAt);
-                    return;
+        for (int word = 0; word < readyBitsWords; word++) {
+            long bits = (long) MappedAccess.LONG.getVolatile(b, readyBitsBase + 8 * word); // volatile: see above
+            while (bits != 0L) {
+                int i = (word << 6) + Long.numberOfTrailingZeros(bits);
+                bits &= bits - 1;
+                // volatile: see above
+                if (((long) MappedAccess.LONG.getVolatile(b, statesBase + 8 * i) & STATE_MASK) == READY) {
+                    return true;
                 }
-            } else {
-                // a stale tail, or the taker of position t - capacity has not released the cell yet
-                // (between its CAS and its release store): the free ring holds at most maxMessages
-                Thread.onSpinWait();
             }
         }
+        return false;
     }
 
     // ---------------------------------------------------------------- send
@@ -620,6 +645,10 @@ public final class SharedPriorityQueue implements AutoCloseable {
      */
     public boolean trySend(int priority, ByteBuffer src) {
         int length = checkSend(priority, src);
+        if (offer(priority, src, length)) {
+            return true;
+        }
+        maybeRecover();
         return offer(priority, src, length);
     }
 
@@ -657,12 +686,14 @@ public final class SharedPriorityQueue implements AutoCloseable {
 
     private boolean await(int priority, ByteBuffer src, int length, int mode, long deadline) throws InterruptedException {
         // created only now that the call has to wait; sleeps on not-full, re-checking after announcing
-        IdleStrategy idle = newIdle(notFullAt, this::anyFree, mode, deadline);
+        // (anyFreeOrClaimed: a claim in flight is a sleep the recovery scan could not end in time)
+        IdleStrategy idle = newIdle(notFullAt, this::anyFreeOrClaimed, mode, deadline);
         while (true) {
             if (Waits.shouldGiveUp(mode, deadline)) {
                 return false;
             }
             idle.idle();
+            maybeRecover();
             if (offer(priority, src, length)) {
                 return true;
             }
@@ -671,53 +702,59 @@ public final class SharedPriorityQueue implements AutoCloseable {
 
     private boolean offer(int priority, ByteBuffer src, int length) {
         final ByteBuffer b = buffer;
-        int slot = takeFreeSlot();
-        if (slot < 0) {
-            return false;
-        }
-        int slotAt = slotsBase + slot * slotStride;
-        try {
-            // plain: the slot is ours (taken from the free ring); the publish below releases these bytes
-            b.put(slotAt + PriorityQueueDescriptor.SLOT_PAYLOAD_OFFSET, src, src.position(), length);
-            MappedAccess.INT.set(b, slotAt + PriorityQueueDescriptor.SLOT_LENGTH_OFFSET, length); // plain: same
-        } catch (RuntimeException | Error e) {
-            giveBackSlot(slot);
-            throw e;
-        }
-        // volatile read: the bit is set once per priority in the queue's life, before its first publish
-        // (anyReady's argument needs the set to precede the publish in the synchronization order)
-        if (((long) MappedAccess.LONG.getVolatile(b, prioritiesAt) & (1L << priority)) == 0L) {
-            MappedAccess.LONG.getAndBitwiseOr(b, prioritiesAt, 1L << priority); // atomic or: racing first senders
-        }
-        final int tailAt = tailAt(priority);
-        long t;
-        int cellAt;
-        while (true) {
-            // volatile read of the counter; acquire of the cell: the receiver of the previous lap released
-            // it after its reads, so our publish cannot be seen before them
-            t = (long) MappedAccess.LONG.getVolatile(b, tailAt);
-            cellAt = cellAt(priority, t);
-            long c = (long) MappedAccess.LONG.getAcquire(b, cellAt);
-            if (c == empty(t)) {
-                // volatile CAS on a counter only senders write: claims position t
-                if (MappedAccess.LONG.compareAndSet(b, tailAt, t, t + 1)) {
-                    break;
-                }
-            } else if (lapDistance(c, t) < 0L) {
-                // the previous lap's message of this cell is not taken or not released yet (a receive
-                // between its claim and its release, e.g. a stopped one): the ring is full here
-                giveBackSlot(slot);
-                return false;
-            } else {
-                Thread.onSpinWait(); // a stale tail: someone claimed t already
+        final int n = maxMessages;
+        // first fit (issue 12): the lowest FREE slot, so the slots in use stay at the bottom and the sticky
+        // ready bits (see clearStaleBit) cover few more slots than the queue holds messages
+        for (int i = 0; i < n; i++) {
+            int stateAt = statesBase + 8 * i;
+            // opaque pre-check: only a candidate, the CAS below decides; avoids CAS traffic on busy slots
+            if ((long) MappedAccess.LONG.getOpaque(b, stateAt) == FREE
+                    // volatile CAS: claims the slot and acquires the last reader's release of it, so our
+                    // payload writes below cannot be seen before its reads finished
+                    && MappedAccess.LONG.compareAndSet(b, stateAt, FREE, myWriting)) {
+                publish(i, stateAt, priority, src, length);
+                return true;
             }
         }
-        // volatile: releases payload and length to the receive that acquires the cell, and is a
-        // synchronization action before signal's volatile read of not-empty (WaitWord step (a))
-        MappedAccess.LONG.setVolatile(b, cellAt, empty(t) | FULL | slot);
+        return false;
+    }
+
+    private void publish(int i, int stateAt, int priority, ByteBuffer src, int length) {
+        final ByteBuffer b = buffer;
+        int slot = slotsBase + i * slotStride;
+        try {
+            // plain: the slot is ours (WRITING); the release store of READY below publishes these bytes
+            b.put(slot + PriorityQueueDescriptor.SLOT_PAYLOAD_OFFSET, src, src.position(), length);
+            MappedAccess.INT.set(b, slot + PriorityQueueDescriptor.SLOT_LENGTH_OFFSET, length); // plain: same
+        } catch (RuntimeException | Error e) {
+            // volatile: gives the slot back (release: nothing was published, our writes are done) and, as
+            // a synchronization action before signal's volatile read, wakes a sender that slept on it
+            MappedAccess.LONG.setVolatile(b, stateAt, FREE);
+            WaitWord.signal(b, notFullAt);
+            throw e;
+        }
+        // atomic add: unique, increasing sequence numbers across all processes (FIFO within a priority)
+        long sequence = (long) MappedAccess.LONG.getAndAdd(b, sequenceOffset, 1L);
+        long ready = PriorityQueueDescriptor.readyWord(priority, sequence);
+        // plain: kept for recovery of a dead reader's claim; published by the release store below
+        MappedAccess.LONG.set(b, slot + PriorityQueueDescriptor.SLOT_READY_WORD_OFFSET, ready);
+        int bitsAt = readyBitsBase + 8 * (i >>> 6);
+        // volatile: a synchronization action before our publish, so the set it sees (an earlier publish's
+        // or recovery's atomic or, which synchronizes-with this read) precedes our READY store in the
+        // synchronization order and happens-before it (anyReady, betterReadyBefore rely on both). Bits
+        // are cleared only by an owner of the slot before it releases it (clearStaleBit), and our claim
+        // CAS acquired that release: a clear is seen here. The bit stays set after a receive (sticky),
+        // so a slot reused in the steady state costs a read of a line no one writes, not an RMW
+        if (((long) MappedAccess.LONG.getVolatile(b, bitsAt) & (1L << i)) == 0L) {
+            // atomic or, before the publish: the ready bits stay a superset of the READY slots
+            MappedAccess.LONG.getAndBitwiseOr(b, bitsAt, 1L << i);
+        }
+        // volatile: releases payload, length and ready-word copy to whoever acquires READY, and is a
+        // synchronization action before signal's volatile read of the not-empty word (WaitWord step (a)
+        // before (b): a receiver whose re-check missed this store announced before that read)
+        MappedAccess.LONG.setVolatile(b, stateAt, ready);
         WaitWord.signal(b, notEmptyAt); // one volatile read; a system call only if a receiver sleeps
         src.position(src.position() + length);
-        return true;
     }
 
     // ---------------------------------------------------------------- receive
@@ -734,7 +771,7 @@ public final class SharedPriorityQueue implements AutoCloseable {
     public int receive(ByteBuffer dst) throws InterruptedException {
         checkReceive(dst);
         Waits.checkInterrupt();
-        int p = poll(dst, null);
+        int p = poll(dst);
         return p >= 0 ? p : awaitMessage(dst, Waits.INTERRUPTIBLE, 0L);
     }
 
@@ -746,7 +783,11 @@ public final class SharedPriorityQueue implements AutoCloseable {
      */
     public int tryReceive(ByteBuffer dst) {
         checkReceive(dst);
-        return poll(dst, null);
+        int p = poll(dst);
+        if (p >= 0) {
+            return p;
+        }
+        return maybeRecover() > 0 ? poll(dst) : -1;
     }
 
     /**
@@ -762,7 +803,7 @@ public final class SharedPriorityQueue implements AutoCloseable {
         Waits.requireUnit(unit);
         checkReceive(dst);
         Waits.checkInterrupt();
-        int p = poll(dst, null);
+        int p = poll(dst);
         return p >= 0 ? p : awaitMessage(dst, Waits.TIMED, Waits.deadline(timeout, unit));
     }
 
@@ -780,109 +821,106 @@ public final class SharedPriorityQueue implements AutoCloseable {
 
     private int awaitMessage(ByteBuffer dst, int mode, long deadline) throws InterruptedException {
         // created only now that the call has to wait; sleeps on not-empty, re-checking after announcing
-        IdleStrategy idle = newIdle(notEmptyAt, this::anyReady, mode, deadline);
+        // (anyReadyOrClaimed: a claim in flight is a sleep the recovery scan could not end in time)
+        IdleStrategy idle = newIdle(notEmptyAt, this::anyReadyOrClaimed, mode, deadline);
         while (true) {
             if (Waits.shouldGiveUp(mode, deadline)) {
                 return -1;
             }
             idle.idle();
-            int p = poll(dst, null);
+            maybeRecover();
+            int p = poll(dst);
             if (p >= 0) {
                 return p;
             }
         }
     }
 
-    /**
-     * Whether ring {@code p}'s head cell holds a message: its head position, or -1. Reads the head and
-     * the cell with acquire loads (a message published before the cell's publish is then visible).
-     */
-    private long readyHead(int p) {
+    private int poll(ByteBuffer dst) {
         final ByteBuffer b = buffer;
+        long best;
+        int bestAt;
         while (true) {
-            long h = (long) MappedAccess.LONG.getAcquire(b, headAt(p)); // acquire: see above
-            long c = (long) MappedAccess.LONG.getAcquire(b, cellAt(p, h)); // acquire: see above
-            long d = lapDistance(c, h);
-            if (d == 0L) {
-                return (c & FULL) != 0L ? h : -1L; // FULL(h): the oldest message; EMPTY(h): none published
+            best = 0L;
+            bestAt = -1;
+            long bestKey = -1L;
+            int held = 0;
+            for (int word = 0; word < readyBitsWords; word++) {
+                // opaque: the bits only say which state words to read (a superset of the READY ones: set
+                // before a publish, cleared only by clearStaleBit); all zero = empty
+                long bits = (long) MappedAccess.LONG.getOpaque(b, readyBitsBase + 8 * word);
+                while (bits != 0L) {
+                    int i = (word << 6) + Long.numberOfTrailingZeros(bits);
+                    bits &= bits - 1;
+                    int stateAt = statesBase + 8 * i;
+                    // acquire: if this word is the one we pick, every publish that happened before it is
+                    // visible to the re-check below (per-producer FIFO); a plain load on x86
+                    long w = (long) MappedAccess.LONG.getAcquire(b, stateAt);
+                    if (w == FREE) {
+                        if (i - held >= STALE_BITS_ALLOWED) { // a stale bit far above the held slots
+                            clearStaleBit(i, stateAt);
+                        }
+                        continue;
+                    }
+                    held++;
+                    if ((w & STATE_MASK) == READY) {
+                        long key = (w & ~STATE_MASK & ~SEQUENCE_MASK) | (SEQUENCE_MASK - (w & SEQUENCE_MASK));
+                        if (key > bestKey) {
+                            bestKey = key;
+                            best = w;
+                            bestAt = stateAt;
+                        }
+                    }
+                }
             }
-            if (d < 0L) {
-                // the previous lap's message of this cell was claimed (head moved past it) but its receive has
-                // not released the cell yet: position h is not published
-                return -1L;
+            if (bestAt < 0) {
+                return -1;
             }
-            Thread.onSpinWait(); // the head moved on while we read: read it again
+            // the end of the candidate's bits word (slot index = (bestAt - statesBase) / 8, word = index / 64)
+            if (betterReadyBefore((((bestAt - statesBase) >>> 9) + 1) << 6, bestKey)) {
+                continue; // a better message was published while we scanned past its slot: scan again
+            }
+            // volatile CAS: claims the message and acquires the sender's release of READY (payload visible);
+            // the READY word holds a unique sequence number, so no ABA
+            if (MappedAccess.LONG.compareAndSet(b, bestAt, best, myReading)) {
+                break;
+            }
         }
-    }
-
-    /**
-     * Takes the highest-priority, oldest message: copies it into {@code dst} (if not null) or hands it
-     * to {@code handler}. Returns its priority, or -1 if none is ready.
-     */
-    private int poll(ByteBuffer dst, MessageHandler handler) {
-        final ByteBuffer b = buffer;
-        retry:
-        while (true) {
-            // acquire: the bits say which rings to read (set before a ring's first publish)
-            long bits = (long) MappedAccess.LONG.getAcquire(b, prioritiesAt);
-            while (bits != 0L) {
-                int p = 63 - Long.numberOfLeadingZeros(bits);
-                bits &= ~(1L << p);
-                long h = readyHead(p);
-                if (h < 0L) {
-                    continue;
-                }
-                // Re-check the higher priorities after the acquire of this message's cell: a message of a
-                // higher priority published before it is visible now (the scan read those rings before)
-                long higher = (long) MappedAccess.LONG.getAcquire(b, prioritiesAt) & (-1L << (p + 1)) & 0xFFFF_FFFFL;
-                while (higher != 0L) {
-                    int q = 63 - Long.numberOfLeadingZeros(higher);
-                    higher &= ~(1L << q);
-                    if (readyHead(q) >= 0L) {
-                        continue retry;
-                    }
-                }
-                int headAt = headAt(p);
-                // volatile CAS on a counter only receivers write: claims position h (the cell's publish was
-                // acquired above: the payload is visible)
-                if (!MappedAccess.LONG.compareAndSet(b, headAt, h, h + 1)) {
-                    continue retry;
-                }
-                int cellAt = cellAt(p, h);
-                int slot = (int) ((long) MappedAccess.LONG.getAcquire(b, cellAt) & VALUE_MASK); // acquire: ours now
-                int slotAt = slotsBase + slot * slotStride;
-                // plain: written before the sender's publish, which we acquired
-                int length = (int) MappedAccess.INT.get(b, slotAt + PriorityQueueDescriptor.SLOT_LENGTH_OFFSET);
-                try {
-                    if (length < 0 || length > maxMessageSize || slot >= maxMessages) {
-                        // only a foreign write to the file gets here: the message is dropped and refused
-                        throw new IllegalStateException("corrupt message length " + length + " in slot " + slot);
-                    }
-                    if (handler != null) {
-                        handler.onMessage(p, b, slotAt + PriorityQueueDescriptor.SLOT_PAYLOAD_OFFSET, length);
-                    } else {
-                        dst.put(dst.position(), b, slotAt + PriorityQueueDescriptor.SLOT_PAYLOAD_OFFSET, length); // plain: ours
-                        dst.position(dst.position() + length);
-                    }
-                } finally {
-                    // release: the cell is ready for the sender of position h + capacity, after our read
-                    MappedAccess.LONG.setRelease(b, cellAt, empty(h + capacity));
-                    if (slot < maxMessages) {
-                        giveBackSlot(slot); // volatile store, then signal not-full
-                    }
-                }
-                return p;
-            }
-            return -1;
+        int index = (bestAt - statesBase) >>> 3;
+        // the slot's ready bit stays set (sticky: the next send of this slot finds it set and writes
+        // nothing; a scan that meets too many stale bits clears them, see clearStaleBit)
+        int slot = slotsBase + index * slotStride;
+        // plain: written before the sender's release, which our CAS acquired; the slot is ours (READING)
+        int length = (int) MappedAccess.INT.get(b, slot + PriorityQueueDescriptor.SLOT_LENGTH_OFFSET);
+        if (length < 0 || length > maxMessageSize) {
+            // only a foreign write to the file can get here: give the message back and refuse it (its
+            // ready bit is still set: receives do not clear it)
+            // volatile: re-publishes (release) and precedes signal's volatile read (WaitWord step (a))
+            MappedAccess.LONG.setVolatile(b, bestAt, best);
+            WaitWord.signal(b, notEmptyAt);
+            throw new IllegalStateException("corrupt message length " + length + " in slot "
+                    + index);
         }
+        dst.put(dst.position(), b, slot + PriorityQueueDescriptor.SLOT_PAYLOAD_OFFSET, length); // plain: ours
+        // volatile: releases the slot (our reads of the payload complete before the next sender's claim,
+        // whose CAS acquires) and is a synchronization action before signal's volatile read of the
+        // not-full word (WaitWord step (a) before (b): a sender whose re-check missed it announced before)
+        MappedAccess.LONG.setVolatile(b, bestAt, FREE);
+        WaitWord.signal(b, notFullAt); // one volatile read; a system call only if a sender sleeps
+        dst.position(dst.position() + length);
+        return PriorityQueueDescriptor.priority(best);
     }
 
     /**
      * Delivers up to {@code limit} ready messages without waiting, highest priority first and oldest
      * first within a priority, without copying: {@code handler} reads each body in the queue's mapping
-     * (the message's priority is passed as its {@code type}), the slot being given back as soon as it
-     * returns. It is {@link #tryReceive(ByteBuffer)} repeated. If the handler throws, its message counts
-     * as received (its slot is freed), the exception propagates, and the rest stay queued.
+     * (the message's priority is passed as its {@code type}), the slot being freed as soon as it
+     * returns. It is {@link #tryReceive(ByteBuffer)} repeated, at the cost of one scan of the slots for
+     * up to {@value #BATCH_LIMIT} messages instead of one scan per message. Ordering: each message it
+     * delivers is one a {@code tryReceive} could have returned at that point, except that a message sent
+     * while the batch runs may be left for the next call even if its priority is higher (it was not
+     * sent before the messages the batch had already selected). If the handler throws, its message
+     * counts as received (its slot is freed), the exception propagates, and the rest stay queued.
      *
      * @param handler called once per message, on this thread, with a view of its body (valid during
      *                the call only: read it with absolute gets, do not write to it)
@@ -897,11 +935,17 @@ public final class SharedPriorityQueue implements AutoCloseable {
             throw new IllegalArgumentException("limit must be >= 1: " + limit);
         }
         ensureOpen();
-        // volatile CAS: the batch array is used by one thread at a time (this CAS acquires the previous
-        // user's release below); a thread that finds it busy takes one message per claim instead
+        int n = receiveBatches(handler, limit);
+        return n > 0 || maybeRecover() == 0 ? n : receiveBatches(handler, limit);
+    }
+
+    private int receiveBatches(MessageHandler handler, int limit) {
+        // volatile CAS: the arrays are used by one thread at a time (this CAS acquires the previous
+        // user's release below, so its writes to them are not seen late); a thread that finds them
+        // busy receives one message per scan instead
         if (!BATCH_BUSY.compareAndSet(this, 0, 1)) {
             int n = 0;
-            while (n < limit && poll(null, handler) >= 0) {
+            while (n < limit && pollOne(handler)) {
                 n++;
             }
             return n;
@@ -909,10 +953,10 @@ public final class SharedPriorityQueue implements AutoCloseable {
         try {
             int n = 0;
             while (n < limit) {
-                int cap = Math.min(limit - n, batchSlots.length);
+                int cap = Math.min(limit - n, batchKeys.length);
                 int got = pollBatch(handler, cap);
                 n += got;
-                if (got == 0) {
+                if (got < cap) {
                     break;
                 }
             }
@@ -922,113 +966,339 @@ public final class SharedPriorityQueue implements AutoCloseable {
         }
     }
 
-    /**
-     * Takes up to {@code max} consecutive messages of the highest-priority ready ring with one claim
-     * (CAS head h -> h + k over the k FULL cells from h, after the same higher-priority re-check as
-     * poll), hands each to {@code handler} and gives the k slots back with one claim of the free ring.
-     * If the handler throws, its message counts as received and the rest of the batch are published
-     * again at the ring's tail, in order (behind messages sent meanwhile), before the exception
-     * propagates.
-     */
-    private int pollBatch(MessageHandler handler, int max) {
+    /** One message through {@link #pollBatch} semantics without the shared arrays: a scan per message. */
+    private boolean pollOne(MessageHandler handler) {
         final ByteBuffer b = buffer;
-        final int[] slots = batchSlots;
-        retry:
         while (true) {
-            long bits = (long) MappedAccess.LONG.getAcquire(b, prioritiesAt); // acquire: as in poll
-            while (bits != 0L) {
-                int p = 63 - Long.numberOfLeadingZeros(bits);
-                bits &= ~(1L << p);
-                long h = readyHead(p);
-                if (h < 0L) {
-                    continue;
-                }
-                long higher = (long) MappedAccess.LONG.getAcquire(b, prioritiesAt) & (-1L << (p + 1)) & 0xFFFF_FFFFL;
-                while (higher != 0L) { // as in poll
-                    int q = 63 - Long.numberOfLeadingZeros(higher);
-                    higher &= ~(1L << q);
-                    if (readyHead(q) >= 0L) {
-                        continue retry;
-                    }
-                }
-                int k = 1;
-                while (k < max) {
-                    // acquire: each cell's publish, so its payload is visible once the CAS below claims it
-                    long c = (long) MappedAccess.LONG.getAcquire(b, cellAt(p, h + k));
-                    if (c != (empty(h + k) | FULL | (c & VALUE_MASK))) {
-                        break;
-                    }
-                    k++;
-                }
-                // volatile CAS on a counter only receivers write: claims positions h .. h + k - 1
-                if (!MappedAccess.LONG.compareAndSet(b, headAt(p), h, h + k)) {
-                    continue retry;
-                }
-                for (int i = 0; i < k; i++) {
-                    // acquire: ours now (read above, unchanged: only we release a claimed cell)
-                    slots[i] = (int) ((long) MappedAccess.LONG.getAcquire(b, cellAt(p, h + i)) & VALUE_MASK);
-                }
-                int done = 0;
-                try {
-                    for (; done < k; done++) {
-                        int slot = slots[done];
-                        int slotAt = slotsBase + slot * slotStride;
-                        // plain: written before the sender's publish, which we acquired
-                        int length = slot >= maxMessages ? -1
-                                : (int) MappedAccess.INT.get(b, slotAt + PriorityQueueDescriptor.SLOT_LENGTH_OFFSET);
-                        if (length < 0 || length > maxMessageSize) {
-                            throw new IllegalStateException("corrupt message length " + length + " in slot " + slot);
+            long best = 0L;
+            int bestAt = -1;
+            long bestKey = -1L;
+            int held = 0;
+            for (int word = 0; word < readyBitsWords; word++) {
+                long bits = (long) MappedAccess.LONG.getOpaque(b, readyBitsBase + 8 * word); // opaque: as in poll
+                while (bits != 0L) {
+                    int i = (word << 6) + Long.numberOfTrailingZeros(bits);
+                    bits &= bits - 1;
+                    int stateAt = statesBase + 8 * i;
+                    long w = (long) MappedAccess.LONG.getAcquire(b, stateAt); // acquire: as in poll
+                    if (w == FREE) {
+                        if (i - held >= STALE_BITS_ALLOWED) {
+                            clearStaleBit(i, stateAt); // as in poll
                         }
-                        handler.onMessage(p, b, slotAt + PriorityQueueDescriptor.SLOT_PAYLOAD_OFFSET, length);
+                        continue;
                     }
-                } finally {
-                    for (int i = 0; i < k; i++) {
-                        // release: the cell is ready for the sender of the next lap, after our reads
-                        MappedAccess.LONG.setRelease(b, cellAt(p, h + i), empty(h + i + capacity));
-                    }
-                    if (done < k) { // the handler threw at message done: it counts as received
-                        for (int i = done + 1; i < k; i++) {
-                            republish(p, slots[i]);
-                        }
-                        // the handled ones and the one that threw (a corrupt slot index is dropped)
-                        giveBackSlots(slots, 0, slots[done] < maxMessages ? done + 1 : done);
+                    held++;
+                    if ((w & STATE_MASK) == READY && key(w) > bestKey) {
+                        bestKey = key(w);
+                        best = w;
+                        bestAt = stateAt;
                     }
                 }
-                giveBackSlots(slots, 0, k);
-                return k;
             }
-            return 0;
+            if (bestAt < 0) {
+                return false;
+            }
+            if (betterReadyBefore((((bestAt - statesBase) >>> 9) + 1) << 6, bestKey)) {
+                continue; // as in poll
+            }
+            if (take(best, bestAt, handler)) {
+                return true;
+            }
         }
     }
 
-    /** Publishes slot {@code slot}'s message again at ring {@code p}'s tail (a batch whose handler threw). */
-    private void republish(int p, int slot) {
+    /**
+     * One scan for up to {@code cap} messages, then a re-check of every slot, then claims the selected
+     * ones in key order (see the implementation notes, "Batch receive").
+     */
+    private int pollBatch(MessageHandler handler, int cap) {
         final ByteBuffer b = buffer;
-        final int tailAt = tailAt(p);
+        final long[] keys = batchKeys;
+        final long[] words = batchWords;
+        final int[] at = batchAt;
+        int n;
+        int take;
         while (true) {
-            long t = (long) MappedAccess.LONG.getVolatile(b, tailAt); // volatile: as in offer
-            int cellAt = cellAt(p, t);
-            if ((long) MappedAccess.LONG.getAcquire(b, cellAt) == empty(t) // acquire: as in offer
-                    && MappedAccess.LONG.compareAndSet(b, tailAt, t, t + 1)) { // volatile CAS: as in offer
-                MappedAccess.LONG.setVolatile(b, cellAt, empty(t) | FULL | slot); // volatile: as in offer
-                WaitWord.signal(b, notEmptyAt);
-                return;
+            n = 0;
+            int held = 0;
+            for (int word = 0; word < readyBitsWords; word++) {
+                // opaque: the bits only say which state words to read (as in poll)
+                long bits = (long) MappedAccess.LONG.getOpaque(b, readyBitsBase + 8 * word);
+                while (bits != 0L) {
+                    int i = (word << 6) + Long.numberOfTrailingZeros(bits);
+                    bits &= bits - 1;
+                    int stateAt = statesBase + 8 * i;
+                    // acquire: every publish that happened before a candidate's is visible to the re-check
+                    long w = (long) MappedAccess.LONG.getAcquire(b, stateAt);
+                    if (w == FREE) {
+                        if (i - held >= STALE_BITS_ALLOWED) {
+                            clearStaleBit(i, stateAt); // as in poll
+                        }
+                        continue;
+                    }
+                    held++;
+                    if ((w & STATE_MASK) != READY) {
+                        continue;
+                    }
+                    long key = key(w);
+                    if (n == cap && key < keys[n - 1]) {
+                        continue; // worse than every candidate of a full batch
+                    }
+                    int j = n == cap ? n - 1 : n++; // the last one drops out of a full batch
+                    for (; j > 0 && keys[j - 1] < key; j--) { // insertion: keys descending
+                        keys[j] = keys[j - 1];
+                        words[j] = words[j - 1];
+                        at[j] = at[j - 1];
+                    }
+                    keys[j] = key;
+                    words[j] = w;
+                    at[j] = stateAt;
+                }
             }
-            Thread.onSpinWait(); // a stale tail, or the previous lap's cell not released yet: transient
+            if (n == 0) {
+                return 0;
+            }
+            // Re-check every slot, after the acquire of every candidate: a READY message that is not a
+            // candidate bounds the candidates that may be taken (those with a larger key).
+            long bound = -1L;
+            long lowest = keys[n - 1];
+            for (int word = 0; word < readyBitsWords; word++) {
+                // opaque is enough (as in betterReadyBefore): a publish that happened before a
+                // candidate's publish happened before the scan's acquire of that candidate, so before these reads
+                long bits = (long) MappedAccess.LONG.getOpaque(b, readyBitsBase + 8 * word);
+                while (bits != 0L) {
+                    int i = (word << 6) + Long.numberOfTrailingZeros(bits);
+                    bits &= bits - 1;
+                    long w = (long) MappedAccess.LONG.getOpaque(b, statesBase + 8 * i); // opaque: see above
+                    if ((w & STATE_MASK) == READY) {
+                        long key = key(w);
+                        if (key > bound && key > lowest && !isCandidate(keys, n, key)) {
+                            bound = key;
+                        }
+                    }
+                }
+            }
+            take = n;
+            while (take > 0 && keys[take - 1] < bound) {
+                take--;
+            }
+            if (take > 0) {
+                break;
+            }
+            // a better message was published while we scanned past its slot: scan again (as in poll)
         }
+        int delivered = 0;
+        for (int c = 0; c < take; c++) {
+            if (take(words[c], at[c], handler)) { // a failed claim: another receive took it
+                delivered++;
+            }
+        }
+        return delivered;
+    }
+
+    /**
+     * Clears the stale ready bit of FREE slot {@code i} (a bit left set by its last message's send: receives
+     * do not clear bits), as the owner of the slot: claims it as a sender would (FREE -> WRITING(me)),
+     * clears the bit, frees it. A scan calls it for a stale bit with at least {@value #STALE_BITS_ALLOWED}
+     * unheld slots below it (first-fit sends keep the held slots at the bottom, so such a slot is
+     * unlikely to be used soon); it costs at most one clear per send that set a bit (each sets at most one). Does nothing if the slot is no
+     * longer FREE (someone claimed it: that claim's owner handles the bit) or this is a read-only view.
+     */
+    private void clearStaleBit(int i, int stateAt) {
+        final ByteBuffer b = buffer;
+        // volatile CAS: claims the slot (acquiring its last owner's release), so no one publishes in it
+        // while the bit is clear, the superset invariant holds throughout; a claim as WRITING(me), so if
+        // this process dies here recovery frees the slot (a WRITING claim holds no message)
+        if (myWriting == 0L || !MappedAccess.LONG.compareAndSet(b, stateAt, FREE, myWriting)) {
+            return;
+        }
+        // atomic and-not, while we own the slot: the next sender of the slot claims it after our release
+        // below, so its volatile read of the bit sees this clear (or a later set) and sets it again
+        MappedAccess.LONG.getAndBitwiseAnd(b, readyBitsBase + 8 * (i >>> 6), ~(1L << i));
+        // volatile: releases the slot (the clear happens-before the next claim, which acquires) and is a
+        // synchronization action before signal's volatile read (WaitWord step (a)), as a freed slot's
+        MappedAccess.LONG.setVolatile(b, stateAt, FREE);
+        WaitWord.signal(b, notFullAt);
+    }
+
+    /** Whether {@code key} is among the first {@code n} of {@code keys} (descending; keys are unique). */
+    private static boolean isCandidate(long[] keys, int n, long key) {
+        int lo = 0;
+        int hi = n - 1;
+        while (lo <= hi) {
+            int mid = (lo + hi) >>> 1;
+            long k = keys[mid];
+            if (k == key) {
+                return true;
+            }
+            if (k > key) {
+                lo = mid + 1;
+            } else {
+                hi = mid - 1;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Claims the message {@code word} at {@code stateAt}, hands its body to {@code handler} and frees the
+     * slot (also if the handler throws).
+     *
+     * @return false if another receive claimed it first
+     */
+    private boolean take(long word, int stateAt, MessageHandler handler) {
+        final ByteBuffer b = buffer;
+        // volatile CAS: claims the message and acquires the sender's release of READY (as in poll)
+        if (!MappedAccess.LONG.compareAndSet(b, stateAt, word, myReading)) {
+            return false;
+        }
+        int index = (stateAt - statesBase) >>> 3;
+        int slot = claimedLength(index, stateAt, word);
+        int length = (int) MappedAccess.INT.get(b, slot + PriorityQueueDescriptor.SLOT_LENGTH_OFFSET); // plain: ours, checked
+        try {
+            handler.onMessage(PriorityQueueDescriptor.priority(word), b, slot + PriorityQueueDescriptor.SLOT_PAYLOAD_OFFSET,
+                    length);
+        } finally {
+            // volatile: releases the slot and precedes signal's volatile read, as in poll
+            MappedAccess.LONG.setVolatile(b, stateAt, FREE);
+            WaitWord.signal(b, notFullAt);
+        }
+        return true;
+    }
+
+    /**
+     * After a claim of slot {@code index} (READING): checks its length and returns
+     * the slot's offset; a corrupt length gives the message back and throws (as in poll).
+     */
+    private int claimedLength(int index, int stateAt, long word) {
+        final ByteBuffer b = buffer;
+        // the ready bit stays set (sticky, as in poll)
+        int slot = slotsBase + index * slotStride;
+        // plain: written before the sender's release, which our CAS acquired; the slot is ours (READING)
+        int length = (int) MappedAccess.INT.get(b, slot + PriorityQueueDescriptor.SLOT_LENGTH_OFFSET);
+        if (length < 0 || length > maxMessageSize) {
+            // only a foreign write to the file can get here: give the message back and refuse it (as in poll)
+            MappedAccess.LONG.setVolatile(b, stateAt, word);
+            WaitWord.signal(b, notEmptyAt);
+            throw new IllegalStateException("corrupt message length " + length + " in slot " + index);
+        }
+        return slot;
+    }
+
+    /** A READY word's receive order: priority, then the complement of the sequence (older = larger). */
+    private static long key(long w) {
+        return (w & ~STATE_MASK & ~SEQUENCE_MASK) | (SEQUENCE_MASK - (w & SEQUENCE_MASK));
+    }
+
+    /**
+     * Whether a READY message with a larger key than {@code key} waits in a slot before slot {@code end}
+     * (the end of the candidate's bits word: see the implementation notes).
+     */
+    private boolean betterReadyBefore(int end, long key) {
+        final ByteBuffer b = buffer;
+        for (int word = 0, words = (end + 63) >>> 6; word < words; word++) {
+            // opaque is enough, here and below: every publish that happened before the candidate's
+            // publish (and the bit set before it) happens before these reads, since the scan acquired
+            // the candidate's state word, so such a message cannot be missed here
+            long bits = (long) MappedAccess.LONG.getOpaque(b, readyBitsBase + 8 * word);
+            while (bits != 0L) {
+                int i = (word << 6) + Long.numberOfTrailingZeros(bits);
+                if (i >= end) {
+                    break;
+                }
+                bits &= bits - 1;
+                long w = (long) MappedAccess.LONG.getOpaque(b, statesBase + 8 * i);
+                if ((w & STATE_MASK) == READY
+                        && ((w & ~STATE_MASK & ~SEQUENCE_MASK) | (SEQUENCE_MASK - (w & SEQUENCE_MASK))) > key) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     // ---------------------------------------------------------------- recovery
 
     /**
-     * Reclaims what dead processes held. Queue layout 2 does not record claims yet (see the class
-     * comment, "Crash recovery"): it reclaims nothing.
+     * Reclaims every slot whose owner process is dead: an unfinished send's slot becomes free, an
+     * unfinished receive's message becomes ready again. Called automatically by operations that fail or
+     * wait (see the class comment); call it directly after learning that a peer died.
      *
-     * @return the number of claims reclaimed: 0
+     * @return the number of slots reclaimed
      */
     public int recover() {
         ensureOpen();
-        return 0;
+        return recoverScan(false);
+    }
+
+    private int maybeRecover() {
+        long now = System.nanoTime();
+        if (now - lastRecoveryNanos < recoveryIntervalNanos) { // plain: per-handle rate limit, racy on purpose
+            return 0;
+        }
+        lastRecoveryNanos = now;
+        return recoverScan(true);
+    }
+
+    private int recoverScan(boolean onlyStuck) {
+        final ByteBuffer b = buffer;
+        int reclaimed = 0;
+        for (int i = 0; i < maxMessages; i++) {
+            int stateAt = statesBase + 8 * i;
+            // acquire: for READING, the slot's ready-word copy (written before the sender's release,
+            // acquired by the reader's CAS) is then visible to us
+            long w = (long) MappedAccess.LONG.getAcquire(b, stateAt);
+            long state = w & STATE_MASK;
+            if (state != WRITING && state != READING || w == myWriting || w == myReading) {
+                seenOwners[i] = 0L;
+                continue;
+            }
+            boolean stuck = seenOwners[i] == w;
+            seenOwners[i] = w;
+            if (onlyStuck && !stuck) {
+                continue; // first sighting: most likely an operation in progress; check next time
+            }
+            if (!ownerDead(w)) {
+                continue;
+            }
+            int bitAt = readyBitsBase + 8 * (i >>> 6);
+            if (state == WRITING) {
+                // The slot's ready bit is left as it is (set if the dead sender got that far): a stale
+                // set bit costs a reader one state read until the slot's next receive clears it. It
+                // must not be cleared here: this scan's verdict may be stale (another recoverer freed
+                // the slot and a new sender set the bit and published since our read of w), and a
+                // clear would hide that READY message from every reader for good.
+                // volatile CAS: only the (dead) owner could have changed it; nothing was published. It
+                // fails if another recoverer got there first: the owner word is never reused (a dead
+                // process claims nothing, and tokens are never reissued).
+                if (MappedAccess.LONG.compareAndSet(b, stateAt, w, FREE)) {
+                    reclaimed++;
+                    // after the volatile CAS (WaitWord step (a)): a sender may sleep on the full queue
+                    WaitWord.signal(b, notFullAt);
+                }
+            } else {
+                int slot = slotsBase + i * slotStride;
+                long ready = (long) MappedAccess.LONG.get(b, slot + PriorityQueueDescriptor.SLOT_READY_WORD_OFFSET); // plain: see acquire above
+                // atomic or, before re-publishing: the bits stay a superset (a bit left set when the CAS
+                // fails costs a reader one extra state read, never a missed message)
+                MappedAccess.LONG.getAndBitwiseOr(b, bitAt, 1L << i);
+                // volatile CAS: re-publishes the untouched message with its original priority and sequence
+                if (MappedAccess.LONG.compareAndSet(b, stateAt, w, ready)) {
+                    reclaimed++;
+                    // after the volatile CAS (WaitWord step (a)): a receiver may sleep on the empty queue
+                    WaitWord.signal(b, notEmptyAt);
+                }
+            }
+            seenOwners[i] = 0L;
+        }
+        return reclaimed;
+    }
+
+    private boolean ownerDead(long ownerWord) {
+        // Dead only when certainly gone, in any PID namespace (Participants: pid + start time in ours,
+        // heartbeat age plus the kernel's lock probe in another; a stopped process is never dead); when
+        // the verdict cannot be formed it is "may be alive": a live owner's claim is never taken.
+        return participants != null && participants.isDead(PriorityQueueDescriptor.ownerToken(ownerWord));
     }
 
     // ---------------------------------------------------------------- inspection
@@ -1063,22 +1333,16 @@ public final class SharedPriorityQueue implements AutoCloseable {
     /**
      * The number of messages ready to be received (a snapshot, exact only when no one is operating).
      *
-     * @return the count of published, untaken ring positions
+     * @return the count of READY slots
      * @throws IllegalStateException if this handle is closed
      */
     public int size() {
         ensureOpen();
-        final ByteBuffer b = buffer;
         int ready = 0;
-        for (int p = 0; p <= MAX_PRIORITY; p++) {
+        for (int i = 0; i < maxMessages; i++) {
             // opaque: a statistic
-            long h = (long) MappedAccess.LONG.getOpaque(b, headAt(p));
-            long t = (long) MappedAccess.LONG.getOpaque(b, tailAt(p));
-            for (long n = h; n < t && n - h <= capacity; n++) {
-                long c = (long) MappedAccess.LONG.getOpaque(b, cellAt(p, n));
-                if (c == (empty(n) | FULL | (c & VALUE_MASK))) {
-                    ready++;
-                }
+            if (((long) MappedAccess.LONG.getOpaque(buffer, statesBase + 8 * i) & STATE_MASK) == READY) {
+                ready++;
             }
         }
         return ready;
@@ -1086,10 +1350,10 @@ public final class SharedPriorityQueue implements AutoCloseable {
 
     /**
      * Whether no message is ready (a snapshot, as {@link #size()} {@code == 0}, but it reads only the
-     * head cells of the rings in use). It is the re-check a receiver makes after announcing a kernel
-     * sleep, with the same volatile reads.
+     * ready bits and the state words they point to). It is the re-check a receiver makes after
+     * announcing a kernel sleep, with the same volatile reads.
      *
-     * @return {@code true} if no message was ready when the rings were read
+     * @return {@code true} if no message was ready when the slots were scanned
      * @throws IllegalStateException if this handle is closed
      */
     public boolean isEmpty() {
@@ -1098,10 +1362,11 @@ public final class SharedPriorityQueue implements AutoCloseable {
     }
 
     /**
-     * Whether no slot is free (a snapshot). It is the re-check a sender makes after announcing a kernel
-     * sleep on a full queue, with the same volatile reads.
+     * Whether no slot is free (a snapshot: every slot holds a message or is being written or read). It is
+     * the re-check a sender makes after announcing a kernel sleep on a full queue, with the same volatile
+     * reads.
      *
-     * @return {@code true} if no slot was free when the free ring was read
+     * @return {@code true} if no slot was free when the slots were scanned
      * @throws IllegalStateException if this handle is closed
      */
     public boolean isFull() {

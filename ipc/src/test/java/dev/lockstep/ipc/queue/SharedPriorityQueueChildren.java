@@ -172,27 +172,27 @@ final class SharedPriorityQueueChildren {
         }
     }
     /**
-     * args: file. Plays a process that dies inside a receive and inside a send of a 2-slot queue holding
-     * one message: takes the message's ring position (the receive's claim: ring head CAS) and the free
-     * slot (the send's claim: free head CAS), with its own real identity, prints "CLAIMED" and waits to
-     * be killed. Queue layout 2 writes no claim record yet (issue 12, step B): the record writes go here
-     * once they exist.
+     * args: file. Plays a process that dies inside a receive and inside a send: claims the READY
+     * message in slot 0 (READY -> READING(me)) and the free slot 1 (FREE -> WRITING(me), half a payload
+     * written), with its own real identity, prints "CLAIMED" and waits to be killed.
      */
     static final class Claimer {
         public static void main(String[] args) throws Exception {
             try (dev.lockstep.ipc.shm.SharedFile raw = dev.lockstep.ipc.shm.SharedFile.open(Path.of(args[0]),
                     dev.lockstep.ipc.shm.StructureKind.PRIORITY_QUEUE)) {
-                dev.lockstep.ipc.shm.Participants.of(Path.of(args[0])); // registered: a real identity
-                QueueLayoutProbe probe = new QueueLayoutProbe(raw.buffer(), dev.lockstep.ipc.shm.SharedFile.STRUCTURE_OFFSET, 2);
-                int taken = -1;
-                for (int p = PriorityQueueDescriptor.PRIORITIES - 1; p >= 0 && taken < 0; p--) {
-                    taken = probe.claimHead(p);
+                ByteBuffer b = raw.buffer();
+                long me = dev.lockstep.ipc.shm.Participants.of(Path.of(args[0])).token();
+                int states = dev.lockstep.ipc.shm.SharedFile.STRUCTURE_OFFSET + PriorityQueueDescriptor.statesOffset(2);
+                long ready = (long) dev.lockstep.ipc.shm.MappedAccess.LONG.getVolatile(b, states);
+                if (!dev.lockstep.ipc.shm.MappedAccess.LONG.compareAndSet(b, states, ready,
+                        PriorityQueueDescriptor.ownerWord(PriorityQueueDescriptor.READING, me))) {
+                    throw new IllegalStateException("slot 0 changed");
                 }
-                if (taken < 0) {
-                    throw new IllegalStateException("no message to claim");
-                }
-                if (probe.claimFreeSlot() < 0) {
-                    throw new IllegalStateException("no free slot");
+                dev.lockstep.ipc.shm.MappedAccess.LONG.getAndBitwiseAnd(b,
+                        dev.lockstep.ipc.shm.SharedFile.STRUCTURE_OFFSET + PriorityQueueDescriptor.READY_BITS_OFFSET, ~1L);
+                if (!dev.lockstep.ipc.shm.MappedAccess.LONG.compareAndSet(b, states + 8, PriorityQueueDescriptor.FREE,
+                        PriorityQueueDescriptor.ownerWord(PriorityQueueDescriptor.WRITING, me))) {
+                    throw new IllegalStateException("slot 1 not free");
                 }
                 System.out.println("CLAIMED");
                 Thread.sleep(60_000);
@@ -290,12 +290,12 @@ final class SharedPriorityQueueChildren {
 
     /**
      * args: file, count, mode. Mode "write" plays a sender that dies in the middle of its send, in up
-     * to {@code count} slots at once (taking them as they become free, for up to 3 s): takes each from
-     * the free ring as a send does and writes half a payload. Mode "read" plays a receiver that dies in
-     * the middle of its receive: takes up to {@code count} ring positions holding messages (the head
-     * CAS), printing "HELD id index" for each. Prints "TOKEN t" first, "CLAIMED n" last, then waits to
-     * be killed. Queue layout 2 writes no claim record yet (issue 12, step B): the record writes go
-     * here once they exist.
+     * to {@code count} slots at once (taking them as they become free, for up to 3 s): claims each
+     * (FREE -> WRITING(its token)), writes half a payload and sets the slot's ready bit (the last step
+     * before the publish). Mode "read" plays a receiver that dies in the middle of its receive: claims
+     * up to {@code count} READY messages (READY -> READING(its token)) and clears their ready bits (as a
+     * receive does right after its claim), printing "HELD id index" for each. Prints "TOKEN t" first,
+     * "CLAIMED n" last, then waits to be killed.
      */
     static final class HalfSender {
         public static void main(String[] args) throws Exception {
@@ -307,27 +307,33 @@ final class SharedPriorityQueueChildren {
                 ByteBuffer b = raw.buffer();
                 int max = (int) raw.header().param(PriorityQueueDescriptor.PARAM_MAX_MESSAGES);
                 int size = (int) raw.header().param(PriorityQueueDescriptor.PARAM_MAX_MESSAGE_SIZE);
+                int base = dev.lockstep.ipc.shm.SharedFile.STRUCTURE_OFFSET;
                 long token = dev.lockstep.ipc.shm.Participants.of(file).token();
-                QueueLayoutProbe probe = new QueueLayoutProbe(b, dev.lockstep.ipc.shm.SharedFile.STRUCTURE_OFFSET, max);
+                long me = PriorityQueueDescriptor.ownerWord(read ? PriorityQueueDescriptor.READING : PriorityQueueDescriptor.WRITING, token);
                 ByteBuffer payloads = b.duplicate().order(java.nio.ByteOrder.BIG_ENDIAN); // messages are big-endian
                 System.out.println("TOKEN " + token);
                 int claimed = 0;
                 long deadline = System.nanoTime() + 3_000_000_000L; // a full queue frees slots as receivers take messages
-                while (claimed < count && System.nanoTime() - deadline < 0) {
+                for (int i = 0; claimed < count && System.nanoTime() - deadline < 0; i = (i + 1) % max) {
+                    int at = base + PriorityQueueDescriptor.stateOffset(max, i);
                     if (read) {
-                        for (int p = PriorityQueueDescriptor.PRIORITIES - 1; p >= 0 && claimed < count; p--) {
-                            int slot = probe.claimHead(p);
-                            if (slot >= 0) {
-                                int payload = probe.payloadAt(slot, size);
-                                System.out.println("HELD " + payloads.getInt(payload) + " " + payloads.getInt(payload + 4));
-                                claimed++;
-                            }
+                        long w = (long) dev.lockstep.ipc.shm.MappedAccess.LONG.getVolatile(b, at);
+                        if ((w & PriorityQueueDescriptor.STATE_MASK) == PriorityQueueDescriptor.READY
+                                && dev.lockstep.ipc.shm.MappedAccess.LONG.compareAndSet(b, at, w, me)) {
+                            dev.lockstep.ipc.shm.MappedAccess.LONG.getAndBitwiseAnd(b,
+                                    base + PriorityQueueDescriptor.readyBitsOffset(i), ~(1L << i));
+                            int slot = base + (int) PriorityQueueDescriptor.slotsOffset(max) + i * PriorityQueueDescriptor.slotStride(size);
+                            int payload = slot + PriorityQueueDescriptor.SLOT_PAYLOAD_OFFSET;
+                            System.out.println("HELD " + payloads.getInt(payload) + " " + payloads.getInt(payload + 4));
+                            claimed++;
                         }
                         continue;
                     }
-                    int slot = probe.claimFreeSlot();
-                    if (slot >= 0) {
-                        b.putInt(probe.payloadAt(slot, size), 0xBAD);
+                    if (dev.lockstep.ipc.shm.MappedAccess.LONG.compareAndSet(b, at, PriorityQueueDescriptor.FREE, me)) {
+                        int slot = base + (int) PriorityQueueDescriptor.slotsOffset(max) + i * PriorityQueueDescriptor.slotStride(size);
+                        b.putInt(slot + PriorityQueueDescriptor.SLOT_PAYLOAD_OFFSET, 0xBAD);
+                        dev.lockstep.ipc.shm.MappedAccess.LONG.getAndBitwiseOr(b,
+                                base + PriorityQueueDescriptor.readyBitsOffset(i), 1L << i);
                         claimed++;
                     }
                 }

@@ -182,8 +182,16 @@ class SharedPriorityQueueCrashTest {
         }
     }
 
-    /** Slots held by a send or receive in flight (neither free nor a published message): queue layout 2. */
     private static int claimedSlots(SharedFile raw, SharedPriorityQueue q) {
-        return new QueueLayoutProbe(raw.buffer(), SharedFile.STRUCTURE_OFFSET, q.maxMessages()).heldSlots(q);
+        ByteBuffer b = raw.buffer();
+        int claimed = 0;
+        for (int i = 0; i < q.maxMessages(); i++) {
+            long w = (long) MappedAccess.LONG.getVolatile(b, SharedFile.STRUCTURE_OFFSET + PriorityQueueDescriptor.stateOffset(q.maxMessages(), i));
+            long s = w & PriorityQueueDescriptor.STATE_MASK;
+            if (s == PriorityQueueDescriptor.WRITING || s == PriorityQueueDescriptor.READING) {
+                claimed++;
+            }
+        }
+        return claimed;
     }
 }

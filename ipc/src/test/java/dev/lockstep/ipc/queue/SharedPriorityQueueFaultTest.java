@@ -223,7 +223,7 @@ class SharedPriorityQueueFaultTest {
                 roles.addAll(List.of(big, small, c1, c2));
                 Duration stall = Duration.ofMillis(STALL_MILLIS);
                 for (Role victim : List.of(big, c1)) {
-                    boolean state = victim == big; // a send claim (else a receive claim)
+                    long state = victim == big ? PriorityQueueDescriptor.WRITING : PriorityQueueDescriptor.READING;
                     int slot = -1;
                     // A receive is inside its slot only while it copies one message out, a few percent of
                     // the time: keep trying for a bounded time, not a fixed number of stops (200 stops,
@@ -314,16 +314,33 @@ class SharedPriorityQueueFaultTest {
         return n;
     }
 
-    /**
-     * The slot held as a send claim ({@code send}) or a receive claim by {@code token}, or -1. Needs
-     * queue layout 2's claim records (issue 12, step B), not built: fails saying so.
-     */
-    private static int slotOf(SharedFile raw, int capacity, boolean send, long token) {
-        return new QueueLayoutProbe(raw.buffer(), SharedFile.STRUCTURE_OFFSET, capacity).slotOf(send, token);
+    private static long stateWord(SharedFile raw, int capacity, int i) {
+        return (long) MappedAccess.LONG.getVolatile(raw.buffer(), SharedFile.STRUCTURE_OFFSET
+                + PriorityQueueDescriptor.stateOffset(capacity, i));
+    }
+
+    /** The slot held in {@code state} by {@code token}, or -1. */
+    private static int slotOf(SharedFile raw, int capacity, long state, long token) {
+        for (int i = 0; i < capacity; i++) {
+            long w = stateWord(raw, capacity, i);
+            if ((w & PriorityQueueDescriptor.STATE_MASK) == state && PriorityQueueDescriptor.ownerToken(w) == token) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     private static int claimsOf(SharedFile raw, int capacity, long token) {
-        return new QueueLayoutProbe(raw.buffer(), SharedFile.STRUCTURE_OFFSET, capacity).claimsOf(token);
+        int n = 0;
+        for (int i = 0; i < capacity; i++) {
+            long w = stateWord(raw, capacity, i);
+            long s = w & PriorityQueueDescriptor.STATE_MASK;
+            if ((s == PriorityQueueDescriptor.WRITING || s == PriorityQueueDescriptor.READING)
+                    && PriorityQueueDescriptor.ownerToken(w) == token) {
+                n++;
+            }
+        }
+        return n;
     }
 
     /** Waits until no slot is claimed by {@code token} any more; returns how long that took. */
@@ -398,7 +415,7 @@ class SharedPriorityQueueFaultTest {
             assertTrue(q.trySend(3, src, 5, TimeUnit.SECONDS), "slot " + i + " of " + capacity + " fillable again");
         }
         assertEquals(capacity, q.size());
-        assertEquals(0, claimsOfAny(raw, q), "no claim left");
+        assertEquals(0, claimsOfAny(raw, capacity), "no claim left");
         ByteBuffer dst = ByteBuffer.allocate(q.maxMessageSize());
         for (int i = 0; i < capacity; i++) {
             assertEquals(3, q.tryReceive(dst.clear()));
@@ -407,8 +424,14 @@ class SharedPriorityQueueFaultTest {
         assertEquals(0, q.size());
     }
 
-    /** Slots held by sends or receives in flight (neither free nor published): queue layout 2. */
-    private static int claimsOfAny(SharedFile raw, SharedPriorityQueue q) {
-        return new QueueLayoutProbe(raw.buffer(), SharedFile.STRUCTURE_OFFSET, q.maxMessages()).heldSlots(q);
+    private static int claimsOfAny(SharedFile raw, int capacity) {
+        int n = 0;
+        for (int i = 0; i < capacity; i++) {
+            long s = stateWord(raw, capacity, i) & PriorityQueueDescriptor.STATE_MASK;
+            if (s == PriorityQueueDescriptor.WRITING || s == PriorityQueueDescriptor.READING) {
+                n++;
+            }
+        }
+        return n;
     }
 }

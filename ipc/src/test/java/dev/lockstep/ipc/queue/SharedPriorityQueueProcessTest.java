@@ -115,18 +115,23 @@ class SharedPriorityQueueProcessTest {
                 prods.forEach(ChildJvm::close);
             }
             assertEquals(producers * each, q.size());
-            // The expected order, from the rings (queue layout 2): priority descending, ring order within
+            // The expected order, from the published state words: (priority desc, sequence asc) -> (id, index)
             List<long[]> expected = new ArrayList<>();
             try (SharedFile raw = SharedFile.open(file, StructureKind.PRIORITY_QUEUE)) {
                 ByteBuffer b = raw.buffer();
                 ByteBuffer bigEndian = b.duplicate().order(java.nio.ByteOrder.BIG_ENDIAN); // payloads are written big-endian
-                QueueLayoutProbe probe = new QueueLayoutProbe(b, SharedFile.STRUCTURE_OFFSET, q.maxMessages());
-                for (int[] m : probe.published()) {
-                    int payload = probe.payloadAt(m[1], q.maxMessageSize());
-                    expected.add(new long[] {m[0], expected.size(), bigEndian.getInt(payload), bigEndian.getInt(payload + 4)});
+                int states = SharedFile.STRUCTURE_OFFSET + PriorityQueueDescriptor.statesOffset(q.maxMessages());
+                int slots = SharedFile.STRUCTURE_OFFSET + (int) PriorityQueueDescriptor.slotsOffset(q.maxMessages());
+                int stride = PriorityQueueDescriptor.slotStride(q.maxMessageSize());
+                for (int i = 0; i < q.maxMessages(); i++) {
+                    long w = (long) MappedAccess.LONG.getVolatile(b, states + 8 * i);
+                    assertEquals(PriorityQueueDescriptor.READY, w & PriorityQueueDescriptor.STATE_MASK);
+                    int payload = slots + i * stride + PriorityQueueDescriptor.SLOT_PAYLOAD_OFFSET;
+                    expected.add(new long[] {PriorityQueueDescriptor.priority(w), PriorityQueueDescriptor.sequence(w),
+                            bigEndian.getInt(payload), bigEndian.getInt(payload + 4)});
                 }
             }
-            assertEquals(producers * each, expected.size(), "every message published in a ring");
+            expected.sort(Comparator.<long[]>comparingLong(e -> -e[0]).thenComparingLong(e -> e[1]));
             ByteBuffer dst = ByteBuffer.allocate(q.maxMessageSize());
             for (long[] e : expected) {
                 int p = q.tryReceive(dst.clear());
