@@ -491,7 +491,7 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
      * from 1 per time-out up to this): an idle other side then costs at most one hot spin per this many
      * waits, and a preempted one (threads outnumbering cores) as little.
      */
-    static final int HOT_SPIN_MAX_BACKOFF = Math.max(0, Integer.getInteger("lockstep.queue.hotSpinMaxBackoff", 1024));
+    static final int HOT_SPIN_MAX_BACKOFF = 1024;
 
     /**
      * The counting build (issue 12, thirteenth round): system property {@code lockstep.queue.countWaits}
@@ -815,7 +815,7 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
                 countReason = 1;
                 countSince = System.nanoTime();
             }
-            int b = Math.min(hotBackoff == 0 ? 1 : hotBackoff << 1, HOT_SPIN_MAX_BACKOFF);
+            int b = hotBackoff == 0 ? 1 : Math.min(hotBackoff << 1, HOT_SPIN_MAX_BACKOFF);
             hotBackoff = b;
             hotSkips = b;
         }
