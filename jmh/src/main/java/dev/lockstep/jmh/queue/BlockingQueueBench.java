@@ -71,9 +71,11 @@ public class BlockingQueueBench {
     static final long TIMEOUT_NS = 1_000_000L;
     /**
      * Diagnostic (issue 12, fourteenth round): with {@code -Dlockstep.bench.countSpins=true} in the forks
-     * ({@code -jvmArgsAppend}), each side counts its operations, the operations whose first attempt failed
-     * (an empty poll, a full offer: an episode) and, in the spin loops, every failed attempt, and prints
-     * them at the end of the trial (warm-up included). Off: a static final the JIT folds, no code.
+     * ({@code -jvmArgsAppend}), each side counts its operations and, in the spin loops (JCTools,
+     * LockstepRing, LockstepSpin), the operations whose first attempt failed (an empty poll, a full offer:
+     * an episode), every failed attempt and the episodes' lengths, and prints them at the end of the trial
+     * (warm-up included); the blocking queues' waits are counted by Lockstep's own
+     * {@code -Dlockstep.queue.countWaits}. Off: a static final the JIT folds, no code.
      */
     static final boolean COUNT_SPINS = Boolean.getBoolean("lockstep.bench.countSpins");
 
@@ -204,9 +206,6 @@ public class BlockingQueueBench {
                     }
                 }
             }
-            if (COUNT_SPINS && q.remainingCapacity() == 0) {
-                producerCounts[9]++; // about to find it full (racy: a diagnostic)
-            }
             while (!q.offer(ELEMENT, TIMEOUT_NS, TimeUnit.NANOSECONDS)) {
                 if (control.stopMeasurement) {
                     return;
@@ -251,9 +250,6 @@ public class BlockingQueueBench {
                     countEpisodeEnd(consumerCounts);
                 }
                 return e;
-            }
-            if (COUNT_SPINS && q.isEmpty()) {
-                consumerCounts[9]++; // about to find it empty (racy: a diagnostic)
             }
             while ((e = q.poll(TIMEOUT_NS, TimeUnit.NANOSECONDS)) == null) {
                 if (control.stopMeasurement) {
