@@ -41,6 +41,10 @@ import java.util.concurrent.TimeUnit;
  * {@code spscUncontended} one thread that puts then takes (the fast path's own cost), and
  * {@code mpmcOversubscribed} 4/4 (issue 12: eight threads, more than this machine's cores, so that
  * waiters park and the waiting layer's wake-ups are measured, not only the spinning).
+ * The SPSC states also take {@code LockstepRing} (Lockstep's {@code SpscArrayQueue} in the spin loop)
+ * and {@code LockstepSpin} ({@code SpscBlockingQueue}'s non-blocking {@code offer}/{@code poll} in the
+ * spin loop): with JCTools and Lockstep they split the SPSC cell's gap into the ring, the adapter's
+ * per-operation checks, and the waiting (issue 12, fourteenth round).
  *
  * <p>Producers put, consumers take, as fast as they can; the score is puts + takes per microsecond (the
  * {@code :take} sub-score is the transfer rate). So that an iteration can end while a thread waits, put
@@ -65,12 +69,27 @@ public class BlockingQueueBench {
     static final int CAPACITY = 1024;
     static final Integer ELEMENT = 42;
     static final long TIMEOUT_NS = 1_000_000L;
+    /**
+     * Diagnostic (issue 12, fourteenth round): with {@code -Dlockstep.bench.countSpins=true} in the forks
+     * ({@code -jvmArgsAppend}), each side counts its operations and, in the spin loops (JCTools,
+     * LockstepRing, LockstepSpin), the operations whose first attempt failed (an empty poll, a full offer:
+     * an episode), every failed attempt and the episodes' lengths, and prints them at the end of the trial
+     * (warm-up included); the blocking queues' waits are counted by Lockstep's own
+     * {@code -Dlockstep.queue.countWaits}. Off: a static final the JIT folds, no code.
+     */
+    static final boolean COUNT_SPINS = Boolean.getBoolean("lockstep.bench.countSpins");
 
     /** The queue under test, shared by the threads of one group. */
     public abstract static class Shared {
         BlockingQueue<Integer> blocking;
         Queue<Integer> spinning;
         Semaphore permits;
+        /**
+         * {@link #COUNT_SPINS}: index 8 operations, 9 episodes, 10 failed attempts (spin loops), 16 + b the
+         * spin loops' episodes of 2^(b-1) .. 2^b - 1 failed attempts (a log2 histogram); padded.
+         */
+        final long[] producerCounts = COUNT_SPINS ? new long[64] : null;
+        final long[] consumerCounts = COUNT_SPINS ? new long[64] : null;
 
         abstract String impl();
 
@@ -94,6 +113,22 @@ public class BlockingQueueBench {
                         default -> new org.jctools.queues.MpmcArrayQueue<>(CAPACITY);
                     };
                     break;
+                case "LockstepRing":
+                    // Issue 12 (SPSC cell, fourteenth round): Lockstep's bare ring in JCTools' spin loop.
+                    spinning = switch (kind()) {
+                        case "Spsc" -> new dev.lockstep.core.queue.SpscArrayQueue<>(CAPACITY);
+                        default -> throw new IllegalArgumentException("LockstepRing: SPSC only");
+                    };
+                    break;
+                case "LockstepSpin":
+                    // The blocking adapter's non-blocking offer/poll (ring + signal checks, never a wait) in
+                    // JCTools' spin loop: with LockstepRing, splits the cell's gap into ring, adapter
+                    // checks, and the waiting (timed calls, spins, parks).
+                    spinning = switch (kind()) {
+                        case "Spsc" -> new SpscBlockingQueue<>(CAPACITY);
+                        default -> throw new IllegalArgumentException("LockstepSpin: SPSC only");
+                    };
+                    break;
                 case "Lockstep":
                     blocking = switch (kind()) {
                         case "Spsc" -> new SpscBlockingQueue<>(CAPACITY);
@@ -115,6 +150,13 @@ public class BlockingQueueBench {
          */
         @TearDown(Level.Trial)
         public void printWaitCounts() throws ReflectiveOperationException {
+            if (COUNT_SPINS) {
+                System.out.println("SPINCOUNTS " + kind() + " " + impl() + " producer ops/episodes/fails "
+                        + producerCounts[8] + " " + producerCounts[9] + " " + producerCounts[10]
+                        + " consumer " + consumerCounts[8] + " " + consumerCounts[9] + " " + consumerCounts[10]
+                        + " producer-hist " + Arrays.toString(Arrays.copyOfRange(producerCounts, 16, 48))
+                        + " consumer-hist " + Arrays.toString(Arrays.copyOfRange(consumerCounts, 16, 48)));
+            }
             if (blocking == null || !Boolean.getBoolean("lockstep.queue.countWaits")) {
                 return;
             }
@@ -138,12 +180,21 @@ public class BlockingQueueBench {
 
         final void put(Control control) throws InterruptedException {
             BlockingQueue<Integer> q = blocking;
+            if (COUNT_SPINS) {
+                producerCounts[8]++;
+            }
             if (q == null) {
                 while (!spinning.offer(ELEMENT)) {
+                    if (COUNT_SPINS) {
+                        countFailure(producerCounts);
+                    }
                     if (control.stopMeasurement) {
                         return;
                     }
                     Thread.onSpinWait();
+                }
+                if (COUNT_SPINS) {
+                    countEpisodeEnd(producerCounts);
                 }
                 return;
             }
@@ -162,15 +213,41 @@ public class BlockingQueueBench {
             }
         }
 
+        /** {@link #COUNT_SPINS}: a failed attempt; the first of its operation opens an episode. */
+        private static void countFailure(long[] c) {
+            if (c[11] != c[8]) { // the first failure of this operation
+                c[11] = c[8];
+                c[12] = c[10];
+                c[9]++;
+            }
+            c[10]++;
+        }
+
+        /** {@link #COUNT_SPINS}: the operation succeeded; if it had failed first, its episode's length. */
+        private static void countEpisodeEnd(long[] c) {
+            if (c[11] == c[8]) {
+                c[16 + Math.min(31, 64 - Long.numberOfLeadingZeros(c[10] - c[12]))]++;
+            }
+        }
+
         final Integer take(Control control) throws InterruptedException {
             BlockingQueue<Integer> q = blocking;
             Integer e;
+            if (COUNT_SPINS) {
+                consumerCounts[8]++;
+            }
             if (q == null) {
                 while ((e = spinning.poll()) == null) {
+                    if (COUNT_SPINS) {
+                        countFailure(consumerCounts);
+                    }
                     if (control.stopMeasurement) {
                         return null;
                     }
                     Thread.onSpinWait();
+                }
+                if (COUNT_SPINS) {
+                    countEpisodeEnd(consumerCounts);
                 }
                 return e;
             }
@@ -188,7 +265,7 @@ public class BlockingQueueBench {
 
     @State(Scope.Group)
     public static class Spsc extends Shared {
-        @Param({"ArrayBlockingQueue", "LinkedTransferQueue", "JCTools", "Lockstep"})
+        @Param({"ArrayBlockingQueue", "LinkedTransferQueue", "JCTools", "Lockstep", "LockstepRing", "LockstepSpin"})
         public String impl;
 
         @Override
@@ -258,7 +335,7 @@ public class BlockingQueueBench {
      */
     @State(Scope.Thread)
     public static class SpscSolo extends Shared {
-        @Param({"ArrayBlockingQueue", "LinkedTransferQueue", "JCTools", "Lockstep"})
+        @Param({"ArrayBlockingQueue", "LinkedTransferQueue", "JCTools", "Lockstep", "LockstepRing", "LockstepSpin"})
         public String impl;
 
         @Override
