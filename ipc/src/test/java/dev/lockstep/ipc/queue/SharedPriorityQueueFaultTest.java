@@ -3,6 +3,7 @@ package dev.lockstep.ipc.queue;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
@@ -222,14 +223,22 @@ class SharedPriorityQueueFaultTest {
                 Role c2 = consumer(file, maxSize, logCapacity);
                 roles.addAll(List.of(big, small, c1, c2));
                 Duration stall = Duration.ofMillis(STALL_MILLIS);
-                for (Role victim : List.of(big, c1)) {
-                    long state = victim == big ? PriorityQueueDescriptor.WRITING : PriorityQueueDescriptor.READING;
+                // The receive side stops either consumer, taking turns: which one gets the messages of the
+                // moment is up to the scheduler (a CI run stopped c0 alone for 30 s and never caught it).
+                for (List<Role> candidates : List.of(List.of(big), List.of(c1, c2))) {
+                    long state = candidates.get(0) == big ? PriorityQueueDescriptor.WRITING : PriorityQueueDescriptor.READING;
                     int slot = -1;
-                    // A receive is inside its slot only while it copies one message out, a few percent of
-                    // the time: keep trying for a bounded time, not a fixed number of stops (200 stops,
-                    // about 2 s, missed the window once in a CI run on JDK 17).
-                    long tryUntil = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+                    Role victim = null;
+                    // An operation is inside its slot only while it copies one message, 1-4% of the stops
+                    // here (up to 133 stops, 5 s, seen): keep trying for a bounded time, not a fixed number
+                    // of stops (200 stops, about 2 s, missed the window once in a CI run on JDK 17). A miss
+                    // prints every role's state, so the next one says why.
+                    long tryFrom = System.nanoTime();
+                    long tryUntil = tryFrom + TimeUnit.SECONDS.toNanos(60);
+                    long progressBefore = otherProgress(roles, null);
+                    int stops = 0;
                     while (slot < 0 && System.nanoTime() - tryUntil < 0) {
+                        victim = candidates.get(stops++ % candidates.size());
                         Thread.sleep(faults.random().nextInt(5));
                         victim.jvm().stall();
                         Faults.awaitState(victim.jvm().pid(), 'T', Duration.ofSeconds(10));
@@ -238,7 +247,21 @@ class SharedPriorityQueueFaultTest {
                             victim.jvm().resume();
                         }
                     }
-                    assertTrue(slot >= 0, victim.name() + " was never stopped inside its operation");
+                    if (slot < 0) {
+                        StringBuilder why = new StringBuilder("no " + candidates.get(0).kind() + " was stopped inside its operation in "
+                                + stops + " stops; progress of all meanwhile " + (otherProgress(roles, null) - progressBefore)
+                                + "; slot states:");
+                        for (int i = 0; i < capacity; i++) {
+                            why.append(' ').append(Long.toHexString(stateWord(raw, capacity, i)));
+                        }
+                        for (Role r : roles) {
+                            why.append("\n").append(r.name()).append(" (").append(r.kind()).append(", token ").append(r.token())
+                                    .append(", ").append(r.log().count()).append(" logged): ").append(r.jvm().output());
+                        }
+                        fail(why.toString());
+                    }
+                    System.out.println("caught " + victim.name() + " inside its operation after " + stops + " stops in "
+                            + (System.nanoTime() - tryFrom) / 1_000_000 + " ms");
                     long flowing = otherProgress(roles, victim);
                     Thread.sleep(stall.toMillis()); // longer than every timeout (recovery checks every ms)
                     assertEquals(slot, slotOf(raw, capacity, state, victim.token()),
