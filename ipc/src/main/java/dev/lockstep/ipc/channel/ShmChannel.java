@@ -217,7 +217,8 @@ public abstract sealed class ShmChannel implements AutoCloseable permits OneToOn
      * is still the fence or the acknowledging padding); zero words a dead predecessor zeroed without
      * releasing head are stepped over (no intent covers them; by I2 they are never in front of body
      * bytes). Messages the dead consumer delivered but had not yet zeroed are delivered again
-     * (at-least-once across a consumer crash; exactly-once otherwise).
+     * (at-least-once across a consumer crash; exactly-once otherwise): many-to-one, at most the
+     * receive call's batch in progress (its records are zeroed at the call's end, issue 12).
      *
      * Kernel waiting (issue 13). Two WaitWords (dev.lockstep.ipc.wait.WaitWord: an eventcount with a
      * sleepers bit), in bytes of layout version 3 that were spare and zero: the consumer's next to

@@ -234,6 +234,44 @@ class ChannelTest {
         }
     }
 
+    /**
+     * Issue 12: a many-to-one receive zeroes its batch after delivering it, so a handler that throws
+     * mid-batch must still leave every record delivered before it, and its own, zeroed (in the finally
+     * of poll) before head is released past them, and the records behind it untouched for the next call.
+     */
+    @Test
+    void manyToOneHandlerThrowingMidBatchLeavesTheDeliveredRecordsZeroedAndTheRestIntact() throws IOException {
+        try (ManyToOneChannel ch = ManyToOneChannel.create(dir.resolve("throw-batch"), 1024, 2);
+             Sender out = ch.sender(); Receiver in = ch.receiver()) {
+            for (int i = 0; i < 6; i++) {
+                assertTrue(out.trySend(i, body(i, 24), 0, 24)); // 32 B records: two per cache line
+            }
+            List<Integer> seen = new ArrayList<>();
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> in.receive((t, b, o, l) -> {
+                seen.add(t);
+                if (t == 2) {
+                    throw new IllegalStateException("handler fails on 2");
+                }
+            }, 10));
+            assertEquals("handler fails on 2", e.getMessage());
+            assertEquals(List.of(0, 1, 2), seen);
+            assertEquals(3 * 32L, in.position());
+            assertEquals(3 * 32L, ch.stats().head(), "head released past the record the handler threw on");
+            for (int p = 0; p < 3 * 32; p += 8) {
+                assertEquals(0L, ch.buffer.getLong(ch.dataOffset + p), "delivered record's word at " + p + " zeroed");
+            }
+            assertTrue(RecordDescriptor.length(ch.buffer.getLong(ch.dataOffset + 3 * 32)) > 0, "record 3 intact");
+            Collector c = new Collector();
+            assertEquals(3, in.receive(c, 10));
+            assertEquals(List.of(3, 4, 5), c.types, "the rest once, in order");
+            for (int i = 0; i < 3; i++) {
+                assertArrayEquals(body(3 + i, 24), c.bodies.get(i));
+            }
+            assertEquals(0, in.receive(c, 10));
+            assertFreeSpaceIsZero(ch);
+        }
+    }
+
     @Test
     void badArgumentsAreRefusedAndNothingIsWritten() throws IOException {
         assertThrows(NullPointerException.class, () -> OneToOneChannel.create(null, 1024));
