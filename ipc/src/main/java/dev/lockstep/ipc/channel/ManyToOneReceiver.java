@@ -17,9 +17,9 @@ import dev.lockstep.ipc.shm.MappedAccess;
  * claim cannot be revoked). A fenced claim whose owner commits late is delivered then: after the
  * messages claimed after it, before any later message of the same sender.
  *
- * <p>A receive call delivers its batch first and zeroes the delivered records afterwards (each in the
- * crash-safe order of {@link Receiver#consume}, also when a handler throws: in a {@code finally}), then
- * releases head once. If this consumer dies before that, its successor delivers the batch's records
+ * <p>A receive call delivers its batch first and zeroes the delivered records afterwards, each in the
+ * crash-safe order (padding header, body, zero header), also when a handler throws (in a
+ * {@code finally}), then releases head once. If this consumer dies before that, its successor delivers the batch's records
  * again: at most the batch in progress (the call's {@code limit} messages), never a loss
  * ({@link ManyToOneChannel}'s contract).
  */
