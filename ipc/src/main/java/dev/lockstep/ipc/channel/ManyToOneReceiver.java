@@ -57,7 +57,8 @@ public final class ManyToOneReceiver extends Receiver {
     private long lastFenceCheck;
     /**
      * While a fence holds head, the readable ring ends one capacity past the oldest fence (where we
-     * would read that fence again as if it were the next lap's record); else unbounded.
+     * would read that fence again as if it were the next lap's record); else unbounded here, and one
+     * capacity past the receive call's start in poll (its records are zeroed only at its end).
      */
     private long readLimit = Long.MAX_VALUE;
     /** Position where we are stuck behind a claim, when we first saw it, when we last checked. */
@@ -141,7 +142,11 @@ public final class ManyToOneReceiver extends Receiver {
             if (fences > 0) {
                 count = resolveFences(handler, limit);
             }
-            while (count < limit && pos < readLimit) {
+            // One capacity past the call's start is that first record again (head stays there until
+            // the call ends and its records are zeroed: zeroDelivered): an exactly full ring ends the
+            // call there, as the zero word a per-record zeroing left used to.
+            long lapEnd = pos + capacity;
+            while (count < limit && pos < readLimit && pos < lapEnd) {
                 int at = dataOffset + (int) (pos & mask);
                 // Acquire: pairs with the producer's commit (release store), so the body is visible whole.
                 long word = (long) MappedAccess.LONG.getAcquire(buffer, at);

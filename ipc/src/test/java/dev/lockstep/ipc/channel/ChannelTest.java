@@ -100,6 +100,58 @@ class ChannelTest {
         }
     }
 
+    /**
+     * A receive call over an exactly full ring delivers each record once and stops where the ring
+     * wraps onto the call's first record: with head still at the call's start, the position one
+     * capacity on is that record again (branch m2o16's batch-deferred zeroing re-delivered the whole
+     * ring from there, up to the call's limit: the stall of its 1 KiB benchmark forks). Both kinds,
+     * 32 B records from position 0, and from a position that makes the batch wrap through padding.
+     */
+    @Test
+    void aReceiveOverAnExactlyFullRingDeliversEachRecordOnce() throws IOException {
+        for (boolean manyToOne : new boolean[] {true, false}) {
+            Path file = dir.resolve(manyToOne ? "full-m2o" : "full-o2o");
+            try (ShmChannel ch = manyToOne ? ManyToOneChannel.create(file, 1024, 2) : OneToOneChannel.create(file, 1024);
+                 Sender out = ch.sender(); Receiver in = ch.receiver()) {
+                String kind = manyToOne ? "many-to-one" : "one-to-one";
+                // From 0: 32 records of 32 B fill the ring exactly.
+                fillAndDrainExactly(ch, out, in, new int[] {24}, 0, kind + " from 0");
+                // Move head to 992, then: 32 B of padding at the ring's end, 15 records of 64 B, one of
+                // 32 B: tail = head + capacity again, with the wrap inside the batch.
+                Collector skip = new Collector();
+                for (int i = 0; i < 31; i++) {
+                    assertTrue(out.trySend(0, new byte[24], 0, 24));
+                }
+                assertEquals(31, in.receive(skip, 100));
+                assertEquals(32 * 32 + 992L, in.position(), kind);
+                fillAndDrainExactly(ch, out, in, new int[] {56, 56, 56, 56, 56, 56, 56, 56, 56, 56, 56, 56, 56, 56, 56, 24},
+                        32 * 32 + 992, kind + " through padding");
+            }
+        }
+    }
+
+    /** Sends records of the given body lengths (the last repeated until the ring is full), checks the ring is exactly full, drains it with one call. */
+    private static void fillAndDrainExactly(ShmChannel ch, Sender out, Receiver in, int[] lengths, long head, String what) {
+        List<byte[]> sent = new ArrayList<>();
+        for (int i = 0; ; i++) {
+            byte[] b = body(sent.size() + 1, lengths[Math.min(i, lengths.length - 1)]);
+            if (!out.trySend(sent.size() + 1, b, 0, b.length)) {
+                break;
+            }
+            sent.add(b);
+        }
+        assertEquals(head + ch.capacity(), ch.stats().tail(), what + ": the ring is exactly full");
+        Collector c = new Collector();
+        assertEquals(sent.size(), in.receive(c, 1000), what + ": each record once");
+        for (int i = 0; i < sent.size(); i++) {
+            assertEquals(i + 1, c.types.get(i), what);
+            assertArrayEquals(sent.get(i), c.bodies.get(i), what + ": message " + i);
+        }
+        assertEquals(head + ch.capacity(), in.position(), what);
+        assertEquals(0, in.receive(c, 1000), what + ": nothing more");
+        assertFreeSpaceIsZero(ch);
+    }
+
     @Test
     void claimCommitAndAbort() throws IOException {
         try (OneToOneChannel ch = OneToOneChannel.create(dir.resolve("c"), 1024);
