@@ -100,6 +100,58 @@ class ChannelTest {
         }
     }
 
+    /**
+     * A receive call over an exactly full ring delivers each record once and stops where the ring
+     * wraps onto the call's first record: with head still at the call's start, the position one
+     * capacity on is that record again (branch m2o16's batch-deferred zeroing re-delivered the whole
+     * ring from there, up to the call's limit: the stall of its 1 KiB benchmark forks). Both kinds,
+     * 32 B records from position 0, and from a position that makes the batch wrap through padding.
+     */
+    @Test
+    void aReceiveOverAnExactlyFullRingDeliversEachRecordOnce() throws IOException {
+        for (boolean manyToOne : new boolean[] {true, false}) {
+            Path file = dir.resolve(manyToOne ? "full-m2o" : "full-o2o");
+            try (ShmChannel ch = manyToOne ? ManyToOneChannel.create(file, 1024, 2) : OneToOneChannel.create(file, 1024);
+                 Sender out = ch.sender(); Receiver in = ch.receiver()) {
+                String kind = manyToOne ? "many-to-one" : "one-to-one";
+                // From 0: 32 records of 32 B fill the ring exactly.
+                fillAndDrainExactly(ch, out, in, new int[] {24}, 0, kind + " from 0");
+                // Move head to 992, then: 32 B of padding at the ring's end, 15 records of 64 B, one of
+                // 32 B: tail = head + capacity again, with the wrap inside the batch.
+                Collector skip = new Collector();
+                for (int i = 0; i < 31; i++) {
+                    assertTrue(out.trySend(0, new byte[24], 0, 24));
+                }
+                assertEquals(31, in.receive(skip, 100));
+                assertEquals(32 * 32 + 992L, in.position(), kind);
+                fillAndDrainExactly(ch, out, in, new int[] {56, 56, 56, 56, 56, 56, 56, 56, 56, 56, 56, 56, 56, 56, 56, 24},
+                        32 * 32 + 992, kind + " through padding");
+            }
+        }
+    }
+
+    /** Sends records of the given body lengths (the last repeated until the ring is full), checks the ring is exactly full, drains it with one call. */
+    private static void fillAndDrainExactly(ShmChannel ch, Sender out, Receiver in, int[] lengths, long head, String what) {
+        List<byte[]> sent = new ArrayList<>();
+        for (int i = 0; ; i++) {
+            byte[] b = body(sent.size() + 1, lengths[Math.min(i, lengths.length - 1)]);
+            if (!out.trySend(sent.size() + 1, b, 0, b.length)) {
+                break;
+            }
+            sent.add(b);
+        }
+        assertEquals(head + ch.capacity(), ch.stats().tail(), what + ": the ring is exactly full");
+        Collector c = new Collector();
+        assertEquals(sent.size(), in.receive(c, 1000), what + ": each record once");
+        for (int i = 0; i < sent.size(); i++) {
+            assertEquals(i + 1, c.types.get(i), what);
+            assertArrayEquals(sent.get(i), c.bodies.get(i), what + ": message " + i);
+        }
+        assertEquals(head + ch.capacity(), in.position(), what);
+        assertEquals(0, in.receive(c, 1000), what + ": nothing more");
+        assertFreeSpaceIsZero(ch);
+    }
+
     @Test
     void claimCommitAndAbort() throws IOException {
         try (OneToOneChannel ch = OneToOneChannel.create(dir.resolve("c"), 1024);
@@ -231,6 +283,44 @@ class ChannelTest {
                 expected.addAll(List.of(100, 101, 102));
                 assertEquals(expected, c.types, manyToOne + ": each message once, in order");
             }
+        }
+    }
+
+    /**
+     * Issue 12: a many-to-one receive zeroes its batch after delivering it, so a handler that throws
+     * mid-batch must still leave every record delivered before it, and its own, zeroed (in the finally
+     * of poll) before head is released past them, and the records behind it untouched for the next call.
+     */
+    @Test
+    void manyToOneHandlerThrowingMidBatchLeavesTheDeliveredRecordsZeroedAndTheRestIntact() throws IOException {
+        try (ManyToOneChannel ch = ManyToOneChannel.create(dir.resolve("throw-batch"), 1024, 2);
+             Sender out = ch.sender(); Receiver in = ch.receiver()) {
+            for (int i = 0; i < 6; i++) {
+                assertTrue(out.trySend(i, body(i, 24), 0, 24)); // 32 B records: two per cache line
+            }
+            List<Integer> seen = new ArrayList<>();
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> in.receive((t, b, o, l) -> {
+                seen.add(t);
+                if (t == 2) {
+                    throw new IllegalStateException("handler fails on 2");
+                }
+            }, 10));
+            assertEquals("handler fails on 2", e.getMessage());
+            assertEquals(List.of(0, 1, 2), seen);
+            assertEquals(3 * 32L, in.position());
+            assertEquals(3 * 32L, ch.stats().head(), "head released past the record the handler threw on");
+            for (int p = 0; p < 3 * 32; p += 8) {
+                assertEquals(0L, ch.buffer.getLong(ch.dataOffset + p), "delivered record's word at " + p + " zeroed");
+            }
+            assertTrue(RecordDescriptor.length(ch.buffer.getLong(ch.dataOffset + 3 * 32)) > 0, "record 3 intact");
+            Collector c = new Collector();
+            assertEquals(3, in.receive(c, 10));
+            assertEquals(List.of(3, 4, 5), c.types, "the rest once, in order");
+            for (int i = 0; i < 3; i++) {
+                assertArrayEquals(body(3 + i, 24), c.bodies.get(i));
+            }
+            assertEquals(0, in.receive(c, 10));
+            assertFreeSpaceIsZero(ch);
         }
     }
 
