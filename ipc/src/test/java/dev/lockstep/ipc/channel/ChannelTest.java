@@ -259,15 +259,7 @@ class ChannelTest {
                     assertTrue(out.trySend(i, new byte[56], 0, 56), "fills the ring");
                 }
                 assertFalse(out.trySend(99, new byte[56], 0, 56), "full");
-                List<Integer> seen = new ArrayList<>();
-                IllegalStateException e = assertThrows(IllegalStateException.class, () -> in.receive((t, b, o, l) -> {
-                    seen.add(t);
-                    if (t == 2) {
-                        throw new IllegalStateException("handler fails on 2");
-                    }
-                }, 10));
-                assertEquals("handler fails on 2", e.getMessage(), "the handler's own exception");
-                assertEquals(List.of(0, 1, 2), seen);
+                assertEquals(List.of(0, 1, 2), receiveThrowingOnTypeTwo(in));
                 assertEquals(3 * 64L, in.position(), manyToOne + ": position past the message it threw on");
                 assertEquals(3 * 64L, ch.stats().head(), manyToOne + ": head released past it");
                 for (int i = 0; i < 3; i++) {
@@ -287,6 +279,22 @@ class ChannelTest {
     }
 
     /**
+     * One receive call (limit 10) whose handler throws on the message of type 2: checks that the
+     * handler's own exception propagates; returns the types the handler saw.
+     */
+    private static List<Integer> receiveThrowingOnTypeTwo(Receiver in) {
+        List<Integer> seen = new ArrayList<>();
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> in.receive((t, b, o, l) -> {
+            seen.add(t);
+            if (t == 2) {
+                throw new IllegalStateException("handler fails on 2");
+            }
+        }, 10));
+        assertEquals("handler fails on 2", e.getMessage(), "the handler's own exception");
+        return seen;
+    }
+
+    /**
      * Issue 12: a many-to-one receive zeroes its batch after delivering it, so a handler that throws
      * mid-batch must still leave every record delivered before it, and its own, zeroed (in the finally
      * of poll) before head is released past them, and the records behind it untouched for the next call.
@@ -298,15 +306,7 @@ class ChannelTest {
             for (int i = 0; i < 6; i++) {
                 assertTrue(out.trySend(i, body(i, 24), 0, 24)); // 32 B records: two per cache line
             }
-            List<Integer> seen = new ArrayList<>();
-            IllegalStateException e = assertThrows(IllegalStateException.class, () -> in.receive((t, b, o, l) -> {
-                seen.add(t);
-                if (t == 2) {
-                    throw new IllegalStateException("handler fails on 2");
-                }
-            }, 10));
-            assertEquals("handler fails on 2", e.getMessage());
-            assertEquals(List.of(0, 1, 2), seen);
+            assertEquals(List.of(0, 1, 2), receiveThrowingOnTypeTwo(in));
             assertEquals(3 * 32L, in.position());
             assertEquals(3 * 32L, ch.stats().head(), "head released past the record the handler threw on");
             for (int p = 0; p < 3 * 32; p += 8) {
