@@ -26,17 +26,6 @@ import dev.lockstep.ipc.shm.StructureKind;
  * <p>Each sender owns one of the file's producer slots (default {@value #DEFAULT_PRODUCER_SLOTS}); a
  * slot of a dead process is reused once the consumer has skipped that process's unfinished claim.
  * Protocol, properties and robustness: {@link ShmChannel}.
- *
- * <p>Delivery is at-least-once across a consumer crash, exactly-once otherwise: a receive call
- * ({@code receive}, {@code awaitReceive}) zeroes the records it delivered at its end and then releases
- * their space, so a consumer that dies inside a call leaves the records that call delivered to its
- * successor, which delivers them again - at most the call's batch (its {@code limit} messages; one
- * message for {@code tryReceive}), never a record of an earlier call, never a record lost.
- *
- * <p>Implementation note (issue 12): until 2026-12-02 each record was zeroed right after its
- * delivery (re-delivery window: one record); at 32 B records that store took back the cache line the
- * producer was writing the next record into, and the producer's tail CAS waited for it. The
- * per-record crash-safe zeroing order is unchanged; only its time moved to the end of the batch.
  */
 public final class ManyToOneChannel extends ShmChannel {
     /** Producer slots of a file created without an explicit count. */

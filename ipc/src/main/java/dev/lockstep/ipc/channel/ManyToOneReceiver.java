@@ -16,12 +16,6 @@ import dev.lockstep.ipc.shm.MappedAccess;
  * process whose intent covers it may be alive (issue 12: the header store is not a CAS, so such a
  * claim cannot be revoked). A fenced claim whose owner commits late is delivered then: after the
  * messages claimed after it, before any later message of the same sender.
- *
- * <p>A receive call delivers its batch first and zeroes the delivered records afterwards, each in the
- * crash-safe order (padding header, body, zero header), also when a handler throws (in a
- * {@code finally}), then releases head once. If this consumer dies before that, its successor delivers the batch's records
- * again: at most the batch in progress (the call's {@code limit} messages), never a loss
- * ({@link ManyToOneChannel}'s contract).
  */
 public final class ManyToOneReceiver extends Receiver {
     /**
@@ -57,8 +51,7 @@ public final class ManyToOneReceiver extends Receiver {
     private long lastFenceCheck;
     /**
      * While a fence holds head, the readable ring ends one capacity past the oldest fence (where we
-     * would read that fence again as if it were the next lap's record); else unbounded here, and one
-     * capacity past the receive call's start in poll (its records are zeroed only at its end).
+     * would read that fence again as if it were the next lap's record); else unbounded.
      */
     private long readLimit = Long.MAX_VALUE;
     /** Position where we are stuck behind a claim, when we first saw it, when we last checked. */
@@ -142,11 +135,7 @@ public final class ManyToOneReceiver extends Receiver {
             if (fences > 0) {
                 count = resolveFences(handler, limit);
             }
-            // One capacity past the call's start is that first record again (head stays there until
-            // the call ends and its records are zeroed: zeroDelivered): an exactly full ring ends the
-            // call there, as the zero word a per-record zeroing left used to.
-            long lapEnd = pos + capacity;
-            while (count < limit && pos < readLimit && pos < lapEnd) {
+            while (count < limit && pos < readLimit) {
                 int at = dataOffset + (int) (pos & mask);
                 // Acquire: pairs with the producer's commit (release store), so the body is visible whole.
                 long word = (long) MappedAccess.LONG.getAcquire(buffer, at);
@@ -167,8 +156,7 @@ public final class ManyToOneReceiver extends Receiver {
                     }
                     long next = pos;
                     try {
-                        // Not zeroed here: the batch is zeroed at the end of the poll (zeroDelivered).
-                        next = deliverDeferred(handler, pos, at, word);
+                        next = deliver(handler, pos, at, word);
                     } finally {
                         pos = next == pos ? pos + ((length + ALIGNMENT - 1) & -ALIGNMENT) : next;
                     }
@@ -209,9 +197,6 @@ public final class ManyToOneReceiver extends Receiver {
             }
         } finally {
             slowPolls = false;
-            // Zero what this poll delivered (also the record whose handler threw, and those before
-            // it), record by record in the crash-safe order, before head is released below.
-            zeroDelivered(readPos, pos);
             if (pos != readPos) {
                 emptyPolls = 0; // progress: the tail is read only after EMPTY_POLLS_PER_TAIL_CHECK empty polls in a row
             }
@@ -221,50 +206,6 @@ public final class ManyToOneReceiver extends Receiver {
             releaseHead(fences > 0 ? fencePos[0] : pos);
         }
         return count;
-    }
-
-    /**
-     * Zeroes the records this poll's loop delivered (or skipped: padding) in {@code [from, to)}, each
-     * in {@link #consume}'s crash-safe order, walking their headers from {@code from}; fences met in
-     * the range (pushed by this poll: every older fence lies below {@code from}) are stepped over by
-     * their recorded extent and not touched (their owner may commit over them at any time; one
-     * delivered meanwhile by deliverCommittedFences was zeroed there), as are zero words (a dead
-     * predecessor's zeroing, stepped over word by word in the loop too).
-     *
-     * <p>Issue 12: the loop used to zero each record right after delivering it, i.e. store into the
-     * line the producer was writing the next record into (two 32 B records per line), and the
-     * producer's tail CAS waited for that line to come back. Deferring the same per-record stores to
-     * the end of the batch is Agrona's timing (deliver the batch, zero it, release head). Crash
-     * semantics: a consumer that dies before or during this walk leaves the batch's unzeroed records
-     * to its successor, which delivers them again (at most the batch in progress, bounded by the
-     * receive call's limit; see {@link ManyToOneChannel}); a record zeroed part-way reads as padding
-     * or as zero words in front of zero words, as before.
-     */
-    private void zeroDelivered(long from, long to) {
-        int f = 0;
-        while (f < fences && fencePos[f] < from) {
-            f++;
-        }
-        long p = from;
-        while (p < to) {
-            if (f < fences && fencePos[f] == p) {
-                p += fenceLength[f];
-                f++;
-                continue;
-            }
-            // Plain read: a positive header here was read by the loop with acquire and nobody but this
-            // consumer writes a committed record below the tail before head passes it; a zero word
-            // (below the tail, covered by no claim) stays zero until then.
-            long word = (long) MappedAccess.LONG.get(buffer, dataOffset + (int) (p & mask));
-            int length = length(word);
-            if (length > 0) {
-                int aligned = (length + ALIGNMENT - 1) & -ALIGNMENT;
-                consume(p, aligned);
-                p += aligned;
-            } else {
-                p += ALIGNMENT;
-            }
-        }
     }
 
     // ------------------------------------------------------------------ many-to-one recovery

@@ -153,13 +153,9 @@ public abstract sealed class ShmChannel implements AutoCloseable permits OneToOn
      * producer is about to write).
      *
      * Consumer at r, header word w (many-to-one):
-     *  - length > 0: a message (deliver) or padding (skip); at the end of the receive call (after its
-     *    last delivery, also when a handler threw; issue 12: zeroing right after reading took back the
-     *    line the producer was writing the next record into) each record it delivered is zeroed -
-     *    header turned into padding, store-store fence, body zeroed, store-store fence, header zeroed -
-     *    so a successor never finds a zero header in front of nonzero body words (I2); then head is
-     *    released once. A consumer that dies before zeroing leaves the call's records to its successor,
-     *    which delivers them again (at most the batch in progress, bounded by the call's limit).
+     *  - length > 0: a message (deliver) or padding (skip); then the record is zeroed - header turned
+     *    into padding, store-store fence, body zeroed, store-store fence, header zeroed - so a
+     *    successor never finds a zero header in front of nonzero body words (I2).
      *  - claimed by slot s (length < 0): wait; every ~1 ms while stuck, judge s's owner token
      *    (Participants): certainly dead -> CAS the header to padding (a dead process writes nothing
      *    more, the space is reused at once); alive and stuck longer than the claim timeout -> FENCE it:
@@ -217,8 +213,7 @@ public abstract sealed class ShmChannel implements AutoCloseable permits OneToOn
      * is still the fence or the acknowledging padding); zero words a dead predecessor zeroed without
      * releasing head are stepped over (no intent covers them; by I2 they are never in front of body
      * bytes). Messages the dead consumer delivered but had not yet zeroed are delivered again
-     * (at-least-once across a consumer crash; exactly-once otherwise): many-to-one, at most the
-     * receive call's batch in progress (its records are zeroed at the call's end, issue 12).
+     * (at-least-once across a consumer crash; exactly-once otherwise).
      *
      * Kernel waiting (issue 13). Two WaitWords (dev.lockstep.ipc.wait.WaitWord: an eventcount with a
      * sleepers bit), in bytes of layout version 3 that were spare and zero: the consumer's next to

@@ -28,11 +28,11 @@ import dev.lockstep.ipc.test.KillSafeLog;
  * Consumer processes SIGKILLed at random moments while producers keep sending, each replaced by a new
  * consumer process, the test process the last: the delivery contract across a consumer crash, checked
  * message by message. Every message sent is delivered (no loss), whole (never torn), in each
- * producer's order; a message is delivered twice only as the successor delivering again the tail of
- * its dead predecessor's last receive call, in the same order: many-to-one, at most that call's
- * {@code limit} messages (issue 12: a receive call zeroes its records at its end, so the records of
- * the call in progress are its successor's again); one-to-one, at most one (each record is zeroed,
- * its consumed mark left, right after its delivery). Each consumer logs a delivery from inside its handler into a
+ * producer's order; a message is delivered twice only as the successor delivering again the message
+ * whose delivery was in progress when its predecessor died: at most one, in both kinds (each record
+ * is zeroed right after its handler returns; one-to-one leaves its consumed mark). The Aeron bridge's
+ * sequence numbering relies on that bound ({@code OutboundBridge}); branch m2o16, which zeroed a call's
+ * records only at the end of the call, re-delivered up to the call's {@code limit} and was reverted. Each consumer logs a delivery from inside its handler into a
  * kill-safe log, so the logs say exactly which deliveries completed.
  *
  * <p>Property {@code lockstep.crash.kills}: consumer kills per channel kind (default 8).
@@ -47,7 +47,7 @@ class ChannelConsumerCrashTest {
 
     @ParameterizedTest(name = "manyToOne={0}")
     @ValueSource(booleans = {true, false})
-    void consumersKilledAtRandomMomentsRedeliverAtMostTheirBatchInProgress(boolean manyToOne) throws Exception {
+    void consumersKilledAtRandomMomentsRedeliverAtMostTheMessageInProgress(boolean manyToOne) throws Exception {
         Faults.assumeSignalsAndProc();
         Faults faults = Faults.seeded("consumer kills, " + (manyToOne ? "many-to-one" : "one-to-one"));
         Path file = dir.resolve(manyToOne ? "m2o" : "o2o");
@@ -130,10 +130,9 @@ class ChannelConsumerCrashTest {
             // Merge the consumers' deliveries in order, each successor's re-delivered prefix checked
             // against its predecessor's tail and dropped; then every producer's messages must read
             // 0, 1, 2, ... up to what it sent, each exactly once.
-            // Many-to-one: at most the call in progress (its limit); one-to-one zeroes each record
-            // right after delivering it (a consumed mark its successor steps over): at most the one
-            // whose handler ran.
-            int bound = manyToOne ? LIMIT : 1;
+            // Each record is zeroed right after its handler returns: at most the one whose handler
+            // ran (logged, then killed before the zeroing) is delivered again.
+            int bound = 1;
             List<long[]> merged = new ArrayList<>();
             Map<Long, Integer> index = new HashMap<>();
             List<Integer> redelivered = new ArrayList<>();

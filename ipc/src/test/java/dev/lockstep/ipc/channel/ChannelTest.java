@@ -102,10 +102,11 @@ class ChannelTest {
 
     /**
      * A receive call over an exactly full ring delivers each record once and stops where the ring
-     * wraps onto the call's first record: with head still at the call's start, the position one
-     * capacity on is that record again (branch m2o16's batch-deferred zeroing re-delivered the whole
-     * ring from there, up to the call's limit: the stall of its 1 KiB benchmark forks). Both kinds,
-     * 32 B records from position 0, and from a position that makes the batch wrap through padding.
+     * wraps onto the call's first record: head is still at the call's start, so the position one
+     * capacity on is that record's place (branch m2o16, which zeroed a call's records only at its end,
+     * re-delivered the whole ring from there up to the call's limit: the stall of its 1 KiB benchmark
+     * forks; no test drained an exactly full ring in one call). Both kinds, 32 B records from position
+     * 0, and from a position that makes the batch wrap through padding.
      */
     @Test
     void aReceiveOverAnExactlyFullRingDeliversEachRecordOnce() throws IOException {
@@ -295,9 +296,10 @@ class ChannelTest {
     }
 
     /**
-     * Issue 12: a many-to-one receive zeroes its batch after delivering it, so a handler that throws
-     * mid-batch must still leave every record delivered before it, and its own, zeroed (in the finally
-     * of poll) before head is released past them, and the records behind it untouched for the next call.
+     * A many-to-one handler that throws mid-batch leaves every record delivered before it, and its own,
+     * zeroed before head is released past them, and the records behind it untouched for the next call
+     * (written for branch m2o16's end-of-call zeroing, reverted for the Aeron bridge's sake; it holds for
+     * both timings of the zeroing).
      */
     @Test
     void manyToOneHandlerThrowingMidBatchLeavesTheDeliveredRecordsZeroedAndTheRestIntact() throws IOException {
