@@ -18,6 +18,7 @@ import dev.lockstep.ipc.shm.SharedFile;
  *  | sleep request (long, one-to-one) | sleep ack (long, one-to-one) |
  *  +---------------------------------------------------------------+
  *  | Consumer token (long) | reserved (long) | heartbeat ms (long)  |  256  consumer identity
+ *  | delivery cursor (long, many-to-one)                           |
  *  +---------------------------------------------------------------+
  *  | Recovered claims | recovered bytes | timeout recoveries |      |  384  statistics (consumer)
  *  | consumer take-overs (longs)                                   |
@@ -85,6 +86,13 @@ import dev.lockstep.ipc.shm.SharedFile;
  * release store (before: a volatile store and a wait-word read per release batch). Proof in
  * {@link ManyToOneSender}'s notes. A version-4 many-to-one producer sleeps without raising the request,
  * hence the version bump.
+ *
+ * <p>Many-to-one (layout version 6, issue 12): the consumer's delivery cursor
+ * ({@link #CONSUMER_CURSOR_OFFSET}), so that a receive call can zero its records at its end (not each
+ * right after its delivery, which took back the line the producer was writing the next record into)
+ * while a successor of a consumer that died inside the call still delivers again at most the record
+ * that was in the handler. A version-5 consumer taking over from a dead version-6 one would ignore the
+ * cursor and deliver the dead one's whole call again: hence the version bump.
  */
 public final class ChannelDescriptor {
     /** Consumer position (head, long): bytes consumed since creation; written by the consumer only. */
@@ -130,6 +138,15 @@ public final class ChannelDescriptor {
     public static final int CONSUMER_OWNER_OFFSET = 2 * MappedAccess.LINE;
     /** Consumer's heartbeat (long, milliseconds). */
     public static final int CONSUMER_HEARTBEAT_OFFSET = CONSUMER_OWNER_OFFSET + 16;
+    /**
+     * Many-to-one: the consumer's delivery cursor (long, layout version 6, issue 12): the ring position
+     * after the last record whose delivery returned, stored by the consumer after each one. Records in
+     * {@code [head, cursor)} were delivered but may not be zeroed yet (a receive call zeroes its records
+     * at its end); a successor taking over from a dead consumer zeroes them without delivering them
+     * again. A cursor at or below head means nothing. Written by the consumer only, in its identity line
+     * (the producers never touch it).
+     */
+    public static final int CONSUMER_CURSOR_OFFSET = CONSUMER_OWNER_OFFSET + 24;
     /** Start of the statistics line, written by the consumer. */
     public static final int STATS_OFFSET = 3 * MappedAccess.LINE;
     /** Count of claims of dead producers the consumer skipped (long). */

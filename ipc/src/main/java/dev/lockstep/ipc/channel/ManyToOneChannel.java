@@ -26,6 +26,20 @@ import dev.lockstep.ipc.shm.StructureKind;
  * <p>Each sender owns one of the file's producer slots (default {@value #DEFAULT_PRODUCER_SLOTS}); a
  * slot of a dead process is reused once the consumer has skipped that process's unfinished claim.
  * Protocol, properties and robustness: {@link ShmChannel}.
+ *
+ * <p>Delivery is at-least-once across a consumer crash, exactly-once otherwise: a consumer that dies
+ * leaves at most one message to be delivered again by its successor, the one whose handler was
+ * running. A receive call ({@code receive}, {@code awaitReceive}) zeroes the records it delivered at
+ * its end and then releases their space; after each delivery it stores a delivery cursor in the file,
+ * and a successor taking over zeroes, without delivering them, the records below that cursor.
+ *
+ * <p>Implementation note (issue 12): until 2026-12-02 each record was zeroed right after its
+ * delivery; at 32 B records that store took back the cache line the producer was writing the next
+ * record into, and the producer's tail CAS waited for it. The per-record crash-safe zeroing order is
+ * unchanged; only its time moved to the end of the call. A first version without the cursor (merged and
+ * reverted the same day) let a successor deliver the dead consumer's whole call again, which the Aeron
+ * bridge's numbering cannot absorb; the cursor (one ordinary store per record, into a line only the
+ * consumer writes) keeps the bound at one message (layout version 6).
  */
 public final class ManyToOneChannel extends ShmChannel {
     /** Producer slots of a file created without an explicit count. */

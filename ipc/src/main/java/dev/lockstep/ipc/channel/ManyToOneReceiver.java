@@ -16,6 +16,15 @@ import dev.lockstep.ipc.shm.MappedAccess;
  * process whose intent covers it may be alive (issue 12: the header store is not a CAS, so such a
  * claim cannot be revoked). A fenced claim whose owner commits late is delivered then: after the
  * messages claimed after it, before any later message of the same sender.
+ *
+ * <p>A receive call delivers its batch first and zeroes the delivered records afterwards, each in the
+ * crash-safe order (padding header, body, zero header), also when a handler throws (in a
+ * {@code finally}), then releases head once. After each delivery it stores its delivery cursor (the
+ * position after the record; {@link ChannelDescriptor#CONSUMER_CURSOR_OFFSET}), so a successor taking
+ * over after this consumer died inside a call zeroes the records the call delivered and starts after
+ * them: it delivers again at most the record that was in the handler ({@link ManyToOneChannel}'s
+ * contract). While a fence holds head back (a stalled producer's revoked claim, rare), records are
+ * zeroed as they are delivered, as before issue 12's sixteenth round, and the cursor stays put.
  */
 public final class ManyToOneReceiver extends Receiver {
     /**
@@ -30,6 +39,8 @@ public final class ManyToOneReceiver extends Receiver {
     static final int SPIN_PHASE_POLLS = 64;
     private final int slotsOffset;
     private final int producerSlots;
+    /** Absolute offset of the delivery cursor (consumer identity line). */
+    private final int cursorOffset;
     private final long claimTimeoutNanos;
     /** Liveness checks of a stuck claim at most this often: 1 ms, or the claim timeout if shorter. */
     private final long checkIntervalNanos;
@@ -51,7 +62,8 @@ public final class ManyToOneReceiver extends Receiver {
     private long lastFenceCheck;
     /**
      * While a fence holds head, the readable ring ends one capacity past the oldest fence (where we
-     * would read that fence again as if it were the next lap's record); else unbounded.
+     * would read that fence again as if it were the next lap's record); else unbounded here, and one
+     * capacity past the receive call's start in poll (its records are zeroed only at its end).
      */
     private long readLimit = Long.MAX_VALUE;
     /** Position where we are stuck behind a claim, when we first saw it, when we last checked. */
@@ -91,6 +103,51 @@ public final class ManyToOneReceiver extends Receiver {
         this.claimTimeoutNanos = claimTimeoutNanos;
         this.checkIntervalNanos = Math.min(ShmChannel.CHECK_INTERVAL_NANOS, claimTimeoutNanos);
         this.stuckPollsBeforeClock = claimTimeoutNanos < ShmChannel.CHECK_INTERVAL_NANOS ? 1 : STUCK_POLLS_BEFORE_CLOCK;
+        this.cursorOffset = channel.structureOffset + CONSUMER_CURSOR_OFFSET;
+        skipDelivered();
+    }
+
+    /**
+     * Taking over from a consumer that died inside a receive call: zeroes, without delivering them, the
+     * records in {@code [head, cursor)} that it delivered but did not zero before dying, and releases
+     * head past them. Nothing to do after an orderly predecessor (its calls zeroed what they delivered
+     * and released head to at least the cursor) or on a new file (cursor 0).
+     *
+     * <p>The walk trusts only what a delivered record leaves: a positive header (the record, or its
+     * padding header if the predecessor died while zeroing it: zeroed again) or a zero word (a record
+     * zeroed before head was released). It stops at anything else, and at a cursor past the tail or more
+     * than a capacity past head (not one a consumer of this file stored): from there the ring is read as
+     * before, so a bad cursor can cost a re-delivery, never a record.
+     */
+    private void skipDelivered() {
+        // Acquire, after our registering CAS (a synchronization action): read before the records it
+        // covers. Its writer is dead (a take-over needs that), so every store it completed is in the
+        // file, the cursor store after each record's delivery among them.
+        long cursor = (long) MappedAccess.LONG.getAcquire(buffer, cursorOffset);
+        if (cursor <= head || cursor - head > capacity
+                || cursor > (long) MappedAccess.LONG.getAcquire(buffer, tailOffset)) { // acquire: as above
+            return;
+        }
+        long p = head;
+        while (p < cursor) {
+            // Acquire: as in poll.
+            long word = (long) MappedAccess.LONG.getAcquire(buffer, dataOffset + (int) (p & mask));
+            int length = length(word);
+            if (length > 0) {
+                int aligned = (length + ALIGNMENT - 1) & -ALIGNMENT;
+                if (cursor - p < aligned) {
+                    break;
+                }
+                consume(p, aligned);
+                p += aligned;
+            } else if (word == 0) {
+                p += ALIGNMENT;
+            } else {
+                break;
+            }
+        }
+        readPos = p;
+        releaseHead(p);
     }
 
     /**
@@ -131,11 +188,19 @@ public final class ManyToOneReceiver extends Receiver {
     int poll(MessageHandler handler, int limit) {
         long pos = readPos;
         int count = 0;
+        // End of the records this call delivered and left for zeroDelivered: [readPos, deferredEnd).
+        // Deferred only while no fence is held; fences only grow within the loop (resolveFences, before
+        // it, is the only pop), so the deferred records are a prefix of the call's and hold no fence.
+        long deferredEnd = pos;
         try {
             if (fences > 0) {
                 count = resolveFences(handler, limit);
             }
-            while (count < limit && pos < readLimit) {
+            // One capacity past the call's start is that first record again (head stays there until
+            // the call ends and its records are zeroed: zeroDelivered): an exactly full ring ends the
+            // call there, as the zero word a per-record zeroing left used to.
+            long lapEnd = pos + capacity;
+            while (count < limit && pos < readLimit && pos < lapEnd) {
                 int at = dataOffset + (int) (pos & mask);
                 // Acquire: pairs with the producer's commit (release store), so the body is visible whole.
                 long word = (long) MappedAccess.LONG.getAcquire(buffer, at);
@@ -154,11 +219,25 @@ public final class ManyToOneReceiver extends Receiver {
                         }
                         count++;
                     }
+                    boolean defer = fences == 0;
                     long next = pos;
                     try {
-                        next = deliver(handler, pos, at, word);
+                        if (defer) {
+                            // Not zeroed here: at the end of the call (zeroDelivered).
+                            next = deliverDeferred(handler, pos, at, word);
+                            // Opaque: an untorn long, no ordering needed. Read only by a successor
+                            // once this process is dead (every store it completed visible, none of a
+                            // later instruction), so program order alone puts it after the handler's
+                            // return. A consumer-owned line: no producer reads or writes it.
+                            MappedAccess.LONG.setOpaque(buffer, cursorOffset, next);
+                        } else {
+                            next = deliver(handler, pos, at, word); // zeroed at once (see the class notes)
+                        }
                     } finally {
                         pos = next == pos ? pos + ((length + ALIGNMENT - 1) & -ALIGNMENT) : next;
+                        if (defer) {
+                            deferredEnd = pos; // the record whose handler threw is zeroed with the rest
+                        }
                     }
                     continue;
                 }
@@ -197,6 +276,9 @@ public final class ManyToOneReceiver extends Receiver {
             }
         } finally {
             slowPolls = false;
+            // Zero what this poll delivered (also the record whose handler threw, and those before
+            // it), record by record in the crash-safe order, before head is released below.
+            zeroDelivered(readPos, deferredEnd);
             if (pos != readPos) {
                 emptyPolls = 0; // progress: the tail is read only after EMPTY_POLLS_PER_TAIL_CHECK empty polls in a row
             }
@@ -206,6 +288,39 @@ public final class ManyToOneReceiver extends Receiver {
             releaseHead(fences > 0 ? fencePos[0] : pos);
         }
         return count;
+    }
+
+    /**
+     * Zeroes the records this call delivered (or skipped: padding) in {@code [from, to)}, each in
+     * {@link #consume}'s crash-safe order, walking their headers from {@code from}, stepping over zero
+     * words (a dead predecessor's zeroing, stepped over word by word in the loop too). The range holds no
+     * fence (poll defers only while none is held).
+     *
+     * <p>Issue 12: the loop used to zero each record right after delivering it, i.e. store into the
+     * line the producer was writing the next record into (two 32 B records per line), and the
+     * producer's tail CAS waited for that line to come back. Deferring the same per-record stores to
+     * the end of the call is Agrona's timing (deliver the batch, zero it, release head). Crash
+     * semantics: a consumer that dies before or during this walk leaves the call's unzeroed records
+     * behind, and its successor zeroes those below the delivery cursor ({@link #skipDelivered}), so it
+     * delivers again at most the record whose handler was running; a record zeroed part-way reads as
+     * padding or as zero words in front of zero words, as before.
+     */
+    private void zeroDelivered(long from, long to) {
+        long p = from;
+        while (p < to) {
+            // Plain read: a positive header here was read by the loop with acquire and nobody but this
+            // consumer writes a committed record below the tail before head passes it; a zero word
+            // (below the tail, covered by no claim) stays zero until then.
+            long word = (long) MappedAccess.LONG.get(buffer, dataOffset + (int) (p & mask));
+            int length = length(word);
+            if (length > 0) {
+                int aligned = (length + ALIGNMENT - 1) & -ALIGNMENT;
+                consume(p, aligned);
+                p += aligned;
+            } else {
+                p += ALIGNMENT;
+            }
+        }
     }
 
     // ------------------------------------------------------------------ many-to-one recovery

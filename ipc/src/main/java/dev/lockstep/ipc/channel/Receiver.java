@@ -223,6 +223,23 @@ public abstract sealed class Receiver implements AutoCloseable permits OneToOneR
         return pos + aligned;
     }
 
+    /**
+     * Many-to-one: delivers the record at {@code pos} whose header word has {@code length > 0} (a
+     * message, or padding: skipped) WITHOUT zeroing it, and returns the position after it. The caller
+     * zeroes it later ({@link #consume}, after the batch), also when the handler throws (issue 12:
+     * zeroing each record right after reading it took back the line the producer was writing the next
+     * record into; the producer's tail CAS waited for it).
+     */
+    final long deliverDeferred(MessageHandler handler, long pos, int at, long word) {
+        int length = length(word);
+        int type = type(word);
+        long next = pos + ((length + ALIGNMENT - 1) & -ALIGNMENT);
+        if (type != PADDING_TYPE) {
+            handler.onMessage(type, buffer, at + HEADER_LENGTH, length - HEADER_LENGTH);
+        }
+        return next;
+    }
+
     /** Whether a header word with positive length is a message (not padding). */
     static boolean isMessage(long word) {
         return type(word) != PADDING_TYPE;

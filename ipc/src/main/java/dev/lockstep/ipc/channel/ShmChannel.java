@@ -153,9 +153,15 @@ public abstract sealed class ShmChannel implements AutoCloseable permits OneToOn
      * producer is about to write).
      *
      * Consumer at r, header word w (many-to-one):
-     *  - length > 0: a message (deliver) or padding (skip); then the record is zeroed - header turned
-     *    into padding, store-store fence, body zeroed, store-store fence, header zeroed - so a
-     *    successor never finds a zero header in front of nonzero body words (I2).
+     *  - length > 0: a message (deliver) or padding (skip); at the end of the receive call (after its
+     *    last delivery, also when a handler threw; issue 12: zeroing right after reading took back the
+     *    line the producer was writing the next record into) each record it delivered is zeroed -
+     *    header turned into padding, store-store fence, body zeroed, store-store fence, header zeroed -
+     *    so a successor never finds a zero header in front of nonzero body words (I2); then head is
+     *    released once. After each delivery the consumer stores its delivery cursor (the position
+     *    after the record; layout version 6), so a successor zeroes the dead consumer's delivered but
+     *    unzeroed records instead of delivering them again. While a fence holds head (below) records
+     *    are zeroed as they are delivered and the cursor is not moved.
      *  - claimed by slot s (length < 0): wait; every ~1 ms while stuck, judge s's owner token
      *    (Participants): certainly dead -> CAS the header to padding (a dead process writes nothing
      *    more, the space is reused at once); alive and stuck longer than the claim timeout -> FENCE it:
@@ -213,7 +219,9 @@ public abstract sealed class ShmChannel implements AutoCloseable permits OneToOn
      * is still the fence or the acknowledging padding); zero words a dead predecessor zeroed without
      * releasing head are stepped over (no intent covers them; by I2 they are never in front of body
      * bytes). Messages the dead consumer delivered but had not yet zeroed are delivered again
-     * (at-least-once across a consumer crash; exactly-once otherwise).
+     * (at-least-once across a consumer crash; exactly-once otherwise): at most the one whose handler
+     * was running. Many-to-one, the successor first zeroes the records in [head, delivery cursor)
+     * (delivered, not yet zeroed: a call zeroes its records at its end, issue 12) and starts after them.
      *
      * Kernel waiting (issue 13). Two WaitWords (dev.lockstep.ipc.wait.WaitWord: an eventcount with a
      * sleepers bit), in bytes of layout version 3 that were spare and zero: the consumer's next to

@@ -70,8 +70,12 @@ public final class FileLayout {
      * ChannelDescriptor.SPACE_REQUEST_OFFSET}, shared by its producers; issue 12, eleventh round): a
      * version-4 many-to-one producer sleeps on a full ring without raising the request, and a version-5
      * consumer would release head without waking it, so the two must not share a file.
+     * Version 6: the many-to-one consumer's delivery cursor ({@code
+     * ChannelDescriptor.CONSUMER_CURSOR_OFFSET}; issue 12): a receive call zeroes its records at its end,
+     * and a successor of a consumer that died inside the call skips (zeroes) what the cursor says was
+     * delivered; a version-5 successor would deliver the whole call again.
      */
-    public static final int LAYOUT_VERSION = 5;
+    public static final int LAYOUT_VERSION = 6;
 
     /** Magic number (long): {@link #MAGIC}. */
     public static final int MAGIC_OFFSET = 0;

@@ -5,8 +5,9 @@ import java.nio.file.Path;
 /**
  * Child-JVM consumer of {@link ChannelProcessTest#aNewConsumerResumesAtOnceAfterOneKilledMidBatch}:
  * consumes a many-to-one channel in batches and dies (halt, no unregistering, no cleanup) inside the
- * handler of the first message of type 99, i.e. after zeroing the earlier messages of that batch
- * but before releasing head past them. Prints {@code READY}.
+ * handler of the first message of type 99, i.e. after delivering the earlier messages of that batch
+ * but before zeroing them (issue 12: at the call's end) and releasing head past them. Prints
+ * {@code READY}.
  */
 public final class ChannelHaltingConsumerMain {
     public static void main(String[] args) throws Exception {
