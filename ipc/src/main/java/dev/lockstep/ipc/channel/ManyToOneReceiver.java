@@ -128,24 +128,7 @@ public final class ManyToOneReceiver extends Receiver {
                 || cursor > (long) MappedAccess.LONG.getAcquire(buffer, tailOffset)) { // acquire: as above
             return;
         }
-        long p = head;
-        while (p < cursor) {
-            // Acquire: as in poll.
-            long word = (long) MappedAccess.LONG.getAcquire(buffer, dataOffset + (int) (p & mask));
-            int length = length(word);
-            if (length > 0) {
-                int aligned = (length + ALIGNMENT - 1) & -ALIGNMENT;
-                if (cursor - p < aligned) {
-                    break;
-                }
-                consume(p, aligned);
-                p += aligned;
-            } else if (word == 0) {
-                p += ALIGNMENT;
-            } else {
-                break;
-            }
-        }
+        long p = zeroDelivered(head, cursor);
         readPos = p;
         releaseHead(p);
     }
@@ -294,7 +277,12 @@ public final class ManyToOneReceiver extends Receiver {
      * Zeroes the records this call delivered (or skipped: padding) in {@code [from, to)}, each in
      * {@link #consume}'s crash-safe order, walking their headers from {@code from}, stepping over zero
      * words (a dead predecessor's zeroing, stepped over word by word in the loop too). The range holds no
-     * fence (poll defers only while none is held).
+     * fence (poll defers only while none is held). Also a successor's take-over ({@link #skipDelivered}):
+     * the range below a dead consumer's cursor, where the walk trusts only what a delivered record
+     * leaves (a positive header: the record, or its padding header if the predecessor died while
+     * zeroing it; a zero word) and stops at anything else.
+     *
+     * @return where the walk ended: {@code to}, or the first word it did not trust
      *
      * <p>Issue 12: the loop used to zero each record right after delivering it, i.e. store into the
      * line the producer was writing the next record into (two 32 B records per line), and the
@@ -305,22 +293,28 @@ public final class ManyToOneReceiver extends Receiver {
      * delivers again at most the record whose handler was running; a record zeroed part-way reads as
      * padding or as zero words in front of zero words, as before.
      */
-    private void zeroDelivered(long from, long to) {
+    private long zeroDelivered(long from, long to) {
         long p = from;
         while (p < to) {
-            // Plain read: a positive header here was read by the loop with acquire and nobody but this
-            // consumer writes a committed record below the tail before head passes it; a zero word
-            // (below the tail, covered by no claim) stays zero until then.
-            long word = (long) MappedAccess.LONG.get(buffer, dataOffset + (int) (p & mask));
+            // Acquire: as in poll (for a successor, skipDelivered, the first read of these words). At the
+            // end of a call nobody but this consumer writes a committed record below the tail before
+            // head passes it, and a zero word there (covered by no claim) stays zero until then.
+            long word = (long) MappedAccess.LONG.getAcquire(buffer, dataOffset + (int) (p & mask));
             int length = length(word);
             if (length > 0) {
                 int aligned = (length + ALIGNMENT - 1) & -ALIGNMENT;
+                if (to - p < aligned) {
+                    break; // a record across the end: not one of [from, to) (a successor's bad cursor)
+                }
                 consume(p, aligned);
                 p += aligned;
-            } else {
+            } else if (word == 0) {
                 p += ALIGNMENT;
+            } else {
+                break; // not what a delivered record leaves (a successor's bad cursor)
             }
         }
+        return p;
     }
 
     // ------------------------------------------------------------------ many-to-one recovery
