@@ -29,10 +29,13 @@ import dev.lockstep.ipc.test.KillSafeLog;
  * consumer process, the test process the last: the delivery contract across a consumer crash, checked
  * message by message. Every message sent is delivered (no loss), whole (never torn), in each
  * producer's order; a message is delivered twice only as the successor delivering again the message
- * whose delivery was in progress when its predecessor died: at most one, in both kinds (each record
- * is zeroed right after its handler returns; one-to-one leaves its consumed mark). The Aeron bridge's
- * sequence numbering relies on that bound ({@code OutboundBridge}); branch m2o16, which zeroed a call's
- * records only at the end of the call, re-delivered up to the call's {@code limit} and was reverted. Each consumer logs a delivery from inside its handler into a
+ * whose delivery was in progress when its predecessor died: at most one, in both kinds (one-to-one
+ * leaves each record's consumed mark right after its handler returns; many-to-one zeroes a call's
+ * records at its end and stores a delivery cursor after each handler returns, which a successor skips
+ * to). The Aeron bridge's sequence numbering relies on that bound ({@code OutboundBridge}); branch m2o16,
+ * which zeroed a call's records at the end of the call without the cursor, re-delivered up to the
+ * call's {@code limit} and was reverted (this test fails against it, and against a successor that
+ * ignores the cursor). Each consumer logs a delivery from inside its handler into a
  * kill-safe log, so the logs say exactly which deliveries completed.
  *
  * <p>Property {@code lockstep.crash.kills}: consumer kills per channel kind (default 8).
@@ -130,8 +133,8 @@ class ChannelConsumerCrashTest {
             // Merge the consumers' deliveries in order, each successor's re-delivered prefix checked
             // against its predecessor's tail and dropped; then every producer's messages must read
             // 0, 1, 2, ... up to what it sent, each exactly once.
-            // Each record is zeroed right after its handler returns: at most the one whose handler
-            // ran (logged, then killed before the zeroing) is delivered again.
+            // At most the one whose handler ran (logged, then killed before its consumed mark or the
+            // cursor store after it) is delivered again.
             int bound = 1;
             List<long[]> merged = new ArrayList<>();
             Map<Long, Integer> index = new HashMap<>();
