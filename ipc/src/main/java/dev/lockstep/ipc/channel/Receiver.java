@@ -81,6 +81,14 @@ public abstract sealed class Receiver implements AutoCloseable permits OneToOneR
      */
     long readPos;
     private boolean closed;
+    /**
+     * A receive call of this receiver is running, so its handler may be on the stack (plain: a receiver
+     * is used by one thread at a time). A receive from that handler is refused, and a close from it is
+     * deferred to the end of the call (see {@link #receive} and {@link #close}).
+     */
+    private boolean receiving;
+    /** close() was called from a handler of the running receive call: done when that call returns. */
+    private boolean closeWhenDone;
 
     Receiver(ShmChannel channel, IdleStrategy idle) { // subclasses only
         this.channel = channel;
@@ -186,7 +194,12 @@ public abstract sealed class Receiver implements AutoCloseable permits OneToOneR
      * @param limit   the most messages to deliver, &gt;= 1
      * @return the number delivered (0 if none is available)
      * @throws IllegalArgumentException if {@code limit < 1}
-     * @throws IllegalStateException if the receiver is closed
+     * @throws IllegalStateException if the receiver is closed, or if called from a handler of this
+     *                               receiver's own running receive call (any of {@code receive},
+     *                               {@code tryReceive}, {@code awaitReceive}): the outer call owns the
+     *                               position it reads from until it returns; the exception propagates out
+     *                               of the handler, which counts that message as consumed as for any
+     *                               handler that throws
      */
     public int receive(MessageHandler handler, int limit) {
         Objects.requireNonNull(handler, "handler");
@@ -196,7 +209,22 @@ public abstract sealed class Receiver implements AutoCloseable permits OneToOneR
         if (closed) {
             throw new IllegalStateException("receiver is closed");
         }
-        return poll(handler, limit);
+        if (receiving) {
+            // A nested call would start from the outer call's start position (the outer call keeps its
+            // own until it returns) and deliver the outer call's messages again.
+            throw new IllegalStateException("receive called from a handler of this receiver's own receive call: "
+                    + "return from the handler first (" + channel.path() + ")");
+        }
+        receiving = true;
+        try {
+            return poll(handler, limit);
+        } finally {
+            receiving = false;
+            if (closeWhenDone) {
+                closeWhenDone = false;
+                close();
+            }
+        }
     }
 
     /** The protocol's receive (arguments checked). */
@@ -441,10 +469,21 @@ public abstract sealed class Receiver implements AutoCloseable permits OneToOneR
         return readPos;
     }
 
-    /** Stops the heartbeat and unregisters the consumer (another may then register). */
+    /**
+     * Stops the heartbeat and unregisters the consumer (another may then register). Called from a
+     * handler of this receiver's running receive call, it takes effect when that call returns (the call
+     * may deliver the rest of its batch first): until then this process is still the consumer.
+     */
     @Override
     public void close() {
         if (closed) {
+            return;
+        }
+        if (receiving) {
+            // From a handler: the running call still reads, zeroes and releases head; unregistering now
+            // would let another consumer take over while it does (two consumers: duplicates). The call
+            // may deliver the rest of its batch first; later calls throw.
+            closeWhenDone = true;
             return;
         }
         closed = true;

@@ -326,6 +326,88 @@ class ChannelTest {
         }
     }
 
+    /**
+     * A handler that calls receive (or tryReceive, awaitReceive) on its own receiver gets a clear
+     * IllegalStateException and the call goes on: every message delivered once, in order. Before the
+     * guard a nested call started from the outer call's start position and delivered its messages again.
+     */
+    @Test
+    void aReceiveFromItsOwnHandlerIsRefusedAndNothingIsDeliveredTwice() throws Exception {
+        for (boolean manyToOne : new boolean[] {false, true}) {
+            Path path = dir.resolve(manyToOne ? "reenter-m2o" : "reenter-o2o");
+            try (ShmChannel ch = manyToOne ? ManyToOneChannel.create(path, 4096) : OneToOneChannel.create(path, 4096);
+                 Sender out = ch.sender(); Receiver in = ch.receiver()) {
+                for (int i = 0; i < 6; i++) {
+                    assertTrue(out.trySend(i, body(i, 24), 0, 24));
+                }
+                List<Integer> seen = new ArrayList<>();
+                List<String> refused = new ArrayList<>();
+                assertEquals(6, in.receive((t, b, o, l) -> {
+                    seen.add(t);
+                    if (t == 2) {
+                        for (Callable<?> nested : List.<Callable<?>>of(
+                                () -> in.receive((t2, b2, o2, l2) -> seen.add(100 + t2), 10),
+                                () -> in.tryReceive((t2, b2, o2, l2) -> seen.add(100 + t2)),
+                                () -> in.awaitReceive((t2, b2, o2, l2) -> seen.add(100 + t2), 10, 1, TimeUnit.MILLISECONDS))) {
+                            try {
+                                nested.call();
+                                refused.add("not refused");
+                            } catch (IllegalStateException e) {
+                                refused.add(e.getMessage().startsWith("receive called from a handler") ? "refused" : e.getMessage());
+                            } catch (Exception e) {
+                                refused.add(e.toString());
+                            }
+                        }
+                    }
+                }, 10), manyToOne + ": the outer call delivers all six");
+                assertEquals(List.of(0, 1, 2, 3, 4, 5), seen, manyToOne + ": each message once, in order");
+                assertEquals(List.of("refused", "refused", "refused"), refused, manyToOne + ": each nested call refused");
+                assertEquals(0, in.receive(new Collector(), 10), manyToOne + ": nothing left");
+                assertFreeSpaceIsZero(ch);
+            }
+        }
+    }
+
+    /**
+     * A handler that closes its own receiver: the consumer stays registered until the receive call
+     * returns (another consumer registering meanwhile would read the records the running call is still
+     * delivering and zeroing), then it is closed; a new consumer resumes after the call's messages.
+     */
+    @Test
+    void aCloseFromItsOwnHandlerTakesEffectWhenTheCallReturns() throws Exception {
+        for (boolean manyToOne : new boolean[] {false, true}) {
+            Path path = dir.resolve(manyToOne ? "close-m2o" : "close-o2o");
+            try (ShmChannel ch = manyToOne ? ManyToOneChannel.create(path, 4096) : OneToOneChannel.create(path, 4096);
+                 Sender out = ch.sender()) {
+                for (int i = 0; i < 6; i++) {
+                    assertTrue(out.trySend(i, body(i, 24), 0, 24));
+                }
+                Receiver in = ch.receiver();
+                List<Integer> seen = new ArrayList<>();
+                List<String> during = new ArrayList<>();
+                assertEquals(3, in.receive((t, b, o, l) -> {
+                    seen.add(t);
+                    if (t == 1) {
+                        in.close();
+                        try (Receiver other = ch.receiver()) {
+                            during.add("a second consumer registered");
+                        } catch (IllegalStateException e) {
+                            during.add("refused");
+                        }
+                    }
+                }, 3), manyToOne + ": the call delivers its batch");
+                assertEquals(List.of("refused"), during, manyToOne + ": still the registered consumer inside the call");
+                assertThrows(IllegalStateException.class, () -> in.receive(new Collector(), 10), "closed after the call");
+                try (Receiver next = ch.receiver()) {
+                    Collector c = new Collector();
+                    assertEquals(3, next.receive(c, 10));
+                    seen.addAll(c.types);
+                }
+                assertEquals(List.of(0, 1, 2, 3, 4, 5), seen, manyToOne + ": each message once, in order");
+            }
+        }
+    }
+
     @Test
     void badArgumentsAreRefusedAndNothingIsWritten() throws IOException {
         assertThrows(NullPointerException.class, () -> OneToOneChannel.create(null, 1024));
