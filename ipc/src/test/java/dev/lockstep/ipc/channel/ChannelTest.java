@@ -333,13 +333,8 @@ class ChannelTest {
      */
     @Test
     void aReceiveFromItsOwnHandlerIsRefusedAndNothingIsDeliveredTwice() throws Exception {
-        for (boolean manyToOne : new boolean[] {false, true}) {
-            Path path = dir.resolve(manyToOne ? "reenter-m2o" : "reenter-o2o");
-            try (ShmChannel ch = manyToOne ? ManyToOneChannel.create(path, 4096) : OneToOneChannel.create(path, 4096);
-                 Sender out = ch.sender(); Receiver in = ch.receiver()) {
-                for (int i = 0; i < 6; i++) {
-                    assertTrue(out.trySend(i, body(i, 24), 0, 24));
-                }
+        forEachKindWithSixMessages("reenter", (ch, manyToOne) -> {
+            try (Receiver in = ch.receiver()) {
                 List<Integer> seen = new ArrayList<>();
                 List<String> refused = new ArrayList<>();
                 assertEquals(6, in.receive((t, b, o, l) -> {
@@ -365,6 +360,25 @@ class ChannelTest {
                 assertEquals(0, in.receive(new Collector(), 10), manyToOne + ": nothing left");
                 assertFreeSpaceIsZero(ch);
             }
+        });
+    }
+
+    /** What a test checks on a channel of one kind (manyToOne or not). */
+    private interface ChannelCheck {
+        void check(ShmChannel ch, boolean manyToOne) throws Exception;
+    }
+
+    /** Runs {@code check} on a fresh channel of each kind holding six 24-byte messages of types 0..5. */
+    private void forEachKindWithSixMessages(String name, ChannelCheck check) throws Exception {
+        for (boolean manyToOne : new boolean[] {false, true}) {
+            Path path = dir.resolve(name + (manyToOne ? "-m2o" : "-o2o"));
+            try (ShmChannel ch = manyToOne ? ManyToOneChannel.create(path, 4096) : OneToOneChannel.create(path, 4096);
+                 Sender out = ch.sender()) {
+                for (int i = 0; i < 6; i++) {
+                    assertTrue(out.trySend(i, body(i, 24), 0, 24));
+                }
+                check.check(ch, manyToOne);
+            }
         }
     }
 
@@ -375,37 +389,30 @@ class ChannelTest {
      */
     @Test
     void aCloseFromItsOwnHandlerTakesEffectWhenTheCallReturns() throws Exception {
-        for (boolean manyToOne : new boolean[] {false, true}) {
-            Path path = dir.resolve(manyToOne ? "close-m2o" : "close-o2o");
-            try (ShmChannel ch = manyToOne ? ManyToOneChannel.create(path, 4096) : OneToOneChannel.create(path, 4096);
-                 Sender out = ch.sender()) {
-                for (int i = 0; i < 6; i++) {
-                    assertTrue(out.trySend(i, body(i, 24), 0, 24));
-                }
-                Receiver in = ch.receiver();
-                List<Integer> seen = new ArrayList<>();
-                List<String> during = new ArrayList<>();
-                assertEquals(3, in.receive((t, b, o, l) -> {
-                    seen.add(t);
-                    if (t == 1) {
-                        in.close();
-                        try (Receiver other = ch.receiver()) {
-                            during.add("a second consumer registered");
-                        } catch (IllegalStateException e) {
-                            during.add("refused");
-                        }
+        forEachKindWithSixMessages("close", (ch, manyToOne) -> {
+            Receiver in = ch.receiver();
+            List<Integer> seen = new ArrayList<>();
+            List<String> during = new ArrayList<>();
+            assertEquals(3, in.receive((t, b, o, l) -> {
+                seen.add(t);
+                if (t == 1) {
+                    in.close();
+                    try (Receiver other = ch.receiver()) {
+                        during.add("a second consumer registered");
+                    } catch (IllegalStateException e) {
+                        during.add("refused");
                     }
-                }, 3), manyToOne + ": the call delivers its batch");
-                assertEquals(List.of("refused"), during, manyToOne + ": still the registered consumer inside the call");
-                assertThrows(IllegalStateException.class, () -> in.receive(new Collector(), 10), "closed after the call");
-                try (Receiver next = ch.receiver()) {
-                    Collector c = new Collector();
-                    assertEquals(3, next.receive(c, 10));
-                    seen.addAll(c.types);
                 }
-                assertEquals(List.of(0, 1, 2, 3, 4, 5), seen, manyToOne + ": each message once, in order");
+            }, 3), manyToOne + ": the call delivers its batch");
+            assertEquals(List.of("refused"), during, manyToOne + ": still the registered consumer inside the call");
+            assertThrows(IllegalStateException.class, () -> in.receive(new Collector(), 10), "closed after the call");
+            try (Receiver next = ch.receiver()) {
+                Collector c = new Collector();
+                assertEquals(3, next.receive(c, 10));
+                seen.addAll(c.types);
             }
-        }
+            assertEquals(List.of(0, 1, 2, 3, 4, 5), seen, manyToOne + ": each message once, in order");
+        });
     }
 
     @Test
