@@ -97,6 +97,15 @@ public final class BroadcastReceiver implements AutoCloseable {
     /** The cursor last stored in our slot ({@link #publish}); position and received change only with it. */
     private long published;
     private boolean closed;
+    /**
+     * A receive call of this receiver is running, so its handler may be on the stack (plain: this
+     * thread only). A receive from that handler is refused (it would overwrite the private copy the
+     * outer handler is reading and account sequence numbers out of order), a close from it deferred to
+     * the end of the call (the call still publishes into our consumer slot).
+     */
+    private boolean receiving;
+    /** close() was called from a handler of the running receive call: done when that call returns. */
+    private boolean closeWhenDone;
 
     BroadcastReceiver(BroadcastChannel channel, IdleStrategy idle, int slot, StartPosition start) {
         this.channel = channel;
@@ -135,7 +144,8 @@ public final class BroadcastReceiver implements AutoCloseable {
      *
      * @param handler called with the message, on this thread
      * @return {@code true} if one was handed to the handler, {@code false} if none was available
-     * @throws IllegalStateException if this receiver is closed, or on a malformed record
+     * @throws IllegalStateException if this receiver is closed, if called from a handler of its own running
+     *                               receive call, or on a malformed record
      */
     public boolean tryReceive(MessageHandler handler) {
         return receive(handler, 1) == 1;
@@ -149,11 +159,13 @@ public final class BroadcastReceiver implements AutoCloseable {
      * @param limit   the most messages to hand over, &gt;= 1
      * @return the number handed to the handler (0 if none is available)
      * @throws IllegalArgumentException if {@code limit < 1}
-     * @throws IllegalStateException if this receiver is closed, or the ring holds a record that is
+     * @throws IllegalStateException if this receiver is closed, if called from a handler of its own running
+     *                               receive call, or if the ring holds a record that is
      *                               not torn and yet malformed (a corrupted file)
      */
     public int receive(MessageHandler handler, int limit) {
         check(handler, limit);
+        receiving = true;
         int count = 0;
         try {
             // Acquire: pairs with the producer's release of the tail: every record below it is
@@ -196,6 +208,7 @@ public final class BroadcastReceiver implements AutoCloseable {
             }
         } finally {
             publish();
+            endReceive();
         }
         return count;
     }
@@ -209,10 +222,12 @@ public final class BroadcastReceiver implements AutoCloseable {
      *         {@link #EMPTY} if there was none (handler not called); {@link #LAPPED} if this receiver
      *         was lapped: whatever the handler saw in this call (if it was called) is invalid and its
      *         effects must be discarded; the receiver has moved to the newest message
-     * @throws IllegalStateException if closed, or on a malformed record that validates (corruption)
+     * @throws IllegalStateException if closed, if called from a handler of its own running receive call, or
+     *                               on a malformed record that validates (corruption)
      */
     public int receiveZeroCopy(MessageHandler handler) {
         check(handler, 1);
+        receiving = true;
         try {
             while (true) {
                 // Acquire: as in receive.
@@ -262,6 +277,16 @@ public final class BroadcastReceiver implements AutoCloseable {
             }
         } finally {
             publish();
+            endReceive();
+        }
+    }
+
+    /** The end of a receive call: a close() its handler asked for is done now. */
+    private void endReceive() {
+        receiving = false;
+        if (closeWhenDone) {
+            closeWhenDone = false;
+            close();
         }
     }
 
@@ -381,10 +406,18 @@ public final class BroadcastReceiver implements AutoCloseable {
         return slot >= 0;
     }
 
-    /** Stops the heartbeat and frees the consumer slot. */
+    /**
+     * Stops the heartbeat and frees the consumer slot. Called from a handler of this receiver's running
+     * receive call, it takes effect when that call returns (the call may hand over the rest of its batch
+     * first).
+     */
     @Override
     public void close() {
         if (closed) {
+            return;
+        }
+        if (receiving) {
+            closeWhenDone = true;
             return;
         }
         closed = true;
@@ -409,6 +442,10 @@ public final class BroadcastReceiver implements AutoCloseable {
         }
         if (closed) {
             throw new IllegalStateException("receiver is closed");
+        }
+        if (receiving) {
+            throw new IllegalStateException("receive called from a handler of this receiver's own receive call: "
+                    + "return from the handler first");
         }
     }
 

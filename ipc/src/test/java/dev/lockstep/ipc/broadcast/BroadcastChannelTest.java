@@ -88,6 +88,47 @@ class BroadcastChannelTest {
         }
     }
 
+    /**
+     * A handler that receives again on its own receiver (copy or zero-copy) gets a clear
+     * IllegalStateException, and the private copy it is reading stays its own message; a close from the
+     * handler takes effect when the call returns. Before the guard a nested copy-mode call overwrote the
+     * outer handler's copy with the next message.
+     */
+    @Test
+    void aReceiveOrCloseFromItsOwnHandlerLeavesTheOuterCallIntact() throws Exception {
+        try (BroadcastChannel ch = BroadcastChannel.create(dir.resolve("b"), 4096);
+             BroadcastSender out = ch.sender()) {
+            BroadcastReceiver in = ch.receiver();
+            for (int i = 0; i < 4; i++) {
+                out.send(i, new byte[] {(byte) (10 + i), (byte) (10 + i)}, 0, 2);
+            }
+            List<String> events = new ArrayList<>();
+            assertEquals(4, in.receive((type, b, off, len) -> {
+                byte before = b.get(off);
+                if (type == 1) {
+                    for (java.util.concurrent.Callable<?> nested : List.<java.util.concurrent.Callable<?>>of(
+                            () -> in.receive((t2, b2, o2, l2) -> events.add("nested got " + t2), 4),
+                            () -> in.receiveZeroCopy((t2, b2, o2, l2) -> events.add("nested got " + t2)))) {
+                        try {
+                            nested.call();
+                            events.add("not refused");
+                        } catch (IllegalStateException e) {
+                            events.add(e.getMessage().startsWith("receive called from a handler") ? "refused" : e.getMessage());
+                        } catch (Exception e) {
+                            events.add(e.toString());
+                        }
+                    }
+                    in.close();
+                }
+                events.add(type + ":" + before + "/" + b.get(off)); // the copy unchanged by anything above
+            }, 4));
+            assertEquals(List.of("0:10/10", "refused", "refused", "1:11/11", "2:12/12", "3:13/13"), events);
+            assertEquals(4, in.receivedMessages());
+            assertEquals(0, in.lostMessages());
+            assertThrows(IllegalStateException.class, () -> in.tryReceive(new Collector()), "closed after the call");
+        }
+    }
+
     @Test
     void emptyAndZeroLengthMessages() throws Exception {
         try (BroadcastChannel ch = BroadcastChannel.create(dir.resolve("b"), 256);
