@@ -33,9 +33,11 @@ import java.util.function.Supplier;
  * thread (SPSC, the MPSC consumer, the SPMC producer), before it sets anything up for a wait (no clock
  * read, no thread-local, no shared write: a spin loop's cost); there it then keeps retrying for up to
  * {@code lockstep.queue.hotSpinNanos} (50 µs, the hot spin: about what a park and its wake-up cost),
- * except while backing off (after a hot spin that found nothing, the next 1, then 2, 4, ... 1024 waits
- * skip it, until one succeeds again); a timeout of zero or less returns after the one attempt. Then it enters the layer's acquisition loop, whose attempt is the
- * real {@code poll}/{@code offer}: it spins (one spinner per wait set, {@link SpinPolicy}'s budget, not
+ * and up to 250 µs, yielding, while the thread it last woke on the other side has not run yet (it
+ * will serve this one when it runs), except while backing off (from the second hot spin in a row that
+ * found nothing, waits skip it for 1 ms, doubling per further one up to 64 ms, until one succeeds
+ * again); a timeout of zero or less returns after the one attempt. Then it enters the layer's
+ * acquisition loop, whose attempt is the real {@code poll}/{@code offer}: it spins (one spinner per wait set, {@link SpinPolicy}'s budget, not
  * repeated after the spin above, and none on a side several threads may wait on: the MPSC producers,
  * the SPMC consumers, both sides of MPMC and of the priority queue, whose spinner yields at once; a
  * thread that finds another spinning yields up to {@link SpinPolicy#YIELDS} times instead), then links
@@ -336,10 +338,25 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
      * retries) until HOT_SPIN_NANOS (50 us, about a park plus its wake-up here: the competitive bound,
      * at most twice the cost of the better choice in hindsight) or the timeout, whichever is shorter,
      * and only then sets up the wait. With a back-off, so that an idle or preempted other side costs
-     * few hot spins: a hot spin that times out makes the side's next waits skip it, 1 the first time,
-     * then twice as many per further time-out up to HOT_SPIN_MAX_BACKOFF (1024), and a hot spin that
-     * succeeds (the other side is hot) ends the back-off (Waiters.hotSkips and hotBackoff, plain ints of
-     * that side's one thread, written only on these slow paths). A first version without the back-off
+     * few hot spins: from the HOT_SPIN_GRACE-th (2nd) hot spin in a row that times out, the side's waits
+     * skip it for HOT_SPIN_OFF_MIN_NANOS (1 ms), twice as long per further time-out in a row up to
+     * HOT_SPIN_OFF_MAX_NANOS (64 ms), and a hot spin that succeeds (the other side is hot) ends the
+     * back-off (Waiters.hotTimeOuts and hotResumeAt, plain fields of that side's one thread, written only
+     * on these slow paths). Thirteenth round (branch spscb4): the twelfth round's back-off counted
+     * waits (a time-out made the next 1, 2, 4 ... 1024 waits skip it) and ended only by a hot spin
+     * that succeeded; counted in the two-thread cell (counting build, lockstep.queue.countWaits), it
+     * stuck at 1024: 99.7% of the waits skipped the hot spin and parked (45-145 K parks per side per
+     * fork, both sides), and the rare hot spin that ran mostly timed out while the thread this side
+     * had just woken on the other side had not run yet (128 of 157), the element coming 8-65 us after
+     * the time-out: a park chain in which each side's park makes the other's next wait find it
+     * asleep. Hence the grace (one preemption of the other side says nothing about the next wait),
+     * the back-off by time (a side whose every wait parks is not kept from spinning by its own count
+     * of waits) and the waking extension: while the waiter this side last woke on the other side has
+     * not run yet (Waiters.otherSideWaking: its node, the other set's convoy-breaker hint, still
+     * GRANTED; SPSC only, where grants set the hint), the hot spin goes on up to HOT_SPIN_WAKING_NANOS
+     * (250 us, the tail of the measured wake-up latencies) and yields at each clock read, so that a
+     * woken thread queued behind us on our CPU runs at once (with nothing else runnable the yield
+     * returns at once). A first version without the back-off
      * (a time-out turned the hot spin off until a retry of the 100 succeeded, which in a hot pair is
      * almost at once) cost 45-82 ns of CPU per operation against main's 9-16 in two loaded A/B pairs:
      * under load each preemption of the other side cost a full hot spin. No lost wake-up:
@@ -478,8 +495,8 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
     /**
      * How long (ns) a one-thread side that found the queue empty (full) keeps retrying, after the
      * {@link SpinPolicy#SPINS} retries of {@link #spinPoll} ({@link #spinOffer}) failed, before it sets up
-     * a wait: the hot spin ({@link #hotSpinPoll}, {@link #hotSpinOffer}), run only while its side's last
-     * hot spins did not time out (back-off: see the implementation notes, "The hot spin"). About the price of a
+     * a wait: the hot spin ({@link #hotSpinPoll}, {@link #hotSpinOffer}), skipped for a while after hot
+     * spins that timed out in a row (back-off: see the implementation notes, "The hot spin"). About the price of a
      * park and its wake-up on this project's VM (tens of µs): spinning no longer than a block costs
      * wastes at most as much again as the best choice would have (competitive spinning). System property
      * {@code lockstep.queue.hotSpinNanos} (default 50 µs; 0 turns the hot spin off).
@@ -487,11 +504,27 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
     static final long HOT_SPIN_NANOS = Math.max(0L, Long.getLong("lockstep.queue.hotSpinNanos", 50_000L));
 
     /**
-     * The most waits a side skips the hot spin for after hot spins that timed out (the back-off doubles
-     * from 1 per time-out up to this): an idle other side then costs at most one hot spin per this many
-     * waits, and a preempted one (threads outnumbering cores) as little.
+     * How long (ns) the hot spin goes on, past {@link #HOT_SPIN_NANOS}, while the waiter this side last
+     * woke on the other side has not run yet (its node still GRANTED: it is runnable and will serve us
+     * once it runs; implementation notes, "The hot spin"), yielding at each clock read so that a woken
+     * thread queued on our CPU runs. System property {@code lockstep.queue.hotSpinWakingNanos} (default
+     * 250 µs; never below {@link #HOT_SPIN_NANOS}).
      */
-    static final int HOT_SPIN_MAX_BACKOFF = 1024;
+    static final long HOT_SPIN_WAKING_NANOS = Math.max(HOT_SPIN_NANOS,
+            Long.getLong("lockstep.queue.hotSpinWakingNanos", 250_000L));
+
+    /**
+     * The consecutive hot spins that may time out before a side backs off (skips its hot spins for a
+     * while): one time-out is one preemption of the other side, which says nothing about the next wait.
+     */
+    static final int HOT_SPIN_GRACE = 2;
+    /** The first back-off period (ns): no hot spin for 1 ms after the {@link #HOT_SPIN_GRACE}-th consecutive time-out. */
+    static final long HOT_SPIN_OFF_MIN_NANOS = 1_000_000L;
+    /**
+     * The longest back-off period (ns; it doubles per further consecutive time-out): an idle other side
+     * then costs at most one hot spin ({@link #HOT_SPIN_NANOS}) per 64 ms, 0.08% of a core.
+     */
+    static final long HOT_SPIN_OFF_MAX_NANOS = 64_000_000L;
 
     /**
      * The counting build (issue 12, thirteenth round): system property {@code lockstep.queue.countWaits}
@@ -759,14 +792,16 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
         @SuppressWarnings("unused")
         private long p01, p02, p03, p04, p05, p06, p07, p08, p09, p10, p11, p12, p13, p14, p15;
         /*
-         * The hot spin's back-off (implementation notes, "The hot spin"): how many of this set's side's
-         * next waits skip it (hotSkips), and how many a hot spin that times out makes them skip
-         * (hotBackoff: 1, doubling per time-out up to HOT_SPIN_MAX_BACKOFF; 0 again once a hot spin
-         * succeeds). Plain: read and written only by that side's one thread (the spins run only where
-         * the side has one thread: see pollPreSpins), on its slow path; a heuristic that guards no data.
+         * The hot spin's back-off (implementation notes, "The hot spin"): the hot spins of this set's
+         * side that timed out in a row (hotTimeOuts, 0 again once one succeeds), and, from the
+         * HOT_SPIN_GRACE-th on, the System.nanoTime() before which its waits skip the hot spin
+         * (hotResumeAt: HOT_SPIN_OFF_MIN_NANOS after that time-out, doubling per further one up to
+         * HOT_SPIN_OFF_MAX_NANOS). Plain: read and written only by that side's one thread (the spins run
+         * only where the side has one thread: see pollPreSpins), on its slow path; a heuristic that
+         * guards no data.
          */
-        private int hotSkips;
-        private int hotBackoff;
+        private int hotTimeOuts;
+        private long hotResumeAt;
         /**
          * The counting build only (null unless {@link #COUNT_WAITS}): {@link #waitCounts}. Added to with
          * volatile getAndAdd (exact under several threads on a side; slow paths only).
@@ -787,46 +822,52 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
             COUNTS.getAndAdd(counts, base + b, 1L); // as in count
         }
 
-
-        /** Whether the next wait runs the hot spin; if not, one skip is used up. */
-        boolean hotSpinDue() {
-            if (hotSkips == 0) {
-                if (COUNT_WAITS) {
-                    count(W_HOT_RUN);
-                }
-                return true;
-            }
+        /**
+         * Whether a wait that begins at {@code now} ({@link System#nanoTime()}) runs the hot spin: yes
+         * unless {@link #HOT_SPIN_GRACE} or more hot spins timed out in a row and the back-off period
+         * after the last of them has not passed.
+         */
+        boolean hotSpinDue(long now) {
+            boolean due = hotTimeOuts < HOT_SPIN_GRACE || now - hotResumeAt >= 0L;
             if (COUNT_WAITS) {
-                count(W_HOT_SKIPPED);
-                countReason = 2;
-                countSince = System.nanoTime();
+                count(due ? W_HOT_RUN : W_HOT_SKIPPED);
+                if (!due) {
+                    countReason = 2;
+                    countSince = now;
+                }
             }
-            hotSkips--;
-            return false;
+            return due;
         }
 
-        /** A hot spin found nothing in its time: skip the next ones, twice as many as the last time. */
-        void hotSpinTimedOut() {
+        /**
+         * A hot spin found nothing in its time (ending at {@code now}): from the {@link #HOT_SPIN_GRACE}-th
+         * time-out in a row on, skip the hot spins for {@link #HOT_SPIN_OFF_MIN_NANOS}, twice as long per
+         * further one, up to {@link #HOT_SPIN_OFF_MAX_NANOS}.
+         */
+        void hotSpinTimedOut(long now) {
             if (COUNT_WAITS) {
                 count(W_HOT_TIMED_OUT);
                 if (otherSideWaking()) {
                     count(W_HOT_TIMED_OUT_PEER_WAKING);
                 }
                 countReason = 1;
-                countSince = System.nanoTime();
+                countSince = now;
             }
-            int b = hotBackoff == 0 ? 1 : Math.min(hotBackoff << 1, HOT_SPIN_MAX_BACKOFF);
-            hotBackoff = b;
-            hotSkips = b;
+            int n = hotTimeOuts < Integer.MAX_VALUE ? ++hotTimeOuts : hotTimeOuts;
+            if (n >= HOT_SPIN_GRACE) {
+                int doublings = Math.min(n - HOT_SPIN_GRACE,
+                        63 - Long.numberOfLeadingZeros(HOT_SPIN_OFF_MAX_NANOS / HOT_SPIN_OFF_MIN_NANOS));
+                hotResumeAt = now + Math.min(HOT_SPIN_OFF_MIN_NANOS << doublings, HOT_SPIN_OFF_MAX_NANOS);
+            }
         }
 
-        /** A hot spin succeeded: the other side is hot, spin before every wait again. */
+        /** A hot spin succeeded: the other side is hot; the back-off ends. */
         void hotSpinSucceeded() {
             if (COUNT_WAITS) {
                 count(W_HOT_OK);
             }
-            if (hotBackoff != 0) {
-                hotBackoff = 0;
+            if (hotTimeOuts != 0) {
+                hotTimeOuts = 0;
             }
         }
 
@@ -834,7 +875,7 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
          * Whether the waiter this set's side last woke on the other side (the other set's
          * {@code granted}, set by every grant where the convoy breaker runs: SPSC) has not run since:
          * its node is still GRANTED. Then it is runnable and will serve us (free a slot, add an
-         * element) as soon as it runs. The counting build's W_HOT_TIMED_OUT_PEER_WAKING. Opaque read of the hint and acquire read of the status, as in
+         * element) as soon as it runs. Opaque read of the hint and acquire read of the status, as in
          * {@link #yieldWhileOtherSideWakes}: a stale answer costs one more yield, or a park sooner.
          */
         boolean otherSideWaking() {
@@ -1320,6 +1361,34 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
         return copy;
     }
 
+    /**
+     * For tests: the hot spin's back-off of the consumers' ({@code forElement}) or producers' side,
+     * driven by the caller's clock: whether a wait beginning at {@code now} runs the hot spin. Only from
+     * that side's one thread (or with both sides idle), as the real calls.
+     */
+    boolean hotSpinDueAt(boolean forElement, long now) {
+        return (forElement ? notEmpty : notFull).hotSpinDue(now);
+    }
+
+    /** For tests: that side's hot spin timed out at {@code now} (as {@link #hotSpinDueAt}). */
+    void hotSpinTimedOutAt(boolean forElement, long now) {
+        (forElement ? notEmpty : notFull).hotSpinTimedOut(now);
+    }
+
+    /** For tests: that side's hot spin succeeded (as {@link #hotSpinDueAt}). */
+    void hotSpinSucceededForTest(boolean forElement) {
+        (forElement ? notEmpty : notFull).hotSpinSucceeded();
+    }
+
+    /**
+     * For tests: makes {@code node} the waiter last woken by a grant of the consumers' ({@code forElement})
+     * or producers' set, as a grant does (opaque store, a hint): while its status is GRANTED the other
+     * side's hot spin goes on to {@link #HOT_SPIN_WAKING_NANOS}.
+     */
+    void setGrantedForTest(boolean forElement, WaitNode node) {
+        GRANTED_NODE.setOpaque(forElement ? notEmpty : notFull, node);
+    }
+
     /** For the jcstress handshake tests: whether a signaller granted {@code node} (it would have unparked it). */
     static boolean isGranted(WaitNode node) {
         return node.getAcquireStatus() == WaitNode.GRANTED; // acquire: after the race
@@ -1399,7 +1468,6 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
         }
     }
 
-
     // ------------------------------------------------------------------ BlockingQueue
 
     /**
@@ -1473,21 +1541,25 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
     /**
      * The consumer's hot spin (implementation notes, "The hot spin"), after {@link #spinPoll} failed:
      * unless its side backs off, more retries of the real {@link #poll()}, each after a
-     * {@link Thread#onSpinWait()}, until {@code limit} ns have passed since {@code start} (the clock read
-     * every 32 retries); a hot spin that ends without an element makes the next waits skip it (1, then
-     * doubling per time-out, up to {@link #HOT_SPIN_MAX_BACKOFF}), one that succeeds ends the back-off.
+     * {@link Thread#onSpinWait()}, until {@link #HOT_SPIN_NANOS} (or the timeout, if shorter) have passed
+     * since {@code start} (the clock read every 32 retries), or {@link #HOT_SPIN_WAKING_NANOS} while the
+     * producer this consumer last woke has not run yet (then yielding at each clock read); from the
+     * second hot spin in a row that ends without an element, the waits skip it for 1 ms, doubling per
+     * further one up to 64 ms ({@link Waiters#hotSpinTimedOut}); one that succeeds ends the back-off.
      * Announces nothing, as {@link #spinPoll}: no
      * wake-up can be lost here. No interrupt check inside: bounded by {@link #HOT_SPIN_NANOS}.
      *
      * @param start the {@link System#nanoTime()} the spin counts from
-     * @param limit the longest spin (ns): {@link #HOT_SPIN_NANOS}, or less for a shorter timeout
+     * @param timeout the caller's timeout (ns; {@link Long#MAX_VALUE} for {@code take}): the spin never outlasts it
      * @return the element, or null if the hot spin is off or found nothing
      */
-    private E hotSpinPoll(long start, long limit) {
+    private E hotSpinPoll(long start, long timeout) {
         Waiters w = notEmpty;
-        if (pollPreSpins() == 0 || limit <= 0L || !w.hotSpinDue()) {
+        if (pollPreSpins() == 0 || HOT_SPIN_NANOS == 0L || !w.hotSpinDue(start)) {
             return null; // several consumers (they enter the layer at once), off, or backing off
         }
+        long limit = Math.min(timeout, HOT_SPIN_NANOS);
+        long wakingLimit = Math.min(timeout, HOT_SPIN_WAKING_NANOS);
         for (int i = 1; ; i++) {
             Thread.onSpinWait();
             E e = poll();
@@ -1495,28 +1567,54 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
                 w.hotSpinSucceeded();
                 return e;
             }
-            if ((i & 31) == 0 && System.nanoTime() - start >= limit) {
-                w.hotSpinTimedOut();
-                return null;
+            if ((i & 31) == 0) {
+                long now = System.nanoTime();
+                if (hotSpinOver(w, now - start, limit, wakingLimit)) {
+                    w.hotSpinTimedOut(now);
+                    return null;
+                }
             }
         }
     }
 
-    /** The producer's hot spin, mirror image of {@link #hotSpinPoll}: whether {@code e} was inserted. */
-    private boolean hotSpinOffer(E e, long start, long limit) {
-        Waiters w = notFull;
-        if (offerPreSpins() == 0 || limit <= 0L || !w.hotSpinDue()) {
+    /**
+     * The hot spin's end, at a clock read after {@code spun} ns: at {@code limit}, or, while the
+     * waiter this side last woke on the other side has not run yet, at {@code wakingLimit}, yielding
+     * past {@code limit} (a woken thread that waits for our CPU then gets it; with nothing else
+     * runnable here the yield returns at once). No yield before {@code limit}: a yield on a loaded
+     * machine gives the core to another process (first A/B: 3-10x the context switches per operation).
+     */
+    private boolean hotSpinOver(Waiters w, long spun, long limit, long wakingLimit) {
+        if (spun < limit) {
             return false;
         }
+        if (spun < wakingLimit && w.otherSideWaking()) {
+            Thread.yield();
+            return false;
+        }
+        return true;
+    }
+
+    /** The producer's hot spin, mirror image of {@link #hotSpinPoll}: whether {@code e} was inserted. */
+    private boolean hotSpinOffer(E e, long start, long timeout) {
+        Waiters w = notFull;
+        if (offerPreSpins() == 0 || HOT_SPIN_NANOS == 0L || !w.hotSpinDue(start)) {
+            return false;
+        }
+        long limit = Math.min(timeout, HOT_SPIN_NANOS);
+        long wakingLimit = Math.min(timeout, HOT_SPIN_WAKING_NANOS);
         for (int i = 1; ; i++) {
             Thread.onSpinWait();
             if (offer(e)) {
                 w.hotSpinSucceeded();
                 return true;
             }
-            if ((i & 31) == 0 && System.nanoTime() - start >= limit) {
-                w.hotSpinTimedOut();
-                return false;
+            if ((i & 31) == 0) {
+                long now = System.nanoTime();
+                if (hotSpinOver(w, now - start, limit, wakingLimit)) {
+                    w.hotSpinTimedOut(now);
+                    return false;
+                }
             }
         }
     }
@@ -1530,7 +1628,7 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
     public void put(E e) throws InterruptedException {
         Objects.requireNonNull(e, "e");
         Waits.checkInterrupt();
-        if (!offer(e) && !spinOffer(e) && !hotSpinOffer(e, System.nanoTime(), HOT_SPIN_NANOS)) {
+        if (!offer(e) && !spinOffer(e) && !hotSpinOffer(e, System.nanoTime(), Long.MAX_VALUE)) {
             awaitOffer(e, Waits.INTERRUPTIBLE, 0L, offerPreSpins() >= notFull.spinBudget());
         }
     }
@@ -1579,7 +1677,7 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
         }
         // The deadline counts from here (the clock read Waits.deadline would make), the hot spin too.
         long start = System.nanoTime();
-        return hotSpinOffer(e, start, Math.min(nanos, HOT_SPIN_NANOS))
+        return hotSpinOffer(e, start, nanos)
                 || awaitOffer(e, Waits.TIMED, start + nanos, offerPreSpins() >= notFull.spinBudget());
     }
 
@@ -1592,7 +1690,7 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
     public E take() throws InterruptedException {
         Waits.checkInterrupt();
         E e = poll();
-        if (e == null && (e = spinPoll()) == null && (e = hotSpinPoll(System.nanoTime(), HOT_SPIN_NANOS)) == null) {
+        if (e == null && (e = spinPoll()) == null && (e = hotSpinPoll(System.nanoTime(), Long.MAX_VALUE)) == null) {
             e = awaitPoll(Waits.INTERRUPTIBLE, 0L, pollPreSpins() >= notEmpty.spinBudget());
         }
         return e;
@@ -1637,7 +1735,7 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
             return e;
         }
         long start = System.nanoTime(); // as in awaitOfferTimed
-        e = hotSpinPoll(start, Math.min(nanos, HOT_SPIN_NANOS));
+        e = hotSpinPoll(start, nanos);
         return e != null ? e : awaitPoll(Waits.TIMED, start + nanos, pollPreSpins() >= notEmpty.spinBudget());
     }
 

@@ -20,9 +20,10 @@ package dev.lockstep.core.queue;
  * <p>Algorithm and properties: those of {@link SpscArrayQueue} (FIFO, linearizable, capacity rounded
  * up to a power of two as documented there); waiting as described in the package's shared adapter:
  * a spin of retries before any set-up for the wait (no clock read, no shared write), then, unless the
- * side backs off after hot spins that found nothing, up to 50 µs more of them (the hot spin: a thread woken from a park
- * takes tens of µs to run again, so a hot pair whose other side pauses briefly does not fall into
- * park and wake-up), then the waiting layer ({@code dev.lockstep.core.internal.WaitQueue}: one spinner, then
+ * side backs off after hot spins that found nothing (two in a row: 1 ms, doubling up to 64 ms), up to
+ * 50 µs more of them (the hot spin: a thread woken from a park takes tens of µs to run again, so a hot
+ * pair whose other side pauses briefly does not fall into park and wake-up; up to 250 µs, yielding,
+ * while the other side's thread this one woke has not run yet), then the waiting layer ({@code dev.lockstep.core.internal.WaitQueue}: one spinner, then
  * {@link java.util.concurrent.locks.LockSupport#park}, wake-one-and-retry) with a
  * sleep-request/acknowledge handshake: while neither side waits, {@code offer} and {@code poll} pay the
  * ring plus one plain-cost load (no fence); a thread about to park raises a request, which the other

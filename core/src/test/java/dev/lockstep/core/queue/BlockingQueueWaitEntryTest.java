@@ -1,6 +1,7 @@
 package dev.lockstep.core.queue;
 
 import dev.lockstep.core.internal.SpinPolicy;
+import dev.lockstep.core.internal.WaitNode;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -164,6 +165,33 @@ class BlockingQueueWaitEntryTest {
         return new Adapter<>(new CountingRing<>(capacity));
     }
 
+    /** A queue of capacity 1 on which {@code consumer}'s side (else the producer's) will wait: full for a producer. */
+    private static Adapter<Integer> waitingSide(boolean consumer) {
+        Adapter<Integer> q = adapter(1);
+        if (!consumer) {
+            assertTrue(q.offer(0));
+        }
+        return q;
+    }
+
+    /**
+     * One timed wait of {@code consumer}'s side (else the producer's) that nobody serves, counted afresh;
+     * returns when its node was linked (its sleep request first seen out), relative to its start, or
+     * {@link Long#MAX_VALUE} if it never linked (its time was gone first).
+     */
+    private static long unservedWait(Adapter<Integer> q, boolean consumer, long timeout, TimeUnit unit)
+            throws InterruptedException {
+        q.counting.resetBeforeRequest();
+        long start = System.nanoTime();
+        if (consumer) {
+            assertNull(q.poll(timeout, unit), "consumer");
+        } else {
+            assertFalse(q.offer(0, timeout, unit), "producer");
+        }
+        boolean linked = consumer ? q.counting.pollRequestSeen : q.counting.offerRequestSeen;
+        return linked ? (consumer ? q.counting.pollRequestSeenAt : q.counting.offerRequestSeenAt) - start : Long.MAX_VALUE;
+    }
+
     @Test
     void aZeroOrNegativeTimeoutMakesOneAttemptAndNoSpin() throws InterruptedException {
         Adapter<Integer> q = adapter(1);
@@ -231,10 +259,11 @@ class BlockingQueueWaitEntryTest {
     /**
      * A consumer on an empty queue polls the ring 1 (the fast path) + SPINS (the spin before the set-up)
      * times, then, on its side's first wait, keeps polling for {@code HOT_SPIN_NANOS} (the hot spin)
-     * before its node is linked (its sleep request out); that hot spin found nothing, so the next wait
-     * links after exactly 1 + SPINS polls (backing off). The layer's first round spins no more
-     * (counted up to the first poll that sees the request: the re-check after linking). A timed poll
-     * nobody fills, twice, then a take that a producer releases, twice.
+     * before its node is linked (its sleep request out); a wait whose side backs off (put there by the
+     * test: a second time-out in a row, dated 10 s ahead) links after exactly 1 + SPINS polls. The
+     * layer's first round spins no more (counted up to the first poll that sees the request: the
+     * re-check after linking). A timed poll nobody fills, twice, then a take that a producer releases,
+     * twice.
      */
     @Test
     void theLayerDoesNotRepeatTheSpinBeforeTheSetUp() throws InterruptedException {
@@ -248,12 +277,16 @@ class BlockingQueueWaitEntryTest {
                 "linked only after the hot spin's " + BlockingQueueAdapter.HOT_SPIN_NANOS + " ns: "
                         + (q.counting.pollRequestSeenAt - start));
         q.counting.resetBeforeRequest();
+        q.hotSpinTimedOutAt(true, System.nanoTime() + 10_000_000_000L); // the second time-out in a row: backing off
         assertNull(q.poll(20, TimeUnit.MILLISECONDS));
         assertEquals(1 + SpinPolicy.SPINS, q.counting.pollsBeforeRequest.get(),
-                "the hot spin timed out: the next wait links after the fast path and the spin, once");
+                "backing off: the wait links after the fast path and the spin, once");
         Adapter<Integer> u = adapter(4);
         for (int round = 0; round < 2; round++) {
             u.counting.resetBeforeRequest();
+            if (round == 1) {
+                u.hotSpinTimedOutAt(true, System.nanoTime() + 10_000_000_000L); // as above (round 0 timed out once)
+            }
             Thread consumer = new Thread(() -> {
                 try {
                     assertEquals(7, u.take());
@@ -279,7 +312,7 @@ class BlockingQueueWaitEntryTest {
         if (hot) {
             assertTrue(attempts > 1 + SpinPolicy.SPINS, call + ": the spin, then the hot spin: " + attempts);
         } else {
-            assertEquals(1 + SpinPolicy.SPINS, attempts, call + " after a hot spin that timed out: the spin, once");
+            assertEquals(1 + SpinPolicy.SPINS, attempts, call + " backing off: the spin, once");
         }
     }
 
@@ -296,12 +329,16 @@ class BlockingQueueWaitEntryTest {
         assertTrue(!q.counting.offerRequestSeen || q.counting.offerRequestSeenAt - start >= BlockingQueueAdapter.HOT_SPIN_NANOS,
                 "linked only after the hot spin: " + (q.counting.offerRequestSeenAt - start)); // as above
         q.counting.resetBeforeRequest();
+        q.hotSpinTimedOutAt(false, System.nanoTime() + 10_000_000_000L); // as in the consumer's test
         assertFalse(q.offer(2, 20, TimeUnit.MILLISECONDS));
         assertEquals(1 + SpinPolicy.SPINS, q.counting.offersBeforeRequest.get(), "offer(e, 20 ms), backing off");
         Adapter<Integer> u = adapter(1);
         assertTrue(u.offer(1));
         for (int round = 0; round < 2; round++) {
             u.counting.resetBeforeRequest();
+            if (round == 1) {
+                u.hotSpinTimedOutAt(false, System.nanoTime() + 10_000_000_000L); // as above
+            }
             Thread producer = new Thread(() -> {
                 try {
                     u.put(2);
@@ -321,45 +358,125 @@ class BlockingQueueWaitEntryTest {
     }
 
     /**
-     * The hot spin's back-off: after a hot spin that found nothing the next wait skips it, after the next
-     * time-out the next two, then four...; a hot spin that succeeds ends the back-off (the next time-out
-     * skips one wait again, not twice as many as before). One thread, timed waits of 1 ms that nobody
-     * serves, and waits whose element (slot) arrives at the fifth retry of the hot spin, as a producer
-     * (consumer) would make it; the consumer's side, then the producer's.
+     * The hot spin's back-off, driven by a fake clock on each side: one time-out changes nothing (a
+     * preemption of the other side says nothing about the next wait); from the second in a row the waits
+     * skip the hot spin for 1 ms after it, then 2, 4 ... up to 64 ms per further time-out in a row (by
+     * time, not by a count of waits: a pair whose every wait parks is not kept from spinning for more
+     * than that); a hot spin that succeeds ends the back-off (the next time-out is a first one again).
      */
     @Test
-    void theHotSpinBacksOffAndASuccessEndsTheBackOff() throws InterruptedException {
-        // true: a hot spin ran before the wait linked; "served": its element (slot) came mid-hot-spin.
-        String pattern = "hot skip hot skip skip hot skip skip skip skip served hot skip hot";
+    void theHotSpinBacksOffByTimeAfterTwoTimeOutsInARowAndASuccessEndsIt() {
+        long ms = 1_000_000L;
         for (boolean consumer : new boolean[]{true, false}) {
-            Adapter<Integer> q = adapter(1);
-            if (!consumer) {
-                assertTrue(q.offer(0));
+            String side = consumer ? "consumer" : "producer";
+            Adapter<Integer> q = adapter(4);
+            long t = 1_000 * ms;
+            assertTrue(q.hotSpinDueAt(consumer, t), side + ": due at first");
+            q.hotSpinTimedOutAt(consumer, t);
+            assertTrue(q.hotSpinDueAt(consumer, t + 1), side + ": one time-out: still due");
+            q.hotSpinTimedOutAt(consumer, t + 1);
+            assertFalse(q.hotSpinDueAt(consumer, t + 2), side + ": two in a row: skipped");
+            assertFalse(q.hotSpinDueAt(consumer, t + 1 + ms - 1), side + ": skipped for 1 ms");
+            assertFalse(q.hotSpinDueAt(consumer, t + 1 + ms - 1), side + ": whatever the number of waits");
+            assertTrue(q.hotSpinDueAt(consumer, t + 1 + ms), side + ": due again after 1 ms");
+            long u = t + 1 + ms;
+            for (long off = 2 * ms; off <= 128 * ms; off *= 2) {
+                q.hotSpinTimedOutAt(consumer, u);
+                long expected = Math.min(off, 64 * ms);
+                assertFalse(q.hotSpinDueAt(consumer, u + expected - 1), side + ": skipped for " + expected + " ns");
+                assertTrue(q.hotSpinDueAt(consumer, u + expected), side + ": due after " + expected + " ns");
+                u += expected;
             }
-            int k = 0;
-            for (String step : pattern.split(" ")) {
-                String what = (consumer ? "consumer" : "producer") + " wait " + k++ + " (" + step + ")";
-                q.counting.resetBeforeRequest();
-                if (step.equals("served")) {
-                    // The fast attempt, the spin's retries, then the hot spin's fifth.
-                    if (consumer) {
-                        q.counting.arriving = 5;
-                        q.counting.fillAtPoll = q.counting.polls.get() + 1 + SpinPolicy.SPINS + 5;
-                        assertEquals(5, q.poll(1, TimeUnit.MILLISECONDS), what);
-                    } else {
-                        q.counting.freeAtOffer = q.counting.offers.get() + 1 + SpinPolicy.SPINS + 5;
-                        assertTrue(q.offer(0, 1, TimeUnit.MILLISECONDS), what);
+            q.hotSpinSucceededForTest(consumer);
+            q.hotSpinTimedOutAt(consumer, u);
+            assertTrue(q.hotSpinDueAt(consumer, u + 1), side + ": after a success one time-out is a first one again");
+            q.hotSpinTimedOutAt(consumer, u + 1);
+            assertFalse(q.hotSpinDueAt(consumer, u + 2), side + ": two in a row again");
+            assertTrue(q.hotSpinDueAt(consumer, u + 1 + ms), side + ": for 1 ms again, not 64");
+        }
+    }
+
+    /**
+     * The same wired through the real calls (on one thread, nobody serving): the first two waits hot
+     * spin, the third, begun at once, skips it; a wait served mid-hot-spin ends the back-off. Each
+     * timed wait lasts about 100 µs (hot spin 50 µs, then the layer), so the third begins well within
+     * 1 ms of the second's time-out, unless the thread was descheduled that long: the check is made only
+     * when the third began less than 900 µs after the second.
+     */
+    @Test
+    void theRealWaitsFollowTheBackOff() throws InterruptedException {
+        for (boolean consumer : new boolean[]{true, false}) {
+            String side = consumer ? "consumer" : "producer";
+            Adapter<Integer> q = waitingSide(consumer);
+            for (int round = 0; round < 2; round++) {
+                long previous = 0L;
+                for (int k = 0; k < 3; k++) {
+                    String what = side + " round " + round + " wait " + k;
+                    long begin = System.nanoTime();
+                    unservedWait(q, consumer, 100, TimeUnit.MICROSECONDS);
+                    long sincePrevious = begin - previous;
+                    previous = begin;
+                    int attempts = consumer ? q.counting.pollsBeforeRequest.get() : q.counting.offersBeforeRequest.get();
+                    if (k < 2) {
+                        assertSpun(true, attempts, what);
+                    } else if (sincePrevious < 900_000L) {
+                        assertSpun(false, attempts, what);
                     }
-                    continue;
                 }
+                // Served at the hot spin's fifth retry (the fast attempt, the spin's, then five): ends the back-off.
+                q.counting.resetBeforeRequest();
                 if (consumer) {
-                    assertNull(q.poll(1, TimeUnit.MILLISECONDS), what);
-                } else {
-                    assertFalse(q.offer(0, 1, TimeUnit.MILLISECONDS), what);
+                    q.counting.arriving = 5;
+                    q.counting.fillAtPoll = q.counting.polls.get() + 1 + SpinPolicy.SPINS + 5;
                 }
-                assertSpun(step.equals("hot"), consumer ? q.counting.pollsBeforeRequest.get()
-                        : q.counting.offersBeforeRequest.get(), what);
+                Thread.sleep(70); // past any back-off period (64 ms at most)
+                if (consumer) {
+                    assertEquals(5, q.poll(1, TimeUnit.MILLISECONDS), side + " served");
+                } else {
+                    q.counting.freeAtOffer = q.counting.offers.get() + 1 + SpinPolicy.SPINS + 5;
+                    assertTrue(q.offer(0, 1, TimeUnit.MILLISECONDS), side + " served");
+                }
             }
+        }
+    }
+
+    /**
+     * While the waiter this side last woke on the other side has not run yet (its node GRANTED), the hot
+     * spin goes on past {@code HOT_SPIN_NANOS}, to {@code HOT_SPIN_WAKING_NANOS} (that thread is
+     * runnable and will serve us), then the wait parks as usual; the node marked as woken is a fake one of
+     * a thread that never runs. Then, once that node is no longer GRANTED, the usual 50 µs.
+     */
+    @Test
+    void theHotSpinWaitsLongerForAWokenOtherSide() throws InterruptedException {
+        for (boolean consumer : new boolean[]{true, false}) {
+            String side = consumer ? "consumer" : "producer";
+            Adapter<Integer> q = waitingSide(consumer);
+            WaitNode woken = WaitNode.unregistered(new Thread(() -> { }));
+            woken.setPlainStatus(WaitNode.GRANTED);
+            // The consumer waits on notEmpty and grants producers in notFull: its hint is notFull's.
+            q.setGrantedForTest(!consumer, woken);
+            // Linked (unless a descheduled thread found its 5 ms gone first: MAX_VALUE) only after the
+            // longer hot spin; ten waits (each a first time-out: no back-off), so that warm code is
+            // checked too.
+            for (int attempt = 0; attempt < 10; attempt++) {
+                q.hotSpinSucceededForTest(consumer);
+                long linkedAfter = unservedWait(q, consumer, 5, TimeUnit.MILLISECONDS);
+                assertTrue(linkedAfter >= BlockingQueueAdapter.HOT_SPIN_WAKING_NANOS,
+                        side + " wait " + attempt + ": linked only after the longer hot spin: " + linkedAfter + " ns");
+            }
+            // Once that node is no longer GRANTED (its thread ran), the usual hot spin: linked before
+            // HOT_SPIN_WAKING_NANOS in at least one of twenty waits (each a first time-out again; the
+            // first ones run cold code, and this machine may be loaded).
+            woken.setPlainStatus(WaitNode.IDLE);
+            long best = Long.MAX_VALUE;
+            for (int attempt = 0; attempt < 20 && best >= BlockingQueueAdapter.HOT_SPIN_WAKING_NANOS; attempt++) {
+                q.hotSpinSucceededForTest(consumer); // no back-off from the earlier time-outs
+                long linkedAfter = unservedWait(q, consumer, 5, TimeUnit.MILLISECONDS);
+                assertTrue(linkedAfter >= BlockingQueueAdapter.HOT_SPIN_NANOS, side + ": the hot spin: " + linkedAfter + " ns");
+                best = Math.min(best, linkedAfter);
+            }
+            assertTrue(best < BlockingQueueAdapter.HOT_SPIN_WAKING_NANOS,
+                    side + ": not the longer hot spin once the woken thread ran: " + best + " ns");
         }
     }
 
