@@ -24,7 +24,18 @@ final class LockstepLink extends SpinLink {
     private final ShmChannel inChannel;
     private final Sender out;
     private final Receiver in;
+    /**
+     * Diagnostic (issue 12, the many-to-one 1 KiB cell, seventeenth round): with
+     * {@code -Dlockstep.bench.directSource=true} in the forks, the bench side sends from a direct
+     * {@link java.nio.ByteBuffer} (as the Agrona anchor's {@code UnsafeBuffer} over direct memory) instead
+     * of a heap {@code byte[]}: splits the cell's gap into the body copy's source and the rest. Off by
+     * default (a static final the JIT folds).
+     */
+    static final boolean DIRECT_SOURCE = Boolean.getBoolean("lockstep.bench.directSource");
+
     private final byte[] message = pattern(MAX_MESSAGE);
+    private final java.nio.ByteBuffer directMessage = DIRECT_SOURCE
+            ? java.nio.ByteBuffer.allocateDirect(MAX_MESSAGE).put(pattern(MAX_MESSAGE)).clear() : null;
     private final MessageHandler counter = this::onMessage; // created once: the hot path allocates nothing
     private long messages;
 
@@ -57,6 +68,12 @@ final class LockstepLink extends SpinLink {
 
     @Override
     void send(int length) throws IOException {
+        if (DIRECT_SOURCE) {
+            for (int turn = 0; !out.trySend(MSG_TYPE, directMessage, 0, length); turn++) {
+                spin(turn); // as below
+            }
+            return;
+        }
         for (int turn = 0; !out.trySend(MSG_TYPE, message, 0, length); turn++) {
             spin(turn); // ring full: the sink has not caught up (back-pressure)
         }
