@@ -150,7 +150,8 @@ public final class HeadlineReport {
                     .comparedByPlacement(),
             higher("MpscUnboundedQueue / JCTools MpscUnboundedArrayQueue, burst round trip", J + "queue.MpscUnboundedQueueBench.burstRoundTrip", Map.of(), "impl", "Lockstep", "JCTools", 1.0)
                     .comparedByPlacement(),
-            higher("SpscBlockingQueue / JCTools SPSC in a spin loop (consumer hot)", J + "queue.BlockingQueueBench.spsc", Map.of(), "impl", "Lockstep", "JCTools", 1.0),
+            higher("SpscBlockingQueue / JCTools SPSC in a spin loop (consumer hot)", J + "queue.BlockingQueueBench.spsc", Map.of(), "impl", "Lockstep", "JCTools", 1.0)
+                    .comparedByPlacement(),
             higher("ManyToOneChannel / Agrona ManyToOneRingBuffer, 32 B, two processes", J + "ipc.IpcThroughputBench.send", Map.of("size", "32"), "mechanism", "lockstepManyToOne", "agronaManyToOne", 1.0)
                     .comparedByPlacement(),
             higher("ManyToOneChannel / Agrona ManyToOneRingBuffer, 1 KiB, two processes", J + "ipc.IpcThroughputBench.send", Map.of("size", "1024"), "mechanism", "lockstepManyToOne", "agronaManyToOne", 1.0),

@@ -151,6 +151,23 @@ class HeadlineReportTest {
         return b.append(']').toString();
     }
 
+    /**
+     * Every queue cell of the table runs two threads that move the ring's lines between the two vCPUs, so
+     * its ratio follows the host placement (two cores sharing a cache or not) as much as the code: each is
+     * compared per placement mode (issue 12, seventeenth round: the SPSC blocking cell was the one left out,
+     * and its quiet forks moved 121-616 ops/µs).
+     */
+    @Test
+    void everyQueueCellIsComparedByPlacement() {
+        long queueCells = HeadlineReport.CELLS.stream().filter(c -> c.benchmark().contains(".queue.")).count();
+        assertEquals(5, queueCells);
+        for (HeadlineReport.Cell c : HeadlineReport.CELLS) {
+            if (c.benchmark().contains(".queue.")) {
+                assertTrue(c.byPlacement(), c.label() + " is not compared per placement mode");
+            }
+        }
+    }
+
     @Test
     void placementCellsCompareIterationsPerProbedMode() throws Exception {
         // ours: 10 on one core, 20 on two cores, 90 mixed (probe 50 before, 200 after); fork 2: 30 on one core
