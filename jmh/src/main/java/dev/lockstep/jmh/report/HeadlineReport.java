@@ -118,7 +118,7 @@ public final class HeadlineReport {
     /**
      * Forks per implementation, at least, for the cells compared per placement mode: their ratio moved
      * 0.6-1.5× between quiet 3-fork runs with the code unchanged, following the host placement of the two
-     * vCPUs (docs/benchmarks/headline-evidence.md); 5 throughput cells × 2 implementations and the round trip's
+     * vCPUs (docs/benchmarks/headline-evidence.md); 6 throughput cells × 2 implementations and the round trip's
      * 3 mechanisms, 2 more forks each, add about 3 minutes to the run.
      */
     static final int PLACEMENT_FORKS = 5;
