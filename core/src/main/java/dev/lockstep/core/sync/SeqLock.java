@@ -67,7 +67,12 @@ import java.util.concurrent.locks.LockSupport;
  *
  * <p><b>Waiting.</b> A reader that finds a writer inside, and a writer that finds another, wait for the
  * sequence to become even. One of them at a time is the <i>watcher</i>: it polls the sequence by
- * {@link SpinPolicy} (spin, yield, timed naps) and never parks untimed. The others park in the waiting
+ * {@link SpinPolicy} (spin, yield, timed naps) and never parks untimed; it spins only a few steps
+ * ({@code SpinPolicy.SEQLOCK_SPINS}, 4: a running writer's few stores end within them) and then yields
+ * its core, so that a writer that is not running gets one, and so that, while threads contend, the
+ * other core's threads run without the lock's and the data's cache lines moving between the cores at
+ * every write (on 2 cores this made the read-mostly benchmark 3-4 times faster than with the common
+ * 100-step budget; README, issue 12). The others park in the waiting
  * layer ({@code core.internal.WaitQueue}) after setting a {@code PARKED} bit in the odd sequence of the
  * write in progress; the writer's unlock, still a single release store, clears the bit and, if the value
  * it read had it, wakes the first of them, and each woken waiter wakes the next as it leaves (wake-one,
@@ -103,7 +108,8 @@ public final class SeqLock {
      *
      * Waiting (issue 12). A thread that needs an even sequence (readBegin, a writeLock that lost) and
      * finds it odd either becomes the one WATCHER (a slot in Waiters) and polls seq by SpinPolicy (spin,
-     * yield, timed naps), or parks in Waiters (a WaitQueue). Invariants:
+     * yield, timed naps; the spin budget SEQLOCK_SPINS, eighteenth round below), or parks in Waiters (a
+     * WaitQueue). Invariants:
      *  - PARKED is only ever set in an odd value (parkLocked CASes it into the odd value it read), so
      *    every even value, and so every value readBegin returns, has it clear;
      *  - a waiter parks only if, under the queue lock, seq was odd and a watcher was registered; the
@@ -136,8 +142,18 @@ public final class SeqLock {
      * parked (28.9% of samples), ours about 1.3 (parked 6.3%, watcher napping ~12%), so more threads
      * than cores stay runnable. Eighth round: wake-one with pass-on (above); measured in
      * docs/benchmarks/headline-evidence.md, SeqLock section.
+     *
+     * Eighteenth round: the watcher's spin budget. With SpinPolicy's common 100 steps the watcher kept
+     * its core for microseconds per wait; with 4 (SpinPolicy.SEQLOCK_SPINS) it yields after ~100-200 ns.
+     * ReadMostlyBench, 2 / 4 / 8 threads on 2 cores, ops/us, -f 3, one window (the sweep by
+     * -Dlockstep.spins before the budget had its own property): 100 steps 53 / 53 / 79, 16 steps 92 /
+     * 187 / 125, 4 steps 156 / 223 / 173, none 191 / 207 / 148; StampedLock 47 / 176 / 187. The yield
+     * is what StampedLock's parking does for it: one core's threads run alone for a while, the lines
+     * stay in one cache. The algorithm and the wake-up protocol are unchanged.
      */
     private static final long PARKED = Long.MIN_VALUE;
+    /** The watcher's spin steps before it yields: {@link SpinPolicy#SEQLOCK_SPINS} (notes, eighteenth round). */
+    static final int WATCH_SPINS = SpinPolicy.SEQLOCK_SPINS;
 
     private final PaddedLong seq = new PaddedLong(0L);
     /** Threads waiting for an even sequence: one watcher polls, the others park. */
@@ -181,10 +197,12 @@ public final class SeqLock {
                 try {
                     int step = 0;
                     do {
-                        if (SpinPolicy.isParking(step)) {
+                        if (SpinPolicy.isParking(step, WATCH_SPINS)) {
                             announceParked(); // about to nap: let the unlock cut the nap short
                         }
-                        step = SpinPolicy.idle(step);
+                        // The sequence lock's short budget (SpinPolicy's notes): a running writer ends
+                        // within a few steps; past them the watcher yields its core, then naps.
+                        step = SpinPolicy.idle(step, WATCH_SPINS);
                     } while ((seq.getAcquire() & 1L) != 0); // acquire: as in readBegin
                 } finally {
                     waiters.endWatch();

@@ -13,7 +13,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * Semaphore and ReadWriteMutex use the short {@link SpinPolicy#BARGE_SPINS}; the fair modes keep
  * theirs (Mutex and ReadWriteMutex {@link SpinPolicy#SPINS}, Semaphore none). Read from the queue the
  * primitive holds (its private {@code queue} field), so the test checks what the acquisition path
- * uses; {@code WaitQueueSpinBudgetTest} checks that the layer's spin honours the budget.
+ * uses; {@code WaitQueueSpinBudgetTest} checks that the layer's spin honours the budget. Also
+ * {@link SeqLock}'s watcher, which spins outside the layer with {@link SpinPolicy#SEQLOCK_SPINS}
+ * ({@code SpinPolicyTest} checks the phases of a budget).
  */
 class BargingSpinBudgetTest {
 
@@ -55,6 +57,17 @@ class BargingSpinBudgetTest {
         for (Object p : new Object[] {new Mutex(), new Mutex(true), new Semaphore(1), new Semaphore(1, true),
                 new ReadWriteMutex(), new ReadWriteMutex(true)}) {
             assertEquals(0, queue(p).busyYieldBudget(), p.getClass().getSimpleName());
+        }
+    }
+
+    @Test
+    void seqLocksWatcherSpinsTheSequenceLockBudget() {
+        // The watcher (SeqLock.awaitEven) spins this many steps before it yields: the short sequence-lock
+        // budget, not the common one (issue 12, eighteenth round: 100 steps ran the read-mostly
+        // benchmark at a third of the speed of 4).
+        assertEquals(SpinPolicy.SEQLOCK_SPINS, SeqLock.WATCH_SPINS);
+        if (System.getProperty("lockstep.spins") == null && System.getProperty("lockstep.seqLockSpins") == null) {
+            assertEquals(4, SeqLock.WATCH_SPINS);
         }
     }
 
