@@ -15,15 +15,34 @@ import dev.lockstep.core.sync.Mutex;
  * <p>Implementation notes. Hooks are called only on slow paths (after a thread decided to park or
  * wait, on a lockdep report, on a recovery), never on an uncontended path. A begin method returns
  * null unless the event is enabled in a running recording, so nothing is allocated otherwise; the
- * matching end method ignores null. The event classes are the only classes that name {@code jdk.jfr}
- * types, and this class reaches them only through static calls behind {@link #AVAILABLE} (resolved
- * lazily, so a missing module costs nothing but the check).
+ * matching end method ignores null. The event classes and {@code Recorder} are the only classes
+ * that name {@code jdk.jfr} types, and this class reaches them only through static calls behind
+ * {@link #AVAILABLE} (resolved lazily, so a missing module costs nothing but the check). Nor does a
+ * present module cost anything while no recording has been created: each hook first asks {@code
+ * Recorder} whether the Flight Recorder is set up ({@code FlightRecorder.isInitialized()}, one
+ * static flag), and touches an event class only then. Without that gate the first event-class load
+ * (by the first thread to wait in any Lockstep primitive) set the recorder's machinery up, 97
+ * {@code jdk.jfr} classes: in {@code JfrIdleChild} (core's tests) a first contended {@code Mutex}
+ * wait behind a 50 ms hold took 216-255 ms on JDK 17 and 25, 55-59 ms with the gate. Found
+ * 2026-12-02: a per-thread wait probe's maxima (190-260 ms) all came from the first second of a
+ * run.
  */
 public final class Jfr {
     /** Whether module jdk.jfr is present and its event classes load. */
     public static final boolean AVAILABLE = available();
 
     private Jfr() {
+    }
+
+    /**
+     * Whether an event class may be touched: the module is there and the Flight Recorder has been set
+     * up ({@code Recorder}). Without a recording nothing is recorded anyway, and loading an event class
+     * first would set the recorder's machinery up, 170-200 ms on the first waiting thread (the
+     * implementation notes above). Once a recording has been created this stays true; a begin method
+     * then checks its event's own enablement.
+     */
+    private static boolean on() {
+        return AVAILABLE && Recorder.initialized();
     }
 
     private static boolean available() {
@@ -45,7 +64,7 @@ public final class Jfr {
      * @return the event to pass to {@link #endContended}, or {@code null} if no recording enables it
      */
     public static Object beginContended(Object primitive) {
-        if (!AVAILABLE) {
+        if (!on()) {
             return null;
         }
         if (primitive instanceof Mutex) {
@@ -65,7 +84,7 @@ public final class Jfr {
      * @return the event to pass to {@link #endContended}, or {@code null} if no recording enables it
      */
     public static Object beginContended(Object primitive, String name, Thread holder) {
-        return AVAILABLE ? ContendedAcquireEvent.begin(primitive, name, holder) : null;
+        return on() ? ContendedAcquireEvent.begin(primitive, name, holder) : null;
     }
 
     /**
@@ -75,7 +94,7 @@ public final class Jfr {
      * @return {@code true} if a contended acquisition would be recorded now
      */
     public static boolean contendedEnabled() {
-        return AVAILABLE && ContendedAcquireEvent.enabled();
+        return on() && ContendedAcquireEvent.enabled();
     }
 
     /**
@@ -87,7 +106,7 @@ public final class Jfr {
      * @return the event to pass to {@link #endContended}, or {@code null} if no recording enables it
      */
     public static Object beginContended(Object primitive, String name, String holder) {
-        return AVAILABLE ? ContendedAcquireEvent.begin(primitive, name, holder, -1) : null;
+        return on() ? ContendedAcquireEvent.begin(primitive, name, holder, -1) : null;
     }
 
     /**
@@ -111,7 +130,7 @@ public final class Jfr {
      * @param message      the report as lockdep prints it
      */
     public static void potentialDeadlock(String held, String acquiring, String earlierOrder, String message) {
-        if (AVAILABLE) {
+        if (on()) {
             PotentialDeadlockEvent.emit(held, acquiring, earlierOrder, message);
         }
     }
@@ -125,7 +144,7 @@ public final class Jfr {
      * @return the event to pass to {@link #endBackPressure}, or {@code null} if no recording enables it
      */
     public static Object beginBackPressure(String channel, Object sender, int length) {
-        return AVAILABLE ? ChannelBackPressureEvent.begin(channel, sender, length) : null;
+        return on() ? ChannelBackPressureEvent.begin(channel, sender, length) : null;
     }
 
     /**
@@ -149,7 +168,7 @@ public final class Jfr {
      * @param deadPid   the dead process's pid, or -1 where unknown
      */
     public static void ipcRecovery(Object structure, String name, String kind, long deadPid) {
-        if (AVAILABLE) {
+        if (on()) {
             IpcRecoveryEvent.emit(structure, name, kind, deadPid);
         }
     }

@@ -20,6 +20,13 @@
  *       <td>{@code LockBench.uncontended1}, {@code MutexBench.uncontended1},
  *           {@code SemaphoreBench.uncontended1}, {@code ReadMostlyBench.uncontended1}: unchanged with the
  *           hooks</td></tr>
+ *   <tr><td>{@code Recorder}</td>
+ *       <td>the gate in front of every event class: {@code FlightRecorder.isInitialized()}, so a JVM
+ *           that never records loads no event class (loading one sets the recorder up, 170-200 ms on
+ *           the first waiting thread)</td>
+ *       <td>{@code JfrIdleCostTest} (a fresh JVM's first waits load no {@code jdk.jfr.internal}
+ *           class; under a recording they are recorded)</td>
+ *       <td>none (a one-time cost; measured with {@code JfrIdleChild}, README "Observability (JFR)")</td></tr>
  *   <tr><td>{@code ContendedAcquireEvent}</td>
  *       <td>{@code dev.lockstep.ContendedAcquire}: an acquisition or wait that took at least the
  *           threshold (10 ms), with class, name, holder and outcome</td>
