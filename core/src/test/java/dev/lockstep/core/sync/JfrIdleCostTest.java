@@ -1,16 +1,11 @@
 package dev.lockstep.core.sync;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
-import java.io.File;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
@@ -24,36 +19,14 @@ import org.junit.jupiter.api.io.TempDir;
  * before {@code Jfr} checked {@code FlightRecorder.isInitialized()} first): no class of
  * {@code jdk.jfr.internal} may be loaded by them (the child's {@code -Xlog:class+load}; the recorder
  * flag alone does not show it, as loading an event class sets the machinery up without setting the
- * flag). Each case runs in a fresh
- * JVM ({@link JfrIdleChild}), since any recording in this test JVM (e.g. {@code JfrEventsTest}'s)
- * sets the recorder up for good.
+ * flag). Each case runs in a fresh JVM ({@link JfrIdleChild}), since any recording in this test JVM
+ * (e.g. {@code JfrEventsTest}'s) sets the recorder up for good.
  */
 @Timeout(60)
 class JfrIdleCostTest {
-    /**
-     * Runs the child with {@code args}, logging the classes it loads to {@code classLog}; its output
-     * (exit status 0 asserted).
-     */
+    /** Runs the child with {@code args}, logging the classes it loads to {@code classLog}; its output. */
     private static String runChild(Path classLog, String... args) throws Exception {
-        String java = System.getProperty("java.home") + File.separator + "bin" + File.separator + "java";
-        String[] cmd = new String[5 + args.length];
-        cmd[0] = java;
-        cmd[1] = "-Xlog:class+load=info:file=" + classLog;
-        cmd[2] = "-cp";
-        cmd[3] = System.getProperty("java.class.path");
-        cmd[4] = JfrIdleChild.class.getName();
-        System.arraycopy(args, 0, cmd, 5, args.length);
-        ProcessBuilder pb = new ProcessBuilder(cmd);
-        pb.redirectErrorStream(true);
-        Process p = pb.start();
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try (InputStream in = p.getInputStream()) {
-            in.transferTo(out);
-        }
-        assertTrue(p.waitFor(40, TimeUnit.SECONDS), "child JVM did not finish");
-        String text = out.toString();
-        assertEquals(0, p.exitValue(), text);
-        return text;
+        return ChildJvm.run(List.of("-Xlog:class+load=info:file=" + classLog), JfrIdleChild.class, args);
     }
 
     /** The {@code jdk.jfr.internal} classes named in a class-load log: the recorder's machinery. */

@@ -3,12 +3,8 @@ package dev.lockstep.core.sync;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-import java.io.ByteArrayOutputStream;
-import java.io.File;
-import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -135,19 +131,7 @@ class LockdepTest {
 
     /** Runs {@link LockdepChild} in a JVM with {@code -Dlockstep.lockdep=policy}; returns its output. */
     private static String runChild(String policy) throws Exception {
-        String java = System.getProperty("java.home") + File.separator + "bin" + File.separator + "java";
-        ProcessBuilder pb = new ProcessBuilder(java, "-Dlockstep.lockdep=" + policy, "-cp",
-                System.getProperty("java.class.path"), LockdepChild.class.getName());
-        pb.redirectErrorStream(true);
-        Process p = pb.start();
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try (InputStream in = p.getInputStream()) {
-            in.transferTo(out);
-        }
-        assertTrue(p.waitFor(20, TimeUnit.SECONDS), "child JVM did not finish");
-        String text = out.toString();
-        assertEquals(0, p.exitValue(), text);
-        return text;
+        return ChildJvm.run(List.of("-Dlockstep.lockdep=" + policy), LockdepChild.class);
     }
 
     @Test
