@@ -71,6 +71,16 @@ public final class SpinPolicy {
      * default 4, at most {@link #SPINS} (see the class notes).
      */
     public static final int SEQLOCK_SPINS = Math.max(0, Math.min(SPINS, Integer.getInteger("lockstep.seqLockSpins", 4)));
+    /**
+     * Nanoseconds of the nap of a woken barging waiter that lost its retry (the class notes): property
+     * {@code lockstep.wokenNapNanos}, default 100000; 0 turns the naps off (the loser queues again at once).
+     */
+    public static final long WOKEN_NAP_NANOS = Math.max(0L, Long.getLong("lockstep.wokenNapNanos", 100_000L));
+    /**
+     * How many naps a woken barging waiter takes in a row before it queues again: property
+     * {@code lockstep.wokenNaps}, default 8; 0 turns the naps off.
+     */
+    public static final int WOKEN_NAPS = Math.max(0, Integer.getInteger("lockstep.wokenNaps", 8));
     /** Yield steps after the spins, before parking. */
     public static final int YIELDS = Integer.getInteger("lockstep.yields", 20);
     /** Nanoseconds of each timed park once spins and yields are spent. */

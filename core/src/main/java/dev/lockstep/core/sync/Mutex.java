@@ -406,7 +406,7 @@ public class Mutex extends AbstractOwnableSynchronizer implements Lock {
      * @return {@code true} if some thread may be waiting to acquire
      */
     public boolean hasQueuedThreads() {
-        return queue.hasWaiters() || queue.hasTransferred();
+        return queue.hasWaiters() || queue.hasTransferred() || queue.hasNapper();
     }
 
     /**
@@ -753,6 +753,15 @@ public class Mutex extends AbstractOwnableSynchronizer implements Lock {
             if (mutex.fair && isEmpty()) {
                 mutex.clearParkedBit();
             }
+        }
+
+        /**
+         * Unfair: a woken waiter that lost its retry naps ({@code SpinPolicy.WOKEN_NAP_NANOS}) holding the
+         * waking token, so the releases meanwhile unpark nobody; fair: no naps (a grant is the lock).
+         */
+        @Override
+        protected long wokenNapNanos() {
+            return mutex.fair ? 0L : SpinPolicy.WOKEN_NAP_NANOS;
         }
 
         /** Unfair: a woken waiter gives up unused: give the wake-up back and wake the next if the lock is free. */
