@@ -31,11 +31,12 @@ public final class MutexWokenNapNoLostWakeupTest {
     }
 
     /**
-     * Hold times after the re-lock, in Thread.onSpinWait() steps, varied per trial (0..HOLD_STEPS-1,
-     * spread by a stride): from before the woken waiter runs (a wake-up takes tens of microseconds) to
-     * well into its first nap.
+     * Hold times after the re-lock, in microseconds, varied per trial (0..HOLD_MICROS-1, spread by a
+     * stride): from before the woken waiter runs (a wake-up takes tens of microseconds) to past its
+     * first nap (100 us and the timer's slack). Timed by the clock, not by spin steps, whose length
+     * differs between processors.
      */
-    private static final int HOLD_STEPS = 4_000;
+    private static final int HOLD_MICROS = 400;
     private static final AtomicInteger TRIAL = new AtomicInteger();
 
     @JCStressTest(Mode.Termination)
@@ -54,7 +55,7 @@ public final class MutexWokenNapNoLostWakeupTest {
         }
 
         private final Mutex mutex = new Mutex();
-        private final int holdSteps = (TRIAL.getAndIncrement() * 397) % HOLD_STEPS;
+        private final long holdNanos = (TRIAL.getAndIncrement() * 37L) % HOLD_MICROS * 1_000L;
         private boolean held;
 
         @Actor
@@ -77,7 +78,7 @@ public final class MutexWokenNapNoLostWakeupTest {
             }
             mutex.unlock(); // wakes the waiter (the waking token is set)
             mutex.lock();   // barges ahead of it
-            for (int i = 0; i < holdSteps; i++) {
+            for (long start = System.nanoTime(); System.nanoTime() - start < holdNanos; ) {
                 Thread.onSpinWait();
             }
             mutex.unlock(); // the token is out: this unlock unparks nobody
