@@ -51,6 +51,14 @@ import dev.lockstep.core.internal.jfr.Jfr;
  *       has already transferred the resource: the waiter returns. Otherwise the grant is only a wake-up
  *       (wake-one-and-retry, as AQS's non-fair mode): the waiter tries again like an arriving thread,
  *       may spin, and if it loses queues again at the head.</li>
+ *   <li><b>Nap</b> (a primitive that asks for it: {@link #wokenNapNanos()}, unfair Mutex). A woken
+ *       waiter that lost its retry keeps its wake-up (the {@code waking} token: releases meanwhile
+ *       unpark nobody) and parks for the nap ({@link SpinThenPark#nap}, never past a timed wait's
+ *       deadline), then retries, up to {@link SpinPolicy#WOKEN_NAPS} naps in a row; then it queues
+ *       again at the head, giving the token back. Interrupted (interruptible modes) or past its
+ *       deadline, it passes the token on ({@link #passOnLocked}) and gives up; an uninterruptible
+ *       wait's interrupt is cleared for the nap and set again at the end. Between two threads this
+ *       ends the wake-up cycle of one unpark and one park per release (SpinPolicy's class notes).</li>
  *   <li><b>Withdrawal.</b> A waiter that times out or is interrupted takes the queue lock: still
  *       {@code WAITING}, it unlinks itself ({@link #withdrawnLocked}) and runs {@link #grantLocked}
  *       (it may have been the head that held back others); already granted, it keeps the grant in
@@ -61,7 +69,11 @@ import dev.lockstep.core.internal.jfr.Jfr;
  * <p><b>Properties.</b> No lost wake-up: a waiter re-checks the state after it became visible
  * (under the queue lock, with {@link #hasWaiters()} or the primitive's own bit written by volatile
  * accesses), and a releaser checks for waiters after its volatile read-modify-write of the state:
- * by the total order of volatile accesses one of them sees the other. No lost grant: grants and
+ * by the total order of volatile accesses one of them sees the other. A napper is in no list and
+ * releases skip it (its token is out), so its liveness rests on the nap's timer instead: every nap
+ * ends (spuriously, by interrupt or at its time), and the napper then retries, naps again (at most
+ * {@link SpinPolicy#WOKEN_NAPS} times) or queues again by the enqueue step above, whose handshake
+ * gives the token back before the re-check; a release during the nap is at worst seen one nap late. No lost grant: grants and
  * withdrawals are decided under the queue lock. No unpark under the queue lock for a run of waiters
  * granted together ({@link #grantRun}, e.g. ReadWriteMutex's readers): the releaser unparks the run's
  * first thread after releasing it, and each granted thread unparks the next as soon as it sees its
