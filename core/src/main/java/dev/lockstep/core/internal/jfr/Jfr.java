@@ -2,6 +2,9 @@ package dev.lockstep.core.internal.jfr;
 
 import dev.lockstep.core.sync.Mutex;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+
 /**
  * The one entry point from Lockstep's code to its JDK Flight Recorder events
  * ({@code dev.lockstep.ContendedAcquire}, {@code dev.lockstep.PotentialDeadlock},
@@ -26,10 +29,40 @@ import dev.lockstep.core.sync.Mutex;
  * wait behind a 50 ms hold took 216-255 ms on JDK 17 and 25, 55-59 ms with the gate. Found
  * 2026-12-02: a per-thread wait probe's maxima (190-260 ms) all came from the first second of a
  * run.
+ *
+ * <p>Once a recording exists, the event classes are loaded and initialized by one thread, the first
+ * hook caller to claim the job ({@link #loadEvents()}); a hook called meanwhile by another thread skips
+ * its event instead of waiting. Waiting would mean blocking on the class loader's per-class lock or
+ * on the JVM's class-initialization lock, with class-loading frames on the stack, where a virtual
+ * thread cannot unmount: it pins its carrier. Found 2026-12-03: {@code VirtualThreadTest} (10,000
+ * virtual threads on one Mutex, a recording started after a warm-up without one) saw 1-2
+ * {@code jdk.VirtualThreadPinned} events in 5 of 6 runs on JDK 25 (of main and of a branch that does not touch this class), all in {@code beginContended}
+ * loading {@code ContendedAcquireEvent}; none in 6 runs with the claim.
  */
 public final class Jfr {
     /** Whether module jdk.jfr is present and its event classes load. */
     public static final boolean AVAILABLE = available();
+
+    /** {@link #events}: no thread has claimed the loading of the event classes yet. */
+    private static final int UNLOADED = 0;
+    /** {@link #events}: one thread is loading and initializing them. */
+    private static final int LOADING = 1;
+    /** {@link #events}: they are initialized; hooks may use them. */
+    private static final int LOADED = 2;
+    /** {@link #events}: they failed to load; hooks record nothing. */
+    private static final int FAILED = 3;
+    private static final VarHandle EVENTS;
+
+    static {
+        try {
+            EVENTS = MethodHandles.lookup().findStaticVarHandle(Jfr.class, "events", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    /** The event classes' state: {@link #UNLOADED}, {@link #LOADING}, {@link #LOADED} or {@link #FAILED}. */
+    private static int events;
 
     private Jfr() {
     }
@@ -42,7 +75,39 @@ public final class Jfr {
      * then checks its event's own enablement.
      */
     private static boolean on() {
-        return AVAILABLE && Recorder.initialized();
+        if (!AVAILABLE || !Recorder.initialized()) {
+            return false;
+        }
+        // Acquire: pairs with loadEvents' release store, so a thread that reads LOADED finds the
+        // classes' initialization complete (it happened-before that store) and does not wait in the
+        // JVM's class-initialization lock, where a virtual thread would pin its carrier.
+        int s = (int) EVENTS.getAcquire();
+        return s == LOADED || s == UNLOADED && loadEvents();
+    }
+
+    /**
+     * Loads and initializes the event classes if this thread is the first to claim the job; returns
+     * whether they are ready for it. A thread that loses the claim returns false at once (its one
+     * event is not recorded) rather than wait for the loading thread (see the class notes).
+     */
+    private static boolean loadEvents() {
+        // Volatile CAS: exactly one thread claims the loading (atomicity is what is needed here).
+        if (!EVENTS.compareAndSet(UNLOADED, LOADING)) {
+            return false;
+        }
+        try {
+            ClassLoader loader = Jfr.class.getClassLoader();
+            for (Class<?> c : new Class<?>[]{ContendedAcquireEvent.class, PotentialDeadlockEvent.class,
+                    ChannelBackPressureEvent.class, IpcRecoveryEvent.class}) {
+                Class.forName(c.getName(), true, loader); // initialize, not only load
+            }
+        } catch (LinkageError | ClassNotFoundException e) {
+            EVENTS.setRelease(FAILED); // release: as below; hooks then record nothing
+            return false;
+        }
+        // Release: publishes the completed initialization to the acquire read in on().
+        EVENTS.setRelease(LOADED);
+        return true;
     }
 
     private static boolean available() {
