@@ -36,7 +36,7 @@ import java.util.concurrent.locks.Lock;
  * lock ahead of parked waiters, which gives the best throughput; a woken waiter that loses the race
  * naps (100 us, up to 8 times, keeping the one pending wake-up, so releases meanwhile unpark nobody)
  * and retries, then is queued first again. The nap trades latency for throughput: two threads on one
- * lock no longer pay an unpark and a park per release (about 3x {@code ReentrantLock}'s throughput
+ * lock no longer pay an unpark and a park per release (1.2-3x {@code ReentrantLock}'s throughput
  * in MutexBench's 2-thread cell, README "Waiting layer, twentieth round"), but a lock freed during a
  * nap waits for the napper's timer, up to the nap plus the kernel's timer slack, where it would have
  * been woken at once. Turn it off with {@code -Dlockstep.wokenNaps=0}, or use fair mode, which never
