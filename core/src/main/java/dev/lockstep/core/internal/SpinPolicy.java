@@ -47,6 +47,21 @@ import java.util.concurrent.locks.LockSupport;
  * locks, the spin locks, barriers, latch, event and the IPC waits keep {@link #SPINS}: there the spinner
  * waits for its turn or for a signal and cannot take anything from a running holder.
  *
+ * <p><b>The woken loser's nap.</b> {@link #WOKEN_NAP_NANOS} (property {@code lockstep.wokenNapNanos},
+ * default 100000, i.e. 100 us) and {@link #WOKEN_NAPS} (property {@code lockstep.wokenNaps}, default 8):
+ * in unfair {@code Mutex}, a waiter that was woken by a release and then lost the lock to a barging
+ * thread does not queue again at once; it keeps the wake-up token (so releases meanwhile unpark
+ * nobody) and parks for the nap, then retries, up to {@link #WOKEN_NAPS} naps in a row, then queues
+ * again ({@link WaitQueue}'s "Nap" step). Two threads on one lock otherwise run a wake-up cycle: each
+ * release wakes the parked one, which loses to the running holder and parks again, one unpark and
+ * one park per cycle on both locks, Mutex and ReentrantLock alike (README "Waiting layer, nineteenth
+ * round"). The nap lets the holder run undisturbed for a while; its price is that a lock freed during
+ * the nap waits for the napper's timer (the nap plus the kernel's timer slack, about 50 us on Linux),
+ * not for an unpark. A single nap is not enough (the napper's one retry finds the lock held nearly
+ * always, and it queues into the cycle again), nor is 50 us (README "Waiting layer, twentieth round").
+ * {@code -Dlockstep.wokenNaps=0} restores the wake-up cycle; fair Mutex never naps (its grant is the
+ * lock itself).
+ *
  * <p><b>The sequence lock's budget.</b> {@link #SEQLOCK_SPINS} (property {@code lockstep.seqLockSpins},
  * default 4, never more than {@link #SPINS}) is the spin budget of {@code SeqLock}'s watcher, the one
  * thread that polls for the end of a write (readers and writers that find a writer inside): after it,
@@ -71,6 +86,16 @@ public final class SpinPolicy {
      * default 4, at most {@link #SPINS} (see the class notes).
      */
     public static final int SEQLOCK_SPINS = Math.max(0, Math.min(SPINS, Integer.getInteger("lockstep.seqLockSpins", 4)));
+    /**
+     * Nanoseconds of the nap of a woken barging waiter that lost its retry (the class notes): property
+     * {@code lockstep.wokenNapNanos}, default 100000; 0 turns the naps off (the loser queues again at once).
+     */
+    public static final long WOKEN_NAP_NANOS = Math.max(0L, Long.getLong("lockstep.wokenNapNanos", 100_000L));
+    /**
+     * How many naps a woken barging waiter takes in a row before it queues again: property
+     * {@code lockstep.wokenNaps}, default 8; 0 turns the naps off.
+     */
+    public static final int WOKEN_NAPS = Math.max(0, Integer.getInteger("lockstep.wokenNaps", 8));
     /** Yield steps after the spins, before parking. */
     public static final int YIELDS = Integer.getInteger("lockstep.yields", 20);
     /** Nanoseconds of each timed park once spins and yields are spent. */

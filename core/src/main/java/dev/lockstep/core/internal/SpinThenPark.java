@@ -131,6 +131,29 @@ public final class SpinThenPark {
     }
 
     /**
+     * Parks the current thread once for at most {@code nanos} (and, in a {@link Waits#TIMED} wait, not
+     * past its deadline), or until unparked, interrupted, or spuriously: a nap whose end nobody signals,
+     * for a waiter that is not in any list a releaser looks at (WaitQueue's woken loser). The caller
+     * runs {@link #checkExit} before it and checks its condition again after it.
+     *
+     * @param blocker  the primitive, shown by thread dumps as the object the thread is parked on
+     * @param mode     {@link Waits#UNINTERRUPTIBLE}, {@link Waits#INTERRUPTIBLE} or {@link Waits#TIMED}
+     * @param deadline for {@link Waits#TIMED}, as from {@link Waits#deadline}
+     * @param nanos    the longest nap, {@code > 0}
+     * @return whether an interrupt of an {@link Waits#UNINTERRUPTIBLE} wait was cleared (as {@link #park})
+     */
+    public static boolean nap(Object blocker, int mode, long deadline, long nanos) {
+        boolean cleared = mode == Waits.UNINTERRUPTIBLE && Thread.interrupted();
+        if (mode == Waits.TIMED) {
+            nanos = Math.min(nanos, deadline - System.nanoTime());
+        }
+        if (nanos > 0L) {
+            LockSupport.parkNanos(blocker, nanos);
+        }
+        return cleared;
+    }
+
+    /**
      * Sets the interrupt status again if {@link #park} cleared it during the wait.
      *
      * @param cleared the results of this wait's {@link #park} calls, or-ed together

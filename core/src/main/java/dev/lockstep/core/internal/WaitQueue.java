@@ -51,6 +51,14 @@ import dev.lockstep.core.internal.jfr.Jfr;
  *       has already transferred the resource: the waiter returns. Otherwise the grant is only a wake-up
  *       (wake-one-and-retry, as AQS's non-fair mode): the waiter tries again like an arriving thread,
  *       may spin, and if it loses queues again at the head.</li>
+ *   <li><b>Nap</b> (a primitive that asks for it: {@link #wokenNapNanos()}, unfair Mutex). A woken
+ *       waiter that lost its retry keeps its wake-up (the {@code waking} token: releases meanwhile
+ *       unpark nobody) and parks for the nap ({@link SpinThenPark#nap}, never past a timed wait's
+ *       deadline), then retries, up to {@link SpinPolicy#WOKEN_NAPS} naps in a row; then it queues
+ *       again at the head, giving the token back. Interrupted (interruptible modes) or past its
+ *       deadline, it passes the token on ({@link #passOnLocked}) and gives up; an uninterruptible
+ *       wait's interrupt is cleared for the nap and set again at the end. Between two threads this
+ *       ends the wake-up cycle of one unpark and one park per release (SpinPolicy's class notes).</li>
  *   <li><b>Withdrawal.</b> A waiter that times out or is interrupted takes the queue lock: still
  *       {@code WAITING}, it unlinks itself ({@link #withdrawnLocked}) and runs {@link #grantLocked}
  *       (it may have been the head that held back others); already granted, it keeps the grant in
@@ -61,7 +69,11 @@ import dev.lockstep.core.internal.jfr.Jfr;
  * <p><b>Properties.</b> No lost wake-up: a waiter re-checks the state after it became visible
  * (under the queue lock, with {@link #hasWaiters()} or the primitive's own bit written by volatile
  * accesses), and a releaser checks for waiters after its volatile read-modify-write of the state:
- * by the total order of volatile accesses one of them sees the other. No lost grant: grants and
+ * by the total order of volatile accesses one of them sees the other. A napper is in no list and
+ * releases skip it (its token is out), so its liveness rests on the nap's timer instead: every nap
+ * ends (spuriously, by interrupt or at its time), and the napper then retries, naps again (at most
+ * {@link SpinPolicy#WOKEN_NAPS} times) or queues again by the enqueue step above, whose handshake
+ * gives the token back before the re-check; a release during the nap is at worst seen one nap late. No lost grant: grants and
  * withdrawals are decided under the queue lock. No unpark under the queue lock for a run of waiters
  * granted together ({@link #grantRun}, e.g. ReadWriteMutex's readers): the releaser unparks the run's
  * first thread after releasing it, and each granted thread unparks the next as soon as it sees its
@@ -106,6 +118,7 @@ public abstract class WaitQueue implements Serializable {
     private static final VarHandle TRANSFERRED;
     private static final VarHandle SPINNER;
     private static final VarHandle WAKING;
+    private static final VarHandle NAPPER;
 
     static {
         try {
@@ -115,6 +128,7 @@ public abstract class WaitQueue implements Serializable {
             TRANSFERRED = lookup.findVarHandle(WaitQueue.class, "transferred", WaitNode.class);
             SPINNER = lookup.findVarHandle(WaitQueue.class, "spinner", int.class);
             WAKING = lookup.findVarHandle(WaitQueue.class, "waking", int.class);
+            NAPPER = lookup.findVarHandle(WaitQueue.class, "napper", WaitNode.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -153,6 +167,13 @@ public abstract class WaitQueue implements Serializable {
      * argument is made once (accessors below). Transient: a deserialized queue has no waiters.
      */
     private transient int waking;
+    /**
+     * The node of the woken waiter that is napping ({@link #wokenNapNanos()}), or null: at most one
+     * at a time (the slot is taken by compare-and-set), listed by the monitoring queries
+     * ({@link #hasNapper()}, {@link #size()}, {@link #contains}, {@link #threads()}) though not linked.
+     * It guards no data. Transient: a deserialized queue has no waiters.
+     */
+    private transient WaitNode napper;
 
     /**
      * An empty queue; with {@code spin}, at most one thread at a time spins before it parks.
@@ -371,6 +392,21 @@ public abstract class WaitQueue implements Serializable {
     }
 
     /**
+     * The nap of a woken waiter of a non-hand-off queue that lost its retry, in nanoseconds; 0 (the
+     * default) makes it queue again at once. A primitive whose pending wake-up is one token and whose
+     * releases skip their wake-up while it is held (unfair {@link dev.lockstep.core.sync.Mutex}) may
+     * return {@link SpinPolicy#WOKEN_NAP_NANOS}: the loser then keeps the token and naps, up to
+     * {@link SpinPolicy#WOKEN_NAPS} times in a row, retrying after each nap (see {@link #acquire}'s
+     * "Nap" step), instead of queueing and being unparked by a later release. Called on that slow path
+     * only.
+     *
+     * @return the nap in nanoseconds, {@code >= 0}
+     */
+    protected long wokenNapNanos() {
+        return 0L;
+    }
+
+    /**
      * Called by the waiting thread after its node was granted in hand-off mode (the resource is already
      * its own), for per-thread bookkeeping. Default: none.
      *
@@ -424,6 +460,7 @@ public abstract class WaitQueue implements Serializable {
     private boolean acquire(Object blocker, int arg, int mode, long deadline, boolean spun) throws InterruptedException {
         WaitNode node = null;
         boolean woken = false; // non-hand-off: woken by a grant, not queued again since
+        int naps = 0;          // naps taken since the last wake-up (woken losers only)
         Object jfr = null;     // the JFR ContendedAcquire event, begun at the first park if recorded
         for (; ; ) {
             if (spun) {
@@ -443,6 +480,32 @@ public abstract class WaitQueue implements Serializable {
                 Jfr.endContended(jfr, false);
                 return false;
             }
+            if (woken && naps < SpinPolicy.WOKEN_NAPS) {
+                long nap = wokenNapNanos();
+                // Volatile CAS: one napper at a time in the monitoring slot (it guards no data).
+                if (nap > 0L && NAPPER.compareAndSet(this, null, node)) {
+                    // Nap, keeping the wake-up token: releases skip their unpark while it is held, and
+                    // we retry at the nap's end whatever happened meanwhile, so no wake-up is lost.
+                    int exit = SpinThenPark.checkExit(mode, deadline);
+                    if (exit == SpinThenPark.GO_ON && SpinThenPark.nap(blocker, mode, deadline, nap)) {
+                        node.interrupted = true; // an uninterruptible wait's interrupt, re-asserted at the end
+                    }
+                    // Volatile store: a monitoring query under the queue lock that follows in the
+                    // synchronization order sees the slot empty (the retry below is not under it).
+                    NAPPER.setVolatile(this, null);
+                    if (exit != SpinThenPark.GO_ON) {
+                        passOn(arg); // the unused wake-up goes to another waiter
+                        node.restoreInterrupt();
+                        if (exit == SpinThenPark.INTERRUPTED) {
+                            throw new InterruptedException();
+                        }
+                        Jfr.endContended(jfr, false);
+                        return false;
+                    }
+                    naps++;
+                    continue;
+                }
+            }
             if (node == null) {
                 node = WaitNode.current();
                 if (node.getAcquireStatus() != WaitNode.IDLE) {
@@ -457,6 +520,7 @@ public abstract class WaitQueue implements Serializable {
                 continue;
             }
             woken = false;
+            naps = 0;
             if (!handOff && tryAcquireLinked(arg)) {
                 // Acquired by the re-check after linking: withdraw the node (or, granted meanwhile,
                 // pass the unused wake-up on) and return without parking.
@@ -903,7 +967,8 @@ public abstract class WaitQueue implements Serializable {
 
     /**
      * Counts queued threads, a signalled condition waiter not yet re-acquiring counted once whether or
-     * not it has reached the queue itself. Under the queue lock.
+     * not it has reached the queue itself, and a napping woken waiter ({@link #hasNapper()}). Under the
+     * queue lock.
      *
      * @return the number of distinct waiting threads, as {@link #threads()} lists them
      */
@@ -912,13 +977,27 @@ public abstract class WaitQueue implements Serializable {
     }
 
     /**
-     * Whether {@code thread} is queued or a signalled condition waiter (see {@link #size}). Under the
-     * queue lock.
+     * Whether a woken waiter is napping ({@link #wokenNapNanos()}): it waits for the primitive though
+     * it is in no list. Read without the queue lock (a snapshot).
+     *
+     * @return {@code true} if a woken waiter naps
+     */
+    public final boolean hasNapper() {
+        return NAPPER.getVolatile(this) != null; // volatile: see the slot's store in acquire
+    }
+
+    /**
+     * Whether {@code thread} is queued, a signalled condition waiter or the napping woken waiter (see
+     * {@link #size}). Under the queue lock.
      *
      * @param thread the thread to look for
      * @return {@code true} if {@code thread} waits here
      */
     public final boolean contains(Thread thread) {
+        WaitNode n = (WaitNode) NAPPER.getVolatile(this); // volatile: see the slot's store in acquire
+        if (n != null && n.thread == thread) {
+            return true;
+        }
         for (WaitNode p = head; p != null; p = p.next) {
             if (p.thread == thread) {
                 return true;
@@ -934,7 +1013,8 @@ public abstract class WaitQueue implements Serializable {
 
     /**
      * The queued threads, head first, then the signalled condition waiters that are not in the queue
-     * yet, in signal order (a new list: monitoring only). Under the queue lock.
+     * yet, in signal order, and before all of them a napping woken waiter, which queues first if it
+     * queues again (a new list: monitoring only). Under the queue lock.
      *
      * @return a new, modifiable list of the waiting threads
      */
@@ -948,6 +1028,10 @@ public abstract class WaitQueue implements Serializable {
             if (!list.subList(0, queued).contains(p.thread)) {
                 list.add(queued, p.thread); // most recent first in the chain: insert to restore signal order
             }
+        }
+        WaitNode n = (WaitNode) NAPPER.getVolatile(this); // volatile: see the slot's store in acquire
+        if (n != null && !list.contains(n.thread)) {
+            list.add(0, n.thread); // a woken loser: first in line if it queues again
         }
         return list;
     }

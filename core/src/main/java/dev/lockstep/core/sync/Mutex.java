@@ -33,8 +33,14 @@ import java.util.concurrent.locks.Lock;
  * }</pre>
  *
  * <p><b>Modes.</b> {@link #Mutex()} is <em>unfair</em> (barging): an arriving thread may take a free
- * lock ahead of parked waiters, which gives the best throughput; a woken waiter that loses the race is
- * queued first again, so it is overtaken only by threads that arrive while it wakes up.
+ * lock ahead of parked waiters, which gives the best throughput; a woken waiter that loses the race
+ * naps (100 us, up to 8 times, keeping the one pending wake-up, so releases meanwhile unpark nobody)
+ * and retries, then is queued first again. The nap trades latency for throughput: two threads on one
+ * lock no longer pay an unpark and a park per release (1.2-3x {@code ReentrantLock}'s throughput
+ * in MutexBench's 2-thread cell, README "Waiting layer, twentieth round"), but a lock freed during a
+ * nap waits for the napper's timer, up to the nap plus the kernel's timer slack, where it would have
+ * been woken at once. Turn it off with {@code -Dlockstep.wokenNaps=0}, or use fair mode, which never
+ * naps.
  * {@link #Mutex(boolean) Mutex(true)} is <em>fair</em>: FIFO hand-off, the releasing thread passes
  * the lock directly to the longest-waiting thread and arriving threads queue behind it (the untimed
  * {@link #tryLock()} barges even in fair mode, as in ReentrantLock). Both modes are reentrant: the
@@ -85,7 +91,10 @@ public class Mutex extends AbstractOwnableSynchronizer implements Lock {
      * waking token is set: its holder (one woken waiter at a time; set under the queue lock, only when
      * 0) either acquires and later releases (and looks at the queue), or clears the token by volatile
      * store before re-reading the word (queueing again, or giving up in passOnLocked), which orders the
-     * same handshake again. wakeAfterUnlock re-checks under the queue lock and wakes nobody if the lock
+     * same handshake again. A woken waiter that loses may nap holding the token (WaitQueue's "Nap"
+     * step): the releases skip it, and its timer stands for their unpark (it retries at each nap's
+     * end, and after the last one queues again, clearing the token by the same volatile store before
+     * the re-check). wakeAfterUnlock re-checks under the queue lock and wakes nobody if the lock
      * was taken meanwhile: that holder's release came after our read of LOCKED and looks again.
      * Fair mode: state has LOCKED and PARKED bits; PARKED ("the queue is, or is about to be, non-empty")
      * is set and cleared only under the queue lock, and a waiter sets it (CAS) only while LOCKED is
@@ -406,7 +415,7 @@ public class Mutex extends AbstractOwnableSynchronizer implements Lock {
      * @return {@code true} if some thread may be waiting to acquire
      */
     public boolean hasQueuedThreads() {
-        return queue.hasWaiters() || queue.hasTransferred();
+        return queue.hasWaiters() || queue.hasTransferred() || queue.hasNapper();
     }
 
     /**
@@ -753,6 +762,15 @@ public class Mutex extends AbstractOwnableSynchronizer implements Lock {
             if (mutex.fair && isEmpty()) {
                 mutex.clearParkedBit();
             }
+        }
+
+        /**
+         * Unfair: a woken waiter that lost its retry naps ({@code SpinPolicy.WOKEN_NAP_NANOS}) holding the
+         * waking token, so the releases meanwhile unpark nobody; fair: no naps (a grant is the lock).
+         */
+        @Override
+        protected long wokenNapNanos() {
+            return mutex.fair ? 0L : SpinPolicy.WOKEN_NAP_NANOS;
         }
 
         /** Unfair: a woken waiter gives up unused: give the wake-up back and wake the next if the lock is free. */
