@@ -116,12 +116,7 @@ class WaitQueueNapTest {
         }
 
         int queued() {
-            lock();
-            try {
-                return size();
-            } finally {
-                unlock();
-            }
+            return WaitQueueWithdrawalTest.queuedIn(this);
         }
     }
 

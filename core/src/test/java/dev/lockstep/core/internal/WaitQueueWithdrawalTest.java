@@ -70,12 +70,17 @@ class WaitQueueWithdrawalTest {
         }
 
         int queued() {
-            lock();
-            try {
-                return size();
-            } finally {
-                unlock();
-            }
+            return queuedIn(this);
+        }
+    }
+
+    /** {@link WaitQueue#size()} of {@code queue}, under its queue lock (a monitoring snapshot). */
+    static int queuedIn(WaitQueue queue) {
+        queue.lock();
+        try {
+            return queue.size();
+        } finally {
+            queue.unlock();
         }
     }
 
