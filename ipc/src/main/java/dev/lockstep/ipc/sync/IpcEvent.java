@@ -187,11 +187,9 @@ public final class IpcEvent extends IpcSyncBase {
         if (tryAwait()) {
             return true;
         }
-        // Only now: a call that passes allocates nothing. The readiness re-check after announcing a
-        // sleeper is an opaque read: WaitWord.announce's full fence orders it after the announce.
-        ByteBuffer b = buf();
-        IdleStrategy idle = newIdle(WAIT_WORD_OFFSET,
-                () -> (long) MappedAccess.LONG.getOpaque(b, BASE + STATE_OFFSET) != 0L, mode, deadline);
+        // Only now, and reused: neither a call that passes nor one that waits allocates (IpcSyncBase.Wait).
+        Wait wait = beginWait(WAIT_WORD_OFFSET, 0L, mode, deadline);
+        IdleStrategy idle = wait.idle();
         // JFR ContendedAcquire: begun only here (the waiting path), only if a recording enables it;
         // committed at the end if the wait reached the recording's threshold (acquired = the event was set).
         Object jfr = Jfr.contendedEnabled() ? Jfr.beginContended(this, path().toString(), (String) null) : null;
@@ -208,8 +206,18 @@ public final class IpcEvent extends IpcSyncBase {
                 }
             }
         } finally {
+            endWait(wait);
             Jfr.endContended(jfr, passed);
         }
+    }
+
+    /**
+     * The readiness re-check after announcing a sleeper: the event is set. Opaque read:
+     * WaitWord.announce's full fence orders it after the announce.
+     */
+    @Override
+    boolean mayPass(long arg) {
+        return (long) MappedAccess.LONG.getOpaque(buf(), BASE + STATE_OFFSET) != 0L;
     }
 
     @Override

@@ -371,10 +371,9 @@ public final class IpcSemaphore extends IpcSyncBase {
             return true;
         }
         ByteBuffer b = buf();
-        // Only now: the uncontended path allocates nothing. The sleep re-check is an opaque read
-        // (WaitWord.announce's full fence orders it after the announce); tryOnce decides.
-        IdleStrategy idle = newIdle(WAIT_WORD_OFFSET,
-                () -> (long) MappedAccess.LONG.getOpaque(b, BASE + AVAILABLE_OFFSET) >= n, mode, deadline);
+        // Only now, and reused: neither the uncontended path nor a wait allocates (IpcSyncBase.Wait).
+        Wait wait = beginWait(WAIT_WORD_OFFSET, n, mode, deadline);
+        IdleStrategy idle = wait.idle();
         boolean interrupted = false;
         long nextCheck = 0L;
         // JFR ContendedAcquire: begun only here (the waiting path), and only if a recording enables it.
@@ -403,11 +402,21 @@ public final class IpcSemaphore extends IpcSyncBase {
                 }
             }
         } finally {
+            endWait(wait);
             if (interrupted) {
                 Thread.currentThread().interrupt();
             }
             Jfr.endContended(jfr, acquired);
         }
+    }
+
+    /**
+     * The sleep re-check of a wait for {@code arg} permits: that many are available. Opaque read
+     * (WaitWord.announce's full fence orders it after the announce); tryOnce decides.
+     */
+    @Override
+    boolean mayPass(long arg) {
+        return (long) MappedAccess.LONG.getOpaque(buf(), BASE + AVAILABLE_OFFSET) >= arg;
     }
 
     /** One attempt under the guard. */
