@@ -109,6 +109,7 @@ class IpcSyncWaitAllocationTest {
      */
     private static void measure(String what, Helper helper, AtomicInteger taken, Waiter waiter) throws Exception {
         LongSupplier allocated = allocationCounter();
+        warmKernelSleep();
         AtomicInteger asked = new AtomicInteger();
         Throwable[] failure = new Throwable[1];
         Thread t = new Thread(() -> {
@@ -147,6 +148,24 @@ class IpcSyncWaitAllocationTest {
         long median = java.util.Arrays.stream(windows).sorted().toArray()[WINDOWS / 2];
         assertTrue(median < BOUND, what + ": bytes allocated per window of " + WINDOW + " waits: "
                 + java.util.Arrays.toString(windows));
+    }
+
+    /**
+     * With kernel sleeps (FUTEX mode, JDK 22+): makes the futex downcall hot first. Until C2 compiles it,
+     * a {@code FUTEX_WAIT} through the linker allocates 18-56 B per call (JDK 25, measured: 0 from about
+     * the 10,000th call on); the rounds here make a few hundred, so they would measure the warm-up of
+     * the JIT, not the wait. 30,000 sleeps that return at once (the word is 0, the expected value 1:
+     * EAGAIN), about 30 ms.
+     */
+    private static void warmKernelSleep() {
+        dev.lockstep.ipc.wait.KernelSleep k = dev.lockstep.ipc.wait.Waiting.kernel();
+        if (k == null) {
+            return; // POLL mode: nothing to warm
+        }
+        java.nio.ByteBuffer word = java.nio.ByteBuffer.allocateDirect(64);
+        for (int i = 0; i < 30_000; i++) {
+            k.sleep(word, 0, 1, 1_000L);
+        }
     }
 
     /** Holds for about {@value #HOLD_MICROS} µs, spinning (no allocation, no park). */
