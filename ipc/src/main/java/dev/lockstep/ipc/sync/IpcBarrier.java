@@ -72,7 +72,8 @@ import dev.lockstep.ipc.wait.WaitWord;
  * <h2>Waiting and properties</h2>
  * Waiters poll and idle with an Agrona {@link IdleStrategy} (default
  * {@link dev.lockstep.ipc.shm.Idle#backoff()}; see {@link dev.lockstep.ipc.shm.Idle};
- * {@link #setIdleStrategy}), created only when a call has to wait; interrupts and deadlines are
+ * {@link #setIdleStrategy}), created only when a call first has to wait and kept for later waits (a
+ * waiting party allocates nothing); interrupts and deadlines are
  * checked after every idle. Memory effects: actions of every party before its {@code await} happen
  * before the actions of every party after the trip. Progress: blocking; a dead registered party never
  * leaves the others waiting longer than {@code parties} liveness periods (same namespace) or the

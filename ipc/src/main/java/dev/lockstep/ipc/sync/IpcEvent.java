@@ -45,7 +45,8 @@ import dev.lockstep.ipc.wait.WaitWord;
  * {@link dev.lockstep.ipc.shm.WaitMode#MAX_SLEEP_MILLIS} ms; in
  * {@link dev.lockstep.ipc.shm.WaitMode#POLL} they poll and idle with an Agrona {@link IdleStrategy}
  * (default {@link dev.lockstep.ipc.shm.Idle#backoff()}; trade-offs in {@link dev.lockstep.ipc.shm.Idle};
- * {@link #setIdleStrategy}). Either is created only when a call has to wait; interrupts and deadlines
+ * {@link #setIdleStrategy}). Either is created only when a call first has to wait and kept for later
+ * waits (a waiting await allocates nothing); interrupts and deadlines
  * are checked after every idle (a kernel sleeper notices an interrupt within one sleep bound).
  * Waiting is wait-free on the setter's side, blocking on the waiter's; no order among auto-reset
  * waiters. Space: 256 bytes.

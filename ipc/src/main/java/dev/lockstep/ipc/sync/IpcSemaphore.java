@@ -66,7 +66,8 @@ import dev.lockstep.ipc.wait.WaitWord;
  * <h2>Waiting</h2>
  * Blocking calls poll and idle with an Agrona {@link IdleStrategy} (default
  * {@link dev.lockstep.ipc.shm.Idle#backoff()}; trade-offs in {@link dev.lockstep.ipc.shm.Idle};
- * {@link #setIdleStrategy}), created only when a call has to wait, and check interrupts and deadlines
+ * {@link #setIdleStrategy}), created only when a call first has to wait and kept for later waits (a
+ * waiting acquire allocates nothing), and check interrupts and deadlines
  * after every idle. The guard waits with {@link SpinPolicy} (it is held for nanoseconds).
  *
  * <h2>Properties</h2>
