@@ -72,7 +72,8 @@ import dev.lockstep.ipc.wait.WaitWord;
  * <h2>Waiting and properties</h2>
  * Waiters poll and idle with an Agrona {@link IdleStrategy} (default
  * {@link dev.lockstep.ipc.shm.Idle#backoff()}; see {@link dev.lockstep.ipc.shm.Idle};
- * {@link #setIdleStrategy}), created only when a call has to wait; interrupts and deadlines are
+ * {@link #setIdleStrategy}), created only when a call first has to wait and kept for later waits (a
+ * waiting party allocates nothing); interrupts and deadlines are
  * checked after every idle. Memory effects: actions of every party before its {@code await} happen
  * before the actions of every party after the trip. Progress: blocking; a dead registered party never
  * leaves the others waiting longer than {@code parties} liveness periods (same namespace) or the
@@ -320,13 +321,9 @@ public final class IpcBarrier extends IpcSyncBase {
                 break;
             }
         }
-        // Only now: a party that trips allocates nothing. The sleep re-check is an opaque read of the
-        // state (WaitWord.announce's full fence orders it after the announce); the loop decides.
-        int myGen = gen;
-        IdleStrategy idle = newIdle(WAIT_WORD_OFFSET, () -> {
-            long s = (long) MappedAccess.LONG.getOpaque(b, at);
-            return (int) (s >>> 32) != myGen || (s & BROKEN_BIT) != 0;
-        }, mode, deadline);
+        // Only now, and reused: neither a party that trips nor one that waits allocates (IpcSyncBase.Wait).
+        Wait wait = beginWait(WAIT_WORD_OFFSET, gen, mode, deadline);
+        IdleStrategy idle = wait.idle();
         // JFR ContendedAcquire: begun only here (a party that waits), only if a recording enables it;
         // committed at the end if the wait reached the recording's threshold (acquired: the barrier
         // tripped; every normal return of awaitTrip is a trip, every exception is not).
@@ -337,8 +334,20 @@ public final class IpcBarrier extends IpcSyncBase {
             tripped = true;
             return r;
         } finally {
+            endWait(wait);
             Jfr.endContended(jfr, tripped);
         }
+    }
+
+    /**
+     * The sleep re-check of a party waiting in generation {@code arg}: the generation moved on or the
+     * barrier broke. Opaque read of the state (WaitWord.announce's full fence orders it after the
+     * announce); the waiting loop decides.
+     */
+    @Override
+    boolean mayPass(long arg) {
+        long s = (long) MappedAccess.LONG.getOpaque(buf(), BASE + STATE_OFFSET);
+        return (int) (s >>> 32) != (int) arg || (s & BROKEN_BIT) != 0;
     }
 
     /** The waiting loop of a party that arrived at generation {@code gen} and did not trip it. */

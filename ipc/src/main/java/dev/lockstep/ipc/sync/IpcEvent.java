@@ -45,7 +45,8 @@ import dev.lockstep.ipc.wait.WaitWord;
  * {@link dev.lockstep.ipc.shm.WaitMode#MAX_SLEEP_MILLIS} ms; in
  * {@link dev.lockstep.ipc.shm.WaitMode#POLL} they poll and idle with an Agrona {@link IdleStrategy}
  * (default {@link dev.lockstep.ipc.shm.Idle#backoff()}; trade-offs in {@link dev.lockstep.ipc.shm.Idle};
- * {@link #setIdleStrategy}). Either is created only when a call has to wait; interrupts and deadlines
+ * {@link #setIdleStrategy}). Either is created only when a call first has to wait and kept for later
+ * waits (a waiting await allocates nothing); interrupts and deadlines
  * are checked after every idle (a kernel sleeper notices an interrupt within one sleep bound).
  * Waiting is wait-free on the setter's side, blocking on the waiter's; no order among auto-reset
  * waiters. Space: 256 bytes.
@@ -187,11 +188,9 @@ public final class IpcEvent extends IpcSyncBase {
         if (tryAwait()) {
             return true;
         }
-        // Only now: a call that passes allocates nothing. The readiness re-check after announcing a
-        // sleeper is an opaque read: WaitWord.announce's full fence orders it after the announce.
-        ByteBuffer b = buf();
-        IdleStrategy idle = newIdle(WAIT_WORD_OFFSET,
-                () -> (long) MappedAccess.LONG.getOpaque(b, BASE + STATE_OFFSET) != 0L, mode, deadline);
+        // Only now, and reused: neither a call that passes nor one that waits allocates (IpcSyncBase.Wait).
+        Wait wait = beginWait(WAIT_WORD_OFFSET, 0L, mode, deadline);
+        IdleStrategy idle = wait.idle();
         // JFR ContendedAcquire: begun only here (the waiting path), only if a recording enables it;
         // committed at the end if the wait reached the recording's threshold (acquired = the event was set).
         Object jfr = Jfr.contendedEnabled() ? Jfr.beginContended(this, path().toString(), (String) null) : null;
@@ -208,8 +207,18 @@ public final class IpcEvent extends IpcSyncBase {
                 }
             }
         } finally {
+            endWait(wait);
             Jfr.endContended(jfr, passed);
         }
+    }
+
+    /**
+     * The readiness re-check after announcing a sleeper: the event is set. Opaque read:
+     * WaitWord.announce's full fence orders it after the announce.
+     */
+    @Override
+    boolean mayPass(long arg) {
+        return (long) MappedAccess.LONG.getOpaque(buf(), BASE + STATE_OFFSET) != 0L;
     }
 
     @Override

@@ -72,7 +72,8 @@ import dev.lockstep.ipc.wait.WaitWord;
  * an Agrona {@link IdleStrategy} (default {@link dev.lockstep.ipc.shm.Idle#backoff()}, see
  * {@link dev.lockstep.ipc.shm.Idle} for the latency / CPU trade-off, change with
  * {@link #setIdleStrategy}); they check interrupts and deadlines after every idle. The strategy is
- * created only when a call has to wait: the uncontended lock/unlock allocates nothing.
+ * created only when a call first has to wait and then kept for the instance's later waits: neither the
+ * uncontended lock/unlock nor a contended one allocates.
  *
  * <h2>Properties</h2>
  * Mutual exclusion among all threads of all processes; a live owner's lock is never stolen;
@@ -457,10 +458,9 @@ public final class IpcMutex extends IpcSyncBase implements Lock {
         }
         ByteBuffer b = buf();
         int word = BASE + LOCK_WORD_OFFSET;
-        // Only now: the uncontended path allocates nothing. The sleep re-check is an opaque read
-        // (WaitWord.announce's full fence orders it after the announce); the CAS below decides.
-        IdleStrategy idle = newIdle(WAIT_WORD_OFFSET, () -> (long) MappedAccess.LONG.getOpaque(b, word) == 0L,
-                mode, deadline);
+        // Only now, and reused: neither the uncontended path nor a wait allocates (IpcSyncBase.Wait).
+        Wait wait = beginWait(WAIT_WORD_OFFSET, 0L, mode, deadline);
+        IdleStrategy idle = wait.idle();
         boolean interrupted = false;
         long nextCheck = 0L;
         // JFR ContendedAcquire: begun only here (the waiting path), and only if a recording enables it.
@@ -492,12 +492,22 @@ public final class IpcMutex extends IpcSyncBase implements Lock {
                 }
             }
         } finally {
+            endWait(wait);
             if (interrupted) {
                 Thread.currentThread().interrupt();
             }
             // Opaque: our own CAS's value, if we acquired (coherence); never ours otherwise.
             Jfr.endContended(jfr, jfr != null && (long) MappedAccess.LONG.getOpaque(b, word) == me);
         }
+    }
+
+    /**
+     * The sleep re-check: the lock word is free. Opaque read (WaitWord.announce's full fence orders it
+     * after the announce); the CAS of the waiting loop decides.
+     */
+    @Override
+    boolean mayPass(long arg) {
+        return (long) MappedAccess.LONG.getOpaque(buf(), BASE + LOCK_WORD_OFFSET) == 0L;
     }
 
     private void checkNotHeld() {

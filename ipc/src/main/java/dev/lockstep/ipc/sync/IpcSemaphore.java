@@ -66,7 +66,8 @@ import dev.lockstep.ipc.wait.WaitWord;
  * <h2>Waiting</h2>
  * Blocking calls poll and idle with an Agrona {@link IdleStrategy} (default
  * {@link dev.lockstep.ipc.shm.Idle#backoff()}; trade-offs in {@link dev.lockstep.ipc.shm.Idle};
- * {@link #setIdleStrategy}), created only when a call has to wait, and check interrupts and deadlines
+ * {@link #setIdleStrategy}), created only when a call first has to wait and kept for later waits (a
+ * waiting acquire allocates nothing), and check interrupts and deadlines
  * after every idle. The guard waits with {@link SpinPolicy} (it is held for nanoseconds).
  *
  * <h2>Properties</h2>
@@ -371,10 +372,9 @@ public final class IpcSemaphore extends IpcSyncBase {
             return true;
         }
         ByteBuffer b = buf();
-        // Only now: the uncontended path allocates nothing. The sleep re-check is an opaque read
-        // (WaitWord.announce's full fence orders it after the announce); tryOnce decides.
-        IdleStrategy idle = newIdle(WAIT_WORD_OFFSET,
-                () -> (long) MappedAccess.LONG.getOpaque(b, BASE + AVAILABLE_OFFSET) >= n, mode, deadline);
+        // Only now, and reused: neither the uncontended path nor a wait allocates (IpcSyncBase.Wait).
+        Wait wait = beginWait(WAIT_WORD_OFFSET, n, mode, deadline);
+        IdleStrategy idle = wait.idle();
         boolean interrupted = false;
         long nextCheck = 0L;
         // JFR ContendedAcquire: begun only here (the waiting path), and only if a recording enables it.
@@ -403,11 +403,21 @@ public final class IpcSemaphore extends IpcSyncBase {
                 }
             }
         } finally {
+            endWait(wait);
             if (interrupted) {
                 Thread.currentThread().interrupt();
             }
             Jfr.endContended(jfr, acquired);
         }
+    }
+
+    /**
+     * The sleep re-check of a wait for {@code arg} permits: that many are available. Opaque read
+     * (WaitWord.announce's full fence orders it after the announce); tryOnce decides.
+     */
+    @Override
+    boolean mayPass(long arg) {
+        return (long) MappedAccess.LONG.getOpaque(buf(), BASE + AVAILABLE_OFFSET) >= arg;
     }
 
     /** One attempt under the guard. */

@@ -1,6 +1,8 @@
 package dev.lockstep.ipc.sync;
 
 import java.io.IOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.Objects;
@@ -21,10 +23,22 @@ import dev.lockstep.ipc.wait.Waiting;
 /**
  * What every synchronizer of this package shares: its mapped file, the folder's
  * {@link Participants} registry (owner tokens and their liveness verdict, across PID namespaces), the
- * idle strategy factory its waits use, and closing. Waits create their idle strategy only once they really have to wait, so a
- * call that does not wait allocates nothing.
+ * idle strategy factory its waits use, and closing. A call that does not wait allocates nothing; a
+ * call that waits borrows the instance's spare {@link Wait} (its idle strategy and its re-check) and
+ * gives it back, so that waits allocate nothing either while one thread of the process at a time
+ * waits on the instance (a second thread waiting at the same time makes its own, once).
  */
 abstract class IpcSyncBase implements AutoCloseable {
+    private static final VarHandle SPARE;
+
+    static {
+        try {
+            SPARE = MethodHandles.lookup().findVarHandle(IpcSyncBase.class, "spare", Wait.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
     /** Where the structure area starts in the mapping. */
     static final int BASE = SharedFile.STRUCTURE_OFFSET;
 
@@ -40,6 +54,13 @@ abstract class IpcSyncBase implements AutoCloseable {
     private Supplier<? extends IdleStrategy> idleFactory = Idle::backoff;
     /** Whether {@link #setIdleStrategy} was called: this instance then polls with it. Plain, as idleFactory. */
     private boolean idleSet;
+    /**
+     * The spare {@link Wait}, or null while a thread borrows it (or before the first wait). Taken by
+     * getAndSet and given back by compareAndSet (volatile: a borrower sees every plain write the last
+     * one made to the Wait, release/acquire through this field).
+     */
+    @SuppressWarnings("unused")
+    private Wait spare;
 
     /** Takes over {@code file}; a structure without owners (an event) does not register. */
     IpcSyncBase(SharedFile file, boolean hasOwners) throws IOException {
@@ -99,21 +120,86 @@ abstract class IpcSyncBase implements AutoCloseable {
         return file.buffer();
     }
 
-    final IdleStrategy newIdle() {
-        IdleStrategy idle = idleFactory.get();
-        idle.reset();
-        return idle;
+    /**
+     * Whether a waiting call with argument {@code arg} could pass now: the re-check a kernel sleep
+     * makes after announcing its sleeper ({@link KernelIdle}). Opaque reads only (WaitWord.announce's
+     * full fence orders them after the announce); the caller's own attempt decides.
+     *
+     * @param arg the call's argument, as given to {@link #beginWait} (a semaphore's permits, a
+     *            barrier's generation; unused by the others)
+     */
+    abstract boolean mayPass(long arg);
+
+    /**
+     * The reusable parts of one waiting call (issue 12, the quick report of 2026-12-03: a contended
+     * {@code IpcMutex} allocated 11 B per acquisition, an Agrona {@code BackoffIdleStrategy}, a lambda
+     * and, with kernel sleeps, a {@link KernelIdle} per wait): the factory's idle strategy, the kernel
+     * sleep around it (FUTEX mode; null otherwise), and the re-check ({@link #mayPass}) with the call's
+     * argument. Plain fields: one borrower at a time ({@link #beginWait} / {@link #endWait}).
+     */
+    final class Wait implements BooleanSupplier {
+        private final int wordOffset;
+        private final IdleStrategy poll;
+        private KernelIdle kernel;
+        private long arg;
+        /** The idle strategy {@link #arm} returned for the current call. */
+        private IdleStrategy current;
+
+        private Wait(int wordOffset, IdleStrategy poll) {
+            this.wordOffset = wordOffset;
+            this.poll = poll;
+        }
+
+        /** The idle strategy of the current call (armed by {@link #beginWait}). */
+        IdleStrategy idle() {
+            return current;
+        }
+
+        /** The re-check of the kernel sleep: {@link #mayPass} with this call's argument. */
+        @Override
+        public boolean getAsBoolean() {
+            return mayPass(arg);
+        }
+
+        /** This call's idle strategy: as a fresh one would be (reset, or re-armed with mode and deadline). */
+        private IdleStrategy arm(long arg, int mode, long deadline) {
+            this.arg = arg;
+            poll.reset();
+            if (idleSet) {
+                return poll; // an explicit strategy polls
+            }
+            if (kernel != null) {
+                return kernel.rearm(mode == Waits.TIMED, deadline);
+            }
+            IdleStrategy k = KernelIdle.orPoll(buf(), BASE + wordOffset, this, mode == Waits.TIMED, deadline, poll);
+            if (k instanceof KernelIdle) {
+                kernel = (KernelIdle) k;
+            }
+            return k;
+        }
     }
 
     /**
-     * The idle strategy of one blocking call that has to wait: kernel sleeps on the futex word at
-     * {@code wordOffset} (structure-relative) in {@link WaitMode#FUTEX}, polling otherwise.
+     * Begins a call's wait (only once it really has to wait): borrows the spare {@link Wait} or, if
+     * another thread of this process holds it (or this is the first wait), makes one with the factory's
+     * strategy. Give it back with {@link #endWait} when the call ends, however it ends.
      *
-     * @param ready whether the call could pass now (reads only; re-checked after announcing a sleeper)
+     * @param wordOffset the structure-relative offset of the futex word the call sleeps on (FUTEX mode)
+     * @param arg        the call's argument for {@link #mayPass}
+     * @return the call's wait; its {@link Wait#idle() idle strategy} is armed for this call
      */
-    final IdleStrategy newIdle(int wordOffset, BooleanSupplier ready, int mode, long deadline) {
-        IdleStrategy poll = newIdle();
-        return idleSet ? poll : KernelIdle.orPoll(buf(), BASE + wordOffset, ready, mode == Waits.TIMED, deadline, poll);
+    final Wait beginWait(int wordOffset, long arg, int mode, long deadline) {
+        Wait w = (Wait) SPARE.getAndSet(this, null); // volatile: see spare
+        if (w == null || w.wordOffset != wordOffset) {
+            w = new Wait(wordOffset, idleFactory.get());
+        }
+        w.current = w.arm(arg, mode, deadline);
+        return w;
+    }
+
+    /** Ends the wait of {@link #beginWait}: {@code w} becomes the spare, unless another is already. */
+    final void endWait(Wait w) {
+        SPARE.compareAndSet(this, null, w); // volatile: see spare; lost if a spare came back first
     }
 
     /**
@@ -130,7 +216,10 @@ abstract class IpcSyncBase implements AutoCloseable {
     /**
      * Sets how blocking calls of this instance idle between polls of shared memory (default
      * {@link Idle#backoff()}; see {@link Idle} for the latency / CPU trade-off of each strategy). The
-     * factory is called once per blocking call that actually has to wait. Call it before sharing the
+     * factory is called when a blocking call has to wait and the instance has no spare strategy: about
+     * once per thread of this process that waits on the instance at the same time as another; a
+     * strategy is {@link IdleStrategy#reset() reset} before each wait it serves, and reused by later
+     * waits (so waits allocate nothing). Call it before sharing the
      * instance between threads. An instance with an explicit strategy polls with it
      * ({@link #waitMode()} is then {@link WaitMode#POLL}).
      *
@@ -140,6 +229,7 @@ abstract class IpcSyncBase implements AutoCloseable {
     public final void setIdleStrategy(Supplier<? extends IdleStrategy> factory) {
         this.idleFactory = Objects.requireNonNull(factory, "factory");
         this.idleSet = true;
+        SPARE.setVolatile(this, null); // later waits use the new factory's strategies
     }
 
     /**

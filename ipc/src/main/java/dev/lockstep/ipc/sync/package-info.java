@@ -61,8 +61,10 @@
  *       dev.lockstep.ipc.shm.WaitMode#MAX_SLEEP_MILLIS} ms; in {@code POLL} mode, or with an idle
  *       strategy set by {@code setIdleStrategy}, it polls shared memory and idles with an Agrona {@link
  *       org.agrona.concurrent.IdleStrategy} (default {@link dev.lockstep.ipc.shm.Idle#backoff()}; the
- *       latency / CPU table is in {@link dev.lockstep.ipc.shm.Idle}), created only when a call has to
- *       wait. Interrupts and deadlines are checked after every idle or sleep.</li>
+ *       latency / CPU table is in {@link dev.lockstep.ipc.shm.Idle}), created only when a call first has
+ *       to wait and then kept by the instance for its later waits (one spare per instance: a call
+ *       that waits allocates nothing while one thread of the process at a time waits on it).
+ *       Interrupts and deadlines are checked after every idle or sleep.</li>
  *   <li><b>Virtual threads</b>: they always poll (a futex downcall would pin their carrier), and the
  *       idle strategies park, so a waiting virtual thread unmounts.</li>
  * </ul>
