@@ -933,7 +933,7 @@ class ChannelTest {
 
     @Test
     void sendAndReceiveAllocateNothing() throws Exception {
-        java.util.function.LongSupplier allocated = allocationCounter();
+        java.util.function.LongSupplier allocated = dev.lockstep.ipc.test.Allocations.currentThreadCounter();
         try (ManyToOneChannel ch = ManyToOneChannel.create(dir.resolve("c"), 4096, 2);
              Sender out = ch.sender(); Receiver in = ch.receiver()) {
             byte[] src = new byte[100];
@@ -969,7 +969,7 @@ class ChannelTest {
     @Test
     @Timeout(60)
     void waitingSendsAllocateNothing() throws Exception {
-        java.util.function.LongSupplier allocated = allocationCounter();
+        java.util.function.LongSupplier allocated = dev.lockstep.ipc.test.Allocations.currentThreadCounter();
         try (OneToOneChannel ch = OneToOneChannel.create(dir.resolve("c"), 1024);
              Sender out = ch.sender(); Receiver in = ch.receiver()) {
             byte[] src = new byte[100];
@@ -1034,7 +1034,7 @@ class ChannelTest {
     @Test
     @Timeout(60)
     void waitingReceivesAllocateNothing() throws Exception {
-        java.util.function.LongSupplier allocated = allocationCounter();
+        java.util.function.LongSupplier allocated = dev.lockstep.ipc.test.Allocations.currentThreadCounter();
         for (boolean manyToOne : new boolean[] {false, true}) {
             try (ShmChannel ch = manyToOne ? ManyToOneChannel.create(dir.resolve("m"), 1024)
                     : OneToOneChannel.create(dir.resolve("o"), 1024);
@@ -1095,31 +1095,6 @@ class ChannelTest {
             bytes = Math.min(bytes, allocated.getAsLong() - before);
         }
         return bytes;
-    }
-
-    /**
-     * The calling thread's allocated bytes so far, read through {@code com.sun.management.ThreadMXBean} by
-     * reflection (the test is compiled into the module, which does not read java.management); skips the test
-     * where the JVM has no per-thread allocation counter.
-     */
-    private static java.util.function.LongSupplier allocationCounter() {
-        Object threads;
-        java.lang.reflect.Method allocatedBytes;
-        try {
-            threads = Class.forName("java.lang.management.ManagementFactory").getMethod("getThreadMXBean").invoke(null);
-            allocatedBytes = Class.forName("com.sun.management.ThreadMXBean").getMethod("getThreadAllocatedBytes", long.class);
-        } catch (ReflectiveOperationException e) {
-            assumeTrue(false, "no per-thread allocation counter: " + e);
-            throw new AssertionError(e); // not reached: assumeTrue(false) aborts the test
-        }
-        long id = Thread.currentThread().getId();
-        return () -> {
-            try {
-                return (long) allocatedBytes.invoke(threads, id);
-            } catch (ReflectiveOperationException e) {
-                throw new AssertionError(e);
-            }
-        };
     }
 
     @Test

@@ -1,7 +1,6 @@
 package dev.lockstep.ipc.sync;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -108,7 +107,7 @@ class IpcSyncWaitAllocationTest {
      * {@code waiter}, which has to wait until the helper lets go.
      */
     private static void measure(String what, Helper helper, AtomicInteger taken, Waiter waiter) throws Exception {
-        LongSupplier allocated = allocationCounter();
+        LongSupplier allocated = dev.lockstep.ipc.test.Allocations.currentThreadCounter();
         warmKernelSleep();
         AtomicInteger asked = new AtomicInteger();
         Throwable[] failure = new Throwable[1];
@@ -174,29 +173,5 @@ class IpcSyncWaitAllocationTest {
         while (System.nanoTime() - end < 0) {
             Thread.onSpinWait();
         }
-    }
-
-    /**
-     * The calling thread's allocated bytes so far, read through {@code com.sun.management.ThreadMXBean} by
-     * reflection (as ChannelTest's); skips the test where the JVM has no per-thread allocation counter.
-     */
-    private static LongSupplier allocationCounter() {
-        Object threads;
-        java.lang.reflect.Method allocatedBytes;
-        try {
-            threads = Class.forName("java.lang.management.ManagementFactory").getMethod("getThreadMXBean").invoke(null);
-            allocatedBytes = Class.forName("com.sun.management.ThreadMXBean").getMethod("getThreadAllocatedBytes", long.class);
-        } catch (ReflectiveOperationException e) {
-            assumeTrue(false, "no per-thread allocation counter: " + e);
-            throw new AssertionError(e); // not reached: assumeTrue(false) aborts the test
-        }
-        long id = Thread.currentThread().getId();
-        return () -> {
-            try {
-                return (long) allocatedBytes.invoke(threads, id);
-            } catch (ReflectiveOperationException e) {
-                throw new AssertionError(e);
-            }
-        };
     }
 }
