@@ -16,7 +16,6 @@ import java.nio.ReadOnlyBufferException;
 import java.nio.file.Path;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
 import org.agrona.concurrent.IdleStrategy;
@@ -31,9 +30,9 @@ import dev.lockstep.ipc.shm.Participants;
 import dev.lockstep.ipc.shm.SharedFile;
 import dev.lockstep.ipc.shm.StructureKind;
 import dev.lockstep.ipc.shm.WaitMode;
-import dev.lockstep.ipc.wait.KernelIdle;
 import dev.lockstep.ipc.wait.WaitWord;
 import dev.lockstep.ipc.wait.Waiting;
+import dev.lockstep.ipc.wait.WaitSpare;
 
 /**
  * A bounded priority message queue in shared memory for many producer and many consumer processes
@@ -74,7 +73,8 @@ import dev.lockstep.ipc.wait.Waiting;
  *       queue and its peers' liveness (a waker killed before its wake-up costs at most that). In
  *       {@link WaitMode#POLL} (JDK 17-21, {@code -Dlockstep.ipc.wait=poll}, virtual threads, or after
  *       {@link #setIdleStrategy}) they poll with an Agrona {@link IdleStrategy}, {@link Idle#backoff()}
- *       unless {@link #setIdleStrategy} says otherwise (created only when a call has to wait). A send or
+ *       unless {@link #setIdleStrategy} says otherwise (created only when a call first has to wait, then
+ *       kept for the handle's later waits: a wait allocates nothing). A send or
  *       receive makes no system call unless someone sleeps.</li>
  *   <li>Receives copy into the caller's buffer and allocate nothing: they return the priority, and
  *       the buffer's position advances by the message length. The buffer must have room for
@@ -292,6 +292,10 @@ public final class SharedPriorityQueue implements AutoCloseable {
     private Supplier<? extends IdleStrategy> idleFactory = Idle::backoff;
     /** Whether {@link #setIdleStrategy} was called: blocking calls then poll with it. Plain, as idleFactory. */
     private boolean idleSet;
+    /** The reusable parts of the sends that wait for a free slot (not-full word). */
+    private final WaitSpare notFullWaits;
+    /** The reusable parts of the receives that wait for a message (not-empty word). */
+    private final WaitSpare notEmptyWaits;
     /** Per handle, racy on purpose: when the last automatic recovery scan ran. */
     private long lastRecoveryNanos;
     /** Per handle, racy on purpose: the owner words seen by the last recovery scan (stuck detection). */
@@ -324,6 +328,8 @@ public final class SharedPriorityQueue implements AutoCloseable {
         this.readyBitsWords = (maxMessages + 63) >>> 6;
         this.notEmptyAt = base + PriorityQueueDescriptor.NOT_EMPTY_WAIT_WORD_OFFSET;
         this.notFullAt = base + PriorityQueueDescriptor.NOT_FULL_WAIT_WORD_OFFSET;
+        this.notFullWaits = new WaitSpare(buffer, notFullAt, arg -> anyFreeOrClaimed());
+        this.notEmptyWaits = new WaitSpare(buffer, notEmptyAt, arg -> anyReadyOrClaimed());
         this.participants = participants;
         long me = participants == null ? IN_MEMORY_OWNER : participants.token();
         // Token 0: a read-only view (ReadOnlyInspection, for stat) owns nothing and writes nothing (its
@@ -503,8 +509,10 @@ public final class SharedPriorityQueue implements AutoCloseable {
      * Sets how blocking calls of this handle idle between polls of shared memory (default
      * {@link Idle#backoff()}; see {@link Idle} for the latency / CPU trade-off of each strategy, e.g.
      * {@code Idle::busySpin} for the lowest latency at the price of a core per waiter). The factory is
-     * called once per blocking call that actually has to wait; a call that does not wait allocates
-     * nothing. Call it before sharing the handle between threads. A handle with an explicit strategy
+     * called when a blocking call has to wait and the handle keeps no spare strategy for that side: about
+     * once per thread of this process that waits on it at the same time as another; a strategy is reset
+     * before each wait it serves and reused by later waits, so neither a call that does not wait nor one
+     * that waits allocates. Call it before sharing the handle between threads. A handle with an explicit strategy
      * polls with it, also where kernel sleeps are available ({@link #waitMode()} is then
      * {@link WaitMode#POLL}); it still wakes other handles' sleepers.
      *
@@ -514,6 +522,8 @@ public final class SharedPriorityQueue implements AutoCloseable {
     public void setIdleStrategy(Supplier<? extends IdleStrategy> factory) {
         this.idleFactory = Objects.requireNonNull(factory, "factory");
         this.idleSet = true;
+        notFullWaits.clear(); // later waits use the new factory's strategies
+        notEmptyWaits.clear();
     }
 
     /**
@@ -525,16 +535,6 @@ public final class SharedPriorityQueue implements AutoCloseable {
      */
     public WaitMode waitMode() {
         return idleSet ? WaitMode.POLL : Waiting.mode();
-    }
-
-    /**
-     * The idle strategy of one blocking call that has to wait: kernel sleeps on the wait word at
-     * {@code wordAt} in {@link WaitMode#FUTEX}, else (or with an explicit strategy) the polling one.
-     */
-    private IdleStrategy newIdle(int wordAt, BooleanSupplier ready, int mode, long deadline) {
-        IdleStrategy poll = idleFactory.get();
-        poll.reset();
-        return idleSet ? poll : KernelIdle.orPoll(buffer, wordAt, ready, mode == Waits.TIMED, deadline, poll);
     }
 
     /**
@@ -685,18 +685,24 @@ public final class SharedPriorityQueue implements AutoCloseable {
     }
 
     private boolean await(int priority, ByteBuffer src, int length, int mode, long deadline) throws InterruptedException {
-        // created only now that the call has to wait; sleeps on not-full, re-checking after announcing
-        // (anyFreeOrClaimed: a claim in flight is a sleep the recovery scan could not end in time)
-        IdleStrategy idle = newIdle(notFullAt, this::anyFreeOrClaimed, mode, deadline);
-        while (true) {
-            if (Waits.shouldGiveUp(mode, deadline)) {
-                return false;
+        // only now that the call has to wait, and reused (WaitSpare: a wait allocates nothing); sleeps on
+        // not-full, re-checking after announcing (anyFreeOrClaimed: a claim in flight is a sleep the
+        // recovery scan could not end in time)
+        WaitSpare.Wait wait = notFullWaits.begin(idleFactory, idleSet, 0L, mode == Waits.TIMED, deadline);
+        IdleStrategy idle = wait.idle();
+        try {
+            while (true) {
+                if (Waits.shouldGiveUp(mode, deadline)) {
+                    return false;
+                }
+                idle.idle();
+                maybeRecover();
+                if (offer(priority, src, length)) {
+                    return true;
+                }
             }
-            idle.idle();
-            maybeRecover();
-            if (offer(priority, src, length)) {
-                return true;
-            }
+        } finally {
+            notFullWaits.end(wait);
         }
     }
 
@@ -820,19 +826,24 @@ public final class SharedPriorityQueue implements AutoCloseable {
     }
 
     private int awaitMessage(ByteBuffer dst, int mode, long deadline) throws InterruptedException {
-        // created only now that the call has to wait; sleeps on not-empty, re-checking after announcing
-        // (anyReadyOrClaimed: a claim in flight is a sleep the recovery scan could not end in time)
-        IdleStrategy idle = newIdle(notEmptyAt, this::anyReadyOrClaimed, mode, deadline);
-        while (true) {
-            if (Waits.shouldGiveUp(mode, deadline)) {
-                return -1;
+        // as in await: reused; sleeps on not-empty, re-checking after announcing (anyReadyOrClaimed: a
+        // claim in flight is a sleep the recovery scan could not end in time)
+        WaitSpare.Wait wait = notEmptyWaits.begin(idleFactory, idleSet, 0L, mode == Waits.TIMED, deadline);
+        IdleStrategy idle = wait.idle();
+        try {
+            while (true) {
+                if (Waits.shouldGiveUp(mode, deadline)) {
+                    return -1;
+                }
+                idle.idle();
+                maybeRecover();
+                int p = poll(dst);
+                if (p >= 0) {
+                    return p;
+                }
             }
-            idle.idle();
-            maybeRecover();
-            int p = poll(dst);
-            if (p >= 0) {
-                return p;
-            }
+        } finally {
+            notEmptyWaits.end(wait);
         }
     }
 

@@ -27,6 +27,7 @@ import dev.lockstep.ipc.shm.MappedAccess;
 import dev.lockstep.ipc.shm.SharedFile;
 import dev.lockstep.ipc.shm.StructureKind;
 import dev.lockstep.ipc.wait.WaitWord;
+import dev.lockstep.ipc.wait.WaitSpare;
 
 /**
  * A cyclic barrier for parties in several processes, shared through a memory-mapped file: each
@@ -322,7 +323,7 @@ public final class IpcBarrier extends IpcSyncBase {
             }
         }
         // Only now, and reused: neither a party that trips nor one that waits allocates (IpcSyncBase.Wait).
-        Wait wait = beginWait(WAIT_WORD_OFFSET, gen, mode, deadline);
+        WaitSpare.Wait wait = beginWait(WAIT_WORD_OFFSET, gen, mode, deadline);
         IdleStrategy idle = wait.idle();
         // JFR ContendedAcquire: begun only here (a party that waits), only if a recording enables it;
         // committed at the end if the wait reached the recording's threshold (acquired: the barrier

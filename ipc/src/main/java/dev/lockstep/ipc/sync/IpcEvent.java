@@ -17,6 +17,7 @@ import dev.lockstep.ipc.shm.MappedAccess;
 import dev.lockstep.ipc.shm.SharedFile;
 import dev.lockstep.ipc.shm.StructureKind;
 import dev.lockstep.ipc.wait.WaitWord;
+import dev.lockstep.ipc.wait.WaitSpare;
 
 /**
  * An event shared by processes through a memory-mapped file: one process {@link #set()}s it, others
@@ -189,7 +190,7 @@ public final class IpcEvent extends IpcSyncBase {
             return true;
         }
         // Only now, and reused: neither a call that passes nor one that waits allocates (IpcSyncBase.Wait).
-        Wait wait = beginWait(WAIT_WORD_OFFSET, 0L, mode, deadline);
+        WaitSpare.Wait wait = beginWait(WAIT_WORD_OFFSET, 0L, mode, deadline);
         IdleStrategy idle = wait.idle();
         // JFR ContendedAcquire: begun only here (the waiting path), only if a recording enables it;
         // committed at the end if the wait reached the recording's threshold (acquired = the event was set).

@@ -22,6 +22,7 @@ import dev.lockstep.ipc.shm.MappedAccess;
 import dev.lockstep.ipc.shm.SharedFile;
 import dev.lockstep.ipc.shm.StructureKind;
 import dev.lockstep.ipc.wait.WaitWord;
+import dev.lockstep.ipc.wait.WaitSpare;
 
 /**
  * A mutual-exclusion lock shared by processes through a memory-mapped file, robust against the death
@@ -459,7 +460,7 @@ public final class IpcMutex extends IpcSyncBase implements Lock {
         ByteBuffer b = buf();
         int word = BASE + LOCK_WORD_OFFSET;
         // Only now, and reused: neither the uncontended path nor a wait allocates (IpcSyncBase.Wait).
-        Wait wait = beginWait(WAIT_WORD_OFFSET, 0L, mode, deadline);
+        WaitSpare.Wait wait = beginWait(WAIT_WORD_OFFSET, 0L, mode, deadline);
         IdleStrategy idle = wait.idle();
         boolean interrupted = false;
         long nextCheck = 0L;

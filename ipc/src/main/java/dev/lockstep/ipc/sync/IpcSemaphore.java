@@ -25,6 +25,7 @@ import dev.lockstep.ipc.shm.MappedAccess;
 import dev.lockstep.ipc.shm.SharedFile;
 import dev.lockstep.ipc.shm.StructureKind;
 import dev.lockstep.ipc.wait.WaitWord;
+import dev.lockstep.ipc.wait.WaitSpare;
 
 /**
  * A counting semaphore shared by processes through a memory-mapped file, which gives back the permits
@@ -373,7 +374,7 @@ public final class IpcSemaphore extends IpcSyncBase {
         }
         ByteBuffer b = buf();
         // Only now, and reused: neither the uncontended path nor a wait allocates (IpcSyncBase.Wait).
-        Wait wait = beginWait(WAIT_WORD_OFFSET, n, mode, deadline);
+        WaitSpare.Wait wait = beginWait(WAIT_WORD_OFFSET, n, mode, deadline);
         IdleStrategy idle = wait.idle();
         boolean interrupted = false;
         long nextCheck = 0L;

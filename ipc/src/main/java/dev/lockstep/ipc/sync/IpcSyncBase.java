@@ -1,12 +1,9 @@
 package dev.lockstep.ipc.sync;
 
 import java.io.IOException;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.Objects;
-import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
 import org.agrona.concurrent.IdleStrategy;
@@ -18,26 +15,18 @@ import dev.lockstep.ipc.shm.Participants;
 import dev.lockstep.ipc.shm.SharedFile;
 import dev.lockstep.ipc.shm.WaitMode;
 import dev.lockstep.ipc.wait.KernelIdle;
+import dev.lockstep.ipc.wait.WaitSpare;
 import dev.lockstep.ipc.wait.Waiting;
 
 /**
  * What every synchronizer of this package shares: its mapped file, the folder's
  * {@link Participants} registry (owner tokens and their liveness verdict, across PID namespaces), the
  * idle strategy factory its waits use, and closing. A call that does not wait allocates nothing; a
- * call that waits borrows the instance's spare {@link Wait} (its idle strategy and its re-check) and
+ * call that waits borrows the instance's spare {@link WaitSpare.Wait} (its idle strategy and its re-check) and
  * gives it back, so that waits allocate nothing either while one thread of the process at a time
  * waits on the instance (a second thread waiting at the same time makes its own, once).
  */
 abstract class IpcSyncBase implements AutoCloseable {
-    private static final VarHandle SPARE;
-
-    static {
-        try {
-            SPARE = MethodHandles.lookup().findVarHandle(IpcSyncBase.class, "spare", Wait.class);
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
-        }
-    }
 
     /** Where the structure area starts in the mapping. */
     static final int BASE = SharedFile.STRUCTURE_OFFSET;
@@ -55,13 +44,11 @@ abstract class IpcSyncBase implements AutoCloseable {
     /** Whether {@link #setIdleStrategy} was called: this instance then polls with it. Plain, as idleFactory. */
     private boolean idleSet;
     /**
-     * The spare {@link Wait}, or null while a thread borrows it (or before the first wait). Taken by
-     * getAndSet and given back by compareAndSet (volatile: a borrower sees every plain write the last
-     * one made to the Wait, release/acquire through this field).
+     * The reusable parts of this instance's waits ({@link WaitSpare}), made at the first wait. Plain: a
+     * racing first wait may make a second one, which is then dropped (its fields are final, so either
+     * is safely published by the plain write; the spare inside is handed over by volatile accesses).
      */
-    @SuppressWarnings("unused")
-    private Wait spare;
-
+    private WaitSpare waits;
     /** Takes over {@code file}; a structure without owners (an event) does not register. */
     IpcSyncBase(SharedFile file, boolean hasOwners) throws IOException {
         this.file = file;
@@ -131,75 +118,27 @@ abstract class IpcSyncBase implements AutoCloseable {
     abstract boolean mayPass(long arg);
 
     /**
-     * The reusable parts of one waiting call (issue 12, the quick report of 2026-12-03: a contended
-     * {@code IpcMutex} allocated 11 B per acquisition, an Agrona {@code BackoffIdleStrategy}, a lambda
-     * and, with kernel sleeps, a {@link KernelIdle} per wait): the factory's idle strategy, the kernel
-     * sleep around it (FUTEX mode; null otherwise), and the re-check ({@link #mayPass}) with the call's
-     * argument. Plain fields: one borrower at a time ({@link #beginWait} / {@link #endWait}).
-     */
-    final class Wait implements BooleanSupplier {
-        private final int wordOffset;
-        private final IdleStrategy poll;
-        private KernelIdle kernel;
-        private long arg;
-        /** The idle strategy {@link #arm} returned for the current call. */
-        private IdleStrategy current;
-
-        private Wait(int wordOffset, IdleStrategy poll) {
-            this.wordOffset = wordOffset;
-            this.poll = poll;
-        }
-
-        /** The idle strategy of the current call (armed by {@link #beginWait}). */
-        IdleStrategy idle() {
-            return current;
-        }
-
-        /** The re-check of the kernel sleep: {@link #mayPass} with this call's argument. */
-        @Override
-        public boolean getAsBoolean() {
-            return mayPass(arg);
-        }
-
-        /** This call's idle strategy: as a fresh one would be (reset, or re-armed with mode and deadline). */
-        private IdleStrategy arm(long arg, int mode, long deadline) {
-            this.arg = arg;
-            poll.reset();
-            if (idleSet) {
-                return poll; // an explicit strategy polls
-            }
-            if (kernel != null) {
-                return kernel.rearm(mode == Waits.TIMED, deadline);
-            }
-            IdleStrategy k = KernelIdle.orPoll(buf(), BASE + wordOffset, this, mode == Waits.TIMED, deadline, poll);
-            if (k instanceof KernelIdle) {
-                kernel = (KernelIdle) k;
-            }
-            return k;
-        }
-    }
-
-    /**
-     * Begins a call's wait (only once it really has to wait): borrows the spare {@link Wait} or, if
-     * another thread of this process holds it (or this is the first wait), makes one with the factory's
-     * strategy. Give it back with {@link #endWait} when the call ends, however it ends.
+     * Begins a call's wait (only once it really has to wait): borrows this instance's spare
+     * {@link WaitSpare.Wait} (or makes one with the factory's strategy). Give it back with
+     * {@link #endWait} however the call ends.
      *
-     * @param wordOffset the structure-relative offset of the futex word the call sleeps on (FUTEX mode)
+     * @param wordOffset the structure-relative offset of the futex word the call sleeps on (FUTEX mode);
+     *                   one per class
      * @param arg        the call's argument for {@link #mayPass}
-     * @return the call's wait; its {@link Wait#idle() idle strategy} is armed for this call
+     * @return the call's wait; its {@link WaitSpare.Wait#idle() idle strategy} is armed for this call
      */
-    final Wait beginWait(int wordOffset, long arg, int mode, long deadline) {
-        Wait w = (Wait) SPARE.getAndSet(this, null); // volatile: see spare
-        if (w == null || w.wordOffset != wordOffset) {
-            w = new Wait(wordOffset, idleFactory.get());
+    final WaitSpare.Wait beginWait(int wordOffset, long arg, int mode, long deadline) {
+        WaitSpare w = waits;
+        if (w == null) {
+            w = new WaitSpare(buf(), BASE + wordOffset, this::mayPass);
+            waits = w;
         }
-        w.current = w.arm(arg, mode, deadline);
-        return w;
+        return w.begin(idleFactory, idleSet, arg, mode == Waits.TIMED, deadline);
     }
 
-    /** Ends the wait of {@link #beginWait}: {@code w} becomes the spare, unless another is already. */
-    final void endWait(Wait w) {
-        SPARE.compareAndSet(this, null, w); // volatile: see spare; lost if a spare came back first
+    /** Ends the wait of {@link #beginWait}: it becomes the spare. */
+    final void endWait(WaitSpare.Wait w) {
+        waits.end(w);
     }
 
     /**
@@ -229,7 +168,10 @@ abstract class IpcSyncBase implements AutoCloseable {
     public final void setIdleStrategy(Supplier<? extends IdleStrategy> factory) {
         this.idleFactory = Objects.requireNonNull(factory, "factory");
         this.idleSet = true;
-        SPARE.setVolatile(this, null); // later waits use the new factory's strategies
+        WaitSpare w = waits;
+        if (w != null) {
+            w.clear(); // later waits use the new factory's strategies
+        }
     }
 
     /**

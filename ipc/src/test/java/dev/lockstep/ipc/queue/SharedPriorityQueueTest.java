@@ -394,7 +394,7 @@ class SharedPriorityQueueTest {
 
     /** The idle strategy is created only by calls that wait, once per waiting call, and the one set is used. */
     @Test
-    void idleStrategyIsPluggableAndCreatedOnlyWhenWaiting() throws Exception {
+    void idleStrategyIsPluggableCreatedOnlyWhenWaitingAndKept() throws Exception {
         try (SharedPriorityQueue q = SharedPriorityQueue.inMemory(1, 8)) {
             java.util.concurrent.atomic.AtomicInteger created = new java.util.concurrent.atomic.AtomicInteger();
             java.util.concurrent.atomic.AtomicInteger idled = new java.util.concurrent.atomic.AtomicInteger();
@@ -424,8 +424,10 @@ class SharedPriorityQueueTest {
             assertEquals(1, q.receive(dst.clear()));
             assertEquals(0, created.get(), "calls that did not wait created an idle strategy");
             assertEquals(-1, q.tryReceive(dst.clear(), 20, TimeUnit.MILLISECONDS));
-            assertEquals(1, created.get(), "one strategy per waiting call");
-            // a blocking receive idles at least once before it can return: with the strategy set
+            assertEquals(1, created.get(), "a strategy made when a call first waited");
+            // a blocking receive idles at least once before it can return: with the strategy set, the
+            // one the first waiting receive made (kept by the handle for its later waits)
+            int idledBefore = idled.get();
             Thread receiver = new Thread(() -> {
                 try {
                     q.receive(ByteBuffer.allocate(8));
@@ -434,16 +436,27 @@ class SharedPriorityQueueTest {
                 }
             });
             receiver.start();
-            while (created.get() < 2) {
+            while (idled.get() == idledBefore) {
                 Thread.sleep(1);
             }
             q.send(1, msg(9, 9));
             receiver.join(10_000);
             assertFalse(receiver.isAlive());
-            assertTrue(idled.get() > 0, "the waiting receive idled with the strategy set");
+            assertEquals(1, created.get(), "the second waiting receive reused the first one's strategy");
             assertTrue(q.trySend(1, msg(3, 3)));
             assertFalse(q.trySend(1, msg(4, 4), 20, TimeUnit.MILLISECONDS));
-            assertEquals(3, created.get(), "the waiting send used it too");
+            assertEquals(2, created.get(), "the waiting send made its side's own");
+            assertFalse(q.trySend(1, msg(4, 4), 20, TimeUnit.MILLISECONDS));
+            assertEquals(2, created.get(), "and reused it");
+            // a new factory: the kept strategies are dropped, later waits use the new one's
+            java.util.concurrent.atomic.AtomicInteger created2 = new java.util.concurrent.atomic.AtomicInteger();
+            q.setIdleStrategy(() -> {
+                created2.incrementAndGet();
+                return new org.agrona.concurrent.BackoffIdleStrategy();
+            });
+            assertFalse(q.trySend(1, msg(4, 4), 20, TimeUnit.MILLISECONDS));
+            assertEquals(1, created2.get(), "the new factory's strategy");
+            assertEquals(2, created.get());
             assertThrows(NullPointerException.class, () -> q.setIdleStrategy(null));
         }
     }

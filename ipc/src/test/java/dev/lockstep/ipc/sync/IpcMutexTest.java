@@ -228,7 +228,9 @@ class IpcMutexTest {
             assertEquals(0, created.get(), "uncontended calls created an idle strategy");
             a.lock();
             assertFalse(b.tryLock(10, TimeUnit.MILLISECONDS));
-            assertEquals(1, created.get(), "one strategy per waiting call");
+            assertEquals(1, created.get(), "a strategy made when a call first waited");
+            assertFalse(b.tryLock(10, TimeUnit.MILLISECONDS));
+            assertEquals(1, created.get(), "kept for the instance's later waits");
             a.unlock();
             assertThrows(NullPointerException.class, () -> b.setIdleStrategy(null));
         }
