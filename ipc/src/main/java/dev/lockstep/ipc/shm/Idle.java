@@ -21,8 +21,9 @@ import org.agrona.concurrent.SleepingIdleStrategy;
  * </table>
  * Blocking calls check the thread's interrupt status and their deadline after every idle, so a wait
  * ends at most one park period after an interrupt or timeout. Idle strategies keep state: use one per
- * thread (the ipc structures create one per blocking call that actually has to wait, so a call that
- * does not wait allocates nothing).
+ * thread at a time (the ipc structures create one when a blocking call first has to wait, keep it for
+ * that handle's later waits and reset it before each, so neither a call that does not wait nor one that
+ * waits allocates; a second thread waiting on the same handle at the same time gets its own).
  */
 public final class Idle {
     private Idle() {

@@ -42,8 +42,9 @@ import dev.lockstep.ipc.shm.WaitMode;
  * never calls ({@code ChannelIdleCpuTest}).
  *
  * <p>Implementation notes: one instance per blocking call and thread (not thread-safe), or one per
- * endpoint used by one thread at a time, re-armed for each call ({@link #rearm}: a channel sender's
- * waiting sends allocate nothing); the
+ * endpoint or handle used by one thread at a time, re-armed for each call ({@link #rearm}: a channel
+ * sender's waiting sends, and through {@link WaitSpare} the synchronizers' and the priority queue's
+ * waits, allocate nothing); the
  * {@code ready} predicate (or {@link Recheck}) only reads (it must not consume the state: the loop
  * does that; it may place a sleep request) and must read in a way the fence of
  * {@link WaitWord#announce} orders (any access mode).
