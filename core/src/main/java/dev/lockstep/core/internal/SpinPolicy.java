@@ -96,6 +96,17 @@ public final class SpinPolicy {
      * {@code lockstep.wokenNaps}, default 8; 0 turns the naps off.
      */
     public static final int WOKEN_NAPS = Math.max(0, Integer.getInteger("lockstep.wokenNaps", 8));
+    /**
+     * Nanoseconds of each nap of a waiter beyond a wait queue's bound on busy yielders (the blocking
+     * queues: a third thread waiting on one side; {@link WaitQueue}'s {@code maxBusyYielders}): property
+     * {@code lockstep.overflowNapNanos}, default 50000 (50 us).
+     */
+    public static final long OVERFLOW_NAP_NANOS = Math.max(1L, Long.getLong("lockstep.overflowNapNanos", 50_000L));
+    /**
+     * How many naps such a waiter takes, retrying after each, before it parks until woken: property
+     * {@code lockstep.overflowNaps}, default 8; 0 makes it park at once.
+     */
+    public static final int OVERFLOW_NAPS = Math.max(0, Integer.getInteger("lockstep.overflowNaps", 8));
     /** Yield steps after the spins, before parking. */
     public static final int YIELDS = Integer.getInteger("lockstep.yields", 20);
     /** Nanoseconds of each timed park once spins and yields are spent. */

@@ -254,14 +254,18 @@ public abstract class WaitQueue implements Serializable {
     /**
      * As {@link #WaitQueue(boolean, int, int, int)}, and at most {@code maxBusyYielders} threads are in
      * the busy-yield phase at once: a thread that finds the one-spinner slot taken and that many others
-     * already yielding parks at once. For a primitive on whose sides several threads wait at once (the
-     * multi-producer multi-consumer blocking queue with 4 producers and 4 consumers on 2 cores): every
-     * yielding thread makes an attempt after each yield, on the lines the threads that move elements
-     * write, and stays runnable, so the running threads share the cores with all of them; a bound of one
-     * (the spinner and one busy yielder per side) keeps the two-waiter case the busy yields were made for
-     * (a second producer of a full MPSC ring) and parks the rest, as a lock with conditions parks them.
-     * Measured (issue 12, twenty-second round, README "Queue performance"): 4 + 4 threads, two-core
-     * placement, 11.1-14.7 against 13.9-20.8 elements per µs with the bound.
+     * already yielding naps instead ({@link SpinPolicy#OVERFLOW_NAP_NANOS}, retrying after each nap, up to
+     * {@link SpinPolicy#OVERFLOW_NAPS} naps), then parks as usual; a thread that holds a wake-up (woken,
+     * lost its retry) parks at once. For a primitive on whose sides several threads wait at once (the
+     * multi-producer blocking queues with 4 threads on a side on 2 cores): every yielding thread makes an
+     * attempt after each yield, on the lines the threads that move elements write, and stays runnable,
+     * so the running threads share the cores with all of them; a bound of one (the spinner and one busy
+     * yielder per side) keeps the two-waiter case the busy yields were made for (a second producer of a
+     * full MPSC ring). The rest nap rather than park: a parked waiter is linked, and every operation of
+     * the other side that frees what it waits for unparks it, on the thread everything waits for when
+     * that side has one thread (4 producers and 1 consumer); a napper is off the CPU and in no list, and
+     * wakes by its own timer. Measured (issue 12, twenty-third round, README "Queue performance"): the
+     * napping form ahead of both the unbounded yields and parking at once in 4 + 4, 4 + 1 and 1 + 4.
      *
      * @param handOff         whether a grant transfers the resource to the waiter (fair modes)
      * @param spins           the spin budget of an acquisition, {@code >= 0}
@@ -739,9 +743,12 @@ public abstract class WaitQueue implements Serializable {
 
     /**
      * Another thread spins: yield for {@link #busyYieldBudget()} steps, trying {@link #tryAcquire} after
-     * each, unless {@link #maxBusyYielders()} threads yield here already. Returns true if acquired; false
-     * at once if the bound is reached, and after the budget, at the deadline or (interruptible modes)
-     * once interrupted (the park step then reports the timeout or the interrupt).
+     * each. While {@link #maxBusyYielders()} threads yield here already, nap instead
+     * ({@link SpinPolicy#OVERFLOW_NAP_NANOS}, trying after each nap and taking a yielder's place as soon
+     * as one is free), up to {@link SpinPolicy#OVERFLOW_NAPS} naps; a thread that holds a wake-up
+     * ({@code woken}) does not nap. Returns true if acquired; false after the budget or the naps, at
+     * once past the bound for a woken thread, at the deadline or (interruptible modes) once interrupted
+     * (the park step then reports the timeout or the interrupt).
      */
     private boolean yieldWhileBusy(int arg, boolean woken, int mode, long deadline) {
         if (maxBusyYielders == Integer.MAX_VALUE) {
@@ -750,16 +757,35 @@ public abstract class WaitQueue implements Serializable {
         // Opaque read, then CAS, as the one-spinner slot: the count guards no data (it only bounds how
         // many threads yield here), so atomicity is all it needs, which the volatile compareAndSet and
         // getAndAdd give. The CAS never takes the count past the bound; a thread that read a stale count
-        // fails it and parks at once, which is safe (the yields come before the node is linked, so
-        // skipping them changes no wake-up argument).
-        int n = (int) BUSY_YIELDERS.getOpaque(this);
-        if (n >= maxBusyYielders || !BUSY_YIELDERS.compareAndSet(this, n, n + 1)) {
-            return false; // the bound is reached (or another thread took the place): park at once
-        }
+        // fails it and naps or parks, which is safe: the yields and naps all come before the node is
+        // linked, each followed by a plain attempt, so they change no wake-up argument (a release
+        // during a nap is seen by the attempt after it, or by the re-check after linking).
+        boolean cleared = false; // an uninterruptible wait's interrupt, cleared by a nap
         try {
-            return busyYieldSteps(arg, woken, mode, deadline);
+            for (int naps = 0; ; naps++) {
+                int n = (int) BUSY_YIELDERS.getOpaque(this);
+                if (n < maxBusyYielders && BUSY_YIELDERS.compareAndSet(this, n, n + 1)) {
+                    try {
+                        return busyYieldSteps(arg, woken, mode, deadline);
+                    } finally {
+                        BUSY_YIELDERS.getAndAdd(this, -1);
+                    }
+                }
+                // The bound is reached (or another thread took the place). A waiter that holds a
+                // wake-up parks at once (a nap would keep that wake-up from the others); any other naps,
+                // off the CPU and out of the list no releaser has to unpark, and retries.
+                if (woken || naps >= SpinPolicy.OVERFLOW_NAPS
+                        || mode == Waits.TIMED && System.nanoTime() - deadline >= 0
+                        || mode != Waits.UNINTERRUPTIBLE && Thread.currentThread().isInterrupted()) {
+                    return false; // the park step reports the timeout or the interrupt
+                }
+                cleared |= SpinThenPark.nap(this, mode, deadline, SpinPolicy.OVERFLOW_NAP_NANOS);
+                if (tryAcquire(arg, woken)) {
+                    return true;
+                }
+            }
         } finally {
-            BUSY_YIELDERS.getAndAdd(this, -1);
+            SpinThenPark.restoreInterrupt(cleared);
         }
     }
 

@@ -12,7 +12,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The bound on busy yielders ({@link WaitQueue#maxBusyYielders()}): while one thread holds the
  * one-spinner slot and {@code maxBusyYielders} others are in their busy-yield phase, a further thread
- * parks at once; below the bound it yields first; and the count is given back when a yielder leaves.
+ * naps ({@link SpinPolicy#OVERFLOW_NAPS} naps, an attempt after each), then parks, and naps not past
+ * its deadline nor once interrupted; below the bound it yields first; and the count is given back when
+ * a yielder leaves.
  * Threads are stopped inside their attempts with latches, so nothing here depends on timing.
  */
 @Timeout(30)
@@ -96,12 +98,33 @@ class WaitQueueBusyYieldersTest {
             return t;
         }
 
+        /** The current thread's wait (A and B always wait uninterruptibly). */
+        int mode = Waits.UNINTERRUPTIBLE;
+        long deadline;
+        /** Whether the current thread is interrupted just before its wait. */
+        boolean interruptFirst;
+        Boolean result;
+        Throwable thrown;
+        boolean interruptedAfter;
+
         private void acquireHere() {
             try {
                 assertTrue(acquire(this, 1, Waits.UNINTERRUPTIBLE, 0L));
             } catch (InterruptedException e) {
                 throw new AssertionError(e);
             }
+        }
+
+        private void acquireAsTold() {
+            if (interruptFirst) {
+                Thread.currentThread().interrupt();
+            }
+            try {
+                result = acquire(this, 1, mode, deadline);
+            } catch (InterruptedException e) {
+                thrown = e;
+            }
+            interruptedAfter = Thread.interrupted();
         }
 
         /** Acquires on the current thread while A spins and (if {@code withYielder}) B busy-yields. */
@@ -118,7 +141,7 @@ class WaitQueueBusyYieldersTest {
                 yielding.await();
             }
             try {
-                acquireHere();
+                acquireAsTold();
             } finally {
                 release.countDown();
                 a.join();
@@ -130,12 +153,55 @@ class WaitQueueBusyYieldersTest {
     }
 
     @Test
-    void aThreadBeyondTheBoundParksAtOnce() throws InterruptedException {
-        Gate bounded = new Gate(1, 2);
+    void aThreadBeyondTheBoundNapsThenParks() throws InterruptedException {
+        Gate bounded = new Gate(1, Integer.MAX_VALUE);
         assertEquals(1, bounded.maxBusyYielders());
         bounded.acquireWhileHeld(true);
-        assertEquals(1, bounded.attempts, "only the arrival attempt: no busy yields past the bound");
-        assertEquals(1, bounded.enqueued, "parked at once");
+        assertEquals(1 + SpinPolicy.OVERFLOW_NAPS, bounded.attempts,
+                "the arrival attempt and one per nap: no busy yields (" + bounded.busyYieldBudget() + ") past the bound");
+        assertEquals(1, bounded.enqueued, "queued after its naps");
+    }
+
+    @Test
+    void aThreadBeyondTheBoundCanSucceedFromANap() throws InterruptedException {
+        Gate bounded = new Gate(1, 2);
+        bounded.acquireWhileHeld(true);
+        assertEquals(2, bounded.attempts, "the arrival attempt, then the first nap's");
+        assertEquals(0, bounded.enqueued, "acquired after a nap, never queued");
+    }
+
+    @Test
+    void aThreadBeyondTheBoundDoesNotNapPastItsDeadline() throws InterruptedException {
+        Gate bounded = new Gate(1, Integer.MAX_VALUE);
+        bounded.mode = Waits.TIMED;
+        bounded.deadline = System.nanoTime(); // already reached: the wait reports a timeout at once
+        bounded.acquireWhileHeld(true);
+        assertEquals(Boolean.FALSE, bounded.result);
+        assertEquals(1, bounded.attempts, "no nap once the deadline is reached");
+        assertEquals(0, bounded.enqueued);
+    }
+
+    @Test
+    void anInterruptedThreadBeyondTheBoundDoesNotNap() throws InterruptedException {
+        Gate bounded = new Gate(1, Integer.MAX_VALUE);
+        bounded.mode = Waits.INTERRUPTIBLE;
+        bounded.interruptFirst = true;
+        bounded.acquireWhileHeld(true);
+        // It goes straight to the park step, which may grant it (this gate hands off under the queue
+        // lock) or report the interrupt; either way it made no attempt after the arrival's.
+        assertTrue(bounded.thrown instanceof InterruptedException || Boolean.TRUE.equals(bounded.result),
+                bounded.result + " " + bounded.thrown);
+        assertEquals(1, bounded.attempts, "no nap once interrupted");
+    }
+
+    @Test
+    void anUninterruptibleNapperKeepsTheInterrupt() throws InterruptedException {
+        Gate bounded = new Gate(1, 2);
+        bounded.interruptFirst = true; // UNINTERRUPTIBLE: the nap clears the status; it must come back
+        bounded.acquireWhileHeld(true);
+        assertEquals(Boolean.TRUE, bounded.result);
+        assertEquals(2, bounded.attempts);
+        assertTrue(bounded.interruptedAfter, "the interrupt status is set again after the nap");
     }
 
     @Test
