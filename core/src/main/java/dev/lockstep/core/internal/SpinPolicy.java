@@ -62,6 +62,16 @@ import java.util.concurrent.locks.LockSupport;
  * {@code -Dlockstep.wokenNaps=0} restores the wake-up cycle; fair Mutex never naps (its grant is the
  * lock itself).
  *
+ * <p><b>The overflow nap.</b> {@link #OVERFLOW_NAP_NANOS} (property {@code lockstep.overflowNapNanos},
+ * default 50000, i.e. 50 us) and {@link #OVERFLOW_NAPS} (property {@code lockstep.overflowNaps}, default
+ * 8): in a wait queue with a bound on busy yielders (the blocking queues, one busy yielder per side
+ * besides the spinner), a thread that finds the spinner and the yielders' places taken naps and retries,
+ * up to {@link #OVERFLOW_NAPS} times, before it parks until woken. A parked waiter is in the wait list,
+ * so the other side's operations unpark it one by one (on the one thread everything waits for, where that
+ * side has one thread); a yielding one stays runnable and takes the cores from the threads that move
+ * elements; a napping one does neither (README "Queue performance", eighth pass: 20, 50 and 100 us were
+ * measured, 50 us kept). {@code -Dlockstep.overflowNaps=0} parks such a thread at once.
+ *
  * <p><b>The sequence lock's budget.</b> {@link #SEQLOCK_SPINS} (property {@code lockstep.seqLockSpins},
  * default 4, never more than {@link #SPINS}) is the spin budget of {@code SeqLock}'s watcher, the one
  * thread that polls for the end of a write (readers and writers that find a writer inside): after it,
@@ -96,6 +106,17 @@ public final class SpinPolicy {
      * {@code lockstep.wokenNaps}, default 8; 0 turns the naps off.
      */
     public static final int WOKEN_NAPS = Math.max(0, Integer.getInteger("lockstep.wokenNaps", 8));
+    /**
+     * Nanoseconds of each nap of a waiter beyond a wait queue's bound on busy yielders (the blocking
+     * queues: a third thread waiting on one side; {@link WaitQueue}'s {@code maxBusyYielders}): property
+     * {@code lockstep.overflowNapNanos}, default 50000 (50 us).
+     */
+    public static final long OVERFLOW_NAP_NANOS = Math.max(1L, Long.getLong("lockstep.overflowNapNanos", 50_000L));
+    /**
+     * How many naps such a waiter takes, retrying after each, before it parks until woken: property
+     * {@code lockstep.overflowNaps}, default 8; 0 makes it park at once.
+     */
+    public static final int OVERFLOW_NAPS = Math.max(0, Integer.getInteger("lockstep.overflowNaps", 8));
     /** Yield steps after the spins, before parking. */
     public static final int YIELDS = Integer.getInteger("lockstep.yields", 20);
     /** Nanoseconds of each timed park once spins and yields are spent. */

@@ -119,6 +119,7 @@ public abstract class WaitQueue implements Serializable {
     private static final VarHandle SPINNER;
     private static final VarHandle WAKING;
     private static final VarHandle NAPPER;
+    private static final VarHandle BUSY_YIELDERS;
 
     static {
         try {
@@ -129,6 +130,7 @@ public abstract class WaitQueue implements Serializable {
             SPINNER = lookup.findVarHandle(WaitQueue.class, "spinner", int.class);
             WAKING = lookup.findVarHandle(WaitQueue.class, "waking", int.class);
             NAPPER = lookup.findVarHandle(WaitQueue.class, "napper", WaitNode.class);
+            BUSY_YIELDERS = lookup.findVarHandle(WaitQueue.class, "busyYielders", int.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -149,6 +151,11 @@ public abstract class WaitQueue implements Serializable {
     private transient WaitNode transferred;
     /** 1 while a thread spins in {@link #acquire} (at most one spinner per primitive). */
     private transient int spinner;
+    /**
+     * The threads in the busy-yield phase now ({@link #yieldWhileBusy}), counted only where
+     * {@link #maxBusyYielders} bounds them; it guards no data.
+     */
+    private transient int busyYielders;
     /** A granted waiter owns what it waited for (direct hand-off); otherwise a grant is a wake-up to retry. */
     private final boolean handOff;
     /** The spin steps of an acquiring thread before it parks (0: no spinning). */
@@ -157,6 +164,8 @@ public abstract class WaitQueue implements Serializable {
     private final int yields;
     /** The yield steps of a thread that finds another spinning, before it parks (0: none). */
     private final int busyYields;
+    /** The most threads in the busy-yield phase at once; the others park at once ({@code Integer.MAX_VALUE}: no bound). */
+    private final int maxBusyYielders;
     /**
      * Non-hand-off queues: the number of woken waiters that have not yet retried (Go's
      * {@code mutexWoken}, AQS's cleared node status): while it is non-zero, releases need not wake
@@ -239,6 +248,34 @@ public abstract class WaitQueue implements Serializable {
      * @throws IllegalArgumentException if any budget is negative
      */
     protected WaitQueue(boolean handOff, int spins, int yields, int busyYields) {
+        this(handOff, spins, yields, busyYields, Integer.MAX_VALUE);
+    }
+
+    /**
+     * As {@link #WaitQueue(boolean, int, int, int)}, and at most {@code maxBusyYielders} threads are in
+     * the busy-yield phase at once: a thread that finds the one-spinner slot taken and that many others
+     * already yielding naps instead ({@link SpinPolicy#OVERFLOW_NAP_NANOS}, retrying after each nap, up to
+     * {@link SpinPolicy#OVERFLOW_NAPS} naps), then parks as usual; a thread that holds a wake-up (woken,
+     * lost its retry) parks at once. For a primitive on whose sides several threads wait at once (the
+     * multi-producer blocking queues with 4 threads on a side on 2 cores): every yielding thread makes an
+     * attempt after each yield, on the lines the threads that move elements write, and stays runnable,
+     * so the running threads share the cores with all of them; a bound of one (the spinner and one busy
+     * yielder per side) keeps the two-waiter case the busy yields were made for (a second producer of a
+     * full MPSC ring). The rest nap rather than park: a parked waiter is linked, and every operation of
+     * the other side that frees what it waits for unparks it, on the thread everything waits for when
+     * that side has one thread (4 producers and 1 consumer); a napper is off the CPU and in no list, and
+     * wakes by its own timer. Measured (issue 12, twenty-third round, README "Queue performance"): the
+     * napping form ahead of both the unbounded yields and parking at once in 4 + 4, 4 + 1 and 1 + 4.
+     *
+     * @param handOff         whether a grant transfers the resource to the waiter (fair modes)
+     * @param spins           the spin budget of an acquisition, {@code >= 0}
+     * @param yields          the yields of the one spinner after its spins, {@code >= 0}
+     * @param busyYields      the yields of a thread that finds another spinning, {@code >= 0} (0: it parks at once)
+     * @param maxBusyYielders the most threads in the busy-yield phase at once, {@code >= 1}
+     *                        ({@code Integer.MAX_VALUE}: no bound)
+     * @throws IllegalArgumentException if any budget is negative or {@code maxBusyYielders < 1}
+     */
+    protected WaitQueue(boolean handOff, int spins, int yields, int busyYields, int maxBusyYielders) {
         if (spins < 0) {
             throw new IllegalArgumentException("spins < 0: " + spins);
         }
@@ -248,7 +285,11 @@ public abstract class WaitQueue implements Serializable {
         if (busyYields < 0) {
             throw new IllegalArgumentException("busyYields < 0: " + busyYields);
         }
+        if (maxBusyYielders < 1) {
+            throw new IllegalArgumentException("maxBusyYielders < 1: " + maxBusyYielders);
+        }
         this.handOff = handOff;
+        this.maxBusyYielders = maxBusyYielders;
         this.spins = spins;
         this.yields = yields;
         this.busyYields = busyYields;
@@ -282,6 +323,16 @@ public abstract class WaitQueue implements Serializable {
      */
     public final int busyYieldBudget() {
         return busyYields;
+    }
+
+    /**
+     * The most threads in the busy-yield phase at once, as given to the constructor (for tests and
+     * diagnostics).
+     *
+     * @return the bound; {@code Integer.MAX_VALUE} if there is none
+     */
+    public final int maxBusyYielders() {
+        return maxBusyYielders;
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -692,10 +743,54 @@ public abstract class WaitQueue implements Serializable {
 
     /**
      * Another thread spins: yield for {@link #busyYieldBudget()} steps, trying {@link #tryAcquire} after
-     * each. Returns true if acquired; false after the budget, at the deadline or (interruptible modes)
-     * once interrupted (the park step then reports the timeout or the interrupt).
+     * each. While {@link #maxBusyYielders()} threads yield here already, nap instead
+     * ({@link SpinPolicy#OVERFLOW_NAP_NANOS}, trying after each nap and taking a yielder's place as soon
+     * as one is free), up to {@link SpinPolicy#OVERFLOW_NAPS} naps; a thread that holds a wake-up
+     * ({@code woken}) does not nap. Returns true if acquired; false after the budget or the naps, at
+     * once past the bound for a woken thread, at the deadline or (interruptible modes) once interrupted
+     * (the park step then reports the timeout or the interrupt).
      */
     private boolean yieldWhileBusy(int arg, boolean woken, int mode, long deadline) {
+        if (maxBusyYielders == Integer.MAX_VALUE) {
+            return busyYieldSteps(arg, woken, mode, deadline);
+        }
+        // Opaque read, then CAS, as the one-spinner slot: the count guards no data (it only bounds how
+        // many threads yield here), so atomicity is all it needs, which the volatile compareAndSet and
+        // getAndAdd give. The CAS never takes the count past the bound; a thread that read a stale count
+        // fails it and naps or parks, which is safe: the yields and naps all come before the node is
+        // linked, each followed by a plain attempt, so they change no wake-up argument (a release
+        // during a nap is seen by the attempt after it, or by the re-check after linking).
+        boolean cleared = false; // an uninterruptible wait's interrupt, cleared by a nap
+        try {
+            for (int naps = 0; ; naps++) {
+                int n = (int) BUSY_YIELDERS.getOpaque(this);
+                if (n < maxBusyYielders && BUSY_YIELDERS.compareAndSet(this, n, n + 1)) {
+                    try {
+                        return busyYieldSteps(arg, woken, mode, deadline);
+                    } finally {
+                        BUSY_YIELDERS.getAndAdd(this, -1);
+                    }
+                }
+                // The bound is reached (or another thread took the place). A waiter that holds a
+                // wake-up parks at once (a nap would keep that wake-up from the others); any other naps,
+                // off the CPU and out of the list no releaser has to unpark, and retries.
+                if (woken || naps >= SpinPolicy.OVERFLOW_NAPS
+                        || mode == Waits.TIMED && System.nanoTime() - deadline >= 0
+                        || mode != Waits.UNINTERRUPTIBLE && Thread.currentThread().isInterrupted()) {
+                    return false; // the park step reports the timeout or the interrupt
+                }
+                cleared |= SpinThenPark.nap(this, mode, deadline, SpinPolicy.OVERFLOW_NAP_NANOS);
+                if (tryAcquire(arg, woken)) {
+                    return true;
+                }
+            }
+        } finally {
+            SpinThenPark.restoreInterrupt(cleared);
+        }
+    }
+
+    /** The busy-yield steps proper (see {@link #yieldWhileBusy}). */
+    private boolean busyYieldSteps(int arg, boolean woken, int mode, long deadline) {
         for (int i = 0, n = busyYields; i < n; i++) {
             if (mode == Waits.TIMED && System.nanoTime() - deadline >= 0
                     || mode != Waits.UNINTERRUPTIBLE && Thread.currentThread().isInterrupted()) {

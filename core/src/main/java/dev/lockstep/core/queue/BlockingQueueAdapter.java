@@ -273,6 +273,29 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
      * (no yields) cost 1.7-2.8x the CPU per element (docs/benchmarks/headline-evidence.md,
      * "Quick-report targets: history", eleventh round).
      *
+     * Yielding waiters beyond the second (issue 12, twenty-second round, the MPMC 4 + 4 cell). With four
+     * threads on a side, the spinner and up to three busy yielders stayed runnable, each making an
+     * attempt (a poll or offer on the lines the moving threads write) after every yield, so the threads
+     * that move elements shared the two cores with up to six waiters; ArrayBlockingQueue parks them. Each
+     * wait set now lets one thread busy-yield at a time besides the spinner (WaitQueue's
+     * maxBusyYielders = 1); a third waiter parks at once. Two threads per side (the MPSC producers the
+     * busy yields were made for, MPMC 2 + 2, SPMC) are unchanged by construction. Measured (JMH with the
+     * placement probe, two-core placement, alternated runs, 3 forks each, ArrayBlockingQueue ~18
+     * elements per µs in every run): 4 + 4 threads 11.1-14.7 (median 12.0) elements per µs before,
+     * 13.9-20.8 (median 16.6) with the bound; making every busy yielder park at once instead helped
+     * less there (12.2-18.2, median 14.0) and halved MPSC in two runs of three (the park convoy above).
+     * Parking the third waiter at once was not kept (twenty-second round): it cost 2.3-3.5x wherever
+     * the other side has one thread (4 producers + 1 consumer: the consumer's every poll that freed a
+     * slot unparked a parked producer, on the thread everything waits for). Twenty-third round: the
+     * third and later waiters nap instead (WaitQueue's overflow nap, SpinPolicy.OVERFLOW_NAP_NANOS,
+     * 50 µs, up to OVERFLOW_NAPS, 8, retrying after each), and park only after that: off the CPU as a
+     * parked waiter is, but in no list, so the other side's operations unpark nobody for them. A
+     * waiter that was woken (holds a grant) does not nap. Measured (README "Queue performance", eighth
+     * pass): in the two-core placement, against ArrayBlockingQueue in the same runs, MPMC 4 + 4 from
+     * 0.56-0.84x (yields, no bound) to 1.51-1.79x, MPSC 4 + 1 from 1.05-1.38x to 1.90-2.18x, SPMC
+     * 1 + 4 unchanged (2.2-2.7x against 2.0-2.4x), MPMC 4 + 1 down from 6.0-6.4x to 3.8-4.9x; CPU per
+     * element lower in the first two (62-77 against 129-194 ns; 65-97 against 104-137).
+     *
      * Batches. drain signals not-full before handing each element over (the rings free the slot first),
      * fill signals not-empty before each supplier call after the first and at the end, always with the
      * fence (a multi-producer fill claims by CAS first and publishes later by a release store, and the
@@ -736,10 +759,13 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
          * before it parks, and so does the spinner after its spins unless {@code spinnerYields} is false
          * (SPSC, whose convoy breaker yields instead). The spinner spins {@link SpinPolicy#SPINS} steps
          * where one thread waits on this side, none where several may ({@code sharedSide}: it yields at
-         * once): see the implementation notes, "Park convoy of a second waiter".
+         * once): see the implementation notes, "Park convoy of a second waiter". At most one thread
+         * busy-yields at once (the spinner and one more per side); a third waiter naps, retrying after
+         * each nap, and parks only after {@link SpinPolicy#OVERFLOW_NAPS} naps: "Yielding waiters
+         * beyond the second".
          */
         PaddedWaitQueue(boolean spinnerYields, boolean sharedSide) {
-            super(false, sharedSide ? 0 : SpinPolicy.SPINS, spinnerYields ? SpinPolicy.YIELDS : 0, SpinPolicy.YIELDS);
+            super(false, sharedSide ? 0 : SpinPolicy.SPINS, spinnerYields ? SpinPolicy.YIELDS : 0, SpinPolicy.YIELDS, 1);
         }
     }
 
