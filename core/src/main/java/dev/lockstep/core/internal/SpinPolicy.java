@@ -64,9 +64,9 @@ import java.util.concurrent.locks.LockSupport;
  *
  * <p><b>The overflow nap.</b> {@link #OVERFLOW_NAP_NANOS} (property {@code lockstep.overflowNapNanos},
  * default 50000, i.e. 50 us) and {@link #OVERFLOW_NAPS} (property {@code lockstep.overflowNaps}, default
- * 8): in a wait queue with a bound on busy yielders (the blocking queues, one busy yielder per side
- * besides the spinner), a thread that finds the spinner and the yielders' places taken naps and retries,
- * up to {@link #OVERFLOW_NAPS} times, before it parks until woken. A parked waiter is in the wait list,
+ * 8): in a wait queue with a bound on busy yielders (the blocking queues: bound 0, no busy yielder,
+ * since the twenty-fourth round), a thread that finds the spinner's and the yielders' places taken naps
+ * and retries, up to {@link #OVERFLOW_NAPS} times, before it parks until woken. A parked waiter is in the wait list,
  * so the other side's operations unpark it one by one (on the one thread everything waits for, where that
  * side has one thread); a yielding one stays runnable and takes the cores from the threads that move
  * elements; a napping one does neither (README "Queue performance", eighth pass: 20, 50 and 100 us were

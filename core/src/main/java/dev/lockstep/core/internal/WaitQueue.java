@@ -266,14 +266,18 @@ public abstract class WaitQueue implements Serializable {
      * that side has one thread (4 producers and 1 consumer); a napper is off the CPU and in no list, and
      * wakes by its own timer. Measured (issue 12, twenty-third round, README "Queue performance"): the
      * napping form ahead of both the unbounded yields and parking at once in 4 + 4, 4 + 1 and 1 + 4.
+     * The blocking queues now pass 0 (twenty-fourth round): the second waiter on a side naps too, which
+     * lifted MPSC 2 + 1 and MPMC 2 + 2 past ArrayBlockingQueue and left the 4-thread cells where they
+     * were; the bound stays a parameter for a primitive whose second waiter should yield.
      *
      * @param handOff         whether a grant transfers the resource to the waiter (fair modes)
      * @param spins           the spin budget of an acquisition, {@code >= 0}
      * @param yields          the yields of the one spinner after its spins, {@code >= 0}
      * @param busyYields      the yields of a thread that finds another spinning, {@code >= 0} (0: it parks at once)
-     * @param maxBusyYielders the most threads in the busy-yield phase at once, {@code >= 1}
+     * @param maxBusyYielders the most threads in the busy-yield phase at once, {@code >= 0} (0: every
+     *                        thread that finds the spinner slot taken naps; the busy-yield budget is then unused)
      *                        ({@code Integer.MAX_VALUE}: no bound)
-     * @throws IllegalArgumentException if any budget is negative or {@code maxBusyYielders < 1}
+     * @throws IllegalArgumentException if any budget or {@code maxBusyYielders} is negative
      */
     protected WaitQueue(boolean handOff, int spins, int yields, int busyYields, int maxBusyYielders) {
         if (spins < 0) {
@@ -285,8 +289,8 @@ public abstract class WaitQueue implements Serializable {
         if (busyYields < 0) {
             throw new IllegalArgumentException("busyYields < 0: " + busyYields);
         }
-        if (maxBusyYielders < 1) {
-            throw new IllegalArgumentException("maxBusyYielders < 1: " + maxBusyYielders);
+        if (maxBusyYielders < 0) {
+            throw new IllegalArgumentException("maxBusyYielders < 0: " + maxBusyYielders);
         }
         this.handOff = handOff;
         this.maxBusyYielders = maxBusyYielders;

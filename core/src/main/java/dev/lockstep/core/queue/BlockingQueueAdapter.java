@@ -295,6 +295,13 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
      * 0.56-0.84x (yields, no bound) to 1.51-1.79x, MPSC 4 + 1 from 1.05-1.38x to 1.90-2.18x, SPMC
      * 1 + 4 unchanged (2.2-2.7x against 2.0-2.4x), MPMC 4 + 1 down from 6.0-6.4x to 3.8-4.9x; CPU per
      * element lower in the first two (62-77 against 129-194 ns; 65-97 against 104-137).
+     * Twenty-fourth round: the bound is 0, so the second waiter on a side naps as well instead of
+     * busy-yielding (the sixth pass made it yield rather than park, against the park convoy of a second
+     * MPSC producer: a linked waiter is unparked by the consumer's every poll; a napper is not linked,
+     * so the convoy does not come back). With two threads per side its yields had kept it runnable next
+     * to the two threads that move elements on two cores: MPSC 2 + 1 and MPMC 2 + 2 read 0.45-0.81x
+     * ArrayBlockingQueue in the two-core placement, and 1.05-1.22x and 1.36-1.53x with the naps; the
+     * 4-thread and asymmetric cells read as with one yielder (README "Queue performance", ninth pass).
      *
      * Batches. drain signals not-full before handing each element over (the rings free the slot first),
      * fill signals not-empty before each supplier call after the first and at the end, always with the
@@ -759,13 +766,12 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
          * before it parks, and so does the spinner after its spins unless {@code spinnerYields} is false
          * (SPSC, whose convoy breaker yields instead). The spinner spins {@link SpinPolicy#SPINS} steps
          * where one thread waits on this side, none where several may ({@code sharedSide}: it yields at
-         * once): see the implementation notes, "Park convoy of a second waiter". At most one thread
-         * busy-yields at once (the spinner and one more per side); a third waiter naps, retrying after
-         * each nap, and parks only after {@link SpinPolicy#OVERFLOW_NAPS} naps: "Yielding waiters
-         * beyond the second".
+         * once): see the implementation notes, "Park convoy of a second waiter". No thread busy-yields
+         * (bound 0): a waiter that finds the spinner slot taken naps, retrying after each nap, and parks
+         * only after {@link SpinPolicy#OVERFLOW_NAPS} naps: "Yielding waiters beyond the second".
          */
         PaddedWaitQueue(boolean spinnerYields, boolean sharedSide) {
-            super(false, sharedSide ? 0 : SpinPolicy.SPINS, spinnerYields ? SpinPolicy.YIELDS : 0, SpinPolicy.YIELDS, 1);
+            super(false, sharedSide ? 0 : SpinPolicy.SPINS, spinnerYields ? SpinPolicy.YIELDS : 0, SpinPolicy.YIELDS, 0);
         }
     }
 

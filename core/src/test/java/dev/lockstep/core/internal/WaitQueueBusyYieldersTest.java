@@ -229,8 +229,17 @@ class WaitQueueBusyYieldersTest {
     }
 
     @Test
-    void aBoundBelowOneIsRejected() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new Gate(0, 1));
+    void aBoundOfZeroMakesTheSecondWaiterNap() throws InterruptedException {
+        Gate none = new Gate(0, Integer.MAX_VALUE);
+        assertEquals(0, none.maxBusyYielders());
+        none.acquireWhileHeld(false); // only the spinner A: the current thread is the second waiter
+        assertEquals(1 + SpinPolicy.OVERFLOW_NAPS, none.attempts, "the arrival attempt and one per nap, no yields");
+        assertEquals(1, none.enqueued, "queued after its naps");
+    }
+
+    @Test
+    void aNegativeBoundIsRejected() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new Gate(-1, 1));
         assertTrue(e.getMessage().contains("maxBusyYielders"), e.getMessage());
     }
 }
