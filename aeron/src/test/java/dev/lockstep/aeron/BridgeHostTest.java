@@ -160,7 +160,10 @@ class BridgeHostTest extends TwoHostFixture {
     @Test
     void aBridgeThatFailsInsideTheHostFailsAloneAndIsReported() throws Exception {
         String uri = BridgeInProcessTest.channel();
-        List<String> log = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+        // Copy-on-write: the host thread adds while this thread streams over the list below; a
+        // synchronizedList's stream() is not synchronized and threw ConcurrentModificationException
+        // (CI, 2026-12-03).
+        List<String> log = new java.util.concurrent.CopyOnWriteArrayList<>();
         BridgeOptions o = options(hostA).withLog(log::add);
         try (BridgeHost a = AeronBridge.host("a", o);
              ManyToOneChannel orders = Mailboxes.open(hostA).manyToOne("orders", CAPACITY);
