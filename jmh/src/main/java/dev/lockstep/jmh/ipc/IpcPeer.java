@@ -106,6 +106,8 @@ public final class IpcPeer {
                 return LockstepLink.open(dir, m == Mechanism.LOCKSTEP_MANY_TO_ONE);
             case LOCKSTEP_PRIORITY_QUEUE:
                 return PriorityQueueLink.open(dir);
+            case LANE_PROBE:
+                return LaneProbeLink.open(dir);
             default:
                 throw new IllegalArgumentException("no peer side for " + m);
         }

@@ -33,6 +33,46 @@ final class LockstepLink extends SpinLink {
      */
     static final boolean DIRECT_SOURCE = Boolean.getBoolean("lockstep.bench.directSource");
 
+    /**
+     * Diagnostic (issue 12, the {@code SharedPriorityQueue} cell, twenty-fifth round): what one extra
+     * operation per message costs the one-to-one channel between processes, to decide what a priority
+     * queue's send and receive may afford. {@code -Dlockstep.bench.sendExtra=} {@code cas} (a locked
+     * {@code getAndAdd} on a line only the sending thread writes), {@code fence} ({@code fullFence}),
+     * {@code clock} ({@code System.nanoTime()}); {@code -Dlockstep.bench.receiveExtra=cas|fence|clock}
+     * the same per message in the sink's handler (give it through {@code JAVA_TOOL_OPTIONS}: the peer
+     * inherits the environment, not the fork's properties). Off by default (static finals the JIT folds).
+     */
+    static final int SEND_EXTRA = extra("lockstep.bench.sendExtra");
+    static final int RECEIVE_EXTRA = extra("lockstep.bench.receiveExtra");
+    private static final int EXTRA_CAS = 1;
+    private static final int EXTRA_FENCE = 2;
+    private static final int EXTRA_CLOCK = 3;
+    private static final java.lang.invoke.VarHandle WORDS = java.lang.invoke.MethodHandles.arrayElementVarHandle(long[].class);
+    /** Index 8 of 17 longs: its own cache line, written by one thread only. */
+    private final long[] word = new long[17];
+    private long stamps;
+
+    private static int extra(String property) {
+        String v = System.getProperty(property, "none");
+        switch (v) {
+            case "none": return 0;
+            case "cas": return EXTRA_CAS;
+            case "fence": return EXTRA_FENCE;
+            case "clock": return EXTRA_CLOCK;
+            default: throw new IllegalArgumentException(property + "=" + v + ": expected none, cas, fence or clock");
+        }
+    }
+
+    private void extra(int kind) {
+        if (kind == EXTRA_CAS) {
+            WORDS.getAndAdd(word, 8, 1L); // volatile getAndAdd: the locked RMW under test
+        } else if (kind == EXTRA_FENCE) {
+            java.lang.invoke.VarHandle.fullFence();
+        } else if (kind == EXTRA_CLOCK) {
+            stamps += System.nanoTime();
+        }
+    }
+
     private final byte[] message = pattern(MAX_MESSAGE);
     private final java.nio.ByteBuffer directMessage = DIRECT_SOURCE
             ? java.nio.ByteBuffer.allocateDirect(MAX_MESSAGE).put(pattern(MAX_MESSAGE)).clear() : null;
@@ -63,6 +103,9 @@ final class LockstepLink extends SpinLink {
     }
 
     private void onMessage(int type, java.nio.ByteBuffer buffer, int offset, int length) {
+        if (RECEIVE_EXTRA != 0) {
+            extra(RECEIVE_EXTRA);
+        }
         messages++;
     }
 
@@ -76,6 +119,9 @@ final class LockstepLink extends SpinLink {
         }
         for (int turn = 0; !out.trySend(MSG_TYPE, message, 0, length); turn++) {
             spin(turn); // ring full: the sink has not caught up (back-pressure)
+        }
+        if (SEND_EXTRA != 0) {
+            extra(SEND_EXTRA);
         }
     }
 

@@ -32,7 +32,9 @@ public enum Mechanism {
     /** Lockstep {@code ManyToOneChannel}, one channel file per direction, {@link IpcSession#RING_CAPACITY} bytes. */
     LOCKSTEP_MANY_TO_ONE("lockstepManyToOne", true),
     /** Lockstep {@code SharedPriorityQueue} (many-to-many, priority order), one queue file per direction. */
-    LOCKSTEP_PRIORITY_QUEUE("lockstepPriorityQueue", true);
+    LOCKSTEP_PRIORITY_QUEUE("lockstepPriorityQueue", true),
+    /** Measurement only: {@link LaneProbeLink}, the per-message path of a lane-per-sender priority queue. */
+    LANE_PROBE("laneProbe", true);
 
     private final String paramName;
     private final boolean sinkCapable;
