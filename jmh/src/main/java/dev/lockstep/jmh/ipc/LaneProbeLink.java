@@ -14,27 +14,52 @@ import dev.lockstep.ipc.shm.MappedAccess;
  * path of a priority queue built from one lane per sender, to learn its ceiling between two processes
  * before building it. Not a queue: no crash recovery, no sleeping, one sender, one receiver.
  *
- * <p>A lane is a ring of {@value #SLOTS} slots of {@value #SLOT} bytes, each a state word, a length
- * and the body. The sender owns its lane: it writes a slot the receiver freed with plain stores and
- * publishes it with one release store of {@code READY | priority << 56 | stamp}, where the stamp is
- * one more than the largest stamp published in any lane (here: its own, the one lane) — a Lamport clock
- * that orders a send after every send that completed before it began, with no read-modify-write. The
- * receiver claims each message it takes ({@code -Dlockstep.bench.laneClaim=cas}, the default: a CAS
- * {@code READY -> READING}, as many receivers would need; {@code store}: a plain store, as one receiver
- * could; {@code batch}: one CAS of a receivers' head word per run of ready messages, as a lane of one
- * priority would allow; {@code drain} only: the echo peer's {@code receive} claims by CAS), reads it, and frees the slot with a release store. Per send: no locked instruction and no
- * fence, one opaque read of a sleepers word (where a queue would learn whether to wake a receiver).
+ * <p>A lane is a ring of {@value #SLOTS} slots of {@code SLOT} bytes, each a state word, a length, a
+ * copy of the READY word (what a recovery would restore a dead reader's claim to) and the body. The
+ * sender owns its lane: it writes a slot the receiver freed with plain stores and publishes it with one
+ * release store of {@code READY | priority << 56 | stamp}, where the stamp is one more than the largest
+ * stamp published in any active lane (a Lamport clock that orders a send after every send that
+ * completed before it began, with no read-modify-write), then release-stores the stamp in its lane entry
+ * and reads a sleepers word (opaque). Per send: no locked instruction and no fence.
+ *
+ * <p>The receiver's batch receive first scans the run of READY slots from its head (as a priority queue
+ * must, to know the best message before it claims one), then claims each by a CAS {@code READY ->
+ * READING}, reads it and frees the slot with a release store.
+ *
+ * <p>Switches, all read once (give them through {@code JAVA_TOOL_OPTIONS}, which both processes see):
+ * {@code lockstep.bench.laneClaim} = {@code cas} (default), {@code store} (a plain store, as one receiver
+ * could) or {@code batch} (one CAS of a receivers' head word per ready run, as a lane of one priority would
+ * allow); {@code laneNoScan} (claim as it reads, no counting scan first); {@code laneTailScan} (bound the
+ * scan by a tail the sender stores per message); {@code laneNoCopy}, {@code laneNoStampStore} (drop those
+ * stores); {@code laneLanes=N} (the Lamport read covers N lane entries); {@code laneSlot=N} (slot stride).
+ * The echo peer's {@code receive} always claims one message by CAS.
  */
 final class LaneProbeLink extends SpinLink {
     static final String TO_PEER = "lane-to-peer";
     static final String TO_BENCH = "lane-to-bench";
     static final int SLOTS = 64;
-    /** State word, length, body: 16 + 1024 bytes, rounded up to whole 64-byte lines. */
-    static final int SLOT = 1088;
+    /**
+     * State word, length, READY copy, body: 24 + 1024 bytes, rounded up to whole 64-byte lines; with
+     * {@code -Dlockstep.bench.laneSlot=N} (a multiple of 64) N bytes, for messages of at most N - 24 bytes
+     * (the stride's effect: one line per 32-byte message, adjacent, instead of one line in seventeen).
+     */
+    static final int SLOT = Integer.getInteger("lockstep.bench.laneSlot", 1088);
     private static final int MASK = SLOTS - 1;
     /** A line after the slots: the word a sleeping receiver would announce itself in. */
     private static final int SLEEPERS = SLOTS * SLOT;
-    private static final int FILE_BYTES = SLEEPERS + 192;
+    /**
+     * Lane table after the head word: {@link #LANES} entries of 128 bytes {published stamp, tail}; entry 0
+     * is this sender's lane, the others stand for idle senders whose stamps a send reads (the Lamport
+     * clock's cost with that many active lanes): {@code -Dlockstep.bench.laneLanes}, default 1.
+     */
+    private static final int LANE_TABLE = SLEEPERS + 128;
+    private static final int LANES = Math.max(1, Integer.getInteger("lockstep.bench.laneLanes", 1));
+    private static final int FILE_BYTES = LANE_TABLE + 128 * LANES;
+    private static final boolean TAIL_SCAN = Boolean.getBoolean("lockstep.bench.laneTailScan");
+    /** Bisection switches (default on): the READY copy, the published stamp's store, the receiver's counting scan. */
+    private static final boolean COPY = !Boolean.getBoolean("lockstep.bench.laneNoCopy");
+    private static final boolean STAMP_STORE = !Boolean.getBoolean("lockstep.bench.laneNoStampStore");
+    private static final boolean SCAN_FIRST = !Boolean.getBoolean("lockstep.bench.laneNoScan");
     private static final long READY = 1L << 62;
     private static final long READING = 1L << 61;
     private static final long STAMP_MASK = (1L << 56) - 1;
@@ -77,18 +102,40 @@ final class LaneProbeLink extends SpinLink {
     }
 
     private boolean trySend(int priority, int length) {
+        if (length > SLOT - 24) {
+            throw new IllegalArgumentException("message of " + length + " bytes: lockstep.bench.laneSlot=" + SLOT + " holds at most " + (SLOT - 24));
+        }
         int at = (int) (tail & MASK) * SLOT;
         // Acquire: the receiver's release store of FREE follows its reads of the old body, so our
         // writes below cannot overtake them.
         if ((long) MappedAccess.LONG.getAcquire(out, at) != 0L) {
             return false; // the lane is full
         }
-        out.put(at + 16, message, 0, length); // plain: the slot is ours until published
+        out.put(at + 24, message, 0, length); // plain: the slot is ours until published
         MappedAccess.INT.set(out, at + 8, length); // plain, as the body
-        long s = ++stamp; // the Lamport stamp: one lane, so one more than our own last
-        // Release: body and length are visible to whoever acquires the READY word.
-        MappedAccess.LONG.setRelease(out, at, READY | ((long) priority << 56) | s);
+        // The Lamport stamp: one more than the largest published in any active lane (acquire: a send
+        // that completed before this one began stored its stamp before returning).
+        long s = stamp;
+        for (int k = 1; k < LANES; k++) {
+            s = Math.max(s, (long) MappedAccess.LONG.getAcquire(out, LANE_TABLE + 128 * k));
+        }
+        s++;
+        stamp = s;
+        long ready = READY | ((long) priority << 56) | s;
+        if (COPY) {
+            MappedAccess.LONG.set(out, at + 16, ready); // plain: the copy a recovery restores a dead reader's claim to
+        }
+        // Release: body, length and copy are visible to whoever acquires the READY word.
+        MappedAccess.LONG.setRelease(out, at, ready);
         tail++;
+        // Release store of the lane entry's published stamp (the next sender's Lamport read); and, only
+        // for the laneTailScan variant, of the tail that bounds the receivers' scan.
+        if (STAMP_STORE) {
+            MappedAccess.LONG.setRelease(out, LANE_TABLE, s);
+        }
+        if (TAIL_SCAN) {
+            MappedAccess.LONG.setRelease(out, LANE_TABLE + 8, tail);
+        }
         // Opaque: a queue would read whether a receiver sleeps (and wake it); no fence here.
         sleepers += (long) MappedAccess.LONG.getOpaque(out, SLEEPERS);
         return true;
@@ -101,9 +148,36 @@ final class LaneProbeLink extends SpinLink {
         }
     }
 
-    /** Takes every message ready at the head, in order (one priority: the lane's order is the stamp order). */
+    /**
+     * A batch receive: scan the slots from the head once for READY words, up to the first slot that is
+     * not READY ({@code -Dlockstep.bench.laneTailScan=true}: up to the lane's tail, read first with
+     * acquire: a line the sender writes per message, which the receiver's polling then pulls away from it
+     * once per message), then claim each, read it and free it. (A queue would sort them by priority and
+     * stamp; one priority here, so the order is the scan's.)
+     */
     private int drainOnce() {
-        return CLAIM_BATCH ? drainBatch() : take(SLOTS);
+        if (CLAIM_BATCH) {
+            return drainBatch();
+        }
+        if (!SCAN_FIRST) {
+            return take(SLOTS);
+        }
+        int ready = 0;
+        if (TAIL_SCAN) {
+            long t = (long) MappedAccess.LONG.getAcquire(in, LANE_TABLE + 8); // acquire: pairs with the tail's release
+            for (long i = head; i < t && ready < SLOTS; i++) {
+                // Acquire: pairs with the sender's release of READY.
+                if (((long) MappedAccess.LONG.getAcquire(in, (int) (i & MASK) * SLOT) & READY) != 0) {
+                    ready++;
+                }
+            }
+        } else {
+            // Acquire: pairs with the sender's release of READY.
+            while (ready < SLOTS && ((long) MappedAccess.LONG.getAcquire(in, (int) ((head + ready) & MASK) * SLOT) & READY) != 0) {
+                ready++;
+            }
+        }
+        return ready == 0 ? 0 : take(ready);
     }
 
     /** Takes up to {@code limit} messages one by one, as {@code cas} or {@code store} say (never {@code batch}). */
@@ -123,7 +197,7 @@ final class LaneProbeLink extends SpinLink {
                 return n;
             }
             int length = (int) MappedAccess.INT.get(in, at + 8);
-            in.get(at + 16, received, 0, Math.min(length, 64)); // the handler's read of the message
+            in.get(at + 24, received, 0, Math.min(length, 64)); // the handler's read of the message
             // Release: our reads of the body are done before the sender can see the slot FREE.
             MappedAccess.LONG.setRelease(in, at, 0L);
             head++;
@@ -150,7 +224,7 @@ final class LaneProbeLink extends SpinLink {
         for (int k = 0; k < n; k++) {
             int at = (int) ((h + k) & MASK) * SLOT;
             int length = (int) MappedAccess.INT.get(in, at + 8);
-            in.get(at + 16, received, 0, Math.min(length, 64)); // the handler's read of the message
+            in.get(at + 24, received, 0, Math.min(length, 64)); // the handler's read of the message
             // Release: our reads of the body are done before the sender can see the slot FREE.
             MappedAccess.LONG.setRelease(in, at, 0L);
             messages++;
