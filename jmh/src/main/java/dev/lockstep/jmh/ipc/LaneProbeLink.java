@@ -31,7 +31,7 @@ import dev.lockstep.ipc.shm.MappedAccess;
  * could) or {@code batch} (one CAS of a receivers' head word per ready run, as a lane of one priority would
  * allow); {@code laneNoScan} (claim as it reads, no counting scan first); {@code laneTailScan} (bound the
  * scan by a tail the sender stores per message); {@code laneNoCopy}, {@code laneNoStampStore} (drop those
- * stores); {@code laneLanes=N} (the Lamport read covers N lane entries); {@code laneSlot=N} (slot stride).
+ * stores); {@code laneLanes=N} (the Lamport read covers N lane entries); {@code laneSlot=N} (slot stride); {@code laneAhead=K} (wait for a run of K before scanning).
  * The echo peer's {@code receive} always claims one message by CAS.
  */
 final class LaneProbeLink extends SpinLink {
@@ -60,6 +60,15 @@ final class LaneProbeLink extends SpinLink {
     private static final boolean COPY = !Boolean.getBoolean("lockstep.bench.laneNoCopy");
     private static final boolean STAMP_STORE = !Boolean.getBoolean("lockstep.bench.laneNoStampStore");
     private static final boolean SCAN_FIRST = !Boolean.getBoolean("lockstep.bench.laneNoScan");
+    /**
+     * {@code lockstep.bench.laneAhead=K} (default 0: off): the receive polls slot head + K - 1, a line the
+     * sender wrote K messages ago, and scans the run only once that one is READY (the lane publishes in
+     * order, so the K before it are too), keeping the receiver off the line the sender writes next; after
+     * {@value #AHEAD_POLLS} such polls fail it scans from the head as usual (a lane with fewer than K).
+     */
+    private static final int AHEAD = Math.max(0, Math.min(SLOTS, Integer.getInteger("lockstep.bench.laneAhead", 0)));
+    private static final int AHEAD_POLLS = 64;
+    private int aheadMisses;
     private static final long READY = 1L << 62;
     private static final long READING = 1L << 61;
     private static final long STAMP_MASK = (1L << 56) - 1;
@@ -162,6 +171,21 @@ final class LaneProbeLink extends SpinLink {
         if (!SCAN_FIRST) {
             return take(SLOTS);
         }
+        if (AHEAD > 1 && aheadMisses < AHEAD_POLLS) {
+            // Acquire: pairs with the sender's release of READY (and, the lane being in order, every
+            // earlier slot's: those were published before it).
+            if (((long) MappedAccess.LONG.getAcquire(in, (int) ((head + AHEAD - 1) & MASK) * SLOT) & READY) == 0) {
+                aheadMisses++;
+                return 0;
+            }
+            aheadMisses = 0;
+            int n = 0;
+            while (n < AHEAD && ((long) MappedAccess.LONG.getAcquire(in, (int) ((head + n) & MASK) * SLOT) & READY) != 0) {
+                n++; // acquire, as above: the scan a priority receive makes of the run before claiming
+            }
+            return take(n);
+        }
+        aheadMisses = 0;
         int ready = 0;
         if (TAIL_SCAN) {
             long t = (long) MappedAccess.LONG.getAcquire(in, LANE_TABLE + 8); // acquire: pairs with the tail's release
