@@ -31,7 +31,7 @@ import dev.lockstep.ipc.shm.MappedAccess;
  * could) or {@code batch} (one CAS of a receivers' head word per ready run, as a lane of one priority would
  * allow); {@code laneNoScan} (claim as it reads, no counting scan first); {@code laneTailScan} (bound the
  * scan by a tail the sender stores per message); {@code laneNoCopy}, {@code laneNoStampStore} (drop those
- * stores); {@code laneLanes=N} (the Lamport read covers N lane entries); {@code laneSlot=N} (slot stride); {@code laneAhead=K} (wait for a run of K before scanning).
+ * stores); {@code laneLanes=N} (the Lamport read covers N lane entries); {@code laneSlot=N} (slot stride); {@code laneAhead=K} (wait for a run of K before scanning); {@code laneEmptyPause=N} (pause after an empty receive).
  * The echo peer's {@code receive} always claims one message by CAS.
  */
 final class LaneProbeLink extends SpinLink {
@@ -69,6 +69,12 @@ final class LaneProbeLink extends SpinLink {
     private static final int AHEAD = Math.max(0, Math.min(SLOTS, Integer.getInteger("lockstep.bench.laneAhead", 0)));
     private static final int AHEAD_POLLS = 64;
     private int aheadMisses;
+    /**
+     * {@code lockstep.bench.laneEmptyPause=N} (default 0): after an empty receive the drain loop spins N
+     * {@code onSpinWait}s before it polls again (what a receiver's idle strategy decides), so a receiver
+     * that has caught up stops pulling the line the sender is writing once per poll.
+     */
+    private static final int EMPTY_PAUSE = Math.max(0, Integer.getInteger("lockstep.bench.laneEmptyPause", 0));
     private static final long READY = 1L << 62;
     private static final long READING = 1L << 61;
     private static final long STAMP_MASK = (1L << 56) - 1;
@@ -269,6 +275,9 @@ final class LaneProbeLink extends SpinLink {
     boolean drain() throws IOException {
         for (int turn = 0; drainOnce() == 0; turn++) {
             spin(turn);
+            for (int k = 0; k < EMPTY_PAUSE; k++) {
+                Thread.onSpinWait();
+            }
         }
         return true;
     }
