@@ -83,6 +83,14 @@ final class LaneProbeLink extends SpinLink {
     private static final String CLAIM = System.getProperty("lockstep.bench.laneClaim", "cas");
     private static final boolean CLAIM_CAS = CLAIM.equals("cas");
     private static final boolean CLAIM_BATCH = CLAIM.equals("batch");
+    /**
+     * {@code head}: receivers never write a slot. A slot's state is {@code READY | position}, so a stale
+     * one (a lap behind) never reads as ready; receivers claim a run with one CAS of the lane's head word
+     * and leave the slots as they are; the sender learns the free space from that head, read (acquire)
+     * only when its cached copy says the lane is full, as Agrona's producer does.
+     */
+    private static final boolean CLAIM_HEAD = CLAIM.equals("head");
+    private long headCache;
 
     private final ByteBuffer out;
     private final ByteBuffer in;
@@ -121,6 +129,22 @@ final class LaneProbeLink extends SpinLink {
             throw new IllegalArgumentException("message of " + length + " bytes: lockstep.bench.laneSlot=" + SLOT + " holds at most " + (SLOT - 24));
         }
         int at = (int) (tail & MASK) * SLOT;
+        if (CLAIM_HEAD) {
+            if (tail - headCache >= SLOTS) {
+                // Acquire: pairs with the receivers' head CAS, after their reads of the slots below it.
+                headCache = (long) MappedAccess.LONG.getAcquire(out, HEAD);
+                if (tail - headCache >= SLOTS) {
+                    return false; // the lane is full
+                }
+            }
+            out.put(at + 24, message, 0, length); // plain: the slot is ours until published
+            MappedAccess.INT.set(out, at + 8, length);
+            // Release: body and length visible to whoever acquires this READY word.
+            MappedAccess.LONG.setRelease(out, at, READY | (tail & STAMP_MASK));
+            tail++;
+            sleepers += (long) MappedAccess.LONG.getOpaque(out, SLEEPERS); // opaque, as below
+            return true;
+        }
         // Acquire: the receiver's release store of FREE follows its reads of the old body, so our
         // writes below cannot overtake them.
         if ((long) MappedAccess.LONG.getAcquire(out, at) != 0L) {
@@ -173,6 +197,9 @@ final class LaneProbeLink extends SpinLink {
     private int drainOnce() {
         if (CLAIM_BATCH) {
             return drainBatch();
+        }
+        if (CLAIM_HEAD) {
+            return drainHead();
         }
         if (!SCAN_FIRST) {
             return take(SLOTS);
@@ -259,6 +286,33 @@ final class LaneProbeLink extends SpinLink {
             MappedAccess.LONG.setRelease(in, at, 0L);
             messages++;
         }
+        head = h + n;
+        return n;
+    }
+
+    /** {@code head}: count the run of slots whose state is READY with their own position, claim it by one head CAS, read it. */
+    private int drainHead() {
+        long h = (long) MappedAccess.LONG.getVolatile(in, HEAD); // volatile: the CAS's expected value
+        int n = 0;
+        // Acquire: pairs with the sender's release of READY | position.
+        while (n < SLOTS && (long) MappedAccess.LONG.getAcquire(in, (int) ((h + n) & MASK) * SLOT) == (READY | ((h + n) & STAMP_MASK))) {
+            n++;
+        }
+        // Volatile CAS (release side: our reads below come after it, so not ordered before the sender's
+        // reuse; a real queue would claim first and advance a delivered cursor after reading -- the probe
+        // reads before the CAS for that reason).
+        if (n == 0) {
+            return 0;
+        }
+        for (int k = 0; k < n; k++) {
+            int at = (int) ((h + k) & MASK) * SLOT;
+            int length = (int) MappedAccess.INT.get(in, at + 8);
+            in.get(at + 24, received, 0, Math.min(length, 64)); // the handler's read of the message
+        }
+        if (!MappedAccess.LONG.compareAndSet(in, HEAD, h, h + n)) {
+            return 0;
+        }
+        messages += n;
         head = h + n;
         return n;
     }
