@@ -298,9 +298,9 @@ final class LaneProbeLink extends SpinLink {
         while (n < SLOTS && (long) MappedAccess.LONG.getAcquire(in, (int) ((h + n) & MASK) * SLOT) == (READY | ((h + n) & STAMP_MASK))) {
             n++;
         }
-        // Volatile CAS (release side: our reads below come after it, so not ordered before the sender's
-        // reuse; a real queue would claim first and advance a delivered cursor after reading -- the probe
-        // reads before the CAS for that reason).
+        // The run is read before the head CAS, so the sender (whose acquire read of head follows the
+        // CAS) cannot reuse a slot before it was read. One receiver only: several would need to claim
+        // first and advance a delivered cursor after reading, as the many-to-one channel's consumer.
         if (n == 0) {
             return 0;
         }
@@ -309,6 +309,7 @@ final class LaneProbeLink extends SpinLink {
             int length = (int) MappedAccess.INT.get(in, at + 8);
             in.get(at + 24, received, 0, Math.min(length, 64)); // the handler's read of the message
         }
+        // Volatile CAS: releases the run to the sender (our reads above happen-before its acquire of head).
         if (!MappedAccess.LONG.compareAndSet(in, HEAD, h, h + n)) {
             return 0;
         }
