@@ -30,7 +30,8 @@ import dev.lockstep.ipc.shm.MappedAccess;
  * {@code lockstep.bench.laneClaim} = {@code cas} (default), {@code store} (a plain store, as one receiver
  * could), {@code batch} (one CAS of a receivers' head word per ready run, as a lane of one priority would
  * allow), {@code head} (receivers never write a slot, see {@link #CLAIM_HEAD}) or {@code ring} (a lane of
- * packed records, see {@link #CLAIM_RING}); {@code laneSlots=N} (slots per lane), {@code laneRing=N}
+ * packed records, see {@link #CLAIM_RING}; {@code ringZero} with one receiver that zeroes and releases
+ * as the channel's, see {@link #RING_ZERO}); {@code laneNoNextZero} (see {@link #NEXT_ZERO}); {@code laneSlots=N} (slots per lane), {@code laneRing=N}
  * ({@code ring}'s bytes); {@code laneNoScan} (claim as it reads, no counting scan first); {@code laneTailScan} (bound the
  * scan by a tail the sender stores per message); {@code laneNoCopy}, {@code laneNoStampStore} (drop those
  * stores); {@code laneLanes=N} (the Lamport read covers N lane entries); {@code laneSlot=N} (slot stride); {@code laneAhead=K} (wait for a run of K before scanning); {@code laneEmptyPause=N} (pause after an empty receive).
@@ -62,7 +63,17 @@ final class LaneProbeLink extends SpinLink {
      * copy a receive makes), then claim it by one CAS of the head word; the sender reads that head only
      * when its cached copy says the ring is full.
      */
-    private static final boolean CLAIM_RING = "ring".equals(System.getProperty("lockstep.bench.laneClaim"));
+    private static final boolean CLAIM_RING = System.getProperty("lockstep.bench.laneClaim", "").startsWith("ring");
+    /**
+     * {@code ringZero}: as {@code ring}, but one receiver zeroes the run it read (one bulk fill after the
+     * batch) and releases the head with a release store, as the {@code OneToOneChannel}'s receiver does;
+     * the sender then does not zero the next header. Measures what the channel's write-back of consumed
+     * lines is worth against a receive that never writes the ring.
+     */
+    private static final boolean RING_ZERO = "ringZero".equals(System.getProperty("lockstep.bench.laneClaim"));
+    /** {@code laneNoNextZero}: {@code ring}'s sender skips zeroing the next header (unsafe; cost only). */
+    private static final boolean NEXT_ZERO = !RING_ZERO && !Boolean.getBoolean("lockstep.bench.laneNoNextZero");
+    private static final byte[] ZEROS = new byte[4096];
     static final int RING = Integer.highestOneBit(Math.max(4096, Integer.getInteger("lockstep.bench.laneRing", 65536)));
     private static final int RING_MASK = RING - 1;
     private static final long PAD = 1L << 61;
@@ -182,7 +193,7 @@ final class LaneProbeLink extends SpinLink {
         stamp = s;
         MappedAccess.LONG.set(out, at + 8, s); // plain: published by the header's release
         long next = p + rec;
-        if (next + 8 - headCache <= RING) {
+        if (NEXT_ZERO && next + 8 - headCache <= RING) {
             // Plain: the next record's header word reads "not ready" to whoever acquires ours, whatever
             // body bytes of an earlier lap it held (published by the release below).
             MappedAccess.LONG.set(out, (int) (next & RING_MASK), 0L);
@@ -218,6 +229,21 @@ final class LaneProbeLink extends SpinLink {
             in.get(at + 16, received, 0, Math.min(length, 64)); // the receive's copy of the message
             p += (16 + length + 7) & ~7;
             n++;
+        }
+        if (RING_ZERO) {
+            if (p == h) {
+                return 0;
+            }
+            for (long z = h; z < p; ) { // plain: zero what we read, in pieces that stop at the ring's end
+                int at = (int) (z & RING_MASK);
+                int len = (int) Math.min(Math.min(p - z, RING - at), ZEROS.length);
+                in.put(at, ZEROS, 0, len);
+                z += len;
+            }
+            // Release: our reads and zeroing happen-before the sender's acquire of head.
+            MappedAccess.LONG.setRelease(in, HEAD, p);
+            messages += n;
+            return n;
         }
         // Volatile CAS: releases the run to the sender (our reads above happen-before its acquire of head);
         // a receiver that loses it discards what it copied.
