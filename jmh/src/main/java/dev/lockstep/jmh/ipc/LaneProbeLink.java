@@ -14,7 +14,7 @@ import dev.lockstep.ipc.shm.MappedAccess;
  * path of a priority queue built from one lane per sender, to learn its ceiling between two processes
  * before building it. Not a queue: no crash recovery, no sleeping, one sender, one receiver.
  *
- * <p>A lane is a ring of {@value #SLOTS} slots of {@code SLOT} bytes, each a state word, a length, a
+ * <p>A lane is a ring of {@link #SLOTS} slots of {@code SLOT} bytes, each a state word, a length, a
  * copy of the READY word (what a recovery would restore a dead reader's claim to) and the body. The
  * sender owns its lane: it writes a slot the receiver freed with plain stores and publishes it with one
  * release store of {@code READY | priority << 56 | stamp}, where the stamp is one more than the largest
@@ -28,8 +28,11 @@ import dev.lockstep.ipc.shm.MappedAccess;
  *
  * <p>Switches, all read once (give them through {@code JAVA_TOOL_OPTIONS}, which both processes see):
  * {@code lockstep.bench.laneClaim} = {@code cas} (default), {@code store} (a plain store, as one receiver
- * could) or {@code batch} (one CAS of a receivers' head word per ready run, as a lane of one priority would
- * allow); {@code laneNoScan} (claim as it reads, no counting scan first); {@code laneTailScan} (bound the
+ * could), {@code batch} (one CAS of a receivers' head word per ready run, as a lane of one priority would
+ * allow), {@code head} (receivers never write a slot, see {@link #CLAIM_HEAD}) or {@code ring} (a lane of
+ * packed records, see {@link #CLAIM_RING}; {@code ringZero} with one receiver that zeroes and releases
+ * as the channel's, see {@link #RING_ZERO}); {@code laneNoNextZero} (see {@link #NEXT_ZERO}); {@code laneSlots=N} (slots per lane), {@code laneRing=N}
+ * ({@code ring}'s bytes); {@code laneNoScan} (claim as it reads, no counting scan first); {@code laneTailScan} (bound the
  * scan by a tail the sender stores per message); {@code laneNoCopy}, {@code laneNoStampStore} (drop those
  * stores); {@code laneLanes=N} (the Lamport read covers N lane entries); {@code laneSlot=N} (slot stride); {@code laneAhead=K} (wait for a run of K before scanning); {@code laneEmptyPause=N} (pause after an empty receive).
  * The echo peer's {@code receive} always claims one message by CAS.
@@ -37,7 +40,11 @@ import dev.lockstep.ipc.shm.MappedAccess;
 final class LaneProbeLink extends SpinLink {
     static final String TO_PEER = "lane-to-peer";
     static final String TO_BENCH = "lane-to-bench";
-    static final int SLOTS = 64;
+    /**
+     * Slots per lane, a power of two: {@code -Dlockstep.bench.laneSlots=N}, default 64 (the queue link's
+     * {@code MESSAGES}); the channels hold about 1,600 records of 32 bytes in their 64 KiB.
+     */
+    static final int SLOTS = Integer.highestOneBit(Math.max(2, Integer.getInteger("lockstep.bench.laneSlots", 64)));
     /**
      * State word, length, READY copy, body: 24 + 1024 bytes, rounded up to whole 64-byte lines; with
      * {@code -Dlockstep.bench.laneSlot=N} (a multiple of 64) N bytes, for messages of at most N - 24 bytes
@@ -45,8 +52,34 @@ final class LaneProbeLink extends SpinLink {
      */
     static final int SLOT = Integer.getInteger("lockstep.bench.laneSlot", 1088);
     private static final int MASK = SLOTS - 1;
+    /**
+     * {@code ring}: the lane is a byte ring of {@code -Dlockstep.bench.laneRing=N} bytes (a power of two,
+     * default 65536, the channels' capacity) holding records packed as the channel's are, each {header,
+     * stamp, body} aligned to 8 bytes; the header {@code READY | tag(position) | length} is valid only at
+     * its own position (the tag is the position in words), so a stale header from an earlier lap never
+     * reads as ready, and before each publish the sender zeroes the next record's header word (when the
+     * ring has room for it), so old body bytes there cannot either. A record that would cross the ring's
+     * end is preceded by a padding record. Receivers never write the ring: they read a run of records (the
+     * copy a receive makes), then claim it by one CAS of the head word; the sender reads that head only
+     * when its cached copy says the ring is full.
+     */
+    private static final boolean CLAIM_RING = System.getProperty("lockstep.bench.laneClaim", "").startsWith("ring");
+    /**
+     * {@code ringZero}: as {@code ring}, but one receiver zeroes the run it read (one bulk fill after the
+     * batch) and releases the head with a release store, as the {@code OneToOneChannel}'s receiver does;
+     * the sender then does not zero the next header. Measures what the channel's write-back of consumed
+     * lines is worth against a receive that never writes the ring.
+     */
+    private static final boolean RING_ZERO = "ringZero".equals(System.getProperty("lockstep.bench.laneClaim"));
+    /** {@code laneNoNextZero}: {@code ring}'s sender skips zeroing the next header (unsafe; cost only). */
+    private static final boolean NEXT_ZERO = !RING_ZERO && !Boolean.getBoolean("lockstep.bench.laneNoNextZero");
+    private static final byte[] ZEROS = new byte[4096];
+    static final int RING = Integer.highestOneBit(Math.max(4096, Integer.getInteger("lockstep.bench.laneRing", 65536)));
+    private static final int RING_MASK = RING - 1;
+    private static final long PAD = 1L << 61;
+    private static final long TAG_MASK = ((1L << 40) - 1) << 16;
     /** A line after the slots: the word a sleeping receiver would announce itself in. */
-    private static final int SLEEPERS = SLOTS * SLOT;
+    private static final int SLEEPERS = CLAIM_RING ? RING : SLOTS * SLOT;
     /**
      * Lane table after the head word: {@link #LANES} entries of 128 bytes {published stamp, tail}; entry 0
      * is this sender's lane, the others stand for idle senders whose stamps a send reads (the Lamport
@@ -101,6 +134,7 @@ final class LaneProbeLink extends SpinLink {
     private long head;
     private long sleepers;
     private long messages;
+    private long keys;
 
     private LaneProbeLink(ByteBuffer out, ByteBuffer in) {
         this.out = out;
@@ -124,7 +158,106 @@ final class LaneProbeLink extends SpinLink {
         return new LaneProbeLink(map(dir.resolve(TO_BENCH)), map(dir.resolve(TO_PEER)));
     }
 
+    /** The tag a header at absolute position {@code p} carries: the position in words, 40 bits. */
+    private static long tag(long p) {
+        return ((p >>> 3) << 16) & TAG_MASK;
+    }
+
+    /** {@code ring}: see {@link #CLAIM_RING}. */
+    private boolean trySendRing(int length) {
+        int rec = (16 + length + 7) & ~7;
+        long p = tail;
+        int at = (int) (p & RING_MASK);
+        int toEnd = RING - at;
+        long need = rec <= toEnd ? rec : toEnd + rec;
+        if (p + need - headCache > RING) {
+            // Acquire: pairs with the receivers' head CAS, which follows their reads of the records below it.
+            headCache = (long) MappedAccess.LONG.getAcquire(out, HEAD);
+            if (p + need - headCache > RING) {
+                return false; // the lane is full
+            }
+        }
+        if (rec > toEnd) {
+            // Release: a padding record to the ring's end (its bytes are not read).
+            MappedAccess.LONG.setRelease(out, at, READY | PAD | tag(p) | toEnd);
+            p += toEnd;
+            at = 0;
+        }
+        out.put(at + 16, message, 0, length); // plain: ours until published
+        long s = stamp;
+        for (int k = 1; k < LANES; k++) {
+            // Acquire: the Lamport read, as in trySend.
+            s = Math.max(s, (long) MappedAccess.LONG.getAcquire(out, LANE_TABLE + 128 * k));
+        }
+        s++;
+        stamp = s;
+        MappedAccess.LONG.set(out, at + 8, s); // plain: published by the header's release
+        long next = p + rec;
+        if (NEXT_ZERO && next + 8 - headCache <= RING) {
+            // Plain: the next record's header word reads "not ready" to whoever acquires ours, whatever
+            // body bytes of an earlier lap it held (published by the release below).
+            MappedAccess.LONG.set(out, (int) (next & RING_MASK), 0L);
+        }
+        // Release: body, stamp and the zeroed next header are visible to whoever acquires this header.
+        MappedAccess.LONG.setRelease(out, at, READY | tag(p) | length);
+        tail = next;
+        if (STAMP_STORE) {
+            MappedAccess.LONG.setRelease(out, LANE_TABLE, s); // release: the next sender's Lamport read
+        }
+        sleepers += (long) MappedAccess.LONG.getOpaque(out, SLEEPERS); // opaque: no fence per send
+        return true;
+    }
+
+    /** {@code ring}: read the run of records at the head (copying each), then claim it by one head CAS. */
+    private int drainRing(int limit) {
+        long h = (long) MappedAccess.LONG.getVolatile(in, HEAD); // volatile: the CAS's expected value
+        long p = h;
+        int n = 0;
+        while (n < limit) {
+            int at = (int) (p & RING_MASK);
+            // Acquire: pairs with the sender's release of this header (body, stamp, next header visible).
+            long w = (long) MappedAccess.LONG.getAcquire(in, at);
+            if ((w & READY) == 0 || (w & TAG_MASK) != tag(p)) {
+                break;
+            }
+            int length = (int) (w & 0xFFFF);
+            if ((w & PAD) != 0) {
+                p += length;
+                continue;
+            }
+            keys += (long) MappedAccess.LONG.get(in, at + 8); // plain: the merge key a priority receive compares
+            in.get(at + 16, received, 0, Math.min(length, 64)); // the receive's copy of the message
+            p += (16 + length + 7) & ~7;
+            n++;
+        }
+        if (RING_ZERO) {
+            if (p == h) {
+                return 0;
+            }
+            for (long z = h; z < p; ) { // plain: zero what we read, in pieces that stop at the ring's end
+                int at = (int) (z & RING_MASK);
+                int len = (int) Math.min(Math.min(p - z, RING - at), ZEROS.length);
+                in.put(at, ZEROS, 0, len);
+                z += len;
+            }
+            // Release: our reads and zeroing happen-before the sender's acquire of head.
+            MappedAccess.LONG.setRelease(in, HEAD, p);
+            messages += n;
+            return n;
+        }
+        // Volatile CAS: releases the run to the sender (our reads above happen-before its acquire of head);
+        // a receiver that loses it discards what it copied.
+        if (p == h || !MappedAccess.LONG.compareAndSet(in, HEAD, h, p)) {
+            return 0;
+        }
+        messages += n;
+        return n;
+    }
+
     private boolean trySend(int priority, int length) {
+        if (CLAIM_RING) {
+            return trySendRing(length);
+        }
         if (length > SLOT - 24) {
             throw new IllegalArgumentException("message of " + length + " bytes: lockstep.bench.laneSlot=" + SLOT + " holds at most " + (SLOT - 24));
         }
@@ -200,6 +333,9 @@ final class LaneProbeLink extends SpinLink {
         }
         if (CLAIM_HEAD) {
             return drainHead();
+        }
+        if (CLAIM_RING) {
+            return drainRing(Integer.MAX_VALUE);
         }
         if (!SCAN_FIRST) {
             return take(SLOTS);
@@ -320,7 +456,7 @@ final class LaneProbeLink extends SpinLink {
 
     @Override
     boolean receive(int length) throws IOException {
-        for (int turn = 0; take(1) == 0; turn++) {
+        for (int turn = 0; (CLAIM_RING ? drainRing(1) : take(1)) == 0; turn++) {
             spin(turn);
         }
         return true;
