@@ -31,7 +31,8 @@ import dev.lockstep.ipc.shm.MappedAccess;
  * could), {@code batch} (one CAS of a receivers' head word per ready run, as a lane of one priority would
  * allow), {@code head} (receivers never write a slot, see {@link #CLAIM_HEAD}) or {@code ring} (a lane of
  * packed records, see {@link #CLAIM_RING}; {@code ringZero} with one receiver that zeroes and releases
- * as the channel's, see {@link #RING_ZERO}); {@code laneNoNextZero} (see {@link #NEXT_ZERO}); {@code laneSlots=N} (slots per lane), {@code laneRing=N}
+ * as the channel's, see {@link #RING_ZERO}; {@code ringEach}, a head CAS per message, see {@link #RING_EACH}); {@code laneNoRead} (see
+ * {@link #READ_BODY}); {@code laneNoStampWord} (see {@link #REC_HEADER}); {@code laneNoNextZero} (see {@link #NEXT_ZERO}); {@code laneSlots=N} (slots per lane), {@code laneRing=N}
  * ({@code ring}'s bytes); {@code laneNoScan} (claim as it reads, no counting scan first); {@code laneTailScan} (bound the
  * scan by a tail the sender stores per message); {@code laneNoCopy}, {@code laneNoStampStore} (drop those
  * stores); {@code laneLanes=N} (the Lamport read covers N lane entries); {@code laneSlot=N} (slot stride); {@code laneAhead=K} (wait for a run of K before scanning); {@code laneEmptyPause=N} (pause after an empty receive).
@@ -71,9 +72,25 @@ final class LaneProbeLink extends SpinLink {
      * lines is worth against a receive that never writes the ring.
      */
     private static final boolean RING_ZERO = "ringZero".equals(System.getProperty("lockstep.bench.laneClaim"));
+    /**
+     * {@code ringEach}: as {@code ring}, but the drain claims each message by its own head CAS right after
+     * copying it (the copying receive of a lane design: no claim record, no crash window), instead of one
+     * CAS per run.
+     */
+    private static final boolean RING_EACH = "ringEach".equals(System.getProperty("lockstep.bench.laneClaim"));
     /** {@code laneNoNextZero}: {@code ring}'s sender skips zeroing the next header (unsafe; cost only). */
     private static final boolean NEXT_ZERO = !RING_ZERO && !Boolean.getBoolean("lockstep.bench.laneNoNextZero");
     private static final byte[] ZEROS = new byte[4096];
+    /**
+     * {@code laneNoRead}: {@code ring}'s drain does not copy the body out (the channel link's sink handler
+     * only counts; the queue link's batch receive hands the handler a view, no copy either).
+     */
+    private static final boolean READ_BODY = !Boolean.getBoolean("lockstep.bench.laneNoRead");
+    /**
+     * {@code laneNoStampWord}: {@code ring}'s records have no stamp word (header and body only, 40 bytes
+     * for 32, as the channel's), to measure what the 8 extra bytes per record cost.
+     */
+    private static final int REC_HEADER = Boolean.getBoolean("lockstep.bench.laneNoStampWord") ? 8 : 16;
     static final int RING = Integer.highestOneBit(Math.max(4096, Integer.getInteger("lockstep.bench.laneRing", 65536)));
     private static final int RING_MASK = RING - 1;
     private static final long PAD = 1L << 61;
@@ -165,7 +182,7 @@ final class LaneProbeLink extends SpinLink {
 
     /** {@code ring}: see {@link #CLAIM_RING}. */
     private boolean trySendRing(int length) {
-        int rec = (16 + length + 7) & ~7;
+        int rec = (REC_HEADER + length + 7) & ~7;
         long p = tail;
         int at = (int) (p & RING_MASK);
         int toEnd = RING - at;
@@ -183,7 +200,7 @@ final class LaneProbeLink extends SpinLink {
             p += toEnd;
             at = 0;
         }
-        out.put(at + 16, message, 0, length); // plain: ours until published
+        out.put(at + REC_HEADER, message, 0, length); // plain: ours until published
         long s = stamp;
         for (int k = 1; k < LANES; k++) {
             // Acquire: the Lamport read, as in trySend.
@@ -191,7 +208,9 @@ final class LaneProbeLink extends SpinLink {
         }
         s++;
         stamp = s;
-        MappedAccess.LONG.set(out, at + 8, s); // plain: published by the header's release
+        if (REC_HEADER == 16) {
+            MappedAccess.LONG.set(out, at + 8, s); // plain: published by the header's release
+        }
         long next = p + rec;
         if (NEXT_ZERO && next + 8 - headCache <= RING) {
             // Plain: the next record's header word reads "not ready" to whoever acquires ours, whatever
@@ -225,9 +244,13 @@ final class LaneProbeLink extends SpinLink {
                 p += length;
                 continue;
             }
-            keys += (long) MappedAccess.LONG.get(in, at + 8); // plain: the merge key a priority receive compares
-            in.get(at + 16, received, 0, Math.min(length, 64)); // the receive's copy of the message
-            p += (16 + length + 7) & ~7;
+            if (REC_HEADER == 16) {
+                keys += (long) MappedAccess.LONG.get(in, at + 8); // plain: the merge key a priority receive compares
+            }
+            if (READ_BODY) {
+                in.get(at + REC_HEADER, received, 0, Math.min(length, 64)); // the receive's copy of the message
+            }
+            p += (REC_HEADER + length + 7) & ~7;
             n++;
         }
         if (RING_ZERO) {
@@ -333,6 +356,13 @@ final class LaneProbeLink extends SpinLink {
         }
         if (CLAIM_HEAD) {
             return drainHead();
+        }
+        if (RING_EACH) {
+            int n = 0;
+            while (drainRing(1) == 1) { // one CAS per message
+                n++;
+            }
+            return n;
         }
         if (CLAIM_RING) {
             return drainRing(Integer.MAX_VALUE);
