@@ -31,7 +31,8 @@ import dev.lockstep.ipc.shm.MappedAccess;
  * could), {@code batch} (one CAS of a receivers' head word per ready run, as a lane of one priority would
  * allow), {@code head} (receivers never write a slot, see {@link #CLAIM_HEAD}) or {@code ring} (a lane of
  * packed records, see {@link #CLAIM_RING}; {@code ringZero} with one receiver that zeroes and releases
- * as the channel's, see {@link #RING_ZERO}; {@code ringEach}, a head CAS per message, see {@link #RING_EACH}); {@code laneNoRead} (see
+ * as the channel's, see {@link #RING_ZERO}; {@code ringEach}, a head CAS per message, see {@link #RING_EACH}; {@code ringRelease}, see
+ * {@link #RING_RELEASE}); {@code laneNoRead} (see
  * {@link #READ_BODY}); {@code laneNoStampWord} (see {@link #REC_HEADER}); {@code laneNoNextZero} (see {@link #NEXT_ZERO}); {@code laneSlots=N} (slots per lane), {@code laneRing=N}
  * ({@code ring}'s bytes); {@code laneNoScan} (claim as it reads, no counting scan first); {@code laneTailScan} (bound the
  * scan by a tail the sender stores per message); {@code laneNoCopy}, {@code laneNoStampStore} (drop those
@@ -73,13 +74,20 @@ final class LaneProbeLink extends SpinLink {
      */
     private static final boolean RING_ZERO = "ringZero".equals(System.getProperty("lockstep.bench.laneClaim"));
     /**
+     * {@code ringRelease}: as {@code ringZero} without the zeroing (one receiver, head released by a
+     * release store, the ring never written by the receiver; the sender does not zero the next header
+     * either, which is unsafe in general and kept only to bisect {@code ringZero}'s two differences from
+     * {@code ring}: the write-back and the release store in place of the CAS).
+     */
+    private static final boolean RING_RELEASE = "ringRelease".equals(System.getProperty("lockstep.bench.laneClaim"));
+    /**
      * {@code ringEach}: as {@code ring}, but the drain claims each message by its own head CAS right after
      * copying it (the copying receive of a lane design: no claim record, no crash window), instead of one
      * CAS per run.
      */
     private static final boolean RING_EACH = "ringEach".equals(System.getProperty("lockstep.bench.laneClaim"));
     /** {@code laneNoNextZero}: {@code ring}'s sender skips zeroing the next header (unsafe; cost only). */
-    private static final boolean NEXT_ZERO = !RING_ZERO && !Boolean.getBoolean("lockstep.bench.laneNoNextZero");
+    private static final boolean NEXT_ZERO = !RING_ZERO && !RING_RELEASE && !Boolean.getBoolean("lockstep.bench.laneNoNextZero");
     private static final byte[] ZEROS = new byte[4096];
     /**
      * {@code laneNoRead}: {@code ring}'s drain does not copy the body out (the channel link's sink handler
@@ -253,17 +261,17 @@ final class LaneProbeLink extends SpinLink {
             p += (REC_HEADER + length + 7) & ~7;
             n++;
         }
-        if (RING_ZERO) {
+        if (RING_ZERO || RING_RELEASE) {
             if (p == h) {
                 return 0;
             }
-            for (long z = h; z < p; ) { // plain: zero what we read, in pieces that stop at the ring's end
+            for (long z = h; RING_ZERO && z < p; ) { // plain: zero what we read, in pieces that stop at the ring's end
                 int at = (int) (z & RING_MASK);
                 int len = (int) Math.min(Math.min(p - z, RING - at), ZEROS.length);
                 in.put(at, ZEROS, 0, len);
                 z += len;
             }
-            // Release: our reads and zeroing happen-before the sender's acquire of head.
+            // Release: our reads (and zeroing, ringZero) happen-before the sender's acquire of head.
             MappedAccess.LONG.setRelease(in, HEAD, p);
             messages += n;
             return n;
