@@ -1,0 +1,873 @@
+package dev.lockstep.ipc.queue.lane;
+
+import static dev.lockstep.ipc.queue.lane.LaneQueueDescriptor.BOUND;
+import static dev.lockstep.ipc.queue.lane.LaneQueueDescriptor.FREE;
+import static dev.lockstep.ipc.queue.lane.LaneQueueDescriptor.FREEING;
+import static dev.lockstep.ipc.queue.lane.LaneQueueDescriptor.PAD;
+import static dev.lockstep.ipc.queue.lane.LaneQueueDescriptor.POSITION_MASK;
+import static dev.lockstep.ipc.queue.lane.LaneQueueDescriptor.RETIRED;
+import static dev.lockstep.ipc.queue.lane.LaneQueueDescriptor.STATE_MASK;
+import static dev.lockstep.ipc.queue.lane.LaneQueueDescriptor.TOKEN_MASK;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.ReadOnlyBufferException;
+import java.util.Arrays;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+
+import org.agrona.concurrent.IdleStrategy;
+
+import dev.lockstep.core.internal.Waits;
+import dev.lockstep.ipc.shm.Idle;
+import dev.lockstep.ipc.shm.MappedAccess;
+import dev.lockstep.ipc.shm.Participants;
+
+/**
+ * {@code SharedPriorityQueue}'s layout revision 2 under construction (issue 12): a priority message
+ * queue in shared memory whose sends take no locked instruction, built from one byte ring ("lane") per
+ * (sending thread, priority). Not exported: this package is the staging place of the design in
+ * {@code docs/design/shared-priority-queue-r2.md} until every milestone of it is built and tested; then
+ * it replaces the body of {@code SharedPriorityQueue} (one protocol per class) and this class goes.
+ * Built so far: milestone 1 (lanes with binding, retirement and freeing; sends; the copying receive;
+ * the blocking calls by polling; {@code size}, {@code isEmpty}, {@code isFull}). Not yet: kernel sleeps,
+ * recovery of a dead sender's lane, the zero-copy handler batch and its recovery (milestones 2 and 3).
+ *
+ * <pre>{@code
+ * LaneQueue q = LaneQueue.inMemory(256, 1024, 64);
+ * q.send(7, ByteBuffer.wrap("urgent".getBytes(US_ASCII)));          // any thread
+ * ByteBuffer dst = ByteBuffer.allocateDirect(q.maxMessageSize());    // reused
+ * int priority = q.receive(dst.clear());   // highest priority, oldest first; waits while empty
+ * }</pre>
+ *
+ * <h2>Contract (as {@code SharedPriorityQueue}, with the changes of the design's section 2)</h2>
+ * <ul>
+ *   <li>Priorities 0 .. {@value #MAX_PRIORITY}, larger first; within a priority, oldest first: a receive
+ *       never passes over a waiting message of at least its priority that was sent before the one it
+ *       takes (the first send completed, in happens-before order, before the second began).</li>
+ *   <li>Capacity is per lane, in bytes: a lane holds at least {@code maxMessages} messages of the largest
+ *       size, more small ones. A send waits while its own lane is full, or while no lane is free.</li>
+ *   <li>Bad input throws before anything is written. Receives copy into the caller's buffer (which needs
+ *       {@link #maxMessageSize()} bytes remaining; bytes past its position may be overwritten by an
+ *       attempt that lost a race, its position moves only by a received message).</li>
+ *   <li>Nothing is allocated per call once a thread has sent (its first send through a handle allocates
+ *       its binding table) or waited (its idle strategy, kept for its later waits).</li>
+ * </ul>
+ *
+ * <h2>Implementation notes</h2>
+ * Layout: {@link LaneQueueDescriptor}. All shared words are accessed through {@link MappedAccess}.
+ *
+ * <p>Lanes. A lane's owner word goes FREE -> BOUND(token) by the CAS of a sending thread's first send
+ * at a priority; BOUND -> RETIRED by that thread (its lane budget, {@link #close}); RETIRED ->
+ * FREEING -> FREE by whoever finds it drained (the word at its head is 0), clearing its active bit in
+ * between, so a binder's set, which follows its CAS on FREE, is never erased. A lane is used by the one
+ * thread that bound it, so its tail, cached space bound and last stamp are plain state of this handle,
+ * indexed by lane (a re-binding thread acquires the previous binder's state through the owner CAS).
+ *
+ * <p>Send (lane k): the body is copied with plain stores, the word after the record is zeroed (plain),
+ * then the header is stored with release semantics (publishing body and zero together), then the lane's
+ * published stamp (release). No locked instruction and no fence: measured on the channel, one per send
+ * costs a transport 0.26-0.33x of its throughput (design, section 1). The zeroing rule: the word at
+ * position q is zeroed by the publish of the record that ends at q, before its release; a receiver that
+ * reached q did so by reading head == q, after that release, so it reads 0 or a newer header there,
+ * never an older lap's. Stamp = 1 + the largest published stamp of the active lanes of its priority
+ * (acquire loads; a Lamport clock): a send that happened-before this one published its stamp before,
+ * and set its lane's active bit before that, so this send's stamp is larger.
+ *
+ * <p>Receive: read the active bits, and per active lane its head word and the header there (acquire:
+ * the header's release published the body); help past a padding record (head CAS); the best record is
+ * the highest priority, then the oldest stamp (serial compare), then the lowest lane. Re-check: every
+ * other active lane's head record is read again; a message sent before the candidate was published
+ * before the candidate's header, which our acquire followed, so the re-read sees it (or its
+ * consumption). Copy the body out, then CAS the head past the record (volatile): the CAS is the
+ * receive's linearization point; if it fails, what was copied is discarded (another receive took the
+ * record, and the ring may have been overwritten since) and the scan starts over. A head position
+ * recurs only after 2^48 words through the lane, so the CAS has no ABA.
+ */
+public final class LaneQueue implements AutoCloseable {
+    /** The highest priority; priorities are 0 .. {@value}. */
+    public static final int MAX_PRIORITY = 31;
+    /** The default number of lanes. */
+    public static final int DEFAULT_LANES = 64;
+    /** The most lanes a queue may have. */
+    public static final int MAX_LANES = 4096;
+    /** How many lanes one thread keeps bound through one handle before retiring its oldest drained ones. */
+    public static final int LANES_PER_THREAD = 4;
+
+    private static final long IN_MEMORY_TOKEN = 1L;
+
+    /** A thread's lanes through this handle. */
+    private static final class Bindings {
+        /** The lane bound for each priority, -1 if none. */
+        final int[] laneOf = new int[MAX_PRIORITY + 1];
+        /** The bound lanes' priorities, oldest binding first. */
+        final int[] order = new int[MAX_PRIORITY + 1];
+        int count;
+        /** This thread's idle strategy for waits, created at its first wait. */
+        IdleStrategy idle;
+
+        Bindings() {
+            Arrays.fill(laneOf, -1);
+        }
+    }
+
+    private final ByteBuffer buffer;
+    private final int maxMessages;
+    private final int maxMessageSize;
+    private final int lanes;
+    private final int ringBytes;
+    private final int ringMask;
+    private final long ringWords;
+    private final int activeAt;
+    private final int laneTableAt;
+    private final long ringsAt;
+    private final int activeWords;
+    private final long boundWord;
+    private final long retiredWord;
+    private final long freeingWord;
+    private final ThreadLocal<Bindings> bindings = ThreadLocal.withInitial(Bindings::new);
+    /** Per lane, used only by the thread that bound it: its next write position (words). */
+    private final long[] tails;
+    /** Per lane, as {@link #tails}: the receivers' head position last read (words). */
+    private final long[] bounds;
+    /** Per lane, as {@link #tails}: the stamp of the lane's last record. */
+    private final int[] lastStamps;
+    /** Per lane: the thread of this handle that bound it, null if none; guarded by itself. */
+    private final Thread[] binders;
+    private volatile boolean closed;
+
+    private LaneQueue(ByteBuffer buffer, int base, int maxMessages, int maxMessageSize, int lanes, long token) {
+        this.buffer = buffer;
+        this.maxMessages = maxMessages;
+        this.maxMessageSize = maxMessageSize;
+        this.lanes = lanes;
+        this.ringBytes = (int) LaneQueueDescriptor.ringBytes(maxMessages, maxMessageSize);
+        this.ringMask = ringBytes - 1;
+        this.ringWords = ringBytes >>> 3;
+        this.activeAt = base + LaneQueueDescriptor.ACTIVE_BITS_OFFSET;
+        this.laneTableAt = base + LaneQueueDescriptor.laneTableOffset(lanes);
+        this.ringsAt = base + LaneQueueDescriptor.ringsOffset(lanes);
+        this.activeWords = (lanes + 63) >>> 6;
+        this.boundWord = BOUND | token;
+        this.retiredWord = RETIRED | token;
+        this.freeingWord = FREEING | token;
+        this.tails = new long[lanes];
+        this.bounds = new long[lanes];
+        this.lastStamps = new int[lanes];
+        this.binders = new Thread[lanes];
+    }
+
+    // ---------------------------------------------------------------- factories
+
+    /**
+     * A queue in this process's memory (a direct buffer).
+     *
+     * @param maxMessages    messages of the largest size one lane holds at least
+     * @param maxMessageSize the largest message in bytes
+     * @param lanes          how many (thread, priority) pairs may send at once
+     * @return a new, empty queue
+     * @throws IllegalArgumentException if a size is out of range
+     */
+    public static LaneQueue inMemory(int maxMessages, int maxMessageSize, int lanes) {
+        long length = checkSizes(maxMessages, maxMessageSize, lanes);
+        ByteBuffer b = ByteBuffer.allocateDirect((int) length + LaneQueueDescriptor.RING_ALIGNMENT)
+                .alignedSlice(LaneQueueDescriptor.RING_ALIGNMENT).order(ByteOrder.nativeOrder());
+        return new LaneQueue(b, 0, maxMessages, maxMessageSize, lanes, IN_MEMORY_TOKEN);
+    }
+
+    /**
+     * A queue laid out in a region of a mapping shared by other means, all zero before first use: every
+     * process must wrap it with the same sizes and name itself by its token in one registry.
+     *
+     * @param buffer         a direct, native-order buffer over the shared mapping
+     * @param offset         where the structure starts (a multiple of 4096 from a page-aligned address)
+     * @param maxMessages    messages of the largest size one lane holds at least
+     * @param maxMessageSize the largest message in bytes
+     * @param lanes          how many (thread, priority) pairs may send at once
+     * @param participants   the registry that names this process
+     * @return a queue over that region
+     * @throws IllegalArgumentException if a size is out of range, or the buffer or region unfit
+     */
+    public static LaneQueue wrap(ByteBuffer buffer, int offset, int maxMessages, int maxMessageSize, int lanes,
+                                 Participants participants) {
+        Objects.requireNonNull(buffer, "buffer");
+        Objects.requireNonNull(participants, "participants");
+        long length = checkSizes(maxMessages, maxMessageSize, lanes);
+        if (!buffer.isDirect() || buffer.order() != ByteOrder.nativeOrder()) {
+            throw new IllegalArgumentException("the buffer must be direct and in native byte order: " + buffer);
+        }
+        if (offset < 0 || offset + length > buffer.capacity() || buffer.alignmentOffset(offset, 8) != 0
+                || offset % MappedAccess.LINE != 0) {
+            throw new IllegalArgumentException("region [" + offset + ", " + (offset + length)
+                    + ") is misaligned or outside the buffer of " + buffer.capacity() + " bytes");
+        }
+        long token = participants.token();
+        if (token == 0L || (token & ~TOKEN_MASK) != 0L) {
+            throw new IllegalArgumentException("participant token " + Long.toHexString(token) + " cannot own lanes");
+        }
+        return new LaneQueue(buffer, offset, maxMessages, maxMessageSize, lanes, token);
+    }
+
+    /**
+     * The bytes {@link #wrap} needs.
+     *
+     * @param maxMessages    messages of the largest size one lane holds at least
+     * @param maxMessageSize the largest message in bytes
+     * @param lanes          the number of lanes
+     * @return the structure's length
+     * @throws IllegalArgumentException if a size is out of range
+     */
+    public static long structureLength(int maxMessages, int maxMessageSize, int lanes) {
+        return checkSizes(maxMessages, maxMessageSize, lanes);
+    }
+
+    private static long checkSizes(int maxMessages, int maxMessageSize, int lanes) {
+        if (maxMessages < 1) {
+            throw new IllegalArgumentException("maxMessages must be > 0: " + maxMessages);
+        }
+        if (maxMessageSize < 1 || maxMessageSize > LaneQueueDescriptor.MAX_LENGTH) {
+            throw new IllegalArgumentException("maxMessageSize must be in 1.." + LaneQueueDescriptor.MAX_LENGTH
+                    + ": " + maxMessageSize);
+        }
+        if (lanes < 1 || lanes > MAX_LANES) {
+            throw new IllegalArgumentException("lanes must be in 1.." + MAX_LANES + ": " + lanes);
+        }
+        long ring = (long) maxMessages * LaneQueueDescriptor.recordBytes(maxMessageSize);
+        long length = ring > Integer.MAX_VALUE ? Long.MAX_VALUE
+                : LaneQueueDescriptor.structureLength(maxMessages, maxMessageSize, lanes);
+        if (length > Integer.MAX_VALUE - 2L * LaneQueueDescriptor.RING_ALIGNMENT) {
+            throw new IllegalArgumentException(lanes + " lanes of " + maxMessages + " messages of " + maxMessageSize
+                    + " bytes need more than 2 GiB");
+        }
+        return length;
+    }
+
+    // ---------------------------------------------------------------- send
+
+    /**
+     * Sends a message (the bytes between {@code src}'s position and limit; the position advances),
+     * waiting while the calling thread's lane for {@code priority} is full or no lane is free.
+     *
+     * @param priority 0 .. {@value #MAX_PRIORITY}
+     * @param src      the message
+     * @throws IllegalArgumentException if the priority is out of range or the message too large
+     * @throws InterruptedException     if interrupted while waiting (nothing sent)
+     */
+    public void send(int priority, ByteBuffer src) throws InterruptedException {
+        int length = checkSend(priority, src);
+        Waits.checkInterrupt();
+        if (!offer(priority, src, length)) {
+            awaitSend(priority, src, length, Waits.INTERRUPTIBLE, 0L);
+        }
+    }
+
+    /**
+     * Sends a message if there is room now.
+     *
+     * @param priority 0 .. {@value #MAX_PRIORITY}
+     * @param src      the message
+     * @return whether it was sent ({@code src} unchanged if not)
+     * @throws IllegalArgumentException if the priority is out of range or the message too large
+     */
+    public boolean trySend(int priority, ByteBuffer src) {
+        return offer(priority, src, checkSend(priority, src));
+    }
+
+    /**
+     * Sends a message, waiting up to {@code timeout} for room.
+     *
+     * @param priority 0 .. {@value #MAX_PRIORITY}
+     * @param src      the message
+     * @param timeout  how long to wait at most
+     * @param unit     its unit
+     * @return whether it was sent ({@code src} unchanged if not)
+     * @throws IllegalArgumentException if the priority is out of range or the message too large
+     * @throws InterruptedException     if interrupted while waiting (nothing sent)
+     */
+    public boolean trySend(int priority, ByteBuffer src, long timeout, TimeUnit unit) throws InterruptedException {
+        Waits.requireUnit(unit);
+        int length = checkSend(priority, src);
+        Waits.checkInterrupt();
+        return offer(priority, src, length)
+                || awaitSend(priority, src, length, Waits.TIMED, Waits.deadline(timeout, unit));
+    }
+
+    private int checkSend(int priority, ByteBuffer src) {
+        Objects.requireNonNull(src, "src");
+        if (priority < 0 || priority > MAX_PRIORITY) {
+            throw new IllegalArgumentException("priority must be in 0.." + MAX_PRIORITY + ": " + priority);
+        }
+        int length = src.remaining();
+        if (length > maxMessageSize) {
+            throw new IllegalArgumentException("message of " + length + " bytes exceeds the maximum message size "
+                    + maxMessageSize);
+        }
+        ensureOpen();
+        return length;
+    }
+
+    private boolean awaitSend(int priority, ByteBuffer src, int length, int mode, long deadline)
+            throws InterruptedException {
+        IdleStrategy idle = idle();
+        while (true) {
+            if (Waits.shouldGiveUp(mode, deadline)) {
+                return false;
+            }
+            idle.idle();
+            ensureOpen();
+            if (offer(priority, src, length)) {
+                return true;
+            }
+        }
+    }
+
+    private IdleStrategy idle() {
+        Bindings t = bindings.get();
+        IdleStrategy idle = t.idle;
+        if (idle == null) {
+            idle = t.idle = Idle.backoff();
+        }
+        idle.reset();
+        return idle;
+    }
+
+    private boolean offer(int priority, ByteBuffer src, int length) {
+        Bindings t = bindings.get();
+        int k = t.laneOf[priority];
+        if (k < 0 && (k = bind(t, priority)) < 0) {
+            return false;
+        }
+        final ByteBuffer b = buffer;
+        final int recordBytes = LaneQueueDescriptor.recordBytes(length);
+        long tail = tails[k];
+        int at = (int) (tail << 3) & ringMask;
+        int pad = at + recordBytes > ringBytes ? ringBytes - at : 0;
+        long words = (pad + recordBytes >>> 3) + 1; // + 1: the next header, zeroed by this send
+        if (((tail - bounds[k]) & POSITION_MASK) + words > ringWords) {
+            // acquire: the receivers' head CAS that moved past a record follows their reads of it, so the
+            // space it frees is ours to overwrite only after those reads (read only when the cache says full)
+            bounds[k] = LaneQueueDescriptor.position((long) MappedAccess.LONG.getAcquire(b, headAt(k)));
+            if (((tail - bounds[k]) & POSITION_MASK) + words > ringWords) {
+                return false;
+            }
+        }
+        int stamp = nextStamp(k, priority);
+        long ring = ringsAt + (long) k * ringBytes;
+        if (pad > 0) {
+            // plain: the header word at the ring's start, published by the padding's release below
+            MappedAccess.LONG.set(b, (int) ring, 0L);
+            // release: a receiver that reads the padding (acquire) and moves past it reads the zero above
+            MappedAccess.LONG.setRelease(b, (int) (ring + at), LaneQueueDescriptor.padHeader(pad));
+            tail = (tail + (pad >>> 3)) & POSITION_MASK;
+            at = 0;
+        }
+        // plain: the bytes are this lane's free space, published by the header's release below
+        b.put((int) (ring + at + 8), src, src.position(), length);
+        // plain: the next record's header is "none yet" (the zeroing rule, see the notes), published with the body
+        MappedAccess.LONG.set(b, (int) (ring + ((at + recordBytes) & ringMask)), 0L);
+        // release: publishes the body and the zero above to a receiver that acquires this header
+        MappedAccess.LONG.setRelease(b, (int) (ring + at), LaneQueueDescriptor.header(priority, stamp, length));
+        // release: the Lamport clock's input; a later send that acquires it sees every write above
+        MappedAccess.LONG.setRelease(b, laneAt(k) + LaneQueueDescriptor.LANE_PUBLISHED_STAMP_OFFSET, (long) stamp);
+        tails[k] = (tail + (recordBytes >>> 3)) & POSITION_MASK;
+        lastStamps[k] = stamp;
+        src.position(src.position() + length);
+        return true;
+    }
+
+    /** 1 + the largest stamp published by the active lanes of {@code priority} (serial order), ours included. */
+    private int nextStamp(int k, int priority) {
+        final ByteBuffer b = buffer;
+        int stamp = lastStamps[k];
+        for (int w = 0; w < activeWords; w++) {
+            // acquire: a lane bound before a send that happened-before ours set its bit before that send
+            long bits = (long) MappedAccess.LONG.getAcquire(b, activeAt + 8 * w);
+            while (bits != 0L) {
+                int j = (w << 6) + Long.numberOfTrailingZeros(bits);
+                bits &= bits - 1;
+                int laneAt = laneAt(j);
+                // opaque: only selects the lanes whose stamps matter; another priority's stamp is harmless
+                if (j == k || (int) MappedAccess.INT.getOpaque(b, laneAt + LaneQueueDescriptor.LANE_PRIORITY_OFFSET) != priority) {
+                    continue;
+                }
+                // acquire: pairs with the publishing send's release (see the notes)
+                int s = (int) (long) MappedAccess.LONG.getAcquire(b, laneAt + LaneQueueDescriptor.LANE_PUBLISHED_STAMP_OFFSET);
+                if (s - stamp > 0) {
+                    stamp = s;
+                }
+            }
+        }
+        return stamp + 1;
+    }
+
+    // ---------------------------------------------------------------- lanes
+
+    private int laneAt(int k) {
+        return laneTableAt + LaneQueueDescriptor.LANE_ENTRY_LENGTH * k;
+    }
+
+    private int headAt(int k) {
+        return laneAt(k) + LaneQueueDescriptor.LANE_HEAD_OFFSET;
+    }
+
+    private int bind(Bindings t, int priority) {
+        for (int attempt = 0; attempt < 2; attempt++) {
+            int k = claimFreeLane(priority);
+            if (k >= 0) {
+                t.laneOf[priority] = k;
+                t.order[t.count++] = priority;
+                synchronized (binders) {
+                    binders[k] = Thread.currentThread();
+                }
+                if (t.count > LANES_PER_THREAD) {
+                    retireDrained(t, t.count - LANES_PER_THREAD, priority);
+                }
+                return k;
+            }
+            // no lane free: retire this thread's drained lanes and the lanes of this handle's ended threads,
+            // and free the retired lanes that are drained
+            retireDrained(t, t.count, priority);
+            retireEndedThreads();
+            for (int j = 0; j < lanes; j++) {
+                tryFree(j);
+            }
+        }
+        return -1;
+    }
+
+    private int claimFreeLane(int priority) {
+        final ByteBuffer b = buffer;
+        for (int k = 0; k < lanes; k++) {
+            int ownerAt = laneAt(k) + LaneQueueDescriptor.LANE_OWNER_OFFSET;
+            // opaque pre-check, then volatile CAS: the CAS acquires the freer's release of the lane (its
+            // reads of the ring end before our writes) and, if this handle bound the lane before, the
+            // plain per-lane state's last writes
+            if ((long) MappedAccess.LONG.getOpaque(b, ownerAt) == FREE
+                    && MappedAccess.LONG.compareAndSet(b, ownerAt, FREE, boundWord)) {
+                // plain: published by the active bit's atomic or below
+                MappedAccess.INT.set(b, laneAt(k) + LaneQueueDescriptor.LANE_PRIORITY_OFFSET, priority);
+                // atomic or (volatile): after our CAS on FREE, so a freer's clear (before its FREE store,
+                // which our CAS read) is never ordered after it
+                MappedAccess.LONG.getAndBitwiseOr(b, activeAt + 8 * (k >>> 6), 1L << k);
+                // acquire: the lane is drained (freed only drained), so its head is where we write next
+                long head = LaneQueueDescriptor.position((long) MappedAccess.LONG.getAcquire(b, headAt(k)));
+                tails[k] = head;
+                bounds[k] = head;
+                // acquire: continue the lane's own stamps (any value works; the clock takes the max)
+                lastStamps[k] = (int) (long) MappedAccess.LONG.getAcquire(b,
+                        laneAt(k) + LaneQueueDescriptor.LANE_PUBLISHED_STAMP_OFFSET);
+                return k;
+            }
+        }
+        return -1;
+    }
+
+    /** Retires up to {@code max} of {@code t}'s drained lanes, oldest first, keeping the one of {@code keep}. */
+    private void retireDrained(Bindings t, int max, int keep) {
+        int retired = 0;
+        for (int i = 0; i < t.count && retired < max; ) {
+            int p = t.order[i];
+            int k = t.laneOf[p];
+            if (p != keep && drainedBySender(k)) {
+                retire(k);
+                t.laneOf[p] = -1;
+                System.arraycopy(t.order, i + 1, t.order, i, t.count - i - 1);
+                t.count--;
+                retired++;
+            } else {
+                i++;
+            }
+        }
+    }
+
+    private boolean drainedBySender(int k) {
+        // acquire: as in offer's space check
+        return LaneQueueDescriptor.position((long) MappedAccess.LONG.getAcquire(buffer, headAt(k))) == tails[k];
+    }
+
+    private void retireEndedThreads() {
+        synchronized (binders) {
+            for (int k = 0; k < lanes; k++) {
+                Thread th = binders[k];
+                if (th != null && !th.isAlive()) {
+                    retire(k);
+                }
+            }
+        }
+    }
+
+    /** BOUND(me) -> RETIRED(me), then freed at once if drained. */
+    private void retire(int k) {
+        synchronized (binders) {
+            binders[k] = null;
+        }
+        int ownerAt = laneAt(k) + LaneQueueDescriptor.LANE_OWNER_OFFSET;
+        // volatile CAS: releases the lane's records (a freer acquires this word before reading the head)
+        if (MappedAccess.LONG.compareAndSet(buffer, ownerAt, boundWord, retiredWord)) {
+            tryFree(k);
+        }
+    }
+
+    /**
+     * Frees lane {@code k} if it is RETIRED and drained: RETIRED(t) -> FREEING(me), clear its active bit,
+     * FREE. Helps past a padding record at the head first.
+     */
+    private void tryFree(int k) {
+        final ByteBuffer b = buffer;
+        int ownerAt = laneAt(k) + LaneQueueDescriptor.LANE_OWNER_OFFSET;
+        // volatile, BEFORE the head and header reads: a retired lane receives no more records, and this
+        // read follows the retiring CAS, which followed the lane's last publish; the head read below is
+        // volatile too, so it sees the last head CAS before it in the synchronization order, and the
+        // header at that position is then either a record published there (which happens-before this
+        // read) or 0 for good
+        long owner = (long) MappedAccess.LONG.getVolatile(b, ownerAt);
+        if ((owner & STATE_MASK) != RETIRED) {
+            return;
+        }
+        long head;
+        long header;
+        while (true) {
+            head = (long) MappedAccess.LONG.getVolatile(b, headAt(k)); // volatile: see above
+            header = headerAt(k, LaneQueueDescriptor.position(head));
+            if (header == 0L || (header & PAD) == 0L || !skipPad(k, head, header)) {
+                break;
+            }
+        }
+        // volatile CAS: one freer at a time
+        if (header != 0L || !MappedAccess.LONG.compareAndSet(b, ownerAt, owner, freeingWord)) {
+            return;
+        }
+        // atomic and (volatile): before the FREE store below, so a binder that CASes FREE sets its bit after
+        MappedAccess.LONG.getAndBitwiseAnd(b, activeAt + 8 * (k >>> 6), ~(1L << k));
+        // volatile: releases the lane (our reads end before a binder's writes, its CAS acquires this)
+        MappedAccess.LONG.setVolatile(b, ownerAt, FREE);
+    }
+
+    private long headerAt(int k, long position) {
+        // acquire: pairs with the sender's release of the header (body and next zero visible)
+        return (long) MappedAccess.LONG.getAcquire(buffer, (int) (ringsAt + (long) k * ringBytes + ((position << 3) & ringMask)));
+    }
+
+    /** Moves the head past a padding record; whether the head moved (by us or another receiver). */
+    private boolean skipPad(int k, long head, long header) {
+        long to = LaneQueueDescriptor.position(head) + ((LaneQueueDescriptor.length(header) + 8) >>> 3);
+        // volatile CAS: a padding record carries no message; its bytes are free once the head passes
+        MappedAccess.LONG.compareAndSet(buffer, headAt(k), head, LaneQueueDescriptor.headWord(to, 0));
+        return true;
+    }
+
+    // ---------------------------------------------------------------- receive
+
+    /**
+     * Receives the highest-priority, oldest message into {@code dst}, waiting while the queue is empty.
+     *
+     * @param dst where the message is copied; needs {@link #maxMessageSize()} bytes remaining
+     * @return the message's priority
+     * @throws IllegalArgumentException if {@code dst} is too small
+     * @throws InterruptedException     if interrupted while waiting (nothing taken)
+     */
+    public int receive(ByteBuffer dst) throws InterruptedException {
+        checkReceive(dst);
+        Waits.checkInterrupt();
+        int p = poll(dst);
+        return p >= 0 ? p : awaitReceive(dst, Waits.INTERRUPTIBLE, 0L);
+    }
+
+    /**
+     * Receives a message if one is ready now.
+     *
+     * @param dst where the message is copied; needs {@link #maxMessageSize()} bytes remaining
+     * @return its priority, or -1 if the queue is empty
+     * @throws IllegalArgumentException if {@code dst} is too small
+     */
+    public int tryReceive(ByteBuffer dst) {
+        checkReceive(dst);
+        return poll(dst);
+    }
+
+    /**
+     * Receives a message, waiting up to {@code timeout}.
+     *
+     * @param dst     where the message is copied; needs {@link #maxMessageSize()} bytes remaining
+     * @param timeout how long to wait at most
+     * @param unit    its unit
+     * @return its priority, or -1 on timeout
+     * @throws IllegalArgumentException if {@code dst} is too small
+     * @throws InterruptedException     if interrupted while waiting (nothing taken)
+     */
+    public int tryReceive(ByteBuffer dst, long timeout, TimeUnit unit) throws InterruptedException {
+        Waits.requireUnit(unit);
+        checkReceive(dst);
+        Waits.checkInterrupt();
+        int p = poll(dst);
+        return p >= 0 ? p : awaitReceive(dst, Waits.TIMED, Waits.deadline(timeout, unit));
+    }
+
+    private void checkReceive(ByteBuffer dst) {
+        Objects.requireNonNull(dst, "dst");
+        if (dst.isReadOnly()) {
+            throw new ReadOnlyBufferException();
+        }
+        if (dst.remaining() < maxMessageSize) {
+            throw new IllegalArgumentException("receive buffer has " + dst.remaining()
+                    + " bytes remaining, less than the maximum message size " + maxMessageSize);
+        }
+        ensureOpen();
+    }
+
+    private int awaitReceive(ByteBuffer dst, int mode, long deadline) throws InterruptedException {
+        IdleStrategy idle = idle();
+        while (true) {
+            if (Waits.shouldGiveUp(mode, deadline)) {
+                return -1;
+            }
+            idle.idle();
+            ensureOpen();
+            int p = poll(dst);
+            if (p >= 0) {
+                return p;
+            }
+        }
+    }
+
+    /** The best record's key: priority, then the oldest stamp; compared by {@link #better}. */
+    private static boolean better(long header, int lane, long bestHeader, int bestLane) {
+        int p = LaneQueueDescriptor.priority(header);
+        int bp = LaneQueueDescriptor.priority(bestHeader);
+        if (p != bp) {
+            return p > bp;
+        }
+        int d = LaneQueueDescriptor.stamp(header) - LaneQueueDescriptor.stamp(bestHeader);
+        return d != 0 ? d < 0 : lane < bestLane;
+    }
+
+    private int poll(ByteBuffer dst) {
+        final ByteBuffer b = buffer;
+        while (true) {
+            long bestHeader = 0L;
+            long bestHead = 0L;
+            int best = -1;
+            for (int w = 0; w < activeWords; w++) {
+                // acquire: the bits only select lanes; acquire so a lane bound before a send that
+                // happened-before the candidate's is seen by the re-check
+                long bits = (long) MappedAccess.LONG.getAcquire(b, activeAt + 8 * w);
+                while (bits != 0L) {
+                    int j = (w << 6) + Long.numberOfTrailingZeros(bits);
+                    bits &= bits - 1;
+                    long head = (long) MappedAccess.LONG.getAcquire(b, headAt(j)); // acquire: see headerAt
+                    long header = headerAt(j, LaneQueueDescriptor.position(head));
+                    if (header == 0L) {
+                        tryFree(j);
+                        continue;
+                    }
+                    if ((header & PAD) != 0L) {
+                        skipPad(j, head, header);
+                        bits |= 1L << (j & 63); // look at this lane again
+                        continue;
+                    }
+                    if (best < 0 || better(header, j, bestHeader, best)) {
+                        best = j;
+                        bestHeader = header;
+                        bestHead = head;
+                    }
+                }
+            }
+            if (best < 0) {
+                return -1;
+            }
+            // the re-check also with one lane seen: a lane bound after our read of its bit may hold an older message
+            if (betterElsewhere(best, bestHeader)) {
+                continue;
+            }
+            int length = LaneQueueDescriptor.length(bestHeader);
+            int recordBytes = LaneQueueDescriptor.recordBytes(length);
+            long position = LaneQueueDescriptor.position(bestHead);
+            int at = (int) (position << 3) & ringMask;
+            if (length > maxMessageSize || at + recordBytes > ringBytes) {
+                // a header read after the ring lapped under us, or a foreign write to the file
+                if ((long) MappedAccess.LONG.getVolatile(b, headAt(best)) == bestHead) {
+                    throw new IllegalStateException("corrupt record header " + Long.toHexString(bestHeader)
+                            + " in lane " + best + " at position " + position);
+                }
+                continue;
+            }
+            long ring = ringsAt + (long) best * ringBytes;
+            // plain: published by the header's release, which headerAt acquired; validated by the CAS below
+            dst.put(dst.position(), b, (int) (ring + at + 8), length);
+            // volatile CAS: the receive's linearization point; releases our reads of the record to the
+            // sender, whose space check acquires the head
+            if (MappedAccess.LONG.compareAndSet(b, headAt(best), bestHead,
+                    LaneQueueDescriptor.headWord(position + (recordBytes >>> 3), 0))) {
+                dst.position(dst.position() + length);
+                return LaneQueueDescriptor.priority(bestHeader);
+            }
+        }
+    }
+
+    /** The order re-check: whether another active lane's head record is better than the candidate. */
+    private boolean betterElsewhere(int best, long bestHeader) {
+        final ByteBuffer b = buffer;
+        for (int w = 0; w < activeWords; w++) {
+            // acquire: as in poll
+            long bits = (long) MappedAccess.LONG.getAcquire(b, activeAt + 8 * w);
+            while (bits != 0L) {
+                int j = (w << 6) + Long.numberOfTrailingZeros(bits);
+                bits &= bits - 1;
+                if (j == best) {
+                    continue;
+                }
+                long head = (long) MappedAccess.LONG.getAcquire(b, headAt(j));
+                long header = headerAt(j, LaneQueueDescriptor.position(head));
+                if (header != 0L && ((header & PAD) != 0L || better(header, j, bestHeader, best))) {
+                    return true; // a padding record may hide a better one: scan again
+                }
+            }
+        }
+        return false;
+    }
+
+    // ---------------------------------------------------------------- queries
+
+    /**
+     * The number of messages waiting (a snapshot, exact only while no one operates): walks the records of
+     * every active lane.
+     *
+     * @return the count
+     */
+    public int size() {
+        ensureOpen();
+        int n = 0;
+        for (int k = 0; k < lanes; k++) {
+            // opaque: a statistic
+            if (((long) MappedAccess.LONG.getOpaque(buffer, activeAt + 8 * (k >>> 6)) & (1L << k)) == 0L) {
+                continue;
+            }
+            long position = LaneQueueDescriptor.position((long) MappedAccess.LONG.getAcquire(buffer, headAt(k)));
+            for (long walked = 0; walked < ringWords; ) {
+                long header = headerAt(k, position);
+                if (header == 0L) {
+                    break;
+                }
+                long words = (LaneQueueDescriptor.length(header) + 15) >>> 3;
+                if ((header & PAD) == 0L) {
+                    n++;
+                }
+                position = (position + words) & POSITION_MASK;
+                walked += words;
+            }
+        }
+        return n;
+    }
+
+    /**
+     * Whether no message is waiting (a snapshot).
+     *
+     * @return {@code true} if every active lane's head holds no record
+     */
+    public boolean isEmpty() {
+        ensureOpen();
+        for (int k = 0; k < lanes; k++) {
+            if (((long) MappedAccess.LONG.getAcquire(buffer, activeAt + 8 * (k >>> 6)) & (1L << k)) == 0L) {
+                continue;
+            }
+            long position = LaneQueueDescriptor.position((long) MappedAccess.LONG.getAcquire(buffer, headAt(k)));
+            long header = headerAt(k, position);
+            if ((header & PAD) != 0L) {
+                header = headerAt(k, position + ((LaneQueueDescriptor.length(header) + 8) >>> 3));
+            }
+            if (header != 0L && (header & PAD) == 0L) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Whether a send of a maximum-size message at {@code priority} by the calling thread would find no
+     * room now: its lane for that priority is full, or it has none and no lane is free.
+     *
+     * @param priority 0 .. {@value #MAX_PRIORITY}
+     * @return {@code true} if such a send would wait
+     * @throws IllegalArgumentException if the priority is out of range
+     */
+    public boolean isFull(int priority) {
+        if (priority < 0 || priority > MAX_PRIORITY) {
+            throw new IllegalArgumentException("priority must be in 0.." + MAX_PRIORITY + ": " + priority);
+        }
+        ensureOpen();
+        int k = bindings.get().laneOf[priority];
+        if (k < 0) {
+            for (int j = 0; j < lanes; j++) {
+                if ((long) MappedAccess.LONG.getAcquire(buffer, laneAt(j) + LaneQueueDescriptor.LANE_OWNER_OFFSET) == FREE) {
+                    return false;
+                }
+            }
+            return true;
+        }
+        long head = LaneQueueDescriptor.position((long) MappedAccess.LONG.getAcquire(buffer, headAt(k)));
+        int recordBytes = LaneQueueDescriptor.recordBytes(maxMessageSize);
+        int at = (int) (tails[k] << 3) & ringMask;
+        int pad = at + recordBytes > ringBytes ? ringBytes - at : 0;
+        return ((tails[k] - head) & POSITION_MASK) + ((pad + recordBytes) >>> 3) + 1 > ringWords;
+    }
+
+    /**
+     * The lanes not FREE (bound, retired or being freed): a snapshot.
+     *
+     * @return their count
+     */
+    public int lanesInUse() {
+        int n = 0;
+        for (int w = 0; w < activeWords; w++) {
+            n += Long.bitCount((long) MappedAccess.LONG.getOpaque(buffer, activeAt + 8 * w)); // opaque: a statistic
+        }
+        return n;
+    }
+
+    /** @return the number of lanes */
+    public int lanes() {
+        return lanes;
+    }
+
+    /** @return the maximum message size in bytes */
+    public int maxMessageSize() {
+        return maxMessageSize;
+    }
+
+    /** @return the maximum-size messages one lane holds at least */
+    public int maxMessages() {
+        return maxMessages;
+    }
+
+    private void ensureOpen() {
+        if (closed) {
+            throw new IllegalStateException(this + " is closed");
+        }
+    }
+
+    /**
+     * Closes this handle: the lanes its threads bound are retired (their messages are still delivered,
+     * then the lanes are freed). Call it when no thread of this handle is inside a call.
+     */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        for (int k = 0; k < lanes; k++) {
+            boolean mine;
+            synchronized (binders) {
+                mine = binders[k] != null;
+            }
+            if (mine) {
+                retire(k);
+            }
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "LaneQueue[" + lanes + " lanes of " + ringBytes + " bytes, max message " + maxMessageSize + "]";
+    }
+}

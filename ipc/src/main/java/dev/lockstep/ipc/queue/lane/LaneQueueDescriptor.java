@@ -1,0 +1,264 @@
+package dev.lockstep.ipc.queue.lane;
+
+import dev.lockstep.ipc.shm.MappedAccess;
+
+/**
+ * The binary layout of a {@link LaneQueue}'s structure area: {@code SharedPriorityQueue}'s layout
+ * revision 2 (lanes), described once, in the style of Agrona's {@code RingBufferDescriptor}. Design and
+ * measurements: {@code docs/design/shared-priority-queue-r2.md}.
+ *
+ * <pre>
+ *  offset (from the structure area's start)
+ *  +-------------------------------------------------------------------+
+ *  | (spare)                                                           | 0      control line
+ *  | not-empty wait word (int)                                         | 64     receivers sleep on it
+ *  | not-full wait word (int)                                          | 96     senders sleep on it
+ *  +-------------------------------------------------------------------+
+ *  | sleep request (long), reserved for the kernel-sleep handshake     | 128    own 128-byte line
+ *  +-------------------------------------------------------------------+
+ *  | active bits: ceil(lanes / 64) longs, bit k = lane k not FREE      | 256    padded to 128
+ *  +-------------------------------------------------------------------+
+ *  | lane table: lanes entries of 512 bytes (four 128-byte lines)      | laneTableOffset
+ *  |   line A, written when the lane changes hands (rarely):           |
+ *  |   +0   owner (long): FREE 0 | BOUND, RETIRED, FREEING | token      |
+ *  |   +8   priority (int)                                             |
+ *  |   +16  sleep acknowledgement (long), reserved                     |
+ *  |   line B, written by receivers:                                   |
+ *  |   +128 head (long): position &lt;&lt; 16 | claimer                  |
+ *  |   +136 hold owner, +144 hold from, +152 hold end (reserved)       |
+ *  |   line C, written only by a blocked sender:                       |
+ *  |   +256 space request (int), reserved                              |
+ *  |   line D, written by the lane's sender on every send:             |
+ *  |   +384 published stamp (long): the lane's last stamp              |
+ *  +-------------------------------------------------------------------+
+ *  | lane 0's ring: R bytes of records                                 | ringsOffset, 4096-aligned
+ *  | lane 1's ring ...                                                 | + R
+ *  +-------------------------------------------------------------------+
+ * </pre>
+ *
+ * <h2>Positions</h2>
+ * A lane's positions (its head, its sender's tail) count 8-byte words since the lane was first used,
+ * modulo 2^{@value #POSITION_BITS}, and are compared only by their difference (always below
+ * {@code R / 8}); the record at position {@code p} starts at ring offset {@code (8 p) & (R - 1)}.
+ *
+ * <h2>Record</h2>
+ * A header (long), then the body, padded to 8 bytes; a record never crosses the ring's end.
+ * <pre>
+ *   bit 63       VALID     set in every published header
+ *   bit 62       PAD       a padding record up to the ring's end (its body is not a message)
+ *   bits 60..56  priority
+ *   bits 55..24  stamp     32 bits, compared modulo 2^32 (serial-number arithmetic)
+ *   bits 23..0   length    of the body in bytes
+ *   0            no record (yet) at this position
+ * </pre>
+ */
+public final class LaneQueueDescriptor {
+    /** The not-empty futex word (reserved for kernel sleeps). */
+    public static final int NOT_EMPTY_WAIT_WORD_OFFSET = 64;
+    /** The not-full futex word (reserved for kernel sleeps). */
+    public static final int NOT_FULL_WAIT_WORD_OFFSET = 96;
+    /** The receivers' sleep request (reserved for kernel sleeps). */
+    public static final int SLEEP_REQUEST_OFFSET = MappedAccess.LINE;
+    /** The active bits: bit k of word k / 64 set while lane k is not FREE. */
+    public static final int ACTIVE_BITS_OFFSET = 2 * MappedAccess.LINE;
+    /**
+     * Bytes per lane table entry: four 128-byte lines, so that receivers, which read the owner word of
+     * empty lanes and write the head, never share a line with the word a sender writes per message.
+     */
+    public static final int LANE_ENTRY_LENGTH = 4 * MappedAccess.LINE;
+
+    /** Within a lane entry: the owner word. */
+    public static final int LANE_OWNER_OFFSET = 0;
+    /** Within a lane entry: the priority the lane is bound for (int). */
+    public static final int LANE_PRIORITY_OFFSET = 8;
+    /** Within a lane entry: the stamp of the lane's last published record (long, low 32 bits used). */
+    public static final int LANE_PUBLISHED_STAMP_OFFSET = 3 * MappedAccess.LINE;
+    /** Within a lane entry: the receivers' head word, {@code position << 16 | claimer}. */
+    public static final int LANE_HEAD_OFFSET = MappedAccess.LINE;
+    /** Within a lane entry: the space request of a sender waiting for room (reserved). */
+    public static final int LANE_SPACE_REQUEST_OFFSET = 2 * MappedAccess.LINE;
+
+    /** Rings are aligned to pages, so a lane never used costs no memory on tmpfs. */
+    public static final int RING_ALIGNMENT = 4096;
+    /** The smallest ring. */
+    public static final int MIN_RING_BYTES = 4096;
+
+    /** Owner word of a lane no sender holds. */
+    public static final long FREE = 0L;
+    /** State bits (63..62) of a lane a sending thread holds; the low bits are its process's token. */
+    public static final long BOUND = 1L << 62;
+    /** State bits of a lane whose sender is gone; receivers drain it, then free it. */
+    public static final long RETIRED = 2L << 62;
+    /** State bits of a lane one process is freeing (clearing its active bit). */
+    public static final long FREEING = 3L << 62;
+    /** The state bits of an owner word. */
+    public static final long STATE_MASK = 3L << 62;
+    /** The token bits of an owner word. */
+    public static final long TOKEN_MASK = (1L << 56) - 1;
+
+    /** A header's VALID bit. */
+    public static final long VALID = 1L << 63;
+    /** A header's PAD bit. */
+    public static final long PAD = 1L << 62;
+    /** Position of the priority in a header. */
+    public static final int PRIORITY_SHIFT = 56;
+    /** Position of the stamp in a header. */
+    public static final int STAMP_SHIFT = 24;
+    /** The length's bits of a header. */
+    public static final long LENGTH_MASK = (1L << STAMP_SHIFT) - 1;
+    /** The largest message length a header can hold. */
+    public static final int MAX_LENGTH = (int) LENGTH_MASK;
+
+    /** Bits of a position. */
+    public static final int POSITION_BITS = 48;
+    /** The mask of a position. */
+    public static final long POSITION_MASK = (1L << POSITION_BITS) - 1;
+    /** Bits of the claimer in a head word. */
+    public static final int CLAIMER_BITS = 16;
+
+    private LaneQueueDescriptor() {
+    }
+
+    /**
+     * Bytes of one lane's ring: a power of two that holds {@code maxMessages} records of the largest size
+     * wherever the ring's end falls (one more record's worth, as a padding record may waste up to that).
+     *
+     * @param maxMessages    messages of the largest size one lane must hold
+     * @param maxMessageSize the largest body in bytes
+     * @return the ring's size in bytes
+     */
+    public static long ringBytes(int maxMessages, int maxMessageSize) {
+        long need = (maxMessages + 1L) * recordBytes(maxMessageSize) + 8; // + padding, + the zeroed next header
+        long r = MIN_RING_BYTES;
+        while (r < need) {
+            r <<= 1;
+        }
+        return r;
+    }
+
+    /**
+     * Bytes a record of a {@code length}-byte body takes.
+     *
+     * @param length the body's length
+     * @return header plus body, rounded up to 8
+     */
+    public static int recordBytes(int length) {
+        return (8 + length + 7) & ~7;
+    }
+
+    /**
+     * Offset of the lane table.
+     *
+     * @param lanes the number of lanes
+     * @return its offset in the structure area
+     */
+    public static int laneTableOffset(int lanes) {
+        return ACTIVE_BITS_OFFSET + MappedAccess.align(8 * ((lanes + 63) >>> 6), MappedAccess.LINE);
+    }
+
+    /**
+     * Offset of lane {@code k}'s entry.
+     *
+     * @param lanes the number of lanes
+     * @param k     the lane's index
+     * @return its offset in the structure area
+     */
+    public static int laneOffset(int lanes, int k) {
+        return laneTableOffset(lanes) + LANE_ENTRY_LENGTH * k;
+    }
+
+    /**
+     * Offset of lane 0's ring.
+     *
+     * @param lanes the number of lanes
+     * @return its offset in the structure area
+     */
+    public static long ringsOffset(int lanes) {
+        return MappedAccess.align(laneTableOffset(lanes) + (long) LANE_ENTRY_LENGTH * lanes, RING_ALIGNMENT);
+    }
+
+    /**
+     * Length of the whole structure area.
+     *
+     * @param maxMessages    messages of the largest size one lane holds
+     * @param maxMessageSize the largest body in bytes
+     * @param lanes          the number of lanes
+     * @return the bytes needed
+     */
+    public static long structureLength(int maxMessages, int maxMessageSize, int lanes) {
+        return ringsOffset(lanes) + lanes * ringBytes(maxMessages, maxMessageSize);
+    }
+
+    /**
+     * A message record's header.
+     *
+     * @param priority the priority, 0..31
+     * @param stamp    the Lamport stamp (low 32 bits kept)
+     * @param length   the body's length
+     * @return the header word
+     */
+    public static long header(int priority, int stamp, int length) {
+        return VALID | ((long) priority << PRIORITY_SHIFT) | ((stamp & 0xFFFF_FFFFL) << STAMP_SHIFT) | length;
+    }
+
+    /**
+     * A padding record's header.
+     *
+     * @param bytes the padding's length, header included (a multiple of 8, at least 8)
+     * @return the header word
+     */
+    public static long padHeader(int bytes) {
+        return VALID | PAD | (bytes - 8);
+    }
+
+    /**
+     * The priority of a header.
+     *
+     * @param header a message header
+     * @return its priority
+     */
+    public static int priority(long header) {
+        return (int) (header >>> PRIORITY_SHIFT) & 0x1F;
+    }
+
+    /**
+     * The stamp of a header.
+     *
+     * @param header a message header
+     * @return its stamp
+     */
+    public static int stamp(long header) {
+        return (int) (header >>> STAMP_SHIFT);
+    }
+
+    /**
+     * The body length of a header (for a padding record: its length less 8).
+     *
+     * @param header a record header
+     * @return the length
+     */
+    public static int length(long header) {
+        return (int) (header & LENGTH_MASK);
+    }
+
+    /**
+     * A head word.
+     *
+     * @param position the head's position
+     * @param claimer  who moved it there (0: a copying receive)
+     * @return the head word
+     */
+    public static long headWord(long position, int claimer) {
+        return (position & POSITION_MASK) << CLAIMER_BITS | claimer;
+    }
+
+    /**
+     * The position of a head word.
+     *
+     * @param headWord a head word
+     * @return its position
+     */
+    public static long position(long headWord) {
+        return headWord >>> CLAIMER_BITS;
+    }
+}

@@ -1,0 +1,369 @@
+package dev.lockstep.ipc.queue.lane;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.ByteBuffer;
+import java.nio.ReadOnlyBufferException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** Milestone 1 of layout revision 2 ({@link LaneQueue}): lanes, sends, the copying receive, polling waits. */
+@Timeout(60)
+class LaneQueueTest {
+    static ByteBuffer msg(int a, int b) {
+        return ByteBuffer.allocate(8).putInt(0, a).putInt(4, b);
+    }
+
+    static ByteBuffer dst(LaneQueue q) {
+        return ByteBuffer.allocateDirect(q.maxMessageSize());
+    }
+
+    /** One thread: highest priority first, FIFO within a priority, across several lanes. */
+    @Test
+    void receivesHighestPriorityFirstThenOldest() {
+        LaneQueue q = LaneQueue.inMemory(64, 16, 64);
+        Random rnd = new Random(42);
+        int[] prios = new int[60];
+        for (int i = 0; i < prios.length; i++) {
+            prios[i] = rnd.nextInt(LaneQueue.MAX_PRIORITY + 1);
+            assertTrue(q.trySend(prios[i], msg(prios[i], i)));
+        }
+        assertEquals(prios.length, q.size());
+        ByteBuffer d = dst(q);
+        int lastPrio = Integer.MAX_VALUE;
+        int lastSeq = -1;
+        for (int i = 0; i < prios.length; i++) {
+            int p = q.tryReceive(d.clear());
+            assertEquals(8, d.position());
+            assertEquals(p, d.getInt(0));
+            int seq = d.getInt(4);
+            assertEquals(prios[seq], p);
+            assertTrue(p < lastPrio || (p == lastPrio && seq > lastSeq), "order at " + i);
+            lastPrio = p;
+            lastSeq = seq;
+        }
+        assertEquals(-1, q.tryReceive(d.clear()));
+        assertTrue(q.isEmpty());
+    }
+
+    /** Messages of every length wrap around a small ring many times, padding records included. */
+    @Test
+    void wrapsAroundWithPaddingAndEveryLength() {
+        LaneQueue q = LaneQueue.inMemory(4, 300, 2);
+        ByteBuffer d = dst(q);
+        Random rnd = new Random(7);
+        int sent = 0;
+        int received = 0;
+        List<byte[]> inFlight = new ArrayList<>();
+        for (int round = 0; round < 20_000; round++) {
+            if (rnd.nextBoolean() || inFlight.isEmpty()) {
+                byte[] m = new byte[rnd.nextInt(301)];
+                rnd.nextBytes(m);
+                if (q.trySend(3, ByteBuffer.wrap(m))) {
+                    inFlight.add(m);
+                    sent++;
+                }
+            } else {
+                assertEquals(3, q.tryReceive(d.clear()));
+                byte[] expected = inFlight.remove(0);
+                assertEquals(expected.length, d.position());
+                for (int i = 0; i < expected.length; i++) {
+                    assertEquals(expected[i], d.get(i), "byte " + i + " of message " + received);
+                }
+                received++;
+            }
+        }
+        assertTrue(sent > 5_000, "sent " + sent);
+        assertEquals(inFlight.size(), q.size());
+    }
+
+    /** Capacity is per lane: one thread's full lane does not stop another thread's sends. */
+    @Test
+    void aFullLaneBlocksOnlyItsSender() throws Exception {
+        LaneQueue q = LaneQueue.inMemory(4, 1000, 4);
+        int n = 0;
+        while (q.trySend(0, ByteBuffer.allocate(1000))) {
+            n++;
+        }
+        assertTrue(n >= 4, "a lane holds at least maxMessages messages of the largest size: " + n);
+        assertTrue(q.isFull(0));
+        assertFalse(q.isFull(1));
+        AtomicReference<Boolean> other = new AtomicReference<>();
+        Thread t = new Thread(() -> other.set(q.trySend(0, ByteBuffer.allocate(1000))));
+        t.start();
+        t.join();
+        assertTrue(other.get());
+        ByteBuffer d = dst(q);
+        assertEquals(0, q.tryReceive(d.clear()));
+        // 8 records of 1008 bytes filled 8064 of the 8192-byte ring: the next one needs a 128-byte padding
+        // record first, so one receive does not make room for it, two do
+        assertTrue(q.isFull(0));
+        assertEquals(0, q.tryReceive(d.clear()));
+        assertFalse(q.isFull(0));
+        assertTrue(q.trySend(0, ByteBuffer.allocate(1000)));
+        assertTrue(q.trySend(0, ByteBuffer.allocate(8)), "small messages fit where a large one did not");
+    }
+
+    @Test
+    void badInputIsRefusedNamingTheValueAndChangesNothing() {
+        assertThrows(IllegalArgumentException.class, () -> LaneQueue.inMemory(0, 8, 4));
+        assertThrows(IllegalArgumentException.class, () -> LaneQueue.inMemory(4, 0, 4));
+        assertThrows(IllegalArgumentException.class, () -> LaneQueue.inMemory(4, 8, 0));
+        assertThrows(IllegalArgumentException.class, () -> LaneQueue.inMemory(4, 1 << 24, 4));
+        IllegalArgumentException big = assertThrows(IllegalArgumentException.class,
+                () -> LaneQueue.inMemory(1 << 20, 1 << 16, 64));
+        assertTrue(big.getMessage().contains("2 GiB"), big.getMessage());
+        LaneQueue q = LaneQueue.inMemory(4, 8, 4);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> q.trySend(32, msg(1, 1)));
+        assertTrue(e.getMessage().contains("32"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> q.trySend(-1, msg(1, 1)));
+        e = assertThrows(IllegalArgumentException.class, () -> q.trySend(0, ByteBuffer.allocate(9)));
+        assertTrue(e.getMessage().contains("9"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> q.tryReceive(ByteBuffer.allocate(7)));
+        assertTrue(e.getMessage().contains("7"), e.getMessage());
+        assertThrows(ReadOnlyBufferException.class, () -> q.tryReceive(ByteBuffer.allocate(8).asReadOnlyBuffer()));
+        assertThrows(NullPointerException.class, () -> q.trySend(0, null));
+        assertThrows(IllegalArgumentException.class, () -> q.isFull(32));
+        assertEquals(0, q.size());
+        assertEquals(0, q.lanesInUse(), "a refused send binds no lane");
+        q.close();
+        assertThrows(IllegalStateException.class, () -> q.trySend(0, msg(1, 1)));
+    }
+
+    /**
+     * Order across lanes (the Lamport stamps): sends of one priority by three threads, each started after
+     * the previous one's send returned, are received in send order, whatever the lanes' indexes.
+     */
+    @Test
+    void sendsOrderedByHappensBeforeAreReceivedInThatOrderAcrossLanes() throws Exception {
+        LaneQueue q = LaneQueue.inMemory(64, 8, 16);
+        AtomicInteger sent = new AtomicInteger();
+        // bind the lanes in reverse order of use: thread 2 gets the lowest lane index
+        for (int round = 0; round < 3; round++) {
+            for (int s = 2; s >= 0; s--) {
+                int id = s;
+                int r = round;
+                Thread t = new Thread(() -> {
+                    if (q.trySend(5, msg(id, r))) {
+                        sent.incrementAndGet();
+                    }
+                });
+                t.start();
+                t.join();
+            }
+        }
+        assertEquals(9, sent.get());
+        ByteBuffer d = dst(q);
+        for (int round = 0; round < 3; round++) {
+            for (int s = 2; s >= 0; s--) {
+                assertEquals(5, q.tryReceive(d.clear()));
+                assertEquals(s, d.getInt(0), "sender at round " + round);
+                assertEquals(round, d.getInt(4));
+            }
+        }
+        assertEquals(-1, q.tryReceive(d.clear()));
+    }
+
+    /**
+     * Lanes of ended threads are reclaimed: 200 short-lived threads send through 4 lanes, and a thread
+     * sending at more priorities than its budget keeps at most {@link LaneQueue#LANES_PER_THREAD} drained lanes.
+     */
+    @Test
+    void lanesOfEndedThreadsAndBeyondTheBudgetAreReused() throws Exception {
+        LaneQueue q = LaneQueue.inMemory(8, 8, 4);
+        ByteBuffer d = dst(q);
+        for (int i = 0; i < 200; i++) {
+            int id = i;
+            AtomicReference<Boolean> ok = new AtomicReference<>();
+            Thread t = new Thread(() -> ok.set(q.trySend(1, msg(id, 0))));
+            t.start();
+            t.join();
+            assertTrue(ok.get(), "send of thread " + i);
+            assertEquals(1, q.tryReceive(d.clear()));
+            assertEquals(id, d.getInt(0));
+        }
+        LaneQueue r = LaneQueue.inMemory(8, 8, 64);
+        for (int p = 0; p < 12; p++) {
+            assertTrue(r.trySend(p, msg(p, 0)));
+            assertEquals(p, r.tryReceive(d.clear()));
+        }
+        assertTrue(r.lanesInUse() <= LaneQueue.LANES_PER_THREAD + 1, "lanes in use " + r.lanesInUse());
+        r.close();
+        assertEquals(0, r.lanesInUse(), "close retires and frees the drained lanes");
+    }
+
+    /** A lane retired with messages in it is freed by the receive that drains it. */
+    @Test
+    void aRetiredLaneIsFreedOnceDrained() throws Exception {
+        LaneQueue q = LaneQueue.inMemory(8, 8, 4);
+        Thread t = new Thread(() -> {
+            assertTrue(q.trySend(2, msg(1, 0)));
+            assertTrue(q.trySend(2, msg(2, 0)));
+        });
+        t.start();
+        t.join();
+        ByteBuffer d = dst(q);
+        for (int p = 0; p < 3; p++) {
+            assertTrue(q.trySend(10 + p, msg(p, 1)));
+        }
+        for (int p = 2; p >= 0; p--) {
+            assertEquals(10 + p, q.tryReceive(d.clear()));
+        }
+        assertEquals(4, q.lanesInUse());
+        // no lane free: this thread's drained lanes are retired and freed, the ended thread's lane retired
+        assertTrue(q.trySend(20, msg(9, 9)));
+        assertEquals(2, q.lanesInUse(), "the ended thread's retired lane (2 messages) and the new one");
+        assertEquals(20, q.tryReceive(d.clear()));
+        assertEquals(2, q.tryReceive(d.clear()));
+        assertEquals(1, d.getInt(0));
+        assertEquals(2, q.tryReceive(d.clear()));
+        assertEquals(2, d.getInt(0));
+        assertEquals(2, q.lanesInUse());
+        assertEquals(-1, q.tryReceive(d.clear()), "the scan that finds the retired lane drained frees it");
+        assertEquals(1, q.lanesInUse());
+    }
+
+    @Test
+    void blockingCallsWakeUpTimeOutAndHonourInterrupts() throws Exception {
+        LaneQueue q = LaneQueue.inMemory(4, 1000, 4);
+        ByteBuffer d = dst(q);
+        long t0 = System.nanoTime();
+        assertEquals(-1, q.tryReceive(d, 50, TimeUnit.MILLISECONDS));
+        assertTrue(System.nanoTime() - t0 >= TimeUnit.MILLISECONDS.toNanos(50), "not early");
+        AtomicInteger got = new AtomicInteger(-2);
+        Thread r = new Thread(() -> {
+            try {
+                got.set(q.receive(dst(q)));
+            } catch (InterruptedException e) {
+                got.set(-3);
+            }
+        });
+        r.start();
+        Thread.sleep(50);
+        q.send(9, msg(1, 2));
+        r.join();
+        assertEquals(9, got.get());
+
+        while (q.trySend(0, ByteBuffer.allocate(1000))) {
+            // fill this thread's lane
+        }
+        t0 = System.nanoTime();
+        assertFalse(q.trySend(0, ByteBuffer.allocate(1000), 50, TimeUnit.MILLISECONDS));
+        assertTrue(System.nanoTime() - t0 >= TimeUnit.MILLISECONDS.toNanos(50), "not early");
+        Thread.currentThread().interrupt();
+        assertThrows(InterruptedException.class, () -> q.send(0, ByteBuffer.allocate(1000)));
+        CountDownLatch started = new CountDownLatch(1);
+        Thread drainer = new Thread(() -> {
+            started.countDown();
+            try {
+                Thread.sleep(50);
+                q.receive(dst(q)); // two receives make room (see aFullLaneBlocksOnlyItsSender)
+                q.receive(dst(q));
+            } catch (InterruptedException e) {
+                throw new AssertionError(e);
+            }
+        });
+        drainer.start();
+        started.await();
+        q.send(0, ByteBuffer.allocate(1000)); // waits for the drainer's receive
+        drainer.join();
+
+        LaneQueue empty = LaneQueue.inMemory(1, 8, 1);
+        Thread blockedOnEmpty = new Thread(() -> {
+            try {
+                empty.receive(dst(empty));
+            } catch (InterruptedException e) {
+                got.set(-4);
+            }
+        });
+        blockedOnEmpty.start();
+        Thread.sleep(30);
+        blockedOnEmpty.interrupt();
+        blockedOnEmpty.join();
+        assertEquals(-4, got.get());
+    }
+
+    /**
+     * Many senders and receivers: nothing lost or duplicated, and each receiver sees each sender's
+     * messages of one priority in send order (its receives follow one another, as do the sends).
+     */
+    @Test
+    void manySendersAndReceiversLoseDuplicateAndReorderNothing() throws Exception {
+        LaneQueue q = LaneQueue.inMemory(16, 24, 16);
+        int senders = 3;
+        int receivers = 2;
+        int perSender = 30_000;
+        boolean[][] seen = new boolean[senders][perSender];
+        AtomicInteger total = new AtomicInteger();
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        List<Thread> threads = new ArrayList<>();
+        for (int s = 0; s < senders; s++) {
+            int id = s;
+            threads.add(new Thread(() -> {
+                try {
+                    for (int i = 0; i < perSender; i++) {
+                        q.send(i % 3, msg(id, i));
+                    }
+                } catch (Throwable e) {
+                    failure.compareAndSet(null, e);
+                }
+            }));
+        }
+        for (int r = 0; r < receivers; r++) {
+            threads.add(new Thread(() -> {
+                ByteBuffer d = dst(q);
+                int[][] last = new int[senders][3];
+                for (int[] l : last) {
+                    java.util.Arrays.fill(l, -1);
+                }
+                try {
+                    while (total.get() < senders * perSender) {
+                        int p = q.tryReceive(d.clear(), 10, TimeUnit.MILLISECONDS);
+                        if (p < 0) {
+                            continue;
+                        }
+                        int s = d.getInt(0);
+                        int i = d.getInt(4);
+                        if (p != i % 3) {
+                            throw new AssertionError("priority " + p + " for message " + i);
+                        }
+                        if (i <= last[s][p]) {
+                            throw new AssertionError("sender " + s + " priority " + p + ": " + i + " after " + last[s][p]);
+                        }
+                        last[s][p] = i;
+                        synchronized (seen) {
+                            if (seen[s][i]) {
+                                throw new AssertionError("duplicate " + s + "/" + i);
+                            }
+                            seen[s][i] = true;
+                        }
+                        total.incrementAndGet();
+                    }
+                } catch (Throwable e) {
+                    failure.compareAndSet(null, e);
+                    total.set(Integer.MAX_VALUE);
+                }
+            }));
+        }
+        threads.forEach(Thread::start);
+        for (Thread t : threads) {
+            t.join();
+        }
+        if (failure.get() != null) {
+            throw new AssertionError(failure.get());
+        }
+        assertEquals(senders * perSender, total.get());
+        assertTrue(q.isEmpty());
+    }
+}
