@@ -142,37 +142,48 @@ class LaneQueueTest {
     }
 
     /**
-     * Order across lanes (the Lamport stamps): sends of one priority by three threads, each started after
-     * the previous one's send returned, are received in send order, whatever the lanes' indexes.
+     * Order across lanes (the Lamport stamps): three threads bind lanes 0, 1, 2 in that order, then send
+     * in the reverse order, each send started after the previous one returned; they are received in send
+     * order, not in lane order (lanes only break ties between equal stamps).
      */
     @Test
     void sendsOrderedByHappensBeforeAreReceivedInThatOrderAcrossLanes() throws Exception {
         LaneQueue q = LaneQueue.inMemory(64, 8, 16);
-        AtomicInteger sent = new AtomicInteger();
-        // bind the lanes in reverse order of use: thread 2 gets the lowest lane index
-        for (int round = 0; round < 3; round++) {
-            for (int s = 2; s >= 0; s--) {
-                int id = s;
-                int r = round;
-                Thread t = new Thread(() -> {
-                    if (q.trySend(5, msg(id, r))) {
-                        sent.incrementAndGet();
-                    }
-                });
-                t.start();
-                t.join();
-            }
-        }
-        assertEquals(9, sent.get());
+        java.util.concurrent.ExecutorService[] senders = new java.util.concurrent.ExecutorService[3];
         ByteBuffer d = dst(q);
-        for (int round = 0; round < 3; round++) {
-            for (int s = 2; s >= 0; s--) {
+        try {
+            for (int s = 0; s < 3; s++) {
+                senders[s] = java.util.concurrent.Executors.newSingleThreadExecutor();
+                int id = s;
+                assertTrue(senders[s].submit(() -> q.trySend(5, msg(id, -1))).get()); // binds lane s
+            }
+            for (int s = 0; s < 3; s++) {
                 assertEquals(5, q.tryReceive(d.clear()));
-                assertEquals(s, d.getInt(0), "sender at round " + round);
-                assertEquals(round, d.getInt(4));
+                assertEquals(s, d.getInt(0));
+            }
+            for (int round = 0; round < 3; round++) {
+                for (int s = 2; s >= 0; s--) {
+                    int id = s;
+                    int r = round;
+                    // get(): this send returned before the next one begins
+                    assertTrue(senders[s].submit(() -> q.trySend(5, msg(id, r))).get());
+                }
+            }
+            for (int round = 0; round < 3; round++) {
+                for (int s = 2; s >= 0; s--) {
+                    assertEquals(5, q.tryReceive(d.clear()));
+                    assertEquals(s, d.getInt(0), "sender at round " + round);
+                    assertEquals(round, d.getInt(4));
+                }
+            }
+            assertEquals(-1, q.tryReceive(d.clear()));
+        } finally {
+            for (java.util.concurrent.ExecutorService e : senders) {
+                if (e != null) {
+                    e.shutdown();
+                }
             }
         }
-        assertEquals(-1, q.tryReceive(d.clear()));
     }
 
     /**
