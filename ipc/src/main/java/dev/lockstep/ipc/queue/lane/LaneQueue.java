@@ -1,6 +1,8 @@
 package dev.lockstep.ipc.queue.lane;
 
 import static dev.lockstep.ipc.queue.lane.LaneQueueDescriptor.BOUND;
+import static dev.lockstep.ipc.queue.lane.LaneQueueDescriptor.COUNT_BITS;
+import static dev.lockstep.ipc.queue.lane.LaneQueueDescriptor.COUNT_MASK;
 import static dev.lockstep.ipc.queue.lane.LaneQueueDescriptor.FREE;
 import static dev.lockstep.ipc.queue.lane.LaneQueueDescriptor.FREEING;
 import static dev.lockstep.ipc.queue.lane.LaneQueueDescriptor.PAD;
@@ -9,6 +11,7 @@ import static dev.lockstep.ipc.queue.lane.LaneQueueDescriptor.RETIRED;
 import static dev.lockstep.ipc.queue.lane.LaneQueueDescriptor.STATE_MASK;
 import static dev.lockstep.ipc.queue.lane.LaneQueueDescriptor.TOKEN_MASK;
 
+import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.ReadOnlyBufferException;
@@ -22,6 +25,8 @@ import dev.lockstep.core.internal.Waits;
 import dev.lockstep.ipc.shm.Idle;
 import dev.lockstep.ipc.shm.MappedAccess;
 import dev.lockstep.ipc.shm.Participants;
+import dev.lockstep.ipc.wait.KernelIdle;
+import dev.lockstep.ipc.wait.WaitWord;
 
 /**
  * {@code SharedPriorityQueue}'s layout revision 2 under construction (issue 12): a priority message
@@ -30,8 +35,10 @@ import dev.lockstep.ipc.shm.Participants;
  * {@code docs/design/shared-priority-queue-r2.md} until every milestone of it is built and tested; then
  * it replaces the body of {@code SharedPriorityQueue} (one protocol per class) and this class goes.
  * Built so far: milestone 1 (lanes with binding, retirement and freeing; sends; the copying receive;
- * the blocking calls by polling; {@code size}, {@code isEmpty}, {@code isFull}). Not yet: kernel sleeps,
- * recovery of a dead sender's lane, the zero-copy handler batch and its recovery (milestones 2 and 3).
+ * {@code size}, {@code isEmpty}, {@code isFull}) and milestone 2 (kernel sleeps of blocked sends and
+ * receives; recovery of a dead sender's lane). Not yet: the zero-copy handler batch and its recovery
+ * (milestone 3); recovery of a receiver killed while in its sleep phase (the request's count then stays
+ * above 0, and senders fence every send: slower, not wrong).
  *
  * <pre>{@code
  * LaneQueue q = LaneQueue.inMemory(256, 1024, 64);
@@ -83,6 +90,33 @@ import dev.lockstep.ipc.shm.Participants;
  * receive's linearization point; if it fails, what was copied is discarded (another receive took the
  * record, and the ring may have been overwritten since) and the scan starts over. A head position
  * recurs only after 2^48 words through the lane, so the CAS has no ABA.
+ *
+ * <p>Waiting (the one-to-one channel's sleep request, generalised to lanes). A receive that must wait
+ * announces itself on the not-empty wait word ({@code WaitWord}, through {@code KernelIdle}), then
+ * re-checks: it joins the sleep request (a CAS adding 1 to its count; the epoch grows when the count
+ * leaves 0) once per wait, and may sleep in the kernel only when every BOUND lane's acknowledgement
+ * equals the epoch (volatile reads) and a volatile re-scan finds no message; while a lane has not
+ * acknowledged it naps (100 us doubling to the sleep bound), since that lane's sender may not have seen
+ * the request yet. A send reads the request (acquire; nobody writes it while no receiver waits, so the
+ * fast path costs a read of a shared line): if a receiver is in its sleep phase, it fences (fullFence),
+ * acknowledges the epoch for its lane (volatile store, once per epoch) and signals the word. No lost
+ * wake-up: sends of lane k before its acknowledgement happen-before the receiver's read of it, hence
+ * before its re-scan; a send after it reads the request after the acknowledging one did (coherence),
+ * sees the receiver's count, and its fence with the receiver's announce-and-fence is WaitWord's Dekker
+ * pair. A lane bound while a receiver is joined: the binder's CAS and bit set, then its volatile read of
+ * the request, against the receiver's join CAS, then its volatile read of the owner: one sees the
+ * other, and a binder that sees the request acknowledges before its first send. A freer resets the
+ * acknowledgement to 0 before the FREE store, so the next binder never inherits its predecessor's. A send
+ * that waits for room raises its lane's space request (volatile) and re-reads the head (volatile); a
+ * receive that moves a head (volatile CAS) reads the lane's request (volatile) and, if raised, clears it
+ * and signals the not-full word. A send that waits for a lane sleeps until a FREE store (volatile,
+ * then a signal of the not-full word).
+ *
+ * <p>Recovery. Waiting calls scan the lanes at most once a millisecond per handle: a lane BOUND by a
+ * process that {@code Participants} finds certainly dead on two scans in a row is CASed to RETIRED (its
+ * published records are still received; an unpublished one is invisible, its header still 0), then freed
+ * once drained; a lane left FREEING by a dead freer is taken over by CAS and its free finished. A stalled
+ * (SIGSTOP) sender keeps its lane; nothing times out.
  */
 public final class LaneQueue implements AutoCloseable {
     /** The highest priority; priorities are 0 .. {@value}. */
@@ -95,16 +129,28 @@ public final class LaneQueue implements AutoCloseable {
     public static final int LANES_PER_THREAD = 4;
 
     private static final long IN_MEMORY_TOKEN = 1L;
+    /** Minimum time between two automatic recovery scans of one handle. */
+    private static final long RECOVERY_INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
 
-    /** A thread's lanes through this handle. */
-    private static final class Bindings {
+    /** A thread's lanes and waits through this handle. */
+    private final class Bindings {
         /** The lane bound for each priority, -1 if none. */
         final int[] laneOf = new int[MAX_PRIORITY + 1];
         /** The bound lanes' priorities, oldest binding first. */
         final int[] order = new int[MAX_PRIORITY + 1];
         int count;
-        /** This thread's idle strategy for waits, created at its first wait. */
-        IdleStrategy idle;
+        /** This thread's polling strategy, created at its first wait. */
+        IdleStrategy poll;
+        /** This thread's kernel-sleep strategies (FUTEX mode), created at its first wait of each side. */
+        KernelIdle receiveKernel;
+        KernelIdle sendKernel;
+        /** Whether this thread's current receive wait joined the sleep request. */
+        boolean joined;
+        /** The priority and length of this thread's waiting send (for its re-check). */
+        int pendingPriority;
+        int pendingLength;
+        final KernelIdle.Recheck receiveRecheck = () -> recheckReceive(this);
+        final KernelIdle.Recheck sendRecheck = () -> recheckSend(this);
 
         Bindings() {
             Arrays.fill(laneOf, -1);
@@ -125,6 +171,17 @@ public final class LaneQueue implements AutoCloseable {
     private final long boundWord;
     private final long retiredWord;
     private final long freeingWord;
+    private final int notEmptyAt;
+    private final int notFullAt;
+    private final int requestAt;
+    /** Who is alive: null for an in-memory queue (one process, no one dies). */
+    private final Participants participants;
+    /** Per handle, racy on purpose: when the last automatic recovery scan ran. */
+    private long lastRecoveryNanos;
+    /** Per lane, racy on purpose: the owner word the last recovery scan saw (stuck detection). */
+    private final long[] seenOwners;
+    /** Per lane, as {@link #tails}: the last sleep-request epoch this lane acknowledged. */
+    private final long[] acked;
     private final ThreadLocal<Bindings> bindings = ThreadLocal.withInitial(Bindings::new);
     /** Per lane, used only by the thread that bound it: its next write position (words). */
     private final long[] tails;
@@ -136,7 +193,8 @@ public final class LaneQueue implements AutoCloseable {
     private final Thread[] binders;
     private volatile boolean closed;
 
-    private LaneQueue(ByteBuffer buffer, int base, int maxMessages, int maxMessageSize, int lanes, long token) {
+    private LaneQueue(ByteBuffer buffer, int base, int maxMessages, int maxMessageSize, int lanes, long token,
+                      Participants participants) {
         this.buffer = buffer;
         this.maxMessages = maxMessages;
         this.maxMessageSize = maxMessageSize;
@@ -155,6 +213,13 @@ public final class LaneQueue implements AutoCloseable {
         this.bounds = new long[lanes];
         this.lastStamps = new int[lanes];
         this.binders = new Thread[lanes];
+        this.notEmptyAt = base + LaneQueueDescriptor.NOT_EMPTY_WAIT_WORD_OFFSET;
+        this.notFullAt = base + LaneQueueDescriptor.NOT_FULL_WAIT_WORD_OFFSET;
+        this.requestAt = base + LaneQueueDescriptor.SLEEP_REQUEST_OFFSET;
+        this.participants = participants;
+        this.seenOwners = new long[lanes];
+        this.acked = new long[lanes];
+        this.lastRecoveryNanos = System.nanoTime();
     }
 
     // ---------------------------------------------------------------- factories
@@ -172,7 +237,7 @@ public final class LaneQueue implements AutoCloseable {
         long length = checkSizes(maxMessages, maxMessageSize, lanes);
         ByteBuffer b = ByteBuffer.allocateDirect((int) length + LaneQueueDescriptor.RING_ALIGNMENT)
                 .alignedSlice(LaneQueueDescriptor.RING_ALIGNMENT).order(ByteOrder.nativeOrder());
-        return new LaneQueue(b, 0, maxMessages, maxMessageSize, lanes, IN_MEMORY_TOKEN);
+        return new LaneQueue(b, 0, maxMessages, maxMessageSize, lanes, IN_MEMORY_TOKEN, null);
     }
 
     /**
@@ -205,7 +270,7 @@ public final class LaneQueue implements AutoCloseable {
         if (token == 0L || (token & ~TOKEN_MASK) != 0L) {
             throw new IllegalArgumentException("participant token " + Long.toHexString(token) + " cannot own lanes");
         }
-        return new LaneQueue(buffer, offset, maxMessages, maxMessageSize, lanes, token);
+        return new LaneQueue(buffer, offset, maxMessages, maxMessageSize, lanes, token, participants);
     }
 
     /**
@@ -308,27 +373,91 @@ public final class LaneQueue implements AutoCloseable {
 
     private boolean awaitSend(int priority, ByteBuffer src, int length, int mode, long deadline)
             throws InterruptedException {
-        IdleStrategy idle = idle();
+        Bindings t = bindings.get();
+        t.pendingPriority = priority;
+        t.pendingLength = length;
+        IdleStrategy idle = sendIdle(t, mode == Waits.TIMED, deadline);
         while (true) {
             if (Waits.shouldGiveUp(mode, deadline)) {
                 return false;
             }
             idle.idle();
             ensureOpen();
+            maybeRecover();
             if (offer(priority, src, length)) {
                 return true;
             }
         }
     }
 
-    private IdleStrategy idle() {
-        Bindings t = bindings.get();
-        IdleStrategy idle = t.idle;
-        if (idle == null) {
-            idle = t.idle = Idle.backoff();
+    /** The polling strategy of {@code t}'s waits, reset for a new call. */
+    private static IdleStrategy poll(Bindings t) {
+        IdleStrategy poll = t.poll;
+        if (poll == null) {
+            poll = t.poll = Idle.backoff();
         }
-        idle.reset();
-        return idle;
+        poll.reset();
+        return poll;
+    }
+
+    /** {@code t}'s strategy for a send that waits: kernel sleeps on the not-full word, or polling. */
+    private IdleStrategy sendIdle(Bindings t, boolean timed, long deadline) {
+        IdleStrategy poll = poll(t);
+        if (t.sendKernel != null) {
+            return t.sendKernel.rearm(timed, deadline);
+        }
+        IdleStrategy s = KernelIdle.orPoll(buffer, notFullAt, t.sendRecheck, timed, deadline, poll);
+        if (s instanceof KernelIdle) {
+            t.sendKernel = (KernelIdle) s;
+        }
+        return s;
+    }
+
+    /** {@code t}'s strategy for a receive that waits: kernel sleeps on the not-empty word, or polling. */
+    private IdleStrategy receiveIdle(Bindings t, boolean timed, long deadline) {
+        IdleStrategy poll = poll(t);
+        if (t.receiveKernel != null) {
+            return t.receiveKernel.rearm(timed, deadline);
+        }
+        IdleStrategy s = KernelIdle.orPoll(buffer, notEmptyAt, t.receiveRecheck, timed, deadline, poll);
+        if (s instanceof KernelIdle) {
+            t.receiveKernel = (KernelIdle) s;
+        }
+        return s;
+    }
+
+    /**
+     * A waiting send's re-check after it announced itself on the not-full word (KernelIdle's fence
+     * orders these reads after the announce). Without a lane: whether one is FREE (a freer stores FREE
+     * with a volatile store and then signals). With a lane: raises the lane's space request (volatile),
+     * then re-reads its head (volatile): a receive moves the head by a volatile CAS and then reads the
+     * request (volatile), so of the two pairs one sees the other: we see the room, or it sees the request
+     * and signals the word we announced on.
+     */
+    private int recheckSend(Bindings t) {
+        final ByteBuffer b = buffer;
+        int k = t.laneOf[t.pendingPriority];
+        if (k < 0) {
+            for (int j = 0; j < lanes; j++) {
+                // volatile: see above
+                if ((long) MappedAccess.LONG.getVolatile(b, laneAt(j) + LaneQueueDescriptor.LANE_OWNER_OFFSET) == FREE) {
+                    return KernelIdle.READY;
+                }
+            }
+            return KernelIdle.SLEEP;
+        }
+        // volatile: the first half of the Dekker pair with the receive's head CAS and request read
+        MappedAccess.INT.setVolatile(b, laneAt(k) + LaneQueueDescriptor.LANE_SPACE_REQUEST_OFFSET, 1);
+        long head = LaneQueueDescriptor.position((long) MappedAccess.LONG.getVolatile(b, headAt(k)));
+        return hasRoom(k, head, t.pendingLength) ? KernelIdle.READY : KernelIdle.SLEEP;
+    }
+
+    /** Whether lane {@code k}, its receivers' head at {@code head}, has room for a {@code length}-byte record. */
+    private boolean hasRoom(int k, long head, int length) {
+        int recordBytes = LaneQueueDescriptor.recordBytes(length);
+        int at = (int) (tails[k] << 3) & ringMask;
+        int pad = at + recordBytes > ringBytes ? ringBytes - at : 0;
+        return ((tails[k] - head) & POSITION_MASK) + ((pad + recordBytes) >>> 3) + 1 <= ringWords;
     }
 
     private boolean offer(int priority, ByteBuffer src, int length) {
@@ -372,7 +501,32 @@ public final class LaneQueue implements AutoCloseable {
         tails[k] = (tail + (recordBytes >>> 3)) & POSITION_MASK;
         lastStamps[k] = stamp;
         src.position(src.position() + length);
+        // acquire: a line written only when a receiver joins or leaves its sleep phase; no receiver in it
+        // (count 0) is the common case, and the send then ends here with no fence and no locked instruction
+        long request = (long) MappedAccess.LONG.getAcquire(b, requestAt);
+        if ((request & COUNT_MASK) != 0L) {
+            wakeReceivers(k, request);
+        }
         return true;
+    }
+
+    /**
+     * The send's half of the sleep handshake (see the notes, Waiting), once it has seen a receiver in its
+     * sleep phase: acknowledges the request's epoch for its lane, and signals the not-empty word.
+     */
+    private void wakeReceivers(int k, long request) {
+        // full fence: our header's release store above is not reordered with the loads below
+        // (VarHandle.fullFence: loads and stores before the fence are not reordered with loads and
+        // stores after it); with the receiver's announce and fence, the Dekker pair of WaitWord
+        VarHandle.fullFence();
+        long epoch = request >>> COUNT_BITS;
+        if (acked[k] != epoch) {
+            // volatile: a receiver that reads this epoch here (volatile) then sees every record this
+            // lane published before, and knows this lane's later sends will signal
+            MappedAccess.LONG.setVolatile(buffer, laneAt(k) + LaneQueueDescriptor.LANE_ACK_OFFSET, epoch);
+            acked[k] = epoch;
+        }
+        WaitWord.signal(buffer, notEmptyAt);
     }
 
     /** 1 + the largest stamp published by the active lanes of {@code priority} (serial order), ours included. */
@@ -456,6 +610,15 @@ public final class LaneQueue implements AutoCloseable {
                 // acquire: continue the lane's own stamps (any value works; the clock takes the max)
                 lastStamps[k] = (int) (long) MappedAccess.LONG.getAcquire(b,
                         laneAt(k) + LaneQueueDescriptor.LANE_PUBLISHED_STAMP_OFFSET);
+                acked[k] = 0L; // the freer reset the lane's acknowledgement to 0 (none)
+                // volatile, after our CAS and bit set (volatile): a receiver that joined the sleep request
+                // before this read is seen here, and one that joins after it sees the lane BOUND and
+                // waits for its acknowledgement, which this send gives before its first record
+                long request = (long) MappedAccess.LONG.getVolatile(b, requestAt);
+                if ((request & COUNT_MASK) != 0L) {
+                    MappedAccess.LONG.setVolatile(b, laneAt(k) + LaneQueueDescriptor.LANE_ACK_OFFSET, request >>> COUNT_BITS);
+                    acked[k] = request >>> COUNT_BITS;
+                }
                 return k;
             }
         }
@@ -537,10 +700,21 @@ public final class LaneQueue implements AutoCloseable {
         if (header != 0L || !MappedAccess.LONG.compareAndSet(b, ownerAt, owner, freeingWord)) {
             return;
         }
+        finishFree(k, ownerAt);
+    }
+
+    /** The end of a free, by the process that set FREEING: clear the bit, reset the acknowledgement, FREE. */
+    private void finishFree(int k, int ownerAt) {
+        final ByteBuffer b = buffer;
         // atomic and (volatile): before the FREE store below, so a binder that CASes FREE sets its bit after
         MappedAccess.LONG.getAndBitwiseAnd(b, activeAt + 8 * (k >>> 6), ~(1L << k));
-        // volatile: releases the lane (our reads end before a binder's writes, its CAS acquires this)
+        // plain: published by the FREE store; a receiver that sees the next binder's BOUND then reads 0
+        // here, not an epoch the previous binder acknowledged
+        MappedAccess.LONG.set(b, laneAt(k) + LaneQueueDescriptor.LANE_ACK_OFFSET, 0L);
+        // volatile: releases the lane (our reads end before a binder's writes, its CAS acquires this), and
+        // precedes the signal's volatile read (WaitWord step (a)): a send waiting for a lane wakes
         MappedAccess.LONG.setVolatile(b, ownerAt, FREE);
+        WaitWord.signal(b, notFullAt);
     }
 
     private long headerAt(int k, long position) {
@@ -552,7 +726,9 @@ public final class LaneQueue implements AutoCloseable {
     private boolean skipPad(int k, long head, long header) {
         long to = LaneQueueDescriptor.position(head) + ((LaneQueueDescriptor.length(header) + 8) >>> 3);
         // volatile CAS: a padding record carries no message; its bytes are free once the head passes
-        MappedAccess.LONG.compareAndSet(buffer, headAt(k), head, LaneQueueDescriptor.headWord(to, 0));
+        if (MappedAccess.LONG.compareAndSet(buffer, headAt(k), head, LaneQueueDescriptor.headWord(to, 0))) {
+            spaceFreed(k);
+        }
         return true;
     }
 
@@ -616,18 +792,159 @@ public final class LaneQueue implements AutoCloseable {
     }
 
     private int awaitReceive(ByteBuffer dst, int mode, long deadline) throws InterruptedException {
-        IdleStrategy idle = idle();
-        while (true) {
-            if (Waits.shouldGiveUp(mode, deadline)) {
-                return -1;
+        Bindings t = bindings.get();
+        IdleStrategy idle = receiveIdle(t, mode == Waits.TIMED, deadline);
+        try {
+            while (true) {
+                if (Waits.shouldGiveUp(mode, deadline)) {
+                    return -1;
+                }
+                idle.idle();
+                ensureOpen();
+                maybeRecover();
+                int p = poll(dst);
+                if (p >= 0) {
+                    return p;
+                }
             }
-            idle.idle();
-            ensureOpen();
-            int p = poll(dst);
-            if (p >= 0) {
-                return p;
+        } finally {
+            if (t.joined) {
+                t.joined = false;
+                changeRequest(-1);
             }
         }
+    }
+
+    /**
+     * A waiting receive's re-check after it announced itself on the not-empty word (see the notes,
+     * Waiting): READY if a message is there; else it joins the sleep request (once per wait) and may
+     * SLEEP only when every BOUND lane has acknowledged the request's epoch, else it NAPs (a sender that
+     * has not seen the request yet will not signal, but its next send will).
+     */
+    private int recheckReceive(Bindings t) {
+        final ByteBuffer b = buffer;
+        if (anyMessage()) {
+            return KernelIdle.READY;
+        }
+        long request = t.joined ? (long) MappedAccess.LONG.getVolatile(b, requestAt) : changeRequest(1);
+        t.joined = true;
+        long epoch = request >>> COUNT_BITS;
+        for (int k = 0; k < lanes; k++) {
+            int laneAt = laneAt(k);
+            // volatile: a lane bound after this read reads the request after its CAS and acknowledges
+            long owner = (long) MappedAccess.LONG.getVolatile(b, laneAt + LaneQueueDescriptor.LANE_OWNER_OFFSET);
+            if ((owner & STATE_MASK) == BOUND
+                    // volatile: seeing the epoch here, we see every record the lane published before it
+                    && (long) MappedAccess.LONG.getVolatile(b, laneAt + LaneQueueDescriptor.LANE_ACK_OFFSET) != epoch) {
+                return anyMessage() ? KernelIdle.READY : KernelIdle.NAP;
+            }
+        }
+        return anyMessage() ? KernelIdle.READY : KernelIdle.SLEEP;
+    }
+
+    /**
+     * Joins ({@code +1}) or leaves ({@code -1}) the sleep request; the epoch grows when the count
+     * leaves 0, so a lane's acknowledgement of an earlier sleep phase is not taken for this one.
+     *
+     * @return the new request word
+     */
+    private long changeRequest(int delta) {
+        final ByteBuffer b = buffer;
+        while (true) {
+            long r = (long) MappedAccess.LONG.getVolatile(b, requestAt);
+            long count = r & COUNT_MASK;
+            long epoch = r >>> COUNT_BITS;
+            if (delta > 0 && count == 0L) {
+                epoch++;
+            }
+            long next = epoch << COUNT_BITS | (count + delta);
+            // volatile CAS: a synchronization action before this receiver's volatile reads of the owner
+            // and acknowledgement words (the Dekker pair with a binder's CAS and request read)
+            if (MappedAccess.LONG.compareAndSet(b, requestAt, r, next)) {
+                return next;
+            }
+        }
+    }
+
+    /** Whether some active lane's head holds a message: volatile reads (a waiter's re-check). */
+    private boolean anyMessage() {
+        final ByteBuffer b = buffer;
+        for (int w = 0; w < activeWords; w++) {
+            long bits = (long) MappedAccess.LONG.getVolatile(b, activeAt + 8 * w);
+            while (bits != 0L) {
+                int k = (w << 6) + Long.numberOfTrailingZeros(bits);
+                bits &= bits - 1;
+                long position = LaneQueueDescriptor.position((long) MappedAccess.LONG.getVolatile(b, headAt(k)));
+                long header = headerVolatile(k, position);
+                if ((header & PAD) != 0L) {
+                    header = headerVolatile(k, position + ((LaneQueueDescriptor.length(header) + 8) >>> 3));
+                }
+                if (header != 0L && (header & PAD) == 0L) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    private long headerVolatile(int k, long position) {
+        return (long) MappedAccess.LONG.getVolatile(buffer, (int) (ringsAt + (long) k * ringBytes + ((position << 3) & ringMask)));
+    }
+
+    // ---------------------------------------------------------------- recovery
+
+    /**
+     * Recovers the lanes of dead processes now: a lane BOUND by a dead sender is retired (its published
+     * records are still delivered, then it is freed), a lane a dead process was freeing is freed.
+     *
+     * @return the number of lanes recovered
+     */
+    public int recover() {
+        ensureOpen();
+        return recoverScan(false);
+    }
+
+    private void maybeRecover() {
+        long now = System.nanoTime();
+        if (participants == null || now - lastRecoveryNanos < RECOVERY_INTERVAL_NANOS) { // plain: racy on purpose
+            return;
+        }
+        lastRecoveryNanos = now;
+        recoverScan(true);
+    }
+
+    private int recoverScan(boolean onlyStuck) {
+        final ByteBuffer b = buffer;
+        int recovered = 0;
+        long me = boundWord & TOKEN_MASK;
+        for (int k = 0; k < lanes; k++) {
+            int ownerAt = laneAt(k) + LaneQueueDescriptor.LANE_OWNER_OFFSET;
+            long owner = (long) MappedAccess.LONG.getVolatile(b, ownerAt); // volatile: compared by CAS below
+            long state = owner & STATE_MASK;
+            long token = owner & TOKEN_MASK;
+            if (participants == null || (state != BOUND && state != FREEING) || token == me) {
+                seenOwners[k] = 0L;
+                continue;
+            }
+            boolean stuck = seenOwners[k] == owner;
+            seenOwners[k] = owner;
+            if ((onlyStuck && !stuck) || !participants.isDead(token)) {
+                continue;
+            }
+            if (state == BOUND) {
+                // volatile CAS: a dead sender sends no more; its published records stay to be received
+                if (MappedAccess.LONG.compareAndSet(b, ownerAt, owner, RETIRED | token)) {
+                    recovered++;
+                    tryFree(k);
+                }
+            } else if (MappedAccess.LONG.compareAndSet(b, ownerAt, owner, freeingWord)) {
+                // volatile CAS: we take over the dead freer's FREEING (one recoverer wins), then finish it
+                recovered++;
+                finishFree(k, ownerAt);
+            }
+            seenOwners[k] = 0L;
+        }
+        return recovered;
     }
 
     /** The best record's key: priority, then the oldest stamp; compared by {@link #better}. */
@@ -698,9 +1015,23 @@ public final class LaneQueue implements AutoCloseable {
             // sender, whose space check acquires the head
             if (MappedAccess.LONG.compareAndSet(b, headAt(best), bestHead,
                     LaneQueueDescriptor.headWord(position + (recordBytes >>> 3), 0))) {
+                spaceFreed(best);
                 dst.position(dst.position() + length);
                 return LaneQueueDescriptor.priority(bestHeader);
             }
+        }
+    }
+
+    /**
+     * After a head CAS of lane {@code k} (volatile): the receive's half of the space handshake. Reads the
+     * lane's space request (volatile; a line only a waiting sender writes, so a shared read, no transfer);
+     * if raised, clears it and signals the not-full word.
+     */
+    private void spaceFreed(int k) {
+        int at = laneAt(k) + LaneQueueDescriptor.LANE_SPACE_REQUEST_OFFSET;
+        if ((int) MappedAccess.INT.getVolatile(buffer, at) != 0) {
+            MappedAccess.INT.setVolatile(buffer, at, 0); // volatile: before the signal's read (WaitWord (a))
+            WaitWord.signal(buffer, notFullAt);
         }
     }
 

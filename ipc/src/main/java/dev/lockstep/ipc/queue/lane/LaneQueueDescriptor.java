@@ -14,7 +14,8 @@ import dev.lockstep.ipc.shm.MappedAccess;
  *  | not-empty wait word (int)                                         | 64     receivers sleep on it
  *  | not-full wait word (int)                                          | 96     senders sleep on it
  *  +-------------------------------------------------------------------+
- *  | sleep request (long), reserved for the kernel-sleep handshake     | 128    own 128-byte line
+ *  | sleep request (long): epoch &lt;&lt; 20 | receivers in their sleep   | 128    own 128-byte line
+ *  |   phase; the epoch grows when the count leaves 0                  |
  *  +-------------------------------------------------------------------+
  *  | active bits: ceil(lanes / 64) longs, bit k = lane k not FREE      | 256    padded to 128
  *  +-------------------------------------------------------------------+
@@ -22,12 +23,14 @@ import dev.lockstep.ipc.shm.MappedAccess;
  *  |   line A, written when the lane changes hands (rarely):           |
  *  |   +0   owner (long): FREE 0 | BOUND, RETIRED, FREEING | token      |
  *  |   +8   priority (int)                                             |
- *  |   +16  sleep acknowledgement (long), reserved                     |
+ *  |   +16  sleep acknowledgement (long): the last request epoch the    |
+ *  |        lane's sender acknowledged (0: none)                       |
  *  |   line B, written by receivers:                                   |
  *  |   +128 head (long): position &lt;&lt; 16 | claimer                  |
  *  |   +136 hold owner, +144 hold from, +152 hold end (reserved)       |
  *  |   line C, written only by a blocked sender:                       |
- *  |   +256 space request (int), reserved                              |
+ *  |   +256 space request (int): 1 while the lane's sender waits for   |
+ *  |        room; the receive that moves the head clears it and wakes  |
  *  |   line D, written by the lane's sender on every send:             |
  *  |   +384 published stamp (long): the lane's last stamp              |
  *  +-------------------------------------------------------------------+
@@ -53,12 +56,16 @@ import dev.lockstep.ipc.shm.MappedAccess;
  * </pre>
  */
 public final class LaneQueueDescriptor {
-    /** The not-empty futex word (reserved for kernel sleeps). */
+    /** The not-empty futex word: receivers sleep on it while the queue is empty. */
     public static final int NOT_EMPTY_WAIT_WORD_OFFSET = 64;
-    /** The not-full futex word (reserved for kernel sleeps). */
+    /** The not-full futex word: senders sleep on it while their lane is full or no lane is free. */
     public static final int NOT_FULL_WAIT_WORD_OFFSET = 96;
-    /** The receivers' sleep request (reserved for kernel sleeps). */
+    /** The receivers' sleep request: {@code epoch << }{@value #COUNT_BITS}{@code  | count}. */
     public static final int SLEEP_REQUEST_OFFSET = MappedAccess.LINE;
+    /** Bits of the count of receivers in their sleep phase, in the sleep request. */
+    public static final int COUNT_BITS = 20;
+    /** The count's mask in the sleep request. */
+    public static final long COUNT_MASK = (1L << COUNT_BITS) - 1;
     /** The active bits: bit k of word k / 64 set while lane k is not FREE. */
     public static final int ACTIVE_BITS_OFFSET = 2 * MappedAccess.LINE;
     /**
@@ -71,11 +78,13 @@ public final class LaneQueueDescriptor {
     public static final int LANE_OWNER_OFFSET = 0;
     /** Within a lane entry: the priority the lane is bound for (int). */
     public static final int LANE_PRIORITY_OFFSET = 8;
+    /** Within a lane entry: the last sleep-request epoch the lane's sender acknowledged (long, 0: none). */
+    public static final int LANE_ACK_OFFSET = 16;
     /** Within a lane entry: the stamp of the lane's last published record (long, low 32 bits used). */
     public static final int LANE_PUBLISHED_STAMP_OFFSET = 3 * MappedAccess.LINE;
     /** Within a lane entry: the receivers' head word, {@code position << 16 | claimer}. */
     public static final int LANE_HEAD_OFFSET = MappedAccess.LINE;
-    /** Within a lane entry: the space request of a sender waiting for room (reserved). */
+    /** Within a lane entry: the space request of a sender waiting for room (int, 1 while it waits). */
     public static final int LANE_SPACE_REQUEST_OFFSET = 2 * MappedAccess.LINE;
 
     /** Rings are aligned to pages, so a lane never used costs no memory on tmpfs. */
