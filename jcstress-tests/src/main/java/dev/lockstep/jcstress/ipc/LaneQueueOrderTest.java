@@ -41,7 +41,7 @@ import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
 @State
 public class LaneQueueOrderTest {
     private static final int[] PRIORITY = {0, 1, 0, 1, 0}; // by message id: W = 1, X = 2, M1 = 3, M2 = 4
-    private final LaneQueue queue = LaneQueue.inMemory(8, 8, 4);
+    private final LaneQueue queue = LaneQueue.inMemory(4, 8, 4);
     private final ByteBuffer producerBuf = ByteBuffer.allocate(8);
     private final ByteBuffer consumerBuf = ByteBuffer.allocateDirect(8);
     private final int[] order = new int[8];

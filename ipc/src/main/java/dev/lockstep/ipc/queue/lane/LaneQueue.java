@@ -235,8 +235,9 @@ public final class LaneQueue implements AutoCloseable {
      */
     public static LaneQueue inMemory(int maxMessages, int maxMessageSize, int lanes) {
         long length = checkSizes(maxMessages, maxMessageSize, lanes);
-        ByteBuffer b = ByteBuffer.allocateDirect((int) length + LaneQueueDescriptor.RING_ALIGNMENT)
-                .alignedSlice(LaneQueueDescriptor.RING_ALIGNMENT).order(ByteOrder.nativeOrder());
+        // aligned to a line only: pages matter to a file's tmpfs pages, not to this buffer
+        ByteBuffer b = ByteBuffer.allocateDirect((int) length + MappedAccess.LINE)
+                .alignedSlice(MappedAccess.LINE).order(ByteOrder.nativeOrder());
         return new LaneQueue(b, 0, maxMessages, maxMessageSize, lanes, IN_MEMORY_TOKEN, null);
     }
 
@@ -1168,6 +1169,21 @@ public final class LaneQueue implements AutoCloseable {
     /** @return the maximum-size messages one lane holds at least */
     public int maxMessages() {
         return maxMessages;
+    }
+
+    /** Test hook (jcstress, same package): one re-check of a waiting receive, as KernelIdle makes it after announcing. */
+    int recheckReceiveOnce() {
+        return recheckReceive(bindings.get());
+    }
+
+    /** Test hook: the mapping. */
+    ByteBuffer buffer() {
+        return buffer;
+    }
+
+    /** Test hook: the not-empty wait word's absolute offset. */
+    int notEmptyWordAt() {
+        return notEmptyAt;
     }
 
     private void ensureOpen() {

@@ -87,10 +87,13 @@ public final class LaneQueueDescriptor {
     /** Within a lane entry: the space request of a sender waiting for room (int, 1 while it waits). */
     public static final int LANE_SPACE_REQUEST_OFFSET = 2 * MappedAccess.LINE;
 
-    /** Rings are aligned to pages, so a lane never used costs no memory on tmpfs. */
+    /**
+     * The rings start on a page, so rings of a page or more never share one and a lane never used costs
+     * no memory on tmpfs.
+     */
     public static final int RING_ALIGNMENT = 4096;
-    /** The smallest ring. */
-    public static final int MIN_RING_BYTES = 4096;
+    /** The smallest ring (small queues, e.g. the jcstress states, stay small). */
+    public static final int MIN_RING_BYTES = 1024;
 
     /** Owner word of a lane no sender holds. */
     public static final long FREE = 0L;
