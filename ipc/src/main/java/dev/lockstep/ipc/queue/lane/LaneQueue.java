@@ -22,6 +22,7 @@ import java.util.concurrent.TimeUnit;
 import org.agrona.concurrent.IdleStrategy;
 
 import dev.lockstep.core.internal.Waits;
+import dev.lockstep.ipc.channel.MessageHandler;
 import dev.lockstep.ipc.shm.Idle;
 import dev.lockstep.ipc.shm.MappedAccess;
 import dev.lockstep.ipc.shm.Participants;
@@ -35,10 +36,11 @@ import dev.lockstep.ipc.wait.WaitWord;
  * {@code docs/design/shared-priority-queue-r2.md} until every milestone of it is built and tested; then
  * it replaces the body of {@code SharedPriorityQueue} (one protocol per class) and this class goes.
  * Built so far: milestone 1 (lanes with binding, retirement and freeing; sends; the copying receive;
- * {@code size}, {@code isEmpty}, {@code isFull}) and milestone 2 (kernel sleeps of blocked sends and
- * receives; recovery of a dead sender's lane). Not yet: the zero-copy handler batch and its recovery
- * (milestone 3); recovery of a receiver killed while in its sleep phase (the request's count then stays
- * above 0, and senders fence every send: slower, not wrong).
+ * {@code size}, {@code isEmpty}, {@code isFull}), milestone 2 (kernel sleeps of blocked sends and
+ * receives; recovery of a dead sender's lane) and milestone 3 (the zero-copy handler batch by the lanes'
+ * holds, give-back on a handler's exception, recovery of a dead batch receiver's run). Not yet: recovery
+ * of a receiver killed while in its sleep phase (the request's count then stays above 0, and senders
+ * fence every send: slower, not wrong); the move into {@code SharedPriorityQueue} (file header, stat).
  *
  * <pre>{@code
  * LaneQueue q = LaneQueue.inMemory(256, 1024, 64);
@@ -90,6 +92,25 @@ import dev.lockstep.ipc.wait.WaitWord;
  * receive's linearization point; if it fails, what was copied is discarded (another receive took the
  * record, and the ring may have been overwritten since) and the scan starts over. A head position
  * recurs only after 2^48 words through the lane, so the CAS has no ABA.
+ *
+ * <p>Handler batch (the hold). A batch takes the best lane's run of records of the best priority that
+ * precede the other lanes' first records (so the run respects the order), up to its limit, and claims it
+ * by the lane's hold: CAS of the hold owner 0 -> HOLDING(me) (one batch per lane; a batch that finds the
+ * hold taken takes one message by copy instead), from word {@code from << 2 | HELD}, end word
+ * {@code end << 1} (volatile), then the head CAS to {@code end} with the hold as claimer, then the end
+ * word's won bit. A receive that moves a head whose claimer is the hold first sets that bit if the end
+ * word names the head's position, so a recoverer can always tell whether a dead holder's claim won: won
+ * if the bit is set or the head still names the hold at the end. The sender's space stops at the hold's
+ * from word while a hold is up. The holder calls the handler on each record in place and advances the
+ * from word after each call (release); then it ends the hold (end and from words reset, owner 0). A
+ * handler's exception: its message counts as received, the rest is given back: owner GIVEN_BACK, then
+ * the from word's mode GIVEN_BACK (volatile), and the exception propagates. Receivers scan a given-back
+ * run as the lane's first records (they are older than the head's) and claim them by CAS of the from
+ * word (a copying receive) or take the run over as a hold (a batch: owner GIVEN_BACK -> HOLDING(me),
+ * then the from word's mode back to HELD by CAS, so a copying receive's CAS of the old word fails); who
+ * moves the from word to the end ends the hold (GIVEN_BACK -> CLEARING(me) by CAS, one clearer). A dead
+ * holder (Participants, two scans): a won claim is given back from the record it was handling, a lost
+ * one (or a dead clearer's hold) is ended; every step a CAS, so racing recoverers agree.
  *
  * <p>Waiting (the one-to-one channel's sleep request, generalised to lanes). A receive that must wait
  * announces itself on the not-empty wait word ({@code WaitWord}, through {@code KernelIdle}), then
@@ -149,6 +170,16 @@ public final class LaneQueue implements AutoCloseable {
         /** The priority and length of this thread's waiting send (for its re-check). */
         int pendingPriority;
         int pendingLength;
+        /** The last scan's result: the record's header, the word it was found by, its source, its run's end. */
+        long header;
+        long word;
+        boolean hold;
+        long to;
+        /** The best other lane's first record of the scanned record's priority (0 if none), and its lane. */
+        long other;
+        int otherLane;
+        /** A batch's copy buffer for a lane another batch holds, created when first needed. */
+        ByteBuffer copy;
         final KernelIdle.Recheck receiveRecheck = () -> recheckReceive(this);
         final KernelIdle.Recheck sendRecheck = () -> recheckSend(this);
 
@@ -171,6 +202,8 @@ public final class LaneQueue implements AutoCloseable {
     private final long boundWord;
     private final long retiredWord;
     private final long freeingWord;
+    private final long holdingWord;
+    private final long clearingWord;
     private final int notEmptyAt;
     private final int notFullAt;
     private final int requestAt;
@@ -180,6 +213,8 @@ public final class LaneQueue implements AutoCloseable {
     private long lastRecoveryNanos;
     /** Per lane, racy on purpose: the owner word the last recovery scan saw (stuck detection). */
     private final long[] seenOwners;
+    /** Per lane, racy on purpose: the hold owner word the last recovery scan saw. */
+    private final long[] seenHolds;
     /** Per lane, as {@link #tails}: the last sleep-request epoch this lane acknowledged. */
     private final long[] acked;
     private final ThreadLocal<Bindings> bindings = ThreadLocal.withInitial(Bindings::new);
@@ -209,6 +244,8 @@ public final class LaneQueue implements AutoCloseable {
         this.boundWord = BOUND | token;
         this.retiredWord = RETIRED | token;
         this.freeingWord = FREEING | token;
+        this.holdingWord = LaneQueueDescriptor.HOLDING | token;
+        this.clearingWord = LaneQueueDescriptor.CLEARING | token;
         this.tails = new long[lanes];
         this.bounds = new long[lanes];
         this.lastStamps = new int[lanes];
@@ -218,6 +255,7 @@ public final class LaneQueue implements AutoCloseable {
         this.requestAt = base + LaneQueueDescriptor.SLEEP_REQUEST_OFFSET;
         this.participants = participants;
         this.seenOwners = new long[lanes];
+        this.seenHolds = new long[lanes];
         this.acked = new long[lanes];
         this.lastRecoveryNanos = System.nanoTime();
     }
@@ -449,8 +487,7 @@ public final class LaneQueue implements AutoCloseable {
         }
         // volatile: the first half of the Dekker pair with the receive's head CAS and request read
         MappedAccess.INT.setVolatile(b, laneAt(k) + LaneQueueDescriptor.LANE_SPACE_REQUEST_OFFSET, 1);
-        long head = LaneQueueDescriptor.position((long) MappedAccess.LONG.getVolatile(b, headAt(k)));
-        return hasRoom(k, head, t.pendingLength) ? KernelIdle.READY : KernelIdle.SLEEP;
+        return hasRoom(k, spaceBound(k, true), t.pendingLength) ? KernelIdle.READY : KernelIdle.SLEEP;
     }
 
     /** Whether lane {@code k}, its receivers' head at {@code head}, has room for a {@code length}-byte record. */
@@ -476,7 +513,7 @@ public final class LaneQueue implements AutoCloseable {
         if (((tail - bounds[k]) & POSITION_MASK) + words > ringWords) {
             // acquire: the receivers' head CAS that moved past a record follows their reads of it, so the
             // space it frees is ours to overwrite only after those reads (read only when the cache says full)
-            bounds[k] = LaneQueueDescriptor.position((long) MappedAccess.LONG.getAcquire(b, headAt(k)));
+            bounds[k] = spaceBound(k, false);
             if (((tail - bounds[k]) & POSITION_MASK) + words > ringWords) {
                 return false;
             }
@@ -528,6 +565,27 @@ public final class LaneQueue implements AutoCloseable {
             acked[k] = epoch;
         }
         WaitWord.signal(buffer, notEmptyAt);
+    }
+
+    /**
+     * Where lane {@code k}'s free space ends: the receivers' head, or the from word of a hold (records a
+     * batch has claimed but not yet delivered, or gave back). Acquire loads (volatile for a waiter's
+     * re-check): the head first; a hold's words were written before the head CAS that made them matter.
+     */
+    private long spaceBound(int k, boolean volatileReads) {
+        final ByteBuffer b = buffer;
+        long head = LaneQueueDescriptor.position(volatileReads ? (long) MappedAccess.LONG.getVolatile(b, headAt(k))
+                : (long) MappedAccess.LONG.getAcquire(b, headAt(k)));
+        long owner = volatileReads ? (long) MappedAccess.LONG.getVolatile(b, holdOwnerAt(k))
+                : (long) MappedAccess.LONG.getAcquire(b, holdOwnerAt(k));
+        if (owner == 0L) {
+            return head;
+        }
+        long fromWord = volatileReads ? (long) MappedAccess.LONG.getVolatile(b, holdFromAt(k))
+                : (long) MappedAccess.LONG.getAcquire(b, holdFromAt(k));
+        long from = fromWord >>> LaneQueueDescriptor.FROM_MODE_BITS;
+        // a from word of 0 is a hold being set up or ended: its run is then at or after the head read above
+        return fromWord != 0L && ((head - from) & POSITION_MASK) <= ringWords ? from : head;
     }
 
     /** 1 + the largest stamp published by the active lanes of {@code priority} (serial order), ours included. */
@@ -645,8 +703,7 @@ public final class LaneQueue implements AutoCloseable {
     }
 
     private boolean drainedBySender(int k) {
-        // acquire: as in offer's space check
-        return LaneQueueDescriptor.position((long) MappedAccess.LONG.getAcquire(buffer, headAt(k))) == tails[k];
+        return spaceBound(k, false) == tails[k]; // no record waits, none is held
     }
 
     private void retireEndedThreads() {
@@ -697,8 +754,9 @@ public final class LaneQueue implements AutoCloseable {
                 break;
             }
         }
-        // volatile CAS: one freer at a time
-        if (header != 0L || !MappedAccess.LONG.compareAndSet(b, ownerAt, owner, freeingWord)) {
+        // volatile CAS: one freer at a time; a lane with a hold (a run being delivered or given back) is not drained
+        if (header != 0L || (long) MappedAccess.LONG.getVolatile(b, holdOwnerAt(k)) != 0L
+                || !MappedAccess.LONG.compareAndSet(b, ownerAt, owner, freeingWord)) {
             return;
         }
         finishFree(k, ownerAt);
@@ -726,6 +784,7 @@ public final class LaneQueue implements AutoCloseable {
     /** Moves the head past a padding record; whether the head moved (by us or another receiver). */
     private boolean skipPad(int k, long head, long header) {
         long to = LaneQueueDescriptor.position(head) + ((LaneQueueDescriptor.length(header) + 8) >>> 3);
+        markWon(k, head);
         // volatile CAS: a padding record carries no message; its bytes are free once the head passes
         if (MappedAccess.LONG.compareAndSet(buffer, headAt(k), head, LaneQueueDescriptor.headWord(to, 0))) {
             spaceFreed(k);
@@ -759,7 +818,8 @@ public final class LaneQueue implements AutoCloseable {
      */
     public int tryReceive(ByteBuffer dst) {
         checkReceive(dst);
-        return poll(dst);
+        int p = poll(dst);
+        return p >= 0 || !maybeRecover() ? p : poll(dst);
     }
 
     /**
@@ -875,6 +935,9 @@ public final class LaneQueue implements AutoCloseable {
             while (bits != 0L) {
                 int k = (w << 6) + Long.numberOfTrailingZeros(bits);
                 bits &= bits - 1;
+                if (givenBack(k)) {
+                    return true;
+                }
                 long position = LaneQueueDescriptor.position((long) MappedAccess.LONG.getVolatile(b, headAt(k)));
                 long header = headerVolatile(k, position);
                 if ((header & PAD) != 0L) {
@@ -886,6 +949,14 @@ public final class LaneQueue implements AutoCloseable {
             }
         }
         return false;
+    }
+
+    /** Whether lane {@code k} has a given-back run with records left (volatile reads). */
+    private boolean givenBack(int k) {
+        long fromWord = (long) MappedAccess.LONG.getVolatile(buffer, holdFromAt(k));
+        return (fromWord & LaneQueueDescriptor.FROM_MODE_MASK) == LaneQueueDescriptor.FROM_GIVEN_BACK
+                && (fromWord >>> LaneQueueDescriptor.FROM_MODE_BITS)
+                != (long) MappedAccess.LONG.getVolatile(buffer, holdEndAt(k)) >>> 1;
     }
 
     private long headerVolatile(int k, long position) {
@@ -905,13 +976,13 @@ public final class LaneQueue implements AutoCloseable {
         return recoverScan(false);
     }
 
-    private void maybeRecover() {
+    private boolean maybeRecover() {
         long now = System.nanoTime();
         if (participants == null || now - lastRecoveryNanos < RECOVERY_INTERVAL_NANOS) { // plain: racy on purpose
-            return;
+            return false;
         }
         lastRecoveryNanos = now;
-        recoverScan(true);
+        return recoverScan(true) > 0;
     }
 
     private int recoverScan(boolean onlyStuck) {
@@ -923,6 +994,7 @@ public final class LaneQueue implements AutoCloseable {
             long owner = (long) MappedAccess.LONG.getVolatile(b, ownerAt); // volatile: compared by CAS below
             long state = owner & STATE_MASK;
             long token = owner & TOKEN_MASK;
+            recovered += recoverHold(k, onlyStuck, me);
             if (participants == null || (state != BOUND && state != FREEING) || token == me) {
                 seenOwners[k] = 0L;
                 continue;
@@ -948,6 +1020,66 @@ public final class LaneQueue implements AutoCloseable {
         return recovered;
     }
 
+    /**
+     * Recovers lane {@code k}'s hold if its owner (HOLDING or CLEARING) is a dead process: a HOLDING
+     * claim that won (the end word's won bit, or the head word still naming the hold at the end's
+     * position) has the rest of its run given back (from word to GIVEN_BACK mode, then the owner word);
+     * one that did not win, and a CLEARING, is ended. Every step is a CAS, so racing recoverers agree.
+     */
+    private int recoverHold(int k, boolean onlyStuck, long me) {
+        final ByteBuffer b = buffer;
+        if (participants == null) {
+            return 0;
+        }
+        long owner = (long) MappedAccess.LONG.getVolatile(b, holdOwnerAt(k));
+        long state = owner & STATE_MASK;
+        long token = owner & TOKEN_MASK;
+        if ((state != LaneQueueDescriptor.HOLDING && state != LaneQueueDescriptor.CLEARING) || token == me
+                || token == 0L) {
+            seenHolds[k] = 0L;
+            return 0;
+        }
+        boolean stuck = seenHolds[k] == owner;
+        seenHolds[k] = owner;
+        if ((onlyStuck && !stuck) || !participants.isDead(token)) {
+            return 0;
+        }
+        seenHolds[k] = 0L;
+        if (state == LaneQueueDescriptor.CLEARING) {
+            // volatile CAS: take the dead clearer's place, then end the hold as it would have
+            if (MappedAccess.LONG.compareAndSet(b, holdOwnerAt(k), owner, clearingWord)) {
+                endHold(k);
+                return 1;
+            }
+            return 0;
+        }
+        long end = (long) MappedAccess.LONG.getVolatile(b, holdEndAt(k));
+        long to = end >>> 1;
+        boolean won = (end & 1L) != 0L || (end != 0L
+                && (long) MappedAccess.LONG.getVolatile(b, headAt(k)) == LaneQueueDescriptor.headWord(to, LaneQueueDescriptor.HOLD_CLAIMER));
+        if (!won) {
+            // the claim never moved the head (a receive that moves it from the hold's word marks it won
+            // first): nothing was taken, the records are still the head's
+            if (MappedAccess.LONG.compareAndSet(b, holdOwnerAt(k), owner, clearingWord)) {
+                endHold(k);
+                return 1;
+            }
+            return 0;
+        }
+        long fromWord = (long) MappedAccess.LONG.getVolatile(b, holdFromAt(k));
+        if ((fromWord & LaneQueueDescriptor.FROM_MODE_MASK) == LaneQueueDescriptor.FROM_HELD) {
+            // volatile CAS: opens the undelivered records (from the one the dead holder was handling on)
+            MappedAccess.LONG.compareAndSet(b, holdFromAt(k), fromWord,
+                    fromWord(fromWord >>> LaneQueueDescriptor.FROM_MODE_BITS, LaneQueueDescriptor.FROM_GIVEN_BACK));
+        }
+        // volatile CAS: the run is given back; a scan ends it once its from word reaches its end
+        if (MappedAccess.LONG.compareAndSet(b, holdOwnerAt(k), owner, LaneQueueDescriptor.GIVEN_BACK)) {
+            WaitWord.signal(b, notEmptyAt); // after the volatile CAS (WaitWord step (a))
+            return 1;
+        }
+        return 0;
+    }
+
     /** The best record's key: priority, then the oldest stamp; compared by {@link #better}. */
     private static boolean better(long header, int lane, long bestHeader, int bestLane) {
         int p = LaneQueueDescriptor.priority(header);
@@ -959,11 +1091,75 @@ public final class LaneQueue implements AutoCloseable {
         return d != 0 ? d < 0 : lane < bestLane;
     }
 
-    private int poll(ByteBuffer dst) {
+    private int holdOwnerAt(int k) {
+        return laneAt(k) + LaneQueueDescriptor.LANE_HOLD_OWNER_OFFSET;
+    }
+
+    private int holdFromAt(int k) {
+        return laneAt(k) + LaneQueueDescriptor.LANE_HOLD_FROM_OFFSET;
+    }
+
+    private int holdEndAt(int k) {
+        return laneAt(k) + LaneQueueDescriptor.LANE_HOLD_END_OFFSET;
+    }
+
+    /**
+     * Lane {@code k}'s first waiting record, 0 if none: the first record of a given-back run if there is
+     * one (older than the head's), else the record at the head, after helping the head past a padding
+     * record. Sets {@code t.word} (the from word or the head word the record was found by), {@code t.hold}
+     * (whether it is a given-back run's) and {@code t.to} (that run's end). Acquire loads (or volatile,
+     * for a waiter's re-check): each record's header was published by a release store.
+     */
+    private long laneCandidate(Bindings t, int k, boolean volatileReads) {
+        final ByteBuffer b = buffer;
+        // acquire: a hold's words were written before the head CAS or give-back that made them matter
+        long fromWord = volatileReads ? (long) MappedAccess.LONG.getVolatile(b, holdFromAt(k))
+                : (long) MappedAccess.LONG.getAcquire(b, holdFromAt(k));
+        if ((fromWord & LaneQueueDescriptor.FROM_MODE_MASK) == LaneQueueDescriptor.FROM_GIVEN_BACK) {
+            long to = (long) MappedAccess.LONG.getAcquire(b, holdEndAt(k)) >>> 1;
+            long from = fromWord >>> LaneQueueDescriptor.FROM_MODE_BITS;
+            if (from != to && to != 0L) {
+                long header = volatileReads ? headerVolatile(k, from) : headerAt(k, from);
+                if (header != 0L && (header & PAD) == 0L) {
+                    t.word = fromWord;
+                    t.hold = true;
+                    t.to = to;
+                    return header;
+                }
+            } else if (from == to) {
+                clearGivenBack(k, fromWord);
+            }
+        }
+        while (true) {
+            long head = volatileReads ? (long) MappedAccess.LONG.getVolatile(b, headAt(k))
+                    : (long) MappedAccess.LONG.getAcquire(b, headAt(k));
+            long header = volatileReads ? headerVolatile(k, LaneQueueDescriptor.position(head))
+                    : headerAt(k, LaneQueueDescriptor.position(head));
+            if (header == 0L) {
+                return 0L;
+            }
+            if ((header & PAD) != 0L) {
+                skipPad(k, head, header);
+                continue;
+            }
+            t.word = head;
+            t.hold = false;
+            return header;
+        }
+    }
+
+    /**
+     * Scans every active lane for the best waiting record (see the notes, Receive), then re-checks the
+     * other lanes. Returns its lane, -1 if the queue is empty; the record's header, word, source and (for a
+     * batch) the best other lane's header of the same priority are left in {@code t}.
+     */
+    private int scan(Bindings t) {
         final ByteBuffer b = buffer;
         while (true) {
             long bestHeader = 0L;
-            long bestHead = 0L;
+            long bestWord = 0L;
+            long bestTo = 0L;
+            boolean bestHold = false;
             int best = -1;
             for (int w = 0; w < activeWords; w++) {
                 // acquire: the bits only select lanes; acquire so a lane bound before a send that
@@ -972,21 +1168,17 @@ public final class LaneQueue implements AutoCloseable {
                 while (bits != 0L) {
                     int j = (w << 6) + Long.numberOfTrailingZeros(bits);
                     bits &= bits - 1;
-                    long head = (long) MappedAccess.LONG.getAcquire(b, headAt(j)); // acquire: see headerAt
-                    long header = headerAt(j, LaneQueueDescriptor.position(head));
+                    long header = laneCandidate(t, j, false);
                     if (header == 0L) {
                         tryFree(j);
-                        continue;
-                    }
-                    if ((header & PAD) != 0L) {
-                        skipPad(j, head, header);
-                        bits |= 1L << (j & 63); // look at this lane again
                         continue;
                     }
                     if (best < 0 || better(header, j, bestHeader, best)) {
                         best = j;
                         bestHeader = header;
-                        bestHead = head;
+                        bestWord = t.word;
+                        bestHold = t.hold;
+                        bestTo = t.to;
                     }
                 }
             }
@@ -994,33 +1186,166 @@ public final class LaneQueue implements AutoCloseable {
                 return -1;
             }
             // the re-check also with one lane seen: a lane bound after our read of its bit may hold an older message
-            if (betterElsewhere(best, bestHeader)) {
+            long other = betterElsewhere(t, best, bestHeader);
+            int otherLaneOf = t.otherLane;
+            if (other == RESCAN) {
                 continue;
             }
-            int length = LaneQueueDescriptor.length(bestHeader);
-            int recordBytes = LaneQueueDescriptor.recordBytes(length);
-            long position = LaneQueueDescriptor.position(bestHead);
-            int at = (int) (position << 3) & ringMask;
-            if (length > maxMessageSize || at + recordBytes > ringBytes) {
-                // a header read after the ring lapped under us, or a foreign write to the file
-                if ((long) MappedAccess.LONG.getVolatile(b, headAt(best)) == bestHead) {
-                    throw new IllegalStateException("corrupt record header " + Long.toHexString(bestHeader)
-                            + " in lane " + best + " at position " + position);
+            t.header = bestHeader;
+            t.word = bestWord;
+            t.hold = bestHold;
+            t.to = bestTo;
+            t.other = other;
+            t.otherLane = otherLaneOf;
+            return best;
+        }
+    }
+
+    /** {@link #betterElsewhere}'s answer when a better record showed up: scan again. */
+    private static final long RESCAN = -1L;
+
+    /**
+     * The order re-check: {@link #RESCAN} if another active lane's first record is better than the
+     * candidate, else the best other lane's first record of the candidate's priority (0 if none), which
+     * bounds a batch's run.
+     */
+    private long betterElsewhere(Bindings t, int best, long bestHeader) {
+        final ByteBuffer b = buffer;
+        long other = 0L;
+        int otherLane = -1;
+        for (int w = 0; w < activeWords; w++) {
+            // acquire: as in scan
+            long bits = (long) MappedAccess.LONG.getAcquire(b, activeAt + 8 * w);
+            while (bits != 0L) {
+                int j = (w << 6) + Long.numberOfTrailingZeros(bits);
+                bits &= bits - 1;
+                if (j == best) {
+                    continue;
                 }
-                continue;
-            }
-            long ring = ringsAt + (long) best * ringBytes;
-            // plain: published by the header's release, which headerAt acquired; validated by the CAS below
-            dst.put(dst.position(), b, (int) (ring + at + 8), length);
-            // volatile CAS: the receive's linearization point; releases our reads of the record to the
-            // sender, whose space check acquires the head
-            if (MappedAccess.LONG.compareAndSet(b, headAt(best), bestHead,
-                    LaneQueueDescriptor.headWord(position + (recordBytes >>> 3), 0))) {
-                spaceFreed(best);
-                dst.position(dst.position() + length);
-                return LaneQueueDescriptor.priority(bestHeader);
+                long header = laneCandidate(t, j, false);
+                if (header == 0L) {
+                    continue;
+                }
+                if (better(header, j, bestHeader, best)) {
+                    return RESCAN;
+                }
+                if (LaneQueueDescriptor.priority(header) == LaneQueueDescriptor.priority(bestHeader)
+                        && (otherLane < 0 || better(header, j, other, otherLane))) {
+                    other = header;
+                    otherLane = j;
+                }
             }
         }
+        t.otherLane = otherLane;
+        return other;
+    }
+
+    private int poll(ByteBuffer dst) {
+        Bindings t = bindings.get();
+        while (true) {
+            int k = scan(t);
+            if (k < 0) {
+                return -1;
+            }
+            int p = takeCopy(t, k, dst, dst.position());
+            if (p >= 0) {
+                dst.position(dst.position() + LaneQueueDescriptor.length(t.header));
+                return p;
+            }
+        }
+    }
+
+    /**
+     * Takes the scanned record of lane {@code k} by copying it to {@code dst} at {@code at}, then claiming
+     * it: the head CAS (or, from a given-back run, the from word's CAS). Returns its priority, or -1 if
+     * the claim failed (another receive took it; what was copied is discarded).
+     */
+    private int takeCopy(Bindings t, int k, ByteBuffer dst, int at) {
+        final ByteBuffer b = buffer;
+        long header = t.header;
+        int length = LaneQueueDescriptor.length(header);
+        int recordBytes = LaneQueueDescriptor.recordBytes(length);
+        long position = t.hold ? t.word >>> LaneQueueDescriptor.FROM_MODE_BITS : LaneQueueDescriptor.position(t.word);
+        int off = (int) (position << 3) & ringMask;
+        int claimAt = t.hold ? holdFromAt(k) : headAt(k);
+        if (length > maxMessageSize || off + recordBytes > ringBytes) {
+            // a header read after the ring lapped under us, or a foreign write to the file
+            if ((long) MappedAccess.LONG.getVolatile(b, claimAt) == t.word) {
+                throw new IllegalStateException("corrupt record header " + Long.toHexString(header)
+                        + " in lane " + k + " at position " + position);
+            }
+            return -1;
+        }
+        long ring = ringsAt + (long) k * ringBytes;
+        // plain: published by the header's release, which the scan acquired; validated by the CAS below
+        dst.put(at, b, (int) (ring + off + 8), length);
+        long next = (position + (recordBytes >>> 3)) & POSITION_MASK;
+        if (t.hold) {
+            // volatile CAS on the given-back from word: fails if another receive took the record or a
+            // batch took the run over (its from word then has the HELD mode)
+            if (!MappedAccess.LONG.compareAndSet(b, claimAt, t.word, fromWord(next, LaneQueueDescriptor.FROM_GIVEN_BACK))) {
+                return -1;
+            }
+            if (next == t.to) {
+                clearGivenBack(k, fromWord(next, LaneQueueDescriptor.FROM_GIVEN_BACK));
+            }
+            return LaneQueueDescriptor.priority(header);
+        }
+        markWon(k, t.word);
+        // volatile CAS: the receive's linearization point; releases our reads of the record to the
+        // sender, whose space check acquires the head
+        if (!MappedAccess.LONG.compareAndSet(b, claimAt, t.word, LaneQueueDescriptor.headWord(next, 0))) {
+            return -1;
+        }
+        spaceFreed(k);
+        return LaneQueueDescriptor.priority(header);
+    }
+
+    private static long fromWord(long position, long mode) {
+        return position << LaneQueueDescriptor.FROM_MODE_BITS | mode;
+    }
+
+    /**
+     * Before moving a head that a batch's claim set ({@code headWord}'s claimer is the hold): records in
+     * the hold's end word that the claim won, if the end word still names this position, so a recoverer
+     * of a dead batch receiver knows its run was taken after the head moved on.
+     */
+    private void markWon(int k, long headWord) {
+        if ((headWord & ((1L << LaneQueueDescriptor.CLAIMER_BITS) - 1)) != LaneQueueDescriptor.HOLD_CLAIMER) {
+            return;
+        }
+        long end = (long) MappedAccess.LONG.getVolatile(buffer, holdEndAt(k));
+        if (end == LaneQueueDescriptor.position(headWord) << 1) {
+            // volatile CAS: fails if the holder (or another receive) marked it first, or the hold ended
+            MappedAccess.LONG.compareAndSet(buffer, holdEndAt(k), end, end | 1L);
+        }
+    }
+
+    /**
+     * Ends a given-back run whose from word reached its end ({@code fromWord}): GIVEN_BACK -> CLEARING(me)
+     * by CAS (one clearer), then {@link #endHold}.
+     */
+    private void clearGivenBack(int k, long fromWord) {
+        final ByteBuffer b = buffer;
+        // volatile CAS: one clearer; a batch that took the run over holds the owner word instead
+        if ((long) MappedAccess.LONG.getVolatile(b, holdFromAt(k)) == fromWord
+                && MappedAccess.LONG.compareAndSet(b, holdOwnerAt(k), LaneQueueDescriptor.GIVEN_BACK, clearingWord)) {
+            endHold(k);
+        }
+    }
+
+    /**
+     * The end of a hold by its owner (HOLDING or CLEARING): end word, then from word, reset (plain, published
+     * by the volatile owner store), owner 0; then the sender, whose space stopped at the hold's from, may
+     * be waiting for room.
+     */
+    private void endHold(int k) {
+        final ByteBuffer b = buffer;
+        MappedAccess.LONG.set(b, holdEndAt(k), 0L);
+        MappedAccess.LONG.set(b, holdFromAt(k), 0L);
+        // volatile: releases the resets to the next holder (its owner CAS acquires) and to senders
+        MappedAccess.LONG.setVolatile(b, holdOwnerAt(k), 0L);
+        spaceFreedAlways(k);
     }
 
     /**
@@ -1036,26 +1361,177 @@ public final class LaneQueue implements AutoCloseable {
         }
     }
 
-    /** The order re-check: whether another active lane's head record is better than the candidate. */
-    private boolean betterElsewhere(int best, long bestHeader) {
-        final ByteBuffer b = buffer;
-        for (int w = 0; w < activeWords; w++) {
-            // acquire: as in poll
-            long bits = (long) MappedAccess.LONG.getAcquire(b, activeAt + 8 * w);
-            while (bits != 0L) {
-                int j = (w << 6) + Long.numberOfTrailingZeros(bits);
-                bits &= bits - 1;
-                if (j == best) {
+    /** {@link #spaceFreed} after a hold ends (the sender's bound moves only then). */
+    private void spaceFreedAlways(int k) {
+        spaceFreed(k);
+    }
+
+    // ---------------------------------------------------------------- handler batch
+
+    /**
+     * Delivers up to {@code limit} waiting messages without waiting, highest priority first and oldest
+     * first within a priority, without copying: {@code handler} reads each body in the queue's mapping
+     * (its {@code type} is the message's priority). A run of one lane's records is claimed at once by
+     * the lane's hold (the sender's space stops at the run until it is delivered), the rest of the queue
+     * stays open to other receivers meanwhile. If the handler throws, its message counts as received,
+     * the rest of the run is given back (received next, before the lane's newer messages) and the
+     * exception propagates. If this process dies inside the handler, the run from the message being
+     * handled on is given back by recovery.
+     *
+     * @param handler called once per message, on this thread, with a view of its body (valid during the
+     *                call only: read it with absolute gets, do not write to it)
+     * @param limit   the most messages to deliver, {@code >= 1}
+     * @return the number delivered (0 if none is waiting)
+     * @throws IllegalArgumentException if {@code limit < 1}
+     */
+    public int receive(MessageHandler handler, int limit) {
+        Objects.requireNonNull(handler, "handler");
+        if (limit < 1) {
+            throw new IllegalArgumentException("limit must be >= 1: " + limit);
+        }
+        ensureOpen();
+        Bindings t = bindings.get();
+        int n = 0;
+        while (n < limit) {
+            int k = scan(t);
+            if (k < 0) {
+                if (n == 0 && participants != null && maybeRecover()) {
                     continue;
                 }
-                long head = (long) MappedAccess.LONG.getAcquire(b, headAt(j));
-                long header = headerAt(j, LaneQueueDescriptor.position(head));
-                if (header != 0L && ((header & PAD) != 0L || better(header, j, bestHeader, best))) {
-                    return true; // a padding record may hide a better one: scan again
+                break;
+            }
+            n += t.hold ? takeOver(t, k, handler, limit - n) : hold(t, k, handler, limit - n);
+        }
+        return n;
+    }
+
+    /** Claims a run of lane {@code k} from its head by the lane's hold and delivers it; 0 if it lost a race. */
+    private int hold(Bindings t, int k, MessageHandler handler, int limit) {
+        final ByteBuffer b = buffer;
+        long head = t.word;
+        long from = LaneQueueDescriptor.position(head);
+        // the run: records of the candidate's priority, older than the best other lane's first record
+        long end = from;
+        int n = 0;
+        int priority = LaneQueueDescriptor.priority(t.header);
+        while (n < limit) {
+            long header = headerAt(k, end);
+            if (header == 0L || (header & PAD) != 0L || LaneQueueDescriptor.priority(header) != priority
+                    || (n > 0 && t.other != 0L && !better(header, k, t.other, t.otherLane))) {
+                break; // the first record is the scan's, re-checked; the next ones must precede the other lanes'
+            }
+            int length = LaneQueueDescriptor.length(header);
+            int off = (int) (end << 3) & ringMask;
+            if (length > maxMessageSize || off + LaneQueueDescriptor.recordBytes(length) > ringBytes) {
+                break; // read across a lap; the first record is validated again below
+            }
+            end = (end + (LaneQueueDescriptor.recordBytes(length) >>> 3)) & POSITION_MASK;
+            n++;
+        }
+        if (n == 0) {
+            return takeCopyToHandler(t, k, handler);
+        }
+        int ownerAt = holdOwnerAt(k);
+        // volatile CAS: one batch per lane at a time; acquires the previous holder's resets
+        if (!MappedAccess.LONG.compareAndSet(b, ownerAt, 0L, holdingWord)) {
+            return takeCopyToHandler(t, k, handler); // another batch holds this lane: one message by copy
+        }
+        // plain: published by the head CAS below (a sender that acquires the moved head sees it)
+        MappedAccess.LONG.set(b, holdFromAt(k), fromWord(from, LaneQueueDescriptor.FROM_HELD));
+        // volatile: the claim's end, before the head CAS, so a recoverer can tell whether the claim won
+        MappedAccess.LONG.setVolatile(b, holdEndAt(k), end << 1);
+        markWon(k, head);
+        // volatile CAS: claims [from, end); the claimer field names the hold, so the head word tells a
+        // recoverer who moved it last
+        if (!MappedAccess.LONG.compareAndSet(b, headAt(k), head, LaneQueueDescriptor.headWord(end, LaneQueueDescriptor.HOLD_CLAIMER))) {
+            endHold(k);
+            return 0;
+        }
+        // volatile CAS: marks the claim won (a receive that moved the head on may have done it first)
+        MappedAccess.LONG.compareAndSet(b, holdEndAt(k), end << 1, end << 1 | 1L);
+        return deliver(k, from, end, n, handler);
+    }
+
+    /** Takes over a given-back run of lane {@code k} as a hold and delivers it; 0 if it lost a race. */
+    private int takeOver(Bindings t, int k, MessageHandler handler, int limit) {
+        final ByteBuffer b = buffer;
+        // volatile CAS: one batch takes the run over
+        if (!MappedAccess.LONG.compareAndSet(b, holdOwnerAt(k), LaneQueueDescriptor.GIVEN_BACK, holdingWord)) {
+            return takeCopyToHandler(t, k, handler);
+        }
+        while (true) {
+            long fromWord = (long) MappedAccess.LONG.getVolatile(b, holdFromAt(k));
+            long from = fromWord >>> LaneQueueDescriptor.FROM_MODE_BITS;
+            long to = (long) MappedAccess.LONG.getVolatile(b, holdEndAt(k)) >>> 1;
+            if (from == to) {
+                endHold(k);
+                return 0;
+            }
+            // volatile CAS: from given back to held; fails while copying receives still take records
+            if (MappedAccess.LONG.compareAndSet(b, holdFromAt(k), fromWord, fromWord(from, LaneQueueDescriptor.FROM_HELD))) {
+                int n = 0;
+                long end = from;
+                while (end != to && n < limit) {
+                    end = (end + (LaneQueueDescriptor.recordBytes(LaneQueueDescriptor.length(headerAt(k, end))) >>> 3)) & POSITION_MASK;
+                    n++;
                 }
+                return deliver(k, from, end, n, handler);
             }
         }
-        return false;
+    }
+
+    /**
+     * Delivers the held records {@code [from, end)} ({@code n} of them) of lane {@code k} in place, advancing
+     * the hold's from word after each handler call; then ends the hold, or gives back what is left of it
+     * (the hold's run may end after {@code end}: a taken-over run longer than the limit).
+     */
+    private int deliver(int k, long from, long end, int n, MessageHandler handler) {
+        final ByteBuffer b = buffer;
+        long ring = ringsAt + (long) k * ringBytes;
+        long p = from;
+        int delivered = 0;
+        try {
+            while (delivered < n) {
+                long header = (long) MappedAccess.LONG.get(b, (int) (ring + ((p << 3) & ringMask))); // plain: acquired by the scan
+                int length = LaneQueueDescriptor.length(header);
+                int off = (int) (p << 3) & ringMask;
+                p = (p + (LaneQueueDescriptor.recordBytes(length) >>> 3)) & POSITION_MASK;
+                delivered++;
+                try {
+                    handler.onMessage(LaneQueueDescriptor.priority(header), b, (int) (ring + off + 8), length);
+                } finally {
+                    // release: the message counts as received (also if the handler threw); a recoverer of
+                    // this hold redelivers from here
+                    MappedAccess.LONG.setRelease(b, holdFromAt(k), fromWord(p, LaneQueueDescriptor.FROM_HELD));
+                }
+            }
+        } finally {
+            long to = (long) MappedAccess.LONG.getVolatile(b, holdEndAt(k)) >>> 1;
+            if (p == to) {
+                endHold(k);
+            } else {
+                // give back the rest: owner first (a scan ends a given-back run only under GIVEN_BACK), then
+                // the from word's mode, which opens the records to copying receives and takeovers
+                MappedAccess.LONG.setVolatile(b, holdOwnerAt(k), LaneQueueDescriptor.GIVEN_BACK);
+                MappedAccess.LONG.setVolatile(b, holdFromAt(k), fromWord(p, LaneQueueDescriptor.FROM_GIVEN_BACK));
+                WaitWord.signal(b, notEmptyAt); // after the volatile stores (WaitWord step (a))
+            }
+        }
+        return delivered;
+    }
+
+    /** One message of lane {@code k} by copy into this thread's buffer, then the handler; 0 if the claim lost. */
+    private int takeCopyToHandler(Bindings t, int k, MessageHandler handler) {
+        ByteBuffer copy = t.copy;
+        if (copy == null) {
+            copy = t.copy = ByteBuffer.allocateDirect(maxMessageSize).order(ByteOrder.nativeOrder());
+        }
+        int p = takeCopy(t, k, copy, 0);
+        if (p < 0) {
+            return 0;
+        }
+        handler.onMessage(p, copy, 0, LaneQueueDescriptor.length(t.header));
+        return 1;
     }
 
     // ---------------------------------------------------------------- queries
@@ -1073,6 +1549,16 @@ public final class LaneQueue implements AutoCloseable {
             // opaque: a statistic
             if (((long) MappedAccess.LONG.getOpaque(buffer, activeAt + 8 * (k >>> 6)) & (1L << k)) == 0L) {
                 continue;
+            }
+            long fromWord = (long) MappedAccess.LONG.getAcquire(buffer, holdFromAt(k));
+            if ((fromWord & LaneQueueDescriptor.FROM_MODE_MASK) == LaneQueueDescriptor.FROM_GIVEN_BACK) {
+                long to = (long) MappedAccess.LONG.getAcquire(buffer, holdEndAt(k)) >>> 1;
+                for (long p = fromWord >>> LaneQueueDescriptor.FROM_MODE_BITS, walked = 0; p != to && walked < ringWords; ) {
+                    long words = (LaneQueueDescriptor.length(headerAt(k, p)) + 15) >>> 3;
+                    n++;
+                    p = (p + words) & POSITION_MASK;
+                    walked += words;
+                }
             }
             long position = LaneQueueDescriptor.position((long) MappedAccess.LONG.getAcquire(buffer, headAt(k)));
             for (long walked = 0; walked < ringWords; ) {
@@ -1098,20 +1584,7 @@ public final class LaneQueue implements AutoCloseable {
      */
     public boolean isEmpty() {
         ensureOpen();
-        for (int k = 0; k < lanes; k++) {
-            if (((long) MappedAccess.LONG.getAcquire(buffer, activeAt + 8 * (k >>> 6)) & (1L << k)) == 0L) {
-                continue;
-            }
-            long position = LaneQueueDescriptor.position((long) MappedAccess.LONG.getAcquire(buffer, headAt(k)));
-            long header = headerAt(k, position);
-            if ((header & PAD) != 0L) {
-                header = headerAt(k, position + ((LaneQueueDescriptor.length(header) + 8) >>> 3));
-            }
-            if (header != 0L && (header & PAD) == 0L) {
-                return false;
-            }
-        }
-        return true;
+        return !anyMessage();
     }
 
     /**
@@ -1136,11 +1609,7 @@ public final class LaneQueue implements AutoCloseable {
             }
             return true;
         }
-        long head = LaneQueueDescriptor.position((long) MappedAccess.LONG.getAcquire(buffer, headAt(k)));
-        int recordBytes = LaneQueueDescriptor.recordBytes(maxMessageSize);
-        int at = (int) (tails[k] << 3) & ringMask;
-        int pad = at + recordBytes > ringBytes ? ringBytes - at : 0;
-        return ((tails[k] - head) & POSITION_MASK) + ((pad + recordBytes) >>> 3) + 1 > ringWords;
+        return !hasRoom(k, spaceBound(k, false), maxMessageSize);
     }
 
     /**

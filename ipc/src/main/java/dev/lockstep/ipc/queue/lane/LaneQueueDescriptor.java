@@ -27,7 +27,9 @@ import dev.lockstep.ipc.shm.MappedAccess;
  *  |        lane's sender acknowledged (0: none)                       |
  *  |   line B, written by receivers:                                   |
  *  |   +128 head (long): position &lt;&lt; 16 | claimer                  |
- *  |   +136 hold owner, +144 hold from, +152 hold end (reserved)       |
+ *  |   +136 hold owner (long): 0 | HOLDING, CLEARING | token; GIVEN_BACK |
+ *  |   +144 hold from (long): position &lt;&lt; 2 | mode (HELD, GIVEN_BACK) |
+ *  |   +152 hold end (long): position &lt;&lt; 1 | won                      |
  *  |   line C, written only by a blocked sender:                       |
  *  |   +256 space request (int): 1 while the lane's sender waits for   |
  *  |        room; the receive that moves the head clears it and wakes  |
@@ -84,6 +86,28 @@ public final class LaneQueueDescriptor {
     public static final int LANE_PUBLISHED_STAMP_OFFSET = 3 * MappedAccess.LINE;
     /** Within a lane entry: the receivers' head word, {@code position << 16 | claimer}. */
     public static final int LANE_HEAD_OFFSET = MappedAccess.LINE;
+    /** Within a lane entry: the hold's owner word (a batch receive's claim on a run of the lane). */
+    public static final int LANE_HOLD_OWNER_OFFSET = MappedAccess.LINE + 8;
+    /** Within a lane entry: the hold's from word, {@code position << 2 | mode}: its next undelivered record. */
+    public static final int LANE_HOLD_FROM_OFFSET = MappedAccess.LINE + 16;
+    /** Within a lane entry: the hold's end word, {@code position << 1 | won}: where its run ends, and whether its claim won. */
+    public static final int LANE_HOLD_END_OFFSET = MappedAccess.LINE + 24;
+    /** The claimer a batch's head CAS writes into the head word. */
+    public static final int HOLD_CLAIMER = 1;
+    /** Hold owner state: a live batch receiver delivers the run (low bits: its token). */
+    public static final long HOLDING = 1L << 62;
+    /** Hold owner state: the rest of the run is given back (an exception, a dead holder). */
+    public static final long GIVEN_BACK = 2L << 62;
+    /** Hold owner state: one process ends the hold (low bits: its token). */
+    public static final long CLEARING = 3L << 62;
+    /** Bits of the mode in a hold's from word. */
+    public static final int FROM_MODE_BITS = 2;
+    /** The mode's mask in a hold's from word. */
+    public static final long FROM_MODE_MASK = 3L;
+    /** From-word mode: only the holder advances it (plain stores). */
+    public static final long FROM_HELD = 1L;
+    /** From-word mode: receivers claim the run's records by CAS of the from word. */
+    public static final long FROM_GIVEN_BACK = 2L;
     /** Within a lane entry: the space request of a sender waiting for room (int, 1 while it waits). */
     public static final int LANE_SPACE_REQUEST_OFFSET = 2 * MappedAccess.LINE;
 
