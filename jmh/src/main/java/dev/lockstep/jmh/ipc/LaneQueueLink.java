@@ -15,7 +15,8 @@ import dev.lockstep.ipc.shm.Participants;
  * {@code SharedPriorityQueue}'s layout revision 2 as staged in {@link LaneQueue} (issue 12), over one
  * mapped file per direction of {@value #LANES} lanes, each holding {@value #MESSAGES} messages of
  * {@link IpcLink#MAX_MESSAGE} bytes (as {@link PriorityQueueLink}). Every message has priority 0. The
- * sink drains by copying receives (the staged class has no handler batch yet).
+ * sink drains with the handler batch, as the channel links drain with {@code receive(handler,
+ * Integer.MAX_VALUE)}; {@code -Dlockstep.bench.laneCopyDrain=true} drains by copying receives instead.
  */
 final class LaneQueueLink extends SpinLink {
     static final String TO_PEER = "lq-to-peer";
@@ -27,6 +28,10 @@ final class LaneQueueLink extends SpinLink {
     private final LaneQueue in;
     private final ByteBuffer message = ByteBuffer.allocateDirect(MAX_MESSAGE).put(pattern(MAX_MESSAGE));
     private final ByteBuffer received = ByteBuffer.allocateDirect(MAX_MESSAGE);
+    private static final boolean COPY_DRAIN = Boolean.getBoolean("lockstep.bench.laneCopyDrain");
+    /** The sink's handler: counts (created once: nothing allocated per call). */
+    private final dev.lockstep.ipc.channel.MessageHandler sink = this::onMessage;
+    private long messages;
 
     private LaneQueueLink(LaneQueue out, LaneQueue in) {
         this.out = out;
@@ -71,8 +76,18 @@ final class LaneQueueLink extends SpinLink {
         return true;
     }
 
+    private void onMessage(int priority, ByteBuffer buffer, int offset, int length) {
+        messages++;
+    }
+
     @Override
     boolean drain() throws IOException {
+        if (!COPY_DRAIN) {
+            for (int turn = 0; in.receive(sink, Integer.MAX_VALUE) == 0; turn++) {
+                spin(turn);
+            }
+            return true;
+        }
         int turn = 0;
         while (in.tryReceive(received.clear()) < 0) {
             spin(turn++);

@@ -59,8 +59,9 @@ import dev.lockstep.ipc.wait.WaitWord;
  *   <li>Bad input throws before anything is written. Receives copy into the caller's buffer (which needs
  *       {@link #maxMessageSize()} bytes remaining; bytes past its position may be overwritten by an
  *       attempt that lost a race, its position moves only by a received message).</li>
- *   <li>Nothing is allocated per call once a thread has sent (its first send through a handle allocates
- *       its binding table) or waited (its idle strategy, kept for its later waits).</li>
+ *   <li>Nothing is allocated per call once a thread has sent or received (its first call through a
+ *       handle allocates its binding table); a waiting call borrows the handle's spare waiter for its side
+ *       (one that finds it lent out, while another thread of the process waits there, makes its own).</li>
  * </ul>
  *
  * <h2>Implementation notes</h2>
@@ -153,23 +154,18 @@ public final class LaneQueue implements AutoCloseable {
     /** Minimum time between two automatic recovery scans of one handle. */
     private static final long RECOVERY_INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
 
-    /** A thread's lanes and waits through this handle. */
-    private final class Bindings {
+    /**
+     * A thread's lanes and scan results through this handle. Static, and holding nothing of the handle:
+     * a thread-local value that referred to its handle would keep the handle's ThreadLocal, and so the
+     * entry and the handle with its mapping, reachable from the thread for good (the jcstress run of
+     * LaneQueueBatchTest ran out of direct memory that way).
+     */
+    private static final class Bindings {
         /** The lane bound for each priority, -1 if none. */
         final int[] laneOf = new int[MAX_PRIORITY + 1];
         /** The bound lanes' priorities, oldest binding first. */
         final int[] order = new int[MAX_PRIORITY + 1];
         int count;
-        /** This thread's polling strategy, created at its first wait. */
-        IdleStrategy poll;
-        /** This thread's kernel-sleep strategies (FUTEX mode), created at its first wait of each side. */
-        KernelIdle receiveKernel;
-        KernelIdle sendKernel;
-        /** Whether this thread's current receive wait joined the sleep request. */
-        boolean joined;
-        /** The priority and length of this thread's waiting send (for its re-check). */
-        int pendingPriority;
-        int pendingLength;
         /** The last scan's result: the record's header, the word it was found by, its source, its run's end. */
         long header;
         long word;
@@ -180,12 +176,63 @@ public final class LaneQueue implements AutoCloseable {
         int otherLane;
         /** A batch's copy buffer for a lane another batch holds, created when first needed. */
         ByteBuffer copy;
-        final KernelIdle.Recheck receiveRecheck = () -> recheckReceive(this);
-        final KernelIdle.Recheck sendRecheck = () -> recheckSend(this);
 
         Bindings() {
             Arrays.fill(laneOf, -1);
         }
+    }
+
+    /**
+     * One waiting call's reusable parts (a handle keeps one spare per side, as {@code WaitSpare} does; a
+     * call that finds it lent out makes its own): its idle strategies and the state its re-check needs.
+     * Plain fields: one borrower at a time.
+     */
+    private final class Waiter implements KernelIdle.Recheck {
+        final boolean send;
+        final IdleStrategy poll = Idle.backoff();
+        KernelIdle kernel;
+        /** The waiting thread's bindings. */
+        Bindings t;
+        /** Whether this receive wait joined the sleep request. */
+        boolean joined;
+        /** The waiting send's priority and length. */
+        int priority;
+        int length;
+
+        Waiter(boolean send) {
+            this.send = send;
+        }
+
+        IdleStrategy arm(Bindings t, boolean timed, long deadline) {
+            this.t = t;
+            this.joined = false;
+            poll.reset();
+            if (kernel != null) {
+                return kernel.rearm(timed, deadline);
+            }
+            IdleStrategy s = KernelIdle.orPoll(buffer, send ? notFullAt : notEmptyAt, this, timed, deadline, poll);
+            if (s instanceof KernelIdle) {
+                kernel = (KernelIdle) s;
+            }
+            return s;
+        }
+
+        @Override
+        public int recheck() {
+            return send ? recheckSend(this) : recheckReceive(this);
+        }
+    }
+
+    /** Borrows a side's spare waiter (volatile getAndSet: the borrower sees the last one's plain writes). */
+    private Waiter borrow(boolean send) {
+        Waiter w = send ? sendSpare.getAndSet(null) : receiveSpare.getAndSet(null);
+        return w != null ? w : new Waiter(send);
+    }
+
+    /** Gives a waiter back as its side's spare unless another already is (volatile CAS). */
+    private void giveBack(Waiter w) {
+        w.t = null;
+        (w.send ? sendSpare : receiveSpare).compareAndSet(null, w);
     }
 
     private final ByteBuffer buffer;
@@ -218,6 +265,8 @@ public final class LaneQueue implements AutoCloseable {
     /** Per lane, as {@link #tails}: the last sleep-request epoch this lane acknowledged. */
     private final long[] acked;
     private final ThreadLocal<Bindings> bindings = ThreadLocal.withInitial(Bindings::new);
+    private final java.util.concurrent.atomic.AtomicReference<Waiter> sendSpare = new java.util.concurrent.atomic.AtomicReference<>();
+    private final java.util.concurrent.atomic.AtomicReference<Waiter> receiveSpare = new java.util.concurrent.atomic.AtomicReference<>();
     /** Per lane, used only by the thread that bound it: its next write position (words). */
     private final long[] tails;
     /** Per lane, as {@link #tails}: the receivers' head position last read (words). */
@@ -412,57 +461,25 @@ public final class LaneQueue implements AutoCloseable {
 
     private boolean awaitSend(int priority, ByteBuffer src, int length, int mode, long deadline)
             throws InterruptedException {
-        Bindings t = bindings.get();
-        t.pendingPriority = priority;
-        t.pendingLength = length;
-        IdleStrategy idle = sendIdle(t, mode == Waits.TIMED, deadline);
-        while (true) {
-            if (Waits.shouldGiveUp(mode, deadline)) {
-                return false;
+        Waiter w = borrow(true);
+        w.priority = priority;
+        w.length = length;
+        IdleStrategy idle = w.arm(bindings.get(), mode == Waits.TIMED, deadline);
+        try {
+            while (true) {
+                if (Waits.shouldGiveUp(mode, deadline)) {
+                    return false;
+                }
+                idle.idle();
+                ensureOpen();
+                maybeRecover();
+                if (offer(priority, src, length)) {
+                    return true;
+                }
             }
-            idle.idle();
-            ensureOpen();
-            maybeRecover();
-            if (offer(priority, src, length)) {
-                return true;
-            }
+        } finally {
+            giveBack(w);
         }
-    }
-
-    /** The polling strategy of {@code t}'s waits, reset for a new call. */
-    private static IdleStrategy poll(Bindings t) {
-        IdleStrategy poll = t.poll;
-        if (poll == null) {
-            poll = t.poll = Idle.backoff();
-        }
-        poll.reset();
-        return poll;
-    }
-
-    /** {@code t}'s strategy for a send that waits: kernel sleeps on the not-full word, or polling. */
-    private IdleStrategy sendIdle(Bindings t, boolean timed, long deadline) {
-        IdleStrategy poll = poll(t);
-        if (t.sendKernel != null) {
-            return t.sendKernel.rearm(timed, deadline);
-        }
-        IdleStrategy s = KernelIdle.orPoll(buffer, notFullAt, t.sendRecheck, timed, deadline, poll);
-        if (s instanceof KernelIdle) {
-            t.sendKernel = (KernelIdle) s;
-        }
-        return s;
-    }
-
-    /** {@code t}'s strategy for a receive that waits: kernel sleeps on the not-empty word, or polling. */
-    private IdleStrategy receiveIdle(Bindings t, boolean timed, long deadline) {
-        IdleStrategy poll = poll(t);
-        if (t.receiveKernel != null) {
-            return t.receiveKernel.rearm(timed, deadline);
-        }
-        IdleStrategy s = KernelIdle.orPoll(buffer, notEmptyAt, t.receiveRecheck, timed, deadline, poll);
-        if (s instanceof KernelIdle) {
-            t.receiveKernel = (KernelIdle) s;
-        }
-        return s;
     }
 
     /**
@@ -473,9 +490,9 @@ public final class LaneQueue implements AutoCloseable {
      * request (volatile), so of the two pairs one sees the other: we see the room, or it sees the request
      * and signals the word we announced on.
      */
-    private int recheckSend(Bindings t) {
+    private int recheckSend(Waiter w) {
         final ByteBuffer b = buffer;
-        int k = t.laneOf[t.pendingPriority];
+        int k = w.t.laneOf[w.priority];
         if (k < 0) {
             for (int j = 0; j < lanes; j++) {
                 // volatile: see above
@@ -487,7 +504,7 @@ public final class LaneQueue implements AutoCloseable {
         }
         // volatile: the first half of the Dekker pair with the receive's head CAS and request read
         MappedAccess.INT.setVolatile(b, laneAt(k) + LaneQueueDescriptor.LANE_SPACE_REQUEST_OFFSET, 1);
-        return hasRoom(k, spaceBound(k, true), t.pendingLength) ? KernelIdle.READY : KernelIdle.SLEEP;
+        return hasRoom(k, spaceBound(k, true), w.length) ? KernelIdle.READY : KernelIdle.SLEEP;
     }
 
     /** Whether lane {@code k}, its receivers' head at {@code head}, has room for a {@code length}-byte record. */
@@ -853,8 +870,8 @@ public final class LaneQueue implements AutoCloseable {
     }
 
     private int awaitReceive(ByteBuffer dst, int mode, long deadline) throws InterruptedException {
-        Bindings t = bindings.get();
-        IdleStrategy idle = receiveIdle(t, mode == Waits.TIMED, deadline);
+        Waiter w = borrow(false);
+        IdleStrategy idle = w.arm(bindings.get(), mode == Waits.TIMED, deadline);
         try {
             while (true) {
                 if (Waits.shouldGiveUp(mode, deadline)) {
@@ -869,10 +886,11 @@ public final class LaneQueue implements AutoCloseable {
                 }
             }
         } finally {
-            if (t.joined) {
-                t.joined = false;
+            if (w.joined) {
+                w.joined = false;
                 changeRequest(-1);
             }
+            giveBack(w);
         }
     }
 
@@ -882,7 +900,7 @@ public final class LaneQueue implements AutoCloseable {
      * SLEEP only when every BOUND lane has acknowledged the request's epoch, else it NAPs (a sender that
      * has not seen the request yet will not signal, but its next send will).
      */
-    private int recheckReceive(Bindings t) {
+    private int recheckReceive(Waiter t) {
         final ByteBuffer b = buffer;
         if (anyMessage()) {
             return KernelIdle.READY;
@@ -1642,7 +1660,9 @@ public final class LaneQueue implements AutoCloseable {
 
     /** Test hook (jcstress, same package): one re-check of a waiting receive, as KernelIdle makes it after announcing. */
     int recheckReceiveOnce() {
-        return recheckReceive(bindings.get());
+        Waiter w = new Waiter(false);
+        w.t = bindings.get();
+        return recheckReceive(w);
     }
 
     /** Test hook: the mapping. */
