@@ -957,9 +957,9 @@ public final class LaneQueue implements AutoCloseable {
                     return true;
                 }
                 long position = LaneQueueDescriptor.position((long) MappedAccess.LONG.getVolatile(b, headAt(k)));
-                long header = headerVolatile(k, position);
+                long header = getVolatileHeader(k, position);
                 if ((header & PAD) != 0L) {
-                    header = headerVolatile(k, position + ((LaneQueueDescriptor.length(header) + 8) >>> 3));
+                    header = getVolatileHeader(k, position + ((LaneQueueDescriptor.length(header) + 8) >>> 3));
                 }
                 if (header != 0L && (header & PAD) == 0L) {
                     return true;
@@ -977,7 +977,7 @@ public final class LaneQueue implements AutoCloseable {
                 != (long) MappedAccess.LONG.getVolatile(buffer, holdEndAt(k)) >>> 1;
     }
 
-    private long headerVolatile(int k, long position) {
+    private long getVolatileHeader(int k, long position) {
         return (long) MappedAccess.LONG.getVolatile(buffer, (int) (ringsAt + (long) k * ringBytes + ((position << 3) & ringMask)));
     }
 
@@ -1137,7 +1137,7 @@ public final class LaneQueue implements AutoCloseable {
             long to = (long) MappedAccess.LONG.getAcquire(b, holdEndAt(k)) >>> 1;
             long from = fromWord >>> LaneQueueDescriptor.FROM_MODE_BITS;
             if (from != to && to != 0L) {
-                long header = volatileReads ? headerVolatile(k, from) : headerAt(k, from);
+                long header = volatileReads ? getVolatileHeader(k, from) : headerAt(k, from);
                 if (header != 0L && (header & PAD) == 0L) {
                     t.word = fromWord;
                     t.hold = true;
@@ -1151,7 +1151,7 @@ public final class LaneQueue implements AutoCloseable {
         while (true) {
             long head = volatileReads ? (long) MappedAccess.LONG.getVolatile(b, headAt(k))
                     : (long) MappedAccess.LONG.getAcquire(b, headAt(k));
-            long header = volatileReads ? headerVolatile(k, LaneQueueDescriptor.position(head))
+            long header = volatileReads ? getVolatileHeader(k, LaneQueueDescriptor.position(head))
                     : headerAt(k, LaneQueueDescriptor.position(head));
             if (header == 0L) {
                 return 0L;
