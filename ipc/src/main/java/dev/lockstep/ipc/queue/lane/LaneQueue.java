@@ -1,8 +1,8 @@
 package dev.lockstep.ipc.queue.lane;
 
 import static dev.lockstep.ipc.queue.lane.LaneQueueDescriptor.BOUND;
-import static dev.lockstep.ipc.queue.lane.LaneQueueDescriptor.COUNT_BITS;
-import static dev.lockstep.ipc.queue.lane.LaneQueueDescriptor.COUNT_MASK;
+import static dev.lockstep.ipc.queue.lane.LaneQueueDescriptor.EPOCH_SHIFT;
+import static dev.lockstep.ipc.queue.lane.LaneQueueDescriptor.SLEEPERS_MASK;
 import static dev.lockstep.ipc.queue.lane.LaneQueueDescriptor.FREE;
 import static dev.lockstep.ipc.queue.lane.LaneQueueDescriptor.FREEING;
 import static dev.lockstep.ipc.queue.lane.LaneQueueDescriptor.PAD;
@@ -38,9 +38,9 @@ import dev.lockstep.ipc.wait.WaitWord;
  * Built so far: milestone 1 (lanes with binding, retirement and freeing; sends; the copying receive;
  * {@code size}, {@code isEmpty}, {@code isFull}), milestone 2 (kernel sleeps of blocked sends and
  * receives; recovery of a dead sender's lane) and milestone 3 (the zero-copy handler batch by the lanes'
- * holds, give-back on a handler's exception, recovery of a dead batch receiver's run). Not yet: recovery
- * of a receiver killed while in its sleep phase (the request's count then stays above 0, and senders
- * fence every send: slower, not wrong); the move into {@code SharedPriorityQueue} (file header, stat).
+ * holds, give-back on a handler's exception, recovery of a dead batch receiver's run), with recovery of
+ * a receiver killed in its sleep phase (its sleeper slot). Not yet: the move into
+ * {@code SharedPriorityQueue} (file header, stat).
  *
  * <pre>{@code
  * LaneQueue q = LaneQueue.inMemory(256, 1024, 64);
@@ -104,8 +104,9 @@ import dev.lockstep.ipc.wait.WaitWord;
  * if the bit is set or the head still names the hold at the end. The sender's space stops at the hold's
  * from word while a hold is up. The holder calls the handler on each record in place and advances the
  * from word after each call (release); then it ends the hold (end and from words reset, owner 0). A
- * handler's exception: its message counts as received, the rest is given back: owner GIVEN_BACK, then
- * the from word's mode GIVEN_BACK (volatile), and the exception propagates. Receivers scan a given-back
+ * handler's exception: its message counts as received, the rest is given back: the from word's mode
+ * GIVEN_BACK, then owner GIVEN_BACK (volatile stores, in that order: a takeover needs the owner, and must
+ * find the from word given back), and the exception propagates. Receivers scan a given-back
  * run as the lane's first records (they are older than the head's) and claim them by CAS of the from
  * word (a copying receive) or take the run over as a hold (a batch: owner GIVEN_BACK -> HOLDING(me),
  * then the from word's mode back to HELD by CAS, so a copying receive's CAS of the old word fails); who
@@ -115,8 +116,9 @@ import dev.lockstep.ipc.wait.WaitWord;
  *
  * <p>Waiting (the one-to-one channel's sleep request, generalised to lanes). A receive that must wait
  * announces itself on the not-empty wait word ({@code WaitWord}, through {@code KernelIdle}), then
- * re-checks: it joins the sleep request (a CAS adding 1 to its count; the epoch grows when the count
- * leaves 0) once per wait, and may sleep in the kernel only when every BOUND lane's acknowledgement
+ * re-checks: it joins the sleep request once per wait (it names itself by its token in a free sleeper
+ * slot, then sets the slot's bit in the request by CAS; the epoch grows when the bits leave 0; with all
+ * 32 slots taken it naps), and may sleep in the kernel only when every BOUND lane's acknowledgement
  * equals the epoch (volatile reads) and a volatile re-scan finds no message; while a lane has not
  * acknowledged it naps (100 us doubling to the sleep bound), since that lane's sender may not have seen
  * the request yet. A send reads the request (acquire; nobody writes it while no receiver waits, so the
@@ -124,7 +126,7 @@ import dev.lockstep.ipc.wait.WaitWord;
  * acknowledges the epoch for its lane (volatile store, once per epoch) and signals the word. No lost
  * wake-up: sends of lane k before its acknowledgement happen-before the receiver's read of it, hence
  * before its re-scan; a send after it reads the request after the acknowledging one did (coherence),
- * sees the receiver's count, and its fence with the receiver's announce-and-fence is WaitWord's Dekker
+ * sees the receiver's bit, and its fence with the receiver's announce-and-fence is WaitWord's Dekker
  * pair. A lane bound while a receiver is joined: the binder's CAS and bit set, then its volatile read of
  * the request, against the receiver's join CAS, then its volatile read of the owner: one sees the
  * other, and a binder that sees the request acknowledges before its first send. A freer resets the
@@ -134,7 +136,9 @@ import dev.lockstep.ipc.wait.WaitWord;
  * and signals the not-full word. A send that waits for a lane sleeps until a FREE store (volatile,
  * then a signal of the not-full word).
  *
- * <p>Recovery. Waiting calls scan the lanes at most once a millisecond per handle: a lane BOUND by a
+ * <p>Recovery. Waiting calls scan the sleeper slots and the lanes at most once a millisecond per handle:
+ * a sleeper slot naming a dead receiver is taken by CAS (RECOVERING(me): one recoverer alone clears the
+ * dead receiver's bit, and a new sleeper claims the slot only once it is freed after that); a lane BOUND by a
  * process that {@code Participants} finds certainly dead on two scans in a row is CASed to RETIRED (its
  * published records are still received; an unpublished one is invisible, its header still 0), then freed
  * once drained; a lane left FREEING by a dead freer is taken over by CAS and its free finished. A stalled
@@ -193,8 +197,8 @@ public final class LaneQueue implements AutoCloseable {
         KernelIdle kernel;
         /** The waiting thread's bindings. */
         Bindings t;
-        /** Whether this receive wait joined the sleep request. */
-        boolean joined;
+        /** The sleeper slot this receive wait joined the sleep request with, -1 if none. */
+        int slot = -1;
         /** The waiting send's priority and length. */
         int priority;
         int length;
@@ -205,7 +209,7 @@ public final class LaneQueue implements AutoCloseable {
 
         IdleStrategy arm(Bindings t, boolean timed, long deadline) {
             this.t = t;
-            this.joined = false;
+            this.slot = -1;
             poll.reset();
             if (kernel != null) {
                 return kernel.rearm(timed, deadline);
@@ -254,6 +258,9 @@ public final class LaneQueue implements AutoCloseable {
     private final int notEmptyAt;
     private final int notFullAt;
     private final int requestAt;
+    private final int sleeperSlotsAt;
+    /** Per sleeper slot, racy on purpose: the slot word the last recovery scan saw. */
+    private final long[] seenSleepers = new long[LaneQueueDescriptor.SLEEPER_SLOTS];
     /** Who is alive: null for an in-memory queue (one process, no one dies). */
     private final Participants participants;
     /** Per handle, racy on purpose: when the last automatic recovery scan ran. */
@@ -302,6 +309,7 @@ public final class LaneQueue implements AutoCloseable {
         this.notEmptyAt = base + LaneQueueDescriptor.NOT_EMPTY_WAIT_WORD_OFFSET;
         this.notFullAt = base + LaneQueueDescriptor.NOT_FULL_WAIT_WORD_OFFSET;
         this.requestAt = base + LaneQueueDescriptor.SLEEP_REQUEST_OFFSET;
+        this.sleeperSlotsAt = base + LaneQueueDescriptor.SLEEPER_SLOTS_OFFSET;
         this.participants = participants;
         this.seenOwners = new long[lanes];
         this.seenHolds = new long[lanes];
@@ -557,9 +565,9 @@ public final class LaneQueue implements AutoCloseable {
         lastStamps[k] = stamp;
         src.position(src.position() + length);
         // acquire: a line written only when a receiver joins or leaves its sleep phase; no receiver in it
-        // (count 0) is the common case, and the send then ends here with no fence and no locked instruction
+        // (no sleeper bit) is the common case, and the send then ends here with no fence and no locked instruction
         long request = (long) MappedAccess.LONG.getAcquire(b, requestAt);
-        if ((request & COUNT_MASK) != 0L) {
+        if ((request & SLEEPERS_MASK) != 0L) {
             wakeReceivers(k, request);
         }
         return true;
@@ -574,7 +582,7 @@ public final class LaneQueue implements AutoCloseable {
         // (VarHandle.fullFence: loads and stores before the fence are not reordered with loads and
         // stores after it); with the receiver's announce and fence, the Dekker pair of WaitWord
         VarHandle.fullFence();
-        long epoch = request >>> COUNT_BITS;
+        long epoch = request >>> EPOCH_SHIFT;
         if (acked[k] != epoch) {
             // volatile: a receiver that reads this epoch here (volatile) then sees every record this
             // lane published before, and knows this lane's later sends will signal
@@ -691,9 +699,9 @@ public final class LaneQueue implements AutoCloseable {
                 // before this read is seen here, and one that joins after it sees the lane BOUND and
                 // waits for its acknowledgement, which this send gives before its first record
                 long request = (long) MappedAccess.LONG.getVolatile(b, requestAt);
-                if ((request & COUNT_MASK) != 0L) {
-                    MappedAccess.LONG.setVolatile(b, laneAt(k) + LaneQueueDescriptor.LANE_ACK_OFFSET, request >>> COUNT_BITS);
-                    acked[k] = request >>> COUNT_BITS;
+                if ((request & SLEEPERS_MASK) != 0L) {
+                    MappedAccess.LONG.setVolatile(b, laneAt(k) + LaneQueueDescriptor.LANE_ACK_OFFSET, request >>> EPOCH_SHIFT);
+                    acked[k] = request >>> EPOCH_SHIFT;
                 }
                 return k;
             }
@@ -886,9 +894,9 @@ public final class LaneQueue implements AutoCloseable {
                 }
             }
         } finally {
-            if (w.joined) {
-                w.joined = false;
-                changeRequest(-1);
+            if (w.slot >= 0) {
+                leave(w.slot);
+                w.slot = -1;
             }
             giveBack(w);
         }
@@ -905,9 +913,17 @@ public final class LaneQueue implements AutoCloseable {
         if (anyMessage()) {
             return KernelIdle.READY;
         }
-        long request = t.joined ? (long) MappedAccess.LONG.getVolatile(b, requestAt) : changeRequest(1);
-        t.joined = true;
-        long epoch = request >>> COUNT_BITS;
+        long request;
+        if (t.slot >= 0) {
+            request = (long) MappedAccess.LONG.getVolatile(b, requestAt); // volatile: as join's CAS
+        } else {
+            t.slot = claimSleeperSlot();
+            if (t.slot < 0) {
+                return KernelIdle.NAP; // all slots taken: nap, the sleep bound's cadence at worst
+            }
+            request = join(t.slot);
+        }
+        long epoch = request >>> EPOCH_SHIFT;
         for (int k = 0; k < lanes; k++) {
             int laneAt = laneAt(k);
             // volatile: a lane bound after this read reads the request after its CAS and acknowledges
@@ -921,28 +937,104 @@ public final class LaneQueue implements AutoCloseable {
         return anyMessage() ? KernelIdle.READY : KernelIdle.SLEEP;
     }
 
+    private int sleeperSlotAt(int i) {
+        return sleeperSlotsAt + 8 * i;
+    }
+
+    /** Claims a free sleeper slot with this process's token (volatile CAS); -1 if all are taken. */
+    private int claimSleeperSlot() {
+        final ByteBuffer b = buffer;
+        long me = boundWord & TOKEN_MASK;
+        for (int i = 0; i < LaneQueueDescriptor.SLEEPER_SLOTS; i++) {
+            if ((long) MappedAccess.LONG.getOpaque(b, sleeperSlotAt(i)) == 0L // opaque: a pre-check, the CAS decides
+                    && MappedAccess.LONG.compareAndSet(b, sleeperSlotAt(i), 0L, me)) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
     /**
-     * Joins ({@code +1}) or leaves ({@code -1}) the sleep request; the epoch grows when the count
-     * leaves 0, so a lane's acknowledgement of an earlier sleep phase is not taken for this one.
+     * Sets slot {@code i}'s bit in the sleep request (the slot already names us, so a recoverer can tell
+     * whose bit it is); the epoch grows when the bits leave 0, so a lane's acknowledgement of an earlier
+     * sleep phase is not taken for this one.
      *
      * @return the new request word
      */
-    private long changeRequest(int delta) {
+    private long join(int i) {
         final ByteBuffer b = buffer;
         while (true) {
             long r = (long) MappedAccess.LONG.getVolatile(b, requestAt);
-            long count = r & COUNT_MASK;
-            long epoch = r >>> COUNT_BITS;
-            if (delta > 0 && count == 0L) {
+            long epoch = r >>> EPOCH_SHIFT;
+            if ((r & SLEEPERS_MASK) == 0L) {
                 epoch++;
             }
-            long next = epoch << COUNT_BITS | (count + delta);
+            long next = epoch << EPOCH_SHIFT | (r & SLEEPERS_MASK) | 1L << i;
             // volatile CAS: a synchronization action before this receiver's volatile reads of the owner
             // and acknowledgement words (the Dekker pair with a binder's CAS and request read)
             if (MappedAccess.LONG.compareAndSet(b, requestAt, r, next)) {
                 return next;
             }
         }
+    }
+
+    /** Clears slot {@code i}'s bit (volatile CAS), then frees the slot (volatile store). */
+    private void leave(int i) {
+        clearSleeperBit(i);
+        MappedAccess.LONG.setVolatile(buffer, sleeperSlotAt(i), 0L);
+    }
+
+    private void clearSleeperBit(int i) {
+        final ByteBuffer b = buffer;
+        while (true) {
+            long r = (long) MappedAccess.LONG.getVolatile(b, requestAt);
+            if ((r & 1L << i) == 0L
+                    || MappedAccess.LONG.compareAndSet(b, requestAt, r, r & ~(1L << i))) { // volatile CAS
+                return;
+            }
+        }
+    }
+
+    /**
+     * Recovers the sleeper slots of dead receivers (a receiver killed in its sleep phase would leave its
+     * bit set for good, and every send would then fence): a slot naming a dead process on two scans in a
+     * row is CASed to RECOVERING(me), so that one recoverer alone clears its bit, then freed.
+     */
+    private int recoverSleepers(boolean onlyStuck, long me) {
+        final ByteBuffer b = buffer;
+        int recovered = 0;
+        for (int i = 0; i < LaneQueueDescriptor.SLEEPER_SLOTS; i++) {
+            long slot = (long) MappedAccess.LONG.getVolatile(b, sleeperSlotAt(i)); // volatile: compared by CAS
+            long token = slot & TOKEN_MASK;
+            if (slot == 0L || token == me) {
+                seenSleepers[i] = 0L;
+                continue;
+            }
+            boolean stuck = seenSleepers[i] == slot;
+            seenSleepers[i] = slot;
+            if ((onlyStuck && !stuck) || !participants.isDead(token)) {
+                continue;
+            }
+            seenSleepers[i] = 0L;
+            // volatile CAS: one recoverer takes the slot; a new sleeper can claim it only once it is 0, so
+            // the bit we clear below is the dead one's (also a dead recoverer's RECOVERING is taken over)
+            if (MappedAccess.LONG.compareAndSet(b, sleeperSlotAt(i), slot, LaneQueueDescriptor.SLOT_RECOVERING | me)) {
+                clearSleeperBit(i);
+                MappedAccess.LONG.setVolatile(b, sleeperSlotAt(i), 0L); // volatile: frees it after the clear
+                recovered++;
+            }
+        }
+        return recovered;
+    }
+
+    /**
+     * The receivers in their sleep phase, as the sleep request's bits say (a snapshot, for tests and
+     * inspection).
+     *
+     * @return how many bits are set
+     */
+    public int sleepersJoined() {
+        return Long.bitCount((long) MappedAccess.LONG.getVolatile(buffer, requestAt) & SLEEPERS_MASK);
     }
 
     /** Whether some active lane's head holds a message: volatile reads (a waiter's re-check). */
@@ -1007,6 +1099,9 @@ public final class LaneQueue implements AutoCloseable {
         final ByteBuffer b = buffer;
         int recovered = 0;
         long me = boundWord & TOKEN_MASK;
+        if (participants != null) {
+            recovered += recoverSleepers(onlyStuck, me);
+        }
         for (int k = 0; k < lanes; k++) {
             int ownerAt = laneAt(k) + LaneQueueDescriptor.LANE_OWNER_OFFSET;
             long owner = (long) MappedAccess.LONG.getVolatile(b, ownerAt); // volatile: compared by CAS below
@@ -1485,7 +1580,8 @@ public final class LaneQueue implements AutoCloseable {
                 endHold(k);
                 return 0;
             }
-            // volatile CAS: from given back to held; fails while copying receives still take records
+            // volatile CAS: from given back to held; fails while copying receives still take records (the
+            // owner word turns GIVEN_BACK only after the from word did, so this word is GIVEN_BACK here)
             if (MappedAccess.LONG.compareAndSet(b, holdFromAt(k), fromWord, fromWord(from, LaneQueueDescriptor.FROM_HELD))) {
                 int n = 0;
                 long end = from;
@@ -1528,10 +1624,14 @@ public final class LaneQueue implements AutoCloseable {
             if (p == to) {
                 endHold(k);
             } else {
-                // give back the rest: owner first (a scan ends a given-back run only under GIVEN_BACK), then
-                // the from word's mode, which opens the records to copying receives and takeovers
-                MappedAccess.LONG.setVolatile(b, holdOwnerAt(k), LaneQueueDescriptor.GIVEN_BACK);
+                // give back the rest: the from word's mode first, which opens the records to copying
+                // receives, then the owner, which opens the run to a batch's takeover; in the other order a
+                // takeover between the two stores would deliver from a HELD word that the give-back's
+                // second store then opens to copying receives as well: a duplicate. Until the owner store
+                // a copying receive that takes the last record cannot end the hold (it needs GIVEN_BACK);
+                // the next scan does (laneCandidate)
                 MappedAccess.LONG.setVolatile(b, holdFromAt(k), fromWord(p, LaneQueueDescriptor.FROM_GIVEN_BACK));
+                MappedAccess.LONG.setVolatile(b, holdOwnerAt(k), LaneQueueDescriptor.GIVEN_BACK);
                 WaitWord.signal(b, notEmptyAt); // after the volatile stores (WaitWord step (a))
             }
         }

@@ -14,10 +14,13 @@ import dev.lockstep.ipc.shm.MappedAccess;
  *  | not-empty wait word (int)                                         | 64     receivers sleep on it
  *  | not-full wait word (int)                                          | 96     senders sleep on it
  *  +-------------------------------------------------------------------+
- *  | sleep request (long): epoch &lt;&lt; 20 | receivers in their sleep   | 128    own 128-byte line
- *  |   phase; the epoch grows when the count leaves 0                  |
+ *  | sleep request (long): epoch &lt;&lt; 32 | sleeper bits: bit i = the  | 128    own 128-byte line
+ *  |   receiver in sleeper slot i is in its sleep phase; the epoch     |
+ *  |   grows when the bits leave 0                                     |
  *  +-------------------------------------------------------------------+
- *  | active bits: ceil(lanes / 64) longs, bit k = lane k not FREE      | 256    padded to 128
+ *  | sleeper slots: 32 longs, 0 | token | RECOVERING | token            | 256    two lines
+ *  +-------------------------------------------------------------------+
+ *  | active bits: ceil(lanes / 64) longs, bit k = lane k not FREE      | 512    padded to 128
  *  +-------------------------------------------------------------------+
  *  | lane table: lanes entries of 512 bytes (four 128-byte lines)      | laneTableOffset
  *  |   line A, written when the lane changes hands (rarely):           |
@@ -62,14 +65,20 @@ public final class LaneQueueDescriptor {
     public static final int NOT_EMPTY_WAIT_WORD_OFFSET = 64;
     /** The not-full futex word: senders sleep on it while their lane is full or no lane is free. */
     public static final int NOT_FULL_WAIT_WORD_OFFSET = 96;
-    /** The receivers' sleep request: {@code epoch << }{@value #COUNT_BITS}{@code  | count}. */
+    /** The receivers' sleep request: {@code epoch << }{@value #EPOCH_SHIFT}{@code  | sleeper bits}. */
     public static final int SLEEP_REQUEST_OFFSET = MappedAccess.LINE;
-    /** Bits of the count of receivers in their sleep phase, in the sleep request. */
-    public static final int COUNT_BITS = 20;
-    /** The count's mask in the sleep request. */
-    public static final long COUNT_MASK = (1L << COUNT_BITS) - 1;
+    /** Position of the epoch in the sleep request. */
+    public static final int EPOCH_SHIFT = 32;
+    /** The sleeper bits of the sleep request: bit i set while slot i's receiver is in its sleep phase. */
+    public static final long SLEEPERS_MASK = 0xFFFF_FFFFL;
+    /** The sleeper slots: a receiver names itself (its token) in one before it sets its bit. */
+    public static final int SLEEPER_SLOTS_OFFSET = 2 * MappedAccess.LINE;
+    /** How many receivers may be in their sleep phase at once (more nap instead). */
+    public static final int SLEEPER_SLOTS = 32;
+    /** A sleeper slot's state bit while a recoverer clears a dead receiver's bit (low bits: its token). */
+    public static final long SLOT_RECOVERING = 1L << 62;
     /** The active bits: bit k of word k / 64 set while lane k is not FREE. */
-    public static final int ACTIVE_BITS_OFFSET = 2 * MappedAccess.LINE;
+    public static final int ACTIVE_BITS_OFFSET = 4 * MappedAccess.LINE;
     /**
      * Bytes per lane table entry: four 128-byte lines, so that receivers, which read the owner word of
      * empty lanes and write the head, never share a line with the word a sender writes per message.

@@ -216,6 +216,67 @@ class LaneQueueBatchTest {
         assertEquals(4, q.tryReceive(d.clear()));
     }
 
+    /**
+     * A batch receiver process stopped (SIGSTOP) inside its handler is alive: recovery leaves its hold
+     * alone however long it is stopped, the other lanes and the lane's newer messages go on, and after
+     * SIGCONT it delivers the rest of its run: every message exactly once overall.
+     */
+    @Test
+    void aStalledBatchReceiverKeepsOnlyItsRunAndFinishesIt() throws Exception {
+        Path file = dir.resolve("lanes");
+        LaneQueue q = LaneQueueWaitTest.map(file);
+        for (int i = 0; i < 8; i++) {
+            assertTrue(q.trySend(4, ByteBuffer.wrap(new byte[] {(byte) i})));
+        }
+        try (ChildJvm c = ChildJvm.start(dir, List.of(), SlowReceiver.class, file.toString(), "3")) {
+            c.awaitLine("SLOW", Duration.ofSeconds(30));
+            c.stall();
+            Thread.sleep(50);
+            assertEquals(0, q.recover(), "a stopped holder is alive: its hold is not taken");
+            Thread.sleep(50);
+            assertEquals(0, q.recover());
+            ByteBuffer d = ByteBuffer.allocateDirect(64);
+            assertEquals(-1, q.tryReceive(d.clear()), "the held run is not offered while its holder lives");
+            assertTrue(q.trySend(4, ByteBuffer.wrap(new byte[] {8})));
+            Thread other = new Thread(() -> assertTrue(q.trySend(6, ByteBuffer.wrap(new byte[] {9}))));
+            other.start();
+            other.join();
+            assertEquals(6, q.tryReceive(d.clear()), "another lane goes on");
+            assertEquals(9, d.get(0));
+            assertEquals(4, q.tryReceive(d.clear()), "the lane's newer message goes on");
+            assertEquals(8, d.get(0));
+            c.resume();
+            String done = c.awaitLine("DONE", Duration.ofSeconds(30));
+            assertEquals("0 1 2 3 4 5 6 7", done.trim(), c.output());
+            assertEquals(0, c.await(Duration.ofSeconds(30)), c.output());
+            assertEquals(-1, q.tryReceive(d.clear()), "nothing delivered twice");
+            assertTrue(q.isEmpty());
+        }
+    }
+
+    /**
+     * Child: {@code FILE N}: a batch receive whose handler prints "SLOW" at message N and spends 1 s of
+     * wall time there; then prints "DONE" and the messages it delivered.
+     */
+    public static final class SlowReceiver {
+        public static void main(String[] args) throws Exception {
+            LaneQueue q = LaneQueueWaitTest.map(Path.of(args[0]));
+            int slowAt = Integer.parseInt(args[1]);
+            StringBuilder got = new StringBuilder("DONE");
+            q.receive((type, b, off, len) -> {
+                got.append(' ').append(b.get(off));
+                if (b.get(off) == slowAt) {
+                    System.out.println("SLOW");
+                    long end = System.nanoTime() + 1_000_000_000L;
+                    while (System.nanoTime() < end) {
+                        Thread.onSpinWait();
+                    }
+                }
+            }, 100);
+            System.out.println(got);
+        }
+    }
+
     /** Child: {@code FILE N}: a batch receive whose handler prints "STUCK" at message N and then sleeps. */
     public static final class StuckReceiver {
         public static void main(String[] args) throws Exception {

@@ -199,6 +199,44 @@ class LaneQueueWaitTest {
         }
     }
 
+    /**
+     * A receiver process killed (SIGKILL) while in its sleep phase: its sleeper slot and bit stay behind
+     * (every send would fence for good) until recovery finds the slot's process dead and clears both; a
+     * live sleeper's slot is left alone.
+     */
+    @Test
+    void aKilledSleepersSlotIsRecovered() throws Exception {
+        assumeFutex();
+        Path file = dir.resolve("lanes");
+        LaneQueue q = map(file);
+        try (ChildJvm c = ChildJvm.start(dir, List.of(), Receiver.class, file.toString())) {
+            c.awaitLine("RECEIVING", Duration.ofSeconds(30));
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (q.sleepersJoined() == 0) {
+                assertTrue(System.nanoTime() - deadline < 0, "the receiver never joined the sleep request:\n" + c.output());
+                Thread.sleep(5);
+            }
+            assertEquals(0, q.recover(), "a live sleeper's slot is left alone");
+            assertEquals(1, q.sleepersJoined());
+            c.kill();
+            c.await(Duration.ofSeconds(30));
+        }
+        assertEquals(1, q.sleepersJoined(), "the dead receiver's bit stays until recovery");
+        assertEquals(1, q.recover());
+        assertEquals(0, q.sleepersJoined(), "recovery cleared the dead receiver's bit");
+        assertTrue(q.trySend(1, ByteBuffer.wrap(new byte[] {1})));
+        assertEquals(1, q.tryReceive(dst()));
+    }
+
+    /** Child: {@code FILE}: prints "RECEIVING", then receives (blocking) and prints what it got. */
+    public static final class Receiver {
+        public static void main(String[] args) throws Exception {
+            LaneQueue q = map(Path.of(args[0]));
+            System.out.println("RECEIVING");
+            System.out.println("GOT " + q.receive(ByteBuffer.allocateDirect(64)));
+        }
+    }
+
     static LaneQueue map(Path file) throws IOException {
         long length = LaneQueue.structureLength(4, 64, 4);
         MappedByteBuffer b;
