@@ -98,8 +98,8 @@ import dev.lockstep.ipc.wait.WaitWord;
  * precede the other lanes' first records (so the run respects the order), up to its limit, and claims it
  * by the lane's hold: CAS of the hold owner 0 -> HOLDING(me) (one batch per lane; a batch that finds the
  * hold taken takes one message by copy instead), from word {@code from << 2 | HELD}, end word
- * {@code end << 1} (volatile), then the head CAS to {@code end} with the hold as claimer, then the end
- * word's won bit. A receive that moves a head whose claimer is the hold first sets that bit if the end
+ * {@code end << 1} (plain stores, published by the next step), then the head CAS to {@code end} with the
+ * hold as claimer: one locked instruction to claim, one volatile store to end the hold. A receive that moves a head whose claimer is the hold first sets that bit if the end
  * word names the head's position, so a recoverer can always tell whether a dead holder's claim won: won
  * if the bit is set or the head still names the hold at the end. The sender's space stops at the hold's
  * from word while a hold is up. The holder calls the handler on each record in place and advances the
@@ -1551,8 +1551,11 @@ public final class LaneQueue implements AutoCloseable {
         }
         // plain: published by the head CAS below (a sender that acquires the moved head sees it)
         MappedAccess.LONG.set(b, holdFromAt(k), fromWord(from, LaneQueueDescriptor.FROM_HELD));
-        // volatile: the claim's end, before the head CAS, so a recoverer can tell whether the claim won
-        MappedAccess.LONG.setVolatile(b, holdEndAt(k), end << 1);
+        // plain: the claim's end, published by the head CAS below (volatile, so it releases this store):
+        // whoever reads the head naming the hold (a receive's markWon, a recoverer) reads this end; a
+        // recoverer that reads the head before the CAS judges the claim lost whatever it reads here, and
+        // a dead holder's CAS never comes
+        MappedAccess.LONG.set(b, holdEndAt(k), end << 1);
         markWon(k, head);
         // volatile CAS: claims [from, end); the claimer field names the hold, so the head word tells a
         // recoverer who moved it last
@@ -1560,8 +1563,8 @@ public final class LaneQueue implements AutoCloseable {
             endHold(k);
             return 0;
         }
-        // volatile CAS: marks the claim won (a receive that moved the head on may have done it first)
-        MappedAccess.LONG.compareAndSet(b, holdEndAt(k), end << 1, end << 1 | 1L);
+        // no mark of our own: while the head still names the hold at our end, a recoverer reads the claim
+        // as won from the head, and a receive that moves it on sets the won bit first (markWon)
         return deliver(k, from, end, n, handler);
     }
 
