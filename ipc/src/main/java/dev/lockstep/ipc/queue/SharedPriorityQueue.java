@@ -228,7 +228,7 @@ public final class SharedPriorityQueue implements AutoCloseable {
      * A thread's lanes and scan results through this handle. Static, and holding nothing of the handle:
      * a thread-local value that referred to its handle would keep the handle's ThreadLocal, and so the
      * entry and the handle with its mapping, reachable from the thread for good (the jcstress run of
-     * LaneQueueBatchTest ran out of direct memory that way).
+     * SharedPriorityQueueHoldTest ran out of direct memory that way).
      */
     private static final class Bindings {
         /** The lane bound for each priority, -1 if none. */
