@@ -2043,6 +2043,15 @@ public final class SharedPriorityQueue implements AutoCloseable {
         return buffer;
     }
 
+    /**
+     * Test hook (jcstress, same package): a second handle over this queue's memory, as another handle of
+     * this process would be (same token); closing it retires the lanes its threads bound.
+     */
+    SharedPriorityQueue sibling() {
+        return new SharedPriorityQueue(null, buffer, activeAt - PriorityQueueDescriptor.ACTIVE_BITS_OFFSET,
+                maxMessages, maxMessageSize, lanes, boundWord & TOKEN_MASK, participants);
+    }
+
     /** Test hook: the not-empty wait word's absolute offset. */
     int notEmptyWordAt() {
         return notEmptyAt;
