@@ -129,12 +129,17 @@ final class StructureStat {
 
     /**
      * The waiting line of a {@link SharedPriorityQueue}: receivers sleep on its not-empty word, senders on its
-     * not-full word (issue 13); each shown as {@link #futexWord} shows one.
+     * not-full word (issue 13), each shown as {@link #futexWord} shows one; then the receivers' sleep request
+     * (its epoch and how many receivers joined it: senders fence and signal only while one has).
      */
     static String priorityQueueWaiting(Path file) throws IOException {
+        long request = readLong(file, PriorityQueueDescriptor.SLEEP_REQUEST_OFFSET);
+        long joined = Long.bitCount(request & PriorityQueueDescriptor.SLEEPERS_MASK);
         return MODES + "; receivers (not empty): "
                 + wordState(file, PriorityQueueDescriptor.NOT_EMPTY_WAIT_WORD_OFFSET) + "; senders (not full): "
-                + wordState(file, PriorityQueueDescriptor.NOT_FULL_WAIT_WORD_OFFSET);
+                + wordState(file, PriorityQueueDescriptor.NOT_FULL_WAIT_WORD_OFFSET) + "; sleep request: epoch "
+                + (request >>> PriorityQueueDescriptor.EPOCH_SHIFT) + ", " + joined + " receivers joined"
+                + (joined == 0 ? " (senders publish with release stores only)" : " (senders fence and signal)");
     }
 
     /** The native-order int at {@code offset} of the structure area, by an ordinary file read. */
@@ -172,10 +177,15 @@ final class StructureStat {
             case PRIORITY_QUEUE:
                 try (SharedPriorityQueue q = SharedPriorityQueue.open(file)) {
                     int size = q.size();
-                    return Snapshot.of(List.of("messages        " + size + " of " + q.maxMessages() + ", up to "
-                                    + q.maxMessageSize() + " B each, priorities 0.." + SharedPriorityQueue.MAX_PRIORITY),
+                    int inUse = q.lanesInUse();
+                    int sleepers = q.sleepersJoined();
+                    return Snapshot.of(List.of("messages        " + size + ", priorities 0.." + SharedPriorityQueue.MAX_PRIORITY,
+                                    "lanes           " + inUse + " in use of " + q.lanes() + ", each holding "
+                                            + q.maxMessages() + " messages of up to " + q.maxMessageSize() + " B",
+                                    "sleepers        " + sleepers + " receivers joined to the sleep request"),
                             List.of(), "messages", size, "maxMessages", q.maxMessages(), "maxMessageSize", q.maxMessageSize(),
-                            "maxPriority", SharedPriorityQueue.MAX_PRIORITY);
+                            "maxPriority", SharedPriorityQueue.MAX_PRIORITY, "lanes", q.lanes(), "lanesInUse", inUse,
+                            "sleepersJoined", sleepers);
                 }
             case MUTEX:
                 try (IpcMutex m = IpcMutex.open(file)) {

@@ -90,7 +90,7 @@ class LockstepCliTest {
         }
         String[] r = run("stat", dir.resolve("jobs").toString());
         assertEquals("0", r[0], r[1]);
-        assertTrue(r[1].contains("messages        2 of 8, up to 100 B each"), r[1]);
+        assertTrue(r[1].contains("messages        2, priorities 0..31"), r[1]);
     }
 
     @Test

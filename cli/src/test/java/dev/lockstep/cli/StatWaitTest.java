@@ -72,8 +72,8 @@ class StatWaitTest {
                     && !wait.contains("receivers (not empty): sleepers yes"); Thread.sleep(20)) {
                 wait = waitLine(file);
             }
-            assertTrue(wait.endsWith("receivers (not empty): sleepers yes, wake-ups 0; senders (not full): sleepers no, "
-                    + "wake-ups 0"), wait);
+            assertTrue(wait.contains("receivers (not empty): sleepers yes, wake-ups 0; senders (not full): sleepers no, "
+                    + "wake-ups 0; sleep request: epoch 1, 1 receivers joined (senders fence and signal)"), wait);
             q.send(1, ByteBuffer.wrap(new byte[] {1}));
             sleeper.join(10_000);
             assertEquals(false, sleeper.isAlive());

@@ -3,223 +3,319 @@ package dev.lockstep.ipc.queue;
 import dev.lockstep.ipc.shm.MappedAccess;
 
 /**
- * The binary layout of a {@link SharedPriorityQueue}'s structure area (after the 128-byte file header),
- * described once, in the style of Agrona's {@code RingBufferDescriptor}.
+ * The binary layout of a {@link SharedPriorityQueue}'s structure area (layout revision 2, lanes; file
+ * layout version 7), described once, in the style of Agrona's {@code RingBufferDescriptor}. Design and
+ * measurements: {@code docs/design/shared-priority-queue-r2.md}. In a file the area follows the
+ * 128-byte header ({@code dev.lockstep.ipc.shm.FileLayout}) of kind {@code PRIORITY_QUEUE}, whose size
+ * parameters are {@link #PARAM_MAX_MESSAGES}, {@link #PARAM_MAX_MESSAGE_SIZE}, {@link #PARAM_MAX_PRIORITY}
+ * and {@link #PARAM_LANES}.
  *
  * <pre>
  *  offset (from the structure area's start)
- *  +---------------------------------------------------------------+
- *  | Sequence counter (long): next send sequence number            |  0      own 128-byte line
- *  | (spare)                                                       |  8
- *  | Not-empty wait word (int): futex sequence | sleepers bit      |  64     receivers sleep on it
- *  | Not-full wait word (int): futex sequence | sleepers bit       |  96     senders sleep on it
- *  +---------------------------------------------------------------+
- *  | Ready bits: one bit per slot, ceil(maxMessages / 64) longs;   |  128
- *  | bit i set = slot i may be READY (a superset), padded to 128   |
- *  +---------------------------------------------------------------+
- *  | State words: one long per slot, maxMessages of them,          |  statesOffset(maxMessages)
- *  | densely packed, padded to 128                                 |
- *  +---------------------------------------------------------------+
- *  | Slot 0: ready word copy (long) | length (int) | reserved (int)|  slotsOffset(maxMessages)
- *  |         payload (maxMessageSize bytes, padded to 64)          |
- *  | Slot 1 ...                                                    |  + slotStride
- *  +---------------------------------------------------------------+
+ *  +-------------------------------------------------------------------+
+ *  | (spare)                                                           | 0      control line
+ *  | not-empty wait word (int)                                         | 64     receivers sleep on it
+ *  | not-full wait word (int)                                          | 96     senders sleep on it
+ *  +-------------------------------------------------------------------+
+ *  | sleep request (long): epoch &lt;&lt; 32 | sleeper bits: bit i = the  | 128    own 128-byte line
+ *  |   receiver in sleeper slot i is in its sleep phase; the epoch     |
+ *  |   grows when the bits leave 0                                     |
+ *  +-------------------------------------------------------------------+
+ *  | sleeper slots: 32 longs, 0 | token | RECOVERING | token            | 256    two lines
+ *  +-------------------------------------------------------------------+
+ *  | active bits: ceil(lanes / 64) longs, bit k = lane k not FREE      | 512    padded to 128
+ *  +-------------------------------------------------------------------+
+ *  | lane table: lanes entries of 512 bytes (four 128-byte lines)      | laneTableOffset
+ *  |   line A, written when the lane changes hands (rarely):           |
+ *  |   +0   owner (long): FREE 0 | BOUND, RETIRED, FREEING | token      |
+ *  |   +8   priority (int)                                             |
+ *  |   +16  sleep acknowledgement (long): the last request epoch the    |
+ *  |        lane's sender acknowledged (0: none)                       |
+ *  |   line B, written by receivers:                                   |
+ *  |   +128 head (long): position &lt;&lt; 16 | claimer                  |
+ *  |   +136 hold owner (long): 0 | HOLDING, CLEARING | token; GIVEN_BACK |
+ *  |   +144 hold from (long): position &lt;&lt; 2 | mode (HELD, GIVEN_BACK) |
+ *  |   +152 hold end (long): position &lt;&lt; 1 | won                      |
+ *  |   line C, written only by a blocked sender:                       |
+ *  |   +256 space request (int): 1 while the lane's sender waits for   |
+ *  |        room; the receive that moves the head clears it and wakes  |
+ *  |   line D, written by the lane's sender on every send:             |
+ *  |   +384 published stamp (long): the lane's last stamp              |
+ *  +-------------------------------------------------------------------+
+ *  | lane 0's ring: R bytes of records                                 | ringsOffset, 4096-aligned
+ *  | lane 1's ring ...                                                 | + R
+ *  +-------------------------------------------------------------------+
  * </pre>
  *
- * <h2>State word</h2>
+ * <h2>Positions</h2>
+ * A lane's positions (its head, its sender's tail) count 8-byte words since the lane was first used,
+ * modulo 2^{@value #POSITION_BITS}, and are compared only by their difference (always below
+ * {@code R / 8}); the record at position {@code p} starts at ring offset {@code (8 p) & (R - 1)}.
+ *
+ * <h2>Record</h2>
+ * A header (long), then the body, padded to 8 bytes; a record never crosses the ring's end.
  * <pre>
- *   bits 63..62   state: 00 FREE, 01 WRITING, 10 READY, 11 READING
- *   FREE          all other bits zero
- *   READY         bits 61..56 priority, bits 55..0 sequence number
- *   WRITING,
- *   READING       bits 61..56 zero, bits 55..0 the owner's token
+ *   bit 63       VALID     set in every published header
+ *   bit 62       PAD       a padding record up to the ring's end (its body is not a message)
+ *   bits 60..56  priority
+ *   bits 55..24  stamp     32 bits, compared modulo 2^32 (serial-number arithmetic)
+ *   bits 23..0   length    of the body in bytes
+ *   0            no record (yet) at this position
  * </pre>
- * The owner is a process, named by its {@link dev.lockstep.ipc.shm.Participants} token (unique among the
- * live processes of the folder in every PID namespace, never reissued, below 2^56), so one
- * compare-and-set both claims the slot and names its owner: there is no window in which a slot is
- * claimed but its owner unknown, and an owner word is never reused by another process.
- *
- * <h2>Wait words</h2>
- * The two futex words ({@link dev.lockstep.ipc.wait.WaitWord}: bit 0 "a sleeper announced itself",
- * bits 1..31 a wake-up sequence) live in the sequence counter's line, in bytes that earlier versions of
- * this layout left zero: zero is a valid wait word (sequence 0, no sleeper), so files created before
- * them need no new layout version. They are off the counter's 64-byte half (the counter is written by
- * every send; the words are only read on the fast path, written only when someone sleeps).
- *
- * <p>Header size parameters: 0 = maximum message count, 1 = maximum message size (bytes),
- * 2 = maximum priority.
  */
 public final class PriorityQueueDescriptor {
-    /** Header size parameter: maximum number of messages. */
+    /** File header size parameter: messages of the largest size one lane holds at least. */
     public static final int PARAM_MAX_MESSAGES = 0;
-    /** Header size parameter: maximum message size in bytes. */
+    /** File header size parameter: the largest message in bytes. */
     public static final int PARAM_MAX_MESSAGE_SIZE = 1;
-    /** Header size parameter: maximum priority. */
+    /** File header size parameter: the highest priority ({@link SharedPriorityQueue#MAX_PRIORITY}). */
     public static final int PARAM_MAX_PRIORITY = 2;
+    /** File header size parameter: the number of lanes. */
+    public static final int PARAM_LANES = 3;
 
-    /** Sequence counter (long): the next send's sequence number; on its own line. */
-    public static final int SEQUENCE_OFFSET = 0;
-    /**
-     * The futex word receivers sleep on while the queue is empty ({@link dev.lockstep.ipc.wait.WaitWord});
-     * every publish of a READY word (a send, or recovery of a dead receiver's claim) signals it.
-     */
+    /** The not-empty futex word: receivers sleep on it while the queue is empty. */
     public static final int NOT_EMPTY_WAIT_WORD_OFFSET = 64;
-    /**
-     * The futex word senders sleep on while the queue is full ({@link dev.lockstep.ipc.wait.WaitWord});
-     * every slot freed (a receive, a failed send, recovery of a dead sender's claim) signals it.
-     */
+    /** The not-full futex word: senders sleep on it while their lane is full or no lane is free. */
     public static final int NOT_FULL_WAIT_WORD_OFFSET = 96;
-    /** Start of the ready bits: one bit per slot, a superset of the READY slots. */
-    public static final int READY_BITS_OFFSET = MappedAccess.LINE;
+    /** The receivers' sleep request: {@code epoch << }{@value #EPOCH_SHIFT}{@code  | sleeper bits}. */
+    public static final int SLEEP_REQUEST_OFFSET = MappedAccess.LINE;
+    /** Position of the epoch in the sleep request. */
+    public static final int EPOCH_SHIFT = 32;
+    /** The sleeper bits of the sleep request: bit i set while slot i's receiver is in its sleep phase. */
+    public static final long SLEEPERS_MASK = 0xFFFF_FFFFL;
+    /** The sleeper slots: a receiver names itself (its token) in one before it sets its bit. */
+    public static final int SLEEPER_SLOTS_OFFSET = 2 * MappedAccess.LINE;
+    /** How many receivers may be in their sleep phase at once (more nap instead). */
+    public static final int SLEEPER_SLOTS = 32;
+    /** A sleeper slot's state bit while a recoverer clears a dead receiver's bit (low bits: its token). */
+    public static final long SLOT_RECOVERING = 1L << 62;
+    /** The active bits: bit k of word k / 64 set while lane k is not FREE. */
+    public static final int ACTIVE_BITS_OFFSET = 4 * MappedAccess.LINE;
+    /**
+     * Bytes per lane table entry: four 128-byte lines, so that receivers, which read the owner word of
+     * empty lanes and write the head, never share a line with the word a sender writes per message.
+     */
+    public static final int LANE_ENTRY_LENGTH = 4 * MappedAccess.LINE;
 
-    /** Within a slot: the READY word the sender published, kept so a crashed reader's claim can be undone. */
-    public static final int SLOT_READY_WORD_OFFSET = 0;
-    /** Within a slot: the message length. */
-    public static final int SLOT_LENGTH_OFFSET = 8;
-    /** Within a slot: the payload. */
-    public static final int SLOT_PAYLOAD_OFFSET = 16;
-    /** Slots are 64-byte aligned so that one slot's payload never shares a cache line with another's. */
-    public static final int SLOT_ALIGNMENT = 64;
+    /** Within a lane entry: the owner word. */
+    public static final int LANE_OWNER_OFFSET = 0;
+    /** Within a lane entry: the priority the lane is bound for (int). */
+    public static final int LANE_PRIORITY_OFFSET = 8;
+    /** Within a lane entry: the last sleep-request epoch the lane's sender acknowledged (long, 0: none). */
+    public static final int LANE_ACK_OFFSET = 16;
+    /** Within a lane entry: the stamp of the lane's last published record (long, low 32 bits used). */
+    public static final int LANE_PUBLISHED_STAMP_OFFSET = 3 * MappedAccess.LINE;
+    /** Within a lane entry: the receivers' head word, {@code position << 16 | claimer}. */
+    public static final int LANE_HEAD_OFFSET = MappedAccess.LINE;
+    /** Within a lane entry: the hold's owner word (a batch receive's claim on a run of the lane). */
+    public static final int LANE_HOLD_OWNER_OFFSET = MappedAccess.LINE + 8;
+    /** Within a lane entry: the hold's from word, {@code position << 2 | mode}: its next undelivered record. */
+    public static final int LANE_HOLD_FROM_OFFSET = MappedAccess.LINE + 16;
+    /** Within a lane entry: the hold's end word, {@code position << 1 | won}: where its run ends, and whether its claim won. */
+    public static final int LANE_HOLD_END_OFFSET = MappedAccess.LINE + 24;
+    /** The claimer a batch's head CAS writes into the head word. */
+    public static final int HOLD_CLAIMER = 1;
+    /** Hold owner state: a live batch receiver delivers the run (low bits: its token). */
+    public static final long HOLDING = 1L << 62;
+    /** Hold owner state: the rest of the run is given back (an exception, a dead holder). */
+    public static final long GIVEN_BACK = 2L << 62;
+    /** Hold owner state: one process ends the hold (low bits: its token). */
+    public static final long CLEARING = 3L << 62;
+    /** Bits of the mode in a hold's from word. */
+    public static final int FROM_MODE_BITS = 2;
+    /** The mode's mask in a hold's from word. */
+    public static final long FROM_MODE_MASK = 3L;
+    /** From-word mode: only the holder advances it (plain stores). */
+    public static final long FROM_HELD = 1L;
+    /** From-word mode: receivers claim the run's records by CAS of the from word. */
+    public static final long FROM_GIVEN_BACK = 2L;
+    /** Within a lane entry: the space request of a sender waiting for room (int, 1 while it waits). */
+    public static final int LANE_SPACE_REQUEST_OFFSET = 2 * MappedAccess.LINE;
 
-    /** The state bits (63..62) of a state word. */
-    public static final long STATE_MASK = 3L << 62;
-    /** State word of a free slot (all bits zero). */
+    /**
+     * The rings start on a page, so rings of a page or more never share one and a lane never used costs
+     * no memory on tmpfs.
+     */
+    public static final int RING_ALIGNMENT = 4096;
+    /** The smallest ring (small queues, e.g. the jcstress states, stay small). */
+    public static final int MIN_RING_BYTES = 1024;
+
+    /** Owner word of a lane no sender holds. */
     public static final long FREE = 0L;
-    /** State bits of a slot a sender is filling; the low bits hold its owner token. */
-    public static final long WRITING = 1L << 62;
-    /** State bits of a slot holding a message; the low bits hold priority and sequence number. */
-    public static final long READY = 2L << 62;
-    /** State bits of a slot a receiver is copying out; the low bits hold its owner token. */
-    public static final long READING = 3L << 62;
+    /** State bits (63..62) of a lane a sending thread holds; the low bits are its process's token. */
+    public static final long BOUND = 1L << 62;
+    /** State bits of a lane whose sender is gone; receivers drain it, then free it. */
+    public static final long RETIRED = 2L << 62;
+    /** State bits of a lane one process is freeing (clearing its active bit). */
+    public static final long FREEING = 3L << 62;
+    /** The state bits of an owner word. */
+    public static final long STATE_MASK = 3L << 62;
+    /** The token bits of an owner word. */
+    public static final long TOKEN_MASK = (1L << 56) - 1;
 
-    /** Position of the priority (bits 61..56) in a READY word. */
+    /** A header's VALID bit. */
+    public static final long VALID = 1L << 63;
+    /** A header's PAD bit. */
+    public static final long PAD = 1L << 62;
+    /** Position of the priority in a header. */
     public static final int PRIORITY_SHIFT = 56;
-    /** Mask of the priority after shifting it down by {@link #PRIORITY_SHIFT}. */
-    public static final long PRIORITY_MASK = 0x3FL;
-    /** The sequence number's bits (55..0) in a READY word. */
-    public static final long SEQUENCE_MASK = (1L << 56) - 1;
+    /** Position of the stamp in a header. */
+    public static final int STAMP_SHIFT = 24;
+    /** The length's bits of a header. */
+    public static final long LENGTH_MASK = (1L << STAMP_SHIFT) - 1;
+    /** The largest message length a header can hold. */
+    public static final int MAX_LENGTH = (int) LENGTH_MASK;
 
-    /** The owner token's bits in a WRITING or READING word. */
-    public static final long OWNER_MASK = (1L << 56) - 1;
+    /** Bits of a position. */
+    public static final int POSITION_BITS = 48;
+    /** The mask of a position. */
+    public static final long POSITION_MASK = (1L << POSITION_BITS) - 1;
+    /** Bits of the claimer in a head word. */
+    public static final int CLAIMER_BITS = 16;
 
     private PriorityQueueDescriptor() {
     }
 
     /**
-     * Offset of the ready-bits word holding slot {@code i}'s bit ({@code 1L << (i & 63)}).
+     * Bytes of one lane's ring: a power of two that holds {@code maxMessages} records of the largest size
+     * wherever the ring's end falls (one more record's worth, as a padding record may waste up to that).
      *
-     * @param i the slot index
-     * @return the offset of that long in the structure area
+     * @param maxMessages    messages of the largest size one lane must hold
+     * @param maxMessageSize the largest body in bytes
+     * @return the ring's size in bytes
      */
-    public static int readyBitsOffset(int i) {
-        return READY_BITS_OFFSET + 8 * (i >>> 6);
+    public static long ringBytes(int maxMessages, int maxMessageSize) {
+        long need = (maxMessages + 1L) * recordBytes(maxMessageSize) + 8; // + padding, + the zeroed next header
+        long r = MIN_RING_BYTES;
+        while (r < need) {
+            r <<= 1;
+        }
+        return r;
     }
 
     /**
-     * Offset of the first state word.
+     * Bytes a record of a {@code length}-byte body takes.
      *
-     * @param maxMessages the queue's slot count (maximum number of messages)
+     * @param length the body's length
+     * @return header plus body, rounded up to 8
+     */
+    public static int recordBytes(int length) {
+        return (8 + length + 7) & ~7;
+    }
+
+    /**
+     * Offset of the lane table.
+     *
+     * @param lanes the number of lanes
      * @return its offset in the structure area
      */
-    public static int statesOffset(int maxMessages) {
-        return READY_BITS_OFFSET + MappedAccess.align(8 * ((maxMessages + 63) >>> 6), MappedAccess.LINE);
+    public static int laneTableOffset(int lanes) {
+        return ACTIVE_BITS_OFFSET + MappedAccess.align(8 * ((lanes + 63) >>> 6), MappedAccess.LINE);
     }
 
     /**
-     * Offset of slot {@code i}'s state word.
+     * Offset of lane {@code k}'s entry.
      *
-     * @param maxMessages the queue's slot count (maximum number of messages)
-     * @param i           the slot index
+     * @param lanes the number of lanes
+     * @param k     the lane's index
      * @return its offset in the structure area
      */
-    public static int stateOffset(int maxMessages, int i) {
-        return statesOffset(maxMessages) + 8 * i;
+    public static int laneOffset(int lanes, int k) {
+        return laneTableOffset(lanes) + LANE_ENTRY_LENGTH * k;
     }
 
     /**
-     * Distance between two slots.
+     * Offset of lane 0's ring.
      *
-     * @param maxMessageSize the largest payload in bytes
-     * @return slot header plus payload, rounded up to {@link #SLOT_ALIGNMENT}
-     */
-    public static int slotStride(int maxMessageSize) {
-        return MappedAccess.align(SLOT_PAYLOAD_OFFSET + maxMessageSize, SLOT_ALIGNMENT);
-    }
-
-    /**
-     * Offset of the first slot.
-     *
-     * @param maxMessages the queue's slot count (maximum number of messages)
+     * @param lanes the number of lanes
      * @return its offset in the structure area
      */
-    public static long slotsOffset(int maxMessages) {
-        return MappedAccess.align(statesOffset(maxMessages) + 8L * maxMessages, MappedAccess.LINE);
+    public static long ringsOffset(int lanes) {
+        return MappedAccess.align(laneTableOffset(lanes) + (long) LANE_ENTRY_LENGTH * lanes, RING_ALIGNMENT);
     }
 
     /**
      * Length of the whole structure area.
      *
-     * @param maxMessages the queue's slot count (maximum number of messages)
-     * @param maxMessageSize the largest payload in bytes
-     * @return the bytes needed after the file header
+     * @param maxMessages    messages of the largest size one lane holds
+     * @param maxMessageSize the largest body in bytes
+     * @param lanes          the number of lanes
+     * @return the bytes needed
      */
-    public static long structureLength(int maxMessages, int maxMessageSize) {
-        return slotsOffset(maxMessages) + (long) maxMessages * slotStride(maxMessageSize);
+    public static long structureLength(int maxMessages, int maxMessageSize, int lanes) {
+        return ringsOffset(lanes) + lanes * ringBytes(maxMessages, maxMessageSize);
     }
 
     /**
-     * A READY word.
+     * A message record's header.
      *
-     * @param priority the message priority, in [0, {@link SharedPriorityQueue#MAX_PRIORITY}]
-     * @param sequence the message's sequence number (its low 56 bits are kept)
-     * @return the state word of a slot holding that message
+     * @param priority the priority, 0..31
+     * @param stamp    the Lamport stamp (low 32 bits kept)
+     * @param length   the body's length
+     * @return the header word
      */
-    public static long readyWord(int priority, long sequence) {
-        return READY | ((long) priority << PRIORITY_SHIFT) | (sequence & SEQUENCE_MASK);
+    public static long header(int priority, int stamp, int length) {
+        return VALID | ((long) priority << PRIORITY_SHIFT) | ((stamp & 0xFFFF_FFFFL) << STAMP_SHIFT) | length;
     }
 
     /**
-     * An owner word (WRITING or READING) for the process with {@code token}.
+     * A padding record's header.
      *
-     * @param state {@link #WRITING} or {@link #READING}
-     * @param token the owner's {@link dev.lockstep.ipc.shm.Participants} token
-     * @return the state word naming that owner
-     * @throws IllegalArgumentException if the token is zero or does not fit in 56 bits
+     * @param bytes the padding's length, header included (a multiple of 8, at least 8)
+     * @return the header word
      */
-    public static long ownerWord(long state, long token) {
-        if (token == 0L || (token & ~OWNER_MASK) != 0L) {
-            throw new IllegalArgumentException("owner token " + Long.toHexString(token) + " is zero or exceeds 56 bits");
-        }
-        return state | token;
+    public static long padHeader(int bytes) {
+        return VALID | PAD | (bytes - 8);
     }
 
     /**
-     * The priority of a READY word.
+     * The priority of a header.
      *
-     * @param readyWord a READY state word
+     * @param header a message header
      * @return its priority
      */
-    public static int priority(long readyWord) {
-        return (int) ((readyWord >>> PRIORITY_SHIFT) & PRIORITY_MASK);
+    public static int priority(long header) {
+        return (int) (header >>> PRIORITY_SHIFT) & 0x1F;
     }
 
     /**
-     * The sequence number of a READY word.
+     * The stamp of a header.
      *
-     * @param readyWord a READY state word
-     * @return its sequence number
+     * @param header a message header
+     * @return its stamp
      */
-    public static long sequence(long readyWord) {
-        return readyWord & SEQUENCE_MASK;
+    public static int stamp(long header) {
+        return (int) (header >>> STAMP_SHIFT);
     }
 
     /**
-     * The owner's token in an owner word.
+     * The body length of a header (for a padding record: its length less 8).
      *
-     * @param ownerWord a WRITING or READING state word
-     * @return the owner's participant token
+     * @param header a record header
+     * @return the length
      */
-    public static long ownerToken(long ownerWord) {
-        return ownerWord & OWNER_MASK;
+    public static int length(long header) {
+        return (int) (header & LENGTH_MASK);
+    }
+
+    /**
+     * A head word.
+     *
+     * @param position the head's position
+     * @param claimer  who moved it there (0: a copying receive)
+     * @return the head word
+     */
+    public static long headWord(long position, int claimer) {
+        return (position & POSITION_MASK) << CLAIMER_BITS | claimer;
+    }
+
+    /**
+     * The position of a head word.
+     *
+     * @param headWord a head word
+     * @return its position
+     */
+    public static long position(long headWord) {
+        return headWord >>> CLAIMER_BITS;
     }
 }

@@ -1,19 +1,23 @@
 package dev.lockstep.ipc.queue;
 
+import static dev.lockstep.ipc.queue.PriorityQueueDescriptor.BOUND;
+import static dev.lockstep.ipc.queue.PriorityQueueDescriptor.EPOCH_SHIFT;
+import static dev.lockstep.ipc.queue.PriorityQueueDescriptor.SLEEPERS_MASK;
 import static dev.lockstep.ipc.queue.PriorityQueueDescriptor.FREE;
-import static dev.lockstep.ipc.queue.PriorityQueueDescriptor.READING;
-import static dev.lockstep.ipc.queue.PriorityQueueDescriptor.READY;
-import static dev.lockstep.ipc.queue.PriorityQueueDescriptor.SEQUENCE_MASK;
+import static dev.lockstep.ipc.queue.PriorityQueueDescriptor.FREEING;
+import static dev.lockstep.ipc.queue.PriorityQueueDescriptor.PAD;
+import static dev.lockstep.ipc.queue.PriorityQueueDescriptor.POSITION_MASK;
+import static dev.lockstep.ipc.queue.PriorityQueueDescriptor.RETIRED;
 import static dev.lockstep.ipc.queue.PriorityQueueDescriptor.STATE_MASK;
-import static dev.lockstep.ipc.queue.PriorityQueueDescriptor.WRITING;
+import static dev.lockstep.ipc.queue.PriorityQueueDescriptor.TOKEN_MASK;
 
 import java.io.IOException;
-import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.ReadOnlyBufferException;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
@@ -30,14 +34,15 @@ import dev.lockstep.ipc.shm.Participants;
 import dev.lockstep.ipc.shm.SharedFile;
 import dev.lockstep.ipc.shm.StructureKind;
 import dev.lockstep.ipc.shm.WaitMode;
-import dev.lockstep.ipc.wait.WaitWord;
+import dev.lockstep.ipc.wait.KernelIdle;
 import dev.lockstep.ipc.wait.Waiting;
-import dev.lockstep.ipc.wait.WaitSpare;
+import dev.lockstep.ipc.wait.WaitWord;
 
 /**
  * A bounded priority message queue in shared memory for many producer and many consumer processes
  * (and threads), in the manner of POSIX {@code mq_send}/{@code mq_receive} and Boost.Interprocess
- * {@code message_queue}, that survives the death of any producer or consumer.
+ * {@code message_queue}, that survives the death of any producer or consumer, and whose sends take no
+ * locked instruction: each (sending thread, priority) pair writes its own byte ring, a "lane".
  *
  * <pre>{@code
  * Path file = ShmDirectory.openDefault().resolve("jobs");
@@ -52,239 +57,303 @@ import dev.lockstep.ipc.wait.WaitSpare;
  *
  * <h2>Contract</h2>
  * <ul>
- *   <li>The maximum message count and maximum message size are fixed at creation and recorded in the
- *       file header; {@link #open} reads them from there. Priorities range over 0 ..
+ *   <li>The sizes (messages per lane, maximum message size, lanes) are fixed at creation and recorded
+ *       in the file header; {@link #open} reads them from there. Priorities range over 0 ..
  *       {@value #MAX_PRIORITY} (POSIX's minimum {@code MQ_PRIO_MAX} is 32); larger is more urgent.
  *       Messages may be empty.</li>
- *   <li>A receive returns the message with the highest priority, and among those the oldest (the
- *       lowest send sequence number, taken when the send completes): FIFO within a priority. A receive
- *       never passes over a waiting message of at least the same priority that was sent before the
- *       message it takes (sent before: the first send completed before the second began); in
- *       particular one consumer receives one producer's messages of one priority in send order.
- *       Messages sent concurrently are ordered by their sequence numbers only among those the scan
- *       saw; on a queue no one is sending to, the order is exact.</li>
- *   <li>{@code send} blocks while the queue is full, {@code trySend} fails at once, the timed
+ *   <li>A receive returns the message with the highest priority, and among those the oldest: it never
+ *       passes over a waiting message of at least the same priority that was sent before the message it
+ *       takes (sent before: the first send completed, in happens-before order, before the second
+ *       began); in particular one consumer receives one producer's messages of one priority in send
+ *       order. Concurrent sends are ordered by a Lamport stamp, then by lane.</li>
+ *   <li>Capacity is per lane, in bytes: a lane holds at least {@code maxMessages} messages of the
+ *       largest size, more small ones (a message takes {@code align8(8 + length)} bytes). A thread's
+ *       first send at a priority binds a free lane (a thread keeps at most {@value #LANES_PER_THREAD}
+ *       drained lanes bound per handle; lanes of ended threads and closed handles are freed once
+ *       drained). A send waits while its own lane is full, or while no lane is free: other senders are
+ *       not held up by a full lane. {@link #isFull(int)} says whether the calling thread's send would
+ *       wait.</li>
+ *   <li>{@code send} blocks while it cannot proceed, {@code trySend} fails at once, the timed
  *       {@code trySend} waits up to its timeout; likewise {@code receive} / {@code tryReceive}.
  *       Blocking calls throw {@link InterruptedException} when interrupted. How they wait
  *       ({@link #waitMode()}): in {@link WaitMode#FUTEX} (Linux, JDK 22+, platform threads) a short
  *       spin, then sleeps in the kernel on the queue's not-empty / not-full futex word, woken by the
  *       send or receive that makes the call possible; each sleep is bounded by
- *       {@value dev.lockstep.ipc.shm.WaitMode#MAX_SLEEP_MILLIS} ms, after which the call re-checks the
- *       queue and its peers' liveness (a waker killed before its wake-up costs at most that). In
- *       {@link WaitMode#POLL} (JDK 17-21, {@code -Dlockstep.ipc.wait=poll}, virtual threads, or after
- *       {@link #setIdleStrategy}) they poll with an Agrona {@link IdleStrategy}, {@link Idle#backoff()}
- *       unless {@link #setIdleStrategy} says otherwise (created only when a call first has to wait, then
- *       kept for the handle's later waits: a wait allocates nothing). A send or
- *       receive makes no system call unless someone sleeps.</li>
- *   <li>Receives copy into the caller's buffer and allocate nothing: they return the priority, and
- *       the buffer's position advances by the message length. The buffer must have room for
- *       {@link #maxMessageSize()} bytes, as {@code mq_receive} requires.</li>
- *   <li>{@link #receive(MessageHandler, int)} delivers up to {@code limit} ready messages in that order
- *       without copying (the handler reads each body in the mapping), at the cost of one scan of the
- *       slots per 64 messages instead of one per message; it does not wait.</li>
+ *       {@value dev.lockstep.ipc.shm.WaitMode#MAX_SLEEP_MILLIS} ms. In {@link WaitMode#POLL} (JDK 17-21,
+ *       {@code -Dlockstep.ipc.wait=poll}, virtual threads, or after {@link #setIdleStrategy}) they poll
+ *       with an Agrona {@link IdleStrategy}, {@link Idle#backoff()} unless {@link #setIdleStrategy} says
+ *       otherwise. A send makes no system call and no locked instruction unless a receiver sleeps.</li>
+ *   <li>Receives copy into the caller's buffer: they return the priority, and the buffer's position
+ *       advances by the message length. The buffer must have room for {@link #maxMessageSize()} bytes,
+ *       as {@code mq_receive} requires (bytes past its position may be overwritten by an attempt that
+ *       lost a race). {@link #receive(MessageHandler, int)} delivers up to {@code limit} waiting messages
+ *       in that order without copying (the handler reads each body in the mapping, a run of one lane
+ *       per call); it does not wait.</li>
+ *   <li>Nothing is allocated per call once a thread has used the handle (its first call allocates its
+ *       binding table); a waiting call borrows the handle's spare waiter for its side.</li>
  *   <li>Bad input (priority out of range, a message larger than the maximum, a too small or read-only
- *       receive buffer, non-positive sizes, a file of another kind) throws before anything is written.</li>
+ *       receive buffer, sizes out of range, a file of another kind or layout) throws before anything
+ *       is written.</li>
  * </ul>
  *
  * <h2>Crash recovery</h2>
- * Every message lives in a slot whose state word is FREE, WRITING(owner), READY or READING(owner), the
- * owner being a process named by its {@link Participants} token. A process killed at any moment
- * leaves at most its claimed slots behind, and they are reclaimed once the owner is certainly dead
- * ({@link Participants#isDead}: by pid and start time in our PID namespace, by heartbeat age confirmed
- * by the kernel's lock probe in another, so a process in another container sharing the folder is
- * never mistaken for dead):
- * <ul>
- *   <li>WRITING(dead) becomes FREE: the send never returned and the message is never delivered, not
- *       even in part (a message becomes visible only by the release store that publishes it, after
- *       its last byte).</li>
- *   <li>READING(dead) becomes READY again, with its original priority and sequence number: the
- *       receive never returned (a receive returns only after releasing its slot), so the message is
- *       delivered to another receive. Every message sent by a completed {@code send} is returned by
- *       exactly one completed receive; a consumer killed after its receive returned has the message,
- *       one killed inside it does not (this is at-least-once only for work the caller does after the
- *       receive returns, which the queue cannot see). A message given back this way may be received
- *       after newer messages of its priority: the ordering guarantee above holds between live
- *       processes.</li>
- * </ul>
- * Liveness is checked only for slots that look stuck: a receive or send that fails or has to wait
- * runs a recovery scan at most once per {@value #RECOVERY_INTERVAL_MICROS} µs per handle (or 50 ns per
- * slot, if longer, so that a large queue polled while empty spends little on it), and checks a
- * slot's owner only if the slot held the same owner word on the previous scan. A blocked call sleeps
- * in the kernel ({@link WaitMode#FUTEX}) only while no slot is claimed (every slot FREE for a
- * receiver, every slot READY for a sender: a state only a peer's completed operation changes, and
- * that operation wakes it); while a slot is claimed it polls, so a dead peer's claim is reclaimed at
- * the polling cadence (~2 ms), as before kernel sleeps. A peer killed between its publish (or free)
- * and its wake-up leaves the sleepers to wake at the sleep bound ({@link WaitMode#MAX_SLEEP_MILLIS} ms).
- * {@link #recover()} checks every claimed slot at once. Any number of processes may recover at the same time.
+ * A process killed at any moment loses nothing another process completed. A dead sender's lanes
+ * (owner word BOUND(token), the token a {@link Participants} token) are retired once the registry finds
+ * it certainly dead on two scans in a row ({@link Participants#isDead}: by pid and start time in our PID
+ * namespace, by heartbeat age confirmed by the kernel's lock probe in another, so a process in another
+ * container is never mistaken for dead): its published messages are still received, its unfinished
+ * send is never delivered, not even in part (a record becomes visible only by the release store of its
+ * header, after its last byte). A copying receive takes its message by one compare-and-set of the
+ * lane's head and returns only after it: a receiver killed before it leaves the message waiting, one
+ * killed after it has the message. A batch receiver killed inside its handler has the rest of its run
+ * given back from the message it was handling (that one is delivered again: at-least-once for the
+ * handler, which the queue cannot see finish); a given-back run is offered before the lane's newer
+ * messages. A receiver killed in its sleep phase leaves a sleeper slot that recovery frees. Recovery
+ * runs in waiting calls at most once per {@value #RECOVERY_INTERVAL_MICROS} µs per handle, and
+ * {@link #recover()} runs it at once; every recovery step is a compare-and-set, so racing recoverers
+ * agree.
  *
  * <h2>Stalled, not dead</h2>
  * A process stopped inside a send or a receive (SIGSTOP, a debugger, a throttled container, a long GC
- * pause) is alive: its slot stays claimed for as long as it is stopped, whatever the time, and no
- * timeout takes it away. The others go on with the remaining capacity (the queue is one slot smaller
- * meanwhile). When it continues, its send publishes the message (delivered once) and its receive
- * returns it (delivered once): nothing is lost, duplicated or torn, and no send that returned
- * normally was revoked.
+ * pause) is alive: it keeps its lanes and its batch's run for as long as it is stopped, and no timeout
+ * takes them away. The others go on with the other lanes. When it continues, its send publishes the
+ * message (delivered once) and its batch delivers the rest of its run: nothing is lost, duplicated or
+ * torn.
  *
  * <h2>Properties</h2>
- * Safety: no loss, no duplicate, no torn message, across processes and crashes (above). Progress:
- * sends and receives are lock-free among live processes (a claim is one compare-and-set; a failed CAS
- * means another operation succeeded); a process stalled (not dead) in the middle of an operation holds
- * only its own slot. Fairness: none among waiting senders or receivers (every sleeper is woken and
- * competes again). Space:
- * {@code 128 + align128(8 * ceil(maxMessages / 64)) + align128(8 * maxMessages)} bytes of control
- * plus {@code maxMessages} slots of {@code align64(16 + maxMessageSize)} bytes. Time: a send reads
- * state words from slot 0 until it finds a free slot (first fit: O(messages in the queue)); a receive
- * reads the ready bits ({@code maxMessages / 64} words) and the state word of every slot that holds a
- * message, then re-reads those up to the end of the chosen one's bits word: O(messages in the queue + up
- * to 8 stale bits: a receive leaves its slot's bit set, first-fit sends reuse the lowest slots, and a
- * scan clears a stale bit with 8 or more unheld slots below it), and an empty queue costs the bits and
- * up to 8 state reads.
+ * Safety: no loss, no duplicate, no torn message among completed calls, across processes and crashes.
+ * Progress: a send is wait-free while its lane has room (plain and release stores); receives are
+ * lock-free among live processes (a failed head CAS means another receive succeeded). Fairness: none
+ * among waiting senders or receivers. Space: {@link PriorityQueueDescriptor#structureLength} (per lane a
+ * 512-byte entry and a ring of {@code nextPow2((maxMessages + 1) * align8(8 + maxMessageSize) + 8)}
+ * bytes, at least 1 KiB). Time: a receive reads the active bits and the head record of every active
+ * lane twice (scan and re-check): O(lanes in use).
+ *
+ * <h2>Implementation notes</h2>
+ * Layout: {@link PriorityQueueDescriptor}. All shared words are accessed through {@link MappedAccess}.
+ *
+ * <p>Lanes. A lane's owner word goes FREE -> BOUND(token) by the CAS of a sending thread's first send
+ * at a priority; BOUND -> RETIRED by that thread (its lane budget, {@link #close}); RETIRED ->
+ * FREEING -> FREE by whoever finds it drained (the word at its head is 0), clearing its active bit in
+ * between, so a binder's set, which follows its CAS on FREE, is never erased. A lane is used by the one
+ * thread that bound it, so its tail, cached space bound and last stamp are plain state of this handle,
+ * indexed by lane (a re-binding thread acquires the previous binder's state through the owner CAS).
+ *
+ * <p>Send (lane k): the body is copied with plain stores, the word after the record is zeroed (plain),
+ * then the header is stored with release semantics (publishing body and zero together), then the lane's
+ * published stamp (release). No locked instruction and no fence: measured on the channel, one per send
+ * costs a transport 0.26-0.33x of its throughput (design, section 1). The zeroing rule: the word at
+ * position q is zeroed by the publish of the record that ends at q, before its release; a receiver that
+ * reached q did so by reading head == q, after that release, so it reads 0 or a newer header there,
+ * never an older lap's. Stamp = 1 + the largest published stamp of the active lanes of its priority
+ * (acquire loads; a Lamport clock): a send that happened-before this one published its stamp before,
+ * and set its lane's active bit before that, so this send's stamp is larger.
+ *
+ * <p>Receive: read the active bits, and per active lane its head word and the header there (acquire:
+ * the header's release published the body); help past a padding record (head CAS); the best record is
+ * the highest priority, then the oldest stamp (serial compare), then the lowest lane. Re-check: every
+ * other active lane's head record is read again; a message sent before the candidate was published
+ * before the candidate's header, which our acquire followed, so the re-read sees it (or its
+ * consumption). Copy the body out, then CAS the head past the record (volatile): the CAS is the
+ * receive's linearization point; if it fails, what was copied is discarded (another receive took the
+ * record, and the ring may have been overwritten since) and the scan starts over. A head position
+ * recurs only after 2^48 words through the lane, so the CAS has no ABA.
+ *
+ * <p>Handler batch (the hold). A batch takes the best lane's run of records of the best priority that
+ * precede the other lanes' first records (so the run respects the order), up to its limit, and claims it
+ * by the lane's hold: CAS of the hold owner 0 -> HOLDING(me) (one batch per lane; a batch that finds the
+ * hold taken takes one message by copy instead), from word {@code from << 2 | HELD}, end word
+ * {@code end << 1} (plain stores, published by the next step), then the head CAS to {@code end} with the
+ * hold as claimer: one locked instruction to claim, one volatile store to end the hold. A receive that moves a head whose claimer is the hold first sets that bit if the end
+ * word names the head's position, so a recoverer can always tell whether a dead holder's claim won: won
+ * if the bit is set or the head still names the hold at the end. The sender's space stops at the hold's
+ * from word while a hold is up. The holder calls the handler on each record in place and advances the
+ * from word after each call (release); then it ends the hold (end and from words reset, owner 0). A
+ * handler's exception: its message counts as received, the rest is given back: the from word's mode
+ * GIVEN_BACK, then owner GIVEN_BACK (volatile stores, in that order: a takeover needs the owner, and must
+ * find the from word given back), and the exception propagates. Receivers scan a given-back
+ * run as the lane's first records (they are older than the head's) and claim them by CAS of the from
+ * word (a copying receive) or take the run over as a hold (a batch: owner GIVEN_BACK -> HOLDING(me),
+ * then the from word's mode back to HELD by CAS, so a copying receive's CAS of the old word fails); who
+ * moves the from word to the end ends the hold (GIVEN_BACK -> CLEARING(me) by CAS, one clearer). A dead
+ * holder (Participants, two scans): a won claim is given back from the record it was handling, a lost
+ * one (or a dead clearer's hold) is ended; every step a CAS, so racing recoverers agree.
+ *
+ * <p>Waiting (the one-to-one channel's sleep request, generalised to lanes). A receive that must wait
+ * announces itself on the not-empty wait word ({@code WaitWord}, through {@code KernelIdle}), then
+ * re-checks: it joins the sleep request once per wait (it names itself by its token in a free sleeper
+ * slot, then sets the slot's bit in the request by CAS; the epoch grows when the bits leave 0; with all
+ * 32 slots taken it naps), and may sleep in the kernel only when every BOUND lane's acknowledgement
+ * equals the epoch (volatile reads) and a volatile re-scan finds no message; while a lane has not
+ * acknowledged it naps (100 us doubling to the sleep bound), since that lane's sender may not have seen
+ * the request yet. A send reads the request (acquire; nobody writes it while no receiver waits, so the
+ * fast path costs a read of a shared line): if a receiver is in its sleep phase, it fences (fullFence),
+ * acknowledges the epoch for its lane (volatile store, once per epoch) and signals the word. No lost
+ * wake-up: sends of lane k before its acknowledgement happen-before the receiver's read of it, hence
+ * before its re-scan; a send after it reads the request after the acknowledging one did (coherence),
+ * sees the receiver's bit, and its fence with the receiver's announce-and-fence is WaitWord's Dekker
+ * pair. A lane bound while a receiver is joined: the binder's CAS and bit set, then its volatile read of
+ * the request, against the receiver's join CAS, then its volatile read of the owner: one sees the
+ * other, and a binder that sees the request acknowledges before its first send. A freer resets the
+ * acknowledgement to 0 before the FREE store, so the next binder never inherits its predecessor's. A send
+ * that waits for room raises its lane's space request (volatile) and re-reads the head (volatile); a
+ * receive that moves a head (volatile CAS) reads the lane's request (volatile) and, if raised, clears it
+ * and signals the not-full word. A send that waits for a lane sleeps until a FREE store (volatile,
+ * then a signal of the not-full word).
+ *
+ * <p>Recovery. Waiting calls scan the sleeper slots and the lanes at most once a millisecond per handle:
+ * a sleeper slot naming a dead receiver is taken by CAS (RECOVERING(me): one recoverer alone clears the
+ * dead receiver's bit, and a new sleeper claims the slot only once it is freed after that); a lane BOUND by a
+ * process that {@code Participants} finds certainly dead on two scans in a row is CASed to RETIRED (its
+ * published records are still received; an unpublished one is invisible, its header still 0), then freed
+ * once drained; a lane left FREEING by a dead freer is taken over by CAS and its free finished. A stalled
+ * (SIGSTOP) sender keeps its lane; nothing times out.
  */
 public final class SharedPriorityQueue implements AutoCloseable {
     /** The highest priority; priorities are 0 .. {@value}. */
     public static final int MAX_PRIORITY = 31;
-    /** Largest accepted maximum message count. */
-    public static final int MAX_MESSAGES_LIMIT = 1 << 20;
+    /** The default number of lanes. */
+    public static final int DEFAULT_LANES = 64;
+    /** The most lanes a queue may have. */
+    public static final int MAX_LANES = 4096;
+    /** How many lanes one thread keeps bound through one handle before retiring its oldest drained ones. */
+    public static final int LANES_PER_THREAD = 4;
+
+    private static final long IN_MEMORY_TOKEN = 1L;
     /** Minimum time between two automatic recovery scans of one handle, µs. */
     public static final long RECOVERY_INTERVAL_MICROS = 1000;
-
-    /*
-     * Implementation notes.
-     *
-     * Layout: PriorityQueueDescriptor. All shared words are accessed through MappedAccess.LONG/INT.
-     *
-     * Send: scan the state words from slot 0 for FREE (first fit, issue 12: the held slots stay at the
-     * bottom, so the sticky ready bits below stay few; opaque pre-read to avoid useless
-     * CAS traffic), CAS FREE -> WRITING(me) (volatile: acquires the previous reader's release of the
-     * slot, so our payload writes cannot overtake its reads), write payload and length (plain: the slot
-     * is ours), take sequence = getAndAdd(sequence counter), store a copy of the READY word into the slot
-     * (plain), make sure the slot's ready bit is set (volatile read; getAndBitwiseOr only if it is clear),
-     * then setVolatile(state, READY(priority, sequence)) (a release would publish; volatile for the
-     * wake-up, see Waiting) and signal not-empty. Ready bits are a superset of the READY slots: set
-     * BEFORE every publish (by the sender, or by recovery re-publishing a dead reader's claim) and
-     * cleared only by an OWNER of the slot before it releases it (clearStaleBit claims the FREE slot as
-     * WRITING(me), clears, frees). So a clear can never erase the set of a later publish of the slot:
-     * that publish's sender claimed the slot after the clearer's release, which its claim CAS acquired,
-     * so its read of the bit sees the clear and it sets the bit again. Sticky bits (issue 12): a receive
-     * leaves its slot's bit set, so in the steady state (a slot reused) a send reads a line nobody wrote
-     * instead of RMWing the line both sides wrote (earlier versions: the sender's getAndBitwiseOr and
-     * the receiver's getAndBitwiseAnd on every message). Stale bits (set, slot FREE: a received
-     * message's, a dead sender's, a recoverer's whose CAS failed) cost a reader one state read each,
-     * never a missed message; a scan clears a stale bit of slot i when at least STALE_BITS_ALLOWED (8)
-     * slots below i are unheld as far as it saw (i minus the held slots with bits it met before i): a
-     * first-fit send would use those first, so a bit there is unlikely to be needed soon. Scans stay
-     * O(held + 8), and each clear follows a send that set a bit (at most one per send). The set a sender
-     * finds and skips precedes its publish in the synchronization order and happens-before it (the
-     * read is volatile and sees an atomic or), which is all anyReady and the FIFO re-checks below use.
-     * Recovery never clears a bit (defect of an earlier version: two recoverers saw
-     * the same WRITING(dead); the first freed the slot, a sender claimed it, set the bit and published;
-     * the second's late clear left a READY message no reader would ever look at).
-     *
-     * Receive: read the ready-bit words (opaque: they only select state words; all zero = empty); for
-     * each set bit read the state word (acquire), keep the READY word with the largest key
-     * (priority << 56 | (SEQUENCE_MASK - sequence)), CAS it READY(p, s) -> READING(me) (volatile:
-     * acquires the sender's release, so payload and length are visible). The READY word contains a
-     * never-reused sequence number, so this CAS has no ABA. Before the CAS, the slots before the
-     * candidate, and the other slots of the candidate's bits word, are read again (bits, then state
-     * words): the scan may have read slot j before a message m1 was published there and the
-     * candidate's slot k after a newer m2 was (m1.publish happens-before m2.publish, e.g. one
-     * producer's two sends). The scan's read of m2 was an acquire, so the re-read of bit j and slot j
-     * sees m1 (or its later claim). Slots j > k in k's word need the re-read too: the scan's snapshot of
-     * that word was taken before the read of slot k, and may have shown k's bit for an OLDER message
-     * that was received, after which k was reused by m2 -- so the snapshot can predate m1's bit (an
-     * earlier version checked only the slots before k and could take m2 while m1 waited there). Slots
-     * in later words were selected by bits words read after the acquire of m2 anyway. If a better READY
-     * word shows up, scan again. A claimed message is never given back (a give-back would hide it from a third
-     * receive's scan and break the argument), so a receive never takes a message while an older
-     * message of at least its priority, published before it, waits. Copy out (the bit stays set: sticky),
-     * then setVolatile(state, FREE) and signal not-full. Only then return: a receive that returned has released its slot.
-     *
-     * Batch receive (receive(handler, limit), issue 12): one scan as above keeps the (up to 64) READY
-     * words with the largest keys, sorted (insertion into per-handle arrays; a handle's arrays are used by
-     * one thread at a time, guarded by a CAS on batchBusy, another thread falls back to one scan per
-     * message). Then one re-check of EVERY slot (bits, then state words), after the scan's acquire of
-     * every candidate: a message m published before some candidate c's publish is seen by it (READY, or
-     * claimed meanwhile). Let bound = the largest key of a READY word the re-check sees that is not a
-     * candidate (binary search: keys are unique); only the candidates with a key above bound are taken,
-     * in key order (none: scan again, as poll does). So when c is taken, every waiting m of a larger key
-     * published before c is either a candidate ordered before c (taken by us or by another receive) or
-     * would have made bound exceed c's key. Each is then claimed and freed exactly as in poll (CAS
-     * READY -> READING, handler, volatile FREE, signal): a candidate another receive took
-     * fails its CAS and is skipped; nothing is given back. A message published after the scan may wait
-     * for the next call even if its key is larger: it was not sent before the candidates (they were
-     * published before the scan read them). The handler runs while its slot is READING; if it throws,
-     * the finally frees the slot (the message counts as received) and the remaining candidates stay READY.
-     *
-     * Recovery: a slot in WRITING(o) / READING(o) with o != this process and o dead (Participants'
-     * verdict) is CASed WRITING(o) -> FREE (its bit left alone, see above) or
-     * READING(o) -> the READY word copy kept in the slot (setting its bit first). Recovery acts on the
-     * slot only through that CAS on the owner word, so any number of recoverers may race with stale
-     * verdicts: exactly one CAS succeeds, the owner word is never reused (a dead process claims
-     * nothing), and a stale recoverer's only other action, a bit set, is harmless. Only the owner moves
-     * its slot out of WRITING/READING otherwise, and a dead owner moves nothing, so the CAS cannot race
-     * with the owner. The owner is encoded in the state word itself (its 56-bit Participants token), so
-     * claim and ownership are one atomic step.
-     *
-     * Waiting (issue 13): two eventcounts, the not-empty and not-full WaitWords of the descriptor
-     * (Drepper's protocol, see WaitWord). The queue runs under no lock (each operation is a CAS on a
-     * slot's state word), so there is no lock release/acquire to lean on for the wake-up ordering: the
-     * state changes a waiter waits for (publish READY, free a slot) are VOLATILE stores (or volatile
-     * CASes, in recovery), followed in program order by the wait word's volatile read in
-     * WaitWord.signal; the waiter's ready predicates (anyReady / anyFree) read with volatile loads
-     * after its volatile announce CAS. All are synchronization actions, so the total synchronization
-     * order, consistent with program order, gives the no-lost-wake-up argument of WaitWord: if the
-     * re-check missed the store, the announce preceded the store, which precedes the waker's read of
-     * the word, which sees the sleepers bit (or a later value: the waiter's FUTEX_WAIT then returns).
-     * Wakers always signal, also in POLL mode (a JDK 17 process wakes a JDK 25 sleeper); the cost on
-     * the fast path is one volatile load of a word nobody writes while nobody sleeps. A waker killed
-     * between its store and its signal, or a dead peer whose slot must be recovered, is met by the
-     * sleep bound (WaitMode.MAX_SLEEP_MILLIS): the loop then recovers and re-checks as before. A
-     * sleeper killed in FUTEX_WAIT leaves only the sleepers bit, which the next waker clears.
-     *
-     * Invariants: a slot's payload is written only in WRITING by its owner, read only in READING by
-     * its owner; READY words are unique (sequence numbers are never reused: 2^56 sends).
-     */
+    private static final long RECOVERY_INTERVAL_NANOS = TimeUnit.MICROSECONDS.toNanos(RECOVERY_INTERVAL_MICROS);
 
     /**
-     * How far above the held slots a stale ready bit (bit set, slot FREE) is kept: a receive scan clears
-     * (clearStaleBit) the stale bit of slot i when at least this many slots below i are not held (neither
-     * READY nor claimed, as far as the scan saw), i.e. when a first-fit send would fill this many other
-     * slots before i. One line of state words (8 x 8 bytes): an empty queue's scan reads at most that many.
+     * A thread's lanes and scan results through this handle. Static, and holding nothing of the handle:
+     * a thread-local value that referred to its handle would keep the handle's ThreadLocal, and so the
+     * entry and the handle with its mapping, reachable from the thread for good (the jcstress run of
+     * LaneQueueBatchTest ran out of direct memory that way).
      */
-    private static final int STALE_BITS_ALLOWED = 8;
-    /** The most messages one scan of a batch receive selects (candidate arrays per handle). */
-    private static final int BATCH_LIMIT = 64;
-    private static final VarHandle BATCH_BUSY;
+    private static final class Bindings {
+        /** The lane bound for each priority, -1 if none. */
+        final int[] laneOf = new int[MAX_PRIORITY + 1];
+        /** The bound lanes' priorities, oldest binding first. */
+        final int[] order = new int[MAX_PRIORITY + 1];
+        int count;
+        /** The last scan's result: the record's header, the word it was found by, its source, its run's end. */
+        long header;
+        long word;
+        boolean hold;
+        long to;
+        /** The best other lane's first record of the scanned record's priority (0 if none), and its lane. */
+        long other;
+        int otherLane;
+        /** A batch's copy buffer for a lane another batch holds, created when first needed. */
+        ByteBuffer copy;
 
-    static {
-        try {
-            BATCH_BUSY = MethodHandles.lookup().findVarHandle(SharedPriorityQueue.class, "batchBusy", int.class);
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
+        Bindings() {
+            Arrays.fill(laneOf, -1);
         }
     }
 
-    private static final long RECOVERY_INTERVAL_NANOS = TimeUnit.MICROSECONDS.toNanos(RECOVERY_INTERVAL_MICROS);
-    /** The owner token of an inMemory queue's claims: every claim belongs to this (live) process. */
-    private static final long IN_MEMORY_OWNER = 1L;
+    /**
+     * One waiting call's reusable parts (a handle keeps one spare per side, as {@code WaitSpare} does; a
+     * call that finds it lent out makes its own): its idle strategies and the state its re-check needs.
+     * Plain fields: one borrower at a time.
+     */
+    private final class Waiter implements KernelIdle.Recheck {
+        final boolean send;
+        /** Made by the handle's idle factory when the waiter is made ({@link #setIdleStrategy} drops the spares). */
+        final IdleStrategy poll = idleFactory.get();
+        KernelIdle kernel;
+        /** The waiting thread's bindings. */
+        Bindings t;
+        /** The sleeper slot this receive wait joined the sleep request with, -1 if none. */
+        int slot = -1;
+        /** The waiting send's priority and length. */
+        int priority;
+        int length;
 
+        Waiter(boolean send) {
+            this.send = send;
+        }
+
+        IdleStrategy arm(Bindings t, boolean timed, long deadline) {
+            this.t = t;
+            this.slot = -1;
+            poll.reset();
+            if (kernel != null) {
+                return kernel.rearm(timed, deadline);
+            }
+            if (idleSet) {
+                return poll; // an explicit strategy polls (waitMode() is POLL)
+            }
+            IdleStrategy s = KernelIdle.orPoll(buffer, send ? notFullAt : notEmptyAt, this, timed, deadline, poll);
+            if (s instanceof KernelIdle) {
+                kernel = (KernelIdle) s;
+            }
+            return s;
+        }
+
+        @Override
+        public int recheck() {
+            return send ? recheckSend(this) : recheckReceive(this);
+        }
+    }
+
+    /** Borrows a side's spare waiter (volatile getAndSet: the borrower sees the last one's plain writes). */
+    private Waiter borrow(boolean send) {
+        Waiter w = send ? sendSpare.getAndSet(null) : receiveSpare.getAndSet(null);
+        return w != null ? w : new Waiter(send);
+    }
+
+    /** Gives a waiter back as its side's spare unless another already is (volatile CAS). */
+    private void giveBack(Waiter w) {
+        w.t = null;
+        (w.send ? sendSpare : receiveSpare).compareAndSet(null, w);
+    }
+
+    /** The mapped file; null for {@link #inMemory} and {@link #wrap} (the caller owns the mapping). */
     private final SharedFile file;
     private final ByteBuffer buffer;
     private final int maxMessages;
     private final int maxMessageSize;
-    private final int slotStride;
-    private final int slotsBase;
-    private final int statesBase;
-    private final int sequenceOffset;
-    private final int readyBitsBase;
-    private final int readyBitsWords;
+    private final int lanes;
+    private final int ringBytes;
+    private final int ringMask;
+    private final long ringWords;
+    private final int activeAt;
+    private final int laneTableAt;
+    private final long ringsAt;
+    private final int activeWords;
+    private final long boundWord;
+    private final long retiredWord;
+    private final long freeingWord;
+    private final long holdingWord;
+    private final long clearingWord;
     private final int notEmptyAt;
     private final int notFullAt;
-    private final long myWriting;
-    private final long myReading;
-    private final long recoveryIntervalNanos;
-    /** Who is alive: the folder's registry; null for an {@link #inMemory} queue (one process, no one dies). */
+    private final int requestAt;
+    private final int sleeperSlotsAt;
+    /** Per sleeper slot, racy on purpose: the slot word the last recovery scan saw. */
+    private final long[] seenSleepers = new long[PriorityQueueDescriptor.SLEEPER_SLOTS];
+    /** Who is alive: null for an in-memory queue (one process, no one dies). */
     private final Participants participants;
+    /** Per handle, racy on purpose: when the last automatic recovery scan ran. */
+    private long lastRecoveryNanos;
+    /** Per lane, racy on purpose: the owner word the last recovery scan saw (stuck detection). */
+    private final long[] seenOwners;
+    /** Per lane, racy on purpose: the hold owner word the last recovery scan saw. */
+    private final long[] seenHolds;
+    /** Per lane, as {@link #tails}: the last sleep-request epoch this lane acknowledged. */
+    private final long[] acked;
+    private final ThreadLocal<Bindings> bindings = ThreadLocal.withInitial(Bindings::new);
+    private final java.util.concurrent.atomic.AtomicReference<Waiter> sendSpare = new java.util.concurrent.atomic.AtomicReference<>();
+    private final java.util.concurrent.atomic.AtomicReference<Waiter> receiveSpare = new java.util.concurrent.atomic.AtomicReference<>();
+    /** Per lane, used only by the thread that bound it: its next write position (words). */
+    private final long[] tails;
+    /** Per lane, as {@link #tails}: the receivers' head position last read (words). */
+    private final long[] bounds;
+    /** Per lane, as {@link #tails}: the stamp of the lane's last record. */
+    private final int[] lastStamps;
+    /** Per lane: the thread of this handle that bound it, null if none; guarded by itself. */
+    private final Thread[] binders;
     /**
      * The idle strategy factory of blocking calls. Plain: set before the handle is shared between
      * threads (see {@link #setIdleStrategy}); publication of the handle publishes it.
@@ -292,125 +361,160 @@ public final class SharedPriorityQueue implements AutoCloseable {
     private Supplier<? extends IdleStrategy> idleFactory = Idle::backoff;
     /** Whether {@link #setIdleStrategy} was called: blocking calls then poll with it. Plain, as idleFactory. */
     private boolean idleSet;
-    /** The reusable parts of the sends that wait for a free slot (not-full word). */
-    private final WaitSpare notFullWaits;
-    /** The reusable parts of the receives that wait for a message (not-empty word). */
-    private final WaitSpare notEmptyWaits;
-    /** Per handle, racy on purpose: when the last automatic recovery scan ran. */
-    private long lastRecoveryNanos;
-    /** Per handle, racy on purpose: the owner words seen by the last recovery scan (stuck detection). */
-    private final long[] seenOwners;
-    /**
-     * One batch receive's candidates, keys descending: per handle, used by the thread that holds
-     * {@link #batchBusy} (another thread of the same handle meanwhile receives one message per scan).
-     */
-    private final long[] batchKeys;
-    /** The candidates' READY words, parallel to {@link #batchKeys}. */
-    private final long[] batchWords;
-    /** The candidates' state word offsets, parallel to {@link #batchKeys}. */
-    private final int[] batchAt;
-    /** 1 while a thread of this handle uses the batch arrays; CAS through {@link #BATCH_BUSY}. */
-    @SuppressWarnings("unused") // accessed through BATCH_BUSY
-    private volatile int batchBusy;
     private volatile boolean closed;
 
-    private SharedPriorityQueue(SharedFile file, ByteBuffer buffer, int base, int maxMessages, int maxMessageSize,
-                                Participants participants) {
+    private SharedPriorityQueue(SharedFile file, ByteBuffer buffer, int base, int maxMessages, int maxMessageSize, int lanes, long token,
+                      Participants participants) {
         this.file = file;
         this.buffer = buffer;
         this.maxMessages = maxMessages;
         this.maxMessageSize = maxMessageSize;
-        this.slotStride = PriorityQueueDescriptor.slotStride(maxMessageSize);
-        this.slotsBase = base + (int) PriorityQueueDescriptor.slotsOffset(maxMessages);
-        this.statesBase = base + PriorityQueueDescriptor.statesOffset(maxMessages);
-        this.sequenceOffset = base + PriorityQueueDescriptor.SEQUENCE_OFFSET;
-        this.readyBitsBase = base + PriorityQueueDescriptor.READY_BITS_OFFSET;
-        this.readyBitsWords = (maxMessages + 63) >>> 6;
+        this.lanes = lanes;
+        this.ringBytes = (int) PriorityQueueDescriptor.ringBytes(maxMessages, maxMessageSize);
+        this.ringMask = ringBytes - 1;
+        this.ringWords = ringBytes >>> 3;
+        this.activeAt = base + PriorityQueueDescriptor.ACTIVE_BITS_OFFSET;
+        this.laneTableAt = base + PriorityQueueDescriptor.laneTableOffset(lanes);
+        this.ringsAt = base + PriorityQueueDescriptor.ringsOffset(lanes);
+        this.activeWords = (lanes + 63) >>> 6;
+        this.boundWord = BOUND | token;
+        this.retiredWord = RETIRED | token;
+        this.freeingWord = FREEING | token;
+        this.holdingWord = PriorityQueueDescriptor.HOLDING | token;
+        this.clearingWord = PriorityQueueDescriptor.CLEARING | token;
+        this.tails = new long[lanes];
+        this.bounds = new long[lanes];
+        this.lastStamps = new int[lanes];
+        this.binders = new Thread[lanes];
         this.notEmptyAt = base + PriorityQueueDescriptor.NOT_EMPTY_WAIT_WORD_OFFSET;
         this.notFullAt = base + PriorityQueueDescriptor.NOT_FULL_WAIT_WORD_OFFSET;
-        this.notFullWaits = new WaitSpare(buffer, notFullAt, arg -> anyFreeOrClaimed());
-        this.notEmptyWaits = new WaitSpare(buffer, notEmptyAt, arg -> anyReadyOrClaimed());
+        this.requestAt = base + PriorityQueueDescriptor.SLEEP_REQUEST_OFFSET;
+        this.sleeperSlotsAt = base + PriorityQueueDescriptor.SLEEPER_SLOTS_OFFSET;
         this.participants = participants;
-        long me = participants == null ? IN_MEMORY_OWNER : participants.token();
-        // Token 0: a read-only view (ReadOnlyInspection, for stat) owns nothing and writes nothing (its
-        // mapping is read-only); its owner words are never stored.
-        this.myWriting = me == 0L ? 0L : PriorityQueueDescriptor.ownerWord(WRITING, me);
-        this.myReading = me == 0L ? 0L : PriorityQueueDescriptor.ownerWord(READING, me);
-        this.seenOwners = new long[maxMessages];
-        int batch = Math.min(maxMessages, BATCH_LIMIT);
-        this.batchKeys = new long[batch];
-        this.batchWords = new long[batch];
-        this.batchAt = new int[batch];
-        this.recoveryIntervalNanos = Math.max(RECOVERY_INTERVAL_NANOS, 50L * maxMessages);
+        this.seenOwners = new long[lanes];
+        this.seenHolds = new long[lanes];
+        this.acked = new long[lanes];
         this.lastRecoveryNanos = System.nanoTime();
     }
 
     // ---------------------------------------------------------------- factories
 
     /**
-     * Creates the queue file {@code file}; fails if it exists.
+     * Creates the queue file {@code file} with {@value #DEFAULT_LANES} lanes; fails if it exists.
      *
-     * @throws IllegalArgumentException if {@code maxMessages} is not in 1 .. {@value #MAX_MESSAGES_LIMIT},
-     *                                  {@code maxMessageSize} is not positive, or the file would exceed 2 GiB
      * @param file           the path of the new file
-     * @param maxMessages    the slot count: how many messages the queue holds at most
+     * @param maxMessages    messages of the largest size one lane holds at least
      * @param maxMessageSize the largest message in bytes
      * @return the queue, mapped
+     * @throws IllegalArgumentException if a size is out of range (see {@link #create(Path, int, int, int)})
      * @throws java.nio.file.FileAlreadyExistsException if it exists
      * @throws IOException if the file cannot be created or mapped
      */
     public static SharedPriorityQueue create(Path file, int maxMessages, int maxMessageSize) throws IOException {
+        return create(file, maxMessages, maxMessageSize, DEFAULT_LANES);
+    }
+
+    /**
+     * Creates the queue file {@code file}; fails if it exists.
+     *
+     * @param file           the path of the new file
+     * @param maxMessages    messages of the largest size one lane holds at least, &gt; 0
+     * @param maxMessageSize the largest message in bytes, 1 .. 2^24 - 1
+     * @param lanes          how many (sending thread, priority) pairs may send at once, 1 .. {@value #MAX_LANES}
+     * @return the queue, mapped
+     * @throws IllegalArgumentException if a size is out of range or the file would exceed 2 GiB
+     * @throws java.nio.file.FileAlreadyExistsException if it exists
+     * @throws IOException if the file cannot be created or mapped
+     */
+    public static SharedPriorityQueue create(Path file, int maxMessages, int maxMessageSize, int lanes)
+            throws IOException {
         Objects.requireNonNull(file, "file");
-        long length = checkSizes(maxMessages, maxMessageSize);
-        SharedFile f = SharedFile.create(file, StructureKind.PRIORITY_QUEUE, length, b -> { }, // all zeros: every slot FREE
-                maxMessages, maxMessageSize, MAX_PRIORITY);
-        try {
-            return new SharedPriorityQueue(f, f.buffer(), SharedFile.STRUCTURE_OFFSET, maxMessages, maxMessageSize,
-                    Participants.of(file));
-        } catch (IOException | RuntimeException e) {
-            f.close();
-            throw e;
-        }
+        long length = checkSizes(maxMessages, maxMessageSize, lanes);
+        // all zeros: every lane FREE, every head word 0 at a zero header, no sleeper
+        SharedFile f = SharedFile.create(file, StructureKind.PRIORITY_QUEUE, length, b -> { },
+                maxMessages, maxMessageSize, MAX_PRIORITY, lanes);
+        return fromFile(f, Participants.of(file));
     }
 
     /**
      * Opens the existing queue file {@code file}, with the sizes it was created with.
      *
-     * @throws java.nio.file.NoSuchFileException if it does not exist
      * @param file the queue file
      * @return the queue, mapped
-     * @throws IncompatibleFileException         if it is not a priority queue file (it is left untouched)
+     * @throws java.nio.file.NoSuchFileException if it does not exist
+     * @throws IncompatibleFileException         if it is not a priority queue file of this layout (it is
+     *                                           left untouched)
      * @throws IOException                       if the file cannot be read or mapped
      */
     public static SharedPriorityQueue open(Path file) throws IOException {
         Objects.requireNonNull(file, "file");
         SharedFile f = SharedFile.open(file, StructureKind.PRIORITY_QUEUE);
-        try {
-            return fromFile(f);
-        } catch (IOException | RuntimeException e) {
-            f.close();
-            throw e;
-        }
+        return fromFile(f, null);
+    }
+
+    /**
+     * Opens {@code file} if it exists, else creates it with {@value #DEFAULT_LANES} lanes; an existing
+     * file must have the same sizes.
+     *
+     * @param file           the queue file
+     * @param maxMessages    messages of the largest size one lane holds at least
+     * @param maxMessageSize the largest message in bytes
+     * @return the queue, mapped
+     * @throws IllegalArgumentException  if a size is out of range (as for {@link #create(Path, int, int, int)})
+     * @throws IncompatibleFileException if it exists with other sizes or holds another kind
+     * @throws IOException               if the file cannot be created, read or mapped
+     */
+    public static SharedPriorityQueue openOrCreate(Path file, int maxMessages, int maxMessageSize) throws IOException {
+        return openOrCreate(file, maxMessages, maxMessageSize, DEFAULT_LANES);
     }
 
     /**
      * Opens {@code file} if it exists, else creates it; an existing file must have the same sizes.
      *
      * @param file           the queue file
-     * @param maxMessages    the slot count: how many messages the queue holds at most
+     * @param maxMessages    messages of the largest size one lane holds at least
      * @param maxMessageSize the largest message in bytes
+     * @param lanes          the number of lanes
      * @return the queue, mapped
-     * @throws IllegalArgumentException  if the sizes are out of range (as for {@link #create})
+     * @throws IllegalArgumentException  if a size is out of range (as for {@link #create(Path, int, int, int)})
      * @throws IncompatibleFileException if it exists with other sizes or holds another kind
      * @throws IOException               if the file cannot be created, read or mapped
      */
-    public static SharedPriorityQueue openOrCreate(Path file, int maxMessages, int maxMessageSize) throws IOException {
+    public static SharedPriorityQueue openOrCreate(Path file, int maxMessages, int maxMessageSize, int lanes)
+            throws IOException {
         Objects.requireNonNull(file, "file");
-        long length = checkSizes(maxMessages, maxMessageSize);
+        long length = checkSizes(maxMessages, maxMessageSize, lanes);
         SharedFile f = SharedFile.openOrCreate(file, StructureKind.PRIORITY_QUEUE, length, b -> { },
-                maxMessages, maxMessageSize, MAX_PRIORITY);
+                maxMessages, maxMessageSize, MAX_PRIORITY, lanes);
+        return fromFile(f, null);
+    }
+
+    /** The handle of a mapped file, its sizes checked against the header; closes {@code f} on failure. */
+    private static SharedPriorityQueue fromFile(SharedFile f, Participants known) throws IOException {
         try {
-            return fromFile(f);
+            FileLayout.Header h = f.header();
+            long maxMessages = h.param(PriorityQueueDescriptor.PARAM_MAX_MESSAGES);
+            long maxMessageSize = h.param(PriorityQueueDescriptor.PARAM_MAX_MESSAGE_SIZE);
+            long lanes = h.param(PriorityQueueDescriptor.PARAM_LANES);
+            f.requireParam(PriorityQueueDescriptor.PARAM_MAX_PRIORITY, "maximum priority", MAX_PRIORITY);
+            if (maxMessages < 1 || maxMessages > Integer.MAX_VALUE || maxMessageSize < 1
+                    || maxMessageSize > PriorityQueueDescriptor.MAX_LENGTH || lanes < 1 || lanes > MAX_LANES) {
+                throw new IncompatibleFileException(f.path(), "bad sizes: maxMessages " + maxMessages
+                        + ", maxMessageSize " + maxMessageSize + ", lanes " + lanes);
+            }
+            long expected = SharedFile.STRUCTURE_OFFSET + MappedAccess.align(
+                    checkSizes((int) maxMessages, (int) maxMessageSize, (int) lanes), MappedAccess.LINE);
+            if (h.fileLength() != expected) {
+                throw new IncompatibleFileException(f.path(), "file is " + h.fileLength() + " bytes, a queue of "
+                        + lanes + " lanes of " + maxMessages + " x " + maxMessageSize + " needs " + expected);
+            }
+            Participants participants = known != null ? known : Participants.of(f.path());
+            long token = participants.token(); // 0 in a ReadOnlyInspection: the handle then only reads
+            if ((token & ~TOKEN_MASK) != 0L) {
+                throw new IllegalStateException("participant token " + Long.toHexString(token) + " cannot own lanes");
+            }
+            return new SharedPriorityQueue(f, f.buffer(), SharedFile.STRUCTURE_OFFSET, (int) maxMessages,
+                    (int) maxMessageSize, (int) lanes, token, participants);
         } catch (IOException | RuntimeException e) {
             f.close();
             throw e;
@@ -418,89 +522,98 @@ public final class SharedPriorityQueue implements AutoCloseable {
     }
 
     /**
-     * A queue in this process's memory (a direct buffer, no file): the same code over the same layout,
-     * for tests, benchmarks and threads of one process.
+     * As {@link #inMemory(int, int, int)} with {@value #DEFAULT_LANES} lanes.
      *
-     * @param maxMessages    the slot count: how many messages the queue holds at most
+     * @param maxMessages    messages of the largest size one lane holds at least
      * @param maxMessageSize the largest message in bytes
      * @return a new, empty queue
-     * @throws IllegalArgumentException if the sizes are out of range (as for {@link #create})
+     * @throws IllegalArgumentException if a size is out of range
      */
     public static SharedPriorityQueue inMemory(int maxMessages, int maxMessageSize) {
-        long length = checkSizes(maxMessages, maxMessageSize);
-        ByteBuffer b = ByteBuffer.allocateDirect((int) MappedAccess.align(length, MappedAccess.LINE) + MappedAccess.LINE)
-                .alignedSlice(MappedAccess.LINE).order(ByteOrder.nativeOrder()); // the slice's limit is rounded down
-        if (b.capacity() < length) {
-            throw new IllegalStateException("aligned slice of " + b.capacity() + " bytes < " + length);
-        }
-        return new SharedPriorityQueue(null, b, 0, maxMessages, maxMessageSize, null);
+        return inMemory(maxMessages, maxMessageSize, DEFAULT_LANES);
     }
 
     /**
-     * A queue laid out in a region of a mapping the caller shares by other means (several structures in
-     * one {@link SharedFile}, tests that must see the slots): {@link PriorityQueueDescriptor#structureLength}
-     * bytes from {@code offset}, all zero before first use. Claims are owned by this process's token in
-     * {@code participants}, and dead owners are told by it: every process using the region must use the
-     * same registry (e.g. {@code Participants.of(file)} of the file that holds the region). Closing it
-     * leaves the mapping alone.
+     * A queue in this process's memory (a direct buffer, no file): the same code over the same layout,
+     * for tests, benchmarks and threads of one process.
      *
-     * @throws IllegalArgumentException if the sizes are out of range (as for {@link #create}), the buffer
-     *                                  is not direct or not in native byte order, or the region is
-     *                                  misaligned (offset not a multiple of 128) or outside it
-     * @param buffer       a direct, native-order buffer over the shared mapping
-     * @param offset       where the structure area starts in {@code buffer}
-     * @param maxMessages    the slot count: how many messages the queue holds at most
+     * @param maxMessages    messages of the largest size one lane holds at least
      * @param maxMessageSize the largest message in bytes
-     * @param participants the registry that names this process and tells dead owners
-     * @return a queue over that region
+     * @param lanes          how many (thread, priority) pairs may send at once
+     * @return a new, empty queue
+     * @throws IllegalArgumentException if a size is out of range
      */
-    public static SharedPriorityQueue wrap(ByteBuffer buffer, int offset, int maxMessages, int maxMessageSize,
-                                           Participants participants) {
+    public static SharedPriorityQueue inMemory(int maxMessages, int maxMessageSize, int lanes) {
+        long length = checkSizes(maxMessages, maxMessageSize, lanes);
+        // aligned to a line only: pages matter to a file's tmpfs pages, not to this buffer
+        ByteBuffer b = ByteBuffer.allocateDirect((int) length + MappedAccess.LINE)
+                .alignedSlice(MappedAccess.LINE).order(ByteOrder.nativeOrder());
+        return new SharedPriorityQueue(null, b, 0, maxMessages, maxMessageSize, lanes, IN_MEMORY_TOKEN, null);
+    }
+
+    /**
+     * A queue laid out in a region of a mapping shared by other means, all zero before first use: every
+     * process must wrap it with the same sizes and name itself by its token in one registry.
+     *
+     * @param buffer         a direct, native-order buffer over the shared mapping
+     * @param offset         where the structure starts (a multiple of 4096 from a page-aligned address)
+     * @param maxMessages    messages of the largest size one lane holds at least
+     * @param maxMessageSize the largest message in bytes
+     * @param lanes          how many (thread, priority) pairs may send at once
+     * @param participants   the registry that names this process
+     * @return a queue over that region
+     * @throws IllegalArgumentException if a size is out of range, or the buffer or region unfit
+     */
+    public static SharedPriorityQueue wrap(ByteBuffer buffer, int offset, int maxMessages, int maxMessageSize, int lanes,
+                                 Participants participants) {
         Objects.requireNonNull(buffer, "buffer");
         Objects.requireNonNull(participants, "participants");
-        long length = checkSizes(maxMessages, maxMessageSize);
+        long length = checkSizes(maxMessages, maxMessageSize, lanes);
         if (!buffer.isDirect() || buffer.order() != ByteOrder.nativeOrder()) {
             throw new IllegalArgumentException("the buffer must be direct and in native byte order: " + buffer);
         }
-        if (offset < 0 || offset % MappedAccess.LINE != 0 || offset + length > buffer.capacity()
-                || buffer.alignmentOffset(offset, 8) != 0) {
+        if (offset < 0 || offset + length > buffer.capacity() || buffer.alignmentOffset(offset, 8) != 0
+                || offset % MappedAccess.LINE != 0) {
             throw new IllegalArgumentException("region [" + offset + ", " + (offset + length)
-                    + ") is misaligned (offsets are multiples of " + MappedAccess.LINE + ", on an 8-byte aligned address) or outside the buffer of "
-                    + buffer.capacity() + " bytes");
+                    + ") is misaligned or outside the buffer of " + buffer.capacity() + " bytes");
         }
-        return new SharedPriorityQueue(null, buffer, offset, maxMessages, maxMessageSize, participants);
+        long token = participants.token();
+        if (token == 0L || (token & ~TOKEN_MASK) != 0L) {
+            throw new IllegalArgumentException("participant token " + Long.toHexString(token) + " cannot own lanes");
+        }
+        return new SharedPriorityQueue(null, buffer, offset, maxMessages, maxMessageSize, lanes, token, participants);
     }
 
-    private static SharedPriorityQueue fromFile(SharedFile f) throws IOException {
-        FileLayout.Header h = f.header();
-        long maxMessages = h.param(PriorityQueueDescriptor.PARAM_MAX_MESSAGES);
-        long maxMessageSize = h.param(PriorityQueueDescriptor.PARAM_MAX_MESSAGE_SIZE);
-        f.requireParam(PriorityQueueDescriptor.PARAM_MAX_PRIORITY, "maximum priority", MAX_PRIORITY);
-        if (maxMessages < 1 || maxMessages > MAX_MESSAGES_LIMIT || maxMessageSize < 1 || maxMessageSize > Integer.MAX_VALUE) {
-            throw new IncompatibleFileException(f.path(), "bad sizes: maxMessages " + maxMessages
-                    + ", maxMessageSize " + maxMessageSize);
-        }
-        long expected = SharedFile.STRUCTURE_OFFSET + MappedAccess.align(
-                PriorityQueueDescriptor.structureLength((int) maxMessages, (int) maxMessageSize), MappedAccess.LINE);
-        if (h.fileLength() != expected) {
-            throw new IncompatibleFileException(f.path(), "file is " + h.fileLength() + " bytes, a queue of "
-                    + maxMessages + " x " + maxMessageSize + " needs " + expected);
-        }
-        return new SharedPriorityQueue(f, f.buffer(), SharedFile.STRUCTURE_OFFSET, (int) maxMessages, (int) maxMessageSize,
-                Participants.of(f.path()));
+    /**
+     * The bytes {@link #wrap} needs.
+     *
+     * @param maxMessages    messages of the largest size one lane holds at least
+     * @param maxMessageSize the largest message in bytes
+     * @param lanes          the number of lanes
+     * @return the structure's length
+     * @throws IllegalArgumentException if a size is out of range
+     */
+    public static long structureLength(int maxMessages, int maxMessageSize, int lanes) {
+        return checkSizes(maxMessages, maxMessageSize, lanes);
     }
 
-    private static long checkSizes(int maxMessages, int maxMessageSize) {
-        if (maxMessages < 1 || maxMessages > MAX_MESSAGES_LIMIT) {
-            throw new IllegalArgumentException("maxMessages must be in 1.." + MAX_MESSAGES_LIMIT + ": " + maxMessages);
+    private static long checkSizes(int maxMessages, int maxMessageSize, int lanes) {
+        if (maxMessages < 1) {
+            throw new IllegalArgumentException("maxMessages must be > 0: " + maxMessages);
         }
-        if (maxMessageSize < 1) {
-            throw new IllegalArgumentException("maxMessageSize must be > 0: " + maxMessageSize);
+        if (maxMessageSize < 1 || maxMessageSize > PriorityQueueDescriptor.MAX_LENGTH) {
+            throw new IllegalArgumentException("maxMessageSize must be in 1.." + PriorityQueueDescriptor.MAX_LENGTH
+                    + ": " + maxMessageSize);
         }
-        long length = PriorityQueueDescriptor.structureLength(maxMessages, maxMessageSize);
-        if (length > Integer.MAX_VALUE - 2L * MappedAccess.LINE - SharedFile.STRUCTURE_OFFSET) {
-            throw new IllegalArgumentException("a queue of " + maxMessages + " messages of " + maxMessageSize
-                    + " bytes needs " + length + " bytes; at most 2 GiB");
+        if (lanes < 1 || lanes > MAX_LANES) {
+            throw new IllegalArgumentException("lanes must be in 1.." + MAX_LANES + ": " + lanes);
+        }
+        long ring = (long) maxMessages * PriorityQueueDescriptor.recordBytes(maxMessageSize);
+        long length = ring > Integer.MAX_VALUE ? Long.MAX_VALUE
+                : PriorityQueueDescriptor.structureLength(maxMessages, maxMessageSize, lanes);
+        if (length > Integer.MAX_VALUE - 2L * PriorityQueueDescriptor.RING_ALIGNMENT) {
+            throw new IllegalArgumentException(lanes + " lanes of " + maxMessages + " messages of " + maxMessageSize
+                    + " bytes need more than 2 GiB");
         }
         return length;
     }
@@ -509,12 +622,11 @@ public final class SharedPriorityQueue implements AutoCloseable {
      * Sets how blocking calls of this handle idle between polls of shared memory (default
      * {@link Idle#backoff()}; see {@link Idle} for the latency / CPU trade-off of each strategy, e.g.
      * {@code Idle::busySpin} for the lowest latency at the price of a core per waiter). The factory is
-     * called when a blocking call has to wait and the handle keeps no spare strategy for that side: about
+     * called when a blocking call has to wait and the handle keeps no spare waiter for that side: about
      * once per thread of this process that waits on it at the same time as another; a strategy is reset
-     * before each wait it serves and reused by later waits, so neither a call that does not wait nor one
-     * that waits allocates. Call it before sharing the handle between threads. A handle with an explicit strategy
-     * polls with it, also where kernel sleeps are available ({@link #waitMode()} is then
-     * {@link WaitMode#POLL}); it still wakes other handles' sleepers.
+     * before each wait it serves and reused by later waits. Call it before sharing the handle between
+     * threads. A handle with an explicit strategy polls with it, also where kernel sleeps are available
+     * ({@link #waitMode()} is then {@link WaitMode#POLL}); its sends still wake other handles' sleepers.
      *
      * @param factory makes the idle strategy of one waiting call
      * @throws NullPointerException if {@code factory} is null
@@ -522,8 +634,8 @@ public final class SharedPriorityQueue implements AutoCloseable {
     public void setIdleStrategy(Supplier<? extends IdleStrategy> factory) {
         this.idleFactory = Objects.requireNonNull(factory, "factory");
         this.idleSet = true;
-        notFullWaits.clear(); // later waits use the new factory's strategies
-        notEmptyWaits.clear();
+        sendSpare.set(null); // later waits make their waiters with the new factory
+        receiveSpare.set(null);
     }
 
     /**
@@ -537,137 +649,54 @@ public final class SharedPriorityQueue implements AutoCloseable {
         return idleSet ? WaitMode.POLL : Waiting.mode();
     }
 
-    /**
-     * The not-full waiters' re-check after announcing a sleeper: whether some slot is FREE. Volatile
-     * loads: synchronization actions after the announce CAS (see the implementation notes), so a free
-     * they miss was stored after the announce, and its waker sees the sleepers bit. Reads only.
-     */
-    private boolean anyFree() {
-        final ByteBuffer b = buffer;
-        for (int i = 0; i < maxMessages; i++) {
-            if ((long) MappedAccess.LONG.getVolatile(b, statesBase + 8 * i) == FREE) { // volatile: see above
-                return true;
-            }
-        }
-        return false;
-    }
-
-    /**
-     * A blocked sender's re-check after announcing a sleeper: whether some slot is not READY, i.e.
-     * FREE or claimed (WRITING / READING). A FREE slot lets the send pass; a claimed one is a send or
-     * receive in flight, which ends within nanoseconds unless its process died or stalls. Either way the
-     * sender must not sleep in the kernel: it polls (its {@code poll} strategy) and its loop's recovery
-     * scan reclaims a dead claim at the polling cadence (~{@value #RECOVERY_INTERVAL_MICROS} µs), as it
-     * did before kernel sleeps. So a sleeping sender only sleeps while every slot holds a published
-     * message, where only a receive can help it, and that receive wakes it. Volatile loads, as in
-     * {@link #anyFree}.
-     */
-    private boolean anyFreeOrClaimed() {
-        final ByteBuffer b = buffer;
-        for (int i = 0; i < maxMessages; i++) {
-            // volatile: a synchronization action after the announce CAS, as in anyFree
-            if (((long) MappedAccess.LONG.getVolatile(b, statesBase + 8 * i) & STATE_MASK) != READY) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    /**
-     * A blocked receiver's re-check after announcing a sleeper: {@link #anyReady} or some slot claimed
-     * (WRITING / READING): a claim in flight ends within nanoseconds unless its process died or stalls,
-     * and a dead one is reclaimed by the loop's recovery scan, which must then run at the polling
-     * cadence, not once per kernel sleep (see {@link #anyFreeOrClaimed}). So a receiver sleeps only while
-     * every slot is FREE, where only a send can help it, and that send wakes it.
-     */
-    private boolean anyReadyOrClaimed() {
-        if (anyReady()) {
-            return true;
-        }
-        final ByteBuffer b = buffer;
-        for (int i = 0; i < maxMessages; i++) {
-            // volatile: a synchronization action after the announce CAS, as in anyReady
-            if ((long) MappedAccess.LONG.getVolatile(b, statesBase + 8 * i) != FREE) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    /**
-     * The not-empty waiters' re-check after announcing a sleeper: whether some slot is READY. Volatile
-     * loads, as in {@link #anyFree}. A READY slot's bit was set (volatile read-modify-write: the sender's,
-     * or an earlier one its volatile read saw, with no clear since) before its publish in the
-     * synchronization order, so a publish this misses was either unseen in its slot's state word or its
-     * bit was unseen: in both cases a volatile read here precedes the publish in the synchronization order.
-     */
-    private boolean anyReady() {
-        final ByteBuffer b = buffer;
-        for (int word = 0; word < readyBitsWords; word++) {
-            long bits = (long) MappedAccess.LONG.getVolatile(b, readyBitsBase + 8 * word); // volatile: see above
-            while (bits != 0L) {
-                int i = (word << 6) + Long.numberOfTrailingZeros(bits);
-                bits &= bits - 1;
-                // volatile: see above
-                if (((long) MappedAccess.LONG.getVolatile(b, statesBase + 8 * i) & STATE_MASK) == READY) {
-                    return true;
-                }
-            }
-        }
-        return false;
-    }
-
     // ---------------------------------------------------------------- send
 
     /**
-     * Sends the bytes {@code src[position, limit)} with {@code priority}, waiting while the queue is
-     * full. On return {@code src}'s position is at its limit.
+     * Sends a message (the bytes between {@code src}'s position and limit; the position advances),
+     * waiting while the calling thread's lane for {@code priority} is full or no lane is free.
      *
-     * @param priority the message priority, in [0, {@value #MAX_PRIORITY}] (higher is received first)
-     * @param src      the message: the bytes between its position and its limit
-     * @throws IllegalArgumentException if the priority or the length is out of range
-     * @throws InterruptedException     if interrupted before the message was sent (nothing sent)
+     * @param priority 0 .. {@value #MAX_PRIORITY}
+     * @param src      the message
+     * @throws IllegalArgumentException if the priority is out of range or the message too large
+     * @throws InterruptedException     if interrupted while waiting (nothing sent)
      */
     public void send(int priority, ByteBuffer src) throws InterruptedException {
         int length = checkSend(priority, src);
         Waits.checkInterrupt();
         if (!offer(priority, src, length)) {
-            await(priority, src, length, Waits.INTERRUPTIBLE, 0L);
+            awaitSend(priority, src, length, Waits.INTERRUPTIBLE, 0L);
         }
     }
 
     /**
-     * Sends if a slot is free now.
+     * Sends a message if there is room now.
      *
-     * @param priority the message priority, in [0, {@value #MAX_PRIORITY}] (higher is received first)
-     * @param src      the message: the bytes between its position and its limit
-     * @return whether it was sent (if not, {@code src} is unchanged)
+     * @param priority 0 .. {@value #MAX_PRIORITY}
+     * @param src      the message
+     * @return whether it was sent ({@code src} unchanged if not)
+     * @throws IllegalArgumentException if the priority is out of range or the message too large
      */
     public boolean trySend(int priority, ByteBuffer src) {
-        int length = checkSend(priority, src);
-        if (offer(priority, src, length)) {
-            return true;
-        }
-        maybeRecover();
-        return offer(priority, src, length);
+        return offer(priority, src, checkSend(priority, src));
     }
 
     /**
-     * Sends, waiting up to {@code timeout} for a free slot.
+     * Sends a message, waiting up to {@code timeout} for room.
      *
-     * @param priority the message priority, in [0, {@value #MAX_PRIORITY}] (higher is received first)
-     * @param src      the message: the bytes between its position and its limit
-     * @param timeout  how long to wait at most, in {@code unit}s
-     * @param unit     the unit of {@code timeout}
-     * @return whether it was sent (if not, {@code src} is unchanged)
-     * @throws InterruptedException if interrupted while waiting (nothing sent)
+     * @param priority 0 .. {@value #MAX_PRIORITY}
+     * @param src      the message
+     * @param timeout  how long to wait at most
+     * @param unit     its unit
+     * @return whether it was sent ({@code src} unchanged if not)
+     * @throws IllegalArgumentException if the priority is out of range or the message too large
+     * @throws InterruptedException     if interrupted while waiting (nothing sent)
      */
     public boolean trySend(int priority, ByteBuffer src, long timeout, TimeUnit unit) throws InterruptedException {
         Waits.requireUnit(unit);
         int length = checkSend(priority, src);
         Waits.checkInterrupt();
         return offer(priority, src, length)
-                || await(priority, src, length, Waits.TIMED, Waits.deadline(timeout, unit));
+                || awaitSend(priority, src, length, Waits.TIMED, Waits.deadline(timeout, unit));
     }
 
     private int checkSend(int priority, ByteBuffer src) {
@@ -684,133 +713,402 @@ public final class SharedPriorityQueue implements AutoCloseable {
         return length;
     }
 
-    private boolean await(int priority, ByteBuffer src, int length, int mode, long deadline) throws InterruptedException {
-        // only now that the call has to wait, and reused (WaitSpare: a wait allocates nothing); sleeps on
-        // not-full, re-checking after announcing (anyFreeOrClaimed: a claim in flight is a sleep the
-        // recovery scan could not end in time)
-        WaitSpare.Wait wait = notFullWaits.begin(idleFactory, idleSet, 0L, mode == Waits.TIMED, deadline);
-        IdleStrategy idle = wait.idle();
+    private boolean awaitSend(int priority, ByteBuffer src, int length, int mode, long deadline)
+            throws InterruptedException {
+        Waiter w = borrow(true);
+        w.priority = priority;
+        w.length = length;
+        IdleStrategy idle = w.arm(bindings.get(), mode == Waits.TIMED, deadline);
         try {
             while (true) {
                 if (Waits.shouldGiveUp(mode, deadline)) {
                     return false;
                 }
                 idle.idle();
+                ensureOpen();
                 maybeRecover();
                 if (offer(priority, src, length)) {
                     return true;
                 }
             }
         } finally {
-            notFullWaits.end(wait);
+            giveBack(w);
         }
+    }
+
+    /**
+     * A waiting send's re-check after it announced itself on the not-full word (KernelIdle's fence
+     * orders these reads after the announce). Without a lane: whether one is FREE (a freer stores FREE
+     * with a volatile store and then signals). With a lane: raises the lane's space request (volatile),
+     * then re-reads its head (volatile): a receive moves the head by a volatile CAS and then reads the
+     * request (volatile), so of the two pairs one sees the other: we see the room, or it sees the request
+     * and signals the word we announced on.
+     */
+    private int recheckSend(Waiter w) {
+        final ByteBuffer b = buffer;
+        int k = w.t.laneOf[w.priority];
+        if (k < 0) {
+            for (int j = 0; j < lanes; j++) {
+                // volatile: see above
+                if ((long) MappedAccess.LONG.getVolatile(b, laneAt(j) + PriorityQueueDescriptor.LANE_OWNER_OFFSET) == FREE) {
+                    return KernelIdle.READY;
+                }
+            }
+            return KernelIdle.SLEEP;
+        }
+        // volatile: the first half of the Dekker pair with the receive's head CAS and request read
+        MappedAccess.INT.setVolatile(b, laneAt(k) + PriorityQueueDescriptor.LANE_SPACE_REQUEST_OFFSET, 1);
+        return hasRoom(k, spaceBound(k, true), w.length) ? KernelIdle.READY : KernelIdle.SLEEP;
+    }
+
+    /** Whether lane {@code k}, its receivers' head at {@code head}, has room for a {@code length}-byte record. */
+    private boolean hasRoom(int k, long head, int length) {
+        int recordBytes = PriorityQueueDescriptor.recordBytes(length);
+        int at = (int) (tails[k] << 3) & ringMask;
+        int pad = at + recordBytes > ringBytes ? ringBytes - at : 0;
+        return ((tails[k] - head) & POSITION_MASK) + ((pad + recordBytes) >>> 3) + 1 <= ringWords;
     }
 
     private boolean offer(int priority, ByteBuffer src, int length) {
+        Bindings t = bindings.get();
+        int k = t.laneOf[priority];
+        if (k < 0 && (k = bind(t, priority)) < 0) {
+            return false;
+        }
         final ByteBuffer b = buffer;
-        final int n = maxMessages;
-        // first fit (issue 12): the lowest FREE slot, so the slots in use stay at the bottom and the sticky
-        // ready bits (see clearStaleBit) cover few more slots than the queue holds messages
-        for (int i = 0; i < n; i++) {
-            int stateAt = statesBase + 8 * i;
-            // opaque pre-check: only a candidate, the CAS below decides; avoids CAS traffic on busy slots
-            if ((long) MappedAccess.LONG.getOpaque(b, stateAt) == FREE
-                    // volatile CAS: claims the slot and acquires the last reader's release of it, so our
-                    // payload writes below cannot be seen before its reads finished
-                    && MappedAccess.LONG.compareAndSet(b, stateAt, FREE, myWriting)) {
-                publish(i, stateAt, priority, src, length);
-                return true;
+        final int recordBytes = PriorityQueueDescriptor.recordBytes(length);
+        long tail = tails[k];
+        int at = (int) (tail << 3) & ringMask;
+        int pad = at + recordBytes > ringBytes ? ringBytes - at : 0;
+        long words = (pad + recordBytes >>> 3) + 1; // + 1: the next header, zeroed by this send
+        if (((tail - bounds[k]) & POSITION_MASK) + words > ringWords) {
+            // acquire: the receivers' head CAS that moved past a record follows their reads of it, so the
+            // space it frees is ours to overwrite only after those reads (read only when the cache says full)
+            bounds[k] = spaceBound(k, false);
+            if (((tail - bounds[k]) & POSITION_MASK) + words > ringWords) {
+                return false;
             }
         }
-        return false;
+        int stamp = nextStamp(k, priority);
+        long ring = ringsAt + (long) k * ringBytes;
+        if (pad > 0) {
+            // plain: the header word at the ring's start, published by the padding's release below
+            MappedAccess.LONG.set(b, (int) ring, 0L);
+            // release: a receiver that reads the padding (acquire) and moves past it reads the zero above
+            MappedAccess.LONG.setRelease(b, (int) (ring + at), PriorityQueueDescriptor.padHeader(pad));
+            tail = (tail + (pad >>> 3)) & POSITION_MASK;
+            at = 0;
+        }
+        // plain: the bytes are this lane's free space, published by the header's release below
+        b.put((int) (ring + at + 8), src, src.position(), length);
+        // plain: the next record's header is "none yet" (the zeroing rule, see the notes), published with the body
+        MappedAccess.LONG.set(b, (int) (ring + ((at + recordBytes) & ringMask)), 0L);
+        // release: publishes the body and the zero above to a receiver that acquires this header
+        MappedAccess.LONG.setRelease(b, (int) (ring + at), PriorityQueueDescriptor.header(priority, stamp, length));
+        // release: the Lamport clock's input; a later send that acquires it sees every write above
+        MappedAccess.LONG.setRelease(b, laneAt(k) + PriorityQueueDescriptor.LANE_PUBLISHED_STAMP_OFFSET, (long) stamp);
+        tails[k] = (tail + (recordBytes >>> 3)) & POSITION_MASK;
+        lastStamps[k] = stamp;
+        src.position(src.position() + length);
+        // acquire: a line written only when a receiver joins or leaves its sleep phase; no receiver in it
+        // (no sleeper bit) is the common case, and the send then ends here with no fence and no locked instruction
+        long request = (long) MappedAccess.LONG.getAcquire(b, requestAt);
+        if ((request & SLEEPERS_MASK) != 0L) {
+            wakeReceivers(k, request);
+        }
+        return true;
     }
 
-    private void publish(int i, int stateAt, int priority, ByteBuffer src, int length) {
+    /**
+     * The send's half of the sleep handshake (see the notes, Waiting), once it has seen a receiver in its
+     * sleep phase: acknowledges the request's epoch for its lane, and signals the not-empty word.
+     */
+    private void wakeReceivers(int k, long request) {
+        // full fence: our header's release store above is not reordered with the loads below
+        // (VarHandle.fullFence: loads and stores before the fence are not reordered with loads and
+        // stores after it); with the receiver's announce and fence, the Dekker pair of WaitWord
+        VarHandle.fullFence();
+        long epoch = request >>> EPOCH_SHIFT;
+        if (acked[k] != epoch) {
+            // volatile: a receiver that reads this epoch here (volatile) then sees every record this
+            // lane published before, and knows this lane's later sends will signal
+            MappedAccess.LONG.setVolatile(buffer, laneAt(k) + PriorityQueueDescriptor.LANE_ACK_OFFSET, epoch);
+            acked[k] = epoch;
+        }
+        WaitWord.signal(buffer, notEmptyAt);
+    }
+
+    /**
+     * Where lane {@code k}'s free space ends: the receivers' head, or the from word of a hold (records a
+     * batch has claimed but not yet delivered, or gave back). Acquire loads (volatile for a waiter's
+     * re-check): the head first; a hold's words were written before the head CAS that made them matter.
+     */
+    private long spaceBound(int k, boolean volatileReads) {
         final ByteBuffer b = buffer;
-        int slot = slotsBase + i * slotStride;
-        try {
-            // plain: the slot is ours (WRITING); the release store of READY below publishes these bytes
-            b.put(slot + PriorityQueueDescriptor.SLOT_PAYLOAD_OFFSET, src, src.position(), length);
-            MappedAccess.INT.set(b, slot + PriorityQueueDescriptor.SLOT_LENGTH_OFFSET, length); // plain: same
-        } catch (RuntimeException | Error e) {
-            // volatile: gives the slot back (release: nothing was published, our writes are done) and, as
-            // a synchronization action before signal's volatile read, wakes a sender that slept on it
-            MappedAccess.LONG.setVolatile(b, stateAt, FREE);
-            WaitWord.signal(b, notFullAt);
-            throw e;
+        long head = PriorityQueueDescriptor.position(volatileReads ? (long) MappedAccess.LONG.getVolatile(b, headAt(k))
+                : (long) MappedAccess.LONG.getAcquire(b, headAt(k)));
+        long owner = volatileReads ? (long) MappedAccess.LONG.getVolatile(b, holdOwnerAt(k))
+                : (long) MappedAccess.LONG.getAcquire(b, holdOwnerAt(k));
+        if (owner == 0L) {
+            return head;
         }
-        // atomic add: unique, increasing sequence numbers across all processes (FIFO within a priority)
-        long sequence = (long) MappedAccess.LONG.getAndAdd(b, sequenceOffset, 1L);
-        long ready = PriorityQueueDescriptor.readyWord(priority, sequence);
-        // plain: kept for recovery of a dead reader's claim; published by the release store below
-        MappedAccess.LONG.set(b, slot + PriorityQueueDescriptor.SLOT_READY_WORD_OFFSET, ready);
-        int bitsAt = readyBitsBase + 8 * (i >>> 6);
-        // volatile: a synchronization action before our publish, so the set it sees (an earlier publish's
-        // or recovery's atomic or, which synchronizes-with this read) precedes our READY store in the
-        // synchronization order and happens-before it (anyReady, betterReadyBefore rely on both). Bits
-        // are cleared only by an owner of the slot before it releases it (clearStaleBit), and our claim
-        // CAS acquired that release: a clear is seen here. The bit stays set after a receive (sticky),
-        // so a slot reused in the steady state costs a read of a line no one writes, not an RMW
-        if (((long) MappedAccess.LONG.getVolatile(b, bitsAt) & (1L << i)) == 0L) {
-            // atomic or, before the publish: the ready bits stay a superset of the READY slots
-            MappedAccess.LONG.getAndBitwiseOr(b, bitsAt, 1L << i);
+        long fromWord = volatileReads ? (long) MappedAccess.LONG.getVolatile(b, holdFromAt(k))
+                : (long) MappedAccess.LONG.getAcquire(b, holdFromAt(k));
+        long from = fromWord >>> PriorityQueueDescriptor.FROM_MODE_BITS;
+        // a from word of 0 is a hold being set up or ended: its run is then at or after the head read above
+        return fromWord != 0L && ((head - from) & POSITION_MASK) <= ringWords ? from : head;
+    }
+
+    /** 1 + the largest stamp published by the active lanes of {@code priority} (serial order), ours included. */
+    private int nextStamp(int k, int priority) {
+        final ByteBuffer b = buffer;
+        int stamp = lastStamps[k];
+        for (int w = 0; w < activeWords; w++) {
+            // acquire: a lane bound before a send that happened-before ours set its bit before that send
+            long bits = (long) MappedAccess.LONG.getAcquire(b, activeAt + 8 * w);
+            while (bits != 0L) {
+                int j = (w << 6) + Long.numberOfTrailingZeros(bits);
+                bits &= bits - 1;
+                int laneAt = laneAt(j);
+                // opaque: only selects the lanes whose stamps matter; another priority's stamp is harmless
+                if (j == k || (int) MappedAccess.INT.getOpaque(b, laneAt + PriorityQueueDescriptor.LANE_PRIORITY_OFFSET) != priority) {
+                    continue;
+                }
+                // acquire: pairs with the publishing send's release (see the notes)
+                int s = (int) (long) MappedAccess.LONG.getAcquire(b, laneAt + PriorityQueueDescriptor.LANE_PUBLISHED_STAMP_OFFSET);
+                if (s - stamp > 0) {
+                    stamp = s;
+                }
+            }
         }
-        // volatile: releases payload, length and ready-word copy to whoever acquires READY, and is a
-        // synchronization action before signal's volatile read of the not-empty word (WaitWord step (a)
-        // before (b): a receiver whose re-check missed this store announced before that read)
-        MappedAccess.LONG.setVolatile(b, stateAt, ready);
-        WaitWord.signal(b, notEmptyAt); // one volatile read; a system call only if a receiver sleeps
-        src.position(src.position() + length);
+        return stamp + 1;
+    }
+
+    // ---------------------------------------------------------------- lanes
+
+    private int laneAt(int k) {
+        return laneTableAt + PriorityQueueDescriptor.LANE_ENTRY_LENGTH * k;
+    }
+
+    private int headAt(int k) {
+        return laneAt(k) + PriorityQueueDescriptor.LANE_HEAD_OFFSET;
+    }
+
+    private int bind(Bindings t, int priority) {
+        for (int attempt = 0; attempt < 2; attempt++) {
+            int k = claimFreeLane(priority);
+            if (k >= 0) {
+                t.laneOf[priority] = k;
+                t.order[t.count++] = priority;
+                synchronized (binders) {
+                    binders[k] = Thread.currentThread();
+                }
+                if (t.count > LANES_PER_THREAD) {
+                    retireDrained(t, t.count - LANES_PER_THREAD, priority);
+                }
+                return k;
+            }
+            // no lane free: retire this thread's drained lanes and the lanes of this handle's ended threads,
+            // and free the retired lanes that are drained
+            retireDrained(t, t.count, priority);
+            retireEndedThreads();
+            for (int j = 0; j < lanes; j++) {
+                tryFree(j);
+            }
+        }
+        return -1;
+    }
+
+    private int claimFreeLane(int priority) {
+        final ByteBuffer b = buffer;
+        for (int k = 0; k < lanes; k++) {
+            int ownerAt = laneAt(k) + PriorityQueueDescriptor.LANE_OWNER_OFFSET;
+            // opaque pre-check, then volatile CAS: the CAS acquires the freer's release of the lane (its
+            // reads of the ring end before our writes) and, if this handle bound the lane before, the
+            // plain per-lane state's last writes
+            if ((long) MappedAccess.LONG.getOpaque(b, ownerAt) == FREE
+                    && MappedAccess.LONG.compareAndSet(b, ownerAt, FREE, boundWord)) {
+                // plain: published by the active bit's atomic or below
+                MappedAccess.INT.set(b, laneAt(k) + PriorityQueueDescriptor.LANE_PRIORITY_OFFSET, priority);
+                // atomic or (volatile): after our CAS on FREE, so a freer's clear (before its FREE store,
+                // which our CAS read) is never ordered after it
+                MappedAccess.LONG.getAndBitwiseOr(b, activeAt + 8 * (k >>> 6), 1L << k);
+                // acquire: the lane is drained (freed only drained), so its head is where we write next
+                long head = PriorityQueueDescriptor.position((long) MappedAccess.LONG.getAcquire(b, headAt(k)));
+                tails[k] = head;
+                bounds[k] = head;
+                // acquire: continue the lane's own stamps (any value works; the clock takes the max)
+                lastStamps[k] = (int) (long) MappedAccess.LONG.getAcquire(b,
+                        laneAt(k) + PriorityQueueDescriptor.LANE_PUBLISHED_STAMP_OFFSET);
+                acked[k] = 0L; // the freer reset the lane's acknowledgement to 0 (none)
+                // volatile, after our CAS and bit set (volatile): a receiver that joined the sleep request
+                // before this read is seen here, and one that joins after it sees the lane BOUND and
+                // waits for its acknowledgement, which this send gives before its first record
+                long request = (long) MappedAccess.LONG.getVolatile(b, requestAt);
+                if ((request & SLEEPERS_MASK) != 0L) {
+                    MappedAccess.LONG.setVolatile(b, laneAt(k) + PriorityQueueDescriptor.LANE_ACK_OFFSET, request >>> EPOCH_SHIFT);
+                    acked[k] = request >>> EPOCH_SHIFT;
+                }
+                return k;
+            }
+        }
+        return -1;
+    }
+
+    /** Retires up to {@code max} of {@code t}'s drained lanes, oldest first, keeping the one of {@code keep}. */
+    private void retireDrained(Bindings t, int max, int keep) {
+        int retired = 0;
+        for (int i = 0; i < t.count && retired < max; ) {
+            int p = t.order[i];
+            int k = t.laneOf[p];
+            if (p != keep && drainedBySender(k)) {
+                retire(k);
+                t.laneOf[p] = -1;
+                System.arraycopy(t.order, i + 1, t.order, i, t.count - i - 1);
+                t.count--;
+                retired++;
+            } else {
+                i++;
+            }
+        }
+    }
+
+    private boolean drainedBySender(int k) {
+        return spaceBound(k, false) == tails[k]; // no record waits, none is held
+    }
+
+    private void retireEndedThreads() {
+        synchronized (binders) {
+            for (int k = 0; k < lanes; k++) {
+                Thread th = binders[k];
+                if (th != null && !th.isAlive()) {
+                    retire(k);
+                }
+            }
+        }
+    }
+
+    /** BOUND(me) -> RETIRED(me), then freed at once if drained. */
+    private void retire(int k) {
+        synchronized (binders) {
+            binders[k] = null;
+        }
+        int ownerAt = laneAt(k) + PriorityQueueDescriptor.LANE_OWNER_OFFSET;
+        // volatile CAS: releases the lane's records (a freer acquires this word before reading the head)
+        if (MappedAccess.LONG.compareAndSet(buffer, ownerAt, boundWord, retiredWord)) {
+            tryFree(k);
+        }
+    }
+
+    /**
+     * Frees lane {@code k} if it is RETIRED and drained: RETIRED(t) -> FREEING(me), clear its active bit,
+     * FREE. Helps past a padding record at the head first.
+     */
+    private void tryFree(int k) {
+        final ByteBuffer b = buffer;
+        int ownerAt = laneAt(k) + PriorityQueueDescriptor.LANE_OWNER_OFFSET;
+        // volatile, BEFORE the head and header reads: a retired lane receives no more records, and this
+        // read follows the retiring CAS, which followed the lane's last publish; the head read below is
+        // volatile too, so it sees the last head CAS before it in the synchronization order, and the
+        // header at that position is then either a record published there (which happens-before this
+        // read) or 0 for good
+        long owner = (long) MappedAccess.LONG.getVolatile(b, ownerAt);
+        if ((owner & STATE_MASK) != RETIRED) {
+            return;
+        }
+        long head;
+        long header;
+        while (true) {
+            head = (long) MappedAccess.LONG.getVolatile(b, headAt(k)); // volatile: see above
+            header = headerAt(k, PriorityQueueDescriptor.position(head));
+            if (header == 0L || (header & PAD) == 0L || !skipPad(k, head, header)) {
+                break;
+            }
+        }
+        // volatile CAS: one freer at a time; a lane with a hold (a run being delivered or given back) is not drained
+        if (header != 0L || (long) MappedAccess.LONG.getVolatile(b, holdOwnerAt(k)) != 0L
+                || !MappedAccess.LONG.compareAndSet(b, ownerAt, owner, freeingWord)) {
+            return;
+        }
+        finishFree(k, ownerAt);
+    }
+
+    /** The end of a free, by the process that set FREEING: clear the bit, reset the acknowledgement, FREE. */
+    private void finishFree(int k, int ownerAt) {
+        final ByteBuffer b = buffer;
+        // atomic and (volatile): before the FREE store below, so a binder that CASes FREE sets its bit after
+        MappedAccess.LONG.getAndBitwiseAnd(b, activeAt + 8 * (k >>> 6), ~(1L << k));
+        // plain: published by the FREE store; a receiver that sees the next binder's BOUND then reads 0
+        // here, not an epoch the previous binder acknowledged
+        MappedAccess.LONG.set(b, laneAt(k) + PriorityQueueDescriptor.LANE_ACK_OFFSET, 0L);
+        // volatile: releases the lane (our reads end before a binder's writes, its CAS acquires this), and
+        // precedes the signal's volatile read (WaitWord step (a)): a send waiting for a lane wakes
+        MappedAccess.LONG.setVolatile(b, ownerAt, FREE);
+        WaitWord.signal(b, notFullAt);
+    }
+
+    private long headerAt(int k, long position) {
+        // acquire: pairs with the sender's release of the header (body and next zero visible)
+        return (long) MappedAccess.LONG.getAcquire(buffer, (int) (ringsAt + (long) k * ringBytes + ((position << 3) & ringMask)));
+    }
+
+    /** Moves the head past a padding record; whether the head moved (by us or another receiver). */
+    private boolean skipPad(int k, long head, long header) {
+        long to = PriorityQueueDescriptor.position(head) + ((PriorityQueueDescriptor.length(header) + 8) >>> 3);
+        markWon(k, head);
+        // volatile CAS: a padding record carries no message; its bytes are free once the head passes
+        if (MappedAccess.LONG.compareAndSet(buffer, headAt(k), head, PriorityQueueDescriptor.headWord(to, 0))) {
+            spaceFreed(k);
+        }
+        return true;
     }
 
     // ---------------------------------------------------------------- receive
 
     /**
-     * Receives the highest-priority, oldest message into {@code dst} (at its position, which advances
-     * by the message length), waiting while the queue is empty.
+     * Receives the highest-priority, oldest message into {@code dst}, waiting while the queue is empty.
      *
      * @param dst where the message is copied; needs {@link #maxMessageSize()} bytes remaining
      * @return the message's priority
-     * @throws IllegalArgumentException if {@code dst} has less than {@link #maxMessageSize()} bytes remaining
-     * @throws InterruptedException     if interrupted before a message was taken (nothing taken)
+     * @throws IllegalArgumentException if {@code dst} is too small
+     * @throws InterruptedException     if interrupted while waiting (nothing taken)
      */
     public int receive(ByteBuffer dst) throws InterruptedException {
         checkReceive(dst);
         Waits.checkInterrupt();
         int p = poll(dst);
-        return p >= 0 ? p : awaitMessage(dst, Waits.INTERRUPTIBLE, 0L);
+        return p >= 0 ? p : awaitReceive(dst, Waits.INTERRUPTIBLE, 0L);
     }
 
     /**
      * Receives a message if one is ready now.
      *
      * @param dst where the message is copied; needs {@link #maxMessageSize()} bytes remaining
-     * @return its priority, or -1 if the queue is empty ({@code dst} unchanged)
+     * @return its priority, or -1 if the queue is empty
+     * @throws IllegalArgumentException if {@code dst} is too small
      */
     public int tryReceive(ByteBuffer dst) {
         checkReceive(dst);
         int p = poll(dst);
-        if (p >= 0) {
-            return p;
-        }
-        return maybeRecover() > 0 ? poll(dst) : -1;
+        return p >= 0 || !maybeRecover() ? p : poll(dst);
     }
 
     /**
      * Receives a message, waiting up to {@code timeout}.
      *
      * @param dst     where the message is copied; needs {@link #maxMessageSize()} bytes remaining
-     * @param timeout how long to wait at most, in {@code unit}s
-     * @param unit    the unit of {@code timeout}
-     * @return its priority, or -1 on timeout ({@code dst} unchanged)
-     * @throws InterruptedException if interrupted while waiting (nothing taken)
+     * @param timeout how long to wait at most
+     * @param unit    its unit
+     * @return its priority, or -1 on timeout
+     * @throws IllegalArgumentException if {@code dst} is too small
+     * @throws InterruptedException     if interrupted while waiting (nothing taken)
      */
     public int tryReceive(ByteBuffer dst, long timeout, TimeUnit unit) throws InterruptedException {
         Waits.requireUnit(unit);
         checkReceive(dst);
         Waits.checkInterrupt();
         int p = poll(dst);
-        return p >= 0 ? p : awaitMessage(dst, Waits.TIMED, Waits.deadline(timeout, unit));
+        return p >= 0 ? p : awaitReceive(dst, Waits.TIMED, Waits.deadline(timeout, unit));
     }
 
     private void checkReceive(ByteBuffer dst) {
@@ -825,17 +1123,16 @@ public final class SharedPriorityQueue implements AutoCloseable {
         ensureOpen();
     }
 
-    private int awaitMessage(ByteBuffer dst, int mode, long deadline) throws InterruptedException {
-        // as in await: reused; sleeps on not-empty, re-checking after announcing (anyReadyOrClaimed: a
-        // claim in flight is a sleep the recovery scan could not end in time)
-        WaitSpare.Wait wait = notEmptyWaits.begin(idleFactory, idleSet, 0L, mode == Waits.TIMED, deadline);
-        IdleStrategy idle = wait.idle();
+    private int awaitReceive(ByteBuffer dst, int mode, long deadline) throws InterruptedException {
+        Waiter w = borrow(false);
+        IdleStrategy idle = w.arm(bindings.get(), mode == Waits.TIMED, deadline);
         try {
             while (true) {
                 if (Waits.shouldGiveUp(mode, deadline)) {
                     return -1;
                 }
                 idle.idle();
+                ensureOpen();
                 maybeRecover();
                 int p = poll(dst);
                 if (p >= 0) {
@@ -843,384 +1140,166 @@ public final class SharedPriorityQueue implements AutoCloseable {
                 }
             }
         } finally {
-            notEmptyWaits.end(wait);
+            if (w.slot >= 0) {
+                leave(w.slot);
+                w.slot = -1;
+            }
+            giveBack(w);
         }
-    }
-
-    private int poll(ByteBuffer dst) {
-        final ByteBuffer b = buffer;
-        long best;
-        int bestAt;
-        while (true) {
-            best = 0L;
-            bestAt = -1;
-            long bestKey = -1L;
-            int held = 0;
-            for (int word = 0; word < readyBitsWords; word++) {
-                // opaque: the bits only say which state words to read (a superset of the READY ones: set
-                // before a publish, cleared only by clearStaleBit); all zero = empty
-                long bits = (long) MappedAccess.LONG.getOpaque(b, readyBitsBase + 8 * word);
-                while (bits != 0L) {
-                    int i = (word << 6) + Long.numberOfTrailingZeros(bits);
-                    bits &= bits - 1;
-                    int stateAt = statesBase + 8 * i;
-                    // acquire: if this word is the one we pick, every publish that happened before it is
-                    // visible to the re-check below (per-producer FIFO); a plain load on x86
-                    long w = (long) MappedAccess.LONG.getAcquire(b, stateAt);
-                    if (w == FREE) {
-                        if (i - held >= STALE_BITS_ALLOWED) { // a stale bit far above the held slots
-                            clearStaleBit(i, stateAt);
-                        }
-                        continue;
-                    }
-                    held++;
-                    if ((w & STATE_MASK) == READY) {
-                        long key = (w & ~STATE_MASK & ~SEQUENCE_MASK) | (SEQUENCE_MASK - (w & SEQUENCE_MASK));
-                        if (key > bestKey) {
-                            bestKey = key;
-                            best = w;
-                            bestAt = stateAt;
-                        }
-                    }
-                }
-            }
-            if (bestAt < 0) {
-                return -1;
-            }
-            // the end of the candidate's bits word (slot index = (bestAt - statesBase) / 8, word = index / 64)
-            if (betterReadyBefore((((bestAt - statesBase) >>> 9) + 1) << 6, bestKey)) {
-                continue; // a better message was published while we scanned past its slot: scan again
-            }
-            // volatile CAS: claims the message and acquires the sender's release of READY (payload visible);
-            // the READY word holds a unique sequence number, so no ABA
-            if (MappedAccess.LONG.compareAndSet(b, bestAt, best, myReading)) {
-                break;
-            }
-        }
-        int index = (bestAt - statesBase) >>> 3;
-        // the slot's ready bit stays set (sticky: the next send of this slot finds it set and writes
-        // nothing; a scan that meets too many stale bits clears them, see clearStaleBit)
-        int slot = slotsBase + index * slotStride;
-        // plain: written before the sender's release, which our CAS acquired; the slot is ours (READING)
-        int length = (int) MappedAccess.INT.get(b, slot + PriorityQueueDescriptor.SLOT_LENGTH_OFFSET);
-        if (length < 0 || length > maxMessageSize) {
-            // only a foreign write to the file can get here: give the message back and refuse it (its
-            // ready bit is still set: receives do not clear it)
-            // volatile: re-publishes (release) and precedes signal's volatile read (WaitWord step (a))
-            MappedAccess.LONG.setVolatile(b, bestAt, best);
-            WaitWord.signal(b, notEmptyAt);
-            throw new IllegalStateException("corrupt message length " + length + " in slot "
-                    + index);
-        }
-        dst.put(dst.position(), b, slot + PriorityQueueDescriptor.SLOT_PAYLOAD_OFFSET, length); // plain: ours
-        // volatile: releases the slot (our reads of the payload complete before the next sender's claim,
-        // whose CAS acquires) and is a synchronization action before signal's volatile read of the
-        // not-full word (WaitWord step (a) before (b): a sender whose re-check missed it announced before)
-        MappedAccess.LONG.setVolatile(b, bestAt, FREE);
-        WaitWord.signal(b, notFullAt); // one volatile read; a system call only if a sender sleeps
-        dst.position(dst.position() + length);
-        return PriorityQueueDescriptor.priority(best);
     }
 
     /**
-     * Delivers up to {@code limit} ready messages without waiting, highest priority first and oldest
-     * first within a priority, without copying: {@code handler} reads each body in the queue's mapping
-     * (the message's priority is passed as its {@code type}), the slot being freed as soon as it
-     * returns. It is {@link #tryReceive(ByteBuffer)} repeated, at the cost of one scan of the slots for
-     * up to {@value #BATCH_LIMIT} messages instead of one scan per message. Ordering: each message it
-     * delivers is one a {@code tryReceive} could have returned at that point, except that a message sent
-     * while the batch runs may be left for the next call even if its priority is higher (it was not
-     * sent before the messages the batch had already selected). If the handler throws, its message
-     * counts as received (its slot is freed), the exception propagates, and the rest stay queued.
+     * A waiting receive's re-check after it announced itself on the not-empty word (see the notes,
+     * Waiting): READY if a message is there; else it joins the sleep request (once per wait) and may
+     * SLEEP only when every BOUND lane has acknowledged the request's epoch, else it NAPs (a sender that
+     * has not seen the request yet will not signal, but its next send will).
+     */
+    private int recheckReceive(Waiter t) {
+        final ByteBuffer b = buffer;
+        if (anyMessage()) {
+            return KernelIdle.READY;
+        }
+        long request;
+        if (t.slot >= 0) {
+            request = (long) MappedAccess.LONG.getVolatile(b, requestAt); // volatile: as join's CAS
+        } else {
+            t.slot = claimSleeperSlot();
+            if (t.slot < 0) {
+                return KernelIdle.NAP; // all slots taken: nap, the sleep bound's cadence at worst
+            }
+            request = join(t.slot);
+        }
+        long epoch = request >>> EPOCH_SHIFT;
+        for (int k = 0; k < lanes; k++) {
+            int laneAt = laneAt(k);
+            // volatile: a lane bound after this read reads the request after its CAS and acknowledges
+            long owner = (long) MappedAccess.LONG.getVolatile(b, laneAt + PriorityQueueDescriptor.LANE_OWNER_OFFSET);
+            if ((owner & STATE_MASK) == BOUND
+                    // volatile: seeing the epoch here, we see every record the lane published before it
+                    && (long) MappedAccess.LONG.getVolatile(b, laneAt + PriorityQueueDescriptor.LANE_ACK_OFFSET) != epoch) {
+                return anyMessage() ? KernelIdle.READY : KernelIdle.NAP;
+            }
+        }
+        return anyMessage() ? KernelIdle.READY : KernelIdle.SLEEP;
+    }
+
+    private int sleeperSlotAt(int i) {
+        return sleeperSlotsAt + 8 * i;
+    }
+
+    /** Claims a free sleeper slot with this process's token (volatile CAS); -1 if all are taken. */
+    private int claimSleeperSlot() {
+        final ByteBuffer b = buffer;
+        long me = boundWord & TOKEN_MASK;
+        for (int i = 0; i < PriorityQueueDescriptor.SLEEPER_SLOTS; i++) {
+            if ((long) MappedAccess.LONG.getOpaque(b, sleeperSlotAt(i)) == 0L // opaque: a pre-check, the CAS decides
+                    && MappedAccess.LONG.compareAndSet(b, sleeperSlotAt(i), 0L, me)) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /**
+     * Sets slot {@code i}'s bit in the sleep request (the slot already names us, so a recoverer can tell
+     * whose bit it is); the epoch grows when the bits leave 0, so a lane's acknowledgement of an earlier
+     * sleep phase is not taken for this one.
      *
-     * @param handler called once per message, on this thread, with a view of its body (valid during
-     *                the call only: read it with absolute gets, do not write to it)
-     * @param limit   the most messages to deliver, {@code >= 1}
-     * @return the number delivered (0 if none is ready)
-     * @throws IllegalArgumentException if {@code limit < 1}
-     * @throws IllegalStateException    if this handle is closed
+     * @return the new request word
      */
-    public int receive(MessageHandler handler, int limit) {
-        Objects.requireNonNull(handler, "handler");
-        if (limit < 1) {
-            throw new IllegalArgumentException("limit must be >= 1: " + limit);
-        }
-        ensureOpen();
-        int n = receiveBatches(handler, limit);
-        return n > 0 || maybeRecover() == 0 ? n : receiveBatches(handler, limit);
-    }
-
-    private int receiveBatches(MessageHandler handler, int limit) {
-        // volatile CAS: the arrays are used by one thread at a time (this CAS acquires the previous
-        // user's release below, so its writes to them are not seen late); a thread that finds them
-        // busy receives one message per scan instead
-        if (!BATCH_BUSY.compareAndSet(this, 0, 1)) {
-            int n = 0;
-            while (n < limit && pollOne(handler)) {
-                n++;
-            }
-            return n;
-        }
-        try {
-            int n = 0;
-            while (n < limit) {
-                int cap = Math.min(limit - n, batchKeys.length);
-                int got = pollBatch(handler, cap);
-                n += got;
-                if (got < cap) {
-                    break;
-                }
-            }
-            return n;
-        } finally {
-            BATCH_BUSY.setRelease(this, 0); // release: our array writes happen before the next user's CAS
-        }
-    }
-
-    /** One message through {@link #pollBatch} semantics without the shared arrays: a scan per message. */
-    private boolean pollOne(MessageHandler handler) {
+    private long join(int i) {
         final ByteBuffer b = buffer;
         while (true) {
-            long best = 0L;
-            int bestAt = -1;
-            long bestKey = -1L;
-            int held = 0;
-            for (int word = 0; word < readyBitsWords; word++) {
-                long bits = (long) MappedAccess.LONG.getOpaque(b, readyBitsBase + 8 * word); // opaque: as in poll
-                while (bits != 0L) {
-                    int i = (word << 6) + Long.numberOfTrailingZeros(bits);
-                    bits &= bits - 1;
-                    int stateAt = statesBase + 8 * i;
-                    long w = (long) MappedAccess.LONG.getAcquire(b, stateAt); // acquire: as in poll
-                    if (w == FREE) {
-                        if (i - held >= STALE_BITS_ALLOWED) {
-                            clearStaleBit(i, stateAt); // as in poll
-                        }
-                        continue;
-                    }
-                    held++;
-                    if ((w & STATE_MASK) == READY && key(w) > bestKey) {
-                        bestKey = key(w);
-                        best = w;
-                        bestAt = stateAt;
-                    }
-                }
+            long r = (long) MappedAccess.LONG.getVolatile(b, requestAt);
+            long epoch = r >>> EPOCH_SHIFT;
+            if ((r & SLEEPERS_MASK) == 0L) {
+                epoch++;
             }
-            if (bestAt < 0) {
-                return false;
-            }
-            if (betterReadyBefore((((bestAt - statesBase) >>> 9) + 1) << 6, bestKey)) {
-                continue; // as in poll
-            }
-            if (take(best, bestAt, handler)) {
-                return true;
+            long next = epoch << EPOCH_SHIFT | (r & SLEEPERS_MASK) | 1L << i;
+            // volatile CAS: a synchronization action before this receiver's volatile reads of the owner
+            // and acknowledgement words (the Dekker pair with a binder's CAS and request read)
+            if (MappedAccess.LONG.compareAndSet(b, requestAt, r, next)) {
+                return next;
             }
         }
     }
 
-    /**
-     * One scan for up to {@code cap} messages, then a re-check of every slot, then claims the selected
-     * ones in key order (see the implementation notes, "Batch receive").
-     */
-    private int pollBatch(MessageHandler handler, int cap) {
+    /** Clears slot {@code i}'s bit (volatile CAS), then frees the slot (volatile store). */
+    private void leave(int i) {
+        clearSleeperBit(i);
+        MappedAccess.LONG.setVolatile(buffer, sleeperSlotAt(i), 0L);
+    }
+
+    private void clearSleeperBit(int i) {
         final ByteBuffer b = buffer;
-        final long[] keys = batchKeys;
-        final long[] words = batchWords;
-        final int[] at = batchAt;
-        int n;
-        int take;
         while (true) {
-            n = 0;
-            int held = 0;
-            for (int word = 0; word < readyBitsWords; word++) {
-                // opaque: the bits only say which state words to read (as in poll)
-                long bits = (long) MappedAccess.LONG.getOpaque(b, readyBitsBase + 8 * word);
-                while (bits != 0L) {
-                    int i = (word << 6) + Long.numberOfTrailingZeros(bits);
-                    bits &= bits - 1;
-                    int stateAt = statesBase + 8 * i;
-                    // acquire: every publish that happened before a candidate's is visible to the re-check
-                    long w = (long) MappedAccess.LONG.getAcquire(b, stateAt);
-                    if (w == FREE) {
-                        if (i - held >= STALE_BITS_ALLOWED) {
-                            clearStaleBit(i, stateAt); // as in poll
-                        }
-                        continue;
-                    }
-                    held++;
-                    if ((w & STATE_MASK) != READY) {
-                        continue;
-                    }
-                    long key = key(w);
-                    if (n == cap && key < keys[n - 1]) {
-                        continue; // worse than every candidate of a full batch
-                    }
-                    int j = n == cap ? n - 1 : n++; // the last one drops out of a full batch
-                    for (; j > 0 && keys[j - 1] < key; j--) { // insertion: keys descending
-                        keys[j] = keys[j - 1];
-                        words[j] = words[j - 1];
-                        at[j] = at[j - 1];
-                    }
-                    keys[j] = key;
-                    words[j] = w;
-                    at[j] = stateAt;
-                }
-            }
-            if (n == 0) {
-                return 0;
-            }
-            // Re-check every slot, after the acquire of every candidate: a READY message that is not a
-            // candidate bounds the candidates that may be taken (those with a larger key).
-            long bound = -1L;
-            long lowest = keys[n - 1];
-            for (int word = 0; word < readyBitsWords; word++) {
-                // opaque is enough (as in betterReadyBefore): a publish that happened before a
-                // candidate's publish happened before the scan's acquire of that candidate, so before these reads
-                long bits = (long) MappedAccess.LONG.getOpaque(b, readyBitsBase + 8 * word);
-                while (bits != 0L) {
-                    int i = (word << 6) + Long.numberOfTrailingZeros(bits);
-                    bits &= bits - 1;
-                    long w = (long) MappedAccess.LONG.getOpaque(b, statesBase + 8 * i); // opaque: see above
-                    if ((w & STATE_MASK) == READY) {
-                        long key = key(w);
-                        if (key > bound && key > lowest && !isCandidate(keys, n, key)) {
-                            bound = key;
-                        }
-                    }
-                }
-            }
-            take = n;
-            while (take > 0 && keys[take - 1] < bound) {
-                take--;
-            }
-            if (take > 0) {
-                break;
-            }
-            // a better message was published while we scanned past its slot: scan again (as in poll)
-        }
-        int delivered = 0;
-        for (int c = 0; c < take; c++) {
-            if (take(words[c], at[c], handler)) { // a failed claim: another receive took it
-                delivered++;
+            long r = (long) MappedAccess.LONG.getVolatile(b, requestAt);
+            if ((r & 1L << i) == 0L
+                    || MappedAccess.LONG.compareAndSet(b, requestAt, r, r & ~(1L << i))) { // volatile CAS
+                return;
             }
         }
-        return delivered;
     }
 
     /**
-     * Clears the stale ready bit of FREE slot {@code i} (a bit left set by its last message's send: receives
-     * do not clear bits), as the owner of the slot: claims it as a sender would (FREE -> WRITING(me)),
-     * clears the bit, frees it. A scan calls it for a stale bit with at least {@value #STALE_BITS_ALLOWED}
-     * unheld slots below it (first-fit sends keep the held slots at the bottom, so such a slot is
-     * unlikely to be used soon); it costs at most one clear per send that set a bit (each sets at most one). Does nothing if the slot is no
-     * longer FREE (someone claimed it: that claim's owner handles the bit) or this is a read-only view.
+     * Recovers the sleeper slots of dead receivers (a receiver killed in its sleep phase would leave its
+     * bit set for good, and every send would then fence): a slot naming a dead process on two scans in a
+     * row is CASed to RECOVERING(me), so that one recoverer alone clears its bit, then freed.
      */
-    private void clearStaleBit(int i, int stateAt) {
+    private int recoverSleepers(boolean onlyStuck, long me) {
         final ByteBuffer b = buffer;
-        // volatile CAS: claims the slot (acquiring its last owner's release), so no one publishes in it
-        // while the bit is clear, the superset invariant holds throughout; a claim as WRITING(me), so if
-        // this process dies here recovery frees the slot (a WRITING claim holds no message)
-        if (myWriting == 0L || !MappedAccess.LONG.compareAndSet(b, stateAt, FREE, myWriting)) {
-            return;
-        }
-        // atomic and-not, while we own the slot: the next sender of the slot claims it after our release
-        // below, so its volatile read of the bit sees this clear (or a later set) and sets it again
-        MappedAccess.LONG.getAndBitwiseAnd(b, readyBitsBase + 8 * (i >>> 6), ~(1L << i));
-        // volatile: releases the slot (the clear happens-before the next claim, which acquires) and is a
-        // synchronization action before signal's volatile read (WaitWord step (a)), as a freed slot's
-        MappedAccess.LONG.setVolatile(b, stateAt, FREE);
-        WaitWord.signal(b, notFullAt);
-    }
-
-    /** Whether {@code key} is among the first {@code n} of {@code keys} (descending; keys are unique). */
-    private static boolean isCandidate(long[] keys, int n, long key) {
-        int lo = 0;
-        int hi = n - 1;
-        while (lo <= hi) {
-            int mid = (lo + hi) >>> 1;
-            long k = keys[mid];
-            if (k == key) {
-                return true;
+        int recovered = 0;
+        for (int i = 0; i < PriorityQueueDescriptor.SLEEPER_SLOTS; i++) {
+            long slot = (long) MappedAccess.LONG.getVolatile(b, sleeperSlotAt(i)); // volatile: compared by CAS
+            long token = slot & TOKEN_MASK;
+            if (slot == 0L || token == me) {
+                seenSleepers[i] = 0L;
+                continue;
             }
-            if (k > key) {
-                lo = mid + 1;
-            } else {
-                hi = mid - 1;
+            boolean stuck = seenSleepers[i] == slot;
+            seenSleepers[i] = slot;
+            if ((onlyStuck && !stuck) || !participants.isDead(token)) {
+                continue;
+            }
+            seenSleepers[i] = 0L;
+            // volatile CAS: one recoverer takes the slot; a new sleeper can claim it only once it is 0, so
+            // the bit we clear below is the dead one's (also a dead recoverer's RECOVERING is taken over)
+            if (MappedAccess.LONG.compareAndSet(b, sleeperSlotAt(i), slot, PriorityQueueDescriptor.SLOT_RECOVERING | me)) {
+                clearSleeperBit(i);
+                MappedAccess.LONG.setVolatile(b, sleeperSlotAt(i), 0L); // volatile: frees it after the clear
+                recovered++;
             }
         }
-        return false;
+        return recovered;
     }
 
     /**
-     * Claims the message {@code word} at {@code stateAt}, hands its body to {@code handler} and frees the
-     * slot (also if the handler throws).
+     * The receivers in their sleep phase, as the sleep request's bits say (a snapshot, for tests and
+     * inspection).
      *
-     * @return false if another receive claimed it first
+     * @return how many bits are set
      */
-    private boolean take(long word, int stateAt, MessageHandler handler) {
-        final ByteBuffer b = buffer;
-        // volatile CAS: claims the message and acquires the sender's release of READY (as in poll)
-        if (!MappedAccess.LONG.compareAndSet(b, stateAt, word, myReading)) {
-            return false;
-        }
-        int index = (stateAt - statesBase) >>> 3;
-        int slot = claimedLength(index, stateAt, word);
-        int length = (int) MappedAccess.INT.get(b, slot + PriorityQueueDescriptor.SLOT_LENGTH_OFFSET); // plain: ours, checked
-        try {
-            handler.onMessage(PriorityQueueDescriptor.priority(word), b, slot + PriorityQueueDescriptor.SLOT_PAYLOAD_OFFSET,
-                    length);
-        } finally {
-            // volatile: releases the slot and precedes signal's volatile read, as in poll
-            MappedAccess.LONG.setVolatile(b, stateAt, FREE);
-            WaitWord.signal(b, notFullAt);
-        }
-        return true;
+    public int sleepersJoined() {
+        return Long.bitCount((long) MappedAccess.LONG.getVolatile(buffer, requestAt) & SLEEPERS_MASK);
     }
 
-    /**
-     * After a claim of slot {@code index} (READING): checks its length and returns
-     * the slot's offset; a corrupt length gives the message back and throws (as in poll).
-     */
-    private int claimedLength(int index, int stateAt, long word) {
+    /** Whether some active lane's head holds a message: volatile reads (a waiter's re-check). */
+    private boolean anyMessage() {
         final ByteBuffer b = buffer;
-        // the ready bit stays set (sticky, as in poll)
-        int slot = slotsBase + index * slotStride;
-        // plain: written before the sender's release, which our CAS acquired; the slot is ours (READING)
-        int length = (int) MappedAccess.INT.get(b, slot + PriorityQueueDescriptor.SLOT_LENGTH_OFFSET);
-        if (length < 0 || length > maxMessageSize) {
-            // only a foreign write to the file can get here: give the message back and refuse it (as in poll)
-            MappedAccess.LONG.setVolatile(b, stateAt, word);
-            WaitWord.signal(b, notEmptyAt);
-            throw new IllegalStateException("corrupt message length " + length + " in slot " + index);
-        }
-        return slot;
-    }
-
-    /** A READY word's receive order: priority, then the complement of the sequence (older = larger). */
-    private static long key(long w) {
-        return (w & ~STATE_MASK & ~SEQUENCE_MASK) | (SEQUENCE_MASK - (w & SEQUENCE_MASK));
-    }
-
-    /**
-     * Whether a READY message with a larger key than {@code key} waits in a slot before slot {@code end}
-     * (the end of the candidate's bits word: see the implementation notes).
-     */
-    private boolean betterReadyBefore(int end, long key) {
-        final ByteBuffer b = buffer;
-        for (int word = 0, words = (end + 63) >>> 6; word < words; word++) {
-            // opaque is enough, here and below: every publish that happened before the candidate's
-            // publish (and the bit set before it) happens before these reads, since the scan acquired
-            // the candidate's state word, so such a message cannot be missed here
-            long bits = (long) MappedAccess.LONG.getOpaque(b, readyBitsBase + 8 * word);
+        for (int w = 0; w < activeWords; w++) {
+            long bits = (long) MappedAccess.LONG.getVolatile(b, activeAt + 8 * w);
             while (bits != 0L) {
-                int i = (word << 6) + Long.numberOfTrailingZeros(bits);
-                if (i >= end) {
-                    break;
-                }
+                int k = (w << 6) + Long.numberOfTrailingZeros(bits);
                 bits &= bits - 1;
-                long w = (long) MappedAccess.LONG.getOpaque(b, statesBase + 8 * i);
-                if ((w & STATE_MASK) == READY
-                        && ((w & ~STATE_MASK & ~SEQUENCE_MASK) | (SEQUENCE_MASK - (w & SEQUENCE_MASK))) > key) {
+                if (givenBack(k)) {
+                    return true;
+                }
+                long position = PriorityQueueDescriptor.position((long) MappedAccess.LONG.getVolatile(b, headAt(k)));
+                long header = getVolatileHeader(k, position);
+                if ((header & PAD) != 0L) {
+                    header = getVolatileHeader(k, position + ((PriorityQueueDescriptor.length(header) + 8) >>> 3));
+                }
+                if (header != 0L && (header & PAD) == 0L) {
                     return true;
                 }
             }
@@ -1228,161 +1307,745 @@ public final class SharedPriorityQueue implements AutoCloseable {
         return false;
     }
 
+    /** Whether lane {@code k} has a given-back run with records left (volatile reads). */
+    private boolean givenBack(int k) {
+        long fromWord = (long) MappedAccess.LONG.getVolatile(buffer, holdFromAt(k));
+        return (fromWord & PriorityQueueDescriptor.FROM_MODE_MASK) == PriorityQueueDescriptor.FROM_GIVEN_BACK
+                && (fromWord >>> PriorityQueueDescriptor.FROM_MODE_BITS)
+                != (long) MappedAccess.LONG.getVolatile(buffer, holdEndAt(k)) >>> 1;
+    }
+
+    private long getVolatileHeader(int k, long position) {
+        return (long) MappedAccess.LONG.getVolatile(buffer, (int) (ringsAt + (long) k * ringBytes + ((position << 3) & ringMask)));
+    }
+
     // ---------------------------------------------------------------- recovery
 
     /**
-     * Reclaims every slot whose owner process is dead: an unfinished send's slot becomes free, an
-     * unfinished receive's message becomes ready again. Called automatically by operations that fail or
-     * wait (see the class comment); call it directly after learning that a peer died.
+     * Recovers the lanes of dead processes now: a lane BOUND by a dead sender is retired (its published
+     * records are still delivered, then it is freed), a lane a dead process was freeing is freed.
      *
-     * @return the number of slots reclaimed
+     * @return the number of lanes recovered
      */
     public int recover() {
         ensureOpen();
         return recoverScan(false);
     }
 
-    private int maybeRecover() {
+    private boolean maybeRecover() {
         long now = System.nanoTime();
-        if (now - lastRecoveryNanos < recoveryIntervalNanos) { // plain: per-handle rate limit, racy on purpose
-            return 0;
+        if (participants == null || now - lastRecoveryNanos < RECOVERY_INTERVAL_NANOS) { // plain: racy on purpose
+            return false;
         }
         lastRecoveryNanos = now;
-        return recoverScan(true);
+        return recoverScan(true) > 0;
     }
 
     private int recoverScan(boolean onlyStuck) {
         final ByteBuffer b = buffer;
-        int reclaimed = 0;
-        for (int i = 0; i < maxMessages; i++) {
-            int stateAt = statesBase + 8 * i;
-            // acquire: for READING, the slot's ready-word copy (written before the sender's release,
-            // acquired by the reader's CAS) is then visible to us
-            long w = (long) MappedAccess.LONG.getAcquire(b, stateAt);
-            long state = w & STATE_MASK;
-            if (state != WRITING && state != READING || w == myWriting || w == myReading) {
-                seenOwners[i] = 0L;
-                continue;
-            }
-            boolean stuck = seenOwners[i] == w;
-            seenOwners[i] = w;
-            if (onlyStuck && !stuck) {
-                continue; // first sighting: most likely an operation in progress; check next time
-            }
-            if (!ownerDead(w)) {
-                continue;
-            }
-            int bitAt = readyBitsBase + 8 * (i >>> 6);
-            if (state == WRITING) {
-                // The slot's ready bit is left as it is (set if the dead sender got that far): a stale
-                // set bit costs a reader one state read until the slot's next receive clears it. It
-                // must not be cleared here: this scan's verdict may be stale (another recoverer freed
-                // the slot and a new sender set the bit and published since our read of w), and a
-                // clear would hide that READY message from every reader for good.
-                // volatile CAS: only the (dead) owner could have changed it; nothing was published. It
-                // fails if another recoverer got there first: the owner word is never reused (a dead
-                // process claims nothing, and tokens are never reissued).
-                if (MappedAccess.LONG.compareAndSet(b, stateAt, w, FREE)) {
-                    reclaimed++;
-                    // after the volatile CAS (WaitWord step (a)): a sender may sleep on the full queue
-                    WaitWord.signal(b, notFullAt);
-                }
-            } else {
-                int slot = slotsBase + i * slotStride;
-                long ready = (long) MappedAccess.LONG.get(b, slot + PriorityQueueDescriptor.SLOT_READY_WORD_OFFSET); // plain: see acquire above
-                // atomic or, before re-publishing: the bits stay a superset (a bit left set when the CAS
-                // fails costs a reader one extra state read, never a missed message)
-                MappedAccess.LONG.getAndBitwiseOr(b, bitAt, 1L << i);
-                // volatile CAS: re-publishes the untouched message with its original priority and sequence
-                if (MappedAccess.LONG.compareAndSet(b, stateAt, w, ready)) {
-                    reclaimed++;
-                    // after the volatile CAS (WaitWord step (a)): a receiver may sleep on the empty queue
-                    WaitWord.signal(b, notEmptyAt);
-                }
-            }
-            seenOwners[i] = 0L;
+        int recovered = 0;
+        long me = boundWord & TOKEN_MASK;
+        if (participants != null) {
+            recovered += recoverSleepers(onlyStuck, me);
         }
-        return reclaimed;
+        for (int k = 0; k < lanes; k++) {
+            int ownerAt = laneAt(k) + PriorityQueueDescriptor.LANE_OWNER_OFFSET;
+            long owner = (long) MappedAccess.LONG.getVolatile(b, ownerAt); // volatile: compared by CAS below
+            long state = owner & STATE_MASK;
+            long token = owner & TOKEN_MASK;
+            recovered += recoverHold(k, onlyStuck, me);
+            if (participants == null || (state != BOUND && state != FREEING) || token == me) {
+                seenOwners[k] = 0L;
+                continue;
+            }
+            boolean stuck = seenOwners[k] == owner;
+            seenOwners[k] = owner;
+            if ((onlyStuck && !stuck) || !participants.isDead(token)) {
+                continue;
+            }
+            if (state == BOUND) {
+                // volatile CAS: a dead sender sends no more; its published records stay to be received
+                if (MappedAccess.LONG.compareAndSet(b, ownerAt, owner, RETIRED | token)) {
+                    recovered++;
+                    tryFree(k);
+                }
+            } else if (MappedAccess.LONG.compareAndSet(b, ownerAt, owner, freeingWord)) {
+                // volatile CAS: we take over the dead freer's FREEING (one recoverer wins), then finish it
+                recovered++;
+                finishFree(k, ownerAt);
+            }
+            seenOwners[k] = 0L;
+        }
+        return recovered;
     }
-
-    private boolean ownerDead(long ownerWord) {
-        // Dead only when certainly gone, in any PID namespace (Participants: pid + start time in ours,
-        // heartbeat age plus the kernel's lock probe in another; a stopped process is never dead); when
-        // the verdict cannot be formed it is "may be alive": a live owner's claim is never taken.
-        return participants != null && participants.isDead(PriorityQueueDescriptor.ownerToken(ownerWord));
-    }
-
-    // ---------------------------------------------------------------- inspection
 
     /**
-     * The maximum number of messages.
-     *
-     * @return the slot count fixed at creation
+     * Recovers lane {@code k}'s hold if its owner (HOLDING or CLEARING) is a dead process: a HOLDING
+     * claim that won (the end word's won bit, or the head word still naming the hold at the end's
+     * position) has the rest of its run given back (from word to GIVEN_BACK mode, then the owner word);
+     * one that did not win, and a CLEARING, is ended. Every step is a CAS, so racing recoverers agree.
      */
-    public int maxMessages() {
-        return maxMessages;
+    private int recoverHold(int k, boolean onlyStuck, long me) {
+        final ByteBuffer b = buffer;
+        if (participants == null) {
+            return 0;
+        }
+        long owner = (long) MappedAccess.LONG.getVolatile(b, holdOwnerAt(k));
+        long state = owner & STATE_MASK;
+        long token = owner & TOKEN_MASK;
+        if ((state != PriorityQueueDescriptor.HOLDING && state != PriorityQueueDescriptor.CLEARING) || token == me
+                || token == 0L) {
+            seenHolds[k] = 0L;
+            return 0;
+        }
+        boolean stuck = seenHolds[k] == owner;
+        seenHolds[k] = owner;
+        if ((onlyStuck && !stuck) || !participants.isDead(token)) {
+            return 0;
+        }
+        seenHolds[k] = 0L;
+        if (state == PriorityQueueDescriptor.CLEARING) {
+            // volatile CAS: take the dead clearer's place, then end the hold as it would have
+            if (MappedAccess.LONG.compareAndSet(b, holdOwnerAt(k), owner, clearingWord)) {
+                endHold(k);
+                return 1;
+            }
+            return 0;
+        }
+        long end = (long) MappedAccess.LONG.getVolatile(b, holdEndAt(k));
+        long to = end >>> 1;
+        boolean won = (end & 1L) != 0L || (end != 0L
+                && (long) MappedAccess.LONG.getVolatile(b, headAt(k)) == PriorityQueueDescriptor.headWord(to, PriorityQueueDescriptor.HOLD_CLAIMER));
+        if (!won) {
+            // the claim never moved the head (a receive that moves it from the hold's word marks it won
+            // first): nothing was taken, the records are still the head's
+            if (MappedAccess.LONG.compareAndSet(b, holdOwnerAt(k), owner, clearingWord)) {
+                endHold(k);
+                return 1;
+            }
+            return 0;
+        }
+        long fromWord = (long) MappedAccess.LONG.getVolatile(b, holdFromAt(k));
+        if ((fromWord & PriorityQueueDescriptor.FROM_MODE_MASK) == PriorityQueueDescriptor.FROM_HELD) {
+            // volatile CAS: opens the undelivered records (from the one the dead holder was handling on)
+            MappedAccess.LONG.compareAndSet(b, holdFromAt(k), fromWord,
+                    fromWord(fromWord >>> PriorityQueueDescriptor.FROM_MODE_BITS, PriorityQueueDescriptor.FROM_GIVEN_BACK));
+        }
+        // volatile CAS: the run is given back; a scan ends it once its from word reaches its end
+        if (MappedAccess.LONG.compareAndSet(b, holdOwnerAt(k), owner, PriorityQueueDescriptor.GIVEN_BACK)) {
+            WaitWord.signal(b, notEmptyAt); // after the volatile CAS (WaitWord step (a))
+            return 1;
+        }
+        return 0;
+    }
+
+    /** The best record's key: priority, then the oldest stamp; compared by {@link #better}. */
+    private static boolean better(long header, int lane, long bestHeader, int bestLane) {
+        int p = PriorityQueueDescriptor.priority(header);
+        int bp = PriorityQueueDescriptor.priority(bestHeader);
+        if (p != bp) {
+            return p > bp;
+        }
+        int d = PriorityQueueDescriptor.stamp(header) - PriorityQueueDescriptor.stamp(bestHeader);
+        return d != 0 ? d < 0 : lane < bestLane;
+    }
+
+    private int holdOwnerAt(int k) {
+        return laneAt(k) + PriorityQueueDescriptor.LANE_HOLD_OWNER_OFFSET;
+    }
+
+    private int holdFromAt(int k) {
+        return laneAt(k) + PriorityQueueDescriptor.LANE_HOLD_FROM_OFFSET;
+    }
+
+    private int holdEndAt(int k) {
+        return laneAt(k) + PriorityQueueDescriptor.LANE_HOLD_END_OFFSET;
     }
 
     /**
-     * The maximum message size in bytes.
-     *
-     * @return the size fixed at creation
+     * Lane {@code k}'s first waiting record, 0 if none: the first record of a given-back run if there is
+     * one (older than the head's), else the record at the head, after helping the head past a padding
+     * record. Sets {@code t.word} (the from word or the head word the record was found by), {@code t.hold}
+     * (whether it is a given-back run's) and {@code t.to} (that run's end). Acquire loads (or volatile,
+     * for a waiter's re-check): each record's header was published by a release store.
      */
-    public int maxMessageSize() {
-        return maxMessageSize;
+    private long laneCandidate(Bindings t, int k, boolean volatileReads) {
+        final ByteBuffer b = buffer;
+        // acquire: a hold's words were written before the head CAS or give-back that made them matter
+        long fromWord = volatileReads ? (long) MappedAccess.LONG.getVolatile(b, holdFromAt(k))
+                : (long) MappedAccess.LONG.getAcquire(b, holdFromAt(k));
+        if ((fromWord & PriorityQueueDescriptor.FROM_MODE_MASK) == PriorityQueueDescriptor.FROM_GIVEN_BACK) {
+            long to = (long) MappedAccess.LONG.getAcquire(b, holdEndAt(k)) >>> 1;
+            long from = fromWord >>> PriorityQueueDescriptor.FROM_MODE_BITS;
+            if (from != to && to != 0L) {
+                long header = volatileReads ? getVolatileHeader(k, from) : headerAt(k, from);
+                if (header != 0L && (header & PAD) == 0L) {
+                    t.word = fromWord;
+                    t.hold = true;
+                    t.to = to;
+                    return header;
+                }
+            } else if (from == to) {
+                clearGivenBack(k, fromWord);
+            }
+        }
+        while (true) {
+            long head = volatileReads ? (long) MappedAccess.LONG.getVolatile(b, headAt(k))
+                    : (long) MappedAccess.LONG.getAcquire(b, headAt(k));
+            long header = volatileReads ? getVolatileHeader(k, PriorityQueueDescriptor.position(head))
+                    : headerAt(k, PriorityQueueDescriptor.position(head));
+            if (header == 0L) {
+                return 0L;
+            }
+            if ((header & PAD) != 0L) {
+                skipPad(k, head, header);
+                continue;
+            }
+            t.word = head;
+            t.hold = false;
+            return header;
+        }
     }
 
     /**
-     * The file, or {@code null} for an {@link #inMemory} or {@link #wrap wrapped} queue.
+     * Scans every active lane for the best waiting record (see the notes, Receive), then re-checks the
+     * other lanes. Returns its lane, -1 if the queue is empty; the record's header, word, source and (for a
+     * batch) the best other lane's header of the same priority are left in {@code t}.
+     */
+    private int scan(Bindings t) {
+        final ByteBuffer b = buffer;
+        while (true) {
+            long bestHeader = 0L;
+            long bestWord = 0L;
+            long bestTo = 0L;
+            boolean bestHold = false;
+            int best = -1;
+            for (int w = 0; w < activeWords; w++) {
+                // acquire: the bits only select lanes; acquire so a lane bound before a send that
+                // happened-before the candidate's is seen by the re-check
+                long bits = (long) MappedAccess.LONG.getAcquire(b, activeAt + 8 * w);
+                while (bits != 0L) {
+                    int j = (w << 6) + Long.numberOfTrailingZeros(bits);
+                    bits &= bits - 1;
+                    long header = laneCandidate(t, j, false);
+                    if (header == 0L) {
+                        tryFree(j);
+                        continue;
+                    }
+                    if (best < 0 || better(header, j, bestHeader, best)) {
+                        best = j;
+                        bestHeader = header;
+                        bestWord = t.word;
+                        bestHold = t.hold;
+                        bestTo = t.to;
+                    }
+                }
+            }
+            if (best < 0) {
+                return -1;
+            }
+            // the re-check also with one lane seen: a lane bound after our read of its bit may hold an older message
+            long other = betterElsewhere(t, best, bestHeader);
+            int otherLaneOf = t.otherLane;
+            if (other == RESCAN) {
+                continue;
+            }
+            t.header = bestHeader;
+            t.word = bestWord;
+            t.hold = bestHold;
+            t.to = bestTo;
+            t.other = other;
+            t.otherLane = otherLaneOf;
+            return best;
+        }
+    }
+
+    /** {@link #betterElsewhere}'s answer when a better record showed up: scan again. */
+    private static final long RESCAN = -1L;
+
+    /**
+     * The order re-check: {@link #RESCAN} if another active lane's first record is better than the
+     * candidate, else the best other lane's first record of the candidate's priority (0 if none), which
+     * bounds a batch's run.
+     */
+    private long betterElsewhere(Bindings t, int best, long bestHeader) {
+        final ByteBuffer b = buffer;
+        long other = 0L;
+        int otherLane = -1;
+        for (int w = 0; w < activeWords; w++) {
+            // acquire: as in scan
+            long bits = (long) MappedAccess.LONG.getAcquire(b, activeAt + 8 * w);
+            while (bits != 0L) {
+                int j = (w << 6) + Long.numberOfTrailingZeros(bits);
+                bits &= bits - 1;
+                if (j == best) {
+                    continue;
+                }
+                long header = laneCandidate(t, j, false);
+                if (header == 0L) {
+                    continue;
+                }
+                if (better(header, j, bestHeader, best)) {
+                    return RESCAN;
+                }
+                if (PriorityQueueDescriptor.priority(header) == PriorityQueueDescriptor.priority(bestHeader)
+                        && (otherLane < 0 || better(header, j, other, otherLane))) {
+                    other = header;
+                    otherLane = j;
+                }
+            }
+        }
+        t.otherLane = otherLane;
+        return other;
+    }
+
+    private int poll(ByteBuffer dst) {
+        Bindings t = bindings.get();
+        while (true) {
+            int k = scan(t);
+            if (k < 0) {
+                return -1;
+            }
+            int p = takeCopy(t, k, dst, dst.position());
+            if (p >= 0) {
+                dst.position(dst.position() + PriorityQueueDescriptor.length(t.header));
+                return p;
+            }
+        }
+    }
+
+    /**
+     * Takes the scanned record of lane {@code k} by copying it to {@code dst} at {@code at}, then claiming
+     * it: the head CAS (or, from a given-back run, the from word's CAS). Returns its priority, or -1 if
+     * the claim failed (another receive took it; what was copied is discarded).
+     */
+    private int takeCopy(Bindings t, int k, ByteBuffer dst, int at) {
+        final ByteBuffer b = buffer;
+        long header = t.header;
+        int length = PriorityQueueDescriptor.length(header);
+        int recordBytes = PriorityQueueDescriptor.recordBytes(length);
+        long position = t.hold ? t.word >>> PriorityQueueDescriptor.FROM_MODE_BITS : PriorityQueueDescriptor.position(t.word);
+        int off = (int) (position << 3) & ringMask;
+        int claimAt = t.hold ? holdFromAt(k) : headAt(k);
+        if (length > maxMessageSize || off + recordBytes > ringBytes) {
+            // a header read after the ring lapped under us, or a foreign write to the file
+            if ((long) MappedAccess.LONG.getVolatile(b, claimAt) == t.word) {
+                throw new IllegalStateException("corrupt record header " + Long.toHexString(header)
+                        + " in lane " + k + " at position " + position);
+            }
+            return -1;
+        }
+        long ring = ringsAt + (long) k * ringBytes;
+        // plain: published by the header's release, which the scan acquired; validated by the CAS below
+        dst.put(at, b, (int) (ring + off + 8), length);
+        long next = (position + (recordBytes >>> 3)) & POSITION_MASK;
+        if (t.hold) {
+            // volatile CAS on the given-back from word: fails if another receive took the record or a
+            // batch took the run over (its from word then has the HELD mode)
+            if (!MappedAccess.LONG.compareAndSet(b, claimAt, t.word, fromWord(next, PriorityQueueDescriptor.FROM_GIVEN_BACK))) {
+                return -1;
+            }
+            if (next == t.to) {
+                clearGivenBack(k, fromWord(next, PriorityQueueDescriptor.FROM_GIVEN_BACK));
+            }
+            return PriorityQueueDescriptor.priority(header);
+        }
+        markWon(k, t.word);
+        // volatile CAS: the receive's linearization point; releases our reads of the record to the
+        // sender, whose space check acquires the head
+        if (!MappedAccess.LONG.compareAndSet(b, claimAt, t.word, PriorityQueueDescriptor.headWord(next, 0))) {
+            return -1;
+        }
+        spaceFreed(k);
+        return PriorityQueueDescriptor.priority(header);
+    }
+
+    private static long fromWord(long position, long mode) {
+        return position << PriorityQueueDescriptor.FROM_MODE_BITS | mode;
+    }
+
+    /**
+     * Before moving a head that a batch's claim set ({@code headWord}'s claimer is the hold): records in
+     * the hold's end word that the claim won, if the end word still names this position, so a recoverer
+     * of a dead batch receiver knows its run was taken after the head moved on.
+     */
+    private void markWon(int k, long headWord) {
+        if ((headWord & ((1L << PriorityQueueDescriptor.CLAIMER_BITS) - 1)) != PriorityQueueDescriptor.HOLD_CLAIMER) {
+            return;
+        }
+        long end = (long) MappedAccess.LONG.getVolatile(buffer, holdEndAt(k));
+        if (end == PriorityQueueDescriptor.position(headWord) << 1) {
+            // volatile CAS: fails if the holder (or another receive) marked it first, or the hold ended
+            MappedAccess.LONG.compareAndSet(buffer, holdEndAt(k), end, end | 1L);
+        }
+    }
+
+    /**
+     * Ends a given-back run whose from word reached its end ({@code fromWord}): GIVEN_BACK -> CLEARING(me)
+     * by CAS (one clearer), then {@link #endHold}.
+     */
+    private void clearGivenBack(int k, long fromWord) {
+        final ByteBuffer b = buffer;
+        // volatile CAS: one clearer; a batch that took the run over holds the owner word instead
+        if ((long) MappedAccess.LONG.getVolatile(b, holdFromAt(k)) == fromWord
+                && MappedAccess.LONG.compareAndSet(b, holdOwnerAt(k), PriorityQueueDescriptor.GIVEN_BACK, clearingWord)) {
+            endHold(k);
+        }
+    }
+
+    /**
+     * The end of a hold by its owner (HOLDING or CLEARING): end word, then from word, reset (plain, published
+     * by the volatile owner store), owner 0; then the sender, whose space stopped at the hold's from, may
+     * be waiting for room.
+     */
+    private void endHold(int k) {
+        final ByteBuffer b = buffer;
+        MappedAccess.LONG.set(b, holdEndAt(k), 0L);
+        MappedAccess.LONG.set(b, holdFromAt(k), 0L);
+        // volatile: releases the resets to the next holder (its owner CAS acquires) and to senders
+        MappedAccess.LONG.setVolatile(b, holdOwnerAt(k), 0L);
+        spaceFreedAlways(k);
+    }
+
+    /**
+     * After a head CAS of lane {@code k} (volatile): the receive's half of the space handshake. Reads the
+     * lane's space request (volatile; a line only a waiting sender writes, so a shared read, no transfer);
+     * if raised, clears it and signals the not-full word.
+     */
+    private void spaceFreed(int k) {
+        int at = laneAt(k) + PriorityQueueDescriptor.LANE_SPACE_REQUEST_OFFSET;
+        if ((int) MappedAccess.INT.getVolatile(buffer, at) != 0) {
+            MappedAccess.INT.setVolatile(buffer, at, 0); // volatile: before the signal's read (WaitWord (a))
+            WaitWord.signal(buffer, notFullAt);
+        }
+    }
+
+    /** {@link #spaceFreed} after a hold ends (the sender's bound moves only then). */
+    private void spaceFreedAlways(int k) {
+        spaceFreed(k);
+    }
+
+    // ---------------------------------------------------------------- handler batch
+
+    /**
+     * Delivers up to {@code limit} waiting messages without waiting, highest priority first and oldest
+     * first within a priority, without copying: {@code handler} reads each body in the queue's mapping
+     * (its {@code type} is the message's priority). A run of one lane's records is claimed at once by
+     * the lane's hold (the sender's space stops at the run until it is delivered), the rest of the queue
+     * stays open to other receivers meanwhile. If the handler throws, its message counts as received,
+     * the rest of the run is given back (received next, before the lane's newer messages) and the
+     * exception propagates. If this process dies inside the handler, the run from the message being
+     * handled on is given back by recovery.
      *
-     * @return the file's path, or {@code null}
+     * @param handler called once per message, on this thread, with a view of its body (valid during the
+     *                call only: read it with absolute gets, do not write to it)
+     * @param limit   the most messages to deliver, {@code >= 1}
+     * @return the number delivered (0 if none is waiting)
+     * @throws IllegalArgumentException if {@code limit < 1}
+     */
+    public int receive(MessageHandler handler, int limit) {
+        Objects.requireNonNull(handler, "handler");
+        if (limit < 1) {
+            throw new IllegalArgumentException("limit must be >= 1: " + limit);
+        }
+        ensureOpen();
+        Bindings t = bindings.get();
+        int n = 0;
+        while (n < limit) {
+            int k = scan(t);
+            if (k < 0) {
+                if (n == 0 && participants != null && maybeRecover()) {
+                    continue;
+                }
+                break;
+            }
+            n += t.hold ? takeOver(t, k, handler, limit - n) : hold(t, k, handler, limit - n);
+        }
+        return n;
+    }
+
+    /** Claims a run of lane {@code k} from its head by the lane's hold and delivers it; 0 if it lost a race. */
+    private int hold(Bindings t, int k, MessageHandler handler, int limit) {
+        final ByteBuffer b = buffer;
+        long head = t.word;
+        long from = PriorityQueueDescriptor.position(head);
+        // the run: records of the candidate's priority, older than the best other lane's first record
+        long end = from;
+        int n = 0;
+        int priority = PriorityQueueDescriptor.priority(t.header);
+        while (n < limit) {
+            long header = headerAt(k, end);
+            if (header == 0L || (header & PAD) != 0L || PriorityQueueDescriptor.priority(header) != priority
+                    || (n > 0 && t.other != 0L && !better(header, k, t.other, t.otherLane))) {
+                break; // the first record is the scan's, re-checked; the next ones must precede the other lanes'
+            }
+            int length = PriorityQueueDescriptor.length(header);
+            int off = (int) (end << 3) & ringMask;
+            if (length > maxMessageSize || off + PriorityQueueDescriptor.recordBytes(length) > ringBytes) {
+                break; // read across a lap; the first record is validated again below
+            }
+            end = (end + (PriorityQueueDescriptor.recordBytes(length) >>> 3)) & POSITION_MASK;
+            n++;
+        }
+        if (n == 0) {
+            return takeCopyToHandler(t, k, handler);
+        }
+        int ownerAt = holdOwnerAt(k);
+        // volatile CAS: one batch per lane at a time; acquires the previous holder's resets
+        if (!MappedAccess.LONG.compareAndSet(b, ownerAt, 0L, holdingWord)) {
+            return takeCopyToHandler(t, k, handler); // another batch holds this lane: one message by copy
+        }
+        // plain: published by the head CAS below (a sender that acquires the moved head sees it)
+        MappedAccess.LONG.set(b, holdFromAt(k), fromWord(from, PriorityQueueDescriptor.FROM_HELD));
+        // plain: the claim's end, published by the head CAS below (volatile, so it releases this store):
+        // whoever reads the head naming the hold (a receive's markWon, a recoverer) reads this end; a
+        // recoverer that reads the head before the CAS judges the claim lost whatever it reads here, and
+        // a dead holder's CAS never comes
+        MappedAccess.LONG.set(b, holdEndAt(k), end << 1);
+        markWon(k, head);
+        // volatile CAS: claims [from, end); the claimer field names the hold, so the head word tells a
+        // recoverer who moved it last
+        if (!MappedAccess.LONG.compareAndSet(b, headAt(k), head, PriorityQueueDescriptor.headWord(end, PriorityQueueDescriptor.HOLD_CLAIMER))) {
+            endHold(k);
+            return 0;
+        }
+        // no mark of our own: while the head still names the hold at our end, a recoverer reads the claim
+        // as won from the head, and a receive that moves it on sets the won bit first (markWon)
+        return deliver(k, from, end, n, handler);
+    }
+
+    /** Takes over a given-back run of lane {@code k} as a hold and delivers it; 0 if it lost a race. */
+    private int takeOver(Bindings t, int k, MessageHandler handler, int limit) {
+        final ByteBuffer b = buffer;
+        // volatile CAS: one batch takes the run over
+        if (!MappedAccess.LONG.compareAndSet(b, holdOwnerAt(k), PriorityQueueDescriptor.GIVEN_BACK, holdingWord)) {
+            return takeCopyToHandler(t, k, handler);
+        }
+        while (true) {
+            long fromWord = (long) MappedAccess.LONG.getVolatile(b, holdFromAt(k));
+            long from = fromWord >>> PriorityQueueDescriptor.FROM_MODE_BITS;
+            long to = (long) MappedAccess.LONG.getVolatile(b, holdEndAt(k)) >>> 1;
+            if (from == to) {
+                endHold(k);
+                return 0;
+            }
+            // volatile CAS: from given back to held; fails while copying receives still take records (the
+            // owner word turns GIVEN_BACK only after the from word did, so this word is GIVEN_BACK here)
+            if (MappedAccess.LONG.compareAndSet(b, holdFromAt(k), fromWord, fromWord(from, PriorityQueueDescriptor.FROM_HELD))) {
+                int n = 0;
+                long end = from;
+                while (end != to && n < limit) {
+                    end = (end + (PriorityQueueDescriptor.recordBytes(PriorityQueueDescriptor.length(headerAt(k, end))) >>> 3)) & POSITION_MASK;
+                    n++;
+                }
+                return deliver(k, from, end, n, handler);
+            }
+        }
+    }
+
+    /**
+     * Delivers the held records {@code [from, end)} ({@code n} of them) of lane {@code k} in place, advancing
+     * the hold's from word after each handler call; then ends the hold, or gives back what is left of it
+     * (the hold's run may end after {@code end}: a taken-over run longer than the limit).
+     */
+    private int deliver(int k, long from, long end, int n, MessageHandler handler) {
+        final ByteBuffer b = buffer;
+        long ring = ringsAt + (long) k * ringBytes;
+        long p = from;
+        int delivered = 0;
+        try {
+            while (delivered < n) {
+                long header = (long) MappedAccess.LONG.get(b, (int) (ring + ((p << 3) & ringMask))); // plain: acquired by the scan
+                int length = PriorityQueueDescriptor.length(header);
+                int off = (int) (p << 3) & ringMask;
+                p = (p + (PriorityQueueDescriptor.recordBytes(length) >>> 3)) & POSITION_MASK;
+                delivered++;
+                try {
+                    handler.onMessage(PriorityQueueDescriptor.priority(header), b, (int) (ring + off + 8), length);
+                } finally {
+                    // release: the message counts as received (also if the handler threw); a recoverer of
+                    // this hold redelivers from here
+                    MappedAccess.LONG.setRelease(b, holdFromAt(k), fromWord(p, PriorityQueueDescriptor.FROM_HELD));
+                }
+            }
+        } finally {
+            long to = (long) MappedAccess.LONG.getVolatile(b, holdEndAt(k)) >>> 1;
+            if (p == to) {
+                endHold(k);
+            } else {
+                // give back the rest: the from word's mode first, which opens the records to copying
+                // receives, then the owner, which opens the run to a batch's takeover; in the other order a
+                // takeover between the two stores would deliver from a HELD word that the give-back's
+                // second store then opens to copying receives as well: a duplicate. Until the owner store
+                // a copying receive that takes the last record cannot end the hold (it needs GIVEN_BACK);
+                // the next scan does (laneCandidate)
+                MappedAccess.LONG.setVolatile(b, holdFromAt(k), fromWord(p, PriorityQueueDescriptor.FROM_GIVEN_BACK));
+                MappedAccess.LONG.setVolatile(b, holdOwnerAt(k), PriorityQueueDescriptor.GIVEN_BACK);
+                WaitWord.signal(b, notEmptyAt); // after the volatile stores (WaitWord step (a))
+            }
+        }
+        return delivered;
+    }
+
+    /** One message of lane {@code k} by copy into this thread's buffer, then the handler; 0 if the claim lost. */
+    private int takeCopyToHandler(Bindings t, int k, MessageHandler handler) {
+        ByteBuffer copy = t.copy;
+        if (copy == null) {
+            copy = t.copy = ByteBuffer.allocateDirect(maxMessageSize).order(ByteOrder.nativeOrder());
+        }
+        int p = takeCopy(t, k, copy, 0);
+        if (p < 0) {
+            return 0;
+        }
+        handler.onMessage(p, copy, 0, PriorityQueueDescriptor.length(t.header));
+        return 1;
+    }
+
+    // ---------------------------------------------------------------- queries
+
+    /**
+     * The number of messages waiting (a snapshot, exact only while no one operates): walks the records of
+     * every active lane.
+     *
+     * @return the count
+     */
+    public int size() {
+        ensureOpen();
+        int n = 0;
+        for (int k = 0; k < lanes; k++) {
+            // opaque: a statistic
+            if (((long) MappedAccess.LONG.getOpaque(buffer, activeAt + 8 * (k >>> 6)) & (1L << k)) == 0L) {
+                continue;
+            }
+            long fromWord = (long) MappedAccess.LONG.getAcquire(buffer, holdFromAt(k));
+            if ((fromWord & PriorityQueueDescriptor.FROM_MODE_MASK) == PriorityQueueDescriptor.FROM_GIVEN_BACK) {
+                long to = (long) MappedAccess.LONG.getAcquire(buffer, holdEndAt(k)) >>> 1;
+                for (long p = fromWord >>> PriorityQueueDescriptor.FROM_MODE_BITS, walked = 0; p != to && walked < ringWords; ) {
+                    long words = (PriorityQueueDescriptor.length(headerAt(k, p)) + 15) >>> 3;
+                    n++;
+                    p = (p + words) & POSITION_MASK;
+                    walked += words;
+                }
+            }
+            long position = PriorityQueueDescriptor.position((long) MappedAccess.LONG.getAcquire(buffer, headAt(k)));
+            for (long walked = 0; walked < ringWords; ) {
+                long header = headerAt(k, position);
+                if (header == 0L) {
+                    break;
+                }
+                long words = (PriorityQueueDescriptor.length(header) + 15) >>> 3;
+                if ((header & PAD) == 0L) {
+                    n++;
+                }
+                position = (position + words) & POSITION_MASK;
+                walked += words;
+            }
+        }
+        return n;
+    }
+
+    /**
+     * Whether no message is waiting (a snapshot).
+     *
+     * @return {@code true} if every active lane's head holds no record
+     */
+    public boolean isEmpty() {
+        ensureOpen();
+        return !anyMessage();
+    }
+
+    /**
+     * Whether a send of a maximum-size message at {@code priority} by the calling thread would find no
+     * room now: its lane for that priority is full, or it has none and no lane is free.
+     *
+     * @param priority 0 .. {@value #MAX_PRIORITY}
+     * @return {@code true} if such a send would wait
+     * @throws IllegalArgumentException if the priority is out of range
+     */
+    public boolean isFull(int priority) {
+        if (priority < 0 || priority > MAX_PRIORITY) {
+            throw new IllegalArgumentException("priority must be in 0.." + MAX_PRIORITY + ": " + priority);
+        }
+        ensureOpen();
+        int k = bindings.get().laneOf[priority];
+        if (k < 0) {
+            for (int j = 0; j < lanes; j++) {
+                if ((long) MappedAccess.LONG.getAcquire(buffer, laneAt(j) + PriorityQueueDescriptor.LANE_OWNER_OFFSET) == FREE) {
+                    return false;
+                }
+            }
+            return true;
+        }
+        return !hasRoom(k, spaceBound(k, false), maxMessageSize);
+    }
+
+    /**
+     * The lanes not FREE (bound, retired or being freed): a snapshot.
+     *
+     * @return their count
+     */
+    public int lanesInUse() {
+        int n = 0;
+        for (int w = 0; w < activeWords; w++) {
+            n += Long.bitCount((long) MappedAccess.LONG.getOpaque(buffer, activeAt + 8 * w)); // opaque: a statistic
+        }
+        return n;
+    }
+
+    /**
+     * Whether a send of a maximum-size message by the calling thread would wait now at every priority:
+     * {@link #isFull(int)} for each (a snapshot).
+     *
+     * @return {@code true} if no priority has room for the calling thread
+     */
+    public boolean isFull() {
+        for (int p = 0; p <= MAX_PRIORITY; p++) {
+            if (!isFull(p)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * The queue file.
+     *
+     * @return its path, or {@code null} for an {@link #inMemory} or {@link #wrap}ped queue
      */
     public Path path() {
         return file == null ? null : file.path();
     }
 
-    /**
-     * The number of messages ready to be received (a snapshot, exact only when no one is operating).
-     *
-     * @return the count of READY slots
-     * @throws IllegalStateException if this handle is closed
-     */
-    public int size() {
-        ensureOpen();
-        int ready = 0;
-        for (int i = 0; i < maxMessages; i++) {
-            // opaque: a statistic
-            if (((long) MappedAccess.LONG.getOpaque(buffer, statesBase + 8 * i) & STATE_MASK) == READY) {
-                ready++;
-            }
-        }
-        return ready;
+    /** @return the number of lanes */
+    public int lanes() {
+        return lanes;
     }
 
-    /**
-     * Whether no message is ready (a snapshot, as {@link #size()} {@code == 0}, but it reads only the
-     * ready bits and the state words they point to). It is the re-check a receiver makes after
-     * announcing a kernel sleep, with the same volatile reads.
-     *
-     * @return {@code true} if no message was ready when the slots were scanned
-     * @throws IllegalStateException if this handle is closed
-     */
-    public boolean isEmpty() {
-        ensureOpen();
-        return !anyReady();
+    /** @return the maximum message size in bytes */
+    public int maxMessageSize() {
+        return maxMessageSize;
     }
 
-    /**
-     * Whether no slot is free (a snapshot: every slot holds a message or is being written or read). It is
-     * the re-check a sender makes after announcing a kernel sleep on a full queue, with the same volatile
-     * reads.
-     *
-     * @return {@code true} if no slot was free when the slots were scanned
-     * @throws IllegalStateException if this handle is closed
-     */
-    public boolean isFull() {
-        ensureOpen();
-        return !anyFree();
+    /** @return the maximum-size messages one lane holds at least */
+    public int maxMessages() {
+        return maxMessages;
+    }
+
+    /** Test hook (jcstress, same package): one re-check of a waiting receive, as KernelIdle makes it after announcing. */
+    int recheckReceiveOnce() {
+        Waiter w = new Waiter(false);
+        w.t = bindings.get();
+        return recheckReceive(w);
+    }
+
+    /** Test hook: the mapping. */
+    ByteBuffer buffer() {
+        return buffer;
+    }
+
+    /** Test hook: the not-empty wait word's absolute offset. */
+    int notEmptyWordAt() {
+        return notEmptyAt;
     }
 
     private void ensureOpen() {
@@ -1391,10 +2054,25 @@ public final class SharedPriorityQueue implements AutoCloseable {
         }
     }
 
-    /** Closes this handle; the file and its messages stay for other handles and processes. */
+    /**
+     * Closes this handle: the lanes its threads bound are retired (their messages are still delivered,
+     * then the lanes are freed). Call it when no thread of this handle is inside a call.
+     */
     @Override
     public void close() {
+        if (closed) {
+            return;
+        }
         closed = true;
+        for (int k = 0; k < lanes; k++) {
+            boolean mine;
+            synchronized (binders) {
+                mine = binders[k] != null;
+            }
+            if (mine) {
+                retire(k);
+            }
+        }
         if (file != null) {
             file.close();
         }
@@ -1402,7 +2080,6 @@ public final class SharedPriorityQueue implements AutoCloseable {
 
     @Override
     public String toString() {
-        return "SharedPriorityQueue[" + (file == null ? "in memory" : file.path()) + ", " + maxMessages + " x "
-                + maxMessageSize + " bytes]";
+        return "SharedPriorityQueue[" + lanes + " lanes of " + ringBytes + " bytes, max message " + maxMessageSize + "]";
     }
 }

@@ -74,8 +74,12 @@ public final class FileLayout {
      * ChannelDescriptor.CONSUMER_CURSOR_OFFSET}; issue 12): a receive call zeroes its records at its end,
      * and a successor of a consumer that died inside the call skips (zeroes) what the cursor says was
      * delivered; a version-5 successor would deliver the whole call again.
+     * Version 7: the shared priority queue's layout revision 2 (lanes, {@code
+     * dev.lockstep.ipc.queue.PriorityQueueDescriptor}; issue 12): slots and state words gave way to one
+     * byte ring per (sending thread, priority), a fourth size parameter (lanes); the two layouts share
+     * nothing.
      */
-    public static final int LAYOUT_VERSION = 6;
+    public static final int LAYOUT_VERSION = 7;
 
     /** Magic number (long): {@link #MAGIC}. */
     public static final int MAGIC_OFFSET = 0;

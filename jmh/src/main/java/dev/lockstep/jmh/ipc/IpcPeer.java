@@ -108,8 +108,6 @@ public final class IpcPeer {
                 return PriorityQueueLink.open(dir);
             case LANE_PROBE:
                 return LaneProbeLink.open(dir);
-            case LANE_QUEUE:
-                return LaneQueueLink.open(dir);
             default:
                 throw new IllegalArgumentException("no peer side for " + m);
         }

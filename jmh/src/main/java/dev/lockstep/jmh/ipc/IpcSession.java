@@ -165,11 +165,6 @@ public final class IpcSession implements AutoCloseable {
                 startPeer(m, mode, size, null);
                 awaitReady();
                 break;
-            case LANE_QUEUE:
-                link = LaneQueueLink.create(dir);
-                startPeer(m, mode, size, null);
-                awaitReady();
-                break;
             default:
                 throw new IllegalArgumentException("no bench side for " + m);
         }

@@ -34,9 +34,7 @@ public enum Mechanism {
     /** Lockstep {@code SharedPriorityQueue} (many-to-many, priority order), one queue file per direction. */
     LOCKSTEP_PRIORITY_QUEUE("lockstepPriorityQueue", true),
     /** Measurement only: {@link LaneProbeLink}, the per-message path of a lane-per-sender priority queue. */
-    LANE_PROBE("laneProbe", true),
-    /** {@code SharedPriorityQueue} layout revision 2 as staged in {@code LaneQueue}, one file per direction. */
-    LANE_QUEUE("laneQueue", true);
+    LANE_PROBE("laneProbe", true);
 
     private final String paramName;
     private final boolean sinkCapable;

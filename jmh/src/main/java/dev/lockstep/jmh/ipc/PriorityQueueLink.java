@@ -12,15 +12,20 @@ import dev.lockstep.ipc.channel.MessageHandler;
 import dev.lockstep.ipc.queue.SharedPriorityQueue;
 
 /**
- * Lockstep's {@link SharedPriorityQueue}, one queue file per direction of {@value #MESSAGES} slots of
- * {@link IpcLink#MAX_MESSAGE} bytes (the channels' 64 KiB ring carries the same number of 1 KiB
- * messages). Every message has priority 0: the benchmark measures the transport, and one priority is
- * the queue's FIFO case.
+ * Lockstep's {@link SharedPriorityQueue}, one queue file per direction of {@value #LANES} lanes, each
+ * holding {@value #MESSAGES} messages of {@link IpcLink#MAX_MESSAGE} bytes (the channels' 64 KiB ring
+ * carries the same number of 1 KiB messages). Every message has priority 0: the benchmark measures the
+ * transport, and one priority is the queue's FIFO case. The sink drains with the handler batch, as the
+ * channel links drain with {@code receive(handler, Integer.MAX_VALUE)};
+ * {@code -Dlockstep.bench.pqCopyDrain=true} drains by copying receives instead.
  */
 final class PriorityQueueLink extends SpinLink {
     static final String TO_PEER = "pq-to-peer";
     static final String TO_BENCH = "pq-to-bench";
     static final int MESSAGES = 64;
+    /** Lanes per queue: one sending thread at one priority needs one; a few spare for rebinding. */
+    static final int LANES = 4;
+    private static final boolean COPY_DRAIN = Boolean.getBoolean("lockstep.bench.pqCopyDrain");
 
     private final SharedPriorityQueue out;
     private final SharedPriorityQueue in;
@@ -88,8 +93,8 @@ final class PriorityQueueLink extends SpinLink {
 
     /** The bench side: creates both queue files. */
     static PriorityQueueLink create(Path dir) throws IOException {
-        PriorityQueueLink l = new PriorityQueueLink(SharedPriorityQueue.create(dir.resolve(TO_PEER), MESSAGES, MAX_MESSAGE),
-                SharedPriorityQueue.create(dir.resolve(TO_BENCH), MESSAGES, MAX_MESSAGE));
+        PriorityQueueLink l = new PriorityQueueLink(SharedPriorityQueue.create(dir.resolve(TO_PEER), MESSAGES, MAX_MESSAGE, LANES),
+                SharedPriorityQueue.create(dir.resolve(TO_BENCH), MESSAGES, MAX_MESSAGE, LANES));
         l.startStats("bench");
         return l;
     }
@@ -107,7 +112,7 @@ final class PriorityQueueLink extends SpinLink {
         message.limit(length).position(0);
         int turn = 0;
         for (; !out.trySend(0, message); turn++) {
-            spin(turn); // queue full: the sink has not caught up (back-pressure)
+            spin(turn); // lane full: the sink has not caught up (back-pressure)
         }
         if (STATS) {
             count(0, 1);
@@ -126,8 +131,18 @@ final class PriorityQueueLink extends SpinLink {
 
     @Override
     boolean drain() throws IOException {
-        // batch receive, as the channel links drain with receive(handler, Integer.MAX_VALUE): one scan
-        // of the slots selects up to 64 messages
+        if (COPY_DRAIN) {
+            int turn = 0;
+            while (in.tryReceive(received.clear()) < 0) {
+                spin(turn++);
+            }
+            while (in.tryReceive(received.clear()) >= 0) {
+                // drain what arrived, as the channel links' receive(handler, Integer.MAX_VALUE)
+            }
+            return true;
+        }
+        // batch receive, as the channel links drain with receive(handler, Integer.MAX_VALUE): a run of
+        // one lane per call, read in place
         int turn = 0;
         int n;
         for (; (n = in.receive(sink, Integer.MAX_VALUE)) == 0; turn++) {

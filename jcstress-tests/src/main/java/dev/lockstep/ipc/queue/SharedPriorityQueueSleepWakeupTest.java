@@ -1,4 +1,4 @@
-package dev.lockstep.ipc.queue.lane;
+package dev.lockstep.ipc.queue;
 
 import java.nio.ByteBuffer;
 
@@ -15,7 +15,7 @@ import static org.openjdk.jcstress.annotations.Expect.ACCEPTABLE;
 import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
 
 /**
- * No lost wake-up in {@link LaneQueue}'s sleep handshake (layout revision 2 of
+ * No lost wake-up in {@link SharedPriorityQueue}'s sleep handshake (layout revision 2 of
  * {@code SharedPriorityQueue}): a receiver announces itself on the not-empty word and makes one re-check
  * (joining the sleep request, reading the lanes' owners and acknowledgements, re-scanning), while a sender
  * binds a fresh lane and sends one message (reading the request when it binds and after it publishes).
@@ -34,8 +34,8 @@ import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
 @Outcome(id = "2, 1", expect = ACCEPTABLE, desc = "the receiver naps, and the sender signalled")
 @Outcome(id = "1, 0", expect = FORBIDDEN, desc = "lost wake-up: the receiver would sleep, no one signalled")
 @State
-public class LaneQueueSleepWakeupTest {
-    private final LaneQueue queue = LaneQueue.inMemory(2, 8, 2);
+public class SharedPriorityQueueSleepWakeupTest {
+    private final SharedPriorityQueue queue = SharedPriorityQueue.inMemory(2, 8, 2);
     private final ByteBuffer message = ByteBuffer.allocate(8);
     private int announced;
     private int verdict;

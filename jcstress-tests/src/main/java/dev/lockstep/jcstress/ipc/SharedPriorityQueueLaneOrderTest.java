@@ -2,7 +2,7 @@ package dev.lockstep.jcstress.ipc;
 
 import java.nio.ByteBuffer;
 
-import dev.lockstep.ipc.queue.lane.LaneQueue;
+import dev.lockstep.ipc.queue.SharedPriorityQueue;
 import org.openjdk.jcstress.annotations.Actor;
 import org.openjdk.jcstress.annotations.Arbiter;
 import org.openjdk.jcstress.annotations.JCStressTest;
@@ -14,7 +14,7 @@ import static org.openjdk.jcstress.annotations.Expect.ACCEPTABLE;
 import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
 
 /**
- * Order across lanes of {@link LaneQueue} (layout revision 2 of {@code SharedPriorityQueue}) against
+ * Order across lanes of {@link SharedPriorityQueue} (layout revision 2 of {@code SharedPriorityQueue}) against
  * a concurrent receiver: the receive's order re-check.
  *
  * <p>The producer sends W (priority 1), X (priority 0), M1 (priority 1), M2 (priority 0): W binds lane 0
@@ -39,9 +39,9 @@ import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
 @Outcome(id = "0, .*", expect = FORBIDDEN, desc = "a message taken while an older one of at least its priority waited")
 @Outcome(expect = FORBIDDEN, desc = "a message lost or duplicated")
 @State
-public class LaneQueueOrderTest {
+public class SharedPriorityQueueLaneOrderTest {
     private static final int[] PRIORITY = {0, 1, 0, 1, 0}; // by message id: W = 1, X = 2, M1 = 3, M2 = 4
-    private final LaneQueue queue = LaneQueue.inMemory(4, 8, 4);
+    private final SharedPriorityQueue queue = SharedPriorityQueue.inMemory(4, 8, 4);
     private final ByteBuffer producerBuf = ByteBuffer.allocate(8);
     private final ByteBuffer consumerBuf = ByteBuffer.allocateDirect(8);
     private final int[] order = new int[8];

@@ -1,4 +1,4 @@
-package dev.lockstep.ipc.queue.lane;
+package dev.lockstep.ipc.queue;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -18,25 +18,25 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-/** Milestone 1 of layout revision 2 ({@link LaneQueue}): lanes, sends, the copying receive, polling waits. */
+/** Milestone 1 of layout revision 2 ({@link SharedPriorityQueue}): lanes, sends, the copying receive, polling waits. */
 @Timeout(60)
-class LaneQueueTest {
+class SharedPriorityQueueLaneTest {
     static ByteBuffer msg(int a, int b) {
         return ByteBuffer.allocate(8).putInt(0, a).putInt(4, b);
     }
 
-    static ByteBuffer dst(LaneQueue q) {
+    static ByteBuffer dst(SharedPriorityQueue q) {
         return ByteBuffer.allocateDirect(q.maxMessageSize());
     }
 
     /** One thread: highest priority first, FIFO within a priority, across several lanes. */
     @Test
     void receivesHighestPriorityFirstThenOldest() {
-        LaneQueue q = LaneQueue.inMemory(64, 16, 64);
+        SharedPriorityQueue q = SharedPriorityQueue.inMemory(64, 16, 64);
         Random rnd = new Random(42);
         int[] prios = new int[60];
         for (int i = 0; i < prios.length; i++) {
-            prios[i] = rnd.nextInt(LaneQueue.MAX_PRIORITY + 1);
+            prios[i] = rnd.nextInt(SharedPriorityQueue.MAX_PRIORITY + 1);
             assertTrue(q.trySend(prios[i], msg(prios[i], i)));
         }
         assertEquals(prios.length, q.size());
@@ -60,7 +60,7 @@ class LaneQueueTest {
     /** Messages of every length wrap around a small ring many times, padding records included. */
     @Test
     void wrapsAroundWithPaddingAndEveryLength() {
-        LaneQueue q = LaneQueue.inMemory(4, 300, 2);
+        SharedPriorityQueue q = SharedPriorityQueue.inMemory(4, 300, 2);
         ByteBuffer d = dst(q);
         Random rnd = new Random(7);
         int sent = 0;
@@ -91,7 +91,7 @@ class LaneQueueTest {
     /** Capacity is per lane: one thread's full lane does not stop another thread's sends. */
     @Test
     void aFullLaneBlocksOnlyItsSender() throws Exception {
-        LaneQueue q = LaneQueue.inMemory(4, 1000, 4);
+        SharedPriorityQueue q = SharedPriorityQueue.inMemory(4, 1000, 4);
         int n = 0;
         while (q.trySend(0, ByteBuffer.allocate(1000))) {
             n++;
@@ -117,14 +117,14 @@ class LaneQueueTest {
 
     @Test
     void badInputIsRefusedNamingTheValueAndChangesNothing() {
-        assertThrows(IllegalArgumentException.class, () -> LaneQueue.inMemory(0, 8, 4));
-        assertThrows(IllegalArgumentException.class, () -> LaneQueue.inMemory(4, 0, 4));
-        assertThrows(IllegalArgumentException.class, () -> LaneQueue.inMemory(4, 8, 0));
-        assertThrows(IllegalArgumentException.class, () -> LaneQueue.inMemory(4, 1 << 24, 4));
+        assertThrows(IllegalArgumentException.class, () -> SharedPriorityQueue.inMemory(0, 8, 4));
+        assertThrows(IllegalArgumentException.class, () -> SharedPriorityQueue.inMemory(4, 0, 4));
+        assertThrows(IllegalArgumentException.class, () -> SharedPriorityQueue.inMemory(4, 8, 0));
+        assertThrows(IllegalArgumentException.class, () -> SharedPriorityQueue.inMemory(4, 1 << 24, 4));
         IllegalArgumentException big = assertThrows(IllegalArgumentException.class,
-                () -> LaneQueue.inMemory(1 << 20, 1 << 16, 64));
+                () -> SharedPriorityQueue.inMemory(1 << 20, 1 << 16, 64));
         assertTrue(big.getMessage().contains("2 GiB"), big.getMessage());
-        LaneQueue q = LaneQueue.inMemory(4, 8, 4);
+        SharedPriorityQueue q = SharedPriorityQueue.inMemory(4, 8, 4);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> q.trySend(32, msg(1, 1)));
         assertTrue(e.getMessage().contains("32"), e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> q.trySend(-1, msg(1, 1)));
@@ -148,7 +148,7 @@ class LaneQueueTest {
      */
     @Test
     void sendsOrderedByHappensBeforeAreReceivedInThatOrderAcrossLanes() throws Exception {
-        LaneQueue q = LaneQueue.inMemory(64, 8, 16);
+        SharedPriorityQueue q = SharedPriorityQueue.inMemory(64, 8, 16);
         java.util.concurrent.ExecutorService[] senders = new java.util.concurrent.ExecutorService[3];
         ByteBuffer d = dst(q);
         try {
@@ -188,11 +188,11 @@ class LaneQueueTest {
 
     /**
      * Lanes of ended threads are reclaimed: 200 short-lived threads send through 4 lanes, and a thread
-     * sending at more priorities than its budget keeps at most {@link LaneQueue#LANES_PER_THREAD} drained lanes.
+     * sending at more priorities than its budget keeps at most {@link SharedPriorityQueue#LANES_PER_THREAD} drained lanes.
      */
     @Test
     void lanesOfEndedThreadsAndBeyondTheBudgetAreReused() throws Exception {
-        LaneQueue q = LaneQueue.inMemory(8, 8, 4);
+        SharedPriorityQueue q = SharedPriorityQueue.inMemory(8, 8, 4);
         ByteBuffer d = dst(q);
         for (int i = 0; i < 200; i++) {
             int id = i;
@@ -204,12 +204,12 @@ class LaneQueueTest {
             assertEquals(1, q.tryReceive(d.clear()));
             assertEquals(id, d.getInt(0));
         }
-        LaneQueue r = LaneQueue.inMemory(8, 8, 64);
+        SharedPriorityQueue r = SharedPriorityQueue.inMemory(8, 8, 64);
         for (int p = 0; p < 12; p++) {
             assertTrue(r.trySend(p, msg(p, 0)));
             assertEquals(p, r.tryReceive(d.clear()));
         }
-        assertTrue(r.lanesInUse() <= LaneQueue.LANES_PER_THREAD + 1, "lanes in use " + r.lanesInUse());
+        assertTrue(r.lanesInUse() <= SharedPriorityQueue.LANES_PER_THREAD + 1, "lanes in use " + r.lanesInUse());
         r.close();
         assertEquals(0, r.lanesInUse(), "close retires and frees the drained lanes");
     }
@@ -217,7 +217,7 @@ class LaneQueueTest {
     /** A lane retired with messages in it is freed by the receive that drains it. */
     @Test
     void aRetiredLaneIsFreedOnceDrained() throws Exception {
-        LaneQueue q = LaneQueue.inMemory(8, 8, 4);
+        SharedPriorityQueue q = SharedPriorityQueue.inMemory(8, 8, 4);
         Thread t = new Thread(() -> {
             assertTrue(q.trySend(2, msg(1, 0)));
             assertTrue(q.trySend(2, msg(2, 0)));
@@ -247,7 +247,7 @@ class LaneQueueTest {
 
     @Test
     void blockingCallsWakeUpTimeOutAndHonourInterrupts() throws Exception {
-        LaneQueue q = LaneQueue.inMemory(4, 1000, 4);
+        SharedPriorityQueue q = SharedPriorityQueue.inMemory(4, 1000, 4);
         ByteBuffer d = dst(q);
         long t0 = System.nanoTime();
         assertEquals(-1, q.tryReceive(d, 50, TimeUnit.MILLISECONDS));
@@ -290,7 +290,7 @@ class LaneQueueTest {
         q.send(0, ByteBuffer.allocate(1000)); // waits for the drainer's receive
         drainer.join();
 
-        LaneQueue empty = LaneQueue.inMemory(1, 8, 1);
+        SharedPriorityQueue empty = SharedPriorityQueue.inMemory(1, 8, 1);
         Thread blockedOnEmpty = new Thread(() -> {
             try {
                 empty.receive(dst(empty));
@@ -311,7 +311,7 @@ class LaneQueueTest {
      */
     @Test
     void manySendersAndReceiversLoseDuplicateAndReorderNothing() throws Exception {
-        LaneQueue q = LaneQueue.inMemory(16, 24, 16);
+        SharedPriorityQueue q = SharedPriorityQueue.inMemory(16, 24, 16);
         int senders = 3;
         int receivers = 2;
         int perSender = 30_000;

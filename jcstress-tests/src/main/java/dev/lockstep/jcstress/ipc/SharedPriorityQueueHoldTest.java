@@ -4,7 +4,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
 import dev.lockstep.ipc.channel.MessageHandler;
-import dev.lockstep.ipc.queue.lane.LaneQueue;
+import dev.lockstep.ipc.queue.SharedPriorityQueue;
 import org.openjdk.jcstress.annotations.Actor;
 import org.openjdk.jcstress.annotations.Arbiter;
 import org.openjdk.jcstress.annotations.JCStressTest;
@@ -16,7 +16,7 @@ import static org.openjdk.jcstress.annotations.Expect.ACCEPTABLE;
 import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
 
 /**
- * {@link LaneQueue}'s handler batch (the lane's hold, layout revision 2 of {@code SharedPriorityQueue})
+ * {@link SharedPriorityQueue}'s handler batch (the lane's hold, layout revision 2 of {@code SharedPriorityQueue})
  * against a sender that laps the ring: the handler reads each record in place while the sender writes,
  * so the sender's space must stop at the hold until the run is delivered.
  *
@@ -34,8 +34,8 @@ import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
 @Outcome(id = "0, .*", expect = FORBIDDEN, desc = "a message torn by the sender's overwrite, or out of order")
 @Outcome(expect = FORBIDDEN, desc = "a message lost or duplicated")
 @State
-public class LaneQueueBatchTest {
-    private final LaneQueue queue = LaneQueue.inMemory(2, 8, 2);
+public class SharedPriorityQueueHoldTest {
+    private final SharedPriorityQueue queue = SharedPriorityQueue.inMemory(2, 8, 2);
     /** Native order, as the mapping the handler reads in place. */
     private final ByteBuffer out = ByteBuffer.allocateDirect(8).order(ByteOrder.nativeOrder());
     private int sent;

@@ -1,4 +1,4 @@
-package dev.lockstep.ipc.queue.lane;
+package dev.lockstep.ipc.queue;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
@@ -21,9 +21,9 @@ import org.junit.jupiter.api.io.TempDir;
 import dev.lockstep.ipc.channel.MessageHandler;
 import dev.lockstep.ipc.test.ChildJvm;
 
-/** Milestone 3 of layout revision 2 ({@link LaneQueue}): the handler batch by the lanes' holds. */
+/** Milestone 3 of layout revision 2 ({@link SharedPriorityQueue}): the handler batch by the lanes' holds. */
 @Timeout(120)
-class LaneQueueBatchTest {
+class SharedPriorityQueueHoldTest {
     @TempDir
     Path dir;
 
@@ -51,7 +51,7 @@ class LaneQueueBatchTest {
     /** Priority first, FIFO within a priority and across lanes; the limit holds; the rest stays. */
     @Test
     void deliversInPriorityThenSendOrderUpToTheLimit() throws Exception {
-        LaneQueue q = LaneQueue.inMemory(16, 8, 8);
+        SharedPriorityQueue q = SharedPriorityQueue.inMemory(16, 8, 8);
         java.util.concurrent.ExecutorService other = java.util.concurrent.Executors.newSingleThreadExecutor();
         try {
             for (int i = 0; i < 6; i++) {
@@ -82,7 +82,7 @@ class LaneQueueBatchTest {
      */
     @Test
     void aThrowingHandlersRunIsGivenBackInOrder() throws Exception {
-        LaneQueue q = LaneQueue.inMemory(16, 8, 4);
+        SharedPriorityQueue q = SharedPriorityQueue.inMemory(16, 8, 4);
         for (int i = 0; i < 6; i++) {
             assertTrue(q.trySend(3, msg(0, i)));
         }
@@ -115,7 +115,7 @@ class LaneQueueBatchTest {
      */
     @Test
     void batchAndCopyingReceiversLoseDuplicateAndReorderNothing() throws Exception {
-        LaneQueue q = LaneQueue.inMemory(32, 8, 16);
+        SharedPriorityQueue q = SharedPriorityQueue.inMemory(32, 8, 16);
         int senders = 2;
         int perSender = 40_000;
         AtomicInteger total = new AtomicInteger();
@@ -194,7 +194,7 @@ class LaneQueueBatchTest {
     @Test
     void aKilledBatchReceiversRunIsRedeliveredInOrder() throws Exception {
         Path file = dir.resolve("lanes");
-        LaneQueue q = LaneQueueWaitTest.map(file);
+        SharedPriorityQueue q = SharedPriorityQueueSleepTest.map(file);
         for (int i = 0; i < 8; i++) {
             assertTrue(q.trySend(4, ByteBuffer.wrap(new byte[] {(byte) i})));
         }
@@ -224,7 +224,7 @@ class LaneQueueBatchTest {
     @Test
     void aStalledBatchReceiverKeepsOnlyItsRunAndFinishesIt() throws Exception {
         Path file = dir.resolve("lanes");
-        LaneQueue q = LaneQueueWaitTest.map(file);
+        SharedPriorityQueue q = SharedPriorityQueueSleepTest.map(file);
         for (int i = 0; i < 8; i++) {
             assertTrue(q.trySend(4, ByteBuffer.wrap(new byte[] {(byte) i})));
         }
@@ -260,7 +260,7 @@ class LaneQueueBatchTest {
      */
     public static final class SlowReceiver {
         public static void main(String[] args) throws Exception {
-            LaneQueue q = LaneQueueWaitTest.map(Path.of(args[0]));
+            SharedPriorityQueue q = SharedPriorityQueueSleepTest.map(Path.of(args[0]));
             int slowAt = Integer.parseInt(args[1]);
             StringBuilder got = new StringBuilder("DONE");
             q.receive((type, b, off, len) -> {
@@ -280,7 +280,7 @@ class LaneQueueBatchTest {
     /** Child: {@code FILE N}: a batch receive whose handler prints "STUCK" at message N and then sleeps. */
     public static final class StuckReceiver {
         public static void main(String[] args) throws Exception {
-            LaneQueue q = LaneQueueWaitTest.map(Path.of(args[0]));
+            SharedPriorityQueue q = SharedPriorityQueueSleepTest.map(Path.of(args[0]));
             int stuckAt = Integer.parseInt(args[1]);
             q.receive((type, b, off, len) -> {
                 if (b.get(off) == stuckAt) {

@@ -1,4 +1,4 @@
-package dev.lockstep.ipc.queue.lane;
+package dev.lockstep.ipc.queue;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -27,7 +27,7 @@ import dev.lockstep.ipc.test.ChildJvm;
 import dev.lockstep.ipc.wait.WaitWord;
 
 /**
- * Milestone 2 of layout revision 2 ({@link LaneQueue}): kernel sleeps through the sleep request and the
+ * Milestone 2 of layout revision 2 ({@link SharedPriorityQueue}): kernel sleeps through the sleep request and the
  * lanes' acknowledgements and space requests, and recovery of a dead sender's lane. A blocked receive or
  * send must sleep in the kernel (its thread scarcely scheduled) and be woken by the send or receive that
  * lets it pass, well within the sleep bound; a receive blocked while another thread's lane is bound but
@@ -35,7 +35,7 @@ import dev.lockstep.ipc.wait.WaitWord;
  * polls (JDK 17-21).
  */
 @Timeout(120)
-class LaneQueueWaitTest {
+class SharedPriorityQueueSleepTest {
     private static final long LIMIT_MS = WaitMode.MAX_SLEEP_MILLIS * 2 / 5;
     /** As SharedPriorityQueueFutexTest: a kernel sleeper wakes about 10 times a second, a poller ~1,000. */
     private static final long MAX_SWITCHES_PER_SECOND = 60;
@@ -55,7 +55,7 @@ class LaneQueueWaitTest {
     @Test
     void blockedReceiverSleepsAndIsWokenBySendsOfAnIdleLane() throws Exception {
         assumeFutex();
-        LaneQueue q = LaneQueue.inMemory(4, 64, 4);
+        SharedPriorityQueue q = SharedPriorityQueue.inMemory(4, 64, 4);
         assertTrue(q.trySend(1, ByteBuffer.wrap(new byte[] {1}))); // binds this thread's lane
         assertEquals(1, q.tryReceive(dst()));
         AtomicLong tid = new AtomicLong();
@@ -76,7 +76,7 @@ class LaneQueueWaitTest {
         for (AtomicLong p : passed) {
             Thread.sleep(1_500 + jitter.nextInt((int) WaitMode.MAX_SLEEP_MILLIS)); // the naps reach the bound
             long switches = switchesInOneSecond(tid.get());
-            System.out.println("LaneQueue receiver blocked on an empty queue: " + switches + " context switches in 1 s");
+            System.out.println("SharedPriorityQueue receiver blocked on an empty queue: " + switches + " context switches in 1 s");
             assertTrue(switches <= MAX_SWITCHES_PER_SECOND, "the blocked receiver was scheduled " + switches
                     + " times in 1 s: it polls instead of sleeping in the kernel");
             long t0 = System.nanoTime();
@@ -85,7 +85,7 @@ class LaneQueueWaitTest {
                 Thread.sleep(1);
             }
             long ms = (p.get() - t0) / 1_000_000;
-            System.out.println("LaneQueue receiver woken " + (p.get() - t0) / 1_000 + " us after the send");
+            System.out.println("SharedPriorityQueue receiver woken " + (p.get() - t0) / 1_000 + " us after the send");
             assertTrue(ms < LIMIT_MS, "the receiver passed " + ms + " ms after the send: no wake-up");
         }
         receiver.join();
@@ -99,7 +99,7 @@ class LaneQueueWaitTest {
     @Test
     void blockedSenderSleepsAndIsWokenByReceive() throws Exception {
         assumeFutex();
-        LaneQueue q = LaneQueue.inMemory(2, 1000, 4);
+        SharedPriorityQueue q = SharedPriorityQueue.inMemory(2, 1000, 4);
         int rounds = 4;
         java.util.Random jitter = new java.util.Random();
         AtomicLong tid = new AtomicLong();
@@ -129,7 +129,7 @@ class LaneQueueWaitTest {
             fill.release();
             Thread.sleep(500 + jitter.nextInt((int) WaitMode.MAX_SLEEP_MILLIS));
             long switches = switchesInOneSecond(tid.get());
-            System.out.println("LaneQueue sender blocked on a full lane: " + switches + " context switches in 1 s");
+            System.out.println("SharedPriorityQueue sender blocked on a full lane: " + switches + " context switches in 1 s");
             assertTrue(switches <= MAX_SWITCHES_PER_SECOND, "the blocked sender was scheduled " + switches
                     + " times in 1 s: it polls instead of sleeping in the kernel");
             long t0 = System.nanoTime();
@@ -140,7 +140,7 @@ class LaneQueueWaitTest {
                 Thread.sleep(1);
             }
             long ms = (p.get() - t0) / 1_000_000;
-            System.out.println("LaneQueue sender woken " + (p.get() - t0) / 1_000 + " us after the receives");
+            System.out.println("SharedPriorityQueue sender woken " + (p.get() - t0) / 1_000 + " us after the receives");
             assertTrue(ms < LIMIT_MS, "the sender passed " + ms + " ms after the receive: no wake-up");
         }
         sender.join();
@@ -156,7 +156,7 @@ class LaneQueueWaitTest {
         Path file = dir.resolve("lanes");
         try (ChildJvm c = ChildJvm.start(dir, List.of(), Sender.class, file.toString(), "2")) {
             c.awaitLine("SENT", Duration.ofSeconds(30));
-            LaneQueue q = map(file);
+            SharedPriorityQueue q = map(file);
             assertEquals(1, q.lanesInUse());
             assertEquals(0, q.recover(), "recover() does not act on a live process's lane");
             c.kill();
@@ -172,7 +172,7 @@ class LaneQueueWaitTest {
         }
         try (ChildJvm c = ChildJvm.start(dir, List.of(), Sender.class, file.toString(), "0")) {
             c.awaitLine("SENT", Duration.ofSeconds(30));
-            LaneQueue q = map(file);
+            SharedPriorityQueue q = map(file);
             c.kill();
             c.await(Duration.ofSeconds(30));
             if (WaitMode.current() != WaitMode.FUTEX) {
@@ -191,7 +191,7 @@ class LaneQueueWaitTest {
             receiver.start();
             Thread.sleep(500); // its waits recover the dead lane (checked twice, 1 ms apart, at most)
             long switches = switchesInOneSecond(tid.get());
-            System.out.println("LaneQueue receiver after a dead sender's lane: " + switches + " context switches in 1 s");
+            System.out.println("SharedPriorityQueue receiver after a dead sender's lane: " + switches + " context switches in 1 s");
             assertTrue(switches <= MAX_SWITCHES_PER_SECOND, "the receiver was scheduled " + switches
                     + " times in 1 s: it polls instead of sleeping or napping in the kernel");
             assertEquals(0, q.lanesInUse(), "the waiting receiver's recovery freed the dead sender's lane");
@@ -208,7 +208,7 @@ class LaneQueueWaitTest {
     void aKilledSleepersSlotIsRecovered() throws Exception {
         assumeFutex();
         Path file = dir.resolve("lanes");
-        LaneQueue q = map(file);
+        SharedPriorityQueue q = map(file);
         try (ChildJvm c = ChildJvm.start(dir, List.of(), Receiver.class, file.toString())) {
             c.awaitLine("RECEIVING", Duration.ofSeconds(30));
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
@@ -231,21 +231,21 @@ class LaneQueueWaitTest {
     /** Child: {@code FILE}: prints "RECEIVING", then receives (blocking) and prints what it got. */
     public static final class Receiver {
         public static void main(String[] args) throws Exception {
-            LaneQueue q = map(Path.of(args[0]));
+            SharedPriorityQueue q = map(Path.of(args[0]));
             System.out.println("RECEIVING");
             System.out.println("GOT " + q.receive(ByteBuffer.allocateDirect(64)));
         }
     }
 
-    static LaneQueue map(Path file) throws IOException {
-        long length = LaneQueue.structureLength(4, 64, 4);
+    static SharedPriorityQueue map(Path file) throws IOException {
+        long length = SharedPriorityQueue.structureLength(4, 64, 4);
         MappedByteBuffer b;
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
                 StandardOpenOption.WRITE)) {
             b = ch.map(FileChannel.MapMode.READ_WRITE, 0, length);
         }
         b.order(ByteOrder.nativeOrder());
-        return LaneQueue.wrap(b, 0, 4, 64, 4, Participants.of(file));
+        return SharedPriorityQueue.wrap(b, 0, 4, 64, 4, Participants.of(file));
     }
 
     private static long switchesInOneSecond(long tid) throws Exception {
@@ -271,14 +271,14 @@ class LaneQueueWaitTest {
     private static void assumeFutex() {
         Assumptions.assumeTrue(WaitMode.current() == WaitMode.FUTEX,
                 "this JVM polls (JDK " + Runtime.version().feature() + ", -D" + WaitMode.PROPERTY + "="
-                        + System.getProperty(WaitMode.PROPERTY, "auto") + "): LaneQueue futex checks skipped");
+                        + System.getProperty(WaitMode.PROPERTY, "auto") + "): SharedPriorityQueue futex checks skipped");
         Assumptions.assumeTrue(Files.isDirectory(Path.of("/proc/thread-self")), "needs /proc/thread-self");
     }
 
     /** Child: {@code FILE N}: sends N messages of priority 4 (bodies 0..N-1), prints "SENT", then waits. */
     public static final class Sender {
         public static void main(String[] args) throws Exception {
-            LaneQueue q = map(Path.of(args[0]));
+            SharedPriorityQueue q = map(Path.of(args[0]));
             int n = Integer.parseInt(args[1]);
             if (n == 0) {
                 q.trySend(4, ByteBuffer.wrap(new byte[] {9})); // binds the lane
