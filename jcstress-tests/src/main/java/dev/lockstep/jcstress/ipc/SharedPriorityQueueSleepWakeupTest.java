@@ -20,6 +20,10 @@ import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
  * (joining the sleep request, reading the lanes' owners and acknowledgements, re-scanning), while a sender
  * binds a fresh lane and sends one message (reading the request when it binds and after it publishes).
  * The announce and the re-check run through {@link PriorityQueueProbe} (the queue's package-private hooks).
+ * This is also the port of revision 1's {@code SharedPriorityQueueWakeupTest} (announce, re-check, a
+ * concurrent send; forbidden: sleeping on a word no one moved): the sender's lane may be bound before or
+ * after the receiver joins the sleep request, so both the binder's acknowledgement and a bound lane's
+ * send are raced.
  * <ul>
  *   <li>r1: the re-check's verdict: 0 READY (it saw the message), 1 SLEEP, 2 NAP (a BOUND lane has not
  *       acknowledged the request yet);</li>
