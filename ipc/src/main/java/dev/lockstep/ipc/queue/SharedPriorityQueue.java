@@ -2038,6 +2038,24 @@ public final class SharedPriorityQueue implements AutoCloseable {
         return recheckReceive(w);
     }
 
+    /**
+     * Test hook (jcstress, same package): one re-check of a send waiting for room for a {@code length}-byte
+     * message at {@code priority}, as KernelIdle makes it after announcing on the not-full word (with a
+     * lane: raises its space request, then re-reads its head and hold).
+     */
+    int recheckSendOnce(int priority, int length) {
+        Waiter w = new Waiter(true);
+        w.t = bindings.get();
+        w.priority = priority;
+        w.length = length;
+        return recheckSend(w);
+    }
+
+    /** Test hook: the not-full wait word's absolute offset. */
+    int notFullWordAt() {
+        return notFullAt;
+    }
+
     /** Test hook: the mapping. */
     ByteBuffer buffer() {
         return buffer;

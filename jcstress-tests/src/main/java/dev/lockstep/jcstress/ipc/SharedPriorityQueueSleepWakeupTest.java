@@ -1,9 +1,9 @@
-package dev.lockstep.ipc.queue;
+package dev.lockstep.jcstress.ipc;
 
 import java.nio.ByteBuffer;
 
-import dev.lockstep.ipc.wait.KernelIdle;
-import dev.lockstep.ipc.wait.WaitWord;
+import dev.lockstep.ipc.queue.PriorityQueueProbe;
+import dev.lockstep.ipc.queue.SharedPriorityQueue;
 import org.openjdk.jcstress.annotations.Actor;
 import org.openjdk.jcstress.annotations.Arbiter;
 import org.openjdk.jcstress.annotations.JCStressTest;
@@ -19,7 +19,11 @@ import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
  * {@code SharedPriorityQueue}): a receiver announces itself on the not-empty word and makes one re-check
  * (joining the sleep request, reading the lanes' owners and acknowledgements, re-scanning), while a sender
  * binds a fresh lane and sends one message (reading the request when it binds and after it publishes).
- * In this package of the jcstress module to reach the package-private hooks.
+ * The announce and the re-check run through {@link PriorityQueueProbe} (the queue's package-private hooks).
+ * This is also the port of revision 1's {@code SharedPriorityQueueWakeupTest} (announce, re-check, a
+ * concurrent send; forbidden: sleeping on a word no one moved): the sender's lane may be bound before or
+ * after the receiver joins the sleep request, so both the binder's acknowledgement and a bound lane's
+ * send are raced.
  * <ul>
  *   <li>r1: the re-check's verdict: 0 READY (it saw the message), 1 SLEEP, 2 NAP (a BOUND lane has not
  *       acknowledged the request yet);</li>
@@ -36,15 +40,15 @@ import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
 @State
 public class SharedPriorityQueueSleepWakeupTest {
     private final SharedPriorityQueue queue = SharedPriorityQueue.inMemory(2, 8, 2);
+    private final PriorityQueueProbe probe = new PriorityQueueProbe(queue);
     private final ByteBuffer message = ByteBuffer.allocate(8);
     private int announced;
     private int verdict;
 
     @Actor
     public void receiver() {
-        announced = WaitWord.announce(queue.buffer(), queue.notEmptyWordAt());
-        int v = queue.recheckReceiveOnce();
-        verdict = v == KernelIdle.READY ? 0 : v == KernelIdle.SLEEP ? 1 : 2;
+        announced = probe.announceReceiver();
+        verdict = probe.recheckReceive(); // 0 READY, 1 SLEEP, 2 NAP
     }
 
     @Actor
@@ -55,6 +59,6 @@ public class SharedPriorityQueueSleepWakeupTest {
     @Arbiter
     public void arbiter(II_Result r) {
         r.r1 = verdict;
-        r.r2 = WaitWord.value(queue.buffer(), queue.notEmptyWordAt()) != announced ? 1 : 0;
+        r.r2 = probe.notEmptyWord() != announced ? 1 : 0;
     }
 }
