@@ -244,6 +244,8 @@ public final class SharedPriorityQueue implements AutoCloseable {
         /** The best other lane's first record of the scanned record's priority (0 if none), and its lane. */
         long other;
         int otherLane;
+        /** A batch's run length after {@code cutRun}. */
+        int runLength;
         /** A batch's copy buffer for a lane another batch holds, created when first needed. */
         ByteBuffer copy;
 
@@ -1657,6 +1659,7 @@ public final class SharedPriorityQueue implements AutoCloseable {
             return -1;
         }
         spaceFreed(k);
+        freeIfRetired(k);
         return PriorityQueueDescriptor.priority(header);
     }
 
@@ -1723,6 +1726,22 @@ public final class SharedPriorityQueue implements AutoCloseable {
     /** {@link #spaceFreed} after a hold ends (the sender's bound moves only then). */
     private void spaceFreedAlways(int k) {
         spaceFreed(k);
+        freeIfRetired(k);
+    }
+
+    /**
+     * After a receive moved lane {@code k}'s head or ended its hold: if the lane is retired, frees it once
+     * drained ({@link #tryFree}), whose FREE store is followed by a signal of the not-full word, so a send
+     * waiting for a lane wakes now rather than at its sleep bound. Volatile read, after our volatile head
+     * CAS or owner store: a retirer whose own tryFree read the head before that (and so found the lane
+     * not drained) made its retiring CAS before that read, hence before our read in the synchronization
+     * order, and we see RETIRED. One load of line A, which changes hands only when the lane does.
+     */
+    private void freeIfRetired(int k) {
+        long owner = (long) MappedAccess.LONG.getVolatile(buffer, laneAt(k) + PriorityQueueDescriptor.LANE_OWNER_OFFSET);
+        if ((owner & STATE_MASK) == RETIRED) {
+            tryFree(k);
+        }
     }
 
     // ---------------------------------------------------------------- handler batch
@@ -1790,6 +1809,10 @@ public final class SharedPriorityQueue implements AutoCloseable {
         if (n == 0) {
             return takeCopyToHandler(t, k, handler);
         }
+        if (n > 1) {
+            end = cutRun(t, k, from, n);
+            n = t.runLength;
+        }
         int ownerAt = holdOwnerAt(k);
         // volatile CAS: one batch per lane at a time; acquires the previous holder's resets
         if (!MappedAccess.LONG.compareAndSet(b, ownerAt, 0L, holdingWord)) {
@@ -1812,6 +1835,49 @@ public final class SharedPriorityQueue implements AutoCloseable {
         // no mark of our own: while the head still names the hold at our end, a recoverer reads the claim
         // as won from the head, and a receive that moves it on sets the won bit first (markWon)
         return deliver(k, from, end, n, handler);
+    }
+
+    /**
+     * The run's order re-check (jcstress {@code SharedPriorityQueueBatchFifoTest}): the scan's re-check
+     * validated only the run's first record; the others were read after it, and a message of another lane
+     * sent before one of them (so published before it, and visible after our acquire of its header) may
+     * have been published after the scan's re-check. So the other active lanes' first records are read
+     * again, now, after the walk's acquire of the run's last header: the best of them bounds the run,
+     * which is cut before its first record that record beats (a lane's records share its priority and
+     * their stamps grow, so a record beaten there is followed only by beaten ones). Returns the run's new
+     * end and leaves its length in {@code t.runLength} (at least 1: the first record stands).
+     */
+    private long cutRun(Bindings t, int k, long from, int n) {
+        final ByteBuffer b = buffer;
+        long other = 0L;
+        int otherLane = -1;
+        for (int w = 0; w < activeWords; w++) {
+            // acquire: as in scan
+            long bits = (long) MappedAccess.LONG.getAcquire(b, activeAt + 8 * w);
+            while (bits != 0L) {
+                int j = (w << 6) + Long.numberOfTrailingZeros(bits);
+                bits &= bits - 1;
+                if (j == k) {
+                    continue;
+                }
+                long header = laneCandidate(t, j, false); // acquire loads, after the walk's
+                if (header != 0L && (otherLane < 0 || better(header, j, other, otherLane))) {
+                    other = header;
+                    otherLane = j;
+                }
+            }
+        }
+        long p = from;
+        int i = 0;
+        for (; i < n; i++) {
+            long header = headerAt(k, p);
+            if (i > 0 && otherLane >= 0 && better(other, otherLane, header, k)) {
+                break;
+            }
+            p = (p + (PriorityQueueDescriptor.recordBytes(PriorityQueueDescriptor.length(header)) >>> 3)) & POSITION_MASK;
+        }
+        t.runLength = i;
+        return p;
     }
 
     /** Takes over a given-back run of lane {@code k} as a hold and delivers it; 0 if it lost a race. */
@@ -2049,6 +2115,11 @@ public final class SharedPriorityQueue implements AutoCloseable {
         w.priority = priority;
         w.length = length;
         return recheckSend(w);
+    }
+
+    /** Test hook: lane {@code k}'s owner word's absolute offset. */
+    int laneOwnerAt(int k) {
+        return laneAt(k) + PriorityQueueDescriptor.LANE_OWNER_OFFSET;
     }
 
     /** Test hook: the not-full wait word's absolute offset. */

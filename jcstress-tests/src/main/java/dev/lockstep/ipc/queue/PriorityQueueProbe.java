@@ -63,4 +63,19 @@ public final class PriorityQueueProbe {
     public int notFullWord() {
         return WaitWord.value(queue.buffer(), queue.notFullWordAt());
     }
+
+    /** @return a second handle over the queue's memory (same process token): closing it retires its threads' lanes */
+    public SharedPriorityQueue sibling() {
+        return queue.sibling();
+    }
+
+    /**
+     * @param lane a lane index
+     * @return whether the lane's owner word says BOUND (a volatile read)
+     */
+    public boolean laneBound(int lane) {
+        long owner = (long) dev.lockstep.ipc.shm.MappedAccess.LONG.getVolatile(queue.buffer(),
+                queue.laneOwnerAt(lane));
+        return (owner & PriorityQueueDescriptor.STATE_MASK) == PriorityQueueDescriptor.BOUND;
+    }
 }

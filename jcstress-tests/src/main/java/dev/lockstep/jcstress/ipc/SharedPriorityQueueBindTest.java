@@ -1,6 +1,9 @@
-package dev.lockstep.ipc.queue;
+package dev.lockstep.jcstress.ipc;
 
 import java.nio.ByteBuffer;
+
+import dev.lockstep.ipc.queue.PriorityQueueProbe;
+import dev.lockstep.ipc.queue.SharedPriorityQueue;
 
 import org.openjdk.jcstress.annotations.Actor;
 import org.openjdk.jcstress.annotations.Arbiter;
@@ -16,8 +19,8 @@ import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
 /**
  * Lane binding races of {@link SharedPriorityQueue} (layout revision 2; design section 10): a lane is
  * never bound twice, and a free never clears the active bit of a lane bound after it (receivers would
- * then never scan that lane, and its messages would be lost). One lane, so every race meets on it. In
- * this package of the jcstress module to reach the package-private hooks.
+ * then never scan that lane, and its messages would be lost). One lane, so every race meets on it. The
+ * queue's test hooks are reached through {@link PriorityQueueProbe}.
  */
 public class SharedPriorityQueueBindTest {
     private SharedPriorityQueueBindTest() {
@@ -65,9 +68,7 @@ public class SharedPriorityQueueBindTest {
             while (queue.tryReceive(dst.clear()) >= 0) {
                 received++;
             }
-            long owner = (long) dev.lockstep.ipc.shm.MappedAccess.LONG.getVolatile(queue.buffer(),
-                    PriorityQueueDescriptor.laneTableOffset(1) + PriorityQueueDescriptor.LANE_OWNER_OFFSET);
-            boolean bound = (owner & PriorityQueueDescriptor.STATE_MASK) == PriorityQueueDescriptor.BOUND;
+            boolean bound = new PriorityQueueProbe(queue).laneBound(0);
             r.r3 = 10 * received + (bound ? 1 : 0) + (queue.lanesInUse() == 1 ? 2 : 0);
         }
     }
@@ -101,7 +102,7 @@ public class SharedPriorityQueueBindTest {
         private int sent;
 
         public FreeRacingBind() {
-            SharedPriorityQueue other = queue.sibling();
+            SharedPriorityQueue other = new PriorityQueueProbe(queue).sibling();
             other.trySend(0, ByteBuffer.allocate(8)); // binds the lane: M0
             other.close(); // retires it, M0 still to be received
         }
