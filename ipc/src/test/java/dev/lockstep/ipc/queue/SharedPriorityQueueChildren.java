@@ -208,8 +208,9 @@ final class SharedPriorityQueueChildren {
     }
 
     /**
-     * args: file, own priority, held priority. Plays a process that owns a lane and dies inside a batch
-     * handler: sends one message (id 70, index 0) at the own priority (binding a lane), then takes the
+     * args: file, own priority, [messages]. Plays a process that owns a lane and dies inside a batch
+     * handler: sends {@code messages} (default 1) messages (id 70, index 0, 1, ...) at the own priority
+     * (binding a lane), then takes the
      * best waiting message by a handler batch of limit 1 (the test sent it at the higher held priority)
      * and, inside the handler, prints "TOKEN t" (its Participants token), "HOLDING id index" and waits
      * to be killed.
@@ -220,9 +221,12 @@ final class SharedPriorityQueueChildren {
             int own = Integer.parseInt(args[1]);
             try (SharedPriorityQueue q = SharedPriorityQueue.open(file)) {
                 ByteBuffer src = ByteBuffer.allocate(64);
-                encode(src, 70, 0, own, 64);
-                if (!q.trySend(own, src)) {
-                    throw new IllegalStateException("no lane for the claimer");
+                int messages = args.length > 2 ? Integer.parseInt(args[2]) : 1;
+                for (int i = 0; i < messages; i++) {
+                    encode(src, 70, i, own, 64);
+                    if (!q.trySend(own, src)) {
+                        throw new IllegalStateException("no lane for the claimer");
+                    }
                 }
                 long token = dev.lockstep.ipc.shm.Participants.of(file).token();
                 ByteBuffer copy = ByteBuffer.allocate(q.maxMessageSize());
