@@ -68,11 +68,14 @@ import dev.lockstep.ipc.wait.WaitWord;
  *       order. Concurrent sends are ordered by a Lamport stamp, then by lane.</li>
  *   <li>Capacity is per lane, in bytes: a lane holds at least {@code maxMessages} messages of the
  *       largest size, more small ones (a message takes {@code align8(8 + length)} bytes). A thread's
- *       first send at a priority binds a free lane (a thread keeps at most {@value #LANES_PER_THREAD}
- *       drained lanes bound per handle; lanes of ended threads and closed handles are freed once
- *       drained). A send waits while its own lane is full, or while no lane is free: other senders are
- *       not held up by a full lane. {@link #isFull(int)} says whether the calling thread's send would
- *       wait.</li>
+ *       first send at a priority binds a free lane, which it keeps while it lives: when it binds one
+ *       beyond {@value #LANES_PER_THREAD} it retires its oldest drained ones, but a thread that stops
+ *       sending keeps the lanes it has (the handle cannot take a lane from a live thread, whose tail
+ *       is its own); lanes of ended threads (retired by the next bind that finds no lane free) and of
+ *       closed handles are freed once drained. So size {@code lanes} for the sending threads times the
+ *       priorities each uses. A send waits while its own lane is full, or while no lane is free: other
+ *       senders are not held up by a full lane. {@link #isFull(int)} says whether the calling thread's
+ *       send would wait.</li>
  *   <li>{@code send} blocks while it cannot proceed, {@code trySend} fails at once, the timed
  *       {@code trySend} waits up to its timeout; likewise {@code receive} / {@code tryReceive}.
  *       Blocking calls throw {@link InterruptedException} when interrupted. How they wait
