@@ -36,6 +36,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * slots (default 64); each operation receives the head (copying its payload out) and sends a message with the
  * next priority of a per-thread rotation over 0..31, so the size stays constant. Score: receive+send
  * round trips per microsecond, 1 and 2 threads of one process. 0 B/op for ours with {@code -prof gc}.
+ * For ours (layout revision 2, a lane per sending thread and priority) this is the worst shape: every
+ * message sits alone in its lane, so a receive reads the head of every lane in use ({@value #LANES}
+ * lanes, of which 48-80 are in use), where revision 1 read one ready-bits word.
  * (A cross-process comparison with the one-to-one channel is to be added.)
  */
 @BenchmarkMode(Mode.Throughput)
@@ -46,6 +49,8 @@ import org.openjdk.jmh.annotations.Warmup;
 public class SharedPriorityQueueBench {
     static final int PREFILL = 16;
     static final int SIZE = 64;
+    /** Lanes of ours: 2 threads x 32 priorities + the prefill's lanes, rounded up. */
+    static final int LANES = 128;
 
     /** The anchor's message: mutable and recycled, so the anchor allocates nothing either. */
     static final class Msg {
@@ -62,7 +67,7 @@ public class SharedPriorityQueueBench {
     public static class Shared {
         @Param({"PriorityBlockingQueue", "SharedPriorityQueue"})
         public String impl;
-        /** Slots (a receive of ours reads one ready-bits word per 64 slots, then the occupied slots). */
+        /** Messages per lane of ours (its lanes hold one message each in this shape). */
         @Param({"64"})
         public int capacity;
         PriorityBlockingQueue<Msg> jdk;
@@ -85,7 +90,9 @@ public class SharedPriorityQueueBench {
                 ShmDirectory dir = ShmDirectory.openDefault();
                 file = dir.resolve("bench-spq-" + ProcessHandle.current().pid());
                 Files.deleteIfExists(file);
-                ours = SharedPriorityQueue.create(file, capacity, SIZE);
+                // lanes: each thread sends at all 32 priorities (a lane each), plus the prefill's 16: 128
+                // leaves none short, so no send of the measured loop fails for want of a lane
+                ours = SharedPriorityQueue.create(file, capacity, SIZE, LANES);
                 ByteBuffer src = ByteBuffer.allocateDirect(SIZE);
                 for (int i = 0; i < PREFILL; i++) {
                     ours.trySend((i * 7) & 31, src.clear());
