@@ -1852,6 +1852,11 @@ public final class SharedPriorityQueue implements AutoCloseable {
      */
     private long cutRun(Bindings t, int k, long from, int n) {
         final ByteBuffer b = buffer;
+        // laneCandidate leaves each lane's word, source and run end in t: keep the scan's, which a
+        // fallback to a copying receive (takeCopyToHandler) still claims by
+        long word = t.word;
+        boolean hold = t.hold;
+        long to = t.to;
         long other = 0L;
         int otherLane = -1;
         for (int w = 0; w < activeWords; w++) {
@@ -1870,6 +1875,9 @@ public final class SharedPriorityQueue implements AutoCloseable {
                 }
             }
         }
+        t.word = word;
+        t.hold = hold;
+        t.to = to;
         long p = from;
         int i = 0;
         for (; i < n; i++) {
