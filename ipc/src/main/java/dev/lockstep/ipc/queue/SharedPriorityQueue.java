@@ -1574,6 +1574,22 @@ public final class SharedPriorityQueue implements AutoCloseable {
      * bounds a batch's run.
      */
     private long betterElsewhere(Bindings t, int best, long bestHeader) {
+        long other = bestOtherFirst(t, best);
+        if (t.otherLane >= 0 && better(other, t.otherLane, bestHeader, best)) {
+            return RESCAN;
+        }
+        if (t.otherLane < 0 || PriorityQueueDescriptor.priority(other) != PriorityQueueDescriptor.priority(bestHeader)) {
+            t.otherLane = -1;
+            return 0L; // every other lane's first record has a lower priority
+        }
+        return other;
+    }
+
+    /**
+     * The best first record of the active lanes other than {@code k} (acquire loads), 0 if none; its lane
+     * is left in {@code t.otherLane} (-1 if none). Overwrites {@code t}'s word, source and run end.
+     */
+    private long bestOtherFirst(Bindings t, int k) {
         final ByteBuffer b = buffer;
         long other = 0L;
         int otherLane = -1;
@@ -1583,18 +1599,11 @@ public final class SharedPriorityQueue implements AutoCloseable {
             while (bits != 0L) {
                 int j = (w << 6) + Long.numberOfTrailingZeros(bits);
                 bits &= bits - 1;
-                if (j == best) {
+                if (j == k) {
                     continue;
                 }
                 long header = laneCandidate(t, j, false);
-                if (header == 0L) {
-                    continue;
-                }
-                if (better(header, j, bestHeader, best)) {
-                    return RESCAN;
-                }
-                if (PriorityQueueDescriptor.priority(header) == PriorityQueueDescriptor.priority(bestHeader)
-                        && (otherLane < 0 || better(header, j, other, otherLane))) {
+                if (header != 0L && (otherLane < 0 || better(header, j, other, otherLane))) {
                     other = header;
                     otherLane = j;
                 }
@@ -1851,30 +1860,13 @@ public final class SharedPriorityQueue implements AutoCloseable {
      * end and leaves its length in {@code t.runLength} (at least 1: the first record stands).
      */
     private long cutRun(Bindings t, int k, long from, int n) {
-        final ByteBuffer b = buffer;
         // laneCandidate leaves each lane's word, source and run end in t: keep the scan's, which a
         // fallback to a copying receive (takeCopyToHandler) still claims by
         long word = t.word;
         boolean hold = t.hold;
         long to = t.to;
-        long other = 0L;
-        int otherLane = -1;
-        for (int w = 0; w < activeWords; w++) {
-            // acquire: as in scan
-            long bits = (long) MappedAccess.LONG.getAcquire(b, activeAt + 8 * w);
-            while (bits != 0L) {
-                int j = (w << 6) + Long.numberOfTrailingZeros(bits);
-                bits &= bits - 1;
-                if (j == k) {
-                    continue;
-                }
-                long header = laneCandidate(t, j, false); // acquire loads, after the walk's
-                if (header != 0L && (otherLane < 0 || better(header, j, other, otherLane))) {
-                    other = header;
-                    otherLane = j;
-                }
-            }
-        }
+        long other = bestOtherFirst(t, k); // acquire loads, after the walk's
+        int otherLane = t.otherLane;
         t.word = word;
         t.hold = hold;
         t.to = to;
