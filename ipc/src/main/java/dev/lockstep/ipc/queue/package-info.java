@@ -37,9 +37,10 @@
  *
  * <h2>Classes, their tests and benchmarks</h2>
  * Tests are in {@code ipc/src/test/java/dev/lockstep/ipc/queue} (child JVMs in {@code
- * SharedPriorityQueueChildren}); jcstress tests in {@code jcstress-tests/.../jcstress/ipc} and, for
- * those that need the package's test hooks, {@code jcstress-tests/.../ipc/queue}; benchmarks in {@code
- * jmh/.../jmh/ipc}. No Lincheck checks.
+ * SharedPriorityQueueChildren}); jcstress tests in {@code jcstress-tests/.../jcstress/ipc} (the package
+ * the build runs), reaching the class's package-private test hooks through {@code
+ * jcstress-tests/.../ipc/queue/PriorityQueueProbe}; benchmarks in {@code jmh/.../jmh/ipc}. No Lincheck
+ * checks.
  *
  * <table>
  *   <caption>The ipc queue classes: algorithm, tests, jcstress tests, JMH benchmarks</caption>
@@ -58,8 +59,9 @@
  *           SharedPriorityQueueWaitAllocationTest}</td>
  *       <td>{@code SharedPriorityQueueFifoTest}, {@code SharedPriorityQueueLaneOrderTest}, {@code
  *           SharedPriorityQueueBatchFifoTest}, {@code SharedPriorityQueueHoldTest}, {@code
- *           SharedPriorityQueueWakeupTest}, {@code SharedPriorityQueueFullWakeupTest}, {@code
- *           SharedPriorityQueueSleepWakeupTest}</td>
+ *           SharedPriorityQueueSleepWakeupTest}, {@code SharedPriorityQueueFullWakeupTest}, {@code
+ *           SharedPriorityQueueFullWakeupBatchTest}, {@code SharedPriorityQueueLaneWakeupTest}, {@code
+ *           SharedPriorityQueueBindTest}</td>
  *       <td>{@code SharedPriorityQueueBench.receiveSend1}, {@code receiveSend2} ({@code
  *           impl=SharedPriorityQueue}, against {@code PriorityBlockingQueue}); between processes: {@code
  *           IpcRoundTripBench.roundTrip}, {@code IpcThroughputBench.send} ({@code
