@@ -26,9 +26,9 @@ import dev.lockstep.ipc.shm.MappedAccess;
  *  | active bits: ceil(lanes / 64) longs, bit k = lane k not FREE      | 512    padded to 128
  *  +-------------------------------------------------------------------+
  *  | lane table: lanes entries of 512 bytes (four 128-byte lines)      | laneTableOffset
- *  |   line A, written when the lane changes hands (rarely):           |
+ *  |   line A, written when the lane changes hands or priority:        |
  *  |   +0   owner (long): FREE 0 | BOUND, RETIRED, FREEING | token      |
- *  |   +8   priority (int)                                             |
+ *  |   +8   priority (int): every waiting record's priority            |
  *  |   +16  sleep acknowledgement (long): the last request epoch the    |
  *  |        lane's sender acknowledged (0: none)                       |
  *  |   line B, written by receivers:                                   |
@@ -99,7 +99,10 @@ public final class PriorityQueueDescriptor {
 
     /** Within a lane entry: the owner word. */
     public static final int LANE_OWNER_OFFSET = 0;
-    /** Within a lane entry: the priority the lane is bound for (int). */
+    /**
+     * Within a lane entry: the priority the lane is bound for (int), which every record waiting in it
+     * has; its binder may move a drained lane to another priority in place.
+     */
     public static final int LANE_PRIORITY_OFFSET = 8;
     /** Within a lane entry: the last sleep-request epoch the lane's sender acknowledged (long, 0: none). */
     public static final int LANE_ACK_OFFSET = 16;

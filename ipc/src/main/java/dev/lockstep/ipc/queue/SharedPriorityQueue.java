@@ -68,13 +68,16 @@ import dev.lockstep.ipc.wait.WaitWord;
  *       order. Concurrent sends are ordered by a Lamport stamp, then by lane.</li>
  *   <li>Capacity is per lane, in bytes: a lane holds at least {@code maxMessages} messages of the
  *       largest size, more small ones (a message takes {@code align8(8 + length)} bytes). A thread's
- *       first send at a priority binds a free lane, which it keeps while it lives: when it binds one
- *       beyond {@value #LANES_PER_THREAD} it retires its oldest drained ones, but a thread that stops
+ *       first send at a priority binds a free lane, which it keeps while it lives: a first send at a
+ *       priority beyond its {@value #LANES_PER_THREAD} lanes moves its oldest drained lane to that
+ *       priority (or, none drained, binds another and later retires drained ones), but a thread that stops
  *       sending keeps the lanes it has (the handle cannot take a lane from a live thread, whose tail
  *       is its own); lanes of ended threads (retired by the next bind that finds no lane free) and of
  *       closed handles are freed once drained. So size {@code lanes} for the sending threads times the
- *       priorities each uses. A send waits while its own lane is full, or while no lane is free: other
- *       senders are not held up by a full lane. {@link #isFull(int)} says whether the calling thread's
+ *       priorities each uses, up to {@value #LANES_PER_THREAD}, plus a lane per further priority whose
+ *       messages still wait. A send waits while its own lane is full, or while no lane is free and none
+ *       of its own is drained (the receive that drains one wakes it): other senders are not held up by
+ *       a full lane. {@link #isFull(int)} says whether the calling thread's
  *       send would wait.</li>
  *   <li>{@code send} blocks while it cannot proceed, {@code trySend} fails at once, the timed
  *       {@code trySend} waits up to its timeout; likewise {@code receive} / {@code tryReceive}.
@@ -136,7 +139,10 @@ import dev.lockstep.ipc.wait.WaitWord;
  * Layout: {@link PriorityQueueDescriptor}. All shared words are accessed through {@link MappedAccess}.
  *
  * <p>Lanes. A lane's owner word goes FREE -> BOUND(token) by the CAS of a sending thread's first send
- * at a priority; BOUND -> RETIRED by that thread (its lane budget, {@link #close}); RETIRED ->
+ * at a priority; a thread at its lane budget moves a drained lane of its own to a new priority in place
+ * (one store of the priority word: no record waits in it, so its waiting records share the new priority
+ * from then on, as after a free and a bind); BOUND -> RETIRED by that thread (lanes over its budget,
+ * {@link #close}); RETIRED ->
  * FREEING -> FREE by whoever finds it drained (the word at its head is 0), clearing its active bit in
  * between, so a binder's set, which follows its CAS on FREE, is never erased. A lane is used by the one
  * thread that bound it, so its tail, cached space bound and last stamp are plain state of this handle,
@@ -154,10 +160,12 @@ import dev.lockstep.ipc.wait.WaitWord;
  *
  * <p>Receive: read the active bits, and per active lane its head word and the header there (acquire:
  * the header's release published the body); help past a padding record (head CAS); the best record is
- * the highest priority, then the oldest stamp (serial compare), then the lowest lane. Re-check: every
- * other active lane's head record is read again; a message sent before the candidate was published
- * before the candidate's header, which our acquire followed, so the re-read sees it (or its
- * consumption). Copy the body out, then CAS the head past the record (volatile): the CAS is the
+ * the highest priority, then the oldest stamp (serial compare), then the lowest lane. A lane bound for a
+ * priority below the best record found so far is skipped unread (its priority word, in the rarely
+ * written first line of its entry, says what all its records carry). Re-check: every other active lane
+ * bound for the candidate's priority or higher has its head record read again; a message sent before
+ * the candidate was published before the candidate's header, which our acquire followed, so the re-read
+ * sees it (or its consumption), and sees its lane's priority too (stored before that send). Copy the body out, then CAS the head past the record (volatile): the CAS is the
  * receive's linearization point; if it fails, what was copied is discarded (another receive took the
  * record, and the ring may have been overwritten since) and the scan starts over. A head position
  * recurs only after 2^48 words through the lane, so the CAS has no ABA.
@@ -219,7 +227,10 @@ public final class SharedPriorityQueue implements AutoCloseable {
     public static final int DEFAULT_LANES = 64;
     /** The most lanes a queue may have. */
     public static final int MAX_LANES = 4096;
-    /** How many lanes one thread keeps bound through one handle before retiring its oldest drained ones. */
+    /**
+     * How many lanes one thread keeps bound through one handle: a send at a further priority moves its
+     * oldest drained lane to that priority (none drained: it binds one more, and retires drained ones later).
+     */
     public static final int LANES_PER_THREAD = 4;
 
     private static final long IN_MEMORY_TOKEN = 1L;
@@ -744,7 +755,9 @@ public final class SharedPriorityQueue implements AutoCloseable {
     /**
      * A waiting send's re-check after it announced itself on the not-full word (KernelIdle's fence
      * orders these reads after the announce). Without a lane: whether one is FREE (a freer stores FREE
-     * with a volatile store and then signals). With a lane: raises the lane's space request (volatile),
+     * with a volatile store and then signals), or one of this thread's lanes is drained, which the send
+     * then moves to its priority (each lane's space request is raised first, as below, so the receive
+     * that drains it signals). With a lane: raises the lane's space request (volatile),
      * then re-reads its head (volatile): a receive moves the head by a volatile CAS and then reads the
      * request (volatile), so of the two pairs one sees the other: we see the room, or it sees the request
      * and signals the word we announced on.
@@ -756,6 +769,14 @@ public final class SharedPriorityQueue implements AutoCloseable {
             for (int j = 0; j < lanes; j++) {
                 // volatile: see above
                 if ((long) MappedAccess.LONG.getVolatile(b, laneAt(j) + PriorityQueueDescriptor.LANE_OWNER_OFFSET) == FREE) {
+                    return KernelIdle.READY;
+                }
+            }
+            for (int i = 0; i < w.t.count; i++) {
+                int own = w.t.laneOf[w.t.order[i]];
+                // volatile: the Dekker pair below, per lane of ours
+                MappedAccess.INT.setVolatile(b, laneAt(own) + PriorityQueueDescriptor.LANE_SPACE_REQUEST_OFFSET, 1);
+                if (spaceBound(own, true) == tails[own]) {
                     return KernelIdle.READY;
                 }
             }
@@ -900,6 +921,15 @@ public final class SharedPriorityQueue implements AutoCloseable {
     }
 
     private int bind(Bindings t, int priority) {
+        if (t.count >= LANES_PER_THREAD) {
+            int k = rebindDrained(t, priority);
+            if (k >= 0) {
+                if (t.count > LANES_PER_THREAD) {
+                    retireDrained(t, t.count - LANES_PER_THREAD, priority); // bound over budget while none drained
+                }
+                return k;
+            }
+        }
         for (int attempt = 0; attempt < 2; attempt++) {
             int k = claimFreeLane(priority);
             if (k >= 0) {
@@ -913,10 +943,15 @@ public final class SharedPriorityQueue implements AutoCloseable {
                 }
                 return k;
             }
-            // no lane free: retire this thread's drained lanes and the lanes of this handle's ended threads,
-            // and free the retired lanes that are drained
+            // no lane free: retire the lanes of this handle's ended threads, then take a drained lane of
+            // ours for this priority; none: free the retired lanes that are drained and claim again
+            if (attempt == 0) {
+                retireEndedThreads();
+                if ((k = rebindDrained(t, priority)) >= 0) {
+                    return k;
+                }
+            }
             retireDrained(t, t.count, priority);
-            retireEndedThreads();
             for (int j = 0; j < lanes; j++) {
                 tryFree(j);
             }
@@ -954,6 +989,32 @@ public final class SharedPriorityQueue implements AutoCloseable {
                     MappedAccess.LONG.setVolatile(b, laneAt(k) + PriorityQueueDescriptor.LANE_ACK_OFFSET, request >>> EPOCH_SHIFT);
                     acked[k] = request >>> EPOCH_SHIFT;
                 }
+                return k;
+            }
+        }
+        return -1;
+    }
+
+    /**
+     * Rebinds {@code t}'s oldest drained lane, in place, for {@code priority}; -1 if none is drained. The
+     * lane stays BOUND to this thread (its tail, stamps and sleep acknowledgement go on), and only its
+     * priority word changes: what retiring it, freeing it and binding a FREE lane would do with five
+     * locked instructions and a scan of the owner words. Drained means no record waits and none is held
+     * (the space bound is the tail), so from here on every waiting record of the lane has the new
+     * priority, as after a free and a bind.
+     */
+    private int rebindDrained(Bindings t, int priority) {
+        for (int i = 0; i < t.count; i++) {
+            int p = t.order[i];
+            int k = t.laneOf[p];
+            if (drainedBySender(k)) {
+                // opaque: receivers and senders read the word as a hint (see lanePriority, nextStamp); the
+                // next record's header release publishes it with the record, as the bit set does for a bind
+                MappedAccess.INT.setOpaque(buffer, laneAt(k) + PriorityQueueDescriptor.LANE_PRIORITY_OFFSET, priority);
+                t.laneOf[p] = -1;
+                System.arraycopy(t.order, i + 1, t.order, i, t.count - i - 1);
+                t.order[t.count - 1] = priority;
+                t.laneOf[priority] = k;
                 return k;
             }
         }
@@ -1525,6 +1586,7 @@ public final class SharedPriorityQueue implements AutoCloseable {
             long bestTo = 0L;
             boolean bestHold = false;
             int best = -1;
+            int bestPriority = -1;
             for (int w = 0; w < activeWords; w++) {
                 // acquire: the bits only select lanes; acquire so a lane bound before a send that
                 // happened-before the candidate's is seen by the re-check
@@ -1532,6 +1594,9 @@ public final class SharedPriorityQueue implements AutoCloseable {
                 while (bits != 0L) {
                     int j = (w << 6) + Long.numberOfTrailingZeros(bits);
                     bits &= bits - 1;
+                    if (lanePriority(j) < bestPriority) {
+                        continue; // its records cannot beat the best found (see lanePriority)
+                    }
                     long header = laneCandidate(t, j, false);
                     if (header == 0L) {
                         tryFree(j);
@@ -1539,6 +1604,7 @@ public final class SharedPriorityQueue implements AutoCloseable {
                     }
                     if (best < 0 || better(header, j, bestHeader, best)) {
                         best = j;
+                        bestPriority = PriorityQueueDescriptor.priority(header);
                         bestHeader = header;
                         bestWord = t.word;
                         bestHold = t.hold;
@@ -1565,6 +1631,22 @@ public final class SharedPriorityQueue implements AutoCloseable {
         }
     }
 
+    /**
+     * The priority lane {@code k} is bound for (opaque), which every record in it has: a lane holds
+     * only its current binding's records (it is freed only drained, and rebound only FREE), all sent at
+     * the priority its binder stored before setting the active bit. A scan skips a lane whose priority is
+     * below the best record found so far without reading its head or header: the lane table's first
+     * line is written only when the lane changes hands, so this read stays in the reader's cache, where
+     * a head and a header are lines the other side writes. A stale value is harmless in the scan, whose
+     * re-check reads it again: a send that happened-before the candidate's publish happened after its
+     * lane's binding stored the priority, so the re-check's read, which follows the acquire of the
+     * candidate's header, sees that priority or a later binding's (the lane then drained of that send).
+     */
+    private int lanePriority(int k) {
+        // opaque: a selection hint, ordered after the caller's acquire loads (the bits, the candidate)
+        return (int) MappedAccess.INT.getOpaque(buffer, laneAt(k) + PriorityQueueDescriptor.LANE_PRIORITY_OFFSET);
+    }
+
     /** {@link #betterElsewhere}'s answer when a better record showed up: scan again. */
     private static final long RESCAN = -1L;
 
@@ -1574,7 +1656,7 @@ public final class SharedPriorityQueue implements AutoCloseable {
      * bounds a batch's run.
      */
     private long betterElsewhere(Bindings t, int best, long bestHeader) {
-        long other = bestOtherFirst(t, best);
+        long other = bestOtherFirst(t, best, PriorityQueueDescriptor.priority(bestHeader));
         if (t.otherLane >= 0 && better(other, t.otherLane, bestHeader, best)) {
             return RESCAN;
         }
@@ -1586,10 +1668,12 @@ public final class SharedPriorityQueue implements AutoCloseable {
     }
 
     /**
-     * The best first record of the active lanes other than {@code k} (acquire loads), 0 if none; its lane
-     * is left in {@code t.otherLane} (-1 if none). Overwrites {@code t}'s word, source and run end.
+     * The best first record of the active lanes other than {@code k} bound for {@code minPriority} or
+     * higher (acquire loads), 0 if none; its lane is left in {@code t.otherLane} (-1 if none). Both callers
+     * compare it only with records of {@code minPriority}, which a lower lane's record never beats nor
+     * bounds. Overwrites {@code t}'s word, source and run end.
      */
-    private long bestOtherFirst(Bindings t, int k) {
+    private long bestOtherFirst(Bindings t, int k, int minPriority) {
         final ByteBuffer b = buffer;
         long other = 0L;
         int otherLane = -1;
@@ -1599,7 +1683,7 @@ public final class SharedPriorityQueue implements AutoCloseable {
             while (bits != 0L) {
                 int j = (w << 6) + Long.numberOfTrailingZeros(bits);
                 bits &= bits - 1;
-                if (j == k) {
+                if (j == k || lanePriority(j) < minPriority) {
                     continue;
                 }
                 long header = laneCandidate(t, j, false);
@@ -1865,7 +1949,8 @@ public final class SharedPriorityQueue implements AutoCloseable {
         long word = t.word;
         boolean hold = t.hold;
         long to = t.to;
-        long other = bestOtherFirst(t, k); // acquire loads, after the walk's
+        // acquire loads, after the walk's; only lanes of the run's priority or higher can cut it
+        long other = bestOtherFirst(t, k, PriorityQueueDescriptor.priority(t.header));
         int otherLane = t.otherLane;
         t.word = word;
         t.hold = hold;

@@ -57,6 +57,42 @@ class SharedPriorityQueueLaneTest {
         assertTrue(q.isEmpty());
     }
 
+    /**
+     * Lanes rebound at other priorities keep the order: one thread sends at random priorities through
+     * 6 lanes (beyond its budget it moves a drained lane to the new priority, or binds a free one and
+     * retires drained ones, so a lane serves one priority after another) and receives in between; every receive must match a model queue (priority, then send
+     * order). The scan skips lanes bound below the best record found, by the priority word a rebind
+     * rewrites: a reader trusting an old binding's priority skips a better record or takes a worse one.
+     */
+    @Test
+    void lanesReboundAtOtherPrioritiesKeepPriorityThenFifoOrder() {
+        SharedPriorityQueue q = SharedPriorityQueue.inMemory(4, 8, 6);
+        java.util.PriorityQueue<long[]> model = new java.util.PriorityQueue<>(
+                (x, y) -> x[0] != y[0] ? Long.compare(y[0], x[0]) : Long.compare(x[1], y[1]));
+        Random rnd = new Random(7);
+        ByteBuffer d = dst(q);
+        int seq = 0;
+        for (int step = 0; step < 20_000; step++) {
+            if (rnd.nextInt(100) < 55) {
+                int p = rnd.nextInt(SharedPriorityQueue.MAX_PRIORITY + 1);
+                if (q.trySend(p, msg(p, seq))) {
+                    model.add(new long[] {p, seq});
+                }
+                seq++;
+            } else {
+                int p = q.tryReceive(d.clear());
+                long[] want = model.poll();
+                if (want == null) {
+                    assertEquals(-1, p, "step " + step + ": the queue is empty");
+                    continue;
+                }
+                assertEquals(want[0], p, "step " + step + ": priority");
+                assertEquals(want[1], d.getInt(4), "step " + step + ": the oldest message of priority " + p);
+            }
+        }
+        assertTrue(q.lanesInUse() <= 6);
+    }
+
     /** Messages of every length wrap around a small ring many times, padding records included. */
     @Test
     void wrapsAroundWithPaddingAndEveryLength() {
@@ -232,17 +268,18 @@ class SharedPriorityQueueLaneTest {
             assertEquals(10 + p, q.tryReceive(d.clear()));
         }
         assertEquals(4, q.lanesInUse());
-        // no lane free: this thread's drained lanes are retired and freed, the ended thread's lane retired
+        // no lane free: the ended thread's lane is retired, and this thread's oldest drained lane (priority
+        // 10) moves to priority 20 in place
         assertTrue(q.trySend(20, msg(9, 9)));
-        assertEquals(2, q.lanesInUse(), "the ended thread's retired lane (2 messages) and the new one");
+        assertEquals(4, q.lanesInUse(), "the ended thread's retired lane (2 messages) and this thread's three");
         assertEquals(20, q.tryReceive(d.clear()));
         assertEquals(2, q.tryReceive(d.clear()));
         assertEquals(1, d.getInt(0));
         assertEquals(2, q.tryReceive(d.clear()));
         assertEquals(2, d.getInt(0));
-        assertEquals(1, q.lanesInUse(), "the receive that drained the retired lane freed it");
+        assertEquals(3, q.lanesInUse(), "the receive that drained the retired lane freed it");
         assertEquals(-1, q.tryReceive(d.clear()));
-        assertEquals(1, q.lanesInUse());
+        assertEquals(3, q.lanesInUse());
     }
 
     @Test

@@ -147,6 +147,65 @@ class SharedPriorityQueueSleepTest {
     }
 
     /**
+     * A send waiting for a lane (every lane bound, its own two holding messages) sleeps in the kernel and
+     * is woken by the receive that drains one of its own lanes, which it then moves to its priority; four
+     * rounds at random phases of its sleeps, as above (the FREE store of a freed lane is the other
+     * wake-up, jcstress {@code SharedPriorityQueueLaneWakeupTest}).
+     */
+    @Test
+    void sendWaitingForALaneIsWokenWhenItsOwnLaneDrains() throws Exception {
+        assumeFutex();
+        SharedPriorityQueue q = SharedPriorityQueue.inMemory(2, 64, 2);
+        int rounds = 4;
+        java.util.Random jitter = new java.util.Random();
+        AtomicLong tid = new AtomicLong();
+        AtomicLong[] passed = new AtomicLong[rounds];
+        java.util.concurrent.Semaphore go = new java.util.concurrent.Semaphore(0);
+        for (int r = 0; r < rounds; r++) {
+            passed[r] = new AtomicLong();
+        }
+        Thread sender = new Thread(() -> {
+            try {
+                tid.set(tid());
+                for (int r = 0; r < rounds; r++) {
+                    go.acquire();
+                    // both lanes hold a message (the round's first two priorities), the third finds no lane
+                    assertTrue(q.trySend(3 * r, ByteBuffer.allocate(8)));
+                    assertTrue(q.trySend(3 * r + 1, ByteBuffer.allocate(8)));
+                    q.send(3 * r + 2, ByteBuffer.allocate(8));
+                    passed[r].set(System.nanoTime());
+                }
+            } catch (Exception e) {
+                throw new AssertionError(e);
+            }
+        });
+        sender.start();
+        ByteBuffer d = ByteBuffer.allocateDirect(64);
+        for (int r = 0; r < rounds; r++) {
+            go.release();
+            Thread.sleep(500 + jitter.nextInt((int) WaitMode.MAX_SLEEP_MILLIS));
+            assertEquals(0L, passed[r].get(), "the send found no lane and waits");
+            assertEquals(2, q.lanesInUse());
+            long switches = switchesInOneSecond(tid.get());
+            System.out.println("SharedPriorityQueue send waiting for a lane: " + switches + " context switches in 1 s");
+            assertTrue(switches <= MAX_SWITCHES_PER_SECOND, "the send waiting for a lane was scheduled " + switches
+                    + " times in 1 s: it polls instead of sleeping in the kernel");
+            long t0 = System.nanoTime();
+            assertEquals(3 * r + 1, q.receive(d.clear())); // drains the sender's lane of 3r + 1
+            while (passed[r].get() == 0L) {
+                Thread.sleep(1);
+            }
+            long ms = (passed[r].get() - t0) / 1_000_000;
+            System.out.println("SharedPriorityQueue send woken " + (passed[r].get() - t0) / 1_000 + " us after its lane drained");
+            assertTrue(ms < LIMIT_MS, "the send passed " + ms + " ms after its own lane drained: no wake-up");
+            assertEquals(3 * r + 2, q.receive(d.clear()));
+            assertEquals(3 * r, q.receive(d.clear()));
+        }
+        sender.join();
+        assertEquals(2, q.lanesInUse(), "the sender moved its drained lanes to new priorities, binding no other");
+    }
+
+    /**
      * A sender process killed (SIGKILL) with its lane bound: its published messages are received, the
      * lane is recovered (retired, then freed once drained), and a receiver blocked meanwhile, which could
      * only nap while the dead lane had not acknowledged its sleep request, then sleeps in the kernel.

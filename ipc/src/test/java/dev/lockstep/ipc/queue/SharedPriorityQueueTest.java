@@ -923,7 +923,7 @@ class SharedPriorityQueueTest {
 
     @Test
     void manyProducersAndConsumersLoseAndDuplicateNothing() throws Exception {
-        runProducersConsumers(Executors.defaultThreadFactory(), false);
+        runProducersConsumers(Executors.defaultThreadFactory(), false, 4);
     }
 
     /**
@@ -933,7 +933,19 @@ class SharedPriorityQueueTest {
     @Test
     @Timeout(120)
     void batchConsumersSharingAHandleLoseDuplicateAndReorderNothing() throws Exception {
-        runProducersConsumers(Executors.defaultThreadFactory(), true);
+        runProducersConsumers(Executors.defaultThreadFactory(), true, 4);
+    }
+
+    /**
+     * As above with each producer cycling through 7 priorities, more than its lane budget, with every
+     * lane bound: a producer at a new priority moves one of its drained lanes to it, or waits until one
+     * of its lanes drains (its wait's re-check raises their space requests, so that receive wakes it).
+     */
+    @Test
+    @Timeout(120)
+    void producersRotatingMorePrioritiesThanTheirLanesLoseDuplicateAndReorderNothing() throws Exception {
+        runProducersConsumers(Executors.defaultThreadFactory(), false, 7);
+        runProducersConsumers(Executors.defaultThreadFactory(), true, 7);
     }
 
     @Test
@@ -946,10 +958,10 @@ class SharedPriorityQueueTest {
         } catch (ReflectiveOperationException e) {
             throw new AssertionError(e);
         }
-        runProducersConsumers(virtual, false);
+        runProducersConsumers(virtual, false, 4);
     }
 
-    private void runProducersConsumers(ThreadFactory threads, boolean batch) throws Exception {
+    private void runProducersConsumers(ThreadFactory threads, boolean batch, int priorities) throws Exception {
         int producers = 4;
         int consumers = 4;
         int perProducer = 20_000;
@@ -966,7 +978,7 @@ class SharedPriorityQueueTest {
                         start.await();
                         ByteBuffer src = ByteBuffer.allocate(8);
                         for (int i = 0; i < perProducer; i++) {
-                            q.send(i % 4, src.clear().putInt(0, id).putInt(4, i));
+                            q.send(i % priorities, src.clear().putInt(0, id).putInt(4, i));
                         }
                         return null;
                     }));
@@ -978,14 +990,14 @@ class SharedPriorityQueueTest {
                         start.await();
                         long[] seen = new long[total];
                         ByteBuffer dst = ByteBuffer.allocate(8);
-                        int[] last = new int[producers * 4]; // per producer and priority: the last index + 1
+                        int[] last = new int[producers * priorities]; // per producer and priority: the last index + 1
                         int[] m = {0};
                         MessageHandler h = (prio, buffer, offset, length) -> {
                             int id = bigEndianInt(buffer, offset);
                             int i = bigEndianInt(buffer, offset + 4);
-                            assertEquals(i % 4, prio, "priority travels with the message");
-                            assertTrue(i + 1 > last[id * 4 + prio], "producer " + id + " FIFO: " + i + " after " + (last[id * 4 + prio] - 1));
-                            last[id * 4 + prio] = i + 1;
+                            assertEquals(i % priorities, prio, "priority travels with the message");
+                            assertTrue(i + 1 > last[id * priorities + prio], "producer " + id + " FIFO: " + i + " after " + (last[id * priorities + prio] - 1));
+                            last[id * priorities + prio] = i + 1;
                             seen[m[0]++] = (long) id * perProducer + i;
                         };
                         while (batch && remaining.get() > 0) {
