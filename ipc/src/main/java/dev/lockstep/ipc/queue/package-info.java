@@ -61,7 +61,7 @@
  *           SharedPriorityQueueBatchFifoTest}, {@code SharedPriorityQueueHoldTest}, {@code
  *           SharedPriorityQueueSleepWakeupTest}, {@code SharedPriorityQueueFullWakeupTest}, {@code
  *           SharedPriorityQueueFullWakeupBatchTest}, {@code SharedPriorityQueueLaneWakeupTest}, {@code
- *           SharedPriorityQueueBindTest}</td>
+ *           SharedPriorityQueueOwnLaneWakeupTest}, {@code SharedPriorityQueueBindTest}</td>
  *       <td>{@code SharedPriorityQueueBench.receiveSend1}, {@code receiveSend2} ({@code
  *           impl=SharedPriorityQueue}, against {@code PriorityBlockingQueue}); between processes: {@code
  *           IpcRoundTripBench.roundTrip}, {@code IpcThroughputBench.send} ({@code

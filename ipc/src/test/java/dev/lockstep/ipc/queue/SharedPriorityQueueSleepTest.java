@@ -75,10 +75,7 @@ class SharedPriorityQueueSleepTest {
         java.util.Random jitter = new java.util.Random();
         for (AtomicLong p : passed) {
             Thread.sleep(1_500 + jitter.nextInt((int) WaitMode.MAX_SLEEP_MILLIS)); // the naps reach the bound
-            long switches = switchesInOneSecond(tid.get());
-            System.out.println("SharedPriorityQueue receiver blocked on an empty queue: " + switches + " context switches in 1 s");
-            assertTrue(switches <= MAX_SWITCHES_PER_SECOND, "the blocked receiver was scheduled " + switches
-                    + " times in 1 s: it polls instead of sleeping in the kernel");
+            assertAsleep(tid.get(), "receiver blocked on an empty queue", "the blocked receiver", "sleeping in the kernel");
             long t0 = System.nanoTime();
             q.send(1, ByteBuffer.wrap(new byte[] {2}));
             while (p.get() == 0L) {
@@ -128,10 +125,7 @@ class SharedPriorityQueueSleepTest {
         for (AtomicLong p : passed) {
             fill.release();
             Thread.sleep(500 + jitter.nextInt((int) WaitMode.MAX_SLEEP_MILLIS));
-            long switches = switchesInOneSecond(tid.get());
-            System.out.println("SharedPriorityQueue sender blocked on a full lane: " + switches + " context switches in 1 s");
-            assertTrue(switches <= MAX_SWITCHES_PER_SECOND, "the blocked sender was scheduled " + switches
-                    + " times in 1 s: it polls instead of sleeping in the kernel");
+            assertAsleep(tid.get(), "sender blocked on a full lane", "the blocked sender", "sleeping in the kernel");
             long t0 = System.nanoTime();
             for (int i = 0; i < 2; i++) { // two receives make room wherever the ring's end falls
                 assertEquals(3, q.receive(d.clear()));
@@ -186,10 +180,7 @@ class SharedPriorityQueueSleepTest {
             Thread.sleep(500 + jitter.nextInt((int) WaitMode.MAX_SLEEP_MILLIS));
             assertEquals(0L, passed[r].get(), "the send found no lane and waits");
             assertEquals(2, q.lanesInUse());
-            long switches = switchesInOneSecond(tid.get());
-            System.out.println("SharedPriorityQueue send waiting for a lane: " + switches + " context switches in 1 s");
-            assertTrue(switches <= MAX_SWITCHES_PER_SECOND, "the send waiting for a lane was scheduled " + switches
-                    + " times in 1 s: it polls instead of sleeping in the kernel");
+            assertAsleep(tid.get(), "send waiting for a lane", "the send waiting for a lane", "sleeping in the kernel");
             long t0 = System.nanoTime();
             assertEquals(3 * r + 1, q.receive(d.clear())); // drains the sender's lane of 3r + 1
             while (passed[r].get() == 0L) {
@@ -249,10 +240,7 @@ class SharedPriorityQueueSleepTest {
             });
             receiver.start();
             Thread.sleep(500); // its waits recover the dead lane (checked twice, 1 ms apart, at most)
-            long switches = switchesInOneSecond(tid.get());
-            System.out.println("SharedPriorityQueue receiver after a dead sender's lane: " + switches + " context switches in 1 s");
-            assertTrue(switches <= MAX_SWITCHES_PER_SECOND, "the receiver was scheduled " + switches
-                    + " times in 1 s: it polls instead of sleeping or napping in the kernel");
+            assertAsleep(tid.get(), "receiver after a dead sender's lane", "the receiver", "sleeping or napping in the kernel");
             assertEquals(0, q.lanesInUse(), "the waiting receiver's recovery freed the dead sender's lane");
             receiver.join();
         }
@@ -311,6 +299,17 @@ class SharedPriorityQueueSleepTest {
         long s0 = switches(tid);
         Thread.sleep(1_000);
         return switches(tid) - s0;
+    }
+
+    /**
+     * Thread {@code tid} was scheduled at most {@link #MAX_SWITCHES_PER_SECOND} times in one second (a
+     * kernel sleeper about 10, a poller about a thousand); prints the count under {@code what}.
+     */
+    private static void assertAsleep(long tid, String what, String who, String how) throws Exception {
+        long switches = switchesInOneSecond(tid);
+        System.out.println("SharedPriorityQueue " + what + ": " + switches + " context switches in 1 s");
+        assertTrue(switches <= MAX_SWITCHES_PER_SECOND, who + " was scheduled " + switches
+                + " times in 1 s: it polls instead of " + how);
     }
 
     private static long switches(long tid) throws Exception {
