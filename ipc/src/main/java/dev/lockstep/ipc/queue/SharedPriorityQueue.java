@@ -77,8 +77,7 @@ import dev.lockstep.ipc.wait.WaitWord;
  *       priorities each uses, up to {@value #LANES_PER_THREAD}, plus a lane per further priority whose
  *       messages still wait. A send waits while its own lane is full, or while no lane is free and none
  *       of its own is drained (the receive that drains one wakes it): other senders are not held up by
- *       a full lane. {@link #isFull(int)} says whether the calling thread's
- *       send would wait.</li>
+ *       a full lane. {@link #isFull(int)} says whether the calling thread's send would wait.</li>
  *   <li>{@code send} blocks while it cannot proceed, {@code trySend} fails at once, the timed
  *       {@code trySend} waits up to its timeout; likewise {@code receive} / {@code tryReceive}.
  *       Blocking calls throw {@link InterruptedException} when interrupted. How they wait
@@ -165,10 +164,11 @@ import dev.lockstep.ipc.wait.WaitWord;
  * written first line of its entry, says what all its records carry). Re-check: every other active lane
  * bound for the candidate's priority or higher has its head record read again; a message sent before
  * the candidate was published before the candidate's header, which our acquire followed, so the re-read
- * sees it (or its consumption), and sees its lane's priority too (stored before that send). Copy the body out, then CAS the head past the record (volatile): the CAS is the
- * receive's linearization point; if it fails, what was copied is discarded (another receive took the
- * record, and the ring may have been overwritten since) and the scan starts over. A head position
- * recurs only after 2^48 words through the lane, so the CAS has no ABA.
+ * sees it (or its consumption), and sees its lane's priority too (stored before that send). Copy the
+ * body out, then CAS the head past the record (volatile): the CAS is the receive's linearization point;
+ * if it fails, what was copied is discarded (another receive took the record, and the ring may have
+ * been overwritten since) and the scan starts over. A head position recurs only after 2^48 words
+ * through the lane, so the CAS has no ABA.
  *
  * <p>Handler batch (the hold). A batch takes the best lane's run of records of the best priority that
  * precede the other lanes' first records (so the run respects the order), up to its limit, and claims it
@@ -1632,12 +1632,13 @@ public final class SharedPriorityQueue implements AutoCloseable {
     }
 
     /**
-     * The priority lane {@code k} is bound for (opaque), which every record in it has: a lane holds
-     * only its current binding's records (it is freed only drained, and rebound only FREE), all sent at
-     * the priority its binder stored before setting the active bit. A scan skips a lane whose priority is
-     * below the best record found so far without reading its head or header: the lane table's first
-     * line is written only when the lane changes hands, so this read stays in the reader's cache, where
-     * a head and a header are lines the other side writes. A stale value is harmless in the scan, whose
+     * The priority lane {@code k} is bound for (opaque), which every record waiting in it has: a lane
+     * holds only its current binding's records (it is freed only drained, rebound only FREE, and moved
+     * to another priority only drained), all sent at the priority its binder stored before setting the
+     * active bit (or its mover before its next send). A scan skips a lane whose priority is below the
+     * best record found so far without reading its head or header: the lane table's first line is
+     * written only when the lane changes hands or priority, so this read mostly stays in the reader's
+     * cache, where a head and a header are lines the other side writes. A stale value is harmless in the scan, whose
      * re-check reads it again: a send that happened-before the candidate's publish happened after its
      * lane's binding stored the priority, so the re-check's read, which follows the acquire of the
      * candidate's header, sees that priority or a later binding's (the lane then drained of that send).
@@ -2110,7 +2111,8 @@ public final class SharedPriorityQueue implements AutoCloseable {
 
     /**
      * Whether a send of a maximum-size message at {@code priority} by the calling thread would find no
-     * room now: its lane for that priority is full, or it has none and no lane is free.
+     * room now: its lane for that priority is full, or it has none, no lane is free and none of its own is
+     * drained (a drained one would be moved to the priority).
      *
      * @param priority 0 .. {@value #MAX_PRIORITY}
      * @return {@code true} if such a send would wait
@@ -2121,11 +2123,17 @@ public final class SharedPriorityQueue implements AutoCloseable {
             throw new IllegalArgumentException("priority must be in 0.." + MAX_PRIORITY + ": " + priority);
         }
         ensureOpen();
-        int k = bindings.get().laneOf[priority];
+        Bindings t = bindings.get();
+        int k = t.laneOf[priority];
         if (k < 0) {
             for (int j = 0; j < lanes; j++) {
                 if ((long) MappedAccess.LONG.getAcquire(buffer, laneAt(j) + PriorityQueueDescriptor.LANE_OWNER_OFFSET) == FREE) {
                     return false;
+                }
+            }
+            for (int i = 0; i < t.count; i++) {
+                if (drainedBySender(t.laneOf[t.order[i]])) {
+                    return false; // the send would move this drained lane of ours to the priority
                 }
             }
             return true;

@@ -98,8 +98,8 @@ class SharedPriorityQueueTest {
 
     /**
      * isEmpty and isFull follow the queue: isFull(p) is whether the calling thread's send at p would
-     * wait (its lane for p is full, or it has none and no lane is free), isFull() whether that holds at
-     * every priority.
+     * wait (its lane for p is full, or it has none, no lane is free and none of its own is drained),
+     * isFull() whether that holds at every priority.
      */
     @Test
     void isEmptyAndIsFullFollowTheCallingThreadsLanes() throws Exception {
@@ -139,6 +139,10 @@ class SharedPriorityQueueTest {
             assertFalse(q.isFull(1));
             assertFalse(q.isFull());
             assertEquals(0, q.size());
+            assertEquals(2, q.lanesInUse(), "both lanes still bound to this thread, drained");
+            assertFalse(q.isFull(3), "no lane free, but a drained lane of this thread moves to priority 3");
+            assertTrue(q.trySend(3, msg(0, 3)));
+            assertTrue(onOtherThread(() -> q.isFull(4)), "another thread has no lane and none is free");
         }
     }
 
@@ -937,9 +941,9 @@ class SharedPriorityQueueTest {
     }
 
     /**
-     * As above with each producer cycling through 7 priorities, more than its lane budget, with every
-     * lane bound: a producer at a new priority moves one of its drained lanes to it, or waits until one
-     * of its lanes drains (its wait's re-check raises their space requests, so that receive wakes it).
+     * As above with each producer cycling through 7 priorities, more than its lane budget: a producer at
+     * a new priority moves one of its drained lanes to it, binds a free one, or waits until one of its
+     * lanes drains (its wait's re-check raises their space requests, so that receive wakes it).
      */
     @Test
     @Timeout(120)
@@ -965,8 +969,10 @@ class SharedPriorityQueueTest {
         int producers = 4;
         int consumers = 4;
         int perProducer = 20_000;
-        // 4 producers x 4 priorities: 16 lanes bound at once
-        try (SharedPriorityQueue q = SharedPriorityQueue.inMemory(16, 8, 16)) {
+        // 4 producers x 4 priorities: 16 lanes bound at once; at 7 priorities a producer keeps a lane per
+        // priority whose messages wait (up to 7), which 32 lanes cover: a live thread's lanes are its own,
+        // so with fewer, producers done sending could keep the lanes another one waits for
+        try (SharedPriorityQueue q = SharedPriorityQueue.inMemory(16, 8, priorities <= 4 ? 16 : 32)) {
             ExecutorService ex = Executors.newFixedThreadPool(producers + consumers, threads);
             try {
                 CountDownLatch start = new CountDownLatch(1);
