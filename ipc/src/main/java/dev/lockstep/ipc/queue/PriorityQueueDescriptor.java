@@ -27,7 +27,8 @@ import dev.lockstep.ipc.shm.MappedAccess;
  *  +-------------------------------------------------------------------+
  *  | lane table: lanes entries of 512 bytes (four 128-byte lines)      | laneTableOffset
  *  |   line A, written when the lane changes hands or priority:        |
- *  |   +0   owner (long): FREE 0 | BOUND, RETIRED, FREEING | token      |
+ *  |   +0   owner (long): FREE 0 | BOUND [| SPARE], RETIRED,           |
+ *  |        FREEING | token                                            |
  *  |   +8   priority (int): every waiting record's priority            |
  *  |   +16  sleep acknowledgement (long): the last request epoch the    |
  *  |        lane's sender acknowledged (0: none)                       |
@@ -151,6 +152,13 @@ public final class PriorityQueueDescriptor {
     public static final long RETIRED = 2L << 62;
     /** State bits of a lane one process is freeing (clearing its active bit). */
     public static final long FREEING = 3L << 62;
+    /**
+     * With {@link #BOUND}: a lane its sender bound beyond its budget of lanes ({@code
+     * SharedPriorityQueue.LANES_PER_THREAD}) and has not sent into since; the sender takes it back by CAS to
+     * BOUND before its next record there, and a receiver that finds it drained retires it by CAS, so a
+     * sender that stops sending does not keep it.
+     */
+    public static final long SPARE = 1L << 61;
     /** The state bits of an owner word. */
     public static final long STATE_MASK = 3L << 62;
     /** The token bits of an owner word. */

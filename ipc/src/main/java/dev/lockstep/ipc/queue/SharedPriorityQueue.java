@@ -8,6 +8,7 @@ import static dev.lockstep.ipc.queue.PriorityQueueDescriptor.FREEING;
 import static dev.lockstep.ipc.queue.PriorityQueueDescriptor.PAD;
 import static dev.lockstep.ipc.queue.PriorityQueueDescriptor.POSITION_MASK;
 import static dev.lockstep.ipc.queue.PriorityQueueDescriptor.RETIRED;
+import static dev.lockstep.ipc.queue.PriorityQueueDescriptor.SPARE;
 import static dev.lockstep.ipc.queue.PriorityQueueDescriptor.STATE_MASK;
 import static dev.lockstep.ipc.queue.PriorityQueueDescriptor.TOKEN_MASK;
 
@@ -68,16 +69,19 @@ import dev.lockstep.ipc.wait.WaitWord;
  *       order. Concurrent sends are ordered by a Lamport stamp, then by lane.</li>
  *   <li>Capacity is per lane, in bytes: a lane holds at least {@code maxMessages} messages of the
  *       largest size, more small ones (a message takes {@code align8(8 + length)} bytes). A thread's
- *       first send at a priority binds a free lane, which it keeps while it lives: a first send at a
- *       priority beyond its {@value #LANES_PER_THREAD} lanes moves its oldest drained lane to that
- *       priority (or, none drained, binds another and later retires drained ones), but a thread that stops
- *       sending keeps the lanes it has (the handle cannot take a lane from a live thread, whose tail
- *       is its own); lanes of ended threads (retired by the next bind that finds no lane free) and of
- *       closed handles are freed once drained. So size {@code lanes} for the sending threads times the
- *       priorities each uses, up to {@value #LANES_PER_THREAD}, plus a lane per further priority whose
- *       messages still wait. A send waits while its own lane is full, or while no lane is free and none
- *       of its own is drained (the receive that drains one wakes it): other senders are not held up by
- *       a full lane. {@link #isFull(int)} says whether the calling thread's send would wait.</li>
+ *       first send at a priority binds a free lane. A thread keeps up to {@value #LANES_PER_THREAD} lanes
+ *       while it lives: a first send at a further priority moves its oldest drained lane to that
+ *       priority, or, none drained, binds another and marks its oldest lane beyond the budget
+ *       <em>spare</em>; its next send at that lane's priority takes it back (and marks the next oldest),
+ *       and the receive that drains a spare lane retires and frees it. So a thread that stops sending
+ *       keeps at most {@value #LANES_PER_THREAD} lanes (the handle cannot take a lane from a live thread
+ *       that may send into it: its tail is its own); lanes of ended threads (retired by the next bind
+ *       that finds no lane free) and of closed handles are freed once drained. Size {@code lanes} for
+ *       the live sending threads times the priorities each uses, up to {@value #LANES_PER_THREAD}, plus
+ *       a lane per further priority whose messages still wait. A send waits while its own lane is full,
+ *       or while no lane is free and none of its own is drained (the receive that drains or frees one
+ *       wakes it): other senders are not held up by a full lane. {@link #isFull(int)} says whether the
+ *       calling thread's send would wait.</li>
  *   <li>{@code send} blocks while it cannot proceed, {@code trySend} fails at once, the timed
  *       {@code trySend} waits up to its timeout; likewise {@code receive} / {@code tryReceive}.
  *       Blocking calls throw {@link InterruptedException} when interrupted. How they wait
@@ -140,8 +144,11 @@ import dev.lockstep.ipc.wait.WaitWord;
  * <p>Lanes. A lane's owner word goes FREE -> BOUND(token) by the CAS of a sending thread's first send
  * at a priority; a thread at its lane budget moves a drained lane of its own to a new priority in place
  * (one store of the priority word: no record waits in it, so its waiting records share the new priority
- * from then on, as after a free and a bind); BOUND -> RETIRED by that thread (lanes over its budget,
- * {@link #close}); RETIRED ->
+ * from then on, as after a free and a bind); BOUND -> BOUND|SPARE by that thread for its oldest lanes beyond
+ * its budget, and back by its CAS before its next record there; BOUND|SPARE -> RETIRED by the receive
+ * that finds it drained (its CAS and the sender's decide; the sender re-reads the head after marking,
+ * the receive reads the owner after its head CAS, so one of them sees a lane drained around its mark);
+ * BOUND -> RETIRED by that thread (drained lanes it no longer needs, {@link #close}); RETIRED ->
  * FREEING -> FREE by whoever finds it drained (the word at its head is 0), clearing its active bit in
  * between, so a binder's set, which follows its CAS on FREE, is never erased. A lane is used by the one
  * thread that bound it, so its tail, cached space bound and last stamp are plain state of this handle,
@@ -229,7 +236,8 @@ public final class SharedPriorityQueue implements AutoCloseable {
     public static final int MAX_LANES = 4096;
     /**
      * How many lanes one thread keeps bound through one handle: a send at a further priority moves its
-     * oldest drained lane to that priority (none drained: it binds one more, and retires drained ones later).
+     * oldest drained lane to that priority (none drained: it binds one more and marks its oldest spare,
+     * which the receive that drains it retires unless the thread sends into it first).
      */
     public static final int LANES_PER_THREAD = 4;
 
@@ -250,6 +258,8 @@ public final class SharedPriorityQueue implements AutoCloseable {
         /** The bound lanes' priorities, oldest binding first. */
         final int[] order = new int[MAX_PRIORITY + 1];
         int count;
+        /** Bit p: the lane of priority p is SPARE (bound beyond the budget, not sent into since). */
+        int spare;
         /** The last scan's result: the record's header, the word it was found by, its source, its run's end. */
         long header;
         long word;
@@ -340,6 +350,7 @@ public final class SharedPriorityQueue implements AutoCloseable {
     private final int activeWords;
     private final long boundWord;
     private final long retiredWord;
+    private final long spareWord;
     private final long freeingWord;
     private final long holdingWord;
     private final long clearingWord;
@@ -395,6 +406,7 @@ public final class SharedPriorityQueue implements AutoCloseable {
         this.activeWords = (lanes + 63) >>> 6;
         this.boundWord = BOUND | token;
         this.retiredWord = RETIRED | token;
+        this.spareWord = BOUND | SPARE | token;
         this.freeingWord = FREEING | token;
         this.holdingWord = PriorityQueueDescriptor.HOLDING | token;
         this.clearingWord = PriorityQueueDescriptor.CLEARING | token;
@@ -798,7 +810,8 @@ public final class SharedPriorityQueue implements AutoCloseable {
     private boolean offer(int priority, ByteBuffer src, int length) {
         Bindings t = bindings.get();
         int k = t.laneOf[priority];
-        if (k < 0 && (k = bind(t, priority)) < 0) {
+        // a spare lane is taken back (CAS) before a record goes in: t.spare is 0 unless over budget
+        if ((k < 0 || (t.spare & (1 << priority)) != 0) && (k = bind(t, priority)) < 0) {
             return false;
         }
         final ByteBuffer b = buffer;
@@ -921,26 +934,19 @@ public final class SharedPriorityQueue implements AutoCloseable {
     }
 
     private int bind(Bindings t, int priority) {
-        if (t.count >= LANES_PER_THREAD) {
-            int k = rebindDrained(t, priority);
-            if (k >= 0) {
-                if (t.count > LANES_PER_THREAD) {
-                    retireDrained(t, t.count - LANES_PER_THREAD, priority); // bound over budget while none drained
-                }
-                return k;
-            }
+        int k = t.laneOf[priority];
+        if (k >= 0 && reclaimSpare(t, priority, k)) {
+            return k;
+        }
+        if (t.count - Integer.bitCount(t.spare) >= LANES_PER_THREAD && (k = rebindDrained(t, priority)) >= 0) {
+            return k;
         }
         for (int attempt = 0; attempt < 2; attempt++) {
-            int k = claimFreeLane(priority);
+            k = claimFreeLane(t, priority);
             if (k >= 0) {
                 t.laneOf[priority] = k;
                 t.order[t.count++] = priority;
-                synchronized (binders) {
-                    binders[k] = Thread.currentThread();
-                }
-                if (t.count > LANES_PER_THREAD) {
-                    retireDrained(t, t.count - LANES_PER_THREAD, priority);
-                }
+                spareBeyondBudget(t, priority);
                 return k;
             }
             // no lane free: retire the lanes of this handle's ended threads, then take a drained lane of
@@ -959,15 +965,27 @@ public final class SharedPriorityQueue implements AutoCloseable {
         return -1;
     }
 
-    private int claimFreeLane(int priority) {
+    private int claimFreeLane(Bindings t, int priority) {
         final ByteBuffer b = buffer;
         for (int k = 0; k < lanes; k++) {
             int ownerAt = laneAt(k) + PriorityQueueDescriptor.LANE_OWNER_OFFSET;
-            // opaque pre-check, then volatile CAS: the CAS acquires the freer's release of the lane (its
-            // reads of the ring end before our writes) and, if this handle bound the lane before, the
-            // plain per-lane state's last writes
-            if ((long) MappedAccess.LONG.getOpaque(b, ownerAt) == FREE
-                    && MappedAccess.LONG.compareAndSet(b, ownerAt, FREE, boundWord)) {
+            if ((long) MappedAccess.LONG.getOpaque(b, ownerAt) != FREE) { // opaque: a pre-check, the CAS decides
+                continue;
+            }
+            boolean claimed;
+            synchronized (binders) {
+                // volatile CAS: acquires the freer's release of the lane (its reads of the ring end before
+                // our writes) and, if this handle bound the lane before, the plain per-lane state's last
+                // writes. Under the binders lock with the binder's record, so a thread of this handle whose
+                // spare lane a receiver retired (its record left stale) never takes this binding for its own
+                // (reclaimSpare), and no stale record of an ended thread retires it (retireEndedThreads)
+                claimed = MappedAccess.LONG.compareAndSet(b, ownerAt, FREE, boundWord);
+                if (claimed) {
+                    binders[k] = Thread.currentThread();
+                }
+            }
+            if (claimed) {
+                forget(t, k); // a stale entry of ours for this lane (a spare lane retired by a receiver)
                 // plain: published by the active bit's atomic or below
                 MappedAccess.INT.set(b, laneAt(k) + PriorityQueueDescriptor.LANE_PRIORITY_OFFSET, priority);
                 // atomic or (volatile): after our CAS on FREE, so a freer's clear (before its FREE store,
@@ -1007,7 +1025,7 @@ public final class SharedPriorityQueue implements AutoCloseable {
         for (int i = 0; i < t.count; i++) {
             int p = t.order[i];
             int k = t.laneOf[p];
-            if (drainedBySender(k)) {
+            if ((t.spare & (1 << p)) == 0 && drainedBySender(k)) { // a spare lane is the receivers' to retire
                 // opaque: receivers and senders read the word as a hint (see lanePriority, nextStamp); the
                 // next record's header release publishes it with the record, as the bit set does for a bind
                 MappedAccess.INT.setOpaque(buffer, laneAt(k) + PriorityQueueDescriptor.LANE_PRIORITY_OFFSET, priority);
@@ -1027,16 +1045,99 @@ public final class SharedPriorityQueue implements AutoCloseable {
         for (int i = 0; i < t.count && retired < max; ) {
             int p = t.order[i];
             int k = t.laneOf[p];
-            if (p != keep && drainedBySender(k)) {
-                retire(k);
-                t.laneOf[p] = -1;
-                System.arraycopy(t.order, i + 1, t.order, i, t.count - i - 1);
-                t.count--;
+            if (p != keep && drainedBySender(k)) { // a stale spare entry reads another's tail: only a read
+                if ((t.spare & (1 << p)) != 0) {
+                    retireSpare(k);
+                } else {
+                    retire(k);
+                }
+                drop(t, i);
                 retired++;
             } else {
                 i++;
             }
         }
+    }
+
+    /** Removes {@code t}'s entry at {@code i} of its order (the lane is no longer its own). */
+    private static void drop(Bindings t, int i) {
+        int p = t.order[i];
+        t.laneOf[p] = -1;
+        t.spare &= ~(1 << p);
+        System.arraycopy(t.order, i + 1, t.order, i, t.count - i - 1);
+        t.count--;
+    }
+
+    /** Removes a stale entry of {@code t} for lane {@code k}, if any. */
+    private static void forget(Bindings t, int k) {
+        for (int i = 0; i < t.count; i++) {
+            if (t.laneOf[t.order[i]] == k) {
+                drop(t, i);
+                return;
+            }
+        }
+    }
+
+    /**
+     * Marks {@code t}'s oldest lanes SPARE while more than {@value #LANES_PER_THREAD} of them are not,
+     * keeping the one of {@code keep} (the lane just bound or taken back): BOUND(me) -> BOUND|SPARE(me).
+     * Only this thread moves its BOUND lane (recovery moves only a dead process's), so the CAS succeeds;
+     * it is a CAS for its volatile order. A receive that drained the lane before it sees BOUND and leaves
+     * it, so the lane is re-checked here: the receive's head CAS precedes its owner read (both volatile,
+     * {@link #freeIfRetired}) and our CAS precedes our head read (volatile), so one of the two sees the
+     * other's write, and a drained spare lane is retired by one of us.
+     */
+    private void spareBeyondBudget(Bindings t, int keep) {
+        int notSpare = t.count - Integer.bitCount(t.spare);
+        for (int i = 0; i < t.count && notSpare > LANES_PER_THREAD; ) {
+            int p = t.order[i];
+            if (p == keep || (t.spare & (1 << p)) != 0) {
+                i++;
+                continue;
+            }
+            int k = t.laneOf[p];
+            MappedAccess.LONG.compareAndSet(buffer, laneAt(k) + PriorityQueueDescriptor.LANE_OWNER_OFFSET, boundWord, spareWord);
+            t.spare |= 1 << p;
+            notSpare--;
+            if (spaceBound(k, true) == tails[k]) { // volatile reads: the pair above
+                retireSpare(k);
+                drop(t, i);
+            } else {
+                i++;
+            }
+        }
+    }
+
+    /**
+     * Takes {@code t}'s spare lane {@code k} back for a send at {@code p}: BOUND|SPARE(me) -> BOUND(me),
+     * unless a receiver retired it (it was drained) first; then the entry is dropped and the send binds
+     * anew. Under the binders lock, and only if this thread is still the lane's binder: a thread of this
+     * handle that bound the lane since (its words equal ours) records itself there in the same lock as its
+     * claim, so a stale entry never takes another thread's lane. Then the lane is this thread's newest.
+     */
+    private boolean reclaimSpare(Bindings t, int p, int k) {
+        boolean ok;
+        synchronized (binders) {
+            // volatile CAS: against a receiver's retiring CAS; one of the two wins
+            ok = binders[k] == Thread.currentThread()
+                    && MappedAccess.LONG.compareAndSet(buffer, laneAt(k) + PriorityQueueDescriptor.LANE_OWNER_OFFSET, spareWord, boundWord);
+            if (!ok && binders[k] == Thread.currentThread()) {
+                binders[k] = null;
+            }
+        }
+        int i = 0;
+        while (t.order[i] != p) {
+            i++;
+        }
+        if (!ok) {
+            drop(t, i);
+            return false;
+        }
+        t.spare &= ~(1 << p);
+        System.arraycopy(t.order, i + 1, t.order, i, t.count - i - 1);
+        t.order[t.count - 1] = p;
+        spareBeyondBudget(t, p);
+        return true;
     }
 
     private boolean drainedBySender(int k) {
@@ -1054,14 +1155,38 @@ public final class SharedPriorityQueue implements AutoCloseable {
         }
     }
 
-    /** BOUND(me) -> RETIRED(me), then freed at once if drained. */
+    /**
+     * BOUND|SPARE(me) -> RETIRED(me) for a spare entry of the calling thread, then freed at once if drained;
+     * nothing if a receiver retired the lane first. Checked under the binders lock, as {@link
+     * #reclaimSpare}: the entry may be stale, the lane since bound by another thread of this handle.
+     */
+    private void retireSpare(int k) {
+        boolean retired;
+        synchronized (binders) {
+            // volatile CAS: releases the lane's records, as retire's
+            retired = binders[k] == Thread.currentThread() && MappedAccess.LONG.compareAndSet(buffer,
+                    laneAt(k) + PriorityQueueDescriptor.LANE_OWNER_OFFSET, spareWord, retiredWord);
+            if (binders[k] == Thread.currentThread()) {
+                binders[k] = null;
+            }
+        }
+        if (retired) {
+            tryFree(k);
+        }
+    }
+
+    /**
+     * BOUND(me) or BOUND|SPARE(me) -> RETIRED(me), then freed at once if drained: for a lane this handle's
+     * binders record names (an ended thread's, or at close).
+     */
     private void retire(int k) {
         synchronized (binders) {
             binders[k] = null;
         }
         int ownerAt = laneAt(k) + PriorityQueueDescriptor.LANE_OWNER_OFFSET;
         // volatile CAS: releases the lane's records (a freer acquires this word before reading the head)
-        if (MappedAccess.LONG.compareAndSet(buffer, ownerAt, boundWord, retiredWord)) {
+        if (MappedAccess.LONG.compareAndSet(buffer, ownerAt, boundWord, retiredWord)
+                || MappedAccess.LONG.compareAndSet(buffer, ownerAt, spareWord, retiredWord)) {
             tryFree(k);
         }
     }
@@ -1835,9 +1960,22 @@ public final class SharedPriorityQueue implements AutoCloseable {
      * order, and we see RETIRED. One load of line A, which changes hands only when the lane does.
      */
     private void freeIfRetired(int k) {
-        long owner = (long) MappedAccess.LONG.getVolatile(buffer, laneAt(k) + PriorityQueueDescriptor.LANE_OWNER_OFFSET);
-        if ((owner & STATE_MASK) == RETIRED) {
+        int ownerAt = laneAt(k) + PriorityQueueDescriptor.LANE_OWNER_OFFSET;
+        long owner = (long) MappedAccess.LONG.getVolatile(buffer, ownerAt);
+        long state = owner & STATE_MASK;
+        if (state == RETIRED) {
             tryFree(k);
+        } else if (state == BOUND && (owner & SPARE) != 0L) {
+            // a spare lane: retired if no record waits at its head (volatile reads, as tryFree's; a padding
+            // record may hide one past the ring's end, which tryFree looks for). Its sender takes a spare
+            // lane back by CAS before sending into it, so of the two CASes one wins; if a stale read here
+            // retires a lane its sender took back and marked spare again since, its records are still
+            // received and the sender binds anew: retiring a lane never loses a record
+            long header = headerAt(k, PriorityQueueDescriptor.position((long) MappedAccess.LONG.getVolatile(buffer, headAt(k))));
+            if ((header == 0L || (header & PAD) != 0L)
+                    && MappedAccess.LONG.compareAndSet(buffer, ownerAt, owner, RETIRED | (owner & TOKEN_MASK))) {
+                tryFree(k);
+            }
         }
     }
 

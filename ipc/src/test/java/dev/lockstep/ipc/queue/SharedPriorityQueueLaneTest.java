@@ -250,6 +250,63 @@ class SharedPriorityQueueLaneTest {
         assertEquals(0, r.lanesInUse(), "close retires and frees the drained lanes");
     }
 
+    /**
+     * A thread that bound more lanes than its budget while none of its own was drained, then stopped
+     * sending (alive), holds no more than its budget once the receiver drained them: the lane beyond the
+     * budget is marked spare, taken back by the thread's next send at its priority (which marks the next
+     * oldest), and retired by the receive that drains it, so another thread can bind the lane.
+     */
+    @Test
+    void aThreadThatStopsSendingHoldsNoMoreThanItsBudget() throws Exception {
+        int budget = SharedPriorityQueue.LANES_PER_THREAD;
+        SharedPriorityQueue q = SharedPriorityQueue.inMemory(8, 8, budget + 1);
+        ByteBuffer d = dst(q);
+        CountDownLatch sent = new CountDownLatch(1);
+        CountDownLatch done = new CountDownLatch(1);
+        AtomicReference<Throwable> failed = new AtomicReference<>();
+        Thread idle = new Thread(() -> {
+            try {
+                for (int p = 0; p <= budget; p++) { // budget + 1 priorities, nothing received in between
+                    assertTrue(q.trySend(p, msg(p, 0)), "send at " + p);
+                }
+                // its first lane is spare now: taken back, with no lane free (the next oldest becomes spare)
+                assertTrue(q.trySend(0, msg(0, 1)), "a send at the spare lane's priority takes it back");
+            } catch (Throwable e) {
+                failed.set(e);
+            }
+            sent.countDown();
+            try {
+                done.await(); // alive and idle: its lanes cannot be retired as an ended thread's
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        idle.start();
+        try {
+            assertTrue(sent.await(10, TimeUnit.SECONDS));
+            assertEquals(null, failed.get());
+            assertEquals(budget + 1, q.lanesInUse());
+            for (int p = budget; p >= 1; p--) {
+                assertEquals(p, q.tryReceive(d.clear()));
+            }
+            assertEquals(0, q.tryReceive(d.clear()));
+            assertEquals(0, d.getInt(4));
+            assertEquals(0, q.tryReceive(d.clear()));
+            assertEquals(1, d.getInt(4), "FIFO within the priority");
+            assertEquals(-1, q.tryReceive(d.clear()));
+            assertEquals(budget, q.lanesInUse(), "the idle thread keeps its budget, no more");
+            AtomicReference<Boolean> other = new AtomicReference<>();
+            Thread t = new Thread(() -> other.set(q.trySend(7, msg(7, 7))));
+            t.start();
+            t.join();
+            assertTrue(other.get(), "another thread binds the lane the idle thread no longer holds");
+            assertEquals(7, q.tryReceive(d.clear()));
+        } finally {
+            done.countDown();
+            idle.join();
+        }
+    }
+
     /** A lane retired with messages in it is freed by the receive that drains it. */
     @Test
     void aRetiredLaneIsFreedOnceDrained() throws Exception {

@@ -969,10 +969,11 @@ class SharedPriorityQueueTest {
         int producers = 4;
         int consumers = 4;
         int perProducer = 20_000;
-        // 4 producers x 4 priorities: 16 lanes bound at once; at 7 priorities a producer keeps a lane per
-        // priority whose messages wait (up to 7), which 32 lanes cover: a live thread's lanes are its own,
-        // so with fewer, producers done sending could keep the lanes another one waits for
-        try (SharedPriorityQueue q = SharedPriorityQueue.inMemory(16, 8, priorities <= 4 ? 16 : 32)) {
+        // 4 producers x their budget of 4 lanes: 16 lanes, whatever the number of priorities. At 7, a
+        // producer binding a fifth lane retires its oldest with its records waiting, which the receive
+        // that drains it frees (before, it kept that lane bound until its next bind, so a producer done
+        // sending could keep the lanes another one waited for: this test hung about every second run)
+        try (SharedPriorityQueue q = SharedPriorityQueue.inMemory(16, 8, 16)) {
             ExecutorService ex = Executors.newFixedThreadPool(producers + consumers, threads);
             try {
                 CountDownLatch start = new CountDownLatch(1);

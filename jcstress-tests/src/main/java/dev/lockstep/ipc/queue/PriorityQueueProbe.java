@@ -71,6 +71,23 @@ public final class PriorityQueueProbe {
 
     /**
      * @param lane a lane index
+     * @return the lane's owner state (a volatile read): 0 FREE, 1 BOUND, 2 BOUND and SPARE, 3 RETIRED, 4 FREEING
+     */
+    public int laneState(int lane) {
+        long owner = (long) dev.lockstep.ipc.shm.MappedAccess.LONG.getVolatile(queue.buffer(),
+                queue.laneOwnerAt(lane));
+        long state = owner & PriorityQueueDescriptor.STATE_MASK;
+        if (state == PriorityQueueDescriptor.FREE) {
+            return 0;
+        }
+        if (state == PriorityQueueDescriptor.BOUND) {
+            return (owner & PriorityQueueDescriptor.SPARE) != 0L ? 2 : 1;
+        }
+        return state == PriorityQueueDescriptor.RETIRED ? 3 : 4;
+    }
+
+    /**
+     * @param lane a lane index
      * @return whether the lane's owner word says BOUND (a volatile read)
      */
     public boolean laneBound(int lane) {
