@@ -61,7 +61,8 @@
  *           SharedPriorityQueueBatchFifoTest}, {@code SharedPriorityQueueHoldTest}, {@code
  *           SharedPriorityQueueSleepWakeupTest}, {@code SharedPriorityQueueFullWakeupTest}, {@code
  *           SharedPriorityQueueFullWakeupBatchTest}, {@code SharedPriorityQueueLaneWakeupTest}, {@code
- *           SharedPriorityQueueOwnLaneWakeupTest}, {@code SharedPriorityQueueBindTest}</td>
+ *           SharedPriorityQueueOwnLaneWakeupTest}, {@code SharedPriorityQueueBindTest}, {@code
+ *           SharedPriorityQueueSpareTest}</td>
  *       <td>{@code SharedPriorityQueueBench.receiveSend1}, {@code receiveSend2} ({@code
  *           impl=SharedPriorityQueue}, against {@code PriorityBlockingQueue}); between processes: {@code
  *           IpcRoundTripBench.roundTrip}, {@code IpcThroughputBench.send} ({@code
