@@ -2263,6 +2263,9 @@ public final class SharedPriorityQueue implements AutoCloseable {
         ensureOpen();
         Bindings t = bindings.get();
         int k = t.laneOf[priority];
+        if (k >= 0 && !stillOurs(t, priority, k)) {
+            k = -1; // a receiver retired our spare lane of this priority: the send binds anew
+        }
         if (k < 0) {
             for (int j = 0; j < lanes; j++) {
                 if ((long) MappedAccess.LONG.getAcquire(buffer, laneAt(j) + PriorityQueueDescriptor.LANE_OWNER_OFFSET) == FREE) {
@@ -2270,13 +2273,21 @@ public final class SharedPriorityQueue implements AutoCloseable {
                 }
             }
             for (int i = 0; i < t.count; i++) {
-                if (drainedBySender(t.laneOf[t.order[i]])) {
-                    return false; // the send would move this drained lane of ours to the priority
+                int p = t.order[i];
+                if (stillOurs(t, p, t.laneOf[p]) && drainedBySender(t.laneOf[p])) {
+                    return false; // the send would move this drained lane of ours to the priority (or free it)
                 }
             }
             return true;
         }
         return !hasRoom(k, spaceBound(k, false), maxMessageSize);
+    }
+
+    /** Whether {@code t}'s lane {@code k} of priority {@code p} is still its own: not a spare lane a receiver retired. */
+    private boolean stillOurs(Bindings t, int p, int k) {
+        // acquire: a snapshot for isFull; only a spare lane can be taken from its live sender
+        return (t.spare & (1 << p)) == 0
+                || (long) MappedAccess.LONG.getAcquire(buffer, laneAt(k) + PriorityQueueDescriptor.LANE_OWNER_OFFSET) == spareWord;
     }
 
     /**

@@ -262,6 +262,7 @@ class SharedPriorityQueueLaneTest {
         SharedPriorityQueue q = SharedPriorityQueue.inMemory(8, 8, budget + 1);
         ByteBuffer d = dst(q);
         CountDownLatch sent = new CountDownLatch(1);
+        CountDownLatch again = new CountDownLatch(1);
         CountDownLatch done = new CountDownLatch(1);
         AtomicReference<Throwable> failed = new AtomicReference<>();
         Thread idle = new Thread(() -> {
@@ -271,14 +272,17 @@ class SharedPriorityQueueLaneTest {
                 }
                 // its first lane is spare now: taken back, with no lane free (the next oldest becomes spare)
                 assertTrue(q.trySend(0, msg(0, 1)), "a send at the spare lane's priority takes it back");
+                sent.countDown();
+                again.await(); // idle while alive: its lanes cannot be retired as an ended thread's
+                // its spare lane (priority 1) was retired by the receive that drained it, and another
+                // thread bound it and filled it: no lane is free, but a drained lane of its own moves
+                assertFalse(q.isFull(1), "isFull(1) must not judge by the lane it no longer holds");
+                assertTrue(q.trySend(1, msg(1, 1)), "a send at that priority moves a drained lane of its own");
             } catch (Throwable e) {
                 failed.set(e);
-            }
-            sent.countDown();
-            try {
-                done.await(); // alive and idle: its lanes cannot be retired as an ended thread's
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+            } finally {
+                sent.countDown();
+                done.countDown();
             }
         });
         idle.start();
@@ -295,14 +299,21 @@ class SharedPriorityQueueLaneTest {
             assertEquals(1, d.getInt(4), "FIFO within the priority");
             assertEquals(-1, q.tryReceive(d.clear()));
             assertEquals(budget, q.lanesInUse(), "the idle thread keeps its budget, no more");
-            AtomicReference<Boolean> other = new AtomicReference<>();
-            Thread t = new Thread(() -> other.set(q.trySend(7, msg(7, 7))));
+            AtomicInteger other = new AtomicInteger();
+            Thread t = new Thread(() -> {
+                while (q.trySend(7, msg(7, other.get()))) {
+                    other.incrementAndGet();
+                }
+            });
             t.start();
             t.join();
-            assertTrue(other.get(), "another thread binds the lane the idle thread no longer holds");
+            assertTrue(other.get() >= 8, "another thread binds the lane the idle thread no longer holds: " + other.get());
+            again.countDown();
+            assertTrue(done.await(10, TimeUnit.SECONDS));
+            assertEquals(null, failed.get());
             assertEquals(7, q.tryReceive(d.clear()));
         } finally {
-            done.countDown();
+            again.countDown();
             idle.join();
         }
     }
