@@ -62,7 +62,7 @@
  *           SharedPriorityQueueSleepWakeupTest}, {@code SharedPriorityQueueFullWakeupTest}, {@code
  *           SharedPriorityQueueFullWakeupBatchTest}, {@code SharedPriorityQueueLaneWakeupTest}, {@code
  *           SharedPriorityQueueOwnLaneWakeupTest}, {@code SharedPriorityQueueBindTest}, {@code
- *           SharedPriorityQueueSpareTest}</td>
+ *           SharedPriorityQueueSpareTest}, {@code SharedPriorityQueueSpareTakeBackTest}</td>
  *       <td>{@code SharedPriorityQueueBench.receiveSend1}, {@code receiveSend2} ({@code
  *           impl=SharedPriorityQueue}, against {@code PriorityBlockingQueue}); between processes: {@code
  *           IpcRoundTripBench.roundTrip}, {@code IpcThroughputBench.send} ({@code
