@@ -6,6 +6,7 @@ import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OperationsPerInvocation;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
@@ -42,8 +43,11 @@ import java.util.stream.Stream;
 @Fork(value = 1, jvmArgsAppend = {"--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED"})
 @State(Scope.Thread)
 public class IpcPathBench {
-    @Param({"agrona", "lockstep"})
+    @Param({"agrona", "lockstep", "lockstepPriorityQueue"})
     public String mechanism;
+
+    /** Messages per {@link #burst} invocation: half a priority-queue lane of {@link PriorityQueueLink}. */
+    static final int BURST = 32;
 
     private Path dir;
     private IpcLink bench;
@@ -62,8 +66,12 @@ public class IpcPathBench {
                 bench = LockstepLink.create(dir, false, IpcSession.RING_CAPACITY);
                 peer = LockstepLink.open(dir, false);
                 break;
+            case "lockstepPriorityQueue":
+                bench = PriorityQueueLink.create(dir);
+                peer = PriorityQueueLink.open(dir);
+                break;
             default:
-                throw new IllegalArgumentException("mechanism must be agrona or lockstep: " + mechanism);
+                throw new IllegalArgumentException("mechanism must be agrona, lockstep or lockstepPriorityQueue: " + mechanism);
         }
     }
 
@@ -85,5 +93,20 @@ public class IpcPathBench {
         peer.receive(IpcRoundTripBench.SIZE);
         peer.send(IpcRoundTripBench.SIZE);
         return bench.receive(IpcRoundTripBench.SIZE);
+    }
+
+    /**
+     * {@link IpcThroughputBench}'s shape in one thread: {@value #BURST} sends of
+     * {@link IpcRoundTripBench#SIZE} bytes, then the sink's drain (one batch receive), per message. The
+     * instructions of the throughput cell's sender and sink without its line transfers (issue 12: the
+     * priority queue's sender against the channel's).
+     */
+    @Benchmark
+    @OperationsPerInvocation(BURST)
+    public boolean burst() throws IOException {
+        for (int i = 0; i < BURST; i++) {
+            bench.send(IpcRoundTripBench.SIZE);
+        }
+        return peer.drain();
     }
 }
