@@ -932,12 +932,15 @@ public final class SharedPriorityQueue implements AutoCloseable {
         for (int w = 0; w < activeWords; w++) {
             // acquire: a lane bound before a send that happened-before ours set its bit before that send
             long bits = (long) MappedAccess.LONG.getAcquire(b, activeAt + 8 * w);
+            if (w == k >>> 6) {
+                bits &= ~(1L << k); // our own lane: its last stamp is lastStamps[k] (a lone sender reads no lane)
+            }
             while (bits != 0L) {
                 int j = (w << 6) + Long.numberOfTrailingZeros(bits);
                 bits &= bits - 1;
                 int laneAt = laneAt(j);
                 // opaque: only selects the lanes whose stamps matter; another priority's stamp is harmless
-                if (j == k || (int) MappedAccess.INT.getOpaque(b, laneAt + PriorityQueueDescriptor.LANE_PRIORITY_OFFSET) != priority) {
+                if ((int) MappedAccess.INT.getOpaque(b, laneAt + PriorityQueueDescriptor.LANE_PRIORITY_OFFSET) != priority) {
                     continue;
                 }
                 // acquire: pairs with the publishing send's release (see the notes)
@@ -2072,7 +2075,7 @@ public final class SharedPriorityQueue implements AutoCloseable {
             return takeCopyToHandler(t, k, handler);
         }
         if (n > 1) {
-            end = cutRun(t, k, from, n);
+            end = cutRun(t, k, from, end, n);
             n = t.runLength;
         }
         int ownerAt = holdOwnerAt(k);
@@ -2109,7 +2112,7 @@ public final class SharedPriorityQueue implements AutoCloseable {
      * their stamps grow, so a record beaten there is followed only by beaten ones). Returns the run's new
      * end and leaves its length in {@code t.runLength} (at least 1: the first record stands).
      */
-    private long cutRun(Bindings t, int k, long from, int n) {
+    private long cutRun(Bindings t, int k, long from, long end, int n) {
         // laneCandidate leaves each lane's word, source and run end in t: keep the scan's, which a
         // fallback to a copying receive (takeCopyToHandler) still claims by
         long word = t.word;
@@ -2121,6 +2124,10 @@ public final class SharedPriorityQueue implements AutoCloseable {
         t.word = word;
         t.hold = hold;
         t.to = to;
+        if (otherLane < 0) {
+            t.runLength = n; // no other lane's record of this priority or higher: nothing cuts the run
+            return end;
+        }
         long p = from;
         int i = 0;
         for (; i < n; i++) {
