@@ -26,6 +26,14 @@ final class PriorityQueueLink extends SpinLink {
     /** Lanes per queue: one sending thread at one priority needs one; a few spare for rebinding. */
     static final int LANES = 4;
     private static final boolean COPY_DRAIN = Boolean.getBoolean("lockstep.bench.pqCopyDrain");
+    /**
+     * Diagnostic (issue 12, thirty-second round): {@code -Dlockstep.bench.pqReceiveWork=N} adds N steps of
+     * dependent arithmetic per message to the sink's handler (give it through {@code JAVA_TOOL_OPTIONS}: the
+     * peer inherits the environment), to learn whether a sink slower per message than the sender moves the
+     * two-process cell. Off by default (a static final the JIT folds).
+     */
+    private static final int RECEIVE_WORK = Integer.getInteger("lockstep.bench.pqReceiveWork", 0);
+    private long work = 1;
 
     private final SharedPriorityQueue out;
     private final SharedPriorityQueue in;
@@ -157,6 +165,13 @@ final class PriorityQueueLink extends SpinLink {
     }
 
     private void onMessage(int priority, ByteBuffer buffer, int offset, int length) {
+        if (RECEIVE_WORK != 0) {
+            long w = work;
+            for (int i = 0; i < RECEIVE_WORK; i++) {
+                w = w * 6364136223846793005L + 1442695040888963407L; // one dependent multiply-add per step
+            }
+            work = w;
+        }
         messages++;
     }
 
