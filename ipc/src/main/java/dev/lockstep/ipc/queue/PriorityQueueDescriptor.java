@@ -4,7 +4,7 @@ import dev.lockstep.ipc.shm.MappedAccess;
 
 /**
  * The binary layout of a {@link SharedPriorityQueue}'s structure area (layout revision 2, lanes; file
- * layout version 7), described once, in the style of Agrona's {@code RingBufferDescriptor}. Design and
+ * layout version 8), described once, in the style of Agrona's {@code RingBufferDescriptor}. Design and
  * measurements: {@code docs/design/shared-priority-queue-r2.md}. In a file the area follows the
  * 128-byte header ({@code dev.lockstep.ipc.shm.FileLayout}) of kind {@code PRIORITY_QUEUE}, whose size
  * parameters are {@link #PARAM_MAX_MESSAGES}, {@link #PARAM_MAX_MESSAGE_SIZE}, {@link #PARAM_MAX_PRIORITY}
@@ -37,6 +37,10 @@ import dev.lockstep.ipc.shm.MappedAccess;
  *  |   +136 hold owner (long): 0 | HOLDING, CLEARING | token; GIVEN_BACK |
  *  |   +144 hold from (long): position &lt;&lt; 2 | mode (HELD, GIVEN_BACK) |
  *  |   +152 hold end (long): position &lt;&lt; 1 | won                      |
+ *  |   +160 zeroed (long): position &lt;&lt; 16 | words: the words before  |
+ *  |        position (up to 65535 of them) were zeroed by the holds    |
+ *  |        that delivered them; while a hold is up, also the end of   |
+ *  |        the sender's free space                                    |
  *  |   line C, written only by a blocked sender:                       |
  *  |   +256 space request (int): 1 while the lane's sender waits for   |
  *  |        room; the receive that moves the head clears it and wakes  |
@@ -54,7 +58,9 @@ import dev.lockstep.ipc.shm.MappedAccess;
  * {@code R / 8}); the record at position {@code p} starts at ring offset {@code (8 p) & (R - 1)}.
  *
  * <h2>Record</h2>
- * A header (long), then the body, padded to 8 bytes; a record never crosses the ring's end.
+ * A header (long), then the body, padded to 8 bytes; a record never crosses the ring's end. The word
+ * after the last published record is 0 (no record yet): the sender zeroes it with each record, unless
+ * the lane's zeroed word says a hold already zeroed it (the hold zeroes what it delivered).
  * <pre>
  *   bit 63       VALID     set in every published header
  *   bit 62       PAD       a padding record up to the ring's end (its body is not a message)
@@ -117,6 +123,18 @@ public final class PriorityQueueDescriptor {
     public static final int LANE_HOLD_FROM_OFFSET = MappedAccess.LINE + 16;
     /** Within a lane entry: the hold's end word, {@code position << 1 | won}: where its run ends, and whether its claim won. */
     public static final int LANE_HOLD_END_OFFSET = MappedAccess.LINE + 24;
+    /**
+     * Within a lane entry: the zeroed word, {@code position << }{@value #ZEROED_WORDS_BITS}{@code  | words}:
+     * the {@code words} words before {@code position} were zeroed by the holds that delivered them, in
+     * one contiguous run (at most {@value #ZEROED_WORDS_MAX} words are claimed); written only by a lane's
+     * holder. While a hold is up its position is also where the sender's free space ends (at or before
+     * the hold's from word).
+     */
+    public static final int LANE_ZEROED_OFFSET = MappedAccess.LINE + 32;
+    /** Bits of the word count in a zeroed word. */
+    public static final int ZEROED_WORDS_BITS = 16;
+    /** The most words a zeroed word claims. */
+    public static final int ZEROED_WORDS_MAX = (1 << ZEROED_WORDS_BITS) - 1;
     /** The claimer a batch's head CAS writes into the head word. */
     public static final int HOLD_CLAIMER = 1;
     /** Hold owner state: a live batch receiver delivers the run (low bits: its token). */

@@ -154,13 +154,15 @@ import dev.lockstep.ipc.wait.WaitWord;
  * thread that bound it, so its tail, cached space bound and last stamp are plain state of this handle,
  * indexed by lane (a re-binding thread acquires the previous binder's state through the owner CAS).
  *
- * <p>Send (lane k): the body is copied with plain stores, the word after the record is zeroed (plain),
- * then the header is stored with release semantics (publishing body and zero together), then the lane's
- * published stamp (release). No locked instruction and no fence: measured on the channel, one per send
- * costs a transport 0.26-0.33x of its throughput (design, section 1). The zeroing rule: the word at
- * position q is zeroed by the publish of the record that ends at q, before its release; a receiver that
- * reached q did so by reading head == q, after that release, so it reads 0 or a newer header there,
- * never an older lap's. Stamp = 1 + the largest published stamp of the active lanes of its priority
+ * <p>Send (lane k): the body is copied with plain stores, the word after the record is zeroed (plain)
+ * unless a hold zeroed it (below), then the header is stored with release semantics (publishing body and
+ * zero together), then the lane's published stamp (release). No locked instruction and no fence:
+ * measured on the channel, one per send costs a transport 0.26-0.33x of its throughput (design, section
+ * 1). The zeroing rule: the word at position q is 0 when the record that ends at q is published: zeroed
+ * by that publish, before its release, or, a lap before, by the hold that delivered the record then
+ * covering it, which released the lane's zeroed word after its zeroes and before the space was the
+ * sender's, the sender having acquired that word; a receiver that reached q did so by reading head == q,
+ * after the publish's release, so it reads 0 or a newer header there, never an older lap's. Stamp = 1 + the largest published stamp of the active lanes of its priority
  * (acquire loads; a Lamport clock): a send that happened-before this one published its stamp before,
  * and set its lane's active bit before that, so this send's stamp is larger.
  *
@@ -184,10 +186,18 @@ import dev.lockstep.ipc.wait.WaitWord;
  * {@code end << 1} (plain stores, published by the next step), then the head CAS to {@code end} with the
  * hold as claimer: one locked instruction to claim, one volatile store to end the hold. A receive that moves a head whose claimer is the hold first sets that bit if the end
  * word names the head's position, so a recoverer can always tell whether a dead holder's claim won: won
- * if the bit is set or the head still names the hold at the end. The sender's space stops at the hold's
- * from word while a hold is up. The holder calls the handler on each record in place and advances the
- * from word after each call (release); then it ends the hold (end and from words reset, owner 0). A
- * handler's exception: its message counts as received, the rest is given back: the from word's mode
+ * if the bit is set or the head still names the hold at the end. The sender's space stops at the
+ * lane's zeroed word while a hold is up (at or before its from word). The holder calls the handler on
+ * each record in place and advances the from word after each call (release); then zeroes the record and
+ * releases the zeroed word past it, {@code position << 16 | words}: the words of the lane's current
+ * zeroed run, which goes on from hold to hold while no copying receive moves the head in between (a
+ * holder starts a new run, with no words, at its from word otherwise). The sender reads the word with
+ * its space bound, once a lap, and skips the next-header store where the word before its position by
+ * one ring lies in the run: the receivers, not the sender, then write the ring's lines after reading
+ * them, which is what the two-process throughput needed (design, section 18). A holder killed between
+ * the two releases leaves a record half zeroed behind the from word: nobody reads it again, and the
+ * zeroed word still ends before it, so its sender zeroes there itself. Then the holder ends the hold (end
+ * and from words reset, owner 0). A handler's exception: its message counts as received, the rest is given back: the from word's mode
  * GIVEN_BACK, then owner GIVEN_BACK (volatile stores, in that order: a takeover needs the owner, and must
  * find the from word given back), and the exception propagates. Receivers scan a given-back
  * run as the lane's first records (they are older than the head's) and claim them by CAS of the from
@@ -242,6 +252,8 @@ public final class SharedPriorityQueue implements AutoCloseable {
     public static final int LANES_PER_THREAD = 4;
 
     private static final long IN_MEMORY_TOKEN = 1L;
+    /** Zeroes for a hold's bulk puts over the records it delivered. */
+    private static final byte[] ZEROS = new byte[4096];
     /** Minimum time between two automatic recovery scans of one handle, µs. */
     public static final long RECOVERY_INTERVAL_MICROS = 1000;
     private static final long RECOVERY_INTERVAL_NANOS = TimeUnit.MICROSECONDS.toNanos(RECOVERY_INTERVAL_MICROS);
@@ -404,6 +416,14 @@ public final class SharedPriorityQueue implements AutoCloseable {
     private final long[] tails;
     /** Per lane, as {@link #tails}: the receivers' head position last read (words). */
     private final long[] bounds;
+    /**
+     * Per lane, as {@link #tails}: from the lane's zeroed word, read with the bound: the sender position
+     * one ring after the zeroed run's end; positions up to {@link #zeroedWords} words before it need no
+     * zeroing (a hold zeroed the word a lap before).
+     */
+    private final long[] zeroedEnds;
+    /** Per lane, as {@link #zeroedEnds}: the zeroed run's length in words (0: nothing known zeroed). */
+    private final int[] zeroedWords;
     /** Per lane, as {@link #tails}: the stamp of the lane's last record. */
     private final int[] lastStamps;
     /** Per lane: the thread of this handle that bound it, null if none; guarded by itself. */
@@ -439,6 +459,8 @@ public final class SharedPriorityQueue implements AutoCloseable {
         this.clearingWord = PriorityQueueDescriptor.CLEARING | token;
         this.tails = new long[lanes];
         this.bounds = new long[lanes];
+        this.zeroedEnds = new long[lanes];
+        this.zeroedWords = new int[lanes];
         this.lastStamps = new int[lanes];
         this.binders = new Thread[lanes];
         this.notEmptyAt = base + PriorityQueueDescriptor.NOT_EMPTY_WAIT_WORD_OFFSET;
@@ -851,6 +873,11 @@ public final class SharedPriorityQueue implements AutoCloseable {
             // acquire: the receivers' head CAS that moved past a record follows their reads of it, so the
             // space it frees is ours to overwrite only after those reads (read only when the cache says full)
             bounds[k] = spaceBound(k, false);
+            // acquire: pairs with the holder's release after its zeroing, so the zeroes it claims are
+            // seen by this thread's later stores and, through their release, by receivers
+            long zeroed = (long) MappedAccess.LONG.getAcquire(b, zeroedAt(k));
+            zeroedEnds[k] = ((zeroed >>> PriorityQueueDescriptor.ZEROED_WORDS_BITS) + ringWords) & POSITION_MASK;
+            zeroedWords[k] = (int) (zeroed & PriorityQueueDescriptor.ZEROED_WORDS_MAX);
             if (((tail - bounds[k]) & POSITION_MASK) + words > ringWords) {
                 return false;
             }
@@ -867,13 +894,18 @@ public final class SharedPriorityQueue implements AutoCloseable {
         }
         // plain: the bytes are this lane's free space, published by the header's release below
         b.put((int) (ring + at + 8), src, src.position(), length);
-        // plain: the next record's header is "none yet" (the zeroing rule, see the notes), published with the body
-        MappedAccess.LONG.set(b, (int) (ring + ((at + recordBytes) & ringMask)), 0L);
+        long next = (tail + (recordBytes >>> 3)) & POSITION_MASK;
+        long zeroedBefore = (zeroedEnds[k] - next) & POSITION_MASK;
+        if (zeroedBefore == 0L || zeroedBefore > zeroedWords[k]) {
+            // plain: the next record's header is "none yet" (the zeroing rule, see the notes), published
+            // with the body; not needed where the hold that delivered the word's last record zeroed it
+            MappedAccess.LONG.set(b, (int) (ring + ((at + recordBytes) & ringMask)), 0L);
+        }
         // release: publishes the body and the zero above to a receiver that acquires this header
         MappedAccess.LONG.setRelease(b, (int) (ring + at), PriorityQueueDescriptor.header(priority, stamp, length));
         // release: the Lamport clock's input; a later send that acquires it sees every write above
         MappedAccess.LONG.setRelease(b, laneAt(k) + PriorityQueueDescriptor.LANE_PUBLISHED_STAMP_OFFSET, (long) stamp);
-        tails[k] = (tail + (recordBytes >>> 3)) & POSITION_MASK;
+        tails[k] = next;
         lastStamps[k] = stamp;
         src.position(src.position() + length);
         // acquire: a line written only when a receiver joins or leaves its sleep phase; no receiver in it
@@ -905,9 +937,10 @@ public final class SharedPriorityQueue implements AutoCloseable {
     }
 
     /**
-     * Where lane {@code k}'s free space ends: the receivers' head, or the from word of a hold (records a
-     * batch has claimed but not yet delivered, or gave back). Acquire loads (volatile for a waiter's
-     * re-check): the head first; a hold's words were written before the head CAS that made them matter.
+     * Where lane {@code k}'s free space ends: the receivers' head, or while a hold is up the end of what
+     * its holder has zeroed (the zeroed word, at or before the hold's from word: records a batch has
+     * claimed but not yet delivered and zeroed, or gave back). Acquire loads (volatile for a waiter's
+     * re-check): the head first; a hold sets its zeroed word before the head CAS that made it matter.
      */
     private long spaceBound(int k, boolean volatileReads) {
         final ByteBuffer b = buffer;
@@ -918,11 +951,13 @@ public final class SharedPriorityQueue implements AutoCloseable {
         if (owner == 0L) {
             return head;
         }
-        long fromWord = volatileReads ? (long) MappedAccess.LONG.getVolatile(b, holdFromAt(k))
-                : (long) MappedAccess.LONG.getAcquire(b, holdFromAt(k));
-        long from = fromWord >>> PriorityQueueDescriptor.FROM_MODE_BITS;
-        // a from word of 0 is a hold being set up or ended: its run is then at or after the head read above
-        return fromWord != 0L && ((head - from) & POSITION_MASK) <= ringWords ? from : head;
+        long zeroed = volatileReads ? (long) MappedAccess.LONG.getVolatile(b, zeroedAt(k))
+                : (long) MappedAccess.LONG.getAcquire(b, zeroedAt(k));
+        long end = zeroed >>> PriorityQueueDescriptor.ZEROED_WORDS_BITS;
+        // never after the head (a holder's word is at or before its from word, which is at or before the
+        // head); more than a ring before it is a previous hold's word, read while this one is set up,
+        // whose run starts at or after the head read above
+        return ((head - end) & POSITION_MASK) <= ringWords ? end : head;
     }
 
     /** 1 + the largest stamp published by the active lanes of {@code priority} (serial order), ours included. */
@@ -1025,6 +1060,7 @@ public final class SharedPriorityQueue implements AutoCloseable {
                 long head = PriorityQueueDescriptor.position((long) MappedAccess.LONG.getAcquire(b, headAt(k)));
                 tails[k] = head;
                 bounds[k] = head;
+                zeroedWords[k] = 0; // nothing known zeroed until the first bound read
                 // acquire: continue the lane's own stamps (any value works; the clock takes the max)
                 lastStamps[k] = (int) (long) MappedAccess.LONG.getAcquire(b,
                         laneAt(k) + PriorityQueueDescriptor.LANE_PUBLISHED_STAMP_OFFSET);
@@ -1679,6 +1715,10 @@ public final class SharedPriorityQueue implements AutoCloseable {
         return laneAt(k) + PriorityQueueDescriptor.LANE_HOLD_FROM_OFFSET;
     }
 
+    private int zeroedAt(int k) {
+        return laneAt(k) + PriorityQueueDescriptor.LANE_ZEROED_OFFSET;
+    }
+
     private int holdEndAt(int k) {
         return laneAt(k) + PriorityQueueDescriptor.LANE_HOLD_END_OFFSET;
     }
@@ -2090,6 +2130,7 @@ public final class SharedPriorityQueue implements AutoCloseable {
         // recoverer that reads the head before the CAS judges the claim lost whatever it reads here, and
         // a dead holder's CAS never comes
         MappedAccess.LONG.set(b, holdEndAt(k), end << 1);
+        int run = startZeroedRun(k, from);
         markWon(k, head);
         // volatile CAS: claims [from, end); the claimer field names the hold, so the head word tells a
         // recoverer who moved it last
@@ -2099,7 +2140,7 @@ public final class SharedPriorityQueue implements AutoCloseable {
         }
         // no mark of our own: while the head still names the hold at our end, a recoverer reads the claim
         // as won from the head, and a receive that moves it on sets the won bit first (markWon)
-        return deliver(k, from, end, n, handler);
+        return deliver(k, from, end, n, run, handler);
     }
 
     /**
@@ -2165,9 +2206,27 @@ public final class SharedPriorityQueue implements AutoCloseable {
                     end = (end + (PriorityQueueDescriptor.recordBytes(PriorityQueueDescriptor.length(headerAt(k, end))) >>> 3)) & POSITION_MASK;
                     n++;
                 }
-                return deliver(k, from, end, n, handler);
+                return deliver(k, from, end, n, startZeroedRun(k, from), handler);
             }
         }
+    }
+
+    /**
+     * A new holder's zeroed run: the run goes on if the lane's zeroed word ends at the hold's from word
+     * (no copying receive moved the head between two holds), else it restarts there with no words. Returns
+     * the run's length. The word is written only by holders: our owner CAS acquired the last holder's
+     * stores, so the plain read is current.
+     */
+    private int startZeroedRun(int k, long from) {
+        long zeroed = (long) MappedAccess.LONG.get(buffer, zeroedAt(k));
+        if (zeroed >>> PriorityQueueDescriptor.ZEROED_WORDS_BITS == from) {
+            return (int) (zeroed & PriorityQueueDescriptor.ZEROED_WORDS_MAX);
+        }
+        // release: claims no zeroed word, and ends the sender's space at our from word: what lies before
+        // it was taken by receives whose reads precede their claim CAS, which our acquire of the head
+        // (a new hold, in the scan) or our CAS of the from word (a takeover) followed
+        MappedAccess.LONG.setRelease(buffer, zeroedAt(k), from << PriorityQueueDescriptor.ZEROED_WORDS_BITS);
+        return 0;
     }
 
     /**
@@ -2175,7 +2234,7 @@ public final class SharedPriorityQueue implements AutoCloseable {
      * the hold's from word after each handler call; then ends the hold, or gives back what is left of it
      * (the hold's run may end after {@code end}: a taken-over run longer than the limit).
      */
-    private int deliver(int k, long from, long end, int n, MessageHandler handler) {
+    private int deliver(int k, long from, long end, int n, int run, MessageHandler handler) {
         final ByteBuffer b = buffer;
         long ring = ringsAt + (long) k * ringBytes;
         long p = from;
@@ -2193,6 +2252,16 @@ public final class SharedPriorityQueue implements AutoCloseable {
                     // release: the message counts as received (also if the handler threw); a recoverer of
                     // this hold redelivers from here
                     MappedAccess.LONG.setRelease(b, holdFromAt(k), fromWord(p, PriorityQueueDescriptor.FROM_HELD));
+                    int recordBytes = PriorityQueueDescriptor.recordBytes(length);
+                    for (int z = 0; z < recordBytes; z += ZEROS.length) {
+                        // plain: the delivered record's bytes are still ours, as the sender's space ends at
+                        // the zeroed word; no reader reads them again (they are before the from word)
+                        b.put((int) (ring + off + z), ZEROS, 0, Math.min(ZEROS.length, recordBytes - z));
+                    }
+                    run = Math.min(run + (recordBytes >>> 3), PriorityQueueDescriptor.ZEROED_WORDS_MAX);
+                    // release: publishes the zeroes to the sender (its bound read acquires this word), and
+                    // frees the record's space; a holder killed before it leaves the space to the hold's end
+                    MappedAccess.LONG.setRelease(b, zeroedAt(k), p << PriorityQueueDescriptor.ZEROED_WORDS_BITS | run);
                 }
             }
         } finally {

@@ -78,8 +78,13 @@ public final class FileLayout {
      * dev.lockstep.ipc.queue.PriorityQueueDescriptor}; issue 12): slots and state words gave way to one
      * byte ring per (sending thread, priority), a fourth size parameter (lanes); the two layouts share
      * nothing.
+     * Version 8: the shared priority queue's zeroed word ({@code PriorityQueueDescriptor.LANE_ZEROED_OFFSET};
+     * issue 12, thirty-third round): a hold zeroes the records it delivered and its sender then skips
+     * zeroing the next header there, and while a hold is up the sender's space ends at that word, not at
+     * the hold's from word; a version-7 receiver never zeroes and a version-7 sender would write into
+     * records a version-8 hold is still zeroing, so the two must not share a file.
      */
-    public static final int LAYOUT_VERSION = 7;
+    public static final int LAYOUT_VERSION = 8;
 
     /** Magic number (long): {@link #MAGIC}. */
     public static final int MAGIC_OFFSET = 0;

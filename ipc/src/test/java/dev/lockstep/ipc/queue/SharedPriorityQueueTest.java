@@ -488,8 +488,8 @@ class SharedPriorityQueueTest {
 
     /**
      * A file of another kind, a queue file of other sizes (also of other lanes) for openOrCreate, a file
-     * that is no Lockstep file, and a queue file of layout version 6 (revision 1's) are refused, and
-     * each is left untouched.
+     * that is no Lockstep file, and queue files of layout versions 6 (revision 1's) and 7 (revision 2's
+     * before the holds zeroed) are refused, and each is left untouched.
      */
     @Test
     void wrongKindWrongSizesForeignAndOldLayoutFilesAreRefusedUntouched() throws IOException {
@@ -530,19 +530,22 @@ class SharedPriorityQueueTest {
         assertThrows(IncompatibleFileException.class, () -> SharedPriorityQueue.openOrCreate(foreign, 4, 8, 8));
         assertArrayEquals(noise, Files.readAllBytes(foreign));
 
-        // a queue file whose header says layout version 6 (checksum valid): revision 1's layout
-        Path old = dir.resolve("v6");
-        SharedPriorityQueue.create(old, 4, 8, 8).close();
-        ByteBuffer header = ByteBuffer.wrap(Files.readAllBytes(old)).order(ByteOrder.nativeOrder());
-        assertEquals(7, header.getInt(FileLayout.VERSION_OFFSET));
-        header.putInt(FileLayout.VERSION_OFFSET, 6);
-        header.putInt(FileLayout.CHECKSUM_OFFSET, FileLayout.checksum(header));
-        Files.write(old, header.array());
-        before = Files.readAllBytes(old);
-        e = assertThrows(IncompatibleFileException.class, () -> SharedPriorityQueue.open(old));
-        assertTrue(e.getMessage().contains("layout version 6"), e.getMessage());
-        assertThrows(IncompatibleFileException.class, () -> SharedPriorityQueue.openOrCreate(old, 4, 8, 8));
-        assertArrayEquals(before, Files.readAllBytes(old));
+        // queue files whose header says layout version 6 (checksum valid): revision 1's layout, or 7:
+        // revision 2 before the holds zeroed what they delivered (its senders would not wait for that)
+        for (int version : new int[] {6, 7}) {
+            Path old = dir.resolve("v" + version);
+            SharedPriorityQueue.create(old, 4, 8, 8).close();
+            ByteBuffer header = ByteBuffer.wrap(Files.readAllBytes(old)).order(ByteOrder.nativeOrder());
+            assertEquals(8, header.getInt(FileLayout.VERSION_OFFSET));
+            header.putInt(FileLayout.VERSION_OFFSET, version);
+            header.putInt(FileLayout.CHECKSUM_OFFSET, FileLayout.checksum(header));
+            Files.write(old, header.array());
+            before = Files.readAllBytes(old);
+            e = assertThrows(IncompatibleFileException.class, () -> SharedPriorityQueue.open(old));
+            assertTrue(e.getMessage().contains("layout version " + version), e.getMessage());
+            assertThrows(IncompatibleFileException.class, () -> SharedPriorityQueue.openOrCreate(old, 4, 8, 8));
+            assertArrayEquals(before, Files.readAllBytes(old));
+        }
     }
 
     /** The lanes given at creation are recorded in the header (parameter 3) and read back by open. */
