@@ -188,15 +188,16 @@ import dev.lockstep.ipc.wait.WaitWord;
  * word names the head's position, so a recoverer can always tell whether a dead holder's claim won: won
  * if the bit is set or the head still names the hold at the end. The sender's space stops at the
  * lane's zeroed word while a hold is up (at or before its from word). The holder calls the handler on
- * each record in place and advances the from word after each call (release); then zeroes the record and
- * releases the zeroed word past it, {@code position << 16 | words}: the words of the lane's current
+ * each record in place and advances the from word after each call (release); at the end of the receive
+ * call (also after a handler's exception) it zeroes what it delivered and releases the zeroed word past
+ * it, {@code position << 16 | words}: the words of the lane's current
  * zeroed run, which goes on from hold to hold while no copying receive moves the head in between (a
  * holder starts a new run, with no words, at its from word otherwise). The sender reads the word with
  * its space bound, once a lap, and skips the next-header store where the word before its position by
  * one ring lies in the run: the receivers, not the sender, then write the ring's lines after reading
  * them, which is what the two-process throughput needed (design, section 18). A holder killed between
- * the two releases leaves a record half zeroed behind the from word: nobody reads it again, and the
- * zeroed word still ends before it, so its sender zeroes there itself. Then the holder ends the hold (end
+ * its last from store and its zeroed store leaves records half zeroed behind the from word: nobody
+ * reads them again, and the zeroed word still ends before them, so its sender zeroes there itself. Then the holder ends the hold (end
  * and from words reset, owner 0). A handler's exception: its message counts as received, the rest is given back: the from word's mode
  * GIVEN_BACK, then owner GIVEN_BACK (volatile stores, in that order: a takeover needs the owner, and must
  * find the from word given back), and the exception propagates. Receivers scan a given-back
@@ -254,6 +255,8 @@ public final class SharedPriorityQueue implements AutoCloseable {
     private static final long IN_MEMORY_TOKEN = 1L;
     /** Zeroes for a hold's bulk puts over the records it delivered. */
     private static final byte[] ZEROS = new byte[4096];
+    /** Runs up to this size (bytes) a hold zeroes by word stores rather than a bulk put (whose call costs more there). */
+    private static final int SMALL_RECORD = 256;
     /** Minimum time between two automatic recovery scans of one handle, µs. */
     public static final long RECOVERY_INTERVAL_MICROS = 1000;
     private static final long RECOVERY_INTERVAL_NANOS = TimeUnit.MICROSECONDS.toNanos(RECOVERY_INTERVAL_MICROS);
@@ -2252,19 +2255,10 @@ public final class SharedPriorityQueue implements AutoCloseable {
                     // release: the message counts as received (also if the handler threw); a recoverer of
                     // this hold redelivers from here
                     MappedAccess.LONG.setRelease(b, holdFromAt(k), fromWord(p, PriorityQueueDescriptor.FROM_HELD));
-                    int recordBytes = PriorityQueueDescriptor.recordBytes(length);
-                    for (int z = 0; z < recordBytes; z += ZEROS.length) {
-                        // plain: the delivered record's bytes are still ours, as the sender's space ends at
-                        // the zeroed word; no reader reads them again (they are before the from word)
-                        b.put((int) (ring + off + z), ZEROS, 0, Math.min(ZEROS.length, recordBytes - z));
-                    }
-                    run = Math.min(run + (recordBytes >>> 3), PriorityQueueDescriptor.ZEROED_WORDS_MAX);
-                    // release: publishes the zeroes to the sender (its bound read acquires this word), and
-                    // frees the record's space; a holder killed before it leaves the space to the hold's end
-                    MappedAccess.LONG.setRelease(b, zeroedAt(k), p << PriorityQueueDescriptor.ZEROED_WORDS_BITS | run);
                 }
             }
         } finally {
+            zeroDelivered(k, from, p, run);
             long to = (long) MappedAccess.LONG.getVolatile(b, holdEndAt(k)) >>> 1;
             if (p == to) {
                 endHold(k);
@@ -2281,6 +2275,42 @@ public final class SharedPriorityQueue implements AutoCloseable {
             }
         }
         return delivered;
+    }
+
+    /**
+     * A holder's zeroing of the records it delivered, {@code [from, to)} of lane {@code k}, then the
+     * release of the zeroed word past them ({@code run}: the zeroed run's words before {@code from}). The
+     * bytes are still ours: the sender's space ends at the zeroed word, and no reader reads them again
+     * (they are before the from word). Once per call, as Agrona's consumer clears a batch.
+     */
+    private void zeroDelivered(int k, long from, long to, int run) {
+        if (to == from) {
+            return;
+        }
+        final ByteBuffer b = buffer;
+        long ring = ringsAt + (long) k * ringBytes;
+        int bytes = (int) ((to - from) & POSITION_MASK) << 3;
+        int at = (int) (from << 3) & ringMask;
+        int first = Math.min(bytes, ringBytes - at); // a run may go on at the ring's start (no record crosses its end)
+        zero(b, (int) (ring + at), first);
+        zero(b, (int) ring, bytes - first);
+        // release: publishes the zeroes to the sender (its bound read acquires this word) and frees the
+        // space; a holder killed before it leaves the space to the hold's end, and its sender zeroes there
+        MappedAccess.LONG.setRelease(b, zeroedAt(k),
+                to << PriorityQueueDescriptor.ZEROED_WORDS_BITS | Math.min(run + (bytes >>> 3), PriorityQueueDescriptor.ZEROED_WORDS_MAX));
+    }
+
+    /** Plain zero stores over {@code [at, at + bytes)}: word stores up to {@link #SMALL_RECORD} bytes, bulk puts above. */
+    private static void zero(ByteBuffer b, int at, int bytes) {
+        if (bytes <= SMALL_RECORD) {
+            for (int z = 0; z < bytes; z += 8) {
+                MappedAccess.LONG.set(b, at + z, 0L); // plain: see zeroDelivered
+            }
+        } else {
+            for (int z = 0; z < bytes; z += ZEROS.length) {
+                b.put(at + z, ZEROS, 0, Math.min(ZEROS.length, bytes - z)); // plain: see zeroDelivered
+            }
+        }
     }
 
     /** One message of lane {@code k} by copy into this thread's buffer, then the handler; 0 if the claim lost. */
