@@ -253,6 +253,8 @@ public final class SharedPriorityQueue implements AutoCloseable {
     public static final int LANES_PER_THREAD = 4;
 
     private static final long IN_MEMORY_TOKEN = 1L;
+    /** How long a bind waits at most for a lane another thread is freeing (see {@code bind}). */
+    private static final long FREEING_WAIT_NANOS = TimeUnit.MICROSECONDS.toNanos(100);
     /** Zeroes for a hold's bulk puts over the records it delivered. */
     private static final byte[] ZEROS = new byte[4096];
     /** Runs up to this size (bytes) a hold zeroes by word stores rather than a bulk put (whose call costs more there). */
@@ -1012,10 +1014,7 @@ public final class SharedPriorityQueue implements AutoCloseable {
         for (int attempt = 0; attempt < 2; attempt++) {
             k = claimFreeLane(t, priority);
             if (k >= 0) {
-                t.laneOf[priority] = k;
-                t.order[t.count++] = priority;
-                spareBeyondBudget(t, priority);
-                return k;
+                return bound(t, priority, k);
             }
             // no lane free: retire the lanes of this handle's ended threads, then take a drained lane of
             // ours for this priority; none: free the retired lanes that are drained and claim again
@@ -1030,7 +1029,35 @@ public final class SharedPriorityQueue implements AutoCloseable {
                 tryFree(j);
             }
         }
+        // a lane another thread is freeing (FREEING: three stores from FREE) is waited for, a little: a
+        // receive that retired our own spare lane a moment ago must not make this send fail (jcstress
+        // SharedPriorityQueueSpareTakeBackTest); a freer stopped for longer leaves the send to fail
+        long deadline = System.nanoTime() + FREEING_WAIT_NANOS;
+        while (anyFreeing() && System.nanoTime() - deadline < 0) {
+            Thread.yield(); // the freer may be a thread of ours waiting for a core
+            if ((k = claimFreeLane(t, priority)) >= 0) {
+                return bound(t, priority, k);
+            }
+        }
         return -1;
+    }
+
+    /** Records lane {@code k}, just claimed, as the thread's lane for {@code priority}; returns {@code k}. */
+    private int bound(Bindings t, int priority, int k) {
+        t.laneOf[priority] = k;
+        t.order[t.count++] = priority;
+        spareBeyondBudget(t, priority);
+        return k;
+    }
+
+    /** Whether some lane's owner word is FREEING (volatile reads: a freer's CAS and FREE store are volatile). */
+    private boolean anyFreeing() {
+        for (int j = 0; j < lanes; j++) {
+            if (((long) MappedAccess.LONG.getVolatile(buffer, laneAt(j) + PriorityQueueDescriptor.LANE_OWNER_OFFSET) & STATE_MASK) == FREEING) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private int claimFreeLane(Bindings t, int priority) {
