@@ -751,7 +751,8 @@ public final class SharedPriorityQueue implements AutoCloseable {
     }
 
     /**
-     * Sends a message if there is room now.
+     * Sends a message if there is room now: its lane has room, or a lane is free to bind (a lane another
+     * thread is freeing at that moment is waited for, up to 100 µs).
      *
      * @param priority 0 .. {@value #MAX_PRIORITY}
      * @param src      the message
