@@ -1032,15 +1032,21 @@ public final class SharedPriorityQueue implements AutoCloseable {
         }
         // a lane another thread is freeing (FREEING: three stores from FREE) is waited for, a little: a
         // receive that retired our own spare lane a moment ago must not make this send fail (jcstress
-        // SharedPriorityQueueSpareTakeBackTest); a freer stopped for longer leaves the send to fail
+        // SharedPriorityQueueSpareTakeBackTest); a freer stopped for longer leaves the send to fail.
+        // The FREEING look comes BEFORE each claim: a lane whose free ends between our last claim and the
+        // look reads FREE there, not FREEING, so a look after the claim would give up on a lane just freed
+        // (the first form of this wait did, and the test still failed in every run of it)
         long deadline = System.nanoTime() + FREEING_WAIT_NANOS;
-        while (anyFreeing() && System.nanoTime() - deadline < 0) {
-            Thread.yield(); // the freer may be a thread of ours waiting for a core
+        while (true) {
+            boolean freeing = anyFreeing();
             if ((k = claimFreeLane(t, priority)) >= 0) {
                 return bound(t, priority, k);
             }
+            if (!freeing || System.nanoTime() - deadline >= 0) {
+                return -1;
+            }
+            Thread.yield(); // the freer may be a thread of ours waiting for a core
         }
-        return -1;
     }
 
     /** Records lane {@code k}, just claimed, as the thread's lane for {@code priority}; returns {@code k}. */
