@@ -752,7 +752,8 @@ public final class SharedPriorityQueue implements AutoCloseable {
 
     /**
      * Sends a message if there is room now: its lane has room, or a lane is free to bind (a lane another
-     * thread is freeing at that moment is waited for, up to 100 µs).
+     * thread is freeing at that moment is waited for: a thread of this process's until it has freed it,
+     * another process's up to 100 µs).
      *
      * @param priority 0 .. {@value #MAX_PRIORITY}
      * @param src      the message
@@ -1030,19 +1031,21 @@ public final class SharedPriorityQueue implements AutoCloseable {
                 tryFree(j);
             }
         }
-        // a lane another thread is freeing (FREEING: three stores from FREE) is waited for, a little: a
-        // receive that retired our own spare lane a moment ago must not make this send fail (jcstress
-        // SharedPriorityQueueSpareTakeBackTest); a freer stopped for longer leaves the send to fail.
-        // The FREEING look comes BEFORE each claim: a lane whose free ends between our last claim and the
-        // look reads FREE there, not FREEING, so a look after the claim would give up on a lane just freed
-        // (the first form of this wait did, and the test still failed in every run of it)
+        // a lane another thread is freeing (FREEING: three stores from FREE) is waited for: a receive that
+        // retired our own spare lane a moment ago must not make this send fail (jcstress
+        // SharedPriorityQueueSpareTakeBackTest, SharedPriorityQueueLaneTest). A freer of this process is a
+        // running thread of ours three stores from done, waited for as long as it takes (as a lock held by a
+        // preempted thread is; it cannot be stopped apart from us); another process's, which a SIGSTOP may
+        // hold there, for 100 us at most, then the send fails. The look comes BEFORE each claim: a free that
+        // ends between our last claim and the look reads FREE there, not FREEING, so a look after the claim
+        // would give up on a lane just freed (the first form of this wait did)
         long deadline = System.nanoTime() + FREEING_WAIT_NANOS;
         while (true) {
-            boolean freeing = anyFreeing();
+            int freeing = freeing();
             if ((k = claimFreeLane(t, priority)) >= 0) {
                 return bound(t, priority, k);
             }
-            if (!freeing || System.nanoTime() - deadline >= 0) {
+            if (freeing == 0 || (freeing & FREEING_HERE) == 0 && System.nanoTime() - deadline >= 0) {
                 return -1;
             }
             Thread.yield(); // the freer may be a thread of ours waiting for a core
@@ -1057,14 +1060,24 @@ public final class SharedPriorityQueue implements AutoCloseable {
         return k;
     }
 
-    /** Whether some lane's owner word is FREEING (volatile reads: a freer's CAS and FREE store are volatile). */
-    private boolean anyFreeing() {
+    /** {@link #freeing()}: a lane is FREEING by this process (its token). */
+    private static final int FREEING_HERE = 1;
+    /** {@link #freeing()}: a lane is FREEING by another process. */
+    private static final int FREEING_ELSEWHERE = 2;
+
+    /**
+     * Which lanes' owner words are FREEING: {@link #FREEING_HERE} and / or {@link #FREEING_ELSEWHERE} by the
+     * freer's token, 0 if none (volatile reads: a freer's CAS and FREE store are volatile).
+     */
+    private int freeing() {
+        int found = 0;
         for (int j = 0; j < lanes; j++) {
-            if (((long) MappedAccess.LONG.getVolatile(buffer, laneAt(j) + PriorityQueueDescriptor.LANE_OWNER_OFFSET) & STATE_MASK) == FREEING) {
-                return true;
+            long owner = (long) MappedAccess.LONG.getVolatile(buffer, laneAt(j) + PriorityQueueDescriptor.LANE_OWNER_OFFSET);
+            if ((owner & STATE_MASK) == FREEING) {
+                found |= owner == freeingWord ? FREEING_HERE : FREEING_ELSEWHERE;
             }
         }
-        return false;
+        return found;
     }
 
     private int claimFreeLane(Bindings t, int priority) {

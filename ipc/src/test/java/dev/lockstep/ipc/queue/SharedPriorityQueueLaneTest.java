@@ -318,6 +318,67 @@ class SharedPriorityQueueLaneTest {
         }
     }
 
+    /**
+     * jcstress {@code SharedPriorityQueueSpareTakeBackTest}'s race, looped with two threads: a sender over its
+     * lane budget (five priorities, five lanes) takes its spare lane back at every turn of its priorities
+     * while a receive drains and retires it. A send that loses the take-back binds anew and must wait for the
+     * lane the receive is freeing, not fail for want of it; nothing is lost, duplicated or reordered. The
+     * sender keeps at most 32 messages in flight, so no lane (64 messages) is ever full.
+     */
+    @Test
+    void aSendWhoseSpareLaneAReceiveRetiresDoesNotFailForIt() throws Exception {
+        int[] priorities = {9, 0, 1, 2, 3}; // LANES_PER_THREAD + 1 of them
+        SharedPriorityQueue q = SharedPriorityQueue.inMemory(64, 8, priorities.length);
+        int sends = 300_000;
+        java.util.concurrent.atomic.AtomicLong received = new java.util.concurrent.atomic.AtomicLong();
+        java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+        AtomicReference<String> wrong = new AtomicReference<>();
+        Thread receiver = new Thread(() -> {
+            ByteBuffer d = dst(q);
+            int[] last = new int[32];
+            java.util.Arrays.fill(last, -1);
+            while (true) {
+                boolean stopping = stop.get(); // read before the receive: a stop seen means every send is in
+                int p = q.tryReceive(d.clear());
+                if (p < 0) {
+                    if (stopping) {
+                        return;
+                    }
+                    continue;
+                }
+                int seq = d.getInt(4);
+                if (d.getInt(0) != p || seq <= last[p]) {
+                    wrong.compareAndSet(null, "priority " + p + ": message " + d.getInt(0) + "/" + seq + " after " + last[p]);
+                }
+                last[p] = seq;
+                received.incrementAndGet();
+            }
+        });
+        receiver.start();
+        int failed = 0;
+        String firstFailure = null;
+        try {
+            for (int i = 0; i < sends; i++) {
+                while (i - received.get() >= 32) {
+                    Thread.onSpinWait();
+                }
+                int p = priorities[i % priorities.length];
+                if (!q.trySend(p, msg(p, i))) {
+                    failed++;
+                    if (firstFailure == null) {
+                        firstFailure = "send " + i + " at priority " + p + ", lanes in use " + q.lanesInUse();
+                    }
+                }
+            }
+        } finally {
+            stop.set(true);
+            receiver.join();
+        }
+        assertEquals(null, wrong.get());
+        assertEquals(0, failed, failed + " sends failed, the first: " + firstFailure);
+        assertEquals(sends, received.get(), "every message received once");
+    }
+
     /** A lane retired with messages in it is freed by the receive that drains it. */
     @Test
     void aRetiredLaneIsFreedOnceDrained() throws Exception {
