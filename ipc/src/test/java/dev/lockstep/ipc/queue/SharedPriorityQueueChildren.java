@@ -476,6 +476,47 @@ final class SharedPriorityQueueChildren {
             return (long) MappedAccess.LONG.getVolatile(b, ring(k) + ((int) (position << 3) & (ringBytes - 1)));
         }
 
+        /**
+         * A failure's diagnosis: every lane's words (owner, active bit, priority, head, hold owner / from /
+         * end, zeroed word) and, for each lost message {@code (id, index)}, where a crash-format record of
+         * it still lies in some lane's ring (position, and whether its lane's head is before it), or that
+         * it lies nowhere (overwritten).
+         */
+        String dump(java.util.List<long[]> lost) {
+            StringBuilder sb = new StringBuilder();
+            for (int k = 0; k < lanes; k++) {
+                long bits = (long) MappedAccess.LONG.getVolatile(b, base + PriorityQueueDescriptor.ACTIVE_BITS_OFFSET + 8 * (k >>> 6));
+                int l = lane(k);
+                long head = (long) MappedAccess.LONG.getVolatile(b, l + PriorityQueueDescriptor.LANE_HEAD_OFFSET);
+                long pos = PriorityQueueDescriptor.position(head);
+                sb.append(String.format("lane %d owner %x active %d priority %d head %x (pos %d, header %x) hold %x from %x end %x zeroed %x%n",
+                        k, owner(k), (bits >>> (k & 63)) & 1, (int) MappedAccess.INT.getVolatile(b, l + PriorityQueueDescriptor.LANE_PRIORITY_OFFSET),
+                        head, pos, header(k, pos), holdOwner(k),
+                        (long) MappedAccess.LONG.getVolatile(b, l + PriorityQueueDescriptor.LANE_HOLD_FROM_OFFSET),
+                        (long) MappedAccess.LONG.getVolatile(b, l + PriorityQueueDescriptor.LANE_HOLD_END_OFFSET),
+                        (long) MappedAccess.LONG.getVolatile(b, l + PriorityQueueDescriptor.LANE_ZEROED_OFFSET)));
+            }
+            ByteBuffer be = b.duplicate().order(java.nio.ByteOrder.BIG_ENDIAN); // the children encode with a heap buffer's order
+            for (long[] m : lost) {
+                boolean found = false;
+                for (int k = 0; k < lanes; k++) {
+                    long headPos = PriorityQueueDescriptor.position((long) MappedAccess.LONG.getVolatile(b, lane(k) + PriorityQueueDescriptor.LANE_HEAD_OFFSET));
+                    for (int off = 0; off + 16 <= ringBytes; off += 8) {
+                        long h = (long) MappedAccess.LONG.getVolatile(b, ring(k) + off);
+                        if (h < 0L && be.getInt(ring(k) + off + 8) == (int) m[0] && be.getInt(ring(k) + off + 12) == (int) m[1]) {
+                            found = true;
+                            sb.append(String.format("lost %d/%d: in lane %d at ring offset %d (word %d), header %x; head at ring word %d%n",
+                                    m[0], m[1], k, off, off >>> 3, h, (headPos << 3 & (ringBytes - 1)) >>> 3));
+                        }
+                    }
+                }
+                if (!found) {
+                    sb.append(String.format("lost %d/%d: in no lane's ring (overwritten)%n", m[0], m[1]));
+                }
+            }
+            return sb.toString();
+        }
+
         /** Lane {@code k}'s owner word. */
         long owner(int k) {
             return (long) MappedAccess.LONG.getVolatile(b, lane(k) + PriorityQueueDescriptor.LANE_OWNER_OFFSET);

@@ -217,10 +217,26 @@ class SharedPriorityQueueFaultTest {
                     + " batch receivers dying inside their operation, " + events[2] + " producers, " + events[3]
                     + " consumers, " + events[4] + " recoverers), " + ledger.summary() + "; "
                     + reclaimed + "; " + holdsReclaimed);
+            if (!problems.isEmpty()) {
+                System.out.println(table.dump(lostMessages(problems)));
+            }
             assertTrue(problems.isEmpty(), problems.size() + " broken invariants, first: "
                     + problems.subList(0, Math.min(20, problems.size())));
             assertCapacityConserved(q, table, file, capacity);
         }
+    }
+
+    /** The (id, index) of each "lost: message id/index" problem, for {@link LaneTable#dump}. */
+    private static List<long[]> lostMessages(List<String> problems) {
+        List<long[]> lost = new ArrayList<>();
+        java.util.regex.Pattern p = java.util.regex.Pattern.compile("lost: message (\\d+)/(\\d+)");
+        for (String s : problems) {
+            java.util.regex.Matcher m = p.matcher(s);
+            if (m.find()) {
+                lost.add(new long[]{Long.parseLong(m.group(1)), Long.parseLong(m.group(2))});
+            }
+        }
+        return lost;
     }
 
     /**
