@@ -149,7 +149,9 @@ import dev.lockstep.ipc.wait.WaitWord;
  * that finds it drained (its CAS and the sender's decide; the sender re-reads the head after marking,
  * the receive reads the owner after its head CAS, so one of them sees a lane drained around its mark);
  * BOUND -> RETIRED by that thread (drained lanes it no longer needs, {@link #close}); RETIRED ->
- * FREEING -> FREE by whoever finds it drained (the word at its head is 0), clearing its active bit in
+ * FREEING -> FREE by whoever finds it drained (the word at its head is 0, no hold up), found drained again
+ * once FREEING is its own (the owner word has no generation: the RETIRED word it read may be a later
+ * retirement's, of a lane bound again by the same token, with records in it), clearing its active bit in
  * between, so a binder's set, which follows its CAS on FREE, is never erased. A lane is used by the one
  * thread that bound it, so its tail, cached space bound and last stamp are plain state of this handle,
  * indexed by lane (a re-binding thread acquires the previous binder's state through the owner CAS).
@@ -1320,25 +1322,53 @@ public final class SharedPriorityQueue implements AutoCloseable {
         // header at that position is then either a record published there (which happens-before this
         // read) or 0 for good
         long owner = (long) MappedAccess.LONG.getVolatile(b, ownerAt);
-        if ((owner & STATE_MASK) != RETIRED) {
+        if ((owner & STATE_MASK) != RETIRED || !drained(k)) {
             return;
         }
-        long head;
-        long header;
-        while (true) {
-            head = (long) MappedAccess.LONG.getVolatile(b, headAt(k)); // volatile: see above
-            header = headerAt(k, PriorityQueueDescriptor.position(head));
-            if (header == 0L || (header & PAD) == 0L || !skipPad(k, head, header)) {
-                break;
-            }
+        Runnable hook = beforeFreeingCas;
+        if (hook != null) {
+            hook.run();
         }
-        // volatile CAS: one freer at a time; a lane with a hold (a run being delivered or given back) is not drained
-        if (header != 0L || (long) MappedAccess.LONG.getVolatile(b, holdOwnerAt(k)) != 0L
-                || !MappedAccess.LONG.compareAndSet(b, ownerAt, owner, freeingWord)) {
+        // volatile CAS: one freer at a time
+        if (!MappedAccess.LONG.compareAndSet(b, ownerAt, owner, freeingWord)) {
+            return;
+        }
+        // The owner word has no generation: RETIRED(t) recurs whenever a lane of token t is freed, bound by t
+        // again (claimFreeLane scans from lane 0, so a thread's lanes come back to it) and retired again, so the
+        // CAS above may have matched a later retirement than the one whose drained lane we read, of a lane with
+        // records in it; freeing that lane cleared its active bit and lost its records to the next binder
+        // (SharedPriorityQueueFaultTest lost two so, once; SharedPriorityQueueLaneTest
+        // .aFreeThatRacesTheLanesRebindAndRetireLosesNothing replays it). With FREEING ours the lane is fixed: no
+        // thread owns it, so no record can be added; so the check is made again, now, and a lane found not
+        // drained goes back to the word we read (volatile CAS: ours alone, a FREEING word changes hands only by
+        // recovery after our death), to be freed by the receive that drains it (freeIfRetired)
+        if (!drained(k)) {
+            MappedAccess.LONG.compareAndSet(b, ownerAt, freeingWord, owner);
             return;
         }
         finishFree(k, ownerAt);
     }
+
+    /**
+     * Whether lane {@code k} is drained: the word at its head is 0 (after helping the head past a padding
+     * record) and no hold is up (a run being delivered or given back). Volatile reads of the head and the hold:
+     * see {@link #tryFree}.
+     */
+    private boolean drained(int k) {
+        while (true) {
+            long head = (long) MappedAccess.LONG.getVolatile(buffer, headAt(k)); // volatile: see tryFree
+            long header = headerAt(k, PriorityQueueDescriptor.position(head));
+            if (header == 0L || (header & PAD) == 0L || !skipPad(k, head, header)) {
+                return header == 0L && (long) MappedAccess.LONG.getVolatile(buffer, holdOwnerAt(k)) == 0L;
+            }
+        }
+    }
+
+    /**
+     * Test hook (SharedPriorityQueueLaneTest): run by {@link #tryFree} between its drained check and its
+     * FREEING CAS, to replay the race that check's second reading closes. Null outside that test.
+     */
+    Runnable beforeFreeingCas;
 
     /** The end of a free, by the process that set FREEING: clear the bit, reset the acknowledgement, FREE. */
     private void finishFree(int k, int ownerAt) {
@@ -1677,9 +1707,16 @@ public final class SharedPriorityQueue implements AutoCloseable {
                     tryFree(k);
                 }
             } else if (MappedAccess.LONG.compareAndSet(b, ownerAt, owner, freeingWord)) {
-                // volatile CAS: we take over the dead freer's FREEING (one recoverer wins), then finish it
+                // volatile CAS: we take over the dead freer's FREEING (one recoverer wins), then finish it if
+                // the lane is drained; the freer may have died before the second check of tryFree, whose
+                // first one may have read an earlier retirement (see tryFree): a lane found not drained is
+                // retired again (any token: a retired lane is freed by whoever drains it)
                 recovered++;
-                finishFree(k, ownerAt);
+                if (drained(k)) {
+                    finishFree(k, ownerAt);
+                } else {
+                    MappedAccess.LONG.compareAndSet(b, ownerAt, freeingWord, RETIRED | token);
+                }
             }
             seenOwners[k] = 0L;
         }

@@ -29,6 +29,48 @@ class SharedPriorityQueueLaneTest {
         return ByteBuffer.allocateDirect(q.maxMessageSize());
     }
 
+    /**
+     * The owner word has no generation: RETIRED(t) recurs. A free that found a retired lane drained and is
+     * overtaken, before its FREEING CAS, by another free, a re-bind by the same token, a send and a second
+     * retirement must not free the lane with that send's record in it (SharedPriorityQueueFaultTest lost two
+     * records so, once, in CI). Replayed step by step through tryFree's test hook; without tryFree's second
+     * drained check the record is lost and the lane free.
+     */
+    @Test
+    void aFreeThatRacesTheLanesRebindAndRetireLosesNothing() {
+        SharedPriorityQueue q = SharedPriorityQueue.inMemory(4, 16, 1);
+        SharedPriorityQueue first = q.sibling();
+        assertTrue(first.trySend(3, msg(3, 0)));
+        first.close(); // the one lane: RETIRED(t), message 0 in it
+        SharedPriorityQueue freer = q.sibling();
+        SharedPriorityQueue second = q.sibling();
+        boolean[] ran = {false};
+        q.beforeFreeingCas = () -> {
+            if (ran[0]) {
+                return;
+            }
+            ran[0] = true;
+            // between q's drained check and its CAS: another handle frees the lane (its scan finds it drained),
+            // a handle of the same token binds it again, sends, and closes: RETIRED(t) again, message 1 in it
+            assertEquals(-1, freer.tryReceive(dst(freer)));
+            assertEquals(0, q.lanesInUse(), "the lane freed by the other handle");
+            assertTrue(second.trySend(5, msg(5, 1)));
+            second.close();
+            assertEquals(1, q.lanesInUse(), "the lane bound and retired again");
+        };
+        ByteBuffer d = dst(q);
+        assertEquals(3, q.tryReceive(d.clear())); // message 0; the receive then frees the drained, retired lane
+        assertTrue(ran[0], "the hook ran: the receive's free found the lane drained");
+        q.beforeFreeingCas = null;
+        assertEquals(1, q.lanesInUse(), "the lane holding message 1 is still in use");
+        assertEquals(5, q.tryReceive(d.clear()), "message 1 is received");
+        assertEquals(1, d.getInt(4));
+        assertEquals(-1, q.tryReceive(d.clear()));
+        assertEquals(0, q.lanesInUse(), "the lane freed once drained");
+        freer.close();
+        q.close();
+    }
+
     /** One thread: highest priority first, FIFO within a priority, across several lanes. */
     @Test
     void receivesHighestPriorityFirstThenOldest() {
