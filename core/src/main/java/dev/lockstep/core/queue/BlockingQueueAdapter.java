@@ -1358,6 +1358,15 @@ abstract class BlockingQueueAdapter<E> extends AbstractQueue<E> implements Block
     }
 
     /**
+     * For tests: how many times the wait set's sleep request has been raised (the request word's epoch):
+     * consumers' ({@code forElement}) or producers'. Unlike {@link #sleepRequested}, it never goes back,
+     * so a caller can tell "not raised yet" from "raised and already withdrawn by a grant". Volatile read.
+     */
+    long sleepRequests(boolean forElement) {
+        return (long) REQUEST.getVolatile(forElement ? notEmpty : notFull) & Long.MAX_VALUE;
+    }
+
+    /**
      * For tests: the yields made by the waiters of the consumers' ({@code forElement}) or producers' wait
      * set before parking, while the waiter last woken on the other side had not run yet (the convoy
      * breaker). Volatile read.
