@@ -51,7 +51,8 @@ import dev.lockstep.core.internal.jfr.Jfr;
  *       has already transferred the resource: the waiter returns. Otherwise the grant is only a wake-up
  *       (wake-one-and-retry, as AQS's non-fair mode): the waiter tries again like an arriving thread,
  *       may spin, and if it loses queues again at the head.</li>
- *   <li><b>Nap</b> (a primitive that asks for it: {@link #wokenNapNanos()}, unfair Mutex). A woken
+ *   <li><b>Nap</b> (a primitive that asks for it: {@link #wokenNapNanos(int)}, unfair Mutex and unfair
+ *       Semaphore's single-permit waits). A woken
  *       waiter that lost its retry keeps its wake-up (the {@code waking} token: releases meanwhile
  *       unpark nobody) and parks for the nap ({@link SpinThenPark#nap}, never past a timed wait's
  *       deadline), then retries, up to {@link SpinPolicy#WOKEN_NAPS} naps in a row; then it queues
@@ -177,7 +178,7 @@ public abstract class WaitQueue implements Serializable {
      */
     private transient int waking;
     /**
-     * The node of the woken waiter that is napping ({@link #wokenNapNanos()}), or null: at most one
+     * The node of the woken waiter that is napping ({@link #wokenNapNanos(int)}), or null: at most one
      * at a time (the slot is taken by compare-and-set), listed by the monitoring queries
      * ({@link #hasNapper()}, {@link #size()}, {@link #contains}, {@link #threads()}) though not linked.
      * It guards no data. Transient: a deserialized queue has no waiters.
@@ -447,17 +448,21 @@ public abstract class WaitQueue implements Serializable {
     }
 
     /**
-     * The nap of a woken waiter of a non-hand-off queue that lost its retry, in nanoseconds; 0 (the
-     * default) makes it queue again at once. A primitive whose pending wake-up is one token and whose
-     * releases skip their wake-up while it is held (unfair {@link dev.lockstep.core.sync.Mutex}) may
-     * return {@link SpinPolicy#WOKEN_NAP_NANOS}: the loser then keeps the token and naps, up to
-     * {@link SpinPolicy#WOKEN_NAPS} times in a row, retrying after each nap (see {@link #acquire}'s
-     * "Nap" step), instead of queueing and being unparked by a later release. Called on that slow path
-     * only.
+     * The nap of a woken waiter of a non-hand-off queue that lost its retry for {@code arg}, in
+     * nanoseconds; 0 (the default) makes it queue again at once. A primitive whose pending wake-up is
+     * one token and whose releases skip their wake-up while it is held may return
+     * {@link SpinPolicy#WOKEN_NAP_NANOS} (unfair {@link dev.lockstep.core.sync.Mutex}; unfair
+     * {@link dev.lockstep.core.sync.Semaphore} for a single permit, where any release is what the
+     * napper waits for): the loser then keeps the token and naps, up to {@link SpinPolicy#WOKEN_NAPS}
+     * times in a row, retrying after each nap (see {@link #acquire}'s "Nap" step), instead of queueing
+     * and being unparked by a later release. The primitive's {@link #tryAcquire} must then give the
+     * token back only when the woken waiter succeeds (or queues again, {@link #parkLocked}), not when
+     * its retry fails. Called on that slow path only.
      *
+     * @param arg what the woken waiter asks for, as passed to {@link #acquire}
      * @return the nap in nanoseconds, {@code >= 0}
      */
-    protected long wokenNapNanos() {
+    protected long wokenNapNanos(int arg) {
         return 0L;
     }
 
@@ -536,7 +541,7 @@ public abstract class WaitQueue implements Serializable {
                 return false;
             }
             if (woken && naps < SpinPolicy.WOKEN_NAPS) {
-                long nap = wokenNapNanos();
+                long nap = wokenNapNanos(arg);
                 // Volatile CAS: one napper at a time in the monitoring slot (it guards no data).
                 if (nap > 0L && NAPPER.compareAndSet(this, null, node)) {
                     // Nap, keeping the wake-up token: releases skip their unpark while it is held, and
@@ -1076,7 +1081,7 @@ public abstract class WaitQueue implements Serializable {
     }
 
     /**
-     * Whether a woken waiter is napping ({@link #wokenNapNanos()}): it waits for the primitive though
+     * Whether a woken waiter is napping ({@link #wokenNapNanos(int)}): it waits for the primitive though
      * it is in no list. Read without the queue lock (a snapshot).
      *
      * @return {@code true} if a woken waiter naps

@@ -769,7 +769,7 @@ public class Mutex extends AbstractOwnableSynchronizer implements Lock {
          * waking token, so the releases meanwhile unpark nobody; fair: no naps (a grant is the lock).
          */
         @Override
-        protected long wokenNapNanos() {
+        protected long wokenNapNanos(int arg) {
             return mutex.fair ? 0L : SpinPolicy.WOKEN_NAP_NANOS;
         }
 

@@ -312,12 +312,16 @@ public class Semaphore implements Serializable {
         @Override
         protected boolean tryAcquire(int n, boolean woken) {
             boolean taken = semaphore.tryTake(n, semaphore.fair);
-            if (woken && getVolatileWaking() != 0) {
+            // A woken waiter gives its token back when it succeeds; one that failed keeps it through
+            // its spin and its naps (wokenNapNanos), while the releases skip their wake-up, and gives
+            // it back when it queues again (parkLocked), whose re-check after linking sees what they
+            // released, or passes it on when it gives up (passOnLocked).
+            if (taken && woken && getVolatileWaking() != 0) {
                 // Volatile store, then volatile reads of the count and the queue head: Dekker with a
                 // releaser's volatile CAS of the count followed by its volatile read of this flag.
                 // Either it sees the flag clear and wakes a waiter, or we see its permits here.
                 setVolatileWaking(0);
-                if (taken && (int) PERMITS.getVolatile(semaphore) >= 0) {
+                if ((int) PERMITS.getVolatile(semaphore) >= 0) {
                     // Propagate: the next waiter may want what is left (also a request of 0 permits).
                     wakeWaiters();
                 }
@@ -358,6 +362,18 @@ public class Semaphore implements Serializable {
         protected WaitNode passOnLocked() {
             setVolatileWaking(0); // our wake-up, unused: the next waiter gets it
             return grantLocked();
+        }
+
+        /**
+         * Unfair, one permit: a woken waiter that lost its retry naps keeping the token, as unfair
+         * {@code Mutex}'s does (the two-thread wake-up cycle: README "Waiting layer, thirty-sixth
+         * round"); any release is what it waits for, so the releases it makes skip their wake-up lose
+         * nothing but its timer's delay. Not for more permits: a release too small for the napper
+         * would then not wake a queued waiter it suffices for. Fair: no naps (a grant is the permits).
+         */
+        @Override
+        protected long wokenNapNanos(int n) {
+            return !semaphore.fair && n == 1 ? SpinPolicy.WOKEN_NAP_NANOS : 0L;
         }
     }
 

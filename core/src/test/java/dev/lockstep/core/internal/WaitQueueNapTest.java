@@ -16,7 +16,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The woken loser's nap ({@link WaitQueue#wokenNapNanos()}), made deterministic. A {@link TokenGate}
+ * The woken loser's nap ({@link WaitQueue#wokenNapNanos(int)}), made deterministic. A {@link TokenGate}
  * has unfair Mutex's wake-up rule (one waking token; a release skips its unpark while the token is
  * held). The test wakes the head waiter W as a releaser would and takes the permit back before W runs
  * (what a barging thread does), so that W's retry fails and it naps, holding the token. Then:
@@ -85,7 +85,7 @@ class WaitQueueNapTest {
         }
 
         @Override
-        protected long wokenNapNanos() {
+        protected long wokenNapNanos(int arg) {
             return napNanos;
         }
 
