@@ -49,8 +49,9 @@ import java.util.concurrent.locks.LockSupport;
  *
  * <p><b>The woken loser's nap.</b> {@link #WOKEN_NAP_NANOS} (property {@code lockstep.wokenNapNanos},
  * default 100000, i.e. 100 us) and {@link #WOKEN_NAPS} (property {@code lockstep.wokenNaps}, default 8):
- * in unfair {@code Mutex}, a waiter that was woken by a release and then lost the lock to a barging
- * thread does not queue again at once; it keeps the wake-up token (so releases meanwhile unpark
+ * in unfair {@code Mutex} (and, since the thirty-sixth round, in unfair {@code Semaphore}'s single-permit
+ * waits), a waiter that was woken by a release and then lost the lock to a barging thread does not queue
+ * again at once; it keeps the wake-up token (so releases meanwhile unpark
  * nobody) and parks for the nap, then retries, up to {@link #WOKEN_NAPS} naps in a row, then queues
  * again ({@link WaitQueue}'s "Nap" step). Two threads on one lock otherwise run a wake-up cycle: each
  * release wakes the parked one, which loses to the running holder and parks again, one unpark and
@@ -59,8 +60,8 @@ import java.util.concurrent.locks.LockSupport;
  * the nap waits for the napper's timer (the nap plus the kernel's timer slack, about 50 us on Linux),
  * not for an unpark. A single nap is not enough (the napper's one retry finds the lock held nearly
  * always, and it queues into the cycle again), nor is 50 us (README "Waiting layer, twentieth round").
- * {@code -Dlockstep.wokenNaps=0} restores the wake-up cycle; fair Mutex never naps (its grant is the
- * lock itself).
+ * {@code -Dlockstep.wokenNaps=0} restores the wake-up cycle; fair Mutex and fair Semaphore never nap
+ * (their grant is the lock or the permits themselves).
  *
  * <p><b>The overflow nap.</b> {@link #OVERFLOW_NAP_NANOS} (property {@code lockstep.overflowNapNanos},
  * default 50000, i.e. 50 us) and {@link #OVERFLOW_NAPS} (property {@code lockstep.overflowNaps}, default
