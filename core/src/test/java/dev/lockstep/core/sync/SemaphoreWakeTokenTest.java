@@ -28,7 +28,8 @@ import static org.junit.jupiter.api.Assertions.fail;
 @Timeout(60)
 class SemaphoreWakeTokenTest {
 
-    private static WaitQueue queueOf(Semaphore s) throws ReflectiveOperationException {
+    /** The semaphore's wait queue (a private field), for the probes here and in {@link SemaphoreWokenNapTest}. */
+    static WaitQueue queueOf(Semaphore s) throws ReflectiveOperationException {
         Field f = Semaphore.class.getDeclaredField("queue");
         f.setAccessible(true);
         return (WaitQueue) f.get(s);

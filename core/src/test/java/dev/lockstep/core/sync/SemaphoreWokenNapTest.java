@@ -4,7 +4,6 @@ import dev.lockstep.core.internal.WaitQueue;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-import java.lang.reflect.Field;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -28,12 +27,6 @@ class SemaphoreWokenNapTest {
     /** Rounds of "wake the waiter, barge ahead of it"; a napping waiter shows in the first few. */
     private static final int ROUNDS = 100;
 
-    private static WaitQueue queueOf(Semaphore s) throws ReflectiveOperationException {
-        Field f = Semaphore.class.getDeclaredField("queue");
-        f.setAccessible(true);
-        return (WaitQueue) f.get(s);
-    }
-
     @Test
     void aWokenSinglePermitWaiterThatLosesNaps() throws Exception {
         int seen = napsSeen(new Semaphore(1), 1);
@@ -51,7 +44,7 @@ class SemaphoreWokenNapTest {
      * returns in how many rounds the layer's napper slot was seen taken.
      */
     private static int napsSeen(Semaphore s, int n) throws Exception {
-        WaitQueue queue = queueOf(s);
+        WaitQueue queue = SemaphoreWakeTokenTest.queueOf(s);
         AtomicInteger acquired = new AtomicInteger();
         s.acquireUninterruptibly(n);
         Thread waiter = null;
