@@ -150,6 +150,15 @@ public final class SeqLock {
      * 187 / 125, 4 steps 156 / 223 / 173, none 191 / 207 / 148; StampedLock 47 / 176 / 187. The yield
      * is what StampedLock's parking does for it: one core's threads run alone for a while, the lines
      * stay in one cache. The algorithm and the wake-up protocol are unchanged.
+     *
+     * Thirty-eighth round (measured, not kept; README row "SeqLock / StampedLock", evidence file): the
+     * watcher's naps. Naps of 1-4 ms instead of yields reach StampedLock's rate on 2 vCPUs, but most
+     * of them began after the write had ended or on an unmarked write (announceParked's CAS lost to the
+     * next write) and ran their length: threads asleep past the write they waited for. With the mark
+     * made reliable the gain mostly went, and the overwritten-mark race (above) would leave a reader
+     * up to a nap late after the write ended, so the nap stays PARK_NANOS (20 us). An atomic unlock
+     * (getAndSet: 1.035x on the uncontended write) closes that race, but waiters that then park until
+     * woken ran at half main's rate. Left as it is.
      */
     private static final long PARKED = Long.MIN_VALUE;
     /** The watcher's spin steps before it yields: {@link SpinPolicy#SEQLOCK_SPINS} (notes, eighteenth round). */
@@ -226,7 +235,10 @@ public final class SeqLock {
         long s = seq.getVolatile(); // volatile: read before the CAS that may set the bit
         if ((s & 1L) != 0 && s >= 0) {
             // Volatile CAS: sets PARKED only in the odd value of the write in progress; failing means the
-            // sequence moved on (the write ended or PARKED is set), which is as good.
+            // sequence moved on (the write ended or PARKED is set). If the write ended and the next one
+            // began, that one carries no mark and the watcher's nap, not its unlock, ends the wait: late
+            // by at most one nap, as when an unlock overwrites a mark (counted and left: notes, thirty-
+            // eighth round).
             seq.compareAndSet(s, s | PARKED);
         }
     }
