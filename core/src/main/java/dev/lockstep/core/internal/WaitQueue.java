@@ -55,8 +55,8 @@ import dev.lockstep.core.internal.jfr.Jfr;
  *       Semaphore's single-permit waits). A woken
  *       waiter that lost its retry keeps its wake-up (the {@code waking} token: releases meanwhile
  *       unpark nobody) and parks for the nap ({@link SpinThenPark#nap}, never past a timed wait's
- *       deadline), then retries, up to {@link SpinPolicy#WOKEN_NAPS} naps in a row; then it queues
- *       again at the head, giving the token back. Interrupted (interruptible modes) or past its
+ *       deadline), then retries, up to {@link SpinPolicy#WOKEN_NAPS} naps in a row, and only while no
+ *       other waiter is queued; then it queues again at the head, giving the token back. Interrupted (interruptible modes) or past its
  *       deadline, it passes the token on ({@link #passOnLocked}) and gives up; an uninterruptible
  *       wait's interrupt is cleared for the nap and set again at the end. Between two threads this
  *       ends the wake-up cycle of one unpark and one park per release (SpinPolicy's class notes).</li>
@@ -540,7 +540,10 @@ public abstract class WaitQueue implements Serializable {
                 Jfr.endContended(jfr, false);
                 return false;
             }
-            if (woken && naps < SpinPolicy.WOKEN_NAPS) {
+            // Nap only while no other waiter is queued: the nap ends the wake-up cycle of two threads on
+            // one lock; with others queued, the releases that skip them while we hold the token and our
+            // own timer wake-ups cost more than queueing again at the head (thirty-eighth round).
+            if (woken && naps < SpinPolicy.WOKEN_NAPS && !hasWaiters()) {
                 long nap = wokenNapNanos(arg);
                 // Volatile CAS: one napper at a time in the monitoring slot (it guards no data).
                 if (nap > 0L && NAPPER.compareAndSet(this, null, node)) {

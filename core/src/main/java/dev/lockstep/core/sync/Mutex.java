@@ -34,8 +34,9 @@ import java.util.concurrent.locks.Lock;
  *
  * <p><b>Modes.</b> {@link #Mutex()} is <em>unfair</em> (barging): an arriving thread may take a free
  * lock ahead of parked waiters, which gives the best throughput; a woken waiter that loses the race
- * naps (100 us, up to 8 times, keeping the one pending wake-up, so releases meanwhile unpark nobody)
- * and retries, then is queued first again. The nap trades latency for throughput: two threads on one
+ * while no other thread is queued naps (100 us, up to 8 times, keeping the one pending wake-up, so
+ * releases meanwhile unpark nobody) and retries, then is queued first again; with others queued it is
+ * queued first again at once, as in AbstractQueuedSynchronizer. The nap trades latency for throughput: two threads on one
  * lock no longer pay an unpark and a park per release (1.2-3x {@code ReentrantLock}'s throughput
  * in MutexBench's 2-thread cell, README "Waiting layer, twentieth round"), but a lock freed during a
  * nap waits for the napper's timer, up to the nap plus the kernel's timer slack, where it would have
