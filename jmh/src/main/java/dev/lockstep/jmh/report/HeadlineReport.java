@@ -3,6 +3,7 @@ package dev.lockstep.jmh.report;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.openjdk.jmh.profile.GCProfiler;
 import org.openjdk.jmh.results.format.ResultFormatType;
 import org.openjdk.jmh.runner.Runner;
@@ -23,6 +24,7 @@ import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -45,8 +47,14 @@ import java.util.regex.Pattern;
  *
  * <p>Per-fork figures come from the JMH JSON's {@code rawData} (throughput, average time: the mean of
  * the fork's measurement iterations) or {@code rawDataHistogram} (sample time: the fork's median). The
- * spread is the smallest and largest ratio over all pairs of one fork of ours and one fork of the anchor
- * (forks of the two sides are not paired: they ran one after the other).
+ * spread is the smallest and largest ratio over all pairs of one fork of ours and one fork of the anchor.
+ *
+ * <p>Forks are interleaved: each fork is a JMH run of its own ({@code -f 1}), round-robin over the values a
+ * JMH run compares ({@link #schedule}: anchor, ours, anchor, ours, ...), and the single-fork results are
+ * merged back into one row per value ({@link #mergeForks}). The host moves this 2-vCPU guest between placement
+ * modes that last minutes; when JMH ran all forks of one value and then all of the other, a cell's two sides
+ * could sample different modes (2026-12-05: two full runs of one build 80 minutes apart disagreed on six
+ * rows' verdicts). Interleaved, both sides sample the same stretch of time, fork by fork.
  *
  * <p>Cells marked {@link Cell#comparedByPlacement()} (two threads or two processes handing cache lines across
  * the two vCPUs: MPMC throughput with a spinning and with a parking consumer, SPSC throughput, the MPSC burst round
@@ -262,7 +270,12 @@ public final class HeadlineReport {
                 settings = "rendered from " + fromJson.getFileName();
             } else {
                 Map<String, Set<String>> runs = runs(cells);
-                out.printf(Locale.ROOT, "HeadlineReport: %d JMH runs, %d cells, %d forks each%n", runs.size(), cells.size(), forks);
+                int jmhRuns = 0;
+                for (Map.Entry<String, Set<String>> r : runs.entrySet()) {
+                    jmhRuns += r.getValue().size() * forksOf(r.getKey(), forks);
+                }
+                out.printf(Locale.ROOT, "HeadlineReport: %d comparisons, %d cells, %d forks each, interleaved: %d single-fork JMH runs%n",
+                        runs.size(), cells.size(), forks, jmhRuns);
                 runs.forEach((k, v) -> out.println("  " + k + " " + v));
                 if (dryRun) {
                     return 0;
@@ -271,12 +284,16 @@ public final class HeadlineReport {
                 ArrayNode all = json.createArrayNode();
                 int n = 0;
                 for (Map.Entry<String, Set<String>> r : runs.entrySet()) {
-                    Path part = outDir.resolve("part-" + (n++) + ".json");
-                    runJmhWhenFree(r.getKey(), r.getValue(), forks, iterations, warmup, measure, part, out);
-                    for (JsonNode node : json.readTree(part.toFile())) {
-                        all.add(node);
+                    List<JsonNode> parts = new ArrayList<>();
+                    for (String value : schedule(r.getValue(), forksOf(r.getKey(), forks))) {
+                        Path part = outDir.resolve("part-" + (n++) + ".json");
+                        runJmhWhenFree(r.getKey(), value, iterations, warmup, measure, part, out);
+                        for (JsonNode node : json.readTree(part.toFile())) {
+                            parts.add(node);
+                        }
+                        Files.delete(part);
                     }
-                    Files.delete(part);
+                    all.addAll(mergeForks(parts));
                 }
                 results = all;
                 json.writerWithDefaultPrettyPrinter().writeValue(outDir.resolve("headline.json").toFile(), all);
@@ -335,20 +352,98 @@ public final class HeadlineReport {
         return runs;
     }
 
+    /** Forks per value of the JMH run {@code key}: {@code forks}, at least {@link #PLACEMENT_FORKS} for a placement run. */
+    static int forksOf(String key, int forks) {
+        return key.endsWith("|placement") ? Math.max(forks, PLACEMENT_FORKS) : forks;
+    }
+
+    /**
+     * The order of the single-fork JMH runs of one run key: {@code forks} rounds, each running every value
+     * once, in the run's order (anchor first). Between two forks of one value, every other value runs one fork.
+     */
+    static List<String> schedule(Set<String> values, int forks) {
+        List<String> order = new ArrayList<>();
+        for (int f = 0; f < forks; f++) {
+            order.addAll(values);
+        }
+        return order;
+    }
+
+    /**
+     * Merges single-fork JMH result rows of the same benchmark and parameters into one row each, in first-seen
+     * order: the forks' {@code rawData} (and {@code rawDataHistogram}) of the primary and of every secondary
+     * metric concatenated in run order, each metric's {@code score} the mean of the forks' scores (the forks
+     * have equal iterations) and its error, confidence and percentiles removed (JMH computed them per fork;
+     * this report does not read them), {@code forks} the number merged. Rows without a twin pass unchanged.
+     */
+    static List<JsonNode> mergeForks(List<JsonNode> rows) {
+        Map<String, List<JsonNode>> groups = new LinkedHashMap<>();
+        for (JsonNode r : rows) {
+            groups.computeIfAbsent(r.path("benchmark").asText() + "|" + r.path("params"), k -> new ArrayList<>()).add(r);
+        }
+        List<JsonNode> merged = new ArrayList<>();
+        for (List<JsonNode> g : groups.values()) {
+            if (g.size() == 1) {
+                merged.add(g.get(0));
+                continue;
+            }
+            ObjectNode m = g.get(0).deepCopy();
+            m.put("forks", g.size());
+            mergeMetric((ObjectNode) m.get("primaryMetric"), g, "primaryMetric", null);
+            JsonNode secondary = m.path("secondaryMetrics");
+            if (secondary.isObject()) {
+                for (Iterator<String> it = secondary.fieldNames(); it.hasNext(); ) {
+                    String name = it.next();
+                    mergeMetric((ObjectNode) secondary.get(name), g, "secondaryMetrics", name);
+                }
+            }
+            merged.add(m);
+        }
+        return merged;
+    }
+
+    /** {@link #mergeForks} for one metric of the copy {@code into}: {@code group}'s rows, metric at {@code path}[/{@code name}]. */
+    private static void mergeMetric(ObjectNode into, List<JsonNode> group, String path,
+                                    String name) {
+        for (String raw : new String[] {"rawData", "rawDataHistogram"}) {
+            if (into.has(raw)) {
+                ArrayNode all = into.putArray(raw);
+                for (JsonNode r : group) {
+                    JsonNode metric = name == null ? r.path(path) : r.path(path).path(name);
+                    metric.path(raw).forEach(all::add);
+                }
+            }
+        }
+        double sum = 0;
+        int n = 0;
+        for (JsonNode r : group) {
+            JsonNode metric = name == null ? r.path(path) : r.path(path).path(name);
+            if (metric.path("score").isNumber()) {
+                sum += metric.path("score").asDouble();
+                n++;
+            }
+        }
+        if (n > 0) {
+            into.put("score", sum / n);
+        }
+        into.remove(List.of("scoreError", "scoreConfidence", "scorePercentiles"));
+    }
+
     /** Runs one JMH run; while another JMH run holds the machine-wide JMH lock, retries for up to 30 minutes. */
-    private static void runJmhWhenFree(String key, Set<String> values, int forks, int iterations, TimeValue warmup,
+    private static void runJmhWhenFree(String key, String value, int iterations, TimeValue warmup,
                                        TimeValue measure, Path json, PrintStream out) throws RunnerException {
-        QuickReport.whenJmhFree(() -> runJmh(key, values, forks, iterations, warmup, measure, json),
+        QuickReport.whenJmhFree(() -> runJmh(key, value, iterations, warmup, measure, json),
                 TimeUnit.MINUTES.toMillis(30), out, "HeadlineReport");
     }
 
-    private static void runJmh(String key, Set<String> values, int forks, int iterations, TimeValue warmup,
+    /** One fork of {@code value} in the JMH run {@code key} (see {@link #schedule}). */
+    private static void runJmh(String key, String value, int iterations, TimeValue warmup,
                                TimeValue measure, Path json) throws RunnerException {
         String[] k = key.split("\\|", -1);
         boolean placement = k.length > 3 && k[3].equals("placement");
         ChainedOptionsBuilder ob = new OptionsBuilder()
                 .include("^" + Pattern.quote(k[0]) + "$")
-                .forks(placement ? Math.max(forks, PLACEMENT_FORKS) : forks)
+                .forks(1)
                 .warmupIterations(1)
                 .warmupTime(warmup)
                 .measurementIterations(iterations)
@@ -357,7 +452,7 @@ public final class HeadlineReport {
                 .addProfiler(GCProfiler.class)
                 .resultFormat(ResultFormatType.JSON)
                 .result(json.toAbsolutePath().toString())
-                .param(k[2], values.toArray(new String[0]));
+                .param(k[2], value);
         if (placement) {
             ob.addProfiler(PlacementProbe.class);
         }

@@ -241,4 +241,49 @@ class HeadlineReportTest {
         assertTrue(md.contains("4 threads on 2 cores | 2.00 (2.00) | 1.00 (1.00) | ops/us | **2.00×**"), md);
         assertTrue(md.contains("Mutex / ReentrantLock, 2 threads | — |") && md.contains("not measured"), md);
     }
+
+    @Test
+    void forksAreInterleavedRoundRobinOverTheComparedValues() {
+        List<String> order = HeadlineReport.schedule(new java.util.LinkedHashSet<>(List.of("ReentrantLock", "Mutex")), 3);
+        assertEquals(List.of("ReentrantLock", "Mutex", "ReentrantLock", "Mutex", "ReentrantLock", "Mutex"), order);
+        // Four values (the FIFO locks and their anchor share a run): every value once per round.
+        List<String> four = HeadlineReport.schedule(new java.util.LinkedHashSet<>(List.of("F", "T", "C", "M")), 2);
+        assertEquals(List.of("F", "T", "C", "M", "F", "T", "C", "M"), four);
+        assertEquals(3, HeadlineReport.forksOf("b|impl|x", 3));
+        assertEquals(HeadlineReport.PLACEMENT_FORKS, HeadlineReport.forksOf("b||impl|placement", 3));
+    }
+
+    @Test
+    void singleForkRowsMergeIntoOneRowPerValueWithEveryForkAndProbe() throws Exception {
+        String probe = "\"" + PlacementProbe.BEFORE + "\":{\"score\":%s,\"rawData\":[[%s,%s]]},\""
+                + PlacementProbe.AFTER + "\":{\"score\":%s,\"rawData\":[[%s,%s]]},";
+        String f1 = "{\"benchmark\":\"" + SPSC + "\",\"mode\":\"thrpt\",\"forks\":1,\"params\":{\"impl\":\"Lockstep\"},"
+                + "\"primaryMetric\":{\"score\":12,\"scoreError\":1,\"scoreUnit\":\"ops/us\",\"rawData\":[[10,14]]},"
+                + "\"secondaryMetrics\":{" + String.format(java.util.Locale.ROOT, probe, 60, 60, 60, 61, 61, 61)
+                + "\"gc.alloc.rate.norm\":{\"score\":0.002,\"rawData\":[[0.002,0.002]]}}}";
+        String a1 = f1.replace("Lockstep", "JCTools").replace("[[10,14]]", "[[20,20]]").replace("\"score\":12", "\"score\":20");
+        String f2 = f1.replace("[[10,14]]", "[[30,34]]").replace("\"score\":12", "\"score\":32")
+                .replace("[[60,60]]", "[[300,300]]").replace("[[61,61]]", "[[301,301]]").replace("0.002", "0.004");
+        List<JsonNode> rows = new java.util.ArrayList<>();
+        json(f1, a1, f2).forEach(rows::add);
+        List<JsonNode> merged = HeadlineReport.mergeForks(rows);
+        assertEquals(2, merged.size(), "one row per value");
+        JsonNode ours = merged.get(0);
+        assertEquals("Lockstep", ours.path("params").path("impl").asText());
+        assertEquals(2, ours.path("forks").asInt());
+        assertEquals("[[10.0,14.0],[30.0,34.0]]".replace(".0", ""), ours.path("primaryMetric").path("rawData").toString().replace(".0", ""));
+        assertEquals(22.0, ours.path("primaryMetric").path("score").asDouble(), 1e-9);
+        assertTrue(ours.path("primaryMetric").path("scoreError").isMissingNode(), "per-fork error dropped");
+        assertEquals(0.003, ours.path("secondaryMetrics").path("gc.alloc.rate.norm").path("score").asDouble(), 1e-12);
+        assertEquals(2, ours.path("secondaryMetrics").path(PlacementProbe.BEFORE).path("rawData").size());
+        // The merged row reads as a two-fork row: per-fork means and both iterations' placement probes.
+        HeadlineReport.Cell cell = HeadlineReport.CELLS.stream()
+                .filter(c -> c.benchmark().equals(SPSC)).findFirst().orElseThrow();
+        HeadlineReport.Side side = HeadlineReport.side(new ObjectMapper().valueToTree(merged), cell, "Lockstep");
+        assertEquals(2, side.perFork().length);
+        assertEquals(12.0, side.perFork()[0], 1e-9);
+        assertEquals(32.0, side.perFork()[1], 1e-9);
+        assertEquals(4, side.probed().size());
+        assertEquals(merged.get(1), rows.get(1), "a value with one fork passes unchanged");
+    }
 }
