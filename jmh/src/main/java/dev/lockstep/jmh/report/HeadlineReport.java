@@ -297,11 +297,7 @@ public final class HeadlineReport {
                 }
                 results = all;
                 json.writerWithDefaultPrettyPrinter().writeValue(outDir.resolve("headline.json").toFile(), all);
-                boolean anyPlacement = cells.stream().anyMatch(Cell::byPlacement);
-                settings = String.format(Locale.ROOT, "%d forks%s, warm-up 1 × %s, measurement %d × %s, -prof gc",
-                        forks, anyPlacement && forks < PLACEMENT_FORKS
-                                ? " (" + PLACEMENT_FORKS + " for the cells compared per placement mode)" : "",
-                        warmup, iterations, measure);
+                settings = settings(forks, cells.stream().anyMatch(Cell::byPlacement), warmup, iterations, measure);
             }
             String md = render(cells, results, settings);
             Files.createDirectories(outDir);
@@ -590,6 +586,19 @@ public final class HeadlineReport {
             }
         }
         return Double.NaN;
+    }
+
+    /**
+     * The run's method as headline.md's first line states it: forks, that each fork is a JMH run of its own
+     * taken round-robin over a cell's implementations ({@link #schedule}), warm-up, measurement, profiler;
+     * so that the file read alone says how its forks were taken.
+     */
+    static String settings(int forks, boolean anyPlacement, TimeValue warmup, int iterations, TimeValue measure) {
+        return String.format(Locale.ROOT, "%d forks%s, each a JMH run of its own, interleaved round-robin over a cell's "
+                        + "implementations, warm-up 1 × %s, measurement %d × %s, -prof gc",
+                forks, anyPlacement && forks < PLACEMENT_FORKS
+                        ? " (" + PLACEMENT_FORKS + " for the cells compared per placement mode)" : "",
+                warmup, iterations, measure);
     }
 
     static String render(List<Cell> cells, JsonNode results, String settings) {

@@ -1,5 +1,6 @@
 package dev.lockstep.jmh.report;
 
+import org.openjdk.jmh.runner.options.TimeValue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
@@ -251,6 +252,18 @@ class HeadlineReportTest {
         assertEquals(List.of("F", "T", "C", "M", "F", "T", "C", "M"), four);
         assertEquals(3, HeadlineReport.forksOf("b|impl|x", 3));
         assertEquals(HeadlineReport.PLACEMENT_FORKS, HeadlineReport.forksOf("b||impl|placement", 3));
+    }
+
+    /** headline.md's first line says how the forks were taken, so the file read alone tells an interleaved run from an older one. */
+    @Test
+    void theSettingsLineSaysTheForksAreInterleaved() {
+        assertEquals("3 forks (5 for the cells compared per placement mode), each a JMH run of its own, interleaved "
+                        + "round-robin over a cell's implementations, warm-up 1 × 1 s, measurement 3 × 1 s, -prof gc",
+                HeadlineReport.settings(3, true, TimeValue.seconds(1), 3, TimeValue.seconds(1)));
+        assertEquals("5 forks, each a JMH run of its own, interleaved round-robin over a cell's implementations, "
+                + "warm-up 1 × 2 s, measurement 4 × 1 s, -prof gc", HeadlineReport.settings(5, true, TimeValue.seconds(2), 4, TimeValue.seconds(1)));
+        assertEquals("3 forks, each a JMH run of its own, interleaved round-robin over a cell's implementations, "
+                + "warm-up 1 × 1 s, measurement 3 × 1 s, -prof gc", HeadlineReport.settings(3, false, TimeValue.seconds(1), 3, TimeValue.seconds(1)));
     }
 
     @Test
