@@ -71,6 +71,14 @@ final class Jdk {
 
     /** A running JFR RecordingStream with the given events enabled at threshold 0; close() stops it. */
     static AutoCloseable recordEvents(Consumer<String> onEventName, String... events) {
+        return recordEvents(onEventName, pinned -> { }, events);
+    }
+
+    /**
+     * As {@link #recordEvents(Consumer, String...)}, and hands each {@code jdk.VirtualThreadPinned} event's
+     * text (its fields and stack trace) to {@code onPinned}, so that a test that finds one can say where.
+     */
+    static AutoCloseable recordEvents(Consumer<String> onEventName, Consumer<String> onPinned, String... events) {
         try {
             Class<?> rs = Class.forName("jdk.jfr.consumer.RecordingStream");
             Object stream = rs.getConstructor().newInstance();
@@ -90,8 +98,11 @@ final class Jdk {
             Consumer<Object> handler = ev -> {
                 try {
                     String name = (String) getName.invoke(getEventType.invoke(ev));
-                    if (name.equals("jdk.VirtualThreadPinned") && Boolean.getBoolean("lockstep.test.printPinned")) {
-                        System.err.println(ev);
+                    if (name.equals("jdk.VirtualThreadPinned")) {
+                        onPinned.accept(String.valueOf(ev));
+                        if (Boolean.getBoolean("lockstep.test.printPinned")) {
+                            System.err.println(ev);
+                        }
                     }
                     onEventName.accept(name);
                 } catch (ReflectiveOperationException e) {

@@ -42,7 +42,7 @@ class VirtualThreadTest {
             if (name.equals("jdk.ThreadSleep")) {
                 marker.countDown();
             }
-        }, "jdk.VirtualThreadPinned", "jdk.ThreadSleep")) {
+        }, pinned -> PINNED.add(pinned), "jdk.VirtualThreadPinned", "jdk.ThreadSleep")) {
             Thread.sleep(100); // let the stream start
             work.run();
             // A sleep after the work: once its event arrives, a flush after the work has been delivered.
@@ -54,6 +54,23 @@ class VirtualThreadTest {
             Thread.sleep(200); // the flush that carried the marker carried every earlier event
         }
         return counts;
+    }
+
+    /**
+     * The text of every {@code jdk.VirtualThreadPinned} event of the current test (stack trace included), for
+     * the failure message: a pin that shows up once in 10,000 threads on one CI run must say where it was.
+     */
+    private static final java.util.Queue<String> PINNED = new java.util.concurrent.ConcurrentLinkedQueue<>();
+
+    @org.junit.jupiter.api.BeforeEach
+    void clearPinned() {
+        PINNED.clear();
+    }
+
+    /** The failure message of a pinning check: the counts and the first pinned event in full. */
+    private static String pinnedMessage(ConcurrentHashMap<String, AtomicInteger> counts) {
+        String first = PINNED.peek();
+        return "carrier pinned: " + counts + (first == null ? "" : "; first pinned event: " + first);
     }
 
     interface ThrowingRunnable {
@@ -148,7 +165,7 @@ class VirtualThreadTest {
         warmUp(task);
         ConcurrentHashMap<String, AtomicInteger> counts = record(() -> runInVirtualThreads(task));
         assertEquals(THREADS + WARM_UP, counter[0]);
-        assertEquals(0, count(counts, "jdk.VirtualThreadPinned"), "carrier pinned: " + counts);
+        assertEquals(0, count(counts, "jdk.VirtualThreadPinned"), pinnedMessage(counts));
         assertTrue(count(counts, "jdk.ThreadSleep") >= 1, "the recording was active: " + counts);
         assertTrue(!mutex.isLocked() && !mutex.hasQueuedThreads());
     }
@@ -185,7 +202,7 @@ class VirtualThreadTest {
         for (Semaphore semaphore : semaphores) {
             assertEquals(4, semaphore.availablePermits());
         }
-        assertEquals(0, count(counts, "jdk.VirtualThreadPinned"), "carrier pinned: " + counts);
+        assertEquals(0, count(counts, "jdk.VirtualThreadPinned"), pinnedMessage(counts));
         assertTrue(count(counts, "jdk.ThreadSleep") >= 1, "the recording was active: " + counts);
     }
 }
