@@ -145,6 +145,7 @@ public final class MpmcArrayQueue<E> extends ArrayQueueBase<E> {
         final long[] sequences = this.sequences;
         final int mask = this.mask; // both rings have capacity slots
         int step = 0;
+        long c = Long.MIN_VALUE; // the consumer index as last read by this call (indices only grow)
         while (true) {
             final long p = getVolatileProducerIndex(); // volatile: fresh value for the CAS below
             final int s = (int) p & mask;
@@ -157,8 +158,11 @@ public final class MpmcArrayQueue<E> extends ArrayQueueBase<E> {
                     return true;
                 }
             } else if (seq < p) { // slot still holds index p - capacity
-                // Volatile: full only if no consumer has even claimed p - capacity.
-                if (relaxed || p - capacity >= getVolatileConsumerIndex()) {
+                // Volatile: full only if no consumer has even claimed p - capacity, by a fresh read. A
+                // value read earlier in this call that is already past p - capacity proves the claim
+                // (the index only grows), so the retry re-reads only the slot: with the ring full, the
+                // consumer's index line is the one its next claim (a CAS) must own (JCTools' shape).
+                if (relaxed || p - capacity >= c && p - capacity >= (c = getVolatileConsumerIndex())) {
                     return false;
                 }
                 step = SpinPolicy.idle(step); // a consumer claimed it and is reading: wait for it

@@ -13,8 +13,13 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** Single-threaded contract of every queue: bad input, capacity, FIFO, batch operations, iterator. */
-@Timeout(10)
+/**
+ * Single-threaded contract of every queue: bad input, capacity, FIFO, batch operations, iterator. The
+ * timeout runs each test in a thread of its own, so that a queue that spins forever (an offer to a full
+ * queue that waits for a consumer that does not exist) fails its test instead of hanging the build: the
+ * default mode only interrupts the test's thread, which a spin does not notice.
+ */
+@Timeout(value = 10, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class ArrayQueueContractTest {
 
     @ParameterizedTest
