@@ -114,6 +114,21 @@ public final class HeadlineReport {
         boolean met(double ratio) {
             return better == Better.HIGHER ? ratio >= goal : ratio <= goal;
         }
+
+        /**
+         * The ratio with two decimals, or with as many more as it takes (up to five) for the printed
+         * figure to read on the same side of the goal as the ratio itself: 0.9968 against a goal of 1.00
+         * prints {@code 0.997}, not a {@code 1.00} beside "missed".
+         */
+        String ratioText(double ratio) {
+            for (int decimals = 2; decimals < 5; decimals++) {
+                String text = String.format(Locale.ROOT, "%." + decimals + "f", ratio);
+                if (met(Double.parseDouble(text)) == met(ratio)) {
+                    return text;
+                }
+            }
+            return String.format(Locale.ROOT, "%.5f", ratio);
+        }
     }
 
     private static final String J = "dev.lockstep.jmh.";
@@ -629,9 +644,9 @@ public final class HeadlineReport {
                     hi = Math.max(hi, x / y);
                 }
             }
-            b.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | **%.2f×** | %.2f–%.2f× | %s | %s | %s |%n",
+            b.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | **%s×** | %.2f–%.2f× | %s | %s | %s |%n",
                     c.label(), figures(o), figures(a), o.unit() + ("sample".equals(o.mode()) ? " (p50)" : ""),
-                    ratio, lo, hi, c.goalText(), (c.met(ratio) ? "met" : "missed") + droppedNote(c, o, a),
+                    c.ratioText(ratio), lo, hi, c.goalText(), (c.met(ratio) ? "met" : "missed") + droppedNote(c, o, a),
                     Double.isNaN(o.allocNorm()) ? "" : String.format(Locale.ROOT, "%.3f", o.allocNorm())));
         }
         StringBuilder modes = new StringBuilder();
@@ -682,7 +697,7 @@ public final class HeadlineReport {
             b.append(m == 0 ? " " : "; ").append(names[m]);
             if (m < 2) {
                 b.append(so[1] > 0 && sa[1] > 0
-                        ? String.format(Locale.ROOT, " **%.2f×** (%.3g vs %.3g)", so[0] / sa[0], so[0], sa[0]) : " —");
+                        ? String.format(Locale.ROOT, " **%s×** (%.3g vs %.3g)", c.ratioText(so[0] / sa[0]), so[0], sa[0]) : " —");
             }
             b.append(String.format(Locale.ROOT, " (n %d / %d)", (int) so[1], (int) sa[1]));
         }

@@ -67,6 +67,21 @@ class HeadlineReportTest {
     }
 
     @Test
+    void aRatioThatRoundsToTheGoalIsPrintedOnItsOwnSideOfIt() throws Exception {
+        // 195.15 / 195.77 = 0.9968, a miss of the 1.00 goal (the 12-06 02:15 record's Mutex 8-thread cell,
+        // which the table printed as 1.00× beside "missed")
+        JsonNode results = json(
+                thrpt(MUTEX4, "{\"impl\":\"Mutex\"}", new double[][] {{195.15}}, 0.0),
+                thrpt(MUTEX4, "{\"impl\":\"ReentrantLock\"}", new double[][] {{195.77}}, 0.0));
+        HeadlineReport.Cell cell = HeadlineReport.CELLS.stream()
+                .filter(c -> c.benchmark().equals(MUTEX4)).findFirst().orElseThrow();
+        String md = HeadlineReport.render(List.of(cell), results, "t");
+        assertTrue(md.contains("**0.997×** | 1.00–1.00× | ≥ 1.00× | missed"), md);
+        assertEquals("1.00", cell.ratioText(1.0042)); // met either way: two decimals
+        assertEquals("0.9995", cell.ratioText(0.99951)); // 0.999 and 1.000 would each mislead
+    }
+
+    @Test
     void fixedParametersSelectTheRow() throws Exception {
         JsonNode results = json(
                 thrpt(SEM4, "{\"impl\":\"Semaphore\",\"permits\":\"2\"}", new double[][] {{1}}, 0),
