@@ -148,6 +148,9 @@ import dev.lockstep.ipc.wait.WaitWord;
  * its budget, and back by its CAS before its next record there; BOUND|SPARE -> RETIRED by the receive
  * that finds it drained (its CAS and the sender's decide; the sender re-reads the head after marking,
  * the receive reads the owner after its head CAS, so one of them sees a lane drained around its mark);
+ * RETIRED -> BOUND by that sender, which finds its spare lane retired and takes it back unless a freer's
+ * CAS came first (the receive's CAS may have matched a later SPARE word than the one whose drained head
+ * it read, and a lane with records is not free to bind anew);
  * BOUND -> RETIRED by that thread (drained lanes it no longer needs, {@link #close}); RETIRED ->
  * FREEING -> FREE by whoever finds it drained (the word at its head is 0, no hold up), found drained again
  * once FREEING is its own (the owner word has no generation: the RETIRED word it read may be a later
@@ -1117,18 +1120,26 @@ public final class SharedPriorityQueue implements AutoCloseable {
                 lastStamps[k] = (int) (long) MappedAccess.LONG.getAcquire(b,
                         laneAt(k) + PriorityQueueDescriptor.LANE_PUBLISHED_STAMP_OFFSET);
                 acked[k] = 0L; // the freer reset the lane's acknowledgement to 0 (none)
-                // volatile, after our CAS and bit set (volatile): a receiver that joined the sleep request
-                // before this read is seen here, and one that joins after it sees the lane BOUND and
-                // waits for its acknowledgement, which this send gives before its first record
-                long request = (long) MappedAccess.LONG.getVolatile(b, requestAt);
-                if ((request & SLEEPERS_MASK) != 0L) {
-                    MappedAccess.LONG.setVolatile(b, laneAt(k) + PriorityQueueDescriptor.LANE_ACK_OFFSET, request >>> EPOCH_SHIFT);
-                    acked[k] = request >>> EPOCH_SHIFT;
-                }
+                acknowledgeJoined(k);
                 return k;
             }
         }
         return -1;
+    }
+
+    /**
+     * After lane {@code k} became BOUND to us (a claim of a FREE lane, or a RETIRED one taken back): volatile
+     * read, after our owner CAS (and bit set): a receiver that joined the sleep request before this read is
+     * seen here and acknowledged now, and one that joins after it sees the lane BOUND and waits for its
+     * acknowledgement, which this send gives before its first record (the request's epoch, volatile store).
+     */
+    private void acknowledgeJoined(int k) {
+        long request = (long) MappedAccess.LONG.getVolatile(buffer, requestAt);
+        long epoch = request >>> EPOCH_SHIFT;
+        if ((request & SLEEPERS_MASK) != 0L && acked[k] != epoch) {
+            MappedAccess.LONG.setVolatile(buffer, laneAt(k) + PriorityQueueDescriptor.LANE_ACK_OFFSET, epoch);
+            acked[k] = epoch;
+        }
     }
 
     /**
@@ -1235,13 +1246,28 @@ public final class SharedPriorityQueue implements AutoCloseable {
      */
     private boolean reclaimSpare(Bindings t, int p, int k) {
         boolean ok;
+        boolean unretired = false;
+        int ownerAt = laneAt(k) + PriorityQueueDescriptor.LANE_OWNER_OFFSET;
         synchronized (binders) {
+            boolean mine = binders[k] == Thread.currentThread();
             // volatile CAS: against a receiver's retiring CAS; one of the two wins
-            ok = binders[k] == Thread.currentThread()
-                    && MappedAccess.LONG.compareAndSet(buffer, laneAt(k) + PriorityQueueDescriptor.LANE_OWNER_OFFSET, spareWord, boundWord);
-            if (!ok && binders[k] == Thread.currentThread()) {
+            ok = mine && MappedAccess.LONG.compareAndSet(buffer, ownerAt, spareWord, boundWord);
+            if (!ok && mine) {
+                // A receiver retired it. Not always drained: its CAS may match a later SPARE word than the one
+                // whose drained head it read (we took the lane back, sent, and marked it spare again in
+                // between), and a lane with records is freed only by the receive that drains it. Binding
+                // anew would then fail for want of a lane while our own waits for its records to go
+                // (SharedPriorityQueueLaneTest failed so, once, in CI). RETIRED(our token) with us its binder
+                // is still our lane, its records ours and its tail tails[k]: we take it back unless a freer's
+                // CAS (RETIRED -> FREEING, volatile) wins; one of the two CASes wins
+                ok = unretired = MappedAccess.LONG.compareAndSet(buffer, ownerAt, retiredWord, boundWord);
+            }
+            if (!ok && mine) {
                 binders[k] = null;
             }
+        }
+        if (unretired) {
+            acknowledgeJoined(k);
         }
         int i = 0;
         while (t.order[i] != p) {
@@ -1369,6 +1395,12 @@ public final class SharedPriorityQueue implements AutoCloseable {
      * FREEING CAS, to replay the race that check's second reading closes. Null outside that test.
      */
     Runnable beforeFreeingCas;
+
+    /**
+     * Test hook (SharedPriorityQueueLaneTest): run by {@link #freeIfRetired} between its drained read of a spare
+     * lane and its retiring CAS, to replay a CAS that matches a later SPARE word. Null outside that test.
+     */
+    Runnable beforeSpareRetiringCas;
 
     /** The end of a free, by the process that set FREEING: clear the bit, reset the acknowledgement, FREE. */
     private void finishFree(int k, int ownerAt) {
@@ -2127,10 +2159,17 @@ public final class SharedPriorityQueue implements AutoCloseable {
             // record may hide one past the ring's end, which tryFree looks for). Its sender takes a spare
             // lane back by CAS before sending into it, so of the two CASes one wins; if a stale read here
             // retires a lane its sender took back and marked spare again since, its records are still
-            // received and the sender binds anew: retiring a lane never loses a record
+            // received, and its sender takes it back from RETIRED (reclaimSpare) unless a freer drained it
+            // first: retiring a lane never loses a record, nor its sender's lane
             long header = headerAt(k, PriorityQueueDescriptor.position((long) MappedAccess.LONG.getVolatile(buffer, headAt(k))));
-            if ((header == 0L || (header & PAD) != 0L)
-                    && MappedAccess.LONG.compareAndSet(buffer, ownerAt, owner, RETIRED | (owner & TOKEN_MASK))) {
+            if (header != 0L && (header & PAD) == 0L) {
+                return;
+            }
+            Runnable hook = beforeSpareRetiringCas;
+            if (hook != null) {
+                hook.run();
+            }
+            if (MappedAccess.LONG.compareAndSet(buffer, ownerAt, owner, RETIRED | (owner & TOKEN_MASK))) {
                 tryFree(k);
             }
         }

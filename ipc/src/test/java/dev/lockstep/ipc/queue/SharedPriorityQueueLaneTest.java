@@ -361,6 +361,53 @@ class SharedPriorityQueueLaneTest {
     }
 
     /**
+     * A receive that finds a spare lane drained may retire it by a CAS that matches a later SPARE word: its
+     * sender took the lane back, sent into it and marked it spare again between the receive's read of the
+     * head and its CAS, so the lane is retired with a record in it. Its sender's next send there must take it
+     * back, not bind anew (every lane is in use and none is free until that record goes) and fail:
+     * {@link #aSendWhoseSpareLaneAReceiveRetiresDoesNotFailForIt} failed so, once, in CI. Replayed in
+     * order through freeIfRetired's test hook; without the take-back from RETIRED the send fails.
+     */
+    @Test
+    void aSpareLaneRetiredWithARecordInItIsTakenBackByItsSender() {
+        int[] priorities = {9, 0, 1, 2, 3}; // LANES_PER_THREAD + 1 of them, one lane each
+        SharedPriorityQueue q = SharedPriorityQueue.inMemory(64, 8, priorities.length);
+        for (int p : priorities) {
+            assertTrue(q.trySend(p, msg(p, 0)));
+        }
+        boolean[] ran = {false};
+        q.beforeSpareRetiringCas = () -> {
+            if (ran[0]) {
+                return;
+            }
+            ran[0] = true;
+            // between the receive's drained read of priority 9's spare lane and its CAS: its sender takes it
+            // back (a record goes in), then sends at the other four, which marks it spare again
+            for (int p : priorities) {
+                assertTrue(q.trySend(p, msg(p, 1)));
+            }
+        };
+        ByteBuffer d = dst(q);
+        assertEquals(9, q.tryReceive(d.clear()));
+        assertEquals(0, d.getInt(4));
+        assertTrue(ran[0], "the hook ran: the receive found priority 9's spare lane drained");
+        q.beforeSpareRetiringCas = null;
+        assertEquals(priorities.length, q.lanesInUse(), "every lane in use, none free");
+        assertTrue(q.trySend(9, msg(9, 2)), "the send takes its lane back from RETIRED");
+        int[] expected = {9, 9, 3, 3, 2, 2, 1, 1, 0, 0};
+        int[] seq = {1, 2, 0, 1, 0, 1, 0, 1, 0, 1};
+        for (int i = 0; i < expected.length; i++) {
+            assertEquals(expected[i], q.tryReceive(d.clear()), "message " + i);
+            assertEquals(seq[i], d.getInt(4), "message " + i + " in order");
+        }
+        assertEquals(-1, q.tryReceive(d.clear()), "nothing else");
+        assertTrue(q.trySend(9, msg(9, 3)), "the lane still works");
+        assertEquals(9, q.tryReceive(d.clear()));
+        assertEquals(3, d.getInt(4));
+        q.close();
+    }
+
+    /**
      * jcstress {@code SharedPriorityQueueSpareTakeBackTest}'s race, looped with two threads: a sender over its
      * lane budget (five priorities, five lanes) takes its spare lane back at every turn of its priorities
      * while a receive drains and retires it. A send that loses the take-back binds anew and must wait for the
