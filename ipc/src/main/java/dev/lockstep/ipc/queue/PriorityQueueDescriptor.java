@@ -32,6 +32,8 @@ import dev.lockstep.ipc.shm.MappedAccess;
  *  |   +8   priority (int): every waiting record's priority            |
  *  |   +16  sleep acknowledgement (long): the last request epoch the    |
  *  |        lane's sender acknowledged (0: none)                       |
+ *  |   +24  binder (long): which binding (thread, handle) of the       |
+ *  |        owner's process claimed the lane; read by that process only |
  *  |   line B, written by receivers:                                   |
  *  |   +128 head (long): position &lt;&lt; 16 | claimer                  |
  *  |   +136 hold owner (long): 0 | HOLDING, CLEARING | token; GIVEN_BACK |
@@ -113,6 +115,13 @@ public final class PriorityQueueDescriptor {
     public static final int LANE_PRIORITY_OFFSET = 8;
     /** Within a lane entry: the last sleep-request epoch the lane's sender acknowledged (long, 0: none). */
     public static final int LANE_ACK_OFFSET = 16;
+    /**
+     * Within a lane entry: the binder word (long), a number the claiming process gives each binding (a
+     * thread's table in one handle), written and read only by the process whose token the owner word
+     * carries, so two bindings of one process (equal owner words) are told apart. Zero bytes in files
+     * written before it and never read for another process's lane: no layout version change.
+     */
+    public static final int LANE_BINDER_OFFSET = 24;
     /** Within a lane entry: the stamp of the lane's last published record (long, low 32 bits used). */
     public static final int LANE_PUBLISHED_STAMP_OFFSET = 3 * MappedAccess.LINE;
     /** Within a lane entry: the receivers' head word, {@code position << 16 | claimer}. */

@@ -13,6 +13,7 @@ import static dev.lockstep.ipc.queue.PriorityQueueDescriptor.STATE_MASK;
 import static dev.lockstep.ipc.queue.PriorityQueueDescriptor.TOKEN_MASK;
 
 import java.io.IOException;
+import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -158,6 +159,11 @@ import dev.lockstep.ipc.wait.WaitWord;
  * between, so a binder's set, which follows its CAS on FREE, is never erased. A lane is used by the one
  * thread that bound it, so its tail, cached space bound and last stamp are plain state of this handle,
  * indexed by lane (a re-binding thread acquires the previous binder's state through the owner CAS).
+ * Owner words carry the process's token, so the bindings of one process (its threads, and one thread's
+ * tables in two handles over the queue) have equal words: the lane's binder word, written with the claim,
+ * names the binding, and every take-back and retirement by a binding checks it with its owner CAS under a
+ * process-wide lock of the lane ({@link #binderAt}); an entry a receive made stale (it retired and freed
+ * a spare lane) then never takes, nor retires, the lane another binding claimed since.
  *
  * <p>Send (lane k): the body is copied with plain stores, the word after the record is zeroed (plain)
  * unless a hold zeroed it (below), then the header is stored with release semantics (publishing body and
@@ -260,6 +266,21 @@ public final class SharedPriorityQueue implements AutoCloseable {
     private static final long IN_MEMORY_TOKEN = 1L;
     /** How long a bind waits at most for a lane another thread is freeing (see {@code bind}). */
     private static final long FREEING_WAIT_NANOS = TimeUnit.MICROSECONDS.toNanos(100);
+    /** How many locks the lanes' binder words share ({@link #laneLock}); a power of two. */
+    private static final int LANE_LOCK_STRIPES = 64;
+    private static final Object[] LANE_LOCKS = new Object[LANE_LOCK_STRIPES];
+    /** The last {@link Bindings#id} given out in this process (getAndAdd: each number once). */
+    private static long nextBindingId;
+    private static final VarHandle NEXT_BINDING_ID;
+
+    static {
+        Arrays.setAll(LANE_LOCKS, i -> new Object());
+        try {
+            NEXT_BINDING_ID = MethodHandles.lookup().findStaticVarHandle(SharedPriorityQueue.class, "nextBindingId", long.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
     /** Zeroes for a hold's bulk puts over the records it delivered. */
     private static final byte[] ZEROS = new byte[4096];
     /** Runs up to this size (bytes) a hold zeroes by word stores rather than a bulk put (whose call costs more there). */
@@ -297,6 +318,11 @@ public final class SharedPriorityQueue implements AutoCloseable {
 
         /** The thread whose table this is (final: read by other threads through {@code lastBindings}). */
         final Thread owner = Thread.currentThread();
+        /**
+         * This binding's number in this process (handle and thread), never reused: what the lanes it
+         * claims hold in their binder words ({@link #binderAt}).
+         */
+        final long id = (long) NEXT_BINDING_ID.getAndAdd(1L) + 1L;
 
         Bindings() {
             Arrays.fill(laneOf, -1);
@@ -436,8 +462,12 @@ public final class SharedPriorityQueue implements AutoCloseable {
     private final int[] zeroedWords;
     /** Per lane, as {@link #tails}: the stamp of the lane's last record. */
     private final int[] lastStamps;
-    /** Per lane: the thread of this handle that bound it, null if none; guarded by itself. */
-    private final Thread[] binders;
+    /**
+     * Per lane: the binding (thread table) of this handle that claimed it, null if none; guarded by the
+     * lane's lock ({@link #laneLock}). Only finds the lanes of this handle's ended threads and of its close;
+     * whether such a lane is still that binding's is the lane's binder word's to say.
+     */
+    private final Bindings[] binders;
     /**
      * The idle strategy factory of blocking calls. Plain: set before the handle is shared between
      * threads (see {@link #setIdleStrategy}); publication of the handle publishes it.
@@ -472,7 +502,7 @@ public final class SharedPriorityQueue implements AutoCloseable {
         this.zeroedEnds = new long[lanes];
         this.zeroedWords = new int[lanes];
         this.lastStamps = new int[lanes];
-        this.binders = new Thread[lanes];
+        this.binders = new Bindings[lanes];
         this.notEmptyAt = base + PriorityQueueDescriptor.NOT_EMPTY_WAIT_WORD_OFFSET;
         this.notFullAt = base + PriorityQueueDescriptor.NOT_FULL_WAIT_WORD_OFFSET;
         this.requestAt = base + PriorityQueueDescriptor.SLEEP_REQUEST_OFFSET;
@@ -1010,6 +1040,36 @@ public final class SharedPriorityQueue implements AutoCloseable {
         return laneAt(k) + PriorityQueueDescriptor.LANE_HEAD_OFFSET;
     }
 
+    /**
+     * Lane {@code k}'s binder word: the {@link Bindings#id} of the binding of the owner's process that
+     * claimed it. Owner words carry a process's token, so two bindings of one process (two threads, or one
+     * thread's tables in two handles over this queue) have equal words, and an entry a receive made stale
+     * (it retired and freed the lane) would pass for the binding that claimed the lane since; the binder
+     * word tells them apart. Written by the claimer and read by that process only, always under the lane's
+     * lock ({@link #laneLock}) together with the owner CAS that decides. Opaque accesses: bitwise atomic,
+     * and the lock orders them within the process. Another process's claim writes its own number, before
+     * (in its program order) any step that moves the lane out of that claim, so it happens-before our
+     * next claim's write through the owner CASes that bring the lane back to us; and while the owner word
+     * is another's, our owner CAS fails whatever number we read.
+     */
+    private int binderAt(int k) {
+        return laneAt(k) + PriorityQueueDescriptor.LANE_BINDER_OFFSET;
+    }
+
+    /** Lane {@code k}'s binder word (opaque: see {@link #binderAt}); call under the lane's lock. */
+    private long binderOf(int k) {
+        return (long) MappedAccess.LONG.getOpaque(buffer, binderAt(k));
+    }
+
+    /**
+     * The lock of lane {@code k}'s binder word, shared by every handle of this process over any queue (lane
+     * index modulo {@value #LANE_LOCK_STRIPES}): two handles of one queue must agree on it, and only a
+     * claim, a take-back and a retirement by the binder take it.
+     */
+    private static Object laneLock(int k) {
+        return LANE_LOCKS[k & (LANE_LOCK_STRIPES - 1)];
+    }
+
     private int bind(Bindings t, int priority) {
         int k = t.laneOf[priority];
         if (k >= 0 && reclaimSpare(t, priority, k)) {
@@ -1093,15 +1153,17 @@ public final class SharedPriorityQueue implements AutoCloseable {
                 continue;
             }
             boolean claimed;
-            synchronized (binders) {
+            synchronized (laneLock(k)) {
                 // volatile CAS: acquires the freer's release of the lane (its reads of the ring end before
                 // our writes) and, if this handle bound the lane before, the plain per-lane state's last
-                // writes. Under the binders lock with the binder's record, so a thread of this handle whose
-                // spare lane a receiver retired (its record left stale) never takes this binding for its own
-                // (reclaimSpare), and no stale record of an ended thread retires it (retireEndedThreads)
+                // writes. Under the lane's lock with the binder word, so no stale entry of another binding
+                // of this process (a spare lane a receiver retired and freed under it; a handle's closed or
+                // ended thread's) takes this binding for its own (reclaimSpare, retire)
                 claimed = MappedAccess.LONG.compareAndSet(b, ownerAt, FREE, boundWord);
                 if (claimed) {
-                    binders[k] = Thread.currentThread();
+                    // opaque: see binderAt
+                    MappedAccess.LONG.setOpaque(b, binderAt(k), t.id);
+                    binders[k] = t;
                 }
             }
             if (claimed) {
@@ -1175,11 +1237,7 @@ public final class SharedPriorityQueue implements AutoCloseable {
             int p = t.order[i];
             int k = t.laneOf[p];
             if (p != keep && drainedBySender(k)) { // a stale spare entry reads another's tail: only a read
-                if ((t.spare & (1 << p)) != 0) {
-                    retireSpare(k);
-                } else {
-                    retire(k);
-                }
+                retire(t, k);
                 drop(t, i);
                 retired++;
             } else {
@@ -1229,7 +1287,7 @@ public final class SharedPriorityQueue implements AutoCloseable {
             t.spare |= 1 << p;
             notSpare--;
             if (spaceBound(k, true) == tails[k]) { // volatile reads: the pair above
-                retireSpare(k);
+                retire(t, k);
                 drop(t, i);
             } else {
                 i++;
@@ -1240,16 +1298,17 @@ public final class SharedPriorityQueue implements AutoCloseable {
     /**
      * Takes {@code t}'s spare lane {@code k} back for a send at {@code p}: BOUND|SPARE(me) -> BOUND(me),
      * unless a receiver retired it (it was drained) first; then the entry is dropped and the send binds
-     * anew. Under the binders lock, and only if this thread is still the lane's binder: a thread of this
-     * handle that bound the lane since (its words equal ours) records itself there in the same lock as its
-     * claim, so a stale entry never takes another thread's lane. Then the lane is this thread's newest.
+     * anew. Under the lane's lock, and only if the lane's binder word still names {@code t}: a binding of
+     * this process that claimed the lane since (its owner words equal ours: a thread of this handle or of
+     * another handle of this process) writes its own there in the same lock as its claim, so a stale entry
+     * never takes another binding's lane. Then the lane is this thread's newest.
      */
     private boolean reclaimSpare(Bindings t, int p, int k) {
         boolean ok;
         boolean unretired = false;
         int ownerAt = laneAt(k) + PriorityQueueDescriptor.LANE_OWNER_OFFSET;
-        synchronized (binders) {
-            boolean mine = binders[k] == Thread.currentThread();
+        synchronized (laneLock(k)) {
+            boolean mine = binderOf(k) == t.id;
             // volatile CAS: against a receiver's retiring CAS; one of the two wins
             ok = mine && MappedAccess.LONG.compareAndSet(buffer, ownerAt, spareWord, boundWord);
             if (!ok && mine) {
@@ -1262,7 +1321,7 @@ public final class SharedPriorityQueue implements AutoCloseable {
                 // CAS (RETIRED -> FREEING, volatile) wins; one of the two CASes wins
                 ok = unretired = MappedAccess.LONG.compareAndSet(buffer, ownerAt, retiredWord, boundWord);
             }
-            if (!ok && mine) {
+            if (!ok && binders[k] == t) {
                 binders[k] = null;
             }
         }
@@ -1289,48 +1348,35 @@ public final class SharedPriorityQueue implements AutoCloseable {
     }
 
     private void retireEndedThreads() {
-        synchronized (binders) {
-            for (int k = 0; k < lanes; k++) {
-                Thread th = binders[k];
-                if (th != null && !th.isAlive()) {
-                    retire(k);
-                }
+        for (int k = 0; k < lanes; k++) {
+            Bindings bd;
+            synchronized (laneLock(k)) {
+                bd = binders[k];
+            }
+            if (bd != null && !bd.owner.isAlive()) {
+                retire(bd, k);
             }
         }
     }
 
     /**
-     * BOUND|SPARE(me) -> RETIRED(me) for a spare entry of the calling thread, then freed at once if drained;
-     * nothing if a receiver retired the lane first. Checked under the binders lock, as {@link
-     * #reclaimSpare}: the entry may be stale, the lane since bound by another thread of this handle.
+     * BOUND(me) or BOUND|SPARE(me) -> RETIRED(me) for lane {@code k} if binding {@code bd} (the calling
+     * thread's, an ended thread's of this handle, or any of this handle's at close) is still its binder, then
+     * freed at once if drained; nothing if a receiver retired the lane first or another binding of this
+     * process claimed it since (the entry is stale). Checked under the lane's lock, as {@link #reclaimSpare}.
      */
-    private void retireSpare(int k) {
+    private void retire(Bindings bd, int k) {
         boolean retired;
-        synchronized (binders) {
-            // volatile CAS: releases the lane's records, as retire's
-            retired = binders[k] == Thread.currentThread() && MappedAccess.LONG.compareAndSet(buffer,
-                    laneAt(k) + PriorityQueueDescriptor.LANE_OWNER_OFFSET, spareWord, retiredWord);
-            if (binders[k] == Thread.currentThread()) {
+        int ownerAt = laneAt(k) + PriorityQueueDescriptor.LANE_OWNER_OFFSET;
+        synchronized (laneLock(k)) {
+            // volatile CASes: release the lane's records (a freer acquires this word before reading the head)
+            retired = binderOf(k) == bd.id && (MappedAccess.LONG.compareAndSet(buffer, ownerAt, boundWord, retiredWord)
+                    || MappedAccess.LONG.compareAndSet(buffer, ownerAt, spareWord, retiredWord));
+            if (binders[k] == bd) {
                 binders[k] = null;
             }
         }
         if (retired) {
-            tryFree(k);
-        }
-    }
-
-    /**
-     * BOUND(me) or BOUND|SPARE(me) -> RETIRED(me), then freed at once if drained: for a lane this handle's
-     * binders record names (an ended thread's, or at close).
-     */
-    private void retire(int k) {
-        synchronized (binders) {
-            binders[k] = null;
-        }
-        int ownerAt = laneAt(k) + PriorityQueueDescriptor.LANE_OWNER_OFFSET;
-        // volatile CAS: releases the lane's records (a freer acquires this word before reading the head)
-        if (MappedAccess.LONG.compareAndSet(buffer, ownerAt, boundWord, retiredWord)
-                || MappedAccess.LONG.compareAndSet(buffer, ownerAt, spareWord, retiredWord)) {
             tryFree(k);
         }
     }
@@ -2664,12 +2710,12 @@ public final class SharedPriorityQueue implements AutoCloseable {
         }
         closed = true;
         for (int k = 0; k < lanes; k++) {
-            boolean mine;
-            synchronized (binders) {
-                mine = binders[k] != null;
+            Bindings bd;
+            synchronized (laneLock(k)) {
+                bd = binders[k];
             }
-            if (mine) {
-                retire(k);
+            if (bd != null) {
+                retire(bd, k);
             }
         }
         if (file != null) {

@@ -17,10 +17,16 @@ import java.util.concurrent.atomic.AtomicReference;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** Milestone 1 of layout revision 2 ({@link SharedPriorityQueue}): lanes, sends, the copying receive, polling waits. */
 @Timeout(60)
 class SharedPriorityQueueLaneTest {
+    @TempDir
+    java.nio.file.Path dir;
+
     static ByteBuffer msg(int a, int b) {
         return ByteBuffer.allocate(8).putInt(0, a).putInt(4, b);
     }
@@ -405,6 +411,114 @@ class SharedPriorityQueueLaneTest {
         assertEquals(9, q.tryReceive(d.clear()));
         assertEquals(3, d.getInt(4));
         q.close();
+    }
+
+    /**
+     * Two handles of one process over one queue share a token, so their owner words are equal. A thread's
+     * spare lane that a receive retired and freed, then bound by another handle's thread and marked spare
+     * there, must not be taken back by the first handle's stale entry: it would send into the other's lane
+     * at its own old tail, over the other's record. The lane's binder word (which binding of the process
+     * bound it) tells them apart; without it the first handle's send overwrites the other's message. Both
+     * ways to hold two handles: a file opened twice, and the in-memory test sibling.
+     */
+    @ParameterizedTest
+    @ValueSource(booleans = {true, false})
+    void aStaleSpareEntryDoesNotTakeBackALaneAnotherHandleBound(boolean file) throws Exception {
+        SharedPriorityQueue a = file ? SharedPriorityQueue.create(dir.resolve("q"), 64, 8, 10) : SharedPriorityQueue.inMemory(64, 8, 10);
+        SharedPriorityQueue b = file ? SharedPriorityQueue.open(dir.resolve("q")) : a.sibling();
+        List<String> sent = new ArrayList<>();
+        for (int p : new int[] {9, 0, 1, 2, 3}) { // lanes 0-4 through a; lane 0 (priority 9) is then spare
+            assertTrue(a.trySend(p, msg(p, 100 + p)));
+            sent.add(p + "/" + (100 + p));
+        }
+        ByteBuffer d = dst(a);
+        assertEquals(9, a.tryReceive(d.clear())); // drains the spare lane 0: retired and freed
+        sent.remove("9/109");
+        assertEquals(4, a.lanesInUse(), "the spare lane freed once drained");
+        for (int p : new int[] {7, 6, 5, 4, 8}) { // b binds lane 0 first; its fifth lane marks lane 0 spare
+            assertTrue(b.trySend(p, msg(p, 200 + p)));
+            sent.add(p + "/" + (200 + p));
+        }
+        assertEquals(9, a.lanesInUse());
+        assertTrue(a.trySend(9, msg(9, 300))); // a's stale entry for priority 9 names lane 0
+        sent.add("9/300");
+        List<String> received = new ArrayList<>();
+        for (int p; (p = a.tryReceive(d.clear())) >= 0; ) {
+            assertEquals(p, d.getInt(0), "a message of priority " + d.getInt(0) + " received as " + p);
+            received.add(p + "/" + d.getInt(4));
+        }
+        received.sort(null);
+        sent.sort(null);
+        assertEquals(sent, received, "every message once");
+        b.close();
+        a.close();
+    }
+
+    /**
+     * A handle's close retires the lanes its threads bound, and only those: a lane a receive freed under one
+     * of its thread's stale entries and another handle of the process (same token) bound since is the other's.
+     * Without the binder word the close retires it from under its sender, whose next record goes into a lane
+     * the receive that drains it frees, and is lost.
+     */
+    @ParameterizedTest
+    @ValueSource(booleans = {true, false})
+    void aHandlesCloseLeavesTheLanesOfItsSiblingsAlone(boolean file) throws Exception {
+        SharedPriorityQueue a = file ? SharedPriorityQueue.create(dir.resolve("q"), 64, 8, 10) : SharedPriorityQueue.inMemory(64, 8, 10);
+        SharedPriorityQueue b = file ? SharedPriorityQueue.open(dir.resolve("q")) : a.sibling();
+        for (int p : new int[] {9, 0, 1, 2, 3}) {
+            assertTrue(a.trySend(p, msg(p, 100 + p)));
+        }
+        ByteBuffer d = dst(b);
+        assertEquals(9, b.tryReceive(d.clear())); // drains a's spare lane 0: retired and freed
+        assertTrue(b.trySend(7, msg(7, 1))); // lane 0 again, bound by b
+        a.close();
+        assertEquals(7, b.tryReceive(d.clear()));
+        assertEquals(1, d.getInt(4));
+        assertTrue(b.trySend(7, msg(7, 2)));
+        assertEquals(7, b.tryReceive(d.clear()), "b's second message is received");
+        assertEquals(2, d.getInt(4));
+        for (int p : new int[] {3, 2, 1, 0}) { // a's, delivered after its close
+            assertEquals(p, b.tryReceive(d.clear()));
+            assertEquals(100 + p, d.getInt(4));
+        }
+        assertEquals(-1, b.tryReceive(d.clear()));
+        b.close();
+        assertEquals(0, b.lanesInUse(), "every lane freed once drained and closed");
+    }
+
+    /**
+     * A send that finds no lane free retires the lanes of its handle's ended threads, and only theirs: a lane
+     * a receive freed under an ended thread's stale entry and another handle of the process bound since
+     * is the other's (the binder word says so). Without it the other's next record is lost, as in
+     * {@link #aHandlesCloseLeavesTheLanesOfItsSiblingsAlone}.
+     */
+    @Test
+    void retiringAnEndedThreadsLanesLeavesASiblingsLaneAlone() throws Exception {
+        SharedPriorityQueue a = SharedPriorityQueue.inMemory(64, 8, 6);
+        SharedPriorityQueue b = a.sibling();
+        Thread ended = new Thread(() -> {
+            for (int p : new int[] {9, 0, 1, 2, 3}) { // lanes 0-4; lane 0 (priority 9) is then spare
+                assertTrue(a.trySend(p, msg(p, 100 + p)));
+            }
+        });
+        ended.start();
+        ended.join();
+        ByteBuffer d = dst(b);
+        for (int p : new int[] {9, 3, 2, 1, 0}) { // 9 drains the spare lane 0: retired and freed
+            assertEquals(p, b.tryReceive(d.clear()));
+        }
+        assertTrue(b.trySend(7, msg(7, 1))); // lane 0 again, bound by b
+        assertTrue(a.trySend(8, msg(8, 1))); // lane 5, the last free one
+        assertTrue(a.trySend(6, msg(6, 1)), "a lane for a: the ended thread's drained lanes retired and freed");
+        assertEquals(8, b.tryReceive(d.clear()));
+        assertEquals(7, b.tryReceive(d.clear()));
+        assertEquals(1, d.getInt(4));
+        assertEquals(6, b.tryReceive(d.clear()));
+        assertTrue(b.trySend(7, msg(7, 2)));
+        assertEquals(7, b.tryReceive(d.clear()), "b's second message is received");
+        assertEquals(2, d.getInt(4));
+        b.close();
+        a.close();
     }
 
     /**
