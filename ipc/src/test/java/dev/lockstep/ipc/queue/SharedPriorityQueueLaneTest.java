@@ -31,6 +31,16 @@ class SharedPriorityQueueLaneTest {
         return ByteBuffer.allocate(8).putInt(0, a).putInt(4, b);
     }
 
+    /** Sends message {@code base + p} at each priority {@code p}, in order; returns them as "p/seq". */
+    static List<String> sendEach(SharedPriorityQueue q, int base, int... priorities) {
+        List<String> sent = new ArrayList<>();
+        for (int p : priorities) {
+            assertTrue(q.trySend(p, msg(p, base + p)), "send at " + p);
+            sent.add(p + "/" + (base + p));
+        }
+        return sent;
+    }
+
     static ByteBuffer dst(SharedPriorityQueue q) {
         return ByteBuffer.allocateDirect(q.maxMessageSize());
     }
@@ -413,6 +423,16 @@ class SharedPriorityQueueLaneTest {
         q.close();
     }
 
+    /** Two handles of one 10-lane queue in this process: a file opened twice, or the in-memory test sibling. */
+    private SharedPriorityQueue[] twoHandles(boolean file) throws java.io.IOException {
+        if (!file) {
+            SharedPriorityQueue a = SharedPriorityQueue.inMemory(64, 8, 10);
+            return new SharedPriorityQueue[] {a, a.sibling()};
+        }
+        SharedPriorityQueue a = SharedPriorityQueue.create(dir.resolve("q"), 64, 8, 10);
+        return new SharedPriorityQueue[] {a, SharedPriorityQueue.open(dir.resolve("q"))};
+    }
+
     /**
      * Two handles of one process over one queue share a token, so their owner words are equal. A thread's
      * spare lane that a receive retired and freed, then bound by another handle's thread and marked spare
@@ -424,21 +444,15 @@ class SharedPriorityQueueLaneTest {
     @ParameterizedTest
     @ValueSource(booleans = {true, false})
     void aStaleSpareEntryDoesNotTakeBackALaneAnotherHandleBound(boolean file) throws Exception {
-        SharedPriorityQueue a = file ? SharedPriorityQueue.create(dir.resolve("q"), 64, 8, 10) : SharedPriorityQueue.inMemory(64, 8, 10);
-        SharedPriorityQueue b = file ? SharedPriorityQueue.open(dir.resolve("q")) : a.sibling();
-        List<String> sent = new ArrayList<>();
-        for (int p : new int[] {9, 0, 1, 2, 3}) { // lanes 0-4 through a; lane 0 (priority 9) is then spare
-            assertTrue(a.trySend(p, msg(p, 100 + p)));
-            sent.add(p + "/" + (100 + p));
-        }
+        SharedPriorityQueue[] ab = twoHandles(file);
+        SharedPriorityQueue a = ab[0];
+        SharedPriorityQueue b = ab[1];
+        List<String> sent = sendEach(a, 100, 9, 0, 1, 2, 3); // lanes 0-4; lane 0 (priority 9) is then spare
         ByteBuffer d = dst(a);
         assertEquals(9, a.tryReceive(d.clear())); // drains the spare lane 0: retired and freed
         sent.remove("9/109");
         assertEquals(4, a.lanesInUse(), "the spare lane freed once drained");
-        for (int p : new int[] {7, 6, 5, 4, 8}) { // b binds lane 0 first; its fifth lane marks lane 0 spare
-            assertTrue(b.trySend(p, msg(p, 200 + p)));
-            sent.add(p + "/" + (200 + p));
-        }
+        sent.addAll(sendEach(b, 200, 7, 6, 5, 4, 8)); // b binds lane 0 first; its fifth lane marks lane 0 spare
         assertEquals(9, a.lanesInUse());
         assertTrue(a.trySend(9, msg(9, 300))); // a's stale entry for priority 9 names lane 0
         sent.add("9/300");
@@ -463,11 +477,10 @@ class SharedPriorityQueueLaneTest {
     @ParameterizedTest
     @ValueSource(booleans = {true, false})
     void aHandlesCloseLeavesTheLanesOfItsSiblingsAlone(boolean file) throws Exception {
-        SharedPriorityQueue a = file ? SharedPriorityQueue.create(dir.resolve("q"), 64, 8, 10) : SharedPriorityQueue.inMemory(64, 8, 10);
-        SharedPriorityQueue b = file ? SharedPriorityQueue.open(dir.resolve("q")) : a.sibling();
-        for (int p : new int[] {9, 0, 1, 2, 3}) {
-            assertTrue(a.trySend(p, msg(p, 100 + p)));
-        }
+        SharedPriorityQueue[] ab = twoHandles(file);
+        SharedPriorityQueue a = ab[0];
+        SharedPriorityQueue b = ab[1];
+        sendEach(a, 100, 9, 0, 1, 2, 3);
         ByteBuffer d = dst(b);
         assertEquals(9, b.tryReceive(d.clear())); // drains a's spare lane 0: retired and freed
         assertTrue(b.trySend(7, msg(7, 1))); // lane 0 again, bound by b
@@ -496,11 +509,7 @@ class SharedPriorityQueueLaneTest {
     void retiringAnEndedThreadsLanesLeavesASiblingsLaneAlone() throws Exception {
         SharedPriorityQueue a = SharedPriorityQueue.inMemory(64, 8, 6);
         SharedPriorityQueue b = a.sibling();
-        Thread ended = new Thread(() -> {
-            for (int p : new int[] {9, 0, 1, 2, 3}) { // lanes 0-4; lane 0 (priority 9) is then spare
-                assertTrue(a.trySend(p, msg(p, 100 + p)));
-            }
-        });
+        Thread ended = new Thread(() -> sendEach(a, 100, 9, 0, 1, 2, 3)); // lanes 0-4; lane 0 (priority 9) is then spare
         ended.start();
         ended.join();
         ByteBuffer d = dst(b);
