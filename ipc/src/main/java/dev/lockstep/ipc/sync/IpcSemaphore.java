@@ -90,6 +90,14 @@ public final class IpcSemaphore extends IpcSyncBase {
      * Every recomputation (recoverLocked) rewrites 'available': an update under the same guard hold
      * must read the count after it (tryOnce re-reads it after claimSlotLocked, which may reuse a dead
      * holder's slot and so recover its permits).
+     * The slot belongs to the process (its token), the field 'slot' to the instance: every instance of
+     * one process (the file opened twice) finds the same slot, and an instance that has not acquired
+     * yet has no cache but may still have permits held through a sibling. So each path that finds the
+     * cache empty looks the slot up by token under the guard instead of taking it as "none": tryOnce
+     * (claimSlotLocked finds the sibling's slot first), release and heldPermits (findSlotLocked). Until
+     * IpcSemaphoreTwoHandlesTest, heldPermits read only the cache and answered 0 on such an instance.
+     * The slot never changes while the process lives (only recoverLocked clears a slot, of a dead token),
+     * so a cache once set stays right.
      */
     private final long permits;
     private final int slots;
@@ -194,14 +202,31 @@ public final class IpcSemaphore extends IpcSyncBase {
     }
 
     /**
-     * Permits held by this process (all its threads and instances).
+     * Permits held by this process (all its threads and instances: also those acquired through
+     * another instance of the same file; an instance that has not acquired yet looks the process's slot
+     * up under the table's guard).
      *
      * @return the count in this process's slot of the holding table (0 if it has none)
      */
     public long heldPermits() {
+        ByteBuffer b = buf();
         int s = slot;
+        if (s < 0) {
+            // No acquire through this instance yet: the process may hold permits through another one
+            // (the slot is the process's, the cache this instance's). Looked up under the guard: its
+            // volatile CAS reads the 0 of the last holder's release store, so the slot writes made under
+            // earlier holds (a sibling instance's claim and updates) happen-before the reads here.
+            guardLock(b);
+            try {
+                s = findSlotLocked(b);
+                // Opaque under the guard (see the implementation notes).
+                return s < 0 ? 0 : (long) MappedAccess.LONG.getOpaque(b, BASE + slotOffset(s) + SLOT_HELD);
+            } finally {
+                guardUnlock(b);
+            }
+        }
         // Opaque: a snapshot; only this process changes its slot, under the guard.
-        return s < 0 ? 0 : (long) MappedAccess.LONG.getOpaque(buf(), BASE + slotOffset(s) + SLOT_HELD);
+        return (long) MappedAccess.LONG.getOpaque(b, BASE + slotOffset(s) + SLOT_HELD);
     }
 
     /**
