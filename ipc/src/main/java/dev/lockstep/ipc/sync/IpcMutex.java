@@ -95,6 +95,12 @@ public final class IpcMutex extends IpcSyncBase implements Lock {
      * The inconsistent flag and the recoveries count are written only by the holder, so plain/opaque
      * stores are enough; they are ordered for the next holder by the release store of unlock (or, if
      * the holder dies, they are read after the next holder's CAS, which is volatile).
+     * The word names a process, not an instance or thread: every instance of the file in one process
+     * (opened twice, by two components) stores the same token. So nothing decides "this thread / this
+     * call holds it" from the word: the holder thread is the per-instance field 'owner' (unlock and
+     * markConsistent check it), and a waiting call's outcome is its own return value (the JFR event
+     * read the word until IpcMutexTwoHandlesTest: a wait that gave up while a sibling held the lock was
+     * recorded as acquired). A sibling instance's waiter sees our token as a live owner and waits.
      */
     private final int dataLength;
     /** Holder thread in this process, for the ownership checks; plain, as in SpinLockBase. */
@@ -466,6 +472,7 @@ public final class IpcMutex extends IpcSyncBase implements Lock {
         long nextCheck = 0L;
         // JFR ContendedAcquire: begun only here (the waiting path), and only if a recording enables it.
         Object jfr = Jfr.contendedEnabled() ? Jfr.beginContended(this, path().toString(), "pid " + ownerPid()) : null;
+        int acquired = 0; // this call's own result, for the event (see the finally block)
         try {
             for (int polls = 1; ; polls++) {
                 idle.idle();
@@ -479,7 +486,7 @@ public final class IpcMutex extends IpcSyncBase implements Lock {
                 long current = (long) MappedAccess.LONG.getOpaque(b, word);
                 if (current == 0L) {
                     if (MappedAccess.LONG.compareAndSet(b, word, 0L, me)) { // volatile: acquires
-                        return 1;
+                        return acquired = 1;
                     }
                 } else if (polls >= Owners.POLLS_BEFORE_CHECK) {
                     long now = System.nanoTime();
@@ -487,7 +494,7 @@ public final class IpcMutex extends IpcSyncBase implements Lock {
                         nextCheck = now + Owners.CHECK_INTERVAL_NANOS;
                         r = takeOverIfDead(b, current);
                         if (r != 0) {
-                            return r;
+                            return acquired = r;
                         }
                     }
                 }
@@ -497,8 +504,11 @@ public final class IpcMutex extends IpcSyncBase implements Lock {
             if (interrupted) {
                 Thread.currentThread().interrupt();
             }
-            // Opaque: our own CAS's value, if we acquired (coherence); never ours otherwise.
-            Jfr.endContended(jfr, jfr != null && (long) MappedAccess.LONG.getOpaque(b, word) == me);
+            // The call's own result, not the lock word: the word holds this process's token also while
+            // another thread or instance of this process holds the lock, so "our token in the word" is
+            // no evidence that this call acquired (a timed or interrupted wait that gave up then read as
+            // acquired: IpcMutexTwoHandlesTest).
+            Jfr.endContended(jfr, acquired != 0);
         }
     }
 
