@@ -56,7 +56,11 @@ public final class ManyToOneChannel extends ShmChannel {
     /**
      * A channel laid out in a region of a mapping the caller shares by other means (several channels
      * in one {@link SharedFile}, tests): {@link ChannelDescriptor#structureLength} bytes from
-     * {@code offset}, all zero before first use. Closing it leaves the mapping alone.
+     * {@code offset}, all zero before first use. Closing it leaves the mapping alone. Its processes are named
+     * (owner words, liveness) in the registry of the default shared-memory folder ({@code ShmDirectory.openDefault()}),
+     * so every process must reach the region through {@code wrap}: one that opened it as a channel file of another
+     * folder would carry that folder's registry's token, which the others' liveness checks would look up in the
+     * wrong registry.
      *
      * @throws IllegalArgumentException if the buffer is not direct, or the region is misaligned (offset
      *                                  not a multiple of 128) or outside it
