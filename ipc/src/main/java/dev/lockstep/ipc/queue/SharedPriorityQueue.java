@@ -2566,7 +2566,7 @@ public final class SharedPriorityQueue implements AutoCloseable {
         Bindings t = bindings();
         int k = t.laneOf[priority];
         if (k >= 0 && !stillOurs(t, priority, k)) {
-            k = -1; // a receiver retired our spare lane of this priority: the send binds anew
+            k = -1; // our spare lane of this priority was retired and freed (or bound since): the send binds anew
         }
         if (k < 0) {
             for (int j = 0; j < lanes; j++) {
@@ -2585,11 +2585,20 @@ public final class SharedPriorityQueue implements AutoCloseable {
         return !hasRoom(k, spaceBound(k, false), maxMessageSize);
     }
 
-    /** Whether {@code t}'s lane {@code k} of priority {@code p} is still its own: not a spare lane a receiver retired. */
+    /**
+     * Whether {@code t}'s lane {@code k} of priority {@code p} is still its own, as {@link #reclaimSpare} would
+     * find it: not a spare lane a receiver retired and a freer freed (or another binding claimed since). Only a
+     * spare lane can be taken from its live sender; one a receiver retired but nobody freed is still taken back.
+     */
     private boolean stillOurs(Bindings t, int p, int k) {
-        // acquire: a snapshot for isFull; only a spare lane can be taken from its live sender
-        return (t.spare & (1 << p)) == 0
-                || (long) MappedAccess.LONG.getAcquire(buffer, laneAt(k) + PriorityQueueDescriptor.LANE_OWNER_OFFSET) == spareWord;
+        if ((t.spare & (1 << p)) == 0) {
+            return true;
+        }
+        synchronized (laneLock(k)) {
+            // acquire: a snapshot for isFull; the binder word under its lock, as reclaimSpare reads it
+            long owner = (long) MappedAccess.LONG.getAcquire(buffer, laneAt(k) + PriorityQueueDescriptor.LANE_OWNER_OFFSET);
+            return binderOf(k) == t.id && (owner == spareWord || owner == retiredWord);
+        }
     }
 
     /**

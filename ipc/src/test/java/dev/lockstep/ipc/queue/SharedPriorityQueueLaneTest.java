@@ -409,6 +409,7 @@ class SharedPriorityQueueLaneTest {
         assertTrue(ran[0], "the hook ran: the receive found priority 9's spare lane drained");
         q.beforeSpareRetiringCas = null;
         assertEquals(priorities.length, q.lanesInUse(), "every lane in use, none free");
+        assertFalse(q.isFull(9), "isFull says what the send will do: take the lane back");
         assertTrue(q.trySend(9, msg(9, 2)), "the send takes its lane back from RETIRED");
         int[] expected = {9, 9, 3, 3, 2, 2, 1, 1, 0, 0};
         int[] seq = {1, 2, 0, 1, 0, 1, 0, 1, 0, 1};
