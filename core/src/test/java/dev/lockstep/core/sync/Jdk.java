@@ -4,6 +4,7 @@ import java.lang.reflect.Method;
 import java.time.Duration;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ThreadFactory;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 
 /**
@@ -79,6 +80,15 @@ final class Jdk {
      * text (its fields and stack trace) to {@code onPinned}, so that a test that finds one can say where.
      */
     static AutoCloseable recordEvents(Consumer<String> onEventName, Consumer<String> onPinned, String... events) {
+        return recordEvents((name, time) -> onEventName.accept(name), onPinned, events);
+    }
+
+    /**
+     * As {@link #recordEvents(Consumer, Consumer, String...)}, and hands each event's name with its {@code time}
+     * field where it has one ({@code jdk.ThreadSleep}: the time asked for), else null: a caller can then tell
+     * its own marker sleep from any other.
+     */
+    static AutoCloseable recordEvents(BiConsumer<String, Duration> onEvent, Consumer<String> onPinned, String... events) {
         try {
             Class<?> rs = Class.forName("jdk.jfr.consumer.RecordingStream");
             Object stream = rs.getConstructor().newInstance();
@@ -95,6 +105,8 @@ final class Jdk {
             Class<?> recordedEvent = Class.forName("jdk.jfr.consumer.RecordedEvent");
             Method getEventType = recordedEvent.getMethod("getEventType");
             Method getName = Class.forName("jdk.jfr.EventType").getMethod("getName");
+            Method hasField = recordedEvent.getMethod("hasField", String.class);
+            Method getDuration = recordedEvent.getMethod("getDuration", String.class);
             Consumer<Object> handler = ev -> {
                 try {
                     String name = (String) getName.invoke(getEventType.invoke(ev));
@@ -104,7 +116,7 @@ final class Jdk {
                             System.err.println(ev);
                         }
                     }
-                    onEventName.accept(name);
+                    onEvent.accept(name, (boolean) hasField.invoke(ev, "time") ? (Duration) getDuration.invoke(ev, "time") : null);
                 } catch (ReflectiveOperationException e) {
                     throw new AssertionError(e);
                 }

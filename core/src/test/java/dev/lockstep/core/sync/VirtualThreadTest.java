@@ -5,6 +5,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
+import java.time.Duration;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -32,25 +33,33 @@ class VirtualThreadTest {
         Assumptions.assumeTrue(Jdk.feature() >= 21, "virtual threads need JDK 21+");
     }
 
-    /** Counts JFR events by name while running {@code work}, until a marker event after it was seen. */
+    /**
+     * The marker sleep's length, which no other sleep of these tests asks for: only its {@code jdk.ThreadSleep}
+     * event, committed after the work, says that a flush after the work has been delivered. (Until
+     * 2026-12-06 any sleep counted, so the 100 ms sleep before the work could end the wait early, and a
+     * pin committed after that flush was never seen: detectorSeesPinning failed on CI with
+     * "{jdk.ThreadSleep=1}", and the no-pinning tests could pass without having seen their work's events.)
+     */
+    static final Duration MARKER_SLEEP = Duration.ofMillis(37);
+
+    /** Counts JFR events by name while running {@code work}, until the marker sleep after it was seen. */
     private static ConcurrentHashMap<String, AtomicInteger> record(ThrowingRunnable work) throws Exception {
         ConcurrentHashMap<String, AtomicInteger> counts = new ConcurrentHashMap<>();
         CountDownLatch marker = new CountDownLatch(1);
-        Thread markerThread = new Thread(() -> { }, "jfr-marker");
-        try (AutoCloseable stream = Jdk.recordEvents(name -> {
+        try (AutoCloseable stream = Jdk.recordEvents((name, time) -> {
             counts.computeIfAbsent(name, k -> new AtomicInteger()).incrementAndGet();
-            if (name.equals("jdk.ThreadSleep")) {
+            if (name.equals("jdk.ThreadSleep") && MARKER_SLEEP.equals(time)) {
                 marker.countDown();
             }
         }, pinned -> PINNED.add(pinned), "jdk.VirtualThreadPinned", "jdk.ThreadSleep")) {
-            Thread.sleep(100); // let the stream start
+            Thread.sleep(100); // let the stream start (not a marker: another length)
             work.run();
-            // A sleep after the work: once its event arrives, a flush after the work has been delivered.
+            // The marker, after the work: once its event arrives, a flush after the work has been delivered.
             long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-            while (!marker.await(100, TimeUnit.MILLISECONDS)) {
-                Thread.sleep(1);
-                assertTrue(System.nanoTime() - end < 0, "JFR stream delivered no marker event");
-            }
+            do {
+                Thread.sleep(MARKER_SLEEP.toMillis());
+                assertTrue(System.nanoTime() - end < 0, "JFR stream delivered no marker event: " + counts);
+            } while (!marker.await(100, TimeUnit.MILLISECONDS));
             Thread.sleep(200); // the flush that carried the marker carried every earlier event
         }
         return counts;
