@@ -4,7 +4,6 @@ import java.lang.reflect.Method;
 import java.time.Duration;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ThreadFactory;
-import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 
 /**
@@ -70,7 +69,10 @@ final class Jdk {
         }
     }
 
-    /** A running JFR RecordingStream with the given events enabled at threshold 0; close() stops it. */
+    /**
+     * A running JFR RecordingStream with the given events enabled at threshold 0; close() stops it and returns
+     * once every event committed before it has been handed to the callbacks (JDK 20+).
+     */
     static AutoCloseable recordEvents(Consumer<String> onEventName, String... events) {
         return recordEvents(onEventName, pinned -> { }, events);
     }
@@ -80,15 +82,6 @@ final class Jdk {
      * text (its fields and stack trace) to {@code onPinned}, so that a test that finds one can say where.
      */
     static AutoCloseable recordEvents(Consumer<String> onEventName, Consumer<String> onPinned, String... events) {
-        return recordEvents((name, time) -> onEventName.accept(name), onPinned, events);
-    }
-
-    /**
-     * As {@link #recordEvents(Consumer, Consumer, String...)}, and hands each event's name with its {@code time}
-     * field where it has one ({@code jdk.ThreadSleep}: the time asked for), else null: a caller can then tell
-     * its own marker sleep from any other.
-     */
-    static AutoCloseable recordEvents(BiConsumer<String, Duration> onEvent, Consumer<String> onPinned, String... events) {
         try {
             Class<?> rs = Class.forName("jdk.jfr.consumer.RecordingStream");
             Object stream = rs.getConstructor().newInstance();
@@ -105,8 +98,6 @@ final class Jdk {
             Class<?> recordedEvent = Class.forName("jdk.jfr.consumer.RecordedEvent");
             Method getEventType = recordedEvent.getMethod("getEventType");
             Method getName = Class.forName("jdk.jfr.EventType").getMethod("getName");
-            Method hasField = recordedEvent.getMethod("hasField", String.class);
-            Method getDuration = recordedEvent.getMethod("getDuration", String.class);
             Consumer<Object> handler = ev -> {
                 try {
                     String name = (String) getName.invoke(getEventType.invoke(ev));
@@ -116,14 +107,22 @@ final class Jdk {
                             System.err.println(ev);
                         }
                     }
-                    onEvent.accept(name, (boolean) hasField.invoke(ev, "time") ? (Duration) getDuration.invoke(ev, "time") : null);
+                    onEventName.accept(name);
                 } catch (ReflectiveOperationException e) {
                     throw new AssertionError(e);
                 }
             };
             rs.getMethod("onEvent", Consumer.class).invoke(stream, handler);
             rs.getMethod("startAsync").invoke(stream);
-            return () -> rs.getMethod("close").invoke(stream);
+            return () -> {
+                try {
+                    // JDK 20+: flushes and waits until every event committed so far is consumed (the callers
+                    // need JDK 21 for virtual threads); VirtualThreadsTest closes its own stream the same way.
+                    rs.getMethod("stop").invoke(stream);
+                } finally {
+                    rs.getMethod("close").invoke(stream);
+                }
+            };
         } catch (ReflectiveOperationException e) {
             throw new AssertionError(e);
         }
