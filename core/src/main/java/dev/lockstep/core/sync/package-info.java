@@ -49,8 +49,7 @@
  *       on any wake-up it was chosen for, so no signal is lost. User code (barrier actions, guards)
  *       may throw: the exception propagates and waiters still wake.</li>
  *   <li><b>Virtual threads</b>: waiting parks, so a virtual thread unmounts and pins no carrier
- *       (checked with JFR's {@code jdk.VirtualThreadPinned} by {@code VirtualThreadTest} and {@code
- *       VirtualThreadsTest}); {@code DeadlockDetector} sees virtual threads too.</li>
+ *       (checked with JFR's {@code jdk.VirtualThreadPinned} by {@code VirtualThreadsTest}); {@code DeadlockDetector} sees virtual threads too.</li>
  * </ul>
  *
  * <h2>Classes, their sources, tests and benchmarks</h2>
@@ -71,7 +70,7 @@
  *           WTF::Lock}, Pizlo 2016) and direct hand-off; both over the waiting layer; conditions in a
  *           package-private FIFO list</td>
  *       <td>{@code MutexTest}, {@code MutexConditionTest}, {@code MutexCallbackTest}, {@code
- *           MutexJdkContractTest}, {@code VirtualThreadTest}</td>
+ *           MutexJdkContractTest}, {@code VirtualThreadsTest}</td>
  *       <td>none</td>
  *       <td>{@code MutexMutualExclusionTest}, {@code MutexFairMutualExclusionTest}, {@code
  *           MutexConditionNoLostWakeupTest}</td>
@@ -88,7 +87,7 @@
  *   <tr><td>{@link dev.lockstep.core.sync.Semaphore}</td>
  *       <td>permit count changed by compare-and-set, over the waiting layer (unfair: one woken waiter
  *           at a time, with propagation)</td>
- *       <td>{@code SemaphoreTest}, {@code SemaphoreJdkContractTest}, {@code VirtualThreadTest}</td>
+ *       <td>{@code SemaphoreTest}, {@code SemaphoreJdkContractTest}, {@code VirtualThreadsTest}</td>
  *       <td>{@code SemaphoreLincheckTest}</td>
  *       <td>{@code SemaphorePermitConservationTest}, {@code SemaphoreNoLostWakeupTest}</td>
  *       <td>{@code SemaphoreBench.uncontended1}, {@code contended2}, {@code oversubscribed4}, {@code

@@ -4,6 +4,7 @@ import java.lang.reflect.Method;
 import java.time.Duration;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ThreadFactory;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 
 /**
@@ -69,55 +70,53 @@ final class Jdk {
         }
     }
 
-    /**
-     * A running JFR RecordingStream with the given events enabled at threshold 0; close() stops it and returns
-     * once every event committed before it has been handed to the callbacks (JDK 20+).
-     */
-    static AutoCloseable recordEvents(Consumer<String> onEventName, String... events) {
-        return recordEvents(onEventName, pinned -> { }, events);
+    /** Starts a virtual thread named {@code name} (JDK 21+: Thread.ofVirtual().name(name).start(task)). */
+    static Thread startVirtual(String name, Runnable task) {
+        try {
+            Object builder = Thread.class.getMethod("ofVirtual").invoke(null);
+            builder = Class.forName("java.lang.Thread$Builder$OfVirtual").getMethod("name", String.class)
+                    .invoke(builder, name);
+            return (Thread) Class.forName("java.lang.Thread$Builder").getMethod("start", Runnable.class)
+                    .invoke(builder, task);
+        } catch (ReflectiveOperationException e) {
+            throw new AssertionError(e);
+        }
     }
 
     /**
-     * As {@link #recordEvents(Consumer, String...)}, and hands each {@code jdk.VirtualThreadPinned} event's
-     * text (its fields and stack trace) to {@code onPinned}, so that a test that finds one can say where.
+     * A running JFR RecordingStream of {@code jdk.VirtualThreadPinned} at threshold 0, with stack traces,
+     * handing each event to {@code onPinned} as (the pinned thread's name, the event's text). close() stops
+     * the stream, which returns once every event committed before it has been handed over (JDK 20+; the
+     * callers need JDK 21 for virtual threads), then closes it. (Until 2026-12-06 the tests waited for a
+     * marker event instead, and once took an earlier event of the same kind for the marker.)
      */
-    static AutoCloseable recordEvents(Consumer<String> onEventName, Consumer<String> onPinned, String... events) {
+    static AutoCloseable recordPinning(BiConsumer<String, String> onPinned) {
         try {
             Class<?> rs = Class.forName("jdk.jfr.consumer.RecordingStream");
             Object stream = rs.getConstructor().newInstance();
             Class<?> settings = Class.forName("jdk.jfr.EventSettings");
-            for (String e : events) {
-                Object s = rs.getMethod("enable", String.class).invoke(stream, e);
-                settings.getMethod("withThreshold", Duration.class).invoke(s, Duration.ZERO);
-                try {
-                    settings.getMethod("withStackTrace").invoke(s);
-                } catch (NoSuchMethodException ignored) {
-                    // older JDKs
-                }
-            }
-            Class<?> recordedEvent = Class.forName("jdk.jfr.consumer.RecordedEvent");
-            Method getEventType = recordedEvent.getMethod("getEventType");
-            Method getName = Class.forName("jdk.jfr.EventType").getMethod("getName");
+            Object s = rs.getMethod("enable", String.class).invoke(stream, "jdk.VirtualThreadPinned");
+            settings.getMethod("withThreshold", Duration.class).invoke(s, Duration.ZERO);
+            settings.getMethod("withStackTrace").invoke(s);
+            Method getThread = Class.forName("jdk.jfr.consumer.RecordedEvent").getMethod("getThread");
+            Method getJavaName = Class.forName("jdk.jfr.consumer.RecordedThread").getMethod("getJavaName");
             Consumer<Object> handler = ev -> {
+                String thread;
                 try {
-                    String name = (String) getName.invoke(getEventType.invoke(ev));
-                    if (name.equals("jdk.VirtualThreadPinned")) {
-                        onPinned.accept(String.valueOf(ev));
-                        if (Boolean.getBoolean("lockstep.test.printPinned")) {
-                            System.err.println(ev);
-                        }
-                    }
-                    onEventName.accept(name);
+                    Object t = getThread.invoke(ev);
+                    thread = t == null ? "?" : String.valueOf(getJavaName.invoke(t));
                 } catch (ReflectiveOperationException e) {
-                    throw new AssertionError(e);
+                    thread = "? (" + e + ")";
                 }
+                if (Boolean.getBoolean("lockstep.test.printPinned")) {
+                    System.err.println(ev);
+                }
+                onPinned.accept(thread, String.valueOf(ev));
             };
-            rs.getMethod("onEvent", Consumer.class).invoke(stream, handler);
+            rs.getMethod("onEvent", String.class, Consumer.class).invoke(stream, "jdk.VirtualThreadPinned", handler);
             rs.getMethod("startAsync").invoke(stream);
             return () -> {
                 try {
-                    // JDK 20+: flushes and waits until every event committed so far is consumed (the callers
-                    // need JDK 21 for virtual threads); VirtualThreadsTest closes its own stream the same way.
                     rs.getMethod("stop").invoke(stream);
                 } finally {
                     rs.getMethod("close").invoke(stream);

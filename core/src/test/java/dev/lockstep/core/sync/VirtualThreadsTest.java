@@ -4,99 +4,72 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicIntegerArray;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.LockSupport;
-import java.util.function.Consumer;
-import java.util.function.IntConsumer;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
- * 10,000 virtual threads on {@link Barrier} and {@link Latch} (and {@link Event}, {@link Monitor}):
- * all finish, and no carrier thread is pinned, as JFR's {@code jdk.VirtualThreadPinned} event (threshold
- * 0) shows. The recording is proved live by a probe that pins on purpose and must be reported. JDK 21+
- * only (skipped otherwise); the code compiles with {@code --release 17}, so virtual threads are made
- * through reflection, and so is JFR's {@code RecordingStream} (the test sources are compiled into the
- * {@code dev.lockstep.core} module, which does not read {@code jdk.jfr}; tests run on the class path).
+ * The blocking primitives of the sync family under thousands of virtual threads ({@link Mutex} with its
+ * conditions, {@link Semaphore} fair and unfair, {@link Barrier}, {@link Latch}, {@link Event},
+ * {@link Monitor}): everything finishes with the right result, and no carrier thread is pinned, as JFR's
+ * {@code jdk.VirtualThreadPinned} event at threshold 0 shows. Every recording is proved live by a probe
+ * that pins on purpose at its end and must be reported, so a recording that sees nothing cannot pass for
+ * one that saw no pinning. JDK 21+ only (skipped otherwise); the code compiles with {@code --release 17},
+ * so virtual threads and JFR's {@code RecordingStream} are reached through reflection ({@link Jdk}).
+ *
+ * <p>One class and one recording helper since 2026-12-06 (before: this class for the barrier, latch,
+ * event and monitor, and {@code VirtualThreadTest} for the mutex and semaphore, each with its own JFR
+ * set-up and its own proof that the recording was on).
  */
 @Timeout(120)
 class VirtualThreadsTest {
     private static final int THREADS = 10_000;
+    /**
+     * Threads of the unrecorded warm-up run: the first run loads classes and links VarHandle call sites,
+     * and the JDK pins a virtual thread briefly for those one-time steps ({@code ClassLoader.loadClass},
+     * {@code MethodType.makeImpl}), which is not the primitives' doing.
+     */
+    private static final int WARM_UP = 200;
     private static final String PROBE = "pin-probe";
+
+    /** A workload for {@code threads} virtual threads, checking its own result. */
+    interface Workload {
+        void run(int threads) throws Exception;
+    }
 
     @BeforeAll
     static void requiresJdk21() {
-        assumeTrue(Runtime.version().feature() >= 21, "virtual threads need JDK 21+");
-    }
-
-    /** Starts a virtual thread (Thread.ofVirtual().name(name).start(task)) through reflection. */
-    static Thread startVirtual(String name, Runnable task) {
-        try {
-            Object builder = Thread.class.getMethod("ofVirtual").invoke(null);
-            Class<?> ofVirtual = Class.forName("java.lang.Thread$Builder$OfVirtual");
-            builder = ofVirtual.getMethod("name", String.class).invoke(builder, name);
-            return (Thread) Class.forName("java.lang.Thread$Builder").getMethod("start", Runnable.class)
-                    .invoke(builder, task);
-        } catch (ReflectiveOperationException e) {
-            throw new AssertionError(e);
-        }
+        assumeTrue(Jdk.feature() >= 21, "virtual threads need JDK 21+");
     }
 
     /**
-     * Runs the workload with 200 threads unrecorded (a warm-up: the first run loads classes and links
-     * VarHandle call sites, and the JDK pins a virtual thread briefly for those one-time steps, in
-     * {@code ClassLoader.loadClass} and {@code MethodType.makeImpl}), then with {@code threads} threads under a JFR
-     * stream of pinning events, and asserts none came from the workload.
+     * Runs {@code workload} with {@value #WARM_UP} threads unrecorded, then with {@code threads} threads
+     * under a recording of pinning events that ends with the probe, and asserts that the probe was seen
+     * and that nothing else pinned.
      */
-    private static void assertNoPinning(int threads, IntConsumer workload) throws Exception {
-        workload.accept(200);
-        ConcurrentLinkedQueue<String> pinned = new ConcurrentLinkedQueue<>();
-        CountDownLatch probeSeen = new CountDownLatch(1);
-        Class<?> streamClass = Class.forName("jdk.jfr.consumer.RecordingStream");
-        Class<?> settingsClass = Class.forName("jdk.jfr.EventSettings");
-        Class<?> eventClass = Class.forName("jdk.jfr.consumer.RecordedEvent");
-        Class<?> threadClass = Class.forName("jdk.jfr.consumer.RecordedThread");
-        Object rs = streamClass.getConstructor().newInstance();
-        try {
-            Object settings = streamClass.getMethod("enable", String.class).invoke(rs, "jdk.VirtualThreadPinned");
-            settingsClass.getMethod("withThreshold", Duration.class).invoke(settings, Duration.ZERO);
-            settingsClass.getMethod("withStackTrace").invoke(settings);
-            Consumer<Object> onPinned = event -> {
-                String thread;
-                try {
-                    Object t = eventClass.getMethod("getThread").invoke(event);
-                    thread = t == null ? "?" : (String) threadClass.getMethod("getJavaName").invoke(t);
-                } catch (ReflectiveOperationException e) {
-                    thread = "? (" + e + ")";
-                }
-                if (PROBE.equals(thread)) {
-                    probeSeen.countDown();
-                } else {
-                    pinned.add(thread + ": " + event);
-                }
-            };
-            streamClass.getMethod("onEvent", String.class, Consumer.class).invoke(rs, "jdk.VirtualThreadPinned", onPinned);
-            streamClass.getMethod("startAsync").invoke(rs);
-            workload.accept(threads);
-            // The probe pins on purpose: the recording must report it, or the "no pinning" below proves nothing.
-            Thread probe = startVirtual(PROBE, VirtualThreadsTest::pinOnPurpose);
-            probe.join();
-            assertTrue(probeSeen.await(30, TimeUnit.SECONDS), "JFR did not report the deliberate pinning:"
-                    + " the recording is not working, so its silence would prove nothing");
-            streamClass.getMethod("stop").invoke(rs); // JDK 20+: flushes and waits until every event is consumed
-        } finally {
-            streamClass.getMethod("close").invoke(rs);
-        }
-        assertTrue(pinned.isEmpty(), "carrier pinned: " + pinned);
+    private static void assertNoPinning(int threads, Workload workload) throws Exception {
+        workload.run(WARM_UP);
+        Queue<String> pinned = new ConcurrentLinkedQueue<>();
+        Queue<String> probeEvents = new ConcurrentLinkedQueue<>();
+        try (AutoCloseable recording = Jdk.recordPinning(
+                (thread, event) -> (PROBE.equals(thread) ? probeEvents : pinned).add(thread + ": " + event))) {
+            workload.run(threads);
+            Jdk.startVirtual(PROBE, VirtualThreadsTest::pinOnPurpose).join();
+        } // closing waits until every event committed so far has been handed over
+        assertFalse(probeEvents.isEmpty(), "JFR did not report the deliberate pinning: the recording is not"
+                + " working, so its silence would prove nothing");
+        assertTrue(pinned.isEmpty(), pinned.size() + " carrier pinning event(s), the first: " + pinned.peek());
     }
 
     /**
@@ -145,24 +118,84 @@ class VirtualThreadsTest {
         }
     }
 
+    /** Starts {@code n} virtual threads named {@code name} running {@code task}, and joins them all. */
+    private static void runInVirtualThreads(int n, String name, Runnable task) throws InterruptedException {
+        List<Thread> threads = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            threads.add(Jdk.startVirtual(name, task));
+        }
+        for (Thread t : threads) {
+            t.join();
+        }
+    }
+
     @Test
-    void tenThousandVirtualThreadsThroughABarrierWithoutPinning() throws Exception {
+    void mutexAndItsConditionsWithoutPinning() throws Exception {
+        assertNoPinning(THREADS, n -> {
+            Mutex mutex = new Mutex();
+            Condition turn = mutex.newCondition();
+            long[] counter = new long[1];
+            runInVirtualThreads(n, "vt-mutex", () -> {
+                mutex.lock();
+                try {
+                    counter[0]++;
+                    if (counter[0] % 100 == 0) {
+                        turn.signalAll();
+                    } else {
+                        turn.await(1, java.util.concurrent.TimeUnit.MILLISECONDS); // condition waits too
+                    }
+                    Thread.yield(); // holding the lock while unmounted: others park
+                } catch (InterruptedException e) {
+                    throw new AssertionError(e);
+                } finally {
+                    mutex.unlock();
+                }
+            });
+            assertEquals(n, counter[0]);
+            assertTrue(!mutex.isLocked() && !mutex.hasQueuedThreads(), mutex.toString());
+        });
+    }
+
+    @Test
+    void semaphoresFairAndUnfairWithoutPinning() throws Exception {
+        assertNoPinning(THREADS, n -> {
+            for (boolean fair : new boolean[] {false, true}) {
+                Semaphore semaphore = new Semaphore(4, fair);
+                AtomicInteger inside = new AtomicInteger();
+                AtomicInteger maxInside = new AtomicInteger();
+                AtomicLong done = new AtomicLong();
+                runInVirtualThreads(n, "vt-semaphore", () -> {
+                    semaphore.acquireUninterruptibly();
+                    try {
+                        maxInside.accumulateAndGet(inside.incrementAndGet(), Math::max);
+                        Thread.yield();
+                        inside.decrementAndGet();
+                    } finally {
+                        semaphore.release();
+                    }
+                    done.incrementAndGet();
+                });
+                assertEquals(n, done.get(), "fair " + fair);
+                assertTrue(maxInside.get() <= 4, "fair " + fair + ": more than 4 inside: " + maxInside.get());
+                assertEquals(4, semaphore.availablePermits(), "fair " + fair);
+            }
+        });
+    }
+
+    @Test
+    void barrierWithoutPinning() throws Exception {
         int parties = 100;
         assertNoPinning(THREADS, n -> {
             Barrier barrier = new Barrier(parties);
             AtomicIntegerArray indexCount = new AtomicIntegerArray(parties);
             AtomicInteger failures = new AtomicInteger();
-            List<Thread> threads = new ArrayList<>(n);
-            for (int i = 0; i < n; i++) {
-                threads.add(startVirtual("vt-barrier", () -> {
-                    try {
-                        indexCount.incrementAndGet(barrier.await());
-                    } catch (Exception e) {
-                        failures.incrementAndGet();
-                    }
-                }));
-            }
-            joinAll(threads);
+            runInVirtualThreads(n, "vt-barrier", () -> {
+                try {
+                    indexCount.incrementAndGet(barrier.await());
+                } catch (Exception e) {
+                    failures.incrementAndGet();
+                }
+            });
             assertEquals(0, failures.get());
             for (int i = 0; i < parties; i++) {
                 assertEquals(n / parties, indexCount.get(i), "arrival index " + i + " once per round");
@@ -171,14 +204,14 @@ class VirtualThreadsTest {
     }
 
     @Test
-    void tenThousandVirtualThreadsOnALatchWithoutPinning() throws Exception {
+    void latchWithoutPinning() throws Exception {
         assertNoPinning(THREADS, n -> {
             Latch started = new Latch(n);
             Latch go = new Latch(1);
             AtomicInteger released = new AtomicInteger();
             List<Thread> threads = new ArrayList<>(n);
             for (int i = 0; i < n; i++) {
-                threads.add(startVirtual("vt-latch", () -> {
+                threads.add(Jdk.startVirtual("vt-latch", () -> {
                     started.countDown();
                     try {
                         go.await();
@@ -188,19 +221,17 @@ class VirtualThreadsTest {
                     }
                 }));
             }
-            try {
-                started.await();
-            } catch (InterruptedException e) {
-                throw new AssertionError(e);
-            }
+            started.await();
             go.countDown();
-            joinAll(threads);
+            for (Thread t : threads) {
+                t.join();
+            }
             assertEquals(n, released.get());
         });
     }
 
     @Test
-    void virtualThreadsOnEventAndMonitorWithoutPinning() throws Exception {
+    void eventAndMonitorWithoutPinning() throws Exception {
         assertNoPinning(2_000, n -> {
             Event event = new Event(Event.Mode.MANUAL_RESET);
             MonitorBoundedBuffer<Integer> buffer = new MonitorBoundedBuffer<>(8);
@@ -208,7 +239,7 @@ class VirtualThreadsTest {
             List<Thread> threads = new ArrayList<>();
             for (int i = 0; i < n / 2; i++) {
                 int item = i;
-                threads.add(startVirtual("vt-producer", () -> {
+                threads.add(Jdk.startVirtual("vt-producer", () -> {
                     try {
                         event.await();
                         buffer.put(item);
@@ -216,7 +247,7 @@ class VirtualThreadsTest {
                         Thread.currentThread().interrupt();
                     }
                 }));
-                threads.add(startVirtual("vt-consumer", () -> {
+                threads.add(Jdk.startVirtual("vt-consumer", () -> {
                     try {
                         buffer.take();
                         taken.incrementAndGet();
@@ -226,18 +257,10 @@ class VirtualThreadsTest {
                 }));
             }
             event.set();
-            joinAll(threads);
+            for (Thread t : threads) {
+                t.join();
+            }
             assertEquals(n / 2, taken.get());
         });
-    }
-
-    private static void joinAll(List<Thread> threads) {
-        for (Thread t : threads) {
-            try {
-                t.join();
-            } catch (InterruptedException e) {
-                throw new AssertionError(e);
-            }
-        }
     }
 }

@@ -34,7 +34,8 @@ import java.lang.invoke.VarHandle;
  * hook caller to claim the job ({@link #loadEvents()}); a hook called meanwhile by another thread skips
  * its event instead of waiting. Waiting would mean blocking on the class loader's per-class lock or
  * on the JVM's class-initialization lock, with class-loading frames on the stack, where a virtual
- * thread cannot unmount: it pins its carrier. Found 2026-12-03: {@code VirtualThreadTest} (10,000
+ * thread cannot unmount: it pins its carrier. Found 2026-12-03: {@code VirtualThreadTest} (now part of
+ * {@code VirtualThreadsTest}; 10,000
  * virtual threads on one Mutex, a recording started after a warm-up without one) saw 1-2
  * {@code jdk.VirtualThreadPinned} events in 5 of 6 runs on JDK 25 (of main and of a branch that does not touch this class), all in {@code beginContended}
  * loading {@code ContendedAcquireEvent}; none in 6 runs with the claim.
