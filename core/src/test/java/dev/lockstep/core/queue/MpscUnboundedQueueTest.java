@@ -77,25 +77,19 @@ class MpscUnboundedQueueTest {
     }
 
     @Test
-    void reusesTheSpareChunkWhenTheConsumerKeepsUp() throws Exception {
+    void reusesTheSpareChunkWhenTheConsumerKeepsUp() {
         MpscUnboundedQueue<Long> q = new MpscUnboundedQueue<>(4);
-        java.lang.reflect.Field spareField = MpscUnboundedQueue.class.getDeclaredField("spare");
-        spareField.setAccessible(true);
-        dev.lockstep.core.internal.PaddedReference<?> spare = (dev.lockstep.core.internal.PaddedReference<?>) spareField.get(q);
         for (long i = 0; i < 4; i++) { // 3 elements per chunk: crosses into chunk 2, leaving chunk 1 behind
             q.offer(i);
             assertEquals(i, q.poll());
         }
-        Object recycled = spare.getVolatile();
+        Object recycled = q.getAcquireSpare(); // package-private accessor of the consumer's fields
         assertTrue(recycled != null, "consumed chunk offered as spare");
         for (long i = 4; i < 8; i++) { // the next switch takes the spare instead of allocating
             q.offer(i);
             assertEquals(i, q.poll());
         }
-        java.lang.reflect.Field pc = MpscUnboundedQueue.class.getDeclaredField("producerChunk");
-        pc.setAccessible(true);
-        Object producerChunk = ((dev.lockstep.core.internal.PaddedReference<?>) pc.get(q)).getVolatile();
-        assertSame(recycled, producerChunk, "the spare became the producers' chunk");
+        assertSame(recycled, q.getAcquireProducerChunk(), "the spare became the producers' chunk");
     }
 
     @Test
