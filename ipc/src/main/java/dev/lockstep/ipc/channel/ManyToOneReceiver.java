@@ -19,7 +19,9 @@ import dev.lockstep.ipc.shm.MappedAccess;
  *
  * <p>A receive call delivers its batch first and zeroes the delivered records afterwards, each in the
  * crash-safe order (padding header, body, zero header), also when a handler throws (in a
- * {@code finally}), then releases head once. After each delivery it stores its delivery cursor (the
+ * {@code finally}), then releases head once. A batch ends at the caller's limit, at the first record
+ * not yet committed, or once it holds an eighth of the ring's capacity ({@link #BATCH_SHIFT}; at least
+ * one record), so senders get space back at least every eighth of a lap. After each delivery it stores its delivery cursor (the
  * position after the record; {@link ChannelDescriptor#CONSUMER_CURSOR_OFFSET}), so a successor taking
  * over after this consumer died inside a call zeroes the records the call delivered and starts after
  * them: it delivers again at most the record that was in the handler ({@link ManyToOneChannel}'s
@@ -37,6 +39,18 @@ public final class ManyToOneReceiver extends Receiver {
     static final int EMPTY_POLLS_PER_TAIL_CHECK = 256;
     /** Polls of a waiting awaitReceive after which every poll reads the tail (see waiting). */
     static final int SPIN_PHASE_POLLS = 64;
+    /**
+     * A receive call ends its batch once the batch holds {@code capacity >>> BATCH_SHIFT} bytes of
+     * records (it always takes the first one). Issue 12, forty-fourth round: the batch used to run for
+     * up to a whole lap, and since its records are zeroed and head released only when the call ends,
+     * a sender that kept pace filled the ring, then spun on a full ring while the consumer zeroed the
+     * lap (two processes, 1 KiB messages, 64 KiB ring: the sender spun 20% of its time, the consumer
+     * never idled). Agrona's read ends its batch at the ring's end, about half a lap on average. A
+     * quarter, an eighth and a sixteenth were measured against the lap (`IpcThroughputBench.send`,
+     * 32 B and 1 KiB): an eighth was best at both sizes; smaller batches release head more often for
+     * less freed space each time.
+     */
+    static final int BATCH_SHIFT = 3;
     private final int slotsOffset;
     private final int producerSlots;
     /** Absolute offset of the delivery cursor (consumer identity line). */
@@ -62,8 +76,8 @@ public final class ManyToOneReceiver extends Receiver {
     private long lastFenceCheck;
     /**
      * While a fence holds head, the readable ring ends one capacity past the oldest fence (where we
-     * would read that fence again as if it were the next lap's record); else unbounded here, and one
-     * capacity past the receive call's start in poll (its records are zeroed only at its end).
+     * would read that fence again as if it were the next lap's record); else unbounded here, and an
+     * eighth of a capacity past the receive call's start in poll (BATCH_SHIFT).
      */
     private long readLimit = Long.MAX_VALUE;
     /** Position where we are stuck behind a claim, when we first saw it, when we last checked. */
@@ -179,11 +193,12 @@ public final class ManyToOneReceiver extends Receiver {
             if (fences > 0) {
                 count = resolveFences(handler, limit);
             }
-            // One capacity past the call's start is that first record again (head stays there until
-            // the call ends and its records are zeroed: zeroDelivered): an exactly full ring ends the
-            // call there, as the zero word a per-record zeroing left used to.
-            long lapEnd = pos + capacity;
-            while (count < limit && pos < readLimit && pos < lapEnd) {
+            // The batch ends an eighth of the ring past the call's start (BATCH_SHIFT: senders get
+            // that space back when this call ends). This also keeps the call short of one capacity
+            // past its start, where it would read its own first record again (head stays there until
+            // the call ends and its records are zeroed: zeroDelivered).
+            long batchEnd = pos + (capacity >>> BATCH_SHIFT);
+            while (count < limit && pos < readLimit && pos < batchEnd) {
                 int at = dataOffset + (int) (pos & mask);
                 // Acquire: pairs with the producer's commit (release store), so the body is visible whole.
                 long word = (long) MappedAccess.LONG.getAcquire(buffer, at);

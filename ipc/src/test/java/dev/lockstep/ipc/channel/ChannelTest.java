@@ -89,7 +89,10 @@ class ChannelTest {
                     sent++;
                 }
                 assertTrue(ch.stats().fill() > ch.capacity() - 2 * 112, "filled: " + ch.stats());
-                in.receive(c, Integer.MAX_VALUE);
+                in.receive(c, Integer.MAX_VALUE); // one batch (an eighth of the ring: BATCH_SHIFT)
+            }
+            while (in.receive(c, Integer.MAX_VALUE) > 0) {
+                // the rest, batch by batch
             }
             assertEquals(sent, c.bodies.size());
             for (int i = 0; i < sent; i++) {
@@ -123,7 +126,11 @@ class ChannelTest {
                 for (int i = 0; i < 31; i++) {
                     assertTrue(out.trySend(0, new byte[24], 0, 24));
                 }
-                assertEquals(31, in.receive(skip, 100));
+                int skipped = 0;
+                for (int n; (n = in.receive(skip, 100)) > 0; ) {
+                    skipped += n;
+                }
+                assertEquals(31, skipped);
                 assertEquals(32 * 32 + 992L, in.position(), kind);
                 fillAndDrainExactly(ch, out, in, new int[] {56, 56, 56, 56, 56, 56, 56, 56, 56, 56, 56, 56, 56, 56, 56, 24},
                         32 * 32 + 992, kind + " through padding");
@@ -131,7 +138,11 @@ class ChannelTest {
         }
     }
 
-    /** Sends records of the given body lengths (the last repeated until the ring is full), checks the ring is exactly full, drains it with one call. */
+    /**
+     * Sends records of the given body lengths (the last repeated until the ring is full), checks the ring
+     * is exactly full, drains it: one-to-one with one call; many-to-one batch by batch, each call
+     * holding at most an eighth of the ring's bytes plus one record (ManyToOneReceiver.BATCH_SHIFT).
+     */
     private static void fillAndDrainExactly(ShmChannel ch, Sender out, Receiver in, int[] lengths, long head, String what) {
         List<byte[]> sent = new ArrayList<>();
         for (int i = 0; ; i++) {
@@ -143,7 +154,19 @@ class ChannelTest {
         }
         assertEquals(head + ch.capacity(), ch.stats().tail(), what + ": the ring is exactly full");
         Collector c = new Collector();
-        assertEquals(sent.size(), in.receive(c, 1000), what + ": each record once");
+        if (ch instanceof ManyToOneChannel) {
+            int calls = 0;
+            long from = in.position();
+            for (int n; (n = in.receive(c, 1000)) > 0; calls++) {
+                long to = in.position();
+                assertTrue(to - from < ch.capacity() / 8 + 64, what + ": a batch of " + (to - from) + " bytes (" + n + " records)");
+                from = to;
+            }
+            assertTrue(calls >= 8, what + ": batches of at most an eighth of the ring: " + calls + " calls");
+            assertEquals(sent.size(), c.types.size(), what + ": each record once");
+        } else {
+            assertEquals(sent.size(), in.receive(c, 1000), what + ": each record once");
+        }
         for (int i = 0; i < sent.size(); i++) {
             assertEquals(i + 1, c.types.get(i), what);
             assertArrayEquals(sent.get(i), c.bodies.get(i), what + ": message " + i);
@@ -254,9 +277,11 @@ class ChannelTest {
     void throwingHandlerConsumesItsMessageAndReleasesTheSpace() throws IOException {
         for (boolean manyToOne : new boolean[] {false, true}) {
             Path path = dir.resolve(manyToOne ? "throw-m2o" : "throw-o2o");
-            try (ShmChannel ch = manyToOne ? ManyToOneChannel.create(path, 1024) : OneToOneChannel.create(path, 1024);
+            // 4096 bytes: a many-to-one batch (an eighth of the ring) holds 8 of these records, so the
+            // throw on the third lands inside the first call.
+            try (ShmChannel ch = manyToOne ? ManyToOneChannel.create(path, 4096) : OneToOneChannel.create(path, 4096);
                  Sender out = ch.sender(); Receiver in = ch.receiver()) {
-                for (int i = 0; i < 1024 / 64; i++) {
+                for (int i = 0; i < 4096 / 64; i++) {
                     assertTrue(out.trySend(i, new byte[56], 0, 56), "fills the ring");
                 }
                 assertFalse(out.trySend(99, new byte[56], 0, 56), "full");
@@ -268,9 +293,13 @@ class ChannelTest {
                 }
                 assertFalse(out.trySend(99, new byte[56], 0, 56), "full again: exactly three records freed");
                 Collector c = new Collector();
-                assertEquals(16, in.receive(c, Integer.MAX_VALUE));
+                int received = 0;
+                for (int n; (n = in.receive(c, Integer.MAX_VALUE)) > 0; ) {
+                    received += n;
+                }
+                assertEquals(4096 / 64, received);
                 List<Integer> expected = new ArrayList<>();
-                for (int i = 3; i < 16; i++) {
+                for (int i = 3; i < 4096 / 64; i++) {
                     expected.add(i);
                 }
                 expected.addAll(List.of(100, 101, 102));
