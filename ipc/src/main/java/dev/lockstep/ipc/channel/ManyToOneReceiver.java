@@ -20,8 +20,8 @@ import dev.lockstep.ipc.shm.MappedAccess;
  * <p>A receive call delivers its batch first and zeroes the delivered records afterwards, each in the
  * crash-safe order (padding header, body, zero header), also when a handler throws (in a
  * {@code finally}), then releases head once. A batch ends at the caller's limit, at the first record
- * not yet committed, or once it holds an eighth of the ring's capacity ({@link #BATCH_SHIFT}; at least
- * one record), so senders get space back at least every eighth of a lap. After each delivery it stores its delivery cursor (the
+ * not yet committed, or once it holds a quarter of the ring's capacity ({@link #BATCH_SHIFT}; at least
+ * one record), so senders get space back at least every quarter of a lap. After each delivery it stores its delivery cursor (the
  * position after the record; {@link ChannelDescriptor#CONSUMER_CURSOR_OFFSET}), so a successor taking
  * over after this consumer died inside a call zeroes the records the call delivered and starts after
  * them: it delivers again at most the record that was in the handler ({@link ManyToOneChannel}'s
@@ -45,12 +45,13 @@ public final class ManyToOneReceiver extends Receiver {
      * up to a whole lap, and since its records are zeroed and head released only when the call ends,
      * a sender that kept pace filled the ring, then spun on a full ring while the consumer zeroed the
      * lap (two processes, 1 KiB messages, 64 KiB ring: the sender spun 20% of its time, the consumer
-     * never idled). Agrona's read ends its batch at the ring's end, about half a lap on average. A
-     * quarter, an eighth and a sixteenth were measured against the lap (`IpcThroughputBench.send`,
-     * 32 B and 1 KiB): an eighth was best at both sizes; smaller batches release head more often for
-     * less freed space each time.
+     * never idled). Agrona's read ends its batch at the ring's end, about half a lap on average. Half,
+     * a quarter, an eighth and a sixteenth of the ring were measured against the lap in alternated
+     * rounds over five windows (`IpcThroughputBench.send`, 32 B and 1 KiB, 64 KiB ring): a quarter
+     * was the steadiest, 1.07-1.57x Agrona's rate at 1 KiB (the lap 0.71-1.17x); an eighth was best
+     * at 32 B in fast windows but fell to 0.52-0.95x at 1 KiB in slow ones (eight records a batch).
      */
-    static final int BATCH_SHIFT = 3;
+    static final int BATCH_SHIFT = 2;
     private final int slotsOffset;
     private final int producerSlots;
     /** Absolute offset of the delivery cursor (consumer identity line). */
@@ -76,8 +77,8 @@ public final class ManyToOneReceiver extends Receiver {
     private long lastFenceCheck;
     /**
      * While a fence holds head, the readable ring ends one capacity past the oldest fence (where we
-     * would read that fence again as if it were the next lap's record); else unbounded here, and an
-     * eighth of a capacity past the receive call's start in poll (BATCH_SHIFT).
+     * would read that fence again as if it were the next lap's record); else unbounded here, and a
+     * quarter of a capacity past the receive call's start in poll (BATCH_SHIFT).
      */
     private long readLimit = Long.MAX_VALUE;
     /** Position where we are stuck behind a claim, when we first saw it, when we last checked. */
@@ -193,7 +194,7 @@ public final class ManyToOneReceiver extends Receiver {
             if (fences > 0) {
                 count = resolveFences(handler, limit);
             }
-            // The batch ends an eighth of the ring past the call's start (BATCH_SHIFT: senders get
+            // The batch ends a quarter of the ring past the call's start (BATCH_SHIFT: senders get
             // that space back when this call ends). This also keeps the call short of one capacity
             // past its start, where it would read its own first record again (head stays there until
             // the call ends and its records are zeroed: zeroDelivered).

@@ -189,7 +189,7 @@ public abstract sealed class Receiver implements AutoCloseable permits OneToOneR
 
     /**
      * Delivers up to {@code limit} available messages without waiting. A {@link ManyToOneReceiver}'s
-     * call ends its batch after about an eighth of the ring's capacity in record bytes (at least one
+     * call ends its batch after about a quarter of the ring's capacity in record bytes (at least one
      * message) and frees that space for senders: call again to read on.
      *
      * @param handler called once per message, on this thread, with a view of its body

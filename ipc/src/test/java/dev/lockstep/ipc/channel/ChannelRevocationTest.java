@@ -189,7 +189,7 @@ class ChannelRevocationTest {
                     RecordDescriptor.header(-128, RecordDescriptor.CLAIMED_FLAG | stalled.slot()));
             MappedAccess.LONG.setVolatile(ch.buffer, slot + ChannelDescriptor.SLOT_INTENT_LENGTH_OFFSET, -128L);
             MappedAccess.LONG.setRelease(ch.buffer, ch.dataOffset, RecordDescriptor.header(128, RecordDescriptor.PADDING_TYPE));
-            in.receive(c, 64); // the 128-byte padding fills a batch (an eighth of this ring: BATCH_SHIFT)
+            in.receive(c, 64); // the 128-byte padding may fill a batch (BATCH_SHIFT): a second call reads on
             in.receive(c, 64);
             assertEquals(List.of(0), c.seqs, "the message behind it is delivered once it is done");
             assertEquals(ch.stats().tail(), ch.stats().head(), "head released");

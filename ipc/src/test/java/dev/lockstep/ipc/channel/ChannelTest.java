@@ -89,7 +89,7 @@ class ChannelTest {
                     sent++;
                 }
                 assertTrue(ch.stats().fill() > ch.capacity() - 2 * 112, "filled: " + ch.stats());
-                in.receive(c, Integer.MAX_VALUE); // one batch (an eighth of the ring: BATCH_SHIFT)
+                in.receive(c, Integer.MAX_VALUE); // one batch (capacity >>> ManyToOneReceiver.BATCH_SHIFT bytes)
             }
             while (in.receive(c, Integer.MAX_VALUE) > 0) {
                 // the rest, batch by batch
@@ -141,7 +141,7 @@ class ChannelTest {
     /**
      * Sends records of the given body lengths (the last repeated until the ring is full), checks the ring
      * is exactly full, drains it: one-to-one with one call; many-to-one batch by batch, each call
-     * holding at most an eighth of the ring's bytes plus one record (ManyToOneReceiver.BATCH_SHIFT).
+     * holding at most capacity >>> ManyToOneReceiver.BATCH_SHIFT bytes plus one record.
      */
     private static void fillAndDrainExactly(ShmChannel ch, Sender out, Receiver in, int[] lengths, long head, String what) {
         List<byte[]> sent = new ArrayList<>();
@@ -159,10 +159,10 @@ class ChannelTest {
             long from = in.position();
             for (int n; (n = in.receive(c, 1000)) > 0; calls++) {
                 long to = in.position();
-                assertTrue(to - from < ch.capacity() / 8 + 64, what + ": a batch of " + (to - from) + " bytes (" + n + " records)");
+                assertTrue(to - from < (ch.capacity() >>> ManyToOneReceiver.BATCH_SHIFT) + 64, what + ": a batch of " + (to - from) + " bytes (" + n + " records)");
                 from = to;
             }
-            assertTrue(calls >= 8, what + ": batches of at most an eighth of the ring: " + calls + " calls");
+            assertTrue(calls >= 1 << ManyToOneReceiver.BATCH_SHIFT, what + ": bounded batches: " + calls + " calls");
             assertEquals(sent.size(), c.types.size(), what + ": each record once");
         } else {
             assertEquals(sent.size(), in.receive(c, 1000), what + ": each record once");
@@ -277,7 +277,7 @@ class ChannelTest {
     void throwingHandlerConsumesItsMessageAndReleasesTheSpace() throws IOException {
         for (boolean manyToOne : new boolean[] {false, true}) {
             Path path = dir.resolve(manyToOne ? "throw-m2o" : "throw-o2o");
-            // 4096 bytes: a many-to-one batch (an eighth of the ring) holds 8 of these records, so the
+            // 4096 bytes: a many-to-one batch (capacity >>> BATCH_SHIFT bytes) holds several of these records, so the
             // throw on the third lands inside the first call.
             try (ShmChannel ch = manyToOne ? ManyToOneChannel.create(path, 4096) : OneToOneChannel.create(path, 4096);
                  Sender out = ch.sender(); Receiver in = ch.receiver()) {
