@@ -17,7 +17,7 @@ import static dev.lockstep.core.queue.ArrayQueueBase.checkLimit;
  * The field layout of MpscUnboundedQueue, the bounded queues' shape (ArrayQueueBase: class-hierarchy
  * padding, longs only, so no subclass int lands next to a hot field):
  *
- *   header | UnboundedQueuePad0 (128 B) | producer side: producerIndex, producerChunk
+ *   header | ArrayQueuePad0 (128 B)     | producer side: producerIndex, producerChunk
  *          | UnboundedQueuePad1 (128 B) | consumer side: consumerIndex, consumerChunk, spare
  *          | UnboundedQueuePad2 (128 B) | MpscUnboundedQueue: chunkSize, mask (final)
  *
@@ -37,15 +37,11 @@ import static dev.lockstep.core.queue.ArrayQueueBase.checkLimit;
  * read the queue through a data race could see a null chunk.
  */
 
-/** Left padding: keeps the producer's fields off the object header's and the previous object's lines. */
-@SuppressWarnings("unused")
-abstract class UnboundedQueuePad0<E> extends AbstractQueue<E> {
-    long p0_00, p0_01, p0_02, p0_03, p0_04, p0_05, p0_06, p0_07;
-    long p0_08, p0_09, p0_10, p0_11, p0_12, p0_13, p0_14, p0_15;
-}
-
-/** The producers' fields: the claim index and the chunk it indexes. */
-abstract class UnboundedQueueProducerFields<E> extends UnboundedQueuePad0<E> {
+/**
+ * The producers' fields: the claim index and the chunk it indexes. The left padding is the bounded
+ * queues' own (ArrayQueuePad0: 128 bytes of longs after the header).
+ */
+abstract class UnboundedQueueProducerFields<E> extends ArrayQueuePad0<E> {
     private static final VarHandle PRODUCER_INDEX;
     private static final VarHandle PRODUCER_CHUNK;
 
