@@ -118,6 +118,13 @@ public final class SpinPolicy {
      * {@code lockstep.overflowNaps}, default 8; 0 makes it park at once.
      */
     public static final int OVERFLOW_NAPS = Math.max(0, Integer.getInteger("lockstep.overflowNaps", 8));
+    /**
+     * Spin steps a queue's consumer waits on its empty head slot, right after taking an element, before
+     * it reads the producers' index to tell "empty" from "claimed" (MpscArrayQueue's notes, "Reading
+     * the producer index"): property {@code lockstep.slotSpins}, default 16, at most {@link #SPINS}; 0
+     * reads the index at once.
+     */
+    public static final int SLOT_SPINS = Math.max(0, Math.min(SPINS, Integer.getInteger("lockstep.slotSpins", 16)));
     /** Yield steps after the spins, before parking. */
     public static final int YIELDS = Integer.getInteger("lockstep.yields", 20);
     /** Nanoseconds of each timed park once spins and yields are spent. */

@@ -7,12 +7,14 @@ import java.util.Iterator;
 import java.util.NoSuchElementException;
 import java.util.Objects;
 
+import dev.lockstep.core.internal.SpinPolicy;
+
 /*
  * The field layout of the bounded array queues, JCTools-style (class-hierarchy padding: HotSpot lays
  * out a superclass's fields before its subclass's), written once for all four of them:
  *
  *   header | ArrayQueuePad0 (128 B) | producer side: producerIndex, producerLimit
- *          | ArrayQueuePad1 (128 B) | consumer side: consumerIndex, consumerLimit
+ *          | ArrayQueuePad1 (128 B) | consumer side: consumerIndex, consumerLimit, consumerEmptyIndex
  *          | ArrayQueuePad2 (128 B) | ArrayQueueBase: buffer, mask, capacity (final) | subclass fields
  *
  * The hot indices are fields of the queue itself, not of separate padded cells: one dependent load
@@ -22,7 +24,7 @@ import java.util.Objects;
  * header, and HotSpot (JDK 15+) may put a subclass's int field (mask, capacity) into that hole, right
  * next to producerIndex. With longs the only hole is right after the header, 128 bytes from any hot
  * field, where a read-only int (mask) does no harm. (Checked with Unsafe.objectFieldOffset on JDK 17
- * and 25: producerIndex at 144, consumerIndex at 288, mask at 12, the other read-only fields from 432;
+ * and 25: producerIndex at 144, consumerIndex at 288, mask at 12, the other read-only fields from 440;
  * with -XX:+UseCompactObjectHeaders or -XX:-UseCompressedClassPointers there is no hole and they all
  * come after the last padding. An int padding field would not help: HotSpot lays out a class's longs
  * before its ints, so it would leave the hole next to producerIndex.)
@@ -123,6 +125,12 @@ abstract class ArrayQueueConsumerFields<E> extends ArrayQueuePad1<E> {
     private long consumerIndex;
     /** The consumers' cache, an index below which consuming needs no look at the producer's side. */
     private long consumerLimit;
+    /**
+     * MpscArrayQueue: the consumer index at which the consumer last answered "empty" (consumer-owned,
+     * plain): a strict poll that finds its head slot empty at any other index has just taken an element
+     * and waits briefly on the slot before reading the producer index (MpscArrayQueue's notes).
+     */
+    private long consumerEmptyIndex;
 
     final long getPlainConsumerIndex() {
         return consumerIndex;
@@ -142,6 +150,14 @@ abstract class ArrayQueueConsumerFields<E> extends ArrayQueuePad1<E> {
 
     final boolean compareAndSetConsumerIndex(long expected, long value) {
         return CONSUMER_INDEX.compareAndSet(this, expected, value);
+    }
+
+    final long getPlainConsumerEmptyIndex() {
+        return consumerEmptyIndex;
+    }
+
+    final void setPlainConsumerEmptyIndex(long value) {
+        consumerEmptyIndex = value;
     }
 
     final long getAcquireConsumerLimit() {
@@ -273,6 +289,21 @@ abstract class ArrayQueueBase<E> extends ArrayQueuePad2<E> implements Concurrent
         if (limit < 0) {
             throw new IllegalArgumentException("limit must be >= 0: " + limit);
         }
+    }
+
+    /**
+     * A consumer's short wait on an empty slot of {@code array} (up to {@link SpinPolicy#SLOT_SPINS}
+     * spin steps): the slot's content once non-null, else null. It reads only the slot's own line, so
+     * the producers keep theirs (MpscArrayQueue's notes, "Reading the producer index"). Acquire, as the
+     * consumer's first read of the slot: pairs with the producer's release of the element.
+     */
+    static Object spinOnSlot(Object[] array, int i) {
+        Object e = null;
+        for (int step = 0; e == null && step < SpinPolicy.SLOT_SPINS; step++) {
+            Thread.onSpinWait();
+            e = ELEMENT.getAcquire(array, i);
+        }
+        return e;
     }
 
     static <T> T checkElement(T e) {

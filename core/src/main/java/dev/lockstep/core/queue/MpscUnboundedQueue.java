@@ -12,13 +12,14 @@ import java.util.function.Supplier;
 import static dev.lockstep.core.queue.ArrayQueueBase.ELEMENT;
 import static dev.lockstep.core.queue.ArrayQueueBase.checkElement;
 import static dev.lockstep.core.queue.ArrayQueueBase.checkLimit;
+import static dev.lockstep.core.queue.ArrayQueueBase.spinOnSlot;
 
 /*
  * The field layout of MpscUnboundedQueue, the bounded queues' shape (ArrayQueueBase: class-hierarchy
  * padding, longs only, so no subclass int lands next to a hot field):
  *
  *   header | ArrayQueuePad0 (128 B)     | producer side: producerIndex, producerChunk
- *          | UnboundedQueuePad1 (128 B) | consumer side: consumerIndex, consumerChunk, spare
+ *          | UnboundedQueuePad1 (128 B) | consumer side: consumerIndex, consumerEmptyIndex, consumerChunk, spare
  *          | UnboundedQueuePad2 (128 B) | MpscUnboundedQueue: chunkSize, mask (final)
  *
  * The indices and chunks are fields of the queue itself, not of padded cells (internal.PaddedLong and
@@ -26,8 +27,8 @@ import static dev.lockstep.core.queue.ArrayQueueBase.checkLimit;
  * poll. JFR had put 9% of the one-thread burst's samples on poll's first load through its cell; with
  * the fields inline that burst costs what JCTools' does (7.6 ns an element against 8.6 before). A
  * 4-byte reference (compressed oops) lands in the 4-byte hole after a 12-byte header: HotSpot puts
- * producerChunk there (offset 12; producerIndex 144, consumerIndex 280, consumerChunk 288, spare 292,
- * chunkSize/mask 424/428 on JDK 17 and 25, checked with Unsafe.objectFieldOffset). That line is
+ * producerChunk there (offset 12; producerIndex 144, consumerIndex 280, consumerEmptyIndex 288,
+ * consumerChunk 296, spare 300, chunkSize/mask 432/436 on JDK 17, checked with Unsafe.objectFieldOffset). That line is
  * written only at a chunk switch, so the producers read it from a clean line, as JCTools keeps its
  * producer buffer in "cold" fields off the index's line. The spare shares the consumer's line: the
  * consumer writes it once per chunk, a switching producer takes it once per chunk.
@@ -107,6 +108,11 @@ abstract class UnboundedQueueConsumerFields<E> extends UnboundedQueuePad1<E> {
 
     /** Twice the next sequence to poll; written by the consumer only. */
     private long consumerIndex;
+    /**
+     * The consumer index at which the consumer last answered "empty" (consumer-owned, plain): see
+     * MpscArrayQueue's notes, "Reading the producer index".
+     */
+    private long consumerEmptyIndex;
     /** The chunk the consumer index points into; written by the consumer only. */
     private Object[] consumerChunk;
     /** At most one consumed, emptied chunk for the next switch to reuse. */
@@ -122,6 +128,14 @@ abstract class UnboundedQueueConsumerFields<E> extends UnboundedQueuePad1<E> {
 
     final void setReleaseConsumerIndex(long value) {
         CONSUMER_INDEX.setRelease(this, value);
+    }
+
+    final long getPlainConsumerEmptyIndex() {
+        return consumerEmptyIndex;
+    }
+
+    final void setPlainConsumerEmptyIndex(long value) {
+        consumerEmptyIndex = value;
     }
 
     final Object[] getPlainConsumerChunk() {
@@ -346,12 +360,28 @@ public final class MpscUnboundedQueue<E> extends UnboundedQueuePad2<E> implement
         return (E) e; // never FILLER: this queue claims no slot before it has the element (see fill)
     }
 
-    /** The head slot's content, waiting for a claimed slot unless relaxed; null when empty. */
+    /**
+     * The head slot's content, waiting for a claimed slot unless relaxed; null when empty. A strict call
+     * (poll or peek) that has not yet answered "empty" at c first waits on the slot itself
+     * (MpscArrayQueue's notes, "Reading the producer index").
+     */
     private Object head(Object[] chunk, int offset, long c, boolean relaxed) {
         Object e = ELEMENT.getAcquire(chunk, offset); // acquire: pairs with the producer's release
         if (e == null) {
+            if (relaxed) {
+                return null;
+            }
+            if (c != getPlainConsumerEmptyIndex()) {
+                // Not yet found empty at c: wait on the slot a moment before reading the producers'
+                // index line (MpscArrayQueue's notes, "Reading the producer index").
+                e = spinOnSlot(chunk, offset);
+                if (e != null) {
+                    return e;
+                }
+            }
             // Volatile: if no producer has claimed c (or the JUMP at c), the queue is empty.
-            if (relaxed || c == getVolatileProducerIndex()) {
+            if (c == getVolatileProducerIndex()) {
+                setPlainConsumerEmptyIndex(c); // plain: consumer-owned
                 return null;
             }
             int step = 0;
