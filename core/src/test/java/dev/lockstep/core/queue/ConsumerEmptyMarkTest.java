@@ -3,6 +3,8 @@ package dev.lockstep.core.queue;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
+import java.util.function.LongSupplier;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
@@ -15,18 +17,26 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 @Timeout(30)
 class ConsumerEmptyMarkTest {
 
-    @Test
-    void mpscArrayQueueMarksWhereAStrictPollFoundItEmpty() {
-        MpscArrayQueue<Integer> q = new MpscArrayQueue<>(4);
+    /**
+     * A fresh queue answers "empty" at index 0 and marks it; two elements taken and a relaxed poll (which
+     * reads no index) leave the mark there.
+     */
+    private static void freshThenTwoElements(ConcurrentQueue<Integer> q, LongSupplier mark) {
         assertNull(q.poll());
-        assertEquals(0, q.getPlainConsumerEmptyIndex(), "fresh queue, empty at index 0");
+        assertEquals(0, mark.getAsLong(), "fresh queue, empty at index 0");
         q.offer(1);
         q.offer(2);
         assertEquals(1, q.poll());
-        assertEquals(0, q.getPlainConsumerEmptyIndex(), "an element does not move the mark");
+        assertEquals(0, mark.getAsLong(), "an element does not move the mark");
         assertEquals(2, q.poll());
         assertNull(q.relaxedPoll());
-        assertEquals(0, q.getPlainConsumerEmptyIndex(), "a relaxed poll reads no index and marks nothing");
+        assertEquals(0, mark.getAsLong(), "a relaxed poll reads no index and marks nothing");
+    }
+
+    @Test
+    void mpscArrayQueueMarksWhereAStrictPollFoundItEmpty() {
+        MpscArrayQueue<Integer> q = new MpscArrayQueue<>(4);
+        freshThenTwoElements(q, q::getPlainConsumerEmptyIndex);
         assertNull(q.poll()); // after an element: waits on the slot, then reads the index
         assertEquals(2, q.getPlainConsumerEmptyIndex(), "empty at index 2");
         assertNull(q.poll());
@@ -42,15 +52,7 @@ class ConsumerEmptyMarkTest {
     @Test
     void mpscUnboundedQueueMarksWhereAStrictPollFoundItEmpty() {
         MpscUnboundedQueue<Integer> q = new MpscUnboundedQueue<>(2); // chunks of 2: a switch every slot pair
-        assertNull(q.poll());
-        assertEquals(0, q.getPlainConsumerEmptyIndex(), "fresh queue, empty at index 0");
-        q.offer(1);
-        q.offer(2);
-        assertEquals(1, q.poll());
-        assertEquals(0, q.getPlainConsumerEmptyIndex(), "an element does not move the mark");
-        assertEquals(2, q.poll());
-        assertNull(q.relaxedPoll());
-        assertEquals(0, q.getPlainConsumerEmptyIndex(), "a relaxed poll reads no index and marks nothing");
+        freshThenTwoElements(q, q::getPlainConsumerEmptyIndex);
         assertNull(q.poll());
         // The index counts twice per sequence; a chunk switch (the JUMP slot) takes one sequence.
         long mark = q.getPlainConsumerEmptyIndex();
