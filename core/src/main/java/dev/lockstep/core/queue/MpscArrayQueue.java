@@ -27,8 +27,10 @@ import java.util.function.Supplier;
  * (consumer index + capacity, refreshed only when reached, so producers rarely read the consumer's
  * line), then store the element into the claimed slot; the slot itself is the consumer's "full" flag
  * (FastForward, Giacomoni et al., PPoPP 2008), so the consumer never reads the producer index except to
- * tell "empty" from "claimed but not yet written". {@link #fill} claims its whole batch with one
- * compare-and-set.
+ * tell "empty" from "claimed but not yet written", and right after taking an element not before a short
+ * wait on the empty slot itself ({@code SpinPolicy.SLOT_SPINS} spin steps: a consumer that keeps pace
+ * with a producer would otherwise pull the producers' index line away from every offer; see the
+ * implementation notes). {@link #fill} claims its whole batch with one compare-and-set.
  *
  * <p><b>Properties.</b> FIFO in claim order (per producer: in program order); producers lock-free;
  * {@link #relaxedPoll()}, {@link #relaxedPeek()} and {@link #drain} are wait-free. No allocation after
