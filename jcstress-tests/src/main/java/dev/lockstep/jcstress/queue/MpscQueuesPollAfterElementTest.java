@@ -57,14 +57,14 @@ public class MpscQueuesPollAfterElementTest {
     }
 
     /** Takes the queued 7, then polls again: the element, 0 for none, -1 if the 7 was not first. */
-    private static int secondPoll(Queue<Integer> q) {
+    static int secondPoll(Queue<Integer> q) {
         Integer first = q.poll();
         Integer e = q.poll();
         return first == null || first != 7 ? -1 : e == null ? 0 : e;
     }
 
     /** What is left: the element, 0 for none, -2 for more than one. */
-    private static int rest(Queue<Integer> q) {
+    static int rest(Queue<Integer> q) {
         Integer e = q.poll();
         return q.poll() != null ? -2 : e == null ? 0 : e;
     }
