@@ -126,10 +126,9 @@ abstract class ArrayQueueConsumerFields<E> extends ArrayQueuePad1<E> {
     /** The consumers' cache, an index below which consuming needs no look at the producer's side. */
     private long consumerLimit;
     /**
-     * MpscArrayQueue, MpmcArrayQueue: the consumer index at which a consumer last answered "empty"
-     * (plain: MPSC's is consumer-owned, MPMC's a racy hint its consumers share): a strict poll that finds
-     * its head slot empty at any other index has just taken an element and waits briefly on the slot
-     * before reading the producer index (MpscArrayQueue's notes).
+     * MpscArrayQueue: the consumer index at which the consumer last answered "empty" (consumer-owned,
+     * plain): a strict poll that finds its head slot empty at any other index has just taken an element
+     * and waits briefly on the slot before reading the producer index (MpscArrayQueue's notes).
      */
     private long consumerEmptyIndex;
 

@@ -51,11 +51,7 @@ import java.util.function.Supplier;
  *   <li>{@code fill} waiting for a slot of its batch to be released by such a consumer.</li>
  * </ul>
  * So every wait is bounded by the time another thread, once scheduled, needs to finish a few
- * instructions (as in Vyukov's and JCTools' queues); a preempted thread can stretch it. One more, bounded
- * by itself: a strict {@code poll} that finds its slot not yet produced right after an element was
- * taken first watches the slot for {@code SpinPolicy.SLOT_SPINS} spin steps before it reads the producer
- * index, so that a consumer right behind a producer leaves the producers' index line alone (as
- * {@link MpscArrayQueue}; implementation notes).
+ * instructions (as in Vyukov's and JCTools' queues); a preempted thread can stretch it.
  *
  * <p><b>Linearizability, and what {@code fill} gives up.</b> {@code offer}, {@code poll}, {@code peek},
  * {@code size}, {@code isEmpty}, the relaxed methods (read as "relaxed attempt, else strict") and a
@@ -105,13 +101,6 @@ public final class MpmcArrayQueue<E> extends ArrayQueueBase<E> {
      *   least one sees the other, and both may. A remover that sees the claim backs off and unlocks by
      *   CAS i -> i + 1, never by a store: the consumer may have missed the lock and already released
      *   the slot to the next lap (jcstress MpmcArrayQueueRemovePollTest, outcome r4 = 2).
-     * - Reading the producer index (issue 12, forty-sixth round), as in MpscArrayQueue's notes: a
-     *   strict poll that finds its slot not produced reads the producer index at once only at the index
-     *   where a consumer last answered "empty" (consumerEmptyIndex, a racy plain hint shared by the
-     *   consumers: written only when it changes, on the consumer index's line, which they write by CAS
-     *   anyway); elsewhere it first waits on the slot's sequence for SpinPolicy.SLOT_SPINS spin steps, so
-     *   a consumer right behind a producer does not pull the producers' index line away from its next
-     *   compare-and-set. Answers are unchanged: "empty" only after a volatile read of the index.
      * - BlockingQueueAdapter relies on: offer claims by a volatile CAS of producerIndex and poll says
      *   "empty" only after a volatile read of it; poll claims by a volatile CAS of consumerIndex and
      *   offer says "full" only after a volatile read of it (see ArrayQueueBase).
@@ -212,22 +201,8 @@ public final class MpmcArrayQueue<E> extends ArrayQueueBase<E> {
                     return (E) e;
                 }
             } else if (seq < c + 1) { // index c not produced yet (or locked by a remover)
-                if (relaxed) {
-                    return null;
-                }
-                if (step == 0 && c != getPlainConsumerEmptyIndex() && spinOnSequence(sequences, s, c + 1)) {
-                    continue; // produced while we waited on the slot: claim it
-                }
                 // Volatile: empty only if no producer has claimed c.
-                if (c >= getVolatileProducerIndex()) {
-                    // Plain, and racy between consumers: a hint only (which index waits first), never
-                    // an answer; a torn or stale value costs one slot wait or one index read.
-                    if (getPlainConsumerEmptyIndex() != c) {
-                        setPlainConsumerEmptyIndex(c);
-                    }
-                    return null;
-                }
-                if (heldByUserCode(sequences, s, c)) {
+                if (relaxed || c >= getVolatileProducerIndex() || heldByUserCode(sequences, s, c)) {
                     return null;
                 }
                 step = SpinPolicy.idle(step); // a producer or remover is inside its few instructions
@@ -240,22 +215,6 @@ public final class MpmcArrayQueue<E> extends ArrayQueueBase<E> {
      * Whether claimed-but-unproduced index c is held by a fill whose supplier is running (the slot holds
      * PENDING): then a strict poll or peek answers "empty" rather than wait for user code.
      */
-    /**
-     * A consumer's short wait on the sequence of slot {@code s} (up to {@link SpinPolicy#SLOT_SPINS} spin
-     * steps) before it reads the producer index: whether the sequence reached {@code expected}. It reads
-     * only the slot's own line, so the producers keep theirs (as {@code MpscArrayQueue}'s poll,
-     * "Reading the producer index"). Acquire: as poll's read of the sequence.
-     */
-    private static boolean spinOnSequence(long[] sequences, int s, long expected) {
-        for (int step = 0; step < SpinPolicy.SLOT_SPINS; step++) {
-            Thread.onSpinWait();
-            if ((long) SEQUENCE.getAcquire(sequences, s) >= expected) {
-                return true;
-            }
-        }
-        return false;
-    }
-
     private boolean heldByUserCode(long[] sequences, int s, long c) {
         // Acquire: keeps the re-read of the sequence below after this read.
         if (ELEMENT.getAcquire(buffer, s) != PENDING) {

@@ -65,18 +65,4 @@ class ConsumerEmptyMarkTest {
             assertEquals(q.getVolatileProducerIndex(), q.getPlainConsumerEmptyIndex(), "element " + i);
         }
     }
-
-    @Test
-    void mpmcArrayQueueMarksWhereAStrictPollFoundItEmpty() {
-        MpmcArrayQueue<Integer> q = new MpmcArrayQueue<>(4);
-        freshThenTwoElements(q, q::getPlainConsumerEmptyIndex);
-        assertNull(q.poll()); // after an element: waits on the slot's sequence, then reads the index
-        assertEquals(2, q.getPlainConsumerEmptyIndex(), "empty at index 2");
-        for (int lap = 0; lap < 3; lap++) { // across wrap-arounds of the 4-slot ring
-            q.offer(10 + lap);
-            assertEquals(10 + lap, q.poll());
-            assertNull(q.poll());
-            assertEquals(3 + lap, q.getPlainConsumerEmptyIndex(), "lap " + lap);
-        }
-    }
 }

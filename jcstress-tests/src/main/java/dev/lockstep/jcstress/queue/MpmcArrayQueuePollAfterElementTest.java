@@ -14,10 +14,11 @@ import org.openjdk.jcstress.annotations.State;
 import org.openjdk.jcstress.infra.results.II_Result;
 
 /**
- * {@link MpmcArrayQueue}'s poll right after an element (the one that waits on the slot's sequence before
- * it reads the producer index, and claims the slot by compare-and-set if the sequence turns "full"
- * meanwhile; issue 12's forty-sixth round) races an offer, as {@link MpscQueuesPollAfterElementTest}
- * does for the MPSC queues. The queue holds 7; the consumer takes it and polls again while a producer
+ * {@link MpmcArrayQueue}'s poll right after an element races an offer, as
+ * {@link MpscQueuesPollAfterElementTest} does for the MPSC queues (written for issue 12's forty-sixth
+ * round, whose slot wait before the producer-index read was measured and not kept: README "Queue
+ * performance, forty-sixth round"; it failed against a variant of that wait returning the element
+ * without claiming it). The queue holds 7; the consumer takes it and polls again while a producer
  * offers 1; the arbiter then drains the queue. r1: the second poll, r2: the arbiter's. The 1 comes out
  * exactly once.
  */
