@@ -30,7 +30,11 @@ import java.util.function.Supplier;
  * tell "empty" from "claimed but not yet written", and right after taking an element not before a short
  * wait on the empty slot itself ({@code SpinPolicy.SLOT_SPINS} spin steps: a consumer that keeps pace
  * with a producer would otherwise pull the producers' index line away from every offer; see the
- * implementation notes). {@link #fill} claims its whole batch with one compare-and-set.
+ * implementation notes). The wait has a price for a consumer that parks whenever {@code poll} answers
+ * "empty": it is kept taking elements in lock-step with a busy producer instead of parking and then
+ * draining a batch (about half the throughput in a 1 producer + 1 parking consumer pair on 2 cores,
+ * README "What is left"); {@code -Dlockstep.slotSpins=0} turns the wait off. {@link #fill} claims its
+ * whole batch with one compare-and-set.
  *
  * <p><b>Properties.</b> FIFO in claim order (per producer: in program order); producers lock-free;
  * {@link #relaxedPoll()}, {@link #relaxedPeek()} and {@link #drain} are wait-free. No allocation after

@@ -194,7 +194,8 @@ abstract class UnboundedQueuePad2<E> extends UnboundedQueueConsumerFields<E> {
  * {@code JUMP} marker in that last slot, which sends the consumer to the next chunk. Slots are the
  * consumer's "full" flags (FastForward, Giacomoni et al. 2008), as in {@link MpscArrayQueue}, and as
  * there a strict poll or peek right after an element waits briefly on its empty slot before it reads the
- * producer index (MpscArrayQueue's notes, "Reading the producer index"). One
+ * producer index (MpscArrayQueue's notes, "Reading the producer index"; its class comment gives the
+ * price for a consumer that parks on "empty", and {@code -Dlockstep.slotSpins=0}). One
  * difference from JCTools: its producers also keep a cached limit ({@code consumerIndex + chunk}) and
  * wrap around inside the current chunk while the backlog is below one chunk, linking a new chunk (with
  * a {@code JUMP} at whatever slot the producer stood) only when that ring is full; this queue moves to

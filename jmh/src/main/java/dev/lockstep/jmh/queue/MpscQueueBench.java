@@ -17,7 +17,8 @@ import java.util.Queue;
  * {@code impl}), {@link java.util.concurrent.ArrayBlockingQueue} and
  * {@link java.util.concurrent.ConcurrentLinkedQueue}, capacity {@value Queues#CAPACITY}.
  * {@code tpt}: 2 producer thread(s) and 1 consumer thread(s); {@code burstRoundTrip}: bursts of
- * {@value QueueBench#BURST} through a relay thread. See {@link QueueBench} for what each measures.
+ * {@value QueueBench#BURST} through a relay thread; {@code parked1p1c}: 1 producer and 1 consumer that
+ * parks 1 µs on "empty". See {@link QueueBench} for what each measures.
  */
 public class MpscQueueBench extends QueueBench {
     static final String KIND = "Mpsc";
@@ -56,6 +57,25 @@ public class MpscQueueBench extends QueueBench {
     @GroupThreads(1)
     public Integer poll(Shared s, PollCounters c, Control control) {
         return QueueBench.poll(s, c, control);
+    }
+
+    /**
+     * One producer and one consumer that parks 1 µs on "empty" (as {@code MpmcQueueBench.parked1p1c}): the
+     * consumer the forty-fifth round's slot wait keeps in lock-step with a busy producer instead of letting
+     * it park and drain a batch (README "What is left", issue 12).
+     */
+    @Benchmark
+    @Group("parked1p1c")
+    @GroupThreads(1)
+    public void offerParked(Shared s, OfferCounters c, Control control) {
+        QueueBench.offer(s, c, control);
+    }
+
+    @Benchmark
+    @Group("parked1p1c")
+    @GroupThreads(1)
+    public Integer pollParked(Shared s, PollCounters c, Control control) {
+        return QueueBench.pollParking(s, c, control);
     }
 
     @Benchmark
