@@ -126,9 +126,11 @@ abstract class ArrayQueueConsumerFields<E> extends ArrayQueuePad1<E> {
     /** The consumers' cache, an index below which consuming needs no look at the producer's side. */
     private long consumerLimit;
     /**
-     * MpscArrayQueue: the consumer index at which the consumer last answered "empty" (consumer-owned,
-     * plain): a strict poll that finds its head slot empty at any other index has just taken an element
-     * and waits briefly on the slot before reading the producer index (MpscArrayQueue's notes).
+     * MpscArrayQueue: the consumer index at which the consumer last answered "empty", with the sign bit
+     * set once it answered "empty" there again (consumer-owned, plain; {@link #emptyMark}): a strict poll
+     * that finds its head slot empty at any other index has just taken an element, and waits briefly on
+     * the slot before reading the producer index if the sign bit is set ({@link #waitsOnSlot};
+     * MpscArrayQueue's notes).
      */
     private long consumerEmptyIndex;
 
@@ -304,6 +306,27 @@ abstract class ArrayQueueBase<E> extends ArrayQueuePad2<E> implements Concurrent
             e = ELEMENT.getAcquire(array, i);
         }
         return e;
+    }
+
+    /**
+     * The MPSC consumers' empty mark before their first "empty" answer (MpscArrayQueue's notes, "Reading
+     * the producer index"): no index, and the caller not yet seen spinning.
+     */
+    static final long NO_EMPTY_MARK = Long.MAX_VALUE;
+
+    /**
+     * Whether a strict poll that finds its slot empty at {@code c} first waits on it ({@link #spinOnSlot}):
+     * only where it has not answered "empty" yet (just after an element), and only for a caller seen
+     * polling again at the index where it last found the queue empty (the sign bit of {@code mark}): a
+     * caller that spins on "empty" gains from the wait, one that parks on it loses its batch (the notes).
+     */
+    static boolean waitsOnSlot(long mark, long c) {
+        return mark < 0 && c != (mark & Long.MAX_VALUE);
+    }
+
+    /** The empty mark after a strict poll answered "empty" at {@code c}: the sign bit for a repeat there. */
+    static long emptyMark(long mark, long c) {
+        return c == (mark & Long.MAX_VALUE) ? c | Long.MIN_VALUE : c;
     }
 
     static <T> T checkElement(T e) {

@@ -30,11 +30,10 @@ import java.util.function.Supplier;
  * tell "empty" from "claimed but not yet written", and right after taking an element not before a short
  * wait on the empty slot itself ({@code SpinPolicy.SLOT_SPINS} spin steps: a consumer that keeps pace
  * with a producer would otherwise pull the producers' index line away from every offer; see the
- * implementation notes). The wait has a price for a consumer that parks whenever {@code poll} answers
- * "empty": it is kept taking elements in lock-step with a busy producer instead of parking and then
- * draining a batch (about half the throughput in a 1 producer + 1 parking consumer pair on 2 cores,
- * README "What is left"); {@code -Dlockstep.slotSpins=0} turns the wait off. {@link #fill} claims its
- * whole batch with one compare-and-set.
+ * implementation notes). The wait is only for a caller seen polling again at once after an "empty"
+ * answer: one that parks on "empty" would be kept taking elements in lock-step with a busy producer
+ * instead of parking and then draining a batch; {@code -Dlockstep.slotSpins=0} turns the wait off.
+ * {@link #fill} claims its whole batch with one compare-and-set.
  *
  * <p><b>Properties.</b> FIFO in claim order (per producer: in program order); producers lock-free;
  * {@link #relaxedPoll()}, {@link #relaxedPeek()} and {@link #drain} are wait-free. No allocation after
@@ -94,11 +93,20 @@ public final class MpscArrayQueue<E> extends ArrayQueueBase<E> {
      *   take it back. A consumer that keeps pace with one producer (every poll right behind an offer)
      *   then makes each element cost two cross-core line transfers on the producer's path (the index
      *   line, then the slot line the consumer was reading), and the pair stays in that lock-step: the
-     *   producer never gets ahead. So poll reads the index at once only where it last answered
-     *   "empty" (consumerEmptyIndex == c: an idle queue, polled again); after an element it first waits
-     *   on the slot itself for SpinPolicy.SLOT_SPINS spin steps (about one line transfer: 16 x 18 ns on
-     *   the Zen 5 host), and the element of a producer in mid-offer arrives there without the
-     *   producers' line moving. The answer is unchanged (null only after a volatile read of the index
+     *   producer never gets ahead. So poll reads the index at once where it last answered "empty" (an
+     *   idle queue, polled again); after an element it first waits on the slot itself for
+     *   SpinPolicy.SLOT_SPINS spin steps (about one line transfer: 16 x 18 ns on the Zen 5 host), and
+     *   the element of a producer in mid-offer arrives there without the producers' line moving.
+     *   That wait is for a caller that spins on "empty" (the burst's relay, the blocking adapters'
+     *   spin phase): a caller that parks on "empty" would rather have the answer, park, and drain a
+     *   batch the producer wrote alone, and the wait keeps it taking elements in lock-step instead
+     *   (issue 12, forty-sixth round: MpscQueueBench.parked1p1c 174 -> 95 ops/us; JCTools 203). The
+     *   mark tells them apart: consumerEmptyIndex holds the index of the last "empty" answer and gets
+     *   its sign bit when poll answers "empty" there again (a caller polling again at once; a parker
+     *   usually finds elements when it wakes), and only a marked caller waits (ArrayQueueBase
+     *   .waitsOnSlot, .emptyMark): parked1p1c 89 -> 147 ops/us in alternated rounds, the burst
+     *   unchanged (28). A parker that once met an idle producer is marked until an empty answer at a
+     *   new index clears the bit. The answer is unchanged (null only after a volatile read of the index
      *   equal to c); the price is that the first empty poll after an element returns up to SLOT_SPINS
      *   spin steps later. Measured (MpscQueueBench.burstRoundTrip, two-core placement, alternated
      *   single forks; a JCTools-shaped VarHandle copy of this queue): 3.7-7 ops/us without the wait,
@@ -113,6 +121,7 @@ public final class MpscArrayQueue<E> extends ArrayQueueBase<E> {
      */
     public MpscArrayQueue(int capacity) {
         super(capacity, 1);
+        setPlainConsumerEmptyIndex(NO_EMPTY_MARK); // plain: published with the queue, a hint only
     }
 
     /**
@@ -177,15 +186,16 @@ public final class MpscArrayQueue<E> extends ArrayQueueBase<E> {
                 if (relaxed) {
                     return null;
                 }
-                if (c != getPlainConsumerEmptyIndex()) {
-                    // Not yet found empty at c: we took an element just before. Wait on the slot a
-                    // moment before reading the producer index (see the notes).
+                final long mark = getPlainConsumerEmptyIndex(); // plain: consumer-owned
+                if (waitsOnSlot(mark, c)) {
+                    // Not yet found empty at c (we took an element just before), and the caller spins on
+                    // "empty": wait on the slot a moment before reading the producer index (see the notes).
                     e = spinOnSlot(buffer, i);
                 }
                 if (e == null) {
                     // Volatile: if no producer has claimed c, the queue is empty.
                     if (c == getVolatileProducerIndex()) {
-                        setPlainConsumerEmptyIndex(c); // plain: consumer-owned
+                        setPlainConsumerEmptyIndex(emptyMark(mark, c)); // plain: consumer-owned
                         return null;
                     }
                     e = awaitElement(buffer, i); // claimed, being written: it comes within a few instructions

@@ -12,7 +12,10 @@ import java.util.function.Supplier;
 import static dev.lockstep.core.queue.ArrayQueueBase.ELEMENT;
 import static dev.lockstep.core.queue.ArrayQueueBase.checkElement;
 import static dev.lockstep.core.queue.ArrayQueueBase.checkLimit;
+import static dev.lockstep.core.queue.ArrayQueueBase.NO_EMPTY_MARK;
+import static dev.lockstep.core.queue.ArrayQueueBase.emptyMark;
 import static dev.lockstep.core.queue.ArrayQueueBase.spinOnSlot;
+import static dev.lockstep.core.queue.ArrayQueueBase.waitsOnSlot;
 
 /*
  * The field layout of MpscUnboundedQueue, the bounded queues' shape (ArrayQueueBase: class-hierarchy
@@ -109,8 +112,9 @@ abstract class UnboundedQueueConsumerFields<E> extends UnboundedQueuePad1<E> {
     /** Twice the next sequence to poll; written by the consumer only. */
     private long consumerIndex;
     /**
-     * The consumer index at which the consumer last answered "empty" (consumer-owned, plain): see
-     * MpscArrayQueue's notes, "Reading the producer index".
+     * The consumer index at which the consumer last answered "empty", the sign bit set once it answered
+     * "empty" there again (consumer-owned, plain): see ArrayQueueBase.emptyMark and MpscArrayQueue's
+     * notes, "Reading the producer index".
      */
     private long consumerEmptyIndex;
     /** The chunk the consumer index points into; written by the consumer only. */
@@ -193,9 +197,9 @@ abstract class UnboundedQueuePad2<E> extends UnboundedQueueConsumerFields<E> {
  * element in slot 0), installs it as the producers' chunk, releases the index, and finally stores a
  * {@code JUMP} marker in that last slot, which sends the consumer to the next chunk. Slots are the
  * consumer's "full" flags (FastForward, Giacomoni et al. 2008), as in {@link MpscArrayQueue}, and as
- * there a strict poll or peek right after an element waits briefly on its empty slot before it reads the
- * producer index (MpscArrayQueue's notes, "Reading the producer index"; its class comment gives the
- * price for a consumer that parks on "empty", and {@code -Dlockstep.slotSpins=0}). One
+ * there a strict poll or peek right after an element, by a caller seen spinning on "empty", waits briefly
+ * on its empty slot before it reads the producer index (MpscArrayQueue's notes, "Reading the producer
+ * index"; {@code -Dlockstep.slotSpins=0} turns the wait off). One
  * difference from JCTools: its producers also keep a cached limit ({@code consumerIndex + chunk}) and
  * wrap around inside the current chunk while the backlog is below one chunk, linking a new chunk (with
  * a {@code JUMP} at whatever slot the producer stood) only when that ring is full; this queue moves to
@@ -271,6 +275,7 @@ public final class MpscUnboundedQueue<E> extends UnboundedQueuePad2<E> implement
         // Release (plain would do): safe publication of the queue orders these stores (class notes).
         setReleaseProducerChunk(first);
         setReleaseConsumerChunk(first);
+        setPlainConsumerEmptyIndex(NO_EMPTY_MARK); // plain: published with the queue, a hint only
     }
 
     /** Always {@link #UNBOUNDED}. */
@@ -374,9 +379,10 @@ public final class MpscUnboundedQueue<E> extends UnboundedQueuePad2<E> implement
             if (relaxed) {
                 return null;
             }
-            if (c != getPlainConsumerEmptyIndex()) {
-                // Not yet found empty at c: wait on the slot a moment before reading the producers'
-                // index line (MpscArrayQueue's notes, "Reading the producer index").
+            final long mark = getPlainConsumerEmptyIndex(); // plain: consumer-owned
+            if (waitsOnSlot(mark, c)) {
+                // Not yet found empty at c, and the caller spins on "empty": wait on the slot a moment
+                // before reading the producers' index line (MpscArrayQueue's notes, "Reading the producer index").
                 e = spinOnSlot(chunk, offset);
                 if (e != null) {
                     return e;
@@ -384,7 +390,7 @@ public final class MpscUnboundedQueue<E> extends UnboundedQueuePad2<E> implement
             }
             // Volatile: if no producer has claimed c (or the JUMP at c), the queue is empty.
             if (c == getVolatileProducerIndex()) {
-                setPlainConsumerEmptyIndex(c); // plain: consumer-owned
+                setPlainConsumerEmptyIndex(emptyMark(mark, c)); // plain: consumer-owned
                 return null;
             }
             int step = 0;
