@@ -104,8 +104,8 @@ public final class MpscArrayQueue<E> extends ArrayQueueBase<E> {
      *   mark tells them apart: consumerEmptyIndex holds the index of the last "empty" answer and gets
      *   its sign bit when poll answers "empty" there again (a caller polling again at once; a parker
      *   usually finds elements when it wakes), and only a marked caller waits (ArrayQueueBase
-     *   .waitsOnSlot, .emptyMark): parked1p1c 89 -> 147 ops/us in alternated rounds, the burst
-     *   unchanged (28). A parker that once met an idle producer is marked until an empty answer at a
+     *   .waitsOnSlot, .emptyMark): parked1p1c 83 -> 117 ops/us in alternated rounds (JCTools 193),
+     *   the bursts unchanged (28). A parker that once met an idle producer is marked until an empty answer at a
      *   new index clears the bit. The answer is unchanged (null only after a volatile read of the index
      *   equal to c); the price is that the first empty poll after an element returns up to SLOT_SPINS
      *   spin steps later. Measured (MpscQueueBench.burstRoundTrip, two-core placement, alternated
